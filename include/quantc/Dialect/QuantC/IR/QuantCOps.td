@@ -1,0 +1,230 @@
+//===- QuantCOps.td - quantc dialect operations ------------*- tablegen -*-===//
+//
+// The tensor-level quantization dialect. Granularity is a shape: every scale
+// has the rank of the tensor it scales, and each of its dimensions is 1
+// (broadcast), equal to the data dimension, or a divisor of it (blocks).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QUANTC_DIALECT_QUANTC_IR_QUANTCOPS_TD
+#define QUANTC_DIALECT_QUANTC_IR_QUANTCOPS_TD
+
+include "mlir/IR/OpBase.td"
+include "mlir/IR/AttrTypeBase.td"
+include "mlir/IR/EnumAttr.td"
+include "mlir/IR/CommonTypeConstraints.td"
+include "mlir/IR/CommonAttrConstraints.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+
+def QuantC_Dialect : Dialect {
+  let name = "quantc";
+  let cppNamespace = "::quantc";
+  let summary = "Quantization as a compiler guarantee";
+  let description = [{
+    Tensor-level operations for symmetric (optionally affine) linear
+    quantization and integer GEMMs. A scale is a float tensor of the same rank
+    as the data it scales; per-tensor, per-token, per-channel, per-block and
+    per-element quantization are the same op with differently shaped scales.
+  }];
+  let useDefaultAttributePrinterParser = 1;
+}
+
+class QuantC_Op<string mnemonic, list<Trait> traits = []>
+    : Op<QuantC_Dialect, mnemonic, traits>;
+
+def QuantC_Activation : I32EnumAttr<"Activation",
+    "Elementwise activation applied in a GEMM epilogue", [
+      I32EnumAttrCase<"none", 0>,
+      I32EnumAttrCase<"relu", 1>,
+      I32EnumAttrCase<"gelu", 2>
+    ]> {
+  let cppNamespace = "::quantc";
+  let genSpecializedAttr = 0;
+}
+def QuantC_ActivationAttr
+    : EnumAttr<QuantC_Dialect, QuantC_Activation, "activation">;
+
+def QuantC_FloatTensor : RankedTensorOf<[AnyFloat]>;
+def QuantC_IntTensor : RankedTensorOf<[AnySignlessInteger]>;
+
+//===----------------------------------------------------------------------===//
+// quantize / dequantize
+//===----------------------------------------------------------------------===//
+
+def QuantC_QuantizeOp : QuantC_Op<"quantize", [Pure]> {
+  let summary = "float to integer with round-half-to-even and saturation";
+  let description = [{
+    `q = clamp(round_half_even(x / scale) + zero_point, qmin, qmax)`.
+
+    The scale has the rank of the input; each scale dimension is 1, equal to
+    the input dimension, or divides it (a block of input elements shares one
+    scale). `qmin`/`qmax` default to the narrow symmetric range of the result
+    storage type (`[-127, 127]` for i8). NaN inputs quantize to `zero_point`.
+
+    ```mlir
+    %q = quantc.quantize %x, %s : tensor<4x8xf32>, tensor<4x1xf32> -> tensor<4x8xi8>
+    ```
+  }];
+  let arguments = (ins QuantC_FloatTensor:$input, QuantC_FloatTensor:$scale,
+                       Optional<QuantC_IntTensor>:$zero_point,
+                       OptionalAttr<I64Attr>:$qmin, OptionalAttr<I64Attr>:$qmax);
+  let results = (outs QuantC_IntTensor:$output);
+  let assemblyFormat = [{
+    $input `,` $scale (`zero_point` $zero_point^)? attr-dict `:` type($input)
+    `,` type($scale) (`,` type($zero_point)^)? `->` type($output)
+  }];
+  let extraClassDeclaration = [{
+    /// The clamp range, defaulted from the storage type when not given.
+    int64_t getQuantMin();
+    int64_t getQuantMax();
+  }];
+  let hasVerifier = 1;
+}
+
+def QuantC_DequantizeOp : QuantC_Op<"dequantize", [Pure]> {
+  let summary = "integer to float: (q - zero_point) * scale";
+  let description = [{
+    Dequantizes an integer tensor (i8 storage or i32 accumulators) with a
+    broadcast-shaped scale.
+
+    ```mlir
+    %x = quantc.dequantize %q, %s : tensor<4x8xi8>, tensor<1x8xf32> -> tensor<4x8xf32>
+    ```
+  }];
+  let arguments = (ins QuantC_IntTensor:$input, QuantC_FloatTensor:$scale,
+                       Optional<QuantC_IntTensor>:$zero_point);
+  let results = (outs QuantC_FloatTensor:$output);
+  let assemblyFormat = [{
+    $input `,` $scale (`zero_point` $zero_point^)? attr-dict `:` type($input)
+    `,` type($scale) (`,` type($zero_point)^)? `->` type($output)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// compute_scale
+//===----------------------------------------------------------------------===//
+
+def QuantC_ComputeScaleOp : QuantC_Op<"compute_scale", [Pure]> {
+  let summary = "dynamic absmax scale over the given dimensions";
+  let description = [{
+    `scale = max(|x|) / qmax` reduced over `dims`, which are kept with size 1.
+    A slice whose values are all zero gets scale 1 (so that quantize never
+    divides by zero). Per-token activation scales of `x: [N, C]` are
+    `dims = [1]`.
+
+    ```mlir
+    %s = quantc.compute_scale %x {dims = array<i64: 1>} : tensor<4x8xf32> -> tensor<4x1xf32>
+    ```
+  }];
+  let arguments = (ins QuantC_FloatTensor:$input, DenseI64ArrayAttr:$dims,
+                       DefaultValuedAttr<I64Attr, "127">:$qmax);
+  let results = (outs QuantC_FloatTensor:$scale);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($scale)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// matmul / rescale
+//===----------------------------------------------------------------------===//
+
+def QuantC_MatmulOp : QuantC_Op<"matmul", [Pure]> {
+  let summary = "integer GEMM: [..., N, C] x [..., D, C] -> [..., N, D] i32";
+  let description = [{
+    `Y[n, d] = sum_c X[n, c] * W[d, c]` with sign-extended integer operands
+    and an i32 accumulator. The weight is in the transposed ("TN", K-major)
+    layout every int8 Tensor Core and VNNI kernel wants. Optional leading
+    batch dimensions must match.
+
+    ```mlir
+    %acc = quantc.matmul %xq, %wq : tensor<4x8xi8>, tensor<16x8xi8> -> tensor<4x16xi32>
+    ```
+  }];
+  let arguments = (ins QuantC_IntTensor:$lhs, QuantC_IntTensor:$rhs);
+  let results = (outs RankedTensorOf<[I32]>:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def QuantC_RescaleOp : QuantC_Op<"rescale",
+    [Pure, AttrSizedOperandSegments]> {
+  let summary = "GEMM epilogue: acc * x_scale[n] * w_scale[d] (+ bias)";
+  let description = [{
+    Dequantizes an i32 accumulator with the outer product of the activation
+    (row) scale and the weight (column) scale, adds an optional bias over the
+    last dimension, applies an optional activation, and either returns float
+    or requantizes to an integer type with `output_scale`.
+
+    `x_scale` may vary along the row dimension only and `w_scale` along the
+    column dimension only: that is the factorisation that lets the sum over
+    the reduction dimension run in integers.
+
+    ```mlir
+    %y = quantc.rescale %acc, %xs, %ws bias %b {activation = #quantc.activation<relu>}
+        : (tensor<4x16xi32>, tensor<4x1xf32>, tensor<1x16xf32>, tensor<1x16xf32>) -> tensor<4x16xf32>
+    ```
+  }];
+  let arguments = (ins RankedTensorOf<[I32]>:$acc, QuantC_FloatTensor:$x_scale,
+                       QuantC_FloatTensor:$w_scale,
+                       Optional<QuantC_FloatTensor>:$bias,
+                       Optional<QuantC_FloatTensor>:$output_scale,
+                       DefaultValuedAttr<QuantC_ActivationAttr,
+                           "::quantc::Activation::none">:$activation,
+                       OptionalAttr<I64Attr>:$qmin, OptionalAttr<I64Attr>:$qmax);
+  let results = (outs RankedTensorOf<[AnyFloat, AnySignlessInteger]>:$result);
+  let assemblyFormat = [{
+    $acc `,` $x_scale `,` $w_scale (`bias` $bias^)?
+    (`output_scale` $output_scale^)? attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let extraClassDeclaration = [{
+    int64_t getQuantMin();
+    int64_t getQuantMax();
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// smooth / observe
+//===----------------------------------------------------------------------===//
+
+def QuantC_SmoothOp : QuantC_Op<"smooth", [Pure]> {
+  let summary = "SmoothQuant: x / s along the channel (last) dimension";
+  let description = [{
+    Divides every channel of the activation by its smoothing factor. `s` has
+    the rank of `x`, size 1 in every dimension but the last, which equals the
+    channel count.
+
+    ```mlir
+    %y = quantc.smooth %x, %s : tensor<4x8xf32>, tensor<1x8xf32> -> tensor<4x8xf32>
+    ```
+  }];
+  let arguments = (ins QuantC_FloatTensor:$input, QuantC_FloatTensor:$factor);
+  let results = (outs QuantC_FloatTensor:$output);
+  let assemblyFormat = [{
+    $input `,` $factor attr-dict `:` type($input) `,` type($factor) `->` type($output)
+  }];
+  let hasVerifier = 1;
+}
+
+def QuantC_ObserveOp : QuantC_Op<"observe", [Pure, SameOperandsAndResultType]> {
+  let summary = "identity carrying calibration statistics";
+  let description = [{
+    Returns its input. `absmax` holds the calibrated per-channel maximum of
+    `|x|` over the last dimension; the values must be finite and
+    non-negative.
+
+    ```mlir
+    %y = quantc.observe %x {absmax = dense<[1.0, 80.0]> : tensor<2xf32>} : tensor<4x2xf32>
+    ```
+  }];
+  let arguments = (ins QuantC_FloatTensor:$input, FloatElementsAttr<32>:$absmax);
+  let results = (outs QuantC_FloatTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+#endif // QUANTC_DIALECT_QUANTC_IR_QUANTCOPS_TD

@@ -1,0 +1,26 @@
+//===- QuantCDialect.cpp - quantc dialect ---------------------------------===//
+#include "quantc/Dialect/QuantC/IR/QuantCDialect.h"
+#include "quantc/Dialect/QuantC/IR/QuantCOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/DialectImplementation.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+using namespace quantc;
+
+#include "quantc/Dialect/QuantC/IR/QuantCOpsDialect.cpp.inc"
+#include "quantc/Dialect/QuantC/IR/QuantCEnums.cpp.inc"
+#define GET_ATTRDEF_CLASSES
+#include "quantc/Dialect/QuantC/IR/QuantCAttrs.cpp.inc"
+
+void QuantCDialect::initialize() {
+  addOperations<
+#define GET_OP_LIST
+#include "quantc/Dialect/QuantC/IR/QuantCOps.cpp.inc"
+      >();
+  addAttributes<
+#define GET_ATTRDEF_LIST
+#include "quantc/Dialect/QuantC/IR/QuantCAttrs.cpp.inc"
+      >();
+}

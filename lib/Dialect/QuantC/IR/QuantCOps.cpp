@@ -1,0 +1,326 @@
+//===- QuantCOps.cpp - quantc operations ----------------------------------===//
+#include "quantc/Dialect/QuantC/IR/QuantCOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/OpImplementation.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SmallSet.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace quantc;
+
+//===----------------------------------------------------------------------===//
+// Shared helpers
+//===----------------------------------------------------------------------===//
+
+int64_t quantc::defaultQuantMax(Type storage) {
+  unsigned width = storage.getIntOrFloatBitWidth();
+  if (width >= 64)
+    return INT64_MAX;
+  return (int64_t(1) << (width - 1)) - 1;
+}
+
+int64_t quantc::defaultQuantMin(Type storage) {
+  return -defaultQuantMax(storage);
+}
+
+LogicalResult quantc::verifyScaleShape(Operation *op, ShapedType data,
+                                       ShapedType scale, StringRef what) {
+  if (data.getRank() != scale.getRank())
+    return op->emitOpError() << what << " must have the rank of the data ("
+                             << data.getRank() << "), got rank "
+                             << scale.getRank()
+                             << "; a per-tensor scale is tensor<"
+                             << (data.getRank() ? "1x" : "") << "...xf32>";
+  for (int64_t i = 0, e = data.getRank(); i < e; ++i) {
+    int64_t d = data.getDimSize(i), s = scale.getDimSize(i);
+    if (s == 1)
+      continue;
+    if (ShapedType::isDynamic(s) || ShapedType::isDynamic(d)) {
+      if (ShapedType::isDynamic(s) && ShapedType::isDynamic(d))
+        continue;
+      return op->emitOpError()
+             << what << " dimension " << i
+             << " must be 1 or match the data dimension, which is "
+             << (ShapedType::isDynamic(d) ? "dynamic" : "static");
+    }
+    if (s <= 0 || d % s != 0)
+      return op->emitOpError()
+             << what << " dimension " << i << " has size " << s
+             << ", which neither is 1 nor divides the data dimension of size "
+             << d;
+  }
+  return success();
+}
+
+LogicalResult quantc::verifyConstantScaleValues(Operation *op, Value scale,
+                                                StringRef what) {
+  DenseFPElementsAttr attr;
+  if (!matchPattern(scale, m_Constant(&attr)))
+    return success();
+  int64_t idx = 0;
+  for (APFloat v : attr.getValues<APFloat>()) {
+    double d = v.convertToDouble();
+    if (!std::isfinite(d) || d <= 0.0)
+      return op->emitOpError()
+             << what << " must be finite and positive, but element " << idx
+             << " is " << d;
+    ++idx;
+  }
+  return success();
+}
+
+static LogicalResult verifyRange(Operation *op, Type storage,
+                                 std::optional<int64_t> qmin,
+                                 std::optional<int64_t> qmax, int64_t lo,
+                                 int64_t hi) {
+  unsigned width = storage.getIntOrFloatBitWidth();
+  int64_t typeMin = width >= 64 ? INT64_MIN : -(int64_t(1) << (width - 1));
+  int64_t typeMax = width >= 64 ? INT64_MAX : (int64_t(1) << (width - 1)) - 1;
+  if (lo < typeMin || hi > typeMax)
+    return op->emitOpError() << "clamp range [" << lo << ", " << hi
+                             << "] does not fit the storage type " << storage;
+  if (lo >= hi)
+    return op->emitOpError()
+           << "qmin (" << lo << ") must be smaller than qmax (" << hi << ")";
+  (void)qmin;
+  (void)qmax;
+  return success();
+}
+
+static LogicalResult verifyZeroPoint(Operation *op, Value zp,
+                                     ShapedType scaleTy) {
+  if (!zp)
+    return success();
+  auto zpTy = cast<ShapedType>(zp.getType());
+  if (zpTy.getShape() != scaleTy.getShape())
+    return op->emitOpError("zero_point must have the shape of the scale");
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// QuantizeOp
+//===----------------------------------------------------------------------===//
+
+int64_t QuantizeOp::getQuantMin() {
+  return getQminAttr() ? getQminAttr().getInt()
+                       : defaultQuantMin(getOutput().getType().getElementType());
+}
+int64_t QuantizeOp::getQuantMax() {
+  return getQmaxAttr() ? getQmaxAttr().getInt()
+                       : defaultQuantMax(getOutput().getType().getElementType());
+}
+
+LogicalResult QuantizeOp::verify() {
+  auto inTy = getInput().getType();
+  auto outTy = getOutput().getType();
+  if (inTy.getShape() != outTy.getShape())
+    return emitOpError("result shape must equal the input shape");
+  Type storage = outTy.getElementType();
+  if (storage.getIntOrFloatBitWidth() > 32 || storage.getIntOrFloatBitWidth() < 2)
+    return emitOpError("storage type must be a 2- to 32-bit integer, got ")
+           << storage;
+  if (failed(verifyScaleShape(*this, inTy, getScale().getType(), "scale")) ||
+      failed(verifyZeroPoint(*this, getZeroPoint(), getScale().getType())) ||
+      failed(verifyConstantScaleValues(*this, getScale(), "scale")))
+    return failure();
+  return verifyRange(*this, storage, getQmin(), getQmax(), getQuantMin(),
+                     getQuantMax());
+}
+
+//===----------------------------------------------------------------------===//
+// DequantizeOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult DequantizeOp::verify() {
+  auto inTy = getInput().getType();
+  auto outTy = getOutput().getType();
+  if (inTy.getShape() != outTy.getShape())
+    return emitOpError("result shape must equal the input shape");
+  if (inTy.getElementType().getIntOrFloatBitWidth() > 32)
+    return emitOpError("input must be an integer of at most 32 bits, got ")
+           << inTy.getElementType();
+  if (failed(verifyScaleShape(*this, inTy, getScale().getType(), "scale")) ||
+      failed(verifyZeroPoint(*this, getZeroPoint(), getScale().getType())))
+    return failure();
+  return verifyConstantScaleValues(*this, getScale(), "scale");
+}
+
+//===----------------------------------------------------------------------===//
+// ComputeScaleOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult ComputeScaleOp::verify() {
+  auto inTy = getInput().getType();
+  auto outTy = getScale().getType();
+  if (inTy.getRank() != outTy.getRank())
+    return emitOpError("result must have the rank of the input");
+  llvm::SmallSet<int64_t, 4> seen;
+  for (int64_t d : getDims()) {
+    if (d < 0 || d >= inTy.getRank())
+      return emitOpError("reduction dimension ")
+             << d << " is out of range for rank " << inTy.getRank();
+    if (!seen.insert(d).second)
+      return emitOpError("reduction dimension ") << d << " is repeated";
+  }
+  for (int64_t i = 0, e = inTy.getRank(); i < e; ++i) {
+    int64_t expected = seen.count(i) ? 1 : inTy.getDimSize(i);
+    if (outTy.getDimSize(i) != expected)
+      return emitOpError("result dimension ")
+             << i << " must be "
+             << (seen.count(i) ? "1 (reduced)" : "the input dimension");
+  }
+  if (getQmax() <= 0)
+    return emitOpError("qmax must be positive");
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// MatmulOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult MatmulOp::verify() {
+  auto lhsTy = getLhs().getType();
+  auto rhsTy = getRhs().getType();
+  auto resTy = getResult().getType();
+  int64_t rank = lhsTy.getRank();
+  if (rank < 2 || rhsTy.getRank() != rank || resTy.getRank() != rank)
+    return emitOpError("operands and result must have the same rank >= 2");
+  for (Type t : {lhsTy.getElementType(), rhsTy.getElementType()})
+    if (t.getIntOrFloatBitWidth() > 8)
+      return emitOpError("operands must be integers of at most 8 bits, got ")
+             << t << "; an i32 x i32 product can overflow the accumulator";
+  auto compatible = [](int64_t a, int64_t b) {
+    return ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a == b;
+  };
+  for (int64_t i = 0; i < rank - 2; ++i)
+    if (!compatible(lhsTy.getDimSize(i), rhsTy.getDimSize(i)) ||
+        !compatible(lhsTy.getDimSize(i), resTy.getDimSize(i)))
+      return emitOpError("batch dimension ") << i << " does not match";
+  if (!compatible(lhsTy.getDimSize(rank - 1), rhsTy.getDimSize(rank - 1)))
+    return emitOpError("reduction dimension mismatch: lhs has ")
+           << lhsTy.getDimSize(rank - 1) << " and rhs has "
+           << rhsTy.getDimSize(rank - 1)
+           << " (the weight is [D, C], transposed)";
+  if (!compatible(resTy.getDimSize(rank - 2), lhsTy.getDimSize(rank - 2)) ||
+      !compatible(resTy.getDimSize(rank - 1), rhsTy.getDimSize(rank - 2)))
+    return emitOpError("result shape must be [..., N, D]");
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// RescaleOp
+//===----------------------------------------------------------------------===//
+
+int64_t RescaleOp::getQuantMin() {
+  Type t = getResult().getType().getElementType();
+  return getQminAttr() ? getQminAttr().getInt() : defaultQuantMin(t);
+}
+int64_t RescaleOp::getQuantMax() {
+  Type t = getResult().getType().getElementType();
+  return getQmaxAttr() ? getQmaxAttr().getInt() : defaultQuantMax(t);
+}
+
+LogicalResult RescaleOp::verify() {
+  auto accTy = getAcc().getType();
+  auto resTy = getResult().getType();
+  int64_t rank = accTy.getRank();
+  if (rank < 2)
+    return emitOpError("accumulator must have rank >= 2 ([..., N, D])");
+  if (resTy.getShape() != accTy.getShape())
+    return emitOpError("result shape must equal the accumulator shape");
+  auto xsTy = getXScale().getType(), wsTy = getWScale().getType();
+  if (failed(verifyScaleShape(*this, accTy, xsTy, "x_scale")) ||
+      failed(verifyScaleShape(*this, accTy, wsTy, "w_scale")))
+    return failure();
+  if (xsTy.getDimSize(rank - 1) != 1)
+    return emitOpError("x_scale varies along the output-channel dimension; an "
+                       "activation scale may vary along the rows only");
+  if (wsTy.getDimSize(rank - 2) != 1)
+    return emitOpError("w_scale varies along the row dimension; a weight scale "
+                       "may vary along the output channels only");
+  for (int64_t i = 0; i < rank - 2; ++i)
+    if (wsTy.getDimSize(i) != 1)
+      return emitOpError("w_scale must not vary along batch dimensions");
+  if (failed(verifyConstantScaleValues(*this, getXScale(), "x_scale")) ||
+      failed(verifyConstantScaleValues(*this, getWScale(), "w_scale")))
+    return failure();
+  if (Value bias = getBias()) {
+    auto bTy = cast<ShapedType>(bias.getType());
+    if (failed(verifyScaleShape(*this, accTy, bTy, "bias")))
+      return failure();
+    for (int64_t i = 0; i < rank - 1; ++i)
+      if (bTy.getDimSize(i) != 1)
+        return emitOpError("bias must vary along the last dimension only");
+  }
+  bool intResult = isa<IntegerType>(resTy.getElementType());
+  if (Value os = getOutputScale()) {
+    if (!intResult)
+      return emitOpError("with output_scale the result must be an integer "
+                         "(requantized) type");
+    if (failed(verifyScaleShape(*this, accTy, cast<ShapedType>(os.getType()),
+                                "output_scale")) ||
+        failed(verifyConstantScaleValues(*this, os, "output_scale")))
+      return failure();
+    return verifyRange(*this, resTy.getElementType(), getQmin(), getQmax(),
+                       getQuantMin(), getQuantMax());
+  }
+  if (intResult)
+    return emitOpError("an integer result needs an output_scale to requantize");
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// SmoothOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult SmoothOp::verify() {
+  auto inTy = getInput().getType();
+  auto sTy = getFactor().getType();
+  if (inTy != getOutput().getType())
+    return emitOpError("result type must equal the input type");
+  if (inTy.getRank() < 1 || sTy.getRank() != inTy.getRank())
+    return emitOpError("smoothing factor must have the rank of the input");
+  int64_t rank = inTy.getRank();
+  for (int64_t i = 0; i < rank - 1; ++i)
+    if (sTy.getDimSize(i) != 1)
+      return emitOpError("smoothing factor must have size 1 in every "
+                         "dimension but the channel (last) one");
+  if (sTy.getDimSize(rank - 1) != inTy.getDimSize(rank - 1))
+    return emitOpError("smoothing factor has ")
+           << sTy.getDimSize(rank - 1) << " channels, the input has "
+           << inTy.getDimSize(rank - 1);
+  return verifyConstantScaleValues(*this, getFactor(), "smoothing factor");
+}
+
+//===----------------------------------------------------------------------===//
+// ObserveOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult ObserveOp::verify() {
+  auto inTy = getInput().getType();
+  auto stats = getAbsmax();
+  if (inTy.getRank() < 1)
+    return emitOpError("input must have rank >= 1");
+  if (stats.getType().getRank() != 1 ||
+      stats.getType().getDimSize(0) != inTy.getDimSize(inTy.getRank() - 1))
+    return emitOpError("absmax must be a 1-D tensor with one value per "
+                       "channel (last dimension, size ")
+           << inTy.getDimSize(inTy.getRank() - 1) << ")";
+  int64_t idx = 0;
+  for (float v : stats.getValues<float>()) {
+    if (!std::isfinite(v) || v < 0.0f)
+      return emitOpError("absmax statistics must be finite and non-negative, "
+                         "but channel ")
+             << idx << " is " << v;
+    ++idx;
+  }
+  return success();
+}
+
+#define GET_OP_CLASSES
+#include "quantc/Dialect/QuantC/IR/QuantCOps.cpp.inc"

@@ -1,0 +1,225 @@
+//===- ImportQuant.cpp - upstream quant QDQ to quantc ---------------------===//
+#include "quantc/Dialect/QuantC/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/Transforms/FuncConversions.h"
+#include "mlir/Dialect/Quant/IR/Quant.h"
+#include "mlir/Dialect/Quant/IR/QuantTypes.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+namespace quantc {
+#define GEN_PASS_DEF_QUANTCIMPORTQUANT
+#include "quantc/Dialect/QuantC/Transforms/Passes.h.inc"
+} // namespace quantc
+
+using namespace mlir;
+using namespace quantc;
+
+namespace {
+
+/// Constant scale (and zero-point) tensors of the broadcast shape for a
+/// quantized tensor type.
+struct QuantParams {
+  DenseElementsAttr scale;
+  DenseElementsAttr zeroPoint; // null when every zero point is 0
+  int64_t qmin, qmax;
+};
+
+static FailureOr<QuantParams> getQuantParams(Operation *op,
+                                             RankedTensorType tensorTy) {
+  auto qTy = dyn_cast<quant::UniformQuantizedType>(tensorTy.getElementType());
+  auto axisTy =
+      dyn_cast<quant::UniformQuantizedPerAxisType>(tensorTy.getElementType());
+  auto subTy = dyn_cast<quant::UniformQuantizedSubChannelType>(
+      tensorTy.getElementType());
+  auto base = dyn_cast<quant::QuantizedType>(tensorTy.getElementType());
+  if (!base || (!qTy && !axisTy && !subTy))
+    return op->emitOpError("unsupported quantized type ")
+           << tensorTy.getElementType()
+           << "; quantc imports !quant.uniform per-tensor, per-axis and "
+              "sub-channel types";
+  if (!base.isSigned())
+    return op->emitOpError("unsigned storage type in ")
+           << base << " is not supported; use signed storage (i8) with a "
+           << "zero point";
+  auto exprTy = dyn_cast<FloatType>(base.getExpressedType());
+  if (!exprTy || exprTy.getWidth() > 32)
+    return op->emitOpError("expressed type must be f16, bf16 or f32, got ")
+           << base.getExpressedType();
+  if (!tensorTy.hasStaticShape())
+    return op->emitOpError("quantized tensors must have a static shape to "
+                           "import their scales");
+
+  int64_t rank = tensorTy.getRank();
+  SmallVector<int64_t> shape(rank, 1);
+  SmallVector<double> scales;
+  SmallVector<int64_t> zps;
+  if (qTy) {
+    scales.push_back(qTy.getScale());
+    zps.push_back(qTy.getZeroPoint());
+  } else if (axisTy) {
+    int32_t axis = axisTy.getQuantizedDimension();
+    if (axis < 0 || axis >= rank)
+      return op->emitOpError("quantized dimension ")
+             << axis << " is out of range for " << tensorTy;
+    if ((int64_t)axisTy.getScales().size() != tensorTy.getDimSize(axis))
+      return op->emitOpError("per-axis type has ")
+             << axisTy.getScales().size() << " scales, but dimension " << axis
+             << " of " << tensorTy << " has size "
+             << tensorTy.getDimSize(axis);
+    shape[axis] = tensorTy.getDimSize(axis);
+    llvm::append_range(scales, axisTy.getScales());
+    llvm::append_range(zps, axisTy.getZeroPoints());
+  } else {
+    for (auto [dim, block] : subTy.getBlockSizeInfo()) {
+      if (dim < 0 || dim >= rank || block <= 0 ||
+          tensorTy.getDimSize(dim) % block != 0)
+        return op->emitOpError("block size ")
+               << block << " on dimension " << dim << " does not divide "
+               << tensorTy;
+      shape[dim] = tensorTy.getDimSize(dim) / block;
+    }
+    for (APFloat v : subTy.getScales().getValues<APFloat>())
+      scales.push_back(v.convertToDouble());
+    for (APInt v : subTy.getZeroPoints().getValues<APInt>())
+      zps.push_back(v.getSExtValue());
+    int64_t expected = 1;
+    for (int64_t s : shape)
+      expected *= s;
+    if ((int64_t)scales.size() != expected)
+      return op->emitOpError("sub-channel type has ")
+             << scales.size() << " scales, expected " << expected
+             << " for the blocks of " << tensorTy;
+  }
+
+  auto scaleTy = RankedTensorType::get(shape, exprTy);
+  SmallVector<APFloat> scaleVals;
+  for (double s : scales) {
+    APFloat v(s);
+    bool lost;
+    v.convert(exprTy.getFloatSemantics(), APFloat::rmNearestTiesToEven, &lost);
+    scaleVals.push_back(v);
+  }
+  QuantParams p;
+  p.scale = DenseElementsAttr::get(scaleTy, scaleVals);
+  if (llvm::any_of(zps, [](int64_t z) { return z != 0; })) {
+    auto i32 = IntegerType::get(op->getContext(), 32);
+    SmallVector<APInt> zpVals;
+    for (int64_t z : zps)
+      zpVals.push_back(APInt(32, z, /*isSigned=*/true));
+    p.zeroPoint = DenseElementsAttr::get(RankedTensorType::get(shape, i32),
+                                         zpVals);
+  }
+  p.qmin = base.getStorageTypeMin();
+  p.qmax = base.getStorageTypeMax();
+  return p;
+}
+
+static Value materializeParams(OpBuilder &b, Location loc,
+                               const QuantParams &p, Value &zp) {
+  Value scale = arith::ConstantOp::create(b, loc, p.scale);
+  zp = p.zeroPoint ? Value(arith::ConstantOp::create(b, loc, p.zeroPoint))
+                   : Value();
+  return scale;
+}
+
+struct QCastLowering : OpConversionPattern<quant::QuantizeCastOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(quant::QuantizeCastOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto qTy = dyn_cast<RankedTensorType>(op.getResult().getType());
+    if (!qTy)
+      return op.emitOpError("only ranked tensors of quantized types are "
+                            "supported, got ")
+             << op.getResult().getType();
+    FailureOr<QuantParams> p = getQuantParams(op, qTy);
+    if (failed(p))
+      return failure();
+    Type resTy = getTypeConverter()->convertType(qTy);
+    Value zp;
+    Value scale = materializeParams(rewriter, op.getLoc(), *p, zp);
+    Value input = adaptor.getInput();
+    auto inTy = cast<RankedTensorType>(input.getType());
+    if (inTy.getElementType() != p->scale.getType().getElementType())
+      return op.emitOpError("input element type must equal the expressed type");
+    rewriter.replaceOpWithNewOp<QuantizeOp>(
+        op, resTy, input, scale, zp, rewriter.getI64IntegerAttr(p->qmin),
+        rewriter.getI64IntegerAttr(p->qmax));
+    return success();
+  }
+};
+
+struct DCastLowering : OpConversionPattern<quant::DequantizeCastOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(quant::DequantizeCastOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto qTy = dyn_cast<RankedTensorType>(op.getInput().getType());
+    if (!qTy)
+      return op.emitOpError("only ranked tensors of quantized types are "
+                            "supported, got ")
+             << op.getInput().getType();
+    FailureOr<QuantParams> p = getQuantParams(op, qTy);
+    if (failed(p))
+      return failure();
+    Value zp;
+    Value scale = materializeParams(rewriter, op.getLoc(), *p, zp);
+    rewriter.replaceOpWithNewOp<DequantizeOp>(op, op.getResult().getType(),
+                                              adaptor.getInput(), scale, zp);
+    return success();
+  }
+};
+
+struct SCastLowering : OpConversionPattern<quant::StorageCastOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(quant::StorageCastOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Type resTy = getTypeConverter()->convertType(op.getResult().getType());
+    if (!resTy || resTy != adaptor.getInput().getType())
+      return op.emitOpError("storage cast between ")
+             << op.getInput().getType() << " and " << op.getResult().getType()
+             << " does not preserve the storage type";
+    rewriter.replaceOp(op, adaptor.getInput());
+    return success();
+  }
+};
+
+struct ImportQuantPass
+    : quantc::impl::QuantCImportQuantBase<ImportQuantPass> {
+  void runOnOperation() override {
+    MLIRContext *ctx = &getContext();
+    TypeConverter converter;
+    converter.addConversion([](Type t) { return t; });
+    converter.addConversion([](RankedTensorType t) -> Type {
+      if (auto q = dyn_cast<quant::QuantizedType>(t.getElementType()))
+        return t.clone(q.getStorageType());
+      return t;
+    });
+    converter.addConversion([](quant::QuantizedType q) -> Type {
+      return q.getStorageType();
+    });
+
+    ConversionTarget target(*ctx);
+    target.addIllegalOp<quant::QuantizeCastOp, quant::DequantizeCastOp,
+                        quant::StorageCastOp>();
+    target.markUnknownOpDynamicallyLegal([&](Operation *op) {
+      if (auto func = dyn_cast<FunctionOpInterface>(op))
+        return converter.isSignatureLegal(
+                   cast<FunctionType>(func.getFunctionType())) &&
+               converter.isLegal(&func.getFunctionBody());
+      return converter.isLegal(op);
+    });
+
+    RewritePatternSet patterns(ctx);
+    patterns.add<QCastLowering, DCastLowering, SCastLowering>(converter, ctx);
+    populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns,
+                                                                   converter);
+    populateReturnOpTypeConversionPattern(patterns, converter);
+    populateCallOpTypeConversionPattern(patterns, converter);
+    if (failed(applyFullConversion(getOperation(), target, std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace

@@ -1,0 +1,39 @@
+# -*- Python -*-
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+from lit.llvm.subst import ToolSubst
+
+config.name = "QUANTC"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".py"]
+config.excludes = ["lit.cfg.py", "lit.site.cfg.py", "Inputs", "CMakeLists.txt"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.quantc_obj_root, "test")
+
+config.environment["FILECHECK_OPTS"] = "-enable-var-scope"
+config.environment["PYTHONPATH"] = os.pathsep.join(
+    [os.path.join(config.quantc_src_root, "test", "lib")]
+)
+
+llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
+llvm_config.use_default_substitutions()
+
+runner_libs = ",".join(
+    os.path.join(config.llvm_lib_dir, n + config.llvm_shlib_ext)
+    for n in ("libmlir_runner_utils", "libmlir_c_runner_utils")
+)
+config.substitutions.append(("%mlir_runner_libs", runner_libs))
+config.substitutions.append(("%python", config.python_executable))
+config.substitutions.append(("%shlibext", config.llvm_shlib_ext))
+
+tool_dirs = [config.quantc_tools_dir, config.llvm_tools_dir]
+tools = [
+    "quantc-opt",
+    "mlir-runner",
+    "mlir-opt",
+    "mlir-translate",
+    ToolSubst("%llc", command=os.path.join(config.llvm_tools_dir, "llc")),
+]
+llvm_config.add_tool_substitutions(tools, tool_dirs)
