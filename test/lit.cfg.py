@@ -14,7 +14,10 @@ config.test_exec_root = os.path.join(config.quantc_obj_root, "test")
 
 config.environment["FILECHECK_OPTS"] = "-enable-var-scope"
 config.environment["PYTHONPATH"] = os.pathsep.join(
-    [os.path.join(config.quantc_src_root, "test", "lib")]
+    [
+        os.path.join(config.quantc_src_root, "test", "lib"),
+        os.path.join(config.quantc_src_root, "python"),
+    ]
 )
 
 llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
@@ -25,6 +28,10 @@ runner_libs = ",".join(
     for n in ("libmlir_runner_utils", "libmlir_c_runner_utils")
 )
 config.substitutions.append(("%mlir_runner_libs", runner_libs))
+# Integration tests written in Python (test/lib/qtest.py) find the tools here.
+config.environment["QUANTC_OPT"] = os.path.join(config.quantc_tools_dir, "quantc-opt")
+config.environment["MLIR_RUNNER"] = os.path.join(config.llvm_tools_dir, "mlir-runner")
+config.environment["MLIR_RUNNER_LIBS"] = runner_libs
 config.substitutions.append(("%python", config.python_executable))
 config.substitutions.append(("%shlibext", config.llvm_shlib_ext))
 
