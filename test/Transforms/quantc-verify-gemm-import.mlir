@@ -119,7 +119,7 @@ func.func @plain_activation_channel_axis(%x: tensor<4x8xf32>, %w: tensor<8x2xf32
 // -----
 
 !xtok = !quant.uniform<i8:f32:0, {0.1, 0.2, 0.3, 0.4}>
-!wblk = !quant.uniform<i8:f32:{1:32}, {{0.01, 0.02}, {0.03, 0.04}}>
+!wblk = !quant.uniform<i8:f32:{0:1, 1:32}, {{0.01, 0.02}, {0.03, 0.04}}>
 
 // Sub-channel (block) weight [D, C] with blocks of 32 along C: K-blocked.
 // Weights arrive as quantized function arguments.
