@@ -136,9 +136,10 @@ static FailureOr<ScaleGranularity> expand(const ScaleGranularity &src,
       g.blockSize[r] = b;
       continue;
     }
-    if (b == kDyn || llvm::any_of(group, [&](int64_t r) {
-          return resShape[r] == kDyn;
-        }))
+    if (llvm::any_of(group, [&](int64_t r) { return resShape[r] == 0; }))
+      continue; // no elements: nothing varies
+    if (b == kDyn ||
+        llvm::any_of(group, [&](int64_t r) { return resShape[r] == kDyn; }))
       return failure();
     // Scale index = flat / b; a step along dimension r moves the flat index
     // by the product of the sizes inside it.
@@ -175,8 +176,7 @@ static FailureOr<ScaleGranularity> traceImpl(Value v, unsigned depth,
 
   if (auto dq = dyn_cast<DequantizeOp>(def)) {
     st.foundQuantOp = true;
-    ScaleGranularity g =
-        fromScaleShape(dq.getInput().getType(), dq.getScale());
+    ScaleGranularity g = fromScaleShape(dq.getInput().getType(), dq.getScale());
     g.source = dq;
     g.hasZeroPoint = static_cast<bool>(dq.getZeroPoint());
     Type storage = dq.getInput().getType().getElementType();
@@ -319,7 +319,6 @@ static FailureOr<ContractionInfo> getLinalgContraction(linalg::LinalgOp op) {
 
   ContractionInfo info;
   info.op = op;
-  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
   for (unsigned i = 0; i < 2; ++i) {
     OpOperand *operand = op.getDpsInputOperand(i);
     ContractionOperand &o = i == 0 ? info.lhs : info.rhs;
@@ -342,7 +341,6 @@ static FailureOr<ContractionInfo> getLinalgContraction(linalg::LinalgOp op) {
   for (unsigned d : cd->k)
     k = mulSizes(k, ranges[d]);
   info.reductionSize = k;
-  (void)maps;
   return info;
 }
 
@@ -451,8 +449,8 @@ FailureOr<int64_t> quantc::getTargetKTile(StringRef target) {
 namespace {
 /// How an operand can enter a GEMM.
 enum class OperandKind {
-  Float,   // plain float, or dequantized from wider than 8 bits
-  Int8,    // integers of at most 8 bits, or dequantized from them
+  Float, // plain float, or dequantized from wider than 8 bits
+  Int8,  // integers of at most 8 bits, or dequantized from them
 };
 
 struct OperandAnalysis {
@@ -516,8 +514,7 @@ GemmVerdict quantc::classifyGemm(const ContractionInfo &info, int64_t kTile) {
     GemmViolation viol;
     viol.kind = GemmViolation::Kind::FloatWeightWithIntActivation;
     viol.operand = info.rhs;
-    if (rhs.scale)
-      viol.scaleType = rhs.scale->storageType;
+    viol.storageType = rhs.storageType;
     v.violations.push_back(viol);
     v.kind = GemmKind::Illegal;
     return v;
@@ -574,8 +571,8 @@ GemmVerdict quantc::classifyGemm(const ContractionInfo &info, int64_t kTile) {
     if (kLoops(info.lhs) != kLoops(info.rhs)) {
       GemmViolation viol;
       viol.kind = GemmViolation::Kind::KLayoutMismatch;
-      viol.operand = blocked.front() == info.lhs.operandNumber ? info.lhs
-                                                               : info.rhs;
+      viol.operand =
+          blocked.front() == info.lhs.operandNumber ? info.lhs : info.rhs;
       viol.block = kBlock;
       v.violations.push_back(viol);
     }

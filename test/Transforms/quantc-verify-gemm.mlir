@@ -546,3 +546,33 @@ func.func @overflow_full_i8_range(%xq: tensor<1x131072xi8>, %xs: tensor<1x1xf32>
   %y = linalg.matmul ins(%xd, %wd : tensor<1x131072xf32>, tensor<131072x2xf32>) outs(%init : tensor<1x2xf32>) -> tensor<1x2xf32>
   return %y : tensor<1x2xf32>
 }
+
+// -----
+
+// linalg.batch_reduce_matmul reduces over the batch loop too: an activation
+// scale that varies per batch element (and per token) splits the reduction
+// into K blocks of one batch element (64 channels) each.
+// CHECK-LABEL: func.func @batch_reduce_per_batch
+// CHECK: linalg.batch_reduce_matmul {quantc.gemm = "int8-kblocked", quantc.gemm_k_block = 64 : i64}
+func.func @batch_reduce_per_batch(%xq: tensor<2x4x64xi8>, %xs: tensor<2x4x1xf32>, %wq: tensor<2x64x16xi8>, %ws: tensor<1x1x16xf32>) -> tensor<4x16xf32> {
+  %xd = quantc.dequantize %xq, %xs : tensor<2x4x64xi8>, tensor<2x4x1xf32> -> tensor<2x4x64xf32>
+  %wd = quantc.dequantize %wq, %ws : tensor<2x64x16xi8>, tensor<1x1x16xf32> -> tensor<2x64x16xf32>
+  %init = tensor.empty() : tensor<4x16xf32>
+  %y = linalg.batch_reduce_matmul ins(%xd, %wd : tensor<2x4x64xf32>, tensor<2x64x16xf32>) outs(%init : tensor<4x16xf32>) -> tensor<4x16xf32>
+  return %y : tensor<4x16xf32>
+}
+
+// -----
+
+// linalg.contract, transposed-B maps: per-token x per-output-channel.
+// CHECK-LABEL: func.func @contract_transposed_b
+// CHECK: linalg.contract
+// CHECK-SAME: {quantc.gemm = "int8"}
+func.func @contract_transposed_b(%xq: tensor<4x64xi8>, %xs: tensor<4x1xf32>, %wq: tensor<16x64xi8>, %ws: tensor<16x1xf32>) -> tensor<4x16xf32> {
+  %xd = quantc.dequantize %xq, %xs : tensor<4x64xi8>, tensor<4x1xf32> -> tensor<4x64xf32>
+  %wd = quantc.dequantize %wq, %ws : tensor<16x64xi8>, tensor<16x1xf32> -> tensor<16x64xf32>
+  %init = tensor.empty() : tensor<4x16xf32>
+  %y = linalg.contract indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]
+         ins(%xd, %wd : tensor<4x64xf32>, tensor<16x64xf32>) outs(%init : tensor<4x16xf32>) -> tensor<4x16xf32>
+  return %y : tensor<4x16xf32>
+}

@@ -37,10 +37,12 @@ namespace quantc {
 inline constexpr llvm::StringLiteral kGemmAttrName = "quantc.gemm";
 /// i64: the K block of a K-blocked GEMM (integer partial sums per block,
 /// rescaled and summed in float).
-inline constexpr llvm::StringLiteral kGemmKBlockAttrName = "quantc.gemm_k_block";
+inline constexpr llvm::StringLiteral kGemmKBlockAttrName =
+    "quantc.gemm_k_block";
 /// i64: the longest reduction that cannot overflow the int32 accumulator
 /// (only when the full reduction could; mode=warn).
-inline constexpr llvm::StringLiteral kGemmKSplitAttrName = "quantc.gemm_k_split";
+inline constexpr llvm::StringLiteral kGemmKSplitAttrName =
+    "quantc.gemm_k_split";
 
 //===----------------------------------------------------------------------===//
 // Scale granularity
@@ -203,8 +205,11 @@ struct GemmViolation {
   std::string granularity;
   /// Effective K block for BlockNotMultipleOfKTile.
   int64_t block = 0;
-  /// Shape of the scale (for messages).
+  /// Type of the scale (for messages).
   mlir::Type scaleType;
+  /// FloatWeightWithIntActivation: the integer storage the weight was
+  /// dequantized from (e.g. i16), null for a plain float weight.
+  mlir::Type storageType;
 };
 
 /// int32 accumulator overflow of an integer GEMM.

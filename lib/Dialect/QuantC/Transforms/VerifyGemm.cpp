@@ -1,8 +1,8 @@
 //===- VerifyGemm.cpp - prove quantized matmuls are integer GEMMs ---------===//
 #include "quantc/Dialect/QuantC/Transforms/Passes.h"
 
-#include "quantc/Analysis/Granularity.h"
 #include "mlir/IR/Diagnostics.h"
+#include "quantc/Analysis/Granularity.h"
 
 namespace quantc {
 #define GEN_PASS_DEF_QUANTCVERIFYGEMM
@@ -46,8 +46,8 @@ static void describeViolation(InFlightDiagnostic &diag, const GemmViolation &v,
                               const GemmVerdict &verdict, int64_t kTile,
                               StringRef target) {
   const ContractionOperand &o = v.operand;
-  diag << "operand #" << o.operandNumber << " ("
-       << stringifyOperandRole(o.role) << ") ";
+  diag << "operand #" << o.operandNumber << " (" << stringifyOperandRole(o.role)
+       << ") ";
   switch (v.kind) {
   case GemmViolation::Kind::ScaleVariesAlongReduction:
     diag << "has a " << v.granularity << " scale " << v.scaleType
@@ -85,8 +85,8 @@ static void describeViolation(InFlightDiagnostic &diag, const GemmViolation &v,
   case GemmViolation::Kind::FloatWeightWithIntActivation: {
     diag << "is ";
     Type elem = getElementTypeOrSelf(o.value.getType());
-    if (v.scaleType)
-      diag << elem << " dequantized from " << v.scaleType;
+    if (v.storageType)
+      diag << elem << " dequantized from " << v.storageType;
     else
       diag << "float (" << elem << ")";
     const ContractionOperand &act = verdict.info.lhs;
@@ -144,8 +144,8 @@ struct VerifyGemmPass : quantc::impl::QuantCVerifyGemmBase<VerifyGemmPass> {
           describeViolation(diag, v, verdict, tile, target);
         }
         if (warn)
-          op->setAttr(kGemmAttrName, b.getStringAttr(stringifyGemmKind(
-                                         GemmKind::Illegal)));
+          op->setAttr(kGemmAttrName,
+                      b.getStringAttr(stringifyGemmKind(GemmKind::Illegal)));
         failedAny |= !warn;
         return;
       default:
@@ -165,8 +165,8 @@ struct VerifyGemmPass : quantc::impl::QuantCVerifyGemmBase<VerifyGemmPass> {
              << of->maxAbsLhs << " (activation) x |qmax| " << of->maxAbsRhs
              << " (weight) = "
              << of->accumulationLength * of->maxAbsLhs * of->maxAbsRhs
-             << " >= 2^31; split the reduction dimension into "
-             << of->numChunks << " chunks of at most " << of->maxSplit
+             << " >= 2^31; split the reduction dimension into " << of->numChunks
+             << " chunks of at most " << of->maxSplit
              << " elements, accumulate each in int32 and sum the partial "
                 "results in float";
         if (warn)
