@@ -80,4 +80,73 @@ def QuantCFuse : Pass<"quantc-fuse", "mlir::func::FuncOp"> {
                            "mlir::tensor::TensorDialect", "mlir::arith::ArithDialect"];
 }
 
+def QuantCVerifyGemm : Pass<"quantc-verify-gemm", "mlir::func::FuncOp"> {
+  let summary = "Prove that every quantized matmul can run as an integer GEMM";
+  let description = [{
+    For every contraction (`linalg.matmul` plain or with `indexing_maps`,
+    `linalg.batch_matmul`, contraction `linalg.generic`s, `quantc.matmul`)
+    the pass reads the role of each operand dimension from the indexing maps,
+    traces each operand back to its quantization scale (through
+    `quantc.dequantize`/`quantc.quantize`, `quantc.smooth`, transposes and
+    exact reshapes; `include/quantc/Analysis/Granularity.h`) and decides how
+    the contraction can run.
+
+    `Σ_c (p_n x̂_nc)(r_d ŵ_dc) = p_n r_d Σ_c x̂_nc ŵ_dc`: an int8 × int8 GEMM is
+    legal iff no scale varies along a reduction dimension. Per-tensor,
+    per-token (activation) and per-output-channel (weight) scales are legal;
+    per-channel activation scales and per-element scales are not. Block scales
+    along the reduction dimension are legal when the block is a multiple of
+    the target's K tile (integer partial sums per block, rescaled in float).
+    A float activation × quantized weight (W8A16) is legal with any weight
+    granularity and is dequantized on load; an int8 activation × float weight
+    is rejected (no target has a mixed GEMM). For int8 GEMMs the int32
+    accumulator must not overflow: `K · |qmax_x| · |qmax_w| < 2^31`, where K
+    is the reduction length (the block for K-blocked GEMMs).
+
+    Legal contractions get a discardable `quantc.gemm` mark that later passes
+    read: `"int8"`, `"int8-kblocked"` (with `quantc.gemm_k_block`) or
+    `"dequant-on-load"`. An illegal one is an error naming the operand, the
+    dimension, the granularity found and the fix. With `mode=warn` the errors
+    become remarks and the contraction is marked `"illegal"` (and an
+    overflowing one gets `quantc.gemm_k_split`, the longest safe reduction).
+
+    Before:
+    ```mlir
+    %xd = quantc.dequantize %xq, %xs : tensor<4x64xi8>, tensor<4x1xf32> -> tensor<4x64xf32>
+    %wd = quantc.dequantize %wq, %ws : tensor<16x64xi8>, tensor<16x1xf32> -> tensor<16x64xf32>
+    %y = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>,
+                                        affine_map<(m, n, k) -> (n, k)>,
+                                        affine_map<(m, n, k) -> (m, n)>]
+           ins(%xd, %wd : tensor<4x64xf32>, tensor<16x64xf32>)
+           outs(%init : tensor<4x16xf32>) -> tensor<4x16xf32>
+    ```
+    After (per-token × per-output-channel):
+    ```mlir
+    %y = linalg.matmul {quantc.gemm = "int8"} indexing_maps = [...] ins(%xd, %wd ...) ...
+    ```
+    With a per-channel activation scale `tensor<1x64xf32>` instead:
+    ```
+    error: 'linalg.matmul' op operand #0 (activation) has a per-channel scale
+    tensor<1x64xf32> that varies along reduction dimension 1 (size 64): it
+    cannot be factored out of the sum over the reduction dimension, so no
+    integer GEMM computes this product; migrate the per-channel factor into
+    the weights with --quantc-smoothquant, or quantize the activation per
+    token (a scale varying along dimension 0 only)
+    ```
+    See docs/GEMM-COMPATIBILITY.md.
+  }];
+  let options = [
+    Option<"mode", "mode", "std::string", /*default=*/"\"error\"",
+           "error: an illegal matmul fails the pass; warn: a remark and an "
+           "\"illegal\" mark instead">,
+    Option<"target", "target", "std::string", /*default=*/"\"generic\"",
+           "generic | vnni | nvvm: sets the K tile (32, 4, 32) unless k-tile "
+           "is given">,
+    Option<"kTile", "k-tile", "int64_t", /*default=*/"32",
+           "K tile of the int8 kernel; K-block scales must be a multiple of "
+           "it (default: the target's)">,
+  ];
+  let dependentDialects = ["quantc::QuantCDialect"];
+}
+
 #endif // QUANTC_DIALECT_QUANTC_TRANSFORMS_PASSES_TD
