@@ -149,4 +149,56 @@ def QuantCVerifyGemm : Pass<"quantc-verify-gemm", "mlir::func::FuncOp"> {
   let dependentDialects = ["quantc::QuantCDialect"];
 }
 
+def QuantCReportCost : Pass<"quantc-report-cost", "mlir::func::FuncOp"> {
+  let summary = "Per-matmul remarks: ops, bytes and arithmetic intensity of "
+                "FP16, W8A8, W8A16 and fused int8 I/O, with a roofline verdict";
+  let description = [{
+    For every contraction (any form the granularity analysis understands:
+    `linalg.matmul` plain or transposed, `linalg.batch_matmul`, contraction
+    `linalg.generic`s, `quantc.matmul`) with activation `[N, C]`, weight
+    `[D, C]` and B batches, emits one remark with, per scheme (B times):
+
+    | scheme | GEMM ops | q/dq ops | bytes moved |
+    |---|---|---|---|
+    | FP16 | 2NCD | 0 | 2(NC + CD + ND) |
+    | W8A8, FP16 activation I/O | 2NCD | NC + ND | 4NC + CD + 2ND |
+    | W8A16 (weight-only) | 2NCD | CD | 2NC + CD + 2ND |
+    | fused int8 I/O | 2NCD | ND | NC + CD + ND |
+
+    W8A8 with FP16 I/O reads X in FP16 and writes it as int8 in a separate
+    quantize kernel (2NC + NC), which the GEMM reads again (NC); the GEMM
+    writes FP16 through a dequantizing epilogue (2ND). Fused int8 I/O reads
+    int8 that the previous epilogue wrote and requantizes in its own
+    epilogue. Arithmetic intensity is GEMM ops per byte, printed with one
+    decimal: 1365.3 for FP16 at N = C = D = 4096.
+
+    The roofline verdict uses the target's peaks (`target=h100|host-cpu`, or
+    `peak-int8`, `peak-fp16` in ops/s and `bandwidth` in bytes/s): each
+    scheme's time is max(ops / peak, bytes / bandwidth), int8 peak for W8A8
+    and fused, float peak for FP16 and W8A16. A GEMM whose FP16 form is
+    memory-bound gets the recommendation W8A16 (weight bytes halve), a
+    compute-bound one fused W8A8. `format=json` prints the same as one JSON
+    object per remark, for tools.
+
+    ```mlir
+    // expected-remark: quantc cost: linalg.matmul N=4096 C=4096 D=4096 ...
+    //   FP16: ... intensity 1365.3 ...
+    %y = linalg.matmul ins(%x, %w : tensor<4096x4096xf16>, ...) ...
+    ```
+  }];
+  let options = [
+    Option<"target", "target", "std::string", /*default=*/"\"h100\"",
+           "h100 (H100 SXM: 1979e12 int8 ops/s, 989.5e12 fp16, 3.35e12 B/s) or "
+           "host-cpu (2 Zen 5 cores: 1736e9 int8 ops/s, 434e9 f32, 40e9 B/s)">,
+    Option<"peakInt8", "peak-int8", "double", /*default=*/"0",
+           "int8 ops/s (overrides the target's)">,
+    Option<"peakFp16", "peak-fp16", "double", /*default=*/"0",
+           "float GEMM ops/s (overrides the target's)">,
+    Option<"bandwidth", "bandwidth", "double", /*default=*/"0",
+           "memory bandwidth in bytes/s (overrides the target's)">,
+    Option<"format", "format", "std::string", /*default=*/"\"text\"",
+           "text or json">,
+  ];
+}
+
 #endif // QUANTC_DIALECT_QUANTC_TRANSFORMS_PASSES_TD
