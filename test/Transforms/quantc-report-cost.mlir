@@ -47,7 +47,7 @@ func.func @batch(%x: tensor<2x4x8xi8>, %w: tensor<2x16x8xi8>) -> tensor<2x4x16xi
   // expected-remark @below {{quantc cost: quantc.matmul N=4 C=8 D=16 batch=2}}
   // expected-note @below {{FP16:            GEMM ops 2048, q/dq ops 0, bytes 896, intensity 2.3 ops/byte}}
   // expected-note @below {{W8A8 (FP16 I/O)}}
-  // expected-note @below {{W8A16:           GEMM ops 2048, q/dq ops 256, bytes 704}}
+  // expected-note @below {{W8A16:           GEMM ops 2048, q/dq ops 256, bytes 640, intensity 3.2 ops/byte}}
   // expected-note @below {{fused int8 I/O:  GEMM ops 2048, q/dq ops 128, bytes 448, intensity 4.6 ops/byte}}
   // expected-note @below {{roofline}}
   %y = quantc.matmul %x, %w : tensor<2x4x8xi8>, tensor<2x16x8xi8> -> tensor<2x4x16xi32>
