@@ -20,7 +20,9 @@ def _t(*shape):
     return qtest.tensor_type(shape, "f32")
 
 
-def block_mlir(x, gamma, beta, w1, w2, absmax1, absmax2):
+def block_mlir(x, gamma, beta, w1, w2, absmax1, absmax2, print_hidden=False):
+    """`main` prints y (and first the first linear's output with
+    `print_hidden`)."""
     n, c = x.shape
     h = w1.shape[1]
     d = w2.shape[0]
@@ -81,6 +83,7 @@ func.func @main() {{
   %eh = tensor.empty() : {_t(n, h)}
   %zh = linalg.fill ins(%zero : f32) outs(%eh : {_t(n, h)}) -> {_t(n, h)}
   %h1 = linalg.matmul ins(%o1, %w1 : {_t(n, c)}, {_t(c, h)}) outs(%zh : {_t(n, h)}) -> {_t(n, h)}
+  {qtest.print_tensor("%h1", _t(n, h), "ph") if print_hidden else ""}
   %act = linalg.generic {{indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}}
       ins(%h1 : {_t(n, h)}) outs(%eh : {_t(n, h)}) {{
   ^bb0(%a: f32, %o: f32):
