@@ -53,6 +53,51 @@ def rel(a, b):
     return float(np.linalg.norm(a - b) / np.linalg.norm(b))
 
 
+def run(a, seed, verbose=True):
+    """Compiles and runs every variant for one seed; returns rows of
+    (name, layer-1 rel. error, block rel. error, block max abs error,
+    passes, seconds)."""
+    rng = np.random.default_rng(seed)
+    n_all = a.tokens + a.calib_tokens
+    x, gamma, beta, w1, w2, idx = llm_block.llm_like(
+        rng, n_all, a.channels, a.hidden, a.out, a.outliers, a.factor)
+    xcal, xev = x[:a.calib_tokens], x[a.calib_tokens:]
+    if a.calibrate_on_eval:  # oracle statistics: no calibration mismatch
+        xcal = np.concatenate([xcal, xev])
+    _, hcal, acal = llm_block.block_fp(xcal, gamma, beta, w1, w2)
+    absmax1 = np.max(np.abs(hcal), axis=0).astype(np.float32)
+    absmax2 = np.max(np.abs(acal), axis=0).astype(np.float32)
+    ref_y, ref_h, _ = llm_block.block_fp(xev, gamma, beta, w1, w2)
+    ref_h1 = ref_h @ w1.astype(np.float64)
+    others = np.delete(absmax1, idx)
+    if verbose:
+        print(f"# seed {seed}: {a.tokens} tokens (calibrated on "
+              f"{a.calib_tokens} others"
+              f"{' + themselves' if a.calibrate_on_eval else ''}), C={a.channels}, H={a.hidden}, "
+              f"D={a.out}; LayerNorm-output outlier channels "
+              f"{sorted(idx.tolist())}: calibrated absmax "
+              f"{np.min(absmax1[idx]):.1f}..{np.max(absmax1[idx]):.1f} vs "
+              f"median {np.median(others):.2f} for the others", flush=True)
+    mlir = llm_block.block_mlir(xev, gamma, beta, w1, w2, absmax1, absmax2,
+                                print_hidden=True)
+    rows = []
+    for name, passes in VARIANTS:
+        t0 = time.time()
+        h1, y = qtest.compile_and_run(mlir, pipeline=(*passes, CPU))
+        dt = time.time() - t0
+        rows.append((name, rel(h1, ref_h1), rel(y, ref_y),
+                     float(np.max(np.abs(y - ref_y))), " ".join(passes), dt))
+        if verbose:
+            print(f"  {name:38s} layer-1 {rows[-1][1]:.3e}  block "
+                  f"{rows[-1][2]:.3e}  ({dt:.1f} s)", flush=True)
+    return rows
+
+
+PAIRS = [("per-tensor", "W8A8 per-tensor (naive)",
+          "SmoothQuant a=0.5 + W8A8 per-tensor"),
+         ("per-token", "W8A8 per-token", "SmoothQuant a=0.5 + W8A8 per-token")]
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -64,51 +109,36 @@ def main():
     p.add_argument("--outliers", type=int, default=5)
     p.add_argument("--factor", type=float, default=80.0)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seeds", type=int, default=1,
+                   help="also summarise seeds seed..seed+N-1")
+    p.add_argument("--calibrate-on-eval", action="store_true",
+                   help="include the evaluation tokens in the calibration "
+                   "batch (static scales then never clip)")
     p.add_argument("--markdown", action="store_true")
     a = p.parse_args()
 
-    rng = np.random.default_rng(a.seed)
-    n_all = a.tokens + a.calib_tokens
-    x, gamma, beta, w1, w2, idx = llm_block.llm_like(
-        rng, n_all, a.channels, a.hidden, a.out, a.outliers, a.factor)
-    xcal, xev = x[:a.calib_tokens], x[a.calib_tokens:]
-    _, hcal, acal = llm_block.block_fp(xcal, gamma, beta, w1, w2)
-    absmax1 = np.max(np.abs(hcal), axis=0).astype(np.float32)
-    absmax2 = np.max(np.abs(acal), axis=0).astype(np.float32)
-    ref_y, ref_h, _ = llm_block.block_fp(xev, gamma, beta, w1, w2)
-    ref_h1 = ref_h @ w1.astype(np.float64)
-    others = np.delete(absmax1, idx)
-    print(f"# block: {a.tokens} tokens (calibrated on {a.calib_tokens}), "
-          f"C={a.channels}, H={a.hidden}, D={a.out}; LayerNorm-output "
-          f"outlier channels {sorted(idx.tolist())}: absmax "
-          f"{np.min(absmax1[idx]):.1f}..{np.max(absmax1[idx]):.1f} vs median "
-          f"{np.median(others):.2f} for the others "
-          f"({np.min(absmax1[idx]) / np.median(others):.0f}x+)", flush=True)
-    mlir = llm_block.block_mlir(xev, gamma, beta, w1, w2, absmax1, absmax2,
-                                print_hidden=True)
-    rows = []
-    for name, passes in VARIANTS:
-        t0 = time.time()
-        h1, y = qtest.compile_and_run(mlir, pipeline=(*passes, CPU))
-        dt = time.time() - t0
-        rows.append((name, rel(h1, ref_h1), rel(y, ref_y),
-                     float(np.max(np.abs(y - ref_y))), " ".join(passes), dt))
-        print(f"  {name:38s} layer-1 {rows[-1][1]:.3e}  block {rows[-1][2]:.3e}"
-              f"  ({dt:.1f} s)", flush=True)
+    rows = run(a, a.seed)
     if a.markdown:
         print("\n| scheme | rel. error, first linear | rel. error, block output "
               "| max abs error, block | quantc-opt passes (+ --quantc-cpu-pipeline) |")
         print("|---|---|---|---|---|")
         for name, e1, e2, m, passes, _ in rows:
             print(f"| {name} | {e1:.2e} | {e2:.2e} | {m:.3g} | `{passes}` |")
-        base = {r[0]: r for r in rows}
-        for scheme in ("per-tensor", "per-token"):
-            plain = base["W8A8 per-tensor (naive)" if scheme == "per-tensor"
-                         else "W8A8 per-token"]
-            sq = base[f"SmoothQuant a=0.5 + W8A8 {scheme}"]
-            print(f"\nSmoothQuant a=0.5 vs W8A8 {scheme} without it: first "
-                  f"linear {plain[1] / sq[1]:.1f}x smaller error, block "
-                  f"{plain[2] / sq[2]:.1f}x.")
+    per_seed = {a.seed: rows}
+    for seed in range(a.seed + 1, a.seed + a.seeds):
+        per_seed[seed] = run(a, seed, verbose=False)
+    print("\nError of W8A8 without / with SmoothQuant a=0.5 (first linear; "
+          "block output):\n")
+    print("| seed | scheme | first linear: without | with | reduction "
+          "| block: without | with | reduction |")
+    print("|---|---|---|---|---|---|---|---|")
+    for seed, rs in per_seed.items():
+        by = {r[0]: r for r in rs}
+        for scheme, plain, sq in PAIRS:
+            p_, q_ = by[plain], by[sq]
+            print(f"| {seed} | {scheme} | {p_[1]:.2e} | {q_[1]:.2e} | "
+                  f"{p_[1] / q_[1]:.1f}x | {p_[2]:.2e} | {q_[2]:.2e} | "
+                  f"{p_[2] / q_[2]:.1f}x |")
 
 
 if __name__ == "__main__":
