@@ -15,3 +15,24 @@ func.func @weight_is_computed(%x: tensor<2x4xf32>, %z: tensor<2x3xf32>, %e: tens
   %y = linalg.matmul ins(%x, %w : tensor<2x4xf32>, tensor<4x3xf32>) outs(%z : tensor<2x3xf32>) -> tensor<2x3xf32>
   return %y : tensor<2x3xf32>
 }
+
+// -----
+
+func.func @nan_weight(%x: tensor<2x2xf32>, %z: tensor<2x2xf32>) -> tensor<2x2xf32> {
+  %w = arith.constant dense<[[1.0, 0x7FC00000], [1.0, 2.0]]> : tensor<2x2xf32>
+  // expected-error @+1 {{the constant weight (operand #1) holds nan at flat index 1; only finite weights can be quantized or smoothed}}
+  %y = linalg.matmul ins(%x, %w : tensor<2x2xf32>, tensor<2x2xf32>) outs(%z : tensor<2x2xf32>) -> tensor<2x2xf32>
+  return %y : tensor<2x2xf32>
+}
+
+// -----
+
+// A transposed activation ([C, N]): its channel is not the last dimension,
+// which is the one statistics and per-token scales describe.
+func.func @transposed_activation(%x: tensor<4x2xf32>, %z: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  %w = arith.constant dense<1.0> : tensor<4x3xf32>
+  // expected-remark @+1 {{left in float: the activation's reduction dimension is not its last one}}
+  %y = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (k, m)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>]
+      ins(%x, %w : tensor<4x2xf32>, tensor<4x3xf32>) outs(%z : tensor<2x3xf32>) -> tensor<2x3xf32>
+  return %y : tensor<2x3xf32>
+}

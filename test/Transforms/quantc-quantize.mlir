@@ -117,3 +117,21 @@ func.func @left_alone(%x: tensor<2x4xf32>, %z: tensor<2x3xf32>) -> (tensor<2x3xf
   %y2 = linalg.matmul ins(%xdq, %w2 : tensor<2x4xf32>, tensor<4x3xf32>) outs(%z : tensor<2x3xf32>) -> tensor<2x3xf32>
   return %y0, %y1, %y2 : tensor<2x3xf32>, tensor<2x3xf32>, tensor<2x3xf32>
 }
+
+// -----
+
+// f16 contraction: the i8 weight dequantizes to f16 with f32 scales; the
+// original float weight is removed.
+
+// CHECK-LABEL: func.func @half
+// CHECK-NOT: tensor<2x2xf16> = arith.constant
+// CHECK: %[[WQ:.+]] = arith.constant dense<{{\[}}[127, 32], [127, 127]]> : tensor<2x2xi8>
+// CHECK: %[[WD:.+]] = quantc.dequantize %[[WQ]], %{{.+}} : tensor<2x2xi8>, tensor<1x2xf32> -> tensor<2x2xf16>
+// CHECK: quantc.compute_scale %{{.+}} {dims = array<i64: 1>} : tensor<2x2xf16> -> tensor<2x1xf32>
+// CHECK: linalg.matmul ins(%{{.+}}, %[[WD]] : tensor<2x2xf16>, tensor<2x2xf16>)
+func.func @half(%x: tensor<2x2xf16>, %z: tensor<2x2xf16>) -> tensor<2x2xf16> {
+  %w = arith.constant dense<[[1.0, 0.5], [1.0, 2.0]]> : tensor<2x2xf16>
+  %o = quantc.observe %x {absmax = dense<[4.0, 1.0]> : tensor<2xf32>} : tensor<2x2xf16>
+  %y = linalg.matmul ins(%o, %w : tensor<2x2xf16>, tensor<2x2xf16>) outs(%z : tensor<2x2xf16>) -> tensor<2x2xf16>
+  return %y : tensor<2x2xf16>
+}

@@ -39,8 +39,7 @@ std::optional<ContractionRoles> quantc::getContractionRoles(Operation *op,
   unsigned m = dims->m[0], n = dims->n[0], k = dims->k[0];
   MLIRContext *ctx = op->getContext();
   auto pos = [&](AffineMap map, unsigned d) -> std::optional<int64_t> {
-    std::optional<unsigned> p =
-        map.getResultPosition(getAffineDimExpr(d, ctx));
+    std::optional<unsigned> p = map.getResultPosition(getAffineDimExpr(d, ctx));
     if (!p)
       return std::nullopt;
     return static_cast<int64_t>(*p);
@@ -197,6 +196,16 @@ LogicalResult quantc::checkStatistics(Operation *op, DenseElementsAttr absmax) {
              << "; re-run calibration";
     ++idx;
   }
+  return success();
+}
+
+LogicalResult quantc::checkFiniteWeight(Operation *op, const FloatConst &w,
+                                        unsigned operandIndex) {
+  for (auto [i, v] : llvm::enumerate(w.values))
+    if (!std::isfinite(v))
+      return op->emitError("the constant weight (operand #")
+             << operandIndex << ") holds " << v << " at flat index " << i
+             << "; only finite weights can be quantized or smoothed";
   return success();
 }
 

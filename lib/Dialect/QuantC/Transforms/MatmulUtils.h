@@ -1,4 +1,5 @@
-//===- MatmulUtils.h - operand roles and compile-time quantization -*- C++ -*-===//
+//===- MatmulUtils.h - operand roles and compile-time quantization -*- C++
+//-*-===//
 //
 // Internal helpers shared by --quantc-smoothquant, --quantc-quantize and
 // --quantc-outlier-split. `getContractionRoles` is the one place where these
@@ -86,6 +87,11 @@ mlir::Value emitQuantizedActivation(mlir::OpBuilder &b, mlir::Location loc,
 /// NaN, infinite or negative value.
 mlir::LogicalResult checkStatistics(mlir::Operation *op,
                                     mlir::DenseElementsAttr absmax);
+
+/// Emits an error at `op` and fails if the constant weight holds a NaN or an
+/// infinity (it cannot be quantized or smoothed meaningfully).
+mlir::LogicalResult checkFiniteWeight(mlir::Operation *op, const FloatConst &w,
+                                      unsigned operandIndex);
 
 /// A short description of where a non-constant value comes from.
 std::string describeProducer(mlir::Value v);

@@ -7,6 +7,8 @@
 #include "MatmulUtils.h"
 #include "quantc/Dialect/QuantC/Transforms/Passes.h"
 
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
 namespace quantc {
 #define GEN_PASS_DEF_QUANTCOUTLIERSPLIT
 #include "quantc/Dialect/QuantC/Transforms/Passes.h.inc"
@@ -53,10 +55,10 @@ static Value gatherChannels(OpBuilder &b, Location loc, Value x, int64_t dim,
       iters, [&](OpBuilder &nb, Location l, ValueRange args) {
         SmallVector<Value> indices;
         for (int64_t i = 0; i < rank; ++i)
-          indices.push_back(
-              i == dim ? Value(arith::IndexCastOp::create(
-                             nb, l, nb.getIndexType(), args[0]))
-                       : Value(linalg::IndexOp::create(nb, l, i)));
+          indices.push_back(i == dim
+                                ? Value(arith::IndexCastOp::create(
+                                      nb, l, nb.getIndexType(), args[0]))
+                                : Value(linalg::IndexOp::create(nb, l, i)));
         Value v = tensor::ExtractOp::create(nb, l, x, indices);
         linalg::YieldOp::create(nb, l, v);
       });
@@ -98,8 +100,11 @@ struct OutlierSplitPass
     getOperation().walk([&](Operation *op) {
       if (op->hasAttr("quantc.keep_float"))
         return;
-      if (auto r = getContractionRoles(op))
+      std::string why;
+      if (auto r = getContractionRoles(op, &why))
         todo.push_back(*r);
+      else if (isa<linalg::MatmulOp, linalg::BatchMatmulOp>(op))
+        op->emitRemark("the outlier split leaves this matmul alone: ") << why;
     });
     bool failedAny = false;
     for (ContractionRoles &r : todo)
@@ -129,6 +134,8 @@ struct OutlierSplitPass
       return op->emitError("the outlier split slices the weight (operand #")
              << r.weightIndex << ") at compile time, but it is "
              << describeProducer(w) << ", not an arith.constant";
+    if (failed(checkFiniteWeight(op, *wc, r.weightIndex)))
+      return failure();
 
     SmallVector<int64_t> outliers, inliers;
     for (auto [c, v] : llvm::enumerate(obs.getAbsmax().getValues<float>()))
@@ -147,6 +154,8 @@ struct OutlierSplitPass
       op->setOperand(r.actIndex,
                      emitQuantizedActivation(b, loc, x, r.actChannelDim,
                                              ActGranularity::PerToken));
+      if (Operation *d = w.getDefiningOp(); d && isOpTriviallyDead(d))
+        d->erase();
       return success();
     }
 
@@ -158,8 +167,8 @@ struct OutlierSplitPass
     // Float GEMM of the outlier channels, accumulating into the original init.
     Value xo = gatherChannels(b, loc, x, r.actChannelDim, outliers);
     FloatConst wo = sliceConst(*wc, r.weightChannelDim, outliers);
-    Value woC = makeFloatConst(b, loc, wo.shape(), wo.values,
-                               wo.type.getElementType());
+    Value woC =
+        makeFloatConst(b, loc, wo.shape(), wo.values, wo.type.getElementType());
     Operation *fop = b.clone(*op);
     fop->setOperand(r.actIndex, xo);
     fop->setOperand(r.weightIndex, woC);
@@ -190,6 +199,8 @@ struct OutlierSplitPass
         ValueRange{empty});
     op->getResult(0).replaceAllUsesWith(sum->getResult(0));
     op->erase();
+    if (Operation *d = w.getDefiningOp(); d && isOpTriviallyDead(d))
+      d->erase();
     return success();
   }
 };

@@ -8,6 +8,8 @@
 #include "MatmulUtils.h"
 #include "quantc/Dialect/QuantC/Transforms/Passes.h"
 
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
 namespace quantc {
 #define GEN_PASS_DEF_QUANTCQUANTIZE
 #include "quantc/Dialect/QuantC/Transforms/Passes.h.inc"
@@ -49,8 +51,11 @@ struct QuantizePass : quantc::impl::QuantCQuantizeBase<QuantizePass> {
     func.walk([&](Operation *op) {
       if (op->hasAttr("quantc.keep_float"))
         return;
-      if (auto roles = getContractionRoles(op))
+      std::string why;
+      if (auto roles = getContractionRoles(op, &why))
         todo.push_back(*roles);
+      else if (isa<linalg::MatmulOp, linalg::BatchMatmulOp>(op))
+        op->emitRemark("left in float: ") << why;
     });
 
     bool failedAny = false;
@@ -66,6 +71,10 @@ struct QuantizePass : quantc::impl::QuantCQuantizeBase<QuantizePass> {
             << describeProducer(w)
             << ", not an arith.constant; --quantc-quantize folds weights to "
                "i8 constants and needs their values";
+        failedAny = true;
+        continue;
+      }
+      if (failed(checkFiniteWeight(op, *wc, r.weightIndex))) {
         failedAny = true;
         continue;
       }
@@ -90,12 +99,15 @@ struct QuantizePass : quantc::impl::QuantCQuantizeBase<QuantizePass> {
       }
       OpBuilder b(op);
       Value wd = emitQuantizedWeight(b, op->getLoc(), *wc, r.weightOutDim, wg);
-      Value xd = actIsQdq ? x
-                          : emitQuantizedActivation(b, op->getLoc(), x,
-                                                    r.actChannelDim, ag,
-                                                    absmax);
+      Value xd = actIsQdq
+                     ? x
+                     : emitQuantizedActivation(b, op->getLoc(), x,
+                                               r.actChannelDim, ag, absmax);
       op->setOperand(r.weightIndex, wd);
       op->setOperand(r.actIndex, xd);
+      // The float weight is usually dead now; do not leave it in the IR.
+      if (Operation *d = w.getDefiningOp(); d && isOpTriviallyDead(d))
+        d->erase();
     }
     if (failedAny)
       signalPassFailure();

@@ -54,8 +54,7 @@ static std::optional<WeightInfo> readWeight(const ContractionRoles &r,
   for (int64_t d = 0, e = wTy.getRank(); d < e; ++d) {
     int64_t sd = sTy.getDimSize(d);
     if (sd != 1 && (sd != wTy.getDimSize(d) || d != r.weightOutDim)) {
-      why = "its dequantize scale varies along dimension " +
-            std::to_string(d) +
+      why = "its dequantize scale varies along dimension " + std::to_string(d) +
             "; only per-tensor and per-output-channel weights can be "
             "re-quantized after smoothing";
       return std::nullopt;
@@ -192,7 +191,8 @@ static Value foldIntoProducer(OpBuilder &b, Value x, ArrayRef<float> s) {
   if (!w || !isZeroFill(linalgOp.getDpsInitOperand(0)->get()))
     return {};
   // The output channel of the producer must be the last result dimension.
-  AffineMap outMap = linalgOp.getMatchingIndexingMap(linalgOp.getDpsInitOperand(0));
+  AffineMap outMap =
+      linalgOp.getMatchingIndexingMap(linalgOp.getDpsInitOperand(0));
   AffineMap wMap =
       linalgOp.getMatchingIndexingMap(&def->getOpOperand(r->weightIndex));
   if (outMap.getResult(outMap.getNumResults() - 1) !=
@@ -261,9 +261,13 @@ struct SmoothQuantPass : quantc::impl::QuantCSmoothQuantBase<SmoothQuantPass> {
     func.walk([&](Operation *op) {
       if (op->hasAttr("quantc.keep_float"))
         return;
-      std::optional<ContractionRoles> r = getContractionRoles(op);
-      if (!r)
+      std::string why;
+      std::optional<ContractionRoles> r = getContractionRoles(op, &why);
+      if (!r) {
+        if (isa<linalg::MatmulOp, linalg::BatchMatmulOp>(op))
+          op->emitRemark("SmoothQuant leaves this matmul alone: ") << why;
         return;
+      }
       Value x = r->act();
       if (x.getDefiningOp<ObserveOp>()) {
         groups[x].consumers.push_back(*r);
@@ -272,8 +276,8 @@ struct SmoothQuantPass : quantc::impl::QuantCSmoothQuantBase<SmoothQuantPass> {
       if (auto dq = x.getDefiningOp<DequantizeOp>()) {
         auto sTy = dq.getScale().getType();
         int64_t c = sTy.getDimSize(r->actChannelDim);
-        if (c != 1 && c == dq.getInput().getType().getDimSize(
-                               r->actChannelDim) &&
+        if (c != 1 &&
+            c == dq.getInput().getType().getDimSize(r->actChannelDim) &&
             readFloatConst(dq.getScale())) {
           Group &g = groups[x];
           g.fromQdq = true;
@@ -330,6 +334,8 @@ struct SmoothQuantPass : quantc::impl::QuantCSmoothQuantBase<SmoothQuantPass> {
                                "weight (operand #")
                << r.weightIndex << ") at compile time, but " << why
                << "; the weight of a smoothed matmul must be constant";
+      if (failed(checkFiniteWeight(r.op, w->w, r.weightIndex)))
+        return failure();
       for (auto [i, m] : llvm::enumerate(absmaxAlong(w->w, r.weightChannelDim)))
         wmax[i] = std::max(wmax[i], m);
       weights.push_back(std::move(*w));
@@ -370,10 +376,9 @@ struct SmoothQuantPass : quantc::impl::QuantCSmoothQuantBase<SmoothQuantPass> {
     Value newX;
     if (!group.fromQdq) {
       auto statsTy = RankedTensorType::get({channels}, b.getF32Type());
-      newX = ObserveOp::create(
-          b, loc, smoothed.getType(), smoothed,
-          cast<DenseFPElementsAttr>(
-              DenseElementsAttr::get(statsTy, ArrayRef<float>(newAbsmax))));
+      newX = ObserveOp::create(b, loc, smoothed.getType(), smoothed,
+                               cast<DenseFPElementsAttr>(DenseElementsAttr::get(
+                                   statsTy, ArrayRef<float>(newAbsmax))));
     } else {
       float m = 0.0f;
       for (float v : newAbsmax)
