@@ -188,3 +188,58 @@ func.func @legalize_quantized_weight(%x: tensor<3x2xf32>, %z: tensor<3x2xf32>) -
       ins(%d, %wd : tensor<3x2xf32>, tensor<2x2xf32>) outs(%z : tensor<3x2xf32>) -> tensor<3x2xf32>
   return %y : tensor<3x2xf32>
 }
+
+// -----
+
+// A preceding linear with a bias add (pattern 3 folding through to pattern
+// 4): the bias and the linear's output channels are both divided by s. A
+// non-matmul user of the observed value keeps the unsmoothed value.
+
+// CHECK-LABEL: func.func @linear_bias
+// CHECK: %[[OLD:.+]] = quantc.observe %{{.+}} {absmax = dense<[4.000000e+00, 1.000000e+00]>
+// CHECK: %[[W1:.+]] = arith.constant dense<{{\[}}[5.000000e-01, 2.000000e+00], [1.500000e+00, -4.000000e+00]]> : tensor<2x2xf32>
+// CHECK: %[[H:.+]] = linalg.matmul ins(%{{.+}}, %[[W1]] :
+// CHECK: %[[B:.+]] = arith.constant dense<[5.000000e-01, 2.000000e+00]> : tensor<2xf32>
+// CHECK: %[[HB:.+]] = linalg.generic {{.+}} ins(%[[H]], %[[B]] :
+// CHECK: %[[O:.+]] = quantc.observe %[[HB]] {absmax = dense<2.000000e+00> : tensor<2xf32>}
+// CHECK: linalg.matmul ins(%[[O]], %{{.+}} :
+// CHECK: return %{{.+}}, %[[OLD]] :
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#ch = affine_map<(d0, d1) -> (d1)>
+func.func @linear_bias(%x: tensor<3x2xf32>) -> (tensor<3x2xf32>, tensor<3x2xf32>) {
+  %w1 = arith.constant dense<[[1.0, 1.0], [3.0, -2.0]]> : tensor<2x2xf32>
+  %b = arith.constant dense<[1.0, 1.0]> : tensor<2xf32>
+  %w2 = arith.constant dense<[[1.0, 0.5], [-4.0, 2.0]]> : tensor<2x2xf32>
+  %cst = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<3x2xf32>
+  %z = linalg.fill ins(%cst : f32) outs(%e : tensor<3x2xf32>) -> tensor<3x2xf32>
+  %h = linalg.matmul ins(%x, %w1 : tensor<3x2xf32>, tensor<2x2xf32>) outs(%z : tensor<3x2xf32>) -> tensor<3x2xf32>
+  %hb = linalg.generic {indexing_maps = [#id, #ch, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%h, %b : tensor<3x2xf32>, tensor<2xf32>) outs(%e : tensor<3x2xf32>) {
+  ^bb0(%a: f32, %c: f32, %o: f32):
+    %r = arith.addf %a, %c : f32
+    linalg.yield %r : f32
+  } -> tensor<3x2xf32>
+  %o = quantc.observe %hb {absmax = dense<[4.0, 1.0]> : tensor<2xf32>} : tensor<3x2xf32>
+  %y = linalg.matmul ins(%o, %w2 : tensor<3x2xf32>, tensor<2x2xf32>) outs(%z : tensor<3x2xf32>) -> tensor<3x2xf32>
+  return %y, %o : tensor<3x2xf32>, tensor<3x2xf32>
+}
+
+// -----
+
+// Legalisation of a dequantize whose input is not a quantize of a float
+// value (an i8 argument): the dequantized value itself is smoothed and
+// re-quantized per tensor.
+
+// CHECK-LABEL: func.func @legalize_int_input
+// CHECK-SAME: (%[[Q:[^:]+]]: tensor<3x2xi8>
+// CHECK: %[[D:.+]] = quantc.dequantize %[[Q]], %{{.+}} : tensor<3x2xi8>, tensor<1x2xf32>
+// CHECK: %[[SM:.+]] = quantc.smooth %[[D]], %{{.+}}
+// CHECK: quantc.quantize %[[SM]], %{{.+}} : tensor<3x2xf32>, tensor<1x1xf32>
+func.func @legalize_int_input(%q: tensor<3x2xi8>, %z: tensor<3x2xf32>) -> tensor<3x2xf32> {
+  %t = arith.constant dense<[[0.0314960629, 0.00787401571]]> : tensor<1x2xf32>
+  %d = quantc.dequantize %q, %t : tensor<3x2xi8>, tensor<1x2xf32> -> tensor<3x2xf32>
+  %w = arith.constant dense<[[1.0, 0.5], [-4.0, 2.0]]> : tensor<2x2xf32>
+  %y = linalg.matmul ins(%d, %w : tensor<3x2xf32>, tensor<2x2xf32>) outs(%z : tensor<3x2xf32>) -> tensor<3x2xf32>
+  return %y : tensor<3x2xf32>
+}
