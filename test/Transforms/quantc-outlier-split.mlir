@@ -76,3 +76,23 @@ func.func @none_or_all(%x: tensor<2x2xf32>, %z: tensor<2x2xf32>) -> (tensor<2x2x
   %y2 = linalg.matmul ins(%o2, %w : tensor<2x2xf32>, tensor<2x2xf32>) outs(%z : tensor<2x2xf32>) -> tensor<2x2xf32>
   return %y1, %y2 : tensor<2x2xf32>, tensor<2x2xf32>
 }
+
+// -----
+
+// batch_matmul: the gather keeps the batch and token indices; the weight
+// [B, C, D] is sliced along C.
+
+// CHECK-LABEL: func.func @batched
+// CHECK: linalg.generic {{.+}} ins(%{{.+}} : tensor<1xi64>) outs(%{{.+}} : tensor<2x3x1xf32>)
+// CHECK: tensor.extract %{{.+}}[%{{.+}}, %{{.+}}, %{{.+}}] : tensor<2x3x4xf32>
+// CHECK: linalg.batch_matmul {quantc.keep_float} ins(%{{.+}}, %{{.+}} : tensor<2x3x1xf32>, tensor<2x1x2xf32>)
+// CHECK: quantc.dequantize %{{.+}}, %{{.+}} : tensor<2x3x2xi8>, tensor<1x1x2xf32>
+// CHECK: quantc.compute_scale %{{.+}} {dims = array<i64: 2>} : tensor<2x3x3xf32> -> tensor<2x3x1xf32>
+// CHECK: linalg.batch_matmul ins(%{{.+}}, %{{.+}} : tensor<2x3x3xf32>, tensor<2x3x2xf32>)
+// CHECK: linalg.add
+func.func @batched(%x: tensor<2x3x4xf32>, %z: tensor<2x3x2xf32>) -> tensor<2x3x2xf32> {
+  %o = quantc.observe %x {absmax = dense<[1.0, 90.0, 2.0, 3.0]> : tensor<4xf32>} : tensor<2x3x4xf32>
+  %w = arith.constant dense<1.0> : tensor<2x4x2xf32>
+  %y = linalg.batch_matmul ins(%o, %w : tensor<2x3x4xf32>, tensor<2x4x2xf32>) outs(%z : tensor<2x3x2xf32>) -> tensor<2x3x2xf32>
+  return %y : tensor<2x3x2xf32>
+}
