@@ -76,7 +76,8 @@ def QuantCSmoothQuant : Pass<"quantc-smoothquant", "mlir::func::FuncOp"> {
     Legalisation: an activation `quantc.dequantize %q, %t` whose constant
     scale has one value per reduction channel (per-channel activation
     scales cannot be factored out of an integer GEMM) is rewritten: the
-    statistics are `absmax_c = 127 · max t_c`, the smoothing is applied as
+    statistics are `absmax_c = qmax · max t_c` (`qmax` of the matching
+    `quantc.quantize`, 127 otherwise), the smoothing is applied as
     above to the float value (the input of the matching `quantc.quantize`,
     or the dequantized value), and it is re-quantized `per-tensor` (static
     scale `max_c(absmax_c / s_c) / 127`, the default) or `per-token` (dynamic
@@ -85,10 +86,11 @@ def QuantCSmoothQuant : Pass<"quantc-smoothquant", "mlir::func::FuncOp"> {
     scale that does not vary along the reduction dimension is scaled (and in
     the latter case re-quantized with its original granularity).
 
-    Diagnostics: negative, NaN or infinite statistics are errors; a float
-    contraction without statistics gets a remark and is left alone; a
-    contraction to smooth whose weight is not a constant is an error (the
-    factor must be folded into the weight at compile time).
+    Diagnostics: negative, NaN or infinite statistics, and NaN or infinite
+    weights, are errors; a float contraction without statistics, or whose
+    activation's channel is not its last dimension, gets a remark and is left
+    alone; a contraction to smooth whose weight is not a constant is an error
+    (the factor must be folded into the weight at compile time).
 
     Before:
     ```mlir
@@ -152,7 +154,9 @@ def QuantCQuantize : Pass<"quantc-quantize", "mlir::func::FuncOp"> {
     `--quantc-outlier-split`). An activation that already is a
     `quantc.dequantize` is kept as is (only the weight is quantized).
     A weight that is not a constant is an error: it cannot be quantized at
-    compile time.
+    compile time; so is a NaN or infinite weight. A matmul whose activation's
+    channel is not its last dimension gets a remark and stays float. The
+    float weight constants left without users are removed.
 
     Before:
     ```mlir
