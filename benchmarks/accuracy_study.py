@@ -77,7 +77,10 @@ def run(a, seed, verbose=True):
               f"D={a.out}; LayerNorm-output outlier channels "
               f"{sorted(idx.tolist())}: calibrated absmax "
               f"{np.min(absmax1[idx]):.1f}..{np.max(absmax1[idx]):.1f} vs "
-              f"median {np.median(others):.2f} for the others", flush=True)
+              f"median {np.median(others):.2f} for the others; LLM.int8() "
+              f"keeps {int(np.sum(absmax1 > 6.0))}/{a.channels} (first linear) "
+              f"and {int(np.sum(absmax2 > 6.0))}/{a.hidden} (second) channels "
+              f"in float", flush=True)
     mlir = llm_block.block_mlir(xev, gamma, beta, w1, w2, absmax1, absmax2,
                                 print_hidden=True)
     rows = []
