@@ -1,6 +1,15 @@
 // RUN: quantc-opt %s --quantc-quantize -split-input-file | FileCheck %s
 // RUN: quantc-opt %s --quantc-quantize="weights=per-tensor activations=per-tensor" -split-input-file | FileCheck %s --check-prefix=TENSOR
 // RUN: quantc-opt %s --quantc-quantize="activations=none" -split-input-file | FileCheck %s --check-prefix=W8A16
+// --quantc-quantize never produces a granularity the GEMM check rejects
+// (--quantc-verify-gemm fails the run on an illegal matmul), in any mode.
+// RUN: quantc-opt %s --quantc-quantize --quantc-verify-gemm -split-input-file | FileCheck %s --check-prefix=LEGAL
+// RUN: quantc-opt %s --quantc-quantize="weights=per-tensor" --quantc-verify-gemm -split-input-file | FileCheck %s --check-prefix=LEGAL
+// RUN: quantc-opt %s --quantc-quantize="activations=none" --quantc-verify-gemm -split-input-file | FileCheck %s --check-prefix=W8A16-LEGAL
+// LEGAL-NOT: illegal
+// LEGAL: quantc.gemm = "int8"
+// LEGAL-NOT: illegal
+// W8A16-LEGAL: quantc.gemm = "dequant-on-load"
 
 // Plain layout W: [C=4, D=3]: one scale per output channel = column, shape
 // [1, 3]. Column 1 has absmax 4 (scale 4/127): -2 -> -63.5 -> -64 (half to
