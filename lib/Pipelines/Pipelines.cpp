@@ -15,7 +15,7 @@ static const char *kCpuLowering =
     "function-boundary-type-conversion=identity-layout-map},"
     "buffer-deallocation-pipeline,"
     "func.func(convert-linalg-to-loops),"
-    "lower-affine,convert-scf-to-cf,expand-strided-metadata,"
+    "expand-strided-metadata,lower-affine,convert-scf-to-cf,"
     "convert-vector-to-llvm,convert-math-to-llvm,convert-math-to-libm,"
     "finalize-memref-to-llvm,convert-arith-to-llvm,convert-index-to-llvm,"
     "convert-func-to-llvm,convert-cf-to-llvm,reconcile-unrealized-casts";

@@ -48,13 +48,23 @@ def QuantCFuse : Pass<"quantc-fuse", "mlir::func::FuncOp"> {
        and the accumulator starts at zero. A plain-form constant weight is
        transposed at compile time.
     2. Elementwise float ops after the epilogue move into it: a bias added
-       along the output channels, ReLU (`max(x, 0)`), and both in one
+       along the output channels, ReLU (`max(x, 0)`) or exact GELU
+       (`0.5 x (1 + erf(x / sqrt 2))`), alone or with the bias in one
        `linalg.generic`.
     3. `quantize(rescale(acc))` becomes a requantizing epilogue
        (`output_scale`), so the GEMM writes int8.
     4. `quantize(dequantize(q, s1), s2)` folds to `q` when the scales are the
        same value and the range of `q` fits, else to a requantize.
     5. `quantize` of constants folds to int8 constants (weights).
+    6. `quantize` of a single-use elementwise `linalg.generic` (an
+       activation, the last elementwise step of a normalisation) becomes one
+       generic that writes int8: the float tensor is never stored.
+    7. A dynamic per-token `quantc.compute_scale` over the last dimension of
+       a 2-D tensor and its `quantize` become one `scf.for` over rows, each
+       row reduced and quantized while it is in cache.
+
+    A residual add between GEMMs is not fused: `quantc.rescale` has no
+    residual operand, so the add stays in float.
 
     Fusion is skipped (the QDQ form stays correct) when a value has several
     users that need the float form, when scales vary along the reduction
@@ -77,7 +87,8 @@ def QuantCFuse : Pass<"quantc-fuse", "mlir::func::FuncOp"> {
     ```
   }];
   let dependentDialects = ["quantc::QuantCDialect", "mlir::linalg::LinalgDialect",
-                           "mlir::tensor::TensorDialect", "mlir::arith::ArithDialect"];
+                           "mlir::tensor::TensorDialect", "mlir::arith::ArithDialect",
+                           "mlir::math::MathDialect", "mlir::scf::SCFDialect"];
 }
 
 def QuantCVerifyGemm : Pass<"quantc-verify-gemm", "mlir::func::FuncOp"> {
