@@ -35,6 +35,13 @@ config.environment["MLIR_RUNNER_LIBS"] = runner_libs
 config.substitutions.append(("%python", config.python_executable))
 config.substitutions.append(("%shlibext", config.llvm_shlib_ext))
 
+# Embedding (test/Embedding): the plugin for Debian's stock mlir-opt.
+config.substitutions.append(
+    ("%quantc_plugin",
+     os.path.join(config.quantc_lib_dir, "QuantCPlugin" + config.llvm_shlib_ext)))
+config.substitutions.append(
+    ("%mlir_opt_stock", os.path.join(config.llvm_tools_dir, "mlir-opt")))
+
 tool_dirs = [config.quantc_tools_dir, config.llvm_tools_dir]
 tools = [
     "quantc-opt",
