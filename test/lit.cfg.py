@@ -39,6 +39,21 @@ config.substitutions.append(("%shlibext", config.llvm_shlib_ext))
 config.substitutions.append(
     ("%quantc_plugin",
      os.path.join(config.quantc_lib_dir, "QuantCPlugin" + config.llvm_shlib_ext)))
+# The install + downstream build test (test/Embedding/downstream.mlir).
+config.substitutions.append(("%cmake", config.cmake_command))
+config.substitutions.append(("%quantc_obj_root", config.quantc_obj_root))
+config.substitutions.append(
+    ("%downstream_cmake_flags",
+     " ".join(
+         f"-D{k}={v}"
+         for k, v in (
+             ("CMAKE_BUILD_TYPE", "Release"),
+             ("CMAKE_CXX_COMPILER", config.cxx_compiler),
+             ("CMAKE_CXX_COMPILER_LAUNCHER", config.cxx_launcher),
+             ("CMAKE_EXE_LINKER_FLAGS", config.exe_linker_flags),
+             ("MLIR_DIR", config.mlir_cmake_dir),
+         )
+         if v)))
 config.substitutions.append(
     ("%mlir_opt_stock", os.path.join(config.llvm_tools_dir, "mlir-opt")))
 

@@ -1,0 +1,22 @@
+// `cmake --install` quantc to a fresh prefix, build a downstream opt tool
+// against it with find_package(QuantC) + QuantC::QuantC, and run a quantc pass.
+// RUN: rm -rf %t && mkdir -p %t
+// RUN: %cmake --install %quantc_obj_root --prefix %t/prefix > %t/install.log
+// RUN: test -f %t/prefix/lib/cmake/QuantC/QuantCConfig.cmake
+// RUN: test -f %t/prefix/include/quantc/InitAll.h
+// RUN: test -f %t/prefix/include/quantc/Dialect/QuantC/IR/QuantCOps.h.inc
+// RUN: %cmake -G Ninja -S %S/downstream -B %t/build -DCMAKE_PREFIX_PATH=%t/prefix \
+// RUN:   %downstream_cmake_flags > %t/configure.log
+// RUN: %cmake --build %t/build > %t/build.log
+// RUN: %t/build/downstream-opt %s --quantc-import-quant | FileCheck %s
+// The installed quantc-opt runs too (its RUNPATH finds libMLIR.so).
+// RUN: %t/prefix/bin/quantc-opt %s --quantc-import-quant | FileCheck %s
+
+// CHECK-LABEL: func.func @per_tensor
+// CHECK:         %[[S:.+]] = arith.constant dense<2.500000e-01> : tensor<1xf32>
+// CHECK:         %[[Q:.+]] = quantc.quantize %{{.+}}, %[[S]] {qmax = 127 : i64, qmin = -128 : i64}
+// CHECK:         return %[[Q]] : tensor<4xi8>
+func.func @per_tensor(%x: tensor<4xf32>) -> tensor<4x!quant.uniform<i8:f32, 0.25>> {
+  %q = quant.qcast %x : tensor<4xf32> to tensor<4x!quant.uniform<i8:f32, 0.25>>
+  return %q : tensor<4x!quant.uniform<i8:f32, 0.25>>
+}
