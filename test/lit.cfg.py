@@ -60,6 +60,7 @@ config.substitutions.append(
 tool_dirs = [config.quantc_tools_dir, config.llvm_tools_dir]
 tools = [
     "quantc-opt",
+    "quantc-capi-test",
     "mlir-runner",
     "mlir-opt",
     "mlir-translate",
