@@ -16,7 +16,7 @@ static const char *kCpuLowering =
     "buffer-deallocation-pipeline,"
     "func.func(convert-linalg-to-loops),"
     "lower-affine,convert-scf-to-cf,expand-strided-metadata,"
-    "convert-math-to-llvm,convert-math-to-libm,"
+    "convert-vector-to-llvm,convert-math-to-llvm,convert-math-to-libm,"
     "finalize-memref-to-llvm,convert-arith-to-llvm,convert-index-to-llvm,"
     "convert-func-to-llvm,convert-cf-to-llvm,reconcile-unrealized-casts";
 

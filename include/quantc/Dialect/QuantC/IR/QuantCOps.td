@@ -43,7 +43,9 @@ def QuantC_Activation : I32EnumAttr<"Activation",
   let genSpecializedAttr = 0;
 }
 def QuantC_ActivationAttr
-    : EnumAttr<QuantC_Dialect, QuantC_Activation, "activation">;
+    : EnumAttr<QuantC_Dialect, QuantC_Activation, "activation"> {
+  let assemblyFormat = "`<` $value `>`";
+}
 
 def QuantC_FloatTensor : RankedTensorOf<[AnyFloat]>;
 def QuantC_IntTensor : RankedTensorOf<[AnySignlessInteger]>;
