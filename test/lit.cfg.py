@@ -61,6 +61,7 @@ tool_dirs = [config.quantc_tools_dir, config.llvm_tools_dir]
 tools = [
     "quantc-opt",
     "quantc-capi-test",
+    "not",
     "mlir-runner",
     "mlir-opt",
     "mlir-translate",
