@@ -22,8 +22,10 @@ static const char *kCpuLowering =
 
 void quantc::buildCpuPipeline(OpPassManager &pm,
                               const CpuPipelineOptions &opts) {
-  (void)opts;
-  std::string pipeline = std::string("quantc-import-quant,") + kCpuLowering;
+  std::string pipeline = "quantc-import-quant,";
+  if (opts.fuse)
+    pipeline += "func.func(canonicalize,quantc-fuse,canonicalize,cse),";
+  pipeline += kCpuLowering;
   if (failed(parsePassPipeline(pipeline, pm, llvm::errs())))
     llvm::report_fatal_error("quantc: malformed built-in CPU pipeline");
 }

@@ -140,4 +140,23 @@ err = np.abs(qtest.as_f32(y) - xf @ wf.T).max() / np.abs(xf @ wf.T).max()
 assert 0 < err < 0.05, f"quantization error {err} out of the expected range"
 print(f"W8A8 linear relative error vs fp32: {err:.4f}")
 
+# 7. Dynamic token count: a function over tensor<?x40xf32> called with 5 rows.
+body = const("x", xf) + const("wq", wq) + const("ws", w_scale)
+body += "%xd = tensor.cast %x : tensor<5x40xf32> to tensor<?x40xf32>\n"
+body += ("%yd = call @linear(%xd, %wq, %ws) : (tensor<?x40xf32>, tensor<12x40xi8>, "
+         "tensor<1x12xf32>) -> tensor<?x12xf32>\n")
+body += "%y = tensor.cast %yd : tensor<?x12xf32> to tensor<5x12xf32>\n"
+body += print_tensor("%y", "tensor<5x12xf32>", "y", exact=True)
+linear = """
+func.func @linear(%x: tensor<?x40xf32>, %wq: tensor<12x40xi8>, %ws: tensor<1x12xf32>) -> tensor<?x12xf32> {
+  %xs = quantc.compute_scale %x {dims = array<i64: 1>} : tensor<?x40xf32> -> tensor<?x1xf32>
+  %xq = quantc.quantize %x, %xs : tensor<?x40xf32>, tensor<?x1xf32> -> tensor<?x40xi8>
+  %acc = quantc.matmul %xq, %wq : tensor<?x40xi8>, tensor<12x40xi8> -> tensor<?x12xi32>
+  %y = quantc.rescale %acc, %xs, %ws : (tensor<?x12xi32>, tensor<?x1xf32>, tensor<1x12xf32>) -> tensor<?x12xf32>
+  return %y : tensor<?x12xf32>
+}
+"""
+(y,) = qtest.compile_and_run(program(lambda: body) + linear)
+qtest.expect_equal("W8A8 per-token linear, dynamic N", qtest.as_f32(y), want)
+
 print("ALL PASSED")

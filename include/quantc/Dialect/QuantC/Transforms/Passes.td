@@ -34,4 +34,50 @@ def QuantCImportQuant : Pass<"quantc-import-quant", "mlir::ModuleOp"> {
                            "mlir::func::FuncDialect"];
 }
 
+def QuantCFuse : Pass<"quantc-fuse", "mlir::func::FuncOp"> {
+  let summary = "ZeroQuant fusion: integer GEMMs with fused epilogues, int8 between ops";
+  let description = [{
+    Turns fake-quantized (QDQ) float GEMMs into integer GEMMs and moves the
+    remaining (de)quantization into neighbouring ops, so that int8 flows
+    between layers:
+
+    1. `linalg.matmul(dequantize(xq, xs), dequantize(wq, ws))` (plain and
+       transposed-B forms, `linalg.batch_matmul`) becomes
+       `quantc.matmul(xq, wqᵀ)` + `quantc.rescale(acc, xs, ws)` when neither
+       scale varies along the reduction dimension, there are no zero points
+       and the accumulator starts at zero. A plain-form constant weight is
+       transposed at compile time.
+    2. Elementwise float ops after the epilogue move into it: a bias added
+       along the output channels, ReLU (`max(x, 0)`), and both in one
+       `linalg.generic`.
+    3. `quantize(rescale(acc))` becomes a requantizing epilogue
+       (`output_scale`), so the GEMM writes int8.
+    4. `quantize(dequantize(q, s1), s2)` folds to `q` when the scales are the
+       same value and the range of `q` fits, else to a requantize.
+    5. `quantize` of constants folds to int8 constants (weights).
+
+    Fusion is skipped (the QDQ form stays correct) when a value has several
+    users that need the float form, when scales vary along the reduction
+    dimension, or when zero points are present.
+
+    Before:
+    ```mlir
+    %x = quantc.dequantize %xq, %xs : tensor<4x16xi8>, tensor<1x1xf32> -> tensor<4x16xf32>
+    %w = quantc.dequantize %wq, %ws : tensor<32x16xi8>, tensor<32x1xf32> -> tensor<32x16xf32>
+    %y = linalg.matmul indexing_maps = [(m,n,k)->(m,k), (m,n,k)->(n,k), (m,n,k)->(m,n)]
+           ins(%x, %w) outs(%zero) -> tensor<4x32xf32>
+    %h = linalg.generic {bias add + relu} ins(%y, %b) ...
+    %hq = quantc.quantize %h, %hs : tensor<4x32xf32>, tensor<1x1xf32> -> tensor<4x32xi8>
+    ```
+    After:
+    ```mlir
+    %acc = quantc.matmul %xq, %wq : tensor<4x16xi8>, tensor<32x16xi8> -> tensor<4x32xi32>
+    %hq = quantc.rescale %acc, %xs, %ws_row bias %b_row output_scale %hs
+            {activation = #quantc.activation<relu>} : (...) -> tensor<4x32xi8>
+    ```
+  }];
+  let dependentDialects = ["quantc::QuantCDialect", "mlir::linalg::LinalgDialect",
+                           "mlir::tensor::TensorDialect", "mlir::arith::ArithDialect"];
+}
+
 #endif // QUANTC_DIALECT_QUANTC_TRANSFORMS_PASSES_TD
