@@ -206,6 +206,12 @@ JitModule::create(const std::string &ir, const std::string &pipeline,
   s.module->walk([&](func::FuncOp fn) {
     if (fn.isExternal() || !fn.isPublic())
       return;
+    // NumPy arrays passed in belong to the caller: bufferization must copy
+    // instead of writing into them.
+    for (auto [i, t] : llvm::enumerate(fn.getArgumentTypes()))
+      if (isa<TensorType>(t))
+        fn.setArgAttr(i, "bufferization.writable",
+                      BoolAttr::get(fn.getContext(), false));
     FunctionDesc desc;
     desc.name = fn.getSymName().str();
     for (Type t : fn.getArgumentTypes())
