@@ -13,9 +13,12 @@ config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.quantc_obj_root, "test")
 
 config.environment["FILECHECK_OPTS"] = "-enable-var-scope"
+# build/python holds the quantc package with its compiled extension
+# (python/CMakeLists.txt); the source tree's pure-Python copy is the fallback.
 config.environment["PYTHONPATH"] = os.pathsep.join(
     [
         os.path.join(config.quantc_src_root, "test", "lib"),
+        os.path.join(config.quantc_obj_root, "python"),
         os.path.join(config.quantc_src_root, "python"),
     ]
 )
@@ -42,6 +45,7 @@ config.substitutions.append(
 # The install + downstream build test (test/Embedding/downstream.mlir).
 config.substitutions.append(("%cmake", config.cmake_command))
 config.substitutions.append(("%quantc_obj_root", config.quantc_obj_root))
+config.substitutions.append(("%quantc_src_root", config.quantc_src_root))
 config.substitutions.append(
     ("%downstream_cmake_flags",
      " ".join(

@@ -11,6 +11,11 @@
 // RUN: %t/build/downstream-opt %s --quantc-import-quant | FileCheck %s
 // The installed quantc-opt runs too (its RUNPATH finds libMLIR.so).
 // RUN: %t/prefix/bin/quantc-opt %s --quantc-import-quant | FileCheck %s
+// The installed Python package imports from the prefix alone and compiles.
+// RUN: env PYTHONPATH=%t/prefix/python %python -c "import sys, quantc; \
+// RUN:   assert quantc.__file__.startswith('%t/prefix/'), quantc.__file__; \
+// RUN:   print(quantc.run_pipeline(open(sys.argv[1]).read(), 'quantc-import-quant'))" %s \
+// RUN:   | FileCheck %s
 
 // CHECK-LABEL: func.func @per_tensor
 // CHECK:         %[[S:.+]] = arith.constant dense<2.500000e-01> : tensor<1xf32>
