@@ -8,6 +8,7 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
+#include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
@@ -20,6 +21,31 @@
 using namespace mlir;
 using namespace quantc::facade;
 
+/// Splits a pipeline at top-level commas: commas inside (...), {...} or
+/// quotes belong to nested pipelines and options.
+static std::vector<std::string> splitTopLevel(const std::string &pipeline) {
+  std::vector<std::string> elements(1);
+  int depth = 0;
+  char quote = 0;
+  for (char c : pipeline) {
+    if (quote) {
+      if (c == quote)
+        quote = 0;
+    } else if (c == '"' || c == '\'') {
+      quote = c;
+    } else if (c == '(' || c == '{') {
+      ++depth;
+    } else if (c == ')' || c == '}') {
+      --depth;
+    } else if (c == ',' && depth == 0) {
+      elements.emplace_back();
+      continue;
+    }
+    elements.back() += c;
+  }
+  return elements;
+}
+
 namespace {
 /// A context with quantc, everything its pipelines need, and the LLVM IR
 /// translations the JIT uses. Single-threaded: the machines this runs on in
@@ -31,6 +57,48 @@ std::unique_ptr<MLIRContext> makeContext() {
   quantc::registerAllPasses();
   return std::make_unique<MLIRContext>(registry,
                                        MLIRContext::Threading::DISABLED);
+}
+
+/// Pass::canScheduleOn is protected; naming it through a derived class is
+/// the standard way to ask a pass where it can run.
+struct PassAccess : Pass {
+  static bool canSchedule(const Pass &pass, RegisteredOperationName op) {
+    auto fn = static_cast<bool (Pass::*)(RegisteredOperationName) const>(
+        &PassAccess::canScheduleOn);
+    return (pass.*fn)(op);
+  }
+};
+
+/// Whether every pass of the pipeline `element` can run on `anchor` ops.
+bool fitsOn(MLIRContext *ctx, StringRef element, StringRef anchor) {
+  std::optional<RegisteredOperationName> op =
+      RegisteredOperationName::lookup(anchor, ctx);
+  OpPassManager pm(anchor, OpPassManager::Nesting::Explicit);
+  if (!op || failed(parsePassPipeline(element, pm, llvm::nulls())))
+    return false;
+  return llvm::all_of(pm.getPasses(), [&](const Pass &pass) {
+    return PassAccess::canSchedule(pass, *op);
+  });
+}
+
+/// Nests each top-level element of a normalized pipeline where it anchors:
+/// on the module if it can run there, else on every func.func.
+std::string nestPipeline(MLIRContext *ctx, const std::string &pipeline) {
+  std::string out;
+  for (const std::string &element : splitTopLevel(pipeline)) {
+    StringRef e = StringRef(element).trim();
+    size_t open = e.find('(');
+    bool anchored = open != StringRef::npos && e.ends_with(")") &&
+                    e.find('{') > open;
+    std::string text = e.str();
+    if (!anchored && !fitsOn(ctx, e, ModuleOp::getOperationName()) &&
+        fitsOn(ctx, e, func::FuncOp::getOperationName()))
+      text = "func.func(" + text + ")";
+    if (!out.empty())
+      out += ",";
+    out += text;
+  }
+  return out;
 }
 
 /// Parses `ir` and runs `pipeline` on it, reporting every diagnostic (with
@@ -56,8 +124,9 @@ struct Session {
     // A fully anchored "builtin.module(...)" pipeline is accepted as well.
     if (inner.consume_front("builtin.module(") && inner.consume_back(")"))
       text = inner.str();
-    PassManager pm(ctx.get(), ModuleOp::getOperationName(),
-                   OpPassManager::Nesting::Implicit);
+    ctx->getOrLoadDialect<func::FuncDialect>();
+    text = nestPipeline(ctx.get(), text);
+    PassManager pm(ctx.get(), ModuleOp::getOperationName());
     std::string err;
     llvm::raw_string_ostream es(err);
     if (failed(parsePassPipeline(text, pm, es))) {
@@ -113,29 +182,8 @@ TypeDesc describe(Type type) {
 } // namespace
 
 std::string quantc::facade::normalizePipeline(const std::string &pipeline) {
-  // Split at top-level commas: commas inside (...), {...} or quotes belong to
-  // nested pipelines and options.
-  std::vector<std::string> elements(1);
-  int depth = 0;
-  char quote = 0;
-  for (char c : pipeline) {
-    if (quote) {
-      if (c == quote)
-        quote = 0;
-    } else if (c == '"' || c == '\'') {
-      quote = c;
-    } else if (c == '(' || c == '{') {
-      ++depth;
-    } else if (c == ')' || c == '}') {
-      --depth;
-    } else if (c == ',' && depth == 0) {
-      elements.emplace_back();
-      continue;
-    }
-    elements.back() += c;
-  }
   std::string out;
-  for (const std::string &element : elements) {
+  for (const std::string &element : splitTopLevel(pipeline)) {
     StringRef e = StringRef(element).trim().ltrim('-');
     if (e.empty())
       continue;

@@ -43,6 +43,24 @@ def test_function_passes_nest_automatically():
     assert out2 == out
 
 
+def test_func_anchored_pass_is_nested():
+    # promote-buffers-to-stack is restricted to func.func: given at the top
+    # level it must be nested, not rejected.
+    ir = """
+func.func @g() -> f32 {
+  %m = memref.alloc() : memref<4xf32>
+  %c0 = arith.constant 0 : index
+  %v = memref.load %m[%c0] : memref<4xf32>
+  memref.dealloc %m : memref<4xf32>
+  return %v : f32
+}
+"""
+    out = quantc.run_pipeline(ir, "cse,promote-buffers-to-stack,canonicalize")
+    assert "memref.alloca" in out and "memref.alloc(" not in out
+    assert quantc.run_pipeline(ir, "func.func(promote-buffers-to-stack)") == \
+        quantc.run_pipeline(ir, "promote-buffers-to-stack")
+
+
 def test_remarks_are_returned():
     out, diags = quantc.run_pipeline(QDQ, "quantc-import-quant", return_diagnostics=True)
     assert "quantc.quantize" in out and diags == ""
