@@ -51,7 +51,6 @@ func.func @g() -> f32 {
   %m = memref.alloc() : memref<4xf32>
   %c0 = arith.constant 0 : index
   %v = memref.load %m[%c0] : memref<4xf32>
-  memref.dealloc %m : memref<4xf32>
   return %v : f32
 }
 """
