@@ -1,4 +1,4 @@
-//===- QuantCModule.cpp - pybind11 module quantc._quantc -------------------===//
+//===- QuantCModule.cpp - pybind11 module quantc._quantc ------------------===//
 //
 // A thin layer over quantc/Facade/Facade.h: strings and integers (addresses)
 // cross the boundary, failures come back as (ok, diagnostics) and the Python
@@ -36,30 +36,29 @@ PYBIND11_MODULE(_quantc, m) {
   m.def("normalize_pipeline", &normalizePipeline, py::arg("pipeline"));
 
   py::class_<JitModule>(m, "JitModule")
-      .def_property_readonly(
-          "functions",
-          [](const JitModule &j) {
-            py::list out;
-            for (const FunctionDesc &f : j.functions()) {
-              py::list args, results;
-              for (const TypeDesc &t : f.args)
-                args.append(toTuple(t));
-              for (const TypeDesc &t : f.results)
-                results.append(toTuple(t));
-              out.append(py::make_tuple(f.name, args, results));
-            }
-            return out;
-          })
-      .def("invoke",
-           [](const JitModule &j, const std::string &name,
-              const std::vector<uintptr_t> &args, uintptr_t result) {
-             Result r;
-             {
-               py::gil_scoped_release release;
-               r = j.invoke(name, args, result);
-             }
-             return py::make_tuple(r.ok, r.diagnostics);
-           });
+      .def_property_readonly("functions",
+                             [](const JitModule &j) {
+                               py::list out;
+                               for (const FunctionDesc &f : j.functions()) {
+                                 py::list args, results;
+                                 for (const TypeDesc &t : f.args)
+                                   args.append(toTuple(t));
+                                 for (const TypeDesc &t : f.results)
+                                   results.append(toTuple(t));
+                                 out.append(
+                                     py::make_tuple(f.name, args, results));
+                               }
+                               return out;
+                             })
+      .def("invoke", [](const JitModule &j, const std::string &name,
+                        const std::vector<uintptr_t> &args, uintptr_t result) {
+        Result r;
+        {
+          py::gil_scoped_release release;
+          r = j.invoke(name, args, result);
+        }
+        return py::make_tuple(r.ok, r.diagnostics);
+      });
 
   m.def(
       "jit_compile",

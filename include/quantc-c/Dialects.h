@@ -1,7 +1,7 @@
 /*===- quantc-c/Dialects.h - C API for the quantc dialect ---------*- C -*-===*\
 |*                                                                            *|
 |* Registration of the quantc dialect for C (and ctypes/Python) users, in    *|
-|* the style of upstream mlir-c/Dialect headers.                               *|
+|* the style of upstream mlir-c/Dialect headers.                             *|
 \*===----------------------------------------------------------------------===*/
 #ifndef QUANTC_C_DIALECTS_H
 #define QUANTC_C_DIALECTS_H

@@ -88,8 +88,8 @@ std::string nestPipeline(MLIRContext *ctx, const std::string &pipeline) {
   for (const std::string &element : splitTopLevel(pipeline)) {
     StringRef e = StringRef(element).trim();
     size_t open = e.find('(');
-    bool anchored = open != StringRef::npos && e.ends_with(")") &&
-                    e.find('{') > open;
+    bool anchored =
+        open != StringRef::npos && e.ends_with(")") && e.find('{') > open;
     std::string text = e.str();
     if (!anchored && !fitsOn(ctx, e, ModuleOp::getOperationName()) &&
         fitsOn(ctx, e, func::FuncOp::getOperationName()))
@@ -192,7 +192,8 @@ std::string quantc::facade::normalizePipeline(const std::string &pipeline) {
     std::string text = e.str();
     if (eq != StringRef::npos && (open == StringRef::npos || eq < open)) {
       StringRef value = e.drop_front(eq + 1).trim();
-      if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') &&
+      if (value.size() >= 2 &&
+          (value.front() == '"' || value.front() == '\'') &&
           value.back() == value.front())
         value = value.drop_front().drop_back();
       text = (e.take_front(eq) + "{" + value + "}").str();
@@ -277,8 +278,8 @@ JitModule::create(const std::string &ir, const std::string &pipeline,
   auto transformer = makeOptimizingTransformer(optLevel, /*sizeLevel=*/0,
                                                /*targetMachine=*/nullptr);
   options.transformer = transformer;
-  options.jitCodeGenOptLevel = static_cast<llvm::CodeGenOptLevel>(
-      std::min<unsigned>(optLevel, 3));
+  options.jitCodeGenOptLevel =
+      static_cast<llvm::CodeGenOptLevel>(std::min<unsigned>(optLevel, 3));
   llvm::SmallVector<StringRef> libs(sharedLibs.begin(), sharedLibs.end());
   options.sharedLibPaths = libs;
   auto engine = ExecutionEngine::create(s.module.get(), options);

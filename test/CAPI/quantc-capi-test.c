@@ -57,7 +57,8 @@ int main(int argc, char **argv) {
   quantcRegisterAllPasses();
 
   int rc = 1;
-  MlirModule module = mlirModuleCreateParse(ctx, mlirStringRefCreateFromCString(src));
+  MlirModule module =
+      mlirModuleCreateParse(ctx, mlirStringRefCreateFromCString(src));
   if (mlirModuleIsNull(module)) {
     fprintf(stderr, "parse failed\n");
     goto done;

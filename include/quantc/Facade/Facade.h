@@ -1,4 +1,4 @@
-//===- Facade.h - string-in/string-out entry points for bindings -*- C++ -*-===//
+//===- Facade.h - string-in/string-out API for bindings ---------*- C++ -*-===//
 //
 // The small C++ surface the Python module wraps (Triton's model): IR goes in
 // and out as text, diagnostics come back as text, and compiled functions are
@@ -24,9 +24,10 @@ struct Result {
 };
 
 /// Rewrites a pipeline written as on the quantc-opt command line, without
-/// dashes and comma separated ("quantc-import-quant,quantc-smoothquant=alpha=0.5")
-/// into MLIR's textual form ("quantc-import-quant,quantc-smoothquant{alpha=0.5}").
-/// Elements already in textual form pass through unchanged.
+/// dashes and comma separated
+/// ("quantc-import-quant,quantc-smoothquant=alpha=0.5") into MLIR's textual
+/// form ("quantc-import-quant,quantc-smoothquant{alpha=0.5}"). Elements already
+/// in textual form pass through unchanged.
 std::string normalizePipeline(const std::string &pipeline);
 
 /// Parses `ir`, runs `pipeline` (see normalizePipeline) on the module and
