@@ -25,6 +25,7 @@ config.environment["PYTHONPATH"] = os.pathsep.join(
 
 llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 
 runner_libs = ",".join(
     os.path.join(config.llvm_lib_dir, n + config.llvm_shlib_ext)

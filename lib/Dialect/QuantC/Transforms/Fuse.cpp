@@ -1,5 +1,6 @@
 //===- Fuse.cpp - ZeroQuant fusion: integer GEMMs, fused epilogues --------===//
 #include "quantc/Dialect/QuantC/Transforms/Passes.h"
+#include "quantc/Analysis/Granularity.h"
 
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
 #include "mlir/IR/Matchers.h"
@@ -120,55 +121,55 @@ struct FuseQdqMatmul : OpInterfaceRewritePattern<linalg::LinalgOp> {
 
   LogicalResult matchAndRewrite(linalg::LinalgOp op,
                                 PatternRewriter &rewriter) const override {
-    if (!isa<linalg::MatmulOp, linalg::BatchMatmulOp, linalg::GenericOp>(op) ||
-        op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
-        !op.hasPureTensorSemantics() || !linalg::isaContractionOpInterface(op))
+    if (!op.hasPureTensorSemantics() || op.getNumDpsInits() != 1)
       return rewriter.notifyMatchFailure(op, "not a tensor contraction");
-    FailureOr<linalg::ContractionDimensions> dims =
-        linalg::inferContractionDims(op);
-    if (failed(dims) || dims->m.size() != 1 || dims->n.size() != 1 ||
-        dims->k.size() != 1 || dims->batch.size() > 1)
-      return rewriter.notifyMatchFailure(op, "not a (batch) matmul");
-    // The operand layouts come from the indexing maps: A is [b, m, k], the
-    // result [b, m, n], B either [b, n, k] (transposed) or [b, k, n].
-    MLIRContext *ctx = op.getContext();
-    SmallVector<AffineMap> maps = op.getIndexingMapsArray();
-    unsigned nLoops = maps[0].getNumDims();
-    auto mapOf = [&](ArrayRef<unsigned> ds) {
-      SmallVector<AffineExpr> e;
-      for (unsigned d : dims->batch)
-        e.push_back(getAffineDimExpr(d, ctx));
-      for (unsigned d : ds)
-        e.push_back(getAffineDimExpr(d, ctx));
-      return AffineMap::get(nLoops, 0, e, ctx);
-    };
-    unsigned m = dims->m[0], n = dims->n[0], k = dims->k[0];
-    if (maps[0] != mapOf({m, k}) || maps[2] != mapOf({m, n}))
-      return rewriter.notifyMatchFailure(op, "unsupported A or C layout");
-    bool bTransposed = maps[1] == mapOf({n, k});
-    if (!bTransposed && maps[1] != mapOf({k, n}))
-      return rewriter.notifyMatchFailure(op, "unsupported B layout");
-
+    // Roles of every operand dimension and the legality of the scales come
+    // from the shared granularity analysis (the one --quantc-verify-gemm
+    // uses); only a plain int8 verdict is fused.
+    FailureOr<ContractionInfo> info = getContractionInfo(op);
+    if (failed(info))
+      return rewriter.notifyMatchFailure(op, "not a contraction");
+    GemmVerdict verdict = classifyGemm(*info, /*kTile=*/1);
+    if (verdict.kind != GemmKind::Int8)
+      return rewriter.notifyMatchFailure(op, "not an int8 GEMM");
     auto xd = op.getDpsInputs()[0].getDefiningOp<DequantizeOp>();
     auto wd = op.getDpsInputs()[1].getDefiningOp<DequantizeOp>();
-    if (!xd || !wd || xd.getZeroPoint() || wd.getZeroPoint())
+    if (!xd || !wd || verdict.lhsScale->source != xd.getOperation() ||
+        verdict.rhsScale->source != wd.getOperation() ||
+        verdict.lhsScale->hasZeroPoint || verdict.rhsScale->hasZeroPoint)
       return rewriter.notifyMatchFailure(op, "operands are not symmetric QDQ");
-    auto xqTy = xd.getInput().getType(), wqTy = wd.getInput().getType();
-    if (xqTy.getElementTypeBitWidth() > 8 || wqTy.getElementTypeBitWidth() > 8)
-      return rewriter.notifyMatchFailure(op, "operands wider than 8 bits");
     if (!isZeroTensor(op.getDpsInits()[0]))
       return rewriter.notifyMatchFailure(op, "accumulator does not start at 0");
 
-    // Scales must not vary along the reduction dimension; the weight scale
-    // must not vary along the batch.
-    int64_t rank = xqTy.getRank();
-    auto xsTy = xd.getScale().getType(), wsTy = wd.getScale().getType();
-    int64_t wK = bTransposed ? rank - 1 : rank - 2;
-    int64_t wN = bTransposed ? rank - 2 : rank - 1;
-    if (xsTy.getDimSize(rank - 1) != 1 || wsTy.getDimSize(wK) != 1)
-      return rewriter.notifyMatchFailure(op, "scale varies along reduction dim");
+    // quantc.matmul wants A = [b, m, k], B = [b, n, k], C = [b, m, n]; a
+    // [b, k, n] weight is transposed.
+    const ContractionOperand &a = info->lhs, &b = info->rhs;
+    int64_t rank = a.dims.size();
+    if (rank < 2 || (int64_t)b.dims.size() != rank)
+      return rewriter.notifyMatchFailure(op, "operand ranks differ");
     for (int64_t i = 0; i < rank - 2; ++i)
-      if (wsTy.getDimSize(i) != 1)
+      if (a.dims[i] != DimRole::Batch || b.dims[i] != DimRole::Batch ||
+          a.loopDims[i] != b.loopDims[i])
+        return rewriter.notifyMatchFailure(op, "unsupported batch layout");
+    if (a.dims[rank - 2] != DimRole::M || a.dims[rank - 1] != DimRole::K)
+      return rewriter.notifyMatchFailure(op, "activation is not [.., M, K]");
+    bool bTransposed = b.dims[rank - 2] == DimRole::N;
+    if (bTransposed ? b.dims[rank - 1] != DimRole::K
+                    : (b.dims[rank - 2] != DimRole::K ||
+                       b.dims[rank - 1] != DimRole::N))
+      return rewriter.notifyMatchFailure(op, "unsupported weight layout");
+    unsigned nLoop = b.loopDims[bTransposed ? rank - 2 : rank - 1];
+    AffineMap out = op.getIndexingMapsArray().back();
+    for (int64_t i = 0; i < rank; ++i) {
+      unsigned want = i == rank - 1 ? nLoop : a.loopDims[i];
+      auto e = dyn_cast<AffineDimExpr>(out.getResult(i));
+      if (!e || e.getPosition() != want)
+        return rewriter.notifyMatchFailure(op, "result is not [.., M, N]");
+    }
+    auto wsTy = wd.getScale().getType();
+    int64_t wN = bTransposed ? rank - 2 : rank - 1;
+    for (int64_t i = 0; i < rank - 2; ++i)
+      if (verdict.rhsScale->varies[i])
         return rewriter.notifyMatchFailure(op, "weight scale varies on batch");
     if (!wsTy.hasStaticShape())
       return rewriter.notifyMatchFailure(op, "dynamic weight scale");
@@ -186,7 +187,8 @@ struct FuseQdqMatmul : OpInterfaceRewritePattern<linalg::LinalgOp> {
     Value acc = MatmulOp::create(rewriter, loc, accTy, xd.getInput(), wq);
     Value y = RescaleOp::create(
         rewriter, loc, resTy, acc, xd.getScale(), ws, /*bias=*/Value(),
-        /*output_scale=*/Value(), ActivationAttr::get(ctx, Activation::none),
+        /*output_scale=*/Value(),
+        ActivationAttr::get(op.getContext(), Activation::none),
         /*qmin=*/IntegerAttr(), /*qmax=*/IntegerAttr());
     rewriter.replaceOp(op, y);
     return success();
