@@ -60,9 +60,42 @@ func.func @g() -> f32 {
         quantc.run_pipeline(ir, "promote-buffers-to-stack")
 
 
+PER_CHANNEL_ACT = """
+func.func @f(%xq: tensor<4x64xi8>, %xs: tensor<1x64xf32>, %wq: tensor<64x16xi8>, %ws: tensor<1x16xf32>) -> tensor<4x16xf32> {
+  %xd = quantc.dequantize %xq, %xs : tensor<4x64xi8>, tensor<1x64xf32> -> tensor<4x64xf32>
+  %wd = quantc.dequantize %wq, %ws : tensor<64x16xi8>, tensor<1x16xf32> -> tensor<64x16xf32>
+  %init = tensor.empty() : tensor<4x16xf32>
+  %y = linalg.matmul ins(%xd, %wd : tensor<4x64xf32>, tensor<64x16xf32>) outs(%init : tensor<4x16xf32>) -> tensor<4x16xf32>
+  return %y : tensor<4x16xf32>
+}
+"""
+
+
+def _has_pass(name):
+    try:
+        quantc.run_pipeline("module {}", name)
+        return True
+    except quantc.CompileError:
+        return False
+
+
 def test_remarks_are_returned():
     out, diags = quantc.run_pipeline(QDQ, "quantc-import-quant", return_diagnostics=True)
     assert "quantc.quantize" in out and diags == ""
+    if _has_pass("quantc-report-cost"):
+        _, diags = quantc.run_pipeline(PER_CHANNEL_ACT, "quantc-report-cost",
+                                       return_diagnostics=True)
+        assert "remark:" in diags and "quantc cost" in diags
+
+
+@pytest.mark.skipif(not _has_pass("quantc-verify-gemm"),
+                    reason="--quantc-verify-gemm is not in this build")
+def test_verify_gemm_error_is_a_compile_error():
+    with pytest.raises(quantc.CompileError) as e:
+        quantc.run_pipeline(PER_CHANNEL_ACT, "quantc-import-quant,quantc-verify-gemm")
+    assert "<input>:6:" in str(e.value)
+    assert "per-channel scale 'tensor<1x64xf32>'" in str(e.value)
+    assert "--quantc-smoothquant" in str(e.value)
 
 
 def test_parse_error_carries_location():
