@@ -103,13 +103,17 @@ def _has_pass(name):
         return False
 
 
-@pytest.mark.skipif(not _has_pass("quantc-smoothquant"),
-                    reason="--quantc-smoothquant is not in this build")
-def test_float_form_feeds_the_passes(model):
+@pytest.mark.skipif(not (_has_pass("quantc-smoothquant") and _has_pass("quantc-quantize")),
+                    reason="--quantc-smoothquant / --quantc-quantize are not in this build")
+@pytest.mark.parametrize("alpha", [None, 0.5])
+def test_passes_agree_with_the_builders(model, alpha):
+    # The float form through the compiler's passes computes exactly what the
+    # builders' QDQ form computes (checked with the smoothquant branch).
     x, layers = model
-    ir = quantc.mlp_ir(layers, N)
-    out = quantc.run_pipeline(ir, "quantc-smoothquant=alpha=0.5,quantc-quantize")
+    steps = ([f"quantc-smoothquant=alpha={alpha}"] if alpha is not None else [])
+    out = quantc.run_pipeline(quantc.mlp_ir(layers, N), ",".join(steps + ["quantc-quantize"]))
     assert "quantc.quantize" in out
-    y = quantc.compile_cpu(out).forward(x)
-    yf = quantc.mlp_reference(layers, x)
-    assert np.abs(y - yf).mean() < 0.1 * np.abs(yf).mean()
+    y_passes = quantc.compile_cpu(out).forward(x)
+    q = quantc.quantize_layers(layers, alpha)
+    y_builders = quantc.compile_cpu(quantc.mlp_ir(q, N, form="qdq")).forward(x)
+    np.testing.assert_array_equal(y_passes, y_builders)
