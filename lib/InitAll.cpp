@@ -11,6 +11,7 @@
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
+#include "mlir/Pass/PassRegistry.h"
 #include "quantc/Conversion/Passes.h"
 #include "quantc/Dialect/QuantC/IR/QuantCDialect.h"
 #include "quantc/Dialect/QuantC/Transforms/Passes.h"
@@ -35,8 +36,11 @@ void quantc::registerAllPasses() {
     registerQuantCConversionPasses();
     registerPipelines();
     // The pipelines are textual and name upstream passes, which must be
-    // registered for them to parse.
-    mlir::registerAllPasses();
+    // registered for them to parse. Drivers that registered upstream's passes
+    // already (mlir-opt, quantc-opt) are left alone: registering a pipeline
+    // twice is an assertion failure in MLIR builds with assertions.
+    if (!mlir::PassPipelineInfo::lookup("buffer-deallocation-pipeline"))
+      mlir::registerAllPasses();
     return true;
   }();
   (void)once;
