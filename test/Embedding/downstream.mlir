@@ -20,14 +20,11 @@
 // RUN:   print(quantc.run_pipeline(open(sys.argv[1]).read(), 'quantc-import-quant'))" %s \
 // RUN:   | FileCheck %s
 
-// CHECK-LABEL: // LLVM-LABEL: llvm.func @per_tensor
-// LLVM-NOT:     quantc.
-// LLVM-NOT:     unrealized_conversion_cast
-// LLVM:         llvm.intr.roundeven
-func.func @per_tensor
+// CHECK-LABEL: func.func @per_tensor
 // CHECK:         %[[S:.+]] = arith.constant dense<2.500000e-01> : tensor<1xf32>
 // CHECK:         %[[Q:.+]] = quantc.quantize %{{.+}}, %[[S]] {qmax = 127 : i64, qmin = -128 : i64}
 // CHECK:         return %[[Q]] : tensor<4xi8>
+
 // LLVM-LABEL: llvm.func @per_tensor
 // LLVM-NOT:     quantc.
 // LLVM-NOT:     unrealized_conversion_cast
