@@ -19,7 +19,7 @@ func.func @square(%x: tensor<4096x4096xf16>, %w: tensor<4096x4096xf16>, %i: tens
 }
 // JSON: "C":4096,"D":4096,"N":4096,"batch":1,"fp16_bound":"compute","op":"linalg.matmul","recommend":"fused-w8a8"
 // JSON-SAME: "fp16":{"bound":"compute","bytes":100663296,"gemm_ops":137438953472,"intensity":1365.33
-// CPU: roofline host-cpu: ridge int8 43.4, fp16 10.9 ops/byte; FP16 is compute-bound -> recommend fused W8A8
+// CPU: roofline host-cpu: ridge int8 43.4, fp16 10.8 ops/byte; FP16 is compute-bound -> recommend fused W8A8
 // CUSTOM: roofline h100: ridge int8 1000.0, fp16 1000.0 ops/byte; FP16 is memory-bound -> recommend W8A16 (weight-only)
 
 // -----

@@ -1,6 +1,7 @@
 //===- QuantCToLinalg.cpp - quantc to linalg on tensors -------------------===//
 #include "quantc/Conversion/QuantCToLinalg/QuantCToLinalg.h"
 #include "quantc/Dialect/QuantC/IR/QuantCOps.h"
+#include "quantc/Dialect/QuantC/Utils/Arithmetic.h"
 
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
 #include "mlir/IR/PatternMatch.h"
@@ -16,23 +17,6 @@ using namespace quantc;
 
 namespace {
 
-/// The broadcast map of a scale over a data iteration space of rank `rank`:
-/// size-1 dims read index 0, equal dims the loop index, blocks `d floordiv g`.
-static AffineMap broadcastMap(MLIRContext *ctx, ShapedType data,
-                              ShapedType scale) {
-  SmallVector<AffineExpr> exprs;
-  for (int64_t i = 0, e = data.getRank(); i < e; ++i) {
-    int64_t d = data.getDimSize(i), s = scale.getDimSize(i);
-    if (s == 1 && d != 1)
-      exprs.push_back(getAffineConstantExpr(0, ctx));
-    else if (s == d || ShapedType::isDynamic(s))
-      exprs.push_back(getAffineDimExpr(i, ctx));
-    else
-      exprs.push_back(getAffineDimExpr(i, ctx).floorDiv(d / s));
-  }
-  return AffineMap::get(data.getRank(), 0, exprs, ctx);
-}
-
 static Value emptyLike(OpBuilder &b, Location loc, Value shapeSource,
                        Type elemTy) {
   auto ty = cast<RankedTensorType>(shapeSource.getType());
@@ -43,35 +27,8 @@ static Value emptyLike(OpBuilder &b, Location loc, Value shapeSource,
   return tensor::EmptyOp::create(b, loc, ty.getShape(), elemTy, dyn);
 }
 
-static Value castFloat(OpBuilder &b, Location loc, Value v, Type to) {
-  Type from = v.getType();
-  if (from == to)
-    return v;
-  if (cast<FloatType>(from).getWidth() < cast<FloatType>(to).getWidth())
-    return arith::ExtFOp::create(b, loc, to, v);
-  return arith::TruncFOp::create(b, loc, to, v);
-}
-
 static Value floatConst(OpBuilder &b, Location loc, Type t, double v) {
   return arith::ConstantOp::create(b, loc, b.getFloatAttr(t, v));
-}
-
-/// roundeven + zero point, NaN -> zero point, clamp in float, fptosi.
-static Value emitQuantizeScalar(OpBuilder &b, Location loc, Value scaled,
-                                Value zp, int64_t qmin, int64_t qmax,
-                                Type storage) {
-  Type ft = scaled.getType();
-  Value r = math::RoundEvenOp::create(b, loc, scaled);
-  Value zpf = zp ? Value(arith::SIToFPOp::create(b, loc, ft, zp))
-                 : floatConst(b, loc, ft, 0.0);
-  if (zp)
-    r = arith::AddFOp::create(b, loc, r, zpf);
-  Value isNan =
-      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, r, r);
-  r = arith::SelectOp::create(b, loc, isNan, zpf, r);
-  r = arith::MaxNumFOp::create(b, loc, r, floatConst(b, loc, ft, qmin));
-  r = arith::MinNumFOp::create(b, loc, r, floatConst(b, loc, ft, qmax));
-  return arith::FPToSIOp::create(b, loc, storage, r);
 }
 
 static void yield(OpBuilder &b, Location l, Value v) {
@@ -95,11 +52,11 @@ struct QuantizeLowering : OpRewritePattern<QuantizeOp> {
     SmallVector<Value> ins = {op.getInput(), op.getScale()};
     SmallVector<AffineMap> maps = {
         AffineMap::getMultiDimIdentityMap(inTy.getRank(), ctx),
-        broadcastMap(ctx, inTy, op.getScale().getType())};
+        getBroadcastMap(ctx, inTy, op.getScale().getType())};
     bool hasZp = static_cast<bool>(op.getZeroPoint());
     if (hasZp) {
       ins.push_back(op.getZeroPoint());
-      maps.push_back(broadcastMap(
+      maps.push_back(getBroadcastMap(
           ctx, inTy, cast<ShapedType>(op.getZeroPoint().getType())));
     }
     maps.push_back(AffineMap::getMultiDimIdentityMap(inTy.getRank(), ctx));
@@ -108,13 +65,9 @@ struct QuantizeLowering : OpRewritePattern<QuantizeOp> {
         rewriter, loc, TypeRange{outTy}, ins, ValueRange{init}, maps,
         parallel(inTy.getRank()),
         [&](OpBuilder &b, Location l, ValueRange args) {
-          Type ft = args[0].getType();
-          Value s = castFloat(b, l, args[1], ft);
-          Value scaled = arith::DivFOp::create(b, l, args[0], s);
           Value zp = hasZp ? args[2] : Value();
-          if (zp && zp.getType() != b.getI32Type())
-            zp = arith::ExtSIOp::create(b, l, b.getI32Type(), zp);
-          yield(b, l, emitQuantizeScalar(b, l, scaled, zp, qmin, qmax, storage));
+          yield(b, l, emitQuantize(b, l, args[0], args[1], zp, qmin, qmax,
+                                   storage));
         });
     rewriter.replaceOp(op, generic.getResults());
     return success();
@@ -132,11 +85,11 @@ struct DequantizeLowering : OpRewritePattern<DequantizeOp> {
     SmallVector<Value> ins = {op.getInput(), op.getScale()};
     SmallVector<AffineMap> maps = {
         AffineMap::getMultiDimIdentityMap(inTy.getRank(), ctx),
-        broadcastMap(ctx, inTy, op.getScale().getType())};
+        getBroadcastMap(ctx, inTy, op.getScale().getType())};
     bool hasZp = static_cast<bool>(op.getZeroPoint());
     if (hasZp) {
       ins.push_back(op.getZeroPoint());
-      maps.push_back(broadcastMap(
+      maps.push_back(getBroadcastMap(
           ctx, inTy, cast<ShapedType>(op.getZeroPoint().getType())));
     }
     maps.push_back(AffineMap::getMultiDimIdentityMap(inTy.getRank(), ctx));
@@ -281,35 +234,6 @@ struct MatmulLowering : OpRewritePattern<MatmulOp> {
   }
 };
 
-/// Epilogue arithmetic shared by every target: ((f32(acc) * xs) * ws) + bias,
-/// then the activation.
-static Value emitEpilogue(OpBuilder &b, Location l, Type ft, Value acc,
-                          Value xs, Value ws, Value bias, Activation act) {
-  Value f = arith::SIToFPOp::create(b, l, ft, acc);
-  f = arith::MulFOp::create(b, l, f, castFloat(b, l, xs, ft));
-  f = arith::MulFOp::create(b, l, f, castFloat(b, l, ws, ft));
-  if (bias)
-    f = arith::AddFOp::create(b, l, f, castFloat(b, l, bias, ft));
-  switch (act) {
-  case Activation::none:
-    break;
-  case Activation::relu:
-    f = arith::MaximumFOp::create(b, l, f, floatConst(b, l, ft, 0.0));
-    break;
-  case Activation::gelu: {
-    // Exact GELU: 0.5 * x * (1 + erf(x / sqrt(2))).
-    Value t = arith::MulFOp::create(b, l, f,
-                                    floatConst(b, l, ft, 0.70710678118654752));
-    Value e = math::ErfOp::create(b, l, t);
-    Value one = arith::AddFOp::create(b, l, e, floatConst(b, l, ft, 1.0));
-    Value h = arith::MulFOp::create(b, l, f, floatConst(b, l, ft, 0.5));
-    f = arith::MulFOp::create(b, l, h, one);
-    break;
-  }
-  }
-  return f;
-}
-
 struct RescaleLowering : OpRewritePattern<RescaleOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(RescaleOp op,
@@ -322,18 +246,18 @@ struct RescaleLowering : OpRewritePattern<RescaleOp> {
     SmallVector<Value> ins = {op.getAcc(), op.getXScale(), op.getWScale()};
     SmallVector<AffineMap> maps = {
         AffineMap::getMultiDimIdentityMap(rank, ctx),
-        broadcastMap(ctx, accTy, op.getXScale().getType()),
-        broadcastMap(ctx, accTy, op.getWScale().getType())};
+        getBroadcastMap(ctx, accTy, op.getXScale().getType()),
+        getBroadcastMap(ctx, accTy, op.getWScale().getType())};
     int biasIdx = -1, osIdx = -1;
     if (Value bias = op.getBias()) {
       biasIdx = ins.size();
       ins.push_back(bias);
-      maps.push_back(broadcastMap(ctx, accTy, cast<ShapedType>(bias.getType())));
+      maps.push_back(getBroadcastMap(ctx, accTy, cast<ShapedType>(bias.getType())));
     }
     if (Value os = op.getOutputScale()) {
       osIdx = ins.size();
       ins.push_back(os);
-      maps.push_back(broadcastMap(ctx, accTy, cast<ShapedType>(os.getType())));
+      maps.push_back(getBroadcastMap(ctx, accTy, cast<ShapedType>(os.getType())));
     }
     maps.push_back(AffineMap::getMultiDimIdentityMap(rank, ctx));
     Type ft = op.getXScale().getType().getElementType();
@@ -353,7 +277,7 @@ struct RescaleLowering : OpRewritePattern<RescaleOp> {
           if (osIdx >= 0) {
             Value q = arith::DivFOp::create(b, l, f,
                                             castFloat(b, l, args[osIdx], ft));
-            yield(b, l, emitQuantizeScalar(b, l, q, Value(), qmin, qmax, outElem));
+            yield(b, l, emitQuantizeScaled(b, l, q, Value(), qmin, qmax, outElem));
             return;
           }
           yield(b, l, castFloat(b, l, f, outElem));
@@ -372,7 +296,7 @@ struct SmoothLowering : OpRewritePattern<SmoothOp> {
     auto inTy = op.getInput().getType();
     SmallVector<AffineMap> maps = {
         AffineMap::getMultiDimIdentityMap(inTy.getRank(), ctx),
-        broadcastMap(ctx, inTy, op.getFactor().getType()),
+        getBroadcastMap(ctx, inTy, op.getFactor().getType()),
         AffineMap::getMultiDimIdentityMap(inTy.getRank(), ctx)};
     Value init =
         emptyLike(rewriter, loc, op.getInput(), inTy.getElementType());
