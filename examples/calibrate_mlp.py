@@ -63,10 +63,13 @@ def main():
     x = batch()
     y_ref = quantc.mlp_reference(layers, x)
     results = {}
-    for label, ir in [("float", quantc.mlp_ir(layers, TOKENS)),
-                      ("W8A8", quantized_ir(None)),
-                      (f"W8A8 + SmoothQuant (alpha={alpha})", quantized_ir(alpha))]:
-        y = quantc.compile_cpu(ir).forward(x)
+    # fuse=true: QDQ pairs become int8 GEMMs (quantc.matmul + rescale).
+    fused = "quantc-cpu-pipeline=fuse=true"
+    for label, ir, pipeline in [
+            ("float", quantc.mlp_ir(layers, TOKENS), "quantc-cpu-pipeline"),
+            ("W8A8", quantized_ir(None), fused),
+            (f"W8A8 + SmoothQuant (alpha={alpha})", quantized_ir(alpha), fused)]:
+        y = quantc.compile_cpu(ir, pipeline).forward(x)
         results[label] = float(np.linalg.norm(y - y_ref) / np.linalg.norm(y_ref))
         print(f"{label:32s} relative error vs NumPy float: {results[label]:.2e}")
     return alpha, results
