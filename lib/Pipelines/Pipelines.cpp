@@ -14,6 +14,8 @@ static const char *kCpuLowering =
     "one-shot-bufferize{bufferize-function-boundaries=1 "
     "function-boundary-type-conversion=identity-layout-map},"
     "buffer-deallocation-pipeline,"
+    // The deallocation pipeline clones returned arguments and constants.
+    "convert-bufferization-to-memref,"
     "func.func(convert-linalg-to-loops),"
     "expand-strided-metadata,lower-affine,convert-scf-to-cf,"
     "convert-vector-to-llvm,convert-math-to-llvm,convert-math-to-libm,"
