@@ -2,7 +2,10 @@
 #include "quantc/Pipelines/Pipelines.h"
 
 #include "mlir/Pass/PassRegistry.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Support/ErrorHandling.h"
 #include "llvm/Support/raw_ostream.h"
+#include "llvm/TargetParser/Host.h"
 
 using namespace mlir;
 
@@ -13,17 +16,37 @@ static const char *kCpuLowering =
     "func.func(convert-elementwise-to-linalg),canonicalize,cse,"
     "one-shot-bufferize{bufferize-function-boundaries=1 "
     "function-boundary-type-conversion=identity-layout-map},"
-    "buffer-deallocation-pipeline,"
+    "buffer-deallocation-pipeline,quantc-vnni-materialize-kernels,"
     "func.func(convert-linalg-to-loops),"
     "lower-affine,convert-scf-to-cf,expand-strided-metadata,"
-    "convert-math-to-llvm,convert-math-to-libm,"
+    "convert-vector-to-llvm,convert-math-to-llvm,convert-math-to-libm,"
     "finalize-memref-to-llvm,convert-arith-to-llvm,convert-index-to-llvm,"
     "convert-func-to-llvm,convert-cf-to-llvm,reconcile-unrealized-casts";
 
+/// `cpu=host` picks the best code generator the compiling machine supports.
+static std::string resolveCpu(llvm::StringRef cpu) {
+  if (cpu != "host")
+    return cpu.str();
+  auto f = llvm::sys::getHostCPUFeatures();
+  if (f.lookup("avx512f") && f.lookup("avx512bw") && f.lookup("avx512vnni"))
+    return "vnni";
+  return f.lookup("avx2") ? "avx2" : "generic";
+}
+
 void quantc::buildCpuPipeline(OpPassManager &pm,
                               const CpuPipelineOptions &opts) {
-  (void)opts;
-  std::string pipeline = std::string("quantc-import-quant,") + kCpuLowering;
+  std::string cpu = resolveCpu(opts.cpu);
+  std::string pipeline = "quantc-import-quant,";
+  if (cpu == "vnni") {
+    // int8 GEMMs with constant weights become VNNI micro-kernels; the rest
+    // (and every other op) takes the reference lowering below.
+    pipeline += "quantc-lower-matmul-to-vnni,";
+  } else if (cpu != "avx2" && cpu != "generic") {
+    llvm::report_fatal_error(llvm::Twine("quantc-cpu-pipeline: unknown cpu '") +
+                                 cpu + "' (expected host, vnni, avx2 or generic)",
+                             /*gen_crash_diag=*/false);
+  }
+  pipeline += kCpuLowering;
   if (failed(parsePassPipeline(pipeline, pm, llvm::errs())))
     llvm::report_fatal_error("quantc: malformed built-in CPU pipeline");
 }

@@ -1,0 +1,633 @@
+//===- QuantCToVNNI.cpp - int8 GEMMs to AVX-512 VNNI micro-kernels --------===//
+//
+// quantc.matmul (+ its quantc.rescale epilogue) -> a call to a generated,
+// shape-specialised kernel built from scf loops, vector ops and
+// llvm.x86.avx512.vpdpbusd.512, with the constant weight packed at compile
+// time. See the pass description in Conversion/Passes.td.
+//
+//===----------------------------------------------------------------------===//
+#include "quantc/Conversion/QuantCToVNNI/QuantCToVNNI.h"
+#include "quantc/Dialect/QuantC/IR/QuantCOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/SymbolTable.h"
+
+namespace quantc {
+#define GEN_PASS_DEF_QUANTCLOWERMATMULTOVNNI
+#define GEN_PASS_DEF_QUANTCVNNIMATERIALIZEKERNELS
+#include "quantc/Conversion/Passes.h.inc"
+} // namespace quantc
+
+using namespace mlir;
+using namespace quantc;
+
+namespace {
+
+constexpr int64_t kLanes = 16; // i32 lanes of a zmm register
+constexpr int64_t kGroup = 4;  // int8 products summed into one lane
+constexpr const char *kVpdpbusd = "llvm.x86.avx512.vpdpbusd.512";
+
+/// What one matmul (and optionally its epilogue) lowers to.
+struct GemmPlan {
+  int64_t M, N, K;
+  int64_t MR, NR, KU;
+  bool parallel;
+  // Epilogue: `fused` is false for a plain i32 result.
+  bool fused = false, hasBias = false, hasOs = false;
+  Activation act = Activation::none;
+  Type outElem;
+  int64_t qmin = 0, qmax = 0;
+
+  int64_t panelCols() const { return NR * kLanes; }
+  int64_t kGroups() const { return (K + kGroup - 1) / kGroup; }
+  int64_t numPanels() const { return (N + panelCols() - 1) / panelCols(); }
+};
+
+/// A 2-D epilogue operand is usable when each dimension is 1 or equal to the
+/// accumulator's (block scales go to the reference lowering).
+static bool isBroadcastOperand(Value v, int64_t M, int64_t N) {
+  if (!v)
+    return true;
+  auto ty = dyn_cast<RankedTensorType>(v.getType());
+  if (!ty || ty.getRank() != 2 || !ty.hasStaticShape() ||
+      !ty.getElementType().isF32())
+    return false;
+  int64_t r = ty.getDimSize(0), c = ty.getDimSize(1);
+  return (r == 1 || r == M) && (c == 1 || c == N);
+}
+
+/// Whether `op` (the only user of the matmul) can be fused as the epilogue.
+static bool canFuseRescale(RescaleOp op, int64_t M, int64_t N) {
+  auto resTy = op.getResult().getType();
+  Type elem = resTy.getElementType();
+  if (op.getOutputScale()) {
+    auto it = dyn_cast<IntegerType>(elem);
+    if (!it || it.getWidth() > 32)
+      return false;
+  } else if (!elem.isF32()) {
+    return false;
+  }
+  return isBroadcastOperand(op.getXScale(), M, N) &&
+         isBroadcastOperand(op.getWScale(), M, N) &&
+         isBroadcastOperand(op.getBias(), M, N) &&
+         isBroadcastOperand(op.getOutputScale(), M, N);
+}
+
+/// Reads the constant int8 weight [N, K] into a row-major byte vector.
+static bool readWeights(Value w, int64_t N, int64_t K,
+                        std::vector<int8_t> &out) {
+  ElementsAttr attr;
+  if (!matchPattern(w, m_Constant(&attr)))
+    return false;
+  out.assign(N * K, 0);
+  if (auto dense = dyn_cast<DenseIntElementsAttr>(attr)) {
+    if (dense.isSplat()) {
+      std::fill(out.begin(), out.end(), dense.getSplatValue<int8_t>());
+      return true;
+    }
+    ArrayRef<char> raw = dense.getRawData();
+    if (static_cast<int64_t>(raw.size()) != N * K)
+      return false;
+    std::memcpy(out.data(), raw.data(), raw.size());
+    return true;
+  }
+  if (auto res = dyn_cast<DenseI8ResourceElementsAttr>(attr)) {
+    std::optional<ArrayRef<int8_t>> data = res.tryGetAsArrayRef();
+    if (!data || static_cast<int64_t>(data->size()) != N * K)
+      return false;
+    std::copy(data->begin(), data->end(), out.begin());
+    return true;
+  }
+  return false;
+}
+
+/// Emits the body of one shape-specialised kernel function.
+class KernelEmitter {
+public:
+  KernelEmitter(OpBuilder &b, Location loc, const GemmPlan &p,
+                ValueRange args)
+      : b(b), loc(loc), p(p) {
+    unsigned i = 0;
+    A = args[i++];
+    Bp = args[i++];
+    comp = args[i++];
+    if (p.fused) {
+      xs = args[i++];
+      ws = args[i++];
+      if (p.hasBias)
+        bias = args[i++];
+      if (p.hasOs)
+        os = args[i++];
+    }
+    out = args[i++];
+    i8 = b.getI8Type();
+    i32 = b.getI32Type();
+    f32 = b.getF32Type();
+    accTy = VectorType::get({kLanes}, i32);
+    byteTy = VectorType::get({kLanes * kGroup}, i8);
+    fTy = VectorType::get({kLanes}, f32);
+  }
+
+  void emit() {
+    int64_t NPfull = p.N / p.panelCols();
+    int64_t tailCols = p.N % p.panelCols();
+    if (NPfull > 0)
+      emitPanelLoop(NPfull);
+    if (tailCols) {
+      int64_t nr = (tailCols + kLanes - 1) / kLanes;
+      int64_t last = tailCols - (nr - 1) * kLanes;
+      emitPanel(idx(NPfull), idx(NPfull * p.panelCols()), nr, last);
+    }
+  }
+
+private:
+  OpBuilder &b;
+  Location loc;
+  const GemmPlan &p;
+  Value A, Bp, comp, xs, ws, bias, os, out;
+  Type i8, i32, f32;
+  VectorType accTy, byteTy, fTy;
+
+  Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  Value add(Value a, int64_t c) {
+    return c == 0 ? a : arith::AddIOp::create(b, loc, a, idx(c)).getResult();
+  }
+  Value mul(Value a, int64_t c) {
+    return arith::MulIOp::create(b, loc, a, idx(c));
+  }
+  Value mask(int64_t n, int64_t lanes) {
+    return vector::ConstantMaskOp::create(
+        b, loc, VectorType::get({lanes}, b.getI1Type()),
+        ArrayRef<int64_t>{n});
+  }
+  Value fsplat(double v) {
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(fTy, b.getF32FloatAttr(v)));
+  }
+
+  /// Full panels: (parallel) loop over panel index.
+  void emitPanelLoop(int64_t count) {
+    if (p.parallel) {
+      auto par = scf::ParallelOp::create(b, loc, ValueRange{idx(0)},
+                                         ValueRange{idx(count)},
+                                         ValueRange{idx(1)});
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPoint(par.getBody()->getTerminator());
+      Value pi = par.getInductionVars()[0];
+      emitPanel(pi, mul(pi, p.panelCols()), p.NR, kLanes);
+      return;
+    }
+    auto loop = scf::ForOp::create(b, loc, idx(0), idx(count), idx(1));
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPoint(loop.getBody()->getTerminator());
+    Value pi = loop.getInductionVar();
+    emitPanel(pi, mul(pi, p.panelCols()), p.NR, kLanes);
+  }
+
+  /// One weight panel against every row block of the activations.
+  void emitPanel(Value panel, Value n0, int64_t nr, int64_t lastCnt) {
+    int64_t mFull = p.M / p.MR * p.MR, mTail = p.M % p.MR;
+    if (mFull > 0) {
+      auto loop = scf::ForOp::create(b, loc, idx(0), idx(mFull), idx(p.MR));
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPoint(loop.getBody()->getTerminator());
+      emitTile(loop.getInductionVar(), p.MR, panel, n0, nr, lastCnt);
+    }
+    if (mTail)
+      emitTile(idx(mFull), mTail, panel, n0, nr, lastCnt);
+  }
+
+  /// One k-group step: `mr x nr` vpdpbusd on 4 bytes of each row.
+  SmallVector<Value> step(ValueRange acc, Value panel, Value g, Value m0,
+                          int64_t mr, int64_t nr, int64_t validBytes) {
+    SmallVector<Value> next(acc.begin(), acc.end());
+    SmallVector<Value> bv;
+    for (int64_t j = 0; j < nr; ++j)
+      bv.push_back(vector::LoadOp::create(b, loc, byteTy, Bp,
+                                          ValueRange{panel, g,
+                                                     idx(j * kLanes * kGroup)}));
+    Value k = mul(g, kGroup);
+    auto quadTy = VectorType::get({kGroup}, i8);
+    // +128 turns s8 activations into the u8 operand vpdpbusd wants.
+    Value flip = arith::ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(accTy, b.getI32IntegerAttr(
+                                          static_cast<int32_t>(0x80808080u))));
+    for (int64_t r = 0; r < mr; ++r) {
+      Value row = add(m0, r);
+      Value quad;
+      if (validBytes == kGroup) {
+        quad = vector::LoadOp::create(b, loc, quadTy, A, ValueRange{row, k});
+      } else {
+        Value zero = arith::ConstantOp::create(
+            b, loc, DenseElementsAttr::get(quadTy, b.getI8IntegerAttr(0)));
+        quad = vector::MaskedLoadOp::create(b, loc, quadTy, A,
+                                            ValueRange{row, k},
+                                            mask(validBytes, kGroup), zero);
+      }
+      Value word = vector::BitCastOp::create(
+          b, loc, VectorType::get({1}, i32), quad);
+      Value bc = vector::BroadcastOp::create(b, loc, accTy, word);
+      Value u8 = arith::XOrIOp::create(b, loc, bc, flip);
+      Value bytes = vector::BitCastOp::create(b, loc, byteTy, u8);
+      for (int64_t j = 0; j < nr; ++j) {
+        Value &a = next[r * nr + j];
+        a = LLVM::CallIntrinsicOp::create(b, loc, accTy,
+                                          b.getStringAttr(kVpdpbusd),
+                                          ValueRange{a, bytes, bv[j]})
+                .getResult(0);
+      }
+    }
+    return next;
+  }
+
+  void emitTile(Value m0, int64_t mr, Value panel, Value n0, int64_t nr,
+                int64_t lastCnt) {
+    // Accumulators start at -128 * colsum(W): the +128 compensation.
+    SmallVector<Value> acc;
+    SmallVector<Value> init;
+    for (int64_t j = 0; j < nr; ++j)
+      init.push_back(vector::LoadOp::create(b, loc, accTy, comp,
+                                            ValueRange{add(n0, j * kLanes)}));
+    for (int64_t r = 0; r < mr; ++r)
+      for (int64_t j = 0; j < nr; ++j)
+        acc.push_back(init[j]);
+
+    int64_t kgFull = p.K / kGroup, kTail = p.K % kGroup;
+    int64_t ku = std::max<int64_t>(1, p.KU);
+    int64_t kgMain = kgFull / ku * ku;
+    if (kgMain > 0) {
+      auto loop = scf::ForOp::create(b, loc, idx(0), idx(kgMain), idx(ku), acc);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(loop.getBody());
+      SmallVector<Value> cur(loop.getRegionIterArgs());
+      for (int64_t u = 0; u < ku; ++u)
+        cur = step(cur, panel, add(loop.getInductionVar(), u), m0, mr, nr,
+                   kGroup);
+      scf::YieldOp::create(b, loc, cur);
+      b.setInsertionPointAfter(loop);
+      acc.assign(loop.getResults().begin(), loop.getResults().end());
+    }
+    for (int64_t g = kgMain; g < kgFull; ++g)
+      acc = step(acc, panel, idx(g), m0, mr, nr, kGroup);
+    if (kTail)
+      acc = step(acc, panel, idx(kgFull), m0, mr, nr, kTail);
+
+    emitEpilogue(acc, m0, mr, n0, nr, lastCnt);
+  }
+
+  /// Per-row (column) epilogue operands are loaded once per tile row
+  /// (column); [M, N] operands per element.
+  Value loadOperand(Value buf, Value row, Value col, Value m) {
+    auto ty = cast<MemRefType>(buf.getType());
+    Value r = ty.getDimSize(0) == 1 ? idx(0) : row;
+    if (ty.getDimSize(1) == 1) {
+      Value s = memref::LoadOp::create(b, loc, buf, ValueRange{r, idx(0)});
+      return vector::BroadcastOp::create(b, loc, fTy, s);
+    }
+    if (m)
+      return vector::MaskedLoadOp::create(b, loc, fTy, buf,
+                                          ValueRange{r, col}, m, fsplat(1.0));
+    return vector::LoadOp::create(b, loc, fTy, buf, ValueRange{r, col});
+  }
+
+  /// The same float arithmetic, in the same order, as the reference
+  /// lowering (convert-quantc-to-linalg), so results are bit-identical.
+  Value applyEpilogue(Value acc, Value xsv, Value wsv, Value bv, Value osv) {
+    Value f = arith::SIToFPOp::create(b, loc, fTy, acc);
+    f = arith::MulFOp::create(b, loc, f, xsv);
+    f = arith::MulFOp::create(b, loc, f, wsv);
+    if (bv)
+      f = arith::AddFOp::create(b, loc, f, bv);
+    switch (p.act) {
+    case Activation::none:
+      break;
+    case Activation::relu:
+      f = arith::MaximumFOp::create(b, loc, f, fsplat(0.0));
+      break;
+    case Activation::gelu: {
+      Value t = arith::MulFOp::create(b, loc, f, fsplat(0.70710678118654752));
+      Value e = math::ErfOp::create(b, loc, t);
+      Value one = arith::AddFOp::create(b, loc, e, fsplat(1.0));
+      Value h = arith::MulFOp::create(b, loc, f, fsplat(0.5));
+      f = arith::MulFOp::create(b, loc, h, one);
+      break;
+    }
+    }
+    if (!osv)
+      return f;
+    Value q = arith::DivFOp::create(b, loc, f, osv);
+    Value r = math::RoundEvenOp::create(b, loc, q);
+    Value isNan =
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, r, r);
+    r = arith::SelectOp::create(b, loc, isNan, fsplat(0.0), r);
+    r = arith::MaxNumFOp::create(b, loc, r, fsplat(p.qmin));
+    r = arith::MinNumFOp::create(b, loc, r, fsplat(p.qmax));
+    return arith::FPToSIOp::create(b, loc,
+                                   VectorType::get({kLanes}, p.outElem), r);
+  }
+
+  static bool perColumn(Value buf) {
+    return buf && cast<MemRefType>(buf.getType()).getDimSize(0) == 1;
+  }
+  static bool perRow(Value buf) {
+    return buf && cast<MemRefType>(buf.getType()).getDimSize(1) == 1;
+  }
+
+  void emitEpilogue(ArrayRef<Value> acc, Value m0, int64_t mr, Value n0,
+                    int64_t nr, int64_t lastCnt) {
+    SmallVector<Value> cols, masks;
+    for (int64_t j = 0; j < nr; ++j) {
+      cols.push_back(add(n0, j * kLanes));
+      masks.push_back(j == nr - 1 && lastCnt < kLanes ? mask(lastCnt, kLanes)
+                                                      : Value());
+    }
+    // Operands that do not depend on the row: hoisted out of the row loop.
+    SmallVector<SmallVector<Value, 4>> colVals(nr);
+    Value rowOf0 = m0;
+    if (p.fused)
+      for (int64_t j = 0; j < nr; ++j)
+        for (Value buf : {xs, ws, bias, os})
+          colVals[j].push_back(perColumn(buf) && !perRow(buf)
+                                   ? loadOperand(buf, rowOf0, cols[j], masks[j])
+                                   : Value());
+    for (int64_t r = 0; r < mr; ++r) {
+      Value row = add(m0, r);
+      SmallVector<Value, 4> rowVals;
+      if (p.fused)
+        for (Value buf : {xs, ws, bias, os})
+          rowVals.push_back(perRow(buf)
+                                ? loadOperand(buf, row, cols[0], Value())
+                                : Value());
+      for (int64_t j = 0; j < nr; ++j) {
+        Value v = acc[r * nr + j];
+        if (p.fused) {
+          SmallVector<Value, 4> ops;
+          Value bufs[4] = {xs, ws, bias, os};
+          for (int k = 0; k < 4; ++k) {
+            Value o = colVals[j][k] ? colVals[j][k] : rowVals[k];
+            if (!o && bufs[k])
+              o = loadOperand(bufs[k], row, cols[j], masks[j]);
+            ops.push_back(o);
+          }
+          v = applyEpilogue(v, ops[0], ops[1], ops[2], ops[3]);
+        }
+        if (masks[j])
+          vector::MaskedStoreOp::create(b, loc, out, ValueRange{row, cols[j]},
+                                        masks[j], v);
+        else
+          vector::StoreOp::create(b, loc, v, out, ValueRange{row, cols[j]});
+      }
+    }
+  }
+};
+
+constexpr const char *kKernelAttr = "quantc.vnni_kernel";
+
+/// The plan of a kernel declaration, recovered from its signature and its
+/// `quantc.vnni_kernel` attribute.
+static FailureOr<GemmPlan> planFromKernel(func::FuncOp fn) {
+  auto dict = fn->getAttrOfType<DictionaryAttr>(kKernelAttr);
+  if (!dict)
+    return failure();
+  auto getInt = [&](StringRef n) -> int64_t {
+    auto a = dict.getAs<IntegerAttr>(n);
+    return a ? a.getInt() : 0;
+  };
+  GemmPlan p;
+  p.MR = getInt("mr");
+  p.KU = getInt("kunroll");
+  p.parallel = dict.get("parallel") != nullptr;
+  p.fused = dict.get("fused") != nullptr;
+  p.hasBias = dict.get("bias") != nullptr;
+  p.hasOs = dict.get("output_scale") != nullptr;
+  p.qmin = getInt("qmin");
+  p.qmax = getInt("qmax");
+  if (auto act = dict.getAs<ActivationAttr>("activation"))
+    p.act = act.getValue();
+  ArrayRef<Type> in = fn.getArgumentTypes();
+  unsigned expected = 4 + (p.fused ? 2 + p.hasBias + p.hasOs : 0);
+  if (in.size() != expected || p.MR < 1)
+    return failure();
+  auto a = cast<MemRefType>(in[0]), bp = cast<MemRefType>(in[1]),
+       out = cast<MemRefType>(in.back());
+  p.M = a.getDimSize(0);
+  p.K = a.getDimSize(1);
+  p.NR = bp.getDimSize(2) / (kLanes * kGroup);
+  p.N = out.getDimSize(1);
+  p.outElem = out.getElementType();
+  return p;
+}
+
+struct LowerMatmulToVNNI
+    : quantc::impl::QuantCLowerMatmulToVNNIBase<LowerMatmulToVNNI> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SmallVector<MatmulOp> matmuls;
+    module.walk([&](MatmulOp op) { matmuls.push_back(op); });
+    if (mr < 1 || nr < 1 || kunroll < 1 || mr * nr + nr + 1 > 32) {
+      module.emitError("quantc-lower-matmul-to-vnni: mr x nr accumulators + "
+                       "nr weight registers + 1 must fit in 32 zmm registers");
+      return signalPassFailure();
+    }
+    SymbolTable symbols(module);
+    for (MatmulOp op : matmuls)
+      lower(op, symbols);
+  }
+
+  void lower(MatmulOp op, SymbolTable &symbols) {
+    auto lhsTy = op.getLhs().getType();
+    auto rhsTy = op.getRhs().getType();
+    if (lhsTy.getRank() != 2 || !lhsTy.hasStaticShape() ||
+        !rhsTy.hasStaticShape() || !lhsTy.getElementType().isInteger(8) ||
+        !rhsTy.getElementType().isInteger(8))
+      return;
+    GemmPlan p;
+    p.M = lhsTy.getDimSize(0);
+    p.K = lhsTy.getDimSize(1);
+    p.N = rhsTy.getDimSize(0);
+    p.MR = mr;
+    p.NR = nr;
+    p.KU = kunroll;
+    p.parallel = parallel;
+    if (p.M == 0 || p.N == 0 || p.K == 0)
+      return;
+    // The shifted u8 x s8 sums are bounded by 255 * 128 * K.
+    if (p.K * 255 * 128 >= (int64_t(1) << 31))
+      return;
+    std::vector<int8_t> w;
+    if (!readWeights(op.getRhs(), p.N, p.K, w))
+      return;
+
+    Value result = op.getResult();
+    RescaleOp rescale;
+    if (result.hasOneUse())
+      if (auto rs = dyn_cast<RescaleOp>(*result.getUsers().begin()))
+        if (rs.getAcc() == result && canFuseRescale(rs, p.M, p.N))
+          rescale = rs;
+    MLIRContext *ctx = op.getContext();
+    p.outElem = IntegerType::get(ctx, 32);
+    if (rescale) {
+      p.fused = true;
+      p.outElem = rescale.getResult().getType().getElementType();
+      p.hasBias = static_cast<bool>(rescale.getBias());
+      p.hasOs = static_cast<bool>(rescale.getOutputScale());
+      p.act = rescale.getActivation();
+      if (p.hasOs) {
+        p.qmin = rescale.getQuantMin();
+        p.qmax = rescale.getQuantMax();
+      }
+    }
+
+    Location loc = op.getLoc();
+    ModuleOp module = getOperation();
+    OpBuilder mb(ctx);
+    mb.setInsertionPointToStart(module.getBody());
+
+    // Compile-time packing: [panel][k/4][16*nr*4], zero padded, and the
+    // +128 compensation -128 * colsum(W) per output column.
+    int64_t np = p.numPanels(), kg = p.kGroups(), pw = p.panelCols() * kGroup;
+    std::vector<int8_t> packed(np * kg * pw, 0);
+    std::vector<int32_t> colsum(np * p.panelCols(), 0);
+    for (int64_t n = 0; n < p.N; ++n) {
+      int64_t panel = n / p.panelCols(), c = n % p.panelCols();
+      int32_t sum = 0;
+      for (int64_t k = 0; k < p.K; ++k) {
+        int8_t v = w[n * p.K + k];
+        sum += v;
+        packed[(panel * kg + k / kGroup) * pw + c * kGroup + k % kGroup] = v;
+      }
+      colsum[n] = -128 * sum;
+    }
+    auto packedTy = MemRefType::get({np, kg, pw}, mb.getI8Type());
+    auto compTy = MemRefType::get({np * p.panelCols()}, mb.getI32Type());
+    auto packedAttr = DenseElementsAttr::getFromRawBuffer(
+        RankedTensorType::get(packedTy.getShape(), mb.getI8Type()),
+        ArrayRef<char>(reinterpret_cast<const char *>(packed.data()),
+                       packed.size()));
+    auto compAttr = DenseElementsAttr::get(
+        RankedTensorType::get(compTy.getShape(), mb.getI32Type()),
+        ArrayRef<int32_t>(colsum));
+    auto makeGlobal = [&](StringRef name, MemRefType ty, Attribute init) {
+      auto g = memref::GlobalOp::create(
+          mb, loc, mb.getStringAttr(name), mb.getStringAttr("private"),
+          TypeAttr::get(ty), init, mb.getUnitAttr(), mb.getI64IntegerAttr(64));
+      symbols.insert(g);
+      return g;
+    };
+    auto wGlobal = makeGlobal("__quantc_vnni_w", packedTy, packedAttr);
+    auto cGlobal = makeGlobal("__quantc_vnni_comp", compTy, compAttr);
+
+    // The kernel's operands: A, packed W, compensation, epilogue operands,
+    // output. Tensors cross into buffers here; one-shot-bufferize resolves
+    // the to_buffer/to_tensor pairs without copies.
+    Operation *anchor = rescale ? rescale.getOperation() : op.getOperation();
+    OpBuilder b(anchor);
+    auto toBuffer = [&](Value t) -> Value {
+      auto tt = cast<RankedTensorType>(t.getType());
+      return bufferization::ToBufferOp::create(
+          b, loc, MemRefType::get(tt.getShape(), tt.getElementType()), t,
+          /*read_only=*/true);
+    };
+    SmallVector<Value> args = {
+        toBuffer(op.getLhs()),
+        memref::GetGlobalOp::create(b, loc, packedTy, wGlobal.getSymName()),
+        memref::GetGlobalOp::create(b, loc, compTy, cGlobal.getSymName())};
+    if (rescale) {
+      args.push_back(toBuffer(rescale.getXScale()));
+      args.push_back(toBuffer(rescale.getWScale()));
+      if (Value bias = rescale.getBias())
+        args.push_back(toBuffer(bias));
+      if (Value os = rescale.getOutputScale())
+        args.push_back(toBuffer(os));
+    }
+    auto outTy = MemRefType::get({p.M, p.N}, p.outElem);
+    Value outBuf =
+        memref::AllocOp::create(b, loc, outTy, b.getI64IntegerAttr(64));
+    args.push_back(outBuf);
+
+    // The kernel is declared now and given its body by
+    // --quantc-vnni-materialize-kernels once buffers are deallocated (the
+    // deallocation passes reject llvm.call_intrinsic, whose memory effects
+    // are unknown).
+    SmallVector<Type> argTypes;
+    for (Value a : args)
+      argTypes.push_back(a.getType());
+    auto fn = func::FuncOp::create(loc, "__quantc_vnni_gemm",
+                                   FunctionType::get(ctx, argTypes, {}));
+    fn.setPrivate();
+    SmallVector<NamedAttribute> plan = {
+        mb.getNamedAttr("mr", mb.getI64IntegerAttr(p.MR)),
+        mb.getNamedAttr("kunroll", mb.getI64IntegerAttr(p.KU))};
+    if (p.parallel)
+      plan.push_back(mb.getNamedAttr("parallel", mb.getUnitAttr()));
+    if (p.fused) {
+      plan.push_back(mb.getNamedAttr("fused", mb.getUnitAttr()));
+      plan.push_back(mb.getNamedAttr(
+          "activation", ActivationAttr::get(ctx, p.act)));
+      if (p.hasBias)
+        plan.push_back(mb.getNamedAttr("bias", mb.getUnitAttr()));
+      if (p.hasOs) {
+        plan.push_back(mb.getNamedAttr("output_scale", mb.getUnitAttr()));
+        plan.push_back(mb.getNamedAttr("qmin", mb.getI64IntegerAttr(p.qmin)));
+        plan.push_back(mb.getNamedAttr("qmax", mb.getI64IntegerAttr(p.qmax)));
+      }
+    }
+    fn->setAttr(kKernelAttr, mb.getDictionaryAttr(plan));
+    symbols.insert(fn);
+
+    func::CallOp::create(b, loc, fn, args);
+    Type resTensorTy = RankedTensorType::get({p.M, p.N}, p.outElem);
+    Value res = bufferization::ToTensorOp::create(b, loc, resTensorTy, outBuf,
+                                                  /*restrict=*/true,
+                                                  /*writable=*/true);
+    if (rescale) {
+      rescale.getResult().replaceAllUsesWith(res);
+      rescale.erase();
+    } else {
+      result.replaceAllUsesWith(res);
+    }
+    op.erase();
+  }
+};
+
+struct MaterializeVNNIKernels
+    : quantc::impl::QuantCVNNIMaterializeKernelsBase<MaterializeVNNIKernels> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    WalkResult r = module.walk([&](func::FuncOp fn) {
+      if (!fn->hasAttr(kKernelAttr) || !fn.isDeclaration())
+        return WalkResult::advance();
+      FailureOr<GemmPlan> p = planFromKernel(fn);
+      if (failed(p)) {
+        fn.emitOpError("has a malformed quantc.vnni_kernel plan");
+        return WalkResult::interrupt();
+      }
+      MLIRContext *ctx = fn.getContext();
+      // No aliasing between the operands: lets LLVM keep loads in registers.
+      for (unsigned i = 0; i < fn.getNumArguments(); ++i)
+        fn.setArgAttr(i, LLVM::LLVMDialect::getNoAliasAttrName(),
+                      UnitAttr::get(ctx));
+      Block *entry = fn.addEntryBlock();
+      OpBuilder kb = OpBuilder::atBlockBegin(entry);
+      KernelEmitter(kb, fn.getLoc(), *p, entry->getArguments()).emit();
+      func::ReturnOp::create(kb, fn.getLoc());
+      fn->removeAttr(kKernelAttr);
+      return WalkResult::advance();
+    });
+    if (r.wasInterrupted())
+      signalPassFailure();
+  }
+};
+
+} // namespace
