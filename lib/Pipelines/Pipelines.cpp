@@ -16,10 +16,10 @@ static const char *kCpuLowering =
     "func.func(convert-elementwise-to-linalg),canonicalize,cse,"
     "one-shot-bufferize{bufferize-function-boundaries=1 "
     "function-boundary-type-conversion=identity-layout-map},"
-    "buffer-deallocation-pipeline,quantc-vnni-materialize-kernels,"
+    "buffer-deallocation-pipeline,%s,"
     "func.func(convert-linalg-to-loops),"
     "lower-affine,convert-scf-to-cf,expand-strided-metadata,"
-    "convert-vector-to-llvm,convert-math-to-llvm,convert-math-to-libm,"
+    "convert-math-to-llvm,convert-math-to-libm,convert-vector-to-llvm,"
     "finalize-memref-to-llvm,convert-arith-to-llvm,convert-index-to-llvm,"
     "convert-func-to-llvm,convert-cf-to-llvm,reconcile-unrealized-casts";
 
@@ -37,16 +37,23 @@ void quantc::buildCpuPipeline(OpPassManager &pm,
                               const CpuPipelineOptions &opts) {
   std::string cpu = resolveCpu(opts.cpu);
   std::string pipeline = "quantc-import-quant,";
-  if (cpu == "vnni") {
+  std::string materialize = "quantc-vnni-materialize-kernels";
+  if (cpu == "vnni" || cpu == "vnni-emulated") {
     // int8 GEMMs with constant weights become VNNI micro-kernels; the rest
     // (and every other op) takes the reference lowering below.
     pipeline += "quantc-lower-matmul-to-vnni,";
+    // Testing only: the same kernels with vpdpbusd emulated, runnable on any
+    // x86 (or other) host.
+    if (cpu == "vnni-emulated")
+      materialize += "{emulate-vpdpbusd=1}";
   } else if (cpu != "avx2" && cpu != "generic") {
     llvm::report_fatal_error(llvm::Twine("quantc-cpu-pipeline: unknown cpu '") +
                                  cpu + "' (expected host, vnni, avx2 or generic)",
                              /*gen_crash_diag=*/false);
   }
-  pipeline += kCpuLowering;
+  std::string lowering = kCpuLowering;
+  lowering.replace(lowering.find("%s"), 2, materialize);
+  pipeline += lowering;
   if (failed(parsePassPipeline(pipeline, pm, llvm::errs())))
     llvm::report_fatal_error("quantc: malformed built-in CPU pipeline");
 }

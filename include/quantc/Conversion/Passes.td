@@ -141,6 +141,11 @@ def QuantCVNNIMaterializeKernels : Pass<"quantc-vnni-materialize-kernels",
             %r = llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%acc0, %a0, %w0) : (vector<16xi32>, vector<64xi8>, vector<64xi8>) -> vector<16xi32>
     ```
   }];
+  let options = [
+    Option<"emulateVpdpbusd", "emulate-vpdpbusd", "bool", "false",
+           "Replace vpdpbusd by portable i32 vector arithmetic (bit-identical;"
+           " for testing the kernels on machines without AVX-512 VNNI)">
+  ];
   let dependentDialects = ["mlir::LLVM::LLVMDialect",
                            "mlir::arith::ArithDialect",
                            "mlir::math::MathDialect",

@@ -40,6 +40,9 @@ struct GemmPlan {
   int64_t M, N, K;
   int64_t MR, NR, KU;
   bool parallel;
+  /// Portable vector arithmetic instead of the vpdpbusd intrinsic (testing
+  /// on machines without AVX-512 VNNI).
+  bool emulate = false;
   // Epilogue: `fused` is false for a plain i32 result.
   bool fused = false, hasBias = false, hasOs = false;
   Activation act = Activation::none;
@@ -221,6 +224,11 @@ private:
         b, loc,
         DenseElementsAttr::get(accTy, b.getI32IntegerAttr(
                                           static_cast<int32_t>(0x80808080u))));
+    SmallVector<SmallVector<Value, 4>> wParts;
+    if (p.emulate)
+      for (int64_t j = 0; j < nr; ++j)
+        wParts.push_back(unpackBytes(
+            vector::BitCastOp::create(b, loc, accTy, bv[j]), true));
     for (int64_t r = 0; r < mr; ++r) {
       Value row = add(m0, r);
       Value quad;
@@ -238,8 +246,15 @@ private:
       Value bc = vector::BroadcastOp::create(b, loc, accTy, word);
       Value u8 = arith::XOrIOp::create(b, loc, bc, flip);
       Value bytes = vector::BitCastOp::create(b, loc, byteTy, u8);
+      SmallVector<Value, 4> aParts;
+      if (p.emulate)
+        aParts = unpackBytes(u8, false);
       for (int64_t j = 0; j < nr; ++j) {
         Value &a = next[r * nr + j];
+        if (p.emulate) {
+          a = emulateVpdpbusd(a, aParts, wParts[j]);
+          continue;
+        }
         a = LLVM::CallIntrinsicOp::create(b, loc, accTy,
                                           b.getStringAttr(kVpdpbusd),
                                           ValueRange{a, bytes, bv[j]})
@@ -247,6 +262,34 @@ private:
       }
     }
     return next;
+  }
+
+  Value isplat(int32_t v) {
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(accTy, b.getI32IntegerAttr(v)));
+  }
+  /// Byte t of every i32 lane, zero- or sign-extended (emulation only).
+  SmallVector<Value, 4> unpackBytes(Value words, bool isSigned) {
+    SmallVector<Value, 4> parts;
+    for (int t = 0; t < kGroup; ++t) {
+      if (isSigned)
+        parts.push_back(arith::ShRSIOp::create(
+            b, loc, arith::ShLIOp::create(b, loc, words, isplat(24 - 8 * t)),
+            isplat(24)));
+      else
+        parts.push_back(arith::AndIOp::create(
+            b, loc, arith::ShRUIOp::create(b, loc, words, isplat(8 * t)),
+            isplat(0xFF)));
+    }
+    return parts;
+  }
+  /// acc[i] += sum_t zext(a.byte[4i+t]) * sext(w.byte[4i+t]): vpdpbusd.
+  Value emulateVpdpbusd(Value acc, ArrayRef<Value> aParts,
+                        ArrayRef<Value> wParts) {
+    for (int t = 0; t < kGroup; ++t)
+      acc = arith::AddIOp::create(
+          b, loc, acc, arith::MulIOp::create(b, loc, aParts[t], wParts[t]));
+    return acc;
   }
 
   void emitTile(Value m0, int64_t mr, Value panel, Value n0, int64_t nr,
@@ -276,8 +319,20 @@ private:
       b.setInsertionPointAfter(loop);
       acc.assign(loop.getResults().begin(), loop.getResults().end());
     }
-    for (int64_t g = kgMain; g < kgFull; ++g)
-      acc = step(acc, panel, idx(g), m0, mr, nr, kGroup);
+    // Leftover groups: a rolled loop keeps the code small.
+    if (kgFull - kgMain > 1) {
+      auto loop =
+          scf::ForOp::create(b, loc, idx(kgMain), idx(kgFull), idx(1), acc);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(loop.getBody());
+      SmallVector<Value> cur = step(loop.getRegionIterArgs(), panel,
+                                    loop.getInductionVar(), m0, mr, nr, kGroup);
+      scf::YieldOp::create(b, loc, cur);
+      b.setInsertionPointAfter(loop);
+      acc.assign(loop.getResults().begin(), loop.getResults().end());
+    } else if (kgFull > kgMain) {
+      acc = step(acc, panel, idx(kgMain), m0, mr, nr, kGroup);
+    }
     if (kTail)
       acc = step(acc, panel, idx(kgFull), m0, mr, nr, kTail);
 
@@ -417,13 +472,30 @@ static FailureOr<GemmPlan> planFromKernel(func::FuncOp fn) {
   unsigned expected = 4 + (p.fused ? 2 + p.hasBias + p.hasOs : 0);
   if (in.size() != expected || p.MR < 1)
     return failure();
-  auto a = cast<MemRefType>(in[0]), bp = cast<MemRefType>(in[1]),
-       out = cast<MemRefType>(in.back());
+  auto a = dyn_cast<MemRefType>(in[0]), bp = dyn_cast<MemRefType>(in[1]),
+       comp = dyn_cast<MemRefType>(in[2]), out = dyn_cast<MemRefType>(in.back());
+  if (!a || !bp || !comp || !out || a.getRank() != 2 || bp.getRank() != 3 ||
+      out.getRank() != 2 || comp.getRank() != 1 ||
+      !a.getElementType().isInteger(8) || !bp.getElementType().isInteger(8) ||
+      !a.hasStaticShape() || !bp.hasStaticShape() || !out.hasStaticShape() ||
+      bp.getDimSize(2) % (kLanes * kGroup) != 0 ||
+      a.getDimSize(0) != out.getDimSize(0))
+    return failure();
+  for (Type t : in.drop_front(3).drop_back()) {
+    auto m = dyn_cast<MemRefType>(t);
+    if (!m || m.getRank() != 2 || !m.getElementType().isF32())
+      return failure();
+  }
   p.M = a.getDimSize(0);
   p.K = a.getDimSize(1);
   p.NR = bp.getDimSize(2) / (kLanes * kGroup);
   p.N = out.getDimSize(1);
   p.outElem = out.getElementType();
+  if (p.NR < 1 || bp.getDimSize(0) != p.numPanels() ||
+      bp.getDimSize(1) != p.kGroups() ||
+      comp.getDimSize(0) < p.numPanels() * p.panelCols() ||
+      (!p.fused && !p.outElem.isInteger(32)))
+    return failure();
   return p;
 }
 
@@ -603,6 +675,7 @@ struct LowerMatmulToVNNI
 
 struct MaterializeVNNIKernels
     : quantc::impl::QuantCVNNIMaterializeKernelsBase<MaterializeVNNIKernels> {
+  using Base::Base;
   void runOnOperation() override {
     ModuleOp module = getOperation();
     WalkResult r = module.walk([&](func::FuncOp fn) {
@@ -613,6 +686,7 @@ struct MaterializeVNNIKernels
         fn.emitOpError("has a malformed quantc.vnni_kernel plan");
         return WalkResult::interrupt();
       }
+      p->emulate = emulateVpdpbusd;
       MLIRContext *ctx = fn.getContext();
       // No aliasing between the operands: lets LLVM keep loads in registers.
       for (unsigned i = 0; i < fn.getNumArguments(); ++i)
