@@ -502,6 +502,10 @@ static FailureOr<GemmPlan> planFromKernel(func::FuncOp fn) {
 struct LowerMatmulToVNNI
     : quantc::impl::QuantCLowerMatmulToVNNIBase<LowerMatmulToVNNI> {
   using Base::Base;
+  /// (weight constant, nr) -> (packed weight, compensation) globals.
+  DenseMap<std::pair<Attribute, int64_t>,
+           std::pair<memref::GlobalOp, memref::GlobalOp>>
+      packedCache;
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
@@ -513,8 +517,48 @@ struct LowerMatmulToVNNI
       return signalPassFailure();
     }
     SymbolTable symbols(module);
+    packedCache.clear();
     for (MatmulOp op : matmuls)
       lower(op, symbols);
+    packedCache.clear();
+  }
+
+  /// Compile-time packing into globals.
+  static std::pair<memref::GlobalOp, memref::GlobalOp>
+  packWeights(OpBuilder &mb, Location loc, const GemmPlan &p,
+              ArrayRef<int8_t> w, MemRefType packedTy, MemRefType compTy,
+              SymbolTable &symbols) {
+    // Compile-time packing: [panel][k/4][16*nr*4], zero padded, and the
+    // +128 compensation -128 * colsum(W) per output column.
+    int64_t np = p.numPanels(), kg = p.kGroups(), pw = p.panelCols() * kGroup;
+    std::vector<int8_t> packed(np * kg * pw, 0);
+    std::vector<int32_t> colsum(np * p.panelCols(), 0);
+    for (int64_t n = 0; n < p.N; ++n) {
+      int64_t panel = n / p.panelCols(), c = n % p.panelCols();
+      int32_t sum = 0;
+      for (int64_t k = 0; k < p.K; ++k) {
+        int8_t v = w[n * p.K + k];
+        sum += v;
+        packed[(panel * kg + k / kGroup) * pw + c * kGroup + k % kGroup] = v;
+      }
+      colsum[n] = -128 * sum;
+    }
+    auto packedAttr = DenseElementsAttr::getFromRawBuffer(
+        RankedTensorType::get(packedTy.getShape(), mb.getI8Type()),
+        ArrayRef<char>(reinterpret_cast<const char *>(packed.data()),
+                       packed.size()));
+    auto compAttr = DenseElementsAttr::get(
+        RankedTensorType::get(compTy.getShape(), mb.getI32Type()),
+        ArrayRef<int32_t>(colsum));
+    auto makeGlobal = [&](StringRef name, MemRefType ty, Attribute init) {
+      auto g = memref::GlobalOp::create(
+          mb, loc, mb.getStringAttr(name), mb.getStringAttr("private"),
+          TypeAttr::get(ty), init, mb.getUnitAttr(), mb.getI64IntegerAttr(64));
+      symbols.insert(g);
+      return g;
+    };
+    return {makeGlobal("__quantc_vnni_w", packedTy, packedAttr),
+            makeGlobal("__quantc_vnni_comp", compTy, compAttr)};
   }
 
   void lower(MatmulOp op, SymbolTable &symbols) {
@@ -537,8 +581,12 @@ struct LowerMatmulToVNNI
     // The shifted u8 x s8 sums are bounded by 255 * 128 * K.
     if (p.K * 255 * 128 >= (int64_t(1) << 31))
       return;
+    ElementsAttr wAttr;
+    if (!matchPattern(op.getRhs(), m_Constant(&wAttr)))
+      return;
     std::vector<int8_t> w;
-    if (!readWeights(op.getRhs(), p.N, p.K, w))
+    auto cached = packedCache.find({wAttr, p.NR});
+    if (cached == packedCache.end() && !readWeights(op.getRhs(), p.N, p.K, w))
       return;
 
     Value result = op.getResult();
@@ -566,39 +614,19 @@ struct LowerMatmulToVNNI
     OpBuilder mb(ctx);
     mb.setInsertionPointToStart(module.getBody());
 
-    // Compile-time packing: [panel][k/4][16*nr*4], zero padded, and the
-    // +128 compensation -128 * colsum(W) per output column.
-    int64_t np = p.numPanels(), kg = p.kGroups(), pw = p.panelCols() * kGroup;
-    std::vector<int8_t> packed(np * kg * pw, 0);
-    std::vector<int32_t> colsum(np * p.panelCols(), 0);
-    for (int64_t n = 0; n < p.N; ++n) {
-      int64_t panel = n / p.panelCols(), c = n % p.panelCols();
-      int32_t sum = 0;
-      for (int64_t k = 0; k < p.K; ++k) {
-        int8_t v = w[n * p.K + k];
-        sum += v;
-        packed[(panel * kg + k / kGroup) * pw + c * kGroup + k % kGroup] = v;
-      }
-      colsum[n] = -128 * sum;
+    auto packedTy = MemRefType::get(
+        {p.numPanels(), p.kGroups(), p.panelCols() * kGroup}, mb.getI8Type());
+    auto compTy =
+        MemRefType::get({p.numPanels() * p.panelCols()}, mb.getI32Type());
+    memref::GlobalOp wGlobal, cGlobal;
+    if (cached != packedCache.end()) {
+      // The same constant weight is packed once per module.
+      std::tie(wGlobal, cGlobal) = cached->second;
+    } else {
+      std::tie(wGlobal, cGlobal) =
+          packWeights(mb, loc, p, w, packedTy, compTy, symbols);
+      packedCache[{wAttr, p.NR}] = {wGlobal, cGlobal};
     }
-    auto packedTy = MemRefType::get({np, kg, pw}, mb.getI8Type());
-    auto compTy = MemRefType::get({np * p.panelCols()}, mb.getI32Type());
-    auto packedAttr = DenseElementsAttr::getFromRawBuffer(
-        RankedTensorType::get(packedTy.getShape(), mb.getI8Type()),
-        ArrayRef<char>(reinterpret_cast<const char *>(packed.data()),
-                       packed.size()));
-    auto compAttr = DenseElementsAttr::get(
-        RankedTensorType::get(compTy.getShape(), mb.getI32Type()),
-        ArrayRef<int32_t>(colsum));
-    auto makeGlobal = [&](StringRef name, MemRefType ty, Attribute init) {
-      auto g = memref::GlobalOp::create(
-          mb, loc, mb.getStringAttr(name), mb.getStringAttr("private"),
-          TypeAttr::get(ty), init, mb.getUnitAttr(), mb.getI64IntegerAttr(64));
-      symbols.insert(g);
-      return g;
-    };
-    auto wGlobal = makeGlobal("__quantc_vnni_w", packedTy, packedAttr);
-    auto cGlobal = makeGlobal("__quantc_vnni_comp", compTy, compAttr);
 
     // The kernel's operands: A, packed W, compensation, epilogue operands,
     // output. Tensors cross into buffers here; one-shot-bufferize resolves
@@ -624,8 +652,22 @@ struct LowerMatmulToVNNI
         args.push_back(toBuffer(os));
     }
     auto outTy = MemRefType::get({p.M, p.N}, p.outElem);
+    Value finalResult = rescale ? rescale.getResult() : result;
+    // Destination passing: a result only materialized into a caller's
+    // buffer is written there directly (no allocation, no copy).
+    bufferization::MaterializeInDestinationOp dps;
+    if (finalResult.hasOneUse())
+      if (auto m = dyn_cast<bufferization::MaterializeInDestinationOp>(
+              *finalResult.getUsers().begin()))
+        if (m.getSource() == finalResult && m.getDest().getType() == outTy &&
+            m.getRestrict() && m.getWritable())
+          if (auto arg = dyn_cast<BlockArgument>(m.getDest()))
+            if (arg.getOwner()->isEntryBlock())
+              dps = m;
     Value outBuf =
-        memref::AllocOp::create(b, loc, outTy, b.getI64IntegerAttr(64));
+        dps ? dps.getDest()
+            : Value(memref::AllocOp::create(b, loc, outTy,
+                                            b.getI64IntegerAttr(64)));
     args.push_back(outBuf);
 
     // The kernel is declared now and given its body by
@@ -659,6 +701,13 @@ struct LowerMatmulToVNNI
     symbols.insert(fn);
 
     func::CallOp::create(b, loc, fn, args);
+    if (dps) {
+      dps.erase();
+      if (rescale)
+        rescale.erase();
+      op.erase();
+      return;
+    }
     Type resTensorTy = RankedTensorType::get({p.M, p.N}, p.outElem);
     Value res = bufferization::ToTensorOp::create(b, loc, resTensorTy, outBuf,
                                                   /*restrict=*/true,

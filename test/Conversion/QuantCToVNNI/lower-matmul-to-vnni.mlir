@@ -109,3 +109,31 @@ func.func @two_users(%x: tensor<4x8xi8>, %xs: tensor<4x1xf32>) -> (tensor<4x16xf
   %y = quantc.rescale %acc, %xs, %ws : (tensor<4x16xi32>, tensor<4x1xf32>, tensor<1x16xf32>) -> tensor<4x16xf32>
   return %y, %acc : tensor<4x16xf32>, tensor<4x16xi32>
 }
+
+// -----
+
+// Destination passing: a result materialized into a caller's buffer is
+// written there directly, and a weight used twice is packed once.
+// CHECK-COUNT-2: memref.global "private" constant
+// CHECK-NOT: memref.global
+// CHECK-LABEL: func.func @dps
+// CHECK-SAME: %[[OUT:[a-z0-9]+]]: memref<4x16xf32>
+// CHECK-NOT: memref.alloc
+// CHECK: call @__quantc_vnni_gemm{{.*}}, %[[OUT]])
+// CHECK-NOT: materialize_in_destination
+// CHECK: return
+// CHECK-LABEL: func.func @same_weight
+// CHECK: memref.alloc
+func.func @dps(%x: tensor<4x8xi8>, %xs: tensor<1x1xf32>, %out: memref<4x16xf32>) {
+  %w = arith.constant dense<2> : tensor<16x8xi8>
+  %ws = arith.constant dense<0.5> : tensor<1x16xf32>
+  %acc = quantc.matmul %x, %w : tensor<4x8xi8>, tensor<16x8xi8> -> tensor<4x16xi32>
+  %y = quantc.rescale %acc, %xs, %ws : (tensor<4x16xi32>, tensor<1x1xf32>, tensor<1x16xf32>) -> tensor<4x16xf32>
+  bufferization.materialize_in_destination %y in restrict writable %out : (tensor<4x16xf32>, memref<4x16xf32>) -> ()
+  return
+}
+func.func @same_weight(%x: tensor<2x8xi8>) -> tensor<2x16xi32> {
+  %w = arith.constant dense<2> : tensor<16x8xi8>
+  %acc = quantc.matmul %x, %w : tensor<2x8xi8>, tensor<16x8xi8> -> tensor<2x16xi32>
+  return %acc : tensor<2x16xi32>
+}
