@@ -41,7 +41,17 @@ void quantc::buildCpuPipeline(OpPassManager &pm,
   if (cpu == "vnni" || cpu == "vnni-emulated") {
     // int8 GEMMs with constant weights become VNNI micro-kernels; the rest
     // (and every other op) takes the reference lowering below.
-    pipeline += "quantc-lower-matmul-to-vnni,";
+    std::string tile;
+    auto addOpt = [&](const char *name, int64_t v) {
+      if (v > 0)
+        tile += (tile.empty() ? "" : " ") + std::string(name) + "=" +
+                std::to_string(v);
+    };
+    addOpt("mr", opts.vnniMr);
+    addOpt("nr", opts.vnniNr);
+    addOpt("kunroll", opts.vnniKUnroll);
+    pipeline += "quantc-lower-matmul-to-vnni" +
+                (tile.empty() ? std::string() : "{" + tile + "}") + ",";
     // Testing only: the same kernels with vpdpbusd emulated, runnable on any
     // x86 (or other) host.
     if (cpu == "vnni-emulated")

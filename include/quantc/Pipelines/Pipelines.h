@@ -13,6 +13,17 @@ struct CpuPipelineOptions
                           llvm::cl::desc("Target CPU: host, vnni, avx2 or "
                                          "generic"),
                           llvm::cl::init("host")};
+  // VNNI register tile (0: the pass default), for tuning.
+  Option<int64_t> vnniMr{*this, "vnni-mr",
+                         llvm::cl::desc("VNNI micro-kernel rows (0: default)"),
+                         llvm::cl::init(0)};
+  Option<int64_t> vnniNr{
+      *this, "vnni-nr",
+      llvm::cl::desc("VNNI micro-kernel zmm columns (0: default)"),
+      llvm::cl::init(0)};
+  Option<int64_t> vnniKUnroll{
+      *this, "vnni-kunroll",
+      llvm::cl::desc("VNNI K-loop unroll (0: default)"), llvm::cl::init(0)};
 };
 
 /// Quantized tensor IR (quantc ops or upstream QDQ) to LLVM dialect that

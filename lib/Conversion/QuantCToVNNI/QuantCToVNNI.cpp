@@ -680,6 +680,9 @@ struct LowerMatmulToVNNI
     auto fn = func::FuncOp::create(loc, "__quantc_vnni_gemm",
                                    FunctionType::get(ctx, argTypes, {}));
     fn.setPrivate();
+    // Internal linkage: kernels of separately compiled modules never clash.
+    fn->setAttr("llvm.linkage",
+                LLVM::LinkageAttr::get(ctx, LLVM::Linkage::Internal));
     SmallVector<NamedAttribute> plan = {
         mb.getNamedAttr("mr", mb.getI64IntegerAttr(p.MR)),
         mb.getNamedAttr("kunroll", mb.getI64IntegerAttr(p.KU))};

@@ -16,10 +16,10 @@
 // CHECK: %[[R:.+]] = bufferization.to_tensor %[[O]] restrict writable : memref<3x2xi32> to tensor<3x2xi32>
 // CHECK: return %[[R]]
 // CHECK: func.func private @[[K]](memref<3x5xi8>, memref<1x2x64xi8>, memref<16xi32>, memref<3x2xi32>)
-// CHECK-SAME: attributes {quantc.vnni_kernel = {kunroll = 4 : i64, mr = 6 : i64}}
+// CHECK-SAME: attributes {llvm.linkage = #llvm.linkage<internal>, quantc.vnni_kernel = {kunroll = 4 : i64, mr = 6 : i64}}
 // NR2-LABEL: func.func @plain
 // NR2: memref.get_global {{.*}} : memref<1x2x128xi8>
-// NR2: func.func private {{.*}} attributes {quantc.vnni_kernel = {kunroll = 4 : i64, mr = 12 : i64}}
+// NR2: func.func private {{.*}} attributes {llvm.linkage = #llvm.linkage<internal>, quantc.vnni_kernel = {kunroll = 4 : i64, mr = 12 : i64}}
 func.func @plain(%x: tensor<3x5xi8>) -> tensor<3x2xi32> {
   %w = arith.constant dense<[[1, 2, 3, 4, 5], [-1, -2, -3, -4, -128]]> : tensor<2x5xi8>
   %r = quantc.matmul %x, %w : tensor<3x5xi8>, tensor<2x5xi8> -> tensor<3x2xi32>
