@@ -29,7 +29,7 @@ echo "$shapes" | while read -r n k specs; do
   "$py" "$here/gen_gemm.py" "$base.mlir" "$n" "$k" $specs
   "$opt" "$base.mlir" "--quantc-cpu-pipeline=$popts" \
     | "$llvm/mlir-translate" --mlir-to-llvmir \
-    | "$llvm/llc" -O3 -mcpu="$mcpu" -filetype=obj -o "$base.o"
+    | "$llvm/llc" -O3 -mcpu="$mcpu" -relocation-model=pic -filetype=obj -o "$base.o"
   rm -f "$base.mlir"
   for s in $specs; do
     kind=${s%%:*}; m=${s#*:}

@@ -21,7 +21,8 @@ static const char *kCpuLowering =
     "lower-affine,convert-scf-to-cf,expand-strided-metadata,"
     "convert-math-to-llvm,convert-math-to-libm,convert-vector-to-llvm,"
     "finalize-memref-to-llvm,convert-arith-to-llvm,convert-index-to-llvm,"
-    "convert-func-to-llvm,convert-cf-to-llvm,reconcile-unrealized-casts";
+    "convert-func-to-llvm,quantc-vnni-outline-gomp,convert-cf-to-llvm,"
+    "reconcile-unrealized-casts";
 
 /// `cpu=host` picks the best code generator the compiling machine supports.
 static std::string resolveCpu(llvm::StringRef cpu) {
@@ -50,6 +51,9 @@ void quantc::buildCpuPipeline(OpPassManager &pm,
     addOpt("mr", opts.vnniMr);
     addOpt("nr", opts.vnniNr);
     addOpt("kunroll", opts.vnniKUnroll);
+    if (opts.vnniParallelMinMacs != -2)
+      tile += (tile.empty() ? "" : " ") + std::string("parallel-min-macs=") +
+              std::to_string(opts.vnniParallelMinMacs);
     pipeline += "quantc-lower-matmul-to-vnni" +
                 (tile.empty() ? std::string() : "{" + tile + "}") + ",";
     // Testing only: the same kernels with vpdpbusd emulated, runnable on any

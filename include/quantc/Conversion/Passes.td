@@ -65,9 +65,10 @@ def QuantCLowerMatmulToVNNI : Pass<"quantc-lower-matmul-to-vnni",
       2 per cycle), streams one 64-column weight panel (L2-resident) against
       `mr` activation rows (L1-resident); M, N and K tails are peeled with
       smaller tiles and masked loads/stores.
-    - With `parallel`, the loop over weight panels is an `scf.parallel`
-      (lowered by `convert-scf-to-openmp`; the thread count comes from
-      `OMP_NUM_THREADS`).
+    - GEMMs of at least `parallel-min-macs` multiply-adds are marked
+      parallel: `--quantc-vnni-outline-gomp` splits their weight panels
+      across the threads of an OpenMP team (`GOMP_parallel`, libgomp or
+      libomp; the thread count comes from `OMP_NUM_THREADS`).
 
     Matmuls it cannot handle (dynamic shapes, batch dimensions, run-time
     weights, block scales) are left untouched for `--convert-quantc-to-linalg`.
@@ -83,7 +84,7 @@ def QuantCLowerMatmulToVNNI : Pass<"quantc-lower-matmul-to-vnni",
     %b = memref.get_global @__quantc_vnni_w0 : memref<1x25x256xi8>
     %c = memref.get_global @__quantc_vnni_comp0 : memref<64xi32>
     %o = memref.alloc() {alignment = 64 : i64} : memref<8x64xi32>
-    call @__quantc_vnni_gemm(%a, %b, %c, %o) : (...) -> ()
+    call @__quantc_vnni_gemm(%a, %b, %c, %o, %c0, %c1) : (...) -> ()
     %acc = bufferization.to_tensor %o restrict writable : memref<8x64xi32> to tensor<8x64xi32>
     ...
     func.func private @__quantc_vnni_gemm(...) attributes {quantc.vnni_kernel = {kunroll = 4 : i64, mr = 6 : i64}}
@@ -98,8 +99,10 @@ def QuantCLowerMatmulToVNNI : Pass<"quantc-lower-matmul-to-vnni",
            "zmm columns (16 outputs each) of the register tile">,
     Option<"kunroll", "kunroll", "int64_t", "4",
            "Unroll factor of the K loop (in groups of 4)">,
-    Option<"parallel", "parallel", "bool", "false",
-           "Emit the loop over weight panels as scf.parallel">
+    Option<"parallelMinMacs", "parallel-min-macs", "int64_t", "16777216",
+           "Split the weight panels of GEMMs with at least this many "
+           "multiply-adds across threads (-1: never); the split is done by "
+           "--quantc-vnni-outline-gomp">
   ];
   let dependentDialects = ["mlir::LLVM::LLVMDialect",
                            "mlir::arith::ArithDialect",
@@ -117,8 +120,8 @@ def QuantCVNNIMaterializeKernels : Pass<"quantc-vnni-materialize-kernels",
                 "--quantc-lower-matmul-to-vnni";
   let description = [{
     Every `func.func` declaration carrying a `quantc.vnni_kernel` plan gets
-    its body: for each weight panel (an `scf.parallel` when the plan says
-    `parallel`) and each block of `mr` rows, `mr x nr` vector<16xi32>
+    its body: for each weight panel in the range given by its last two
+    (index) arguments and each block of `mr` rows, `mr x nr` vector<16xi32>
     accumulators initialised from the compensation vector, a K loop
     (unrolled `kunroll` times) that loads `nr` packed weight vectors,
     broadcasts 4 activation bytes per row, flips their sign bit (+128) and
@@ -128,7 +131,7 @@ def QuantCVNNIMaterializeKernels : Pass<"quantc-vnni-materialize-kernels",
     Before:
     ```mlir
     func.func private @__quantc_vnni_gemm(memref<8x100xi8>, memref<1x25x256xi8>,
-        memref<64xi32>, memref<8x64xi32>) attributes {quantc.vnni_kernel = {kunroll = 4 : i64, mr = 6 : i64}}
+        memref<64xi32>, memref<8x64xi32>, index, index) attributes {quantc.vnni_kernel = {kunroll = 4 : i64, mr = 6 : i64}}
     ```
     After:
     ```mlir
@@ -152,6 +155,35 @@ def QuantCVNNIMaterializeKernels : Pass<"quantc-vnni-materialize-kernels",
                            "mlir::memref::MemRefDialect",
                            "mlir::scf::SCFDialect",
                            "mlir::vector::VectorDialect"];
+}
+
+def QuantCVNNIOutlineGOMP : Pass<"quantc-vnni-outline-gomp",
+                                "mlir::ModuleOp"> {
+  let summary = "Run parallel VNNI kernels on an OpenMP team (GOMP ABI)";
+  let description = [{
+    Runs on the LLVM dialect, after `convert-func-to-llvm`. Each call to an
+    `llvm.func` marked `quantc.vnni_parallel` (whose last two arguments are
+    the range of weight panels it computes) becomes
+    `GOMP_parallel(@<kernel>_worker, ctx, 0, 0)`: the call's operands are
+    stored in a stack context, and every thread of the team calls the
+    kernel on its contiguous share of the panels
+    (`omp_get_thread_num` / `omp_get_num_threads`). The team size follows
+    `OMP_NUM_THREADS`. Both libgomp and LLVM's libomp implement this ABI;
+    load one (e.g. `mlir-runner -shared-libs=.../libgomp.so.1`).
+
+    Before:
+    ```mlir
+    llvm.call @__quantc_vnni_gemm(%a0, ..., %c0, %c64) : (...) -> ()
+    ```
+    After:
+    ```mlir
+    %ctx = llvm.alloca %one x !llvm.struct<(...)> : (i64) -> !llvm.ptr
+    llvm.store %a0, ... ; one store per operand
+    %fn = llvm.mlir.addressof @__quantc_vnni_gemm_worker : !llvm.ptr
+    llvm.call @GOMP_parallel(%fn, %ctx, %zero, %zero) : (!llvm.ptr, !llvm.ptr, i32, i32) -> ()
+    ```
+  }];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect"];
 }
 
 #endif // QUANTC_CONVERSION_PASSES_TD

@@ -24,6 +24,12 @@ struct CpuPipelineOptions
   Option<int64_t> vnniKUnroll{
       *this, "vnni-kunroll",
       llvm::cl::desc("VNNI K-loop unroll (0: default)"), llvm::cl::init(0)};
+  Option<int64_t> vnniParallelMinMacs{
+      *this, "vnni-parallel-min-macs",
+      llvm::cl::desc("Run VNNI GEMMs with at least this many multiply-adds "
+                     "on an OpenMP team (GOMP_parallel; needs libgomp or "
+                     "libomp at run time); -1: never, -2: pass default"),
+      llvm::cl::init(-2)};
 };
 
 /// Quantized tensor IR (quantc ops or upstream QDQ) to LLVM dialect that

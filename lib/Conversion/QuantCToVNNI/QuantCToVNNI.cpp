@@ -23,6 +23,7 @@
 namespace quantc {
 #define GEN_PASS_DEF_QUANTCLOWERMATMULTOVNNI
 #define GEN_PASS_DEF_QUANTCVNNIMATERIALIZEKERNELS
+#define GEN_PASS_DEF_QUANTCVNNIOUTLINEGOMP
 #include "quantc/Conversion/Passes.h.inc"
 } // namespace quantc
 
@@ -131,6 +132,8 @@ public:
         os = args[i++];
     }
     out = args[i++];
+    pBegin = args[i++];
+    pEnd = args[i++];
     i8 = b.getI8Type();
     i32 = b.getI32Type();
     f32 = b.getF32Type();
@@ -139,14 +142,30 @@ public:
     fTy = VectorType::get({kLanes}, f32);
   }
 
+  /// Panels [pBegin, pEnd) of the N dimension: full panels, then the
+  /// narrower tail panel (index N / panelCols) if it is in the range.
   void emit() {
     int64_t NPfull = p.N / p.panelCols();
     int64_t tailCols = p.N % p.panelCols();
-    if (NPfull > 0)
-      emitPanelLoop(NPfull);
+    if (NPfull > 0) {
+      Value end = arith::MinSIOp::create(b, loc, pEnd, idx(NPfull));
+      auto loop = scf::ForOp::create(b, loc, pBegin, end, idx(1));
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPoint(loop.getBody()->getTerminator());
+      Value pi = loop.getInductionVar();
+      emitPanel(pi, mul(pi, p.panelCols()), p.NR, kLanes);
+    }
     if (tailCols) {
       int64_t nr = (tailCols + kLanes - 1) / kLanes;
       int64_t last = tailCols - (nr - 1) * kLanes;
+      Value t = idx(NPfull);
+      Value inRange = arith::AndIOp::create(
+          b, loc,
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle, pBegin, t),
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, pEnd, t));
+      auto ifOp = scf::IfOp::create(b, loc, inRange, /*withElse=*/false);
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
       emitPanel(idx(NPfull), idx(NPfull * p.panelCols()), nr, last);
     }
   }
@@ -155,7 +174,7 @@ private:
   OpBuilder &b;
   Location loc;
   const GemmPlan &p;
-  Value A, Bp, comp, xs, ws, bias, os, out;
+  Value A, Bp, comp, xs, ws, bias, os, out, pBegin, pEnd;
   Type i8, i32, f32;
   VectorType accTy, byteTy, fTy;
 
@@ -174,25 +193,6 @@ private:
   Value fsplat(double v) {
     return arith::ConstantOp::create(
         b, loc, DenseElementsAttr::get(fTy, b.getF32FloatAttr(v)));
-  }
-
-  /// Full panels: (parallel) loop over panel index.
-  void emitPanelLoop(int64_t count) {
-    if (p.parallel) {
-      auto par = scf::ParallelOp::create(b, loc, ValueRange{idx(0)},
-                                         ValueRange{idx(count)},
-                                         ValueRange{idx(1)});
-      OpBuilder::InsertionGuard g(b);
-      b.setInsertionPoint(par.getBody()->getTerminator());
-      Value pi = par.getInductionVars()[0];
-      emitPanel(pi, mul(pi, p.panelCols()), p.NR, kLanes);
-      return;
-    }
-    auto loop = scf::ForOp::create(b, loc, idx(0), idx(count), idx(1));
-    OpBuilder::InsertionGuard g(b);
-    b.setInsertionPoint(loop.getBody()->getTerminator());
-    Value pi = loop.getInductionVar();
-    emitPanel(pi, mul(pi, p.panelCols()), p.NR, kLanes);
   }
 
   /// One weight panel against every row block of the activations.
@@ -446,6 +446,7 @@ private:
 };
 
 constexpr const char *kKernelAttr = "quantc.vnni_kernel";
+constexpr const char *kParallelAttr = "quantc.vnni_parallel";
 
 /// The plan of a kernel declaration, recovered from its signature and its
 /// `quantc.vnni_kernel` attribute.
@@ -469,11 +470,13 @@ static FailureOr<GemmPlan> planFromKernel(func::FuncOp fn) {
   if (auto act = dict.getAs<ActivationAttr>("activation"))
     p.act = act.getValue();
   ArrayRef<Type> in = fn.getArgumentTypes();
-  unsigned expected = 4 + (p.fused ? 2 + p.hasBias + p.hasOs : 0);
+  // A, packed W, compensation, [epilogue operands], out, panel range.
+  unsigned expected = 6 + (p.fused ? 2 + p.hasBias + p.hasOs : 0);
   if (in.size() != expected || p.MR < 1)
     return failure();
   auto a = dyn_cast<MemRefType>(in[0]), bp = dyn_cast<MemRefType>(in[1]),
-       comp = dyn_cast<MemRefType>(in[2]), out = dyn_cast<MemRefType>(in.back());
+       comp = dyn_cast<MemRefType>(in[2]),
+       out = dyn_cast<MemRefType>(in[in.size() - 3]);
   if (!a || !bp || !comp || !out || a.getRank() != 2 || bp.getRank() != 3 ||
       out.getRank() != 2 || comp.getRank() != 1 ||
       !a.getElementType().isInteger(8) || !bp.getElementType().isInteger(8) ||
@@ -481,7 +484,9 @@ static FailureOr<GemmPlan> planFromKernel(func::FuncOp fn) {
       bp.getDimSize(2) % (kLanes * kGroup) != 0 ||
       a.getDimSize(0) != out.getDimSize(0))
     return failure();
-  for (Type t : in.drop_front(3).drop_back()) {
+  if (!in[in.size() - 2].isIndex() || !in.back().isIndex())
+    return failure();
+  for (Type t : in.drop_front(3).drop_back(3)) {
     auto m = dyn_cast<MemRefType>(t);
     if (!m || m.getRank() != 2 || !m.getElementType().isF32())
       return failure();
@@ -575,7 +580,7 @@ struct LowerMatmulToVNNI
     p.MR = mr;
     p.NR = nr;
     p.KU = kunroll;
-    p.parallel = parallel;
+    p.parallel = parallelMinMacs >= 0 && p.M * p.N * p.K >= parallelMinMacs;
     if (p.M == 0 || p.N == 0 || p.K == 0)
       return;
     // The shifted u8 x s8 sums are bounded by 255 * 128 * K.
@@ -669,6 +674,10 @@ struct LowerMatmulToVNNI
             : Value(memref::AllocOp::create(b, loc, outTy,
                                             b.getI64IntegerAttr(64)));
     args.push_back(outBuf);
+    // The panel range: all of N here; a parallel kernel is split across
+    // threads by --quantc-vnni-outline-gomp.
+    args.push_back(arith::ConstantIndexOp::create(b, loc, 0));
+    args.push_back(arith::ConstantIndexOp::create(b, loc, p.numPanels()));
 
     // The kernel is declared now and given its body by
     // --quantc-vnni-materialize-kernels once buffers are deallocated (the
@@ -742,17 +751,133 @@ struct MaterializeVNNIKernels
       MLIRContext *ctx = fn.getContext();
       // No aliasing between the operands: lets LLVM keep loads in registers.
       for (unsigned i = 0; i < fn.getNumArguments(); ++i)
-        fn.setArgAttr(i, LLVM::LLVMDialect::getNoAliasAttrName(),
+        if (isa<MemRefType>(fn.getArgumentTypes()[i]))
+          fn.setArgAttr(i, LLVM::LLVMDialect::getNoAliasAttrName(),
                       UnitAttr::get(ctx));
       Block *entry = fn.addEntryBlock();
       OpBuilder kb = OpBuilder::atBlockBegin(entry);
       KernelEmitter(kb, fn.getLoc(), *p, entry->getArguments()).emit();
       func::ReturnOp::create(kb, fn.getLoc());
       fn->removeAttr(kKernelAttr);
+      if (p->parallel)
+        fn->setAttr(kParallelAttr, UnitAttr::get(ctx));
       return WalkResult::advance();
     });
     if (r.wasInterrupted())
       signalPassFailure();
+  }
+};
+
+struct OutlineGOMP
+    : quantc::impl::QuantCVNNIOutlineGOMPBase<OutlineGOMP> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    MLIRContext *ctx = module.getContext();
+    SmallVector<LLVM::LLVMFuncOp> kernels;
+    module.walk([&](LLVM::LLVMFuncOp f) {
+      if (f->hasAttr(kParallelAttr) && !f.isExternal())
+        kernels.push_back(f);
+    });
+    if (kernels.empty())
+      return;
+    OpBuilder mb = OpBuilder::atBlockEnd(module.getBody());
+    Location loc = module.getLoc();
+    auto ptrTy = LLVM::LLVMPointerType::get(ctx);
+    auto i32 = IntegerType::get(ctx, 32), i64 = IntegerType::get(ctx, 64);
+    auto voidTy = LLVM::LLVMVoidType::get(ctx);
+    auto declare = [&](StringRef name, Type ty) {
+      if (auto f = module.lookupSymbol<LLVM::LLVMFuncOp>(name))
+        return f;
+      return LLVM::LLVMFuncOp::create(mb, loc, name, ty);
+    };
+    auto gompParallel = declare(
+        "GOMP_parallel",
+        LLVM::LLVMFunctionType::get(voidTy, {ptrTy, ptrTy, i32, i32}));
+    auto threadNum =
+        declare("omp_get_thread_num", LLVM::LLVMFunctionType::get(i32, {}));
+    auto numThreads =
+        declare("omp_get_num_threads", LLVM::LLVMFunctionType::get(i32, {}));
+
+    for (LLVM::LLVMFuncOp kernel : kernels) {
+      ArrayRef<Type> params = kernel.getFunctionType().getParams();
+      if (params.size() < 2 || params.back() != i64 ||
+          params[params.size() - 2] != i64) {
+        kernel.emitOpError("is marked quantc.vnni_parallel but does not end "
+                           "with an i64 panel range");
+        return signalPassFailure();
+      }
+      auto ctxTy = LLVM::LLVMStructType::getLiteral(ctx, params);
+      // worker(ctx): this thread's contiguous share of [begin, end).
+      auto worker = LLVM::LLVMFuncOp::create(
+          mb, loc, (kernel.getName() + "_worker").str(),
+          LLVM::LLVMFunctionType::get(voidTy, {ptrTy}),
+          LLVM::Linkage::Internal);
+      {
+        Block *entry = worker.addEntryBlock(mb);
+        OpBuilder b = OpBuilder::atBlockBegin(entry);
+        Value cp = entry->getArgument(0);
+        SmallVector<Value> args;
+        for (auto [i, t] : llvm::enumerate(params)) {
+          Value gep = LLVM::GEPOp::create(
+              b, loc, ptrTy, ctxTy, cp,
+              ArrayRef<LLVM::GEPArg>{0, static_cast<int32_t>(i)});
+          args.push_back(LLVM::LoadOp::create(b, loc, t, gep));
+        }
+        Value begin = args[args.size() - 2], end = args.back();
+        auto c64 = [&](int64_t v) -> Value {
+          return LLVM::ConstantOp::create(b, loc, i64, b.getI64IntegerAttr(v));
+        };
+        Value tid = LLVM::SExtOp::create(
+            b, loc, i64,
+            LLVM::CallOp::create(b, loc, threadNum, ValueRange{}).getResult());
+        Value nt = LLVM::SExtOp::create(
+            b, loc, i64,
+            LLVM::CallOp::create(b, loc, numThreads, ValueRange{}).getResult());
+        Value total = LLVM::SubOp::create(b, loc, end, begin);
+        Value chunk = LLVM::SDivOp::create(
+            b, loc,
+            LLVM::AddOp::create(b, loc, total,
+                                LLVM::SubOp::create(b, loc, nt, c64(1))),
+            nt);
+        Value lo = LLVM::AddOp::create(b, loc, begin,
+                                       LLVM::MulOp::create(b, loc, tid, chunk));
+        Value hi = LLVM::AddOp::create(b, loc, lo, chunk);
+        Value hiLess = LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::slt,
+                                            hi, end);
+        hi = LLVM::SelectOp::create(b, loc, hiLess, hi, end);
+        args[args.size() - 2] = lo;
+        args.back() = hi;
+        LLVM::CallOp::create(b, loc, kernel, args);
+        LLVM::ReturnOp::create(b, loc, ValueRange{});
+      }
+      // Call sites: operands into a stack context, then the team.
+      SmallVector<LLVM::CallOp> calls;
+      module.walk([&](LLVM::CallOp call) {
+        if (call.getCallee() == kernel.getName() &&
+            call->getParentOfType<LLVM::LLVMFuncOp>() != worker)
+          calls.push_back(call);
+      });
+      for (LLVM::CallOp call : calls) {
+        auto parent = call->getParentOfType<LLVM::LLVMFuncOp>();
+        OpBuilder eb = OpBuilder::atBlockBegin(&parent.getBody().front());
+        Value one =
+            LLVM::ConstantOp::create(eb, loc, i64, eb.getI64IntegerAttr(1));
+        Value cp = LLVM::AllocaOp::create(eb, loc, ptrTy, ctxTy, one, 64);
+        OpBuilder b(call);
+        for (auto [i, v] : llvm::enumerate(call.getArgOperands())) {
+          Value gep = LLVM::GEPOp::create(
+              b, loc, ptrTy, ctxTy, cp,
+              ArrayRef<LLVM::GEPArg>{0, static_cast<int32_t>(i)});
+          LLVM::StoreOp::create(b, loc, v, gep);
+        }
+        Value fn = LLVM::AddressOfOp::create(b, loc, ptrTy, worker.getName());
+        Value zero =
+            LLVM::ConstantOp::create(b, loc, i32, b.getI32IntegerAttr(0));
+        LLVM::CallOp::create(b, loc, gompParallel,
+                             ValueRange{fn, cp, zero, zero});
+        call.erase();
+      }
+    }
   }
 };
 

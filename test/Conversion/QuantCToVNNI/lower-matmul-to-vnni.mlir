@@ -1,5 +1,6 @@
 // RUN: quantc-opt %s --quantc-lower-matmul-to-vnni=nr=1 -split-input-file -verify-diagnostics | FileCheck %s
 // RUN: quantc-opt %s --quantc-lower-matmul-to-vnni="mr=12 nr=2" -split-input-file -verify-diagnostics | FileCheck %s --check-prefix=NR2
+// RUN: quantc-opt %s --quantc-lower-matmul-to-vnni="parallel-min-macs=30" -split-input-file -verify-diagnostics | FileCheck %s --check-prefix=PAR
 
 // The weight is packed K-by-4 per column, 16 columns (nr = 1) per panel,
 // zero padded; the compensation is -128 * colsum(W).
@@ -12,14 +13,19 @@
 // CHECK: %[[B:.+]] = memref.get_global @[[$W]] : memref<1x2x64xi8>
 // CHECK: %[[C:.+]] = memref.get_global @[[$COMP]] : memref<16xi32>
 // CHECK: %[[O:.+]] = memref.alloc() {alignment = 64 : i64} : memref<3x2xi32>
-// CHECK: call @[[K:__quantc_vnni_gemm[_0-9]*]](%[[A]], %[[B]], %[[C]], %[[O]])
+// CHECK-DAG: %[[P0:.+]] = arith.constant 0 : index
+// CHECK-DAG: %[[P1:.+]] = arith.constant 1 : index
+// CHECK: call @[[K:__quantc_vnni_gemm[_0-9]*]](%[[A]], %[[B]], %[[C]], %[[O]], %[[P0]], %[[P1]])
 // CHECK: %[[R:.+]] = bufferization.to_tensor %[[O]] restrict writable : memref<3x2xi32> to tensor<3x2xi32>
 // CHECK: return %[[R]]
-// CHECK: func.func private @[[K]](memref<3x5xi8>, memref<1x2x64xi8>, memref<16xi32>, memref<3x2xi32>)
+// CHECK: func.func private @[[K]](memref<3x5xi8>, memref<1x2x64xi8>, memref<16xi32>, memref<3x2xi32>, index, index)
 // CHECK-SAME: attributes {llvm.linkage = #llvm.linkage<internal>, quantc.vnni_kernel = {kunroll = 4 : i64, mr = 6 : i64}}
 // NR2-LABEL: func.func @plain
 // NR2: memref.get_global {{.*}} : memref<1x2x128xi8>
 // NR2: func.func private {{.*}} attributes {llvm.linkage = #llvm.linkage<internal>, quantc.vnni_kernel = {kunroll = 4 : i64, mr = 12 : i64}}
+// 3 * 2 * 5 = 30 multiply-adds reach the threshold: the plan says parallel.
+// PAR-LABEL: func.func @plain
+// PAR: quantc.vnni_kernel = {kunroll = 4 : i64, mr = 6 : i64, parallel}
 func.func @plain(%x: tensor<3x5xi8>) -> tensor<3x2xi32> {
   %w = arith.constant dense<[[1, 2, 3, 4, 5], [-1, -2, -3, -4, -128]]> : tensor<2x5xi8>
   %r = quantc.matmul %x, %w : tensor<3x5xi8>, tensor<2x5xi8> -> tensor<3x2xi32>
@@ -35,8 +41,8 @@ func.func @plain(%x: tensor<3x5xi8>) -> tensor<3x2xi32> {
 // CHECK-NOT: quantc.
 // CHECK: %[[XSB:.+]] = bufferization.to_buffer %[[XS]] read_only : tensor<3x1xf32> to memref<3x1xf32>
 // CHECK: %[[O:.+]] = memref.alloc() {alignment = 64 : i64} : memref<3x2xi8>
-// CHECK: call @[[K:__quantc_vnni_gemm[_0-9]*]]({{.*}}, %[[XSB]], {{.*}}, %[[O]])
-// CHECK-SAME: (memref<3x5xi8>, memref<1x2x64xi8>, memref<16xi32>, memref<3x1xf32>, memref<1x2xf32>, memref<1x2xf32>, memref<1x1xf32>, memref<3x2xi8>) -> ()
+// CHECK: call @[[K:__quantc_vnni_gemm[_0-9]*]]({{.*}}, %[[XSB]], {{.*}}, %[[O]], %{{[a-z0-9_]+}}, %{{[a-z0-9_]+}})
+// CHECK-SAME: (memref<3x5xi8>, memref<1x2x64xi8>, memref<16xi32>, memref<3x1xf32>, memref<1x2xf32>, memref<1x2xf32>, memref<1x1xf32>, memref<3x2xi8>, index, index) -> ()
 // CHECK: bufferization.to_tensor %[[O]] restrict writable : memref<3x2xi8> to tensor<3x2xi8>
 // CHECK: func.func private @[[K]]
 // CHECK-SAME: quantc.vnni_kernel = {activation = #quantc<activation relu>, bias, fused, kunroll = 4 : i64, mr = 6 : i64, output_scale, qmax = 127 : i64, qmin = -128 : i64}
@@ -119,7 +125,7 @@ func.func @two_users(%x: tensor<4x8xi8>, %xs: tensor<4x1xf32>) -> (tensor<4x16xf
 // CHECK-LABEL: func.func @dps
 // CHECK-SAME: %[[OUT:[a-z0-9]+]]: memref<4x16xf32>
 // CHECK-NOT: memref.alloc
-// CHECK: call @__quantc_vnni_gemm{{.*}}, %[[OUT]])
+// CHECK: call @__quantc_vnni_gemm{{.*}}, %[[OUT]], %{{[a-z0-9_]+}}, %{{[a-z0-9_]+}})
 // CHECK-NOT: materialize_in_destination
 // CHECK: return
 // CHECK-LABEL: func.func @same_weight

@@ -5,8 +5,13 @@
 // block of 2 and a peeled row tail of 1; one full k-group and a masked tail
 // of 1 byte; the last (only) zmm column stores 2 lanes under a mask.
 // CHECK-LABEL: func.func private @kernel
-// CHECK-SAME: (%[[A:.+]]: memref<3x5xi8> {llvm.noalias}, %[[B:.+]]: memref<1x2x64xi8> {llvm.noalias}, %[[C:.+]]: memref<16xi32> {llvm.noalias}, %[[O:.+]]: memref<3x2xi32> {llvm.noalias})
+// CHECK-SAME: (%[[A:.+]]: memref<3x5xi8> {llvm.noalias}, %[[B:.+]]: memref<1x2x64xi8> {llvm.noalias}, %[[C:.+]]: memref<16xi32> {llvm.noalias}, %[[O:.+]]: memref<3x2xi32> {llvm.noalias}, %[[PB:.+]]: index, %[[PE:.+]]: index)
 // CHECK-NOT: quantc.vnni_kernel
+// The only panel is the (2-column) tail panel, computed if in [PB, PE).
+// CHECK: %[[LE:.+]] = arith.cmpi sle, %[[PB]], %[[T:.+]] : index
+// CHECK: %[[GT:.+]] = arith.cmpi sgt, %[[PE]], %[[T]] : index
+// CHECK: %[[IN:.+]] = arith.andi %[[LE]], %[[GT]] : i1
+// CHECK: scf.if %[[IN]] {
 // CHECK: scf.for %[[M:.+]] = %{{.+}} to %{{.+}} step %{{.+}} {
 // CHECK: %[[INIT:.+]] = vector.load %[[C]][%{{.+}}] : memref<16xi32>, vector<16xi32>
 // CHECK: %[[W0:.+]] = vector.load %[[B]][%{{.+}}, %{{.+}}, %{{.+}}] : memref<1x2x64xi8>, vector<64xi8>
@@ -30,25 +35,27 @@
 // EMU: arith.shrsi
 // EMU: arith.muli {{.*}} : vector<16xi32>
 // EMU-NOT: llvm.call_intrinsic
-func.func private @kernel(memref<3x5xi8>, memref<1x2x64xi8>, memref<16xi32>, memref<3x2xi32>) attributes {quantc.vnni_kernel = {kunroll = 4 : i64, mr = 2 : i64}}
+func.func private @kernel(memref<3x5xi8>, memref<1x2x64xi8>, memref<16xi32>, memref<3x2xi32>, index, index) attributes {quantc.vnni_kernel = {kunroll = 4 : i64, mr = 2 : i64}}
 
 // -----
 
 // A full 6 x 4 tile: 24 vpdpbusd per k-group, K loop unrolled twice.
 // CHECK-LABEL: func.func private @tile_6x4
-// CHECK: scf.for %[[P:.+]] = %{{.+}} to %{{.+}} step
+// CHECK-SAME: %[[PB:[a-z0-9]+]]: index, %[[PE:[a-z0-9]+]]: index)
+// CHECK: %[[END:.+]] = arith.minsi %[[PE]], %{{.+}} : index
+// CHECK: scf.for %[[P:.+]] = %[[PB]] to %[[END]] step
 // CHECK: scf.for
 // CHECK: scf.for {{.*}} iter_args
 // CHECK-COUNT-48: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
 // CHECK: scf.yield
-func.func private @tile_6x4(memref<12x64xi8>, memref<2x16x256xi8>, memref<128xi32>, memref<12x128xi32>) attributes {quantc.vnni_kernel = {kunroll = 2 : i64, mr = 6 : i64}}
+func.func private @tile_6x4(memref<12x64xi8>, memref<2x16x256xi8>, memref<128xi32>, memref<12x128xi32>, index, index) attributes {quantc.vnni_kernel = {kunroll = 2 : i64, mr = 6 : i64}}
 
 // -----
 
-// The parallel plan distributes weight panels with scf.parallel.
+// A parallel plan marks the kernel for --quantc-vnni-outline-gomp.
 // CHECK-LABEL: func.func private @par
-// CHECK: scf.parallel
-func.func private @par(memref<12x64xi8>, memref<2x16x256xi8>, memref<128xi32>, memref<12x128xi32>) attributes {quantc.vnni_kernel = {kunroll = 2 : i64, mr = 6 : i64, parallel}}
+// CHECK-SAME: attributes {quantc.vnni_parallel}
+func.func private @par(memref<12x64xi8>, memref<2x16x256xi8>, memref<128xi32>, memref<12x128xi32>, index, index) attributes {quantc.vnni_kernel = {kunroll = 2 : i64, mr = 6 : i64, parallel}}
 
 // -----
 
@@ -67,17 +74,17 @@ func.func private @par(memref<12x64xi8>, memref<2x16x256xi8>, memref<128xi32>, m
 // CHECK: arith.minnumf
 // CHECK: arith.fptosi %{{.+}} : vector<16xf32> to vector<16xi8>
 // CHECK: vector.store %{{.+}} : memref<6x16xi8>, vector<16xi8>
-func.func private @epilogue(memref<6x8xi8>, memref<1x2x64xi8>, memref<16xi32>, memref<6x1xf32>, memref<1x16xf32>, memref<1x16xf32>, memref<1x1xf32>, memref<6x16xi8>) attributes {quantc.vnni_kernel = {activation = #quantc<activation gelu>, bias, fused, kunroll = 4 : i64, mr = 6 : i64, output_scale, qmax = 127 : i64, qmin = -128 : i64}}
+func.func private @epilogue(memref<6x8xi8>, memref<1x2x64xi8>, memref<16xi32>, memref<6x1xf32>, memref<1x16xf32>, memref<1x16xf32>, memref<1x1xf32>, memref<6x16xi8>, index, index) attributes {quantc.vnni_kernel = {activation = #quantc<activation gelu>, bias, fused, kunroll = 4 : i64, mr = 6 : i64, output_scale, qmax = 127 : i64, qmin = -128 : i64}}
 
 // -----
 
 // expected-error @+1 {{has a malformed quantc.vnni_kernel plan}}
-func.func private @malformed(memref<6x8xi8>, memref<1x2x64xi8>, memref<6x16xi8>) attributes {quantc.vnni_kernel = {kunroll = 4 : i64, mr = 6 : i64}}
+func.func private @malformed(memref<6x8xi8>, memref<1x2x64xi8>, memref<6x16xi8>, index, index) attributes {quantc.vnni_kernel = {kunroll = 4 : i64, mr = 6 : i64}}
 
 // -----
 
 // expected-error @+1 {{has a malformed quantc.vnni_kernel plan}}
-func.func private @wrong_packing(memref<6x8xi8>, memref<1x3x64xi8>, memref<16xi32>, memref<6x16xi32>) attributes {quantc.vnni_kernel = {kunroll = 4 : i64, mr = 6 : i64}}
+func.func private @wrong_packing(memref<6x8xi8>, memref<1x3x64xi8>, memref<16xi32>, memref<6x16xi32>, index, index) attributes {quantc.vnni_kernel = {kunroll = 4 : i64, mr = 6 : i64}}
 
 // -----
 

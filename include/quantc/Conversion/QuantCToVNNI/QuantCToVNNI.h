@@ -7,6 +7,7 @@
 namespace quantc {
 #define GEN_PASS_DECL_QUANTCLOWERMATMULTOVNNI
 #define GEN_PASS_DECL_QUANTCVNNIMATERIALIZEKERNELS
+#define GEN_PASS_DECL_QUANTCVNNIOUTLINEGOMP
 #include "quantc/Conversion/Passes.h.inc"
 } // namespace quantc
 
