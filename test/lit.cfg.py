@@ -48,6 +48,7 @@ tools = [
     "mlir-runner",
     "mlir-opt",
     "mlir-translate",
+    "not",
     ToolSubst("%llc", command=os.path.join(config.llvm_tools_dir, "llc")),
 ]
 llvm_config.add_tool_substitutions(tools, tool_dirs)

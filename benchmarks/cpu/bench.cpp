@@ -138,6 +138,12 @@ static bool spotCheck(const Case &c, const std::vector<int8_t> &x, float xs,
 
 int main(int argc, char **argv) {
   const char *only = argc > 1 ? argv[1] : nullptr;
+  __builtin_cpu_init();
+  if (!__builtin_cpu_supports("avx512vnni")) {
+    std::fprintf(stderr, "this CPU has no AVX-512 VNNI: quantc's GEMMs were "
+                         "compiled for it and cannot run here\n");
+    return 2;
+  }
   const char *thr = std::getenv("OMP_NUM_THREADS");
   engine eng(engine::kind::cpu, 0);
   stream strm(eng);
