@@ -9,7 +9,8 @@
 //         and static per-column output scales.
 //  linear per-token dynamic W8A8: f32 activations -> absmax per row ->
 //         quantize -> GEMM -> dequantize (x scale per row, w per column).
-//         oneDNN: the same quantization loop in C++ (compiled -O3 -march=native)
+//         oneDNN: the same quantization loop in C++ (compiled -O3
+//         -march=native)
 //         + matmul with run-time per-column output scales + per-row scaling.
 //
 // Threads: both sides read OMP_NUM_THREADS (set it for each run).
@@ -42,11 +43,11 @@ template <typename T> static MemRef2D<T> view(T *p, int64_t r, int64_t c) {
 
 // The functions quantc compiled (gen_gemm.py), declared by shape.
 #define QUANTC_GEMM(M, N, K)                                                   \
-  extern "C" void _mlir_ciface_q_gemm_##M##x##N##x##K(                        \
+  extern "C" void _mlir_ciface_q_gemm_##M##x##N##x##K(                         \
       MemRef2D<int8_t> *, MemRef2D<float> *, MemRef2D<float> *);
 #define QUANTC_LINEAR(M, N, K)                                                 \
-  extern "C" void _mlir_ciface_q_linear_##M##x##N##x##K(MemRef2D<float> *,    \
-                                                         MemRef2D<float> *);
+  extern "C" void _mlir_ciface_q_linear_##M##x##N##x##K(MemRef2D<float> *,     \
+                                                        MemRef2D<float> *);
 #include "bench_shapes.inc"
 #undef QUANTC_GEMM
 #undef QUANTC_LINEAR
@@ -67,7 +68,7 @@ static std::vector<Case> cases() {
 #define QUANTC_GEMM(M, N, K)                                                   \
   cs.push_back({"gemm", M, N, K, _mlir_ciface_q_gemm_##M##x##N##x##K, nullptr});
 #define QUANTC_LINEAR(M, N, K)                                                 \
-  cs.push_back(                                                               \
+  cs.push_back(                                                                \
       {"linear", M, N, K, nullptr, _mlir_ciface_q_linear_##M##x##N##x##K});
 #include "bench_shapes.inc"
   return cs;
@@ -151,9 +152,11 @@ int main(int argc, char **argv) {
               "K", "thr", "quantc", "oneDNN", "ratio", "oneDNN impl / check");
   bool allOk = true;
   for (const Case &c : cases()) {
-    if (only && c.kind + "_" + std::to_string(c.M) + "x" +
-                        std::to_string(c.N) + "x" + std::to_string(c.K) !=
-                    only && c.kind != only)
+    if (only &&
+        c.kind + "_" + std::to_string(c.M) + "x" + std::to_string(c.N) + "x" +
+                std::to_string(c.K) !=
+            only &&
+        c.kind != only)
       continue;
     int64_t M = c.M, N = c.N, K = c.K;
     double ops = 2.0 * M * N * K;
@@ -204,7 +207,8 @@ int main(int argc, char **argv) {
       tq = timeIt([&] { c.gemm(&xd, &xsd, &yqd); });
       memory src(srcMd, eng, x.data());
       td = timeIt([&] {
-        mm.execute(strm, {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wei},
+        mm.execute(strm, {{DNNL_ARG_SRC, src},
+                          {DNNL_ARG_WEIGHTS, wei},
                           {DNNL_ARG_DST, dst}});
         strm.wait();
       });
@@ -234,7 +238,8 @@ int main(int argc, char **argv) {
             xq[m * K + k] = static_cast<int8_t>(
                 std::min(127.0f, std::max(-127.0f, std::nearbyint(r[k] / s))));
         }
-        mm.execute(strm, {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wei},
+        mm.execute(strm, {{DNNL_ARG_SRC, src},
+                          {DNNL_ARG_WEIGHTS, wei},
                           {DNNL_ARG_DST, dst},
                           {DNNL_ARG_ATTR_OUTPUT_SCALES, scl}});
         strm.wait();

@@ -116,8 +116,7 @@ static bool readWeights(Value w, int64_t N, int64_t K,
 /// Emits the body of one shape-specialised kernel function.
 class KernelEmitter {
 public:
-  KernelEmitter(OpBuilder &b, Location loc, const GemmPlan &p,
-                ValueRange args)
+  KernelEmitter(OpBuilder &b, Location loc, const GemmPlan &p, ValueRange args)
       : b(b), loc(loc), p(p) {
     unsigned i = 0;
     A = args[i++];
@@ -187,8 +186,7 @@ private:
   }
   Value mask(int64_t n, int64_t lanes) {
     return vector::ConstantMaskOp::create(
-        b, loc, VectorType::get({lanes}, b.getI1Type()),
-        ArrayRef<int64_t>{n});
+        b, loc, VectorType::get({lanes}, b.getI1Type()), ArrayRef<int64_t>{n});
   }
   Value fsplat(double v) {
     return arith::ConstantOp::create(
@@ -214,21 +212,20 @@ private:
     SmallVector<Value> next(acc.begin(), acc.end());
     SmallVector<Value> bv;
     for (int64_t j = 0; j < nr; ++j)
-      bv.push_back(vector::LoadOp::create(b, loc, byteTy, Bp,
-                                          ValueRange{panel, g,
-                                                     idx(j * kLanes * kGroup)}));
+      bv.push_back(vector::LoadOp::create(
+          b, loc, byteTy, Bp, ValueRange{panel, g, idx(j * kLanes * kGroup)}));
     Value k = mul(g, kGroup);
     auto quadTy = VectorType::get({kGroup}, i8);
     // +128 turns s8 activations into the u8 operand vpdpbusd wants.
     Value flip = arith::ConstantOp::create(
         b, loc,
-        DenseElementsAttr::get(accTy, b.getI32IntegerAttr(
-                                          static_cast<int32_t>(0x80808080u))));
+        DenseElementsAttr::get(
+            accTy, b.getI32IntegerAttr(static_cast<int32_t>(0x80808080u))));
     SmallVector<SmallVector<Value, 4>> wParts;
     if (p.emulate)
       for (int64_t j = 0; j < nr; ++j)
-        wParts.push_back(unpackBytes(
-            vector::BitCastOp::create(b, loc, accTy, bv[j]), true));
+        wParts.push_back(
+            unpackBytes(vector::BitCastOp::create(b, loc, accTy, bv[j]), true));
     for (int64_t r = 0; r < mr; ++r) {
       Value row = add(m0, r);
       Value quad;
@@ -237,12 +234,12 @@ private:
       } else {
         Value zero = arith::ConstantOp::create(
             b, loc, DenseElementsAttr::get(quadTy, b.getI8IntegerAttr(0)));
-        quad = vector::MaskedLoadOp::create(b, loc, quadTy, A,
-                                            ValueRange{row, k},
-                                            mask(validBytes, kGroup), zero);
+        quad =
+            vector::MaskedLoadOp::create(b, loc, quadTy, A, ValueRange{row, k},
+                                         mask(validBytes, kGroup), zero);
       }
-      Value word = vector::BitCastOp::create(
-          b, loc, VectorType::get({1}, i32), quad);
+      Value word =
+          vector::BitCastOp::create(b, loc, VectorType::get({1}, i32), quad);
       Value bc = vector::BroadcastOp::create(b, loc, accTy, word);
       Value u8 = arith::XOrIOp::create(b, loc, bc, flip);
       Value bytes = vector::BitCastOp::create(b, loc, byteTy, u8);
@@ -349,8 +346,8 @@ private:
       return vector::BroadcastOp::create(b, loc, fTy, s);
     }
     if (m)
-      return vector::MaskedLoadOp::create(b, loc, fTy, buf,
-                                          ValueRange{r, col}, m, fsplat(1.0));
+      return vector::MaskedLoadOp::create(b, loc, fTy, buf, ValueRange{r, col},
+                                          m, fsplat(1.0));
     return vector::LoadOp::create(b, loc, fTy, buf, ValueRange{r, col});
   }
 
@@ -386,8 +383,8 @@ private:
     r = arith::SelectOp::create(b, loc, isNan, fsplat(0.0), r);
     r = arith::MaxNumFOp::create(b, loc, r, fsplat(p.qmin));
     r = arith::MinNumFOp::create(b, loc, r, fsplat(p.qmax));
-    return arith::FPToSIOp::create(b, loc,
-                                   VectorType::get({kLanes}, p.outElem), r);
+    return arith::FPToSIOp::create(b, loc, VectorType::get({kLanes}, p.outElem),
+                                   r);
   }
 
   static bool perColumn(Value buf) {
@@ -419,9 +416,8 @@ private:
       SmallVector<Value, 4> rowVals;
       if (p.fused)
         for (Value buf : {xs, ws, bias, os})
-          rowVals.push_back(perRow(buf)
-                                ? loadOperand(buf, row, cols[0], Value())
-                                : Value());
+          rowVals.push_back(
+              perRow(buf) ? loadOperand(buf, row, cols[0], Value()) : Value());
       for (int64_t j = 0; j < nr; ++j) {
         Value v = acc[r * nr + j];
         if (p.fused) {
@@ -669,10 +665,9 @@ struct LowerMatmulToVNNI
           if (auto arg = dyn_cast<BlockArgument>(m.getDest()))
             if (arg.getOwner()->isEntryBlock())
               dps = m;
-    Value outBuf =
-        dps ? dps.getDest()
-            : Value(memref::AllocOp::create(b, loc, outTy,
-                                            b.getI64IntegerAttr(64)));
+    Value outBuf = dps ? dps.getDest()
+                       : Value(memref::AllocOp::create(
+                             b, loc, outTy, b.getI64IntegerAttr(64)));
     args.push_back(outBuf);
     // The panel range: all of N here; a parallel kernel is split across
     // threads by --quantc-vnni-outline-gomp.
@@ -699,8 +694,8 @@ struct LowerMatmulToVNNI
       plan.push_back(mb.getNamedAttr("parallel", mb.getUnitAttr()));
     if (p.fused) {
       plan.push_back(mb.getNamedAttr("fused", mb.getUnitAttr()));
-      plan.push_back(mb.getNamedAttr(
-          "activation", ActivationAttr::get(ctx, p.act)));
+      plan.push_back(
+          mb.getNamedAttr("activation", ActivationAttr::get(ctx, p.act)));
       if (p.hasBias)
         plan.push_back(mb.getNamedAttr("bias", mb.getUnitAttr()));
       if (p.hasOs) {
@@ -753,7 +748,7 @@ struct MaterializeVNNIKernels
       for (unsigned i = 0; i < fn.getNumArguments(); ++i)
         if (isa<MemRefType>(fn.getArgumentTypes()[i]))
           fn.setArgAttr(i, LLVM::LLVMDialect::getNoAliasAttrName(),
-                      UnitAttr::get(ctx));
+                        UnitAttr::get(ctx));
       Block *entry = fn.addEntryBlock();
       OpBuilder kb = OpBuilder::atBlockBegin(entry);
       KernelEmitter(kb, fn.getLoc(), *p, entry->getArguments()).emit();
@@ -768,8 +763,7 @@ struct MaterializeVNNIKernels
   }
 };
 
-struct OutlineGOMP
-    : quantc::impl::QuantCVNNIOutlineGOMPBase<OutlineGOMP> {
+struct OutlineGOMP : quantc::impl::QuantCVNNIOutlineGOMPBase<OutlineGOMP> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     MLIRContext *ctx = module.getContext();
@@ -790,9 +784,9 @@ struct OutlineGOMP
         return f;
       return LLVM::LLVMFuncOp::create(mb, loc, name, ty);
     };
-    auto gompParallel = declare(
-        "GOMP_parallel",
-        LLVM::LLVMFunctionType::get(voidTy, {ptrTy, ptrTy, i32, i32}));
+    auto gompParallel =
+        declare("GOMP_parallel",
+                LLVM::LLVMFunctionType::get(voidTy, {ptrTy, ptrTy, i32, i32}));
     auto threadNum =
         declare("omp_get_thread_num", LLVM::LLVMFunctionType::get(i32, {}));
     auto numThreads =
@@ -842,8 +836,8 @@ struct OutlineGOMP
         Value lo = LLVM::AddOp::create(b, loc, begin,
                                        LLVM::MulOp::create(b, loc, tid, chunk));
         Value hi = LLVM::AddOp::create(b, loc, lo, chunk);
-        Value hiLess = LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::slt,
-                                            hi, end);
+        Value hiLess =
+            LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::slt, hi, end);
         hi = LLVM::SelectOp::create(b, loc, hiLess, hi, end);
         args[args.size() - 2] = lo;
         args.back() = hi;
