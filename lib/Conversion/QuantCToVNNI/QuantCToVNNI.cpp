@@ -40,7 +40,7 @@ constexpr const char *kVpdpbusd = "llvm.x86.avx512.vpdpbusd.512";
 struct GemmPlan {
   int64_t M, N, K;
   int64_t MR, NR, KU;
-  bool parallel;
+  bool parallel = false;
   /// Portable vector arithmetic instead of the vpdpbusd intrinsic (testing
   /// on machines without AVX-512 VNNI).
   bool emulate = false;
@@ -529,7 +529,7 @@ struct LowerMatmulToVNNI
   packWeights(OpBuilder &mb, Location loc, const GemmPlan &p,
               ArrayRef<int8_t> w, MemRefType packedTy, MemRefType compTy,
               SymbolTable &symbols) {
-    // Compile-time packing: [panel][k/4][16*nr*4], zero padded, and the
+    // [panel][k/4][16*nr*4], zero padded, and the
     // +128 compensation -128 * colsum(W) per output column.
     int64_t np = p.numPanels(), kg = p.kGroups(), pw = p.panelCols() * kGroup;
     std::vector<int8_t> packed(np * kg * pw, 0);
