@@ -24,6 +24,25 @@ for i, (m, n, k) in enumerate([(9, 264, 21), (5, 40, 8)]):
                 f"{qtest.mlir_type(w)} -> {ty}\n")
     body.append(qtest.print_tensor(f"%r{i}", ty, f"p{i}"))
     want.append(ref.int_matmul(x, w))
+# A fused, requantizing epilogue on a split panel range.
+m, n, k = 7, 200, 13
+x = rng.integers(-128, 128, (m, k)).astype(np.int8)
+w = rng.integers(-128, 128, (n, k)).astype(np.int8)
+xs = rng.uniform(0.01, 0.02, (m, 1)).astype(np.float32)
+ws = rng.uniform(0.01, 0.02, (1, n)).astype(np.float32)
+os_ = np.array([[0.03]], np.float32)
+for name, v in (("fx", x), ("fw", w), ("fxs", xs), ("fws", ws), ("fos", os_)):
+    body.append(qtest.const(name, v))
+ty = f"tensor<{m}x{n}x"
+body.append(f"%facc = quantc.matmul %fx, %fw : {qtest.mlir_type(x)}, "
+            f"{qtest.mlir_type(w)} -> {ty}i32>\n")
+body.append(f"%fy = quantc.rescale %facc, %fxs, %fws output_scale %fos "
+            f"{{activation = #quantc<activation relu>, qmin = -128 : i64, "
+            f"qmax = 127 : i64}} : ({ty}i32>, {qtest.mlir_type(xs)}, "
+            f"{qtest.mlir_type(ws)}, {qtest.mlir_type(os_)}) -> {ty}i8>\n")
+body.append(qtest.print_tensor("%fy", f"{ty}i8>", "pf"))
+want.append(ref.rescale(ref.int_matmul(x, w), xs, ws, None, "relu", os_,
+                        qmin=-128, qmax=127))
 mlir = "func.func @main() {\n" + "".join(body) + "return\n}\n" + qtest.PRINT_DECLS
 
 pipelines = ["cpu=vnni-emulated"]
