@@ -31,6 +31,13 @@ runner_libs = ",".join(
     os.path.join(config.llvm_lib_dir, n + config.llvm_shlib_ext)
     for n in ("libmlir_runner_utils", "libmlir_c_runner_utils")
 )
+# Parallel VNNI GEMMs call GOMP_parallel: libgomp (or libomp) must be loaded.
+for d in ("/usr/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/lib"):
+    gomp = os.path.join(d, "libgomp.so.1")
+    if os.path.exists(gomp):
+        runner_libs += "," + gomp
+        config.available_features.add("libgomp")
+        break
 config.substitutions.append(("%mlir_runner_libs", runner_libs))
 # Integration tests written in Python (test/lib/qtest.py) find the tools here.
 config.environment["QUANTC_OPT"] = os.path.join(config.quantc_tools_dir, "quantc-opt")
@@ -70,6 +77,7 @@ tools = [
     "mlir-runner",
     "mlir-opt",
     "mlir-translate",
+    "not",
     ToolSubst("%llc", command=os.path.join(config.llvm_tools_dir, "llc")),
 ]
 llvm_config.add_tool_substitutions(tools, tool_dirs)

@@ -3,6 +3,7 @@
 #define QUANTC_CONVERSION_PASSES_H
 
 #include "quantc/Conversion/QuantCToLinalg/QuantCToLinalg.h"
+#include "quantc/Conversion/QuantCToVNNI/QuantCToVNNI.h"
 
 namespace quantc {
 #define GEN_PASS_REGISTRATION

@@ -40,4 +40,150 @@ def ConvertQuantCToLinalg : Pass<"convert-quantc-to-linalg"> {
                            "mlir::math::MathDialect"];
 }
 
+
+def QuantCLowerMatmulToVNNI : Pass<"quantc-lower-matmul-to-vnni",
+                                   "mlir::ModuleOp"> {
+  let summary = "Lower int8 quantc.matmul (+ its rescale epilogue) to AVX-512 "
+                "VNNI micro-kernels";
+  let description = [{
+    Rewrites every rank-2, statically shaped `quantc.matmul` whose weight is a
+    constant into a call to a generated, shape-specialised micro-kernel that
+    runs on `llvm.x86.avx512.vpdpbusd.512` (LLVM never selects `vpdpbusd` by
+    itself). When the matmul's only user is a `quantc.rescale` whose scales,
+    bias and output scale are per-row / per-column / per-element f32 tensors,
+    the epilogue (scales, bias, ReLU/GELU, saturating requantize) is fused and
+    applied on the accumulators in registers.
+
+    - The weight `W: [N, K]` is packed at compile time into a VNNI layout
+      `[N/(16*nr)][K/4][16*nr*4]` (K blocked by 4, N by `nr` zmm columns,
+      zero-padded), stored in a `memref.global` aligned to 64 bytes.
+    - `vpdpbusd` multiplies u8 x s8: the activations are shifted by +128
+      (xor 0x80) on the fly and the accumulators start at `-128 * colsum(W)`
+      (precomputed), so the result is exact for every int8 input incl. -128.
+    - The micro-kernel keeps `mr x nr` zmm accumulators (default 6 x 4: 24
+      independent `vpdpbusd` chains, enough to cover its 4-cycle latency at
+      2 per cycle), streams one 64-column weight panel (L2-resident) against
+      `mr` activation rows (L1-resident); M, N and K tails are peeled with
+      smaller tiles and masked loads/stores.
+    - GEMMs of at least `parallel-min-macs` multiply-adds are marked
+      parallel: `--quantc-vnni-outline-gomp` splits their weight panels
+      across the threads of an OpenMP team (`GOMP_parallel`, libgomp or
+      libomp; the thread count comes from `OMP_NUM_THREADS`).
+
+    Matmuls it cannot handle (dynamic shapes, batch dimensions, run-time
+    weights, block scales) are left untouched for `--convert-quantc-to-linalg`.
+
+    Before:
+    ```mlir
+    %w = arith.constant dense<...> : tensor<64x100xi8>
+    %acc = quantc.matmul %x, %w : tensor<8x100xi8>, tensor<64x100xi8> -> tensor<8x64xi32>
+    ```
+    After:
+    ```mlir
+    %a = bufferization.to_buffer %x read_only : tensor<8x100xi8> to memref<8x100xi8>
+    %b = memref.get_global @__quantc_vnni_w0 : memref<1x25x256xi8>
+    %c = memref.get_global @__quantc_vnni_comp0 : memref<64xi32>
+    %o = memref.alloc() {alignment = 64 : i64} : memref<8x64xi32>
+    call @__quantc_vnni_gemm(%a, %b, %c, %o, %c0, %c1) : (...) -> ()
+    %acc = bufferization.to_tensor %o restrict writable : memref<8x64xi32> to tensor<8x64xi32>
+    ...
+    func.func private @__quantc_vnni_gemm(...) attributes {quantc.vnni_kernel = {kunroll = 4 : i64, mr = 6 : i64}}
+    ```
+    The kernel is only declared here, with its plan; its body is emitted by
+    `--quantc-vnni-materialize-kernels` after bufferization and buffer
+    deallocation (which reject `llvm.call_intrinsic`).
+  }];
+  let options = [
+    Option<"mr", "mr", "int64_t", "6", "Rows of the register tile">,
+    Option<"nr", "nr", "int64_t", "4",
+           "zmm columns (16 outputs each) of the register tile">,
+    Option<"kunroll", "kunroll", "int64_t", "4",
+           "Unroll factor of the K loop (in groups of 4)">,
+    Option<"parallelMinMacs", "parallel-min-macs", "int64_t", "16777216",
+           "Split the weight panels of GEMMs with at least this many "
+           "multiply-adds across threads (-1: never); the split is done by "
+           "--quantc-vnni-outline-gomp">
+  ];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect",
+                           "mlir::arith::ArithDialect",
+                           "mlir::bufferization::BufferizationDialect",
+                           "mlir::func::FuncDialect",
+                           "mlir::math::MathDialect",
+                           "mlir::memref::MemRefDialect",
+                           "mlir::scf::SCFDialect",
+                           "mlir::vector::VectorDialect"];
+}
+
+def QuantCVNNIMaterializeKernels : Pass<"quantc-vnni-materialize-kernels",
+                                       "mlir::ModuleOp"> {
+  let summary = "Emit the bodies of the VNNI GEMM kernels declared by "
+                "--quantc-lower-matmul-to-vnni";
+  let description = [{
+    Every `func.func` declaration carrying a `quantc.vnni_kernel` plan gets
+    its body: for each weight panel in the range given by its last two
+    (index) arguments and each block of `mr` rows, `mr x nr` vector<16xi32>
+    accumulators initialised from the compensation vector, a K loop
+    (unrolled `kunroll` times) that loads `nr` packed weight vectors,
+    broadcasts 4 activation bytes per row, flips their sign bit (+128) and
+    issues `llvm.x86.avx512.vpdpbusd.512`, then the fused epilogue and
+    (masked) stores. M, N and K tails are peeled at compile time.
+
+    Before:
+    ```mlir
+    func.func private @__quantc_vnni_gemm(memref<8x100xi8>, memref<1x25x256xi8>,
+        memref<64xi32>, memref<8x64xi32>, index, index) attributes {quantc.vnni_kernel = {kunroll = 4 : i64, mr = 6 : i64}}
+    ```
+    After:
+    ```mlir
+    func.func private @__quantc_vnni_gemm(%a: memref<8x100xi8> {llvm.noalias}, ...) {
+      scf.for %p = ... {
+        scf.for %m = ... {
+          %acc:24 = scf.for %g = ... iter_args(...) {
+            %w0 = vector.load %b[%p, %g, %c0] : memref<1x25x256xi8>, vector<64xi8>
+            ...
+            %r = llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%acc0, %a0, %w0) : (vector<16xi32>, vector<64xi8>, vector<64xi8>) -> vector<16xi32>
+    ```
+  }];
+  let options = [
+    Option<"emulateVpdpbusd", "emulate-vpdpbusd", "bool", "false",
+           "Replace vpdpbusd by portable i32 vector arithmetic (bit-identical;"
+           " for testing the kernels on machines without AVX-512 VNNI)">
+  ];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect",
+                           "mlir::arith::ArithDialect",
+                           "mlir::math::MathDialect",
+                           "mlir::memref::MemRefDialect",
+                           "mlir::scf::SCFDialect",
+                           "mlir::vector::VectorDialect"];
+}
+
+def QuantCVNNIOutlineGOMP : Pass<"quantc-vnni-outline-gomp",
+                                "mlir::ModuleOp"> {
+  let summary = "Run parallel VNNI kernels on an OpenMP team (GOMP ABI)";
+  let description = [{
+    Runs on the LLVM dialect, after `convert-func-to-llvm`. Each call to an
+    `llvm.func` marked `quantc.vnni_parallel` (whose last two arguments are
+    the range of weight panels it computes) becomes
+    `GOMP_parallel(@<kernel>_worker, ctx, 0, 0)`: the call's operands are
+    stored in a stack context, and every thread of the team calls the
+    kernel on its contiguous share of the panels
+    (`omp_get_thread_num` / `omp_get_num_threads`). The team size follows
+    `OMP_NUM_THREADS`. Both libgomp and LLVM's libomp implement this ABI;
+    load one (e.g. `mlir-runner -shared-libs=.../libgomp.so.1`).
+
+    Before:
+    ```mlir
+    llvm.call @__quantc_vnni_gemm(%a0, ..., %c0, %c64) : (...) -> ()
+    ```
+    After:
+    ```mlir
+    %ctx = llvm.alloca %one x !llvm.struct<(...)> : (i64) -> !llvm.ptr
+    llvm.store %a0, ... ; one store per operand
+    %fn = llvm.mlir.addressof @__quantc_vnni_gemm_worker : !llvm.ptr
+    llvm.call @GOMP_parallel(%fn, %ctx, %zero, %zero) : (!llvm.ptr, !llvm.ptr, i32, i32) -> ()
+    ```
+  }];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect"];
+}
+
 #endif // QUANTC_CONVERSION_PASSES_TD

@@ -17,6 +17,23 @@ struct CpuPipelineOptions
                     llvm::cl::desc("Run --quantc-fuse: integer GEMMs with fused "
                                    "epilogues (false keeps QDQ float GEMMs)"),
                     llvm::cl::init(true)};
+  // VNNI register tile (0: the pass default), for tuning.
+  Option<int64_t> vnniMr{*this, "vnni-mr",
+                         llvm::cl::desc("VNNI micro-kernel rows (0: default)"),
+                         llvm::cl::init(0)};
+  Option<int64_t> vnniNr{
+      *this, "vnni-nr",
+      llvm::cl::desc("VNNI micro-kernel zmm columns (0: default)"),
+      llvm::cl::init(0)};
+  Option<int64_t> vnniKUnroll{
+      *this, "vnni-kunroll",
+      llvm::cl::desc("VNNI K-loop unroll (0: default)"), llvm::cl::init(0)};
+  Option<int64_t> vnniParallelMinMacs{
+      *this, "vnni-parallel-min-macs",
+      llvm::cl::desc("Run VNNI GEMMs with at least this many multiply-adds "
+                     "on an OpenMP team (GOMP_parallel; needs libgomp or "
+                     "libomp at run time); -1: never, -2: pass default"),
+      llvm::cl::init(-2)};
 };
 
 /// Quantized tensor IR (quantc ops or upstream QDQ) to LLVM dialect that

@@ -1,0 +1,263 @@
+//===- bench.cpp - quantc's VNNI GEMMs side by side with oneDNN -----------===//
+//
+// Times quantc's compiled int8 GEMMs (objects built by quantc-opt
+// --quantc-cpu-pipeline, mlir-translate and llc; see gen_gemm.py) and
+// oneDNN's matmul primitive on the same data, in one process:
+//
+//  gemm   s8 x s8 -> f32, per-column weight scales (x per-tensor scale):
+//         oneDNN with prepacked weights (tag::any + reorder, outside timing)
+//         and static per-column output scales.
+//  linear per-token dynamic W8A8: f32 activations -> absmax per row ->
+//         quantize -> GEMM -> dequantize (x scale per row, w per column).
+//         oneDNN: the same quantization loop in C++ (compiled -O3
+//         -march=native)
+//         + matmul with run-time per-column output scales + per-row scaling.
+//
+// Threads: both sides read OMP_NUM_THREADS (set it for each run).
+//
+//===----------------------------------------------------------------------===//
+#include <dnnl.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <string>
+#include <vector>
+
+template <typename T> struct MemRef2D {
+  T *allocated;
+  T *aligned;
+  int64_t offset;
+  int64_t sizes[2];
+  int64_t strides[2];
+};
+
+template <typename T> static MemRef2D<T> view(T *p, int64_t r, int64_t c) {
+  return {p, p, 0, {r, c}, {c, 1}};
+}
+
+// The functions quantc compiled (gen_gemm.py), declared by shape.
+#define QUANTC_GEMM(M, N, K)                                                   \
+  extern "C" void _mlir_ciface_q_gemm_##M##x##N##x##K(                         \
+      MemRef2D<int8_t> *, MemRef2D<float> *, MemRef2D<float> *);
+#define QUANTC_LINEAR(M, N, K)                                                 \
+  extern "C" void _mlir_ciface_q_linear_##M##x##N##x##K(MemRef2D<float> *,     \
+                                                        MemRef2D<float> *);
+#include "bench_shapes.inc"
+#undef QUANTC_GEMM
+#undef QUANTC_LINEAR
+
+using GemmFn = void (*)(MemRef2D<int8_t> *, MemRef2D<float> *,
+                        MemRef2D<float> *);
+using LinearFn = void (*)(MemRef2D<float> *, MemRef2D<float> *);
+
+struct Case {
+  std::string kind;
+  int64_t M, N, K;
+  GemmFn gemm = nullptr;
+  LinearFn linear = nullptr;
+};
+
+static std::vector<Case> cases() {
+  std::vector<Case> cs;
+#define QUANTC_GEMM(M, N, K)                                                   \
+  cs.push_back({"gemm", M, N, K, _mlir_ciface_q_gemm_##M##x##N##x##K, nullptr});
+#define QUANTC_LINEAR(M, N, K)                                                 \
+  cs.push_back(                                                                \
+      {"linear", M, N, K, nullptr, _mlir_ciface_q_linear_##M##x##N##x##K});
+#include "bench_shapes.inc"
+  return cs;
+}
+
+// Must match gen_gemm.py.
+static int8_t weight(int64_t n, int64_t k) {
+  return static_cast<int8_t>(((n * 7 + k * 13) % 255) - 127);
+}
+static float wscale(int64_t n) {
+  return static_cast<float>(0.001 * (1 + n % 7));
+}
+
+static double now() {
+  return std::chrono::duration<double>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+/// Best time of `reps` calls after one warm-up, stopping early after
+/// `budget` seconds.
+static double timeIt(const std::function<void()> &f, double budget = 1.0) {
+  f();
+  double best = 1e30, start = now();
+  for (int i = 0; i < 20; ++i) {
+    double t0 = now();
+    f();
+    best = std::min(best, now() - t0);
+    if (now() - start > budget && i >= 2)
+      break;
+  }
+  return best;
+}
+
+using namespace dnnl;
+using dt = memory::data_type;
+using tag = memory::format_tag;
+
+/// y ~= x . W^T * xs * ws (checks both sides agree).
+static bool agree(const std::vector<float> &a, const std::vector<float> &b,
+                  double &maxRel) {
+  maxRel = 0;
+  double scale = 0;
+  for (float v : b)
+    scale = std::max(scale, (double)std::fabs(v));
+  for (size_t i = 0; i < a.size(); ++i)
+    maxRel = std::max(maxRel, std::fabs((double)a[i] - b[i]) / (scale + 1e-30));
+  return maxRel < 1e-5;
+}
+
+/// Exact int32 spot checks of quantc's gemm output against an int64 dot.
+static bool spotCheck(const Case &c, const std::vector<int8_t> &x, float xs,
+                      const std::vector<float> &y) {
+  for (int s = 0; s < 64; ++s) {
+    int64_t m = (s * 7919) % c.M, n = (s * 104729) % c.N;
+    int64_t acc = 0;
+    for (int64_t k = 0; k < c.K; ++k)
+      acc += (int64_t)x[m * c.K + k] * weight(n, k);
+    float want = ((float)(int32_t)acc * xs) * wscale(n);
+    if (want != y[m * c.N + n]) {
+      std::printf("  MISMATCH at (%ld, %ld): quantc %.9g, exact %.9g\n",
+                  (long)m, (long)n, y[m * c.N + n], want);
+      return false;
+    }
+  }
+  return true;
+}
+
+int main(int argc, char **argv) {
+  const char *only = argc > 1 ? argv[1] : nullptr;
+  __builtin_cpu_init();
+  if (!__builtin_cpu_supports("avx512vnni")) {
+    std::fprintf(stderr, "this CPU has no AVX-512 VNNI: quantc's GEMMs were "
+                         "compiled for it and cannot run here\n");
+    return 2;
+  }
+  const char *thr = std::getenv("OMP_NUM_THREADS");
+  engine eng(engine::kind::cpu, 0);
+  stream strm(eng);
+  std::printf("%-7s %5s %6s %5s %4s | %9s %9s | %6s | %s\n", "kind", "M", "N",
+              "K", "thr", "quantc", "oneDNN", "ratio", "oneDNN impl / check");
+  bool allOk = true;
+  for (const Case &c : cases()) {
+    if (only &&
+        c.kind + "_" + std::to_string(c.M) + "x" + std::to_string(c.N) + "x" +
+                std::to_string(c.K) !=
+            only &&
+        c.kind != only)
+      continue;
+    int64_t M = c.M, N = c.N, K = c.K;
+    double ops = 2.0 * M * N * K;
+    std::vector<int8_t> w(N * K);
+    for (int64_t n = 0; n < N; ++n)
+      for (int64_t k = 0; k < K; ++k)
+        w[n * K + k] = weight(n, k);
+    std::vector<float> ws(N);
+    for (int64_t n = 0; n < N; ++n)
+      ws[n] = wscale(n);
+    std::vector<float> yq(M * N), yd(M * N);
+
+    // oneDNN: weights {K, N} given as W [N, K] (tag::ba), prepacked.
+    memory::desc srcMd({M, K}, dt::s8, tag::ab);
+    memory::desc weiAny({K, N}, dt::s8, tag::any);
+    memory::desc dstMd({M, N}, dt::f32, tag::ab);
+    primitive_attr attr;
+    std::vector<float> outScales(N);
+    float xsStatic = 0.02f;
+    bool dynamic = c.kind == "linear";
+    if (dynamic) {
+      attr.set_output_scales(1 << 1, {DNNL_RUNTIME_F32_VAL});
+    } else {
+      for (int64_t n = 0; n < N; ++n)
+        outScales[n] = xsStatic * ws[n];
+      attr.set_output_scales(1 << 1, outScales);
+    }
+    matmul::primitive_desc pd(matmul::desc(srcMd, weiAny, dstMd), attr, eng);
+    memory weiUser({{K, N}, dt::s8, tag::ba}, eng, w.data());
+    memory wei(pd.weights_desc(), eng);
+    reorder(weiUser, wei).execute(strm, weiUser, wei);
+    strm.wait();
+    matmul mm(pd);
+    memory dst(dstMd, eng, yd.data());
+    std::string impl = pd.impl_info_str();
+
+    double tq = 0, td = 0;
+    bool ok = true;
+    double rel = 0;
+    if (!dynamic) {
+      std::vector<int8_t> x(M * K);
+      for (int64_t i = 0; i < M * K; ++i)
+        x[i] = static_cast<int8_t>((i * 2654435761u >> 13) % 256 - 128);
+      float xs = xsStatic;
+      auto xd = view(x.data(), M, K);
+      auto xsd = view(&xs, 1, 1);
+      auto yqd = view(yq.data(), M, N);
+      tq = timeIt([&] { c.gemm(&xd, &xsd, &yqd); });
+      memory src(srcMd, eng, x.data());
+      td = timeIt([&] {
+        mm.execute(strm, {{DNNL_ARG_SRC, src},
+                          {DNNL_ARG_WEIGHTS, wei},
+                          {DNNL_ARG_DST, dst}});
+        strm.wait();
+      });
+      ok = spotCheck(c, x, xs, yq) && agree(yq, yd, rel);
+    } else {
+      std::vector<float> xf(M * K);
+      for (int64_t i = 0; i < M * K; ++i)
+        xf[i] = std::sin(0.001f * i) * (1 + (i % 13));
+      auto xfd = view(xf.data(), M, K);
+      auto yqd = view(yq.data(), M, N);
+      tq = timeIt([&] { c.linear(&xfd, &yqd); });
+      // oneDNN side: per-token quantization in C++, GEMM with run-time
+      // per-column scales, per-row dequantization.
+      std::vector<int8_t> xq(M * K);
+      std::vector<float> xs(M);
+      memory src(srcMd, eng, xq.data());
+      memory scl({{N}, dt::f32, tag::x}, eng, ws.data());
+      td = timeIt([&] {
+        for (int64_t m = 0; m < M; ++m) {
+          const float *r = &xf[m * K];
+          float amax = 0;
+          for (int64_t k = 0; k < K; ++k)
+            amax = std::max(amax, std::fabs(r[k]));
+          float s = amax == 0 ? 1.0f : amax / 127.0f;
+          xs[m] = s;
+          for (int64_t k = 0; k < K; ++k)
+            xq[m * K + k] = static_cast<int8_t>(
+                std::min(127.0f, std::max(-127.0f, std::nearbyint(r[k] / s))));
+        }
+        mm.execute(strm, {{DNNL_ARG_SRC, src},
+                          {DNNL_ARG_WEIGHTS, wei},
+                          {DNNL_ARG_DST, dst},
+                          {DNNL_ARG_ATTR_OUTPUT_SCALES, scl}});
+        strm.wait();
+        for (int64_t m = 0; m < M; ++m)
+          for (int64_t n = 0; n < N; ++n)
+            yd[m * N + n] *= xs[m];
+      });
+      ok = agree(yq, yd, rel);
+    }
+    allOk &= ok;
+    std::printf("%-7s %5ld %6ld %5ld %4s | %9.1f %9.1f | %6.3f | %s %s "
+                "(max rel diff %.1e)\n",
+                c.kind.c_str(), (long)M, (long)N, (long)K, thr ? thr : "?",
+                ops / tq * 1e-9, ops / td * 1e-9, td / tq, impl.c_str(),
+                ok ? "ok" : "MISMATCH", rel);
+    std::fflush(stdout);
+  }
+  std::printf("GOPS = 2*M*N*K / best time; ratio = oneDNN time / quantc time "
+              "(> 1: quantc faster)\n");
+  return allOk ? 0 : 1;
+}

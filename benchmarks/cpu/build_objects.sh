@@ -1,0 +1,38 @@
+#!/bin/sh
+# Compiles quantc's benchmark GEMMs to object files:
+#   gen_gemm.py -> quantc-opt --quantc-cpu-pipeline -> mlir-translate -> llc
+# Usage: build_objects.sh OUTDIR [MCPU] [PIPELINE_OPTIONS]
+#   MCPU defaults to native; PIPELINE_OPTIONS (e.g. "cpu=vnni threads=0")
+#   are passed to --quantc-cpu-pipeline.
+# Writes OUTDIR/*.o and OUTDIR/bench_shapes.inc (the shape list bench.cpp
+# includes). Environment: QUANTC_OPT, LLVM_BIN (default /usr/lib/llvm-22/bin),
+# PYTHON (default /usr/bin/python3), SHAPES (override the shape groups).
+set -e
+out=$1
+mcpu=${2:-native}
+popts=${3:-cpu=vnni}
+here=$(cd "$(dirname "$0")" && pwd)
+llvm=${LLVM_BIN:-/usr/lib/llvm-22/bin}
+opt=${QUANTC_OPT:-quantc-opt}
+py=${PYTHON:-/usr/bin/python3}
+mkdir -p "$out"
+# One group per weight shape "N K kind:M ...": functions sharing a weight
+# share its packed copy.
+shapes=${SHAPES:-"1024 1024 gemm:1024
+2048 2048 gemm:2048
+4096 4096 gemm:4096 gemm:16 gemm:512 linear:16 linear:512
+11008 4096 gemm:16 gemm:512 linear:16"}
+: > "$out/bench_shapes.inc"
+echo "$shapes" | while read -r n k specs; do
+  [ -n "$n" ] || continue
+  base="$out/w${n}x${k}"
+  "$py" "$here/gen_gemm.py" "$base.mlir" "$n" "$k" $specs
+  "$opt" "$base.mlir" "--quantc-cpu-pipeline=$popts" \
+    | "$llvm/mlir-translate" --mlir-to-llvmir \
+    | "$llvm/llc" -O3 -mcpu="$mcpu" -relocation-model=pic -filetype=obj -o "$base.o"
+  rm -f "$base.mlir"
+  for s in $specs; do
+    kind=${s%%:*}; m=${s#*:}
+    echo "QUANTC_$(echo "$kind" | tr a-z A-Z)($m, $n, $k)" >> "$out/bench_shapes.inc"
+  done
+done

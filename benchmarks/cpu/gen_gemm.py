@@ -1,0 +1,77 @@
+#!/usr/bin/env python3
+"""Writes the MLIR the CPU benchmark compiles with quantc: for one constant
+weight W [N, K] (deterministic pattern, shared with the C++ harness),
+
+  @q_gemm_<M>x<N>x<K>(x: memref<MxKxi8>, xs: memref<1x1xf32>, y: memref<MxNxf32>)
+      static W8A8: y = (x . W^T) * xs * ws[n]   (per-column weight scale)
+  @q_linear_<M>x<N>x<K>(x: memref<MxKxf32>, y: memref<MxNxf32>)
+      dynamic per-token W8A8: xs = absmax(x)/127 per row, xq = quantize(x),
+      y = (xq . W^T) * xs[m] * ws[n]
+
+Both write into the caller's buffer (destination passing) and carry
+llvm.emit_c_interface. Usage: gen_gemm.py OUT.mlir N K gemm:M... linear:M...
+"""
+import sys
+
+import numpy as np
+
+
+def weight(n, k):
+    # Must match weight() in bench.cpp.
+    nn = np.arange(n, dtype=np.int64)[:, None]
+    kk = np.arange(k, dtype=np.int64)[None, :]
+    return (((nn * 7 + kk * 13) % 255) - 127).astype(np.int8)
+
+
+def wscale(n):
+    return (0.001 * (1 + np.arange(n) % 7)).astype(np.float32)
+
+
+def main():
+    out, n, k = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    w = weight(n, k)
+    ws = wscale(n)
+    wty, wsty = f"tensor<{n}x{k}xi8>", f"tensor<1x{n}xf32>"
+    wconst = f'dense<"0x{w.tobytes().hex().upper()}"> : {wty}'
+    wsconst = ("dense<[[" + ", ".join("0x%08X" % v for v in ws.view(np.uint32))
+               + f"]]> : {wsty}")
+    fns = []
+    for spec in sys.argv[4:]:
+        kind, m = spec.split(":")
+        m = int(m)
+        name = f"q_{kind}_{m}x{n}x{k}"
+        acc = f"tensor<{m}x{n}xi32>"
+        yty, ymr = f"tensor<{m}x{n}xf32>", f"memref<{m}x{n}xf32>"
+        if kind == "gemm":
+            fns.append(f"""
+func.func @{name}(%xm: memref<{m}x{k}xi8>, %xsm: memref<1x1xf32>, %y: {ymr}) attributes {{llvm.emit_c_interface}} {{
+  %x = bufferization.to_tensor %xm restrict : memref<{m}x{k}xi8> to tensor<{m}x{k}xi8>
+  %xs = bufferization.to_tensor %xsm restrict : memref<1x1xf32> to tensor<1x1xf32>
+  %w = arith.constant {wconst}
+  %ws = arith.constant {wsconst}
+  %acc = quantc.matmul %x, %w : tensor<{m}x{k}xi8>, {wty} -> {acc}
+  %r = quantc.rescale %acc, %xs, %ws : ({acc}, tensor<1x1xf32>, {wsty}) -> {yty}
+  bufferization.materialize_in_destination %r in restrict writable %y : ({yty}, {ymr}) -> ()
+  return
+}}""")
+        elif kind == "linear":
+            fns.append(f"""
+func.func @{name}(%xm: memref<{m}x{k}xf32>, %y: {ymr}) attributes {{llvm.emit_c_interface}} {{
+  %x = bufferization.to_tensor %xm restrict : memref<{m}x{k}xf32> to tensor<{m}x{k}xf32>
+  %xs = quantc.compute_scale %x {{dims = array<i64: 1>}} : tensor<{m}x{k}xf32> -> tensor<{m}x1xf32>
+  %xq = quantc.quantize %x, %xs : tensor<{m}x{k}xf32>, tensor<{m}x1xf32> -> tensor<{m}x{k}xi8>
+  %w = arith.constant {wconst}
+  %ws = arith.constant {wsconst}
+  %acc = quantc.matmul %xq, %w : tensor<{m}x{k}xi8>, {wty} -> {acc}
+  %r = quantc.rescale %acc, %xs, %ws : ({acc}, tensor<{m}x1xf32>, {wsty}) -> {yty}
+  bufferization.materialize_in_destination %r in restrict writable %y : ({yty}, {ymr}) -> ()
+  return
+}}""")
+        else:
+            raise SystemExit(f"unknown kind {kind}")
+    with open(out, "w") as f:
+        f.write("\n".join(fns) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,878 @@
+//===- QuantCToVNNI.cpp - int8 GEMMs to AVX-512 VNNI micro-kernels --------===//
+//
+// quantc.matmul (+ its quantc.rescale epilogue) -> a call to a generated,
+// shape-specialised kernel built from scf loops, vector ops and
+// llvm.x86.avx512.vpdpbusd.512, with the constant weight packed at compile
+// time. See the pass description in Conversion/Passes.td.
+//
+//===----------------------------------------------------------------------===//
+#include "quantc/Conversion/QuantCToVNNI/QuantCToVNNI.h"
+#include "quantc/Dialect/QuantC/IR/QuantCOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/SymbolTable.h"
+
+namespace quantc {
+#define GEN_PASS_DEF_QUANTCLOWERMATMULTOVNNI
+#define GEN_PASS_DEF_QUANTCVNNIMATERIALIZEKERNELS
+#define GEN_PASS_DEF_QUANTCVNNIOUTLINEGOMP
+#include "quantc/Conversion/Passes.h.inc"
+} // namespace quantc
+
+using namespace mlir;
+using namespace quantc;
+
+namespace {
+
+constexpr int64_t kLanes = 16; // i32 lanes of a zmm register
+constexpr int64_t kGroup = 4;  // int8 products summed into one lane
+constexpr const char *kVpdpbusd = "llvm.x86.avx512.vpdpbusd.512";
+
+/// What one matmul (and optionally its epilogue) lowers to.
+struct GemmPlan {
+  int64_t M, N, K;
+  int64_t MR, NR, KU;
+  bool parallel = false;
+  /// Portable vector arithmetic instead of the vpdpbusd intrinsic (testing
+  /// on machines without AVX-512 VNNI).
+  bool emulate = false;
+  // Epilogue: `fused` is false for a plain i32 result.
+  bool fused = false, hasBias = false, hasOs = false;
+  Activation act = Activation::none;
+  Type outElem;
+  int64_t qmin = 0, qmax = 0;
+
+  int64_t panelCols() const { return NR * kLanes; }
+  int64_t kGroups() const { return (K + kGroup - 1) / kGroup; }
+  int64_t numPanels() const { return (N + panelCols() - 1) / panelCols(); }
+};
+
+/// A 2-D epilogue operand is usable when each dimension is 1 or equal to the
+/// accumulator's (block scales go to the reference lowering).
+static bool isBroadcastOperand(Value v, int64_t M, int64_t N) {
+  if (!v)
+    return true;
+  auto ty = dyn_cast<RankedTensorType>(v.getType());
+  if (!ty || ty.getRank() != 2 || !ty.hasStaticShape() ||
+      !ty.getElementType().isF32())
+    return false;
+  int64_t r = ty.getDimSize(0), c = ty.getDimSize(1);
+  return (r == 1 || r == M) && (c == 1 || c == N);
+}
+
+/// Whether `op` (the only user of the matmul) can be fused as the epilogue.
+static bool canFuseRescale(RescaleOp op, int64_t M, int64_t N) {
+  auto resTy = op.getResult().getType();
+  Type elem = resTy.getElementType();
+  if (op.getOutputScale()) {
+    auto it = dyn_cast<IntegerType>(elem);
+    if (!it || it.getWidth() > 32)
+      return false;
+  } else if (!elem.isF32()) {
+    return false;
+  }
+  return isBroadcastOperand(op.getXScale(), M, N) &&
+         isBroadcastOperand(op.getWScale(), M, N) &&
+         isBroadcastOperand(op.getBias(), M, N) &&
+         isBroadcastOperand(op.getOutputScale(), M, N);
+}
+
+/// Reads the constant int8 weight [N, K] into a row-major byte vector.
+static bool readWeights(Value w, int64_t N, int64_t K,
+                        std::vector<int8_t> &out) {
+  ElementsAttr attr;
+  if (!matchPattern(w, m_Constant(&attr)))
+    return false;
+  out.assign(N * K, 0);
+  if (auto dense = dyn_cast<DenseIntElementsAttr>(attr)) {
+    if (dense.isSplat()) {
+      std::fill(out.begin(), out.end(), dense.getSplatValue<int8_t>());
+      return true;
+    }
+    ArrayRef<char> raw = dense.getRawData();
+    if (static_cast<int64_t>(raw.size()) != N * K)
+      return false;
+    std::memcpy(out.data(), raw.data(), raw.size());
+    return true;
+  }
+  if (auto res = dyn_cast<DenseI8ResourceElementsAttr>(attr)) {
+    std::optional<ArrayRef<int8_t>> data = res.tryGetAsArrayRef();
+    if (!data || static_cast<int64_t>(data->size()) != N * K)
+      return false;
+    std::copy(data->begin(), data->end(), out.begin());
+    return true;
+  }
+  return false;
+}
+
+/// Emits the body of one shape-specialised kernel function.
+class KernelEmitter {
+public:
+  KernelEmitter(OpBuilder &b, Location loc, const GemmPlan &p, ValueRange args)
+      : b(b), loc(loc), p(p) {
+    unsigned i = 0;
+    A = args[i++];
+    Bp = args[i++];
+    comp = args[i++];
+    if (p.fused) {
+      xs = args[i++];
+      ws = args[i++];
+      if (p.hasBias)
+        bias = args[i++];
+      if (p.hasOs)
+        os = args[i++];
+    }
+    out = args[i++];
+    pBegin = args[i++];
+    pEnd = args[i++];
+    i8 = b.getI8Type();
+    i32 = b.getI32Type();
+    f32 = b.getF32Type();
+    accTy = VectorType::get({kLanes}, i32);
+    byteTy = VectorType::get({kLanes * kGroup}, i8);
+    fTy = VectorType::get({kLanes}, f32);
+  }
+
+  /// Panels [pBegin, pEnd) of the N dimension: full panels, then the
+  /// narrower tail panel (index N / panelCols) if it is in the range.
+  void emit() {
+    int64_t NPfull = p.N / p.panelCols();
+    int64_t tailCols = p.N % p.panelCols();
+    if (NPfull > 0) {
+      Value end = arith::MinSIOp::create(b, loc, pEnd, idx(NPfull));
+      auto loop = scf::ForOp::create(b, loc, pBegin, end, idx(1));
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPoint(loop.getBody()->getTerminator());
+      Value pi = loop.getInductionVar();
+      emitPanel(pi, mul(pi, p.panelCols()), p.NR, kLanes);
+    }
+    if (tailCols) {
+      int64_t nr = (tailCols + kLanes - 1) / kLanes;
+      int64_t last = tailCols - (nr - 1) * kLanes;
+      Value t = idx(NPfull);
+      Value inRange = arith::AndIOp::create(
+          b, loc,
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle, pBegin, t),
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, pEnd, t));
+      auto ifOp = scf::IfOp::create(b, loc, inRange, /*withElse=*/false);
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
+      emitPanel(idx(NPfull), idx(NPfull * p.panelCols()), nr, last);
+    }
+  }
+
+private:
+  OpBuilder &b;
+  Location loc;
+  const GemmPlan &p;
+  Value A, Bp, comp, xs, ws, bias, os, out, pBegin, pEnd;
+  Type i8, i32, f32;
+  VectorType accTy, byteTy, fTy;
+
+  Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  Value add(Value a, int64_t c) {
+    return c == 0 ? a : arith::AddIOp::create(b, loc, a, idx(c)).getResult();
+  }
+  Value mul(Value a, int64_t c) {
+    return arith::MulIOp::create(b, loc, a, idx(c));
+  }
+  Value mask(int64_t n, int64_t lanes) {
+    return vector::ConstantMaskOp::create(
+        b, loc, VectorType::get({lanes}, b.getI1Type()), ArrayRef<int64_t>{n});
+  }
+  Value fsplat(double v) {
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(fTy, b.getF32FloatAttr(v)));
+  }
+
+  /// One weight panel against every row block of the activations.
+  void emitPanel(Value panel, Value n0, int64_t nr, int64_t lastCnt) {
+    int64_t mFull = p.M / p.MR * p.MR, mTail = p.M % p.MR;
+    if (mFull > 0) {
+      auto loop = scf::ForOp::create(b, loc, idx(0), idx(mFull), idx(p.MR));
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPoint(loop.getBody()->getTerminator());
+      emitTile(loop.getInductionVar(), p.MR, panel, n0, nr, lastCnt);
+    }
+    if (mTail)
+      emitTile(idx(mFull), mTail, panel, n0, nr, lastCnt);
+  }
+
+  /// One k-group step: `mr x nr` vpdpbusd on 4 bytes of each row.
+  SmallVector<Value> step(ValueRange acc, Value panel, Value g, Value m0,
+                          int64_t mr, int64_t nr, int64_t validBytes) {
+    SmallVector<Value> next(acc.begin(), acc.end());
+    SmallVector<Value> bv;
+    for (int64_t j = 0; j < nr; ++j)
+      bv.push_back(vector::LoadOp::create(
+          b, loc, byteTy, Bp, ValueRange{panel, g, idx(j * kLanes * kGroup)}));
+    Value k = mul(g, kGroup);
+    auto quadTy = VectorType::get({kGroup}, i8);
+    // +128 turns s8 activations into the u8 operand vpdpbusd wants.
+    Value flip = arith::ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(
+            accTy, b.getI32IntegerAttr(static_cast<int32_t>(0x80808080u))));
+    SmallVector<SmallVector<Value, 4>> wParts;
+    if (p.emulate)
+      for (int64_t j = 0; j < nr; ++j)
+        wParts.push_back(
+            unpackBytes(vector::BitCastOp::create(b, loc, accTy, bv[j]), true));
+    for (int64_t r = 0; r < mr; ++r) {
+      Value row = add(m0, r);
+      Value quad;
+      if (validBytes == kGroup) {
+        quad = vector::LoadOp::create(b, loc, quadTy, A, ValueRange{row, k});
+      } else {
+        Value zero = arith::ConstantOp::create(
+            b, loc, DenseElementsAttr::get(quadTy, b.getI8IntegerAttr(0)));
+        quad =
+            vector::MaskedLoadOp::create(b, loc, quadTy, A, ValueRange{row, k},
+                                         mask(validBytes, kGroup), zero);
+      }
+      Value word =
+          vector::BitCastOp::create(b, loc, VectorType::get({1}, i32), quad);
+      Value bc = vector::BroadcastOp::create(b, loc, accTy, word);
+      Value u8 = arith::XOrIOp::create(b, loc, bc, flip);
+      Value bytes = vector::BitCastOp::create(b, loc, byteTy, u8);
+      SmallVector<Value, 4> aParts;
+      if (p.emulate)
+        aParts = unpackBytes(u8, false);
+      for (int64_t j = 0; j < nr; ++j) {
+        Value &a = next[r * nr + j];
+        if (p.emulate) {
+          a = emulateVpdpbusd(a, aParts, wParts[j]);
+          continue;
+        }
+        a = LLVM::CallIntrinsicOp::create(b, loc, accTy,
+                                          b.getStringAttr(kVpdpbusd),
+                                          ValueRange{a, bytes, bv[j]})
+                .getResult(0);
+      }
+    }
+    return next;
+  }
+
+  Value isplat(int32_t v) {
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(accTy, b.getI32IntegerAttr(v)));
+  }
+  /// Byte t of every i32 lane, zero- or sign-extended (emulation only).
+  SmallVector<Value, 4> unpackBytes(Value words, bool isSigned) {
+    SmallVector<Value, 4> parts;
+    for (int t = 0; t < kGroup; ++t) {
+      if (isSigned)
+        parts.push_back(arith::ShRSIOp::create(
+            b, loc, arith::ShLIOp::create(b, loc, words, isplat(24 - 8 * t)),
+            isplat(24)));
+      else
+        parts.push_back(arith::AndIOp::create(
+            b, loc, arith::ShRUIOp::create(b, loc, words, isplat(8 * t)),
+            isplat(0xFF)));
+    }
+    return parts;
+  }
+  /// acc[i] += sum_t zext(a.byte[4i+t]) * sext(w.byte[4i+t]): vpdpbusd.
+  Value emulateVpdpbusd(Value acc, ArrayRef<Value> aParts,
+                        ArrayRef<Value> wParts) {
+    for (int t = 0; t < kGroup; ++t)
+      acc = arith::AddIOp::create(
+          b, loc, acc, arith::MulIOp::create(b, loc, aParts[t], wParts[t]));
+    return acc;
+  }
+
+  void emitTile(Value m0, int64_t mr, Value panel, Value n0, int64_t nr,
+                int64_t lastCnt) {
+    // Accumulators start at -128 * colsum(W): the +128 compensation.
+    SmallVector<Value> acc;
+    SmallVector<Value> init;
+    for (int64_t j = 0; j < nr; ++j)
+      init.push_back(vector::LoadOp::create(b, loc, accTy, comp,
+                                            ValueRange{add(n0, j * kLanes)}));
+    for (int64_t r = 0; r < mr; ++r)
+      for (int64_t j = 0; j < nr; ++j)
+        acc.push_back(init[j]);
+
+    int64_t kgFull = p.K / kGroup, kTail = p.K % kGroup;
+    int64_t ku = std::max<int64_t>(1, p.KU);
+    int64_t kgMain = kgFull / ku * ku;
+    if (kgMain > 0) {
+      auto loop = scf::ForOp::create(b, loc, idx(0), idx(kgMain), idx(ku), acc);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(loop.getBody());
+      SmallVector<Value> cur(loop.getRegionIterArgs());
+      for (int64_t u = 0; u < ku; ++u)
+        cur = step(cur, panel, add(loop.getInductionVar(), u), m0, mr, nr,
+                   kGroup);
+      scf::YieldOp::create(b, loc, cur);
+      b.setInsertionPointAfter(loop);
+      acc.assign(loop.getResults().begin(), loop.getResults().end());
+    }
+    // Leftover groups: a rolled loop keeps the code small.
+    if (kgFull - kgMain > 1) {
+      auto loop =
+          scf::ForOp::create(b, loc, idx(kgMain), idx(kgFull), idx(1), acc);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(loop.getBody());
+      SmallVector<Value> cur = step(loop.getRegionIterArgs(), panel,
+                                    loop.getInductionVar(), m0, mr, nr, kGroup);
+      scf::YieldOp::create(b, loc, cur);
+      b.setInsertionPointAfter(loop);
+      acc.assign(loop.getResults().begin(), loop.getResults().end());
+    } else if (kgFull > kgMain) {
+      acc = step(acc, panel, idx(kgMain), m0, mr, nr, kGroup);
+    }
+    if (kTail)
+      acc = step(acc, panel, idx(kgFull), m0, mr, nr, kTail);
+
+    emitEpilogue(acc, m0, mr, n0, nr, lastCnt);
+  }
+
+  /// Per-row (column) epilogue operands are loaded once per tile row
+  /// (column); [M, N] operands per element.
+  Value loadOperand(Value buf, Value row, Value col, Value m) {
+    auto ty = cast<MemRefType>(buf.getType());
+    Value r = ty.getDimSize(0) == 1 ? idx(0) : row;
+    if (ty.getDimSize(1) == 1) {
+      Value s = memref::LoadOp::create(b, loc, buf, ValueRange{r, idx(0)});
+      return vector::BroadcastOp::create(b, loc, fTy, s);
+    }
+    if (m)
+      return vector::MaskedLoadOp::create(b, loc, fTy, buf, ValueRange{r, col},
+                                          m, fsplat(1.0));
+    return vector::LoadOp::create(b, loc, fTy, buf, ValueRange{r, col});
+  }
+
+  /// The same float arithmetic, in the same order, as the reference
+  /// lowering (convert-quantc-to-linalg), so results are bit-identical.
+  Value applyEpilogue(Value acc, Value xsv, Value wsv, Value bv, Value osv) {
+    Value f = arith::SIToFPOp::create(b, loc, fTy, acc);
+    f = arith::MulFOp::create(b, loc, f, xsv);
+    f = arith::MulFOp::create(b, loc, f, wsv);
+    if (bv)
+      f = arith::AddFOp::create(b, loc, f, bv);
+    switch (p.act) {
+    case Activation::none:
+      break;
+    case Activation::relu:
+      f = arith::MaximumFOp::create(b, loc, f, fsplat(0.0));
+      break;
+    case Activation::gelu: {
+      Value t = arith::MulFOp::create(b, loc, f, fsplat(0.70710678118654752));
+      Value e = math::ErfOp::create(b, loc, t);
+      Value one = arith::AddFOp::create(b, loc, e, fsplat(1.0));
+      Value h = arith::MulFOp::create(b, loc, f, fsplat(0.5));
+      f = arith::MulFOp::create(b, loc, h, one);
+      break;
+    }
+    }
+    if (!osv)
+      return f;
+    Value q = arith::DivFOp::create(b, loc, f, osv);
+    Value r = math::RoundEvenOp::create(b, loc, q);
+    Value isNan =
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, r, r);
+    r = arith::SelectOp::create(b, loc, isNan, fsplat(0.0), r);
+    r = arith::MaxNumFOp::create(b, loc, r, fsplat(p.qmin));
+    r = arith::MinNumFOp::create(b, loc, r, fsplat(p.qmax));
+    return arith::FPToSIOp::create(b, loc, VectorType::get({kLanes}, p.outElem),
+                                   r);
+  }
+
+  static bool perColumn(Value buf) {
+    return buf && cast<MemRefType>(buf.getType()).getDimSize(0) == 1;
+  }
+  static bool perRow(Value buf) {
+    return buf && cast<MemRefType>(buf.getType()).getDimSize(1) == 1;
+  }
+
+  void emitEpilogue(ArrayRef<Value> acc, Value m0, int64_t mr, Value n0,
+                    int64_t nr, int64_t lastCnt) {
+    SmallVector<Value> cols, masks;
+    for (int64_t j = 0; j < nr; ++j) {
+      cols.push_back(add(n0, j * kLanes));
+      masks.push_back(j == nr - 1 && lastCnt < kLanes ? mask(lastCnt, kLanes)
+                                                      : Value());
+    }
+    // Operands that do not depend on the row: hoisted out of the row loop.
+    SmallVector<SmallVector<Value, 4>> colVals(nr);
+    Value rowOf0 = m0;
+    if (p.fused)
+      for (int64_t j = 0; j < nr; ++j)
+        for (Value buf : {xs, ws, bias, os})
+          colVals[j].push_back(perColumn(buf) && !perRow(buf)
+                                   ? loadOperand(buf, rowOf0, cols[j], masks[j])
+                                   : Value());
+    for (int64_t r = 0; r < mr; ++r) {
+      Value row = add(m0, r);
+      SmallVector<Value, 4> rowVals;
+      if (p.fused)
+        for (Value buf : {xs, ws, bias, os})
+          rowVals.push_back(
+              perRow(buf) ? loadOperand(buf, row, cols[0], Value()) : Value());
+      for (int64_t j = 0; j < nr; ++j) {
+        Value v = acc[r * nr + j];
+        if (p.fused) {
+          SmallVector<Value, 4> ops;
+          Value bufs[4] = {xs, ws, bias, os};
+          for (int k = 0; k < 4; ++k) {
+            Value o = colVals[j][k] ? colVals[j][k] : rowVals[k];
+            if (!o && bufs[k])
+              o = loadOperand(bufs[k], row, cols[j], masks[j]);
+            ops.push_back(o);
+          }
+          v = applyEpilogue(v, ops[0], ops[1], ops[2], ops[3]);
+        }
+        if (masks[j])
+          vector::MaskedStoreOp::create(b, loc, out, ValueRange{row, cols[j]},
+                                        masks[j], v);
+        else
+          vector::StoreOp::create(b, loc, v, out, ValueRange{row, cols[j]});
+      }
+    }
+  }
+};
+
+constexpr const char *kKernelAttr = "quantc.vnni_kernel";
+constexpr const char *kParallelAttr = "quantc.vnni_parallel";
+
+/// The plan of a kernel declaration, recovered from its signature and its
+/// `quantc.vnni_kernel` attribute.
+static FailureOr<GemmPlan> planFromKernel(func::FuncOp fn) {
+  auto dict = fn->getAttrOfType<DictionaryAttr>(kKernelAttr);
+  if (!dict)
+    return failure();
+  auto getInt = [&](StringRef n) -> int64_t {
+    auto a = dict.getAs<IntegerAttr>(n);
+    return a ? a.getInt() : 0;
+  };
+  GemmPlan p;
+  p.MR = getInt("mr");
+  p.KU = getInt("kunroll");
+  p.parallel = dict.get("parallel") != nullptr;
+  p.fused = dict.get("fused") != nullptr;
+  p.hasBias = dict.get("bias") != nullptr;
+  p.hasOs = dict.get("output_scale") != nullptr;
+  p.qmin = getInt("qmin");
+  p.qmax = getInt("qmax");
+  if (auto act = dict.getAs<ActivationAttr>("activation"))
+    p.act = act.getValue();
+  ArrayRef<Type> in = fn.getArgumentTypes();
+  // A, packed W, compensation, [epilogue operands], out, panel range.
+  unsigned expected = 6 + (p.fused ? 2 + p.hasBias + p.hasOs : 0);
+  if (in.size() != expected || p.MR < 1)
+    return failure();
+  auto a = dyn_cast<MemRefType>(in[0]), bp = dyn_cast<MemRefType>(in[1]),
+       comp = dyn_cast<MemRefType>(in[2]),
+       out = dyn_cast<MemRefType>(in[in.size() - 3]);
+  if (!a || !bp || !comp || !out || a.getRank() != 2 || bp.getRank() != 3 ||
+      out.getRank() != 2 || comp.getRank() != 1 ||
+      !a.getElementType().isInteger(8) || !bp.getElementType().isInteger(8) ||
+      !a.hasStaticShape() || !bp.hasStaticShape() || !out.hasStaticShape() ||
+      bp.getDimSize(2) % (kLanes * kGroup) != 0 ||
+      a.getDimSize(0) != out.getDimSize(0))
+    return failure();
+  if (!in[in.size() - 2].isIndex() || !in.back().isIndex())
+    return failure();
+  for (Type t : in.drop_front(3).drop_back(3)) {
+    auto m = dyn_cast<MemRefType>(t);
+    if (!m || m.getRank() != 2 || !m.getElementType().isF32())
+      return failure();
+  }
+  p.M = a.getDimSize(0);
+  p.K = a.getDimSize(1);
+  p.NR = bp.getDimSize(2) / (kLanes * kGroup);
+  p.N = out.getDimSize(1);
+  p.outElem = out.getElementType();
+  if (p.NR < 1 || bp.getDimSize(0) != p.numPanels() ||
+      bp.getDimSize(1) != p.kGroups() ||
+      comp.getDimSize(0) < p.numPanels() * p.panelCols() ||
+      (!p.fused && !p.outElem.isInteger(32)))
+    return failure();
+  return p;
+}
+
+struct LowerMatmulToVNNI
+    : quantc::impl::QuantCLowerMatmulToVNNIBase<LowerMatmulToVNNI> {
+  using Base::Base;
+  /// (weight constant, nr) -> (packed weight, compensation) globals.
+  DenseMap<std::pair<Attribute, int64_t>,
+           std::pair<memref::GlobalOp, memref::GlobalOp>>
+      packedCache;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SmallVector<MatmulOp> matmuls;
+    module.walk([&](MatmulOp op) { matmuls.push_back(op); });
+    if (mr < 1 || nr < 1 || kunroll < 1 || mr * nr + nr + 1 > 32) {
+      module.emitError("quantc-lower-matmul-to-vnni: mr x nr accumulators + "
+                       "nr weight registers + 1 must fit in 32 zmm registers");
+      return signalPassFailure();
+    }
+    SymbolTable symbols(module);
+    packedCache.clear();
+    for (MatmulOp op : matmuls)
+      lower(op, symbols);
+    packedCache.clear();
+  }
+
+  /// Compile-time packing into globals.
+  static std::pair<memref::GlobalOp, memref::GlobalOp>
+  packWeights(OpBuilder &mb, Location loc, const GemmPlan &p,
+              ArrayRef<int8_t> w, MemRefType packedTy, MemRefType compTy,
+              SymbolTable &symbols) {
+    // [panel][k/4][16*nr*4], zero padded, and the
+    // +128 compensation -128 * colsum(W) per output column.
+    int64_t np = p.numPanels(), kg = p.kGroups(), pw = p.panelCols() * kGroup;
+    std::vector<int8_t> packed(np * kg * pw, 0);
+    std::vector<int32_t> colsum(np * p.panelCols(), 0);
+    for (int64_t n = 0; n < p.N; ++n) {
+      int64_t panel = n / p.panelCols(), c = n % p.panelCols();
+      int32_t sum = 0;
+      for (int64_t k = 0; k < p.K; ++k) {
+        int8_t v = w[n * p.K + k];
+        sum += v;
+        packed[(panel * kg + k / kGroup) * pw + c * kGroup + k % kGroup] = v;
+      }
+      colsum[n] = -128 * sum;
+    }
+    auto packedAttr = DenseElementsAttr::getFromRawBuffer(
+        RankedTensorType::get(packedTy.getShape(), mb.getI8Type()),
+        ArrayRef<char>(reinterpret_cast<const char *>(packed.data()),
+                       packed.size()));
+    auto compAttr = DenseElementsAttr::get(
+        RankedTensorType::get(compTy.getShape(), mb.getI32Type()),
+        ArrayRef<int32_t>(colsum));
+    auto makeGlobal = [&](StringRef name, MemRefType ty, Attribute init) {
+      auto g = memref::GlobalOp::create(
+          mb, loc, mb.getStringAttr(name), mb.getStringAttr("private"),
+          TypeAttr::get(ty), init, mb.getUnitAttr(), mb.getI64IntegerAttr(64));
+      symbols.insert(g);
+      return g;
+    };
+    return {makeGlobal("__quantc_vnni_w", packedTy, packedAttr),
+            makeGlobal("__quantc_vnni_comp", compTy, compAttr)};
+  }
+
+  void lower(MatmulOp op, SymbolTable &symbols) {
+    auto lhsTy = op.getLhs().getType();
+    auto rhsTy = op.getRhs().getType();
+    if (lhsTy.getRank() != 2 || !lhsTy.hasStaticShape() ||
+        !rhsTy.hasStaticShape() || !lhsTy.getElementType().isInteger(8) ||
+        !rhsTy.getElementType().isInteger(8))
+      return;
+    GemmPlan p;
+    p.M = lhsTy.getDimSize(0);
+    p.K = lhsTy.getDimSize(1);
+    p.N = rhsTy.getDimSize(0);
+    p.MR = mr;
+    p.NR = nr;
+    p.KU = kunroll;
+    p.parallel = parallelMinMacs >= 0 && p.M * p.N * p.K >= parallelMinMacs;
+    if (p.M == 0 || p.N == 0 || p.K == 0)
+      return;
+    // The shifted u8 x s8 sums are bounded by 255 * 128 * K.
+    if (p.K * 255 * 128 >= (int64_t(1) << 31))
+      return;
+    ElementsAttr wAttr;
+    if (!matchPattern(op.getRhs(), m_Constant(&wAttr)))
+      return;
+    std::vector<int8_t> w;
+    auto cached = packedCache.find({wAttr, p.NR});
+    if (cached == packedCache.end() && !readWeights(op.getRhs(), p.N, p.K, w))
+      return;
+
+    Value result = op.getResult();
+    RescaleOp rescale;
+    if (result.hasOneUse())
+      if (auto rs = dyn_cast<RescaleOp>(*result.getUsers().begin()))
+        if (rs.getAcc() == result && canFuseRescale(rs, p.M, p.N))
+          rescale = rs;
+    MLIRContext *ctx = op.getContext();
+    p.outElem = IntegerType::get(ctx, 32);
+    if (rescale) {
+      p.fused = true;
+      p.outElem = rescale.getResult().getType().getElementType();
+      p.hasBias = static_cast<bool>(rescale.getBias());
+      p.hasOs = static_cast<bool>(rescale.getOutputScale());
+      p.act = rescale.getActivation();
+      if (p.hasOs) {
+        p.qmin = rescale.getQuantMin();
+        p.qmax = rescale.getQuantMax();
+      }
+    }
+
+    Location loc = op.getLoc();
+    ModuleOp module = getOperation();
+    OpBuilder mb(ctx);
+    mb.setInsertionPointToStart(module.getBody());
+
+    auto packedTy = MemRefType::get(
+        {p.numPanels(), p.kGroups(), p.panelCols() * kGroup}, mb.getI8Type());
+    auto compTy =
+        MemRefType::get({p.numPanels() * p.panelCols()}, mb.getI32Type());
+    memref::GlobalOp wGlobal, cGlobal;
+    if (cached != packedCache.end()) {
+      // The same constant weight is packed once per module.
+      std::tie(wGlobal, cGlobal) = cached->second;
+    } else {
+      std::tie(wGlobal, cGlobal) =
+          packWeights(mb, loc, p, w, packedTy, compTy, symbols);
+      packedCache[{wAttr, p.NR}] = {wGlobal, cGlobal};
+    }
+
+    // The kernel's operands: A, packed W, compensation, epilogue operands,
+    // output. Tensors cross into buffers here; one-shot-bufferize resolves
+    // the to_buffer/to_tensor pairs without copies.
+    Operation *anchor = rescale ? rescale.getOperation() : op.getOperation();
+    OpBuilder b(anchor);
+    auto toBuffer = [&](Value t) -> Value {
+      auto tt = cast<RankedTensorType>(t.getType());
+      return bufferization::ToBufferOp::create(
+          b, loc, MemRefType::get(tt.getShape(), tt.getElementType()), t,
+          /*read_only=*/true);
+    };
+    SmallVector<Value> args = {
+        toBuffer(op.getLhs()),
+        memref::GetGlobalOp::create(b, loc, packedTy, wGlobal.getSymName()),
+        memref::GetGlobalOp::create(b, loc, compTy, cGlobal.getSymName())};
+    if (rescale) {
+      args.push_back(toBuffer(rescale.getXScale()));
+      args.push_back(toBuffer(rescale.getWScale()));
+      if (Value bias = rescale.getBias())
+        args.push_back(toBuffer(bias));
+      if (Value os = rescale.getOutputScale())
+        args.push_back(toBuffer(os));
+    }
+    auto outTy = MemRefType::get({p.M, p.N}, p.outElem);
+    Value finalResult = rescale ? rescale.getResult() : result;
+    // Destination passing: a result only materialized into a caller's
+    // buffer is written there directly (no allocation, no copy).
+    bufferization::MaterializeInDestinationOp dps;
+    if (finalResult.hasOneUse())
+      if (auto m = dyn_cast<bufferization::MaterializeInDestinationOp>(
+              *finalResult.getUsers().begin()))
+        if (m.getSource() == finalResult && m.getDest().getType() == outTy &&
+            m.getRestrict() && m.getWritable())
+          if (auto arg = dyn_cast<BlockArgument>(m.getDest()))
+            if (arg.getOwner()->isEntryBlock())
+              dps = m;
+    Value outBuf = dps ? dps.getDest()
+                       : Value(memref::AllocOp::create(
+                             b, loc, outTy, b.getI64IntegerAttr(64)));
+    args.push_back(outBuf);
+    // The panel range: all of N here; a parallel kernel is split across
+    // threads by --quantc-vnni-outline-gomp.
+    args.push_back(arith::ConstantIndexOp::create(b, loc, 0));
+    args.push_back(arith::ConstantIndexOp::create(b, loc, p.numPanels()));
+
+    // The kernel is declared now and given its body by
+    // --quantc-vnni-materialize-kernels once buffers are deallocated (the
+    // deallocation passes reject llvm.call_intrinsic, whose memory effects
+    // are unknown).
+    SmallVector<Type> argTypes;
+    for (Value a : args)
+      argTypes.push_back(a.getType());
+    auto fn = func::FuncOp::create(loc, "__quantc_vnni_gemm",
+                                   FunctionType::get(ctx, argTypes, {}));
+    fn.setPrivate();
+    // Internal linkage: kernels of separately compiled modules never clash.
+    fn->setAttr("llvm.linkage",
+                LLVM::LinkageAttr::get(ctx, LLVM::Linkage::Internal));
+    SmallVector<NamedAttribute> plan = {
+        mb.getNamedAttr("mr", mb.getI64IntegerAttr(p.MR)),
+        mb.getNamedAttr("kunroll", mb.getI64IntegerAttr(p.KU))};
+    if (p.parallel)
+      plan.push_back(mb.getNamedAttr("parallel", mb.getUnitAttr()));
+    if (p.fused) {
+      plan.push_back(mb.getNamedAttr("fused", mb.getUnitAttr()));
+      plan.push_back(
+          mb.getNamedAttr("activation", ActivationAttr::get(ctx, p.act)));
+      if (p.hasBias)
+        plan.push_back(mb.getNamedAttr("bias", mb.getUnitAttr()));
+      if (p.hasOs) {
+        plan.push_back(mb.getNamedAttr("output_scale", mb.getUnitAttr()));
+        plan.push_back(mb.getNamedAttr("qmin", mb.getI64IntegerAttr(p.qmin)));
+        plan.push_back(mb.getNamedAttr("qmax", mb.getI64IntegerAttr(p.qmax)));
+      }
+    }
+    fn->setAttr(kKernelAttr, mb.getDictionaryAttr(plan));
+    symbols.insert(fn);
+
+    func::CallOp::create(b, loc, fn, args);
+    if (dps) {
+      dps.erase();
+      if (rescale)
+        rescale.erase();
+      op.erase();
+      return;
+    }
+    Type resTensorTy = RankedTensorType::get({p.M, p.N}, p.outElem);
+    Value res = bufferization::ToTensorOp::create(b, loc, resTensorTy, outBuf,
+                                                  /*restrict=*/true,
+                                                  /*writable=*/true);
+    if (rescale) {
+      rescale.getResult().replaceAllUsesWith(res);
+      rescale.erase();
+    } else {
+      result.replaceAllUsesWith(res);
+    }
+    op.erase();
+  }
+};
+
+struct MaterializeVNNIKernels
+    : quantc::impl::QuantCVNNIMaterializeKernelsBase<MaterializeVNNIKernels> {
+  using Base::Base;
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    WalkResult r = module.walk([&](func::FuncOp fn) {
+      if (!fn->hasAttr(kKernelAttr) || !fn.isDeclaration())
+        return WalkResult::advance();
+      FailureOr<GemmPlan> p = planFromKernel(fn);
+      if (failed(p)) {
+        fn.emitOpError("has a malformed quantc.vnni_kernel plan");
+        return WalkResult::interrupt();
+      }
+      p->emulate = emulateVpdpbusd;
+      MLIRContext *ctx = fn.getContext();
+      // No aliasing between the operands: lets LLVM keep loads in registers.
+      for (unsigned i = 0; i < fn.getNumArguments(); ++i)
+        if (isa<MemRefType>(fn.getArgumentTypes()[i]))
+          fn.setArgAttr(i, LLVM::LLVMDialect::getNoAliasAttrName(),
+                        UnitAttr::get(ctx));
+      Block *entry = fn.addEntryBlock();
+      OpBuilder kb = OpBuilder::atBlockBegin(entry);
+      KernelEmitter(kb, fn.getLoc(), *p, entry->getArguments()).emit();
+      func::ReturnOp::create(kb, fn.getLoc());
+      fn->removeAttr(kKernelAttr);
+      if (p->parallel)
+        fn->setAttr(kParallelAttr, UnitAttr::get(ctx));
+      return WalkResult::advance();
+    });
+    if (r.wasInterrupted())
+      signalPassFailure();
+  }
+};
+
+struct OutlineGOMP : quantc::impl::QuantCVNNIOutlineGOMPBase<OutlineGOMP> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    MLIRContext *ctx = module.getContext();
+    SmallVector<LLVM::LLVMFuncOp> kernels;
+    module.walk([&](LLVM::LLVMFuncOp f) {
+      if (f->hasAttr(kParallelAttr) && !f.isExternal())
+        kernels.push_back(f);
+    });
+    if (kernels.empty())
+      return;
+    OpBuilder mb = OpBuilder::atBlockEnd(module.getBody());
+    Location loc = module.getLoc();
+    auto ptrTy = LLVM::LLVMPointerType::get(ctx);
+    auto i32 = IntegerType::get(ctx, 32), i64 = IntegerType::get(ctx, 64);
+    auto voidTy = LLVM::LLVMVoidType::get(ctx);
+    auto declare = [&](StringRef name, Type ty) {
+      if (auto f = module.lookupSymbol<LLVM::LLVMFuncOp>(name))
+        return f;
+      return LLVM::LLVMFuncOp::create(mb, loc, name, ty);
+    };
+    auto gompParallel =
+        declare("GOMP_parallel",
+                LLVM::LLVMFunctionType::get(voidTy, {ptrTy, ptrTy, i32, i32}));
+    auto threadNum =
+        declare("omp_get_thread_num", LLVM::LLVMFunctionType::get(i32, {}));
+    auto numThreads =
+        declare("omp_get_num_threads", LLVM::LLVMFunctionType::get(i32, {}));
+
+    for (LLVM::LLVMFuncOp kernel : kernels) {
+      ArrayRef<Type> params = kernel.getFunctionType().getParams();
+      if (params.size() < 2 || params.back() != i64 ||
+          params[params.size() - 2] != i64) {
+        kernel.emitOpError("is marked quantc.vnni_parallel but does not end "
+                           "with an i64 panel range");
+        return signalPassFailure();
+      }
+      auto ctxTy = LLVM::LLVMStructType::getLiteral(ctx, params);
+      // worker(ctx): this thread's contiguous share of [begin, end).
+      auto worker = LLVM::LLVMFuncOp::create(
+          mb, loc, (kernel.getName() + "_worker").str(),
+          LLVM::LLVMFunctionType::get(voidTy, {ptrTy}),
+          LLVM::Linkage::Internal);
+      {
+        Block *entry = worker.addEntryBlock(mb);
+        OpBuilder b = OpBuilder::atBlockBegin(entry);
+        Value cp = entry->getArgument(0);
+        SmallVector<Value> args;
+        for (auto [i, t] : llvm::enumerate(params)) {
+          Value gep = LLVM::GEPOp::create(
+              b, loc, ptrTy, ctxTy, cp,
+              ArrayRef<LLVM::GEPArg>{0, static_cast<int32_t>(i)});
+          args.push_back(LLVM::LoadOp::create(b, loc, t, gep));
+        }
+        Value begin = args[args.size() - 2], end = args.back();
+        auto c64 = [&](int64_t v) -> Value {
+          return LLVM::ConstantOp::create(b, loc, i64, b.getI64IntegerAttr(v));
+        };
+        Value tid = LLVM::SExtOp::create(
+            b, loc, i64,
+            LLVM::CallOp::create(b, loc, threadNum, ValueRange{}).getResult());
+        Value nt = LLVM::SExtOp::create(
+            b, loc, i64,
+            LLVM::CallOp::create(b, loc, numThreads, ValueRange{}).getResult());
+        Value total = LLVM::SubOp::create(b, loc, end, begin);
+        Value chunk = LLVM::SDivOp::create(
+            b, loc,
+            LLVM::AddOp::create(b, loc, total,
+                                LLVM::SubOp::create(b, loc, nt, c64(1))),
+            nt);
+        Value lo = LLVM::AddOp::create(b, loc, begin,
+                                       LLVM::MulOp::create(b, loc, tid, chunk));
+        Value hi = LLVM::AddOp::create(b, loc, lo, chunk);
+        Value hiLess =
+            LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::slt, hi, end);
+        hi = LLVM::SelectOp::create(b, loc, hiLess, hi, end);
+        args[args.size() - 2] = lo;
+        args.back() = hi;
+        LLVM::CallOp::create(b, loc, kernel, args);
+        LLVM::ReturnOp::create(b, loc, ValueRange{});
+      }
+      // Call sites: operands into a stack context, then the team.
+      SmallVector<LLVM::CallOp> calls;
+      module.walk([&](LLVM::CallOp call) {
+        if (call.getCallee() == kernel.getName() &&
+            call->getParentOfType<LLVM::LLVMFuncOp>() != worker)
+          calls.push_back(call);
+      });
+      for (LLVM::CallOp call : calls) {
+        auto parent = call->getParentOfType<LLVM::LLVMFuncOp>();
+        OpBuilder eb = OpBuilder::atBlockBegin(&parent.getBody().front());
+        Value one =
+            LLVM::ConstantOp::create(eb, loc, i64, eb.getI64IntegerAttr(1));
+        Value cp = LLVM::AllocaOp::create(eb, loc, ptrTy, ctxTy, one, 64);
+        OpBuilder b(call);
+        for (auto [i, v] : llvm::enumerate(call.getArgOperands())) {
+          Value gep = LLVM::GEPOp::create(
+              b, loc, ptrTy, ctxTy, cp,
+              ArrayRef<LLVM::GEPArg>{0, static_cast<int32_t>(i)});
+          LLVM::StoreOp::create(b, loc, v, gep);
+        }
+        Value fn = LLVM::AddressOfOp::create(b, loc, ptrTy, worker.getName());
+        Value zero =
+            LLVM::ConstantOp::create(b, loc, i32, b.getI32IntegerAttr(0));
+        LLVM::CallOp::create(b, loc, gompParallel,
+                             ValueRange{fn, cp, zero, zero});
+        call.erase();
+      }
+    }
+  }
+};
+
+} // namespace

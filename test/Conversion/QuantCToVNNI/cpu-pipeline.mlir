@@ -1,0 +1,23 @@
+// The cpu= option of --quantc-cpu-pipeline picks the GEMM code generator.
+// RUN: quantc-opt %s --quantc-cpu-pipeline=cpu=vnni | FileCheck %s --check-prefix=VNNI
+// RUN: quantc-opt %s --quantc-cpu-pipeline=cpu=vnni-emulated | FileCheck %s --check-prefix=EMU
+// RUN: quantc-opt %s --quantc-cpu-pipeline=cpu=avx2 | FileCheck %s --check-prefix=REF
+// RUN: quantc-opt %s --quantc-cpu-pipeline=cpu=generic | FileCheck %s --check-prefix=REF
+// RUN: quantc-opt %s "--quantc-cpu-pipeline=cpu=vnni vnni-parallel-min-macs=0" | FileCheck %s --check-prefix=PAR
+// RUN: not quantc-opt %s --quantc-cpu-pipeline=cpu=bogus -o /dev/null
+
+// VNNI-LABEL: llvm.func internal @__quantc_vnni_gemm
+// VNNI: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// VNNI-NOT: GOMP_parallel
+// EMU-LABEL: llvm.func internal @__quantc_vnni_gemm
+// EMU-NOT: llvm.call_intrinsic
+// REF-NOT: __quantc_vnni
+// REF-NOT: llvm.call_intrinsic
+// REF: llvm.mul
+// PAR: llvm.call @GOMP_parallel
+// PAR: llvm.func internal @__quantc_vnni_gemm_worker
+func.func @gemm(%x: tensor<8x32xi8>) -> tensor<8x40xi32> {
+  %w = arith.constant dense<3> : tensor<40x32xi8>
+  %r = quantc.matmul %x, %w : tensor<8x32xi8>, tensor<40x32xi8> -> tensor<8x40xi32>
+  return %r : tensor<8x40xi32>
+}

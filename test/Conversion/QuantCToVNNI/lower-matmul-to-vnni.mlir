@@ -1,0 +1,145 @@
+// RUN: quantc-opt %s --quantc-lower-matmul-to-vnni=nr=1 -split-input-file -verify-diagnostics | FileCheck %s
+// RUN: quantc-opt %s --quantc-lower-matmul-to-vnni="mr=12 nr=2" -split-input-file -verify-diagnostics | FileCheck %s --check-prefix=NR2
+// RUN: quantc-opt %s --quantc-lower-matmul-to-vnni="parallel-min-macs=30" -split-input-file -verify-diagnostics | FileCheck %s --check-prefix=PAR
+
+// The weight is packed K-by-4 per column, 16 columns (nr = 1) per panel,
+// zero padded; the compensation is -128 * colsum(W).
+// CHECK: memref.global "private" constant @[[$W:__quantc_vnni_w[_0-9]*]] : memref<1x2x64xi8> = dense<"0x01020304FFFEFDFC{{0+}}05000000800000{{0+}}"> {alignment = 64 : i64}
+// CHECK: memref.global "private" constant @[[$COMP:__quantc_vnni_comp[_0-9]*]] : memref<16xi32> = dense<[-1920, 17664, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]> {alignment = 64 : i64}
+// CHECK-LABEL: func.func @plain
+// CHECK-SAME: (%[[X:.+]]: tensor<3x5xi8>)
+// CHECK-NOT: quantc.matmul
+// CHECK: %[[A:.+]] = bufferization.to_buffer %[[X]] read_only : tensor<3x5xi8> to memref<3x5xi8>
+// CHECK: %[[B:.+]] = memref.get_global @[[$W]] : memref<1x2x64xi8>
+// CHECK: %[[C:.+]] = memref.get_global @[[$COMP]] : memref<16xi32>
+// CHECK: %[[O:.+]] = memref.alloc() {alignment = 64 : i64} : memref<3x2xi32>
+// CHECK-DAG: %[[P0:.+]] = arith.constant 0 : index
+// CHECK-DAG: %[[P1:.+]] = arith.constant 1 : index
+// CHECK: call @[[K:__quantc_vnni_gemm[_0-9]*]](%[[A]], %[[B]], %[[C]], %[[O]], %[[P0]], %[[P1]])
+// CHECK: %[[R:.+]] = bufferization.to_tensor %[[O]] restrict writable : memref<3x2xi32> to tensor<3x2xi32>
+// CHECK: return %[[R]]
+// CHECK: func.func private @[[K]](memref<3x5xi8>, memref<1x2x64xi8>, memref<16xi32>, memref<3x2xi32>, index, index)
+// CHECK-SAME: attributes {llvm.linkage = #llvm.linkage<internal>, quantc.vnni_kernel = {kunroll = 4 : i64, mr = 6 : i64}}
+// NR2-LABEL: func.func @plain
+// NR2: memref.get_global {{.*}} : memref<1x2x128xi8>
+// NR2: func.func private {{.*}} attributes {llvm.linkage = #llvm.linkage<internal>, quantc.vnni_kernel = {kunroll = 4 : i64, mr = 12 : i64}}
+// 3 * 2 * 5 = 30 multiply-adds reach the threshold: the plan says parallel.
+// PAR-LABEL: func.func @plain
+// PAR: quantc.vnni_kernel = {kunroll = 4 : i64, mr = 6 : i64, parallel}
+func.func @plain(%x: tensor<3x5xi8>) -> tensor<3x2xi32> {
+  %w = arith.constant dense<[[1, 2, 3, 4, 5], [-1, -2, -3, -4, -128]]> : tensor<2x5xi8>
+  %r = quantc.matmul %x, %w : tensor<3x5xi8>, tensor<2x5xi8> -> tensor<3x2xi32>
+  return %r : tensor<3x2xi32>
+}
+
+// -----
+
+// The rescale epilogue is fused: its operands become kernel arguments and
+// the kernel writes the requantized i8 result.
+// CHECK-LABEL: func.func @fused
+// CHECK-SAME: (%[[X:.+]]: tensor<3x5xi8>, %[[XS:.+]]: tensor<3x1xf32>)
+// CHECK-NOT: quantc.
+// CHECK: %[[XSB:.+]] = bufferization.to_buffer %[[XS]] read_only : tensor<3x1xf32> to memref<3x1xf32>
+// CHECK: %[[O:.+]] = memref.alloc() {alignment = 64 : i64} : memref<3x2xi8>
+// CHECK: call @[[K:__quantc_vnni_gemm[_0-9]*]]({{.*}}, %[[XSB]], {{.*}}, %[[O]], %{{[a-z0-9_]+}}, %{{[a-z0-9_]+}})
+// CHECK-SAME: (memref<3x5xi8>, memref<1x2x64xi8>, memref<16xi32>, memref<3x1xf32>, memref<1x2xf32>, memref<1x2xf32>, memref<1x1xf32>, memref<3x2xi8>, index, index) -> ()
+// CHECK: bufferization.to_tensor %[[O]] restrict writable : memref<3x2xi8> to tensor<3x2xi8>
+// CHECK: func.func private @[[K]]
+// CHECK-SAME: quantc.vnni_kernel = {activation = #quantc.activation<relu>, bias, fused, kunroll = 4 : i64, mr = 6 : i64, output_scale, qmax = 127 : i64, qmin = -128 : i64}
+func.func @fused(%x: tensor<3x5xi8>, %xs: tensor<3x1xf32>) -> tensor<3x2xi8> {
+  %w = arith.constant dense<1> : tensor<2x5xi8>
+  %ws = arith.constant dense<0.5> : tensor<1x2xf32>
+  %b = arith.constant dense<0.25> : tensor<1x2xf32>
+  %os = arith.constant dense<2.0> : tensor<1x1xf32>
+  %acc = quantc.matmul %x, %w : tensor<3x5xi8>, tensor<2x5xi8> -> tensor<3x2xi32>
+  %y = quantc.rescale %acc, %xs, %ws bias %b output_scale %os {activation = #quantc.activation<relu>, qmin = -128 : i64, qmax = 127 : i64} : (tensor<3x2xi32>, tensor<3x1xf32>, tensor<1x2xf32>, tensor<1x2xf32>, tensor<1x1xf32>) -> tensor<3x2xi8>
+  return %y : tensor<3x2xi8>
+}
+
+// -----
+
+// Run-time weights are left to the reference lowering.
+// CHECK-LABEL: func.func @dynamic_weight
+// CHECK: quantc.matmul
+// CHECK-NOT: call
+func.func @dynamic_weight(%x: tensor<3x5xi8>, %w: tensor<2x5xi8>) -> tensor<3x2xi32> {
+  %r = quantc.matmul %x, %w : tensor<3x5xi8>, tensor<2x5xi8> -> tensor<3x2xi32>
+  return %r : tensor<3x2xi32>
+}
+
+// -----
+
+// Batched and dynamically shaped matmuls are left alone too.
+// CHECK-LABEL: func.func @batched
+// CHECK: quantc.matmul
+// CHECK-LABEL: func.func @dynamic_rows
+// CHECK: quantc.matmul
+func.func @batched(%x: tensor<2x3x5xi8>) -> tensor<2x3x2xi32> {
+  %w = arith.constant dense<1> : tensor<2x2x5xi8>
+  %r = quantc.matmul %x, %w : tensor<2x3x5xi8>, tensor<2x2x5xi8> -> tensor<2x3x2xi32>
+  return %r : tensor<2x3x2xi32>
+}
+func.func @dynamic_rows(%x: tensor<?x5xi8>) -> tensor<?x2xi32> {
+  %w = arith.constant dense<1> : tensor<2x5xi8>
+  %r = quantc.matmul %x, %w : tensor<?x5xi8>, tensor<2x5xi8> -> tensor<?x2xi32>
+  return %r : tensor<?x2xi32>
+}
+
+// -----
+
+// A block-scaled epilogue is not fused: the GEMM still runs on VNNI, the
+// rescale takes the reference lowering.
+// CHECK-LABEL: func.func @block_scale
+// CHECK: call @__quantc_vnni_gemm
+// CHECK-SAME: memref<4x32xi32>
+// CHECK: quantc.rescale
+func.func @block_scale(%x: tensor<4x8xi8>, %xs: tensor<4x1xf32>) -> tensor<4x32xf32> {
+  %w = arith.constant dense<1> : tensor<32x8xi8>
+  %ws = arith.constant dense<0.5> : tensor<1x2xf32>
+  %acc = quantc.matmul %x, %w : tensor<4x8xi8>, tensor<32x8xi8> -> tensor<4x32xi32>
+  %y = quantc.rescale %acc, %xs, %ws : (tensor<4x32xi32>, tensor<4x1xf32>, tensor<1x2xf32>) -> tensor<4x32xf32>
+  return %y : tensor<4x32xf32>
+}
+
+// -----
+
+// A matmul whose result has other users keeps an i32 result.
+// CHECK-LABEL: func.func @two_users
+// CHECK: call @__quantc_vnni_gemm
+// CHECK-SAME: memref<4x16xi32>
+// CHECK: quantc.rescale
+func.func @two_users(%x: tensor<4x8xi8>, %xs: tensor<4x1xf32>) -> (tensor<4x16xf32>, tensor<4x16xi32>) {
+  %w = arith.constant dense<1> : tensor<16x8xi8>
+  %ws = arith.constant dense<0.5> : tensor<1x16xf32>
+  %acc = quantc.matmul %x, %w : tensor<4x8xi8>, tensor<16x8xi8> -> tensor<4x16xi32>
+  %y = quantc.rescale %acc, %xs, %ws : (tensor<4x16xi32>, tensor<4x1xf32>, tensor<1x16xf32>) -> tensor<4x16xf32>
+  return %y, %acc : tensor<4x16xf32>, tensor<4x16xi32>
+}
+
+// -----
+
+// Destination passing: a result materialized into a caller's buffer is
+// written there directly, and a weight used twice is packed once.
+// CHECK-COUNT-2: memref.global "private" constant
+// CHECK-NOT: memref.global
+// CHECK-LABEL: func.func @dps
+// CHECK-SAME: %[[OUT:[a-z0-9]+]]: memref<4x16xf32>
+// CHECK-NOT: memref.alloc
+// CHECK: call @__quantc_vnni_gemm{{.*}}, %[[OUT]], %{{[a-z0-9_]+}}, %{{[a-z0-9_]+}})
+// CHECK-NOT: materialize_in_destination
+// CHECK: return
+// CHECK-LABEL: func.func @same_weight
+// CHECK: memref.alloc
+func.func @dps(%x: tensor<4x8xi8>, %xs: tensor<1x1xf32>, %out: memref<4x16xf32>) {
+  %w = arith.constant dense<2> : tensor<16x8xi8>
+  %ws = arith.constant dense<0.5> : tensor<1x16xf32>
+  %acc = quantc.matmul %x, %w : tensor<4x8xi8>, tensor<16x8xi8> -> tensor<4x16xi32>
+  %y = quantc.rescale %acc, %xs, %ws : (tensor<4x16xi32>, tensor<1x1xf32>, tensor<1x16xf32>) -> tensor<4x16xf32>
+  bufferization.materialize_in_destination %y in restrict writable %out : (tensor<4x16xf32>, memref<4x16xf32>) -> ()
+  return
+}
+func.func @same_weight(%x: tensor<2x8xi8>) -> tensor<2x16xi32> {
+  %w = arith.constant dense<2> : tensor<16x8xi8>
+  %acc = quantc.matmul %x, %w : tensor<2x8xi8>, tensor<16x8xi8> -> tensor<2x16xi32>
+  return %acc : tensor<2x16xi32>
+}
