@@ -40,4 +40,70 @@ def ConvertQuantCToLinalg : Pass<"convert-quantc-to-linalg"> {
                            "mlir::math::MathDialect"];
 }
 
+def ConvertQuantCToGPU : Pass<"convert-quantc-to-gpu", "mlir::ModuleOp"> {
+  let summary = "Outline int8 GEMMs and their epilogues into Tensor Core kernels";
+  let description = [{
+    Every 2-D `quantc.matmul` with static shapes becomes a GPU kernel in
+    `gpu.module @quantc_kernels`; a `quantc.rescale` that is the single user
+    of the accumulator (f32 scales; f32/f16 output, or i8 with an output
+    scale) is fused into the kernel's epilogue. The kernel tiles the GEMM by
+    thread block and warp, streams A and B through shared memory with
+    multi-stage `cp.async` (`nvgpu.device_async_copy`), loads fragments with
+    `nvgpu.ldmatrix` and multiplies with `nvgpu.mma.sync` m16n8k32 s8
+    (`mma.sync.aligned.m16n8k32.row.col.satfinite.s32.s8.s8.s32`).
+
+    At the call site the op becomes a call to a private launch wrapper on
+    buffers (filled in by `--quantc-gpu-launch-wrappers` after bufferization):
+
+    Before:
+    ```mlir
+    %acc = quantc.matmul %x, %w : tensor<128x64xi8>, tensor<256x64xi8> -> tensor<128x256xi32>
+    ```
+    After:
+    ```mlir
+    %xb = bufferization.to_buffer %x : tensor<128x64xi8> to memref<128x64xi8>
+    %wb = bufferization.to_buffer %w : tensor<256x64xi8> to memref<256x64xi8>
+    %out = memref.alloc() : memref<128x256xi32>
+    call @__quantc_launch_gemm_0(%xb, %wb, %out) : (...) -> ()
+    %acc = bufferization.to_tensor %out restrict writable : ...
+    ```
+    Shapes must be multiples of 16 (M, N) and 32 (K); anything else, batched
+    GEMMs and non-i8 operands are rejected with a diagnostic.
+  }];
+  let options = [
+    Option<"chip", "chip", "std::string", /*default=*/"\"sm_90\"",
+           "Target chip (sm_80, sm_86, sm_89, sm_90, sm_90a)">,
+    Option<"tileM", "tile-m", "int64_t", "0", "Thread-block tile M (0: heuristic)">,
+    Option<"tileN", "tile-n", "int64_t", "0", "Thread-block tile N (0: heuristic)">,
+    Option<"tileK", "tile-k", "int64_t", "0", "Thread-block tile K (0: heuristic)">,
+    Option<"warpM", "warp-m", "int64_t", "0", "Warp tile M (0: heuristic)">,
+    Option<"warpN", "warp-n", "int64_t", "0", "Warp tile N (0: heuristic)">,
+    Option<"stages", "stages", "int64_t", "0", "cp.async pipeline depth (0: heuristic)">
+  ];
+  let dependentDialects = ["mlir::gpu::GPUDialect",
+                           "mlir::nvgpu::NVGPUDialect",
+                           "mlir::vector::VectorDialect",
+                           "mlir::memref::MemRefDialect",
+                           "mlir::scf::SCFDialect",
+                           "mlir::math::MathDialect",
+                           "mlir::arith::ArithDialect",
+                           "mlir::ub::UBDialect",
+                           "mlir::func::FuncDialect",
+                           "mlir::bufferization::BufferizationDialect"];
+}
+
+def QuantCGPULaunchWrappers : Pass<"quantc-gpu-launch-wrappers", "mlir::ModuleOp"> {
+  let summary = "Fill in the host launch wrappers of quantc GPU kernels";
+  let description = [{
+    Gives every `func.func private @__quantc_launch_*` declaration made by
+    `--convert-quantc-to-gpu` its body: device buffers (`gpu.alloc`), copies
+    in, `gpu.launch_func` with the kernel's grid, block and dynamic shared
+    memory, copy out, `gpu.dealloc`, all on one async chain closed by
+    `gpu.wait`. Runs after bufferization and buffer deallocation, which do
+    not model the GPU runtime ops.
+  }];
+  let dependentDialects = ["mlir::gpu::GPUDialect", "mlir::arith::ArithDialect",
+                           "mlir::func::FuncDialect"];
+}
+
 #endif // QUANTC_CONVERSION_PASSES_TD

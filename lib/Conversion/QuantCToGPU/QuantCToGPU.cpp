@@ -1,0 +1,320 @@
+//===- QuantCToGPU.cpp - quantc GEMMs to Tensor Core kernels --------------===//
+#include "quantc/Conversion/QuantCToGPU/QuantCToGPU.h"
+#include "quantc/Conversion/QuantCToGPU/GemmKernel.h"
+#include "quantc/Dialect/QuantC/IR/QuantCOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/UB/IR/UBOps.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/Parser/Parser.h"
+#include "llvm/ADT/StringSet.h"
+
+namespace quantc {
+#define GEN_PASS_DEF_CONVERTQUANTCTOGPU
+#define GEN_PASS_DEF_QUANTCGPULAUNCHWRAPPERS
+#include "quantc/Conversion/Passes.h.inc"
+} // namespace quantc
+
+using namespace mlir;
+using namespace quantc;
+
+static constexpr llvm::StringLiteral kKernelModule = "quantc_kernels";
+static constexpr llvm::StringLiteral kKernelAttr = "quantc.gpu_kernel";
+static constexpr llvm::StringLiteral kGridAttr = "quantc.gpu_grid";
+static constexpr llvm::StringLiteral kBlockAttr = "quantc.gpu_block";
+static constexpr llvm::StringLiteral kSmemAttr = "quantc.gpu_shared_bytes";
+
+namespace {
+
+/// A static 2-D f32 epilogue operand, or a reason it is not one.
+static FailureOr<EpilogueOperand> epilogueShape(Value v) {
+  auto ty = dyn_cast<RankedTensorType>(v.getType());
+  if (!ty || ty.getRank() != 2 || !ty.hasStaticShape() ||
+      !ty.getElementType().isF32())
+    return failure();
+  return EpilogueOperand{ty.getDimSize(0), ty.getDimSize(1)};
+}
+
+/// Whether `rescale` can run as the fused epilogue of a kernel.
+static bool canFuse(RescaleOp rescale, GemmKernelSpec &spec) {
+  Type out = rescale.getResult().getType().getElementType();
+  auto xs = epilogueShape(rescale.getXScale());
+  auto ws = epilogueShape(rescale.getWScale());
+  if (failed(xs) || failed(ws))
+    return false;
+  spec.xScale = *xs;
+  spec.wScale = *ws;
+  if (Value b = rescale.getBias()) {
+    auto bs = epilogueShape(b);
+    if (failed(bs))
+      return false;
+    spec.bias = *bs;
+  }
+  if (Value os = rescale.getOutputScale()) {
+    auto oss = epilogueShape(os);
+    if (failed(oss) || !out.isInteger(8))
+      return false;
+    spec.outputScale = *oss;
+    spec.output = GemmOutput::I8;
+    spec.qmin = rescale.getQuantMin();
+    spec.qmax = rescale.getQuantMax();
+  } else if (out.isF32()) {
+    spec.output = GemmOutput::F32;
+  } else if (out.isF16()) {
+    spec.output = GemmOutput::F16;
+  } else {
+    return false;
+  }
+  spec.activation = static_cast<int>(rescale.getActivation());
+  return true;
+}
+
+struct ConvertQuantCToGPUPass
+    : quantc::impl::ConvertQuantCToGPUBase<ConvertQuantCToGPUPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    static const llvm::StringSet<llvm::MallocAllocator> kChips = {"sm_80", "sm_86", "sm_87",
+                                             "sm_89", "sm_90", "sm_90a"};
+    if (!kChips.contains(chip)) {
+      module.emitError() << "unsupported chip '" << chip
+                         << "': expected one of sm_80, sm_86, sm_87, sm_89, "
+                            "sm_90, sm_90a (int8 mma.sync needs sm_80+)";
+      return signalPassFailure();
+    }
+    SmallVector<MatmulOp> matmuls;
+    module.walk([&](MatmulOp op) { matmuls.push_back(op); });
+    if (matmuls.empty())
+      return;
+
+    OpBuilder b(module.getContext());
+    module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
+                    b.getUnitAttr());
+    SymbolTable symbols(module);
+    auto kernels = dyn_cast_or_null<gpu::GPUModuleOp>(
+        symbols.lookup(kKernelModule));
+    if (!kernels) {
+      b.setInsertionPointToEnd(module.getBody());
+      kernels = gpu::GPUModuleOp::create(b, module.getLoc(), kKernelModule);
+      symbols.insert(kernels);
+    }
+    SymbolTable kernelSymbols(kernels);
+
+    for (MatmulOp mm : matmuls)
+      if (failed(convert(mm, module, symbols, kernels, kernelSymbols)))
+        return signalPassFailure();
+  }
+
+  LogicalResult convert(MatmulOp mm, ModuleOp module, SymbolTable &symbols,
+                        gpu::GPUModuleOp kernels,
+                        SymbolTable &kernelSymbols) {
+    auto lhsTy = cast<RankedTensorType>(mm.getLhs().getType());
+    auto rhsTy = cast<RankedTensorType>(mm.getRhs().getType());
+    if (lhsTy.getRank() != 2)
+      return mm.emitOpError("batched GEMMs are not supported by the GPU "
+                            "lowering yet; unroll the batch dimension or use "
+                            "--quantc-cpu-pipeline");
+    if (!lhsTy.hasStaticShape() || !rhsTy.hasStaticShape())
+      return mm.emitOpError("the GPU lowering needs static shapes (kernels are "
+                            "specialised to M, N, K)");
+    if (!lhsTy.getElementType().isInteger(8) ||
+        !rhsTy.getElementType().isInteger(8))
+      return mm.emitOpError("int8 Tensor Core MMA needs i8 operands");
+
+    GemmKernelSpec spec;
+    spec.m = lhsTy.getDimSize(0);
+    spec.k = lhsTy.getDimSize(1);
+    spec.n = rhsTy.getDimSize(0);
+    if (int64_t overflow = spec.k * 127 * 127; overflow >= (int64_t(1) << 31))
+      mm.emitWarning() << "int32 accumulators may overflow: K = " << spec.k
+                       << " and K * 127 * 127 >= 2^31 (the MMA saturates)";
+
+    RescaleOp rescale;
+    if (mm->hasOneUse())
+      if (auto r = dyn_cast<RescaleOp>(*mm->user_begin()))
+        if (r.getAcc() == mm.getResult() && canFuse(r, spec))
+          rescale = r;
+    if (!rescale) {
+      spec.output = GemmOutput::I32;
+      spec.xScale = spec.wScale = spec.bias = spec.outputScale = std::nullopt;
+    }
+
+    if (auto why = chooseTiling(spec))
+      return mm.emitOpError("cannot be tiled for Tensor Cores: ") << *why;
+    GemmTiling &t = spec.tiling;
+    if (tileM)
+      t.tileM = tileM;
+    if (tileN)
+      t.tileN = tileN;
+    if (tileK)
+      t.tileK = tileK;
+    if (warpM)
+      t.warpM = warpM;
+    if (warpN)
+      t.warpN = warpN;
+    if (stages)
+      t.stages = stages;
+    if (spec.m % t.tileM || spec.n % t.tileN || spec.k % t.tileK ||
+        t.tileM % t.warpM || t.tileN % t.warpN || t.warpM % 16 ||
+        t.warpN % 16 || t.tileK % 32 || t.stages < 2 ||
+        spec.k / t.tileK < t.stages - 1 || t.numThreads() > 1024 ||
+        (t.tileM * t.tileK / 16) % t.numThreads() ||
+        (t.tileN * t.tileK / 16) % t.numThreads())
+      return mm.emitOpError("invalid tiling ")
+             << t.tileM << "x" << t.tileN << "x" << t.tileK << " (warp "
+             << t.warpM << "x" << t.warpN << ", " << t.stages
+             << " stages) for the GEMM " << spec.m << "x" << spec.n << "x"
+             << spec.k;
+    if (t.sharedBytes() > 227 * 1024)
+      return mm.emitOpError("tiling needs ")
+             << t.sharedBytes() << " bytes of shared memory (max 232448)";
+
+    // Unique kernel name.
+    unsigned id = 0;
+    while (kernelSymbols.lookup("gemm_" + std::to_string(id)))
+      ++id;
+    spec.name = "gemm_" + std::to_string(id);
+
+    std::string text = "gpu.module @tmp {\n" + generateMmaSyncKernel(spec) +
+                       "}\n";
+    ParserConfig config(module.getContext());
+    OwningOpRef<ModuleOp> parsed = parseSourceString<ModuleOp>(text, config);
+    if (!parsed) {
+      if (getenv("QUANTC_DUMP_KERNEL"))
+        llvm::errs() << text;
+      return mm.emitOpError("internal error: the generated kernel does not "
+                            "parse");
+    }
+    auto tmp = cast<gpu::GPUModuleOp>(parsed->getBody()->front());
+    auto func = cast<gpu::GPUFuncOp>(tmp.getBody()->front());
+    func->remove();
+    func->setLoc(mm.getLoc());
+    kernelSymbols.insert(func);
+
+    // Host side: a call to a launch wrapper on buffers.
+    Operation *anchor = rescale ? rescale.getOperation() : mm.getOperation();
+    OpBuilder b(anchor);
+    Location loc = mm.getLoc();
+    SmallVector<Value> tensors = {mm.getLhs(), mm.getRhs()};
+    Type outTensorTy = rescale ? rescale.getResult().getType()
+                               : mm.getResult().getType();
+    SmallVector<Value> buffers;
+    SmallVector<Type> argTys;
+    auto toBuffer = [&](Value tensor) {
+      auto tty = cast<RankedTensorType>(tensor.getType());
+      auto mty = MemRefType::get(tty.getShape(), tty.getElementType());
+      buffers.push_back(bufferization::ToBufferOp::create(
+          b, loc, mty, tensor, /*read_only=*/true));
+      argTys.push_back(mty);
+    };
+    for (Value v : tensors)
+      toBuffer(v);
+    auto outTy = cast<RankedTensorType>(outTensorTy);
+    auto outMemTy = MemRefType::get(outTy.getShape(), outTy.getElementType());
+    Value out = memref::AllocOp::create(b, loc, outMemTy);
+    if (rescale) {
+      toBuffer(rescale.getXScale());
+      toBuffer(rescale.getWScale());
+      if (Value v = rescale.getBias())
+        toBuffer(v);
+      if (Value v = rescale.getOutputScale())
+        toBuffer(v);
+    }
+    // Output buffer goes third to match the kernel signature (A, B, C, ...).
+    buffers.insert(buffers.begin() + 2, out);
+    argTys.insert(argTys.begin() + 2, outMemTy);
+
+    OpBuilder mb(module.getBodyRegion());
+    mb.setInsertionPoint(kernels);
+    auto wrapper = func::FuncOp::create(
+        mb, loc, "__quantc_launch_" + spec.name,
+        mb.getFunctionType(argTys, {}));
+    wrapper.setPrivate();
+    wrapper->setAttr(kKernelAttr,
+                     SymbolRefAttr::get(kernels.getSymNameAttr(),
+                                        {FlatSymbolRefAttr::get(func)}));
+    int64_t grid = (spec.m / t.tileM) * (spec.n / t.tileN);
+    wrapper->setAttr(kGridAttr, mb.getDenseI64ArrayAttr({grid, 1, 1}));
+    wrapper->setAttr(kBlockAttr,
+                     mb.getDenseI64ArrayAttr({t.numThreads(), 1, 1}));
+    wrapper->setAttr(kSmemAttr, mb.getI64IntegerAttr(t.sharedBytes()));
+    symbols.insert(wrapper);
+
+    func::CallOp::create(b, loc, wrapper, buffers);
+    Value result = bufferization::ToTensorOp::create(
+        b, loc, outTensorTy, out, /*restrict=*/true, /*writable=*/true);
+    if (rescale) {
+      rescale.getResult().replaceAllUsesWith(result);
+      rescale.erase();
+    } else {
+      mm.getResult().replaceAllUsesWith(result);
+    }
+    mm.erase();
+    return success();
+  }
+};
+
+struct QuantCGPULaunchWrappersPass
+    : quantc::impl::QuantCGPULaunchWrappersBase<QuantCGPULaunchWrappersPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    module.walk([&](func::FuncOp fn) {
+      auto kernel = fn->getAttrOfType<SymbolRefAttr>(kKernelAttr);
+      if (!kernel || !fn.isDeclaration())
+        return;
+      auto grid = fn->getAttrOfType<DenseI64ArrayAttr>(kGridAttr);
+      auto block = fn->getAttrOfType<DenseI64ArrayAttr>(kBlockAttr);
+      auto smem = fn->getAttrOfType<IntegerAttr>(kSmemAttr);
+      if (!grid || !block || !smem || grid.size() != 3 || block.size() != 3) {
+        fn.emitError("malformed quantc GPU launch wrapper attributes");
+        return signalPassFailure();
+      }
+      Location loc = fn.getLoc();
+      Block *entry = fn.addEntryBlock();
+      OpBuilder b = OpBuilder::atBlockBegin(entry);
+      Type tokTy = gpu::AsyncTokenType::get(b.getContext());
+      Value tok = gpu::WaitOp::create(b, loc, tokTy, ValueRange{}).getAsyncToken();
+      SmallVector<Value> dev;
+      for (BlockArgument arg : entry->getArguments()) {
+        auto alloc = gpu::AllocOp::create(b, loc, arg.getType(), tokTy,
+                                          ValueRange{tok}, ValueRange{},
+                                          ValueRange{});
+        dev.push_back(alloc.getMemref());
+        tok = alloc.getAsyncToken();
+      }
+      // Argument 2 is the output; everything else is an input.
+      for (auto [i, arg] : llvm::enumerate(entry->getArguments())) {
+        if (i == 2)
+          continue;
+        tok = gpu::MemcpyOp::create(b, loc, tokTy, ValueRange{tok}, dev[i], arg)
+                  .getAsyncToken();
+      }
+      auto idx = [&](int64_t v) -> Value {
+        return arith::ConstantIndexOp::create(b, loc, v);
+      };
+      gpu::KernelDim3 g{idx(grid[0]), idx(grid[1]), idx(grid[2])};
+      gpu::KernelDim3 bl{idx(block[0]), idx(block[1]), idx(block[2])};
+      Value sm = arith::ConstantIntOp::create(b, loc, b.getI32Type(),
+                                              smem.getInt());
+      tok = gpu::LaunchFuncOp::create(b, loc, kernel, g, bl, sm, dev, tokTy,
+                                      ValueRange{tok})
+                .getAsyncToken();
+      tok = gpu::MemcpyOp::create(b, loc, tokTy, ValueRange{tok},
+                                  entry->getArgument(2), dev[2])
+                .getAsyncToken();
+      for (Value d : dev)
+        tok = gpu::DeallocOp::create(b, loc, tokTy, ValueRange{tok}, d)
+                  .getAsyncToken();
+      gpu::WaitOp::create(b, loc, Type(), ValueRange{tok});
+      func::ReturnOp::create(b, loc);
+    });
+  }
+};
+
+} // namespace
