@@ -237,6 +237,11 @@ std::string quantc::generateMmaSyncKernel(const GemmKernelSpec &s) {
                     const std::string &base, int64_t rows) {
       for (int64_t i = 0; i * T < rows * CPR; ++i) {
         std::string srow = e.addc(cpRow, i * (T / CPR));
+        // A tile with fewer chunks than threads: the surplus threads repeat
+        // the last row's copy (same bytes to the same place).
+        if ((i + 1) * T > rows * CPR)
+          srow = e.op("arith.minui " + srow + ", " + e.c(rows - 1) +
+                      " : index");
         std::string grow = e.add(base, srow);
         std::string cp = "nvgpu.device_async_copy " + g + "[" + grow + ", " +
                          gcol + "], " + sm + "[" + stage + ", " + srow +

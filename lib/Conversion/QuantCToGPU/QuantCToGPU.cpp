@@ -164,8 +164,7 @@ struct ConvertQuantCToGPUPass
         t.tileM % t.warpM || t.tileN % t.warpN || t.warpM % 16 ||
         t.warpN % 16 || t.tileK % 32 || t.stages < 2 ||
         spec.k / t.tileK < t.stages - 1 || t.numThreads() > 1024 ||
-        (t.tileM * t.tileK / 16) % t.numThreads() ||
-        (t.tileN * t.tileK / 16) % t.numThreads())
+        t.numThreads() % (t.tileK / 16))
       return mm.emitOpError("invalid tiling ")
              << t.tileM << "x" << t.tileN << "x" << t.tileK << " (warp "
              << t.warpM << "x" << t.warpN << ", " << t.stages
