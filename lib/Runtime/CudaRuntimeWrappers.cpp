@@ -81,8 +81,13 @@ QUANTC_EXPORT CUmodule mgpuModuleLoadJIT(void *data, int optLevel) {
   return module;
 }
 
+/// Called from a global destructor of the generated code: by then the driver
+/// may already be shut down, which is not an error.
 QUANTC_EXPORT void mgpuModuleUnload(CUmodule module) {
-  CUDA_CHECK(cuModuleUnload(module));
+  CUresult result = cuModuleUnload(module);
+  if (result == CUDA_ERROR_DEINITIALIZED || result == CUDA_ERROR_INVALID_CONTEXT)
+    return;
+  CUDA_CHECK(result);
 }
 
 QUANTC_EXPORT CUfunction mgpuModuleGetFunction(CUmodule module,
