@@ -134,7 +134,9 @@ std::optional<std::string> quantc::chooseTiling(GemmKernelSpec &s) {
     return "the column dimension (" + std::to_string(s.n) +
            ") must be a multiple of 16";
   GemmTiling &t = s.tiling;
-  t.tileK = s.k % 64 == 0 ? 64 : 32;
+  // 128-byte K tiles: four MMA k-steps per barrier (measured on H100: 10-20%
+  // faster than 64 at 4096^3 and 8192^3).
+  t.tileK = s.k % 128 == 0 ? 128 : s.k % 64 == 0 ? 64 : 32;
   // Largest power-of-two tile that divides the shape.
   auto pick = [](int64_t dim, int64_t maxTile) {
     int64_t tile = maxTile;
@@ -154,7 +156,7 @@ std::optional<std::string> quantc::chooseTiling(GemmKernelSpec &s) {
     t.warpN /= 2;
   while (t.numThreads() < 128 && t.warpM > 16)
     t.warpM /= 2;
-  t.stages = 4;
+  t.stages = t.tileK == 128 ? 3 : 4;
   int64_t kTiles = s.k / t.tileK;
   if (t.stages > kTiles + 1)
     t.stages = std::max<int64_t>(2, kTiles + 1);
@@ -272,50 +274,31 @@ std::string quantc::generateMmaSyncKernel(const GemmKernelSpec &s) {
             e.rem(lane, e.c(8)));
   std::string bCol = e.mul(e.rem(e.div(lane, e.c(8)), e.c(2)), e.c(16));
 
-  std::string zero = e.op("arith.constant dense<0> : " + accTy);
-  std::vector<std::string> accIn, accTys;
-  std::string iterArgs;
-  for (int64_t i = 0; i < MT * NT; ++i) {
-    accIn.push_back("%acc" + std::to_string(i));
-    accTys.push_back(accTy);
-    iterArgs += (i ? ", " : "") + accIn.back() + " = " + zero;
-  }
-  std::string loop = e.fresh();
-  e.line(loop + ":" + std::to_string(MT * NT) + " = scf.for %kt = " + e.c(0) +
-         " to " + e.c(KT) + " step " + e.c(1) + " iter_args(" + iterArgs +
-         ") -> (" + llvm::join(accTys, ", ") + ") {");
-  e.indent += 2;
-  e.line("nvgpu.device_async_wait " + group + " {numGroups = " +
-         std::to_string(S - 2) +
-         " : i32}");
-  e.line("gpu.barrier");
-  {
-    std::string nk = e.add("%kt", e.c(S - 1));
-    std::string valid =
-        e.op("arith.cmpi slt, " + nk + ", " + e.c(KT) + " : index");
-    std::string nkc = e.op("arith.minui " + nk + ", " + e.c(KT - 1) + " : index");
-    std::string ns = e.rem(nk, e.c(S));
-    std::string se =
-        e.op("arith.select " + valid + ", " + e.c(16) + ", " + e.c(0) + " : index");
-    loadTile(ns, nkc, se);
-  }
-  std::string st = e.rem("%kt", e.c(S));
-  std::vector<std::string> acc = accIn;
-  for (int64_t kk = 0; kk < BK / 32; ++kk) {
-    std::vector<std::string> aF, bF;
+  const int64_t KK = BK / 32; // MMA k-steps per shared-memory stage
+  // Fragments of k-step `kk` of stage `stage`: MT A fragments and NT/2 raw
+  // ldmatrix.x4 B results (each holds two n8 fragments).
+  auto loadFrags = [&](const std::string &stage, int64_t kk) {
+    std::vector<std::string> f;
     std::string ac = e.addc(aCol, kk * 32);
     std::string bc = e.addc(bCol, kk * 32);
     for (int64_t mi = 0; mi < MT; ++mi)
-      aF.push_back(e.op("nvgpu.ldmatrix " + sA + "[" + st + ", " +
-                        e.addc(aRow, mi * 16) + ", " + ac +
-                        "] {numTiles = 4 : i32, transpose = false} : " + sATy +
-                        " -> vector<4x4xi8>"));
-    for (int64_t nj = 0; nj < NT / 2; ++nj) {
-      std::string b4 = e.op("nvgpu.ldmatrix " + sB + "[" + st + ", " +
-                            e.addc(bRow, nj * 16) + ", " + bc +
-                            "] {numTiles = 4 : i32, transpose = false} : " +
-                            sBTy + " -> vector<4x4xi8>");
+      f.push_back(e.op("nvgpu.ldmatrix " + sA + "[" + stage + ", " +
+                       e.addc(aRow, mi * 16) + ", " + ac +
+                       "] {numTiles = 4 : i32, transpose = false} : " + sATy +
+                       " -> vector<4x4xi8>"));
+    for (int64_t nj = 0; nj < NT / 2; ++nj)
+      f.push_back(e.op("nvgpu.ldmatrix " + sB + "[" + stage + ", " +
+                       e.addc(bRow, nj * 16) + ", " + bc +
+                       "] {numTiles = 4 : i32, transpose = false} : " + sBTy +
+                       " -> vector<4x4xi8>"));
+    return f;
+  };
+  auto mmas = [&](const std::vector<std::string> &f,
+                  std::vector<std::string> &acc) {
+    std::vector<std::string> bF;
+    for (int64_t nj = 0; nj < NT / 2; ++nj)
       for (int h = 0; h < 2; ++h) {
+        const std::string &b4 = f[MT + nj];
         std::string r0 = e.op("vector.extract " + b4 + "[" +
                               std::to_string(2 * h) +
                               "] : vector<4xi8> from vector<4x4xi8>");
@@ -328,17 +311,91 @@ std::string quantc::generateMmaSyncKernel(const GemmKernelSpec &s) {
         bF.push_back(e.op("vector.insert " + r1 + ", " + f0 +
                           " [1] : vector<4xi8> into vector<2x4xi8>"));
       }
-    }
     for (int64_t mi = 0; mi < MT; ++mi)
       for (int64_t ni = 0; ni < NT; ++ni) {
         std::string &a = acc[mi * NT + ni];
-        a = e.op("nvgpu.mma.sync(" + aF[mi] + ", " + bF[ni] + ", " + a +
+        a = e.op("nvgpu.mma.sync(" + f[mi] + ", " + bF[ni] + ", " + a +
                  ") {mmaShape = [16, 8, 32]} : (vector<4x4xi8>, "
                  "vector<2x4xi8>, vector<2x2xi32>) -> vector<2x2xi32>");
       }
+  };
+  auto waitAndSync = [&] {
+    e.line("nvgpu.device_async_wait " + group + " {numGroups = " +
+           std::to_string(S - 2) + " : i32}");
+    e.line("gpu.barrier");
+  };
+  auto refill = [&] {
+    std::string nk = e.add("%kt", e.c(S - 1));
+    std::string valid =
+        e.op("arith.cmpi slt, " + nk + ", " + e.c(KT) + " : index");
+    std::string nkc =
+        e.op("arith.minui " + nk + ", " + e.c(KT - 1) + " : index");
+    std::string ns = e.rem(nk, e.c(S));
+    std::string se = e.op("arith.select " + valid + ", " + e.c(16) + ", " +
+                          e.c(0) + " : index");
+    loadTile(ns, nkc, se);
+  };
+
+  // With two or more k-steps per stage the fragments are double-buffered in
+  // registers (CUTLASS's multistage schedule): the wait and barrier for the
+  // next stage sit before the last k-step, whose MMAs overlap the ldmatrix of
+  // the next stage's first k-step; that fragment is carried across
+  // iterations. With one k-step, the plain schedule.
+  const bool prefetch = KK >= 2;
+  std::string zero = e.op("arith.constant dense<0> : " + accTy);
+  std::vector<std::string> accIn, carryTys, init;
+  std::string iterArgs;
+  for (int64_t i = 0; i < MT * NT; ++i) {
+    accIn.push_back("%acc" + std::to_string(i));
+    carryTys.push_back(accTy);
+    init.push_back(zero);
   }
-  e.line("scf.yield " + llvm::join(acc, ", ") + " : " +
-         llvm::join(accTys, ", "));
+  std::vector<std::string> fragIn;
+  if (prefetch) {
+    waitAndSync();
+    std::vector<std::string> f0 = loadFrags(e.c(0), 0);
+    for (size_t i = 0; i < f0.size(); ++i) {
+      fragIn.push_back("%frag" + std::to_string(i));
+      carryTys.push_back("vector<4x4xi8>");
+      init.push_back(f0[i]);
+    }
+  }
+  std::vector<std::string> names = accIn;
+  names.insert(names.end(), fragIn.begin(), fragIn.end());
+  for (size_t i = 0; i < names.size(); ++i)
+    iterArgs += (i ? ", " : "") + names[i] + " = " + init[i];
+  std::string loop = e.fresh();
+  e.line(loop + ":" + std::to_string(names.size()) + " = scf.for %kt = " +
+         e.c(0) + " to " + e.c(KT) + " step " + e.c(1) + " iter_args(" +
+         iterArgs + ") -> (" + llvm::join(carryTys, ", ") + ") {");
+  e.indent += 2;
+  std::vector<std::string> acc = accIn;
+  std::string st = e.rem("%kt", e.c(S));
+  std::vector<std::string> yieldFrags;
+  if (!prefetch) {
+    waitAndSync();
+    refill();
+    for (int64_t kk = 0; kk < KK; ++kk)
+      mmas(loadFrags(st, kk), acc);
+  } else {
+    std::string nst = e.rem(e.addc("%kt", 1), e.c(S));
+    std::vector<std::string> cur = fragIn;
+    for (int64_t kk = 0; kk < KK; ++kk) {
+      std::vector<std::string> next =
+          kk + 1 < KK ? loadFrags(st, kk + 1) : loadFrags(nst, 0);
+      if (kk == 0)
+        refill();
+      mmas(cur, acc);
+      if (kk == KK - 2)
+        waitAndSync();
+      cur = next;
+    }
+    yieldFrags = cur;
+  }
+  std::vector<std::string> yields = acc;
+  yields.insert(yields.end(), yieldFrags.begin(), yieldFrags.end());
+  e.line("scf.yield " + llvm::join(yields, ", ") + " : " +
+         llvm::join(carryTys, ", "));
   e.indent -= 2;
   e.line("}");
   e.line("nvgpu.device_async_wait " + group + " {numGroups = 0 : i32}");
