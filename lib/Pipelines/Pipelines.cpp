@@ -3,7 +3,10 @@
 
 #include "mlir/Pass/PassRegistry.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
+
+#include <cstdlib>
 #include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
@@ -37,6 +40,14 @@ void quantc::buildGpuPipeline(OpPassManager &pm,
   if (!kFormats.contains(opts.format))
     llvm::report_fatal_error(llvm::Twine("quantc-gpu-pipeline: unknown format '") +
                              opts.format + "' (expected bin, isa or fatbin)");
+  // ptxas and libdevice (GELU's erf) come from the CUDA toolkit: CUDA_HOME,
+  // else /usr/local/cuda, else whatever gpu-module-to-binary finds on PATH.
+  std::string toolkit;
+  const char *cudaHome = std::getenv("CUDA_HOME");
+  if (cudaHome && *cudaHome)
+    toolkit = std::string(" toolkit=") + cudaHome;
+  else if (llvm::sys::fs::is_directory("/usr/local/cuda/nvvm/libdevice"))
+    toolkit = " toolkit=/usr/local/cuda";
   std::string gemm = llvm::formatv(
       "convert-quantc-to-gpu{{chip={0} tile-m={1} tile-n={2} tile-k={3} "
       "warp-m={4} warp-n={5} stages={6}}",
@@ -69,7 +80,8 @@ void quantc::buildGpuPipeline(OpPassManager &pm,
       "convert-func-to-llvm,convert-cf-to-llvm,"
       "gpu-to-llvm{use-bare-pointers-for-kernels=1},"
       "reconcile-unrealized-casts,canonicalize,cse," +
-      llvm::formatv("gpu-module-to-binary{{format={0}}", opts.format.getValue())
+      llvm::formatv("gpu-module-to-binary{{format={0}{1}}",
+                    opts.format.getValue(), toolkit)
           .str();
   if (failed(parsePassPipeline(pipeline, pm, llvm::errs())))
     llvm::report_fatal_error("quantc: malformed built-in GPU pipeline");
