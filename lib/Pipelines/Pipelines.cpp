@@ -21,14 +21,16 @@ static const char *kCpuLowering =
     "buffer-deallocation-pipeline,"
     "func.func(convert-linalg-to-loops),"
     "lower-affine,convert-scf-to-cf,expand-strided-metadata,"
-    "convert-math-to-llvm,convert-math-to-libm,"
+    "convert-vector-to-llvm,convert-math-to-llvm,convert-math-to-libm,"
     "finalize-memref-to-llvm,convert-arith-to-llvm,convert-index-to-llvm,"
     "convert-func-to-llvm,convert-cf-to-llvm,reconcile-unrealized-casts";
 
 void quantc::buildCpuPipeline(OpPassManager &pm,
                               const CpuPipelineOptions &opts) {
-  (void)opts;
-  std::string pipeline = std::string("quantc-import-quant,") + kCpuLowering;
+  std::string pipeline = "quantc-import-quant,";
+  if (opts.fuse)
+    pipeline += "func.func(canonicalize,quantc-fuse,canonicalize,cse),";
+  pipeline += kCpuLowering;
   if (failed(parsePassPipeline(pipeline, pm, llvm::errs())))
     llvm::report_fatal_error("quantc: malformed built-in CPU pipeline");
 }

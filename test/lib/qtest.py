@@ -109,6 +109,13 @@ def parse_memrefs(text):
     for b in blocks:
         sizes = [int(v) for v in re.search(r"sizes = \[([^\]]*)\]", b).group(1).split(",") if v.strip()]
         data = b.split("data =", 1)[1]
+        start = data.index("[")
+        depth = 0
+        for i in range(start, len(data)):
+            depth += {"[": 1, "]": -1}.get(data[i], 0)
+            if depth == 0:
+                data = data[start:i + 1]
+                break
         nums = re.findall(r"[-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|nan|inf)", data)
         arr = np.array([float(n) for n in nums], dtype=np.float64)
         out.append(arr.reshape(sizes))

@@ -5,13 +5,18 @@
 // on top.
 //
 //===----------------------------------------------------------------------===//
+#include "mlir/Bytecode/BytecodeReader.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
+#include "mlir/Support/FileUtilities.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 #include "quantc/InitAll.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/raw_ostream.h"
 
 int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
@@ -22,6 +27,39 @@ int main(int argc, char **argv) {
   mlir::registerAllPasses();
   quantc::registerAllDialects(registry);
   quantc::registerAllPasses();
-  return mlir::asMainReturnCode(mlir::MlirOptMain(
-      argc, argv, "quantc: quantization compiler driver\n", registry));
+
+  auto [inputFilename, outputFilename] = mlir::registerAndParseCLIOptions(
+      argc, argv, "quantc: quantization compiler driver\n", registry);
+  mlir::MlirOptMainConfig config = mlir::MlirOptMainConfig::createFromCLOptions();
+
+  std::string error;
+  std::unique_ptr<llvm::MemoryBuffer> file =
+      mlir::openInputFile(inputFilename, &error);
+  if (!file) {
+    llvm::errs() << "error: " << error << "\n";
+    return 1;
+  }
+  // MLIR's lexer stops at a NUL byte, so binary garbage would otherwise parse
+  // as an empty module and "succeed".
+  llvm::StringRef text = file->getBuffer();
+  if (!mlir::isBytecode(file->getMemBufferRef())) {
+    size_t nul = text.find('\0');
+    if (nul != llvm::StringRef::npos) {
+      llvm::errs() << inputFilename << ": error: input contains a NUL byte at "
+                   << "offset " << nul
+                   << "; it is neither MLIR text nor MLIR bytecode\n";
+      return 1;
+    }
+  }
+  std::unique_ptr<llvm::ToolOutputFile> output =
+      mlir::openOutputFile(outputFilename, &error);
+  if (!output) {
+    llvm::errs() << "error: " << error << "\n";
+    return 1;
+  }
+  if (mlir::failed(
+          mlir::MlirOptMain(output->os(), std::move(file), registry, config)))
+    return 1;
+  output->keep();
+  return 0;
 }

@@ -13,6 +13,10 @@ struct CpuPipelineOptions
                           llvm::cl::desc("Target CPU: host, vnni, avx2 or "
                                          "generic"),
                           llvm::cl::init("host")};
+  Option<bool> fuse{*this, "fuse",
+                    llvm::cl::desc("Run --quantc-fuse: integer GEMMs with fused "
+                                   "epilogues (false keeps QDQ float GEMMs)"),
+                    llvm::cl::init(true)};
 };
 
 /// Quantized tensor IR (quantc ops or upstream QDQ) to LLVM dialect that

@@ -2,6 +2,7 @@
 #include "quantc/Dialect/QuantC/IR/QuantCDialect.h"
 #include "quantc/Dialect/QuantC/IR/QuantCOps.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
 #include "llvm/ADT/TypeSwitch.h"
@@ -23,4 +24,10 @@ void QuantCDialect::initialize() {
 #define GET_ATTRDEF_LIST
 #include "quantc/Dialect/QuantC/IR/QuantCAttrs.cpp.inc"
       >();
+}
+
+Operation *QuantCDialect::materializeConstant(OpBuilder &builder,
+                                              Attribute value, Type type,
+                                              Location loc) {
+  return arith::ConstantOp::materialize(builder, value, type, loc);
 }

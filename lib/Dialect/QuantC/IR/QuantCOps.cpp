@@ -132,6 +132,61 @@ LogicalResult QuantizeOp::verify() {
                      getQuantMax());
 }
 
+/// Index of the scale element that data element `linear` (row-major in
+/// `data`) reads under the broadcast/block rule of verifyScaleShape.
+static int64_t broadcastIndex(ArrayRef<int64_t> data, ArrayRef<int64_t> scale,
+                              int64_t linear) {
+  int64_t idx = 0, stride = 1;
+  SmallVector<int64_t> coord(data.size());
+  for (int64_t i = data.size() - 1; i >= 0; --i) {
+    coord[i] = linear % data[i];
+    linear /= data[i];
+  }
+  for (int64_t i = data.size() - 1; i >= 0; --i) {
+    int64_t c = scale[i] == 1 ? 0 : coord[i] / (data[i] / scale[i]);
+    idx += c * stride;
+    stride *= scale[i];
+  }
+  return idx;
+}
+
+OpFoldResult QuantizeOp::fold(FoldAdaptor adaptor) {
+  auto input = dyn_cast_or_null<DenseFPElementsAttr>(adaptor.getInput());
+  auto scale = dyn_cast_or_null<DenseFPElementsAttr>(adaptor.getScale());
+  auto inTy = getInput().getType();
+  if (!input || !scale || getZeroPoint() || !inTy.hasStaticShape() ||
+      !getScale().getType().hasStaticShape())
+    return {};
+  // Same arithmetic as the lowering (QuantCToLinalg): x / s in the input's
+  // float type, round half to even, NaN -> 0, clamp, convert.
+  const llvm::fltSemantics &sem =
+      cast<FloatType>(inTy.getElementType()).getFloatSemantics();
+  SmallVector<APFloat> scales;
+  for (APFloat s : scale.getValues<APFloat>()) {
+    bool lost;
+    s.convert(sem, APFloat::rmNearestTiesToEven, &lost);
+    scales.push_back(s);
+  }
+  auto outTy = getOutput().getType();
+  unsigned width = outTy.getElementType().getIntOrFloatBitWidth();
+  double lo = getQuantMin(), hi = getQuantMax();
+  ArrayRef<int64_t> dataShape = inTy.getShape();
+  ArrayRef<int64_t> scaleShape = getScale().getType().getShape();
+  SmallVector<APInt> out;
+  out.reserve(inTy.getNumElements());
+  int64_t i = 0;
+  for (APFloat x : input.getValues<APFloat>()) {
+    APFloat q = x;
+    q.divide(scales[broadcastIndex(dataShape, scaleShape, i++)],
+             APFloat::rmNearestTiesToEven);
+    q.roundToIntegral(APFloat::rmNearestTiesToEven);
+    double v = q.isNaN() ? 0.0 : q.convertToDouble();
+    v = std::min(std::max(v, lo), hi);
+    out.push_back(APInt(width, static_cast<int64_t>(v), /*isSigned=*/true));
+  }
+  return DenseElementsAttr::get(outTy, out);
+}
+
 //===----------------------------------------------------------------------===//
 // DequantizeOp
 //===----------------------------------------------------------------------===//

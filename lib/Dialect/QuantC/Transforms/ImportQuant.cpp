@@ -217,7 +217,38 @@ struct ImportQuantPass
                                                                    converter);
     populateReturnOpTypeConversionPattern(patterns, converter);
     populateCallOpTypeConversionPattern(patterns, converter);
-    if (failed(applyFullConversion(getOperation(), target, std::move(patterns))))
+    // Validate every quantized type first, so that a bad one is reported once
+    // with its reason instead of as a generic legalization failure.
+    bool bad = false;
+    getOperation()->walk([&](Operation *op) {
+      if (!isa<quant::QuantizeCastOp, quant::DequantizeCastOp,
+               quant::StorageCastOp>(op))
+        return;
+      Type qType = isa<quant::DequantizeCastOp>(op) ? op->getOperand(0).getType()
+                                                    : op->getResult(0).getType();
+      if (isa<quant::StorageCastOp>(op) &&
+          !isa<quant::QuantizedType>(getElementTypeOrSelf(qType)))
+        qType = op->getOperand(0).getType();
+      auto tensorTy = dyn_cast<RankedTensorType>(qType);
+      if (!tensorTy) {
+        op->emitOpError("only ranked tensors of quantized types are "
+                        "supported, got ")
+            << qType;
+        bad = true;
+        return;
+      }
+      if (failed(getQuantParams(op, tensorTy)))
+        bad = true;
+    });
+    if (bad)
+      return signalPassFailure();
+
+    // Never fold: upstream folds dcast(qcast(x)) to x, which would erase the
+    // quantization error that fake quantization exists to model.
+    ConversionConfig config;
+    config.foldingMode = DialectConversionFoldingMode::Never;
+    if (failed(applyFullConversion(getOperation(), target, std::move(patterns),
+                                   config)))
       signalPassFailure();
   }
 };

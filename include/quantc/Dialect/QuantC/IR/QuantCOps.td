@@ -28,6 +28,8 @@ def QuantC_Dialect : Dialect {
     per-element quantization are the same op with differently shaped scales.
   }];
   let useDefaultAttributePrinterParser = 1;
+  let hasConstantMaterializer = 1;
+  let dependentDialects = ["mlir::arith::ArithDialect"];
 }
 
 class QuantC_Op<string mnemonic, list<Trait> traits = []>
@@ -43,7 +45,9 @@ def QuantC_Activation : I32EnumAttr<"Activation",
   let genSpecializedAttr = 0;
 }
 def QuantC_ActivationAttr
-    : EnumAttr<QuantC_Dialect, QuantC_Activation, "activation">;
+    : EnumAttr<QuantC_Dialect, QuantC_Activation, "activation"> {
+  let assemblyFormat = "`<` $value `>`";
+}
 
 def QuantC_FloatTensor : RankedTensorOf<[AnyFloat]>;
 def QuantC_IntTensor : RankedTensorOf<[AnySignlessInteger]>;
@@ -80,6 +84,8 @@ def QuantC_QuantizeOp : QuantC_Op<"quantize", [Pure]> {
     int64_t getQuantMax();
   }];
   let hasVerifier = 1;
+  // Quantizing a constant (a weight) folds to an integer constant.
+  let hasFolder = 1;
 }
 
 def QuantC_DequantizeOp : QuantC_Op<"dequantize", [Pure]> {

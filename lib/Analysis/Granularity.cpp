@@ -1,0 +1,607 @@
+//===- Granularity.cpp - which dimensions a scale varies along ------------===//
+#include "quantc/Analysis/Granularity.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/AffineExpr.h"
+#include "mlir/IR/Matchers.h"
+#include "quantc/Dialect/QuantC/IR/QuantCOps.h"
+#include "llvm/ADT/STLExtras.h"
+
+#include <numeric>
+
+using namespace mlir;
+using namespace quantc;
+
+static constexpr int64_t kDyn = ShapedType::kDynamic;
+
+//===----------------------------------------------------------------------===//
+// ScaleGranularity
+//===----------------------------------------------------------------------===//
+
+int64_t ScaleGranularity::maxAbs() const {
+  return std::max(std::abs(qmin), std::abs(qmax));
+}
+
+unsigned ScaleGranularity::storageBits() const {
+  return storageType ? storageType.getIntOrFloatBitWidth() : 0;
+}
+
+/// Multiplies sizes, propagating kDynamic.
+static int64_t mulSizes(int64_t a, int64_t b) {
+  if (a == kDyn || b == kDyn)
+    return kDyn;
+  return a * b;
+}
+
+/// Granularity of `scale` applied to `data` by broadcasting (DESIGN.md §2).
+static ScaleGranularity fromScaleShape(ShapedType data, Value scale) {
+  ScaleGranularity g;
+  g.scale = scale;
+  auto scaleTy = cast<ShapedType>(scale.getType());
+  for (int64_t i = 0, e = data.getRank(); i < e; ++i) {
+    int64_t d = data.getDimSize(i), s = scaleTy.getDimSize(i);
+    if (s == 1) {
+      g.varies.push_back(false);
+      g.blockSize.push_back(d);
+    } else if (s == kDyn || d == kDyn) {
+      // The op verifier only admits both dynamic: assumed equal.
+      g.varies.push_back(true);
+      g.blockSize.push_back(s == d ? 1 : kDyn);
+    } else {
+      g.varies.push_back(d != 1);
+      g.blockSize.push_back(d / s);
+    }
+  }
+  g.isConstant = matchPattern(scale, m_Constant());
+  return g;
+}
+
+static void setFullStorageRange(ScaleGranularity &g, Type storage) {
+  g.storageType = storage;
+  unsigned w = storage.getIntOrFloatBitWidth();
+  if (w >= 64) {
+    g.qmin = INT64_MIN + 1;
+    g.qmax = INT64_MAX;
+    return;
+  }
+  g.qmin = -(int64_t(1) << (w - 1));
+  g.qmax = (int64_t(1) << (w - 1)) - 1;
+}
+
+namespace {
+/// Outcome of a trace: whether a quantize/dequantize was reached at all, so
+/// that "not quantized" and "quantized but untraceable" stay distinct.
+struct TraceState {
+  bool foundQuantOp = false;
+  Type storageType;
+};
+} // namespace
+
+static FailureOr<ScaleGranularity> traceImpl(Value v, unsigned depth,
+                                             TraceState &st);
+
+/// Maps a granularity through tensor.collapse_shape: a collapsed dimension
+/// varies if one of its source dimensions does; its block comes from the
+/// innermost varying source dimension times the sizes inside it.
+static ScaleGranularity collapse(const ScaleGranularity &src,
+                                 tensor::CollapseShapeOp op) {
+  ScaleGranularity g = src;
+  g.varies.clear();
+  g.blockSize.clear();
+  ArrayRef<int64_t> srcShape = op.getSrcType().getShape();
+  ArrayRef<int64_t> resShape = op.getResultType().getShape();
+  for (auto [resDim, group] : llvm::enumerate(op.getReassociationIndices())) {
+    std::optional<size_t> inner;
+    for (size_t j = 0; j < group.size(); ++j)
+      if (src.varies[group[j]])
+        inner = j;
+    if (!inner) {
+      g.varies.push_back(false);
+      g.blockSize.push_back(resShape[resDim]);
+      continue;
+    }
+    int64_t block = src.blockSize[group[*inner]];
+    for (size_t j = *inner + 1; j < group.size(); ++j)
+      block = mulSizes(block, srcShape[group[j]]);
+    g.varies.push_back(true);
+    g.blockSize.push_back(block);
+  }
+  return g;
+}
+
+/// Maps a granularity through tensor.expand_shape. Fails when the blocks of a
+/// source dimension do not align with the expanded dimensions.
+static FailureOr<ScaleGranularity> expand(const ScaleGranularity &src,
+                                          tensor::ExpandShapeOp op) {
+  ScaleGranularity g = src;
+  ArrayRef<int64_t> resShape = op.getResultType().getShape();
+  int64_t resRank = resShape.size();
+  g.varies.assign(resRank, false);
+  g.blockSize.assign(resShape.begin(), resShape.end());
+  for (auto [srcDim, group] : llvm::enumerate(op.getReassociationIndices())) {
+    if (!src.varies[srcDim])
+      continue;
+    int64_t b = src.blockSize[srcDim];
+    SmallVector<int64_t> nonUnit;
+    for (int64_t r : group)
+      if (resShape[r] != 1)
+        nonUnit.push_back(r);
+    if (nonUnit.size() <= 1) {
+      // Only unit dimensions were added: the scale moves to the one dimension
+      // that carries the data.
+      int64_t r = nonUnit.empty() ? group.back() : nonUnit.front();
+      g.varies[r] = resShape[r] != 1;
+      g.blockSize[r] = b;
+      continue;
+    }
+    if (llvm::any_of(group, [&](int64_t r) { return resShape[r] == 0; }))
+      continue; // no elements: nothing varies
+    if (b == kDyn ||
+        llvm::any_of(group, [&](int64_t r) { return resShape[r] == kDyn; }))
+      return failure();
+    // Scale index = flat / b; a step along dimension r moves the flat index
+    // by the product of the sizes inside it.
+    int64_t inner = 1;
+    for (int64_t r : llvm::reverse(group)) {
+      int64_t size = resShape[r];
+      if (size != 1) {
+        if (b % (inner * size) == 0) {
+          g.varies[r] = false; // the whole extent sits inside one block
+        } else if (b % inner == 0 && size % (b / inner) == 0) {
+          g.varies[r] = true;
+          g.blockSize[r] = b / inner;
+        } else if (inner % b == 0) {
+          g.varies[r] = true;
+          g.blockSize[r] = 1;
+        } else {
+          return failure();
+        }
+      }
+      inner *= size;
+    }
+  }
+  return g;
+}
+
+static FailureOr<ScaleGranularity> traceImpl(Value v, unsigned depth,
+                                             TraceState &st) {
+  // Producer chains are short; the bound only guards against pathological IR.
+  if (depth > 64 || !isa<RankedTensorType>(v.getType()))
+    return failure();
+  Operation *def = v.getDefiningOp();
+  if (!def)
+    return failure();
+
+  if (auto dq = dyn_cast<DequantizeOp>(def)) {
+    st.foundQuantOp = true;
+    ScaleGranularity g = fromScaleShape(dq.getInput().getType(), dq.getScale());
+    g.source = dq;
+    g.hasZeroPoint = static_cast<bool>(dq.getZeroPoint());
+    Type storage = dq.getInput().getType().getElementType();
+    st.storageType = storage;
+    if (auto q = dq.getInput().getDefiningOp<QuantizeOp>()) {
+      g.storageType = storage;
+      g.qmin = q.getQuantMin();
+      g.qmax = q.getQuantMax();
+    } else {
+      // Nothing bounds the integers but their type.
+      setFullStorageRange(g, storage);
+    }
+    return g;
+  }
+  if (auto q = dyn_cast<QuantizeOp>(def)) {
+    st.foundQuantOp = true;
+    ScaleGranularity g = fromScaleShape(q.getInput().getType(), q.getScale());
+    g.source = q;
+    g.hasZeroPoint = static_cast<bool>(q.getZeroPoint());
+    g.storageType = q.getOutput().getType().getElementType();
+    st.storageType = g.storageType;
+    g.qmin = q.getQuantMin();
+    g.qmax = q.getQuantMax();
+    return g;
+  }
+  if (auto obs = dyn_cast<ObserveOp>(def))
+    return traceImpl(obs.getInput(), depth + 1, st);
+  if (auto sm = dyn_cast<SmoothOp>(def)) {
+    FailureOr<ScaleGranularity> g = traceImpl(sm.getInput(), depth + 1, st);
+    if (failed(g))
+      return failure();
+    // (q · s) / f: the factor varies along the channel (last) dimension.
+    int64_t last = g->rank() - 1;
+    int64_t channels = sm.getInput().getType().getDimSize(last);
+    if (channels != 1) {
+      g->varies[last] = true;
+      g->blockSize[last] = 1;
+    }
+    g->smoothFactors.push_back(sm.getFactor());
+    g->isConstant &= matchPattern(sm.getFactor(), m_Constant());
+    return g;
+  }
+  if (auto cast = dyn_cast<tensor::CastOp>(def)) {
+    FailureOr<ScaleGranularity> g = traceImpl(cast.getSource(), depth + 1, st);
+    if (failed(g) || g->rank() != cast.getType().getRank())
+      return failure();
+    auto resTy = cast.getType();
+    for (int64_t i = 0, e = g->rank(); i < e; ++i)
+      if (!g->varies[i])
+        g->blockSize[i] = resTy.getDimSize(i);
+    return g;
+  }
+  if (auto tr = dyn_cast<linalg::TransposeOp>(def)) {
+    if (!tr.hasPureTensorSemantics())
+      return failure();
+    FailureOr<ScaleGranularity> g = traceImpl(tr.getInput(), depth + 1, st);
+    if (failed(g))
+      return failure();
+    // Result dimension i is input dimension perm[i].
+    ScaleGranularity r = *g;
+    for (auto [i, p] : llvm::enumerate(tr.getPermutation())) {
+      r.varies[i] = g->varies[p];
+      r.blockSize[i] = g->blockSize[p];
+    }
+    return r;
+  }
+  if (auto col = dyn_cast<tensor::CollapseShapeOp>(def)) {
+    FailureOr<ScaleGranularity> g = traceImpl(col.getSrc(), depth + 1, st);
+    if (failed(g))
+      return failure();
+    return collapse(*g, col);
+  }
+  if (auto exp = dyn_cast<tensor::ExpandShapeOp>(def)) {
+    FailureOr<ScaleGranularity> g = traceImpl(exp.getSrc(), depth + 1, st);
+    if (failed(g))
+      return failure();
+    return expand(*g, exp);
+  }
+  return failure();
+}
+
+FailureOr<ScaleGranularity> quantc::traceScale(Value v) {
+  TraceState st;
+  return traceImpl(v, 0, st);
+}
+
+//===----------------------------------------------------------------------===//
+// Contractions
+//===----------------------------------------------------------------------===//
+
+StringRef quantc::stringifyDimRole(DimRole role) {
+  switch (role) {
+  case DimRole::Batch:
+    return "batch";
+  case DimRole::M:
+    return "M";
+  case DimRole::N:
+    return "N";
+  case DimRole::K:
+    return "reduction";
+  }
+  llvm_unreachable("unknown DimRole");
+}
+
+StringRef quantc::stringifyOperandRole(OperandRole role) {
+  return role == OperandRole::Activation ? "activation" : "weight";
+}
+
+SmallVector<unsigned> ContractionOperand::reductionDims() const {
+  SmallVector<unsigned> r;
+  for (auto [i, role] : llvm::enumerate(dims))
+    if (role == DimRole::K)
+      r.push_back(i);
+  return r;
+}
+
+static void setShape(ContractionOperand &o) {
+  auto ty = cast<ShapedType>(o.value.getType());
+  o.shape.assign(ty.getShape().begin(), ty.getShape().end());
+}
+
+static FailureOr<ContractionInfo> getLinalgContraction(linalg::LinalgOp op) {
+  if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
+      !linalg::isaContractionOpInterface(op))
+    return failure();
+  FailureOr<linalg::ContractionDimensions> cd =
+      linalg::inferContractionDims(op);
+  if (failed(cd))
+    return failure();
+  unsigned numLoops = op.getNumLoops();
+  SmallVector<std::optional<DimRole>> loopRole(numLoops);
+  for (unsigned d : cd->batch)
+    loopRole[d] = DimRole::Batch;
+  for (unsigned d : cd->m)
+    loopRole[d] = DimRole::M;
+  for (unsigned d : cd->n)
+    loopRole[d] = DimRole::N;
+  for (unsigned d : cd->k)
+    loopRole[d] = DimRole::K;
+
+  ContractionInfo info;
+  info.op = op;
+  for (unsigned i = 0; i < 2; ++i) {
+    OpOperand *operand = op.getDpsInputOperand(i);
+    ContractionOperand &o = i == 0 ? info.lhs : info.rhs;
+    o.value = operand->get();
+    o.operandNumber = operand->getOperandNumber();
+    o.role = i == 0 ? OperandRole::Activation : OperandRole::Weight;
+    if (!isa<ShapedType>(o.value.getType()))
+      return failure();
+    for (AffineExpr e : op.getMatchingIndexingMap(operand).getResults()) {
+      auto dim = dyn_cast<AffineDimExpr>(e);
+      if (!dim || !loopRole[dim.getPosition()])
+        return failure();
+      o.dims.push_back(*loopRole[dim.getPosition()]);
+      o.loopDims.push_back(dim.getPosition());
+    }
+    setShape(o);
+  }
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  int64_t k = 1;
+  for (unsigned d : cd->k)
+    k = mulSizes(k, ranges[d]);
+  info.reductionSize = k;
+  return info;
+}
+
+static ContractionInfo getQuantCContraction(MatmulOp op) {
+  ContractionInfo info;
+  info.op = op;
+  int64_t rank = op.getLhs().getType().getRank();
+  // Loops: batch..., n (rows), d (columns), c (reduction).
+  for (unsigned i = 0; i < 2; ++i) {
+    ContractionOperand &o = i == 0 ? info.lhs : info.rhs;
+    o.value = op->getOperand(i);
+    o.operandNumber = i;
+    o.role = i == 0 ? OperandRole::Activation : OperandRole::Weight;
+    for (int64_t b = 0; b < rank - 2; ++b) {
+      o.dims.push_back(DimRole::Batch);
+      o.loopDims.push_back(b);
+    }
+    o.dims.push_back(i == 0 ? DimRole::M : DimRole::N);
+    o.loopDims.push_back(rank - 2 + i);
+    o.dims.push_back(DimRole::K);
+    o.loopDims.push_back(rank);
+    setShape(o);
+  }
+  info.reductionSize = op.getLhs().getType().getDimSize(rank - 1);
+  return info;
+}
+
+FailureOr<ContractionInfo> quantc::getContractionInfo(Operation *op) {
+  if (auto mm = dyn_cast<MatmulOp>(op))
+    return getQuantCContraction(mm);
+  if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op))
+    return getLinalgContraction(linalgOp);
+  return failure();
+}
+
+int64_t quantc::reductionBlock(const ScaleGranularity &g,
+                               const ContractionOperand &operand) {
+  // Flatten the operand's K dimensions in layout order; the innermost one the
+  // scale varies along fixes the block.
+  SmallVector<unsigned> kDims = operand.reductionDims();
+  std::optional<size_t> inner;
+  for (size_t j = 0; j < kDims.size(); ++j)
+    if (g.varies[kDims[j]])
+      inner = j;
+  if (!inner)
+    return 0;
+  int64_t block = g.blockSize[kDims[*inner]];
+  for (size_t j = *inner + 1; j < kDims.size(); ++j)
+    block = mulSizes(block, operand.shape[kDims[j]]);
+  return block;
+}
+
+std::string quantc::describeGranularity(const ScaleGranularity &g,
+                                        const ContractionOperand &operand) {
+  bool isWeight = operand.role == OperandRole::Weight;
+  bool outer = false, batch = false;
+  for (auto [i, role] : llvm::enumerate(operand.dims)) {
+    if (!g.varies[i])
+      continue;
+    if (role == DimRole::Batch)
+      batch = true;
+    else if (role != DimRole::K)
+      outer = true;
+  }
+  int64_t block = reductionBlock(g, operand);
+  if (block == 1)
+    return outer ? "per-element"
+                 : (isWeight ? "per-input-channel" : "per-channel");
+  if (block == kDyn)
+    return "per-block(?)";
+  if (block > 1)
+    return "per-block(" + std::to_string(block) + ")";
+  if (outer)
+    return isWeight ? "per-output-channel" : "per-token";
+  return batch ? "per-batch" : "per-tensor";
+}
+
+//===----------------------------------------------------------------------===//
+// The verdict
+//===----------------------------------------------------------------------===//
+
+StringRef quantc::stringifyGemmKind(GemmKind kind) {
+  switch (kind) {
+  case GemmKind::NotQuantized:
+    return "float";
+  case GemmKind::Int8:
+    return "int8";
+  case GemmKind::Int8KBlocked:
+    return "int8-kblocked";
+  case GemmKind::DequantOnLoad:
+    return "dequant-on-load";
+  case GemmKind::Illegal:
+    return "illegal";
+  }
+  llvm_unreachable("unknown GemmKind");
+}
+
+FailureOr<int64_t> quantc::getTargetKTile(StringRef target) {
+  if (target == "generic" || target == "nvvm")
+    return 32; // mma.sync.m16n8k32 consumes K in steps of 32
+  if (target == "vnni")
+    return 4; // one vpdpbusd lane sums 4 u8 x s8 products
+  return failure();
+}
+
+namespace {
+/// How an operand can enter a GEMM.
+enum class OperandKind {
+  Float, // plain float, or dequantized from wider than 8 bits
+  Int8,  // integers of at most 8 bits, or dequantized from them
+};
+
+struct OperandAnalysis {
+  OperandKind kind = OperandKind::Float;
+  std::optional<ScaleGranularity> scale;
+  bool untraceable = false;
+  Type storageType; // for int operands
+};
+} // namespace
+
+static OperandAnalysis analyzeOperand(const ContractionOperand &o) {
+  OperandAnalysis a;
+  TraceState st;
+  FailureOr<ScaleGranularity> g = traceImpl(o.value, 0, st);
+  if (succeeded(g)) {
+    a.scale = *g;
+    a.storageType = g->storageType;
+  } else if (st.foundQuantOp) {
+    a.untraceable = true;
+    a.storageType = st.storageType;
+  }
+  Type elem = getElementTypeOrSelf(o.value.getType());
+  if (isa<IntegerType>(elem))
+    a.storageType = elem;
+  if (a.storageType && a.storageType.isIntOrIndex() &&
+      a.storageType.getIntOrFloatBitWidth() <= 8)
+    a.kind = OperandKind::Int8;
+  return a;
+}
+
+static int64_t maxAbsOf(const OperandAnalysis &a) {
+  if (a.scale)
+    return a.scale->maxAbs();
+  ScaleGranularity tmp;
+  setFullStorageRange(tmp, a.storageType);
+  return tmp.maxAbs();
+}
+
+GemmVerdict quantc::classifyGemm(const ContractionInfo &info, int64_t kTile) {
+  GemmVerdict v;
+  v.info = info;
+  OperandAnalysis lhs = analyzeOperand(info.lhs);
+  OperandAnalysis rhs = analyzeOperand(info.rhs);
+  v.lhsScale = lhs.scale;
+  v.rhsScale = rhs.scale;
+
+  if (lhs.kind != OperandKind::Int8 && rhs.kind != OperandKind::Int8) {
+    // Float x float (possibly dequantized from wide integers): nothing to
+    // prove about an integer GEMM.
+    v.kind = (lhs.scale || rhs.scale || lhs.untraceable || rhs.untraceable)
+                 ? GemmKind::DequantOnLoad
+                 : GemmKind::NotQuantized;
+    return v;
+  }
+  if (lhs.kind != OperandKind::Int8) {
+    // W8A16 / W4A16: any weight granularity works once dequantized on load.
+    v.kind = GemmKind::DequantOnLoad;
+    return v;
+  }
+  if (rhs.kind != OperandKind::Int8) {
+    GemmViolation viol;
+    viol.kind = GemmViolation::Kind::FloatWeightWithIntActivation;
+    viol.operand = info.rhs;
+    viol.storageType = rhs.storageType;
+    v.violations.push_back(viol);
+    v.kind = GemmKind::Illegal;
+    return v;
+  }
+
+  // int8 x int8: every scale must leave the sum over K.
+  int64_t kBlock = 0;
+  SmallVector<int64_t, 2> blocked; // operands with block scales along K
+  auto check = [&](const ContractionOperand &o, const OperandAnalysis &a) {
+    GemmViolation viol;
+    viol.operand = o;
+    if (a.untraceable) {
+      viol.kind = GemmViolation::Kind::UntraceableScale;
+      v.violations.push_back(viol);
+      return;
+    }
+    if (!a.scale)
+      return;
+    const ScaleGranularity &g = *a.scale;
+    int64_t block = reductionBlock(g, o);
+    if (block == 0)
+      return;
+    viol.granularity = describeGranularity(g, o);
+    viol.block = block;
+    viol.scaleType = g.scale.getType();
+    // The innermost varying K dimension is the one to report.
+    for (unsigned d : o.reductionDims())
+      if (g.varies[d])
+        viol.dim = d;
+    if (block == 1) {
+      viol.kind = GemmViolation::Kind::ScaleVariesAlongReduction;
+      v.violations.push_back(viol);
+      return;
+    }
+    if (block == kDyn || block % kTile != 0) {
+      viol.kind = GemmViolation::Kind::BlockNotMultipleOfKTile;
+      v.violations.push_back(viol);
+      return;
+    }
+    kBlock = kBlock ? std::gcd(kBlock, block) : block;
+    blocked.push_back(o.operandNumber);
+  };
+  check(info.lhs, lhs);
+  check(info.rhs, rhs);
+  // Blocks of the two operands must cover the same K elements: both flatten
+  // K in the same loop order.
+  if (v.violations.empty() && kBlock) {
+    auto kLoops = [](const ContractionOperand &o) {
+      SmallVector<unsigned> r;
+      for (unsigned d : o.reductionDims())
+        r.push_back(o.loopDims[d]);
+      return r;
+    };
+    if (kLoops(info.lhs) != kLoops(info.rhs)) {
+      GemmViolation viol;
+      viol.kind = GemmViolation::Kind::KLayoutMismatch;
+      viol.operand =
+          blocked.front() == info.lhs.operandNumber ? info.lhs : info.rhs;
+      viol.block = kBlock;
+      v.violations.push_back(viol);
+    }
+  }
+  if (!v.violations.empty()) {
+    v.kind = GemmKind::Illegal;
+    return v;
+  }
+  v.kind = kBlock ? GemmKind::Int8KBlocked : GemmKind::Int8;
+  v.kBlock = kBlock;
+
+  // int32 overflow of one integer accumulation.
+  int64_t len = kBlock ? kBlock : info.reductionSize;
+  if (len == kDyn || len <= 0)
+    return v;
+  int64_t a = maxAbsOf(lhs), b = maxAbsOf(rhs);
+  __int128 worst = (__int128)len * a * b;
+  if (worst >= ((__int128)1 << 31)) {
+    GemmOverflow of;
+    of.accumulationLength = len;
+    of.maxAbsLhs = a;
+    of.maxAbsRhs = b;
+    int64_t prod = a * b;
+    int64_t maxLen = prod > 0 ? (((int64_t)1 << 31) - 1) / prod : 0;
+    if (maxLen >= kTile)
+      maxLen -= maxLen % kTile;
+    of.maxSplit = maxLen;
+    of.numChunks = maxLen > 0 ? (len + maxLen - 1) / maxLen : 0;
+    v.overflow = of;
+  }
+  return v;
+}

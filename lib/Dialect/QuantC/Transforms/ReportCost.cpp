@@ -1,0 +1,223 @@
+//===- ReportCost.cpp - arithmetic intensity of quantization schemes ------===//
+#include "quantc/Analysis/Granularity.h"
+#include "quantc/Dialect/QuantC/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/raw_ostream.h"
+
+namespace quantc {
+#define GEN_PASS_DEF_QUANTCREPORTCOST
+#include "quantc/Dialect/QuantC/Transforms/Passes.h.inc"
+} // namespace quantc
+
+using namespace mlir;
+using namespace quantc;
+
+namespace {
+
+struct Roofline {
+  double int8, fp16, bw;
+};
+
+struct SchemeCost {
+  const char *key, *name;
+  double ops, qdq, bytes;
+  bool int8;
+};
+
+/// The formulas of the pass description, per GEMM, times the batch count.
+static SmallVector<SchemeCost, 4> schemeCosts(double n, double c, double d,
+                                              double b) {
+  double gemm = 2 * n * c * d * b;
+  return {
+      {"fp16", "FP16", gemm, 0, b * 2 * (n * c + c * d + n * d), false},
+      {"w8a8_fp16_io", "W8A8 (FP16 I/O)", gemm, b * (n * c + n * d),
+       b * (4 * n * c + c * d + 2 * n * d), true},
+      {"w8a16", "W8A16", gemm, b * c * d, b * (2 * n * c + c * d + 2 * n * d),
+       false},
+      {"fused_int8_io", "fused int8 I/O", gemm, b * n * d,
+       b * (n * c + c * d + n * d), true},
+  };
+}
+
+static int64_t product(const ContractionOperand &o, DimRole role) {
+  int64_t p = 1;
+  for (auto [r, s] : llvm::zip(o.dims, o.shape))
+    if (r == role)
+      p *= s;
+  return p;
+}
+
+struct ReportCostPass : quantc::impl::QuantCReportCostBase<ReportCostPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    Roofline roof;
+    if (target == "h100")
+      roof = {1979e12, 989.5e12, 3.35e12};
+    else if (target == "host-cpu")
+      roof = {1736e9, 434e9, 40e9};
+    else {
+      emitError(getOperation().getLoc())
+          << "unknown target '" << target << "' for --quantc-report-cost; "
+          << "use h100 or host-cpu, or give peak-int8, peak-fp16, bandwidth";
+      return signalPassFailure();
+    }
+    if (peakInt8 < 0 || peakFp16 < 0 || bandwidth < 0) {
+      emitError(getOperation().getLoc())
+          << "peak-int8, peak-fp16 and bandwidth must be positive";
+      return signalPassFailure();
+    }
+    if (peakInt8 > 0)
+      roof.int8 = peakInt8;
+    if (peakFp16 > 0)
+      roof.fp16 = peakFp16;
+    if (bandwidth > 0)
+      roof.bw = bandwidth;
+    if (format != "text" && format != "json") {
+      emitError(getOperation().getLoc())
+          << "format must be text or json, got '" << format << "'";
+      return signalPassFailure();
+    }
+
+    getOperation().walk([&](Operation *op) {
+      FailureOr<ContractionInfo> info = getContractionInfo(op);
+      if (failed(info))
+        return;
+      if (llvm::any_of(info->lhs.shape, ShapedType::isDynamic) ||
+          llvm::any_of(info->rhs.shape, ShapedType::isDynamic)) {
+        op->emitRemark("quantc cost: dynamic shape, cost unknown");
+        return;
+      }
+      report(op, *info, roof);
+    });
+    reportTraffic();
+  }
+
+  /// Bytes that flow between the function's ops, counted from the IR: every
+  /// op that computes is one kernel that reads each tensor operand and
+  /// writes each tensor result once. Constants, empty tensors and reshapes
+  /// (views) move nothing by themselves.
+  void reportTraffic() {
+    func::FuncOp func = getOperation();
+    auto bytes = [](Type t) -> int64_t {
+      auto st = dyn_cast<RankedTensorType>(t);
+      if (!st || !st.hasStaticShape())
+        return 0;
+      return st.getNumElements() *
+             ((st.getElementTypeBitWidth() + 7) / 8);
+    };
+    int64_t reads = 0, writes = 0, kernels = 0, floatBytes = 0;
+    func.walk([&](Operation *op) {
+      if (op == func.getOperation() || op->hasTrait<OpTrait::IsTerminator>() ||
+          op->hasTrait<OpTrait::ConstantLike>() ||
+          isa<tensor::EmptyOp, tensor::CollapseShapeOp, tensor::ExpandShapeOp,
+              tensor::CastOp, ObserveOp, func::CallOp>(op) ||
+          op->getParentOfType<linalg::LinalgOp>())
+        return;
+      int64_t r = 0, w = 0;
+      for (Value v : op->getOperands())
+        r += bytes(v.getType());
+      for (Value v : op->getResults()) {
+        w += bytes(v.getType());
+        if (auto t = dyn_cast<RankedTensorType>(v.getType()))
+          if (isa<FloatType>(t.getElementType()))
+            floatBytes += bytes(t);
+      }
+      // linalg ops take their output tensor as an operand that is written,
+      // not read, unless the body reads it (a reduction or an accumulation).
+      if (auto l = dyn_cast<linalg::LinalgOp>(op))
+        for (OpOperand &init : l.getDpsInitsMutable())
+          if (!l.payloadUsesValueFromOperand(&init))
+            r -= bytes(init.get().getType());
+      if (r == 0 && w == 0)
+        return;
+      reads += r;
+      writes += w;
+      ++kernels;
+    });
+    func.emitRemark() << "quantc cost: function @" << func.getSymName()
+                      << " moves " << reads + writes << " bytes between ops ("
+                      << reads << " read, " << writes << " written, "
+                      << floatBytes << " of them float results) in " << kernels
+                      << " kernels";
+  }
+
+  void report(Operation *op, const ContractionInfo &info, const Roofline &r) {
+    double n = product(info.lhs, DimRole::M);
+    double c = product(info.lhs, DimRole::K);
+    double d = product(info.rhs, DimRole::N);
+    double b = product(info.lhs, DimRole::Batch);
+    SmallVector<SchemeCost, 4> costs = schemeCosts(n, c, d, b);
+    // FP16's bound decides the recommendation.
+    bool fp16MemoryBound = costs[0].ops / costs[0].bytes < r.fp16 / r.bw;
+    const char *recommend = fp16MemoryBound ? "w8a16" : "fused-w8a8";
+
+    auto time = [&](const SchemeCost &s) {
+      return std::max(s.ops / (s.int8 ? r.int8 : r.fp16), s.bytes / r.bw);
+    };
+    auto bound = [&](const SchemeCost &s) {
+      return s.ops / (s.int8 ? r.int8 : r.fp16) >= s.bytes / r.bw ? "compute"
+                                                                    : "memory";
+    };
+
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    if (format == "json") {
+      llvm::json::Object schemes;
+      for (const SchemeCost &s : costs)
+        schemes[s.key] = llvm::json::Object{
+            {"gemm_ops", s.ops},     {"qdq_ops", s.qdq},
+            {"bytes", s.bytes},      {"intensity", s.ops / s.bytes},
+            {"time_s", time(s)},     {"bound", bound(s)}};
+      llvm::json::Object obj{
+          {"op", op->getName().getStringRef()},
+          {"N", (int64_t)n},
+          {"C", (int64_t)c},
+          {"D", (int64_t)d},
+          {"batch", (int64_t)b},
+          {"target", llvm::json::Object{{"name", target},
+                                        {"peak_int8", r.int8},
+                                        {"peak_fp16", r.fp16},
+                                        {"bandwidth", r.bw}}},
+          {"schemes", std::move(schemes)},
+          {"fp16_bound", fp16MemoryBound ? "memory" : "compute"},
+          {"recommend", recommend}};
+      os << llvm::json::Value(std::move(obj));
+      op->emitRemark(text);
+      return;
+    }
+    os << "quantc cost: " << op->getName() << " N=" << (int64_t)n
+       << " C=" << (int64_t)c << " D=" << (int64_t)d;
+    if (b != 1)
+      os << " batch=" << (int64_t)b;
+    // One remark per GEMM, one note per scheme and one for the verdict.
+    InFlightDiagnostic diag = op->emitRemark(text);
+    for (const SchemeCost &s : costs) {
+      std::string line;
+      llvm::raw_string_ostream ls(line);
+      ls << llvm::left_justify(std::string(s.name) + ":", 17) << "GEMM ops "
+         << llvm::format("%.4g", s.ops) << ", q/dq ops "
+         << llvm::format("%.4g", s.qdq) << ", bytes "
+         << llvm::format("%.4g", s.bytes) << ", intensity "
+         << llvm::format("%.1f", s.ops / s.bytes) << " ops/byte, "
+         << llvm::format("%.3g", time(s) * 1e6) << " us (" << bound(s)
+         << "-bound)";
+      diag.attachNote(op->getLoc()) << line;
+    }
+    std::string verdict;
+    llvm::raw_string_ostream vs(verdict);
+    vs << "roofline " << target << ": ridge int8 "
+       << llvm::format("%.1f", r.int8 / r.bw) << ", fp16 "
+       << llvm::format("%.1f", r.fp16 / r.bw) << " ops/byte; FP16 is "
+       << (fp16MemoryBound ? "memory-bound -> recommend W8A16 (weight-only)"
+                           : "compute-bound -> recommend fused W8A8");
+    diag.attachNote(op->getLoc()) << verdict;
+  }
+};
+
+} // namespace

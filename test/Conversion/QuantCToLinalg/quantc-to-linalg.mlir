@@ -1,0 +1,131 @@
+// RUN: quantc-opt %s --convert-quantc-to-linalg -split-input-file | FileCheck %s
+
+// Per-token scale: dim 1 of the scale reads index 0; round half to even,
+// NaN to the zero point, clamp in float (saturate), then fptosi.
+// CHECK-DAG: #[[$ID:.+]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-DAG: #[[$TOK:.+]] = affine_map<(d0, d1) -> (d0, 0)>
+// CHECK-LABEL: func.func @quantize_per_token
+// CHECK: %[[E:.+]] = tensor.empty() : tensor<4x8xi8>
+// CHECK: linalg.generic {indexing_maps = [#[[$ID]], #[[$TOK]], #[[$ID]]], iterator_types = ["parallel", "parallel"]}
+// CHECK-SAME: ins(%{{.+}}, %{{.+}} : tensor<4x8xf32>, tensor<4x1xf32>) outs(%[[E]] : tensor<4x8xi8>)
+// CHECK: ^bb0(%[[IN:.+]]: f32, %[[S:.+]]: f32, %{{.+}}: i8):
+// CHECK:   %[[DIV:.+]] = arith.divf %[[IN]], %[[S]] : f32
+// CHECK:   %[[R:.+]] = math.roundeven %[[DIV]] : f32
+// CHECK:   %[[NAN:.+]] = arith.cmpf uno, %[[R]], %[[R]] : f32
+// CHECK:   %[[SEL:.+]] = arith.select %[[NAN]], %{{.+}}, %[[R]] : f32
+// CHECK:   %[[LO:.+]] = arith.maxnumf %[[SEL]], %{{.+}} : f32
+// CHECK:   %[[HI:.+]] = arith.minnumf %[[LO]], %{{.+}} : f32
+// CHECK:   %[[I:.+]] = arith.fptosi %[[HI]] : f32 to i8
+// CHECK:   linalg.yield %[[I]] : i8
+// CHECK-NOT: quantc.
+func.func @quantize_per_token(%x: tensor<4x8xf32>, %s: tensor<4x1xf32>) -> tensor<4x8xi8> {
+  %q = quantc.quantize %x, %s : tensor<4x8xf32>, tensor<4x1xf32> -> tensor<4x8xi8>
+  return %q : tensor<4x8xi8>
+}
+
+// -----
+
+// Block scales: a block of 4 channels shares one scale: d1 floordiv 4.
+// CHECK-DAG: #[[$BLK:.+]] = affine_map<(d0, d1) -> (0, d1 floordiv 4)>
+// CHECK-LABEL: func.func @dequantize_block
+// CHECK: linalg.generic {indexing_maps = [#{{.+}}, #[[$BLK]], #{{.+}}]
+// CHECK: %[[F:.+]] = arith.sitofp %{{.+}} : i8 to f32
+// CHECK: arith.mulf %[[F]], %{{.+}} : f32
+func.func @dequantize_block(%q: tensor<4x8xi8>, %s: tensor<1x2xf32>) -> tensor<4x8xf32> {
+  %x = quantc.dequantize %q, %s : tensor<4x8xi8>, tensor<1x2xf32> -> tensor<4x8xf32>
+  return %x : tensor<4x8xf32>
+}
+
+// -----
+
+// Zero points are subtracted in i32 before the conversion to float.
+// CHECK-LABEL: func.func @dequantize_zp
+// CHECK: ^bb0(%[[Q:.+]]: i8, %[[S:.+]]: f32, %[[Z:.+]]: i32, %{{.+}}: f32):
+// CHECK:   %[[QE:.+]] = arith.extsi %[[Q]] : i8 to i32
+// CHECK:   %[[D:.+]] = arith.subi %[[QE]], %[[Z]] : i32
+// CHECK:   arith.sitofp %[[D]] : i32 to f32
+func.func @dequantize_zp(%q: tensor<4xi8>, %s: tensor<1xf32>, %z: tensor<1xi32>) -> tensor<4xf32> {
+  %x = quantc.dequantize %q, %s zero_point %z : tensor<4xi8>, tensor<1xf32>, tensor<1xi32> -> tensor<4xf32>
+  return %x : tensor<4xf32>
+}
+
+// -----
+
+// CHECK-DAG: #[[$IN:.+]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-DAG: #[[$OUT:.+]] = affine_map<(d0, d1) -> (d0, 0)>
+// CHECK-LABEL: func.func @compute_scale
+// CHECK: %[[FILL:.+]] = linalg.fill
+// CHECK: %[[MAX:.+]] = linalg.generic {indexing_maps = [#[[$IN]], #[[$OUT]]], iterator_types = ["parallel", "reduction"]}
+// CHECK:   math.absf
+// CHECK:   arith.maxnumf
+// CHECK: linalg.generic
+// CHECK-SAME: ins(%[[MAX]]
+// CHECK:   %[[Z:.+]] = arith.cmpf oeq
+// CHECK:   %[[D:.+]] = arith.divf
+// CHECK:   arith.select %[[Z]], %{{.+}}, %[[D]]
+func.func @compute_scale(%x: tensor<4x8xf32>) -> tensor<4x1xf32> {
+  %s = quantc.compute_scale %x {dims = array<i64: 1>} : tensor<4x8xf32> -> tensor<4x1xf32>
+  return %s : tensor<4x1xf32>
+}
+
+// -----
+
+// The weight is [D, C]: the reduction runs over the last dim of both.
+// CHECK-DAG: #[[$A:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>
+// CHECK-DAG: #[[$B:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d2, d3)>
+// CHECK-DAG: #[[$C:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+// CHECK-LABEL: func.func @batch_matmul
+// CHECK: linalg.generic {indexing_maps = [#[[$A]], #[[$B]], #[[$C]]], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+// CHECK:   arith.extsi %{{.+}} : i8 to i32
+// CHECK:   arith.extsi %{{.+}} : i8 to i32
+// CHECK:   arith.muli
+// CHECK:   arith.addi
+func.func @batch_matmul(%x: tensor<2x4x8xi8>, %w: tensor<2x16x8xi8>) -> tensor<2x4x16xi32> {
+  %acc = quantc.matmul %x, %w : tensor<2x4x8xi8>, tensor<2x16x8xi8> -> tensor<2x4x16xi32>
+  return %acc : tensor<2x4x16xi32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @rescale_requant
+// CHECK: ^bb0(%[[ACC:.+]]: i32, %[[XS:.+]]: f32, %[[WS:.+]]: f32, %[[B:.+]]: f32, %[[OS:.+]]: f32, %{{.+}}: i8):
+// CHECK:   %[[F:.+]] = arith.sitofp %[[ACC]] : i32 to f32
+// CHECK:   %[[M1:.+]] = arith.mulf %[[F]], %[[XS]]
+// CHECK:   %[[M2:.+]] = arith.mulf %[[M1]], %[[WS]]
+// CHECK:   %[[AB:.+]] = arith.addf %[[M2]], %[[B]]
+// CHECK:   %[[RELU:.+]] = arith.maximumf %[[AB]], %{{.+}}
+// CHECK:   arith.divf %[[RELU]], %[[OS]]
+// CHECK:   math.roundeven
+// CHECK:   arith.fptosi %{{.+}} : f32 to i8
+func.func @rescale_requant(%a: tensor<4x16xi32>, %xs: tensor<4x1xf32>, %ws: tensor<1x16xf32>,
+                           %b: tensor<1x16xf32>, %os: tensor<1x1xf32>) -> tensor<4x16xi8> {
+  %y = quantc.rescale %a, %xs, %ws bias %b output_scale %os {activation = #quantc.activation<relu>}
+      : (tensor<4x16xi32>, tensor<4x1xf32>, tensor<1x16xf32>, tensor<1x16xf32>, tensor<1x1xf32>) -> tensor<4x16xi8>
+  return %y : tensor<4x16xi8>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @smooth_observe
+// CHECK-SAME: (%[[X:.+]]: tensor<4x2xf32>
+// CHECK: linalg.generic
+// CHECK-SAME: ins(%[[X]], %{{.+}} : tensor<4x2xf32>, tensor<1x2xf32>)
+// CHECK: arith.divf
+// CHECK-NOT: quantc.observe
+func.func @smooth_observe(%x: tensor<4x2xf32>, %s: tensor<1x2xf32>) -> tensor<4x2xf32> {
+  %o = quantc.observe %x {absmax = dense<[1.0, 80.0]> : tensor<2xf32>} : tensor<4x2xf32>
+  %y = quantc.smooth %o, %s : tensor<4x2xf32>, tensor<1x2xf32> -> tensor<4x2xf32>
+  return %y : tensor<4x2xf32>
+}
+
+// -----
+
+// Dynamic token count: the empty tensor takes its size from the input.
+// CHECK-LABEL: func.func @dynamic
+// CHECK: %[[C0:.+]] = arith.constant 0 : index
+// CHECK: %[[D:.+]] = tensor.dim %{{.+}}, %[[C0]] : tensor<?x8xf32>
+// CHECK: tensor.empty(%[[D]]) : tensor<?x8xi8>
+func.func @dynamic(%x: tensor<?x8xf32>, %s: tensor<?x1xf32>) -> tensor<?x8xi8> {
+  %q = quantc.quantize %x, %s : tensor<?x8xf32>, tensor<?x1xf32> -> tensor<?x8xi8>
+  return %q : tensor<?x8xi8>
+}

@@ -1,0 +1,77 @@
+# Every bad input gets a diagnostic and exit code 1 from quantc-opt -- never a
+# crash (a signal, exit code 134/139), never silence, never exit 0.
+# RUN: %python %s | FileCheck %s
+# CHECK-NOT: FAIL
+# CHECK: bad inputs: all rejected with a diagnostic and exit code 1
+
+import os
+import subprocess
+
+import qtest
+
+PIPELINES = [
+    ["--quantc-import-quant"],
+    ["--convert-quantc-to-linalg"],
+    ["--quantc-cpu-pipeline"],
+    ["--quantc-verify-gemm"],
+]
+
+GOOD = """func.func @f(%x: tensor<4x8xf32>, %s: tensor<4x1xf32>) -> tensor<4x8xi8> {
+  %q = quantc.quantize %x, %s : tensor<4x8xf32>, tensor<4x1xf32> -> tensor<4x8xi8>
+  return %q : tensor<4x8xi8>
+}
+"""
+
+CASES = {
+    "empty-op": "func.func @f() { quantc.quantize }",
+    "truncated": GOOD[: len(GOOD) // 2],
+    "binary garbage": bytes(range(256)).decode("latin-1") * 4,
+    "NUL bytes": "\x00" * 64,
+    "unknown op": "func.func @f() { quantc.frobnicate }",
+    "mis-shaped scale": GOOD.replace("tensor<4x1xf32>", "tensor<3x1xf32>"),
+    "rank mismatch": GOOD.replace("tensor<4x1xf32>", "tensor<4xf32>"),
+    "float storage": GOOD.replace("xi8>", "xf32>"),
+    "zero scale": """func.func @f(%x: tensor<4xf32>) -> tensor<4xi8> {
+  %s = arith.constant dense<0.0> : tensor<1xf32>
+  %q = quantc.quantize %x, %s : tensor<4xf32>, tensor<1xf32> -> tensor<4xi8>
+  return %q : tensor<4xi8>
+}""",
+    "negative scale": """func.func @f(%q: tensor<4xi8>) -> tensor<4xf32> {
+  %s = arith.constant dense<-1.0> : tensor<1xf32>
+  %x = quantc.dequantize %q, %s : tensor<4xi8>, tensor<1xf32> -> tensor<4xf32>
+  return %x : tensor<4xf32>
+}""",
+    "NaN statistics": """func.func @f(%x: tensor<4x2xf32>) -> tensor<4x2xf32> {
+  %y = quantc.observe %x {absmax = dense<[0x7FC00000, 1.0]> : tensor<2xf32>} : tensor<4x2xf32>
+  return %y : tensor<4x2xf32>
+}""",
+    "unsigned quant storage": """func.func @f(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %q = quant.qcast %x : tensor<4xf32> to tensor<4x!quant.uniform<u8:f32, 0.25:128>>
+  %d = quant.dcast %q : tensor<4x!quant.uniform<u8:f32, 0.25:128>> to tensor<4xf32>
+  return %d : tensor<4xf32>
+}""",
+    "dynamic quant tensor": """func.func @f(%x: tensor<?xf32>) -> tensor<?xf32> {
+  %q = quant.qcast %x : tensor<?xf32> to tensor<?x!quant.uniform<i8:f32, 0.25>>
+  %d = quant.dcast %q : tensor<?x!quant.uniform<i8:f32, 0.25>> to tensor<?xf32>
+  return %d : tensor<?xf32>
+}""",
+}
+
+# Upstream quant IR is valid input to a pass that does not import it.
+IMPORTING = {"unsigned quant storage", "dynamic quant tensor"}
+
+failures = 0
+for name, text in CASES.items():
+    for pipeline in PIPELINES:
+        if name in IMPORTING and pipeline in (["--convert-quantc-to-linalg"],
+                                              ["--quantc-verify-gemm"]):
+            continue
+        p = subprocess.run([qtest.tool("quantc-opt"), "-", *pipeline],
+                           input=text.encode("latin-1"), capture_output=True)
+        err = p.stderr.decode("latin-1")
+        if p.returncode != 1 or "error:" not in err:
+            failures += 1
+            print(f"FAIL {name} {' '.join(pipeline)}: exit {p.returncode}\n{err[-600:]}")
+
+if failures == 0:
+    print("bad inputs: all rejected with a diagnostic and exit code 1")

@@ -1,0 +1,167 @@
+// RUN: quantc-opt %s --quantc-fuse -split-input-file | FileCheck %s
+
+// Transposed-B form: per-token x scale [N,1], per-channel w scale [D,1]
+// reshaped to the epilogue's [1,D].
+// CHECK-LABEL: func.func @qdq_transposed
+// CHECK-SAME: (%[[XQ:.+]]: tensor<4x16xi8>, %[[XS:.+]]: tensor<4x1xf32>, %[[WQ:.+]]: tensor<32x16xi8>, %[[WS:.+]]: tensor<32x1xf32>)
+// CHECK: %[[FLAT:.+]] = tensor.collapse_shape %[[WS]] {{\[}}[0, 1]] : tensor<32x1xf32> into tensor<32xf32>
+// CHECK: %[[WSR:.+]] = tensor.expand_shape %[[FLAT]] {{\[}}[0, 1]] output_shape [1, 32] : tensor<32xf32> into tensor<1x32xf32>
+// CHECK: %[[ACC:.+]] = quantc.matmul %[[XQ]], %[[WQ]] : tensor<4x16xi8>, tensor<32x16xi8> -> tensor<4x32xi32>
+// CHECK: %[[Y:.+]] = quantc.rescale %[[ACC]], %[[XS]], %[[WSR]] : (tensor<4x32xi32>, tensor<4x1xf32>, tensor<1x32xf32>) -> tensor<4x32xf32>
+// CHECK: return %[[Y]]
+// CHECK-NOT: linalg.matmul
+func.func @qdq_transposed(%xq: tensor<4x16xi8>, %xs: tensor<4x1xf32>, %wq: tensor<32x16xi8>, %ws: tensor<32x1xf32>) -> tensor<4x32xf32> {
+  %x = quantc.dequantize %xq, %xs : tensor<4x16xi8>, tensor<4x1xf32> -> tensor<4x16xf32>
+  %w = quantc.dequantize %wq, %ws : tensor<32x16xi8>, tensor<32x1xf32> -> tensor<32x16xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4x32xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<4x32xf32>) -> tensor<4x32xf32>
+  %y = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>] ins(%x, %w : tensor<4x16xf32>, tensor<32x16xf32>) outs(%init : tensor<4x32xf32>) -> tensor<4x32xf32>
+  return %y : tensor<4x32xf32>
+}
+
+// -----
+
+// Plain form: W is [C, D]; a constant weight is transposed at compile time,
+// its per-channel scale [1, D] is already the epilogue's shape.
+// CHECK-LABEL: func.func @qdq_plain_constant
+// CHECK: %[[WT:.+]] = arith.constant dense<{{\[}}[1, 3, 5], [2, 4, 6]]> : tensor<2x3xi8>
+// CHECK: quantc.matmul %{{.+}}, %[[WT]] : tensor<4x3xi8>, tensor<2x3xi8> -> tensor<4x2xi32>
+// CHECK: quantc.rescale %{{.+}}, %{{.+}}, %{{.+}} : (tensor<4x2xi32>, tensor<1x1xf32>, tensor<1x2xf32>) -> tensor<4x2xf32>
+func.func @qdq_plain_constant(%xq: tensor<4x3xi8>, %xs: tensor<1x1xf32>, %ws: tensor<1x2xf32>) -> tensor<4x2xf32> {
+  %wq = arith.constant dense<[[1, 2], [3, 4], [5, 6]]> : tensor<3x2xi8>
+  %x = quantc.dequantize %xq, %xs : tensor<4x3xi8>, tensor<1x1xf32> -> tensor<4x3xf32>
+  %w = quantc.dequantize %wq, %ws : tensor<3x2xi8>, tensor<1x2xf32> -> tensor<3x2xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4x2xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<4x2xf32>) -> tensor<4x2xf32>
+  %y = linalg.matmul ins(%x, %w : tensor<4x3xf32>, tensor<3x2xf32>) outs(%init : tensor<4x2xf32>) -> tensor<4x2xf32>
+  return %y : tensor<4x2xf32>
+}
+
+// -----
+
+// Plain form with a weight computed at run time: an explicit transpose.
+// CHECK-LABEL: func.func @qdq_plain_dynamic
+// CHECK-SAME: %[[WQ:[^:]+]]: tensor<3x2xi8>
+// CHECK: %[[T:.+]] = linalg.transpose ins(%[[WQ]] : tensor<3x2xi8>) outs(%{{.+}} : tensor<2x3xi8>) permutation = [1, 0]
+// CHECK: quantc.matmul %{{.+}}, %[[T]]
+func.func @qdq_plain_dynamic(%xq: tensor<4x3xi8>, %xs: tensor<1x1xf32>, %wq: tensor<3x2xi8>, %ws: tensor<1x1xf32>) -> tensor<4x2xf32> {
+  %x = quantc.dequantize %xq, %xs : tensor<4x3xi8>, tensor<1x1xf32> -> tensor<4x3xf32>
+  %w = quantc.dequantize %wq, %ws : tensor<3x2xi8>, tensor<1x1xf32> -> tensor<3x2xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4x2xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<4x2xf32>) -> tensor<4x2xf32>
+  %y = linalg.matmul ins(%x, %w : tensor<4x3xf32>, tensor<3x2xf32>) outs(%init : tensor<4x2xf32>) -> tensor<4x2xf32>
+  return %y : tensor<4x2xf32>
+}
+
+// -----
+
+// Batch matmul: [b, C, D] weights are transposed per batch.
+// CHECK-LABEL: func.func @qdq_batch
+// CHECK: linalg.transpose ins(%{{.+}} : tensor<2x3x5xi8>) outs(%{{.+}} : tensor<2x5x3xi8>) permutation = [0, 2, 1]
+// CHECK: quantc.matmul %{{.+}}, %{{.+}} : tensor<2x4x3xi8>, tensor<2x5x3xi8> -> tensor<2x4x5xi32>
+// CHECK: quantc.rescale {{.+}} : (tensor<2x4x5xi32>, tensor<2x4x1xf32>, tensor<1x1x5xf32>) -> tensor<2x4x5xf32>
+func.func @qdq_batch(%xq: tensor<2x4x3xi8>, %xs: tensor<2x4x1xf32>, %wq: tensor<2x3x5xi8>, %ws: tensor<1x1x5xf32>) -> tensor<2x4x5xf32> {
+  %x = quantc.dequantize %xq, %xs : tensor<2x4x3xi8>, tensor<2x4x1xf32> -> tensor<2x4x3xf32>
+  %w = quantc.dequantize %wq, %ws : tensor<2x3x5xi8>, tensor<1x1x5xf32> -> tensor<2x3x5xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<2x4x5xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<2x4x5xf32>) -> tensor<2x4x5xf32>
+  %y = linalg.batch_matmul ins(%x, %w : tensor<2x4x3xf32>, tensor<2x3x5xf32>) outs(%init : tensor<2x4x5xf32>) -> tensor<2x4x5xf32>
+  return %y : tensor<2x4x5xf32>
+}
+
+// -----
+
+// Two linear layers with bias + ReLU between and a static scale on the
+// intermediate: int8 flows, no float tensor of the intermediate's shape.
+// CHECK-LABEL: func.func @two_layers
+// CHECK-NOT: tensor<4x32xf32>
+// CHECK: %[[A1:.+]] = quantc.matmul %{{.+}}, %{{.+}} : tensor<4x16xi8>, tensor<32x16xi8> -> tensor<4x32xi32>
+// CHECK: %[[H:.+]] = quantc.rescale %[[A1]], %{{.+}}, %{{.+}} bias %{{.+}} output_scale %{{.+}} {activation = #quantc.activation<relu>, qmax = 127 : i64, qmin = -127 : i64}
+// CHECK-SAME: -> tensor<4x32xi8>
+// CHECK-NOT: tensor<4x32xf32>
+// CHECK: %[[A2:.+]] = quantc.matmul %[[H]], %{{.+}} : tensor<4x32xi8>, tensor<8x32xi8> -> tensor<4x8xi32>
+// CHECK: quantc.rescale %[[A2]]
+// CHECK-NOT: linalg.matmul
+// CHECK-NOT: tensor<4x32xf32>
+func.func @two_layers(%xq: tensor<4x16xi8>, %w1q: tensor<32x16xi8>, %w2q: tensor<8x32xi8>, %b1: tensor<32xf32>) -> tensor<4x8xf32> {
+  %s = arith.constant dense<0.05> : tensor<1x1xf32>
+  %ws1 = arith.constant dense<0.01> : tensor<32x1xf32>
+  %ws2 = arith.constant dense<0.02> : tensor<8x1xf32>
+  %zero = arith.constant 0.0 : f32
+  %x = quantc.dequantize %xq, %s : tensor<4x16xi8>, tensor<1x1xf32> -> tensor<4x16xf32>
+  %w1 = quantc.dequantize %w1q, %ws1 : tensor<32x16xi8>, tensor<32x1xf32> -> tensor<32x16xf32>
+  %e1 = tensor.empty() : tensor<4x32xf32>
+  %i1 = linalg.fill ins(%zero : f32) outs(%e1 : tensor<4x32xf32>) -> tensor<4x32xf32>
+  %y1 = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>] ins(%x, %w1 : tensor<4x16xf32>, tensor<32x16xf32>) outs(%i1 : tensor<4x32xf32>) -> tensor<4x32xf32>
+  %h = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
+      ins(%y1, %b1 : tensor<4x32xf32>, tensor<32xf32>) outs(%e1 : tensor<4x32xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %t = arith.addf %a, %b : f32
+    %r = arith.maximumf %t, %zero : f32
+    linalg.yield %r : f32
+  } -> tensor<4x32xf32>
+  %hq = quantc.quantize %h, %s : tensor<4x32xf32>, tensor<1x1xf32> -> tensor<4x32xi8>
+  %hd = quantc.dequantize %hq, %s : tensor<4x32xi8>, tensor<1x1xf32> -> tensor<4x32xf32>
+  %w2 = quantc.dequantize %w2q, %ws2 : tensor<8x32xi8>, tensor<8x1xf32> -> tensor<8x32xf32>
+  %e2 = tensor.empty() : tensor<4x8xf32>
+  %i2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<4x8xf32>) -> tensor<4x8xf32>
+  %y2 = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>] ins(%hd, %w2 : tensor<4x32xf32>, tensor<8x32xf32>) outs(%i2 : tensor<4x8xf32>) -> tensor<4x8xf32>
+  return %y2 : tensor<4x8xf32>
+}
+
+// -----
+
+// dq -> q with the same scale folds to the integer value (its range fits).
+// CHECK-LABEL: func.func @dq_q_same
+// CHECK-SAME: (%[[Q:.+]]: tensor<4x8xi8>
+// CHECK-NEXT: return %[[Q]]
+func.func @dq_q_same(%q: tensor<4x8xi8>, %s: tensor<1x1xf32>) -> tensor<4x8xi8> {
+  %d = quantc.dequantize %q, %s : tensor<4x8xi8>, tensor<1x1xf32> -> tensor<4x8xf32>
+  %r = quantc.quantize %d, %s {qmin = -128 : i64} : tensor<4x8xf32>, tensor<1x1xf32> -> tensor<4x8xi8>
+  return %r : tensor<4x8xi8>
+}
+
+// -----
+
+// An i8 argument may hold -128, which the narrow range [-127, 127] clamps:
+// not an identity, so it becomes a requantize with unit scales.
+// CHECK-LABEL: func.func @dq_q_narrowing
+// CHECK: quantc.rescale
+// CHECK-SAME: output_scale
+func.func @dq_q_narrowing(%q: tensor<4x8xi8>, %s: tensor<1x1xf32>) -> tensor<4x8xi8> {
+  %d = quantc.dequantize %q, %s : tensor<4x8xi8>, tensor<1x1xf32> -> tensor<4x8xf32>
+  %r = quantc.quantize %d, %s : tensor<4x8xf32>, tensor<1x1xf32> -> tensor<4x8xi8>
+  return %r : tensor<4x8xi8>
+}
+
+// -----
+
+// Different scales: a requantize. A per-channel source scale goes to the
+// column-scale slot of the epilogue.
+// CHECK-LABEL: func.func @dq_q_requant
+// CHECK-SAME: (%[[Q:.+]]: tensor<4x8xi8>, %[[S1:.+]]: tensor<1x8xf32>, %[[S2:.+]]: tensor<1x1xf32>)
+// CHECK: %[[ONES:.+]] = arith.constant dense<1.000000e+00> : tensor<1x1xf32>
+// CHECK: %[[W:.+]] = arith.extsi %[[Q]] : tensor<4x8xi8> to tensor<4x8xi32>
+// CHECK: quantc.rescale %[[W]], %[[ONES]], %[[S1]] output_scale %[[S2]] {qmax = 127 : i64, qmin = -127 : i64} : (tensor<4x8xi32>, tensor<1x1xf32>, tensor<1x8xf32>, tensor<1x1xf32>) -> tensor<4x8xi8>
+func.func @dq_q_requant(%q: tensor<4x8xi8>, %s1: tensor<1x8xf32>, %s2: tensor<1x1xf32>) -> tensor<4x8xi8> {
+  %d = quantc.dequantize %q, %s1 : tensor<4x8xi8>, tensor<1x8xf32> -> tensor<4x8xf32>
+  %r = quantc.quantize %d, %s2 : tensor<4x8xf32>, tensor<1x1xf32> -> tensor<4x8xi8>
+  return %r : tensor<4x8xi8>
+}
+
+// -----
+
+// Quantizing a constant weight folds at compile time.
+// CHECK-LABEL: func.func @constant_weight
+// CHECK: arith.constant dense<{{\[}}[25, 102, 52, 127]]> : tensor<1x4xi8>
+// CHECK-NOT: quantc.quantize
+func.func @constant_weight() -> tensor<1x4xi8> {
+  %w = arith.constant dense<[[1.1, 4.5, 2.3, 5.6]]> : tensor<1x4xf32>
+  %s = arith.constant dense<0.0440944881> : tensor<1x1xf32>
+  %q = quantc.quantize %w, %s : tensor<1x4xf32>, tensor<1x1xf32> -> tensor<1x4xi8>
+  return %q : tensor<1x4xi8>
+}
