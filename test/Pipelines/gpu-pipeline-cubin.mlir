@@ -11,6 +11,6 @@
 // FATBIN: gpu.binary @quantc_kernels  [#gpu.object<#nvvm.target<O = 3, chip = "sm_90", features = "+ptx80">, properties = {{{.*}}}, "P\EDU\BA
 func.func @gemm(%x: tensor<128x128xi8>, %w: tensor<256x128xi8>, %xs: tensor<128x1xf32>, %ws: tensor<1x256xf32>) -> tensor<128x256xf32> {
   %acc = quantc.matmul %x, %w : tensor<128x128xi8>, tensor<256x128xi8> -> tensor<128x256xi32>
-  %y = quantc.rescale %acc, %xs, %ws {activation = #quantc<activation gelu>} : (tensor<128x256xi32>, tensor<128x1xf32>, tensor<1x256xf32>) -> tensor<128x256xf32>
+  %y = quantc.rescale %acc, %xs, %ws {activation = #quantc.activation<gelu>} : (tensor<128x256xi32>, tensor<128x1xf32>, tensor<1x256xf32>) -> tensor<128x256xf32>
   return %y : tensor<128x256xf32>
 }

@@ -107,6 +107,12 @@ std::string memrefTy(int64_t a, int64_t b, const std::string &elt) {
   return llvm::formatv("memref<{0}x{1}x{2}>", a, b, elt).str();
 }
 
+/// An epilogue operand: kernel argument %<name> of the given shape.
+struct Epi {
+  std::string name;
+  EpilogueOperand shape;
+};
+
 std::string outElemTy(GemmOutput o) {
   switch (o) {
   case GemmOutput::I32:
@@ -122,6 +128,101 @@ std::string outElemTy(GemmOutput o) {
 }
 
 } // namespace
+
+/// Stores output elements (row, col) and (row, col + 1) from the i32 pair `v`,
+/// through the fused rescale epilogue when there is one.
+static void emitStorePair(Emitter &e, const GemmKernelSpec &s,
+                          const std::vector<Epi> &epi, const std::string &row,
+                          const std::string &col, const std::string &v) {
+  const std::string outElt = outElemTy(s.output);
+  const std::string cTy = memrefTy(s.m, s.n, outElt);
+  // A broadcast index: size-1 dims read 0, blocks divide.
+  auto bIdx = [&](const std::string &i, int64_t dim, int64_t full) {
+    if (dim == 1)
+      return e.c(0);
+    if (dim == full)
+      return i;
+    return e.div(i, e.c(full / dim));
+  };
+  // The epilogue operand for output elements (row, col) and (row, col + 1).
+  auto loadPair = [&](const Epi &o, const std::string &row,
+                      const std::string &col) {
+    std::string ty = memrefTy(o.shape.rows, o.shape.cols, "f32");
+    std::string r = bIdx(row, o.shape.rows, s.m);
+    if (o.shape.cols == s.n)
+      return e.op("vector.load %" + o.name + "[" + r + ", " + col + "] : " +
+                  ty + ", vector<2xf32>");
+    if (o.shape.cols == 1) {
+      std::string v = e.op("memref.load %" + o.name + "[" + r + ", " +
+                           e.c(0) + "] : " + ty);
+      return e.op("vector.broadcast " + v + " : f32 to vector<2xf32>");
+    }
+    std::string c1 = e.addc(col, 1);
+    std::string v0 = e.op("memref.load %" + o.name + "[" + r + ", " +
+                          bIdx(col, o.shape.cols, s.n) + "] : " + ty);
+    std::string v1 = e.op("memref.load %" + o.name + "[" + r + ", " +
+                          bIdx(c1, o.shape.cols, s.n) + "] : " + ty);
+    return e.op("vector.from_elements " + v0 + ", " + v1 + " : vector<2xf32>");
+  };
+  auto find = [&](const char *name) -> const Epi * {
+    for (const Epi &o : epi)
+      if (o.name == name)
+        return &o;
+    return nullptr;
+  };
+  auto splat = [&](float v) {
+    return e.op("vector.broadcast " + e.f(v) + " : f32 to vector<2xf32>");
+  };
+  const std::string v2f = "vector<2xf32>";
+  if (s.output == GemmOutput::I32) {
+    e.line("vector.store " + v + ", %C[" + row + ", " + col + "] : " +
+           cTy + ", vector<2xi32>");
+    return;
+  }
+  // ((f32(acc) * xs) * ws) + bias, activation, requantize: the order of
+  // --convert-quantc-to-linalg, so results match it bit for bit.
+  std::string f = e.op("arith.sitofp " + v + " : vector<2xi32> to " + v2f);
+  f = e.op("arith.mulf " + f + ", " + loadPair(*find("XS"), row, col) +
+           " : " + v2f);
+  f = e.op("arith.mulf " + f + ", " + loadPair(*find("WS"), row, col) +
+           " : " + v2f);
+  if (const Epi *b = find("BIAS"))
+    f = e.op("arith.addf " + f + ", " + loadPair(*b, row, col) + " : " +
+             v2f);
+  if (s.activation == 1) {
+    f = e.op("arith.maximumf " + f + ", " + splat(0.0f) + " : " + v2f);
+  } else if (s.activation == 2) {
+    std::string x = e.op("arith.mulf " + f + ", " +
+                         splat(0.70710678118654752f) + " : " + v2f);
+    std::string er = e.op("math.erf " + x + " : " + v2f);
+    std::string one =
+        e.op("arith.addf " + er + ", " + splat(1.0f) + " : " + v2f);
+    std::string h =
+        e.op("arith.mulf " + f + ", " + splat(0.5f) + " : " + v2f);
+    f = e.op("arith.mulf " + h + ", " + one + " : " + v2f);
+  }
+  std::string out;
+  if (s.output == GemmOutput::I8) {
+    std::string q = e.op("arith.divf " + f + ", " +
+                         loadPair(*find("OS"), row, col) + " : " + v2f);
+    q = e.op("math.roundeven " + q + " : " + v2f);
+    std::string z = splat(0.0f);
+    std::string nan = e.op("arith.cmpf uno, " + q + ", " + q + " : " + v2f);
+    q = e.op("arith.select " + nan + ", " + z + ", " + q +
+             " : vector<2xi1>, " + v2f);
+    q = e.op("arith.maxnumf " + q + ", " + splat(float(s.qmin)) + " : " +
+             v2f);
+    q = e.op("arith.minnumf " + q + ", " + splat(float(s.qmax)) + " : " +
+             v2f);
+    out = e.op("arith.fptosi " + q + " : " + v2f + " to vector<2xi8>");
+  } else if (s.output == GemmOutput::F16) {
+    out = e.op("arith.truncf " + f + " : " + v2f + " to vector<2xf16>");
+  } else {
+    out = f;
+  }
+  e.line("vector.store " + out + ", %C[" + row + ", " + col + "] : " +
+         cTy + ", vector<2x" + outElt + ">");
+}
 
 std::optional<std::string> quantc::chooseTiling(GemmKernelSpec &s) {
   if (s.k % 32 != 0)
@@ -187,10 +288,6 @@ std::string quantc::generateMmaSyncKernel(const GemmKernelSpec &s) {
   Emitter e;
   // Arguments.
   std::string args = "%A: " + aTy + ", %B: " + bTy + ", %C: " + cTy;
-  struct Epi {
-    std::string name;
-    EpilogueOperand shape;
-  };
   std::vector<Epi> epi;
   auto addEpi = [&](const char *name,
                     const std::optional<EpilogueOperand> &o) {
@@ -406,44 +503,6 @@ std::string quantc::generateMmaSyncKernel(const GemmKernelSpec &s) {
       e.add(e.add(m0, e.mul(wm, e.c(t.warpM))), e.div(lane, e.c(4)));
   std::string colBase = e.add(e.add(n0, e.mul(wn, e.c(t.warpN))),
                               e.mul(e.rem(lane, e.c(4)), e.c(2)));
-  // A broadcast index: size-1 dims read 0, blocks divide.
-  auto bIdx = [&](const std::string &i, int64_t dim, int64_t full) {
-    if (dim == 1)
-      return e.c(0);
-    if (dim == full)
-      return i;
-    return e.div(i, e.c(full / dim));
-  };
-  // The epilogue operand for output elements (row, col) and (row, col + 1).
-  auto loadPair = [&](const Epi &o, const std::string &row,
-                      const std::string &col) {
-    std::string ty = memrefTy(o.shape.rows, o.shape.cols, "f32");
-    std::string r = bIdx(row, o.shape.rows, s.m);
-    if (o.shape.cols == s.n)
-      return e.op("vector.load %" + o.name + "[" + r + ", " + col + "] : " +
-                  ty + ", vector<2xf32>");
-    if (o.shape.cols == 1) {
-      std::string v = e.op("memref.load %" + o.name + "[" + r + ", " +
-                           e.c(0) + "] : " + ty);
-      return e.op("vector.broadcast " + v + " : f32 to vector<2xf32>");
-    }
-    std::string c1 = e.addc(col, 1);
-    std::string v0 = e.op("memref.load %" + o.name + "[" + r + ", " +
-                          bIdx(col, o.shape.cols, s.n) + "] : " + ty);
-    std::string v1 = e.op("memref.load %" + o.name + "[" + r + ", " +
-                          bIdx(c1, o.shape.cols, s.n) + "] : " + ty);
-    return e.op("vector.from_elements " + v0 + ", " + v1 + " : vector<2xf32>");
-  };
-  auto find = [&](const char *name) -> const Epi * {
-    for (const Epi &o : epi)
-      if (o.name == name)
-        return &o;
-    return nullptr;
-  };
-  auto splat = [&](float v) {
-    return e.op("vector.broadcast " + e.f(v) + " : f32 to vector<2xf32>");
-  };
-  const std::string v2f = "vector<2xf32>";
   for (int64_t mi = 0; mi < MT; ++mi)
     for (int64_t ni = 0; ni < NT; ++ni)
       for (int r = 0; r < 2; ++r) {
@@ -453,54 +512,7 @@ std::string quantc::generateMmaSyncKernel(const GemmKernelSpec &s) {
                              std::to_string(mi * NT + ni) + "[" +
                              std::to_string(r) +
                              "] : vector<2xi32> from vector<2x2xi32>");
-        if (s.output == GemmOutput::I32) {
-          e.line("vector.store " + v + ", %C[" + row + ", " + col + "] : " +
-                 cTy + ", vector<2xi32>");
-          continue;
-        }
-        // ((f32(acc) * xs) * ws) + bias, activation, requantize: the order of
-        // --convert-quantc-to-linalg, so results match it bit for bit.
-        std::string f = e.op("arith.sitofp " + v + " : vector<2xi32> to " + v2f);
-        f = e.op("arith.mulf " + f + ", " + loadPair(*find("XS"), row, col) +
-                 " : " + v2f);
-        f = e.op("arith.mulf " + f + ", " + loadPair(*find("WS"), row, col) +
-                 " : " + v2f);
-        if (const Epi *b = find("BIAS"))
-          f = e.op("arith.addf " + f + ", " + loadPair(*b, row, col) + " : " +
-                   v2f);
-        if (s.activation == 1) {
-          f = e.op("arith.maximumf " + f + ", " + splat(0.0f) + " : " + v2f);
-        } else if (s.activation == 2) {
-          std::string x = e.op("arith.mulf " + f + ", " +
-                               splat(0.70710678118654752f) + " : " + v2f);
-          std::string er = e.op("math.erf " + x + " : " + v2f);
-          std::string one =
-              e.op("arith.addf " + er + ", " + splat(1.0f) + " : " + v2f);
-          std::string h =
-              e.op("arith.mulf " + f + ", " + splat(0.5f) + " : " + v2f);
-          f = e.op("arith.mulf " + h + ", " + one + " : " + v2f);
-        }
-        std::string out;
-        if (s.output == GemmOutput::I8) {
-          std::string q = e.op("arith.divf " + f + ", " +
-                               loadPair(*find("OS"), row, col) + " : " + v2f);
-          q = e.op("math.roundeven " + q + " : " + v2f);
-          std::string z = splat(0.0f);
-          std::string nan = e.op("arith.cmpf uno, " + q + ", " + q + " : " + v2f);
-          q = e.op("arith.select " + nan + ", " + z + ", " + q +
-                   " : vector<2xi1>, " + v2f);
-          q = e.op("arith.maxnumf " + q + ", " + splat(float(s.qmin)) + " : " +
-                   v2f);
-          q = e.op("arith.minnumf " + q + ", " + splat(float(s.qmax)) + " : " +
-                   v2f);
-          out = e.op("arith.fptosi " + q + " : " + v2f + " to vector<2xi8>");
-        } else if (s.output == GemmOutput::F16) {
-          out = e.op("arith.truncf " + f + " : " + v2f + " to vector<2xf16>");
-        } else {
-          out = f;
-        }
-        e.line("vector.store " + out + ", %C[" + row + ", " + col + "] : " +
-               cTy + ", vector<2x" + outElt + ">");
+        emitStorePair(e, s, epi, row, col, v);
       }
   e.line("gpu.return");
 

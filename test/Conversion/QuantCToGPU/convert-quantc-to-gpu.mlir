@@ -78,7 +78,7 @@ func.func @gemm(%x: tensor<256x128xi8>, %w: tensor<256x128xi8>) -> tensor<256x25
 // CHECK:       vector.store %[[Q]], %[[C]][%{{.+}}, %{{.+}}] : memref<128x512xi8>, vector<2xi8>
 func.func @fused(%x: tensor<128x256xi8>, %w: tensor<512x256xi8>, %xs: tensor<128x1xf32>, %ws: tensor<1x512xf32>, %b: tensor<1x512xf32>, %os: tensor<1x1xf32>) -> tensor<128x512xi8> {
   %acc = quantc.matmul %x, %w : tensor<128x256xi8>, tensor<512x256xi8> -> tensor<128x512xi32>
-  %y = quantc.rescale %acc, %xs, %ws bias %b output_scale %os {activation = #quantc<activation gelu>} : (tensor<128x512xi32>, tensor<128x1xf32>, tensor<1x512xf32>, tensor<1x512xf32>, tensor<1x1xf32>) -> tensor<128x512xi8>
+  %y = quantc.rescale %acc, %xs, %ws bias %b output_scale %os {activation = #quantc.activation<gelu>} : (tensor<128x512xi32>, tensor<128x1xf32>, tensor<1x512xf32>, tensor<1x512xf32>, tensor<1x1xf32>) -> tensor<128x512xi8>
   return %y : tensor<128x512xi8>
 }
 
@@ -93,7 +93,7 @@ func.func @fused(%x: tensor<128x256xi8>, %w: tensor<512x256xi8>, %xs: tensor<128
 // CHECK:       vector.store %{{.+}} : memref<64x512xf16>, vector<2xf16>
 func.func @f16_relu(%x: tensor<64x64xi8>, %w: tensor<512x64xi8>, %xs: tensor<1x1xf32>, %ws: tensor<1x512xf32>) -> tensor<64x512xf16> {
   %acc = quantc.matmul %x, %w : tensor<64x64xi8>, tensor<512x64xi8> -> tensor<64x512xi32>
-  %y = quantc.rescale %acc, %xs, %ws {activation = #quantc<activation relu>} : (tensor<64x512xi32>, tensor<1x1xf32>, tensor<1x512xf32>) -> tensor<64x512xf16>
+  %y = quantc.rescale %acc, %xs, %ws {activation = #quantc.activation<relu>} : (tensor<64x512xi32>, tensor<1x1xf32>, tensor<1x512xf32>) -> tensor<64x512xf16>
   return %y : tensor<64x512xf16>
 }
 

@@ -23,20 +23,20 @@ func.func @rescale_f16_relu(%x: tensor<256x256xi8>, %w: tensor<512x256xi8>, %xs:
                             %ws: tensor<1x512xf32>) -> tensor<256x512xf16>
     attributes {llvm.emit_c_interface} {
   %acc = quantc.matmul %x, %w : tensor<256x256xi8>, tensor<512x256xi8> -> tensor<256x512xi32>
-  %y = quantc.rescale %acc, %xs, %ws {activation = #quantc<activation relu>} : (tensor<256x512xi32>, tensor<256x1xf32>, tensor<1x512xf32>) -> tensor<256x512xf16>
+  %y = quantc.rescale %acc, %xs, %ws {activation = #quantc.activation<relu>} : (tensor<256x512xi32>, tensor<256x1xf32>, tensor<1x512xf32>) -> tensor<256x512xf16>
   return %y : tensor<256x512xf16>
 }
 func.func @requant_i8(%x: tensor<256x256xi8>, %w: tensor<512x256xi8>, %xs: tensor<256x1xf32>,
                       %ws: tensor<1x512xf32>, %b: tensor<1x512xf32>, %os: tensor<1x1xf32>) -> tensor<256x512xi8>
     attributes {llvm.emit_c_interface} {
   %acc = quantc.matmul %x, %w : tensor<256x256xi8>, tensor<512x256xi8> -> tensor<256x512xi32>
-  %y = quantc.rescale %acc, %xs, %ws bias %b output_scale %os {activation = #quantc<activation relu>} : (tensor<256x512xi32>, tensor<256x1xf32>, tensor<1x512xf32>, tensor<1x512xf32>, tensor<1x1xf32>) -> tensor<256x512xi8>
+  %y = quantc.rescale %acc, %xs, %ws bias %b output_scale %os {activation = #quantc.activation<relu>} : (tensor<256x512xi32>, tensor<256x1xf32>, tensor<1x512xf32>, tensor<1x512xf32>, tensor<1x1xf32>) -> tensor<256x512xi8>
   return %y : tensor<256x512xi8>
 }
 func.func @gelu_f32(%x: tensor<256x256xi8>, %w: tensor<512x256xi8>, %xs: tensor<1x1xf32>,
                     %ws: tensor<1x512xf32>) -> tensor<256x512xf32>
     attributes {llvm.emit_c_interface} {
   %acc = quantc.matmul %x, %w : tensor<256x256xi8>, tensor<512x256xi8> -> tensor<256x512xi32>
-  %y = quantc.rescale %acc, %xs, %ws {activation = #quantc<activation gelu>} : (tensor<256x512xi32>, tensor<1x1xf32>, tensor<1x512xf32>) -> tensor<256x512xf32>
+  %y = quantc.rescale %acc, %xs, %ws {activation = #quantc.activation<gelu>} : (tensor<256x512xi32>, tensor<1x1xf32>, tensor<1x512xf32>) -> tensor<256x512xf32>
   return %y : tensor<256x512xf32>
 }
