@@ -8,8 +8,12 @@ mkdir -p "$OUT" /tmp/dump
 nvidia-smi --query-gpu=name,clocks.sm,clocks.max.sm,power.limit --format=csv
 echo "== AOT program (quantc-aot) vs NumPy"
 python3 "$D/run_gpu_checks.py" "$D/epilogues" "$D" /tmp/aot 2>&1 | tee "$OUT/aot.txt"
+if [ -x "$D/epilogues_sm90a" ]; then
+  echo "== AOT program, chip=sm_90a (wgmma kernels) vs NumPy"
+  python3 "$D/run_gpu_checks.py" "$D/epilogues_sm90a" "$D" /tmp/aot90a 2>&1 | tee "$OUT/aot_sm90a.txt"
+fi
 echo "== SASS"
-for c in "$D"/bench/*_auto.cubin; do
+for c in "$D"/bench/*_auto.cubin "$D"/bench/*_wgmma.cubin; do
   n=$(basename "$c" .cubin)
   cuobjdump -sass "$c" > /tmp/$n.sass
   printf '%-32s IMMA=%s HGMMA=%s LDSM=%s LDGSTS=%s LDL/STL=%s\n' "$n" \

@@ -27,6 +27,12 @@ VARIANTS = {
     "256x128x128w64x64s3": (256, 128, 128, 64, 64, 3),
     "128x128x128w64x32s3": (128, 128, 128, 64, 32, 3),
     "128x256x256w64x64s2": (128, 256, 256, 64, 64, 2),
+    # Hopper: wgmma m64nNk32 s8 (chip=sm_90a); 128 rows = 2 warpgroups.
+    "wgmma": ("sm_90a", None),
+    "wgmma128x256s4": ("sm_90a", (128, 256, 64, 64, 256, 4)),
+    "wgmma128x256s6": ("sm_90a", (128, 256, 64, 64, 256, 6)),
+    "wgmma128x128s6": ("sm_90a", (128, 128, 64, 64, 128, 6)),
+    "wgmma256x128s5": ("sm_90a", (256, 128, 64, 64, 128, 5)),
 }
 
 PROGRAM = """func.func @gemm(%x: tensor<{m}x{k}xi8>, %w: tensor<{n}x{k}xi8>) -> tensor<{m}x{n}xi32> {{
@@ -54,14 +60,17 @@ def unescape(s):
     return bytes(out)
 
 
-def compile_one(opt, outdir, label, m, n, k, chip, variant):
+def compile_one(opt, outdir, label, m, n, k, chip, variant, env=None):
+    if variant and variant[0] == "sm_90a":
+        chip, variant = "sm_90a", variant[1]
     opts = f"chip={chip} format=bin"
     if variant:
         tm, tn, tk, wm, wn, st = variant
         opts += f" tile-m={tm} tile-n={tn} tile-k={tk} warp-m={wm} warp-n={wn} stages={st}"
     src = PROGRAM.format(m=m, n=n, k=k)
     r = subprocess.run([opt, "-", f"--quantc-gpu-pipeline={opts}"], input=src,
-                       capture_output=True, text=True, encoding="latin1")
+                       capture_output=True, text=True, encoding="latin1",
+                       env=env)
     if r.returncode:
         print(f"skip {label}: {r.stderr.strip().splitlines()[0] if r.stderr else ''}")
         return None
@@ -87,13 +96,21 @@ def main():
     lines = []
     for (m, n, k) in SHAPES:
         for vname, v in VARIANTS.items():
-            if v and (m < 1024 or quick):
+            if v and v[0] != "sm_90a" and (m < 1024 or quick):
                 continue  # skinny shapes: heuristic only
+            if v and v[0] == "sm_90a" and v[1] and (m < 1024 or quick):
+                continue
             label = f"q{m}x{n}x{k}_{vname}"
             line = compile_one(opt, outdir, label, m, n, k, chip, v)
             if line:
                 lines.append(line)
                 print(line)
+            if vname == "wgmma" and os.environ.get("WGMMA_SWAP_EXPERIMENT"):
+                env = dict(os.environ, QUANTC_WGMMA_SWAP_LBO_SBO="1")
+                line = compile_one(opt, outdir, label + "swap", m, n, k, chip,
+                                   v, env)
+                if line:
+                    lines.append(line)
     with open(os.path.join(outdir, "manifest.txt"), "w") as f:
         f.write("\n".join(lines) + "\n")
 

@@ -524,3 +524,223 @@ std::string quantc::generateMmaSyncKernel(const GemmKernelSpec &s) {
      << e.constants() << e.body << "  }\n";
   return text;
 }
+
+std::optional<std::string> quantc::chooseWgmmaTiling(GemmKernelSpec &s) {
+  GemmTiling &t = s.tiling;
+  if (s.m % 128 != 0)
+    return std::string("M is not a multiple of 128");
+  if (s.k % 64 != 0)
+    return std::string("K is not a multiple of 64");
+  t.wgmma = true;
+  t.tileM = 128;
+  t.tileK = 64;
+  t.tileN = s.n % 256 == 0 ? 256 : s.n % 128 == 0 ? 128 : s.n % 64 == 0 ? 64 : 0;
+  if (!t.tileN)
+    return std::string("N is not a multiple of 64");
+  // Too few blocks to fill the machine: narrower N tiles.
+  while (t.tileN > 64 && (s.m / t.tileM) * (s.n / t.tileN) < 132 &&
+         s.n % (t.tileN / 2) == 0)
+    t.tileN /= 2;
+  t.warpM = 64;
+  t.warpN = t.tileN;
+  t.stages = 5;
+  if (s.k / t.tileK < t.stages - 2)
+    t.stages = std::max<int64_t>(3, s.k / t.tileK + 2);
+  return std::nullopt;
+}
+
+std::string quantc::generateWgmmaKernel(const GemmKernelSpec &s) {
+  const GemmTiling &t = s.tiling;
+  const int64_t BM = t.tileM, BN = t.tileN, BK = t.tileK, S = t.stages;
+  const int64_t T = t.numThreads();
+  const int64_t KT = s.k / BK;
+  const int64_t CPR = BK / 16;
+  const int64_t GX = s.n / BN, GY = s.m / BM;
+  const int64_t GROUP = GY % 8 == 0 ? 8 : 1;
+  // Unswizzled K-major layout: 8x16-byte core matrices (128 contiguous
+  // bytes); core matrices adjacent in K are LBO = 128 bytes apart, groups of
+  // 8 rows SBO = BK * 8 bytes apart.
+  int64_t LBO = 128, SBO = BK * 8;
+  if (getenv("QUANTC_WGMMA_SWAP_LBO_SBO")) // experiment: remove
+    std::swap(LBO, SBO);
+  const std::string outElt = outElemTy(s.output);
+  const std::string aTy = memrefTy(s.m, s.k, "i8");
+  const std::string bTy = memrefTy(s.n, s.k, "i8");
+  const std::string cTy = memrefTy(s.m, s.n, outElt);
+  const std::string sATy =
+      llvm::formatv("memref<{0}x{1}xi8, {2}>", S, BM * BK, kWg).str();
+  const std::string sBTy =
+      llvm::formatv("memref<{0}x{1}xi8, {2}>", S, BN * BK, kWg).str();
+  std::string accTy = "!llvm.struct<(";
+  for (int64_t i = 0; i < BN / 2; ++i)
+    accTy += i ? ", i32" : "i32";
+  accTy += ")>";
+
+  Emitter e;
+  std::string args = "%A: " + aTy + ", %B: " + bTy + ", %C: " + cTy;
+  std::vector<Epi> epi;
+  auto addEpi = [&](const char *name,
+                    const std::optional<EpilogueOperand> &o) {
+    if (!o)
+      return;
+    epi.push_back({name, *o});
+    args += ", %" + std::string(name) + ": " +
+            memrefTy(o->rows, o->cols, "f32");
+  };
+  addEpi("XS", s.xScale);
+  addEpi("WS", s.wScale);
+  addEpi("BIAS", s.bias);
+  addEpi("OS", s.outputScale);
+
+  std::string tid = e.op("gpu.thread_id x");
+  std::string pid = e.op("gpu.block_id x");
+  std::string lane = e.rem(tid, e.c(32));
+  std::string warp = e.div(tid, e.c(32));
+  std::string wg = e.div(warp, e.c(4));
+  std::string w4 = e.rem(warp, e.c(4));
+  std::string pidInGroup = e.rem(pid, e.c(GROUP * GX));
+  std::string groupId = e.div(pid, e.c(GROUP * GX));
+  std::string pidM =
+      e.add(e.mul(groupId, e.c(GROUP)), e.rem(pidInGroup, e.c(GROUP)));
+  std::string pidN = e.div(pidInGroup, e.c(GROUP));
+  std::string m0 = e.mul(pidM, e.c(BM));
+  std::string n0 = e.mul(pidN, e.c(BN));
+  std::string smem = e.op(
+      std::string("gpu.dynamic_shared_memory : memref<?xi8, ") + kWg + ">");
+  std::string sA = e.op("memref.view " + smem + "[" + e.c(0) +
+                        "][] : memref<?xi8, " + kWg + "> to " + sATy);
+  std::string sB = e.op("memref.view " + smem + "[" + e.c(S * BM * BK) +
+                        "][] : memref<?xi8, " + kWg + "> to " + sBTy);
+
+  // Chunk (row, kc) of a tile: global [row][kc*16 .. +16] (4 threads read 64
+  // contiguous bytes), shared (row/8)*SBO + kc*LBO + (row%8)*16 (a warp's 32
+  // chunks fill 512 contiguous bytes: no bank conflicts).
+  std::string cpRow = e.div(tid, e.c(CPR));
+  std::string kc = e.rem(tid, e.c(CPR));
+  std::string gcolOff = e.mul(kc, e.c(16));
+  std::string sOff0 =
+      e.add(e.add(e.mul(e.div(cpRow, e.c(8)), e.c(BK * 8)), e.mul(kc, e.c(128))),
+            e.mul(e.rem(cpRow, e.c(8)), e.c(16)));
+  auto loadTile = [&](const std::string &stage, const std::string &kt,
+                      const std::string &srcElems) {
+    std::vector<std::string> tokens;
+    std::string gcol = e.add(e.mul(kt, e.c(BK)), gcolOff);
+    auto copy = [&](const std::string &g, const std::string &gTy,
+                    const std::string &sm, const std::string &smTy,
+                    const std::string &base, int64_t rows) {
+      for (int64_t i = 0; i * T < rows * CPR; ++i) {
+        int64_t rowStep = i * (T / CPR); // a multiple of 8
+        std::string grow = e.add(base, e.addc(cpRow, rowStep));
+        std::string soff = e.addc(sOff0, rowStep / 8 * (BK * 8));
+        std::string cp = "nvgpu.device_async_copy " + g + "[" + grow + ", " +
+                         gcol + "], " + sm + "[" + stage + ", " + soff +
+                         "], 16";
+        if (!srcElems.empty())
+          cp += ", " + srcElems;
+        cp += " {bypassL1} : " + gTy + " to " + smTy;
+        tokens.push_back(e.op(cp));
+      }
+    };
+    copy("%A", aTy, sA, sATy, m0, BM);
+    copy("%B", bTy, sB, sBTy, n0, BN);
+    return e.op("nvgpu.device_async_create_group " +
+                llvm::join(tokens, ", "));
+  };
+  std::string group;
+  for (int64_t st = 0; st < S - 2; ++st)
+    group = loadTile(e.c(st), e.c(st), "");
+
+  // Shared-memory matrix descriptors: address bits [17:4] in 0-13, LBO >> 4
+  // in 16-29, SBO >> 4 in 32-45, no swizzle.
+  std::string baseA = e.op("memref.extract_aligned_pointer_as_index " + sA +
+                           " : " + sATy + " -> index");
+  std::string baseB = e.op("memref.extract_aligned_pointer_as_index " + sB +
+                           " : " + sBTy + " -> index");
+  std::string descHi = e.op(
+      "arith.constant " +
+      std::to_string(((LBO >> 4) << 16) | ((SBO >> 4) << 32)) + " : i64");
+  std::string mask = e.op("arith.constant 262143 : i64");
+  std::string four = e.op("arith.constant 4 : i64");
+  auto desc = [&](const std::string &addr) {
+    std::string a = e.op("arith.index_cast " + addr + " : index to i64");
+    a = e.op("arith.andi " + a + ", " + mask + " : i64");
+    a = e.op("arith.shrui " + a + ", " + four + " : i64");
+    return e.op("arith.ori " + a + ", " + descHi + " : i64");
+  };
+  std::string aWg = e.add(baseA, e.mul(wg, e.c(64 * BK)));
+
+  std::string zero = e.op("llvm.mlir.zero : " + accTy);
+  std::string loop = e.fresh();
+  e.line(loop + " = scf.for %kt = " + e.c(0) + " to " + e.c(KT) + " step " +
+         e.c(1) + " iter_args(%acc = " + zero + ") -> (" + accTy + ") {");
+  e.indent += 2;
+  e.line("nvgpu.device_async_wait " + group + " {numGroups = " +
+         std::to_string(S - 3) + " : i32}");
+  // cp.async writes through the generic proxy; wgmma reads through the async
+  // proxy.
+  e.line("nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.shared>, space = "
+         "#nvvm.shared_space<cta>}");
+  e.line("gpu.barrier");
+  {
+    // Stage (kt - 2) % S: every warpgroup finished reading it (wait_group 1
+    // at the end of iteration kt - 1, then the barrier above).
+    std::string nk = e.add("%kt", e.c(S - 2));
+    std::string valid =
+        e.op("arith.cmpi slt, " + nk + ", " + e.c(KT) + " : index");
+    std::string nkc =
+        e.op("arith.minui " + nk + ", " + e.c(KT - 1) + " : index");
+    std::string ns = e.rem(nk, e.c(S));
+    std::string se = e.op("arith.select " + valid + ", " + e.c(16) + ", " +
+                          e.c(0) + " : index");
+    loadTile(ns, nkc, se);
+  }
+  std::string st = e.rem("%kt", e.c(S));
+  std::string aSt = e.add(aWg, e.mul(st, e.c(BM * BK)));
+  std::string bSt = e.add(baseB, e.mul(st, e.c(BN * BK)));
+  e.line("nvvm.wgmma.fence.aligned");
+  std::string acc = "%acc";
+  for (int64_t kk = 0; kk < BK / 32; ++kk) {
+    std::string dA = desc(e.addc(aSt, kk * 256));
+    std::string dB = desc(e.addc(bSt, kk * 256));
+    acc = e.op("nvvm.wgmma.mma_async " + dA + ", " + dB + ", " + acc +
+               ", #nvvm.shape<m = 64, n = " + std::to_string(BN) +
+               ", k = 32>, D [<s32>, <one>, <satfinite>], A [<s8>, <one>, "
+               "<row>], B [<s8>, <one>, <col>] : " +
+               accTy + " -> " + accTy);
+  }
+  e.line("nvvm.wgmma.commit.group.sync.aligned");
+  e.line("nvvm.wgmma.wait.group.sync.aligned 1");
+  e.line("scf.yield " + acc + " : " + accTy);
+  e.indent -= 2;
+  e.line("}");
+  e.line("nvvm.wgmma.wait.group.sync.aligned 0");
+  e.line("nvgpu.device_async_wait " + group + " {numGroups = 0 : i32}");
+
+  // Accumulator layout of wgmma m64nN: warp w of the warpgroup holds rows
+  // 16w + lane/4 (+ 8); for each 8-column chunk j, registers 4j..4j+3 are
+  // (r, c), (r, c + 1), (r + 8, c), (r + 8, c + 1) with c = 8j + 2 (lane % 4).
+  std::string rowBase =
+      e.add(e.add(m0, e.add(e.mul(wg, e.c(64)), e.mul(w4, e.c(16)))),
+            e.div(lane, e.c(4)));
+  std::string colBase = e.add(n0, e.mul(e.rem(lane, e.c(4)), e.c(2)));
+  for (int64_t j = 0; j < BN / 8; ++j)
+    for (int r = 0; r < 2; ++r) {
+      std::string v0 = e.op("llvm.extractvalue " + loop + "[" +
+                            std::to_string(4 * j + 2 * r) + "] : " + accTy);
+      std::string v1 = e.op("llvm.extractvalue " + loop + "[" +
+                            std::to_string(4 * j + 2 * r + 1) + "] : " + accTy);
+      std::string v =
+          e.op("vector.from_elements " + v0 + ", " + v1 + " : vector<2xi32>");
+      emitStorePair(e, s, epi, e.addc(rowBase, 8 * r), e.addc(colBase, 8 * j),
+                    v);
+    }
+  e.line("gpu.return");
+
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << "  gpu.func @" << s.name << "(" << args
+     << ") kernel attributes {known_block_size = array<i32: " << T
+     << ", 1, 1>} {\n"
+     << e.constants() << e.body << "  }\n";
+  return text;
+}

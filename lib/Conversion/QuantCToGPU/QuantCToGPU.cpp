@@ -145,8 +145,13 @@ struct ConvertQuantCToGPUPass
       spec.xScale = spec.wScale = spec.bias = spec.outputScale = std::nullopt;
     }
 
-    if (auto why = chooseTiling(spec))
-      return mm.emitOpError("cannot be tiled for Tensor Cores: ") << *why;
+    // sm_90a: the wgmma kernel where the shape fits its tiles, else mma.sync.
+    bool useWgmma = chip == "sm_90a" && !chooseWgmmaTiling(spec);
+    if (!useWgmma) {
+      spec.tiling = GemmTiling();
+      if (auto why = chooseTiling(spec))
+        return mm.emitOpError("cannot be tiled for Tensor Cores: ") << *why;
+    }
     GemmTiling &t = spec.tiling;
     if (tileM)
       t.tileM = tileM;
@@ -160,7 +165,16 @@ struct ConvertQuantCToGPUPass
       t.warpN = warpN;
     if (stages)
       t.stages = stages;
-    if (spec.m % t.tileM || spec.n % t.tileN || spec.k % t.tileK ||
+    if (useWgmma) {
+      if (t.tileM % 64 || spec.m % t.tileM || spec.n % t.tileN ||
+          t.tileK != 64 || spec.k % t.tileK || t.tileN % 64 || t.tileN > 256 ||
+          t.stages < 3 || spec.k / t.tileK < t.stages - 2 ||
+          t.numThreads() > 1024)
+        return mm.emitOpError("invalid wgmma tiling ")
+               << t.tileM << "x" << t.tileN << "x" << t.tileK << " ("
+               << t.stages << " stages) for the GEMM " << spec.m << "x"
+               << spec.n << "x" << spec.k;
+    } else if (spec.m % t.tileM || spec.n % t.tileN || spec.k % t.tileK ||
         t.tileM % t.warpM || t.tileN % t.warpN || t.warpM % 16 ||
         t.warpN % 16 || t.tileK % 32 || t.stages < 2 ||
         spec.k / t.tileK < t.stages - 1 || t.numThreads() > 1024 ||
@@ -180,7 +194,9 @@ struct ConvertQuantCToGPUPass
       ++id;
     spec.name = "gemm_" + std::to_string(id);
 
-    std::string text = "gpu.module @tmp {\n" + generateMmaSyncKernel(spec) +
+    std::string text = "gpu.module @tmp {\n" +
+                       (useWgmma ? generateWgmmaKernel(spec)
+                                 : generateMmaSyncKernel(spec)) +
                        "}\n";
     ParserConfig config(module.getContext());
     OwningOpRef<ModuleOp> parsed = parseSourceString<ModuleOp>(text, config);

@@ -28,12 +28,19 @@ struct GemmTiling {
   int64_t tileM = 128, tileN = 128, tileK = 64; // thread-block tile
   int64_t warpM = 64, warpN = 64;               // warp tile
   int64_t stages = 4;                           // cp.async pipeline depth
+  /// Hopper path: one warpgroup (128 threads) per 64 rows, wgmma m64nNk32
+  /// with N = tileN, operands in the unswizzled K-major core-matrix layout.
+  bool wgmma = false;
   int64_t numThreads() const {
+    if (wgmma)
+      return tileM / 64 * 128;
     return (tileM / warpM) * (tileN / warpN) * 32;
   }
-  /// Bytes of dynamic shared memory (A and B tiles, rows padded by 16 bytes so
-  /// that ldmatrix and cp.async hit distinct banks).
+  /// Bytes of dynamic shared memory (A and B tiles; mma.sync rows padded by 16
+  /// bytes so that ldmatrix and cp.async hit distinct banks).
   int64_t sharedBytes() const {
+    if (wgmma)
+      return stages * (tileM + tileN) * tileK;
     return stages * (tileM + tileN) * (tileK + 16);
   }
 };
@@ -51,6 +58,15 @@ struct GemmKernelSpec {
 
 /// Chooses a tiling for the shape, or returns a reason it cannot run.
 std::optional<std::string> chooseTiling(GemmKernelSpec &spec);
+
+/// Chooses a wgmma (sm_90a) tiling, or returns why the shape does not fit
+/// one (the caller then uses the mma.sync kernel).
+std::optional<std::string> chooseWgmmaTiling(GemmKernelSpec &spec);
+
+/// The sm_90a kernel: cp.async into the wgmma core-matrix layout, one
+/// `nvvm.wgmma.mma_async` m64nNk32 s8 per 32 bytes of K and warpgroup, one
+/// wgmma group kept in flight.
+std::string generateWgmmaKernel(const GemmKernelSpec &spec);
 
 /// The text of `gpu.func @<name>(A, B, C, [xs, ws, bias, os])` with the
 /// kernel attribute (parse it inside a gpu.module).
