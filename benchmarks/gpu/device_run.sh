@@ -16,13 +16,15 @@ echo "== SASS"
 for c in "$D"/bench/*_auto.cubin "$D"/bench/*_wgmma.cubin; do
   n=$(basename "$c" .cubin)
   cuobjdump -sass "$c" > /tmp/$n.sass
-  printf '%-32s IMMA=%s HGMMA=%s LDSM=%s LDGSTS=%s LDL/STL=%s\n' "$n" \
+  printf '%-32s IMMA=%s HGMMA=%s IGMMA=%s LDSM=%s LDGSTS=%s LDL/STL=%s\n' "$n" \
     "$(grep -c IMMA /tmp/$n.sass)" "$(grep -c HGMMA /tmp/$n.sass)" \
+    "$(grep -c IGMMA /tmp/$n.sass)" \
     "$(grep -c LDSM /tmp/$n.sass)" "$(grep -c LDGSTS /tmp/$n.sass)" \
     "$(grep -cE 'LDL|STL' /tmp/$n.sass)"
 done | tee "$OUT/sass.txt"
 grep -m3 IMMA /tmp/q4096x4096x4096_auto.sass
-cp /tmp/q4096x4096x4096_auto.sass "$OUT/" 2>/dev/null
+grep -m3 GMMA /tmp/q4096x4096x4096_wgmma.sass
+cp /tmp/q4096x4096x4096_auto.sass /tmp/q4096x4096x4096_wgmma.sass "$OUT/" 2>/dev/null
 echo "== NumPy check of one benchmark GEMM"
 grep "^q512x4096x4096_auto " "$D/bench/manifest.txt" | sed "s#q512x4096x4096_auto.cubin#$D/bench/q512x4096x4096_auto.cubin#" > /tmp/one.txt
 "$D/bench/bench_gemm" /tmp/one.txt --dump /tmp/dump >/dev/null 2>&1

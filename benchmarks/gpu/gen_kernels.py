@@ -29,10 +29,10 @@ VARIANTS = {
     "128x256x256w64x64s2": (128, 256, 256, 64, 64, 2),
     # Hopper: wgmma m64nNk32 s8 (chip=sm_90a); 128 rows = 2 warpgroups.
     "wgmma": ("sm_90a", None),
-    "wgmma128x256s4": ("sm_90a", (128, 256, 64, 64, 256, 4)),
-    "wgmma128x256s6": ("sm_90a", (128, 256, 64, 64, 256, 6)),
-    "wgmma128x128s6": ("sm_90a", (128, 128, 64, 64, 128, 6)),
-    "wgmma256x128s5": ("sm_90a", (256, 128, 64, 64, 128, 5)),
+    "wgmma128x256s3": ("sm_90a", (128, 256, 128, 64, 256, 3)),
+    "wgmma128x128s5": ("sm_90a", (128, 128, 128, 64, 128, 5)),
+    "wgmma256x128s4": ("sm_90a", (256, 128, 128, 64, 128, 4)),
+    "wgmma64x256s4": ("sm_90a", (64, 256, 128, 64, 256, 4)),
 }
 
 PROGRAM = """func.func @gemm(%x: tensor<{m}x{k}xi8>, %w: tensor<{n}x{k}xi8>) -> tensor<{m}x{n}xi32> {{
@@ -105,12 +105,6 @@ def main():
             if line:
                 lines.append(line)
                 print(line)
-            if vname == "wgmma" and os.environ.get("WGMMA_SWAP_EXPERIMENT"):
-                env = dict(os.environ, QUANTC_WGMMA_SWAP_LBO_SBO="1")
-                line = compile_one(opt, outdir, label + "swap", m, n, k, chip,
-                                   v, env)
-                if line:
-                    lines.append(line)
     with open(os.path.join(outdir, "manifest.txt"), "w") as f:
         f.write("\n".join(lines) + "\n")
 

@@ -529,11 +529,11 @@ std::optional<std::string> quantc::chooseWgmmaTiling(GemmKernelSpec &s) {
   GemmTiling &t = s.tiling;
   if (s.m % 128 != 0)
     return std::string("M is not a multiple of 128");
-  if (s.k % 64 != 0)
-    return std::string("K is not a multiple of 64");
+  if (s.k % 128 != 0)
+    return std::string("K is not a multiple of 128");
   t.wgmma = true;
   t.tileM = 128;
-  t.tileK = 64;
+  t.tileK = 128;
   t.tileN = s.n % 256 == 0 ? 256 : s.n % 128 == 0 ? 128 : s.n % 64 == 0 ? 64 : 0;
   if (!t.tileN)
     return std::string("N is not a multiple of 64");
@@ -543,7 +543,7 @@ std::optional<std::string> quantc::chooseWgmmaTiling(GemmKernelSpec &s) {
     t.tileN /= 2;
   t.warpM = 64;
   t.warpN = t.tileN;
-  t.stages = 5;
+  t.stages = 4;
   if (s.k / t.tileK < t.stages - 2)
     t.stages = std::max<int64_t>(3, s.k / t.tileK + 2);
   return std::nullopt;
@@ -557,12 +557,11 @@ std::string quantc::generateWgmmaKernel(const GemmKernelSpec &s) {
   const int64_t CPR = BK / 16;
   const int64_t GX = s.n / BN, GY = s.m / BM;
   const int64_t GROUP = GY % 8 == 0 ? 8 : 1;
-  // Unswizzled K-major layout: 8x16-byte core matrices (128 contiguous
-  // bytes); core matrices adjacent in K are LBO = 128 bytes apart, groups of
-  // 8 rows SBO = BK * 8 bytes apart.
-  int64_t LBO = 128, SBO = BK * 8;
-  if (getenv("QUANTC_WGMMA_SWAP_LBO_SBO")) // experiment: remove
-    std::swap(LBO, SBO);
+  // K-major, 128-byte swizzle: a tile row is the 128 bytes of its K slice;
+  // 16-byte chunk c of row r sits at chunk c ^ (r % 8) (so wgmma's and
+  // cp.async's accesses spread over all banks); 8-row atoms of 1024 bytes,
+  // SBO = 1024 apart; LBO is unused (1).
+  const int64_t SBO = 1024;
   const std::string outElt = outElemTy(s.output);
   const std::string aTy = memrefTy(s.m, s.k, "i8");
   const std::string bTy = memrefTy(s.n, s.k, "i8");
@@ -607,20 +606,29 @@ std::string quantc::generateWgmmaKernel(const GemmKernelSpec &s) {
   std::string n0 = e.mul(pidN, e.c(BN));
   std::string smem = e.op(
       std::string("gpu.dynamic_shared_memory : memref<?xi8, ") + kWg + ">");
-  std::string sA = e.op("memref.view " + smem + "[" + e.c(0) +
+  // Swizzle atoms must be 1024-byte aligned: skip to the next boundary (the
+  // launch asks for 1024 spare bytes).
+  std::string raw = e.op("memref.extract_aligned_pointer_as_index " + smem +
+                         " : memref<?xi8, " + kWg + "> -> index");
+  std::string pad = e.rem(e.op("arith.subi " + e.c(1024) + ", " +
+                               e.rem(raw, e.c(1024)) + " : index"),
+                          e.c(1024));
+  std::string sA = e.op("memref.view " + smem + "[" + pad +
                         "][] : memref<?xi8, " + kWg + "> to " + sATy);
-  std::string sB = e.op("memref.view " + smem + "[" + e.c(S * BM * BK) +
-                        "][] : memref<?xi8, " + kWg + "> to " + sBTy);
+  std::string sB = e.op("memref.view " + smem + "[" +
+                        e.addc(pad, S * BM * BK) + "][] : memref<?xi8, " +
+                        kWg + "> to " + sBTy);
 
-  // Chunk (row, kc) of a tile: global [row][kc*16 .. +16] (4 threads read 64
-  // contiguous bytes), shared (row/8)*SBO + kc*LBO + (row%8)*16 (a warp's 32
-  // chunks fill 512 contiguous bytes: no bank conflicts).
+  // Chunk (row, kc) of a tile: global [row][kc*16 .. +16] (8 threads read a
+  // 128-byte row), shared row*128 + (kc ^ row%8)*16 (a warp fills 512
+  // contiguous bytes: no bank conflicts).
   std::string cpRow = e.div(tid, e.c(CPR));
   std::string kc = e.rem(tid, e.c(CPR));
   std::string gcolOff = e.mul(kc, e.c(16));
-  std::string sOff0 =
-      e.add(e.add(e.mul(e.div(cpRow, e.c(8)), e.c(BK * 8)), e.mul(kc, e.c(128))),
-            e.mul(e.rem(cpRow, e.c(8)), e.c(16)));
+  std::string swz = e.mul(
+      e.op("arith.xori " + kc + ", " + e.rem(cpRow, e.c(8)) + " : index"),
+      e.c(16));
+  std::string sOff0 = e.add(e.mul(cpRow, e.c(BK)), swz);
   auto loadTile = [&](const std::string &stage, const std::string &kt,
                       const std::string &srcElems) {
     std::vector<std::string> tokens;
@@ -629,9 +637,9 @@ std::string quantc::generateWgmmaKernel(const GemmKernelSpec &s) {
                     const std::string &sm, const std::string &smTy,
                     const std::string &base, int64_t rows) {
       for (int64_t i = 0; i * T < rows * CPR; ++i) {
-        int64_t rowStep = i * (T / CPR); // a multiple of 8
+        int64_t rowStep = i * (T / CPR); // a multiple of 8: same swizzle
         std::string grow = e.add(base, e.addc(cpRow, rowStep));
-        std::string soff = e.addc(sOff0, rowStep / 8 * (BK * 8));
+        std::string soff = e.addc(sOff0, rowStep * BK);
         std::string cp = "nvgpu.device_async_copy " + g + "[" + grow + ", " +
                          gcol + "], " + sm + "[" + stage + ", " + soff +
                          "], 16";
@@ -651,14 +659,16 @@ std::string quantc::generateWgmmaKernel(const GemmKernelSpec &s) {
     group = loadTile(e.c(st), e.c(st), "");
 
   // Shared-memory matrix descriptors: address bits [17:4] in 0-13, LBO >> 4
-  // in 16-29, SBO >> 4 in 32-45, no swizzle.
+  // in 16-29, SBO >> 4 in 32-45, swizzle mode in 62-63 (1: 128 bytes).
   std::string baseA = e.op("memref.extract_aligned_pointer_as_index " + sA +
                            " : " + sATy + " -> index");
   std::string baseB = e.op("memref.extract_aligned_pointer_as_index " + sB +
                            " : " + sBTy + " -> index");
   std::string descHi = e.op(
       "arith.constant " +
-      std::to_string(((LBO >> 4) << 16) | ((SBO >> 4) << 32)) + " : i64");
+      std::to_string((int64_t(1) << 16) | ((SBO >> 4) << 32) |
+                     (int64_t(1) << 62)) +
+      " : i64");
   std::string mask = e.op("arith.constant 262143 : i64");
   std::string four = e.op("arith.constant 4 : i64");
   auto desc = [&](const std::string &addr) {
@@ -700,8 +710,9 @@ std::string quantc::generateWgmmaKernel(const GemmKernelSpec &s) {
   e.line("nvvm.wgmma.fence.aligned");
   std::string acc = "%acc";
   for (int64_t kk = 0; kk < BK / 32; ++kk) {
-    std::string dA = desc(e.addc(aSt, kk * 256));
-    std::string dB = desc(e.addc(bSt, kk * 256));
+    // Along K inside a swizzle atom: advance the (unswizzled) start address.
+    std::string dA = desc(e.addc(aSt, kk * 32));
+    std::string dB = desc(e.addc(bSt, kk * 32));
     acc = e.op("nvvm.wgmma.mma_async " + dA + ", " + dB + ", " + acc +
                ", #nvvm.shape<m = 64, n = " + std::to_string(BN) +
                ", k = 32>, D [<s32>, <one>, <satfinite>], A [<s8>, <one>, "

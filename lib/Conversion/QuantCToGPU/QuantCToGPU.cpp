@@ -167,7 +167,7 @@ struct ConvertQuantCToGPUPass
       t.stages = stages;
     if (useWgmma) {
       if (t.tileM % 64 || spec.m % t.tileM || spec.n % t.tileN ||
-          t.tileK != 64 || spec.k % t.tileK || t.tileN % 64 || t.tileN > 256 ||
+          t.tileK != 128 || spec.k % t.tileK || t.tileN % 64 || t.tileN > 256 ||
           t.stages < 3 || spec.k / t.tileK < t.stages - 2 ||
           t.numThreads() > 1024)
         return mm.emitOpError("invalid wgmma tiling ")

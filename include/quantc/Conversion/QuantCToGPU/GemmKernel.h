@@ -29,7 +29,7 @@ struct GemmTiling {
   int64_t warpM = 64, warpN = 64;               // warp tile
   int64_t stages = 4;                           // cp.async pipeline depth
   /// Hopper path: one warpgroup (128 threads) per 64 rows, wgmma m64nNk32
-  /// with N = tileN, operands in the unswizzled K-major core-matrix layout.
+  /// with N = tileN, K-major operands with 128-byte swizzle (tileK = 128).
   bool wgmma = false;
   int64_t numThreads() const {
     if (wgmma)
@@ -39,8 +39,8 @@ struct GemmTiling {
   /// Bytes of dynamic shared memory (A and B tiles; mma.sync rows padded by 16
   /// bytes so that ldmatrix and cp.async hit distinct banks).
   int64_t sharedBytes() const {
-    if (wgmma)
-      return stages * (tileM + tileN) * tileK;
+    if (wgmma) // + 1024 to align the 128-byte-swizzle atoms
+      return stages * (tileM + tileN) * tileK + 1024;
     return stages * (tileM + tileN) * (tileK + 16);
   }
 };
