@@ -13,8 +13,8 @@
 // CHECK-SAME: wgmma.fence.sync.aligned;
 // CHECK-SAME: wgmma.mma_async.sync.aligned.m64n256k32.s32.s8.s8.satfinite
 // CHECK-SAME: wgmma.commit_group.sync.aligned;
-// CHECK-SAME: wgmma.wait_group.sync.aligned{{.+}}1;
-// CHECK-SAME: wgmma.wait_group.sync.aligned{{.+}}0;
+// CHECK-SAME: wgmma.wait_group.sync.aligned \091;
+// CHECK-SAME: wgmma.wait_group.sync.aligned \090;
 
 // BIN: #nvvm.target<O = 3, chip = "sm_90a", features = "+ptx80">, {{.*}}bin = "\7FELF
 func.func @gemm(%x: tensor<4096x256xi8>, %w: tensor<2048x256xi8>) -> tensor<4096x2048xi32> {
