@@ -150,8 +150,8 @@ static void emitStorePair(Emitter &e, const GemmKernelSpec &s,
     std::string ty = memrefTy(o.shape.rows, o.shape.cols, "f32");
     std::string r = bIdx(row, o.shape.rows, s.m);
     if (o.shape.cols == s.n)
-      return e.op("vector.load %" + o.name + "[" + r + ", " + col + "] : " +
-                  ty + ", vector<2xf32>");
+      return e.op("vector.load %" + o.name + "[" + r + ", " + col +
+                  "] {alignment = 8 : i64} : " + ty + ", vector<2xf32>");
     if (o.shape.cols == 1) {
       std::string v = e.op("memref.load %" + o.name + "[" + r + ", " +
                            e.c(0) + "] : " + ty);
@@ -175,8 +175,9 @@ static void emitStorePair(Emitter &e, const GemmKernelSpec &s,
   };
   const std::string v2f = "vector<2xf32>";
   if (s.output == GemmOutput::I32) {
-    e.line("vector.store " + v + ", %C[" + row + ", " + col + "] : " +
-           cTy + ", vector<2xi32>");
+    // col is even: the pair is 8-byte aligned (one st.global.v2).
+    e.line("vector.store " + v + ", %C[" + row + ", " + col +
+           "] {alignment = 8 : i64} : " + cTy + ", vector<2xi32>");
     return;
   }
   // ((f32(acc) * xs) * ws) + bias, activation, requantize: the order of
@@ -220,8 +221,12 @@ static void emitStorePair(Emitter &e, const GemmKernelSpec &s,
   } else {
     out = f;
   }
-  e.line("vector.store " + out + ", %C[" + row + ", " + col + "] : " +
-         cTy + ", vector<2x" + outElt + ">");
+  int64_t align = s.output == GemmOutput::I8    ? 2
+                  : s.output == GemmOutput::F16 ? 4
+                                                : 8;
+  e.line("vector.store " + out + ", %C[" + row + ", " + col +
+         "] {alignment = " + std::to_string(align) + " : i64} : " + cTy +
+         ", vector<2x" + outElt + ">");
 }
 
 std::optional<std::string> quantc::chooseTiling(GemmKernelSpec &s) {

@@ -34,7 +34,7 @@
 // CHECK:           nvgpu.device_async_copy {{.+}}, 16, %{{.+}} {bypassL1}
 // CHECK:           nvgpu.mma.sync({{.+}}) {mmaShape = [16, 8, 32]} : (vector<4x4xi8>, vector<2x4xi8>, vector<2x2xi32>) -> vector<2x2xi32>
 // CHECK:           scf.yield
-// CHECK:         vector.store %{{.+}}, %{{.+}} : memref<256x256xi32>, vector<2xi32>
+// CHECK:         vector.store %{{.+}}, %{{.+}} {alignment = 8 : i64} : memref<256x256xi32>, vector<2xi32>
 
 // TILE-LABEL: func.func private @__quantc_launch_gemm_0
 // TILE-SAME:  quantc.gpu_block = array<i64: 128, 1, 1>
@@ -63,9 +63,9 @@ func.func @gemm(%x: tensor<256x128xi8>, %w: tensor<256x128xi8>) -> tensor<256x25
 // CHECK:       %[[XSV:.+]] = memref.load %[[XS]][%{{.+}}, %c0] : memref<128x1xf32>
 // CHECK:       %[[XSB:.+]] = vector.broadcast %[[XSV]] : f32 to vector<2xf32>
 // CHECK:       %[[F1:.+]] = arith.mulf %[[F]], %[[XSB]] : vector<2xf32>
-// CHECK:       %[[WSV:.+]] = vector.load %[[WS]][%c0, %{{.+}}] : memref<1x512xf32>, vector<2xf32>
+// CHECK:       %[[WSV:.+]] = vector.load %[[WS]][%c0, %{{.+}}] {alignment = 8 : i64} : memref<1x512xf32>, vector<2xf32>
 // CHECK:       %[[F2:.+]] = arith.mulf %[[F1]], %[[WSV]] : vector<2xf32>
-// CHECK:       %[[BV:.+]] = vector.load %[[B]][%c0, %{{.+}}] : memref<1x512xf32>, vector<2xf32>
+// CHECK:       %[[BV:.+]] = vector.load %[[B]][%c0, %{{.+}}] {alignment = 8 : i64} : memref<1x512xf32>, vector<2xf32>
 // CHECK:       %[[F3:.+]] = arith.addf %[[F2]], %[[BV]] : vector<2xf32>
 // CHECK:       math.erf
 // CHECK:       %[[OSV:.+]] = memref.load %[[OS]][%c0, %c0] : memref<1x1xf32>
@@ -75,7 +75,7 @@ func.func @gemm(%x: tensor<256x128xi8>, %w: tensor<256x128xi8>) -> tensor<256x25
 // CHECK:       arith.maxnumf
 // CHECK:       arith.minnumf
 // CHECK:       %[[Q:.+]] = arith.fptosi %{{.+}} : vector<2xf32> to vector<2xi8>
-// CHECK:       vector.store %[[Q]], %[[C]][%{{.+}}, %{{.+}}] : memref<128x512xi8>, vector<2xi8>
+// CHECK:       vector.store %[[Q]], %[[C]][%{{.+}}, %{{.+}}] {alignment = 2 : i64} : memref<128x512xi8>, vector<2xi8>
 func.func @fused(%x: tensor<128x256xi8>, %w: tensor<512x256xi8>, %xs: tensor<128x1xf32>, %ws: tensor<1x512xf32>, %b: tensor<1x512xf32>, %os: tensor<1x1xf32>) -> tensor<128x512xi8> {
   %acc = quantc.matmul %x, %w : tensor<128x256xi8>, tensor<512x256xi8> -> tensor<128x512xi32>
   %y = quantc.rescale %acc, %xs, %ws bias %b output_scale %os {activation = #quantc.activation<gelu>} : (tensor<128x512xi32>, tensor<128x1xf32>, tensor<1x512xf32>, tensor<1x512xf32>, tensor<1x1xf32>) -> tensor<128x512xi8>
@@ -90,7 +90,7 @@ func.func @fused(%x: tensor<128x256xi8>, %w: tensor<512x256xi8>, %xs: tensor<128
 // CHECK:     gpu.func @gemm_0({{.+}}: memref<64x512xf16>
 // CHECK:       arith.maximumf
 // CHECK:       arith.truncf %{{.+}} : vector<2xf32> to vector<2xf16>
-// CHECK:       vector.store %{{.+}} : memref<64x512xf16>, vector<2xf16>
+// CHECK:       vector.store %{{.+}} {alignment = 4 : i64} : memref<64x512xf16>, vector<2xf16>
 func.func @f16_relu(%x: tensor<64x64xi8>, %w: tensor<512x64xi8>, %xs: tensor<1x1xf32>, %ws: tensor<1x512xf32>) -> tensor<64x512xf16> {
   %acc = quantc.matmul %x, %w : tensor<64x64xi8>, tensor<512x64xi8> -> tensor<64x512xi32>
   %y = quantc.rescale %acc, %xs, %ws {activation = #quantc.activation<relu>} : (tensor<64x512xi32>, tensor<1x1xf32>, tensor<1x512xf32>) -> tensor<64x512xf16>

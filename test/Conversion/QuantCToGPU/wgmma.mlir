@@ -30,7 +30,7 @@
 // CHECK-NEXT:      nvvm.wgmma.wait.group.sync.aligned 1
 // CHECK:         nvvm.wgmma.wait.group.sync.aligned 0
 // CHECK:         llvm.extractvalue
-// CHECK:         vector.store %{{.+}} : memref<4096x2048xi32>, vector<2xi32>
+// CHECK:         vector.store %{{.+}} {alignment = 8 : i64} : memref<4096x2048xi32>, vector<2xi32>
 
 // SM90-LABEL: gpu.func @gemm_0
 // SM90-NOT:   nvvm.wgmma
