@@ -29,6 +29,7 @@ VARIANTS = {
     "wgmma": ("sm_90a", None),
     "wgmma256x128s4": ("sm_90a", (256, 128, 128, 64, 128, 4)),
     "wgmma128x128s5": ("sm_90a", (128, 128, 128, 64, 128, 5)),
+    "wgmma128x128s3": ("sm_90a", (128, 128, 128, 64, 128, 3)),
 }
 
 PROGRAM = """func.func @gemm(%x: tensor<{m}x{k}xi8>, %w: tensor<{n}x{k}xi8>) -> tensor<{m}x{n}xi32> {{
