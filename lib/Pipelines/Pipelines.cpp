@@ -37,11 +37,21 @@ void quantc::buildCpuPipeline(OpPassManager &pm,
 
 void quantc::buildGpuPipeline(OpPassManager &pm,
                               const GpuPipelineOptions &opts) {
-  static const llvm::StringSet<llvm::MallocAllocator> kFormats = {"bin", "isa", "fatbin",
-                                             "offload"};
-  if (!kFormats.contains(opts.format))
-    llvm::report_fatal_error(llvm::Twine("quantc-gpu-pipeline: unknown format '") +
-                             opts.format + "' (expected bin, isa or fatbin)");
+  const char *format = "fatbin";
+  switch (opts.format) {
+  case GpuPipelineOptions::BinaryFormat::bin:
+    format = "bin";
+    break;
+  case GpuPipelineOptions::BinaryFormat::isa:
+    format = "isa";
+    break;
+  case GpuPipelineOptions::BinaryFormat::fatbin:
+    format = "fatbin";
+    break;
+  case GpuPipelineOptions::BinaryFormat::offload:
+    format = "offload";
+    break;
+  }
   // ptxas and libdevice (GELU's erf) come from the CUDA toolkit: CUDA_HOME,
   // else /usr/local/cuda, else whatever gpu-module-to-binary finds on PATH.
   std::string toolkit;
@@ -82,8 +92,7 @@ void quantc::buildGpuPipeline(OpPassManager &pm,
       "convert-func-to-llvm,convert-cf-to-llvm,"
       "gpu-to-llvm{use-bare-pointers-for-kernels=1},"
       "reconcile-unrealized-casts,canonicalize,cse," +
-      llvm::formatv("gpu-module-to-binary{{format={0}{1}}",
-                    opts.format.getValue(), toolkit)
+      llvm::formatv("gpu-module-to-binary{{format={0}{1}}", format, toolkit)
           .str();
   if (failed(parsePassPipeline(pipeline, pm, llvm::errs())))
     llvm::report_fatal_error("quantc: malformed built-in GPU pipeline");

@@ -52,6 +52,12 @@ def ConvertQuantCToGPU : Pass<"convert-quantc-to-gpu", "mlir::ModuleOp"> {
     `nvgpu.ldmatrix` and multiplies with `nvgpu.mma.sync` m16n8k32 s8
     (`mma.sync.aligned.m16n8k32.row.col.satfinite.s32.s8.s8.s32`).
 
+    With `chip=sm_90a` (Hopper), GEMMs whose M is a multiple of 128 and K of
+    128 use a wgmma kernel instead: two warpgroups per 128x256 block, cp.async
+    into K-major 128-byte-swizzled shared memory, `nvvm.wgmma.mma_async`
+    m64nNk32 s8 x s8 -> s32 from shared-memory descriptors, one wgmma group
+    kept in flight. Other shapes fall back to mma.sync.
+
     At the call site the op becomes a call to a private launch wrapper on
     buffers (filled in by `--quantc-gpu-launch-wrappers` after bufferization):
 

@@ -29,11 +29,17 @@ struct GpuPipelineOptions
                            llvm::cl::desc("Target chip: sm_80, sm_86, sm_89, "
                                           "sm_90 or sm_90a"),
                            llvm::cl::init("sm_90")};
-  Option<std::string> format{
+  /// An enum, so that a wrong value is an option-parsing error (exit 1).
+  enum class BinaryFormat { bin, isa, fatbin, offload };
+  Option<BinaryFormat> format{
       *this, "format",
-      llvm::cl::desc("gpu.binary format: bin (cubin), isa (PTX text), "
-                     "fatbin, or offload (LLVM IR)"),
-      llvm::cl::init("fatbin")};
+      llvm::cl::desc("gpu.binary format (default fatbin)"),
+      llvm::cl::init(BinaryFormat::fatbin),
+      llvm::cl::values(
+          clEnumValN(BinaryFormat::bin, "bin", "cubin (ELF)"),
+          clEnumValN(BinaryFormat::isa, "isa", "PTX text"),
+          clEnumValN(BinaryFormat::fatbin, "fatbin", "CUDA fatbinary"),
+          clEnumValN(BinaryFormat::offload, "offload", "LLVM IR"))};
   Option<int64_t> tileM{*this, "tile-m", llvm::cl::desc("Block tile M (0: auto)"),
                         llvm::cl::init(0)};
   Option<int64_t> tileN{*this, "tile-n", llvm::cl::desc("Block tile N (0: auto)"),
