@@ -34,6 +34,9 @@ void mgpuLaunchKernel(CUfunction f, intptr_t gx, intptr_t gy, intptr_t gz,
                       size_t paramsCount);
 void *mgpuMemAlloc(uint64_t size, CUstream stream, bool hostShared);
 CUstream mgpuStreamCreate();
+void *quantcTensorMap2D(void *base, int64_t rows, int64_t cols, int64_t boxRows,
+                        int64_t boxCols);
+void quantcTensorMapFree(void *map);
 }
 
 #define CK(x)                                                                  \
@@ -61,6 +64,7 @@ static const double kPeakTops = 1979.0; // H100 SXM dense int8
 struct Entry {
   std::string label, cubin, kernel;
   int64_t m, n, k, grid, block, smem;
+  int64_t tmaBoxA = 0, tmaBoxB = 0; // TMA kernels: tensor-map box rows
 };
 
 static std::vector<char> readFile(const std::string &path) {
@@ -163,6 +167,8 @@ int main(int argc, char **argv) {
       Entry e;
       is >> e.label >> e.m >> e.n >> e.k >> e.grid >> e.block >> e.smem >>
           e.cubin >> e.kernel;
+      if (!(is >> e.tmaBoxA >> e.tmaBoxB))
+        e.tmaBoxA = e.tmaBoxB = 0;
       std::string dir = argv[1];
       dir = dir.substr(0, dir.find_last_of('/') + 1);
       if (e.cubin[0] != '/')
@@ -212,10 +218,16 @@ int main(int argc, char **argv) {
     std::vector<char> bin = readFile(e.cubin);
     CUmodule mod = mgpuModuleLoad(bin.data(), bin.size());
     CUfunction fn = mgpuModuleGetFunction(mod, e.kernel.c_str());
-    void *args[3] = {&a, &b, &cq};
+    void *ta = nullptr, *tb = nullptr;
+    if (e.tmaBoxA) {
+      ta = quantcTensorMap2D((void *)a, e.m, e.k, e.tmaBoxA, 128);
+      tb = quantcTensorMap2D((void *)b, e.n, e.k, e.tmaBoxB, 128);
+    }
+    void *args[5] = {&a, &b, &cq, &ta, &tb};
+    size_t nargs = e.tmaBoxA ? 5 : 3;
     auto launchQ = [&] {
       mgpuLaunchKernel(fn, e.grid, 1, 1, e.block, 1, 1, (int32_t)e.smem, s,
-                       args, nullptr, 3);
+                       args, nullptr, nargs);
     };
     LtGemm lt = makeLt(e.m, e.n, e.k, (void *)ws);
     launchQ();
@@ -259,6 +271,10 @@ int main(int argc, char **argv) {
     }
     rows.push_back({e.label, shape, tq, tl, bad == 0});
     CK(cuModuleUnload(mod));
+    if (ta) {
+      quantcTensorMapFree(ta);
+      quantcTensorMapFree(tb);
+    }
     CK(cuMemFree(a));
     CK(cuMemFree(b));
     CK(cuMemFree(cq));

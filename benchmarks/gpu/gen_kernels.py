@@ -30,6 +30,8 @@ VARIANTS = {
     "wgmma256x128s4": ("sm_90a", (256, 128, 128, 64, 128, 4)),
     "wgmma128x128s5": ("sm_90a", (128, 128, 128, 64, 128, 5)),
     "wgmma128x128s3": ("sm_90a", (128, 128, 128, 64, 128, 3)),
+    # wgmma with TMA + mbarriers (tma=1).
+    "wgmmatma": ("sm_90a+tma", None),
 }
 
 PROGRAM = """func.func @gemm(%x: tensor<{m}x{k}xi8>, %w: tensor<{n}x{k}xi8>) -> tensor<{m}x{n}xi32> {{
@@ -58,9 +60,11 @@ def unescape(s):
 
 
 def compile_one(opt, outdir, label, m, n, k, chip, variant, env=None):
-    if variant and variant[0] == "sm_90a":
+    tma = False
+    if variant and variant[0] in ("sm_90a", "sm_90a+tma"):
+        tma = variant[0] == "sm_90a+tma"
         chip, variant = "sm_90a", variant[1]
-    opts = f"chip={chip} format=bin"
+    opts = f"chip={chip} format=bin" + (" tma=1" if tma else "")
     if variant:
         tm, tn, tk, wm, wn, st = variant
         opts += f" tile-m={tm} tile-n={tn} tile-k={tk} warp-m={wm} warp-n={wn} stages={st}"
@@ -77,10 +81,12 @@ def compile_one(opt, outdir, label, m, n, k, chip, variant, env=None):
     block = re.search(r"quantc.gpu_block = array<i64: (\d+)", ir).group(1)
     smem = re.search(r"quantc.gpu_shared_bytes = (\d+)", ir).group(1)
     kern = re.search(r"quantc.gpu_kernel = @quantc_kernels::@(\w+)", ir).group(1)
+    box = re.search(r"quantc.gpu_tma_box = array<i64: (\d+), (\d+), (\d+)>", ir)
+    tma_cols = f"{box.group(1)} {box.group(2)}" if box else "0 0"
     cubin = f"{label}.cubin"
     with open(os.path.join(outdir, cubin), "wb") as f:
         f.write(unescape(binm.group(1)))
-    return f"{label} {m} {n} {k} {grid} {block} {smem} {cubin} {kern}"
+    return f"{label} {m} {n} {k} {grid} {block} {smem} {cubin} {kern} {tma_cols}"
 
 
 def main():
@@ -93,9 +99,9 @@ def main():
     lines = []
     for (m, n, k) in SHAPES:
         for vname, v in VARIANTS.items():
-            if v and v[0] != "sm_90a" and (m < 1024 or quick):
+            if v and not str(v[0]).startswith("sm_90a") and (m < 1024 or quick):
                 continue  # skinny shapes: heuristic only
-            if v and v[0] == "sm_90a" and v[1] and (m < 1024 or quick):
+            if v and str(v[0]).startswith("sm_90a") and v[1] and (m < 1024 or quick):
                 continue
             label = f"q{m}x{n}x{k}_{vname}"
             line = compile_one(opt, outdir, label, m, n, k, chip, v)

@@ -62,10 +62,10 @@ void quantc::buildGpuPipeline(OpPassManager &pm,
     toolkit = " toolkit=/usr/local/cuda";
   std::string gemm = llvm::formatv(
       "convert-quantc-to-gpu{{chip={0} tile-m={1} tile-n={2} tile-k={3} "
-      "warp-m={4} warp-n={5} stages={6}}",
+      "warp-m={4} warp-n={5} stages={6} tma={7}}",
       opts.chip.getValue(), opts.tileM.getValue(), opts.tileN.getValue(),
       opts.tileK.getValue(), opts.warpM.getValue(), opts.warpN.getValue(),
-      opts.stages.getValue());
+      opts.stages.getValue(), opts.tma.getValue() ? "true" : "false");
   // GEMMs go to kernels first; the rest follows the CPU lowering on the host.
   // The launch wrappers get their bodies after buffer deallocation, which
   // does not model the GPU runtime ops. Kernels are lowered to NVVM before

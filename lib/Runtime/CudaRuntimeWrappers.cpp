@@ -218,3 +218,29 @@ QUANTC_EXPORT void mgpuMemHostUnregister(void *ptr) {
 QUANTC_EXPORT void mgpuSetDefaultDevice(int32_t device) {
   defaultDevice = device;
 }
+
+/// A 2-D TMA tensor map over a row-major int8 matrix [rows, cols] at `base`
+/// (device memory), box [boxRows, boxCols], 128-byte swizzle, copied to
+/// device memory: the kernel reads it through the returned pointer. The
+/// quantc launch wrappers free it with quantcTensorMapFree after the launch.
+QUANTC_EXPORT void *quantcTensorMap2D(void *base, int64_t rows, int64_t cols,
+                                      int64_t boxRows, int64_t boxCols) {
+  ScopedContext scopedContext;
+  CUtensorMap map;
+  cuuint64_t dims[2] = {static_cast<cuuint64_t>(cols),
+                        static_cast<cuuint64_t>(rows)};
+  cuuint64_t strides[1] = {static_cast<cuuint64_t>(cols)};
+  cuuint32_t box[2] = {static_cast<cuuint32_t>(boxCols),
+                       static_cast<cuuint32_t>(boxRows)};
+  cuuint32_t elementStrides[2] = {1, 1};
+  CUDA_CHECK(cuTensorMapEncodeTiled(
+      &map, CU_TENSOR_MAP_DATA_TYPE_UINT8, 2, base, dims, strides, box,
+      elementStrides, CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_128B,
+      CU_TENSOR_MAP_L2_PROMOTION_L2_256B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE));
+  CUdeviceptr dev = 0;
+  CUDA_CHECK(cuMemAlloc(&dev, sizeof(map)));
+  CUDA_CHECK(cuMemcpyHtoD(dev, &map, sizeof(map)));
+  return reinterpret_cast<void *>(dev);
+}
+
+QUANTC_EXPORT void quantcTensorMapFree(void *map) { mgpuMemFree(map, nullptr); }

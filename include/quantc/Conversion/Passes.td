@@ -84,7 +84,10 @@ def ConvertQuantCToGPU : Pass<"convert-quantc-to-gpu", "mlir::ModuleOp"> {
     Option<"tileK", "tile-k", "int64_t", "0", "Thread-block tile K (0: heuristic)">,
     Option<"warpM", "warp-m", "int64_t", "0", "Warp tile M (0: heuristic)">,
     Option<"warpN", "warp-n", "int64_t", "0", "Warp tile N (0: heuristic)">,
-    Option<"stages", "stages", "int64_t", "0", "cp.async pipeline depth (0: heuristic)">
+    Option<"stages", "stages", "int64_t", "0", "cp.async pipeline depth (0: heuristic)">,
+    Option<"tma", "tma", "bool", "false",
+           "sm_90a wgmma kernels: load tiles with TMA and mbarriers instead "
+           "of cp.async">
   ];
   let dependentDialects = ["mlir::gpu::GPUDialect",
                            "mlir::nvgpu::NVGPUDialect",
@@ -94,6 +97,8 @@ def ConvertQuantCToGPU : Pass<"convert-quantc-to-gpu", "mlir::ModuleOp"> {
                            "mlir::math::MathDialect",
                            "mlir::arith::ArithDialect",
                            "mlir::ub::UBDialect",
+                           "mlir::LLVM::LLVMDialect",
+                           "mlir::NVVM::NVVMDialect",
                            "mlir::func::FuncDialect",
                            "mlir::bufferization::BufferizationDialect"];
 }
@@ -109,7 +114,8 @@ def QuantCGPULaunchWrappers : Pass<"quantc-gpu-launch-wrappers", "mlir::ModuleOp
     not model the GPU runtime ops.
   }];
   let dependentDialects = ["mlir::gpu::GPUDialect", "mlir::arith::ArithDialect",
-                           "mlir::func::FuncDialect"];
+                           "mlir::func::FuncDialect", "mlir::LLVM::LLVMDialect",
+                           "mlir::memref::MemRefDialect"];
 }
 
 #endif // QUANTC_CONVERSION_PASSES_TD

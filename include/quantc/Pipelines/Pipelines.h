@@ -50,6 +50,10 @@ struct GpuPipelineOptions
                         llvm::cl::init(0)};
   Option<int64_t> warpN{*this, "warp-n", llvm::cl::desc("Warp tile N (0: auto)"),
                         llvm::cl::init(0)};
+  Option<bool> tma{*this, "tma",
+                   llvm::cl::desc("sm_90a: TMA + mbarrier loads (default: "
+                                  "cp.async)"),
+                   llvm::cl::init(false)};
   Option<int64_t> stages{*this, "stages",
                          llvm::cl::desc("cp.async stages (0: auto)"),
                          llvm::cl::init(0)};

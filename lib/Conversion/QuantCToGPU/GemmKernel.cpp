@@ -595,6 +595,9 @@ std::string quantc::generateWgmmaKernel(const GemmKernelSpec &s) {
   addEpi("WS", s.wScale);
   addEpi("BIAS", s.bias);
   addEpi("OS", s.outputScale);
+  const bool tma = t.tma;
+  if (tma)
+    args += ", %TA: !llvm.ptr, %TB: !llvm.ptr";
 
   std::string tid = e.op("gpu.thread_id x");
   std::string pid = e.op("gpu.block_id x");
@@ -659,9 +662,77 @@ std::string quantc::generateWgmmaKernel(const GemmKernelSpec &s) {
     return e.op("nvgpu.device_async_create_group " +
                 llvm::join(tokens, ", "));
   };
+  // TMA: one mbarrier per stage; thread 0 arms it with the stage's byte
+  // count and issues the two tensor copies (A: BM x 128 bytes at (k, m0), B:
+  // BN x 128 at (k, n0); coordinates innermost first).
+  const std::string mbTy =
+      "!nvgpu.mbarrier.group<memorySpace = #gpu.address_space<workgroup>, "
+      "num_barriers = " + std::to_string(S) + ">";
+  auto descTy = [&](int64_t rows) {
+    return "!nvgpu.tensormap.descriptor<tensor = memref<" +
+           std::to_string(rows) + "x" + std::to_string(BK) +
+           "xi8, 3>, swizzle = swizzle_128b, l2promo = none, oob = zero, "
+           "interleave = none>";
+  };
+  std::string mb, ta, tb, isT0;
+  auto tmaIssue = [&](const std::string &stage, const std::string &kt) {
+    e.line("nvgpu.mbarrier.arrive.expect_tx " + mb + "[" + stage + "], " +
+           e.c((BM + BN) * BK) + " : " + mbTy);
+    std::string kx = e.mul(kt, e.c(BK));
+    std::string offA = e.add(pad, e.mul(stage, e.c(BM * BK)));
+    std::string offB =
+        e.add(e.addc(pad, S * BM * BK), e.mul(stage, e.c(BN * BK)));
+    std::string dstATy = llvm::formatv("memref<{0}x{1}xi8, 3>", BM, BK).str();
+    std::string dstBTy = llvm::formatv("memref<{0}x{1}xi8, 3>", BN, BK).str();
+    std::string vA = e.op("memref.view " + smem + "[" + offA +
+                          "][] : memref<?xi8, " + kWg + "> to memref<" +
+                          std::to_string(BM) + "x" + std::to_string(BK) +
+                          "xi8, " + kWg + ">");
+    std::string vB = e.op("memref.view " + smem + "[" + offB +
+                          "][] : memref<?xi8, " + kWg + "> to memref<" +
+                          std::to_string(BN) + "x" + std::to_string(BK) +
+                          "xi8, " + kWg + ">");
+    std::string cA = e.op("memref.memory_space_cast " + vA + " : memref<" +
+                          std::to_string(BM) + "x" + std::to_string(BK) +
+                          "xi8, " + kWg + "> to " + dstATy);
+    std::string cB = e.op("memref.memory_space_cast " + vB + " : memref<" +
+                          std::to_string(BN) + "x" + std::to_string(BK) +
+                          "xi8, " + kWg + "> to " + dstBTy);
+    e.line("nvgpu.tma.async.load " + ta + "[" + kx + ", " + m0 + "], " + mb +
+           "[" + stage + "] to " + cA + " : " + descTy(BM) + ", " + mbTy +
+           " -> " + dstATy);
+    e.line("nvgpu.tma.async.load " + tb + "[" + kx + ", " + n0 + "], " + mb +
+           "[" + stage + "] to " + cB + " : " + descTy(BN) + ", " + mbTy +
+           " -> " + dstBTy);
+  };
   std::string group;
-  for (int64_t st = 0; st < S - 2; ++st)
-    group = loadTile(e.c(st), e.c(st), "");
+  if (tma) {
+    ta = e.op("builtin.unrealized_conversion_cast %TA : !llvm.ptr to " +
+              descTy(BM));
+    tb = e.op("builtin.unrealized_conversion_cast %TB : !llvm.ptr to " +
+              descTy(BN));
+    mb = e.op("nvgpu.mbarrier.create -> " + mbTy);
+    isT0 = e.op("arith.cmpi eq, " + tid + ", " + e.c(0) + " : index");
+    e.line("scf.if " + isT0 + " {");
+    e.indent += 2;
+    for (int64_t st = 0; st < S; ++st)
+      e.line("nvgpu.mbarrier.init " + mb + "[" + e.c(st) + "], " + e.c(1) +
+             " : " + mbTy);
+    e.line("nvgpu.tma.prefetch.descriptor " + ta + " : " + descTy(BM));
+    e.line("nvgpu.tma.prefetch.descriptor " + tb + " : " + descTy(BN));
+    e.indent -= 2;
+    e.line("}");
+    e.line("gpu.barrier");
+    e.line("scf.if " + isT0 + " {");
+    e.indent += 2;
+    for (int64_t st = 0; st < S - 1 && st < KT; ++st)
+      tmaIssue(e.c(st), e.c(st));
+    e.indent -= 2;
+    e.line("}");
+  } else {
+    for (int64_t st = 0; st < S - 2; ++st)
+      group = loadTile(e.c(st), e.c(st), "");
+  }
 
   // Shared-memory matrix descriptors: address bits [17:4] in 0-13, LBO >> 4
   // in 16-29, SBO >> 4 in 32-45, swizzle mode in 62-63 (1: 128 bytes).
@@ -689,6 +760,15 @@ std::string quantc::generateWgmmaKernel(const GemmKernelSpec &s) {
   e.line(loop + " = scf.for %kt = " + e.c(0) + " to " + e.c(KT) + " step " +
          e.c(1) + " iter_args(%acc = " + zero + ") -> (" + accTy + ") {");
   e.indent += 2;
+  if (tma) {
+    // Tile kt is stage kt % S's (kt / S)-th use: wait for that phase.
+    std::string st0 = e.rem("%kt", e.c(S));
+    std::string par = e.op("arith.index_cast " +
+                           e.rem(e.div("%kt", e.c(S)), e.c(2)) +
+                           " : index to i1");
+    e.line("nvgpu.mbarrier.try_wait.parity " + mb + "[" + st0 + "], " + par +
+           ", " + e.c(10000000) + " : " + mbTy);
+  } else {
   e.line("nvgpu.device_async_wait " + group + " {numGroups = " +
          std::to_string(S - 3) + " : i32}");
   // cp.async writes through the generic proxy; wgmma reads through the async
@@ -696,7 +776,8 @@ std::string quantc::generateWgmmaKernel(const GemmKernelSpec &s) {
   e.line("nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.shared>, space = "
          "#nvvm.shared_space<cta>}");
   e.line("gpu.barrier");
-  {
+  }
+  if (!tma) {
     // Stage (kt - 2) % S: every warpgroup finished reading it (wait_group 1
     // at the end of iteration kt - 1, then the barrier above).
     std::string nk = e.add("%kt", e.c(S - 2));
@@ -726,11 +807,26 @@ std::string quantc::generateWgmmaKernel(const GemmKernelSpec &s) {
   }
   e.line("nvvm.wgmma.commit.group.sync.aligned");
   e.line("nvvm.wgmma.wait.group.sync.aligned 1");
+  if (tma) {
+    // Every warpgroup is done with tile kt - 1 (wait_group 1): refill its
+    // stage with tile kt + S - 1.
+    e.line("gpu.barrier");
+    std::string nk = e.add("%kt", e.c(S - 1));
+    std::string valid =
+        e.op("arith.cmpi slt, " + nk + ", " + e.c(KT) + " : index");
+    std::string go = e.op("arith.andi " + isT0 + ", " + valid + " : i1");
+    e.line("scf.if " + go + " {");
+    e.indent += 2;
+    tmaIssue(e.rem(nk, e.c(S)), nk);
+    e.indent -= 2;
+    e.line("}");
+  }
   e.line("scf.yield " + acc + " : " + accTy);
   e.indent -= 2;
   e.line("}");
   e.line("nvvm.wgmma.wait.group.sync.aligned 0");
-  e.line("nvgpu.device_async_wait " + group + " {numGroups = 0 : i32}");
+  if (!tma)
+    e.line("nvgpu.device_async_wait " + group + " {numGroups = 0 : i32}");
 
   // Accumulator layout of wgmma m64nN: warp w of the warpgroup holds rows
   // 16w + lane/4 (+ 8); for each 8-column chunk j, registers 4j..4j+3 are

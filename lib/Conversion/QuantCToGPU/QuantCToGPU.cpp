@@ -4,6 +4,8 @@
 #include "quantc/Dialect/QuantC/IR/QuantCOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -28,6 +30,9 @@ static constexpr llvm::StringLiteral kKernelAttr = "quantc.gpu_kernel";
 static constexpr llvm::StringLiteral kGridAttr = "quantc.gpu_grid";
 static constexpr llvm::StringLiteral kBlockAttr = "quantc.gpu_block";
 static constexpr llvm::StringLiteral kSmemAttr = "quantc.gpu_shared_bytes";
+/// TMA boxes [rows of A, rows of B, bytes of K]: the wrapper makes the tensor
+/// maps (quantcTensorMap2D in lib/Runtime) and passes them after the memrefs.
+static constexpr llvm::StringLiteral kTmaAttr = "quantc.gpu_tma_box";
 
 namespace {
 
@@ -165,6 +170,7 @@ struct ConvertQuantCToGPUPass
       t.warpN = warpN;
     if (stages)
       t.stages = stages;
+    t.tma = useWgmma && tma;
     if (useWgmma) {
       if (t.tileM % 64 || spec.m % t.tileM || spec.n % t.tileN ||
           t.tileK != 128 || spec.k % t.tileK || t.tileN % 64 || t.tileN > 256 ||
@@ -259,6 +265,9 @@ struct ConvertQuantCToGPUPass
     wrapper->setAttr(kBlockAttr,
                      mb.getDenseI64ArrayAttr({t.numThreads(), 1, 1}));
     wrapper->setAttr(kSmemAttr, mb.getI64IntegerAttr(t.sharedBytes()));
+    if (t.tma)
+      wrapper->setAttr(kTmaAttr,
+                       mb.getDenseI64ArrayAttr({t.tileM, t.tileN, t.tileK}));
     symbols.insert(wrapper);
 
     func::CallOp::create(b, loc, wrapper, buffers);
@@ -279,10 +288,13 @@ struct QuantCGPULaunchWrappersPass
     : quantc::impl::QuantCGPULaunchWrappersBase<QuantCGPULaunchWrappersPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    SmallVector<func::FuncOp> wrappers;
     module.walk([&](func::FuncOp fn) {
+      if (fn->hasAttr(kKernelAttr) && fn.isDeclaration())
+        wrappers.push_back(fn);
+    });
+    for (func::FuncOp fn : wrappers) {
       auto kernel = fn->getAttrOfType<SymbolRefAttr>(kKernelAttr);
-      if (!kernel || !fn.isDeclaration())
-        return;
       auto grid = fn->getAttrOfType<DenseI64ArrayAttr>(kGridAttr);
       auto block = fn->getAttrOfType<DenseI64ArrayAttr>(kBlockAttr);
       auto smem = fn->getAttrOfType<IntegerAttr>(kSmemAttr);
@@ -313,12 +325,48 @@ struct QuantCGPULaunchWrappersPass
       auto idx = [&](int64_t v) -> Value {
         return arith::ConstantIndexOp::create(b, loc, v);
       };
+      SmallVector<Value> kernelArgs(dev.begin(), dev.end());
+      SmallVector<Value> maps;
+      if (auto box = fn->getAttrOfType<DenseI64ArrayAttr>(kTmaAttr)) {
+        auto ptrTy = LLVM::LLVMPointerType::get(b.getContext());
+        auto i64 = b.getI64Type();
+        OpBuilder mbld(module.getBodyRegion());
+        auto getFn = [&](StringRef name, TypeRange args, TypeRange results) {
+          if (auto f = module.lookupSymbol<func::FuncOp>(name))
+            return f;
+          mbld.setInsertionPointToStart(module.getBody());
+          auto f = func::FuncOp::create(mbld, loc, name,
+                                        mbld.getFunctionType(args, results));
+          f.setPrivate();
+          return f;
+        };
+        auto make = getFn("quantcTensorMap2D", {ptrTy, i64, i64, i64, i64},
+                          {ptrTy});
+        auto c64 = [&](int64_t v) -> Value {
+          return arith::ConstantIntOp::create(b, loc, i64, v);
+        };
+        for (int which = 0; which < 2; ++which) {
+          auto ty = cast<MemRefType>(dev[which].getType());
+          Value p = memref::ExtractAlignedPointerAsIndexOp::create(
+              b, loc, dev[which]);
+          p = arith::IndexCastOp::create(b, loc, i64, p);
+          p = LLVM::IntToPtrOp::create(b, loc, ptrTy, p);
+          Value map =
+              func::CallOp::create(
+                  b, loc, make,
+                  ValueRange{p, c64(ty.getDimSize(0)), c64(ty.getDimSize(1)),
+                             c64(box[which]), c64(box[2])})
+                  .getResult(0);
+          maps.push_back(map);
+          kernelArgs.push_back(map);
+        }
+      }
       gpu::KernelDim3 g{idx(grid[0]), idx(grid[1]), idx(grid[2])};
       gpu::KernelDim3 bl{idx(block[0]), idx(block[1]), idx(block[2])};
       Value sm = arith::ConstantIntOp::create(b, loc, b.getI32Type(),
                                               smem.getInt());
-      tok = gpu::LaunchFuncOp::create(b, loc, kernel, g, bl, sm, dev, tokTy,
-                                      ValueRange{tok})
+      tok = gpu::LaunchFuncOp::create(b, loc, kernel, g, bl, sm, kernelArgs,
+                                      tokTy, ValueRange{tok})
                 .getAsyncToken();
       tok = gpu::MemcpyOp::create(b, loc, tokTy, ValueRange{tok},
                                   entry->getArgument(2), dev[2])
@@ -327,8 +375,22 @@ struct QuantCGPULaunchWrappersPass
         tok = gpu::DeallocOp::create(b, loc, tokTy, ValueRange{tok}, d)
                   .getAsyncToken();
       gpu::WaitOp::create(b, loc, Type(), ValueRange{tok});
+      if (!maps.empty()) {
+        auto ptrTy = LLVM::LLVMPointerType::get(b.getContext());
+        func::FuncOp freeFn = module.lookupSymbol<func::FuncOp>(
+            "quantcTensorMapFree");
+        if (!freeFn) {
+          OpBuilder mbld(module.getBodyRegion());
+          mbld.setInsertionPointToStart(module.getBody());
+          freeFn = func::FuncOp::create(mbld, loc, "quantcTensorMapFree",
+                                        mbld.getFunctionType({ptrTy}, {}));
+          freeFn.setPrivate();
+        }
+        for (Value m : maps)
+          func::CallOp::create(b, loc, freeFn, ValueRange{m});
+      }
       func::ReturnOp::create(b, loc);
-    });
+    }
   }
 };
 

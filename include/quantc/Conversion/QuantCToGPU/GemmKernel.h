@@ -31,6 +31,10 @@ struct GemmTiling {
   /// Hopper path: one warpgroup (128 threads) per 64 rows, wgmma m64nNk32
   /// with N = tileN, K-major operands with 128-byte swizzle (tileK = 128).
   bool wgmma = false;
+  /// wgmma only: tiles arrive by TMA (cp.async.bulk.tensor, 128-byte
+  /// swizzle) completing on one mbarrier per stage, issued by thread 0; the
+  /// kernel takes the two tensor maps (device pointers) as extra arguments.
+  bool tma = false;
   int64_t numThreads() const {
     if (wgmma)
       return tileM / 64 * 128;
