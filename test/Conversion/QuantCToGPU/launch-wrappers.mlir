@@ -1,4 +1,4 @@
-// RUN: quantc-opt %s --quantc-gpu-launch-wrappers | FileCheck %s
+// RUN: quantc-opt %s --quantc-gpu-launch-wrappers -split-input-file | FileCheck %s
 
 // The declaration left by --convert-quantc-to-gpu gets its body: device
 // buffers, copies in (every argument but the output, argument 2), the launch
@@ -31,6 +31,36 @@ module attributes {gpu.container_module} {
   func.func private @__quantc_launch_gemm_0(memref<64x64xi8>, memref<64x64xi8>, memref<64x64xf32>, memref<1x1xf32>) attributes {quantc.gpu_block = array<i64: 128, 1, 1>, quantc.gpu_grid = array<i64: 4, 1, 1>, quantc.gpu_kernel = @quantc_kernels::@gemm_0, quantc.gpu_shared_bytes = 20480 : i64}
   gpu.module @quantc_kernels {
     gpu.func @gemm_0(%a: memref<64x64xi8>, %b: memref<64x64xi8>, %c: memref<64x64xf32>, %s: memref<1x1xf32>) kernel {
+      gpu.return
+    }
+  }
+}
+
+// -----
+
+// A TMA kernel (quantc.gpu_tma_box): the wrapper makes the two tensor maps
+// from the device buffers (rows, K, box rows, box K), passes them after the
+// memrefs and frees them after the final wait.
+
+// CHECK-LABEL: func.func private @quantcTensorMap2D(!llvm.ptr, i64, i64, i64, i64) -> !llvm.ptr
+// CHECK-LABEL: func.func private @__quantc_launch_gemm_0
+// CHECK:      %[[DA:.+]], %{{.+}} = gpu.alloc async {{.+}} : memref<256x512xi8>
+// CHECK:      %[[DB:.+]], %{{.+}} = gpu.alloc async {{.+}} : memref<512x512xi8>
+// CHECK:      %[[PA:.+]] = memref.extract_aligned_pointer_as_index %[[DA]]
+// CHECK:      %[[IA:.+]] = arith.index_cast %[[PA]] : index to i64
+// CHECK:      %[[LA:.+]] = llvm.inttoptr %[[IA]] : i64 to !llvm.ptr
+// CHECK-DAG:  %[[R256:.+]] = arith.constant 256 : i64
+// CHECK-DAG:  %[[K512:.+]] = arith.constant 512 : i64
+// CHECK:      %[[TA:.+]] = call @quantcTensorMap2D(%[[LA]], %[[R256]], %[[K512]], %{{.+}}, %{{.+}})
+// CHECK:      %[[TB:.+]] = call @quantcTensorMap2D(%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}})
+// CHECK:      gpu.launch_func {{.+}} args({{.+}}, %[[TA]] : !llvm.ptr, %[[TB]] : !llvm.ptr)
+// CHECK:      gpu.wait [
+// CHECK:      call @quantcTensorMapFree(%[[TA]])
+// CHECK:      call @quantcTensorMapFree(%[[TB]])
+module attributes {gpu.container_module} {
+  func.func private @__quantc_launch_gemm_0(memref<256x512xi8>, memref<512x512xi8>, memref<256x512xi32>) attributes {quantc.gpu_block = array<i64: 256, 1, 1>, quantc.gpu_grid = array<i64: 4, 1, 1>, quantc.gpu_kernel = @quantc_kernels::@gemm_0, quantc.gpu_shared_bytes = 197632 : i64, quantc.gpu_tma_box = array<i64: 128, 256, 128>}
+  gpu.module @quantc_kernels {
+    gpu.func @gemm_0(%a: memref<256x512xi8>, %b: memref<512x512xi8>, %c: memref<256x512xi32>, %ta: !llvm.ptr, %tb: !llvm.ptr) kernel {
       gpu.return
     }
   }

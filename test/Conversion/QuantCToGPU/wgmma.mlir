@@ -1,5 +1,6 @@
 // RUN: quantc-opt %s --convert-quantc-to-gpu="chip=sm_90a" -split-input-file | FileCheck %s
 // RUN: quantc-opt %s --convert-quantc-to-gpu="chip=sm_90" -split-input-file | FileCheck %s --check-prefix=SM90
+// RUN: quantc-opt %s --convert-quantc-to-gpu="chip=sm_90a tma=1" -split-input-file | FileCheck %s --check-prefix=TMA
 
 // chip=sm_90a: the Hopper kernel. Two warpgroups of 128 threads, each owning
 // 64 rows; cp.async into K-major 128-byte-swizzled tiles (chunk c of row r at
@@ -31,6 +32,34 @@
 // CHECK:         nvvm.wgmma.wait.group.sync.aligned 0
 // CHECK:         llvm.extractvalue
 // CHECK:         vector.store %{{.+}} {alignment = 8 : i64} : memref<4096x2048xi32>, vector<2xi32>
+
+// tma=1: tensor maps (made by the launch wrapper) as two extra kernel
+// arguments; thread 0 initialises one mbarrier per stage, arms it with the
+// stage's bytes (128x128 + 256x128) and issues both TMA copies (coordinates
+// innermost first: K, then the row); the loop waits on the stage's phase.
+// TMA-LABEL: func.func private @__quantc_launch_gemm_0
+// TMA-SAME:  quantc.gpu_tma_box = array<i64: 128, 256, 128>
+// TMA:       gpu.func @gemm_0({{.+}}, %[[TA:.+]]: !llvm.ptr, %[[TB:.+]]: !llvm.ptr) kernel
+// TMA:         %[[DA:.+]] = builtin.unrealized_conversion_cast %[[TA]] : !llvm.ptr to !nvgpu.tensormap.descriptor<tensor = memref<128x128xi8, 3>, swizzle = swizzle_128b
+// TMA:         %[[DB:.+]] = builtin.unrealized_conversion_cast %[[TB]] : !llvm.ptr to !nvgpu.tensormap.descriptor<tensor = memref<256x128xi8, 3>, swizzle = swizzle_128b
+// TMA:         %[[MB:.+]] = nvgpu.mbarrier.create -> <memorySpace = #gpu.address_space<workgroup>, num_barriers = 4>
+// TMA:         scf.if
+// TMA-COUNT-4:   nvgpu.mbarrier.init %[[MB]][%{{.+}}], %c1
+// TMA:         gpu.barrier
+// TMA:         scf.if
+// TMA:           nvgpu.mbarrier.arrive.expect_tx %[[MB]][%c0], %c49152
+// TMA:           nvgpu.tma.async.load %[[DA]][%{{.+}}, %{{.+}}], %[[MB]][%c0] to
+// TMA:           nvgpu.tma.async.load %[[DB]][%{{.+}}, %{{.+}}], %[[MB]][%c0] to
+// TMA:         scf.for
+// TMA:           nvgpu.mbarrier.try_wait.parity %[[MB]][%{{.+}}], %{{.+}}, %{{.+}}
+// TMA-NOT:       nvgpu.device_async_copy
+// TMA-COUNT-4:   nvvm.wgmma.mma_async
+// TMA:           nvvm.wgmma.wait.group.sync.aligned 1
+// TMA-NEXT:      gpu.barrier
+// TMA:           scf.if
+// TMA:             nvgpu.mbarrier.arrive.expect_tx
+// TMA:             nvgpu.tma.async.load
+// TMA:             nvgpu.tma.async.load
 
 // SM90-LABEL: gpu.func @gemm_0
 // SM90-NOT:   nvvm.wgmma
