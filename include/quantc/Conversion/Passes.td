@@ -56,7 +56,9 @@ def ConvertQuantCToGPU : Pass<"convert-quantc-to-gpu", "mlir::ModuleOp"> {
     128 use a wgmma kernel instead: two warpgroups per 128x256 block, cp.async
     into K-major 128-byte-swizzled shared memory, `nvvm.wgmma.mma_async`
     m64nNk32 s8 x s8 -> s32 from shared-memory descriptors, one wgmma group
-    kept in flight. Other shapes fall back to mma.sync.
+    kept in flight. Other shapes fall back to mma.sync. `tma=1` loads the
+    tiles with TMA (`nvgpu.tma.async.load`, tensor maps made by the launch
+    wrapper) completing on one `nvgpu.mbarrier` per stage.
 
     At the call site the op becomes a call to a private launch wrapper on
     buffers (filled in by `--quantc-gpu-launch-wrappers` after bufferization):

@@ -207,6 +207,7 @@ struct ConvertQuantCToGPUPass
     ParserConfig config(module.getContext());
     OwningOpRef<ModuleOp> parsed = parseSourceString<ModuleOp>(text, config);
     if (!parsed) {
+      // Debugging aid for the kernel generator: print the text that failed.
       if (getenv("QUANTC_DUMP_KERNEL"))
         llvm::errs() << text;
       return mm.emitOpError("internal error: the generated kernel does not "
