@@ -14,9 +14,12 @@ config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.quantc_obj_root, "test")
 
 config.environment["FILECHECK_OPTS"] = "-enable-var-scope"
+# build/python holds the quantc package with its compiled extension
+# (python/CMakeLists.txt); the source tree's pure-Python copy is the fallback.
 config.environment["PYTHONPATH"] = os.pathsep.join(
     [
         os.path.join(config.quantc_src_root, "test", "lib"),
+        os.path.join(config.quantc_obj_root, "python"),
         os.path.join(config.quantc_src_root, "python"),
     ]
 )
@@ -37,9 +40,34 @@ config.environment["MLIR_RUNNER_LIBS"] = runner_libs
 config.substitutions.append(("%python", config.python_executable))
 config.substitutions.append(("%shlibext", config.llvm_shlib_ext))
 
+# Embedding (test/Embedding): the plugin for Debian's stock mlir-opt.
+config.substitutions.append(
+    ("%quantc_plugin",
+     os.path.join(config.quantc_lib_dir, "QuantCPlugin" + config.llvm_shlib_ext)))
+# The install + downstream build test (test/Embedding/downstream.mlir).
+config.substitutions.append(("%cmake", config.cmake_command))
+config.substitutions.append(("%quantc_obj_root", config.quantc_obj_root))
+config.substitutions.append(("%quantc_src_root", config.quantc_src_root))
+config.substitutions.append(
+    ("%downstream_cmake_flags",
+     " ".join(
+         f"-D{k}={v}"
+         for k, v in (
+             ("CMAKE_BUILD_TYPE", "Release"),
+             ("CMAKE_CXX_COMPILER", config.cxx_compiler),
+             ("CMAKE_CXX_COMPILER_LAUNCHER", config.cxx_launcher),
+             ("CMAKE_EXE_LINKER_FLAGS", config.exe_linker_flags),
+             ("MLIR_DIR", config.mlir_cmake_dir),
+         )
+         if v)))
+config.substitutions.append(
+    ("%mlir_opt_stock", os.path.join(config.llvm_tools_dir, "mlir-opt")))
+
 tool_dirs = [config.quantc_tools_dir, config.llvm_tools_dir]
 tools = [
     "quantc-opt",
+    "quantc-capi-test",
+    "not",
     "mlir-runner",
     "mlir-opt",
     "mlir-translate",

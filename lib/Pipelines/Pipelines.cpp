@@ -19,8 +19,10 @@ static const char *kCpuLowering =
     "one-shot-bufferize{bufferize-function-boundaries=1 "
     "function-boundary-type-conversion=identity-layout-map},"
     "buffer-deallocation-pipeline,"
+    // The deallocation pipeline clones returned arguments and constants.
+    "convert-bufferization-to-memref,"
     "func.func(convert-linalg-to-loops),"
-    "lower-affine,convert-scf-to-cf,expand-strided-metadata,"
+    "expand-strided-metadata,lower-affine,convert-scf-to-cf,"
     "convert-vector-to-llvm,convert-math-to-llvm,convert-math-to-libm,"
     "finalize-memref-to-llvm,convert-arith-to-llvm,convert-index-to-llvm,"
     "convert-func-to-llvm,convert-cf-to-llvm,reconcile-unrealized-casts";
@@ -71,23 +73,26 @@ void quantc::buildGpuPipeline(OpPassManager &pm,
   // does not model the GPU runtime ops. Kernels are lowered to NVVM before
   // the host's math-to-libm, which would otherwise reach into them.
   std::string pipeline =
-      "quantc-import-quant," + gemm +
+      std::string("quantc-import-quant,") +
+      (opts.fuse ? "func.func(canonicalize,quantc-fuse,canonicalize,cse),"
+                 : "") +
+      gemm +
       ",convert-quantc-to-linalg,"
       "func.func(convert-elementwise-to-linalg),canonicalize,cse,"
       "one-shot-bufferize{bufferize-function-boundaries=1 "
       "function-boundary-type-conversion=identity-layout-map},"
-      "buffer-deallocation-pipeline,"
+      "buffer-deallocation-pipeline,convert-bufferization-to-memref,"
       "quantc-gpu-launch-wrappers,"
       "func.func(convert-linalg-to-loops),"
       "convert-nvgpu-to-nvvm,convert-nvvm-to-llvm,"
-      "lower-affine,convert-scf-to-cf,expand-strided-metadata," +
+      "expand-strided-metadata,lower-affine,convert-scf-to-cf," +
       llvm::formatv("nvvm-attach-target{{module=quantc_kernels chip={0} "
                     "features=+ptx80 O=3},",
                     opts.chip.getValue())
           .str() +
       "gpu.module(convert-gpu-to-nvvm{use-bare-ptr-memref-call-conv=1},"
       "canonicalize,cse,reconcile-unrealized-casts),"
-      "convert-math-to-llvm,convert-math-to-libm,"
+      "convert-vector-to-llvm,convert-math-to-llvm,convert-math-to-libm,"
       "finalize-memref-to-llvm,convert-arith-to-llvm,convert-index-to-llvm,"
       "convert-func-to-llvm,convert-cf-to-llvm,"
       "gpu-to-llvm{use-bare-pointers-for-kernels=1},"

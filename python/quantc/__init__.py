@@ -1,2 +1,29 @@
-"""quantc: calibration and scripting for the quantc quantization compiler."""
+"""quantc: calibration, SmoothQuant, IR building, compiling and running.
+
+Numerics (exactly the compiler's rounding and saturation):
+    absmax_scale, quantize, dequantize
+Calibration:
+    AbsMaxObserver, PercentileObserver, smoothquant_scales, search_alpha
+Building IR from NumPy weights and statistics:
+    Linear, quantize_layers, linear_ir, mlp_ir, mlp_reference
+Compiling:
+    run_pipeline(ir, "quantc-import-quant,quantc-verify-gemm") -> str
+    compile_cpu(ir) -> module whose functions run on NumPy arrays
+    CompileError (carries MLIR's diagnostics)
+"""
 from . import reference  # noqa: F401
+from .numerics import absmax_scale, dequantize, quantize
+from .observers import AbsMaxObserver, PercentileObserver
+from .smoothquant import search_alpha, smooth_weight, smoothquant_scales, w8a8_linear
+from .builders import (Linear, QuantizedLinear, linear_ir, mlp_ir, mlp_reference,
+                       quantize_layers)
+from .compiler import CompileError, CompiledModule, compile_cpu, run_pipeline
+
+__all__ = [
+    "absmax_scale", "quantize", "dequantize",
+    "AbsMaxObserver", "PercentileObserver",
+    "smoothquant_scales", "smooth_weight", "search_alpha", "w8a8_linear",
+    "Linear", "QuantizedLinear", "quantize_layers", "linear_ir", "mlp_ir",
+    "mlp_reference",
+    "CompileError", "CompiledModule", "compile_cpu", "run_pipeline",
+]

@@ -77,14 +77,18 @@ func.func @weight_only(%x: tensor<4x16xf32>, %wq: tensor<32x16xi8>, %ws: tensor<
 
 // -----
 
-// The float GEMM result has a second user: bias/ReLU/requantize stay out of
-// the epilogue so that user still sees the float value.
+// The float GEMM result has a second user: ReLU and the requantize stay out
+// of the epilogue so that user still sees the float value; the quantize
+// still fuses into the ReLU (its single-use producer), which writes int8.
 // CHECK-LABEL: func.func @multiple_users
 // CHECK: %[[Y:.+]] = quantc.rescale %{{.+}}, %{{.+}}, %{{.+}} : (tensor<4x32xi32>, tensor<4x1xf32>, tensor<1x32xf32>) -> tensor<4x32xf32>
 // CHECK: %[[H:.+]] = linalg.generic
-// CHECK-SAME: ins(%[[Y]]
-// CHECK: quantc.quantize %[[H]]
-// CHECK: return %{{.+}}, %[[Y]]
+// CHECK-SAME: ins(%[[Y]], %{{.+}} : tensor<4x32xf32>, tensor<1x1xf32>) outs(%{{.+}} : tensor<4x32xi8>)
+// CHECK: arith.maximumf
+// CHECK: math.roundeven
+// CHECK: arith.fptosi
+// CHECK-NOT: quantc.quantize
+// CHECK: return %[[H]], %[[Y]]
 func.func @multiple_users(%xq: tensor<4x16xi8>, %xs: tensor<4x1xf32>, %wq: tensor<32x16xi8>, %ws: tensor<32x1xf32>, %s: tensor<1x1xf32>) -> (tensor<4x32xi8>, tensor<4x32xf32>) {
   %x = quantc.dequantize %xq, %xs : tensor<4x16xi8>, tensor<4x1xf32> -> tensor<4x16xf32>
   %w = quantc.dequantize %wq, %ws : tensor<32x16xi8>, tensor<32x1xf32> -> tensor<32x16xf32>

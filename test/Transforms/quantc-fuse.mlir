@@ -165,3 +165,84 @@ func.func @constant_weight() -> tensor<1x4xi8> {
   %q = quantc.quantize %w, %s : tensor<1x4xf32>, tensor<1x1xf32> -> tensor<1x4xi8>
   return %q : tensor<1x4xi8>
 }
+
+// -----
+
+// Bias + exact GELU after the epilogue move into it.
+// CHECK-LABEL: func.func @bias_gelu
+// CHECK: %[[ACC:.+]] = quantc.matmul
+// CHECK: %[[Y:.+]] = quantc.rescale %[[ACC]], %{{.+}}, %{{.+}} bias %{{.+}} {activation = #quantc.activation<gelu>}
+// CHECK-NOT: linalg.generic
+// CHECK: return %[[Y]]
+func.func @bias_gelu(%xq: tensor<4x16xi8>, %xs: tensor<4x1xf32>, %wq: tensor<32x16xi8>, %ws: tensor<32x1xf32>, %b: tensor<32xf32>) -> tensor<4x32xf32> {
+  %x = quantc.dequantize %xq, %xs : tensor<4x16xi8>, tensor<4x1xf32> -> tensor<4x16xf32>
+  %w = quantc.dequantize %wq, %ws : tensor<32x16xi8>, tensor<32x1xf32> -> tensor<32x16xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4x32xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<4x32xf32>) -> tensor<4x32xf32>
+  %y = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>] ins(%x, %w : tensor<4x16xf32>, tensor<32x16xf32>) outs(%init : tensor<4x32xf32>) -> tensor<4x32xf32>
+  %g = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
+      ins(%y, %b : tensor<4x32xf32>, tensor<32xf32>) outs(%e : tensor<4x32xf32>) {
+  ^bb0(%a: f32, %bb: f32, %o: f32):
+    %half = arith.constant 0.5 : f32
+    %one = arith.constant 1.0 : f32
+    %rsqrt2 = arith.constant 0.70710678118654752 : f32
+    %t = arith.addf %a, %bb : f32
+    %u = arith.mulf %t, %rsqrt2 : f32
+    %erf = math.erf %u : f32
+    %p = arith.addf %erf, %one : f32
+    %h = arith.mulf %t, %half : f32
+    %r = arith.mulf %h, %p : f32
+    linalg.yield %r : f32
+  } -> tensor<4x32xf32>
+  return %g : tensor<4x32xf32>
+}
+
+// -----
+
+// A quantize of an elementwise producer (here the last step of a norm:
+// x * gamma + beta) becomes one generic that writes int8.
+// CHECK-LABEL: func.func @quantize_into_producer
+// CHECK: %[[Q:.+]] = linalg.generic
+// CHECK-SAME: outs(%{{.+}} : tensor<4x8xi8>)
+// CHECK:   %[[M:.+]] = arith.mulf
+// CHECK:   %[[A:.+]] = arith.addf %[[M]]
+// CHECK:   arith.divf %[[A]]
+// CHECK:   math.roundeven
+// CHECK:   arith.fptosi %{{.+}} : f32 to i8
+// CHECK-NOT: quantc.quantize
+// CHECK: return %[[Q]]
+func.func @quantize_into_producer(%x: tensor<4x8xf32>, %gamma: tensor<8xf32>, %beta: tensor<8xf32>, %s: tensor<4x1xf32>) -> tensor<4x8xi8> {
+  %e = tensor.empty() : tensor<4x8xf32>
+  %n = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %gamma, %beta : tensor<4x8xf32>, tensor<8xf32>, tensor<8xf32>) outs(%e : tensor<4x8xf32>) {
+  ^bb0(%a: f32, %g: f32, %b: f32, %o: f32):
+    %m = arith.mulf %a, %g : f32
+    %r = arith.addf %m, %b : f32
+    linalg.yield %r : f32
+  } -> tensor<4x8xf32>
+  %q = quantc.quantize %n, %s : tensor<4x8xf32>, tensor<4x1xf32> -> tensor<4x8xi8>
+  return %q : tensor<4x8xi8>
+}
+
+// -----
+
+// Dynamic per-token quantization: one loop over rows; the scale that the
+// epilogue needs is assembled in the same loop.
+// CHECK-LABEL: func.func @per_token_rows
+// CHECK-SAME: (%[[X:.+]]: tensor<?x64xf32>
+// CHECK: %[[R:.+]]:2 = scf.for %[[I:.+]] = %{{.+}} to %{{.+}} step %{{.+}} iter_args(%[[QA:.+]] = %{{.+}}, %[[SA:.+]] = %{{.+}}) -> (tensor<?x64xi8>, tensor<?x1xf32>)
+// CHECK:   %[[ROW:.+]] = tensor.extract_slice %[[X]][%[[I]], 0] [1, 64] [1, 1] : tensor<?x64xf32> to tensor<1x64xf32>
+// CHECK:   %[[S:.+]] = quantc.compute_scale %[[ROW]] {dims = array<i64: 1>} : tensor<1x64xf32> -> tensor<1x1xf32>
+// CHECK:   %[[RQ:.+]] = quantc.quantize %[[ROW]], %[[S]] {qmax = 127 : i64, qmin = -127 : i64} : tensor<1x64xf32>, tensor<1x1xf32> -> tensor<1x64xi8>
+// CHECK:   tensor.insert_slice %[[RQ]] into %[[QA]][%[[I]], 0] [1, 64] [1, 1]
+// CHECK:   tensor.insert_slice %[[S]] into %[[SA]][%[[I]], 0] [1, 1] [1, 1]
+// CHECK: quantc.matmul %[[R]]#0
+// CHECK: quantc.rescale %{{.+}}, %[[R]]#1
+func.func @per_token_rows(%x: tensor<?x64xf32>, %wq: tensor<16x64xi8>, %ws: tensor<1x16xf32>) -> tensor<?x16xf32> {
+  %s = quantc.compute_scale %x {dims = array<i64: 1>} : tensor<?x64xf32> -> tensor<?x1xf32>
+  %q = quantc.quantize %x, %s : tensor<?x64xf32>, tensor<?x1xf32> -> tensor<?x64xi8>
+  %acc = quantc.matmul %q, %wq : tensor<?x64xi8>, tensor<16x64xi8> -> tensor<?x16xi32>
+  %y = quantc.rescale %acc, %s, %ws : (tensor<?x16xi32>, tensor<?x1xf32>, tensor<1x16xf32>) -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}

@@ -25,6 +25,10 @@ void buildCpuPipeline(mlir::OpPassManager &pm, const CpuPipelineOptions &opts);
 
 struct GpuPipelineOptions
     : public mlir::PassPipelineOptions<GpuPipelineOptions> {
+  Option<bool> fuse{*this, "fuse",
+                    llvm::cl::desc("Run --quantc-fuse first, so upstream QDQ "
+                                   "GEMMs become quantc.matmul + rescale"),
+                    llvm::cl::init(true)};
   Option<std::string> chip{*this, "chip",
                            llvm::cl::desc("Target chip: sm_80, sm_86, sm_89, "
                                           "sm_90 or sm_90a"),

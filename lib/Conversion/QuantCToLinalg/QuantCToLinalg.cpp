@@ -1,6 +1,7 @@
 //===- QuantCToLinalg.cpp - quantc to linalg on tensors -------------------===//
 #include "quantc/Conversion/QuantCToLinalg/QuantCToLinalg.h"
 #include "quantc/Dialect/QuantC/IR/QuantCOps.h"
+#include "quantc/Dialect/QuantC/Utils/Arithmetic.h"
 
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
 #include "mlir/IR/PatternMatch.h"
@@ -16,23 +17,6 @@ using namespace quantc;
 
 namespace {
 
-/// The broadcast map of a scale over a data iteration space of rank `rank`:
-/// size-1 dims read index 0, equal dims the loop index, blocks `d floordiv g`.
-static AffineMap broadcastMap(MLIRContext *ctx, ShapedType data,
-                              ShapedType scale) {
-  SmallVector<AffineExpr> exprs;
-  for (int64_t i = 0, e = data.getRank(); i < e; ++i) {
-    int64_t d = data.getDimSize(i), s = scale.getDimSize(i);
-    if (s == 1 && d != 1)
-      exprs.push_back(getAffineConstantExpr(0, ctx));
-    else if (s == d || ShapedType::isDynamic(s))
-      exprs.push_back(getAffineDimExpr(i, ctx));
-    else
-      exprs.push_back(getAffineDimExpr(i, ctx).floorDiv(d / s));
-  }
-  return AffineMap::get(data.getRank(), 0, exprs, ctx);
-}
-
 static Value emptyLike(OpBuilder &b, Location loc, Value shapeSource,
                        Type elemTy) {
   auto ty = cast<RankedTensorType>(shapeSource.getType());
@@ -43,35 +27,8 @@ static Value emptyLike(OpBuilder &b, Location loc, Value shapeSource,
   return tensor::EmptyOp::create(b, loc, ty.getShape(), elemTy, dyn);
 }
 
-static Value castFloat(OpBuilder &b, Location loc, Value v, Type to) {
-  Type from = v.getType();
-  if (from == to)
-    return v;
-  if (cast<FloatType>(from).getWidth() < cast<FloatType>(to).getWidth())
-    return arith::ExtFOp::create(b, loc, to, v);
-  return arith::TruncFOp::create(b, loc, to, v);
-}
-
 static Value floatConst(OpBuilder &b, Location loc, Type t, double v) {
   return arith::ConstantOp::create(b, loc, b.getFloatAttr(t, v));
-}
-
-/// roundeven + zero point, NaN -> zero point, clamp in float, fptosi.
-static Value emitQuantizeScalar(OpBuilder &b, Location loc, Value scaled,
-                                Value zp, int64_t qmin, int64_t qmax,
-                                Type storage) {
-  Type ft = scaled.getType();
-  Value r = math::RoundEvenOp::create(b, loc, scaled);
-  Value zpf = zp ? Value(arith::SIToFPOp::create(b, loc, ft, zp))
-                 : floatConst(b, loc, ft, 0.0);
-  if (zp)
-    r = arith::AddFOp::create(b, loc, r, zpf);
-  Value isNan =
-      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, r, r);
-  r = arith::SelectOp::create(b, loc, isNan, zpf, r);
-  r = arith::MaxNumFOp::create(b, loc, r, floatConst(b, loc, ft, qmin));
-  r = arith::MinNumFOp::create(b, loc, r, floatConst(b, loc, ft, qmax));
-  return arith::FPToSIOp::create(b, loc, storage, r);
 }
 
 static void yield(OpBuilder &b, Location l, Value v) {
@@ -82,41 +39,53 @@ static SmallVector<utils::IteratorType> parallel(int64_t n) {
   return SmallVector<utils::IteratorType>(n, utils::IteratorType::parallel);
 }
 
+/// An elementwise linalg.generic over the shape of `data` that reads `data`
+/// and every non-null broadcast-shaped parameter (scales, zero points, bias)
+/// through its broadcast map, and yields `body(b, l, data, params)`; a null
+/// parameter stays null in the body.
+static Value buildBroadcastGeneric(
+    PatternRewriter &rewriter, Location loc, Value data,
+    ArrayRef<Value> params, Type resultElem,
+    function_ref<Value(OpBuilder &, Location, Value, ArrayRef<Value>)> body) {
+  MLIRContext *ctx = rewriter.getContext();
+  auto dataTy = cast<RankedTensorType>(data.getType());
+  int64_t rank = dataTy.getRank();
+  SmallVector<Value> ins = {data};
+  SmallVector<AffineMap> maps = {AffineMap::getMultiDimIdentityMap(rank, ctx)};
+  for (Value p : params) {
+    if (!p)
+      continue;
+    ins.push_back(p);
+    maps.push_back(getBroadcastMap(ctx, dataTy, cast<ShapedType>(p.getType())));
+  }
+  maps.push_back(AffineMap::getMultiDimIdentityMap(rank, ctx));
+  Value init = emptyLike(rewriter, loc, data, resultElem);
+  auto generic = linalg::GenericOp::create(
+      rewriter, loc, TypeRange{init.getType()}, ins, ValueRange{init}, maps,
+      parallel(rank), [&](OpBuilder &b, Location l, ValueRange args) {
+        SmallVector<Value> ps;
+        unsigned next = 1;
+        for (Value p : params)
+          ps.push_back(p ? args[next++] : Value());
+        yield(b, l, body(b, l, args[0], ps));
+      });
+  return generic.getResult(0);
+}
+
 struct QuantizeLowering : OpRewritePattern<QuantizeOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(QuantizeOp op,
                                 PatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    MLIRContext *ctx = op.getContext();
-    auto inTy = op.getInput().getType();
-    auto outTy = op.getOutput().getType();
-    Type storage = outTy.getElementType();
+    Type storage = op.getOutput().getType().getElementType();
     int64_t qmin = op.getQuantMin(), qmax = op.getQuantMax();
-    SmallVector<Value> ins = {op.getInput(), op.getScale()};
-    SmallVector<AffineMap> maps = {
-        AffineMap::getMultiDimIdentityMap(inTy.getRank(), ctx),
-        broadcastMap(ctx, inTy, op.getScale().getType())};
-    bool hasZp = static_cast<bool>(op.getZeroPoint());
-    if (hasZp) {
-      ins.push_back(op.getZeroPoint());
-      maps.push_back(broadcastMap(
-          ctx, inTy, cast<ShapedType>(op.getZeroPoint().getType())));
-    }
-    maps.push_back(AffineMap::getMultiDimIdentityMap(inTy.getRank(), ctx));
-    Value init = emptyLike(rewriter, loc, op.getInput(), storage);
-    auto generic = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{outTy}, ins, ValueRange{init}, maps,
-        parallel(inTy.getRank()),
-        [&](OpBuilder &b, Location l, ValueRange args) {
-          Type ft = args[0].getType();
-          Value s = castFloat(b, l, args[1], ft);
-          Value scaled = arith::DivFOp::create(b, l, args[0], s);
-          Value zp = hasZp ? args[2] : Value();
-          if (zp && zp.getType() != b.getI32Type())
-            zp = arith::ExtSIOp::create(b, l, b.getI32Type(), zp);
-          yield(b, l, emitQuantizeScalar(b, l, scaled, zp, qmin, qmax, storage));
-        });
-    rewriter.replaceOp(op, generic.getResults());
+    rewriter.replaceOp(
+        op, buildBroadcastGeneric(
+                rewriter, op.getLoc(), op.getInput(),
+                {op.getScale(), op.getZeroPoint()}, storage,
+                [&](OpBuilder &b, Location l, Value x, ArrayRef<Value> p) {
+                  return emitQuantize(b, l, x, p[0], p[1], qmin, qmax,
+                                      storage);
+                }));
     return success();
   }
 };
@@ -125,43 +94,25 @@ struct DequantizeLowering : OpRewritePattern<DequantizeOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(DequantizeOp op,
                                 PatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    MLIRContext *ctx = op.getContext();
-    auto inTy = op.getInput().getType();
-    auto outTy = op.getOutput().getType();
-    SmallVector<Value> ins = {op.getInput(), op.getScale()};
-    SmallVector<AffineMap> maps = {
-        AffineMap::getMultiDimIdentityMap(inTy.getRank(), ctx),
-        broadcastMap(ctx, inTy, op.getScale().getType())};
-    bool hasZp = static_cast<bool>(op.getZeroPoint());
-    if (hasZp) {
-      ins.push_back(op.getZeroPoint());
-      maps.push_back(broadcastMap(
-          ctx, inTy, cast<ShapedType>(op.getZeroPoint().getType())));
-    }
-    maps.push_back(AffineMap::getMultiDimIdentityMap(inTy.getRank(), ctx));
-    Value init = emptyLike(rewriter, loc, op.getInput(), outTy.getElementType());
-    auto generic = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{outTy}, ins, ValueRange{init}, maps,
-        parallel(inTy.getRank()),
-        [&](OpBuilder &b, Location l, ValueRange args) {
-          Type ft = outTy.getElementType();
-          Value q = args[0];
-          if (hasZp) {
-            Type i32 = b.getI32Type();
-            Value qi = q.getType() == i32
-                           ? q
-                           : Value(arith::ExtSIOp::create(b, l, i32, q));
-            Value zi = args[2].getType() == i32
-                           ? args[2]
-                           : Value(arith::ExtSIOp::create(b, l, i32, args[2]));
-            q = arith::SubIOp::create(b, l, qi, zi);
-          }
-          Value f = arith::SIToFPOp::create(b, l, ft, q);
-          Value s = castFloat(b, l, args[1], ft);
-          yield(b, l, arith::MulFOp::create(b, l, f, s));
-        });
-    rewriter.replaceOp(op, generic.getResults());
+    Type ft = op.getOutput().getType().getElementType();
+    rewriter.replaceOp(
+        op, buildBroadcastGeneric(
+                rewriter, op.getLoc(), op.getInput(),
+                {op.getScale(), op.getZeroPoint()}, ft,
+                [&](OpBuilder &b, Location l, Value q, ArrayRef<Value> p) {
+                  if (Value zp = p[1]) {
+                    Type i32 = b.getI32Type();
+                    auto widen = [&](Value v) {
+                      return v.getType() == i32
+                                 ? v
+                                 : Value(arith::ExtSIOp::create(b, l, i32, v));
+                    };
+                    q = arith::SubIOp::create(b, l, widen(q), widen(zp));
+                  }
+                  Value f = arith::SIToFPOp::create(b, l, ft, q);
+                  return Value(arith::MulFOp::create(
+                      b, l, f, castFloat(b, l, p[0], ft)));
+                }));
     return success();
   }
 };
@@ -281,84 +232,29 @@ struct MatmulLowering : OpRewritePattern<MatmulOp> {
   }
 };
 
-/// Epilogue arithmetic shared by every target: ((f32(acc) * xs) * ws) + bias,
-/// then the activation.
-static Value emitEpilogue(OpBuilder &b, Location l, Type ft, Value acc,
-                          Value xs, Value ws, Value bias, Activation act) {
-  Value f = arith::SIToFPOp::create(b, l, ft, acc);
-  f = arith::MulFOp::create(b, l, f, castFloat(b, l, xs, ft));
-  f = arith::MulFOp::create(b, l, f, castFloat(b, l, ws, ft));
-  if (bias)
-    f = arith::AddFOp::create(b, l, f, castFloat(b, l, bias, ft));
-  switch (act) {
-  case Activation::none:
-    break;
-  case Activation::relu:
-    f = arith::MaximumFOp::create(b, l, f, floatConst(b, l, ft, 0.0));
-    break;
-  case Activation::gelu: {
-    // Exact GELU: 0.5 * x * (1 + erf(x / sqrt(2))).
-    Value t = arith::MulFOp::create(b, l, f,
-                                    floatConst(b, l, ft, 0.70710678118654752));
-    Value e = math::ErfOp::create(b, l, t);
-    Value one = arith::AddFOp::create(b, l, e, floatConst(b, l, ft, 1.0));
-    Value h = arith::MulFOp::create(b, l, f, floatConst(b, l, ft, 0.5));
-    f = arith::MulFOp::create(b, l, h, one);
-    break;
-  }
-  }
-  return f;
-}
-
 struct RescaleLowering : OpRewritePattern<RescaleOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(RescaleOp op,
                                 PatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    MLIRContext *ctx = op.getContext();
-    auto accTy = op.getAcc().getType();
-    auto resTy = op.getResult().getType();
-    int64_t rank = accTy.getRank();
-    SmallVector<Value> ins = {op.getAcc(), op.getXScale(), op.getWScale()};
-    SmallVector<AffineMap> maps = {
-        AffineMap::getMultiDimIdentityMap(rank, ctx),
-        broadcastMap(ctx, accTy, op.getXScale().getType()),
-        broadcastMap(ctx, accTy, op.getWScale().getType())};
-    int biasIdx = -1, osIdx = -1;
-    if (Value bias = op.getBias()) {
-      biasIdx = ins.size();
-      ins.push_back(bias);
-      maps.push_back(broadcastMap(ctx, accTy, cast<ShapedType>(bias.getType())));
-    }
-    if (Value os = op.getOutputScale()) {
-      osIdx = ins.size();
-      ins.push_back(os);
-      maps.push_back(broadcastMap(ctx, accTy, cast<ShapedType>(os.getType())));
-    }
-    maps.push_back(AffineMap::getMultiDimIdentityMap(rank, ctx));
     Type ft = op.getXScale().getType().getElementType();
-    Type outElem = resTy.getElementType();
-    int64_t qmin = 0, qmax = 0;
-    if (osIdx >= 0) {
-      qmin = op.getQuantMin();
-      qmax = op.getQuantMax();
-    }
+    Type outElem = op.getResult().getType().getElementType();
+    bool requant = static_cast<bool>(op.getOutputScale());
+    int64_t qmin = requant ? op.getQuantMin() : 0;
+    int64_t qmax = requant ? op.getQuantMax() : 0;
     Activation act = op.getActivation();
-    Value init = emptyLike(rewriter, loc, op.getAcc(), outElem);
-    auto generic = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{resTy}, ins, ValueRange{init}, maps,
-        parallel(rank), [&](OpBuilder &b, Location l, ValueRange args) {
-          Value bias = biasIdx >= 0 ? args[biasIdx] : Value();
-          Value f = emitEpilogue(b, l, ft, args[0], args[1], args[2], bias, act);
-          if (osIdx >= 0) {
-            Value q = arith::DivFOp::create(b, l, f,
-                                            castFloat(b, l, args[osIdx], ft));
-            yield(b, l, emitQuantizeScalar(b, l, q, Value(), qmin, qmax, outElem));
-            return;
-          }
-          yield(b, l, castFloat(b, l, f, outElem));
-        });
-    rewriter.replaceOp(op, generic.getResults());
+    rewriter.replaceOp(
+        op, buildBroadcastGeneric(
+                rewriter, op.getLoc(), op.getAcc(),
+                {op.getXScale(), op.getWScale(), op.getBias(),
+                 op.getOutputScale()},
+                outElem,
+                [&](OpBuilder &b, Location l, Value acc, ArrayRef<Value> p) {
+                  Value f = emitEpilogue(b, l, ft, acc, p[0], p[1], p[2], act);
+                  if (!requant)
+                    return castFloat(b, l, f, outElem);
+                  return emitQuantize(b, l, f, p[3], Value(), qmin, qmax,
+                                      outElem);
+                }));
     return success();
   }
 };
@@ -367,23 +263,14 @@ struct SmoothLowering : OpRewritePattern<SmoothOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(SmoothOp op,
                                 PatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    MLIRContext *ctx = op.getContext();
-    auto inTy = op.getInput().getType();
-    SmallVector<AffineMap> maps = {
-        AffineMap::getMultiDimIdentityMap(inTy.getRank(), ctx),
-        broadcastMap(ctx, inTy, op.getFactor().getType()),
-        AffineMap::getMultiDimIdentityMap(inTy.getRank(), ctx)};
-    Value init =
-        emptyLike(rewriter, loc, op.getInput(), inTy.getElementType());
-    auto generic = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{inTy}, ValueRange{op.getInput(), op.getFactor()},
-        ValueRange{init}, maps, parallel(inTy.getRank()),
-        [&](OpBuilder &b, Location l, ValueRange args) {
-          Value s = castFloat(b, l, args[1], args[0].getType());
-          yield(b, l, arith::DivFOp::create(b, l, args[0], s));
-        });
-    rewriter.replaceOp(op, generic.getResults());
+    rewriter.replaceOp(
+        op, buildBroadcastGeneric(
+                rewriter, op.getLoc(), op.getInput(), {op.getFactor()},
+                op.getInput().getType().getElementType(),
+                [&](OpBuilder &b, Location l, Value x, ArrayRef<Value> p) {
+                  return Value(arith::DivFOp::create(
+                      b, l, x, castFloat(b, l, p[0], x.getType())));
+                }));
     return success();
   }
 };

@@ -3,7 +3,12 @@
 #include "quantc/Analysis/Granularity.h"
 
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Matchers.h"
+#include "quantc/Dialect/QuantC/Utils/Arithmetic.h"
+#include "mlir/IR/IRMapping.h"
+#include "llvm/ADT/SmallPtrSet.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -196,8 +201,65 @@ struct FuseQdqMatmul : OpInterfaceRewritePattern<linalg::LinalgOp> {
 };
 
 //===----------------------------------------------------------------------===//
-// 2. Elementwise bias / ReLU after the epilogue -> into the epilogue
+// 2. Elementwise bias / ReLU / GELU after the epilogue -> into the epilogue
 //===----------------------------------------------------------------------===//
+
+static bool isFloatConst(Value v, double want) {
+  FloatAttr attr;
+  if (!matchPattern(v, m_Constant(&attr)))
+    return false;
+  double got = attr.getValueAsDouble();
+  return std::abs(got - want) <= 1e-6 * std::abs(want);
+}
+
+/// max(t, 0) or max(0, t): returns t.
+static Value matchRelu(Value v, llvm::SmallPtrSetImpl<Operation *> &matched) {
+  Operation *mx = v.getDefiningOp();
+  if (!mx || !isa<arith::MaximumFOp, arith::MaxNumFOp>(mx))
+    return {};
+  Value a = mx->getOperand(0), b = mx->getOperand(1);
+  if (!matchPattern(b, m_AnyZeroFloat()) && !matchPattern(a, m_AnyZeroFloat()))
+    return {};
+  matched.insert(mx);
+  return matchPattern(b, m_AnyZeroFloat()) ? a : b;
+}
+
+/// (t * 0.5) * (erf(t * (1/sqrt 2)) + 1), operands in any order: returns t.
+/// This is exactly the GELU the epilogue emits (emitActivation).
+static Value matchGelu(Value v, llvm::SmallPtrSetImpl<Operation *> &matched) {
+  auto outer = v.getDefiningOp<arith::MulFOp>();
+  if (!outer)
+    return {};
+  for (int swap = 0; swap < 2; ++swap) {
+    auto half = outer->getOperand(swap).getDefiningOp<arith::MulFOp>();
+    auto plus = outer->getOperand(1 - swap).getDefiningOp<arith::AddFOp>();
+    if (!half || !plus)
+      continue;
+    Value t;
+    if (isFloatConst(half.getRhs(), 0.5))
+      t = half.getLhs();
+    else if (isFloatConst(half.getLhs(), 0.5))
+      t = half.getRhs();
+    else
+      continue;
+    for (int p = 0; p < 2; ++p) {
+      auto erf = plus->getOperand(p).getDefiningOp<math::ErfOp>();
+      if (!erf || !isFloatConst(plus->getOperand(1 - p), 1.0))
+        continue;
+      auto scaled = erf.getOperand().getDefiningOp<arith::MulFOp>();
+      if (!scaled)
+        continue;
+      const double kRsqrt2 = 0.70710678118654752;
+      bool ok = (scaled.getLhs() == t && isFloatConst(scaled.getRhs(), kRsqrt2)) ||
+                (scaled.getRhs() == t && isFloatConst(scaled.getLhs(), kRsqrt2));
+      if (!ok)
+        continue;
+      matched.insert({outer, half, plus, erf, scaled});
+      return t;
+    }
+  }
+  return {};
+}
 
 struct FoldElementwiseIntoRescale : OpRewritePattern<linalg::GenericOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -212,31 +274,32 @@ struct FoldElementwiseIntoRescale : OpRewritePattern<linalg::GenericOp> {
     if (yield.getNumOperands() != 1 || !body.getArguments().back().use_empty())
       return failure();
 
-    // Peel max(t, 0) (ReLU), then t = a + b (bias) or t = a.
+    // Peel the activation -- max(t, 0) (ReLU) or 0.5 t (1 + erf(t / sqrt 2))
+    // (GELU) -- then t = a + b (bias) or t = a. Every op of the body must be
+    // part of the match.
+    llvm::SmallPtrSet<Operation *, 8> matched;
     Value t = yield.getOperand(0);
-    bool relu = false;
-    if (auto mx = t.getDefiningOp()) {
-      if (isa<arith::MaximumFOp, arith::MaxNumFOp>(mx) &&
-          mx->getBlock() == &body) {
-        Value a = mx->getOperand(0), b = mx->getOperand(1);
-        if (matchPattern(b, m_AnyZeroFloat()) ||
-            matchPattern(a, m_AnyZeroFloat())) {
-          relu = true;
-          t = matchPattern(b, m_AnyZeroFloat()) ? a : b;
-        }
-      }
+    Activation act = Activation::none;
+    if (Value inner = matchRelu(t, matched)) {
+      act = Activation::relu;
+      t = inner;
+    } else if (Value inner = matchGelu(t, matched)) {
+      act = Activation::gelu;
+      t = inner;
     }
     BlockArgument accArg, biasArg;
     if (auto arg = dyn_cast<BlockArgument>(t)) {
       accArg = arg;
     } else if (auto add = t.getDefiningOp<arith::AddFOp>()) {
+      matched.insert(add);
       auto a = dyn_cast<BlockArgument>(add.getLhs());
       auto b = dyn_cast<BlockArgument>(add.getRhs());
       if (!a || !b)
         return failure();
       // Whichever argument comes from a rescale is the accumulator.
       auto fromRescale = [&](BlockArgument arg) {
-        return arg.getOwner() == &body && arg.getArgNumber() < op.getNumDpsInputs() &&
+        return arg.getOwner() == &body &&
+               arg.getArgNumber() < op.getNumDpsInputs() &&
                op.getDpsInputs()[arg.getArgNumber()].getDefiningOp<RescaleOp>();
       };
       if (fromRescale(a)) {
@@ -249,20 +312,22 @@ struct FoldElementwiseIntoRescale : OpRewritePattern<linalg::GenericOp> {
     } else {
       return failure();
     }
-    if (!relu && !biasArg)
+    if (act == Activation::none && !biasArg)
       return failure();
-    if (accArg.getOwner() != &body || accArg.getArgNumber() >= op.getNumDpsInputs())
+    if (accArg.getOwner() != &body ||
+        accArg.getArgNumber() >= op.getNumDpsInputs())
       return failure();
-    // Every body op must be one we folded.
     for (Operation &o : body.without_terminator())
-      if (o.getResult(0) != yield.getOperand(0) && o.getResult(0) != t)
+      if (!matched.contains(&o) && !o.hasTrait<OpTrait::ConstantLike>())
         return failure();
 
     unsigned accIdx = accArg.getArgNumber();
     auto rescale = op.getDpsInputs()[accIdx].getDefiningOp<RescaleOp>();
     if (!rescale || !rescale->hasOneUse() || rescale.getOutputScale() ||
         rescale.getActivation() != Activation::none ||
-        (biasArg && rescale.getBias()))
+        (biasArg && rescale.getBias()) ||
+        (act == Activation::gelu &&
+         !isa<Float32Type>(rescale.getResult().getType().getElementType())))
       return failure();
     SmallVector<AffineMap> maps = op.getIndexingMapsArray();
     if (!maps[accIdx].isIdentity() || !maps.back().isIdentity() ||
@@ -297,9 +362,8 @@ struct FoldElementwiseIntoRescale : OpRewritePattern<linalg::GenericOp> {
     auto fused = RescaleOp::create(
         rewriter, op.getLoc(), resTy, rescale.getAcc(), rescale.getXScale(),
         rescale.getWScale(), bias ? bias : rescale.getBias(), Value(),
-        ActivationAttr::get(op.getContext(),
-                            relu ? Activation::relu : Activation::none),
-        IntegerAttr(), IntegerAttr());
+        ActivationAttr::get(op.getContext(), act), IntegerAttr(),
+        IntegerAttr());
     rewriter.replaceOp(op, fused.getResult());
     return success();
   }
@@ -378,6 +442,135 @@ struct FoldDequantizeQuantize : OpRewritePattern<QuantizeOp> {
   }
 };
 
+//===----------------------------------------------------------------------===//
+// 5. quantize(elementwise producer) -> one generic that writes int8
+//===----------------------------------------------------------------------===//
+
+struct FuseQuantizeIntoProducer : OpRewritePattern<QuantizeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(QuantizeOp q,
+                                PatternRewriter &rewriter) const override {
+    auto g = q.getInput().getDefiningOp<linalg::GenericOp>();
+    if (!g || !g->hasOneUse() || g.getNumResults() != 1 ||
+        g.getNumDpsInits() != 1 || !g.hasPureTensorSemantics() ||
+        g.getNumParallelLoops() != g.getNumLoops() ||
+        !g.getIndexingMapsArray().back().isIdentity() ||
+        !g.getRegion().front().getArguments().back().use_empty())
+      return failure();
+    Location loc = q.getLoc();
+    MLIRContext *ctx = q.getContext();
+    auto dataTy = q.getInput().getType();
+    SmallVector<Value> ins(g.getDpsInputs());
+    SmallVector<AffineMap> maps(g.getIndexingMapsArray());
+    maps.pop_back();
+    unsigned scaleIdx = ins.size();
+    ins.push_back(q.getScale());
+    maps.push_back(getBroadcastMap(ctx, dataTy, q.getScale().getType()));
+    int zpIdx = -1;
+    if (Value zp = q.getZeroPoint()) {
+      zpIdx = ins.size();
+      ins.push_back(zp);
+      maps.push_back(getBroadcastMap(ctx, dataTy, cast<ShapedType>(zp.getType())));
+    }
+    maps.push_back(AffineMap::getMultiDimIdentityMap(dataTy.getRank(), ctx));
+    auto outTy = q.getOutput().getType();
+    SmallVector<Value> dyn;
+    for (int64_t i = 0; i < outTy.getRank(); ++i)
+      if (outTy.isDynamicDim(i))
+        dyn.push_back(tensor::DimOp::create(rewriter, loc, q.getInput(), i));
+    Value init = tensor::EmptyOp::create(rewriter, loc, outTy.getShape(),
+                                         outTy.getElementType(), dyn);
+    int64_t qmin = q.getQuantMin(), qmax = q.getQuantMax();
+    Block &oldBody = g.getRegion().front();
+    auto fused = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{outTy}, ins, ValueRange{init}, maps,
+        g.getIteratorTypesArray(),
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          IRMapping map;
+          for (unsigned i = 0, e = g.getNumDpsInputs(); i < e; ++i)
+            map.map(oldBody.getArgument(i), args[i]);
+          for (Operation &o : oldBody.without_terminator())
+            b.clone(o, map);
+          Value v = map.lookup(oldBody.getTerminator()->getOperand(0));
+          Value zp = zpIdx >= 0 ? args[zpIdx] : Value();
+          linalg::YieldOp::create(
+              b, l,
+              ValueRange{emitQuantize(b, l, v, args[scaleIdx], zp, qmin, qmax,
+                                      outTy.getElementType())});
+        });
+    rewriter.replaceOp(q, fused.getResults());
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// 6. quantize(x, compute_scale(x) per row) -> one pass over each row
+//===----------------------------------------------------------------------===//
+
+/// Dynamic per-token quantization reads each row twice (absmax, then
+/// quantize); looping over rows keeps the row in cache between the two.
+struct RowWiseDynamicQuantize : OpRewritePattern<QuantizeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(QuantizeOp q,
+                                PatternRewriter &rewriter) const override {
+    auto cs = q.getScale().getDefiningOp<ComputeScaleOp>();
+    auto xTy = q.getInput().getType();
+    if (!cs || cs.getInput() != q.getInput() || q.getZeroPoint() ||
+        xTy.getRank() != 2 || cs.getDims().size() != 1 ||
+        cs.getDims()[0] != 1 || xTy.isDynamicDim(1) ||
+        q->getParentOfType<scf::ForOp>())
+      return failure();
+    // Every user of the scale must come after the quantize, which replaces it.
+    for (Operation *user : cs->getUsers())
+      if (user != q && !q->isBeforeInBlock(user))
+        return failure();
+    Location loc = q.getLoc();
+    int64_t c = xTy.getDimSize(1);
+    Value x = q.getInput();
+    auto sTy = cs.getScale().getType();
+    auto qTy = q.getOutput().getType();
+    Value c0 = arith::ConstantIndexOp::create(rewriter, loc, 0);
+    Value c1 = arith::ConstantIndexOp::create(rewriter, loc, 1);
+    Value n = tensor::DimOp::create(rewriter, loc, x, 0);
+    SmallVector<Value> dyn;
+    if (xTy.isDynamicDim(0))
+      dyn.push_back(n);
+    Value qInit = tensor::EmptyOp::create(rewriter, loc, qTy.getShape(),
+                                          qTy.getElementType(), dyn);
+    Value sInit = tensor::EmptyOp::create(rewriter, loc, sTy.getShape(),
+                                          sTy.getElementType(), dyn);
+    auto rowTy = RankedTensorType::get({1, c}, xTy.getElementType());
+    auto rowQTy = RankedTensorType::get({1, c}, qTy.getElementType());
+    auto rowSTy = RankedTensorType::get({1, 1}, sTy.getElementType());
+    int64_t qmin = q.getQuantMin(), qmax = q.getQuantMax();
+    auto loop = scf::ForOp::create(
+        rewriter, loc, c0, n, c1, ValueRange{qInit, sInit},
+        [&](OpBuilder &b, Location l, Value i, ValueRange iter) {
+          SmallVector<OpFoldResult> offs = {i, b.getIndexAttr(0)};
+          SmallVector<OpFoldResult> ones = {b.getIndexAttr(1),
+                                            b.getIndexAttr(1)};
+          SmallVector<OpFoldResult> rowSize = {b.getIndexAttr(1),
+                                               b.getIndexAttr(c)};
+          Value row = tensor::ExtractSliceOp::create(b, l, rowTy, x, offs,
+                                                     rowSize, ones);
+          Value s = ComputeScaleOp::create(b, l, rowSTy, row, cs.getDimsAttr(),
+                                           cs.getQmaxAttr());
+          Value rq = QuantizeOp::create(
+              b, l, rowQTy, row, s, Value(), b.getI64IntegerAttr(qmin),
+              b.getI64IntegerAttr(qmax));
+          Value q2 = tensor::InsertSliceOp::create(b, l, rq, iter[0], offs,
+                                                   rowSize, ones);
+          Value s2 = tensor::InsertSliceOp::create(b, l, s, iter[1], offs,
+                                                   ones, ones);
+          scf::YieldOp::create(b, l, ValueRange{q2, s2});
+        });
+    rewriter.replaceAllUsesWith(cs.getScale(), loop.getResult(1));
+    rewriter.replaceOp(q, loop.getResult(0));
+    rewriter.eraseOp(cs);
+    return success();
+  }
+};
+
 struct FusePass : quantc::impl::QuantCFuseBase<FusePass> {
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
@@ -385,6 +578,17 @@ struct FusePass : quantc::impl::QuantCFuseBase<FusePass> {
     patterns.add<FuseQdqMatmul, FoldElementwiseIntoRescale,
                  FoldQuantizeIntoRescale, FoldDequantizeQuantize>(ctx);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
+    // Producer fusion and the row loops only once the GEMM epilogues took
+    // everything they can: a quantize fused into its producer would hide a
+    // bias/activation/requantize chain from the epilogue.
+    RewritePatternSet producers(ctx);
+    producers.add<FuseQuantizeIntoProducer>(ctx);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(producers))))
+      return signalPassFailure();
+    RewritePatternSet rows(ctx);
+    rows.add<RowWiseDynamicQuantize>(ctx);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(rows))))
       signalPassFailure();
   }
 };

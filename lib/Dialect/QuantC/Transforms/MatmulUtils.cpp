@@ -1,0 +1,220 @@
+//===- MatmulUtils.cpp - operand roles and compile-time quantization ------===//
+#include "MatmulUtils.h"
+
+#include "quantc/Dialect/QuantC/IR/QuantCOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
+#include "mlir/IR/Matchers.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace quantc;
+
+std::optional<ContractionRoles> quantc::getContractionRoles(Operation *op,
+                                                            std::string *why) {
+  auto fail = [&](const Twine &msg) -> std::optional<ContractionRoles> {
+    if (why)
+      *why = msg.str();
+    return std::nullopt;
+  };
+  if (!isa<linalg::MatmulOp, linalg::BatchMatmulOp>(op))
+    return fail("not a linalg.matmul or linalg.batch_matmul");
+  auto linalgOp = cast<linalg::LinalgOp>(op);
+  if (!linalgOp.hasPureTensorSemantics() || linalgOp.getNumDpsInputs() != 2 ||
+      linalgOp.getNumDpsInits() != 1)
+    return fail("not a two-input contraction on tensors");
+  for (Value v : op->getOperands()) {
+    auto ty = dyn_cast<RankedTensorType>(v.getType());
+    if (!ty || !isa<FloatType>(ty.getElementType()))
+      return fail("operands are not ranked float tensors");
+  }
+  FailureOr<linalg::ContractionDimensions> dims =
+      linalg::inferContractionDims(linalgOp);
+  if (failed(dims) || dims->m.size() != 1 || dims->n.size() != 1 ||
+      dims->k.size() != 1)
+    return fail("not a contraction with one M, one N and one K dimension");
+  unsigned m = dims->m[0], n = dims->n[0], k = dims->k[0];
+  MLIRContext *ctx = op->getContext();
+  auto pos = [&](AffineMap map, unsigned d) -> std::optional<int64_t> {
+    std::optional<unsigned> p = map.getResultPosition(getAffineDimExpr(d, ctx));
+    if (!p)
+      return std::nullopt;
+    return static_cast<int64_t>(*p);
+  };
+  for (unsigned a = 0; a < 2; ++a) {
+    unsigned w = 1 - a;
+    AffineMap am = linalgOp.getMatchingIndexingMap(&op->getOpOperand(a));
+    AffineMap wm = linalgOp.getMatchingIndexingMap(&op->getOpOperand(w));
+    std::optional<int64_t> ak = pos(am, k), amm = pos(am, m);
+    std::optional<int64_t> wk = pos(wm, k), wn = pos(wm, n);
+    if (!ak || !amm || !wk || !wn)
+      continue;
+    if (*ak != am.getNumResults() - 1)
+      return fail("the activation's reduction dimension is not its last one");
+    ContractionRoles roles;
+    roles.op = linalgOp;
+    roles.actIndex = a;
+    roles.weightIndex = w;
+    roles.actChannelDim = *ak;
+    roles.weightChannelDim = *wk;
+    roles.weightOutDim = *wn;
+    return roles;
+  }
+  return fail("no operand is indexed by the row and reduction dimensions");
+}
+
+std::optional<FloatConst> quantc::readFloatConst(Value v) {
+  DenseElementsAttr attr;
+  if (!v || !matchPattern(v, m_Constant(&attr)))
+    return std::nullopt;
+  auto ty = dyn_cast<RankedTensorType>(attr.getType());
+  if (!ty || !ty.hasStaticShape() || !isa<FloatType>(ty.getElementType()))
+    return std::nullopt;
+  FloatConst c;
+  c.type = ty;
+  c.values.reserve(ty.getNumElements());
+  for (APFloat f : attr.getValues<APFloat>()) {
+    bool lost;
+    f.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven, &lost);
+    c.values.push_back(f.convertToFloat());
+  }
+  return c;
+}
+
+Value quantc::makeFloatConst(OpBuilder &b, Location loc,
+                             ArrayRef<int64_t> shape, ArrayRef<float> values,
+                             Type elemType) {
+  if (!elemType)
+    elemType = b.getF32Type();
+  auto ty = RankedTensorType::get(shape, elemType);
+  auto &sem = cast<FloatType>(elemType).getFloatSemantics();
+  SmallVector<APFloat> vals;
+  vals.reserve(values.size());
+  for (float v : values) {
+    APFloat f(v);
+    bool lost;
+    f.convert(sem, APFloat::rmNearestTiesToEven, &lost);
+    vals.push_back(f);
+  }
+  return arith::ConstantOp::create(b, loc, DenseElementsAttr::get(ty, vals));
+}
+
+/// Row-major strides and the index along `dim` of flat element `i`.
+static int64_t indexAlong(ArrayRef<int64_t> shape, int64_t dim, int64_t i) {
+  int64_t inner = 1;
+  for (int64_t d = dim + 1, e = shape.size(); d < e; ++d)
+    inner *= shape[d];
+  return (i / inner) % shape[dim];
+}
+
+SmallVector<float> quantc::absmaxAlong(const FloatConst &c, int64_t keepDim) {
+  SmallVector<int64_t> shape = c.shape();
+  SmallVector<float> out(shape[keepDim], 0.0f);
+  for (int64_t i = 0, e = c.values.size(); i < e; ++i) {
+    float &m = out[indexAlong(shape, keepDim, i)];
+    m = std::max(m, std::fabs(c.values[i]));
+  }
+  return out;
+}
+
+void quantc::scaleAlong(FloatConst &c, int64_t dim, ArrayRef<float> factor) {
+  SmallVector<int64_t> shape = c.shape();
+  for (int64_t i = 0, e = c.values.size(); i < e; ++i)
+    c.values[i] = c.values[i] * factor[indexAlong(shape, dim, i)];
+}
+
+static float scaleFromAbsmax(float m) { return m == 0.0f ? 1.0f : m / 127.0f; }
+
+Value quantc::emitQuantizedWeight(OpBuilder &b, Location loc,
+                                  const FloatConst &w, int64_t outDim,
+                                  WeightGranularity g) {
+  SmallVector<int64_t> shape = w.shape();
+  SmallVector<int64_t> scaleShape(shape.size(), 1);
+  SmallVector<float> scales;
+  if (g == WeightGranularity::PerChannel) {
+    scaleShape[outDim] = shape[outDim];
+    for (float m : absmaxAlong(w, outDim))
+      scales.push_back(scaleFromAbsmax(m));
+  } else {
+    float m = 0.0f;
+    for (float v : w.values)
+      m = std::max(m, std::fabs(v));
+    scales.push_back(scaleFromAbsmax(m));
+  }
+  SmallVector<int8_t> q;
+  q.reserve(w.values.size());
+  for (int64_t i = 0, e = w.values.size(); i < e; ++i) {
+    float s = g == WeightGranularity::PerChannel
+                  ? scales[indexAlong(shape, outDim, i)]
+                  : scales[0];
+    // Same order as the run-time quantize: f32 divide, round half to even.
+    float r = std::nearbyint(w.values[i] / s);
+    r = std::min(127.0f, std::max(-127.0f, r));
+    q.push_back(static_cast<int8_t>(r));
+  }
+  auto qTy = RankedTensorType::get(shape, b.getI8Type());
+  Value qc = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(qTy, ArrayRef<int8_t>(q)));
+  Value sc = makeFloatConst(b, loc, scaleShape, scales);
+  return DequantizeOp::create(b, loc, w.type, qc, sc, Value());
+}
+
+Value quantc::emitQuantizedActivation(OpBuilder &b, Location loc, Value x,
+                                      int64_t channelDim, ActGranularity g,
+                                      float staticAbsmax) {
+  if (g == ActGranularity::None)
+    return x;
+  auto xTy = cast<RankedTensorType>(x.getType());
+  Value scale;
+  if (g == ActGranularity::PerToken) {
+    SmallVector<int64_t> sShape = llvm::to_vector(xTy.getShape());
+    sShape[channelDim] = 1;
+    auto sTy = RankedTensorType::get(sShape, b.getF32Type());
+    scale = ComputeScaleOp::create(b, loc, sTy, x,
+                                   b.getDenseI64ArrayAttr({channelDim}),
+                                   b.getI64IntegerAttr(127));
+  } else {
+    SmallVector<int64_t> sShape(xTy.getRank(), 1);
+    scale = makeFloatConst(b, loc, sShape, {scaleFromAbsmax(staticAbsmax)});
+  }
+  auto qTy = RankedTensorType::get(xTy.getShape(), b.getI8Type());
+  Value q = QuantizeOp::create(b, loc, qTy, x, scale, Value(), IntegerAttr(),
+                               IntegerAttr());
+  return DequantizeOp::create(b, loc, xTy, q, scale, Value());
+}
+
+LogicalResult quantc::checkStatistics(Operation *op, DenseElementsAttr absmax) {
+  int64_t idx = 0;
+  for (APFloat f : absmax.getValues<APFloat>()) {
+    if (f.isNaN() || f.isInfinity() || (f.isNegative() && !f.isZero()))
+      return op->emitError("calibration statistics must be finite and "
+                           "non-negative, but channel ")
+             << idx << " has absmax " << f.convertToDouble()
+             << "; re-run calibration";
+    ++idx;
+  }
+  return success();
+}
+
+LogicalResult quantc::checkFiniteWeight(Operation *op, const FloatConst &w,
+                                        unsigned operandIndex) {
+  for (auto [i, v] : llvm::enumerate(w.values))
+    if (!std::isfinite(v))
+      return op->emitError("the constant weight (operand #")
+             << operandIndex << ") holds " << v << " at flat index " << i
+             << "; only finite weights can be quantized or smoothed";
+  return success();
+}
+
+std::string quantc::describeProducer(Value v) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  if (auto arg = dyn_cast<BlockArgument>(v))
+    os << "block argument #" << arg.getArgNumber();
+  else
+    os << "the result of '" << v.getDefiningOp()->getName() << "'";
+  return s;
+}

@@ -1,0 +1,101 @@
+//===- MatmulUtils.h - operand roles and compile-time quantization -*- C++
+//-*-===//
+//
+// Internal helpers shared by --quantc-smoothquant, --quantc-quantize and
+// --quantc-outlier-split. `getContractionRoles` is the one place where these
+// passes decide which operand of a contraction is the activation and which
+// weight dimension is the reduction / output channel; it reads the indexing
+// maps, so it can later be replaced by the shared granularity analysis.
+//
+//===----------------------------------------------------------------------===//
+#ifndef QUANTC_LIB_DIALECT_QUANTC_TRANSFORMS_MATMULUTILS_H
+#define QUANTC_LIB_DIALECT_QUANTC_TRANSFORMS_MATMULUTILS_H
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "llvm/ADT/SmallVector.h"
+
+#include <optional>
+#include <string>
+
+namespace quantc {
+
+/// The roles of the operands of `Y = X · W` as found from indexing maps.
+struct ContractionRoles {
+  mlir::linalg::LinalgOp op;
+  unsigned actIndex = 0;    ///< operand number of the activation X
+  unsigned weightIndex = 1; ///< operand number of the weight W
+  int64_t actChannelDim;    ///< dimension of X that is reduced (C); last
+  int64_t weightChannelDim; ///< dimension of W that is reduced (C)
+  int64_t weightOutDim;     ///< dimension of W that is the output channel (D)
+
+  mlir::Value act() const { return op->getOperand(actIndex); }
+  mlir::Value weight() const { return op->getOperand(weightIndex); }
+};
+
+/// Finds the roles of a float `linalg.matmul` (any indexing maps) or
+/// `linalg.batch_matmul`: one M, one N, one K dimension; the activation is
+/// the input indexed by M and K with K its last dimension. Returns nullopt
+/// (and the reason in `why`, if given) otherwise.
+std::optional<ContractionRoles> getContractionRoles(mlir::Operation *op,
+                                                    std::string *why = nullptr);
+
+/// A float constant tensor read into f32 values (row-major).
+struct FloatConst {
+  mlir::RankedTensorType type;
+  llvm::SmallVector<float> values;
+  llvm::SmallVector<int64_t> shape() const {
+    return llvm::to_vector(type.getShape());
+  }
+};
+
+/// Reads `v` if it is an `arith.constant` of a static float tensor.
+std::optional<FloatConst> readFloatConst(mlir::Value v);
+
+/// Creates an `arith.constant` of `type`'s shape holding `values` (converted
+/// to `elemType`, f32 when null).
+mlir::Value makeFloatConst(mlir::OpBuilder &b, mlir::Location loc,
+                           llvm::ArrayRef<int64_t> shape,
+                           llvm::ArrayRef<float> values,
+                           mlir::Type elemType = {});
+
+/// max |v| over every dimension except `keepDim` (result has its size).
+llvm::SmallVector<float> absmaxAlong(const FloatConst &c, int64_t keepDim);
+
+/// Multiplies every element by `factor[index along dim]`.
+void scaleAlong(FloatConst &c, int64_t dim, llvm::ArrayRef<float> factor);
+
+enum class WeightGranularity { PerChannel, PerTensor };
+enum class ActGranularity { PerToken, PerTensor, None };
+
+/// Quantizes a constant weight at compile time (scale `absmax/127` per output
+/// channel `outDim` or per tensor, round half to even, clamp to [-127, 127])
+/// and returns `quantc.dequantize(i8 constant, scale constant)`.
+mlir::Value emitQuantizedWeight(mlir::OpBuilder &b, mlir::Location loc,
+                                const FloatConst &w, int64_t outDim,
+                                WeightGranularity g);
+
+/// `quantc.dequantize(quantc.quantize(x, s), s)` with `s` per token (dynamic
+/// `quantc.compute_scale` over `channelDim`) or per tensor (static, from
+/// `staticAbsmax`).
+mlir::Value emitQuantizedActivation(mlir::OpBuilder &b, mlir::Location loc,
+                                    mlir::Value x, int64_t channelDim,
+                                    ActGranularity g, float staticAbsmax = 0);
+
+/// Checks calibration statistics; emits an error at `op` and fails on a
+/// NaN, infinite or negative value.
+mlir::LogicalResult checkStatistics(mlir::Operation *op,
+                                    mlir::DenseElementsAttr absmax);
+
+/// Emits an error at `op` and fails if the constant weight holds a NaN or an
+/// infinity (it cannot be quantized or smoothed meaningfully).
+mlir::LogicalResult checkFiniteWeight(mlir::Operation *op, const FloatConst &w,
+                                      unsigned operandIndex);
+
+/// A short description of where a non-constant value comes from.
+std::string describeProducer(mlir::Value v);
+
+} // namespace quantc
+
+#endif

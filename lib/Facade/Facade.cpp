@@ -1,0 +1,341 @@
+//===- Facade.cpp - string-in/string-out entry points for bindings --------===//
+#include "quantc/Facade/Facade.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/ExecutionEngine/ExecutionEngine.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/Pass.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
+#include "quantc/InitAll.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+using namespace quantc::facade;
+
+/// Splits a pipeline at top-level commas: commas inside (...), {...} or
+/// quotes belong to nested pipelines and options.
+static std::vector<std::string> splitTopLevel(const std::string &pipeline) {
+  std::vector<std::string> elements(1);
+  int depth = 0;
+  char quote = 0;
+  for (char c : pipeline) {
+    if (quote) {
+      if (c == quote)
+        quote = 0;
+    } else if (c == '"' || c == '\'') {
+      quote = c;
+    } else if (c == '(' || c == '{') {
+      ++depth;
+    } else if (c == ')' || c == '}') {
+      --depth;
+    } else if (c == ',' && depth == 0) {
+      elements.emplace_back();
+      continue;
+    }
+    elements.back() += c;
+  }
+  return elements;
+}
+
+namespace {
+/// A context with quantc, everything its pipelines need, and the LLVM IR
+/// translations the JIT uses. Single-threaded: the machines this runs on in
+/// tests are small and results must not depend on scheduling.
+std::unique_ptr<MLIRContext> makeContext() {
+  DialectRegistry registry;
+  quantc::registerAllDialects(registry);
+  registerAllToLLVMIRTranslations(registry);
+  quantc::registerAllPasses();
+  return std::make_unique<MLIRContext>(registry,
+                                       MLIRContext::Threading::DISABLED);
+}
+
+/// Pass::canScheduleOn is protected; naming it through a derived class is
+/// the standard way to ask a pass where it can run.
+struct PassAccess : Pass {
+  static bool canSchedule(const Pass &pass, RegisteredOperationName op) {
+    auto fn = static_cast<bool (Pass::*)(RegisteredOperationName) const>(
+        &PassAccess::canScheduleOn);
+    return (pass.*fn)(op);
+  }
+};
+
+/// Whether every pass of the pipeline `element` can run on `anchor` ops.
+bool fitsOn(MLIRContext *ctx, StringRef element, StringRef anchor) {
+  std::optional<RegisteredOperationName> op =
+      RegisteredOperationName::lookup(anchor, ctx);
+  OpPassManager pm(anchor, OpPassManager::Nesting::Explicit);
+  if (!op || failed(parsePassPipeline(element, pm, llvm::nulls())))
+    return false;
+  return llvm::all_of(pm.getPasses(), [&](const Pass &pass) {
+    return PassAccess::canSchedule(pass, *op);
+  });
+}
+
+/// Nests each top-level element of a normalized pipeline where it anchors:
+/// on the module if it can run there, else on every func.func.
+std::string nestPipeline(MLIRContext *ctx, const std::string &pipeline) {
+  std::string out;
+  for (const std::string &element : splitTopLevel(pipeline)) {
+    StringRef e = StringRef(element).trim();
+    size_t open = e.find('(');
+    bool anchored =
+        open != StringRef::npos && e.ends_with(")") && e.find('{') > open;
+    std::string text = e.str();
+    if (!anchored && !fitsOn(ctx, e, ModuleOp::getOperationName()) &&
+        fitsOn(ctx, e, func::FuncOp::getOperationName()))
+      text = "func.func(" + text + ")";
+    if (!out.empty())
+      out += ",";
+    out += text;
+  }
+  return out;
+}
+
+/// Parses `ir` and runs `pipeline` on it, reporting every diagnostic (with
+/// the source line) to `diag`.
+struct Session {
+  std::unique_ptr<MLIRContext> ctx = makeContext();
+  std::string diag;
+  llvm::raw_string_ostream os{diag};
+  llvm::SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler handler{sourceMgr, ctx.get(), os};
+  OwningOpRef<ModuleOp> module;
+
+  LogicalResult parse(const std::string &ir) {
+    sourceMgr.AddNewSourceBuffer(
+        llvm::MemoryBuffer::getMemBufferCopy(ir, "<input>"), llvm::SMLoc());
+    module = parseSourceFile<ModuleOp>(sourceMgr, ParserConfig(ctx.get()));
+    return success(static_cast<bool>(module));
+  }
+
+  LogicalResult run(const std::string &pipeline) {
+    std::string text = normalizePipeline(pipeline);
+    StringRef inner = StringRef(text).trim();
+    // A fully anchored "builtin.module(...)" pipeline is accepted as well.
+    if (inner.consume_front("builtin.module(") && inner.consume_back(")"))
+      text = inner.str();
+    ctx->getOrLoadDialect<func::FuncDialect>();
+    text = nestPipeline(ctx.get(), text);
+    PassManager pm(ctx.get(), ModuleOp::getOperationName());
+    std::string err;
+    llvm::raw_string_ostream es(err);
+    if (failed(parsePassPipeline(text, pm, es))) {
+      os << "error: invalid pass pipeline '" << pipeline << "': " << err;
+      return failure();
+    }
+    if (failed(pm.run(*module))) {
+      if (diag.empty())
+        os << "error: pass pipeline '" << pipeline << "' failed";
+      return failure();
+    }
+    return success();
+  }
+};
+
+std::string typeString(Type type) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  type.print(os);
+  return s;
+}
+
+TypeDesc describe(Type type) {
+  TypeDesc desc;
+  if (auto shaped = dyn_cast<ShapedType>(type)) {
+    desc.shaped = true;
+    if (!shaped.hasRank() ||
+        (isa<MemRefType>(type) &&
+         !cast<MemRefType>(type).getLayout().isIdentity())) {
+      desc.element = "unsupported:" + typeString(type);
+      return desc;
+    }
+    for (int64_t d : shaped.getShape())
+      desc.shape.push_back(ShapedType::isDynamic(d) ? -1 : d);
+    type = shaped.getElementType();
+  }
+  if (type.isF32())
+    desc.element = "f32";
+  else if (type.isF64())
+    desc.element = "f64";
+  else if (type.isF16())
+    desc.element = "f16";
+  else if (type.isIndex())
+    desc.element = "index";
+  else if (type.isSignlessInteger(1) || type.isSignlessInteger(8) ||
+           type.isSignlessInteger(16) || type.isSignlessInteger(32) ||
+           type.isSignlessInteger(64))
+    desc.element = "i" + std::to_string(type.getIntOrFloatBitWidth());
+  else
+    desc.element = "unsupported:" + typeString(type);
+  return desc;
+}
+} // namespace
+
+std::string quantc::facade::normalizePipeline(const std::string &pipeline) {
+  std::string out;
+  for (const std::string &element : splitTopLevel(pipeline)) {
+    StringRef e = StringRef(element).trim().ltrim('-');
+    if (e.empty())
+      continue;
+    // Command-line option syntax: name=value or name="a=1 b=2".
+    size_t eq = e.find('='), open = e.find_first_of("{(");
+    std::string text = e.str();
+    if (eq != StringRef::npos && (open == StringRef::npos || eq < open)) {
+      StringRef value = e.drop_front(eq + 1).trim();
+      if (value.size() >= 2 &&
+          (value.front() == '"' || value.front() == '\'') &&
+          value.back() == value.front())
+        value = value.drop_front().drop_back();
+      text = (e.take_front(eq) + "{" + value + "}").str();
+    }
+    if (!out.empty())
+      out += ",";
+    out += text;
+  }
+  return out;
+}
+
+Result quantc::facade::runPipeline(const std::string &ir,
+                                   const std::string &pipeline) {
+  Result result;
+  Session s;
+  if (succeeded(s.parse(ir)) && succeeded(s.run(pipeline))) {
+    llvm::raw_string_ostream out(result.output);
+    s.module->print(out);
+    result.ok = true;
+  }
+  result.diagnostics = s.diag;
+  return result;
+}
+
+//===----------------------------------------------------------------------===//
+// JitModule
+//===----------------------------------------------------------------------===//
+
+struct JitModule::Impl {
+  std::unique_ptr<ExecutionEngine> engine;
+  std::vector<FunctionDesc> functions;
+};
+
+JitModule::JitModule(std::unique_ptr<Impl> impl) : impl(std::move(impl)) {}
+JitModule::~JitModule() = default;
+
+const std::vector<FunctionDesc> &JitModule::functions() const {
+  return impl->functions;
+}
+
+std::unique_ptr<JitModule>
+JitModule::create(const std::string &ir, const std::string &pipeline,
+                  unsigned optLevel, const std::vector<std::string> &sharedLibs,
+                  std::string &diagnostics) {
+  static bool targetsReady = [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+    return true;
+  }();
+  (void)targetsReady;
+
+  Session s;
+  auto impl = std::make_unique<Impl>();
+  if (failed(s.parse(ir))) {
+    diagnostics = s.diag;
+    return nullptr;
+  }
+  // Signatures are taken before lowering, where they are still readable.
+  s.module->walk([&](func::FuncOp fn) {
+    if (fn.isExternal() || !fn.isPublic())
+      return;
+    // NumPy arrays passed in belong to the caller: bufferization must copy
+    // instead of writing into them.
+    for (auto [i, t] : llvm::enumerate(fn.getArgumentTypes()))
+      if (isa<TensorType>(t))
+        fn.setArgAttr(i, "bufferization.writable",
+                      BoolAttr::get(fn.getContext(), false));
+    FunctionDesc desc;
+    desc.name = fn.getSymName().str();
+    for (Type t : fn.getArgumentTypes())
+      desc.args.push_back(describe(t));
+    for (Type t : fn.getResultTypes())
+      desc.results.push_back(describe(t));
+    impl->functions.push_back(std::move(desc));
+  });
+  if (failed(s.run(pipeline.empty() ? "quantc-cpu-pipeline" : pipeline))) {
+    diagnostics = s.diag;
+    return nullptr;
+  }
+
+  ExecutionEngineOptions options;
+  auto transformer = makeOptimizingTransformer(optLevel, /*sizeLevel=*/0,
+                                               /*targetMachine=*/nullptr);
+  options.transformer = transformer;
+  options.jitCodeGenOptLevel =
+      static_cast<llvm::CodeGenOptLevel>(std::min<unsigned>(optLevel, 3));
+  llvm::SmallVector<StringRef> libs(sharedLibs.begin(), sharedLibs.end());
+  options.sharedLibPaths = libs;
+  auto engine = ExecutionEngine::create(s.module.get(), options);
+  if (!engine) {
+    s.os << "error: JIT compilation failed: "
+         << llvm::toString(engine.takeError());
+    diagnostics = s.diag;
+    return nullptr;
+  }
+  impl->engine = std::move(*engine);
+  impl->engine->initialize();
+  diagnostics = s.diag;
+  return std::unique_ptr<JitModule>(new JitModule(std::move(impl)));
+}
+
+Result JitModule::invoke(const std::string &name,
+                         const std::vector<uintptr_t> &args,
+                         uintptr_t result) const {
+  Result r;
+  const FunctionDesc *fn = nullptr;
+  for (const FunctionDesc &f : impl->functions)
+    if (f.name == name)
+      fn = &f;
+  if (!fn) {
+    r.diagnostics = "error: no public function @" + name;
+    return r;
+  }
+  if (args.size() != fn->args.size()) {
+    r.diagnostics = "error: @" + name + " takes " +
+                    std::to_string(fn->args.size()) + " arguments, got " +
+                    std::to_string(args.size());
+    return r;
+  }
+  // The packed interface takes one pointer per LLVM-level argument: a memref
+  // descriptor of rank r expands to 3 + 2r scalars.
+  llvm::SmallVector<void *> packed;
+  for (auto [desc, addr] : llvm::zip_equal(fn->args, args)) {
+    if (StringRef(desc.element).starts_with("unsupported")) {
+      r.diagnostics = "error: @" + name + " has an argument of type " +
+                      desc.element.substr(12) + " that cannot be passed";
+      return r;
+    }
+    if (!desc.shaped) {
+      packed.push_back(reinterpret_cast<void *>(addr));
+      continue;
+    }
+    auto *words = reinterpret_cast<int64_t *>(addr);
+    for (size_t i = 0, e = 3 + 2 * desc.shape.size(); i < e; ++i)
+      packed.push_back(&words[i]);
+  }
+  if (!fn->results.empty())
+    packed.push_back(reinterpret_cast<void *>(result));
+  if (llvm::Error err = impl->engine->invokePacked(name, packed)) {
+    r.diagnostics = "error: " + llvm::toString(std::move(err));
+    return r;
+  }
+  r.ok = true;
+  return r;
+}

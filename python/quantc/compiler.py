@@ -1,0 +1,226 @@
+"""Compile and run: textual pass pipelines and JIT-compiled CPU functions.
+
+    out = quantc.run_pipeline(ir, "quantc-import-quant,quantc-verify-gemm")
+    mod = quantc.compile_cpu(ir)          # --quantc-cpu-pipeline + LLVM JIT
+    y = mod.forward(x)                    # NumPy in, NumPy out
+
+Pipelines are written as on the quantc-opt command line, without the dashes
+and comma separated; options as `name=value` (`quantc-smoothquant=alpha=0.5`)
+or MLIR's `name{a=1 b=2}`. Passes that anchor on functions are nested
+automatically. Every failure raises CompileError with MLIR's diagnostics.
+"""
+import ctypes
+
+import numpy as np
+
+from . import _quantc
+
+__all__ = ["CompileError", "run_pipeline", "compile_cpu", "CompiledModule"]
+
+
+class CompileError(Exception):
+    """Parsing, pass or JIT failure; the message holds MLIR's diagnostics."""
+
+    def __init__(self, diagnostics):
+        super().__init__(diagnostics.rstrip() or "compilation failed")
+        self.diagnostics = diagnostics
+
+
+def run_pipeline(ir, pipeline, *, return_diagnostics=False):
+    """Parses `ir`, runs `pipeline` and returns the printed result.
+
+    With `return_diagnostics`, returns `(ir, diagnostics)` so that remarks and
+    warnings of a successful run (e.g. quantc-report-cost) are kept."""
+    if not isinstance(ir, str) or not isinstance(pipeline, str):
+        raise TypeError("run_pipeline(ir: str, pipeline: str)")
+    ok, out, diags = _quantc.run_pipeline(ir, pipeline)
+    if not ok:
+        raise CompileError(diags)
+    return (out, diags) if return_diagnostics else out
+
+
+_SCALARS = {
+    "f16": (np.float16, ctypes.c_uint16),
+    "f32": (np.float32, ctypes.c_float),
+    "f64": (np.float64, ctypes.c_double),
+    "i1": (np.bool_, ctypes.c_bool),
+    "i8": (np.int8, ctypes.c_int8),
+    "i16": (np.int16, ctypes.c_int16),
+    "i32": (np.int32, ctypes.c_int32),
+    "i64": (np.int64, ctypes.c_int64),
+    "index": (np.int64, ctypes.c_int64),
+}
+_DESCRIPTORS = {}
+# finalize-memref-to-llvm marks buffers of memref.get_global with this
+# "allocated" pointer: they are not heap memory.
+_DEAD_BEEF = 0xDEADBEEF
+
+
+def _descriptor(rank):
+    """ctypes type of a ranked memref descriptor (MLIR's default calling
+    convention): {allocated, aligned, offset, sizes[rank], strides[rank]}."""
+    if rank not in _DESCRIPTORS:
+        fields = [("allocated", ctypes.c_void_p), ("aligned", ctypes.c_void_p),
+                  ("offset", ctypes.c_int64)]
+        if rank:
+            fields += [("sizes", ctypes.c_int64 * rank),
+                       ("strides", ctypes.c_int64 * rank)]
+        _DESCRIPTORS[rank] = type(f"MemRef{rank}D", (ctypes.Structure,),
+                                  {"_fields_": fields})
+    return _DESCRIPTORS[rank]
+
+
+def _ctype(desc):
+    shaped, element, shape = desc
+    if shaped:
+        return _descriptor(len(shape))
+    return _SCALARS[element][1]
+
+
+def _type_str(desc):
+    shaped, element, shape = desc
+    if not shaped:
+        return element
+    return "tensor<" + "".join(("?" if d < 0 else str(d)) + "x" for d in shape) + element + ">"
+
+
+class CompiledFunction:
+    """A JIT-compiled function: call it with NumPy arrays (tensor arguments)
+    and Python/NumPy scalars; returns a NumPy array, a scalar, a tuple of
+    them, or None."""
+
+    def __init__(self, module, name, args, results):
+        self._module, self.name = module, name
+        self.arg_types, self.result_types = args, results
+        for d in args + results:
+            if d[1].startswith("unsupported"):
+                self._unsupported = d[1][len("unsupported:"):]
+                break
+        else:
+            self._unsupported = None
+        if results:
+            fields = [(f"r{i}", _ctype(d)) for i, d in enumerate(results)
+                      if not d[1].startswith("unsupported")]
+            self._result_type = type("Results", (ctypes.Structure,), {"_fields_": fields})
+
+    @property
+    def signature(self):
+        return "(" + ", ".join(map(_type_str, self.arg_types)) + ") -> (" + \
+            ", ".join(map(_type_str, self.result_types)) + ")"
+
+    def __repr__(self):
+        return f"<compiled @{self.name} {self.signature}>"
+
+    def __call__(self, *args):
+        if self._unsupported:
+            raise TypeError(f"@{self.name}: type {self._unsupported} cannot cross "
+                            "the Python boundary")
+        if len(args) != len(self.arg_types):
+            raise TypeError(f"@{self.name} takes {len(self.arg_types)} arguments "
+                            f"{self.signature}, got {len(args)}")
+        keep, addrs, inputs = [], [], set()
+        for i, (a, desc) in enumerate(zip(args, self.arg_types)):
+            shaped, element, shape = desc
+            dtype = _SCALARS[element][0]
+            if not shaped:
+                v = _SCALARS[element][1](np.asarray(a, dtype=dtype).item())
+                keep.append(v)
+                addrs.append(ctypes.addressof(v))
+                continue
+            arr = np.asarray(a)
+            if arr.dtype != dtype and not np.can_cast(arr.dtype, dtype, "same_kind"):
+                raise TypeError(f"@{self.name} argument {i}: expected {_type_str(desc)}, "
+                                f"got an array of {arr.dtype}")
+            arr = np.ascontiguousarray(arr, dtype=dtype)
+            if arr.ndim != len(shape) or any(d >= 0 and d != n for d, n in zip(shape, arr.shape)):
+                raise ValueError(f"@{self.name} argument {i}: expected {_type_str(desc)}, "
+                                 f"got shape {arr.shape}")
+            d = _descriptor(arr.ndim)()
+            d.allocated = d.aligned = arr.ctypes.data
+            d.offset = 0
+            if arr.ndim:
+                d.sizes[:] = list(arr.shape)
+                d.strides[:] = [s // arr.itemsize for s in arr.strides] if arr.size else [1] * arr.ndim
+            keep += [arr, d]
+            inputs.add(arr.ctypes.data)
+            addrs.append(ctypes.addressof(d))
+        result = self._result_type() if self.result_types else None
+        ok, diags = self._module._jit.invoke(
+            self.name, addrs, ctypes.addressof(result) if result is not None else 0)
+        if not ok:
+            raise CompileError(diags)
+        if result is None:
+            return None
+        outs, freed = [], set()
+        for i, desc in enumerate(self.result_types):
+            v = getattr(result, f"r{i}")
+            shaped, element, shape = desc
+            if not shaped:
+                outs.append(_SCALARS[element][0](v))
+                continue
+            outs.append(self._take(v, element, len(shape), inputs, freed))
+        return outs[0] if len(outs) == 1 else tuple(outs)
+
+    @staticmethod
+    def _take(d, element, rank, inputs, freed):
+        """Copies a returned memref into a NumPy array and frees its buffer
+        (returned buffers belong to the caller)."""
+        dtype = np.dtype(_SCALARS[element][0])
+        sizes = list(d.sizes) if rank else []
+        strides = list(d.strides) if rank else []
+        n = int(np.prod(sizes)) if rank else 1
+        if n == 0:
+            out = np.zeros(sizes, dtype)
+        else:
+            span = 1 + sum((s - 1) * abs(st) for s, st in zip(sizes, strides))
+            base = d.aligned + d.offset * dtype.itemsize
+            buf = (ctypes.c_char * (span * dtype.itemsize)).from_address(base)
+            out = np.ndarray(sizes, dtype, buffer=buf,
+                             strides=[st * dtype.itemsize for st in strides]).copy()
+        alloc = d.allocated or 0
+        if alloc and alloc != _DEAD_BEEF and alloc not in inputs and alloc not in freed:
+            freed.add(alloc)
+            _quantc.free_buffer(alloc)
+        return out
+
+
+class CompiledModule:
+    """The public functions of a JIT-compiled module, as attributes and by
+    name (`mod.forward(x)`, `mod["forward"](x)`)."""
+
+    def __init__(self, jit):
+        self._jit = jit
+        self.functions = {name: CompiledFunction(self, name, args, results)
+                          for name, args, results in jit.functions}
+
+    def __getitem__(self, name):
+        try:
+            return self.functions[name]
+        except KeyError:
+            raise KeyError(f"no public function @{name}; have "
+                           f"{sorted(self.functions)}") from None
+
+    def __getattr__(self, name):
+        if name.startswith("_") or name == "functions":
+            raise AttributeError(name)
+        try:
+            return self.functions[name]
+        except KeyError:
+            raise AttributeError(f"no public function @{name}; have "
+                                 f"{sorted(self.functions)}") from None
+
+    def __dir__(self):
+        return list(super().__dir__()) + list(self.functions)
+
+
+def compile_cpu(ir, pipeline="quantc-cpu-pipeline", *, opt_level=3, shared_libs=()):
+    """Lowers `ir` with `pipeline` (default --quantc-cpu-pipeline) and
+    JIT-compiles it for the host CPU with MLIR's ExecutionEngine. Functions
+    take and return tensors as NumPy arrays. `shared_libs` provide external
+    symbols (e.g. /usr/lib/llvm-22/lib/libmlir_c_runner_utils.so)."""
+    if not isinstance(ir, str):
+        raise TypeError("compile_cpu(ir: str)")
+    jit, diags = _quantc.jit_compile(ir, pipeline, int(opt_level), list(shared_libs))
+    if jit is None:
+        raise CompileError(diags)
+    return CompiledModule(jit)
