@@ -75,8 +75,10 @@ def ConvertQuantCToGPU : Pass<"convert-quantc-to-gpu", "mlir::ModuleOp"> {
     call @__quantc_launch_gemm_0(%xb, %wb, %out) : (...) -> ()
     %acc = bufferization.to_tensor %out restrict writable : ...
     ```
-    Shapes must be multiples of 16 (M, N) and 32 (K); anything else, batched
-    GEMMs and non-i8 operands are rejected with a diagnostic.
+    M is zero-padded to a multiple of 16 (the extra rows are sliced off). A
+    GEMM no kernel takes (K not a multiple of 32, N not a multiple of 16,
+    batched, dynamic shapes, operands other than i8) stays a `quantc.matmul`
+    for the host lowering, with a remark saying why.
   }];
   let options = [
     Option<"chip", "chip", "std::string", /*default=*/"\"sm_90\"",
@@ -102,7 +104,8 @@ def ConvertQuantCToGPU : Pass<"convert-quantc-to-gpu", "mlir::ModuleOp"> {
                            "mlir::LLVM::LLVMDialect",
                            "mlir::NVVM::NVVMDialect",
                            "mlir::func::FuncDialect",
-                           "mlir::bufferization::BufferizationDialect"];
+                           "mlir::bufferization::BufferizationDialect",
+                           "mlir::tensor::TensorDialect"];
 }
 
 def QuantCGPULaunchWrappers : Pass<"quantc-gpu-launch-wrappers", "mlir::ModuleOp"> {

@@ -9,6 +9,8 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Tensor/Utils/Utils.h"
 #include "mlir/Dialect/UB/IR/UBOps.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -114,6 +116,11 @@ struct ConvertQuantCToGPUPass
     for (MatmulOp mm : matmuls)
       if (failed(convert(mm, module, symbols, kernels, kernelSymbols)))
         return signalPassFailure();
+    // Every GEMM stayed on the host: no GPU module, a plain host program.
+    if (kernels.getBody()->without_terminator().empty()) {
+      kernels.erase();
+      module->removeAttr(gpu::GPUDialect::getContainerModuleAttrName());
+    }
   }
 
   LogicalResult convert(MatmulOp mm, ModuleOp module, SymbolTable &symbols,
@@ -121,21 +128,34 @@ struct ConvertQuantCToGPUPass
                         SymbolTable &kernelSymbols) {
     auto lhsTy = cast<RankedTensorType>(mm.getLhs().getType());
     auto rhsTy = cast<RankedTensorType>(mm.getRhs().getType());
+    // A GEMM no kernel can take stays a quantc.matmul, which the rest of the
+    // pipeline lowers for the host: a remark says so.
+    auto onHost = [&](const Twine &why) {
+      mm.emitRemark() << "runs on the host, not on Tensor Cores: " << why;
+      return success();
+    };
     if (lhsTy.getRank() != 2)
-      return mm.emitOpError("batched GEMMs are not supported by the GPU "
-                            "lowering yet; unroll the batch dimension or use "
-                            "--quantc-cpu-pipeline");
+      return onHost("batched GEMMs are not outlined yet");
     if (!lhsTy.hasStaticShape() || !rhsTy.hasStaticShape())
-      return mm.emitOpError("the GPU lowering needs static shapes (kernels are "
-                            "specialised to M, N, K)");
+      return onHost("dynamic shapes (kernels are specialised to M, N, K)");
     if (!lhsTy.getElementType().isInteger(8) ||
         !rhsTy.getElementType().isInteger(8))
-      return mm.emitOpError("int8 Tensor Core MMA needs i8 operands");
+      return onHost("int8 Tensor Core MMA needs i8 operands");
 
     GemmKernelSpec spec;
-    spec.m = lhsTy.getDimSize(0);
+    const int64_t m = lhsTy.getDimSize(0);
+    spec.m = m;
     spec.k = lhsTy.getDimSize(1);
     spec.n = rhsTy.getDimSize(0);
+    if (spec.k % 32)
+      return onHost("the reduction dimension (" + Twine(spec.k) +
+                    ") is not a multiple of 32 (the int8 MMA K)");
+    if (spec.n % 16)
+      return onHost("the column dimension (" + Twine(spec.n) +
+                    ") is not a multiple of 16");
+    // Rows are padded with zeros up to a multiple of 16 (e.g. a few decode
+    // tokens); the extra rows of the result are dropped.
+    spec.m = llvm::alignTo(m, 16);
     if (int64_t overflow = spec.k * 127 * 127; overflow >= (int64_t(1) << 31))
       mm.emitWarning() << "int32 accumulators may overflow: K = " << spec.k
                        << " and K * 127 * 127 >= 2^31 (the MMA saturates)";
@@ -145,6 +165,25 @@ struct ConvertQuantCToGPUPass
       if (auto r = dyn_cast<RescaleOp>(*mm->user_begin()))
         if (r.getAcc() == mm.getResult() && canFuse(r, spec))
           rescale = r;
+    // Padded rows: every epilogue operand must be per-row (padded with the
+    // matrix) or broadcast along rows; otherwise the rescale runs on the host.
+    auto padRows = [&](std::optional<EpilogueOperand> &o) {
+      if (o && o->rows == m && m != 1)
+        o->rows = spec.m;
+    };
+    auto rowsOk = [&](const std::optional<EpilogueOperand> &o) {
+      return !o || o->rows == 1 || o->rows == m;
+    };
+    if (rescale && spec.m != m &&
+        !(rowsOk(spec.xScale) && rowsOk(spec.wScale) && rowsOk(spec.bias) &&
+          rowsOk(spec.outputScale)))
+      rescale = nullptr;
+    if (rescale) {
+      padRows(spec.xScale);
+      padRows(spec.wScale);
+      padRows(spec.bias);
+      padRows(spec.outputScale);
+    }
     if (!rescale) {
       spec.output = GemmOutput::I32;
       spec.xScale = spec.wScale = spec.bias = spec.outputScale = std::nullopt;
@@ -155,7 +194,7 @@ struct ConvertQuantCToGPUPass
     if (!useWgmma) {
       spec.tiling = GemmTiling();
       if (auto why = chooseTiling(spec))
-        return mm.emitOpError("cannot be tiled for Tensor Cores: ") << *why;
+        return onHost(*why);
     }
     GemmTiling &t = spec.tiling;
     if (tileM)
@@ -228,7 +267,21 @@ struct ConvertQuantCToGPUPass
                                : mm.getResult().getType();
     SmallVector<Value> buffers;
     SmallVector<Type> argTys;
+    // Zero rows up to spec.m for operands with one row per GEMM row.
+    // (With m == 1 a one-row scale is a broadcast and stays as it is.)
+    auto padded = [&](Value tensor, bool isLhs) -> Value {
+      auto tty = cast<RankedTensorType>(tensor.getType());
+      if (spec.m == m || tty.getDimSize(0) != m || (m == 1 && !isLhs))
+        return tensor;
+      auto padTy = RankedTensorType::get({spec.m, tty.getDimSize(1)},
+                                         tty.getElementType());
+      Value zero = arith::ConstantOp::create(
+          b, loc, b.getZeroAttr(tty.getElementType()));
+      return tensor::createPadHighOp(padTy, tensor, zero, /*nofold=*/false,
+                                     loc, b);
+    };
     auto toBuffer = [&](Value tensor) {
+      tensor = padded(tensor, tensor == mm.getLhs());
       auto tty = cast<RankedTensorType>(tensor.getType());
       auto mty = MemRefType::get(tty.getShape(), tty.getElementType());
       buffers.push_back(bufferization::ToBufferOp::create(
@@ -238,7 +291,7 @@ struct ConvertQuantCToGPUPass
     for (Value v : tensors)
       toBuffer(v);
     auto outTy = cast<RankedTensorType>(outTensorTy);
-    auto outMemTy = MemRefType::get(outTy.getShape(), outTy.getElementType());
+    auto outMemTy = MemRefType::get({spec.m, spec.n}, outTy.getElementType());
     Value out = memref::AllocOp::create(b, loc, outMemTy);
     if (rescale) {
       toBuffer(rescale.getXScale());
@@ -273,7 +326,14 @@ struct ConvertQuantCToGPUPass
 
     func::CallOp::create(b, loc, wrapper, buffers);
     Value result = bufferization::ToTensorOp::create(
-        b, loc, outTensorTy, out, /*restrict=*/true, /*writable=*/true);
+        b, loc, RankedTensorType::get({spec.m, spec.n}, outTy.getElementType()),
+        out, /*restrict=*/true, /*writable=*/true);
+    if (spec.m != m)
+      result = tensor::ExtractSliceOp::create(
+          b, loc, cast<RankedTensorType>(outTensorTy), result,
+          ArrayRef<OpFoldResult>{b.getIndexAttr(0), b.getIndexAttr(0)},
+          ArrayRef<OpFoldResult>{b.getIndexAttr(m), b.getIndexAttr(spec.n)},
+          ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1)});
     if (rescale) {
       rescale.getResult().replaceAllUsesWith(result);
       rescale.erase();
