@@ -1,4 +1,5 @@
-//===- bench_gemm.cpp - quantc int8 GEMM kernels vs cuBLASLt ---------------===//
+//===- bench_gemm.cpp - quantc int8 GEMM kernels vs cuBLASLt
+//---------------===//
 //
 // Times quantc's generated kernels (cubins from --quantc-gpu-pipeline, loaded
 // and launched through quantc's own runtime, lib/Runtime) and cuBLASLt's int8

@@ -69,10 +69,9 @@ QUANTC_EXPORT CUmodule mgpuModuleLoadJIT(void *data, int optLevel) {
   CUjit_option jitOptions[] = {CU_JIT_ERROR_LOG_BUFFER,
                                CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES,
                                CU_JIT_OPTIMIZATION_LEVEL};
-  void *jitOptionsVals[] = {jitErrorBuffer,
-                            reinterpret_cast<void *>(sizeof(jitErrorBuffer)),
-                            reinterpret_cast<void *>(
-                                static_cast<intptr_t>(optLevel))};
+  void *jitOptionsVals[] = {
+      jitErrorBuffer, reinterpret_cast<void *>(sizeof(jitErrorBuffer)),
+      reinterpret_cast<void *>(static_cast<intptr_t>(optLevel))};
   CUresult result =
       cuModuleLoadDataEx(&module, data, 3, jitOptions, jitOptionsVals);
   if (result != CUDA_SUCCESS)
@@ -85,7 +84,8 @@ QUANTC_EXPORT CUmodule mgpuModuleLoadJIT(void *data, int optLevel) {
 /// may already be shut down, which is not an error.
 QUANTC_EXPORT void mgpuModuleUnload(CUmodule module) {
   CUresult result = cuModuleUnload(module);
-  if (result == CUDA_ERROR_DEINITIALIZED || result == CUDA_ERROR_INVALID_CONTEXT)
+  if (result == CUDA_ERROR_DEINITIALIZED ||
+      result == CUDA_ERROR_INVALID_CONTEXT)
     return;
   CUDA_CHECK(result);
 }
@@ -194,15 +194,15 @@ QUANTC_EXPORT void mgpuMemcpy(void *dst, void *src, size_t sizeBytes,
 QUANTC_EXPORT void mgpuMemset32(void *dst, unsigned int value, size_t count,
                                 CUstream stream) {
   ScopedContext scopedContext;
-  CUDA_CHECK(cuMemsetD32Async(reinterpret_cast<CUdeviceptr>(dst), value,
-                              count, stream));
+  CUDA_CHECK(cuMemsetD32Async(reinterpret_cast<CUdeviceptr>(dst), value, count,
+                              stream));
 }
 
 QUANTC_EXPORT void mgpuMemset16(void *dst, unsigned short value, size_t count,
                                 CUstream stream) {
   ScopedContext scopedContext;
-  CUDA_CHECK(cuMemsetD16Async(reinterpret_cast<CUdeviceptr>(dst), value,
-                              count, stream));
+  CUDA_CHECK(cuMemsetD16Async(reinterpret_cast<CUdeviceptr>(dst), value, count,
+                              stream));
 }
 
 QUANTC_EXPORT void mgpuMemHostRegister(void *ptr, uint64_t sizeBytes) {

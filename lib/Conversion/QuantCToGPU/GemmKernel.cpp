@@ -51,8 +51,8 @@ public:
     auto it = consts.find(v);
     if (it != consts.end())
       return it->second;
-    std::string name = "%c" + (v < 0 ? "m" + std::to_string(-v)
-                                     : std::to_string(v));
+    std::string name =
+        "%c" + (v < 0 ? "m" + std::to_string(-v) : std::to_string(v));
     consts[v] = name;
     return name;
   }
@@ -153,8 +153,8 @@ static void emitStorePair(Emitter &e, const GemmKernelSpec &s,
       return e.op("vector.load %" + o.name + "[" + r + ", " + col +
                   "] {alignment = 8 : i64} : " + ty + ", vector<2xf32>");
     if (o.shape.cols == 1) {
-      std::string v = e.op("memref.load %" + o.name + "[" + r + ", " +
-                           e.c(0) + "] : " + ty);
+      std::string v = e.op("memref.load %" + o.name + "[" + r + ", " + e.c(0) +
+                           "] : " + ty);
       return e.op("vector.broadcast " + v + " : f32 to vector<2xf32>");
     }
     std::string c1 = e.addc(col, 1);
@@ -183,13 +183,12 @@ static void emitStorePair(Emitter &e, const GemmKernelSpec &s,
   // ((f32(acc) * xs) * ws) + bias, activation, requantize: the order of
   // --convert-quantc-to-linalg, so results match it bit for bit.
   std::string f = e.op("arith.sitofp " + v + " : vector<2xi32> to " + v2f);
-  f = e.op("arith.mulf " + f + ", " + loadPair(*find("XS"), row, col) +
-           " : " + v2f);
-  f = e.op("arith.mulf " + f + ", " + loadPair(*find("WS"), row, col) +
-           " : " + v2f);
+  f = e.op("arith.mulf " + f + ", " + loadPair(*find("XS"), row, col) + " : " +
+           v2f);
+  f = e.op("arith.mulf " + f + ", " + loadPair(*find("WS"), row, col) + " : " +
+           v2f);
   if (const Epi *b = find("BIAS"))
-    f = e.op("arith.addf " + f + ", " + loadPair(*b, row, col) + " : " +
-             v2f);
+    f = e.op("arith.addf " + f + ", " + loadPair(*b, row, col) + " : " + v2f);
   if (s.activation == 1) {
     f = e.op("arith.maximumf " + f + ", " + splat(0.0f) + " : " + v2f);
   } else if (s.activation == 2) {
@@ -198,8 +197,7 @@ static void emitStorePair(Emitter &e, const GemmKernelSpec &s,
     std::string er = e.op("math.erf " + x + " : " + v2f);
     std::string one =
         e.op("arith.addf " + er + ", " + splat(1.0f) + " : " + v2f);
-    std::string h =
-        e.op("arith.mulf " + f + ", " + splat(0.5f) + " : " + v2f);
+    std::string h = e.op("arith.mulf " + f + ", " + splat(0.5f) + " : " + v2f);
     f = e.op("arith.mulf " + h + ", " + one + " : " + v2f);
   }
   std::string out;
@@ -209,12 +207,10 @@ static void emitStorePair(Emitter &e, const GemmKernelSpec &s,
     q = e.op("math.roundeven " + q + " : " + v2f);
     std::string z = splat(0.0f);
     std::string nan = e.op("arith.cmpf uno, " + q + ", " + q + " : " + v2f);
-    q = e.op("arith.select " + nan + ", " + z + ", " + q +
-             " : vector<2xi1>, " + v2f);
-    q = e.op("arith.maxnumf " + q + ", " + splat(float(s.qmin)) + " : " +
+    q = e.op("arith.select " + nan + ", " + z + ", " + q + " : vector<2xi1>, " +
              v2f);
-    q = e.op("arith.minnumf " + q + ", " + splat(float(s.qmax)) + " : " +
-             v2f);
+    q = e.op("arith.maxnumf " + q + ", " + splat(float(s.qmin)) + " : " + v2f);
+    q = e.op("arith.minnumf " + q + ", " + splat(float(s.qmax)) + " : " + v2f);
     out = e.op("arith.fptosi " + q + " : " + v2f + " to vector<2xi8>");
   } else if (s.output == GemmOutput::F16) {
     out = e.op("arith.truncf " + f + " : " + v2f + " to vector<2xf16>");
@@ -294,13 +290,12 @@ std::string quantc::generateMmaSyncKernel(const GemmKernelSpec &s) {
   // Arguments.
   std::string args = "%A: " + aTy + ", %B: " + bTy + ", %C: " + cTy;
   std::vector<Epi> epi;
-  auto addEpi = [&](const char *name,
-                    const std::optional<EpilogueOperand> &o) {
+  auto addEpi = [&](const char *name, const std::optional<EpilogueOperand> &o) {
     if (!o)
       return;
     epi.push_back({name, *o});
-    args += ", %" + std::string(name) + ": " +
-            memrefTy(o->rows, o->cols, "f32");
+    args +=
+        ", %" + std::string(name) + ": " + memrefTy(o->rows, o->cols, "f32");
   };
   addEpi("XS", s.xScale);
   addEpi("WS", s.wScale);
@@ -321,8 +316,8 @@ std::string quantc::generateMmaSyncKernel(const GemmKernelSpec &s) {
   std::string pidN = e.div(pidInGroup, e.c(GROUP));
   std::string m0 = e.mul(pidM, e.c(BM));
   std::string n0 = e.mul(pidN, e.c(BN));
-  std::string smem = e.op(std::string("gpu.dynamic_shared_memory : memref<?xi8, ") +
-                          kWg + ">");
+  std::string smem = e.op(
+      std::string("gpu.dynamic_shared_memory : memref<?xi8, ") + kWg + ">");
   std::string sA = e.op("memref.view " + smem + "[" + e.c(0) +
                         "][] : memref<?xi8, " + kWg + "> to " + sATy);
   std::string sB = e.op("memref.view " + smem + "[" + e.c(S * BM * LD) +
@@ -344,12 +339,12 @@ std::string quantc::generateMmaSyncKernel(const GemmKernelSpec &s) {
         // A tile with fewer chunks than threads: the surplus threads repeat
         // the last row's copy (same bytes to the same place).
         if ((i + 1) * T > rows * CPR)
-          srow = e.op("arith.minui " + srow + ", " + e.c(rows - 1) +
-                      " : index");
+          srow =
+              e.op("arith.minui " + srow + ", " + e.c(rows - 1) + " : index");
         std::string grow = e.add(base, srow);
         std::string cp = "nvgpu.device_async_copy " + g + "[" + grow + ", " +
-                         gcol + "], " + sm + "[" + stage + ", " + srow +
-                         ", " + cpCol + "], 16";
+                         gcol + "], " + sm + "[" + stage + ", " + srow + ", " +
+                         cpCol + "], 16";
         if (!srcElems.empty())
           cp += ", " + srcElems;
         cp += " {bypassL1} : " + gTy + " to " + smTy;
@@ -401,12 +396,12 @@ std::string quantc::generateMmaSyncKernel(const GemmKernelSpec &s) {
     for (int64_t nj = 0; nj < NT / 2; ++nj)
       for (int h = 0; h < 2; ++h) {
         const std::string &b4 = f[MT + nj];
-        std::string r0 = e.op("vector.extract " + b4 + "[" +
-                              std::to_string(2 * h) +
-                              "] : vector<4xi8> from vector<4x4xi8>");
-        std::string r1 = e.op("vector.extract " + b4 + "[" +
-                              std::to_string(2 * h + 1) +
-                              "] : vector<4xi8> from vector<4x4xi8>");
+        std::string r0 =
+            e.op("vector.extract " + b4 + "[" + std::to_string(2 * h) +
+                 "] : vector<4xi8> from vector<4x4xi8>");
+        std::string r1 =
+            e.op("vector.extract " + b4 + "[" + std::to_string(2 * h + 1) +
+                 "] : vector<4xi8> from vector<4x4xi8>");
         std::string p = e.op("ub.poison : vector<2x4xi8>");
         std::string f0 = e.op("vector.insert " + r0 + ", " + p +
                               " [0] : vector<4xi8> into vector<2x4xi8>");
@@ -422,8 +417,8 @@ std::string quantc::generateMmaSyncKernel(const GemmKernelSpec &s) {
       }
   };
   auto waitAndSync = [&] {
-    e.line("nvgpu.device_async_wait " + group + " {numGroups = " +
-           std::to_string(S - 2) + " : i32}");
+    e.line("nvgpu.device_async_wait " + group +
+           " {numGroups = " + std::to_string(S - 2) + " : i32}");
     e.line("gpu.barrier");
   };
   auto refill = [&] {
@@ -513,10 +508,9 @@ std::string quantc::generateMmaSyncKernel(const GemmKernelSpec &s) {
       for (int r = 0; r < 2; ++r) {
         std::string row = e.addc(rowBase, mi * 16 + r * 8);
         std::string col = e.addc(colBase, ni * 8);
-        std::string v = e.op("vector.extract " + loop + "#" +
-                             std::to_string(mi * NT + ni) + "[" +
-                             std::to_string(r) +
-                             "] : vector<2xi32> from vector<2x2xi32>");
+        std::string v = e.op(
+            "vector.extract " + loop + "#" + std::to_string(mi * NT + ni) +
+            "[" + std::to_string(r) + "] : vector<2xi32> from vector<2x2xi32>");
         emitStorePair(e, s, epi, row, col, v);
       }
   e.line("gpu.return");
@@ -539,7 +533,10 @@ std::optional<std::string> quantc::chooseWgmmaTiling(GemmKernelSpec &s) {
   t.wgmma = true;
   t.tileM = 128;
   t.tileK = 128;
-  t.tileN = s.n % 256 == 0 ? 256 : s.n % 128 == 0 ? 128 : s.n % 64 == 0 ? 64 : 0;
+  t.tileN = s.n % 256 == 0   ? 256
+            : s.n % 128 == 0 ? 128
+            : s.n % 64 == 0  ? 64
+                             : 0;
   if (!t.tileN)
     return std::string("N is not a multiple of 64");
   // Too few blocks to fill the machine: narrower N tiles.
@@ -583,13 +580,12 @@ std::string quantc::generateWgmmaKernel(const GemmKernelSpec &s) {
   Emitter e;
   std::string args = "%A: " + aTy + ", %B: " + bTy + ", %C: " + cTy;
   std::vector<Epi> epi;
-  auto addEpi = [&](const char *name,
-                    const std::optional<EpilogueOperand> &o) {
+  auto addEpi = [&](const char *name, const std::optional<EpilogueOperand> &o) {
     if (!o)
       return;
     epi.push_back({name, *o});
-    args += ", %" + std::string(name) + ": " +
-            memrefTy(o->rows, o->cols, "f32");
+    args +=
+        ", %" + std::string(name) + ": " + memrefTy(o->rows, o->cols, "f32");
   };
   addEpi("XS", s.xScale);
   addEpi("WS", s.wScale);
@@ -623,9 +619,8 @@ std::string quantc::generateWgmmaKernel(const GemmKernelSpec &s) {
                           e.c(1024));
   std::string sA = e.op("memref.view " + smem + "[" + pad +
                         "][] : memref<?xi8, " + kWg + "> to " + sATy);
-  std::string sB = e.op("memref.view " + smem + "[" +
-                        e.addc(pad, S * BM * BK) + "][] : memref<?xi8, " +
-                        kWg + "> to " + sBTy);
+  std::string sB = e.op("memref.view " + smem + "[" + e.addc(pad, S * BM * BK) +
+                        "][] : memref<?xi8, " + kWg + "> to " + sBTy);
 
   // Chunk (row, kc) of a tile: global [row][kc*16 .. +16] (8 threads read a
   // 128-byte row), shared row*128 + (kc ^ row%8)*16 (a warp fills 512
@@ -633,9 +628,9 @@ std::string quantc::generateWgmmaKernel(const GemmKernelSpec &s) {
   std::string cpRow = e.div(tid, e.c(CPR));
   std::string kc = e.rem(tid, e.c(CPR));
   std::string gcolOff = e.mul(kc, e.c(16));
-  std::string swz = e.mul(
-      e.op("arith.xori " + kc + ", " + e.rem(cpRow, e.c(8)) + " : index"),
-      e.c(16));
+  std::string swz =
+      e.mul(e.op("arith.xori " + kc + ", " + e.rem(cpRow, e.c(8)) + " : index"),
+            e.c(16));
   std::string sOff0 = e.add(e.mul(cpRow, e.c(BK)), swz);
   auto loadTile = [&](const std::string &stage, const std::string &kt,
                       const std::string &srcElems) {
@@ -659,15 +654,15 @@ std::string quantc::generateWgmmaKernel(const GemmKernelSpec &s) {
     };
     copy("%A", aTy, sA, sATy, m0, BM);
     copy("%B", bTy, sB, sBTy, n0, BN);
-    return e.op("nvgpu.device_async_create_group " +
-                llvm::join(tokens, ", "));
+    return e.op("nvgpu.device_async_create_group " + llvm::join(tokens, ", "));
   };
   // TMA: one mbarrier per stage; thread 0 arms it with the stage's byte
   // count and issues the two tensor copies (A: BM x 128 bytes at (k, m0), B:
   // BN x 128 at (k, n0); coordinates innermost first).
   const std::string mbTy =
       "!nvgpu.mbarrier.group<memorySpace = #gpu.address_space<workgroup>, "
-      "num_barriers = " + std::to_string(S) + ">";
+      "num_barriers = " +
+      std::to_string(S) + ">";
   auto descTy = [&](int64_t rows) {
     return "!nvgpu.tensormap.descriptor<tensor = memref<" +
            std::to_string(rows) + "x" + std::to_string(BK) +
@@ -684,14 +679,14 @@ std::string quantc::generateWgmmaKernel(const GemmKernelSpec &s) {
         e.add(e.addc(pad, S * BM * BK), e.mul(stage, e.c(BN * BK)));
     std::string dstATy = llvm::formatv("memref<{0}x{1}xi8, 3>", BM, BK).str();
     std::string dstBTy = llvm::formatv("memref<{0}x{1}xi8, 3>", BN, BK).str();
-    std::string vA = e.op("memref.view " + smem + "[" + offA +
-                          "][] : memref<?xi8, " + kWg + "> to memref<" +
-                          std::to_string(BM) + "x" + std::to_string(BK) +
-                          "xi8, " + kWg + ">");
-    std::string vB = e.op("memref.view " + smem + "[" + offB +
-                          "][] : memref<?xi8, " + kWg + "> to memref<" +
-                          std::to_string(BN) + "x" + std::to_string(BK) +
-                          "xi8, " + kWg + ">");
+    std::string vA =
+        e.op("memref.view " + smem + "[" + offA + "][] : memref<?xi8, " + kWg +
+             "> to memref<" + std::to_string(BM) + "x" + std::to_string(BK) +
+             "xi8, " + kWg + ">");
+    std::string vB =
+        e.op("memref.view " + smem + "[" + offB + "][] : memref<?xi8, " + kWg +
+             "> to memref<" + std::to_string(BN) + "x" + std::to_string(BK) +
+             "xi8, " + kWg + ">");
     std::string cA = e.op("memref.memory_space_cast " + vA + " : memref<" +
                           std::to_string(BM) + "x" + std::to_string(BK) +
                           "xi8, " + kWg + "> to " + dstATy);
@@ -740,11 +735,11 @@ std::string quantc::generateWgmmaKernel(const GemmKernelSpec &s) {
                            " : " + sATy + " -> index");
   std::string baseB = e.op("memref.extract_aligned_pointer_as_index " + sB +
                            " : " + sBTy + " -> index");
-  std::string descHi = e.op(
-      "arith.constant " +
-      std::to_string((int64_t(1) << 16) | ((SBO >> 4) << 32) |
-                     (int64_t(1) << 62)) +
-      " : i64");
+  std::string descHi =
+      e.op("arith.constant " +
+           std::to_string((int64_t(1) << 16) | ((SBO >> 4) << 32) |
+                          (int64_t(1) << 62)) +
+           " : i64");
   std::string mask = e.op("arith.constant 262143 : i64");
   std::string four = e.op("arith.constant 4 : i64");
   auto desc = [&](const std::string &addr) {
@@ -763,19 +758,19 @@ std::string quantc::generateWgmmaKernel(const GemmKernelSpec &s) {
   if (tma) {
     // Tile kt is stage kt % S's (kt / S)-th use: wait for that phase.
     std::string st0 = e.rem("%kt", e.c(S));
-    std::string par = e.op("arith.index_cast " +
-                           e.rem(e.div("%kt", e.c(S)), e.c(2)) +
-                           " : index to i1");
+    std::string par =
+        e.op("arith.index_cast " + e.rem(e.div("%kt", e.c(S)), e.c(2)) +
+             " : index to i1");
     e.line("nvgpu.mbarrier.try_wait.parity " + mb + "[" + st0 + "], " + par +
            ", " + e.c(10000000) + " : " + mbTy);
   } else {
-  e.line("nvgpu.device_async_wait " + group + " {numGroups = " +
-         std::to_string(S - 3) + " : i32}");
-  // cp.async writes through the generic proxy; wgmma reads through the async
-  // proxy.
-  e.line("nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.shared>, space = "
-         "#nvvm.shared_space<cta>}");
-  e.line("gpu.barrier");
+    e.line("nvgpu.device_async_wait " + group +
+           " {numGroups = " + std::to_string(S - 3) + " : i32}");
+    // cp.async writes through the generic proxy; wgmma reads through the async
+    // proxy.
+    e.line("nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.shared>, space = "
+           "#nvvm.shared_space<cta>}");
+    e.line("gpu.barrier");
   }
   if (!tma) {
     // Stage (kt - 2) % S: every warpgroup finished reading it (wait_group 1

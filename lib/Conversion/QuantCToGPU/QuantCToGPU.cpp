@@ -87,8 +87,8 @@ struct ConvertQuantCToGPUPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    static const llvm::StringSet<llvm::MallocAllocator> kChips = {"sm_80", "sm_86", "sm_87",
-                                             "sm_89", "sm_90", "sm_90a"};
+    static const llvm::StringSet<llvm::MallocAllocator> kChips = {
+        "sm_80", "sm_86", "sm_87", "sm_89", "sm_90", "sm_90a"};
     if (!kChips.contains(chip)) {
       module.emitError() << "unsupported chip '" << chip
                          << "': expected one of sm_80, sm_86, sm_87, sm_89, "
@@ -104,8 +104,8 @@ struct ConvertQuantCToGPUPass
     module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
                     b.getUnitAttr());
     SymbolTable symbols(module);
-    auto kernels = dyn_cast_or_null<gpu::GPUModuleOp>(
-        symbols.lookup(kKernelModule));
+    auto kernels =
+        dyn_cast_or_null<gpu::GPUModuleOp>(symbols.lookup(kKernelModule));
     if (!kernels) {
       b.setInsertionPointToEnd(module.getBody());
       kernels = gpu::GPUModuleOp::create(b, module.getLoc(), kKernelModule);
@@ -124,8 +124,7 @@ struct ConvertQuantCToGPUPass
   }
 
   LogicalResult convert(MatmulOp mm, ModuleOp module, SymbolTable &symbols,
-                        gpu::GPUModuleOp kernels,
-                        SymbolTable &kernelSymbols) {
+                        gpu::GPUModuleOp kernels, SymbolTable &kernelSymbols) {
     auto lhsTy = cast<RankedTensorType>(mm.getLhs().getType());
     auto rhsTy = cast<RankedTensorType>(mm.getRhs().getType());
     // A GEMM no kernel can take stays a quantc.matmul, which the rest of the
@@ -220,10 +219,10 @@ struct ConvertQuantCToGPUPass
                << t.stages << " stages) for the GEMM " << spec.m << "x"
                << spec.n << "x" << spec.k;
     } else if (spec.m % t.tileM || spec.n % t.tileN || spec.k % t.tileK ||
-        t.tileM % t.warpM || t.tileN % t.warpN || t.warpM % 16 ||
-        t.warpN % 16 || t.tileK % 32 || t.stages < 2 ||
-        spec.k / t.tileK < t.stages - 1 || t.numThreads() > 1024 ||
-        t.numThreads() % (t.tileK / 16))
+               t.tileM % t.warpM || t.tileN % t.warpN || t.warpM % 16 ||
+               t.warpN % 16 || t.tileK % 32 || t.stages < 2 ||
+               spec.k / t.tileK < t.stages - 1 || t.numThreads() > 1024 ||
+               t.numThreads() % (t.tileK / 16))
       return mm.emitOpError("invalid tiling ")
              << t.tileM << "x" << t.tileN << "x" << t.tileK << " (warp "
              << t.warpM << "x" << t.warpN << ", " << t.stages
@@ -239,10 +238,10 @@ struct ConvertQuantCToGPUPass
       ++id;
     spec.name = "gemm_" + std::to_string(id);
 
-    std::string text = "gpu.module @tmp {\n" +
-                       (useWgmma ? generateWgmmaKernel(spec)
-                                 : generateMmaSyncKernel(spec)) +
-                       "}\n";
+    std::string text =
+        "gpu.module @tmp {\n" +
+        (useWgmma ? generateWgmmaKernel(spec) : generateMmaSyncKernel(spec)) +
+        "}\n";
     ParserConfig config(module.getContext());
     OwningOpRef<ModuleOp> parsed = parseSourceString<ModuleOp>(text, config);
     if (!parsed) {
@@ -263,8 +262,8 @@ struct ConvertQuantCToGPUPass
     OpBuilder b(anchor);
     Location loc = mm.getLoc();
     SmallVector<Value> tensors = {mm.getLhs(), mm.getRhs()};
-    Type outTensorTy = rescale ? rescale.getResult().getType()
-                               : mm.getResult().getType();
+    Type outTensorTy =
+        rescale ? rescale.getResult().getType() : mm.getResult().getType();
     SmallVector<Value> buffers;
     SmallVector<Type> argTys;
     // Zero rows up to spec.m for operands with one row per GEMM row.
@@ -277,15 +276,15 @@ struct ConvertQuantCToGPUPass
                                          tty.getElementType());
       Value zero = arith::ConstantOp::create(
           b, loc, b.getZeroAttr(tty.getElementType()));
-      return tensor::createPadHighOp(padTy, tensor, zero, /*nofold=*/false,
-                                     loc, b);
+      return tensor::createPadHighOp(padTy, tensor, zero, /*nofold=*/false, loc,
+                                     b);
     };
     auto toBuffer = [&](Value tensor) {
       tensor = padded(tensor, tensor == mm.getLhs());
       auto tty = cast<RankedTensorType>(tensor.getType());
       auto mty = MemRefType::get(tty.getShape(), tty.getElementType());
-      buffers.push_back(bufferization::ToBufferOp::create(
-          b, loc, mty, tensor, /*read_only=*/true));
+      buffers.push_back(bufferization::ToBufferOp::create(b, loc, mty, tensor,
+                                                          /*read_only=*/true));
       argTys.push_back(mty);
     };
     for (Value v : tensors)
@@ -307,9 +306,8 @@ struct ConvertQuantCToGPUPass
 
     OpBuilder mb(module.getBodyRegion());
     mb.setInsertionPoint(kernels);
-    auto wrapper = func::FuncOp::create(
-        mb, loc, "__quantc_launch_" + spec.name,
-        mb.getFunctionType(argTys, {}));
+    auto wrapper = func::FuncOp::create(mb, loc, "__quantc_launch_" + spec.name,
+                                        mb.getFunctionType(argTys, {}));
     wrapper.setPrivate();
     wrapper->setAttr(kKernelAttr,
                      SymbolRefAttr::get(kernels.getSymNameAttr(),
@@ -367,12 +365,13 @@ struct QuantCGPULaunchWrappersPass
       Block *entry = fn.addEntryBlock();
       OpBuilder b = OpBuilder::atBlockBegin(entry);
       Type tokTy = gpu::AsyncTokenType::get(b.getContext());
-      Value tok = gpu::WaitOp::create(b, loc, tokTy, ValueRange{}).getAsyncToken();
+      Value tok =
+          gpu::WaitOp::create(b, loc, tokTy, ValueRange{}).getAsyncToken();
       SmallVector<Value> dev;
       for (BlockArgument arg : entry->getArguments()) {
-        auto alloc = gpu::AllocOp::create(b, loc, arg.getType(), tokTy,
-                                          ValueRange{tok}, ValueRange{},
-                                          ValueRange{});
+        auto alloc =
+            gpu::AllocOp::create(b, loc, arg.getType(), tokTy, ValueRange{tok},
+                                 ValueRange{}, ValueRange{});
         dev.push_back(alloc.getMemref());
         tok = alloc.getAsyncToken();
       }
@@ -401,22 +400,22 @@ struct QuantCGPULaunchWrappersPass
           f.setPrivate();
           return f;
         };
-        auto make = getFn("quantcTensorMap2D", {ptrTy, i64, i64, i64, i64},
-                          {ptrTy});
+        auto make =
+            getFn("quantcTensorMap2D", {ptrTy, i64, i64, i64, i64}, {ptrTy});
         auto c64 = [&](int64_t v) -> Value {
           return arith::ConstantIntOp::create(b, loc, i64, v);
         };
         for (int which = 0; which < 2; ++which) {
           auto ty = cast<MemRefType>(dev[which].getType());
-          Value p = memref::ExtractAlignedPointerAsIndexOp::create(
-              b, loc, dev[which]);
+          Value p = memref::ExtractAlignedPointerAsIndexOp::create(b, loc,
+                                                                   dev[which]);
           p = arith::IndexCastOp::create(b, loc, i64, p);
           p = LLVM::IntToPtrOp::create(b, loc, ptrTy, p);
           Value map =
-              func::CallOp::create(
-                  b, loc, make,
-                  ValueRange{p, c64(ty.getDimSize(0)), c64(ty.getDimSize(1)),
-                             c64(box[which]), c64(box[2])})
+              func::CallOp::create(b, loc, make,
+                                   ValueRange{p, c64(ty.getDimSize(0)),
+                                              c64(ty.getDimSize(1)),
+                                              c64(box[which]), c64(box[2])})
                   .getResult(0);
           maps.push_back(map);
           kernelArgs.push_back(map);
@@ -424,8 +423,8 @@ struct QuantCGPULaunchWrappersPass
       }
       gpu::KernelDim3 g{idx(grid[0]), idx(grid[1]), idx(grid[2])};
       gpu::KernelDim3 bl{idx(block[0]), idx(block[1]), idx(block[2])};
-      Value sm = arith::ConstantIntOp::create(b, loc, b.getI32Type(),
-                                              smem.getInt());
+      Value sm =
+          arith::ConstantIntOp::create(b, loc, b.getI32Type(), smem.getInt());
       tok = gpu::LaunchFuncOp::create(b, loc, kernel, g, bl, sm, kernelArgs,
                                       tokTy, ValueRange{tok})
                 .getAsyncToken();
@@ -438,8 +437,8 @@ struct QuantCGPULaunchWrappersPass
       gpu::WaitOp::create(b, loc, Type(), ValueRange{tok});
       if (!maps.empty()) {
         auto ptrTy = LLVM::LLVMPointerType::get(b.getContext());
-        func::FuncOp freeFn = module.lookupSymbol<func::FuncOp>(
-            "quantcTensorMapFree");
+        func::FuncOp freeFn =
+            module.lookupSymbol<func::FuncOp>("quantcTensorMapFree");
         if (!freeFn) {
           OpBuilder mbld(module.getBodyRegion());
           mbld.setInsertionPointToStart(module.getBody());
