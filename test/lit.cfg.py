@@ -1,5 +1,6 @@
 # -*- Python -*-
 import os
+import shutil
 
 import lit.formats
 from lit.llvm import llvm_config
@@ -81,3 +82,20 @@ tools = [
     ToolSubst("%llc", command=os.path.join(config.llvm_tools_dir, "llc")),
 ]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
+
+# GPU code generation: PTX needs nothing beyond LLVM; cubins need ptxas (CUDA
+# toolkit), executables the quantc CUDA runtime, running them a GPU.
+cuda_bin = os.environ.get("CUDA_HOME", "/usr/local/cuda") + "/bin"
+ptxas = shutil.which("ptxas") or shutil.which("ptxas", path=cuda_bin)
+if ptxas:
+    config.available_features.add("ptxas")
+    config.environment["PATH"] = os.pathsep.join(
+        [os.path.dirname(ptxas), config.environment.get("PATH", "")])
+if os.path.exists(os.path.join(config.quantc_obj_root, "lib", "Runtime",
+                               "libquantc_cuda_runtime_static.a")):
+    config.available_features.add("quantc-cuda-runtime")
+if os.path.exists("/dev/nvidia0"):
+    config.available_features.add("cuda-gpu")
+config.substitutions.append(("%quantc_src_root", config.quantc_src_root))
+config.substitutions.append(
+    ("%quantc-aot", os.path.join(config.quantc_tools_dir, "quantc-aot")))

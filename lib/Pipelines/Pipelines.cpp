@@ -4,6 +4,11 @@
 #include "mlir/Pass/PassRegistry.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/ErrorHandling.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
+
+#include <cstdlib>
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/TargetParser/Host.h"
 
@@ -76,7 +81,79 @@ void quantc::buildCpuPipeline(OpPassManager &pm,
     llvm::report_fatal_error("quantc: malformed built-in CPU pipeline");
 }
 
+void quantc::buildGpuPipeline(OpPassManager &pm,
+                              const GpuPipelineOptions &opts) {
+  const char *format = "fatbin";
+  switch (opts.format) {
+  case GpuPipelineOptions::BinaryFormat::bin:
+    format = "bin";
+    break;
+  case GpuPipelineOptions::BinaryFormat::isa:
+    format = "isa";
+    break;
+  case GpuPipelineOptions::BinaryFormat::fatbin:
+    format = "fatbin";
+    break;
+  case GpuPipelineOptions::BinaryFormat::offload:
+    format = "offload";
+    break;
+  }
+  // ptxas and libdevice (GELU's erf) come from the CUDA toolkit: CUDA_HOME,
+  // else /usr/local/cuda, else whatever gpu-module-to-binary finds on PATH.
+  std::string toolkit;
+  const char *cudaHome = std::getenv("CUDA_HOME");
+  if (cudaHome && *cudaHome)
+    toolkit = std::string(" toolkit=") + cudaHome;
+  else if (llvm::sys::fs::is_directory("/usr/local/cuda/nvvm/libdevice"))
+    toolkit = " toolkit=/usr/local/cuda";
+  std::string gemm = llvm::formatv(
+      "convert-quantc-to-gpu{{chip={0} tile-m={1} tile-n={2} tile-k={3} "
+      "warp-m={4} warp-n={5} stages={6} tma={7}}",
+      opts.chip.getValue(), opts.tileM.getValue(), opts.tileN.getValue(),
+      opts.tileK.getValue(), opts.warpM.getValue(), opts.warpN.getValue(),
+      opts.stages.getValue(), opts.tma.getValue() ? "true" : "false");
+  // GEMMs go to kernels first; the rest follows the CPU lowering on the host.
+  // The launch wrappers get their bodies after buffer deallocation, which
+  // does not model the GPU runtime ops. Kernels are lowered to NVVM before
+  // the host's math-to-libm, which would otherwise reach into them.
+  std::string pipeline =
+      std::string("quantc-import-quant,") +
+      (opts.fuse ? "func.func(canonicalize,quantc-fuse,canonicalize,cse),"
+                 : "") +
+      gemm +
+      ",convert-quantc-to-linalg,"
+      "func.func(convert-elementwise-to-linalg),canonicalize,cse,"
+      "one-shot-bufferize{bufferize-function-boundaries=1 "
+      "function-boundary-type-conversion=identity-layout-map},"
+      "buffer-deallocation-pipeline,convert-bufferization-to-memref,"
+      "quantc-gpu-launch-wrappers,"
+      "func.func(convert-linalg-to-loops),"
+      "convert-nvgpu-to-nvvm,convert-nvvm-to-llvm,"
+      "expand-strided-metadata,lower-affine,convert-scf-to-cf," +
+      llvm::formatv("nvvm-attach-target{{module=quantc_kernels chip={0} "
+                    "features=+ptx80 O=3},",
+                    opts.chip.getValue())
+          .str() +
+      "gpu.module(convert-gpu-to-nvvm{use-bare-ptr-memref-call-conv=1},"
+      "canonicalize,cse,reconcile-unrealized-casts),"
+      "convert-vector-to-llvm,convert-math-to-llvm,convert-math-to-libm,"
+      "finalize-memref-to-llvm,convert-arith-to-llvm,convert-index-to-llvm,"
+      "convert-func-to-llvm,convert-cf-to-llvm,"
+      "gpu-to-llvm{use-bare-pointers-for-kernels=1},"
+      "reconcile-unrealized-casts,canonicalize,cse," +
+      llvm::formatv("gpu-module-to-binary{{format={0}{1}}", format, toolkit)
+          .str();
+  if (failed(parsePassPipeline(pipeline, pm, llvm::errs())))
+    llvm::report_fatal_error("quantc: malformed built-in GPU pipeline");
+}
+
 void quantc::registerPipelines() {
+  PassPipelineRegistration<GpuPipelineOptions>(
+      "quantc-gpu-pipeline",
+      "Lower quantized tensor IR to host LLVM dialect plus a gpu.binary whose "
+      "int8 GEMMs run on Tensor Cores (options: chip=sm_90 format=bin|isa|"
+      "fatbin)",
+      buildGpuPipeline);
   PassPipelineRegistration<CpuPipelineOptions>(
       "quantc-cpu-pipeline",
       "Lower quantized tensor IR (quantc ops or upstream QDQ) to LLVM dialect "

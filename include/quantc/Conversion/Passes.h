@@ -2,6 +2,7 @@
 #ifndef QUANTC_CONVERSION_PASSES_H
 #define QUANTC_CONVERSION_PASSES_H
 
+#include "quantc/Conversion/QuantCToGPU/QuantCToGPU.h"
 #include "quantc/Conversion/QuantCToLinalg/QuantCToLinalg.h"
 #include "quantc/Conversion/QuantCToVNNI/QuantCToVNNI.h"
 

@@ -40,7 +40,52 @@ struct CpuPipelineOptions
 /// upstream `mlir-runner` executes.
 void buildCpuPipeline(mlir::OpPassManager &pm, const CpuPipelineOptions &opts);
 
-/// Registers `--quantc-cpu-pipeline` (and later pipelines).
+struct GpuPipelineOptions
+    : public mlir::PassPipelineOptions<GpuPipelineOptions> {
+  Option<bool> fuse{*this, "fuse",
+                    llvm::cl::desc("Run --quantc-fuse first, so upstream QDQ "
+                                   "GEMMs become quantc.matmul + rescale"),
+                    llvm::cl::init(true)};
+  Option<std::string> chip{*this, "chip",
+                           llvm::cl::desc("Target chip: sm_80, sm_86, sm_89, "
+                                          "sm_90 or sm_90a"),
+                           llvm::cl::init("sm_90")};
+  /// An enum, so that a wrong value is an option-parsing error (exit 1).
+  enum class BinaryFormat { bin, isa, fatbin, offload };
+  Option<BinaryFormat> format{
+      *this, "format",
+      llvm::cl::desc("gpu.binary format (default fatbin)"),
+      llvm::cl::init(BinaryFormat::fatbin),
+      llvm::cl::values(
+          clEnumValN(BinaryFormat::bin, "bin", "cubin (ELF)"),
+          clEnumValN(BinaryFormat::isa, "isa", "PTX text"),
+          clEnumValN(BinaryFormat::fatbin, "fatbin", "CUDA fatbinary"),
+          clEnumValN(BinaryFormat::offload, "offload", "LLVM IR"))};
+  Option<int64_t> tileM{*this, "tile-m", llvm::cl::desc("Block tile M (0: auto)"),
+                        llvm::cl::init(0)};
+  Option<int64_t> tileN{*this, "tile-n", llvm::cl::desc("Block tile N (0: auto)"),
+                        llvm::cl::init(0)};
+  Option<int64_t> tileK{*this, "tile-k", llvm::cl::desc("Block tile K (0: auto)"),
+                        llvm::cl::init(0)};
+  Option<int64_t> warpM{*this, "warp-m", llvm::cl::desc("Warp tile M (0: auto)"),
+                        llvm::cl::init(0)};
+  Option<int64_t> warpN{*this, "warp-n", llvm::cl::desc("Warp tile N (0: auto)"),
+                        llvm::cl::init(0)};
+  Option<bool> tma{*this, "tma",
+                   llvm::cl::desc("sm_90a: TMA + mbarrier loads (default: "
+                                  "cp.async)"),
+                   llvm::cl::init(false)};
+  Option<int64_t> stages{*this, "stages",
+                         llvm::cl::desc("cp.async stages (0: auto)"),
+                         llvm::cl::init(0)};
+};
+
+/// Quantized tensor IR to host LLVM dialect plus a `gpu.binary` whose kernels
+/// run the int8 GEMMs (and fused epilogues) on Tensor Cores. The host code
+/// calls the `mgpu*` runtime functions of lib/Runtime (libquantc_cuda_runtime).
+void buildGpuPipeline(mlir::OpPassManager &pm, const GpuPipelineOptions &opts);
+
+/// Registers `--quantc-cpu-pipeline` and `--quantc-gpu-pipeline`.
 void registerPipelines();
 
 } // namespace quantc

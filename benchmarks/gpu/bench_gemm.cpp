@@ -1,0 +1,299 @@
+//===- bench_gemm.cpp - quantc int8 GEMM kernels vs cuBLASLt
+//---------------===//
+//
+// Times quantc's generated kernels (cubins from --quantc-gpu-pipeline, loaded
+// and launched through quantc's own runtime, lib/Runtime) and cuBLASLt's int8
+// GEMM (TN, CUBLAS_COMPUTE_32I, heuristic algorithm, 32 MiB workspace) in one
+// process with CUDA events, and checks that both give the same int32 result
+// bit for bit.
+//
+// usage: bench_gemm MANIFEST [--dump DIR]
+//   MANIFEST lines: label M N K gridX blockX smemBytes cubin-path kernel-name
+//
+//===----------------------------------------------------------------------===//
+#include <cublasLt.h>
+#include <cuda.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+extern "C" {
+CUmodule mgpuModuleLoad(void *data, size_t size);
+CUfunction mgpuModuleGetFunction(CUmodule module, const char *name);
+void mgpuLaunchKernel(CUfunction f, intptr_t gx, intptr_t gy, intptr_t gz,
+                      intptr_t bx, intptr_t by, intptr_t bz, int32_t smem,
+                      CUstream stream, void **params, void **extra,
+                      size_t paramsCount);
+void *mgpuMemAlloc(uint64_t size, CUstream stream, bool hostShared);
+CUstream mgpuStreamCreate();
+void *quantcTensorMap2D(void *base, int64_t rows, int64_t cols, int64_t boxRows,
+                        int64_t boxCols);
+void quantcTensorMapFree(void *map);
+}
+
+#define CK(x)                                                                  \
+  do {                                                                         \
+    CUresult r_ = (x);                                                         \
+    if (r_ != CUDA_SUCCESS) {                                                  \
+      const char *n_ = nullptr;                                                \
+      cuGetErrorName(r_, &n_);                                                 \
+      fprintf(stderr, "%s:%d %s failed: %s\n", __FILE__, __LINE__, #x, n_);    \
+      exit(1);                                                                 \
+    }                                                                          \
+  } while (0)
+#define LT(x)                                                                  \
+  do {                                                                         \
+    cublasStatus_t s_ = (x);                                                   \
+    if (s_ != CUBLAS_STATUS_SUCCESS) {                                         \
+      fprintf(stderr, "%s:%d %s failed: %d\n", __FILE__, __LINE__, #x,         \
+              (int)s_);                                                        \
+      exit(1);                                                                 \
+    }                                                                          \
+  } while (0)
+
+static const double kPeakTops = 1979.0; // H100 SXM dense int8
+
+struct Entry {
+  std::string label, cubin, kernel;
+  int64_t m, n, k, grid, block, smem;
+  int64_t tmaBoxA = 0, tmaBoxB = 0; // TMA kernels: tensor-map box rows
+};
+
+static std::vector<char> readFile(const std::string &path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) {
+    fprintf(stderr, "cannot read %s\n", path.c_str());
+    exit(1);
+  }
+  return std::vector<char>((std::istreambuf_iterator<char>(f)), {});
+}
+
+template <typename F> static double medianMs(CUstream s, int iters, F fn) {
+  CUevent a, b;
+  CK(cuEventCreate(&a, CU_EVENT_DEFAULT));
+  CK(cuEventCreate(&b, CU_EVENT_DEFAULT));
+  for (int i = 0; i < 3; ++i)
+    fn();
+  CK(cuStreamSynchronize(s));
+  std::vector<float> t;
+  for (int i = 0; i < iters; ++i) {
+    CK(cuEventRecord(a, s));
+    fn();
+    CK(cuEventRecord(b, s));
+    CK(cuEventSynchronize(b));
+    float ms;
+    CK(cuEventElapsedTime(&ms, a, b));
+    t.push_back(ms);
+  }
+  std::sort(t.begin(), t.end());
+  CK(cuEventDestroy(a));
+  CK(cuEventDestroy(b));
+  return t[t.size() / 2];
+}
+
+struct LtGemm {
+  cublasLtHandle_t h;
+  cublasLtMatmulDesc_t op;
+  cublasLtMatrixLayout_t la, lb, lc;
+  cublasLtMatmulHeuristicResult_t heur;
+  void *ws;
+  size_t wsSize = 32u << 20;
+};
+
+// Row-major C[M,N] = A[M,K] * B[N,K]^T is column-major C^T[N,M] =
+// B(KxN col-major)^T * A(KxM col-major): cuBLAS "TN" with B first.
+static LtGemm makeLt(int64_t m, int64_t n, int64_t k, void *ws) {
+  LtGemm g;
+  g.ws = ws;
+  LT(cublasLtCreate(&g.h));
+  LT(cublasLtMatmulDescCreate(&g.op, CUBLAS_COMPUTE_32I, CUDA_R_32I));
+  cublasOperation_t t = CUBLAS_OP_T, nn = CUBLAS_OP_N;
+  LT(cublasLtMatmulDescSetAttribute(g.op, CUBLASLT_MATMUL_DESC_TRANSA, &t,
+                                    sizeof(t)));
+  LT(cublasLtMatmulDescSetAttribute(g.op, CUBLASLT_MATMUL_DESC_TRANSB, &nn,
+                                    sizeof(nn)));
+  LT(cublasLtMatrixLayoutCreate(&g.la, CUDA_R_8I, k, n, k));
+  LT(cublasLtMatrixLayoutCreate(&g.lb, CUDA_R_8I, k, m, k));
+  LT(cublasLtMatrixLayoutCreate(&g.lc, CUDA_R_32I, n, m, n));
+  cublasLtMatmulPreference_t pref;
+  LT(cublasLtMatmulPreferenceCreate(&pref));
+  LT(cublasLtMatmulPreferenceSetAttribute(
+      pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &g.wsSize,
+      sizeof(g.wsSize)));
+  int found = 0;
+  LT(cublasLtMatmulAlgoGetHeuristic(g.h, g.op, g.la, g.lb, g.lc, g.lc, pref, 1,
+                                    &g.heur, &found));
+  if (!found) {
+    fprintf(stderr, "cuBLASLt: no int8 algorithm for %ldx%ldx%ld\n", (long)m,
+            (long)n, (long)k);
+    exit(1);
+  }
+  cublasLtMatmulPreferenceDestroy(pref);
+  return g;
+}
+
+static void runLt(LtGemm &g, CUstream s, CUdeviceptr a, CUdeviceptr b,
+                  CUdeviceptr c) {
+  int32_t alpha = 1, beta = 0;
+  LT(cublasLtMatmul(g.h, g.op, &alpha, (void *)b, g.la, (void *)a, g.lb, &beta,
+                    (void *)c, g.lc, (void *)c, g.lc, &g.heur.algo, g.ws,
+                    g.wsSize, (cudaStream_t)s));
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    fprintf(stderr, "usage: %s MANIFEST [--dump DIR]\n", argv[0]);
+    return 2;
+  }
+  std::string dumpDir;
+  if (argc >= 4 && std::string(argv[2]) == "--dump")
+    dumpDir = argv[3];
+  std::vector<Entry> entries;
+  {
+    std::ifstream f(argv[1]);
+    std::string line;
+    while (std::getline(f, line)) {
+      if (line.empty() || line[0] == '#')
+        continue;
+      std::istringstream is(line);
+      Entry e;
+      is >> e.label >> e.m >> e.n >> e.k >> e.grid >> e.block >> e.smem >>
+          e.cubin >> e.kernel;
+      if (!(is >> e.tmaBoxA >> e.tmaBoxB))
+        e.tmaBoxA = e.tmaBoxB = 0;
+      std::string dir = argv[1];
+      dir = dir.substr(0, dir.find_last_of('/') + 1);
+      if (e.cubin[0] != '/')
+        e.cubin = dir + e.cubin;
+      entries.push_back(e);
+    }
+  }
+  CK(cuInit(0));
+  CUstream s = mgpuStreamCreate(); // also makes the primary context
+  CUdevice dev;
+  CK(cuDeviceGet(&dev, 0));
+  CUcontext ctx;
+  CK(cuDevicePrimaryCtxRetain(&ctx, dev));
+  CK(cuCtxSetCurrent(ctx));
+  char name[256];
+  CK(cuDeviceGetName(name, sizeof(name), dev));
+  printf("device: %s\n", name);
+  CUdeviceptr ws;
+  CK(cuMemAlloc(&ws, 32u << 20));
+
+  struct Row {
+    std::string label, shape;
+    double q, lt;
+    bool exact;
+  };
+  std::vector<Row> rows;
+  std::map<std::string, double> ltCache;
+  std::mt19937 rng(1234);
+  for (const Entry &e : entries) {
+    size_t aBytes = e.m * e.k, bBytes = e.n * e.k, cBytes = e.m * e.n * 4;
+    std::vector<int8_t> ha(aBytes), hb(bBytes);
+    std::uniform_int_distribution<int> dist(-127, 127);
+    for (auto &v : ha)
+      v = (int8_t)dist(rng);
+    for (auto &v : hb)
+      v = (int8_t)dist(rng);
+    CUdeviceptr a = (CUdeviceptr)mgpuMemAlloc(aBytes, s, false);
+    CUdeviceptr b = (CUdeviceptr)mgpuMemAlloc(bBytes, s, false);
+    CUdeviceptr cq = (CUdeviceptr)mgpuMemAlloc(cBytes, s, false);
+    CUdeviceptr cl = (CUdeviceptr)mgpuMemAlloc(cBytes, s, false);
+    CK(cuMemcpyHtoD(a, ha.data(), aBytes));
+    CK(cuMemcpyHtoD(b, hb.data(), bBytes));
+    // Poison both outputs: every element must be written.
+    CK(cuMemsetD32(cq, 0xDEADBEEF, e.m * e.n));
+    CK(cuMemsetD32(cl, 0x12345678, e.m * e.n));
+
+    std::vector<char> bin = readFile(e.cubin);
+    CUmodule mod = mgpuModuleLoad(bin.data(), bin.size());
+    CUfunction fn = mgpuModuleGetFunction(mod, e.kernel.c_str());
+    void *ta = nullptr, *tb = nullptr;
+    if (e.tmaBoxA) {
+      ta = quantcTensorMap2D((void *)a, e.m, e.k, e.tmaBoxA, 128);
+      tb = quantcTensorMap2D((void *)b, e.n, e.k, e.tmaBoxB, 128);
+    }
+    void *args[5] = {&a, &b, &cq, &ta, &tb};
+    size_t nargs = e.tmaBoxA ? 5 : 3;
+    auto launchQ = [&] {
+      mgpuLaunchKernel(fn, e.grid, 1, 1, e.block, 1, 1, (int32_t)e.smem, s,
+                       args, nullptr, nargs);
+    };
+    LtGemm lt = makeLt(e.m, e.n, e.k, (void *)ws);
+    launchQ();
+    runLt(lt, s, a, b, cl);
+    CK(cuStreamSynchronize(s));
+    std::vector<int32_t> rq(e.m * e.n), rl(e.m * e.n);
+    CK(cuMemcpyDtoH(rq.data(), cq, cBytes));
+    CK(cuMemcpyDtoH(rl.data(), cl, cBytes));
+    size_t bad = 0;
+    for (size_t i = 0; i < rq.size(); ++i)
+      bad += rq[i] != rl[i];
+    if (bad)
+      printf("MISMATCH %s: %zu of %zu int32 differ (first at %zu: %d vs %d)\n",
+             e.label.c_str(), bad, rq.size(),
+             (size_t)(std::find_if(rq.begin(), rq.end(),
+                                   [&, i = size_t(0)](int32_t v) mutable {
+                                     return v != rl[i++];
+                                   }) -
+                      rq.begin()),
+             rq[0], rl[0]);
+    if (!dumpDir.empty()) {
+      auto dump = [&](const char *what, const void *p, size_t n) {
+        std::string path = dumpDir + "/" + e.label + "." + what + ".bin";
+        std::ofstream(path, std::ios::binary).write((const char *)p, n);
+      };
+      dump("a", ha.data(), aBytes);
+      dump("b", hb.data(), bBytes);
+      dump("c", rq.data(), cBytes);
+    }
+    int iters = e.m * e.n * e.k >= (int64_t(1) << 36) ? 20 : 50;
+    double tq = medianMs(s, iters, launchQ);
+    char shape[64];
+    snprintf(shape, sizeof(shape), "%ldx%ldx%ld", (long)e.m, (long)e.n,
+             (long)e.k);
+    double tl;
+    if (ltCache.count(shape)) {
+      tl = ltCache[shape];
+    } else {
+      tl = medianMs(s, iters, [&] { runLt(lt, s, a, b, cl); });
+      ltCache[shape] = tl;
+    }
+    rows.push_back({e.label, shape, tq, tl, bad == 0});
+    CK(cuModuleUnload(mod));
+    if (ta) {
+      quantcTensorMapFree(ta);
+      quantcTensorMapFree(tb);
+    }
+    CK(cuMemFree(a));
+    CK(cuMemFree(b));
+    CK(cuMemFree(cq));
+    CK(cuMemFree(cl));
+  }
+  printf("\n%-26s %-18s %9s %9s %9s %9s %7s %7s %s\n", "kernel", "MxNxK",
+         "quantc ms", "cuBLASLt", "q TOPS", "Lt TOPS", "q/Lt", "q/peak",
+         "int32==cuBLASLt");
+  for (const Row &r : rows) {
+    long m, n, k;
+    sscanf(r.shape.c_str(), "%ldx%ldx%ld", &m, &n, &k);
+    double ops = 2.0 * m * n * k;
+    double tq = ops / (r.q * 1e-3) / 1e12, tl = ops / (r.lt * 1e-3) / 1e12;
+    printf("%-26s %-18s %9.4f %9.4f %9.1f %9.1f %7.3f %7.3f %s\n",
+           r.label.c_str(), r.shape.c_str(), r.q, r.lt, tq, tl, tq / tl,
+           tq / kPeakTops, r.exact ? "yes" : "NO");
+  }
+  bool ok = std::all_of(rows.begin(), rows.end(),
+                        [](const Row &r) { return r.exact; });
+  return ok ? 0 : 1;
+}

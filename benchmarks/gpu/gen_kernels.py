@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""Compiles one quantc int8 GEMM per benchmark shape (and tiling variant) with
+--quantc-gpu-pipeline="format=bin", extracts the cubin from the gpu.binary and
+writes MANIFEST lines for bench_gemm: label M N K grid block smem cubin kernel.
+
+usage: gen_kernels.py QUANTC_OPT OUTDIR [--chip sm_90] [--quick]
+"""
+import os
+import re
+import subprocess
+import sys
+
+SHAPES = [  # (M, N, K)
+    (4096, 4096, 4096),
+    (8192, 8192, 8192),
+    (16, 4096, 4096), (16, 11008, 4096),
+    (512, 4096, 4096), (512, 11008, 4096),
+    (4096, 11008, 4096),
+]
+# Tiling variants tried on the large shapes (tile-m, tile-n, tile-k, warp-m,
+# warp-n, stages); "auto" is the pass's own heuristic.
+VARIANTS = {
+    # mma.sync m16n8k32 (chip=sm_90): the pass's heuristic, and the tiling
+    # that measured best on the H100 (128x256x128, 4 stages).
+    "auto": None,
+    "128x256x128w64x64s4": (128, 256, 128, 64, 64, 4),
+    # wgmma m64nNk32 s8 (chip=sm_90a): heuristic (128x256, 4 stages) and two
+    # alternatives. Shapes wgmma does not tile (M = 16) fall back to mma.sync.
+    "wgmma": ("sm_90a", None),
+    "wgmma256x128s4": ("sm_90a", (256, 128, 128, 64, 128, 4)),
+    "wgmma128x128s5": ("sm_90a", (128, 128, 128, 64, 128, 5)),
+    "wgmma128x128s3": ("sm_90a", (128, 128, 128, 64, 128, 3)),
+    # wgmma with TMA + mbarriers (tma=1).
+    "wgmmatma": ("sm_90a+tma", None),
+}
+
+PROGRAM = """func.func @gemm(%x: tensor<{m}x{k}xi8>, %w: tensor<{n}x{k}xi8>) -> tensor<{m}x{n}xi32> {{
+  %acc = quantc.matmul %x, %w : tensor<{m}x{k}xi8>, tensor<{n}x{k}xi8> -> tensor<{m}x{n}xi32>
+  return %acc : tensor<{m}x{n}xi32>
+}}
+"""
+
+
+def unescape(s):
+    out = bytearray()
+    b = s.encode("latin1")
+    i = 0
+    while i < len(b):
+        if b[i] == 92:  # backslash
+            if b[i + 1] == 92:
+                out.append(92)
+                i += 2
+            else:
+                out.append(int(b[i + 1:i + 3], 16))
+                i += 3
+        else:
+            out.append(b[i])
+            i += 1
+    return bytes(out)
+
+
+def compile_one(opt, outdir, label, m, n, k, chip, variant, env=None):
+    tma = False
+    if variant and variant[0] in ("sm_90a", "sm_90a+tma"):
+        tma = variant[0] == "sm_90a+tma"
+        chip, variant = "sm_90a", variant[1]
+    opts = f"chip={chip} format=bin" + (" tma=1" if tma else "")
+    if variant:
+        tm, tn, tk, wm, wn, st = variant
+        opts += f" tile-m={tm} tile-n={tn} tile-k={tk} warp-m={wm} warp-n={wn} stages={st}"
+    src = PROGRAM.format(m=m, n=n, k=k)
+    r = subprocess.run([opt, "-", f"--quantc-gpu-pipeline={opts}"], input=src,
+                       capture_output=True, text=True, encoding="latin1",
+                       env=env)
+    if r.returncode:
+        print(f"skip {label}: {r.stderr.strip().splitlines()[0] if r.stderr else ''}")
+        return None
+    ir = r.stdout
+    binm = re.search(r'bin = "((?:[^"\\]|\\.)*)"', ir)
+    grid = re.search(r"quantc.gpu_grid = array<i64: (\d+)", ir).group(1)
+    block = re.search(r"quantc.gpu_block = array<i64: (\d+)", ir).group(1)
+    smem = re.search(r"quantc.gpu_shared_bytes = (\d+)", ir).group(1)
+    kern = re.search(r"quantc.gpu_kernel = @quantc_kernels::@(\w+)", ir).group(1)
+    box = re.search(r"quantc.gpu_tma_box = array<i64: (\d+), (\d+), (\d+)>", ir)
+    tma_cols = f"{box.group(1)} {box.group(2)}" if box else "0 0"
+    cubin = f"{label}.cubin"
+    with open(os.path.join(outdir, cubin), "wb") as f:
+        f.write(unescape(binm.group(1)))
+    return f"{label} {m} {n} {k} {grid} {block} {smem} {cubin} {kern} {tma_cols}"
+
+
+def main():
+    opt, outdir = sys.argv[1], sys.argv[2]
+    chip = "sm_90"
+    if "--chip" in sys.argv:
+        chip = sys.argv[sys.argv.index("--chip") + 1]
+    quick = "--quick" in sys.argv
+    os.makedirs(outdir, exist_ok=True)
+    lines = []
+    for (m, n, k) in SHAPES:
+        for vname, v in VARIANTS.items():
+            if v and not str(v[0]).startswith("sm_90a") and (m < 1024 or quick):
+                continue  # skinny shapes: heuristic only
+            if v and str(v[0]).startswith("sm_90a") and v[1] and (m < 1024 or quick):
+                continue
+            label = f"q{m}x{n}x{k}_{vname}"
+            line = compile_one(opt, outdir, label, m, n, k, chip, v)
+            if line:
+                lines.append(line)
+                print(line)
+    with open(os.path.join(outdir, "manifest.txt"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,45 @@
+// RUN: quantc-opt %s --convert-quantc-to-gpu -split-input-file -verify-diagnostics | FileCheck %s
+
+// A GEMM no kernel takes stays a quantc.matmul (for the host lowering), with a
+// remark that says why; no GPU module is left behind.
+// CHECK-NOT: gpu.module
+// CHECK-NOT: gpu.container_module
+// CHECK-COUNT-5: quantc.matmul
+
+func.func @batched(%x: tensor<2x64x64xi8>, %w: tensor<2x64x64xi8>) -> tensor<2x64x64xi32> {
+  // expected-remark @+1 {{runs on the host, not on Tensor Cores: batched GEMMs are not outlined yet}}
+  %acc = quantc.matmul %x, %w : tensor<2x64x64xi8>, tensor<2x64x64xi8> -> tensor<2x64x64xi32>
+  return %acc : tensor<2x64x64xi32>
+}
+
+// -----
+
+func.func @dynamic(%x: tensor<?x64xi8>, %w: tensor<64x64xi8>) -> tensor<?x64xi32> {
+  // expected-remark @+1 {{runs on the host, not on Tensor Cores: dynamic shapes}}
+  %acc = quantc.matmul %x, %w : tensor<?x64xi8>, tensor<64x64xi8> -> tensor<?x64xi32>
+  return %acc : tensor<?x64xi32>
+}
+
+// -----
+
+func.func @k_not_32(%x: tensor<64x48xi8>, %w: tensor<64x48xi8>) -> tensor<64x64xi32> {
+  // expected-remark @+1 {{runs on the host, not on Tensor Cores: the reduction dimension (48) is not a multiple of 32}}
+  %acc = quantc.matmul %x, %w : tensor<64x48xi8>, tensor<64x48xi8> -> tensor<64x64xi32>
+  return %acc : tensor<64x64xi32>
+}
+
+// -----
+
+func.func @n_not_16(%x: tensor<64x64xi8>, %w: tensor<40x64xi8>) -> tensor<64x40xi32> {
+  // expected-remark @+1 {{runs on the host, not on Tensor Cores: the column dimension (40) is not a multiple of 16}}
+  %acc = quantc.matmul %x, %w : tensor<64x64xi8>, tensor<40x64xi8> -> tensor<64x40xi32>
+  return %acc : tensor<64x40xi32>
+}
+
+// -----
+
+func.func @i4(%x: tensor<64x64xi4>, %w: tensor<64x64xi4>) -> tensor<64x64xi32> {
+  // expected-remark @+1 {{runs on the host, not on Tensor Cores: int8 Tensor Core MMA needs i8 operands}}
+  %acc = quantc.matmul %x, %w : tensor<64x64xi4>, tensor<64x64xi4> -> tensor<64x64xi32>
+  return %acc : tensor<64x64xi32>
+}

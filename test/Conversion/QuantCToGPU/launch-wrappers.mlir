@@ -1,0 +1,67 @@
+// RUN: quantc-opt %s --quantc-gpu-launch-wrappers -split-input-file | FileCheck %s
+
+// The declaration left by --convert-quantc-to-gpu gets its body: device
+// buffers, copies in (every argument but the output, argument 2), the launch
+// with the recorded grid, block and shared memory, the copy out, frees, and
+// one wait at the end of the async chain.
+
+// CHECK-LABEL: func.func private @__quantc_launch_gemm_0
+// CHECK-SAME: (%[[A:.+]]: memref<64x64xi8>, %[[B:.+]]: memref<64x64xi8>, %[[C:.+]]: memref<64x64xf32>, %[[S:.+]]: memref<1x1xf32>)
+// CHECK:      %[[T0:.+]] = gpu.wait async
+// CHECK:      %[[DA:.+]], %[[T1:.+]] = gpu.alloc async [%[[T0]]] () : memref<64x64xi8>
+// CHECK:      %[[DB:.+]], %[[T2:.+]] = gpu.alloc async [%[[T1]]] () : memref<64x64xi8>
+// CHECK:      %[[DC:.+]], %[[T3:.+]] = gpu.alloc async [%[[T2]]] () : memref<64x64xf32>
+// CHECK:      %[[DS:.+]], %[[T4:.+]] = gpu.alloc async [%[[T3]]] () : memref<1x1xf32>
+// CHECK:      %[[T5:.+]] = gpu.memcpy async [%[[T4]]] %[[DA]], %[[A]]
+// CHECK:      %[[T6:.+]] = gpu.memcpy async [%[[T5]]] %[[DB]], %[[B]]
+// CHECK-NOT:  gpu.memcpy async [{{.+}}] %[[DC]]
+// CHECK:      %[[T7:.+]] = gpu.memcpy async [%[[T6]]] %[[DS]], %[[S]]
+// CHECK-DAG:  %[[G:.+]] = arith.constant 4 : index
+// CHECK-DAG:  %[[BL:.+]] = arith.constant 128 : index
+// CHECK-DAG:  %[[SM:.+]] = arith.constant 20480 : i32
+// CHECK:      %[[T8:.+]] = gpu.launch_func async [%[[T7]]] @quantc_kernels::@gemm_0 blocks in (%[[G]], %{{.+}}, %{{.+}}) threads in (%[[BL]], %{{.+}}, %{{.+}}) dynamic_shared_memory_size %[[SM]] args(%[[DA]] : memref<64x64xi8>, %[[DB]] : memref<64x64xi8>, %[[DC]] : memref<64x64xf32>, %[[DS]] : memref<1x1xf32>)
+// CHECK:      %[[T9:.+]] = gpu.memcpy async [%[[T8]]] %[[C]], %[[DC]]
+// CHECK:      gpu.dealloc async
+// CHECK:      gpu.dealloc async
+// CHECK:      gpu.dealloc async
+// CHECK:      %[[TL:.+]] = gpu.dealloc async
+// CHECK:      gpu.wait [%[[TL]]]
+// CHECK:      return
+module attributes {gpu.container_module} {
+  func.func private @__quantc_launch_gemm_0(memref<64x64xi8>, memref<64x64xi8>, memref<64x64xf32>, memref<1x1xf32>) attributes {quantc.gpu_block = array<i64: 128, 1, 1>, quantc.gpu_grid = array<i64: 4, 1, 1>, quantc.gpu_kernel = @quantc_kernels::@gemm_0, quantc.gpu_shared_bytes = 20480 : i64}
+  gpu.module @quantc_kernels {
+    gpu.func @gemm_0(%a: memref<64x64xi8>, %b: memref<64x64xi8>, %c: memref<64x64xf32>, %s: memref<1x1xf32>) kernel {
+      gpu.return
+    }
+  }
+}
+
+// -----
+
+// A TMA kernel (quantc.gpu_tma_box): the wrapper makes the two tensor maps
+// from the device buffers (rows, K, box rows, box K), passes them after the
+// memrefs and frees them after the final wait.
+
+// CHECK-LABEL: func.func private @quantcTensorMap2D(!llvm.ptr, i64, i64, i64, i64) -> !llvm.ptr
+// CHECK-LABEL: func.func private @__quantc_launch_gemm_0
+// CHECK:      %[[DA:.+]], %{{.+}} = gpu.alloc async {{.+}} : memref<256x512xi8>
+// CHECK:      %[[DB:.+]], %{{.+}} = gpu.alloc async {{.+}} : memref<512x512xi8>
+// CHECK:      %[[PA:.+]] = memref.extract_aligned_pointer_as_index %[[DA]]
+// CHECK:      %[[IA:.+]] = arith.index_cast %[[PA]] : index to i64
+// CHECK:      %[[LA:.+]] = llvm.inttoptr %[[IA]] : i64 to !llvm.ptr
+// CHECK-DAG:  %[[R256:.+]] = arith.constant 256 : i64
+// CHECK-DAG:  %[[K512:.+]] = arith.constant 512 : i64
+// CHECK:      %[[TA:.+]] = call @quantcTensorMap2D(%[[LA]], %[[R256]], %[[K512]], %{{.+}}, %{{.+}})
+// CHECK:      %[[TB:.+]] = call @quantcTensorMap2D(%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}})
+// CHECK:      gpu.launch_func {{.+}} args({{.+}}, %[[TA]] : !llvm.ptr, %[[TB]] : !llvm.ptr)
+// CHECK:      gpu.wait [
+// CHECK:      call @quantcTensorMapFree(%[[TA]])
+// CHECK:      call @quantcTensorMapFree(%[[TB]])
+module attributes {gpu.container_module} {
+  func.func private @__quantc_launch_gemm_0(memref<256x512xi8>, memref<512x512xi8>, memref<256x512xi32>) attributes {quantc.gpu_block = array<i64: 256, 1, 1>, quantc.gpu_grid = array<i64: 4, 1, 1>, quantc.gpu_kernel = @quantc_kernels::@gemm_0, quantc.gpu_shared_bytes = 197632 : i64, quantc.gpu_tma_box = array<i64: 128, 256, 128>}
+  gpu.module @quantc_kernels {
+    gpu.func @gemm_0(%a: memref<256x512xi8>, %b: memref<512x512xi8>, %c: memref<256x512xi32>, %ta: !llvm.ptr, %tb: !llvm.ptr) kernel {
+      gpu.return
+    }
+  }
+}
