@@ -204,10 +204,15 @@ struct ImportQuantPass
     target.addIllegalOp<quant::QuantizeCastOp, quant::DequantizeCastOp,
                         quant::StorageCastOp>();
     target.markUnknownOpDynamicallyLegal([&](Operation *op) {
-      if (auto func = dyn_cast<FunctionOpInterface>(op))
-        return converter.isSignatureLegal(
-                   cast<FunctionType>(func.getFunctionType())) &&
+      if (auto func = dyn_cast<FunctionOpInterface>(op)) {
+        // Not every function type is a FunctionType (llvm.func has its own).
+        if (auto fty = dyn_cast<FunctionType>(func.getFunctionType()))
+          if (!converter.isSignatureLegal(fty))
+            return false;
+        return converter.isLegal(func.getArgumentTypes()) &&
+               converter.isLegal(func.getResultTypes()) &&
                converter.isLegal(&func.getFunctionBody());
+      }
       return converter.isLegal(op);
     });
 
