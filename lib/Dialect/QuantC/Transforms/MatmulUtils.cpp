@@ -1,6 +1,7 @@
 //===- MatmulUtils.cpp - operand roles and compile-time quantization ------===//
 #include "MatmulUtils.h"
 
+#include "quantc/Analysis/Granularity.h"
 #include "quantc/Dialect/QuantC/IR/QuantCOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -31,39 +32,32 @@ std::optional<ContractionRoles> quantc::getContractionRoles(Operation *op,
     if (!ty || !isa<FloatType>(ty.getElementType()))
       return fail("operands are not ranked float tensors");
   }
-  FailureOr<linalg::ContractionDimensions> dims =
-      linalg::inferContractionDims(linalgOp);
-  if (failed(dims) || dims->m.size() != 1 || dims->n.size() != 1 ||
-      dims->k.size() != 1)
-    return fail("not a contraction with one M, one N and one K dimension");
-  unsigned m = dims->m[0], n = dims->n[0], k = dims->k[0];
-  MLIRContext *ctx = op->getContext();
-  auto pos = [&](AffineMap map, unsigned d) -> std::optional<int64_t> {
-    std::optional<unsigned> p = map.getResultPosition(getAffineDimExpr(d, ctx));
-    if (!p)
-      return std::nullopt;
-    return static_cast<int64_t>(*p);
+  // Roles come from the shared granularity analysis (indexing maps).
+  FailureOr<ContractionInfo> info = getContractionInfo(op);
+  if (failed(info))
+    return fail("not a contraction the granularity analysis understands");
+  const ContractionOperand &x = info->lhs, &w = info->rhs;
+  auto dimsOf = [](const ContractionOperand &o, DimRole r) {
+    SmallVector<int64_t> ds;
+    for (auto [i, role] : llvm::enumerate(o.dims))
+      if (role == r)
+        ds.push_back(i);
+    return ds;
   };
-  for (unsigned a = 0; a < 2; ++a) {
-    unsigned w = 1 - a;
-    AffineMap am = linalgOp.getMatchingIndexingMap(&op->getOpOperand(a));
-    AffineMap wm = linalgOp.getMatchingIndexingMap(&op->getOpOperand(w));
-    std::optional<int64_t> ak = pos(am, k), amm = pos(am, m);
-    std::optional<int64_t> wk = pos(wm, k), wn = pos(wm, n);
-    if (!ak || !amm || !wk || !wn)
-      continue;
-    if (*ak != am.getNumResults() - 1)
-      return fail("the activation's reduction dimension is not its last one");
-    ContractionRoles roles;
-    roles.op = linalgOp;
-    roles.actIndex = a;
-    roles.weightIndex = w;
-    roles.actChannelDim = *ak;
-    roles.weightChannelDim = *wk;
-    roles.weightOutDim = *wn;
-    return roles;
-  }
-  return fail("no operand is indexed by the row and reduction dimensions");
+  SmallVector<int64_t> xk = dimsOf(x, DimRole::K), xm = dimsOf(x, DimRole::M);
+  SmallVector<int64_t> wk = dimsOf(w, DimRole::K), wn = dimsOf(w, DimRole::N);
+  if (xk.size() != 1 || xm.size() != 1 || wk.size() != 1 || wn.size() != 1)
+    return fail("not a contraction with one M, one N and one K dimension");
+  if (xk[0] != (int64_t)x.dims.size() - 1)
+    return fail("the activation's reduction dimension is not its last one");
+  ContractionRoles roles;
+  roles.op = linalgOp;
+  roles.actIndex = x.operandNumber;
+  roles.weightIndex = w.operandNumber;
+  roles.actChannelDim = xk[0];
+  roles.weightChannelDim = wk[0];
+  roles.weightOutDim = wn[0];
+  return roles;
 }
 
 std::optional<FloatConst> quantc::readFloatConst(Value v) {
