@@ -1,11 +1,10 @@
-//===- MatmulUtils.h - operand roles and compile-time quantization -*- C++
-//-*-===//
+//===- MatmulUtils.h - operand roles and compile-time quantization -*- C++ -*-===//
 //
 // Internal helpers shared by --quantc-smoothquant, --quantc-quantize and
 // --quantc-outlier-split. `getContractionRoles` is the one place where these
 // passes decide which operand of a contraction is the activation and which
-// weight dimension is the reduction / output channel; it reads the indexing
-// maps, so it can later be replaced by the shared granularity analysis.
+// weight dimension is the reduction / output channel, as a view of the shared
+// granularity analysis (quantc/Analysis/Granularity.h).
 //
 //===----------------------------------------------------------------------===//
 #ifndef QUANTC_LIB_DIALECT_QUANTC_TRANSFORMS_MATMULUTILS_H
