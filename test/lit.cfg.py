@@ -33,7 +33,23 @@ runner_libs = ",".join(
 )
 config.substitutions.append(("%mlir_runner_libs", runner_libs))
 # Integration tests written in Python (test/lib/qtest.py) find the tools here.
-config.environment["QUANTC_OPT"] = os.path.join(config.quantc_tools_dir, "quantc-opt")
+quantc_opt = os.path.join(config.quantc_tools_dir, "quantc-opt")
+# `lit -Dverify_each=1` (the check-quantc-verify-each target) runs every
+# quantc-opt invocation with --verify-each (the IR verifier after every pass)
+# and --verify-roundtrip (the parsed input must print and re-parse to the same
+# IR): RUN lines through the tool substitution, Python tests through a wrapper
+# script that QUANTC_OPT points at.
+quantc_opt_args = []
+if lit_config.params.get("verify_each", "0") not in ("0", ""):
+    quantc_opt_args = ["--verify-each", "--verify-roundtrip"]
+    config.available_features.add("verify-each")
+    wrapper = os.path.join(config.quantc_obj_root, "test", "quantc-opt-verify-each")
+    os.makedirs(os.path.dirname(wrapper), exist_ok=True)
+    with open(wrapper, "w") as f:
+        f.write('#!/bin/sh\nexec "%s" %s "$@"\n' % (quantc_opt, " ".join(quantc_opt_args)))
+    os.chmod(wrapper, 0o755)
+    quantc_opt = wrapper
+config.environment["QUANTC_OPT"] = quantc_opt
 config.environment["MLIR_RUNNER"] = os.path.join(config.llvm_tools_dir, "mlir-runner")
 config.environment["MLIR_RUNNER_LIBS"] = runner_libs
 config.substitutions.append(("%python", config.python_executable))
@@ -64,7 +80,7 @@ config.substitutions.append(
 
 tool_dirs = [config.quantc_tools_dir, config.llvm_tools_dir]
 tools = [
-    "quantc-opt",
+    ToolSubst("quantc-opt", extra_args=quantc_opt_args, unresolved="fatal"),
     "quantc-capi-test",
     "not",
     "mlir-runner",

@@ -1,14 +1,15 @@
-"""Every quantc pipeline, in one place: the robustness tests
-(test/Robustness/bad-inputs.py) and the fuzz corpus/driver scripts read this
-list. A new pipeline is one more line here (and one more row in
-test/fuzz/quantc-fuzz.cpp's kPipelines table)."""
+"""Every quantc pipeline as a quantc-opt argument list, read from
+pipelines.txt next to this file (the one list the robustness tests, the fuzz
+corpus script and the libFuzzer harness share)."""
+import os
 
-PIPELINES = [
-    ["--quantc-import-quant", "--quantc-verify-gemm"],
-    ["--quantc-smoothquant", "--quantc-quantize"],
-    ["--quantc-fuse"],
-    ["--quantc-outlier-split"],
-    ["--quantc-report-cost"],
-    ["--convert-quantc-to-linalg"],
-    ["--quantc-cpu-pipeline"],
-]
+_HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _read():
+    with open(os.path.join(_HERE, "pipelines.txt")) as f:
+        return [line.split() for line in f
+                if line.strip() and not line.lstrip().startswith("#")]
+
+
+PIPELINES = _read()
