@@ -8,7 +8,7 @@ from lit.llvm.subst import ToolSubst
 config.name = "QUANTC"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir", ".py"]
-config.excludes = ["lit.cfg.py", "lit.site.cfg.py", "Inputs", "CMakeLists.txt", "lib"]
+config.excludes = ["lit.cfg.py", "lit.site.cfg.py", "Inputs", "CMakeLists.txt", "lib", "fuzz"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.quantc_obj_root, "test")
 
@@ -24,6 +24,19 @@ config.environment["PYTHONPATH"] = os.pathsep.join(
 )
 
 llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
+# The ASan + UBSan build (QUANTC_ENABLE_SANITIZERS): quantc's binaries use the
+# shared ASan runtime; uninstrumented hosts of quantc code (python3 importing
+# the compiled module, stock mlir-opt loading the plugin) get it preloaded.
+# Leak checking is off here because the preloaded runtime would also check
+# those hosts (python3 keeps its objects at exit); the fuzzer checks leaks.
+if getattr(config, "quantc_sanitizers", False):
+    config.available_features.add("asan")
+    config.environment["LD_PRELOAD"] = config.quantc_asan_runtime
+    # allow_user_poisoning=0: LLVM's BumpPtrAllocator poisons slabs when it is
+    # compiled with ASan (our inline copy) but libMLIR.so's copy never
+    # unpoisons what it hands out, a false use-after-poison.
+    config.environment["ASAN_OPTIONS"] = "detect_leaks=0:allow_user_poisoning=0"
+    config.environment["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1"
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 
@@ -71,7 +84,9 @@ config.substitutions.append(
              ("CMAKE_BUILD_TYPE", "Release"),
              ("CMAKE_CXX_COMPILER", config.cxx_compiler),
              ("CMAKE_CXX_COMPILER_LAUNCHER", config.cxx_launcher),
-             ("CMAKE_EXE_LINKER_FLAGS", config.exe_linker_flags),
+             ("CMAKE_EXE_LINKER_FLAGS",
+             "'" + config.exe_linker_flags + " -fsanitize=address,undefined -shared-libasan'"
+             if getattr(config, "quantc_sanitizers", False) else config.exe_linker_flags),
              ("MLIR_DIR", config.mlir_cmake_dir),
          )
          if v)))
