@@ -54,6 +54,9 @@ CASES = {
 
 BIG = "9223372036854775807"
 CASES.update({
+    # Fuzzer crash 1 (docs/FUZZING.md): an op name cut off at end of input,
+    # no trailing newline.
+    "cut-off op name at EOF": "xegpTh.Squan",
     "truncated quant type": "func.func @f(%x: tensor<4x!quant.uniform<i8:f32, ",
     "inf scale": CASES["zero scale"].replace("dense<0.0>", "dense<0x7F800000>"),
     "NaN scale": CASES["zero scale"].replace("dense<0.0>", "dense<0x7FC00000>"),

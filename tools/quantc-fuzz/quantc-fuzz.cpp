@@ -89,7 +89,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     return 0;
   constexpr size_t numPipelines = std::size(kPipelineFlags);
   unsigned select = data[0] % (numPipelines + 1);
-  llvm::StringRef text(reinterpret_cast<const char *>(data + 1), size - 1);
+  // MLIR's lexer reads up to a terminating NUL, as a file buffer from
+  // quantc-opt has; libFuzzer's data has none, so copy it into a std::string.
+  std::string text(reinterpret_cast<const char *>(data + 1), size - 1);
 
   MLIRContext ctx(*registry, MLIRContext::Threading::DISABLED);
   ScopedDiagnosticHandler swallow(&ctx, [](Diagnostic &) { return success(); });
