@@ -45,3 +45,16 @@ func.func @huge_scale(%x: tensor<2x9223372036854775807xf32>) -> tensor<2x9223372
   %q = quantc.quantize %x, %s : tensor<2x9223372036854775807xf32>, tensor<1x9223372036854775807xf32> -> tensor<2x9223372036854775807xi8>
   return %q : tensor<2x9223372036854775807xi8>
 }
+
+// -----
+
+// Wide float inputs fold through double without losing the rounding rule
+// (-300 / 0.5 saturates to -127, 2.5 / 0.5 = 5, 0.75 / 0.5 = 1.5 -> 2).
+// CHECK-LABEL: func.func @f128
+// CHECK: arith.constant dense<[2, -127, 5, 2]> : tensor<4xi8>
+func.func @f128() -> tensor<4xi8> {
+  %x = arith.constant dense<[1.0, -300.0, 2.5, 0.75]> : tensor<4xf128>
+  %s = arith.constant dense<0.5> : tensor<1xf128>
+  %q = quantc.quantize %x, %s : tensor<4xf128>, tensor<1xf128> -> tensor<4xi8>
+  return %q : tensor<4xi8>
+}
