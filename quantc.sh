@@ -72,6 +72,7 @@ run_fuzz() {
   echo "quantc: fuzzing for ${FUZZ_SECONDS}s"
   if "$FUZZ_BUILD/bin/quantc-fuzz" -max_total_time="$FUZZ_SECONDS" -timeout=20 \
       -rss_limit_mb=4096 -print_final_stats=1 -artifact_prefix="$dir/crashes/" \
+      -dict=test/fuzz/quantc.dict \
       "$dir/corpus" "$dir/seeds" test/fuzz/regressions > "$dir/last-run.log" 2>&1; then
     grep -E "^stat::number_of_executed_units|^#[0-9]+.*DONE" "$dir/last-run.log" || true
     echo "fuzz: no crash"
