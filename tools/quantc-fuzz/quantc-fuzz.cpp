@@ -8,12 +8,12 @@
 // gets a fresh MLIRContext so state cannot leak between runs.
 //
 //===----------------------------------------------------------------------===//
+#include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
-#include "mlir/IR/BuiltinOps.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
@@ -100,7 +100,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     return 0;
   PassManager pm(&ctx, op.get()->getName().getStringRef(),
                  OpPassManager::Nesting::Implicit);
-  if (!isa<ModuleOp>(op.get()) || failed(addFlags(pm, kPipelineFlags[select - 1])))
+  if (!isa<ModuleOp>(op.get()) ||
+      failed(addFlags(pm, kPipelineFlags[select - 1])))
     return 0; // quantc-opt too wraps or rejects a non-module top level op
   (void)pm.run(op.get());
   return 0;

@@ -18,8 +18,7 @@ using namespace quantc;
 // Shared helpers
 //===----------------------------------------------------------------------===//
 
-std::optional<int64_t>
-quantc::getStaticNumElements(ArrayRef<int64_t> shape) {
+std::optional<int64_t> quantc::getStaticNumElements(ArrayRef<int64_t> shape) {
   int64_t n = 1;
   for (int64_t d : shape) {
     if (ShapedType::isDynamic(d) || d < 0)
@@ -187,7 +186,8 @@ OpFoldResult QuantizeOp::fold(FoldAdaptor adaptor) {
   // A splat of a splat stays a splat whatever its size; anything else is
   // materialized element by element, so it is bounded (kMaxFoldElements).
   bool splat = input.isSplat() && scale.isSplat();
-  if (!splat && (!isFoldableSize(inTy) || !isFoldableSize(getScale().getType())))
+  if (!splat &&
+      (!isFoldableSize(inTy) || !isFoldableSize(getScale().getType())))
     return {};
   // Same arithmetic as the lowering (QuantCToLinalg): x / s in the input's
   // float type, round half to even, NaN -> 0, clamp, convert.

@@ -4,11 +4,11 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
-#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Quant/IR/QuantTypes.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "llvm/Support/Format.h"
-#include "llvm/Support/MathExtras.h"
 #include "llvm/Support/JSON.h"
+#include "llvm/Support/MathExtras.h"
 #include "llvm/Support/raw_ostream.h"
 
 namespace quantc {
@@ -138,9 +138,7 @@ struct ReportCostPass : quantc::impl::QuantCReportCostBase<ReportCostPass> {
         n = llvm::SaturatingMultiply(n, static_cast<uint64_t>(d));
       return n;
     };
-    auto add = [](uint64_t a, uint64_t b) {
-      return llvm::SaturatingAdd(a, b);
-    };
+    auto add = [](uint64_t a, uint64_t b) { return llvm::SaturatingAdd(a, b); };
     uint64_t reads = 0, writes = 0, kernels = 0, floatBytes = 0;
     func.walk([&](Operation *op) {
       if (op == func.getOperation() || op->hasTrait<OpTrait::IsTerminator>() ||
@@ -170,10 +168,10 @@ struct ReportCostPass : quantc::impl::QuantCReportCostBase<ReportCostPass> {
       ++kernels;
     });
     func.emitRemark() << "quantc cost: function @" << func.getSymName()
-                      << " moves " << add(reads, writes) << " bytes between ops ("
-                      << reads << " read, " << writes << " written, "
-                      << floatBytes << " of them float results) in " << kernels
-                      << " kernels";
+                      << " moves " << add(reads, writes)
+                      << " bytes between ops (" << reads << " read, " << writes
+                      << " written, " << floatBytes
+                      << " of them float results) in " << kernels << " kernels";
   }
 
   void report(Operation *op, const ContractionInfo &info, const Roofline &r) {
