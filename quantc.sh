@@ -14,9 +14,13 @@ BUILD=${QUANTC_BUILD_DIR:-$ROOT/build}
 LLVM=/usr/lib/llvm-22
 PY=/usr/bin/python3
 
+FUZZ_BUILD=${QUANTC_FUZZ_BUILD_DIR:-$ROOT/build-fuzz}
+# Seconds of fuzzing in `./quantc.sh test` (0 skips the fuzzer).
+FUZZ_SECONDS=${QUANTC_FUZZ_SECONDS:-60}
+
 PACKAGES=(libmlir-22-dev mlir-22-tools llvm-22-dev llvm-22-tools clang-22 lld-22
-          cmake ninja-build ccache python3-numpy python3-pytest pybind11-dev
-          libdnnl-dev)
+          libclang-rt-22-dev cmake ninja-build ccache python3-numpy python3-pytest
+          pybind11-dev libdnnl-dev)
 
 setup() {
   local missing=()
@@ -34,17 +38,49 @@ setup() {
   fi
 }
 
-build() {
-  if [ ! -f "$BUILD/build.ninja" ]; then
-    cmake -G Ninja -S "$ROOT" -B "$BUILD" \
+configure() { # build-dir extra-cmake-args...
+  local dir=$1
+  shift
+  if [ ! -f "$dir/build.ninja" ]; then
+    cmake -G Ninja -S "$ROOT" -B "$dir" \
       -DCMAKE_BUILD_TYPE=Release \
       -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22 \
       -DLLVM_USE_LINKER=lld \
       -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
       -DLLVM_EXTERNAL_LIT="$LLVM/bin/lit" \
-      -DPython3_EXECUTABLE="$PY"
+      -DPython3_EXECUTABLE="$PY" "$@"
   fi
+}
+
+build() {
+  configure "$BUILD"
   ninja -C "$BUILD"
+}
+
+# libFuzzer over parsing and every pipeline (tools/quantc-fuzz), seeded with
+# the test inputs, for FUZZ_SECONDS; a crash, sanitizer report, leak or hang
+# (20 s per input) fails the test command and leaves its input in
+# $FUZZ_BUILD/fuzz/crashes. See docs/FUZZING.md.
+run_fuzz() {
+  [ "$FUZZ_SECONDS" -gt 0 ] || return 0
+  configure "$FUZZ_BUILD" -DQUANTC_ENABLE_FUZZER=ON
+  ninja -C "$FUZZ_BUILD" quantc-fuzz
+  local dir=$FUZZ_BUILD/fuzz
+  rm -rf "$dir/seeds"
+  mkdir -p "$dir/corpus" "$dir/crashes"
+  "$PY" test/fuzz/make-corpus.py "$dir/seeds"
+  echo "quantc: fuzzing for ${FUZZ_SECONDS}s"
+  if "$FUZZ_BUILD/bin/quantc-fuzz" -max_total_time="$FUZZ_SECONDS" -timeout=20 \
+      -rss_limit_mb=4096 -print_final_stats=1 -artifact_prefix="$dir/crashes/" \
+      -dict=test/fuzz/quantc.dict \
+      "$dir/corpus" "$dir/seeds" test/fuzz/regressions > "$dir/last-run.log" 2>&1; then
+    grep -E "^stat::number_of_executed_units|^#[0-9]+.*DONE" "$dir/last-run.log" || true
+    echo "fuzz: no crash"
+  else
+    tail -n 60 "$dir/last-run.log"
+    echo "fuzz: FAILED (input saved in $dir/crashes)"
+    return 1
+  fi
 }
 
 run_example() {
@@ -57,9 +93,11 @@ run_example() {
 run_tests() {
   local log status=0
   log=$(mktemp)
-  # lit runs every regression and integration test (and the pytest suite,
-  # the fuzz smoke runs and the downstream-package test where they exist).
+  # lit runs every regression and integration test (and the pytest suite and
+  # the downstream-package test), then the suite again with --verify-each
+  # --verify-roundtrip on every quantc-opt run (lit -Dverify_each=1).
   "$LLVM/bin/lit" -sv "$BUILD/test" 2>&1 | tee "$log" || status=$?
+  "$LLVM/bin/lit" -sv -Dverify_each=1 "$BUILD/test" 2>&1 | tee -a "$log" || status=$?
   local passed failed
   # Anything not passed or expected to fail (failed, unresolved, timed out,
   # unexpectedly passed) counts as a failure.
@@ -74,6 +112,6 @@ run_tests() {
 
 case "${1:-}" in
   example) setup; build; run_example ;;
-  test) setup; build; run_tests ;;
+  test) setup; build; run_tests; run_fuzz ;;
   *) echo "usage: $0 example|test" >&2; exit 2 ;;
 esac

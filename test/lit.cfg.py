@@ -9,7 +9,7 @@ from lit.llvm.subst import ToolSubst
 config.name = "QUANTC"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir", ".py"]
-config.excludes = ["lit.cfg.py", "lit.site.cfg.py", "Inputs", "CMakeLists.txt", "lib"]
+config.excludes = ["lit.cfg.py", "lit.site.cfg.py", "Inputs", "CMakeLists.txt", "lib", "fuzz"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.quantc_obj_root, "test")
 
@@ -25,6 +25,19 @@ config.environment["PYTHONPATH"] = os.pathsep.join(
 )
 
 llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
+# The ASan + UBSan build (QUANTC_ENABLE_SANITIZERS): quantc's binaries use the
+# shared ASan runtime; uninstrumented hosts of quantc code (python3 importing
+# the compiled module, stock mlir-opt loading the plugin) get it preloaded.
+# Leak checking is off here because the preloaded runtime would also check
+# those hosts (python3 keeps its objects at exit); the fuzzer checks leaks.
+if getattr(config, "quantc_sanitizers", False):
+    config.available_features.add("asan")
+    config.environment["LD_PRELOAD"] = config.quantc_asan_runtime
+    # allow_user_poisoning=0: LLVM's BumpPtrAllocator poisons slabs when it is
+    # compiled with ASan (our inline copy) but libMLIR.so's copy never
+    # unpoisons what it hands out, a false use-after-poison.
+    config.environment["ASAN_OPTIONS"] = "detect_leaks=0:allow_user_poisoning=0"
+    config.environment["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1"
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 
@@ -41,7 +54,23 @@ for d in ("/usr/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/lib"):
         break
 config.substitutions.append(("%mlir_runner_libs", runner_libs))
 # Integration tests written in Python (test/lib/qtest.py) find the tools here.
-config.environment["QUANTC_OPT"] = os.path.join(config.quantc_tools_dir, "quantc-opt")
+quantc_opt = os.path.join(config.quantc_tools_dir, "quantc-opt")
+# `lit -Dverify_each=1` (the check-quantc-verify-each target) runs every
+# quantc-opt invocation with --verify-each (the IR verifier after every pass)
+# and --verify-roundtrip (the parsed input must print and re-parse to the same
+# IR): RUN lines through the tool substitution, Python tests through a wrapper
+# script that QUANTC_OPT points at.
+quantc_opt_args = []
+if lit_config.params.get("verify_each", "0") not in ("0", ""):
+    quantc_opt_args = ["--verify-each", "--verify-roundtrip"]
+    config.available_features.add("verify-each")
+    wrapper = os.path.join(config.quantc_obj_root, "test", "quantc-opt-verify-each")
+    os.makedirs(os.path.dirname(wrapper), exist_ok=True)
+    with open(wrapper, "w") as f:
+        f.write('#!/bin/sh\nexec "%s" %s "$@"\n' % (quantc_opt, " ".join(quantc_opt_args)))
+    os.chmod(wrapper, 0o755)
+    quantc_opt = wrapper
+config.environment["QUANTC_OPT"] = quantc_opt
 config.environment["MLIR_RUNNER"] = os.path.join(config.llvm_tools_dir, "mlir-runner")
 config.environment["MLIR_RUNNER_LIBS"] = runner_libs
 config.substitutions.append(("%python", config.python_executable))
@@ -63,7 +92,9 @@ config.substitutions.append(
              ("CMAKE_BUILD_TYPE", "Release"),
              ("CMAKE_CXX_COMPILER", config.cxx_compiler),
              ("CMAKE_CXX_COMPILER_LAUNCHER", config.cxx_launcher),
-             ("CMAKE_EXE_LINKER_FLAGS", config.exe_linker_flags),
+             ("CMAKE_EXE_LINKER_FLAGS",
+             "'" + config.exe_linker_flags + " -fsanitize=address,undefined -shared-libasan'"
+             if getattr(config, "quantc_sanitizers", False) else config.exe_linker_flags),
              ("MLIR_DIR", config.mlir_cmake_dir),
          )
          if v)))
@@ -72,7 +103,7 @@ config.substitutions.append(
 
 tool_dirs = [config.quantc_tools_dir, config.llvm_tools_dir]
 tools = [
-    "quantc-opt",
+    ToolSubst("quantc-opt", extra_args=quantc_opt_args, unresolved="fatal"),
     "quantc-capi-test",
     "not",
     "mlir-runner",

@@ -8,6 +8,7 @@
 #include "mlir/IR/Matchers.h"
 #include "quantc/Dialect/QuantC/IR/QuantCOps.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/MathExtras.h"
 
 #include <numeric>
 
@@ -30,9 +31,11 @@ unsigned ScaleGranularity::storageBits() const {
 
 /// Multiplies sizes, propagating kDynamic.
 static int64_t mulSizes(int64_t a, int64_t b) {
-  if (a == kDyn || b == kDyn)
+  int64_t r;
+  // A product that overflows int64 is as unknown as a dynamic one.
+  if (a == kDyn || b == kDyn || llvm::MulOverflow(a, b, r))
     return kDyn;
-  return a * b;
+  return r;
 }
 
 /// Granularity of `scale` applied to `data` by broadcasting (DESIGN.md §2).

@@ -1,6 +1,7 @@
 //===- Facade.cpp - string-in/string-out entry points for bindings --------===//
 #include "quantc/Facade/Facade.h"
 
+#include "mlir/Bytecode/BytecodeReader.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
@@ -112,6 +113,15 @@ struct Session {
   OwningOpRef<ModuleOp> module;
 
   LogicalResult parse(const std::string &ir) {
+    // MLIR's lexer stops at a NUL byte: text with one would silently parse
+    // as its prefix (quantc-opt refuses it the same way).
+    size_t nul = ir.find('\0');
+    if (nul != std::string::npos &&
+        !isBytecode(llvm::MemoryBufferRef(ir, "<input>"))) {
+      os << "<input>: error: input contains a NUL byte at offset " << nul
+         << "; it is neither MLIR text nor MLIR bytecode\n";
+      return failure();
+    }
     sourceMgr.AddNewSourceBuffer(
         llvm::MemoryBuffer::getMemBufferCopy(ir, "<input>"), llvm::SMLoc());
     module = parseSourceFile<ModuleOp>(sourceMgr, ParserConfig(ctx.get()));

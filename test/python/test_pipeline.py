@@ -134,3 +134,10 @@ def test_pass_failure():
 def test_type_errors():
     with pytest.raises(TypeError):
         quantc.run_pipeline(b"module {}", "cse")
+
+
+def test_nul_byte_is_an_error():
+    # MLIR's lexer stops at NUL: without the check the prefix before it would
+    # compile silently, dropping everything after.
+    with pytest.raises(quantc.CompileError, match="NUL byte at offset"):
+        quantc.run_pipeline(QDQ + "\0" + "garbage", "cse")

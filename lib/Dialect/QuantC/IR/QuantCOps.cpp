@@ -7,6 +7,7 @@
 #include "mlir/IR/OpImplementation.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallSet.h"
+#include "llvm/Support/MathExtras.h"
 
 #include <cmath>
 
@@ -16,6 +17,24 @@ using namespace quantc;
 //===----------------------------------------------------------------------===//
 // Shared helpers
 //===----------------------------------------------------------------------===//
+
+std::optional<int64_t> quantc::getStaticNumElements(ArrayRef<int64_t> shape) {
+  int64_t n = 1;
+  for (int64_t d : shape) {
+    if (ShapedType::isDynamic(d) || d < 0)
+      return std::nullopt;
+    if (llvm::MulOverflow(n, d, n))
+      return std::nullopt;
+  }
+  return n;
+}
+
+bool quantc::isFoldableSize(ShapedType type) {
+  if (!type.hasRank())
+    return false;
+  std::optional<int64_t> n = getStaticNumElements(type.getShape());
+  return n && *n <= kMaxFoldElements;
+}
 
 int64_t quantc::defaultQuantMax(Type storage) {
   unsigned width = storage.getIntOrFloatBitWidth();
@@ -62,9 +81,16 @@ LogicalResult quantc::verifyConstantScaleValues(Operation *op, Value scale,
   DenseFPElementsAttr attr;
   if (!matchPattern(scale, m_Constant(&attr)))
     return success();
+  // A splat holds one value however large its type: check it once.
+  auto values = attr.isSplat()
+                    ? SmallVector<APFloat>{attr.getSplatValue<APFloat>()}
+                    : llvm::to_vector(attr.getValues<APFloat>());
   int64_t idx = 0;
-  for (APFloat v : attr.getValues<APFloat>()) {
-    double d = v.convertToDouble();
+  for (const APFloat &v : values) {
+    bool lost;
+    APFloat wide = v;
+    wide.convert(APFloat::IEEEdouble(), APFloat::rmNearestTiesToEven, &lost);
+    double d = wide.convertToDouble();
     if (!std::isfinite(d) || d <= 0.0)
       return op->emitOpError()
              << what << " must be finite and positive, but element " << idx
@@ -157,12 +183,21 @@ OpFoldResult QuantizeOp::fold(FoldAdaptor adaptor) {
   if (!input || !scale || getZeroPoint() || !inTy.hasStaticShape() ||
       !getScale().getType().hasStaticShape())
     return {};
+  // A splat of a splat stays a splat whatever its size; anything else is
+  // materialized element by element, so it is bounded (kMaxFoldElements).
+  bool splat = input.isSplat() && scale.isSplat();
+  if (!splat &&
+      (!isFoldableSize(inTy) || !isFoldableSize(getScale().getType())))
+    return {};
   // Same arithmetic as the lowering (QuantCToLinalg): x / s in the input's
   // float type, round half to even, NaN -> 0, clamp, convert.
   const llvm::fltSemantics &sem =
       cast<FloatType>(inTy.getElementType()).getFloatSemantics();
   SmallVector<APFloat> scales;
-  for (APFloat s : scale.getValues<APFloat>()) {
+  auto scaleValues = scale.isSplat()
+                         ? SmallVector<APFloat>{scale.getSplatValue<APFloat>()}
+                         : llvm::to_vector(scale.getValues<APFloat>());
+  for (APFloat s : scaleValues) {
     bool lost;
     s.convert(sem, APFloat::rmNearestTiesToEven, &lost);
     scales.push_back(s);
@@ -172,18 +207,24 @@ OpFoldResult QuantizeOp::fold(FoldAdaptor adaptor) {
   double lo = getQuantMin(), hi = getQuantMax();
   ArrayRef<int64_t> dataShape = inTy.getShape();
   ArrayRef<int64_t> scaleShape = getScale().getType().getShape();
+  auto quantizeOne = [&](APFloat q, const APFloat &s) {
+    q.divide(s, APFloat::rmNearestTiesToEven);
+    q.roundToIntegral(APFloat::rmNearestTiesToEven);
+    bool lost;
+    q.convert(APFloat::IEEEdouble(), APFloat::rmNearestTiesToEven, &lost);
+    double v = q.isNaN() ? 0.0 : q.convertToDouble();
+    v = std::min(std::max(v, lo), hi);
+    return APInt(width, static_cast<int64_t>(v), /*isSigned=*/true);
+  };
+  if (splat)
+    return DenseElementsAttr::get(
+        outTy, quantizeOne(input.getSplatValue<APFloat>(), scales.front()));
   SmallVector<APInt> out;
   out.reserve(inTy.getNumElements());
   int64_t i = 0;
-  for (APFloat x : input.getValues<APFloat>()) {
-    APFloat q = x;
-    q.divide(scales[broadcastIndex(dataShape, scaleShape, i++)],
-             APFloat::rmNearestTiesToEven);
-    q.roundToIntegral(APFloat::rmNearestTiesToEven);
-    double v = q.isNaN() ? 0.0 : q.convertToDouble();
-    v = std::min(std::max(v, lo), hi);
-    out.push_back(APInt(width, static_cast<int64_t>(v), /*isSigned=*/true));
-  }
+  for (APFloat x : input.getValues<APFloat>())
+    out.push_back(
+        quantizeOne(x, scales[broadcastIndex(dataShape, scaleShape, i++)]));
   return DenseElementsAttr::get(outTy, out);
 }
 
@@ -367,7 +408,10 @@ LogicalResult ObserveOp::verify() {
                        "channel (last dimension, size ")
            << inTy.getDimSize(inTy.getRank() - 1) << ")";
   int64_t idx = 0;
-  for (float v : stats.getValues<float>()) {
+  auto values = stats.isSplat()
+                    ? SmallVector<float>{stats.getSplatValue<float>()}
+                    : llvm::to_vector(stats.getValues<float>());
+  for (float v : values) {
     if (!std::isfinite(v) || v < 0.0f)
       return emitOpError("absmax statistics must be finite and non-negative, "
                          "but channel ")

@@ -68,7 +68,7 @@ static Value transposeLast2(PatternRewriter &rewriter, Location loc, Value v) {
   std::swap(shape[rank - 1], shape[rank - 2]);
   auto newTy = RankedTensorType::get(shape, ty.getElementType());
   DenseIntElementsAttr attr;
-  if (ty.hasStaticShape() && matchPattern(v, m_Constant(&attr))) {
+  if (isFoldableSize(ty) && matchPattern(v, m_Constant(&attr))) {
     SmallVector<APInt> src(attr.getValues<APInt>());
     SmallVector<APInt> dst(src.size());
     int64_t rows = ty.getDimSize(rank - 2), cols = ty.getDimSize(rank - 1);

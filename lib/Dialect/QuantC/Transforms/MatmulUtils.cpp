@@ -65,7 +65,7 @@ std::optional<FloatConst> quantc::readFloatConst(Value v) {
   if (!v || !matchPattern(v, m_Constant(&attr)))
     return std::nullopt;
   auto ty = dyn_cast<RankedTensorType>(attr.getType());
-  if (!ty || !ty.hasStaticShape() || !isa<FloatType>(ty.getElementType()))
+  if (!ty || !isFoldableSize(ty) || !isa<FloatType>(ty.getElementType()))
     return std::nullopt;
   FloatConst c;
   c.type = ty;
@@ -182,7 +182,10 @@ Value quantc::emitQuantizedActivation(OpBuilder &b, Location loc, Value x,
 
 LogicalResult quantc::checkStatistics(Operation *op, DenseElementsAttr absmax) {
   int64_t idx = 0;
-  for (APFloat f : absmax.getValues<APFloat>()) {
+  auto values = absmax.isSplat()
+                    ? SmallVector<APFloat>{absmax.getSplatValue<APFloat>()}
+                    : llvm::to_vector(absmax.getValues<APFloat>());
+  for (const APFloat &f : values) {
     if (f.isNaN() || f.isInfinity() || (f.isNegative() && !f.isZero()))
       return op->emitError("calibration statistics must be finite and "
                            "non-negative, but channel ")
@@ -206,9 +209,14 @@ LogicalResult quantc::checkFiniteWeight(Operation *op, const FloatConst &w,
 std::string quantc::describeProducer(Value v) {
   std::string s;
   llvm::raw_string_ostream os(s);
-  if (auto arg = dyn_cast<BlockArgument>(v))
-    os << "block argument #" << arg.getArgNumber();
+  auto ty = dyn_cast<ShapedType>(v.getType());
+  if (matchPattern(v, m_Constant()) && ty && !isFoldableSize(ty))
+    os << "a constant of type " << v.getType() << ", larger than the "
+       << kMaxFoldElements << "-element compile-time limit";
+  else if (auto arg = dyn_cast<BlockArgument>(v))
+    os << "block argument #" << arg.getArgNumber() << ", not an arith.constant";
   else
-    os << "the result of '" << v.getDefiningOp()->getName() << "'";
+    os << "the result of '" << v.getDefiningOp()->getName()
+       << "', not an arith.constant";
   return s;
 }

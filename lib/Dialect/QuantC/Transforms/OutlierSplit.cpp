@@ -133,7 +133,7 @@ struct OutlierSplitPass
     if (!wc)
       return op->emitError("the outlier split slices the weight (operand #")
              << r.weightIndex << ") at compile time, but it is "
-             << describeProducer(w) << ", not an arith.constant";
+             << describeProducer(w);
     if (failed(checkFiniteWeight(op, *wc, r.weightIndex)))
       return failure();
 

@@ -69,7 +69,7 @@ struct QuantizePass : quantc::impl::QuantCQuantizeBase<QuantizePass> {
         op->emitError("cannot quantize the weight (operand #")
             << r.weightIndex << ") at compile time: it is "
             << describeProducer(w)
-            << ", not an arith.constant; --quantc-quantize folds weights to "
+            << "; --quantc-quantize folds weights to "
                "i8 constants and needs their values";
         failedAny = true;
         continue;

@@ -4,9 +4,11 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Quant/IR/QuantTypes.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/JSON.h"
+#include "llvm/Support/MathExtras.h"
 #include "llvm/Support/raw_ostream.h"
 
 namespace quantc {
@@ -44,12 +46,33 @@ static SmallVector<SchemeCost, 4> schemeCosts(double n, double c, double d,
   };
 }
 
-static int64_t product(const ContractionOperand &o, DimRole role) {
-  int64_t p = 1;
+/// In double: a product of int64 sizes may overflow int64.
+static double product(const ContractionOperand &o, DimRole role) {
+  double p = 1;
   for (auto [r, s] : llvm::zip(o.dims, o.shape))
     if (r == role)
-      p *= s;
+      p *= static_cast<double>(s);
   return p;
+}
+
+/// Prints a size exactly while it fits int64, else in floating point.
+static std::string sizeStr(double v) {
+  if (v < 9.2e18)
+    return std::to_string(static_cast<int64_t>(v));
+  std::string s;
+  llvm::raw_string_ostream(s) << llvm::format("%.4g", v);
+  return s;
+}
+
+/// Bytes of one element in memory; 0 for types the report does not count.
+static uint64_t elementBytes(Type t) {
+  if (auto c = dyn_cast<ComplexType>(t))
+    return 2 * elementBytes(c.getElementType());
+  if (auto q = dyn_cast<quant::QuantizedType>(t))
+    t = q.getStorageType();
+  if (!t.isIntOrIndexOrFloat() || t.isIndex())
+    return t.isIndex() ? 8 : 0;
+  return (t.getIntOrFloatBitWidth() + 7) / 8;
 }
 
 struct ReportCostPass : quantc::impl::QuantCReportCostBase<ReportCostPass> {
@@ -104,14 +127,19 @@ struct ReportCostPass : quantc::impl::QuantCReportCostBase<ReportCostPass> {
   /// (views) move nothing by themselves.
   void reportTraffic() {
     func::FuncOp func = getOperation();
-    auto bytes = [](Type t) -> int64_t {
+    // Saturating unsigned arithmetic: a shape whose byte count overflows
+    // 64 bits reports UINT64_MAX instead of wrapping.
+    auto bytes = [](Type t) -> uint64_t {
       auto st = dyn_cast<RankedTensorType>(t);
       if (!st || !st.hasStaticShape())
         return 0;
-      return st.getNumElements() *
-             ((st.getElementTypeBitWidth() + 7) / 8);
+      uint64_t n = elementBytes(st.getElementType());
+      for (int64_t d : st.getShape())
+        n = llvm::SaturatingMultiply(n, static_cast<uint64_t>(d));
+      return n;
     };
-    int64_t reads = 0, writes = 0, kernels = 0, floatBytes = 0;
+    auto add = [](uint64_t a, uint64_t b) { return llvm::SaturatingAdd(a, b); };
+    uint64_t reads = 0, writes = 0, kernels = 0, floatBytes = 0;
     func.walk([&](Operation *op) {
       if (op == func.getOperation() || op->hasTrait<OpTrait::IsTerminator>() ||
           op->hasTrait<OpTrait::ConstantLike>() ||
@@ -119,32 +147,31 @@ struct ReportCostPass : quantc::impl::QuantCReportCostBase<ReportCostPass> {
               tensor::CastOp, ObserveOp, func::CallOp>(op) ||
           op->getParentOfType<linalg::LinalgOp>())
         return;
-      int64_t r = 0, w = 0;
-      for (Value v : op->getOperands())
-        r += bytes(v.getType());
-      for (Value v : op->getResults()) {
-        w += bytes(v.getType());
-        if (auto t = dyn_cast<RankedTensorType>(v.getType()))
-          if (isa<FloatType>(t.getElementType()))
-            floatBytes += bytes(t);
-      }
+      uint64_t r = 0, w = 0;
       // linalg ops take their output tensor as an operand that is written,
       // not read, unless the body reads it (a reduction or an accumulation).
-      if (auto l = dyn_cast<linalg::LinalgOp>(op))
-        for (OpOperand &init : l.getDpsInitsMutable())
-          if (!l.payloadUsesValueFromOperand(&init))
-            r -= bytes(init.get().getType());
+      auto l = dyn_cast<linalg::LinalgOp>(op);
+      for (OpOperand &operand : op->getOpOperands())
+        if (!l || !l.isDpsInit(&operand) ||
+            l.payloadUsesValueFromOperand(&operand))
+          r = add(r, bytes(operand.get().getType()));
+      for (Value v : op->getResults()) {
+        w = add(w, bytes(v.getType()));
+        if (auto t = dyn_cast<RankedTensorType>(v.getType()))
+          if (isa<FloatType>(t.getElementType()))
+            floatBytes = add(floatBytes, bytes(t));
+      }
       if (r == 0 && w == 0)
         return;
-      reads += r;
-      writes += w;
+      reads = add(reads, r);
+      writes = add(writes, w);
       ++kernels;
     });
     func.emitRemark() << "quantc cost: function @" << func.getSymName()
-                      << " moves " << reads + writes << " bytes between ops ("
-                      << reads << " read, " << writes << " written, "
-                      << floatBytes << " of them float results) in " << kernels
-                      << " kernels";
+                      << " moves " << add(reads, writes)
+                      << " bytes between ops (" << reads << " read, " << writes
+                      << " written, " << floatBytes
+                      << " of them float results) in " << kernels << " kernels";
   }
 
   void report(Operation *op, const ContractionInfo &info, const Roofline &r) {
@@ -176,10 +203,10 @@ struct ReportCostPass : quantc::impl::QuantCReportCostBase<ReportCostPass> {
             {"time_s", time(s)},     {"bound", bound(s)}};
       llvm::json::Object obj{
           {"op", op->getName().getStringRef()},
-          {"N", (int64_t)n},
-          {"C", (int64_t)c},
-          {"D", (int64_t)d},
-          {"batch", (int64_t)b},
+          {"N", n},
+          {"C", c},
+          {"D", d},
+          {"batch", b},
           {"target", llvm::json::Object{{"name", target},
                                         {"peak_int8", r.int8},
                                         {"peak_fp16", r.fp16},
@@ -191,10 +218,10 @@ struct ReportCostPass : quantc::impl::QuantCReportCostBase<ReportCostPass> {
       op->emitRemark(text);
       return;
     }
-    os << "quantc cost: " << op->getName() << " N=" << (int64_t)n
-       << " C=" << (int64_t)c << " D=" << (int64_t)d;
+    os << "quantc cost: " << op->getName() << " N=" << sizeStr(n)
+       << " C=" << sizeStr(c) << " D=" << sizeStr(d);
     if (b != 1)
-      os << " batch=" << (int64_t)b;
+      os << " batch=" << sizeStr(b);
     // One remark per GEMM, one note per scheme and one for the verdict.
     InFlightDiagnostic diag = op->emitRemark(text);
     for (const SchemeCost &s : costs) {

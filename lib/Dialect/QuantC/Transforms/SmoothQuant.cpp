@@ -39,11 +39,15 @@ static std::optional<WeightInfo> readWeight(const ContractionRoles &r,
     return WeightInfo{*c};
   auto dq = w.getDefiningOp<DequantizeOp>();
   if (!dq) {
-    why = "it is " + describeProducer(w) + ", not an arith.constant";
+    why = "it is " + describeProducer(w);
     return std::nullopt;
   }
   DenseIntElementsAttr q;
   std::optional<FloatConst> scale = readFloatConst(dq.getScale());
+  if (!isFoldableSize(dq.getInput().getType())) {
+    why = "it is a quantc.dequantize of " + describeProducer(dq.getInput());
+    return std::nullopt;
+  }
   if (!matchPattern(dq.getInput(), m_Constant(&q)) || !scale ||
       dq.getZeroPoint()) {
     why = "it is a quantc.dequantize of a non-constant or zero-point value";
@@ -306,6 +310,11 @@ struct SmoothQuantPass : quantc::impl::QuantCSmoothQuantBase<SmoothQuantPass> {
     int64_t channels = cast<ShapedType>(x.getType()).getDimSize(chanDim);
     Operation *xDef = x.getDefiningOp();
 
+    if (ShapedType::isDynamic(channels) || channels > kMaxFoldElements)
+      return group.consumers.front().op->emitError(
+                 "SmoothQuant needs a static channel count of at most ")
+             << kMaxFoldElements << " in the activation (dimension " << chanDim
+             << " of " << x.getType() << ")";
     // Activation statistics.
     SmallVector<float> absmax(channels, 0.0f);
     if (!group.fromQdq) {

@@ -19,6 +19,20 @@
 #include "quantc/Dialect/QuantC/IR/QuantCOps.h.inc"
 
 namespace quantc {
+/// Compile-time folds and constant rewrites (quantize folding, weight
+/// quantization, SmoothQuant, the outlier split) materialize at most this many
+/// elements; larger constants are left to run time or refused with a
+/// diagnostic, so a huge splat cannot exhaust memory.
+constexpr int64_t kMaxFoldElements = int64_t(1) << 24;
+
+/// The number of elements of a static shape, or nullopt when a dimension is
+/// dynamic or the product overflows int64.
+std::optional<int64_t> getStaticNumElements(llvm::ArrayRef<int64_t> shape);
+
+/// Whether a constant of `type` may be materialized at compile time: static
+/// and at most kMaxFoldElements elements.
+bool isFoldableSize(mlir::ShapedType type);
+
 /// Default symmetric (narrow) range of a signed integer storage type:
 /// [-(2^(b-1)-1), 2^(b-1)-1], i.e. [-127, 127] for i8.
 int64_t defaultQuantMin(mlir::Type storage);
