@@ -131,6 +131,26 @@ std::string outElemTy(GemmOutput o) {
 
 /// Stores output elements (row, col) and (row, col + 1) from the i32 pair `v`,
 /// through the fused rescale epilogue when there is one.
+/// The kernel's argument list: A, B, C, then the epilogue operands the spec
+/// has (row/column scales, bias, output scale), recorded in `epi`.
+static std::string kernelArgs(const GemmKernelSpec &s, const std::string &aTy,
+                              const std::string &bTy, const std::string &cTy,
+                              std::vector<Epi> &epi) {
+  std::string args = "%A: " + aTy + ", %B: " + bTy + ", %C: " + cTy;
+  auto addEpi = [&](const char *name, const std::optional<EpilogueOperand> &o) {
+    if (!o)
+      return;
+    epi.push_back({name, *o});
+    args +=
+        ", %" + std::string(name) + ": " + memrefTy(o->rows, o->cols, "f32");
+  };
+  addEpi("XS", s.xScale);
+  addEpi("WS", s.wScale);
+  addEpi("BIAS", s.bias);
+  addEpi("OS", s.outputScale);
+  return args;
+}
+
 static void emitStorePair(Emitter &e, const GemmKernelSpec &s,
                           const std::vector<Epi> &epi, const std::string &row,
                           const std::string &col, const std::string &v) {
@@ -288,19 +308,8 @@ std::string quantc::generateMmaSyncKernel(const GemmKernelSpec &s) {
 
   Emitter e;
   // Arguments.
-  std::string args = "%A: " + aTy + ", %B: " + bTy + ", %C: " + cTy;
   std::vector<Epi> epi;
-  auto addEpi = [&](const char *name, const std::optional<EpilogueOperand> &o) {
-    if (!o)
-      return;
-    epi.push_back({name, *o});
-    args +=
-        ", %" + std::string(name) + ": " + memrefTy(o->rows, o->cols, "f32");
-  };
-  addEpi("XS", s.xScale);
-  addEpi("WS", s.wScale);
-  addEpi("BIAS", s.bias);
-  addEpi("OS", s.outputScale);
+  std::string args = kernelArgs(s, aTy, bTy, cTy, epi);
 
   std::string tid = e.op("gpu.thread_id x");
   std::string pid = e.op("gpu.block_id x");
@@ -578,19 +587,8 @@ std::string quantc::generateWgmmaKernel(const GemmKernelSpec &s) {
   accTy += ")>";
 
   Emitter e;
-  std::string args = "%A: " + aTy + ", %B: " + bTy + ", %C: " + cTy;
   std::vector<Epi> epi;
-  auto addEpi = [&](const char *name, const std::optional<EpilogueOperand> &o) {
-    if (!o)
-      return;
-    epi.push_back({name, *o});
-    args +=
-        ", %" + std::string(name) + ": " + memrefTy(o->rows, o->cols, "f32");
-  };
-  addEpi("XS", s.xScale);
-  addEpi("WS", s.wScale);
-  addEpi("BIAS", s.bias);
-  addEpi("OS", s.outputScale);
+  std::string args = kernelArgs(s, aTy, bTy, cTy, epi);
   const bool tma = t.tma;
   if (tma)
     args += ", %TA: !llvm.ptr, %TB: !llvm.ptr";
