@@ -131,6 +131,20 @@ std::string outElemTy(GemmOutput o) {
 
 /// Stores output elements (row, col) and (row, col + 1) from the i32 pair `v`,
 /// through the fused rescale epilogue when there is one.
+/// Grouped rasterisation: GROUP consecutive block-rows per band of GX
+/// block-columns, so that blocks running together share their A and B tiles
+/// in L2. Returns the block's first row and column.
+static std::pair<std::string, std::string>
+emitBlockOrigin(Emitter &e, const std::string &pid, int64_t GROUP, int64_t GX,
+                int64_t BM, int64_t BN) {
+  std::string pidInGroup = e.rem(pid, e.c(GROUP * GX));
+  std::string groupId = e.div(pid, e.c(GROUP * GX));
+  std::string pidM =
+      e.add(e.mul(groupId, e.c(GROUP)), e.rem(pidInGroup, e.c(GROUP)));
+  std::string pidN = e.div(pidInGroup, e.c(GROUP));
+  return {e.mul(pidM, e.c(BM)), e.mul(pidN, e.c(BN))};
+}
+
 /// The kernel's argument list: A, B, C, then the epilogue operands the spec
 /// has (row/column scales, bias, output scale), recorded in `epi`.
 static std::string kernelArgs(const GemmKernelSpec &s, const std::string &aTy,
@@ -317,14 +331,7 @@ std::string quantc::generateMmaSyncKernel(const GemmKernelSpec &s) {
   std::string warp = e.div(tid, e.c(32));
   std::string wm = e.div(warp, e.c(WARPS_N));
   std::string wn = e.rem(warp, e.c(WARPS_N));
-  // Grouped rasterisation: GROUP consecutive block-rows per band.
-  std::string pidInGroup = e.rem(pid, e.c(GROUP * GX));
-  std::string groupId = e.div(pid, e.c(GROUP * GX));
-  std::string pidM =
-      e.add(e.mul(groupId, e.c(GROUP)), e.rem(pidInGroup, e.c(GROUP)));
-  std::string pidN = e.div(pidInGroup, e.c(GROUP));
-  std::string m0 = e.mul(pidM, e.c(BM));
-  std::string n0 = e.mul(pidN, e.c(BN));
+  auto [m0, n0] = emitBlockOrigin(e, pid, GROUP, GX, BM, BN);
   std::string smem = e.op(
       std::string("gpu.dynamic_shared_memory : memref<?xi8, ") + kWg + ">");
   std::string sA = e.op("memref.view " + smem + "[" + e.c(0) +
@@ -599,13 +606,7 @@ std::string quantc::generateWgmmaKernel(const GemmKernelSpec &s) {
   std::string warp = e.div(tid, e.c(32));
   std::string wg = e.div(warp, e.c(4));
   std::string w4 = e.rem(warp, e.c(4));
-  std::string pidInGroup = e.rem(pid, e.c(GROUP * GX));
-  std::string groupId = e.div(pid, e.c(GROUP * GX));
-  std::string pidM =
-      e.add(e.mul(groupId, e.c(GROUP)), e.rem(pidInGroup, e.c(GROUP)));
-  std::string pidN = e.div(pidInGroup, e.c(GROUP));
-  std::string m0 = e.mul(pidM, e.c(BM));
-  std::string n0 = e.mul(pidN, e.c(BN));
+  auto [m0, n0] = emitBlockOrigin(e, pid, GROUP, GX, BM, BN);
   std::string smem = e.op(
       std::string("gpu.dynamic_shared_memory : memref<?xi8, ") + kWg + ">");
   // Swizzle atoms must be 1024-byte aligned: skip to the next boundary (the
