@@ -106,12 +106,14 @@ run_tests() {
   failed=$(awk "/^ +(Failed|Unresolved|Timed Out|Unexpectedly Passed) *:/ $count \
                 END {print n + 0}" "$log")
   rm -f "$log"
-  echo "lit: ${passed:-0} passed, ${failed:-0} failed"
+  LIT_SUMMARY="lit: ${passed:-0} passed, ${failed:-0} failed"
+  echo "$LIT_SUMMARY"
   [ "$status" -eq 0 ] && [ "${passed:-0}" -gt 0 ] || return 1
 }
 
 case "${1:-}" in
   example) setup; build; run_example ;;
-  test) setup; build; run_tests; run_fuzz ;;
+  # The lit summary is repeated last so that it closes the output.
+  test) setup; build; run_tests; run_fuzz; echo "$LIT_SUMMARY" ;;
   *) echo "usage: $0 example|test" >&2; exit 2 ;;
 esac
