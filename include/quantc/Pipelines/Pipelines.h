@@ -9,10 +9,21 @@ namespace quantc {
 
 struct CpuPipelineOptions
     : public mlir::PassPipelineOptions<CpuPipelineOptions> {
-  Option<std::string> cpu{*this, "cpu",
-                          llvm::cl::desc("Target CPU: host, vnni, avx2 or "
-                                         "generic"),
-                          llvm::cl::init("host")};
+  enum class Cpu { host, vnni, vnniEmulated, avx2, generic };
+  Option<Cpu> cpu{
+      *this, "cpu",
+      llvm::cl::desc("GEMM code generator (an unknown value is an option "
+                     "error)"),
+      llvm::cl::init(Cpu::host),
+      llvm::cl::values(
+          clEnumValN(Cpu::host, "host",
+                     "vnni if the compiling machine has AVX-512 VNNI, else "
+                     "the reference lowering"),
+          clEnumValN(Cpu::vnni, "vnni", "AVX-512 VNNI micro-kernels"),
+          clEnumValN(Cpu::vnniEmulated, "vnni-emulated",
+                     "the VNNI kernels with vpdpbusd emulated (testing)"),
+          clEnumValN(Cpu::avx2, "avx2", "the reference lowering"),
+          clEnumValN(Cpu::generic, "generic", "the reference lowering"))};
   Option<bool> fuse{*this, "fuse",
                     llvm::cl::desc("Run --quantc-fuse: integer GEMMs with fused "
                                    "epilogues (false keeps QDQ float GEMMs)"),

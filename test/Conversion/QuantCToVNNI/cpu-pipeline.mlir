@@ -4,7 +4,10 @@
 // RUN: quantc-opt %s --quantc-cpu-pipeline=cpu=avx2 | FileCheck %s --check-prefix=REF
 // RUN: quantc-opt %s --quantc-cpu-pipeline=cpu=generic | FileCheck %s --check-prefix=REF
 // RUN: quantc-opt %s "--quantc-cpu-pipeline=cpu=vnni vnni-parallel-min-macs=0" | FileCheck %s --check-prefix=PAR
-// RUN: not quantc-opt %s --quantc-cpu-pipeline=cpu=bogus -o /dev/null
+// An unknown cpu is a command-line option error (not an MLIR diagnostic, so
+// -verify-diagnostics cannot see it), exit code 1, no crash.
+// RUN: not quantc-opt %s --quantc-cpu-pipeline=cpu=bogus -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD
+// BAD: for the --cpu option: Cannot find option named 'bogus'!
 
 // VNNI-LABEL: llvm.func internal @__quantc_vnni_gemm
 // VNNI: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
