@@ -83,8 +83,9 @@ def gelu(x):
 
 
 def rescale(acc, x_scale, w_scale, bias=None, activation="none",
-            output_scale=None, qmin=-127, qmax=127):
-    """GEMM epilogue: ((f32(acc) * xs) * ws) + bias, activation, requantize."""
+            output_scale=None, qmin=-127, qmax=127, residual=None):
+    """GEMM epilogue: ((f32(acc) * xs) * ws) + bias, activation, + residual,
+    requantize."""
     acc = np.asarray(acc, dtype=np.int32)
     shape = acc.shape
     f = acc.astype(np.float32)
@@ -98,6 +99,8 @@ def rescale(acc, x_scale, w_scale, bias=None, activation="none",
         f = gelu(f)
     elif activation != "none":
         raise ValueError(activation)
+    if residual is not None:
+        f = (f + np.asarray(residual, np.float32)).astype(np.float32)
     if output_scale is None:
         return f
     return quantize(f, output_scale, qmin=qmin, qmax=qmax)

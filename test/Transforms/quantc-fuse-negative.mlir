@@ -108,21 +108,21 @@ func.func @multiple_users(%xq: tensor<4x16xi8>, %xs: tensor<4x1xf32>, %wq: tenso
 
 // -----
 
-// A bias that varies along the rows is not an epilogue bias; a body with
-// other arithmetic is not folded either.
+// A tensor that varies along the rows only is neither an epilogue bias (which
+// varies along the output channels) nor a residual (the full result shape).
 // CHECK-LABEL: func.func @not_epilogue_ops
 // CHECK: %[[Y:.+]] = quantc.rescale %{{.+}}, %{{.+}}, %{{.+}} : (tensor<4x32xi32>, tensor<4x1xf32>, tensor<1x32xf32>) -> tensor<4x32xf32>
 // CHECK: linalg.generic
-// CHECK-SAME: ins(%[[Y]], %{{.+}} : tensor<4x32xf32>, tensor<4x32xf32>)
-func.func @not_epilogue_ops(%xq: tensor<4x16xi8>, %xs: tensor<4x1xf32>, %wq: tensor<32x16xi8>, %ws: tensor<32x1xf32>, %b: tensor<4x32xf32>) -> tensor<4x32xf32> {
+// CHECK-SAME: ins(%[[Y]], %{{.+}} : tensor<4x32xf32>, tensor<4x1xf32>)
+func.func @not_epilogue_ops(%xq: tensor<4x16xi8>, %xs: tensor<4x1xf32>, %wq: tensor<32x16xi8>, %ws: tensor<32x1xf32>, %b: tensor<4x1xf32>) -> tensor<4x32xf32> {
   %x = quantc.dequantize %xq, %xs : tensor<4x16xi8>, tensor<4x1xf32> -> tensor<4x16xf32>
   %w = quantc.dequantize %wq, %ws : tensor<32x16xi8>, tensor<32x1xf32> -> tensor<32x16xf32>
   %zero = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<4x32xf32>
   %init = linalg.fill ins(%zero : f32) outs(%e : tensor<4x32xf32>) -> tensor<4x32xf32>
   %y = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>] ins(%x, %w : tensor<4x16xf32>, tensor<32x16xf32>) outs(%init : tensor<4x32xf32>) -> tensor<4x32xf32>
-  %h = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
-      ins(%y, %b : tensor<4x32xf32>, tensor<4x32xf32>) outs(%e : tensor<4x32xf32>) {
+  %h = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, 0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
+      ins(%y, %b : tensor<4x32xf32>, tensor<4x1xf32>) outs(%e : tensor<4x32xf32>) {
   ^bb0(%a: f32, %c: f32, %o: f32):
     %t = arith.addf %a, %c : f32
     linalg.yield %t : f32

@@ -246,3 +246,39 @@ func.func @per_token_rows(%x: tensor<?x64xf32>, %wq: tensor<16x64xi8>, %ws: tens
   %y = quantc.rescale %acc, %s, %ws : (tensor<?x16xi32>, tensor<?x1xf32>, tensor<1x16xf32>) -> tensor<?x16xf32>
   return %y : tensor<?x16xf32>
 }
+
+// -----
+
+// A residual (skip connection, full result shape) after bias + ReLU moves
+// into the epilogue, after the activation; the requantize follows, so the
+// GEMM still writes int8.
+// CHECK-LABEL: func.func @residual
+// CHECK-SAME: %[[R:[^:]+]]: tensor<4x32xf32>
+// CHECK: %[[ACC:.+]] = quantc.matmul
+// CHECK: %[[Y:.+]] = quantc.rescale %[[ACC]], %{{.+}}, %{{.+}} bias %{{.+}} output_scale %{{.+}} residual %[[R]] {activation = #quantc.activation<relu>
+// CHECK-SAME: -> tensor<4x32xi8>
+// CHECK-NOT: linalg.generic
+// CHECK: return %[[Y]]
+func.func @residual(%xq: tensor<4x16xi8>, %xs: tensor<4x1xf32>, %wq: tensor<32x16xi8>, %ws: tensor<32x1xf32>, %b: tensor<32xf32>, %res: tensor<4x32xf32>, %os: tensor<1x1xf32>) -> tensor<4x32xi8> {
+  %x = quantc.dequantize %xq, %xs : tensor<4x16xi8>, tensor<4x1xf32> -> tensor<4x16xf32>
+  %w = quantc.dequantize %wq, %ws : tensor<32x16xi8>, tensor<32x1xf32> -> tensor<32x16xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4x32xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<4x32xf32>) -> tensor<4x32xf32>
+  %y = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>] ins(%x, %w : tensor<4x16xf32>, tensor<32x16xf32>) outs(%init : tensor<4x32xf32>) -> tensor<4x32xf32>
+  %h = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
+      ins(%y, %b : tensor<4x32xf32>, tensor<32xf32>) outs(%e : tensor<4x32xf32>) {
+  ^bb0(%a: f32, %bb: f32, %o: f32):
+    %t = arith.addf %a, %bb : f32
+    %r = arith.maximumf %t, %zero : f32
+    linalg.yield %r : f32
+  } -> tensor<4x32xf32>
+  %s = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
+      ins(%res, %h : tensor<4x32xf32>, tensor<4x32xf32>) outs(%e : tensor<4x32xf32>) {
+  ^bb0(%a: f32, %c: f32, %o: f32):
+    %t = arith.addf %a, %c : f32
+    linalg.yield %t : f32
+  } -> tensor<4x32xf32>
+  %q = quantc.quantize %s, %os : tensor<4x32xf32>, tensor<1x1xf32> -> tensor<4x32xi8>
+  return %q : tensor<4x32xi8>
+}

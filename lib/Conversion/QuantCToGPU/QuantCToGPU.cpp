@@ -49,6 +49,9 @@ static FailureOr<EpilogueOperand> epilogueShape(Value v) {
 
 /// Whether `rescale` can run as the fused epilogue of a kernel.
 static bool canFuse(RescaleOp rescale, GemmKernelSpec &spec) {
+  // The kernels have no residual input: such a rescale runs after the GEMM.
+  if (rescale.getResidual())
+    return false;
   Type out = rescale.getResult().getType().getElementType();
   auto xs = epilogueShape(rescale.getXScale());
   auto ws = epilogueShape(rescale.getWScale());

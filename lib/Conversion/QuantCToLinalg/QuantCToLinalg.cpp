@@ -246,10 +246,13 @@ struct RescaleLowering : OpRewritePattern<RescaleOp> {
         op, buildBroadcastGeneric(
                 rewriter, op.getLoc(), op.getAcc(),
                 {op.getXScale(), op.getWScale(), op.getBias(),
-                 op.getOutputScale()},
+                 op.getOutputScale(), op.getResidual()},
                 outElem,
                 [&](OpBuilder &b, Location l, Value acc, ArrayRef<Value> p) {
                   Value f = emitEpilogue(b, l, ft, acc, p[0], p[1], p[2], act);
+                  if (p[4])
+                    f = arith::AddFOp::create(b, l, f,
+                                              castFloat(b, l, p[4], ft));
                   if (!requant)
                     return castFloat(b, l, f, outElem);
                   return emitQuantize(b, l, f, p[3], Value(), qmin, qmax,

@@ -70,6 +70,9 @@ static bool isBroadcastOperand(Value v, int64_t M, int64_t N) {
 
 /// Whether `op` (the only user of the matmul) can be fused as the epilogue.
 static bool canFuseRescale(RescaleOp op, int64_t M, int64_t N) {
+  // The kernels have no residual input: such a rescale runs after the GEMM.
+  if (op.getResidual())
+    return false;
   auto resTy = op.getResult().getType();
   Type elem = resTy.getElementType();
   if (op.getOutputScale()) {

@@ -380,3 +380,11 @@ func.func @observe_f64(%x: tensor<4x2xf32>) -> tensor<4x2xf32> {
   %y = "quantc.observe"(%x) {absmax = dense<[1.0, 2.0]> : tensor<2xf64>} : (tensor<4x2xf32>) -> tensor<4x2xf32>
   return %y : tensor<4x2xf32>
 }
+
+// -----
+
+func.func @rs_residual_shape(%a: tensor<4x16xi32>, %xs: tensor<4x1xf32>, %ws: tensor<1x16xf32>, %r: tensor<1x16xf32>) -> tensor<4x16xf32> {
+  // expected-error @+1 {{residual must have the accumulator's shape}}
+  %y = quantc.rescale %a, %xs, %ws residual %r : (tensor<4x16xi32>, tensor<4x1xf32>, tensor<1x16xf32>, tensor<1x16xf32>) -> tensor<4x16xf32>
+  return %y : tensor<4x16xf32>
+}

@@ -58,7 +58,11 @@ func.func @gemm(%x: tensor<4x8xi8>, %w: tensor<16x8xi8>, %xs: tensor<4x1xf32>,
   // CHECK-SAME: -> tensor<4x16xi8>
   %q = quantc.rescale %acc, %xs, %ws output_scale %os {activation = #quantc.activation<relu>}
       : (tensor<4x16xi32>, tensor<4x1xf32>, tensor<1x16xf32>, tensor<1x1xf32>) -> tensor<4x16xi8>
-  return %y, %q : tensor<4x16xf32>, tensor<4x16xi8>
+  // CHECK: quantc.rescale [[ACC]], %{{.*}}, %{{.*}} output_scale %{{.*}} residual %{{.*}} :
+  // CHECK-SAME: tensor<4x16xf32>) -> tensor<4x16xi8>
+  %r = quantc.rescale %acc, %xs, %ws output_scale %os residual %y
+      : (tensor<4x16xi32>, tensor<4x1xf32>, tensor<1x16xf32>, tensor<1x1xf32>, tensor<4x16xf32>) -> tensor<4x16xi8>
+  return %y, %r : tensor<4x16xf32>, tensor<4x16xi8>
 }
 
 // CHECK-LABEL: func.func @batch_gemm

@@ -120,6 +120,24 @@ want_o = ref.rescale(acc, xs, ws, b, output_scale=os_)
 assert np.abs(want_o).max() == 127, "test must exercise requantize saturation"
 qtest.expect_equal("rescale requantize", o, want_o)
 
+# Residual (skip connection) after bias + ReLU, then requantize: bit-exact.
+res = (rng.standard_normal((4, 8)) * 2).astype(np.float32)
+body = (const("acc", acc) + const("xs", xs) + const("ws", ws) + const("b", b) +
+        const("os", os_) + const("res", res))
+body += (f"%q = quantc.rescale %acc, %xs, %ws bias %b output_scale %os residual %res "
+         f"{{activation = #quantc.activation<relu>}} : ({sig}, tensor<1x1xf32>, "
+         f"tensor<4x8xf32>) -> tensor<4x8xi8>\n")
+body += print_tensor("%q", "tensor<4x8xi8>", "q")
+body += (f"%f = quantc.rescale %acc, %xs, %ws residual %res : (tensor<4x8xi32>, "
+         f"tensor<4x1xf32>, tensor<1x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>\n")
+body += print_tensor("%f", "tensor<4x8xf32>", "f", exact=True)
+q_res, f_res = run(body)
+want_res = ref.rescale(acc, xs, ws, b, "relu", output_scale=os_, residual=res)
+assert not np.array_equal(want_res, ref.rescale(acc, xs, ws, b, "relu", output_scale=os_))
+qtest.expect_equal("rescale residual requantize", q_res, want_res)
+qtest.expect_equal("rescale residual float", qtest.as_f32(f_res),
+                   ref.rescale(acc, xs, ws, residual=res))
+
 # 6. A whole dynamic per-token W8A8 linear: quantize, GEMM, epilogue.
 xf = (rng.standard_normal((5, 40)) * 2).astype(np.float32)
 wf = rng.standard_normal((12, 40)).astype(np.float32)
@@ -158,5 +176,22 @@ func.func @linear(%x: tensor<?x40xf32>, %wq: tensor<12x40xi8>, %ws: tensor<1x12x
 """
 (y,) = qtest.compile_and_run(program(lambda: body) + linear)
 qtest.expect_equal("W8A8 per-token linear, dynamic N", qtest.as_f32(y), want)
+
+# 8. A linear whose epilogue has a residual: the VNNI kernels cannot take a
+#    residual, so the rescale must stay a separate (correct) op there.
+xq8 = rng.integers(-128, 128, size=(6, 40), dtype=np.int8)
+res8 = rng.standard_normal((6, 12)).astype(np.float32)
+xs8 = rng.uniform(0.01, 0.02, size=(6, 1)).astype(np.float32)
+body = const("xq", xq8) + const("wq", wq) + const("ws", w_scale) + const("xs", xs8)
+body += const("res", res8)
+body += "%acc = quantc.matmul %xq, %wq : tensor<6x40xi8>, tensor<12x40xi8> -> tensor<6x12xi32>\n"
+body += ("%y = quantc.rescale %acc, %xs, %ws residual %res {activation = #quantc.activation<relu>} : "
+         "(tensor<6x12xi32>, tensor<6x1xf32>, tensor<1x12xf32>, tensor<6x12xf32>) -> tensor<6x12xf32>\n")
+body += print_tensor("%y", "tensor<6x12xf32>", "y", exact=True)
+want8 = ref.rescale(ref.int_matmul(xq8, wq), xs8, w_scale, activation="relu", residual=res8)
+for cpu in ("generic", "vnni-emulated"):
+    (y8,) = qtest.compile_and_run(program(lambda: body),
+                                  pipeline=(f"--quantc-cpu-pipeline=cpu={cpu}",))
+    qtest.expect_equal(f"linear + residual, cpu={cpu}", qtest.as_f32(y8), want8)
 
 print("ALL PASSED")

@@ -353,6 +353,9 @@ LogicalResult RescaleOp::verify() {
       if (bTy.getDimSize(i) != 1)
         return emitOpError("bias must vary along the last dimension only");
   }
+  if (Value res = getResidual())
+    if (cast<ShapedType>(res.getType()).getShape() != accTy.getShape())
+      return emitOpError("residual must have the accumulator's shape");
   bool intResult = isa<IntegerType>(resTy.getElementType());
   if (Value os = getOutputScale()) {
     if (!intResult)

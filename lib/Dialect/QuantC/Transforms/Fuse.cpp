@@ -192,7 +192,7 @@ struct FuseQdqMatmul : OpInterfaceRewritePattern<linalg::LinalgOp> {
     Value acc = MatmulOp::create(rewriter, loc, accTy, xd.getInput(), wq);
     Value y = RescaleOp::create(
         rewriter, loc, resTy, acc, xd.getScale(), ws, /*bias=*/Value(),
-        /*output_scale=*/Value(),
+        /*output_scale=*/Value(), /*residual=*/Value(),
         ActivationAttr::get(op.getContext(), Activation::none),
         /*qmin=*/IntegerAttr(), /*qmax=*/IntegerAttr());
     rewriter.replaceOp(op, y);
@@ -323,18 +323,33 @@ struct FoldElementwiseIntoRescale : OpRewritePattern<linalg::GenericOp> {
 
     unsigned accIdx = accArg.getArgNumber();
     auto rescale = op.getDpsInputs()[accIdx].getDefiningOp<RescaleOp>();
-    if (!rescale || !rescale->hasOneUse() || rescale.getOutputScale() ||
-        rescale.getActivation() != Activation::none ||
-        (biasArg && rescale.getBias()) ||
-        (act == Activation::gelu &&
-         !isa<Float32Type>(rescale.getResult().getType().getElementType())))
-      return failure();
     SmallVector<AffineMap> maps = op.getIndexingMapsArray();
-    if (!maps[accIdx].isIdentity() || !maps.back().isIdentity() ||
+    if (!rescale || !rescale->hasOneUse() || rescale.getOutputScale() ||
+        rescale.getResidual() || !maps[accIdx].isIdentity() ||
+        !maps.back().isIdentity() ||
         op.getResult(0).getType() != rescale.getResult().getType())
       return failure();
     auto resTy = rescale.getResult().getType();
     int64_t rank = resTy.getRank();
+
+    // A plain add of a full tensor of the result's shape is a residual (skip
+    // connection): the epilogue adds it after the activation, so it may
+    // follow a rescale that already has one.
+    Value residual;
+    if (biasArg && act == Activation::none &&
+        biasArg.getArgNumber() < op.getNumDpsInputs() &&
+        maps[biasArg.getArgNumber()].isIdentity() &&
+        op.getDpsInputs()[biasArg.getArgNumber()].getType() == resTy) {
+      residual = op.getDpsInputs()[biasArg.getArgNumber()];
+      biasArg = BlockArgument();
+    } else if (rescale.getActivation() != Activation::none ||
+               (biasArg && rescale.getBias()) ||
+               (act == Activation::gelu &&
+                !isa<Float32Type>(resTy.getElementType()))) {
+      return failure();
+    }
+    if (residual)
+      act = rescale.getActivation();
 
     Value bias;
     if (biasArg) {
@@ -362,6 +377,7 @@ struct FoldElementwiseIntoRescale : OpRewritePattern<linalg::GenericOp> {
     auto fused = RescaleOp::create(
         rewriter, op.getLoc(), resTy, rescale.getAcc(), rescale.getXScale(),
         rescale.getWScale(), bias ? bias : rescale.getBias(), Value(),
+        residual ? residual : rescale.getResidual(),
         ActivationAttr::get(op.getContext(), act), IntegerAttr(),
         IntegerAttr());
     rewriter.replaceOp(op, fused.getResult());
@@ -383,7 +399,7 @@ struct FoldQuantizeIntoRescale : OpRewritePattern<QuantizeOp> {
     auto fused = RescaleOp::create(
         rewriter, q.getLoc(), q.getOutput().getType(), r.getAcc(),
         r.getXScale(), r.getWScale(), r.getBias(), q.getScale(),
-        r.getActivationAttr(), rewriter.getI64IntegerAttr(q.getQuantMin()),
+        r.getResidual(), r.getActivationAttr(), rewriter.getI64IntegerAttr(q.getQuantMin()),
         rewriter.getI64IntegerAttr(q.getQuantMax()));
     rewriter.replaceOp(q, fused.getResult());
     return success();
@@ -433,7 +449,7 @@ struct FoldDequantizeQuantize : OpRewritePattern<QuantizeOp> {
     Value xs = rowsOnly ? d.getScale() : ones;
     Value ws = rowsOnly ? ones : d.getScale();
     auto fused = RescaleOp::create(
-        rewriter, loc, outTy, acc, xs, ws, Value(), q.getScale(),
+        rewriter, loc, outTy, acc, xs, ws, Value(), q.getScale(), Value(),
         ActivationAttr::get(q.getContext(), Activation::none),
         rewriter.getI64IntegerAttr(q.getQuantMin()),
         rewriter.getI64IntegerAttr(q.getQuantMax()));

@@ -161,8 +161,11 @@ def QuantC_RescaleOp : QuantC_Op<"rescale",
   let description = [{
     Dequantizes an i32 accumulator with the outer product of the activation
     (row) scale and the weight (column) scale, adds an optional bias over the
-    last dimension, applies an optional activation, and either returns float
-    or requantizes to an integer type with `output_scale`.
+    last dimension, applies an optional activation, adds an optional
+    `residual` (a float tensor of the accumulator's shape, e.g. a
+    transformer's skip connection), and either returns float or requantizes
+    to an integer type with `output_scale`:
+    `q(act(acc * xs * ws + bias) + residual)`.
 
     `x_scale` may vary along the row dimension only and `w_scale` along the
     column dimension only: that is the factorisation that lets the sum over
@@ -177,13 +180,14 @@ def QuantC_RescaleOp : QuantC_Op<"rescale",
                        QuantC_FloatTensor:$w_scale,
                        Optional<QuantC_FloatTensor>:$bias,
                        Optional<QuantC_FloatTensor>:$output_scale,
+                       Optional<QuantC_FloatTensor>:$residual,
                        DefaultValuedAttr<QuantC_ActivationAttr,
                            "::quantc::Activation::none">:$activation,
                        OptionalAttr<I64Attr>:$qmin, OptionalAttr<I64Attr>:$qmax);
   let results = (outs RankedTensorOf<[AnyFloat, AnySignlessInteger]>:$result);
   let assemblyFormat = [{
     $acc `,` $x_scale `,` $w_scale (`bias` $bias^)?
-    (`output_scale` $output_scale^)? attr-dict `:`
+    (`output_scale` $output_scale^)? (`residual` $residual^)? attr-dict `:`
     functional-type(operands, results)
   }];
   let extraClassDeclaration = [{

@@ -63,8 +63,11 @@ def QuantCFuse : Pass<"quantc-fuse", "mlir::func::FuncOp"> {
        a 2-D tensor and its `quantize` become one `scf.for` over rows, each
        row reduced and quantized while it is in cache.
 
-    A residual add between GEMMs is not fused: `quantc.rescale` has no
-    residual operand, so the add stays in float.
+    8. A residual add (a full float tensor of the result's shape, e.g. a
+       skip connection) after the epilogue becomes the epilogue's `residual`,
+       added after the activation and before any requantize. The VNNI and
+       Tensor Core kernels do not take a residual: there the rescale runs as
+       its own op after the integer GEMM.
 
     Fusion is skipped (the QDQ form stays correct) when a value has several
     users that need the float form, when scales vary along the reduction
