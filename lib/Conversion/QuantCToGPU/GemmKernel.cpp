@@ -131,6 +131,22 @@ std::string outElemTy(GemmOutput o) {
 
 /// Stores output elements (row, col) and (row, col + 1) from the i32 pair `v`,
 /// through the fused rescale epilogue when there is one.
+/// A 16-byte `cp.async` from `g[gIdx]` to shared `sm[smIdx]`; `srcElems`
+/// (may be empty) zero-fills past the end of the source. Returns its token.
+static std::string emitAsyncCopy(Emitter &e, const std::string &g,
+                                 const std::string &gIdx,
+                                 const std::string &gTy, const std::string &sm,
+                                 const std::string &smIdx,
+                                 const std::string &smTy,
+                                 const std::string &srcElems) {
+  std::string cp = "nvgpu.device_async_copy " + g + "[" + gIdx + "], " + sm +
+                   "[" + smIdx + "], 16";
+  if (!srcElems.empty())
+    cp += ", " + srcElems;
+  cp += " {bypassL1} : " + gTy + " to " + smTy;
+  return e.op(cp);
+}
+
 /// Grouped rasterisation: GROUP consecutive block-rows per band of GX
 /// block-columns, so that blocks running together share their A and B tiles
 /// in L2. Returns the block's first row and column.
@@ -358,13 +374,9 @@ std::string quantc::generateMmaSyncKernel(const GemmKernelSpec &s) {
           srow =
               e.op("arith.minui " + srow + ", " + e.c(rows - 1) + " : index");
         std::string grow = e.add(base, srow);
-        std::string cp = "nvgpu.device_async_copy " + g + "[" + grow + ", " +
-                         gcol + "], " + sm + "[" + stage + ", " + srow + ", " +
-                         cpCol + "], 16";
-        if (!srcElems.empty())
-          cp += ", " + srcElems;
-        cp += " {bypassL1} : " + gTy + " to " + smTy;
-        tokens.push_back(e.op(cp));
+        tokens.push_back(emitAsyncCopy(e, g, grow + ", " + gcol, gTy, sm,
+                                       stage + ", " + srow + ", " + cpCol,
+                                       smTy, srcElems));
       }
     };
     copy("%A", aTy, sA, sATy, m0, BM);
@@ -642,13 +654,8 @@ std::string quantc::generateWgmmaKernel(const GemmKernelSpec &s) {
         int64_t rowStep = i * (T / CPR); // a multiple of 8: same swizzle
         std::string grow = e.add(base, e.addc(cpRow, rowStep));
         std::string soff = e.addc(sOff0, rowStep * BK);
-        std::string cp = "nvgpu.device_async_copy " + g + "[" + grow + ", " +
-                         gcol + "], " + sm + "[" + stage + ", " + soff +
-                         "], 16";
-        if (!srcElems.empty())
-          cp += ", " + srcElems;
-        cp += " {bypassL1} : " + gTy + " to " + smTy;
-        tokens.push_back(e.op(cp));
+        tokens.push_back(emitAsyncCopy(e, g, grow + ", " + gcol, gTy, sm,
+                                       stage + ", " + soff, smTy, srcElems));
       }
     };
     copy("%A", aTy, sA, sATy, m0, BM);

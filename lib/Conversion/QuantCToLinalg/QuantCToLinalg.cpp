@@ -17,16 +17,6 @@ using namespace quantc;
 
 namespace {
 
-static Value emptyLike(OpBuilder &b, Location loc, Value shapeSource,
-                       Type elemTy) {
-  auto ty = cast<RankedTensorType>(shapeSource.getType());
-  SmallVector<Value> dyn;
-  for (int64_t i = 0, e = ty.getRank(); i < e; ++i)
-    if (ty.isDynamicDim(i))
-      dyn.push_back(tensor::DimOp::create(b, loc, shapeSource, i));
-  return tensor::EmptyOp::create(b, loc, ty.getShape(), elemTy, dyn);
-}
-
 static Value floatConst(OpBuilder &b, Location loc, Type t, double v) {
   return arith::ConstantOp::create(b, loc, b.getFloatAttr(t, v));
 }

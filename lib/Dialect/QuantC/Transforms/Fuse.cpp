@@ -490,12 +490,7 @@ struct FuseQuantizeIntoProducer : OpRewritePattern<QuantizeOp> {
     }
     maps.push_back(AffineMap::getMultiDimIdentityMap(dataTy.getRank(), ctx));
     auto outTy = q.getOutput().getType();
-    SmallVector<Value> dyn;
-    for (int64_t i = 0; i < outTy.getRank(); ++i)
-      if (outTy.isDynamicDim(i))
-        dyn.push_back(tensor::DimOp::create(rewriter, loc, q.getInput(), i));
-    Value init = tensor::EmptyOp::create(rewriter, loc, outTy.getShape(),
-                                         outTy.getElementType(), dyn);
+    Value init = emptyLike(rewriter, loc, q.getInput(), outTy.getElementType());
     int64_t qmin = q.getQuantMin(), qmax = q.getQuantMax();
     Block &oldBody = g.getRegion().front();
     auto fused = linalg::GenericOp::create(

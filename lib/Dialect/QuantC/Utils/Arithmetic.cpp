@@ -3,6 +3,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 using namespace mlir;
 using namespace quantc;
@@ -20,6 +21,16 @@ AffineMap quantc::getBroadcastMap(MLIRContext *ctx, ShapedType data,
       exprs.push_back(getAffineDimExpr(i, ctx).floorDiv(d / s));
   }
   return AffineMap::get(data.getRank(), 0, exprs, ctx);
+}
+
+Value quantc::emptyLike(OpBuilder &b, Location loc, Value shapeSource,
+                        Type elemTy) {
+  auto ty = cast<RankedTensorType>(shapeSource.getType());
+  SmallVector<Value> dyn;
+  for (int64_t i = 0, e = ty.getRank(); i < e; ++i)
+    if (ty.isDynamicDim(i))
+      dyn.push_back(tensor::DimOp::create(b, loc, shapeSource, i));
+  return tensor::EmptyOp::create(b, loc, ty.getShape(), elemTy, dyn);
 }
 
 Value quantc::castFloat(OpBuilder &b, Location loc, Value v, Type to) {

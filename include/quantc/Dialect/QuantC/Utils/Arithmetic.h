@@ -20,6 +20,11 @@ namespace quantc {
 mlir::AffineMap getBroadcastMap(mlir::MLIRContext *ctx, mlir::ShapedType data,
                                 mlir::ShapedType scale);
 
+/// A `tensor.empty` of `shapeSource`'s shape (dynamic sizes read from it)
+/// with element type `elemTy`: the destination of an elementwise result.
+mlir::Value emptyLike(mlir::OpBuilder &b, mlir::Location loc,
+                      mlir::Value shapeSource, mlir::Type elemTy);
+
 /// Extends or truncates a float to `to`.
 mlir::Value castFloat(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v,
                       mlir::Type to);
