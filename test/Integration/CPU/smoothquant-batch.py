@@ -45,3 +45,15 @@ y, = qtest.compile_and_run(mlir, pipeline=(
     "--quantc-smoothquant", "--quantc-quantize", "--quantc-cpu-pipeline"))
 qtest.expect_close("batch_matmul smoothquant + W8A8 per-token", y, want,
                    rtol=1e-4, atol=1e-4 * np.max(np.abs(want)))
+
+# Teeth: the same W8A8 per-token scheme without smoothing is outside the
+# tolerance, so a --quantc-smoothquant that did nothing would fail here.
+xscale0 = ref.absmax_scale(x, axis=2)
+wscale0 = ref.absmax_scale(w, axis=(0, 1))
+acc0 = ref.int_matmul(ref.quantize(x, xscale0),
+                      np.swapaxes(ref.quantize(w, wscale0), 1, 2))
+unsmoothed = ref.rescale(acc0, xscale0, wscale0)
+assert not np.allclose(unsmoothed, want, rtol=1e-4, atol=1e-4 * np.max(np.abs(want))), \
+    "the unsmoothed scheme is indistinguishable from SmoothQuant on this input"
+assert not np.allclose(y, unsmoothed, rtol=1e-4, atol=1e-4 * np.max(np.abs(want)))
+print("unsmoothed scheme rejected by the same tolerance")
