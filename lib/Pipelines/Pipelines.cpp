@@ -51,10 +51,10 @@ void quantc::buildCpuPipeline(OpPassManager &pm,
   if (opts.fuse)
     pipeline += "func.func(canonicalize,quantc-fuse,canonicalize,cse),";
   std::string materialize = "quantc-vnni-materialize-kernels";
-  if (cpu == Cpu::vnni || cpu == Cpu::vnniEmulated) {
-    // int8 GEMMs with constant weights become VNNI micro-kernels; the rest
-    // (and every other op) takes the reference lowering below.
-    std::string tile;
+  if (cpu == Cpu::vnni || cpu == Cpu::vnniEmulated || cpu == Cpu::avx2) {
+    // int8 GEMMs with constant weights become VNNI (or AVX2) micro-kernels;
+    // the rest (and every other op) takes the reference lowering below.
+    std::string tile = cpu == Cpu::avx2 ? "isa=avx2" : "";
     auto addOpt = [&](const char *name, int64_t v) {
       if (v > 0)
         tile += (tile.empty() ? "" : " ") + std::string(name) + "=" +
@@ -63,6 +63,7 @@ void quantc::buildCpuPipeline(OpPassManager &pm,
     addOpt("mr", opts.vnniMr);
     addOpt("nr", opts.vnniNr);
     addOpt("kunroll", opts.vnniKUnroll);
+    addOpt("panel-block-kib", opts.vnniPanelBlockKib);
     if (opts.vnniParallelMinMacs != -2)
       tile += (tile.empty() ? "" : " ") + std::string("parallel-min-macs=") +
               std::to_string(opts.vnniParallelMinMacs);

@@ -44,7 +44,7 @@ def ConvertQuantCToLinalg : Pass<"convert-quantc-to-linalg"> {
 def QuantCLowerMatmulToVNNI : Pass<"quantc-lower-matmul-to-vnni",
                                    "mlir::ModuleOp"> {
   let summary = "Lower int8 quantc.matmul (+ its rescale epilogue) to AVX-512 "
-                "VNNI micro-kernels";
+                "VNNI (or AVX2) micro-kernels";
   let description = [{
     Rewrites every rank-2, statically shaped `quantc.matmul` whose weight is a
     constant into a call to a generated, shape-specialised micro-kernel that
@@ -58,13 +58,22 @@ def QuantCLowerMatmulToVNNI : Pass<"quantc-lower-matmul-to-vnni",
       `[N/(16*nr)][K/4][16*nr*4]` (K blocked by 4, N by `nr` zmm columns,
       zero-padded), stored in a `memref.global` aligned to 64 bytes.
     - `vpdpbusd` multiplies u8 x s8: the activations are shifted by +128
-      (xor 0x80) on the fly and the accumulators start at `-128 * colsum(W)`
-      (precomputed), so the result is exact for every int8 input incl. -128.
+      (xor 0x80) when packed and the accumulators start at
+      `-128 * colsum(W)` (precomputed), so the result is exact for every
+      int8 input incl. -128.
+    - Cache blocking: `mr` activation rows are packed once (transformed,
+      K zero-padded) into a stack tile that stays in L1, then run against a
+      block of weight panels that fits `panel-block-kib` (L2) before the
+      next row tile.
     - The micro-kernel keeps `mr x nr` zmm accumulators (default 6 x 4: 24
       independent `vpdpbusd` chains, enough to cover its 4-cycle latency at
-      2 per cycle), streams one 64-column weight panel (L2-resident) against
-      `mr` activation rows (L1-resident); M, N and K tails are peeled with
-      smaller tiles and masked loads/stores.
+      2 per cycle), streams one 64-column weight panel against the packed
+      tile; M and N tails are peeled with smaller tiles and masked stores.
+    - `isa=avx2` generates the same kernels for AVX2 machines: weights
+      packed as sign-extended i16 pairs `[N/(8*nr)][K/2][8*nr*2]`,
+      activations sign-extended when packed, `vpmaddwd` + `vpaddd` (exact:
+      `vpmaddubsw` would saturate its i16 pair sums), 6 x 2 ymm
+      accumulators, no compensation.
     - GEMMs of at least `parallel-min-macs` multiply-adds are marked
       parallel: `--quantc-vnni-outline-gomp` splits their weight panels
       across the threads of an OpenMP team (`GOMP_parallel`, libgomp or
@@ -87,18 +96,27 @@ def QuantCLowerMatmulToVNNI : Pass<"quantc-lower-matmul-to-vnni",
     call @__quantc_vnni_gemm(%a, %b, %c, %o, %c0, %c1) : (...) -> ()
     %acc = bufferization.to_tensor %o restrict writable : memref<8x64xi32> to tensor<8x64xi32>
     ...
-    func.func private @__quantc_vnni_gemm(...) attributes {quantc.vnni_kernel = {kunroll = 4 : i64, mr = 6 : i64}}
+    func.func private @__quantc_vnni_gemm(...) attributes {quantc.vnni_kernel = {isa = "avx512-vnni", kunroll = 4 : i64, mr = 6 : i64, panel_block = 8 : i64}}
     ```
     The kernel is only declared here, with its plan; its body is emitted by
     `--quantc-vnni-materialize-kernels` after bufferization and buffer
     deallocation (which reject `llvm.call_intrinsic`).
   }];
   let options = [
-    Option<"mr", "mr", "int64_t", "6", "Rows of the register tile">,
-    Option<"nr", "nr", "int64_t", "4",
-           "zmm columns (16 outputs each) of the register tile">,
-    Option<"kunroll", "kunroll", "int64_t", "4",
-           "Unroll factor of the K loop (in groups of 4)">,
+    Option<"isa", "isa", "std::string", "\"avx512-vnni\"",
+           "Instruction set of the kernels: avx512-vnni (vpdpbusd zmm) or "
+           "avx2 (vpmaddwd ymm on sign-extended i16, exact)">,
+    Option<"mr", "mr", "int64_t", "0",
+           "Rows of the register tile (0: 6)">,
+    Option<"nr", "nr", "int64_t", "0",
+           "Vector columns (16 or 8 outputs each) of the register tile "
+           "(0: 4 for avx512-vnni, 2 for avx2)">,
+    Option<"kunroll", "kunroll", "int64_t", "0",
+           "Unroll factor of the K loop, in groups of 4 (avx2: 2) "
+           "(0: 4 for avx512-vnni, 2 for avx2)">,
+    Option<"panelBlockKib", "panel-block-kib", "int64_t", "512",
+           "L2 budget (KiB) of the weight panels run against one packed "
+           "activation tile before the next row tile">,
     Option<"parallelMinMacs", "parallel-min-macs", "int64_t", "16777216",
            "Split the weight panels of GEMMs with at least this many "
            "multiply-adds across threads (-1: never); the split is done by "
@@ -120,28 +138,35 @@ def QuantCVNNIMaterializeKernels : Pass<"quantc-vnni-materialize-kernels",
                 "--quantc-lower-matmul-to-vnni";
   let description = [{
     Every `func.func` declaration carrying a `quantc.vnni_kernel` plan gets
-    its body: for each weight panel in the range given by its last two
-    (index) arguments and each block of `mr` rows, `mr x nr` vector<16xi32>
-    accumulators initialised from the compensation vector, a K loop
-    (unrolled `kunroll` times) that loads `nr` packed weight vectors,
-    broadcasts 4 activation bytes per row, flips their sign bit (+128) and
-    issues `llvm.x86.avx512.vpdpbusd.512`, then the fused epilogue and
-    (masked) stores. M, N and K tails are peeled at compile time.
+    its body: for each block of `panel_block` weight panels in the range
+    given by its last two (index) arguments and each tile of `mr` rows, the
+    rows are packed into a stack tile (xor 0x80, or sign-extended to i16
+    for `isa = "avx2"`; K zero-padded); then per panel of the block
+    `mr x nr` vector<16xi32> (vector<8xi32>) accumulators initialised from
+    the compensation vector (zero), a K loop (unrolled `kunroll` times)
+    that loads `nr` packed weight vectors, broadcasts 4 activation bytes
+    (2 i16) per row from the tile and issues
+    `llvm.x86.avx512.vpdpbusd.512` (`llvm.x86.avx2.pmadd.wd` + add), then
+    the fused epilogue and (masked) stores. M and N tails are peeled at
+    compile time.
 
     Before:
     ```mlir
     func.func private @__quantc_vnni_gemm(memref<8x100xi8>, memref<1x25x256xi8>,
-        memref<64xi32>, memref<8x64xi32>, index, index) attributes {quantc.vnni_kernel = {kunroll = 4 : i64, mr = 6 : i64}}
+        memref<64xi32>, memref<8x64xi32>, index, index) attributes {quantc.vnni_kernel = {isa = "avx512-vnni", kunroll = 4 : i64, mr = 6 : i64, panel_block = 8 : i64}}
     ```
     After:
     ```mlir
     func.func private @__quantc_vnni_gemm(%a: memref<8x100xi8> {llvm.noalias}, ...) {
-      scf.for %p = ... {
+      %tile = memref.alloca() {alignment = 64 : i64} : memref<6x128xi8>
+      scf.for %blk = ... {
         scf.for %m = ... {
-          %acc:24 = scf.for %g = ... iter_args(...) {
-            %w0 = vector.load %b[%p, %g, %c0] : memref<1x25x256xi8>, vector<64xi8>
-            ...
-            %r = llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%acc0, %a0, %w0) : (vector<16xi32>, vector<64xi8>, vector<64xi8>) -> vector<16xi32>
+          // pack rows %m.. of %a into %tile (xor 0x80)
+          scf.for %p = ... {
+            %acc:24 = scf.for %g = ... iter_args(...) {
+              %w0 = vector.load %b[%p, %g, %c0] : memref<1x25x256xi8>, vector<64xi8>
+              ...
+              %r = llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%acc0, %a0, %w0) : (vector<16xi32>, vector<64xi8>, vector<64xi8>) -> vector<16xi32>
     ```
   }];
   let options = [

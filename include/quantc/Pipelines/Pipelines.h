@@ -18,11 +18,12 @@ struct CpuPipelineOptions
       llvm::cl::values(
           clEnumValN(Cpu::host, "host",
                      "vnni if the compiling machine has AVX-512 VNNI, else "
-                     "the reference lowering"),
+                     "avx2 if it has AVX2, else generic"),
           clEnumValN(Cpu::vnni, "vnni", "AVX-512 VNNI micro-kernels"),
           clEnumValN(Cpu::vnniEmulated, "vnni-emulated",
                      "the VNNI kernels with vpdpbusd emulated (testing)"),
-          clEnumValN(Cpu::avx2, "avx2", "the reference lowering"),
+          clEnumValN(Cpu::avx2, "avx2",
+                     "AVX2 micro-kernels (vpmaddwd on i16, exact)"),
           clEnumValN(Cpu::generic, "generic", "the reference lowering"))};
   Option<bool> fuse{*this, "fuse",
                     llvm::cl::desc("Run --quantc-fuse: integer GEMMs with fused "
@@ -39,6 +40,11 @@ struct CpuPipelineOptions
   Option<int64_t> vnniKUnroll{
       *this, "vnni-kunroll",
       llvm::cl::desc("VNNI K-loop unroll (0: default)"), llvm::cl::init(0)};
+  Option<int64_t> vnniPanelBlockKib{
+      *this, "vnni-panel-block-kib",
+      llvm::cl::desc("L2 budget (KiB) of the weight panels per packed "
+                     "activation tile (0: default)"),
+      llvm::cl::init(0)};
   Option<int64_t> vnniParallelMinMacs{
       *this, "vnni-parallel-min-macs",
       llvm::cl::desc("Run VNNI GEMMs with at least this many multiply-adds "

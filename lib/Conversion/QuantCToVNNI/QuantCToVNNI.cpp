@@ -32,14 +32,51 @@ using namespace quantc;
 
 namespace {
 
-constexpr int64_t kLanes = 16; // i32 lanes of a zmm register
-constexpr int64_t kGroup = 4;  // int8 products summed into one lane
+/// The instruction set a kernel is generated for. Both run the same plan
+/// (packed weights, packed activation tile, register tile, fused epilogue);
+/// they differ in the multiply-accumulate step:
+///  - avx512-vnni: `vpdpbusd zmm` sums 4 u8 x s8 products per i32 lane. The
+///    activations are packed with +128 (xor 0x80), the accumulators start at
+///    the -128 * colsum(W) compensation.
+///  - avx2: `vpmaddwd ymm` sums 2 s16 x s16 products per i32 lane, then
+///    `vpaddd`. Activations and weights are sign-extended to i16 when packed:
+///    exact for every int8 input, no compensation (unlike `vpmaddubsw`,
+///    whose i16 pair sums saturate).
+enum class Isa { avx512vnni, avx2 };
+
+struct IsaInfo {
+  int64_t lanes;     // i32 lanes of a vector register
+  int64_t group;     // products summed into one lane per step
+  unsigned elemBits; // packed element width
+  int64_t registers; // vector registers available
+  const char *regName;
+};
+
+static IsaInfo isaInfo(Isa isa) {
+  if (isa == Isa::avx2)
+    return {8, 2, 16, 16, "ymm"};
+  return {16, 4, 8, 32, "zmm"};
+}
+
+static std::optional<Isa> parseIsa(StringRef s) {
+  if (s == "avx512-vnni")
+    return Isa::avx512vnni;
+  if (s == "avx2")
+    return Isa::avx2;
+  return std::nullopt;
+}
+
 constexpr const char *kVpdpbusd = "llvm.x86.avx512.vpdpbusd.512";
+constexpr const char *kPmaddwd = "llvm.x86.avx2.pmadd.wd";
 
 /// What one matmul (and optionally its epilogue) lowers to.
 struct GemmPlan {
+  Isa isa = Isa::avx512vnni;
   int64_t M, N, K;
   int64_t MR, NR, KU;
+  /// Weight panels run against one packed activation tile before the next
+  /// row tile: the L2-resident working set.
+  int64_t panelBlock = 1;
   bool parallel = false;
   /// Portable vector arithmetic instead of the vpdpbusd intrinsic (testing
   /// on machines without AVX-512 VNNI).
@@ -50,9 +87,22 @@ struct GemmPlan {
   Type outElem;
   int64_t qmin = 0, qmax = 0;
 
-  int64_t panelCols() const { return NR * kLanes; }
-  int64_t kGroups() const { return (K + kGroup - 1) / kGroup; }
+  IsaInfo info() const { return isaInfo(isa); }
+  int64_t lanes() const { return info().lanes; }
+  int64_t group() const { return info().group; }
+  bool hasComp() const { return isa == Isa::avx512vnni; }
+  int64_t panelCols() const { return NR * lanes(); }
+  int64_t kGroups() const { return (K + group() - 1) / group(); }
   int64_t numPanels() const { return (N + panelCols() - 1) / panelCols(); }
+  /// Elements of the activation tile's rows: K padded to whole packing
+  /// vectors (`packWidth`).
+  int64_t packWidth() const { return isa == Isa::avx2 ? 16 : 64; }
+  int64_t packedK() const {
+    return (K + packWidth() - 1) / packWidth() * packWidth();
+  }
+  int64_t panelBytes() const {
+    return kGroups() * panelCols() * group() * info().elemBits / 8;
+  }
 };
 
 /// A 2-D epilogue operand is usable when each dimension is 1 or equal to the
@@ -116,7 +166,14 @@ static bool readWeights(Value w, int64_t N, int64_t K,
   return false;
 }
 
-/// Emits the body of one shape-specialised kernel function.
+/// Emits the body of one shape-specialised kernel function:
+///
+///   for each block of `panelBlock` weight panels in [pBegin, pEnd):
+///     for each tile of `mr` rows:
+///       pack the rows' activations (full K) into an L1-resident tile
+///       for each panel of the block:
+///         mr x nr accumulators over K (packed tile x packed panel)
+///         epilogue in registers, (masked) stores
 class KernelEmitter {
 public:
   KernelEmitter(OpBuilder &b, Location loc, const GemmPlan &p, ValueRange args)
@@ -124,7 +181,8 @@ public:
     unsigned i = 0;
     A = args[i++];
     Bp = args[i++];
-    comp = args[i++];
+    if (p.hasComp())
+      comp = args[i++];
     if (p.fused) {
       xs = args[i++];
       ws = args[i++];
@@ -139,46 +197,44 @@ public:
     i8 = b.getI8Type();
     i32 = b.getI32Type();
     f32 = b.getF32Type();
-    accTy = VectorType::get({kLanes}, i32);
-    byteTy = VectorType::get({kLanes * kGroup}, i8);
-    fTy = VectorType::get({kLanes}, f32);
+    elem = b.getIntegerType(p.info().elemBits);
+    int64_t lanes = p.lanes();
+    accTy = VectorType::get({lanes}, i32);
+    wTy = VectorType::get({lanes * p.group()}, elem);
+    fTy = VectorType::get({lanes}, f32);
   }
 
-  /// Panels [pBegin, pEnd) of the N dimension: full panels, then the
-  /// narrower tail panel (index N / panelCols) if it is in the range.
   void emit() {
-    int64_t NPfull = p.N / p.panelCols();
-    int64_t tailCols = p.N % p.panelCols();
-    if (NPfull > 0) {
-      Value end = arith::MinSIOp::create(b, loc, pEnd, idx(NPfull));
-      auto loop = scf::ForOp::create(b, loc, pBegin, end, idx(1));
-      OpBuilder::InsertionGuard g(b);
-      b.setInsertionPoint(loop.getBody()->getTerminator());
-      Value pi = loop.getInductionVar();
-      emitPanel(pi, mul(pi, p.panelCols()), p.NR, kLanes);
+    // The packed activation tile: mr rows of K (+128 or sign-extended),
+    // zero padded to whole packing vectors. On the stack: no allocation.
+    // One extra vector per row keeps the rows off power-of-two strides
+    // (which would map them to one L1 set).
+    Apk = memref::AllocaOp::create(
+        b, loc, MemRefType::get({p.MR, p.packedK() + p.packWidth()}, elem),
+        b.getI64IntegerAttr(64));
+    auto blocks = scf::ForOp::create(b, loc, pBegin, pEnd, idx(p.panelBlock));
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPoint(blocks.getBody()->getTerminator());
+    Value nb = blocks.getInductionVar();
+    Value bEnd = arith::MinSIOp::create(b, loc, add(nb, p.panelBlock), pEnd);
+    int64_t mFull = p.M / p.MR * p.MR, mTail = p.M % p.MR;
+    if (mFull > 0) {
+      auto rows = scf::ForOp::create(b, loc, idx(0), idx(mFull), idx(p.MR));
+      OpBuilder::InsertionGuard g2(b);
+      b.setInsertionPoint(rows.getBody()->getTerminator());
+      emitRowTile(rows.getInductionVar(), p.MR, nb, bEnd);
     }
-    if (tailCols) {
-      int64_t nr = (tailCols + kLanes - 1) / kLanes;
-      int64_t last = tailCols - (nr - 1) * kLanes;
-      Value t = idx(NPfull);
-      Value inRange = arith::AndIOp::create(
-          b, loc,
-          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle, pBegin, t),
-          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, pEnd, t));
-      auto ifOp = scf::IfOp::create(b, loc, inRange, /*withElse=*/false);
-      OpBuilder::InsertionGuard g(b);
-      b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
-      emitPanel(idx(NPfull), idx(NPfull * p.panelCols()), nr, last);
-    }
+    if (mTail)
+      emitRowTile(idx(mFull), mTail, nb, bEnd);
   }
 
 private:
   OpBuilder &b;
   Location loc;
   const GemmPlan &p;
-  Value A, Bp, comp, xs, ws, bias, os, out, pBegin, pEnd;
-  Type i8, i32, f32;
-  VectorType accTy, byteTy, fTy;
+  Value A, Bp, comp, xs, ws, bias, os, out, pBegin, pEnd, Apk;
+  Type i8, i32, f32, elem;
+  VectorType accTy, wTy, fTy;
 
   Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
   Value add(Value a, int64_t c) {
@@ -191,87 +247,131 @@ private:
     return vector::ConstantMaskOp::create(
         b, loc, VectorType::get({lanes}, b.getI1Type()), ArrayRef<int64_t>{n});
   }
-  Value fsplat(double v) {
-    return arith::ConstantOp::create(
-        b, loc, DenseElementsAttr::get(fTy, b.getF32FloatAttr(v)));
+  Value splat(VectorType ty, Attribute v) {
+    return arith::ConstantOp::create(b, loc, DenseElementsAttr::get(ty, v));
   }
+  Value fsplat(double v) { return splat(fTy, b.getF32FloatAttr(v)); }
+  Value isplat(int32_t v) { return splat(accTy, b.getI32IntegerAttr(v)); }
 
-  /// One weight panel against every row block of the activations.
-  void emitPanel(Value panel, Value n0, int64_t nr, int64_t lastCnt) {
-    int64_t mFull = p.M / p.MR * p.MR, mTail = p.M % p.MR;
-    if (mFull > 0) {
-      auto loop = scf::ForOp::create(b, loc, idx(0), idx(mFull), idx(p.MR));
+  /// The panels of block [nb, bEnd) against rows [m0, m0 + mr): full
+  /// panels, then the narrower tail panel (index N / panelCols) if the
+  /// block holds it.
+  void emitRowTile(Value m0, int64_t mr, Value nb, Value bEnd) {
+    packActivations(m0, mr);
+    int64_t NPfull = p.N / p.panelCols();
+    int64_t tailCols = p.N % p.panelCols();
+    if (NPfull > 0) {
+      Value end = arith::MinSIOp::create(b, loc, bEnd, idx(NPfull));
+      auto loop = scf::ForOp::create(b, loc, nb, end, idx(1));
       OpBuilder::InsertionGuard g(b);
       b.setInsertionPoint(loop.getBody()->getTerminator());
-      emitTile(loop.getInductionVar(), p.MR, panel, n0, nr, lastCnt);
+      Value pi = loop.getInductionVar();
+      emitTile(m0, mr, pi, mul(pi, p.panelCols()), p.NR, p.lanes());
     }
-    if (mTail)
-      emitTile(idx(mFull), mTail, panel, n0, nr, lastCnt);
+    if (tailCols) {
+      int64_t lanes = p.lanes();
+      int64_t nr = (tailCols + lanes - 1) / lanes;
+      int64_t last = tailCols - (nr - 1) * lanes;
+      Value t = idx(NPfull);
+      Value inRange = arith::AndIOp::create(
+          b, loc,
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle, nb, t),
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, bEnd, t));
+      auto ifOp = scf::IfOp::create(b, loc, inRange, /*withElse=*/false);
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
+      emitTile(m0, mr, t, idx(NPfull * p.panelCols()), nr, last);
+    }
   }
 
-  /// One k-group step: `mr x nr` vpdpbusd on 4 bytes of each row.
-  SmallVector<Value> step(ValueRange acc, Value panel, Value g, Value m0,
-                          int64_t mr, int64_t nr, int64_t validBytes) {
+  /// Rows [m0, m0 + mr) of A into the tile, transformed once here instead of
+  /// once per weight panel in the inner loop: xor 0x80 (vpdpbusd's u8
+  /// operand) or sign extension to i16 (vpmaddwd). K is padded with zeros,
+  /// which meet zero-padded weights.
+  void packActivations(Value m0, int64_t mr) {
+    int64_t V = p.packWidth();
+    auto inTy = VectorType::get({V}, i8);
+    auto outTy = VectorType::get({V}, elem);
+    auto transform = [&](Value v) -> Value {
+      if (p.isa == Isa::avx2)
+        return arith::ExtSIOp::create(b, loc, outTy, v);
+      return arith::XOrIOp::create(
+          b, loc, v, splat(inTy, b.getIntegerAttr(i8, 0x80)));
+    };
+    auto rows = scf::ForOp::create(b, loc, idx(0), idx(mr), idx(1));
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPoint(rows.getBody()->getTerminator());
+    Value r = rows.getInductionVar();
+    Value row = arith::AddIOp::create(b, loc, m0, r);
+    int64_t kFull = p.K / V * V, kTail = p.K % V;
+    if (kFull > 0) {
+      auto ks = scf::ForOp::create(b, loc, idx(0), idx(kFull), idx(V));
+      OpBuilder::InsertionGuard g2(b);
+      b.setInsertionPoint(ks.getBody()->getTerminator());
+      Value k = ks.getInductionVar();
+      Value v = vector::LoadOp::create(b, loc, inTy, A, ValueRange{row, k});
+      vector::StoreOp::create(b, loc, transform(v), Apk, ValueRange{r, k});
+    }
+    if (kTail) {
+      Value k = idx(kFull);
+      Value v = vector::MaskedLoadOp::create(
+          b, loc, inTy, A, ValueRange{row, k}, mask(kTail, V),
+          splat(inTy, b.getIntegerAttr(i8, 0)));
+      vector::StoreOp::create(b, loc, transform(v), Apk, ValueRange{r, k});
+    }
+  }
+
+  /// One k-group step: `mr x nr` multiply-accumulates on `group` elements of
+  /// each row.
+  SmallVector<Value> step(ValueRange acc, Value panel, Value g, int64_t mr,
+                          int64_t nr) {
     SmallVector<Value> next(acc.begin(), acc.end());
+    int64_t lanes = p.lanes(), group = p.group();
     SmallVector<Value> bv;
     for (int64_t j = 0; j < nr; ++j)
       bv.push_back(vector::LoadOp::create(
-          b, loc, byteTy, Bp, ValueRange{panel, g, idx(j * kLanes * kGroup)}));
-    Value k = mul(g, kGroup);
-    auto quadTy = VectorType::get({kGroup}, i8);
-    // +128 turns s8 activations into the u8 operand vpdpbusd wants.
-    Value flip = arith::ConstantOp::create(
-        b, loc,
-        DenseElementsAttr::get(
-            accTy, b.getI32IntegerAttr(static_cast<int32_t>(0x80808080u))));
+          b, loc, wTy, Bp, ValueRange{panel, g, idx(j * lanes * group)}));
+    Value k = mul(g, group);
+    auto wordTy = VectorType::get({group}, elem);
     SmallVector<SmallVector<Value, 4>> wParts;
     if (p.emulate)
       for (int64_t j = 0; j < nr; ++j)
         wParts.push_back(
             unpackBytes(vector::BitCastOp::create(b, loc, accTy, bv[j]), true));
     for (int64_t r = 0; r < mr; ++r) {
-      Value row = add(m0, r);
-      Value quad;
-      if (validBytes == kGroup) {
-        quad = vector::LoadOp::create(b, loc, quadTy, A, ValueRange{row, k});
-      } else {
-        Value zero = arith::ConstantOp::create(
-            b, loc, DenseElementsAttr::get(quadTy, b.getI8IntegerAttr(0)));
-        quad =
-            vector::MaskedLoadOp::create(b, loc, quadTy, A, ValueRange{row, k},
-                                         mask(validBytes, kGroup), zero);
-      }
-      Value word =
-          vector::BitCastOp::create(b, loc, VectorType::get({1}, i32), quad);
+      Value word = vector::BitCastOp::create(
+          b, loc, VectorType::get({1}, i32),
+          vector::LoadOp::create(b, loc, wordTy, Apk, ValueRange{idx(r), k}));
       Value bc = vector::BroadcastOp::create(b, loc, accTy, word);
-      Value u8 = arith::XOrIOp::create(b, loc, bc, flip);
-      Value bytes = vector::BitCastOp::create(b, loc, byteTy, u8);
+      Value av = vector::BitCastOp::create(b, loc, wTy, bc);
       SmallVector<Value, 4> aParts;
       if (p.emulate)
-        aParts = unpackBytes(u8, false);
+        aParts = unpackBytes(bc, false);
       for (int64_t j = 0; j < nr; ++j) {
         Value &a = next[r * nr + j];
-        if (p.emulate) {
+        if (p.isa == Isa::avx2) {
+          Value prod = LLVM::CallIntrinsicOp::create(
+                           b, loc, accTy, b.getStringAttr(kPmaddwd),
+                           ValueRange{av, bv[j]})
+                           .getResult(0);
+          a = arith::AddIOp::create(b, loc, a, prod);
+        } else if (p.emulate) {
           a = emulateVpdpbusd(a, aParts, wParts[j]);
-          continue;
+        } else {
+          a = LLVM::CallIntrinsicOp::create(b, loc, accTy,
+                                            b.getStringAttr(kVpdpbusd),
+                                            ValueRange{a, av, bv[j]})
+                  .getResult(0);
         }
-        a = LLVM::CallIntrinsicOp::create(b, loc, accTy,
-                                          b.getStringAttr(kVpdpbusd),
-                                          ValueRange{a, bytes, bv[j]})
-                .getResult(0);
       }
     }
     return next;
   }
 
-  Value isplat(int32_t v) {
-    return arith::ConstantOp::create(
-        b, loc, DenseElementsAttr::get(accTy, b.getI32IntegerAttr(v)));
-  }
   /// Byte t of every i32 lane, zero- or sign-extended (emulation only).
   SmallVector<Value, 4> unpackBytes(Value words, bool isSigned) {
     SmallVector<Value, 4> parts;
-    for (int t = 0; t < kGroup; ++t) {
+    for (int t = 0; t < 4; ++t) {
       if (isSigned)
         parts.push_back(arith::ShRSIOp::create(
             b, loc, arith::ShLIOp::create(b, loc, words, isplat(24 - 8 * t)),
@@ -286,7 +386,7 @@ private:
   /// acc[i] += sum_t zext(a.byte[4i+t]) * sext(w.byte[4i+t]): vpdpbusd.
   Value emulateVpdpbusd(Value acc, ArrayRef<Value> aParts,
                         ArrayRef<Value> wParts) {
-    for (int t = 0; t < kGroup; ++t)
+    for (int t = 0; t < 4; ++t)
       acc = arith::AddIOp::create(
           b, loc, acc, arith::MulIOp::create(b, loc, aParts[t], wParts[t]));
     return acc;
@@ -294,51 +394,51 @@ private:
 
   void emitTile(Value m0, int64_t mr, Value panel, Value n0, int64_t nr,
                 int64_t lastCnt) {
-    // Accumulators start at -128 * colsum(W): the +128 compensation.
+    // vpdpbusd accumulators start at -128 * colsum(W): the +128
+    // compensation. vpmaddwd's are exact and start at zero.
     SmallVector<Value> acc;
     SmallVector<Value> init;
     for (int64_t j = 0; j < nr; ++j)
-      init.push_back(vector::LoadOp::create(b, loc, accTy, comp,
-                                            ValueRange{add(n0, j * kLanes)}));
+      init.push_back(p.hasComp()
+                         ? Value(vector::LoadOp::create(
+                               b, loc, accTy, comp,
+                               ValueRange{add(n0, j * p.lanes())}))
+                         : isplat(0));
     for (int64_t r = 0; r < mr; ++r)
       for (int64_t j = 0; j < nr; ++j)
         acc.push_back(init[j]);
 
-    int64_t kgFull = p.K / kGroup, kTail = p.K % kGroup;
+    // The tile is zero padded: every k-group (the last one too) is whole.
+    int64_t kg = p.kGroups();
     int64_t ku = std::max<int64_t>(1, p.KU);
-    int64_t kgMain = kgFull / ku * ku;
+    int64_t kgMain = kg / ku * ku;
     if (kgMain > 0) {
       auto loop = scf::ForOp::create(b, loc, idx(0), idx(kgMain), idx(ku), acc);
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(loop.getBody());
       SmallVector<Value> cur(loop.getRegionIterArgs());
       for (int64_t u = 0; u < ku; ++u)
-        cur = step(cur, panel, add(loop.getInductionVar(), u), m0, mr, nr,
-                   kGroup);
+        cur = step(cur, panel, add(loop.getInductionVar(), u), mr, nr);
       scf::YieldOp::create(b, loc, cur);
       b.setInsertionPointAfter(loop);
       acc.assign(loop.getResults().begin(), loop.getResults().end());
     }
     // Leftover groups: a rolled loop keeps the code small.
-    if (kgFull - kgMain > 1) {
-      auto loop =
-          scf::ForOp::create(b, loc, idx(kgMain), idx(kgFull), idx(1), acc);
+    if (kg - kgMain > 1) {
+      auto loop = scf::ForOp::create(b, loc, idx(kgMain), idx(kg), idx(1), acc);
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(loop.getBody());
-      SmallVector<Value> cur = step(loop.getRegionIterArgs(), panel,
-                                    loop.getInductionVar(), m0, mr, nr, kGroup);
+      SmallVector<Value> cur =
+          step(loop.getRegionIterArgs(), panel, loop.getInductionVar(), mr, nr);
       scf::YieldOp::create(b, loc, cur);
       b.setInsertionPointAfter(loop);
       acc.assign(loop.getResults().begin(), loop.getResults().end());
-    } else if (kgFull > kgMain) {
-      acc = step(acc, panel, idx(kgMain), m0, mr, nr, kGroup);
+    } else if (kg > kgMain) {
+      acc = step(acc, panel, idx(kgMain), mr, nr);
     }
-    if (kTail)
-      acc = step(acc, panel, idx(kgFull), m0, mr, nr, kTail);
 
     emitEpilogue(acc, m0, mr, n0, nr, lastCnt);
   }
-
   /// Per-row (column) epilogue operands are loaded once per tile row
   /// (column); [M, N] operands per element.
   Value loadOperand(Value buf, Value row, Value col, Value m) {
@@ -386,7 +486,7 @@ private:
     r = arith::SelectOp::create(b, loc, isNan, fsplat(0.0), r);
     r = arith::MaxNumFOp::create(b, loc, r, fsplat(p.qmin));
     r = arith::MinNumFOp::create(b, loc, r, fsplat(p.qmax));
-    return arith::FPToSIOp::create(b, loc, VectorType::get({kLanes}, p.outElem),
+    return arith::FPToSIOp::create(b, loc, VectorType::get({p.lanes()}, p.outElem),
                                    r);
   }
 
@@ -401,8 +501,8 @@ private:
                     int64_t nr, int64_t lastCnt) {
     SmallVector<Value> cols, masks;
     for (int64_t j = 0; j < nr; ++j) {
-      cols.push_back(add(n0, j * kLanes));
-      masks.push_back(j == nr - 1 && lastCnt < kLanes ? mask(lastCnt, kLanes)
+      cols.push_back(add(n0, j * p.lanes()));
+      masks.push_back(j == nr - 1 && lastCnt < p.lanes() ? mask(lastCnt, p.lanes())
                                                       : Value());
     }
     // Operands that do not depend on the row: hoisted out of the row loop.
@@ -458,8 +558,15 @@ static FailureOr<GemmPlan> planFromKernel(func::FuncOp fn) {
     return a ? a.getInt() : 0;
   };
   GemmPlan p;
+  if (auto isa = dict.getAs<StringAttr>("isa")) {
+    std::optional<Isa> parsed = parseIsa(isa.getValue());
+    if (!parsed)
+      return failure();
+    p.isa = *parsed;
+  }
   p.MR = getInt("mr");
   p.KU = getInt("kunroll");
+  p.panelBlock = dict.get("panel_block") ? getInt("panel_block") : 1;
   p.parallel = dict.get("parallel") != nullptr;
   p.fused = dict.get("fused") != nullptr;
   p.hasBias = dict.get("bias") != nullptr;
@@ -469,57 +576,89 @@ static FailureOr<GemmPlan> planFromKernel(func::FuncOp fn) {
   if (auto act = dict.getAs<ActivationAttr>("activation"))
     p.act = act.getValue();
   ArrayRef<Type> in = fn.getArgumentTypes();
-  // A, packed W, compensation, [epilogue operands], out, panel range.
-  unsigned expected = 6 + (p.fused ? 2 + p.hasBias + p.hasOs : 0);
-  if (in.size() != expected || p.MR < 1)
+  // A, packed W, [compensation], [epilogue operands], out, panel range.
+  unsigned fixed = p.hasComp() ? 3 : 2;
+  unsigned expected = fixed + 3 + (p.fused ? 2 + p.hasBias + p.hasOs : 0);
+  if (in.size() != expected || p.MR < 1 || p.panelBlock < 1)
     return failure();
+  int64_t lanes = p.lanes(), group = p.group();
+  unsigned elemBits = p.info().elemBits;
   auto a = dyn_cast<MemRefType>(in[0]), bp = dyn_cast<MemRefType>(in[1]),
-       comp = dyn_cast<MemRefType>(in[2]),
        out = dyn_cast<MemRefType>(in[in.size() - 3]);
-  if (!a || !bp || !comp || !out || a.getRank() != 2 || bp.getRank() != 3 ||
-      out.getRank() != 2 || comp.getRank() != 1 ||
-      !a.getElementType().isInteger(8) || !bp.getElementType().isInteger(8) ||
-      !a.hasStaticShape() || !bp.hasStaticShape() || !out.hasStaticShape() ||
-      bp.getDimSize(2) % (kLanes * kGroup) != 0 ||
+  if (!a || !bp || !out || a.getRank() != 2 || bp.getRank() != 3 ||
+      out.getRank() != 2 || !a.getElementType().isInteger(8) ||
+      !bp.getElementType().isInteger(elemBits) || !a.hasStaticShape() ||
+      !bp.hasStaticShape() || !out.hasStaticShape() ||
+      bp.getDimSize(2) % (lanes * group) != 0 ||
       a.getDimSize(0) != out.getDimSize(0))
     return failure();
   if (!in[in.size() - 2].isIndex() || !in.back().isIndex())
     return failure();
-  for (Type t : in.drop_front(3).drop_back(3)) {
+  for (Type t : in.drop_front(fixed).drop_back(3)) {
     auto m = dyn_cast<MemRefType>(t);
     if (!m || m.getRank() != 2 || !m.getElementType().isF32())
       return failure();
   }
   p.M = a.getDimSize(0);
   p.K = a.getDimSize(1);
-  p.NR = bp.getDimSize(2) / (kLanes * kGroup);
+  p.NR = bp.getDimSize(2) / (lanes * group);
   p.N = out.getDimSize(1);
   p.outElem = out.getElementType();
   if (p.NR < 1 || bp.getDimSize(0) != p.numPanels() ||
       bp.getDimSize(1) != p.kGroups() ||
-      comp.getDimSize(0) < p.numPanels() * p.panelCols() ||
       (!p.fused && !p.outElem.isInteger(32)))
     return failure();
+  if (p.hasComp()) {
+    auto comp = dyn_cast<MemRefType>(in[2]);
+    if (!comp || comp.getRank() != 1 || !comp.getElementType().isInteger(32) ||
+        !comp.hasStaticShape() ||
+        comp.getDimSize(0) < p.numPanels() * p.panelCols())
+      return failure();
+  }
   return p;
 }
 
 struct LowerMatmulToVNNI
     : quantc::impl::QuantCLowerMatmulToVNNIBase<LowerMatmulToVNNI> {
   using Base::Base;
-  /// (weight constant, nr) -> (packed weight, compensation) globals.
+  /// (weight constant, nr * 2 + isa) -> (packed weight, compensation)
+  /// globals.
   DenseMap<std::pair<Attribute, int64_t>,
            std::pair<memref::GlobalOp, memref::GlobalOp>>
       packedCache;
+  Isa isaKind = Isa::avx512vnni;
+  int64_t tileRows = 0, tileCols = 0, kUnroll = 0;
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    SmallVector<MatmulOp> matmuls;
-    module.walk([&](MatmulOp op) { matmuls.push_back(op); });
-    if (mr < 1 || nr < 1 || kunroll < 1 || mr * nr + nr + 1 > 32) {
-      module.emitError("quantc-lower-matmul-to-vnni: mr x nr accumulators + "
-                       "nr weight registers + 1 must fit in 32 zmm registers");
+    std::optional<Isa> parsed = parseIsa(isa);
+    if (!parsed) {
+      module.emitError("quantc-lower-matmul-to-vnni: unknown isa '")
+          << isa << "' (expected avx512-vnni or avx2)";
       return signalPassFailure();
     }
+    isaKind = *parsed;
+    IsaInfo info = isaInfo(isaKind);
+    // Defaults: 6 x 4 zmm (24 vpdpbusd chains) and 6 x 2 ymm (12 vpmaddwd
+    // chains; with 2 weight, 1 broadcast and 1 product register all 16 ymm),
+    // the fastest of the AVX2 tiles measured (docs/BENCHMARKS.md).
+    tileRows = mr > 0 ? mr : 6;
+    tileCols = nr > 0 ? nr : (isaKind == Isa::avx2 ? 2 : 4);
+    kUnroll = kunroll > 0 ? kunroll : (isaKind == Isa::avx2 ? 2 : 4);
+    // vpdpbusd accumulates in place; vpmaddwd needs a product register
+    // before vpaddd.
+    int64_t scratch = isaKind == Isa::avx2 ? 2 : 1;
+    if (mr < 0 || nr < 0 || kunroll < 0 || panelBlockKib < 0 ||
+        tileRows * tileCols + tileCols + scratch > info.registers) {
+      module.emitError("quantc-lower-matmul-to-vnni: mr x nr accumulators + "
+                       "nr weight registers + ")
+          << scratch << " must fit in "
+          << info.registers << " " << info.regName << " registers (isa "
+          << isa << ": mr = " << tileRows << ", nr = " << tileCols << ")";
+      return signalPassFailure();
+    }
+    SmallVector<MatmulOp> matmuls;
+    module.walk([&](MatmulOp op) { matmuls.push_back(op); });
     SymbolTable symbols(module);
     packedCache.clear();
     for (MatmulOp op : matmuls)
@@ -527,15 +666,16 @@ struct LowerMatmulToVNNI
     packedCache.clear();
   }
 
-  /// Compile-time packing into globals.
+  /// Compile-time packing into globals: [panel][K / group][cols * group],
+  /// zero padded, as i8 (vpdpbusd) or sign-extended i16 (vpmaddwd); for
+  /// vpdpbusd also the +128 compensation -128 * colsum(W) per column.
   static std::pair<memref::GlobalOp, memref::GlobalOp>
   packWeights(OpBuilder &mb, Location loc, const GemmPlan &p,
               ArrayRef<int8_t> w, MemRefType packedTy, MemRefType compTy,
               SymbolTable &symbols) {
-    // [panel][k/4][16*nr*4], zero padded, and the
-    // +128 compensation -128 * colsum(W) per output column.
-    int64_t np = p.numPanels(), kg = p.kGroups(), pw = p.panelCols() * kGroup;
-    std::vector<int8_t> packed(np * kg * pw, 0);
+    int64_t group = p.group();
+    int64_t np = p.numPanels(), kg = p.kGroups(), pw = p.panelCols() * group;
+    std::vector<int16_t> packed(np * kg * pw, 0);
     std::vector<int32_t> colsum(np * p.panelCols(), 0);
     for (int64_t n = 0; n < p.N; ++n) {
       int64_t panel = n / p.panelCols(), c = n % p.panelCols();
@@ -543,17 +683,23 @@ struct LowerMatmulToVNNI
       for (int64_t k = 0; k < p.K; ++k) {
         int8_t v = w[n * p.K + k];
         sum += v;
-        packed[(panel * kg + k / kGroup) * pw + c * kGroup + k % kGroup] = v;
+        packed[(panel * kg + k / group) * pw + c * group + k % group] = v;
       }
       colsum[n] = -128 * sum;
     }
-    auto packedAttr = DenseElementsAttr::getFromRawBuffer(
-        RankedTensorType::get(packedTy.getShape(), mb.getI8Type()),
-        ArrayRef<char>(reinterpret_cast<const char *>(packed.data()),
-                       packed.size()));
-    auto compAttr = DenseElementsAttr::get(
-        RankedTensorType::get(compTy.getShape(), mb.getI32Type()),
-        ArrayRef<int32_t>(colsum));
+    Attribute packedAttr;
+    auto packedTensor =
+        RankedTensorType::get(packedTy.getShape(), packedTy.getElementType());
+    if (p.isa == Isa::avx2) {
+      packedAttr = DenseElementsAttr::get(packedTensor,
+                                          ArrayRef<int16_t>(packed));
+    } else {
+      std::vector<int8_t> bytes(packed.begin(), packed.end());
+      packedAttr = DenseElementsAttr::getFromRawBuffer(
+          packedTensor,
+          ArrayRef<char>(reinterpret_cast<const char *>(bytes.data()),
+                         bytes.size()));
+    }
     auto makeGlobal = [&](StringRef name, MemRefType ty, Attribute init) {
       auto g = memref::GlobalOp::create(
           mb, loc, mb.getStringAttr(name), mb.getStringAttr("private"),
@@ -561,8 +707,16 @@ struct LowerMatmulToVNNI
       symbols.insert(g);
       return g;
     };
-    return {makeGlobal("__quantc_vnni_w", packedTy, packedAttr),
-            makeGlobal("__quantc_vnni_comp", compTy, compAttr)};
+    memref::GlobalOp wGlobal =
+        makeGlobal("__quantc_vnni_w", packedTy, packedAttr);
+    memref::GlobalOp compGlobal;
+    if (p.hasComp())
+      compGlobal = makeGlobal(
+          "__quantc_vnni_comp", compTy,
+          DenseElementsAttr::get(
+              RankedTensorType::get(compTy.getShape(), mb.getI32Type()),
+              ArrayRef<int32_t>(colsum)));
+    return {wGlobal, compGlobal};
   }
 
   void lower(MatmulOp op, SymbolTable &symbols) {
@@ -573,23 +727,31 @@ struct LowerMatmulToVNNI
         !rhsTy.getElementType().isInteger(8))
       return;
     GemmPlan p;
+    p.isa = isaKind;
     p.M = lhsTy.getDimSize(0);
     p.K = lhsTy.getDimSize(1);
     p.N = rhsTy.getDimSize(0);
-    p.MR = mr;
-    p.NR = nr;
-    p.KU = kunroll;
+    p.MR = tileRows;
+    p.NR = tileCols;
+    p.KU = kUnroll;
     p.parallel = parallelMinMacs >= 0 && p.M * p.N * p.K >= parallelMinMacs;
     if (p.M == 0 || p.N == 0 || p.K == 0)
       return;
-    // The shifted u8 x s8 sums are bounded by 255 * 128 * K.
-    if (p.K * 255 * 128 >= (int64_t(1) << 31))
+    // The partial sums are bounded by 255 * 128 * K (shifted u8 x s8) or
+    // 128 * 128 * K (s16 x s16).
+    int64_t maxProduct = p.isa == Isa::avx2 ? 128 * 128 : 255 * 128;
+    if (p.K * maxProduct >= (int64_t(1) << 31))
       return;
+    // As many weight panels per activation tile as fit the L2 budget.
+    p.panelBlock = std::clamp<int64_t>(panelBlockKib * 1024 / p.panelBytes(),
+                                       1, p.numPanels());
     ElementsAttr wAttr;
     if (!matchPattern(op.getRhs(), m_Constant(&wAttr)))
       return;
     std::vector<int8_t> w;
-    auto cached = packedCache.find({wAttr, p.NR});
+    std::pair<Attribute, int64_t> cacheKey = {
+        wAttr, p.NR * 2 + static_cast<int64_t>(p.isa)};
+    auto cached = packedCache.find(cacheKey);
     if (cached == packedCache.end() && !readWeights(op.getRhs(), p.N, p.K, w))
       return;
 
@@ -619,7 +781,8 @@ struct LowerMatmulToVNNI
     mb.setInsertionPointToStart(module.getBody());
 
     auto packedTy = MemRefType::get(
-        {p.numPanels(), p.kGroups(), p.panelCols() * kGroup}, mb.getI8Type());
+        {p.numPanels(), p.kGroups(), p.panelCols() * p.group()},
+        mb.getIntegerType(p.info().elemBits));
     auto compTy =
         MemRefType::get({p.numPanels() * p.panelCols()}, mb.getI32Type());
     memref::GlobalOp wGlobal, cGlobal;
@@ -629,7 +792,7 @@ struct LowerMatmulToVNNI
     } else {
       std::tie(wGlobal, cGlobal) =
           packWeights(mb, loc, p, w, packedTy, compTy, symbols);
-      packedCache[{wAttr, p.NR}] = {wGlobal, cGlobal};
+      packedCache[cacheKey] = {wGlobal, cGlobal};
     }
 
     // The kernel's operands: A, packed W, compensation, epilogue operands,
@@ -645,8 +808,10 @@ struct LowerMatmulToVNNI
     };
     SmallVector<Value> args = {
         toBuffer(op.getLhs()),
-        memref::GetGlobalOp::create(b, loc, packedTy, wGlobal.getSymName()),
-        memref::GetGlobalOp::create(b, loc, compTy, cGlobal.getSymName())};
+        memref::GetGlobalOp::create(b, loc, packedTy, wGlobal.getSymName())};
+    if (cGlobal)
+      args.push_back(
+          memref::GetGlobalOp::create(b, loc, compTy, cGlobal.getSymName()));
     if (rescale) {
       args.push_back(toBuffer(rescale.getXScale()));
       args.push_back(toBuffer(rescale.getWScale()));
@@ -691,8 +856,10 @@ struct LowerMatmulToVNNI
     fn->setAttr("llvm.linkage",
                 LLVM::LinkageAttr::get(ctx, LLVM::Linkage::Internal));
     SmallVector<NamedAttribute> plan = {
+        mb.getNamedAttr("isa", mb.getStringAttr(isa)),
         mb.getNamedAttr("mr", mb.getI64IntegerAttr(p.MR)),
-        mb.getNamedAttr("kunroll", mb.getI64IntegerAttr(p.KU))};
+        mb.getNamedAttr("kunroll", mb.getI64IntegerAttr(p.KU)),
+        mb.getNamedAttr("panel_block", mb.getI64IntegerAttr(p.panelBlock))};
     if (p.parallel)
       plan.push_back(mb.getNamedAttr("parallel", mb.getUnitAttr()));
     if (p.fused) {
@@ -745,7 +912,7 @@ struct MaterializeVNNIKernels
         fn.emitOpError("has a malformed quantc.vnni_kernel plan");
         return WalkResult::interrupt();
       }
-      p->emulate = emulateVpdpbusd;
+      p->emulate = emulateVpdpbusd && p->isa == Isa::avx512vnni;
       MLIRContext *ctx = fn.getContext();
       // No aliasing between the operands: lets LLVM keep loads in registers.
       for (unsigned i = 0; i < fn.getNumArguments(); ++i)

@@ -1,7 +1,7 @@
 // The cpu= option of --quantc-cpu-pipeline picks the GEMM code generator.
 // RUN: quantc-opt %s --quantc-cpu-pipeline=cpu=vnni | FileCheck %s --check-prefix=VNNI
 // RUN: quantc-opt %s --quantc-cpu-pipeline=cpu=vnni-emulated | FileCheck %s --check-prefix=EMU
-// RUN: quantc-opt %s --quantc-cpu-pipeline=cpu=avx2 | FileCheck %s --check-prefix=REF
+// RUN: quantc-opt %s --quantc-cpu-pipeline=cpu=avx2 | FileCheck %s --check-prefix=AVX2
 // RUN: quantc-opt %s --quantc-cpu-pipeline=cpu=generic | FileCheck %s --check-prefix=REF
 // RUN: quantc-opt %s "--quantc-cpu-pipeline=cpu=vnni vnni-parallel-min-macs=0" | FileCheck %s --check-prefix=PAR
 // An unknown cpu is a command-line option error (not an MLIR diagnostic, so
@@ -14,6 +14,9 @@
 // VNNI-NOT: GOMP_parallel
 // EMU-LABEL: llvm.func internal @__quantc_vnni_gemm
 // EMU-NOT: llvm.call_intrinsic
+// AVX2-LABEL: llvm.func internal @__quantc_vnni_gemm
+// AVX2: llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"
+// AVX2-NOT: vpdpbusd
 // REF-NOT: __quantc_vnni
 // REF-NOT: llvm.call_intrinsic
 // REF: llvm.mul

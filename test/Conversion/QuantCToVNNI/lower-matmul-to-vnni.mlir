@@ -1,6 +1,7 @@
 // RUN: quantc-opt %s --quantc-lower-matmul-to-vnni=nr=1 -split-input-file -verify-diagnostics | FileCheck %s
 // RUN: quantc-opt %s --quantc-lower-matmul-to-vnni="mr=12 nr=2" -split-input-file -verify-diagnostics | FileCheck %s --check-prefix=NR2
 // RUN: quantc-opt %s --quantc-lower-matmul-to-vnni="parallel-min-macs=30" -split-input-file -verify-diagnostics | FileCheck %s --check-prefix=PAR
+// RUN: quantc-opt %s --quantc-lower-matmul-to-vnni="isa=avx2 nr=1" -split-input-file -verify-diagnostics | FileCheck %s --check-prefix=AVX2
 
 // The weight is packed K-by-4 per column, 16 columns (nr = 1) per panel,
 // zero padded; the compensation is -128 * colsum(W).
@@ -19,13 +20,21 @@
 // CHECK: %[[R:.+]] = bufferization.to_tensor %[[O]] restrict writable : memref<3x2xi32> to tensor<3x2xi32>
 // CHECK: return %[[R]]
 // CHECK: func.func private @[[K]](memref<3x5xi8>, memref<1x2x64xi8>, memref<16xi32>, memref<3x2xi32>, index, index)
-// CHECK-SAME: attributes {llvm.linkage = #llvm.linkage<internal>, quantc.vnni_kernel = {kunroll = 4 : i64, mr = 6 : i64}}
+// CHECK-SAME: attributes {llvm.linkage = #llvm.linkage<internal>, quantc.vnni_kernel = {isa = "avx512-vnni", kunroll = 4 : i64, mr = 6 : i64, panel_block = 1 : i64}}
 // NR2-LABEL: func.func @plain
 // NR2: memref.get_global {{.*}} : memref<1x2x128xi8>
-// NR2: func.func private {{.*}} attributes {llvm.linkage = #llvm.linkage<internal>, quantc.vnni_kernel = {kunroll = 4 : i64, mr = 12 : i64}}
+// NR2: func.func private {{.*}} attributes {llvm.linkage = #llvm.linkage<internal>, quantc.vnni_kernel = {isa = "avx512-vnni", kunroll = 4 : i64, mr = 12 : i64, panel_block = 1 : i64}}
 // 3 * 2 * 5 = 30 multiply-adds reach the threshold: the plan says parallel.
 // PAR-LABEL: func.func @plain
-// PAR: quantc.vnni_kernel = {kunroll = 4 : i64, mr = 6 : i64, parallel}
+// PAR: quantc.vnni_kernel = {isa = "avx512-vnni", kunroll = 4 : i64, mr = 6 : i64, panel_block = 1 : i64, parallel}
+// avx2: sign-extended i16 pairs (K by 2), 8 columns per panel (nr = 1), zero
+// padded; no compensation operand.
+// AVX2: memref.global "private" constant @[[$W2:__quantc_vnni_w[_0-9]*]] : memref<1x3x16xi16> = dense<{{\[\[\[}}1, 2, -1, -2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], [3, 4, -3, -4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], [5, 0, -128, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]]]> {alignment = 64 : i64}
+// AVX2-NOT: __quantc_vnni_comp
+// AVX2-LABEL: func.func @plain
+// AVX2: %[[B:.+]] = memref.get_global @[[$W2]] : memref<1x3x16xi16>
+// AVX2: call @{{.+}}(%{{.+}}, %[[B]], %{{.+}}, %{{.+}}, %{{.+}}) : (memref<3x5xi8>, memref<1x3x16xi16>, memref<3x2xi32>, index, index) -> ()
+// AVX2: quantc.vnni_kernel = {isa = "avx2", kunroll = 2 : i64, mr = 6 : i64, panel_block = 1 : i64}
 func.func @plain(%x: tensor<3x5xi8>) -> tensor<3x2xi32> {
   %w = arith.constant dense<[[1, 2, 3, 4, 5], [-1, -2, -3, -4, -128]]> : tensor<2x5xi8>
   %r = quantc.matmul %x, %w : tensor<3x5xi8>, tensor<2x5xi8> -> tensor<3x2xi32>
@@ -45,7 +54,7 @@ func.func @plain(%x: tensor<3x5xi8>) -> tensor<3x2xi32> {
 // CHECK-SAME: (memref<3x5xi8>, memref<1x2x64xi8>, memref<16xi32>, memref<3x1xf32>, memref<1x2xf32>, memref<1x2xf32>, memref<1x1xf32>, memref<3x2xi8>, index, index) -> ()
 // CHECK: bufferization.to_tensor %[[O]] restrict writable : memref<3x2xi8> to tensor<3x2xi8>
 // CHECK: func.func private @[[K]]
-// CHECK-SAME: quantc.vnni_kernel = {activation = #quantc.activation<relu>, bias, fused, kunroll = 4 : i64, mr = 6 : i64, output_scale, qmax = 127 : i64, qmin = -128 : i64}
+// CHECK-SAME: quantc.vnni_kernel = {activation = #quantc.activation<relu>, bias, fused, isa = "avx512-vnni", kunroll = 4 : i64, mr = 6 : i64, output_scale, panel_block = 1 : i64, qmax = 127 : i64, qmin = -128 : i64}
 func.func @fused(%x: tensor<3x5xi8>, %xs: tensor<3x1xf32>) -> tensor<3x2xi8> {
   %w = arith.constant dense<1> : tensor<2x5xi8>
   %ws = arith.constant dense<0.5> : tensor<1x2xf32>

@@ -45,10 +45,13 @@ want.append(ref.rescale(ref.int_matmul(x, w), xs, ws, None, "relu", os_,
                         qmin=-128, qmax=127))
 mlir = "func.func @main() {\n" + "".join(body) + "return\n}\n" + qtest.PRINT_DECLS
 
-pipelines = ["cpu=vnni-emulated"]
-flags = open("/proc/cpuinfo").read()
+# panel-block-kib=1: one panel per block, several blocks per thread.
+pipelines = ["cpu=vnni-emulated", "cpu=vnni-emulated vnni-panel-block-kib=1"]
+flags = open("/proc/cpuinfo").read().split()
 if "avx512_vnni" in flags and "avx512bw" in flags:
     pipelines.append("cpu=vnni")
+if "avx2" in flags:
+    pipelines += ["cpu=avx2", "cpu=avx2 vnni-panel-block-kib=1"]
 for p in pipelines:
     opt = f"--quantc-cpu-pipeline={p} vnni-parallel-min-macs=0"
     mlir_opt = qtest.subprocess.run(

@@ -6,8 +6,12 @@ per-column / per-element scales and bias, ReLU, GELU, saturating
 requantization).
 
 The kernels run with vpdpbusd emulated (cpu=vnni-emulated: same packing,
-tiling, tails, +128 compensation and epilogue) on every host, and with the
-real instruction (cpu=vnni) where the host has AVX-512 VNNI."""
+tiling, tails, +128 compensation and epilogue) on every host, with the
+real instruction (cpu=vnni) where the host has AVX-512 VNNI, and as AVX2
+kernels (cpu=avx2: i16 packing, vpmaddwd) where the host has AVX2. Each
+also runs with a small L2 budget (vnni-panel-block-kib), so that several
+blocks of weight panels, a block holding the tail panel and re-packed
+activation tiles are exercised."""
 import numpy as np
 
 import qtest
@@ -115,14 +119,22 @@ def check(pipeline, tag):
     return got
 
 
-emulated = check("--quantc-cpu-pipeline=cpu=vnni-emulated", "emulated")
 generic = qtest.compile_and_run(mlir, pipeline=("--quantc-cpu-pipeline=cpu=generic",))
-qtest.expect_equal("emulated gelu vs reference lowering",
-                   emulated[-1], generic[-1])
 
-flags = open("/proc/cpuinfo").read()
+flags = open("/proc/cpuinfo").read().split()
+cpus = ["vnni-emulated"]
 if "avx512_vnni" in flags and "avx512bw" in flags:
-    real = check("--quantc-cpu-pipeline=cpu=vnni", "vnni")
-    qtest.expect_equal("vnni gelu vs reference lowering", real[-1], generic[-1])
+    cpus.append("vnni")
 else:
     print("host has no AVX-512 VNNI: cpu=vnni not executed here")
+if "avx2" in flags:
+    cpus.append("avx2")
+else:
+    print("host has no AVX2: cpu=avx2 not executed here")
+for cpu in cpus:
+    # 8 KiB: one 64-column panel of K = 37 (10 groups x 256 B = 2.5 KiB) is
+    # a third of it; K = 515 panels (33 KiB) go one per block.
+    for extra in ("", " vnni-panel-block-kib=8"):
+        got = check(f"--quantc-cpu-pipeline=cpu={cpu}{extra}", cpu + extra)
+        qtest.expect_equal(f"{cpu}{extra} gelu vs reference lowering",
+                           got[-1], generic[-1])
