@@ -16,6 +16,7 @@
 #include "quantc/InitAll.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/DynamicLibrary.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -282,6 +283,22 @@ JitModule::create(const std::string &ir, const std::string &pipeline,
   if (failed(s.run(pipeline.empty() ? "quantc-cpu-pipeline" : pipeline))) {
     diagnostics = s.diag;
     return nullptr;
+  }
+
+  // Large int8 GEMMs run on an OpenMP team (GOMP_parallel): the runtime
+  // must be in the process for the JIT to resolve it.
+  if (s.module->lookupSymbol("GOMP_parallel")) {
+    std::string err;
+    if (llvm::sys::DynamicLibrary::LoadLibraryPermanently("libgomp.so.1",
+                                                          &err)) {
+      s.os << "error: the module runs GEMMs on an OpenMP team "
+              "(GOMP_parallel), but libgomp.so.1 could not be loaded ("
+           << err
+           << "): install libgomp, or compile with "
+              "--quantc-cpu-pipeline=\"vnni-parallel-min-macs=-1\"\n";
+      diagnostics = s.diag;
+      return nullptr;
+    }
   }
 
   ExecutionEngineOptions options;

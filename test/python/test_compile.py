@@ -95,3 +95,24 @@ def test_compile_errors():
     # Not lowered to LLVM: the JIT reports it instead of crashing.
     with pytest.raises(quantc.CompileError):
         quantc.compile_cpu(IR, pipeline="cse")
+
+
+@pytest.mark.parametrize("cpu", ["host", "vnni-emulated"])
+def test_parallel_int8_gemm(cpu):
+    """A GEMM above the parallel threshold (2^24 multiply-adds) runs on an
+    OpenMP team (GOMP_parallel): compile_cpu loads the runtime itself, and
+    the result is exact."""
+    from quantc import reference as ref
+    m = n = k = 256
+    rng = np.random.default_rng(11)
+    w = rng.integers(-128, 128, (n, k)).astype(np.int8)
+    x = rng.integers(-128, 128, (m, k)).astype(np.int8)
+    ir = f"""func.func @f(%x: tensor<{m}x{k}xi8>) -> tensor<{m}x{n}xi32> {{
+  %w = arith.constant dense<"0x{w.tobytes().hex().upper()}"> : tensor<{n}x{k}xi8>
+  %r = quantc.matmul %x, %w : tensor<{m}x{k}xi8>, tensor<{n}x{k}xi8> -> tensor<{m}x{n}xi32>
+  return %r : tensor<{m}x{n}xi32>
+}}"""
+    pipeline = f"quantc-cpu-pipeline{{cpu={cpu}}}"
+    assert "GOMP_parallel" in quantc.run_pipeline(ir, pipeline)
+    y = quantc.compile_cpu(ir, pipeline).f(x)
+    np.testing.assert_array_equal(y.astype(np.int64), ref.int_matmul(x, w))
