@@ -19,8 +19,16 @@ using namespace mlir;
 static const char *kCpuLowering =
     "convert-quantc-to-linalg,"
     "func.func(convert-elementwise-to-linalg),canonicalize,cse,"
+    // Results inserted into a destination (the per-token quantization's
+    // rows) are computed in place instead of in a temporary.
+    "eliminate-empty-tensors,"
     "one-shot-bufferize{bufferize-function-boundaries=1 "
     "function-boundary-type-conversion=identity-layout-map},"
+    // No heap allocation per call (or per loop iteration) for temporaries
+    // that do not escape: hoisted out of loops, and on the stack up to
+    // 64 KiB each.
+    "func.func(buffer-loop-hoisting,"
+    "promote-buffers-to-stack{max-alloc-size-in-bytes=65536}),"
     "buffer-deallocation-pipeline,"
     // The deallocation pipeline clones returned arguments and constants.
     "convert-bufferization-to-memref,%s,"
