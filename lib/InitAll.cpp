@@ -7,7 +7,10 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Quant/IR/Quant.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Bytecode/BytecodeReader.h"
 #include "mlir/IR/DialectRegistry.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/MemoryBufferRef.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
@@ -44,4 +47,65 @@ void quantc::registerAllPasses() {
     return true;
   }();
   (void)once;
+}
+
+std::string quantc::screenInput(llvm::StringRef text) {
+  if (mlir::isBytecode(llvm::MemoryBufferRef(text, "<input>")))
+    return {};
+  size_t line = 1, lineStart = 0;
+  auto where = [&](size_t pos) {
+    return std::to_string(line) + ":" + std::to_string(pos - lineStart + 1) +
+           ": error: ";
+  };
+  auto isIdent = [](char c) {
+    return llvm::isAlnum(c) || c == '_' || c == '.' || c == '$';
+  };
+  size_t n = text.size();
+  for (size_t i = 0; i < n; ++i) {
+    char c = text[i];
+    if (c == '\0')
+      return where(i) + "input contains a NUL byte at offset " +
+             std::to_string(i) + "; it is neither MLIR text nor MLIR bytecode";
+    if (c == '\n') {
+      ++line;
+      lineStart = i + 1;
+      continue;
+    }
+    if (c == '/' && i + 1 < n && text[i + 1] == '/') { // comment
+      while (i + 1 < n && text[i + 1] != '\n' && text[i + 1] != '\0')
+        ++i;
+      continue;
+    }
+    if (c == '"') { // string literal (the generic op form is not affected)
+      while (i + 1 < n && text[i + 1] != '"' && text[i + 1] != '\n' &&
+             text[i + 1] != '\0')
+        i += text[i + 1] == '\\' ? 2 : 1;
+      ++i;
+      continue;
+    }
+    if (!text.substr(i).starts_with("linalg.") ||
+        (i > 0 && (isIdent(text[i - 1]) || text[i - 1] == '%' ||
+                   text[i - 1] == '@' || text[i - 1] == '#' ||
+                   text[i - 1] == '!' || text[i - 1] == '^')))
+      continue;
+    size_t start = i, end = i;
+    while (end < n && isIdent(text[end]))
+      ++end;
+    size_t j = end;
+    while (j < n && llvm::isSpace(text[j]) && text[j] != '\0')
+      ++j;
+    if (j < n && text[j] == '<') {
+      size_t k = j + 1;
+      while (k < n && llvm::isSpace(text[k]) && text[k] != '\0')
+        ++k;
+      if (k >= n || text[k] != '{')
+        return where(start) + "the properties of '" +
+               text.slice(start, end).str() +
+               "' must be a dictionary '<{...}>' (MLIR 22's linalg parser "
+               "crashes on anything else)";
+    }
+    // Newlines skipped above are counted when the scan reaches them.
+    i = end - 1;
+  }
+  return {};
 }

@@ -2,6 +2,10 @@
 #ifndef QUANTC_INITALL_H
 #define QUANTC_INITALL_H
 
+#include "llvm/ADT/StringRef.h"
+
+#include <string>
+
 namespace mlir {
 class DialectRegistry;
 }
@@ -14,6 +18,18 @@ void registerAllDialects(mlir::DialectRegistry &registry);
 /// Registers every quantc pass and pipeline with the global registry, and the
 /// upstream passes the textual pipelines are written in. Idempotent.
 void registerAllPasses();
+
+/// Screens MLIR text for inputs that MLIR 22's parser cannot be trusted with,
+/// before it is parsed. Returns an empty string if `text` may be parsed,
+/// else a message "LINE:COL: error: ...". It catches
+///  - a NUL byte (MLIR's lexer stops there: the text would parse as its
+///    prefix), and
+///  - a linalg named op whose `<...>` properties are not a dictionary, e.g.
+///    `linalg.matmul <[1]>`: MLIR 22's named-op parser then crashes (it
+///    does in stock mlir-opt too).
+/// Bytecode is not screened. quantc-opt, the Python facade and the fuzzer
+/// all call it.
+std::string screenInput(llvm::StringRef text);
 } // namespace quantc
 
 #endif

@@ -114,13 +114,12 @@ struct Session {
   OwningOpRef<ModuleOp> module;
 
   LogicalResult parse(const std::string &ir) {
-    // MLIR's lexer stops at a NUL byte: text with one would silently parse
-    // as its prefix (quantc-opt refuses it the same way).
-    size_t nul = ir.find('\0');
-    if (nul != std::string::npos &&
-        !isBytecode(llvm::MemoryBufferRef(ir, "<input>"))) {
-      os << "<input>: error: input contains a NUL byte at offset " << nul
-         << "; it is neither MLIR text nor MLIR bytecode\n";
+    // NUL bytes (MLIR's lexer would silently parse the text's prefix) and
+    // inputs MLIR 22's parser crashes on; quantc-opt refuses them the same
+    // way.
+    std::string bad = quantc::screenInput(ir);
+    if (!bad.empty()) {
+      os << "<input>:" << bad << "\n";
       return failure();
     }
     sourceMgr.AddNewSourceBuffer(
@@ -285,17 +284,24 @@ JitModule::create(const std::string &ir, const std::string &pipeline,
     return nullptr;
   }
 
-  // Large int8 GEMMs run on an OpenMP team (GOMP_parallel): the runtime
-  // must be in the process for the JIT to resolve it.
-  if (s.module->lookupSymbol("GOMP_parallel")) {
+  // Large int8 GEMMs run on an OpenMP team (GOMP_parallel): unless the
+  // process already has an OpenMP runtime (libgomp, or libomp/libiomp5,
+  // which export the GOMP ABI) or one is among `sharedLibs`, libgomp is
+  // loaded for the JIT to resolve it.
+  bool ompGiven = llvm::any_of(sharedLibs, [](const std::string &lib) {
+    return StringRef(lib).contains("omp");
+  });
+  if (s.module->lookupSymbol("GOMP_parallel") && !ompGiven &&
+      !llvm::sys::DynamicLibrary::SearchForAddressOfSymbol("GOMP_parallel")) {
     std::string err;
     if (llvm::sys::DynamicLibrary::LoadLibraryPermanently("libgomp.so.1",
                                                           &err)) {
       s.os << "error: the module runs GEMMs on an OpenMP team "
               "(GOMP_parallel), but libgomp.so.1 could not be loaded ("
            << err
-           << "): install libgomp, or compile with "
-              "--quantc-cpu-pipeline=\"vnni-parallel-min-macs=-1\"\n";
+           << "): install libgomp, pass an OpenMP runtime in shared_libs, "
+              "or compile with the pipeline "
+              "\"quantc-cpu-pipeline{vnni-parallel-min-macs=-1}\"\n";
       diagnostics = s.diag;
       return nullptr;
     }

@@ -57,6 +57,14 @@ CASES.update({
     # Fuzzer crash 1 (docs/FUZZING.md): an op name cut off at end of input,
     # no trailing newline.
     "cut-off op name at EOF": "xegpTh.Squan",
+    # Fuzzer crash 9: MLIR 22's linalg named-op parser segfaults (stock
+    # mlir-opt too) when the `<...>` properties are not a dictionary.
+    "linalg named op, array properties":
+        "func.func @f() {\n  %y = linalg.matmul <[[0.5, 0.25]]> : tensor<1x2xf32>\n}",
+    "linalg named op, integer properties":
+        "func.func @f() {\n  %y = linalg.add  < 1> : tensor<1x2xf32>\n}",
+    "linalg named op, string properties":
+        'func.func @f() {\n  %y = linalg.fill <"s"> : tensor<1x2xf32>\n}',
     "truncated quant type": "func.func @f(%x: tensor<4x!quant.uniform<i8:f32, ",
     "inf scale": CASES["zero scale"].replace("dense<0.0>", "dense<0x7F800000>"),
     "NaN scale": CASES["zero scale"].replace("dense<0.0>", "dense<0x7FC00000>"),

@@ -92,6 +92,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   // MLIR's lexer reads up to a terminating NUL, as a file buffer from
   // quantc-opt has; libFuzzer's data has none, so copy it into a std::string.
   std::string text(reinterpret_cast<const char *>(data + 1), size - 1);
+  // What quantc-opt and the facade refuse before parsing.
+  if (!quantc::screenInput(text).empty())
+    return 0;
 
   MLIRContext ctx(*registry, MLIRContext::Threading::DISABLED);
   ScopedDiagnosticHandler swallow(&ctx, [](Diagnostic &) { return success(); });

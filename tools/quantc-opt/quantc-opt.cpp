@@ -50,17 +50,12 @@ int main(int argc, char **argv) {
     llvm::errs() << "error: " << error << "\n";
     return 1;
   }
-  // MLIR's lexer stops at a NUL byte, so binary garbage would otherwise parse
-  // as an empty module and "succeed".
-  llvm::StringRef text = file->getBuffer();
-  if (!mlir::isBytecode(file->getMemBufferRef())) {
-    size_t nul = text.find('\0');
-    if (nul != llvm::StringRef::npos) {
-      llvm::errs() << inputFilename << ": error: input contains a NUL byte at "
-                   << "offset " << nul
-                   << "; it is neither MLIR text nor MLIR bytecode\n";
-      return 1;
-    }
+  // NUL bytes (MLIR's lexer stops there, so binary garbage would parse as
+  // an empty module and "succeed") and inputs MLIR 22's parser crashes on.
+  std::string bad = quantc::screenInput(file->getBuffer());
+  if (!bad.empty()) {
+    llvm::errs() << inputFilename << ":" << bad << "\n";
+    return 1;
   }
   std::unique_ptr<llvm::ToolOutputFile> output =
       mlir::openOutputFile(outputFilename, &error);

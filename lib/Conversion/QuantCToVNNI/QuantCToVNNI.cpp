@@ -67,6 +67,9 @@ static std::optional<Isa> parseIsa(StringRef s) {
 }
 
 constexpr const char *kVpdpbusd = "llvm.x86.avx512.vpdpbusd.512";
+/// The packed activation tile stays on the stack up to this size (K up to
+/// about 10,900 for 6 rows of i16, 21,800 of i8).
+constexpr int64_t kMaxStackTileBytes = 128 * 1024;
 constexpr const char *kPmaddwd = "llvm.x86.avx2.pmadd.wd";
 
 /// What one matmul (and optionally its epilogue) lowers to.
@@ -99,6 +102,9 @@ struct GemmPlan {
   int64_t packWidth() const { return isa == Isa::avx2 ? 16 : 64; }
   int64_t packedK() const {
     return (K + packWidth() - 1) / packWidth() * packWidth();
+  }
+  int64_t tileBytes() const {
+    return MR * (packedK() + packWidth()) * info().elemBits / 8;
   }
   int64_t panelBytes() const {
     return kGroups() * panelCols() * group() * info().elemBits / 8;
@@ -206,12 +212,16 @@ public:
 
   void emit() {
     // The packed activation tile: mr rows of K (+128 or sign-extended),
-    // zero padded to whole packing vectors. On the stack: no allocation.
-    // One extra vector per row keeps the rows off power-of-two strides
-    // (which would map them to one L1 set).
-    Apk = memref::AllocaOp::create(
-        b, loc, MemRefType::get({p.MR, p.packedK() + p.packWidth()}, elem),
-        b.getI64IntegerAttr(64));
+    // zero padded to whole packing vectors. One extra vector per row keeps the rows off power-of-two strides
+    // (which would map them to one L1 set). Up to kMaxStackTileBytes the
+    // tile lives on the stack (of each OpenMP thread); a larger one (K in
+    // the tens of thousands) on the heap, once per call.
+    auto tileTy = MemRefType::get({p.MR, p.packedK() + p.packWidth()}, elem);
+    bool onHeap = p.tileBytes() > kMaxStackTileBytes;
+    if (onHeap)
+      Apk = memref::AllocOp::create(b, loc, tileTy, b.getI64IntegerAttr(64));
+    else
+      Apk = memref::AllocaOp::create(b, loc, tileTy, b.getI64IntegerAttr(64));
     auto blocks = scf::ForOp::create(b, loc, pBegin, pEnd, idx(p.panelBlock));
     OpBuilder::InsertionGuard g(b);
     b.setInsertionPoint(blocks.getBody()->getTerminator());
@@ -226,6 +236,10 @@ public:
     }
     if (mTail)
       emitRowTile(idx(mFull), mTail, nb, bEnd);
+    if (onHeap) {
+      b.setInsertionPointAfter(blocks);
+      memref::DeallocOp::create(b, loc, Apk);
+    }
   }
 
 private:
@@ -642,13 +656,23 @@ struct LowerMatmulToVNNI
     // Defaults: 6 x 4 zmm (24 vpdpbusd chains) and 6 x 2 ymm (12 vpmaddwd
     // chains; with 2 weight, 1 broadcast and 1 product register all 16 ymm),
     // the fastest of the AVX2 tiles measured (docs/BENCHMARKS.md).
-    tileRows = mr > 0 ? mr : 6;
-    tileCols = nr > 0 ? nr : (isaKind == Isa::avx2 ? 2 : 4);
-    kUnroll = kunroll > 0 ? kunroll : (isaKind == Isa::avx2 ? 2 : 4);
+    // Option values are int64_t: keep them so (a `?:` with an int literal
+    // would narrow them) and bound them before multiplying.
+    int64_t mrOpt = mr, nrOpt = nr, kuOpt = kunroll, kibOpt = panelBlockKib;
+    if (mrOpt < 0 || nrOpt < 0 || kuOpt < 0 || kibOpt < 0 || kuOpt > 64 ||
+        kibOpt > (int64_t(1) << 30)) {
+      module.emitError("quantc-lower-matmul-to-vnni: mr, nr, kunroll and "
+                       "panel-block-kib must be >= 0 (0: the default), "
+                       "kunroll <= 64 and panel-block-kib <= 2^30");
+      return signalPassFailure();
+    }
+    tileRows = mrOpt > 0 ? mrOpt : int64_t(6);
+    tileCols = nrOpt > 0 ? nrOpt : int64_t(isaKind == Isa::avx2 ? 2 : 4);
+    kUnroll = kuOpt > 0 ? kuOpt : int64_t(isaKind == Isa::avx2 ? 2 : 4);
     // vpdpbusd accumulates in place; vpmaddwd needs a product register
     // before vpaddd.
     int64_t scratch = isaKind == Isa::avx2 ? 2 : 1;
-    if (mr < 0 || nr < 0 || kunroll < 0 || panelBlockKib < 0 ||
+    if (tileRows > info.registers || tileCols > info.registers ||
         tileRows * tileCols + tileCols + scratch > info.registers) {
       module.emitError("quantc-lower-matmul-to-vnni: mr x nr accumulators + "
                        "nr weight registers + ")

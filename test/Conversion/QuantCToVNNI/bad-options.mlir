@@ -3,6 +3,13 @@
 // annotation below: exit code 1 and the message.
 // RUN: not quantc-opt %s --quantc-lower-matmul-to-vnni="isa=avx2 mr=4 nr=3" 2>&1 | FileCheck %s --check-prefix=AVX2
 // RUN: not quantc-opt %s --quantc-lower-matmul-to-vnni="isa=sse2" 2>&1 | FileCheck %s --check-prefix=ISA
+// 2^32 columns used to be narrowed to 0 (and divide by zero): the values are
+// bounded before any arithmetic.
+// RUN: not quantc-opt %s --quantc-lower-matmul-to-vnni="nr=4294967296" 2>&1 | FileCheck %s --check-prefix=HUGE
+// RUN: not quantc-opt %s --quantc-cpu-pipeline="cpu=avx2 vnni-nr=4294967295" 2>&1 | FileCheck %s --check-prefix=HUGE2
+// RUN: not quantc-opt %s --quantc-lower-matmul-to-vnni="mr=-1" 2>&1 | FileCheck %s --check-prefix=NEG
+// RUN: not quantc-opt %s --quantc-lower-matmul-to-vnni="panel-block-kib=-1" 2>&1 | FileCheck %s --check-prefix=NEG
+// RUN: not quantc-opt %s --quantc-lower-matmul-to-vnni="kunroll=65" 2>&1 | FileCheck %s --check-prefix=NEG
 
 // 8 x 4 accumulators + 4 weight registers + 1 broadcast do not fit in 32 zmm.
 // expected-error @+1 {{must fit in 32 zmm registers}}
@@ -12,3 +19,6 @@ module {
 // 12 accumulators + 3 weight registers + broadcast + product: 17 ymm.
 // AVX2: error: quantc-lower-matmul-to-vnni: mr x nr accumulators + nr weight registers + 2 must fit in 16 ymm registers (isa avx2: mr = 4, nr = 3)
 // ISA: error: quantc-lower-matmul-to-vnni: unknown isa 'sse2' (expected avx512-vnni or avx2)
+// HUGE: error: quantc-lower-matmul-to-vnni: mr x nr accumulators + nr weight registers + 1 must fit in 32 zmm registers (isa avx512-vnni: mr = 6, nr = 4294967296)
+// HUGE2: error: quantc-lower-matmul-to-vnni: mr x nr accumulators + nr weight registers + 2 must fit in 16 ymm registers (isa avx2: mr = 6, nr = 4294967295)
+// NEG: error: quantc-lower-matmul-to-vnni: mr, nr, kunroll and panel-block-kib must be >= 0 (0: the default), kunroll <= 64 and panel-block-kib <= 2^30

@@ -152,3 +152,15 @@ func.func private @avx2_i8_weights(memref<6x8xi8>, memref<1x4x32xi8>, memref<6x1
 
 // expected-error @+1 {{has a malformed quantc.vnni_kernel plan}}
 func.func private @bad_block(memref<6x8xi8>, memref<1x2x64xi8>, memref<16xi32>, memref<6x16xi32>, index, index) attributes {quantc.vnni_kernel = {kunroll = 4 : i64, mr = 6 : i64, panel_block = 0 : i64}}
+
+// -----
+
+// K = 22000: the packed tile (6 x 22080 bytes) is over 128 KiB, so it lives
+// on the heap (once per call and thread) instead of the stack.
+// CHECK-LABEL: func.func private @big_k
+// CHECK-NOT: memref.alloca() {{.*}} : memref<6x22080xi8>
+// CHECK: %[[TILE:.+]] = memref.alloc() {alignment = 64 : i64} : memref<6x22080xi8>
+// CHECK: scf.for
+// CHECK: memref.dealloc %[[TILE]] : memref<6x22080xi8>
+// CHECK-NEXT: return
+func.func private @big_k(memref<6x22000xi8>, memref<1x5500x64xi8>, memref<16xi32>, memref<6x16xi32>, index, index) attributes {quantc.vnni_kernel = {kunroll = 4 : i64, mr = 6 : i64}}

@@ -89,6 +89,8 @@ plain("ktail2", 7, 20, 10)
 plain("odd", 13, 70, 37)
 plain("exact", 6, 64, 64)
 plain("large", 50, 300, 515)
+# A K whose packed tile (6 rows, over 128 KiB) is allocated on the heap.
+plain("bigk", 7, 20, 22000)
 # Epilogues.
 m, n, k = 13, 70, 37
 rescaled("relu", m, n, k, f32((m, 1), 0.001, 0.01), f32((1, n), 0.001, 0.01),
