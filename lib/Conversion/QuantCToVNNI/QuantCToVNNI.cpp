@@ -593,7 +593,9 @@ static FailureOr<GemmPlan> planFromKernel(func::FuncOp fn) {
   // A, packed W, [compensation], [epilogue operands], out, panel range.
   unsigned fixed = p.hasComp() ? 3 : 2;
   unsigned expected = fixed + 3 + (p.fused ? 2 + p.hasBias + p.hasOs : 0);
-  if (in.size() != expected || p.MR < 1 || p.panelBlock < 1)
+  // Bounds that keep the emitter's index arithmetic far from overflow.
+  if (in.size() != expected || p.MR < 1 || p.MR > 64 || p.KU < 0 ||
+      p.KU > 64 || p.panelBlock < 1 || p.panelBlock > (int64_t(1) << 32))
     return failure();
   int64_t lanes = p.lanes(), group = p.group();
   unsigned elemBits = p.info().elemBits;
@@ -608,19 +610,29 @@ static FailureOr<GemmPlan> planFromKernel(func::FuncOp fn) {
     return failure();
   if (!in[in.size() - 2].isIndex() || !in.back().isIndex())
     return failure();
-  for (Type t : in.drop_front(fixed).drop_back(3)) {
-    auto m = dyn_cast<MemRefType>(t);
-    if (!m || m.getRank() != 2 || !m.getElementType().isF32())
-      return failure();
-  }
   p.M = a.getDimSize(0);
   p.K = a.getDimSize(1);
   p.NR = bp.getDimSize(2) / (lanes * group);
   p.N = out.getDimSize(1);
   p.outElem = out.getElementType();
+  // Epilogue operands: f32, each dimension 1 or the output's (the loads
+  // would otherwise read out of bounds).
+  for (Type t : in.drop_front(fixed).drop_back(3)) {
+    auto m = dyn_cast<MemRefType>(t);
+    if (!m || m.getRank() != 2 || !m.getElementType().isF32() ||
+        !m.hasStaticShape() ||
+        (m.getDimSize(0) != 1 && m.getDimSize(0) != p.M) ||
+        (m.getDimSize(1) != 1 && m.getDimSize(1) != p.N))
+      return failure();
+  }
+  // The output: i32 unfused, f32 from a fused epilogue, an integer of at
+  // most 32 bits from a requantizing one.
+  auto outInt = dyn_cast<IntegerType>(p.outElem);
+  bool outOk = !p.fused   ? p.outElem.isInteger(32)
+               : p.hasOs ? outInt && outInt.getWidth() <= 32
+                         : p.outElem.isF32();
   if (p.NR < 1 || bp.getDimSize(0) != p.numPanels() ||
-      bp.getDimSize(1) != p.kGroups() ||
-      (!p.fused && !p.outElem.isInteger(32)))
+      bp.getDimSize(1) != p.kGroups() || !outOk)
     return failure();
   if (p.hasComp()) {
     auto comp = dyn_cast<MemRefType>(in[2]);

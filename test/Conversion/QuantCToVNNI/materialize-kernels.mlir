@@ -164,3 +164,27 @@ func.func private @bad_block(memref<6x8xi8>, memref<1x2x64xi8>, memref<16xi32>, 
 // CHECK: memref.dealloc %[[TILE]] : memref<6x22080xi8>
 // CHECK-NEXT: return
 func.func private @big_k(memref<6x22000xi8>, memref<1x5500x64xi8>, memref<16xi32>, memref<6x16xi32>, index, index) attributes {quantc.vnni_kernel = {kunroll = 4 : i64, mr = 6 : i64}}
+
+// -----
+
+// A fused plan without an output scale writes f32, not i8.
+// expected-error @+1 {{has a malformed quantc.vnni_kernel plan}}
+func.func private @fused_i8_without_os(memref<6x8xi8>, memref<1x2x64xi8>, memref<16xi32>, memref<6x1xf32>, memref<1x16xf32>, memref<6x16xi8>, index, index) attributes {quantc.vnni_kernel = {fused, kunroll = 4 : i64, mr = 6 : i64}}
+
+// -----
+
+// A requantizing plan writes integers, not f32.
+// expected-error @+1 {{has a malformed quantc.vnni_kernel plan}}
+func.func private @os_to_f32(memref<6x8xi8>, memref<1x2x64xi8>, memref<16xi32>, memref<6x1xf32>, memref<1x16xf32>, memref<1x1xf32>, memref<6x16xf32>, index, index) attributes {quantc.vnni_kernel = {fused, kunroll = 4 : i64, mr = 6 : i64, output_scale, qmax = 127 : i64, qmin = -128 : i64}}
+
+// -----
+
+// A per-column scale with 15 columns for a 16-column output would be read
+// out of bounds.
+// expected-error @+1 {{has a malformed quantc.vnni_kernel plan}}
+func.func private @short_scale(memref<6x8xi8>, memref<1x2x64xi8>, memref<16xi32>, memref<6x1xf32>, memref<1x15xf32>, memref<6x16xf32>, index, index) attributes {quantc.vnni_kernel = {fused, kunroll = 4 : i64, mr = 6 : i64}}
+
+// -----
+
+// expected-error @+1 {{has a malformed quantc.vnni_kernel plan}}
+func.func private @huge_block(memref<6x8xi8>, memref<1x2x64xi8>, memref<16xi32>, memref<6x16xi32>, index, index) attributes {quantc.vnni_kernel = {kunroll = 4 : i64, mr = 6 : i64, panel_block = 9223372036854775807 : i64}}
