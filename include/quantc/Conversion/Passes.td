@@ -62,9 +62,9 @@ def QuantCLowerMatmulToVNNI : Pass<"quantc-lower-matmul-to-vnni",
       `-128 * colsum(W)` (precomputed), so the result is exact for every
       int8 input incl. -128.
     - Cache blocking: `mr` activation rows are packed once (transformed,
-      K zero-padded) into a stack tile that stays in L1, then run against a
-      block of weight panels that fits `panel-block-kib` (L2) before the
-      next row tile.
+      K zero-padded) into a stack tile (heap above 128 KiB) that stays in
+      L1, then run against a block of `panel-block-kib` of weight panels
+      before the next row tile.
     - The micro-kernel keeps `mr x nr` zmm accumulators (default 6 x 4: 24
       independent `vpdpbusd` chains, enough to cover its 4-cycle latency at
       2 per cycle), streams one 64-column weight panel against the packed
@@ -114,9 +114,10 @@ def QuantCLowerMatmulToVNNI : Pass<"quantc-lower-matmul-to-vnni",
     Option<"kunroll", "kunroll", "int64_t", "0",
            "Unroll factor of the K loop, in groups of 4 (avx2: 2) "
            "(0: 4 for avx512-vnni, 2 for avx2)">,
-    Option<"panelBlockKib", "panel-block-kib", "int64_t", "512",
-           "L2 budget (KiB) of the weight panels run against one packed "
-           "activation tile before the next row tile">,
+    Option<"panelBlockKib", "panel-block-kib", "int64_t", "0",
+           "Weight bytes (KiB) of the panels run against one packed "
+           "activation tile before the next row tile (0: 512, an L2 budget, "
+           "for avx512-vnni; 4096 for avx2, measured best on Zen 3)">,
     Option<"parallelMinMacs", "parallel-min-macs", "int64_t", "16777216",
            "Split the weight panels of GEMMs with at least this many "
            "multiply-adds across threads (-1: never); the split is done by "

@@ -653,7 +653,7 @@ struct LowerMatmulToVNNI
            std::pair<memref::GlobalOp, memref::GlobalOp>>
       packedCache;
   Isa isaKind = Isa::avx512vnni;
-  int64_t tileRows = 0, tileCols = 0, kUnroll = 0;
+  int64_t tileRows = 0, tileCols = 0, kUnroll = 0, blockKib = 0;
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
@@ -681,6 +681,12 @@ struct LowerMatmulToVNNI
     tileRows = mrOpt > 0 ? mrOpt : int64_t(6);
     tileCols = nrOpt > 0 ? nrOpt : int64_t(isaKind == Isa::avx2 ? 2 : 4);
     kUnroll = kuOpt > 0 ? kuOpt : int64_t(isaKind == Isa::avx2 ? 2 : 4);
+    // Weight bytes per block. AVX2 (measured on Zen 3, docs/BENCHMARKS.md):
+    // re-packing the i16 tile per block costs more than streaming the
+    // weights from L3, so blocks are large. VNNI (not measured): a block
+    // that stays in a 1-2 MiB L2 across row tiles.
+    blockKib =
+        kibOpt > 0 ? kibOpt : int64_t(isaKind == Isa::avx2 ? 4096 : 512);
     // vpdpbusd accumulates in place; vpmaddwd needs a product register
     // before vpaddd.
     int64_t scratch = isaKind == Isa::avx2 ? 2 : 1;
@@ -779,8 +785,8 @@ struct LowerMatmulToVNNI
     if (p.K * maxProduct >= (int64_t(1) << 31))
       return;
     // As many weight panels per activation tile as fit the L2 budget.
-    p.panelBlock = std::clamp<int64_t>(panelBlockKib * 1024 / p.panelBytes(),
-                                       1, p.numPanels());
+    p.panelBlock = std::clamp<int64_t>(blockKib * 1024 / p.panelBytes(), 1,
+                                       p.numPanels());
     ElementsAttr wAttr;
     if (!matchPattern(op.getRhs(), m_Constant(&wAttr)))
       return;
