@@ -1,16 +1,14 @@
 //===- InitAll.cpp - register everything quantc provides ------------------===//
 #include "quantc/InitAll.h"
 
+#include "mlir/Bytecode/BytecodeReader.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Quant/IR/Quant.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
-#include "mlir/Bytecode/BytecodeReader.h"
 #include "mlir/IR/DialectRegistry.h"
-#include "llvm/ADT/StringExtras.h"
-#include "llvm/Support/MemoryBufferRef.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
@@ -19,6 +17,8 @@
 #include "quantc/Dialect/QuantC/IR/QuantCDialect.h"
 #include "quantc/Dialect/QuantC/Transforms/Passes.h"
 #include "quantc/Pipelines/Pipelines.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/MemoryBufferRef.h"
 
 void quantc::registerAllDialects(mlir::DialectRegistry &registry) {
   registry.insert<QuantCDialect, mlir::quant::QuantDialect,
@@ -84,9 +84,9 @@ std::string quantc::screenInput(llvm::StringRef text) {
       continue;
     }
     if (!text.substr(i).starts_with("linalg.") ||
-        (i > 0 && (isIdent(text[i - 1]) || text[i - 1] == '%' ||
-                   text[i - 1] == '@' || text[i - 1] == '#' ||
-                   text[i - 1] == '!' || text[i - 1] == '^')))
+        (i > 0 &&
+         (isIdent(text[i - 1]) || text[i - 1] == '%' || text[i - 1] == '@' ||
+          text[i - 1] == '#' || text[i - 1] == '!' || text[i - 1] == '^')))
       continue;
     size_t start = i, end = i;
     while (end < n && isIdent(text[end]))

@@ -15,8 +15,8 @@
 #include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "quantc/InitAll.h"
 #include "llvm/ADT/StringExtras.h"
-#include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/DynamicLibrary.h"
+#include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
 

@@ -212,10 +212,10 @@ public:
 
   void emit() {
     // The packed activation tile: mr rows of K (+128 or sign-extended),
-    // zero padded to whole packing vectors. One extra vector per row keeps the rows off power-of-two strides
-    // (which would map them to one L1 set). Up to kMaxStackTileBytes the
-    // tile lives on the stack (of each OpenMP thread); a larger one (K in
-    // the tens of thousands) on the heap, once per call.
+    // zero padded to whole packing vectors. One extra vector per row keeps the
+    // rows off power-of-two strides (which would map them to one L1 set). Up to
+    // kMaxStackTileBytes the tile lives on the stack (of each OpenMP thread); a
+    // larger one (K in the tens of thousands) on the heap, once per call.
     auto tileTy = MemRefType::get({p.MR, p.packedK() + p.packWidth()}, elem);
     bool onHeap = p.tileBytes() > kMaxStackTileBytes;
     if (onHeap)
@@ -309,8 +309,8 @@ private:
     auto transform = [&](Value v) -> Value {
       if (p.isa == Isa::avx2)
         return arith::ExtSIOp::create(b, loc, outTy, v);
-      return arith::XOrIOp::create(
-          b, loc, v, splat(inTy, b.getIntegerAttr(i8, 0x80)));
+      return arith::XOrIOp::create(b, loc, v,
+                                   splat(inTy, b.getIntegerAttr(i8, 0x80)));
     };
     auto rows = scf::ForOp::create(b, loc, idx(0), idx(mr), idx(1));
     OpBuilder::InsertionGuard g(b);
@@ -364,9 +364,9 @@ private:
       for (int64_t j = 0; j < nr; ++j) {
         Value &a = next[r * nr + j];
         if (p.isa == Isa::avx2) {
-          Value prod = LLVM::CallIntrinsicOp::create(
-                           b, loc, accTy, b.getStringAttr(kPmaddwd),
-                           ValueRange{av, bv[j]})
+          Value prod = LLVM::CallIntrinsicOp::create(b, loc, accTy,
+                                                     b.getStringAttr(kPmaddwd),
+                                                     ValueRange{av, bv[j]})
                            .getResult(0);
           a = arith::AddIOp::create(b, loc, a, prod);
         } else if (p.emulate) {
@@ -413,11 +413,10 @@ private:
     SmallVector<Value> acc;
     SmallVector<Value> init;
     for (int64_t j = 0; j < nr; ++j)
-      init.push_back(p.hasComp()
-                         ? Value(vector::LoadOp::create(
-                               b, loc, accTy, comp,
-                               ValueRange{add(n0, j * p.lanes())}))
-                         : isplat(0));
+      init.push_back(p.hasComp() ? Value(vector::LoadOp::create(
+                                       b, loc, accTy, comp,
+                                       ValueRange{add(n0, j * p.lanes())}))
+                                 : isplat(0));
     for (int64_t r = 0; r < mr; ++r)
       for (int64_t j = 0; j < nr; ++j)
         acc.push_back(init[j]);
@@ -500,8 +499,8 @@ private:
     r = arith::SelectOp::create(b, loc, isNan, fsplat(0.0), r);
     r = arith::MaxNumFOp::create(b, loc, r, fsplat(p.qmin));
     r = arith::MinNumFOp::create(b, loc, r, fsplat(p.qmax));
-    return arith::FPToSIOp::create(b, loc, VectorType::get({p.lanes()}, p.outElem),
-                                   r);
+    return arith::FPToSIOp::create(b, loc,
+                                   VectorType::get({p.lanes()}, p.outElem), r);
   }
 
   static bool perColumn(Value buf) {
@@ -516,8 +515,9 @@ private:
     SmallVector<Value> cols, masks;
     for (int64_t j = 0; j < nr; ++j) {
       cols.push_back(add(n0, j * p.lanes()));
-      masks.push_back(j == nr - 1 && lastCnt < p.lanes() ? mask(lastCnt, p.lanes())
-                                                      : Value());
+      masks.push_back(j == nr - 1 && lastCnt < p.lanes()
+                          ? mask(lastCnt, p.lanes())
+                          : Value());
     }
     // Operands that do not depend on the row: hoisted out of the row loop.
     SmallVector<SmallVector<Value, 4>> colVals(nr);
@@ -594,8 +594,8 @@ static FailureOr<GemmPlan> planFromKernel(func::FuncOp fn) {
   unsigned fixed = p.hasComp() ? 3 : 2;
   unsigned expected = fixed + 3 + (p.fused ? 2 + p.hasBias + p.hasOs : 0);
   // Bounds that keep the emitter's index arithmetic far from overflow.
-  if (in.size() != expected || p.MR < 1 || p.MR > 64 || p.KU < 0 ||
-      p.KU > 64 || p.panelBlock < 1 || p.panelBlock > (int64_t(1) << 32))
+  if (in.size() != expected || p.MR < 1 || p.MR > 64 || p.KU < 0 || p.KU > 64 ||
+      p.panelBlock < 1 || p.panelBlock > (int64_t(1) << 32))
     return failure();
   int64_t lanes = p.lanes(), group = p.group();
   unsigned elemBits = p.info().elemBits;
@@ -628,7 +628,7 @@ static FailureOr<GemmPlan> planFromKernel(func::FuncOp fn) {
   // The output: i32 unfused, f32 from a fused epilogue, an integer of at
   // most 32 bits from a requantizing one.
   auto outInt = dyn_cast<IntegerType>(p.outElem);
-  bool outOk = !p.fused   ? p.outElem.isInteger(32)
+  bool outOk = !p.fused  ? p.outElem.isInteger(32)
                : p.hasOs ? outInt && outInt.getWidth() <= 32
                          : p.outElem.isF32();
   if (p.NR < 1 || bp.getDimSize(0) != p.numPanels() ||
@@ -685,8 +685,7 @@ struct LowerMatmulToVNNI
     // re-packing the i16 tile per block costs more than streaming the
     // weights from L3, so blocks are large. VNNI (not measured): a block
     // that stays in a 1-2 MiB L2 across row tiles.
-    blockKib =
-        kibOpt > 0 ? kibOpt : int64_t(isaKind == Isa::avx2 ? 4096 : 512);
+    blockKib = kibOpt > 0 ? kibOpt : int64_t(isaKind == Isa::avx2 ? 4096 : 512);
     // vpdpbusd accumulates in place; vpmaddwd needs a product register
     // before vpaddd.
     int64_t scratch = isaKind == Isa::avx2 ? 2 : 1;
@@ -694,9 +693,9 @@ struct LowerMatmulToVNNI
         tileRows * tileCols + tileCols + scratch > info.registers) {
       module.emitError("quantc-lower-matmul-to-vnni: mr x nr accumulators + "
                        "nr weight registers + ")
-          << scratch << " must fit in "
-          << info.registers << " " << info.regName << " registers (isa "
-          << isa << ": mr = " << tileRows << ", nr = " << tileCols << ")";
+          << scratch << " must fit in " << info.registers << " " << info.regName
+          << " registers (isa " << isa << ": mr = " << tileRows
+          << ", nr = " << tileCols << ")";
       return signalPassFailure();
     }
     SmallVector<MatmulOp> matmuls;
@@ -733,8 +732,8 @@ struct LowerMatmulToVNNI
     auto packedTensor =
         RankedTensorType::get(packedTy.getShape(), packedTy.getElementType());
     if (p.isa == Isa::avx2) {
-      packedAttr = DenseElementsAttr::get(packedTensor,
-                                          ArrayRef<int16_t>(packed));
+      packedAttr =
+          DenseElementsAttr::get(packedTensor, ArrayRef<int16_t>(packed));
     } else {
       std::vector<int8_t> bytes(packed.begin(), packed.end());
       packedAttr = DenseElementsAttr::getFromRawBuffer(
@@ -785,8 +784,8 @@ struct LowerMatmulToVNNI
     if (p.K * maxProduct >= (int64_t(1) << 31))
       return;
     // As many weight panels per activation tile as fit the L2 budget.
-    p.panelBlock = std::clamp<int64_t>(blockKib * 1024 / p.panelBytes(), 1,
-                                       p.numPanels());
+    p.panelBlock =
+        std::clamp<int64_t>(blockKib * 1024 / p.panelBytes(), 1, p.numPanels());
     ElementsAttr wAttr;
     if (!matchPattern(op.getRhs(), m_Constant(&wAttr)))
       return;
@@ -822,9 +821,9 @@ struct LowerMatmulToVNNI
     OpBuilder mb(ctx);
     mb.setInsertionPointToStart(module.getBody());
 
-    auto packedTy = MemRefType::get(
-        {p.numPanels(), p.kGroups(), p.panelCols() * p.group()},
-        mb.getIntegerType(p.info().elemBits));
+    auto packedTy =
+        MemRefType::get({p.numPanels(), p.kGroups(), p.panelCols() * p.group()},
+                        mb.getIntegerType(p.info().elemBits));
     auto compTy =
         MemRefType::get({p.numPanels() * p.panelCols()}, mb.getI32Type());
     memref::GlobalOp wGlobal, cGlobal;
@@ -961,6 +960,14 @@ struct MaterializeVNNIKernels
         if (isa<MemRefType>(fn.getArgumentTypes()[i]))
           fn.setArgAttr(i, LLVM::LLVMDialect::getNoAliasAttrName(),
                         UnitAttr::get(ctx));
+      // The packed tile can be up to 128 KiB of stack (on each OpenMP
+      // thread): probe it page by page, so that a small thread stack faults
+      // on its guard page instead of running past it.
+      fn->setAttr(
+          "passthrough",
+          ArrayAttr::get(ctx, {ArrayAttr::get(
+                                  ctx, {StringAttr::get(ctx, "probe-stack"),
+                                        StringAttr::get(ctx, "inline-asm")})}));
       Block *entry = fn.addEntryBlock();
       OpBuilder kb = OpBuilder::atBlockBegin(entry);
       KernelEmitter(kb, fn.getLoc(), *p, entry->getArguments()).emit();

@@ -7,6 +7,9 @@
 // zmm column stores 2 lanes under a mask.
 // CHECK-LABEL: func.func private @kernel
 // CHECK-SAME: (%[[A:.+]]: memref<3x5xi8> {llvm.noalias}, %[[B:.+]]: memref<1x2x64xi8> {llvm.noalias}, %[[C:.+]]: memref<16xi32> {llvm.noalias}, %[[O:.+]]: memref<3x2xi32> {llvm.noalias}, %[[PB:.+]]: index, %[[PE:.+]]: index)
+// The stack tile is probed page by page (a small thread stack faults on its
+// guard page).
+// CHECK-SAME: attributes {passthrough = {{\[\[}}"probe-stack", "inline-asm"]]}
 // CHECK-NOT: quantc.vnni_kernel
 // CHECK: %[[TILE:.+]] = memref.alloca() {alignment = 64 : i64} : memref<2x128xi8>
 // Blocks of panel_block (default 1) panels.
@@ -100,7 +103,7 @@ func.func private @avx2(memref<7x20xi8>, memref<2x10x32xi16>, memref<7x20xi32>, 
 
 // A parallel plan marks the kernel for --quantc-vnni-outline-gomp.
 // CHECK-LABEL: func.func private @par
-// CHECK-SAME: attributes {quantc.vnni_parallel}
+// CHECK-SAME: attributes {passthrough = {{\[\[}}"probe-stack", "inline-asm"]], quantc.vnni_parallel}
 func.func private @par(memref<12x64xi8>, memref<2x16x256xi8>, memref<128xi32>, memref<12x128xi32>, index, index) attributes {quantc.vnni_kernel = {kunroll = 2 : i64, mr = 6 : i64, parallel}}
 
 // -----

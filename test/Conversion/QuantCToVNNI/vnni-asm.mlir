@@ -52,3 +52,4 @@ func.func @gemm(%x: tensor<24x256xi8>, %xs: tensor<24x1xf32>) -> tensor<24x128xf
   %y = quantc.rescale %acc, %xs, %ws : (tensor<24x128xi32>, tensor<24x1xf32>, tensor<1x128xf32>) -> tensor<24x128xf32>
   return %y : tensor<24x128xf32>
 }
+
