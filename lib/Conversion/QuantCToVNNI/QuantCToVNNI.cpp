@@ -111,17 +111,28 @@ struct GemmPlan {
   }
 };
 
-/// A 2-D epilogue operand is usable when each dimension is 1 or equal to the
-/// accumulator's (block scales go to the reference lowering).
-static bool isBroadcastOperand(Value v, int64_t M, int64_t N) {
-  if (!v)
-    return true;
-  auto ty = dyn_cast<RankedTensorType>(v.getType());
-  if (!ty || ty.getRank() != 2 || !ty.hasStaticShape() ||
+/// A 2-D f32 epilogue operand (tensor in the lowering, memref in a kernel
+/// plan) is usable when each dimension is 1 or equal to the accumulator's
+/// (block scales go to the reference lowering).
+static bool isBroadcastShape(Type t, int64_t M, int64_t N) {
+  auto ty = dyn_cast<ShapedType>(t);
+  if (!ty || !ty.hasRank() || ty.getRank() != 2 || !ty.hasStaticShape() ||
       !ty.getElementType().isF32())
     return false;
   int64_t r = ty.getDimSize(0), c = ty.getDimSize(1);
   return (r == 1 || r == M) && (c == 1 || c == N);
+}
+static bool isBroadcastOperand(Value v, int64_t M, int64_t N) {
+  return !v || isBroadcastShape(v.getType(), M, N);
+}
+
+/// The fused epilogue writes f32, or (requantizing, with an output scale)
+/// an integer of at most 32 bits.
+static bool isEpilogueResult(Type elem, bool requantizes) {
+  if (!requantizes)
+    return elem.isF32();
+  auto it = dyn_cast<IntegerType>(elem);
+  return it && it.getWidth() <= 32;
 }
 
 /// Whether `op` (the only user of the matmul) can be fused as the epilogue.
@@ -129,15 +140,9 @@ static bool canFuseRescale(RescaleOp op, int64_t M, int64_t N) {
   // The kernels have no residual input: such a rescale runs after the GEMM.
   if (op.getResidual())
     return false;
-  auto resTy = op.getResult().getType();
-  Type elem = resTy.getElementType();
-  if (op.getOutputScale()) {
-    auto it = dyn_cast<IntegerType>(elem);
-    if (!it || it.getWidth() > 32)
-      return false;
-  } else if (!elem.isF32()) {
+  if (!isEpilogueResult(op.getResult().getType().getElementType(),
+                        static_cast<bool>(op.getOutputScale())))
     return false;
-  }
   return isBroadcastOperand(op.getXScale(), M, N) &&
          isBroadcastOperand(op.getWScale(), M, N) &&
          isBroadcastOperand(op.getBias(), M, N) &&
@@ -617,20 +622,12 @@ static FailureOr<GemmPlan> planFromKernel(func::FuncOp fn) {
   p.outElem = out.getElementType();
   // Epilogue operands: f32, each dimension 1 or the output's (the loads
   // would otherwise read out of bounds).
-  for (Type t : in.drop_front(fixed).drop_back(3)) {
-    auto m = dyn_cast<MemRefType>(t);
-    if (!m || m.getRank() != 2 || !m.getElementType().isF32() ||
-        !m.hasStaticShape() ||
-        (m.getDimSize(0) != 1 && m.getDimSize(0) != p.M) ||
-        (m.getDimSize(1) != 1 && m.getDimSize(1) != p.N))
+  for (Type t : in.drop_front(fixed).drop_back(3))
+    if (!isa<MemRefType>(t) || !isBroadcastShape(t, p.M, p.N))
       return failure();
-  }
-  // The output: i32 unfused, f32 from a fused epilogue, an integer of at
-  // most 32 bits from a requantizing one.
-  auto outInt = dyn_cast<IntegerType>(p.outElem);
-  bool outOk = !p.fused  ? p.outElem.isInteger(32)
-               : p.hasOs ? outInt && outInt.getWidth() <= 32
-                         : p.outElem.isF32();
+  // The output: i32 unfused, else what the epilogue writes.
+  bool outOk =
+      p.fused ? isEpilogueResult(p.outElem, p.hasOs) : p.outElem.isInteger(32);
   if (p.NR < 1 || bp.getDimSize(0) != p.numPanels() ||
       bp.getDimSize(1) != p.kGroups() || !outOk)
     return failure();
