@@ -124,8 +124,7 @@ static Check spotCheck(const Case &c, const std::vector<int8_t> &x,
     int64_t acc = 0;
     for (int64_t k = 0; k < c.K; ++k)
       acc += (int64_t)x[m * c.K + k] * weight(n, k);
-    float want =
-        ((float)(int32_t)acc * xs[xs.size() == 1 ? 0 : m]) * wscale(n);
+    float want = ((float)(int32_t)acc * xs[xs.size() == 1 ? 0 : m]) * wscale(n);
     float got = y[m * c.N + n];
     double rel = std::fabs((double)got - want) / (std::fabs(want) + 1e-30);
     r.maxRel = std::max(r.maxRel, rel);
@@ -145,8 +144,9 @@ int main(int argc, char **argv) {
   const std::string isa = QUANTC_BENCH_CPU;
   if (isa == "vnni" ? !__builtin_cpu_supports("avx512vnni")
                     : !__builtin_cpu_supports("avx2")) {
-    std::fprintf(stderr, "this CPU lacks the instructions quantc's GEMMs were "
-                         "compiled for (cpu=%s) and cannot run them\n",
+    std::fprintf(stderr,
+                 "this CPU lacks the instructions quantc's GEMMs were "
+                 "compiled for (cpu=%s) and cannot run them\n",
                  isa.c_str());
     return 2;
   }
@@ -157,8 +157,8 @@ int main(int argc, char **argv) {
   const char *thr = std::getenv("OMP_NUM_THREADS");
   engine eng(engine::kind::cpu, 0);
   stream strm(eng);
-  std::printf("%-7s %5s %6s %5s %4s | %9s %9s | %6s | %-6s | %s\n", "kind",
-              "M", "N", "K", "thr", "quantc", "oneDNN", "ratio", "quantc",
+  std::printf("%-7s %5s %6s %5s %4s | %9s %9s | %6s | %-6s | %s\n", "kind", "M",
+              "N", "K", "thr", "quantc", "oneDNN", "ratio", "quantc",
               "oneDNN impl: check");
   bool allOk = true;
   for (const Case &c : cases()) {

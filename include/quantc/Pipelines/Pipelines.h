@@ -25,10 +25,11 @@ struct CpuPipelineOptions
           clEnumValN(Cpu::avx2, "avx2",
                      "AVX2 micro-kernels (vpmaddwd on i16, exact)"),
           clEnumValN(Cpu::generic, "generic", "the reference lowering"))};
-  Option<bool> fuse{*this, "fuse",
-                    llvm::cl::desc("Run --quantc-fuse: integer GEMMs with fused "
-                                   "epilogues (false keeps QDQ float GEMMs)"),
-                    llvm::cl::init(true)};
+  Option<bool> fuse{
+      *this, "fuse",
+      llvm::cl::desc("Run --quantc-fuse: integer GEMMs with fused "
+                     "epilogues (false keeps QDQ float GEMMs)"),
+      llvm::cl::init(true)};
   // VNNI register tile (0: the pass default), for tuning.
   Option<int64_t> vnniMr{*this, "vnni-mr",
                          llvm::cl::desc("VNNI micro-kernel rows (0: default)"),
@@ -37,9 +38,9 @@ struct CpuPipelineOptions
       *this, "vnni-nr",
       llvm::cl::desc("VNNI micro-kernel zmm columns (0: default)"),
       llvm::cl::init(0)};
-  Option<int64_t> vnniKUnroll{
-      *this, "vnni-kunroll",
-      llvm::cl::desc("VNNI K-loop unroll (0: default)"), llvm::cl::init(0)};
+  Option<int64_t> vnniKUnroll{*this, "vnni-kunroll",
+                              llvm::cl::desc("VNNI K-loop unroll (0: default)"),
+                              llvm::cl::init(0)};
   Option<int64_t> vnniPanelBlockKib{
       *this, "vnni-panel-block-kib",
       llvm::cl::desc("L2 budget (KiB) of the weight panels per packed "
@@ -70,23 +71,27 @@ struct GpuPipelineOptions
   /// An enum, so that a wrong value is an option-parsing error (exit 1).
   enum class BinaryFormat { bin, isa, fatbin, offload };
   Option<BinaryFormat> format{
-      *this, "format",
-      llvm::cl::desc("gpu.binary format (default fatbin)"),
+      *this, "format", llvm::cl::desc("gpu.binary format (default fatbin)"),
       llvm::cl::init(BinaryFormat::fatbin),
       llvm::cl::values(
           clEnumValN(BinaryFormat::bin, "bin", "cubin (ELF)"),
           clEnumValN(BinaryFormat::isa, "isa", "PTX text"),
           clEnumValN(BinaryFormat::fatbin, "fatbin", "CUDA fatbinary"),
           clEnumValN(BinaryFormat::offload, "offload", "LLVM IR"))};
-  Option<int64_t> tileM{*this, "tile-m", llvm::cl::desc("Block tile M (0: auto)"),
+  Option<int64_t> tileM{*this, "tile-m",
+                        llvm::cl::desc("Block tile M (0: auto)"),
                         llvm::cl::init(0)};
-  Option<int64_t> tileN{*this, "tile-n", llvm::cl::desc("Block tile N (0: auto)"),
+  Option<int64_t> tileN{*this, "tile-n",
+                        llvm::cl::desc("Block tile N (0: auto)"),
                         llvm::cl::init(0)};
-  Option<int64_t> tileK{*this, "tile-k", llvm::cl::desc("Block tile K (0: auto)"),
+  Option<int64_t> tileK{*this, "tile-k",
+                        llvm::cl::desc("Block tile K (0: auto)"),
                         llvm::cl::init(0)};
-  Option<int64_t> warpM{*this, "warp-m", llvm::cl::desc("Warp tile M (0: auto)"),
+  Option<int64_t> warpM{*this, "warp-m",
+                        llvm::cl::desc("Warp tile M (0: auto)"),
                         llvm::cl::init(0)};
-  Option<int64_t> warpN{*this, "warp-n", llvm::cl::desc("Warp tile N (0: auto)"),
+  Option<int64_t> warpN{*this, "warp-n",
+                        llvm::cl::desc("Warp tile N (0: auto)"),
                         llvm::cl::init(0)};
   Option<bool> tma{*this, "tma",
                    llvm::cl::desc("sm_90a: TMA + mbarrier loads (default: "

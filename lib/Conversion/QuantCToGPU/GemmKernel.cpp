@@ -375,8 +375,8 @@ std::string quantc::generateMmaSyncKernel(const GemmKernelSpec &s) {
               e.op("arith.minui " + srow + ", " + e.c(rows - 1) + " : index");
         std::string grow = e.add(base, srow);
         tokens.push_back(emitAsyncCopy(e, g, grow + ", " + gcol, gTy, sm,
-                                       stage + ", " + srow + ", " + cpCol,
-                                       smTy, srcElems));
+                                       stage + ", " + srow + ", " + cpCol, smTy,
+                                       srcElems));
       }
     };
     copy("%A", aTy, sA, sATy, m0, BM);

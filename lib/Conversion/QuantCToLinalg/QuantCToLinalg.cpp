@@ -34,8 +34,8 @@ static SmallVector<utils::IteratorType> parallel(int64_t n) {
 /// through its broadcast map, and yields `body(b, l, data, params)`; a null
 /// parameter stays null in the body.
 static Value buildBroadcastGeneric(
-    PatternRewriter &rewriter, Location loc, Value data,
-    ArrayRef<Value> params, Type resultElem,
+    PatternRewriter &rewriter, Location loc, Value data, ArrayRef<Value> params,
+    Type resultElem,
     function_ref<Value(OpBuilder &, Location, Value, ArrayRef<Value>)> body) {
   MLIRContext *ctx = rewriter.getContext();
   auto dataTy = cast<RankedTensorType>(data.getType());
@@ -73,8 +73,7 @@ struct QuantizeLowering : OpRewritePattern<QuantizeOp> {
                 rewriter, op.getLoc(), op.getInput(),
                 {op.getScale(), op.getZeroPoint()}, storage,
                 [&](OpBuilder &b, Location l, Value x, ArrayRef<Value> p) {
-                  return emitQuantize(b, l, x, p[0], p[1], qmin, qmax,
-                                      storage);
+                  return emitQuantize(b, l, x, p[0], p[1], qmin, qmax, storage);
                 }));
     return success();
   }
@@ -136,17 +135,15 @@ struct ComputeScaleLowering : OpRewritePattern<ComputeScaleOp> {
     Value zero = floatConst(rewriter, loc, ft, 0.0);
     Value init =
         linalg::FillOp::create(rewriter, loc, zero, empty).getResult(0);
-    SmallVector<AffineMap> maps = {
-        AffineMap::getMultiDimIdentityMap(rank, ctx),
-        AffineMap::get(rank, 0, outExprs, ctx)};
+    SmallVector<AffineMap> maps = {AffineMap::getMultiDimIdentityMap(rank, ctx),
+                                   AffineMap::get(rank, 0, outExprs, ctx)};
     auto absmax = linalg::GenericOp::create(
         rewriter, loc, TypeRange{outTy}, ValueRange{op.getInput()},
         ValueRange{init}, maps, iters,
         [&](OpBuilder &b, Location l, ValueRange args) {
           Value x = castFloat(b, l, args[0], ft);
           Value a = math::AbsFOp::create(b, l, x);
-          yield(b, l,
-                                  arith::MaxNumFOp::create(b, l, args[1], a));
+          yield(b, l, arith::MaxNumFOp::create(b, l, args[1], a));
         });
     double qmax = static_cast<double>(op.getQmax());
     auto id = AffineMap::getMultiDimIdentityMap(rank, ctx);
@@ -157,11 +154,10 @@ struct ComputeScaleLowering : OpRewritePattern<ComputeScaleOp> {
           Value m = args[0];
           Value isZero = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OEQ,
                                                m, floatConst(b, l, ft, 0.0));
-          Value s =
-              arith::DivFOp::create(b, l, m, floatConst(b, l, ft, qmax));
+          Value s = arith::DivFOp::create(b, l, m, floatConst(b, l, ft, qmax));
           yield(b, l,
-              arith::SelectOp::create(b, l, isZero, floatConst(b, l, ft, 1.0),
-                                      s));
+                arith::SelectOp::create(b, l, isZero, floatConst(b, l, ft, 1.0),
+                                        s));
         });
     rewriter.replaceOp(op, scale.getResults());
     return success();
@@ -204,8 +200,8 @@ struct MatmulLowering : OpRewritePattern<MatmulOp> {
     Type i32 = rewriter.getI32Type();
     Value empty =
         tensor::EmptyOp::create(rewriter, loc, resTy.getShape(), i32, dyn);
-    Value zero = arith::ConstantOp::create(rewriter, loc,
-                                           rewriter.getI32IntegerAttr(0));
+    Value zero =
+        arith::ConstantOp::create(rewriter, loc, rewriter.getI32IntegerAttr(0));
     Value init =
         linalg::FillOp::create(rewriter, loc, zero, empty).getResult(0);
     auto generic = linalg::GenericOp::create(
@@ -233,21 +229,20 @@ struct RescaleLowering : OpRewritePattern<RescaleOp> {
     int64_t qmax = requant ? op.getQuantMax() : 0;
     Activation act = op.getActivation();
     rewriter.replaceOp(
-        op, buildBroadcastGeneric(
-                rewriter, op.getLoc(), op.getAcc(),
-                {op.getXScale(), op.getWScale(), op.getBias(),
-                 op.getOutputScale(), op.getResidual()},
-                outElem,
-                [&](OpBuilder &b, Location l, Value acc, ArrayRef<Value> p) {
-                  Value f = emitEpilogue(b, l, ft, acc, p[0], p[1], p[2], act);
-                  if (p[4])
-                    f = arith::AddFOp::create(b, l, f,
-                                              castFloat(b, l, p[4], ft));
-                  if (!requant)
-                    return castFloat(b, l, f, outElem);
-                  return emitQuantize(b, l, f, p[3], Value(), qmin, qmax,
-                                      outElem);
-                }));
+        op,
+        buildBroadcastGeneric(
+            rewriter, op.getLoc(), op.getAcc(),
+            {op.getXScale(), op.getWScale(), op.getBias(), op.getOutputScale(),
+             op.getResidual()},
+            outElem,
+            [&](OpBuilder &b, Location l, Value acc, ArrayRef<Value> p) {
+              Value f = emitEpilogue(b, l, ft, acc, p[0], p[1], p[2], act);
+              if (p[4])
+                f = arith::AddFOp::create(b, l, f, castFloat(b, l, p[4], ft));
+              if (!requant)
+                return castFloat(b, l, f, outElem);
+              return emitQuantize(b, l, f, p[3], Value(), qmin, qmax, outElem);
+            }));
     return success();
   }
 };
@@ -301,7 +296,8 @@ struct ConvertQuantCToLinalgPass
 } // namespace
 
 void quantc::populateQuantCToLinalgPatterns(RewritePatternSet &patterns) {
-  patterns.add<QuantizeLowering, DequantizeLowering, ComputeScaleLowering,
-               MatmulLowering, RescaleLowering, SmoothLowering,
-               ObserveLowering>(patterns.getContext());
+  patterns
+      .add<QuantizeLowering, DequantizeLowering, ComputeScaleLowering,
+           MatmulLowering, RescaleLowering, SmoothLowering, ObserveLowering>(
+          patterns.getContext());
 }

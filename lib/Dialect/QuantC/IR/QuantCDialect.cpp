@@ -10,8 +10,8 @@
 using namespace mlir;
 using namespace quantc;
 
-#include "quantc/Dialect/QuantC/IR/QuantCOpsDialect.cpp.inc"
 #include "quantc/Dialect/QuantC/IR/QuantCEnums.cpp.inc"
+#include "quantc/Dialect/QuantC/IR/QuantCOpsDialect.cpp.inc"
 #define GET_ATTRDEF_CLASSES
 #include "quantc/Dialect/QuantC/IR/QuantCAttrs.cpp.inc"
 

@@ -50,11 +50,11 @@ int64_t quantc::defaultQuantMin(Type storage) {
 LogicalResult quantc::verifyScaleShape(Operation *op, ShapedType data,
                                        ShapedType scale, StringRef what) {
   if (data.getRank() != scale.getRank())
-    return op->emitOpError() << what << " must have the rank of the data ("
-                             << data.getRank() << "), got rank "
-                             << scale.getRank()
-                             << "; a per-tensor scale is tensor<"
-                             << (data.getRank() ? "1x" : "") << "...xf32>";
+    return op->emitOpError()
+           << what << " must have the rank of the data (" << data.getRank()
+           << "), got rank " << scale.getRank()
+           << "; a per-tensor scale is tensor<" << (data.getRank() ? "1x" : "")
+           << "...xf32>";
   for (int64_t i = 0, e = data.getRank(); i < e; ++i) {
     int64_t d = data.getDimSize(i), s = scale.getDimSize(i);
     if (s == 1)
@@ -133,12 +133,14 @@ static LogicalResult verifyZeroPoint(Operation *op, Value zp,
 //===----------------------------------------------------------------------===//
 
 int64_t QuantizeOp::getQuantMin() {
-  return getQminAttr() ? getQminAttr().getInt()
-                       : defaultQuantMin(getOutput().getType().getElementType());
+  return getQminAttr()
+             ? getQminAttr().getInt()
+             : defaultQuantMin(getOutput().getType().getElementType());
 }
 int64_t QuantizeOp::getQuantMax() {
-  return getQmaxAttr() ? getQmaxAttr().getInt()
-                       : defaultQuantMax(getOutput().getType().getElementType());
+  return getQmaxAttr()
+             ? getQmaxAttr().getInt()
+             : defaultQuantMax(getOutput().getType().getElementType());
 }
 
 LogicalResult QuantizeOp::verify() {
@@ -147,7 +149,8 @@ LogicalResult QuantizeOp::verify() {
   if (inTy.getShape() != outTy.getShape())
     return emitOpError("result shape must equal the input shape");
   Type storage = outTy.getElementType();
-  if (storage.getIntOrFloatBitWidth() > 32 || storage.getIntOrFloatBitWidth() < 2)
+  if (storage.getIntOrFloatBitWidth() > 32 ||
+      storage.getIntOrFloatBitWidth() < 2)
     return emitOpError("storage type must be a 2- to 32-bit integer, got ")
            << storage;
   if (failed(verifyScaleShape(*this, inTy, getScale().getType(), "scale")) ||

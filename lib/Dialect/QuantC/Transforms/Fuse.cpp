@@ -1,16 +1,16 @@
 //===- Fuse.cpp - ZeroQuant fusion: integer GEMMs, fused epilogues --------===//
-#include "quantc/Dialect/QuantC/Transforms/Passes.h"
 #include "quantc/Analysis/Granularity.h"
+#include "quantc/Dialect/QuantC/Transforms/Passes.h"
 
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
-#include "mlir/IR/Matchers.h"
-#include "quantc/Dialect/QuantC/Utils/Arithmetic.h"
 #include "mlir/IR/IRMapping.h"
-#include "llvm/ADT/SmallPtrSet.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "quantc/Dialect/QuantC/Utils/Arithmetic.h"
+#include "llvm/ADT/SmallPtrSet.h"
 
 namespace quantc {
 #define GEN_PASS_DEF_QUANTCFUSE
@@ -49,8 +49,8 @@ static Value reshapeTo(PatternRewriter &rewriter, Location loc, Value v,
   ReassociationIndices all;
   for (int64_t i = 0; i < ty.getRank(); ++i)
     all.push_back(i);
-  Value flat = tensor::CollapseShapeOp::create(rewriter, loc, v,
-                                               ArrayRef<ReassociationIndices>{all});
+  Value flat = tensor::CollapseShapeOp::create(
+      rewriter, loc, v, ArrayRef<ReassociationIndices>{all});
   ReassociationIndices allNew;
   for (int64_t i = 0, e = shape.size(); i < e; ++i)
     allNew.push_back(i);
@@ -84,8 +84,8 @@ static Value transposeLast2(PatternRewriter &rewriter, Location loc, Value v) {
   for (int64_t i = 0; i < rank; ++i)
     if (newTy.isDynamicDim(i))
       dyn.push_back(tensor::DimOp::create(rewriter, loc, v, perm[i]));
-  Value init = tensor::EmptyOp::create(rewriter, loc, shape,
-                                       ty.getElementType(), dyn);
+  Value init =
+      tensor::EmptyOp::create(rewriter, loc, shape, ty.getElementType(), dyn);
   return linalg::TransposeOp::create(rewriter, loc, v, init, perm)
       .getResult()[0];
 }
@@ -114,7 +114,8 @@ static Value onesLike(PatternRewriter &rewriter, Location loc, int64_t rank,
                       Type elemTy) {
   auto ty = RankedTensorType::get(SmallVector<int64_t>(rank, 1), elemTy);
   return arith::ConstantOp::create(
-      rewriter, loc, DenseElementsAttr::get(ty, rewriter.getFloatAttr(elemTy, 1.0)));
+      rewriter, loc,
+      DenseElementsAttr::get(ty, rewriter.getFloatAttr(elemTy, 1.0)));
 }
 
 //===----------------------------------------------------------------------===//
@@ -250,8 +251,9 @@ static Value matchGelu(Value v, llvm::SmallPtrSetImpl<Operation *> &matched) {
       if (!scaled)
         continue;
       const double kRsqrt2 = 0.70710678118654752;
-      bool ok = (scaled.getLhs() == t && isFloatConst(scaled.getRhs(), kRsqrt2)) ||
-                (scaled.getRhs() == t && isFloatConst(scaled.getLhs(), kRsqrt2));
+      bool ok =
+          (scaled.getLhs() == t && isFloatConst(scaled.getRhs(), kRsqrt2)) ||
+          (scaled.getRhs() == t && isFloatConst(scaled.getLhs(), kRsqrt2));
       if (!ok)
         continue;
       matched.insert({outer, half, plus, erf, scaled});
@@ -266,7 +268,8 @@ struct FoldElementwiseIntoRescale : OpRewritePattern<linalg::GenericOp> {
 
   LogicalResult matchAndRewrite(linalg::GenericOp op,
                                 PatternRewriter &rewriter) const override {
-    if (op.getNumDpsInits() != 1 || op.getNumParallelLoops() != op.getNumLoops() ||
+    if (op.getNumDpsInits() != 1 ||
+        op.getNumParallelLoops() != op.getNumLoops() ||
         !op.hasPureTensorSemantics())
       return failure();
     Block &body = op.getRegion().front();
@@ -360,13 +363,15 @@ struct FoldElementwiseIntoRescale : OpRewritePattern<linalg::GenericOp> {
       AffineMap bMap = maps[bIdx];
       Value b = op.getDpsInputs()[bIdx];
       auto bTy = dyn_cast<RankedTensorType>(b.getType());
-      if (!bTy || !bTy.hasStaticShape() || bTy.getElementType() != resTy.getElementType())
+      if (!bTy || !bTy.hasStaticShape() ||
+          bTy.getElementType() != resTy.getElementType())
         return failure();
       int64_t d = resTy.getDimSize(rank - 1);
       for (auto [i, e] : llvm::enumerate(bMap.getResults())) {
         auto de = dyn_cast<AffineDimExpr>(e);
         bool last = i + 1 == bMap.getNumResults();
-        if (last ? (!de || de.getPosition() != rank - 1 || bTy.getDimSize(i) != d)
+        if (last ? (!de || de.getPosition() != rank - 1 ||
+                    bTy.getDimSize(i) != d)
                  : bTy.getDimSize(i) != 1)
           return failure();
       }
@@ -396,11 +401,12 @@ struct FoldQuantizeIntoRescale : OpRewritePattern<QuantizeOp> {
     auto r = q.getInput().getDefiningOp<RescaleOp>();
     if (!r || !r->hasOneUse() || r.getOutputScale() || q.getZeroPoint())
       return failure();
-    auto fused = RescaleOp::create(
-        rewriter, q.getLoc(), q.getOutput().getType(), r.getAcc(),
-        r.getXScale(), r.getWScale(), r.getBias(), q.getScale(),
-        r.getResidual(), r.getActivationAttr(), rewriter.getI64IntegerAttr(q.getQuantMin()),
-        rewriter.getI64IntegerAttr(q.getQuantMax()));
+    auto fused =
+        RescaleOp::create(rewriter, q.getLoc(), q.getOutput().getType(),
+                          r.getAcc(), r.getXScale(), r.getWScale(), r.getBias(),
+                          q.getScale(), r.getResidual(), r.getActivationAttr(),
+                          rewriter.getI64IntegerAttr(q.getQuantMin()),
+                          rewriter.getI64IntegerAttr(q.getQuantMax()));
     rewriter.replaceOp(q, fused.getResult());
     return success();
   }
@@ -443,8 +449,8 @@ struct FoldDequantizeQuantize : OpRewritePattern<QuantizeOp> {
     Type f32 = d.getScale().getType().getElementType();
     Value acc = src;
     if (srcTy.getElementType() != rewriter.getI32Type())
-      acc = arith::ExtSIOp::create(
-          rewriter, loc, srcTy.clone(rewriter.getI32Type()), src);
+      acc = arith::ExtSIOp::create(rewriter, loc,
+                                   srcTy.clone(rewriter.getI32Type()), src);
     Value ones = onesLike(rewriter, loc, rank, f32);
     Value xs = rowsOnly ? d.getScale() : ones;
     Value ws = rowsOnly ? ones : d.getScale();
@@ -486,7 +492,8 @@ struct FuseQuantizeIntoProducer : OpRewritePattern<QuantizeOp> {
     if (Value zp = q.getZeroPoint()) {
       zpIdx = ins.size();
       ins.push_back(zp);
-      maps.push_back(getBroadcastMap(ctx, dataTy, cast<ShapedType>(zp.getType())));
+      maps.push_back(
+          getBroadcastMap(ctx, dataTy, cast<ShapedType>(zp.getType())));
     }
     maps.push_back(AffineMap::getMultiDimIdentityMap(dataTy.getRank(), ctx));
     auto outTy = q.getOutput().getType();
@@ -566,13 +573,13 @@ struct RowWiseDynamicQuantize : OpRewritePattern<QuantizeOp> {
                                                      rowSize, ones);
           Value s = ComputeScaleOp::create(b, l, rowSTy, row, cs.getDimsAttr(),
                                            cs.getQmaxAttr());
-          Value rq = QuantizeOp::create(
-              b, l, rowQTy, row, s, Value(), b.getI64IntegerAttr(qmin),
-              b.getI64IntegerAttr(qmax));
+          Value rq = QuantizeOp::create(b, l, rowQTy, row, s, Value(),
+                                        b.getI64IntegerAttr(qmin),
+                                        b.getI64IntegerAttr(qmax));
           Value q2 = tensor::InsertSliceOp::create(b, l, rq, iter[0], offs,
                                                    rowSize, ones);
-          Value s2 = tensor::InsertSliceOp::create(b, l, s, iter[1], offs,
-                                                   ones, ones);
+          Value s2 =
+              tensor::InsertSliceOp::create(b, l, s, iter[1], offs, ones, ones);
           scf::YieldOp::create(b, l, ValueRange{q2, s2});
         });
     rewriter.replaceAllUsesWith(cs.getScale(), loop.getResult(1));

@@ -64,8 +64,7 @@ static FailureOr<QuantParams> getQuantParams(Operation *op,
     if ((int64_t)axisTy.getScales().size() != tensorTy.getDimSize(axis))
       return op->emitOpError("per-axis type has ")
              << axisTy.getScales().size() << " scales, but dimension " << axis
-             << " of " << tensorTy << " has size "
-             << tensorTy.getDimSize(axis);
+             << " of " << tensorTy << " has size " << tensorTy.getDimSize(axis);
     shape[axis] = tensorTy.getDimSize(axis);
     llvm::append_range(scales, axisTy.getScales());
     llvm::append_range(zps, axisTy.getZeroPoints());
@@ -106,16 +105,16 @@ static FailureOr<QuantParams> getQuantParams(Operation *op,
     SmallVector<APInt> zpVals;
     for (int64_t z : zps)
       zpVals.push_back(APInt(32, z, /*isSigned=*/true));
-    p.zeroPoint = DenseElementsAttr::get(RankedTensorType::get(shape, i32),
-                                         zpVals);
+    p.zeroPoint =
+        DenseElementsAttr::get(RankedTensorType::get(shape, i32), zpVals);
   }
   p.qmin = base.getStorageTypeMin();
   p.qmax = base.getStorageTypeMax();
   return p;
 }
 
-static Value materializeParams(OpBuilder &b, Location loc,
-                               const QuantParams &p, Value &zp) {
+static Value materializeParams(OpBuilder &b, Location loc, const QuantParams &p,
+                               Value &zp) {
   Value scale = arith::ConstantOp::create(b, loc, p.scale);
   zp = p.zeroPoint ? Value(arith::ConstantOp::create(b, loc, p.zeroPoint))
                    : Value();
@@ -185,8 +184,7 @@ struct SCastLowering : OpConversionPattern<quant::StorageCastOp> {
   }
 };
 
-struct ImportQuantPass
-    : quantc::impl::QuantCImportQuantBase<ImportQuantPass> {
+struct ImportQuantPass : quantc::impl::QuantCImportQuantBase<ImportQuantPass> {
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
     TypeConverter converter;
@@ -196,9 +194,8 @@ struct ImportQuantPass
         return t.clone(q.getStorageType());
       return t;
     });
-    converter.addConversion([](quant::QuantizedType q) -> Type {
-      return q.getStorageType();
-    });
+    converter.addConversion(
+        [](quant::QuantizedType q) -> Type { return q.getStorageType(); });
 
     ConversionTarget target(*ctx);
     target.addIllegalOp<quant::QuantizeCastOp, quant::DequantizeCastOp,
@@ -229,8 +226,9 @@ struct ImportQuantPass
       if (!isa<quant::QuantizeCastOp, quant::DequantizeCastOp,
                quant::StorageCastOp>(op))
         return;
-      Type qType = isa<quant::DequantizeCastOp>(op) ? op->getOperand(0).getType()
-                                                    : op->getResult(0).getType();
+      Type qType = isa<quant::DequantizeCastOp>(op)
+                       ? op->getOperand(0).getType()
+                       : op->getResult(0).getType();
       if (isa<quant::StorageCastOp>(op) &&
           !isa<quant::QuantizedType>(getElementTypeOrSelf(qType)))
         qType = op->getOperand(0).getType();

@@ -1,4 +1,5 @@
-//===- MatmulUtils.h - operand roles and compile-time quantization -*- C++ -*-===//
+//===- MatmulUtils.h - operand roles and compile-time quantization -*- C++
+//-*-===//
 //
 // Internal helpers shared by --quantc-smoothquant, --quantc-quantize and
 // --quantc-outlier-split. `getContractionRoles` is the one place where these

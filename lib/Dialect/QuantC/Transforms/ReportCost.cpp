@@ -189,7 +189,7 @@ struct ReportCostPass : quantc::impl::QuantCReportCostBase<ReportCostPass> {
     };
     auto bound = [&](const SchemeCost &s) {
       return s.ops / (s.int8 ? r.int8 : r.fp16) >= s.bytes / r.bw ? "compute"
-                                                                    : "memory";
+                                                                  : "memory";
     };
 
     std::string text;
@@ -198,9 +198,9 @@ struct ReportCostPass : quantc::impl::QuantCReportCostBase<ReportCostPass> {
       llvm::json::Object schemes;
       for (const SchemeCost &s : costs)
         schemes[s.key] = llvm::json::Object{
-            {"gemm_ops", s.ops},     {"qdq_ops", s.qdq},
-            {"bytes", s.bytes},      {"intensity", s.ops / s.bytes},
-            {"time_s", time(s)},     {"bound", bound(s)}};
+            {"gemm_ops", s.ops}, {"qdq_ops", s.qdq},
+            {"bytes", s.bytes},  {"intensity", s.ops / s.bytes},
+            {"time_s", time(s)}, {"bound", bound(s)}};
       llvm::json::Object obj{
           {"op", op->getName().getStringRef()},
           {"N", n},

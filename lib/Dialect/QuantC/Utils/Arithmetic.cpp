@@ -63,8 +63,7 @@ Value quantc::emitQuantizeScaled(OpBuilder &b, Location loc, Value scaled,
 }
 
 Value quantc::emitQuantize(OpBuilder &b, Location loc, Value x, Value scale,
-                           Value zp, int64_t qmin, int64_t qmax,
-                           Type storage) {
+                           Value zp, int64_t qmin, int64_t qmax, Type storage) {
   Value s = castFloat(b, loc, scale, x.getType());
   Value scaled = arith::DivFOp::create(b, loc, x, s);
   if (zp && zp.getType() != b.getI32Type())

@@ -42,8 +42,8 @@ template <typename T> static void save(const char *fn, MemRef2D<T> &m) {
   std::ofstream f(dir + "/out_" + fn + ".bin", std::ios::binary);
   for (int64_t i = 0; i < m.sizes[0]; ++i)
     for (int64_t j = 0; j < m.sizes[1]; ++j)
-      f.write((const char *)&m.aligned[m.offset + i * m.strides[0] +
-                                       j * m.strides[1]],
+      f.write((const char *)&m
+                  .aligned[m.offset + i * m.strides[0] + j * m.strides[1]],
               sizeof(T));
   printf("wrote out_%s.bin (%ldx%ld)\n", fn, (long)m.sizes[0],
          (long)m.sizes[1]);
@@ -57,8 +57,8 @@ int main(int argc, char **argv) {
   dir = argv[1];
   Arr<int8_t> x("x", 256, 256), w("w", 512, 256);
   Arr<int8_t> sx("sx", 48, 96), sw("sw", 80, 96);
-  Arr<float> xs("xs", 256, 1), ws("ws", 1, 512), b("b", 1, 512),
-      os("os", 1, 1), ts("ts", 1, 1);
+  Arr<float> xs("xs", 256, 1), ws("ws", 1, 512), b("b", 1, 512), os("os", 1, 1),
+      ts("ts", 1, 1);
   {
     MemRef2D<int32_t> r;
     _mlir_ciface_gemm_i32(&r, &x.ref, &w.ref);

@@ -32,9 +32,8 @@ mlir::Value castFloat(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v,
 /// `clamp(roundeven(scaled) + zp, qmin, qmax)` converted to `storage`; NaN
 /// goes to the zero point. `scaled` is x / scale, `zp` an i32 or null.
 mlir::Value emitQuantizeScaled(mlir::OpBuilder &b, mlir::Location loc,
-                               mlir::Value scaled, mlir::Value zp,
-                               int64_t qmin, int64_t qmax,
-                               mlir::Type storage);
+                               mlir::Value scaled, mlir::Value zp, int64_t qmin,
+                               int64_t qmax, mlir::Type storage);
 
 /// `x / scale` (in x's float type) followed by emitQuantizeScaled.
 mlir::Value emitQuantize(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
@@ -46,9 +45,9 @@ mlir::Value emitActivation(mlir::OpBuilder &b, mlir::Location loc,
                            mlir::Value f, Activation act);
 
 /// The GEMM epilogue: `((ft(acc) * xs) * ws) + bias`, then the activation.
-mlir::Value emitEpilogue(mlir::OpBuilder &b, mlir::Location loc,
-                         mlir::Type ft, mlir::Value acc, mlir::Value xs,
-                         mlir::Value ws, mlir::Value bias, Activation act);
+mlir::Value emitEpilogue(mlir::OpBuilder &b, mlir::Location loc, mlir::Type ft,
+                         mlir::Value acc, mlir::Value xs, mlir::Value ws,
+                         mlir::Value bias, Activation act);
 
 } // namespace quantc
 
