@@ -222,27 +222,17 @@ struct RescaleLowering : OpRewritePattern<RescaleOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(RescaleOp op,
                                 PatternRewriter &rewriter) const override {
-    Type ft = op.getXScale().getType().getElementType();
-    Type outElem = op.getResult().getType().getElementType();
-    bool requant = static_cast<bool>(op.getOutputScale());
-    int64_t qmin = requant ? op.getQuantMin() : 0;
-    int64_t qmax = requant ? op.getQuantMax() : 0;
-    Activation act = op.getActivation();
+    EpilogueSpec spec = EpilogueSpec::get(op);
     rewriter.replaceOp(
-        op,
-        buildBroadcastGeneric(
-            rewriter, op.getLoc(), op.getAcc(),
-            {op.getXScale(), op.getWScale(), op.getBias(), op.getOutputScale(),
-             op.getResidual()},
-            outElem,
-            [&](OpBuilder &b, Location l, Value acc, ArrayRef<Value> p) {
-              Value f = emitEpilogue(b, l, ft, acc, p[0], p[1], p[2], act);
-              if (p[4])
-                f = arith::AddFOp::create(b, l, f, castFloat(b, l, p[4], ft));
-              if (!requant)
-                return castFloat(b, l, f, outElem);
-              return emitQuantize(b, l, f, p[3], Value(), qmin, qmax, outElem);
-            }));
+        op, buildBroadcastGeneric(
+                rewriter, op.getLoc(), op.getAcc(),
+                {op.getXScale(), op.getWScale(), op.getBias(),
+                 op.getOutputScale(), op.getResidual()},
+                spec.resultType,
+                [&](OpBuilder &b, Location l, Value acc, ArrayRef<Value> p) {
+                  return emitRescaleEpilogue(b, l, spec, acc,
+                                             {p[0], p[1], p[2], p[3], p[4]});
+                }));
     return success();
   }
 };

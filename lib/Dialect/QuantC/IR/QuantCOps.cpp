@@ -100,6 +100,70 @@ LogicalResult quantc::verifyConstantScaleValues(Operation *op, Value scale,
   return success();
 }
 
+bool Broadcast::isBroadcast(int64_t i) const {
+  return blockSize[i] == ShapedType::kDynamic || blockSize[i] > 1;
+}
+
+int64_t Broadcast::operandIndex(int64_t dim, int64_t i) const {
+  int64_t g = blockSize[dim];
+  return g == ShapedType::kDynamic ? 0 : i / g;
+}
+
+StringRef quantc::stringifyBroadcastKind(Broadcast::Kind kind) {
+  switch (kind) {
+  case Broadcast::Kind::Scalar:
+    return "scalar";
+  case Broadcast::Kind::PerRow:
+    return "per-row";
+  case Broadcast::Kind::PerColumn:
+    return "per-column";
+  case Broadcast::Kind::Full:
+    return "full";
+  case Broadcast::Kind::Block:
+    return "block";
+  }
+  llvm_unreachable("unknown broadcast kind");
+}
+
+Broadcast quantc::getBroadcast(ShapedType data, ShapedType operand) {
+  Broadcast b;
+  int64_t rank = data.getRank();
+  // Per dimension: 0 does not vary, 1 varies element by element, 2 blocks.
+  SmallVector<int> varies;
+  for (int64_t i = 0; i < rank; ++i) {
+    int64_t d = data.getDimSize(i), s = operand.getDimSize(i);
+    if (s == 1 && d != 1) {
+      b.blockSize.push_back(d);
+      varies.push_back(0);
+    } else if (s == d || ShapedType::isDynamic(s)) {
+      b.blockSize.push_back(1);
+      varies.push_back(d == 1 ? 0 : 1);
+    } else {
+      b.blockSize.push_back(d / s);
+      varies.push_back(2);
+    }
+  }
+  auto only = [&](int64_t dim) {
+    for (int64_t i = 0; i < rank; ++i)
+      if (varies[i] != (i == dim ? 1 : 0))
+        return false;
+    return true;
+  };
+  if (llvm::all_of(varies, [](int v) { return v == 0; }))
+    b.kind = Broadcast::Kind::Scalar;
+  else if (rank >= 2 && only(rank - 2))
+    b.kind = Broadcast::Kind::PerRow;
+  else if (rank >= 2 && only(rank - 1))
+    b.kind = Broadcast::Kind::PerColumn;
+  else if (llvm::all_of(llvm::zip(varies, data.getShape()), [](auto p) {
+             return std::get<0>(p) == 1 || std::get<1>(p) == 1;
+           }))
+    b.kind = Broadcast::Kind::Full;
+  else
+    b.kind = Broadcast::Kind::Block;
+  return b;
+}
+
 static LogicalResult verifyRange(Operation *op, Type storage,
                                  std::optional<int64_t> qmin,
                                  std::optional<int64_t> qmax, int64_t lo,
@@ -162,18 +226,13 @@ LogicalResult QuantizeOp::verify() {
 }
 
 /// Index of the scale element that data element `linear` (row-major in
-/// `data`) reads under the broadcast/block rule of verifyScaleShape.
+/// `data`) reads under the broadcast rule `bc`.
 static int64_t broadcastIndex(ArrayRef<int64_t> data, ArrayRef<int64_t> scale,
-                              int64_t linear) {
+                              const Broadcast &bc, int64_t linear) {
   int64_t idx = 0, stride = 1;
-  SmallVector<int64_t> coord(data.size());
   for (int64_t i = data.size() - 1; i >= 0; --i) {
-    coord[i] = linear % data[i];
+    idx += bc.operandIndex(i, linear % data[i]) * stride;
     linear /= data[i];
-  }
-  for (int64_t i = data.size() - 1; i >= 0; --i) {
-    int64_t c = scale[i] == 1 ? 0 : coord[i] / (data[i] / scale[i]);
-    idx += c * stride;
     stride *= scale[i];
   }
   return idx;
@@ -224,10 +283,11 @@ OpFoldResult QuantizeOp::fold(FoldAdaptor adaptor) {
         outTy, quantizeOne(input.getSplatValue<APFloat>(), scales.front()));
   SmallVector<APInt> out;
   out.reserve(inTy.getNumElements());
+  Broadcast bc = getBroadcast(inTy, getScale().getType());
   int64_t i = 0;
   for (APFloat x : input.getValues<APFloat>())
     out.push_back(
-        quantizeOne(x, scales[broadcastIndex(dataShape, scaleShape, i++)]));
+        quantizeOne(x, scales[broadcastIndex(dataShape, scaleShape, bc, i++)]));
   return DenseElementsAttr::get(outTy, out);
 }
 
@@ -322,6 +382,12 @@ int64_t RescaleOp::getQuantMin() {
 int64_t RescaleOp::getQuantMax() {
   Type t = getResult().getType().getElementType();
   return getQmaxAttr() ? getQmaxAttr().getInt() : defaultQuantMax(t);
+}
+
+Broadcast RescaleOp::getOperandBroadcast(Value v) {
+  assert(v && llvm::is_contained(getOperands().drop_front(), v) &&
+         "not an epilogue operand of this rescale");
+  return getBroadcast(getAcc().getType(), cast<ShapedType>(v.getType()));
 }
 
 LogicalResult RescaleOp::verify() {

@@ -4,21 +4,23 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/TypeUtilities.h"
 
 using namespace mlir;
 using namespace quantc;
 
 AffineMap quantc::getBroadcastMap(MLIRContext *ctx, ShapedType data,
                                   ShapedType scale) {
+  Broadcast bc = getBroadcast(data, scale);
   SmallVector<AffineExpr> exprs;
   for (int64_t i = 0, e = data.getRank(); i < e; ++i) {
-    int64_t d = data.getDimSize(i), s = scale.getDimSize(i);
-    if (s == 1 && d != 1)
-      exprs.push_back(getAffineConstantExpr(0, ctx));
-    else if (s == d || ShapedType::isDynamic(s))
+    int64_t g = bc.blockSize[i];
+    if (g == 1)
       exprs.push_back(getAffineDimExpr(i, ctx));
+    else if (scale.getDimSize(i) == 1)
+      exprs.push_back(getAffineConstantExpr(0, ctx));
     else
-      exprs.push_back(getAffineDimExpr(i, ctx).floorDiv(d / s));
+      exprs.push_back(getAffineDimExpr(i, ctx).floorDiv(g));
   }
   return AffineMap::get(data.getRank(), 0, exprs, ctx);
 }
@@ -33,17 +35,33 @@ Value quantc::emptyLike(OpBuilder &b, Location loc, Value shapeSource,
   return tensor::EmptyOp::create(b, loc, ty.getShape(), elemTy, dyn);
 }
 
+/// `elem`, or a vector of `elem` shaped like `like` when that is a vector.
+static Type shapedLike(Type like, Type elem) {
+  if (auto vt = dyn_cast<VectorType>(like))
+    return vt.clone(elem);
+  return elem;
+}
+
 Value quantc::castFloat(OpBuilder &b, Location loc, Value v, Type to) {
-  Type from = v.getType();
-  if (from == to)
+  Type fromElem = getElementTypeOrSelf(v.getType());
+  to = getElementTypeOrSelf(to);
+  if (fromElem == to)
     return v;
-  if (cast<FloatType>(from).getWidth() < cast<FloatType>(to).getWidth())
-    return arith::ExtFOp::create(b, loc, to, v);
-  return arith::TruncFOp::create(b, loc, to, v);
+  Type toTy = shapedLike(v.getType(), to);
+  if (cast<FloatType>(fromElem).getWidth() < cast<FloatType>(to).getWidth())
+    return arith::ExtFOp::create(b, loc, toTy, v);
+  return arith::TruncFOp::create(b, loc, toTy, v);
+}
+
+Value quantc::floatConstant(OpBuilder &b, Location loc, Type t, double v) {
+  Attribute a = b.getFloatAttr(getElementTypeOrSelf(t), v);
+  if (auto vt = dyn_cast<VectorType>(t))
+    a = DenseElementsAttr::get(vt, a);
+  return arith::ConstantOp::create(b, loc, cast<TypedAttr>(a));
 }
 
 static Value floatConst(OpBuilder &b, Location loc, Type t, double v) {
-  return arith::ConstantOp::create(b, loc, b.getFloatAttr(t, v));
+  return floatConstant(b, loc, t, v);
 }
 
 Value quantc::emitQuantizeScaled(OpBuilder &b, Location loc, Value scaled,
@@ -53,6 +71,7 @@ Value quantc::emitQuantizeScaled(OpBuilder &b, Location loc, Value scaled,
   Value r = math::RoundEvenOp::create(b, loc, scaled);
   Value zpf = zp ? Value(arith::SIToFPOp::create(b, loc, ft, zp))
                  : floatConst(b, loc, ft, 0.0);
+  storage = shapedLike(ft, getElementTypeOrSelf(storage));
   if (zp)
     r = arith::AddFOp::create(b, loc, r, zpf);
   Value isNan = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, r, r);
@@ -66,8 +85,9 @@ Value quantc::emitQuantize(OpBuilder &b, Location loc, Value x, Value scale,
                            Value zp, int64_t qmin, int64_t qmax, Type storage) {
   Value s = castFloat(b, loc, scale, x.getType());
   Value scaled = arith::DivFOp::create(b, loc, x, s);
-  if (zp && zp.getType() != b.getI32Type())
-    zp = arith::ExtSIOp::create(b, loc, b.getI32Type(), zp);
+  Type i32 = shapedLike(x.getType(), b.getI32Type());
+  if (zp && zp.getType() != i32)
+    zp = arith::ExtSIOp::create(b, loc, i32, zp);
   return emitQuantizeScaled(b, loc, scaled, zp, qmin, qmax, storage);
 }
 
@@ -92,12 +112,35 @@ Value quantc::emitActivation(OpBuilder &b, Location l, Value f,
   llvm_unreachable("unknown activation");
 }
 
-Value quantc::emitEpilogue(OpBuilder &b, Location l, Type ft, Value acc,
-                           Value xs, Value ws, Value bias, Activation act) {
+EpilogueSpec EpilogueSpec::get(RescaleOp op) {
+  EpilogueSpec spec;
+  spec.computeType = op.getXScale().getType().getElementType();
+  spec.resultType = op.getResult().getType().getElementType();
+  spec.activation = op.getActivation();
+  spec.hasBias = static_cast<bool>(op.getBias());
+  spec.hasResidual = static_cast<bool>(op.getResidual());
+  spec.requantize = static_cast<bool>(op.getOutputScale());
+  if (spec.requantize) {
+    spec.qmin = op.getQuantMin();
+    spec.qmax = op.getQuantMax();
+  }
+  return spec;
+}
+
+Value quantc::emitRescaleEpilogue(OpBuilder &b, Location l,
+                                  const EpilogueSpec &spec, Value acc,
+                                  const EpilogueValues &v) {
+  Type ft = shapedLike(acc.getType(), spec.computeType);
   Value f = arith::SIToFPOp::create(b, l, ft, acc);
-  f = arith::MulFOp::create(b, l, f, castFloat(b, l, xs, ft));
-  f = arith::MulFOp::create(b, l, f, castFloat(b, l, ws, ft));
-  if (bias)
-    f = arith::AddFOp::create(b, l, f, castFloat(b, l, bias, ft));
-  return emitActivation(b, l, f, act);
+  f = arith::MulFOp::create(b, l, f, castFloat(b, l, v.xScale, ft));
+  f = arith::MulFOp::create(b, l, f, castFloat(b, l, v.wScale, ft));
+  if (spec.hasBias)
+    f = arith::AddFOp::create(b, l, f, castFloat(b, l, v.bias, ft));
+  f = emitActivation(b, l, f, spec.activation);
+  if (spec.hasResidual)
+    f = arith::AddFOp::create(b, l, f, castFloat(b, l, v.residual, ft));
+  if (!spec.requantize)
+    return castFloat(b, l, f, spec.resultType);
+  return emitQuantize(b, l, f, v.outputScale, Value(), spec.qmin, spec.qmax,
+                      spec.resultType);
 }

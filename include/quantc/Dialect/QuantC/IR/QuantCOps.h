@@ -12,6 +12,48 @@
 
 #include "quantc/Dialect/QuantC/IR/QuantCEnums.h.inc"
 
+namespace quantc {
+/// How a broadcast-shaped operand (a scale, a zero point, a bias) is read
+/// over the iteration space of the data it applies to. This is the one
+/// definition of the broadcast rule of the dialect (DESIGN.md §2): a dimension
+/// of size 1 is read at index 0, a dimension equal to the data's element by
+/// element, a divisor g of it in blocks of d / g consecutive elements.
+struct Broadcast {
+  /// The operand as a whole, seen from a [..., rows, cols] accumulator (the
+  /// last two dimensions; for other ranks only Scalar, Full and Block occur).
+  /// Dimensions of size 1 in the data never count as varying.
+  enum class Kind {
+    /// One value for every element.
+    Scalar,
+    /// Varies element by element along the row dimension (rank - 2) only.
+    PerRow,
+    /// Varies element by element along the column dimension (rank - 1) only.
+    PerColumn,
+    /// Varies element by element along every dimension of size > 1.
+    Full,
+    /// Anything else: blocks of g elements, or variation along batch
+    /// dimensions. `blockSize` says how each dimension is read.
+    Block,
+  };
+  Kind kind = Kind::Scalar;
+  /// Per data dimension: how many consecutive elements share one operand
+  /// value. 1: varies element by element (also for a dynamic dimension the
+  /// operand matches); the data size (or ShapedType::kDynamic when that is
+  /// dynamic): broadcast; a divisor in between: blocks.
+  llvm::SmallVector<int64_t, 4> blockSize;
+
+  /// Whether dimension `i` is read at index 0.
+  bool isBroadcast(int64_t i) const;
+  /// The index of the operand element read at data index `i` along `dim`.
+  int64_t operandIndex(int64_t dim, int64_t i) const;
+};
+llvm::StringRef stringifyBroadcastKind(Broadcast::Kind kind);
+
+/// The broadcast of `operand` over `data`. Both must satisfy
+/// verifyScaleShape (same rank; every dimension 1, equal, or a divisor).
+Broadcast getBroadcast(mlir::ShapedType data, mlir::ShapedType operand);
+} // namespace quantc
+
 #define GET_ATTRDEF_CLASSES
 #include "quantc/Dialect/QuantC/IR/QuantCAttrs.h.inc"
 

@@ -193,6 +193,10 @@ def QuantC_RescaleOp : QuantC_Op<"rescale",
   let extraClassDeclaration = [{
     int64_t getQuantMin();
     int64_t getQuantMax();
+    /// How epilogue operand `v` (x_scale, w_scale, bias, output_scale or
+    /// residual) is read over the accumulator: every backend asks this
+    /// instead of looking at shapes.
+    ::quantc::Broadcast getOperandBroadcast(::mlir::Value v);
   }];
   let hasVerifier = 1;
 }
@@ -236,5 +240,12 @@ def QuantC_ObserveOp : QuantC_Op<"observe", [Pure, SameOperandsAndResultType]> {
   let assemblyFormat = "$input attr-dict `:` type($input)";
   let hasVerifier = 1;
 }
+
+//===----------------------------------------------------------------------===//
+// Target code generation: typed kernel plans and intrinsic ops
+//===----------------------------------------------------------------------===//
+
+include "QuantCX86.td"
+include "QuantCGPU.td"
 
 #endif // QUANTC_DIALECT_QUANTC_IR_QUANTCOPS_TD

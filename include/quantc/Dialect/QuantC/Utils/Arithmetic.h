@@ -15,8 +15,9 @@
 namespace quantc {
 
 /// The indexing map through which a broadcast-shaped scale is read over the
-/// iteration space of `data`: size-1 scale dims read index 0, equal ones the
-/// loop index, blocks of g elements `d floordiv g`.
+/// iteration space of `data` (the rule of quantc::getBroadcast): size-1 scale
+/// dims read index 0, equal ones the loop index, blocks of g elements
+/// `d floordiv g`.
 mlir::AffineMap getBroadcastMap(mlir::MLIRContext *ctx, mlir::ShapedType data,
                                 mlir::ShapedType scale);
 
@@ -25,7 +26,11 @@ mlir::AffineMap getBroadcastMap(mlir::MLIRContext *ctx, mlir::ShapedType data,
 mlir::Value emptyLike(mlir::OpBuilder &b, mlir::Location loc,
                       mlir::Value shapeSource, mlir::Type elemTy);
 
-/// Extends or truncates a float to `to`.
+/// A float constant of type `t`: a scalar, or a splat when `t` is a vector.
+mlir::Value floatConstant(mlir::OpBuilder &b, mlir::Location loc, mlir::Type t,
+                          double v);
+
+/// Extends or truncates a float (scalar or vector) to element type `to`.
 mlir::Value castFloat(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v,
                       mlir::Type to);
 
@@ -40,14 +45,49 @@ mlir::Value emitQuantize(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
                          mlir::Value scale, mlir::Value zp, int64_t qmin,
                          int64_t qmax, mlir::Type storage);
 
-/// Applies an epilogue activation to a float value.
+/// Applies an epilogue activation to a float value (scalar or vector).
 mlir::Value emitActivation(mlir::OpBuilder &b, mlir::Location loc,
                            mlir::Value f, Activation act);
 
-/// The GEMM epilogue: `((ft(acc) * xs) * ws) + bias`, then the activation.
-mlir::Value emitEpilogue(mlir::OpBuilder &b, mlir::Location loc, mlir::Type ft,
-                         mlir::Value acc, mlir::Value xs, mlir::Value ws,
-                         mlir::Value bias, Activation act);
+//===----------------------------------------------------------------------===//
+// The rescale epilogue: the one definition of quantc.rescale's arithmetic,
+// emitted by the linalg lowering (scalars in a linalg.generic body), the x86
+// micro-kernels (vectors of 8 or 16 lanes) and the Tensor Core kernels
+// (vectors of 2). Each backend reads the operands its own way (asking
+// RescaleOp::getOperandBroadcast how) and hands them over already read.
+//===----------------------------------------------------------------------===//
+
+/// What a rescale computes, independent of how its operands are read.
+struct EpilogueSpec {
+  /// The float type the arithmetic runs in (x_scale's element type).
+  mlir::Type computeType;
+  /// The element type written: a float, or the integer of a requantization.
+  mlir::Type resultType;
+  Activation activation = Activation::none;
+  bool hasBias = false;
+  bool hasResidual = false;
+  /// Requantize with output_scale to resultType, clamped to [qmin, qmax].
+  bool requantize = false;
+  int64_t qmin = 0, qmax = 0;
+
+  /// The epilogue of `op`.
+  static EpilogueSpec get(RescaleOp op);
+};
+
+/// The operand values at the element(s) being computed: scalars, or vectors
+/// of the accumulator's shape. A null value is an absent operand.
+struct EpilogueValues {
+  mlir::Value xScale, wScale, bias, outputScale, residual;
+};
+
+/// `q(act(ct(acc) * xs * ws + bias) + residual)` in that order (every
+/// backend rounds the same way, so results are bit-identical): `acc` is an
+/// i32 scalar or vector; the result has spec.resultType as its element type
+/// and acc's shape. Operands of another float type are converted to
+/// spec.computeType.
+mlir::Value emitRescaleEpilogue(mlir::OpBuilder &b, mlir::Location loc,
+                                const EpilogueSpec &spec, mlir::Value acc,
+                                const EpilogueValues &v);
 
 } // namespace quantc
 
