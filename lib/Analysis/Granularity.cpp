@@ -441,12 +441,27 @@ StringRef quantc::stringifyGemmKind(GemmKind kind) {
   llvm_unreachable("unknown GemmKind");
 }
 
-FailureOr<int64_t> quantc::getTargetKTile(StringRef target) {
-  if (target == "generic" || target == "nvvm")
+StringRef quantc::stringifyGemmTarget(GemmTarget target) {
+  switch (target) {
+  case GemmTarget::generic:
+    return "generic";
+  case GemmTarget::vnni:
+    return "vnni";
+  case GemmTarget::nvvm:
+    return "nvvm";
+  }
+  llvm_unreachable("unknown GemmTarget");
+}
+
+int64_t quantc::getTargetKTile(GemmTarget target) {
+  switch (target) {
+  case GemmTarget::generic:
+  case GemmTarget::nvvm:
     return 32; // mma.sync.m16n8k32 consumes K in steps of 32
-  if (target == "vnni")
+  case GemmTarget::vnni:
     return 4; // one vpdpbusd lane sums 4 u8 x s8 products
-  return failure();
+  }
+  llvm_unreachable("unknown GemmTarget");
 }
 
 namespace {

@@ -1,6 +1,10 @@
-// RUN: quantc-opt %s --quantc-quantize="weights=per-row" -verify-diagnostics
+// RUN: not quantc-opt %s --quantc-quantize="weights=per-row" 2>&1 | FileCheck %s
+// RUN: quantc-opt --help | FileCheck %s --check-prefix=HELP
 
-// expected-error @+1 {{--quantc-quantize: unknown weights='per-row'; expected per-channel or per-tensor}}
+// CHECK: for the --weights option: Cannot find option named 'per-row'!
+// HELP: --quantc-quantize
+// HELP: =per-channel
+// HELP: =per-tensor
 func.func @f() {
   return
 }

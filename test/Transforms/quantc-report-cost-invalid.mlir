@@ -1,8 +1,10 @@
-// RUN: quantc-opt %s --quantc-report-cost="target=tpu" -verify-diagnostics -o /dev/null
+// RUN: not quantc-opt %s --quantc-report-cost="target=tpu" -o /dev/null 2>&1 | FileCheck %s --check-prefix=TARGET
 // RUN: not quantc-opt %s --quantc-report-cost="format=xml" -o /dev/null 2>&1 | FileCheck %s --check-prefix=FORMAT
-// FORMAT: format must be text or json, got 'xml'
+// RUN: quantc-opt %s --quantc-report-cost="peak-int8=-1" -verify-diagnostics -o /dev/null
+// TARGET: for the --target option: Cannot find option named 'tpu'!
+// FORMAT: for the --format option: Cannot find option named 'xml'!
 
-// expected-error @+1 {{unknown target 'tpu' for --quantc-report-cost; use h100 or host-cpu, or give peak-int8, peak-fp16, bandwidth}}
+// expected-error @+1 {{peak-int8, peak-fp16 and bandwidth must be positive}}
 func.func @f() {
   return
 }

@@ -238,10 +238,14 @@ struct GemmVerdict {
   std::optional<GemmOverflow> overflow;
 };
 
+/// The int8 kernel a GEMM is verified for (--quantc-verify-gemm target=).
+enum class GemmTarget { generic, vnni, nvvm };
+llvm::StringRef stringifyGemmTarget(GemmTarget target);
+
 /// The K tile of a target: the reduction step of its int8 kernel
-/// ("generic" and "nvvm": 32 (mma.m16n8k32), "vnni": 4 (one vpdpbusd lane
-/// sums 4 products)). Fails on an unknown target.
-mlir::FailureOr<int64_t> getTargetKTile(llvm::StringRef target);
+/// (generic and nvvm: 32 (mma.m16n8k32), vnni: 4 (one vpdpbusd lane sums 4
+/// products)).
+int64_t getTargetKTile(GemmTarget target);
 
 /// Decides how the contraction `info` can run (DESIGN.md §1): an int8 GEMM
 /// is legal iff no scale of either operand varies along a reduction

@@ -14,6 +14,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
+#include "quantc/Dialect/QuantC/Transforms/PassOptions.h"
 #include "llvm/ADT/SmallVector.h"
 
 #include <optional>
@@ -65,9 +66,6 @@ llvm::SmallVector<float> absmaxAlong(const FloatConst &c, int64_t keepDim);
 
 /// Multiplies every element by `factor[index along dim]`.
 void scaleAlong(FloatConst &c, int64_t dim, llvm::ArrayRef<float> factor);
-
-enum class WeightGranularity { PerChannel, PerTensor };
-enum class ActGranularity { PerToken, PerTensor, None };
 
 /// Quantizes a constant weight at compile time (scale `absmax/127` per output
 /// channel `outDim` or per tensor, round half to even, clamp to [-127, 127])

@@ -24,28 +24,8 @@ struct QuantizePass : quantc::impl::QuantCQuantizeBase<QuantizePass> {
 
   void runOnOperation() override {
     func::FuncOp func = getOperation();
-    WeightGranularity wg;
-    if (weights == "per-channel")
-      wg = WeightGranularity::PerChannel;
-    else if (weights == "per-tensor")
-      wg = WeightGranularity::PerTensor;
-    else {
-      func.emitError("--quantc-quantize: unknown weights='")
-          << weights << "'; expected per-channel or per-tensor";
-      return signalPassFailure();
-    }
-    ActGranularity ag;
-    if (activations == "per-token")
-      ag = ActGranularity::PerToken;
-    else if (activations == "per-tensor")
-      ag = ActGranularity::PerTensor;
-    else if (activations == "none")
-      ag = ActGranularity::None;
-    else {
-      func.emitError("--quantc-quantize: unknown activations='")
-          << activations << "'; expected per-token, per-tensor or none";
-      return signalPassFailure();
-    }
+    WeightGranularity wg = weights;
+    ActGranularity ag = activations;
 
     SmallVector<ContractionRoles> todo;
     func.walk([&](Operation *op) {

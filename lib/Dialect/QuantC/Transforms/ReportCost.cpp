@@ -78,18 +78,14 @@ static uint64_t elementBytes(Type t) {
 struct ReportCostPass : quantc::impl::QuantCReportCostBase<ReportCostPass> {
   using Base::Base;
 
+  StringRef targetName() const {
+    return target == CostTarget::h100 ? "h100" : "host-cpu";
+  }
+
   void runOnOperation() override {
-    Roofline roof;
-    if (target == "h100")
-      roof = {1979e12, 989.5e12, 3.35e12};
-    else if (target == "host-cpu")
-      roof = {1736e9, 434e9, 40e9};
-    else {
-      emitError(getOperation().getLoc())
-          << "unknown target '" << target << "' for --quantc-report-cost; "
-          << "use h100 or host-cpu, or give peak-int8, peak-fp16, bandwidth";
-      return signalPassFailure();
-    }
+    Roofline roof = target == CostTarget::h100
+                        ? Roofline{1979e12, 989.5e12, 3.35e12}
+                        : Roofline{1736e9, 434e9, 40e9};
     if (peakInt8 < 0 || peakFp16 < 0 || bandwidth < 0) {
       emitError(getOperation().getLoc())
           << "peak-int8, peak-fp16 and bandwidth must be positive";
@@ -101,11 +97,6 @@ struct ReportCostPass : quantc::impl::QuantCReportCostBase<ReportCostPass> {
       roof.fp16 = peakFp16;
     if (bandwidth > 0)
       roof.bw = bandwidth;
-    if (format != "text" && format != "json") {
-      emitError(getOperation().getLoc())
-          << "format must be text or json, got '" << format << "'";
-      return signalPassFailure();
-    }
 
     getOperation().walk([&](Operation *op) {
       FailureOr<ContractionInfo> info = getContractionInfo(op);
@@ -194,7 +185,7 @@ struct ReportCostPass : quantc::impl::QuantCReportCostBase<ReportCostPass> {
 
     std::string text;
     llvm::raw_string_ostream os(text);
-    if (format == "json") {
+    if (format == ReportFormat::json) {
       llvm::json::Object schemes;
       for (const SchemeCost &s : costs)
         schemes[s.key] = llvm::json::Object{
@@ -207,7 +198,7 @@ struct ReportCostPass : quantc::impl::QuantCReportCostBase<ReportCostPass> {
           {"C", c},
           {"D", d},
           {"batch", b},
-          {"target", llvm::json::Object{{"name", target},
+          {"target", llvm::json::Object{{"name", targetName()},
                                         {"peak_int8", r.int8},
                                         {"peak_fp16", r.fp16},
                                         {"bandwidth", r.bw}}},
@@ -238,7 +229,7 @@ struct ReportCostPass : quantc::impl::QuantCReportCostBase<ReportCostPass> {
     }
     std::string verdict;
     llvm::raw_string_ostream vs(verdict);
-    vs << "roofline " << target << ": ridge int8 "
+    vs << "roofline " << targetName() << ": ridge int8 "
        << llvm::format("%.1f", r.int8 / r.bw) << ", fp16 "
        << llvm::format("%.1f", r.fp16 / r.bw) << " ops/byte; FP16 is "
        << (fp16MemoryBound ? "memory-bound -> recommend W8A16 (weight-only)"

@@ -248,16 +248,7 @@ struct SmoothQuantPass : quantc::impl::QuantCSmoothQuantBase<SmoothQuantPass> {
           << alpha;
       return signalPassFailure();
     }
-    ActGranularity legalG;
-    if (legalizeActivations == "per-tensor")
-      legalG = ActGranularity::PerTensor;
-    else if (legalizeActivations == "per-token")
-      legalG = ActGranularity::PerToken;
-    else {
-      func.emitError("--quantc-smoothquant: unknown legalize-activations='")
-          << legalizeActivations << "'; expected per-tensor or per-token";
-      return signalPassFailure();
-    }
+    ActGranularity legalG = legalizeActivations;
 
     // Group the contractions by activation: consumers of one observed (or
     // per-channel QDQ) value share one smoothing factor.

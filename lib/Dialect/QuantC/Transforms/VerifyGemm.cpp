@@ -104,26 +104,14 @@ struct VerifyGemmPass : quantc::impl::QuantCVerifyGemmBase<VerifyGemmPass> {
 
   void runOnOperation() override {
     func::FuncOp func = getOperation();
-    if (mode != "error" && mode != "warn") {
-      func.emitError("--quantc-verify-gemm: mode must be 'error' or 'warn', "
-                     "got '")
-          << mode << "'";
-      return signalPassFailure();
-    }
-    FailureOr<int64_t> targetTile = getTargetKTile(target);
-    if (failed(targetTile)) {
-      func.emitError("--quantc-verify-gemm: target must be 'generic', 'vnni' "
-                     "or 'nvvm', got '")
-          << target << "'";
-      return signalPassFailure();
-    }
-    int64_t tile = kTile.hasValue() ? int64_t(kTile) : *targetTile;
+    int64_t targetTile = getTargetKTile(target);
+    int64_t tile = kTile.hasValue() ? int64_t(kTile) : targetTile;
     if (tile <= 0) {
       func.emitError("--quantc-verify-gemm: k-tile must be positive, got ")
           << tile;
       return signalPassFailure();
     }
-    bool warn = mode == "warn";
+    bool warn = mode == VerifyMode::warn;
     auto report = [&](Operation *op) {
       return warn ? op->emitRemark() : op->emitError();
     };
@@ -141,7 +129,8 @@ struct VerifyGemmPass : quantc::impl::QuantCVerifyGemmBase<VerifyGemmPass> {
       case GemmKind::Illegal:
         for (const GemmViolation &v : verdict.violations) {
           InFlightDiagnostic diag = report(op);
-          describeViolation(diag, v, verdict, tile, target);
+          describeViolation(diag, v, verdict, tile,
+                            stringifyGemmTarget(target));
         }
         if (warn)
           op->setAttr(kGemmAttrName,

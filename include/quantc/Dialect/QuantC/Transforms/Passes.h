@@ -8,7 +8,9 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
+#include "quantc/Analysis/Granularity.h"
 #include "quantc/Dialect/QuantC/IR/QuantCOps.h"
+#include "quantc/Dialect/QuantC/Transforms/PassOptions.h"
 
 namespace quantc {
 #define GEN_PASS_DECL

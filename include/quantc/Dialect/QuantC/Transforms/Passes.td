@@ -150,12 +150,24 @@ def QuantCVerifyGemm : Pass<"quantc-verify-gemm", "mlir::func::FuncOp"> {
     See docs/GEMM-COMPATIBILITY.md.
   }];
   let options = [
-    Option<"mode", "mode", "std::string", /*default=*/"\"error\"",
-           "error: an illegal matmul fails the pass; warn: a remark and an "
-           "\"illegal\" mark instead">,
-    Option<"target", "target", "std::string", /*default=*/"\"generic\"",
-           "generic | vnni | nvvm: sets the K tile (32, 4, 32) unless k-tile "
-           "is given">,
+    Option<"mode", "mode", "quantc::VerifyMode",
+           /*default=*/"quantc::VerifyMode::error",
+           "What an illegal matmul does",
+           [{::llvm::cl::values(
+             clEnumValN(quantc::VerifyMode::error, "error",
+                        "the pass fails with an error"),
+             clEnumValN(quantc::VerifyMode::warn, "warn",
+                        "a remark and an \"illegal\" mark instead"))}]>,
+    Option<"target", "target", "quantc::GemmTarget",
+           /*default=*/"quantc::GemmTarget::generic",
+           "The int8 kernel: sets the K tile unless k-tile is given",
+           [{::llvm::cl::values(
+             clEnumValN(quantc::GemmTarget::generic, "generic",
+                        "K tile 32 (the reference lowering)"),
+             clEnumValN(quantc::GemmTarget::vnni, "vnni",
+                        "K tile 4 (one vpdpbusd lane)"),
+             clEnumValN(quantc::GemmTarget::nvvm, "nvvm",
+                        "K tile 32 (mma.m16n8k32)"))}]>,
     Option<"kTile", "k-tile", "int64_t", /*default=*/"32",
            "K tile of the int8 kernel; K-block scales must be a multiple of "
            "it (default: the target's)">,
@@ -201,17 +213,27 @@ def QuantCReportCost : Pass<"quantc-report-cost", "mlir::func::FuncOp"> {
     ```
   }];
   let options = [
-    Option<"target", "target", "std::string", /*default=*/"\"h100\"",
-           "h100 (H100 SXM: 1979e12 int8 ops/s, 989.5e12 fp16, 3.35e12 B/s) or "
-           "host-cpu (2 Zen 5 cores: 1736e9 int8 ops/s, 434e9 f32, 40e9 B/s)">,
+    Option<"target", "target", "quantc::CostTarget",
+           /*default=*/"quantc::CostTarget::h100", "The machine's roofline",
+           [{::llvm::cl::values(
+             clEnumValN(quantc::CostTarget::h100, "h100",
+                        "H100 SXM: 1979e12 int8 ops/s, 989.5e12 fp16, "
+                        "3.35e12 B/s"),
+             clEnumValN(quantc::CostTarget::hostCpu, "host-cpu",
+                        "2 Zen 5 cores: 1736e9 int8 ops/s, 434e9 f32, "
+                        "40e9 B/s"))}]>,
     Option<"peakInt8", "peak-int8", "double", /*default=*/"0",
            "int8 ops/s (overrides the target's)">,
     Option<"peakFp16", "peak-fp16", "double", /*default=*/"0",
            "float GEMM ops/s (overrides the target's)">,
     Option<"bandwidth", "bandwidth", "double", /*default=*/"0",
            "memory bandwidth in bytes/s (overrides the target's)">,
-    Option<"format", "format", "std::string", /*default=*/"\"text\"",
-           "text or json">,
+    Option<"format", "format", "quantc::ReportFormat",
+           /*default=*/"quantc::ReportFormat::text", "Remark format",
+           [{::llvm::cl::values(
+             clEnumValN(quantc::ReportFormat::text, "text", "for people"),
+             clEnumValN(quantc::ReportFormat::json, "json",
+                        "one JSON object per remark, for tools"))}]>,
   ];
 }
 
@@ -293,10 +315,14 @@ def QuantCSmoothQuant : Pass<"quantc-smoothquant", "mlir::func::FuncOp"> {
     Option<"alpha", "alpha", "double", "0.5",
            "Migration strength in [0, 1]: 0 keeps activations, 1 moves all of "
            "the range into the weights">,
-    Option<"legalizeActivations", "legalize-activations", "std::string",
-           "\"per-tensor\"",
-           "Granularity that legalised per-channel QDQ activations get: "
-           "per-tensor (static) or per-token (dynamic)">
+    Option<"legalizeActivations", "legalize-activations",
+           "quantc::ActGranularity", "quantc::ActGranularity::PerTensor",
+           "Granularity that legalised per-channel QDQ activations get",
+           [{::llvm::cl::values(
+             clEnumValN(quantc::ActGranularity::PerTensor, "per-tensor",
+                        "static, from the calibration statistics"),
+             clEnumValN(quantc::ActGranularity::PerToken, "per-token",
+                        "dynamic, one scale per row"))}]>
   ];
   let dependentDialects = ["quantc::QuantCDialect", "mlir::arith::ArithDialect",
                            "mlir::linalg::LinalgDialect",
@@ -355,12 +381,23 @@ def QuantCQuantize : Pass<"quantc-quantize", "mlir::func::FuncOp"> {
     ```
   }];
   let options = [
-    Option<"weights", "weights", "std::string", "\"per-channel\"",
-           "Weight scale granularity: per-channel (per output channel) or "
-           "per-tensor">,
-    Option<"activations", "activations", "std::string", "\"per-token\"",
-           "Activation quantization: per-token (dynamic), per-tensor (static, "
-           "from quantc.observe) or none (W8A16)">
+    Option<"weights", "weights", "quantc::WeightGranularity",
+           "quantc::WeightGranularity::PerChannel",
+           "Weight scale granularity",
+           [{::llvm::cl::values(
+             clEnumValN(quantc::WeightGranularity::PerChannel, "per-channel",
+                        "one scale per output channel"),
+             clEnumValN(quantc::WeightGranularity::PerTensor, "per-tensor",
+                        "one scale"))}]>,
+    Option<"activations", "activations", "quantc::ActGranularity",
+           "quantc::ActGranularity::PerToken", "Activation quantization",
+           [{::llvm::cl::values(
+             clEnumValN(quantc::ActGranularity::PerToken, "per-token",
+                        "dynamic, one scale per row"),
+             clEnumValN(quantc::ActGranularity::PerTensor, "per-tensor",
+                        "static, from quantc.observe"),
+             clEnumValN(quantc::ActGranularity::None, "none",
+                        "float activations (W8A16)"))}]>
   ];
   let dependentDialects = ["quantc::QuantCDialect", "mlir::arith::ArithDialect",
                            "mlir::linalg::LinalgDialect"];

@@ -1,0 +1,32 @@
+//===- PassOptions.h - closed sets of quantc pass option values -*- C++ -*-===//
+//
+// Every pass option whose values form a closed set is an enum, so that an
+// unknown value is an option-parsing error (exit code 1, the list of values in
+// the message) rather than a string checked when the pass runs.
+//
+//===----------------------------------------------------------------------===//
+#ifndef QUANTC_DIALECT_QUANTC_TRANSFORMS_PASSOPTIONS_H
+#define QUANTC_DIALECT_QUANTC_TRANSFORMS_PASSOPTIONS_H
+
+namespace quantc {
+
+/// --quantc-verify-gemm mode=: what an illegal GEMM does.
+enum class VerifyMode { error, warn };
+
+/// Granularity of weight scales (--quantc-quantize weights=).
+enum class WeightGranularity { PerChannel, PerTensor };
+
+/// Activation quantization (--quantc-quantize activations=,
+/// --quantc-smoothquant legalize-activations=): per-token (dynamic), per-tensor
+/// (static, from calibration statistics), none (W8A16).
+enum class ActGranularity { PerToken, PerTensor, None };
+
+/// --quantc-report-cost target=: the roofline of a machine.
+enum class CostTarget { h100, hostCpu };
+
+/// --quantc-report-cost format=.
+enum class ReportFormat { text, json };
+
+} // namespace quantc
+
+#endif
