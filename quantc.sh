@@ -20,7 +20,7 @@ FUZZ_SECONDS=${QUANTC_FUZZ_SECONDS:-60}
 
 PACKAGES=(libmlir-22-dev mlir-22-tools llvm-22-dev llvm-22-tools clang-22 lld-22
           libclang-rt-22-dev cmake ninja-build ccache python3-numpy python3-pytest
-          pybind11-dev libdnnl-dev)
+          pybind11-dev libdnnl-dev clang-format-22)
 
 setup() {
   local missing=()
@@ -83,6 +83,19 @@ run_fuzz() {
   fi
 }
 
+# Every C/C++ file in the repository must be clang-format-22 clean (LLVM
+# style, .clang-format at the root); a difference fails the test command.
+check_format() {
+  local files bad
+  mapfile -t files < <(git ls-files '*.c' '*.cpp' '*.h')
+  if ! bad=$(clang-format-22 --dry-run --Werror "${files[@]}" 2>&1); then
+    echo "$bad" | grep -E '^[^ ].*: (error|warning):' | head -n 40
+    echo "format: FAILED (run clang-format-22 -i on the files above)"
+    return 1
+  fi
+  echo "format: ${#files[@]} files clean"
+}
+
 run_example() {
   local libs="$LLVM/lib/libmlir_runner_utils.so,$LLVM/lib/libmlir_c_runner_utils.so"
   echo "quantc: quantc-opt examples/mlp.mlir --quantc-cpu-pipeline | mlir-runner"
@@ -114,6 +127,13 @@ run_tests() {
 case "${1:-}" in
   example) setup; build; run_example ;;
   # The lit summary is repeated last so that it closes the output.
-  test) setup; build; run_tests; run_fuzz; echo "$LIT_SUMMARY" ;;
+  test)
+    setup
+    check_format
+    build
+    run_tests
+    run_fuzz
+    echo "$LIT_SUMMARY"
+    ;;
   *) echo "usage: $0 example|test" >&2; exit 2 ;;
 esac
