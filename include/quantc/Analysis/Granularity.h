@@ -28,7 +28,11 @@
 namespace quantc {
 
 //===----------------------------------------------------------------------===//
-// Marks written by --quantc-verify-gemm and read by later passes.
+// Marks written by --quantc-verify-gemm. They record the verdict for people,
+// tests and tools (FileCheck, --quantc-report-cost readers); no pass reads
+// them back: a discardable attribute can be dropped by any rewrite, so every
+// later pass (--quantc-fuse, the x86 and GPU lowerings) asks classifyGemm
+// itself, which is the one source of truth.
 //===----------------------------------------------------------------------===//
 
 /// Discardable attribute on a contraction: the verdict, one of the

@@ -117,8 +117,9 @@ def QuantCVerifyGemm : Pass<"quantc-verify-gemm", "mlir::func::FuncOp"> {
     accumulator must not overflow: `K · |qmax_x| · |qmax_w| < 2^31`, where K
     is the reduction length (the block for K-blocked GEMMs).
 
-    Legal contractions get a discardable `quantc.gemm` mark that later passes
-    read: `"int8"`, `"int8-kblocked"` (with `quantc.gemm_k_block`) or
+    Legal contractions get a discardable `quantc.gemm` mark recording the
+    verdict (for people, tests and tools; later passes ask the shared
+    analysis again rather than trust a discardable attribute): `"int8"`, `"int8-kblocked"` (with `quantc.gemm_k_block`) or
     `"dequant-on-load"`. An illegal one is an error naming the operand, the
     dimension, the granularity found and the fix. With `mode=warn` the errors
     become remarks and the contraction is marked `"illegal"` (and an
