@@ -61,8 +61,17 @@ std::string quantc::screenInput(llvm::StringRef text) {
     return llvm::isAlnum(c) || c == '_' || c == '.' || c == '$';
   };
   size_t n = text.size();
+  int64_t depth = 0;
   for (size_t i = 0; i < n; ++i) {
     char c = text[i];
+    if (c == '{' || c == '(' || c == '[') {
+      if (++depth > kMaxNestingDepth)
+        return where(i) + "brackets nest deeper than " +
+               std::to_string(kMaxNestingDepth) +
+               " levels; MLIR's recursive parser would overflow the stack";
+    } else if (c == '}' || c == ')' || c == ']') {
+      --depth;
+    }
     if (c == '\0')
       return where(i) + "input contains a NUL byte at offset " +
              std::to_string(i) + "; it is neither MLIR text nor MLIR bytecode";

@@ -26,10 +26,18 @@ void registerAllPasses();
 ///    prefix), and
 ///  - a linalg named op whose `<...>` properties are not a dictionary, e.g.
 ///    `linalg.matmul <[1]>`: MLIR 22's named-op parser then crashes (it
-///    does in stock mlir-opt too).
+///    does in stock mlir-opt too), and
+///  - nesting deeper than kMaxNestingDepth brackets (`{`, `(`, `[`): MLIR's
+///    parser and walkers recurse once per level, and a few thousand levels
+///    overflow the stack (SIGSEGV, also in stock mlir-opt).
 /// Bytecode is not screened. quantc-opt, the Python facade and the fuzzer
 /// all call it.
 std::string screenInput(llvm::StringRef text);
+
+/// The deepest bracket nesting screenInput accepts. Real models nest a few
+/// dozen levels; 3000 levels of scf.execute_region still parse on an 8 MiB
+/// stack, 5000 do not.
+inline constexpr int64_t kMaxNestingDepth = 1000;
 } // namespace quantc
 
 #endif
