@@ -43,19 +43,11 @@ static ScaleGranularity fromScaleShape(ShapedType data, Value scale) {
   ScaleGranularity g;
   g.scale = scale;
   auto scaleTy = cast<ShapedType>(scale.getType());
+  // The dialect's one broadcast rule says how many elements share a value.
+  Broadcast bc = getBroadcast(data, scaleTy);
   for (int64_t i = 0, e = data.getRank(); i < e; ++i) {
-    int64_t d = data.getDimSize(i), s = scaleTy.getDimSize(i);
-    if (s == 1) {
-      g.varies.push_back(false);
-      g.blockSize.push_back(d);
-    } else if (s == kDyn || d == kDyn) {
-      // The op verifier only admits both dynamic: assumed equal.
-      g.varies.push_back(true);
-      g.blockSize.push_back(s == d ? 1 : kDyn);
-    } else {
-      g.varies.push_back(d != 1);
-      g.blockSize.push_back(d / s);
-    }
+    g.varies.push_back(scaleTy.getDimSize(i) != 1 && data.getDimSize(i) != 1);
+    g.blockSize.push_back(bc.blockSize[i]);
   }
   g.isConstant = matchPattern(scale, m_Constant());
   return g;

@@ -388,3 +388,25 @@ func.func @rs_residual_shape(%a: tensor<4x16xi32>, %xs: tensor<4x1xf32>, %ws: te
   %y = quantc.rescale %a, %xs, %ws residual %r : (tensor<4x16xi32>, tensor<4x1xf32>, tensor<1x16xf32>, tensor<1x16xf32>) -> tensor<4x16xf32>
   return %y : tensor<4x16xf32>
 }
+
+// -----
+
+// A zero point outside the stored range: no stored value would mean 0.0
+// (issue 15: 1000 on i8 dequantized every value to about -436).
+func.func @dq_zero_point_range(%q: tensor<4xi8>) -> tensor<4xf32> {
+  %s = arith.constant dense<0.5> : tensor<1xf32>
+  %z = arith.constant dense<1000> : tensor<1xi32>
+  // expected-error @+1 {{zero_point element 0 is 1000, outside the range [-128, 127] of the quantized values}}
+  %x = quantc.dequantize %q, %s zero_point %z : tensor<4xi8>, tensor<1xf32>, tensor<1xi32> -> tensor<4xf32>
+  return %x : tensor<4xf32>
+}
+
+// -----
+
+func.func @q_zero_point_range(%x: tensor<4xf32>) -> tensor<4xi8> {
+  %s = arith.constant dense<0.5> : tensor<1xf32>
+  %z = arith.constant dense<[-128]> : tensor<1xi32>
+  // expected-error @+1 {{zero_point element 0 is -128, outside the range [-127, 127] of the quantized values}}
+  %q = quantc.quantize %x, %s zero_point %z : tensor<4xf32>, tensor<1xf32>, tensor<1xi32> -> tensor<4xi8>
+  return %q : tensor<4xi8>
+}

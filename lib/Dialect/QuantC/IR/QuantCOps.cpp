@@ -57,7 +57,8 @@ LogicalResult quantc::verifyScaleShape(Operation *op, ShapedType data,
            << "...xf32>";
   for (int64_t i = 0, e = data.getRank(); i < e; ++i) {
     int64_t d = data.getDimSize(i), s = scale.getDimSize(i);
-    if (s == 1)
+    // Equal sizes are element by element, also for an empty dimension.
+    if (s == 1 || (s == d && !ShapedType::isDynamic(s)))
       continue;
     if (ShapedType::isDynamic(s) || ShapedType::isDynamic(d)) {
       if (ShapedType::isDynamic(s) && ShapedType::isDynamic(d))
@@ -182,14 +183,36 @@ static LogicalResult verifyRange(Operation *op, Type storage,
   return success();
 }
 
+/// A zero point has the scale's shape and, when constant, lies in the range
+/// of the integer data [lo, hi]: outside it no stored value means 0.0.
 static LogicalResult verifyZeroPoint(Operation *op, Value zp,
-                                     ShapedType scaleTy) {
+                                     ShapedType scaleTy, int64_t lo,
+                                     int64_t hi) {
   if (!zp)
     return success();
   auto zpTy = cast<ShapedType>(zp.getType());
   if (zpTy.getShape() != scaleTy.getShape())
     return op->emitOpError("zero_point must have the shape of the scale");
+  DenseIntElementsAttr attr;
+  if (!matchPattern(zp, m_Constant(&attr)))
+    return success();
+  auto values = attr.isSplat() ? SmallVector<APInt>{attr.getSplatValue<APInt>()}
+                               : llvm::to_vector(attr.getValues<APInt>());
+  for (auto [idx, v] : llvm::enumerate(values)) {
+    int64_t z = v.getSExtValue();
+    if (z < lo || z > hi)
+      return op->emitOpError("zero_point element ")
+             << idx << " is " << z << ", outside the range [" << lo << ", "
+             << hi << "] of the quantized values";
+  }
   return success();
+}
+
+/// The full range of a signed integer type of `width` bits.
+static std::pair<int64_t, int64_t> signedRange(unsigned width) {
+  if (width >= 64)
+    return {INT64_MIN, INT64_MAX};
+  return {-(int64_t(1) << (width - 1)), (int64_t(1) << (width - 1)) - 1};
 }
 
 //===----------------------------------------------------------------------===//
@@ -218,7 +241,8 @@ LogicalResult QuantizeOp::verify() {
     return emitOpError("storage type must be a 2- to 32-bit integer, got ")
            << storage;
   if (failed(verifyScaleShape(*this, inTy, getScale().getType(), "scale")) ||
-      failed(verifyZeroPoint(*this, getZeroPoint(), getScale().getType())) ||
+      failed(verifyZeroPoint(*this, getZeroPoint(), getScale().getType(),
+                             getQuantMin(), getQuantMax())) ||
       failed(verifyConstantScaleValues(*this, getScale(), "scale")))
     return failure();
   return verifyRange(*this, storage, getQmin(), getQmax(), getQuantMin(),
@@ -303,8 +327,10 @@ LogicalResult DequantizeOp::verify() {
   if (inTy.getElementType().getIntOrFloatBitWidth() > 32)
     return emitOpError("input must be an integer of at most 32 bits, got ")
            << inTy.getElementType();
+  auto [lo, hi] = signedRange(inTy.getElementType().getIntOrFloatBitWidth());
   if (failed(verifyScaleShape(*this, inTy, getScale().getType(), "scale")) ||
-      failed(verifyZeroPoint(*this, getZeroPoint(), getScale().getType())))
+      failed(
+          verifyZeroPoint(*this, getZeroPoint(), getScale().getType(), lo, hi)))
     return failure();
   return verifyConstantScaleValues(*this, getScale(), "scale");
 }

@@ -8,8 +8,10 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/JSON.h"
+
 #include "llvm/Support/MathExtras.h"
 #include "llvm/Support/raw_ostream.h"
+#include <cmath>
 
 namespace quantc {
 #define GEN_PASS_DEF_QUANTCREPORTCOST
@@ -86,9 +88,12 @@ struct ReportCostPass : quantc::impl::QuantCReportCostBase<ReportCostPass> {
     Roofline roof = target == CostTarget::h100
                         ? Roofline{1979e12, 989.5e12, 3.35e12}
                         : Roofline{1736e9, 434e9, 40e9};
-    if (peakInt8 < 0 || peakFp16 < 0 || bandwidth < 0) {
+    // 0 means "the target's"; anything else must be a finite positive rate.
+    auto valid = [](double v) { return v >= 0 && std::isfinite(v); };
+    if (!valid(peakInt8) || !valid(peakFp16) || !valid(bandwidth)) {
       emitError(getOperation().getLoc())
-          << "peak-int8, peak-fp16 and bandwidth must be positive";
+          << "peak-int8, peak-fp16 and bandwidth must be finite and positive "
+             "(0: the target's)";
       return signalPassFailure();
     }
     if (peakInt8 > 0)
@@ -187,21 +192,27 @@ struct ReportCostPass : quantc::impl::QuantCReportCostBase<ReportCostPass> {
     llvm::raw_string_ostream os(text);
     if (format == ReportFormat::json) {
       llvm::json::Object schemes;
+      // JSON has no inf or NaN (an empty GEMM has 0 / 0 intensity): null.
+      auto num = [](double v) -> llvm::json::Value {
+        if (!std::isfinite(v))
+          return nullptr;
+        return v;
+      };
       for (const SchemeCost &s : costs)
         schemes[s.key] = llvm::json::Object{
-            {"gemm_ops", s.ops}, {"qdq_ops", s.qdq},
-            {"bytes", s.bytes},  {"intensity", s.ops / s.bytes},
-            {"time_s", time(s)}, {"bound", bound(s)}};
+            {"gemm_ops", num(s.ops)}, {"qdq_ops", num(s.qdq)},
+            {"bytes", num(s.bytes)},  {"intensity", num(s.ops / s.bytes)},
+            {"time_s", num(time(s))}, {"bound", bound(s)}};
       llvm::json::Object obj{
           {"op", op->getName().getStringRef()},
-          {"N", n},
-          {"C", c},
-          {"D", d},
-          {"batch", b},
+          {"N", num(n)},
+          {"C", num(c)},
+          {"D", num(d)},
+          {"batch", num(b)},
           {"target", llvm::json::Object{{"name", targetName()},
-                                        {"peak_int8", r.int8},
-                                        {"peak_fp16", r.fp16},
-                                        {"bandwidth", r.bw}}},
+                                        {"peak_int8", num(r.int8)},
+                                        {"peak_fp16", num(r.fp16)},
+                                        {"bandwidth", num(r.bw)}}},
           {"schemes", std::move(schemes)},
           {"fp16_bound", fp16MemoryBound ? "memory" : "compute"},
           {"recommend", recommend}};

@@ -350,8 +350,19 @@ struct SmoothQuantPass : quantc::impl::QuantCSmoothQuantBase<SmoothQuantPass> {
       s[c] = static_cast<float>(std::max(v, 1e-5));
     }
     SmallVector<float> newAbsmax(channels);
-    for (int64_t c = 0; c < channels; ++c)
+    for (int64_t c = 0; c < channels; ++c) {
       newAbsmax[c] = absmax[c] / s[c];
+      // absmax_c / s_c = absmax_c^(1-a) * wmax_c^(1-a): with a = 0 and both
+      // near FLT_MAX it leaves f32. A smoothed model must stay finite.
+      if (!std::isfinite(s[c]) || !std::isfinite(newAbsmax[c]))
+        return group.consumers.front().op->emitError(
+                   "SmoothQuant with alpha = ")
+               << alpha.getValue() << " overflows f32 on channel " << c
+               << " (activation absmax " << absmax[c] << ", weight absmax "
+               << wmax[c] << ", factor " << s[c]
+               << "); choose an alpha between 0 and 1 that keeps both "
+                  "ranges finite";
+    }
 
     // Activation side.
     OpBuilder b(xDef->getContext());
