@@ -36,20 +36,23 @@ PYBIND11_MODULE(_quantc, m) {
   m.def("normalize_pipeline", &normalizePipeline, py::arg("pipeline"));
 
   py::class_<JitModule>(m, "JitModule")
-      .def_property_readonly("functions",
-                             [](const JitModule &j) {
-                               py::list out;
-                               for (const FunctionDesc &f : j.functions()) {
-                                 py::list args, results;
-                                 for (const TypeDesc &t : f.args)
-                                   args.append(toTuple(t));
-                                 for (const TypeDesc &t : f.results)
-                                   results.append(toTuple(t));
-                                 out.append(
-                                     py::make_tuple(f.name, args, results));
-                               }
-                               return out;
-                             })
+      .def_property_readonly(
+          "functions",
+          [](const JitModule &j) {
+            py::list out;
+            for (const FunctionDesc &f : j.functions()) {
+              py::list args, results;
+              for (const TypeDesc &t : f.args)
+                args.append(toTuple(t));
+              for (const TypeDesc &t : f.results)
+                results.append(toTuple(t));
+              py::list groups;
+              for (const DimGroup &g : f.dimGroups)
+                groups.append(py::make_tuple(g.members, g.size));
+              out.append(py::make_tuple(f.name, args, results, groups));
+            }
+            return out;
+          })
       .def("invoke", [](const JitModule &j, const std::string &name,
                         const std::vector<uintptr_t> &args, uintptr_t result) {
         Result r;

@@ -1,5 +1,6 @@
 //===- Facade.cpp - string-in/string-out entry points for bindings --------===//
 #include "quantc/Facade/Facade.h"
+#include "ShapeRelations.h"
 
 #include "mlir/Bytecode/BytecodeReader.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -277,6 +278,7 @@ JitModule::create(const std::string &ir, const std::string &pipeline,
       desc.args.push_back(describe(t));
     for (Type t : fn.getResultTypes())
       desc.results.push_back(describe(t));
+    desc.dimGroups = computeDimGroups(fn);
     impl->functions.push_back(std::move(desc));
   });
   if (failed(s.run(pipeline.empty() ? "quantc-cpu-pipeline" : pipeline))) {
@@ -307,6 +309,19 @@ JitModule::create(const std::string &ir, const std::string &pipeline,
     }
   }
 
+  // The ExecutionEngine skips a library it cannot load and fails later (or
+  // not at all): say which one, now.
+  for (const std::string &lib : sharedLibs) {
+    std::string err;
+    llvm::sys::DynamicLibrary dl =
+        llvm::sys::DynamicLibrary::getPermanentLibrary(lib.c_str(), &err);
+    if (!dl.isValid()) {
+      s.os << "error: cannot load shared library '" << lib << "': " << err
+           << "\n";
+      diagnostics = s.diag;
+      return nullptr;
+    }
+  }
   ExecutionEngineOptions options;
   auto transformer = makeOptimizingTransformer(optLevel, /*sizeLevel=*/0,
                                                /*targetMachine=*/nullptr);

@@ -89,9 +89,14 @@ class CompiledFunction:
     and Python/NumPy scalars; returns a NumPy array, a scalar, a tuple of
     them, or None."""
 
-    def __init__(self, module, name, args, results):
+    def __init__(self, module, name, args, results, dim_groups=()):
         self._module, self.name = module, name
         self.arg_types, self.result_types = args, results
+        # Argument dimensions that the function's ops tie together (recorded
+        # by the compiler before lowering): [([(arg, dim), ...], size)], with
+        # size -1 when only equality is required.
+        self.dim_groups = [(list(map(tuple, members)), size)
+                           for members, size in dim_groups]
         for d in args + results:
             if d[1].startswith("unsupported"):
                 self._unsupported = d[1][len("unsupported:"):]
@@ -121,17 +126,22 @@ class CompiledFunction:
         keep, addrs, inputs = [], [], set()
         for i, (a, desc) in enumerate(zip(args, self.arg_types)):
             shaped, element, shape = desc
-            dtype = _SCALARS[element][0]
+            dtype = np.dtype(_SCALARS[element][0])
             if not shaped:
-                v = _SCALARS[element][1](np.asarray(a, dtype=dtype).item())
-                keep.append(v)
-                addrs.append(ctypes.addressof(v))
+                v = self._convert(np.asarray(a), dtype, i, desc)
+                if v.ndim != 0:
+                    raise ValueError(f"@{self.name} argument {i}: expected a scalar "
+                                     f"{element}, got an array of shape {v.shape}")
+                if element == "f16":  # passed as its 16 bits
+                    c = ctypes.c_uint16(int(v.view(np.uint16)))
+                else:
+                    c = _SCALARS[element][1](v.item())
+                keep.append(c)
+                addrs.append(ctypes.addressof(c))
                 continue
-            arr = np.asarray(a)
-            if arr.dtype != dtype and not np.can_cast(arr.dtype, dtype, "same_kind"):
-                raise TypeError(f"@{self.name} argument {i}: expected {_type_str(desc)}, "
-                                f"got an array of {arr.dtype}")
-            arr = np.ascontiguousarray(arr, dtype=dtype)
+            # (np.ascontiguousarray would turn a rank-0 array into rank 1.)
+            arr = np.require(self._convert(np.asarray(a), dtype, i, desc),
+                             requirements="C")
             if arr.ndim != len(shape) or any(d >= 0 and d != n for d, n in zip(shape, arr.shape)):
                 raise ValueError(f"@{self.name} argument {i}: expected {_type_str(desc)}, "
                                  f"got shape {arr.shape}")
@@ -144,6 +154,7 @@ class CompiledFunction:
             keep += [arr, d]
             inputs.add(arr.ctypes.data)
             addrs.append(ctypes.addressof(d))
+        self._check_dim_groups(args)
         result = self._result_type() if self.result_types else None
         ok, diags = self._module._jit.invoke(
             self.name, addrs, ctypes.addressof(result) if result is not None else 0)
@@ -156,10 +167,52 @@ class CompiledFunction:
             v = getattr(result, f"r{i}")
             shaped, element, shape = desc
             if not shaped:
-                outs.append(_SCALARS[element][0](v))
+                if element == "f16":  # returned as its 16 bits
+                    outs.append(np.uint16(v).view(np.float16))
+                else:
+                    outs.append(_SCALARS[element][0](v))
                 continue
             outs.append(self._take(v, element, len(shape), inputs, freed))
         return outs[0] if len(outs) == 1 else tuple(outs)
+
+    def _convert(self, arr, dtype, i, desc):
+        """`arr` as `dtype`: unchanged when it has that dtype, else converted
+        only when every value survives the conversion exactly (300 is no i8,
+        0.1 no f32); anything else raises instead of computing on changed
+        numbers."""
+        if arr.dtype == dtype:
+            return arr
+        if arr.dtype.kind not in "biuf":
+            raise TypeError(f"@{self.name} argument {i}: expected {_type_str(desc)}, "
+                            f"got an array of {arr.dtype}")
+        with np.errstate(all="ignore"):
+            conv = arr.astype(dtype)
+            back = conv.astype(arr.dtype)
+        exact = np.array_equal(back, arr, equal_nan=arr.dtype.kind == "f")
+        if exact and dtype.kind in "iub" and arr.dtype.kind == "f":
+            exact = bool(np.all(np.isfinite(arr)))
+        if not exact:
+            raise TypeError(f"@{self.name} argument {i}: expected {_type_str(desc)}; "
+                            f"the {arr.dtype} values do not all convert to {dtype} "
+                            f"exactly (pass an array of {dtype})")
+        return conv
+
+    def _check_dim_groups(self, args):
+        """Sizes the function's ops require to agree (e.g. the reduction
+        dimension of a matmul's two operands): checked before the call, since
+        the generated code trusts them and would read out of bounds."""
+        for members, size in self.dim_groups:
+            seen = [(a, d, np.shape(args[a])[d]) for a, d in members]
+            want = size if size >= 0 else seen[0][2]
+            for a, d, n in seen:
+                if n != want:
+                    what = (f"must be {size}" if size >= 0 else
+                            "must equal " + ", ".join(
+                                f"dimension {d2} of argument {a2} ({n2})"
+                                for a2, d2, n2 in seen if (a2, d2) != (a, d)))
+                    raise ValueError(f"@{self.name}: dimension {d} of argument {a} "
+                                     f"is {n} but {what} (the function's ops "
+                                     f"tie these sizes together)")
 
     @staticmethod
     def _take(d, element, rank, inputs, freed):
@@ -190,8 +243,8 @@ class CompiledModule:
 
     def __init__(self, jit):
         self._jit = jit
-        self.functions = {name: CompiledFunction(self, name, args, results)
-                          for name, args, results in jit.functions}
+        self.functions = {name: CompiledFunction(self, name, args, results, groups)
+                          for name, args, results, groups in jit.functions}
 
     def __getitem__(self, name):
         try:

@@ -47,6 +47,16 @@ def quantize(x, scale, zero_point=None, qmin=-127, qmax=127):
     """`clamp(round_half_even(x / scale) + zero_point, qmin, qmax)` as int8
     (`quantc.quantize`); NaN becomes the zero point. The scale broadcasts:
     per-tensor, per-token `[N, 1]`, per-channel `[1, C]` or per-block."""
+    for name, v in (("qmin", qmin), ("qmax", qmax)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+            raise TypeError(f"quantize: {name} must be an integer, got {v!r}")
+    if not -128 <= qmin < qmax <= 127:
+        raise ValueError(f"quantize: the clamp range [{qmin}, {qmax}] must satisfy "
+                         "-128 <= qmin < qmax <= 127 (the result is int8)")
+    if zero_point is not None:
+        zp = np.asarray(zero_point)
+        if not np.issubdtype(zp.dtype, np.integer) or np.any(zp < qmin) or np.any(zp > qmax):
+            raise ValueError(f"quantize: zero_point must be integers in [{qmin}, {qmax}]")
     x = np.asarray(x, dtype=np.float32)
     s = _broadcast_rank(_check_scale(scale), x.ndim)
     return reference.quantize(x, s, zero_point=zero_point, qmin=qmin, qmax=qmax)

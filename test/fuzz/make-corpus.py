@@ -2,7 +2,9 @@
 """Writes the libFuzzer seed corpus for tools/quantc-fuzz: every test/**/*.mlir
 split at `// -----`, each chunk prefixed with the byte that selects a pipeline
 (see quantc-fuzz.cpp): the pipeline the file's RUN lines use where one
-matches, else parse-only and each pipeline in turn.
+matches, else parse-only and each pipeline in turn. Every chunk is written
+twice: as it is (mostly bare functions, which the harness wraps in a module as
+quantc-opt does) and inside an explicit `module { ... }`.
 
     make-corpus.py OUT_DIR
 """
@@ -36,11 +38,16 @@ def main(out):
             for chunk in text.split("// -----"):
                 if not chunk.strip():
                     continue
-                data = bytes([selector(runs, n)]) + chunk.encode()
-                name = hashlib.sha1(data).hexdigest()
-                with open(os.path.join(out, name), "wb") as fh:
-                    fh.write(data)
-                n += 1
+                sel = bytes([selector(runs, n)])
+                forms = [chunk]
+                if not chunk.lstrip().startswith("module"):
+                    forms.append("module {\n" + chunk + "\n}\n")
+                for form in forms:
+                    data = sel + form.encode()
+                    name = hashlib.sha1(data).hexdigest()
+                    with open(os.path.join(out, name), "wb") as fh:
+                        fh.write(data)
+                    n += 1
     print(f"quantc-fuzz corpus: {n} seeds in {out}")
 
 

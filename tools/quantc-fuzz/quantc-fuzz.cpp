@@ -98,14 +98,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
   MLIRContext ctx(*registry, MLIRContext::Threading::DISABLED);
   ScopedDiagnosticHandler swallow(&ctx, [](Diagnostic &) { return success(); });
-  OwningOpRef<Operation *> op = parseSourceString(text, &ctx);
-  if (!op || select == 0)
+  // Bare functions are wrapped in a module, as quantc-opt does: most inputs
+  // (and seeds) are bare functions, and every pipeline must see them.
+  ParserConfig config(&ctx);
+  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(text, config);
+  if (!module || select == 0)
     return 0;
-  PassManager pm(&ctx, op.get()->getName().getStringRef(),
+  PassManager pm(&ctx, ModuleOp::getOperationName(),
                  OpPassManager::Nesting::Implicit);
-  if (!isa<ModuleOp>(op.get()) ||
-      failed(addFlags(pm, kPipelineFlags[select - 1])))
-    return 0; // quantc-opt too wraps or rejects a non-module top level op
-  (void)pm.run(op.get());
+  if (failed(addFlags(pm, kPipelineFlags[select - 1])))
+    return 0;
+  (void)pm.run(*module);
   return 0;
 }

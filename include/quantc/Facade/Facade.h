@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace quantc::facade {
@@ -46,10 +47,19 @@ struct TypeDesc {
   std::vector<int64_t> shape;
 };
 
+/// Argument dimensions that must be equal at run time: (argument, dimension)
+/// pairs, and the static size they must have (-1: any, but the same).
+struct DimGroup {
+  std::vector<std::pair<unsigned, unsigned>> members;
+  int64_t size = -1;
+};
+
 struct FunctionDesc {
   std::string name;
   std::vector<TypeDesc> args;
   std::vector<TypeDesc> results;
+  /// Relations between dynamic argument sizes that a call must satisfy.
+  std::vector<DimGroup> dimGroups;
 };
 
 /// A module lowered to LLVM and JIT-compiled for the host CPU.

@@ -1,0 +1,212 @@
+//===- ShapeRelations.cpp - which argument sizes must agree ---------------===//
+#include "ShapeRelations.h"
+
+#include "quantc/Dialect/QuantC/IR/QuantCOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Matchers.h"
+#include "llvm/ADT/DenseMap.h"
+
+#include <map>
+
+using namespace mlir;
+using namespace quantc;
+
+namespace {
+
+/// Union-find over (value, dimension) nodes; loop dimensions of linalg ops
+/// are nodes of their op's first result (or the op itself, via a fake value
+/// index), kept apart by a per-op key.
+class Relations {
+public:
+  using Node = std::tuple<const void *, int64_t, int64_t>;
+
+  void tie(Node a, Node b) {
+    Node ra = find(a), rb = find(b);
+    if (ra != rb)
+      parent[ra] = rb;
+  }
+  Node find(Node n) {
+    auto it = parent.find(n);
+    if (it == parent.end()) {
+      parent[n] = n;
+      return n;
+    }
+    if (it->second == n)
+      return n;
+    Node root = find(it->second);
+    parent[n] = root;
+    return root;
+  }
+  static Node dim(Value v, int64_t d) { return {v.getAsOpaquePointer(), d, 0}; }
+  static Node loop(Operation *op, int64_t d) { return {op, d, 1}; }
+
+  /// Ties dimension `d` of every ranked tensor in `vs` of rank `rank`.
+  void tieAll(ValueRange vs, int64_t rank) {
+    Value first;
+    for (Value v : vs) {
+      auto t = dyn_cast<RankedTensorType>(v.getType());
+      if (!t || t.getRank() != rank)
+        continue;
+      if (!first) {
+        first = v;
+        continue;
+      }
+      for (int64_t d = 0; d < rank; ++d)
+        tie(dim(first, d), dim(v, d));
+    }
+  }
+
+  /// Ties the dimensions of a broadcast-shaped `operand` that vary element by
+  /// element to `data`'s (dimensions of size 1 broadcast, blocks divide).
+  void tieBroadcast(Value data, Value operand) {
+    if (!operand)
+      return;
+    auto dt = dyn_cast<RankedTensorType>(data.getType());
+    auto ot = dyn_cast<RankedTensorType>(operand.getType());
+    if (!dt || !ot || dt.getRank() != ot.getRank())
+      return;
+    for (int64_t d = 0; d < dt.getRank(); ++d)
+      if (ot.getDimSize(d) != 1 && (ShapedType::isDynamic(ot.getDimSize(d)) ||
+                                    ot.getDimSize(d) == dt.getDimSize(d)))
+        tie(dim(data, d), dim(operand, d));
+  }
+
+  llvm::DenseMap<Node, Node> parent;
+};
+
+void collect(Operation *op, Relations &r) {
+  using R = Relations;
+  if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op)) {
+    for (OpOperand &operand : op->getOpOperands()) {
+      auto t = dyn_cast<RankedTensorType>(operand.get().getType());
+      if (!t)
+        continue;
+      AffineMap map = linalgOp.getMatchingIndexingMap(&operand);
+      for (auto [d, e] : llvm::enumerate(map.getResults()))
+        if (auto de = dyn_cast<AffineDimExpr>(e))
+          r.tie(R::dim(operand.get(), d), R::loop(op, de.getPosition()));
+    }
+    for (auto [res, init] : llvm::zip(op->getResults(), linalgOp.getDpsInits()))
+      r.tieAll({res, init}, cast<ShapedType>(res.getType()).getRank());
+    return;
+  }
+  if (auto mm = dyn_cast<MatmulOp>(op)) {
+    int64_t rank = mm.getLhs().getType().getRank();
+    Value a = mm.getLhs(), b = mm.getRhs(), c = mm.getResult();
+    for (int64_t d = 0; d < rank - 2; ++d) {
+      r.tie(R::dim(a, d), R::dim(b, d));
+      r.tie(R::dim(a, d), R::dim(c, d));
+    }
+    r.tie(R::dim(a, rank - 1), R::dim(b, rank - 1));
+    r.tie(R::dim(a, rank - 2), R::dim(c, rank - 2));
+    r.tie(R::dim(b, rank - 2), R::dim(c, rank - 1));
+    return;
+  }
+  if (auto q = dyn_cast<QuantizeOp>(op)) {
+    r.tieAll({q.getInput(), q.getOutput()}, q.getInput().getType().getRank());
+    r.tieBroadcast(q.getInput(), q.getScale());
+    r.tieBroadcast(q.getInput(), q.getZeroPoint());
+    return;
+  }
+  if (auto dq = dyn_cast<DequantizeOp>(op)) {
+    r.tieAll({dq.getInput(), dq.getOutput()},
+             dq.getInput().getType().getRank());
+    r.tieBroadcast(dq.getInput(), dq.getScale());
+    r.tieBroadcast(dq.getInput(), dq.getZeroPoint());
+    return;
+  }
+  if (auto cs = dyn_cast<ComputeScaleOp>(op)) {
+    r.tieBroadcast(cs.getInput(), cs.getScale());
+    return;
+  }
+  if (auto rs = dyn_cast<RescaleOp>(op)) {
+    r.tieAll({rs.getAcc(), rs.getResult()}, rs.getAcc().getType().getRank());
+    for (Value v : rs->getOperands().drop_front())
+      r.tieBroadcast(rs.getAcc(), v);
+    return;
+  }
+  if (isa<SmoothOp, ObserveOp>(op)) {
+    r.tieAll({op->getOperand(0), op->getResult(0)},
+             cast<ShapedType>(op->getResult(0).getType()).getRank());
+    if (auto sm = dyn_cast<SmoothOp>(op))
+      r.tieBroadcast(sm.getInput(), sm.getFactor());
+    return;
+  }
+  if (auto empty = dyn_cast<tensor::EmptyOp>(op)) {
+    // Sizes read with tensor.dim from another tensor.
+    for (int64_t d = 0, e = empty.getType().getRank(); d < e; ++d) {
+      if (!empty.getType().isDynamicDim(d))
+        continue;
+      auto dimOp = empty.getDynamicSize(d).getDefiningOp<tensor::DimOp>();
+      std::optional<int64_t> idx =
+          dimOp ? dimOp.getConstantIndex() : std::nullopt;
+      if (idx)
+        r.tie(R::dim(empty.getResult(), d), R::dim(dimOp.getSource(), *idx));
+    }
+    return;
+  }
+  if (isa<tensor::CastOp>(op) ||
+      op->hasTrait<OpTrait::SameOperandsAndResultShape>() ||
+      op->hasTrait<OpTrait::Elementwise>()) {
+    SmallVector<Value> vs(op->getOperands());
+    vs.append(op->getResults().begin(), op->getResults().end());
+    for (Value v : vs)
+      if (auto t = dyn_cast<RankedTensorType>(v.getType())) {
+        r.tieAll(vs, t.getRank());
+        break;
+      }
+  }
+}
+
+} // namespace
+
+std::vector<facade::DimGroup> facade::computeDimGroups(func::FuncOp fn) {
+  Relations r;
+  fn.walk([&](Operation *op) { collect(op, r); });
+  // Per class: the argument dimensions in it, a static size any member has,
+  // and whether an argument dimension is dynamic (else nothing to check).
+  struct Class {
+    DimGroup group;
+    bool dynamicArg = false;
+  };
+  std::map<Relations::Node, Class> classes;
+  Block &entry = fn.getBody().front();
+  SmallVector<Relations::Node> nodes;
+  for (auto &entryNode : r.parent)
+    nodes.push_back(entryNode.first);
+  for (Relations::Node node : nodes) {
+    auto [ptr, d, kind] = node;
+    if (kind != 0)
+      continue;
+    Value v = Value::getFromOpaquePointer(ptr);
+    auto t = dyn_cast<RankedTensorType>(v.getType());
+    if (!t)
+      continue;
+    Class &c = classes[r.find(node)];
+    int64_t s = t.getDimSize(d);
+    if (!ShapedType::isDynamic(s))
+      c.group.size = s;
+    auto arg = dyn_cast<BlockArgument>(v);
+    if (arg && arg.getOwner() == &entry) {
+      c.group.members.push_back({arg.getArgNumber(), static_cast<unsigned>(d)});
+      c.dynamicArg |= ShapedType::isDynamic(s);
+    }
+  }
+  std::vector<DimGroup> out;
+  for (auto &[root, c] : classes) {
+    DimGroup &g = c.group;
+    llvm::sort(g.members);
+    g.members.erase(std::unique(g.members.begin(), g.members.end()),
+                    g.members.end());
+    if (!c.dynamicArg || (g.members.size() < 2 && g.size < 0))
+      continue;
+    out.push_back(std::move(g));
+  }
+  llvm::sort(out, [](const DimGroup &a, const DimGroup &b) {
+    return a.members < b.members;
+  });
+  return out;
+}
