@@ -410,3 +410,20 @@ func.func @q_zero_point_range(%x: tensor<4xf32>) -> tensor<4xi8> {
   %q = quantc.quantize %x, %s zero_point %z : tensor<4xf32>, tensor<1xf32>, tensor<1xi32> -> tensor<4xi8>
   return %q : tensor<4xi8>
 }
+
+// -----
+
+// A dynamic size in a message is "?" (issue 15: -9223372036854775808).
+func.func @observe_dynamic_channels(%x: tensor<4x?xf32>) -> tensor<4x?xf32> {
+  // expected-error @+1 {{absmax must be a 1-D tensor with one value per channel (last dimension, size ?)}}
+  %y = quantc.observe %x {absmax = dense<[1.0, 2.0]> : tensor<2xf32>} : tensor<4x?xf32>
+  return %y : tensor<4x?xf32>
+}
+
+// -----
+
+func.func @smooth_dynamic_channels(%x: tensor<4x?xf32>, %s: tensor<1x8xf32>) -> tensor<4x?xf32> {
+  // expected-error @+1 {{smoothing factor has 8 channels, the input has ?}}
+  %y = quantc.smooth %x, %s : tensor<4x?xf32>, tensor<1x8xf32> -> tensor<4x?xf32>
+  return %y : tensor<4x?xf32>
+}

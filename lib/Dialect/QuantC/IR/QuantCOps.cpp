@@ -29,6 +29,10 @@ std::optional<int64_t> quantc::getStaticNumElements(ArrayRef<int64_t> shape) {
   return n;
 }
 
+std::string quantc::formatDim(int64_t size) {
+  return ShapedType::isDynamic(size) ? std::string("?") : std::to_string(size);
+}
+
 bool quantc::isFoldableSize(ShapedType type) {
   if (!type.hasRank())
     return false;
@@ -388,8 +392,8 @@ LogicalResult MatmulOp::verify() {
       return emitOpError("batch dimension ") << i << " does not match";
   if (!compatible(lhsTy.getDimSize(rank - 1), rhsTy.getDimSize(rank - 1)))
     return emitOpError("reduction dimension mismatch: lhs has ")
-           << lhsTy.getDimSize(rank - 1) << " and rhs has "
-           << rhsTy.getDimSize(rank - 1)
+           << formatDim(lhsTy.getDimSize(rank - 1)) << " and rhs has "
+           << formatDim(rhsTy.getDimSize(rank - 1))
            << " (the weight is [D, C], transposed)";
   if (!compatible(resTy.getDimSize(rank - 2), lhsTy.getDimSize(rank - 2)) ||
       !compatible(resTy.getDimSize(rank - 1), rhsTy.getDimSize(rank - 2)))
@@ -486,8 +490,8 @@ LogicalResult SmoothOp::verify() {
                          "dimension but the channel (last) one");
   if (sTy.getDimSize(rank - 1) != inTy.getDimSize(rank - 1))
     return emitOpError("smoothing factor has ")
-           << sTy.getDimSize(rank - 1) << " channels, the input has "
-           << inTy.getDimSize(rank - 1);
+           << formatDim(sTy.getDimSize(rank - 1)) << " channels, the input has "
+           << formatDim(inTy.getDimSize(rank - 1));
   return verifyConstantScaleValues(*this, getFactor(), "smoothing factor");
 }
 
@@ -504,7 +508,7 @@ LogicalResult ObserveOp::verify() {
       stats.getType().getDimSize(0) != inTy.getDimSize(inTy.getRank() - 1))
     return emitOpError("absmax must be a 1-D tensor with one value per "
                        "channel (last dimension, size ")
-           << inTy.getDimSize(inTy.getRank() - 1) << ")";
+           << formatDim(inTy.getDimSize(inTy.getRank() - 1)) << ")";
   int64_t idx = 0;
   auto values = stats.isSplat()
                     ? SmallVector<float>{stats.getSplatValue<float>()}

@@ -64,7 +64,8 @@ static FailureOr<QuantParams> getQuantParams(Operation *op,
     if ((int64_t)axisTy.getScales().size() != tensorTy.getDimSize(axis))
       return op->emitOpError("per-axis type has ")
              << axisTy.getScales().size() << " scales, but dimension " << axis
-             << " of " << tensorTy << " has size " << tensorTy.getDimSize(axis);
+             << " of " << tensorTy << " has size "
+             << formatDim(tensorTy.getDimSize(axis));
     shape[axis] = tensorTy.getDimSize(axis);
     llvm::append_range(scales, axisTy.getScales());
     llvm::append_range(zps, axisTy.getZeroPoints());

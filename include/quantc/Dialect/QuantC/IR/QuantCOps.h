@@ -75,6 +75,10 @@ std::optional<int64_t> getStaticNumElements(llvm::ArrayRef<int64_t> shape);
 /// and at most kMaxFoldElements elements.
 bool isFoldableSize(mlir::ShapedType type);
 
+/// A dimension size for a message: the number, or "?" when dynamic (never
+/// -9223372036854775808).
+std::string formatDim(int64_t size);
+
 /// Default symmetric (narrow) range of a signed integer storage type:
 /// [-(2^(b-1)-1), 2^(b-1)-1], i.e. [-127, 127] for i8.
 int64_t defaultQuantMin(mlir::Type storage);
