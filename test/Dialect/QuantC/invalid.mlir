@@ -427,3 +427,32 @@ func.func @smooth_dynamic_channels(%x: tensor<4x?xf32>, %s: tensor<1x8xf32>) -> 
   %y = quantc.smooth %x, %s : tensor<4x?xf32>, tensor<1x8xf32> -> tensor<4x?xf32>
   return %y : tensor<4x?xf32>
 }
+
+// -----
+
+// A scale that leaves the data's float type (issue 14: truncated to inf or 0
+// silently).
+func.func @q_scale_overflows_f16(%x: tensor<4xf16>) -> tensor<4xi8> {
+  %s = arith.constant dense<7.0e4> : tensor<1xf32>
+  // expected-error @+1 {{scale element 0 is 7.000000e+04, which overflows to inf in 'f16', the type it is applied in}}
+  %q = quantc.quantize %x, %s : tensor<4xf16>, tensor<1xf32> -> tensor<4xi8>
+  return %q : tensor<4xi8>
+}
+
+// -----
+
+func.func @dq_scale_underflows_f16(%q: tensor<4xi8>) -> tensor<4xf16> {
+  %s = arith.constant dense<1.0e-10> : tensor<1xf32>
+  // expected-error @+1 {{scale element 0 is 1.000000e-10, which underflows to 0 in 'f16'}}
+  %x = quantc.dequantize %q, %s : tensor<4xi8>, tensor<1xf32> -> tensor<4xf16>
+  return %x : tensor<4xf16>
+}
+
+// -----
+
+func.func @smooth_factor_overflows_bf16(%x: tensor<4x2xbf16>) -> tensor<4x2xbf16> {
+  %s = arith.constant dense<[[1.0, 1.0e39]]> : tensor<1x2xf64>
+  // expected-error @+1 {{smoothing factor element 1 is 1.000000e+39, which overflows to inf in 'bf16'}}
+  %y = quantc.smooth %x, %s : tensor<4x2xbf16>, tensor<1x2xf64> -> tensor<4x2xbf16>
+  return %y : tensor<4x2xbf16>
+}

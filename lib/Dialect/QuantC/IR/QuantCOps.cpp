@@ -82,10 +82,14 @@ LogicalResult quantc::verifyScaleShape(Operation *op, ShapedType data,
 }
 
 LogicalResult quantc::verifyConstantScaleValues(Operation *op, Value scale,
-                                                StringRef what) {
+                                                StringRef what,
+                                                Type computeType) {
   DenseFPElementsAttr attr;
   if (!matchPattern(scale, m_Constant(&attr)))
     return success();
+  auto computeFloat = dyn_cast_or_null<FloatType>(computeType);
+  if (computeFloat && computeFloat == attr.getElementType())
+    computeFloat = nullptr;
   // A splat holds one value however large its type: check it once.
   auto values = attr.isSplat()
                     ? SmallVector<APFloat>{attr.getSplatValue<APFloat>()}
@@ -100,6 +104,18 @@ LogicalResult quantc::verifyConstantScaleValues(Operation *op, Value scale,
       return op->emitOpError()
              << what << " must be finite and positive, but element " << idx
              << " is " << d;
+    if (computeFloat) {
+      APFloat narrow = v;
+      narrow.convert(computeFloat.getFloatSemantics(),
+                     APFloat::rmNearestTiesToEven, &lost);
+      if (narrow.isInfinity() || narrow.isZero())
+        return op->emitOpError()
+               << what << " element " << idx << " is " << d << ", which "
+               << (narrow.isZero() ? "underflows to 0" : "overflows to inf")
+               << " in " << computeFloat
+               << ", the type it is applied in; use a scale that "
+               << computeFloat << " represents";
+    }
     ++idx;
   }
   return success();
@@ -247,7 +263,8 @@ LogicalResult QuantizeOp::verify() {
   if (failed(verifyScaleShape(*this, inTy, getScale().getType(), "scale")) ||
       failed(verifyZeroPoint(*this, getZeroPoint(), getScale().getType(),
                              getQuantMin(), getQuantMax())) ||
-      failed(verifyConstantScaleValues(*this, getScale(), "scale")))
+      failed(verifyConstantScaleValues(*this, getScale(), "scale",
+                                       inTy.getElementType())))
     return failure();
   return verifyRange(*this, storage, getQmin(), getQmax(), getQuantMin(),
                      getQuantMax());
@@ -336,7 +353,8 @@ LogicalResult DequantizeOp::verify() {
       failed(
           verifyZeroPoint(*this, getZeroPoint(), getScale().getType(), lo, hi)))
     return failure();
-  return verifyConstantScaleValues(*this, getScale(), "scale");
+  return verifyConstantScaleValues(*this, getScale(), "scale",
+                                   outTy.getElementType());
 }
 
 //===----------------------------------------------------------------------===//
@@ -492,7 +510,8 @@ LogicalResult SmoothOp::verify() {
     return emitOpError("smoothing factor has ")
            << formatDim(sTy.getDimSize(rank - 1)) << " channels, the input has "
            << formatDim(inTy.getDimSize(rank - 1));
-  return verifyConstantScaleValues(*this, getFactor(), "smoothing factor");
+  return verifyConstantScaleValues(*this, getFactor(), "smoothing factor",
+                                   inTy.getElementType());
 }
 
 //===----------------------------------------------------------------------===//

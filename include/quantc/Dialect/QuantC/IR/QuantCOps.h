@@ -90,10 +90,14 @@ mlir::LogicalResult verifyScaleShape(mlir::Operation *op, mlir::ShapedType data,
                                      mlir::ShapedType scale,
                                      llvm::StringRef what);
 
-/// If `scale` is a constant, checks that every value is finite and > 0.
+/// If `scale` is a constant, checks that every value is finite and > 0, and,
+/// when `computeType` (the float type the scale is used in) is given, that it
+/// stays so there: an f32 scale of 7e4 on f16 data would become inf, one of
+/// 1e-10 would become 0.
 mlir::LogicalResult verifyConstantScaleValues(mlir::Operation *op,
                                               mlir::Value scale,
-                                              llvm::StringRef what);
+                                              llvm::StringRef what,
+                                              mlir::Type computeType = {});
 } // namespace quantc
 
 #endif
