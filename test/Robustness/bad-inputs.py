@@ -45,9 +45,11 @@ CASES = {
   %d = quant.dcast %q : tensor<4x!quant.uniform<u8:f32, 0.25:128>> to tensor<4xf32>
   return %d : tensor<4xf32>
 }""",
-    "dynamic quant tensor": """func.func @f(%x: tensor<?xf32>) -> tensor<?xf32> {
-  %q = quant.qcast %x : tensor<?xf32> to tensor<?x!quant.uniform<i8:f32, 0.25>>
-  %d = quant.dcast %q : tensor<?x!quant.uniform<i8:f32, 0.25>> to tensor<?xf32>
+    # A dynamic token count imports (issue 14); a per-axis scale along the
+    # dynamic dimension cannot.
+    "per-axis scale on a dynamic dimension": """func.func @f(%x: tensor<?xf32>) -> tensor<?xf32> {
+  %q = quant.qcast %x : tensor<?xf32> to tensor<?x!quant.uniform<i8:f32:0, {0.25, 0.5}>>
+  %d = quant.dcast %q : tensor<?x!quant.uniform<i8:f32:0, {0.25, 0.5}>> to tensor<?xf32>
   return %d : tensor<?xf32>
 }""",
 }
@@ -104,7 +106,7 @@ CASES.update({
 })
 
 # Upstream quant IR is valid input to a pass that does not import it.
-IMPORTING = {"unsigned quant storage", "dynamic quant tensor",
+IMPORTING = {"unsigned quant storage", "per-axis scale on a dynamic dimension",
              "unranked quant tensor", "scalar quant value"}
 
 
@@ -127,6 +129,11 @@ ANY = {
     "bf16 matmul": matmul("bf16"),
     "f128 matmul": matmul("f128"),
     "dynamic rows": matmul("f32", x="?x8", z="?x16"),
+    "dynamic quant tensor": """func.func @f(%x: tensor<?xf32>) -> tensor<?xf32> {
+  %q = quant.qcast %x : tensor<?xf32> to tensor<?x!quant.uniform<i8:f32, 0.25>>
+  %d = quant.dcast %q : tensor<?x!quant.uniform<i8:f32, 0.25>> to tensor<?xf32>
+  return %d : tensor<?xf32>
+}""",
     "dynamic reduction": matmul("f32", x="4x?", w="?x16", weight_const=False),
     "huge rows": matmul("f32", x=f"{BIG}x8", z=f"{BIG}x16"),
     "huge reduction": matmul("f32", x=f"4x{BIG}", w=f"{BIG}x16"),

@@ -10,12 +10,12 @@ func.func @unsigned(%x: tensor<4xf32>) -> tensor<4xf32> {
 
 // -----
 
-func.func @dynamic(%x: tensor<?xf32>) -> tensor<?xf32> {
-  // expected-error @+1 {{quantized tensors must have a static shape to import their scales}}
-  %q = quant.qcast %x : tensor<?xf32> to tensor<?x!quant.uniform<i8:f32, 0.25>>
-  // expected-error @+1 {{quantized tensors must have a static shape to import their scales}}
-  %d = quant.dcast %q : tensor<?x!quant.uniform<i8:f32, 0.25>> to tensor<?xf32>
-  return %d : tensor<?xf32>
+func.func @dynamic_block(%x: tensor<4x?xf32>) -> tensor<4x?xf32> {
+  // expected-error @+1 {{sub-channel quantization along dimension 1 of}}
+  %q = quant.qcast %x : tensor<4x?xf32> to tensor<4x?x!quant.uniform<i8:f32:{1:2}, {{0.5, 0.25}}>>
+  // expected-error @+1 {{sub-channel quantization along dimension 1 of}}
+  %d = quant.dcast %q : tensor<4x?x!quant.uniform<i8:f32:{1:2}, {{0.5, 0.25}}>> to tensor<4x?xf32>
+  return %d : tensor<4x?xf32>
 }
 
 // -----

@@ -45,9 +45,18 @@ static FailureOr<QuantParams> getQuantParams(Operation *op,
   if (!exprTy || exprTy.getWidth() > 32)
     return op->emitOpError("expressed type must be f16, bf16 or f32, got ")
            << base.getExpressedType();
-  if (!tensorTy.hasStaticShape())
-    return op->emitOpError("quantized tensors must have a static shape to "
-                           "import their scales");
+  // Only the dimensions a scale varies along need a static size (the scale
+  // tensor has one value per element or block there); the others, e.g. a
+  // token count, may be dynamic.
+  auto needStatic = [&](int64_t dim, StringRef what) -> LogicalResult {
+    if (!tensorTy.isDynamicDim(dim))
+      return success();
+    return op->emitOpError()
+           << what << " along dimension " << dim << " of " << tensorTy
+           << " needs a static size there (the scale has one value per "
+           << (what == "per-axis quantization" ? "element" : "block")
+           << " of it); make that dimension static or quantize per tensor";
+  };
 
   int64_t rank = tensorTy.getRank();
   SmallVector<int64_t> shape(rank, 1);
@@ -61,6 +70,8 @@ static FailureOr<QuantParams> getQuantParams(Operation *op,
     if (axis < 0 || axis >= rank)
       return op->emitOpError("quantized dimension ")
              << axis << " is out of range for " << tensorTy;
+    if (failed(needStatic(axis, "per-axis quantization")))
+      return failure();
     if ((int64_t)axisTy.getScales().size() != tensorTy.getDimSize(axis))
       return op->emitOpError("per-axis type has ")
              << axisTy.getScales().size() << " scales, but dimension " << axis
@@ -71,6 +82,9 @@ static FailureOr<QuantParams> getQuantParams(Operation *op,
     llvm::append_range(zps, axisTy.getZeroPoints());
   } else {
     for (auto [dim, block] : subTy.getBlockSizeInfo()) {
+      if (dim >= 0 && dim < rank &&
+          failed(needStatic(dim, "sub-channel quantization")))
+        return failure();
       if (dim < 0 || dim >= rank || block <= 0 ||
           tensorTy.getDimSize(dim) % block != 0)
         return op->emitOpError("block size ")
