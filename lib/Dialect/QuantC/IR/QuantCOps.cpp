@@ -9,6 +9,7 @@
 #include "llvm/ADT/SmallSet.h"
 #include "llvm/Support/MathExtras.h"
 
+#include <algorithm>
 #include <cmath>
 
 using namespace mlir;
@@ -311,7 +312,7 @@ OpFoldResult QuantizeOp::fold(FoldAdaptor adaptor) {
   }
   auto outTy = getOutput().getType();
   unsigned width = outTy.getElementType().getIntOrFloatBitWidth();
-  double lo = getQuantMin(), hi = getQuantMax();
+  int64_t qlo = getQuantMin(), qhi = getQuantMax();
   ArrayRef<int64_t> dataShape = inTy.getShape();
   ArrayRef<int64_t> scaleShape = getScale().getType().getShape();
   auto quantizeOne = [&](APFloat q, const APFloat &s) {
@@ -320,8 +321,11 @@ OpFoldResult QuantizeOp::fold(FoldAdaptor adaptor) {
     bool lost;
     q.convert(APFloat::IEEEdouble(), APFloat::rmNearestTiesToEven, &lost);
     double v = q.isNaN() ? 0.0 : q.convertToDouble();
-    v = std::min(std::max(v, lo), hi);
-    return APInt(width, static_cast<int64_t>(v), /*isSigned=*/true);
+    // Clamp on the integers (v is integral; outside [-2^63, 2^63) its
+    // conversion to int64 would be undefined).
+    constexpr double two63 = 9223372036854775808.0;
+    int64_t i = v >= two63 ? qhi : v < -two63 ? qlo : static_cast<int64_t>(v);
+    return APInt(width, std::clamp(i, qlo, qhi), /*isSigned=*/true);
   };
   if (splat)
     return DenseElementsAttr::get(

@@ -64,6 +64,28 @@ static Value floatConst(OpBuilder &b, Location loc, Type t, double v) {
   return floatConstant(b, loc, t, v);
 }
 
+/// An integer constant of type `t` (scalar or splat vector).
+static Value intConstant(OpBuilder &b, Location loc, Type t, int64_t v) {
+  Attribute a = b.getIntegerAttr(getElementTypeOrSelf(t), v);
+  if (auto vt = dyn_cast<VectorType>(t))
+    a = DenseElementsAttr::get(vt, a);
+  return arith::ConstantOp::create(b, loc, cast<TypedAttr>(a));
+}
+
+/// The float of `ft` nearest `v` towards zero: for qmax the largest value
+/// <= qmax, for qmin the smallest >= qmin (both convert to integers exactly).
+/// `exact` says whether it is `v` itself.
+static double boundTowardZero(FloatType ft, int64_t v, bool &exact) {
+  APFloat f(ft.getFloatSemantics());
+  APFloat::opStatus st =
+      f.convertFromAPInt(APInt(64, v, /*isSigned=*/true), /*IsSigned=*/true,
+                         APFloat::rmTowardZero);
+  exact = st == APFloat::opOK;
+  bool lost;
+  f.convert(APFloat::IEEEdouble(), APFloat::rmTowardZero, &lost);
+  return f.convertToDouble();
+}
+
 Value quantc::emitQuantizeScaled(OpBuilder &b, Location loc, Value scaled,
                                  Value zp, int64_t qmin, int64_t qmax,
                                  Type storage) {
@@ -76,9 +98,31 @@ Value quantc::emitQuantizeScaled(OpBuilder &b, Location loc, Value scaled,
     r = arith::AddFOp::create(b, loc, r, zpf);
   Value isNan = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, r, r);
   r = arith::SelectOp::create(b, loc, isNan, zpf, r);
-  r = arith::MaxNumFOp::create(b, loc, r, floatConst(b, loc, ft, qmin));
-  r = arith::MinNumFOp::create(b, loc, r, floatConst(b, loc, ft, qmax));
-  return arith::FPToSIOp::create(b, loc, storage, r);
+  // Saturation is exact for every storage type: the float clamp uses bounds
+  // that ft represents exactly (2147483647 is no f32, 32767 no f16: rounded
+  // to nearest they would be 2^31 and 32768, whose fptosi is poison). Where a
+  // bound had to move inwards, a value beyond it is beyond qmin/qmax too and
+  // gets the integer bound itself.
+  auto fty = cast<FloatType>(getElementTypeOrSelf(ft));
+  bool loExact, hiExact;
+  Value lo = floatConst(b, loc, ft, boundTowardZero(fty, qmin, loExact));
+  Value hi = floatConst(b, loc, ft, boundTowardZero(fty, qmax, hiExact));
+  Value c = arith::MaxNumFOp::create(b, loc, r, lo);
+  c = arith::MinNumFOp::create(b, loc, c, hi);
+  Value q = arith::FPToSIOp::create(b, loc, storage, c);
+  if (!hiExact) {
+    Value above =
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, r, hi);
+    q = arith::SelectOp::create(b, loc, above,
+                                intConstant(b, loc, storage, qmax), q);
+  }
+  if (!loExact) {
+    Value below =
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, r, lo);
+    q = arith::SelectOp::create(b, loc, below,
+                                intConstant(b, loc, storage, qmin), q);
+  }
+  return q;
 }
 
 Value quantc::emitQuantize(OpBuilder &b, Location loc, Value x, Value scale,
