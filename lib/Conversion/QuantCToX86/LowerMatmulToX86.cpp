@@ -85,10 +85,6 @@ static RescaleOp matchEpilogue(MatmulOp op, X86Isa isa) {
       remark(rescale) << o.name << " is " << ty << ", not f32";
       return {};
     }
-    if (!ty.hasStaticShape()) {
-      remark(rescale) << o.name << " has a dynamic shape (" << ty << ")";
-      return {};
-    }
     Broadcast::Kind kind = rescale.getOperandBroadcast(o.value).kind;
     if (!canReadEpilogueOperand(kind)) {
       remark(rescale) << o.name << " " << ty << " is read as a "
