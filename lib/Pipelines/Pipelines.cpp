@@ -52,8 +52,7 @@ void quantc::buildCpuPipeline(OpPassManager &pm,
     // (and every other op) takes the reference lowering below.
     QuantCLowerMatmulToX86Options x86;
     x86.isa = cpu == Cpu::avx2 ? X86Isa::avx2 : X86Isa::avx512_vnni;
-    // 0 and negative values (other than -1 for parallel-min-macs) keep the
-    // pass default; the pass bounds the rest.
+    // Tile options <= 0 keep the pass defaults; the pass bounds the rest.
     x86.mr = opts.vnniMr > 0 ? int64_t(opts.vnniMr) : 0;
     x86.nr = opts.vnniNr > 0 ? int64_t(opts.vnniNr) : 0;
     x86.kunroll = opts.vnniKUnroll > 0 ? int64_t(opts.vnniKUnroll) : 0;
@@ -80,11 +79,13 @@ void quantc::buildCpuPipeline(OpPassManager &pm,
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
   // No heap allocation per call (or per loop iteration) for temporaries that
   // do not escape: hoisted out of loops, and on the stack up to 64 KiB each.
-  pm.addNestedPass<func::FuncOp>(bufferization::createBufferLoopHoistingPass());
-  bufferization::PromoteBuffersToStackPassOptions toStack;
-  toStack.maxAllocSizeInBytes = 65536;
-  pm.addNestedPass<func::FuncOp>(
-      bufferization::createPromoteBuffersToStackPass(toStack));
+  {
+    OpPassManager &fpm = pm.nest<func::FuncOp>();
+    fpm.addPass(bufferization::createBufferLoopHoistingPass());
+    bufferization::PromoteBuffersToStackPassOptions toStack;
+    toStack.maxAllocSizeInBytes = 65536;
+    fpm.addPass(bufferization::createPromoteBuffersToStackPass(toStack));
+  }
   bufferization::buildBufferDeallocationPipeline(pm);
   // The deallocation pipeline clones returned arguments and constants.
   pm.addPass(createConvertBufferizationToMemRefPass());
