@@ -32,12 +32,12 @@ using namespace quantc;
 using namespace quantc::x86;
 
 namespace {
-
 /// An epilogue operand of a rescale, by name (for remarks).
 struct NamedOperand {
   const char *name;
   Value value;
 };
+} // namespace
 
 static SmallVector<NamedOperand, 5> epilogueOperands(RescaleOp rescale) {
   return {{"x_scale", rescale.getXScale()},
@@ -113,6 +113,7 @@ matchDestination(Value result, MemRefType outTy) {
   return m;
 }
 
+namespace {
 struct LowerMatmulToX86
     : quantc::impl::QuantCLowerMatmulToX86Base<LowerMatmulToX86> {
   using Base::Base;

@@ -1,5 +1,6 @@
 // RUN: quantc-opt %s | FileCheck %s
 // RUN: quantc-opt %s | quantc-opt | FileCheck %s
+// RUN: quantc-opt %s --mlir-print-op-generic | quantc-opt | FileCheck %s
 
 // CHECK-LABEL: func.func @intrinsics
 // CHECK: %[[D:.+]] = quantc.x86.vpdpbusd %{{.+}}, %{{.+}}, %{{.+}} : vector<16xi32>, vector<64xi8>
