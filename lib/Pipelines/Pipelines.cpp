@@ -1,7 +1,16 @@
 //===- Pipelines.cpp - quantc pass pipelines ------------------------------===//
 #include "quantc/Pipelines/Pipelines.h"
+#include "quantc/Conversion/Passes.h"
+#include "quantc/Dialect/QuantC/Transforms/Passes.h"
 
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/ErrorHandling.h"
@@ -13,31 +22,6 @@
 #include <cstdlib>
 
 using namespace mlir;
-
-/// Every step is a registered pass, so the pipeline reads like the command
-/// line a user would type and `--dump-pass-pipeline` shows it verbatim.
-static const char *kCpuLowering =
-    "convert-quantc-to-linalg,"
-    "func.func(convert-elementwise-to-linalg),canonicalize,cse,"
-    // Results inserted into a destination (the per-token quantization's
-    // rows) are computed in place instead of in a temporary.
-    "eliminate-empty-tensors,"
-    "one-shot-bufferize{bufferize-function-boundaries=1 "
-    "function-boundary-type-conversion=identity-layout-map},"
-    // No heap allocation per call (or per loop iteration) for temporaries
-    // that do not escape: hoisted out of loops, and on the stack up to
-    // 64 KiB each.
-    "func.func(buffer-loop-hoisting,"
-    "promote-buffers-to-stack{max-alloc-size-in-bytes=65536}),"
-    "buffer-deallocation-pipeline,"
-    // The deallocation pipeline clones returned arguments and constants.
-    "convert-bufferization-to-memref,%s,"
-    "func.func(convert-linalg-to-loops),"
-    "expand-strided-metadata,lower-affine,convert-scf-to-cf,"
-    "convert-math-to-llvm,convert-math-to-libm,convert-vector-to-llvm,"
-    "finalize-memref-to-llvm,convert-arith-to-llvm,convert-index-to-llvm,"
-    "convert-func-to-llvm,quantc-vnni-outline-gomp,convert-cf-to-llvm,"
-    "reconcile-unrealized-casts";
 
 /// `cpu=host` picks the best code generator the compiling machine supports.
 static quantc::CpuPipelineOptions::Cpu
@@ -55,38 +39,73 @@ void quantc::buildCpuPipeline(OpPassManager &pm,
                               const CpuPipelineOptions &opts) {
   using Cpu = quantc::CpuPipelineOptions::Cpu;
   Cpu cpu = resolveCpu(opts.cpu);
-  std::string pipeline = "quantc-import-quant,";
-  if (opts.fuse)
-    pipeline += "func.func(canonicalize,quantc-fuse,canonicalize,cse),";
-  std::string materialize = "quantc-vnni-materialize-kernels";
+  pm.addPass(createQuantCImportQuant());
+  if (opts.fuse) {
+    OpPassManager &fpm = pm.nest<func::FuncOp>();
+    fpm.addPass(createCanonicalizerPass());
+    fpm.addPass(createQuantCFuse());
+    fpm.addPass(createCanonicalizerPass());
+    fpm.addPass(createCSEPass());
+  }
   if (cpu == Cpu::vnni || cpu == Cpu::vnniEmulated || cpu == Cpu::avx2) {
-    // int8 GEMMs with constant weights become VNNI (or AVX2) micro-kernels;
-    // the rest (and every other op) takes the reference lowering below.
-    std::string tile = cpu == Cpu::avx2 ? "isa=avx2" : "";
-    auto addOpt = [&](const char *name, int64_t v) {
-      if (v > 0)
-        tile += (tile.empty() ? "" : " ") + std::string(name) + "=" +
-                std::to_string(v);
-    };
-    addOpt("mr", opts.vnniMr);
-    addOpt("nr", opts.vnniNr);
-    addOpt("kunroll", opts.vnniKUnroll);
-    addOpt("panel-block-kib", opts.vnniPanelBlockKib);
+    // int8 GEMMs with constant weights become x86 micro-kernels; the rest
+    // (and every other op) takes the reference lowering below.
+    QuantCLowerMatmulToX86Options x86;
+    x86.isa = cpu == Cpu::avx2 ? X86Isa::avx2 : X86Isa::avx512_vnni;
+    // Tile options <= 0 keep the pass defaults; the pass bounds the rest.
+    x86.mr = opts.vnniMr > 0 ? int64_t(opts.vnniMr) : 0;
+    x86.nr = opts.vnniNr > 0 ? int64_t(opts.vnniNr) : 0;
+    x86.kunroll = opts.vnniKUnroll > 0 ? int64_t(opts.vnniKUnroll) : 0;
+    x86.panelBlockKib =
+        opts.vnniPanelBlockKib > 0 ? int64_t(opts.vnniPanelBlockKib) : 0;
     if (opts.vnniParallelMinMacs != -2)
-      tile += (tile.empty() ? "" : " ") + std::string("parallel-min-macs=") +
-              std::to_string(opts.vnniParallelMinMacs);
-    pipeline += "quantc-lower-matmul-to-vnni" +
-                (tile.empty() ? std::string() : "{" + tile + "}") + ",";
+      x86.parallelMinMacs = opts.vnniParallelMinMacs;
     // Testing only: the same kernels with vpdpbusd emulated, runnable on any
     // x86 (or other) host.
-    if (cpu == Cpu::vnniEmulated)
-      materialize += "{emulate-vpdpbusd=1}";
+    x86.emulate = cpu == Cpu::vnniEmulated;
+    pm.addPass(createQuantCLowerMatmulToX86(x86));
   }
-  std::string lowering = kCpuLowering;
-  lowering.replace(lowering.find("%s"), 2, materialize);
-  pipeline += lowering;
-  if (failed(parsePassPipeline(pipeline, pm, llvm::errs())))
-    llvm::report_fatal_error("quantc: malformed built-in CPU pipeline");
+  pm.addPass(createConvertQuantCToLinalg());
+  pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  // Results inserted into a destination (the per-token quantization's rows)
+  // are computed in place instead of in a temporary.
+  pm.addPass(bufferization::createEmptyTensorEliminationPass());
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  // No heap allocation per call (or per loop iteration) for temporaries that
+  // do not escape: hoisted out of loops, and on the stack up to 64 KiB each.
+  {
+    OpPassManager &fpm = pm.nest<func::FuncOp>();
+    fpm.addPass(bufferization::createBufferLoopHoistingPass());
+    bufferization::PromoteBuffersToStackPassOptions toStack;
+    toStack.maxAllocSizeInBytes = 65536;
+    fpm.addPass(bufferization::createPromoteBuffersToStackPass(toStack));
+  }
+  bufferization::buildBufferDeallocationPipeline(pm);
+  // The deallocation pipeline clones returned arguments and constants.
+  pm.addPass(createConvertBufferizationToMemRefPass());
+  // The kernels' intrinsics become llvm.call_intrinsic only now: the
+  // deallocation passes reject ops with unknown memory effects.
+  pm.addPass(createQuantCX86IntrinsicsToLLVM());
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(createConvertVectorToLLVMPass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createQuantCX86OutlineOMP());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
 }
 
 void quantc::buildGpuPipeline(OpPassManager &pm,

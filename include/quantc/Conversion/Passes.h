@@ -4,7 +4,7 @@
 
 #include "quantc/Conversion/QuantCToGPU/QuantCToGPU.h"
 #include "quantc/Conversion/QuantCToLinalg/QuantCToLinalg.h"
-#include "quantc/Conversion/QuantCToVNNI/QuantCToVNNI.h"
+#include "quantc/Conversion/QuantCToX86/QuantCToX86.h"
 
 namespace quantc {
 #define GEN_PASS_REGISTRATION

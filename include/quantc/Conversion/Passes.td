@@ -41,46 +41,55 @@ def ConvertQuantCToLinalg : Pass<"convert-quantc-to-linalg"> {
 }
 
 
-def QuantCLowerMatmulToVNNI : Pass<"quantc-lower-matmul-to-vnni",
-                                   "mlir::ModuleOp"> {
-  let summary = "Lower int8 quantc.matmul (+ its rescale epilogue) to AVX-512 "
-                "VNNI (or AVX2) micro-kernels";
-  let description = [{
-    Rewrites every rank-2, statically shaped `quantc.matmul` whose weight is a
-    constant into a call to a generated, shape-specialised micro-kernel that
-    runs on `llvm.x86.avx512.vpdpbusd.512` (LLVM never selects `vpdpbusd` by
-    itself). When the matmul's only user is a `quantc.rescale` whose scales,
-    bias and output scale are per-row / per-column / per-element f32 tensors,
-    the epilogue (scales, bias, ReLU/GELU, saturating requantize) is fused and
-    applied on the accumulators in registers.
+//===----------------------------------------------------------------------===//
+// x86: AVX-512 VNNI and AVX2 GEMM kernels (QuantCToX86)
+//===----------------------------------------------------------------------===//
 
-    - The weight `W: [N, K]` is packed at compile time into a VNNI layout
-      `[N/(16*nr)][K/4][16*nr*4]` (K blocked by 4, N by `nr` zmm columns,
-      zero-padded), stored in a `memref.global` aligned to 64 bytes.
+def QuantCLowerMatmulToX86 : Pass<"quantc-lower-matmul-to-x86",
+                                  "mlir::ModuleOp"> {
+  let summary = "Lower int8 quantc.matmul (+ its rescale epilogue) to AVX-512 "
+                "VNNI or AVX2 micro-kernels";
+  let description = [{
+    Rewrites every rank-2, statically shaped i8 `quantc.matmul` whose weight
+    is a compile-time constant into a call to a generated, shape-specialised
+    kernel function, body included. The kernel is built from `scf` loops,
+    `vector` ops and the Pure intrinsic ops `quantc.x86.vpdpbusd` (isa
+    avx512-vnni) or `quantc.x86.pmaddwd` (isa avx2), which
+    `--quantc-x86-intrinsics-to-llvm` lowers after bufferization. When the
+    matmul's only user is a `quantc.rescale`, the epilogue (scales, bias,
+    ReLU/GELU, residual, saturating requantize) is computed on the
+    accumulators in registers, with the arithmetic of
+    `--convert-quantc-to-linalg` (bit-identical results).
+
+    - The weight `W: [N, K]` is packed at compile time into
+      `[N/(16*nr)][K/4][16*nr*4]` i8 (avx512-vnni: K blocked by 4, N by `nr`
+      zmm columns, zero padded) or `[N/(8*nr)][K/2][8*nr*2]` sign-extended i16
+      (avx2), in a 64-byte aligned `memref.global`; a weight used twice is
+      packed once.
     - `vpdpbusd` multiplies u8 x s8: the activations are shifted by +128
       (xor 0x80) when packed and the accumulators start at
       `-128 * colsum(W)` (precomputed), so the result is exact for every
-      int8 input incl. -128.
+      int8 input incl. -128. `vpmaddwd` on i16 is exact and needs no
+      compensation (unlike the saturating `vpmaddubsw`).
     - Cache blocking: `mr` activation rows are packed once (transformed,
-      K zero-padded) into a stack tile (heap above 128 KiB) that stays in
-      L1, then run against a block of `panel-block-kib` of weight panels
-      before the next row tile.
-    - The micro-kernel keeps `mr x nr` zmm accumulators (default 6 x 4: 24
-      independent `vpdpbusd` chains, enough to cover its 4-cycle latency at
-      2 per cycle), streams one 64-column weight panel against the packed
-      tile; M and N tails are peeled with smaller tiles and masked stores.
-    - `isa=avx2` generates the same kernels for AVX2 machines: weights
-      packed as sign-extended i16 pairs `[N/(8*nr)][K/2][8*nr*2]`,
-      activations sign-extended when packed, `vpmaddwd` + `vpaddd` (exact:
-      `vpmaddubsw` would saturate its i16 pair sums), 6 x 2 ymm
-      accumulators, no compensation.
-    - GEMMs of at least `parallel-min-macs` multiply-adds are marked
-      parallel: `--quantc-vnni-outline-gomp` splits their weight panels
-      across the threads of an OpenMP team (`GOMP_parallel`, libgomp or
-      libomp; the thread count comes from `OMP_NUM_THREADS`).
+      K zero-padded) into a tile on the stack (heap above 128 KiB; its
+      `memref.dealloc` is left to the buffer-deallocation pipeline) that
+      stays in L1, then run against a block of `panel-block-kib` of weight
+      panels before the next row tile.
+    - The register tile is `mr x nr` vector accumulators (default 6 x 4 zmm:
+      24 independent `vpdpbusd` chains; 6 x 2 ymm for avx2). M and N tails
+      are peeled with smaller tiles and masked stores.
+    - GEMMs of at least `parallel-min-macs` multiply-adds get a plan with
+      `parallel = true`: `--quantc-x86-outline-omp` splits their weight
+      panels across the threads of an OpenMP team.
 
-    Matmuls it cannot handle (dynamic shapes, batch dimensions, run-time
-    weights, block scales) are left untouched for `--convert-quantc-to-linalg`.
+    The kernel carries its plan, a `#quantc.x86_gemm_plan` attribute, as
+    `quantc.x86_plan`. Every matmul that does not take this path says why in
+    a remark (batched, dynamic shape, non-i8 operands, i32 overflow, weight
+    not a compile-time constant, ...) and is left for
+    `--convert-quantc-to-linalg`; so does every rescale of a lowered matmul
+    that is not fused (e.g. a block-scaled operand, read as a `block`
+    broadcast), which then runs after the GEMM.
 
     Before:
     ```mlir
@@ -90,22 +99,34 @@ def QuantCLowerMatmulToVNNI : Pass<"quantc-lower-matmul-to-vnni",
     After:
     ```mlir
     %a = bufferization.to_buffer %x read_only : tensor<8x100xi8> to memref<8x100xi8>
-    %b = memref.get_global @__quantc_vnni_w0 : memref<1x25x256xi8>
-    %c = memref.get_global @__quantc_vnni_comp0 : memref<64xi32>
+    %b = memref.get_global @__quantc_x86_w : memref<1x25x256xi8>
+    %c = memref.get_global @__quantc_x86_comp : memref<64xi32>
     %o = memref.alloc() {alignment = 64 : i64} : memref<8x64xi32>
-    call @__quantc_vnni_gemm(%a, %b, %c, %o, %c0, %c1) : (...) -> ()
+    call @__quantc_x86_gemm(%a, %b, %c, %o, %c0, %c1) : (...) -> ()
     %acc = bufferization.to_tensor %o restrict writable : memref<8x64xi32> to tensor<8x64xi32>
     ...
-    func.func private @__quantc_vnni_gemm(...) attributes {quantc.vnni_kernel = {isa = "avx512-vnni", kunroll = 4 : i64, mr = 6 : i64, panel_block = 8 : i64}}
+    func.func private @__quantc_x86_gemm(%a: memref<8x100xi8> {llvm.noalias}, ...)
+        attributes {quantc.x86_plan = #quantc.x86_gemm_plan<isa = avx512_vnni,
+          m = 8, n = 64, k = 100, mr = 6, nr = 4, kunroll = 4, panel_block = 1,
+          parallel = false, emulate = false>, ...} {
+      %tile = memref.alloca() {alignment = 64 : i64} : memref<6x192xi8>
+      scf.for %blk = ... {            // blocks of panel_block weight panels
+        scf.for %m = ... {            // row tiles: pack rows (xor 0x80)
+          scf.for %p = ... {          // panels of the block
+            %acc:24 = scf.for %g = ... iter_args(...) {
+              %w0 = vector.load %b[%p, %g, %c0] : memref<1x25x256xi8>, vector<64xi8>
+              ...
+              %r = quantc.x86.vpdpbusd %acc0, %a0, %w0 : vector<16xi32>, vector<64xi8>
     ```
-    The kernel is only declared here, with its plan; its body is emitted by
-    `--quantc-vnni-materialize-kernels` after bufferization and buffer
-    deallocation (which reject `llvm.call_intrinsic`).
   }];
   let options = [
-    Option<"isa", "isa", "std::string", "\"avx512-vnni\"",
-           "Instruction set of the kernels: avx512-vnni (vpdpbusd zmm) or "
-           "avx2 (vpmaddwd ymm on sign-extended i16, exact)">,
+    Option<"isa", "isa", "::quantc::X86Isa", "::quantc::X86Isa::avx512_vnni",
+           "Instruction set of the kernels",
+           [{::llvm::cl::values(
+             clEnumValN(::quantc::X86Isa::avx512_vnni, "avx512-vnni",
+                        "vpdpbusd zmm (AVX-512 VNNI + BW)"),
+             clEnumValN(::quantc::X86Isa::avx2, "avx2",
+                        "vpmaddwd ymm on sign-extended i16, exact"))}]>,
     Option<"mr", "mr", "int64_t", "0",
            "Rows of the register tile (0: 6)">,
     Option<"nr", "nr", "int64_t", "0",
@@ -121,9 +142,14 @@ def QuantCLowerMatmulToVNNI : Pass<"quantc-lower-matmul-to-vnni",
     Option<"parallelMinMacs", "parallel-min-macs", "int64_t", "16777216",
            "Split the weight panels of GEMMs with at least this many "
            "multiply-adds across threads (-1: never); the split is done by "
-           "--quantc-vnni-outline-gomp">
+           "--quantc-x86-outline-omp">,
+    Option<"emulate", "emulate", "bool", "false",
+           "avx512-vnni only: replace vpdpbusd by portable i32 vector "
+           "arithmetic (bit-identical; tests on machines without AVX-512 "
+           "VNNI)">
   ];
-  let dependentDialects = ["mlir::LLVM::LLVMDialect",
+  let dependentDialects = ["quantc::QuantCDialect",
+                           "mlir::LLVM::LLVMDialect",
                            "mlir::arith::ArithDialect",
                            "mlir::bufferization::BufferizationDialect",
                            "mlir::func::FuncDialect",
@@ -133,79 +159,51 @@ def QuantCLowerMatmulToVNNI : Pass<"quantc-lower-matmul-to-vnni",
                            "mlir::vector::VectorDialect"];
 }
 
-def QuantCVNNIMaterializeKernels : Pass<"quantc-vnni-materialize-kernels",
-                                       "mlir::ModuleOp"> {
-  let summary = "Emit the bodies of the VNNI GEMM kernels declared by "
-                "--quantc-lower-matmul-to-vnni";
+def QuantCX86IntrinsicsToLLVM : Pass<"quantc-x86-intrinsics-to-llvm"> {
+  let summary = "Lower the quantc.x86 intrinsic ops to llvm.call_intrinsic";
   let description = [{
-    Every `func.func` declaration carrying a `quantc.vnni_kernel` plan gets
-    its body: for each block of `panel_block` weight panels in the range
-    given by its last two (index) arguments and each tile of `mr` rows, the
-    rows are packed into a stack tile (xor 0x80, or sign-extended to i16
-    for `isa = "avx2"`; K zero-padded); then per panel of the block
-    `mr x nr` vector<16xi32> (vector<8xi32>) accumulators initialised from
-    the compensation vector (zero), a K loop (unrolled `kunroll` times)
-    that loads `nr` packed weight vectors, broadcasts 4 activation bytes
-    (2 i16) per row from the tile and issues
-    `llvm.x86.avx512.vpdpbusd.512` (`llvm.x86.avx2.pmadd.wd` + add), then
-    the fused epilogue and (masked) stores. M and N tails are peeled at
-    compile time.
+    `quantc.x86.vpdpbusd` becomes `llvm.x86.avx512.vpdpbusd.{128,256,512}`,
+    `quantc.x86.pmaddwd` `llvm.x86.{sse2,avx2}.pmadd.wd` or
+    `llvm.x86.avx512.pmaddw.d.512`. The CPU pipeline runs it after buffer
+    deallocation: `llvm.call_intrinsic` has unknown memory effects, which
+    the deallocation passes reject, while the quantc ops are Pure.
 
     Before:
     ```mlir
-    func.func private @__quantc_vnni_gemm(memref<8x100xi8>, memref<1x25x256xi8>,
-        memref<64xi32>, memref<8x64xi32>, index, index) attributes {quantc.vnni_kernel = {isa = "avx512-vnni", kunroll = 4 : i64, mr = 6 : i64, panel_block = 8 : i64}}
+    %r = quantc.x86.vpdpbusd %acc, %a, %b : vector<16xi32>, vector<64xi8>
     ```
     After:
     ```mlir
-    func.func private @__quantc_vnni_gemm(%a: memref<8x100xi8> {llvm.noalias}, ...) {
-      %tile = memref.alloca() {alignment = 64 : i64} : memref<6x128xi8>
-      scf.for %blk = ... {
-        scf.for %m = ... {
-          // pack rows %m.. of %a into %tile (xor 0x80)
-          scf.for %p = ... {
-            %acc:24 = scf.for %g = ... iter_args(...) {
-              %w0 = vector.load %b[%p, %g, %c0] : memref<1x25x256xi8>, vector<64xi8>
-              ...
-              %r = llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%acc0, %a0, %w0) : (vector<16xi32>, vector<64xi8>, vector<64xi8>) -> vector<16xi32>
+    %r = llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%acc, %a, %b) : (vector<16xi32>, vector<64xi8>, vector<64xi8>) -> vector<16xi32>
     ```
   }];
-  let options = [
-    Option<"emulateVpdpbusd", "emulate-vpdpbusd", "bool", "false",
-           "Replace vpdpbusd by portable i32 vector arithmetic (bit-identical;"
-           " for testing the kernels on machines without AVX-512 VNNI)">
-  ];
-  let dependentDialects = ["mlir::LLVM::LLVMDialect",
-                           "mlir::arith::ArithDialect",
-                           "mlir::math::MathDialect",
-                           "mlir::memref::MemRefDialect",
-                           "mlir::scf::SCFDialect",
-                           "mlir::vector::VectorDialect"];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect"];
 }
 
-def QuantCVNNIOutlineGOMP : Pass<"quantc-vnni-outline-gomp",
-                                "mlir::ModuleOp"> {
-  let summary = "Run parallel VNNI kernels on an OpenMP team (GOMP ABI)";
+def QuantCX86OutlineOMP : Pass<"quantc-x86-outline-omp", "mlir::ModuleOp"> {
+  let summary = "Run parallel x86 GEMM kernels on an OpenMP team (GOMP ABI)";
   let description = [{
-    Runs on the LLVM dialect, after `convert-func-to-llvm`. Each call to an
-    `llvm.func` marked `quantc.vnni_parallel` (whose last two arguments are
-    the range of weight panels it computes) becomes
+    Runs on the LLVM dialect, after `convert-func-to-llvm`. Every call to an
+    `llvm.func` whose `quantc.x86_plan` says `parallel = true` (its last two
+    arguments are the range of weight panels it computes) becomes
     `GOMP_parallel(@<kernel>_worker, ctx, 0, 0)`: the call's operands are
     stored in a stack context, and every thread of the team calls the
     kernel on its contiguous share of the panels
     (`omp_get_thread_num` / `omp_get_num_threads`). The team size follows
     `OMP_NUM_THREADS`. Both libgomp and LLVM's libomp implement this ABI;
-    load one (e.g. `mlir-runner -shared-libs=.../libgomp.so.1`).
+    load one (e.g. `mlir-runner -shared-libs=.../libgomp.so.1`). The plans
+    are removed from every `llvm.func` (the LLVM IR translation does not
+    know the quantc dialect).
 
     Before:
     ```mlir
-    llvm.call @__quantc_vnni_gemm(%a0, ..., %c0, %c64) : (...) -> ()
+    llvm.call @__quantc_x86_gemm(%a0, ..., %c0, %c64) : (...) -> ()
     ```
     After:
     ```mlir
     %ctx = llvm.alloca %one x !llvm.struct<(...)> : (i64) -> !llvm.ptr
     llvm.store %a0, ... ; one store per operand
-    %fn = llvm.mlir.addressof @__quantc_vnni_gemm_worker : !llvm.ptr
+    %fn = llvm.mlir.addressof @__quantc_x86_gemm_worker : !llvm.ptr
     llvm.call @GOMP_parallel(%fn, %ctx, %zero, %zero) : (!llvm.ptr, !llvm.ptr, i32, i32) -> ()
     ```
   }];

@@ -9,4 +9,173 @@
 #ifndef QUANTC_DIALECT_QUANTC_IR_QUANTCX86_TD
 #define QUANTC_DIALECT_QUANTC_IR_QUANTCX86_TD
 
+//===----------------------------------------------------------------------===//
+// The kernel plan
+//===----------------------------------------------------------------------===//
+
+def QuantC_X86Isa : I32EnumAttr<"X86Isa",
+    "Instruction set of a generated x86 GEMM kernel", [
+      I32EnumAttrCase<"avx512_vnni", 0>,
+      I32EnumAttrCase<"avx2", 1>
+    ]> {
+  let cppNamespace = "::quantc";
+  let genSpecializedAttr = 0;
+}
+
+/// A bool written `true` or `false`.
+class QuantC_BoolParameter<string desc = "">
+    : AttrOrTypeParameter<"bool", desc> {
+  let parser = [{ [&]() -> ::mlir::FailureOr<bool> {
+    if (::mlir::succeeded($_parser.parseOptionalKeyword("true")))
+      return true;
+    if (::mlir::succeeded($_parser.parseOptionalKeyword("false")))
+      return false;
+    $_parser.emitError($_parser.getCurrentLocation(),
+                       "expected 'true' or 'false'");
+    return ::mlir::failure();
+  }() }];
+  let printer = [{ $_printer << ($_self ? "true" : "false") }];
+}
+
+def QuantC_X86GemmPlanAttr : AttrDef<QuantC_Dialect, "X86GemmPlan"> {
+  let mnemonic = "x86_gemm_plan";
+  let summary = "How a generated x86 int8 GEMM kernel computes";
+  let description = [{
+    The plan of one shape-specialised kernel made by
+    `--quantc-lower-matmul-to-x86`, attached to the kernel function as
+    `quantc.x86_plan`:
+
+    - `isa`: `avx512_vnni` (`vpdpbusd zmm`: 16 i32 lanes, 4 u8 x s8
+      products per lane, activations packed +128 and accumulators started at
+      the -128 * colsum(W) compensation) or `avx2` (`vpmaddwd ymm` + `vpaddd`:
+      8 lanes, 2 s16 x s16 products per lane, operands sign-extended to i16;
+      exact, unlike the saturating `vpmaddubsw`).
+    - `m`, `n`, `k`: the GEMM `[m, k] x [n, k]^T`.
+    - `mr` x `nr`: the register tile, `mr` rows by `nr` vector registers of
+      output columns; `kunroll`: unroll factor of the K loop (0 or 1: none).
+    - `panel_block`: weight panels (`nr` registers of columns, all of K) run
+      against one packed activation tile before the next row tile.
+    - `parallel`: `--quantc-x86-outline-omp` splits the panels across the
+      threads of an OpenMP team.
+    - `emulate`: `vpdpbusd` replaced by portable i32 vector arithmetic
+      (testing on machines without AVX-512 VNNI; avx512_vnni only).
+
+    ```mlir
+    #quantc.x86_gemm_plan<isa = avx512_vnni, m = 64, n = 256, k = 512, mr = 6,
+                          nr = 4, kunroll = 4, panel_block = 8,
+                          parallel = true, emulate = false>
+    ```
+
+    The verifier bounds what keeps the emitter's index arithmetic exact: `mr`
+    in [1, 64], `kunroll` in [0, 64], `panel_block` in [1, 2^32], the
+    accumulators plus the weight and scratch registers within the register
+    file of the ISA, and `k` small enough for the i32 accumulators.
+  }];
+  let parameters = (ins
+    EnumParameter<QuantC_X86Isa>:$isa,
+    "int64_t":$m, "int64_t":$n, "int64_t":$k,
+    "int64_t":$mr, "int64_t":$nr, "int64_t":$kunroll,
+    "int64_t":$panel_block,
+    QuantC_BoolParameter<"split across an OpenMP team">:$parallel,
+    QuantC_BoolParameter<"vpdpbusd emulated">:$emulate);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// i32 lanes of one vector register (16 zmm, 8 ymm).
+    int64_t getLanes() const;
+    /// Products summed into one i32 lane per instruction (4, 2).
+    int64_t getGroup() const;
+    /// Width of a packed element (i8, i16).
+    unsigned getElementBits() const;
+    /// Vector registers of the ISA (32 zmm, 16 ymm) and their name.
+    int64_t getNumRegisters() const;
+    ::llvm::StringRef getRegisterName() const;
+    /// Registers besides the accumulators and the nr weight registers: the
+    /// broadcast (and for vpmaddwd the product before vpaddd).
+    int64_t getScratchRegisters() const;
+    /// The largest |partial product| of one element pair: 255 * 128
+    /// (shifted u8 x s8) or 128 * 128.
+    int64_t getMaxProduct() const;
+    /// The largest K whose partial sums fit the i32 accumulators of `isa`.
+    static int64_t getMaxK(::quantc::X86Isa isa);
+    /// Whether the accumulators start at the +128 compensation.
+    bool hasCompensation() const;
+    /// Output columns of one weight panel.
+    int64_t getPanelCols() const;
+    /// K in groups of getGroup(), rounded up.
+    int64_t getKGroups() const;
+    int64_t getNumPanels() const;
+    /// Elements of one activation packing vector (64 i8, 16 i16).
+    int64_t getPackWidth() const;
+    /// K padded to whole packing vectors.
+    int64_t getPackedK() const;
+    /// Bytes of the packed activation tile and of one packed weight panel.
+    int64_t getTileBytes() const;
+    int64_t getPanelBytes() const;
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Intrinsics
+//===----------------------------------------------------------------------===//
+
+class QuantC_X86Op<string mnemonic, list<Trait> traits = []>
+    : QuantC_Op<"x86." # mnemonic, !listconcat(traits, [Pure])>;
+
+def QuantC_X86VpdpbusdOp : QuantC_X86Op<"vpdpbusd",
+    [AllTypesMatch<["acc", "result"]>, AllTypesMatch<["a", "b"]>]> {
+  let summary = "u8 x s8 dot products of 4 bytes accumulated into i32 lanes";
+  let description = [{
+    `result[i] = acc[i] + sum_{t<4} zext(a[4i+t]) * sext(b[4i+t])`, without
+    saturation: AVX-512 VNNI's `vpdpbusd`. The accumulator has 4, 8 or 16
+    i32 lanes (xmm, ymm, zmm), the operands 4 times as many i8.
+    `--quantc-x86-intrinsics-to-llvm` lowers it to
+    `llvm.x86.avx512.vpdpbusd.{128,256,512}`.
+
+    ```mlir
+    %r = quantc.x86.vpdpbusd %acc, %a, %b : vector<16xi32>, vector<64xi8>
+    ```
+  }];
+  let arguments = (ins VectorOfRankAndType<[1], [I32]>:$acc,
+                       VectorOfRankAndType<[1], [I8]>:$a,
+                       VectorOfRankAndType<[1], [I8]>:$b);
+  let results = (outs VectorOfRankAndType<[1], [I32]>:$result);
+  let assemblyFormat = [{
+    $acc `,` $a `,` $b attr-dict `:` type($acc) `,` type($a)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The LLVM intrinsic of this width.
+    ::llvm::StringRef getIntrinsicName();
+  }];
+}
+
+def QuantC_X86PmaddwdOp : QuantC_X86Op<"pmaddwd",
+    [AllTypesMatch<["a", "b"]>]> {
+  let summary = "s16 x s16 products summed in pairs into i32 lanes";
+  let description = [{
+    `result[i] = sext(a[2i]) * sext(b[2i]) + sext(a[2i+1]) * sext(b[2i+1])`:
+    x86's `pmaddwd`, exact for every pair of sign-extended int8 values. The
+    operands have 8, 16 or 32 i16 lanes (xmm, ymm, zmm), the result half as
+    many i32. `--quantc-x86-intrinsics-to-llvm` lowers it to
+    `llvm.x86.sse2.pmadd.wd`, `llvm.x86.avx2.pmadd.wd` or
+    `llvm.x86.avx512.pmaddw.d.512`.
+
+    ```mlir
+    %p = quantc.x86.pmaddwd %a, %b : vector<16xi16> -> vector<8xi32>
+    ```
+  }];
+  let arguments = (ins VectorOfRankAndType<[1], [I16]>:$a,
+                       VectorOfRankAndType<[1], [I16]>:$b);
+  let results = (outs VectorOfRankAndType<[1], [I32]>:$result);
+  let assemblyFormat = [{
+    $a `,` $b attr-dict `:` type($a) `->` type($result)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The LLVM intrinsic of this width.
+    ::llvm::StringRef getIntrinsicName();
+  }];
+}
+
 #endif // QUANTC_DIALECT_QUANTC_IR_QUANTCX86_TD

@@ -15,7 +15,7 @@
 // 4 activation bytes straight from the packed tile (the +128 xor happened
 // when the tile was packed) feeding 4 vpdpbusd: nothing but loads beside the
 // 24 vpdpbusd.
-// CHECK-LABEL: __quantc_vnni_gemm:
+// CHECK-LABEL: __quantc_x86_gemm:
 // CHECK-NOT: vpmulld
 // The activation tile is packed with the +128 flip.
 // CHECK: vpxor{{.*}}%zmm
@@ -28,11 +28,11 @@
 // CHECK-NEXT: vpbroadcastd {{.*}}(%{{[a-z0-9]+}},%{{[a-z0-9]+}},4), %zmm[[A2:[0-9]+]]
 // CHECK-NEXT: vpdpbusd %zmm{{[0-9]+}}, %zmm[[A2]], %zmm{{[0-9]+}}
 // CHECK-NOT: vpmulld
-// CHECK: .size __quantc_vnni_gemm
-// EMU-LABEL: __quantc_vnni_gemm:
+// CHECK: .size __quantc_x86_gemm
+// EMU-LABEL: __quantc_x86_gemm:
 // EMU-NOT: vpdpbusd
 // EMU: {{vpmulld|vpmaddwd|vpdpwssd}}
-// AVX2-LABEL: __quantc_vnni_gemm:
+// AVX2-LABEL: __quantc_x86_gemm:
 // AVX2-NOT: vpmaddubsw
 // AVX2: vpmovsxbw
 // The K loop, from its first broadcast from the tile to its back edge.
@@ -44,7 +44,7 @@
 // AVX2-NOT: {{rsp|vpmaddubsw}}
 // AVX2: jle .LBB
 // AVX2-NOT: vpmaddubsw
-// AVX2: .size __quantc_vnni_gemm
+// AVX2: .size __quantc_x86_gemm
 func.func @gemm(%x: tensor<24x256xi8>, %xs: tensor<24x1xf32>) -> tensor<24x128xf32> {
   %w = arith.constant dense<3> : tensor<128x256xi8>
   %ws = arith.constant dense<0.5> : tensor<1x128xf32>

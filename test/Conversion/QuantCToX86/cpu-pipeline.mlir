@@ -9,19 +9,25 @@
 // RUN: not quantc-opt %s --quantc-cpu-pipeline=cpu=bogus -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD
 // BAD: for the --cpu option: Cannot find option named 'bogus'!
 
-// VNNI-LABEL: llvm.func internal @__quantc_vnni_gemm
+// The kernel's plan and intrinsic ops do not reach the LLVM dialect output
+// (mlir-translate does not know the quantc dialect).
+// VNNI-NOT: quantc.
+// VNNI-LABEL: llvm.func internal @__quantc_x86_gemm
 // VNNI: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// VNNI-NOT: quantc.
 // VNNI-NOT: GOMP_parallel
-// EMU-LABEL: llvm.func internal @__quantc_vnni_gemm
+// EMU-LABEL: llvm.func internal @__quantc_x86_gemm
 // EMU-NOT: llvm.call_intrinsic
-// AVX2-LABEL: llvm.func internal @__quantc_vnni_gemm
+// AVX2-LABEL: llvm.func internal @__quantc_x86_gemm
 // AVX2: llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"
 // AVX2-NOT: vpdpbusd
-// REF-NOT: __quantc_vnni
+// REF-NOT: __quantc_x86
 // REF-NOT: llvm.call_intrinsic
 // REF: llvm.mul
+// PAR-NOT: quantc.
 // PAR: llvm.call @GOMP_parallel
-// PAR: llvm.func internal @__quantc_vnni_gemm_worker
+// PAR: llvm.func internal @__quantc_x86_gemm_worker
+// PAR-NOT: quantc.
 func.func @gemm(%x: tensor<8x32xi8>) -> tensor<8x40xi32> {
   %w = arith.constant dense<3> : tensor<40x32xi8>
   %r = quantc.matmul %x, %w : tensor<8x32xi8>, tensor<40x32xi8> -> tensor<8x40xi32>

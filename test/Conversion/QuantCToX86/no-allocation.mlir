@@ -9,7 +9,7 @@
 // RUN: quantc-opt %s --quantc-cpu-pipeline=cpu=generic | FileCheck %s --check-prefix=GENERIC
 // CHECK-LABEL: llvm.func @linear
 // CHECK-NOT: @malloc
-// CHECK: llvm.call @__quantc_vnni_gemm
+// CHECK: llvm.call @__quantc_x86_gemm
 // CHECK-NOT: @malloc
 // CHECK: llvm.return
 // The reference GEMM's i32 accumulator (16 x 32 x 4 B) is a stack

@@ -1,12 +1,14 @@
-// RUN: quantc-opt %s --quantc-lower-matmul-to-vnni=nr=1 -split-input-file -verify-diagnostics | FileCheck %s
-// RUN: quantc-opt %s --quantc-lower-matmul-to-vnni="mr=12 nr=2" -split-input-file -verify-diagnostics | FileCheck %s --check-prefix=NR2
-// RUN: quantc-opt %s --quantc-lower-matmul-to-vnni="parallel-min-macs=30" -split-input-file -verify-diagnostics | FileCheck %s --check-prefix=PAR
-// RUN: quantc-opt %s --quantc-lower-matmul-to-vnni="isa=avx2 nr=1" -split-input-file -verify-diagnostics | FileCheck %s --check-prefix=AVX2
+// RUN: quantc-opt %s --quantc-lower-matmul-to-x86=nr=1 -split-input-file -verify-diagnostics | FileCheck %s
+// RUN: quantc-opt %s --quantc-lower-matmul-to-x86="mr=12 nr=2" -split-input-file -verify-diagnostics | FileCheck %s --check-prefix=NR2
+// RUN: quantc-opt %s --quantc-lower-matmul-to-x86="parallel-min-macs=30" -split-input-file -verify-diagnostics | FileCheck %s --check-prefix=PAR
+// RUN: quantc-opt %s --quantc-lower-matmul-to-x86="isa=avx2 nr=1" -split-input-file -verify-diagnostics | FileCheck %s --check-prefix=AVX2
+// RUN: quantc-opt %s --quantc-lower-matmul-to-x86="emulate=1" -split-input-file -verify-diagnostics | FileCheck %s --check-prefix=EMU
 
 // The weight is packed K-by-4 per column, 16 columns (nr = 1) per panel,
-// zero padded; the compensation is -128 * colsum(W).
-// CHECK: memref.global "private" constant @[[$W:__quantc_vnni_w[_0-9]*]] : memref<1x2x64xi8> = dense<"0x01020304FFFEFDFC{{0+}}05000000800000{{0+}}"> {alignment = 64 : i64}
-// CHECK: memref.global "private" constant @[[$COMP:__quantc_vnni_comp[_0-9]*]] : memref<16xi32> = dense<[-1920, 17664, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]> {alignment = 64 : i64}
+// zero padded; the compensation is -128 * colsum(W). The kernel is emitted
+// with its body and carries its plan.
+// CHECK: memref.global "private" constant @[[$W:__quantc_x86_w[_0-9]*]] : memref<1x2x64xi8> = dense<"0x01020304FFFEFDFC{{0+}}05000000800000{{0+}}"> {alignment = 64 : i64}
+// CHECK: memref.global "private" constant @[[$COMP:__quantc_x86_comp[_0-9]*]] : memref<16xi32> = dense<[-1920, 17664, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]> {alignment = 64 : i64}
 // CHECK-LABEL: func.func @plain
 // CHECK-SAME: (%[[X:.+]]: tensor<3x5xi8>)
 // CHECK-NOT: quantc.matmul
@@ -16,25 +18,36 @@
 // CHECK: %[[O:.+]] = memref.alloc() {alignment = 64 : i64} : memref<3x2xi32>
 // CHECK-DAG: %[[P0:.+]] = arith.constant 0 : index
 // CHECK-DAG: %[[P1:.+]] = arith.constant 1 : index
-// CHECK: call @[[K:__quantc_vnni_gemm[_0-9]*]](%[[A]], %[[B]], %[[C]], %[[O]], %[[P0]], %[[P1]])
+// CHECK: call @[[K:__quantc_x86_gemm[_0-9]*]](%[[A]], %[[B]], %[[C]], %[[O]], %[[P0]], %[[P1]])
 // CHECK: %[[R:.+]] = bufferization.to_tensor %[[O]] restrict writable : memref<3x2xi32> to tensor<3x2xi32>
 // CHECK: return %[[R]]
-// CHECK: func.func private @[[K]](memref<3x5xi8>, memref<1x2x64xi8>, memref<16xi32>, memref<3x2xi32>, index, index)
-// CHECK-SAME: attributes {llvm.linkage = #llvm.linkage<internal>, quantc.vnni_kernel = {isa = "avx512-vnni", kunroll = 4 : i64, mr = 6 : i64, panel_block = 1 : i64}}
+// CHECK: func.func private @[[K]](%{{.+}}: memref<3x5xi8> {llvm.noalias}, %{{.+}}: memref<1x2x64xi8> {llvm.noalias}, %{{.+}}: memref<16xi32> {llvm.noalias}, %{{.+}}: memref<3x2xi32> {llvm.noalias}, %{{.+}}: index, %{{.+}}: index)
+// CHECK-SAME: attributes {llvm.linkage = #llvm.linkage<internal>, passthrough = {{\[\[}}"probe-stack", "inline-asm"]], quantc.x86_plan = #quantc.x86_gemm_plan<isa = avx512_vnni, m = 3, n = 2, k = 5, mr = 6, nr = 1, kunroll = 4, panel_block = 1, parallel = false, emulate = false>}
+// CHECK: quantc.x86.vpdpbusd
+// CHECK-NOT: llvm.call_intrinsic
+// CHECK: return
 // NR2-LABEL: func.func @plain
 // NR2: memref.get_global {{.*}} : memref<1x2x128xi8>
-// NR2: func.func private {{.*}} attributes {llvm.linkage = #llvm.linkage<internal>, quantc.vnni_kernel = {isa = "avx512-vnni", kunroll = 4 : i64, mr = 12 : i64, panel_block = 1 : i64}}
+// NR2: func.func private
+// NR2-SAME: quantc.x86_plan = #quantc.x86_gemm_plan<isa = avx512_vnni, m = 3, n = 2, k = 5, mr = 12, nr = 2, kunroll = 4, panel_block = 1, parallel = false, emulate = false>
 // 3 * 2 * 5 = 30 multiply-adds reach the threshold: the plan says parallel.
 // PAR-LABEL: func.func @plain
-// PAR: quantc.vnni_kernel = {isa = "avx512-vnni", kunroll = 4 : i64, mr = 6 : i64, panel_block = 1 : i64, parallel}
+// PAR: quantc.x86_plan = #quantc.x86_gemm_plan<isa = avx512_vnni, m = 3, n = 2, k = 5, mr = 6, nr = 4, kunroll = 4, panel_block = 1, parallel = true, emulate = false>
 // avx2: sign-extended i16 pairs (K by 2), 8 columns per panel (nr = 1), zero
 // padded; no compensation operand.
-// AVX2: memref.global "private" constant @[[$W2:__quantc_vnni_w[_0-9]*]] : memref<1x3x16xi16> = dense<{{\[\[\[}}1, 2, -1, -2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], [3, 4, -3, -4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], [5, 0, -128, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]]]> {alignment = 64 : i64}
-// AVX2-NOT: __quantc_vnni_comp
+// AVX2: memref.global "private" constant @[[$W2:__quantc_x86_w[_0-9]*]] : memref<1x3x16xi16> = dense<{{\[\[\[}}1, 2, -1, -2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], [3, 4, -3, -4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], [5, 0, -128, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]]]> {alignment = 64 : i64}
+// AVX2-NOT: __quantc_x86_comp
 // AVX2-LABEL: func.func @plain
 // AVX2: %[[B:.+]] = memref.get_global @[[$W2]] : memref<1x3x16xi16>
 // AVX2: call @{{.+}}(%{{.+}}, %[[B]], %{{.+}}, %{{.+}}, %{{.+}}) : (memref<3x5xi8>, memref<1x3x16xi16>, memref<3x2xi32>, index, index) -> ()
-// AVX2: quantc.vnni_kernel = {isa = "avx2", kunroll = 2 : i64, mr = 6 : i64, panel_block = 1 : i64}
+// AVX2: quantc.x86_plan = #quantc.x86_gemm_plan<isa = avx2, m = 3, n = 2, k = 5, mr = 6, nr = 1, kunroll = 2, panel_block = 1, parallel = false, emulate = false>
+// AVX2: quantc.x86.pmaddwd
+// AVX2-NOT: vpdpbusd
+// The emulated plan: no vpdpbusd, i32 arithmetic instead.
+// EMU-LABEL: func.func @plain
+// EMU: quantc.x86_plan = #quantc.x86_gemm_plan<isa = avx512_vnni, {{.*}}, emulate = true>
+// EMU-NOT: quantc.x86.vpdpbusd
+// EMU: arith.muli %{{.+}}, %{{.+}} : vector<16xi32>
 func.func @plain(%x: tensor<3x5xi8>) -> tensor<3x2xi32> {
   %w = arith.constant dense<[[1, 2, 3, 4, 5], [-1, -2, -3, -4, -128]]> : tensor<2x5xi8>
   %r = quantc.matmul %x, %w : tensor<3x5xi8>, tensor<2x5xi8> -> tensor<3x2xi32>
@@ -50,11 +63,11 @@ func.func @plain(%x: tensor<3x5xi8>) -> tensor<3x2xi32> {
 // CHECK-NOT: quantc.
 // CHECK: %[[XSB:.+]] = bufferization.to_buffer %[[XS]] read_only : tensor<3x1xf32> to memref<3x1xf32>
 // CHECK: %[[O:.+]] = memref.alloc() {alignment = 64 : i64} : memref<3x2xi8>
-// CHECK: call @[[K:__quantc_vnni_gemm[_0-9]*]]({{.*}}, %[[XSB]], {{.*}}, %[[O]], %{{[a-z0-9_]+}}, %{{[a-z0-9_]+}})
+// CHECK: call @[[K:__quantc_x86_gemm[_0-9]*]]({{.*}}, %[[XSB]], {{.*}}, %[[O]], %{{[a-z0-9_]+}}, %{{[a-z0-9_]+}})
 // CHECK-SAME: (memref<3x5xi8>, memref<1x2x64xi8>, memref<16xi32>, memref<3x1xf32>, memref<1x2xf32>, memref<1x2xf32>, memref<1x1xf32>, memref<3x2xi8>, index, index) -> ()
 // CHECK: bufferization.to_tensor %[[O]] restrict writable : memref<3x2xi8> to tensor<3x2xi8>
 // CHECK: func.func private @[[K]]
-// CHECK-SAME: quantc.vnni_kernel = {activation = #quantc.activation<relu>, bias, fused, isa = "avx512-vnni", kunroll = 4 : i64, mr = 6 : i64, output_scale, panel_block = 1 : i64, qmax = 127 : i64, qmin = -128 : i64}
+// CHECK: arith.fptosi %{{.+}} : vector<16xf32> to vector<16xi8>
 func.func @fused(%x: tensor<3x5xi8>, %xs: tensor<3x1xf32>) -> tensor<3x2xi8> {
   %w = arith.constant dense<1> : tensor<2x5xi8>
   %ws = arith.constant dense<0.5> : tensor<1x2xf32>
@@ -67,11 +80,26 @@ func.func @fused(%x: tensor<3x5xi8>, %xs: tensor<3x1xf32>) -> tensor<3x2xi8> {
 
 // -----
 
-// Run-time weights are left to the reference lowering.
+// A residual (full broadcast, like an [M, N] scale) is fused too.
+// CHECK-LABEL: func.func @residual
+// CHECK-NOT: quantc.rescale
+// CHECK: call @{{.+}} : (memref<3x5xi8>, memref<1x2x64xi8>, memref<16xi32>, memref<3x1xf32>, memref<1x2xf32>, memref<3x2xf32>, memref<3x2xf32>, index, index) -> ()
+func.func @residual(%x: tensor<3x5xi8>, %xs: tensor<3x1xf32>, %res: tensor<3x2xf32>) -> tensor<3x2xf32> {
+  %w = arith.constant dense<1> : tensor<2x5xi8>
+  %ws = arith.constant dense<0.5> : tensor<1x2xf32>
+  %acc = quantc.matmul %x, %w : tensor<3x5xi8>, tensor<2x5xi8> -> tensor<3x2xi32>
+  %y = quantc.rescale %acc, %xs, %ws residual %res : (tensor<3x2xi32>, tensor<3x1xf32>, tensor<1x2xf32>, tensor<3x2xf32>) -> tensor<3x2xf32>
+  return %y : tensor<3x2xf32>
+}
+
+// -----
+
+// Run-time weights are left to the reference lowering, with a remark.
 // CHECK-LABEL: func.func @dynamic_weight
 // CHECK: quantc.matmul
 // CHECK-NOT: call
 func.func @dynamic_weight(%x: tensor<3x5xi8>, %w: tensor<2x5xi8>) -> tensor<3x2xi32> {
+  // expected-remark @+1 {{kernel: the weight is not a compile-time constant}}
   %r = quantc.matmul %x, %w : tensor<3x5xi8>, tensor<2x5xi8> -> tensor<3x2xi32>
   return %r : tensor<3x2xi32>
 }
@@ -85,27 +113,30 @@ func.func @dynamic_weight(%x: tensor<3x5xi8>, %w: tensor<2x5xi8>) -> tensor<3x2x
 // CHECK: quantc.matmul
 func.func @batched(%x: tensor<2x3x5xi8>) -> tensor<2x3x2xi32> {
   %w = arith.constant dense<1> : tensor<2x2x5xi8>
+  // expected-remark @+1 {{kernel: it is batched (rank-3 operands; the kernels take rank 2)}}
   %r = quantc.matmul %x, %w : tensor<2x3x5xi8>, tensor<2x2x5xi8> -> tensor<2x3x2xi32>
   return %r : tensor<2x3x2xi32>
 }
 func.func @dynamic_rows(%x: tensor<?x5xi8>) -> tensor<?x2xi32> {
   %w = arith.constant dense<1> : tensor<2x5xi8>
+  // expected-remark @+1 {{kernel: its shape is dynamic ('tensor<?x5xi8>' x 'tensor<2x5xi8>')}}
   %r = quantc.matmul %x, %w : tensor<?x5xi8>, tensor<2x5xi8> -> tensor<?x2xi32>
   return %r : tensor<?x2xi32>
 }
 
 // -----
 
-// A block-scaled epilogue is not fused: the GEMM still runs on VNNI, the
-// rescale takes the reference lowering.
+// A block-scaled epilogue is not fused: the GEMM still runs on the kernel,
+// the rescale takes the reference lowering.
 // CHECK-LABEL: func.func @block_scale
-// CHECK: call @__quantc_vnni_gemm
+// CHECK: call @__quantc_x86_gemm
 // CHECK-SAME: memref<4x32xi32>
 // CHECK: quantc.rescale
 func.func @block_scale(%x: tensor<4x8xi8>, %xs: tensor<4x1xf32>) -> tensor<4x32xf32> {
   %w = arith.constant dense<1> : tensor<32x8xi8>
   %ws = arith.constant dense<0.5> : tensor<1x2xf32>
   %acc = quantc.matmul %x, %w : tensor<4x8xi8>, tensor<32x8xi8> -> tensor<4x32xi32>
+  // expected-remark @+1 {{GEMM, not fused into its kernel: w_scale 'tensor<1x2xf32>' is read as a block broadcast, which the kernels do not take}}
   %y = quantc.rescale %acc, %xs, %ws : (tensor<4x32xi32>, tensor<4x1xf32>, tensor<1x2xf32>) -> tensor<4x32xf32>
   return %y : tensor<4x32xf32>
 }
@@ -114,13 +145,14 @@ func.func @block_scale(%x: tensor<4x8xi8>, %xs: tensor<4x1xf32>) -> tensor<4x32x
 
 // A matmul whose result has other users keeps an i32 result.
 // CHECK-LABEL: func.func @two_users
-// CHECK: call @__quantc_vnni_gemm
+// CHECK: call @__quantc_x86_gemm
 // CHECK-SAME: memref<4x16xi32>
 // CHECK: quantc.rescale
 func.func @two_users(%x: tensor<4x8xi8>, %xs: tensor<4x1xf32>) -> (tensor<4x16xf32>, tensor<4x16xi32>) {
   %w = arith.constant dense<1> : tensor<16x8xi8>
   %ws = arith.constant dense<0.5> : tensor<1x16xf32>
   %acc = quantc.matmul %x, %w : tensor<4x8xi8>, tensor<16x8xi8> -> tensor<4x16xi32>
+  // expected-remark @+1 {{GEMM, not fused into its kernel: the accumulator has other users}}
   %y = quantc.rescale %acc, %xs, %ws : (tensor<4x16xi32>, tensor<4x1xf32>, tensor<1x16xf32>) -> tensor<4x16xf32>
   return %y, %acc : tensor<4x16xf32>, tensor<4x16xi32>
 }
@@ -134,7 +166,7 @@ func.func @two_users(%x: tensor<4x8xi8>, %xs: tensor<4x1xf32>) -> (tensor<4x16xf
 // CHECK-LABEL: func.func @dps
 // CHECK-SAME: %[[OUT:[a-z0-9]+]]: memref<4x16xf32>
 // CHECK-NOT: memref.alloc
-// CHECK: call @__quantc_vnni_gemm{{.*}}, %[[OUT]], %{{[a-z0-9_]+}}, %{{[a-z0-9_]+}})
+// CHECK: call @__quantc_x86_gemm{{.*}}, %[[OUT]], %{{[a-z0-9_]+}}, %{{[a-z0-9_]+}})
 // CHECK-NOT: materialize_in_destination
 // CHECK: return
 // CHECK-LABEL: func.func @same_weight

@@ -1,0 +1,33 @@
+//===- QuantCToX86.h - int8 GEMMs to AVX-512 VNNI / AVX2 --------*- C++ -*-===//
+//
+// quantc.matmul (+ its rescale) -> generated x86 GEMM kernels: the lowering
+// (--quantc-lower-matmul-to-x86), the late lowering of the quantc.x86
+// intrinsic ops (--quantc-x86-intrinsics-to-llvm) and the OpenMP split of
+// parallel kernels (--quantc-x86-outline-omp).
+//
+//===----------------------------------------------------------------------===//
+#ifndef QUANTC_CONVERSION_QUANTCTOX86_QUANTCTOX86_H
+#define QUANTC_CONVERSION_QUANTCTOX86_QUANTCTOX86_H
+
+#include "mlir/Pass/Pass.h"
+#include "quantc/Dialect/QuantC/IR/QuantCOps.h"
+
+namespace mlir {
+class RewritePatternSet;
+} // namespace mlir
+
+namespace quantc {
+#define GEN_PASS_DECL_QUANTCLOWERMATMULTOX86
+#define GEN_PASS_DECL_QUANTCX86INTRINSICSTOLLVM
+#define GEN_PASS_DECL_QUANTCX86OUTLINEOMP
+#include "quantc/Conversion/Passes.h.inc"
+
+/// The attribute (an X86GemmPlanAttr) that carries a generated kernel
+/// function's plan.
+inline constexpr llvm::StringLiteral kX86PlanAttrName = "quantc.x86_plan";
+
+/// quantc.x86.vpdpbusd / quantc.x86.pmaddwd -> llvm.call_intrinsic.
+void populateQuantCX86ToLLVMPatterns(mlir::RewritePatternSet &patterns);
+} // namespace quantc
+
+#endif

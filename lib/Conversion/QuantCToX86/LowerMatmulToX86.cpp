@@ -1,0 +1,275 @@
+//===- LowerMatmulToX86.cpp - int8 GEMMs to x86 micro-kernels -------------===//
+//
+// quantc.matmul (+ its quantc.rescale epilogue) -> a call to a generated,
+// shape-specialised kernel function with its plan and body, the constant
+// weight packed at compile time. See the pass description in
+// Conversion/Passes.td.
+//
+//===----------------------------------------------------------------------===//
+#include "quantc/Conversion/QuantCToX86/QuantCToX86.h"
+
+#include "MicroKernel.h"
+#include "Plan.h"
+#include "WeightPacking.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/Matchers.h"
+
+namespace quantc {
+#define GEN_PASS_DEF_QUANTCLOWERMATMULTOX86
+#include "quantc/Conversion/Passes.h.inc"
+} // namespace quantc
+
+using namespace mlir;
+using namespace quantc;
+using namespace quantc::x86;
+
+namespace {
+/// An epilogue operand of a rescale, by name (for remarks).
+struct NamedOperand {
+  const char *name;
+  Value value;
+};
+} // namespace
+
+static SmallVector<NamedOperand, 5> epilogueOperands(RescaleOp rescale) {
+  return {{"x_scale", rescale.getXScale()},
+          {"w_scale", rescale.getWScale()},
+          {"bias", rescale.getBias()},
+          {"output_scale", rescale.getOutputScale()},
+          {"residual", rescale.getResidual()}};
+}
+
+/// The rescale the kernel of `op` computes as its epilogue, or null. A
+/// rescale of the accumulator that is not fused gets a remark saying why.
+static RescaleOp matchEpilogue(MatmulOp op, X86Isa isa) {
+  Value acc = op.getResult();
+  SmallVector<RescaleOp> rescales;
+  for (Operation *user : acc.getUsers())
+    if (auto rescale = dyn_cast<RescaleOp>(user))
+      if (rescale.getAcc() == acc)
+        rescales.push_back(rescale);
+  auto remark = [&](RescaleOp rescale) {
+    return rescale.emitRemark() << "runs after the " << getIsaOptionName(isa)
+                                << " GEMM, not fused into its kernel: ";
+  };
+  if (rescales.empty())
+    return {};
+  if (!acc.hasOneUse()) {
+    for (RescaleOp rescale : rescales)
+      remark(rescale) << "the accumulator has other users";
+    return {};
+  }
+  RescaleOp rescale = rescales.front();
+  Type resultElem = rescale.getResult().getType().getElementType();
+  auto resultInt = dyn_cast<IntegerType>(resultElem);
+  if (rescale.getOutputScale() ? !resultInt || resultInt.getWidth() > 32
+                               : !resultElem.isF32()) {
+    remark(rescale) << "the kernels write f32, or integers of at most 32 bits "
+                       "when requantizing, not "
+                    << resultElem;
+    return {};
+  }
+  for (NamedOperand o : epilogueOperands(rescale)) {
+    if (!o.value)
+      continue;
+    auto ty = cast<RankedTensorType>(o.value.getType());
+    if (!ty.getElementType().isF32()) {
+      remark(rescale) << o.name << " is " << ty << ", not f32";
+      return {};
+    }
+    Broadcast::Kind kind = rescale.getOperandBroadcast(o.value).kind;
+    if (!canReadEpilogueOperand(kind)) {
+      remark(rescale) << o.name << " " << ty << " is read as a "
+                      << stringifyBroadcastKind(kind)
+                      << " broadcast, which the kernels do not take";
+      return {};
+    }
+  }
+  return rescale;
+}
+
+/// A result materialized only into a caller's buffer (a restrict, writable
+/// function argument of the right type) can be written there directly.
+static bufferization::MaterializeInDestinationOp
+matchDestination(Value result, MemRefType outTy) {
+  if (!result.hasOneUse())
+    return {};
+  auto m = dyn_cast<bufferization::MaterializeInDestinationOp>(
+      *result.getUsers().begin());
+  if (!m || m.getSource() != result || m.getDest().getType() != outTy ||
+      !m.getRestrict() || !m.getWritable())
+    return {};
+  auto arg = dyn_cast<BlockArgument>(m.getDest());
+  if (!arg || !arg.getOwner()->isEntryBlock())
+    return {};
+  return m;
+}
+
+namespace {
+struct LowerMatmulToX86
+    : quantc::impl::QuantCLowerMatmulToX86Base<LowerMatmulToX86> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    opts.isa = isa;
+    opts.mr = mr;
+    opts.nr = nr;
+    opts.kunroll = kunroll;
+    opts.panelBlockKib = panelBlockKib;
+    opts.parallelMinMacs = parallelMinMacs;
+    opts.emulate = emulate;
+    if (failed(resolveOptions(opts, [&] {
+          return module.emitError("quantc-lower-matmul-to-x86: ");
+        })))
+      return signalPassFailure();
+    SmallVector<MatmulOp> matmuls;
+    module.walk([&](MatmulOp op) { matmuls.push_back(op); });
+    SymbolTable symbols(module);
+    WeightPacker packer(module, symbols);
+    for (MatmulOp op : matmuls)
+      lower(op, symbols, packer);
+  }
+
+private:
+  LoweringOptions opts;
+
+  void lower(MatmulOp op, SymbolTable &symbols, WeightPacker &packer);
+  func::FuncOp createKernel(X86GemmPlanAttr plan, TypeRange argTypes,
+                            RescaleOp rescale, Location loc);
+};
+
+void LowerMatmulToX86::lower(MatmulOp op, SymbolTable &symbols,
+                             WeightPacker &packer) {
+  FailureOr<X86GemmPlanAttr> plan = selectPlan(op, opts);
+  if (failed(plan))
+    return;
+  ElementsAttr weight;
+  if (!matchPattern(op.getRhs(), m_Constant(&weight))) {
+    remarkNotLowered(op, opts.isa)
+        << "the weight is not a compile-time constant";
+    return;
+  }
+  Location loc = op.getLoc();
+  FailureOr<PackedWeights> packed = packer.getOrCreate(weight, *plan, loc);
+  if (failed(packed)) {
+    remarkNotLowered(op, opts.isa)
+        << "the bytes of the constant weight cannot be read";
+    return;
+  }
+  RescaleOp rescale = matchEpilogue(op, opts.isa);
+
+  // The kernel's operands: A, packed W, compensation, epilogue operands,
+  // output, panel range. Tensors cross into buffers here; one-shot-bufferize
+  // resolves the to_buffer/to_tensor pairs without copies.
+  Operation *anchor = rescale ? rescale.getOperation() : op.getOperation();
+  OpBuilder b(anchor);
+  auto toBuffer = [&](Value t) -> Value {
+    auto tt = cast<RankedTensorType>(t.getType());
+    return bufferization::ToBufferOp::create(
+        b, loc, MemRefType::get(tt.getShape(), tt.getElementType()), t,
+        /*read_only=*/true);
+  };
+  MemRefType packedTy = getPackedWeightType(*plan);
+  SmallVector<Value> args = {
+      toBuffer(op.getLhs()),
+      memref::GetGlobalOp::create(b, loc, packedTy,
+                                  packed->weights.getSymName())};
+  if (packed->compensation)
+    args.push_back(memref::GetGlobalOp::create(
+        b, loc, getCompensationType(*plan), packed->compensation.getSymName()));
+  if (rescale)
+    for (NamedOperand o : epilogueOperands(rescale))
+      if (o.value)
+        args.push_back(toBuffer(o.value));
+  Value result = rescale ? rescale.getResult() : op.getResult();
+  auto resultTy = cast<RankedTensorType>(result.getType());
+  auto outTy = MemRefType::get(resultTy.getShape(), resultTy.getElementType());
+  // Destination passing: no allocation, no copy.
+  bufferization::MaterializeInDestinationOp dps =
+      matchDestination(result, outTy);
+  Value out = dps ? dps.getDest()
+                  : Value(memref::AllocOp::create(b, loc, outTy,
+                                                  b.getI64IntegerAttr(64)));
+  args.push_back(out);
+  // The panel range: all of N here; a parallel kernel is split across
+  // threads by --quantc-x86-outline-omp.
+  args.push_back(arith::ConstantIndexOp::create(b, loc, 0));
+  args.push_back(arith::ConstantIndexOp::create(b, loc, plan->getNumPanels()));
+
+  func::FuncOp kernel =
+      createKernel(*plan, ValueRange(args).getTypes(), rescale, loc);
+  symbols.insert(kernel);
+  func::CallOp::create(b, loc, kernel, args);
+  if (dps) {
+    dps.erase();
+  } else {
+    result.replaceAllUsesWith(bufferization::ToTensorOp::create(
+        b, loc, resultTy, out, /*restrict=*/true, /*writable=*/true));
+  }
+  if (rescale)
+    rescale.erase();
+  op.erase();
+}
+
+func::FuncOp LowerMatmulToX86::createKernel(X86GemmPlanAttr plan,
+                                            TypeRange argTypes,
+                                            RescaleOp rescale, Location loc) {
+  MLIRContext *ctx = plan.getContext();
+  auto fn = func::FuncOp::create(loc, "__quantc_x86_gemm",
+                                 FunctionType::get(ctx, argTypes, {}));
+  fn.setPrivate();
+  // Internal linkage: kernels of separately compiled modules never clash.
+  fn->setAttr("llvm.linkage",
+              LLVM::LinkageAttr::get(ctx, LLVM::Linkage::Internal));
+  fn->setAttr(kX86PlanAttrName, plan);
+  // The packed tile can be up to 128 KiB of stack (on each OpenMP thread):
+  // probe it page by page, so that a small thread stack faults on its guard
+  // page instead of running past it.
+  fn->setAttr(
+      "passthrough",
+      ArrayAttr::get(
+          ctx, {ArrayAttr::get(ctx, {StringAttr::get(ctx, "probe-stack"),
+                                     StringAttr::get(ctx, "inline-asm")})}));
+  // No aliasing between the operands: lets LLVM keep loads in registers.
+  for (auto [i, t] : llvm::enumerate(argTypes))
+    if (llvm::isa<MemRefType>(t))
+      fn.setArgAttr(i, LLVM::LLVMDialect::getNoAliasAttrName(),
+                    UnitAttr::get(ctx));
+
+  Block *entry = fn.addEntryBlock();
+  ValueRange blockArgs = entry->getArguments();
+  KernelOperands ops;
+  unsigned i = 0;
+  ops.activations = blockArgs[i++];
+  ops.packedWeights = blockArgs[i++];
+  if (plan.hasCompensation())
+    ops.compensation = blockArgs[i++];
+  if (rescale) {
+    KernelEpilogue e;
+    e.spec = EpilogueSpec::get(rescale);
+    EpilogueOperand *slots[] = {&e.xScale, &e.wScale, &e.bias, &e.outputScale,
+                                &e.residual};
+    for (auto [slot, o] : llvm::zip(slots, epilogueOperands(rescale)))
+      if (o.value)
+        *slot = {blockArgs[i++], rescale.getOperandBroadcast(o.value).kind};
+    ops.epilogue = e;
+  }
+  ops.output = blockArgs[i++];
+  ops.panelBegin = blockArgs[i++];
+  ops.panelEnd = blockArgs[i++];
+  OpBuilder kb = OpBuilder::atBlockBegin(entry);
+  emitGemmKernel(kb, loc, plan, ops);
+  func::ReturnOp::create(kb, loc);
+  return fn;
+}
+
+} // namespace

@@ -1,0 +1,385 @@
+//===- MicroKernel.cpp - the body of an x86 GEMM kernel -------------------===//
+#include "MicroKernel.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+using namespace mlir;
+using namespace quantc;
+using namespace quantc::x86;
+
+bool x86::canReadEpilogueOperand(Broadcast::Kind kind) {
+  switch (kind) {
+  case Broadcast::Kind::Scalar:
+  case Broadcast::Kind::PerRow:
+  case Broadcast::Kind::PerColumn:
+  case Broadcast::Kind::Full:
+    return true;
+  case Broadcast::Kind::Block:
+    return false;
+  }
+  llvm_unreachable("unknown broadcast kind");
+}
+
+namespace {
+
+/// The multiply-accumulate step of each ISA, on the same packed layout:
+///  - avx512_vnni: `vpdpbusd zmm` sums 4 u8 x s8 products per i32 lane. The
+///    activations are packed with +128 (xor 0x80), the accumulators start at
+///    the -128 * colsum(W) compensation.
+///  - avx2: `vpmaddwd ymm` sums 2 s16 x s16 products per i32 lane, then
+///    `vpaddd`. Activations and weights are sign-extended to i16 when packed:
+///    exact for every int8 input, no compensation.
+class KernelEmitter {
+public:
+  KernelEmitter(OpBuilder &b, Location loc, X86GemmPlanAttr plan,
+                const KernelOperands &ops)
+      : b(b), loc(loc), p(plan), ops(ops) {
+    i8 = b.getI8Type();
+    i32 = b.getI32Type();
+    elem = b.getIntegerType(p.getElementBits());
+    int64_t lanes = p.getLanes();
+    accTy = VectorType::get({lanes}, i32);
+    wTy = VectorType::get({lanes * p.getGroup()}, elem);
+    if (ops.epilogue) {
+      const KernelEpilogue &e = *ops.epilogue;
+      epilogueOperands = {e.xScale, e.wScale, e.bias, e.outputScale,
+                          e.residual};
+    }
+  }
+
+  void emit() {
+    // The packed activation tile: mr rows of K (+128 or sign-extended),
+    // zero padded to whole packing vectors. One extra vector per row keeps
+    // the rows off power-of-two strides (which would map them to one L1
+    // set). Up to kMaxStackTileBytes the tile lives on the stack (of each
+    // OpenMP thread); a larger one (K in the tens of thousands) on the heap,
+    // once per call, deallocated by the buffer-deallocation pipeline.
+    auto tileTy =
+        MemRefType::get({p.getMr(), p.getPackedK() + p.getPackWidth()}, elem);
+    if (p.getTileBytes() > kMaxStackTileBytes)
+      tile = memref::AllocOp::create(b, loc, tileTy, b.getI64IntegerAttr(64));
+    else
+      tile = memref::AllocaOp::create(b, loc, tileTy, b.getI64IntegerAttr(64));
+    Value pBegin = ops.panelBegin, pEnd = ops.panelEnd;
+    auto blocks =
+        scf::ForOp::create(b, loc, pBegin, pEnd, idx(p.getPanelBlock()));
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPoint(blocks.getBody()->getTerminator());
+    Value nb = blocks.getInductionVar();
+    Value bEnd =
+        arith::MinSIOp::create(b, loc, add(nb, p.getPanelBlock()), pEnd);
+    int64_t mr = p.getMr();
+    int64_t mFull = p.getM() / mr * mr, mTail = p.getM() % mr;
+    if (mFull > 0) {
+      auto rows = scf::ForOp::create(b, loc, idx(0), idx(mFull), idx(mr));
+      OpBuilder::InsertionGuard g2(b);
+      b.setInsertionPoint(rows.getBody()->getTerminator());
+      emitRowTile(rows.getInductionVar(), mr, nb, bEnd);
+    }
+    if (mTail)
+      emitRowTile(idx(mFull), mTail, nb, bEnd);
+  }
+
+private:
+  OpBuilder &b;
+  Location loc;
+  X86GemmPlanAttr p;
+  const KernelOperands &ops;
+  /// x_scale, w_scale, bias, output_scale, residual (null when absent).
+  SmallVector<EpilogueOperand, 5> epilogueOperands;
+  Value tile;
+  Type i8, i32, elem;
+  VectorType accTy, wTy;
+
+  Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  Value add(Value a, int64_t c) {
+    return c == 0 ? a : arith::AddIOp::create(b, loc, a, idx(c)).getResult();
+  }
+  Value mul(Value a, int64_t c) {
+    return arith::MulIOp::create(b, loc, a, idx(c));
+  }
+  Value mask(int64_t n, int64_t lanes) {
+    return vector::ConstantMaskOp::create(
+        b, loc, VectorType::get({lanes}, b.getI1Type()), ArrayRef<int64_t>{n});
+  }
+  Value splat(VectorType ty, Attribute v) {
+    return arith::ConstantOp::create(b, loc, DenseElementsAttr::get(ty, v));
+  }
+  Value isplat(int32_t v) { return splat(accTy, b.getI32IntegerAttr(v)); }
+
+  /// The panels of block [nb, bEnd) against rows [m0, m0 + mr): full
+  /// panels, then the narrower tail panel (index N / panelCols) if the
+  /// block holds it.
+  void emitRowTile(Value m0, int64_t mr, Value nb, Value bEnd) {
+    packActivations(m0, mr);
+    int64_t cols = p.getPanelCols(), lanes = p.getLanes();
+    int64_t fullPanels = p.getN() / cols, tailCols = p.getN() % cols;
+    if (fullPanels > 0) {
+      Value end = arith::MinSIOp::create(b, loc, bEnd, idx(fullPanels));
+      auto loop = scf::ForOp::create(b, loc, nb, end, idx(1));
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPoint(loop.getBody()->getTerminator());
+      Value pi = loop.getInductionVar();
+      emitTile(m0, mr, pi, mul(pi, cols), p.getNr(), lanes);
+    }
+    if (tailCols) {
+      int64_t nr = llvm::divideCeil(tailCols, lanes);
+      int64_t last = tailCols - (nr - 1) * lanes;
+      Value t = idx(fullPanels);
+      Value inRange = arith::AndIOp::create(
+          b, loc,
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle, nb, t),
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, bEnd, t));
+      auto ifOp = scf::IfOp::create(b, loc, inRange, /*withElse=*/false);
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
+      emitTile(m0, mr, t, idx(fullPanels * cols), nr, last);
+    }
+  }
+
+  /// Rows [m0, m0 + mr) of A into the tile, transformed once here instead of
+  /// once per weight panel in the inner loop: xor 0x80 (vpdpbusd's u8
+  /// operand) or sign extension to i16 (vpmaddwd). K is padded with zeros,
+  /// which meet zero-padded weights.
+  void packActivations(Value m0, int64_t mr) {
+    int64_t width = p.getPackWidth();
+    auto inTy = VectorType::get({width}, i8);
+    auto outTy = VectorType::get({width}, elem);
+    auto transform = [&](Value v) -> Value {
+      if (p.getIsa() == X86Isa::avx2)
+        return arith::ExtSIOp::create(b, loc, outTy, v);
+      return arith::XOrIOp::create(b, loc, v,
+                                   splat(inTy, b.getIntegerAttr(i8, 0x80)));
+    };
+    auto rows = scf::ForOp::create(b, loc, idx(0), idx(mr), idx(1));
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPoint(rows.getBody()->getTerminator());
+    Value r = rows.getInductionVar();
+    Value row = arith::AddIOp::create(b, loc, m0, r);
+    Value a = ops.activations;
+    int64_t kFull = p.getK() / width * width, kTail = p.getK() % width;
+    if (kFull > 0) {
+      auto ks = scf::ForOp::create(b, loc, idx(0), idx(kFull), idx(width));
+      OpBuilder::InsertionGuard g2(b);
+      b.setInsertionPoint(ks.getBody()->getTerminator());
+      Value k = ks.getInductionVar();
+      Value v = vector::LoadOp::create(b, loc, inTy, a, ValueRange{row, k});
+      vector::StoreOp::create(b, loc, transform(v), tile, ValueRange{r, k});
+    }
+    if (kTail) {
+      Value k = idx(kFull);
+      Value v = vector::MaskedLoadOp::create(
+          b, loc, inTy, a, ValueRange{row, k}, mask(kTail, width),
+          splat(inTy, b.getIntegerAttr(i8, 0)));
+      vector::StoreOp::create(b, loc, transform(v), tile, ValueRange{r, k});
+    }
+  }
+
+  /// One k-group step: `mr x nr` multiply-accumulates on `group` elements of
+  /// each row.
+  SmallVector<Value> step(ValueRange acc, Value panel, Value g, int64_t mr,
+                          int64_t nr) {
+    SmallVector<Value> next(acc.begin(), acc.end());
+    int64_t lanes = p.getLanes(), group = p.getGroup();
+    SmallVector<Value> bv;
+    for (int64_t j = 0; j < nr; ++j)
+      bv.push_back(
+          vector::LoadOp::create(b, loc, wTy, ops.packedWeights,
+                                 ValueRange{panel, g, idx(j * lanes * group)}));
+    Value k = mul(g, group);
+    auto wordTy = VectorType::get({group}, elem);
+    bool emulate = p.getEmulate();
+    SmallVector<SmallVector<Value, 4>> wParts;
+    if (emulate)
+      for (int64_t j = 0; j < nr; ++j)
+        wParts.push_back(
+            unpackBytes(vector::BitCastOp::create(b, loc, accTy, bv[j]), true));
+    for (int64_t r = 0; r < mr; ++r) {
+      // `group` elements of row r, as one i32 broadcast to every lane.
+      Value word = vector::BitCastOp::create(
+          b, loc, VectorType::get({1}, i32),
+          vector::LoadOp::create(b, loc, wordTy, tile, ValueRange{idx(r), k}));
+      Value bc = vector::BroadcastOp::create(b, loc, accTy, word);
+      Value av = vector::BitCastOp::create(b, loc, wTy, bc);
+      SmallVector<Value, 4> aParts;
+      if (emulate)
+        aParts = unpackBytes(bc, false);
+      for (int64_t j = 0; j < nr; ++j) {
+        Value &a = next[r * nr + j];
+        if (p.getIsa() == X86Isa::avx2)
+          a = arith::AddIOp::create(
+              b, loc, a, X86PmaddwdOp::create(b, loc, accTy, av, bv[j]));
+        else if (emulate)
+          a = emulateVpdpbusd(a, aParts, wParts[j]);
+        else
+          a = X86VpdpbusdOp::create(b, loc, accTy, a, av, bv[j]);
+      }
+    }
+    return next;
+  }
+
+  /// Byte t of every i32 lane, zero- or sign-extended (emulation only).
+  SmallVector<Value, 4> unpackBytes(Value words, bool isSigned) {
+    SmallVector<Value, 4> parts;
+    for (int t = 0; t < 4; ++t) {
+      if (isSigned)
+        parts.push_back(arith::ShRSIOp::create(
+            b, loc, arith::ShLIOp::create(b, loc, words, isplat(24 - 8 * t)),
+            isplat(24)));
+      else
+        parts.push_back(arith::AndIOp::create(
+            b, loc, arith::ShRUIOp::create(b, loc, words, isplat(8 * t)),
+            isplat(0xFF)));
+    }
+    return parts;
+  }
+  /// acc[i] += sum_t zext(a.byte[4i+t]) * sext(w.byte[4i+t]): vpdpbusd.
+  Value emulateVpdpbusd(Value acc, ArrayRef<Value> aParts,
+                        ArrayRef<Value> wParts) {
+    for (int t = 0; t < 4; ++t)
+      acc = arith::AddIOp::create(
+          b, loc, acc, arith::MulIOp::create(b, loc, aParts[t], wParts[t]));
+    return acc;
+  }
+
+  void emitTile(Value m0, int64_t mr, Value panel, Value n0, int64_t nr,
+                int64_t lastCnt) {
+    // vpdpbusd accumulators start at -128 * colsum(W): the +128
+    // compensation. vpmaddwd's are exact and start at zero.
+    SmallVector<Value> acc, init;
+    for (int64_t j = 0; j < nr; ++j)
+      init.push_back(p.hasCompensation()
+                         ? Value(vector::LoadOp::create(
+                               b, loc, accTy, ops.compensation,
+                               ValueRange{add(n0, j * p.getLanes())}))
+                         : isplat(0));
+    for (int64_t r = 0; r < mr; ++r)
+      for (int64_t j = 0; j < nr; ++j)
+        acc.push_back(init[j]);
+
+    // The tile is zero padded: every k-group (the last one too) is whole.
+    int64_t kg = p.getKGroups();
+    int64_t ku = std::max<int64_t>(1, p.getKunroll());
+    int64_t kgMain = kg / ku * ku;
+    if (kgMain > 0) {
+      auto loop = scf::ForOp::create(b, loc, idx(0), idx(kgMain), idx(ku), acc);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(loop.getBody());
+      SmallVector<Value> cur(loop.getRegionIterArgs());
+      for (int64_t u = 0; u < ku; ++u)
+        cur = step(cur, panel, add(loop.getInductionVar(), u), mr, nr);
+      scf::YieldOp::create(b, loc, cur);
+      b.setInsertionPointAfter(loop);
+      acc.assign(loop.getResults().begin(), loop.getResults().end());
+    }
+    // Leftover groups: a rolled loop keeps the code small.
+    if (kg - kgMain > 1) {
+      auto loop = scf::ForOp::create(b, loc, idx(kgMain), idx(kg), idx(1), acc);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(loop.getBody());
+      SmallVector<Value> cur =
+          step(loop.getRegionIterArgs(), panel, loop.getInductionVar(), mr, nr);
+      scf::YieldOp::create(b, loc, cur);
+      b.setInsertionPointAfter(loop);
+      acc.assign(loop.getResults().begin(), loop.getResults().end());
+    } else if (kg > kgMain) {
+      acc = step(acc, panel, idx(kgMain), mr, nr);
+    }
+
+    emitEpilogue(acc, m0, mr, n0, nr, lastCnt);
+  }
+
+  /// An epilogue operand at (row, col) as a vector of the accumulator's
+  /// lanes: a broadcast scalar for scalar and per-row operands, a (masked)
+  /// vector load for per-column and full ones. Masked-off lanes read 1.0,
+  /// so that a division by an output scale stays finite.
+  Value loadOperand(const EpilogueOperand &o, Value row, Value col,
+                    Value laneMask) {
+    auto bufTy = cast<MemRefType>(o.buffer.getType());
+    auto vecTy = VectorType::get({p.getLanes()}, bufTy.getElementType());
+    switch (o.kind) {
+    case Broadcast::Kind::Scalar:
+    case Broadcast::Kind::PerRow: {
+      Value r = o.kind == Broadcast::Kind::Scalar ? idx(0) : row;
+      Value s = memref::LoadOp::create(b, loc, o.buffer, ValueRange{r, idx(0)});
+      return vector::BroadcastOp::create(b, loc, vecTy, s);
+    }
+    case Broadcast::Kind::PerColumn:
+    case Broadcast::Kind::Full: {
+      Value r = o.kind == Broadcast::Kind::PerColumn ? idx(0) : row;
+      if (laneMask)
+        return vector::MaskedLoadOp::create(b, loc, vecTy, o.buffer,
+                                            ValueRange{r, col}, laneMask,
+                                            floatConstant(b, loc, vecTy, 1.0));
+      return vector::LoadOp::create(b, loc, vecTy, o.buffer,
+                                    ValueRange{r, col});
+    }
+    case Broadcast::Kind::Block:
+      break;
+    }
+    llvm_unreachable("block operands are not fused into the kernel");
+  }
+
+  void emitEpilogue(ArrayRef<Value> acc, Value m0, int64_t mr, Value n0,
+                    int64_t nr, int64_t lastCnt) {
+    int64_t lanes = p.getLanes();
+    SmallVector<Value> cols, masks;
+    for (int64_t j = 0; j < nr; ++j) {
+      cols.push_back(add(n0, j * lanes));
+      masks.push_back(j == nr - 1 && lastCnt < lanes ? mask(lastCnt, lanes)
+                                                     : Value());
+    }
+    // Operands that do not depend on the row are loaded once per tile, those
+    // that do not depend on the column once per row.
+    int64_t numOperands = epilogueOperands.size();
+    SmallVector<SmallVector<Value, 5>> tileVals(nr, SmallVector<Value, 5>(5));
+    for (int64_t j = 0; j < nr; ++j)
+      for (int64_t i = 0; i < numOperands; ++i) {
+        const EpilogueOperand &o = epilogueOperands[i];
+        if (o.buffer && (o.kind == Broadcast::Kind::PerColumn ||
+                         (o.kind == Broadcast::Kind::Scalar && j == 0)))
+          tileVals[j][i] = loadOperand(o, m0, cols[j], masks[j]);
+        else if (o.buffer && o.kind == Broadcast::Kind::Scalar)
+          tileVals[j][i] = tileVals[0][i];
+      }
+    for (int64_t r = 0; r < mr; ++r) {
+      Value row = add(m0, r);
+      SmallVector<Value, 5> rowVals(5);
+      for (int64_t i = 0; i < numOperands; ++i) {
+        const EpilogueOperand &o = epilogueOperands[i];
+        if (o.buffer && o.kind == Broadcast::Kind::PerRow)
+          rowVals[i] = loadOperand(o, row, cols[0], Value());
+      }
+      for (int64_t j = 0; j < nr; ++j) {
+        Value v = acc[r * nr + j];
+        if (ops.epilogue) {
+          SmallVector<Value, 5> vals(5);
+          for (int64_t i = 0; i < numOperands; ++i) {
+            const EpilogueOperand &o = epilogueOperands[i];
+            vals[i] = tileVals[j][i] ? tileVals[j][i] : rowVals[i];
+            if (!vals[i] && o.buffer)
+              vals[i] = loadOperand(o, row, cols[j], masks[j]);
+          }
+          EpilogueValues values{vals[0], vals[1], vals[2], vals[3], vals[4]};
+          v = emitRescaleEpilogue(b, loc, ops.epilogue->spec, v, values);
+        }
+        if (masks[j])
+          vector::MaskedStoreOp::create(b, loc, ops.output,
+                                        ValueRange{row, cols[j]}, masks[j], v);
+        else
+          vector::StoreOp::create(b, loc, v, ops.output,
+                                  ValueRange{row, cols[j]});
+      }
+    }
+  }
+};
+
+} // namespace
+
+void x86::emitGemmKernel(OpBuilder &b, Location loc, X86GemmPlanAttr plan,
+                         const KernelOperands &operands) {
+  KernelEmitter(b, loc, plan, operands).emit();
+}

@@ -1,0 +1,70 @@
+//===- MicroKernel.h - the body of an x86 GEMM kernel -----------*- C++ -*-===//
+//
+// Emits the loops, vector ops and quantc.x86 intrinsic ops of one
+// shape-specialised GEMM kernel from its #quantc.x86_gemm_plan, the fused
+// rescale epilogue included (emitRescaleEpilogue on vectors of 16 or 8 lanes).
+//
+//===----------------------------------------------------------------------===//
+#ifndef QUANTC_LIB_CONVERSION_QUANTCTOX86_MICROKERNEL_H
+#define QUANTC_LIB_CONVERSION_QUANTCTOX86_MICROKERNEL_H
+
+#include "quantc/Dialect/QuantC/IR/QuantCOps.h"
+#include "quantc/Dialect/QuantC/Utils/Arithmetic.h"
+
+#include "mlir/IR/Builders.h"
+
+#include <optional>
+
+namespace quantc::x86 {
+
+/// The packed activation tile stays on the stack up to this size (K up to
+/// about 10,900 for 6 rows of i16, 21,800 of i8), on the heap above.
+constexpr int64_t kMaxStackTileBytes = 128 * 1024;
+
+/// One epilogue operand of a kernel: a 2-D buffer and how it is read over the
+/// [m, n] output (RescaleOp::getOperandBroadcast). Null when absent.
+struct EpilogueOperand {
+  mlir::Value buffer;
+  Broadcast::Kind kind = Broadcast::Kind::Scalar;
+};
+
+/// A fused quantc.rescale: what it computes and where its operands are.
+struct KernelEpilogue {
+  EpilogueSpec spec;
+  EpilogueOperand xScale, wScale, bias, outputScale, residual;
+};
+
+/// The values (block arguments) a kernel body works on.
+struct KernelOperands {
+  /// [m, k] i8 activations.
+  mlir::Value activations;
+  /// The packed weights (getPackedWeightType) and, for vpdpbusd, the
+  /// compensation (getCompensationType).
+  mlir::Value packedWeights, compensation;
+  std::optional<KernelEpilogue> epilogue;
+  /// [m, n] output: i32 without an epilogue, else the epilogue's result.
+  mlir::Value output;
+  /// The weight panels [panelBegin, panelEnd) this call computes (index).
+  mlir::Value panelBegin, panelEnd;
+};
+
+/// Whether the micro-kernel reads an epilogue operand broadcast as `kind`
+/// (scalar, per-row, per-column and full are; block is not: such a rescale
+/// runs after the GEMM).
+bool canReadEpilogueOperand(Broadcast::Kind kind);
+
+/// Emits the kernel body at `b`'s insertion point (the caller adds the
+/// terminator):
+///
+///   for each block of `panel_block` weight panels in [panelBegin, panelEnd):
+///     for each tile of `mr` rows:
+///       pack the rows' activations (all of K) into an L1-resident tile
+///       for each panel of the block:
+///         mr x nr accumulators over K (packed tile x packed panel)
+///         epilogue in registers, (masked) stores
+void emitGemmKernel(mlir::OpBuilder &b, mlir::Location loc,
+                    X86GemmPlanAttr plan, const KernelOperands &operands);
+
+} // namespace quantc::x86
+
+#endif

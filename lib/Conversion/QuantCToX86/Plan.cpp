@@ -1,0 +1,113 @@
+//===- Plan.cpp - x86 GEMM kernel plans -----------------------------------===//
+#include "Plan.h"
+
+#include "llvm/Support/MathExtras.h"
+#include <algorithm>
+
+using namespace mlir;
+using namespace quantc;
+using namespace quantc::x86;
+
+/// The weights packed at compile time: at most this many int8 elements
+/// (2 GiB; 11008 x 4096 is 45 M).
+static constexpr uint64_t kMaxPackedWeightElements = uint64_t(1) << 31;
+
+StringRef x86::getIsaOptionName(X86Isa isa) {
+  return isa == X86Isa::avx2 ? "avx2" : "avx512-vnni";
+}
+
+LogicalResult
+x86::resolveOptions(LoweringOptions &opts,
+                    function_ref<InFlightDiagnostic()> emitError) {
+  // Bounded before any arithmetic (2^32 columns used to be narrowed to 0).
+  if (opts.mr < 0 || opts.nr < 0 || opts.kunroll < 0 ||
+      opts.panelBlockKib < 0 || opts.kunroll > 64 ||
+      opts.panelBlockKib > (int64_t(1) << 30))
+    return emitError() << "mr, nr, kunroll and panel-block-kib must be >= 0 "
+                          "(0: the default), kunroll <= 64 and "
+                          "panel-block-kib <= 2^30";
+  bool avx2 = opts.isa == X86Isa::avx2;
+  if (opts.emulate && avx2)
+    return emitError() << "emulate applies to isa=avx512-vnni only";
+  // Defaults: 6 x 4 zmm (24 vpdpbusd chains) and 6 x 2 ymm (12 vpmaddwd
+  // chains; with 2 weight, 1 broadcast and 1 product register all 16 ymm),
+  // the fastest of the AVX2 tiles measured (docs/BENCHMARKS.md).
+  if (opts.mr == 0)
+    opts.mr = 6;
+  if (opts.nr == 0)
+    opts.nr = avx2 ? 2 : 4;
+  if (opts.kunroll == 0)
+    opts.kunroll = avx2 ? 2 : 4;
+  // Weight bytes per block. AVX2 (measured on Zen 3, docs/BENCHMARKS.md):
+  // re-packing the i16 tile per block costs more than streaming the weights
+  // from L3, so blocks are large. VNNI: a block that stays in a 1-2 MiB L2
+  // across row tiles.
+  if (opts.panelBlockKib == 0)
+    opts.panelBlockKib = avx2 ? 4096 : 512;
+  // The register budget and the other bounds of a plan, checked once here
+  // (as an option error) rather than per matmul.
+  return X86GemmPlanAttr::verify(emitError, opts.isa, /*m=*/1, /*n=*/1,
+                                 /*k=*/1, opts.mr, opts.nr, opts.kunroll,
+                                 /*panel_block=*/1, /*parallel=*/false,
+                                 opts.emulate);
+}
+
+InFlightDiagnostic x86::remarkNotLowered(MatmulOp op, X86Isa isa) {
+  return op.emitRemark() << "runs on the reference lowering, not the "
+                         << getIsaOptionName(isa) << " kernel: ";
+}
+
+FailureOr<X86GemmPlanAttr> x86::selectPlan(MatmulOp op,
+                                           const LoweringOptions &opts) {
+  auto lhsTy = op.getLhs().getType();
+  auto rhsTy = op.getRhs().getType();
+  auto remark = [&] { return remarkNotLowered(op, opts.isa); };
+  if (lhsTy.getRank() != 2) {
+    remark() << "it is batched (rank-" << lhsTy.getRank()
+             << " operands; the kernels take rank 2)";
+    return failure();
+  }
+  if (!lhsTy.hasStaticShape() || !rhsTy.hasStaticShape()) {
+    remark() << "its shape is dynamic (" << lhsTy << " x " << rhsTy << ")";
+    return failure();
+  }
+  if (!lhsTy.getElementType().isInteger(8) ||
+      !rhsTy.getElementType().isInteger(8)) {
+    remark() << "its operands are not i8 (" << lhsTy << " x " << rhsTy << ")";
+    return failure();
+  }
+  int64_t m = lhsTy.getDimSize(0), k = lhsTy.getDimSize(1),
+          n = rhsTy.getDimSize(0);
+  if (m == 0 || n == 0 || k == 0) {
+    remark() << "it is empty (M = " << m << ", N = " << n << ", K = " << k
+             << ")";
+    return failure();
+  }
+  int64_t maxK = X86GemmPlanAttr::getMaxK(opts.isa);
+  if (k > maxK) {
+    remark() << "K = " << k << " can overflow the i32 accumulators (at most "
+             << maxK << " for " << getIsaOptionName(opts.isa) << ")";
+    return failure();
+  }
+  if (llvm::SaturatingMultiply(uint64_t(n), uint64_t(k)) >
+      kMaxPackedWeightElements) {
+    remark() << "its " << n << " x " << k
+             << " weight is too large to pack at compile time";
+    return failure();
+  }
+  uint64_t macs = llvm::SaturatingMultiply(
+      llvm::SaturatingMultiply(uint64_t(m), uint64_t(n)), uint64_t(k));
+  bool parallel = opts.parallelMinMacs >= 0 &&
+                  macs >= static_cast<uint64_t>(opts.parallelMinMacs);
+  MLIRContext *ctx = op.getContext();
+  // The block size needs the plan's panel geometry: a plan of one panel
+  // first, then as many weight panels per activation tile as fit the L2
+  // budget.
+  auto plan = X86GemmPlanAttr::get(ctx, opts.isa, m, n, k, opts.mr, opts.nr,
+                                   opts.kunroll, /*panel_block=*/1, parallel,
+                                   opts.emulate);
+  int64_t panelBlock = std::clamp<int64_t>(
+      opts.panelBlockKib * 1024 / plan.getPanelBytes(), 1, plan.getNumPanels());
+  return X86GemmPlanAttr::get(ctx, opts.isa, m, n, k, opts.mr, opts.nr,
+                              opts.kunroll, panelBlock, parallel, opts.emulate);
+}

@@ -1,0 +1,48 @@
+//===- Plan.h - x86 GEMM kernel plans ---------------------------*- C++ -*-===//
+//
+// Which quantc.matmul takes an x86 kernel, and with which plan: the lowering's
+// options with their per-ISA defaults, and the choice of a
+// #quantc.x86_gemm_plan for one matmul.
+//
+//===----------------------------------------------------------------------===//
+#ifndef QUANTC_LIB_CONVERSION_QUANTCTOX86_PLAN_H
+#define QUANTC_LIB_CONVERSION_QUANTCTOX86_PLAN_H
+
+#include "quantc/Dialect/QuantC/IR/QuantCOps.h"
+
+#include "mlir/IR/Diagnostics.h"
+
+namespace quantc::x86 {
+
+/// The knobs of --quantc-lower-matmul-to-x86 (0: the ISA's default).
+struct LoweringOptions {
+  X86Isa isa = X86Isa::avx512_vnni;
+  int64_t mr = 0, nr = 0, kunroll = 0, panelBlockKib = 0;
+  /// GEMMs of at least this many multiply-adds run in parallel; -1: never.
+  int64_t parallelMinMacs = int64_t(1) << 24;
+  bool emulate = false;
+};
+
+/// Replaces the 0 (default) options by the ISA's defaults and checks them
+/// (bounds, register budget); on failure reports through `emitError`.
+mlir::LogicalResult
+resolveOptions(LoweringOptions &opts,
+               llvm::function_ref<mlir::InFlightDiagnostic()> emitError);
+
+/// The spelling of an ISA in options and remarks: "avx512-vnni", "avx2".
+llvm::StringRef getIsaOptionName(X86Isa isa);
+
+/// A remark on `op` that starts "runs on the reference lowering, not the
+/// <isa> kernel: "; the caller appends the reason.
+mlir::InFlightDiagnostic remarkNotLowered(MatmulOp op, X86Isa isa);
+
+/// The plan of `op` under resolved `opts`, or failure after a remark on `op`
+/// saying why it does not fit a kernel (batched, dynamic shape, non-i8
+/// operands, empty, i32 overflow, a weight too large to pack). Whether the
+/// weight is a constant is the caller's question.
+mlir::FailureOr<X86GemmPlanAttr> selectPlan(MatmulOp op,
+                                            const LoweringOptions &opts);
+
+} // namespace quantc::x86
+
+#endif

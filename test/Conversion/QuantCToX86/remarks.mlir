@@ -1,0 +1,113 @@
+// No silent fallback: every quantc.matmul that does not take an x86 kernel,
+// and every rescale of a lowered matmul that is not fused into its kernel,
+// says why.
+// RUN: quantc-opt %s --quantc-lower-matmul-to-x86 -split-input-file -verify-diagnostics -o /dev/null
+// The remarks name the kernel of the isa option.
+// RUN: quantc-opt %s --quantc-lower-matmul-to-x86=isa=avx2 -split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=AVX2
+// AVX2: remark: runs on the reference lowering, not the avx2 kernel: the weight is not a compile-time constant
+// AVX2: remark: runs on the reference lowering, not the avx2 kernel: it is batched
+// AVX2: remark: runs after the avx2 GEMM, not fused into its kernel: the accumulator has other users
+
+func.func @runtime_weight(%x: tensor<3x5xi8>, %w: tensor<2x5xi8>) -> tensor<3x2xi32> {
+  // expected-remark @+1 {{runs on the reference lowering, not the avx512-vnni kernel: the weight is not a compile-time constant}}
+  %r = quantc.matmul %x, %w : tensor<3x5xi8>, tensor<2x5xi8> -> tensor<3x2xi32>
+  return %r : tensor<3x2xi32>
+}
+
+// -----
+
+func.func @overflow(%x: tensor<2x70000xi8>) -> tensor<2x16xi32> {
+  %w = arith.constant dense<1> : tensor<16x70000xi8>
+  // expected-remark @+1 {{runs on the reference lowering, not the avx512-vnni kernel: K = 70000 can overflow the i32 accumulators (at most 65793 for avx512-vnni)}}
+  %r = quantc.matmul %x, %w : tensor<2x70000xi8>, tensor<16x70000xi8> -> tensor<2x16xi32>
+  return %r : tensor<2x16xi32>
+}
+
+// -----
+
+func.func @batched(%x: tensor<2x3x5xi8>) -> tensor<2x3x2xi32> {
+  %w = arith.constant dense<1> : tensor<2x2x5xi8>
+  // expected-remark @+1 {{runs on the reference lowering, not the avx512-vnni kernel: it is batched (rank-3 operands; the kernels take rank 2)}}
+  %r = quantc.matmul %x, %w : tensor<2x3x5xi8>, tensor<2x2x5xi8> -> tensor<2x3x2xi32>
+  return %r : tensor<2x3x2xi32>
+}
+
+// -----
+
+func.func @dynamic(%x: tensor<?x5xi8>) -> tensor<?x2xi32> {
+  %w = arith.constant dense<1> : tensor<2x5xi8>
+  // expected-remark @+1 {{runs on the reference lowering, not the avx512-vnni kernel: its shape is dynamic ('tensor<?x5xi8>' x 'tensor<2x5xi8>')}}
+  %r = quantc.matmul %x, %w : tensor<?x5xi8>, tensor<2x5xi8> -> tensor<?x2xi32>
+  return %r : tensor<?x2xi32>
+}
+
+// -----
+
+func.func @int4(%x: tensor<3x8xi8>) -> tensor<3x2xi32> {
+  %w = arith.constant dense<1> : tensor<2x8xi4>
+  // expected-remark @+1 {{runs on the reference lowering, not the avx512-vnni kernel: its operands are not i8 ('tensor<3x8xi8>' x 'tensor<2x8xi4>')}}
+  %r = quantc.matmul %x, %w : tensor<3x8xi8>, tensor<2x8xi4> -> tensor<3x2xi32>
+  return %r : tensor<3x2xi32>
+}
+
+// -----
+
+func.func @empty(%x: tensor<0x8xi8>) -> tensor<0x2xi32> {
+  %w = arith.constant dense<1> : tensor<2x8xi8>
+  // expected-remark @+1 {{runs on the reference lowering, not the avx512-vnni kernel: it is empty (M = 0, N = 2, K = 8)}}
+  %r = quantc.matmul %x, %w : tensor<0x8xi8>, tensor<2x8xi8> -> tensor<0x2xi32>
+  return %r : tensor<0x2xi32>
+}
+
+// -----
+
+func.func @huge_weight(%x: tensor<1x60000xi8>) -> tensor<1x40000xi32> {
+  %w = arith.constant dense<1> : tensor<40000x60000xi8>
+  // expected-remark @+1 {{runs on the reference lowering, not the avx512-vnni kernel: its 40000 x 60000 weight is too large to pack at compile time}}
+  %r = quantc.matmul %x, %w : tensor<1x60000xi8>, tensor<40000x60000xi8> -> tensor<1x40000xi32>
+  return %r : tensor<1x40000xi32>
+}
+
+// -----
+
+func.func @other_users(%x: tensor<4x8xi8>, %xs: tensor<4x1xf32>) -> (tensor<4x16xf32>, tensor<4x16xi32>) {
+  %w = arith.constant dense<1> : tensor<16x8xi8>
+  %ws = arith.constant dense<0.5> : tensor<1x16xf32>
+  %acc = quantc.matmul %x, %w : tensor<4x8xi8>, tensor<16x8xi8> -> tensor<4x16xi32>
+  // expected-remark @+1 {{runs after the avx512-vnni GEMM, not fused into its kernel: the accumulator has other users}}
+  %y = quantc.rescale %acc, %xs, %ws : (tensor<4x16xi32>, tensor<4x1xf32>, tensor<1x16xf32>) -> tensor<4x16xf32>
+  return %y, %acc : tensor<4x16xf32>, tensor<4x16xi32>
+}
+
+// -----
+
+func.func @block(%x: tensor<4x8xi8>, %xs: tensor<2x1xf32>) -> tensor<4x16xf32> {
+  %w = arith.constant dense<1> : tensor<16x8xi8>
+  %ws = arith.constant dense<0.5> : tensor<1x16xf32>
+  %acc = quantc.matmul %x, %w : tensor<4x8xi8>, tensor<16x8xi8> -> tensor<4x16xi32>
+  // expected-remark @+1 {{runs after the avx512-vnni GEMM, not fused into its kernel: x_scale 'tensor<2x1xf32>' is read as a block broadcast, which the kernels do not take}}
+  %y = quantc.rescale %acc, %xs, %ws : (tensor<4x16xi32>, tensor<2x1xf32>, tensor<1x16xf32>) -> tensor<4x16xf32>
+  return %y : tensor<4x16xf32>
+}
+
+// -----
+
+func.func @f16_scale(%x: tensor<4x8xi8>, %xs: tensor<4x1xf16>) -> tensor<4x16xf32> {
+  %w = arith.constant dense<1> : tensor<16x8xi8>
+  %ws = arith.constant dense<0.5> : tensor<1x16xf32>
+  %acc = quantc.matmul %x, %w : tensor<4x8xi8>, tensor<16x8xi8> -> tensor<4x16xi32>
+  // expected-remark @+1 {{runs after the avx512-vnni GEMM, not fused into its kernel: x_scale is 'tensor<4x1xf16>', not f32}}
+  %y = quantc.rescale %acc, %xs, %ws : (tensor<4x16xi32>, tensor<4x1xf16>, tensor<1x16xf32>) -> tensor<4x16xf32>
+  return %y : tensor<4x16xf32>
+}
+
+// -----
+
+func.func @f16_result(%x: tensor<4x8xi8>, %xs: tensor<4x1xf32>) -> tensor<4x16xf16> {
+  %w = arith.constant dense<1> : tensor<16x8xi8>
+  %ws = arith.constant dense<0.5> : tensor<1x16xf32>
+  %acc = quantc.matmul %x, %w : tensor<4x8xi8>, tensor<16x8xi8> -> tensor<4x16xi32>
+  // expected-remark @+1 {{runs after the avx512-vnni GEMM, not fused into its kernel: the kernels write f32, or integers of at most 32 bits when requantizing, not 'f16'}}
+  %y = quantc.rescale %acc, %xs, %ws : (tensor<4x16xi32>, tensor<4x1xf32>, tensor<1x16xf32>) -> tensor<4x16xf16>
+  return %y : tensor<4x16xf16>
+}

@@ -1,0 +1,25 @@
+// RUN: quantc-opt %s | FileCheck %s
+// RUN: quantc-opt %s | quantc-opt | FileCheck %s
+// RUN: quantc-opt %s --mlir-print-op-generic | quantc-opt | FileCheck %s
+
+// CHECK-LABEL: func.func @intrinsics
+// CHECK: %[[D:.+]] = quantc.x86.vpdpbusd %{{.+}}, %{{.+}}, %{{.+}} : vector<16xi32>, vector<64xi8>
+// CHECK: %[[P:.+]] = quantc.x86.pmaddwd %{{.+}}, %{{.+}} : vector<16xi16> -> vector<8xi32>
+func.func @intrinsics(%acc: vector<16xi32>, %a: vector<64xi8>, %b: vector<64xi8>, %c: vector<16xi16>) -> (vector<16xi32>, vector<8xi32>) {
+  %d = quantc.x86.vpdpbusd %acc, %a, %b : vector<16xi32>, vector<64xi8>
+  %p = quantc.x86.pmaddwd %c, %c : vector<16xi16> -> vector<8xi32>
+  return %d, %p : vector<16xi32>, vector<8xi32>
+}
+
+// The intrinsics are Pure: unused ones are dead code.
+// RUN: quantc-opt %s --canonicalize | FileCheck %s --check-prefix=DCE
+// DCE-LABEL: func.func @dead
+// DCE-NEXT: return
+func.func @dead(%acc: vector<8xi32>, %a: vector<32xi8>) {
+  %d = quantc.x86.vpdpbusd %acc, %a, %a : vector<8xi32>, vector<32xi8>
+  return
+}
+
+// CHECK-LABEL: func.func private @kernel
+// CHECK-SAME: quantc.x86_plan = #quantc.x86_gemm_plan<isa = avx2, m = 64, n = 256, k = 512, mr = 6, nr = 2, kunroll = 2, panel_block = 8, parallel = true, emulate = false>
+func.func private @kernel() attributes {quantc.x86_plan = #quantc.x86_gemm_plan<isa = avx2, m = 64, n = 256, k = 512, mr = 6, nr = 2, kunroll = 2, panel_block = 8, parallel = true, emulate = false>}
