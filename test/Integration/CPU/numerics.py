@@ -177,8 +177,8 @@ func.func @linear(%x: tensor<?x40xf32>, %wq: tensor<12x40xi8>, %ws: tensor<1x12x
 (y,) = qtest.compile_and_run(program(lambda: body) + linear)
 qtest.expect_equal("W8A8 per-token linear, dynamic N", qtest.as_f32(y), want)
 
-# 8. A linear whose epilogue has a residual: the VNNI kernels cannot take a
-#    residual, so the rescale must stay a separate (correct) op there.
+# 8. A linear whose epilogue has a residual: the x86 kernels read it like any
+#    other [M, N] epilogue operand (fused, bit-exact with the reference).
 xq8 = rng.integers(-128, 128, size=(6, 40), dtype=np.int8)
 res8 = rng.standard_normal((6, 12)).astype(np.float32)
 xs8 = rng.uniform(0.01, 0.02, size=(6, 1)).astype(np.float32)
@@ -189,7 +189,7 @@ body += ("%y = quantc.rescale %acc, %xs, %ws residual %res {activation = #quantc
          "(tensor<6x12xi32>, tensor<6x1xf32>, tensor<1x12xf32>, tensor<6x12xf32>) -> tensor<6x12xf32>\n")
 body += print_tensor("%y", "tensor<6x12xf32>", "y", exact=True)
 want8 = ref.rescale(ref.int_matmul(xq8, wq), xs8, w_scale, activation="relu", residual=res8)
-for cpu in ("generic", "vnni-emulated"):
+for cpu in ("generic", "vnni-emulated", "avx2"):
     (y8,) = qtest.compile_and_run(program(lambda: body),
                                   pipeline=(f"--quantc-cpu-pipeline=cpu={cpu}",))
     qtest.expect_equal(f"linear + residual, cpu={cpu}", qtest.as_f32(y8), want8)
