@@ -24,23 +24,47 @@ namespace {
 struct OpenMPRuntime {
   LLVM::LLVMFuncOp parallel, threadNum, numThreads;
 
-  static OpenMPRuntime declare(ModuleOp module) {
+  /// Declares the entry points, or reuses the module's own declarations when
+  /// they have the runtime's types. A symbol of the same name that is
+  /// something else would make the calls invalid: that is an error naming it.
+  static FailureOr<OpenMPRuntime> declare(ModuleOp module) {
     MLIRContext *ctx = module.getContext();
     OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
     auto ptrTy = LLVM::LLVMPointerType::get(ctx);
     auto i32 = IntegerType::get(ctx, 32);
     auto voidTy = LLVM::LLVMVoidType::get(ctx);
-    auto declare = [&](StringRef name, Type ty) {
-      if (auto f = module.lookupSymbol<LLVM::LLVMFuncOp>(name))
+    bool ok = true;
+    auto declare = [&](StringRef name,
+                       LLVM::LLVMFunctionType ty) -> LLVM::LLVMFuncOp {
+      Operation *existing = module.lookupSymbol(name);
+      if (!existing)
+        return LLVM::LLVMFuncOp::create(b, module.getLoc(), name, ty);
+      auto f = dyn_cast<LLVM::LLVMFuncOp>(existing);
+      if (f && f.getFunctionType() == ty)
         return f;
-      return LLVM::LLVMFuncOp::create(b, module.getLoc(), name, ty);
+      InFlightDiagnostic diag = existing->emitError()
+                                << "'@" << name << "' is defined here as ";
+      if (f)
+        diag << "a function of type " << f.getFunctionType();
+      else
+        diag << "'" << existing->getName() << "'";
+      diag << ", but the parallel GEMM kernels call the OpenMP runtime's "
+           << name << " of type " << ty
+           << "; rename the symbol, or compile with "
+              "quantc-cpu-pipeline{vnni-parallel-min-macs=-1} "
+              "(single-threaded kernels)";
+      ok = false;
+      return nullptr;
     };
-    return {
+    OpenMPRuntime omp{
         // GOMP_parallel(fn, data, num_threads (0: OMP_NUM_THREADS), flags)
         declare("GOMP_parallel",
                 LLVM::LLVMFunctionType::get(voidTy, {ptrTy, ptrTy, i32, i32})),
         declare("omp_get_thread_num", LLVM::LLVMFunctionType::get(i32, {})),
         declare("omp_get_num_threads", LLVM::LLVMFunctionType::get(i32, {}))};
+    if (!ok)
+      return failure();
+    return omp;
   }
 };
 
@@ -161,7 +185,10 @@ struct OutlineOMP : quantc::impl::QuantCX86OutlineOMPBase<OutlineOMP> {
     if (kernels.empty())
       return;
 
-    OpenMPRuntime omp = OpenMPRuntime::declare(module);
+    FailureOr<OpenMPRuntime> runtime = OpenMPRuntime::declare(module);
+    if (failed(runtime))
+      return signalPassFailure();
+    OpenMPRuntime &omp = *runtime;
     OpBuilder mb = OpBuilder::atBlockEnd(module.getBody());
     for (LLVM::LLVMFuncOp kernel : kernels) {
       auto ctxTy = LLVM::LLVMStructType::getLiteral(

@@ -1,6 +1,8 @@
 //===- Plan.cpp - x86 GEMM kernel plans -----------------------------------===//
 #include "Plan.h"
 
+#include "mlir/IR/Matchers.h"
+
 #include "llvm/Support/MathExtras.h"
 #include <algorithm>
 
@@ -93,6 +95,17 @@ FailureOr<X86GemmPlanAttr> x86::selectPlan(MatmulOp op,
       kMaxPackedWeightElements) {
     remark() << "its " << n << " x " << k
              << " weight is too large to pack at compile time";
+    return failure();
+  }
+  // A splat is a few bytes of input however large its type: packing would
+  // expand it (and the memory use would no longer be bounded by the input).
+  ElementsAttr weight;
+  if (matchPattern(op.getRhs(), m_Constant(&weight)) && weight.isSplat() &&
+      uint64_t(n) * uint64_t(k) > uint64_t(kMaxFoldElements)) {
+    remark() << "its " << n << " x " << k
+             << " weight is a splat constant, which is not expanded to pack "
+                "it (more than "
+             << kMaxFoldElements << " elements)";
     return failure();
   }
   uint64_t macs = llvm::SaturatingMultiply(
