@@ -158,7 +158,13 @@ Value quantc::emitActivation(OpBuilder &b, Location l, Value f,
 
 EpilogueSpec EpilogueSpec::get(RescaleOp op) {
   EpilogueSpec spec;
-  spec.computeType = op.getXScale().getType().getElementType();
+  // f32 at least: an f16 accumulator of a 4096-long reduction overflows
+  // (65504), and bf16 keeps 8 bits. Narrow scales are widened, the result
+  // rounds once at the end. f64 scales keep f64.
+  Type scaleTy = op.getXScale().getType().getElementType();
+  spec.computeType = cast<FloatType>(scaleTy).getWidth() > 32
+                         ? scaleTy
+                         : Float32Type::get(op.getContext());
   spec.resultType = op.getResult().getType().getElementType();
   spec.activation = op.getActivation();
   spec.hasBias = static_cast<bool>(op.getBias());

@@ -59,7 +59,8 @@ mlir::Value emitActivation(mlir::OpBuilder &b, mlir::Location loc,
 
 /// What a rescale computes, independent of how its operands are read.
 struct EpilogueSpec {
-  /// The float type the arithmetic runs in (x_scale's element type).
+  /// The float type the arithmetic runs in: f32, or f64 for f64 scales
+  /// (never narrower: the accumulator is converted once, exactly enough).
   mlir::Type computeType;
   /// The element type written: a float, or the integer of a requantization.
   mlir::Type resultType;
