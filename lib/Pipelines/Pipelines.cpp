@@ -47,7 +47,16 @@ void quantc::buildCpuPipeline(OpPassManager &pm,
     fpm.addPass(createCanonicalizerPass());
     fpm.addPass(createCSEPass());
   }
-  if (cpu == Cpu::vnni || cpu == Cpu::vnniEmulated || cpu == Cpu::avx2) {
+  bool x86Kernels =
+      cpu == Cpu::vnni || cpu == Cpu::vnniEmulated || cpu == Cpu::avx2;
+  // An int32 accumulator that could overflow (or a K beyond what the x86
+  // kernels sum safely) is split into chunks summed exactly in int64.
+  QuantCSplitKOptions splitK;
+  if (x86Kernels)
+    splitK.maxChunk = X86GemmPlanAttr::getMaxK(
+        cpu == Cpu::avx2 ? X86Isa::avx2 : X86Isa::avx512_vnni);
+  pm.addNestedPass<func::FuncOp>(createQuantCSplitK(splitK));
+  if (x86Kernels) {
     // int8 GEMMs with constant weights become x86 micro-kernels; the rest
     // (and every other op) takes the reference lowering below.
     QuantCLowerMatmulToX86Options x86;

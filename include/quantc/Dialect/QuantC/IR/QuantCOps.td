@@ -159,7 +159,8 @@ def QuantC_RescaleOp : QuantC_Op<"rescale",
     [Pure, AttrSizedOperandSegments]> {
   let summary = "GEMM epilogue: acc * x_scale[n] * w_scale[d] (+ bias)";
   let description = [{
-    Dequantizes an i32 accumulator with the outer product of the activation
+    Dequantizes an i32 accumulator (or the i64 sum of the partial GEMMs of a
+    split reduction, `--quantc-split-k`) with the outer product of the activation
     (row) scale and the weight (column) scale, adds an optional bias over the
     last dimension, applies an optional activation, adds an optional
     `residual` (a float tensor of the accumulator's shape, e.g. a
@@ -176,7 +177,7 @@ def QuantC_RescaleOp : QuantC_Op<"rescale",
         : (tensor<4x16xi32>, tensor<4x1xf32>, tensor<1x16xf32>, tensor<1x16xf32>) -> tensor<4x16xf32>
     ```
   }];
-  let arguments = (ins RankedTensorOf<[I32]>:$acc, QuantC_FloatTensor:$x_scale,
+  let arguments = (ins RankedTensorOf<[I32, I64]>:$acc, QuantC_FloatTensor:$x_scale,
                        QuantC_FloatTensor:$w_scale,
                        Optional<QuantC_FloatTensor>:$bias,
                        Optional<QuantC_FloatTensor>:$output_scale,

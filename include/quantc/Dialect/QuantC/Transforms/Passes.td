@@ -176,6 +176,43 @@ def QuantCVerifyGemm : Pass<"quantc-verify-gemm", "mlir::func::FuncOp"> {
   let dependentDialects = ["quantc::QuantCDialect"];
 }
 
+def QuantCSplitK : Pass<"quantc-split-k", "mlir::func::FuncOp"> {
+  let summary = "Split int8 GEMMs whose int32 accumulator could overflow";
+  let description = [{
+    A `quantc.matmul` accumulates in int32. When the granularity analysis
+    proves that `K · |qmax_x| · |qmax_w|` can reach 2^31 (with the operands'
+    actual ranges: 133,144 elements for [-127, 127] x [-127, 127], fewer for
+    -128 or wider ranges), or K exceeds `max-chunk` (the longest reduction a
+    target kernel accumulates safely), the reduction is split into chunks of
+    at most that length, each an int32 GEMM, and the partial results are
+    summed exactly in int64; the `quantc.rescale` epilogues read the int64
+    sum. Constant weights are sliced at compile time (so kernels that need a
+    constant weight still take every chunk).
+
+    Before (K = 140000, operands in [-127, 127]):
+    ```mlir
+    %acc = quantc.matmul %x, %w : tensor<1x140000xi8>, tensor<1x140000xi8> -> tensor<1x1xi32>
+    %y = quantc.rescale %acc, %s, %s : (tensor<1x1xi32>, ...) -> tensor<1x1xf32>
+    ```
+    After:
+    ```mlir
+    %a0 = quantc.matmul %x0, %w0 : tensor<1x131072xi8>, ... -> tensor<1x1xi32>
+    %a1 = quantc.matmul %x1, %w1 : tensor<1x8928xi8>, ... -> tensor<1x1xi32>
+    %acc = arith.addi (arith.extsi %a0), (arith.extsi %a1) : tensor<1x1xi64>
+    %y = quantc.rescale %acc, %s, %s : (tensor<1x1xi64>, ...) -> tensor<1x1xf32>
+    ```
+    A GEMM whose int32 result has users other than `quantc.rescale` cannot
+    take a wider accumulator: that is an error naming the user.
+  }];
+  let options = [
+    Option<"maxChunk", "max-chunk", "int64_t", "0",
+           "Also split reductions longer than this (a target kernel's "
+           "limit); 0: only where the analysis proves an overflow">,
+  ];
+  let dependentDialects = ["quantc::QuantCDialect", "mlir::arith::ArithDialect",
+                           "mlir::tensor::TensorDialect"];
+}
+
 def QuantCReportCost : Pass<"quantc-report-cost", "mlir::func::FuncOp"> {
   let summary = "Per-matmul remarks: ops, bytes and arithmetic intensity of "
                 "FP16, W8A8, W8A16 and fused int8 I/O, with a roofline verdict";

@@ -1,0 +1,138 @@
+//===- SplitK.cpp - int32-safe reductions for int8 GEMMs ------------------===//
+//
+// A quantc.matmul whose int32 accumulator the granularity analysis proves can
+// overflow (or whose K exceeds a target kernel's limit) becomes several
+// GEMMs over chunks of K whose partial results are summed exactly in int64.
+//
+//===----------------------------------------------------------------------===//
+#include "quantc/Analysis/Granularity.h"
+#include "quantc/Dialect/QuantC/Transforms/Passes.h"
+
+#include "mlir/IR/Matchers.h"
+
+namespace quantc {
+#define GEN_PASS_DEF_QUANTCSPLITK
+#include "quantc/Dialect/QuantC/Transforms/Passes.h.inc"
+} // namespace quantc
+
+using namespace mlir;
+using namespace quantc;
+
+namespace {
+
+/// The K slice [offset, offset + size) of `v` ([..., rows, K]): a constant
+/// is sliced at compile time (when small enough to materialize), anything
+/// else with tensor.extract_slice.
+static Value sliceK(OpBuilder &b, Location loc, Value v, int64_t offset,
+                    int64_t size) {
+  auto ty = cast<RankedTensorType>(v.getType());
+  int64_t rank = ty.getRank();
+  SmallVector<int64_t> shape(ty.getShape());
+  int64_t k = shape.back();
+  shape.back() = size;
+  auto sliceTy = RankedTensorType::get(shape, ty.getElementType());
+  DenseIntElementsAttr attr;
+  if (matchPattern(v, m_Constant(&attr)) && ty.hasStaticShape()) {
+    if (attr.isSplat())
+      return arith::ConstantOp::create(
+          b, loc, DenseElementsAttr::get(sliceTy, attr.getSplatValue<APInt>()));
+    if (isFoldableSize(ty)) {
+      SmallVector<APInt> vals;
+      vals.reserve(sliceTy.getNumElements());
+      auto all = attr.getValues<APInt>();
+      for (int64_t row = 0, rows = ty.getNumElements() / k; row < rows; ++row)
+        for (int64_t j = 0; j < size; ++j)
+          vals.push_back(all[row * k + offset + j]);
+      return arith::ConstantOp::create(b, loc,
+                                       DenseElementsAttr::get(sliceTy, vals));
+    }
+  }
+  SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0)), sizes, strides;
+  for (int64_t d = 0; d < rank; ++d) {
+    strides.push_back(b.getIndexAttr(1));
+    if (d == rank - 1)
+      sizes.push_back(b.getIndexAttr(size));
+    else if (ty.isDynamicDim(d))
+      sizes.push_back(tensor::DimOp::create(b, loc, v, d).getResult());
+    else
+      sizes.push_back(b.getIndexAttr(ty.getDimSize(d)));
+  }
+  offsets.back() = b.getIndexAttr(offset);
+  return tensor::ExtractSliceOp::create(b, loc, sliceTy, v, offsets, sizes,
+                                        strides);
+}
+
+struct SplitKPass : quantc::impl::QuantCSplitKBase<SplitKPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    if (maxChunk < 0) {
+      getOperation().emitError("--quantc-split-k: max-chunk must be >= 0 "
+                               "(0: no kernel limit), got ")
+          << maxChunk;
+      return signalPassFailure();
+    }
+    SmallVector<MatmulOp> matmuls;
+    getOperation().walk([&](MatmulOp op) { matmuls.push_back(op); });
+    for (MatmulOp op : matmuls)
+      if (failed(split(op)))
+        return signalPassFailure();
+  }
+
+  LogicalResult split(MatmulOp op) {
+    auto lhsTy = op.getLhs().getType();
+    int64_t k = lhsTy.getDimSize(lhsTy.getRank() - 1);
+    if (ShapedType::isDynamic(k))
+      return success();
+    FailureOr<ContractionInfo> info = getContractionInfo(op);
+    if (failed(info))
+      return success();
+    // The K tile of the int8 kernels (32: mma.m16n8k32, a multiple of the
+    // x86 kernels' 4): chunks stay whole tiles where they can.
+    GemmVerdict verdict = classifyGemm(*info, /*kTile=*/32);
+    int64_t chunk = verdict.overflow ? verdict.overflow->maxSplit : k;
+    if (maxChunk > 0 && chunk > maxChunk)
+      chunk = maxChunk >= 64 ? maxChunk / 64 * 64 : maxChunk;
+    if (chunk >= k)
+      return success();
+    if (chunk <= 0)
+      return op.emitError("the int32 accumulator overflows even for one "
+                          "product of the operands' ranges; quantize them to "
+                          "at most 16 bits");
+    for (Operation *user : op->getUsers()) {
+      auto rescale = dyn_cast<RescaleOp>(user);
+      if (rescale && rescale.getAcc() == op.getResult())
+        continue;
+      // Only a kernel's limit: the GEMM stays whole (and the kernel says
+      // in a remark that it does not take it).
+      if (!verdict.overflow)
+        return success();
+      return op.emitError("the int32 accumulator can overflow (K = ")
+             << k << ", at most " << verdict.overflow->maxSplit
+             << " per int32 sum), and its result is used by '"
+             << user->getName()
+             << "', which cannot take the int64 sum of a split reduction; "
+                "rescale it with quantc.rescale, or quantize the operands "
+                "to narrower ranges";
+    }
+    OpBuilder b(op);
+    Location loc = op.getLoc();
+    auto accTy = op.getResult().getType();
+    auto i64Ty = RankedTensorType::get(accTy.getShape(), b.getI64Type());
+    Value sum;
+    for (int64_t offset = 0; offset < k; offset += chunk) {
+      int64_t size = std::min(chunk, k - offset);
+      Value l = sliceK(b, loc, op.getLhs(), offset, size);
+      Value r = sliceK(b, loc, op.getRhs(), offset, size);
+      Value part = MatmulOp::create(b, loc, accTy, l, r);
+      Value wide = arith::ExtSIOp::create(b, loc, i64Ty, part);
+      sum = sum ? Value(arith::AddIOp::create(b, loc, sum, wide)) : wide;
+    }
+    for (Operation *user : llvm::to_vector(op->getUsers()))
+      cast<RescaleOp>(user).getAccMutable().assign(sum);
+    op.erase();
+    return success();
+  }
+};
+
+} // namespace

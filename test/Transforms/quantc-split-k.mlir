@@ -1,0 +1,62 @@
+// RUN: quantc-opt %s --quantc-split-k -split-input-file -verify-diagnostics | FileCheck %s
+// RUN: quantc-opt %s --quantc-split-k="max-chunk=1000" -split-input-file -verify-diagnostics | FileCheck %s --check-prefix=CHUNK
+
+// i8 arguments span [-128, 127]: 128 * 128 * K < 2^31 holds up to K = 131071;
+// the analysis' chunk is the largest multiple of the K tile (32) below.
+// CHECK-LABEL: func.func @overflow
+// CHECK: %[[X0:.+]] = tensor.extract_slice %arg0[0, 0] [2, 131040] [1, 1]
+// CHECK: %[[W0:.+]] = tensor.extract_slice %arg1[0, 0] [4, 131040] [1, 1]
+// CHECK: %[[A0:.+]] = quantc.matmul %[[X0]], %[[W0]] : tensor<2x131040xi8>, tensor<4x131040xi8> -> tensor<2x4xi32>
+// CHECK: %[[E0:.+]] = arith.extsi %[[A0]] : tensor<2x4xi32> to tensor<2x4xi64>
+// CHECK: tensor.extract_slice %arg0[0, 131040] [2, 8960] [1, 1]
+// CHECK: %[[A1:.+]] = quantc.matmul {{.*}} : tensor<2x8960xi8>, tensor<4x8960xi8> -> tensor<2x4xi32>
+// CHECK: %[[E1:.+]] = arith.extsi %[[A1]]
+// CHECK: %[[S:.+]] = arith.addi %[[E0]], %[[E1]] : tensor<2x4xi64>
+// CHECK: quantc.rescale %[[S]], {{.*}} : (tensor<2x4xi64>, tensor<1x1xf32>, tensor<1x1xf32>) -> tensor<2x4xf32>
+// CHUNK-LABEL: func.func @overflow
+// CHUNK-COUNT-141: quantc.matmul
+func.func @overflow(%x: tensor<2x140000xi8>, %w: tensor<4x140000xi8>) -> tensor<2x4xf32> {
+  %s = arith.constant dense<1.0> : tensor<1x1xf32>
+  %acc = quantc.matmul %x, %w : tensor<2x140000xi8>, tensor<4x140000xi8> -> tensor<2x4xi32>
+  %y = quantc.rescale %acc, %s, %s : (tensor<2x4xi32>, tensor<1x1xf32>, tensor<1x1xf32>) -> tensor<2x4xf32>
+  return %y : tensor<2x4xf32>
+}
+
+// -----
+
+// Within the int32 range: unchanged (without max-chunk).
+// CHECK-LABEL: func.func @safe
+// CHECK: quantc.matmul %arg0, %arg1 : tensor<2x4096xi8>, tensor<4x4096xi8> -> tensor<2x4xi32>
+// CHECK-NOT: arith.extsi
+// CHUNK-LABEL: func.func @safe
+// CHUNK-COUNT-5: quantc.matmul
+func.func @safe(%x: tensor<2x4096xi8>, %w: tensor<4x4096xi8>) -> tensor<2x4xf32> {
+  %s = arith.constant dense<1.0> : tensor<1x1xf32>
+  %acc = quantc.matmul %x, %w : tensor<2x4096xi8>, tensor<4x4096xi8> -> tensor<2x4xi32>
+  %y = quantc.rescale %acc, %s, %s : (tensor<2x4xi32>, tensor<1x1xf32>, tensor<1x1xf32>) -> tensor<2x4xf32>
+  return %y : tensor<2x4xf32>
+}
+
+// -----
+
+// A constant weight is sliced at compile time (kernels need constants).
+// CHECK-LABEL: func.func @constant_weight
+// CHECK-DAG: arith.constant dense<3> : tensor<4x131040xi8>
+// CHECK-DAG: arith.constant dense<3> : tensor<4x8960xi8>
+// CHECK-NOT: tensor.extract_slice %cst
+func.func @constant_weight(%x: tensor<2x140000xi8>) -> tensor<2x4xf32> {
+  %w = arith.constant dense<3> : tensor<4x140000xi8>
+  %s = arith.constant dense<1.0> : tensor<1x1xf32>
+  %acc = quantc.matmul %x, %w : tensor<2x140000xi8>, tensor<4x140000xi8> -> tensor<2x4xi32>
+  %y = quantc.rescale %acc, %s, %s : (tensor<2x4xi32>, tensor<1x1xf32>, tensor<1x1xf32>) -> tensor<2x4xf32>
+  return %y : tensor<2x4xf32>
+}
+
+// -----
+
+// The i32 result itself escapes: no wider accumulator can replace it.
+func.func @escapes(%x: tensor<2x140000xi8>, %w: tensor<4x140000xi8>) -> tensor<2x4xi32> {
+  // expected-error @+1 {{the int32 accumulator can overflow (K = 140000, at most 131040 per int32 sum), and its result is used by 'func.return', which cannot take the int64 sum of a split reduction}}
+  %acc = quantc.matmul %x, %w : tensor<2x140000xi8>, tensor<4x140000xi8> -> tensor<2x4xi32>
+  return %acc : tensor<2x4xi32>
+}
