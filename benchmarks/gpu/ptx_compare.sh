@@ -7,8 +7,10 @@
 #   ptx_compare.sh diff DIR_A DIR_B        normalized diff (empty: the same)
 #
 # gen writes OUTDIR/<input>.<config>.ptx (the gpu.binary's PTX), .host.mlir
-# (the host IR, launch attributes in one canonical line) and, where the
-# pipeline fails, .err (its diagnostics).
+# (the host IR, launch attributes in one canonical line), .diag (remarks and
+# warnings, when there are any) and, where the pipeline fails, .err (its
+# diagnostics). diff fails on a difference in .ptx, .host.mlir or .err, and
+# lists changed .diag files without failing.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 NORM="$HERE/ptx_normalize.py"
@@ -36,7 +38,8 @@ gen)
       if "$OPT" "$in" --quantc-gpu-pipeline="$opts format=isa" \
           -o "$stem.full.mlir" 2> "$stem.err"; then
         python3 "$NORM" extract "$stem.full.mlir" "$stem.ptx" "$stem.host.mlir"
-        [ -s "$stem.err" ] || rm -f "$stem.err"
+        mv "$stem.err" "$stem.diag"
+        [ -s "$stem.diag" ] || rm -f "$stem.diag"
       fi
       rm -f "$stem.full.mlir"
       n=$((n + 1))
@@ -46,34 +49,41 @@ gen)
   ;;
 diff)
   A=$2 B=$3
-  status=0 files=0 kernels=0 lines=0
-  for fa in "$A"/*; do
-    f=$(basename "$fa")
-    fb="$B/$f"
+  status=0 files=0 kernels=0 lines=0 diags=0
+  # Diagnostics compared without the file paths.
+  strip() { [ -e "$1" ] && sed 's|^[^:]*/||' "$1"; }
+  for f in $( (ls "$A"; ls "$B") | sort -u); do
+    fa="$A/$f" fb="$B/$f"
+    case "$f" in
+    *.diag)
+      if ! diff -q <(strip "$fa") <(strip "$fb") > /dev/null; then
+        echo "diagnostics changed: $f"
+        diff -u --label "$fa" --label "$fb" <(strip "$fa") <(strip "$fb")
+        diags=$((diags + 1))
+      fi
+      continue ;;
+    esac
     files=$((files + 1))
-    if [ ! -e "$fb" ]; then
-      echo "only in $A: $f"; status=1; continue
+    if [ ! -e "$fa" ] || [ ! -e "$fb" ]; then
+      echo "only in one of the two: $f"; status=1; continue
     fi
     case "$f" in
     *.ptx)
       kernels=$((kernels + $(grep -c "^\.visible \.entry" "$fa")))
       lines=$((lines + $(wc -l < "$fa")))
-      diff -u <(python3 "$NORM" ptx "$fa") <(python3 "$NORM" ptx "$fb") ||
-        status=1
+      diff -u --label "$fa" --label "$fb" <(python3 "$NORM" ptx "$fa") \
+        <(python3 "$NORM" ptx "$fb") || status=1
       ;;
     *.err)
-      # Diagnostics: compared without the file paths.
-      diff -u <(sed 's|^[^:]*/||' "$fa") <(sed 's|^[^:]*/||' "$fb") ||
+      diff -u --label "$fa" --label "$fb" <(strip "$fa") <(strip "$fb") ||
         status=1
       ;;
     *) diff -u "$fa" "$fb" || status=1 ;;
     esac
   done
-  for fb in "$B"/*; do
-    [ -e "$A/$(basename "$fb")" ] || { echo "only in $B: $(basename "$fb")"; status=1; }
-  done
-  echo "$files files, $kernels kernels, $lines PTX lines compared:" \
-    "$([ $status = 0 ] && echo identical up to numbering || echo DIFFERENT)"
+  echo "$files files ($kernels kernels, $lines PTX lines) compared:" \
+    "$([ $status = 0 ] && echo identical up to numbering || echo DIFFERENT);" \
+    "$diags diagnostics files changed"
   exit $status
   ;;
 *)

@@ -44,6 +44,7 @@ def unescape(s):
 
 
 ARRAY = r"array<i64: ([0-9, ]+)>"
+LIST = r"\[([0-9, ]+)\]"
 
 
 def canonical_launch(attrs):
@@ -54,10 +55,10 @@ def canonical_launch(attrs):
 
     if "#quantc.gpu_launch<" in attrs:
         kernel = find(r"kernel = (@[\w:@]+)")
-        grid = find(r"grid = " + ARRAY)
-        block = find(r"block = " + ARRAY)
+        grid = find(r"grid = " + LIST)
+        block = find(r"block = " + LIST)
         smem = find(r"shared_bytes = (\d+)")
-        tma = find(r"tma_box = " + ARRAY)
+        tma = find(r"tma_box = " + LIST)
     else:
         kernel = find(r"quantc\.gpu_kernel = (@[\w:@]+)")
         grid = find(r"quantc\.gpu_grid = " + ARRAY)

@@ -253,8 +253,11 @@ def ConvertQuantCToGPU : Pass<"convert-quantc-to-gpu", "mlir::ModuleOp"> {
     for the host lowering, with a remark saying why.
   }];
   let options = [
-    Option<"chip", "chip", "std::string", /*default=*/"\"sm_90\"",
-           "Target chip (sm_80, sm_86, sm_89, sm_90, sm_90a)">,
+    Option<"chip", "chip", "::quantc::GpuChip",
+           /*default=*/"::quantc::GpuChip::sm_90",
+           "Target chip: sm_80, sm_86, sm_87, sm_89, sm_90 (mma.sync) or "
+           "sm_90a (wgmma); another value is an option error",
+           "::quantc::getGpuChipValues()">,
     Option<"tileM", "tile-m", "int64_t", "0", "Thread-block tile M (0: heuristic)">,
     Option<"tileN", "tile-n", "int64_t", "0", "Thread-block tile N (0: heuristic)">,
     Option<"tileK", "tile-k", "int64_t", "0", "Thread-block tile K (0: heuristic)">,
