@@ -75,8 +75,9 @@ diff)
         <(python3 "$NORM" ptx "$fb") || status=1
       ;;
     *.err)
-      diff -u --label "$fa" --label "$fb" <(strip "$fa") <(strip "$fb") ||
-        status=1
+      # The errors (remarks before them count as .diag changes do).
+      diff -u --label "$fa" --label "$fb" <(strip "$fa" | grep ': error:') \
+        <(strip "$fb" | grep ': error:') || status=1
       ;;
     *) diff -u "$fa" "$fb" || status=1 ;;
     esac
