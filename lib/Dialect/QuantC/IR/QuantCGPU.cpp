@@ -1,8 +1,20 @@
 //===- QuantCGPU.cpp - GPU kernel launch attributes -----------------------===//
 #include "quantc/Dialect/QuantC/IR/QuantCOps.h"
 
+#include "llvm/Support/raw_ostream.h"
+
 using namespace mlir;
 using namespace quantc;
+
+/// `[a, b, c]`, as the attribute spells it.
+static std::string str(DenseI64ArrayAttr a) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << "[";
+  llvm::interleaveComma(a.asArrayRef(), os);
+  os << "]";
+  return s;
+}
 
 LogicalResult
 GpuLaunchAttr::verify(function_ref<InFlightDiagnostic()> emitError,
@@ -16,7 +28,7 @@ GpuLaunchAttr::verify(function_ref<InFlightDiagnostic()> emitError,
     if (!a || a.size() != 3)
       return emitError() << what << " must have 3 dimensions (x, y, z)";
     if (llvm::any_of(a.asArrayRef(), [](int64_t d) { return d <= 0; }))
-      return emitError() << what << " sizes must be positive, got " << a;
+      return emitError() << what << " sizes must be positive, got " << str(a);
     return success();
   };
   if (failed(dims("grid", grid)) || failed(dims("block", block)))
@@ -38,7 +50,8 @@ GpuLaunchAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                        << tmaBox.size();
   if (llvm::any_of(tmaBox.asArrayRef(),
                    [](int64_t d) { return d <= 0 || d > 256; }))
-    return emitError() << "tma_box entries must be in [1, 256], got " << tmaBox;
+    return emitError() << "tma_box entries must be in [1, 256], got "
+                       << str(tmaBox);
   if (tmaBox[2] > 128)
     return emitError() << "tma_box K must be at most 128 bytes (the "
                           "128-byte swizzle), got "
