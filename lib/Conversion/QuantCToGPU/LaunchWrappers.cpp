@@ -140,6 +140,9 @@ struct QuantCGPULaunchWrappersPass
         return signalPassFailure();
       }
       buildWrapper(module, fn, launch);
+      // Consumed: the launch is code now, and translation to LLVM IR knows
+      // no quantc attribute.
+      fn->removeAttr(GpuLaunchAttr::getAttrName());
     }
   }
 };

@@ -3,10 +3,11 @@
 // The declaration left by --convert-quantc-to-gpu gets its body: device
 // buffers, copies in (every argument but the output, argument 2), the launch
 // with the grid, block and shared memory of its #quantc.gpu_launch, the copy
-// out, frees, and one wait at the end of the async chain.
+// out, frees, and one wait at the end of the async chain. The attribute is
+// consumed (LLVM translation would not know it).
 
 // CHECK-LABEL: func.func private @__quantc_launch_gemm_0
-// CHECK-SAME: (%[[A:.+]]: memref<64x64xi8>, %[[B:.+]]: memref<64x64xi8>, %[[C:.+]]: memref<64x64xf32>, %[[S:.+]]: memref<1x1xf32>)
+// CHECK-SAME: (%[[A:.+]]: memref<64x64xi8>, %[[B:.+]]: memref<64x64xi8>, %[[C:.+]]: memref<64x64xf32>, %[[S:.+]]: memref<1x1xf32>) {
 // CHECK:      %[[T0:.+]] = gpu.wait async
 // CHECK:      %[[DA:.+]], %[[T1:.+]] = gpu.alloc async [%[[T0]]] () : memref<64x64xi8>
 // CHECK:      %[[DB:.+]], %[[T2:.+]] = gpu.alloc async [%[[T1]]] () : memref<64x64xi8>
