@@ -129,8 +129,8 @@ MemRefType GemmKernelBuilder::memref(ArrayRef<int64_t> shape, Type elem) {
 }
 
 MemRefType GemmKernelBuilder::sharedMemref(ArrayRef<int64_t> shape) {
-  auto workgroup =
-      gpu::AddressSpaceAttr::get(ctx, gpu::GPUDialect::getWorkgroupAddressSpace());
+  auto workgroup = gpu::AddressSpaceAttr::get(
+      ctx, gpu::GPUDialect::getWorkgroupAddressSpace());
   return MemRefType::get(shape, b.getI8Type(), MemRefLayoutAttrInterface(),
                          workgroup);
 }
@@ -229,9 +229,10 @@ void GemmKernelBuilder::storePair(Value row, Value col, Value acc) {
     v.outputScale = read(*s.outputScale, argOutputScale);
   Value out = emitRescaleEpilogue(b, b.getLoc(), *s.epilogue, acc, v);
   for (auto &[value, ops] : reads) {
-    Operation *firstUse = *llvm::min_element(
-        value.getUsers(),
-        [](Operation *x, Operation *y) { return x->isBeforeInBlock(y); });
+    Operation *firstUse =
+        *llvm::min_element(value.getUsers(), [](Operation *x, Operation *y) {
+          return x->isBeforeInBlock(y);
+        });
     for (Operation *op : ops)
       op->moveBefore(firstUse);
   }
@@ -264,9 +265,8 @@ std::optional<std::string> quantc::checkTiling(const GemmKernelSpec &s) {
        << " stages) for the GEMM " << s.m << "x" << s.n << "x" << s.k;
   }
   if (why.empty() && t.sharedBytes() > GpuLaunchAttr::kMaxSharedBytes)
-    os << "tiling needs " << t.sharedBytes()
-       << " bytes of shared memory (max " << GpuLaunchAttr::kMaxSharedBytes
-       << ")";
+    os << "tiling needs " << t.sharedBytes() << " bytes of shared memory (max "
+       << GpuLaunchAttr::kMaxSharedBytes << ")";
   if (why.empty())
     return std::nullopt;
   return why;

@@ -42,9 +42,9 @@ static void buildWrapper(ModuleOp module, func::FuncOp fn,
   Value tok = gpu::WaitOp::create(b, loc, tokTy, ValueRange{}).getAsyncToken();
   SmallVector<Value> dev;
   for (BlockArgument arg : entry->getArguments()) {
-    auto alloc = gpu::AllocOp::create(b, loc, arg.getType(), tokTy,
-                                      ValueRange{tok}, ValueRange{},
-                                      ValueRange{});
+    auto alloc =
+        gpu::AllocOp::create(b, loc, arg.getType(), tokTy, ValueRange{tok},
+                             ValueRange{}, ValueRange{});
     dev.push_back(alloc.getMemref());
     tok = alloc.getAsyncToken();
   }
@@ -121,7 +121,8 @@ struct QuantCGPULaunchWrappersPass
         wrappers.push_back(fn);
     });
     for (func::FuncOp fn : wrappers) {
-      auto launch = fn->getAttrOfType<GpuLaunchAttr>(GpuLaunchAttr::getAttrName());
+      auto launch =
+          fn->getAttrOfType<GpuLaunchAttr>(GpuLaunchAttr::getAttrName());
       if (!launch) {
         fn.emitError() << GpuLaunchAttr::getAttrName()
                        << " must be a #quantc.gpu_launch attribute";

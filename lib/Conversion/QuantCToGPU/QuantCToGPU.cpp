@@ -113,8 +113,8 @@ static FailureOr<FusedOperand> fuseOperand(MatmulOp mm, RescaleOp rescale,
     rows = paddedM;
   }
   auto f32 = Float32Type::get(v.getContext());
-  auto acc = RankedTensorType::get({paddedM, rescale.getType().getDimSize(1)},
-                                   f32);
+  auto acc =
+      RankedTensorType::get({paddedM, rescale.getType().getDimSize(1)}, f32);
   o.kernel = {rows, cols,
               getBroadcast(acc, RankedTensorType::get({rows, cols}, f32))};
   return o;
@@ -147,8 +147,8 @@ fuseRescale(MatmulOp mm, RescaleOp rescale, int64_t m, GemmKernelSpec &spec) {
       {rescale.getWScale(), "w_scale"},
       {rescale.getBias(), "bias"},
       {rescale.getOutputScale(), "output_scale"}};
-  std::optional<GemmEpilogueOperand> *slots[] = {
-      &spec.xScale, &spec.wScale, &spec.bias, &spec.outputScale};
+  std::optional<GemmEpilogueOperand> *slots[] = {&spec.xScale, &spec.wScale,
+                                                 &spec.bias, &spec.outputScale};
   for (auto [operand, slot] : llvm::zip(operands, slots)) {
     if (!operand.first)
       continue;
@@ -330,8 +330,7 @@ struct ConvertQuantCToGPUPass
     kernelSymbols.insert(func);
 
     // Host side: a call to a launch wrapper on buffers.
-    Operation *anchor =
-        fused ? fused->op.getOperation() : mm.getOperation();
+    Operation *anchor = fused ? fused->op.getOperation() : mm.getOperation();
     OpBuilder b(anchor);
     Location loc = mm.getLoc();
     SmallVector<Value> buffers;

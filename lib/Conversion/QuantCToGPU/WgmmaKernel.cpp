@@ -115,9 +115,9 @@ private:
 } // namespace
 
 nvgpu::TensorMapDescriptorType WgmmaKernelBuilder::tensorMapType(int64_t rows) {
-  auto tile = MemRefType::get({rows, BK}, b.getI8Type(),
-                              MemRefLayoutAttrInterface(),
-                              b.getI64IntegerAttr(3));
+  auto tile =
+      MemRefType::get({rows, BK}, b.getI8Type(), MemRefLayoutAttrInterface(),
+                      b.getI64IntegerAttr(3));
   return nvgpu::TensorMapDescriptorType::get(
       ctx, tile, nvgpu::TensorMapSwizzleKind::SWIZZLE_128B,
       nvgpu::TensorMapL2PromoKind::L2PROMO_NONE,
@@ -160,12 +160,10 @@ void WgmmaKernelBuilder::prologue(gpu::GPUFuncOp func) {
     // tensor maps, then issues the first stages - 1 tiles.
     Value mapA = func.getArgument(func.getNumArguments() - 2);
     Value mapB = func.getArgument(func.getNumArguments() - 1);
-    tensorMapA =
-        UnrealizedConversionCastOp::create(b, tensorMapType(BM), mapA)
-            .getResult(0);
-    tensorMapB =
-        UnrealizedConversionCastOp::create(b, tensorMapType(BN), mapB)
-            .getResult(0);
+    tensorMapA = UnrealizedConversionCastOp::create(b, tensorMapType(BM), mapA)
+                     .getResult(0);
+    tensorMapB = UnrealizedConversionCastOp::create(b, tensorMapType(BN), mapB)
+                     .getResult(0);
     auto workgroup = gpu::AddressSpaceAttr::get(
         ctx, gpu::GPUDialect::getWorkgroupAddressSpace());
     barriers = nvgpu::MBarrierCreateOp::create(
@@ -308,8 +306,7 @@ Value WgmmaKernelBuilder::loadTile(Value stage, Value kt, Value srcElems) {
       int64_t rowStep = i * (T / CPR); // a multiple of 8: same swizzle
       Value grow = add(base, addc(cpRow, rowStep));
       Value soff = addc(sOff0, rowStep * BK);
-      tokens.push_back(
-          asyncCopy(g, {grow, gcol}, sm, {stage, soff}, srcElems));
+      tokens.push_back(asyncCopy(g, {grow, gcol}, sm, {stage, soff}, srcElems));
     }
   };
   copy(argA, sA, m0, BM);
@@ -320,8 +317,8 @@ Value WgmmaKernelBuilder::loadTile(Value stage, Value kt, Value srcElems) {
 void WgmmaKernelBuilder::tmaIssue(Value stage, Value kt) {
   // The stage's bytes (BM x 128 of A, BN x 128 of B); the copies land at
   // (k, m0) and (k, n0), coordinates innermost first.
-  nvgpu::MBarrierArriveExpectTxOp::create(b, barriers, c((BM + BN) * BK),
-                                          stage, Value());
+  nvgpu::MBarrierArriveExpectTxOp::create(b, barriers, c((BM + BN) * BK), stage,
+                                          Value());
   Value kx = mul(kt, c(BK));
   Value offA = add(pad, mul(stage, c(BM * BK)));
   Value stagesB = addc(pad, S * BM * BK);

@@ -35,8 +35,7 @@ GpuLaunchAttr::verify(function_ref<InFlightDiagnostic()> emitError,
     return failure();
   int64_t threads = block[0] * block[1] * block[2];
   if (threads > 1024)
-    return emitError() << "block has " << threads
-                       << " threads, more than 1024";
+    return emitError() << "block has " << threads << " threads, more than 1024";
   if (sharedBytes < 0 || sharedBytes > kMaxSharedBytes)
     return emitError() << "shared_bytes must be in [0, " << kMaxSharedBytes
                        << "], got " << sharedBytes;
