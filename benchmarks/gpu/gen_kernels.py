@@ -77,11 +77,18 @@ def compile_one(opt, outdir, label, m, n, k, chip, variant, env=None):
         return None
     ir = r.stdout
     binm = re.search(r'bin = "((?:[^"\\]|\\.)*)"', ir)
-    grid = re.search(r"quantc.gpu_grid = array<i64: (\d+)", ir).group(1)
-    block = re.search(r"quantc.gpu_block = array<i64: (\d+)", ir).group(1)
-    smem = re.search(r"quantc.gpu_shared_bytes = (\d+)", ir).group(1)
-    kern = re.search(r"quantc.gpu_kernel = @quantc_kernels::@(\w+)", ir).group(1)
-    box = re.search(r"quantc.gpu_tma_box = array<i64: (\d+), (\d+), (\d+)>", ir)
+    # The launch configuration: the #quantc.gpu_launch attribute of the
+    # wrapper, which the pipeline consumes; the conversion alone keeps it.
+    gemm_opts = opts.replace("format=bin", "").strip()
+    r = subprocess.run([opt, "-", f"--convert-quantc-to-gpu={gemm_opts}"],
+                       input=src, capture_output=True, text=True,
+                       encoding="latin1", env=env, check=True)
+    launch = re.search(r"#quantc\.gpu_launch<([^<>]*)>", r.stdout).group(1)
+    grid = re.search(r"grid = \[(\d+)", launch).group(1)
+    block = re.search(r"block = \[(\d+)", launch).group(1)
+    smem = re.search(r"shared_bytes = (\d+)", launch).group(1)
+    kern = re.search(r"kernel = @quantc_kernels::@(\w+)", launch).group(1)
+    box = re.search(r"tma_box = \[(\d+), (\d+), (\d+)\]", launch)
     tma_cols = f"{box.group(1)} {box.group(2)}" if box else "0 0"
     cubin = f"{label}.cubin"
     with open(os.path.join(outdir, cubin), "wb") as f:

@@ -7,6 +7,7 @@
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
@@ -15,13 +16,41 @@
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/ErrorHandling.h"
 #include "llvm/Support/FileSystem.h"
-#include "llvm/Support/FormatVariadic.h"
 
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/TargetParser/Host.h"
 #include <cstdlib>
 
 using namespace mlir;
+
+/// What both pipelines start with: upstream QDQ in, fused into int8 GEMMs
+/// (unless `fuse` is off), and int32 accumulators that could overflow (or
+/// that exceed `maxChunk`, a kernel's limit) split into exact int64 sums.
+static void addFrontEnd(OpPassManager &pm, bool fuse, int64_t maxChunk) {
+  pm.addPass(quantc::createQuantCImportQuant());
+  if (fuse) {
+    OpPassManager &fpm = pm.nest<func::FuncOp>();
+    fpm.addPass(createCanonicalizerPass());
+    fpm.addPass(quantc::createQuantCFuse());
+    fpm.addPass(createCanonicalizerPass());
+    fpm.addPass(createCSEPass());
+  }
+  quantc::QuantCSplitKOptions splitK;
+  splitK.maxChunk = maxChunk;
+  pm.addNestedPass<func::FuncOp>(quantc::createQuantCSplitK(splitK));
+}
+
+/// One-shot bufferization as both pipelines run it: whole functions with
+/// identity layouts, and loops may carry freshly computed tensors (a decode
+/// loop's activations).
+static bufferization::OneShotBufferizePassOptions bufferizeOptions() {
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  bufferize.allowReturnAllocsFromLoops = true;
+  return bufferize;
+}
 
 /// `cpu=host` picks the best code generator the compiling machine supports.
 static quantc::CpuPipelineOptions::Cpu
@@ -39,23 +68,13 @@ void quantc::buildCpuPipeline(OpPassManager &pm,
                               const CpuPipelineOptions &opts) {
   using Cpu = quantc::CpuPipelineOptions::Cpu;
   Cpu cpu = resolveCpu(opts.cpu);
-  pm.addPass(createQuantCImportQuant());
-  if (opts.fuse) {
-    OpPassManager &fpm = pm.nest<func::FuncOp>();
-    fpm.addPass(createCanonicalizerPass());
-    fpm.addPass(createQuantCFuse());
-    fpm.addPass(createCanonicalizerPass());
-    fpm.addPass(createCSEPass());
-  }
   bool x86Kernels =
       cpu == Cpu::vnni || cpu == Cpu::vnniEmulated || cpu == Cpu::avx2;
-  // An int32 accumulator that could overflow (or a K beyond what the x86
-  // kernels sum safely) is split into chunks summed exactly in int64.
-  QuantCSplitKOptions splitK;
-  if (x86Kernels)
-    splitK.maxChunk = X86GemmPlanAttr::getMaxK(
-        cpu == Cpu::avx2 ? X86Isa::avx2 : X86Isa::avx512_vnni);
-  pm.addNestedPass<func::FuncOp>(createQuantCSplitK(splitK));
+  addFrontEnd(pm, opts.fuse,
+              x86Kernels
+                  ? X86GemmPlanAttr::getMaxK(
+                        cpu == Cpu::avx2 ? X86Isa::avx2 : X86Isa::avx512_vnni)
+                  : 0);
   if (x86Kernels) {
     // int8 GEMMs with constant weights become x86 micro-kernels; the rest
     // (and every other op) takes the reference lowering below.
@@ -81,11 +100,7 @@ void quantc::buildCpuPipeline(OpPassManager &pm,
   // Results inserted into a destination (the per-token quantization's rows)
   // are computed in place instead of in a temporary.
   pm.addPass(bufferization::createEmptyTensorEliminationPass());
-  bufferization::OneShotBufferizePassOptions bufferize;
-  bufferize.bufferizeFunctionBoundaries = true;
-  bufferize.functionBoundaryTypeConversion =
-      bufferization::LayoutMapOption::IdentityLayoutMap;
-  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferizeOptions()));
   // No heap allocation per call (or per loop iteration) for temporaries that
   // do not escape: hoisted out of loops, and on the stack up to 64 KiB each.
   {
@@ -119,68 +134,90 @@ void quantc::buildCpuPipeline(OpPassManager &pm,
 
 void quantc::buildGpuPipeline(OpPassManager &pm,
                               const GpuPipelineOptions &opts) {
-  const char *format = "fatbin";
-  switch (opts.format) {
-  case GpuPipelineOptions::BinaryFormat::bin:
-    format = "bin";
-    break;
-  case GpuPipelineOptions::BinaryFormat::isa:
-    format = "isa";
-    break;
-  case GpuPipelineOptions::BinaryFormat::fatbin:
-    format = "fatbin";
-    break;
-  case GpuPipelineOptions::BinaryFormat::offload:
-    format = "offload";
-    break;
-  }
   // ptxas and libdevice (GELU's erf) come from the CUDA toolkit: CUDA_HOME,
   // else /usr/local/cuda, else whatever gpu-module-to-binary finds on PATH.
   std::string toolkit;
   const char *cudaHome = std::getenv("CUDA_HOME");
   if (cudaHome && *cudaHome)
-    toolkit = std::string(" toolkit=") + cudaHome;
+    toolkit = cudaHome;
   else if (llvm::sys::fs::is_directory("/usr/local/cuda/nvvm/libdevice"))
-    toolkit = " toolkit=/usr/local/cuda";
-  std::string gemm = llvm::formatv(
-      "convert-quantc-to-gpu{{chip={0} tile-m={1} tile-n={2} tile-k={3} "
-      "warp-m={4} warp-n={5} stages={6} tma={7}}",
-      opts.chip.getValue(), opts.tileM.getValue(), opts.tileN.getValue(),
-      opts.tileK.getValue(), opts.warpM.getValue(), opts.warpN.getValue(),
-      opts.stages.getValue(), opts.tma.getValue() ? "true" : "false");
+    toolkit = "/usr/local/cuda";
+
+  // The MMA saturates its int32 accumulators: only the analysis' split.
+  addFrontEnd(pm, opts.fuse, /*maxChunk=*/0);
   // GEMMs go to kernels first; the rest follows the CPU lowering on the host.
+  ConvertQuantCToGPUOptions gemm;
+  gemm.chip = opts.chip;
+  gemm.tileM = opts.tileM;
+  gemm.tileN = opts.tileN;
+  gemm.tileK = opts.tileK;
+  gemm.warpM = opts.warpM;
+  gemm.warpN = opts.warpN;
+  gemm.stages = opts.stages;
+  gemm.tma = opts.tma;
+  pm.addPass(createConvertQuantCToGPU(gemm));
+  pm.addPass(createConvertQuantCToLinalg());
+  pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferizeOptions()));
+  bufferization::buildBufferDeallocationPipeline(pm);
+  pm.addPass(createConvertBufferizationToMemRefPass());
   // The launch wrappers get their bodies after buffer deallocation, which
-  // does not model the GPU runtime ops. Kernels are lowered to NVVM before
-  // the host's math-to-libm, which would otherwise reach into them.
-  std::string pipeline =
-      std::string("quantc-import-quant,") +
-      (opts.fuse ? "func.func(canonicalize,quantc-fuse,canonicalize,cse),"
-                 : "") +
-      gemm +
-      ",convert-quantc-to-linalg,"
-      "func.func(convert-elementwise-to-linalg),canonicalize,cse,"
-      "one-shot-bufferize{bufferize-function-boundaries=1 "
-      "function-boundary-type-conversion=identity-layout-map},"
-      "buffer-deallocation-pipeline,convert-bufferization-to-memref,"
-      "quantc-gpu-launch-wrappers,"
-      "func.func(convert-linalg-to-loops),"
-      "convert-nvgpu-to-nvvm,convert-nvvm-to-llvm,"
-      "expand-strided-metadata,lower-affine,convert-scf-to-cf," +
-      llvm::formatv("nvvm-attach-target{{module=quantc_kernels chip={0} "
-                    "features=+ptx80 O=3},",
-                    opts.chip.getValue())
-          .str() +
-      "gpu.module(convert-gpu-to-nvvm{use-bare-ptr-memref-call-conv=1},"
-      "canonicalize,cse,reconcile-unrealized-casts),"
-      "convert-vector-to-llvm,convert-math-to-llvm,convert-math-to-libm,"
-      "finalize-memref-to-llvm,convert-arith-to-llvm,convert-index-to-llvm,"
-      "convert-func-to-llvm,convert-cf-to-llvm,"
-      "gpu-to-llvm{use-bare-pointers-for-kernels=1},"
-      "reconcile-unrealized-casts,canonicalize,cse," +
-      llvm::formatv("gpu-module-to-binary{{format={0}{1}}", format, toolkit)
-          .str();
-  if (failed(parsePassPipeline(pipeline, pm, llvm::errs())))
-    llvm::report_fatal_error("quantc: malformed built-in GPU pipeline");
+  // does not model the GPU runtime ops.
+  pm.addPass(createQuantCGPULaunchWrappers());
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  pm.addPass(createConvertNVGPUToNVVMPass());
+  pm.addPass(createConvertNVVMToLLVMPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+  GpuNVVMAttachTargetOptions target;
+  target.moduleMatcher = "quantc_kernels";
+  target.chip = stringifyGpuChip(opts.chip);
+  target.features = "+ptx80";
+  target.optLevel = 3;
+  pm.addPass(createGpuNVVMAttachTarget(target));
+  // Kernels are lowered to NVVM before the host's math-to-libm, which would
+  // otherwise reach into them.
+  OpPassManager &kernels = pm.nest<gpu::GPUModuleOp>();
+  ConvertGpuOpsToNVVMOpsOptions toNVVM;
+  toNVVM.useBarePtrCallConv = true;
+  kernels.addPass(createConvertGpuOpsToNVVMOps(toNVVM));
+  kernels.addPass(createCanonicalizerPass());
+  kernels.addPass(createCSEPass());
+  kernels.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createConvertVectorToLLVMPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  GpuToLLVMConversionPassOptions toLLVM;
+  toLLVM.kernelBarePtrCallConv = true;
+  pm.addPass(createGpuToLLVMConversionPass(toLLVM));
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  GpuModuleToBinaryPassOptions binary;
+  binary.toolkitPath = toolkit;
+  switch (opts.format) {
+  case GpuPipelineOptions::BinaryFormat::bin:
+    binary.compilationTarget = "bin";
+    break;
+  case GpuPipelineOptions::BinaryFormat::isa:
+    binary.compilationTarget = "isa";
+    break;
+  case GpuPipelineOptions::BinaryFormat::fatbin:
+    binary.compilationTarget = "fatbin";
+    break;
+  case GpuPipelineOptions::BinaryFormat::offload:
+    binary.compilationTarget = "offload";
+    break;
+  }
+  pm.addPass(createGpuModuleToBinaryPass(binary));
 }
 
 void quantc::registerPipelines() {

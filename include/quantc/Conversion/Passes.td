@@ -230,8 +230,12 @@ def ConvertQuantCToGPU : Pass<"convert-quantc-to-gpu", "mlir::ModuleOp"> {
     tiles with TMA (`nvgpu.tma.async.load`, tensor maps made by the launch
     wrapper) completing on one `nvgpu.mbarrier` per stage.
 
-    At the call site the op becomes a call to a private launch wrapper on
-    buffers (filled in by `--quantc-gpu-launch-wrappers` after bufferization):
+    The kernels are built op by op at the matmul's location, so every
+    diagnostic about a kernel points at the user's `quantc.matmul`. At the
+    call site the op becomes a call to a private launch wrapper on buffers,
+    whose `#quantc.gpu_launch` attribute records the kernel, grid, block,
+    dynamic shared memory and TMA boxes (filled in by
+    `--quantc-gpu-launch-wrappers` after bufferization):
 
     Before:
     ```mlir
@@ -244,15 +248,26 @@ def ConvertQuantCToGPU : Pass<"convert-quantc-to-gpu", "mlir::ModuleOp"> {
     %out = memref.alloc() : memref<128x256xi32>
     call @__quantc_launch_gemm_0(%xb, %wb, %out) : (...) -> ()
     %acc = bufferization.to_tensor %out restrict writable : ...
+    ...
+    func.func private @__quantc_launch_gemm_0(memref<128x64xi8>, memref<256x64xi8>, memref<128x256xi32>)
+        attributes {quantc.gpu_launch = #quantc.gpu_launch<kernel = @quantc_kernels::@gemm_0,
+                    grid = [8, 1, 1], block = [128, 1, 1], shared_bytes = 25600>}
     ```
     M is zero-padded to a multiple of 16 (the extra rows are sliced off). A
     GEMM no kernel takes (K not a multiple of 32, N not a multiple of 16,
     batched, dynamic shapes, operands other than i8) stays a `quantc.matmul`
-    for the host lowering, with a remark saying why.
+    for the host lowering, with a remark saying why. The epilogue reads every
+    broadcast of the rescale's operands (scalar, per-row, per-column, full,
+    blocks); when M is padded, a scale that varies in blocks of rows cannot
+    follow the padding, and the rescale runs on the host (with a remark). The
+    int32 overflow warning comes from the GEMM analysis (`classifyGemm`).
   }];
   let options = [
-    Option<"chip", "chip", "std::string", /*default=*/"\"sm_90\"",
-           "Target chip (sm_80, sm_86, sm_89, sm_90, sm_90a)">,
+    Option<"chip", "chip", "::quantc::GpuChip",
+           /*default=*/"::quantc::GpuChip::sm_90",
+           "Target chip: sm_80, sm_86, sm_87, sm_89, sm_90 (mma.sync) or "
+           "sm_90a (wgmma); another value is an option error",
+           "::quantc::getGpuChipValues()">,
     Option<"tileM", "tile-m", "int64_t", "0", "Thread-block tile M (0: heuristic)">,
     Option<"tileN", "tile-n", "int64_t", "0", "Thread-block tile N (0: heuristic)">,
     Option<"tileK", "tile-k", "int64_t", "0", "Thread-block tile K (0: heuristic)">,
@@ -281,12 +296,14 @@ def ConvertQuantCToGPU : Pass<"convert-quantc-to-gpu", "mlir::ModuleOp"> {
 def QuantCGPULaunchWrappers : Pass<"quantc-gpu-launch-wrappers", "mlir::ModuleOp"> {
   let summary = "Fill in the host launch wrappers of quantc GPU kernels";
   let description = [{
-    Gives every `func.func private @__quantc_launch_*` declaration made by
-    `--convert-quantc-to-gpu` its body: device buffers (`gpu.alloc`), copies
-    in, `gpu.launch_func` with the kernel's grid, block and dynamic shared
-    memory, copy out, `gpu.dealloc`, all on one async chain closed by
-    `gpu.wait`. Runs after bufferization and buffer deallocation, which do
-    not model the GPU runtime ops.
+    Gives every `func.func private` declaration made by
+    `--convert-quantc-to-gpu` (it carries a `#quantc.gpu_launch`) its body:
+    device buffers (`gpu.alloc`), copies in, the TMA tensor maps when the
+    attribute has `tma_box`, `gpu.launch_func` with the kernel's grid, block
+    and dynamic shared memory, copy out, `gpu.dealloc`, all on one async
+    chain closed by `gpu.wait`; the attribute is then removed. Runs after
+    bufferization and buffer deallocation, which do not model the GPU runtime
+    ops.
   }];
   let dependentDialects = ["mlir::gpu::GPUDialect", "mlir::arith::ArithDialect",
                            "mlir::func::FuncDialect", "mlir::LLVM::LLVMDialect",

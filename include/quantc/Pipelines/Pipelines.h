@@ -2,6 +2,8 @@
 #ifndef QUANTC_PIPELINES_PIPELINES_H
 #define QUANTC_PIPELINES_PIPELINES_H
 
+#include "quantc/Conversion/QuantCToGPU/QuantCToGPU.h"
+
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassOptions.h"
 
@@ -64,10 +66,11 @@ struct GpuPipelineOptions
                     llvm::cl::desc("Run --quantc-fuse first, so upstream QDQ "
                                    "GEMMs become quantc.matmul + rescale"),
                     llvm::cl::init(true)};
-  Option<std::string> chip{*this, "chip",
-                           llvm::cl::desc("Target chip: sm_80, sm_86, sm_89, "
-                                          "sm_90 or sm_90a"),
-                           llvm::cl::init("sm_90")};
+  /// An enum, so that an unknown chip is an option-parsing error (exit 1).
+  Option<GpuChip> chip{*this, "chip",
+                       llvm::cl::desc("Target chip: sm_80, sm_86, sm_87, "
+                                      "sm_89, sm_90 or sm_90a"),
+                       llvm::cl::init(GpuChip::sm_90), getGpuChipValues()};
   /// An enum, so that a wrong value is an option-parsing error (exit 1).
   enum class BinaryFormat { bin, isa, fatbin, offload };
   Option<BinaryFormat> format{

@@ -1,5 +1,14 @@
 //===- QuantCToGPU.cpp - quantc GEMMs to Tensor Core kernels --------------===//
+//
+// --convert-quantc-to-gpu: every static 2-D int8 quantc.matmul (with the
+// quantc.rescale that is its only user, when the kernel can fuse it) becomes
+// a kernel in `gpu.module @quantc_kernels`, built by MmaSyncKernel.cpp or
+// WgmmaKernel.cpp, and a call to a private launch wrapper that carries a
+// #quantc.gpu_launch attribute (LaunchWrappers.cpp gives it its body).
+//
+//===----------------------------------------------------------------------===//
 #include "quantc/Conversion/QuantCToGPU/QuantCToGPU.h"
+#include "quantc/Analysis/Granularity.h"
 #include "quantc/Conversion/QuantCToGPU/GemmKernel.h"
 #include "quantc/Dialect/QuantC/IR/QuantCOps.h"
 
@@ -14,75 +23,178 @@
 #include "mlir/Dialect/UB/IR/UBOps.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/ImplicitLocOpBuilder.h"
 #include "mlir/IR/SymbolTable.h"
-#include "mlir/Parser/Parser.h"
-#include "llvm/ADT/StringSet.h"
 
 namespace quantc {
 #define GEN_PASS_DEF_CONVERTQUANTCTOGPU
-#define GEN_PASS_DEF_QUANTCGPULAUNCHWRAPPERS
 #include "quantc/Conversion/Passes.h.inc"
 } // namespace quantc
 
 using namespace mlir;
 using namespace quantc;
 
+StringRef quantc::stringifyGpuChip(GpuChip chip) {
+  switch (chip) {
+  case GpuChip::sm_80:
+    return "sm_80";
+  case GpuChip::sm_86:
+    return "sm_86";
+  case GpuChip::sm_87:
+    return "sm_87";
+  case GpuChip::sm_89:
+    return "sm_89";
+  case GpuChip::sm_90:
+    return "sm_90";
+  case GpuChip::sm_90a:
+    return "sm_90a";
+  }
+  llvm_unreachable("unknown chip");
+}
+
+llvm::cl::ValuesClass quantc::getGpuChipValues() {
+  return llvm::cl::values(
+      clEnumValN(GpuChip::sm_80, "sm_80", "A100: mma.sync"),
+      clEnumValN(GpuChip::sm_86, "sm_86", "RTX 30 / A40: mma.sync"),
+      clEnumValN(GpuChip::sm_87, "sm_87", "Jetson Orin: mma.sync"),
+      clEnumValN(GpuChip::sm_89, "sm_89", "RTX 40 / L40: mma.sync"),
+      clEnumValN(GpuChip::sm_90, "sm_90", "H100: mma.sync"),
+      clEnumValN(GpuChip::sm_90a, "sm_90a",
+                 "H100: wgmma where the shape fits, else mma.sync"));
+}
+
 static constexpr llvm::StringLiteral kKernelModule = "quantc_kernels";
-static constexpr llvm::StringLiteral kKernelAttr = "quantc.gpu_kernel";
-static constexpr llvm::StringLiteral kGridAttr = "quantc.gpu_grid";
-static constexpr llvm::StringLiteral kBlockAttr = "quantc.gpu_block";
-static constexpr llvm::StringLiteral kSmemAttr = "quantc.gpu_shared_bytes";
-/// TMA boxes [rows of A, rows of B, bytes of K]: the wrapper makes the tensor
-/// maps (quantcTensorMap2D in lib/Runtime) and passes them after the memrefs.
-static constexpr llvm::StringLiteral kTmaAttr = "quantc.gpu_tma_box";
 
 namespace {
 
-/// A static 2-D f32 epilogue operand, or a reason it is not one.
-static FailureOr<EpilogueOperand> epilogueShape(Value v) {
-  auto ty = dyn_cast<RankedTensorType>(v.getType());
-  if (!ty || ty.getRank() != 2 || !ty.hasStaticShape() ||
-      !ty.getElementType().isF32())
-    return failure();
-  return EpilogueOperand{ty.getDimSize(0), ty.getDimSize(1)};
+/// An epilogue operand of a fused rescale: the tensor the host passes, and
+/// how the kernel reads it.
+struct FusedOperand {
+  Value tensor;
+  /// Zero rows are appended, as to the activation's.
+  bool padRows = false;
+  GemmEpilogueOperand kernel;
+};
+
+/// A quantc.rescale fused into the kernel's epilogue.
+struct FusedRescale {
+  RescaleOp op;
+  /// x_scale, w_scale, then bias and output_scale when present: the order of
+  /// the kernel's arguments.
+  SmallVector<FusedOperand, 4> operands;
+};
+
+} // namespace
+
+/// How the kernel reads `v`, an operand (`what`) of `rescale`, when the GEMM
+/// of M = `m` rows runs on `paddedM` rows; failure (with a remark) when the
+/// padding breaks its broadcast.
+static FailureOr<FusedOperand> fuseOperand(MatmulOp mm, RescaleOp rescale,
+                                           Value v, StringRef what, int64_t m,
+                                           int64_t paddedM) {
+  auto ty = cast<RankedTensorType>(v.getType());
+  Broadcast bc = rescale.getOperandBroadcast(v);
+  FusedOperand o{v};
+  int64_t rows = ty.getDimSize(0), cols = ty.getDimSize(1);
+  // Padded rows: an operand that varies element by element along the rows
+  // gets zero rows too; one that varies in blocks of rows cannot follow.
+  int64_t rowBlock = bc.blockSize[0];
+  if (paddedM != m && rowBlock != m) {
+    if (rowBlock != 1) {
+      mm.emitRemark() << "the rescale runs on the host, not in the kernel's "
+                         "epilogue: its "
+                      << what << " is a '" << stringifyBroadcastKind(bc.kind)
+                      << "' broadcast (blocks of " << rowBlock
+                      << " rows), which the rows padded from " << m << " to "
+                      << paddedM << " do not follow";
+      return failure();
+    }
+    o.padRows = true;
+    rows = paddedM;
+  }
+  auto f32 = Float32Type::get(v.getContext());
+  auto acc =
+      RankedTensorType::get({paddedM, rescale.getType().getDimSize(1)}, f32);
+  o.kernel = {rows, cols,
+              getBroadcast(acc, RankedTensorType::get({rows, cols}, f32))};
+  return o;
 }
 
-/// Whether `rescale` can run as the fused epilogue of a kernel.
-static bool canFuse(RescaleOp rescale, GemmKernelSpec &spec) {
+/// The rescale fused into a kernel of `spec.m` (padded) rows, or nullopt
+/// when the kernel cannot compute it (it then runs after the GEMM).
+static std::optional<FusedRescale>
+fuseRescale(MatmulOp mm, RescaleOp rescale, int64_t m, GemmKernelSpec &spec) {
   // The kernels have no residual input: such a rescale runs after the GEMM.
   if (rescale.getResidual())
-    return false;
-  Type out = rescale.getResult().getType().getElementType();
-  auto xs = epilogueShape(rescale.getXScale());
-  auto ws = epilogueShape(rescale.getWScale());
-  if (failed(xs) || failed(ws))
-    return false;
-  spec.xScale = *xs;
-  spec.wScale = *ws;
-  if (Value b = rescale.getBias()) {
-    auto bs = epilogueShape(b);
-    if (failed(bs))
-      return false;
-    spec.bias = *bs;
+    return std::nullopt;
+  std::optional<GemmOutput> out =
+      getGemmOutput(rescale.getResult().getType().getElementType());
+  bool requantize = static_cast<bool>(rescale.getOutputScale());
+  if (!out || (requantize ? *out != GemmOutput::I8
+                          : *out != GemmOutput::F32 && *out != GemmOutput::F16))
+    return std::nullopt;
+  // The kernels read static 2-D f32 operands.
+  auto isF32Matrix = [](Value v) {
+    auto ty = dyn_cast<RankedTensorType>(v.getType());
+    return ty && ty.getRank() == 2 && ty.hasStaticShape() &&
+           ty.getElementType().isF32();
+  };
+  if (!llvm::all_of(rescale.getOperands().drop_front(), isF32Matrix))
+    return std::nullopt;
+  FusedRescale fused{rescale};
+  std::pair<Value, StringRef> operands[] = {
+      {rescale.getXScale(), "x_scale"},
+      {rescale.getWScale(), "w_scale"},
+      {rescale.getBias(), "bias"},
+      {rescale.getOutputScale(), "output_scale"}};
+  std::optional<GemmEpilogueOperand> *slots[] = {&spec.xScale, &spec.wScale,
+                                                 &spec.bias, &spec.outputScale};
+  for (auto [operand, slot] : llvm::zip(operands, slots)) {
+    if (!operand.first)
+      continue;
+    FailureOr<FusedOperand> o =
+        fuseOperand(mm, rescale, operand.first, operand.second, m, spec.m);
+    if (failed(o)) {
+      spec.xScale = spec.wScale = spec.bias = spec.outputScale = std::nullopt;
+      return std::nullopt;
+    }
+    *slot = o->kernel;
+    fused.operands.push_back(*o);
   }
-  if (Value os = rescale.getOutputScale()) {
-    auto oss = epilogueShape(os);
-    if (failed(oss) || !out.isInteger(8))
-      return false;
-    spec.outputScale = *oss;
-    spec.output = GemmOutput::I8;
-    spec.qmin = rescale.getQuantMin();
-    spec.qmax = rescale.getQuantMax();
-  } else if (out.isF32()) {
-    spec.output = GemmOutput::F32;
-  } else if (out.isF16()) {
-    spec.output = GemmOutput::F16;
-  } else {
-    return false;
-  }
-  spec.activation = static_cast<int>(rescale.getActivation());
-  return true;
+  spec.output = *out;
+  spec.epilogue = EpilogueSpec::get(rescale);
+  return fused;
 }
+
+/// Warns when the int32 accumulators may overflow, from the GEMM analysis
+/// (the value ranges of the quantization behind the int8 operands, else
+/// their storage type).
+static void warnOverflow(MatmulOp mm) {
+  FailureOr<ContractionInfo> info = getContractionInfo(mm);
+  if (failed(info))
+    return;
+  GemmVerdict verdict = classifyGemm(*info, getTargetKTile(GemmTarget::nvvm));
+  if (!verdict.overflow)
+    return;
+  const GemmOverflow &of = *verdict.overflow;
+  mm.emitWarning() << "int32 accumulators may overflow: K = "
+                   << of.accumulationLength << " and K * " << of.maxAbsLhs
+                   << " * " << of.maxAbsRhs
+                   << " >= 2^31 (the MMA saturates); K chunks of at most "
+                   << of.maxSplit << " cannot overflow";
+}
+
+/// `tensor` with zero rows appended up to `rows`.
+static Value padRows(OpBuilder &b, Location loc, Value tensor, int64_t rows) {
+  auto ty = cast<RankedTensorType>(tensor.getType());
+  auto padTy =
+      RankedTensorType::get({rows, ty.getDimSize(1)}, ty.getElementType());
+  Value zero =
+      arith::ConstantOp::create(b, loc, b.getZeroAttr(ty.getElementType()));
+  return tensor::createPadHighOp(padTy, tensor, zero, /*nofold=*/false, loc, b);
+}
+
+namespace {
 
 struct ConvertQuantCToGPUPass
     : quantc::impl::ConvertQuantCToGPUBase<ConvertQuantCToGPUPass> {
@@ -90,14 +202,6 @@ struct ConvertQuantCToGPUPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    static const llvm::StringSet<llvm::MallocAllocator> kChips = {
-        "sm_80", "sm_86", "sm_87", "sm_89", "sm_90", "sm_90a"};
-    if (!kChips.contains(chip)) {
-      module.emitError() << "unsupported chip '" << chip
-                         << "': expected one of sm_80, sm_86, sm_87, sm_89, "
-                            "sm_90, sm_90a (int8 mma.sync needs sm_80+)";
-      return signalPassFailure();
-    }
     SmallVector<MatmulOp> matmuls;
     module.walk([&](MatmulOp op) { matmuls.push_back(op); });
     if (matmuls.empty())
@@ -126,6 +230,34 @@ struct ConvertQuantCToGPUPass
     }
   }
 
+  /// The tiling for `spec`'s shape on the chip, with the pass's overrides;
+  /// returns whether it is the wgmma kernel's, or failure (with a remark:
+  /// the GEMM stays on the host).
+  FailureOr<bool> chooseKernel(MatmulOp mm, GemmKernelSpec &spec) {
+    // sm_90a: the wgmma kernel where the shape fits its tiles, else mma.sync.
+    bool useWgmma = chip == GpuChip::sm_90a && !chooseWgmmaTiling(spec);
+    if (!useWgmma) {
+      spec.tiling = GemmTiling();
+      if (auto why = chooseTiling(spec)) {
+        mm.emitRemark() << "runs on the host, not on Tensor Cores: " << *why;
+        return failure();
+      }
+    }
+    GemmTiling &t = spec.tiling;
+    auto override = [](int64_t &field, int64_t option) {
+      if (option)
+        field = option;
+    };
+    override(t.tileM, tileM);
+    override(t.tileN, tileN);
+    override(t.tileK, tileK);
+    override(t.warpM, warpM);
+    override(t.warpN, warpN);
+    override(t.stages, stages);
+    t.tma = useWgmma && tma;
+    return useWgmma;
+  }
+
   LogicalResult convert(MatmulOp mm, ModuleOp module, SymbolTable &symbols,
                         gpu::GPUModuleOp kernels, SymbolTable &kernelSymbols) {
     auto lhsTy = cast<RankedTensorType>(mm.getLhs().getType());
@@ -146,7 +278,6 @@ struct ConvertQuantCToGPUPass
 
     GemmKernelSpec spec;
     const int64_t m = lhsTy.getDimSize(0);
-    spec.m = m;
     spec.k = lhsTy.getDimSize(1);
     spec.n = rhsTy.getDimSize(0);
     if (spec.k % 32)
@@ -158,171 +289,79 @@ struct ConvertQuantCToGPUPass
     // Rows are padded with zeros up to a multiple of 16 (e.g. a few decode
     // tokens); the extra rows of the result are dropped.
     spec.m = llvm::alignTo(m, 16);
-    if (int64_t overflow = spec.k * 127 * 127; overflow >= (int64_t(1) << 31))
-      mm.emitWarning() << "int32 accumulators may overflow: K = " << spec.k
-                       << " and K * 127 * 127 >= 2^31 (the MMA saturates)";
+    warnOverflow(mm);
 
-    RescaleOp rescale;
+    std::optional<FusedRescale> fused;
     if (mm->hasOneUse())
       if (auto r = dyn_cast<RescaleOp>(*mm->user_begin()))
-        if (r.getAcc() == mm.getResult() && canFuse(r, spec))
-          rescale = r;
-    // Padded rows: every epilogue operand must be per-row (padded with the
-    // matrix) or broadcast along rows; otherwise the rescale runs on the host.
-    auto padRows = [&](std::optional<EpilogueOperand> &o) {
-      if (o && o->rows == m && m != 1)
-        o->rows = spec.m;
-    };
-    auto rowsOk = [&](const std::optional<EpilogueOperand> &o) {
-      return !o || o->rows == 1 || o->rows == m;
-    };
-    if (rescale && spec.m != m &&
-        !(rowsOk(spec.xScale) && rowsOk(spec.wScale) && rowsOk(spec.bias) &&
-          rowsOk(spec.outputScale)))
-      rescale = nullptr;
-    if (rescale) {
-      padRows(spec.xScale);
-      padRows(spec.wScale);
-      padRows(spec.bias);
-      padRows(spec.outputScale);
-    }
-    if (!rescale) {
-      spec.output = GemmOutput::I32;
-      spec.xScale = spec.wScale = spec.bias = spec.outputScale = std::nullopt;
-    }
+        if (r.getAcc() == mm.getResult())
+          fused = fuseRescale(mm, r, m, spec);
 
-    // sm_90a: the wgmma kernel where the shape fits its tiles, else mma.sync.
-    bool useWgmma = chip == "sm_90a" && !chooseWgmmaTiling(spec);
-    if (!useWgmma) {
-      spec.tiling = GemmTiling();
-      if (auto why = chooseTiling(spec))
-        return onHost(*why);
-    }
-    GemmTiling &t = spec.tiling;
-    if (tileM)
-      t.tileM = tileM;
-    if (tileN)
-      t.tileN = tileN;
-    if (tileK)
-      t.tileK = tileK;
-    if (warpM)
-      t.warpM = warpM;
-    if (warpN)
-      t.warpN = warpN;
-    if (stages)
-      t.stages = stages;
-    t.tma = useWgmma && tma;
-    if (useWgmma) {
-      if (t.tileM % 64 || spec.m % t.tileM || spec.n % t.tileN ||
-          t.tileK != 128 || spec.k % t.tileK || t.tileN % 64 || t.tileN > 256 ||
-          t.stages < 3 || spec.k / t.tileK < t.stages - 2 ||
-          t.numThreads() > 1024)
-        return mm.emitOpError("invalid wgmma tiling ")
-               << t.tileM << "x" << t.tileN << "x" << t.tileK << " ("
-               << t.stages << " stages) for the GEMM " << spec.m << "x"
-               << spec.n << "x" << spec.k;
-    } else if (spec.m % t.tileM || spec.n % t.tileN || spec.k % t.tileK ||
-               t.tileM % t.warpM || t.tileN % t.warpN || t.warpM % 16 ||
-               t.warpN % 16 || t.tileK % 32 || t.stages < 2 ||
-               spec.k / t.tileK < t.stages - 1 || t.numThreads() > 1024 ||
-               t.numThreads() % (t.tileK / 16))
-      return mm.emitOpError("invalid tiling ")
-             << t.tileM << "x" << t.tileN << "x" << t.tileK << " (warp "
-             << t.warpM << "x" << t.warpN << ", " << t.stages
-             << " stages) for the GEMM " << spec.m << "x" << spec.n << "x"
-             << spec.k;
-    if (t.sharedBytes() > 227 * 1024)
-      return mm.emitOpError("tiling needs ")
-             << t.sharedBytes() << " bytes of shared memory (max 232448)";
+    FailureOr<bool> useWgmma = chooseKernel(mm, spec);
+    if (failed(useWgmma))
+      return success();
+    const GemmTiling &t = spec.tiling;
+    if (std::optional<std::string> why = checkTiling(spec))
+      return mm.emitOpError(*why);
 
     // Unique kernel name.
     unsigned id = 0;
     while (kernelSymbols.lookup("gemm_" + std::to_string(id)))
       ++id;
-    spec.name = "gemm_" + std::to_string(id);
+    std::string name = "gemm_" + std::to_string(id);
+    MLIRContext *ctx = &getContext();
+    auto i64s = [&](ArrayRef<int64_t> v) {
+      return DenseI64ArrayAttr::get(ctx, v);
+    };
+    auto launch = GpuLaunchAttr::getChecked(
+        [&] { return mm.emitOpError("invalid kernel launch: "); }, ctx,
+        SymbolRefAttr::get(ctx, kKernelModule,
+                           {FlatSymbolRefAttr::get(ctx, name)}),
+        i64s({(spec.m / t.tileM) * (spec.n / t.tileN), 1, 1}),
+        i64s({t.numThreads(), 1, 1}), t.sharedBytes(),
+        t.tma ? i64s({t.tileM, t.tileN, t.tileK}) : DenseI64ArrayAttr());
+    if (!launch)
+      return failure();
 
-    std::string text =
-        "gpu.module @tmp {\n" +
-        (useWgmma ? generateWgmmaKernel(spec) : generateMmaSyncKernel(spec)) +
-        "}\n";
-    ParserConfig config(module.getContext());
-    OwningOpRef<ModuleOp> parsed = parseSourceString<ModuleOp>(text, config);
-    if (!parsed) {
-      // Debugging aid for the kernel generator: print the text that failed.
-      if (getenv("QUANTC_DUMP_KERNEL"))
-        llvm::errs() << text;
-      return mm.emitOpError("internal error: the generated kernel does not "
-                            "parse");
-    }
-    auto tmp = cast<gpu::GPUModuleOp>(parsed->getBody()->front());
-    auto func = cast<gpu::GPUFuncOp>(tmp.getBody()->front());
-    func->remove();
-    func->setLoc(mm.getLoc());
+    ImplicitLocOpBuilder kb(mm.getLoc(), ctx);
+    gpu::GPUFuncOp func = *useWgmma ? buildWgmmaKernel(kb, spec, name)
+                                    : buildMmaSyncKernel(kb, spec, name);
     kernelSymbols.insert(func);
 
     // Host side: a call to a launch wrapper on buffers.
-    Operation *anchor = rescale ? rescale.getOperation() : mm.getOperation();
+    Operation *anchor = fused ? fused->op.getOperation() : mm.getOperation();
     OpBuilder b(anchor);
     Location loc = mm.getLoc();
-    SmallVector<Value> tensors = {mm.getLhs(), mm.getRhs()};
-    Type outTensorTy =
-        rescale ? rescale.getResult().getType() : mm.getResult().getType();
     SmallVector<Value> buffers;
     SmallVector<Type> argTys;
-    // Zero rows up to spec.m for operands with one row per GEMM row.
-    // (With m == 1 a one-row scale is a broadcast and stays as it is.)
-    auto padded = [&](Value tensor, bool isLhs) -> Value {
-      auto tty = cast<RankedTensorType>(tensor.getType());
-      if (spec.m == m || tty.getDimSize(0) != m || (m == 1 && !isLhs))
-        return tensor;
-      auto padTy = RankedTensorType::get({spec.m, tty.getDimSize(1)},
-                                         tty.getElementType());
-      Value zero = arith::ConstantOp::create(
-          b, loc, b.getZeroAttr(tty.getElementType()));
-      return tensor::createPadHighOp(padTy, tensor, zero, /*nofold=*/false, loc,
-                                     b);
-    };
-    auto toBuffer = [&](Value tensor) {
-      tensor = padded(tensor, tensor == mm.getLhs());
+    auto toBuffer = [&](Value tensor, bool pad) {
+      if (pad)
+        tensor = padRows(b, loc, tensor, spec.m);
       auto tty = cast<RankedTensorType>(tensor.getType());
       auto mty = MemRefType::get(tty.getShape(), tty.getElementType());
       buffers.push_back(bufferization::ToBufferOp::create(b, loc, mty, tensor,
                                                           /*read_only=*/true));
       argTys.push_back(mty);
     };
-    for (Value v : tensors)
-      toBuffer(v);
-    auto outTy = cast<RankedTensorType>(outTensorTy);
+    toBuffer(mm.getLhs(), spec.m != m);
+    toBuffer(mm.getRhs(), false);
+    auto outTy = cast<RankedTensorType>(fused ? fused->op.getType()
+                                              : mm.getResult().getType());
     auto outMemTy = MemRefType::get({spec.m, spec.n}, outTy.getElementType());
     Value out = memref::AllocOp::create(b, loc, outMemTy);
-    if (rescale) {
-      toBuffer(rescale.getXScale());
-      toBuffer(rescale.getWScale());
-      if (Value v = rescale.getBias())
-        toBuffer(v);
-      if (Value v = rescale.getOutputScale())
-        toBuffer(v);
-    }
+    if (fused)
+      for (const FusedOperand &o : fused->operands)
+        toBuffer(o.tensor, o.padRows);
     // Output buffer goes third to match the kernel signature (A, B, C, ...).
     buffers.insert(buffers.begin() + 2, out);
     argTys.insert(argTys.begin() + 2, outMemTy);
 
     OpBuilder mb(module.getBodyRegion());
     mb.setInsertionPoint(kernels);
-    auto wrapper = func::FuncOp::create(mb, loc, "__quantc_launch_" + spec.name,
+    auto wrapper = func::FuncOp::create(mb, loc, "__quantc_launch_" + name,
                                         mb.getFunctionType(argTys, {}));
     wrapper.setPrivate();
-    wrapper->setAttr(kKernelAttr,
-                     SymbolRefAttr::get(kernels.getSymNameAttr(),
-                                        {FlatSymbolRefAttr::get(func)}));
-    int64_t grid = (spec.m / t.tileM) * (spec.n / t.tileN);
-    wrapper->setAttr(kGridAttr, mb.getDenseI64ArrayAttr({grid, 1, 1}));
-    wrapper->setAttr(kBlockAttr,
-                     mb.getDenseI64ArrayAttr({t.numThreads(), 1, 1}));
-    wrapper->setAttr(kSmemAttr, mb.getI64IntegerAttr(t.sharedBytes()));
-    if (t.tma)
-      wrapper->setAttr(kTmaAttr,
-                       mb.getDenseI64ArrayAttr({t.tileM, t.tileN, t.tileK}));
+    wrapper->setAttr(GpuLaunchAttr::getAttrName(), launch);
     symbols.insert(wrapper);
 
     func::CallOp::create(b, loc, wrapper, buffers);
@@ -331,129 +370,18 @@ struct ConvertQuantCToGPUPass
         out, /*restrict=*/true, /*writable=*/true);
     if (spec.m != m)
       result = tensor::ExtractSliceOp::create(
-          b, loc, cast<RankedTensorType>(outTensorTy), result,
+          b, loc, outTy, result,
           ArrayRef<OpFoldResult>{b.getIndexAttr(0), b.getIndexAttr(0)},
           ArrayRef<OpFoldResult>{b.getIndexAttr(m), b.getIndexAttr(spec.n)},
           ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1)});
-    if (rescale) {
-      rescale.getResult().replaceAllUsesWith(result);
-      rescale.erase();
+    if (fused) {
+      fused->op.getResult().replaceAllUsesWith(result);
+      fused->op.erase();
     } else {
       mm.getResult().replaceAllUsesWith(result);
     }
     mm.erase();
     return success();
-  }
-};
-
-struct QuantCGPULaunchWrappersPass
-    : quantc::impl::QuantCGPULaunchWrappersBase<QuantCGPULaunchWrappersPass> {
-  void runOnOperation() override {
-    ModuleOp module = getOperation();
-    SmallVector<func::FuncOp> wrappers;
-    module.walk([&](func::FuncOp fn) {
-      if (fn->hasAttr(kKernelAttr) && fn.isDeclaration())
-        wrappers.push_back(fn);
-    });
-    for (func::FuncOp fn : wrappers) {
-      auto kernel = fn->getAttrOfType<SymbolRefAttr>(kKernelAttr);
-      auto grid = fn->getAttrOfType<DenseI64ArrayAttr>(kGridAttr);
-      auto block = fn->getAttrOfType<DenseI64ArrayAttr>(kBlockAttr);
-      auto smem = fn->getAttrOfType<IntegerAttr>(kSmemAttr);
-      if (!grid || !block || !smem || grid.size() != 3 || block.size() != 3) {
-        fn.emitError("malformed quantc GPU launch wrapper attributes");
-        return signalPassFailure();
-      }
-      Location loc = fn.getLoc();
-      Block *entry = fn.addEntryBlock();
-      OpBuilder b = OpBuilder::atBlockBegin(entry);
-      Type tokTy = gpu::AsyncTokenType::get(b.getContext());
-      Value tok =
-          gpu::WaitOp::create(b, loc, tokTy, ValueRange{}).getAsyncToken();
-      SmallVector<Value> dev;
-      for (BlockArgument arg : entry->getArguments()) {
-        auto alloc =
-            gpu::AllocOp::create(b, loc, arg.getType(), tokTy, ValueRange{tok},
-                                 ValueRange{}, ValueRange{});
-        dev.push_back(alloc.getMemref());
-        tok = alloc.getAsyncToken();
-      }
-      // Argument 2 is the output; everything else is an input.
-      for (auto [i, arg] : llvm::enumerate(entry->getArguments())) {
-        if (i == 2)
-          continue;
-        tok = gpu::MemcpyOp::create(b, loc, tokTy, ValueRange{tok}, dev[i], arg)
-                  .getAsyncToken();
-      }
-      auto idx = [&](int64_t v) -> Value {
-        return arith::ConstantIndexOp::create(b, loc, v);
-      };
-      SmallVector<Value> kernelArgs(dev.begin(), dev.end());
-      SmallVector<Value> maps;
-      if (auto box = fn->getAttrOfType<DenseI64ArrayAttr>(kTmaAttr)) {
-        auto ptrTy = LLVM::LLVMPointerType::get(b.getContext());
-        auto i64 = b.getI64Type();
-        OpBuilder mbld(module.getBodyRegion());
-        auto getFn = [&](StringRef name, TypeRange args, TypeRange results) {
-          if (auto f = module.lookupSymbol<func::FuncOp>(name))
-            return f;
-          mbld.setInsertionPointToStart(module.getBody());
-          auto f = func::FuncOp::create(mbld, loc, name,
-                                        mbld.getFunctionType(args, results));
-          f.setPrivate();
-          return f;
-        };
-        auto make =
-            getFn("quantcTensorMap2D", {ptrTy, i64, i64, i64, i64}, {ptrTy});
-        auto c64 = [&](int64_t v) -> Value {
-          return arith::ConstantIntOp::create(b, loc, i64, v);
-        };
-        for (int which = 0; which < 2; ++which) {
-          auto ty = cast<MemRefType>(dev[which].getType());
-          Value p = memref::ExtractAlignedPointerAsIndexOp::create(b, loc,
-                                                                   dev[which]);
-          p = arith::IndexCastOp::create(b, loc, i64, p);
-          p = LLVM::IntToPtrOp::create(b, loc, ptrTy, p);
-          Value map =
-              func::CallOp::create(b, loc, make,
-                                   ValueRange{p, c64(ty.getDimSize(0)),
-                                              c64(ty.getDimSize(1)),
-                                              c64(box[which]), c64(box[2])})
-                  .getResult(0);
-          maps.push_back(map);
-          kernelArgs.push_back(map);
-        }
-      }
-      gpu::KernelDim3 g{idx(grid[0]), idx(grid[1]), idx(grid[2])};
-      gpu::KernelDim3 bl{idx(block[0]), idx(block[1]), idx(block[2])};
-      Value sm =
-          arith::ConstantIntOp::create(b, loc, b.getI32Type(), smem.getInt());
-      tok = gpu::LaunchFuncOp::create(b, loc, kernel, g, bl, sm, kernelArgs,
-                                      tokTy, ValueRange{tok})
-                .getAsyncToken();
-      tok = gpu::MemcpyOp::create(b, loc, tokTy, ValueRange{tok},
-                                  entry->getArgument(2), dev[2])
-                .getAsyncToken();
-      for (Value d : dev)
-        tok = gpu::DeallocOp::create(b, loc, tokTy, ValueRange{tok}, d)
-                  .getAsyncToken();
-      gpu::WaitOp::create(b, loc, Type(), ValueRange{tok});
-      if (!maps.empty()) {
-        auto ptrTy = LLVM::LLVMPointerType::get(b.getContext());
-        func::FuncOp freeFn =
-            module.lookupSymbol<func::FuncOp>("quantcTensorMapFree");
-        if (!freeFn) {
-          OpBuilder mbld(module.getBodyRegion());
-          mbld.setInsertionPointToStart(module.getBody());
-          freeFn = func::FuncOp::create(mbld, loc, "quantcTensorMapFree",
-                                        mbld.getFunctionType({ptrTy}, {}));
-          freeFn.setPrivate();
-        }
-        for (Value m : maps)
-          func::CallOp::create(b, loc, freeFn, ValueRange{m});
-      }
-      func::ReturnOp::create(b, loc);
-    }
   }
 };
 

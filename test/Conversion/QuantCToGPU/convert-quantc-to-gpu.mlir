@@ -15,10 +15,7 @@
 // CHECK:       return %[[R]]
 // CHECK-NOT:   quantc.matmul
 // CHECK:     func.func private @__quantc_launch_gemm_0(memref<256x128xi8>, memref<256x128xi8>, memref<256x256xi32>)
-// CHECK-SAME:  quantc.gpu_block = array<i64: 128, 1, 1>
-// CHECK-SAME:  quantc.gpu_grid = array<i64: 16, 1, 1>
-// CHECK-SAME:  quantc.gpu_kernel = @quantc_kernels::@gemm_0
-// CHECK-SAME:  quantc.gpu_shared_bytes = 46080
+// CHECK-SAME:  quantc.gpu_launch = #quantc.gpu_launch<kernel = @quantc_kernels::@gemm_0, grid = [16, 1, 1], block = [128, 1, 1], shared_bytes = 46080>
 // CHECK:     gpu.module @quantc_kernels
 // CHECK:       gpu.func @gemm_0(%{{.+}}: memref<256x128xi8>, %{{.+}}: memref<256x128xi8>, %{{.+}}: memref<256x256xi32>) kernel
 // CHECK-SAME:    known_block_size = array<i32: 128, 1, 1>
@@ -37,9 +34,7 @@
 // CHECK:         vector.store %{{.+}}, %{{.+}} {alignment = 8 : i64} : memref<256x256xi32>, vector<2xi32>
 
 // TILE-LABEL: func.func private @__quantc_launch_gemm_0
-// TILE-SAME:  quantc.gpu_block = array<i64: 128, 1, 1>
-// TILE-SAME:  quantc.gpu_grid = array<i64: 16, 1, 1>
-// TILE-SAME:  quantc.gpu_shared_bytes = 20480
+// TILE-SAME:  #quantc.gpu_launch<kernel = @quantc_kernels::@gemm_0, grid = [16, 1, 1], block = [128, 1, 1], shared_bytes = 20480>
 // TILE:       nvgpu.device_async_wait %{{.+}} {numGroups = 0 : i32}
 // TILE:       memref<2x64x80xi8, #gpu.address_space<workgroup>>
 func.func @gemm(%x: tensor<256x128xi8>, %w: tensor<256x128xi8>) -> tensor<256x256xi32> {

@@ -2,11 +2,12 @@
 
 // The declaration left by --convert-quantc-to-gpu gets its body: device
 // buffers, copies in (every argument but the output, argument 2), the launch
-// with the recorded grid, block and shared memory, the copy out, frees, and
-// one wait at the end of the async chain.
+// with the grid, block and shared memory of its #quantc.gpu_launch, the copy
+// out, frees, and one wait at the end of the async chain. The attribute is
+// consumed (LLVM translation would not know it).
 
 // CHECK-LABEL: func.func private @__quantc_launch_gemm_0
-// CHECK-SAME: (%[[A:.+]]: memref<64x64xi8>, %[[B:.+]]: memref<64x64xi8>, %[[C:.+]]: memref<64x64xf32>, %[[S:.+]]: memref<1x1xf32>)
+// CHECK-SAME: (%[[A:.+]]: memref<64x64xi8>, %[[B:.+]]: memref<64x64xi8>, %[[C:.+]]: memref<64x64xf32>, %[[S:.+]]: memref<1x1xf32>) {
 // CHECK:      %[[T0:.+]] = gpu.wait async
 // CHECK:      %[[DA:.+]], %[[T1:.+]] = gpu.alloc async [%[[T0]]] () : memref<64x64xi8>
 // CHECK:      %[[DB:.+]], %[[T2:.+]] = gpu.alloc async [%[[T1]]] () : memref<64x64xi8>
@@ -28,7 +29,7 @@
 // CHECK:      gpu.wait [%[[TL]]]
 // CHECK:      return
 module attributes {gpu.container_module} {
-  func.func private @__quantc_launch_gemm_0(memref<64x64xi8>, memref<64x64xi8>, memref<64x64xf32>, memref<1x1xf32>) attributes {quantc.gpu_block = array<i64: 128, 1, 1>, quantc.gpu_grid = array<i64: 4, 1, 1>, quantc.gpu_kernel = @quantc_kernels::@gemm_0, quantc.gpu_shared_bytes = 20480 : i64}
+  func.func private @__quantc_launch_gemm_0(memref<64x64xi8>, memref<64x64xi8>, memref<64x64xf32>, memref<1x1xf32>) attributes {quantc.gpu_launch = #quantc.gpu_launch<kernel = @quantc_kernels::@gemm_0, grid = [4, 1, 1], block = [128, 1, 1], shared_bytes = 20480>}
   gpu.module @quantc_kernels {
     gpu.func @gemm_0(%a: memref<64x64xi8>, %b: memref<64x64xi8>, %c: memref<64x64xf32>, %s: memref<1x1xf32>) kernel {
       gpu.return
@@ -38,7 +39,7 @@ module attributes {gpu.container_module} {
 
 // -----
 
-// A TMA kernel (quantc.gpu_tma_box): the wrapper makes the two tensor maps
+// A TMA kernel (tma_box = [rows of A, rows of B, bytes of K]): the wrapper makes the two tensor maps
 // from the device buffers (rows, K, box rows, box K), passes them after the
 // memrefs and frees them after the final wait.
 
@@ -58,7 +59,7 @@ module attributes {gpu.container_module} {
 // CHECK:      call @quantcTensorMapFree(%[[TA]])
 // CHECK:      call @quantcTensorMapFree(%[[TB]])
 module attributes {gpu.container_module} {
-  func.func private @__quantc_launch_gemm_0(memref<256x512xi8>, memref<512x512xi8>, memref<256x512xi32>) attributes {quantc.gpu_block = array<i64: 256, 1, 1>, quantc.gpu_grid = array<i64: 4, 1, 1>, quantc.gpu_kernel = @quantc_kernels::@gemm_0, quantc.gpu_shared_bytes = 197632 : i64, quantc.gpu_tma_box = array<i64: 128, 256, 128>}
+  func.func private @__quantc_launch_gemm_0(memref<256x512xi8>, memref<512x512xi8>, memref<256x512xi32>) attributes {quantc.gpu_launch = #quantc.gpu_launch<kernel = @quantc_kernels::@gemm_0, grid = [4, 1, 1], block = [256, 1, 1], shared_bytes = 197632, tma_box = [128, 256, 128]>}
   gpu.module @quantc_kernels {
     gpu.func @gemm_0(%a: memref<256x512xi8>, %b: memref<512x512xi8>, %c: memref<256x512xi32>, %ta: !llvm.ptr, %tb: !llvm.ptr) kernel {
       gpu.return

@@ -9,9 +9,7 @@
 // 62-63, SBO 1024 >> 4 = 64 in bits 32-45, LBO 1), one group kept in flight.
 
 // CHECK-LABEL: func.func private @__quantc_launch_gemm_0
-// CHECK-SAME:  quantc.gpu_block = array<i64: 256, 1, 1>
-// CHECK-SAME:  quantc.gpu_grid = array<i64: 256, 1, 1>
-// CHECK-SAME:  quantc.gpu_shared_bytes = 197632
+// CHECK-SAME:  #quantc.gpu_launch<kernel = @quantc_kernels::@gemm_0, grid = [256, 1, 1], block = [256, 1, 1], shared_bytes = 197632>
 // CHECK:       gpu.func @gemm_0
 // CHECK-SAME:    known_block_size = array<i32: 256, 1, 1>
 // CHECK:         %[[RAW:.+]] = memref.extract_aligned_pointer_as_index %{{.+}} : memref<?xi8, #gpu.address_space<workgroup>> -> index
@@ -38,7 +36,7 @@
 // stage's bytes (128x128 + 256x128) and issues both TMA copies (coordinates
 // innermost first: K, then the row); the loop waits on the stage's phase.
 // TMA-LABEL: func.func private @__quantc_launch_gemm_0
-// TMA-SAME:  quantc.gpu_tma_box = array<i64: 128, 256, 128>
+// TMA-SAME:  #quantc.gpu_launch<{{.+}}, tma_box = [128, 256, 128]>
 // TMA:       gpu.func @gemm_0({{.+}}, %[[TA:.+]]: !llvm.ptr, %[[TB:.+]]: !llvm.ptr) kernel
 // TMA:         %[[DA:.+]] = builtin.unrealized_conversion_cast %[[TA]] : !llvm.ptr to !nvgpu.tensormap.descriptor<tensor = memref<128x128xi8, 3>, swizzle = swizzle_128b
 // TMA:         %[[DB:.+]] = builtin.unrealized_conversion_cast %[[TB]] : !llvm.ptr to !nvgpu.tensormap.descriptor<tensor = memref<256x128xi8, 3>, swizzle = swizzle_128b

@@ -1,28 +1,44 @@
-//===- GemmKernel.h - int8 Tensor Core GEMM kernel generator ----*- C++ -*-===//
+//===- GemmKernel.h - int8 Tensor Core GEMM kernel builders -----*- C++ -*-===//
 //
-// Generates the MLIR (gpu + nvgpu + vector + memref + arith) text of one
-// int8 x int8 -> int32 GEMM kernel with a fused quantc.rescale epilogue.
-// Shapes are static; the kernel is specialised for them.
+// Builds one int8 x int8 -> int32 GEMM kernel with a fused quantc.rescale
+// epilogue as a `gpu.func` (gpu, nvgpu, nvvm, vector, scf, arith and memref
+// ops), specialised to static shapes:
+//  - buildMmaSyncKernel (sm_80+): cp.async multistage, ldmatrix, mma.sync
+//    m16n8k32 s8 (MmaSyncKernel.cpp);
+//  - buildWgmmaKernel (sm_90a): 128-byte-swizzled tiles loaded by cp.async
+//    or TMA, wgmma m64nNk32 s8 (WgmmaKernel.cpp).
+// Every op carries the builder's location: the user's quantc.matmul.
 //
 //===----------------------------------------------------------------------===//
 #ifndef QUANTC_CONVERSION_QUANTCTOGPU_GEMMKERNEL_H
 #define QUANTC_CONVERSION_QUANTCTOGPU_GEMMKERNEL_H
 
-#include <array>
+#include "quantc/Dialect/QuantC/IR/QuantCOps.h"
+#include "quantc/Dialect/QuantC/Utils/Arithmetic.h"
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/IR/ImplicitLocOpBuilder.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
 
 namespace quantc {
 
-/// A broadcast-shaped f32 operand of the epilogue ([rows, cols], each 1, the
-/// full dimension, or a block divisor of it).
-struct EpilogueOperand {
-  int64_t rows = 0, cols = 0;
-};
-
-/// The output element type of a GEMM kernel.
+/// The element type a GEMM kernel stores.
 enum class GemmOutput { I32, F32, F16, I8 };
+llvm::StringRef stringifyGemmOutput(GemmOutput output);
+/// The output for element type `t`, or nullopt when no kernel stores it.
+std::optional<GemmOutput> getGemmOutput(mlir::Type t);
+mlir::Type getElementType(mlir::MLIRContext *ctx, GemmOutput output);
+
+/// An f32 operand of the fused epilogue as the kernel sees it: a [rows,
+/// cols] memref (rows padded with the GEMM when it varies along them) read
+/// through `broadcast` over the kernel's [m, n] accumulator.
+struct GemmEpilogueOperand {
+  int64_t rows = 0, cols = 0;
+  Broadcast broadcast;
+};
 
 struct GemmTiling {
   int64_t tileM = 128, tileN = 128, tileK = 64; // thread-block tile
@@ -50,31 +66,41 @@ struct GemmTiling {
 };
 
 struct GemmKernelSpec {
-  std::string name;
+  /// The kernel's GEMM: M rows (padded to a multiple of 16), N, K.
   int64_t m = 0, n = 0, k = 0;
   GemmTiling tiling;
   GemmOutput output = GemmOutput::I32;
-  // Epilogue (only when output != I32).
-  std::optional<EpilogueOperand> xScale, wScale, bias, outputScale;
-  int activation = 0; // 0 none, 1 relu, 2 gelu (quantc::Activation)
-  int64_t qmin = -127, qmax = 127;
+  /// The fused rescale (EpilogueSpec::get of the user's quantc.rescale);
+  /// present iff output is not I32.
+  std::optional<EpilogueSpec> epilogue;
+  std::optional<GemmEpilogueOperand> xScale, wScale, bias, outputScale;
 };
 
-/// Chooses a tiling for the shape, or returns a reason it cannot run.
+/// Chooses a mma.sync tiling for the shape, or returns a reason it cannot
+/// run.
 std::optional<std::string> chooseTiling(GemmKernelSpec &spec);
 
 /// Chooses a wgmma (sm_90a) tiling, or returns why the shape does not fit
 /// one (the caller then uses the mma.sync kernel).
 std::optional<std::string> chooseWgmmaTiling(GemmKernelSpec &spec);
 
-/// The sm_90a kernel: cp.async into the wgmma core-matrix layout, one
+/// Why `spec.tiling` (possibly set by hand) cannot run the GEMM, or nullopt.
+std::optional<std::string> checkTiling(const GemmKernelSpec &spec);
+
+/// `gpu.func @<name>(A, B, C, [xs, ws, bias, os]) kernel`: the mma.sync
+/// kernel, built at `b`'s location and detached (insert it into a
+/// gpu.module).
+mlir::gpu::GPUFuncOp buildMmaSyncKernel(mlir::ImplicitLocOpBuilder &b,
+                                        const GemmKernelSpec &spec,
+                                        llvm::StringRef name);
+
+/// The sm_90a kernel: cp.async (or TMA with `tiling.tma`, then two tensor-map
+/// arguments follow) into the wgmma core-matrix layout, one
 /// `nvvm.wgmma.mma_async` m64nNk32 s8 per 32 bytes of K and warpgroup, one
 /// wgmma group kept in flight.
-std::string generateWgmmaKernel(const GemmKernelSpec &spec);
-
-/// The text of `gpu.func @<name>(A, B, C, [xs, ws, bias, os])` with the
-/// kernel attribute (parse it inside a gpu.module).
-std::string generateMmaSyncKernel(const GemmKernelSpec &spec);
+mlir::gpu::GPUFuncOp buildWgmmaKernel(mlir::ImplicitLocOpBuilder &b,
+                                      const GemmKernelSpec &spec,
+                                      llvm::StringRef name);
 
 } // namespace quantc
 

@@ -1,0 +1,5 @@
+func.func @pad33_rowblock_host(%x: tensor<33x256xi8>, %w: tensor<512x256xi8>, %xs: tensor<3x1xf32>, %ws: tensor<1x512xf32>) -> tensor<33x512xf32> {
+  %acc = quantc.matmul %x, %w : tensor<33x256xi8>, tensor<512x256xi8> -> tensor<33x512xi32>
+  %y = quantc.rescale %acc, %xs, %ws  : (tensor<33x512xi32>, tensor<3x1xf32>, tensor<1x512xf32>) -> tensor<33x512xf32>
+  return %y : tensor<33x512xf32>
+}

@@ -1,0 +1,5 @@
+func.func @pad7_f32(%x: tensor<7x256xi8>, %w: tensor<512x256xi8>, %xs: tensor<7x1xf32>, %ws: tensor<1x512xf32>, %b: tensor<1x512xf32>) -> tensor<7x512xf32> {
+  %acc = quantc.matmul %x, %w : tensor<7x256xi8>, tensor<512x256xi8> -> tensor<7x512xi32>
+  %y = quantc.rescale %acc, %xs, %ws bias %b  : (tensor<7x512xi32>, tensor<7x1xf32>, tensor<1x512xf32>, tensor<1x512xf32>) -> tensor<7x512xf32>
+  return %y : tensor<7x512xf32>
+}

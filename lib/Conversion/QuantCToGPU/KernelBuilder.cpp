@@ -1,0 +1,273 @@
+//===- KernelBuilder.cpp - what both GEMM kernel builders share -----------===//
+#include "KernelBuilder.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+using namespace quantc;
+
+StringRef quantc::stringifyGemmOutput(GemmOutput output) {
+  switch (output) {
+  case GemmOutput::I32:
+    return "i32";
+  case GemmOutput::F32:
+    return "f32";
+  case GemmOutput::F16:
+    return "f16";
+  case GemmOutput::I8:
+    return "i8";
+  }
+  llvm_unreachable("unknown GEMM output");
+}
+
+std::optional<GemmOutput> quantc::getGemmOutput(Type t) {
+  if (t.isSignlessInteger(32))
+    return GemmOutput::I32;
+  if (t.isF32())
+    return GemmOutput::F32;
+  if (t.isF16())
+    return GemmOutput::F16;
+  if (t.isSignlessInteger(8))
+    return GemmOutput::I8;
+  return std::nullopt;
+}
+
+Type quantc::getElementType(MLIRContext *ctx, GemmOutput output) {
+  switch (output) {
+  case GemmOutput::I32:
+    return IntegerType::get(ctx, 32);
+  case GemmOutput::F32:
+    return Float32Type::get(ctx);
+  case GemmOutput::F16:
+    return Float16Type::get(ctx);
+  case GemmOutput::I8:
+    return IntegerType::get(ctx, 8);
+  }
+  llvm_unreachable("unknown GEMM output");
+}
+
+gpu::GPUFuncOp GemmKernelBuilder::createKernel(StringRef name,
+                                               TypeRange extraArgs) {
+  Type i8 = b.getI8Type(), f32 = b.getF32Type();
+  SmallVector<Type> args = {memref({s.m, s.k}, i8), memref({s.n, s.k}, i8),
+                            memref({s.m, s.n}, getElementType(ctx, s.output))};
+  const std::optional<GemmEpilogueOperand> *epilogue[] = {
+      &s.xScale, &s.wScale, &s.bias, &s.outputScale};
+  for (const auto *o : epilogue)
+    if (*o)
+      args.push_back(memref({(*o)->rows, (*o)->cols}, f32));
+  llvm::append_range(args, extraArgs);
+
+  // Detached: the caller inserts it into the kernel module's symbol table.
+  b.clearInsertionPoint();
+  auto func = gpu::GPUFuncOp::create(b, name, b.getFunctionType(args, {}));
+  func->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
+  func.setKnownBlockSizeAttr(b.getDenseI32ArrayAttr(
+      {static_cast<int32_t>(s.tiling.numThreads()), 1, 1}));
+  entry = &func.front();
+  b.setInsertionPointToStart(entry);
+
+  argA = entry->getArgument(0);
+  argB = entry->getArgument(1);
+  argC = entry->getArgument(2);
+  unsigned next = 3;
+  Value *epilogueArgs[] = {&argXScale, &argWScale, &argBias, &argOutputScale};
+  for (auto [o, arg] : llvm::zip(epilogue, epilogueArgs))
+    if (*o)
+      *arg = entry->getArgument(next++);
+  return func;
+}
+
+Value GemmKernelBuilder::c(int64_t v) {
+  Value &cst = constants[v];
+  if (cst)
+    return cst;
+  OpBuilder::InsertionGuard guard(b);
+  if (lastConstant)
+    b.setInsertionPointAfter(lastConstant);
+  else
+    b.setInsertionPointToStart(entry);
+  cst = arith::ConstantIndexOp::create(b, v);
+  lastConstant = cst.getDefiningOp();
+  return cst;
+}
+
+Value GemmKernelBuilder::add(Value x, Value y) {
+  return arith::AddIOp::create(b, x, y);
+}
+Value GemmKernelBuilder::addc(Value x, int64_t v) {
+  return v == 0 ? x : add(x, c(v));
+}
+Value GemmKernelBuilder::sub(Value x, Value y) {
+  return arith::SubIOp::create(b, x, y);
+}
+Value GemmKernelBuilder::mul(Value x, Value y) {
+  return arith::MulIOp::create(b, x, y);
+}
+Value GemmKernelBuilder::div(Value x, Value y) {
+  return arith::DivUIOp::create(b, x, y);
+}
+Value GemmKernelBuilder::rem(Value x, Value y) {
+  return arith::RemUIOp::create(b, x, y);
+}
+Value GemmKernelBuilder::minu(Value x, Value y) {
+  return arith::MinUIOp::create(b, x, y);
+}
+Value GemmKernelBuilder::lt(Value x, Value y) {
+  return arith::CmpIOp::create(b, arith::CmpIPredicate::slt, x, y);
+}
+Value GemmKernelBuilder::select(Value cond, Value x, Value y) {
+  return arith::SelectOp::create(b, cond, x, y);
+}
+
+MemRefType GemmKernelBuilder::memref(ArrayRef<int64_t> shape, Type elem) {
+  return MemRefType::get(shape, elem);
+}
+
+MemRefType GemmKernelBuilder::sharedMemref(ArrayRef<int64_t> shape) {
+  auto workgroup = gpu::AddressSpaceAttr::get(
+      ctx, gpu::GPUDialect::getWorkgroupAddressSpace());
+  return MemRefType::get(shape, b.getI8Type(), MemRefLayoutAttrInterface(),
+                         workgroup);
+}
+
+Value GemmKernelBuilder::dynamicSharedMemory() {
+  return gpu::DynamicSharedMemoryOp::create(
+      b, sharedMemref({ShapedType::kDynamic}));
+}
+
+Value GemmKernelBuilder::asyncCopy(Value g, ValueRange gIdx, Value sm,
+                                   ValueRange smIdx, Value srcElems) {
+  return nvgpu::DeviceAsyncCopyOp::create(
+      b, nvgpu::DeviceAsyncTokenType::get(ctx), sm, smIdx, g, gIdx,
+      b.getIndexAttr(16), srcElems, b.getUnitAttr());
+}
+
+Value GemmKernelBuilder::asyncGroup(ValueRange tokens) {
+  return nvgpu::DeviceAsyncCreateGroupOp::create(
+      b, nvgpu::DeviceAsyncTokenType::get(ctx), tokens);
+}
+
+void GemmKernelBuilder::asyncWait(Value group, int32_t pending) {
+  nvgpu::DeviceAsyncWaitOp::create(b, group, b.getI32IntegerAttr(pending));
+}
+
+std::pair<Value, Value> GemmKernelBuilder::blockOrigin(Value pid, int64_t group,
+                                                       int64_t gx) {
+  Value pidInGroup = rem(pid, c(group * gx));
+  Value groupId = div(pid, c(group * gx));
+  Value firstRow = mul(groupId, c(group));
+  Value pidM = add(firstRow, rem(pidInGroup, c(group)));
+  Value pidN = div(pidInGroup, c(group));
+  Value m0 = mul(pidM, c(s.tiling.tileM));
+  Value n0 = mul(pidN, c(s.tiling.tileN));
+  return {m0, n0};
+}
+
+Value GemmKernelBuilder::loadPair(const GemmEpilogueOperand &o, Value arg,
+                                  Value row, Value col) {
+  // Along `dim`: read at 0 (broadcast), element by element, or one value per
+  // block.
+  auto index = [&](Value i, int64_t dim) {
+    int64_t g = o.broadcast.blockSize[dim];
+    if (g == (dim == 0 ? s.m : s.n))
+      return c(0);
+    if (g == 1)
+      return i;
+    return div(i, c(g));
+  };
+  auto pairTy = VectorType::get({2}, b.getF32Type());
+  Value r = index(row, 0);
+  int64_t colBlock = o.broadcast.blockSize[1];
+  if (colBlock == 1) // col is even: one 8-byte load
+    return vector::LoadOp::create(b, pairTy, arg, {r, col},
+                                  /*nontemporal=*/false, llvm::MaybeAlign(8));
+  if (colBlock == s.n) {
+    Value v = memref::LoadOp::create(b, arg, {r, c(0)});
+    return vector::BroadcastOp::create(b, pairTy, v);
+  }
+  Value col1 = addc(col, 1);
+  Value v0 = memref::LoadOp::create(b, arg, {r, index(col, 1)});
+  Value v1 = memref::LoadOp::create(b, arg, {r, index(col1, 1)});
+  return vector::FromElementsOp::create(b, pairTy, ValueRange{v0, v1});
+}
+
+void GemmKernelBuilder::storePair(Value row, Value col, Value acc) {
+  Type elem = getElementType(ctx, s.output);
+  // col is even: the pair is aligned to its size (one st.global.v2).
+  llvm::MaybeAlign align(2 * elem.getIntOrFloatBitWidth() / 8);
+  if (!s.epilogue) {
+    vector::StoreOp::create(b, acc, argC, {row, col}, /*nontemporal=*/false,
+                            align);
+    return;
+  }
+  // Each operand's loads are moved next to the op that first uses it, so
+  // that loads and arithmetic interleave as in the hand-scheduled kernel
+  // (benchmarks/gpu/ptx_compare.sh pins its PTX).
+  SmallVector<std::pair<Value, SmallVector<Operation *>>, 4> reads;
+  auto read = [&](const GemmEpilogueOperand &o, Value arg) {
+    Block *block = b.getInsertionBlock();
+    Block::iterator last = std::prev(b.getInsertionPoint());
+    Value v = loadPair(o, arg, row, col);
+    SmallVector<Operation *> ops;
+    for (auto it = std::next(last); it != b.getInsertionPoint(); ++it)
+      ops.push_back(&*it);
+    assert(ops.back()->getBlock() == block && "loads in the epilogue block");
+    reads.push_back({v, std::move(ops)});
+    return v;
+  };
+  EpilogueValues v;
+  v.xScale = read(*s.xScale, argXScale);
+  v.wScale = read(*s.wScale, argWScale);
+  if (s.bias)
+    v.bias = read(*s.bias, argBias);
+  if (s.outputScale)
+    v.outputScale = read(*s.outputScale, argOutputScale);
+  Value out = emitRescaleEpilogue(b, b.getLoc(), *s.epilogue, acc, v);
+  for (auto &[value, ops] : reads) {
+    Operation *firstUse =
+        *llvm::min_element(value.getUsers(), [](Operation *x, Operation *y) {
+          return x->isBeforeInBlock(y);
+        });
+    for (Operation *op : ops)
+      op->moveBefore(firstUse);
+  }
+  vector::StoreOp::create(b, out, argC, {row, col}, /*nontemporal=*/false,
+                          align);
+}
+
+std::optional<std::string> quantc::checkTiling(const GemmKernelSpec &s) {
+  const GemmTiling &t = s.tiling;
+  std::string why;
+  llvm::raw_string_ostream os(why);
+  // Sizes come from options too: every one must be positive before any
+  // division below.
+  bool positive = t.tileM > 0 && t.tileN > 0 && t.tileK > 0 && t.warpM > 0 &&
+                  t.warpN > 0 && t.stages > 0;
+  if (t.wgmma) {
+    if (!positive || t.tileM % 64 || s.m % t.tileM || s.n % t.tileN ||
+        t.tileK != 128 || s.k % t.tileK || t.tileN % 64 || t.tileN > 256 ||
+        t.stages < 3 || s.k / t.tileK < t.stages - 2 || t.numThreads() > 1024)
+      os << "invalid wgmma tiling " << t.tileM << "x" << t.tileN << "x"
+         << t.tileK << " (" << t.stages << " stages) for the GEMM " << s.m
+         << "x" << s.n << "x" << s.k;
+  } else if (!positive || s.m % t.tileM || s.n % t.tileN || s.k % t.tileK ||
+             t.tileM % t.warpM || t.tileN % t.warpN || t.warpM % 16 ||
+             t.warpN % 16 || t.tileK % 32 || t.stages < 2 ||
+             s.k / t.tileK < t.stages - 1 || t.numThreads() > 1024 ||
+             t.numThreads() % (t.tileK / 16)) {
+    os << "invalid tiling " << t.tileM << "x" << t.tileN << "x" << t.tileK
+       << " (warp " << t.warpM << "x" << t.warpN << ", " << t.stages
+       << " stages) for the GEMM " << s.m << "x" << s.n << "x" << s.k;
+  }
+  if (why.empty() && t.sharedBytes() > GpuLaunchAttr::kMaxSharedBytes)
+    os << "tiling needs " << t.sharedBytes() << " bytes of shared memory (max "
+       << GpuLaunchAttr::kMaxSharedBytes << ")";
+  if (why.empty())
+    return std::nullopt;
+  return why;
+}

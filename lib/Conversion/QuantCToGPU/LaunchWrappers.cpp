@@ -1,0 +1,151 @@
+//===- LaunchWrappers.cpp - host launch wrappers of the GPU kernels -------===//
+//
+// --quantc-gpu-launch-wrappers: the body of every launch wrapper declared by
+// --convert-quantc-to-gpu, from its #quantc.gpu_launch attribute.
+//
+//===----------------------------------------------------------------------===//
+#include "quantc/Conversion/QuantCToGPU/QuantCToGPU.h"
+#include "quantc/Dialect/QuantC/IR/QuantCOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/IR/BuiltinOps.h"
+
+namespace quantc {
+#define GEN_PASS_DEF_QUANTCGPULAUNCHWRAPPERS
+#include "quantc/Conversion/Passes.h.inc"
+} // namespace quantc
+
+using namespace mlir;
+using namespace quantc;
+
+/// The private function `name` of `module`, declared first when missing.
+static func::FuncOp getOrDeclare(ModuleOp module, Location loc, StringRef name,
+                                 TypeRange args, TypeRange results) {
+  if (auto f = module.lookupSymbol<func::FuncOp>(name))
+    return f;
+  OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
+  auto f = func::FuncOp::create(b, loc, name, b.getFunctionType(args, results));
+  f.setPrivate();
+  return f;
+}
+
+/// Fills in the body of `fn`: device buffers, copies in (every argument but
+/// the output, argument 2), the TMA tensor maps, the launch, the copy out and
+/// the frees, on one async chain closed by a wait.
+static void buildWrapper(ModuleOp module, func::FuncOp fn,
+                         GpuLaunchAttr launch) {
+  Location loc = fn.getLoc();
+  Block *entry = fn.addEntryBlock();
+  OpBuilder b = OpBuilder::atBlockBegin(entry);
+  Type tokTy = gpu::AsyncTokenType::get(b.getContext());
+  Value tok = gpu::WaitOp::create(b, loc, tokTy, ValueRange{}).getAsyncToken();
+  SmallVector<Value> dev;
+  for (BlockArgument arg : entry->getArguments()) {
+    auto alloc =
+        gpu::AllocOp::create(b, loc, arg.getType(), tokTy, ValueRange{tok},
+                             ValueRange{}, ValueRange{});
+    dev.push_back(alloc.getMemref());
+    tok = alloc.getAsyncToken();
+  }
+  for (auto [i, arg] : llvm::enumerate(entry->getArguments())) {
+    if (i == 2)
+      continue;
+    tok = gpu::MemcpyOp::create(b, loc, tokTy, ValueRange{tok}, dev[i], arg)
+              .getAsyncToken();
+  }
+  auto idx = [&](int64_t v) -> Value {
+    return arith::ConstantIndexOp::create(b, loc, v);
+  };
+  SmallVector<Value> kernelArgs(dev.begin(), dev.end());
+  SmallVector<Value> maps;
+  auto ptrTy = LLVM::LLVMPointerType::get(b.getContext());
+  if (DenseI64ArrayAttr box = launch.getTmaBox()) {
+    // quantcTensorMap2D (lib/Runtime) encodes a map of A and of B from the
+    // device buffers: (rows, K, box rows, box K).
+    auto i64 = b.getI64Type();
+    func::FuncOp make = getOrDeclare(module, loc, "quantcTensorMap2D",
+                                     {ptrTy, i64, i64, i64, i64}, {ptrTy});
+    auto c64 = [&](int64_t v) -> Value {
+      return arith::ConstantIntOp::create(b, loc, i64, v);
+    };
+    for (int which = 0; which < 2; ++which) {
+      auto ty = cast<MemRefType>(dev[which].getType());
+      Value p =
+          memref::ExtractAlignedPointerAsIndexOp::create(b, loc, dev[which]);
+      p = arith::IndexCastOp::create(b, loc, i64, p);
+      p = LLVM::IntToPtrOp::create(b, loc, ptrTy, p);
+      Value map = func::CallOp::create(b, loc, make,
+                                       ValueRange{p, c64(ty.getDimSize(0)),
+                                                  c64(ty.getDimSize(1)),
+                                                  c64(box[which]), c64(box[2])})
+                      .getResult(0);
+      maps.push_back(map);
+      kernelArgs.push_back(map);
+    }
+  }
+  ArrayRef<int64_t> grid = launch.getGrid().asArrayRef();
+  ArrayRef<int64_t> block = launch.getBlock().asArrayRef();
+  gpu::KernelDim3 g{idx(grid[0]), idx(grid[1]), idx(grid[2])};
+  gpu::KernelDim3 bl{idx(block[0]), idx(block[1]), idx(block[2])};
+  Value sm = arith::ConstantIntOp::create(b, loc, b.getI32Type(),
+                                          launch.getSharedBytes());
+  tok = gpu::LaunchFuncOp::create(b, loc, launch.getKernel(), g, bl, sm,
+                                  kernelArgs, tokTy, ValueRange{tok})
+            .getAsyncToken();
+  tok = gpu::MemcpyOp::create(b, loc, tokTy, ValueRange{tok},
+                              entry->getArgument(2), dev[2])
+            .getAsyncToken();
+  for (Value d : dev)
+    tok = gpu::DeallocOp::create(b, loc, tokTy, ValueRange{tok}, d)
+              .getAsyncToken();
+  gpu::WaitOp::create(b, loc, Type(), ValueRange{tok});
+  if (!maps.empty()) {
+    func::FuncOp freeFn =
+        getOrDeclare(module, loc, "quantcTensorMapFree", {ptrTy}, {});
+    for (Value m : maps)
+      func::CallOp::create(b, loc, freeFn, ValueRange{m});
+  }
+  func::ReturnOp::create(b, loc);
+}
+
+namespace {
+
+struct QuantCGPULaunchWrappersPass
+    : quantc::impl::QuantCGPULaunchWrappersBase<QuantCGPULaunchWrappersPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SmallVector<func::FuncOp> wrappers;
+    module.walk([&](func::FuncOp fn) {
+      if (fn->hasAttr(GpuLaunchAttr::getAttrName()) && fn.isDeclaration())
+        wrappers.push_back(fn);
+    });
+    for (func::FuncOp fn : wrappers) {
+      auto launch =
+          fn->getAttrOfType<GpuLaunchAttr>(GpuLaunchAttr::getAttrName());
+      if (!launch) {
+        fn.emitError() << GpuLaunchAttr::getAttrName()
+                       << " must be a #quantc.gpu_launch attribute";
+        return signalPassFailure();
+      }
+      // A, B, the output C, then the epilogue operands: device copies of
+      // each are allocated by shape.
+      auto isStaticMemref = [](Type t) {
+        auto ty = dyn_cast<MemRefType>(t);
+        return ty && ty.hasStaticShape();
+      };
+      if (fn.getNumArguments() < 3 ||
+          !llvm::all_of(fn.getArgumentTypes(), isStaticMemref)) {
+        fn.emitError("a launch wrapper takes statically shaped memrefs: A, "
+                     "B, the output, then the epilogue operands");
+        return signalPassFailure();
+      }
+      buildWrapper(module, fn, launch);
+      // Consumed: the launch is code now, and translation to LLVM IR knows
+      // no quantc attribute.
+      fn->removeAttr(GpuLaunchAttr::getAttrName());
+    }
+  }
+};
+
+} // namespace

@@ -1,0 +1,16 @@
+// RUN: quantc-opt %s --quantc-gpu-launch-wrappers -split-input-file -verify-diagnostics
+
+// A wrapper whose launch attribute is not a #quantc.gpu_launch, or whose
+// arguments are not the buffers of a kernel, is an error, not a crash.
+
+module attributes {gpu.container_module} {
+  // expected-error @+1 {{quantc.gpu_launch must be a #quantc.gpu_launch attribute}}
+  func.func private @__quantc_launch_gemm_0(memref<64x64xi8>, memref<64x64xi8>, memref<64x64xi32>) attributes {quantc.gpu_launch = 1 : i64}
+}
+
+// -----
+
+module attributes {gpu.container_module} {
+  // expected-error @+1 {{a launch wrapper takes statically shaped memrefs: A, B, the output, then the epilogue operands}}
+  func.func private @__quantc_launch_gemm_0(memref<64x64xi8>, memref<?x64xi8>) attributes {quantc.gpu_launch = #quantc.gpu_launch<kernel = @quantc_kernels::@gemm_0, grid = [4, 1, 1], block = [128, 1, 1], shared_bytes = 20480>}
+}
