@@ -220,16 +220,81 @@ void quantc::buildGpuPipeline(OpPassManager &pm,
   pm.addPass(createGpuModuleToBinaryPass(binary));
 }
 
+std::string quantc::validateCpuPipelineOptions(const CpuPipelineOptions &opts) {
+  std::string msg;
+  llvm::raw_string_ostream os(msg);
+  auto nonNegative = [&](const char *name, int64_t v) {
+    if (v < 0 && msg.empty())
+      os << "--quantc-cpu-pipeline: " << name << " must be >= 0 (0: the "
+         << "default), got " << v;
+  };
+  nonNegative("vnni-mr", opts.vnniMr);
+  nonNegative("vnni-nr", opts.vnniNr);
+  nonNegative("vnni-kunroll", opts.vnniKUnroll);
+  nonNegative("vnni-panel-block-kib", opts.vnniPanelBlockKib);
+  if (msg.empty() && opts.vnniParallelMinMacs < -2)
+    os << "--quantc-cpu-pipeline: vnni-parallel-min-macs must be a number of "
+          "multiply-adds >= 0, -1 (never parallel) or -2 (the default), got "
+       << opts.vnniParallelMinMacs;
+  return msg;
+}
+
+std::string quantc::validateGpuPipelineOptions(const GpuPipelineOptions &opts) {
+  std::string msg;
+  llvm::raw_string_ostream os(msg);
+  auto nonNegative = [&](const char *name, int64_t v) {
+    if (v < 0 && msg.empty())
+      os << "--quantc-gpu-pipeline: " << name << " must be >= 0 (0: "
+         << "automatic), got " << v;
+  };
+  nonNegative("tile-m", opts.tileM);
+  nonNegative("tile-n", opts.tileN);
+  nonNegative("tile-k", opts.tileK);
+  nonNegative("warp-m", opts.warpM);
+  nonNegative("warp-n", opts.warpN);
+  nonNegative("stages", opts.stages);
+  if (msg.empty() && opts.tma && opts.chip != GpuChip::sm_90a)
+    os << "--quantc-gpu-pipeline: tma=1 needs chip=sm_90a (TMA loads feed "
+          "the wgmma kernel); drop tma or target sm_90a";
+  return msg;
+}
+
+/// Registers a pipeline whose options are parsed, then checked against their
+/// domains: every problem ends in an "error:" diagnostic (an unknown enum
+/// value is reported by the option parser first) and a failed pipeline.
+template <typename Options>
+static void registerChecked(StringRef arg, StringRef description,
+                            void (*build)(OpPassManager &, const Options &),
+                            std::string (*validate)(const Options &)) {
+  registerPassPipeline(
+      arg, description,
+      [=](OpPassManager &pm, StringRef optionsStr,
+          function_ref<LogicalResult(const Twine &)> errorHandler) {
+        Options options;
+        if (failed(options.parseFromString(optionsStr)))
+          return errorHandler("invalid options '" + optionsStr + "' for --" +
+                              arg + " (see the message above)");
+        std::string bad = validate(options);
+        if (!bad.empty())
+          return errorHandler(bad);
+        build(pm, options);
+        return success();
+      },
+      [](function_ref<void(const detail::PassOptions &)> optHandler) {
+        optHandler(Options());
+      });
+}
+
 void quantc::registerPipelines() {
-  PassPipelineRegistration<GpuPipelineOptions>(
+  registerChecked<GpuPipelineOptions>(
       "quantc-gpu-pipeline",
       "Lower quantized tensor IR to host LLVM dialect plus a gpu.binary whose "
       "int8 GEMMs run on Tensor Cores (options: chip=sm_90 format=bin|isa|"
       "fatbin)",
-      buildGpuPipeline);
-  PassPipelineRegistration<CpuPipelineOptions>(
+      buildGpuPipeline, validateGpuPipelineOptions);
+  registerChecked<CpuPipelineOptions>(
       "quantc-cpu-pipeline",
       "Lower quantized tensor IR (quantc ops or upstream QDQ) to LLVM dialect "
       "runnable with mlir-runner",
-      buildCpuPipeline);
+      buildCpuPipeline, validateCpuPipelineOptions);
 }

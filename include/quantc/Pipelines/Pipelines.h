@@ -7,6 +7,8 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassOptions.h"
 
+#include <string>
+
 namespace quantc {
 
 struct CpuPipelineOptions
@@ -60,6 +62,12 @@ struct CpuPipelineOptions
 /// upstream `mlir-runner` executes.
 void buildCpuPipeline(mlir::OpPassManager &pm, const CpuPipelineOptions &opts);
 
+/// Checks every option against its documented domain (0 and -1/-2 where
+/// they are documented meanings); returns the message of the first
+/// violation, empty when the options are valid. The registered pipeline
+/// calls it: an invalid value is an "error:" and exit code 1.
+std::string validateCpuPipelineOptions(const CpuPipelineOptions &opts);
+
 struct GpuPipelineOptions
     : public mlir::PassPipelineOptions<GpuPipelineOptions> {
   Option<bool> fuse{*this, "fuse",
@@ -109,6 +117,10 @@ struct GpuPipelineOptions
 /// run the int8 GEMMs (and fused epilogues) on Tensor Cores. The host code
 /// calls the `mgpu*` runtime functions of lib/Runtime (libquantc_cuda_runtime).
 void buildGpuPipeline(mlir::OpPassManager &pm, const GpuPipelineOptions &opts);
+
+/// As validateCpuPipelineOptions, for the GPU pipeline (e.g. tma=1 needs
+/// chip=sm_90a).
+std::string validateGpuPipelineOptions(const GpuPipelineOptions &opts);
 
 /// Registers `--quantc-cpu-pipeline` and `--quantc-gpu-pipeline`.
 void registerPipelines();
