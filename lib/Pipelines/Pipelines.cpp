@@ -273,7 +273,7 @@ static void registerChecked(StringRef arg, StringRef description,
         Options options;
         if (failed(options.parseFromString(optionsStr)))
           return errorHandler("invalid options '" + optionsStr + "' for --" +
-                              arg + " (see the message above)");
+                              arg + "; it takes " + syntax);
         std::string bad = validate(options);
         if (!bad.empty())
           return errorHandler(bad);
@@ -291,10 +291,16 @@ void quantc::registerPipelines() {
       "Lower quantized tensor IR to host LLVM dialect plus a gpu.binary whose "
       "int8 GEMMs run on Tensor Cores (options: chip=sm_90 format=bin|isa|"
       "fatbin)",
+      "chip=sm_80|sm_86|sm_87|sm_89|sm_90|sm_90a "
+      "format=bin|isa|fatbin|offload fuse=true|false tma=true|false and "
+      "tile-m, tile-n, tile-k, warp-m, warp-n, stages >= 0",
       buildGpuPipeline, validateGpuPipelineOptions);
   registerChecked<CpuPipelineOptions>(
       "quantc-cpu-pipeline",
       "Lower quantized tensor IR (quantc ops or upstream QDQ) to LLVM dialect "
       "runnable with mlir-runner",
+      "cpu=host|vnni|vnni-emulated|avx2|generic fuse=true|false, vnni-mr, "
+      "vnni-nr, vnni-kunroll, vnni-panel-block-kib >= 0 and "
+      "vnni-parallel-min-macs >= -2",
       buildCpuPipeline, validateCpuPipelineOptions);
 }
