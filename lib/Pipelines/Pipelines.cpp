@@ -264,6 +264,7 @@ std::string quantc::validateGpuPipelineOptions(const GpuPipelineOptions &opts) {
 /// value is reported by the option parser first) and a failed pipeline.
 template <typename Options>
 static void registerChecked(StringRef arg, StringRef description,
+                            StringRef syntax,
                             void (*build)(OpPassManager &, const Options &),
                             std::string (*validate)(const Options &)) {
   registerPassPipeline(
