@@ -25,6 +25,7 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 #include "mlir/IR/SymbolTable.h"
+#include "llvm/Support/ScopedPrinter.h"
 
 namespace quantc {
 #define GEN_PASS_DEF_CONVERTQUANTCTOGPU
@@ -124,23 +125,33 @@ static FailureOr<FusedOperand> fuseOperand(MatmulOp mm, RescaleOp rescale,
 /// when the kernel cannot compute it (it then runs after the GEMM).
 static std::optional<FusedRescale>
 fuseRescale(MatmulOp mm, RescaleOp rescale, int64_t m, GemmKernelSpec &spec) {
+  // Never silent: a rescale the kernel does not take says why.
+  auto onHost = [&](const Twine &why) -> std::optional<FusedRescale> {
+    mm.emitRemark() << "the rescale runs on the host, not in the kernel's "
+                       "epilogue: "
+                    << why;
+    return std::nullopt;
+  };
   // The kernels have no residual input: such a rescale runs after the GEMM.
   if (rescale.getResidual())
-    return std::nullopt;
-  std::optional<GemmOutput> out =
-      getGemmOutput(rescale.getResult().getType().getElementType());
+    return onHost("it adds a residual, which the kernels do not read");
+  Type resultElem = rescale.getResult().getType().getElementType();
+  std::optional<GemmOutput> out = getGemmOutput(resultElem);
   bool requantize = static_cast<bool>(rescale.getOutputScale());
   if (!out || (requantize ? *out != GemmOutput::I8
                           : *out != GemmOutput::F32 && *out != GemmOutput::F16))
-    return std::nullopt;
+    return onHost("the kernels write f32, f16 or requantized i8, not " +
+                  llvm::to_string(resultElem));
   // The kernels read static 2-D f32 operands.
   auto isF32Matrix = [](Value v) {
     auto ty = dyn_cast<RankedTensorType>(v.getType());
     return ty && ty.getRank() == 2 && ty.hasStaticShape() &&
            ty.getElementType().isF32();
   };
-  if (!llvm::all_of(rescale.getOperands().drop_front(), isF32Matrix))
-    return std::nullopt;
+  for (Value v : rescale.getOperands().drop_front())
+    if (!isF32Matrix(v))
+      return onHost("its operand of type " + llvm::to_string(v.getType()) +
+                    " is not a static 2-D f32 tensor, which the kernels read");
   FusedRescale fused{rescale};
   std::pair<Value, StringRef> operands[] = {
       {rescale.getXScale(), "x_scale"},

@@ -90,11 +90,13 @@ struct DequantizeLowering : OpRewritePattern<DequantizeOp> {
                 {op.getScale(), op.getZeroPoint()}, ft,
                 [&](OpBuilder &b, Location l, Value q, ArrayRef<Value> p) {
                   if (Value zp = p[1]) {
-                    Type i32 = b.getI32Type();
+                    // In i64: q - zp of i32 storage (or an i64 zero point)
+                    // does not fit i32.
+                    Type i64 = b.getI64Type();
                     auto widen = [&](Value v) {
-                      return v.getType() == i32
+                      return v.getType() == i64
                                  ? v
-                                 : Value(arith::ExtSIOp::create(b, l, i32, v));
+                                 : Value(arith::ExtSIOp::create(b, l, i64, v));
                     };
                     q = arith::SubIOp::create(b, l, widen(q), widen(zp));
                   }

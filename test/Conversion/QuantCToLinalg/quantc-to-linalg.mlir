@@ -38,12 +38,14 @@ func.func @dequantize_block(%q: tensor<4x8xi8>, %s: tensor<1x2xf32>) -> tensor<4
 
 // -----
 
-// Zero points are subtracted in i32 before the conversion to float.
+// Zero points are subtracted in i64 (q - zp of i32 storage does not fit
+// i32) before the conversion to float.
 // CHECK-LABEL: func.func @dequantize_zp
 // CHECK: ^bb0(%[[Q:.+]]: i8, %[[S:.+]]: f32, %[[Z:.+]]: i32, %{{.+}}: f32):
-// CHECK:   %[[QE:.+]] = arith.extsi %[[Q]] : i8 to i32
-// CHECK:   %[[D:.+]] = arith.subi %[[QE]], %[[Z]] : i32
-// CHECK:   arith.sitofp %[[D]] : i32 to f32
+// CHECK:   %[[QE:.+]] = arith.extsi %[[Q]] : i8 to i64
+// CHECK:   %[[ZE:.+]] = arith.extsi %[[Z]] : i32 to i64
+// CHECK:   %[[D:.+]] = arith.subi %[[QE]], %[[ZE]] : i64
+// CHECK:   arith.sitofp %[[D]] : i64 to f32
 func.func @dequantize_zp(%q: tensor<4xi8>, %s: tensor<1xf32>, %z: tensor<1xi32>) -> tensor<4xf32> {
   %x = quantc.dequantize %q, %s zero_point %z : tensor<4xi8>, tensor<1xf32>, tensor<1xi32> -> tensor<4xf32>
   return %x : tensor<4xf32>

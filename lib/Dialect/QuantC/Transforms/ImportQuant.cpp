@@ -105,6 +105,15 @@ static FailureOr<QuantParams> getQuantParams(Operation *op,
              << " for the blocks of " << tensorTy;
   }
 
+  // A zero point outside the stored range means no stored value is 0.0; it
+  // would also be truncated to the i32 zero-point tensor.
+  for (int64_t z : zps)
+    if (z < base.getStorageTypeMin() || z > base.getStorageTypeMax())
+      return op->emitOpError("zero point ")
+             << z << " of " << base << " is outside its storage range ["
+             << base.getStorageTypeMin() << ", " << base.getStorageTypeMax()
+             << "]";
+
   auto scaleTy = RankedTensorType::get(shape, exprTy);
   SmallVector<APFloat> scaleVals;
   for (double s : scales) {
@@ -199,6 +208,42 @@ struct SCastLowering : OpConversionPattern<quant::StorageCastOp> {
   }
 };
 
+/// Layout ops that only move stored values: on quantized-type tensors they
+/// run on the storage integers, and the quantized type of their result
+/// (which the dcast after them reads) stays what the IR says.
+static bool isLayoutOp(Operation *op) {
+  return isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp,
+             tensor::ExtractSliceOp, tensor::InsertSliceOp, tensor::CastOp,
+             tensor::ReshapeOp, tensor::EmptyOp, tensor::ConcatOp>(op);
+}
+
+/// A layout op rebuilt with the storage types.
+struct LayoutOpLowering : ConversionPattern {
+  LayoutOpLowering(const TypeConverter &converter, MLIRContext *ctx)
+      : ConversionPattern(converter, MatchAnyOpTypeTag(), /*benefit=*/1, ctx) {}
+  LogicalResult
+  matchAndRewrite(Operation *op, ArrayRef<Value> operands,
+                  ConversionPatternRewriter &rewriter) const override {
+    if (!isLayoutOp(op))
+      return failure();
+    SmallVector<Type> resultTypes;
+    if (failed(getTypeConverter()->convertTypes(op->getResultTypes(),
+                                                resultTypes)))
+      return failure();
+    OperationState state(op->getLoc(), op->getName(), operands, resultTypes,
+                         op->getAttrs());
+    state.propertiesAttr = op->getPropertiesAsAttribute();
+    Operation *rebuilt = rewriter.create(state);
+    rewriter.replaceOp(op, rebuilt->getResults());
+    return success();
+  }
+};
+
+/// Whether `t` is (or holds elements of) a quantized type.
+static bool isQuantized(Type t) {
+  return isa<quant::QuantizedType>(getElementTypeOrSelf(t));
+}
+
 struct ImportQuantPass : quantc::impl::QuantCImportQuantBase<ImportQuantPass> {
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
@@ -229,7 +274,8 @@ struct ImportQuantPass : quantc::impl::QuantCImportQuantBase<ImportQuantPass> {
     });
 
     RewritePatternSet patterns(ctx);
-    patterns.add<QCastLowering, DCastLowering, SCastLowering>(converter, ctx);
+    patterns.add<QCastLowering, DCastLowering, SCastLowering, LayoutOpLowering>(
+        converter, ctx);
     populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns,
                                                                    converter);
     populateReturnOpTypeConversionPattern(patterns, converter);
@@ -257,6 +303,24 @@ struct ImportQuantPass : quantc::impl::QuantCImportQuantBase<ImportQuantPass> {
       }
       if (failed(getQuantParams(op, tensorTy)))
         bad = true;
+    });
+    // Any other op on quantized-type tensors has no integer meaning here:
+    // say which op and what to do instead of a legalization failure.
+    getOperation()->walk([&](Operation *op) {
+      if (isa<quant::QuantizeCastOp, quant::DequantizeCastOp,
+              quant::StorageCastOp, func::ReturnOp, func::CallOp,
+              FunctionOpInterface>(op) ||
+          isLayoutOp(op))
+        return;
+      if (llvm::any_of(op->getOperandTypes(), isQuantized) ||
+          llvm::any_of(op->getResultTypes(), isQuantized)) {
+        op->emitOpError("operates on quantized-type tensors, which quantc "
+                        "imports only through quant.qcast/dcast/scast and "
+                        "the layout ops tensor.collapse_shape, expand_shape, "
+                        "extract_slice, insert_slice, cast, reshape, empty "
+                        "and concat; dequantize (quant.dcast) before this op");
+        bad = true;
+      }
     });
     if (bad)
       return signalPassFailure();

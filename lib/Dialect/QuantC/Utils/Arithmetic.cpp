@@ -129,9 +129,7 @@ Value quantc::emitQuantize(OpBuilder &b, Location loc, Value x, Value scale,
                            Value zp, int64_t qmin, int64_t qmax, Type storage) {
   Value s = castFloat(b, loc, scale, x.getType());
   Value scaled = arith::DivFOp::create(b, loc, x, s);
-  Type i32 = shapedLike(x.getType(), b.getI32Type());
-  if (zp && zp.getType() != i32)
-    zp = arith::ExtSIOp::create(b, loc, i32, zp);
+  // The zero point (any integer width) is converted to float directly.
   return emitQuantizeScaled(b, loc, scaled, zp, qmin, qmax, storage);
 }
 

@@ -35,7 +35,8 @@ mlir::Value castFloat(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v,
                       mlir::Type to);
 
 /// `clamp(roundeven(scaled) + zp, qmin, qmax)` converted to `storage`; NaN
-/// goes to the zero point. `scaled` is x / scale, `zp` an i32 or null.
+/// goes to the zero point. `scaled` is x / scale, `zp` an integer (any width)
+/// or null.
 mlir::Value emitQuantizeScaled(mlir::OpBuilder &b, mlir::Location loc,
                                mlir::Value scaled, mlir::Value zp, int64_t qmin,
                                int64_t qmax, mlir::Type storage);
