@@ -62,6 +62,8 @@ std::string quantc::screenInput(llvm::StringRef text) {
   };
   size_t n = text.size();
   int64_t depth = 0;
+  // Set after the name of a custom linalg op with an integer-list keyword.
+  bool pendingLinalgList = false;
   for (size_t i = 0; i < n; ++i) {
     char c = text[i];
     if (c == '{' || c == '(' || c == '[') {
@@ -92,6 +94,41 @@ std::string quantc::screenInput(llvm::StringRef text) {
       ++i;
       continue;
     }
+    // `permutation = [...]` / `dimensions = [...]` of the custom linalg ops
+    // (transpose, broadcast, reduce): MLIR 22's parser crashes on a list that
+    // is not plain integers (fuzzer crash 10, stock mlir-opt too).
+    if (pendingLinalgList &&
+        (text.substr(i).starts_with("permutation") ||
+         text.substr(i).starts_with("dimensions")) &&
+        (i == 0 || !isIdent(text[i - 1]))) {
+      size_t start = i, end = i;
+      while (end < n && isIdent(text[end]))
+        ++end;
+      llvm::StringRef word = text.slice(start, end);
+      size_t j = end;
+      while (j < n && llvm::isSpace(text[j]) && text[j] != '\0')
+        ++j;
+      if ((word == "permutation" || word == "dimensions") && j < n &&
+          text[j] == '=') {
+        pendingLinalgList = false;
+        ++j;
+        while (j < n && llvm::isSpace(text[j]) && text[j] != '\0')
+          ++j;
+        bool ok = j < n && text[j] == '[';
+        size_t k = j + 1;
+        while (ok && k < n && text[k] != ']') {
+          char d = text[k++];
+          ok = llvm::isDigit(d) || d == ',' || d == '-' ||
+               (llvm::isSpace(d) && d != '\0');
+        }
+        if (!ok || k >= n)
+          return where(start) + "'" + word.str() +
+                 "' of a linalg op must be a list of integers '[0, 1, ...]' "
+                 "(MLIR 22's linalg parser crashes on anything else)";
+        i = k;
+        continue;
+      }
+    }
     if (!text.substr(i).starts_with("linalg.") ||
         (i > 0 &&
          (isIdent(text[i - 1]) || text[i - 1] == '%' || text[i - 1] == '@' ||
@@ -100,6 +137,10 @@ std::string quantc::screenInput(llvm::StringRef text) {
     size_t start = i, end = i;
     while (end < n && isIdent(text[end]))
       ++end;
+    llvm::StringRef opName = text.slice(start, end);
+    pendingLinalgList = opName == "linalg.transpose" ||
+                        opName == "linalg.broadcast" ||
+                        opName == "linalg.reduce";
     size_t j = end;
     while (j < n && llvm::isSpace(text[j]) && text[j] != '\0')
       ++j;

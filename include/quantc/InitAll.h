@@ -26,7 +26,10 @@ void registerAllPasses();
 ///    prefix), and
 ///  - a linalg named op whose `<...>` properties are not a dictionary, e.g.
 ///    `linalg.matmul <[1]>`: MLIR 22's named-op parser then crashes (it
-///    does in stock mlir-opt too), and
+///    does in stock mlir-opt too),
+///  - a `permutation = [...]` / `dimensions = [...]` of linalg.transpose,
+///    broadcast or reduce that is not a list of integers (the same parser
+///    crashes), and
 ///  - nesting deeper than kMaxNestingDepth brackets (`{`, `(`, `[`): MLIR's
 ///    parser and walkers recurse once per level, and a few thousand levels
 ///    overflow the stack (SIGSEGV, also in stock mlir-opt).

@@ -99,6 +99,17 @@ CASES.update({
   %q = quant.qcast %x : memref<4xf32> to memref<4x!quant.uniform<i8:f32, 0.25>>
   return %q : memref<4x!quant.uniform<i8:f32, 0.25>>
 }""",
+    # Fuzzer crash 10 (issue 15 campaign): MLIR 22's custom parser of
+    # linalg.transpose / broadcast / reduce segfaults (stock mlir-opt too) on
+    # a permutation or dimensions list that is not plain integers.
+    "linalg.transpose, malformed permutation": """func.func @f(%a: tensor<2x3xf32>, %e: tensor<3x2xf32>) -> tensor<3x2xf32> {
+  %t = linalg.transpose ins(%a : tensor<2x3xf32>) outs(%e : tensor<3x2xf32>) permutation = [1,(0]
+  return %t : tensor<3x2xf32>
+}""",
+    "linalg.broadcast, malformed dimensions": """func.func @f(%a: tensor<3xf32>, %e: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  %t = linalg.broadcast ins(%a : tensor<3xf32>) outs(%e : tensor<2x3xf32>) dimensions = [x]
+  return %t : tensor<2x3xf32>
+}""",
     # Round 2 (issue 15): valid ops nested 5000 deep overflow the stack of
     # MLIR's recursive parser (stock mlir-opt too); screened before parsing.
     "5000-deep nesting": "func.func @f() {\n" + "scf.execute_region {\n" * 5000
