@@ -227,14 +227,17 @@ static Value padRows(OpBuilder &b, Location loc, Value tensor, int64_t rows) {
   return tensor::createPadHighOp(padTy, tensor, zero, /*nofold=*/false, loc, b);
 }
 
-/// `tensor` with zero rows appended up to `rows`, a value of run time.
-static Value padRows(OpBuilder &b, Location loc, Value tensor, Value rows) {
+/// `tensor` (of `have` rows, null: its tensor.dim) with zero rows appended up
+/// to `rows`, a value of run time.
+static Value padRows(OpBuilder &b, Location loc, Value tensor, Value rows,
+                     Value have) {
   auto ty = cast<RankedTensorType>(tensor.getType());
   auto padTy = RankedTensorType::get({ShapedType::kDynamic, ty.getDimSize(1)},
                                      ty.getElementType());
   Value zero =
       arith::ConstantOp::create(b, loc, b.getZeroAttr(ty.getElementType()));
-  Value have = tensor::DimOp::create(b, loc, tensor, 0);
+  if (!have)
+    have = tensor::DimOp::create(b, loc, tensor, 0);
   Value high = arith::SubIOp::create(b, loc, rows, have);
   SmallVector<OpFoldResult> lows(2, b.getIndexAttr(0));
   SmallVector<OpFoldResult> highs = {high, b.getIndexAttr(0)};
@@ -406,7 +409,8 @@ struct ConvertQuantCToGPUPass
     }
     auto toBuffer = [&](Value tensor, bool pad) {
       if (pad)
-        tensor = dynamicM ? padRows(b, loc, tensor, paddedRows)
+        tensor = dynamicM ? padRows(b, loc, tensor, paddedRows,
+                                    tensor == mm.getLhs() ? rows : Value())
                           : padRows(b, loc, tensor, spec.m);
       auto tty = cast<RankedTensorType>(tensor.getType());
       auto mty = MemRefType::get(tty.getShape(), tty.getElementType());

@@ -80,7 +80,8 @@ GpuLaunchAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                        << tmaBox[2];
   // The box of A and B is the block's tile of the output.
   if (blockTile && (tmaBox[0] != blockTile[0] || tmaBox[1] != blockTile[1]))
-    return emitError() << "tma_box rows " << str(tmaBox)
-                       << " must be the block_tile " << str(blockTile);
+    return emitError() << "tma_box rows (" << tmaBox[0] << " of A, "
+                       << tmaBox[1] << " of B) must be the block_tile "
+                       << str(blockTile);
   return success();
 }
