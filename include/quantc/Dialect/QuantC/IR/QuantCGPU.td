@@ -38,7 +38,7 @@ def QuantC_GpuLaunchAttr : AttrDef<QuantC_Dialect, "GpuLaunch"> {
     ```mlir
     func.func private @__quantc_launch_gemm_0(memref<?x256xi8>, memref<512x256xi8>, memref<?x512xf32>, memref<?x1xf32>, memref<1x512xf32>)
         attributes {quantc.gpu_launch = #quantc.gpu_launch<kernel = @quantc_kernels::@gemm_0,
-                    grid = [0, 1, 1], block = [256, 1, 1], shared_bytes = 107520, block_tile = [128, 64]>}
+                    grid = [0, 1, 1], block = [128, 1, 1], shared_bytes = 82944, block_tile = [128, 64]>}
     ```
   }];
   let parameters = (ins
