@@ -180,10 +180,10 @@ struct QuantCGPULaunchWrappersPass
       auto isBuffer = [&](auto indexedType) {
         auto [i, t] = indexedType;
         auto ty = dyn_cast<MemRefType>(t);
-        if (!ty || ty.hasStaticShape())
-          return static_cast<bool>(ty);
-        return launch.hasDynamicRows() && i != 1 && ty.getRank() == 2 &&
-               ty.getLayout().isIdentity() && !ty.isDynamicDim(1);
+        if (!ty || !launch.hasDynamicRows())
+          return ty && ty.hasStaticShape();
+        return ty.getRank() == 2 && ty.getLayout().isIdentity() &&
+               !ty.isDynamicDim(1) && (i != 1 || ty.hasStaticShape());
       };
       if (fn.getNumArguments() < 3 ||
           !llvm::all_of(llvm::enumerate(fn.getArgumentTypes()), isBuffer)) {

@@ -332,6 +332,11 @@ struct ConvertQuantCToGPUPass
     if (!lhsTy.getElementType().isInteger(8) ||
         !rhsTy.getElementType().isInteger(8))
       return onHost("int8 Tensor Core MMA needs i8 operands");
+    // A grid of 0 blocks is no launch (a dynamic M of 0 skips it at run
+    // time).
+    if (lhsTy.getDimSize(0) == 0 || lhsTy.getDimSize(1) == 0 ||
+        rhsTy.getDimSize(0) == 0)
+      return onHost("it is empty (M, N or K is 0)");
 
     GemmKernelSpec spec;
     const int64_t m = lhsTy.getDimSize(0);
