@@ -213,8 +213,9 @@ def QuantCX86OutlineOMP : Pass<"quantc-x86-outline-omp", "mlir::ModuleOp"> {
 def ConvertQuantCToGPU : Pass<"convert-quantc-to-gpu", "mlir::ModuleOp"> {
   let summary = "Outline int8 GEMMs and their epilogues into Tensor Core kernels";
   let description = [{
-    Every 2-D `quantc.matmul` with static shapes becomes a GPU kernel in
-    `gpu.module @quantc_kernels`; a `quantc.rescale` that is the single user
+    Every 2-D `quantc.matmul` with static N and K (M static or dynamic)
+    becomes a GPU kernel in `gpu.module @quantc_kernels`; a
+    `quantc.rescale` that is the single user
     of the accumulator (f32 scales; f32/f16 output, or i8 with an output
     scale) is fused into the kernel's epilogue. The kernel tiles the GEMM by
     thread block and warp, streams A and B through shared memory with
@@ -255,12 +256,44 @@ def ConvertQuantCToGPU : Pass<"convert-quantc-to-gpu", "mlir::ModuleOp"> {
     ```
     M is zero-padded to a multiple of 16 (the extra rows are sliced off). A
     GEMM no kernel takes (K not a multiple of 32, N not a multiple of 16,
-    batched, dynamic shapes, operands other than i8) stays a `quantc.matmul`
-    for the host lowering, with a remark saying why. The epilogue reads every
-    broadcast of the rescale's operands (scalar, per-row, per-column, full,
-    blocks); when M is padded, a scale that varies in blocks of rows cannot
-    follow the padding, and the rescale runs on the host (with a remark). The
-    int32 overflow warning comes from the GEMM analysis (`classifyGemm`).
+    batched, a dynamic N or K, operands other than i8) stays a
+    `quantc.matmul` for the host lowering, with a remark saying why. The
+    epilogue reads every broadcast of the rescale's operands (scalar,
+    per-row, per-column, full, blocks); when M is padded, a scale that varies
+    in blocks of rows cannot follow the padding, and the rescale runs on the
+    host (with a remark). The int32 overflow warning comes from the GEMM
+    analysis (`classifyGemm`).
+
+    A dynamic M (any number of tokens, 0 and 1 included, through one compiled
+    function) is tiled as for a large M (`tileM` = 128 by default; N and K
+    tiles as the heuristic takes them for M = 4096). The host pads the
+    activation and the operands the epilogue reads row by row (x_scale
+    `[?, 1]`, a full `[?, N]` output scale) with `tensor.pad` up to a
+    multiple of `tileM` at run time, so the kernel needs no bounds checks;
+    operands read at row 0 keep their shape (other broadcasts, which
+    `RescaleOp::getOperandBroadcast` never reports for a dynamic M, would send
+    the rescale to the host with a remark). The launch attribute has
+    `grid = [0, 1, 1]` and `block_tile = [tileM, tileN]`, from which the
+    wrapper computes grid.x; the kernel takes the operands with rows as views
+    of their first row tile (bare pointers carry no sizes), widens them with
+    `memref.reinterpret_cast` to the rows its grid covers, and rasterises
+    blocks in bands of min(8, remaining) block-rows:
+
+    ```mlir
+    %m = tensor.dim %x, %c0 : tensor<?x256xi8>
+    %padded = ... (%m + 127) / 128 * 128 ...
+    %xp = tensor.pad %x low[0, 0] high[%h, 0] { ... } : tensor<?x256xi8> to tensor<?x256xi8>
+    %out = memref.alloc(%padded) : memref<?x512xf32>
+    call @__quantc_launch_gemm_0(%xb, %wb, %out, ...) : (memref<?x256xi8>, memref<512x256xi8>, memref<?x512xf32>, ...) -> ()
+    %y = tensor.extract_slice %r[0, 0] [%m, 512] [1, 1] : tensor<?x512xf32> to tensor<?x512xf32>
+    ...
+    func.func private @__quantc_launch_gemm_0(memref<?x256xi8>, memref<512x256xi8>, memref<?x512xf32>, ...)
+        attributes {quantc.gpu_launch = #quantc.gpu_launch<kernel = @quantc_kernels::@gemm_0,
+                    grid = [0, 1, 1], block = [128, 1, 1], shared_bytes = 82944, block_tile = [128, 64]>}
+    gpu.func @gemm_0(%a: memref<128x256xi8>, %b: memref<512x256xi8>, %c: memref<128x512xf32>, ...) kernel {
+      %rows = ... gpu.grid_dim x / 8 * 128 ...
+      %av = memref.reinterpret_cast %a to offset: [0], sizes: [%rows, 256], strides: [256, 1] : memref<128x256xi8> to memref<?x256xi8>
+    ```
   }];
   let options = [
     Option<"chip", "chip", "::quantc::GpuChip",
@@ -304,10 +337,18 @@ def QuantCGPULaunchWrappers : Pass<"quantc-gpu-launch-wrappers", "mlir::ModuleOp
     chain closed by `gpu.wait`; the attribute is then removed. Runs after
     bufferization and buffer deallocation, which do not model the GPU runtime
     ops.
+
+    A dynamic-M launch (`block_tile = [rows, columns]`, `grid = [0, y, z]`)
+    computes grid.x = ceil(rows of A / rows) * (columns of the output /
+    columns) and runs all of the above under `scf.if` grid.x != 0: no rows,
+    no launch (CUDA refuses an empty grid), no allocation and no copy.
+    Buffers with dynamic rows are allocated by their rows and passed to the
+    kernel as `memref.reinterpret_cast` views of their first `rows` rows; the
+    TMA map of A spans the rows there are.
   }];
   let dependentDialects = ["mlir::gpu::GPUDialect", "mlir::arith::ArithDialect",
                            "mlir::func::FuncDialect", "mlir::LLVM::LLVMDialect",
-                           "mlir::memref::MemRefDialect"];
+                           "mlir::memref::MemRefDialect", "mlir::scf::SCFDialect"];
 }
 
 #endif // QUANTC_CONVERSION_PASSES_TD

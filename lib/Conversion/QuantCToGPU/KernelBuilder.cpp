@@ -53,13 +53,21 @@ Type quantc::getElementType(MLIRContext *ctx, GemmOutput output) {
 gpu::GPUFuncOp GemmKernelBuilder::createKernel(StringRef name,
                                                TypeRange extraArgs) {
   Type i8 = b.getI8Type(), f32 = b.getF32Type();
-  SmallVector<Type> args = {memref({s.m, s.k}, i8), memref({s.n, s.k}, i8),
-                            memref({s.m, s.n}, getElementType(ctx, s.output))};
+  Type out = getElementType(ctx, s.output);
+  // A dynamic row dimension is passed as the operand's first row tile: the
+  // kernels take bare pointers, which carry no sizes (upstream lowers no
+  // dynamic shape through them); the body widens the view to every row.
+  auto argType = [&](int64_t rows, int64_t cols, Type elem) {
+    return memref({ShapedType::isDynamic(rows) ? s.tiling.tileM : rows, cols},
+                  elem);
+  };
+  SmallVector<Type> args = {argType(s.m, s.k, i8), memref({s.n, s.k}, i8),
+                            argType(s.m, s.n, out)};
   const std::optional<GemmEpilogueOperand> *epilogue[] = {
       &s.xScale, &s.wScale, &s.bias, &s.outputScale};
   for (const auto *o : epilogue)
     if (*o)
-      args.push_back(memref({(*o)->rows, (*o)->cols}, f32));
+      args.push_back(argType((*o)->rows, (*o)->cols, f32));
   llvm::append_range(args, extraArgs);
 
   // Detached: the caller inserts it into the kernel module's symbol table.
@@ -79,6 +87,29 @@ gpu::GPUFuncOp GemmKernelBuilder::createKernel(StringRef name,
   for (auto [o, arg] : llvm::zip(epilogue, epilogueArgs))
     if (*o)
       *arg = entry->getArgument(next++);
+  if (!s.hasDynamicM())
+    return func;
+
+  // The launch wrapper runs one block per output tile: the grid has
+  // rowTiles x (N / tileN) blocks, and the GEMM rowTiles * tileM rows.
+  Value grid = gpu::GridDimOp::create(b, gpu::Dimension::x);
+  rowTiles = div(grid, c(s.n / s.tiling.tileN));
+  Value rows = mul(rowTiles, c(s.tiling.tileM));
+  auto everyRow = [&](Value &arg, int64_t argRows) {
+    if (!ShapedType::isDynamic(argRows))
+      return;
+    auto ty = cast<MemRefType>(arg.getType());
+    int64_t cols = ty.getDimSize(1);
+    arg = memref::ReinterpretCastOp::create(
+        b, memref({ShapedType::kDynamic, cols}, ty.getElementType()), arg,
+        b.getIndexAttr(0), {rows, b.getIndexAttr(cols)},
+        {b.getIndexAttr(cols), b.getIndexAttr(1)});
+  };
+  everyRow(argA, s.m);
+  everyRow(argC, s.m);
+  for (auto [o, arg] : llvm::zip(epilogue, epilogueArgs))
+    if (*o)
+      everyRow(*arg, (*o)->rows);
   return func;
 }
 
@@ -156,13 +187,27 @@ void GemmKernelBuilder::asyncWait(Value group, int32_t pending) {
   nvgpu::DeviceAsyncWaitOp::create(b, group, b.getI32IntegerAttr(pending));
 }
 
-std::pair<Value, Value> GemmKernelBuilder::blockOrigin(Value pid, int64_t group,
-                                                       int64_t gx) {
-  Value pidInGroup = rem(pid, c(group * gx));
-  Value groupId = div(pid, c(group * gx));
-  Value firstRow = mul(groupId, c(group));
-  Value pidM = add(firstRow, rem(pidInGroup, c(group)));
-  Value pidN = div(pidInGroup, c(group));
+std::pair<Value, Value> GemmKernelBuilder::blockOrigin(Value pid, int64_t gx) {
+  constexpr int64_t kGroup = 8;
+  Value pidM, pidN;
+  if (!s.hasDynamicM()) {
+    // Bands of 8 block-rows when they divide the block-rows, else 1.
+    int64_t group = (s.m / s.tiling.tileM) % kGroup == 0 ? kGroup : 1;
+    Value pidInGroup = rem(pid, c(group * gx));
+    Value groupId = div(pid, c(group * gx));
+    Value firstRow = mul(groupId, c(group));
+    pidM = add(firstRow, rem(pidInGroup, c(group)));
+    pidN = div(pidInGroup, c(group));
+  } else {
+    // Triton's form, valid for any number of block-rows: the last band has
+    // the block-rows that are left.
+    Value pidInGroup = rem(pid, c(kGroup * gx));
+    Value groupId = div(pid, c(kGroup * gx));
+    Value firstRow = mul(groupId, c(kGroup));
+    Value bandRows = minu(sub(rowTiles, firstRow), c(kGroup));
+    pidM = add(firstRow, rem(pidInGroup, bandRows));
+    pidN = div(pidInGroup, bandRows);
+  }
   Value m0 = mul(pidM, c(s.tiling.tileM));
   Value n0 = mul(pidN, c(s.tiling.tileN));
   return {m0, n0};
@@ -244,25 +289,28 @@ std::optional<std::string> quantc::checkTiling(const GemmKernelSpec &s) {
   const GemmTiling &t = s.tiling;
   std::string why;
   llvm::raw_string_ostream os(why);
+  // A dynamic M is padded to a multiple of the row tile.
+  const int64_t mRem = s.hasDynamicM() || t.tileM <= 0 ? 0 : s.m % t.tileM;
+  const std::string m = s.hasDynamicM() ? "?" : std::to_string(s.m);
   // Sizes come from options too: every one must be positive before any
   // division below.
   bool positive = t.tileM > 0 && t.tileN > 0 && t.tileK > 0 && t.warpM > 0 &&
                   t.warpN > 0 && t.stages > 0;
   if (t.wgmma) {
-    if (!positive || t.tileM % 64 || s.m % t.tileM || s.n % t.tileN ||
-        t.tileK != 128 || s.k % t.tileK || t.tileN % 64 || t.tileN > 256 ||
-        t.stages < 3 || s.k / t.tileK < t.stages - 2 || t.numThreads() > 1024)
+    if (!positive || t.tileM % 64 || mRem || s.n % t.tileN || t.tileK != 128 ||
+        s.k % t.tileK || t.tileN % 64 || t.tileN > 256 || t.stages < 3 ||
+        s.k / t.tileK < t.stages - 2 || t.numThreads() > 1024)
       os << "invalid wgmma tiling " << t.tileM << "x" << t.tileN << "x"
-         << t.tileK << " (" << t.stages << " stages) for the GEMM " << s.m
-         << "x" << s.n << "x" << s.k;
-  } else if (!positive || s.m % t.tileM || s.n % t.tileN || s.k % t.tileK ||
+         << t.tileK << " (" << t.stages << " stages) for the GEMM " << m << "x"
+         << s.n << "x" << s.k;
+  } else if (!positive || mRem || s.n % t.tileN || s.k % t.tileK ||
              t.tileM % t.warpM || t.tileN % t.warpN || t.warpM % 16 ||
              t.warpN % 16 || t.tileK % 32 || t.stages < 2 ||
              s.k / t.tileK < t.stages - 1 || t.numThreads() > 1024 ||
              t.numThreads() % (t.tileK / 16)) {
     os << "invalid tiling " << t.tileM << "x" << t.tileN << "x" << t.tileK
        << " (warp " << t.warpM << "x" << t.warpN << ", " << t.stages
-       << " stages) for the GEMM " << s.m << "x" << s.n << "x" << s.k;
+       << " stages) for the GEMM " << m << "x" << s.n << "x" << s.k;
   }
   if (why.empty() && t.sharedBytes() > GpuLaunchAttr::kMaxSharedBytes)
     os << "tiling needs " << t.sharedBytes() << " bytes of shared memory (max "

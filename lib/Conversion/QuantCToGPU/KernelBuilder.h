@@ -22,7 +22,9 @@ protected:
       : b(b), s(spec), ctx(b.getContext()) {}
 
   /// Creates `gpu.func @name(A, B, C, epilogue operands..., extraArgs...)
-  /// kernel` detached, and positions the builder in its entry block.
+  /// kernel` detached, and positions the builder in its entry block. With a
+  /// dynamic M, the operands with rows are passed as their first row tile
+  /// and arg* are views of all their rows (from the grid size).
   mlir::gpu::GPUFuncOp createKernel(llvm::StringRef name,
                                     mlir::TypeRange extraArgs = {});
 
@@ -54,11 +56,10 @@ protected:
   /// Waits until at most `pending` cp.async groups are in flight.
   void asyncWait(mlir::Value group, int32_t pending);
 
-  /// Grouped rasterisation: `group` consecutive block-rows per band of `gx`
-  /// block-columns, so that blocks running together share their A and B
-  /// tiles in L2. Returns the block's first row and column.
-  std::pair<mlir::Value, mlir::Value> blockOrigin(mlir::Value pid,
-                                                  int64_t group, int64_t gx);
+  /// Grouped rasterisation: bands of up to 8 consecutive block-rows across
+  /// the `gx` block-columns, so that blocks running together share their A
+  /// and B tiles in L2. Returns the block's first row and column.
+  std::pair<mlir::Value, mlir::Value> blockOrigin(mlir::Value pid, int64_t gx);
 
   /// Stores output elements (row, col) and (row, col + 1) from the i32 pair
   /// `acc`, through the fused rescale epilogue when there is one.
@@ -70,6 +71,8 @@ protected:
   /// Kernel arguments: the operands, the output and the epilogue operands
   /// the spec has (null when absent).
   mlir::Value argA, argB, argC, argXScale, argWScale, argBias, argOutputScale;
+  /// Dynamic M: the number of block-rows (from the grid), else null.
+  mlir::Value rowTiles;
 
 private:
   /// The epilogue operand `arg` for output elements (row, col), (row, col+1).

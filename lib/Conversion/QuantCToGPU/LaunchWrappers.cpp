@@ -1,7 +1,8 @@
 //===- LaunchWrappers.cpp - host launch wrappers of the GPU kernels -------===//
 //
 // --quantc-gpu-launch-wrappers: the body of every launch wrapper declared by
-// --convert-quantc-to-gpu, from its #quantc.gpu_launch attribute.
+// --convert-quantc-to-gpu, from its #quantc.gpu_launch attribute; for a
+// dynamic-M kernel (block_tile), the grid computed from the rows of A.
 //
 //===----------------------------------------------------------------------===//
 #include "quantc/Conversion/QuantCToGPU/QuantCToGPU.h"
@@ -9,6 +10,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/BuiltinOps.h"
 
 namespace quantc {
@@ -32,19 +34,44 @@ static func::FuncOp getOrDeclare(ModuleOp module, Location loc, StringRef name,
 
 /// Fills in the body of `fn`: device buffers, copies in (every argument but
 /// the output, argument 2), the TMA tensor maps, the launch, the copy out and
-/// the frees, on one async chain closed by a wait.
+/// the frees, on one async chain closed by a wait. With dynamic rows (the
+/// launch has a block_tile), all of it under `scf.if` the grid is not empty.
 static void buildWrapper(ModuleOp module, func::FuncOp fn,
                          GpuLaunchAttr launch) {
   Location loc = fn.getLoc();
   Block *entry = fn.addEntryBlock();
   OpBuilder b = OpBuilder::atBlockBegin(entry);
+  auto idx = [&](int64_t v) -> Value {
+    return arith::ConstantIndexOp::create(b, loc, v);
+  };
+  // Dynamic rows: one block per block_tile of the output; no rows, no
+  // launch (CUDA refuses a grid of 0) and nothing to copy.
+  Value gridX;
+  DenseI64ArrayAttr tile = launch.getBlockTile();
+  if (tile) {
+    Value rows = memref::DimOp::create(b, loc, entry->getArgument(0), 0);
+    Value rowTiles = arith::DivUIOp::create(
+        b, loc, arith::AddIOp::create(b, loc, rows, idx(tile[0] - 1)),
+        idx(tile[0]));
+    int64_t cols =
+        cast<MemRefType>(entry->getArgument(2).getType()).getDimSize(1);
+    gridX = arith::MulIOp::create(b, loc, rowTiles, idx(cols / tile[1]));
+    Value any =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, gridX, idx(0));
+    auto ifOp = scf::IfOp::create(b, loc, any, /*withElseRegion=*/false);
+    b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
+  }
   Type tokTy = gpu::AsyncTokenType::get(b.getContext());
   Value tok = gpu::WaitOp::create(b, loc, tokTy, ValueRange{}).getAsyncToken();
   SmallVector<Value> dev;
   for (BlockArgument arg : entry->getArguments()) {
-    auto alloc =
-        gpu::AllocOp::create(b, loc, arg.getType(), tokTy, ValueRange{tok},
-                             ValueRange{}, ValueRange{});
+    auto ty = cast<MemRefType>(arg.getType());
+    SmallVector<Value> sizes;
+    for (int64_t i = 0; i < ty.getRank(); ++i)
+      if (ty.isDynamicDim(i))
+        sizes.push_back(memref::DimOp::create(b, loc, arg, i));
+    auto alloc = gpu::AllocOp::create(b, loc, ty, tokTy, ValueRange{tok}, sizes,
+                                      ValueRange{});
     dev.push_back(alloc.getMemref());
     tok = alloc.getAsyncToken();
   }
@@ -54,10 +81,22 @@ static void buildWrapper(ModuleOp module, func::FuncOp fn,
     tok = gpu::MemcpyOp::create(b, loc, tokTy, ValueRange{tok}, dev[i], arg)
               .getAsyncToken();
   }
-  auto idx = [&](int64_t v) -> Value {
-    return arith::ConstantIndexOp::create(b, loc, v);
-  };
-  SmallVector<Value> kernelArgs(dev.begin(), dev.end());
+  // The kernel takes a buffer with dynamic rows as a view of its first
+  // block_tile rows (bare pointers carry no sizes; it recovers M from the
+  // grid).
+  SmallVector<Value> kernelArgs;
+  for (Value d : dev) {
+    auto ty = cast<MemRefType>(d.getType());
+    if (ty.hasStaticShape()) {
+      kernelArgs.push_back(d);
+      continue;
+    }
+    int64_t cols = ty.getDimSize(1);
+    kernelArgs.push_back(memref::ReinterpretCastOp::create(
+        b, loc, MemRefType::get({tile[0], cols}, ty.getElementType()), d,
+        b.getIndexAttr(0), {b.getIndexAttr(tile[0]), b.getIndexAttr(cols)},
+        {b.getIndexAttr(cols), b.getIndexAttr(1)}));
+  }
   SmallVector<Value> maps;
   auto ptrTy = LLVM::LLVMPointerType::get(b.getContext());
   if (DenseI64ArrayAttr box = launch.getTmaBox()) {
@@ -75,18 +114,24 @@ static void buildWrapper(ModuleOp module, func::FuncOp fn,
           memref::ExtractAlignedPointerAsIndexOp::create(b, loc, dev[which]);
       p = arith::IndexCastOp::create(b, loc, i64, p);
       p = LLVM::IntToPtrOp::create(b, loc, ptrTy, p);
-      Value map = func::CallOp::create(b, loc, make,
-                                       ValueRange{p, c64(ty.getDimSize(0)),
-                                                  c64(ty.getDimSize(1)),
-                                                  c64(box[which]), c64(box[2])})
-                      .getResult(0);
+      Value rows =
+          ty.isDynamicDim(0)
+              ? arith::IndexCastOp::create(
+                    b, loc, i64, memref::DimOp::create(b, loc, dev[which], 0))
+                    .getResult()
+              : c64(ty.getDimSize(0));
+      Value map =
+          func::CallOp::create(b, loc, make,
+                               ValueRange{p, rows, c64(ty.getDimSize(1)),
+                                          c64(box[which]), c64(box[2])})
+              .getResult(0);
       maps.push_back(map);
       kernelArgs.push_back(map);
     }
   }
   ArrayRef<int64_t> grid = launch.getGrid().asArrayRef();
   ArrayRef<int64_t> block = launch.getBlock().asArrayRef();
-  gpu::KernelDim3 g{idx(grid[0]), idx(grid[1]), idx(grid[2])};
+  gpu::KernelDim3 g{gridX ? gridX : idx(grid[0]), idx(grid[1]), idx(grid[2])};
   gpu::KernelDim3 bl{idx(block[0]), idx(block[1]), idx(block[2])};
   Value sm = arith::ConstantIntOp::create(b, loc, b.getI32Type(),
                                           launch.getSharedBytes());
@@ -106,6 +151,7 @@ static void buildWrapper(ModuleOp module, func::FuncOp fn,
     for (Value m : maps)
       func::CallOp::create(b, loc, freeFn, ValueRange{m});
   }
+  b.setInsertionPointToEnd(entry);
   func::ReturnOp::create(b, loc);
 }
 
@@ -129,16 +175,34 @@ struct QuantCGPULaunchWrappersPass
         return signalPassFailure();
       }
       // A, B, the output C, then the epilogue operands: device copies of
-      // each are allocated by shape.
-      auto isStaticMemref = [](Type t) {
+      // each are allocated by shape. With block_tile, all but B may have
+      // dynamic rows.
+      auto isBuffer = [&](auto indexedType) {
+        auto [i, t] = indexedType;
         auto ty = dyn_cast<MemRefType>(t);
-        return ty && ty.hasStaticShape();
+        if (!ty || !launch.hasDynamicRows())
+          return ty && ty.hasStaticShape();
+        return ty.getRank() == 2 && ty.getLayout().isIdentity() &&
+               !ty.isDynamicDim(1) && (i != 1 || ty.hasStaticShape());
       };
       if (fn.getNumArguments() < 3 ||
-          !llvm::all_of(fn.getArgumentTypes(), isStaticMemref)) {
-        fn.emitError("a launch wrapper takes statically shaped memrefs: A, "
-                     "B, the output, then the epilogue operands");
+          !llvm::all_of(llvm::enumerate(fn.getArgumentTypes()), isBuffer)) {
+        fn.emitError(launch.hasDynamicRows()
+                         ? "a launch wrapper with block_tile takes 2-D "
+                           "memrefs, static but for the rows of all but B: A, "
+                           "B, the output, then the epilogue operands"
+                         : "a launch wrapper takes statically shaped memrefs: "
+                           "A, B, the output, then the epilogue operands");
         return signalPassFailure();
+      }
+      if (DenseI64ArrayAttr tile = launch.getBlockTile()) {
+        auto out = cast<MemRefType>(fn.getArgumentTypes()[2]);
+        if (out.getRank() != 2 || out.getDimSize(1) % tile[1]) {
+          fn.emitError() << "the output's columns must be a multiple of "
+                            "block_tile's ("
+                         << tile[1] << "), got " << out;
+          return signalPassFailure();
+        }
       }
       buildWrapper(module, fn, launch);
       // Consumed: the launch is code now, and translation to LLVM IR knows

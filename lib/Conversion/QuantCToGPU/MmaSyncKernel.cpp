@@ -133,14 +133,14 @@ private:
 } // namespace
 
 void MmaSyncKernelBuilder::prologue() {
-  const int64_t GX = s.n / BN, GY = s.m / BM;
+  const int64_t GX = s.n / BN;
   Value tid = gpu::ThreadIdOp::create(b, gpu::Dimension::x);
   Value pid = gpu::BlockIdOp::create(b, gpu::Dimension::x);
   lane = rem(tid, c(32));
   Value warp = div(tid, c(32));
   wm = div(warp, c(WARPS_N));
   wn = rem(warp, c(WARPS_N));
-  std::tie(m0, n0) = blockOrigin(pid, GY % 8 == 0 ? 8 : 1, GX);
+  std::tie(m0, n0) = blockOrigin(pid, GX);
   Value smem = dynamicSharedMemory();
   sA = memref::ViewOp::create(b, sharedMemref({S, BM, LD}), smem, c(0),
                               ValueRange{});

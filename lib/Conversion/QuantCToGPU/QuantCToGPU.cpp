@@ -1,10 +1,11 @@
 //===- QuantCToGPU.cpp - quantc GEMMs to Tensor Core kernels --------------===//
 //
-// --convert-quantc-to-gpu: every static 2-D int8 quantc.matmul (with the
-// quantc.rescale that is its only user, when the kernel can fuse it) becomes
-// a kernel in `gpu.module @quantc_kernels`, built by MmaSyncKernel.cpp or
-// WgmmaKernel.cpp, and a call to a private launch wrapper that carries a
-// #quantc.gpu_launch attribute (LaunchWrappers.cpp gives it its body).
+// --convert-quantc-to-gpu: every 2-D int8 quantc.matmul with static N and K
+// (M static or dynamic; with the quantc.rescale that is its only user, when
+// the kernel can fuse it) becomes a kernel in `gpu.module @quantc_kernels`,
+// built by MmaSyncKernel.cpp or WgmmaKernel.cpp, and a call to a private
+// launch wrapper that carries a #quantc.gpu_launch attribute
+// (LaunchWrappers.cpp gives it its body).
 //
 //===----------------------------------------------------------------------===//
 #include "quantc/Conversion/QuantCToGPU/QuantCToGPU.h"
@@ -25,6 +26,7 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 #include "mlir/IR/SymbolTable.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/Support/ScopedPrinter.h"
 
 namespace quantc {
@@ -88,8 +90,9 @@ struct FusedRescale {
 } // namespace
 
 /// How the kernel reads `v`, an operand (`what`) of `rescale`, when the GEMM
-/// of M = `m` rows runs on `paddedM` rows; failure (with a remark) when the
-/// padding breaks its broadcast.
+/// of M = `m` rows runs on `paddedM` rows (both ShapedType::kDynamic for a
+/// dynamic M, padded at run time); failure (with a remark) when the padding
+/// breaks its broadcast.
 static FailureOr<FusedOperand> fuseOperand(MatmulOp mm, RescaleOp rescale,
                                            Value v, StringRef what, int64_t m,
                                            int64_t paddedM) {
@@ -100,7 +103,22 @@ static FailureOr<FusedOperand> fuseOperand(MatmulOp mm, RescaleOp rescale,
   // Padded rows: an operand that varies element by element along the rows
   // gets zero rows too; one that varies in blocks of rows cannot follow.
   int64_t rowBlock = bc.blockSize[0];
-  if (paddedM != m && rowBlock != m) {
+  if (ShapedType::isDynamic(m)) {
+    // Any M: read at row 0 (blockSize kDynamic, the data's size) or row by
+    // row (1, then padded like A); nothing else follows a padding known only
+    // at run time.
+    if (rowBlock == 1) {
+      o.padRows = true;
+      rows = ShapedType::kDynamic;
+    } else if (!ShapedType::isDynamic(rowBlock)) {
+      mm.emitRemark() << "the rescale runs on the host, not in the kernel's "
+                         "epilogue: its "
+                      << what << " is a '" << stringifyBroadcastKind(bc.kind)
+                      << "' broadcast (blocks of " << rowBlock
+                      << " rows), which rows padded at run time do not follow";
+      return failure();
+    }
+  } else if (paddedM != m && rowBlock != m) {
     if (rowBlock != 1) {
       mm.emitRemark() << "the rescale runs on the host, not in the kernel's "
                          "epilogue: its "
@@ -142,16 +160,20 @@ fuseRescale(MatmulOp mm, RescaleOp rescale, int64_t m, GemmKernelSpec &spec) {
                           : *out != GemmOutput::F32 && *out != GemmOutput::F16))
     return onHost("the kernels write f32, f16 or requantized i8, not " +
                   llvm::to_string(resultElem));
-  // The kernels read static 2-D f32 operands.
-  auto isF32Matrix = [](Value v) {
+  // The kernels read 2-D f32 operands, static but for the rows of a dynamic
+  // M.
+  auto isF32Matrix = [&](Value v) {
     auto ty = dyn_cast<RankedTensorType>(v.getType());
-    return ty && ty.getRank() == 2 && ty.hasStaticShape() &&
-           ty.getElementType().isF32();
+    return ty && ty.getRank() == 2 && ty.getElementType().isF32() &&
+           !ty.isDynamicDim(1) && (spec.hasDynamicM() || ty.hasStaticShape());
   };
   for (Value v : rescale.getOperands().drop_front())
     if (!isF32Matrix(v))
       return onHost("its operand of type " + llvm::to_string(v.getType()) +
-                    " is not a static 2-D f32 tensor, which the kernels read");
+                    (spec.hasDynamicM()
+                         ? " is not a 2-D f32 tensor with static columns"
+                         : " is not a static 2-D f32 tensor") +
+                    ", which the kernels read");
   FusedRescale fused{rescale};
   std::pair<Value, StringRef> operands[] = {
       {rescale.getXScale(), "x_scale"},
@@ -205,6 +227,23 @@ static Value padRows(OpBuilder &b, Location loc, Value tensor, int64_t rows) {
   return tensor::createPadHighOp(padTy, tensor, zero, /*nofold=*/false, loc, b);
 }
 
+/// `tensor` (of `have` rows, null: its tensor.dim) with zero rows appended up
+/// to `rows`, a value of run time.
+static Value padRows(OpBuilder &b, Location loc, Value tensor, Value rows,
+                     Value have) {
+  auto ty = cast<RankedTensorType>(tensor.getType());
+  auto padTy = RankedTensorType::get({ShapedType::kDynamic, ty.getDimSize(1)},
+                                     ty.getElementType());
+  Value zero =
+      arith::ConstantOp::create(b, loc, b.getZeroAttr(ty.getElementType()));
+  if (!have)
+    have = tensor::DimOp::create(b, loc, tensor, 0);
+  Value high = arith::SubIOp::create(b, loc, rows, have);
+  SmallVector<OpFoldResult> lows(2, b.getIndexAttr(0));
+  SmallVector<OpFoldResult> highs = {high, b.getIndexAttr(0)};
+  return tensor::PadOp::create(b, loc, padTy, tensor, lows, highs, zero);
+}
+
 namespace {
 
 struct ConvertQuantCToGPUPass
@@ -245,6 +284,12 @@ struct ConvertQuantCToGPUPass
   /// returns whether it is the wgmma kernel's, or failure (with a remark:
   /// the GEMM stays on the host).
   FailureOr<bool> chooseKernel(MatmulOp mm, GemmKernelSpec &spec) {
+    // A dynamic M is tiled as a large one (its rows are padded to the row
+    // tile at run time).
+    const int64_t m = spec.m;
+    auto restoreM = llvm::make_scope_exit([&] { spec.m = m; });
+    if (spec.hasDynamicM())
+      spec.m = kDynamicMTilingHint;
     // sm_90a: the wgmma kernel where the shape fits its tiles, else mma.sync.
     bool useWgmma = chip == GpuChip::sm_90a && !chooseWgmmaTiling(spec);
     if (!useWgmma) {
@@ -281,11 +326,17 @@ struct ConvertQuantCToGPUPass
     };
     if (lhsTy.getRank() != 2)
       return onHost("batched GEMMs are not outlined yet");
-    if (!lhsTy.hasStaticShape() || !rhsTy.hasStaticShape())
-      return onHost("dynamic shapes (kernels are specialised to M, N, K)");
+    if (lhsTy.isDynamicDim(1) || !rhsTy.hasStaticShape())
+      return onHost("a dynamic N or K (kernels are specialised to N and K; "
+                    "M may be dynamic)");
     if (!lhsTy.getElementType().isInteger(8) ||
         !rhsTy.getElementType().isInteger(8))
       return onHost("int8 Tensor Core MMA needs i8 operands");
+    // A grid of 0 blocks is no launch (a dynamic M of 0 skips it at run
+    // time).
+    if (lhsTy.getDimSize(0) == 0 || lhsTy.getDimSize(1) == 0 ||
+        rhsTy.getDimSize(0) == 0)
+      return onHost("it is empty (M, N or K is 0)");
 
     GemmKernelSpec spec;
     const int64_t m = lhsTy.getDimSize(0);
@@ -298,8 +349,10 @@ struct ConvertQuantCToGPUPass
       return onHost("the column dimension (" + Twine(spec.n) +
                     ") is not a multiple of 16");
     // Rows are padded with zeros up to a multiple of 16 (e.g. a few decode
-    // tokens); the extra rows of the result are dropped.
-    spec.m = llvm::alignTo(m, 16);
+    // tokens); the extra rows of the result are dropped. A dynamic M is
+    // padded at run time, to a multiple of the row tile.
+    const bool dynamicM = ShapedType::isDynamic(m);
+    spec.m = dynamicM ? m : static_cast<int64_t>(llvm::alignTo(m, 16));
     warnOverflow(mm);
 
     std::optional<FusedRescale> fused;
@@ -328,9 +381,11 @@ struct ConvertQuantCToGPUPass
         [&] { return mm.emitOpError("invalid kernel launch: "); }, ctx,
         SymbolRefAttr::get(ctx, kKernelModule,
                            {FlatSymbolRefAttr::get(ctx, name)}),
-        i64s({(spec.m / t.tileM) * (spec.n / t.tileN), 1, 1}),
+        // Dynamic M: grid.x from the rows of A at run time (block_tile).
+        i64s({dynamicM ? 0 : (spec.m / t.tileM) * (spec.n / t.tileN), 1, 1}),
         i64s({t.numThreads(), 1, 1}), t.sharedBytes(),
-        t.tma ? i64s({t.tileM, t.tileN, t.tileK}) : DenseI64ArrayAttr());
+        t.tma ? i64s({t.tileM, t.tileN, t.tileK}) : DenseI64ArrayAttr(),
+        dynamicM ? i64s({t.tileM, t.tileN}) : DenseI64ArrayAttr());
     if (!launch)
       return failure();
 
@@ -345,21 +400,37 @@ struct ConvertQuantCToGPUPass
     Location loc = mm.getLoc();
     SmallVector<Value> buffers;
     SmallVector<Type> argTys;
+    // Dynamic M: the rows of A, and the rows padded up to the row tile.
+    Value rows, paddedRows;
+    if (dynamicM) {
+      auto idx = [&](int64_t v) -> Value {
+        return arith::ConstantIndexOp::create(b, loc, v);
+      };
+      rows = tensor::DimOp::create(b, loc, mm.getLhs(), 0);
+      Value tile = idx(t.tileM);
+      Value tiles = arith::DivUIOp::create(
+          b, loc, arith::AddIOp::create(b, loc, rows, idx(t.tileM - 1)), tile);
+      paddedRows = arith::MulIOp::create(b, loc, tiles, tile);
+    }
     auto toBuffer = [&](Value tensor, bool pad) {
       if (pad)
-        tensor = padRows(b, loc, tensor, spec.m);
+        tensor = dynamicM ? padRows(b, loc, tensor, paddedRows,
+                                    tensor == mm.getLhs() ? rows : Value())
+                          : padRows(b, loc, tensor, spec.m);
       auto tty = cast<RankedTensorType>(tensor.getType());
       auto mty = MemRefType::get(tty.getShape(), tty.getElementType());
       buffers.push_back(bufferization::ToBufferOp::create(b, loc, mty, tensor,
                                                           /*read_only=*/true));
       argTys.push_back(mty);
     };
-    toBuffer(mm.getLhs(), spec.m != m);
+    toBuffer(mm.getLhs(), dynamicM || spec.m != m);
     toBuffer(mm.getRhs(), false);
     auto outTy = cast<RankedTensorType>(fused ? fused->op.getType()
                                               : mm.getResult().getType());
     auto outMemTy = MemRefType::get({spec.m, spec.n}, outTy.getElementType());
-    Value out = memref::AllocOp::create(b, loc, outMemTy);
+    Value out = dynamicM ? memref::AllocOp::create(b, loc, outMemTy,
+                                                   ValueRange{paddedRows})
+                         : memref::AllocOp::create(b, loc, outMemTy);
     if (fused)
       for (const FusedOperand &o : fused->operands)
         toBuffer(o.tensor, o.padRows);
@@ -379,12 +450,19 @@ struct ConvertQuantCToGPUPass
     Value result = bufferization::ToTensorOp::create(
         b, loc, RankedTensorType::get({spec.m, spec.n}, outTy.getElementType()),
         out, /*restrict=*/true, /*writable=*/true);
-    if (spec.m != m)
+    if (dynamicM) {
+      SmallVector<OpFoldResult> offsets(2, b.getIndexAttr(0));
+      SmallVector<OpFoldResult> sizes = {rows, b.getIndexAttr(spec.n)};
+      SmallVector<OpFoldResult> strides(2, b.getIndexAttr(1));
+      result = tensor::ExtractSliceOp::create(b, loc, outTy, result, offsets,
+                                              sizes, strides);
+    } else if (spec.m != m) {
       result = tensor::ExtractSliceOp::create(
           b, loc, outTy, result,
           ArrayRef<OpFoldResult>{b.getIndexAttr(0), b.getIndexAttr(0)},
           ArrayRef<OpFoldResult>{b.getIndexAttr(m), b.getIndexAttr(spec.n)},
           ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1)});
+    }
     if (fused) {
       fused->op.getResult().replaceAllUsesWith(result);
       fused->op.erase();

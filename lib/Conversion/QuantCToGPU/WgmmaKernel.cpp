@@ -126,14 +126,14 @@ nvgpu::TensorMapDescriptorType WgmmaKernelBuilder::tensorMapType(int64_t rows) {
 }
 
 void WgmmaKernelBuilder::prologue(gpu::GPUFuncOp func) {
-  const int64_t GX = s.n / BN, GY = s.m / BM;
+  const int64_t GX = s.n / BN;
   tid = gpu::ThreadIdOp::create(b, gpu::Dimension::x);
   Value pid = gpu::BlockIdOp::create(b, gpu::Dimension::x);
   lane = rem(tid, c(32));
   Value warp = div(tid, c(32));
   wg = div(warp, c(4));
   w4 = rem(warp, c(4));
-  std::tie(m0, n0) = blockOrigin(pid, GY % 8 == 0 ? 8 : 1, GX);
+  std::tie(m0, n0) = blockOrigin(pid, GX);
   smem = dynamicSharedMemory();
   // Swizzle atoms must be 1024-byte aligned: skip to the next boundary (the
   // launch asks for 1024 spare bytes).

@@ -4,7 +4,7 @@
 // remark that says why; no GPU module is left behind.
 // CHECK-NOT: gpu.module
 // CHECK-NOT: gpu.container_module
-// CHECK-COUNT-5: quantc.matmul
+// CHECK-COUNT-7: quantc.matmul
 
 func.func @batched(%x: tensor<2x64x64xi8>, %w: tensor<2x64x64xi8>) -> tensor<2x64x64xi32> {
   // expected-remark @+1 {{runs on the host, not on Tensor Cores: batched GEMMs are not outlined yet}}
@@ -14,10 +14,28 @@ func.func @batched(%x: tensor<2x64x64xi8>, %w: tensor<2x64x64xi8>) -> tensor<2x6
 
 // -----
 
-func.func @dynamic(%x: tensor<?x64xi8>, %w: tensor<64x64xi8>) -> tensor<?x64xi32> {
-  // expected-remark @+1 {{runs on the host, not on Tensor Cores: dynamic shapes}}
-  %acc = quantc.matmul %x, %w : tensor<?x64xi8>, tensor<64x64xi8> -> tensor<?x64xi32>
+// A dynamic M is taken (dynamic-m.mlir); a dynamic K or N is not.
+func.func @dynamic_k(%x: tensor<?x?xi8>, %w: tensor<64x?xi8>) -> tensor<?x64xi32> {
+  // expected-remark @+1 {{runs on the host, not on Tensor Cores: a dynamic N or K (kernels are specialised to N and K; M may be dynamic)}}
+  %acc = quantc.matmul %x, %w : tensor<?x?xi8>, tensor<64x?xi8> -> tensor<?x64xi32>
   return %acc : tensor<?x64xi32>
+}
+
+// -----
+
+// An empty GEMM has nothing to launch.
+func.func @no_rows(%x: tensor<0x64xi8>, %w: tensor<64x64xi8>) -> tensor<0x64xi32> {
+  // expected-remark @+1 {{runs on the host, not on Tensor Cores: it is empty (M, N or K is 0)}}
+  %acc = quantc.matmul %x, %w : tensor<0x64xi8>, tensor<64x64xi8> -> tensor<0x64xi32>
+  return %acc : tensor<0x64xi32>
+}
+
+// -----
+
+func.func @no_k(%x: tensor<64x0xi8>, %w: tensor<64x0xi8>) -> tensor<64x64xi32> {
+  // expected-remark @+1 {{runs on the host, not on Tensor Cores: it is empty (M, N or K is 0)}}
+  %acc = quantc.matmul %x, %w : tensor<64x0xi8>, tensor<64x0xi8> -> tensor<64x64xi32>
+  return %acc : tensor<64x64xi32>
 }
 
 // -----

@@ -14,3 +14,33 @@ module attributes {gpu.container_module} {
   // expected-error @+1 {{a launch wrapper takes statically shaped memrefs: A, B, the output, then the epilogue operands}}
   func.func private @__quantc_launch_gemm_0(memref<64x64xi8>, memref<?x64xi8>) attributes {quantc.gpu_launch = #quantc.gpu_launch<kernel = @quantc_kernels::@gemm_0, grid = [4, 1, 1], block = [128, 1, 1], shared_bytes = 20480>}
 }
+
+// -----
+
+// With block_tile, the rows of A, the output and the epilogue operands may be
+// dynamic, not those of B (N) nor any column.
+module attributes {gpu.container_module} {
+  // expected-error @+1 {{a launch wrapper with block_tile takes 2-D memrefs, static but for the rows of all but B: A, B, the output, then the epilogue operands}}
+  func.func private @__quantc_launch_gemm_0(memref<?x256xi8>, memref<?x256xi8>, memref<?x512xi32>) attributes {quantc.gpu_launch = #quantc.gpu_launch<kernel = @quantc_kernels::@gemm_0, grid = [0, 1, 1], block = [128, 1, 1], shared_bytes = 82944, block_tile = [128, 64]>}
+}
+
+// -----
+
+module attributes {gpu.container_module} {
+  // expected-error @+1 {{a launch wrapper with block_tile takes 2-D memrefs, static but for the rows of all but B: A, B, the output, then the epilogue operands}}
+  func.func private @__quantc_launch_gemm_0(memref<?x?xi8>, memref<512x256xi8>, memref<?x512xi32>) attributes {quantc.gpu_launch = #quantc.gpu_launch<kernel = @quantc_kernels::@gemm_0, grid = [0, 1, 1], block = [128, 1, 1], shared_bytes = 82944, block_tile = [128, 64]>}
+}
+
+// -----
+
+module attributes {gpu.container_module} {
+  // expected-error @+1 {{the output's columns must be a multiple of block_tile's (96), got 'memref<?x512xi32>'}}
+  func.func private @__quantc_launch_gemm_0(memref<?x256xi8>, memref<512x256xi8>, memref<?x512xi32>) attributes {quantc.gpu_launch = #quantc.gpu_launch<kernel = @quantc_kernels::@gemm_0, grid = [0, 1, 1], block = [128, 1, 1], shared_bytes = 82944, block_tile = [128, 96]>}
+}
+
+// -----
+
+module attributes {gpu.container_module} {
+  // expected-error @+1 {{a launch wrapper with block_tile takes 2-D memrefs, static but for the rows of all but B: A, B, the output, then the epilogue operands}}
+  func.func private @__quantc_launch_gemm_0(memref<i8>, memref<512x256xi8>, memref<?x512xi32>) attributes {quantc.gpu_launch = #quantc.gpu_launch<kernel = @quantc_kernels::@gemm_0, grid = [0, 1, 1], block = [128, 1, 1], shared_bytes = 82944, block_tile = [128, 64]>}
+}

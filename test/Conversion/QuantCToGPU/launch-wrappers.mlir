@@ -66,3 +66,48 @@ module attributes {gpu.container_module} {
     }
   }
 }
+
+// -----
+
+// Dynamic rows (block_tile = [rows, columns]): grid.x is ceil(rows of A /
+// 128) * (512 / 64), and the whole wrapper runs only when it is not 0 (CUDA
+// refuses an empty grid). Buffers with dynamic rows are allocated by their
+// rows and passed to the kernel as a view of their first 128 rows.
+
+// CHECK-LABEL: func.func private @__quantc_launch_gemm_0
+// CHECK-SAME: (%[[A:.+]]: memref<?x256xi8>, %[[B:.+]]: memref<512x256xi8>, %[[C:.+]]: memref<?x512xi32>) {
+// CHECK:      %[[ROWS:.+]] = memref.dim %[[A]], %{{.+}} : memref<?x256xi8>
+// CHECK:      %[[C127:.+]] = arith.constant 127 : index
+// CHECK:      %[[UP:.+]] = arith.addi %[[ROWS]], %[[C127]] : index
+// CHECK:      %[[C128:.+]] = arith.constant 128 : index
+// CHECK:      %[[RT:.+]] = arith.divui %[[UP]], %[[C128]] : index
+// CHECK:      %[[C8:.+]] = arith.constant 8 : index
+// CHECK:      %[[GX:.+]] = arith.muli %[[RT]], %[[C8]] : index
+// CHECK:      %[[ANY:.+]] = arith.cmpi ne, %[[GX]], %{{.+}} : index
+// CHECK:      scf.if %[[ANY]] {
+// CHECK:        %[[T0:.+]] = gpu.wait async
+// CHECK:        %[[AM:.+]] = memref.dim %[[A]], %{{.+}} : memref<?x256xi8>
+// CHECK:        %[[DA:.+]], %[[T1:.+]] = gpu.alloc async [%[[T0]]] (%[[AM]]) : memref<?x256xi8>
+// CHECK:        %[[DB:.+]], %[[T2:.+]] = gpu.alloc async [%[[T1]]] () : memref<512x256xi8>
+// CHECK:        %[[CM:.+]] = memref.dim %[[C]], %{{.+}} : memref<?x512xi32>
+// CHECK:        %[[DC:.+]], %[[T3:.+]] = gpu.alloc async [%[[T2]]] (%[[CM]]) : memref<?x512xi32>
+// CHECK:        %[[T4:.+]] = gpu.memcpy async [%[[T3]]] %[[DA]], %[[A]] : memref<?x256xi8>, memref<?x256xi8>
+// CHECK:        %[[T5:.+]] = gpu.memcpy async [%[[T4]]] %[[DB]], %[[B]]
+// CHECK:        %[[VA:.+]] = memref.reinterpret_cast %[[DA]] to offset: [0], sizes: [128, 256], strides: [256, 1] : memref<?x256xi8> to memref<128x256xi8>
+// CHECK:        %[[VC:.+]] = memref.reinterpret_cast %[[DC]] to offset: [0], sizes: [128, 512], strides: [512, 1] : memref<?x512xi32> to memref<128x512xi32>
+// CHECK:        %[[T6:.+]] = gpu.launch_func async [%[[T5]]] @quantc_kernels::@gemm_0 blocks in (%[[GX]], %{{.+}}, %{{.+}}) threads in ({{.+}}) dynamic_shared_memory_size %{{.+}} args(%[[VA]] : memref<128x256xi8>, %[[DB]] : memref<512x256xi8>, %[[VC]] : memref<128x512xi32>)
+// CHECK:        %[[T7:.+]] = gpu.memcpy async [%[[T6]]] %[[C]], %[[DC]] : memref<?x512xi32>, memref<?x512xi32>
+// CHECK:        gpu.dealloc async
+// CHECK:        gpu.dealloc async
+// CHECK:        %[[TL:.+]] = gpu.dealloc async
+// CHECK:        gpu.wait [%[[TL]]]
+// CHECK:      }
+// CHECK-NEXT: return
+module attributes {gpu.container_module} {
+  func.func private @__quantc_launch_gemm_0(memref<?x256xi8>, memref<512x256xi8>, memref<?x512xi32>) attributes {quantc.gpu_launch = #quantc.gpu_launch<kernel = @quantc_kernels::@gemm_0, grid = [0, 1, 1], block = [128, 1, 1], shared_bytes = 82944, block_tile = [128, 64]>}
+  gpu.module @quantc_kernels {
+    gpu.func @gemm_0(%a: memref<128x256xi8>, %b: memref<512x256xi8>, %c: memref<128x512xi32>) kernel {
+      gpu.return
+    }
+  }
+}

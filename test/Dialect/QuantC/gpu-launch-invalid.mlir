@@ -52,3 +52,33 @@ func.func private @tma_box_k() attributes {quantc.gpu_launch = #quantc.gpu_launc
 
 // expected-error @+1 {{struct is missing required parameter: shared_bytes}}
 func.func private @missing() attributes {quantc.gpu_launch = #quantc.gpu_launch<kernel = @k::@gemm_0, grid = [1, 1, 1], block = [128, 1, 1]>}
+
+// -----
+
+// expected-error @+1 {{grid.x = 0 (computed at run time from the rows of A) needs block_tile = [rows, columns]}}
+func.func private @grid_zero() attributes {quantc.gpu_launch = #quantc.gpu_launch<kernel = @k::@gemm_0, grid = [0, 1, 1], block = [128, 1, 1], shared_bytes = 0>}
+
+// -----
+
+// expected-error @+1 {{with block_tile, grid.x must be 0 (computed at run time from the rows of A), got [4, 1, 1]}}
+func.func private @block_tile_static_grid() attributes {quantc.gpu_launch = #quantc.gpu_launch<kernel = @k::@gemm_0, grid = [4, 1, 1], block = [128, 1, 1], shared_bytes = 0, block_tile = [128, 64]>}
+
+// -----
+
+// expected-error @+1 {{grid sizes must be positive, got [0, 0, 1]}}
+func.func private @block_tile_grid_y() attributes {quantc.gpu_launch = #quantc.gpu_launch<kernel = @k::@gemm_0, grid = [0, 0, 1], block = [128, 1, 1], shared_bytes = 0, block_tile = [128, 64]>}
+
+// -----
+
+// expected-error @+1 {{block_tile must be 2 positive sizes (rows, columns of the output per thread block), got [128]}}
+func.func private @block_tile_rank() attributes {quantc.gpu_launch = #quantc.gpu_launch<kernel = @k::@gemm_0, grid = [0, 1, 1], block = [128, 1, 1], shared_bytes = 0, block_tile = [128]>}
+
+// -----
+
+// expected-error @+1 {{block_tile must be 2 positive sizes (rows, columns of the output per thread block), got [0, 64]}}
+func.func private @block_tile_zero() attributes {quantc.gpu_launch = #quantc.gpu_launch<kernel = @k::@gemm_0, grid = [0, 1, 1], block = [128, 1, 1], shared_bytes = 0, block_tile = [0, 64]>}
+
+// -----
+
+// expected-error @+1 {{tma_box rows (128 of A, 256 of B) must be the block_tile [128, 64]}}
+func.func private @block_tile_tma() attributes {quantc.gpu_launch = #quantc.gpu_launch<kernel = @k::@gemm_0, grid = [0, 1, 1], block = [256, 1, 1], shared_bytes = 0, tma_box = [128, 256, 128], block_tile = [128, 64]>}

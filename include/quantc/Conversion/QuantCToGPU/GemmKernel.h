@@ -2,7 +2,8 @@
 //
 // Builds one int8 x int8 -> int32 GEMM kernel with a fused quantc.rescale
 // epilogue as a `gpu.func` (gpu, nvgpu, nvvm, vector, scf, arith and memref
-// ops), specialised to static shapes:
+// ops), specialised to static N and K, and to M or any M (padded to a
+// multiple of the row tile):
 //  - buildMmaSyncKernel (sm_80+): cp.async multistage, ldmatrix, mma.sync
 //    m16n8k32 s8 (MmaSyncKernel.cpp);
 //  - buildWgmmaKernel (sm_90a): 128-byte-swizzled tiles loaded by cp.async
@@ -66,8 +67,11 @@ struct GemmTiling {
 };
 
 struct GemmKernelSpec {
-  /// The kernel's GEMM: M rows (padded to a multiple of 16), N, K.
+  /// The kernel's GEMM: M rows (padded to a multiple of 16), N, K. M is
+  /// ShapedType::kDynamic for a kernel that serves any number of rows (a
+  /// multiple of tiling.tileM, which the host pads to at run time).
   int64_t m = 0, n = 0, k = 0;
+  bool hasDynamicM() const { return mlir::ShapedType::isDynamic(m); }
   GemmTiling tiling;
   GemmOutput output = GemmOutput::I32;
   /// The fused rescale (EpilogueSpec::get of the user's quantc.rescale);
@@ -75,6 +79,11 @@ struct GemmKernelSpec {
   std::optional<EpilogueSpec> epilogue;
   std::optional<GemmEpilogueOperand> xScale, wScale, bias, outputScale;
 };
+
+/// The M that the tilings of a dynamic-M kernel are chosen for: a prefill
+/// batch of tokens, whose tiles (128 rows) suit large M; a few decode tokens
+/// are padded to one such row tile.
+constexpr int64_t kDynamicMTilingHint = 4096;
 
 /// Chooses a mma.sync tiling for the shape, or returns a reason it cannot
 /// run.
