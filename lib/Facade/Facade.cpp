@@ -16,6 +16,7 @@
 #include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "quantc/InitAll.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/Support/DynamicLibrary.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/TargetSelect.h"
@@ -323,8 +324,27 @@ JitModule::create(const std::string &ir, const std::string &pipeline,
     }
   }
   ExecutionEngineOptions options;
+  // Optimize for this machine (its vector width and ISA): without a target
+  // machine LLVM's vectorizers assume a generic target and leave the code
+  // outside the hand-written kernels scalar.
+  auto tmBuilder = llvm::orc::JITTargetMachineBuilder::detectHost();
+  if (!tmBuilder) {
+    s.os << "error: cannot describe the host CPU for the JIT: "
+         << llvm::toString(tmBuilder.takeError()) << "\n";
+    diagnostics = s.diag;
+    return nullptr;
+  }
+  tmBuilder->setCodeGenOptLevel(
+      static_cast<llvm::CodeGenOptLevel>(std::min<unsigned>(optLevel, 3)));
+  auto targetMachine = tmBuilder->createTargetMachine();
+  if (!targetMachine) {
+    s.os << "error: cannot create a target machine for the JIT: "
+         << llvm::toString(targetMachine.takeError()) << "\n";
+    diagnostics = s.diag;
+    return nullptr;
+  }
   auto transformer = makeOptimizingTransformer(optLevel, /*sizeLevel=*/0,
-                                               /*targetMachine=*/nullptr);
+                                               targetMachine->get());
   options.transformer = transformer;
   options.jitCodeGenOptLevel =
       static_cast<llvm::CodeGenOptLevel>(std::min<unsigned>(optLevel, 3));
