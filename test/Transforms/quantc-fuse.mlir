@@ -282,3 +282,57 @@ func.func @residual(%xq: tensor<4x16xi8>, %xs: tensor<4x1xf32>, %wq: tensor<32x1
   %q = quantc.quantize %s, %os : tensor<4x32xf32>, tensor<1x1xf32> -> tensor<4x32xi8>
   return %q : tensor<4x32xi8>
 }
+
+// -----
+
+// ReLU written on tensors (TOSA / torch-mlir lowerings) joins the epilogue.
+// CHECK-LABEL: func.func @tensor_relu
+// CHECK: %[[Y:.+]] = quantc.rescale %{{.+}}, %{{.+}}, %{{.+}} {activation = #quantc.activation<relu>}
+// CHECK-NOT: arith.maximumf
+// CHECK: return %[[Y]]
+func.func @tensor_relu(%acc: tensor<4x32xi32>, %xs: tensor<4x1xf32>, %ws: tensor<1x32xf32>) -> tensor<4x32xf32> {
+  %y = quantc.rescale %acc, %xs, %ws : (tensor<4x32xi32>, tensor<4x1xf32>, tensor<1x32xf32>) -> tensor<4x32xf32>
+  %z = arith.constant dense<0.0> : tensor<4x32xf32>
+  %r = arith.maximumf %z, %y : tensor<4x32xf32>
+  return %r : tensor<4x32xf32>
+}
+
+// -----
+
+// Exact GELU spelled x / sqrt(2), as PyTorch and ONNX export it.
+// CHECK-LABEL: func.func @gelu_div_sqrt2
+// CHECK: %[[Y:.+]] = quantc.rescale %{{.+}}, %{{.+}}, %{{.+}} {activation = #quantc.activation<gelu>}
+// CHECK-NOT: math.erf
+// CHECK: return %[[Y]]
+func.func @gelu_div_sqrt2(%acc: tensor<4x32xi32>, %xs: tensor<4x1xf32>, %ws: tensor<1x32xf32>) -> tensor<4x32xf32> {
+  %y = quantc.rescale %acc, %xs, %ws : (tensor<4x32xi32>, tensor<4x1xf32>, tensor<1x32xf32>) -> tensor<4x32xf32>
+  %e = tensor.empty() : tensor<4x32xf32>
+  %g = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>],
+                       iterator_types = ["parallel", "parallel"]}
+      ins(%y : tensor<4x32xf32>) outs(%e : tensor<4x32xf32>) {
+  ^bb0(%t: f32, %o: f32):
+    %sq = arith.constant 1.41421356 : f32
+    %h = arith.constant 0.5 : f32
+    %one = arith.constant 1.0 : f32
+    %d = arith.divf %t, %sq : f32
+    %er = math.erf %d : f32
+    %p = arith.addf %er, %one : f32
+    %ht = arith.mulf %t, %h : f32
+    %r = arith.mulf %ht, %p : f32
+    linalg.yield %r : f32
+  } -> tensor<4x32xf32>
+  return %g : tensor<4x32xf32>
+}
+
+// -----
+
+// A ReLU on a rescale that already has an activation stays separate.
+// CHECK-LABEL: func.func @relu_after_gelu
+// CHECK: quantc.rescale {{.*}}activation = #quantc.activation<gelu>
+// CHECK: arith.maximumf
+func.func @relu_after_gelu(%acc: tensor<4x32xi32>, %xs: tensor<4x1xf32>, %ws: tensor<1x32xf32>) -> tensor<4x32xf32> {
+  %y = quantc.rescale %acc, %xs, %ws {activation = #quantc.activation<gelu>} : (tensor<4x32xi32>, tensor<4x1xf32>, tensor<1x32xf32>) -> tensor<4x32xf32>
+  %z = arith.constant dense<0.0> : tensor<4x32xf32>
+  %r = arith.maximumf %y, %z : tensor<4x32xf32>
+  return %r : tensor<4x32xf32>
+}

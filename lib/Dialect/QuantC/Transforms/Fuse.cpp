@@ -247,13 +247,16 @@ static Value matchGelu(Value v, llvm::SmallPtrSetImpl<Operation *> &matched) {
       auto erf = plus->getOperand(p).getDefiningOp<math::ErfOp>();
       if (!erf || !isFloatConst(plus->getOperand(1 - p), 1.0))
         continue;
-      auto scaled = erf.getOperand().getDefiningOp<arith::MulFOp>();
-      if (!scaled)
-        continue;
-      const double kRsqrt2 = 0.70710678118654752;
-      bool ok =
-          (scaled.getLhs() == t && isFloatConst(scaled.getRhs(), kRsqrt2)) ||
-          (scaled.getRhs() == t && isFloatConst(scaled.getLhs(), kRsqrt2));
+      // erf(t * (1/sqrt 2)) or, as PyTorch and ONNX spell it,
+      // erf(t / sqrt 2).
+      Operation *scaled = erf.getOperand().getDefiningOp();
+      const double kRsqrt2 = 0.70710678118654752, kSqrt2 = 1.4142135623730951;
+      bool ok = false;
+      if (auto mul = dyn_cast_or_null<arith::MulFOp>(scaled))
+        ok = (mul.getLhs() == t && isFloatConst(mul.getRhs(), kRsqrt2)) ||
+             (mul.getRhs() == t && isFloatConst(mul.getLhs(), kRsqrt2));
+      else if (auto div = dyn_cast_or_null<arith::DivFOp>(scaled))
+        ok = div.getLhs() == t && isFloatConst(div.getRhs(), kSqrt2);
       if (!ok)
         continue;
       matched.insert({outer, half, plus, erf, scaled});
@@ -387,6 +390,32 @@ struct FoldElementwiseIntoRescale : OpRewritePattern<linalg::GenericOp> {
         IntegerAttr());
     rewriter.replaceOp(op, fused.getResult());
     return success();
+  }
+};
+
+/// ReLU written on tensors, `arith.maximumf(rescale(...), 0)` (as TOSA and
+/// torch-mlir lowerings leave it), becomes the epilogue's activation.
+template <typename MaxOp>
+struct FoldTensorReluIntoRescale : OpRewritePattern<MaxOp> {
+  using OpRewritePattern<MaxOp>::OpRewritePattern;
+  LogicalResult matchAndRewrite(MaxOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!isa<RankedTensorType>(op.getType()))
+      return failure();
+    for (int i = 0; i < 2; ++i) {
+      auto rescale = op->getOperand(i).template getDefiningOp<RescaleOp>();
+      if (!rescale || !matchPattern(op->getOperand(1 - i), m_AnyZeroFloat()) ||
+          !rescale->hasOneUse() || rescale.getOutputScale() ||
+          rescale.getResidual() ||
+          rescale.getActivation() != Activation::none ||
+          rescale.getType() != op.getType())
+        continue;
+      rewriter.modifyOpInPlace(
+          rescale, [&] { rescale.setActivation(Activation::relu); });
+      rewriter.replaceOp(op, rescale.getResult());
+      return success();
+    }
+    return failure();
   }
 };
 
@@ -594,6 +623,8 @@ struct FusePass : quantc::impl::QuantCFuseBase<FusePass> {
     MLIRContext *ctx = &getContext();
     RewritePatternSet patterns(ctx);
     patterns.add<FuseQdqMatmul, FoldElementwiseIntoRescale,
+                 FoldTensorReluIntoRescale<arith::MaximumFOp>,
+                 FoldTensorReluIntoRescale<arith::MaxNumFOp>,
                  FoldQuantizeIntoRescale, FoldDequantizeQuantize>(ctx);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
