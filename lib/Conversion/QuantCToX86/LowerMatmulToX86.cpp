@@ -152,24 +152,29 @@ void LowerMatmulToX86::lower(MatmulOp op, SymbolTable &symbols,
   FailureOr<X86GemmPlanAttr> plan = selectPlan(op, opts);
   if (failed(plan))
     return;
-  ElementsAttr weight;
-  if (!matchPattern(op.getRhs(), m_Constant(&weight))) {
-    remarkNotLowered(op, opts.isa)
-        << "the weight is not a compile-time constant";
-    return;
-  }
   Location loc = op.getLoc();
-  FailureOr<PackedWeights> packed = packer.getOrCreate(weight, *plan, loc);
-  if (failed(packed)) {
-    remarkNotLowered(op, opts.isa)
-        << "the bytes of the constant weight cannot be read";
-    return;
+  // A constant weight is packed now, into globals; any other is packed by
+  // the kernel at run time (the plan's runtime_weight).
+  PackedWeights packed;
+  if (!plan->getRuntimeWeight()) {
+    ElementsAttr weight;
+    bool isConstant = matchPattern(op.getRhs(), m_Constant(&weight));
+    assert(isConstant && "selectPlan saw a constant weight");
+    (void)isConstant;
+    FailureOr<PackedWeights> globals = packer.getOrCreate(weight, *plan, loc);
+    if (failed(globals)) {
+      remarkNotLowered(op, opts.isa)
+          << "the bytes of the constant weight cannot be read";
+      return;
+    }
+    packed = *globals;
   }
   RescaleOp rescale = matchEpilogue(op, opts.isa);
 
-  // The kernel's operands: A, packed W, compensation, epilogue operands,
-  // output, panel range. Tensors cross into buffers here; one-shot-bufferize
-  // resolves the to_buffer/to_tensor pairs without copies.
+  // The kernel's operands: A, packed W and compensation (or, with a
+  // run-time weight, W itself), epilogue operands, output, panel range. Tensors
+  // cross into buffers here; one-shot-bufferize resolves the
+  // to_buffer/to_tensor pairs without copies.
   Operation *anchor = rescale ? rescale.getOperation() : op.getOperation();
   OpBuilder b(anchor);
   auto toBuffer = [&](Value t) -> Value {
@@ -178,14 +183,29 @@ void LowerMatmulToX86::lower(MatmulOp op, SymbolTable &symbols,
         b, loc, MemRefType::get(tt.getShape(), tt.getElementType()), t,
         /*read_only=*/true);
   };
-  MemRefType packedTy = getPackedWeightType(*plan);
-  SmallVector<Value> args = {
-      toBuffer(op.getLhs()),
-      memref::GetGlobalOp::create(b, loc, packedTy,
-                                  packed->weights.getSymName())};
-  if (packed->compensation)
+  // Run-time operands are often slices (e.g. --quantc-split-k's K chunks):
+  // taken with any row stride and offset rather than copied.
+  auto toStridedBuffer = [&](Value t) -> Value {
+    auto tt = cast<RankedTensorType>(t.getType());
+    int64_t dyn = ShapedType::kDynamic;
+    auto layout = StridedLayoutAttr::get(b.getContext(), dyn, {dyn, 1});
+    return bufferization::ToBufferOp::create(
+        b, loc, MemRefType::get(tt.getShape(), tt.getElementType(), layout), t,
+        /*read_only=*/true);
+  };
+  SmallVector<Value> args;
+  if (plan->getRuntimeWeight()) {
+    args.push_back(toStridedBuffer(op.getLhs()));
+    args.push_back(toStridedBuffer(op.getRhs()));
+  } else {
+    args.push_back(toBuffer(op.getLhs()));
     args.push_back(memref::GetGlobalOp::create(
-        b, loc, getCompensationType(*plan), packed->compensation.getSymName()));
+        b, loc, getPackedWeightType(*plan), packed.weights.getSymName()));
+    if (packed.compensation)
+      args.push_back(
+          memref::GetGlobalOp::create(b, loc, getCompensationType(*plan),
+                                      packed.compensation.getSymName()));
+  }
   if (rescale)
     for (NamedOperand o : epilogueOperands(rescale))
       if (o.value)
@@ -250,9 +270,13 @@ func::FuncOp LowerMatmulToX86::createKernel(X86GemmPlanAttr plan,
   KernelOperands ops;
   unsigned i = 0;
   ops.activations = blockArgs[i++];
-  ops.packedWeights = blockArgs[i++];
-  if (plan.hasCompensation())
-    ops.compensation = blockArgs[i++];
+  if (plan.getRuntimeWeight()) {
+    ops.weights = blockArgs[i++];
+  } else {
+    ops.packedWeights = blockArgs[i++];
+    if (plan.hasCompensation())
+      ops.compensation = blockArgs[i++];
+  }
   if (rescale) {
     KernelEpilogue e;
     e.spec = EpilogueSpec::get(rescale);

@@ -51,7 +51,7 @@ x86::resolveOptions(LoweringOptions &opts,
   return X86GemmPlanAttr::verify(emitError, opts.isa, /*m=*/1, /*n=*/1,
                                  /*k=*/1, opts.mr, opts.nr, opts.kunroll,
                                  /*panel_block=*/1, /*parallel=*/false,
-                                 opts.emulate);
+                                 opts.emulate, /*runtime_weight=*/false);
 }
 
 InFlightDiagnostic x86::remarkNotLowered(MatmulOp op, X86Isa isa) {
@@ -91,16 +91,19 @@ FailureOr<X86GemmPlanAttr> x86::selectPlan(MatmulOp op,
              << maxK << " for " << getIsaOptionName(opts.isa) << ")";
     return failure();
   }
-  if (llvm::SaturatingMultiply(uint64_t(n), uint64_t(k)) >
-      kMaxPackedWeightElements) {
+  // A weight that is not a compile-time constant is packed by the kernel,
+  // one block of panels at a time (#quantc.x86_gemm_plan runtime_weight).
+  ElementsAttr weight;
+  bool runtimeWeight = !matchPattern(op.getRhs(), m_Constant(&weight));
+  if (!runtimeWeight && llvm::SaturatingMultiply(uint64_t(n), uint64_t(k)) >
+                            kMaxPackedWeightElements) {
     remark() << "its " << n << " x " << k
              << " weight is too large to pack at compile time";
     return failure();
   }
   // A splat is a few bytes of input however large its type: packing would
   // expand it (and the memory use would no longer be bounded by the input).
-  ElementsAttr weight;
-  if (matchPattern(op.getRhs(), m_Constant(&weight)) && weight.isSplat() &&
+  if (!runtimeWeight && weight.isSplat() &&
       uint64_t(n) * uint64_t(k) > uint64_t(kMaxFoldElements)) {
     remark() << "its " << n << " x " << k
              << " weight is a splat constant, which is not expanded to pack "
@@ -118,9 +121,16 @@ FailureOr<X86GemmPlanAttr> x86::selectPlan(MatmulOp op,
   // budget.
   auto plan = X86GemmPlanAttr::get(ctx, opts.isa, m, n, k, opts.mr, opts.nr,
                                    opts.kunroll, /*panel_block=*/1, parallel,
-                                   opts.emulate);
+                                   opts.emulate, runtimeWeight);
   int64_t panelBlock = std::clamp<int64_t>(
       opts.panelBlockKib * 1024 / plan.getPanelBytes(), 1, plan.getNumPanels());
+  // The run-time packing scratch of one block stays within the verifier's
+  // 2^31 bytes, whatever panel-block-kib says.
+  if (runtimeWeight)
+    panelBlock = std::max<int64_t>(
+        1, std::min<int64_t>(panelBlock,
+                             (int64_t(1) << 31) / plan.getBlockScratchBytes()));
   return X86GemmPlanAttr::get(ctx, opts.isa, m, n, k, opts.mr, opts.nr,
-                              opts.kunroll, panelBlock, parallel, opts.emulate);
+                              opts.kunroll, panelBlock, parallel, opts.emulate,
+                              runtimeWeight);
 }

@@ -94,12 +94,48 @@ func.func @residual(%x: tensor<3x5xi8>, %xs: tensor<3x1xf32>, %res: tensor<3x2xf
 
 // -----
 
-// Run-time weights are left to the reference lowering, with a remark.
+// A run-time weight takes a kernel too: the kernel gets W itself (any row
+// stride, like A), allocates one block of packed panels (+ compensation)
+// per call and packs each block before its row tiles; no global, no remark.
 // CHECK-LABEL: func.func @dynamic_weight
-// CHECK: quantc.matmul
-// CHECK-NOT: call
+// CHECK-SAME: (%[[X:.+]]: tensor<3x5xi8>, %[[W:.+]]: tensor<2x5xi8>)
+// CHECK-NOT: quantc.matmul
+// CHECK-NOT: memref.get_global
+// CHECK: %[[A:.+]] = bufferization.to_buffer %[[X]] read_only : tensor<3x5xi8> to memref<3x5xi8, strided<[?, 1], offset: ?>>
+// CHECK: %[[B:.+]] = bufferization.to_buffer %[[W]] read_only : tensor<2x5xi8> to memref<2x5xi8, strided<[?, 1], offset: ?>>
+// CHECK: call @[[$RK:__quantc_x86_gemm[_0-9]*]](%[[A]], %[[B]], %{{.+}}, %{{.+}}, %{{.+}}) : (memref<3x5xi8, strided<[?, 1], offset: ?>>, memref<2x5xi8, strided<[?, 1], offset: ?>>, memref<3x2xi32>, index, index) -> ()
+// CHECK: func.func private @[[$RK]](%{{.+}}: memref<3x5xi8, strided<[?, 1], offset: ?>> {llvm.noalias}, %[[RW:.+]]: memref<2x5xi8, strided<[?, 1], offset: ?>> {llvm.noalias}, %{{.+}}: memref<3x2xi32> {llvm.noalias}, %{{.+}}: index, %{{.+}}: index)
+// CHECK-SAME: quantc.x86_plan = #quantc.x86_gemm_plan<isa = avx512_vnni, m = 3, n = 2, k = 5, mr = 6, nr = 1, kunroll = 4, panel_block = 1, parallel = false, emulate = false, runtime_weight = true>
+// CHECK: %[[PK:.+]] = memref.alloc() {alignment = 64 : i64} : memref<1x2x64xi8>
+// CHECK: %[[CP:.+]] = memref.alloc() {alignment = 64 : i64} : memref<16xi32>
+// CHECK: scf.for %[[NB:.+]] = %{{.+}} to %{{.+}} step
+// The block's panels, column by column: K in chunks of 64 (here the masked
+// tail of 5), 4 bytes per group, and -128 * the column's sum.
+// CHECK: scf.for %[[PI:.+]] = %[[NB]] to
+// CHECK: %[[LOC:.+]] = arith.subi %[[PI]], %[[NB]]
+// CHECK: scf.for
+// CHECK: scf.if
+// CHECK: %[[WV:.+]] = vector.maskedload %[[RW]][{{.+}}], %{{.+}}, %{{.+}} : memref<2x5xi8, strided<[?, 1], offset: ?>>, vector<64xi1>, vector<64xi8> into vector<64xi8>
+// CHECK: vector.extract_strided_slice %[[WV]] {offsets = [0], sizes = [4], strides = [1]} : vector<64xi8> to vector<4xi8>
+// CHECK: vector.store %{{.+}}, %[[PK]][%[[LOC]], %{{.+}}, %{{.+}}] : memref<1x2x64xi8>, vector<4xi8>
+// CHECK: vector.extract_strided_slice %[[WV]] {offsets = [4], sizes = [4], strides = [1]}
+// CHECK: vector.reduction <add>
+// CHECK: arith.constant -128 : i32
+// CHECK: memref.store %{{.+}}, %[[CP]]
+// CHECK: } else {
+// CHECK: memref.store %{{.+}}, %[[CP]]
+// The unchanged K loop reads the scratch at the panel's place in the block.
+// CHECK: vector.load %[[CP]]
+// CHECK: vector.load %[[PK]]
+// CHECK: quantc.x86.vpdpbusd
+// AVX2-LABEL: func.func @dynamic_weight
+// AVX2: quantc.x86_plan = #quantc.x86_gemm_plan<isa = avx2, m = 3, n = 2, k = 5, mr = 6, nr = 1, kunroll = 2, panel_block = 1, parallel = false, emulate = false, runtime_weight = true>
+// AVX2: memref.alloc() {alignment = 64 : i64} : memref<1x3x16xi16>
+// AVX2-NOT: memref<8xi32>
+// AVX2: arith.extsi %{{.+}} : vector<32xi8> to vector<32xi16>
+// AVX2: vector.store %{{.+}} : memref<1x3x16xi16>, vector<2xi16>
+// AVX2: quantc.x86.pmaddwd
 func.func @dynamic_weight(%x: tensor<3x5xi8>, %w: tensor<2x5xi8>) -> tensor<3x2xi32> {
-  // expected-remark @+1 {{kernel: the weight is not a compile-time constant}}
   %r = quantc.matmul %x, %w : tensor<3x5xi8>, tensor<2x5xi8> -> tensor<3x2xi32>
   return %r : tensor<3x2xi32>
 }
