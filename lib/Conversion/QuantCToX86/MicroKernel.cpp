@@ -91,7 +91,10 @@ public:
         arith::MinSIOp::create(b, loc, add(nb, p.getPanelBlock()), pEnd);
     if (p.getRuntimeWeight()) {
       panelBase = nb;
-      packWeightBlock(nb, bEnd);
+      if (p.getPanelCols() % kTransposeWords == 0)
+        packWeightBlockTransposed(nb, bEnd);
+      else
+        packWeightBlock(nb, bEnd);
     }
     int64_t mr = p.getMr();
     int64_t mFull = p.getM() / mr * mr, mTail = p.getM() % mr;
@@ -166,7 +169,136 @@ private:
     }
   }
 
-  /// Panels [nb, bEnd) of the [n, k] weights into the scratch, in the
+  /// Words (of `group` elements) per vector in the transposing packer.
+  static constexpr int64_t kTransposeWords = 16;
+
+  /// The 16 x 16 transpose of the i32 words in `rows`: four rounds of
+  /// two-source shuffles (vpermt2d), round b swapping bit b of the row and
+  /// column indices.
+  SmallVector<Value> transposeWords(SmallVector<Value> rows) {
+    constexpr int64_t n = kTransposeWords;
+    for (int64_t d = 1; d < n; d *= 2) {
+      SmallVector<int64_t> lo(n), hi(n);
+      for (int64_t c = 0; c < n; ++c) {
+        bool upper = c & d;
+        lo[c] = upper ? n + c - d : c;
+        hi[c] = upper ? n + c : c + d;
+      }
+      SmallVector<Value> next(rows);
+      for (int64_t r = 0; r < n; ++r) {
+        if (r & d)
+          continue;
+        next[r] = vector::ShuffleOp::create(b, loc, rows[r], rows[r + d], lo);
+        next[r + d] =
+            vector::ShuffleOp::create(b, loc, rows[r], rows[r + d], hi);
+      }
+      rows = std::move(next);
+    }
+    return rows;
+  }
+
+  /// Panels [nb, bEnd) of the [n, k] weights into the scratch, 16 columns
+  /// at a time (panels of a multiple of 16 columns): 16 rows of W are read
+  /// a vector of 16 groups each (sign-extended to i16 for vpmaddwd), their
+  /// 16 x 16 words transposed in registers, and each result is one group of
+  /// the 16 columns, stored whole. Rows past N read as zeros, K is zero
+  /// padded. vpdpbusd: the columns' byte sums accumulate from the transposed
+  /// words (vpdpbusd with a u8 1 operand; shifts when emulated) and are
+  /// stored as -128 * colsum(W).
+  void packWeightBlockTransposed(Value nb, Value bEnd) {
+    constexpr int64_t nw = kTransposeWords;
+    int64_t cols = p.getPanelCols(), group = p.getGroup();
+    int64_t chunk = nw * group;
+    auto inTy = VectorType::get({chunk}, i8);
+    auto wordsTy = VectorType::get({nw}, i32);
+    auto outTy = VectorType::get({chunk}, elem);
+    bool comp = p.hasCompensation();
+    auto panels = scf::ForOp::create(b, loc, nb, bEnd, idx(1));
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPoint(panels.getBody()->getTerminator());
+    Value pi = panels.getInductionVar();
+    Value local = arith::SubIOp::create(b, loc, pi, nb);
+    auto groups = scf::ForOp::create(b, loc, idx(0), idx(cols), idx(nw));
+    b.setInsertionPoint(groups.getBody()->getTerminator());
+    Value c0 = groups.getInductionVar();
+    Value col0 = arith::AddIOp::create(b, loc, mul(pi, cols), c0);
+    Value slot = mul(c0, group);
+    SmallVector<Value> rowIdx, valid;
+    for (int64_t i = 0; i < nw; ++i) {
+      Value col = add(col0, i);
+      valid.push_back(arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt,
+                                            col, idx(p.getN())));
+      rowIdx.push_back(arith::MinSIOp::create(b, loc, col, idx(p.getN() - 1)));
+    }
+    Value zeroWords = splat(wordsTy, b.getI32IntegerAttr(0));
+    Value zeroIn = splat(inTy, b.getIntegerAttr(i8, 0));
+    Value ones =
+        comp ? splat(VectorType::get({chunk}, i8), b.getIntegerAttr(i8, 1))
+             : Value();
+    // Groups [g0, g0 + count) of the 16 columns from K offset k (count
+    // groups of `group` elements are present, the rest are zeros).
+    auto packChunk = [&](Value k, Value g0, int64_t count, int64_t kCount,
+                         Value sums) -> Value {
+      SmallVector<Value> rows;
+      for (int64_t i = 0; i < nw; ++i) {
+        Value v;
+        if (kCount == chunk)
+          v = vector::LoadOp::create(b, loc, inTy, ops.weights,
+                                     ValueRange{rowIdx[i], k});
+        else
+          v = vector::MaskedLoadOp::create(b, loc, inTy, ops.weights,
+                                           ValueRange{rowIdx[i], k},
+                                           mask(kCount, chunk), zeroIn);
+        if (elem != i8)
+          v = arith::ExtSIOp::create(b, loc, outTy, v);
+        v = vector::BitCastOp::create(b, loc, wordsTy, v);
+        rows.push_back(arith::SelectOp::create(b, loc, valid[i], v, zeroWords));
+      }
+      SmallVector<Value> t = transposeWords(rows);
+      for (int64_t j = 0; j < count; ++j) {
+        Value out = vector::BitCastOp::create(b, loc, outTy, t[j]);
+        vector::StoreOp::create(b, loc, out, packed,
+                                ValueRange{local, add(g0, j), slot});
+        if (!comp)
+          continue;
+        if (p.getEmulate()) {
+          for (Value byte : unpackBytes(t[j], true))
+            sums = arith::AddIOp::create(b, loc, sums, byte);
+        } else {
+          sums = X86VpdpbusdOp::create(b, loc, accTy, sums, ones, out);
+        }
+      }
+      return sums;
+    };
+    Value sums = comp ? isplat(0) : Value();
+    int64_t kFull = p.getK() / chunk, kTail = p.getK() % chunk;
+    if (kFull > 0) {
+      auto ks = scf::ForOp::create(b, loc, idx(0), idx(kFull), idx(1),
+                                   comp ? ValueRange{sums} : ValueRange{});
+      OpBuilder::InsertionGuard g2(b);
+      b.setInsertionPointToStart(ks.getBody());
+      Value q = ks.getInductionVar();
+      Value next = packChunk(mul(q, chunk), mul(q, nw), nw, chunk,
+                             comp ? ks.getRegionIterArgs()[0] : Value());
+      // A loop without results already has its terminator.
+      if (comp)
+        scf::YieldOp::create(b, loc, next);
+      b.setInsertionPointAfter(ks);
+      if (comp)
+        sums = ks.getResult(0);
+    }
+    if (kTail)
+      sums = packChunk(idx(kFull * chunk), idx(kFull * nw),
+                       llvm::divideCeil(kTail, group), kTail, sums);
+    if (comp)
+      vector::StoreOp::create(
+          b, loc, arith::MulIOp::create(b, loc, sums, isplat(-128)),
+          compensation,
+          ValueRange{arith::AddIOp::create(b, loc, mul(local, cols), c0)});
+  }
+
+  /// Panels [nb, bEnd) of the [n, k] weights into the scratch (panels of
+  /// other widths than multiples of 16 columns), in the
   /// layout of the compile-time packing (WeightPacking.cpp): for each column
   /// (a row of W, read contiguously in chunks of 16 groups), each group of
   /// `group` elements (sign-extended to i16 for vpmaddwd) goes to

@@ -109,25 +109,29 @@ func.func @residual(%x: tensor<3x5xi8>, %xs: tensor<3x1xf32>, %res: tensor<3x2xf
 // CHECK: %[[PK:.+]] = memref.alloc() {alignment = 64 : i64} : memref<1x2x64xi8>
 // CHECK: %[[CP:.+]] = memref.alloc() {alignment = 64 : i64} : memref<16xi32>
 // CHECK: scf.for %[[NB:.+]] = %{{.+}} to %{{.+}} step
-// The block's panels, column by column: K in chunks of 64 (here the masked
-// tail of 5), 4 bytes per group, and -128 * the column's sum.
+// The block's panels, 16 columns at a time: 16 rows of W (past N: zeros;
+// K in chunks of 64, here the masked tail of 5), their 16 x 16 words
+// transposed by shuffles, one whole group of the 16 columns per store (2
+// groups for K = 5), the byte sums by vpdpbusd with 1, -128 * them stored.
 // CHECK: scf.for %[[PI:.+]] = %[[NB]] to
 // CHECK: %[[LOC:.+]] = arith.subi %[[PI]], %[[NB]]
-// CHECK: scf.for
-// CHECK: scf.if
+// CHECK: scf.for %{{.+}} = %{{.+}} to %{{.+}} step %[[C16:.+]] {
 // CHECK: %[[WV:.+]] = vector.maskedload %[[RW]][{{.+}}], %{{.+}}, %{{.+}} : memref<2x5xi8, strided<[?, 1], offset: ?>>, vector<64xi1>, vector<64xi8> into vector<64xi8>
-// CHECK: vector.extract_strided_slice %[[WV]] {offsets = [0], sizes = [4], strides = [1]} : vector<64xi8> to vector<4xi8>
-// CHECK: vector.store %{{.+}}, %[[PK]][%[[LOC]], %{{.+}}, %{{.+}}] : memref<1x2x64xi8>, vector<4xi8>
-// CHECK: vector.extract_strided_slice %[[WV]] {offsets = [4], sizes = [4], strides = [1]}
-// CHECK: vector.reduction <add>
-// CHECK: arith.constant -128 : i32
-// CHECK: memref.store %{{.+}}, %[[CP]]
-// CHECK: } else {
-// CHECK: memref.store %{{.+}}, %[[CP]]
+// CHECK: arith.select %{{.+}}, %{{.+}}, %{{.+}} : vector<16xi32>
+// CHECK: vector.shuffle %{{.+}}, %{{.+}} [0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30] : vector<16xi32>, vector<16xi32>
+// CHECK: vector.store %[[G0:.+]], %[[PK]][%[[LOC]], %{{.+}}, %{{.+}}] : memref<1x2x64xi8>, vector<64xi8>
+// CHECK: quantc.x86.vpdpbusd %{{.+}}, %{{.+}}, %[[G0]]
+// CHECK: vector.store %[[G1:.+]], %[[PK]][%[[LOC]], %{{.+}}, %{{.+}}] : memref<1x2x64xi8>, vector<64xi8>
+// CHECK: %[[S:.+]] = quantc.x86.vpdpbusd %{{.+}}, %{{.+}}, %[[G1]]
+// CHECK-NOT: vector.store %{{.+}}, %[[PK]]
+// CHECK: %[[NEG:.+]] = arith.muli %[[S]], %{{.+}} : vector<16xi32>
+// CHECK: vector.store %[[NEG]], %[[CP]][%{{.+}}] : memref<16xi32>, vector<16xi32>
 // The unchanged K loop reads the scratch at the panel's place in the block.
 // CHECK: vector.load %[[CP]]
 // CHECK: vector.load %[[PK]]
 // CHECK: quantc.x86.vpdpbusd
+// AVX2 with nr = 1: panels of 8 columns, packed column by column (the
+// transposing packer takes multiples of 16), 2 i16 per group.
 // AVX2-LABEL: func.func @dynamic_weight
 // AVX2: quantc.x86_plan = #quantc.x86_gemm_plan<isa = avx2, m = 3, n = 2, k = 5, mr = 6, nr = 1, kunroll = 2, panel_block = 1, parallel = false, emulate = false, runtime_weight = true>
 // AVX2: memref.alloc() {alignment = 64 : i64} : memref<1x3x16xi16>

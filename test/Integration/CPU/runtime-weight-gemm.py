@@ -8,7 +8,7 @@ runtime_weight), bit-exact against NumPy. Odd shapes (M, N, K not multiples
 of the tiles, K % 4 != 0, M = 1, a tail panel), -128 inputs, a fused
 requantizing epilogue (against the reference lowering of the same function),
 a weight quantized in the function, several panel
-blocks (vnni-panel-block-kib=1), and an OpenMP run (3 threads, each packing
+blocks (vnni-panel-block-kib=1), both packers (vnni-nr=1), and an OpenMP run (3 threads, each packing
 its own panels), on cpu=vnni-emulated, avx2 and host."""
 import os
 
@@ -58,7 +58,9 @@ cpus = ["vnni-emulated"]
 if "avx2" in flags:
     cpus.append("avx2")
 cpus.append("host")
-variants = ["", " vnni-panel-block-kib=1",
+# vnni-nr=1: panels of 16 (VNNI) or 8 (AVX2) columns; 8 take the
+# column-by-column packer, multiples of 16 the transposing one.
+variants = ["", " vnni-panel-block-kib=1", " vnni-nr=1",
             " vnni-parallel-min-macs=0"]
 
 failures = 0
