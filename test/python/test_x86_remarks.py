@@ -6,9 +6,9 @@ import numpy as np
 import quantc
 
 BATCHED = """
-func.func @f(%x: tensor<2x3x5xi8>, %w: tensor<2x2x5xi8>) -> tensor<2x3x2xi32> {
-  %r = quantc.matmul %x, %w : tensor<2x3x5xi8>, tensor<2x2x5xi8> -> tensor<2x3x2xi32>
-  return %r : tensor<2x3x2xi32>
+func.func @f(%x: tensor<1x2x3x5xi8>, %w: tensor<1x2x2x5xi8>) -> tensor<1x2x3x2xi32> {
+  %r = quantc.matmul %x, %w : tensor<1x2x3x5xi8>, tensor<1x2x2x5xi8> -> tensor<1x2x3x2xi32>
+  return %r : tensor<1x2x3x2xi32>
 }
 """
 
@@ -24,7 +24,7 @@ def test_remark_is_returned_not_raised():
 
 def test_compile_cpu_with_remarks_runs():
     mod = quantc.compile_cpu(BATCHED, "quantc-cpu-pipeline{cpu=vnni-emulated}")
-    x = np.arange(30, dtype=np.int8).reshape(2, 3, 5)
-    w = np.array([[[1, -2, 3, -4, 5], [-128, 127, 0, 1, -1]]] * 2, dtype=np.int8)
-    want = x.astype(np.int32) @ w.astype(np.int32).transpose(0, 2, 1)
+    x = np.arange(30, dtype=np.int8).reshape(1, 2, 3, 5)
+    w = np.array([[[[1, -2, 3, -4, 5], [-128, 127, 0, 1, -1]]] * 2], dtype=np.int8)
+    want = x.astype(np.int32) @ w.astype(np.int32).transpose(0, 1, 3, 2)
     np.testing.assert_array_equal(mod.f(x, w), want)

@@ -51,7 +51,10 @@ def QuantCLowerMatmulToX86 : Pass<"quantc-lower-matmul-to-x86",
                 "VNNI or AVX2 micro-kernels";
   let description = [{
     Rewrites every rank-2, statically shaped i8 `quantc.matmul` into a call
-    to a generated, shape-specialised kernel function, body included. The kernel is built from `scf` loops,
+    to a generated, shape-specialised kernel function, body included; a
+    rank-3 (batched) one into a loop over the batch calling the kernel of
+    one batch on 2-D views (its weight packed at run time, its rescale run
+    after it). The kernel is built from `scf` loops,
     `vector` ops and the Pure intrinsic ops `quantc.x86.vpdpbusd` (isa
     avx512-vnni) or `quantc.x86.pmaddwd` (isa avx2), which
     `--quantc-x86-intrinsics-to-llvm` lowers after bufferization. When the
@@ -91,7 +94,7 @@ def QuantCLowerMatmulToX86 : Pass<"quantc-lower-matmul-to-x86",
 
     The kernel carries its plan, a `#quantc.x86_gemm_plan` attribute, as
     `quantc.x86_plan`. Every matmul that does not take this path says why in
-    a remark (batched, dynamic shape, non-i8 operands, i32 overflow, a
+    a remark (batched over more than one dimension, dynamic shape, non-i8 operands, i32 overflow, a
     constant weight too large to pack, ...) and is left for
     `--convert-quantc-to-linalg`; so does every rescale of a lowered matmul
     that is not fused (e.g. a block-scaled operand, read as a `block`

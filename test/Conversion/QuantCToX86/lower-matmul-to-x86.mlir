@@ -146,16 +146,38 @@ func.func @dynamic_weight(%x: tensor<3x5xi8>, %w: tensor<2x5xi8>) -> tensor<3x2x
 
 // -----
 
-// Batched and dynamically shaped matmuls are left alone too.
+// A rank-3 (batched) matmul loops over the batch, calling one runtime_weight
+// kernel (the plan of one batch) on each batch's 2-D views; its rescale
+// runs after it. Rank 4 and dynamic shapes are left alone.
 // CHECK-LABEL: func.func @batched
+// CHECK-NOT: quantc.matmul
+// CHECK: %[[BA:.+]] = bufferization.to_buffer %{{.+}} read_only : tensor<2x3x5xi8> to memref<2x3x5xi8>
+// CHECK: %[[BW:.+]] = bufferization.to_buffer %{{.+}} read_only : tensor<2x2x5xi8> to memref<2x2x5xi8>
+// CHECK: %[[BO:.+]] = memref.alloc() {alignment = 64 : i64} : memref<2x3x2xi32>
+// CHECK: scf.for %[[I:.+]] = %{{.+}} to %{{.+}} step
+// CHECK: memref.subview %[[BA]][%[[I]], 0, 0] [1, 3, 5] [1, 1, 1] : memref<2x3x5xi8> to memref<3x5xi8, strided<[5, 1], offset: ?>>
+// CHECK: memref.subview %[[BW]][%[[I]], 0, 0] [1, 2, 5] [1, 1, 1]
+// CHECK: memref.subview %[[BO]][%[[I]], 0, 0] [1, 3, 2] [1, 1, 1]
+// CHECK: call @[[$BK:__quantc_x86_gemm[_0-9]*]](%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}) : (memref<3x5xi8, strided<[?, 1], offset: ?>>, memref<2x5xi8, strided<[?, 1], offset: ?>>, memref<3x2xi32, strided<[?, 1], offset: ?>>, index, index) -> ()
+// CHECK: bufferization.to_tensor %[[BO]] restrict writable
+// CHECK: quantc.rescale
+// CHECK-LABEL: func.func @batched4
 // CHECK: quantc.matmul
 // CHECK-LABEL: func.func @dynamic_rows
 // CHECK: quantc.matmul
-func.func @batched(%x: tensor<2x3x5xi8>) -> tensor<2x3x2xi32> {
+// CHECK: func.func private @[[$BK]]
+// CHECK-SAME: #quantc.x86_gemm_plan<isa = avx512_vnni, m = 3, n = 2, k = 5, mr = 6, nr = 1, kunroll = 4, panel_block = 1, parallel = false, emulate = false, runtime_weight = true>
+func.func @batched(%x: tensor<2x3x5xi8>, %xs: tensor<1x1x1xf32>) -> tensor<2x3x2xf32> {
   %w = arith.constant dense<1> : tensor<2x2x5xi8>
-  // expected-remark @+1 {{kernel: it is batched (rank-3 operands; the kernels take rank 2)}}
   %r = quantc.matmul %x, %w : tensor<2x3x5xi8>, tensor<2x2x5xi8> -> tensor<2x3x2xi32>
-  return %r : tensor<2x3x2xi32>
+  // expected-remark @+1 {{GEMM, not fused into its kernel: the GEMM is batched}}
+  %y = quantc.rescale %r, %xs, %xs : (tensor<2x3x2xi32>, tensor<1x1x1xf32>, tensor<1x1x1xf32>) -> tensor<2x3x2xf32>
+  return %y : tensor<2x3x2xf32>
+}
+func.func @batched4(%x: tensor<2x2x3x5xi8>, %w: tensor<2x2x2x5xi8>) -> tensor<2x2x3x2xi32> {
+  // expected-remark @+1 {{kernel: it is batched over 2 dimensions (rank-4 operands; the kernels take rank 2, or rank 3 looping over the batch)}}
+  %r = quantc.matmul %x, %w : tensor<2x2x3x5xi8>, tensor<2x2x2x5xi8> -> tensor<2x2x3x2xi32>
+  return %r : tensor<2x2x3x2xi32>
 }
 func.func @dynamic_rows(%x: tensor<?x5xi8>) -> tensor<?x2xi32> {
   %w = arith.constant dense<1> : tensor<2x5xi8>

@@ -26,11 +26,11 @@ func.func @overflow(%x: tensor<2x70000xi8>) -> tensor<2x16xi32> {
 
 // -----
 
-func.func @batched(%x: tensor<2x3x5xi8>) -> tensor<2x3x2xi32> {
-  %w = arith.constant dense<1> : tensor<2x2x5xi8>
-  // expected-remark @+1 {{runs on the reference lowering, not the avx512-vnni kernel: it is batched (rank-3 operands; the kernels take rank 2)}}
-  %r = quantc.matmul %x, %w : tensor<2x3x5xi8>, tensor<2x2x5xi8> -> tensor<2x3x2xi32>
-  return %r : tensor<2x3x2xi32>
+func.func @batched(%x: tensor<2x2x3x5xi8>) -> tensor<2x2x3x2xi32> {
+  %w = arith.constant dense<1> : tensor<2x2x2x5xi8>
+  // expected-remark @+1 {{runs on the reference lowering, not the avx512-vnni kernel: it is batched over 2 dimensions (rank-4 operands; the kernels take rank 2, or rank 3 looping over the batch)}}
+  %r = quantc.matmul %x, %w : tensor<2x2x3x5xi8>, tensor<2x2x2x5xi8> -> tensor<2x2x3x2xi32>
+  return %r : tensor<2x2x3x2xi32>
 }
 
 // -----

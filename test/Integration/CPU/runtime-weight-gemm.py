@@ -7,7 +7,7 @@ op (issue 16): the VNNI / AVX2 kernels pack it at run time (the plan's
 runtime_weight), bit-exact against NumPy. Odd shapes (M, N, K not multiples
 of the tiles, K % 4 != 0, M = 1, a tail panel), -128 inputs, a fused
 requantizing epilogue (against the reference lowering of the same function),
-a weight quantized in the function, several panel
+a weight quantized in the function, batched (rank-3) GEMMs, several panel
 blocks (vnni-panel-block-kib=1), both packers (vnni-nr=1), and an OpenMP run (3 threads, each packing
 its own panels), on cpu=vnni-emulated, avx2 and host."""
 import os
@@ -51,6 +51,16 @@ func.func @main(%x: tensor<{m}x{k}xi8>, %wf: tensor<{n}x{k}xf32>, %xs: tensor<{m
 }}"""
 
 
+# Batched (rank 3, attention's Q . K^T per head): the kernel per batch.
+def batched_ir(bt, m, n, k):
+    return f"""
+func.func @main(%x: tensor<{bt}x{m}x{k}xi8>, %w: tensor<{bt}x{n}x{k}xi8>) -> tensor<{bt}x{m}x{n}xi32> {{
+  %r = quantc.matmul %x, %w : tensor<{bt}x{m}x{k}xi8>, tensor<{bt}x{n}x{k}xi8> -> tensor<{bt}x{m}x{n}xi32>
+  return %r : tensor<{bt}x{m}x{n}xi32>
+}}"""
+
+
+BATCHED = [(3, 7, 20, 13), (2, 1, 70, 64), (4, 9, 33, 130)]
 SHAPES = [(1, 70, 13), (7, 130, 67), (13, 264, 258), (6, 64, 64),
           (1, 1, 1), (25, 333, 1001)]
 flags = open("/proc/cpuinfo").read().split()
@@ -104,6 +114,21 @@ for cpu in cpus:
             x2, w2 = i8((m, k)), i8((n, k))
             check(f"{pipeline} {m}x{n}x{k} (second call)", mod.main(x2, w2),
                   ref.int_matmul(x2, w2))
+        for bt, m, n, k in BATCHED:
+            ir = batched_ir(bt, m, n, k)
+            _, diags = quantc.run_pipeline(ir, pipeline,
+                                           return_diagnostics=True)
+            if "reference lowering" in diags:
+                failures += 1
+                print(f"FAIL {pipeline} batched: {diags}")
+            mod = quantc.compile_cpu(ir, pipeline, shared_libs=[GOMP])
+            x, w = i8((bt, m, k)), i8((bt, n, k))
+            x[:, 0, :] = -128
+            w[-1, 0, :] = -128
+            want = np.einsum("bmk,bnk->bmn", x.astype(np.int64),
+                             w.astype(np.int64))
+            check(f"{pipeline} batched {bt}x{m}x{n}x{k}",
+                  mod.main(x, w).astype(np.int64), want)
         m, n, k = 11, 150, 45
         mod = quantc.compile_cpu(fused_ir(m, n, k), pipeline,
                                  shared_libs=[GOMP])
