@@ -94,8 +94,9 @@ def QuantCLowerMatmulToX86 : Pass<"quantc-lower-matmul-to-x86",
 
     The kernel carries its plan, a `#quantc.x86_gemm_plan` attribute, as
     `quantc.x86_plan`. Every matmul that does not take this path says why in
-    a remark (batched over more than one dimension, dynamic shape, non-i8 operands, i32 overflow, a
-    constant weight too large to pack, ...) and is left for
+    a remark (batched over more than one dimension, dynamic shape, non-i8
+    operands, i32 overflow, a constant weight too large to pack, ...) and is
+    left for
     `--convert-quantc-to-linalg`; so does every rescale of a lowered matmul
     that is not fused (e.g. a block-scaled operand, read as a `block`
     broadcast), which then runs after the GEMM.
