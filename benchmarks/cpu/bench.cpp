@@ -7,6 +7,10 @@
 //  gemm   s8 x s8 -> f32, per-column weight scales (x per-tensor scale):
 //         oneDNN with prepacked weights (tag::any + reorder, outside timing)
 //         and static per-column output scales.
+//  rgemm  the gemm with a run-time weight: quantc's kernel gets W [N, K]
+//         as an argument and packs it on every call; oneDNN gets the same
+//         plain, un-prepacked weights (memory tag::ba of {K, N}, no reorder
+//         outside timing), whatever it does with them per call is timed.
 //  linear per-token dynamic W8A8: f32 activations -> absmax per row ->
 //         quantize -> GEMM -> dequantize (x scale per row, w per column).
 //         oneDNN: the same quantization loop in C++ (compiled -O3
@@ -48,19 +52,27 @@ template <typename T> static MemRef2D<T> view(T *p, int64_t r, int64_t c) {
 #define QUANTC_LINEAR(M, N, K)                                                 \
   extern "C" void _mlir_ciface_q_linear_##M##x##N##x##K(MemRef2D<float> *,     \
                                                         MemRef2D<float> *);
+#define QUANTC_RGEMM(M, N, K)                                                  \
+  extern "C" void _mlir_ciface_q_rgemm_##M##x##N##x##K(                        \
+      MemRef2D<int8_t> *, MemRef2D<int8_t> *, MemRef2D<float> *,               \
+      MemRef2D<float> *);
 #include "bench_shapes.inc"
 #undef QUANTC_GEMM
 #undef QUANTC_LINEAR
+#undef QUANTC_RGEMM
 
 using GemmFn = void (*)(MemRef2D<int8_t> *, MemRef2D<float> *,
                         MemRef2D<float> *);
 using LinearFn = void (*)(MemRef2D<float> *, MemRef2D<float> *);
+using RGemmFn = void (*)(MemRef2D<int8_t> *, MemRef2D<int8_t> *,
+                         MemRef2D<float> *, MemRef2D<float> *);
 
 struct Case {
   std::string kind;
   int64_t M, N, K;
   GemmFn gemm = nullptr;
   LinearFn linear = nullptr;
+  RGemmFn rgemm = nullptr;
 };
 
 static std::vector<Case> cases() {
@@ -70,6 +82,9 @@ static std::vector<Case> cases() {
 #define QUANTC_LINEAR(M, N, K)                                                 \
   cs.push_back(                                                                \
       {"linear", M, N, K, nullptr, _mlir_ciface_q_linear_##M##x##N##x##K});
+#define QUANTC_RGEMM(M, N, K)                                                  \
+  cs.push_back({"rgemm", M, N, K, nullptr, nullptr,                            \
+                _mlir_ciface_q_rgemm_##M##x##N##x##K});
 #include "bench_shapes.inc"
   return cs;
 }
@@ -179,9 +194,11 @@ int main(int argc, char **argv) {
       ws[n] = wscale(n);
     std::vector<float> yq(M * N), yd(M * N);
 
-    // oneDNN: weights {K, N} given as W [N, K] (tag::ba), prepacked.
+    // oneDNN: weights {K, N} given as W [N, K] (tag::ba), prepacked; for
+    // rgemm used as they are (plain tag::ba, no reorder).
+    bool runtimeWeight = c.kind == "rgemm";
     memory::desc srcMd({M, K}, dt::s8, tag::ab);
-    memory::desc weiAny({K, N}, dt::s8, tag::any);
+    memory::desc weiAny({K, N}, dt::s8, runtimeWeight ? tag::ba : tag::any);
     memory::desc dstMd({M, N}, dt::f32, tag::ab);
     primitive_attr attr;
     std::vector<float> outScales(N);
@@ -196,9 +213,12 @@ int main(int argc, char **argv) {
     }
     matmul::primitive_desc pd(matmul::desc(srcMd, weiAny, dstMd), attr, eng);
     memory weiUser({{K, N}, dt::s8, tag::ba}, eng, w.data());
-    memory wei(pd.weights_desc(), eng);
-    reorder(weiUser, wei).execute(strm, weiUser, wei);
-    strm.wait();
+    memory wei = weiUser;
+    if (!runtimeWeight) {
+      wei = memory(pd.weights_desc(), eng);
+      reorder(weiUser, wei).execute(strm, weiUser, wei);
+      strm.wait();
+    }
     matmul mm(pd);
     memory dst(dstMd, eng, yd.data());
     std::string impl = pd.impl_info_str();
@@ -213,7 +233,11 @@ int main(int argc, char **argv) {
       auto xd = view(x.data(), M, K);
       auto xsd = view(&xs, 1, 1);
       auto yqd = view(yq.data(), M, N);
-      tq = timeIt([&] { c.gemm(&xd, &xsd, &yqd); });
+      auto wd = view(w.data(), N, K);
+      if (runtimeWeight)
+        tq = timeIt([&] { c.rgemm(&xd, &wd, &xsd, &yqd); });
+      else
+        tq = timeIt([&] { c.gemm(&xd, &xsd, &yqd); });
       memory src(srcMd, eng, x.data());
       td = timeIt([&] {
         mm.execute(strm, {{DNNL_ARG_SRC, src},

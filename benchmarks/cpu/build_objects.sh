@@ -17,10 +17,11 @@ opt=${QUANTC_OPT:-quantc-opt}
 py=${PYTHON:-/usr/bin/python3}
 mkdir -p "$out"
 # One group per weight shape "N K kind:M ...": functions sharing a weight
-# share its packed copy.
+# share its packed copy. rgemm: the weight is an argument (packed at run
+# time); a group of rgemm only embeds no weight.
 shapes=${SHAPES:-"1024 1024 gemm:1024
-2048 2048 gemm:2048
-4096 4096 gemm:4096 gemm:16 gemm:512 linear:16 linear:512
+2048 2048 gemm:2048 rgemm:2048
+4096 4096 gemm:4096 gemm:16 gemm:512 linear:16 linear:512 rgemm:16 rgemm:512
 11008 4096 gemm:16 gemm:512 linear:16"}
 : > "$out/bench_shapes.inc"
 echo "$shapes" | while read -r n k specs; do

@@ -8,7 +8,12 @@ weight W [N, K] (deterministic pattern, shared with the C++ harness),
       dynamic per-token W8A8: xs = absmax(x)/127 per row, xq = quantize(x),
       y = (xq . W^T) * xs[m] * ws[n]
 
-Both write into the caller's buffer (destination passing) and carry
+  @q_rgemm_<M>x<N>x<K>(x: memref<MxKxi8>, w: memref<NxKxi8>,
+                        xs: memref<1x1xf32>, y: memref<MxNxf32>)
+      the static W8A8 GEMM with a run-time weight (a plain [N, K] argument,
+      packed by the kernel on each call), same scales
+
+All write into the caller's buffer (destination passing) and carry
 llvm.emit_c_interface. Usage: gen_gemm.py OUT.mlir N K gemm:M... linear:M...
 """
 import sys
@@ -32,7 +37,9 @@ def main():
     w = weight(n, k)
     ws = wscale(n)
     wty, wsty = f"tensor<{n}x{k}xi8>", f"tensor<1x{n}xf32>"
-    wconst = f'dense<"0x{w.tobytes().hex().upper()}"> : {wty}'
+    # Only functions with a constant weight embed it.
+    wconst = (f'dense<"0x{w.tobytes().hex().upper()}"> : {wty}'
+              if any(not s.startswith("rgemm:") for s in sys.argv[4:]) else "")
     wsconst = ("dense<[[" + ", ".join("0x%08X" % v for v in ws.view(np.uint32))
                + f"]]> : {wsty}")
     fns = []
@@ -48,6 +55,18 @@ func.func @{name}(%xm: memref<{m}x{k}xi8>, %xsm: memref<1x1xf32>, %y: {ymr}) att
   %x = bufferization.to_tensor %xm restrict : memref<{m}x{k}xi8> to tensor<{m}x{k}xi8>
   %xs = bufferization.to_tensor %xsm restrict : memref<1x1xf32> to tensor<1x1xf32>
   %w = arith.constant {wconst}
+  %ws = arith.constant {wsconst}
+  %acc = quantc.matmul %x, %w : tensor<{m}x{k}xi8>, {wty} -> {acc}
+  %r = quantc.rescale %acc, %xs, %ws : ({acc}, tensor<1x1xf32>, {wsty}) -> {yty}
+  bufferization.materialize_in_destination %r in restrict writable %y : ({yty}, {ymr}) -> ()
+  return
+}}""")
+        elif kind == "rgemm":
+            fns.append(f"""
+func.func @{name}(%xm: memref<{m}x{k}xi8>, %wm: memref<{n}x{k}xi8>, %xsm: memref<1x1xf32>, %y: {ymr}) attributes {{llvm.emit_c_interface}} {{
+  %x = bufferization.to_tensor %xm restrict : memref<{m}x{k}xi8> to tensor<{m}x{k}xi8>
+  %w = bufferization.to_tensor %wm restrict : memref<{n}x{k}xi8> to {wty}
+  %xs = bufferization.to_tensor %xsm restrict : memref<1x1xf32> to tensor<1x1xf32>
   %ws = arith.constant {wsconst}
   %acc = quantc.matmul %x, %w : tensor<{m}x{k}xi8>, {wty} -> {acc}
   %r = quantc.rescale %acc, %xs, %ws : ({acc}, tensor<1x1xf32>, {wsty}) -> {yty}

@@ -50,9 +50,11 @@ def QuantCLowerMatmulToX86 : Pass<"quantc-lower-matmul-to-x86",
   let summary = "Lower int8 quantc.matmul (+ its rescale epilogue) to AVX-512 "
                 "VNNI or AVX2 micro-kernels";
   let description = [{
-    Rewrites every rank-2, statically shaped i8 `quantc.matmul` whose weight
-    is a compile-time constant into a call to a generated, shape-specialised
-    kernel function, body included. The kernel is built from `scf` loops,
+    Rewrites every rank-2, statically shaped i8 `quantc.matmul` into a call
+    to a generated, shape-specialised kernel function, body included; a
+    rank-3 (batched) one into a loop over the batch calling the kernel of
+    one batch on 2-D views (its weight packed at run time, its rescale run
+    after it). The kernel is built from `scf` loops,
     `vector` ops and the Pure intrinsic ops `quantc.x86.vpdpbusd` (isa
     avx512-vnni) or `quantc.x86.pmaddwd` (isa avx2), which
     `--quantc-x86-intrinsics-to-llvm` lowers after bufferization. When the
@@ -66,6 +68,13 @@ def QuantCLowerMatmulToX86 : Pass<"quantc-lower-matmul-to-x86",
       zmm columns, zero padded) or `[N/(8*nr)][K/2][8*nr*2]` sign-extended i16
       (avx2), in a 64-byte aligned `memref.global`; a weight used twice is
       packed once.
+    - A weight that is not a compile-time constant (a function argument,
+      another op's result; plan `runtime_weight = true`) is passed to the
+      kernel as it lies (any row stride, like the activations), which packs
+      each block of `panel_block` panels into the same layout, with the
+      compensation, in a scratch buffer allocated once per call (per thread
+      under OpenMP: each thread packs its own panels), before that block's
+      row tiles.
     - `vpdpbusd` multiplies u8 x s8: the activations are shifted by +128
       (xor 0x80) when packed and the accumulators start at
       `-128 * colsum(W)` (precomputed), so the result is exact for every
@@ -85,8 +94,9 @@ def QuantCLowerMatmulToX86 : Pass<"quantc-lower-matmul-to-x86",
 
     The kernel carries its plan, a `#quantc.x86_gemm_plan` attribute, as
     `quantc.x86_plan`. Every matmul that does not take this path says why in
-    a remark (batched, dynamic shape, non-i8 operands, i32 overflow, weight
-    not a compile-time constant, ...) and is left for
+    a remark (batched over more than one dimension, dynamic shape, non-i8
+    operands, i32 overflow, a constant weight too large to pack, ...) and is
+    left for
     `--convert-quantc-to-linalg`; so does every rescale of a lowered matmul
     that is not fused (e.g. a block-scaled operand, read as a `block`
     broadcast), which then runs after the GEMM.

@@ -143,6 +143,7 @@ private:
   LoweringOptions opts;
 
   void lower(MatmulOp op, SymbolTable &symbols, WeightPacker &packer);
+  void lowerBatched(MatmulOp op, X86GemmPlanAttr plan, SymbolTable &symbols);
   func::FuncOp createKernel(X86GemmPlanAttr plan, TypeRange argTypes,
                             RescaleOp rescale, Location loc);
 };
@@ -152,24 +153,31 @@ void LowerMatmulToX86::lower(MatmulOp op, SymbolTable &symbols,
   FailureOr<X86GemmPlanAttr> plan = selectPlan(op, opts);
   if (failed(plan))
     return;
-  ElementsAttr weight;
-  if (!matchPattern(op.getRhs(), m_Constant(&weight))) {
-    remarkNotLowered(op, opts.isa)
-        << "the weight is not a compile-time constant";
-    return;
-  }
+  if (op.getLhs().getType().getRank() == 3)
+    return lowerBatched(op, *plan, symbols);
   Location loc = op.getLoc();
-  FailureOr<PackedWeights> packed = packer.getOrCreate(weight, *plan, loc);
-  if (failed(packed)) {
-    remarkNotLowered(op, opts.isa)
-        << "the bytes of the constant weight cannot be read";
-    return;
+  // A constant weight is packed now, into globals; any other is packed by
+  // the kernel at run time (the plan's runtime_weight).
+  PackedWeights packed;
+  if (!plan->getRuntimeWeight()) {
+    ElementsAttr weight;
+    bool isConstant = matchPattern(op.getRhs(), m_Constant(&weight));
+    assert(isConstant && "selectPlan saw a constant weight");
+    (void)isConstant;
+    FailureOr<PackedWeights> globals = packer.getOrCreate(weight, *plan, loc);
+    if (failed(globals)) {
+      remarkNotLowered(op, opts.isa)
+          << "the bytes of the constant weight cannot be read";
+      return;
+    }
+    packed = *globals;
   }
   RescaleOp rescale = matchEpilogue(op, opts.isa);
 
-  // The kernel's operands: A, packed W, compensation, epilogue operands,
-  // output, panel range. Tensors cross into buffers here; one-shot-bufferize
-  // resolves the to_buffer/to_tensor pairs without copies.
+  // The kernel's operands: A, packed W and compensation (or, with a
+  // run-time weight, W itself), epilogue operands, output, panel range. Tensors
+  // cross into buffers here; one-shot-bufferize resolves the
+  // to_buffer/to_tensor pairs without copies.
   Operation *anchor = rescale ? rescale.getOperation() : op.getOperation();
   OpBuilder b(anchor);
   auto toBuffer = [&](Value t) -> Value {
@@ -178,14 +186,29 @@ void LowerMatmulToX86::lower(MatmulOp op, SymbolTable &symbols,
         b, loc, MemRefType::get(tt.getShape(), tt.getElementType()), t,
         /*read_only=*/true);
   };
-  MemRefType packedTy = getPackedWeightType(*plan);
-  SmallVector<Value> args = {
-      toBuffer(op.getLhs()),
-      memref::GetGlobalOp::create(b, loc, packedTy,
-                                  packed->weights.getSymName())};
-  if (packed->compensation)
+  // Run-time operands are often slices (e.g. --quantc-split-k's K chunks):
+  // taken with any row stride and offset rather than copied.
+  auto toStridedBuffer = [&](Value t) -> Value {
+    auto tt = cast<RankedTensorType>(t.getType());
+    int64_t dyn = ShapedType::kDynamic;
+    auto layout = StridedLayoutAttr::get(b.getContext(), dyn, {dyn, 1});
+    return bufferization::ToBufferOp::create(
+        b, loc, MemRefType::get(tt.getShape(), tt.getElementType(), layout), t,
+        /*read_only=*/true);
+  };
+  SmallVector<Value> args;
+  if (plan->getRuntimeWeight()) {
+    args.push_back(toStridedBuffer(op.getLhs()));
+    args.push_back(toStridedBuffer(op.getRhs()));
+  } else {
+    args.push_back(toBuffer(op.getLhs()));
     args.push_back(memref::GetGlobalOp::create(
-        b, loc, getCompensationType(*plan), packed->compensation.getSymName()));
+        b, loc, getPackedWeightType(*plan), packed.weights.getSymName()));
+    if (packed.compensation)
+      args.push_back(
+          memref::GetGlobalOp::create(b, loc, getCompensationType(*plan),
+                                      packed.compensation.getSymName()));
+  }
   if (rescale)
     for (NamedOperand o : epilogueOperands(rescale))
       if (o.value)
@@ -220,6 +243,73 @@ void LowerMatmulToX86::lower(MatmulOp op, SymbolTable &symbols,
   op.erase();
 }
 
+/// A rank-3 matmul `[B, M, K] x [B, N, K]`: a loop over the batch calling
+/// one runtime_weight kernel on each batch's 2-D views (e.g. attention's
+/// Q . K^T per head). A rescale of its accumulator runs after it.
+void LowerMatmulToX86::lowerBatched(MatmulOp op, X86GemmPlanAttr plan,
+                                    SymbolTable &symbols) {
+  Location loc = op.getLoc();
+  MLIRContext *ctx = op.getContext();
+  Value acc = op.getResult();
+  for (Operation *user : acc.getUsers())
+    if (auto rescale = dyn_cast<RescaleOp>(user))
+      rescale.emitRemark() << "runs after the " << getIsaOptionName(opts.isa)
+                           << " GEMM, not fused into its kernel: the GEMM is "
+                              "batched";
+  OpBuilder b(op);
+  auto toBuffer = [&](Value t) -> Value {
+    auto tt = cast<RankedTensorType>(t.getType());
+    return bufferization::ToBufferOp::create(
+        b, loc, MemRefType::get(tt.getShape(), tt.getElementType()), t,
+        /*read_only=*/true);
+  };
+  auto resultTy = cast<RankedTensorType>(acc.getType());
+  int64_t batch = resultTy.getDimSize(0);
+  int64_t m = plan.getM(), n = plan.getN(), k = plan.getK();
+  Value a = toBuffer(op.getLhs()), w = toBuffer(op.getRhs());
+  Value out = memref::AllocOp::create(
+      b, loc, MemRefType::get(resultTy.getShape(), resultTy.getElementType()),
+      b.getI64IntegerAttr(64));
+  int64_t dyn = ShapedType::kDynamic;
+  auto layout = StridedLayoutAttr::get(ctx, dyn, {dyn, 1});
+  Type i8 = b.getI8Type(), i32 = b.getI32Type();
+  Type aTy = MemRefType::get({m, k}, i8, layout),
+       wTy = MemRefType::get({n, k}, i8, layout),
+       oTy = MemRefType::get({m, n}, i32, layout), indexTy = b.getIndexType();
+  func::FuncOp kernel = createKernel(
+      plan, TypeRange{aTy, wTy, oTy, indexTy, indexTy}, RescaleOp(), loc);
+  symbols.insert(kernel);
+  Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
+  Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
+  Value panels = arith::ConstantIndexOp::create(b, loc, plan.getNumPanels());
+  auto loop = scf::ForOp::create(
+      b, loc, c0, arith::ConstantIndexOp::create(b, loc, batch), c1);
+  {
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPoint(loop.getBody()->getTerminator());
+    Value i = loop.getInductionVar();
+    // Batch i of a [B, r, c] buffer as a 2-D view of the kernel's type.
+    auto slice = [&](Value buf, int64_t r, int64_t c, Type ty) -> Value {
+      SmallVector<OpFoldResult> offsets = {i, b.getIndexAttr(0),
+                                           b.getIndexAttr(0)};
+      SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1), b.getIndexAttr(r),
+                                         b.getIndexAttr(c)};
+      SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
+      auto viewTy = memref::SubViewOp::inferRankReducedResultType(
+          {r, c}, cast<MemRefType>(buf.getType()), offsets, sizes, strides);
+      Value view = memref::SubViewOp::create(b, loc, cast<MemRefType>(viewTy),
+                                             buf, offsets, sizes, strides);
+      return memref::CastOp::create(b, loc, ty, view);
+    };
+    func::CallOp::create(b, loc, kernel,
+                         ValueRange{slice(a, m, k, aTy), slice(w, n, k, wTy),
+                                    slice(out, m, n, oTy), c0, panels});
+  }
+  acc.replaceAllUsesWith(bufferization::ToTensorOp::create(
+      b, loc, resultTy, out, /*restrict=*/true, /*writable=*/true));
+  op.erase();
+}
+
 func::FuncOp LowerMatmulToX86::createKernel(X86GemmPlanAttr plan,
                                             TypeRange argTypes,
                                             RescaleOp rescale, Location loc) {
@@ -250,9 +340,13 @@ func::FuncOp LowerMatmulToX86::createKernel(X86GemmPlanAttr plan,
   KernelOperands ops;
   unsigned i = 0;
   ops.activations = blockArgs[i++];
-  ops.packedWeights = blockArgs[i++];
-  if (plan.hasCompensation())
-    ops.compensation = blockArgs[i++];
+  if (plan.getRuntimeWeight()) {
+    ops.weights = blockArgs[i++];
+  } else {
+    ops.packedWeights = blockArgs[i++];
+    if (plan.hasCompensation())
+      ops.compensation = blockArgs[i++];
+  }
   if (rescale) {
     KernelEpilogue e;
     e.spec = EpilogueSpec::get(rescale);

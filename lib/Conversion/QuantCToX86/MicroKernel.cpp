@@ -63,6 +63,24 @@ public:
       tile = memref::AllocOp::create(b, loc, tileTy, b.getI64IntegerAttr(64));
     else
       tile = memref::AllocaOp::create(b, loc, tileTy, b.getI64IntegerAttr(64));
+    packed = ops.packedWeights;
+    compensation = ops.compensation;
+    if (p.getRuntimeWeight()) {
+      // One block of packed panels (and their compensation), rewritten per
+      // block: allocated once per call (per thread under OpenMP), freed by
+      // the buffer-deallocation pipeline; small ones go to the stack.
+      int64_t blockPanels = p.getPanelBlock();
+      packed = memref::AllocOp::create(
+          b, loc,
+          MemRefType::get(
+              {blockPanels, p.getKGroups(), p.getPanelCols() * p.getGroup()},
+              elem),
+          b.getI64IntegerAttr(64));
+      if (p.hasCompensation())
+        compensation = memref::AllocOp::create(
+            b, loc, MemRefType::get({blockPanels * p.getPanelCols()}, i32),
+            b.getI64IntegerAttr(64));
+    }
     Value pBegin = ops.panelBegin, pEnd = ops.panelEnd;
     auto blocks =
         scf::ForOp::create(b, loc, pBegin, pEnd, idx(p.getPanelBlock()));
@@ -71,6 +89,13 @@ public:
     Value nb = blocks.getInductionVar();
     Value bEnd =
         arith::MinSIOp::create(b, loc, add(nb, p.getPanelBlock()), pEnd);
+    if (p.getRuntimeWeight()) {
+      panelBase = nb;
+      if (p.getPanelCols() % kTransposeWords == 0)
+        packWeightBlockTransposed(nb, bEnd);
+      else
+        packWeightBlock(nb, bEnd);
+    }
     int64_t mr = p.getMr();
     int64_t mFull = p.getM() / mr * mr, mTail = p.getM() % mr;
     if (mFull > 0) {
@@ -91,6 +116,10 @@ private:
   /// x_scale, w_scale, bias, output_scale, residual (null when absent).
   SmallVector<EpilogueOperand, 5> epilogueOperands;
   Value tile;
+  /// The packed weights and compensation the K loop reads: the globals, or
+  /// (runtime_weight) the scratch of the current block, whose first panel
+  /// is panelBase.
+  Value packed, compensation, panelBase;
   Type i8, i32, elem;
   VectorType accTy, wTy;
 
@@ -140,6 +169,236 @@ private:
     }
   }
 
+  /// Words (of `group` elements) per vector in the transposing packer.
+  static constexpr int64_t kTransposeWords = 16;
+
+  /// The 16 x 16 transpose of the i32 words in `rows`: four rounds of
+  /// two-source shuffles (vpermt2d), round b swapping bit b of the row and
+  /// column indices.
+  SmallVector<Value> transposeWords(SmallVector<Value> rows) {
+    constexpr int64_t n = kTransposeWords;
+    for (int64_t d = 1; d < n; d *= 2) {
+      SmallVector<int64_t> lo(n), hi(n);
+      for (int64_t c = 0; c < n; ++c) {
+        bool upper = c & d;
+        lo[c] = upper ? n + c - d : c;
+        hi[c] = upper ? n + c : c + d;
+      }
+      SmallVector<Value> next(rows);
+      for (int64_t r = 0; r < n; ++r) {
+        if (r & d)
+          continue;
+        next[r] = vector::ShuffleOp::create(b, loc, rows[r], rows[r + d], lo);
+        next[r + d] =
+            vector::ShuffleOp::create(b, loc, rows[r], rows[r + d], hi);
+      }
+      rows = std::move(next);
+    }
+    return rows;
+  }
+
+  /// Panels [nb, bEnd) of the [n, k] weights into the scratch, 16 columns
+  /// at a time (panels of a multiple of 16 columns): 16 rows of W are read
+  /// a vector of 16 groups each (sign-extended to i16 for vpmaddwd), their
+  /// 16 x 16 words transposed in registers, and each result is one group of
+  /// the 16 columns, stored whole. Rows past N read as zeros, K is zero
+  /// padded. vpdpbusd: the columns' byte sums accumulate from the transposed
+  /// words (vpdpbusd with a u8 1 operand; shifts when emulated) and are
+  /// stored as -128 * colsum(W).
+  void packWeightBlockTransposed(Value nb, Value bEnd) {
+    constexpr int64_t nw = kTransposeWords;
+    int64_t cols = p.getPanelCols(), group = p.getGroup();
+    int64_t chunk = nw * group;
+    auto inTy = VectorType::get({chunk}, i8);
+    auto wordsTy = VectorType::get({nw}, i32);
+    auto outTy = VectorType::get({chunk}, elem);
+    bool comp = p.hasCompensation();
+    auto panels = scf::ForOp::create(b, loc, nb, bEnd, idx(1));
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPoint(panels.getBody()->getTerminator());
+    Value pi = panels.getInductionVar();
+    Value local = arith::SubIOp::create(b, loc, pi, nb);
+    auto groups = scf::ForOp::create(b, loc, idx(0), idx(cols), idx(nw));
+    b.setInsertionPoint(groups.getBody()->getTerminator());
+    Value c0 = groups.getInductionVar();
+    Value col0 = arith::AddIOp::create(b, loc, mul(pi, cols), c0);
+    Value slot = mul(c0, group);
+    SmallVector<Value> rowIdx, valid;
+    for (int64_t i = 0; i < nw; ++i) {
+      Value col = add(col0, i);
+      valid.push_back(arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt,
+                                            col, idx(p.getN())));
+      rowIdx.push_back(arith::MinSIOp::create(b, loc, col, idx(p.getN() - 1)));
+    }
+    Value zeroWords = splat(wordsTy, b.getI32IntegerAttr(0));
+    Value zeroIn = splat(inTy, b.getIntegerAttr(i8, 0));
+    Value ones =
+        comp ? splat(VectorType::get({chunk}, i8), b.getIntegerAttr(i8, 1))
+             : Value();
+    // Groups [g0, g0 + count) of the 16 columns from K offset k (count
+    // groups of `group` elements are present, the rest are zeros).
+    auto packChunk = [&](Value k, Value g0, int64_t count, int64_t kCount,
+                         Value sums) -> Value {
+      SmallVector<Value> rows;
+      for (int64_t i = 0; i < nw; ++i) {
+        Value v;
+        if (kCount == chunk)
+          v = vector::LoadOp::create(b, loc, inTy, ops.weights,
+                                     ValueRange{rowIdx[i], k});
+        else
+          v = vector::MaskedLoadOp::create(b, loc, inTy, ops.weights,
+                                           ValueRange{rowIdx[i], k},
+                                           mask(kCount, chunk), zeroIn);
+        if (elem != i8)
+          v = arith::ExtSIOp::create(b, loc, outTy, v);
+        v = vector::BitCastOp::create(b, loc, wordsTy, v);
+        rows.push_back(arith::SelectOp::create(b, loc, valid[i], v, zeroWords));
+      }
+      SmallVector<Value> t = transposeWords(rows);
+      for (int64_t j = 0; j < count; ++j) {
+        Value out = vector::BitCastOp::create(b, loc, outTy, t[j]);
+        vector::StoreOp::create(b, loc, out, packed,
+                                ValueRange{local, add(g0, j), slot});
+        if (!comp)
+          continue;
+        if (p.getEmulate()) {
+          for (Value byte : unpackBytes(t[j], true))
+            sums = arith::AddIOp::create(b, loc, sums, byte);
+        } else {
+          sums = X86VpdpbusdOp::create(b, loc, accTy, sums, ones, out);
+        }
+      }
+      return sums;
+    };
+    Value sums = comp ? isplat(0) : Value();
+    int64_t kFull = p.getK() / chunk, kTail = p.getK() % chunk;
+    if (kFull > 0) {
+      auto ks = scf::ForOp::create(b, loc, idx(0), idx(kFull), idx(1),
+                                   comp ? ValueRange{sums} : ValueRange{});
+      OpBuilder::InsertionGuard g2(b);
+      b.setInsertionPointToStart(ks.getBody());
+      Value q = ks.getInductionVar();
+      Value next = packChunk(mul(q, chunk), mul(q, nw), nw, chunk,
+                             comp ? ks.getRegionIterArgs()[0] : Value());
+      // A loop without results already has its terminator.
+      if (comp)
+        scf::YieldOp::create(b, loc, next);
+      b.setInsertionPointAfter(ks);
+      if (comp)
+        sums = ks.getResult(0);
+    }
+    if (kTail)
+      sums = packChunk(idx(kFull * chunk), idx(kFull * nw),
+                       llvm::divideCeil(kTail, group), kTail, sums);
+    if (comp)
+      vector::StoreOp::create(
+          b, loc, arith::MulIOp::create(b, loc, sums, isplat(-128)),
+          compensation,
+          ValueRange{arith::AddIOp::create(b, loc, mul(local, cols), c0)});
+  }
+
+  /// Panels [nb, bEnd) of the [n, k] weights into the scratch (panels of
+  /// other widths than multiples of 16 columns), in the
+  /// layout of the compile-time packing (WeightPacking.cpp): for each column
+  /// (a row of W, read contiguously in chunks of 16 groups), each group of
+  /// `group` elements (sign-extended to i16 for vpmaddwd) goes to
+  /// [panel - nb][group][column * group]; K is zero padded, and so are the
+  /// columns past N. vpdpbusd: the column's -128 * colsum(W) as well.
+  void packWeightBlock(Value nb, Value bEnd) {
+    int64_t cols = p.getPanelCols(), group = p.getGroup();
+    int64_t words = 16, chunk = words * group;
+    auto inTy = VectorType::get({chunk}, i8);
+    auto sliceTy = VectorType::get({group}, elem);
+    bool comp = p.hasCompensation();
+    auto panels = scf::ForOp::create(b, loc, nb, bEnd, idx(1));
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPoint(panels.getBody()->getTerminator());
+    Value pi = panels.getInductionVar();
+    Value local = arith::SubIOp::create(b, loc, pi, nb);
+    auto columns = scf::ForOp::create(b, loc, idx(0), idx(cols), idx(1));
+    b.setInsertionPoint(columns.getBody()->getTerminator());
+    Value c = columns.getInductionVar();
+    Value col = arith::AddIOp::create(b, loc, mul(pi, cols), c);
+    Value slot = mul(c, group);
+    Value compIdx = arith::AddIOp::create(b, loc, mul(local, cols), c);
+    Value valid = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, col,
+                                        idx(p.getN()));
+    auto ifOp = scf::IfOp::create(b, loc, valid, /*withElse=*/true);
+    {
+      // A column past N: zeros, which meet the activations' columns
+      // nobody stores.
+      OpBuilder::InsertionGuard g2(b);
+      b.setInsertionPoint(ifOp.elseBlock()->getTerminator());
+      auto gs = scf::ForOp::create(b, loc, idx(0), idx(p.getKGroups()), idx(1));
+      b.setInsertionPoint(gs.getBody()->getTerminator());
+      vector::StoreOp::create(b, loc, splat(sliceTy, b.getIntegerAttr(elem, 0)),
+                              packed,
+                              ValueRange{local, gs.getInductionVar(), slot});
+      if (comp) {
+        b.setInsertionPointAfter(gs);
+        memref::StoreOp::create(b, loc,
+                                arith::ConstantIntOp::create(b, loc, i32, 0),
+                                compensation, ValueRange{compIdx});
+      }
+    }
+    b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
+    // Stores `n` groups of the chunk `v` from group g0; returns the running
+    // per-lane sums of 4 bytes (vpdpbusd only).
+    auto storeChunk = [&](Value v, Value g0, int64_t n, Value sums) -> Value {
+      Value e = v;
+      if (elem != i8)
+        e = arith::ExtSIOp::create(b, loc, VectorType::get({chunk}, elem), v);
+      for (int64_t t = 0; t < n; ++t) {
+        Value part = vector::ExtractStridedSliceOp::create(
+            b, loc, e, ArrayRef<int64_t>{t * group}, ArrayRef<int64_t>{group},
+            ArrayRef<int64_t>{1});
+        vector::StoreOp::create(b, loc, part, packed,
+                                ValueRange{local, add(g0, t), slot});
+      }
+      if (!comp)
+        return sums;
+      for (Value byte :
+           unpackBytes(vector::BitCastOp::create(b, loc, accTy, v), true))
+        sums = arith::AddIOp::create(b, loc, sums, byte);
+      return sums;
+    };
+    Value sums = comp ? isplat(0) : Value();
+    int64_t kFull = p.getK() / chunk, kTail = p.getK() % chunk;
+    if (kFull > 0) {
+      auto ks = scf::ForOp::create(b, loc, idx(0), idx(kFull), idx(1),
+                                   comp ? ValueRange{sums} : ValueRange{});
+      OpBuilder::InsertionGuard g2(b);
+      b.setInsertionPointToStart(ks.getBody());
+      Value q = ks.getInductionVar();
+      Value v = vector::LoadOp::create(b, loc, inTy, ops.weights,
+                                       ValueRange{col, mul(q, chunk)});
+      Value next = storeChunk(v, mul(q, words), words,
+                              comp ? ks.getRegionIterArgs()[0] : Value());
+      // A loop without results already has its terminator.
+      if (comp)
+        scf::YieldOp::create(b, loc, next);
+      b.setInsertionPointAfter(ks);
+      if (comp)
+        sums = ks.getResult(0);
+    }
+    if (kTail) {
+      Value v = vector::MaskedLoadOp::create(
+          b, loc, inTy, ops.weights, ValueRange{col, idx(kFull * chunk)},
+          mask(kTail, chunk), splat(inTy, b.getIntegerAttr(i8, 0)));
+      sums = storeChunk(v, idx(kFull * words), llvm::divideCeil(kTail, group),
+                        sums);
+    }
+    if (comp) {
+      Value sum =
+          vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD, sums);
+      memref::StoreOp::create(
+          b, loc,
+          arith::MulIOp::create(
+              b, loc, sum, arith::ConstantIntOp::create(b, loc, i32, -128)),
+          compensation, ValueRange{compIdx});
+    }
+  }
+
   /// Rows [m0, m0 + mr) of A into the tile, transformed once here instead of
   /// once per weight panel in the inner loop: xor 0x80 (vpdpbusd's u8
   /// operand) or sign extension to i16 (vpmaddwd). K is padded with zeros,
@@ -186,9 +445,8 @@ private:
     int64_t lanes = p.getLanes(), group = p.getGroup();
     SmallVector<Value> bv;
     for (int64_t j = 0; j < nr; ++j)
-      bv.push_back(
-          vector::LoadOp::create(b, loc, wTy, ops.packedWeights,
-                                 ValueRange{panel, g, idx(j * lanes * group)}));
+      bv.push_back(vector::LoadOp::create(
+          b, loc, wTy, packed, ValueRange{panel, g, idx(j * lanes * group)}));
     Value k = mul(g, group);
     auto wordTy = VectorType::get({group}, elem);
     bool emulate = p.getEmulate();
@@ -249,12 +507,18 @@ private:
                 int64_t lastCnt) {
     // vpdpbusd accumulators start at -128 * colsum(W): the +128
     // compensation. vpmaddwd's are exact and start at zero.
+    // With a run-time weight, the panel's place in the block's scratch.
+    Value wPanel = panel, compCol = n0;
+    if (panelBase) {
+      wPanel = arith::SubIOp::create(b, loc, panel, panelBase);
+      compCol = mul(wPanel, p.getPanelCols());
+    }
     SmallVector<Value> acc, init;
     for (int64_t j = 0; j < nr; ++j)
       init.push_back(p.hasCompensation()
                          ? Value(vector::LoadOp::create(
-                               b, loc, accTy, ops.compensation,
-                               ValueRange{add(n0, j * p.getLanes())}))
+                               b, loc, accTy, compensation,
+                               ValueRange{add(compCol, j * p.getLanes())}))
                          : isplat(0));
     for (int64_t r = 0; r < mr; ++r)
       for (int64_t j = 0; j < nr; ++j)
@@ -270,7 +534,7 @@ private:
       b.setInsertionPointToStart(loop.getBody());
       SmallVector<Value> cur(loop.getRegionIterArgs());
       for (int64_t u = 0; u < ku; ++u)
-        cur = step(cur, panel, add(loop.getInductionVar(), u), mr, nr);
+        cur = step(cur, wPanel, add(loop.getInductionVar(), u), mr, nr);
       scf::YieldOp::create(b, loc, cur);
       b.setInsertionPointAfter(loop);
       acc.assign(loop.getResults().begin(), loop.getResults().end());
@@ -280,13 +544,13 @@ private:
       auto loop = scf::ForOp::create(b, loc, idx(kgMain), idx(kg), idx(1), acc);
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(loop.getBody());
-      SmallVector<Value> cur =
-          step(loop.getRegionIterArgs(), panel, loop.getInductionVar(), mr, nr);
+      SmallVector<Value> cur = step(loop.getRegionIterArgs(), wPanel,
+                                    loop.getInductionVar(), mr, nr);
       scf::YieldOp::create(b, loc, cur);
       b.setInsertionPointAfter(loop);
       acc.assign(loop.getResults().begin(), loop.getResults().end());
     } else if (kg > kgMain) {
-      acc = step(acc, panel, idx(kgMain), mr, nr);
+      acc = step(acc, wPanel, idx(kgMain), mr, nr);
     }
 
     emitEpilogue(acc, m0, mr, n0, nr, lastCnt);

@@ -39,8 +39,10 @@ struct KernelOperands {
   /// [m, k] i8 activations.
   mlir::Value activations;
   /// The packed weights (getPackedWeightType) and, for vpdpbusd, the
-  /// compensation (getCompensationType).
+  /// compensation (getCompensationType). Null with a runtime_weight plan.
   mlir::Value packedWeights, compensation;
+  /// runtime_weight plans only: the [n, k] i8 weights, packed by the kernel.
+  mlir::Value weights;
   std::optional<KernelEpilogue> epilogue;
   /// [m, n] output: i32 without an epilogue, else the epilogue's result.
   mlir::Value output;
@@ -57,6 +59,8 @@ bool canReadEpilogueOperand(Broadcast::Kind kind);
 /// terminator):
 ///
 ///   for each block of `panel_block` weight panels in [panelBegin, panelEnd):
+///     (runtime_weight: pack the block's panels and compensation into a
+///      scratch buffer allocated once per call)
 ///     for each tile of `mr` rows:
 ///       pack the rows' activations (all of K) into an L1-resident tile
 ///       for each panel of the block:

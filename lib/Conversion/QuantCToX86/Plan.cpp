@@ -51,7 +51,7 @@ x86::resolveOptions(LoweringOptions &opts,
   return X86GemmPlanAttr::verify(emitError, opts.isa, /*m=*/1, /*n=*/1,
                                  /*k=*/1, opts.mr, opts.nr, opts.kunroll,
                                  /*panel_block=*/1, /*parallel=*/false,
-                                 opts.emulate);
+                                 opts.emulate, /*runtime_weight=*/false);
 }
 
 InFlightDiagnostic x86::remarkNotLowered(MatmulOp op, X86Isa isa) {
@@ -64,9 +64,12 @@ FailureOr<X86GemmPlanAttr> x86::selectPlan(MatmulOp op,
   auto lhsTy = op.getLhs().getType();
   auto rhsTy = op.getRhs().getType();
   auto remark = [&] { return remarkNotLowered(op, opts.isa); };
-  if (lhsTy.getRank() != 2) {
-    remark() << "it is batched (rank-" << lhsTy.getRank()
-             << " operands; the kernels take rank 2)";
+  int64_t rank = lhsTy.getRank();
+  if (rank != 2 && rank != 3) {
+    remark() << "it is batched over " << rank - 2 << " dimensions (rank-"
+             << rank
+             << " operands; the kernels take rank 2, or rank 3 looping over "
+                "the batch)";
     return failure();
   }
   if (!lhsTy.hasStaticShape() || !rhsTy.hasStaticShape()) {
@@ -78,11 +81,14 @@ FailureOr<X86GemmPlanAttr> x86::selectPlan(MatmulOp op,
     remark() << "its operands are not i8 (" << lhsTy << " x " << rhsTy << ")";
     return failure();
   }
-  int64_t m = lhsTy.getDimSize(0), k = lhsTy.getDimSize(1),
-          n = rhsTy.getDimSize(0);
-  if (m == 0 || n == 0 || k == 0) {
-    remark() << "it is empty (M = " << m << ", N = " << n << ", K = " << k
-             << ")";
+  // Batched (rank 3): the plan of one batch, the kernel called per batch.
+  int64_t m = lhsTy.getDimSize(rank - 2), k = lhsTy.getDimSize(rank - 1),
+          n = rhsTy.getDimSize(rank - 2);
+  int64_t batch = rank == 3 ? lhsTy.getDimSize(0) : 1;
+  if (m == 0 || n == 0 || k == 0 || batch == 0) {
+    remark() << "it is empty (" << (rank == 3 ? "batch = " : "")
+             << (rank == 3 ? std::to_string(batch) + ", " : "") << "M = " << m
+             << ", N = " << n << ", K = " << k << ")";
     return failure();
   }
   int64_t maxK = X86GemmPlanAttr::getMaxK(opts.isa);
@@ -91,16 +97,21 @@ FailureOr<X86GemmPlanAttr> x86::selectPlan(MatmulOp op,
              << maxK << " for " << getIsaOptionName(opts.isa) << ")";
     return failure();
   }
-  if (llvm::SaturatingMultiply(uint64_t(n), uint64_t(k)) >
-      kMaxPackedWeightElements) {
+  // A weight that is not a compile-time constant is packed by the kernel,
+  // one block of panels at a time (#quantc.x86_gemm_plan runtime_weight).
+  ElementsAttr weight;
+  // A batched weight is packed per batch at run time even when constant.
+  bool runtimeWeight =
+      rank == 3 || !matchPattern(op.getRhs(), m_Constant(&weight));
+  if (!runtimeWeight && llvm::SaturatingMultiply(uint64_t(n), uint64_t(k)) >
+                            kMaxPackedWeightElements) {
     remark() << "its " << n << " x " << k
              << " weight is too large to pack at compile time";
     return failure();
   }
   // A splat is a few bytes of input however large its type: packing would
   // expand it (and the memory use would no longer be bounded by the input).
-  ElementsAttr weight;
-  if (matchPattern(op.getRhs(), m_Constant(&weight)) && weight.isSplat() &&
+  if (!runtimeWeight && weight.isSplat() &&
       uint64_t(n) * uint64_t(k) > uint64_t(kMaxFoldElements)) {
     remark() << "its " << n << " x " << k
              << " weight is a splat constant, which is not expanded to pack "
@@ -118,9 +129,16 @@ FailureOr<X86GemmPlanAttr> x86::selectPlan(MatmulOp op,
   // budget.
   auto plan = X86GemmPlanAttr::get(ctx, opts.isa, m, n, k, opts.mr, opts.nr,
                                    opts.kunroll, /*panel_block=*/1, parallel,
-                                   opts.emulate);
+                                   opts.emulate, runtimeWeight);
   int64_t panelBlock = std::clamp<int64_t>(
       opts.panelBlockKib * 1024 / plan.getPanelBytes(), 1, plan.getNumPanels());
+  // The run-time packing scratch of one block stays within the verifier's
+  // 2^31 bytes, whatever panel-block-kib says.
+  if (runtimeWeight)
+    panelBlock = std::max<int64_t>(
+        1, std::min<int64_t>(panelBlock,
+                             (int64_t(1) << 31) / plan.getBlockScratchBytes()));
   return X86GemmPlanAttr::get(ctx, opts.isa, m, n, k, opts.mr, opts.nr,
-                              opts.kunroll, panelBlock, parallel, opts.emulate);
+                              opts.kunroll, panelBlock, parallel, opts.emulate,
+                              runtimeWeight);
 }

@@ -37,9 +37,11 @@ llvm::StringRef getIsaOptionName(X86Isa isa);
 mlir::InFlightDiagnostic remarkNotLowered(MatmulOp op, X86Isa isa);
 
 /// The plan of `op` under resolved `opts`, or failure after a remark on `op`
-/// saying why it does not fit a kernel (batched, dynamic shape, non-i8
-/// operands, empty, i32 overflow, a weight too large to pack). Whether the
-/// weight is a constant is the caller's question.
+/// saying why it does not fit a kernel (batched over more than one
+/// dimension, dynamic shape, non-i8
+/// operands, empty, i32 overflow, a constant weight too large to pack). A
+/// weight that is not a compile-time constant gets a runtime_weight plan; so
+/// does a rank-3 (batched) matmul, whose plan is that of one batch.
 mlir::FailureOr<X86GemmPlanAttr> selectPlan(MatmulOp op,
                                             const LoweringOptions &opts);
 

@@ -94,28 +94,90 @@ func.func @residual(%x: tensor<3x5xi8>, %xs: tensor<3x1xf32>, %res: tensor<3x2xf
 
 // -----
 
-// Run-time weights are left to the reference lowering, with a remark.
+// A run-time weight takes a kernel too: the kernel gets W itself (any row
+// stride, like A), allocates one block of packed panels (+ compensation)
+// per call and packs each block before its row tiles; no global, no remark.
 // CHECK-LABEL: func.func @dynamic_weight
-// CHECK: quantc.matmul
-// CHECK-NOT: call
+// CHECK-SAME: (%[[X:.+]]: tensor<3x5xi8>, %[[W:.+]]: tensor<2x5xi8>)
+// CHECK-NOT: quantc.matmul
+// CHECK-NOT: memref.get_global
+// CHECK: %[[A:.+]] = bufferization.to_buffer %[[X]] read_only : tensor<3x5xi8> to memref<3x5xi8, strided<[?, 1], offset: ?>>
+// CHECK: %[[B:.+]] = bufferization.to_buffer %[[W]] read_only : tensor<2x5xi8> to memref<2x5xi8, strided<[?, 1], offset: ?>>
+// CHECK: call @[[$RK:__quantc_x86_gemm[_0-9]*]](%[[A]], %[[B]], %{{.+}}, %{{.+}}, %{{.+}}) : (memref<3x5xi8, strided<[?, 1], offset: ?>>, memref<2x5xi8, strided<[?, 1], offset: ?>>, memref<3x2xi32>, index, index) -> ()
+// CHECK: func.func private @[[$RK]](%{{.+}}: memref<3x5xi8, strided<[?, 1], offset: ?>> {llvm.noalias}, %[[RW:.+]]: memref<2x5xi8, strided<[?, 1], offset: ?>> {llvm.noalias}, %{{.+}}: memref<3x2xi32> {llvm.noalias}, %{{.+}}: index, %{{.+}}: index)
+// CHECK-SAME: quantc.x86_plan = #quantc.x86_gemm_plan<isa = avx512_vnni, m = 3, n = 2, k = 5, mr = 6, nr = 1, kunroll = 4, panel_block = 1, parallel = false, emulate = false, runtime_weight = true>
+// CHECK: %[[PK:.+]] = memref.alloc() {alignment = 64 : i64} : memref<1x2x64xi8>
+// CHECK: %[[CP:.+]] = memref.alloc() {alignment = 64 : i64} : memref<16xi32>
+// CHECK: scf.for %[[NB:.+]] = %{{.+}} to %{{.+}} step
+// The block's panels, 16 columns at a time: 16 rows of W (past N: zeros;
+// K in chunks of 64, here the masked tail of 5), their 16 x 16 words
+// transposed by shuffles, one whole group of the 16 columns per store (2
+// groups for K = 5), the byte sums by vpdpbusd with 1, -128 * them stored.
+// CHECK: scf.for %[[PI:.+]] = %[[NB]] to
+// CHECK: %[[LOC:.+]] = arith.subi %[[PI]], %[[NB]]
+// CHECK: scf.for %{{.+}} = %{{.+}} to %{{.+}} step %[[C16:.+]] {
+// CHECK: %[[WV:.+]] = vector.maskedload %[[RW]][{{.+}}], %{{.+}}, %{{.+}} : memref<2x5xi8, strided<[?, 1], offset: ?>>, vector<64xi1>, vector<64xi8> into vector<64xi8>
+// CHECK: arith.select %{{.+}}, %{{.+}}, %{{.+}} : vector<16xi32>
+// CHECK: vector.shuffle %{{.+}}, %{{.+}} [0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30] : vector<16xi32>, vector<16xi32>
+// CHECK: vector.store %[[G0:.+]], %[[PK]][%[[LOC]], %{{.+}}, %{{.+}}] : memref<1x2x64xi8>, vector<64xi8>
+// CHECK: quantc.x86.vpdpbusd %{{.+}}, %{{.+}}, %[[G0]]
+// CHECK: vector.store %[[G1:.+]], %[[PK]][%[[LOC]], %{{.+}}, %{{.+}}] : memref<1x2x64xi8>, vector<64xi8>
+// CHECK: %[[S:.+]] = quantc.x86.vpdpbusd %{{.+}}, %{{.+}}, %[[G1]]
+// CHECK-NOT: vector.store %{{.+}}, %[[PK]]
+// CHECK: %[[NEG:.+]] = arith.muli %[[S]], %{{.+}} : vector<16xi32>
+// CHECK: vector.store %[[NEG]], %[[CP]][%{{.+}}] : memref<16xi32>, vector<16xi32>
+// The unchanged K loop reads the scratch at the panel's place in the block.
+// CHECK: vector.load %[[CP]]
+// CHECK: vector.load %[[PK]]
+// CHECK: quantc.x86.vpdpbusd
+// AVX2 with nr = 1: panels of 8 columns, packed column by column (the
+// transposing packer takes multiples of 16), 2 i16 per group.
+// AVX2-LABEL: func.func @dynamic_weight
+// AVX2: quantc.x86_plan = #quantc.x86_gemm_plan<isa = avx2, m = 3, n = 2, k = 5, mr = 6, nr = 1, kunroll = 2, panel_block = 1, parallel = false, emulate = false, runtime_weight = true>
+// AVX2: memref.alloc() {alignment = 64 : i64} : memref<1x3x16xi16>
+// AVX2-NOT: memref<8xi32>
+// AVX2: arith.extsi %{{.+}} : vector<32xi8> to vector<32xi16>
+// AVX2: vector.store %{{.+}} : memref<1x3x16xi16>, vector<2xi16>
+// AVX2: quantc.x86.pmaddwd
 func.func @dynamic_weight(%x: tensor<3x5xi8>, %w: tensor<2x5xi8>) -> tensor<3x2xi32> {
-  // expected-remark @+1 {{kernel: the weight is not a compile-time constant}}
   %r = quantc.matmul %x, %w : tensor<3x5xi8>, tensor<2x5xi8> -> tensor<3x2xi32>
   return %r : tensor<3x2xi32>
 }
 
 // -----
 
-// Batched and dynamically shaped matmuls are left alone too.
+// A rank-3 (batched) matmul loops over the batch, calling one runtime_weight
+// kernel (the plan of one batch) on each batch's 2-D views; its rescale
+// runs after it. Rank 4 and dynamic shapes are left alone.
 // CHECK-LABEL: func.func @batched
+// CHECK-NOT: quantc.matmul
+// CHECK: %[[BA:.+]] = bufferization.to_buffer %{{.+}} read_only : tensor<2x3x5xi8> to memref<2x3x5xi8>
+// CHECK: %[[BW:.+]] = bufferization.to_buffer %{{.+}} read_only : tensor<2x2x5xi8> to memref<2x2x5xi8>
+// CHECK: %[[BO:.+]] = memref.alloc() {alignment = 64 : i64} : memref<2x3x2xi32>
+// CHECK: scf.for %[[I:.+]] = %{{.+}} to %{{.+}} step
+// CHECK: memref.subview %[[BA]][%[[I]], 0, 0] [1, 3, 5] [1, 1, 1] : memref<2x3x5xi8> to memref<3x5xi8, strided<[5, 1], offset: ?>>
+// CHECK: memref.subview %[[BW]][%[[I]], 0, 0] [1, 2, 5] [1, 1, 1]
+// CHECK: memref.subview %[[BO]][%[[I]], 0, 0] [1, 3, 2] [1, 1, 1]
+// CHECK: call @[[$BK:__quantc_x86_gemm[_0-9]*]](%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}) : (memref<3x5xi8, strided<[?, 1], offset: ?>>, memref<2x5xi8, strided<[?, 1], offset: ?>>, memref<3x2xi32, strided<[?, 1], offset: ?>>, index, index) -> ()
+// CHECK: bufferization.to_tensor %[[BO]] restrict writable
+// CHECK: quantc.rescale
+// CHECK-LABEL: func.func @batched4
 // CHECK: quantc.matmul
 // CHECK-LABEL: func.func @dynamic_rows
 // CHECK: quantc.matmul
-func.func @batched(%x: tensor<2x3x5xi8>) -> tensor<2x3x2xi32> {
+// CHECK: func.func private @[[$BK]]
+// CHECK-SAME: #quantc.x86_gemm_plan<isa = avx512_vnni, m = 3, n = 2, k = 5, mr = 6, nr = 1, kunroll = 4, panel_block = 1, parallel = false, emulate = false, runtime_weight = true>
+func.func @batched(%x: tensor<2x3x5xi8>, %xs: tensor<1x1x1xf32>) -> tensor<2x3x2xf32> {
   %w = arith.constant dense<1> : tensor<2x2x5xi8>
-  // expected-remark @+1 {{kernel: it is batched (rank-3 operands; the kernels take rank 2)}}
   %r = quantc.matmul %x, %w : tensor<2x3x5xi8>, tensor<2x2x5xi8> -> tensor<2x3x2xi32>
-  return %r : tensor<2x3x2xi32>
+  // expected-remark @+1 {{GEMM, not fused into its kernel: the GEMM is batched}}
+  %y = quantc.rescale %r, %xs, %xs : (tensor<2x3x2xi32>, tensor<1x1x1xf32>, tensor<1x1x1xf32>) -> tensor<2x3x2xf32>
+  return %y : tensor<2x3x2xf32>
+}
+func.func @batched4(%x: tensor<2x2x3x5xi8>, %w: tensor<2x2x2x5xi8>) -> tensor<2x2x3x2xi32> {
+  // expected-remark @+1 {{kernel: it is batched over 2 dimensions (rank-4 operands; the kernels take rank 2, or rank 3 looping over the batch)}}
+  %r = quantc.matmul %x, %w : tensor<2x2x3x5xi8>, tensor<2x2x2x5xi8> -> tensor<2x2x3x2xi32>
+  return %r : tensor<2x2x3x2xi32>
 }
 func.func @dynamic_rows(%x: tensor<?x5xi8>) -> tensor<?x2xi32> {
   %w = arith.constant dense<1> : tensor<2x5xi8>

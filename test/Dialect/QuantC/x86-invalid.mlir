@@ -108,3 +108,22 @@ func.func private @bad_bool() attributes {quantc.x86_plan = #quantc.x86_gemm_pla
 // expected-error @+2 {{expected ::quantc::X86Isa to be one of: avx512_vnni, avx2}}
 // expected-error @+1 {{failed to parse QuantC_X86GemmPlanAttr parameter 'isa'}}
 func.func private @bad_isa() attributes {quantc.x86_plan = #quantc.x86_gemm_plan<isa = sse2, m = 8, n = 64, k = 100, mr = 6, nr = 2, kunroll = 2, panel_block = 1, parallel = false, emulate = false>}
+
+// -----
+
+// runtime_weight: the kernel's scratch holds one block of panels, at most all
+// of them (64 columns here: 2 panels).
+// expected-error @+1 {{panel_block = 3 exceeds the 2 weight panels of a runtime_weight plan}}
+func.func private @runtime_block() attributes {quantc.x86_plan = #quantc.x86_gemm_plan<isa = avx512_vnni, m = 8, n = 65, k = 100, mr = 6, nr = 4, kunroll = 4, panel_block = 3, parallel = false, emulate = false, runtime_weight = true>}
+
+// -----
+
+// 40000 panels of 4 x 65536 bytes (+ compensation) are more than 2^31 bytes.
+// expected-error @+1 {{the run-time packing scratch of 40000 panels exceeds 2^31 bytes (runtime_weight)}}
+func.func private @runtime_scratch() attributes {quantc.x86_plan = #quantc.x86_gemm_plan<isa = avx512_vnni, m = 8, n = 2560000, k = 65536, mr = 6, nr = 4, kunroll = 4, panel_block = 40000, parallel = false, emulate = false, runtime_weight = true>}
+
+// -----
+
+// expected-error @+2 {{expected 'true' or 'false'}}
+// expected-error @+1 {{failed to parse QuantC_X86GemmPlanAttr parameter 'runtime_weight' which is to be a `bool`}}
+func.func private @runtime_bool() attributes {quantc.x86_plan = #quantc.x86_gemm_plan<isa = avx512_vnni, m = 8, n = 64, k = 100, mr = 6, nr = 4, kunroll = 4, panel_block = 1, parallel = false, emulate = false, runtime_weight = 1>}

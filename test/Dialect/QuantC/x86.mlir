@@ -23,3 +23,11 @@ func.func @dead(%acc: vector<8xi32>, %a: vector<32xi8>) {
 // CHECK-LABEL: func.func private @kernel
 // CHECK-SAME: quantc.x86_plan = #quantc.x86_gemm_plan<isa = avx2, m = 64, n = 256, k = 512, mr = 6, nr = 2, kunroll = 2, panel_block = 8, parallel = true, emulate = false>
 func.func private @kernel() attributes {quantc.x86_plan = #quantc.x86_gemm_plan<isa = avx2, m = 64, n = 256, k = 512, mr = 6, nr = 2, kunroll = 2, panel_block = 8, parallel = true, emulate = false>}
+
+// runtime_weight is printed when true; false is the default, left out.
+// CHECK-LABEL: func.func private @runtime_kernel
+// CHECK-SAME: quantc.x86_plan = #quantc.x86_gemm_plan<isa = avx512_vnni, m = 16, n = 4096, k = 4096, mr = 6, nr = 4, kunroll = 4, panel_block = 2, parallel = true, emulate = false, runtime_weight = true>
+func.func private @runtime_kernel() attributes {quantc.x86_plan = #quantc.x86_gemm_plan<isa = avx512_vnni, m = 16, n = 4096, k = 4096, mr = 6, nr = 4, kunroll = 4, panel_block = 2, parallel = true, emulate = false, runtime_weight = true>}
+// CHECK-LABEL: func.func private @constant_kernel
+// CHECK-SAME: quantc.x86_plan = #quantc.x86_gemm_plan<isa = avx2, m = 1, n = 8, k = 3, mr = 1, nr = 1, kunroll = 0, panel_block = 1, parallel = false, emulate = false>}
+func.func private @constant_kernel() attributes {quantc.x86_plan = #quantc.x86_gemm_plan<isa = avx2, m = 1, n = 8, k = 3, mr = 1, nr = 1, kunroll = 0, panel_block = 1, parallel = false, emulate = false, runtime_weight = false>}

@@ -1,6 +1,8 @@
 //===- QuantCX86.cpp - x86 kernel plans and intrinsics --------------------===//
 #include "quantc/Dialect/QuantC/IR/QuantCOps.h"
 
+#include "llvm/Support/MathExtras.h"
+
 using namespace mlir;
 using namespace quantc;
 
@@ -76,12 +78,16 @@ int64_t X86GemmPlanAttr::getTileBytes() const {
 int64_t X86GemmPlanAttr::getPanelBytes() const {
   return getKGroups() * getPanelCols() * getGroup() * getElementBits() / 8;
 }
+int64_t X86GemmPlanAttr::getBlockScratchBytes() const {
+  int64_t comp = hasCompensation() ? getPanelCols() * 4 : 0;
+  return getPanelBlock() * (getPanelBytes() + comp);
+}
 
 LogicalResult
 X86GemmPlanAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                         X86Isa isa, int64_t m, int64_t n, int64_t k, int64_t mr,
                         int64_t nr, int64_t kunroll, int64_t panelBlock,
-                        bool parallel, bool emulate) {
+                        bool parallel, bool emulate, bool runtimeWeight) {
   IsaInfo info = getIsaInfo(isa);
   if (m < 1 || n < 1 || k < 1)
     return emitError() << "m, n and k must be positive (got " << m << ", " << n
@@ -108,6 +114,23 @@ X86GemmPlanAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                        << ")";
   if (emulate && isa != X86Isa::avx512_vnni)
     return emitError() << "emulate applies to avx512_vnni plans only";
+  if (runtimeWeight) {
+    // The scratch holds one block of panels: the bounds above keep these
+    // products far from overflow.
+    int64_t cols = nr * info.lanes;
+    int64_t panels = llvm::divideCeil(n, cols);
+    if (panelBlock > panels)
+      return emitError() << "panel_block = " << panelBlock << " exceeds the "
+                         << panels << " weight panels of a runtime_weight plan";
+    int64_t panelBytes =
+        llvm::divideCeil(k, info.group) * cols * info.group * info.elemBits / 8;
+    int64_t comp = isa == X86Isa::avx512_vnni ? cols * 4 : 0;
+    if (llvm::SaturatingMultiply(uint64_t(panelBlock),
+                                 uint64_t(panelBytes + comp)) >
+        (uint64_t(1) << 31))
+      return emitError() << "the run-time packing scratch of " << panelBlock
+                         << " panels exceeds 2^31 bytes (runtime_weight)";
+  }
   return success();
 }
 

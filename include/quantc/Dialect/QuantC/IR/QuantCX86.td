@@ -37,6 +37,13 @@ class QuantC_BoolParameter<string desc = "">
   let printer = [{ $_printer << ($_self ? "true" : "false") }];
 }
 
+/// A QuantC_BoolParameter that may be left out (false), and is left out of
+/// the printed form when false.
+class QuantC_OptionalBoolParameter<string desc = "">
+    : QuantC_BoolParameter<desc> {
+  let defaultValue = "false";
+}
+
 def QuantC_X86GemmPlanAttr : AttrDef<QuantC_Dialect, "X86GemmPlan"> {
   let mnemonic = "x86_gemm_plan";
   let summary = "How a generated x86 int8 GEMM kernel computes";
@@ -59,6 +66,12 @@ def QuantC_X86GemmPlanAttr : AttrDef<QuantC_Dialect, "X86GemmPlan"> {
       threads of an OpenMP team.
     - `emulate`: `vpdpbusd` replaced by portable i32 vector arithmetic
       (testing on machines without AVX-512 VNNI; avx512_vnni only).
+    - `runtime_weight` (optional, default `false`, printed only when true):
+      the weight is not a compile-time constant. The kernel takes it as a
+      plain `[n, k]` i8 buffer and packs each block of `panel_block` panels
+      (and, for vpdpbusd, their -128 * colsum(W) compensation) into a heap
+      scratch buffer allocated once per call, before running the block's row
+      tiles on it; under the OpenMP split each thread packs its own panels.
 
     ```mlir
     #quantc.x86_gemm_plan<isa = avx512_vnni, m = 64, n = 256, k = 512, mr = 6,
@@ -69,7 +82,9 @@ def QuantC_X86GemmPlanAttr : AttrDef<QuantC_Dialect, "X86GemmPlan"> {
     The verifier bounds what keeps the emitter's index arithmetic exact: `mr`
     in [1, 64], `kunroll` in [0, 64], `panel_block` in [1, 2^32], the
     accumulators plus the weight and scratch registers within the register
-    file of the ISA, and `k` small enough for the i32 accumulators.
+    file of the ISA, and `k` small enough for the i32 accumulators. With
+    `runtime_weight`, `panel_block` is at most the number of panels and the
+    scratch of one block (getBlockScratchBytes) at most 2^31 bytes.
   }];
   let parameters = (ins
     EnumParameter<QuantC_X86Isa>:$isa,
@@ -77,7 +92,8 @@ def QuantC_X86GemmPlanAttr : AttrDef<QuantC_Dialect, "X86GemmPlan"> {
     "int64_t":$mr, "int64_t":$nr, "int64_t":$kunroll,
     "int64_t":$panel_block,
     QuantC_BoolParameter<"split across an OpenMP team">:$parallel,
-    QuantC_BoolParameter<"vpdpbusd emulated">:$emulate);
+    QuantC_BoolParameter<"vpdpbusd emulated">:$emulate,
+    QuantC_OptionalBoolParameter<"weight packed at run time">:$runtime_weight);
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
   let extraClassDeclaration = [{
@@ -112,6 +128,9 @@ def QuantC_X86GemmPlanAttr : AttrDef<QuantC_Dialect, "X86GemmPlan"> {
     /// Bytes of the packed activation tile and of one packed weight panel.
     int64_t getTileBytes() const;
     int64_t getPanelBytes() const;
+    /// Bytes of the run-time packing scratch of one block of panels: the
+    /// packed panels and, for vpdpbusd, their i32 compensation.
+    int64_t getBlockScratchBytes() const;
   }];
 }
 
