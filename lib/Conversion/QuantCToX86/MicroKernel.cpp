@@ -139,6 +139,32 @@ private:
   }
   Value isplat(int32_t v) { return splat(accTy, b.getI32IntegerAttr(v)); }
 
+  /// K in chunks of `chunk` elements: `step(q, count, sums)` for chunk q of
+  /// `count` elements, in an scf.for over the whole chunks (carrying `sums`
+  /// when it is non-null), then once for the tail of K % chunk. Returns the
+  /// final sums.
+  Value forEachKChunk(int64_t chunk, Value sums,
+                      function_ref<Value(Value, int64_t, Value)> step) {
+    int64_t kFull = p.getK() / chunk, kTail = p.getK() % chunk;
+    if (kFull > 0) {
+      auto ks = scf::ForOp::create(b, loc, idx(0), idx(kFull), idx(1),
+                                   sums ? ValueRange{sums} : ValueRange{});
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(ks.getBody());
+      Value next = step(ks.getInductionVar(), chunk,
+                        sums ? ks.getRegionIterArgs()[0] : Value());
+      // A loop without results already has its terminator.
+      if (sums)
+        scf::YieldOp::create(b, loc, next);
+      b.setInsertionPointAfter(ks);
+      if (sums)
+        sums = ks.getResult(0);
+    }
+    if (kTail)
+      sums = step(idx(kFull), kTail, sums);
+    return sums;
+  }
+
   /// The panels of block [nb, bEnd) against rows [m0, m0 + mr): full
   /// panels, then the narrower tail panel (index N / panelCols) if the
   /// block holds it.
@@ -270,26 +296,12 @@ private:
       }
       return sums;
     };
-    Value sums = comp ? isplat(0) : Value();
-    int64_t kFull = p.getK() / chunk, kTail = p.getK() % chunk;
-    if (kFull > 0) {
-      auto ks = scf::ForOp::create(b, loc, idx(0), idx(kFull), idx(1),
-                                   comp ? ValueRange{sums} : ValueRange{});
-      OpBuilder::InsertionGuard g2(b);
-      b.setInsertionPointToStart(ks.getBody());
-      Value q = ks.getInductionVar();
-      Value next = packChunk(mul(q, chunk), mul(q, nw), nw, chunk,
-                             comp ? ks.getRegionIterArgs()[0] : Value());
-      // A loop without results already has its terminator.
-      if (comp)
-        scf::YieldOp::create(b, loc, next);
-      b.setInsertionPointAfter(ks);
-      if (comp)
-        sums = ks.getResult(0);
-    }
-    if (kTail)
-      sums = packChunk(idx(kFull * chunk), idx(kFull * nw),
-                       llvm::divideCeil(kTail, group), kTail, sums);
+    Value sums = forEachKChunk(
+        chunk, comp ? isplat(0) : Value(),
+        [&](Value q, int64_t count, Value acc) {
+          return packChunk(mul(q, chunk), mul(q, nw),
+                           llvm::divideCeil(count, group), count, acc);
+        });
     if (comp)
       vector::StoreOp::create(
           b, loc, arith::MulIOp::create(b, loc, sums, isplat(-128)),
@@ -362,32 +374,20 @@ private:
         sums = arith::AddIOp::create(b, loc, sums, byte);
       return sums;
     };
-    Value sums = comp ? isplat(0) : Value();
-    int64_t kFull = p.getK() / chunk, kTail = p.getK() % chunk;
-    if (kFull > 0) {
-      auto ks = scf::ForOp::create(b, loc, idx(0), idx(kFull), idx(1),
-                                   comp ? ValueRange{sums} : ValueRange{});
-      OpBuilder::InsertionGuard g2(b);
-      b.setInsertionPointToStart(ks.getBody());
-      Value q = ks.getInductionVar();
-      Value v = vector::LoadOp::create(b, loc, inTy, ops.weights,
-                                       ValueRange{col, mul(q, chunk)});
-      Value next = storeChunk(v, mul(q, words), words,
-                              comp ? ks.getRegionIterArgs()[0] : Value());
-      // A loop without results already has its terminator.
-      if (comp)
-        scf::YieldOp::create(b, loc, next);
-      b.setInsertionPointAfter(ks);
-      if (comp)
-        sums = ks.getResult(0);
-    }
-    if (kTail) {
-      Value v = vector::MaskedLoadOp::create(
-          b, loc, inTy, ops.weights, ValueRange{col, idx(kFull * chunk)},
-          mask(kTail, chunk), splat(inTy, b.getIntegerAttr(i8, 0)));
-      sums = storeChunk(v, idx(kFull * words), llvm::divideCeil(kTail, group),
-                        sums);
-    }
+    Value sums = forEachKChunk(
+        chunk, comp ? isplat(0) : Value(),
+        [&](Value q, int64_t count, Value acc) {
+          Value k = mul(q, chunk);
+          Value v = count == chunk
+                        ? Value(vector::LoadOp::create(
+                              b, loc, inTy, ops.weights, ValueRange{col, k}))
+                        : Value(vector::MaskedLoadOp::create(
+                              b, loc, inTy, ops.weights, ValueRange{col, k},
+                              mask(count, chunk),
+                              splat(inTy, b.getIntegerAttr(i8, 0))));
+          return storeChunk(v, mul(q, words), llvm::divideCeil(count, group),
+                            acc);
+        });
     if (comp) {
       Value sum =
           vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD, sums);
