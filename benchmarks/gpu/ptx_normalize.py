@@ -18,30 +18,8 @@ ptx: renames virtual registers (%r12, %rd3, %rs1, %f5, %fd2, %p1, %h4, %hh1,
 import re
 import sys
 
-
-def unescape(s):
-    """MLIR string escapes: \\\\ and \\XX (two hex digits)."""
-    out = bytearray()
-    b = s.encode("latin1")
-    i = 0
-    while i < len(b):
-        if b[i] == 92:
-            if b[i + 1] in b'\\"':
-                out.append(b[i + 1])
-                i += 2
-            elif b[i + 1] == ord("n"):
-                out.append(10)
-                i += 2
-            elif b[i + 1] == ord("t"):
-                out.append(9)
-                i += 2
-            else:
-                out.append(int(b[i + 1:i + 3], 16))
-                i += 3
-        else:
-            out.append(b[i])
-            i += 1
-    return out.decode("latin1")
+# MLIR string escapes (a doubled backslash, \XX): the same as the cubin extractor.
+from gen_kernels import unescape
 
 
 # The launch attributes of a wrapper: the loose quantc.gpu_* ones and the
@@ -61,7 +39,7 @@ def extract(src, ptx_out, host_out):
     for line in text.splitlines():
         if "gpu.binary" in line:
             for m in re.finditer(r'assembly = "((?:[^"\\]|\\.)*)"', line):
-                ptx.append(unescape(m.group(1)))
+                ptx.append(unescape(m.group(1)).decode("latin1"))
             continue
         line = LAUNCH_ATTRS.sub("", line).replace(" attributes {}", "")
         host.append(line)

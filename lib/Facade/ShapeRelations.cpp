@@ -7,39 +7,20 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Matchers.h"
-#include "llvm/ADT/DenseMap.h"
-
-#include <map>
+#include "llvm/ADT/EquivalenceClasses.h"
 
 using namespace mlir;
 using namespace quantc;
 
 namespace {
 
-/// Union-find over (value, dimension) nodes; loop dimensions of linalg ops
-/// are nodes of their op's first result (or the op itself, via a fake value
-/// index), kept apart by a per-op key.
+/// Equivalence classes of (value, dimension) nodes; the loop dimensions of
+/// a linalg op are nodes too, keyed by the op.
 class Relations {
 public:
   using Node = std::tuple<const void *, int64_t, int64_t>;
 
-  void tie(Node a, Node b) {
-    Node ra = find(a), rb = find(b);
-    if (ra != rb)
-      parent[ra] = rb;
-  }
-  Node find(Node n) {
-    auto it = parent.find(n);
-    if (it == parent.end()) {
-      parent[n] = n;
-      return n;
-    }
-    if (it->second == n)
-      return n;
-    Node root = find(it->second);
-    parent[n] = root;
-    return root;
-  }
+  void tie(Node a, Node b) { classes.unionSets(a, b); }
   static Node dim(Value v, int64_t d) { return {v.getAsOpaquePointer(), d, 0}; }
   static Node loop(Operation *op, int64_t d) { return {op, d, 1}; }
 
@@ -59,8 +40,9 @@ public:
     }
   }
 
-  /// Ties the dimensions of a broadcast-shaped `operand` that vary element by
-  /// element to `data`'s (dimensions of size 1 broadcast, blocks divide).
+  /// Ties the dimensions along which a broadcast-shaped `operand` varies
+  /// element by element to `data`'s (quantc::getBroadcast: size-1
+  /// dimensions broadcast, blocks divide).
   void tieBroadcast(Value data, Value operand) {
     if (!operand)
       return;
@@ -68,13 +50,13 @@ public:
     auto ot = dyn_cast<RankedTensorType>(operand.getType());
     if (!dt || !ot || dt.getRank() != ot.getRank())
       return;
+    Broadcast bc = getBroadcast(dt, ot);
     for (int64_t d = 0; d < dt.getRank(); ++d)
-      if (ot.getDimSize(d) != 1 && (ShapedType::isDynamic(ot.getDimSize(d)) ||
-                                    ot.getDimSize(d) == dt.getDimSize(d)))
+      if (bc.blockSize[d] == 1)
         tie(dim(data, d), dim(operand, d));
   }
 
-  llvm::DenseMap<Node, Node> parent;
+  llvm::EquivalenceClasses<Node> classes;
 };
 
 void collect(Operation *op, Relations &r) {
@@ -172,31 +154,33 @@ std::vector<facade::DimGroup> facade::computeDimGroups(func::FuncOp fn) {
     DimGroup group;
     bool dynamicArg = false;
   };
-  std::map<Relations::Node, Class> classes;
+  SmallVector<Class> classes;
   Block &entry = fn.getBody().front();
-  SmallVector<Relations::Node> nodes;
-  for (auto &entryNode : r.parent)
-    nodes.push_back(entryNode.first);
-  for (Relations::Node node : nodes) {
-    auto [ptr, d, kind] = node;
-    if (kind != 0)
+  for (const auto *ec : r.classes) {
+    if (!ec->isLeader())
       continue;
-    Value v = Value::getFromOpaquePointer(ptr);
-    auto t = dyn_cast<RankedTensorType>(v.getType());
-    if (!t)
-      continue;
-    Class &c = classes[r.find(node)];
-    int64_t s = t.getDimSize(d);
-    if (!ShapedType::isDynamic(s))
-      c.group.size = s;
-    auto arg = dyn_cast<BlockArgument>(v);
-    if (arg && arg.getOwner() == &entry) {
-      c.group.members.push_back({arg.getArgNumber(), static_cast<unsigned>(d)});
-      c.dynamicArg |= ShapedType::isDynamic(s);
+    Class &c = classes.emplace_back();
+    for (const Relations::Node &node : r.classes.members(*ec)) {
+      auto [ptr, d, kind] = node;
+      if (kind != 0)
+        continue;
+      Value v = Value::getFromOpaquePointer(ptr);
+      auto t = dyn_cast<RankedTensorType>(v.getType());
+      if (!t)
+        continue;
+      int64_t s = t.getDimSize(d);
+      if (!ShapedType::isDynamic(s))
+        c.group.size = s;
+      auto arg = dyn_cast<BlockArgument>(v);
+      if (arg && arg.getOwner() == &entry) {
+        c.group.members.push_back(
+            {arg.getArgNumber(), static_cast<unsigned>(d)});
+        c.dynamicArg |= ShapedType::isDynamic(s);
+      }
     }
   }
   std::vector<DimGroup> out;
-  for (auto &[root, c] : classes) {
+  for (Class &c : classes) {
     DimGroup &g = c.group;
     llvm::sort(g.members);
     g.members.erase(std::unique(g.members.begin(), g.members.end()),

@@ -220,13 +220,21 @@ void quantc::buildGpuPipeline(OpPassManager &pm,
   pm.addPass(createGpuModuleToBinaryPass(binary));
 }
 
+/// The first violation only: "--PIPELINE: NAME must be >= 0 (0: ZERO), got
+/// V" into `os` when `v` is negative and `msg` is still empty.
+static void checkNonNegative(llvm::raw_ostream &os, const std::string &msg,
+                             StringRef pipeline, StringRef name, StringRef zero,
+                             int64_t v) {
+  if (v < 0 && msg.empty())
+    os << "--" << pipeline << ": " << name << " must be >= 0 (0: " << zero
+       << "), got " << v;
+}
+
 std::string quantc::validateCpuPipelineOptions(const CpuPipelineOptions &opts) {
   std::string msg;
   llvm::raw_string_ostream os(msg);
   auto nonNegative = [&](const char *name, int64_t v) {
-    if (v < 0 && msg.empty())
-      os << "--quantc-cpu-pipeline: " << name << " must be >= 0 (0: the "
-         << "default), got " << v;
+    checkNonNegative(os, msg, "quantc-cpu-pipeline", name, "the default", v);
   };
   nonNegative("vnni-mr", opts.vnniMr);
   nonNegative("vnni-nr", opts.vnniNr);
@@ -243,9 +251,7 @@ std::string quantc::validateGpuPipelineOptions(const GpuPipelineOptions &opts) {
   std::string msg;
   llvm::raw_string_ostream os(msg);
   auto nonNegative = [&](const char *name, int64_t v) {
-    if (v < 0 && msg.empty())
-      os << "--quantc-gpu-pipeline: " << name << " must be >= 0 (0: "
-         << "automatic), got " << v;
+    checkNonNegative(os, msg, "quantc-gpu-pipeline", name, "automatic", v);
   };
   nonNegative("tile-m", opts.tileM);
   nonNegative("tile-n", opts.tileN);

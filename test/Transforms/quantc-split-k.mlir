@@ -13,8 +13,11 @@
 // CHECK: %[[E1:.+]] = arith.extsi %[[A1]]
 // CHECK: %[[S:.+]] = arith.addi %[[E0]], %[[E1]] : tensor<2x4xi64>
 // CHECK: quantc.rescale %[[S]], {{.*}} : (tensor<2x4xi64>, tensor<1x1xf32>, tensor<1x1xf32>) -> tensor<2x4xf32>
+// max-chunk=1000 is rounded down to 960 (a multiple of 64): 146 chunks.
 // CHUNK-LABEL: func.func @overflow
-// CHUNK-COUNT-141: quantc.matmul
+// CHUNK-COUNT-146: quantc.matmul {{.*}} -> tensor<2x4xi32>
+// CHUNK-NOT: quantc.matmul
+// CHUNK: quantc.rescale
 func.func @overflow(%x: tensor<2x140000xi8>, %w: tensor<4x140000xi8>) -> tensor<2x4xf32> {
   %s = arith.constant dense<1.0> : tensor<1x1xf32>
   %acc = quantc.matmul %x, %w : tensor<2x140000xi8>, tensor<4x140000xi8> -> tensor<2x4xi32>
@@ -30,6 +33,8 @@ func.func @overflow(%x: tensor<2x140000xi8>, %w: tensor<4x140000xi8>) -> tensor<
 // CHECK-NOT: arith.extsi
 // CHUNK-LABEL: func.func @safe
 // CHUNK-COUNT-5: quantc.matmul
+// CHUNK-NOT: quantc.matmul
+// CHUNK: quantc.rescale
 func.func @safe(%x: tensor<2x4096xi8>, %w: tensor<4x4096xi8>) -> tensor<2x4xf32> {
   %s = arith.constant dense<1.0> : tensor<1x1xf32>
   %acc = quantc.matmul %x, %w : tensor<2x4096xi8>, tensor<4x4096xi8> -> tensor<2x4xi32>

@@ -17,10 +17,6 @@ using namespace quantc;
 
 namespace {
 
-static Value floatConst(OpBuilder &b, Location loc, Type t, double v) {
-  return arith::ConstantOp::create(b, loc, b.getFloatAttr(t, v));
-}
-
 static void yield(OpBuilder &b, Location l, Value v) {
   linalg::YieldOp::create(b, l, ValueRange{v});
 }
@@ -134,7 +130,7 @@ struct ComputeScaleLowering : OpRewritePattern<ComputeScaleOp> {
     }
     Value empty =
         tensor::EmptyOp::create(rewriter, loc, outTy.getShape(), ft, dyn);
-    Value zero = floatConst(rewriter, loc, ft, 0.0);
+    Value zero = floatConstant(rewriter, loc, ft, 0.0);
     Value init =
         linalg::FillOp::create(rewriter, loc, zero, empty).getResult(0);
     SmallVector<AffineMap> maps = {AffineMap::getMultiDimIdentityMap(rank, ctx),
@@ -155,11 +151,12 @@ struct ComputeScaleLowering : OpRewritePattern<ComputeScaleOp> {
         [&](OpBuilder &b, Location l, ValueRange args) {
           Value m = args[0];
           Value isZero = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OEQ,
-                                               m, floatConst(b, l, ft, 0.0));
-          Value s = arith::DivFOp::create(b, l, m, floatConst(b, l, ft, qmax));
+                                               m, floatConstant(b, l, ft, 0.0));
+          Value s =
+              arith::DivFOp::create(b, l, m, floatConstant(b, l, ft, qmax));
           yield(b, l,
-                arith::SelectOp::create(b, l, isZero, floatConst(b, l, ft, 1.0),
-                                        s));
+                arith::SelectOp::create(b, l, isZero,
+                                        floatConstant(b, l, ft, 1.0), s));
         });
     rewriter.replaceOp(op, scale.getResults());
     return success();

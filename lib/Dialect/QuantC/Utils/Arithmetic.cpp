@@ -60,10 +60,6 @@ Value quantc::floatConstant(OpBuilder &b, Location loc, Type t, double v) {
   return arith::ConstantOp::create(b, loc, cast<TypedAttr>(a));
 }
 
-static Value floatConst(OpBuilder &b, Location loc, Type t, double v) {
-  return floatConstant(b, loc, t, v);
-}
-
 /// An integer constant of type `t` (scalar or splat vector).
 static Value intConstant(OpBuilder &b, Location loc, Type t, int64_t v) {
   Attribute a = b.getIntegerAttr(getElementTypeOrSelf(t), v);
@@ -92,7 +88,7 @@ Value quantc::emitQuantizeScaled(OpBuilder &b, Location loc, Value scaled,
   Type ft = scaled.getType();
   Value r = math::RoundEvenOp::create(b, loc, scaled);
   Value zpf = zp ? Value(arith::SIToFPOp::create(b, loc, ft, zp))
-                 : floatConst(b, loc, ft, 0.0);
+                 : floatConstant(b, loc, ft, 0.0);
   storage = shapedLike(ft, getElementTypeOrSelf(storage));
   if (zp)
     r = arith::AddFOp::create(b, loc, r, zpf);
@@ -105,8 +101,8 @@ Value quantc::emitQuantizeScaled(OpBuilder &b, Location loc, Value scaled,
   // gets the integer bound itself.
   auto fty = cast<FloatType>(getElementTypeOrSelf(ft));
   bool loExact, hiExact;
-  Value lo = floatConst(b, loc, ft, boundTowardZero(fty, qmin, loExact));
-  Value hi = floatConst(b, loc, ft, boundTowardZero(fty, qmax, hiExact));
+  Value lo = floatConstant(b, loc, ft, boundTowardZero(fty, qmin, loExact));
+  Value hi = floatConstant(b, loc, ft, boundTowardZero(fty, qmax, hiExact));
   Value c = arith::MaxNumFOp::create(b, loc, r, lo);
   c = arith::MinNumFOp::create(b, loc, c, hi);
   Value q = arith::FPToSIOp::create(b, loc, storage, c);
@@ -140,14 +136,14 @@ Value quantc::emitActivation(OpBuilder &b, Location l, Value f,
   case Activation::none:
     return f;
   case Activation::relu:
-    return arith::MaximumFOp::create(b, l, f, floatConst(b, l, ft, 0.0));
+    return arith::MaximumFOp::create(b, l, f, floatConstant(b, l, ft, 0.0));
   case Activation::gelu: {
     // Exact GELU: 0.5 * x * (1 + erf(x / sqrt(2))).
-    Value t = arith::MulFOp::create(b, l, f,
-                                    floatConst(b, l, ft, 0.70710678118654752));
+    Value t = arith::MulFOp::create(
+        b, l, f, floatConstant(b, l, ft, 0.70710678118654752));
     Value e = math::ErfOp::create(b, l, t);
-    Value one = arith::AddFOp::create(b, l, e, floatConst(b, l, ft, 1.0));
-    Value h = arith::MulFOp::create(b, l, f, floatConst(b, l, ft, 0.5));
+    Value one = arith::AddFOp::create(b, l, e, floatConstant(b, l, ft, 1.0));
+    Value h = arith::MulFOp::create(b, l, f, floatConstant(b, l, ft, 0.5));
     return arith::MulFOp::create(b, l, h, one);
   }
   }
