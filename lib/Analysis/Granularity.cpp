@@ -342,24 +342,29 @@ static FailureOr<ContractionInfo> getLinalgContraction(linalg::LinalgOp op) {
 static ContractionInfo getQuantCContraction(MatmulOp op) {
   ContractionInfo info;
   info.op = op;
-  int64_t rank = op.getLhs().getType().getRank();
+  int64_t nb = op.getNumBatchDims();
   // Loops: batch..., n (rows), d (columns), c (reduction).
+  auto roleOf = [&](unsigned loop) {
+    if (loop < nb)
+      return DimRole::Batch;
+    if (loop == nb)
+      return DimRole::M;
+    return loop == nb + 1 ? DimRole::N : DimRole::K;
+  };
+  SmallVector<AffineMap, 3> maps = op.getIndexingMaps();
   for (unsigned i = 0; i < 2; ++i) {
     ContractionOperand &o = i == 0 ? info.lhs : info.rhs;
     o.value = op->getOperand(i);
     o.operandNumber = i;
     o.role = i == 0 ? OperandRole::Activation : OperandRole::Weight;
-    for (int64_t b = 0; b < rank - 2; ++b) {
-      o.dims.push_back(DimRole::Batch);
-      o.loopDims.push_back(b);
+    for (AffineExpr e : maps[i].getResults()) {
+      unsigned loop = cast<AffineDimExpr>(e).getPosition();
+      o.dims.push_back(roleOf(loop));
+      o.loopDims.push_back(loop);
     }
-    o.dims.push_back(i == 0 ? DimRole::M : DimRole::N);
-    o.loopDims.push_back(rank - 2 + i);
-    o.dims.push_back(DimRole::K);
-    o.loopDims.push_back(rank);
     setShape(o);
   }
-  info.reductionSize = op.getLhs().getType().getDimSize(rank - 1);
+  info.reductionSize = op.getReductionSize();
   return info;
 }
 

@@ -76,15 +76,11 @@ void collect(Operation *op, Relations &r) {
     return;
   }
   if (auto mm = dyn_cast<MatmulOp>(op)) {
-    int64_t rank = mm.getLhs().getType().getRank();
-    Value a = mm.getLhs(), b = mm.getRhs(), c = mm.getResult();
-    for (int64_t d = 0; d < rank - 2; ++d) {
-      r.tie(R::dim(a, d), R::dim(b, d));
-      r.tie(R::dim(a, d), R::dim(c, d));
-    }
-    r.tie(R::dim(a, rank - 1), R::dim(b, rank - 1));
-    r.tie(R::dim(a, rank - 2), R::dim(c, rank - 2));
-    r.tie(R::dim(b, rank - 2), R::dim(c, rank - 1));
+    Value operands[] = {mm.getLhs(), mm.getRhs(), mm.getResult()};
+    SmallVector<AffineMap, 3> maps = mm.getIndexingMaps();
+    for (auto [v, map] : llvm::zip_equal(operands, maps))
+      for (auto [d, e] : llvm::enumerate(map.getResults()))
+        r.tie(R::dim(v, d), R::loop(op, cast<AffineDimExpr>(e).getPosition()));
     return;
   }
   if (auto q = dyn_cast<QuantizeOp>(op)) {

@@ -65,3 +65,25 @@ func.func @escapes(%x: tensor<2x140000xi8>, %w: tensor<4x140000xi8>) -> tensor<2
   %acc = quantc.matmul %x, %w : tensor<2x140000xi8>, tensor<4x140000xi8> -> tensor<2x4xi32>
   return %acc : tensor<2x4xi32>
 }
+
+// -----
+
+// Transposed layouts are sliced along their own reduction dimension (the
+// lhs's first, the rhs's middle one, the batch kept); a constant is sliced
+// at compile time along it.
+// CHECK-LABEL: func.func @layouts
+// CHECK: tensor.extract_slice %arg0[0, 0, 0] [2, 131040, 3] [1, 1, 1] : tensor<2x140000x3xi8> to tensor<2x131040x3xi8>
+// CHECK: tensor.extract_slice %arg1[0, 0, 0] [2, 131040, 4] [1, 1, 1] : tensor<2x140000x4xi8> to tensor<2x131040x4xi8>
+// CHECK: quantc.matmul {{.*}} {transpose_lhs, transpose_rhs} : tensor<2x131040x3xi8>, tensor<2x131040x4xi8> -> tensor<2x3x4xi32>
+// CHECK: tensor.extract_slice %arg0[0, 131040, 0] [2, 8960, 3] [1, 1, 1]
+// CHECK: quantc.matmul {{.*}} {transpose_lhs, transpose_rhs} : tensor<2x8960x3xi8>, tensor<2x8960x4xi8> -> tensor<2x3x4xi32>
+// CHUNK-LABEL: func.func @layouts
+// CHUNK-COUNT-146: quantc.matmul {{.*}} {transpose_lhs, transpose_rhs}
+// CHUNK-NOT: quantc.matmul
+func.func @layouts(%x: tensor<2x140000x3xi8>, %w: tensor<2x140000x4xi8>) -> tensor<2x3x4xf32> {
+  %s = arith.constant dense<1.0> : tensor<1x1x1xf32>
+  %acc = quantc.matmul %x, %w {transpose_lhs, transpose_rhs} : tensor<2x140000x3xi8>, tensor<2x140000x4xi8> -> tensor<2x3x4xi32>
+  %y = quantc.rescale %acc, %s, %s : (tensor<2x3x4xi32>, tensor<1x1x1xf32>, tensor<1x1x1xf32>) -> tensor<2x3x4xf32>
+  return %y : tensor<2x3x4xf32>
+}
+

@@ -326,6 +326,9 @@ struct ConvertQuantCToGPUPass
     };
     if (lhsTy.getRank() != 2)
       return onHost("batched GEMMs are not outlined yet");
+    if (mm.getTransposeLhs() || mm.getTransposeRhs())
+      return onHost("the kernels read a [N, C] lhs and a [D, C] rhs, not a "
+                    "transposed operand");
     if (lhsTy.isDynamicDim(1) || !rhsTy.hasStaticShape())
       return onHost("a dynamic N or K (kernels are specialised to N and K; "
                     "M may be dynamic)");

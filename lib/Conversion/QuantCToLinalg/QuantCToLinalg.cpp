@@ -168,23 +168,9 @@ struct MatmulLowering : OpRewritePattern<MatmulOp> {
   LogicalResult matchAndRewrite(MatmulOp op,
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    MLIRContext *ctx = op.getContext();
     auto resTy = op.getResult().getType();
     int64_t rank = resTy.getRank(); // loops: batch..., n, d, c
-    int64_t nb = rank - 2;
-    auto dim = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
-    SmallVector<AffineExpr> lhs, rhs, out;
-    for (int64_t i = 0; i < nb; ++i) {
-      lhs.push_back(dim(i));
-      rhs.push_back(dim(i));
-      out.push_back(dim(i));
-    }
-    lhs.append({dim(nb), dim(nb + 2)});
-    rhs.append({dim(nb + 1), dim(nb + 2)});
-    out.append({dim(nb), dim(nb + 1)});
-    SmallVector<AffineMap> maps = {AffineMap::get(rank + 1, 0, lhs, ctx),
-                                   AffineMap::get(rank + 1, 0, rhs, ctx),
-                                   AffineMap::get(rank + 1, 0, out, ctx)};
+    SmallVector<AffineMap> maps = llvm::to_vector(op.getIndexingMaps());
     SmallVector<utils::IteratorType> iters = parallel(rank);
     iters.push_back(utils::IteratorType::reduction);
 
@@ -193,7 +179,9 @@ struct MatmulLowering : OpRewritePattern<MatmulOp> {
       if (!resTy.isDynamicDim(i))
         continue;
       Value src = i == rank - 1 ? op.getRhs() : op.getLhs();
-      int64_t srcDim = i == rank - 1 ? rank - 2 : i;
+      int64_t srcDim = i == rank - 1   ? op.getRhsColumnDim()
+                       : i == rank - 2 ? op.getLhsRowDim()
+                                       : i;
       dyn.push_back(tensor::DimOp::create(rewriter, loc, src, srcDim));
     }
     Type i32 = rewriter.getI32Type();

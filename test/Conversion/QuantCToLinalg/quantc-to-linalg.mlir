@@ -89,6 +89,23 @@ func.func @batch_matmul(%x: tensor<2x4x8xi8>, %w: tensor<2x16x8xi8>) -> tensor<2
 
 // -----
 
+// Layouts are read through the maps: a [C, N] lhs, a [C, D] rhs broadcast
+// over the batch (no batch dimension in its map), and a dynamic N taken from
+// the lhs's row dimension (2: [B, C, N]).
+// CHECK-DAG: #[[$A:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d3, d1)>
+// CHECK-DAG: #[[$B:.+]] = affine_map<(d0, d1, d2, d3) -> (d3, d2)>
+// CHECK-DAG: #[[$C:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+// CHECK-LABEL: func.func @matmul_layouts
+// CHECK: %[[N:.+]] = tensor.dim %{{.+}}, %c2
+// CHECK: tensor.empty(%[[N]]) : tensor<2x?x16xi32>
+// CHECK: linalg.generic {indexing_maps = [#[[$A]], #[[$B]], #[[$C]]], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+func.func @matmul_layouts(%x: tensor<2x8x?xi8>, %w: tensor<8x16xi8>) -> tensor<2x?x16xi32> {
+  %acc = quantc.matmul %x, %w {transpose_lhs, transpose_rhs} : tensor<2x8x?xi8>, tensor<8x16xi8> -> tensor<2x?x16xi32>
+  return %acc : tensor<2x?x16xi32>
+}
+
+// -----
+
 // CHECK-LABEL: func.func @rescale_requant
 // CHECK: ^bb0(%[[ACC:.+]]: i32, %[[XS:.+]]: f32, %[[WS:.+]]: f32, %[[B:.+]]: f32, %[[OS:.+]]: f32, %{{.+}}: i8):
 // CHECK:   %[[F:.+]] = arith.sitofp %[[ACC]] : i32 to f32

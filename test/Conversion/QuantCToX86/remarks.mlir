@@ -112,3 +112,27 @@ func.func @f16_result(%x: tensor<4x8xi8>, %xs: tensor<4x1xf32>) -> tensor<4x16xf
   %y = quantc.rescale %acc, %xs, %ws : (tensor<4x16xi32>, tensor<4x1xf32>, tensor<1x16xf32>) -> tensor<4x16xf16>
   return %y : tensor<4x16xf16>
 }
+
+// -----
+
+func.func @transposed_rhs(%x: tensor<3x5xi8>, %w: tensor<5x2xi8>) -> tensor<3x2xi32> {
+  // expected-remark @+1 {{runs on the reference lowering, not the avx512-vnni kernel: the kernels read a [..., N, C] lhs and a [..., D, C] rhs of the lhs's rank, not a transposed ([C, D]) rhs}}
+  %r = quantc.matmul %x, %w {transpose_rhs} : tensor<3x5xi8>, tensor<5x2xi8> -> tensor<3x2xi32>
+  return %r : tensor<3x2xi32>
+}
+
+// -----
+
+func.func @transposed_lhs(%x: tensor<5x3xi8>, %w: tensor<2x5xi8>) -> tensor<3x2xi32> {
+  // expected-remark @+1 {{not a transposed lhs}}
+  %r = quantc.matmul %x, %w {transpose_lhs} : tensor<5x3xi8>, tensor<2x5xi8> -> tensor<3x2xi32>
+  return %r : tensor<3x2xi32>
+}
+
+// -----
+
+func.func @broadcast_rhs(%x: tensor<4x3x5xi8>, %w: tensor<2x5xi8>) -> tensor<4x3x2xi32> {
+  // expected-remark @+1 {{not a rank-2 rhs broadcast over the batch}}
+  %r = quantc.matmul %x, %w : tensor<4x3x5xi8>, tensor<2x5xi8> -> tensor<4x3x2xi32>
+  return %r : tensor<4x3x2xi32>
+}

@@ -181,7 +181,7 @@ func.func @cs_qmax(%x: tensor<4x8xf32>) -> tensor<4x1xf32> {
 // -----
 
 func.func @mm_rank(%x: tensor<8xi8>, %w: tensor<8xi8>) -> tensor<1xi32> {
-  // expected-error @+1 {{operands and result must have the same rank >= 2}}
+  // expected-error @+1 {{lhs and result must have the same rank >= 2, and the rhs that rank or rank 2 (broadcast over the batch); got ranks 1, 1 -> 1}}
   %y = quantc.matmul %x, %w : tensor<8xi8>, tensor<8xi8> -> tensor<1xi32>
   return %y : tensor<1xi32>
 }
@@ -189,9 +189,41 @@ func.func @mm_rank(%x: tensor<8xi8>, %w: tensor<8xi8>) -> tensor<1xi32> {
 // -----
 
 func.func @mm_k(%x: tensor<4x8xi8>, %w: tensor<16x4xi8>) -> tensor<4x16xi32> {
-  // expected-error @+1 {{reduction dimension mismatch: lhs has 8 and rhs has 4 (the weight is [D, C], transposed)}}
+  // expected-error @+1 {{reduction dimension mismatch: lhs has 8 and rhs has 4 (lhs [N, C], rhs [D, C], transposed)}}
   %y = quantc.matmul %x, %w : tensor<4x8xi8>, tensor<16x4xi8> -> tensor<4x16xi32>
   return %y : tensor<4x16xi32>
+}
+
+// -----
+
+func.func @mm_k_transposed(%x: tensor<8x4xi8>, %w: tensor<16x8xi8>) -> tensor<4x8xi32> {
+  // expected-error @+1 {{reduction dimension mismatch: lhs has 8 and rhs has 16 (lhs [C, N], rhs [C, D] (transpose_rhs))}}
+  %y = quantc.matmul %x, %w {transpose_lhs, transpose_rhs} : tensor<8x4xi8>, tensor<16x8xi8> -> tensor<4x8xi32>
+  return %y : tensor<4x8xi32>
+}
+
+// -----
+
+func.func @mm_rhs_rank(%x: tensor<2x4x8xi8>, %w: tensor<1x2x16x8xi8>) -> tensor<2x4x16xi32> {
+  // expected-error @+1 {{got ranks 3, 4 -> 3}}
+  %y = quantc.matmul %x, %w : tensor<2x4x8xi8>, tensor<1x2x16x8xi8> -> tensor<2x4x16xi32>
+  return %y : tensor<2x4x16xi32>
+}
+
+// -----
+
+func.func @mm_batch(%x: tensor<2x4x8xi8>, %w: tensor<3x16x8xi8>) -> tensor<2x4x16xi32> {
+  // expected-error @+1 {{batch dimension 0 does not match}}
+  %y = quantc.matmul %x, %w : tensor<2x4x8xi8>, tensor<3x16x8xi8> -> tensor<2x4x16xi32>
+  return %y : tensor<2x4x16xi32>
+}
+
+// -----
+
+func.func @mm_result_transposed(%x: tensor<2x8x4xi8>, %w: tensor<8x16xi8>) -> tensor<2x8x16xi32> {
+  // expected-error @+1 {{result shape must be [..., N, D]}}
+  %y = quantc.matmul %x, %w {transpose_lhs, transpose_rhs} : tensor<2x8x4xi8>, tensor<8x16xi8> -> tensor<2x8x16xi32>
+  return %y : tensor<2x8x16xi32>
 }
 
 // -----

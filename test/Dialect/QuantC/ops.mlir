@@ -72,6 +72,20 @@ func.func @batch_gemm(%x: tensor<2x4x8xi8>, %w: tensor<2x16x8xi8>) -> tensor<2x4
   return %acc : tensor<2x4x16xi32>
 }
 
+// CHECK-LABEL: func.func @gemm_layouts
+func.func @gemm_layouts(%q: tensor<2x4x8xi8>, %k: tensor<2x8x16xi8>, %w: tensor<8x16xi8>, %xt: tensor<2x8x4xi8>)
+    -> (tensor<2x4x16xi32>, tensor<2x4x16xi32>, tensor<2x4x8xi32>) {
+  // CHECK: quantc.matmul %{{.*}}, %{{.*}} {transpose_rhs} : tensor<2x4x8xi8>, tensor<2x8x16xi8> -> tensor<2x4x16xi32>
+  %a = quantc.matmul %q, %k {transpose_rhs} : tensor<2x4x8xi8>, tensor<2x8x16xi8> -> tensor<2x4x16xi32>
+  // CHECK: quantc.matmul %{{.*}}, %{{.*}} {transpose_lhs, transpose_rhs} : tensor<2x8x4xi8>, tensor<8x16xi8> -> tensor<2x4x16xi32>
+  %b = quantc.matmul %xt, %w {transpose_lhs, transpose_rhs} : tensor<2x8x4xi8>, tensor<8x16xi8> -> tensor<2x4x16xi32>
+  // A rank-2 weight broadcast over the batch.
+  // CHECK: quantc.matmul %{{.*}}, %{{.*}} : tensor<2x4x8xi8>, tensor<8x8xi8> -> tensor<2x4x8xi32>
+  %w2 = tensor.extract_slice %w[0, 0] [8, 8] [1, 1] : tensor<8x16xi8> to tensor<8x8xi8>
+  %c = quantc.matmul %q, %w2 : tensor<2x4x8xi8>, tensor<8x8xi8> -> tensor<2x4x8xi32>
+  return %a, %b, %c : tensor<2x4x16xi32>, tensor<2x4x16xi32>, tensor<2x4x8xi32>
+}
+
 // CHECK-LABEL: func.func @smooth_observe
 func.func @smooth_observe(%x: tensor<4x2xf32>, %s: tensor<1x2xf32>) -> tensor<4x2xf32> {
   // CHECK: [[O:%.+]] = quantc.observe %{{.*}} {absmax = dense<[1.000000e+00, 8.000000e+01]> : tensor<2xf32>} : tensor<4x2xf32>

@@ -394,13 +394,57 @@ LogicalResult ComputeScaleOp::verify() {
 // MatmulOp
 //===----------------------------------------------------------------------===//
 
+unsigned MatmulOp::getLhsRowDim() {
+  unsigned nb = getNumBatchDims();
+  return getTransposeLhs() ? nb + 1 : nb;
+}
+unsigned MatmulOp::getLhsReductionDim() {
+  unsigned nb = getNumBatchDims();
+  return getTransposeLhs() ? nb : nb + 1;
+}
+unsigned MatmulOp::getRhsColumnDim() {
+  unsigned nb = getRhs().getType().getRank() - 2;
+  return getTransposeRhs() ? nb + 1 : nb;
+}
+unsigned MatmulOp::getRhsReductionDim() {
+  unsigned nb = getRhs().getType().getRank() - 2;
+  return getTransposeRhs() ? nb : nb + 1;
+}
+
+SmallVector<AffineMap, 3> MatmulOp::getIndexingMaps() {
+  MLIRContext *ctx = getContext();
+  int64_t nb = getNumBatchDims();
+  auto dim = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+  AffineExpr n = dim(nb), d = dim(nb + 1), c = dim(nb + 2);
+  SmallVector<AffineExpr> batch, lhs, rhs, out;
+  for (int64_t i = 0; i < nb; ++i)
+    batch.push_back(dim(i));
+  lhs = batch;
+  out = batch;
+  if (!isRhsBroadcast())
+    rhs = batch;
+  lhs.append(getTransposeLhs() ? SmallVector<AffineExpr>{c, n}
+                               : SmallVector<AffineExpr>{n, c});
+  rhs.append(getTransposeRhs() ? SmallVector<AffineExpr>{c, d}
+                               : SmallVector<AffineExpr>{d, c});
+  out.append({n, d});
+  unsigned loops = nb + 3;
+  return {AffineMap::get(loops, 0, lhs, ctx),
+          AffineMap::get(loops, 0, rhs, ctx),
+          AffineMap::get(loops, 0, out, ctx)};
+}
+
 LogicalResult MatmulOp::verify() {
   auto lhsTy = getLhs().getType();
   auto rhsTy = getRhs().getType();
   auto resTy = getResult().getType();
   int64_t rank = lhsTy.getRank();
-  if (rank < 2 || rhsTy.getRank() != rank || resTy.getRank() != rank)
-    return emitOpError("operands and result must have the same rank >= 2");
+  if (rank < 2 || resTy.getRank() != rank ||
+      (rhsTy.getRank() != rank && rhsTy.getRank() != 2))
+    return emitOpError("lhs and result must have the same rank >= 2, and "
+                       "the rhs that rank or rank 2 (broadcast over the "
+                       "batch); got ranks ")
+           << rank << ", " << rhsTy.getRank() << " -> " << resTy.getRank();
   for (Type t : {lhsTy.getElementType(), rhsTy.getElementType()})
     if (t.getIntOrFloatBitWidth() > 8)
       return emitOpError("operands must be integers of at most 8 bits, got ")
@@ -408,17 +452,24 @@ LogicalResult MatmulOp::verify() {
   auto compatible = [](int64_t a, int64_t b) {
     return ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a == b;
   };
+  bool broadcast = isRhsBroadcast();
   for (int64_t i = 0; i < rank - 2; ++i)
-    if (!compatible(lhsTy.getDimSize(i), rhsTy.getDimSize(i)) ||
+    if ((!broadcast && !compatible(lhsTy.getDimSize(i), rhsTy.getDimSize(i))) ||
         !compatible(lhsTy.getDimSize(i), resTy.getDimSize(i)))
       return emitOpError("batch dimension ") << i << " does not match";
-  if (!compatible(lhsTy.getDimSize(rank - 1), rhsTy.getDimSize(rank - 1)))
+  int64_t lhsK = lhsTy.getDimSize(getLhsReductionDim());
+  int64_t rhsK = rhsTy.getDimSize(getRhsReductionDim());
+  if (!compatible(lhsK, rhsK))
     return emitOpError("reduction dimension mismatch: lhs has ")
-           << formatDim(lhsTy.getDimSize(rank - 1)) << " and rhs has "
-           << formatDim(rhsTy.getDimSize(rank - 1))
-           << " (the weight is [D, C], transposed)";
-  if (!compatible(resTy.getDimSize(rank - 2), lhsTy.getDimSize(rank - 2)) ||
-      !compatible(resTy.getDimSize(rank - 1), rhsTy.getDimSize(rank - 2)))
+           << formatDim(lhsK) << " and rhs has " << formatDim(rhsK) << " (lhs "
+           << (getTransposeLhs() ? "[C, N]" : "[N, C]") << ", rhs "
+           << (getTransposeRhs() ? "[C, D] (transpose_rhs)"
+                                 : "[D, C], transposed")
+           << ")";
+  if (!compatible(resTy.getDimSize(rank - 2),
+                  lhsTy.getDimSize(getLhsRowDim())) ||
+      !compatible(resTy.getDimSize(rank - 1),
+                  rhsTy.getDimSize(getRhsColumnDim())))
     return emitOpError("result shape must be [..., N, D]");
   return success();
 }

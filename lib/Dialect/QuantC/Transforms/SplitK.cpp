@@ -20,16 +20,15 @@ using namespace quantc;
 
 namespace {
 
-/// The K slice [offset, offset + size) of `v` ([..., rows, K]): a constant
-/// is sliced at compile time (when small enough to materialize), anything
-/// else with tensor.extract_slice.
-static Value sliceK(OpBuilder &b, Location loc, Value v, int64_t offset,
-                    int64_t size) {
+/// The slice [offset, offset + size) of `v` along its reduction dimension
+/// `kDim`: a constant is sliced at compile time (when small enough to
+/// materialize), anything else with tensor.extract_slice.
+static Value sliceK(OpBuilder &b, Location loc, Value v, unsigned kDim,
+                    int64_t offset, int64_t size) {
   auto ty = cast<RankedTensorType>(v.getType());
   int64_t rank = ty.getRank();
   SmallVector<int64_t> shape(ty.getShape());
-  int64_t k = shape.back();
-  shape.back() = size;
+  shape[kDim] = size;
   auto sliceTy = RankedTensorType::get(shape, ty.getElementType());
   DenseIntElementsAttr attr;
   if (matchPattern(v, m_Constant(&attr)) && ty.hasStaticShape()) {
@@ -37,12 +36,20 @@ static Value sliceK(OpBuilder &b, Location loc, Value v, int64_t offset,
       return arith::ConstantOp::create(
           b, loc, DenseElementsAttr::get(sliceTy, attr.getSplatValue<APInt>()));
     if (isFoldableSize(ty)) {
+      // Row-major: [outer, k, inner] with k the sliced dimension.
+      int64_t inner = 1, outer = 1;
+      for (int64_t d = kDim + 1; d < rank; ++d)
+        inner *= ty.getDimSize(d);
+      for (int64_t d = 0; d < kDim; ++d)
+        outer *= ty.getDimSize(d);
+      int64_t k = ty.getDimSize(kDim);
       SmallVector<APInt> vals;
       vals.reserve(sliceTy.getNumElements());
       auto all = attr.getValues<APInt>();
-      for (int64_t row = 0, rows = ty.getNumElements() / k; row < rows; ++row)
+      for (int64_t o = 0; o < outer; ++o)
         for (int64_t j = 0; j < size; ++j)
-          vals.push_back(all[row * k + offset + j]);
+          for (int64_t i = 0; i < inner; ++i)
+            vals.push_back(all[(o * k + offset + j) * inner + i]);
       return arith::ConstantOp::create(b, loc,
                                        DenseElementsAttr::get(sliceTy, vals));
     }
@@ -50,14 +57,14 @@ static Value sliceK(OpBuilder &b, Location loc, Value v, int64_t offset,
   SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0)), sizes, strides;
   for (int64_t d = 0; d < rank; ++d) {
     strides.push_back(b.getIndexAttr(1));
-    if (d == rank - 1)
+    if (d == kDim)
       sizes.push_back(b.getIndexAttr(size));
     else if (ty.isDynamicDim(d))
       sizes.push_back(tensor::DimOp::create(b, loc, v, d).getResult());
     else
       sizes.push_back(b.getIndexAttr(ty.getDimSize(d)));
   }
-  offsets.back() = b.getIndexAttr(offset);
+  offsets[kDim] = b.getIndexAttr(offset);
   return tensor::ExtractSliceOp::create(b, loc, sliceTy, v, offsets, sizes,
                                         strides);
 }
@@ -80,8 +87,7 @@ struct SplitKPass : quantc::impl::QuantCSplitKBase<SplitKPass> {
   }
 
   LogicalResult split(MatmulOp op) {
-    auto lhsTy = op.getLhs().getType();
-    int64_t k = lhsTy.getDimSize(lhsTy.getRank() - 1);
+    int64_t k = op.getReductionSize();
     if (ShapedType::isDynamic(k))
       return success();
     FailureOr<ContractionInfo> info = getContractionInfo(op);
@@ -122,9 +128,12 @@ struct SplitKPass : quantc::impl::QuantCSplitKBase<SplitKPass> {
     Value sum;
     for (int64_t offset = 0; offset < k; offset += chunk) {
       int64_t size = std::min(chunk, k - offset);
-      Value l = sliceK(b, loc, op.getLhs(), offset, size);
-      Value r = sliceK(b, loc, op.getRhs(), offset, size);
-      Value part = MatmulOp::create(b, loc, accTy, l, r);
+      Value l =
+          sliceK(b, loc, op.getLhs(), op.getLhsReductionDim(), offset, size);
+      Value r =
+          sliceK(b, loc, op.getRhs(), op.getRhsReductionDim(), offset, size);
+      Value part = MatmulOp::create(b, loc, accTy, l, r, op.getTransposeLhs(),
+                                    op.getTransposeRhs());
       Value wide = arith::ExtSIOp::create(b, loc, i64Ty, part);
       sum = sum ? Value(arith::AddIOp::create(b, loc, sum, wide)) : wide;
     }

@@ -139,18 +139,52 @@ def QuantC_MatmulOp : QuantC_Op<"matmul", [Pure]> {
   let summary = "integer GEMM: [..., N, C] x [..., D, C] -> [..., N, D] i32";
   let description = [{
     `Y[n, d] = sum_c X[n, c] * W[d, c]` with sign-extended integer operands
-    and an i32 accumulator. The weight is in the transposed ("TN", K-major)
-    layout every int8 Tensor Core and VNNI kernel wants. Optional leading
-    batch dimensions must match.
+    and an i32 accumulator. By default the weight is in the transposed ("TN",
+    K-major) layout every int8 Tensor Core and VNNI kernel wants; the
+    operands' layouts are attributes, so a transpose is folded into the
+    operand access rather than materialized:
+
+    - `transpose_lhs`: the lhs is stored `[..., C, N]` (reduction first);
+    - `transpose_rhs`: the rhs is stored `[..., C, D]` ("NN", as attention's
+      V or a `[K, N]` weight).
+
+    Leading batch dimensions of the lhs and the result must match. The rhs
+    has the same batch dimensions, or none: a rank-2 rhs is broadcast over
+    the batch (one weight shared by every batch). `getIndexingMaps` is the
+    one definition of this layout (loops: batch..., n, d, c).
 
     ```mlir
     %acc = quantc.matmul %xq, %wq : tensor<4x8xi8>, tensor<16x8xi8> -> tensor<4x16xi32>
+    %s = quantc.matmul %p, %v {transpose_rhs}
+        : tensor<32x1x128xi8>, tensor<32x128x64xi8> -> tensor<32x1x64xi32>
     ```
   }];
-  let arguments = (ins QuantC_IntTensor:$lhs, QuantC_IntTensor:$rhs);
+  let arguments = (ins QuantC_IntTensor:$lhs, QuantC_IntTensor:$rhs,
+                       UnitAttr:$transpose_lhs, UnitAttr:$transpose_rhs);
   let results = (outs RankedTensorOf<[I32]>:$result);
   let assemblyFormat = [{
     $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
+  }];
+  let extraClassDeclaration = [{
+    /// The number of batch dimensions (of the lhs and the result).
+    int64_t getNumBatchDims() { return getResult().getType().getRank() - 2; }
+    /// Whether the rhs is rank 2 and broadcast over the batch dimensions.
+    bool isRhsBroadcast() {
+      return getNumBatchDims() > 0 && getRhs().getType().getRank() == 2;
+    }
+    /// The position of the row (N), column (D) and reduction (C) dimension in
+    /// each operand's shape.
+    unsigned getLhsRowDim();
+    unsigned getLhsReductionDim();
+    unsigned getRhsColumnDim();
+    unsigned getRhsReductionDim();
+    /// The indexing maps of lhs, rhs and result over the loops
+    /// (batch..., n, d, c), as a linalg.generic computing this op has them.
+    ::llvm::SmallVector<::mlir::AffineMap, 3> getIndexingMaps();
+    /// The reduction size C (dynamic when the lhs's is).
+    int64_t getReductionSize() {
+      return getLhs().getType().getDimSize(getLhsReductionDim());
+    }
   }];
   let hasVerifier = 1;
 }
