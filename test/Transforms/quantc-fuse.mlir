@@ -4,9 +4,9 @@
 // reshaped to the epilogue's [1,D].
 // CHECK-LABEL: func.func @qdq_transposed
 // CHECK-SAME: (%[[XQ:.+]]: tensor<4x16xi8>, %[[XS:.+]]: tensor<4x1xf32>, %[[WQ:.+]]: tensor<32x16xi8>, %[[WS:.+]]: tensor<32x1xf32>)
+// CHECK: %[[ACC:.+]] = quantc.matmul %[[XQ]], %[[WQ]] : tensor<4x16xi8>, tensor<32x16xi8> -> tensor<4x32xi32>
 // CHECK: %[[FLAT:.+]] = tensor.collapse_shape %[[WS]] {{\[}}[0, 1]] : tensor<32x1xf32> into tensor<32xf32>
 // CHECK: %[[WSR:.+]] = tensor.expand_shape %[[FLAT]] {{\[}}[0, 1]] output_shape [1, 32] : tensor<32xf32> into tensor<1x32xf32>
-// CHECK: %[[ACC:.+]] = quantc.matmul %[[XQ]], %[[WQ]] : tensor<4x16xi8>, tensor<32x16xi8> -> tensor<4x32xi32>
 // CHECK: %[[Y:.+]] = quantc.rescale %[[ACC]], %[[XS]], %[[WSR]] : (tensor<4x32xi32>, tensor<4x1xf32>, tensor<1x32xf32>) -> tensor<4x32xf32>
 // CHECK: return %[[Y]]
 // CHECK-NOT: linalg.matmul
@@ -41,11 +41,12 @@ func.func @qdq_plain_constant(%xq: tensor<4x3xi8>, %xs: tensor<1x1xf32>, %ws: te
 
 // -----
 
-// Plain form with a weight computed at run time: an explicit transpose.
+// Plain form with a weight computed at run time: read as it lies
+// (transpose_rhs), no transpose materialized.
 // CHECK-LABEL: func.func @qdq_plain_dynamic
 // CHECK-SAME: %[[WQ:[^:]+]]: tensor<3x2xi8>
-// CHECK: %[[T:.+]] = linalg.transpose ins(%[[WQ]] : tensor<3x2xi8>) outs(%{{.+}} : tensor<2x3xi8>) permutation = [1, 0]
-// CHECK: quantc.matmul %{{.+}}, %[[T]]
+// CHECK-NOT: linalg.transpose
+// CHECK: quantc.matmul %{{.+}}, %[[WQ]] {transpose_rhs} : tensor<4x3xi8>, tensor<3x2xi8> -> tensor<4x2xi32>
 func.func @qdq_plain_dynamic(%xq: tensor<4x3xi8>, %xs: tensor<1x1xf32>, %wq: tensor<3x2xi8>, %ws: tensor<1x1xf32>) -> tensor<4x2xf32> {
   %x = quantc.dequantize %xq, %xs : tensor<4x3xi8>, tensor<1x1xf32> -> tensor<4x3xf32>
   %w = quantc.dequantize %wq, %ws : tensor<3x2xi8>, tensor<1x1xf32> -> tensor<3x2xf32>
@@ -58,10 +59,10 @@ func.func @qdq_plain_dynamic(%xq: tensor<4x3xi8>, %xs: tensor<1x1xf32>, %wq: ten
 
 // -----
 
-// Batch matmul: [b, C, D] weights are transposed per batch.
+// Batch matmul: [b, C, D] weights are read as they lie (transpose_rhs).
 // CHECK-LABEL: func.func @qdq_batch
-// CHECK: linalg.transpose ins(%{{.+}} : tensor<2x3x5xi8>) outs(%{{.+}} : tensor<2x5x3xi8>) permutation = [0, 2, 1]
-// CHECK: quantc.matmul %{{.+}}, %{{.+}} : tensor<2x4x3xi8>, tensor<2x5x3xi8> -> tensor<2x4x5xi32>
+// CHECK-NOT: linalg.transpose
+// CHECK: quantc.matmul %{{.+}}, %{{.+}} {transpose_rhs} : tensor<2x4x3xi8>, tensor<2x3x5xi8> -> tensor<2x4x5xi32>
 // CHECK: quantc.rescale {{.+}} : (tensor<2x4x5xi32>, tensor<2x4x1xf32>, tensor<1x1x5xf32>) -> tensor<2x4x5xf32>
 func.func @qdq_batch(%xq: tensor<2x4x3xi8>, %xs: tensor<2x4x1xf32>, %wq: tensor<2x3x5xi8>, %ws: tensor<1x1x5xf32>) -> tensor<2x4x5xf32> {
   %x = quantc.dequantize %xq, %xs : tensor<2x4x3xi8>, tensor<2x4x1xf32> -> tensor<2x4x3xf32>

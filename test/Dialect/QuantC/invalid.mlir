@@ -276,14 +276,6 @@ func.func @rs_wscale_rows(%a: tensor<4x16xi32>, %xs: tensor<4x1xf32>, %ws: tenso
 
 // -----
 
-func.func @rs_wscale_batch(%a: tensor<2x4x16xi32>, %xs: tensor<2x4x1xf32>, %ws: tensor<2x1x16xf32>) -> tensor<2x4x16xf32> {
-  // expected-error @+1 {{w_scale must not vary along batch dimensions}}
-  %y = quantc.rescale %a, %xs, %ws : (tensor<2x4x16xi32>, tensor<2x4x1xf32>, tensor<2x1x16xf32>) -> tensor<2x4x16xf32>
-  return %y : tensor<2x4x16xf32>
-}
-
-// -----
-
 func.func @rs_rank(%a: tensor<16xi32>, %xs: tensor<1xf32>, %ws: tensor<16xf32>) -> tensor<16xf32> {
   // expected-error @+1 {{accumulator must have rank >= 2 ([..., N, D])}}
   %y = quantc.rescale %a, %xs, %ws : (tensor<16xi32>, tensor<1xf32>, tensor<16xf32>) -> tensor<16xf32>

@@ -72,6 +72,15 @@ func.func @batch_gemm(%x: tensor<2x4x8xi8>, %w: tensor<2x16x8xi8>) -> tensor<2x4
   return %acc : tensor<2x4x16xi32>
 }
 
+// A weight scale may vary along the batch (one per attention head, or per
+// token of K in Q·Kᵀ), as an activation scale may.
+// CHECK-LABEL: func.func @rescale_batch_scales
+func.func @rescale_batch_scales(%a: tensor<2x4x16xi32>, %xs: tensor<2x4x1xf32>, %ws: tensor<2x1x16xf32>) -> tensor<2x4x16xf32> {
+  // CHECK: quantc.rescale
+  %y = quantc.rescale %a, %xs, %ws : (tensor<2x4x16xi32>, tensor<2x4x1xf32>, tensor<2x1x16xf32>) -> tensor<2x4x16xf32>
+  return %y : tensor<2x4x16xf32>
+}
+
 // CHECK-LABEL: func.func @gemm_layouts
 func.func @gemm_layouts(%q: tensor<2x4x8xi8>, %k: tensor<2x8x16xi8>, %w: tensor<8x16xi8>, %xt: tensor<2x8x4xi8>)
     -> (tensor<2x4x16xi32>, tensor<2x4x16xi32>, tensor<2x4x8xi32>) {

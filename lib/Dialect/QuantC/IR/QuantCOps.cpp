@@ -511,9 +511,6 @@ LogicalResult RescaleOp::verify() {
   if (wsTy.getDimSize(rank - 2) != 1)
     return emitOpError("w_scale varies along the row dimension; a weight scale "
                        "may vary along the output channels only");
-  for (int64_t i = 0; i < rank - 2; ++i)
-    if (wsTy.getDimSize(i) != 1)
-      return emitOpError("w_scale must not vary along batch dimensions");
   if (failed(verifyConstantScaleValues(*this, getXScale(), "x_scale")) ||
       failed(verifyConstantScaleValues(*this, getWScale(), "w_scale")))
     return failure();

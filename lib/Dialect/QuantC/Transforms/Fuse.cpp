@@ -1,4 +1,5 @@
 //===- Fuse.cpp - ZeroQuant fusion: integer GEMMs, fused epilogues --------===//
+#include "CanonicalGemm.h"
 #include "quantc/Analysis/Granularity.h"
 #include "quantc/Dialect/QuantC/Transforms/Passes.h"
 
@@ -25,70 +26,6 @@ namespace {
 //===----------------------------------------------------------------------===//
 // Helpers
 //===----------------------------------------------------------------------===//
-
-/// True if `v` is a tensor filled with zero (`linalg.fill 0` or a zero splat).
-static bool isZeroTensor(Value v) {
-  if (auto fill = v.getDefiningOp<linalg::FillOp>())
-    return matchPattern(fill.getInputs()[0], m_AnyZeroFloat()) ||
-           matchPattern(fill.getInputs()[0], m_Zero());
-  return matchPattern(v, m_AnyZeroFloat()) || matchPattern(v, m_Zero());
-}
-
-/// Reshapes a statically shaped tensor to `shape` (same element count):
-/// constants fold, other values go through collapse + expand.
-static Value reshapeTo(PatternRewriter &rewriter, Location loc, Value v,
-                       ArrayRef<int64_t> shape) {
-  auto ty = cast<RankedTensorType>(v.getType());
-  if (ty.getShape() == shape)
-    return v;
-  auto newTy = RankedTensorType::get(shape, ty.getElementType());
-  DenseElementsAttr attr;
-  if (matchPattern(v, m_Constant(&attr)))
-    return arith::ConstantOp::create(rewriter, loc,
-                                     cast<TypedAttr>(attr.reshape(newTy)));
-  ReassociationIndices all;
-  for (int64_t i = 0; i < ty.getRank(); ++i)
-    all.push_back(i);
-  Value flat = tensor::CollapseShapeOp::create(
-      rewriter, loc, v, ArrayRef<ReassociationIndices>{all});
-  ReassociationIndices allNew;
-  for (int64_t i = 0, e = shape.size(); i < e; ++i)
-    allNew.push_back(i);
-  return tensor::ExpandShapeOp::create(rewriter, loc, newTy, flat,
-                                       ArrayRef<ReassociationIndices>{allNew});
-}
-
-/// Swaps the last two dimensions; constants are transposed at compile time.
-static Value transposeLast2(PatternRewriter &rewriter, Location loc, Value v) {
-  auto ty = cast<RankedTensorType>(v.getType());
-  int64_t rank = ty.getRank();
-  SmallVector<int64_t> perm = llvm::to_vector(llvm::seq<int64_t>(0, rank));
-  std::swap(perm[rank - 1], perm[rank - 2]);
-  SmallVector<int64_t> shape(ty.getShape());
-  std::swap(shape[rank - 1], shape[rank - 2]);
-  auto newTy = RankedTensorType::get(shape, ty.getElementType());
-  DenseIntElementsAttr attr;
-  if (isFoldableSize(ty) && matchPattern(v, m_Constant(&attr))) {
-    SmallVector<APInt> src(attr.getValues<APInt>());
-    SmallVector<APInt> dst(src.size());
-    int64_t rows = ty.getDimSize(rank - 2), cols = ty.getDimSize(rank - 1);
-    int64_t plane = rows * cols;
-    for (int64_t b = 0, nb = src.size() / plane; b < nb; ++b)
-      for (int64_t r = 0; r < rows; ++r)
-        for (int64_t c = 0; c < cols; ++c)
-          dst[b * plane + c * rows + r] = src[b * plane + r * cols + c];
-    return arith::ConstantOp::create(rewriter, loc,
-                                     DenseElementsAttr::get(newTy, dst));
-  }
-  SmallVector<Value> dyn;
-  for (int64_t i = 0; i < rank; ++i)
-    if (newTy.isDynamicDim(i))
-      dyn.push_back(tensor::DimOp::create(rewriter, loc, v, perm[i]));
-  Value init =
-      tensor::EmptyOp::create(rewriter, loc, shape, ty.getElementType(), dyn);
-  return linalg::TransposeOp::create(rewriter, loc, v, init, perm)
-      .getResult()[0];
-}
 
 /// The clamp range an integer value can hold: that of its quantizing
 /// producer, else the full range of its type.
@@ -127,79 +64,42 @@ struct FuseQdqMatmul : OpInterfaceRewritePattern<linalg::LinalgOp> {
 
   LogicalResult matchAndRewrite(linalg::LinalgOp op,
                                 PatternRewriter &rewriter) const override {
-    if (!op.hasPureTensorSemantics() || op.getNumDpsInits() != 1)
-      return rewriter.notifyMatchFailure(op, "not a tensor contraction");
     // Roles of every operand dimension and the legality of the scales come
     // from the shared granularity analysis (the one --quantc-verify-gemm
-    // uses); only a plain int8 verdict is fused.
+    // uses); only a plain int8 verdict is fused, whatever form the
+    // contraction has (CanonicalGemm.h).
     FailureOr<ContractionInfo> info = getContractionInfo(op);
     if (failed(info))
       return rewriter.notifyMatchFailure(op, "not a contraction");
     GemmVerdict verdict = classifyGemm(*info, /*kTile=*/1);
     if (verdict.kind != GemmKind::Int8)
       return rewriter.notifyMatchFailure(op, "not an int8 GEMM");
-    auto xd = op.getDpsInputs()[0].getDefiningOp<DequantizeOp>();
-    auto wd = op.getDpsInputs()[1].getDefiningOp<DequantizeOp>();
-    if (!xd || !wd || verdict.lhsScale->source != xd.getOperation() ||
-        verdict.rhsScale->source != wd.getOperation() ||
-        verdict.lhsScale->hasZeroPoint || verdict.rhsScale->hasZeroPoint)
-      return rewriter.notifyMatchFailure(op, "operands are not symmetric QDQ");
-    if (!isZeroTensor(op.getDpsInits()[0]))
-      return rewriter.notifyMatchFailure(op, "accumulator does not start at 0");
-
-    // quantc.matmul wants A = [b, m, k], B = [b, n, k], C = [b, m, n]; a
-    // [b, k, n] weight is transposed.
-    const ContractionOperand &a = info->lhs, &b = info->rhs;
-    int64_t rank = a.dims.size();
-    if (rank < 2 || (int64_t)b.dims.size() != rank)
-      return rewriter.notifyMatchFailure(op, "operand ranks differ");
-    for (int64_t i = 0; i < rank - 2; ++i)
-      if (a.dims[i] != DimRole::Batch || b.dims[i] != DimRole::Batch ||
-          a.loopDims[i] != b.loopDims[i])
-        return rewriter.notifyMatchFailure(op, "unsupported batch layout");
-    if (a.dims[rank - 2] != DimRole::M || a.dims[rank - 1] != DimRole::K)
-      return rewriter.notifyMatchFailure(op, "activation is not [.., M, K]");
-    bool bTransposed = b.dims[rank - 2] == DimRole::N;
-    if (bTransposed ? b.dims[rank - 1] != DimRole::K
-                    : (b.dims[rank - 2] != DimRole::K ||
-                       b.dims[rank - 1] != DimRole::N))
-      return rewriter.notifyMatchFailure(op, "unsupported weight layout");
-    unsigned nLoop = b.loopDims[bTransposed ? rank - 2 : rank - 1];
-    AffineMap out = op.getIndexingMapsArray().back();
-    for (int64_t i = 0; i < rank; ++i) {
-      unsigned want = i == rank - 1 ? nLoop : a.loopDims[i];
-      auto e = dyn_cast<AffineDimExpr>(out.getResult(i));
-      if (!e || e.getPosition() != want)
-        return rewriter.notifyMatchFailure(op, "result is not [.., M, N]");
-    }
-    auto wsTy = wd.getScale().getType();
-    int64_t wN = bTransposed ? rank - 2 : rank - 1;
-    for (int64_t i = 0; i < rank - 2; ++i)
-      if (verdict.rhsScale->varies[i])
-        return rewriter.notifyMatchFailure(op, "weight scale varies on batch");
-    if (!wsTy.hasStaticShape())
-      return rewriter.notifyMatchFailure(op, "dynamic weight scale");
-
-    Location loc = op.getLoc();
-    Value wq = wd.getInput();
-    if (!bTransposed)
-      wq = transposeLast2(rewriter, loc, wq);
-    SmallVector<int64_t> wsShape(rank, 1);
-    wsShape[rank - 1] = wsTy.getDimSize(wN);
-    Value ws = reshapeTo(rewriter, loc, wd.getScale(), wsShape);
-
-    auto resTy = cast<RankedTensorType>(op->getResult(0).getType());
-    auto accTy = RankedTensorType::get(resTy.getShape(), rewriter.getI32Type());
-    Value acc = MatmulOp::create(rewriter, loc, accTy, xd.getInput(), wq);
-    Value y = RescaleOp::create(
-        rewriter, loc, resTy, acc, xd.getScale(), ws, /*bias=*/Value(),
-        /*output_scale=*/Value(), /*residual=*/Value(),
-        ActivationAttr::get(op.getContext(), Activation::none),
-        /*qmin=*/IntegerAttr(), /*qmax=*/IntegerAttr());
-    rewriter.replaceOp(op, y);
+    std::string why;
+    FailureOr<CanonicalGemm> gemm = matchCanonicalGemm(op, verdict, why);
+    if (failed(gemm))
+      return rewriter.notifyMatchFailure(op, why);
+    rewriter.replaceOp(op, buildCanonicalGemm(rewriter, op, *gemm));
     return success();
   }
 };
+
+/// A contraction the analysis marks int8 that is still a float GEMM after
+/// fusion says why (no int8 GEMM stays float silently).
+static void remarkUnfused(Operation *root) {
+  root->walk([](linalg::LinalgOp op) {
+    FailureOr<ContractionInfo> info = getContractionInfo(op);
+    if (failed(info))
+      return;
+    GemmVerdict verdict = classifyGemm(*info, /*kTile=*/1);
+    if (verdict.kind != GemmKind::Int8)
+      return;
+    std::string why;
+    if (succeeded(matchCanonicalGemm(op, verdict, why)))
+      return;
+    op->emitRemark() << "verified as an int8 GEMM but stays a float GEMM: "
+                     << why;
+  });
+}
 
 //===----------------------------------------------------------------------===//
 // 2. Elementwise bias / ReLU / GELU after the epilogue -> into the epilogue
@@ -380,7 +280,7 @@ struct FoldElementwiseIntoRescale : OpRewritePattern<linalg::GenericOp> {
       }
       SmallVector<int64_t> shape(rank, 1);
       shape[rank - 1] = d;
-      bias = reshapeTo(rewriter, op.getLoc(), b, shape);
+      bias = reshapeStatic(rewriter, op.getLoc(), b, shape);
     }
     auto fused = RescaleOp::create(
         rewriter, op.getLoc(), resTy, rescale.getAcc(), rescale.getXScale(),
@@ -638,7 +538,8 @@ struct FusePass : quantc::impl::QuantCFuseBase<FusePass> {
     RewritePatternSet rows(ctx);
     rows.add<RowWiseDynamicQuantize>(ctx);
     if (failed(applyPatternsGreedily(getOperation(), std::move(rows))))
-      signalPassFailure();
+      return signalPassFailure();
+    remarkUnfused(getOperation());
   }
 };
 

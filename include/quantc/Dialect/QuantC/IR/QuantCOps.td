@@ -202,9 +202,10 @@ def QuantC_RescaleOp : QuantC_Op<"rescale",
     to an integer type with `output_scale`:
     `q(act(acc * xs * ws + bias) + residual)`.
 
-    `x_scale` may vary along the row dimension only and `w_scale` along the
-    column dimension only: that is the factorisation that lets the sum over
-    the reduction dimension run in integers.
+    `x_scale` may vary along the rows and `w_scale` along the columns (both
+    also along batch dimensions, e.g. one scale per attention head): that is
+    the factorisation that lets the sum over the reduction dimension run in
+    integers.
 
     ```mlir
     %y = quantc.rescale %acc, %xs, %ws bias %b {activation = #quantc.activation<relu>}

@@ -1,0 +1,370 @@
+//===- CanonicalGemm.cpp - any int8 contraction as a quantc.matmul --------===//
+#include "CanonicalGemm.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Matchers.h"
+
+using namespace mlir;
+using namespace quantc;
+
+/// True if `v` is a tensor filled with zero (`linalg.fill 0` or a zero splat).
+static bool isZeroTensor(Value v) {
+  if (auto fill = v.getDefiningOp<linalg::FillOp>())
+    return matchPattern(fill.getInputs()[0], m_AnyZeroFloat()) ||
+           matchPattern(fill.getInputs()[0], m_Zero());
+  return matchPattern(v, m_AnyZeroFloat()) || matchPattern(v, m_Zero());
+}
+
+static StringRef roleName(unsigned i) {
+  return i == 0 ? "activation" : "weight";
+}
+
+namespace {
+/// An operand traced back to its quantc.dequantize: the loops of the
+/// dequantize's result (which the scale is shaped like) and of the integer
+/// tensor behind it (after transposes on the integer side).
+struct Peeled {
+  DequantizeOp dq;
+  Value quantized;
+  SmallVector<unsigned> scaleLoops, loops;
+};
+} // namespace
+
+/// Follows `v` (indexed by `loops`) through transposes and casts to the
+/// quantc.dequantize that defines it, and from its input through transposes
+/// to the integer tensor.
+static FailureOr<Peeled> peel(Value v, SmallVector<unsigned> loops,
+                              unsigned role, std::string &why) {
+  auto throughTranspose = [&](Value &x) {
+    auto tr = x.getDefiningOp<linalg::TransposeOp>();
+    if (!tr || !tr.hasPureTensorSemantics())
+      return false;
+    // Result dimension i is input dimension perm[i].
+    SmallVector<unsigned> in(loops.size());
+    for (auto [i, p] : llvm::enumerate(tr.getPermutation()))
+      in[p] = loops[i];
+    loops = std::move(in);
+    x = tr.getInput();
+    return true;
+  };
+  while (true) {
+    if (auto dq = v.getDefiningOp<DequantizeOp>()) {
+      Peeled p;
+      p.dq = dq;
+      p.scaleLoops = loops;
+      Value q = dq.getInput();
+      while (throughTranspose(q)) {
+      }
+      p.quantized = q;
+      p.loops = loops;
+      return p;
+    }
+    if (throughTranspose(v))
+      continue;
+    if (auto cast = v.getDefiningOp<tensor::CastOp>()) {
+      v = cast.getSource();
+      continue;
+    }
+    why = (Twine("the ") + roleName(role) +
+           " is not a quantc.dequantize of an integer tensor (through "
+           "transposes and casts)")
+              .str();
+    return failure();
+  }
+}
+
+FailureOr<CanonicalGemm> quantc::matchCanonicalGemm(linalg::LinalgOp op,
+                                                    const GemmVerdict &verdict,
+                                                    std::string &why) {
+  const ContractionInfo &info = verdict.info;
+  if (!op.hasPureTensorSemantics() || op.getNumDpsInits() != 1) {
+    why = "it is not a contraction on tensors with one result";
+    return failure();
+  }
+  if (!isZeroTensor(op.getDpsInits()[0])) {
+    why = "its accumulator (outs) does not start at zero";
+    return failure();
+  }
+  // Loop roles, from the shared analysis.
+  unsigned numLoops = op.getNumLoops();
+  SmallVector<std::optional<DimRole>> role(numLoops);
+  for (const ContractionOperand *o : {&info.lhs, &info.rhs})
+    for (auto [d, loop] : llvm::zip(o->dims, o->loopDims))
+      role[loop] = d;
+  SmallVector<unsigned> kLoops, nLoops;
+  for (unsigned l = 0; l < numLoops; ++l) {
+    if (role[l] == DimRole::K)
+      kLoops.push_back(l);
+    if (role[l] == DimRole::N)
+      nLoops.push_back(l);
+  }
+  if (kLoops.size() != 1) {
+    why = "it reduces over " + std::to_string(kLoops.size()) +
+          " loops (a convolution window or a multi-dimensional reduction); "
+          "quantc.matmul has one reduction dimension";
+    return failure();
+  }
+  if (nLoops.size() != 1) {
+    why = nLoops.empty() ? "its weight has no output-channel dimension (a "
+                           "matrix-vector product or a dot product)"
+                         : "its weight has " + std::to_string(nLoops.size()) +
+                               " output-channel dimensions";
+    return failure();
+  }
+  CanonicalGemm g;
+  g.kLoop = kLoops.front();
+  AffineMap out = op.getIndexingMapsArray().back();
+  for (AffineExpr e : out.getResults()) {
+    auto d = dyn_cast<AffineDimExpr>(e);
+    if (!d) {
+      why = "its result is not indexed by loops alone";
+      return failure();
+    }
+    g.resultLoops.push_back(d.getPosition());
+  }
+  int64_t r = g.resultLoops.size();
+  if (r < 2 || g.resultLoops.back() != nLoops.front() ||
+      role[g.resultLoops[r - 2]] != DimRole::M) {
+    why = "its result is not laid out [..., rows, output channels] (the "
+          "output channels last)";
+    return failure();
+  }
+  bool trueBatch = false, extraM = false;
+  for (int64_t i = 0; i < r - 2; ++i) {
+    trueBatch |= role[g.resultLoops[i]] == DimRole::Batch;
+    extraM |= role[g.resultLoops[i]] == DimRole::M;
+  }
+  if (trueBatch && extraM) {
+    why = "its weight has some of the batch dimensions but not all";
+    return failure();
+  }
+  g.rhsBroadcast = extraM;
+
+  for (unsigned i = 0; i < 2; ++i) {
+    const ContractionOperand &o = i == 0 ? info.lhs : info.rhs;
+    FailureOr<Peeled> p =
+        peel(o.value, SmallVector<unsigned>(o.loopDims), i, why);
+    if (failed(p))
+      return failure();
+    const std::optional<ScaleGranularity> &scale =
+        i == 0 ? verdict.lhsScale : verdict.rhsScale;
+    if (!scale || scale->source != p->dq.getOperation()) {
+      why = (Twine("the ") + roleName(i) +
+             "'s quantization is reached through an op the fusion does not "
+             "look through (e.g. a reshape or quantc.smooth)")
+                .str();
+      return failure();
+    }
+    if (p->dq.getZeroPoint()) {
+      why = (Twine("the ") + roleName(i) +
+             " has a zero point (asymmetric quantization); zero points are "
+             "not folded into the epilogue yet")
+                .str();
+      return failure();
+    }
+    CanonicalOperand &c = i == 0 ? g.lhs : g.rhs;
+    c.quantized = p->quantized;
+    c.scale = p->dq.getScale();
+    c.loops = p->loops;
+    c.scaleLoops = p->scaleLoops;
+  }
+  return g;
+}
+
+Value quantc::reshapeStatic(RewriterBase &rewriter, Location loc, Value v,
+                            ArrayRef<int64_t> shape) {
+  auto ty = cast<RankedTensorType>(v.getType());
+  if (ty.getShape() == shape)
+    return v;
+  auto newTy = RankedTensorType::get(shape, ty.getElementType());
+  DenseElementsAttr attr;
+  if (matchPattern(v, m_Constant(&attr)))
+    return arith::ConstantOp::create(rewriter, loc,
+                                     cast<TypedAttr>(attr.reshape(newTy)));
+  ReassociationIndices all;
+  for (int64_t i = 0; i < ty.getRank(); ++i)
+    all.push_back(i);
+  Value flat = tensor::CollapseShapeOp::create(
+      rewriter, loc, v, ArrayRef<ReassociationIndices>{all});
+  ReassociationIndices allNew;
+  for (int64_t i = 0, e = shape.size(); i < e; ++i)
+    allNew.push_back(i);
+  return tensor::ExpandShapeOp::create(rewriter, loc, newTy, flat,
+                                       ArrayRef<ReassociationIndices>{allNew});
+}
+
+/// `v` with its dimensions permuted (result dimension i is dimension
+/// perm[i] of `v`); constants are permuted at compile time.
+static Value permute(RewriterBase &rw, Location loc, Value v,
+                     ArrayRef<int64_t> perm) {
+  auto ty = cast<RankedTensorType>(v.getType());
+  if (llvm::equal(perm, llvm::seq<int64_t>(0, ty.getRank())))
+    return v;
+  SmallVector<int64_t> shape;
+  for (int64_t p : perm)
+    shape.push_back(ty.getDimSize(p));
+  auto newTy = RankedTensorType::get(shape, ty.getElementType());
+  DenseElementsAttr attr;
+  if (isFoldableSize(ty) && matchPattern(v, m_Constant(&attr))) {
+    if (attr.isSplat())
+      return arith::ConstantOp::create(rw, loc, attr.reshape(newTy));
+    SmallVector<Attribute> src(attr.getValues<Attribute>());
+    SmallVector<Attribute> dst(src.size());
+    int64_t rank = ty.getRank();
+    SmallVector<int64_t> srcStrides(rank, 1);
+    for (int64_t d = rank - 2; d >= 0; --d)
+      srcStrides[d] = srcStrides[d + 1] * ty.getDimSize(d + 1);
+    SmallVector<int64_t> idx(rank, 0);
+    for (int64_t lin = 0, e = dst.size(); lin < e; ++lin) {
+      int64_t s = 0;
+      for (int64_t i = 0; i < rank; ++i)
+        s += idx[i] * srcStrides[perm[i]];
+      dst[lin] = src[s];
+      for (int64_t i = rank - 1; i >= 0; --i) {
+        if (++idx[i] < shape[i])
+          break;
+        idx[i] = 0;
+      }
+    }
+    return arith::ConstantOp::create(rw, loc,
+                                     DenseElementsAttr::get(newTy, dst));
+  }
+  SmallVector<Value> dyn;
+  for (int64_t i = 0; i < newTy.getRank(); ++i)
+    if (newTy.isDynamicDim(i))
+      dyn.push_back(tensor::DimOp::create(rw, loc, v, perm[i]));
+  Value init =
+      tensor::EmptyOp::create(rw, loc, shape, ty.getElementType(), dyn);
+  return linalg::TransposeOp::create(rw, loc, v, init, perm).getResult()[0];
+}
+
+/// The scale `scale` (indexed by `loops`) as an epilogue operand of the
+/// result (indexed by `resultLoops`): the same values, dimensions of loops
+/// the result does not have dropped (they are of size 1), the others in the
+/// result's order, size 1 where the result's loop is not the scale's.
+static Value resultScale(RewriterBase &rw, Location loc, Value scale,
+                         ArrayRef<unsigned> loops,
+                         ArrayRef<unsigned> resultLoops) {
+  auto ty = cast<RankedTensorType>(scale.getType());
+  int64_t r = resultLoops.size();
+  SmallVector<int64_t> shape(r, 1);
+  // For each result dimension, the scale dimension that feeds it (or -1).
+  SmallVector<int64_t> from(r, -1);
+  for (int64_t i = 0; i < r; ++i)
+    for (auto [j, l] : llvm::enumerate(loops))
+      if (l == resultLoops[i] && ty.getDimSize(j) != 1) {
+        from[i] = j;
+        shape[i] = ty.getDimSize(j);
+      }
+  bool same = ty.getRank() == r;
+  for (int64_t i = 0; same && i < r; ++i)
+    same = ty.getDimSize(i) == shape[i] && (from[i] < 0 || from[i] == i);
+  if (same)
+    return scale;
+  // Only unit dimensions move: a reshape.
+  bool ordered = ty.hasStaticShape();
+  for (int64_t i = 0, last = -1; ordered && i < r; ++i)
+    if (from[i] >= 0) {
+      ordered = from[i] > last;
+      last = from[i];
+    }
+  if (ordered)
+    return reshapeStatic(rw, loc, scale, shape);
+  auto newTy = RankedTensorType::get(shape, ty.getElementType());
+  DenseElementsAttr attr;
+  if (ty.hasStaticShape() && isFoldableSize(ty) &&
+      matchPattern(scale, m_Constant(&attr))) {
+    if (attr.isSplat())
+      return arith::ConstantOp::create(rw, loc, attr.resizeSplat(newTy));
+    SmallVector<Attribute> src(attr.getValues<Attribute>());
+    SmallVector<int64_t> srcStrides(ty.getRank(), 1);
+    for (int64_t d = ty.getRank() - 2; d >= 0; --d)
+      srcStrides[d] = srcStrides[d + 1] * ty.getDimSize(d + 1);
+    SmallVector<Attribute> dst;
+    SmallVector<int64_t> idx(r, 0);
+    for (int64_t lin = 0, e = newTy.getNumElements(); lin < e; ++lin) {
+      int64_t s = 0;
+      for (int64_t i = 0; i < r; ++i)
+        if (from[i] >= 0)
+          s += idx[i] * srcStrides[from[i]];
+      dst.push_back(src[s]);
+      for (int64_t i = r - 1; i >= 0; --i) {
+        if (++idx[i] < shape[i])
+          break;
+        idx[i] = 0;
+      }
+    }
+    return arith::ConstantOp::create(rw, loc,
+                                     DenseElementsAttr::get(newTy, dst));
+  }
+  // At run time: a copy whose input map reads the scale's varying
+  // dimensions at the result's indices and its unit dimensions at 0.
+  MLIRContext *ctx = rw.getContext();
+  SmallVector<Value> dyn;
+  for (int64_t i = 0; i < r; ++i)
+    if (ShapedType::isDynamic(shape[i]))
+      dyn.push_back(tensor::DimOp::create(rw, loc, scale, from[i]));
+  SmallVector<AffineExpr> in(ty.getRank(), getAffineConstantExpr(0, ctx));
+  for (int64_t i = 0; i < r; ++i)
+    if (from[i] >= 0)
+      in[from[i]] = getAffineDimExpr(i, ctx);
+  Value init =
+      tensor::EmptyOp::create(rw, loc, shape, ty.getElementType(), dyn);
+  SmallVector<AffineMap> maps = {AffineMap::get(r, 0, in, ctx),
+                                 AffineMap::getMultiDimIdentityMap(r, ctx)};
+  SmallVector<utils::IteratorType> iters(r, utils::IteratorType::parallel);
+  return linalg::GenericOp::create(
+             rw, loc, TypeRange{newTy}, ValueRange{scale}, ValueRange{init},
+             maps, iters,
+             [](OpBuilder &b, Location l, ValueRange args) {
+               linalg::YieldOp::create(b, l, args[0]);
+             })
+      .getResult(0);
+}
+
+Value quantc::buildCanonicalGemm(RewriterBase &rw, linalg::LinalgOp op,
+                                 const CanonicalGemm &g) {
+  Location loc = op.getLoc();
+  int64_t r = g.resultLoops.size(), nb = r - 2;
+  SmallVector<unsigned> batch(g.resultLoops.begin(),
+                              g.resultLoops.begin() + nb);
+  unsigned m = g.resultLoops[nb], n = g.resultLoops[nb + 1], k = g.kLoop;
+  // An operand in [batch..., inner, k] or [batch..., k, inner] is read as it
+  // lies (transposed for the latter); any other order is permuted to the
+  // former. A constant weight is always brought to [..., n, k] at compile
+  // time, the layout the kernels pack from.
+  auto arrange = [&](const CanonicalOperand &o, unsigned inner, bool hasBatch,
+                     bool foldConstant, bool &transposed) {
+    SmallVector<unsigned> plain = hasBatch ? batch : SmallVector<unsigned>();
+    SmallVector<unsigned> swapped = plain;
+    plain.append({inner, k});
+    swapped.append({k, inner});
+    transposed = false;
+    if (o.loops == plain)
+      return o.quantized;
+    if (o.loops == swapped &&
+        !(foldConstant && matchPattern(o.quantized, m_Constant()) &&
+          isFoldableSize(cast<ShapedType>(o.quantized.getType())))) {
+      transposed = true;
+      return o.quantized;
+    }
+    SmallVector<int64_t> perm;
+    for (unsigned l : plain)
+      perm.push_back(llvm::find(o.loops, l) - o.loops.begin());
+    return permute(rw, loc, o.quantized, perm);
+  };
+  bool tl, tr;
+  Value lhs = arrange(g.lhs, m, /*hasBatch=*/true, /*foldConstant=*/false, tl);
+  Value rhs = arrange(g.rhs, n, !g.rhsBroadcast, /*foldConstant=*/true, tr);
+  auto resTy = cast<RankedTensorType>(op->getResult(0).getType());
+  auto accTy = RankedTensorType::get(resTy.getShape(), rw.getI32Type());
+  Value acc = MatmulOp::create(rw, loc, accTy, lhs, rhs, tl, tr);
+  Value xs = resultScale(rw, loc, g.lhs.scale, g.lhs.scaleLoops, g.resultLoops);
+  Value ws = resultScale(rw, loc, g.rhs.scale, g.rhs.scaleLoops, g.resultLoops);
+  return RescaleOp::create(
+      rw, loc, resTy, acc, xs, ws, /*bias=*/Value(),
+      /*output_scale=*/Value(), /*residual=*/Value(),
+      ActivationAttr::get(op.getContext(), Activation::none),
+      /*qmin=*/IntegerAttr(), /*qmax=*/IntegerAttr());
+}
