@@ -16,6 +16,7 @@ quantization itself is quantc's passes, run in stages on the same module
 alpha), `--quantc-quantize` (one run per activation granularity),
 `--quantc-verify-gemm`, then `--quantc-fuse`.
 """
+import os
 import re
 import sys
 
@@ -40,6 +41,16 @@ SCHEMES = {
 # Schemes whose activations are quantized (SmoothQuant applies to them).
 _INT8_ACT = ("w8a8", "w8a8-static")
 _SAMPLE_ROWS = 512  # calibration rows kept per GEMM input for the alpha search
+
+
+# Strided copies of the lowered tensor ops (slices, transposes of views) call
+# MLIR's runtime `memrefCopy`.
+_RUNTIME = "/usr/lib/llvm-22/lib/libmlir_c_runner_utils.so"
+
+
+def _compile(ir, name):
+    libs = [_RUNTIME] if os.path.exists(_RUNTIME) else []
+    return compile_cpu(ir, shared_libs=libs)[name]
 
 
 class _Progress:
@@ -149,7 +160,7 @@ class TorchModel:
                       key=[layer.act for layer in self.layers].index)
         ir = emit(self._graph, self._consts, self._live, self.layers, extra_outputs=acts,
                   name="calibrate")
-        fn = compile_cpu(ir)["calibrate"]
+        fn = _compile(ir, "calibrate")
         cls = AbsMaxObserver if statistic == "absmax" else PercentileObserver
         observers = {a: cls() for a in acts}
         samples = {a: [] for a in acts}
@@ -355,7 +366,7 @@ class TorchModel:
         if target != "cpu":
             raise ValueError(f"compile: unknown target {target!r}; the PyTorch frontend "
                              "compiles for 'cpu'")
-        fn = compile_cpu(self._ir)["forward"]
+        fn = _compile(self._ir, "forward")
         model = self
 
         def run(*args):

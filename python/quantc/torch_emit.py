@@ -493,6 +493,12 @@ def _div(tr, node):
     return tr.binary(node, lambda b, x, y: b.op(f"arith.divf {x}, {y}"))
 
 
+def _compare(pred):
+    def handler(tr, node):
+        return tr.binary(node, lambda b, x, y: b.op(f"arith.cmpf {pred}, {x}, {y}"), "i1")
+    return handler
+
+
 def _pow(tr, node):
     e = node.args[1]
     if not isinstance(e, (int, float)):
@@ -806,6 +812,9 @@ _HANDLERS = {
     "embedding.default": _embedding, "where.self": _where,
     "masked_fill.Scalar": _masked_fill,
 }
+for _name, _pred in (("gt", "ogt"), ("lt", "olt"), ("ge", "oge"), ("le", "ole"),
+                     ("eq", "oeq"), ("ne", "une")):
+    _HANDLERS[f"{_name}.Scalar"] = _HANDLERS[f"{_name}.Tensor"] = _compare(_pred)
 
 
 def supported_ops():
