@@ -46,13 +46,10 @@ def tensor_type(shape, elem):
 def dense_attr(a):
     """`dense<...>` holding `a` exactly."""
     a = np.ascontiguousarray(a)
-    if a.dtype == np.bool_:
-        elem = "i1"
-        body = "[" + ", ".join("true" if v else "false" for v in a.reshape(-1)) + "]"
-        if a.ndim != 1:  # flat list, then reshaped by the type? Not allowed: nest it.
-            body = np.array2string(a, separator=", ", threshold=a.size + 1)
-            body = body.replace("True", "true").replace("False", "false")
-        return f"dense<{body}> : {tensor_type(a.shape, elem)}"
+    if a.dtype == np.bool_:  # (masks: small) nested literal lists
+        body = np.array2string(a, separator=", ", threshold=a.size + 1)
+        body = body.replace("True", "true").replace("False", "false")
+        return f"dense<{body}> : {tensor_type(a.shape, 'i1')}"
     elem = {np.dtype(np.float32): "f32", np.dtype(np.int64): "i64",
             np.dtype(np.int8): "i8", np.dtype(np.int32): "i32"}[a.dtype]
     if a.size == 0:

@@ -78,6 +78,23 @@ def test_ops_float_match_torch():
         np.testing.assert_allclose(got, _np(want), rtol=1e-5, atol=2e-6)
 
 
+class _BoolMask(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("keep", torch.tril(torch.ones(8, 8, dtype=torch.bool)))
+
+    def forward(self, x):
+        n = x.shape[0]
+        return torch.softmax(x.masked_fill(~self.keep[:n, :n], -1e9), dim=-1)
+
+
+def test_bool_mask_buffer():
+    x = torch.randn(6, 6)
+    tm = quantc.from_torch(_BoolMask(), (x,))
+    assert "xi1>" in tm.mlir()  # the folded mask is an i1 constant
+    np.testing.assert_allclose(tm.compile()(_np(x)), _np(_BoolMask()(x)), rtol=1e-6, atol=1e-7)
+
+
 def test_llama_float_matches_torch():
     torch.manual_seed(2)
     m = Llama(d=32, heads=4, f=64, n=1, vocab=40).eval()
