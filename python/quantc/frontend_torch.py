@@ -258,7 +258,8 @@ class TorchModel:
                 plan[name].update(val)
         return plan
 
-    def quantize(self, scheme="w8a8", smoothquant=0.5, overrides=None, *, threshold=6.0):
+    def quantize(self, scheme="w8a8", smoothquant=0.5, overrides=None, *, threshold=6.0,
+                 attention=None):
         """Quantizes every layer with `scheme` ("w8a8": int8 weights per
         output channel, int8 activations per token (dynamic); "w8a8-static":
         per-tensor static activations from calibration; "w8a16": int8
@@ -268,7 +269,16 @@ class TorchModel:
         off; alpha in [0, 1]; "search": the alpha minimising each layer's
         W8A8 error on the calibration rows). `overrides` maps layer or
         module names to {"scheme": ..., "smoothquant": ..., "threshold": ...}
-        or None (float). Ends in the fused integer form; returns self."""
+        or None (float). `attention` ("int8" or "float"): the GEMMs of two
+        activations (Q·Kᵀ, P·V) in int8 with dynamic scales (left operand
+        per row, right per column: Q, K and P per token, V per head
+        channel) or in float; default int8 when `scheme` quantizes
+        activations (w8a8, w8a8-static, llm.int8). Ends in the fused integer
+        form; returns self."""
+        if attention is None:
+            attention = "int8" if scheme in ("w8a8", "w8a8-static", "llm.int8") else "float"
+        if attention not in ("int8", "float"):
+            raise ValueError(f"quantize: attention must be 'int8' or 'float', got {attention!r}")
         if self.stage != "float":
             raise RuntimeError("quantize() was already called: trace the module again "
                                "(quantc.from_torch) to quantize it differently")
@@ -289,7 +299,7 @@ class TorchModel:
             if p["scheme"] is not None and layer.act in self.statistics:
                 observe[layer.act] = self.statistics[layer.act]
         ir = emit(self._graph, self._consts, self._live, self.layers, observe=observe,
-                  keep_float=self.layer_names)
+                  keep_float=self.layer_names, int8_attention=attention == "int8")
         remarks = []
 
         def stage(names, pipeline):
@@ -316,6 +326,7 @@ class TorchModel:
         ir = run_pipeline(ir, "quantc-verify-gemm,quantc-fuse")
         self._ir = ir
         self.stage = "quantized"
+        self.attention = attention
         self._choices = []
         for layer in self.layers:
             p = plan[layer.name]
@@ -351,6 +362,7 @@ class TorchModel:
         width = [max(len(r[i]) for r in rows) for i in range(5)]
         lines = ["  ".join(c.ljust(w) for c, w in zip(r, width)).rstrip() for r in rows]
         lines.insert(1, "  ".join("-" * w for w in width))
+        lines.append(f"activation x activation GEMMs (attention): {self.attention}")
         return "\n".join(lines)
 
     @property

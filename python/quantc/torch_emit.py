@@ -278,17 +278,40 @@ class _Emitter:
                   f"permutation = [{', '.join(map(str, perm))}]")
         return _Val(out, shape, x.elem)
 
-    def matmul(self, a, b, attrs=""):
-        """[M, K] x [K, N] or [B, M, K] x [B, K, N] in float."""
+    def qdq(self, x, dims):
+        """Dynamic symmetric int8 quantize/dequantize of `x` with its absmax
+        scale over `dims` (quantc.compute_scale)."""
+        sshape = tuple(1 if i in dims else s for i, s in enumerate(x.shape))
+        sty = tensor_type(sshape, "f32")
+        scale, q, d = self.fresh("as"), self.fresh("aq"), self.fresh("adq")
+        qty = tensor_type(x.shape, "i8")
+        self.emit(f"{scale} = quantc.compute_scale {x.ssa} {{dims = array<i64: "
+                  f"{', '.join(map(str, dims))}>}} : {x.type} -> {sty}")
+        self.emit(f"{q} = quantc.quantize {x.ssa}, {scale} : {x.type}, {sty} -> {qty}")
+        self.emit(f"{d} = quantc.dequantize {q}, {scale} : {qty}, {sty} -> {x.type}")
+        return _Val(d, x.shape, "f32")
+
+    def matmul(self, a, b, attrs="", transposed_b=False):
+        """[M, K] x [K, N] or [B, M, K] x [B, K, N] in float; with
+        `transposed_b`, b is [N, K] / [B, N, K]."""
+        n = b.shape[-2] if transposed_b else b.shape[-1]
+        maps = ""
         if len(a.shape) == 2:
-            shape, op = (a.shape[0], b.shape[1]), "linalg.matmul"
+            shape, op = (a.shape[0], n), "linalg.matmul"
+            if transposed_b:
+                maps = (" indexing_maps = [affine_map<(m, n, k) -> (m, k)>, "
+                        "affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]")
         else:
-            shape, op = (a.shape[0], a.shape[1], b.shape[2]), "linalg.batch_matmul"
+            shape, op = (a.shape[0], a.shape[1], n), "linalg.batch_matmul"
+            if transposed_b:
+                maps = (" indexing_maps = [affine_map<(b, m, n, k) -> (b, m, k)>, "
+                        "affine_map<(b, m, n, k) -> (b, n, k)>, "
+                        "affine_map<(b, m, n, k) -> (b, m, n)>]")
         fill = self.filled(shape, 0.0)
         out = self.fresh("mm")
         ty = tensor_type(shape, "f32")
         attr = f" {{{attrs}}}" if attrs else ""
-        self.emit(f"{out} = {op}{attr} ins({a.ssa}, {b.ssa} : {a.type}, {b.type}) "
+        self.emit(f"{out} = {op}{attr}{maps} ins({a.ssa}, {b.ssa} : {a.type}, {b.type}) "
                   f"outs({fill} : {ty}) -> {ty}")
         return _Val(out, shape, "f32")
 
@@ -354,7 +377,8 @@ def _dim(d, r):
 
 
 class _Translator:
-    def __init__(self, graph, consts, layers, observe, keep_float, extra_outputs, name):
+    def __init__(self, graph, consts, layers, observe, keep_float, extra_outputs, name,
+                 int8_attention=False):
         self.g, self.consts = graph, consts
         self.layers = {l.node: l for l in layers}
         self.observe = observe or {}
@@ -364,6 +388,7 @@ class _Translator:
         self.em = _Emitter()
         self.env = {}
         self.observed = {}
+        self.int8_attention = int8_attention
 
     def where(self, node):
         return (f"aten.{_target_name(node.target)} (node {node.name}) in module "
@@ -596,7 +621,7 @@ def _mm(tr, node):
     else:
         a = tr.value(node.args[0] if t == "mm.default" else node.args[1], node)
         b = tr.value(node.args[1] if t == "mm.default" else node.args[2], node)
-        y = tr.em.matmul(a, b, "quantc.keep_float")
+        y = _activation_gemm(tr, a, b)
     if t == "addmm.default":
         if node.kwargs.get("beta", 1) != 1 or node.kwargs.get("alpha", 1) != 1:
             raise UnsupportedOpError(f"{tr.where(node)}: beta/alpha other than 1")
@@ -606,9 +631,27 @@ def _mm(tr, node):
     return y
 
 
+def _activation_gemm(tr, a, b):
+    """A GEMM of two activations (attention): float and `quantc.keep_float`,
+    or with `int8_attention` both operands quantized dynamically with scales
+    that are constant along the reduction dimension, which is GEMM-legal, so
+    --quantc-fuse makes it a quantc.matmul: the left operand per row and
+    batch (Q, P: per token and head), the right one per column shared by
+    the batch (Kᵀ: per token over all heads; V: per head channel over all
+    heads), since quantc.rescale's column scale cannot vary along the batch."""
+    if not tr.int8_attention:
+        return tr.em.matmul(a, b, "quantc.keep_float")
+    # The transposed-B form [.., N, K], which --quantc-fuse turns into a
+    # quantc.matmul (it takes a plain-form B only when it is a constant).
+    r = len(b.shape)
+    bt = tr.em.transpose(b, list(range(r - 2)) + [r - 1, r - 2])
+    return tr.em.matmul(tr.em.qdq(a, [r - 1]), tr.em.qdq(bt, list(range(r - 2)) + [r - 1]),
+                        transposed_b=True)
+
+
 def _bmm(tr, node):
     a, b = tr.value(node.args[0], node), tr.value(node.args[1], node)
-    return tr.em.matmul(a, b, "quantc.keep_float")
+    return _activation_gemm(tr, a, b)
 
 
 def _softmax(tr, node):
@@ -820,9 +863,10 @@ def supported_ops():
 
 
 def emit(graph, consts, live, layers, *, observe=None, keep_float=(), extra_outputs=(),
-         name="forward"):
+         name="forward", int8_attention=False):
     """MLIR text of `graph` as `func.func @name` (see the module doc)."""
-    tr = _Translator(graph, consts, layers, observe, keep_float, extra_outputs, name)
+    tr = _Translator(graph, consts, layers, observe, keep_float, extra_outputs, name,
+                     int8_attention)
     tr.live = live
     return tr.run()
 

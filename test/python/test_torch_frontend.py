@@ -188,9 +188,11 @@ def test_overrides_llama():
     tm.quantize("w8a8", smoothquant=0.5,
                 overrides={"layers.0.mlp.down": {"scheme": "w8a16"}, "lm_head": None})
     ir = tm.mlir()
-    # One integer GEMM per w8a8 layer (q, k, v, o, gate, up); down is W8A16
-    # (dequantize on load, float matmul), lm_head float.
-    assert ir.count("quantc.matmul") == 6
+    # One integer GEMM per w8a8 layer (q, k, v, o, gate, up) and attention
+    # GEMM (Q·Kᵀ, P·V); down is W8A16 (dequantize on load, float matmul),
+    # lm_head float.
+    assert ir.count("quantc.matmul") == 8
+    assert ir.count("linalg.batch_matmul") == 0
     assert ir.count('quantc.keep_float, quantc.layer = "lm_head"') == 1
     choices = {c[0]: c[1:3] for c in tm.choices}
     assert choices["layers.0.mlp.down"] == ("w8a16", None)
@@ -223,10 +225,22 @@ def test_opt_block_smoothquant_accuracy():
     err = {}
     for alpha in (None, 0.5):
         tm = quantc.from_torch(m, (x,)).calibrate(calib).quantize("w8a8", smoothquant=alpha)
-        assert tm.mlir().count("quantc.matmul") == 6
+        assert tm.mlir().count("quantc.matmul") == 8  # 6 layers + Q·Kᵀ and P·V
         err[alpha] = _rel(tm.compile()(_np(x)), want)
     assert err[0.5] < 0.04, err
     assert err[0.5] <= 0.7 * err[None], err
+
+
+def test_opt_block_float_attention():
+    m, calib, x = _opt_block()
+    tm = quantc.from_torch(m, (x,)).calibrate(calib).quantize("w8a8", attention="float")
+    ir = tm.mlir()
+    assert ir.count("quantc.matmul") == 6
+    assert ir.count("linalg.batch_matmul {quantc.keep_float}") == 2
+    assert "attention): float" in tm.report()
+    assert _rel(tm.compile()(_np(x)), _np(m(x))) < 0.04
+    with pytest.raises(ValueError, match="attention must be"):
+        quantc.from_torch(m, (x,)).quantize("w8a8", smoothquant=None, attention="fp8")
 
 
 def test_llm_int8_keeps_outlier_channels():
@@ -238,7 +252,7 @@ def test_llm_int8_keeps_outlier_channels():
         assert kept[name] == int(np.sum(tm.layer_statistics(name) > 6.0))
     assert kept["q"] >= 3 and kept["fc1"] >= 3  # the large LayerNorm channels
     ir = tm.mlir()
-    assert ir.count("quantc.matmul") == sum(
+    assert ir.count("quantc.matmul") == 2 + sum(
         1 for n in tm.layer_names if kept[n] < tm.layer_statistics(n).size)
     assert _rel(tm.compile()(_np(x)), _np(m(x))) < 0.03
 
