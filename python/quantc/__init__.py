@@ -10,6 +10,9 @@ Compiling:
     run_pipeline(ir, "quantc-import-quant,quantc-verify-gemm") -> str
     compile_cpu(ir) -> module whose functions run on NumPy arrays
     CompileError (carries MLIR's diagnostics)
+PyTorch frontend (needs python3-torch; imported on first use):
+    from_torch(module, example_args) -> TorchModel (calibrate, quantize,
+    mlir, report, compile); UnsupportedOpError
 """
 from . import reference  # noqa: F401
 from .numerics import absmax_scale, dequantize, quantize
@@ -18,6 +21,15 @@ from .smoothquant import search_alpha, smooth_weight, smoothquant_scales, w8a8_l
 from .builders import (Linear, QuantizedLinear, linear_ir, mlp_ir, mlp_reference,
                        quantize_layers)
 from .compiler import CompileError, CompiledModule, compile_cpu, run_pipeline
+from .torch_emit import UnsupportedOpError
+
+
+def from_torch(module, example_args):
+    """Traces a torch.nn.Module at `example_args` into a TorchModel (float
+    MLIR + parameters); see quantc/frontend_torch.py."""
+    from .frontend_torch import from_torch as _from_torch
+    return _from_torch(module, example_args)
+
 
 __all__ = [
     "absmax_scale", "quantize", "dequantize",
@@ -26,4 +38,5 @@ __all__ = [
     "Linear", "QuantizedLinear", "quantize_layers", "linear_ir", "mlp_ir",
     "mlp_reference",
     "CompileError", "CompiledModule", "compile_cpu", "run_pipeline",
+    "from_torch", "UnsupportedOpError",
 ]

@@ -1,0 +1,416 @@
+"""The PyTorch frontend: trace a module, calibrate it, quantize it per layer,
+compile it.
+
+    m = quantc.from_torch(module, example_args)   # ATen graph -> float MLIR + parameters
+    m.calibrate(batches)                           # per-channel absmax at every GEMM input
+    m.quantize(scheme="w8a8", smoothquant=0.5,
+               overrides={"layers.0.mlp.down": {"scheme": "w8a16"}, "lm_head": None})
+    print(m.mlir())                                # IR at the current stage
+    print(m.report())                              # per layer: scheme, alpha, float channels
+    exe = m.compile(target="cpu")                  # exe(*numpy_arrays) -> numpy array(s)
+
+Tracing and translation live in torch_trace.py and torch_emit.py. The
+quantization itself is quantc's passes, run in stages on the same module
+(each stage releases only its layers by removing their `quantc.keep_float`):
+`--quantc-outlier-split` (llm.int8), `--quantc-smoothquant` (one run per
+alpha), `--quantc-quantize` (one run per activation granularity),
+`--quantc-verify-gemm`, then `--quantc-fuse`.
+"""
+import os
+import re
+import sys
+
+import numpy as np
+
+from .compiler import CompileError, compile_cpu, run_pipeline
+from .observers import AbsMaxObserver, PercentileObserver
+from .smoothquant import search_alpha
+from .torch_emit import UnsupportedOpError, analyze, check_supported, emit
+from .torch_trace import root_name, to_numpy, trace
+
+__all__ = ["from_torch", "TorchModel", "UnsupportedOpError", "SCHEMES"]
+
+# scheme -> (needs calibration statistics, --quantc-quantize activations=)
+SCHEMES = {
+    "w8a8": "per-token",
+    "w8a8-static": "per-tensor",
+    "w8a16": "none",
+    "w4a16": None,
+    "llm.int8": "per-token",
+}
+# Schemes whose activations are quantized (SmoothQuant applies to them).
+_INT8_ACT = ("w8a8", "w8a8-static")
+_SAMPLE_ROWS = 512  # calibration rows kept per GEMM input for the alpha search
+
+
+# Strided copies of the lowered tensor ops (slices, transposes of views) call
+# MLIR's runtime `memrefCopy`.
+_RUNTIME = "/usr/lib/llvm-22/lib/libmlir_c_runner_utils.so"
+
+
+def _compile(ir, name):
+    libs = [_RUNTIME] if os.path.exists(_RUNTIME) else []
+    return compile_cpu(ir, shared_libs=libs)[name]
+
+
+class _Progress:
+    """A progress bar on stderr when it is a terminal; silent otherwise."""
+
+    def __init__(self, total, what):
+        self.total, self.what, self.n = total, what, 0
+        self.tty = hasattr(sys.stderr, "isatty") and sys.stderr.isatty()
+
+    def step(self):
+        self.n += 1
+        if self.tty:
+            if self.total:
+                done = int(30 * self.n / self.total)
+                bar = "#" * done + "." * (30 - done)
+                sys.stderr.write(f"\r{self.what} [{bar}] {self.n}/{self.total}")
+            else:
+                sys.stderr.write(f"\r{self.what}: {self.n} batches")
+            sys.stderr.flush()
+
+    def close(self):
+        if self.tty:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+
+
+def from_torch(module, example_args):
+    """Traces `module(*example_args)` (torch.Tensors or NumPy arrays) into a
+    TorchModel in float form."""
+    return TorchModel(module, example_args)
+
+
+class TorchModel:
+    """A traced PyTorch module: its float IR, parameters, calibration
+    statistics and, after `quantize`, its quantized IR."""
+
+    def __init__(self, module, example_args):
+        self._graph = trace(module, example_args)
+        self._consts, self._live, self.layers = analyze(self._graph)
+        check_supported(self._graph, self._consts, self._live)
+        self.parameters = {}
+        """Qualified name -> float32 NumPy array of every parameter and buffer
+        the graph reads."""
+        for node, name in self._graph.param_of.items():
+            self.parameters[name] = self._graph.values[node].detach().numpy()
+        self.arg_shapes = [tuple(a.shape) for a in self._graph.example_args]
+        self.arg_dtypes = [a.numpy().dtype for a in self._graph.example_args]
+        self._float_ir = emit(self._graph, self._consts, self._live, self.layers)
+        run_pipeline(self._float_ir, "quantc-verify-gemm")  # parses and verifies
+        self._ir = self._float_ir
+        self.stage = "float"
+        self.statistics = {}
+        """GEMM input node -> per-channel statistic ([C] float32) after calibrate."""
+        self._samples = {}
+        self._choices = []
+
+    # -- inspection --------------------------------------------------------
+    @property
+    def layer_names(self):
+        """Names of the GEMMs with a constant weight, in program order."""
+        return [layer.name for layer in self.layers]
+
+    def mlir(self):
+        """The IR at the current stage ("float" or "quantized"), as text."""
+        return self._ir
+
+    def _check_args(self, args, what):
+        if isinstance(args, list):
+            args = tuple(args)
+        if not isinstance(args, tuple):
+            if len(self.arg_shapes) == 1:
+                args = (args,)
+            else:
+                raise TypeError(f"{what}: expected a tuple of {len(self.arg_shapes)} "
+                                f"arguments, got {type(args).__name__}")
+        if len(args) != len(self.arg_shapes):
+            raise TypeError(f"{what}: expected {len(self.arg_shapes)} arguments, "
+                            f"got {len(args)}")
+        out = []
+        for i, (a, shape, dtype) in enumerate(zip(args, self.arg_shapes, self.arg_dtypes)):
+            a = to_numpy(a, f"{what}, argument {i}")
+            if tuple(a.shape) != shape:
+                raise ValueError(f"{what}, argument {i}: shape {tuple(a.shape)} does not "
+                                 f"match the traced shape {shape} (the model is compiled "
+                                 "for the example arguments' shapes)")
+            if a.dtype != dtype:
+                raise TypeError(f"{what}, argument {i}: dtype {a.dtype} does not match "
+                                f"the traced dtype {dtype}")
+            out.append(np.ascontiguousarray(a))
+        return out
+
+    # -- calibration -------------------------------------------------------
+    def calibrate(self, batches, *, statistic="absmax", percentile=99.99):
+        """Runs the float model (compiled by quantc: the same graph) on
+        `batches` (an iterable of argument tuples) and records per-channel
+        max |x| (`statistic="absmax"`) or the `percentile` of |x`
+        (`statistic="percentile"`) at every GEMM input. Returns self."""
+        if statistic not in ("absmax", "percentile"):
+            raise ValueError(f"statistic must be 'absmax' or 'percentile', got {statistic!r}")
+        if statistic == "percentile" and not 0 < float(percentile) <= 100:
+            raise ValueError(f"percentile must be in (0, 100], got {percentile}")
+        if self.stage != "float":
+            raise RuntimeError("calibrate() runs on the float model: call it before quantize()")
+        if isinstance(batches, (str, bytes)) or not hasattr(batches, "__iter__"):
+            raise TypeError("calibrate(batches): expected an iterable of argument tuples")
+        acts = sorted({layer.act for layer in self.layers},
+                      key=[layer.act for layer in self.layers].index)
+        ir = emit(self._graph, self._consts, self._live, self.layers, extra_outputs=acts,
+                  name="calibrate")
+        fn = _compile(ir, "calibrate")
+        cls = AbsMaxObserver if statistic == "absmax" else PercentileObserver
+        observers = {a: cls() for a in acts}
+        samples = {a: [] for a in acts}
+        n_out = len(fn.result_types) - len(acts)
+        total = len(batches) if hasattr(batches, "__len__") else None
+        bar = _Progress(total, "quantc calibrate")
+        count = 0
+        try:
+            for b in batches:
+                args = self._check_args(b, f"calibration batch {count}")
+                res = fn(*args)
+                res = res if isinstance(res, tuple) else (res,)
+                for a, x in zip(acts, res[n_out:]):
+                    observers[a].update(x)
+                    kept = sum(len(s) for s in samples[a])
+                    if kept < _SAMPLE_ROWS:
+                        samples[a].append(x[:_SAMPLE_ROWS - kept].copy())
+                count += 1
+                bar.step()
+        finally:
+            bar.close()
+        if count == 0:
+            raise ValueError("calibrate(batches): no batches")
+        for a in acts:
+            o = observers[a]
+            self.statistics[a] = (o.absmax if statistic == "absmax"
+                                  else o.percentile(percentile)).astype(np.float32)
+            self._samples[a] = np.concatenate(samples[a])
+        return self
+
+    def layer_statistics(self, name):
+        """The calibrated statistic ([C]) at the input of layer `name`."""
+        layer = self._layer(name)
+        if layer.act not in self.statistics:
+            raise RuntimeError("no calibration statistics: call calibrate() first")
+        return self.statistics[layer.act]
+
+    def _layer(self, name):
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise KeyError(f"no layer {name!r}; the layers are {self.layer_names}")
+
+    # -- quantization ------------------------------------------------------
+    def _resolve(self, scheme, smoothquant, overrides, threshold):
+        def check_scheme(s, where):
+            if s is not None and s not in SCHEMES:
+                raise ValueError(f"{where}: unknown scheme {s!r}; the schemes are "
+                                 f"{sorted(SCHEMES)} (or None for float)")
+            if s == "w4a16":
+                raise NotImplementedError(
+                    f"{where}: scheme 'w4a16' needs 4-bit weights, which quantc does not "
+                    "have yet: --quantc-quantize quantizes weights to i8 only (no bits "
+                    "option) and the CPU/GPU lowerings have no i4 weight unpacking")
+
+        def check_alpha(a, where):
+            if a is None or (isinstance(a, str) and a == "search"):
+                return
+            if isinstance(a, bool) or not isinstance(a, (int, float)) or not 0 <= a <= 1:
+                raise ValueError(f"{where}: smoothquant must be None, 'search' or an alpha "
+                                 f"in [0, 1], got {a!r}")
+
+        check_scheme(scheme, "quantize")
+        check_alpha(smoothquant, "quantize")
+        if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) \
+                or not threshold > 0:
+            raise ValueError(f"quantize: threshold must be a positive number, got {threshold!r}")
+        plan = {layer.name: {"scheme": scheme, "smoothquant": smoothquant,
+                             "threshold": float(threshold)} for layer in self.layers}
+        if overrides is None:
+            overrides = {}
+        if not isinstance(overrides, dict):
+            raise TypeError(f"quantize: overrides must be a dict, got {type(overrides).__name__}")
+        for key, val in overrides.items():
+            if not isinstance(key, str):
+                raise TypeError(f"quantize: override keys are layer or module names, got {key!r}")
+            hit = [layer.name for layer in self.layers
+                   if layer.name == key or layer.name.startswith(key + ".")
+                   or layer.module == key or layer.module.startswith(key + ".")]
+            if not hit:
+                raise KeyError(f"quantize: override {key!r} names no layer or module "
+                               f"with layers; the layers are {self.layer_names}")
+            if val is None:
+                val = {"scheme": None}
+            if not isinstance(val, dict):
+                raise TypeError(f"quantize: override {key!r} must be None or a dict "
+                                f"like {{'scheme': 'w8a16'}}, got {val!r}")
+            unknown = set(val) - {"scheme", "smoothquant", "threshold"}
+            if unknown:
+                raise ValueError(f"quantize: override {key!r} has unknown keys "
+                                 f"{sorted(unknown)} (scheme, smoothquant, threshold)")
+            check_scheme(val.get("scheme", scheme), f"override {key!r}")
+            check_alpha(val.get("smoothquant", smoothquant), f"override {key!r}")
+            for name in hit:
+                plan[name].update(val)
+        return plan
+
+    def quantize(self, scheme="w8a8", smoothquant=0.5, overrides=None, *, threshold=6.0,
+                 attention=None):
+        """Quantizes every layer with `scheme` ("w8a8": int8 weights per
+        output channel, int8 activations per token (dynamic); "w8a8-static":
+        per-tensor static activations from calibration; "w8a16": int8
+        weights, float activations; "llm.int8": input channels whose
+        calibrated absmax exceeds `threshold` in a float GEMM, the rest
+        w8a8; "w4a16": not available) and SmoothQuant `smoothquant` (None:
+        off; alpha in [0, 1]; "search": the alpha minimising each layer's
+        W8A8 error on the calibration rows). `overrides` maps layer or
+        module names to {"scheme": ..., "smoothquant": ..., "threshold": ...}
+        or None (float). `attention` ("int8" or "float"): the GEMMs of two
+        activations (Q·Kᵀ, P·V) in int8 with dynamic scales (left operand
+        per row, right per column: Q, K and P per token, V per head
+        channel) or in float; default int8 when `scheme` quantizes
+        activations (w8a8, w8a8-static, llm.int8). Ends in the fused integer
+        form; returns self."""
+        if attention is None:
+            attention = "int8" if scheme in ("w8a8", "w8a8-static", "llm.int8") else "float"
+        if attention not in ("int8", "float"):
+            raise ValueError(f"quantize: attention must be 'int8' or 'float', got {attention!r}")
+        if self.stage != "float":
+            raise RuntimeError("quantize() was already called: trace the module again "
+                               "(quantc.from_torch) to quantize it differently")
+        plan = self._resolve(scheme, smoothquant, overrides, threshold)
+        for layer in self.layers:
+            p = plan[layer.name]
+            if p["scheme"] not in _INT8_ACT:
+                p["smoothquant"] = None
+            needs = p["smoothquant"] is not None or p["scheme"] in ("w8a8-static", "llm.int8")
+            if needs and layer.act not in self.statistics:
+                raise RuntimeError(f"layer {layer.name!r}: scheme {p['scheme']!r} with "
+                                   f"smoothquant={p['smoothquant']!r} needs calibration "
+                                   "statistics: call calibrate(batches) first")
+        self._search_alphas(plan)
+        observe = {}
+        for layer in self.layers:
+            p = plan[layer.name]
+            if p["scheme"] is not None and layer.act in self.statistics:
+                observe[layer.act] = self.statistics[layer.act]
+        ir = emit(self._graph, self._consts, self._live, self.layers, observe=observe,
+                  keep_float=self.layer_names, int8_attention=attention == "int8")
+        remarks = []
+
+        def stage(names, pipeline):
+            nonlocal ir
+            if not names:
+                return
+            ir = _release(ir, names)
+            out, diags = run_pipeline(ir, pipeline, return_diagnostics=True)
+            remarks.append(diags)
+            ir = _hold(out, names)
+
+        by = lambda pred: [n for n in self.layer_names if pred(plan[n])]  # noqa: E731
+        for t in sorted({p["threshold"] for p in plan.values()}):
+            stage(by(lambda p: p["scheme"] == "llm.int8" and p["threshold"] == t),
+                  f"quantc-outlier-split{{threshold={t!r}}}")
+        for a in sorted({p["smoothquant"] for p in plan.values()
+                         if p["smoothquant"] is not None}):
+            stage(by(lambda p: p["smoothquant"] == a), f"quantc-smoothquant{{alpha={a!r}}}")
+        for s in ("w8a8", "w8a8-static", "w8a16"):
+            stage(by(lambda p: p["scheme"] == s),
+                  f"quantc-quantize{{activations={SCHEMES[s]}}}")
+        # Quantized layers no longer need the hold; float ones keep it.
+        ir = _release(ir, by(lambda p: p["scheme"] is not None))
+        ir = run_pipeline(ir, "quantc-verify-gemm,quantc-fuse")
+        self._ir = ir
+        self.stage = "quantized"
+        self.attention = attention
+        self._choices = []
+        for layer in self.layers:
+            p = plan[layer.name]
+            kept = 0
+            if p["scheme"] == "llm.int8":
+                kept = int(np.sum(self.statistics[layer.act] > p["threshold"]))
+            self._choices.append((layer.name, p["scheme"] or "float", p["smoothquant"], kept,
+                                  layer.shape))
+        return self
+
+    def _search_alphas(self, plan):
+        """Replaces smoothquant="search" by the alpha that minimises the W8A8
+        error of the layers sharing each input (they share one factor)."""
+        groups = {}
+        for layer in self.layers:
+            if plan[layer.name]["smoothquant"] == "search":
+                groups.setdefault(layer.act, []).append(layer)
+        for act, layers in groups.items():
+            w = np.concatenate([layer.weight for layer in layers])
+            best = search_alpha(self._samples[act], w)
+            for layer in layers:
+                plan[layer.name]["smoothquant"] = best
+
+    def report(self):
+        """What quantize chose per layer, as a printable table."""
+        if not self._choices:
+            return "float model (quantize() not called)"
+        rows = [("layer", "shape [D, C]", "scheme", "smoothquant alpha", "float channels")]
+        for name, scheme, alpha, kept, shape in self._choices:
+            rows.append((name, f"{shape[0]}x{shape[1]}", scheme,
+                         "-" if alpha is None else f"{alpha:g}",
+                         str(kept) if scheme == "llm.int8" else "-"))
+        width = [max(len(r[i]) for r in rows) for i in range(5)]
+        lines = ["  ".join(c.ljust(w) for c, w in zip(r, width)).rstrip() for r in rows]
+        lines.insert(1, "  ".join("-" * w for w in width))
+        lines.append(f"activation x activation GEMMs (attention): {self.attention}")
+        return "\n".join(lines)
+
+    @property
+    def choices(self):
+        """[(layer, scheme, alpha, float channels)] chosen by quantize."""
+        return [c[:4] for c in self._choices]
+
+    # -- compilation -------------------------------------------------------
+    def compile(self, target="cpu"):
+        """JIT-compiles the current IR; returns a callable taking the
+        arguments (NumPy arrays or torch tensors, the traced shapes) and
+        returning NumPy array(s)."""
+        if target != "cpu":
+            raise ValueError(f"compile: unknown target {target!r}; the PyTorch frontend "
+                             "compiles for 'cpu'")
+        fn = _compile(self._ir, "forward")
+        model = self
+
+        def run(*args):
+            return fn(*model._check_args(args, "compiled model"))
+        run.signature = fn.signature
+        return run
+
+
+_ATTR_DICT = re.compile(r"\{[^{}]*quantc\.layer = \"([^\"]*)\"[^{}]*\}")
+
+
+def _release(ir, names):
+    """Removes `quantc.keep_float` from the layers `names`."""
+    names = set(names)
+
+    def sub(m):
+        if m.group(1) not in names:
+            return m.group(0)
+        return re.sub(r"quantc\.keep_float(, )?", "", m.group(0)).replace(", }", "}")
+    return _ATTR_DICT.sub(sub, ir)
+
+
+def _hold(ir, names):
+    """Puts `quantc.keep_float` back on the layers `names` that are still
+    float matmuls (a later stage must not quantize them again)."""
+    names = set(names)
+
+    def sub(m):
+        if m.group(1) not in names or "quantc.keep_float" in m.group(0):
+            return m.group(0)
+        return "{quantc.keep_float, " + m.group(0)[1:]
+    return _ATTR_DICT.sub(sub, ir)
+
+
+__all__ += ["CompileError"]

@@ -1,0 +1,883 @@
+"""ATen graph -> MLIR text (linalg on tensors + arith/math/tensor), the second
+half of the PyTorch frontend (frontend_torch.py).
+
+Values whose inputs are all constants (parameters, buffers and what is
+computed from them only: transposed weights, slices of mask buffers, RoPE
+tables) are folded with PyTorch at trace time and enter the IR as constants.
+A GEMM `mm`/`addmm` whose right operand is such a constant is a *layer*: a
+`linalg.matmul` with the constant `[C, D]` weight, tagged
+`quantc.layer = "<name>"` (the weight parameter's qualified name without
+`.weight`); the other GEMMs (attention) are float `linalg.batch_matmul` /
+`linalg.matmul` marked `quantc.keep_float`.
+
+`emit(graph, ...)` options:
+* `observe`: activation node name -> absmax ([C]): a `quantc.observe` on the
+  GEMM input (one per value, shared by every layer reading it).
+* `keep_float`: layer names whose matmul gets `quantc.keep_float`.
+* `extra_outputs`: activation node names returned after the outputs,
+  flattened to [N, C] (calibration).
+"""
+import math
+import operator
+import struct
+
+import numpy as np
+
+from .torch_trace import root_name
+
+__all__ = ["UnsupportedOpError", "Layer", "analyze", "emit"]
+
+
+class UnsupportedOpError(NotImplementedError):
+    """An ATen op (or a use of one) the frontend cannot translate."""
+
+
+_ELEM = {"torch.float32": "f32", "torch.int64": "i64", "torch.bool": "i1"}
+
+
+def _f32_hex(v):
+    return "0x%08X" % struct.unpack("<I", struct.pack("<f", float(v)))[0]
+
+
+def tensor_type(shape, elem):
+    return "tensor<" + "".join(f"{d}x" for d in shape) + elem + ">"
+
+
+def dense_attr(a):
+    """`dense<...>` holding `a` exactly."""
+    a = np.ascontiguousarray(a)
+    if a.dtype == np.bool_:  # (masks: small) nested literal lists
+        body = np.array2string(a, separator=", ", threshold=a.size + 1)
+        body = body.replace("True", "true").replace("False", "false")
+        return f"dense<{body}> : {tensor_type(a.shape, 'i1')}"
+    elem = {np.dtype(np.float32): "f32", np.dtype(np.int64): "i64",
+            np.dtype(np.int8): "i8", np.dtype(np.int32): "i32"}[a.dtype]
+    if a.size == 0:
+        return f"dense<> : {tensor_type(a.shape, elem)}"
+    return f'dense<"0x{a.astype(a.dtype.newbyteorder("<")).tobytes().hex().upper()}"> : ' \
+        f"{tensor_type(a.shape, elem)}"
+
+
+class Layer:
+    """A GEMM with a constant weight: `name`, the activation node feeding
+    it, the weight `[D, C]` as the layer computes `x·Wᵀ`, and the module
+    path it came from."""
+
+    def __init__(self, name, node, act, weight, module, param):
+        self.name, self.node, self.act = name, node, act
+        self.weight, self.module, self.param = weight, module, param
+
+    @property
+    def shape(self):
+        return self.weight.shape
+
+
+def _target_name(target):
+    if target is operator.getitem:
+        return "getitem"
+    s = str(target)
+    return s[len("aten."):] if s.startswith("aten.") else s
+
+
+def analyze(graph):
+    """Constant nodes, live nodes and the layers of `graph`."""
+    import torch
+    import torch.fx
+
+    consts = set()
+    for node in graph.gm.graph.nodes:
+        if node.op == "get_attr":
+            consts.add(node.name)
+        elif node.op == "call_function":
+            ins = [a for a in node.all_input_nodes]
+            if ins and all(a.name in consts for a in ins):
+                consts.add(node.name)
+    layers, names = [], {}
+    for node in graph.gm.graph.nodes:
+        if node.op != "call_function" or node.name in consts:
+            continue
+        t = _target_name(node.target)
+        if t not in ("mm.default", "addmm.default"):
+            continue
+        x, w = (node.args[0], node.args[1]) if t == "mm.default" else (node.args[1], node.args[2])
+        if not (isinstance(w, torch.fx.Node) and w.name in consts) or x.name in consts:
+            continue
+        wt = graph.values[w.name].detach().numpy().astype(np.float32)  # [C, D]
+        # The parameter the weight came from, through t/view/clone.
+        src = w
+        while src.op == "call_function" and len(src.all_input_nodes) == 1:
+            src = src.all_input_nodes[0]
+        param = graph.param_of.get(src.name) if src.op == "get_attr" else None
+        module = graph.module_of.get(node.name, "")
+        if param is not None:
+            name = param[:-len(".weight")] if param.endswith(".weight") else param
+        else:
+            name = root_name(module)
+        base, i = name, 1
+        while name in names:
+            i += 1
+            name = f"{base}#{i}"
+        names[name] = True
+        layers.append(Layer(name, node.name, x.name, np.ascontiguousarray(wt.T), module, param))
+    live = set()
+    out = [n for n in graph.gm.graph.nodes if n.op == "output"][0]
+    work = [out]
+    while work:
+        n = work.pop()
+        if n.name in live:
+            continue
+        live.add(n.name)
+        work.extend(n.all_input_nodes)
+    return consts, live, layers
+
+
+class _Val:
+    __slots__ = ("ssa", "shape", "elem")
+
+    def __init__(self, ssa, shape, elem):
+        self.ssa, self.shape, self.elem = ssa, tuple(shape), elem
+
+    @property
+    def type(self):
+        return tensor_type(self.shape, self.elem)
+
+
+class _Emitter:
+    def __init__(self):
+        self.lines, self.count = [], 0
+
+    def fresh(self, base="v"):
+        self.count += 1
+        return f"%{base}{self.count}"
+
+    def emit(self, text):
+        self.lines.append("    " + text)
+
+    # -- building blocks ---------------------------------------------------
+    def const(self, a, base="cst"):
+        a = np.asarray(a)
+        if a.dtype == np.float64:
+            a = a.astype(np.float32)
+        if a.dtype == np.int32:
+            a = a.astype(np.int64)
+        name = self.fresh(base)
+        self.emit(f"{name} = arith.constant {dense_attr(a)}")
+        elem = {np.dtype(np.float32): "f32", np.dtype(np.int64): "i64",
+                np.dtype(np.bool_): "i1"}[a.dtype]
+        return _Val(name, a.shape, elem)
+
+    def empty(self, shape, elem="f32"):
+        name = self.fresh("empty")
+        self.emit(f"{name} = tensor.empty() : {tensor_type(shape, elem)}")
+        return name
+
+    def filled(self, shape, value, elem="f32"):
+        init = self.empty(shape, elem)
+        c = self.fresh("c")
+        lit = _f32_hex(value) if elem == "f32" else str(int(value))
+        self.emit(f"{c} = arith.constant {lit} : {elem}")
+        out = self.fresh("fill")
+        ty = tensor_type(shape, elem)
+        self.emit(f"{out} = linalg.fill ins({c} : {elem}) outs({init} : {ty}) -> {ty}")
+        return out
+
+    def elementwise(self, shape, operands, body, elem="f32"):
+        """One all-parallel linalg.generic over `shape` (NumPy broadcasting of
+        the operands); `body(args, b)` returns the yielded SSA name, `b` a
+        _Body to emit scalar ops into."""
+        shape = tuple(shape)
+        r = len(shape)
+        dims = ", ".join(f"d{i}" for i in range(r))
+        maps, ins, types, args = [], [], [], []
+        for i, v in enumerate(operands):
+            k = len(v.shape)
+            exprs = []
+            for j, s in enumerate(v.shape):
+                o = r - k + j
+                exprs.append("0" if s == 1 and shape[o] != 1 else f"d{o}")
+            maps.append(f"affine_map<({dims}) -> ({', '.join(exprs)})>")
+            ins.append(v.ssa)
+            types.append(v.type)
+            args.append(f"%in{i}")
+        maps.append(f"affine_map<({dims}) -> ({dims})>")
+        init = self.empty(shape, elem)
+        b = _Body()
+        y = body(args, b)
+        out = self.fresh("ew")
+        ty = tensor_type(shape, elem)
+        iters = ", ".join(['"parallel"'] * r)
+        block_args = ", ".join([f"{a}: {v.elem}" for a, v in zip(args, operands)] +
+                               [f"%out: {elem}"])
+        ins_txt = f"ins({', '.join(ins)} : {', '.join(types)}) " if ins else ""
+        self.emit(f"{out} = linalg.generic {{indexing_maps = [{', '.join(maps)}], "
+                  f"iterator_types = [{iters}]}} {ins_txt}outs({init} : {ty}) {{")
+        self.emit(f"^bb0({block_args}):")
+        for line in b.lines:
+            self.emit("  " + line)
+        self.emit(f"  linalg.yield {y} : {elem}")
+        self.emit(f"}} -> {ty}")
+        return _Val(out, shape, elem)
+
+    def reduce(self, x, dims, kind, keepdim):
+        """Sum or max of `x` over `dims`."""
+        r = len(x.shape)
+        dims = sorted(d % r for d in dims)
+        kept = [i for i in range(r) if i not in dims]
+        out_shape = tuple(x.shape[i] for i in kept)
+        init = self.filled(out_shape, 0.0 if kind == "sum" else -math.inf)
+        ds = ", ".join(f"d{i}" for i in range(r))
+        maps = [f"affine_map<({ds}) -> ({ds})>",
+                f"affine_map<({ds}) -> ({', '.join(f'd{i}' for i in kept)})>"]
+        iters = ", ".join('"reduction"' if i in dims else '"parallel"' for i in range(r))
+        out = self.fresh("red")
+        ty = tensor_type(out_shape, "f32")
+        op = "arith.addf" if kind == "sum" else "arith.maximumf"
+        self.emit(f"{out} = linalg.generic {{indexing_maps = [{', '.join(maps)}], "
+                  f"iterator_types = [{iters}]}} ins({x.ssa} : {x.type}) "
+                  f"outs({init} : {ty}) {{")
+        self.emit("^bb0(%in: f32, %acc: f32):")
+        self.emit(f"  %r = {op} %in, %acc : f32")
+        self.emit("  linalg.yield %r : f32")
+        self.emit(f"}} -> {ty}")
+        v = _Val(out, out_shape, "f32")
+        if keepdim:
+            v = self.reshape(v, tuple(1 if i in dims else s for i, s in enumerate(x.shape)))
+        return v
+
+    def reshape(self, x, shape):
+        shape = tuple(int(s) for s in shape)
+        if shape == x.shape:
+            return x
+        if len(shape) < len(x.shape):
+            groups = _reassociation(shape, x.shape)
+            if groups is not None:
+                out = self.fresh("col")
+                self.emit(f"{out} = tensor.collapse_shape {x.ssa} {_groups(groups)} : "
+                          f"{x.type} into {tensor_type(shape, x.elem)}")
+                return _Val(out, shape, x.elem)
+        elif len(shape) > len(x.shape):
+            groups = _reassociation(x.shape, shape)
+            if groups is not None:
+                out = self.fresh("exp")
+                self.emit(f"{out} = tensor.expand_shape {x.ssa} {_groups(groups)} "
+                          f"output_shape [{', '.join(map(str, shape))}] : "
+                          f"{x.type} into {tensor_type(shape, x.elem)}")
+                return _Val(out, shape, x.elem)
+        flat = self.reshape(x, (int(np.prod(x.shape)),)) if len(x.shape) != 1 else x
+        return self.reshape(flat, shape)
+
+    def transpose(self, x, perm):
+        perm = list(perm)
+        if perm == list(range(len(perm))):
+            return x
+        shape = tuple(x.shape[p] for p in perm)
+        init = self.empty(shape, x.elem)
+        out = self.fresh("tr")
+        ty = tensor_type(shape, x.elem)
+        self.emit(f"{out} = linalg.transpose ins({x.ssa} : {x.type}) outs({init} : {ty}) "
+                  f"permutation = [{', '.join(map(str, perm))}]")
+        return _Val(out, shape, x.elem)
+
+    def qdq(self, x, dims):
+        """Dynamic symmetric int8 quantize/dequantize of `x` with its absmax
+        scale over `dims` (quantc.compute_scale)."""
+        sshape = tuple(1 if i in dims else s for i, s in enumerate(x.shape))
+        sty = tensor_type(sshape, "f32")
+        scale, q, d = self.fresh("as"), self.fresh("aq"), self.fresh("adq")
+        qty = tensor_type(x.shape, "i8")
+        self.emit(f"{scale} = quantc.compute_scale {x.ssa} {{dims = array<i64: "
+                  f"{', '.join(map(str, dims))}>}} : {x.type} -> {sty}")
+        self.emit(f"{q} = quantc.quantize {x.ssa}, {scale} : {x.type}, {sty} -> {qty}")
+        self.emit(f"{d} = quantc.dequantize {q}, {scale} : {qty}, {sty} -> {x.type}")
+        return _Val(d, x.shape, "f32")
+
+    def matmul(self, a, b, attrs="", transposed_b=False):
+        """[M, K] x [K, N] or [B, M, K] x [B, K, N] in float; with
+        `transposed_b`, b is [N, K] / [B, N, K]."""
+        n = b.shape[-2] if transposed_b else b.shape[-1]
+        maps = ""
+        if len(a.shape) == 2:
+            shape, op = (a.shape[0], n), "linalg.matmul"
+            if transposed_b:
+                maps = (" indexing_maps = [affine_map<(m, n, k) -> (m, k)>, "
+                        "affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]")
+        else:
+            shape, op = (a.shape[0], a.shape[1], n), "linalg.batch_matmul"
+            if transposed_b:
+                maps = (" indexing_maps = [affine_map<(b, m, n, k) -> (b, m, k)>, "
+                        "affine_map<(b, m, n, k) -> (b, n, k)>, "
+                        "affine_map<(b, m, n, k) -> (b, m, n)>]")
+        fill = self.filled(shape, 0.0)
+        out = self.fresh("mm")
+        ty = tensor_type(shape, "f32")
+        attr = f" {{{attrs}}}" if attrs else ""
+        self.emit(f"{out} = {op}{attr}{maps} ins({a.ssa}, {b.ssa} : {a.type}, {b.type}) "
+                  f"outs({fill} : {ty}) -> {ty}")
+        return _Val(out, shape, "f32")
+
+
+class _Body:
+    """Scalar ops inside a linalg.generic region."""
+
+    def __init__(self):
+        self.lines, self.count = [], 0
+
+    def op(self, text, ty="f32"):
+        self.count += 1
+        name = f"%s{self.count}"
+        self.lines.append(f"{name} = {text} : {ty}")
+        return name
+
+    def f(self, v):
+        return self.op(f"arith.constant {_f32_hex(v)}")
+
+
+def _groups(groups):
+    return "[" + ", ".join("[" + ", ".join(map(str, g)) + "]" for g in groups) + "]"
+
+
+def _reassociation(small, big):
+    """Groups of consecutive `big` dims whose products are the `small` dims
+    (a pure collapse/expand), or None."""
+    if not small:
+        return [] if all(b == 1 for b in big) else None
+    groups, j = [], 0
+    for s in small:
+        g, p = [], 1
+        while j < len(big):
+            g.append(j)
+            p *= big[j]
+            j += 1
+            if p >= s:
+                break
+        if p != s or not g:
+            return None
+        groups.append(g)
+    while j < len(big):  # trailing unit dims join the last group
+        if big[j] != 1:
+            return None
+        groups[-1].append(j)
+        j += 1
+    return groups
+
+
+def _elem_of(value, what):
+    import torch
+    if not isinstance(value, torch.Tensor):
+        raise UnsupportedOpError(f"{what}: produces a {type(value).__name__}, not a tensor")
+    e = _ELEM.get(str(value.dtype))
+    if e is None:
+        raise UnsupportedOpError(f"{what}: element type {value.dtype} is not supported "
+                                 "(float32, int64 and bool are)")
+    return e
+
+
+def _dim(d, r):
+    return d % r if r else 0
+
+
+class _Translator:
+    def __init__(self, graph, consts, layers, observe, keep_float, extra_outputs, name,
+                 int8_attention=False):
+        self.g, self.consts = graph, consts
+        self.layers = {l.node: l for l in layers}
+        self.observe = observe or {}
+        self.keep_float = set(keep_float or ())
+        self.extra = list(extra_outputs or ())
+        self.name = name
+        self.em = _Emitter()
+        self.env = {}
+        self.observed = {}
+        self.int8_attention = int8_attention
+
+    def where(self, node):
+        return (f"aten.{_target_name(node.target)} (node {node.name}) in module "
+                f"'{root_name(self.g.module_of.get(node.name, ''))}'")
+
+    def value(self, a, node):
+        """SSA value for argument `a` of `node` (constants materialised)."""
+        import torch.fx
+        if not isinstance(a, torch.fx.Node):
+            raise UnsupportedOpError(f"{self.where(node)}: expected a tensor operand, got {a!r}")
+        if a.name not in self.env:
+            v = self.g.values[a.name]
+            arr = v.detach().numpy()
+            _elem_of(v, self.where(node))
+            self.env[a.name] = self.em.const(arr, "w" if arr.ndim == 2 else "cst")
+        return self.env[a.name]
+
+    def activation(self, a, node):
+        """The GEMM input `a`, behind a quantc.observe when statistics are given."""
+        v = self.value(a, node)
+        if a.name in self.observe:
+            if a.name not in self.observed:
+                absmax = np.asarray(self.observe[a.name], np.float32)
+                o = self.em.fresh("obs")
+                self.em.emit(f"{o} = quantc.observe {v.ssa} {{absmax = {dense_attr(absmax)}}} "
+                             f": {v.type}")
+                self.observed[a.name] = _Val(o, v.shape, v.elem)
+            return self.observed[a.name]
+        return v
+
+    def run(self):
+        gm = self.g.gm
+        args, results = [], []
+        for node in gm.graph.nodes:
+            if node.op == "placeholder":
+                v = self.g.values[node.name]
+                elem = _elem_of(v, f"argument {node.name}")
+                ssa = f"%arg{len(args)}"
+                self.env[node.name] = _Val(ssa, v.shape, elem)
+                args.append(self.env[node.name])
+            elif node.op == "call_function":
+                if node.name in self.consts or node.name not in self.live:
+                    continue
+                self.env[node.name] = self.translate(node)
+            elif node.op == "output":
+                outs = node.args[0]
+                outs = list(outs) if isinstance(outs, (list, tuple)) else [outs]
+                for o in outs:
+                    results.append(self.value(o, node))
+        for name in self.extra:
+            v = self.env[name]
+            results.append(self.em.reshape(v, (int(np.prod(v.shape[:-1])), v.shape[-1])))
+        head = (f"func.func @{self.name}(" +
+                ", ".join(f"{a.ssa}: {a.type}" for a in args) + ") -> (" +
+                ", ".join(r.type for r in results) + ") {")
+        tail = ("    return " + ", ".join(r.ssa for r in results) + " : " +
+                ", ".join(r.type for r in results) + "\n}")
+        return "\n".join([head] + self.em.lines + [tail]) + "\n"
+
+    # -- ops ---------------------------------------------------------------
+    def scalar_or_value(self, a, node):
+        import torch.fx
+        if isinstance(a, torch.fx.Node):
+            return self.value(a, node)
+        if isinstance(a, bool) or not isinstance(a, (int, float)):
+            raise UnsupportedOpError(f"{self.where(node)}: unsupported operand {a!r}")
+        return float(a)
+
+    def binary(self, node, fn, out_elem="f32"):
+        a = [self.scalar_or_value(x, node) for x in node.args[:2]]
+        tensors = [x for x in a if isinstance(x, _Val)]
+        shape = tuple(self.g.values[node.name].shape)
+
+        def body(args, b):
+            it = iter(args)
+            ops = [next(it) if isinstance(x, _Val) else b.f(x) for x in a]
+            return fn(b, *ops)
+        return self.em.elementwise(shape, tensors, body, out_elem)
+
+    def unary(self, node, fn):
+        x = self.value(node.args[0], node)
+        return self.em.elementwise(x.shape, [x], lambda args, b: fn(b, args[0]))
+
+    def translate(self, node):
+        t = _target_name(node.target)
+        handler = _HANDLERS.get(t)
+        if handler is None:
+            raise UnsupportedOpError(f"unsupported op {self.where(node)}: the PyTorch "
+                                     "frontend has no translation for it")
+        out = self.g.values[node.name]
+        if t not in ("getitem", "native_layer_norm.default"):
+            _elem_of(out, self.where(node))
+        return handler(self, node)
+
+
+def _check_alpha(tr, node):
+    alpha = node.kwargs.get("alpha", 1)
+    if alpha != 1:
+        raise UnsupportedOpError(f"{tr.where(node)}: alpha={alpha} is not supported")
+
+
+def _add(tr, node):
+    _check_alpha(tr, node)
+    return tr.binary(node, lambda b, x, y: b.op(f"arith.addf {x}, {y}"))
+
+
+def _sub(tr, node):
+    _check_alpha(tr, node)
+    return tr.binary(node, lambda b, x, y: b.op(f"arith.subf {x}, {y}"))
+
+
+def _rsub(tr, node):
+    _check_alpha(tr, node)
+    return tr.binary(node, lambda b, x, y: b.op(f"arith.subf {y}, {x}"))
+
+
+def _mul(tr, node):
+    return tr.binary(node, lambda b, x, y: b.op(f"arith.mulf {x}, {y}"))
+
+
+def _div(tr, node):
+    if node.kwargs.get("rounding_mode") is not None:
+        raise UnsupportedOpError(f"{tr.where(node)}: rounding_mode is not supported")
+    return tr.binary(node, lambda b, x, y: b.op(f"arith.divf {x}, {y}"))
+
+
+def _compare(pred):
+    def handler(tr, node):
+        return tr.binary(node, lambda b, x, y: b.op(f"arith.cmpf {pred}, {x}, {y}"), "i1")
+    return handler
+
+
+def _pow(tr, node):
+    e = node.args[1]
+    if not isinstance(e, (int, float)):
+        raise UnsupportedOpError(f"{tr.where(node)}: only a constant exponent is supported")
+    if e == 2:
+        return tr.unary(node, lambda b, x: b.op(f"arith.mulf {x}, {x}"))
+    return tr.unary(node, lambda b, x: b.op(f"math.powf {x}, {b.f(e)}"))
+
+
+def _relu(tr, node):
+    return tr.unary(node, lambda b, x: b.op(f"arith.maximumf {x}, {b.f(0.0)}"))
+
+
+def _gelu(tr, node):
+    approx = node.kwargs.get("approximate", "none")
+    if approx == "none":
+        def fn(b, x):  # the order --quantc-fuse recognises (builders.py)
+            t = b.op(f"arith.divf {x}, {b.f(1.41421356)}")
+            e = b.op(f"math.erf {t}")
+            u = b.op(f"arith.addf {b.f(1.0)}, {e}")
+            h = b.op(f"arith.mulf {b.f(0.5)}, {x}")
+            return b.op(f"arith.mulf {h}, {u}")
+    elif approx == "tanh":
+        def fn(b, x):
+            x3 = b.op(f"arith.mulf {b.op(f'arith.mulf {x}, {x}')}, {x}")
+            inner = b.op(f"arith.addf {x}, {b.op(f'arith.mulf {x3}, {b.f(0.044715)}')}")
+            t = b.op(f"math.tanh {b.op(f'arith.mulf {inner}, {b.f(math.sqrt(2 / math.pi))}')}")
+            u = b.op(f"arith.addf {b.f(1.0)}, {t}")
+            h = b.op(f"arith.mulf {b.f(0.5)}, {x}")
+            return b.op(f"arith.mulf {h}, {u}")
+    else:
+        raise UnsupportedOpError(f"{tr.where(node)}: approximate={approx!r}")
+    return tr.unary(node, fn)
+
+
+def _sigmoid_of(b, x):
+    e = b.op(f"math.exp {b.op(f'arith.negf {x}')}")
+    return b.op(f"arith.divf {b.f(1.0)}, {b.op(f'arith.addf {b.f(1.0)}, {e}')}")
+
+
+def _silu(tr, node):
+    return tr.unary(node, lambda b, x: b.op(f"arith.mulf {x}, {_sigmoid_of(b, x)}"))
+
+
+def _simple(op):
+    return lambda tr, node: tr.unary(node, lambda b, x: b.op(f"{op} {x}"))
+
+
+def _identity(tr, node):
+    return tr.value(node.args[0], node)
+
+
+def _reshape(tr, node):
+    return tr.em.reshape(tr.value(node.args[0], node), tr.g.values[node.name].shape)
+
+
+def _t(tr, node):
+    x = tr.value(node.args[0], node)
+    return tr.em.transpose(x, list(range(len(x.shape)))[::-1])
+
+
+def _transpose(tr, node):
+    x = tr.value(node.args[0], node)
+    r = len(x.shape)
+    perm = list(range(r))
+    a, b = _dim(node.args[1], r), _dim(node.args[2], r)
+    perm[a], perm[b] = perm[b], perm[a]
+    return tr.em.transpose(x, perm)
+
+
+def _permute(tr, node):
+    x = tr.value(node.args[0], node)
+    return tr.em.transpose(x, [_dim(d, len(x.shape)) for d in node.args[1]])
+
+
+def _expand(tr, node):
+    x = tr.value(node.args[0], node)
+    shape = tuple(tr.g.values[node.name].shape)
+    if shape == x.shape:
+        return x
+    return tr.em.elementwise(shape, [x], lambda args, b: args[0], x.elem)
+
+
+def _unsqueeze(tr, node):
+    return _reshape(tr, node)
+
+
+def _mm(tr, node):
+    layer = tr.layers.get(node.name)
+    t = _target_name(node.target)
+    if layer is not None:
+        x = tr.activation(node.args[0] if t == "mm.default" else node.args[1], node)
+        w = tr.value(node.args[1] if t == "mm.default" else node.args[2], node)
+        attrs = f'quantc.layer = "{layer.name}"'
+        if layer.name in tr.keep_float:
+            attrs = "quantc.keep_float, " + attrs
+        y = tr.em.matmul(x, w, attrs)
+    else:
+        a = tr.value(node.args[0] if t == "mm.default" else node.args[1], node)
+        b = tr.value(node.args[1] if t == "mm.default" else node.args[2], node)
+        y = _activation_gemm(tr, a, b)
+    if t == "addmm.default":
+        if node.kwargs.get("beta", 1) != 1 or node.kwargs.get("alpha", 1) != 1:
+            raise UnsupportedOpError(f"{tr.where(node)}: beta/alpha other than 1")
+        bias = tr.value(node.args[0], node)
+        y = tr.em.elementwise(y.shape, [y, bias],
+                              lambda args, b: b.op(f"arith.addf {args[0]}, {args[1]}"))
+    return y
+
+
+def _activation_gemm(tr, a, b):
+    """A GEMM of two activations (attention): float and `quantc.keep_float`,
+    or with `int8_attention` both operands quantized dynamically with scales
+    that are constant along the reduction dimension, which is GEMM-legal, so
+    --quantc-fuse makes it a quantc.matmul: the left operand per row and
+    batch (Q, P: per token and head), the right one per column shared by
+    the batch (Kᵀ: per token over all heads; V: per head channel over all
+    heads), since quantc.rescale's column scale cannot vary along the batch."""
+    if not tr.int8_attention:
+        return tr.em.matmul(a, b, "quantc.keep_float")
+    # The transposed-B form [.., N, K], which --quantc-fuse turns into a
+    # quantc.matmul (it takes a plain-form B only when it is a constant).
+    r = len(b.shape)
+    bt = tr.em.transpose(b, list(range(r - 2)) + [r - 1, r - 2])
+    return tr.em.matmul(tr.em.qdq(a, [r - 1]), tr.em.qdq(bt, list(range(r - 2)) + [r - 1]),
+                        transposed_b=True)
+
+
+def _bmm(tr, node):
+    a, b = tr.value(node.args[0], node), tr.value(node.args[1], node)
+    return _activation_gemm(tr, a, b)
+
+
+def _softmax(tr, node):
+    x = tr.value(node.args[0], node)
+    d = _dim(node.args[1], len(x.shape))
+    m = tr.em.reduce(x, [d], "max", True)
+    e = tr.em.elementwise(x.shape, [x, m], lambda args, b: b.op(
+        f"math.exp {b.op(f'arith.subf {args[0]}, {args[1]}')}"))
+    s = tr.em.reduce(e, [d], "sum", True)
+    return tr.em.elementwise(x.shape, [e, s], lambda args, b: b.op(
+        f"arith.divf {args[0]}, {args[1]}"))
+
+
+def _mean(tr, node):
+    x = tr.value(node.args[0], node)
+    dims = node.args[1] if len(node.args) > 1 else list(range(len(x.shape)))
+    keep = node.args[2] if len(node.args) > 2 else node.kwargs.get("keepdim", False)
+    if node.kwargs.get("dtype") is not None:
+        raise UnsupportedOpError(f"{tr.where(node)}: dtype= is not supported")
+    s = tr.em.reduce(x, dims, "sum", keep)
+    n = int(np.prod([x.shape[_dim(d, len(x.shape))] for d in dims]))
+    return tr.em.elementwise(s.shape, [s], lambda args, b: b.op(
+        f"arith.divf {args[0]}, {b.f(n)}"))
+
+
+def _sum(tr, node):
+    x = tr.value(node.args[0], node)
+    dims = node.args[1] if len(node.args) > 1 else list(range(len(x.shape)))
+    keep = node.args[2] if len(node.args) > 2 else node.kwargs.get("keepdim", False)
+    return tr.em.reduce(x, dims, "sum", keep)
+
+
+def _layer_norm(tr, node):
+    x = tr.value(node.args[0], node)
+    shape, w, bias, eps = node.args[1], node.args[2], node.args[3], node.args[4]
+    if len(shape) != 1:
+        raise UnsupportedOpError(f"{tr.where(node)}: normalized_shape {list(shape)} "
+                                 "(only the last dimension is supported)")
+    c = x.shape[-1]
+    em = tr.em
+    mean = em.elementwise(x.shape[:-1] + (1,), [em.reduce(x, [-1], "sum", True)],
+                          lambda a, b: b.op(f"arith.divf {a[0]}, {b.f(c)}"))
+    xc = em.elementwise(x.shape, [x, mean], lambda a, b: b.op(f"arith.subf {a[0]}, {a[1]}"))
+    sq = em.elementwise(x.shape, [xc], lambda a, b: b.op(f"arith.mulf {a[0]}, {a[0]}"))
+    def rstd_body(a, b):
+        var = b.op(f"arith.divf {a[0]}, {b.f(c)}")
+        return b.op(f"math.rsqrt {b.op(f'arith.addf {var}, {b.f(eps)}')}")
+    rstd = em.elementwise(mean.shape, [em.reduce(sq, [-1], "sum", True)], rstd_body)
+    ops = [x, mean, rstd]
+    if w is not None:
+        ops.append(tr.value(w, node))
+    if bias is not None:
+        ops.append(tr.value(bias, node))
+
+    def body(a, b):  # ((x - mean) * rstd) * gamma + beta: the form SmoothQuant folds into
+        e = b.op(f"arith.mulf {b.op(f'arith.subf {a[0]}, {a[1]}')}, {a[2]}")
+        i = 3
+        if w is not None:
+            e = b.op(f"arith.mulf {e}, {a[i]}")
+            i += 1
+        if bias is not None:
+            e = b.op(f"arith.addf {e}, {a[i]}")
+        return e
+    return (em.elementwise(x.shape, ops, body), mean, rstd)
+
+
+def _getitem(tr, node):
+    base = tr.env[node.args[0].name]
+    if not isinstance(base, tuple):
+        raise UnsupportedOpError(f"{tr.where(node)}: indexing a non-tuple value")
+    return base[node.args[1]]
+
+
+def _cat(tr, node):
+    vals = [tr.value(a, node) for a in node.args[0]]
+    vals = [v for v in vals if all(s > 0 for s in v.shape)]
+    shape = tuple(tr.g.values[node.name].shape)
+    r = len(shape)
+    d = _dim(node.args[1] if len(node.args) > 1 else node.kwargs.get("dim", 0), r)
+    cur = _Val(tr.em.empty(shape, vals[0].elem), shape, vals[0].elem)
+    off = 0
+    for v in vals:
+        out = tr.em.fresh("cat")
+        offs = [0] * r
+        offs[d] = off
+        tr.em.emit(f"{out} = tensor.insert_slice {v.ssa} into {cur.ssa}"
+                   f"[{', '.join(map(str, offs))}] [{', '.join(map(str, v.shape))}] "
+                   f"[{', '.join(['1'] * r)}] : {v.type} into {cur.type}")
+        cur = _Val(out, shape, cur.elem)
+        off += v.shape[d]
+    return cur
+
+
+def _slice(tr, node):
+    x = tr.value(node.args[0], node)
+    r = len(x.shape)
+    d = _dim(node.args[1] if len(node.args) > 1 else 0, r)
+    start = node.args[2] if len(node.args) > 2 else 0
+    step = node.args[4] if len(node.args) > 4 else 1
+    start = 0 if start is None else start
+    n = x.shape[d]
+    if start < 0:
+        start += n
+    start = min(max(start, 0), n)
+    shape = tuple(tr.g.values[node.name].shape)
+    if shape == x.shape:
+        return x
+    offs, strides = [0] * r, [1] * r
+    offs[d], strides[d] = start, step
+    out = tr.em.fresh("sl")
+    tr.em.emit(f"{out} = tensor.extract_slice {x.ssa}[{', '.join(map(str, offs))}] "
+               f"[{', '.join(map(str, shape))}] [{', '.join(map(str, strides))}] : "
+               f"{x.type} to {tensor_type(shape, x.elem)}")
+    return _Val(out, shape, x.elem)
+
+
+def _select(tr, node):
+    x = tr.value(node.args[0], node)
+    r = len(x.shape)
+    d, i = _dim(node.args[1], r), node.args[2] % x.shape[_dim(node.args[1], r)]
+    shape = list(x.shape)
+    shape[d] = 1
+    offs = [0] * r
+    offs[d] = i
+    out = tr.em.fresh("sel")
+    tr.em.emit(f"{out} = tensor.extract_slice {x.ssa}[{', '.join(map(str, offs))}] "
+               f"[{', '.join(map(str, shape))}] [{', '.join(['1'] * r)}] : "
+               f"{x.type} to {tensor_type(shape, x.elem)}")
+    return tr.em.reshape(_Val(out, shape, x.elem), tr.g.values[node.name].shape)
+
+
+def _embedding(tr, node):
+    w, idx = tr.value(node.args[0], node), tr.value(node.args[1], node)
+    if idx.elem != "i64":
+        raise UnsupportedOpError(f"{tr.where(node)}: indices must be int64")
+    shape = idx.shape + (w.shape[1],)
+    r = len(shape)
+    ds = ", ".join(f"d{i}" for i in range(r))
+    maps = [f"affine_map<({ds}) -> ({', '.join(f'd{i}' for i in range(r - 1))})>",
+            f"affine_map<({ds}) -> ({ds})>"]
+    init = tr.em.empty(shape)
+    out = tr.em.fresh("emb")
+    ty = tensor_type(shape, "f32")
+    iters = ", ".join(['"parallel"'] * r)
+    tr.em.emit(f"{out} = linalg.generic {{indexing_maps = [{', '.join(maps)}], "
+               f"iterator_types = [{iters}]}} ins({idx.ssa} : {idx.type}) outs({init} : {ty}) {{")
+    tr.em.emit("^bb0(%i: i64, %o: f32):")
+    tr.em.emit("  %row = arith.index_cast %i : i64 to index")
+    tr.em.emit(f"  %col = linalg.index {r - 1} : index")
+    tr.em.emit(f"  %e = tensor.extract {w.ssa}[%row, %col] : {w.type}")
+    tr.em.emit("  linalg.yield %e : f32")
+    tr.em.emit(f"}} -> {ty}")
+    return _Val(out, shape, "f32")
+
+
+def _where(tr, node):
+    c = tr.value(node.args[0], node)
+    a = [tr.scalar_or_value(x, node) for x in node.args[1:3]]
+    ops = [c] + [x for x in a if isinstance(x, _Val)]
+    shape = tuple(tr.g.values[node.name].shape)
+
+    def body(args, b):
+        it = iter(args[1:])
+        xs = [next(it) if isinstance(x, _Val) else b.f(x) for x in a]
+        return b.op(f"arith.select {args[0]}, {xs[0]}, {xs[1]}")
+    return tr.em.elementwise(shape, ops, body)
+
+
+def _masked_fill(tr, node):
+    x, m = tr.value(node.args[0], node), tr.value(node.args[1], node)
+    v = node.args[2]
+    if not isinstance(v, (int, float)):
+        raise UnsupportedOpError(f"{tr.where(node)}: only a scalar fill value is supported")
+    return tr.em.elementwise(x.shape, [x, m], lambda a, b: b.op(
+        f"arith.select {a[1]}, {b.f(v)}, {a[0]}"))
+
+
+_HANDLERS = {
+    "add.Tensor": _add, "add.Scalar": _add, "sub.Tensor": _sub, "sub.Scalar": _sub,
+    "rsub.Scalar": _rsub, "mul.Tensor": _mul, "mul.Scalar": _mul,
+    "div.Tensor": _div, "div.Scalar": _div,
+    "pow.Tensor_Scalar": _pow, "relu.default": _relu, "gelu.default": _gelu,
+    "silu.default": _silu, "rsqrt.default": _simple("math.rsqrt"),
+    "sqrt.default": _simple("math.sqrt"), "exp.default": _simple("math.exp"),
+    "tanh.default": _simple("math.tanh"), "neg.default": _simple("arith.negf"),
+    "sigmoid.default": lambda tr, node: tr.unary(node, _sigmoid_of),
+    "clone.default": _identity, "detach.default": _identity, "alias.default": _identity,
+    "lift_fresh_copy.default": _identity,
+    "view.default": _reshape, "_unsafe_view.default": _reshape,
+    "_reshape_alias.default": _reshape, "reshape.default": _reshape,
+    "unsqueeze.default": _unsqueeze, "squeeze.dim": _reshape, "squeeze.default": _reshape,
+    "t.default": _t, "transpose.int": _transpose, "permute.default": _permute,
+    "expand.default": _expand,
+    "mm.default": _mm, "addmm.default": _mm, "bmm.default": _bmm,
+    "_softmax.default": _softmax, "mean.dim": _mean, "sum.dim_IntList": _sum,
+    "native_layer_norm.default": _layer_norm, "getitem": _getitem,
+    "cat.default": _cat, "slice.Tensor": _slice, "select.int": _select,
+    "embedding.default": _embedding, "where.self": _where,
+    "masked_fill.Scalar": _masked_fill,
+}
+for _name, _pred in (("gt", "ogt"), ("lt", "olt"), ("ge", "oge"), ("le", "ole"),
+                     ("eq", "oeq"), ("ne", "une")):
+    _HANDLERS[f"{_name}.Scalar"] = _HANDLERS[f"{_name}.Tensor"] = _compare(_pred)
+
+
+def supported_ops():
+    """The ATen overloads the frontend translates."""
+    return sorted(_HANDLERS)
+
+
+def emit(graph, consts, live, layers, *, observe=None, keep_float=(), extra_outputs=(),
+         name="forward", int8_attention=False):
+    """MLIR text of `graph` as `func.func @name` (see the module doc)."""
+    tr = _Translator(graph, consts, layers, observe, keep_float, extra_outputs, name,
+                     int8_attention)
+    tr.live = live
+    return tr.run()
+
+
+def check_supported(graph, consts, live):
+    """Raises UnsupportedOpError for the first op without a translation."""
+    for node in graph.gm.graph.nodes:
+        if node.op == "call_function" and node.name in live and node.name not in consts:
+            t = _target_name(node.target)
+            if t not in _HANDLERS:
+                raise UnsupportedOpError(
+                    f"unsupported op aten.{t} (node {node.name}) in module "
+                    f"'{root_name(graph.module_of.get(node.name, ''))}': the PyTorch "
+                    "frontend has no translation for it")
