@@ -2,12 +2,15 @@
 // RUN: quantc-opt %s --quantc-fuse -split-input-file -verify-diagnostics | FileCheck %s
 
 // Every contraction form the verifier marks int8 becomes one quantc.matmul
-// (issue 17): the marks and the executed form agree. 8 forms are fused, and
-// 4 marked contractions that stay float say why in a remark.
-// MARK-COUNT-12: quantc.gemm = "int8"
+// (issue 17): the marks and the executed form agree. 11 forms are fused,
+// and 3 marked contractions that stay float say why in a remark.
+// MARK-COUNT-14: quantc.gemm = "int8"
 // MARK-NOT: quantc.gemm
 // CHECK-NOT: linalg.batch_matmul
 // CHECK-NOT: linalg.contract
+// CHECK-NOT: linalg.matvec
+// CHECK-NOT: linalg.vecmat
+// CHECK-NOT: linalg.dot
 
 // CHECK-LABEL: func.func @qk_transposed_map
 // CHECK: quantc.matmul %arg0, %arg2 : tensor<2x4x8xi8>, tensor<2x6x8xi8> -> tensor<2x4x6xi32>
@@ -158,22 +161,54 @@ func.func @transpose_int_side(%x: tensor<5x8xi8>, %xs: tensor<5x1xf32>, %w: tens
 
 // -----
 
-// Marked int8 but not fused: each says why.
+// Matrix-vector, vector-matrix and dot products get unit dimensions ([K] ->
+// [1, K]) around a quantc.matmul; the result is reshaped back.
 // CHECK-LABEL: func.func @matvec
-// CHECK: linalg.matvec
+// CHECK: %[[X:.+]] = tensor.expand_shape %arg2 {{\[}}[0, 1]] output_shape [1, 8] : tensor<8xi8> into tensor<1x8xi8>
+// CHECK: quantc.matmul %arg0, %[[X]] : tensor<6x8xi8>, tensor<1x8xi8> -> tensor<6x1xi32>
+// CHECK: tensor.collapse_shape %{{.+}} {{\[}}[0, 1]] : tensor<6x1xf32> into tensor<6xf32>
 func.func @matvec(%w: tensor<6x8xi8>, %ws: tensor<6x1xf32>, %x: tensor<8xi8>, %xs: tensor<1xf32>) -> tensor<6xf32> {
   %wd = quantc.dequantize %w, %ws : tensor<6x8xi8>, tensor<6x1xf32> -> tensor<6x8xf32>
   %xd = quantc.dequantize %x, %xs : tensor<8xi8>, tensor<1xf32> -> tensor<8xf32>
   %zero = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<6xf32>
   %init = linalg.fill ins(%zero : f32) outs(%e : tensor<6xf32>) -> tensor<6xf32>
-  // expected-remark @+1 {{verified as an int8 GEMM but stays a float GEMM: its weight has no output-channel dimension (a matrix-vector product or a dot product)}}
   %y = linalg.matvec ins(%wd, %xd : tensor<6x8xf32>, tensor<8xf32>) outs(%init : tensor<6xf32>) -> tensor<6xf32>
   return %y : tensor<6xf32>
 }
 
 // -----
 
+// CHECK-LABEL: func.func @vecmat
+// CHECK: quantc.matmul %{{.+}}, %arg2 {transpose_rhs} : tensor<1x8xi8>, tensor<8x6xi8> -> tensor<1x6xi32>
+func.func @vecmat(%x: tensor<8xi8>, %xs: tensor<1xf32>, %w: tensor<8x6xi8>, %ws: tensor<1x6xf32>) -> tensor<6xf32> {
+  %xd = quantc.dequantize %x, %xs : tensor<8xi8>, tensor<1xf32> -> tensor<8xf32>
+  %wd = quantc.dequantize %w, %ws : tensor<8x6xi8>, tensor<1x6xf32> -> tensor<8x6xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<6xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<6xf32>) -> tensor<6xf32>
+  %y = linalg.vecmat ins(%xd, %wd : tensor<8xf32>, tensor<8x6xf32>) outs(%init : tensor<6xf32>) -> tensor<6xf32>
+  return %y : tensor<6xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @dot
+// CHECK: quantc.matmul {{.*}} : tensor<1x8xi8>, tensor<1x8xi8> -> tensor<1x1xi32>
+// CHECK: tensor.collapse_shape %{{.+}} [] : tensor<1x1xf32> into tensor<f32>
+func.func @dot(%x: tensor<8xi8>, %xs: tensor<1xf32>, %w: tensor<8xi8>, %ws: tensor<1xf32>) -> tensor<f32> {
+  %xd = quantc.dequantize %x, %xs : tensor<8xi8>, tensor<1xf32> -> tensor<8xf32>
+  %wd = quantc.dequantize %w, %ws : tensor<8xi8>, tensor<1xf32> -> tensor<8xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<f32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<f32>) -> tensor<f32>
+  %y = linalg.dot ins(%xd, %wd : tensor<8xf32>, tensor<8xf32>) outs(%init : tensor<f32>) -> tensor<f32>
+  return %y : tensor<f32>
+}
+
+// -----
+
+// Marked int8 but not fused: each says why.
 // CHECK-LABEL: func.func @garbage_accumulator
 func.func @garbage_accumulator(%x: tensor<5x8xi8>, %xs: tensor<5x1xf32>, %w: tensor<6x8xi8>, %ws: tensor<6x1xf32>) -> tensor<5x6xf32> {
   %xd = quantc.dequantize %x, %xs : tensor<5x8xi8>, tensor<5x1xf32> -> tensor<5x8xf32>

@@ -4,12 +4,13 @@
 """Every contraction form of Transforms/quantc-fuse-forms.mlir (batch_matmul
 with a transposed-B map, transpose + batch_matmul, an einsum generic with two
 batch dimensions, a 3-D linear generic, linalg.contract, a broadcast weight,
-transposed A, a transpose on the integer side), compiled by
+transposed A, a transpose on the integer side, matvec, vecmat, dot), compiled by
 --quantc-cpu-pipeline (which fuses them into quantc.matmul), bit-exact
 against NumPy: the int64 einsum of the integer operands, then
 (f32(acc) * x_scale) * w_scale in the result's layout
 (quantc.reference.rescale). Also the marked forms that stay float (a
-matrix-vector product, ...) against float64 NumPy."""
+transposed result, a reshape between dequantize and GEMM) against float64
+NumPy."""
 import os
 import re
 
@@ -33,6 +34,9 @@ FORMS = {
     "batch_broadcast_weight": ("bmk,kn->bmn", "", "n"),
     "transposed_a": ("km,nk->mn", "m", "n"),
     "transpose_int_side": ("mk,kn->mn", "m", "n"),
+    "matvec": ("mk,k->m", "m", ""),
+    "vecmat": ("k,kn->n", "", "n"),
+    "dot": ("k,k->", "", ""),
 }
 
 
@@ -83,8 +87,7 @@ for chunk in SRC.split("// -----"):
         ok = np.array_equal(got, want)
     else:
         # Float forms: dequantize in float64 and contract like the IR does.
-        fd = {"matvec": lambda w, ws, x, xs: (w * ws) @ (x * xs),
-              "garbage_accumulator": None, "result_transposed":
+        fd = {"garbage_accumulator": None, "result_transposed":
               lambda x, xs, w, ws: ((x * xs) @ (w * ws).T).T,
               "reshape_between": lambda x, xs, w, ws: (x * xs) @ (w.reshape(6, 8) * ws).T}[name]
         if fd is None:  # uninitialized outs: nothing defined to compare

@@ -3,6 +3,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
 #include "mlir/IR/Matchers.h"
 
 using namespace mlir;
@@ -105,11 +106,9 @@ FailureOr<CanonicalGemm> quantc::matchCanonicalGemm(linalg::LinalgOp op,
           "quantc.matmul has one reduction dimension";
     return failure();
   }
-  if (nLoops.size() != 1) {
-    why = nLoops.empty() ? "its weight has no output-channel dimension (a "
-                           "matrix-vector product or a dot product)"
-                         : "its weight has " + std::to_string(nLoops.size()) +
-                               " output-channel dimensions";
+  if (nLoops.size() > 1) {
+    why = "its weight has " + std::to_string(nLoops.size()) +
+          " output-channel dimensions";
     return failure();
   }
   CanonicalGemm g;
@@ -122,6 +121,29 @@ FailureOr<CanonicalGemm> quantc::matchCanonicalGemm(linalg::LinalgOp op,
       return failure();
     }
     g.resultLoops.push_back(d.getPosition());
+  }
+  // A matrix-vector product (no N loop), vector-matrix product (no M loop)
+  // or dot product (neither) gets unit loops of its own: the operand without
+  // the loop and the result are reshaped around a quantc.matmul.
+  bool hasM = llvm::is_contained(role, DimRole::M);
+  if (nLoops.empty() || !hasM) {
+    if (!op.hasDynamicShape() && op.getNumLoops() > 0) {
+      role.resize(numLoops + 2);
+      if (nLoops.empty()) {
+        g.virtualN = numLoops;
+        role[numLoops] = DimRole::N;
+        nLoops.push_back(numLoops);
+        g.resultLoops.push_back(numLoops);
+      }
+      if (!hasM) {
+        g.virtualM = numLoops + 1;
+        role[numLoops + 1] = DimRole::M;
+        g.resultLoops.insert(g.resultLoops.end() - 1, numLoops + 1);
+      }
+    } else {
+      why = "it is a matrix-vector or dot product with a dynamic shape";
+      return failure();
+    }
   }
   int64_t r = g.resultLoops.size();
   if (r < 2 || g.resultLoops.back() != nLoops.front() ||
@@ -169,6 +191,13 @@ FailureOr<CanonicalGemm> quantc::matchCanonicalGemm(linalg::LinalgOp op,
     c.loops = p->loops;
     c.scaleLoops = p->scaleLoops;
   }
+  // The unit loops index a unit dimension inserted before the last one of
+  // the operand that lacks them ([K] -> [1, K], the kernels' layout; the
+  // scale keeps its shape: it does not vary along them).
+  if (g.virtualN)
+    g.rhs.loops.insert(g.rhs.loops.end() - 1, *g.virtualN);
+  if (g.virtualM)
+    g.lhs.loops.insert(g.lhs.loops.end() - 1, *g.virtualM);
   return g;
 }
 
@@ -354,17 +383,49 @@ Value quantc::buildCanonicalGemm(RewriterBase &rw, linalg::LinalgOp op,
       perm.push_back(llvm::find(o.loops, l) - o.loops.begin());
     return permute(rw, loc, o.quantized, perm);
   };
+  // A unit loop indexes a unit dimension inserted before the operand's last.
+  auto reshape = [&](Value v, ArrayRef<int64_t> shape) -> Value {
+    auto ty = cast<RankedTensorType>(v.getType());
+    auto newTy = RankedTensorType::get(shape, ty.getElementType());
+    bool expand = newTy.getRank() > ty.getRank();
+    auto assoc = getReassociationIndicesForCollapse(
+        expand ? newTy.getShape() : ty.getShape(),
+        expand ? ty.getShape() : newTy.getShape());
+    assert(assoc && "unit dimensions always reassociate");
+    if (expand)
+      return tensor::ExpandShapeOp::create(rw, loc, newTy, v, *assoc);
+    return tensor::CollapseShapeOp::create(rw, loc, newTy, v, *assoc);
+  };
+  auto withUnitDim = [&](CanonicalOperand o, bool add) {
+    if (add) {
+      auto ty = cast<RankedTensorType>(o.quantized.getType());
+      SmallVector<int64_t> shape(ty.getShape());
+      shape.insert(shape.end() - 1, 1);
+      o.quantized = reshape(o.quantized, shape);
+    }
+    return o;
+  };
+  CanonicalOperand lhsOp = withUnitDim(g.lhs, g.virtualM.has_value());
+  CanonicalOperand rhsOp = withUnitDim(g.rhs, g.virtualN.has_value());
   bool tl, tr;
-  Value lhs = arrange(g.lhs, m, /*hasBatch=*/true, /*foldConstant=*/false, tl);
-  Value rhs = arrange(g.rhs, n, !g.rhsBroadcast, /*foldConstant=*/true, tr);
-  auto resTy = cast<RankedTensorType>(op->getResult(0).getType());
+  Value lhs = arrange(lhsOp, m, /*hasBatch=*/true, /*foldConstant=*/false, tl);
+  Value rhs = arrange(rhsOp, n, !g.rhsBroadcast, /*foldConstant=*/true, tr);
+  auto opResTy = cast<RankedTensorType>(op->getResult(0).getType());
+  auto resTy = opResTy;
+  if (g.virtualM || g.virtualN) {
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges(), shape;
+    for (unsigned l : g.resultLoops)
+      shape.push_back(l < ranges.size() ? ranges[l] : 1);
+    resTy = RankedTensorType::get(shape, opResTy.getElementType());
+  }
   auto accTy = RankedTensorType::get(resTy.getShape(), rw.getI32Type());
   Value acc = MatmulOp::create(rw, loc, accTy, lhs, rhs, tl, tr);
   Value xs = resultScale(rw, loc, g.lhs.scale, g.lhs.scaleLoops, g.resultLoops);
   Value ws = resultScale(rw, loc, g.rhs.scale, g.rhs.scaleLoops, g.resultLoops);
-  return RescaleOp::create(
-      rw, loc, resTy, acc, xs, ws, /*bias=*/Value(),
-      /*output_scale=*/Value(), /*residual=*/Value(),
-      ActivationAttr::get(op.getContext(), Activation::none),
-      /*qmin=*/IntegerAttr(), /*qmax=*/IntegerAttr());
+  Value y =
+      RescaleOp::create(rw, loc, resTy, acc, xs, ws, /*bias=*/Value(),
+                        /*output_scale=*/Value(), /*residual=*/Value(),
+                        ActivationAttr::get(op.getContext(), Activation::none),
+                        /*qmin=*/IntegerAttr(), /*qmax=*/IntegerAttr());
+  return resTy == opResTy ? y : reshape(y, opResTy.getShape());
 }

@@ -41,6 +41,11 @@ struct CanonicalGemm {
   unsigned kLoop = 0;
   /// The rhs has none of the batch loops (one weight for every batch).
   bool rhsBroadcast = false;
+  /// The unit loops given to a contraction without a row (vector-matrix,
+  /// dot) or output-channel loop (matrix-vector, dot): numbered after the
+  /// op's loops, indexing a unit dimension inserted before the last one of
+  /// the operand without them; the result is reshaped back to the op's.
+  std::optional<unsigned> virtualM, virtualN;
 };
 
 /// Matches `op` (whose verdict is `verdict`, an int8 one) as a canonical GEMM,
