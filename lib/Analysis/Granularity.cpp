@@ -339,6 +339,74 @@ static FailureOr<ContractionInfo> getLinalgContraction(linalg::LinalgOp op) {
   return info;
 }
 
+/// A convolution as a GEMM (implicit im2col): the batch and output-image
+/// loops are rows (M), the output channels columns (N), the filter window
+/// and input channels the reduction (K), a depthwise channel a batch
+/// dimension. An input dimension indexed by a sum (output pixel + window
+/// offset) mixes rows and reduction: it is a reduction dimension for the
+/// scale rules (a scale varying along it varies along the window).
+static FailureOr<ContractionInfo> getLinalgConvolution(linalg::LinalgOp op) {
+  if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
+      !linalg::isaConvolutionOpInterface(op))
+    return failure();
+  FailureOr<linalg::ConvolutionDimensions> cd =
+      linalg::inferConvolutionDims(op);
+  if (failed(cd))
+    return failure();
+  unsigned numLoops = op.getNumLoops();
+  SmallVector<std::optional<DimRole>> loopRole(numLoops);
+  for (unsigned d : cd->batch)
+    loopRole[d] = DimRole::M;
+  for (unsigned d : cd->outputImage)
+    loopRole[d] = DimRole::M;
+  for (unsigned d : cd->outputChannel)
+    loopRole[d] = DimRole::N;
+  for (unsigned d : cd->filterLoop)
+    loopRole[d] = DimRole::K;
+  for (unsigned d : cd->inputChannel)
+    loopRole[d] = DimRole::K;
+  for (unsigned d : cd->depth)
+    loopRole[d] = DimRole::Batch;
+  ContractionInfo info;
+  info.op = op;
+  for (unsigned i = 0; i < 2; ++i) {
+    OpOperand *operand = op.getDpsInputOperand(i);
+    ContractionOperand &o = i == 0 ? info.lhs : info.rhs;
+    o.value = operand->get();
+    o.operandNumber = operand->getOperandNumber();
+    o.role = i == 0 ? OperandRole::Activation : OperandRole::Weight;
+    if (!isa<ShapedType>(o.value.getType()))
+      return failure();
+    for (AffineExpr e : op.getMatchingIndexingMap(operand).getResults()) {
+      // The loops the expression reads; with a reduction loop among them
+      // the dimension counts as a reduction one.
+      std::optional<unsigned> first, reduced;
+      e.walk([&](AffineExpr sub) {
+        if (auto dim = dyn_cast<AffineDimExpr>(sub)) {
+          unsigned p = dim.getPosition();
+          if (!first)
+            first = p;
+          if (loopRole[p] == DimRole::K && !reduced)
+            reduced = p;
+        }
+      });
+      std::optional<unsigned> loop = reduced ? reduced : first;
+      if (!loop || !loopRole[*loop])
+        return failure();
+      o.dims.push_back(*loopRole[*loop]);
+      o.loopDims.push_back(*loop);
+      o.windowed.push_back(!isa<AffineDimExpr>(e));
+    }
+    setShape(o);
+  }
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  int64_t k = 1;
+  for (unsigned d : llvm::concat<unsigned>(cd->filterLoop, cd->inputChannel))
+    k = mulSizes(k, ranges[d]);
+  info.reductionSize = k;
+  return info;
+}
+
 static ContractionInfo getQuantCContraction(MatmulOp op) {
   ContractionInfo info;
   info.op = op;
@@ -371,8 +439,12 @@ static ContractionInfo getQuantCContraction(MatmulOp op) {
 FailureOr<ContractionInfo> quantc::getContractionInfo(Operation *op) {
   if (auto mm = dyn_cast<MatmulOp>(op))
     return getQuantCContraction(mm);
-  if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op))
-    return getLinalgContraction(linalgOp);
+  if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op)) {
+    FailureOr<ContractionInfo> info = getLinalgContraction(linalgOp);
+    if (succeeded(info))
+      return info;
+    return getLinalgConvolution(linalgOp);
+  }
   return failure();
 }
 
@@ -549,6 +621,15 @@ GemmVerdict quantc::classifyGemm(const ContractionInfo &info, int64_t kTile) {
     if (!a.scale)
       return;
     const ScaleGranularity &g = *a.scale;
+    for (auto [d, windowed] : llvm::enumerate(o.windowed))
+      if (windowed && g.varies[d]) {
+        viol.kind = GemmViolation::Kind::ScaleVariesAlongReduction;
+        viol.granularity = describeGranularity(g, o);
+        viol.scaleType = g.scale.getType();
+        viol.dim = d;
+        v.violations.push_back(viol);
+        return;
+      }
     int64_t block = reductionBlock(g, o);
     if (block == 0)
       return;

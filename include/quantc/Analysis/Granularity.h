@@ -129,6 +129,10 @@ struct ContractionOperand {
   llvm::SmallVector<unsigned> loopDims;
   /// Static shape of `value` (ShapedType::kDynamic where unknown).
   llvm::SmallVector<int64_t> shape;
+  /// Per dimension: indexed by a sum of loops (a convolution's output pixel
+  /// + window offset), so a scale varying along it varies along the
+  /// reduction element by element, whatever its block. Empty when none is.
+  llvm::SmallVector<bool> windowed;
 
   /// Operand dimensions that are reduced.
   llvm::SmallVector<unsigned> reductionDims() const;
@@ -137,7 +141,11 @@ struct ContractionOperand {
 /// A contraction understood from its indexing maps, never from an assumed
 /// layout: linalg.matmul (plain, or with `indexing_maps`, e.g. transposed B),
 /// linalg.batch_matmul, any linalg op (e.g. linalg.generic) for which
-/// linalg::isaContractionOpInterface holds, and quantc.matmul
+/// linalg::isaContractionOpInterface holds, a linalg convolution (as an
+/// implicit-im2col GEMM: batch and output pixels are rows, output channels
+/// columns, the window and input channels the reduction, a depthwise channel
+/// a batch dimension; an input dimension indexed by pixel + offset counts as
+/// a reduction dimension), and quantc.matmul
 /// ([..., N, C] x [..., D, C]).
 struct ContractionInfo {
   mlir::Operation *op = nullptr;
