@@ -271,8 +271,8 @@ class TorchModel:
         module names to {"scheme": ..., "smoothquant": ..., "threshold": ...}
         or None (float). `attention` ("int8" or "float"): the GEMMs of two
         activations (Q·Kᵀ, P·V) in int8 with dynamic scales (left operand
-        per row, right per column: Q, K and P per token, V per head
-        channel) or in float; default int8 when `scheme` quantizes
+        per row, right per column, both per head: Q, K and P per token, V
+        per channel) or in float; default int8 when `scheme` quantizes
         activations (w8a8, w8a8-static, llm.int8). Ends in the fused integer
         form; returns self."""
         if attention is None:

@@ -291,27 +291,17 @@ class _Emitter:
         self.emit(f"{d} = quantc.dequantize {q}, {scale} : {qty}, {sty} -> {x.type}")
         return _Val(d, x.shape, "f32")
 
-    def matmul(self, a, b, attrs="", transposed_b=False):
-        """[M, K] x [K, N] or [B, M, K] x [B, K, N] in float; with
-        `transposed_b`, b is [N, K] / [B, N, K]."""
-        n = b.shape[-2] if transposed_b else b.shape[-1]
-        maps = ""
+    def matmul(self, a, b, attrs=""):
+        """[M, K] x [K, N] or [B, M, K] x [B, K, N] in float."""
         if len(a.shape) == 2:
-            shape, op = (a.shape[0], n), "linalg.matmul"
-            if transposed_b:
-                maps = (" indexing_maps = [affine_map<(m, n, k) -> (m, k)>, "
-                        "affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]")
+            shape, op = (a.shape[0], b.shape[-1]), "linalg.matmul"
         else:
-            shape, op = (a.shape[0], a.shape[1], n), "linalg.batch_matmul"
-            if transposed_b:
-                maps = (" indexing_maps = [affine_map<(b, m, n, k) -> (b, m, k)>, "
-                        "affine_map<(b, m, n, k) -> (b, n, k)>, "
-                        "affine_map<(b, m, n, k) -> (b, m, n)>]")
+            shape, op = (a.shape[0], a.shape[1], b.shape[-1]), "linalg.batch_matmul"
         fill = self.filled(shape, 0.0)
         out = self.fresh("mm")
         ty = tensor_type(shape, "f32")
         attr = f" {{{attrs}}}" if attrs else ""
-        self.emit(f"{out} = {op}{attr}{maps} ins({a.ssa}, {b.ssa} : {a.type}, {b.type}) "
+        self.emit(f"{out} = {op}{attr} ins({a.ssa}, {b.ssa} : {a.type}, {b.type}) "
                   f"outs({fill} : {ty}) -> {ty}")
         return _Val(out, shape, "f32")
 
@@ -632,21 +622,17 @@ def _mm(tr, node):
 
 
 def _activation_gemm(tr, a, b):
-    """A GEMM of two activations (attention): float and `quantc.keep_float`,
-    or with `int8_attention` both operands quantized dynamically with scales
-    that are constant along the reduction dimension, which is GEMM-legal, so
-    --quantc-fuse makes it a quantc.matmul: the left operand per row and
-    batch (Q, P: per token and head), the right one per column shared by
-    the batch (Kᵀ: per token over all heads; V: per head channel over all
-    heads), since quantc.rescale's column scale cannot vary along the batch."""
+    """A GEMM of two activations (attention) in its natural layout: float
+    and `quantc.keep_float`, or with `int8_attention` both operands
+    quantized dynamically with scales constant along the reduction
+    dimension, which is GEMM-legal, so --quantc-fuse makes it a
+    quantc.matmul: the left operand `[.., M, K]` per row and batch (Q, P:
+    per token and head), the right one `[.., K, N]` per column and batch
+    (Kᵀ: per token and head; V: per channel and head; never per token)."""
     if not tr.int8_attention:
         return tr.em.matmul(a, b, "quantc.keep_float")
-    # The transposed-B form [.., N, K], which --quantc-fuse turns into a
-    # quantc.matmul (it takes a plain-form B only when it is a constant).
     r = len(b.shape)
-    bt = tr.em.transpose(b, list(range(r - 2)) + [r - 1, r - 2])
-    return tr.em.matmul(tr.em.qdq(a, [r - 1]), tr.em.qdq(bt, list(range(r - 2)) + [r - 1]),
-                        transposed_b=True)
+    return tr.em.matmul(tr.em.qdq(a, [r - 1]), tr.em.qdq(b, [r - 2]))
 
 
 def _bmm(tr, node):

@@ -178,6 +178,77 @@ def test_mlp_w8a8_static_matches_numpy():
     np.testing.assert_allclose(got, h, rtol=1e-6, atol=1e-6)
 
 
+# -- int8 attention against a NumPy simulation -----------------------------------
+
+class _AttnGemms(nn.Module):
+    """The two attention GEMMs on their own: Q·Kᵀ and P·V."""
+
+    def forward(self, q, k, p, v):
+        return q @ k.transpose(-2, -1), p @ v
+
+
+class _Attn(nn.Module):
+    def __init__(self, n):
+        super().__init__()
+        self.register_buffer("mask", torch.triu(torch.full((n, n), -1e9), 1))
+
+    def forward(self, q, k, v):
+        return torch.softmax(q @ k.transpose(-2, -1) * 0.25 + self.mask, dim=-1) @ v
+
+
+def _sim_qk(q, k):
+    """Q·Kᵀ as quantc runs it: Q per token and head, K per token and head."""
+    qs, ks = ref.absmax_scale(q, axis=(-1,)), ref.absmax_scale(k, axis=(-1,))
+    acc = ref.int_matmul(ref.quantize(q, qs), ref.quantize(k, ks))
+    return ref.rescale(acc, qs, np.swapaxes(ks, -1, -2))
+
+
+def _sim_pv(p, v):
+    """P·V: P per token and head, V per channel and head (never per token)."""
+    ps, vs = ref.absmax_scale(p, axis=(-1,)), ref.absmax_scale(v, axis=(-2,))
+    acc = ref.int_matmul(ref.quantize(p, ps), np.swapaxes(ref.quantize(v, vs), -1, -2))
+    return ref.rescale(acc, ps, vs)
+
+
+def _attn_inputs():
+    rng = np.random.default_rng(8)
+    q, k, v = (rng.standard_normal((2, 3, 8, 16)).astype(np.float32) for _ in range(3))
+    k[..., 5] *= 20.0  # an outlier channel in K
+    v[:, 1] *= 10.0    # one head 10x larger: per-head V scales matter
+    p = rng.random((2, 3, 8, 8)).astype(np.float32)
+    return q, k, p, v
+
+
+def test_int8_attention_gemms_bit_exact():
+    q, k, p, v = _attn_inputs()
+    tm = quantc.from_torch(_AttnGemms(), (q, k, p, v))
+    tm.quantize(None, smoothquant=None, attention="int8")
+    ir = tm.mlir()
+    assert ir.count("quantc.matmul") == 2 and "linalg.batch_matmul" not in ir
+    # K and V scales vary per head: [batch * heads, 1, N] in the epilogue.
+    assert ir.count("tensor<6x1x8xf32>) -> tensor<6x8x8xf32>") == 1
+    assert ir.count("tensor<6x1x16xf32>) -> tensor<6x8x16xf32>") == 1
+    s, o = tm.compile()(q, k, p, v)
+    np.testing.assert_array_equal(s, _sim_qk(q, k))
+    np.testing.assert_array_equal(o, _sim_pv(p, v))
+
+
+def test_int8_attention_matches_numpy():
+    q, k, _, v = _attn_inputs()
+    tm = quantc.from_torch(_Attn(8), (q, k, v))
+    tm.quantize(None, smoothquant=None, attention="int8")
+    got = tm.compile()(q, k, v)
+    s = _sim_qk(q, k) * np.float32(0.25) + np.triu(np.full((8, 8), -1e9, np.float32), 1)
+    e = np.exp(s - s.max(-1, keepdims=True))
+    want = _sim_pv((e / e.sum(-1, keepdims=True)).astype(np.float32), v)
+    # The softmax's exp and sums round differently from NumPy's (a few ulp);
+    # one P quantization step flipped would be ~1e-2 of max|out|, far above
+    # this tolerance.
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-6 * np.abs(want).max())
+    fl = _np(_Attn(8)(*(torch.from_numpy(a) for a in (q, k, v))))
+    assert _rel(got, fl) < 0.02
+
+
 # -- overrides, schemes and the report -----------------------------------------
 
 def test_overrides_llama():
