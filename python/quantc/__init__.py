@@ -11,7 +11,7 @@ Compiling:
     compile_cpu(ir) -> module whose functions run on NumPy arrays
     CompileError (carries MLIR's diagnostics)
 PyTorch frontend (needs python3-torch; imported on first use):
-    from_torch(module, example_args) -> TorchModel (calibrate, quantize,
+    from_torch(module, example_args, dynamic_dims=None) -> TorchModel (calibrate, quantize,
     mlir, report, compile); UnsupportedOpError
 """
 from . import reference  # noqa: F401
@@ -24,11 +24,12 @@ from .compiler import CompileError, CompiledModule, compile_cpu, run_pipeline
 from .torch_emit import UnsupportedOpError
 
 
-def from_torch(module, example_args):
+def from_torch(module, example_args, dynamic_dims=None):
     """Traces a torch.nn.Module at `example_args` into a TorchModel (float
-    MLIR + parameters); see quantc/frontend_torch.py."""
+    MLIR + parameters); `dynamic_dims` ({argument: dim}) makes the token
+    count dynamic. See quantc/frontend_torch.py."""
     from .frontend_torch import from_torch as _from_torch
-    return _from_torch(module, example_args)
+    return _from_torch(module, example_args, dynamic_dims)
 
 
 __all__ = [

@@ -25,7 +25,7 @@ import numpy as np
 from .compiler import CompileError, compile_cpu, run_pipeline
 from .observers import AbsMaxObserver, PercentileObserver
 from .smoothquant import search_alpha
-from .torch_emit import UnsupportedOpError, analyze, check_supported, emit
+from .torch_emit import UnsupportedOpError, analyze, check_supported, emit, token_limit
 from .torch_trace import root_name, to_numpy, trace
 
 __all__ = ["from_torch", "TorchModel", "UnsupportedOpError", "SCHEMES"]
@@ -77,26 +77,36 @@ class _Progress:
             sys.stderr.flush()
 
 
-def from_torch(module, example_args):
+def from_torch(module, example_args, dynamic_dims=None):
     """Traces `module(*example_args)` (torch.Tensors or NumPy arrays) into a
-    TorchModel in float form."""
-    return TorchModel(module, example_args)
+    TorchModel in float form. `dynamic_dims` ({argument index: dimension or
+    [dimensions]}, e.g. {0: 0}) names the token-count dimensions: the model
+    is traced at two token counts, the IR has `?` for every dimension that
+    follows the token count, and the compiled model takes any token count
+    (up to the size of the buffers it slices, `TorchModel.token_limit`)."""
+    return TorchModel(module, example_args, dynamic_dims)
 
 
 class TorchModel:
     """A traced PyTorch module: its float IR, parameters, calibration
     statistics and, after `quantize`, its quantized IR."""
 
-    def __init__(self, module, example_args):
-        self._graph = trace(module, example_args)
+    def __init__(self, module, example_args, dynamic_dims=None):
+        self._graph = trace(module, example_args, dynamic_dims)
         self._consts, self._live, self.layers = analyze(self._graph)
         check_supported(self._graph, self._consts, self._live)
+        self.token_limit = token_limit(self._graph, self._consts, self._live)
+        """(largest token count, the op that fixes it) of a dynamic model
+        slicing fixed-size buffers, else None."""
         self.parameters = {}
         """Qualified name -> float32 NumPy array of every parameter and buffer
         the graph reads."""
         for node, name in self._graph.param_of.items():
             self.parameters[name] = self._graph.values[node].detach().numpy()
-        self.arg_shapes = [tuple(a.shape) for a in self._graph.example_args]
+        self.arg_shapes = [tuple(None if d in self._graph.dynamic_args.get(i, ()) else n
+                                 for d, n in enumerate(a.shape))
+                           for i, a in enumerate(self._graph.example_args)]
+        """Per argument its traced shape, None for the token-count dimensions."""
         self.arg_dtypes = [a.numpy().dtype for a in self._graph.example_args]
         self._float_ir = emit(self._graph, self._consts, self._live, self.layers)
         run_pipeline(self._float_ir, "quantc-verify-gemm")  # parses and verifies
@@ -129,13 +139,27 @@ class TorchModel:
         if len(args) != len(self.arg_shapes):
             raise TypeError(f"{what}: expected {len(self.arg_shapes)} arguments, "
                             f"got {len(args)}")
-        out = []
+        out, ntok = [], None
         for i, (a, shape, dtype) in enumerate(zip(args, self.arg_shapes, self.arg_dtypes)):
             a = to_numpy(a, f"{what}, argument {i}")
-            if tuple(a.shape) != shape:
+            fixed = tuple("N" if s is None else s for s in shape)
+            if a.ndim != len(shape) or any(s is not None and s != n
+                                           for s, n in zip(shape, a.shape)):
                 raise ValueError(f"{what}, argument {i}: shape {tuple(a.shape)} does not "
-                                 f"match the traced shape {shape} (the model is compiled "
-                                 "for the example arguments' shapes)")
+                                 f"match the traced shape {fixed} (the model is compiled "
+                                 "for the example arguments' shapes"
+                                 + (", N any token count)" if None in shape else ")"))
+            for s, n in zip(shape, a.shape):
+                if s is None:
+                    if ntok is not None and n != ntok:
+                        raise ValueError(f"{what}, argument {i}: token count {n} differs "
+                                         f"from {ntok} in the other dynamic dimensions")
+                    ntok = n
+            if ntok is not None and ntok < 1:
+                raise ValueError(f"{what}, argument {i}: token count {ntok} (at least 1)")
+            if ntok is not None and self.token_limit and ntok > self.token_limit[0]:
+                raise ValueError(f"{what}: token count {ntok} exceeds {self.token_limit[0]}, "
+                                 f"the most that {self.token_limit[1]} allows")
             if a.dtype != dtype:
                 raise TypeError(f"{what}, argument {i}: dtype {a.dtype} does not match "
                                 f"the traced dtype {dtype}")
@@ -271,8 +295,8 @@ class TorchModel:
         module names to {"scheme": ..., "smoothquant": ..., "threshold": ...}
         or None (float). `attention` ("int8" or "float"): the GEMMs of two
         activations (Q·Kᵀ, P·V) in int8 with dynamic scales (left operand
-        per row, right per column: Q, K and P per token, V per head
-        channel) or in float; default int8 when `scheme` quantizes
+        per row, right per column, both per head: Q, K and P per token, V
+        per channel) or in float; default int8 when `scheme` quantizes
         activations (w8a8, w8a8-static, llm.int8). Ends in the fused integer
         form; returns self."""
         if attention is None:

@@ -23,9 +23,9 @@ import struct
 
 import numpy as np
 
-from .torch_trace import root_name
+from .torch_trace import SymDim, dim_at, is_dynamic, root_name
 
-__all__ = ["UnsupportedOpError", "Layer", "analyze", "emit"]
+__all__ = ["UnsupportedOpError", "Layer", "analyze", "emit", "token_limit"]
 
 
 class UnsupportedOpError(NotImplementedError):
@@ -40,7 +40,16 @@ def _f32_hex(v):
 
 
 def tensor_type(shape, elem):
-    return "tensor<" + "".join(f"{d}x" for d in shape) + elem + ">"
+    return "tensor<" + "".join("?x" if isinstance(d, SymDim) else f"{d}x" for d in shape) + \
+        elem + ">"
+
+
+def _prod(dims):
+    """The product of dimensions (ints and SymDims)."""
+    p = 1
+    for d in dims:
+        p = d * p
+    return p
 
 
 def dense_attr(a):
@@ -90,7 +99,7 @@ def analyze(graph):
             consts.add(node.name)
         elif node.op == "call_function":
             ins = [a for a in node.all_input_nodes]
-            if ins and all(a.name in consts for a in ins):
+            if ins and all(a.name in consts for a in ins) and not graph.dynamic(node.name):
                 consts.add(node.name)
     layers, names = [], {}
     for node in graph.gm.graph.nodes:
@@ -145,6 +154,29 @@ class _Val:
 class _Emitter:
     def __init__(self):
         self.lines, self.count = [], 0
+        self.ntok = None  # the token count N as an index SSA value (dynamic shapes)
+        self.sizes = {}   # SymDim -> its index SSA value
+
+    def size(self, d):
+        """A dimension as a `tensor` op size: the int, or an index SSA value."""
+        if not isinstance(d, SymDim):
+            return str(d)
+        if d not in self.sizes:
+            v = self.ntok
+            for _ in range(d.power - 1):
+                w = self.fresh("n")
+                self.emit(f"{w} = arith.muli {v}, {self.ntok} : index")
+                v = w
+            if d.coef != 1:
+                c, w = self.fresh("c"), self.fresh("n")
+                self.emit(f"{c} = arith.constant {d.coef} : index")
+                self.emit(f"{w} = arith.muli {v}, {c} : index")
+                v = w
+            self.sizes[d] = v
+        return self.sizes[d]
+
+    def dyn_sizes(self, shape):
+        return [self.size(d) for d in shape if isinstance(d, SymDim)]
 
     def fresh(self, base="v"):
         self.count += 1
@@ -168,7 +200,8 @@ class _Emitter:
 
     def empty(self, shape, elem="f32"):
         name = self.fresh("empty")
-        self.emit(f"{name} = tensor.empty() : {tensor_type(shape, elem)}")
+        self.emit(f"{name} = tensor.empty({', '.join(self.dyn_sizes(shape))}) : "
+                  f"{tensor_type(shape, elem)}")
         return name
 
     def filled(self, shape, value, elem="f32"):
@@ -245,7 +278,7 @@ class _Emitter:
         return v
 
     def reshape(self, x, shape):
-        shape = tuple(int(s) for s in shape)
+        shape = tuple(s if isinstance(s, SymDim) else int(s) for s in shape)
         if shape == x.shape:
             return x
         if len(shape) < len(x.shape):
@@ -260,10 +293,10 @@ class _Emitter:
             if groups is not None:
                 out = self.fresh("exp")
                 self.emit(f"{out} = tensor.expand_shape {x.ssa} {_groups(groups)} "
-                          f"output_shape [{', '.join(map(str, shape))}] : "
+                          f"output_shape [{', '.join(map(self.size, shape))}] : "
                           f"{x.type} into {tensor_type(shape, x.elem)}")
                 return _Val(out, shape, x.elem)
-        flat = self.reshape(x, (int(np.prod(x.shape)),)) if len(x.shape) != 1 else x
+        flat = self.reshape(x, (_prod(x.shape),)) if len(x.shape) != 1 else x
         return self.reshape(flat, shape)
 
     def transpose(self, x, perm):
@@ -291,27 +324,17 @@ class _Emitter:
         self.emit(f"{d} = quantc.dequantize {q}, {scale} : {qty}, {sty} -> {x.type}")
         return _Val(d, x.shape, "f32")
 
-    def matmul(self, a, b, attrs="", transposed_b=False):
-        """[M, K] x [K, N] or [B, M, K] x [B, K, N] in float; with
-        `transposed_b`, b is [N, K] / [B, N, K]."""
-        n = b.shape[-2] if transposed_b else b.shape[-1]
-        maps = ""
+    def matmul(self, a, b, attrs=""):
+        """[M, K] x [K, N] or [B, M, K] x [B, K, N] in float."""
         if len(a.shape) == 2:
-            shape, op = (a.shape[0], n), "linalg.matmul"
-            if transposed_b:
-                maps = (" indexing_maps = [affine_map<(m, n, k) -> (m, k)>, "
-                        "affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]")
+            shape, op = (a.shape[0], b.shape[-1]), "linalg.matmul"
         else:
-            shape, op = (a.shape[0], a.shape[1], n), "linalg.batch_matmul"
-            if transposed_b:
-                maps = (" indexing_maps = [affine_map<(b, m, n, k) -> (b, m, k)>, "
-                        "affine_map<(b, m, n, k) -> (b, n, k)>, "
-                        "affine_map<(b, m, n, k) -> (b, m, n)>]")
+            shape, op = (a.shape[0], a.shape[1], b.shape[-1]), "linalg.batch_matmul"
         fill = self.filled(shape, 0.0)
         out = self.fresh("mm")
         ty = tensor_type(shape, "f32")
         attr = f" {{{attrs}}}" if attrs else ""
-        self.emit(f"{out} = {op}{attr}{maps} ins({a.ssa}, {b.ssa} : {a.type}, {b.type}) "
+        self.emit(f"{out} = {op}{attr} ins({a.ssa}, {b.ssa} : {a.type}, {b.type}) "
                   f"outs({fill} : {ty}) -> {ty}")
         return _Val(out, shape, "f32")
 
@@ -338,7 +361,16 @@ def _groups(groups):
 
 def _reassociation(small, big):
     """Groups of consecutive `big` dims whose products are the `small` dims
-    (a pure collapse/expand), or None."""
+    (a pure collapse/expand), or None. SymDims: the groups must hold at two
+    token counts (c·N^p products then agree as polynomials in N)."""
+    if is_dynamic(small) or is_dynamic(big):
+        g = [_reassociation_at([dim_at(d, n) for d in small], [dim_at(d, n) for d in big])
+             for n in (1009, 1013)]
+        return g[0] if g[0] is not None and g[0] == g[1] else None
+    return _reassociation_at(small, big)
+
+
+def _reassociation_at(small, big):
     if not small:
         return [] if all(b == 1 for b in big) else None
     groups, j = [], 0
@@ -427,8 +459,15 @@ class _Translator:
                 v = self.g.values[node.name]
                 elem = _elem_of(v, f"argument {node.name}")
                 ssa = f"%arg{len(args)}"
-                self.env[node.name] = _Val(ssa, v.shape, elem)
-                args.append(self.env[node.name])
+                val = _Val(ssa, self.g.shape(node.name), elem)
+                self.env[node.name] = val
+                if self.em.ntok is None and len(args) in self.g.dynamic_args:
+                    d = self.g.dynamic_args[len(args)][0]
+                    c, n = self.em.fresh("c"), self.em.fresh("ntok")
+                    self.em.emit(f"{c} = arith.constant {d} : index")
+                    self.em.emit(f"{n} = tensor.dim {ssa}, {c} : {val.type}")
+                    self.em.ntok = n
+                args.append(val)
             elif node.op == "call_function":
                 if node.name in self.consts or node.name not in self.live:
                     continue
@@ -440,7 +479,7 @@ class _Translator:
                     results.append(self.value(o, node))
         for name in self.extra:
             v = self.env[name]
-            results.append(self.em.reshape(v, (int(np.prod(v.shape[:-1])), v.shape[-1])))
+            results.append(self.em.reshape(v, (_prod(v.shape[:-1]), v.shape[-1])))
         head = (f"func.func @{self.name}(" +
                 ", ".join(f"{a.ssa}: {a.type}" for a in args) + ") -> (" +
                 ", ".join(r.type for r in results) + ") {")
@@ -460,7 +499,7 @@ class _Translator:
     def binary(self, node, fn, out_elem="f32"):
         a = [self.scalar_or_value(x, node) for x in node.args[:2]]
         tensors = [x for x in a if isinstance(x, _Val)]
-        shape = tuple(self.g.values[node.name].shape)
+        shape = self.g.shape(node.name)
 
         def body(args, b):
             it = iter(args)
@@ -574,7 +613,7 @@ def _identity(tr, node):
 
 
 def _reshape(tr, node):
-    return tr.em.reshape(tr.value(node.args[0], node), tr.g.values[node.name].shape)
+    return tr.em.reshape(tr.value(node.args[0], node), tr.g.shape(node.name))
 
 
 def _t(tr, node):
@@ -598,7 +637,7 @@ def _permute(tr, node):
 
 def _expand(tr, node):
     x = tr.value(node.args[0], node)
-    shape = tuple(tr.g.values[node.name].shape)
+    shape = tr.g.shape(node.name)
     if shape == x.shape:
         return x
     return tr.em.elementwise(shape, [x], lambda args, b: args[0], x.elem)
@@ -632,21 +671,17 @@ def _mm(tr, node):
 
 
 def _activation_gemm(tr, a, b):
-    """A GEMM of two activations (attention): float and `quantc.keep_float`,
-    or with `int8_attention` both operands quantized dynamically with scales
-    that are constant along the reduction dimension, which is GEMM-legal, so
-    --quantc-fuse makes it a quantc.matmul: the left operand per row and
-    batch (Q, P: per token and head), the right one per column shared by
-    the batch (Kᵀ: per token over all heads; V: per head channel over all
-    heads), since quantc.rescale's column scale cannot vary along the batch."""
+    """A GEMM of two activations (attention) in its natural layout: float
+    and `quantc.keep_float`, or with `int8_attention` both operands
+    quantized dynamically with scales constant along the reduction
+    dimension, which is GEMM-legal, so --quantc-fuse makes it a
+    quantc.matmul: the left operand `[.., M, K]` per row and batch (Q, P:
+    per token and head), the right one `[.., K, N]` per column and batch
+    (Kᵀ: per token and head; V: per channel and head; never per token)."""
     if not tr.int8_attention:
         return tr.em.matmul(a, b, "quantc.keep_float")
-    # The transposed-B form [.., N, K], which --quantc-fuse turns into a
-    # quantc.matmul (it takes a plain-form B only when it is a constant).
     r = len(b.shape)
-    bt = tr.em.transpose(b, list(range(r - 2)) + [r - 1, r - 2])
-    return tr.em.matmul(tr.em.qdq(a, [r - 1]), tr.em.qdq(bt, list(range(r - 2)) + [r - 1]),
-                        transposed_b=True)
+    return tr.em.matmul(tr.em.qdq(a, [r - 1]), tr.em.qdq(b, [r - 2]))
 
 
 def _bmm(tr, node):
@@ -671,8 +706,10 @@ def _mean(tr, node):
     keep = node.args[2] if len(node.args) > 2 else node.kwargs.get("keepdim", False)
     if node.kwargs.get("dtype") is not None:
         raise UnsupportedOpError(f"{tr.where(node)}: dtype= is not supported")
+    n = _prod([x.shape[_dim(d, len(x.shape))] for d in dims])
+    if isinstance(n, SymDim):
+        raise UnsupportedOpError(f"{tr.where(node)}: a mean over the dynamic token count")
     s = tr.em.reduce(x, dims, "sum", keep)
-    n = int(np.prod([x.shape[_dim(d, len(x.shape))] for d in dims]))
     return tr.em.elementwise(s.shape, [s], lambda args, b: b.op(
         f"arith.divf {args[0]}, {b.f(n)}"))
 
@@ -727,10 +764,12 @@ def _getitem(tr, node):
 
 def _cat(tr, node):
     vals = [tr.value(a, node) for a in node.args[0]]
-    vals = [v for v in vals if all(s > 0 for s in v.shape)]
-    shape = tuple(tr.g.values[node.name].shape)
+    vals = [v for v in vals if all(s != 0 for s in v.shape)]
+    shape = tr.g.shape(node.name)
     r = len(shape)
     d = _dim(node.args[1] if len(node.args) > 1 else node.kwargs.get("dim", 0), r)
+    if len(vals) > 1 and isinstance(shape[d], SymDim):
+        raise UnsupportedOpError(f"{tr.where(node)}: a cat along the dynamic token count")
     cur = _Val(tr.em.empty(shape, vals[0].elem), shape, vals[0].elem)
     off = 0
     for v in vals:
@@ -738,7 +777,7 @@ def _cat(tr, node):
         offs = [0] * r
         offs[d] = off
         tr.em.emit(f"{out} = tensor.insert_slice {v.ssa} into {cur.ssa}"
-                   f"[{', '.join(map(str, offs))}] [{', '.join(map(str, v.shape))}] "
+                   f"[{', '.join(map(str, offs))}] [{', '.join(map(tr.em.size, v.shape))}] "
                    f"[{', '.join(['1'] * r)}] : {v.type} into {cur.type}")
         cur = _Val(out, shape, cur.elem)
         off += v.shape[d]
@@ -753,17 +792,22 @@ def _slice(tr, node):
     step = node.args[4] if len(node.args) > 4 else 1
     start = 0 if start is None else start
     n = x.shape[d]
+    if isinstance(n, SymDim):
+        if start < 0:
+            raise UnsupportedOpError(f"{tr.where(node)}: a slice from the end of the "
+                                     "dynamic token count")
+        n = start
     if start < 0:
         start += n
     start = min(max(start, 0), n)
-    shape = tuple(tr.g.values[node.name].shape)
+    shape = tr.g.shape(node.name)
     if shape == x.shape:
         return x
     offs, strides = [0] * r, [1] * r
     offs[d], strides[d] = start, step
     out = tr.em.fresh("sl")
     tr.em.emit(f"{out} = tensor.extract_slice {x.ssa}[{', '.join(map(str, offs))}] "
-               f"[{', '.join(map(str, shape))}] [{', '.join(map(str, strides))}] : "
+               f"[{', '.join(map(tr.em.size, shape))}] [{', '.join(map(str, strides))}] : "
                f"{x.type} to {tensor_type(shape, x.elem)}")
     return _Val(out, shape, x.elem)
 
@@ -771,16 +815,19 @@ def _slice(tr, node):
 def _select(tr, node):
     x = tr.value(node.args[0], node)
     r = len(x.shape)
-    d, i = _dim(node.args[1], r), node.args[2] % x.shape[_dim(node.args[1], r)]
+    d = _dim(node.args[1], r)
+    if isinstance(x.shape[d], SymDim):
+        raise UnsupportedOpError(f"{tr.where(node)}: indexing the dynamic token count")
+    i = node.args[2] % x.shape[d]
     shape = list(x.shape)
     shape[d] = 1
     offs = [0] * r
     offs[d] = i
     out = tr.em.fresh("sel")
     tr.em.emit(f"{out} = tensor.extract_slice {x.ssa}[{', '.join(map(str, offs))}] "
-               f"[{', '.join(map(str, shape))}] [{', '.join(['1'] * r)}] : "
+               f"[{', '.join(map(tr.em.size, shape))}] [{', '.join(['1'] * r)}] : "
                f"{x.type} to {tensor_type(shape, x.elem)}")
-    return tr.em.reshape(_Val(out, shape, x.elem), tr.g.values[node.name].shape)
+    return tr.em.reshape(_Val(out, shape, x.elem), tr.g.shape(node.name))
 
 
 def _embedding(tr, node):
@@ -811,7 +858,7 @@ def _where(tr, node):
     c = tr.value(node.args[0], node)
     a = [tr.scalar_or_value(x, node) for x in node.args[1:3]]
     ops = [c] + [x for x in a if isinstance(x, _Val)]
-    shape = tuple(tr.g.values[node.name].shape)
+    shape = tr.g.shape(node.name)
 
     def body(args, b):
         it = iter(args[1:])
@@ -869,6 +916,33 @@ def emit(graph, consts, live, layers, *, observe=None, keep_float=(), extra_outp
                      int8_attention)
     tr.live = live
     return tr.run()
+
+
+def token_limit(graph, consts, live):
+    """(largest token count, op) for a dynamic model whose slices of fixed-size
+    buffers (a causal mask, RoPE tables) bound the token count, else None."""
+    best = None
+    for node in graph.gm.graph.nodes:
+        if node.op != "call_function" or node.name in consts or node.name not in live \
+                or _target_name(node.target) != "slice.Tensor":
+            continue
+        src = graph.shape(node.args[0].name)
+        out = graph.shape(node.name)
+        d = _dim(node.args[1] if len(node.args) > 1 else 0, len(src))
+        if not isinstance(out[d], SymDim) or isinstance(src[d], SymDim):
+            continue
+        start = node.args[2] if len(node.args) > 2 and node.args[2] is not None else 0
+        start = start + src[d] if start < 0 else start
+        step = node.args[4] if len(node.args) > 4 else 1
+        n = 0
+        while start + (out[d].at(n + 1) - 1) * step + 1 <= src[d]:
+            n += 1
+        where = (f"aten.slice.Tensor (node {node.name}) in module "
+                 f"'{root_name(graph.module_of.get(node.name, ''))}', which reads "
+                 f"{src[d]} rows of {graph.param_of.get(node.args[0].name, node.args[0].name)}")
+        if best is None or n < best[0]:
+            best = (n, where)
+    return best
 
 
 def check_supported(graph, consts, live):

@@ -6,6 +6,13 @@ parameter table (the first half of the PyTorch frontend, frontend_torch.py).
     graph.values        # node name -> torch value at the example arguments
     graph.module_of     # node name -> qualified module path it came from
     graph.param_of      # get_attr node name -> qualified parameter/buffer name
+    graph.shape(name)   # a node's shape: ints, and SymDim where it follows the
+                        # token count (trace(..., dynamic_dims=...))
+
+With `dynamic_dims` the module is traced twice, at the example arguments'
+token count N and at N - 1 (the example arguments cut along those
+dimensions): every dimension that differs between the two traces is
+c·N^p (a SymDim), the token count's one symbol.
 
 PyTorch 1.13's `make_fx` graphs carry no module stack, so forward hooks keep
 a stack of the modules being run and every node created while tracing is
@@ -15,7 +22,7 @@ import contextlib
 
 import numpy as np
 
-__all__ = ["TracedGraph", "trace", "to_numpy", "root_name"]
+__all__ = ["TracedGraph", "SymDim", "trace", "to_numpy", "root_name"]
 
 _ROOT = "<root>"
 
@@ -56,15 +63,69 @@ def _as_tensor(a, what):
                     f"{type(a).__name__}")
 
 
+class SymDim:
+    """A dimension `coef * N**power` of the token count N (power >= 1)."""
+
+    __slots__ = ("coef", "power")
+
+    def __init__(self, coef, power=1):
+        self.coef, self.power = int(coef), int(power)
+
+    def __mul__(self, other):
+        if isinstance(other, SymDim):
+            return SymDim(self.coef * other.coef, self.power + other.power)
+        return SymDim(self.coef * int(other), self.power) if other else 0
+
+    __rmul__ = __mul__
+
+    def __eq__(self, other):
+        return isinstance(other, SymDim) and (self.coef, self.power) == (other.coef,
+                                                                         other.power)
+
+    def __hash__(self):
+        return hash((self.coef, self.power))
+
+    def at(self, n):
+        """The size at token count `n`."""
+        return self.coef * n ** self.power
+
+    def __repr__(self):
+        n = "N" if self.power == 1 else f"N^{self.power}"
+        return n if self.coef == 1 else f"{self.coef}*{n}"
+
+
+def dim_at(d, n):
+    """A dimension (int or SymDim) at token count `n`."""
+    return d.at(n) if isinstance(d, SymDim) else d
+
+
+def is_dynamic(shape):
+    return any(isinstance(d, SymDim) for d in shape)
+
+
 class TracedGraph:
     """The ATen graph of a module at its example arguments."""
 
-    def __init__(self, gm, values, module_of, param_of, example_args):
+    def __init__(self, gm, values, module_of, param_of, example_args, shapes=None,
+                 dynamic_args=None):
         self.gm = gm
         self.values = values
         self.module_of = module_of
         self.param_of = param_of
         self.example_args = example_args
+        self.shapes = shapes or {}
+        """node name -> shape with SymDims (only the nodes with dynamic dims)."""
+        self.dynamic_args = dynamic_args or {}
+        """argument index -> the dims that are the token count."""
+
+    def shape(self, name):
+        """The shape of node `name`'s value (a tuple of ints and SymDims)."""
+        if name in self.shapes:
+            return self.shapes[name]
+        return tuple(int(d) for d in self.values[name].shape)
+
+    def dynamic(self, name):
+        return name in self.shapes
 
 
 @contextlib.contextmanager
@@ -130,23 +191,10 @@ def _cse(gm):
     gm.recompile()
 
 
-def trace(module, example_args):
-    """Traces `module(*example_args)` into ATen ops with `make_fx`."""
+def _trace_once(module, args, params):
     torch = _torch()
     from torch.fx.experimental.proxy_tensor import make_fx
 
-    if not isinstance(module, torch.nn.Module):
-        raise TypeError(f"from_torch: expected a torch.nn.Module, got {type(module).__name__}")
-    if isinstance(example_args, (torch.Tensor, np.ndarray)):
-        example_args = (example_args,)
-    if not isinstance(example_args, (tuple, list)) or not example_args:
-        raise TypeError("from_torch: example_args must be a non-empty tuple of tensors")
-    args = tuple(_as_tensor(a, f"example argument {i}") for i, a in enumerate(example_args))
-    params = {}
-    for n, p in module.named_parameters():
-        params.setdefault(id(p), n)
-    for n, b in module.named_buffers():
-        params.setdefault(id(b), n)
     with torch.no_grad(), _module_stack_tags(module):
         gm = make_fx(module)(*args)
     module_of = {n.name: n.meta.get("quantc_module", "") for n in gm.graph.nodes}
@@ -167,4 +215,106 @@ def trace(module, example_args):
 
     with torch.no_grad():
         Recorder(gm).run(*args)
-    return TracedGraph(gm, values, module_of, param_of, args)
+    return gm, values, module_of, param_of
+
+
+def _dynamic_spec(dynamic_dims, args):
+    """{arg index: sorted dims} from `dynamic_dims` ({arg: dim or [dims]})
+    and the token count N they share in `args`."""
+    if not isinstance(dynamic_dims, dict) or not dynamic_dims:
+        raise TypeError("from_torch: dynamic_dims must be a non-empty dict {argument "
+                        "index: dimension or [dimensions]}, e.g. {0: 0}")
+    spec, sizes = {}, set()
+    for a, dims in dynamic_dims.items():
+        if isinstance(a, bool) or not isinstance(a, int) or not 0 <= a < len(args):
+            raise ValueError(f"from_torch: dynamic_dims key {a!r} is not an argument index "
+                             f"(0..{len(args) - 1})")
+        dims = [dims] if isinstance(dims, int) and not isinstance(dims, bool) else dims
+        if not isinstance(dims, (list, tuple)) or not dims or any(
+                isinstance(d, bool) or not isinstance(d, int) for d in dims):
+            raise TypeError(f"from_torch: dynamic_dims[{a}] must be a dimension or a "
+                            f"list of dimensions, got {dims!r}")
+        r = args[a].dim()
+        out = set()
+        for d in dims:
+            if not -r <= d < r:
+                raise ValueError(f"from_torch: dynamic_dims[{a}]: argument {a} has rank "
+                                 f"{r}, no dimension {d}")
+            out.add(d % r)
+            sizes.add(int(args[a].shape[d % r]))
+        spec[a] = sorted(out)
+    if len(sizes) != 1:
+        raise ValueError("from_torch: the dynamic dimensions are one token count and must "
+                         f"have one size in the example arguments, got {sorted(sizes)}")
+    n = sizes.pop()
+    if n < 3:
+        raise ValueError(f"from_torch: the example token count is {n}; tracing a dynamic "
+                         "token count needs an example with at least 3 tokens")
+    return spec, n
+
+
+def _fit(d1, d2, n1, n2, what):
+    """The SymDim c·N^p with d1 at n1 and d2 at n2 (d1 != d2)."""
+    for p in (1, 2, 3):
+        if d1 % n1 ** p == 0:
+            c = d1 // n1 ** p
+            if c > 0 and c * n2 ** p == d2:
+                return SymDim(c, p)
+    raise ValueError(f"from_torch: {what} is {d1} at {n1} tokens and {d2} at {n2}: not "
+                     "a multiple of a power of the token count, which quantc cannot "
+                     "make dynamic")
+
+
+def trace(module, example_args, dynamic_dims=None):
+    """Traces `module(*example_args)` into ATen ops with `make_fx`; with
+    `dynamic_dims` ({argument index: dimension or [dimensions]}) those
+    dimensions are the token count N and every dimension that follows it
+    is a SymDim (module doc)."""
+    torch = _torch()
+
+    if not isinstance(module, torch.nn.Module):
+        raise TypeError(f"from_torch: expected a torch.nn.Module, got {type(module).__name__}")
+    if isinstance(example_args, (torch.Tensor, np.ndarray)):
+        example_args = (example_args,)
+    if not isinstance(example_args, (tuple, list)) or not example_args:
+        raise TypeError("from_torch: example_args must be a non-empty tuple of tensors")
+    args = tuple(_as_tensor(a, f"example argument {i}") for i, a in enumerate(example_args))
+    params = {}
+    for n, p in module.named_parameters():
+        params.setdefault(id(p), n)
+    for n, b in module.named_buffers():
+        params.setdefault(id(b), n)
+    gm, values, module_of, param_of = _trace_once(module, args, params)
+    if dynamic_dims is None:
+        return TracedGraph(gm, values, module_of, param_of, args)
+    spec, n1 = _dynamic_spec(dynamic_dims, args)
+    n2 = n1 - 1
+    args2 = list(args)
+    for a, dims in spec.items():
+        for d in dims:
+            args2[a] = args2[a].narrow(d, 0, n2)
+    gm2, values2, _, _ = _trace_once(module, tuple(args2), params)
+    nodes1, nodes2 = list(gm.graph.nodes), list(gm2.graph.nodes)
+    for i in range(max(len(nodes1), len(nodes2))):
+        a = nodes1[i] if i < len(nodes1) else None
+        b = nodes2[i] if i < len(nodes2) else None
+        if a is None or b is None or (a.name, a.op, a.target) != (b.name, b.op, b.target):
+            where = a if a is not None else b
+            raise ValueError(
+                f"from_torch: the traced graph changes with the token count (at node "
+                f"{where.name} in module '{root_name(module_of.get(where.name, ''))}', "
+                f"{n1} vs {n2} tokens): the model cannot take a dynamic token count")
+    shapes = {}
+    for node in nodes1:
+        t1, t2 = values[node.name], values2[node.name]
+        if not isinstance(t1, torch.Tensor):
+            continue  # (tuple results: their getitem nodes carry the shapes)
+        if t1.dim() != t2.dim():
+            raise ValueError(f"from_torch: node {node.name} changes rank with the "
+                             "token count")
+        if tuple(t1.shape) != tuple(t2.shape):
+            shapes[node.name] = tuple(
+                int(d1) if d1 == d2 else _fit(int(d1), int(d2), n1, n2,
+                                              f"dimension {i} of node {node.name}")
+                for i, (d1, d2) in enumerate(zip(t1.shape, t2.shape)))
+    return TracedGraph(gm, values, module_of, param_of, args, shapes, spec)

@@ -178,6 +178,150 @@ def test_mlp_w8a8_static_matches_numpy():
     np.testing.assert_allclose(got, h, rtol=1e-6, atol=1e-6)
 
 
+# -- int8 attention against a NumPy simulation -----------------------------------
+
+class _AttnGemms(nn.Module):
+    """The two attention GEMMs on their own: Q·Kᵀ and P·V."""
+
+    def forward(self, q, k, p, v):
+        return q @ k.transpose(-2, -1), p @ v
+
+
+class _Attn(nn.Module):
+    def __init__(self, n):
+        super().__init__()
+        self.register_buffer("mask", torch.triu(torch.full((n, n), -1e9), 1))
+
+    def forward(self, q, k, v):
+        return torch.softmax(q @ k.transpose(-2, -1) * 0.25 + self.mask, dim=-1) @ v
+
+
+def _sim_qk(q, k):
+    """Q·Kᵀ as quantc runs it: Q per token and head, K per token and head."""
+    qs, ks = ref.absmax_scale(q, axis=(-1,)), ref.absmax_scale(k, axis=(-1,))
+    acc = ref.int_matmul(ref.quantize(q, qs), ref.quantize(k, ks))
+    return ref.rescale(acc, qs, np.swapaxes(ks, -1, -2))
+
+
+def _sim_pv(p, v):
+    """P·V: P per token and head, V per channel and head (never per token)."""
+    ps, vs = ref.absmax_scale(p, axis=(-1,)), ref.absmax_scale(v, axis=(-2,))
+    acc = ref.int_matmul(ref.quantize(p, ps), np.swapaxes(ref.quantize(v, vs), -1, -2))
+    return ref.rescale(acc, ps, vs)
+
+
+def _attn_inputs():
+    rng = np.random.default_rng(8)
+    q, k, v = (rng.standard_normal((2, 3, 8, 16)).astype(np.float32) for _ in range(3))
+    k[..., 5] *= 20.0  # an outlier channel in K
+    v[:, 1] *= 10.0    # one head 10x larger: per-head V scales matter
+    p = rng.random((2, 3, 8, 8)).astype(np.float32)
+    return q, k, p, v
+
+
+def test_int8_attention_gemms_bit_exact():
+    q, k, p, v = _attn_inputs()
+    tm = quantc.from_torch(_AttnGemms(), (q, k, p, v))
+    tm.quantize(None, smoothquant=None, attention="int8")
+    ir = tm.mlir()
+    assert ir.count("quantc.matmul") == 2 and "linalg.batch_matmul" not in ir
+    # K and V scales vary per head: [batch * heads, 1, N] in the epilogue.
+    assert ir.count("tensor<6x1x8xf32>) -> tensor<6x8x8xf32>") == 1
+    assert ir.count("tensor<6x1x16xf32>) -> tensor<6x8x16xf32>") == 1
+    s, o = tm.compile()(q, k, p, v)
+    np.testing.assert_array_equal(s, _sim_qk(q, k))
+    np.testing.assert_array_equal(o, _sim_pv(p, v))
+
+
+def test_int8_attention_matches_numpy():
+    q, k, _, v = _attn_inputs()
+    tm = quantc.from_torch(_Attn(8), (q, k, v))
+    tm.quantize(None, smoothquant=None, attention="int8")
+    got = tm.compile()(q, k, v)
+    s = _sim_qk(q, k) * np.float32(0.25) + np.triu(np.full((8, 8), -1e9, np.float32), 1)
+    e = np.exp(s - s.max(-1, keepdims=True))
+    want = _sim_pv((e / e.sum(-1, keepdims=True)).astype(np.float32), v)
+    # The softmax's exp and sums round differently from NumPy's (a few ulp);
+    # one P quantization step flipped would be ~1e-2 of max|out|, far above
+    # this tolerance.
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-6 * np.abs(want).max())
+    fl = _np(_Attn(8)(*(torch.from_numpy(a) for a in (q, k, v))))
+    assert _rel(got, fl) < 0.02
+
+
+# -- dynamic token count ------------------------------------------------------------
+
+@pytest.mark.parametrize("alpha", [None, 0.5])
+def test_dynamic_tokens_mlp_w8a8_bit_exact(alpha):
+    m = _mlp()
+    torch.manual_seed(9)
+    batches = [(torch.randn(n, 16) * 2,) for n in (4, 10, 13)]  # any token counts
+    tm = quantc.from_torch(m, (torch.randn(10, 16),), dynamic_dims={0: 0})
+    tm.calibrate(batches).quantize("w8a8", smoothquant=alpha)
+    ir = tm.mlir()
+    assert "func.func @forward(%arg0: tensor<?x16xf32>) -> tensor<?x8xf32>" in ir
+    assert ir.count("quantc.matmul") == 2 and "linalg.matmul" not in ir
+    exe = tm.compile()
+    w1, b1, w2, b2 = (_np(p) for p in (m[0].weight, m[0].bias, m[2].weight, m[2].bias))
+    for n in (1, 7, 33):
+        x = _np(torch.randn(n, 16))
+        h = _w8a8_layer(x, w1, b1, tm.layer_statistics("0"), alpha, True)
+        want = _w8a8_layer(h, w2, b2, tm.layer_statistics("2"), alpha, False)
+        np.testing.assert_array_equal(exe(x), want)
+
+
+def test_dynamic_tokens_opt_block():
+    m, calib, x = _opt_block()
+    tf = quantc.from_torch(m, (x,), dynamic_dims={0: 0})
+    assert tf.arg_shapes == [(None, 64)]
+    assert tf.token_limit[0] == 32 and "node slice_1" in tf.token_limit[1]
+    assert "tensor<?x?xf32>" in tf.mlir()  # the sliced mask
+    fexe = tf.compile()
+    calib = [(torch.randn(n, 64),) for n in (5, 16, 24)]
+    tq = quantc.from_torch(m, (x,), dynamic_dims={0: 0}).calibrate(calib)
+    tq.quantize("w8a8", smoothquant=0.5)
+    assert tq.mlir().count("quantc.matmul") == 8
+    qexe = tq.compile()
+    torch.manual_seed(10)
+    for n in (3, 16, 29):
+        xn = torch.randn(n, 64)
+        np.testing.assert_allclose(fexe(_np(xn)), _np(m(xn)), rtol=1e-4, atol=2e-5)
+        assert _rel(qexe(_np(xn)), _np(m(xn))) < 0.04
+    with pytest.raises(ValueError, match=r"token count 33 exceeds 32.*slice_1.*mask"):
+        fexe(np.zeros((33, 64), np.float32))
+    with pytest.raises(ValueError, match=r"traced shape \('N', 64\)"):
+        fexe(np.zeros((5, 63), np.float32))
+
+
+def test_dynamic_tokens_llama_batch_and_rope():
+    torch.manual_seed(2)
+    m = Llama(d=32, heads=4, f=64, n=1, vocab=40).eval()
+    tm = quantc.from_torch(m, (torch.randn(2, 8, 32),), dynamic_dims={0: 1})
+    assert "tensor<2x?x32xf32>" in tm.mlir()
+    exe = tm.compile()
+    for n in (3, 8, 16):
+        x = torch.randn(2, n, 32)
+        np.testing.assert_allclose(exe(_np(x)), _np(m(x)), rtol=1e-4, atol=1e-5)
+
+
+def test_dynamic_dims_errors():
+    m = _mlp()
+    with pytest.raises(ValueError, match="argument index"):
+        quantc.from_torch(m, (torch.randn(10, 16),), dynamic_dims={1: 0})
+    with pytest.raises(ValueError, match="no dimension 2"):
+        quantc.from_torch(m, (torch.randn(10, 16),), dynamic_dims={0: 2})
+    with pytest.raises(TypeError, match="non-empty dict"):
+        quantc.from_torch(m, (torch.randn(10, 16),), dynamic_dims=[0])
+    with pytest.raises(ValueError, match="at least 3 tokens"):
+        quantc.from_torch(m, (torch.randn(2, 16),), dynamic_dims={0: 0})
+    # The mean over the tokens has no dynamic translation: named with its op.
+    class _TokenMean(nn.Module):
+        def forward(self, x):
+            return x.mean(0)
+    with pytest.raises(quantc.UnsupportedOpError, match=r"aten\.mean\.dim.*token count"):
+        quantc.from_torch(_TokenMean(), (torch.randn(5, 4),), dynamic_dims={0: 0})
+
+
 # -- overrides, schemes and the report -----------------------------------------
 
 def test_overrides_llama():
