@@ -92,6 +92,12 @@ void quantc::buildCpuPipeline(OpPassManager &pm,
     // x86 (or other) host.
     x86.emulate = cpu == Cpu::vnniEmulated;
     pm.addPass(createQuantCLowerMatmulToX86(x86));
+    // Float contractions left in the program (layers kept in float,
+    // attention, outlier GEMMs) become FMA micro-kernels.
+    QuantCLowerFloatContractionsToX86Options fx86;
+    fx86.isa = x86.isa;
+    fx86.parallelMinMacs = x86.parallelMinMacs;
+    pm.addPass(createQuantCLowerFloatContractionsToX86(fx86));
   }
   pm.addPass(createConvertQuantCToLinalg());
   pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
