@@ -379,11 +379,14 @@ def QuantCLowerFloatContractionsToX86
     optionally `extf`-widened) into a call to a generated, shape-specialised
     kernel function (one call per batch). The kernel works BLIS-style:
 
-    - K is blocked by `kc`, M by `mc`. The A block is packed into a per-call
-      f32 scratch (L2), each weight panel of `nr` vectors of columns and one
-      K block into a K-major f32 panel (L1): contiguous rows are copied with
+    - The weight panels (`nr` vectors of columns each) are taken in blocks
+      of `block-kib`; K is blocked by `kc`, M by `mc`. For each block and K
+      block, B is packed into a per-call f32 scratch of K-major panels (one
+      panel stays in L1): a B contiguous along N is copied row by row with
       vector loads, a B stored `[n, k]` is transposed in registers
-      (`vector.shuffle`), other layouts are packed element by element.
+      (`vector.shuffle`), other layouts are packed element by element. Then
+      each M block of A is packed into a per-call f32 scratch (L2) and run
+      against the block's panels.
       f16 and bf16 operands are widened to f32 when packed.
     - The register tile is `mr x nr` f32 vectors (default 6 x 4 zmm, 6 x 2
       ymm for avx2): `vector.fma` of a broadcast A element by the panel's
@@ -439,6 +442,9 @@ def QuantCLowerFloatContractionsToX86
     Option<"mc", "mc", "int64_t", "0", "M block (0: 480)">,
     Option<"kunroll", "kunroll", "int64_t", "0",
            "Unroll factor of the micro-kernel's K loop (0: 4)">,
+    Option<"blockKib", "block-kib", "int64_t", "0",
+           "KiB of packed weight panels (one K block of them) per block of "
+           "the outer panel loop (0: 1024, an L2 budget)">,
     Option<"parallelMinMacs", "parallel-min-macs", "int64_t", "16777216",
            "Split the weight panels of GEMMs with at least this many "
            "multiply-adds (per batch) across threads (-1: never)">

@@ -39,6 +39,9 @@ struct FloatGemmPlan {
   /// (the packed A block, mc x kc f32, stays in L2), K unroll of the
   /// micro-kernel loop.
   int64_t kc = 256, mc = 480, kunroll = 4;
+  /// Weight panels packed together (one K block of them; the unit of the
+  /// outer loop).
+  int64_t panelBlock = 16;
   /// Split the panels across an OpenMP team (--quantc-x86-outline-omp).
   bool parallel = false;
 
@@ -59,12 +62,13 @@ struct FloatKernelOperands {
 /// Emits the kernel body at `b`'s insertion point (the caller adds the
 /// terminator):
 ///
-///   for each K block of kc:                  (B panel in L1)
-///     for each M block of mc rows:
-///       pack A[block rows, K block] -> f32 scratch [mc][kc + pad]
-///       for each panel in [panelBegin, panelEnd):
-///         pack B[K block, panel columns] -> f32 scratch [kc][nr * lanes]
-///         for each tile of mr rows:
+///   for each block of panelBlock panels in [panelBegin, panelEnd):
+///     for each K block of kc:
+///       pack B[K block, block columns] -> f32 scratch
+///         [panelBlock][kc][nr * lanes] (one panel stays in L1)
+///       for each M block of mc rows:
+///         pack A[block rows, K block] -> f32 scratch [mc][kc + pad]
+///         for each panel of the block, each tile of mr rows:
 ///           mr x nr f32 vector accumulators start at 0 / C (first K block)
 ///           or at the output, run vector.fma over the K block, and are
 ///           stored (masked in the N tail).

@@ -32,9 +32,17 @@ public:
     aPacked = memref::AllocOp::create(b, loc,
                                       MemRefType::get({mcEff, kcPad}, f32),
                                       b.getI64IntegerAttr(64));
+    int64_t block = std::min(p.panelBlock, p.getNumPanels());
     bPacked = memref::AllocOp::create(
-        b, loc, MemRefType::get({kcEff, p.getPanelCols()}, f32),
+        b, loc, MemRefType::get({block, kcEff, p.getPanelCols()}, f32),
         b.getI64IntegerAttr(64));
+    auto blocks = scf::ForOp::create(b, loc, ops.panelBegin, ops.panelEnd,
+                                     idx(block));
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPoint(blocks.getBody()->getTerminator());
+    Value jb = blocks.getInductionVar();
+    Value jbEnd =
+        arith::MinSIOp::create(b, loc, add(jb, block), ops.panelEnd);
     forBlocks(idx(0), p.k, kcEff, [&](Value pc, int64_t kcur) {
       // The first K block starts the accumulators at zero or C, the others
       // at the partial sums in the output.
@@ -43,9 +51,10 @@ public:
               ? Value(arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
                                             pc, idx(0)))
               : Value();
+      packBBlock(jb, jbEnd, pc, kcur);
       forBlocks(idx(0), p.m, mcEff, [&](Value ic, int64_t mcur) {
         packA(ic, mcur, pc, kcur);
-        emitPanels(ic, mcur, pc, kcur, first);
+        emitPanels(jb, jbEnd, ic, mcur, kcur, first);
       });
     });
   }
@@ -59,6 +68,8 @@ private:
   VectorType vecTy;
   int64_t kcEff, mcEff;
   Value aPacked, bPacked;
+  /// The packed panel the micro-kernels read (its index in bPacked).
+  Value slot;
 
   Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
   Value add(Value a, Value c) { return arith::AddIOp::create(b, loc, a, c); }
@@ -192,25 +203,64 @@ private:
     return rows;
   }
 
-  /// Columns [col0, col0 + cols) x K [pc, pc + kcur) of B, widened to f32,
-  /// into bPacked[k - pc][col - col0] (K-major panel). Columns past `cols`
-  /// are left as they are: their lanes are never stored.
-  void packB(Value col0, int64_t cols, Value pc, int64_t kcur) {
-    Value base =
-        add(ops.bOffset, add(mul(col0, p.bStrideN), mul(pc, p.bStrideK)));
-    int64_t nvec = llvm::divideCeil(cols, p.lanes);
+  /// Panels [jb, jbEnd) x K [pc, pc + kcur) of B into the block's scratch.
+  /// A B contiguous along N is read row by row across the whole block (long
+  /// runs the prefetchers follow), other layouts panel by panel.
+  void packBBlock(Value jb, Value jbEnd, Value pc, int64_t kcur) {
+    int64_t cols = p.getPanelCols();
+    int64_t fullPanels = p.n / cols, tailCols = p.n % cols;
+    Value fullEnd = arith::MinSIOp::create(b, loc, jbEnd, idx(fullPanels));
+    auto ifTail = [&](function_ref<void(Value)> body) {
+      if (!tailCols)
+        return;
+      Value t = idx(fullPanels);
+      Value inRange = arith::AndIOp::create(
+          b, loc,
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle, jb, t),
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, jbEnd, t));
+      auto ifOp = scf::IfOp::create(b, loc, inRange, /*withElse=*/false);
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
+      body(t);
+    };
     if (p.bStrideN == 1) {
       forEach(idx(0), idx(kcur), [&](Value kk) {
-        Value row = add(base, mul(kk, p.bStrideK));
-        for (int64_t j = 0; j < nvec; ++j) {
-          int64_t count = std::min(p.lanes, cols - j * p.lanes);
-          Value v = loadVector(ops.b, add(row, j * p.lanes), count);
-          vector::StoreOp::create(b, loc, v, bPacked,
-                                  ValueRange{kk, idx(j * p.lanes)});
-        }
+        forEach(jb, fullEnd, [&](Value jr) {
+          packBRow(jr, jb, cols, pc, kk);
+        });
+        ifTail([&](Value t) { packBRow(t, jb, tailCols, pc, kk); });
       });
       return;
     }
+    forEach(jb, fullEnd, [&](Value jr) { packB(jr, jb, cols, pc, kcur); });
+    ifTail([&](Value t) { packB(t, jb, tailCols, pc, kcur); });
+  }
+
+  /// Row kk of the K block of panel jr (B contiguous along N), `cols`
+  /// columns, into bPacked[jr - jb][kk].
+  void packBRow(Value jr, Value jb, int64_t cols, Value pc, Value kk) {
+    Value dst = arith::SubIOp::create(b, loc, jr, jb);
+    Value row = add(ops.bOffset, add(mul(jr, p.getPanelCols()),
+                                     mul(add(pc, kk), p.bStrideK)));
+    int64_t nvec = llvm::divideCeil(cols, p.lanes);
+    for (int64_t j = 0; j < nvec; ++j) {
+      int64_t count = std::min(p.lanes, cols - j * p.lanes);
+      Value v = loadVector(ops.b, add(row, j * p.lanes), count);
+      vector::StoreOp::create(b, loc, v, bPacked,
+                              ValueRange{dst, kk, idx(j * p.lanes)});
+    }
+  }
+
+  /// Columns [col0, col0 + cols) (panel jr) x K [pc, pc + kcur) of B,
+  /// widened to f32, into bPacked[jr - jb][k - pc][col - col0] (K-major
+  /// panel). Columns past `cols` are left as they are: their lanes are
+  /// never stored.
+  void packB(Value jr, Value jb, int64_t cols, Value pc, int64_t kcur) {
+    Value dst = arith::SubIOp::create(b, loc, jr, jb);
+    Value col0 = mul(jr, p.getPanelCols());
+    Value base =
+        add(ops.bOffset, add(mul(col0, p.bStrideN), mul(pc, p.bStrideK)));
+    int64_t nvec = llvm::divideCeil(cols, p.lanes);
     if (p.bStrideK == 1) {
       // B is [n, k]: lanes columns at a time, a vector along K each,
       // transposed in registers into lanes rows of the panel.
@@ -228,8 +278,9 @@ private:
           }
           SmallVector<Value> t = transpose(rows);
           for (int64_t q = 0; q < kcount; ++q)
-            vector::StoreOp::create(b, loc, t[q], bPacked,
-                                    ValueRange{add(k0, q), idx(j * p.lanes)});
+            vector::StoreOp::create(
+                b, loc, t[q], bPacked,
+                ValueRange{dst, add(k0, q), idx(j * p.lanes)});
         });
       }
       return;
@@ -238,24 +289,23 @@ private:
       forEach(idx(0), idx(cols), [&](Value c) {
         Value at = add(base, add(mul(kk, p.bStrideK), mul(c, p.bStrideN)));
         Value s = widen(memref::LoadOp::create(b, loc, ops.b, ValueRange{at}));
-        memref::StoreOp::create(b, loc, s, bPacked, ValueRange{kk, c});
+        memref::StoreOp::create(b, loc, s, bPacked, ValueRange{dst, kk, c});
       });
     });
   }
 
-  /// The panels of [panelBegin, panelEnd) against the packed A block: full
+  /// The packed panels [jb, jbEnd) against the packed A block: full
   /// panels in a loop, then the narrower tail panel if the range holds it.
-  void emitPanels(Value ic, int64_t mcur, Value pc, int64_t kcur,
+  void emitPanels(Value jb, Value jbEnd, Value ic, int64_t mcur, int64_t kcur,
                   Value first) {
     int64_t cols = p.getPanelCols();
     int64_t fullPanels = p.n / cols, tailCols = p.n % cols;
-    Value pBegin = ops.panelBegin, pEnd = ops.panelEnd;
+    Value pBegin = jb, pEnd = jbEnd;
     if (fullPanels > 0) {
       Value end = arith::MinSIOp::create(b, loc, pEnd, idx(fullPanels));
       forEach(pBegin, end, [&](Value jr) {
-        Value col0 = mul(jr, cols);
-        packB(col0, cols, pc, kcur);
-        emitRowTiles(ic, mcur, col0, p.nr, p.lanes, kcur, first);
+        slot = arith::SubIOp::create(b, loc, jr, jb);
+        emitRowTiles(ic, mcur, mul(jr, cols), p.nr, p.lanes, kcur, first);
       });
     }
     if (tailCols) {
@@ -268,7 +318,7 @@ private:
       OpBuilder::InsertionGuard g(b);
       b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
       Value col0 = idx(fullPanels * cols);
-      packB(col0, tailCols, pc, kcur);
+      slot = arith::SubIOp::create(b, loc, t, jb);
       int64_t nvec = llvm::divideCeil(tailCols, p.lanes);
       emitRowTiles(ic, mcur, col0, nvec, tailCols - (nvec - 1) * p.lanes, kcur,
                    first);
@@ -289,8 +339,8 @@ private:
     SmallVector<Value> next(acc.begin(), acc.end());
     SmallVector<Value> bv;
     for (int64_t j = 0; j < nvec; ++j)
-      bv.push_back(vector::LoadOp::create(b, loc, vecTy, bPacked,
-                                          ValueRange{kk, idx(j * p.lanes)}));
+      bv.push_back(vector::LoadOp::create(
+          b, loc, vecTy, bPacked, ValueRange{slot, kk, idx(j * p.lanes)}));
     for (int64_t r = 0; r < rows; ++r) {
       Value s =
           memref::LoadOp::create(b, loc, aPacked, ValueRange{add(r0, r), kk});

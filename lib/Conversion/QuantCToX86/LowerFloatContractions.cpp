@@ -45,7 +45,7 @@ struct MatchedContraction {
 /// The tile and blocking knobs with their defaults resolved.
 struct FloatOptions {
   X86Isa isa;
-  int64_t lanes, mr, nr, kc, mc, kunroll, parallelMinMacs;
+  int64_t lanes, mr, nr, kc, mc, kunroll, blockKib, parallelMinMacs;
 };
 
 } // namespace
@@ -207,6 +207,8 @@ matchContraction(linalg::LinalgOp op, const FloatOptions &o,
   // Partial sums live in the output between K blocks: an f16 / bf16 output
   // is written once, from the f32 sums of all of K.
   p.kc = p.outElem.isF32() ? o.kc : p.k;
+  int64_t panelBytes = std::min(p.kc, p.k) * p.getPanelCols() * 4;
+  p.panelBlock = std::max<int64_t>(1, o.blockKib * 1024 / panelBytes);
   p.parallel = o.parallelMinMacs >= 0 && p.getNumPanels() > 1 &&
                p.m * p.n * p.k >= o.parallelMinMacs;
   return mc;
@@ -240,20 +242,23 @@ struct LowerFloatContractions
                    kc ? int64_t(kc) : 256,
                    mc ? int64_t(mc) : 480,
                    kunroll ? int64_t(kunroll) : 4,
+                   blockKib ? int64_t(blockKib) : 1024,
                    parallelMinMacs};
     int64_t registers = avx2 ? 16 : 32;
     if (o.mr < 1 || o.mr > 64 || o.nr < 1 || o.kc < 1 || o.mc < 1 ||
         o.kunroll < 1 || o.kunroll > 64 || o.kc > (int64_t(1) << 20) ||
+        o.blockKib < 1 || o.blockKib > (int64_t(1) << 20) ||
         o.mc > (int64_t(1) << 20) || o.mr * o.nr + o.nr + 1 > registers) {
       module.emitError()
           << "quantc-lower-float-contractions-to-x86: mr in [1, 64], nr >= 1, "
-             "kunroll in [1, 64], kc and mc in [1, 2^20] (0: the default), "
+             "kunroll in [1, 64], kc, mc and block-kib in [1, 2^20] (0: the "
+             "default), "
              "and mr * nr accumulators + nr panel vectors + 1 broadcast "
              "within the "
           << registers << " " << (avx2 ? "ymm" : "zmm")
           << " registers; got mr = " << o.mr << ", nr = " << o.nr
           << ", kunroll = " << o.kunroll << ", kc = " << o.kc
-          << ", mc = " << o.mc;
+          << ", mc = " << o.mc << ", block-kib = " << o.blockKib;
       return signalPassFailure();
     }
     SmallVector<std::pair<linalg::LinalgOp, linalg::ContractionDimensions>>
@@ -357,7 +362,8 @@ func::FuncOp LowerFloatContractions::getOrCreateKernel(
   os << p.m << "," << p.n << "," << p.k << "," << p.aStrideM << ","
      << p.aStrideK << "," << p.bStrideK << "," << p.bStrideN << ","
      << p.accumulate << "," << p.lanes << "," << p.mr << "," << p.nr << ","
-     << p.kc << "," << p.mc << "," << p.kunroll << "," << p.parallel;
+     << p.kc << "," << p.mc << "," << p.kunroll << "," << p.panelBlock << ","
+     << p.parallel;
   auto it = kernels.find(key);
   if (it != kernels.end())
     return it->second;
