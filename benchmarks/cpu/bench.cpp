@@ -203,8 +203,9 @@ static bool runFloat(const Case &c, engine &eng, stream &strm,
   memory src(srcMd, eng, x.data()), wei(weiMd, eng, w.data()),
       dst(dstMd, eng, yd.data());
   double td = timeIt([&] {
-    mm.execute(strm,
-               {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wei}, {DNNL_ARG_DST, dst}});
+    mm.execute(
+        strm,
+        {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wei}, {DNNL_ARG_DST, dst}});
     strm.wait();
   });
   double maxQ = 0, maxD = 0;

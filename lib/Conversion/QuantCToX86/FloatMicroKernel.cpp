@@ -29,28 +29,25 @@ public:
     // buffer-deallocation pipeline. The rows of the packed A block are
     // padded by one vector, off power-of-two strides.
     int64_t kcPad = llvm::alignTo(kcEff, p.lanes) + p.lanes;
-    aPacked = memref::AllocOp::create(b, loc,
-                                      MemRefType::get({mcEff, kcPad}, f32),
-                                      b.getI64IntegerAttr(64));
+    aPacked = memref::AllocOp::create(
+        b, loc, MemRefType::get({mcEff, kcPad}, f32), b.getI64IntegerAttr(64));
     int64_t block = std::min(p.panelBlock, p.getNumPanels());
     bPacked = memref::AllocOp::create(
         b, loc, MemRefType::get({block, kcEff, p.getPanelCols()}, f32),
         b.getI64IntegerAttr(64));
-    auto blocks = scf::ForOp::create(b, loc, ops.panelBegin, ops.panelEnd,
-                                     idx(block));
+    auto blocks =
+        scf::ForOp::create(b, loc, ops.panelBegin, ops.panelEnd, idx(block));
     OpBuilder::InsertionGuard g(b);
     b.setInsertionPoint(blocks.getBody()->getTerminator());
     Value jb = blocks.getInductionVar();
-    Value jbEnd =
-        arith::MinSIOp::create(b, loc, add(jb, block), ops.panelEnd);
+    Value jbEnd = arith::MinSIOp::create(b, loc, add(jb, block), ops.panelEnd);
     forBlocks(idx(0), p.k, kcEff, [&](Value pc, int64_t kcur) {
       // The first K block starts the accumulators at zero or C, the others
       // at the partial sums in the output.
-      Value first =
-          p.k > kcEff
-              ? Value(arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
-                                            pc, idx(0)))
-              : Value();
+      Value first = p.k > kcEff
+                        ? Value(arith::CmpIOp::create(
+                              b, loc, arith::CmpIPredicate::eq, pc, idx(0)))
+                        : Value();
       packBBlock(jb, jbEnd, pc, kcur);
       forBlocks(idx(0), p.m, mcEff, [&](Value ic, int64_t mcur) {
         packA(ic, mcur, pc, kcur);
@@ -146,7 +143,8 @@ private:
   /// vector loads along M and scalar stores when it is contiguous along M,
   /// scalars otherwise.
   void packA(Value ic, int64_t mcur, Value pc, int64_t kcur) {
-    Value base = add(ops.aOffset, add(mul(ic, p.aStrideM), mul(pc, p.aStrideK)));
+    Value base =
+        add(ops.aOffset, add(mul(ic, p.aStrideM), mul(pc, p.aStrideK)));
     if (p.aStrideK == 1) {
       forEach(idx(0), idx(mcur), [&](Value r) {
         Value row = add(base, mul(r, p.aStrideM));
@@ -225,9 +223,7 @@ private:
     };
     if (p.bStrideN == 1) {
       forEach(idx(0), idx(kcur), [&](Value kk) {
-        forEach(jb, fullEnd, [&](Value jr) {
-          packBRow(jr, jb, cols, pc, kk);
-        });
+        forEach(jb, fullEnd, [&](Value jr) { packBRow(jr, jb, cols, pc, kk); });
         ifTail([&](Value t) { packBRow(t, jb, tailCols, pc, kk); });
       });
       return;
@@ -410,8 +406,8 @@ private:
           scf::ForOp::create(b, loc, idx(kMain), idx(kcur), idx(1), acc);
       OpBuilder::InsertionGuard g(b);
       b.setInsertionPointToStart(loop.getBody());
-      SmallVector<Value> cur =
-          step(loop.getRegionIterArgs(), r0, loop.getInductionVar(), rows, nvec);
+      SmallVector<Value> cur = step(loop.getRegionIterArgs(), r0,
+                                    loop.getInductionVar(), rows, nvec);
       scf::YieldOp::create(b, loc, cur);
       b.setInsertionPointAfter(loop);
       acc.assign(loop.getResults().begin(), loop.getResults().end());

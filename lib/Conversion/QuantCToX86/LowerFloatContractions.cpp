@@ -55,7 +55,9 @@ static StringRef isaName(X86Isa isa) {
 }
 
 /// Whether `t` is a float type the kernels read (and widen to f32).
-static bool isKernelFloat(Type t) { return t.isF32() || t.isF16() || t.isBF16(); }
+static bool isKernelFloat(Type t) {
+  return t.isF32() || t.isF16() || t.isBF16();
+}
 
 /// `v` without an arith.extf.
 static Value stripExt(Value v) {
@@ -94,8 +96,7 @@ static bool isMultiplyAccumulate(linalg::LinalgOp op) {
 
 /// The element stride of loop dimension `dim` in a row-major operand of
 /// `shape` read through `map`; 0 when the map does not use `dim`.
-static int64_t strideOf(AffineMap map, ArrayRef<int64_t> shape,
-                        unsigned dim) {
+static int64_t strideOf(AffineMap map, ArrayRef<int64_t> shape, unsigned dim) {
   int64_t stride = 1;
   for (int64_t i = map.getNumResults() - 1; i >= 0; --i) {
     if (map.getDimPosition(i) == dim)
@@ -135,8 +136,8 @@ matchContraction(linalg::LinalgOp op, const FloatOptions &o,
   auto aTy = dyn_cast<RankedTensorType>(aOp->get().getType());
   auto bTy = dyn_cast<RankedTensorType>(bOp->get().getType());
   auto cTy = dyn_cast<RankedTensorType>(cOp->get().getType());
-  if (!aTy || !bTy || !cTy || !aTy.hasStaticShape() ||
-      !bTy.hasStaticShape() || !cTy.hasStaticShape()) {
+  if (!aTy || !bTy || !cTy || !aTy.hasStaticShape() || !bTy.hasStaticShape() ||
+      !cTy.hasStaticShape()) {
     remark() << "dynamic shapes";
     return failure();
   }
@@ -163,7 +164,8 @@ matchContraction(linalg::LinalgOp op, const FloatOptions &o,
     return failure();
   }
   unsigned rank = cMap.getNumResults();
-  unsigned dm = cMap.getDimPosition(rank - 2), dn = cMap.getDimPosition(rank - 1);
+  unsigned dm = cMap.getDimPosition(rank - 2),
+           dn = cMap.getDimPosition(rank - 1);
   unsigned dk = dims.k.front();
   if (!llvm::is_contained(dims.m, dm) || !llvm::is_contained(dims.n, dn)) {
     remark() << "the output is not [(batch,) M, N] (a transposed output)";
@@ -273,11 +275,12 @@ struct LowerFloatContractions
       }
       FailureOr<linalg::ContractionDimensions> dims =
           linalg::inferContractionDims(op);
-      if (failed(dims) || op->getNumResults() != 1 ||
+      if (failed(dims) || op.getNumDpsInits() != 1 ||
           op.getNumReductionLoops() == 0)
         return;
       // Integer contractions are the int8 path's (or the reference's).
-      if (!llvm::isa<FloatType>(getElementTypeOrSelf(op->getResult(0).getType())))
+      if (!llvm::isa<FloatType>(
+              getElementTypeOrSelf(op.getDpsInits()[0].getType())))
         return;
       work.push_back({op, *dims});
     });
@@ -295,9 +298,8 @@ private:
 
   void lower(linalg::LinalgOp op, const MatchedContraction &m,
              SymbolTable &symbols);
-  func::FuncOp getOrCreateKernel(const FloatGemmPlan &plan,
-                                 TypeRange argTypes, Location loc,
-                                 SymbolTable &symbols);
+  func::FuncOp getOrCreateKernel(const FloatGemmPlan &plan, TypeRange argTypes,
+                                 Location loc, SymbolTable &symbols);
 };
 
 void LowerFloatContractions::lower(linalg::LinalgOp op,
@@ -352,9 +354,10 @@ void LowerFloatContractions::lower(linalg::LinalgOp op,
   op->erase();
 }
 
-func::FuncOp LowerFloatContractions::getOrCreateKernel(
-    const FloatGemmPlan &p, TypeRange argTypes, Location loc,
-    SymbolTable &symbols) {
+func::FuncOp LowerFloatContractions::getOrCreateKernel(const FloatGemmPlan &p,
+                                                       TypeRange argTypes,
+                                                       Location loc,
+                                                       SymbolTable &symbols) {
   std::string key;
   llvm::raw_string_ostream os(key);
   for (Type t : argTypes)
