@@ -21,6 +21,7 @@
 #include "mlir/IR/TypeUtilities.h"
 
 #include "llvm/ADT/StringMap.h"
+#include "llvm/Support/MathExtras.h"
 
 namespace quantc {
 #define GEN_PASS_DEF_QUANTCLOWERFLOATCONTRACTIONSTOX86
@@ -53,6 +54,10 @@ struct FloatOptions {
 static StringRef isaName(X86Isa isa) {
   return isa == X86Isa::avx2 ? "avx2" : "avx512";
 }
+
+/// The largest operand the kernels index (flat offsets stay far from
+/// overflow).
+static constexpr uint64_t kMaxOperandElements = uint64_t(1) << 40;
 
 /// Whether `t` is a float type the kernels read (and widen to f32).
 static bool isKernelFloat(Type t) {
@@ -141,6 +146,15 @@ matchContraction(linalg::LinalgOp op, const FloatOptions &o,
     remark() << "dynamic shapes";
     return failure();
   }
+  for (RankedTensorType t : {aTy, bTy, cTy}) {
+    uint64_t elements = 1;
+    for (int64_t d : t.getShape())
+      elements = llvm::SaturatingMultiply(elements, uint64_t(d));
+    if (elements > kMaxOperandElements) {
+      remark() << "an operand of " << t << " has more than 2^40 elements";
+      return failure();
+    }
+  }
   for (RankedTensorType t : {aTy, bTy, cTy})
     if (!isKernelFloat(t.getElementType())) {
       remark() << "element type " << t.getElementType()
@@ -211,8 +225,10 @@ matchContraction(linalg::LinalgOp op, const FloatOptions &o,
   p.kc = p.outElem.isF32() ? o.kc : p.k;
   int64_t panelBytes = std::min(p.kc, p.k) * p.getPanelCols() * 4;
   p.panelBlock = std::max<int64_t>(1, o.blockKib * 1024 / panelBytes);
+  uint64_t macs = llvm::SaturatingMultiply(
+      llvm::SaturatingMultiply(uint64_t(p.m), uint64_t(p.n)), uint64_t(p.k));
   p.parallel = o.parallelMinMacs >= 0 && p.getNumPanels() > 1 &&
-               p.m * p.n * p.k >= o.parallelMinMacs;
+               macs >= uint64_t(o.parallelMinMacs);
   return mc;
 }
 

@@ -108,3 +108,11 @@ func.func @not_float(%a: tensor<3x8xi32>, %b: tensor<8x4xi32>, %c: tensor<3x4xi3
   %e = linalg.exp ins(%x : tensor<3x4xf32>) outs(%x : tensor<3x4xf32>) -> tensor<3x4xf32>
   return %r, %e : tensor<3x4xi32>, tensor<3x4xf32>
 }
+
+// -----
+
+func.func @huge(%a: tensor<4x9223372036854775807xf32>, %b: tensor<9223372036854775807x16xf32>, %c: tensor<4x16xf32>) -> tensor<4x16xf32> {
+  // expected-remark @+1 {{runs on the reference lowering, not the avx512 FMA kernel: an operand of 'tensor<4x9223372036854775807xf32>' has more than 2^40 elements}}
+  %r = linalg.matmul ins(%a, %b : tensor<4x9223372036854775807xf32>, tensor<9223372036854775807x16xf32>) outs(%c : tensor<4x16xf32>) -> tensor<4x16xf32>
+  return %r : tensor<4x16xf32>
+}
