@@ -47,6 +47,8 @@ struct MatchedContraction {
 struct FloatOptions {
   X86Isa isa;
   int64_t lanes, mr, nr, kc, mc, kunroll, blockKib, parallelMinMacs;
+  /// kc was not set: small GEMMs with a B stored [n, k] take longer ones.
+  bool kcDefault;
 };
 
 } // namespace
@@ -58,6 +60,9 @@ static StringRef isaName(X86Isa isa) {
 /// The largest operand the kernels index (flat offsets stay far from
 /// overflow).
 static constexpr uint64_t kMaxOperandElements = uint64_t(1) << 40;
+
+/// At most this many rows of A count as a bandwidth-bound GEMM.
+static constexpr int64_t kSmallM = 32;
 
 /// Whether `t` is a float type the kernels read (and widen to f32).
 static bool isKernelFloat(Type t) {
@@ -223,6 +228,11 @@ matchContraction(linalg::LinalgOp op, const FloatOptions &o,
   // Partial sums live in the output between K blocks: an f16 / bf16 output
   // is written once, from the f32 sums of all of K.
   p.kc = p.outElem.isF32() ? o.kc : p.k;
+  // A B stored [n, k] and few rows (bandwidth-bound: each packed panel is
+  // used by few row tiles): longer runs along K per B row stream better
+  // (sgemmt 16 x 4096 x 4096: 30 -> 33 GFLOPS, docs/BENCHMARKS.md).
+  if (p.bStrideK == 1 && p.bStrideN != 1 && p.m <= kSmallM && o.kcDefault)
+    p.kc = std::max(p.kc, std::min<int64_t>(p.k, 4096));
   int64_t panelBytes = std::min(p.kc, p.k) * p.getPanelCols() * 4;
   p.panelBlock = std::max<int64_t>(1, o.blockKib * 1024 / panelBytes);
   uint64_t macs = llvm::SaturatingMultiply(
@@ -261,7 +271,8 @@ struct LowerFloatContractions
                    mc ? int64_t(mc) : 480,
                    kunroll ? int64_t(kunroll) : 4,
                    blockKib ? int64_t(blockKib) : 1024,
-                   parallelMinMacs};
+                   parallelMinMacs,
+                   kc == 0};
     int64_t registers = avx2 ? 16 : 32;
     if (o.mr < 1 || o.mr > 64 || o.nr < 1 || o.kc < 1 || o.mc < 1 ||
         o.kunroll < 1 || o.kunroll > 64 || o.kc > (int64_t(1) << 20) ||
