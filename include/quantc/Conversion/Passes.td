@@ -458,4 +458,36 @@ def QuantCLowerFloatContractionsToX86
                            "mlir::vector::VectorDialect"];
 }
 
+def QuantCX86VectorizeElementwise
+    : Pass<"quantc-x86-vectorize-elementwise", "mlir::func::FuncOp"> {
+  let summary = "Tile elementwise and row-reduction linalg.generic ops by one "
+                "vector of their innermost dimension and vectorize the tiles";
+  let description = [{
+    Every `linalg.generic` on tensors with static loop ranges whose loops are
+    all parallel except possibly the innermost (a reduction over rows:
+    softmax's max and sum, a norm's mean, a per-token absmax), with
+    projected-permutation maps and an innermost extent of at least `lanes`,
+    becomes `scf.for` loops over tiles of 1 x ... x `lanes` elements, each
+    vectorized by `linalg::vectorize` (`vector.transfer_read/write`, the body
+    on `vector<1x...x lanes>`, reductions as `vector.multi_reduction`; the
+    tail tile is masked). The code does not depend on LLVM's loop
+    vectorizer, which `llc` does not run. Ops the vectorizer does not take
+    (e.g. bodies using `linalg.index`) are left as they are, for the scalar
+    loops of `convert-linalg-to-loops`.
+
+    The CPU pipeline runs it on x86 before bufferization, and lowers the
+    vector ops with `lower-vector-mask`, `lower-vector-multi-reduction` and
+    `convert-vector-to-scf` (full unroll to 1-D) after it.
+  }];
+  let options = [
+    Option<"lanes", "lanes", "int64_t", "16",
+           "Elements of the innermost dimension per tile (16: a zmm of f32)">
+  ];
+  let dependentDialects = ["mlir::scf::SCFDialect",
+                           "mlir::tensor::TensorDialect",
+                           "mlir::vector::VectorDialect",
+                           "mlir::affine::AffineDialect",
+                           "mlir::arith::ArithDialect"];
+}
+
 #endif // QUANTC_CONVERSION_PASSES_TD
