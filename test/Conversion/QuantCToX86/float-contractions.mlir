@@ -58,14 +58,15 @@ func.func @plain(%a: tensor<7x20xf32>, %b: tensor<20x70xf32>) -> tensor<7x70xf32
 // -----
 
 // An init that is not zero is accumulated into: the kernel reads it (in the
-// first K block, K = 600 > kc = 256: the others start at the output). B is
+// first K block, K = 600 > kc = 256: the others start at the output; M = 40
+// is above the rows that take longer K blocks). B is
 // [n, k] (transposed maps): packed by 16 x 16 transposes in registers.
 // A f16 operand is widened when packed. Two equal GEMMs share a kernel.
 // CHECK-LABEL: func.func @accumulate
-// CHECK-SAME: (%[[A:.+]]: tensor<3x600xf16>, %[[B:.+]]: tensor<20x600xf32>, %[[C:.+]]: tensor<3x20xf32>)
+// CHECK-SAME: (%[[A:.+]]: tensor<40x600xf16>, %[[B:.+]]: tensor<20x600xf32>, %[[C:.+]]: tensor<40x20xf32>)
 // CHECK: %[[CB:.+]] = bufferization.to_buffer %[[C]] read_only
 // CHECK: %[[CF:.+]] = memref.collapse_shape %[[CB]]
-// CHECK: call @[[K:__quantc_x86_sgemm[_0-9]*]](%{{.+}}, %{{.+}}, %[[CF]], %{{.+}}) : (memref<1800xf16>, memref<12000xf32>, memref<60xf32>, memref<60xf32>, index, index, index, index, index) -> ()
+// CHECK: call @[[K:__quantc_x86_sgemm[_0-9]*]](%{{.+}}, %{{.+}}, %[[CF]], %{{.+}}) : (memref<24000xf16>, memref<12000xf32>, memref<800xf32>, memref<800xf32>, index, index, index, index, index) -> ()
 // CHECK: call @[[K]](
 // CHECK-NOT: call
 // CHECK: func.func private @[[K]]
@@ -77,12 +78,12 @@ func.func @plain(%a: tensor<7x20xf32>, %b: tensor<20x70xf32>) -> tensor<7x70xf32
 // CHECK: } else {
 // CHECK: vector.maskedload %arg3
 // CHECK-NOT: func.func private
-func.func @accumulate(%a: tensor<3x600xf16>, %b: tensor<20x600xf32>, %c: tensor<3x20xf32>) -> (tensor<3x20xf32>, tensor<3x20xf32>) {
+func.func @accumulate(%a: tensor<40x600xf16>, %b: tensor<20x600xf32>, %c: tensor<40x20xf32>) -> (tensor<40x20xf32>, tensor<40x20xf32>) {
   %r = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]
-         ins(%a, %b : tensor<3x600xf16>, tensor<20x600xf32>) outs(%c : tensor<3x20xf32>) -> tensor<3x20xf32>
+         ins(%a, %b : tensor<40x600xf16>, tensor<20x600xf32>) outs(%c : tensor<40x20xf32>) -> tensor<40x20xf32>
   %r2 = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]
-         ins(%a, %b : tensor<3x600xf16>, tensor<20x600xf32>) outs(%r : tensor<3x20xf32>) -> tensor<3x20xf32>
-  return %r, %r2 : tensor<3x20xf32>, tensor<3x20xf32>
+         ins(%a, %b : tensor<40x600xf16>, tensor<20x600xf32>) outs(%r : tensor<40x20xf32>) -> tensor<40x20xf32>
+  return %r, %r2 : tensor<40x20xf32>, tensor<40x20xf32>
 }
 
 // -----
@@ -122,4 +123,21 @@ func.func @broadcast_rhs(%a: tensor<3x7x5xbf16>, %b: tensor<5x9xbf16>) -> tensor
   %r = linalg.batch_matmul indexing_maps = [affine_map<(b, m, n, k) -> (b, m, k)>, affine_map<(b, m, n, k) -> (k, n)>, affine_map<(b, m, n, k) -> (b, m, n)>]
          ins(%a, %b : tensor<3x7x5xbf16>, tensor<5x9xbf16>) outs(%f : tensor<3x7x9xf32>) -> tensor<3x7x9xf32>
   return %r : tensor<3x7x9xf32>
+}
+
+// -----
+
+// Few rows (M <= 32) and a B stored [n, k]: bandwidth-bound, K taken in one
+// block (longer streams along each B row): B block [1 panel][600][64], no
+// K-block loop (no first-block test).
+// CHECK-LABEL: func.func @small_m_transposed_b
+// CHECK: func.func private @__quantc_x86_sgemm
+// CHECK: memref.alloc() {alignment = 64 : i64} : memref<3x624xf32>
+// CHECK: memref.alloc() {alignment = 64 : i64} : memref<1x600x64xf32>
+// CHECK-NOT: arith.cmpi eq
+// CHECK: return
+func.func @small_m_transposed_b(%a: tensor<3x600xf32>, %b: tensor<20x600xf32>, %c: tensor<3x20xf32>) -> tensor<3x20xf32> {
+  %r = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]
+         ins(%a, %b : tensor<3x600xf32>, tensor<20x600xf32>) outs(%c : tensor<3x20xf32>) -> tensor<3x20xf32>
+  return %r : tensor<3x20xf32>
 }
