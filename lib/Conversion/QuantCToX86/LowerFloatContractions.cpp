@@ -407,6 +407,14 @@ func::FuncOp LowerFloatContractions::getOrCreateKernel(const FloatGemmPlan &p,
               LLVM::LinkageAttr::get(ctx, LLVM::Linkage::Internal));
   if (p.parallel)
     fn->setAttr(kX86ParallelAttrName, UnitAttr::get(ctx));
+  // Scratch up to 64 KiB each is promoted to the stack (of each OpenMP
+  // thread): probe it page by page, so that a small thread stack faults on
+  // its guard page instead of running past it.
+  fn->setAttr(
+      "passthrough",
+      ArrayAttr::get(
+          ctx, {ArrayAttr::get(ctx, {StringAttr::get(ctx, "probe-stack"),
+                                     StringAttr::get(ctx, "inline-asm")})}));
   // The output is a fresh buffer: it aliases no input (A and B may be the
   // same buffer; both are only read).
   for (auto [i, t] : llvm::enumerate(argTypes))

@@ -22,7 +22,7 @@
 // The kernel: internal, operands noalias, not parallel (below the
 // threshold); the packed A block [7][K padded by a vector] and B block
 // [2 panels][K][64].
-// CHECK: func.func private @[[K]](%{{.+}}: memref<140xf32> {llvm.noalias}, %{{.+}}: memref<1400xf32> {llvm.noalias}, %{{.+}}: memref<490xf32> {llvm.noalias}, %{{.+}}: index, %{{.+}}: index, %{{.+}}: index, %{{.+}}: index, %{{.+}}: index) attributes {llvm.linkage = #llvm.linkage<internal>} {
+// CHECK: func.func private @[[K]](%{{.+}}: memref<140xf32> {llvm.noalias}, %{{.+}}: memref<1400xf32> {llvm.noalias}, %{{.+}}: memref<490xf32> {llvm.noalias}, %{{.+}}: index, %{{.+}}: index, %{{.+}}: index, %{{.+}}: index, %{{.+}}: index) attributes {llvm.linkage = #llvm.linkage<internal>, passthrough = {{\[\[}}"probe-stack", "inline-asm"]]} {
 // CHECK: memref.alloc() {alignment = 64 : i64} : memref<7x48xf32>
 // CHECK: memref.alloc() {alignment = 64 : i64} : memref<2x20x64xf32>
 // B rows are copied with vector loads; the tail panel's 6 columns masked.
@@ -46,7 +46,7 @@
 // AVX2: memref.alloc() {alignment = 64 : i64} : memref<5x20x16xf32>
 // AVX2-COUNT-48: vector.fma %{{.+}}, %{{.+}}, %{{.+}} : vector<8xf32>
 // PAR-LABEL: func.func @plain
-// PAR: func.func private @__quantc_x86_sgemm{{.*}} attributes {llvm.linkage = #llvm.linkage<internal>, quantc.x86_parallel}
+// PAR: func.func private @__quantc_x86_sgemm{{.*}} attributes {llvm.linkage = #llvm.linkage<internal>, passthrough = {{\[\[}}"probe-stack", "inline-asm"]], quantc.x86_parallel}
 func.func @plain(%a: tensor<7x20xf32>, %b: tensor<20x70xf32>) -> tensor<7x70xf32> {
   %z = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<7x70xf32>
