@@ -471,9 +471,11 @@ def QuantCX86VectorizeElementwise
     vectorized by `linalg::vectorize` (`vector.transfer_read/write`, the body
     on `vector<1x...x lanes>`, reductions as `vector.multi_reduction`; the
     tail tile is masked). The code does not depend on LLVM's loop
-    vectorizer, which `llc` does not run. Ops the vectorizer does not take
-    (e.g. bodies using `linalg.index`) are left as they are, for the scalar
-    loops of `convert-linalg-to-loops`.
+    vectorizer, which `llc` does not run. Every other `linalg.generic` on
+    tensors (dynamic shapes, an innermost extent that is not a multiple of
+    `lanes`, a reduction that is not innermost, a body the vectorizer does
+    not take such as one using `linalg.index`, ...) gets a remark saying why
+    and is left to the scalar loops of `convert-linalg-to-loops`.
 
     The CPU pipeline runs it on x86 before bufferization, and lowers the
     vector ops with `lower-vector-mask`, `lower-vector-multi-reduction` and

@@ -27,28 +27,35 @@ namespace quantc {
 
 using namespace mlir;
 
-/// Whether `op` is a generic this pass tiles: on tensors, static loop
-/// ranges, every loop parallel except possibly the innermost (a row
-/// reduction), an innermost extent of at least one vector, projected
-/// permutation maps (broadcasts), one result, and an innermost extent that
-/// is a multiple of one vector.
-static bool isCandidate(linalg::GenericOp op, int64_t lanes) {
-  if (!op.hasPureTensorSemantics() || op.getNumLoops() == 0 ||
-      op->getNumResults() != 1)
-    return false;
+/// Why the pass does not tile `op`, or an empty string when it does: on
+/// tensors, static loop ranges, every loop parallel except possibly the
+/// innermost (a row reduction), projected permutation maps (broadcasts), one
+/// result, an innermost extent that is a multiple of one vector, and a body
+/// the vectorizer takes.
+static std::string whyNotVectorized(linalg::GenericOp op, int64_t lanes) {
+  if (op->getNumResults() != 1)
+    return "it has " + std::to_string(op->getNumResults()) + " results";
+  if (op.getNumLoops() == 0)
+    return "it has no loops";
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-  // Whole tiles only: the masked vectorization of a partial reduction tile
-  // is rejected by vector.mask's verifier (MLIR 22).
-  if (llvm::any_of(ranges, ShapedType::isDynamic) || ranges.back() < lanes ||
-      ranges.back() % lanes != 0)
-    return false;
+  if (llvm::any_of(ranges, ShapedType::isDynamic))
+    return "dynamic shapes";
   SmallVector<utils::IteratorType> iters = op.getIteratorTypesArray();
   for (unsigned i = 0; i + 1 < iters.size(); ++i)
     if (iters[i] != utils::IteratorType::parallel)
-      return false;
-  return llvm::all_of(op.getIndexingMapsArray(), [](AffineMap m) {
-    return m.isProjectedPermutation(/*allowZeroInResults=*/true);
-  });
+      return "a reduction that is not its innermost loop";
+  if (!llvm::all_of(op.getIndexingMapsArray(), [](AffineMap m) {
+        return m.isProjectedPermutation(/*allowZeroInResults=*/true);
+      }))
+    return "an indexing map that is not a projected permutation";
+  // Whole tiles only: the masked vectorization of a partial reduction tile
+  // is rejected by vector.mask's verifier (MLIR 22).
+  if (ranges.back() % lanes != 0)
+    return "its innermost extent " + std::to_string(ranges.back()) +
+           " is not a multiple of " + std::to_string(lanes);
+  if (failed(linalg::vectorizeOpPrecondition(op)))
+    return "the vectorizer does not take its body";
+  return "";
 }
 
 namespace {
@@ -65,25 +72,30 @@ struct VectorizeElementwise
     }
     SmallVector<linalg::GenericOp> ops;
     getOperation().walk([&](linalg::GenericOp op) {
-      if (isCandidate(op, lanes))
+      if (!op.hasPureTensorSemantics())
+        return;
+      std::string why = whyNotVectorized(op, lanes);
+      if (why.empty())
         ops.push_back(op);
+      else
+        op.emitRemark() << "runs as scalar loops, not in " << int64_t(lanes)
+                        << "-lane vector tiles: " << why;
     });
     IRRewriter rewriter(&getContext());
     for (linalg::GenericOp op : ops) {
       unsigned loops = op.getNumLoops();
       SmallVector<OpFoldResult> sizes(loops, rewriter.getIndexAttr(1));
       sizes.back() = rewriter.getIndexAttr(lanes);
-      // Ops the vectorizer does not take (e.g. a linalg.index in the body)
-      // stay scalar loops, untiled.
-      if (failed(linalg::vectorizeOpPrecondition(op)))
-        continue;
       scf::SCFTilingOptions options;
       options.setTileSizes(sizes);
       rewriter.setInsertionPoint(op);
       FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
           rewriter, cast<TilingInterface>(op.getOperation()), options);
-      if (failed(tiled))
+      if (failed(tiled)) {
+        op.emitRemark() << "runs as scalar loops, not in " << int64_t(lanes)
+                        << "-lane vector tiles: it cannot be tiled";
         continue;
+      }
       rewriter.replaceOp(op, tiled->replacements);
       for (Operation *t : tiled->tiledOps) {
         rewriter.setInsertionPoint(t);
@@ -91,6 +103,10 @@ struct VectorizeElementwise
             linalg::vectorize(rewriter, t);
         if (succeeded(v))
           rewriter.replaceOp(t, v->replacements);
+        else
+          t->emitRemark() << "runs as scalar loops in " << int64_t(lanes)
+                          << "-element tiles: the vectorizer failed on the "
+                             "tile";
       }
     }
   }

@@ -1,5 +1,5 @@
-// RUN: quantc-opt %s --pass-pipeline="builtin.module(func.func(quantc-x86-vectorize-elementwise))" | FileCheck %s
-// RUN: quantc-opt %s --pass-pipeline="builtin.module(func.func(quantc-x86-vectorize-elementwise{lanes=8}))" | FileCheck %s --check-prefix=AVX2
+// RUN: quantc-opt %s --pass-pipeline="builtin.module(func.func(quantc-x86-vectorize-elementwise))" -verify-diagnostics | FileCheck %s
+// RUN: quantc-opt %s --pass-pipeline="builtin.module(func.func(quantc-x86-vectorize-elementwise{lanes=8}))" 2>/dev/null | FileCheck %s --check-prefix=AVX2
 
 // A row reduction: rows one by one, K in vectors of 16, reduced into the
 // row's accumulator.
@@ -42,28 +42,39 @@ func.func @sub_exp(%x: tensor<5x48xf32>, %m: tensor<5xf32>) -> tensor<5x48xf32> 
   return %r : tensor<5x48xf32>
 }
 
-// Left as they are: an innermost extent that is not a whole number of
-// vectors, a reduction that is not innermost, dynamic shapes.
+// Left as they are, each with a remark: an innermost extent that is not a
+// whole number of vectors, a reduction that is not innermost, dynamic shapes,
+// a body the vectorizer does not take (a call).
 // CHECK-LABEL: func.func @left_alone
 // CHECK-NOT: scf.for
-// CHECK-COUNT-3: linalg.generic
+// CHECK-COUNT-4: linalg.generic
 // CHECK-NOT: vector.
-func.func @left_alone(%x: tensor<5x37xf32>, %y: tensor<48x5xf32>, %i5: tensor<5xf32>, %z: tensor<?x48xf32>) -> (tensor<5x37xf32>, tensor<5xf32>, tensor<?x48xf32>) {
+func.func @left_alone(%x: tensor<5x37xf32>, %y: tensor<48x5xf32>, %i5: tensor<5xf32>, %z: tensor<?x48xf32>, %w: tensor<5x48xf32>) -> (tensor<5x37xf32>, tensor<5xf32>, tensor<?x48xf32>, tensor<5x48xf32>) {
   %e = tensor.empty() : tensor<5x37xf32>
+  // expected-remark @+1 {{runs as scalar loops, not in 16-lane vector tiles: its innermost extent 37 is not a multiple of 16}}
   %a = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>], iterator_types = ["parallel", "parallel"]} ins(%x : tensor<5x37xf32>) outs(%e : tensor<5x37xf32>) {
   ^bb0(%v: f32, %o: f32):
     %r = math.exp %v : f32
     linalg.yield %r : f32
   } -> tensor<5x37xf32>
+  // expected-remark @+1 {{runs as scalar loops, not in 16-lane vector tiles: a reduction that is not its innermost loop}}
   %b = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (j)>], iterator_types = ["reduction", "parallel"]} ins(%y : tensor<48x5xf32>) outs(%i5 : tensor<5xf32>) {
   ^bb0(%v: f32, %acc: f32):
     %r = arith.addf %v, %acc : f32
     linalg.yield %r : f32
   } -> tensor<5xf32>
+  // expected-remark @+1 {{runs as scalar loops, not in 16-lane vector tiles: dynamic shapes}}
   %c = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>], iterator_types = ["parallel", "parallel"]} ins(%z : tensor<?x48xf32>) outs(%z : tensor<?x48xf32>) {
   ^bb0(%v: f32, %o: f32):
     %r = math.exp %v : f32
     linalg.yield %r : f32
   } -> tensor<?x48xf32>
-  return %a, %b, %c : tensor<5x37xf32>, tensor<5xf32>, tensor<?x48xf32>
+  // expected-remark @+1 {{runs as scalar loops, not in 16-lane vector tiles: the vectorizer does not take its body}}
+  %d = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>], iterator_types = ["parallel", "parallel"]} outs(%w : tensor<5x48xf32>) {
+  ^bb0(%o: f32):
+    %v = func.call @opaque(%o) : (f32) -> f32
+    linalg.yield %v : f32
+  } -> tensor<5x48xf32>
+  return %a, %b, %c, %d : tensor<5x37xf32>, tensor<5xf32>, tensor<?x48xf32>, tensor<5x48xf32>
 }
+func.func private @opaque(f32) -> f32
