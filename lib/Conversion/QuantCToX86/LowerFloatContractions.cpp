@@ -176,6 +176,11 @@ matchContraction(linalg::LinalgOp op, const FloatOptions &o,
   AffineMap aMap = op.getMatchingIndexingMap(aOp),
             bMap = op.getMatchingIndexingMap(bOp),
             cMap = op.getMatchingIndexingMap(cOp);
+  if (!aMap.isProjectedPermutation() || !bMap.isProjectedPermutation() ||
+      !cMap.isProjectedPermutation()) {
+    remark() << "an indexing map that is not a projected permutation";
+    return failure();
+  }
   if (dims.k.size() != 1 || op.getNumLoops() > 4 || cMap.getNumResults() < 2 ||
       cMap.getNumResults() != op.getNumLoops() - 1) {
     remark() << "not one M, N and K dimension and at most one batch "

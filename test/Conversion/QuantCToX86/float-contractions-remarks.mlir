@@ -116,3 +116,17 @@ func.func @huge(%a: tensor<4x9223372036854775807xf32>, %b: tensor<92233720368547
   %r = linalg.matmul ins(%a, %b : tensor<4x9223372036854775807xf32>, tensor<9223372036854775807x16xf32>) outs(%c : tensor<4x16xf32>) -> tensor<4x16xf32>
   return %r : tensor<4x16xf32>
 }
+
+// -----
+
+// A constant in an indexing map (row 0 of A for every m).
+func.func @constant_map(%a: tensor<1x8xf32>, %b: tensor<8x4xf32>, %c: tensor<3x4xf32>) -> tensor<3x4xf32> {
+  // expected-remark @+1 {{runs on the reference lowering, not the avx512 FMA kernel: an indexing map that is not a projected permutation}}
+  %r = linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (0, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%a, %b : tensor<1x8xf32>, tensor<8x4xf32>) outs(%c : tensor<3x4xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<3x4xf32>
+  return %r : tensor<3x4xf32>
+}
