@@ -11,6 +11,10 @@
 //         as an argument and packs it on every call; oneDNN gets the same
 //         plain, un-prepacked weights (memory tag::ba of {K, N}, no reorder
 //         outside timing), whatever it does with them per call is timed.
+//  sgemm  f32 GEMM y = x . W, W [K, N] a run-time argument (quantc's float
+//         FMA kernels pack it on every call); oneDNN's f32 matmul gets the
+//         same plain weights (tag::ab, no reorder outside timing).
+//  sgemmt the same with W [N, K] (tag::ba for oneDNN).
 //  linear per-token dynamic W8A8: f32 activations -> absmax per row ->
 //         quantize -> GEMM -> dequantize (x scale per row, w per column).
 //         oneDNN: the same quantization loop in C++ (compiled -O3
@@ -56,16 +60,26 @@ template <typename T> static MemRef2D<T> view(T *p, int64_t r, int64_t c) {
   extern "C" void _mlir_ciface_q_rgemm_##M##x##N##x##K(                        \
       MemRef2D<int8_t> *, MemRef2D<int8_t> *, MemRef2D<float> *,               \
       MemRef2D<float> *);
+#define QUANTC_SGEMM(M, N, K)                                                  \
+  extern "C" void _mlir_ciface_q_sgemm_##M##x##N##x##K(                        \
+      MemRef2D<float> *, MemRef2D<float> *, MemRef2D<float> *);
+#define QUANTC_SGEMMT(M, N, K)                                                 \
+  extern "C" void _mlir_ciface_q_sgemmt_##M##x##N##x##K(                       \
+      MemRef2D<float> *, MemRef2D<float> *, MemRef2D<float> *);
 #include "bench_shapes.inc"
 #undef QUANTC_GEMM
 #undef QUANTC_LINEAR
 #undef QUANTC_RGEMM
+#undef QUANTC_SGEMM
+#undef QUANTC_SGEMMT
 
 using GemmFn = void (*)(MemRef2D<int8_t> *, MemRef2D<float> *,
                         MemRef2D<float> *);
 using LinearFn = void (*)(MemRef2D<float> *, MemRef2D<float> *);
 using RGemmFn = void (*)(MemRef2D<int8_t> *, MemRef2D<int8_t> *,
                          MemRef2D<float> *, MemRef2D<float> *);
+using SGemmFn = void (*)(MemRef2D<float> *, MemRef2D<float> *,
+                         MemRef2D<float> *);
 
 struct Case {
   std::string kind;
@@ -73,6 +87,7 @@ struct Case {
   GemmFn gemm = nullptr;
   LinearFn linear = nullptr;
   RGemmFn rgemm = nullptr;
+  SGemmFn sgemm = nullptr;
 };
 
 static std::vector<Case> cases() {
@@ -85,6 +100,12 @@ static std::vector<Case> cases() {
 #define QUANTC_RGEMM(M, N, K)                                                  \
   cs.push_back({"rgemm", M, N, K, nullptr, nullptr,                            \
                 _mlir_ciface_q_rgemm_##M##x##N##x##K});
+#define QUANTC_SGEMM(M, N, K)                                                  \
+  cs.push_back({"sgemm", M, N, K, nullptr, nullptr, nullptr,                   \
+                _mlir_ciface_q_sgemm_##M##x##N##x##K});
+#define QUANTC_SGEMMT(M, N, K)                                                 \
+  cs.push_back({"sgemmt", M, N, K, nullptr, nullptr, nullptr,                  \
+                _mlir_ciface_q_sgemmt_##M##x##N##x##K});
 #include "bench_shapes.inc"
   return cs;
 }
@@ -153,6 +174,63 @@ static Check spotCheck(const Case &c, const std::vector<int8_t> &x,
   return r;
 }
 
+/// A float case: quantc's f32 GEMM and oneDNN's f32 matmul on the same
+/// run-time weights. Spot checks: 256 outputs against a double dot product,
+/// error relative to sum_k |x||w| (quantc must stay within 1e-5).
+static bool runFloat(const Case &c, engine &eng, stream &strm,
+                     const char *thr) {
+  int64_t M = c.M, N = c.N, K = c.K;
+  bool t = c.kind == "sgemmt";
+  std::vector<float> x(M * K), w(N * K), yq(M * N), yd(M * N);
+  for (int64_t i = 0; i < M * K; ++i)
+    x[i] = std::sin(0.001f * i) * (1 + (i % 13));
+  // w(k, n), stored [K, N] (sgemm) or [N, K] (sgemmt).
+  auto wAt = [&](int64_t k, int64_t n) -> float & {
+    return t ? w[n * K + k] : w[k * N + n];
+  };
+  for (int64_t k = 0; k < K; ++k)
+    for (int64_t n = 0; n < N; ++n)
+      wAt(k, n) = (((n * 7 + k * 13) % 255) - 127) / 128.0f;
+  auto xd = view(x.data(), M, K);
+  auto wd = t ? view(w.data(), N, K) : view(w.data(), K, N);
+  auto yqd = view(yq.data(), M, N);
+  double tq = timeIt([&] { c.sgemm(&xd, &wd, &yqd); });
+  memory::desc srcMd({M, K}, dt::f32, tag::ab);
+  memory::desc weiMd({K, N}, dt::f32, t ? tag::ba : tag::ab);
+  memory::desc dstMd({M, N}, dt::f32, tag::ab);
+  matmul::primitive_desc pd(matmul::desc(srcMd, weiMd, dstMd), eng);
+  matmul mm(pd);
+  memory src(srcMd, eng, x.data()), wei(weiMd, eng, w.data()),
+      dst(dstMd, eng, yd.data());
+  double td = timeIt([&] {
+    mm.execute(
+        strm,
+        {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wei}, {DNNL_ARG_DST, dst}});
+    strm.wait();
+  });
+  double maxQ = 0, maxD = 0;
+  for (int s = 0; s < 256; ++s) {
+    int64_t m = (s * 7919) % M, n = (s * 104729) % N;
+    double want = 0, scale = 0;
+    for (int64_t k = 0; k < K; ++k) {
+      double p = (double)x[m * K + k] * wAt(k, n);
+      want += p;
+      scale += std::fabs(p);
+    }
+    maxQ = std::max(maxQ, std::fabs(yq[m * N + n] - want) / (scale + 1e-30));
+    maxD = std::max(maxD, std::fabs(yd[m * N + n] - want) / (scale + 1e-30));
+  }
+  bool ok = maxQ <= 1e-5;
+  double ops = 2.0 * M * N * K;
+  std::printf("%-7s %5ld %6ld %5ld %4s | %9.1f %9.1f | %6.3f | %-6s | "
+              "%s: max err %.1e (quantc %.1e)\n",
+              c.kind.c_str(), (long)M, (long)N, (long)K, thr ? thr : "?",
+              ops / tq * 1e-9, ops / td * 1e-9, td / tq, ok ? "ok" : "WRONG",
+              pd.impl_info_str(), maxD, maxQ);
+  std::fflush(stdout);
+  return ok;
+}
+
 int main(int argc, char **argv) {
   const char *only = argc > 1 ? argv[1] : nullptr;
   __builtin_cpu_init();
@@ -183,6 +261,10 @@ int main(int argc, char **argv) {
             only &&
         c.kind != only)
       continue;
+    if (c.sgemm) {
+      allOk &= runFloat(c, eng, strm, thr);
+      continue;
+    }
     int64_t M = c.M, N = c.N, K = c.K;
     double ops = 2.0 * M * N * K;
     std::vector<int8_t> w(N * K);
@@ -303,6 +385,8 @@ int main(int argc, char **argv) {
   }
   std::printf("GOPS = 2*M*N*K / best time; ratio = oneDNN time / quantc time "
               "(> 1: quantc faster); checks: 256 outputs against an int64 dot "
-              "product (quantc bit for bit, oneDNN within 1e-5)\n");
+              "product (quantc bit for bit, oneDNN within 1e-5); float "
+              "(sgemm*): GFLOPS, error / sum|x||w| against a double dot "
+              "product (quantc within 1e-5)\n");
   return allOk ? 0 : 1;
 }

@@ -13,8 +13,14 @@ weight W [N, K] (deterministic pattern, shared with the C++ harness),
       the static W8A8 GEMM with a run-time weight (a plain [N, K] argument,
       packed by the kernel on each call), same scales
 
+  @q_sgemm_<M>x<N>x<K>(x: memref<MxKxf32>, w: memref<KxNxf32>, y: memref<MxNxf32>)
+      float GEMM y = x . w (linalg.matmul), the weight a run-time [K, N]
+      argument (the float FMA kernels, --quantc-lower-float-contractions-to-x86)
+  @q_sgemmt_<M>x<N>x<K>(x: memref<MxKxf32>, w: memref<NxKxf32>, y: memref<MxNxf32>)
+      the same with the weight [N, K] (y = x . w^T, PyTorch's Linear layout)
+
 All write into the caller's buffer (destination passing) and carry
-llvm.emit_c_interface. Usage: gen_gemm.py OUT.mlir N K gemm:M... linear:M...
+llvm.emit_c_interface. Usage: gen_gemm.py OUT.mlir N K gemm:M... linear:M... sgemm:M...
 """
 import sys
 
@@ -39,7 +45,8 @@ def main():
     wty, wsty = f"tensor<{n}x{k}xi8>", f"tensor<1x{n}xf32>"
     # Only functions with a constant weight embed it.
     wconst = (f'dense<"0x{w.tobytes().hex().upper()}"> : {wty}'
-              if any(not s.startswith("rgemm:") for s in sys.argv[4:]) else "")
+              if any(s.split(":")[0] in ("gemm", "linear")
+                     for s in sys.argv[4:]) else "")
     wsconst = ("dense<[[" + ", ".join("0x%08X" % v for v in ws.view(np.uint32))
                + f"]]> : {wsty}")
     fns = []
@@ -83,6 +90,23 @@ func.func @{name}(%xm: memref<{m}x{k}xf32>, %y: {ymr}) attributes {{llvm.emit_c_
   %ws = arith.constant {wsconst}
   %acc = quantc.matmul %xq, %w : tensor<{m}x{k}xi8>, {wty} -> {acc}
   %r = quantc.rescale %acc, %xs, %ws : ({acc}, tensor<{m}x1xf32>, {wsty}) -> {yty}
+  bufferization.materialize_in_destination %r in restrict writable %y : ({yty}, {ymr}) -> ()
+  return
+}}""")
+        elif kind in ("sgemm", "sgemmt"):
+            t = kind == "sgemmt"
+            wshape = f"{n}x{k}" if t else f"{k}x{n}"
+            maps = ("indexing_maps = [affine_map<(m, n, k) -> (m, k)>, "
+                    "affine_map<(m, n, k) -> (n, k)>, "
+                    "affine_map<(m, n, k) -> (m, n)>] ") if t else ""
+            fns.append(f"""
+func.func @{name}(%xm: memref<{m}x{k}xf32>, %wm: memref<{wshape}xf32>, %y: {ymr}) attributes {{llvm.emit_c_interface}} {{
+  %x = bufferization.to_tensor %xm restrict : memref<{m}x{k}xf32> to tensor<{m}x{k}xf32>
+  %w = bufferization.to_tensor %wm restrict : memref<{wshape}xf32> to tensor<{wshape}xf32>
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : {yty}
+  %f = linalg.fill ins(%z : f32) outs(%e : {yty}) -> {yty}
+  %r = linalg.matmul {maps}ins(%x, %w : tensor<{m}x{k}xf32>, tensor<{wshape}xf32>) outs(%f : {yty}) -> {yty}
   bufferization.materialize_in_destination %r in restrict writable %y : ({yty}, {ymr}) -> ()
   return
 }}""")

@@ -4,12 +4,14 @@
 #include "quantc/Dialect/QuantC/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
+#include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/Vector/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 #include "llvm/ADT/StringMap.h"
@@ -92,11 +94,25 @@ void quantc::buildCpuPipeline(OpPassManager &pm,
     // x86 (or other) host.
     x86.emulate = cpu == Cpu::vnniEmulated;
     pm.addPass(createQuantCLowerMatmulToX86(x86));
+    // Float contractions left in the program (layers kept in float,
+    // attention, outlier GEMMs) become FMA micro-kernels.
+    QuantCLowerFloatContractionsToX86Options fx86;
+    fx86.isa = x86.isa;
+    fx86.parallelMinMacs = x86.parallelMinMacs;
+    pm.addPass(createQuantCLowerFloatContractionsToX86(fx86));
   }
   pm.addPass(createConvertQuantCToLinalg());
   pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  if (x86Kernels) {
+    // Elementwise and row-reduction code (norms, softmax, activations,
+    // quantization) in vector-width tiles, whatever runs LLVM afterwards.
+    QuantCX86VectorizeElementwiseOptions vec;
+    vec.lanes = cpu == Cpu::avx2 ? 8 : 16;
+    pm.addNestedPass<func::FuncOp>(createQuantCX86VectorizeElementwise(vec));
+    pm.addPass(createCanonicalizerPass());
+  }
   // Results inserted into a destination (the per-token quantization's rows)
   // are computed in place instead of in a temporary.
   pm.addPass(bufferization::createEmptyTensorEliminationPass());
@@ -117,6 +133,13 @@ void quantc::buildCpuPipeline(OpPassManager &pm,
   // deallocation passes reject ops with unknown memory effects.
   pm.addPass(createQuantCX86IntrinsicsToLLVM());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  if (x86Kernels) {
+    // The vectorized tiles' n-D transfers and reductions -> 1-D vector ops.
+    pm.addNestedPass<func::FuncOp>(
+        vector::createLowerVectorMultiReductionPass());
+    pm.addNestedPass<func::FuncOp>(createConvertVectorToSCFPass(
+        VectorTransferToSCFOptions().enableFullUnroll()));
+  }
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
@@ -127,6 +150,8 @@ void quantc::buildCpuPipeline(OpPassManager &pm,
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());
   pm.addPass(createConvertFuncToLLVMPass());
+  // The vectorizer's padding values (ub.poison).
+  pm.addPass(createUBToLLVMConversionPass());
   pm.addPass(createQuantCX86OutlineOMP());
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());

@@ -194,7 +194,8 @@ def QuantCX86OutlineOMP : Pass<"quantc-x86-outline-omp", "mlir::ModuleOp"> {
   let summary = "Run parallel x86 GEMM kernels on an OpenMP team (GOMP ABI)";
   let description = [{
     Runs on the LLVM dialect, after `convert-func-to-llvm`. Every call to an
-    `llvm.func` whose `quantc.x86_plan` says `parallel = true` (its last two
+    `llvm.func` whose `quantc.x86_plan` says `parallel = true`, or that
+    carries `quantc.x86_parallel` (a float kernel), (its last two
     arguments are the range of weight panels it computes) becomes
     `GOMP_parallel(@<kernel>_worker, ctx, 0, 0)`: the call's operands are
     stored in a stack context, and every thread of the team calls the
@@ -359,6 +360,136 @@ def QuantCGPULaunchWrappers : Pass<"quantc-gpu-launch-wrappers", "mlir::ModuleOp
   let dependentDialects = ["mlir::gpu::GPUDialect", "mlir::arith::ArithDialect",
                            "mlir::func::FuncDialect", "mlir::LLVM::LLVMDialect",
                            "mlir::memref::MemRefDialect", "mlir::scf::SCFDialect"];
+}
+
+//===----------------------------------------------------------------------===//
+// x86: float contractions on FMA micro-kernels (QuantCToX86)
+//===----------------------------------------------------------------------===//
+
+def QuantCLowerFloatContractionsToX86
+    : Pass<"quantc-lower-float-contractions-to-x86", "mlir::ModuleOp"> {
+  let summary = "Lower float linalg contractions (matmul, batch_matmul, "
+                "contraction generics) to AVX-512 / AVX2 FMA micro-kernels";
+  let description = [{
+    Rewrites every statically shaped float contraction on tensors whose
+    result is the plain sum `out[b, m, n] += sum_k A * B` (`linalg.matmul`
+    with any transposed indexing maps, `linalg.batch_matmul` incl. a
+    broadcast 2-D operand, a `linalg.generic` with one M, N and K and at most
+    one batch dimension whose body is `addf(out, mulf(a, b))`, operands
+    optionally `extf`-widened) into a call to a generated, shape-specialised
+    kernel function (one call per batch). The kernel works BLIS-style:
+
+    - The weight panels (`nr` vectors of columns each) are taken in blocks
+      of `block-kib`; K is blocked by `kc`, M by `mc`. For each block and K
+      block, B is packed into a per-call f32 scratch of K-major panels (one
+      panel stays in L1): a B contiguous along N is copied row by row with
+      vector loads, a B stored `[n, k]` is transposed in registers
+      (`vector.shuffle`), other layouts are packed element by element. Then
+      each M block of A is packed into a per-call f32 scratch (L2) and run
+      against the block's panels.
+      f16 and bf16 operands are widened to f32 when packed.
+    - The register tile is `mr x nr` f32 vectors (default 6 x 4 zmm, 6 x 2
+      ymm for avx2): `vector.fma` of a broadcast A element by the panel's
+      vectors, f32 accumulators. M and N tails use smaller tiles and masked
+      loads/stores.
+    - The first K block starts the accumulators at zero (an init that is a
+      zero `linalg.fill` or constant) or at the init operand (linalg's
+      accumulating `outs`), later blocks at the partial sums in the output.
+      An f16 / bf16 output is rounded once: its K is not blocked.
+    - GEMMs of at least `parallel-min-macs` multiply-adds are split over
+      their weight panels across the threads of an OpenMP team: the kernel
+      carries `quantc.x86_parallel`, which `--quantc-x86-outline-omp` turns
+      into GOMP_parallel like the int8 kernels' plans.
+
+    Each contraction that does not take this path (dynamic shapes, f64 or
+    mixed integer types, a body other than a multiply-accumulate, several M,
+    N or K dimensions, a transposed output, convolutions) gets a remark
+    saying why and is left to the reference lowering.
+
+    Before:
+    ```mlir
+    %y = linalg.matmul ins(%x, %w : tensor<8x100xf32>, tensor<100x64xf32>)
+                       outs(%z : tensor<8x64xf32>) -> tensor<8x64xf32>
+    ```
+    After:
+    ```mlir
+    %a = bufferization.to_buffer %x read_only : ...
+    %af = memref.collapse_shape %a [[0, 1]] : memref<8x100xf32> into memref<800xf32>
+    ...
+    call @__quantc_x86_sgemm(%af, %bf, %of, %c0, %c0, %c0, %c0, %c1) : (...) -> ()
+    ...
+    func.func private @__quantc_x86_sgemm(...) {
+      scf.for %pc ... {            // K blocks
+        ... pack A block ...
+        scf.for %panel ... {      // weight panels: pack B panel
+          %acc:24 = scf.for %k ... iter_args(...) {
+            %r = vector.fma %a0, %b0, %acc0 : vector<16xf32>
+    ```
+  }];
+  let options = [
+    Option<"isa", "isa", "::quantc::X86Isa", "::quantc::X86Isa::avx512_vnni",
+           "Vector width of the kernels",
+           [{::llvm::cl::values(
+             clEnumValN(::quantc::X86Isa::avx512_vnni, "avx512",
+                        "16 f32 lanes (zmm), 32 registers"),
+             clEnumValN(::quantc::X86Isa::avx2, "avx2",
+                        "8 f32 lanes (ymm), 16 registers"))}]>,
+    Option<"mr", "mr", "int64_t", "0", "Rows of the register tile (0: 6)">,
+    Option<"nr", "nr", "int64_t", "0",
+           "Vectors of columns of the register tile (0: 4 for avx512, 2 for "
+           "avx2)">,
+    Option<"kc", "kc", "int64_t", "0", "K block (0: 256)">,
+    Option<"mc", "mc", "int64_t", "0", "M block (0: 480)">,
+    Option<"kunroll", "kunroll", "int64_t", "0",
+           "Unroll factor of the micro-kernel's K loop (0: 4)">,
+    Option<"blockKib", "block-kib", "int64_t", "0",
+           "KiB of packed weight panels (one K block of them) per block of "
+           "the outer panel loop (0: 1024, an L2 budget)">,
+    Option<"parallelMinMacs", "parallel-min-macs", "int64_t", "16777216",
+           "Split the weight panels of GEMMs with at least this many "
+           "multiply-adds (per batch) across threads (-1: never)">
+  ];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect",
+                           "mlir::arith::ArithDialect",
+                           "mlir::bufferization::BufferizationDialect",
+                           "mlir::func::FuncDialect",
+                           "mlir::memref::MemRefDialect",
+                           "mlir::scf::SCFDialect",
+                           "mlir::vector::VectorDialect"];
+}
+
+def QuantCX86VectorizeElementwise
+    : Pass<"quantc-x86-vectorize-elementwise", "mlir::func::FuncOp"> {
+  let summary = "Tile elementwise and row-reduction linalg.generic ops by one "
+                "vector of their innermost dimension and vectorize the tiles";
+  let description = [{
+    Every `linalg.generic` on tensors with static loop ranges whose loops are
+    all parallel except possibly the innermost (a reduction over rows:
+    softmax's max and sum, a norm's mean, a per-token absmax), with
+    projected-permutation maps and an innermost extent of at least `lanes`,
+    becomes `scf.for` loops over tiles of 1 x ... x `lanes` elements, each
+    vectorized by `linalg::vectorize` (`vector.transfer_read/write`, the body
+    on `vector<1x...x lanes>`, reductions as `vector.multi_reduction`; the
+    tail tile is masked). The code does not depend on LLVM's loop
+    vectorizer, which `llc` does not run. Every other `linalg.generic` on
+    tensors (dynamic shapes, an innermost extent that is not a multiple of
+    `lanes`, a reduction that is not innermost, a body the vectorizer does
+    not take such as one using `linalg.index`, ...) gets a remark saying why
+    and is left to the scalar loops of `convert-linalg-to-loops`.
+
+    The CPU pipeline runs it on x86 before bufferization, and lowers the
+    vector ops with `lower-vector-mask`, `lower-vector-multi-reduction` and
+    `convert-vector-to-scf` (full unroll to 1-D) after it.
+  }];
+  let options = [
+    Option<"lanes", "lanes", "int64_t", "16",
+           "Elements of the innermost dimension per tile (16: a zmm of f32)">
+  ];
+  let dependentDialects = ["mlir::scf::SCFDialect",
+                           "mlir::tensor::TensorDialect",
+                           "mlir::vector::VectorDialect",
+                           "mlir::affine::AffineDialect",
+                           "mlir::arith::ArithDialect"];
 }
 
 #endif // QUANTC_CONVERSION_PASSES_TD

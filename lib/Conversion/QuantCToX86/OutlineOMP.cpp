@@ -156,16 +156,18 @@ struct OutlineOMP : quantc::impl::QuantCX86OutlineOMPBase<OutlineOMP> {
     SmallVector<LLVM::LLVMFuncOp> kernels, planned;
     WalkResult r = module.walk([&](LLVM::LLVMFuncOp f) {
       Attribute attr = f->getAttr(kX86PlanAttrName);
-      if (!attr)
+      // Float kernels say only whether they are parallel.
+      bool floatParallel = f->hasAttr(kX86ParallelAttrName);
+      if (!attr && !floatParallel)
         return WalkResult::advance();
       planned.push_back(f);
-      auto plan = dyn_cast<X86GemmPlanAttr>(attr);
-      if (!plan) {
+      auto plan = dyn_cast_or_null<X86GemmPlanAttr>(attr);
+      if (attr && !plan) {
         f.emitOpError() << "has a " << kX86PlanAttrName
                         << " that is not a #quantc.x86_gemm_plan: " << attr;
         return WalkResult::interrupt();
       }
-      if (!plan.getParallel() || f.isExternal())
+      if (!(floatParallel || plan.getParallel()) || f.isExternal())
         return WalkResult::advance();
       ArrayRef<Type> params = f.getFunctionType().getParams();
       if (params.size() < 2 || params.back() != i64 ||
@@ -180,8 +182,10 @@ struct OutlineOMP : quantc::impl::QuantCX86OutlineOMPBase<OutlineOMP> {
     if (r.wasInterrupted())
       return signalPassFailure();
     // The plans end here: the LLVM IR translation does not know quantc.
-    for (LLVM::LLVMFuncOp f : planned)
+    for (LLVM::LLVMFuncOp f : planned) {
       f->removeAttr(kX86PlanAttrName);
+      f->removeAttr(kX86ParallelAttrName);
+    }
     if (kernels.empty())
       return;
 

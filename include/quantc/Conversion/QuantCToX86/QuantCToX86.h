@@ -18,6 +18,8 @@ class RewritePatternSet;
 
 namespace quantc {
 #define GEN_PASS_DECL_QUANTCLOWERMATMULTOX86
+#define GEN_PASS_DECL_QUANTCLOWERFLOATCONTRACTIONSTOX86
+#define GEN_PASS_DECL_QUANTCX86VECTORIZEELEMENTWISE
 #define GEN_PASS_DECL_QUANTCX86INTRINSICSTOLLVM
 #define GEN_PASS_DECL_QUANTCX86OUTLINEOMP
 #include "quantc/Conversion/Passes.h.inc"
@@ -25,6 +27,12 @@ namespace quantc {
 /// The attribute (an X86GemmPlanAttr) that carries a generated kernel
 /// function's plan.
 inline constexpr llvm::StringLiteral kX86PlanAttrName = "quantc.x86_plan";
+
+/// The unit attribute of a generated float GEMM kernel
+/// (--quantc-lower-float-contractions-to-x86) whose panel range (its last two
+/// operands) --quantc-x86-outline-omp splits across an OpenMP team.
+inline constexpr llvm::StringLiteral kX86ParallelAttrName =
+    "quantc.x86_parallel";
 
 /// quantc.x86.vpdpbusd / quantc.x86.pmaddwd -> llvm.call_intrinsic.
 void populateQuantCX86ToLLVMPatterns(mlir::RewritePatternSet &patterns);

@@ -1,0 +1,81 @@
+//===- FloatGemm.h - x86 FMA kernels for float contractions -----*- C++ -*-===//
+//
+// The plan of one shape-specialised float GEMM kernel (f32, or f16 / bf16
+// operands widened to f32 when packed; f32 accumulators) and the emitter of
+// its body: BLIS-style K and M blocking, A and B packed into per-call
+// scratch, an mr x nr register tile of vector.fma on 16 (AVX-512) or 8
+// (AVX2) f32 lanes.
+//
+//===----------------------------------------------------------------------===//
+#ifndef QUANTC_LIB_CONVERSION_QUANTCTOX86_FLOATGEMM_H
+#define QUANTC_LIB_CONVERSION_QUANTCTOX86_FLOATGEMM_H
+
+#include "quantc/Dialect/QuantC/IR/QuantCOps.h"
+
+#include "mlir/IR/Builders.h"
+
+namespace quantc::x86 {
+
+/// How one float GEMM `out[m, n] (+)= sum_k A[m, k] * B[k, n]` of one batch
+/// is computed. The operands are flat 1-D buffers; element (i, j) of an
+/// operand lies at offset + i * stride0 + j * stride1 (compile-time strides:
+/// any transposed layout of A and B).
+struct FloatGemmPlan {
+  int64_t m = 0, n = 0, k = 0;
+  /// Element strides of A over (m, k) and of B over (k, n). The output is
+  /// row-major [m, n].
+  int64_t aStrideM = 0, aStrideK = 0, bStrideK = 0, bStrideN = 0;
+  /// Element types of A, B and the output (f32, f16 or bf16).
+  mlir::Type aElem, bElem, outElem;
+  /// Whether the output starts at an init operand C (linalg.matmul's outs,
+  /// same layout as the output) rather than at zero.
+  bool accumulate = false;
+  /// f32 lanes per vector (16 zmm, 8 ymm).
+  int64_t lanes = 16;
+  /// Register tile: mr rows by nr vectors of columns; a weight panel is
+  /// nr * lanes columns.
+  int64_t mr = 6, nr = 4;
+  /// K block (the packed B panel, kc x nr * lanes f32, stays in L1), M block
+  /// (the packed A block, mc x kc f32, stays in L2), K unroll of the
+  /// micro-kernel loop.
+  int64_t kc = 256, mc = 480, kunroll = 4;
+  /// Weight panels packed together (one K block of them; the unit of the
+  /// outer loop).
+  int64_t panelBlock = 16;
+  /// Split the panels across an OpenMP team (--quantc-x86-outline-omp).
+  bool parallel = false;
+
+  int64_t getPanelCols() const { return nr * lanes; }
+  int64_t getNumPanels() const { return llvm::divideCeil(n, getPanelCols()); }
+};
+
+/// The values (block arguments) a float kernel body works on.
+struct FloatKernelOperands {
+  /// Flat A, B, init C (null unless the plan accumulates) and output.
+  mlir::Value a, b, c, out;
+  /// Element offsets of this batch's A, B and C / output (index).
+  mlir::Value aOffset, bOffset, outOffset;
+  /// The weight panels [panelBegin, panelEnd) this call computes (index).
+  mlir::Value panelBegin, panelEnd;
+};
+
+/// Emits the kernel body at `b`'s insertion point (the caller adds the
+/// terminator):
+///
+///   for each block of panelBlock panels in [panelBegin, panelEnd):
+///     for each K block of kc:
+///       pack B[K block, block columns] -> f32 scratch
+///         [panelBlock][kc][nr * lanes] (one panel stays in L1)
+///       for each M block of mc rows:
+///         pack A[block rows, K block] -> f32 scratch [mc][kc + pad]
+///         for each panel of the block, each tile of mr rows:
+///           mr x nr f32 vector accumulators start at 0 / C (first K block)
+///           or at the output, run vector.fma over the K block, and are
+///           stored (masked in the N tail).
+void emitFloatGemmKernel(mlir::OpBuilder &b, mlir::Location loc,
+                         const FloatGemmPlan &plan,
+                         const FloatKernelOperands &operands);
+
+} // namespace quantc::x86
+
+#endif

@@ -1,0 +1,440 @@
+//===- FloatMicroKernel.cpp - the body of an x86 float GEMM kernel --------===//
+#include "FloatGemm.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/TypeUtilities.h"
+
+using namespace mlir;
+using namespace quantc;
+using namespace quantc::x86;
+
+namespace {
+
+class FloatKernelEmitter {
+public:
+  FloatKernelEmitter(OpBuilder &b, Location loc, const FloatGemmPlan &plan,
+                     const FloatKernelOperands &ops)
+      : b(b), loc(loc), p(plan), ops(ops) {
+    f32 = b.getF32Type();
+    vecTy = VectorType::get({p.lanes}, f32);
+    kcEff = std::min(p.kc, p.k);
+    mcEff = std::min(p.mc, p.m);
+  }
+
+  void emit() {
+    // Per-call scratch (per thread under OpenMP), freed by the
+    // buffer-deallocation pipeline. The rows of the packed A block are
+    // padded by one vector, off power-of-two strides.
+    int64_t kcPad = llvm::alignTo(kcEff, p.lanes) + p.lanes;
+    aPacked = memref::AllocOp::create(
+        b, loc, MemRefType::get({mcEff, kcPad}, f32), b.getI64IntegerAttr(64));
+    int64_t block = std::min(p.panelBlock, p.getNumPanels());
+    bPacked = memref::AllocOp::create(
+        b, loc, MemRefType::get({block, kcEff, p.getPanelCols()}, f32),
+        b.getI64IntegerAttr(64));
+    auto blocks =
+        scf::ForOp::create(b, loc, ops.panelBegin, ops.panelEnd, idx(block));
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPoint(blocks.getBody()->getTerminator());
+    Value jb = blocks.getInductionVar();
+    Value jbEnd = arith::MinSIOp::create(b, loc, add(jb, block), ops.panelEnd);
+    forBlocks(idx(0), p.k, kcEff, [&](Value pc, int64_t kcur) {
+      // The first K block starts the accumulators at zero or C, the others
+      // at the partial sums in the output.
+      Value first = p.k > kcEff
+                        ? Value(arith::CmpIOp::create(
+                              b, loc, arith::CmpIPredicate::eq, pc, idx(0)))
+                        : Value();
+      packBBlock(jb, jbEnd, pc, kcur);
+      forBlocks(idx(0), p.m, mcEff, [&](Value ic, int64_t mcur) {
+        packA(ic, mcur, pc, kcur);
+        emitPanels(jb, jbEnd, ic, mcur, kcur, first);
+      });
+    });
+  }
+
+private:
+  OpBuilder &b;
+  Location loc;
+  const FloatGemmPlan &p;
+  const FloatKernelOperands &ops;
+  Type f32;
+  VectorType vecTy;
+  int64_t kcEff, mcEff;
+  Value aPacked, bPacked;
+  /// The packed panel the micro-kernels read (its index in bPacked).
+  Value slot;
+
+  Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  Value add(Value a, Value c) { return arith::AddIOp::create(b, loc, a, c); }
+  Value add(Value a, int64_t c) { return c == 0 ? a : add(a, idx(c)); }
+  Value mul(Value a, int64_t c) {
+    if (c == 1)
+      return a;
+    return arith::MulIOp::create(b, loc, a, idx(c));
+  }
+  Value mask(int64_t n) {
+    return vector::ConstantMaskOp::create(
+        b, loc, VectorType::get({p.lanes}, b.getI1Type()),
+        ArrayRef<int64_t>{n});
+  }
+  Value zeros(Type elem) {
+    auto ty = VectorType::get({p.lanes}, elem);
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(ty, b.getFloatAttr(elem, 0.0)));
+  }
+  /// f16 / bf16 -> f32 (scalars or vectors); f32 unchanged.
+  Value widen(Value v) {
+    Type elem = getElementTypeOrSelf(v.getType());
+    if (elem.isF32())
+      return v;
+    Type to = f32;
+    if (auto vt = dyn_cast<VectorType>(v.getType()))
+      to = VectorType::get(vt.getShape(), f32);
+    return arith::ExtFOp::create(b, loc, to, v);
+  }
+  /// `count` (1..lanes) elements of `buf` from flat offset `at` as an f32
+  /// vector; masked-off lanes are zero.
+  Value loadVector(Value buf, Value at, int64_t count) {
+    Type elem = cast<MemRefType>(buf.getType()).getElementType();
+    auto ty = VectorType::get({p.lanes}, elem);
+    Value v;
+    if (count == p.lanes)
+      v = vector::LoadOp::create(b, loc, ty, buf, ValueRange{at});
+    else
+      v = vector::MaskedLoadOp::create(b, loc, ty, buf, ValueRange{at},
+                                       mask(count), zeros(elem));
+    return widen(v);
+  }
+
+  /// [start, start + total) in blocks of `step`: `body(offset, count)` in an
+  /// scf.for over the whole blocks, then once for the static tail of
+  /// total % step.
+  void forBlocks(Value start, int64_t total, int64_t step,
+                 function_ref<void(Value, int64_t)> body) {
+    int64_t full = total / step * step, tail = total - full;
+    if (full > 0) {
+      if (full == step) {
+        body(start, step);
+      } else {
+        auto loop =
+            scf::ForOp::create(b, loc, start, add(start, full), idx(step));
+        OpBuilder::InsertionGuard g(b);
+        b.setInsertionPoint(loop.getBody()->getTerminator());
+        body(loop.getInductionVar(), step);
+      }
+    }
+    if (tail)
+      body(add(start, full), tail);
+  }
+  /// An scf.for [lb, ub) step 1 with `body(iv)`.
+  void forEach(Value lb, Value ub, function_ref<void(Value)> body) {
+    auto loop = scf::ForOp::create(b, loc, lb, ub, idx(1));
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPoint(loop.getBody()->getTerminator());
+    body(loop.getInductionVar());
+  }
+
+  /// Rows [ic, ic + mcur) x K [pc, pc + kcur) of A, widened to f32, into
+  /// aPacked[row - ic][k - pc]: vector copies when A is contiguous along K,
+  /// vector loads along M and scalar stores when it is contiguous along M,
+  /// scalars otherwise.
+  void packA(Value ic, int64_t mcur, Value pc, int64_t kcur) {
+    Value base =
+        add(ops.aOffset, add(mul(ic, p.aStrideM), mul(pc, p.aStrideK)));
+    if (p.aStrideK == 1) {
+      forEach(idx(0), idx(mcur), [&](Value r) {
+        Value row = add(base, mul(r, p.aStrideM));
+        forBlocks(idx(0), kcur, p.lanes, [&](Value k0, int64_t count) {
+          Value v = loadVector(ops.a, add(row, k0), count);
+          vector::StoreOp::create(b, loc, v, aPacked, ValueRange{r, k0});
+        });
+      });
+      return;
+    }
+    if (p.aStrideM == 1) {
+      forEach(idx(0), idx(kcur), [&](Value kk) {
+        Value col = add(base, mul(kk, p.aStrideK));
+        forBlocks(idx(0), mcur, p.lanes, [&](Value r0, int64_t count) {
+          Value v = loadVector(ops.a, add(col, r0), count);
+          for (int64_t i = 0; i < count; ++i)
+            memref::StoreOp::create(b, loc,
+                                    vector::ExtractOp::create(b, loc, v, i),
+                                    aPacked, ValueRange{add(r0, i), kk});
+        });
+      });
+      return;
+    }
+    forEach(idx(0), idx(mcur), [&](Value r) {
+      forEach(idx(0), idx(kcur), [&](Value kk) {
+        Value at = add(base, add(mul(r, p.aStrideM), mul(kk, p.aStrideK)));
+        Value s = widen(memref::LoadOp::create(b, loc, ops.a, ValueRange{at}));
+        memref::StoreOp::create(b, loc, s, aPacked, ValueRange{r, kk});
+      });
+    });
+  }
+
+  /// The lanes x lanes transpose of `rows` (vector.shuffle rounds, round d
+  /// swapping bit d of the row and column indices).
+  SmallVector<Value> transpose(SmallVector<Value> rows) {
+    int64_t n = p.lanes;
+    for (int64_t d = 1; d < n; d *= 2) {
+      SmallVector<int64_t> lo(n), hi(n);
+      for (int64_t c = 0; c < n; ++c) {
+        bool upper = c & d;
+        lo[c] = upper ? n + c - d : c;
+        hi[c] = upper ? n + c : c + d;
+      }
+      SmallVector<Value> next(rows);
+      for (int64_t r = 0; r < n; ++r) {
+        if (r & d)
+          continue;
+        next[r] = vector::ShuffleOp::create(b, loc, rows[r], rows[r + d], lo);
+        next[r + d] =
+            vector::ShuffleOp::create(b, loc, rows[r], rows[r + d], hi);
+      }
+      rows = std::move(next);
+    }
+    return rows;
+  }
+
+  /// Panels [jb, jbEnd) x K [pc, pc + kcur) of B into the block's scratch.
+  /// A B contiguous along N is read row by row across the whole block (long
+  /// runs the prefetchers follow), other layouts panel by panel.
+  void packBBlock(Value jb, Value jbEnd, Value pc, int64_t kcur) {
+    int64_t cols = p.getPanelCols();
+    int64_t fullPanels = p.n / cols, tailCols = p.n % cols;
+    Value fullEnd = arith::MinSIOp::create(b, loc, jbEnd, idx(fullPanels));
+    auto ifTail = [&](function_ref<void(Value)> body) {
+      if (!tailCols)
+        return;
+      Value t = idx(fullPanels);
+      Value inRange = arith::AndIOp::create(
+          b, loc,
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle, jb, t),
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, jbEnd, t));
+      auto ifOp = scf::IfOp::create(b, loc, inRange, /*withElse=*/false);
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
+      body(t);
+    };
+    if (p.bStrideN == 1) {
+      forEach(idx(0), idx(kcur), [&](Value kk) {
+        forEach(jb, fullEnd, [&](Value jr) { packBRow(jr, jb, cols, pc, kk); });
+        ifTail([&](Value t) { packBRow(t, jb, tailCols, pc, kk); });
+      });
+      return;
+    }
+    forEach(jb, fullEnd, [&](Value jr) { packB(jr, jb, cols, pc, kcur); });
+    ifTail([&](Value t) { packB(t, jb, tailCols, pc, kcur); });
+  }
+
+  /// Row kk of the K block of panel jr (B contiguous along N), `cols`
+  /// columns, into bPacked[jr - jb][kk].
+  void packBRow(Value jr, Value jb, int64_t cols, Value pc, Value kk) {
+    Value dst = arith::SubIOp::create(b, loc, jr, jb);
+    Value row = add(ops.bOffset, add(mul(jr, p.getPanelCols()),
+                                     mul(add(pc, kk), p.bStrideK)));
+    int64_t nvec = llvm::divideCeil(cols, p.lanes);
+    for (int64_t j = 0; j < nvec; ++j) {
+      int64_t count = std::min(p.lanes, cols - j * p.lanes);
+      Value v = loadVector(ops.b, add(row, j * p.lanes), count);
+      vector::StoreOp::create(b, loc, v, bPacked,
+                              ValueRange{dst, kk, idx(j * p.lanes)});
+    }
+  }
+
+  /// Columns [col0, col0 + cols) (panel jr) x K [pc, pc + kcur) of B,
+  /// widened to f32, into bPacked[jr - jb][k - pc][col - col0] (K-major
+  /// panel). Columns past `cols` are left as they are: their lanes are
+  /// never stored.
+  void packB(Value jr, Value jb, int64_t cols, Value pc, int64_t kcur) {
+    Value dst = arith::SubIOp::create(b, loc, jr, jb);
+    Value col0 = mul(jr, p.getPanelCols());
+    Value base =
+        add(ops.bOffset, add(mul(col0, p.bStrideN), mul(pc, p.bStrideK)));
+    int64_t nvec = llvm::divideCeil(cols, p.lanes);
+    if (p.bStrideK == 1) {
+      // B is [n, k]: lanes columns at a time, a vector along K each,
+      // transposed in registers into lanes rows of the panel.
+      for (int64_t j = 0; j < nvec; ++j) {
+        int64_t count = std::min(p.lanes, cols - j * p.lanes);
+        forBlocks(idx(0), kcur, p.lanes, [&](Value k0, int64_t kcount) {
+          SmallVector<Value> rows;
+          for (int64_t i = 0; i < p.lanes; ++i) {
+            if (i >= count) {
+              rows.push_back(zeros(f32));
+              continue;
+            }
+            Value at = add(add(base, k0), (j * p.lanes + i) * p.bStrideN);
+            rows.push_back(loadVector(ops.b, at, kcount));
+          }
+          SmallVector<Value> t = transpose(rows);
+          for (int64_t q = 0; q < kcount; ++q)
+            vector::StoreOp::create(
+                b, loc, t[q], bPacked,
+                ValueRange{dst, add(k0, q), idx(j * p.lanes)});
+        });
+      }
+      return;
+    }
+    forEach(idx(0), idx(kcur), [&](Value kk) {
+      forEach(idx(0), idx(cols), [&](Value c) {
+        Value at = add(base, add(mul(kk, p.bStrideK), mul(c, p.bStrideN)));
+        Value s = widen(memref::LoadOp::create(b, loc, ops.b, ValueRange{at}));
+        memref::StoreOp::create(b, loc, s, bPacked, ValueRange{dst, kk, c});
+      });
+    });
+  }
+
+  /// The packed panels [jb, jbEnd) against the packed A block: full
+  /// panels in a loop, then the narrower tail panel if the range holds it.
+  void emitPanels(Value jb, Value jbEnd, Value ic, int64_t mcur, int64_t kcur,
+                  Value first) {
+    int64_t cols = p.getPanelCols();
+    int64_t fullPanels = p.n / cols, tailCols = p.n % cols;
+    Value pBegin = jb, pEnd = jbEnd;
+    if (fullPanels > 0) {
+      Value end = arith::MinSIOp::create(b, loc, pEnd, idx(fullPanels));
+      forEach(pBegin, end, [&](Value jr) {
+        slot = arith::SubIOp::create(b, loc, jr, jb);
+        emitRowTiles(ic, mcur, mul(jr, cols), p.nr, p.lanes, kcur, first);
+      });
+    }
+    if (tailCols) {
+      Value t = idx(fullPanels);
+      Value inRange = arith::AndIOp::create(
+          b, loc,
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle, pBegin, t),
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, pEnd, t));
+      auto ifOp = scf::IfOp::create(b, loc, inRange, /*withElse=*/false);
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
+      Value col0 = idx(fullPanels * cols);
+      slot = arith::SubIOp::create(b, loc, t, jb);
+      int64_t nvec = llvm::divideCeil(tailCols, p.lanes);
+      emitRowTiles(ic, mcur, col0, nvec, tailCols - (nvec - 1) * p.lanes, kcur,
+                   first);
+    }
+  }
+
+  void emitRowTiles(Value ic, int64_t mcur, Value col0, int64_t nvec,
+                    int64_t lastCount, int64_t kcur, Value first) {
+    forBlocks(idx(0), mcur, p.mr, [&](Value r0, int64_t rows) {
+      emitTile(ic, r0, rows, col0, nvec, lastCount, kcur, first);
+    });
+  }
+
+  /// One K step of the register tile: nvec panel vectors, each row's A
+  /// element broadcast, rows x nvec vector.fma.
+  SmallVector<Value> step(ValueRange acc, Value r0, Value kk, int64_t rows,
+                          int64_t nvec) {
+    SmallVector<Value> next(acc.begin(), acc.end());
+    SmallVector<Value> bv;
+    for (int64_t j = 0; j < nvec; ++j)
+      bv.push_back(vector::LoadOp::create(
+          b, loc, vecTy, bPacked, ValueRange{slot, kk, idx(j * p.lanes)}));
+    for (int64_t r = 0; r < rows; ++r) {
+      Value s =
+          memref::LoadOp::create(b, loc, aPacked, ValueRange{add(r0, r), kk});
+      Value bc = vector::BroadcastOp::create(b, loc, vecTy, s);
+      for (int64_t j = 0; j < nvec; ++j) {
+        Value &a = next[r * nvec + j];
+        a = vector::FMAOp::create(b, loc, bc, bv[j], a);
+      }
+    }
+    return next;
+  }
+
+  /// Rows [ic + r0, + rows) x columns [col0, + (nvec - 1) * lanes +
+  /// lastCount) over the K block.
+  void emitTile(Value ic, Value r0, int64_t rows, Value col0, int64_t nvec,
+                int64_t lastCount, int64_t kcur, Value first) {
+    Value row0 = add(ic, r0);
+    SmallVector<Value> at;
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t j = 0; j < nvec; ++j)
+        at.push_back(add(add(ops.outOffset, mul(add(row0, r), p.n)),
+                         add(col0, j * p.lanes)));
+    auto countOf = [&](int64_t j) {
+      return j == nvec - 1 ? lastCount : p.lanes;
+    };
+    // The accumulators' start: 0 or C in the first K block, else the output.
+    auto startAt = [&](Value buf) {
+      SmallVector<Value> v;
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t j = 0; j < nvec; ++j)
+          v.push_back(buf ? loadVector(buf, at[r * nvec + j], countOf(j))
+                          : zeros(f32));
+      return v;
+    };
+    SmallVector<Value> acc;
+    Value init = p.accumulate ? ops.c : Value();
+    if (!first) {
+      acc = startAt(init);
+    } else {
+      SmallVector<Type> types(rows * nvec, vecTy);
+      auto ifOp = scf::IfOp::create(b, loc, types, first, /*withElse=*/true);
+      {
+        OpBuilder::InsertionGuard g(b);
+        b.setInsertionPointToStart(ifOp.thenBlock());
+        scf::YieldOp::create(b, loc, startAt(init));
+        b.setInsertionPointToStart(ifOp.elseBlock());
+        scf::YieldOp::create(b, loc, startAt(ops.out));
+      }
+      acc.assign(ifOp.getResults().begin(), ifOp.getResults().end());
+    }
+
+    int64_t ku = std::max<int64_t>(1, p.kunroll);
+    int64_t kMain = kcur / ku * ku;
+    if (kMain > 0) {
+      auto loop = scf::ForOp::create(b, loc, idx(0), idx(kMain), idx(ku), acc);
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(loop.getBody());
+      SmallVector<Value> cur(loop.getRegionIterArgs());
+      for (int64_t u = 0; u < ku; ++u)
+        cur = step(cur, r0, add(loop.getInductionVar(), u), rows, nvec);
+      scf::YieldOp::create(b, loc, cur);
+      b.setInsertionPointAfter(loop);
+      acc.assign(loop.getResults().begin(), loop.getResults().end());
+    }
+    if (kcur - kMain > 1) {
+      auto loop =
+          scf::ForOp::create(b, loc, idx(kMain), idx(kcur), idx(1), acc);
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(loop.getBody());
+      SmallVector<Value> cur = step(loop.getRegionIterArgs(), r0,
+                                    loop.getInductionVar(), rows, nvec);
+      scf::YieldOp::create(b, loc, cur);
+      b.setInsertionPointAfter(loop);
+      acc.assign(loop.getResults().begin(), loop.getResults().end());
+    } else if (kcur > kMain) {
+      acc = step(acc, r0, idx(kMain), rows, nvec);
+    }
+
+    auto outVecTy = VectorType::get({p.lanes}, p.outElem);
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t j = 0; j < nvec; ++j) {
+        Value v = acc[r * nvec + j];
+        if (!p.outElem.isF32())
+          v = arith::TruncFOp::create(b, loc, outVecTy, v);
+        Value pos = at[r * nvec + j];
+        if (countOf(j) < p.lanes)
+          vector::MaskedStoreOp::create(b, loc, ops.out, ValueRange{pos},
+                                        mask(countOf(j)), v);
+        else
+          vector::StoreOp::create(b, loc, v, ops.out, ValueRange{pos});
+      }
+  }
+};
+
+} // namespace
+
+void x86::emitFloatGemmKernel(OpBuilder &b, Location loc,
+                              const FloatGemmPlan &plan,
+                              const FloatKernelOperands &operands) {
+  FloatKernelEmitter(b, loc, plan, operands).emit();
+}
