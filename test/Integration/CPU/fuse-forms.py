@@ -4,7 +4,8 @@
 """Every contraction form of Transforms/quantc-fuse-forms.mlir (batch_matmul
 with a transposed-B map, transpose + batch_matmul, an einsum generic with two
 batch dimensions, a 3-D linear generic, linalg.contract, a broadcast weight,
-transposed A, a transpose on the integer side, matvec, vecmat, dot), compiled by
+transposed A, a transpose on the integer side, matvec, vecmat, dot, zero
+points on either operand), compiled by
 --quantc-cpu-pipeline (which fuses them into quantc.matmul), bit-exact
 against NumPy: the int64 einsum of the integer operands, then
 (f32(acc) * x_scale) * w_scale in the result's layout
@@ -37,13 +38,19 @@ FORMS = {
     "matvec": ("mk,k->m", "m", ""),
     "vecmat": ("k,kn->n", "", "n"),
     "dot": ("k,k->", "", ""),
+    # With zero points: (q - z) of each operand that has one.
+    "zp_both": ("mk,nk->mn", "m", "n"),
+    "zp_act": ("bmk,kn->bmn", "", "n"),
 }
+# name -> argument positions of (x, x_scale, x_zero_point, w, w_scale,
+# w_zero_point); None: no zero point.
+ZP_ARGS = {"zp_both": (0, 1, 2, 3, 4, 5), "zp_act": (0, 1, 2, 3, 4, None)}
 
 
 def arg_shapes(func_text):
     sig = re.search(r"func.func @\w+\((.*?)\) ->", func_text, re.S).group(1)
     out = []
-    for ty in re.findall(r"tensor<([0-9x]*)x?(i8|f32)>", sig):
+    for ty in re.findall(r"tensor<([0-9x]*)x?(i8|i32|f32)>", sig):
         dims, elem = ty
         shape = [int(d) for d in dims.split("x") if d] if dims else []
         out.append((shape, elem))
@@ -73,6 +80,8 @@ for chunk in SRC.split("// -----"):
         if elem == "i8":
             a = rng.integers(-128, 128, shape).astype(np.int8)
             a.flat[0] = -128
+        elif elem == "i32":  # a zero point
+            a = rng.integers(-128, 128, shape).astype(np.int32)
         else:
             a = rng.uniform(0.01, 0.1, shape).astype(np.float32)
         args.append(a)
@@ -80,8 +89,15 @@ for chunk in SRC.split("// -----"):
     got = f(*args)
     if name in FORMS:
         spec, xsub, wsub = FORMS[name]
-        x, xs, w, ws = args
-        acc = np.einsum(spec, x.astype(np.int64), w.astype(np.int64)).astype(np.int32)
+        if name in ZP_ARGS:
+            ix, ixs, ixz, iw, iws, iwz = ZP_ARGS[name]
+            x, xs, w, ws = args[ix], args[ixs], args[iw], args[iws]
+            x64 = x.astype(np.int64) - args[ixz].astype(np.int64)
+            w64 = w.astype(np.int64) - (args[iwz].astype(np.int64) if iwz is not None else 0)
+        else:
+            x, xs, w, ws = args
+            x64, w64 = x.astype(np.int64), w.astype(np.int64)
+        acc = np.einsum(spec, x64, w64).astype(np.int32)
         out = spec.split("->")[1]
         want = ref.rescale(acc, scale_in_result(xs, xsub, out), scale_in_result(ws, wsub, out))
         ok = np.array_equal(got, want)

@@ -29,6 +29,8 @@ namespace quantc {
 /// a transpose sits between the integer tensor and the dequantize).
 struct CanonicalOperand {
   mlir::Value quantized, scale;
+  /// The dequantize's zero point (shaped like the scale), or null.
+  mlir::Value zeroPoint;
   llvm::SmallVector<unsigned> loops, scaleLoops;
 };
 
