@@ -126,6 +126,7 @@ struct LowerMatmulToX86
     opts.kunroll = kunroll;
     opts.panelBlockKib = panelBlockKib;
     opts.parallelMinMacs = parallelMinMacs;
+    opts.smallM = smallM;
     opts.emulate = emulate;
     if (failed(resolveOptions(opts, [&] {
           return module.emitError("quantc-lower-matmul-to-x86: ");

@@ -1,4 +1,4 @@
-// RUN: quantc-opt %s --quantc-lower-matmul-to-x86=nr=1 -split-input-file -verify-diagnostics | FileCheck %s
+// RUN: quantc-opt %s --quantc-lower-matmul-to-x86="nr=1 small-m=0" -split-input-file -verify-diagnostics | FileCheck %s
 // RUN: quantc-opt %s --quantc-lower-matmul-to-x86="mr=12 nr=2" -split-input-file -verify-diagnostics | FileCheck %s --check-prefix=NR2
 // RUN: quantc-opt %s --quantc-lower-matmul-to-x86="parallel-min-macs=30" -split-input-file -verify-diagnostics | FileCheck %s --check-prefix=PAR
 // RUN: quantc-opt %s --quantc-lower-matmul-to-x86="isa=avx2 nr=1" -split-input-file -verify-diagnostics | FileCheck %s --check-prefix=AVX2
@@ -94,7 +94,8 @@ func.func @residual(%x: tensor<3x5xi8>, %xs: tensor<3x1xf32>, %res: tensor<3x2xf
 
 // -----
 
-// A run-time weight takes a kernel too: the kernel gets W itself (any row
+// A run-time weight takes a kernel too (here with small-m=0, the packing
+// kernel of any M; small M: small-m.mlir): the kernel gets W itself (any row
 // stride, like A), allocates one block of packed panels (+ compensation)
 // per call and packs each block before its row tiles; no global, no remark.
 // CHECK-LABEL: func.func @dynamic_weight
