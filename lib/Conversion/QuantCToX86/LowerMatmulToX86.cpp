@@ -268,9 +268,14 @@ void LowerMatmulToX86::lowerBatched(MatmulOp op, X86GemmPlanAttr plan,
   int64_t batch = resultTy.getDimSize(0);
   int64_t m = plan.getM(), n = plan.getN(), k = plan.getK();
   Value a = toBuffer(op.getLhs()), w = toBuffer(op.getRhs());
-  Value out = memref::AllocOp::create(
-      b, loc, MemRefType::get(resultTy.getShape(), resultTy.getElementType()),
-      b.getI64IntegerAttr(64));
+  auto outBufTy =
+      MemRefType::get(resultTy.getShape(), resultTy.getElementType());
+  // Destination passing, as for 2-D GEMMs: no allocation, no copy.
+  bufferization::MaterializeInDestinationOp dps =
+      matchDestination(acc, outBufTy);
+  Value out = dps ? dps.getDest()
+                  : Value(memref::AllocOp::create(b, loc, outBufTy,
+                                                  b.getI64IntegerAttr(64)));
   int64_t dyn = ShapedType::kDynamic;
   auto layout = StridedLayoutAttr::get(ctx, dyn, {dyn, 1});
   Type i8 = b.getI8Type(), i32 = b.getI32Type();
@@ -306,8 +311,11 @@ void LowerMatmulToX86::lowerBatched(MatmulOp op, X86GemmPlanAttr plan,
                          ValueRange{slice(a, m, k, aTy), slice(w, n, k, wTy),
                                     slice(out, m, n, oTy), c0, panels});
   }
-  acc.replaceAllUsesWith(bufferization::ToTensorOp::create(
-      b, loc, resultTy, out, /*restrict=*/true, /*writable=*/true));
+  if (dps)
+    dps.erase();
+  else
+    acc.replaceAllUsesWith(bufferization::ToTensorOp::create(
+        b, loc, resultTy, out, /*restrict=*/true, /*writable=*/true));
   op.erase();
 }
 
