@@ -122,13 +122,12 @@ func.func @small_m_epilogue(%x: tensor<1x300xi8>, %w: tensor<5x300xi8>, %xs: ten
 // CHECK-LABEL: func.func @decode_scores
 // CHECK-SAME: %[[Y:[^:]+]]: memref<4x1x40xi32>
 // CHECK-NOT: memref.alloc
-// CHECK: scf.for %[[B:.+]] = %{{.+}} to %{{.+}} step
-// CHECK: memref.subview %[[Y]][%[[B]], 0, 0] [1, 1, 40] [1, 1, 1]
-// CHECK: call @__quantc_x86_gemm
+// CHECK: call @__quantc_x86_gemm_batch(%{{.+}}, %{{.+}}, %[[Y]], %{{.+}}, %{{.+}})
 // CHECK-NOT: bufferization.materialize_in_destination
 // CHECK: return
-// CHECK: func.func private @__quantc_x86_gemm
+// CHECK: func.func private @__quantc_x86_gemm(
 // CHECK-SAME: m = 1, n = 40, k = 64, mr = 16, nr = 1, kunroll = 8, panel_block = 1, parallel = false, emulate = false, runtime_weight = true, small_m = true>
+// CHECK: func.func private @__quantc_x86_gemm_batch(
 func.func @decode_scores(%q: tensor<4x1x64xi8>, %k: tensor<4x40x64xi8>, %y: memref<4x1x40xi32>) {
   %s = quantc.matmul %q, %k : tensor<4x1x64xi8>, tensor<4x40x64xi8> -> tensor<4x1x40xi32>
   bufferization.materialize_in_destination %s in restrict writable %y : (tensor<4x1x40xi32>, memref<4x1x40xi32>) -> ()
