@@ -293,8 +293,9 @@ private:
 
   /// Rows [16 mb, 16 mb + 16) of A into packedA[mb]: 64 bytes (16 groups)
   /// of each row, a 16 x 16 word transpose, xor 0x80 (vpdpbusd's u8
-  /// operand). Rows past M repeat the last row (their results are not
-  /// stored); K is zero padded (0x80 after the xor, against W's zeros).
+  /// operand). Rows past M are zeros (their results are not stored; 16
+  /// equal rows at M = 1 made LLVM 22's instruction selection loop); K is
+  /// zero padded (0x80 after the xor, against W's zeros).
   void packSmallA(int64_t mb) {
     constexpr int64_t nw = kTransposeWords;
     int64_t group = p.getGroup(), chunk = nw * group;
@@ -307,8 +308,13 @@ private:
         [&](Value q, int64_t count, ValueRange) -> SmallVector<Value> {
           Value k = mul(q, chunk);
           SmallVector<Value> rows;
+          Value zeroWords = splat(wordsTy, b.getI32IntegerAttr(0));
           for (int64_t i = 0; i < nw; ++i) {
-            Value row = idx(std::min(mb * nw + i, p.getM() - 1));
+            if (mb * nw + i >= p.getM()) {
+              rows.push_back(zeroWords);
+              continue;
+            }
+            Value row = idx(mb * nw + i);
             Value v =
                 count == chunk
                     ? Value(vector::LoadOp::create(
@@ -415,7 +421,10 @@ private:
         return next;
       };
       SmallVector<Value> acc(lanes, isplat(0));
-      int64_t ku = std::max<int64_t>(1, p.getKunroll());
+      // The general layout (a slice of W, rare) takes a rolled loop: half
+      // the kernel's code otherwise.
+      int64_t ku =
+          wBuf == ops.weights ? 1 : std::max<int64_t>(1, p.getKunroll());
       // The whole groups, unrolled by ku, then the rest one at a time, then
       // the tail group.
       int64_t mainEnd = kFull / ku * ku;
