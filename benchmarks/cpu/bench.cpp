@@ -15,6 +15,9 @@
 //         FMA kernels pack it on every call); oneDNN's f32 matmul gets the
 //         same plain weights (tag::ab, no reorder outside timing).
 //  sgemmt the same with W [N, K] (tag::ba for oneDNN).
+//  bgemm  batched s8 x s8 -> s32, both operands arguments ([B, M, K] x
+//         [B, N, K]: attention's Q . K^T, or P . V with V given as [D, S]
+//         per head); oneDNN: a 3-D matmul on the same plain buffers.
 //  linear per-token dynamic W8A8: f32 activations -> absmax per row ->
 //         quantize -> GEMM -> dequantize (x scale per row, w per column).
 //         oneDNN: the same quantization loop in C++ (compiled -O3
@@ -66,12 +69,29 @@ template <typename T> static MemRef2D<T> view(T *p, int64_t r, int64_t c) {
 #define QUANTC_SGEMMT(M, N, K)                                                 \
   extern "C" void _mlir_ciface_q_sgemmt_##M##x##N##x##K(                       \
       MemRef2D<float> *, MemRef2D<float> *, MemRef2D<float> *);
+template <typename T> struct MemRef3D {
+  T *allocated;
+  T *aligned;
+  int64_t offset;
+  int64_t sizes[3];
+  int64_t strides[3];
+};
+
+template <typename T>
+static MemRef3D<T> view3(T *p, int64_t b, int64_t r, int64_t c) {
+  return {p, p, 0, {b, r, c}, {r * c, c, 1}};
+}
+
+#define QUANTC_BGEMM(B, M, N, K)                                               \
+  extern "C" void _mlir_ciface_q_bgemm_##B##x##M##x##N##x##K(                  \
+      MemRef3D<int8_t> *, MemRef3D<int8_t> *, MemRef3D<int32_t> *);
 #include "bench_shapes.inc"
 #undef QUANTC_GEMM
 #undef QUANTC_LINEAR
 #undef QUANTC_RGEMM
 #undef QUANTC_SGEMM
 #undef QUANTC_SGEMMT
+#undef QUANTC_BGEMM
 
 using GemmFn = void (*)(MemRef2D<int8_t> *, MemRef2D<float> *,
                         MemRef2D<float> *);
@@ -80,6 +100,33 @@ using RGemmFn = void (*)(MemRef2D<int8_t> *, MemRef2D<int8_t> *,
                          MemRef2D<float> *, MemRef2D<float> *);
 using SGemmFn = void (*)(MemRef2D<float> *, MemRef2D<float> *,
                          MemRef2D<float> *);
+
+using BGemmFn = void (*)(MemRef3D<int8_t> *, MemRef3D<int8_t> *,
+                         MemRef3D<int32_t> *);
+
+struct BatchedCase {
+  int64_t B, M, N, K;
+  BGemmFn fn;
+};
+
+static std::vector<BatchedCase> batchedCases() {
+  std::vector<BatchedCase> cs;
+#define QUANTC_GEMM(M, N, K)
+#define QUANTC_LINEAR(M, N, K)
+#define QUANTC_RGEMM(M, N, K)
+#define QUANTC_SGEMM(M, N, K)
+#define QUANTC_SGEMMT(M, N, K)
+#define QUANTC_BGEMM(B, M, N, K)                                               \
+  cs.push_back({B, M, N, K, _mlir_ciface_q_bgemm_##B##x##M##x##N##x##K});
+#include "bench_shapes.inc"
+#undef QUANTC_GEMM
+#undef QUANTC_LINEAR
+#undef QUANTC_RGEMM
+#undef QUANTC_SGEMM
+#undef QUANTC_SGEMMT
+#undef QUANTC_BGEMM
+  return cs;
+}
 
 struct Case {
   std::string kind;
@@ -106,7 +153,9 @@ static std::vector<Case> cases() {
 #define QUANTC_SGEMMT(M, N, K)                                                 \
   cs.push_back({"sgemmt", M, N, K, nullptr, nullptr, nullptr,                  \
                 _mlir_ciface_q_sgemmt_##M##x##N##x##K});
+#define QUANTC_BGEMM(B, M, N, K)
 #include "bench_shapes.inc"
+#undef QUANTC_BGEMM
   return cs;
 }
 
@@ -229,6 +278,64 @@ static bool runFloat(const Case &c, engine &eng, stream &strm,
               pd.impl_info_str(), maxD, maxQ);
   std::fflush(stdout);
   return ok;
+/// The batched cases (bgemm): quantc's kernel loop against a 3-D oneDNN
+/// matmul on the same plain s8 buffers, s32 results compared exactly at 256
+/// positions on both sides. Returns whether quantc's were all exact.
+static bool runBatched(const char *only, const char *thr, engine &eng,
+                       stream &strm) {
+  bool allOk = true;
+  for (const BatchedCase &c : batchedCases()) {
+    int64_t B = c.B, M = c.M, N = c.N, K = c.K;
+    std::string name = "bgemm_" + std::to_string(B) + "x" + std::to_string(M) +
+                       "x" + std::to_string(N) + "x" + std::to_string(K);
+    if (only && name != only && std::string("bgemm") != only)
+      continue;
+    std::vector<int8_t> x(B * M * K), w(B * N * K);
+    for (int64_t i = 0; i < B * M * K; ++i)
+      x[i] = static_cast<int8_t>((i * 2654435761u >> 13) % 256 - 128);
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t n = 0; n < N; ++n)
+        for (int64_t k = 0; k < K; ++k)
+          w[(b * N + n) * K + k] = weight(n + b, k);
+    std::vector<int32_t> yq(B * M * N), yd(B * M * N);
+    auto xd = view3(x.data(), B, M, K);
+    auto wd = view3(w.data(), B, N, K);
+    auto yqd = view3(yq.data(), B, M, N);
+    double tq = timeIt([&] { c.fn(&xd, &wd, &yqd); });
+    // oneDNN: weights {B, K, N} stored [B, N, K] (tag::acb), plain.
+    memory::desc srcMd({B, M, K}, dt::s8, tag::abc);
+    memory::desc weiMd({B, K, N}, dt::s8, tag::acb);
+    memory::desc dstMd({B, M, N}, dt::s32, tag::abc);
+    matmul::primitive_desc pd(matmul::desc(srcMd, weiMd, dstMd), eng);
+    matmul mm(pd);
+    memory src(srcMd, eng, x.data()), wei(weiMd, eng, w.data()),
+        dst(dstMd, eng, yd.data());
+    double td = timeIt([&] {
+      mm.execute(
+          strm,
+          {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wei}, {DNNL_ARG_DST, dst}});
+      strm.wait();
+    });
+    int badQ = 0, badD = 0;
+    for (int s = 0; s < 256; ++s) {
+      int64_t b = (s * 31) % B, m = (s * 7919) % M, n = (s * 104729) % N;
+      int64_t acc = 0;
+      for (int64_t k = 0; k < K; ++k)
+        acc += (int64_t)x[(b * M + m) * K + k] * w[(b * N + n) * K + k];
+      badQ += yq[(b * M + m) * N + n] != acc;
+      badD += yd[(b * M + m) * N + n] != acc;
+    }
+    allOk &= badQ == 0;
+    double ops = 2.0 * B * M * N * K;
+    std::printf("bgemm%-2ld %5ld %6ld %5ld %4s | %9.1f %9.1f | %6.3f | %-6s | "
+                "%s: %s\n",
+                (long)B, (long)M, (long)N, (long)K, thr ? thr : "?",
+                ops / tq * 1e-9, ops / td * 1e-9, td / tq,
+                badQ ? "WRONG" : "exact", pd.impl_info_str(),
+                badD ? "WRONG" : "exact");
+    std::fflush(stdout);
+  }
+  return allOk;
 }
 
 int main(int argc, char **argv) {
@@ -383,6 +490,7 @@ int main(int argc, char **argv) {
                 cq.bad ? "WRONG" : "exact", impl.c_str(), dnnlCheck);
     std::fflush(stdout);
   }
+  allOk &= runBatched(only, thr, eng, strm);
   std::printf("GOPS = 2*M*N*K / best time; ratio = oneDNN time / quantc time "
               "(> 1: quantc faster); checks: 256 outputs against an int64 dot "
               "product (quantc bit for bit, oneDNN within 1e-5); float "

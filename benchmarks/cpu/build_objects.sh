@@ -34,7 +34,7 @@ echo "$shapes" | while read -r n k specs; do
     | "$llvm/llc" -O3 -mcpu="$mcpu" -relocation-model=pic -filetype=obj -o "$base.o"
   rm -f "$base.mlir"
   for s in $specs; do
-    kind=${s%%:*}; m=${s#*:}
+    kind=${s%%:*}; m=$(echo "${s#*:}" | sed 's/x/, /')
     echo "QUANTC_$(echo "$kind" | tr a-z A-Z)($m, $n, $k)" >> "$out/bench_shapes.inc"
   done
 done

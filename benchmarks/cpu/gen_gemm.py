@@ -8,6 +8,11 @@ weight W [N, K] (deterministic pattern, shared with the C++ harness),
       dynamic per-token W8A8: xs = absmax(x)/127 per row, xq = quantize(x),
       y = (xq . W^T) * xs[m] * ws[n]
 
+  @q_bgemm_<B>x<M>x<N>x<K>(x: memref<BxMxKxi8>, w: memref<BxNxKxi8>,
+                           y: memref<BxMxNxi32>)
+      batched int8 GEMM, both operands arguments (attention's Q . K^T, or
+      P . V with V given transposed, [D, S] per head); spec bgemm:BxM
+
   @q_rgemm_<M>x<N>x<K>(x: memref<MxKxi8>, w: memref<NxKxi8>,
                         xs: memref<1x1xf32>, y: memref<MxNxf32>)
       the static W8A8 GEMM with a run-time weight (a plain [N, K] argument,
@@ -52,7 +57,7 @@ def main():
     fns = []
     for spec in sys.argv[4:]:
         kind, m = spec.split(":")
-        m = int(m)
+        m = int(m.split("x")[-1])
         name = f"q_{kind}_{m}x{n}x{k}"
         acc = f"tensor<{m}x{n}xi32>"
         yty, ymr = f"tensor<{m}x{n}xf32>", f"memref<{m}x{n}xf32>"
@@ -108,6 +113,20 @@ func.func @{name}(%xm: memref<{m}x{k}xf32>, %wm: memref<{wshape}xf32>, %y: {ymr}
   %f = linalg.fill ins(%z : f32) outs(%e : {yty}) -> {yty}
   %r = linalg.matmul {maps}ins(%x, %w : tensor<{m}x{k}xf32>, tensor<{wshape}xf32>) outs(%f : {yty}) -> {yty}
   bufferization.materialize_in_destination %r in restrict writable %y : ({yty}, {ymr}) -> ()
+  return
+}}""")
+        elif kind == "bgemm":
+            # Batched, both operands arguments (attention): spec bgemm:BxM.
+            bt, m = (int(v) for v in spec.split(":")[1].split("x"))
+            name = f"q_bgemm_{bt}x{m}x{n}x{k}"
+            xty, wty3 = f"{bt}x{m}x{k}xi8", f"{bt}x{n}x{k}xi8"
+            yty3 = f"{bt}x{m}x{n}xi32"
+            fns.append(f"""
+func.func @{name}(%xm: memref<{xty}>, %wm: memref<{wty3}>, %y: memref<{yty3}>) attributes {{llvm.emit_c_interface}} {{
+  %x = bufferization.to_tensor %xm restrict : memref<{xty}> to tensor<{xty}>
+  %w = bufferization.to_tensor %wm restrict : memref<{wty3}> to tensor<{wty3}>
+  %acc = quantc.matmul %x, %w : tensor<{xty}>, tensor<{wty3}> -> tensor<{yty3}>
+  bufferization.materialize_in_destination %acc in restrict writable %y : (tensor<{yty3}>, memref<{yty3}>) -> ()
   return
 }}""")
         else:

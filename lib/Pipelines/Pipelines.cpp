@@ -90,6 +90,8 @@ void quantc::buildCpuPipeline(OpPassManager &pm,
         opts.vnniPanelBlockKib > 0 ? int64_t(opts.vnniPanelBlockKib) : 0;
     if (opts.vnniParallelMinMacs != -2)
       x86.parallelMinMacs = opts.vnniParallelMinMacs;
+    if (opts.vnniSmallM != -1)
+      x86.smallM = opts.vnniSmallM;
     // Testing only: the same kernels with vpdpbusd emulated, runnable on any
     // x86 (or other) host.
     x86.emulate = cpu == Cpu::vnniEmulated;
@@ -269,6 +271,12 @@ std::string quantc::validateCpuPipelineOptions(const CpuPipelineOptions &opts) {
     os << "--quantc-cpu-pipeline: vnni-parallel-min-macs must be a number of "
           "multiply-adds >= 0, -1 (never parallel) or -2 (the default), got "
        << opts.vnniParallelMinMacs;
+  if (msg.empty() &&
+      (opts.vnniSmallM < -1 || opts.vnniSmallM > X86GemmPlanAttr::kMaxSmallM))
+    os << "--quantc-cpu-pipeline: vnni-small-m must be a number of rows in "
+          "[0, "
+       << X86GemmPlanAttr::kMaxSmallM
+       << "] (0: never) or -1 (the default), got " << opts.vnniSmallM;
   return msg;
 }
 
@@ -333,6 +341,6 @@ void quantc::registerPipelines() {
       "runnable with mlir-runner",
       "cpu=host|vnni|vnni-emulated|avx2|generic fuse=true|false, vnni-mr, "
       "vnni-nr, vnni-kunroll, vnni-panel-block-kib >= 0 and "
-      "vnni-parallel-min-macs >= -2",
+      "vnni-parallel-min-macs >= -2, vnni-small-m in [-1, 64]",
       buildCpuPipeline, validateCpuPipelineOptions);
 }

@@ -88,6 +88,18 @@ def QuantCLowerMatmulToX86 : Pass<"quantc-lower-matmul-to-x86",
     - The register tile is `mr x nr` vector accumulators (default 6 x 4 zmm:
       24 independent `vpdpbusd` chains; 6 x 2 ymm for avx2). M and N tails
       are peeled with smaller tiles and masked stores.
+    - Small M (at most `small-m` rows, avx512-vnni, run-time weight: decode,
+      a few tokens): packing W would cost as much as the GEMM, so the kernel
+      (plan `small_m`) reads W where it lies: it packs A (+128) into
+      `[M/16][K/4][64]` once per call and, per panel of 16 rows of W,
+      broadcasts each row's 4-byte K groups against A's vectors (16
+      accumulators, lanes = rows of A; K unrolled by 8 groups, whatever
+      `kunroll`), sums the rows for the -128 * rowsum compensation,
+      prefetches the next panel's rows into L2 while computing, and
+      transposes the accumulators into output rows in registers before the
+      epilogue. A W whose row stride is K is addressed with constant row
+      offsets; any other stride (a slice) takes the same code on the
+      general layout.
     - GEMMs of at least `parallel-min-macs` multiply-adds get a plan with
       `parallel = true`: `--quantc-x86-outline-omp` splits their weight
       panels across the threads of an OpenMP team.
@@ -153,6 +165,10 @@ def QuantCLowerMatmulToX86 : Pass<"quantc-lower-matmul-to-x86",
            "Split the weight panels of GEMMs with at least this many "
            "multiply-adds across threads (-1: never); the split is done by "
            "--quantc-x86-outline-omp">,
+    Option<"smallM", "small-m", "int64_t", "32",
+           "avx512-vnni: run-time-weight GEMMs of at most this many rows "
+           "(<= 64; 0: never) read the weight where it lies and pack the "
+           "activations instead (plan small_m)">,
     Option<"emulate", "emulate", "bool", "false",
            "avx512-vnni only: replace vpdpbusd by portable i32 vector "
            "arithmetic (bit-identical; tests on machines without AVX-512 "

@@ -56,6 +56,12 @@ struct CpuPipelineOptions
                      "on an OpenMP team (GOMP_parallel; needs libgomp or "
                      "libomp at run time); -1: never, -2: pass default"),
       llvm::cl::init(-2)};
+  Option<int64_t> vnniSmallM{
+      *this, "vnni-small-m",
+      llvm::cl::desc("Run-time-weight GEMMs of at most this many rows read "
+                     "the weight in place (avx512-vnni); 0: never, -1: pass "
+                     "default"),
+      llvm::cl::init(-1)};
 };
 
 /// Quantized tensor IR (quantc ops or upstream QDQ) to LLVM dialect that

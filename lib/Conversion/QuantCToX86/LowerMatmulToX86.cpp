@@ -126,6 +126,7 @@ struct LowerMatmulToX86
     opts.kunroll = kunroll;
     opts.panelBlockKib = panelBlockKib;
     opts.parallelMinMacs = parallelMinMacs;
+    opts.smallM = smallM;
     opts.emulate = emulate;
     if (failed(resolveOptions(opts, [&] {
           return module.emitError("quantc-lower-matmul-to-x86: ");
@@ -267,46 +268,96 @@ void LowerMatmulToX86::lowerBatched(MatmulOp op, X86GemmPlanAttr plan,
   int64_t batch = resultTy.getDimSize(0);
   int64_t m = plan.getM(), n = plan.getN(), k = plan.getK();
   Value a = toBuffer(op.getLhs()), w = toBuffer(op.getRhs());
-  Value out = memref::AllocOp::create(
-      b, loc, MemRefType::get(resultTy.getShape(), resultTy.getElementType()),
-      b.getI64IntegerAttr(64));
+  auto outBufTy =
+      MemRefType::get(resultTy.getShape(), resultTy.getElementType());
+  // Destination passing, as for 2-D GEMMs: no allocation, no copy.
+  bufferization::MaterializeInDestinationOp dps =
+      matchDestination(acc, outBufTy);
+  Value out = dps ? dps.getDest()
+                  : Value(memref::AllocOp::create(b, loc, outBufTy,
+                                                  b.getI64IntegerAttr(64)));
   int64_t dyn = ShapedType::kDynamic;
   auto layout = StridedLayoutAttr::get(ctx, dyn, {dyn, 1});
   Type i8 = b.getI8Type(), i32 = b.getI32Type();
   Type aTy = MemRefType::get({m, k}, i8, layout),
        wTy = MemRefType::get({n, k}, i8, layout),
        oTy = MemRefType::get({m, n}, i32, layout), indexTy = b.getIndexType();
+  // Threads split the batch (a range of batches per thread, each batch's
+  // kernel serial) when the whole GEMM is large enough and there are two
+  // batches or more; a single batch splits its panels as a 2-D GEMM does.
+  uint64_t macs = llvm::SaturatingMultiply(
+      uint64_t(batch),
+      llvm::SaturatingMultiply(
+          uint64_t(m), llvm::SaturatingMultiply(uint64_t(n), uint64_t(k))));
+  bool splitBatch = batch >= 2 && opts.parallelMinMacs >= 0 &&
+                    macs >= static_cast<uint64_t>(opts.parallelMinMacs);
+  X86GemmPlanAttr inner = plan;
+  if (batch >= 2 && plan.getParallel())
+    inner = X86GemmPlanAttr::get(
+        ctx, plan.getIsa(), m, n, k, plan.getMr(), plan.getNr(),
+        plan.getKunroll(), plan.getPanelBlock(), /*parallel=*/false,
+        plan.getEmulate(), plan.getRuntimeWeight(), plan.getSmallM());
   func::FuncOp kernel = createKernel(
-      plan, TypeRange{aTy, wTy, oTy, indexTy, indexTy}, RescaleOp(), loc);
+      inner, TypeRange{aTy, wTy, oTy, indexTy, indexTy}, RescaleOp(), loc);
   symbols.insert(kernel);
+  // The batch loop is a function of its batch range too, which carries the
+  // plan of one batch with `parallel` for the batch split, so that
+  // --quantc-x86-outline-omp splits the range across threads.
+  X86GemmPlanAttr outer = X86GemmPlanAttr::get(
+      ctx, plan.getIsa(), m, n, k, plan.getMr(), plan.getNr(),
+      plan.getKunroll(), plan.getPanelBlock(), splitBatch, plan.getEmulate(),
+      plan.getRuntimeWeight(), plan.getSmallM());
+  SmallVector<Type> loopArgTypes = {a.getType(), w.getType(), out.getType(),
+                                    indexTy, indexTy};
+  auto batchFn = func::FuncOp::create(loc, "__quantc_x86_gemm_batch",
+                                      FunctionType::get(ctx, loopArgTypes, {}));
+  batchFn.setPrivate();
+  batchFn->setAttr("llvm.linkage",
+                   LLVM::LinkageAttr::get(ctx, LLVM::Linkage::Internal));
+  batchFn->setAttr(kX86PlanAttrName, outer);
+  for (unsigned i = 0; i < 3; ++i)
+    batchFn.setArgAttr(i, LLVM::LLVMDialect::getNoAliasAttrName(),
+                       UnitAttr::get(ctx));
+  symbols.insert(batchFn);
   Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
-  Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
-  Value panels = arith::ConstantIndexOp::create(b, loc, plan.getNumPanels());
-  auto loop = scf::ForOp::create(
-      b, loc, c0, arith::ConstantIndexOp::create(b, loc, batch), c1);
+  func::CallOp::create(
+      b, loc, batchFn,
+      ValueRange{a, w, out, c0, arith::ConstantIndexOp::create(b, loc, batch)});
   {
-    OpBuilder::InsertionGuard g(b);
-    b.setInsertionPoint(loop.getBody()->getTerminator());
+    Block *entry = batchFn.addEntryBlock();
+    OpBuilder fb = OpBuilder::atBlockBegin(entry);
+    Value fa = entry->getArgument(0), fw = entry->getArgument(1),
+          fo = entry->getArgument(2);
+    Value f0 = arith::ConstantIndexOp::create(fb, loc, 0);
+    Value f1 = arith::ConstantIndexOp::create(fb, loc, 1);
+    Value panels = arith::ConstantIndexOp::create(fb, loc, plan.getNumPanels());
+    auto loop = scf::ForOp::create(fb, loc, entry->getArgument(3),
+                                   entry->getArgument(4), f1);
+    func::ReturnOp::create(fb, loc);
+    fb.setInsertionPoint(loop.getBody()->getTerminator());
     Value i = loop.getInductionVar();
     // Batch i of a [B, r, c] buffer as a 2-D view of the kernel's type.
     auto slice = [&](Value buf, int64_t r, int64_t c, Type ty) -> Value {
-      SmallVector<OpFoldResult> offsets = {i, b.getIndexAttr(0),
-                                           b.getIndexAttr(0)};
-      SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1), b.getIndexAttr(r),
-                                         b.getIndexAttr(c)};
-      SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
+      SmallVector<OpFoldResult> offsets = {i, fb.getIndexAttr(0),
+                                           fb.getIndexAttr(0)};
+      SmallVector<OpFoldResult> sizes = {fb.getIndexAttr(1), fb.getIndexAttr(r),
+                                         fb.getIndexAttr(c)};
+      SmallVector<OpFoldResult> strides(3, fb.getIndexAttr(1));
       auto viewTy = memref::SubViewOp::inferRankReducedResultType(
           {r, c}, cast<MemRefType>(buf.getType()), offsets, sizes, strides);
-      Value view = memref::SubViewOp::create(b, loc, cast<MemRefType>(viewTy),
+      Value view = memref::SubViewOp::create(fb, loc, cast<MemRefType>(viewTy),
                                              buf, offsets, sizes, strides);
-      return memref::CastOp::create(b, loc, ty, view);
+      return memref::CastOp::create(fb, loc, ty, view);
     };
-    func::CallOp::create(b, loc, kernel,
-                         ValueRange{slice(a, m, k, aTy), slice(w, n, k, wTy),
-                                    slice(out, m, n, oTy), c0, panels});
+    func::CallOp::create(fb, loc, kernel,
+                         ValueRange{slice(fa, m, k, aTy), slice(fw, n, k, wTy),
+                                    slice(fo, m, n, oTy), f0, panels});
   }
-  acc.replaceAllUsesWith(bufferization::ToTensorOp::create(
-      b, loc, resultTy, out, /*restrict=*/true, /*writable=*/true));
+  if (dps)
+    dps.erase();
+  else
+    acc.replaceAllUsesWith(bufferization::ToTensorOp::create(
+        b, loc, resultTy, out, /*restrict=*/true, /*writable=*/true));
   op.erase();
 }
 

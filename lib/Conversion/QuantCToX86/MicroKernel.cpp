@@ -51,6 +51,8 @@ public:
   }
 
   void emit() {
+    if (p.getSmallM())
+      return emitSmallM();
     // The packed activation tile: mr rows of K (+128 or sign-extended),
     // zero padded to whole packing vectors. One extra vector per row keeps
     // the rows off power-of-two strides (which would map them to one L1
@@ -140,29 +142,42 @@ private:
   Value isplat(int32_t v) { return splat(accTy, b.getI32IntegerAttr(v)); }
 
   /// K in chunks of `chunk` elements: `step(q, count, sums)` for chunk q of
-  /// `count` elements, in an scf.for over the whole chunks (carrying `sums`
-  /// when it is non-null), then once for the tail of K % chunk. Returns the
-  /// final sums.
-  Value forEachKChunk(int64_t chunk, Value sums,
-                      function_ref<Value(Value, int64_t, Value)> step) {
+  /// `count` elements, in an scf.for over the whole chunks (carrying `sums`),
+  /// then once for the tail of K % chunk. Returns the final sums.
+  SmallVector<Value> forEachKChunkN(
+      int64_t chunk, ValueRange sums,
+      function_ref<SmallVector<Value>(Value, int64_t, ValueRange)> step) {
+    SmallVector<Value> cur(sums);
     int64_t kFull = p.getK() / chunk, kTail = p.getK() % chunk;
     if (kFull > 0) {
-      auto ks = scf::ForOp::create(b, loc, idx(0), idx(kFull), idx(1),
-                                   sums ? ValueRange{sums} : ValueRange{});
+      auto ks = scf::ForOp::create(b, loc, idx(0), idx(kFull), idx(1), cur);
       OpBuilder::InsertionGuard g(b);
       b.setInsertionPointToStart(ks.getBody());
-      Value next = step(ks.getInductionVar(), chunk,
-                        sums ? ks.getRegionIterArgs()[0] : Value());
+      SmallVector<Value> next =
+          step(ks.getInductionVar(), chunk, ks.getRegionIterArgs());
       // A loop without results already has its terminator.
-      if (sums)
+      if (!cur.empty())
         scf::YieldOp::create(b, loc, next);
       b.setInsertionPointAfter(ks);
-      if (sums)
-        sums = ks.getResult(0);
+      cur.assign(ks.getResults().begin(), ks.getResults().end());
     }
     if (kTail)
-      sums = step(idx(kFull), kTail, sums);
-    return sums;
+      cur = step(idx(kFull), kTail, cur);
+    return cur;
+  }
+  /// forEachKChunkN carrying one value `sums`, or none when it is null.
+  Value forEachKChunk(int64_t chunk, Value sums,
+                      function_ref<Value(Value, int64_t, Value)> step) {
+    SmallVector<Value> init;
+    if (sums)
+      init.push_back(sums);
+    SmallVector<Value> out = forEachKChunkN(
+        chunk, init,
+        [&](Value q, int64_t count, ValueRange cur) -> SmallVector<Value> {
+          Value next = step(q, count, cur.empty() ? Value() : cur[0]);
+          return sums ? SmallVector<Value>{next} : SmallVector<Value>{};
+        });
+    return out.empty() ? Value() : out[0];
   }
 
   /// The panels of block [nb, bEnd) against rows [m0, m0 + mr): full
@@ -192,6 +207,262 @@ private:
       OpBuilder::InsertionGuard g(b);
       b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
       emitTile(m0, mr, t, idx(fullPanels * cols), nr, last);
+    }
+  }
+
+  //===--------------------------------------------------------------------===//
+  // small_m plans: W read in place, A packed.
+  //===--------------------------------------------------------------------===//
+
+  /// The packed A of a small_m plan: [m / 16][K groups][16 rows * 4] u8,
+  /// and the W the panels read (the kernel's, or the same cast to a static
+  /// row stride).
+  Value packedA, wBuf;
+
+  /// The small_m kernel: A packed once per call (on the stack up to
+  /// kMaxStackTileBytes), then for each panel of 16 rows of W in
+  /// [panelBegin, panelEnd): the rows' -128 * rowsum compensation, and per
+  /// block of 16 rows of A, 16 accumulators (lane r: row r of the block)
+  /// over K, transposed into 16 output rows of 16 columns before the
+  /// epilogue.
+  void emitSmallM() {
+    int64_t lanes = p.getLanes();
+    auto packedTy = MemRefType::get(
+        {p.getSmallMBlocks(), p.getKGroups(), lanes * p.getGroup()}, i8);
+    if (p.getPackedABytes() > kMaxStackTileBytes)
+      packedA =
+          memref::AllocOp::create(b, loc, packedTy, b.getI64IntegerAttr(64));
+    else
+      packedA =
+          memref::AllocaOp::create(b, loc, packedTy, b.getI64IntegerAttr(64));
+    for (int64_t mb = 0; mb < p.getSmallMBlocks(); ++mb)
+      packSmallA(mb);
+    // W's rows are addressed from one pointer when their stride is K (a
+    // contiguous [N, K] buffer, the usual case): the 16 rows of a panel are
+    // then constant offsets, where a run-time stride would need a register
+    // per row. Other strides (slices) take the same code on the general
+    // layout.
+    auto wTyDyn = cast<MemRefType>(ops.weights.getType());
+    auto wTyStatic = MemRefType::get(
+        wTyDyn.getShape(), i8,
+        StridedLayoutAttr::get(b.getContext(), ShapedType::kDynamic,
+                               {p.getK(), 1}));
+    auto meta = memref::ExtractStridedMetadataOp::create(b, loc, ops.weights);
+    Value contiguous = arith::CmpIOp::create(
+        b, loc, arith::CmpIPredicate::eq, meta.getStrides()[0], idx(p.getK()));
+    auto ifOp = scf::IfOp::create(b, loc, contiguous, /*withElse=*/true);
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
+    // A reinterpret_cast, not a memref.cast (which folds into the loads).
+    wBuf = memref::ReinterpretCastOp::create(
+        b, loc, wTyStatic, ops.weights, OpFoldResult(meta.getOffset()),
+        ArrayRef<OpFoldResult>{b.getIndexAttr(p.getN()),
+                               b.getIndexAttr(p.getK())},
+        ArrayRef<OpFoldResult>{b.getIndexAttr(p.getK()), b.getIndexAttr(1)});
+    emitSmallMPanels();
+    b.setInsertionPoint(ifOp.elseBlock()->getTerminator());
+    wBuf = ops.weights;
+    emitSmallMPanels();
+  }
+
+  /// The panels [panelBegin, panelEnd) of a small_m plan on W = wBuf: the
+  /// full ones, then the tail panel (index N / 16) if in range.
+  void emitSmallMPanels() {
+    int64_t lanes = p.getLanes();
+    int64_t fullPanels = p.getN() / lanes, tailCols = p.getN() % lanes;
+    Value pBegin = ops.panelBegin, pEnd = ops.panelEnd;
+    if (fullPanels > 0) {
+      Value end = arith::MinSIOp::create(b, loc, pEnd, idx(fullPanels));
+      auto loop = scf::ForOp::create(b, loc, pBegin, end, idx(1));
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPoint(loop.getBody()->getTerminator());
+      emitSmallMPanel(mul(loop.getInductionVar(), lanes), lanes);
+    }
+    if (tailCols) {
+      Value t = idx(fullPanels);
+      Value inRange = arith::AndIOp::create(
+          b, loc,
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle, pBegin, t),
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, pEnd, t));
+      auto ifOp = scf::IfOp::create(b, loc, inRange, /*withElse=*/false);
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
+      emitSmallMPanel(idx(fullPanels * lanes), tailCols);
+    }
+  }
+
+  /// Rows [16 mb, 16 mb + 16) of A into packedA[mb]: 64 bytes (16 groups)
+  /// of each row, a 16 x 16 word transpose, xor 0x80 (vpdpbusd's u8
+  /// operand). Rows past M are zeros (their results are not stored; 16
+  /// equal rows at M = 1 made LLVM 22's instruction selection loop); K is
+  /// zero padded (0x80 after the xor, against W's zeros).
+  void packSmallA(int64_t mb) {
+    constexpr int64_t nw = kTransposeWords;
+    int64_t group = p.getGroup(), chunk = nw * group;
+    auto inTy = VectorType::get({chunk}, i8);
+    auto wordsTy = VectorType::get({nw}, i32);
+    Value zeroIn = splat(inTy, b.getIntegerAttr(i8, 0));
+    Value shift = splat(inTy, b.getIntegerAttr(i8, 0x80));
+    forEachKChunkN(
+        chunk, {},
+        [&](Value q, int64_t count, ValueRange) -> SmallVector<Value> {
+          Value k = mul(q, chunk);
+          SmallVector<Value> rows;
+          Value zeroWords = splat(wordsTy, b.getI32IntegerAttr(0));
+          for (int64_t i = 0; i < nw; ++i) {
+            if (mb * nw + i >= p.getM()) {
+              rows.push_back(zeroWords);
+              continue;
+            }
+            Value row = idx(mb * nw + i);
+            Value v =
+                count == chunk
+                    ? Value(vector::LoadOp::create(
+                          b, loc, inTy, ops.activations, ValueRange{row, k}))
+                    : Value(vector::MaskedLoadOp::create(
+                          b, loc, inTy, ops.activations, ValueRange{row, k},
+                          mask(count, chunk), zeroIn));
+            rows.push_back(vector::BitCastOp::create(b, loc, wordsTy, v));
+          }
+          SmallVector<Value> t = transposeWords(rows);
+          Value g0 = mul(q, nw);
+          for (int64_t j = 0; j < llvm::divideCeil(count, group); ++j) {
+            Value v = arith::XOrIOp::create(
+                b, loc, vector::BitCastOp::create(b, loc, inTy, t[j]), shift);
+            vector::StoreOp::create(b, loc, v, packedA,
+                                    ValueRange{idx(mb), add(g0, j), idx(0)});
+          }
+          return {};
+        });
+  }
+
+  /// `group` bytes of W's row `row` from K offset k as one i32 broadcast to
+  /// every lane (vpdpbusd's s8 operand); `count` < group: the bytes past it
+  /// are zeros (the K tail).
+  Value broadcastWeight(Value row, Value k, int64_t count) {
+    int64_t group = p.getGroup();
+    auto wordTy = VectorType::get({group}, i8);
+    Value v =
+        count == group
+            ? Value(vector::LoadOp::create(b, loc, wordTy, wBuf,
+                                           ValueRange{row, k}))
+            : Value(vector::MaskedLoadOp::create(
+                  b, loc, wordTy, wBuf, ValueRange{row, k}, mask(count, group),
+                  splat(wordTy, b.getIntegerAttr(i8, 0))));
+    Value word =
+        vector::BitCastOp::create(b, loc, VectorType::get({1}, i32), v);
+    return vector::BitCastOp::create(
+        b, loc, wTy, vector::BroadcastOp::create(b, loc, accTy, word));
+  }
+
+  /// acc += a (u8) x w (s8), 4 products per lane: vpdpbusd, or emulated.
+  Value dot(Value acc, Value a, Value w) {
+    if (!p.getEmulate())
+      return X86VpdpbusdOp::create(b, loc, accTy, acc, a, w);
+    return emulateVpdpbusd(
+        acc, unpackBytes(vector::BitCastOp::create(b, loc, accTy, a), false),
+        unpackBytes(vector::BitCastOp::create(b, loc, accTy, w), true));
+  }
+
+  /// One panel of a small_m plan: output columns [n0, n0 + cols) (cols <=
+  /// 16), i.e. rows n0 + i of W (rows past N repeat the last one; their
+  /// columns are not stored).
+  void emitSmallMPanel(Value n0, int64_t cols) {
+    int64_t lanes = p.getLanes(), group = p.getGroup();
+    SmallVector<Value> wRows;
+    for (int64_t i = 0; i < lanes; ++i)
+      wRows.push_back(add(n0, std::min(i, cols - 1)));
+    // -128 * sum_k W[n, k] for the 16 rows: each row's 64-byte chunks
+    // summed by vpdpbusd with a u8 1 into 16 partial sums, the 16 rows'
+    // partial sums transposed and added, lane i: row i.
+    int64_t chunk = lanes * group;
+    auto inTy = VectorType::get({chunk}, i8);
+    Value ones = splat(inTy, b.getIntegerAttr(i8, 1));
+    Value zeroIn = splat(inTy, b.getIntegerAttr(i8, 0));
+    SmallVector<Value> sums = forEachKChunkN(
+        chunk, SmallVector<Value>(lanes, isplat(0)),
+        [&](Value q, int64_t count, ValueRange cur) -> SmallVector<Value> {
+          Value k = mul(q, chunk);
+          SmallVector<Value> next;
+          for (int64_t i = 0; i < lanes; ++i) {
+            Value v = count == chunk
+                          ? Value(vector::LoadOp::create(
+                                b, loc, inTy, wBuf, ValueRange{wRows[i], k}))
+                          : Value(vector::MaskedLoadOp::create(
+                                b, loc, inTy, wBuf, ValueRange{wRows[i], k},
+                                mask(count, chunk), zeroIn));
+            next.push_back(dot(cur[i], ones, v));
+          }
+          return next;
+        });
+    SmallVector<Value> parts = transposeWords(sums);
+    Value comp = parts[0];
+    for (int64_t j = 1; j < lanes; ++j)
+      comp = arith::AddIOp::create(b, loc, comp, parts[j]);
+    comp = arith::MulIOp::create(b, loc, comp, isplat(-128));
+
+    int64_t kFull = p.getK() / group, kTail = p.getK() % group;
+    // The first row of the panel prefetched during this one: the next, if
+    // all its 16 rows exist, else this one again (no access past W).
+    Value nextRow0 = arith::SelectOp::create(
+        b, loc,
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle,
+                              add(n0, 2 * lanes), idx(p.getN())),
+        add(n0, lanes), n0);
+    for (int64_t mb = 0; mb < p.getSmallMBlocks(); ++mb) {
+      // One K group of each row of W against A's 16 rows (one vector).
+      auto step = [&](ValueRange acc, Value g, int64_t count) {
+        Value a = vector::LoadOp::create(b, loc, wTy, packedA,
+                                         ValueRange{idx(mb), g, idx(0)});
+        Value k = mul(g, group);
+        SmallVector<Value> next;
+        for (int64_t i = 0; i < lanes; ++i)
+          next.push_back(dot(acc[i], a, broadcastWeight(wRows[i], k, count)));
+        return next;
+      };
+      SmallVector<Value> acc(lanes, isplat(0));
+      // The general layout (a slice of W, rare) takes a rolled loop: half
+      // the kernel's code otherwise.
+      int64_t ku =
+          wBuf == ops.weights ? 1 : std::max<int64_t>(1, p.getKunroll());
+      // The whole groups, unrolled by ku, then the rest one at a time, then
+      // the tail group.
+      int64_t mainEnd = kFull / ku * ku;
+      for (auto [from, to, unroll] : {std::tuple{int64_t(0), mainEnd, ku},
+                                      std::tuple{mainEnd, kFull, int64_t(1)}}) {
+        if (to <= from)
+          continue;
+        auto loop =
+            scf::ForOp::create(b, loc, idx(from), idx(to), idx(unroll), acc);
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPointToStart(loop.getBody());
+        SmallVector<Value> cur(loop.getRegionIterArgs());
+        Value g = loop.getInductionVar();
+        for (int64_t u = 0; u < unroll; ++u)
+          cur = step(cur, add(g, u), group);
+        // The first block prefetches the next panel's rows at the same K
+        // into L2 (each line twice: 32 bytes per iteration), so that W
+        // streams in during the compute rather than in the rowsum pass.
+        if (mb == 0 && unroll > 1)
+          for (int64_t i = 0; i < lanes; ++i)
+            memref::PrefetchOp::create(
+                b, loc, wBuf, ValueRange{add(nextRow0, i), mul(g, group)},
+                /*isWrite=*/false, /*localityHint=*/2,
+                /*isDataCache=*/true);
+        scf::YieldOp::create(b, loc, cur);
+        b.setInsertionPointAfter(loop);
+        acc.assign(loop.getResults().begin(), loop.getResults().end());
+      }
+      if (kTail)
+        acc = step(acc, idx(kFull), kTail);
+      // Lane r of acc[i] is output (16 mb + r, n0 + i): transposed, row r
+      // holds columns n0 .. n0 + 15.
+      SmallVector<Value> out = transposeWords(acc);
+      int64_t rows = std::min(lanes, p.getM() - mb * lanes);
+      out.resize(rows);
+      for (Value &v : out)
+        v = arith::AddIOp::create(b, loc, v, comp);
+      emitEpilogue(out, idx(mb * lanes), rows, n0, /*nr=*/1, cols);
     }
   }
 

@@ -28,6 +28,10 @@ x86::resolveOptions(LoweringOptions &opts,
     return emitError() << "mr, nr, kunroll and panel-block-kib must be >= 0 "
                           "(0: the default), kunroll <= 64 and "
                           "panel-block-kib <= 2^30";
+  if (opts.smallM < 0 || opts.smallM > X86GemmPlanAttr::kMaxSmallM)
+    return emitError() << "small-m must be in [0, "
+                       << X86GemmPlanAttr::kMaxSmallM << "] (0: never), got "
+                       << opts.smallM;
   bool avx2 = opts.isa == X86Isa::avx2;
   if (opts.emulate && avx2)
     return emitError() << "emulate applies to isa=avx512-vnni only";
@@ -51,7 +55,8 @@ x86::resolveOptions(LoweringOptions &opts,
   return X86GemmPlanAttr::verify(emitError, opts.isa, /*m=*/1, /*n=*/1,
                                  /*k=*/1, opts.mr, opts.nr, opts.kunroll,
                                  /*panel_block=*/1, /*parallel=*/false,
-                                 opts.emulate, /*runtime_weight=*/false);
+                                 opts.emulate, /*runtime_weight=*/false,
+                                 /*small_m=*/false);
 }
 
 InFlightDiagnostic x86::remarkNotLowered(MatmulOp op, X86Isa isa) {
@@ -133,12 +138,24 @@ FailureOr<X86GemmPlanAttr> x86::selectPlan(MatmulOp op,
   bool parallel = opts.parallelMinMacs >= 0 &&
                   macs >= static_cast<uint64_t>(opts.parallelMinMacs);
   MLIRContext *ctx = op.getContext();
+  // Few rows against a run-time weight: the weight is read in place, A is
+  // packed (16 rows of W, i.e. one zmm of output columns, per panel).
+  if (runtimeWeight && opts.isa == X86Isa::avx512_vnni && m <= opts.smallM) {
+    // The K loop is unrolled by 8 groups (32 bytes of each row of W; 16
+    // measured no faster, and LLVM then gives each row its own pointer).
+    int64_t lanes = 16, kunroll = 8;
+    return X86GemmPlanAttr::get(ctx, opts.isa, m, n, k, /*mr=*/lanes,
+                                /*nr=*/1, kunroll, /*panel_block=*/1, parallel,
+                                opts.emulate, runtimeWeight,
+                                /*small_m=*/true);
+  }
   // The block size needs the plan's panel geometry: a plan of one panel
   // first, then as many weight panels per activation tile as fit the L2
   // budget.
   auto plan = X86GemmPlanAttr::get(ctx, opts.isa, m, n, k, opts.mr, opts.nr,
                                    opts.kunroll, /*panel_block=*/1, parallel,
-                                   opts.emulate, runtimeWeight);
+                                   opts.emulate, runtimeWeight,
+                                   /*small_m=*/false);
   int64_t panelBlock = std::clamp<int64_t>(
       opts.panelBlockKib * 1024 / plan.getPanelBytes(), 1, plan.getNumPanels());
   // The run-time packing scratch of one block stays within the verifier's
@@ -149,5 +166,5 @@ FailureOr<X86GemmPlanAttr> x86::selectPlan(MatmulOp op,
                              (int64_t(1) << 31) / plan.getBlockScratchBytes()));
   return X86GemmPlanAttr::get(ctx, opts.isa, m, n, k, opts.mr, opts.nr,
                               opts.kunroll, panelBlock, parallel, opts.emulate,
-                              runtimeWeight);
+                              runtimeWeight, /*small_m=*/false);
 }

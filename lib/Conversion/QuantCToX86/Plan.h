@@ -20,6 +20,9 @@ struct LoweringOptions {
   int64_t mr = 0, nr = 0, kunroll = 0, panelBlockKib = 0;
   /// GEMMs of at least this many multiply-adds run in parallel; -1: never.
   int64_t parallelMinMacs = int64_t(1) << 24;
+  /// avx512-vnni run-time-weight GEMMs of at most this many rows (at most
+  /// X86GemmPlanAttr::kMaxSmallM) get a small_m plan; 0: none.
+  int64_t smallM = 32;
   bool emulate = false;
 };
 

@@ -13,6 +13,8 @@
 // RUN: not quantc-opt %s --quantc-lower-matmul-to-x86="kunroll=65" 2>&1 | FileCheck %s --check-prefix=NEG
 // RUN: not quantc-opt %s --quantc-lower-matmul-to-x86="mr=65" 2>&1 | FileCheck %s --check-prefix=MR
 // RUN: not quantc-opt %s --quantc-lower-matmul-to-x86="isa=avx2 emulate=1" 2>&1 | FileCheck %s --check-prefix=EMU
+// RUN: not quantc-opt %s --quantc-lower-matmul-to-x86="small-m=65" 2>&1 | FileCheck %s --check-prefix=SMALLM
+// RUN: not quantc-opt %s --quantc-lower-matmul-to-x86="small-m=-1" 2>&1 | FileCheck %s --check-prefix=SMALLM1
 
 // 8 x 4 accumulators + 4 weight registers + 1 broadcast do not fit in 32 zmm.
 // expected-error @+1 {{must fit in 32 zmm registers}}
@@ -27,3 +29,5 @@ module {
 // NEG: error: quantc-lower-matmul-to-x86: mr, nr, kunroll and panel-block-kib must be >= 0 (0: the default), kunroll <= 64 and panel-block-kib <= 2^30
 // MR: error: quantc-lower-matmul-to-x86: mr must be in [1, 64], got 65
 // EMU: error: quantc-lower-matmul-to-x86: emulate applies to isa=avx512-vnni only
+// SMALLM: error: quantc-lower-matmul-to-x86: small-m must be in [0, 64] (0: never), got 65
+// SMALLM1: error: quantc-lower-matmul-to-x86: small-m must be in [0, 64] (0: never), got -1

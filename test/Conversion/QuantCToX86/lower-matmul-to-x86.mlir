@@ -1,4 +1,4 @@
-// RUN: quantc-opt %s --quantc-lower-matmul-to-x86=nr=1 -split-input-file -verify-diagnostics | FileCheck %s
+// RUN: quantc-opt %s --quantc-lower-matmul-to-x86="nr=1 small-m=0" -split-input-file -verify-diagnostics | FileCheck %s
 // RUN: quantc-opt %s --quantc-lower-matmul-to-x86="mr=12 nr=2" -split-input-file -verify-diagnostics | FileCheck %s --check-prefix=NR2
 // RUN: quantc-opt %s --quantc-lower-matmul-to-x86="parallel-min-macs=30" -split-input-file -verify-diagnostics | FileCheck %s --check-prefix=PAR
 // RUN: quantc-opt %s --quantc-lower-matmul-to-x86="isa=avx2 nr=1" -split-input-file -verify-diagnostics | FileCheck %s --check-prefix=AVX2
@@ -94,7 +94,8 @@ func.func @residual(%x: tensor<3x5xi8>, %xs: tensor<3x1xf32>, %res: tensor<3x2xf
 
 // -----
 
-// A run-time weight takes a kernel too: the kernel gets W itself (any row
+// A run-time weight takes a kernel too (here with small-m=0, the packing
+// kernel of any M; small M: small-m.mlir): the kernel gets W itself (any row
 // stride, like A), allocates one block of packed panels (+ compensation)
 // per call and packs each block before its row tiles; no global, no remark.
 // CHECK-LABEL: func.func @dynamic_weight
@@ -146,27 +147,38 @@ func.func @dynamic_weight(%x: tensor<3x5xi8>, %w: tensor<2x5xi8>) -> tensor<3x2x
 
 // -----
 
-// A rank-3 (batched) matmul loops over the batch, calling one runtime_weight
-// kernel (the plan of one batch) on each batch's 2-D views; its rescale
-// runs after it. Rank 4 and dynamic shapes are left alone.
+// A rank-3 (batched) matmul calls a function of a batch range, which loops
+// over its batches calling one runtime_weight kernel (the plan of one batch)
+// on each batch's 2-D views; its rescale runs after it. Rank 4 and dynamic
+// shapes are left alone. With parallel-min-macs=30 the batch function's plan
+// is parallel (--quantc-x86-outline-omp splits the batches across threads)
+// and the kernel of one batch is serial.
 // CHECK-LABEL: func.func @batched
 // CHECK-NOT: quantc.matmul
 // CHECK: %[[BA:.+]] = bufferization.to_buffer %{{.+}} read_only : tensor<2x3x5xi8> to memref<2x3x5xi8>
 // CHECK: %[[BW:.+]] = bufferization.to_buffer %{{.+}} read_only : tensor<2x2x5xi8> to memref<2x2x5xi8>
 // CHECK: %[[BO:.+]] = memref.alloc() {alignment = 64 : i64} : memref<2x3x2xi32>
-// CHECK: scf.for %[[I:.+]] = %{{.+}} to %{{.+}} step
-// CHECK: memref.subview %[[BA]][%[[I]], 0, 0] [1, 3, 5] [1, 1, 1] : memref<2x3x5xi8> to memref<3x5xi8, strided<[5, 1], offset: ?>>
-// CHECK: memref.subview %[[BW]][%[[I]], 0, 0] [1, 2, 5] [1, 1, 1]
-// CHECK: memref.subview %[[BO]][%[[I]], 0, 0] [1, 3, 2] [1, 1, 1]
-// CHECK: call @[[$BK:__quantc_x86_gemm[_0-9]*]](%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}) : (memref<3x5xi8, strided<[?, 1], offset: ?>>, memref<2x5xi8, strided<[?, 1], offset: ?>>, memref<3x2xi32, strided<[?, 1], offset: ?>>, index, index) -> ()
+// CHECK: call @[[$BF:__quantc_x86_gemm_batch[_0-9]*]](%[[BA]], %[[BW]], %[[BO]], %{{.+}}, %{{.+}}) : (memref<2x3x5xi8>, memref<2x2x5xi8>, memref<2x3x2xi32>, index, index) -> ()
 // CHECK: bufferization.to_tensor %[[BO]] restrict writable
 // CHECK: quantc.rescale
 // CHECK-LABEL: func.func @batched4
 // CHECK: quantc.matmul
 // CHECK-LABEL: func.func @dynamic_rows
 // CHECK: quantc.matmul
-// CHECK: func.func private @[[$BK]]
+// CHECK: func.func private @[[$BK:__quantc_x86_gemm[_0-9]*]](
 // CHECK-SAME: #quantc.x86_gemm_plan<isa = avx512_vnni, m = 3, n = 2, k = 5, mr = 6, nr = 1, kunroll = 4, panel_block = 1, parallel = false, emulate = false, runtime_weight = true>
+// CHECK: func.func private @[[$BF]](%[[FA:.+]]: memref<2x3x5xi8> {llvm.noalias}, %[[FW:.+]]: memref<2x2x5xi8> {llvm.noalias}, %[[FO:.+]]: memref<2x3x2xi32> {llvm.noalias}, %[[FB:.+]]: index, %[[FE:.+]]: index)
+// CHECK-SAME: parallel = false
+// CHECK: scf.for %[[I:.+]] = %[[FB]] to %[[FE]] step
+// CHECK: memref.subview %[[FA]][%[[I]], 0, 0] [1, 3, 5] [1, 1, 1] : memref<2x3x5xi8> to memref<3x5xi8, strided<[5, 1], offset: ?>>
+// CHECK: memref.subview %[[FW]][%[[I]], 0, 0] [1, 2, 5] [1, 1, 1]
+// CHECK: memref.subview %[[FO]][%[[I]], 0, 0] [1, 3, 2] [1, 1, 1]
+// CHECK: call @[[$BK]](%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}) : (memref<3x5xi8, strided<[?, 1], offset: ?>>, memref<2x5xi8, strided<[?, 1], offset: ?>>, memref<3x2xi32, strided<[?, 1], offset: ?>>, index, index) -> ()
+// PAR-LABEL: func.func @batched
+// PAR: func.func private @__quantc_x86_gemm(
+// PAR-SAME: parallel = false
+// PAR: func.func private @__quantc_x86_gemm_batch(
+// PAR-SAME: parallel = true
 func.func @batched(%x: tensor<2x3x5xi8>, %xs: tensor<1x1x1xf32>) -> tensor<2x3x2xf32> {
   %w = arith.constant dense<1> : tensor<2x2x5xi8>
   %r = quantc.matmul %x, %w : tensor<2x3x5xi8>, tensor<2x2x5xi8> -> tensor<2x3x2xi32>

@@ -127,3 +127,20 @@ func.func private @runtime_scratch() attributes {quantc.x86_plan = #quantc.x86_g
 // expected-error @+2 {{expected 'true' or 'false'}}
 // expected-error @+1 {{failed to parse QuantC_X86GemmPlanAttr parameter 'runtime_weight' which is to be a `bool`}}
 func.func private @runtime_bool() attributes {quantc.x86_plan = #quantc.x86_gemm_plan<isa = avx512_vnni, m = 8, n = 64, k = 100, mr = 6, nr = 4, kunroll = 4, panel_block = 1, parallel = false, emulate = false, runtime_weight = 1>}
+
+// -----
+
+// small_m: the weight read in place by a VNNI kernel of 16 rows of A per
+// block and 16 columns per panel, for at most 64 rows.
+// expected-error @+1 {{a small_m plan needs runtime_weight, avx512_vnni, mr = 16, nr = 1 and m <= 64 (got avx512_vnni, mr = 6, nr = 1, m = 8)}}
+func.func private @small_m_tile() attributes {quantc.x86_plan = #quantc.x86_gemm_plan<isa = avx512_vnni, m = 8, n = 64, k = 100, mr = 6, nr = 1, kunroll = 4, panel_block = 1, parallel = false, emulate = false, runtime_weight = true, small_m = true>}
+
+// -----
+
+// expected-error @+1 {{a small_m plan needs runtime_weight, avx512_vnni, mr = 16, nr = 1 and m <= 64 (got avx512_vnni, mr = 16, nr = 1, m = 65)}}
+func.func private @small_m_rows() attributes {quantc.x86_plan = #quantc.x86_gemm_plan<isa = avx512_vnni, m = 65, n = 64, k = 100, mr = 16, nr = 1, kunroll = 4, panel_block = 1, parallel = false, emulate = false, runtime_weight = true, small_m = true>}
+
+// -----
+
+// expected-error @+1 {{a small_m plan needs runtime_weight}}
+func.func private @small_m_constant() attributes {quantc.x86_plan = #quantc.x86_gemm_plan<isa = avx512_vnni, m = 8, n = 64, k = 100, mr = 16, nr = 1, kunroll = 4, panel_block = 1, parallel = false, emulate = false, small_m = true>}

@@ -28,6 +28,11 @@ func.func private @kernel() attributes {quantc.x86_plan = #quantc.x86_gemm_plan<
 // CHECK-LABEL: func.func private @runtime_kernel
 // CHECK-SAME: quantc.x86_plan = #quantc.x86_gemm_plan<isa = avx512_vnni, m = 16, n = 4096, k = 4096, mr = 6, nr = 4, kunroll = 4, panel_block = 2, parallel = true, emulate = false, runtime_weight = true>
 func.func private @runtime_kernel() attributes {quantc.x86_plan = #quantc.x86_gemm_plan<isa = avx512_vnni, m = 16, n = 4096, k = 4096, mr = 6, nr = 4, kunroll = 4, panel_block = 2, parallel = true, emulate = false, runtime_weight = true>}
+
+// small_m is printed when true.
+// CHECK-LABEL: func.func private @small_m_kernel
+// CHECK-SAME: quantc.x86_plan = #quantc.x86_gemm_plan<isa = avx512_vnni, m = 16, n = 4096, k = 4096, mr = 16, nr = 1, kunroll = 4, panel_block = 1, parallel = true, emulate = false, runtime_weight = true, small_m = true>
+func.func private @small_m_kernel() attributes {quantc.x86_plan = #quantc.x86_gemm_plan<isa = avx512_vnni, m = 16, n = 4096, k = 4096, mr = 16, nr = 1, kunroll = 4, panel_block = 1, parallel = true, emulate = false, runtime_weight = true, small_m = true>}
 // CHECK-LABEL: func.func private @constant_kernel
 // CHECK-SAME: quantc.x86_plan = #quantc.x86_gemm_plan<isa = avx2, m = 1, n = 8, k = 3, mr = 1, nr = 1, kunroll = 0, panel_block = 1, parallel = false, emulate = false>}
 func.func private @constant_kernel() attributes {quantc.x86_plan = #quantc.x86_gemm_plan<isa = avx2, m = 1, n = 8, k = 3, mr = 1, nr = 1, kunroll = 0, panel_block = 1, parallel = false, emulate = false, runtime_weight = false>}

@@ -4,12 +4,16 @@
 # CHECK: ALL PASSED
 """int8 GEMMs whose weight is a function argument or the result of another
 op (issue 16): the VNNI / AVX2 kernels pack it at run time (the plan's
-runtime_weight), bit-exact against NumPy. Odd shapes (M, N, K not multiples
-of the tiles, K % 4 != 0, M = 1, a tail panel), -128 inputs, a fused
-requantizing epilogue (against NumPy and the reference lowering),
-a weight quantized in the function, batched (rank-3) GEMMs, several panel
-blocks (vnni-panel-block-kib=1), both packers (vnni-nr=1), and an OpenMP run (3 threads, each packing
-its own panels), on cpu=vnni-emulated, avx2 and host."""
+runtime_weight) or, at M <= 32 on VNNI (plan small_m), read it in place and
+pack A instead; bit-exact against NumPy. Odd shapes (M, N, K not multiples
+of the tiles, K % 4 != 0, M = 1, M of two small_m blocks, a tail panel),
+-128 inputs, a fused requantizing epilogue (against NumPy and the reference
+lowering), a weight quantized in the function, a weight slice (a row stride
+other than K), batched (rank-3) GEMMs (batch 1 and 33), several panel blocks
+(vnni-panel-block-kib=1), both packers (vnni-nr=1; these two with
+vnni-small-m=0, so that small M takes the packing kernel), and an OpenMP
+run (3 threads, each packing its own panels or A), on cpu=vnni-emulated,
+avx2 and host."""
 import os
 
 os.environ["OMP_NUM_THREADS"] = "3"
@@ -60,9 +64,21 @@ func.func @main(%x: tensor<{bt}x{m}x{k}xi8>, %w: tensor<{bt}x{n}x{k}xi8>) -> ten
 }}"""
 
 
-BATCHED = [(3, 7, 20, 13), (2, 1, 70, 64), (4, 9, 33, 130)]
+# W [N, K] is a slice of a [N + 3, K + 5] argument: rows K + 5 apart.
+def sliced_ir(m, n, k):
+    return f"""
+func.func @main(%x: tensor<{m}x{k}xi8>, %wb: tensor<{n + 3}x{k + 5}xi8>) -> tensor<{m}x{n}xi32> {{
+  %w = tensor.extract_slice %wb[1, 2] [{n}, {k}] [1, 1] : tensor<{n + 3}x{k + 5}xi8> to tensor<{n}x{k}xi8>
+  %r = quantc.matmul %x, %w : tensor<{m}x{k}xi8>, tensor<{n}x{k}xi8> -> tensor<{m}x{n}xi32>
+  return %r : tensor<{m}x{n}xi32>
+}}"""
+
+
+BATCHED = [(3, 7, 20, 13), (2, 1, 70, 64), (4, 9, 33, 130), (33, 1, 17, 9),
+           (1, 40, 21, 30)]
 SHAPES = [(1, 70, 13), (7, 130, 67), (13, 264, 258), (6, 64, 64),
-          (1, 1, 1), (25, 333, 1001)]
+          (1, 1, 1), (25, 333, 1001), (40, 50, 70)]
+SLICED = [(5, 37, 70), (40, 20, 9)]
 flags = open("/proc/cpuinfo").read().split()
 cpus = ["vnni-emulated"]
 if "avx2" in flags:
@@ -70,8 +86,8 @@ if "avx2" in flags:
 cpus.append("host")
 # vnni-nr=1: panels of 16 (VNNI) or 8 (AVX2) columns; 8 take the
 # column-by-column packer, multiples of 16 the transposing one.
-variants = ["", " vnni-panel-block-kib=1", " vnni-nr=1",
-            " vnni-parallel-min-macs=0"]
+variants = ["", " vnni-panel-block-kib=1 vnni-small-m=0",
+            " vnni-nr=1 vnni-small-m=0", " vnni-parallel-min-macs=0"]
 
 failures = 0
 
@@ -102,6 +118,17 @@ for cpu in cpus:
                     "GOMP_parallel" not in out:
                 failures += 1
                 print(f"FAIL {pipeline} {m}x{n}x{k}: not parallel")
+            # Which kernel: small_m exactly for VNNI, M <= 32, small-m on.
+            lowered = quantc.run_pipeline(
+                ir, "quantc-lower-matmul-to-x86{isa=avx2}" if cpu == "avx2"
+                else "quantc-lower-matmul-to-x86{small-m=%d}"
+                % (0 if "small-m=0" in variant else 32))
+            want_small = cpu != "avx2" and "small-m=0" not in variant \
+                and m <= 32
+            if ("small_m = true" in lowered) != want_small:
+                failures += 1
+                print(f"FAIL {pipeline} {m}x{n}x{k}: small_m expected "
+                      f"{want_small}")
             mod = quantc.compile_cpu(ir, pipeline, shared_libs=[GOMP])
             x, w = i8((m, k)), i8((n, k))
             x[0, :] = -128  # the +128 shift and the compensation
@@ -114,6 +141,17 @@ for cpu in cpus:
             x2, w2 = i8((m, k)), i8((n, k))
             check(f"{pipeline} {m}x{n}x{k} (second call)", mod.main(x2, w2),
                   ref.int_matmul(x2, w2))
+        # The slices and batches (kernel-independent call paths) under two
+        # variants only: the test's time.
+        if variant not in ("", " vnni-nr=1 vnni-small-m=0"):
+            continue
+        for m, n, k in SLICED:
+            mod = quantc.compile_cpu(sliced_ir(m, n, k), pipeline,
+                                     shared_libs=[GOMP])
+            x, wb = i8((m, k)), i8((n + 3, k + 5))
+            wb[1, :] = -128
+            check(f"{pipeline} sliced {m}x{n}x{k}", mod.main(x, wb),
+                  ref.int_matmul(x, wb[1:1 + n, 2:2 + k]))
         for bt, m, n, k in BATCHED:
             ir = batched_ir(bt, m, n, k)
             _, diags = quantc.run_pipeline(ir, pipeline,

@@ -83,11 +83,19 @@ int64_t X86GemmPlanAttr::getBlockScratchBytes() const {
   return getPanelBlock() * (getPanelBytes() + comp);
 }
 
+int64_t X86GemmPlanAttr::getSmallMBlocks() const {
+  return llvm::divideCeil(getM(), getLanes());
+}
+int64_t X86GemmPlanAttr::getPackedABytes() const {
+  return getSmallMBlocks() * getKGroups() * getLanes() * getGroup();
+}
+
 LogicalResult
 X86GemmPlanAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                         X86Isa isa, int64_t m, int64_t n, int64_t k, int64_t mr,
                         int64_t nr, int64_t kunroll, int64_t panelBlock,
-                        bool parallel, bool emulate, bool runtimeWeight) {
+                        bool parallel, bool emulate, bool runtimeWeight,
+                        bool smallM) {
   IsaInfo info = getIsaInfo(isa);
   if (m < 1 || n < 1 || k < 1)
     return emitError() << "m, n and k must be positive (got " << m << ", " << n
@@ -114,6 +122,13 @@ X86GemmPlanAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                        << ")";
   if (emulate && isa != X86Isa::avx512_vnni)
     return emitError() << "emulate applies to avx512_vnni plans only";
+  if (smallM && (!runtimeWeight || isa != X86Isa::avx512_vnni ||
+                 mr != info.lanes || nr != 1 || m > kMaxSmallM))
+    return emitError() << "a small_m plan needs runtime_weight, avx512_vnni, "
+                          "mr = 16, nr = 1 and m <= "
+                       << kMaxSmallM << " (got " << stringifyX86Isa(isa)
+                       << ", mr = " << mr << ", nr = " << nr << ", m = " << m
+                       << ")";
   if (runtimeWeight) {
     // The scratch holds one block of panels: the bounds above keep these
     // products far from overflow.

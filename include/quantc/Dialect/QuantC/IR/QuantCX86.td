@@ -72,6 +72,15 @@ def QuantC_X86GemmPlanAttr : AttrDef<QuantC_Dialect, "X86GemmPlan"> {
       (and, for vpdpbusd, their -128 * colsum(W) compensation) into a heap
       scratch buffer allocated once per call, before running the block's row
       tiles on it; under the OpenMP split each thread packs its own panels.
+    - `small_m` (optional, default `false`, printed only when true; with
+      `runtime_weight`, avx512_vnni, `mr` = 16 and `nr` = 1): the weight is
+      read where it lies, never packed. The kernel packs the small A
+      (`m` <= 64 rows, +128) once per call into the vector operand layout
+      `[m / 16][K / 4][16 * 4]` and broadcasts 4-byte K groups straight from
+      16 rows of W (a panel: 16 output columns) into 16 accumulators whose
+      lanes are A's rows; the -128 * rowsum(W) compensation is summed from
+      the same rows (`vpdpbusd` with a u8 1), and the accumulators are
+      transposed in registers into output rows before the epilogue.
 
     ```mlir
     #quantc.x86_gemm_plan<isa = avx512_vnni, m = 64, n = 256, k = 512, mr = 6,
@@ -93,7 +102,8 @@ def QuantC_X86GemmPlanAttr : AttrDef<QuantC_Dialect, "X86GemmPlan"> {
     "int64_t":$panel_block,
     QuantC_BoolParameter<"split across an OpenMP team">:$parallel,
     QuantC_BoolParameter<"vpdpbusd emulated">:$emulate,
-    QuantC_OptionalBoolParameter<"weight packed at run time">:$runtime_weight);
+    QuantC_OptionalBoolParameter<"weight packed at run time">:$runtime_weight,
+    QuantC_OptionalBoolParameter<"weight read in place, A packed">:$small_m);
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
   let extraClassDeclaration = [{
@@ -131,6 +141,12 @@ def QuantC_X86GemmPlanAttr : AttrDef<QuantC_Dialect, "X86GemmPlan"> {
     /// Bytes of the run-time packing scratch of one block of panels: the
     /// packed panels and, for vpdpbusd, their i32 compensation.
     int64_t getBlockScratchBytes() const;
+    /// small_m plans: blocks of 16 rows of A, and the bytes of the packed A
+    /// ([blocks][K groups][64] i8).
+    int64_t getSmallMBlocks() const;
+    int64_t getPackedABytes() const;
+    /// The most rows of A a small_m plan takes.
+    static constexpr int64_t kMaxSmallM = 64;
   }];
 }
 
