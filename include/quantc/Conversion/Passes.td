@@ -544,7 +544,7 @@ def QuantCLowerWeightOnlyToX86
                         "8 f32 lanes (ymm), 16 registers"))}]>,
     Option<"mr", "mr", "int64_t", "0",
            "Rows of the register tile (0: 6 per-channel, 3 grouped; avx2: 4 "
-           "/ 2)">,
+           "/ 2). A grouped tile also holds mr * nr temporaries">,
     Option<"nr", "nr", "int64_t", "0",
            "Vectors of columns of the register tile (0: 4 for avx512, 2 for "
            "avx2)">,

@@ -223,12 +223,9 @@ matchWeightOnly(linalg::LinalgOp op, X86Isa isa, int64_t mrOpt, int64_t nrOpt,
     int64_t sK = mw.scaleShape[kPos], sN = mw.scaleShape[nPos];
     int64_t rowStride[2] = {mw.scaleShape[1], 1};
     p.sStrideN = sN > 1 ? rowStride[nPos] : 0;
+    // The scale is in the weight's dimensions: a run-time weight is [k, n],
+    // so the scale is contiguous along N (stride 1) or does not vary (0).
     p.sStrideGroup = sK > 1 ? rowStride[kPos] : 0;
-    if (p.sStrideN > 1) {
-      remark() << "a run-time scale stored along K (the kernel reads "
-                  "run-time scales contiguous along N)";
-      return failure();
-    }
   }
   uint64_t macs = uint64_t(p.m) * uint64_t(p.n) * uint64_t(p.k);
   p.parallel = parallelMinMacs >= 0 && p.getNumPanels() > 1 &&
@@ -281,15 +278,19 @@ struct LowerWeightOnly
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    int64_t registers = isa == X86Isa::avx2 ? 16 : 32;
-    int64_t mrMax = std::max<int64_t>(mr, 6), nrMax = nr ? nr : 4;
-    if (mr < 0 || mr > 64 || nr < 0 || kc < 0 || kc > (int64_t(1) << 20) ||
-        (mr && nr && 2 * mr * nr + nr + 1 > 2 * registers) ||
-        mrMax * nrMax > 64) {
+    bool avx2 = isa == X86Isa::avx2;
+    int64_t registers = avx2 ? 16 : 32;
+    int64_t mrEff = mr ? int64_t(mr) : (avx2 ? 4 : 6);
+    int64_t nrEff = nr ? int64_t(nr) : (avx2 ? 2 : 4);
+    if (mr < 0 || mr > 64 || nr < 0 || nr > 64 || kc < 0 ||
+        kc > (int64_t(1) << 20) || mrEff * nrEff + nrEff + 1 > registers) {
       module.emitError()
-          << "quantc-lower-weight-only-to-x86: mr in [0, 64], nr >= 0, kc in "
-             "[0, 2^20] (0: the default), and mr * nr at most 64; got mr = "
-          << mr << ", nr = " << nr << ", kc = " << kc;
+          << "quantc-lower-weight-only-to-x86: mr and nr in [0, 64], kc in "
+             "[0, 2^20] (0: the default), and mr * nr accumulators + nr "
+             "weight vectors + 1 broadcast within the "
+          << registers << " " << (avx2 ? "ymm" : "zmm")
+          << " registers; got mr = " << int64_t(mr)
+          << ", nr = " << int64_t(nr) << ", kc = " << int64_t(kc);
       return signalPassFailure();
     }
     SmallVector<std::pair<linalg::LinalgOp, MatchedWeightOnly>> work;
