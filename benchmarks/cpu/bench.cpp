@@ -15,6 +15,12 @@
 //         FMA kernels pack it on every call); oneDNN's f32 matmul gets the
 //         same plain weights (tag::ab, no reorder outside timing).
 //  sgemmt the same with W [N, K] (tag::ba for oneDNN).
+//  w8a16  weight-only y = x . (q * ws[n]), f32 x, int8 q [K, N] a run-time
+//         argument (quantc reads it in place, widening in registers);
+//         oneDNN's f32 matmul gets the dequantized f32 weight (tag::ab, no
+//         reorder outside timing). Both warm: the same weights every call.
+//  w8a16c the same with the constant weight W [N, K] (quantc packs it at
+//         compile time; oneDNN: the f32 weight tag::ba).
 //  linear per-token dynamic W8A8: f32 activations -> absmax per row ->
 //         quantize -> GEMM -> dequantize (x scale per row, w per column).
 //         oneDNN: the same quantization loop in C++ (compiled -O3
@@ -66,7 +72,15 @@ template <typename T> static MemRef2D<T> view(T *p, int64_t r, int64_t c) {
 #define QUANTC_SGEMMT(M, N, K)                                                 \
   extern "C" void _mlir_ciface_q_sgemmt_##M##x##N##x##K(                       \
       MemRef2D<float> *, MemRef2D<float> *, MemRef2D<float> *);
+#define QUANTC_W8A16(M, N, K)                                                  \
+  extern "C" void _mlir_ciface_q_w8a16_##M##x##N##x##K(                        \
+      MemRef2D<float> *, MemRef2D<int8_t> *, MemRef2D<float> *);
+#define QUANTC_W8A16C(M, N, K)                                                 \
+  extern "C" void _mlir_ciface_q_w8a16c_##M##x##N##x##K(MemRef2D<float> *,     \
+                                                        MemRef2D<float> *);
 #include "bench_shapes.inc"
+#undef QUANTC_W8A16
+#undef QUANTC_W8A16C
 #undef QUANTC_GEMM
 #undef QUANTC_LINEAR
 #undef QUANTC_RGEMM
@@ -81,6 +95,9 @@ using RGemmFn = void (*)(MemRef2D<int8_t> *, MemRef2D<int8_t> *,
 using SGemmFn = void (*)(MemRef2D<float> *, MemRef2D<float> *,
                          MemRef2D<float> *);
 
+using W8A16Fn = void (*)(MemRef2D<float> *, MemRef2D<int8_t> *,
+                         MemRef2D<float> *);
+
 struct Case {
   std::string kind;
   int64_t M, N, K;
@@ -88,6 +105,8 @@ struct Case {
   LinearFn linear = nullptr;
   RGemmFn rgemm = nullptr;
   SGemmFn sgemm = nullptr;
+  W8A16Fn w8a16 = nullptr;
+  LinearFn w8a16c = nullptr;
 };
 
 static std::vector<Case> cases() {
@@ -106,6 +125,12 @@ static std::vector<Case> cases() {
 #define QUANTC_SGEMMT(M, N, K)                                                 \
   cs.push_back({"sgemmt", M, N, K, nullptr, nullptr, nullptr,                  \
                 _mlir_ciface_q_sgemmt_##M##x##N##x##K});
+#define QUANTC_W8A16(M, N, K)                                                  \
+  cs.push_back({"w8a16", M, N, K, nullptr, nullptr, nullptr, nullptr,          \
+                _mlir_ciface_q_w8a16_##M##x##N##x##K});
+#define QUANTC_W8A16C(M, N, K)                                                 \
+  cs.push_back({"w8a16c", M, N, K, nullptr, nullptr, nullptr, nullptr,         \
+                nullptr, _mlir_ciface_q_w8a16c_##M##x##N##x##K});
 #include "bench_shapes.inc"
   return cs;
 }
@@ -231,6 +256,70 @@ static bool runFloat(const Case &c, engine &eng, stream &strm,
   return ok;
 }
 
+/// A weight-only case: quantc's W8A16 kernel (int8 weight, f32 x) and
+/// oneDNN's f32 matmul on the dequantized weight, both warm (the same
+/// weights on every call). Spot checks: 256 outputs against a double dot
+/// product with the dequantized weight, error relative to sum_k |x||w|
+/// (quantc must stay within 1e-5).
+static bool runWeightOnly(const Case &c, engine &eng, stream &strm,
+                          const char *thr) {
+  int64_t M = c.M, N = c.N, K = c.K;
+  bool constant = c.kind == "w8a16c";
+  std::vector<float> x(M * K), wf(N * K), yq(M * N), yd(M * N);
+  std::vector<int8_t> q(K * N);
+  for (int64_t i = 0; i < M * K; ++i)
+    x[i] = std::sin(0.001f * i) * (1 + (i % 13));
+  // w(k, n) = weight(n, k) * wscale(n); q stored [K, N] (the run-time
+  // argument), wf stored [K, N] (w8a16) or [N, K] (w8a16c, as the constant).
+  auto wfAt = [&](int64_t k, int64_t n) -> float & {
+    return constant ? wf[n * K + k] : wf[k * N + n];
+  };
+  for (int64_t k = 0; k < K; ++k)
+    for (int64_t n = 0; n < N; ++n) {
+      q[k * N + n] = weight(n, k);
+      wfAt(k, n) = weight(n, k) * wscale(n);
+    }
+  auto xd = view(x.data(), M, K);
+  auto qd = view(q.data(), K, N);
+  auto yqd = view(yq.data(), M, N);
+  double tq = constant ? timeIt([&] { c.w8a16c(&xd, &yqd); })
+                       : timeIt([&] { c.w8a16(&xd, &qd, &yqd); });
+  memory::desc srcMd({M, K}, dt::f32, tag::ab);
+  memory::desc weiMd({K, N}, dt::f32, constant ? tag::ba : tag::ab);
+  memory::desc dstMd({M, N}, dt::f32, tag::ab);
+  matmul::primitive_desc pd(matmul::desc(srcMd, weiMd, dstMd), eng);
+  matmul mm(pd);
+  memory src(srcMd, eng, x.data()), wei(weiMd, eng, wf.data()),
+      dst(dstMd, eng, yd.data());
+  double td = timeIt([&] {
+    mm.execute(
+        strm,
+        {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wei}, {DNNL_ARG_DST, dst}});
+    strm.wait();
+  });
+  double maxQ = 0, maxD = 0;
+  for (int s = 0; s < 256; ++s) {
+    int64_t m = (s * 7919) % M, n = (s * 104729) % N;
+    double want = 0, scale = 0;
+    for (int64_t k = 0; k < K; ++k) {
+      double p = (double)x[m * K + k] * ((double)weight(n, k) * wscale(n));
+      want += p;
+      scale += std::fabs(p);
+    }
+    maxQ = std::max(maxQ, std::fabs(yq[m * N + n] - want) / (scale + 1e-30));
+    maxD = std::max(maxD, std::fabs(yd[m * N + n] - want) / (scale + 1e-30));
+  }
+  bool ok = maxQ <= 1e-5;
+  double ops = 2.0 * M * N * K;
+  std::printf("%-7s %5ld %6ld %5ld %4s | %9.1f %9.1f | %6.3f | %-6s | "
+              "%s: max err %.1e (quantc %.1e)\n",
+              c.kind.c_str(), (long)M, (long)N, (long)K, thr ? thr : "?",
+              ops / tq * 1e-9, ops / td * 1e-9, td / tq, ok ? "ok" : "WRONG",
+              pd.impl_info_str(), maxD, maxQ);
+  std::fflush(stdout);
+  return ok;
+}
+
 int main(int argc, char **argv) {
   const char *only = argc > 1 ? argv[1] : nullptr;
   __builtin_cpu_init();
@@ -263,6 +352,10 @@ int main(int argc, char **argv) {
       continue;
     if (c.sgemm) {
       allOk &= runFloat(c, eng, strm, thr);
+      continue;
+    }
+    if (c.w8a16 || c.w8a16c) {
+      allOk &= runWeightOnly(c, eng, strm, thr);
       continue;
     }
     int64_t M = c.M, N = c.N, K = c.K;

@@ -525,7 +525,9 @@ def QuantCLowerWeightOnlyToX86
     - A constant weight is packed at compile time into the kernel's int8
       panel layout (`[panel][k][nr * lanes]`, zero-padded), a constant scale
       into a `[group][padded n]` f32 table. A run-time weight stored `[k, n]`
-      is read in place (decode: repacking costs as much as the GEMM).
+      is read in place (decode: repacking costs as much as the GEMM), K
+      block by K block across all panels (partial sums in the output), so
+      that each weight row is read as one sequential stream.
     - GEMMs of at least `parallel-min-macs` multiply-adds are split over
       their weight panels across an OpenMP team (`quantc.x86_parallel`).
 
@@ -549,8 +551,9 @@ def QuantCLowerWeightOnlyToX86
            "Vectors of columns of the register tile (0: 4 for avx512, 2 for "
            "avx2)">,
     Option<"kc", "kc", "int64_t", "0",
-           "K block, rounded up to a multiple of the group (0: 256; all of K "
-           "when the GEMM has at most mr rows)">,
+           "K block, rounded up to a multiple of the group (0: 256; packed "
+           "weights: all of K when the GEMM has at most mr rows; weights "
+           "read in place: 8 when it has at most 32 rows)">,
     Option<"parallelMinMacs", "parallel-min-macs", "int64_t", "16777216",
            "Split the weight panels of GEMMs with at least this many "
            "multiply-adds across threads (-1: never)">

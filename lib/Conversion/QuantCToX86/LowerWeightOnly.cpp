@@ -57,6 +57,9 @@ static StringRef isaName(X86Isa isa) {
   return isa == X86Isa::avx2 ? "avx2" : "avx512";
 }
 
+/// At most this many rows count as a bandwidth-bound (decode) GEMM.
+static constexpr int64_t kSmallM = 32;
+
 /// The largest weight packed at compile time or indexed (elements).
 static constexpr int64_t kMaxElements = int64_t(1) << 36;
 
@@ -215,6 +218,17 @@ matchWeightOnly(linalg::LinalgOp op, X86Isa isa, int64_t mrOpt, int64_t nrOpt,
     }
     p.wStridePanel = cols;
     p.wStrideK = mw.wStrideK;
+    // Rows of n bytes: sweep a K block of rows across all panels (a panel
+    // alone reads 64 bytes per row, a page apart), partial sums in the
+    // output between K blocks.
+    // Few rows (decode): blocks of 8 rows, so that each row is read as one
+    // sequential stream across the panels (w8a16 1 x 4096 x 4096: 12 -> 48
+    // GFLOPS, docs/BENCHMARKS.md).
+    p.kBlockOuter = true;
+    p.kc = kcOpt ? kc
+                 : (p.m <= kSmallM
+                        ? llvm::alignTo(8, std::max<int64_t>(p.group, 1))
+                        : kc);
   }
   if (mw.scaleConst) {
     p.sStrideGroup = llvm::alignTo(p.n, cols);
@@ -289,8 +303,8 @@ struct LowerWeightOnly
              "[0, 2^20] (0: the default), and mr * nr accumulators + nr "
              "weight vectors + 1 broadcast within the "
           << registers << " " << (avx2 ? "ymm" : "zmm")
-          << " registers; got mr = " << int64_t(mr)
-          << ", nr = " << int64_t(nr) << ", kc = " << int64_t(kc);
+          << " registers; got mr = " << int64_t(mr) << ", nr = " << int64_t(nr)
+          << ", kc = " << int64_t(kc);
       return signalPassFailure();
     }
     SmallVector<std::pair<linalg::LinalgOp, MatchedWeightOnly>> work;
@@ -366,7 +380,7 @@ func::FuncOp LowerWeightOnly::getOrCreateKernel(const WeightOnlyPlan &p,
      << p.aStrideK << "," << p.accumulate << "," << p.group << ","
      << p.wStridePanel << "," << p.wStrideK << "," << p.sStrideGroup << ","
      << p.sStrideN << "," << p.lanes << "," << p.mr << "," << p.nr << ","
-     << p.kc << "," << p.kunroll << "," << p.parallel;
+     << p.kc << "," << p.kBlockOuter << "," << p.kunroll << "," << p.parallel;
   auto it = kernels.find(key);
   if (it != kernels.end())
     return it->second;

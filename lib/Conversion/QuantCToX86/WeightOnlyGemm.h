@@ -42,6 +42,10 @@ struct WeightOnlyPlan {
   /// K block (a multiple of the group): the panel's int8 block stays in L1
   /// across the row tiles.
   int64_t kc = 256;
+  /// Loop order: K blocks outside the panels (a weight read in place from
+  /// a row-major [k, n]: each K block's rows are swept across all panels,
+  /// page by page) or inside (a packed weight: each panel is contiguous).
+  bool kBlockOuter = false;
   /// Unroll of the K loop.
   int64_t kunroll = 4;
   /// Split the panels across an OpenMP team (--quantc-x86-outline-omp).
@@ -64,8 +68,8 @@ struct WeightOnlyKernelOperands {
 /// Emits the kernel body at `b`'s insertion point (the caller adds the
 /// terminator):
 ///
-///   for each panel in [panelBegin, panelEnd), each K block of kc, each
-///   tile of mr rows:
+///   for each panel in [panelBegin, panelEnd), each K block of kc (or each
+///   K block, each panel: kBlockOuter), each tile of mr rows:
 ///     mr x nr f32 accumulators start at 0 (first K block) or at the
 ///     partial sums in the output; per K step, nr int8 vectors of the panel
 ///     are loaded, widened (extsi, sitofp) and multiplied into the

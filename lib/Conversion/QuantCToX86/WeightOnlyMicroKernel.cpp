@@ -25,29 +25,19 @@ public:
   }
 
   void emit() {
-    int64_t cols = p.getPanelCols();
-    int64_t fullPanels = p.n / cols, tailCols = p.n % cols;
-    if (fullPanels > 0) {
-      Value end = arith::MinSIOp::create(b, loc, ops.panelEnd, idx(fullPanels));
-      auto loop = scf::ForOp::create(b, loc, ops.panelBegin, end, idx(1));
-      OpBuilder::InsertionGuard g(b);
-      b.setInsertionPoint(loop.getBody()->getTerminator());
-      emitPanel(loop.getInductionVar(), p.nr, p.lanes);
+    if (!p.kBlockOuter) {
+      forPanels([&](Value jr, int64_t vectors, int64_t last) {
+        forBlocks(idx(0), p.k, kcEff, [&](Value pc, int64_t kcur) {
+          emitPanel(jr, vectors, last, pc, kcur);
+        });
+      });
+      return;
     }
-    if (tailCols) {
-      Value t = idx(fullPanels);
-      Value inRange = arith::AndIOp::create(
-          b, loc,
-          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle,
-                                ops.panelBegin, t),
-          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, ops.panelEnd,
-                                t));
-      auto ifOp = scf::IfOp::create(b, loc, inRange, /*withElse=*/false);
-      OpBuilder::InsertionGuard g(b);
-      b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
-      int64_t nvec = llvm::divideCeil(tailCols, p.lanes);
-      emitPanel(t, nvec, tailCols - (nvec - 1) * p.lanes);
-    }
+    forBlocks(idx(0), p.k, kcEff, [&](Value pc, int64_t kcur) {
+      forPanels([&](Value jr, int64_t vectors, int64_t last) {
+        emitPanel(jr, vectors, last, pc, kcur);
+      });
+    });
   }
 
 private:
@@ -121,16 +111,45 @@ private:
       body(add(start, full), tail);
   }
 
-  /// Panel `jr` (nvec vectors of columns, the last of `last` lanes).
-  void emitPanel(Value jr, int64_t vectors, int64_t last) {
+  /// `body(jr, vectors, lastLanes)` for the panels [panelBegin, panelEnd):
+  /// the full panels in an scf.for, then the narrower tail panel if the
+  /// range holds it.
+  void forPanels(function_ref<void(Value, int64_t, int64_t)> body) {
+    int64_t cols = p.getPanelCols();
+    int64_t fullPanels = p.n / cols, tailCols = p.n % cols;
+    if (fullPanels > 0) {
+      Value end = arith::MinSIOp::create(b, loc, ops.panelEnd, idx(fullPanels));
+      auto loop = scf::ForOp::create(b, loc, ops.panelBegin, end, idx(1));
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPoint(loop.getBody()->getTerminator());
+      body(loop.getInductionVar(), p.nr, p.lanes);
+    }
+    if (tailCols) {
+      Value t = idx(fullPanels);
+      Value inRange = arith::AndIOp::create(
+          b, loc,
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle,
+                                ops.panelBegin, t),
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, ops.panelEnd,
+                                t));
+      auto ifOp = scf::IfOp::create(b, loc, inRange, /*withElse=*/false);
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
+      int64_t nvecTail = llvm::divideCeil(tailCols, p.lanes);
+      body(t, nvecTail, tailCols - (nvecTail - 1) * p.lanes);
+    }
+  }
+
+  /// K [pc, pc + kcur) of panel `jr` (nvec vectors of columns, the last of
+  /// `last` lanes), all row tiles.
+  void emitPanel(Value jr, int64_t vectors, int64_t last, Value pc,
+                 int64_t kcur) {
     nvec = vectors;
     lastCount = last;
     col0 = mul(jr, p.getPanelCols());
     wBase = mul(jr, p.wStridePanel);
-    forBlocks(idx(0), p.k, kcEff, [&](Value pc, int64_t kcur) {
-      forBlocks(idx(0), p.m, p.mr,
-                [&](Value r0, int64_t rows) { emitTile(r0, rows, pc, kcur); });
-    });
+    forBlocks(idx(0), p.m, p.mr,
+              [&](Value r0, int64_t rows) { emitTile(r0, rows, pc, kcur); });
   }
 
   /// One K step: nvec int8 weight vectors widened to f32, each row's A

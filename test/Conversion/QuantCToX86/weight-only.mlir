@@ -15,19 +15,32 @@
 // CHECK: %[[SF:.+]] = memref.collapse_shape %[[SB]] {{\[\[}}0, 1]] : memref<1x70xf32> into memref<70xf32>
 // CHECK: call @[[K:__quantc_x86_w8a16_gemm[_0-9]*]](%{{.+}}, %[[QF]], %[[SF]], %{{.+}}, %c0, %c2) : (memref<500xf32>, memref<7000xi8>, memref<70xf32>, memref<350xf32>, index, index) -> ()
 // CHECK: func.func private @[[K]](%{{.+}}: memref<500xf32> {llvm.noalias}, %[[W:.+]]: memref<7000xi8> {llvm.noalias}, %[[SC:.+]]: memref<70xf32> {llvm.noalias}, %[[O:.+]]: memref<350xf32> {llvm.noalias}, %{{.+}}: index, %{{.+}}: index) attributes {llvm.linkage = #llvm.linkage<internal>} {
-// The 6 x 4 register tile over all of K (M <= 6: one K block), unrolled by 4:
-// int8 loads widened in registers, fma against the broadcast activation.
-// CHECK: scf.for %{{.+}} = %c0 to %c100 step %c4 iter_args({{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// K blocks of 8 rows (few rows: each weight row is read as one stream
+// across the panels), 96 in a loop and a tail of 4; in each, the panels,
+// and the 6 x 4 register tile starting at zero (first K block) or at the
+// partial sums in the output, unrolled by 4: int8 loads widened in
+// registers, fma against the broadcast activation.
+// CHECK: scf.for %[[PC:.+]] = %c0 to %c96 step %c8 {
+// CHECK: scf.for %{{.+}} = %{{.+}} to %{{.+}} step %c1 {
+// CHECK: %[[FIRST:.+]] = arith.cmpi eq, %[[PC]], %c0 : index
+// CHECK: scf.if %[[FIRST]] -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// CHECK: vector.load %[[O]]
+// CHECK: scf.for %{{.+}} = %[[PC]] to %{{.+}} step %c4 iter_args({{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
 // CHECK: %[[QV:.+]] = vector.load %[[W]][%{{.+}}] : memref<7000xi8>, vector<16xi8>
 // CHECK: %[[QI:.+]] = arith.extsi %[[QV]] : vector<16xi8> to vector<16xi32>
 // CHECK: %[[QFP:.+]] = arith.sitofp %[[QI]] : vector<16xi32> to vector<16xf32>
 // CHECK: %[[XS:.+]] = memref.load
 // CHECK: %[[XB:.+]] = vector.broadcast %[[XS]] : f32 to vector<16xf32>
 // CHECK: vector.fma %[[XB]], %[[QFP]], %{{.+}} : vector<16xf32>
-// The epilogue: the scale vector times the sums, stored.
+// The last K block's epilogue: the scale vector times the sums, stored;
+// other blocks store the partial sums.
+// CHECK: %[[LAST:.+]] = arith.cmpi eq, %[[PC]], %c92 : index
+// CHECK: scf.if %[[LAST]] {
 // CHECK: %[[SV:.+]] = vector.load %[[SC]][%{{.+}}] : memref<70xf32>, vector<16xf32>
 // CHECK: %[[Y:.+]] = arith.mulf %{{.+}}, %[[SV]] : vector<16xf32>
 // CHECK: vector.store %[[Y]], %[[O]][%{{.+}}] : memref<350xf32>, vector<16xf32>
+// CHECK: } else {
+// CHECK: vector.store %{{.+}}, %[[O]]
 // The tail panel: 6 columns, masked weight and scale loads and stores.
 // CHECK: vector.constant_mask [6] : vector<16xi1>
 // CHECK: vector.maskedload %[[W]]
