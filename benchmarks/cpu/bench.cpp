@@ -18,6 +18,12 @@
 //  bgemm  batched s8 x s8 -> s32, both operands arguments ([B, M, K] x
 //         [B, N, K]: attention's Q . K^T, or P . V with V given as [D, S]
 //         per head); oneDNN: a 3-D matmul on the same plain buffers.
+//  w8a16  weight-only y = x . (q * ws[n]), f32 x, int8 q [K, N] a run-time
+//         argument (quantc reads it in place, widening in registers);
+//         oneDNN's f32 matmul gets the dequantized f32 weight (tag::ab, no
+//         reorder outside timing). Both warm: the same weights every call.
+//  w8a16c the same with the constant weight W [N, K] (quantc packs it at
+//         compile time; oneDNN: the f32 weight tag::ba).
 //  linear per-token dynamic W8A8: f32 activations -> absmax per row ->
 //         quantize -> GEMM -> dequantize (x scale per row, w per column).
 //         oneDNN: the same quantization loop in C++ (compiled -O3
@@ -85,7 +91,15 @@ static MemRef3D<T> view3(T *p, int64_t b, int64_t r, int64_t c) {
 #define QUANTC_BGEMM(B, M, N, K)                                               \
   extern "C" void _mlir_ciface_q_bgemm_##B##x##M##x##N##x##K(                  \
       MemRef3D<int8_t> *, MemRef3D<int8_t> *, MemRef3D<int32_t> *);
+#define QUANTC_W8A16(M, N, K)                                                  \
+  extern "C" void _mlir_ciface_q_w8a16_##M##x##N##x##K(                        \
+      MemRef2D<float> *, MemRef2D<int8_t> *, MemRef2D<float> *);
+#define QUANTC_W8A16C(M, N, K)                                                 \
+  extern "C" void _mlir_ciface_q_w8a16c_##M##x##N##x##K(MemRef2D<float> *,     \
+                                                        MemRef2D<float> *);
 #include "bench_shapes.inc"
+#undef QUANTC_W8A16
+#undef QUANTC_W8A16C
 #undef QUANTC_GEMM
 #undef QUANTC_LINEAR
 #undef QUANTC_RGEMM
@@ -116,6 +130,8 @@ static std::vector<BatchedCase> batchedCases() {
 #define QUANTC_RGEMM(M, N, K)
 #define QUANTC_SGEMM(M, N, K)
 #define QUANTC_SGEMMT(M, N, K)
+#define QUANTC_W8A16(M, N, K)
+#define QUANTC_W8A16C(M, N, K)
 #define QUANTC_BGEMM(B, M, N, K)                                               \
   cs.push_back({B, M, N, K, _mlir_ciface_q_bgemm_##B##x##M##x##N##x##K});
 #include "bench_shapes.inc"
@@ -124,9 +140,13 @@ static std::vector<BatchedCase> batchedCases() {
 #undef QUANTC_RGEMM
 #undef QUANTC_SGEMM
 #undef QUANTC_SGEMMT
+#undef QUANTC_W8A16
+#undef QUANTC_W8A16C
 #undef QUANTC_BGEMM
   return cs;
 }
+using W8A16Fn = void (*)(MemRef2D<float> *, MemRef2D<int8_t> *,
+                         MemRef2D<float> *);
 
 struct Case {
   std::string kind;
@@ -135,6 +155,8 @@ struct Case {
   LinearFn linear = nullptr;
   RGemmFn rgemm = nullptr;
   SGemmFn sgemm = nullptr;
+  W8A16Fn w8a16 = nullptr;
+  LinearFn w8a16c = nullptr;
 };
 
 static std::vector<Case> cases() {
@@ -154,6 +176,12 @@ static std::vector<Case> cases() {
   cs.push_back({"sgemmt", M, N, K, nullptr, nullptr, nullptr,                  \
                 _mlir_ciface_q_sgemmt_##M##x##N##x##K});
 #define QUANTC_BGEMM(B, M, N, K)
+#define QUANTC_W8A16(M, N, K)                                                  \
+  cs.push_back({"w8a16", M, N, K, nullptr, nullptr, nullptr, nullptr,          \
+                _mlir_ciface_q_w8a16_##M##x##N##x##K});
+#define QUANTC_W8A16C(M, N, K)                                                 \
+  cs.push_back({"w8a16c", M, N, K, nullptr, nullptr, nullptr, nullptr,         \
+                nullptr, _mlir_ciface_q_w8a16c_##M##x##N##x##K});
 #include "bench_shapes.inc"
 #undef QUANTC_BGEMM
   return cs;
@@ -338,6 +366,70 @@ static bool runBatched(const char *only, const char *thr, engine &eng,
   return allOk;
 }
 
+/// A weight-only case: quantc's W8A16 kernel (int8 weight, f32 x) and
+/// oneDNN's f32 matmul on the dequantized weight, both warm (the same
+/// weights on every call). Spot checks: 256 outputs against a double dot
+/// product with the dequantized weight, error relative to sum_k |x||w|
+/// (quantc must stay within 1e-5).
+static bool runWeightOnly(const Case &c, engine &eng, stream &strm,
+                          const char *thr) {
+  int64_t M = c.M, N = c.N, K = c.K;
+  bool constant = c.kind == "w8a16c";
+  std::vector<float> x(M * K), wf(N * K), yq(M * N), yd(M * N);
+  std::vector<int8_t> q(K * N);
+  for (int64_t i = 0; i < M * K; ++i)
+    x[i] = std::sin(0.001f * i) * (1 + (i % 13));
+  // w(k, n) = weight(n, k) * wscale(n); q stored [K, N] (the run-time
+  // argument), wf stored [K, N] (w8a16) or [N, K] (w8a16c, as the constant).
+  auto wfAt = [&](int64_t k, int64_t n) -> float & {
+    return constant ? wf[n * K + k] : wf[k * N + n];
+  };
+  for (int64_t k = 0; k < K; ++k)
+    for (int64_t n = 0; n < N; ++n) {
+      q[k * N + n] = weight(n, k);
+      wfAt(k, n) = weight(n, k) * wscale(n);
+    }
+  auto xd = view(x.data(), M, K);
+  auto qd = view(q.data(), K, N);
+  auto yqd = view(yq.data(), M, N);
+  double tq = constant ? timeIt([&] { c.w8a16c(&xd, &yqd); })
+                       : timeIt([&] { c.w8a16(&xd, &qd, &yqd); });
+  memory::desc srcMd({M, K}, dt::f32, tag::ab);
+  memory::desc weiMd({K, N}, dt::f32, constant ? tag::ba : tag::ab);
+  memory::desc dstMd({M, N}, dt::f32, tag::ab);
+  matmul::primitive_desc pd(matmul::desc(srcMd, weiMd, dstMd), eng);
+  matmul mm(pd);
+  memory src(srcMd, eng, x.data()), wei(weiMd, eng, wf.data()),
+      dst(dstMd, eng, yd.data());
+  double td = timeIt([&] {
+    mm.execute(
+        strm,
+        {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wei}, {DNNL_ARG_DST, dst}});
+    strm.wait();
+  });
+  double maxQ = 0, maxD = 0;
+  for (int s = 0; s < 256; ++s) {
+    int64_t m = (s * 7919) % M, n = (s * 104729) % N;
+    double want = 0, scale = 0;
+    for (int64_t k = 0; k < K; ++k) {
+      double p = (double)x[m * K + k] * ((double)weight(n, k) * wscale(n));
+      want += p;
+      scale += std::fabs(p);
+    }
+    maxQ = std::max(maxQ, std::fabs(yq[m * N + n] - want) / (scale + 1e-30));
+    maxD = std::max(maxD, std::fabs(yd[m * N + n] - want) / (scale + 1e-30));
+  }
+  bool ok = maxQ <= 1e-5;
+  double ops = 2.0 * M * N * K;
+  std::printf("%-7s %5ld %6ld %5ld %4s | %9.1f %9.1f | %6.3f | %-6s | "
+              "%s: max err %.1e (quantc %.1e)\n",
+              c.kind.c_str(), (long)M, (long)N, (long)K, thr ? thr : "?",
+              ops / tq * 1e-9, ops / td * 1e-9, td / tq, ok ? "ok" : "WRONG",
+              pd.impl_info_str(), maxD, maxQ);
+  std::fflush(stdout);
+  return ok;
+}
+
 int main(int argc, char **argv) {
   const char *only = argc > 1 ? argv[1] : nullptr;
   __builtin_cpu_init();
@@ -370,6 +462,10 @@ int main(int argc, char **argv) {
       continue;
     if (c.sgemm) {
       allOk &= runFloat(c, eng, strm, thr);
+      continue;
+    }
+    if (c.w8a16 || c.w8a16c) {
+      allOk &= runWeightOnly(c, eng, strm, thr);
       continue;
     }
     int64_t M = c.M, N = c.N, K = c.K;

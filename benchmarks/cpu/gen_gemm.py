@@ -24,6 +24,13 @@ weight W [N, K] (deterministic pattern, shared with the C++ harness),
   @q_sgemmt_<M>x<N>x<K>(x: memref<MxKxf32>, w: memref<NxKxf32>, y: memref<MxNxf32>)
       the same with the weight [N, K] (y = x . w^T, PyTorch's Linear layout)
 
+  @q_w8a16_<M>x<N>x<K>(x: memref<MxKxf32>, w: memref<KxNxi8>, y: memref<MxNxf32>)
+      weight-only W8A16 y = x . dequantize(w, ws) (per-column scale ws as
+      in gemm), the int8 weight a run-time [K, N] argument read in place
+      (--quantc-lower-weight-only-to-x86)
+  @q_w8a16c_<M>x<N>x<K>(x: memref<MxKxf32>, y: memref<MxNxf32>)
+      the same with the constant weight W [N, K] (packed at compile time)
+
 All write into the caller's buffer (destination passing) and carry
 llvm.emit_c_interface. Usage: gen_gemm.py OUT.mlir N K gemm:M... linear:M... sgemm:M...
 """
@@ -50,10 +57,12 @@ def main():
     wty, wsty = f"tensor<{n}x{k}xi8>", f"tensor<1x{n}xf32>"
     # Only functions with a constant weight embed it.
     wconst = (f'dense<"0x{w.tobytes().hex().upper()}"> : {wty}'
-              if any(s.split(":")[0] in ("gemm", "linear")
+              if any(s.split(":")[0] in ("gemm", "linear", "w8a16c")
                      for s in sys.argv[4:]) else "")
     wsconst = ("dense<[[" + ", ".join("0x%08X" % v for v in ws.view(np.uint32))
                + f"]]> : {wsty}")
+    wscol = ("dense<[" + ", ".join("[0x%08X]" % v for v in ws.view(np.uint32))
+             + f"]> : tensor<{n}x1xf32>")
     fns = []
     for spec in sys.argv[4:]:
         kind, m = spec.split(":")
@@ -127,6 +136,34 @@ func.func @{name}(%xm: memref<{xty}>, %wm: memref<{wty3}>, %y: memref<{yty3}>) a
   %w = bufferization.to_tensor %wm restrict : memref<{wty3}> to tensor<{wty3}>
   %acc = quantc.matmul %x, %w : tensor<{xty}>, tensor<{wty3}> -> tensor<{yty3}>
   bufferization.materialize_in_destination %acc in restrict writable %y : (tensor<{yty3}>, memref<{yty3}>) -> ()
+  return
+}}""")
+        elif kind == "w8a16":
+            fns.append(f"""
+func.func @{name}(%xm: memref<{m}x{k}xf32>, %wm: memref<{k}x{n}xi8>, %y: {ymr}) attributes {{llvm.emit_c_interface}} {{
+  %x = bufferization.to_tensor %xm restrict : memref<{m}x{k}xf32> to tensor<{m}x{k}xf32>
+  %w = bufferization.to_tensor %wm restrict : memref<{k}x{n}xi8> to tensor<{k}x{n}xi8>
+  %ws = arith.constant {wsconst}
+  %wd = quantc.dequantize %w, %ws : tensor<{k}x{n}xi8>, {wsty} -> tensor<{k}x{n}xf32>
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : {yty}
+  %f = linalg.fill ins(%z : f32) outs(%e : {yty}) -> {yty}
+  %r = linalg.matmul ins(%x, %wd : tensor<{m}x{k}xf32>, tensor<{k}x{n}xf32>) outs(%f : {yty}) -> {yty}
+  bufferization.materialize_in_destination %r in restrict writable %y : ({yty}, {ymr}) -> ()
+  return
+}}""")
+        elif kind == "w8a16c":
+            fns.append(f"""
+func.func @{name}(%xm: memref<{m}x{k}xf32>, %y: {ymr}) attributes {{llvm.emit_c_interface}} {{
+  %x = bufferization.to_tensor %xm restrict : memref<{m}x{k}xf32> to tensor<{m}x{k}xf32>
+  %w = arith.constant {wconst}
+  %ws = arith.constant {wscol}
+  %wd = quantc.dequantize %w, %ws : {wty}, tensor<{n}x1xf32> -> tensor<{n}x{k}xf32>
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : {yty}
+  %f = linalg.fill ins(%z : f32) outs(%e : {yty}) -> {yty}
+  %r = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>] ins(%x, %wd : tensor<{m}x{k}xf32>, tensor<{n}x{k}xf32>) outs(%f : {yty}) -> {yty}
+  bufferization.materialize_in_destination %r in restrict writable %y : ({yty}, {ymr}) -> ()
   return
 }}""")
         else:

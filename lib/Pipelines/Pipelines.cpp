@@ -96,6 +96,15 @@ void quantc::buildCpuPipeline(OpPassManager &pm,
     // x86 (or other) host.
     x86.emulate = cpu == Cpu::vnniEmulated;
     pm.addPass(createQuantCLowerMatmulToX86(x86));
+    // Weight-only GEMMs (float activations x quantc.dequantize of int8
+    // weights) read the int8 weight and widen it in registers; this runs
+    // while the quantc.dequantize is still there (before
+    // convert-quantc-to-linalg) and before the float kernels, which would
+    // take the dequantized weight.
+    QuantCLowerWeightOnlyToX86Options wx86;
+    wx86.isa = x86.isa;
+    wx86.parallelMinMacs = x86.parallelMinMacs;
+    pm.addPass(createQuantCLowerWeightOnlyToX86(wx86));
     // Float contractions left in the program (layers kept in float,
     // attention, outlier GEMMs) become FMA micro-kernels.
     QuantCLowerFloatContractionsToX86Options fx86;

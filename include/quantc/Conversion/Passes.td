@@ -509,3 +509,76 @@ def QuantCX86VectorizeElementwise
 }
 
 #endif // QUANTC_CONVERSION_PASSES_TD
+
+//===----------------------------------------------------------------------===//
+// x86: weight-only (W8A16) GEMMs with dequantization fused (QuantCToX86)
+//===----------------------------------------------------------------------===//
+
+def QuantCLowerWeightOnlyToX86
+    : Pass<"quantc-lower-weight-only-to-x86", "mlir::ModuleOp"> {
+  let summary = "Lower float contractions whose weight is a quantc.dequantize "
+                "of int8 data (W8A16) to fused AVX-512 / AVX2 kernels";
+  let description = [{
+    Rewrites every statically shaped 2-D float contraction (`linalg.matmul`
+    with any indexing maps, or a contraction `linalg.generic`, whose body is
+    `addf(out, mulf(a, b))`) whose weight (operand 1) is the result of a
+    `quantc.dequantize` of an `i8` tensor without zero point, with a scale
+    per output channel (or per tensor) or per group of `g` along K (the
+    granularity analysis' `dequant-on-load` verdict), into a call to a
+    generated kernel that never materialises the float weight:
+
+    - A weight panel is `nr` vectors of columns. For each K block (`kc`, a
+      multiple of the group), each row tile (`mr` rows) of the activation:
+      per K step, `nr` int8 vector loads of the weight, widened in registers
+      (`arith.extsi` to i32, `arith.sitofp` to f32: vpmovsxbd + vcvtdq2ps),
+      `vector.fma` against the broadcast activation element; f32
+      accumulators.
+    - Per-channel scales factor out of the sum over K: the accumulators are
+      multiplied by the scale vector once, in the epilogue (with the init
+      operand added when it is not a zero fill). Group scales are applied
+      per group: a group is accumulated in temporaries, then
+      `fma(temp, scale[group], acc)`.
+    - A constant weight is packed at compile time into the kernel's int8
+      panel layout (`[panel][k][nr * lanes]`, zero-padded), a constant scale
+      into a `[group][padded n]` f32 table. A run-time weight stored `[k, n]`
+      is read in place (decode: repacking costs as much as the GEMM), K
+      block by K block across all panels (partial sums in the output), so
+      that each weight row is read as one sequential stream.
+    - GEMMs of at least `parallel-min-macs` multiply-adds are split over
+      their weight panels across an OpenMP team (`quantc.x86_parallel`).
+
+    Every weight-only contraction that does not take the kernel (zero
+    points, i4 or other storage, a run-time weight stored `[n, k]`, a scale
+    varying element by element along K, dynamic shapes, batches, ...) gets a
+    remark saying why and is left to the float path.
+  }];
+  let options = [
+    Option<"isa", "isa", "::quantc::X86Isa", "::quantc::X86Isa::avx512_vnni",
+           "Vector width of the kernels",
+           [{::llvm::cl::values(
+             clEnumValN(::quantc::X86Isa::avx512_vnni, "avx512",
+                        "16 f32 lanes (zmm), 32 registers"),
+             clEnumValN(::quantc::X86Isa::avx2, "avx2",
+                        "8 f32 lanes (ymm), 16 registers"))}]>,
+    Option<"mr", "mr", "int64_t", "0",
+           "Rows of the register tile (0: 6 per-channel, 3 grouped; avx2: 4 "
+           "/ 2). A grouped tile also holds mr * nr temporaries">,
+    Option<"nr", "nr", "int64_t", "0",
+           "Vectors of columns of the register tile (0: 4 for avx512, 2 for "
+           "avx2)">,
+    Option<"kc", "kc", "int64_t", "0",
+           "K block, rounded up to a multiple of the group (0: 256; packed "
+           "weights: all of K when the GEMM has at most mr rows; weights "
+           "read in place: 8 when it has at most 32 rows)">,
+    Option<"parallelMinMacs", "parallel-min-macs", "int64_t", "16777216",
+           "Split the weight panels of GEMMs with at least this many "
+           "multiply-adds across threads (-1: never)">
+  ];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect",
+                           "mlir::arith::ArithDialect",
+                           "mlir::bufferization::BufferizationDialect",
+                           "mlir::func::FuncDialect",
+                           "mlir::memref::MemRefDialect",
+                           "mlir::scf::SCFDialect",
+                           "mlir::vector::VectorDialect"];
+}

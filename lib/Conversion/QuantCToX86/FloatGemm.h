@@ -12,6 +12,7 @@
 
 #include "quantc/Dialect/QuantC/IR/QuantCOps.h"
 
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/Builders.h"
 
 namespace quantc::x86 {
@@ -75,6 +76,26 @@ struct FloatKernelOperands {
 void emitFloatGemmKernel(mlir::OpBuilder &b, mlir::Location loc,
                          const FloatGemmPlan &plan,
                          const FloatKernelOperands &operands);
+
+/// Whether the body of `op` yields `addf(out, mulf(a, b))`, `a` and `b` the
+/// two input block arguments (either order), each optionally widened by
+/// arith.extf: the plain sum of products.
+bool isMultiplyAccumulate(mlir::linalg::LinalgOp op);
+
+/// The element stride of loop dimension `dim` in a row-major operand of
+/// `shape` read through `map` (a projected permutation); 0 when the map does
+/// not use `dim`.
+int64_t strideOf(mlir::AffineMap map, llvm::ArrayRef<int64_t> shape,
+                 unsigned dim);
+
+/// Whether the init of a contraction is +0.0 everywhere (a zero linalg.fill
+/// or a zero splat constant): the kernels then never read it.
+bool isZeroInit(mlir::Value init);
+
+/// A statically shaped tensor as the flat, row-major 1-D buffer the kernels
+/// index (bufferization.to_buffer + memref.collapse_shape).
+mlir::Value flatBuffer(mlir::OpBuilder &b, mlir::Location loc,
+                       mlir::Value tensor);
 
 } // namespace quantc::x86
 

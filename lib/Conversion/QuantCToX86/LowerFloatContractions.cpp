@@ -76,10 +76,8 @@ static Value stripExt(Value v) {
   return v;
 }
 
-/// Whether the body of `op` yields `addf(out, mulf(a, b))`, `a` and `b` the
-/// two input block arguments (either order), each optionally widened by
-/// arith.extf: the plain sum of products.
-static bool isMultiplyAccumulate(linalg::LinalgOp op) {
+// Declared in FloatGemm.h.
+bool x86::isMultiplyAccumulate(linalg::LinalgOp op) {
   Block *body = op.getBlock();
   if (body->getNumArguments() != 3)
     return false;
@@ -104,9 +102,8 @@ static bool isMultiplyAccumulate(linalg::LinalgOp op) {
   return (x == a && y == b) || (x == b && y == a);
 }
 
-/// The element stride of loop dimension `dim` in a row-major operand of
-/// `shape` read through `map`; 0 when the map does not use `dim`.
-static int64_t strideOf(AffineMap map, ArrayRef<int64_t> shape, unsigned dim) {
+// Declared in FloatGemm.h.
+int64_t x86::strideOf(AffineMap map, ArrayRef<int64_t> shape, unsigned dim) {
   int64_t stride = 1;
   for (int64_t i = map.getNumResults() - 1; i >= 0; --i) {
     if (map.getDimPosition(i) == dim)
@@ -116,9 +113,8 @@ static int64_t strideOf(AffineMap map, ArrayRef<int64_t> shape, unsigned dim) {
   return 0;
 }
 
-/// Whether the init of a contraction is +0.0 everywhere (a zero linalg.fill
-/// or a zero splat constant): the kernels then never read it.
-static bool isZeroInit(Value init) {
+// Declared in FloatGemm.h.
+bool x86::isZeroInit(Value init) {
   if (auto fill = init.getDefiningOp<linalg::FillOp>())
     return matchPattern(fill.getInputs()[0], m_PosZeroFloat());
   return matchPattern(init, m_PosZeroFloat());
@@ -247,8 +243,8 @@ matchContraction(linalg::LinalgOp op, const FloatOptions &o,
   return mc;
 }
 
-/// A tensor as the flat, row-major 1-D buffer the kernels index.
-static Value flatBuffer(OpBuilder &b, Location loc, Value tensor) {
+// Declared in FloatGemm.h.
+Value x86::flatBuffer(OpBuilder &b, Location loc, Value tensor) {
   auto tt = cast<RankedTensorType>(tensor.getType());
   Value buf = bufferization::ToBufferOp::create(
       b, loc, MemRefType::get(tt.getShape(), tt.getElementType()), tensor,

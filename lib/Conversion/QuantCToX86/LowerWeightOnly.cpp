@@ -1,0 +1,422 @@
+//===- LowerWeightOnly.cpp - W8A16 GEMMs to fused x86 kernels -------------===//
+//
+// Float contractions whose weight is a quantc.dequantize of int8 data ->
+// calls of generated kernels that widen the int8 weight in registers
+// (WeightOnlyGemm.h). See the pass description in Conversion/Passes.td.
+//
+//===----------------------------------------------------------------------===//
+#include "quantc/Conversion/QuantCToX86/QuantCToX86.h"
+
+#include "FloatGemm.h"
+#include "WeightOnlyGemm.h"
+
+#include "quantc/Analysis/Granularity.h"
+#include "quantc/Dialect/QuantC/IR/QuantCOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/TypeUtilities.h"
+
+#include "llvm/ADT/StringMap.h"
+
+namespace quantc {
+#define GEN_PASS_DEF_QUANTCLOWERWEIGHTONLYTOX86
+#include "quantc/Conversion/Passes.h.inc"
+} // namespace quantc
+
+using namespace mlir;
+using namespace quantc;
+using namespace quantc::x86;
+
+namespace {
+
+/// One contraction that fits a kernel.
+struct MatchedWeightOnly {
+  WeightOnlyPlan plan;
+  DequantizeOp dequant;
+  /// The int8 weight and scale: constants (packed at compile time) or
+  /// run-time values (read in place).
+  DenseElementsAttr weightConst, scaleConst;
+  /// Element strides of the weight over (k, n) in its row-major layout.
+  int64_t wStrideK = 0, wStrideN = 0;
+  /// The scale's shape and its dimension positions of K and N.
+  SmallVector<int64_t, 2> scaleShape;
+  unsigned scaleKPos = 0, scaleNPos = 1;
+};
+
+} // namespace
+
+static StringRef isaName(X86Isa isa) {
+  return isa == X86Isa::avx2 ? "avx2" : "avx512";
+}
+
+/// At most this many rows count as a bandwidth-bound (decode) GEMM.
+static constexpr int64_t kSmallM = 32;
+
+/// The largest weight packed at compile time or indexed (elements).
+static constexpr int64_t kMaxElements = int64_t(1) << 36;
+
+/// The plan of `op`, or failure after a remark on `op` saying why it does
+/// not take the weight-only kernel. Fails silently for contractions that are
+/// not weight-only (the float pass's).
+static FailureOr<MatchedWeightOnly>
+matchWeightOnly(linalg::LinalgOp op, X86Isa isa, int64_t mrOpt, int64_t nrOpt,
+                int64_t kcOpt, int64_t parallelMinMacs) {
+  FailureOr<ContractionInfo> info = getContractionInfo(op);
+  if (failed(info))
+    return failure();
+  GemmVerdict verdict = classifyGemm(*info, getTargetKTile(GemmTarget::vnni));
+  if (verdict.kind != GemmKind::DequantOnLoad || !verdict.rhsScale ||
+      verdict.lhsScale)
+    return failure();
+  auto remark = [&]() {
+    return op->emitRemark() << "runs with the weight dequantized to float, "
+                               "not on the "
+                            << isaName(isa) << " weight-only kernel: ";
+  };
+  const ScaleGranularity &g = *verdict.rhsScale;
+  MatchedWeightOnly mw;
+  mw.dequant = op.getDpsInputOperand(1)->get().getDefiningOp<DequantizeOp>();
+  if (!mw.dequant || g.source != mw.dequant.getOperation() ||
+      !g.smoothFactors.empty()) {
+    remark() << "the weight is not the result of a quantc.dequantize (layout "
+                "ops or smoothing factors in between)";
+    return failure();
+  }
+  if (!g.storageType || !g.storageType.isSignlessInteger(8)) {
+    remark() << "weight storage " << g.storageType << " (the kernel takes i8)";
+    return failure();
+  }
+  if (g.hasZeroPoint) {
+    remark() << "the weight has a zero point (the kernel takes symmetric "
+                "weights)";
+    return failure();
+  }
+  if (!op.hasPureTensorSemantics() || op.getNumDpsInputs() != 2 ||
+      op.getNumDpsInits() != 1 || op.getNumLoops() != 3 ||
+      op.getNumReductionLoops() != 1) {
+    remark() << "not a 2-D GEMM on tensors (one M, N and K dimension)";
+    return failure();
+  }
+  if (!isMultiplyAccumulate(op)) {
+    remark() << "the body is not a multiply-accumulate addf(out, mulf(a, b))";
+    return failure();
+  }
+  OpOperand *aOp = op.getDpsInputOperand(0), *bOp = op.getDpsInputOperand(1);
+  OpOperand *cOp = op.getDpsInitOperand(0);
+  auto aTy = cast<RankedTensorType>(aOp->get().getType());
+  auto bTy = cast<RankedTensorType>(bOp->get().getType());
+  auto cTy = cast<RankedTensorType>(cOp->get().getType());
+  auto sTy = cast<RankedTensorType>(mw.dequant.getScale().getType());
+  if (!aTy.hasStaticShape() || !bTy.hasStaticShape() || !cTy.hasStaticShape() ||
+      !sTy.hasStaticShape()) {
+    remark() << "dynamic shapes";
+    return failure();
+  }
+  Type aElem = aTy.getElementType();
+  if (!(aElem.isF32() || aElem.isF16() || aElem.isBF16()) ||
+      !cTy.getElementType().isF32() || !bTy.getElementType().isF32()) {
+    remark() << "activation " << aElem << ", dequantized weight "
+             << bTy.getElementType() << " and output " << cTy.getElementType()
+             << " (the kernel takes f32 / f16 / bf16 activations and an f32 "
+                "weight and output)";
+    return failure();
+  }
+  AffineMap aMap = op.getMatchingIndexingMap(aOp),
+            bMap = op.getMatchingIndexingMap(bOp),
+            cMap = op.getMatchingIndexingMap(cOp);
+  if (!aMap.isProjectedPermutation() || !bMap.isProjectedPermutation() ||
+      !cMap.isProjectedPermutation() || aMap.getNumResults() != 2 ||
+      bMap.getNumResults() != 2 || cMap.getNumResults() != 2) {
+    remark() << "indexing maps that are not 2-D projected permutations";
+    return failure();
+  }
+  unsigned dm = cMap.getDimPosition(0), dn = cMap.getDimPosition(1);
+  unsigned dk = 0;
+  while (dk == dm || dk == dn)
+    ++dk;
+  if (!aMap.isFunctionOfDim(dm) || !aMap.isFunctionOfDim(dk) ||
+      !bMap.isFunctionOfDim(dn) || !bMap.isFunctionOfDim(dk)) {
+    remark() << "the output is not [M, N] of A [M, K] and weight [K, N] in "
+                "some layout";
+    return failure();
+  }
+  SmallVector<int64_t> loops = op.getStaticLoopRanges();
+  WeightOnlyPlan &p = mw.plan;
+  p.m = loops[dm];
+  p.n = loops[dn];
+  p.k = loops[dk];
+  if (p.m == 0 || p.n == 0 || p.k == 0) {
+    remark() << "an empty GEMM";
+    return failure();
+  }
+  if (p.m * p.k > kMaxElements || p.k * p.n > kMaxElements ||
+      p.m * p.n > kMaxElements) {
+    remark() << "an operand has more than 2^36 elements";
+    return failure();
+  }
+  p.aStrideM = strideOf(aMap, aTy.getShape(), dm);
+  p.aStrideK = strideOf(aMap, aTy.getShape(), dk);
+  mw.wStrideK = strideOf(bMap, bTy.getShape(), dk);
+  mw.wStrideN = strideOf(bMap, bTy.getShape(), dn);
+  p.aElem = aElem;
+  p.accumulate = !isZeroInit(cOp->get());
+
+  // The scale along the weight's K and N dimensions (the analysis' blocks).
+  unsigned kPos =
+      bMap.getResultPosition(getAffineDimExpr(dk, op.getContext())).value();
+  unsigned nPos = 1 - kPos;
+  int64_t kBlock = reductionBlock(g, info->rhs);
+  if (kBlock == 1 || kBlock == ShapedType::kDynamic) {
+    remark() << "the weight scale is " << describeGranularity(g, info->rhs)
+             << " (the kernel takes per-channel scales and groups along K)";
+    return failure();
+  }
+  if (g.varies[nPos] && g.blockSize[nPos] != 1) {
+    remark() << "the weight scale varies in blocks along N";
+    return failure();
+  }
+  p.group = kBlock;
+  mw.scaleShape.assign(sTy.getShape().begin(), sTy.getShape().end());
+  mw.scaleKPos = kPos;
+  mw.scaleNPos = nPos;
+  if (!sTy.getElementType().isF32()) {
+    remark() << "scale element type " << sTy.getElementType()
+             << " (the kernel takes f32 scales)";
+    return failure();
+  }
+
+  // Tile and blocking.
+  bool avx2 = isa == X86Isa::avx2;
+  p.lanes = avx2 ? 8 : 16;
+  p.nr = nrOpt ? nrOpt : (avx2 ? 2 : 4);
+  p.mr = mrOpt ? mrOpt : (p.group ? (avx2 ? 2 : 3) : (avx2 ? 4 : 6));
+  int64_t kc = kcOpt ? kcOpt : 256;
+  if (p.group)
+    kc = llvm::alignTo(kc, p.group);
+  // Few rows: one row tile, nothing to reuse from L1 across tiles.
+  p.kc = p.m <= p.mr ? p.k : kc;
+
+  matchPattern(mw.dequant.getInput(), m_Constant(&mw.weightConst));
+  matchPattern(mw.dequant.getScale(), m_Constant(&mw.scaleConst));
+  int64_t cols = p.getPanelCols();
+  if (mw.weightConst) {
+    p.wStridePanel = p.k * cols;
+    p.wStrideK = cols;
+  } else {
+    if (mw.wStrideN != 1) {
+      remark() << "a run-time weight stored [n, k] (the kernel reads run-time "
+                  "weights stored [k, n] in place)";
+      return failure();
+    }
+    p.wStridePanel = cols;
+    p.wStrideK = mw.wStrideK;
+    // Rows of n bytes: sweep a K block of rows across all panels (a panel
+    // alone reads 64 bytes per row, a page apart), partial sums in the
+    // output between K blocks.
+    // Few rows (decode): blocks of 8 rows, so that each row is read as one
+    // sequential stream across the panels (w8a16 1 x 4096 x 4096: 12 -> 48
+    // GFLOPS, docs/BENCHMARKS.md).
+    p.kBlockOuter = true;
+    p.kc = kcOpt ? kc
+                 : (p.m <= kSmallM
+                        ? llvm::alignTo(8, std::max<int64_t>(p.group, 1))
+                        : kc);
+  }
+  if (mw.scaleConst) {
+    p.sStrideGroup = llvm::alignTo(p.n, cols);
+    p.sStrideN = 1;
+  } else {
+    int64_t sK = mw.scaleShape[kPos], sN = mw.scaleShape[nPos];
+    int64_t rowStride[2] = {mw.scaleShape[1], 1};
+    p.sStrideN = sN > 1 ? rowStride[nPos] : 0;
+    // The scale is in the weight's dimensions: a run-time weight is [k, n],
+    // so the scale is contiguous along N (stride 1) or does not vary (0).
+    p.sStrideGroup = sK > 1 ? rowStride[kPos] : 0;
+  }
+  uint64_t macs = uint64_t(p.m) * uint64_t(p.n) * uint64_t(p.k);
+  p.parallel = parallelMinMacs >= 0 && p.getNumPanels() > 1 &&
+               macs >= uint64_t(parallelMinMacs);
+  return mw;
+}
+
+/// The constant int8 weight in the kernel's panel layout
+/// [panel][k][panelCols], zero-padded.
+static DenseElementsAttr packWeight(const MatchedWeightOnly &mw) {
+  const WeightOnlyPlan &p = mw.plan;
+  int64_t cols = p.getPanelCols(), panels = p.getNumPanels();
+  SmallVector<int8_t> src = llvm::to_vector(mw.weightConst.getValues<int8_t>());
+  std::vector<int8_t> packed(panels * p.k * cols, 0);
+  for (int64_t jr = 0; jr < panels; ++jr)
+    for (int64_t k = 0; k < p.k; ++k)
+      for (int64_t c = 0; c < cols && jr * cols + c < p.n; ++c)
+        packed[(jr * p.k + k) * cols + c] =
+            src[k * mw.wStrideK + (jr * cols + c) * mw.wStrideN];
+  auto ty =
+      RankedTensorType::get({int64_t(packed.size())},
+                            IntegerType::get(mw.weightConst.getContext(), 8));
+  return DenseElementsAttr::get(ty, ArrayRef<int8_t>(packed));
+}
+
+/// The constant scale as an f32 table [group][n padded to whole panels].
+static DenseElementsAttr packScale(const MatchedWeightOnly &mw) {
+  const WeightOnlyPlan &p = mw.plan;
+  int64_t width = llvm::alignTo(p.n, p.getPanelCols());
+  int64_t groups = p.getNumGroups();
+  SmallVector<float> src = llvm::to_vector(mw.scaleConst.getValues<float>());
+  int64_t sK = mw.scaleShape[mw.scaleKPos], sN = mw.scaleShape[mw.scaleNPos];
+  int64_t rowStride[2] = {mw.scaleShape[1], 1};
+  std::vector<float> table(groups * width, 0.0f);
+  for (int64_t gi = 0; gi < groups; ++gi)
+    for (int64_t n = 0; n < p.n; ++n) {
+      int64_t at = (sK > 1 ? gi * rowStride[mw.scaleKPos] : 0) +
+                   (sN > 1 ? n * rowStride[mw.scaleNPos] : 0);
+      table[gi * width + n] = src[at];
+    }
+  auto ty = RankedTensorType::get({int64_t(table.size())},
+                                  Float32Type::get(mw.scaleConst.getContext()));
+  return DenseElementsAttr::get(ty, ArrayRef<float>(table));
+}
+
+namespace {
+struct LowerWeightOnly
+    : quantc::impl::QuantCLowerWeightOnlyToX86Base<LowerWeightOnly> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    bool avx2 = isa == X86Isa::avx2;
+    int64_t registers = avx2 ? 16 : 32;
+    int64_t mrEff = mr ? int64_t(mr) : (avx2 ? 4 : 6);
+    int64_t nrEff = nr ? int64_t(nr) : (avx2 ? 2 : 4);
+    if (mr < 0 || mr > 64 || nr < 0 || nr > 64 || kc < 0 ||
+        kc > (int64_t(1) << 20) || mrEff * nrEff + nrEff + 1 > registers) {
+      module.emitError()
+          << "quantc-lower-weight-only-to-x86: mr and nr in [0, 64], kc in "
+             "[0, 2^20] (0: the default), and mr * nr accumulators + nr "
+             "weight vectors + 1 broadcast within the "
+          << registers << " " << (avx2 ? "ymm" : "zmm")
+          << " registers; got mr = " << int64_t(mr) << ", nr = " << int64_t(nr)
+          << ", kc = " << int64_t(kc);
+      return signalPassFailure();
+    }
+    SmallVector<std::pair<linalg::LinalgOp, MatchedWeightOnly>> work;
+    module.walk([&](linalg::LinalgOp op) {
+      if (linalg::isaConvolutionOpInterface(op) || op.getNumDpsInits() != 1 ||
+          !llvm::isa<FloatType>(
+              getElementTypeOrSelf(op.getDpsInits()[0].getType())))
+        return;
+      FailureOr<MatchedWeightOnly> m =
+          matchWeightOnly(op, isa, mr, nr, kc, parallelMinMacs);
+      if (succeeded(m))
+        work.push_back({op, *m});
+    });
+    SymbolTable symbols(module);
+    for (auto &[op, m] : work)
+      lower(op, m, symbols);
+  }
+
+private:
+  /// Kernels by their signature and plan: equal GEMMs share one.
+  llvm::StringMap<func::FuncOp> kernels;
+
+  void lower(linalg::LinalgOp op, const MatchedWeightOnly &m,
+             SymbolTable &symbols);
+  func::FuncOp getOrCreateKernel(const WeightOnlyPlan &plan, TypeRange argTypes,
+                                 Location loc, SymbolTable &symbols);
+};
+
+void LowerWeightOnly::lower(linalg::LinalgOp op, const MatchedWeightOnly &m,
+                            SymbolTable &symbols) {
+  Location loc = op.getLoc();
+  const WeightOnlyPlan &p = m.plan;
+  OpBuilder b(op);
+  DequantizeOp dequant = m.dequant;
+  Value weight = dequant.getInput(), scale = dequant.getScale();
+  if (m.weightConst)
+    weight = arith::ConstantOp::create(b, loc, packWeight(m));
+  if (m.scaleConst)
+    scale = arith::ConstantOp::create(b, loc, packScale(m));
+  SmallVector<Value> args;
+  args.push_back(flatBuffer(b, loc, op.getDpsInputOperand(0)->get()));
+  args.push_back(flatBuffer(b, loc, weight));
+  args.push_back(flatBuffer(b, loc, scale));
+  if (p.accumulate)
+    args.push_back(flatBuffer(b, loc, op.getDpsInitOperand(0)->get()));
+  auto resultTy = cast<RankedTensorType>(op->getResult(0).getType());
+  Value out = memref::AllocOp::create(
+      b, loc, MemRefType::get(resultTy.getShape(), resultTy.getElementType()),
+      b.getI64IntegerAttr(64));
+  args.push_back(memref::CollapseShapeOp::create(
+      b, loc, out, ArrayRef<ReassociationIndices>{{0, 1}}));
+  args.push_back(arith::ConstantIndexOp::create(b, loc, 0));
+  args.push_back(arith::ConstantIndexOp::create(b, loc, p.getNumPanels()));
+  SmallVector<Type> types(ValueRange(args).getTypes());
+  func::FuncOp kernel = getOrCreateKernel(p, types, loc, symbols);
+  func::CallOp::create(b, loc, kernel, args);
+  op->getResult(0).replaceAllUsesWith(bufferization::ToTensorOp::create(
+      b, loc, resultTy, out, /*restrict=*/true, /*writable=*/true));
+  op->erase();
+  if (dequant->use_empty())
+    dequant->erase();
+}
+
+func::FuncOp LowerWeightOnly::getOrCreateKernel(const WeightOnlyPlan &p,
+                                                TypeRange argTypes,
+                                                Location loc,
+                                                SymbolTable &symbols) {
+  std::string key;
+  llvm::raw_string_ostream os(key);
+  for (Type t : argTypes)
+    os << t << ";";
+  os << p.m << "," << p.n << "," << p.k << "," << p.aStrideM << ","
+     << p.aStrideK << "," << p.accumulate << "," << p.group << ","
+     << p.wStridePanel << "," << p.wStrideK << "," << p.sStrideGroup << ","
+     << p.sStrideN << "," << p.lanes << "," << p.mr << "," << p.nr << ","
+     << p.kc << "," << p.kBlockOuter << "," << p.kunroll << "," << p.parallel;
+  auto it = kernels.find(key);
+  if (it != kernels.end())
+    return it->second;
+
+  MLIRContext *ctx = loc.getContext();
+  auto fn = func::FuncOp::create(loc, "__quantc_x86_w8a16_gemm",
+                                 FunctionType::get(ctx, argTypes, {}));
+  fn.setPrivate();
+  // Internal linkage: kernels of separately compiled modules never clash.
+  fn->setAttr("llvm.linkage",
+              LLVM::LinkageAttr::get(ctx, LLVM::Linkage::Internal));
+  if (p.parallel)
+    fn->setAttr(kX86ParallelAttrName, UnitAttr::get(ctx));
+  // The output is a fresh buffer: it aliases no input.
+  for (auto [i, t] : llvm::enumerate(argTypes))
+    if (llvm::isa<MemRefType>(t))
+      fn.setArgAttr(i, LLVM::LLVMDialect::getNoAliasAttrName(),
+                    UnitAttr::get(ctx));
+  Block *entry = fn.addEntryBlock();
+  ValueRange args = entry->getArguments();
+  WeightOnlyKernelOperands ops;
+  unsigned i = 0;
+  ops.a = args[i++];
+  ops.w = args[i++];
+  ops.scale = args[i++];
+  if (p.accumulate)
+    ops.c = args[i++];
+  ops.out = args[i++];
+  ops.panelBegin = args[i++];
+  ops.panelEnd = args[i++];
+  OpBuilder kb = OpBuilder::atBlockBegin(entry);
+  emitWeightOnlyKernel(kb, loc, p, ops);
+  func::ReturnOp::create(kb, loc);
+  symbols.insert(fn);
+  kernels[key] = fn;
+  return fn;
+}
+
+} // namespace

@@ -1,0 +1,86 @@
+//===- WeightOnlyGemm.h - x86 weight-only (W8A16) GEMM kernels --*- C++ -*-===//
+//
+// The plan of one shape-specialised weight-only GEMM kernel
+// `out[m, n] (+)= sum_k A[m, k] * scale(k, n) * q[k, n]` (f32 / f16 / bf16
+// activations, int8 weights widened to f32 in registers, f32 accumulators)
+// and the emitter of its body.
+//
+//===----------------------------------------------------------------------===//
+#ifndef QUANTC_LIB_CONVERSION_QUANTCTOX86_WEIGHTONLYGEMM_H
+#define QUANTC_LIB_CONVERSION_QUANTCTOX86_WEIGHTONLYGEMM_H
+
+#include "mlir/IR/Builders.h"
+
+namespace quantc::x86 {
+
+/// How one weight-only GEMM is computed. The operands are flat 1-D buffers.
+struct WeightOnlyPlan {
+  int64_t m = 0, n = 0, k = 0;
+  /// Element strides of A over (m, k); the output is row-major [m, n].
+  int64_t aStrideM = 0, aStrideK = 0;
+  /// Element type of A (f32, f16 or bf16; widened to f32 when loaded).
+  mlir::Type aElem;
+  /// Whether the output starts at an init operand C (row-major [m, n])
+  /// rather than at zero.
+  bool accumulate = false;
+  /// Consecutive K elements sharing a scale (a group); 0: the scale does not
+  /// vary along K (per output channel or per tensor), applied once in the
+  /// epilogue.
+  int64_t group = 0;
+  /// The int8 weight: element (k, n) of panel jr = n / panelCols lies at
+  /// jr * wStridePanel + k * wStrideK + n % panelCols. Packed:
+  /// (k * panelCols, panelCols), zero-padded to whole panels; read in place
+  /// from a row-major [k, n]: (panelCols, n), the last panel masked.
+  int64_t wStridePanel = 0, wStrideK = 0;
+  /// The f32 scale: element (group gi, n) at gi * sStrideGroup + n *
+  /// sStrideN; sStrideN is 1 or 0 (one scale for all columns).
+  int64_t sStrideGroup = 0, sStrideN = 1;
+  /// f32 lanes per vector (16 zmm, 8 ymm).
+  int64_t lanes = 16;
+  /// Register tile: mr rows by nr vectors of columns.
+  int64_t mr = 6, nr = 4;
+  /// K block (a multiple of the group): the panel's int8 block stays in L1
+  /// across the row tiles.
+  int64_t kc = 256;
+  /// Loop order: K blocks outside the panels (a weight read in place from
+  /// a row-major [k, n]: each K block's rows are swept across all panels,
+  /// page by page) or inside (a packed weight: each panel is contiguous).
+  bool kBlockOuter = false;
+  /// Unroll of the K loop.
+  int64_t kunroll = 4;
+  /// Split the panels across an OpenMP team (--quantc-x86-outline-omp).
+  bool parallel = false;
+
+  int64_t getPanelCols() const { return nr * lanes; }
+  int64_t getNumPanels() const { return llvm::divideCeil(n, getPanelCols()); }
+  int64_t getNumGroups() const { return group ? k / group : 1; }
+};
+
+/// The values (block arguments) a weight-only kernel body works on.
+struct WeightOnlyKernelOperands {
+  /// Flat A, int8 weight, f32 scale, init C (null unless the plan
+  /// accumulates) and f32 output.
+  mlir::Value a, w, scale, c, out;
+  /// The weight panels [panelBegin, panelEnd) this call computes (index).
+  mlir::Value panelBegin, panelEnd;
+};
+
+/// Emits the kernel body at `b`'s insertion point (the caller adds the
+/// terminator):
+///
+///   for each panel in [panelBegin, panelEnd), each K block of kc (or each
+///   K block, each panel: kBlockOuter), each tile of mr rows:
+///     mr x nr f32 accumulators start at 0 (first K block) or at the
+///     partial sums in the output; per K step, nr int8 vectors of the panel
+///     are loaded, widened (extsi, sitofp) and multiplied into the
+///     accumulators by the broadcast A elements (vector.fma). Grouped: each
+///     group is summed in temporaries and added as fma(temp, scale, acc).
+///     The last K block scales the sums per channel (not grouped), adds C
+///     (accumulating) and stores; other blocks store the partial sums.
+void emitWeightOnlyKernel(mlir::OpBuilder &b, mlir::Location loc,
+                          const WeightOnlyPlan &plan,
+                          const WeightOnlyKernelOperands &operands);
+
+} // namespace quantc::x86
+
+#endif

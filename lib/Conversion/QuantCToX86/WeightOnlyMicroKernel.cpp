@@ -1,0 +1,310 @@
+//===- WeightOnlyMicroKernel.cpp - the body of a weight-only GEMM kernel --===//
+#include "WeightOnlyGemm.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+using namespace mlir;
+using namespace quantc;
+using namespace quantc::x86;
+
+namespace {
+
+class WeightOnlyEmitter {
+public:
+  WeightOnlyEmitter(OpBuilder &b, Location loc, const WeightOnlyPlan &plan,
+                    const WeightOnlyKernelOperands &ops)
+      : b(b), loc(loc), p(plan), ops(ops) {
+    f32 = b.getF32Type();
+    vecTy = VectorType::get({p.lanes}, f32);
+    i8VecTy = VectorType::get({p.lanes}, b.getI8Type());
+    i32VecTy = VectorType::get({p.lanes}, b.getI32Type());
+    kcEff = std::min(p.kc, p.k);
+  }
+
+  void emit() {
+    if (!p.kBlockOuter) {
+      forPanels([&](Value jr, int64_t vectors, int64_t last) {
+        forBlocks(idx(0), p.k, kcEff, [&](Value pc, int64_t kcur) {
+          emitPanel(jr, vectors, last, pc, kcur);
+        });
+      });
+      return;
+    }
+    forBlocks(idx(0), p.k, kcEff, [&](Value pc, int64_t kcur) {
+      forPanels([&](Value jr, int64_t vectors, int64_t last) {
+        emitPanel(jr, vectors, last, pc, kcur);
+      });
+    });
+  }
+
+private:
+  OpBuilder &b;
+  Location loc;
+  const WeightOnlyPlan &p;
+  const WeightOnlyKernelOperands &ops;
+  Type f32;
+  VectorType vecTy, i8VecTy, i32VecTy;
+  int64_t kcEff;
+
+  /// The panel being computed: its first column and weight offset, its
+  /// vectors of columns and the lanes of the last one.
+  Value col0, wBase;
+  int64_t nvec = 0, lastCount = 0;
+
+  Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  Value add(Value a, Value c) { return arith::AddIOp::create(b, loc, a, c); }
+  Value add(Value a, int64_t c) { return c == 0 ? a : add(a, idx(c)); }
+  Value mul(Value a, int64_t c) {
+    if (c == 1)
+      return a;
+    if (c == 0)
+      return idx(0);
+    return arith::MulIOp::create(b, loc, a, idx(c));
+  }
+  Value eq(Value a, int64_t c) {
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, a, idx(c));
+  }
+  Value mask(int64_t count) {
+    return vector::ConstantMaskOp::create(
+        b, loc, VectorType::get({p.lanes}, b.getI1Type()),
+        ArrayRef<int64_t>{count});
+  }
+  Value zeros(VectorType ty) {
+    return arith::ConstantOp::create(b, loc, b.getZeroAttr(ty));
+  }
+  int64_t countOf(int64_t j) { return j == nvec - 1 ? lastCount : p.lanes; }
+
+  /// `count` lanes of `ty` from `buf` at flat offset `at`; masked-off lanes
+  /// are zero.
+  Value load(VectorType ty, Value buf, Value at, int64_t count) {
+    if (count == p.lanes)
+      return vector::LoadOp::create(b, loc, ty, buf, ValueRange{at});
+    return vector::MaskedLoadOp::create(b, loc, ty, buf, ValueRange{at},
+                                        mask(count), zeros(ty));
+  }
+  void store(Value v, Value buf, Value at, int64_t count) {
+    if (count == p.lanes)
+      vector::StoreOp::create(b, loc, v, buf, ValueRange{at});
+    else
+      vector::MaskedStoreOp::create(b, loc, buf, ValueRange{at}, mask(count),
+                                    v);
+  }
+
+  /// [start, start + total) in blocks of `step`: `body(offset, count)` in an
+  /// scf.for over the whole blocks, then once for the static tail.
+  void forBlocks(Value start, int64_t total, int64_t step,
+                 function_ref<void(Value, int64_t)> body) {
+    int64_t full = total / step * step, tail = total - full;
+    if (full == step) {
+      body(start, step);
+    } else if (full > 0) {
+      auto loop =
+          scf::ForOp::create(b, loc, start, add(start, full), idx(step));
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPoint(loop.getBody()->getTerminator());
+      body(loop.getInductionVar(), step);
+    }
+    if (tail)
+      body(add(start, full), tail);
+  }
+
+  /// `body(jr, vectors, lastLanes)` for the panels [panelBegin, panelEnd):
+  /// the full panels in an scf.for, then the narrower tail panel if the
+  /// range holds it.
+  void forPanels(function_ref<void(Value, int64_t, int64_t)> body) {
+    int64_t cols = p.getPanelCols();
+    int64_t fullPanels = p.n / cols, tailCols = p.n % cols;
+    if (fullPanels > 0) {
+      Value end = arith::MinSIOp::create(b, loc, ops.panelEnd, idx(fullPanels));
+      auto loop = scf::ForOp::create(b, loc, ops.panelBegin, end, idx(1));
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPoint(loop.getBody()->getTerminator());
+      body(loop.getInductionVar(), p.nr, p.lanes);
+    }
+    if (tailCols) {
+      Value t = idx(fullPanels);
+      Value inRange = arith::AndIOp::create(
+          b, loc,
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle,
+                                ops.panelBegin, t),
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, ops.panelEnd,
+                                t));
+      auto ifOp = scf::IfOp::create(b, loc, inRange, /*withElse=*/false);
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
+      int64_t nvecTail = llvm::divideCeil(tailCols, p.lanes);
+      body(t, nvecTail, tailCols - (nvecTail - 1) * p.lanes);
+    }
+  }
+
+  /// K [pc, pc + kcur) of panel `jr` (nvec vectors of columns, the last of
+  /// `last` lanes), all row tiles.
+  void emitPanel(Value jr, int64_t vectors, int64_t last, Value pc,
+                 int64_t kcur) {
+    nvec = vectors;
+    lastCount = last;
+    col0 = mul(jr, p.getPanelCols());
+    wBase = mul(jr, p.wStridePanel);
+    forBlocks(idx(0), p.m, p.mr,
+              [&](Value r0, int64_t rows) { emitTile(r0, rows, pc, kcur); });
+  }
+
+  /// One K step: nvec int8 weight vectors widened to f32, each row's A
+  /// element broadcast, rows x nvec vector.fma into `acc`.
+  SmallVector<Value> step(ValueRange acc, Value r0, Value kAbs, int64_t rows) {
+    SmallVector<Value> next(acc.begin(), acc.end());
+    SmallVector<Value> wv;
+    Value row = add(wBase, mul(kAbs, p.wStrideK));
+    for (int64_t j = 0; j < nvec; ++j) {
+      Value q = load(i8VecTy, ops.w, add(row, j * p.lanes), countOf(j));
+      Value q32 = arith::ExtSIOp::create(b, loc, i32VecTy, q);
+      wv.push_back(arith::SIToFPOp::create(b, loc, vecTy, q32));
+    }
+    Value aCol = mul(kAbs, p.aStrideK);
+    for (int64_t r = 0; r < rows; ++r) {
+      Value at = add(mul(add(r0, r), p.aStrideM), aCol);
+      Value s = memref::LoadOp::create(b, loc, ops.a, ValueRange{at});
+      if (!p.aElem.isF32())
+        s = arith::ExtFOp::create(b, loc, f32, s);
+      Value bc = vector::BroadcastOp::create(b, loc, vecTy, s);
+      for (int64_t j = 0; j < nvec; ++j) {
+        Value &a = next[r * nvec + j];
+        a = vector::FMAOp::create(b, loc, bc, wv[j], a);
+      }
+    }
+    return next;
+  }
+
+  /// `acc` after the K steps [k0, k0 + count) (k0 absolute), unrolled by
+  /// kunroll.
+  SmallVector<Value> runK(SmallVector<Value> acc, Value r0, Value k0,
+                          int64_t count, int64_t rows) {
+    int64_t ku = std::max<int64_t>(1, std::min(p.kunroll, count));
+    int64_t kMain = count / ku * ku;
+    auto loopOver = [&](int64_t lo, int64_t hi, int64_t stepBy) {
+      auto loop = scf::ForOp::create(b, loc, add(k0, lo), add(k0, hi),
+                                     idx(stepBy), acc);
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(loop.getBody());
+      SmallVector<Value> cur(loop.getRegionIterArgs());
+      for (int64_t u = 0; u < stepBy; ++u)
+        cur = step(cur, r0, add(loop.getInductionVar(), u), rows);
+      scf::YieldOp::create(b, loc, cur);
+      b.setInsertionPointAfter(loop);
+      acc.assign(loop.getResults().begin(), loop.getResults().end());
+    };
+    if (kMain > 0)
+      loopOver(0, kMain, ku);
+    for (int64_t kk = kMain; kk < count; ++kk)
+      acc = step(acc, r0, add(k0, kk), rows);
+    return acc;
+  }
+
+  /// The scale vector j of group `gi` (index) of the panel.
+  Value scaleVector(Value gi, int64_t j) {
+    Value base = mul(gi, p.sStrideGroup);
+    if (p.sStrideN == 0) {
+      Value s = memref::LoadOp::create(b, loc, ops.scale, ValueRange{base});
+      return vector::BroadcastOp::create(b, loc, vecTy, s);
+    }
+    return load(vecTy, ops.scale, add(base, add(col0, j * p.lanes)),
+                countOf(j));
+  }
+
+  /// Rows [r0, r0 + rows) of the panel over K [pc, pc + kcur).
+  void emitTile(Value r0, int64_t rows, Value pc, int64_t kcur) {
+    SmallVector<Value> at;
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t j = 0; j < nvec; ++j)
+        at.push_back(add(mul(add(r0, r), p.n), add(col0, j * p.lanes)));
+    int64_t tiles = rows * nvec;
+    SmallVector<Type> types(tiles, vecTy);
+
+    // Start: zero in the first K block, else the partial sums in the
+    // output.
+    SmallVector<Value> acc;
+    if (p.k <= kcEff) {
+      acc.assign(tiles, zeros(vecTy));
+    } else {
+      auto ifOp = scf::IfOp::create(b, loc, types, eq(pc, 0),
+                                    /*withElse=*/true);
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(ifOp.thenBlock());
+      scf::YieldOp::create(b, loc, SmallVector<Value>(tiles, zeros(vecTy)));
+      b.setInsertionPointToStart(ifOp.elseBlock());
+      SmallVector<Value> partial;
+      for (int64_t t = 0; t < tiles; ++t)
+        partial.push_back(load(vecTy, ops.out, at[t], countOf(t % nvec)));
+      scf::YieldOp::create(b, loc, partial);
+      b.setInsertionPointAfter(ifOp);
+      acc.assign(ifOp.getResults().begin(), ifOp.getResults().end());
+    }
+
+    if (!p.group) {
+      acc = runK(acc, r0, pc, kcur, rows);
+    } else {
+      // Each group in temporaries, then acc += temp * scale[group].
+      int64_t groups = kcur / p.group;
+      auto loop = scf::ForOp::create(b, loc, idx(0), idx(groups), idx(1), acc);
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(loop.getBody());
+      Value gl = loop.getInductionVar();
+      Value k0 = add(pc, mul(gl, p.group));
+      SmallVector<Value> temp =
+          runK(SmallVector<Value>(tiles, zeros(vecTy)), r0, k0, p.group, rows);
+      Value gi = arith::DivUIOp::create(b, loc, k0, idx(p.group));
+      SmallVector<Value> sv;
+      for (int64_t j = 0; j < nvec; ++j)
+        sv.push_back(scaleVector(gi, j));
+      SmallVector<Value> cur(loop.getRegionIterArgs());
+      for (int64_t t = 0; t < tiles; ++t)
+        cur[t] = vector::FMAOp::create(b, loc, temp[t], sv[t % nvec], cur[t]);
+      scf::YieldOp::create(b, loc, cur);
+      b.setInsertionPointAfter(loop);
+      acc.assign(loop.getResults().begin(), loop.getResults().end());
+    }
+
+    // The epilogue of the last K block: the per-channel scale, then C.
+    auto finish = [&]() {
+      SmallVector<Value> sv;
+      if (!p.group)
+        for (int64_t j = 0; j < nvec; ++j)
+          sv.push_back(scaleVector(idx(0), j));
+      for (int64_t t = 0; t < tiles; ++t) {
+        Value v = acc[t];
+        if (!p.group)
+          v = arith::MulFOp::create(b, loc, v, sv[t % nvec]);
+        if (p.accumulate)
+          v = arith::AddFOp::create(
+              b, loc, v, load(vecTy, ops.c, at[t], countOf(t % nvec)));
+        store(v, ops.out, at[t], countOf(t % nvec));
+      }
+    };
+    auto storePartial = [&]() {
+      for (int64_t t = 0; t < tiles; ++t)
+        store(acc[t], ops.out, at[t], countOf(t % nvec));
+    };
+    if (p.k <= kcEff) {
+      finish();
+      return;
+    }
+    auto ifOp = scf::IfOp::create(b, loc, eq(pc, p.k - kcur),
+                                  /*withElse=*/true);
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
+    finish();
+    b.setInsertionPoint(ifOp.elseBlock()->getTerminator());
+    storePartial();
+  }
+};
+
+} // namespace
+
+void x86::emitWeightOnlyKernel(OpBuilder &b, Location loc,
+                               const WeightOnlyPlan &plan,
+                               const WeightOnlyKernelOperands &operands) {
+  WeightOnlyEmitter(b, loc, plan, operands).emit();
+}
