@@ -1,5 +1,5 @@
 // RUN: quantc-opt %s --quantc-report-cost=target=h100 -split-input-file -verify-diagnostics -mlir-print-op-on-diagnostic=false -o /dev/null
-// RUN: quantc-opt %s --quantc-report-cost="format=json" -split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=JSON
+// RUN: quantc-opt %s --quantc-report-cost="target=h100 format=json" -split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=JSON
 // RUN: quantc-opt %s --quantc-report-cost="target=host-cpu" -split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=CPU
 // RUN: quantc-opt %s --quantc-report-cost="peak-int8=1e12 peak-fp16=1e12 bandwidth=1e9" -split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=CUSTOM
 
