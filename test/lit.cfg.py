@@ -105,6 +105,7 @@ tool_dirs = [config.quantc_tools_dir, config.llvm_tools_dir]
 tools = [
     ToolSubst("quantc-opt", extra_args=quantc_opt_args, unresolved="fatal"),
     "quantc-capi-test",
+    "quantc-probe",
     "not",
     "mlir-runner",
     "mlir-opt",

@@ -1,7 +1,7 @@
 // Sizes whose products overflow int64 print in floating point; byte counts
 // saturate at 2^64-1 instead of wrapping. Quantized and complex element types
 // are counted by their storage size.
-// RUN: quantc-opt %s --quantc-report-cost -split-input-file -verify-diagnostics -mlir-print-op-on-diagnostic=false -o /dev/null
+// RUN: quantc-opt %s --quantc-report-cost=target=h100 -split-input-file -verify-diagnostics -mlir-print-op-on-diagnostic=false -o /dev/null
 
 // expected-remark @below {{quantc cost: function @huge moves 18446744073709551615 bytes between ops (18446744073709551615 read, 18446744073709551615 written, 18446744073709551615 of them float results) in 1 kernels}}
 func.func @huge(%x: tensor<9223372036854775807x9223372036854775807xf32>, %w: tensor<9223372036854775807x16xf32>, %z: tensor<9223372036854775807x16xf32>) -> tensor<9223372036854775807x16xf32> {
@@ -9,6 +9,7 @@ func.func @huge(%x: tensor<9223372036854775807x9223372036854775807xf32>, %w: ten
   // expected-note @below {{FP16:}}
   // expected-note @below {{W8A8 (FP16 I/O):}}
   // expected-note @below {{W8A16:}}
+  // expected-note @below {{W4A16:}}
   // expected-note @below {{fused int8 I/O:}}
   // expected-note @below {{roofline h100}}
   %y = linalg.matmul ins(%x, %w : tensor<9223372036854775807x9223372036854775807xf32>, tensor<9223372036854775807x16xf32>) outs(%z : tensor<9223372036854775807x16xf32>) -> tensor<9223372036854775807x16xf32>
@@ -35,6 +36,7 @@ func.func @complex(%x: tensor<4x8xcomplex<f32>>, %w: tensor<8x16xcomplex<f32>>, 
   // expected-note @below {{FP16:}}
   // expected-note @below {{W8A8 (FP16 I/O):}}
   // expected-note @below {{W8A16:}}
+  // expected-note @below {{W4A16:}}
   // expected-note @below {{fused int8 I/O:}}
   // expected-note @below {{roofline h100}}
   %y = linalg.matmul ins(%x, %w : tensor<4x8xcomplex<f32>>, tensor<8x16xcomplex<f32>>) outs(%z : tensor<4x16xcomplex<f32>>) -> tensor<4x16xcomplex<f32>>

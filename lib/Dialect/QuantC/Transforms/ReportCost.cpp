@@ -1,4 +1,5 @@
 //===- ReportCost.cpp - arithmetic intensity of quantization schemes ------===//
+#include "CostModel.h"
 #include "quantc/Analysis/Granularity.h"
 #include "quantc/Dialect/QuantC/Transforms/Passes.h"
 
@@ -22,31 +23,6 @@ using namespace mlir;
 using namespace quantc;
 
 namespace {
-
-struct Roofline {
-  double int8, fp16, bw;
-};
-
-struct SchemeCost {
-  const char *key, *name;
-  double ops, qdq, bytes;
-  bool int8;
-};
-
-/// The formulas of the pass description, per GEMM, times the batch count.
-static SmallVector<SchemeCost, 4> schemeCosts(double n, double c, double d,
-                                              double b) {
-  double gemm = 2 * n * c * d * b;
-  return {
-      {"fp16", "FP16", gemm, 0, b * 2 * (n * c + c * d + n * d), false},
-      {"w8a8_fp16_io", "W8A8 (FP16 I/O)", gemm, b * (n * c + n * d),
-       b * (4 * n * c + c * d + 2 * n * d), true},
-      {"w8a16", "W8A16", gemm, b * c * d, b * (2 * n * c + c * d + 2 * n * d),
-       false},
-      {"fused_int8_io", "fused int8 I/O", gemm, b * n * d,
-       b * (n * c + c * d + n * d), true},
-  };
-}
 
 /// In double: a product of int64 sizes may overflow int64.
 static double product(const ContractionOperand &o, DimRole role) {
@@ -80,14 +56,37 @@ static uint64_t elementBytes(Type t) {
 struct ReportCostPass : quantc::impl::QuantCReportCostBase<ReportCostPass> {
   using Base::Base;
 
-  StringRef targetName() const {
-    return target == CostTarget::h100 ? "h100" : "host-cpu";
+  /// The target: `target-file`, a preset, or (auto) the one that
+  /// --quantc-select-scheme recorded on the function, else host-cpu.
+  FailureOr<Roofline> resolveTarget() {
+    func::FuncOp func = getOperation();
+    if (target == CostTarget::automatic && targetFile.empty())
+      if (auto rec = func->getAttrOfType<DictionaryAttr>(kCostTargetAttr)) {
+        auto name = rec.getAs<StringAttr>("name");
+        auto num = [&](StringRef k) -> double {
+          auto f = rec.getAs<FloatAttr>(k);
+          return f ? f.getValueAsDouble() : -1;
+        };
+        Roofline r{name ? name.str() : "", num("peak_int8"), num("peak_fp16"),
+                   num("bandwidth")};
+        if (!name || !(r.int8 > 0) || !(r.fp16 > 0) || !(r.bw > 0) ||
+            !std::isfinite(r.int8) || !std::isfinite(r.fp16) ||
+            !std::isfinite(r.bw)) {
+          func.emitError() << kCostTargetAttr
+                           << " must be {name, peak_int8, peak_fp16, "
+                              "bandwidth} with finite positive float peaks";
+          return failure();
+        }
+        return r;
+      }
+    return resolveRoofline(func, target, targetFile);
   }
 
   void runOnOperation() override {
-    Roofline roof = target == CostTarget::h100
-                        ? Roofline{1979e12, 989.5e12, 3.35e12}
-                        : Roofline{1736e9, 434e9, 40e9};
+    FailureOr<Roofline> resolved = resolveTarget();
+    if (failed(resolved))
+      return signalPassFailure();
+    Roofline roof = *resolved;
     // 0 means "the target's"; anything else must be a finite positive rate.
     auto valid = [](double v) { return v >= 0 && std::isfinite(v); };
     if (!valid(peakInt8) || !valid(peakFp16) || !valid(bandwidth)) {
@@ -175,17 +174,14 @@ struct ReportCostPass : quantc::impl::QuantCReportCostBase<ReportCostPass> {
     double c = product(info.lhs, DimRole::K);
     double d = product(info.rhs, DimRole::N);
     double b = product(info.lhs, DimRole::Batch);
-    SmallVector<SchemeCost, 4> costs = schemeCosts(n, c, d, b);
+    SmallVector<SchemeCost, 5> costs = schemeCosts(n, c, d, b);
     // FP16's bound decides the recommendation.
     bool fp16MemoryBound = costs[0].ops / costs[0].bytes < r.fp16 / r.bw;
     const char *recommend = fp16MemoryBound ? "w8a16" : "fused-w8a8";
 
-    auto time = [&](const SchemeCost &s) {
-      return std::max(s.ops / (s.int8 ? r.int8 : r.fp16), s.bytes / r.bw);
-    };
+    auto time = [&](const SchemeCost &s) { return s.time(r); };
     auto bound = [&](const SchemeCost &s) {
-      return s.ops / (s.int8 ? r.int8 : r.fp16) >= s.bytes / r.bw ? "compute"
-                                                                  : "memory";
+      return s.computeBound(r) ? "compute" : "memory";
     };
 
     std::string text;
@@ -209,7 +205,7 @@ struct ReportCostPass : quantc::impl::QuantCReportCostBase<ReportCostPass> {
           {"C", num(c)},
           {"D", num(d)},
           {"batch", num(b)},
-          {"target", llvm::json::Object{{"name", targetName()},
+          {"target", llvm::json::Object{{"name", r.name},
                                         {"peak_int8", num(r.int8)},
                                         {"peak_fp16", num(r.fp16)},
                                         {"bandwidth", num(r.bw)}}},
@@ -240,7 +236,7 @@ struct ReportCostPass : quantc::impl::QuantCReportCostBase<ReportCostPass> {
     }
     std::string verdict;
     llvm::raw_string_ostream vs(verdict);
-    vs << "roofline " << targetName() << ": ridge int8 "
+    vs << "roofline " << r.name << ": ridge int8 "
        << llvm::format("%.1f", r.int8 / r.bw) << ", fp16 "
        << llvm::format("%.1f", r.fp16 / r.bw) << " ops/byte; FP16 is "
        << (fp16MemoryBound ? "memory-bound -> recommend W8A16 (weight-only)"

@@ -21,8 +21,10 @@ enum class WeightGranularity { PerChannel, PerTensor };
 /// (static, from calibration statistics), none (W8A16).
 enum class ActGranularity { PerToken, PerTensor, None };
 
-/// --quantc-report-cost target=: the roofline of a machine.
-enum class CostTarget { h100, hostCpu };
+/// --quantc-report-cost / --quantc-select-scheme target=: the roofline of a
+/// machine. `automatic` (report only): the target --quantc-select-scheme
+/// recorded on the function, else host-cpu.
+enum class CostTarget { automatic, hostCpu, h100, h200 };
 
 /// --quantc-report-cost format=.
 enum class ReportFormat { text, json };

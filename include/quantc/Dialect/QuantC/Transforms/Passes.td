@@ -227,6 +227,7 @@ def QuantCReportCost : Pass<"quantc-report-cost", "mlir::func::FuncOp"> {
     | FP16 | 2NCD | 0 | 2(NC + CD + ND) |
     | W8A8, FP16 activation I/O | 2NCD | NC + ND | 4NC + CD + 2ND |
     | W8A16 (weight-only) | 2NCD | CD | 2NC + CD + 2ND |
+    | W4A16 (weight-only, half a byte per weight) | 2NCD | CD | 2NC + CD/2 + 2ND |
     | fused int8 I/O | 2NCD | ND | NC + CD + ND |
 
     W8A8 with FP16 I/O reads X in FP16 and writes it as int8 in a separate
@@ -236,10 +237,14 @@ def QuantCReportCost : Pass<"quantc-report-cost", "mlir::func::FuncOp"> {
     epilogue. Arithmetic intensity is GEMM ops per byte, printed with one
     decimal: 1365.3 for FP16 at N = C = D = 4096.
 
-    The roofline verdict uses the target's peaks (`target=h100|host-cpu`, or
-    `peak-int8`, `peak-fp16` in ops/s and `bandwidth` in bytes/s): each
-    scheme's time is max(ops / peak, bytes / bandwidth), int8 peak for W8A8
-    and fused, float peak for FP16 and W8A16. A GEMM whose FP16 form is
+    The roofline verdict uses the target's peaks (`target=host-cpu|h100|h200`,
+    `target-file=` a JSON description written by `tools/quantc-probe`, or
+    `peak-int8`, `peak-fp16` in ops/s and `bandwidth` in bytes/s overriding
+    single figures): each scheme's time is max(ops / peak, bytes /
+    bandwidth), int8 peak for W8A8 and fused, float peak for FP16, W8A16 and
+    W4A16. The default `target=auto` follows the compile target: the target
+    that `--quantc-select-scheme` planned for (recorded on the function as
+    `quantc.cost_target`), else `host-cpu` (the CPU pipeline). A GEMM whose FP16 form is
     memory-bound gets the recommendation W8A16 (weight bytes halve), a
     compute-bound one fused W8A8. `format=json` prints the same as one JSON
     object per remark, for tools.
@@ -252,14 +257,23 @@ def QuantCReportCost : Pass<"quantc-report-cost", "mlir::func::FuncOp"> {
   }];
   let options = [
     Option<"target", "target", "quantc::CostTarget",
-           /*default=*/"quantc::CostTarget::h100", "The machine's roofline",
+           /*default=*/"quantc::CostTarget::automatic", "The machine's roofline",
            [{::llvm::cl::values(
+             clEnumValN(quantc::CostTarget::automatic, "auto",
+                        "the target --quantc-select-scheme recorded on the "
+                        "function, else host-cpu"),
+             clEnumValN(quantc::CostTarget::hostCpu, "host-cpu",
+                        "2 Zen 5 cores: 1736e9 int8 ops/s, 434e9 f32, "
+                        "40e9 B/s"),
              clEnumValN(quantc::CostTarget::h100, "h100",
                         "H100 SXM: 1979e12 int8 ops/s, 989.5e12 fp16, "
                         "3.35e12 B/s"),
-             clEnumValN(quantc::CostTarget::hostCpu, "host-cpu",
-                        "2 Zen 5 cores: 1736e9 int8 ops/s, 434e9 f32, "
-                        "40e9 B/s"))}]>,
+             clEnumValN(quantc::CostTarget::h200, "h200",
+                        "H200 SXM: 1979e12 int8 ops/s, 989.5e12 fp16, "
+                        "4.8e12 B/s"))}]>,
+    Option<"targetFile", "target-file", "std::string", /*default=*/"",
+           "A JSON target description {name, peak_int8, peak_fp16, "
+           "bandwidth} (tools/quantc-probe writes one); replaces target=">,
     Option<"peakInt8", "peak-int8", "double", /*default=*/"0",
            "int8 ops/s (overrides the target's)">,
     Option<"peakFp16", "peak-fp16", "double", /*default=*/"0",
@@ -479,6 +493,75 @@ def QuantCOutlierSplit : Pass<"quantc-outlier-split", "mlir::func::FuncOp"> {
   let dependentDialects = ["quantc::QuantCDialect", "mlir::arith::ArithDialect",
                            "mlir::linalg::LinalgDialect",
                            "mlir::tensor::TensorDialect"];
+}
+
+def QuantCSelectScheme : Pass<"quantc-select-scheme", "mlir::func::FuncOp"> {
+  let summary = "Per GEMM, pick W8A8, W8A16, W4A16 or float from the cost "
+                "table evaluated with a target's peaks";
+  let description = [{
+    For every float contraction that `--quantc-quantize` takes
+    (`linalg.matmul` in both weight layouts, `linalg.batch_matmul`; not the
+    ones marked `quantc.keep_float` or whose weight already is a
+    `quantc.dequantize`), evaluates the cost table of `--quantc-report-cost`
+    (DESIGN.md §1, with a W4A16 row: half a byte per weight) with the
+    target's peaks at each token count of `tokens=` (the GEMM's rows N per
+    batch; default: the static N of the IR), and marks the GEMM with the
+    scheme of least total time over those token counts:
+
+    | mark | row of the table | what `--quantc-quantize` does |
+    |---|---|---|
+    | `quantc.scheme = "float"` | FP16 | leaves the GEMM in float (remark) |
+    | `"w8a8"` | W8A8 (FP16 I/O), int8 peak | int8 weights and activations |
+    | `"w8a16"` | W8A16, float peak | int8 weights, float activations |
+    | `"w4a16"` | W4A16, float peak | 4-bit weights are not produced yet: a remark says that it falls back to W8A16 |
+
+    Each time is max(ops / peak, bytes / bandwidth). Ties go to the more
+    accurate scheme (float, W8A16, W8A8, W4A16), so a compute-bound GEMM on
+    a target whose int8 peak is not above its float peak stays float. W8A8
+    is costed with FP16 activation I/O (its own quantize kernel), not the
+    fused int8 I/O row: whether a neighbour hands it int8 is not known here.
+
+    Targets are fixed descriptions, never measured by the pass, so its
+    output is deterministic: `target=host-cpu|h100|h200` presets (the
+    figures of `--quantc-report-cost`), or `target-file=` a JSON
+    `{"name", "peak_int8", "peak_fp16", "bandwidth"}` (ops/s, ops/s, B/s)
+    written by `tools/quantc-probe/quantc-probe.py` on the machine to
+    describe. The function records the target as `quantc.cost_target`,
+    which the default `--quantc-report-cost` then uses.
+
+    One remark per GEMM gives the choice; one note per token count gives
+    the table's times (and whether each scheme is compute- or memory-bound),
+    and a last note the totals. A GEMM with a dynamic reduction or output
+    size, or a dynamic N without `tokens=`, gets a remark and no mark.
+    Errors: a token count below 1, an unreadable or malformed target file.
+
+    ```mlir
+    // --quantc-select-scheme="target=host-cpu tokens=1"
+    // remark: quantc scheme: linalg.matmul C=4096 D=4096 on host-cpu -> w4a16
+    %y = linalg.matmul {quantc.scheme = "w4a16"} ins(%x, %w : tensor<1x4096xf32>, tensor<4096x4096xf32>) ...
+    ```
+  }];
+  let options = [
+    Option<"target", "target", "quantc::CostTarget",
+           /*default=*/"quantc::CostTarget::hostCpu", "The machine's roofline",
+           [{::llvm::cl::values(
+             clEnumValN(quantc::CostTarget::hostCpu, "host-cpu",
+                        "2 Zen 5 cores: 1736e9 int8 ops/s, 434e9 f32, "
+                        "40e9 B/s"),
+             clEnumValN(quantc::CostTarget::h100, "h100",
+                        "H100 SXM: 1979e12 int8 ops/s, 989.5e12 fp16, "
+                        "3.35e12 B/s"),
+             clEnumValN(quantc::CostTarget::h200, "h200",
+                        "H200 SXM: 1979e12 int8 ops/s, 989.5e12 fp16, "
+                        "4.8e12 B/s"))}]>,
+    Option<"targetFile", "target-file", "std::string", /*default=*/"",
+           "A JSON target description {name, peak_int8, peak_fp16, "
+           "bandwidth} (tools/quantc-probe writes one); replaces target=">,
+    ListOption<"tokens", "tokens", "int64_t",
+               "Token counts (rows N) to plan for, e.g. 512,1 for prefill "
+               "and decode; the choice minimises the total time (default: "
+               "the GEMM's static N)">,
+  ];
 }
 
 #endif // QUANTC_DIALECT_QUANTC_TRANSFORMS_PASSES_TD

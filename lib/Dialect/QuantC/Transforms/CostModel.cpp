@@ -1,0 +1,100 @@
+//===- CostModel.cpp - roofline targets and the scheme cost table ---------===//
+#include "CostModel.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+#include <algorithm>
+#include <cmath>
+
+using namespace mlir;
+using namespace quantc;
+
+Roofline quantc::getPresetRoofline(CostTarget target) {
+  switch (target) {
+  case CostTarget::h100:
+    return {"h100", 1979e12, 989.5e12, 3.35e12};
+  case CostTarget::h200:
+    // Same SXM compute as H100, HBM3e: 4.8 TB/s.
+    return {"h200", 1979e12, 989.5e12, 4.8e12};
+  case CostTarget::hostCpu:
+  case CostTarget::automatic:
+    break;
+  }
+  return {"host-cpu", 1736e9, 434e9, 40e9};
+}
+
+bool quantc::readRooflineFile(StringRef path, Roofline &out,
+                              std::string &error) {
+  auto fail = [&](const Twine &msg) {
+    error = ("target file '" + path + "': " + msg).str();
+    return false;
+  };
+  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buf =
+      llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
+  if (!buf)
+    return fail("cannot read it: " + buf.getError().message());
+  llvm::Expected<llvm::json::Value> json =
+      llvm::json::parse((*buf)->getBuffer());
+  if (!json)
+    return fail("not JSON: " + llvm::toString(json.takeError()));
+  const llvm::json::Object *obj = json->getAsObject();
+  if (!obj)
+    return fail("expected a JSON object {\"name\", \"peak_int8\", "
+                "\"peak_fp16\", \"bandwidth\"}");
+  std::optional<StringRef> name = obj->getString("name");
+  if (!name || name->empty())
+    return fail("\"name\" must be a non-empty string");
+  out.name = name->str();
+  for (auto [key, field] :
+       {std::pair<const char *, double *>{"peak_int8", &out.int8},
+        {"peak_fp16", &out.fp16},
+        {"bandwidth", &out.bw}}) {
+    std::optional<double> v = obj->getNumber(key);
+    if (!v)
+      return fail(Twine("\"") + key + "\" must be a number");
+    if (!(*v > 0) || !std::isfinite(*v))
+      return fail(Twine("\"") + key + "\" must be finite and positive");
+    *field = *v;
+  }
+  return true;
+}
+
+FailureOr<Roofline> quantc::resolveRoofline(Operation *op, CostTarget target,
+                                            StringRef targetFile) {
+  if (targetFile.empty())
+    return getPresetRoofline(target);
+  Roofline r;
+  std::string error;
+  if (!readRooflineFile(targetFile, r, error)) {
+    op->emitError(error);
+    return failure();
+  }
+  return r;
+}
+
+double SchemeCost::time(const Roofline &r) const {
+  return std::max(ops / (int8 ? r.int8 : r.fp16), bytes / r.bw);
+}
+
+bool SchemeCost::computeBound(const Roofline &r) const {
+  return ops / (int8 ? r.int8 : r.fp16) >= bytes / r.bw;
+}
+
+SmallVector<SchemeCost, 5> quantc::schemeCosts(double n, double c, double d,
+                                               double b) {
+  double gemm = 2 * n * c * d * b;
+  return {
+      {Scheme::fp16, "fp16", "FP16", gemm, 0, b * 2 * (n * c + c * d + n * d),
+       false},
+      {Scheme::w8a8Fp16Io, "w8a8_fp16_io", "W8A8 (FP16 I/O)", gemm,
+       b * (n * c + n * d), b * (4 * n * c + c * d + 2 * n * d), true},
+      {Scheme::w8a16, "w8a16", "W8A16", gemm, b * c * d,
+       b * (2 * n * c + c * d + 2 * n * d), false},
+      {Scheme::w4a16, "w4a16", "W4A16", gemm, b * c * d,
+       b * (2 * n * c + c * d / 2 + 2 * n * d), false},
+      {Scheme::fusedInt8Io, "fused_int8_io", "fused int8 I/O", gemm, b * n * d,
+       b * (n * c + c * d + n * d), true},
+  };
+}
