@@ -182,7 +182,9 @@ def QuantCLowerMatmulToX86 : Pass<"quantc-lower-matmul-to-x86",
                            "mlir::math::MathDialect",
                            "mlir::memref::MemRefDialect",
                            "mlir::scf::SCFDialect",
-                           "mlir::vector::VectorDialect"];
+                           "mlir::vector::VectorDialect",
+                           "mlir::linalg::LinalgDialect",
+                           "mlir::tensor::TensorDialect"];
 }
 
 def QuantCX86IntrinsicsToLLVM : Pass<"quantc-x86-intrinsics-to-llvm"> {

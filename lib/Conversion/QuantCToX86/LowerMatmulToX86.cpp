@@ -16,9 +16,11 @@
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/Matchers.h"
 
@@ -114,6 +116,8 @@ matchDestination(Value result, MemRefType outTy) {
 }
 
 namespace {
+MatmulOp toKernelLayout(MatmulOp op, X86Isa isa);
+
 struct LowerMatmulToX86
     : quantc::impl::QuantCLowerMatmulToX86Base<LowerMatmulToX86> {
   using Base::Base;
@@ -134,6 +138,8 @@ struct LowerMatmulToX86
       return signalPassFailure();
     SmallVector<MatmulOp> matmuls;
     module.walk([&](MatmulOp op) { matmuls.push_back(op); });
+    for (MatmulOp &op : matmuls)
+      op = toKernelLayout(op, opts.isa);
     SymbolTable symbols(module);
     WeightPacker packer(module, symbols);
     for (MatmulOp op : matmuls)
@@ -148,6 +154,80 @@ private:
   func::FuncOp createKernel(X86GemmPlanAttr plan, TypeRange argTypes,
                             RescaleOp rescale, Location loc);
 };
+
+/// `v` with its last two dimensions swapped (a linalg.transpose, a copy).
+static Value transposeLast2(OpBuilder &b, Location loc, Value v) {
+  auto ty = cast<RankedTensorType>(v.getType());
+  int64_t rank = ty.getRank();
+  SmallVector<int64_t> perm = llvm::to_vector(llvm::seq<int64_t>(0, rank));
+  std::swap(perm[rank - 1], perm[rank - 2]);
+  SmallVector<int64_t> shape(ty.getShape());
+  std::swap(shape[rank - 1], shape[rank - 2]);
+  SmallVector<Value> dyn;
+  for (int64_t i = 0; i < rank; ++i)
+    if (ShapedType::isDynamic(shape[i]))
+      dyn.push_back(tensor::DimOp::create(b, loc, v, perm[i]));
+  Value init = tensor::EmptyOp::create(b, loc, shape, ty.getElementType(), dyn);
+  return linalg::TransposeOp::create(b, loc, v, init, perm).getResult()[0];
+}
+
+/// The kernels read a [..., N, C] lhs and a [..., D, C] rhs of the lhs's
+/// rank. A transposed operand is copied into that layout first, and a rank-2
+/// rhs broadcast over a rank-3 lhs becomes one 2-D GEMM over the batch's
+/// rows (its accumulator reshaped back); a remark names the copy. Returns
+/// the matmul to lower (`op` itself when nothing changes).
+MatmulOp toKernelLayout(MatmulOp op, X86Isa isa) {
+  bool broadcast = op.isRhsBroadcast() &&
+                   op.getLhs().getType().getRank() == 3 &&
+                   op.getLhs().getType().hasStaticShape();
+  if (!op.getTransposeLhs() && !op.getTransposeRhs() && !broadcast)
+    return op;
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  Value lhs = op.getLhs(), rhs = op.getRhs();
+  if (op.getTransposeLhs() || op.getTransposeRhs())
+    op.emitRemark() << "the " << getIsaOptionName(isa)
+                    << " kernel reads a [..., N, C] lhs and a [..., D, C] "
+                       "rhs: the transposed "
+                    << (op.getTransposeLhs() && op.getTransposeRhs()
+                            ? "operands are"
+                        : op.getTransposeLhs() ? "lhs is"
+                                               : "rhs is")
+                    << " copied into that layout on every call";
+  if (op.getTransposeLhs())
+    lhs = transposeLast2(b, loc, lhs);
+  if (op.getTransposeRhs())
+    rhs = transposeLast2(b, loc, rhs);
+  auto accTy = op.getResult().getType();
+  Value acc;
+  if (broadcast) {
+    // [B, M, K] -> [B * M, K]; the result [B * M, N] -> [B, M, N].
+    auto lt = cast<RankedTensorType>(lhs.getType());
+    SmallVector<ReassociationIndices> assoc = {{0, 1}, {2}};
+    auto flatTy = RankedTensorType::get(
+        {lt.getDimSize(0) * lt.getDimSize(1), lt.getDimSize(2)},
+        lt.getElementType());
+    Value flat = tensor::CollapseShapeOp::create(b, loc, flatTy, lhs, assoc);
+    auto flatAccTy = RankedTensorType::get(
+        {flatTy.getDimSize(0), accTy.getDimSize(2)}, accTy.getElementType());
+    auto mm = MatmulOp::create(b, loc, flatAccTy, flat, rhs);
+    acc = tensor::ExpandShapeOp::create(b, loc, accTy, mm, assoc);
+    for (Operation *user : op->getUsers())
+      if (auto rescale = dyn_cast<RescaleOp>(user))
+        rescale.emitRemark()
+            << "runs after the " << getIsaOptionName(isa)
+            << " GEMM, not fused into its kernel: the GEMM's weight is "
+               "broadcast over the batch, which runs as one 2-D GEMM over "
+               "the batch's rows";
+    op.getResult().replaceAllUsesWith(acc);
+    op.erase();
+    return mm;
+  }
+  auto mm = MatmulOp::create(b, loc, accTy, lhs, rhs);
+  op.getResult().replaceAllUsesWith(mm.getResult());
+  op.erase();
+  return mm;
+}
 
 void LowerMatmulToX86::lower(MatmulOp op, SymbolTable &symbols,
                              WeightPacker &packer) {

@@ -77,15 +77,6 @@ FailureOr<X86GemmPlanAttr> x86::selectPlan(MatmulOp op,
                 "the batch)";
     return failure();
   }
-  if (op.getTransposeLhs() || op.getTransposeRhs() || op.isRhsBroadcast()) {
-    remark() << "the kernels read a [..., N, C] lhs and a [..., D, C] rhs of "
-                "the lhs's rank, not "
-             << (op.getTransposeLhs()   ? "a transposed lhs"
-                 : op.getTransposeRhs() ? "a transposed ([C, D]) rhs"
-                                        : "a rank-2 rhs broadcast over the "
-                                          "batch");
-    return failure();
-  }
   if (!lhsTy.hasStaticShape() || !rhsTy.hasStaticShape()) {
     remark() << "its shape is dynamic (" << lhsTy << " x " << rhsTy << ")";
     return failure();

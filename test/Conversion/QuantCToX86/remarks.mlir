@@ -116,7 +116,7 @@ func.func @f16_result(%x: tensor<4x8xi8>, %xs: tensor<4x1xf32>) -> tensor<4x16xf
 // -----
 
 func.func @transposed_rhs(%x: tensor<3x5xi8>, %w: tensor<5x2xi8>) -> tensor<3x2xi32> {
-  // expected-remark @+1 {{runs on the reference lowering, not the avx512-vnni kernel: the kernels read a [..., N, C] lhs and a [..., D, C] rhs of the lhs's rank, not a transposed ([C, D]) rhs}}
+  // expected-remark @+1 {{the avx512-vnni kernel reads a [..., N, C] lhs and a [..., D, C] rhs: the transposed rhs is copied into that layout on every call}}
   %r = quantc.matmul %x, %w {transpose_rhs} : tensor<3x5xi8>, tensor<5x2xi8> -> tensor<3x2xi32>
   return %r : tensor<3x2xi32>
 }
@@ -124,15 +124,18 @@ func.func @transposed_rhs(%x: tensor<3x5xi8>, %w: tensor<5x2xi8>) -> tensor<3x2x
 // -----
 
 func.func @transposed_lhs(%x: tensor<5x3xi8>, %w: tensor<2x5xi8>) -> tensor<3x2xi32> {
-  // expected-remark @+1 {{not a transposed lhs}}
+  // expected-remark @+1 {{the avx512-vnni kernel reads a [..., N, C] lhs and a [..., D, C] rhs: the transposed lhs is copied into that layout on every call}}
   %r = quantc.matmul %x, %w {transpose_lhs} : tensor<5x3xi8>, tensor<2x5xi8> -> tensor<3x2xi32>
   return %r : tensor<3x2xi32>
 }
 
 // -----
 
-func.func @broadcast_rhs(%x: tensor<4x3x5xi8>, %w: tensor<2x5xi8>) -> tensor<4x3x2xi32> {
-  // expected-remark @+1 {{not a rank-2 rhs broadcast over the batch}}
+func.func @broadcast_rhs(%x: tensor<4x3x5xi8>, %w: tensor<2x5xi8>, %xs: tensor<4x3x1xf32>, %ws: tensor<1x1x2xf32>) -> tensor<4x3x2xf32> {
+  // A weight broadcast over the batch: one 2-D GEMM over the 12 rows (no
+  // remark for the GEMM: nothing is copied), its rescale not fused.
   %r = quantc.matmul %x, %w : tensor<4x3x5xi8>, tensor<2x5xi8> -> tensor<4x3x2xi32>
-  return %r : tensor<4x3x2xi32>
+  // expected-remark @+1 {{runs after the avx512-vnni GEMM, not fused into its kernel: the GEMM's weight is broadcast over the batch, which runs as one 2-D GEMM over the batch's rows}}
+  %y = quantc.rescale %r, %xs, %ws : (tensor<4x3x2xi32>, tensor<4x3x1xf32>, tensor<1x1x2xf32>) -> tensor<4x3x2xf32>
+  return %y : tensor<4x3x2xf32>
 }
