@@ -211,6 +211,48 @@ MatmulOp toKernelLayout(MatmulOp op, X86Isa isa) {
     auto flatAccTy = RankedTensorType::get(
         {flatTy.getDimSize(0), accTy.getDimSize(2)}, accTy.getElementType());
     auto mm = MatmulOp::create(b, loc, flatAccTy, flat, rhs);
+    // A rescale that is the only user, with operands that vary along both
+    // the batch and the rows or along neither, is flattened with the GEMM
+    // (its kernel fuses it); any other runs after it.
+    auto rescale =
+        op->hasOneUse() ? dyn_cast<RescaleOp>(*op->user_begin()) : RescaleOp();
+    auto flattenable = [&](Value v) {
+      auto t = cast<RankedTensorType>(v.getType());
+      bool batch = t.getDimSize(0) != 1, rows = t.getDimSize(1) != 1;
+      return t.hasStaticShape() &&
+             (batch == rows || (batch && accTy.getDimSize(1) == 1) ||
+              (rows && accTy.getDimSize(0) == 1));
+    };
+    bool fuse = rescale && rescale.getAcc() == op.getResult() &&
+                llvm::all_of(rescale->getOperands().drop_front(), flattenable);
+    if (fuse) {
+      OpBuilder rb(rescale);
+      auto flatten = [&](Value v) -> Value {
+        if (!v)
+          return v;
+        auto t = cast<RankedTensorType>(v.getType());
+        auto ft = RankedTensorType::get(
+            {t.getDimSize(0) * t.getDimSize(1), t.getDimSize(2)},
+            t.getElementType());
+        return tensor::CollapseShapeOp::create(rb, loc, ft, v, assoc);
+      };
+      auto resTy = rescale.getResult().getType();
+      auto flatResTy = RankedTensorType::get(
+          {flatAccTy.getDimSize(0), flatAccTy.getDimSize(1)},
+          resTy.getElementType());
+      auto flatRescale = RescaleOp::create(
+          rb, rescale.getLoc(), flatResTy, mm, flatten(rescale.getXScale()),
+          flatten(rescale.getWScale()), flatten(rescale.getBias()),
+          flatten(rescale.getOutputScale()), flatten(rescale.getResidual()),
+          rescale.getActivationAttr(), rescale.getQminAttr(),
+          rescale.getQmaxAttr());
+      Value y =
+          tensor::ExpandShapeOp::create(rb, loc, resTy, flatRescale, assoc);
+      rescale.getResult().replaceAllUsesWith(y);
+      rescale.erase();
+      op.erase();
+      return mm;
+    }
     acc = tensor::ExpandShapeOp::create(b, loc, accTy, mm, assoc);
     for (Operation *user : op->getUsers())
       if (auto rescale = dyn_cast<RescaleOp>(user))
@@ -218,7 +260,9 @@ MatmulOp toKernelLayout(MatmulOp op, X86Isa isa) {
             << "runs after the " << getIsaOptionName(isa)
             << " GEMM, not fused into its kernel: the GEMM's weight is "
                "broadcast over the batch, which runs as one 2-D GEMM over "
-               "the batch's rows";
+               "the batch's rows, and the rescale's operands do not "
+               "flatten with it (they vary along the batch or the rows "
+               "alone)";
     op.getResult().replaceAllUsesWith(acc);
     op.erase();
     return mm;

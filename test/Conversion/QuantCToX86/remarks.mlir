@@ -132,10 +132,19 @@ func.func @transposed_lhs(%x: tensor<5x3xi8>, %w: tensor<2x5xi8>) -> tensor<3x2x
 // -----
 
 func.func @broadcast_rhs(%x: tensor<4x3x5xi8>, %w: tensor<2x5xi8>, %xs: tensor<4x3x1xf32>, %ws: tensor<1x1x2xf32>) -> tensor<4x3x2xf32> {
-  // A weight broadcast over the batch: one 2-D GEMM over the 12 rows (no
-  // remark for the GEMM: nothing is copied), its rescale not fused.
+  // A weight broadcast over the batch: one 2-D GEMM over the 12 rows, and
+  // its rescale (operands per row of every batch, per column) flattened with
+  // it and fused: no remark.
   %r = quantc.matmul %x, %w : tensor<4x3x5xi8>, tensor<2x5xi8> -> tensor<4x3x2xi32>
-  // expected-remark @+1 {{runs after the avx512-vnni GEMM, not fused into its kernel: the GEMM's weight is broadcast over the batch, which runs as one 2-D GEMM over the batch's rows}}
   %y = quantc.rescale %r, %xs, %ws : (tensor<4x3x2xi32>, tensor<4x3x1xf32>, tensor<1x1x2xf32>) -> tensor<4x3x2xf32>
+  return %y : tensor<4x3x2xf32>
+}
+
+// -----
+
+func.func @broadcast_rhs_rows_only(%x: tensor<4x3x5xi8>, %w: tensor<2x5xi8>, %xs: tensor<1x3x1xf32>, %ws: tensor<1x1x2xf32>) -> tensor<4x3x2xf32> {
+  %r = quantc.matmul %x, %w : tensor<4x3x5xi8>, tensor<2x5xi8> -> tensor<4x3x2xi32>
+  // expected-remark @+1 {{runs after the avx512-vnni GEMM, not fused into its kernel: the GEMM's weight is broadcast over the batch, which runs as one 2-D GEMM over the batch's rows, and the rescale's operands do not flatten with it (they vary along the batch or the rows alone)}}
+  %y = quantc.rescale %r, %xs, %ws : (tensor<4x3x2xi32>, tensor<1x3x1xf32>, tensor<1x1x2xf32>) -> tensor<4x3x2xf32>
   return %y : tensor<4x3x2xf32>
 }
