@@ -19,6 +19,7 @@ alpha), `--quantc-quantize` (one run per activation granularity),
 import os
 import re
 import sys
+import warnings
 
 import numpy as np
 
@@ -229,6 +230,49 @@ class TorchModel:
         raise KeyError(f"no layer {name!r}; the layers are {self.layer_names}")
 
     # -- quantization ------------------------------------------------------
+    def _planned_schemes(self, target, tokens):
+        """{layer name: scheme override} from --quantc-select-scheme on the
+        float IR."""
+        if not isinstance(target, str) or not target:
+            raise TypeError(f"quantize: target must be a preset name or a target file "
+                            f"path, got {target!r}")
+        opts = []
+        if target in ("host-cpu", "h100", "h200"):
+            opts.append(f"target={target}")
+        elif not os.path.isfile(target):
+            raise ValueError(f"quantize: target {target!r} is neither a preset "
+                             "(host-cpu, h100, h200) nor a readable target file")
+        else:
+            opts.append(f"target-file={target}")
+        if tokens is not None:
+            if isinstance(tokens, int):
+                tokens = (tokens,)
+            if not tokens or not all(isinstance(t, int) and not isinstance(t, bool) and t > 0
+                                      for t in tokens):
+                raise ValueError(f"quantize: tokens must be positive integers, got {tokens!r}")
+            opts.append("tokens=" + ",".join(str(t) for t in tokens))
+        ir = run_pipeline(self.mlir(),
+                          "builtin.module(quantc-select-scheme{" + " ".join(opts) + "})")
+        chosen = {}
+        for line in ir.splitlines():
+            layer = re.search(r'quantc\.layer = "([^"]+)"', line)
+            mark = re.search(r'quantc\.scheme = "([^"]+)"', line)
+            if layer and mark:
+                chosen[layer.group(1)] = mark.group(1)
+        overrides = {}
+        for layer in self.layers:
+            s = chosen.get(layer.name)
+            if s is None:
+                continue
+            if s == "w4a16":
+                warnings.warn(f"quantize(scheme='auto'): the planner chose w4a16 for "
+                              f"{layer.name!r}; it runs as w8a16 (quantc has no 4-bit "
+                              "weights yet)")
+                s = "w8a16"
+            overrides[layer.name] = None if s == "float" else {"scheme": s}
+        self.planned_schemes = dict(chosen)
+        return overrides
+
     def _resolve(self, scheme, smoothquant, overrides, threshold):
         def check_scheme(s, where):
             if s is not None and s not in SCHEMES:
@@ -283,7 +327,7 @@ class TorchModel:
         return plan
 
     def quantize(self, scheme="w8a8", smoothquant=0.5, overrides=None, *, threshold=6.0,
-                 attention=None):
+                 attention=None, target="host-cpu", tokens=None):
         """Quantizes every layer with `scheme` ("w8a8": int8 weights per
         output channel, int8 activations per token (dynamic); "w8a8-static":
         per-tensor static activations from calibration; "w8a16": int8
@@ -297,8 +341,15 @@ class TorchModel:
         activations (Q·Kᵀ, P·V) in int8 with dynamic scales (left operand
         per row, right per column, both per head: Q, K and P per token, V
         per channel) or in float; default int8 when `scheme` quantizes
-        activations (w8a8, w8a8-static, llm.int8). Ends in the fused integer
-        form; returns self."""
+        activations (w8a8, w8a8-static, llm.int8). `scheme="auto"` asks
+        --quantc-select-scheme (the design's cost table with `target`'s peaks:
+        "host-cpu", "h100", "h200" or a target file written by quantc-probe,
+        at the token counts `tokens`, e.g. (512, 1)) for each layer's scheme;
+        its W4A16 choices run as W8A16 (no 4-bit weights yet) with a
+        warning. Ends in the fused integer form; returns self."""
+        if scheme == "auto":
+            scheme, auto = "w8a8", self._planned_schemes(target, tokens)
+            overrides = {**auto, **(overrides or {})}
         if attention is None:
             attention = "int8" if scheme in ("w8a8", "w8a8-static", "llm.int8") else "float"
         if attention not in ("int8", "float"):

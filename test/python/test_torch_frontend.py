@@ -467,3 +467,40 @@ def test_errors():
         tm.quantize("w8a8", smoothquant=None)
     with pytest.raises(RuntimeError, match="before quantize"):
         tm.calibrate([(x,)])
+
+
+# -- scheme planner (--quantc-select-scheme) ---------------------------------
+
+def test_quantize_auto_follows_the_planner():
+    """scheme="auto" on two 256x256 layers and the host-cpu preset: a
+    512-token prefill is compute-bound enough for W8A8 (int8 GEMMs in the
+    IR); a 1-token decode is bound by the weight bytes, so the planner picks
+    W4A16, which runs as W8A16 with a warning (no quantc.matmul, dequantized
+    int8 weights)."""
+    torch.manual_seed(0)
+    m = nn.Sequential(nn.Linear(256, 256), nn.ReLU(), nn.Linear(256, 256)).eval()
+    x = torch.randn(8, 256)
+    tm = quantc.from_torch(m, (x,))
+    tm.quantize("auto", smoothquant=None, target="host-cpu", tokens=(512,))
+    assert tm.planned_schemes == {"0": "w8a8", "2": "w8a8"}
+    assert tm.mlir().count("quantc.matmul") == 2
+    tm = quantc.from_torch(m, (x,))
+    with pytest.warns(UserWarning, match="runs as w8a16"):
+        tm.quantize("auto", smoothquant=None, target="host-cpu", tokens=1)
+    assert tm.planned_schemes == {"0": "w4a16", "2": "w4a16"}
+    ir = tm.mlir()
+    assert "quantc.matmul" not in ir and ir.count("quantc.dequantize") >= 2
+    y, want = tm.compile()(_np(x)), _np(m(x))
+    assert _rel(y, want) < 0.02
+
+
+@pytest.mark.parametrize("kwargs, err", [
+    ({"target": "nope"}, ValueError),
+    ({"target": 3}, TypeError),
+    ({"tokens": 0}, ValueError),
+    ({"tokens": (512, -1)}, ValueError),
+])
+def test_quantize_auto_errors(kwargs, err):
+    tm = quantc.from_torch(_mlp(), (torch.randn(4, 16),))
+    with pytest.raises(err):
+        tm.quantize("auto", smoothquant=None, **kwargs)
