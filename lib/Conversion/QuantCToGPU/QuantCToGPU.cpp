@@ -12,6 +12,7 @@
 #include "quantc/Analysis/Granularity.h"
 #include "quantc/Conversion/QuantCToGPU/GemmKernel.h"
 #include "quantc/Dialect/QuantC/IR/QuantCOps.h"
+#include "quantc/Dialect/QuantC/Utils/KernelLayout.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -270,6 +271,10 @@ struct ConvertQuantCToGPUPass
     }
     SymbolTable kernelSymbols(kernels);
 
+    // The kernels' operand layout: transposed operands are copied on the
+    // host, a weight broadcast over a rank-3 batch runs as one 2-D GEMM.
+    for (MatmulOp &mm : matmuls)
+      mm = toKernelLayout(mm, "Tensor Core").matmul;
     for (MatmulOp mm : matmuls)
       if (failed(convert(mm, module, symbols, kernels, kernelSymbols)))
         return signalPassFailure();
@@ -326,9 +331,6 @@ struct ConvertQuantCToGPUPass
     };
     if (lhsTy.getRank() != 2)
       return onHost("batched GEMMs are not outlined yet");
-    if (mm.getTransposeLhs() || mm.getTransposeRhs())
-      return onHost("the kernels read a [N, C] lhs and a [D, C] rhs, not a "
-                    "transposed operand");
     if (lhsTy.isDynamicDim(1) || !rhsTy.hasStaticShape())
       return onHost("a dynamic N or K (kernels are specialised to N and K; "
                     "M may be dynamic)");

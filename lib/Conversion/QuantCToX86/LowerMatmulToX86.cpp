@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "quantc/Conversion/QuantCToX86/QuantCToX86.h"
+#include "quantc/Dialect/QuantC/Utils/KernelLayout.h"
 
 #include "MicroKernel.h"
 #include "Plan.h"
@@ -116,8 +117,6 @@ matchDestination(Value result, MemRefType outTy) {
 }
 
 namespace {
-MatmulOp toKernelLayout(MatmulOp op, X86Isa isa);
-
 struct LowerMatmulToX86
     : quantc::impl::QuantCLowerMatmulToX86Base<LowerMatmulToX86> {
   using Base::Base;
@@ -139,7 +138,7 @@ struct LowerMatmulToX86
     SmallVector<MatmulOp> matmuls;
     module.walk([&](MatmulOp op) { matmuls.push_back(op); });
     for (MatmulOp &op : matmuls)
-      op = toKernelLayout(op, opts.isa);
+      op = toKernelLayout(op, getIsaOptionName(opts.isa)).matmul;
     SymbolTable symbols(module);
     WeightPacker packer(module, symbols);
     for (MatmulOp op : matmuls)
@@ -154,124 +153,6 @@ private:
   func::FuncOp createKernel(X86GemmPlanAttr plan, TypeRange argTypes,
                             RescaleOp rescale, Location loc);
 };
-
-/// `v` with its last two dimensions swapped (a linalg.transpose, a copy).
-static Value transposeLast2(OpBuilder &b, Location loc, Value v) {
-  auto ty = cast<RankedTensorType>(v.getType());
-  int64_t rank = ty.getRank();
-  SmallVector<int64_t> perm = llvm::to_vector(llvm::seq<int64_t>(0, rank));
-  std::swap(perm[rank - 1], perm[rank - 2]);
-  SmallVector<int64_t> shape(ty.getShape());
-  std::swap(shape[rank - 1], shape[rank - 2]);
-  SmallVector<Value> dyn;
-  for (int64_t i = 0; i < rank; ++i)
-    if (ShapedType::isDynamic(shape[i]))
-      dyn.push_back(tensor::DimOp::create(b, loc, v, perm[i]));
-  Value init = tensor::EmptyOp::create(b, loc, shape, ty.getElementType(), dyn);
-  return linalg::TransposeOp::create(b, loc, v, init, perm).getResult()[0];
-}
-
-/// The kernels read a [..., N, C] lhs and a [..., D, C] rhs of the lhs's
-/// rank. A transposed operand is copied into that layout first, and a rank-2
-/// rhs broadcast over a rank-3 lhs becomes one 2-D GEMM over the batch's
-/// rows (its accumulator reshaped back); a remark names the copy. Returns
-/// the matmul to lower (`op` itself when nothing changes).
-MatmulOp toKernelLayout(MatmulOp op, X86Isa isa) {
-  bool broadcast = op.isRhsBroadcast() &&
-                   op.getLhs().getType().getRank() == 3 &&
-                   op.getLhs().getType().hasStaticShape();
-  if (!op.getTransposeLhs() && !op.getTransposeRhs() && !broadcast)
-    return op;
-  OpBuilder b(op);
-  Location loc = op.getLoc();
-  Value lhs = op.getLhs(), rhs = op.getRhs();
-  if (op.getTransposeLhs() || op.getTransposeRhs())
-    op.emitRemark() << "the " << getIsaOptionName(isa)
-                    << " kernel reads a [..., N, C] lhs and a [..., D, C] "
-                       "rhs: the transposed "
-                    << (op.getTransposeLhs() && op.getTransposeRhs()
-                            ? "operands are"
-                        : op.getTransposeLhs() ? "lhs is"
-                                               : "rhs is")
-                    << " copied into that layout on every call";
-  if (op.getTransposeLhs())
-    lhs = transposeLast2(b, loc, lhs);
-  if (op.getTransposeRhs())
-    rhs = transposeLast2(b, loc, rhs);
-  auto accTy = op.getResult().getType();
-  Value acc;
-  if (broadcast) {
-    // [B, M, K] -> [B * M, K]; the result [B * M, N] -> [B, M, N].
-    auto lt = cast<RankedTensorType>(lhs.getType());
-    SmallVector<ReassociationIndices> assoc = {{0, 1}, {2}};
-    auto flatTy = RankedTensorType::get(
-        {lt.getDimSize(0) * lt.getDimSize(1), lt.getDimSize(2)},
-        lt.getElementType());
-    Value flat = tensor::CollapseShapeOp::create(b, loc, flatTy, lhs, assoc);
-    auto flatAccTy = RankedTensorType::get(
-        {flatTy.getDimSize(0), accTy.getDimSize(2)}, accTy.getElementType());
-    auto mm = MatmulOp::create(b, loc, flatAccTy, flat, rhs);
-    // A rescale that is the only user, with operands that vary along both
-    // the batch and the rows or along neither, is flattened with the GEMM
-    // (its kernel fuses it); any other runs after it.
-    auto rescale =
-        op->hasOneUse() ? dyn_cast<RescaleOp>(*op->user_begin()) : RescaleOp();
-    auto flattenable = [&](Value v) {
-      auto t = cast<RankedTensorType>(v.getType());
-      bool batch = t.getDimSize(0) != 1, rows = t.getDimSize(1) != 1;
-      return t.hasStaticShape() &&
-             (batch == rows || (batch && accTy.getDimSize(1) == 1) ||
-              (rows && accTy.getDimSize(0) == 1));
-    };
-    bool fuse = rescale && rescale.getAcc() == op.getResult() &&
-                llvm::all_of(rescale->getOperands().drop_front(), flattenable);
-    if (fuse) {
-      OpBuilder rb(rescale);
-      auto flatten = [&](Value v) -> Value {
-        if (!v)
-          return v;
-        auto t = cast<RankedTensorType>(v.getType());
-        auto ft = RankedTensorType::get(
-            {t.getDimSize(0) * t.getDimSize(1), t.getDimSize(2)},
-            t.getElementType());
-        return tensor::CollapseShapeOp::create(rb, loc, ft, v, assoc);
-      };
-      auto resTy = rescale.getResult().getType();
-      auto flatResTy = RankedTensorType::get(
-          {flatAccTy.getDimSize(0), flatAccTy.getDimSize(1)},
-          resTy.getElementType());
-      auto flatRescale = RescaleOp::create(
-          rb, rescale.getLoc(), flatResTy, mm, flatten(rescale.getXScale()),
-          flatten(rescale.getWScale()), flatten(rescale.getBias()),
-          flatten(rescale.getOutputScale()), flatten(rescale.getResidual()),
-          rescale.getActivationAttr(), rescale.getQminAttr(),
-          rescale.getQmaxAttr());
-      Value y =
-          tensor::ExpandShapeOp::create(rb, loc, resTy, flatRescale, assoc);
-      rescale.getResult().replaceAllUsesWith(y);
-      rescale.erase();
-      op.erase();
-      return mm;
-    }
-    acc = tensor::ExpandShapeOp::create(b, loc, accTy, mm, assoc);
-    for (Operation *user : op->getUsers())
-      if (auto rescale = dyn_cast<RescaleOp>(user))
-        rescale.emitRemark()
-            << "runs after the " << getIsaOptionName(isa)
-            << " GEMM, not fused into its kernel: the GEMM's weight is "
-               "broadcast over the batch, which runs as one 2-D GEMM over "
-               "the batch's rows, and the rescale's operands do not "
-               "flatten with it (they vary along the batch or the rows "
-               "alone)";
-    op.getResult().replaceAllUsesWith(acc);
-    op.erase();
-    return mm;
-  }
-  auto mm = MatmulOp::create(b, loc, accTy, lhs, rhs);
-  op.getResult().replaceAllUsesWith(mm.getResult());
-  op.erase();
-  return mm;
-}
 
 void LowerMatmulToX86::lower(MatmulOp op, SymbolTable &symbols,
                              WeightPacker &packer) {

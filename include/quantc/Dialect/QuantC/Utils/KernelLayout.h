@@ -1,0 +1,36 @@
+//===- KernelLayout.h - quantc.matmul in the kernels' operand layout -*- C++
+//-*-===//
+//
+// The x86 and GPU int8 kernels read a [..., N, C] lhs and a [..., D, C] rhs
+// of the lhs's rank. toKernelLayout brings any quantc.matmul into that form
+// for them: a transposed operand is copied (linalg.transpose), and a rank-2
+// rhs broadcast over a rank-3 lhs becomes one 2-D GEMM over the batch's rows,
+// its rescale flattened with it when the rescale's operands allow.
+//
+//===----------------------------------------------------------------------===//
+#ifndef QUANTC_DIALECT_QUANTC_UTILS_KERNELLAYOUT_H
+#define QUANTC_DIALECT_QUANTC_UTILS_KERNELLAYOUT_H
+
+#include "quantc/Dialect/QuantC/IR/QuantCOps.h"
+
+namespace quantc {
+
+/// What toKernelLayout did, for the caller's remarks.
+struct KernelLayout {
+  /// The matmul to lower (the original when nothing changed).
+  MatmulOp matmul;
+  /// A transposed operand was copied into the kernels' layout.
+  bool copiedLhs = false, copiedRhs = false;
+  /// Rescales of a flattened broadcast GEMM whose operands vary along the
+  /// batch or the rows alone: they run after the GEMM, not fused.
+  llvm::SmallVector<RescaleOp, 1> unfusedRescales;
+};
+
+/// Rewrites `op` (erased when replaced) into the kernels' operand layout,
+/// with a remark on each copy and on each rescale that is no longer fused,
+/// naming the kernel `kernelName` (e.g. "avx512-vnni", "Tensor Core").
+KernelLayout toKernelLayout(MatmulOp op, llvm::StringRef kernelName);
+
+} // namespace quantc
+
+#endif
