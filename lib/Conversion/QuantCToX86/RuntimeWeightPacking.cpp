@@ -1,0 +1,195 @@
+//===- RuntimeWeightPacking.cpp - run-time weight panels --------------------
+//===//
+//
+// The packers a runtime_weight kernel runs per call: [n, k] weights into
+// the panel layout of compile-time packing (WeightPacking.cpp), with the
+// -128 * colsum(W) compensation of vpdpbusd.
+//
+//===----------------------------------------------------------------------===//
+#include "KernelEmitter.h"
+
+using namespace mlir;
+using namespace quantc;
+using namespace quantc::x86;
+using namespace quantc::x86::detail;
+
+SmallVector<Value> KernelEmitter::transposeWords(SmallVector<Value> rows) {
+  constexpr int64_t n = kTransposeWords;
+  for (int64_t d = 1; d < n; d *= 2) {
+    SmallVector<int64_t> lo(n), hi(n);
+    for (int64_t c = 0; c < n; ++c) {
+      bool upper = c & d;
+      lo[c] = upper ? n + c - d : c;
+      hi[c] = upper ? n + c : c + d;
+    }
+    SmallVector<Value> next(rows);
+    for (int64_t r = 0; r < n; ++r) {
+      if (r & d)
+        continue;
+      next[r] = vector::ShuffleOp::create(b, loc, rows[r], rows[r + d], lo);
+      next[r + d] = vector::ShuffleOp::create(b, loc, rows[r], rows[r + d], hi);
+    }
+    rows = std::move(next);
+  }
+  return rows;
+}
+
+void KernelEmitter::packWeightBlockTransposed(Value nb, Value bEnd) {
+  constexpr int64_t nw = kTransposeWords;
+  int64_t cols = p.getPanelCols(), group = p.getGroup();
+  int64_t chunk = nw * group;
+  auto inTy = VectorType::get({chunk}, i8);
+  auto wordsTy = VectorType::get({nw}, i32);
+  auto outTy = VectorType::get({chunk}, elem);
+  bool comp = p.hasCompensation();
+  auto panels = scf::ForOp::create(b, loc, nb, bEnd, idx(1));
+  OpBuilder::InsertionGuard g(b);
+  b.setInsertionPoint(panels.getBody()->getTerminator());
+  Value pi = panels.getInductionVar();
+  Value local = arith::SubIOp::create(b, loc, pi, nb);
+  auto groups = scf::ForOp::create(b, loc, idx(0), idx(cols), idx(nw));
+  b.setInsertionPoint(groups.getBody()->getTerminator());
+  Value c0 = groups.getInductionVar();
+  Value col0 = arith::AddIOp::create(b, loc, mul(pi, cols), c0);
+  Value slot = mul(c0, group);
+  SmallVector<Value> rowIdx, valid;
+  for (int64_t i = 0; i < nw; ++i) {
+    Value col = add(col0, i);
+    valid.push_back(arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt,
+                                          col, idx(p.getN())));
+    rowIdx.push_back(arith::MinSIOp::create(b, loc, col, idx(p.getN() - 1)));
+  }
+  Value zeroWords = splat(wordsTy, b.getI32IntegerAttr(0));
+  Value zeroIn = splat(inTy, b.getIntegerAttr(i8, 0));
+  Value ones =
+      comp ? splat(VectorType::get({chunk}, i8), b.getIntegerAttr(i8, 1))
+           : Value();
+  // Groups [g0, g0 + count) of the 16 columns from K offset k (count
+  // groups of `group` elements are present, the rest are zeros).
+  auto packChunk = [&](Value k, Value g0, int64_t count, int64_t kCount,
+                       Value sums) -> Value {
+    SmallVector<Value> rows;
+    for (int64_t i = 0; i < nw; ++i) {
+      Value v;
+      if (kCount == chunk)
+        v = vector::LoadOp::create(b, loc, inTy, ops.weights,
+                                   ValueRange{rowIdx[i], k});
+      else
+        v = vector::MaskedLoadOp::create(b, loc, inTy, ops.weights,
+                                         ValueRange{rowIdx[i], k},
+                                         mask(kCount, chunk), zeroIn);
+      if (elem != i8)
+        v = arith::ExtSIOp::create(b, loc, outTy, v);
+      v = vector::BitCastOp::create(b, loc, wordsTy, v);
+      rows.push_back(arith::SelectOp::create(b, loc, valid[i], v, zeroWords));
+    }
+    SmallVector<Value> t = transposeWords(rows);
+    for (int64_t j = 0; j < count; ++j) {
+      Value out = vector::BitCastOp::create(b, loc, outTy, t[j]);
+      vector::StoreOp::create(b, loc, out, packed,
+                              ValueRange{local, add(g0, j), slot});
+      if (!comp)
+        continue;
+      if (p.getEmulate()) {
+        for (Value byte : unpackBytes(t[j], true))
+          sums = arith::AddIOp::create(b, loc, sums, byte);
+      } else {
+        sums = X86VpdpbusdOp::create(b, loc, accTy, sums, ones, out);
+      }
+    }
+    return sums;
+  };
+  Value sums = forEachKChunk(chunk, comp ? isplat(0) : Value(),
+                             [&](Value q, int64_t count, Value acc) {
+                               return packChunk(mul(q, chunk), mul(q, nw),
+                                                llvm::divideCeil(count, group),
+                                                count, acc);
+                             });
+  if (comp)
+    vector::StoreOp::create(
+        b, loc, arith::MulIOp::create(b, loc, sums, isplat(-128)), compensation,
+        ValueRange{arith::AddIOp::create(b, loc, mul(local, cols), c0)});
+}
+
+void KernelEmitter::packWeightBlock(Value nb, Value bEnd) {
+  int64_t cols = p.getPanelCols(), group = p.getGroup();
+  int64_t words = 16, chunk = words * group;
+  auto inTy = VectorType::get({chunk}, i8);
+  auto sliceTy = VectorType::get({group}, elem);
+  bool comp = p.hasCompensation();
+  auto panels = scf::ForOp::create(b, loc, nb, bEnd, idx(1));
+  OpBuilder::InsertionGuard g(b);
+  b.setInsertionPoint(panels.getBody()->getTerminator());
+  Value pi = panels.getInductionVar();
+  Value local = arith::SubIOp::create(b, loc, pi, nb);
+  auto columns = scf::ForOp::create(b, loc, idx(0), idx(cols), idx(1));
+  b.setInsertionPoint(columns.getBody()->getTerminator());
+  Value c = columns.getInductionVar();
+  Value col = arith::AddIOp::create(b, loc, mul(pi, cols), c);
+  Value slot = mul(c, group);
+  Value compIdx = arith::AddIOp::create(b, loc, mul(local, cols), c);
+  Value valid = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, col,
+                                      idx(p.getN()));
+  auto ifOp = scf::IfOp::create(b, loc, valid, /*withElse=*/true);
+  {
+    // A column past N: zeros, which meet the activations' columns
+    // nobody stores.
+    OpBuilder::InsertionGuard g2(b);
+    b.setInsertionPoint(ifOp.elseBlock()->getTerminator());
+    auto gs = scf::ForOp::create(b, loc, idx(0), idx(p.getKGroups()), idx(1));
+    b.setInsertionPoint(gs.getBody()->getTerminator());
+    vector::StoreOp::create(b, loc, splat(sliceTy, b.getIntegerAttr(elem, 0)),
+                            packed,
+                            ValueRange{local, gs.getInductionVar(), slot});
+    if (comp) {
+      b.setInsertionPointAfter(gs);
+      memref::StoreOp::create(b, loc,
+                              arith::ConstantIntOp::create(b, loc, i32, 0),
+                              compensation, ValueRange{compIdx});
+    }
+  }
+  b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
+  // Stores `n` groups of the chunk `v` from group g0; returns the running
+  // per-lane sums of 4 bytes (vpdpbusd only).
+  auto storeChunk = [&](Value v, Value g0, int64_t n, Value sums) -> Value {
+    Value e = v;
+    if (elem != i8)
+      e = arith::ExtSIOp::create(b, loc, VectorType::get({chunk}, elem), v);
+    for (int64_t t = 0; t < n; ++t) {
+      Value part = vector::ExtractStridedSliceOp::create(
+          b, loc, e, ArrayRef<int64_t>{t * group}, ArrayRef<int64_t>{group},
+          ArrayRef<int64_t>{1});
+      vector::StoreOp::create(b, loc, part, packed,
+                              ValueRange{local, add(g0, t), slot});
+    }
+    if (!comp)
+      return sums;
+    for (Value byte :
+         unpackBytes(vector::BitCastOp::create(b, loc, accTy, v), true))
+      sums = arith::AddIOp::create(b, loc, sums, byte);
+    return sums;
+  };
+  Value sums = forEachKChunk(
+      chunk, comp ? isplat(0) : Value(),
+      [&](Value q, int64_t count, Value acc) {
+        Value k = mul(q, chunk);
+        Value v = count == chunk
+                      ? Value(vector::LoadOp::create(b, loc, inTy, ops.weights,
+                                                     ValueRange{col, k}))
+                      : Value(vector::MaskedLoadOp::create(
+                            b, loc, inTy, ops.weights, ValueRange{col, k},
+                            mask(count, chunk),
+                            splat(inTy, b.getIntegerAttr(i8, 0))));
+        return storeChunk(v, mul(q, words), llvm::divideCeil(count, group),
+                          acc);
+      });
+  if (comp) {
+    Value sum =
+        vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD, sums);
+    memref::StoreOp::create(
+        b, loc,
+        arith::MulIOp::create(b, loc, sum,
+                              arith::ConstantIntOp::create(b, loc, i32, -128)),
+        compensation, ValueRange{compIdx});
+  }
+}
