@@ -293,25 +293,14 @@ static void setShape(ContractionOperand &o) {
   o.shape.assign(ty.getShape().begin(), ty.getShape().end());
 }
 
-static FailureOr<ContractionInfo> getLinalgContraction(linalg::LinalgOp op) {
-  if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
-      !linalg::isaContractionOpInterface(op))
-    return failure();
-  FailureOr<linalg::ContractionDimensions> cd =
-      linalg::inferContractionDims(op);
-  if (failed(cd))
-    return failure();
-  unsigned numLoops = op.getNumLoops();
-  SmallVector<std::optional<DimRole>> loopRole(numLoops);
-  for (unsigned d : cd->batch)
-    loopRole[d] = DimRole::Batch;
-  for (unsigned d : cd->m)
-    loopRole[d] = DimRole::M;
-  for (unsigned d : cd->n)
-    loopRole[d] = DimRole::N;
-  for (unsigned d : cd->k)
-    loopRole[d] = DimRole::K;
-
+/// The contraction of `op` (two inputs, one init) whose loops have the roles
+/// `loopRole`. An operand dimension indexed by a sum of loops (a
+/// convolution's output pixel + window offset) is only allowed with
+/// `allowWindows`; it takes the role of its reduction loop (else its first)
+/// and is marked windowed.
+static FailureOr<ContractionInfo>
+fromLoopRoles(linalg::LinalgOp op, ArrayRef<std::optional<DimRole>> loopRole,
+              bool allowWindows) {
   ContractionInfo info;
   info.op = op;
   for (unsigned i = 0; i < 2; ++i) {
@@ -323,20 +312,56 @@ static FailureOr<ContractionInfo> getLinalgContraction(linalg::LinalgOp op) {
     if (!isa<ShapedType>(o.value.getType()))
       return failure();
     for (AffineExpr e : op.getMatchingIndexingMap(operand).getResults()) {
-      auto dim = dyn_cast<AffineDimExpr>(e);
-      if (!dim || !loopRole[dim.getPosition()])
+      bool windowed = !isa<AffineDimExpr>(e);
+      if (windowed && !allowWindows)
         return failure();
-      o.dims.push_back(*loopRole[dim.getPosition()]);
-      o.loopDims.push_back(dim.getPosition());
+      std::optional<unsigned> first, reduced;
+      e.walk([&](AffineExpr sub) {
+        if (auto dim = dyn_cast<AffineDimExpr>(sub)) {
+          unsigned p = dim.getPosition();
+          if (!first)
+            first = p;
+          if (loopRole[p] == DimRole::K && !reduced)
+            reduced = p;
+        }
+      });
+      std::optional<unsigned> loop = reduced ? reduced : first;
+      if (!loop || !loopRole[*loop])
+        return failure();
+      o.dims.push_back(*loopRole[*loop]);
+      o.loopDims.push_back(*loop);
+      if (allowWindows)
+        o.windowed.push_back(windowed);
     }
     setShape(o);
   }
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   int64_t k = 1;
-  for (unsigned d : cd->k)
-    k = mulSizes(k, ranges[d]);
+  for (auto [loop, role] : llvm::enumerate(loopRole))
+    if (role == DimRole::K)
+      k = mulSizes(k, ranges[loop]);
   info.reductionSize = k;
   return info;
+}
+
+static FailureOr<ContractionInfo> getLinalgContraction(linalg::LinalgOp op) {
+  if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
+      !linalg::isaContractionOpInterface(op))
+    return failure();
+  FailureOr<linalg::ContractionDimensions> cd =
+      linalg::inferContractionDims(op);
+  if (failed(cd))
+    return failure();
+  SmallVector<std::optional<DimRole>> loopRole(op.getNumLoops());
+  for (unsigned d : cd->batch)
+    loopRole[d] = DimRole::Batch;
+  for (unsigned d : cd->m)
+    loopRole[d] = DimRole::M;
+  for (unsigned d : cd->n)
+    loopRole[d] = DimRole::N;
+  for (unsigned d : cd->k)
+    loopRole[d] = DimRole::K;
+  return fromLoopRoles(op, loopRole, /*allowWindows=*/false);
 }
 
 /// A convolution as a GEMM (implicit im2col): the batch and output-image
@@ -353,58 +378,16 @@ static FailureOr<ContractionInfo> getLinalgConvolution(linalg::LinalgOp op) {
       linalg::inferConvolutionDims(op);
   if (failed(cd))
     return failure();
-  unsigned numLoops = op.getNumLoops();
-  SmallVector<std::optional<DimRole>> loopRole(numLoops);
-  for (unsigned d : cd->batch)
-    loopRole[d] = DimRole::M;
-  for (unsigned d : cd->outputImage)
+  SmallVector<std::optional<DimRole>> loopRole(op.getNumLoops());
+  for (unsigned d : llvm::concat<unsigned>(cd->batch, cd->outputImage))
     loopRole[d] = DimRole::M;
   for (unsigned d : cd->outputChannel)
     loopRole[d] = DimRole::N;
-  for (unsigned d : cd->filterLoop)
-    loopRole[d] = DimRole::K;
-  for (unsigned d : cd->inputChannel)
+  for (unsigned d : llvm::concat<unsigned>(cd->filterLoop, cd->inputChannel))
     loopRole[d] = DimRole::K;
   for (unsigned d : cd->depth)
     loopRole[d] = DimRole::Batch;
-  ContractionInfo info;
-  info.op = op;
-  for (unsigned i = 0; i < 2; ++i) {
-    OpOperand *operand = op.getDpsInputOperand(i);
-    ContractionOperand &o = i == 0 ? info.lhs : info.rhs;
-    o.value = operand->get();
-    o.operandNumber = operand->getOperandNumber();
-    o.role = i == 0 ? OperandRole::Activation : OperandRole::Weight;
-    if (!isa<ShapedType>(o.value.getType()))
-      return failure();
-    for (AffineExpr e : op.getMatchingIndexingMap(operand).getResults()) {
-      // The loops the expression reads; with a reduction loop among them
-      // the dimension counts as a reduction one.
-      std::optional<unsigned> first, reduced;
-      e.walk([&](AffineExpr sub) {
-        if (auto dim = dyn_cast<AffineDimExpr>(sub)) {
-          unsigned p = dim.getPosition();
-          if (!first)
-            first = p;
-          if (loopRole[p] == DimRole::K && !reduced)
-            reduced = p;
-        }
-      });
-      std::optional<unsigned> loop = reduced ? reduced : first;
-      if (!loop || !loopRole[*loop])
-        return failure();
-      o.dims.push_back(*loopRole[*loop]);
-      o.loopDims.push_back(*loop);
-      o.windowed.push_back(!isa<AffineDimExpr>(e));
-    }
-    setShape(o);
-  }
-  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-  int64_t k = 1;
-  for (unsigned d : llvm::concat<unsigned>(cd->filterLoop, cd->inputChannel))
-    k = mulSizes(k, ranges[d]);
-  info.reductionSize = k;
-  return info;
+  return fromLoopRoles(op, loopRole, /*allowWindows=*/true);
 }
 
 static ContractionInfo getQuantCContraction(MatmulOp op) {
