@@ -92,6 +92,8 @@ void quantc::buildCpuPipeline(OpPassManager &pm,
       x86.parallelMinMacs = opts.vnniParallelMinMacs;
     if (opts.vnniSmallM != -1)
       x86.smallM = opts.vnniSmallM;
+    if (opts.vnniDynamicMChunk > 0)
+      x86.dynamicMChunk = opts.vnniDynamicMChunk;
     // Testing only: the same kernels with vpdpbusd emulated, runnable on any
     // x86 (or other) host.
     x86.emulate = cpu == Cpu::vnniEmulated;
@@ -286,6 +288,13 @@ std::string quantc::validateCpuPipelineOptions(const CpuPipelineOptions &opts) {
           "[0, "
        << X86GemmPlanAttr::kMaxSmallM
        << "] (0: never) or -1 (the default), got " << opts.vnniSmallM;
+  if (msg.empty() &&
+      (opts.vnniDynamicMChunk < 0 || opts.vnniDynamicMChunk > 4096 ||
+       (opts.vnniDynamicMChunk > 0 &&
+        !llvm::isPowerOf2_64(opts.vnniDynamicMChunk))))
+    os << "--quantc-cpu-pipeline: vnni-dynamic-m-chunk must be a power of "
+          "two in [1, 4096] or 0 (the default), got "
+       << opts.vnniDynamicMChunk;
   return msg;
 }
 
@@ -350,6 +359,7 @@ void quantc::registerPipelines() {
       "runnable with mlir-runner",
       "cpu=host|vnni|vnni-emulated|avx2|generic fuse=true|false, vnni-mr, "
       "vnni-nr, vnni-kunroll, vnni-panel-block-kib >= 0 and "
-      "vnni-parallel-min-macs >= -2, vnni-small-m in [-1, 64]",
+      "vnni-parallel-min-macs >= -2, vnni-small-m in [-1, 64], "
+      "vnni-dynamic-m-chunk a power of two <= 4096 (0: default)",
       buildCpuPipeline, validateCpuPipelineOptions);
 }

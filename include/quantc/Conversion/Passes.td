@@ -103,13 +103,19 @@ def QuantCLowerMatmulToX86 : Pass<"quantc-lower-matmul-to-x86",
     - GEMMs of at least `parallel-min-macs` multiply-adds get a plan with
       `parallel = true`: `--quantc-x86-outline-omp` splits their weight
       panels across the threads of an OpenMP team.
+    - A dynamic M (a run-time token count; N and K static, 2-D) runs as a
+      loop over whole chunks of `dynamic-m-chunk` rows and then one kernel
+      per set bit of the remainder (chunk/2, ..., 2, 1 rows): static kernels
+      of their own plans (small M ones take `small_m` as above) on row
+      slices of A, of the output and of the per-row epilogue operands
+      (x_scale, residual). Nothing is padded or copied; a constant weight is
+      packed once for all of them.
 
     The kernel carries its plan, a `#quantc.x86_gemm_plan` attribute, as
     `quantc.x86_plan`. Every matmul that does not take this path says why in
-    a remark (batched over more than one dimension, dynamic shape, non-i8
-    operands, i32 overflow, a constant weight too large to pack, ...) and is
-    left for
-    `--convert-quantc-to-linalg`; so does every rescale of a lowered matmul
+    a remark (batched over more than one dimension, a dynamic N, K or
+    batch, non-i8 operands, i32 overflow, a constant weight too large to
+    pack, ...) and is left for `--convert-quantc-to-linalg`; so does every rescale of a lowered matmul
     that is not fused (e.g. a block-scaled operand, read as a `block`
     broadcast), which then runs after the GEMM.
 
@@ -169,6 +175,10 @@ def QuantCLowerMatmulToX86 : Pass<"quantc-lower-matmul-to-x86",
            "avx512-vnni: run-time-weight GEMMs of at most this many rows "
            "(<= 64; 0: never) read the weight where it lies and pack the "
            "activations instead (plan small_m)">,
+    Option<"dynamicMChunk", "dynamic-m-chunk", "int64_t", "256",
+           "A GEMM whose M is dynamic runs as chunks of this many rows (a "
+           "power of two in [1, 4096]), then one kernel per set bit of the "
+           "remainder">,
     Option<"emulate", "emulate", "bool", "false",
            "avx512-vnni only: replace vpdpbusd by portable i32 vector "
            "arithmetic (bit-identical; tests on machines without AVX-512 "

@@ -62,6 +62,12 @@ struct CpuPipelineOptions
                      "the weight in place (avx512-vnni); 0: never, -1: pass "
                      "default"),
       llvm::cl::init(-1)};
+  Option<int64_t> vnniDynamicMChunk{
+      *this, "vnni-dynamic-m-chunk",
+      llvm::cl::desc("GEMMs with a dynamic M run as chunks of this many rows "
+                     "(a power of two up to 4096), then one kernel per set "
+                     "bit of the remainder; 0: pass default"),
+      llvm::cl::init(0)};
 };
 
 /// Quantized tensor IR (quantc ops or upstream QDQ) to LLVM dialect that

@@ -130,6 +130,7 @@ struct LowerMatmulToX86
     opts.panelBlockKib = panelBlockKib;
     opts.parallelMinMacs = parallelMinMacs;
     opts.smallM = smallM;
+    opts.dynamicMChunk = dynamicMChunk;
     opts.emulate = emulate;
     if (failed(resolveOptions(opts, [&] {
           return module.emitError("quantc-lower-matmul-to-x86: ");
@@ -150,12 +151,17 @@ private:
 
   void lower(MatmulOp op, SymbolTable &symbols, WeightPacker &packer);
   void lowerBatched(MatmulOp op, X86GemmPlanAttr plan, SymbolTable &symbols);
+  void lowerDynamicRows(MatmulOp op, SymbolTable &symbols,
+                        WeightPacker &packer);
   func::FuncOp createKernel(X86GemmPlanAttr plan, TypeRange argTypes,
                             RescaleOp rescale, Location loc);
 };
 
 void LowerMatmulToX86::lower(MatmulOp op, SymbolTable &symbols,
                              WeightPacker &packer) {
+  RankedTensorType lhsTy = op.getLhs().getType();
+  if (lhsTy.getRank() == 2 && lhsTy.isDynamicDim(0))
+    return lowerDynamicRows(op, symbols, packer);
   FailureOr<X86GemmPlanAttr> plan = selectPlan(op, opts);
   if (failed(plan))
     return;
@@ -238,6 +244,161 @@ void LowerMatmulToX86::lower(MatmulOp op, SymbolTable &symbols,
       createKernel(*plan, ValueRange(args).getTypes(), rescale, loc);
   symbols.insert(kernel);
   func::CallOp::create(b, loc, kernel, args);
+  if (dps) {
+    dps.erase();
+  } else {
+    result.replaceAllUsesWith(bufferization::ToTensorOp::create(
+        b, loc, resultTy, out, /*restrict=*/true, /*writable=*/true));
+  }
+  if (rescale)
+    rescale.erase();
+  op.erase();
+}
+
+/// A 2-D matmul whose M is known only at run time (a dynamic token count):
+/// chunks of `dynamic-m-chunk` rows, then one kernel for each set bit of the
+/// remainder (chunk/2, ..., 2, 1 rows), each a static kernel of its own plan
+/// on row slices of A, the output and the per-row epilogue operands. No row
+/// is padded or copied; a constant weight is packed once for all of them.
+void LowerMatmulToX86::lowerDynamicRows(MatmulOp op, SymbolTable &symbols,
+                                        WeightPacker &packer) {
+  SmallVector<X86GemmPlanAttr> plans;
+  for (int64_t rows = opts.dynamicMChunk; rows >= 1; rows /= 2) {
+    FailureOr<X86GemmPlanAttr> plan = selectPlan(op, opts, rows);
+    if (failed(plan))
+      return;
+    plans.push_back(*plan);
+  }
+  Location loc = op.getLoc();
+  MLIRContext *ctx = op.getContext();
+  bool runtimeWeight = plans.front().getRuntimeWeight();
+  PackedWeights packed;
+  if (!runtimeWeight) {
+    ElementsAttr weight;
+    bool isConstant = matchPattern(op.getRhs(), m_Constant(&weight));
+    assert(isConstant && "selectPlan saw a constant weight");
+    (void)isConstant;
+    FailureOr<PackedWeights> globals =
+        packer.getOrCreate(weight, plans.front(), loc);
+    if (failed(globals)) {
+      remarkNotLowered(op, opts.isa)
+          << "the bytes of the constant weight cannot be read";
+      return;
+    }
+    packed = *globals;
+  }
+  RescaleOp rescale = matchEpilogue(op, opts.isa);
+  Operation *anchor = rescale ? rescale.getOperation() : op.getOperation();
+  OpBuilder b(anchor);
+  int64_t dyn = ShapedType::kDynamic;
+  auto stridedLayout = StridedLayoutAttr::get(ctx, dyn, {dyn, 1});
+  auto toBuffer = [&](Value t) -> Value {
+    auto tt = cast<RankedTensorType>(t.getType());
+    return bufferization::ToBufferOp::create(
+        b, loc, MemRefType::get(tt.getShape(), tt.getElementType()), t,
+        /*read_only=*/true);
+  };
+  // Operands the kernels read whole, and those sliced by rows.
+  Value a = toBuffer(op.getLhs());
+  SmallVector<Value> weightArgs;
+  if (runtimeWeight) {
+    auto wt = op.getRhs().getType();
+    weightArgs.push_back(bufferization::ToBufferOp::create(
+        b, loc,
+        MemRefType::get(wt.getShape(), wt.getElementType(), stridedLayout),
+        op.getRhs(), /*read_only=*/true));
+  } else {
+    weightArgs.push_back(
+        memref::GetGlobalOp::create(b, loc, getPackedWeightType(plans.front()),
+                                    packed.weights.getSymName()));
+    if (packed.compensation)
+      weightArgs.push_back(memref::GetGlobalOp::create(
+          b, loc, getCompensationType(plans.front()),
+          packed.compensation.getSymName()));
+  }
+  // Epilogue operands: (buffer, varies along the rows).
+  SmallVector<std::pair<Value, bool>> epilogueArgs;
+  if (rescale)
+    for (NamedOperand o : epilogueOperands(rescale))
+      if (o.value) {
+        Broadcast::Kind kind = rescale.getOperandBroadcast(o.value).kind;
+        epilogueArgs.push_back(
+            {toBuffer(o.value),
+             kind == Broadcast::Kind::PerRow || kind == Broadcast::Kind::Full});
+      }
+  Value result = rescale ? rescale.getResult() : op.getResult();
+  auto resultTy = cast<RankedTensorType>(result.getType());
+  auto outTy = MemRefType::get(resultTy.getShape(), resultTy.getElementType());
+  Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
+  Value m = memref::DimOp::create(b, loc, a, c0);
+  bufferization::MaterializeInDestinationOp dps =
+      matchDestination(result, outTy);
+  Value out = dps ? dps.getDest()
+                  : Value(memref::AllocOp::create(b, loc, outTy, ValueRange{m},
+                                                  b.getI64IntegerAttr(64)));
+
+  // Rows [off, off + rows) of a [M, c] buffer, as the kernels' strided type.
+  auto rowSlice = [&](OpBuilder &rb, Value buf, Value off,
+                      int64_t rows) -> Value {
+    auto bufTy = cast<MemRefType>(buf.getType());
+    int64_t cols = bufTy.getDimSize(1);
+    SmallVector<OpFoldResult> offsets = {off, rb.getIndexAttr(0)};
+    SmallVector<OpFoldResult> sizes = {rb.getIndexAttr(rows),
+                                       rb.getIndexAttr(cols)};
+    SmallVector<OpFoldResult> strides(2, rb.getIndexAttr(1));
+    Value view =
+        memref::SubViewOp::create(rb, loc, buf, offsets, sizes, strides);
+    return memref::CastOp::create(
+        rb, loc,
+        MemRefType::get({rows, cols}, bufTy.getElementType(), stridedLayout),
+        view);
+  };
+  // One call of the kernel of plans[i] on rows [off, off + rows).
+  SmallVector<func::FuncOp> kernels(plans.size());
+  auto emitCall = [&](OpBuilder &cb, size_t i, Value off) {
+    X86GemmPlanAttr plan = plans[i];
+    int64_t rows = plan.getM();
+    SmallVector<Value> args = {rowSlice(cb, a, off, rows)};
+    llvm::append_range(args, weightArgs);
+    for (auto [buf, sliced] : epilogueArgs)
+      args.push_back(sliced ? rowSlice(cb, buf, off, rows) : buf);
+    args.push_back(rowSlice(cb, out, off, rows));
+    args.push_back(arith::ConstantIndexOp::create(cb, loc, 0));
+    args.push_back(
+        arith::ConstantIndexOp::create(cb, loc, plan.getNumPanels()));
+    if (!kernels[i]) {
+      kernels[i] =
+          createKernel(plan, ValueRange(args).getTypes(), rescale, loc);
+      symbols.insert(kernels[i]);
+    }
+    func::CallOp::create(cb, loc, kernels[i], args);
+  };
+  // Whole chunks, then the remainder's bits from the highest: the slice of
+  // `rows` rows starts after the chunks and the remainder's higher bits.
+  int64_t chunk = plans.front().getM();
+  Value cChunk = arith::ConstantIndexOp::create(b, loc, chunk);
+  Value full = arith::MulIOp::create(
+      b, loc, arith::DivUIOp::create(b, loc, m, cChunk), cChunk);
+  auto loop = scf::ForOp::create(b, loc, c0, full, cChunk);
+  {
+    OpBuilder lb = OpBuilder::atBlockBegin(loop.getBody());
+    emitCall(lb, 0, loop.getInductionVar());
+  }
+  Value rest = arith::SubIOp::create(b, loc, m, full);
+  for (size_t i = 1; i < plans.size(); ++i) {
+    int64_t rows = plans[i].getM();
+    Value off = arith::AddIOp::create(
+        b, loc, full,
+        arith::AndIOp::create(
+            b, loc, rest, arith::ConstantIndexOp::create(b, loc, -2 * rows)));
+    Value bit = arith::AndIOp::create(
+        b, loc, rest, arith::ConstantIndexOp::create(b, loc, rows));
+    Value taken =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, bit, c0);
+    auto ifOp = scf::IfOp::create(b, loc, taken, /*withElseRegion=*/false);
+    OpBuilder ib = ifOp.getThenBodyBuilder();
+    emitCall(ib, i, off);
+  }
   if (dps) {
     dps.erase();
   } else {

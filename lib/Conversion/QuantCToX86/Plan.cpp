@@ -32,6 +32,11 @@ x86::resolveOptions(LoweringOptions &opts,
     return emitError() << "small-m must be in [0, "
                        << X86GemmPlanAttr::kMaxSmallM << "] (0: never), got "
                        << opts.smallM;
+  if (opts.dynamicMChunk < 1 || opts.dynamicMChunk > 4096 ||
+      !llvm::isPowerOf2_64(opts.dynamicMChunk))
+    return emitError() << "dynamic-m-chunk must be a power of two in [1, "
+                          "4096], got "
+                       << opts.dynamicMChunk;
   bool avx2 = opts.isa == X86Isa::avx2;
   if (opts.emulate && avx2)
     return emitError() << "emulate applies to isa=avx512-vnni only";
@@ -65,7 +70,8 @@ InFlightDiagnostic x86::remarkNotLowered(MatmulOp op, X86Isa isa) {
 }
 
 FailureOr<X86GemmPlanAttr> x86::selectPlan(MatmulOp op,
-                                           const LoweringOptions &opts) {
+                                           const LoweringOptions &opts,
+                                           std::optional<int64_t> rows) {
   auto lhsTy = op.getLhs().getType();
   auto rhsTy = op.getRhs().getType();
   auto remark = [&] { return remarkNotLowered(op, opts.isa); };
@@ -77,8 +83,15 @@ FailureOr<X86GemmPlanAttr> x86::selectPlan(MatmulOp op,
                 "the batch)";
     return failure();
   }
-  if (!lhsTy.hasStaticShape() || !rhsTy.hasStaticShape()) {
-    remark() << "its shape is dynamic (" << lhsTy << " x " << rhsTy << ")";
+  // Only M may be dynamic, and only in 2-D: the caller splits it into
+  // kernels of static row counts.
+  bool dynamicRowsOnly = rank == 2 && lhsTy.isDynamicDim(0) &&
+                         !lhsTy.isDynamicDim(1) && rhsTy.hasStaticShape();
+  if (!(lhsTy.hasStaticShape() || (rows && dynamicRowsOnly)) ||
+      !rhsTy.hasStaticShape()) {
+    remark() << "its shape is dynamic (" << lhsTy << " x " << rhsTy
+             << "; the kernels take a dynamic M of a 2-D GEMM only, with "
+                "static N and K)";
     return failure();
   }
   if (!lhsTy.getElementType().isInteger(8) ||
@@ -87,8 +100,8 @@ FailureOr<X86GemmPlanAttr> x86::selectPlan(MatmulOp op,
     return failure();
   }
   // Batched (rank 3): the plan of one batch, the kernel called per batch.
-  int64_t m = lhsTy.getDimSize(rank - 2), k = lhsTy.getDimSize(rank - 1),
-          n = rhsTy.getDimSize(rank - 2);
+  int64_t m = rows ? *rows : lhsTy.getDimSize(rank - 2),
+          k = lhsTy.getDimSize(rank - 1), n = rhsTy.getDimSize(rank - 2);
   int64_t batch = rank == 3 ? lhsTy.getDimSize(0) : 1;
   if (m == 0 || n == 0 || k == 0 || batch == 0) {
     remark() << "it is empty (" << (rank == 3 ? "batch = " : "")

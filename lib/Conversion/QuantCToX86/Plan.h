@@ -12,6 +12,8 @@
 
 #include "mlir/IR/Diagnostics.h"
 
+#include <optional>
+
 namespace quantc::x86 {
 
 /// The knobs of --quantc-lower-matmul-to-x86 (0: the ISA's default).
@@ -23,6 +25,9 @@ struct LoweringOptions {
   /// avx512-vnni run-time-weight GEMMs of at most this many rows (at most
   /// X86GemmPlanAttr::kMaxSmallM) get a small_m plan; 0: none.
   int64_t smallM = 32;
+  /// A GEMM with a run-time number of rows runs as chunks of this many rows
+  /// (a power of two), then one kernel per set bit of the remainder.
+  int64_t dynamicMChunk = 256;
   bool emulate = false;
 };
 
@@ -44,9 +49,12 @@ mlir::InFlightDiagnostic remarkNotLowered(MatmulOp op, X86Isa isa);
 /// dimension, dynamic shape, non-i8
 /// operands, empty, i32 overflow, a constant weight too large to pack). A
 /// weight that is not a compile-time constant gets a runtime_weight plan; so
-/// does a rank-3 (batched) matmul, whose plan is that of one batch.
-mlir::FailureOr<X86GemmPlanAttr> selectPlan(MatmulOp op,
-                                            const LoweringOptions &opts);
+/// does a rank-3 (batched) matmul, whose plan is that of one batch. With
+/// `rows`, the plan is that of `rows` rows of a 2-D matmul whose M is dynamic
+/// (N and K static): one of the kernels a run-time M is split into.
+mlir::FailureOr<X86GemmPlanAttr>
+selectPlan(MatmulOp op, const LoweringOptions &opts,
+           std::optional<int64_t> rows = std::nullopt);
 
 } // namespace quantc::x86
 
