@@ -14,6 +14,8 @@ __all__ = [
     "int_matmul",
     "rescale",
     "gelu",
+    "gelu_tanh",
+    "silu",
     "broadcast_scale",
 ]
 
@@ -82,6 +84,17 @@ def gelu(x):
     return (0.5 * x * (1.0 + erf(x / math.sqrt(2.0)))).astype(np.float32)
 
 
+def gelu_tanh(x):
+    x = np.asarray(x, dtype=np.float32).astype(np.float64)
+    c = np.sqrt(2.0 / np.pi)
+    return (0.5 * x * (1.0 + np.tanh(c * (x + 0.044715 * x ** 3)))).astype(np.float32)
+
+
+def silu(x):
+    x = np.asarray(x, dtype=np.float32).astype(np.float64)
+    return (x / (1.0 + np.exp(-x))).astype(np.float32)
+
+
 def rescale(acc, x_scale, w_scale, bias=None, activation="none",
             output_scale=None, qmin=-127, qmax=127, residual=None):
     """GEMM epilogue: ((f32(acc) * xs) * ws) + bias, activation, + residual,
@@ -97,6 +110,10 @@ def rescale(acc, x_scale, w_scale, bias=None, activation="none",
         f = np.maximum(f, np.float32(0))
     elif activation == "gelu":
         f = gelu(f)
+    elif activation == "gelu_tanh":
+        f = gelu_tanh(f)
+    elif activation == "silu":
+        f = silu(f)
     elif activation != "none":
         raise ValueError(activation)
     if residual is not None:

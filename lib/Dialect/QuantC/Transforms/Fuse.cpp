@@ -1,5 +1,6 @@
 //===- Fuse.cpp - ZeroQuant fusion: integer GEMMs, fused epilogues --------===//
 #include "CanonicalGemm.h"
+#include "EpilogueMatch.h"
 #include "quantc/Analysis/Granularity.h"
 #include "quantc/Dialect/QuantC/Transforms/Passes.h"
 
@@ -105,67 +106,6 @@ static void remarkUnfused(Operation *root) {
 // 2. Elementwise bias / ReLU / GELU after the epilogue -> into the epilogue
 //===----------------------------------------------------------------------===//
 
-static bool isFloatConst(Value v, double want) {
-  FloatAttr attr;
-  if (!matchPattern(v, m_Constant(&attr)))
-    return false;
-  double got = attr.getValueAsDouble();
-  return std::abs(got - want) <= 1e-6 * std::abs(want);
-}
-
-/// max(t, 0) or max(0, t): returns t.
-static Value matchRelu(Value v, llvm::SmallPtrSetImpl<Operation *> &matched) {
-  Operation *mx = v.getDefiningOp();
-  if (!mx || !isa<arith::MaximumFOp, arith::MaxNumFOp>(mx))
-    return {};
-  Value a = mx->getOperand(0), b = mx->getOperand(1);
-  if (!matchPattern(b, m_AnyZeroFloat()) && !matchPattern(a, m_AnyZeroFloat()))
-    return {};
-  matched.insert(mx);
-  return matchPattern(b, m_AnyZeroFloat()) ? a : b;
-}
-
-/// (t * 0.5) * (erf(t * (1/sqrt 2)) + 1), operands in any order: returns t.
-/// This is exactly the GELU the epilogue emits (emitActivation).
-static Value matchGelu(Value v, llvm::SmallPtrSetImpl<Operation *> &matched) {
-  auto outer = v.getDefiningOp<arith::MulFOp>();
-  if (!outer)
-    return {};
-  for (int swap = 0; swap < 2; ++swap) {
-    auto half = outer->getOperand(swap).getDefiningOp<arith::MulFOp>();
-    auto plus = outer->getOperand(1 - swap).getDefiningOp<arith::AddFOp>();
-    if (!half || !plus)
-      continue;
-    Value t;
-    if (isFloatConst(half.getRhs(), 0.5))
-      t = half.getLhs();
-    else if (isFloatConst(half.getLhs(), 0.5))
-      t = half.getRhs();
-    else
-      continue;
-    for (int p = 0; p < 2; ++p) {
-      auto erf = plus->getOperand(p).getDefiningOp<math::ErfOp>();
-      if (!erf || !isFloatConst(plus->getOperand(1 - p), 1.0))
-        continue;
-      // erf(t * (1/sqrt 2)) or, as PyTorch and ONNX spell it,
-      // erf(t / sqrt 2).
-      Operation *scaled = erf.getOperand().getDefiningOp();
-      const double kRsqrt2 = 0.70710678118654752, kSqrt2 = 1.4142135623730951;
-      bool ok = false;
-      if (auto mul = dyn_cast_or_null<arith::MulFOp>(scaled))
-        ok = (mul.getLhs() == t && isFloatConst(mul.getRhs(), kRsqrt2)) ||
-             (mul.getRhs() == t && isFloatConst(mul.getLhs(), kRsqrt2));
-      else if (auto div = dyn_cast_or_null<arith::DivFOp>(scaled))
-        ok = div.getLhs() == t && isFloatConst(div.getRhs(), kSqrt2);
-      if (!ok)
-        continue;
-      matched.insert({outer, half, plus, erf, scaled});
-      return t;
-    }
-  }
-  return {};
-}
-
 struct FoldElementwiseIntoRescale : OpRewritePattern<linalg::GenericOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -180,18 +120,15 @@ struct FoldElementwiseIntoRescale : OpRewritePattern<linalg::GenericOp> {
     if (yield.getNumOperands() != 1 || !body.getArguments().back().use_empty())
       return failure();
 
-    // Peel the activation -- max(t, 0) (ReLU) or 0.5 t (1 + erf(t / sqrt 2))
-    // (GELU) -- then t = a + b (bias) or t = a. Every op of the body must be
-    // part of the match.
-    llvm::SmallPtrSet<Operation *, 8> matched;
+    // Peel the activation (matchActivation: ReLU, GELU, tanh GELU, SiLU in
+    // their common spellings), then t = a + b (bias) or t = a. Every op of
+    // the body must be part of the match.
+    llvm::SmallPtrSet<Operation *, 16> matched;
     Value t = yield.getOperand(0);
     Activation act = Activation::none;
-    if (Value inner = matchRelu(t, matched)) {
-      act = Activation::relu;
-      t = inner;
-    } else if (Value inner = matchGelu(t, matched)) {
-      act = Activation::gelu;
-      t = inner;
+    if (std::optional<MatchedActivation> m = matchActivation(t, matched)) {
+      act = m->kind;
+      t = m->input;
     }
     BlockArgument accArg, biasArg;
     if (auto arg = dyn_cast<BlockArgument>(t)) {
@@ -250,7 +187,7 @@ struct FoldElementwiseIntoRescale : OpRewritePattern<linalg::GenericOp> {
       biasArg = BlockArgument();
     } else if (rescale.getActivation() != Activation::none ||
                (biasArg && rescale.getBias()) ||
-               (act == Activation::gelu &&
+               (act != Activation::none && act != Activation::relu &&
                 !isa<Float32Type>(resTy.getElementType()))) {
       return failure();
     }
@@ -526,7 +463,13 @@ struct FusePass : quantc::impl::QuantCFuseBase<FusePass> {
                  FoldTensorReluIntoRescale<arith::MaximumFOp>,
                  FoldTensorReluIntoRescale<arith::MaxNumFOp>,
                  FoldQuantizeIntoRescale, FoldDequantizeQuantize>(ctx);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+    FrozenRewritePatternSet frozen(std::move(patterns));
+    if (failed(applyPatternsGreedily(getOperation(), frozen)))
+      return signalPassFailure();
+    // The elementwise code after the new rescales, in whatever spelling, as
+    // one generic per chain; then the epilogue patterns again.
+    normalizeEpilogueChains(getOperation());
+    if (failed(applyPatternsGreedily(getOperation(), frozen)))
       return signalPassFailure();
     // Producer fusion and the row loops only once the GEMM epilogues took
     // everything they can: a quantize fused into its producer would hide a

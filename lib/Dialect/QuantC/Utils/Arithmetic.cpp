@@ -146,6 +146,28 @@ Value quantc::emitActivation(OpBuilder &b, Location l, Value f,
     Value h = arith::MulFOp::create(b, l, f, floatConstant(b, l, ft, 0.5));
     return arith::MulFOp::create(b, l, h, one);
   }
+  case Activation::gelu_tanh: {
+    // GELU, tanh approximation:
+    // 0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 * x^3))).
+    Value x3 =
+        arith::MulFOp::create(b, l, arith::MulFOp::create(b, l, f, f), f);
+    Value inner = arith::AddFOp::create(
+        b, l, f,
+        arith::MulFOp::create(b, l, x3, floatConstant(b, l, ft, 0.044715)));
+    Value t = math::TanhOp::create(
+        b, l,
+        arith::MulFOp::create(b, l, inner,
+                              floatConstant(b, l, ft, 0.79788456080286536)));
+    Value one = arith::AddFOp::create(b, l, t, floatConstant(b, l, ft, 1.0));
+    Value h = arith::MulFOp::create(b, l, f, floatConstant(b, l, ft, 0.5));
+    return arith::MulFOp::create(b, l, h, one);
+  }
+  case Activation::silu: {
+    // SiLU (swish): x / (1 + exp(-x)).
+    Value e = math::ExpOp::create(b, l, arith::NegFOp::create(b, l, f));
+    Value d = arith::AddFOp::create(b, l, e, floatConstant(b, l, ft, 1.0));
+    return arith::DivFOp::create(b, l, f, d);
+  }
   }
   llvm_unreachable("unknown activation");
 }

@@ -39,7 +39,9 @@ def QuantC_Activation : I32EnumAttr<"Activation",
     "Elementwise activation applied in a GEMM epilogue", [
       I32EnumAttrCase<"none", 0>,
       I32EnumAttrCase<"relu", 1>,
-      I32EnumAttrCase<"gelu", 2>
+      I32EnumAttrCase<"gelu", 2>,
+      I32EnumAttrCase<"gelu_tanh", 3>,
+      I32EnumAttrCase<"silu", 4>
     ]> {
   let cppNamespace = "::quantc";
   let genSpecializedAttr = 0;
@@ -200,7 +202,10 @@ def QuantC_RescaleOp : QuantC_Op<"rescale",
     `residual` (a float tensor of the accumulator's shape, e.g. a
     transformer's skip connection), and either returns float or requantizes
     to an integer type with `output_scale`:
-    `q(act(acc * xs * ws + bias) + residual)`.
+    `q(act(acc * xs * ws + bias) + residual)`. The activations (one
+    definition, `emitActivation`, for every backend): `relu` max(x, 0),
+    `gelu` 0.5 x (1 + erf(x / sqrt 2)), `gelu_tanh`
+    0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), `silu` x / (1 + exp(-x)).
 
     `x_scale` may vary along the rows and `w_scale` along the columns (both
     also along batch dimensions, e.g. one scale per attention head): that is

@@ -48,9 +48,16 @@ def QuantCFuse : Pass<"quantc-fuse", "mlir::func::FuncOp"> {
        and the accumulator starts at zero. A plain-form constant weight is
        transposed at compile time.
     2. Elementwise float ops after the epilogue move into it: a bias added
-       along the output channels, ReLU (`max(x, 0)`) or exact GELU
-       (`0.5 x (1 + erf(x / sqrt 2))`), alone or with the bias in one
-       `linalg.generic`.
+       along the output channels and an activation -- ReLU, exact GELU
+       (`0.5 x (1 + erf(x / sqrt 2))`), tanh GELU or SiLU (`x sigmoid(x)`).
+       They are matched by what they compute: the elementwise ops after a
+       rescale (generic bodies, arith/math ops on tensors, named linalg ops
+       and broadcasts, in chains) are first normalized into one
+       `linalg.generic` per chain, and the body is matched over the common
+       spellings (factors in any order and grouping, `x / sqrt 2` or
+       `x * (1 / sqrt 2)`, `select(x > 0, x, 0)`, `powf(x, 3)`,
+       `x / (1 + exp(-x))`, ...; see EpilogueMatch.h). A body that computes
+       anything else stays a generic after the epilogue.
     3. `quantize(rescale(acc))` becomes a requantizing epilogue
        (`output_scale`), so the GEMM writes int8.
     4. `quantize(dequantize(q, s1), s2)` folds to `q` when the scales are the
