@@ -252,12 +252,48 @@ static SmallVector<ReassociationIndices> twoGroups(unsigned first,
   return {a, b};
 }
 
+/// A static, constant-valued tensor.pad as a fill of the padded shape and a
+/// copy of the source into its interior (a linalg.generic writing into an
+/// extract_slice, which bufferizes in place): the pipelines' bufferization
+/// turns tensor.pad itself into a strided memref.copy, a call into a
+/// run-time library the compiled code does not link.
+static Value padAsFillAndCopy(RewriterBase &rw, tensor::PadOp pad) {
+  Value value = pad.getConstantPaddingValue();
+  RankedTensorType ty = pad.getResultType();
+  if (!value || !ty.hasStaticShape() ||
+      llvm::any_of(pad.getStaticLow(), ShapedType::isDynamic))
+    return pad.getResult();
+  Location loc = pad.getLoc();
+  OpBuilder::InsertionGuard guard(rw);
+  rw.setInsertionPoint(pad);
+  Value empty =
+      tensor::EmptyOp::create(rw, loc, ty.getShape(), ty.getElementType());
+  Value filled =
+      linalg::FillOp::create(rw, loc, ValueRange{value}, ValueRange{empty})
+          .getResult(0);
+  auto srcTy = cast<RankedTensorType>(pad.getSource().getType());
+  SmallVector<OpFoldResult> offsets, sizes, strides;
+  for (auto [lo, size] : llvm::zip(pad.getStaticLow(), srcTy.getShape())) {
+    offsets.push_back(rw.getIndexAttr(lo));
+    sizes.push_back(rw.getIndexAttr(size));
+    strides.push_back(rw.getIndexAttr(1));
+  }
+  Value interior = tensor::ExtractSliceOp::create(rw, loc, srcTy, filled,
+                                                  offsets, sizes, strides);
+  auto copy = linalg::CopyOp::create(rw, loc, ValueRange{pad.getSource()},
+                                     ValueRange{interior});
+  return tensor::InsertSliceOp::create(rw, loc, copy.getResult(0), filled,
+                                       offsets, sizes, strides);
+}
+
 /// The im2col matrix [N * prod(out), K] of `in` (integer or float, in the
 /// convolution's input layout), K ordered like the collapsed filter:
 /// (window..., C) for HWCF/FHWC filters, (C, window...) for FCHW.
 static Value gather(RewriterBase &rw, Location loc, const ConvGeometry &g,
                     Value in) {
   unsigned r = g.rank;
+  if (auto pad = in.getDefiningOp<tensor::PadOp>())
+    in = padAsFillAndCopy(rw, pad);
   if (g.identityGather())
     return tensor::CollapseShapeOp::create(rw, loc, in, twoGroups(r + 1, r + 2));
   auto inTy = cast<RankedTensorType>(in.getType());
@@ -426,7 +462,19 @@ static linalg::MatmulOp rewriteConv(RewriterBase &rw, linalg::LinalgOp op,
       perm.push_back(i);
     y = permute(rw, loc, y, perm);
   }
+  SmallVector<Value> oldInputs(op.getDpsInputs());
+  if (plan.act)
+    oldInputs.push_back(plan.act.getInput());
   rw.replaceOp(op, y);
+  // The convolution's float operands (and pads) nothing else reads.
+  while (!oldInputs.empty()) {
+    Operation *def = oldInputs.pop_back_val().getDefiningOp();
+    if (!def || !def->use_empty() ||
+        !isa<DequantizeOp, tensor::PadOp, linalg::TransposeOp>(def))
+      continue;
+    llvm::append_range(oldInputs, def->getOperands());
+    rw.eraseOp(def);
+  }
   return mm;
 }
 
