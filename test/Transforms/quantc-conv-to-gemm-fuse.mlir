@@ -122,7 +122,7 @@ func.func @nwc(%x: tensor<1x10x3xi8>, %xs: tensor<1x1x1xf32>, %w: tensor<3x3x4xi
 // Padded as frontends emit it, with an activation zero point: the pad moves
 // to the int8 side.
 // CHECK-LABEL: func.func @padded_zero_point
-// CHECK: tensor.pad %arg0
+// CHECK: linalg.copy ins(%arg0
 // CHECK: quantc.matmul
 func.func @padded_zero_point(%x: tensor<1x5x5x4xi8>, %xs: tensor<1x1x1x1xf32>, %w: tensor<3x3x4x8xi8>, %ws: tensor<1x1x1x8xf32>) -> tensor<1x5x5x8xf32> {
   %zp = arith.constant dense<3> : tensor<1x1x1x1xi8>
@@ -143,7 +143,7 @@ func.func @padded_zero_point(%x: tensor<1x5x5x4xi8>, %xs: tensor<1x1x1x1xf32>, %
 // -----
 
 // CHECK-LABEL: func.func @padded
-// CHECK: tensor.pad %arg0
+// CHECK: linalg.copy ins(%arg0
 // CHECK: quantc.matmul
 func.func @padded(%x: tensor<1x5x5x4xi8>, %xs: tensor<1x1x1x1xf32>, %w: tensor<3x3x4x8xi8>, %ws: tensor<1x1x1x8xf32>) -> tensor<1x5x5x8xf32> {
   %xd = quantc.dequantize %x, %xs : tensor<1x5x5x4xi8>, tensor<1x1x1x1xf32> -> tensor<1x5x5x4xf32>
