@@ -297,12 +297,14 @@ static Value gather(RewriterBase &rw, Location loc, const ConvGeometry &g,
   if (g.identityGather())
     return tensor::CollapseShapeOp::create(rw, loc, in, twoGroups(r + 1, r + 2));
   auto inTy = cast<RankedTensorType>(in.getType());
-  MLIRContext *ctx = rw.getContext();
-  // Loops: n, out..., then the K loops in the filter's order.
-  unsigned numLoops = 2 + 2 * r;
+  Type elem = inTy.getElementType();
+  // [N, out..., K dims in the filter's order]: one strided copy of the input
+  // per window offset into that offset's [N, out..., C] slice (plain copies
+  // of rectangular slices: no index arithmetic per element, C contiguous).
   bool cFirst = g.filter == FilterLayout::FCHW;
-  unsigned cLoop = cFirst ? 1 + r : 1 + 2 * r;
-  unsigned winLoop = cFirst ? 2 + r : 1 + r;
+  unsigned rank = 2 + 2 * r;
+  unsigned cDim = cFirst ? 1 + r : 1 + 2 * r;
+  unsigned winDim = cFirst ? 2 + r : 1 + r;
   SmallVector<int64_t> shape = {g.n};
   llvm::append_range(shape, g.out);
   if (cFirst)
@@ -310,27 +312,67 @@ static Value gather(RewriterBase &rw, Location loc, const ConvGeometry &g,
   llvm::append_range(shape, g.window);
   if (!cFirst)
     shape.push_back(g.c);
-  SmallVector<AffineExpr> inExprs = {getAffineDimExpr(0, ctx)};
-  if (g.channelsFirst)
-    inExprs.push_back(getAffineDimExpr(cLoop, ctx));
-  for (unsigned i = 0; i < r; ++i)
-    inExprs.push_back(getAffineDimExpr(1 + i, ctx) * g.strides[i] +
-                      getAffineDimExpr(winLoop + i, ctx) * g.dilations[i]);
-  if (!g.channelsFirst)
-    inExprs.push_back(getAffineDimExpr(cLoop, ctx));
-  SmallVector<AffineMap> maps = {
-      AffineMap::get(numLoops, 0, inExprs, ctx),
-      AffineMap::getMultiDimIdentityMap(numLoops, ctx)};
-  Value init = tensor::EmptyOp::create(rw, loc, shape, inTy.getElementType());
-  auto copy = linalg::GenericOp::create(
-      rw, loc, TypeRange{init.getType()}, ValueRange{in}, ValueRange{init},
-      maps,
-      SmallVector<utils::IteratorType>(numLoops, utils::IteratorType::parallel),
-      [](OpBuilder &b, Location l, ValueRange args) {
-        linalg::YieldOp::create(b, l, args[0]);
-      });
-  return tensor::CollapseShapeOp::create(rw, loc, copy.getResult(0),
-                                         twoGroups(r + 1, numLoops));
+  Value cols = tensor::EmptyOp::create(rw, loc, shape, elem);
+  // An offset's slice, [N, out..., C] in the input's layout and in the
+  // gather's (channels last).
+  SmallVector<int64_t> rowsLast = {g.n};
+  llvm::append_range(rowsLast, g.out);
+  rowsLast.push_back(g.c);
+  SmallVector<int64_t> srcShape = rowsLast;
+  if (g.channelsFirst) {
+    srcShape = {g.n, g.c};
+    llvm::append_range(srcShape, g.out);
+  }
+  auto srcTy = RankedTensorType::get(srcShape, elem);
+  auto dstTy = RankedTensorType::get(rowsLast, elem);
+  unsigned sp = g.channelsFirst ? 2 : 1;
+  auto idx = [&](int64_t v) -> OpFoldResult { return rw.getIndexAttr(v); };
+  SmallVector<int64_t> offset(r, 0);
+  while (true) {
+    SmallVector<OpFoldResult> srcOff(r + 2, idx(0)), srcSize, srcStride(r + 2, idx(1));
+    for (int64_t d : srcShape)
+      srcSize.push_back(idx(d));
+    for (unsigned i = 0; i < r; ++i) {
+      srcOff[sp + i] = idx(offset[i] * g.dilations[i]);
+      srcStride[sp + i] = idx(g.strides[i]);
+    }
+    Value src = tensor::ExtractSliceOp::create(rw, loc, srcTy, in, srcOff,
+                                               srcSize, srcStride);
+    SmallVector<OpFoldResult> dstOff(rank, idx(0)), dstSize, dstStride(rank, idx(1));
+    for (int64_t d : shape)
+      dstSize.push_back(idx(d));
+    for (unsigned i = 0; i < r; ++i) {
+      dstOff[winDim + i] = idx(offset[i]);
+      dstSize[winDim + i] = idx(1);
+    }
+    (void)cDim;
+    Value dst = tensor::ExtractSliceOp::create(rw, loc, dstTy, cols, dstOff,
+                                               dstSize, dstStride);
+    Value copied;
+    if (g.channelsFirst) {
+      // [N, C, out...] -> [N, out..., C].
+      SmallVector<int64_t> perm = {0};
+      for (unsigned i = 0; i < r; ++i)
+        perm.push_back(2 + i);
+      perm.push_back(1);
+      copied = linalg::TransposeOp::create(rw, loc, src, dst, perm).getResult()[0];
+    } else {
+      copied = linalg::CopyOp::create(rw, loc, ValueRange{src}, ValueRange{dst})
+                   .getResult(0);
+    }
+    cols = tensor::InsertSliceOp::create(rw, loc, copied, cols, dstOff, dstSize,
+                                         dstStride);
+    // Next window offset (row-major).
+    int64_t i = r - 1;
+    for (; i >= 0; --i) {
+      if (++offset[i] < g.window[i])
+        break;
+      offset[i] = 0;
+    }
+    if (i < 0)
+      break;
+  }
+  return tensor::CollapseShapeOp::create(rw, loc, cols, twoGroups(r + 1, rank));
 }
 
 /// The filter as [K, F], K in the gather's order.
