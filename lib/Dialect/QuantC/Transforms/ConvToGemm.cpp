@@ -16,8 +16,8 @@
 // the integer side first (padding with the zero point).
 //
 //===----------------------------------------------------------------------===//
-#include "CanonicalGemm.h"
 #include "ConvToGemm.h"
+#include "CanonicalGemm.h"
 #include "quantc/Analysis/Granularity.h"
 #include "quantc/Dialect/QuantC/IR/QuantCOps.h"
 #include "quantc/Dialect/QuantC/Transforms/Passes.h"
@@ -144,11 +144,10 @@ static FailureOr<ConvGeometry> getGeometry(linalg::LinalgOp op,
   for (unsigned i = 0; i < r; ++i) {
     g.in.push_back(inTy.getDimSize(sp + i));
     g.out.push_back(outTy.getDimSize(sp + i));
-    g.window.push_back(
-        wTy.getDimSize((g.filter == FilterLayout::HWCF   ? 0
-                        : g.filter == FilterLayout::FHWC ? 1
-                                                         : 2) +
-                       i));
+    g.window.push_back(wTy.getDimSize((g.filter == FilterLayout::HWCF   ? 0
+                                       : g.filter == FilterLayout::FHWC ? 1
+                                                                        : 2) +
+                                      i));
   }
   g.strides = attrOrOnes(op, "strides", r);
   g.dilations = attrOrOnes(op, "dilations", r);
@@ -253,10 +252,11 @@ static SmallVector<ReassociationIndices> twoGroups(unsigned first,
 }
 
 /// A static, constant-valued tensor.pad as a fill of the padded shape and a
-/// copy of the source into its interior (a linalg.generic writing into an
+/// copy of the source into its interior (a linalg.copy into an
 /// extract_slice, which bufferizes in place): the pipelines' bufferization
 /// turns tensor.pad itself into a strided memref.copy, a call into a
-/// run-time library the compiled code does not link.
+/// run-time library the compiled code does not link. (An identity
+/// linalg.generic would fold away into the same memref.copy.)
 static Value padAsFillAndCopy(RewriterBase &rw, tensor::PadOp pad) {
   Value value = pad.getConstantPaddingValue();
   RankedTensorType ty = pad.getResultType();
@@ -295,7 +295,8 @@ static Value gather(RewriterBase &rw, Location loc, const ConvGeometry &g,
   if (auto pad = in.getDefiningOp<tensor::PadOp>())
     in = padAsFillAndCopy(rw, pad);
   if (g.identityGather())
-    return tensor::CollapseShapeOp::create(rw, loc, in, twoGroups(r + 1, r + 2));
+    return tensor::CollapseShapeOp::create(rw, loc, in,
+                                           twoGroups(r + 1, r + 2));
   auto inTy = cast<RankedTensorType>(in.getType());
   Type elem = inTy.getElementType();
   // [N, out..., K dims in the filter's order]: one strided copy of the input
@@ -303,7 +304,6 @@ static Value gather(RewriterBase &rw, Location loc, const ConvGeometry &g,
   // of rectangular slices: no index arithmetic per element, C contiguous).
   bool cFirst = g.filter == FilterLayout::FCHW;
   unsigned rank = 2 + 2 * r;
-  unsigned cDim = cFirst ? 1 + r : 1 + 2 * r;
   unsigned winDim = cFirst ? 2 + r : 1 + r;
   SmallVector<int64_t> shape = {g.n};
   llvm::append_range(shape, g.out);
@@ -329,7 +329,8 @@ static Value gather(RewriterBase &rw, Location loc, const ConvGeometry &g,
   auto idx = [&](int64_t v) -> OpFoldResult { return rw.getIndexAttr(v); };
   SmallVector<int64_t> offset(r, 0);
   while (true) {
-    SmallVector<OpFoldResult> srcOff(r + 2, idx(0)), srcSize, srcStride(r + 2, idx(1));
+    SmallVector<OpFoldResult> srcOff(r + 2, idx(0)), srcSize,
+        srcStride(r + 2, idx(1));
     for (int64_t d : srcShape)
       srcSize.push_back(idx(d));
     for (unsigned i = 0; i < r; ++i) {
@@ -338,14 +339,14 @@ static Value gather(RewriterBase &rw, Location loc, const ConvGeometry &g,
     }
     Value src = tensor::ExtractSliceOp::create(rw, loc, srcTy, in, srcOff,
                                                srcSize, srcStride);
-    SmallVector<OpFoldResult> dstOff(rank, idx(0)), dstSize, dstStride(rank, idx(1));
+    SmallVector<OpFoldResult> dstOff(rank, idx(0)), dstSize,
+        dstStride(rank, idx(1));
     for (int64_t d : shape)
       dstSize.push_back(idx(d));
     for (unsigned i = 0; i < r; ++i) {
       dstOff[winDim + i] = idx(offset[i]);
       dstSize[winDim + i] = idx(1);
     }
-    (void)cDim;
     Value dst = tensor::ExtractSliceOp::create(rw, loc, dstTy, cols, dstOff,
                                                dstSize, dstStride);
     Value copied;
@@ -355,7 +356,8 @@ static Value gather(RewriterBase &rw, Location loc, const ConvGeometry &g,
       for (unsigned i = 0; i < r; ++i)
         perm.push_back(2 + i);
       perm.push_back(1);
-      copied = linalg::TransposeOp::create(rw, loc, src, dst, perm).getResult()[0];
+      copied =
+          linalg::TransposeOp::create(rw, loc, src, dst, perm).getResult()[0];
     } else {
       copied = linalg::CopyOp::create(rw, loc, ValueRange{src}, ValueRange{dst})
                    .getResult(0);
@@ -412,8 +414,8 @@ static Value actParamToRows(RewriterBase &rw, Location loc,
   Value init = tensor::EmptyOp::create(
       rw, loc, ArrayRef<int64_t>{g.n, pixels, 1}, ty.getElementType());
   auto bcast = linalg::GenericOp::create(
-      rw, loc, TypeRange{init.getType()}, ValueRange{s}, ValueRange{init},
-      maps, SmallVector<utils::IteratorType>(3, utils::IteratorType::parallel),
+      rw, loc, TypeRange{init.getType()}, ValueRange{s}, ValueRange{init}, maps,
+      SmallVector<utils::IteratorType>(3, utils::IteratorType::parallel),
       [](OpBuilder &b, Location l, ValueRange args) {
         linalg::YieldOp::create(b, l, args[0]);
       });
@@ -477,8 +479,8 @@ static linalg::MatmulOp rewriteConv(RewriterBase &rw, linalg::LinalgOp op,
       int64_t cols = cast<ShapedType>(s.getType()).getNumElements();
       return reshapeStatic(rw, loc, s, {1, cols});
     };
-    b = DequantizeOp::create(rw, loc, RankedTensorType::get({k, g.f}, fTy),
-                             kf, perChannel(plan.weight.getScale()),
+    b = DequantizeOp::create(rw, loc, RankedTensorType::get({k, g.f}, fTy), kf,
+                             perChannel(plan.weight.getScale()),
                              perChannel(plan.weight.getZeroPoint()));
   } else {
     b = filterToKF(rw, loc, g, w);
@@ -487,8 +489,8 @@ static linalg::MatmulOp rewriteConv(RewriterBase &rw, linalg::LinalgOp op,
   Value init = op.getDpsInits()[0];
   auto outTy = cast<RankedTensorType>(init.getType());
   Value acc = accumulatorRows(rw, loc, g, init);
-  auto mm = linalg::MatmulOp::create(
-      rw, loc, TypeRange{acc.getType()}, ValueRange{a, b}, ValueRange{acc});
+  auto mm = linalg::MatmulOp::create(rw, loc, TypeRange{acc.getType()},
+                                     ValueRange{a, b}, ValueRange{acc});
 
   unsigned rank = g.rank + 2;
   SmallVector<int64_t> nhwc = {g.n};
@@ -566,10 +568,12 @@ static void padOnIntegerSide(RewriterBase &rw, OpOperand &use) {
   }
   Location loc = pad.getLoc();
   rw.setInsertionPoint(pad);
-  Value zpValue = arith::ConstantOp::create(rw, loc, rw.getIntegerAttr(qElem, zp));
+  Value zpValue =
+      arith::ConstantOp::create(rw, loc, rw.getIntegerAttr(qElem, zp));
   auto padTy = pad.getResultType().clone(qElem);
   auto intPad = tensor::PadOp::create(
-      rw, loc, padTy, dq.getInput(), getAsIndexOpFoldResult(rw.getContext(), low),
+      rw, loc, padTy, dq.getInput(),
+      getAsIndexOpFoldResult(rw.getContext(), low),
       getAsIndexOpFoldResult(rw.getContext(), high), zpValue);
   Value scale = dq.getScale(), zpT = dq.getZeroPoint();
   auto newDq = DequantizeOp::create(rw, loc, pad.getResultType(),
@@ -622,8 +626,7 @@ struct ConvToGemmPass : quantc::impl::QuantCConvToGemmBase<ConvToGemmPass> {
         if (attr.getName().strref().starts_with("quantc.gemm"))
           mm->setAttr(attr.getName(), attr.getValue());
       if (mm->hasAttr(kGemmAttrName))
-        mm->setAttr(kGemmAttrName,
-                    rw.getStringAttr(stringifyGemmKind(kind)));
+        mm->setAttr(kGemmAttrName, rw.getStringAttr(stringifyGemmKind(kind)));
     }
   }
 };
