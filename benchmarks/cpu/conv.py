@@ -116,4 +116,4 @@ except ImportError:
 
 for name, t in rows:
     print(f"  {name:52s} {t * 1e3:8.3f} ms  {2 * macs / t / 1e9:7.1f} GFLOP/s"
-          f"  (quantc float / this: {t_qf / t:5.2f}x)")
+          f"  speed vs quantc float: {t_qf / t:5.2f}x")
