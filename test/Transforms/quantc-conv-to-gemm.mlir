@@ -303,3 +303,42 @@ func.func @weight_per_input_channel(%x: tensor<1x6x6x4xi8>, %xs: tensor<1x1x1x1x
          ins(%xd, %wd : tensor<1x6x6x4xf32>, tensor<3x3x4x8xf32>) outs(%init : tensor<1x4x4x8xf32>) -> tensor<1x4x4x8xf32>
   return %y : tensor<1x4x4x8xf32>
 }
+
+// -----
+
+// CHECK-LABEL: func.func @empty_batch
+// CHECK: linalg.conv_2d_nhwc_hwcf
+func.func @empty_batch(%x: tensor<0x6x6x4xf32>, %w: tensor<3x3x4x8xf32>, %init: tensor<0x4x4x8xf32>) -> tensor<0x4x4x8xf32> {
+  // expected-remark @+1 {{stays a convolution (not rewritten as an im2col GEMM): it has an empty dimension}}
+  %y = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+         ins(%x, %w : tensor<0x6x6x4xf32>, tensor<3x3x4x8xf32>) outs(%init : tensor<0x4x4x8xf32>) -> tensor<0x4x4x8xf32>
+  return %y : tensor<0x4x4x8xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @zero_point_form
+// CHECK: linalg.conv_2d_nhwc_hwcf_q
+func.func @zero_point_form(%x: tensor<1x6x6x4xi8>, %w: tensor<3x3x4x8xi8>, %init: tensor<1x4x4x8xi32>) -> tensor<1x4x4x8xi32> {
+  %zx = arith.constant 1 : i32
+  %zw = arith.constant 2 : i32
+  // expected-remark @+1 {{stays a convolution (not rewritten as an im2col GEMM): the zero-point form linalg.conv_2d_nhwc_hwcf_q is not taken}}
+  %y = linalg.conv_2d_nhwc_hwcf_q {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+         ins(%x, %w, %zx, %zw : tensor<1x6x6x4xi8>, tensor<3x3x4x8xi8>, i32, i32) outs(%init : tensor<1x4x4x8xi32>) -> tensor<1x4x4x8xi32>
+  return %y : tensor<1x4x4x8xi32>
+}
+
+// -----
+
+// An integer convolution without scales (i8 x i8 -> i32) is gathered as it
+// is: an integer GEMM.
+// CHECK-LABEL: func.func @integer_conv
+// CHECK: linalg.matmul ins({{.*}} : tensor<16x36xi8>, tensor<36x8xi8>) outs({{.*}} : tensor<16x8xi32>)
+func.func @integer_conv(%x: tensor<1x6x6x4xi8>, %w: tensor<3x3x4x8xi8>) -> tensor<1x4x4x8xi32> {
+  %zero = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<1x4x4x8xi32>
+  %init = linalg.fill ins(%zero : i32) outs(%e : tensor<1x4x4x8xi32>) -> tensor<1x4x4x8xi32>
+  %y = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+         ins(%x, %w : tensor<1x6x6x4xi8>, tensor<3x3x4x8xi8>) outs(%init : tensor<1x4x4x8xi32>) -> tensor<1x4x4x8xi32>
+  return %y : tensor<1x4x4x8xi32>
+}

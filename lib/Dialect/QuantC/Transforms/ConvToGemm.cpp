@@ -151,6 +151,18 @@ static FailureOr<ConvGeometry> getGeometry(linalg::LinalgOp op,
   }
   g.strides = attrOrOnes(op, "strides", r);
   g.dilations = attrOrOnes(op, "dilations", r);
+  if (g.strides.size() != r || g.dilations.size() != r ||
+      llvm::any_of(g.strides, [](int64_t v) { return v < 1; }) ||
+      llvm::any_of(g.dilations, [](int64_t v) { return v < 1; })) {
+    why = "its strides or dilations are not one positive value per spatial "
+          "dimension";
+    return failure();
+  }
+  for (auto ty : {inTy, wTy, outTy})
+    if (llvm::is_contained(ty.getShape(), 0)) {
+      why = "it has an empty dimension";
+      return failure();
+    }
   return g;
 }
 
@@ -199,6 +211,11 @@ static FailureOr<ConvPlan> planConv(linalg::LinalgOp op, std::string &why) {
   case GemmKind::NotQuantized:
     return plan;
   case GemmKind::Int8: {
+    // An integer convolution (int8 tensors, no dequantize) is gathered as it
+    // is.
+    if (!isa<FloatType>(getElementTypeOrSelf(x.getType())) &&
+        !isa<FloatType>(getElementTypeOrSelf(w.getType())))
+      return plan;
     plan.act = x.getDefiningOp<DequantizeOp>();
     if (!plan.act) {
       why = "the activation's quantization is reached through ops the "
@@ -547,6 +564,8 @@ static void padOnIntegerSide(RewriterBase &rw, OpOperand &use) {
     if (!s)
       return true;
     auto ty = cast<ShapedType>(s.getType());
+    if (ty.getRank() != static_cast<int64_t>(low.size()))
+      return false;
     for (int64_t d = 0; d < ty.getRank(); ++d)
       if ((low[d] || high[d]) && ty.getDimSize(d) != 1)
         return false;
@@ -589,8 +608,8 @@ struct ConvToGemmPass : quantc::impl::QuantCConvToGemmBase<ConvToGemmPass> {
   void runOnOperation() override {
     SmallVector<linalg::LinalgOp> convs;
     getOperation().walk([&](linalg::LinalgOp op) {
-      if (linalg::isaConvolutionOpInterface(op) && op.getNumDpsInputs() == 2 &&
-          succeeded(getContractionInfo(op)))
+      if (linalg::isaConvolutionOpInterface(op) &&
+          op->getName().getStringRef().contains("conv"))
         convs.push_back(op);
     });
     IRRewriter rw(&getContext());
