@@ -572,11 +572,15 @@ def QuantCConvToGemm : Pass<"quantc-conv-to-gemm", "mlir::func::FuncOp"> {
     `conv_2d_nchw_fchw` and `conv_1d_nwc_wcf` (static shapes, any strides
     and dilations) into
 
-    1. an im2col gather: a copying `linalg.generic` whose input map reads
-       `in[n, oh*sh + kh*dh, ow*sw + kw*dw, c]`, collapsed to the matrix
-       `[N*OH*OW, K]` (K = KH*KW*C, ordered like the filter); a
-       channels-last 1x1 convolution with unit strides is only a
-       `tensor.collapse_shape`;
+    1. an im2col gather into `[N, OH, OW, KH, KW, C]` (`[N, OH, OW, C, KH,
+       KW]` for an FCHW filter): for each window offset (kh, kw), the strided
+       input slice `in[:, kh*dh :: sh, kw*dw :: sw, :]` is copied
+       (`linalg.copy`, a `linalg.transpose` for NCHW) into that offset's
+       slice; the result is collapsed to the matrix `[N*OH*OW, K]` (K =
+       KH*KW*C, ordered like the filter). A channels-last 1x1 convolution
+       with unit strides is only a `tensor.collapse_shape`. A padded input
+       (`tensor.pad` with a constant) becomes a fill and a copy into its
+       interior (tensor.pad would bufferize into a run-time library call);
     2. the filter collapsed to `[K, F]` (HWCF: a pure collapse; FHWC and FCHW
        are transposed first, at compile time for constants);
     3. one `linalg.matmul` `[N*OH*OW, K] x [K, F]` into the accumulator laid
@@ -607,9 +611,13 @@ def QuantCConvToGemm : Pass<"quantc-conv-to-gemm", "mlir::func::FuncOp"> {
     ```
     After:
     ```mlir
-    %g = linalg.generic {indexing_maps = [(n,oh,ow,kh,kw,c) -> (n, oh*2+kh, ow*2+kw, c), identity], ...}
-           ins(%x) outs(%e : tensor<1x4x4x3x3x3xf32>)
-    %a = tensor.collapse_shape %g [[0, 1, 2], [3, 4, 5]] : ... into tensor<16x27xf32>
+    // For each (kh, kw) of the 3x3 window:
+    %s = tensor.extract_slice %x[0, kh, kw, 0] [1, 4, 4, 3] [1, 2, 2, 1] : tensor<1x9x9x3xf32> to tensor<1x4x4x3xf32>
+    %d = tensor.extract_slice %g[0, 0, 0, kh, kw, 0] [1, 4, 4, 1, 1, 3] [1, 1, 1, 1, 1, 1] : tensor<1x4x4x3x3x3xf32> to tensor<1x4x4x3xf32>
+    %c = linalg.copy ins(%s) outs(%d)
+    %g2 = tensor.insert_slice %c into %g[0, 0, 0, kh, kw, 0] [1, 4, 4, 1, 1, 3] [1, 1, 1, 1, 1, 1]
+    // ...
+    %a = tensor.collapse_shape %g9 [[0, 1, 2], [3, 4, 5]] : tensor<1x4x4x3x3x3xf32> into tensor<16x27xf32>
     %b = tensor.collapse_shape %w [[0, 1, 2], [3]] : ... into tensor<27x8xf32>
     %m = linalg.matmul ins(%a, %b) outs(%z2 : tensor<16x8xf32>) -> tensor<16x8xf32>
     %y = tensor.expand_shape %m [[0, 1, 2], [3]] output_shape [1, 4, 4, 8] ...
