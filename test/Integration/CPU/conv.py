@@ -4,7 +4,8 @@
 # CHECK: ALL PASSED
 """Convolutions through --quantc-cpu-pipeline (issues 17, 19), which runs
 --quantc-conv-to-gemm: float convolutions on the FMA kernels, QDQ int8
-convolutions on the VNNI kernels, against independent NumPy references
+convolutions on the VNNI kernels, weight-only (float activation x int8
+filter) on the weight-only kernels, against independent NumPy references
 (direct convolutions: a sum over the window of shifted-slice products, no
 im2col). Forms: conv_2d_nhwc_hwcf, conv_2d_nhwc_fhwc, conv_2d_nchw_fchw,
 conv_1d_nwc_wcf; odd sizes and channel counts, strides 2, dilation 2, a 1x1
@@ -22,8 +23,9 @@ to fit int32, then quantc.reference.rescale: (f32(acc) * x_scale) * w_scale,
 the epilogue's arithmetic.
 
 Each compilation is also checked for where the convolution ran: the float
-ones in __quantc_x86_sgemm with no "reference lowering" remark, the int8 ones
-on vpdpbusd with no "stays a float GEMM" remark."""
+ones in __quantc_x86_sgemm (weight-only: __quantc_x86_w*) with no "reference
+lowering" remark, the int8 ones on vpdpbusd with no "stays a float GEMM"
+remark."""
 import os
 
 import numpy as np
@@ -219,6 +221,43 @@ def int8_case(label, op, n, c, f, size, window, strides=None, dilations=None,
     failures += not ok
 
 
+def weight_only_case(label, op, n, c, f, size, window, strides=None):
+    """Float activation x int8 filter (W8A16): the filter is collapsed in
+    int8 and widened by the weight-only kernel; float64 reference of x and
+    the dequantized filter, the float bound."""
+    global failures
+    r = len(size)
+    strides = strides or [1] * r
+    dilations, pads = [1] * r, [0] * r
+    lin, lw, _ = OPS[op]
+    xin, _, wsh, ysh = shapes(op, n, c, f, size, window, strides, dilations, pads)
+    x = rng.uniform(-1, 1, xin).astype(np.float32)
+    w = rng.integers(-127, 128, wsh).astype(np.int8)
+    ws_shape = [f if ch == "f" else 1 for ch in lw]
+    ws = rng.uniform(0.001, 0.01, ws_shape).astype(np.float32)
+    x_ty, w_ty, ws_ty = tt(xin, "f32"), tt(wsh, "i8"), tt(ws_shape, "f32")
+    wf_ty, y_ty = tt(wsh, "f32"), tt(ysh, "f32")
+    ir = (f"func.func @f(%x: {x_ty}) -> {y_ty} {{\n"
+          f"  %zero = arith.constant 0.0 : f32\n"
+          f"  %w = arith.constant {dense(w)}\n  %ws = arith.constant {dense(ws)}\n"
+          f"  %wd = quantc.dequantize %w, %ws : {w_ty}, {ws_ty} -> {wf_ty}\n"
+          f"  %e = tensor.empty() : {y_ty}\n"
+          f"  %init = linalg.fill ins(%zero : f32) outs(%e : {y_ty}) -> {y_ty}\n"
+          f"  %y = linalg.{op} {attrs(strides, dilations)}\n"
+          f"         ins(%x, %wd : {x_ty}, {wf_ty}) outs(%init : {y_ty}) -> {y_ty}\n"
+          f"  return %y : {y_ty}\n}}\n")
+    fn = compile_checked(ir, label, "__quantc_x86_w", "reference lowering").f
+    got = np.asarray(fn(x), np.float64)
+    wd = ref.dequantize(w, ws).astype(np.float64)
+    x64 = x.astype(np.float64)
+    want = conv_ref(x64, wd, op, strides, dilations)
+    bound = conv_ref(np.abs(x64), np.abs(wd), op, strides, dilations)
+    ok = got.shape == want.shape and bool(
+        np.all(np.abs(got - want) <= 1e-5 * bound + 1e-30))
+    print(("ok  " if ok else "FAIL"), "weight-only", label)
+    failures += not ok
+
+
 # Float on the FMA kernels.
 float_case("hwcf 3x3 padded", "conv_2d_nhwc_hwcf", 2, 3, 5, [9, 7], [3, 3], pads=[1, 1])
 float_case("hwcf stride 2 dilation 2", "conv_2d_nhwc_hwcf", 1, 5, 7, [11, 10], [3, 2],
@@ -241,5 +280,9 @@ int8_case("nchw 3x3 stride 2 padded", "conv_2d_nchw_fchw", 2, 3, 4, [7, 8], [3, 
 int8_case("nwc dilation 2", "conv_1d_nwc_wcf", 1, 7, 6, [15], [3], dilations=[2])
 int8_case("hwcf padded zero point", "conv_2d_nhwc_hwcf", 1, 4, 8, [6, 5], [3, 3],
           pads=[1, 1], zero_point=-5)
+
+# Weight-only (float activation, int8 filter).
+weight_only_case("hwcf 3x3", "conv_2d_nhwc_hwcf", 1, 16, 32, [7, 6], [3, 3])
+weight_only_case("fhwc 3x3 stride 2", "conv_2d_nhwc_fhwc", 2, 8, 16, [9, 9], [3, 3], strides=[2, 2])
 
 print("ALL PASSED" if failures == 0 else f"{failures} FAILURES")
