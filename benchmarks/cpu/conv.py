@@ -6,7 +6,8 @@ side by side in one process with PyTorch's conv2d (oneDNN) and NumPy
 and the ratios. quantc runs --quantc-conv-to-gemm (im2col + one GEMM on the
 FMA / VNNI kernels); cpu=generic is the reference lowering.
 
-  PYTHONPATH=build/python OMP_NUM_THREADS=1 /usr/bin/python3 benchmarks/cpu/conv.py
+  PYTHONPATH=build/python OMP_NUM_THREADS=1 /usr/bin/python3 benchmarks/cpu/conv.py \
+    [--generic] [--gemm-only]
 """
 import argparse
 import os
@@ -25,6 +26,9 @@ ap.add_argument("--f", type=int, default=64)
 ap.add_argument("--reps", type=int, default=20)
 ap.add_argument("--generic", action="store_true",
                 help="also time the reference lowering (slow)")
+ap.add_argument("--gemm-only", action="store_true",
+                help="also time the convolution's GEMM alone ([N*OH*OW, 9C] x "
+                     "[9C, F] as a linalg.matmul, float)")
 args = ap.parse_args()
 HW, C, F = args.hw, args.c, args.f
 rng = np.random.default_rng(0)
@@ -83,6 +87,18 @@ rows.append(("quantc int8 (cpu=host: int8 im2col + VNNI GEMM)", t_qi))
 if args.generic:
     fg = quantc.compile_cpu(float_ir, "quantc-cpu-pipeline{cpu=generic}").f
     rows.append(("quantc float (cpu=generic: reference lowering)", best(lambda: fg(x), 2)))
+
+if args.gemm_only:
+    a = rng.uniform(-1, 1, (HW * HW, 9 * C)).astype(np.float32)
+    a_t, m_t = tt((HW * HW, 9 * C), "f32"), tt((HW * HW, F), "f32")
+    gemm_ir = (f"func.func @f(%a: {a_t}) -> {m_t} {{\n  %zero = arith.constant 0.0 : f32\n"
+               f"  %w = arith.constant {dense(w.reshape(9 * C, F))}\n"
+               f"  %e = tensor.empty() : {m_t}\n"
+               f"  %i = linalg.fill ins(%zero : f32) outs(%e : {m_t}) -> {m_t}\n"
+               f"  %y = linalg.matmul ins(%a, %w : {a_t}, {tt((9 * C, F), 'f32')}) "
+               f"outs(%i : {m_t}) -> {m_t}\n  return %y : {m_t}\n}}\n")
+    fgm = quantc.compile_cpu(gemm_ir, "quantc-cpu-pipeline{cpu=host}", shared_libs=[GOMP]).f
+    rows.append(("quantc float GEMM alone (no gather)", best(lambda: fgm(a), args.reps)))
 
 # Correctness of what was timed (float: vs float64; int8: bit-exact).
 x64 = np.pad(x.astype(np.float64), ((0, 0), (1, 1), (1, 1), (0, 0)))
