@@ -87,6 +87,8 @@ struct ConvPlan {
   DequantizeOp act, weight;
 };
 
+/// The values of the integer attribute `name` of `op` (its strides or
+/// dilations), or `rank` ones when it has none.
 static SmallVector<int64_t> attrOrOnes(Operation *op, StringRef name,
                                        unsigned rank) {
   SmallVector<int64_t> v(rank, 1);
