@@ -25,11 +25,15 @@
 
 using namespace mlir;
 
-/// What both pipelines start with: upstream QDQ in, fused into int8 GEMMs
+/// What both pipelines start with: upstream QDQ in, convolutions as GEMMs,
+/// fused into int8 GEMMs
 /// (unless `fuse` is off), and int32 accumulators that could overflow (or
 /// that exceed `maxChunk`, a kernel's limit) split into exact int64 sums.
 static void addFrontEnd(OpPassManager &pm, bool fuse, int64_t maxChunk) {
   pm.addPass(quantc::createQuantCImportQuant());
+  // Convolutions as im2col + GEMM (QDQ ones gathered in int8), so that the
+  // GEMM paths below (fusion, the int8 and FMA kernels) take them.
+  pm.addNestedPass<func::FuncOp>(quantc::createQuantCConvToGemm());
   if (fuse) {
     OpPassManager &fpm = pm.nest<func::FuncOp>();
     fpm.addPass(createCanonicalizerPass());

@@ -7,7 +7,8 @@
 // dimension indexed by pixel + window offset counts as a reduction dimension.
 
 // Per-tensor activation x per-output-channel weight: int8. --quantc-fuse
-// does not take convolutions yet and says so.
+// takes a convolution only once --quantc-conv-to-gemm made it a GEMM
+// (quantc-conv-to-gemm-fuse.mlir), and says so.
 // CHECK-LABEL: func.func @conv_per_tensor
 // CHECK: linalg.conv_2d_nhwc_hwcf
 // CHECK-SAME: quantc.gemm = "int8"
@@ -17,7 +18,7 @@ func.func @conv_per_tensor(%x: tensor<1x6x6x4xi8>, %xs: tensor<1x1x1x1xf32>, %w:
   %zero = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<1x4x4x8xf32>
   %init = linalg.fill ins(%zero : f32) outs(%e : tensor<1x4x4x8xf32>) -> tensor<1x4x4x8xf32>
-  // expected-remark @+1 {{verified as an int8 GEMM but stays a float GEMM: it reduces over 3 loops}}
+  // expected-remark @+1 {{verified as an int8 GEMM but stays a float GEMM: it is a convolution; --quantc-conv-to-gemm (which the pipelines run before --quantc-fuse) rewrites it as an int8 GEMM}}
   %y = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
          ins(%xd, %wd : tensor<1x6x6x4xf32>, tensor<3x3x4x8xf32>) outs(%init : tensor<1x4x4x8xf32>) -> tensor<1x4x4x8xf32>
   return %y : tensor<1x4x4x8xf32>
@@ -51,7 +52,7 @@ func.func @depthwise_per_channel(%x: tensor<1x6x6x4xi8>, %xs: tensor<1x1x1x4xf32
   %zero = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<1x4x4x4xf32>
   %init = linalg.fill ins(%zero : f32) outs(%e : tensor<1x4x4x4xf32>) -> tensor<1x4x4x4xf32>
-  // expected-remark @+1 {{verified as an int8 GEMM but stays a float GEMM: it reduces over 2 loops}}
+  // expected-remark @+1 {{verified as an int8 GEMM but stays a float GEMM: it is a convolution that --quantc-conv-to-gemm does not rewrite as a GEMM: a depthwise convolution}}
   %y = linalg.depthwise_conv_2d_nhwc_hwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
          ins(%xd, %wd : tensor<1x6x6x4xf32>, tensor<3x3x4xf32>) outs(%init : tensor<1x4x4x4xf32>) -> tensor<1x4x4x4xf32>
   return %y : tensor<1x4x4x4xf32>

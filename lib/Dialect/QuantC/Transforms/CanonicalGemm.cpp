@@ -252,10 +252,8 @@ Value quantc::reshapeStatic(RewriterBase &rewriter, Location loc, Value v,
                                        ArrayRef<ReassociationIndices>{allNew});
 }
 
-/// `v` with its dimensions permuted (result dimension i is dimension
-/// perm[i] of `v`); constants are permuted at compile time.
-static Value permute(RewriterBase &rw, Location loc, Value v,
-                     ArrayRef<int64_t> perm) {
+Value quantc::permute(RewriterBase &rw, Location loc, Value v,
+                      ArrayRef<int64_t> perm) {
   auto ty = cast<RankedTensorType>(v.getType());
   if (llvm::equal(perm, llvm::seq<int64_t>(0, ty.getRank())))
     return v;

@@ -69,6 +69,12 @@ mlir::Value buildCanonicalGemm(mlir::RewriterBase &rewriter,
 mlir::Value reshapeStatic(mlir::RewriterBase &rewriter, mlir::Location loc,
                           mlir::Value v, llvm::ArrayRef<int64_t> shape);
 
+/// `v` with its dimensions permuted (result dimension i is dimension
+/// perm[i] of `v`); constants are permuted at compile time, other values
+/// get a linalg.transpose.
+mlir::Value permute(mlir::RewriterBase &rewriter, mlir::Location loc,
+                    mlir::Value v, llvm::ArrayRef<int64_t> perm);
+
 } // namespace quantc
 
 #endif

@@ -1,5 +1,6 @@
 //===- Fuse.cpp - ZeroQuant fusion: integer GEMMs, fused epilogues --------===//
 #include "CanonicalGemm.h"
+#include "ConvToGemm.h"
 #include "EpilogueMatch.h"
 #include "quantc/Analysis/Granularity.h"
 #include "quantc/Dialect/QuantC/Transforms/Passes.h"
@@ -95,8 +96,20 @@ static void remarkUnfused(Operation *root) {
     if (verdict.kind != GemmKind::Int8)
       return;
     std::string why;
-    if (succeeded(matchCanonicalGemm(op, verdict, why)))
+    if (linalg::isaConvolutionOpInterface(op)) {
+      // Convolutions become GEMMs in --quantc-conv-to-gemm, before fusion.
+      std::string convWhy;
+      if (canRewriteConvAsGemm(op, convWhy))
+        why = "it is a convolution; --quantc-conv-to-gemm (which the "
+              "pipelines run before --quantc-fuse) rewrites it as an int8 "
+              "GEMM";
+      else
+        why = "it is a convolution that --quantc-conv-to-gemm does not "
+              "rewrite as a GEMM: " +
+              convWhy;
+    } else if (succeeded(matchCanonicalGemm(op, verdict, why))) {
       return;
+    }
     op->emitRemark() << "verified as an int8 GEMM but stays a float GEMM: "
                      << why;
   });

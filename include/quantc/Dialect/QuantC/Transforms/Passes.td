@@ -571,4 +571,67 @@ def QuantCSelectScheme : Pass<"quantc-select-scheme", "mlir::func::FuncOp"> {
   ];
 }
 
+def QuantCConvToGemm : Pass<"quantc-conv-to-gemm", "mlir::func::FuncOp"> {
+  let summary = "Rewrite convolutions as an im2col gather and one 2-D GEMM "
+                "(QDQ convolutions gathered on their integer tensor)";
+  let description = [{
+    Rewrites `linalg.conv_2d_nhwc_hwcf`, `conv_2d_nhwc_fhwc`,
+    `conv_2d_nchw_fchw` and `conv_1d_nwc_wcf` (static shapes, any strides
+    and dilations) into
+
+    1. an im2col gather into `[N, OH, OW, KH, KW, C]` (`[N, OH, OW, C, KH,
+       KW]` for an FCHW filter): for each window offset (kh, kw), the strided
+       input slice `in[:, kh*dh :: sh, kw*dw :: sw, :]` is copied
+       (`linalg.copy`, a `linalg.transpose` for NCHW) into that offset's
+       slice; the result is collapsed to the matrix `[N*OH*OW, K]` (K =
+       KH*KW*C, ordered like the filter). A channels-last 1x1 convolution
+       with unit strides is only a `tensor.collapse_shape`. A padded input
+       (`tensor.pad` with a constant) becomes a fill and a copy into its
+       interior (tensor.pad would bufferize into a run-time library call);
+    2. the filter collapsed to `[K, F]` (HWCF: a pure collapse; FHWC and FCHW
+       are transposed first, at compile time for constants);
+    3. one `linalg.matmul` `[N*OH*OW, K] x [K, F]` into the accumulator laid
+       out as rows, expanded back to the convolution's result layout
+       (transposed back for NCHW).
+
+    A QDQ convolution (operands `quantc.dequantize`d, as --quantc-import-quant
+    produces them) is gathered on the integer tensor, then dequantized: the
+    gather commutes with a per-tensor or per-batch activation scale (and zero
+    point), and the filter's per-output-channel scale survives the collapse,
+    so --quantc-fuse sees an ordinary int8 GEMM and emits `quantc.matmul`. A
+    zero `tensor.pad` between the dequantize and the convolution (how
+    frontends pad) first moves to the integer side, padding with the zero
+    point. A float activation with a quantized filter (weight-only) keeps
+    the filter's dequantize after the collapse.
+
+    The GEMM has the convolution's verdict (the shared analysis, as
+    --quantc-verify-gemm reports it); marks of a --quantc-verify-gemm that ran
+    first move to the matmul. A convolution that is not rewritten stays as it
+    is with a remark saying why: depthwise convolutions, other forms,
+    dynamic shapes, scales varying along the input channels or the pixels
+    (illegal, left for the verifier's error) or in K blocks.
+
+    Before:
+    ```mlir
+    %y = linalg.conv_2d_nhwc_hwcf {strides = dense<2> : tensor<2xi64>, dilations = dense<1> : tensor<2xi64>}
+           ins(%x, %w : tensor<1x9x9x3xf32>, tensor<3x3x3x8xf32>) outs(%z : tensor<1x4x4x8xf32>) -> tensor<1x4x4x8xf32>
+    ```
+    After:
+    ```mlir
+    // For each (kh, kw) of the 3x3 window:
+    %s = tensor.extract_slice %x[0, kh, kw, 0] [1, 4, 4, 3] [1, 2, 2, 1] : tensor<1x9x9x3xf32> to tensor<1x4x4x3xf32>
+    %d = tensor.extract_slice %g[0, 0, 0, kh, kw, 0] [1, 4, 4, 1, 1, 3] [1, 1, 1, 1, 1, 1] : tensor<1x4x4x3x3x3xf32> to tensor<1x4x4x3xf32>
+    %c = linalg.copy ins(%s) outs(%d)
+    %g2 = tensor.insert_slice %c into %g[0, 0, 0, kh, kw, 0] [1, 4, 4, 1, 1, 3] [1, 1, 1, 1, 1, 1]
+    // ...
+    %a = tensor.collapse_shape %g9 [[0, 1, 2], [3, 4, 5]] : tensor<1x4x4x3x3x3xf32> into tensor<16x27xf32>
+    %b = tensor.collapse_shape %w [[0, 1, 2], [3]] : ... into tensor<27x8xf32>
+    %m = linalg.matmul ins(%a, %b) outs(%z2 : tensor<16x8xf32>) -> tensor<16x8xf32>
+    %y = tensor.expand_shape %m [[0, 1, 2], [3]] output_shape [1, 4, 4, 8] ...
+    ```
+  }];
+  let dependentDialects = ["quantc::QuantCDialect", "mlir::linalg::LinalgDialect",
+                           "mlir::tensor::TensorDialect", "mlir::arith::ArithDialect"];
+}
+
 #endif // QUANTC_DIALECT_QUANTC_TRANSFORMS_PASSES_TD

@@ -1,0 +1,344 @@
+// RUN: quantc-opt %s --quantc-conv-to-gemm -split-input-file -verify-diagnostics | FileCheck %s
+
+// Convolutions as an im2col gather + one 2-D linalg.matmul (issues 17, 19).
+
+// A 3x3 convolution: the gather copies, for each window offset (kh, kw),
+// the input slice in[:, kh:kh+OH, kw:kw+OW, :] into the [N, OH, OW, C]
+// slice at (kh, kw) of [N, OH, OW, KH, KW, C], collapsed to
+// [N*OH*OW, KH*KW*C]; the HWCF filter is a pure collapse to [KH*KW*C, F];
+// the matmul's rows expand back to NHWC.
+// CHECK-LABEL: func.func @nhwc_hwcf
+// CHECK-SAME: (%[[X:.*]]: tensor<2x7x6x3xf32>, %[[W:.*]]: tensor<3x3x3x5xf32>)
+// CHECK: %[[E:.*]] = tensor.empty() : tensor<2x5x4x3x3x3xf32>
+// CHECK: %[[S0:.*]] = tensor.extract_slice %[[X]][0, 0, 0, 0] [2, 5, 4, 3] [1, 1, 1, 1] : tensor<2x7x6x3xf32> to tensor<2x5x4x3xf32>
+// CHECK: %[[D0:.*]] = tensor.extract_slice %[[E]][0, 0, 0, 0, 0, 0] [2, 5, 4, 1, 1, 3] [1, 1, 1, 1, 1, 1] : tensor<2x5x4x3x3x3xf32> to tensor<2x5x4x3xf32>
+// CHECK: %[[C0:.*]] = linalg.copy ins(%[[S0]] : tensor<2x5x4x3xf32>) outs(%[[D0]] : tensor<2x5x4x3xf32>)
+// CHECK: %[[I0:.*]] = tensor.insert_slice %[[C0]] into %[[E]][0, 0, 0, 0, 0, 0] [2, 5, 4, 1, 1, 3] [1, 1, 1, 1, 1, 1]
+// CHECK: tensor.extract_slice %[[X]][0, 0, 1, 0] [2, 5, 4, 3] [1, 1, 1, 1]
+// CHECK: tensor.extract_slice %[[I0]][0, 0, 0, 0, 1, 0] [2, 5, 4, 1, 1, 3]
+// CHECK-COUNT-6: linalg.copy
+// CHECK: tensor.extract_slice %[[X]][0, 2, 2, 0] [2, 5, 4, 3] [1, 1, 1, 1]
+// CHECK: linalg.copy
+// CHECK: %[[I8:.*]] = tensor.insert_slice {{.*}}[0, 0, 0, 2, 2, 0] [2, 5, 4, 1, 1, 3] [1, 1, 1, 1, 1, 1]
+// CHECK-NOT: linalg.copy
+// CHECK: %[[A:.*]] = tensor.collapse_shape %[[I8]] {{\[}}[0, 1, 2], [3, 4, 5]] : tensor<2x5x4x3x3x3xf32> into tensor<40x27xf32>
+// CHECK: %[[B:.*]] = tensor.collapse_shape %[[W]] {{\[}}[0, 1, 2], [3]] : tensor<3x3x3x5xf32> into tensor<27x5xf32>
+// CHECK: %[[Z:.*]] = linalg.fill {{.*}} -> tensor<40x5xf32>
+// CHECK: %[[M:.*]] = linalg.matmul ins(%[[A]], %[[B]] : tensor<40x27xf32>, tensor<27x5xf32>) outs(%[[Z]] : tensor<40x5xf32>)
+// CHECK: %[[Y:.*]] = tensor.expand_shape %[[M]] {{\[}}[0, 1, 2], [3]] output_shape [2, 5, 4, 5] : tensor<40x5xf32> into tensor<2x5x4x5xf32>
+// CHECK: return %[[Y]]
+// CHECK-NOT: linalg.conv
+func.func @nhwc_hwcf(%x: tensor<2x7x6x3xf32>, %w: tensor<3x3x3x5xf32>) -> tensor<2x5x4x5xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<2x5x4x5xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<2x5x4x5xf32>) -> tensor<2x5x4x5xf32>
+  %y = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+         ins(%x, %w : tensor<2x7x6x3xf32>, tensor<3x3x3x5xf32>) outs(%init : tensor<2x5x4x5xf32>) -> tensor<2x5x4x5xf32>
+  return %y : tensor<2x5x4x5xf32>
+}
+
+// -----
+
+// Strides and dilations go into the slices: offset kh*dh, stride sh.
+// CHECK-LABEL: func.func @strides_dilations
+// CHECK: tensor.empty() : tensor<1x3x3x3x2x4xf32>
+// CHECK: tensor.extract_slice %arg0[0, 0, 0, 0] [1, 3, 3, 4] [1, 2, 3, 1]
+// CHECK: tensor.extract_slice %arg0[0, 0, 1, 0] [1, 3, 3, 4] [1, 2, 3, 1]
+// CHECK: tensor.extract_slice %arg0[0, 2, 0, 0] [1, 3, 3, 4] [1, 2, 3, 1]
+// CHECK: tensor.extract_slice %arg0[0, 2, 1, 0] [1, 3, 3, 4] [1, 2, 3, 1]
+// CHECK: tensor.extract_slice %arg0[0, 4, 0, 0] [1, 3, 3, 4] [1, 2, 3, 1]
+// CHECK: tensor.extract_slice %arg0[0, 4, 1, 0] [1, 3, 3, 4] [1, 2, 3, 1]
+// CHECK: tensor.collapse_shape {{.*}} into tensor<9x24xf32>
+// CHECK: linalg.matmul {{.*}} -> tensor<9x6xf32>
+func.func @strides_dilations(%x: tensor<1x9x8x4xf32>, %w: tensor<3x2x4x6xf32>) -> tensor<1x3x3x6xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x3x3x6xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<1x3x3x6xf32>) -> tensor<1x3x3x6xf32>
+  %y = linalg.conv_2d_nhwc_hwcf {dilations = dense<[2, 1]> : tensor<2xi64>, strides = dense<[2, 3]> : tensor<2xi64>}
+         ins(%x, %w : tensor<1x9x8x4xf32>, tensor<3x2x4x6xf32>) outs(%init : tensor<1x3x3x6xf32>) -> tensor<1x3x3x6xf32>
+  return %y : tensor<1x3x3x6xf32>
+}
+
+// -----
+
+// A 1x1 convolution with unit strides reads every pixel once: no gather.
+// CHECK-LABEL: func.func @pointwise
+// CHECK-NOT: linalg.copy
+// CHECK: %[[A:.*]] = tensor.collapse_shape %arg0 {{\[}}[0, 1, 2], [3]] : tensor<2x5x5x8xf32> into tensor<50x8xf32>
+// CHECK: linalg.matmul ins(%[[A]], {{.*}} : tensor<50x8xf32>, tensor<8x16xf32>)
+func.func @pointwise(%x: tensor<2x5x5x8xf32>, %w: tensor<1x1x8x16xf32>) -> tensor<2x5x5x16xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<2x5x5x16xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<2x5x5x16xf32>) -> tensor<2x5x5x16xf32>
+  %y = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+         ins(%x, %w : tensor<2x5x5x8xf32>, tensor<1x1x8x16xf32>) outs(%init : tensor<2x5x5x16xf32>) -> tensor<2x5x5x16xf32>
+  return %y : tensor<2x5x5x16xf32>
+}
+
+// -----
+
+// A 1x1 convolution with stride 2 skips pixels: a gather.
+// CHECK-LABEL: func.func @pointwise_stride2
+// CHECK: tensor.extract_slice %arg0[0, 0, 0, 0] [1, 3, 3, 8] [1, 2, 2, 1]
+// CHECK: linalg.copy
+// CHECK-NOT: linalg.copy
+// CHECK: linalg.matmul {{.*}} : tensor<9x8xf32>, tensor<8x16xf32>
+func.func @pointwise_stride2(%x: tensor<1x5x5x8xf32>, %w: tensor<1x1x8x16xf32>) -> tensor<1x3x3x16xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x3x3x16xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<1x3x3x16xf32>) -> tensor<1x3x3x16xf32>
+  %y = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+         ins(%x, %w : tensor<1x5x5x8xf32>, tensor<1x1x8x16xf32>) outs(%init : tensor<1x3x3x16xf32>) -> tensor<1x3x3x16xf32>
+  return %y : tensor<1x3x3x16xf32>
+}
+
+// -----
+
+// FHWC: the filter is transposed to [KH, KW, C, F] before the collapse.
+// CHECK-LABEL: func.func @nhwc_fhwc
+// CHECK-COUNT-9: linalg.copy
+// CHECK: %[[T:.*]] = linalg.transpose ins(%arg1 : tensor<5x3x3x2xf32>) outs({{.*}} : tensor<3x3x2x5xf32>) permutation = [1, 2, 3, 0]
+// CHECK: tensor.collapse_shape %[[T]]
+// CHECK: linalg.matmul {{.*}} : tensor<16x18xf32>, tensor<18x5xf32>
+func.func @nhwc_fhwc(%x: tensor<1x6x6x2xf32>, %w: tensor<5x3x3x2xf32>) -> tensor<1x4x4x5xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x4x4x5xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<1x4x4x5xf32>) -> tensor<1x4x4x5xf32>
+  %y = linalg.conv_2d_nhwc_fhwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+         ins(%x, %w : tensor<1x6x6x2xf32>, tensor<5x3x3x2xf32>) outs(%init : tensor<1x4x4x5xf32>) -> tensor<1x4x4x5xf32>
+  return %y : tensor<1x4x4x5xf32>
+}
+
+// -----
+
+// NCHW: K is ordered (C, KH, KW) like the FCHW filter; the rows are
+// transposed back to [N, F, OH, OW].
+// CHECK-LABEL: func.func @nchw_fchw
+// CHECK: %[[E:.*]] = tensor.empty() : tensor<2x3x3x3x3x3xf32>
+// CHECK: %[[S:.*]] = tensor.extract_slice %arg0[0, 0, 0, 1] [2, 3, 3, 3] [1, 1, 2, 2] : tensor<2x3x7x7xf32> to tensor<2x3x3x3xf32>
+// CHECK: %[[D:.*]] = tensor.extract_slice {{.*}}[0, 0, 0, 0, 0, 1] [2, 3, 3, 3, 1, 1] [1, 1, 1, 1, 1, 1] : tensor<2x3x3x3x3x3xf32> to tensor<2x3x3x3xf32>
+// CHECK: linalg.transpose ins(%[[S]] : tensor<2x3x3x3xf32>) outs(%[[D]] : tensor<2x3x3x3xf32>) permutation = [0, 2, 3, 1]
+// CHECK: linalg.transpose ins(%arg1 : tensor<4x3x3x3xf32>) outs({{.*}} : tensor<3x3x3x4xf32>) permutation = [1, 2, 3, 0]
+// CHECK: %[[M:.*]] = linalg.matmul {{.*}} : tensor<18x27xf32>, tensor<27x4xf32>
+// CHECK: %[[R:.*]] = tensor.expand_shape %[[M]] {{.*}} into tensor<2x3x3x4xf32>
+// CHECK: %[[Y:.*]] = linalg.transpose ins(%[[R]] : tensor<2x3x3x4xf32>) outs({{.*}} : tensor<2x4x3x3xf32>) permutation = [0, 3, 1, 2]
+// CHECK: return %[[Y]]
+func.func @nchw_fchw(%x: tensor<2x3x7x7xf32>, %w: tensor<4x3x3x3xf32>) -> tensor<2x4x3x3xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<2x4x3x3xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<2x4x3x3xf32>) -> tensor<2x4x3x3xf32>
+  %y = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+         ins(%x, %w : tensor<2x3x7x7xf32>, tensor<4x3x3x3xf32>) outs(%init : tensor<2x4x3x3xf32>) -> tensor<2x4x3x3xf32>
+  return %y : tensor<2x4x3x3xf32>
+}
+
+// -----
+
+// 1-D, with an accumulator that does not start at zero (bias in outs): the
+// init is collapsed into the matmul's outs.
+// CHECK-LABEL: func.func @nwc_wcf_accumulate
+// CHECK: tensor.extract_slice %arg0[0, 0, 0] [1, 6, 3] [1, 1, 1]
+// CHECK: tensor.extract_slice %arg0[0, 2, 0] [1, 6, 3] [1, 1, 1]
+// CHECK: tensor.extract_slice %arg0[0, 4, 0] [1, 6, 3] [1, 1, 1]
+// CHECK: %[[ACC:.*]] = tensor.collapse_shape %arg2 {{\[}}[0, 1], [2]] : tensor<1x6x4xf32> into tensor<6x4xf32>
+// CHECK: linalg.matmul {{.*}} : tensor<6x9xf32>, tensor<9x4xf32>) outs(%[[ACC]] : tensor<6x4xf32>)
+func.func @nwc_wcf_accumulate(%x: tensor<1x10x3xf32>, %w: tensor<3x3x4xf32>, %acc: tensor<1x6x4xf32>) -> tensor<1x6x4xf32> {
+  %y = linalg.conv_1d_nwc_wcf {dilations = dense<2> : tensor<1xi64>, strides = dense<1> : tensor<1xi64>}
+         ins(%x, %w : tensor<1x10x3xf32>, tensor<3x3x4xf32>) outs(%acc : tensor<1x6x4xf32>) -> tensor<1x6x4xf32>
+  return %y : tensor<1x6x4xf32>
+}
+
+// -----
+
+// QDQ, per-tensor activation x per-output-channel filter: the gather runs on
+// the int8 tensor and the dequantize follows it; the scales are reshaped to
+// the GEMM's [1, 1] and [1, F].
+// CHECK-LABEL: func.func @qdq_per_tensor
+// CHECK-SAME: (%[[X:.*]]: tensor<1x6x6x4xi8>, %[[XS:.*]]: tensor<1x1x1x1xf32>, %[[W:.*]]: tensor<3x3x4x8xi8>, %[[WS:.*]]: tensor<1x1x1x8xf32>)
+// CHECK: tensor.extract_slice %[[X]][0, 0, 0, 0] [1, 4, 4, 4] [1, 1, 1, 1] : tensor<1x6x6x4xi8> to tensor<1x4x4x4xi8>
+// CHECK-COUNT-9: linalg.copy {{.*}}tensor<1x4x4x4xi8>
+// CHECK: %[[GI:.*]] = tensor.collapse_shape {{.*}} : tensor<1x4x4x3x3x4xi8> into tensor<16x36xi8>
+// CHECK: %[[XS2:.*]] = tensor.expand_shape {{.*}} into tensor<1x1xf32>
+// CHECK: %[[A:.*]] = quantc.dequantize %[[GI]], %[[XS2]] : tensor<16x36xi8>, tensor<1x1xf32> -> tensor<16x36xf32>
+// CHECK: %[[WI:.*]] = tensor.collapse_shape %[[W]] {{\[}}[0, 1, 2], [3]] : tensor<3x3x4x8xi8> into tensor<36x8xi8>
+// CHECK: %[[WS2:.*]] = tensor.expand_shape {{.*}} into tensor<1x8xf32>
+// CHECK: %[[B:.*]] = quantc.dequantize %[[WI]], %[[WS2]] : tensor<36x8xi8>, tensor<1x8xf32> -> tensor<36x8xf32>
+// CHECK: linalg.matmul ins(%[[A]], %[[B]] : tensor<16x36xf32>, tensor<36x8xf32>)
+func.func @qdq_per_tensor(%x: tensor<1x6x6x4xi8>, %xs: tensor<1x1x1x1xf32>, %w: tensor<3x3x4x8xi8>, %ws: tensor<1x1x1x8xf32>) -> tensor<1x4x4x8xf32> {
+  %xd = quantc.dequantize %x, %xs : tensor<1x6x6x4xi8>, tensor<1x1x1x1xf32> -> tensor<1x6x6x4xf32>
+  %wd = quantc.dequantize %w, %ws : tensor<3x3x4x8xi8>, tensor<1x1x1x8xf32> -> tensor<3x3x4x8xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x4x4x8xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<1x4x4x8xf32>) -> tensor<1x4x4x8xf32>
+  %y = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+         ins(%xd, %wd : tensor<1x6x6x4xf32>, tensor<3x3x4x8xf32>) outs(%init : tensor<1x4x4x8xf32>) -> tensor<1x4x4x8xf32>
+  return %y : tensor<1x4x4x8xf32>
+}
+
+// -----
+
+// A per-batch activation scale becomes one value per GEMM row (per token).
+// CHECK-DAG: #[[$BC:.*]] = affine_map<(d0, d1, d2) -> (d0, 0, 0, 0)>
+// CHECK-LABEL: func.func @qdq_per_batch
+// CHECK: %[[S:.*]] = linalg.generic {indexing_maps = [#[[$BC]], {{.*}}]{{.*}} ins(%arg1 : tensor<2x1x1x1xf32>) outs({{.*}} : tensor<2x16x1xf32>)
+// CHECK: %[[S2:.*]] = tensor.collapse_shape %[[S]] {{\[}}[0, 1], [2]] : tensor<2x16x1xf32> into tensor<32x1xf32>
+// CHECK: quantc.dequantize {{.*}}, %[[S2]] : tensor<32x36xi8>, tensor<32x1xf32> -> tensor<32x36xf32>
+func.func @qdq_per_batch(%x: tensor<2x6x6x4xi8>, %xs: tensor<2x1x1x1xf32>, %w: tensor<3x3x4x8xi8>, %ws: tensor<1x1x1x8xf32>) -> tensor<2x4x4x8xf32> {
+  %xd = quantc.dequantize %x, %xs : tensor<2x6x6x4xi8>, tensor<2x1x1x1xf32> -> tensor<2x6x6x4xf32>
+  %wd = quantc.dequantize %w, %ws : tensor<3x3x4x8xi8>, tensor<1x1x1x8xf32> -> tensor<3x3x4x8xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<2x4x4x8xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<2x4x4x8xf32>) -> tensor<2x4x4x8xf32>
+  %y = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+         ins(%xd, %wd : tensor<2x6x6x4xf32>, tensor<3x3x4x8xf32>) outs(%init : tensor<2x4x4x8xf32>) -> tensor<2x4x4x8xf32>
+  return %y : tensor<2x4x4x8xf32>
+}
+
+// -----
+
+// A zero tensor.pad between the dequantize and the convolution (how
+// frontends pad) moves to the int8 side, padding with the zero point; it is
+// built as a fill and a linalg.copy into the interior (tensor.pad would
+// bufferize into a strided memref.copy, a run-time library call).
+// CHECK-LABEL: func.func @qdq_padded_zero_point
+// CHECK-NOT: tensor.pad
+// CHECK: %[[ZP:.*]] = arith.constant 3 : i8
+// CHECK: %[[F:.*]] = linalg.fill ins(%[[ZP]] : i8) outs({{.*}} : tensor<1x7x7x4xi8>)
+// CHECK: %[[IN:.*]] = tensor.extract_slice %[[F]][0, 1, 1, 0] [1, 5, 5, 4] [1, 1, 1, 1]
+// CHECK: %[[C:.*]] = linalg.copy ins(%arg0 : tensor<1x5x5x4xi8>) outs(%[[IN]] : tensor<1x5x5x4xi8>)
+// CHECK: %[[P:.*]] = tensor.insert_slice %[[C]] into %[[F]][0, 1, 1, 0] [1, 5, 5, 4] [1, 1, 1, 1]
+// CHECK: tensor.extract_slice %[[P]][0, 0, 0, 0] [1, 5, 5, 4] [1, 1, 1, 1] : tensor<1x7x7x4xi8> to tensor<1x5x5x4xi8>
+// CHECK: quantc.dequantize {{.*}} : tensor<25x36xi8>, tensor<1x1xf32>, tensor<1x1xi8> -> tensor<25x36xf32>
+// CHECK: linalg.matmul
+func.func @qdq_padded_zero_point(%x: tensor<1x5x5x4xi8>, %xs: tensor<1x1x1x1xf32>, %w: tensor<3x3x4x8xi8>, %ws: tensor<1x1x1x8xf32>) -> tensor<1x5x5x8xf32> {
+  %zp = arith.constant dense<3> : tensor<1x1x1x1xi8>
+  %xd = quantc.dequantize %x, %xs zero_point %zp : tensor<1x5x5x4xi8>, tensor<1x1x1x1xf32>, tensor<1x1x1x1xi8> -> tensor<1x5x5x4xf32>
+  %wd = quantc.dequantize %w, %ws : tensor<3x3x4x8xi8>, tensor<1x1x1x8xf32> -> tensor<3x3x4x8xf32>
+  %cst = arith.constant 0.0 : f32
+  %xp = tensor.pad %xd low[0, 1, 1, 0] high[0, 1, 1, 0] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %cst : f32
+  } : tensor<1x5x5x4xf32> to tensor<1x7x7x4xf32>
+  %e = tensor.empty() : tensor<1x5x5x8xf32>
+  %init = linalg.fill ins(%cst : f32) outs(%e : tensor<1x5x5x8xf32>) -> tensor<1x5x5x8xf32>
+  %y = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+         ins(%xp, %wd : tensor<1x7x7x4xf32>, tensor<3x3x4x8xf32>) outs(%init : tensor<1x5x5x8xf32>) -> tensor<1x5x5x8xf32>
+  return %y : tensor<1x5x5x8xf32>
+}
+
+// -----
+
+// Weight-only: the float activation is gathered, the int8 filter collapsed
+// and dequantized after.
+// CHECK-LABEL: func.func @weight_only
+// CHECK: tensor.extract_slice %arg0[0, 0, 0, 0] [1, 4, 4, 4] [1, 1, 1, 1] : tensor<1x6x6x4xf32>
+// CHECK: quantc.dequantize {{.*}} : tensor<36x8xi8>, tensor<1x8xf32> -> tensor<36x8xf32>
+// CHECK: linalg.matmul
+func.func @weight_only(%x: tensor<1x6x6x4xf32>, %w: tensor<3x3x4x8xi8>, %ws: tensor<1x1x1x8xf32>) -> tensor<1x4x4x8xf32> {
+  %wd = quantc.dequantize %w, %ws : tensor<3x3x4x8xi8>, tensor<1x1x1x8xf32> -> tensor<3x3x4x8xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x4x4x8xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<1x4x4x8xf32>) -> tensor<1x4x4x8xf32>
+  %y = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+         ins(%x, %wd : tensor<1x6x6x4xf32>, tensor<3x3x4x8xf32>) outs(%init : tensor<1x4x4x8xf32>) -> tensor<1x4x4x8xf32>
+  return %y : tensor<1x4x4x8xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @depthwise
+// CHECK: linalg.depthwise_conv_2d_nhwc_hwc
+func.func @depthwise(%x: tensor<1x6x6x4xf32>, %w: tensor<3x3x4xf32>) -> tensor<1x4x4x4xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x4x4x4xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<1x4x4x4xf32>) -> tensor<1x4x4x4xf32>
+  // expected-remark @+1 {{stays a convolution (not rewritten as an im2col GEMM): a depthwise convolution is one single-column GEMM per channel}}
+  %y = linalg.depthwise_conv_2d_nhwc_hwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+         ins(%x, %w : tensor<1x6x6x4xf32>, tensor<3x3x4xf32>) outs(%init : tensor<1x4x4x4xf32>) -> tensor<1x4x4x4xf32>
+  return %y : tensor<1x4x4x4xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @dynamic_batch
+// CHECK: linalg.conv_2d_nhwc_hwcf
+func.func @dynamic_batch(%x: tensor<?x6x6x4xf32>, %w: tensor<3x3x4x8xf32>, %init: tensor<?x4x4x8xf32>) -> tensor<?x4x4x8xf32> {
+  // expected-remark @+1 {{stays a convolution (not rewritten as an im2col GEMM): its shapes are not static}}
+  %y = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+         ins(%x, %w : tensor<?x6x6x4xf32>, tensor<3x3x4x8xf32>) outs(%init : tensor<?x4x4x8xf32>) -> tensor<?x4x4x8xf32>
+  return %y : tensor<?x4x4x8xf32>
+}
+
+// -----
+
+// A per-input-channel activation scale varies along the reduction: no
+// integer GEMM computes it, and the convolution stays for the verifier.
+// CHECK-LABEL: func.func @per_input_channel
+// CHECK: linalg.conv_2d_nhwc_hwcf
+func.func @per_input_channel(%x: tensor<1x6x6x4xi8>, %xs: tensor<1x1x1x4xf32>, %w: tensor<3x3x4x8xi8>, %ws: tensor<1x1x1x8xf32>) -> tensor<1x4x4x8xf32> {
+  %xd = quantc.dequantize %x, %xs : tensor<1x6x6x4xi8>, tensor<1x1x1x4xf32> -> tensor<1x6x6x4xf32>
+  %wd = quantc.dequantize %w, %ws : tensor<3x3x4x8xi8>, tensor<1x1x1x8xf32> -> tensor<3x3x4x8xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x4x4x8xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<1x4x4x8xf32>) -> tensor<1x4x4x8xf32>
+  // expected-remark @+1 {{stays a convolution (not rewritten as an im2col GEMM): it is not a legal int8 GEMM (see --quantc-verify-gemm)}}
+  %y = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+         ins(%xd, %wd : tensor<1x6x6x4xf32>, tensor<3x3x4x8xf32>) outs(%init : tensor<1x4x4x8xf32>) -> tensor<1x4x4x8xf32>
+  return %y : tensor<1x4x4x8xf32>
+}
+
+// -----
+
+// A filter scale varying along the input channels (a weight K block).
+// CHECK-LABEL: func.func @weight_per_input_channel
+// CHECK: linalg.conv_2d_nhwc_hwcf
+func.func @weight_per_input_channel(%x: tensor<1x6x6x4xi8>, %xs: tensor<1x1x1x1xf32>, %w: tensor<3x3x4x8xi8>, %ws: tensor<1x1x4x1xf32>) -> tensor<1x4x4x8xf32> {
+  %xd = quantc.dequantize %x, %xs : tensor<1x6x6x4xi8>, tensor<1x1x1x1xf32> -> tensor<1x6x6x4xf32>
+  %wd = quantc.dequantize %w, %ws : tensor<3x3x4x8xi8>, tensor<1x1x4x1xf32> -> tensor<3x3x4x8xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x4x4x8xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<1x4x4x8xf32>) -> tensor<1x4x4x8xf32>
+  // expected-remark @+1 {{stays a convolution (not rewritten as an im2col GEMM): it is not a legal int8 GEMM}}
+  %y = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+         ins(%xd, %wd : tensor<1x6x6x4xf32>, tensor<3x3x4x8xf32>) outs(%init : tensor<1x4x4x8xf32>) -> tensor<1x4x4x8xf32>
+  return %y : tensor<1x4x4x8xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @empty_batch
+// CHECK: linalg.conv_2d_nhwc_hwcf
+func.func @empty_batch(%x: tensor<0x6x6x4xf32>, %w: tensor<3x3x4x8xf32>, %init: tensor<0x4x4x8xf32>) -> tensor<0x4x4x8xf32> {
+  // expected-remark @+1 {{stays a convolution (not rewritten as an im2col GEMM): it has an empty dimension}}
+  %y = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+         ins(%x, %w : tensor<0x6x6x4xf32>, tensor<3x3x4x8xf32>) outs(%init : tensor<0x4x4x8xf32>) -> tensor<0x4x4x8xf32>
+  return %y : tensor<0x4x4x8xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @zero_point_form
+// CHECK: linalg.conv_2d_nhwc_hwcf_q
+func.func @zero_point_form(%x: tensor<1x6x6x4xi8>, %w: tensor<3x3x4x8xi8>, %init: tensor<1x4x4x8xi32>) -> tensor<1x4x4x8xi32> {
+  %zx = arith.constant 1 : i32
+  %zw = arith.constant 2 : i32
+  // expected-remark @+1 {{stays a convolution (not rewritten as an im2col GEMM): the zero-point form linalg.conv_2d_nhwc_hwcf_q is not taken}}
+  %y = linalg.conv_2d_nhwc_hwcf_q {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+         ins(%x, %w, %zx, %zw : tensor<1x6x6x4xi8>, tensor<3x3x4x8xi8>, i32, i32) outs(%init : tensor<1x4x4x8xi32>) -> tensor<1x4x4x8xi32>
+  return %y : tensor<1x4x4x8xi32>
+}
+
+// -----
+
+// An integer convolution without scales (i8 x i8 -> i32) is gathered as it
+// is: an integer GEMM.
+// CHECK-LABEL: func.func @integer_conv
+// CHECK: linalg.matmul ins({{.*}} : tensor<16x36xi8>, tensor<36x8xi8>) outs({{.*}} : tensor<16x8xi32>)
+func.func @integer_conv(%x: tensor<1x6x6x4xi8>, %w: tensor<3x3x4x8xi8>) -> tensor<1x4x4x8xi32> {
+  %zero = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<1x4x4x8xi32>
+  %init = linalg.fill ins(%zero : i32) outs(%e : tensor<1x4x4x8xi32>) -> tensor<1x4x4x8xi32>
+  %y = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+         ins(%x, %w : tensor<1x6x6x4xi8>, tensor<3x3x4x8xi8>) outs(%init : tensor<1x4x4x8xi32>) -> tensor<1x4x4x8xi32>
+  return %y : tensor<1x4x4x8xi32>
+}
