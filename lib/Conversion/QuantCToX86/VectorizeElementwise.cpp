@@ -179,6 +179,8 @@ private:
   /// first index).
   SmallVector<Value> ivs;
   SmallVector<Value> sizes;
+  /// The innermost extent rounded down to whole vectors.
+  Value whole;
   /// Body values that vary along the innermost or a reduction loop; the
   /// others are computed once per point of the outer parallel loops.
   DenseSet<Value> varying;
@@ -207,8 +209,6 @@ SmallVector<Value> Emitter::nest(ArrayRef<unsigned> dims, ValueRange iters,
 SmallVector<Value> Emitter::chunks(ValueRange iters, ChunkFn body) {
   Value n = sizes[plan.inner];
   std::optional<int64_t> staticN = getConstantIntValue(n);
-  Value whole = arith::MulIOp::create(
-      b, loc, arith::DivUIOp::create(b, loc, n, index(lanes)), index(lanes));
   SmallVector<Value> results(iters);
   if (!staticN || *staticN >= lanes) {
     auto loop = scf::ForOp::create(
@@ -384,6 +384,9 @@ Value Emitter::emit() {
   for (Range r :
        cast<linalg::LinalgOp>(op.getOperation()).createLoopRanges(b, loc))
     sizes.push_back(getValueOrCreateConstantIndexOp(b, loc, r.size));
+  whole = arith::MulIOp::create(
+      b, loc, arith::DivUIOp::create(b, loc, sizes[plan.inner], index(lanes)),
+      index(lanes));
   classify();
   AffineMap outMap = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
   Type elem = getElementTypeOrSelf(op->getResult(0).getType());
