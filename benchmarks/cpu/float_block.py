@@ -8,10 +8,11 @@ prints the BLAS library NumPy loaded), best of 20 calls, and the ratio
 quantc / NumPy printed (issue 19's goal: <= 1.5). GELU's erf in NumPy:
 torch.special.erf on the same buffer when torch is installed (one vectorized
 pass, as scipy.special.erf would be), else a NumPy polynomial.
-Pipelines are given on the command line (default: quantc-cpu-pipeline), e.g.
+Pipelines are given on the command line (default: quantc-cpu-pipeline;
+"scalar-elementwise": cpu=host less --quantc-x86-vectorize-elementwise), e.g.
   env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE PYTHONPATH=build/python \
     OMP_NUM_THREADS=1 /usr/bin/python3 benchmarks/cpu/float_block.py \
-    "quantc-cpu-pipeline{cpu=generic}" "quantc-cpu-pipeline{cpu=host}"
+    "quantc-cpu-pipeline{cpu=host}" scalar-elementwise
 OMP_NUM_THREADS sets the threads of both quantc's kernels and OpenBLAS.
 """
 import ast
@@ -24,6 +25,7 @@ import time
 import numpy as np
 
 import quantc
+from pipelines import cpu_pipeline, without_vectorize_elementwise
 
 T, D, H = 64, 384, 1024
 def tt(s): return "tensor<" + "x".join(map(str, s)) + "xf32>"
@@ -146,6 +148,9 @@ def blas_library():
 
 
 pipes = sys.argv[1:] or ["quantc-cpu-pipeline"]
+aliases = {"scalar-elementwise": lambda: without_vectorize_elementwise(
+    cpu_pipeline("host"))}
+compiled = {p: aliases[p]() if p in aliases else p for p in pipes}
 threads = os.environ.get("OMP_NUM_THREADS", "unset")
 t_np = best(lambda: numpy_block(x, w1, w2))
 want = numpy_block(x.astype(np.float64), w1.astype(np.float64),
@@ -154,7 +159,7 @@ print(f"NumPy {np.__version__} BLAS {blas_library()}, erf {erf_name}, "
       f"OMP_NUM_THREADS={threads}")
 print(f"block {T}x{D}->{H}->{D}: NumPy {t_np * 1e3:.3f} ms")
 for pipe in pipes:
-    mod = quantc.compile_cpu(ir, pipe)
+    mod = quantc.compile_cpu(ir, compiled[pipe])
     got = mod.main(x, w1, w2)
     err = (np.abs(got - want) / np.maximum(np.abs(want), 1)).max()
     t = best(lambda: mod.main(x, w1, w2))
@@ -184,7 +189,7 @@ t_call = best(lambda: empty.f(xm), 200)
 print(f"one call from Python of a compiled function that only fills its "
       f"result: {t_call * 1e6:.1f} us")
 for pipe in pipes:
-    mod = quantc.compile_cpu(fn, pipe)
+    mod = quantc.compile_cpu(fn, compiled[pipe])
     err = np.abs(mod.mlp_f32(xm) - numpy_mlp(xm)).max()
     t = best(lambda: mod.mlp_f32(xm), 200)
     print(f"example MLP {pipe}: {t * 1e6:.1f} us, {t / t_np:.2f}x NumPy "

@@ -17,39 +17,15 @@ other, timed best of 10 calls side by side:
     benchmarks/cpu/per_token.py [M [K [N]]]     (default 512 4096 4096)
 """
 import os
-import re
-import subprocess
 import sys
 import time
 
 import numpy as np
 
 import quantc
+from pipelines import cpu_pipeline, without_vectorize_elementwise
 
 M, K, N = (list(map(int, sys.argv[1:4])) + [512, 4096, 4096][len(sys.argv[1:4]):])
-here = os.path.dirname(os.path.abspath(__file__))
-opt = os.environ.get("QUANTC_OPT",
-                     os.path.join(here, "../../build/bin/quantc-opt"))
-
-
-def pipeline_text(cpu):
-    """The CPU pipeline as a textual pass pipeline."""
-    dump = subprocess.run([opt, f"--quantc-cpu-pipeline=cpu={cpu}",
-                           "--dump-pass-pipeline", "-o", "/dev/null", "-"],
-                          input="", capture_output=True, text=True,
-                          check=True).stderr
-    text = dump[dump.index("builtin.module("):]
-    return re.sub(r"\s+", " ", text).strip()
-
-
-def scalar_pipeline(text):
-    """`text` less --quantc-x86-vectorize-elementwise."""
-    out, n = re.subn(r"func\.func\( quantc-x86-vectorize-elementwise\{[^}]*\} \), ",
-                     "", text)
-    assert n == 1, "the pipeline has no quantc-x86-vectorize-elementwise"
-    return out
-
-
 IR = f"""
 func.func @quant(%x: tensor<{M}x{K}xf32>) -> (tensor<{M}x{K}xi8>, tensor<{M}x1xf32>) {{
   %xs = quantc.compute_scale %x {{dims = array<i64: 1>}} : tensor<{M}x{K}xf32> -> tensor<{M}x1xf32>
@@ -79,12 +55,12 @@ rng = np.random.default_rng(16)
 x = (rng.standard_normal((M, K)) * 2).astype(np.float32)
 w = rng.integers(-127, 128, (N, K), dtype=np.int8)
 ws = (0.001 * (1 + np.arange(N) % 7)).reshape(1, N).astype(np.float32)
-vec = pipeline_text("host")
+vec = cpu_pipeline("host")
 mods = {}
 for level in (3, 1, 0):
     mods[f"vectorized -O{level}"] = quantc.compile_cpu(IR, vec, opt_level=level)
     mods[f"scalar     -O{level}"] = quantc.compile_cpu(
-        IR, scalar_pipeline(vec), opt_level=level)
+        IR, without_vectorize_elementwise(vec), opt_level=level)
 ref = next(iter(mods))
 q = {k: m.quant(x) for k, m in mods.items()}
 y = {k: m.linear(x, w, ws) for k, m in mods.items()}

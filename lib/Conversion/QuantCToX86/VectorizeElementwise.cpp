@@ -134,6 +134,11 @@ static std::string planVectorization(linalg::GenericOp op, Plan &plan) {
   return "";
 }
 
+/// Independent vector accumulators of a reduction along the innermost loop:
+/// an add or max has a latency of about 4 cycles and a throughput of 1 or 2
+/// per cycle, so one accumulator would leave the loop latency-bound.
+static constexpr int64_t kReductionUnroll = 4;
+
 namespace {
 /// Emits the vector loops of one planned linalg.generic at the builder's
 /// insertion point (before the op).
@@ -151,14 +156,17 @@ public:
 
 private:
   using BodyFn = function_ref<SmallVector<Value>(ValueRange)>;
+  /// One vector of the innermost loop at `ivs`: masked unless `mask` is
+  /// null, `u`-th of its group of unrolled vectors; returns the new values
+  /// of the loop-carried `iters`.
   using ChunkFn =
-      function_ref<SmallVector<Value>(Value j, Value mask, ValueRange)>;
+      function_ref<SmallVector<Value>(Value mask, ValueRange iters, int64_t u)>;
 
   VectorType vectorOf(Type t) const { return VectorType::get({lanes}, t); }
   Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
   SmallVector<Value> nest(ArrayRef<unsigned> dims, ValueRange iters,
                           BodyFn body);
-  SmallVector<Value> chunks(ValueRange iters, ChunkFn body);
+  SmallVector<Value> chunks(ValueRange iters, int64_t unroll, ChunkFn body);
   SmallVector<Value> indices(AffineMap m);
   Value broadcast(Value v);
   Value readScalar(OpOperand &o);
@@ -203,24 +211,47 @@ SmallVector<Value> Emitter::nest(ArrayRef<unsigned> dims, ValueRange iters,
   return loop.getResults();
 }
 
-/// The innermost loop: whole vectors from 0 to the largest multiple of
-/// `lanes`, then one masked vector for the rest (when there is one; decided
-/// at run time for a dynamic extent).
-SmallVector<Value> Emitter::chunks(ValueRange iters, ChunkFn body) {
+/// The innermost loop: groups of `unroll` whole vectors (the body called
+/// for each with its position in the group), whole vectors up to the largest
+/// multiple of `lanes`, then one masked vector for the rest (when there is
+/// one; decided at run time for a dynamic extent).
+SmallVector<Value> Emitter::chunks(ValueRange iters, int64_t unroll,
+                                   ChunkFn body) {
   Value n = sizes[plan.inner];
   std::optional<int64_t> staticN = getConstantIntValue(n);
   SmallVector<Value> results(iters);
-  if (!staticN || *staticN >= lanes) {
-    auto loop = scf::ForOp::create(
-        b, loc, index(0), whole, index(lanes), results,
+  auto loop = [&](Value from, Value to, int64_t group) {
+    auto f = scf::ForOp::create(
+        b, loc, from, to, index(lanes * group), results,
         [&](OpBuilder &nb, Location, Value j, ValueRange args) {
           OpBuilder::InsertionGuard guard(b);
           b.restoreInsertionPoint(nb.saveInsertionPoint());
-          ivs[plan.inner] = j;
-          scf::YieldOp::create(b, loc, body(j, Value(), args));
+          SmallVector<Value> next(args);
+          for (int64_t u = 0; u < group; ++u) {
+            ivs[plan.inner] =
+                u == 0 ? j
+                       : Value(arith::AddIOp::create(b, loc, j,
+                                                     index(u * lanes)));
+            next = body(Value(), next, u);
+          }
+          scf::YieldOp::create(b, loc, next);
         });
-    results = loop.getResults();
+    results = f.getResults();
+  };
+  // Whole vectors [0, grouped) in groups, [grouped, whole) one by one.
+  Value grouped = index(0);
+  int64_t groupedN = 0;
+  if (unroll > 1) {
+    grouped = arith::MulIOp::create(
+        b, loc, arith::DivUIOp::create(b, loc, n, index(lanes * unroll)),
+        index(lanes * unroll));
+    if (staticN)
+      groupedN = *staticN / (lanes * unroll) * (lanes * unroll);
+    if (!staticN || groupedN > 0)
+      loop(index(0), grouped, unroll);
   }
+  if (!staticN || *staticN / lanes * lanes > groupedN)
+    loop(grouped, whole, 1);
   if (staticN && *staticN % lanes == 0)
     return results;
   auto tail = [&](ValueRange args) {
@@ -228,7 +259,7 @@ SmallVector<Value> Emitter::chunks(ValueRange iters, ChunkFn body) {
     Value rest = arith::SubIOp::create(b, loc, n, whole);
     Value mask = vector::CreateMaskOp::create(
         b, loc, vectorOf(b.getI1Type()), ValueRange{rest});
-    return body(whole, mask, args);
+    return body(mask, args, 0);
   };
   if (staticN)
     return tail(results);
@@ -394,27 +425,37 @@ Value Emitter::emit() {
     DenseMap<Value, Value> uniform;
     emitUniform(uniform);
     if (plan.innerReduction) {
-      // Per-lane partial results over the reduction loops, then one
+      // Per-lane partial results over the reduction loops in
+      // `kReductionUnroll` independent accumulators (the innermost loop's
+      // groups of vectors do not wait on one another), combined, then one
       // horizontal reduction into the output element.
       Value init = tensor::ExtractOp::create(b, loc, t[0], indices(outMap));
-      Value acc0 = arith::ConstantOp::create(
+      Value identity = arith::ConstantOp::create(
           b, loc, DenseElementsAttr::get(vectorOf(elem), plan.identity));
-      Value acc = nest(plan.outerReduction, acc0, [&](ValueRange acc) {
-        return chunks(acc, [&](Value, Value mask, ValueRange acc) {
-          Value next = emitVarying(uniform, Value(), acc[0], !mask);
-          if (mask)
-            next = arith::SelectOp::create(b, loc, mask, next, acc[0]);
-          return SmallVector<Value>{next};
-        });
-      })[0];
+      SmallVector<Value> accs0(kReductionUnroll, identity);
+      SmallVector<Value> accs =
+          nest(plan.outerReduction, accs0, [&](ValueRange accs) {
+            return chunks(accs, kReductionUnroll,
+                          [&](Value mask, ValueRange accs, int64_t u) {
+                            SmallVector<Value> next(accs);
+                            next[u] = emitVarying(uniform, Value(), accs[u],
+                                                  !mask);
+                            if (mask)
+                              next[u] = arith::SelectOp::create(
+                                  b, loc, mask, next[u], accs[u]);
+                            return next;
+                          });
+          });
+      Value acc = accs[0];
+      for (Value other : ArrayRef<Value>(accs).drop_front())
+        acc = vector::makeArithReduction(b, loc, plan.kind, acc, other);
       arith::FastMathFlags fm = isa<FloatType>(elem)
                                     ? arith::FastMathFlags::reassoc
                                     : arith::FastMathFlags::none;
-      Value r =
-          vector::ReductionOp::create(b, loc, plan.kind, acc, init, fm);
+      Value r = vector::ReductionOp::create(b, loc, plan.kind, acc, init, fm);
       return {tensor::InsertOp::create(b, loc, r, t[0], indices(outMap))};
     }
-    return chunks(t, [&](Value, Value mask, ValueRange t) {
+    return chunks(t, /*unroll=*/1, [&](Value mask, ValueRange t, int64_t) {
       Value y;
       if (plan.outerReduction.empty()) {
         y = emitVarying(uniform, t[0], Value(), !mask);

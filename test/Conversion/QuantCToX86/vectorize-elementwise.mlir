@@ -53,6 +53,38 @@ func.func @row_sum_squares(%x: tensor<5x48xf32>, %init: tensor<5xf32>) -> tensor
   return %m : tensor<5xf32>
 }
 
+// A row sum over a dynamic extent n: groups of 4 vectors into 4
+// accumulators up to n - n % 64, single vectors into the first up to
+// n - n % 16, the tail under an scf.if, the accumulators added, one
+// horizontal reduction.
+// CHECK-LABEL: func.func @row_sum_dynamic
+// CHECK-DAG: %[[ZERO:.+]] = arith.constant dense<0.000000e+00> : vector<16xf32>
+// CHECK-DAG: %[[N:.+]] = tensor.dim %{{.+}}, %c1 : tensor<?x?xf32>
+// CHECK: %[[W:.+]] = arith.muli %{{.+}}, %c16
+// CHECK: scf.for
+// CHECK: %[[G:.+]] = arith.muli %{{.+}}, %c64
+// CHECK: %[[ACC:.+]]:4 = scf.for %{{.+}} = %c0 to %[[G]] step %c64 iter_args(%{{.+}} = %[[ZERO]], %{{.+}} = %[[ZERO]], %{{.+}} = %[[ZERO]], %{{.+}} = %[[ZERO]])
+// CHECK-COUNT-4: arith.addf %{{.+}} : vector<16xf32>
+// CHECK: scf.yield
+// CHECK: %[[ONE:.+]] = scf.for %{{.+}} = %[[G]] to %[[W]] step %c16 iter_args(%{{.+}} = %[[ACC]]#0)
+// CHECK: %[[ANY:.+]] = arith.cmpi ult, %[[W]], %[[N]]
+// CHECK: %[[TAIL:.+]] = scf.if %[[ANY]]
+// CHECK: vector.create_mask
+// CHECK: } else {
+// CHECK-NEXT: scf.yield %[[ONE]]
+// CHECK: %[[S1:.+]] = arith.addf %[[TAIL]], %[[ACC]]#1
+// CHECK: %[[S2:.+]] = arith.addf %[[S1]], %[[ACC]]#2
+// CHECK: %[[S3:.+]] = arith.addf %[[S2]], %[[ACC]]#3
+// CHECK: vector.reduction <add>, %[[S3]]
+func.func @row_sum_dynamic(%x: tensor<?x?xf32>, %init: tensor<?xf32>) -> tensor<?xf32> {
+  %m = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i)>], iterator_types = ["parallel", "reduction"]} ins(%x : tensor<?x?xf32>) outs(%init : tensor<?xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %r = arith.addf %a, %acc : f32
+    linalg.yield %r : f32
+  } -> tensor<?xf32>
+  return %m : tensor<?xf32>
+}
+
 // Rows shorter than one vector: no whole-vector loop, one masked vector.
 // CHECK-LABEL: func.func @short_rows
 // CHECK: scf.for
