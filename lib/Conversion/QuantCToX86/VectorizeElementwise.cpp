@@ -15,6 +15,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Linalg/Utils/Utils.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -498,6 +499,18 @@ static void approximate(MLIRContext *ctx, ArrayRef<Operation *> ops) {
   (void)applyOpPatternsGreedily(ops, std::move(patterns), config);
 }
 
+/// Named linalg ops the pass takes as generics: linalg.reduce, linalg.map
+/// and the elementwise ones (linalg.elementwise, linalg.exp, linalg.add,
+/// ...), not fill, copy, broadcast or transpose.
+static bool isGeneralized(linalg::LinalgOp op) {
+  if (isa<linalg::GenericOp, linalg::FillOp, linalg::CopyOp,
+          linalg::BroadcastOp, linalg::TransposeOp>(op.getOperation()) ||
+      !op.hasPureTensorSemantics())
+    return false;
+  return isa<linalg::ReduceOp, linalg::MapOp>(op.getOperation()) ||
+         linalg::isElementwise(op);
+}
+
 namespace {
 struct VectorizeElementwise
     : quantc::impl::QuantCX86VectorizeElementwiseBase<VectorizeElementwise> {
@@ -509,6 +522,16 @@ struct VectorizeElementwise
           << "quantc-x86-vectorize-elementwise: lanes must be >= 1, got "
           << lanes;
       return signalPassFailure();
+    }
+    IRRewriter rewriter(&getContext());
+    SmallVector<linalg::LinalgOp> named;
+    getOperation().walk([&](linalg::LinalgOp op) {
+      if (isGeneralized(op))
+        named.push_back(op);
+    });
+    for (linalg::LinalgOp op : named) {
+      rewriter.setInsertionPoint(op);
+      (void)linalg::generalizeNamedOp(rewriter, op);
     }
     SmallVector<std::pair<linalg::GenericOp, Plan>> ops;
     getOperation().walk([&](linalg::GenericOp op) {
@@ -522,7 +545,6 @@ struct VectorizeElementwise
         op.emitRemark() << "runs as scalar loops, not on " << int64_t(lanes)
                         << "-lane vectors: " << why;
     });
-    IRRewriter rewriter(&getContext());
     SmallVector<Operation *> mathOps;
     for (auto &[op, plan] : ops) {
       rewriter.setInsertionPoint(op);

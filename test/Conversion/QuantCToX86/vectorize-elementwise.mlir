@@ -197,6 +197,38 @@ func.func @iota(%o: tensor<64xi32>) -> tensor<64xi32> {
   return %r : tensor<64xi32>
 }
 
+// Named ops taken as generics: linalg.exp, linalg.add, linalg.map and a
+// full linalg.reduce (rows and columns: the accumulators carried over the
+// rows, one horizontal reduction into the rank-0 result).
+// CHECK-LABEL: func.func @named
+// CHECK-NOT: linalg.
+// CHECK: vector.transfer_write %{{.+}} : vector<16xf32>, tensor<4x37xf32>
+// CHECK: arith.addf %{{.+}} : vector<16xf32>
+// CHECK: %[[INIT:.+]] = tensor.extract %{{.+}}[] : tensor<f32>
+// CHECK: scf.for {{.+}} -> (vector<16xf32>)
+// CHECK: arith.maximumf %{{.+}} : vector<16xf32>
+// CHECK: %[[R:.+]] = vector.reduction <maximumf>, %{{.+}}, %[[INIT]]
+// CHECK: tensor.insert %[[R]] into %{{.+}}[] : tensor<f32>
+// CHECK-NOT: math.tanh
+// CHECK-NOT: linalg.
+// CHECK: return
+func.func @named(%x: tensor<4x37xf32>, %y: tensor<4x37xf32>, %acc: tensor<f32>) -> (tensor<4x37xf32>, tensor<4x37xf32>, tensor<f32>, tensor<4x37xf32>) {
+  %e = tensor.empty() : tensor<4x37xf32>
+  %a = linalg.exp ins(%x : tensor<4x37xf32>) outs(%e : tensor<4x37xf32>) -> tensor<4x37xf32>
+  %b = linalg.add ins(%x, %y : tensor<4x37xf32>, tensor<4x37xf32>) outs(%e : tensor<4x37xf32>) -> tensor<4x37xf32>
+  %r = linalg.reduce ins(%x : tensor<4x37xf32>) outs(%acc : tensor<f32>) dimensions = [0, 1]
+    (%in: f32, %init: f32) {
+      %m = arith.maximumf %in, %init : f32
+      linalg.yield %m : f32
+    }
+  %c = linalg.map ins(%x : tensor<4x37xf32>) outs(%e : tensor<4x37xf32>)
+    (%in: f32, %o: f32) {
+      %t = math.tanh %in : f32
+      linalg.yield %t : f32
+    }
+  return %a, %b, %r, %c : tensor<4x37xf32>, tensor<4x37xf32>, tensor<f32>, tensor<4x37xf32>
+}
+
 // Left as they are, each with a remark: two results, a transposed read of
 // the innermost loop, a body the vectorizer does not take (a call), a
 // reduction without a vector form.
