@@ -230,9 +230,9 @@ SmallVector<Value> Emitter::chunks(ValueRange iters, int64_t unroll,
           SmallVector<Value> next(args);
           for (int64_t u = 0; u < group; ++u) {
             ivs[plan.inner] =
-                u == 0 ? j
-                       : Value(arith::AddIOp::create(b, loc, j,
-                                                     index(u * lanes)));
+                u == 0
+                    ? j
+                    : Value(arith::AddIOp::create(b, loc, j, index(u * lanes)));
             next = body(Value(), next, u);
           }
           scf::YieldOp::create(b, loc, next);
@@ -258,14 +258,14 @@ SmallVector<Value> Emitter::chunks(ValueRange iters, int64_t unroll,
   auto tail = [&](ValueRange args) {
     ivs[plan.inner] = whole;
     Value rest = arith::SubIOp::create(b, loc, n, whole);
-    Value mask = vector::CreateMaskOp::create(
-        b, loc, vectorOf(b.getI1Type()), ValueRange{rest});
+    Value mask = vector::CreateMaskOp::create(b, loc, vectorOf(b.getI1Type()),
+                                              ValueRange{rest});
     return body(mask, args, 0);
   };
   if (staticN)
     return tail(results);
-  Value any = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, whole,
-                                    n);
+  Value any =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, whole, n);
   auto ifOp = scf::IfOp::create(b, loc, TypeRange(ValueRange(results)), any,
                                 /*withElseRegion=*/true);
   {
@@ -439,8 +439,8 @@ Value Emitter::emit() {
             return chunks(accs, kReductionUnroll,
                           [&](Value mask, ValueRange accs, int64_t u) {
                             SmallVector<Value> next(accs);
-                            next[u] = emitVarying(uniform, Value(), accs[u],
-                                                  !mask);
+                            next[u] =
+                                emitVarying(uniform, Value(), accs[u], !mask);
                             if (mask)
                               next[u] = arith::SelectOp::create(
                                   b, loc, mask, next[u], accs[u]);
