@@ -51,6 +51,13 @@ struct Plan {
 };
 } // namespace
 
+/// Integer division and remainder: x86 has no vector form, LLVM divides lane
+/// by lane, and a divisor of 0 traps.
+static bool isIntegerDivision(Operation &op) {
+  return isa<arith::DivSIOp, arith::DivUIOp, arith::RemSIOp, arith::RemUIOp,
+             arith::CeilDivSIOp, arith::CeilDivUIOp, arith::FloorDivSIOp>(op);
+}
+
 /// Whether `op` is one the body vectorizer clones onto vectors: a constant,
 /// a `linalg.index`, or an elementwise-mappable op on scalars without
 /// regions.
@@ -174,10 +181,10 @@ private:
   Value readVector(Value source, AffineMap m, bool inBounds);
   void classify();
   Value lookup(const DenseMap<Value, Value> &map, Value v);
-  void emitOp(Operation &o, DenseMap<Value, Value> &map);
+  void emitOp(Operation &o, DenseMap<Value, Value> &map, Value mask);
   void emitUniform(DenseMap<Value, Value> &map);
   Value emitVarying(DenseMap<Value, Value> map, Value tensor, Value acc,
-                    bool inBounds);
+                    Value mask);
 
   OpBuilder &b;
   linalg::GenericOp op;
@@ -333,8 +340,11 @@ void Emitter::classify() {
       v = idx.getDim() == plan.inner ||
           llvm::is_contained(plan.outerReduction, idx.getDim());
     else
-      v = llvm::any_of(o.getOperands(),
-                       [&](Value x) { return varying.contains(x); });
+      // An integer division is not hoisted to the row: the scalar loops run
+      // it only for rows that have elements (a divisor of 0 traps).
+      v = isIntegerDivision(o) || llvm::any_of(o.getOperands(), [&](Value x) {
+            return varying.contains(x);
+          });
     if (v)
       varying.insert(o.getResult(0));
   }
@@ -347,8 +357,9 @@ Value Emitter::lookup(const DenseMap<Value, Value> &map, Value v) {
   return it != map.end() ? it->second : broadcast(v);
 }
 
-/// Body op `o` on vectors (every value a vector of `lanes`).
-void Emitter::emitOp(Operation &o, DenseMap<Value, Value> &map) {
+/// Body op `o` on vectors (every value a vector of `lanes`); under `mask`
+/// (the tail), an integer division divides the lanes outside it by 1.
+void Emitter::emitOp(Operation &o, DenseMap<Value, Value> &map, Value mask) {
   Value r;
   if (auto idx = dyn_cast<linalg::IndexOp>(o)) {
     Value iv = broadcast(ivs[idx.getDim()]);
@@ -363,6 +374,16 @@ void Emitter::emitOp(Operation &o, DenseMap<Value, Value> &map) {
     OperationState state(o.getLoc(), o.getName());
     for (Value x : o.getOperands())
       state.operands.push_back(lookup(map, x));
+    if (mask && isIntegerDivision(o)) {
+      Type t = vectorOf(o.getResult(0).getType());
+      Value one = arith::ConstantOp::create(
+          b, loc,
+          DenseElementsAttr::get(
+              cast<ShapedType>(t),
+              b.getIntegerAttr(o.getResult(0).getType(), 1)));
+      state.operands[1] =
+          arith::SelectOp::create(b, loc, mask, state.operands[1], one);
+    }
     state.types.push_back(vectorOf(o.getResult(0).getType()));
     state.attributes = o.getAttrs();
     Operation *created = b.create(state);
@@ -383,14 +404,15 @@ void Emitter::emitUniform(DenseMap<Value, Value> &map) {
   }
   for (Operation &o : op.getBody()->without_terminator())
     if (!varying.contains(o.getResult(0)))
-      emitOp(o, map);
+      emitOp(o, map, Value());
 }
 
 /// The body on one vector at the current point: the varying inputs read
-/// (masked unless `inBounds`), the output block argument bound to `acc`, or
-/// else read from `tensor`; returns the yielded vector.
+/// (masked when `mask` is not null), the output block argument bound to
+/// `acc`, or else read from `tensor`; returns the yielded vector.
 Value Emitter::emitVarying(DenseMap<Value, Value> map, Value tensor, Value acc,
-                           bool inBounds) {
+                           Value mask) {
+  bool inBounds = !mask;
   for (OpOperand *in : op.getDpsInputOperands()) {
     BlockArgument arg = op.getMatchingBlockArgument(in);
     if (!varying.contains(arg))
@@ -408,7 +430,7 @@ Value Emitter::emitVarying(DenseMap<Value, Value> map, Value tensor, Value acc,
         tensor, op.getMatchingIndexingMap(op.getDpsInitOperand(0)), inBounds);
   for (Operation &o : op.getBody()->without_terminator())
     if (varying.contains(o.getResult(0)))
-      emitOp(o, map);
+      emitOp(o, map, mask);
   return lookup(map, op.getBody()->getTerminator()->getOperand(0));
 }
 
@@ -440,7 +462,7 @@ Value Emitter::emit() {
                           [&](Value mask, ValueRange accs, int64_t u) {
                             SmallVector<Value> next(accs);
                             next[u] =
-                                emitVarying(uniform, Value(), accs[u], !mask);
+                                emitVarying(uniform, Value(), accs[u], mask);
                             if (mask)
                               next[u] = arith::SelectOp::create(
                                   b, loc, mask, next[u], accs[u]);
@@ -459,14 +481,14 @@ Value Emitter::emit() {
     return chunks(t, /*unroll=*/1, [&](Value mask, ValueRange t, int64_t) {
       Value y;
       if (plan.outerReduction.empty()) {
-        y = emitVarying(uniform, t[0], Value(), !mask);
+        y = emitVarying(uniform, t[0], Value(), mask);
       } else {
         // Reductions along outer loops: vertical, in a vector accumulator
         // that starts from the output.
         Value acc0 = readVector(t[0], outMap, !mask);
         y = nest(plan.outerReduction, acc0, [&](ValueRange acc) {
           return SmallVector<Value>{
-              emitVarying(uniform, Value(), acc[0], !mask)};
+              emitVarying(uniform, Value(), acc[0], mask)};
         })[0];
       }
       auto write = vector::TransferWriteOp::create(

@@ -229,6 +229,25 @@ func.func @named(%x: tensor<4x37xf32>, %y: tensor<4x37xf32>, %acc: tensor<f32>) 
   return %a, %b, %r, %c : tensor<4x37xf32>, tensor<4x37xf32>, tensor<f32>, tensor<4x37xf32>
 }
 
+// An integer division: in the masked tail the lanes past the row divide by
+// 1 (the padding's divisor 0 would trap once LLVM splits the division).
+// CHECK-LABEL: func.func @int_division
+// CHECK-DAG: %[[ONE:.+]] = arith.constant dense<1> : vector<16xi32>
+// CHECK: arith.divsi %{{.+}}, %{{.+}} : vector<16xi32>
+// CHECK: %[[MASK:.+]] = vector.constant_mask [4] : vector<16xi1>
+// CHECK: %[[D:.+]] = vector.transfer_read %{{.+}}[%{{.+}}, %c16], %{{.+}} : tensor<3x20xi32>, vector<16xi32>
+// CHECK: %[[SAFE:.+]] = arith.select %[[MASK]], %[[D]], %[[ONE]]
+// CHECK: arith.divsi %{{.+}}, %[[SAFE]] : vector<16xi32>
+func.func @int_division(%x: tensor<3x20xi32>, %y: tensor<3x20xi32>) -> tensor<3x20xi32> {
+  %e = tensor.empty() : tensor<3x20xi32>
+  %r = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>], iterator_types = ["parallel", "parallel"]} ins(%x, %y : tensor<3x20xi32>, tensor<3x20xi32>) outs(%e : tensor<3x20xi32>) {
+  ^bb0(%a: i32, %b: i32, %o: i32):
+    %q = arith.divsi %a, %b : i32
+    linalg.yield %q : i32
+  } -> tensor<3x20xi32>
+  return %r : tensor<3x20xi32>
+}
+
 // Left as they are, each with a remark: two results, a transposed read of
 // the innermost loop, a body the vectorizer does not take (a call), a
 // reduction without a vector form.
