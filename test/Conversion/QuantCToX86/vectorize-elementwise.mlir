@@ -235,7 +235,8 @@ func.func @named(%x: tensor<4x37xf32>, %y: tensor<4x37xf32>, %acc: tensor<f32>) 
 // CHECK-DAG: %[[ONE:.+]] = arith.constant dense<1> : vector<16xi32>
 // CHECK: arith.divsi %{{.+}}, %{{.+}} : vector<16xi32>
 // CHECK: %[[MASK:.+]] = vector.constant_mask [4] : vector<16xi1>
-// CHECK: %[[D:.+]] = vector.transfer_read %{{.+}}[%{{.+}}, %c16], %{{.+}} : tensor<3x20xi32>, vector<16xi32>
+// CHECK: vector.transfer_read %arg0[%{{.+}}, %c16]
+// CHECK: %[[D:.+]] = vector.transfer_read %arg1[%{{.+}}, %c16], %{{.+}} : tensor<3x20xi32>, vector<16xi32>
 // CHECK: %[[SAFE:.+]] = arith.select %[[MASK]], %[[D]], %[[ONE]]
 // CHECK: arith.divsi %{{.+}}, %[[SAFE]] : vector<16xi32>
 func.func @int_division(%x: tensor<3x20xi32>, %y: tensor<3x20xi32>) -> tensor<3x20xi32> {
