@@ -488,35 +488,49 @@ def QuantCLowerFloatContractionsToX86
 
 def QuantCX86VectorizeElementwise
     : Pass<"quantc-x86-vectorize-elementwise", "mlir::func::FuncOp"> {
-  let summary = "Tile elementwise and row-reduction linalg.generic ops by one "
-                "vector of their innermost dimension and vectorize the tiles";
+  let summary = "Elementwise and reduction linalg.generic ops -> loops over "
+                "vectors of their innermost dimension, with a masked tail";
   let description = [{
-    Every `linalg.generic` on tensors with static loop ranges whose loops are
-    all parallel except possibly the innermost (a reduction over rows:
-    softmax's max and sum, a norm's mean, a per-token absmax), with
-    projected-permutation maps and an innermost extent of at least `lanes`,
-    becomes `scf.for` loops over tiles of 1 x ... x `lanes` elements, each
-    vectorized by `linalg::vectorize` (`vector.transfer_read/write`, the body
-    on `vector<1x...x lanes>`, reductions as `vector.multi_reduction`; the
-    tail tile is masked). The code does not depend on LLVM's loop
-    vectorizer, which `llc` does not run. Every other `linalg.generic` on
-    tensors (dynamic shapes, an innermost extent that is not a multiple of
-    `lanes`, a reduction that is not innermost, a body the vectorizer does
-    not take such as one using `linalg.index`, ...) gets a remark saying why
-    and is left to the scalar loops of `convert-linalg-to-loops`.
+    Every `linalg.generic` on tensors with one result, projected-permutation
+    maps that read the innermost loop (if at all) along an operand's
+    innermost dimension, and a body of constants, `linalg.index` and
+    elementwise-mappable ops (arith, math) becomes:
 
-    The CPU pipeline runs it on x86 before bufferization, and lowers the
-    vector ops with `lower-vector-mask`, `lower-vector-multi-reduction` and
-    `convert-vector-to-scf` (full unroll to 1-D) after it.
+    * scalar `scf.for` loops over the other parallel loops (static or
+      dynamic extents), in which the body's values that do not vary along the
+      innermost or a reduction loop (a row's scale, mean, `rsqrt(var + eps)`)
+      are computed once;
+    * a loop over the innermost dimension in whole vectors of `lanes`
+      elements (`vector.transfer_read/write` in bounds), then one masked
+      vector for the rest (out-of-bounds transfers; `vector.create_mask`),
+      decided at run time for a dynamic extent;
+    * a reduction along the innermost loop (softmax's max and sum, a norm's
+      mean and variance, the per-token absmax) in a vector accumulator that
+      starts at the combiner's neutral element (masked lanes kept by a
+      select), and one `vector.reduction` into the output element per row;
+      reductions along outer loops as vertical vector ops on an accumulator
+      read from the output (the scalar order, so bit-exact).
+
+    Transcendental functions on the vectors (exp, tanh, erf, log, ...; f16 and
+    bf16 through f32) become upstream's polynomial approximations instead of
+    per-lane libm calls; sqrt and rsqrt stay (vector instructions). Divisions
+    stay divisions (`x / scale` of the quantization is bit-exact). The code
+    does not depend on LLVM's loop vectorizer, which `llc` does not run. Every
+    other `linalg.generic` on tensors (several results, a transposed read of
+    the innermost loop, a body with calls or regions, a reduction without a
+    vector form) gets a remark saying why and is left to the scalar loops of
+    `convert-linalg-to-loops`.
+
+    The CPU pipeline runs it on x86 before bufferization.
   }];
   let options = [
     Option<"lanes", "lanes", "int64_t", "16",
-           "Elements of the innermost dimension per tile (16: a zmm of f32)">
+           "Elements of the innermost dimension per vector (16: a zmm of f32)">
   ];
   let dependentDialects = ["mlir::scf::SCFDialect",
                            "mlir::tensor::TensorDialect",
                            "mlir::vector::VectorDialect",
-                           "mlir::affine::AffineDialect",
+                           "mlir::math::MathDialect",
                            "mlir::arith::ArithDialect"];
 }
 

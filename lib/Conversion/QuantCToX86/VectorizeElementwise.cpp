@@ -1,24 +1,30 @@
-//===- VectorizeElementwise.cpp - vector-width tiles of elementwise ops ---===//
+//===- VectorizeElementwise.cpp - vector loops for elementwise ops --------===//
 //
-// Elementwise and row-reduction linalg.generic ops on tensors (norms,
-// softmax, activations, quantization) -> scf loops over tiles of one vector
-// of the innermost dimension, each tile vectorized (masked in the tail). See
-// the pass description in Conversion/Passes.td.
+// Elementwise and reduction linalg.generic ops on tensors (norms, softmax,
+// activations, the per-token quantization) -> scf loops whose innermost loop
+// walks the innermost dimension one vector at a time, with a masked tail;
+// transcendental functions on the vectors become polynomial approximations.
+// See the pass description in Conversion/Passes.td.
 //
 //===----------------------------------------------------------------------===//
 #include "quantc/Conversion/QuantCToX86/QuantCToX86.h"
 
-#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Analysis/SliceAnalysis.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Linalg/Utils/Utils.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
-#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace quantc {
 #define GEN_PASS_DEF_QUANTCX86VECTORIZEELEMENTWISE
@@ -27,35 +33,504 @@ namespace quantc {
 
 using namespace mlir;
 
-/// Why the pass does not tile `op`, or an empty string when it does: on
-/// tensors, static loop ranges, every loop parallel except possibly the
-/// innermost (a row reduction), projected permutation maps (broadcasts), one
-/// result, an innermost extent that is a multiple of one vector, and a body
-/// the vectorizer takes.
-static std::string whyNotVectorized(linalg::GenericOp op, int64_t lanes) {
-  if (op->getNumResults() != 1)
+namespace {
+/// How one linalg.generic is vectorized: its loops split into the innermost
+/// (walked one vector at a time), the other parallel loops (outermost, scalar)
+/// and the other reduction loops (scalar, inside the parallel ones, carrying
+/// a vector accumulator).
+struct Plan {
+  unsigned inner = 0;
+  SmallVector<unsigned> outerParallel;
+  SmallVector<unsigned> outerReduction;
+  /// The innermost loop is a reduction: per-lane partial results in a vector
+  /// accumulator that starts at `identity`, reduced horizontally by `kind`
+  /// once per output element.
+  bool innerReduction = false;
+  vector::CombiningKind kind = vector::CombiningKind::ADD;
+  TypedAttr identity;
+};
+} // namespace
+
+/// Integer division and remainder: x86 has no vector form, LLVM divides lane
+/// by lane, and a divisor of 0 traps.
+static bool isIntegerDivision(Operation &op) {
+  return isa<arith::DivSIOp, arith::DivUIOp, arith::RemSIOp, arith::RemUIOp,
+             arith::CeilDivSIOp, arith::CeilDivUIOp, arith::FloorDivSIOp>(op);
+}
+
+/// Whether `op` is one the body vectorizer clones onto vectors: a constant,
+/// a `linalg.index`, or an elementwise-mappable op on scalars without
+/// regions.
+static bool isVectorizableBodyOp(Operation &op) {
+  auto scalar = [](Type t) { return t.isIntOrIndexOrFloat(); };
+  if (isa<linalg::IndexOp>(op))
+    return true;
+  if (op.getNumRegions() != 0 || op.getNumResults() != 1 ||
+      !scalar(op.getResult(0).getType()))
+    return false;
+  if (op.hasTrait<OpTrait::ConstantLike>())
+    return op.getNumOperands() == 0;
+  return OpTrait::hasElementwiseMappableTraits(&op) &&
+         llvm::all_of(op.getOperandTypes(), scalar);
+}
+
+/// Why the pass does not vectorize `op`, or an empty string when it does (and
+/// then `plan` says how): one result; projected-permutation maps that read
+/// the innermost loop, if at all, along an operand's innermost dimension; a
+/// result that varies along the innermost loop unless it is a reduction
+/// (then along no reduction loop); a body of constants, `linalg.index` and
+/// elementwise ops; an innermost reduction by one combining op with a
+/// neutral element.
+static std::string planVectorization(linalg::GenericOp op, Plan &plan) {
+  if (op->getNumResults() != 1 || op.getNumDpsInits() != 1)
     return "it has " + std::to_string(op->getNumResults()) + " results";
-  if (op.getNumLoops() == 0)
+  unsigned loops = op.getNumLoops();
+  if (loops == 0)
     return "it has no loops";
-  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-  if (llvm::any_of(ranges, ShapedType::isDynamic))
-    return "dynamic shapes";
+  MLIRContext *ctx = op.getContext();
+  plan.inner = loops - 1;
   SmallVector<utils::IteratorType> iters = op.getIteratorTypesArray();
-  for (unsigned i = 0; i + 1 < iters.size(); ++i)
-    if (iters[i] != utils::IteratorType::parallel)
-      return "a reduction that is not its innermost loop";
-  if (!llvm::all_of(op.getIndexingMapsArray(), [](AffineMap m) {
-        return m.isProjectedPermutation(/*allowZeroInResults=*/true);
-      }))
-    return "an indexing map that is not a projected permutation";
-  // Whole tiles only: the masked vectorization of a partial reduction tile
-  // is rejected by vector.mask's verifier (MLIR 22).
-  if (ranges.back() % lanes != 0)
-    return "its innermost extent " + std::to_string(ranges.back()) +
-           " is not a multiple of " + std::to_string(lanes);
-  if (failed(linalg::vectorizeOpPrecondition(op)))
-    return "the vectorizer does not take its body";
+  for (unsigned d = 0; d + 1 < loops; ++d)
+    (iters[d] == utils::IteratorType::parallel ? plan.outerParallel
+                                               : plan.outerReduction)
+        .push_back(d);
+  plan.innerReduction = iters.back() == utils::IteratorType::reduction;
+  AffineExpr inner = getAffineDimExpr(plan.inner, ctx);
+  for (OpOperand &o : op->getOpOperands()) {
+    Type t = o.get().getType();
+    if (!getElementTypeOrSelf(t).isIntOrFloat())
+      return "operand #" + std::to_string(o.getOperandNumber()) +
+             " has elements that are neither integers nor floats";
+    if (isa<ShapedType>(t) && !isa<RankedTensorType>(t))
+      return "operand #" + std::to_string(o.getOperandNumber()) +
+             " is not a ranked tensor";
+    AffineMap m = op.getMatchingIndexingMap(&o);
+    if (!m.isProjectedPermutation(/*allowZeroInResults=*/true))
+      return "an indexing map that is not a projected permutation";
+    std::optional<unsigned> pos = m.getResultPosition(inner);
+    if (pos && *pos + 1 != m.getNumResults())
+      return "operand #" + std::to_string(o.getOperandNumber()) +
+             " reads the innermost loop along a dimension that is not its "
+             "innermost (a transpose)";
+  }
+  AffineMap out = op.getIndexingMapMatchingResult(op->getResult(0));
+  if (!plan.innerReduction && !out.isFunctionOfDim(plan.inner))
+    return "its result does not vary along its innermost loop";
+  for (unsigned d = 0; d < loops; ++d)
+    if (iters[d] == utils::IteratorType::reduction && out.isFunctionOfDim(d))
+      return "its result varies along a reduction loop";
+  for (Operation &b : op.getBody()->without_terminator())
+    if (!isVectorizableBodyOp(b))
+      return "its body has " + b.getName().getStringRef().str() +
+             ", which has no vector form here";
+  if (plan.innerReduction) {
+    SmallVector<Operation *> combiners;
+    Value reduced = matchReduction(op.getRegionOutputArgs(), 0, combiners);
+    if (!reduced || combiners.size() != 1)
+      return "its innermost reduction is not one combining op of the "
+             "accumulator";
+    std::optional<vector::CombiningKind> kind =
+        linalg::getCombinerOpKind(combiners[0]);
+    std::optional<TypedAttr> identity = arith::getNeutralElement(combiners[0]);
+    if (!kind || !identity)
+      return "its reduction by " +
+             combiners[0]->getName().getStringRef().str() +
+             " has no vector reduction";
+    plan.kind = *kind;
+    plan.identity = *identity;
+  }
   return "";
+}
+
+/// Independent vector accumulators of a reduction along the innermost loop:
+/// an add or max has a latency of about 4 cycles and a throughput of 1 or 2
+/// per cycle, so one accumulator would leave the loop latency-bound.
+static constexpr int64_t kReductionUnroll = 4;
+
+namespace {
+/// Emits the vector loops of one planned linalg.generic at the builder's
+/// insertion point (before the op).
+class Emitter {
+public:
+  Emitter(OpBuilder &b, linalg::GenericOp op, const Plan &plan, int64_t lanes)
+      : b(b), op(op), plan(plan), lanes(lanes), loc(op.getLoc()),
+        ivs(op.getNumLoops()) {}
+
+  /// The vectorized op's result.
+  Value emit();
+
+  /// The math ops it created, for the polynomial approximations.
+  SmallVector<Operation *> mathOps;
+
+private:
+  using BodyFn = function_ref<SmallVector<Value>(ValueRange)>;
+  /// One vector of the innermost loop at `ivs`: masked unless `mask` is
+  /// null, `u`-th of its group of unrolled vectors; returns the new values
+  /// of the loop-carried `iters`.
+  using ChunkFn =
+      function_ref<SmallVector<Value>(Value mask, ValueRange iters, int64_t u)>;
+
+  VectorType vectorOf(Type t) const { return VectorType::get({lanes}, t); }
+  Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  SmallVector<Value> nest(ArrayRef<unsigned> dims, ValueRange iters,
+                          BodyFn body);
+  SmallVector<Value> chunks(ValueRange iters, int64_t unroll, ChunkFn body);
+  SmallVector<Value> indices(AffineMap m);
+  Value broadcast(Value v);
+  Value readScalar(OpOperand &o);
+  Value readVector(Value source, AffineMap m, bool inBounds);
+  void classify();
+  Value lookup(const DenseMap<Value, Value> &map, Value v);
+  void emitOp(Operation &o, DenseMap<Value, Value> &map, Value mask);
+  void emitUniform(DenseMap<Value, Value> &map);
+  Value emitVarying(DenseMap<Value, Value> map, Value tensor, Value acc,
+                    Value mask);
+
+  OpBuilder &b;
+  linalg::GenericOp op;
+  const Plan &plan;
+  int64_t lanes;
+  Location loc;
+  /// The current induction variables, by loop (the innermost: the vector's
+  /// first index).
+  SmallVector<Value> ivs;
+  SmallVector<Value> sizes;
+  /// The innermost extent rounded down to whole vectors.
+  Value whole;
+  /// Body values that vary along the innermost or a reduction loop; the
+  /// others are computed once per point of the outer parallel loops.
+  DenseSet<Value> varying;
+};
+} // namespace
+
+SmallVector<Value> Emitter::nest(ArrayRef<unsigned> dims, ValueRange iters,
+                                 BodyFn body) {
+  if (dims.empty())
+    return body(iters);
+  unsigned d = dims.front();
+  auto loop = scf::ForOp::create(
+      b, loc, index(0), sizes[d], index(1), iters,
+      [&](OpBuilder &nb, Location, Value iv, ValueRange args) {
+        OpBuilder::InsertionGuard guard(b);
+        b.restoreInsertionPoint(nb.saveInsertionPoint());
+        ivs[d] = iv;
+        scf::YieldOp::create(b, loc, nest(dims.drop_front(), args, body));
+      });
+  return loop.getResults();
+}
+
+/// The innermost loop: groups of `unroll` whole vectors (the body called
+/// for each with its position in the group), whole vectors up to the largest
+/// multiple of `lanes`, then one masked vector for the rest (when there is
+/// one; decided at run time for a dynamic extent).
+SmallVector<Value> Emitter::chunks(ValueRange iters, int64_t unroll,
+                                   ChunkFn body) {
+  Value n = sizes[plan.inner];
+  std::optional<int64_t> staticN = getConstantIntValue(n);
+  SmallVector<Value> results(iters);
+  auto loop = [&](Value from, Value to, int64_t group) {
+    auto f = scf::ForOp::create(
+        b, loc, from, to, index(lanes * group), results,
+        [&](OpBuilder &nb, Location, Value j, ValueRange args) {
+          OpBuilder::InsertionGuard guard(b);
+          b.restoreInsertionPoint(nb.saveInsertionPoint());
+          SmallVector<Value> next(args);
+          for (int64_t u = 0; u < group; ++u) {
+            ivs[plan.inner] =
+                u == 0
+                    ? j
+                    : Value(arith::AddIOp::create(b, loc, j, index(u * lanes)));
+            next = body(Value(), next, u);
+          }
+          scf::YieldOp::create(b, loc, next);
+        });
+    results = f.getResults();
+  };
+  // Whole vectors [0, grouped) in groups, [grouped, whole) one by one.
+  Value grouped = index(0);
+  int64_t groupedN = 0;
+  if (unroll > 1) {
+    grouped = arith::MulIOp::create(
+        b, loc, arith::DivUIOp::create(b, loc, n, index(lanes * unroll)),
+        index(lanes * unroll));
+    if (staticN)
+      groupedN = *staticN / (lanes * unroll) * (lanes * unroll);
+    if (!staticN || groupedN > 0)
+      loop(index(0), grouped, unroll);
+  }
+  if (!staticN || *staticN / lanes * lanes > groupedN)
+    loop(grouped, whole, 1);
+  if (staticN && *staticN % lanes == 0)
+    return results;
+  auto tail = [&](ValueRange args) {
+    ivs[plan.inner] = whole;
+    Value rest = arith::SubIOp::create(b, loc, n, whole);
+    Value mask = vector::CreateMaskOp::create(b, loc, vectorOf(b.getI1Type()),
+                                              ValueRange{rest});
+    return body(mask, args, 0);
+  };
+  if (staticN)
+    return tail(results);
+  Value any =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, whole, n);
+  auto ifOp = scf::IfOp::create(b, loc, TypeRange(ValueRange(results)), any,
+                                /*withElseRegion=*/true);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+    scf::YieldOp::create(b, loc, tail(results));
+    b.setInsertionPointToStart(ifOp.elseBlock());
+    scf::YieldOp::create(b, loc, results);
+  }
+  return ifOp.getResults();
+}
+
+SmallVector<Value> Emitter::indices(AffineMap m) {
+  SmallVector<Value> idx;
+  for (AffineExpr e : m.getResults()) {
+    if (auto d = dyn_cast<AffineDimExpr>(e))
+      idx.push_back(ivs[d.getPosition()]);
+    else
+      idx.push_back(index(0)); // a broadcast dimension of extent 1
+  }
+  return idx;
+}
+
+Value Emitter::broadcast(Value v) {
+  if (isa<VectorType>(v.getType()))
+    return v;
+  return vector::BroadcastOp::create(b, loc, vectorOf(v.getType()), v);
+}
+
+/// Operand `o` at the current point as a scalar (it does not vary along the
+/// innermost loop).
+Value Emitter::readScalar(OpOperand &o) {
+  if (!isa<ShapedType>(o.get().getType()))
+    return o.get();
+  return tensor::ExtractOp::create(b, loc, o.get(),
+                                   indices(op.getMatchingIndexingMap(&o)));
+}
+
+/// `lanes` elements of `source` from the current point along its innermost
+/// dimension; out-of-bounds lanes (the tail) read zero.
+Value Emitter::readVector(Value source, AffineMap m, bool inBounds) {
+  auto type = cast<RankedTensorType>(source.getType());
+  Value pad = arith::ConstantOp::create(
+      b, loc, cast<TypedAttr>(b.getZeroAttr(type.getElementType())));
+  return vector::TransferReadOp::create(
+      b, loc, vectorOf(type.getElementType()), source, indices(m), pad,
+      AffineMap::getMinorIdentityMap(type.getRank(), 1, b.getContext()),
+      ArrayRef<bool>{inBounds});
+}
+
+void Emitter::classify() {
+  auto variesWith = [&](AffineMap m) {
+    if (m.isFunctionOfDim(plan.inner))
+      return true;
+    return llvm::any_of(plan.outerReduction,
+                        [&](unsigned d) { return m.isFunctionOfDim(d); });
+  };
+  for (OpOperand *in : op.getDpsInputOperands())
+    if (variesWith(op.getMatchingIndexingMap(in)))
+      varying.insert(op.getMatchingBlockArgument(in));
+  varying.insert(op.getRegionOutputArgs()[0]);
+  for (Operation &o : op.getBody()->without_terminator()) {
+    bool v;
+    if (auto idx = dyn_cast<linalg::IndexOp>(o))
+      v = idx.getDim() == plan.inner ||
+          llvm::is_contained(plan.outerReduction, idx.getDim());
+    else
+      // An integer division is not hoisted to the row: the scalar loops run
+      // it only for rows that have elements (a divisor of 0 traps).
+      v = isIntegerDivision(o) || llvm::any_of(o.getOperands(), [&](Value x) {
+            return varying.contains(x);
+          });
+    if (v)
+      varying.insert(o.getResult(0));
+  }
+}
+
+/// `v` as a vector: its vectorized value, or a value from above the body
+/// broadcast.
+Value Emitter::lookup(const DenseMap<Value, Value> &map, Value v) {
+  auto it = map.find(v);
+  return it != map.end() ? it->second : broadcast(v);
+}
+
+/// Body op `o` on vectors (every value a vector of `lanes`); under `mask`
+/// (the tail), an integer division divides the lanes outside it by 1.
+void Emitter::emitOp(Operation &o, DenseMap<Value, Value> &map, Value mask) {
+  Value r;
+  if (auto idx = dyn_cast<linalg::IndexOp>(o)) {
+    Value iv = broadcast(ivs[idx.getDim()]);
+    r = idx.getDim() == plan.inner
+            ? Value(arith::AddIOp::create(
+                  b, loc, iv,
+                  vector::StepOp::create(b, loc, vectorOf(b.getIndexType()))))
+            : iv;
+  } else if (o.hasTrait<OpTrait::ConstantLike>()) {
+    r = broadcast(b.clone(o)->getResult(0));
+  } else {
+    OperationState state(o.getLoc(), o.getName());
+    for (Value x : o.getOperands())
+      state.operands.push_back(lookup(map, x));
+    if (mask && isIntegerDivision(o)) {
+      Type t = vectorOf(o.getResult(0).getType());
+      Value one = arith::ConstantOp::create(
+          b, loc,
+          DenseElementsAttr::get(
+              cast<ShapedType>(t),
+              b.getIntegerAttr(o.getResult(0).getType(), 1)));
+      state.operands[1] =
+          arith::SelectOp::create(b, loc, mask, state.operands[1], one);
+    }
+    state.types.push_back(vectorOf(o.getResult(0).getType()));
+    state.attributes = o.getAttrs();
+    Operation *created = b.create(state);
+    if (isa<math::MathDialect>(created->getDialect()))
+      mathOps.push_back(created);
+    r = created->getResult(0);
+  }
+  map[o.getResult(0)] = r;
+}
+
+/// The body's values that do not vary along the innermost or a reduction
+/// loop, at the current point of the outer parallel loops.
+void Emitter::emitUniform(DenseMap<Value, Value> &map) {
+  for (OpOperand *in : op.getDpsInputOperands()) {
+    BlockArgument arg = op.getMatchingBlockArgument(in);
+    if (!varying.contains(arg))
+      map[arg] = broadcast(readScalar(*in));
+  }
+  for (Operation &o : op.getBody()->without_terminator())
+    if (!varying.contains(o.getResult(0)))
+      emitOp(o, map, Value());
+}
+
+/// The body on one vector at the current point: the varying inputs read
+/// (masked when `mask` is not null), the output block argument bound to
+/// `acc`, or else read from `tensor`; returns the yielded vector.
+Value Emitter::emitVarying(DenseMap<Value, Value> map, Value tensor, Value acc,
+                           Value mask) {
+  bool inBounds = !mask;
+  for (OpOperand *in : op.getDpsInputOperands()) {
+    BlockArgument arg = op.getMatchingBlockArgument(in);
+    if (!varying.contains(arg))
+      continue;
+    AffineMap m = op.getMatchingIndexingMap(in);
+    map[arg] = m.isFunctionOfDim(plan.inner)
+                   ? readVector(in->get(), m, inBounds)
+                   : broadcast(readScalar(*in));
+  }
+  BlockArgument out = op.getRegionOutputArgs()[0];
+  if (acc)
+    map[out] = acc;
+  else if (!out.use_empty())
+    map[out] = readVector(
+        tensor, op.getMatchingIndexingMap(op.getDpsInitOperand(0)), inBounds);
+  for (Operation &o : op.getBody()->without_terminator())
+    if (varying.contains(o.getResult(0)))
+      emitOp(o, map, mask);
+  return lookup(map, op.getBody()->getTerminator()->getOperand(0));
+}
+
+Value Emitter::emit() {
+  for (Range r :
+       cast<linalg::LinalgOp>(op.getOperation()).createLoopRanges(b, loc))
+    sizes.push_back(getValueOrCreateConstantIndexOp(b, loc, r.size));
+  whole = arith::MulIOp::create(
+      b, loc, arith::DivUIOp::create(b, loc, sizes[plan.inner], index(lanes)),
+      index(lanes));
+  classify();
+  AffineMap outMap = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  Type elem = getElementTypeOrSelf(op->getResult(0).getType());
+  auto rows = [&](ValueRange t) -> SmallVector<Value> {
+    DenseMap<Value, Value> uniform;
+    emitUniform(uniform);
+    if (plan.innerReduction) {
+      // Per-lane partial results over the reduction loops in
+      // `kReductionUnroll` independent accumulators (the innermost loop's
+      // groups of vectors do not wait on one another), combined, then one
+      // horizontal reduction into the output element.
+      Value init = tensor::ExtractOp::create(b, loc, t[0], indices(outMap));
+      Value identity = arith::ConstantOp::create(
+          b, loc, DenseElementsAttr::get(vectorOf(elem), plan.identity));
+      SmallVector<Value> accs0(kReductionUnroll, identity);
+      SmallVector<Value> accs =
+          nest(plan.outerReduction, accs0, [&](ValueRange accs) {
+            return chunks(accs, kReductionUnroll,
+                          [&](Value mask, ValueRange accs, int64_t u) {
+                            SmallVector<Value> next(accs);
+                            next[u] =
+                                emitVarying(uniform, Value(), accs[u], mask);
+                            if (mask)
+                              next[u] = arith::SelectOp::create(
+                                  b, loc, mask, next[u], accs[u]);
+                            return next;
+                          });
+          });
+      Value acc = accs[0];
+      for (Value other : ArrayRef<Value>(accs).drop_front())
+        acc = vector::makeArithReduction(b, loc, plan.kind, acc, other);
+      arith::FastMathFlags fm = isa<FloatType>(elem)
+                                    ? arith::FastMathFlags::reassoc
+                                    : arith::FastMathFlags::none;
+      Value r = vector::ReductionOp::create(b, loc, plan.kind, acc, init, fm);
+      return {tensor::InsertOp::create(b, loc, r, t[0], indices(outMap))};
+    }
+    return chunks(t, /*unroll=*/1, [&](Value mask, ValueRange t, int64_t) {
+      Value y;
+      if (plan.outerReduction.empty()) {
+        y = emitVarying(uniform, t[0], Value(), mask);
+      } else {
+        // Reductions along outer loops: vertical, in a vector accumulator
+        // that starts from the output.
+        Value acc0 = readVector(t[0], outMap, !mask);
+        y = nest(plan.outerReduction, acc0, [&](ValueRange acc) {
+          return SmallVector<Value>{
+              emitVarying(uniform, Value(), acc[0], mask)};
+        })[0];
+      }
+      auto write = vector::TransferWriteOp::create(
+          b, loc, y, t[0], indices(outMap),
+          AffineMap::getMinorIdentityMap(
+              cast<RankedTensorType>(t[0].getType()).getRank(), 1,
+              b.getContext()),
+          ArrayRef<bool>{!mask});
+      return SmallVector<Value>{write.getResult()};
+    });
+  };
+  return nest(plan.outerParallel, op.getDpsInitOperand(0)->get(), rows)[0];
+}
+
+/// Transcendental functions on vectors -> polynomial approximations
+/// (upstream's, f16/bf16 through f32), not per-lane libm calls; sqrt and
+/// rsqrt stay (LLVM has vector instructions for them).
+static void approximate(MLIRContext *ctx, ArrayRef<Operation *> ops) {
+  if (ops.empty())
+    return;
+  auto which = [](StringRef name) {
+    return name != math::SqrtOp::getOperationName() &&
+           name != math::RsqrtOp::getOperationName();
+  };
+  RewritePatternSet patterns(ctx);
+  populateMathF32ExpansionPatterns(patterns, which);
+  populateMathPolynomialApproximationPatterns(patterns, which);
+  GreedyRewriteConfig config;
+  config.setStrictness(GreedyRewriteStrictness::ExistingAndNewOps);
+  (void)applyOpPatternsGreedily(ops, std::move(patterns), config);
+}
+
+/// Named linalg ops the pass takes as generics: linalg.reduce, linalg.map
+/// and the elementwise ones (linalg.elementwise, linalg.exp, linalg.add,
+/// ...), not fill, copy, broadcast or transpose.
+static bool isGeneralized(linalg::LinalgOp op) {
+  if (isa<linalg::GenericOp, linalg::FillOp, linalg::CopyOp,
+          linalg::BroadcastOp, linalg::TransposeOp>(op.getOperation()) ||
+      !op.hasPureTensorSemantics())
+    return false;
+  return isa<linalg::ReduceOp, linalg::MapOp>(op.getOperation()) ||
+         linalg::isElementwise(op);
 }
 
 namespace {
@@ -70,45 +545,37 @@ struct VectorizeElementwise
           << lanes;
       return signalPassFailure();
     }
-    SmallVector<linalg::GenericOp> ops;
+    IRRewriter rewriter(&getContext());
+    SmallVector<linalg::LinalgOp> named;
+    getOperation().walk([&](linalg::LinalgOp op) {
+      if (isGeneralized(op))
+        named.push_back(op);
+    });
+    for (linalg::LinalgOp op : named) {
+      rewriter.setInsertionPoint(op);
+      (void)linalg::generalizeNamedOp(rewriter, op);
+    }
+    SmallVector<std::pair<linalg::GenericOp, Plan>> ops;
     getOperation().walk([&](linalg::GenericOp op) {
       if (!op.hasPureTensorSemantics())
         return;
-      std::string why = whyNotVectorized(op, lanes);
+      Plan plan;
+      std::string why = planVectorization(op, plan);
       if (why.empty())
-        ops.push_back(op);
+        ops.push_back({op, std::move(plan)});
       else
-        op.emitRemark() << "runs as scalar loops, not in " << int64_t(lanes)
-                        << "-lane vector tiles: " << why;
+        op.emitRemark() << "runs as scalar loops, not on " << int64_t(lanes)
+                        << "-lane vectors: " << why;
     });
-    IRRewriter rewriter(&getContext());
-    for (linalg::GenericOp op : ops) {
-      unsigned loops = op.getNumLoops();
-      SmallVector<OpFoldResult> sizes(loops, rewriter.getIndexAttr(1));
-      sizes.back() = rewriter.getIndexAttr(lanes);
-      scf::SCFTilingOptions options;
-      options.setTileSizes(sizes);
+    SmallVector<Operation *> mathOps;
+    for (auto &[op, plan] : ops) {
       rewriter.setInsertionPoint(op);
-      FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
-          rewriter, cast<TilingInterface>(op.getOperation()), options);
-      if (failed(tiled)) {
-        op.emitRemark() << "runs as scalar loops, not in " << int64_t(lanes)
-                        << "-lane vector tiles: it cannot be tiled";
-        continue;
-      }
-      rewriter.replaceOp(op, tiled->replacements);
-      for (Operation *t : tiled->tiledOps) {
-        rewriter.setInsertionPoint(t);
-        FailureOr<linalg::VectorizationResult> v =
-            linalg::vectorize(rewriter, t);
-        if (succeeded(v))
-          rewriter.replaceOp(t, v->replacements);
-        else
-          t->emitRemark() << "runs as scalar loops in " << int64_t(lanes)
-                          << "-element tiles: the vectorizer failed on the "
-                             "tile";
-      }
+      Emitter emitter(rewriter, op, plan, lanes);
+      Value result = emitter.emit();
+      llvm::append_range(mathOps, emitter.mathOps);
+      rewriter.replaceOp(op, result);
     }
+    approximate(&getContext(), mathOps);
   }
 };
 } // namespace
