@@ -22,6 +22,8 @@ namespace quantc::x86 {
 /// operand lies at offset + i * stride0 + j * stride1 (compile-time strides:
 /// any transposed layout of A and B).
 struct FloatGemmPlan {
+  /// The GEMM's extents; m may be ShapedType::kDynamic (a run-time token
+  /// count, passed to the kernel as an operand). n and k are static.
   int64_t m = 0, n = 0, k = 0;
   /// Element strides of A over (m, k) and of B over (k, n). The output is
   /// row-major [m, n].
@@ -46,6 +48,8 @@ struct FloatGemmPlan {
   /// Split the panels across an OpenMP team (--quantc-x86-outline-omp).
   bool parallel = false;
 
+  /// Whether M is a run-time value (FloatKernelOperands::m).
+  bool isDynamicM() const { return mlir::ShapedType::isDynamic(m); }
   int64_t getPanelCols() const { return nr * lanes; }
   int64_t getNumPanels() const { return llvm::divideCeil(n, getPanelCols()); }
 };
@@ -54,6 +58,8 @@ struct FloatGemmPlan {
 struct FloatKernelOperands {
   /// Flat A, B, init C (null unless the plan accumulates) and output.
   mlir::Value a, b, c, out;
+  /// The run-time M (index); null when the plan's M is static.
+  mlir::Value m;
   /// Element offsets of this batch's A, B and C / output (index).
   mlir::Value aOffset, bOffset, outOffset;
   /// The weight panels [panelBegin, panelEnd) this call computes (index).
@@ -67,9 +73,11 @@ struct FloatKernelOperands {
 ///     for each K block of kc:
 ///       pack B[K block, block columns] -> f32 scratch
 ///         [panelBlock][kc][nr * lanes] (one panel stays in L1)
-///       for each M block of mc rows:
+///       for each M block of mc rows (a run-time bound for a dynamic M):
 ///         pack A[block rows, K block] -> f32 scratch [mc][kc + pad]
-///         for each panel of the block, each tile of mr rows:
+///         for each panel of the block, each tile of mr rows (for a
+///         dynamic M: a loop over the whole tiles, then the M mod mr tail
+///         rows through scf.index_switch over tail tiles of 1..mr-1 rows):
 ///           mr x nr f32 vector accumulators start at 0 / C (first K block)
 ///           or at the output, run vector.fma over the K block, and are
 ///           stored (masked in the N tail).
@@ -88,12 +96,19 @@ bool isMultiplyAccumulate(mlir::linalg::LinalgOp op);
 int64_t strideOf(mlir::AffineMap map, llvm::ArrayRef<int64_t> shape,
                  unsigned dim);
 
+/// Whether the stride of loop dimension `dim` in an operand of `shape` read
+/// through `map` involves no dynamic extent (a dimension `map` does not use
+/// has stride 0, which is static).
+bool isStaticStride(mlir::AffineMap map, llvm::ArrayRef<int64_t> shape,
+                    unsigned dim);
+
 /// Whether the init of a contraction is +0.0 everywhere (a zero linalg.fill
 /// or a zero splat constant): the kernels then never read it.
 bool isZeroInit(mlir::Value init);
 
-/// A statically shaped tensor as the flat, row-major 1-D buffer the kernels
-/// index (bufferization.to_buffer + memref.collapse_shape).
+/// A ranked tensor (static or dynamic extents) as the flat, row-major 1-D
+/// buffer the kernels index (bufferization.to_buffer +
+/// memref.collapse_shape).
 mlir::Value flatBuffer(mlir::OpBuilder &b, mlir::Location loc,
                        mlir::Value tensor);
 

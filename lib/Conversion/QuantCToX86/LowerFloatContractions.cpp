@@ -16,6 +16,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/TypeUtilities.h"
@@ -38,9 +39,17 @@ namespace {
 /// batches lie in the flat operands.
 struct MatchedContraction {
   FloatGemmPlan plan;
-  /// Batches (1: none) and their element strides in A, B and the output
-  /// (0: the operand is shared by all batches).
+  /// Batches (1: none; ShapedType::kDynamic: a run-time count) and their
+  /// element strides in A, B and the output (0: the operand is shared by
+  /// all batches; kDynamic: a run-time stride, computed at the call).
   int64_t batch = 1, aStrideBatch = 0, bStrideBatch = 0;
+  /// The loop dimensions of the batch (when batch != 1 or folded) and of M.
+  unsigned batchDim = 0, mDim = 0;
+  /// The batches continue A's rows and are folded into M (M = batch * rows).
+  bool foldedBatch = false;
+  /// For a dynamic M: the rows from which a call runs on the OpenMP team
+  /// (0: always, -1: never); a static M decides in plan.parallel.
+  int64_t parallelMinRows = -1;
 };
 
 /// The tile and blocking knobs with their defaults resolved.
@@ -114,6 +123,25 @@ int64_t x86::strideOf(AffineMap map, ArrayRef<int64_t> shape, unsigned dim) {
 }
 
 // Declared in FloatGemm.h.
+bool x86::isStaticStride(AffineMap map, ArrayRef<int64_t> shape, unsigned dim) {
+  for (int64_t i = map.getNumResults() - 1; i >= 0; --i) {
+    if (map.getDimPosition(i) == dim)
+      return true;
+    if (ShapedType::isDynamic(shape[i]))
+      return false;
+  }
+  return true;
+}
+
+/// The position of loop dimension `dim` among the results of `map`, or -1.
+static int64_t positionOf(AffineMap map, unsigned dim) {
+  for (unsigned i = 0; i < map.getNumResults(); ++i)
+    if (map.getDimPosition(i) == dim)
+      return i;
+  return -1;
+}
+
+// Declared in FloatGemm.h.
 bool x86::isZeroInit(Value init) {
   if (auto fill = init.getDefiningOp<linalg::FillOp>())
     return matchPattern(fill.getInputs()[0], m_PosZeroFloat());
@@ -142,15 +170,15 @@ matchContraction(linalg::LinalgOp op, const FloatOptions &o,
   auto aTy = dyn_cast<RankedTensorType>(aOp->get().getType());
   auto bTy = dyn_cast<RankedTensorType>(bOp->get().getType());
   auto cTy = dyn_cast<RankedTensorType>(cOp->get().getType());
-  if (!aTy || !bTy || !cTy || !aTy.hasStaticShape() || !bTy.hasStaticShape() ||
-      !cTy.hasStaticShape()) {
-    remark() << "dynamic shapes";
+  if (!aTy || !bTy || !cTy) {
+    remark() << "unranked operands";
     return failure();
   }
   for (RankedTensorType t : {aTy, bTy, cTy}) {
     uint64_t elements = 1;
     for (int64_t d : t.getShape())
-      elements = llvm::SaturatingMultiply(elements, uint64_t(d));
+      if (!ShapedType::isDynamic(d))
+        elements = llvm::SaturatingMultiply(elements, uint64_t(d));
     if (elements > kMaxOperandElements) {
       remark() << "an operand of " << t << " has more than 2^40 elements";
       return failure();
@@ -191,9 +219,32 @@ matchContraction(linalg::LinalgOp op, const FloatOptions &o,
     remark() << "the output is not [(batch,) M, N] (a transposed output)";
     return failure();
   }
+  // Run-time extents: the token count M and the batch count; N and K
+  // shape the kernel (its panels and K blocks) and must be static.
+  std::optional<unsigned> db;
+  if (rank == 3)
+    db = cMap.getDimPosition(0);
+  for (auto [t, map] : {std::pair{aTy, aMap}, {bTy, bMap}, {cTy, cMap}})
+    for (auto [i, extent] : llvm::enumerate(t.getShape()))
+      if (ShapedType::isDynamic(extent) && map.getDimPosition(i) != dm &&
+          map.getDimPosition(i) != db) {
+        remark() << "a dynamic N or K dimension (the kernels take a run-time "
+                    "M and batch count; N and K must be static)";
+        return failure();
+      }
+  if (!isStaticStride(aMap, aTy.getShape(), dm) ||
+      !isStaticStride(aMap, aTy.getShape(), dk) ||
+      !isStaticStride(bMap, bTy.getShape(), dk) ||
+      !isStaticStride(bMap, bTy.getShape(), dn)) {
+    remark() << "a dynamic M inside the M or K stride of an operand (A "
+                "stored [K, M], or a batched operand laid out [M, batch, K], "
+                "with a run-time M or batch)";
+    return failure();
+  }
   SmallVector<int64_t> loops = op.getStaticLoopRanges();
   MatchedContraction mc;
   FloatGemmPlan &p = mc.plan;
+  mc.mDim = dm;
   p.m = loops[dm];
   p.n = loops[dn];
   p.k = loops[dk];
@@ -205,16 +256,30 @@ matchContraction(linalg::LinalgOp op, const FloatOptions &o,
   p.aStrideK = strideOf(aMap, aTy.getShape(), dk);
   p.bStrideK = strideOf(bMap, bTy.getShape(), dk);
   p.bStrideN = strideOf(bMap, bTy.getShape(), dn);
-  if (rank == 3) {
-    unsigned db = cMap.getDimPosition(0);
-    mc.batch = loops[db];
-    mc.aStrideBatch = strideOf(aMap, aTy.getShape(), db);
-    mc.bStrideBatch = strideOf(bMap, bTy.getShape(), db);
-    // A shared B and batches of A that continue its rows: one GEMM of
-    // batch * M rows (e.g. [batch, tokens, hidden] x [hidden, out]).
-    if (mc.bStrideBatch == 0 && mc.aStrideBatch == p.m * p.aStrideM) {
-      p.m *= mc.batch;
+  if (db) {
+    mc.batchDim = *db;
+    mc.batch = loops[*db];
+    auto batchStride = [&](AffineMap map, RankedTensorType t) {
+      return isStaticStride(map, t.getShape(), *db)
+                 ? strideOf(map, t.getShape(), *db)
+                 : ShapedType::kDynamic;
+    };
+    mc.aStrideBatch = batchStride(aMap, aTy);
+    mc.bStrideBatch = batchStride(bMap, bTy);
+    // A shared B and batches of A that continue its rows (the batch
+    // dimension right before M in A's layout): one GEMM of batch * M rows
+    // (e.g. [batch, tokens, hidden] x [hidden, out]).
+    int64_t posB = positionOf(aMap, *db), posM = positionOf(aMap, dm);
+    bool continues =
+        (!ShapedType::isDynamic(mc.aStrideBatch) && !p.isDynamicM() &&
+         mc.aStrideBatch == p.m * p.aStrideM) ||
+        (posB >= 0 && posM == posB + 1 && !ShapedType::isDynamic(p.aStrideM));
+    if (mc.bStrideBatch == 0 && continues) {
+      p.m = ShapedType::isDynamic(p.m) || ShapedType::isDynamic(mc.batch)
+                ? ShapedType::kDynamic
+                : p.m * mc.batch;
       mc.batch = 1;
+      mc.foldedBatch = true;
     }
   }
   p.aElem = aTy.getElementType();
@@ -232,20 +297,29 @@ matchContraction(linalg::LinalgOp op, const FloatOptions &o,
   // A B stored [n, k] and few rows (bandwidth-bound: each packed panel is
   // used by few row tiles): longer runs along K per B row stream better
   // (sgemmt 16 x 4096 x 4096: 30 -> 33 GFLOPS, docs/BENCHMARKS.md).
-  if (p.bStrideK == 1 && p.bStrideN != 1 && p.m <= kSmallM && o.kcDefault)
+  if (p.bStrideK == 1 && p.bStrideN != 1 && !p.isDynamicM() &&
+      p.m <= kSmallM && o.kcDefault)
     p.kc = std::max(p.kc, std::min<int64_t>(p.k, 4096));
   int64_t panelBytes = std::min(p.kc, p.k) * p.getPanelCols() * 4;
   p.panelBlock = std::max<int64_t>(1, o.blockKib * 1024 / panelBytes);
+  bool canSplit = o.parallelMinMacs >= 0 && p.getNumPanels() > 1;
+  if (p.isDynamicM()) {
+    // The call decides: rows * n * k >= parallel-min-macs.
+    uint64_t perRow = uint64_t(p.n) * uint64_t(p.k);
+    mc.parallelMinRows =
+        canSplit ? int64_t(llvm::divideCeil(o.parallelMinMacs, perRow)) : -1;
+    return mc;
+  }
   uint64_t macs = llvm::SaturatingMultiply(
       llvm::SaturatingMultiply(uint64_t(p.m), uint64_t(p.n)), uint64_t(p.k));
-  p.parallel = o.parallelMinMacs >= 0 && p.getNumPanels() > 1 &&
-               macs >= uint64_t(o.parallelMinMacs);
+  p.parallel = canSplit && macs >= uint64_t(o.parallelMinMacs);
   return mc;
 }
 
 // Declared in FloatGemm.h.
 Value x86::flatBuffer(OpBuilder &b, Location loc, Value tensor) {
   auto tt = cast<RankedTensorType>(tensor.getType());
+  // Identity layout (row-major), dynamic extents included.
   Value buf = bufferization::ToBufferOp::create(
       b, loc, MemRefType::get(tt.getShape(), tt.getElementType()), tensor,
       /*read_only=*/true);
@@ -330,49 +404,129 @@ private:
                                  Location loc, SymbolTable &symbols);
 };
 
+/// The element stride of loop dimension `dim` in the row-major `tensor`
+/// read through `map`, as an index value: a constant, or the product of
+/// the run-time extents (tensor.dim) after the dimension's position.
+static Value strideValue(OpBuilder &b, Location loc, Value tensor,
+                         AffineMap map, unsigned dim) {
+  auto shape = cast<RankedTensorType>(tensor.getType()).getShape();
+  if (isStaticStride(map, shape, dim))
+    return arith::ConstantIndexOp::create(b, loc, strideOf(map, shape, dim));
+  int64_t pos = positionOf(map, dim);
+  int64_t fixed = 1;
+  Value stride;
+  for (int64_t i = pos + 1; i < int64_t(shape.size()); ++i) {
+    if (!ShapedType::isDynamic(shape[i])) {
+      fixed *= shape[i];
+      continue;
+    }
+    Value d = tensor::DimOp::create(b, loc, tensor, i);
+    stride = stride ? arith::MulIOp::create(b, loc, stride, d) : d;
+  }
+  return arith::MulIOp::create(b, loc, stride,
+                               arith::ConstantIndexOp::create(b, loc, fixed));
+}
+
 void LowerFloatContractions::lower(linalg::LinalgOp op,
                                    const MatchedContraction &m,
                                    SymbolTable &symbols) {
   Location loc = op.getLoc();
   const FloatGemmPlan &p = m.plan;
   OpBuilder b(op);
+  Value aTensor = op.getDpsInputOperand(0)->get();
+  Value bTensor = op.getDpsInputOperand(1)->get();
+  Value init = op.getDpsInitOperand(0)->get();
   SmallVector<Value> args;
-  args.push_back(flatBuffer(b, loc, op.getDpsInputOperand(0)->get()));
-  args.push_back(flatBuffer(b, loc, op.getDpsInputOperand(1)->get()));
+  args.push_back(flatBuffer(b, loc, aTensor));
+  args.push_back(flatBuffer(b, loc, bTensor));
   if (p.accumulate)
-    args.push_back(flatBuffer(b, loc, op.getDpsInitOperand(0)->get()));
+    args.push_back(flatBuffer(b, loc, init));
+  // The result has the init's (run-time) extents.
   auto resultTy = cast<RankedTensorType>(op->getResult(0).getType());
+  SmallVector<Value> sizes;
+  for (int64_t i = 0; i < resultTy.getRank(); ++i)
+    if (resultTy.isDynamicDim(i))
+      sizes.push_back(tensor::DimOp::create(b, loc, init, i));
   Value out = memref::AllocOp::create(
       b, loc, MemRefType::get(resultTy.getShape(), resultTy.getElementType()),
-      b.getI64IntegerAttr(64));
+      sizes, b.getI64IntegerAttr(64));
   args.push_back(memref::CollapseShapeOp::create(
       b, loc, out,
       ArrayRef<ReassociationIndices>{
           llvm::to_vector(llvm::seq<int64_t>(0, resultTy.getRank()))}));
   Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
   Value panels = arith::ConstantIndexOp::create(b, loc, p.getNumPanels());
+  // The rows of one call: the output's M extent (times its batch extent
+  // when the batches are folded into M).
+  int64_t rank = resultTy.getRank();
+  Value rows;
+  if (p.isDynamicM()) {
+    rows = tensor::DimOp::create(b, loc, init, rank - 2);
+    if (m.foldedBatch)
+      rows = arith::MulIOp::create(b, loc, rows,
+                                   tensor::DimOp::create(b, loc, init, 0));
+    args.push_back(rows);
+  } else {
+    rows = arith::ConstantIndexOp::create(b, loc, p.m);
+  }
   SmallVector<Type> types(ValueRange(args).getTypes());
   types.append(5, b.getIndexType());
-  func::FuncOp kernel = getOrCreateKernel(p, types, loc, symbols);
+  // A dynamic M runs on the OpenMP team from parallelMinRows rows on.
+  FloatGemmPlan serialPlan = p, parallelPlan = p;
+  serialPlan.parallel = false;
+  parallelPlan.parallel = true;
+  func::FuncOp kernel = getOrCreateKernel(
+      p.isDynamicM() ? (m.parallelMinRows >= 0 && m.parallelMinRows <= 1
+                            ? parallelPlan
+                            : serialPlan)
+                     : p,
+      types, loc, symbols);
+  func::FuncOp parallelKernel;
+  if (p.isDynamicM() && m.parallelMinRows > 1)
+    parallelKernel = getOrCreateKernel(parallelPlan, types, loc, symbols);
+  Value aStride, bStride, outStride;
+  if (m.batch != 1) {
+    aStride = strideValue(b, loc, aTensor,
+                          op.getMatchingIndexingMap(op.getDpsInputOperand(0)),
+                          m.batchDim);
+    bStride = strideValue(b, loc, bTensor,
+                          op.getMatchingIndexingMap(op.getDpsInputOperand(1)),
+                          m.batchDim);
+    outStride = arith::MulIOp::create(
+        b, loc, rows, arith::ConstantIndexOp::create(b, loc, p.n));
+  }
   // The offsets of batch i (one call per batch).
   auto call = [&](Value i) {
-    auto offset = [&](int64_t stride) -> Value {
-      if (!i || stride == 0)
+    auto offset = [&](Value stride) -> Value {
+      if (!i)
         return c0;
-      return arith::MulIOp::create(
-          b, loc, i, arith::ConstantIndexOp::create(b, loc, stride));
+      return arith::MulIOp::create(b, loc, i, stride);
     };
     SmallVector<Value> operands(args);
-    operands.append({offset(m.aStrideBatch), offset(m.bStrideBatch),
-                     offset(p.m * p.n), c0, panels});
+    operands.append({offset(aStride), offset(bStride), offset(outStride), c0,
+                     panels});
+    if (!parallelKernel) {
+      func::CallOp::create(b, loc, kernel, operands);
+      return;
+    }
+    Value big = arith::CmpIOp::create(
+        b, loc, arith::CmpIPredicate::sge, rows,
+        arith::ConstantIndexOp::create(b, loc, m.parallelMinRows));
+    auto ifOp = scf::IfOp::create(b, loc, big, /*withElse=*/true);
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
+    func::CallOp::create(b, loc, parallelKernel, operands);
+    b.setInsertionPoint(ifOp.elseBlock()->getTerminator());
     func::CallOp::create(b, loc, kernel, operands);
   };
   if (m.batch == 1) {
     call(Value());
   } else {
-    auto loop = scf::ForOp::create(
-        b, loc, c0, arith::ConstantIndexOp::create(b, loc, m.batch),
-        arith::ConstantIndexOp::create(b, loc, 1));
+    Value count = ShapedType::isDynamic(m.batch)
+                      ? Value(tensor::DimOp::create(b, loc, init, 0))
+                      : Value(arith::ConstantIndexOp::create(b, loc, m.batch));
+    auto loop = scf::ForOp::create(b, loc, c0, count,
+                                   arith::ConstantIndexOp::create(b, loc, 1));
     OpBuilder::InsertionGuard g(b);
     b.setInsertionPoint(loop.getBody()->getTerminator());
     call(loop.getInductionVar());
@@ -431,6 +585,8 @@ func::FuncOp LowerFloatContractions::getOrCreateKernel(const FloatGemmPlan &p,
   if (p.accumulate)
     ops.c = args[i++];
   ops.out = args[i++];
+  if (p.isDynamicM())
+    ops.m = args[i++];
   ops.aOffset = args[i++];
   ops.bOffset = args[i++];
   ops.outOffset = args[i++];
