@@ -224,5 +224,54 @@ func.func @main(%a: {tt((None, None, k))}, %b: {tt((k, n))}) -> {o} {{
             check(f"{label} batch={bt} M={m}", mod.main(a, b),
                   a.astype(np.float64), b.astype(np.float64), spec, F32_BOUND)
 
+# The LLM.int8() outlier GEMM of a run-time token count
+# (--quantc-outlier-split): the float part (the outlier columns of x times
+# the outlier rows of W) takes the FMA kernel; the whole against NumPy's
+# decomposition (tolerance of outlier-split.py).
+from quantc import reference as ref  # noqa: E402
+
+C, D = 16, 10
+w = (rng.standard_normal((C, D)) * 0.2).astype(np.float32)
+out_idx = [2, 9, 13]
+absmax = np.ones(C, np.float32)
+absmax[out_idx] = 40.0
+wconst = ("dense<[" + ",".join("[" + ",".join(f"{v:.9e}" for v in r) + "]"
+                                for r in w) + f"]> : {tt((C, D))}")
+absmax_attr = ("dense<[" + ",".join(f"{v:.1f}" for v in absmax) + "]> : "
+               f"{tt((C,))}")
+OUTLIER_IR = f"""
+func.func @main(%x: {tt((None, C))}) -> {tt((None, D))} {{
+  %c0 = arith.constant 0 : index
+  %w = arith.constant {wconst}
+  %n = tensor.dim %x, %c0 : {tt((None, C))}
+{fill(tt((None, D)), ["%n"])}  %o = quantc.observe %x {{absmax = {absmax_attr}}} : {tt((None, C))}
+  %y = linalg.matmul ins(%o, %w : {tt((None, C))}, {tt((C, D))}) outs(%f : {tt((None, D))}) -> {tt((None, D))}
+  return %y : {tt((None, D))}
+}}"""
+pipeline = "quantc-outlier-split,quantc-cpu-pipeline{cpu=host}"
+out, diags = quantc.run_pipeline(OUTLIER_IR, pipeline,
+                                 return_diagnostics=True)
+if "FMA kernel" in diags or "__quantc_x86_sgemm" not in out:
+    failures += 1
+    print(f"FAIL outlier split: the float GEMM is not on the kernel: {diags}")
+mod = quantc.compile_cpu(OUTLIER_IR, pipeline, shared_libs=[GOMP])
+inl = [i for i in range(C) if i not in out_idx]
+for m in [0, 1, 7, 13]:
+    checks += 1
+    x = rng.standard_normal((m, C)).astype(np.float32)
+    x[:, out_idx] *= np.float32(30.0)
+    want = x[:, out_idx].astype(np.float64) @ w[out_idx].astype(np.float64)
+    if m:
+        xi, wi = x[:, inl], w[inl]
+        xs = ref.absmax_scale(xi, axis=1)
+        ws = ref.absmax_scale(wi, axis=0)
+        acc = ref.int_matmul(ref.quantize(xi, xs), ref.quantize(wi, ws).T)
+        want = want + ref.rescale(acc, xs, ws).astype(np.float64)
+    got = np.asarray(mod.main(x), np.float64)
+    if got.shape != (m, D) or (m and not np.allclose(
+            got, want, rtol=1e-5, atol=1e-5 * np.abs(want).max())):
+        failures += 1
+        print(f"FAIL outlier split M={m}: {got.shape}")
+
 print(f"{checks} checks")
 print("ALL PASSED" if failures == 0 else f"{failures} FAILED")
