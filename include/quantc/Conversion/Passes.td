@@ -465,7 +465,16 @@ def QuantCLowerFloatContractionsToX86
            "the outer panel loop (0: 1024, an L2 budget)">,
     Option<"parallelMinMacs", "parallel-min-macs", "int64_t", "16777216",
            "Split the weight panels of GEMMs with at least this many "
-           "multiply-adds (per batch) across threads (-1: never)">
+           "multiply-adds (per batch) across threads (-1: never)">,
+    Option<"dotMaxM", "dot-max-m", "int64_t", "16",
+           "GEMMs of at most this many rows whose A and B are both "
+           "contiguous along K (B stored [n, k]) take the dot-product kernel "
+           "(0: never)">,
+    Option<"dotMr", "dot-mr", "int64_t", "0",
+           "Rows of A per dot-product tile (0: 4 for avx512, 3 for avx2)">,
+    Option<"dotNr", "dot-nr", "int64_t", "0",
+           "Rows of B (output columns) per dot-product tile (0: 6 for "
+           "avx512, 3 for avx2)">
   ];
   let dependentDialects = ["mlir::LLVM::LLVMDialect",
                            "mlir::arith::ArithDialect",
@@ -473,6 +482,7 @@ def QuantCLowerFloatContractionsToX86
                            "mlir::func::FuncDialect",
                            "mlir::memref::MemRefDialect",
                            "mlir::scf::SCFDialect",
+                           "mlir::tensor::TensorDialect",
                            "mlir::vector::VectorDialect"];
 }
 

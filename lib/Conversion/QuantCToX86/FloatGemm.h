@@ -47,11 +47,20 @@ struct FloatGemmPlan {
   int64_t panelBlock = 16;
   /// Split the panels across an OpenMP team (--quantc-x86-outline-omp).
   bool parallel = false;
+  /// The dot-product kernel (emitFloatDotKernel) instead of the packing
+  /// one: for few rows of an A and a B both contiguous along K (B stored
+  /// [n, k], nn.Linear's weight). Its tile is dotMr rows of A by dotNr rows
+  /// of B (dotMr * dotNr vector accumulators, each reduced once); its
+  /// "panels" are the tiles of dotNr columns of the output.
+  bool dot = false;
+  int64_t dotMr = 4, dotNr = 6;
 
   /// Whether M is a run-time value (FloatKernelOperands::m).
   bool isDynamicM() const { return mlir::ShapedType::isDynamic(m); }
   int64_t getPanelCols() const { return nr * lanes; }
-  int64_t getNumPanels() const { return llvm::divideCeil(n, getPanelCols()); }
+  int64_t getNumPanels() const {
+    return llvm::divideCeil(n, dot ? dotNr : getPanelCols());
+  }
 };
 
 /// The values (block arguments) a float kernel body works on.
@@ -84,6 +93,21 @@ struct FloatKernelOperands {
 void emitFloatGemmKernel(mlir::OpBuilder &b, mlir::Location loc,
                          const FloatGemmPlan &plan,
                          const FloatKernelOperands &operands);
+
+/// Emits the body of a dot-product kernel (plan.dot; A and B contiguous
+/// along K) at `b`'s insertion point (the caller adds the terminator):
+///
+///   for each tile of dotNr output columns in [panelBegin, panelEnd):
+///     for each tile of dotMr rows (a run-time M: the whole tiles in a loop,
+///     the M mod dotMr tail by scf.index_switch):
+///       dotMr x dotNr f32 vector accumulators over K: vectors of A's rows
+///       and of B's rows (read where they lie, no packing; the K tail
+///       masked), vector.fma lane by lane; each accumulator reduced once
+///       (vector.reduction, reassociated), plus C when the plan
+///       accumulates, stored as one output element.
+void emitFloatDotKernel(mlir::OpBuilder &b, mlir::Location loc,
+                        const FloatGemmPlan &plan,
+                        const FloatKernelOperands &operands);
 
 /// Whether the body of `op` yields `addf(out, mulf(a, b))`, `a` and `b` the
 /// two input block arguments (either order), each optionally widened by

@@ -47,15 +47,20 @@ struct MatchedContraction {
   unsigned batchDim = 0, mDim = 0;
   /// The batches continue A's rows and are folded into M (M = batch * rows).
   bool foldedBatch = false;
-  /// For a dynamic M: the rows from which a call runs on the OpenMP team
-  /// (0: always, -1: never); a static M decides in plan.parallel.
-  int64_t parallelMinRows = -1;
+  /// Multiply-adds from which a call runs on the OpenMP team (-1: never):
+  /// a static M decides in plan.parallel, a dynamic one at the call.
+  int64_t parallelMinMacs = -1;
+  /// For a dynamic M: calls of at most this many rows take the dot-product
+  /// kernel (0: never).
+  int64_t dotMaxM = 0;
 };
 
 /// The tile and blocking knobs with their defaults resolved.
 struct FloatOptions {
   X86Isa isa;
   int64_t lanes, mr, nr, kc, mc, kunroll, blockKib, parallelMinMacs;
+  /// The dot-product kernel: at most dotMaxM rows (0: never), its tile.
+  int64_t dotMaxM, dotMr, dotNr;
   /// kc was not set: small GEMMs with a B stored [n, k] take longer ones.
   bool kcDefault;
 };
@@ -302,17 +307,22 @@ matchContraction(linalg::LinalgOp op, const FloatOptions &o,
     p.kc = std::max(p.kc, std::min<int64_t>(p.k, 4096));
   int64_t panelBytes = std::min(p.kc, p.k) * p.getPanelCols() * 4;
   p.panelBlock = std::max<int64_t>(1, o.blockKib * 1024 / panelBytes);
-  bool canSplit = o.parallelMinMacs >= 0 && p.getNumPanels() > 1;
+  mc.parallelMinMacs = o.parallelMinMacs;
+  // Few rows against a B stored [n, k] (and A contiguous along K): the
+  // dot-product kernel reads both where they lie, without packing B.
+  p.dotMr = o.dotMr;
+  p.dotNr = o.dotNr;
+  bool dotLayout = p.aStrideK == 1 && p.bStrideK == 1 && p.bStrideN != 1 &&
+                   o.dotMaxM > 0;
   if (p.isDynamicM()) {
-    // The call decides: rows * n * k >= parallel-min-macs.
-    uint64_t perRow = uint64_t(p.n) * uint64_t(p.k);
-    mc.parallelMinRows =
-        canSplit ? int64_t(llvm::divideCeil(o.parallelMinMacs, perRow)) : -1;
+    mc.dotMaxM = dotLayout ? o.dotMaxM : 0;
     return mc;
   }
+  p.dot = dotLayout && p.m <= o.dotMaxM;
   uint64_t macs = llvm::SaturatingMultiply(
       llvm::SaturatingMultiply(uint64_t(p.m), uint64_t(p.n)), uint64_t(p.k));
-  p.parallel = canSplit && macs >= uint64_t(o.parallelMinMacs);
+  p.parallel = o.parallelMinMacs >= 0 && p.getNumPanels() > 1 &&
+               macs >= uint64_t(o.parallelMinMacs);
   return mc;
 }
 
@@ -347,12 +357,17 @@ struct LowerFloatContractions
                    kunroll ? int64_t(kunroll) : 4,
                    blockKib ? int64_t(blockKib) : 1024,
                    parallelMinMacs,
+                   dotMaxM,
+                   dotMr ? int64_t(dotMr) : (avx2 ? 3 : 4),
+                   dotNr ? int64_t(dotNr) : (avx2 ? 3 : 6),
                    kc == 0};
     int64_t registers = avx2 ? 16 : 32;
     if (o.mr < 1 || o.mr > 64 || o.nr < 1 || o.kc < 1 || o.mc < 1 ||
         o.kunroll < 1 || o.kunroll > 64 || o.kc > (int64_t(1) << 20) ||
         o.blockKib < 1 || o.blockKib > (int64_t(1) << 20) ||
-        o.mc > (int64_t(1) << 20) || o.mr * o.nr + o.nr + 1 > registers) {
+        o.mc > (int64_t(1) << 20) || o.mr * o.nr + o.nr + 1 > registers ||
+        o.dotMaxM < 0 || o.dotMr < 1 || o.dotMr > 64 || o.dotNr < 1 ||
+        o.dotMr * o.dotNr + o.dotNr + 1 > registers) {
       module.emitError()
           << "quantc-lower-float-contractions-to-x86: mr in [1, 64], nr >= 1, "
              "kunroll in [1, 64], kc, mc and block-kib in [1, 2^20] (0: the "
@@ -360,9 +375,13 @@ struct LowerFloatContractions
              "and mr * nr accumulators + nr panel vectors + 1 broadcast "
              "within the "
           << registers << " " << (avx2 ? "ymm" : "zmm")
-          << " registers; got mr = " << o.mr << ", nr = " << o.nr
+          << " registers; dot-max-m >= 0, dot-mr in [1, 64], dot-nr >= 1 "
+             "and dot-mr * dot-nr + dot-nr + 1 within them too; got mr = "
+          << o.mr << ", nr = " << o.nr
           << ", kunroll = " << o.kunroll << ", kc = " << o.kc
-          << ", mc = " << o.mc << ", block-kib = " << o.blockKib;
+          << ", mc = " << o.mc << ", block-kib = " << o.blockKib
+          << ", dot-max-m = " << o.dotMaxM << ", dot-mr = " << o.dotMr
+          << ", dot-nr = " << o.dotNr;
       return signalPassFailure();
     }
     SmallVector<std::pair<linalg::LinalgOp, linalg::ContractionDimensions>>
@@ -455,7 +474,6 @@ void LowerFloatContractions::lower(linalg::LinalgOp op,
       ArrayRef<ReassociationIndices>{
           llvm::to_vector(llvm::seq<int64_t>(0, resultTy.getRank()))}));
   Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
-  Value panels = arith::ConstantIndexOp::create(b, loc, p.getNumPanels());
   // The rows of one call: the output's M extent (times its batch extent
   // when the batches are folded into M).
   int64_t rank = resultTy.getRank();
@@ -471,19 +489,6 @@ void LowerFloatContractions::lower(linalg::LinalgOp op,
   }
   SmallVector<Type> types(ValueRange(args).getTypes());
   types.append(5, b.getIndexType());
-  // A dynamic M runs on the OpenMP team from parallelMinRows rows on.
-  FloatGemmPlan serialPlan = p, parallelPlan = p;
-  serialPlan.parallel = false;
-  parallelPlan.parallel = true;
-  func::FuncOp kernel = getOrCreateKernel(
-      p.isDynamicM() ? (m.parallelMinRows >= 0 && m.parallelMinRows <= 1
-                            ? parallelPlan
-                            : serialPlan)
-                     : p,
-      types, loc, symbols);
-  func::FuncOp parallelKernel;
-  if (p.isDynamicM() && m.parallelMinRows > 1)
-    parallelKernel = getOrCreateKernel(parallelPlan, types, loc, symbols);
   Value aStride, bStride, outStride;
   if (m.batch != 1) {
     aStride = strideValue(b, loc, aTensor,
@@ -495,29 +500,60 @@ void LowerFloatContractions::lower(linalg::LinalgOp op,
     outStride = arith::MulIOp::create(
         b, loc, rows, arith::ConstantIndexOp::create(b, loc, p.n));
   }
-  // The offsets of batch i (one call per batch).
-  auto call = [&](Value i) {
+  // The call(s) of `plan`'s kernel for batch i: a static M calls the one
+  // kernel of its plan; a dynamic M the parallel kernel from
+  // ceil(parallel-min-macs / (n * k)) rows on, else the serial one.
+  auto callPlan = [&](FloatGemmPlan plan, Value i) {
     auto offset = [&](Value stride) -> Value {
       if (!i)
         return c0;
       return arith::MulIOp::create(b, loc, i, stride);
     };
     SmallVector<Value> operands(args);
-    operands.append({offset(aStride), offset(bStride), offset(outStride), c0,
-                     panels});
-    if (!parallelKernel) {
-      func::CallOp::create(b, loc, kernel, operands);
+    operands.append(
+        {offset(aStride), offset(bStride), offset(outStride), c0,
+         arith::ConstantIndexOp::create(b, loc, plan.getNumPanels())});
+    int64_t minRows = -1;
+    if (plan.isDynamicM() && m.parallelMinMacs >= 0 &&
+        plan.getNumPanels() > 1)
+      minRows = llvm::divideCeil(m.parallelMinMacs, plan.n * plan.k);
+    if (!plan.isDynamicM() || minRows < 0 || minRows <= 1) {
+      plan.parallel = plan.isDynamicM() ? minRows >= 0 : plan.parallel;
+      func::CallOp::create(b, loc, getOrCreateKernel(plan, types, loc, symbols),
+                           operands);
       return;
     }
     Value big = arith::CmpIOp::create(
         b, loc, arith::CmpIPredicate::sge, rows,
-        arith::ConstantIndexOp::create(b, loc, m.parallelMinRows));
+        arith::ConstantIndexOp::create(b, loc, minRows));
     auto ifOp = scf::IfOp::create(b, loc, big, /*withElse=*/true);
     OpBuilder::InsertionGuard g(b);
     b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
-    func::CallOp::create(b, loc, parallelKernel, operands);
+    plan.parallel = true;
+    func::CallOp::create(b, loc, getOrCreateKernel(plan, types, loc, symbols),
+                         operands);
     b.setInsertionPoint(ifOp.elseBlock()->getTerminator());
-    func::CallOp::create(b, loc, kernel, operands);
+    plan.parallel = false;
+    func::CallOp::create(b, loc, getOrCreateKernel(plan, types, loc, symbols),
+                         operands);
+  };
+  // A dynamic M with a dot-product layout: few rows take the dot kernel.
+  auto call = [&](Value i) {
+    if (!m.dotMaxM) {
+      callPlan(p, i);
+      return;
+    }
+    Value few = arith::CmpIOp::create(
+        b, loc, arith::CmpIPredicate::sle, rows,
+        arith::ConstantIndexOp::create(b, loc, m.dotMaxM));
+    auto ifOp = scf::IfOp::create(b, loc, few, /*withElse=*/true);
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
+    FloatGemmPlan dotPlan = p;
+    dotPlan.dot = true;
+    callPlan(dotPlan, i);
+    b.setInsertionPoint(ifOp.elseBlock()->getTerminator());
+    callPlan(p, i);
   };
   if (m.batch == 1) {
     call(Value());
@@ -548,7 +584,7 @@ func::FuncOp LowerFloatContractions::getOrCreateKernel(const FloatGemmPlan &p,
      << p.aStrideK << "," << p.bStrideK << "," << p.bStrideN << ","
      << p.accumulate << "," << p.lanes << "," << p.mr << "," << p.nr << ","
      << p.kc << "," << p.mc << "," << p.kunroll << "," << p.panelBlock << ","
-     << p.parallel;
+     << p.parallel << "," << p.dot << "," << p.dotMr << "," << p.dotNr;
   auto it = kernels.find(key);
   if (it != kernels.end())
     return it->second;
@@ -593,7 +629,10 @@ func::FuncOp LowerFloatContractions::getOrCreateKernel(const FloatGemmPlan &p,
   ops.panelBegin = args[i++];
   ops.panelEnd = args[i++];
   OpBuilder kb = OpBuilder::atBlockBegin(entry);
-  emitFloatGemmKernel(kb, loc, p, ops);
+  if (p.dot)
+    emitFloatDotKernel(kb, loc, p, ops);
+  else
+    emitFloatGemmKernel(kb, loc, p, ops);
   func::ReturnOp::create(kb, loc);
   symbols.insert(fn);
   kernels[key] = fn;

@@ -92,3 +92,47 @@ func.func @batched(%a: tensor<?x?x20xf32>, %b: tensor<?x20x70xf32>) -> tensor<?x
   %r = linalg.batch_matmul ins(%a, %b : tensor<?x?x20xf32>, tensor<?x20x70xf32>) outs(%f : tensor<?x?x70xf32>) -> tensor<?x?x70xf32>
   return %r : tensor<?x?x70xf32>
 }
+
+// -----
+
+// A B stored [n, k] (nn.Linear) with a run-time M: calls of at most
+// dot-max-m = 16 rows take the dot-product kernel (with its own run-time row
+// tail), more rows the packing kernel; each split by the parallel threshold
+// (16 Mi multiply-adds: 11984 rows of 20 x 70).
+// CHECK-LABEL: func.func @linear_nk
+// CHECK: %[[M:.+]] = tensor.dim
+// CHECK: %[[FEW:.+]] = arith.cmpi sle, %[[M]], %c16 : index
+// CHECK: scf.if %[[FEW]] {
+// CHECK: scf.if
+// CHECK: func.call @[[DP:__quantc_x86_sgemm[_0-9]*]]({{.*}}, %[[M]], %c0, %c0, %c0, %c0, %c12)
+// CHECK: func.call @[[DS:__quantc_x86_sgemm[_0-9]*]]({{.*}}, %[[M]], %c0, %c0, %c0, %c0, %c12)
+// CHECK: } else {
+// CHECK: scf.if
+// CHECK: func.call @[[KP:__quantc_x86_sgemm[_0-9]*]]({{.*}}, %[[M]], %c0, %c0, %c0, %c0, %c2)
+// CHECK: func.call @[[KS:__quantc_x86_sgemm[_0-9]*]]({{.*}}, %[[M]], %c0, %c0, %c0, %c0, %c2)
+// CHECK: func.func private @[[DP]]({{.*}}) attributes {{{.*}}quantc.x86_parallel}
+// CHECK: func.func private @[[DS]](
+// CHECK-NOT: memref.alloc
+// CHECK: arith.divui %{{.+}}, %c4 : index
+// CHECK: scf.index_switch
+// CHECK-NEXT: case 1 {
+// CHECK: case 2 {
+// CHECK: case 3 {
+// CHECK: vector.reduction <add>
+// CHECK: default {
+// CHECK: func.func private @[[KP]]
+// CHECK: func.func private @[[KS]]
+// CHECK: memref.alloc
+// PAR-LABEL: func.func @linear_nk
+// PAR: scf.if
+// PAR-NOT: scf.if
+// PAR: return
+func.func @linear_nk(%a: tensor<?x20xf32>, %b: tensor<70x20xf32>) -> tensor<?x70xf32> {
+  %c0 = arith.constant 0 : index
+  %m = tensor.dim %a, %c0 : tensor<?x20xf32>
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty(%m) : tensor<?x70xf32>
+  %f = linalg.fill ins(%z : f32) outs(%e : tensor<?x70xf32>) -> tensor<?x70xf32>
+  %r = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>] ins(%a, %b : tensor<?x20xf32>, tensor<70x20xf32>) outs(%f : tensor<?x70xf32>) -> tensor<?x70xf32>
+  return %r : tensor<?x70xf32>
+}
