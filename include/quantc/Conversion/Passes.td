@@ -422,8 +422,10 @@ def QuantCLowerFloatContractionsToX86
     - Few rows (at most `dot-max-m`) against a B stored `[n, k]` (the
       nn.Linear layout; A contiguous along K too) take a dot-product kernel
       instead: no packing, `dot-mr` rows of A by `dot-nr` rows of B per tile,
-      `dot-mr x dot-nr` vector accumulators over all of K (B and A read
-      where they lie, the K tail masked), each reduced once
+      `dot-mr x dot-nr` vector accumulators over K blocks of `dot-kc` (B and
+      A read where they lie and stay in L1 while all row tiles run over the
+      block; the K tail masked; partial sums in a small per-call vector
+      scratch between K blocks), each reduced once at the end
       (`vector.reduction`, reassociated); its panels are the tiles of
       `dot-nr` output columns.
     - A dynamic M (and batch count) is a run-time operand of the kernel: the
@@ -493,7 +495,9 @@ def QuantCLowerFloatContractionsToX86
            "Rows of A per dot-product tile (0: 4 for avx512, 3 for avx2)">,
     Option<"dotNr", "dot-nr", "int64_t", "0",
            "Rows of B (output columns) per dot-product tile (0: 6 for "
-           "avx512, 3 for avx2)">
+           "avx512, 3 for avx2)">,
+    Option<"dotKc", "dot-kc", "int64_t", "0",
+           "K block of the dot-product kernel (0: 256)">
   ];
   let dependentDialects = ["mlir::LLVM::LLVMDialect",
                            "mlir::arith::ArithDialect",

@@ -31,6 +31,12 @@ public:
 
   void emit() {
     int64_t nb = p.dotNr;
+    if (p.k > p.dotKc) {
+      int64_t rows = p.isDynamicM() ? p.dotMaxM : p.m;
+      scratch = memref::AllocOp::create(
+          b, loc, MemRefType::get({std::max<int64_t>(rows, 1), nb, p.lanes}, f32),
+          b.getI64IntegerAttr(64));
+    }
     int64_t fullTiles = p.n / nb, tailCols = p.n % nb;
     if (fullTiles > 0) {
       Value end = arith::MinSIOp::create(b, loc, ops.panelEnd, idx(fullTiles));
@@ -61,6 +67,9 @@ private:
   const FloatKernelOperands &ops;
   Type f32;
   VectorType vecTy;
+  /// Partial sums [row][column of the tile] between K blocks (null when K
+  /// is one block).
+  Value scratch;
 
   Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
   Value add(Value a, Value c) { return arith::AddIOp::create(b, loc, a, c); }
@@ -93,10 +102,50 @@ private:
     return v;
   }
 
-  /// The row tiles of output columns [col0, col0 + cols): tiles of dotMr
-  /// rows, then the M mod dotMr tail (unrolled for a static M, selected by
-  /// scf.index_switch for a run-time one).
+  /// Output columns [col0, col0 + cols) over all rows: K in one block, or
+  /// the partial sums zeroed, the K blocks but the last accumulated in the
+  /// scratch, the last reduced into the output.
   void rowTiles(Value col0, int64_t cols) {
+    if (!scratch) {
+      forTiles([&](Value r0, int64_t rows) {
+        tile(r0, rows, col0, cols, idx(0), p.k, /*fromScratch=*/false,
+             /*toScratch=*/false);
+      });
+      return;
+    }
+    Value zero = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(vecTy, b.getF32FloatAttr(0.0)));
+    Value rowsEnd = p.isDynamicM() ? ops.m : idx(p.m);
+    {
+      auto loop = scf::ForOp::create(b, loc, idx(0), rowsEnd, idx(1));
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPoint(loop.getBody()->getTerminator());
+      for (int64_t j = 0; j < cols; ++j)
+        vector::StoreOp::create(b, loc, zero, scratch,
+                                ValueRange{loop.getInductionVar(), idx(j),
+                                           idx(0)});
+    }
+    int64_t lastStart = (p.k - 1) / p.dotKc * p.dotKc;
+    if (lastStart > 0) {
+      auto loop =
+          scf::ForOp::create(b, loc, idx(0), idx(lastStart), idx(p.dotKc));
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPoint(loop.getBody()->getTerminator());
+      forTiles([&](Value r0, int64_t rows) {
+        tile(r0, rows, col0, cols, loop.getInductionVar(), p.dotKc,
+             /*fromScratch=*/true, /*toScratch=*/true);
+      });
+    }
+    forTiles([&](Value r0, int64_t rows) {
+      tile(r0, rows, col0, cols, idx(lastStart), p.k - lastStart,
+           /*fromScratch=*/true, /*toScratch=*/false);
+    });
+  }
+
+  /// `body(r0, rows)` for the row tiles: tiles of dotMr rows, then the M mod
+  /// dotMr tail (unrolled for a static M, selected by scf.index_switch for
+  /// a run-time one).
+  void forTiles(function_ref<void(Value, int64_t)> body) {
     int64_t mb = p.dotMr;
     if (!p.isDynamicM()) {
       int64_t whole = p.m / mb * mb;
@@ -104,10 +153,10 @@ private:
         auto loop = scf::ForOp::create(b, loc, idx(0), idx(whole), idx(mb));
         OpBuilder::InsertionGuard g(b);
         b.setInsertionPoint(loop.getBody()->getTerminator());
-        tile(loop.getInductionVar(), mb, col0, cols);
+        body(loop.getInductionVar(), mb);
       }
       if (p.m > whole)
-        tile(idx(whole), p.m - whole, col0, cols);
+        body(idx(whole), p.m - whole);
       return;
     }
     Value whole = mul(arith::DivUIOp::create(b, loc, ops.m, idx(mb)), mb);
@@ -115,7 +164,7 @@ private:
       auto loop = scf::ForOp::create(b, loc, idx(0), whole, idx(mb));
       OpBuilder::InsertionGuard g(b);
       b.setInsertionPoint(loop.getBody()->getTerminator());
-      tile(loop.getInductionVar(), mb, col0, cols);
+      body(loop.getInductionVar(), mb);
     }
     if (mb == 1)
       return;
@@ -128,7 +177,7 @@ private:
     scf::YieldOp::create(b, loc);
     for (auto [i, rows] : llvm::enumerate(cases)) {
       b.createBlock(&sw.getCaseRegions()[i]);
-      tile(whole, rows, col0, cols);
+      body(whole, rows);
       scf::YieldOp::create(b, loc);
     }
   }
@@ -176,24 +225,41 @@ private:
     return SmallVector<Value>(loop.getResults());
   }
 
-  /// Output rows [r0, r0 + rows) x columns [col0, col0 + cols) over all of
-  /// K.
-  void tile(Value r0, int64_t rows, Value col0, int64_t cols) {
+  /// Output rows [r0, r0 + rows) x columns [col0, col0 + cols) over K
+  /// [k0, k0 + kcur): accumulators from zero or the scratch, to the scratch
+  /// or reduced into the output.
+  void tile(Value r0, int64_t rows, Value col0, int64_t cols, Value k0,
+            int64_t kcur, bool fromScratch, bool toScratch) {
     SmallVector<Value> aRows, bRows;
     for (int64_t r = 0; r < rows; ++r)
-      aRows.push_back(add(ops.aOffset, mul(add(r0, r), p.aStrideM)));
+      aRows.push_back(add(add(ops.aOffset, mul(add(r0, r), p.aStrideM)), k0));
     for (int64_t j = 0; j < cols; ++j)
-      bRows.push_back(add(ops.bOffset, mul(add(col0, j), p.bStrideN)));
-    Value zero = arith::ConstantOp::create(
-        b, loc, DenseElementsAttr::get(vecTy, b.getF32FloatAttr(0.0)));
-    SmallVector<Value> acc(rows * cols, zero);
+      bRows.push_back(add(add(ops.bOffset, mul(add(col0, j), p.bStrideN)), k0));
+    SmallVector<Value> acc;
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t j = 0; j < cols; ++j)
+        acc.push_back(
+            fromScratch
+                ? Value(vector::LoadOp::create(
+                      b, loc, vecTy, scratch,
+                      ValueRange{add(r0, r), idx(j), idx(0)}))
+                : Value(arith::ConstantOp::create(
+                      b, loc,
+                      DenseElementsAttr::get(vecTy, b.getF32FloatAttr(0.0)))));
     int64_t ku = std::max<int64_t>(1, p.kunroll);
-    int64_t kBig = p.k / (ku * p.lanes) * (ku * p.lanes);
-    int64_t kWhole = p.k / p.lanes * p.lanes;
+    int64_t kBig = kcur / (ku * p.lanes) * (ku * p.lanes);
+    int64_t kWhole = kcur / p.lanes * p.lanes;
     acc = kLoop(acc, aRows, bRows, 0, kBig, ku);
     acc = kLoop(acc, aRows, bRows, kBig, kWhole, 1);
-    if (p.k > kWhole)
-      acc = step(acc, aRows, bRows, idx(kWhole), p.k - kWhole);
+    if (kcur > kWhole)
+      acc = step(acc, aRows, bRows, idx(kWhole), kcur - kWhole);
+    if (toScratch) {
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t j = 0; j < cols; ++j)
+          vector::StoreOp::create(b, loc, acc[r * cols + j], scratch,
+                                  ValueRange{add(r0, r), idx(j), idx(0)});
+      return;
+    }
     for (int64_t r = 0; r < rows; ++r)
       for (int64_t j = 0; j < cols; ++j) {
         Value at = add(add(ops.outOffset, mul(add(r0, r), p.n)), add(col0, j));

@@ -54,6 +54,11 @@ struct FloatGemmPlan {
   /// "panels" are the tiles of dotNr columns of the output.
   bool dot = false;
   int64_t dotMr = 4, dotNr = 6;
+  /// The dot-product kernel's K block (A's rows and the tile's B rows stay
+  /// in L1 while every row tile runs over them; partial sums in a per-call
+  /// vector scratch between K blocks) and the most rows it is called with
+  /// (the scratch's size for a run-time M).
+  int64_t dotKc = 256, dotMaxM = 16;
 
   /// Whether M is a run-time value (FloatKernelOperands::m).
   bool isDynamicM() const { return mlir::ShapedType::isDynamic(m); }
@@ -98,13 +103,16 @@ void emitFloatGemmKernel(mlir::OpBuilder &b, mlir::Location loc,
 /// along K) at `b`'s insertion point (the caller adds the terminator):
 ///
 ///   for each tile of dotNr output columns in [panelBegin, panelEnd):
-///     for each tile of dotMr rows (a run-time M: the whole tiles in a loop,
-///     the M mod dotMr tail by scf.index_switch):
-///       dotMr x dotNr f32 vector accumulators over K: vectors of A's rows
-///       and of B's rows (read where they lie, no packing; the K tail
-///       masked), vector.fma lane by lane; each accumulator reduced once
-///       (vector.reduction, reassociated), plus C when the plan
-///       accumulates, stored as one output element.
+///     for each K block of dotKc (one block when K <= dotKc):
+///       for each tile of dotMr rows (a run-time M: the whole tiles in a
+///       loop, the M mod dotMr tail by scf.index_switch):
+///         dotMr x dotNr f32 vector accumulators (from the scratch of
+///         partial sums after the first K block) over the K block: vectors
+///         of A's rows and of B's rows (read where they lie, no packing;
+///         the K tail masked), vector.fma lane by lane; stored to the
+///         scratch, or, in the last K block, each reduced once
+///         (vector.reduction, reassociated), plus C when the plan
+///         accumulates, and stored as one output element.
 void emitFloatDotKernel(mlir::OpBuilder &b, mlir::Location loc,
                         const FloatGemmPlan &plan,
                         const FloatKernelOperands &operands);

@@ -60,7 +60,7 @@ struct FloatOptions {
   X86Isa isa;
   int64_t lanes, mr, nr, kc, mc, kunroll, blockKib, parallelMinMacs;
   /// The dot-product kernel: at most dotMaxM rows (0: never), its tile.
-  int64_t dotMaxM, dotMr, dotNr;
+  int64_t dotMaxM, dotMr, dotNr, dotKc;
   /// kc was not set: small GEMMs with a B stored [n, k] take longer ones.
   bool kcDefault;
 };
@@ -312,6 +312,8 @@ matchContraction(linalg::LinalgOp op, const FloatOptions &o,
   // dot-product kernel reads both where they lie, without packing B.
   p.dotMr = o.dotMr;
   p.dotNr = o.dotNr;
+  p.dotKc = o.dotKc;
+  p.dotMaxM = o.dotMaxM;
   bool dotLayout = p.aStrideK == 1 && p.bStrideK == 1 && p.bStrideN != 1 &&
                    o.dotMaxM > 0;
   if (p.isDynamicM()) {
@@ -360,13 +362,15 @@ struct LowerFloatContractions
                    dotMaxM,
                    dotMr ? int64_t(dotMr) : (avx2 ? 3 : 4),
                    dotNr ? int64_t(dotNr) : (avx2 ? 3 : 6),
+                   dotKc ? int64_t(dotKc) : 256,
                    kc == 0};
     int64_t registers = avx2 ? 16 : 32;
     if (o.mr < 1 || o.mr > 64 || o.nr < 1 || o.kc < 1 || o.mc < 1 ||
         o.kunroll < 1 || o.kunroll > 64 || o.kc > (int64_t(1) << 20) ||
         o.blockKib < 1 || o.blockKib > (int64_t(1) << 20) ||
         o.mc > (int64_t(1) << 20) || o.mr * o.nr + o.nr + 1 > registers ||
-        o.dotMaxM < 0 || o.dotMr < 1 || o.dotMr > 64 || o.dotNr < 1 ||
+        o.dotMaxM < 0 || o.dotMaxM > 4096 || o.dotKc < 1 ||
+        o.dotKc > (int64_t(1) << 20) || o.dotMr < 1 || o.dotMr > 64 || o.dotNr < 1 ||
         o.dotMr * o.dotNr + o.dotNr + 1 > registers) {
       module.emitError()
           << "quantc-lower-float-contractions-to-x86: mr in [1, 64], nr >= 1, "
@@ -375,13 +379,14 @@ struct LowerFloatContractions
              "and mr * nr accumulators + nr panel vectors + 1 broadcast "
              "within the "
           << registers << " " << (avx2 ? "ymm" : "zmm")
-          << " registers; dot-max-m >= 0, dot-mr in [1, 64], dot-nr >= 1 "
+          << " registers; dot-max-m in [0, 4096], dot-kc in [1, 2^20], "
+             "dot-mr in [1, 64], dot-nr >= 1 "
              "and dot-mr * dot-nr + dot-nr + 1 within them too; got mr = "
           << o.mr << ", nr = " << o.nr
           << ", kunroll = " << o.kunroll << ", kc = " << o.kc
           << ", mc = " << o.mc << ", block-kib = " << o.blockKib
           << ", dot-max-m = " << o.dotMaxM << ", dot-mr = " << o.dotMr
-          << ", dot-nr = " << o.dotNr;
+          << ", dot-nr = " << o.dotNr << ", dot-kc = " << o.dotKc;
       return signalPassFailure();
     }
     SmallVector<std::pair<linalg::LinalgOp, linalg::ContractionDimensions>>
@@ -584,7 +589,8 @@ func::FuncOp LowerFloatContractions::getOrCreateKernel(const FloatGemmPlan &p,
      << p.aStrideK << "," << p.bStrideK << "," << p.bStrideN << ","
      << p.accumulate << "," << p.lanes << "," << p.mr << "," << p.nr << ","
      << p.kc << "," << p.mc << "," << p.kunroll << "," << p.panelBlock << ","
-     << p.parallel << "," << p.dot << "," << p.dotMr << "," << p.dotNr;
+     << p.parallel << "," << p.dot << "," << p.dotMr << "," << p.dotNr << "," << p.dotKc << ","
+     << p.dotMaxM;
   auto it = kernels.find(key);
   if (it != kernels.end())
     return it->second;

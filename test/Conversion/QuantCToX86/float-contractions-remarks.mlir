@@ -7,14 +7,14 @@
 // AVX2: remark: runs on the reference lowering, not the avx2 FMA kernel: a dynamic N or K dimension
 // Options out of their domain are an error.
 // RUN: not quantc-opt %s --quantc-lower-float-contractions-to-x86="mr=8 nr=4" -split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD
-// BAD: error: quantc-lower-float-contractions-to-x86: mr in [1, 64], nr >= 1, kunroll in [1, 64], kc, mc and block-kib in [1, 2^20] (0: the default), and mr * nr accumulators + nr panel vectors + 1 broadcast within the 32 zmm registers; dot-max-m >= 0, dot-mr in [1, 64], dot-nr >= 1 and dot-mr * dot-nr + dot-nr + 1 within them too; got mr = 8, nr = 4,
+// BAD: error: quantc-lower-float-contractions-to-x86: mr in [1, 64], nr >= 1, kunroll in [1, 64], kc, mc and block-kib in [1, 2^20] (0: the default), and mr * nr accumulators + nr panel vectors + 1 broadcast within the 32 zmm registers; dot-max-m in [0, 4096], dot-kc in [1, 2^20], dot-mr in [1, 64], dot-nr >= 1 and dot-mr * dot-nr + dot-nr + 1 within them too; got mr = 8, nr = 4,
 // RUN: not quantc-opt %s --quantc-lower-float-contractions-to-x86="isa=avx2 mr=6 nr=3" -split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD2
-// BAD2: within the 16 ymm registers; dot-max-m >= 0, dot-mr in [1, 64], dot-nr >= 1 and dot-mr * dot-nr + dot-nr + 1 within them too; got mr = 6, nr = 3,
+// BAD2: within the 16 ymm registers; dot-max-m in [0, 4096], dot-kc in [1, 2^20], dot-mr in [1, 64], dot-nr >= 1 and dot-mr * dot-nr + dot-nr + 1 within them too; got mr = 6, nr = 3,
 // The dot-product tile within the registers too.
 // RUN: not quantc-opt %s --quantc-lower-float-contractions-to-x86="dot-mr=5 dot-nr=6" -split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD3
-// BAD3: dot-max-m = 16, dot-mr = 5, dot-nr = 6
+// BAD3: dot-max-m = 16, dot-mr = 5, dot-nr = 6, dot-kc = 256
 // RUN: not quantc-opt %s --quantc-lower-float-contractions-to-x86="dot-max-m=-1" -split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD4
-// BAD4: dot-max-m = -1, dot-mr = 4, dot-nr = 6
+// BAD4: dot-max-m = -1, dot-mr = 4, dot-nr = 6, dot-kc = 256
 
 // A run-time M takes the kernel (float-contractions-dynamic.mlir); a run-time
 // K or N does not.

@@ -146,32 +146,36 @@ func.func @small_m_transposed_b(%a: tensor<20x600xf32>, %b: tensor<20x600xf32>, 
 // -----
 
 // At most dot-max-m = 16 rows and A, B both contiguous along K: the
-// dot-product kernel, no scratch. 20 columns: 3 tiles of 6 B rows and a
+// dot-product kernel, no packing. 20 columns: 3 tiles of 6 B rows and a
 // tail of 2 ([0, 4) "panels"); 7 rows: a tile of 4 and a tail of 3; K =
-// 600: 9 steps of 4 x 16, 1 step of 16 and a masked 8. Each accumulator is
-// reduced once (reassociated), C added, one element stored.
+// 600: blocks of dot-kc = 256 accumulated in a [7][6][16] scratch of
+// partial sums (zeroed first), the last block (88 = 4 x 16, 16 and a masked
+// 8) reduced: each accumulator once (reassociated), C added, one element
+// stored.
 // CHECK-LABEL: func.func @dot
 // CHECK: %[[C4:.+]] = arith.constant 4 : index
 // CHECK: call @[[K:__quantc_x86_sgemm[_0-9]*]](%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %[[C4]])
 // CHECK: func.func private @[[K]]
+// CHECK: %[[S:.+]] = memref.alloc() {alignment = 64 : i64} : memref<7x6x16xf32>
 // CHECK-NOT: memref.alloc
-// CHECK: scf.for %{{.+}} = %{{.+}} to %{{.+}} step %{{.+}} {
+// CHECK-COUNT-6: vector.store %{{.+}}, %[[S]]
+// CHECK: scf.for %{{.+}} = %{{.+}} to %c512 step %c256 {
+// CHECK-COUNT-24: vector.load %[[S]]
 // CHECK: scf.for %{{.+}} = %{{.+}} to %{{.+}} step %{{.+}} iter_args(
 // CHECK-SAME: -> ({{(vector<16xf32>, ){23}vector<16xf32>}})
 // CHECK-COUNT-96: vector.fma
 // CHECK: scf.yield
-// CHECK-COUNT-24: vector.fma
+// CHECK-COUNT-24: vector.store %{{.+}}, %[[S]]
+// The last K block.
 // CHECK: vector.constant_mask [8] : vector<16xi1>
 // CHECK-COUNT-24: vector.fma
 // CHECK: vector.reduction <add>, %{{.+}} fastmath<reassoc> : vector<16xf32> into f32
 // CHECK: memref.load %arg2
 // CHECK: arith.addf
 // CHECK: memref.store
-// The 3-row tail tile: 3 x 6 accumulators.
-// CHECK: -> ({{(vector<16xf32>, ){17}vector<16xf32>}})
-// The 2-column tail tile, under its panel test.
+// The 2-column tail tile, under its panel test, its 3-row tail tile.
 // CHECK: scf.if
-// CHECK: -> ({{(vector<16xf32>, ){7}vector<16xf32>}})
+// CHECK: -> ({{(vector<16xf32>, ){5}vector<16xf32>}})
 // CHECK-NOT: memref.alloc
 // CHECK: return
 // The option: dot-max-m=0 packs instead.
