@@ -34,7 +34,8 @@ public:
     if (p.k > p.dotKc) {
       int64_t rows = p.isDynamicM() ? p.dotMaxM : p.m;
       scratch = memref::AllocOp::create(
-          b, loc, MemRefType::get({std::max<int64_t>(rows, 1), nb, p.lanes}, f32),
+          b, loc,
+          MemRefType::get({std::max<int64_t>(rows, 1), nb, p.lanes}, f32),
           b.getI64IntegerAttr(64));
     }
     int64_t fullTiles = p.n / nb, tailCols = p.n % nb;
@@ -51,8 +52,8 @@ public:
           b, loc,
           arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle,
                                 ops.panelBegin, t),
-          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt,
-                                ops.panelEnd, t));
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, ops.panelEnd,
+                                t));
       auto ifOp = scf::IfOp::create(b, loc, inRange, /*withElse=*/false);
       OpBuilder::InsertionGuard g(b);
       b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
@@ -121,9 +122,9 @@ private:
       OpBuilder::InsertionGuard g(b);
       b.setInsertionPoint(loop.getBody()->getTerminator());
       for (int64_t j = 0; j < cols; ++j)
-        vector::StoreOp::create(b, loc, zero, scratch,
-                                ValueRange{loop.getInductionVar(), idx(j),
-                                           idx(0)});
+        vector::StoreOp::create(
+            b, loc, zero, scratch,
+            ValueRange{loop.getInductionVar(), idx(j), idx(0)});
     }
     int64_t lastStart = (p.k - 1) / p.dotKc * p.dotKc;
     if (lastStart > 0) {

@@ -42,9 +42,9 @@ public:
           b, loc, MemRefType::get({ShapedType::kDynamic, kcPad}, f32),
           ValueRange{rows}, b.getI64IntegerAttr(64));
     } else {
-      aPacked = memref::AllocOp::create(b, loc,
-                                        MemRefType::get({mcEff, kcPad}, f32),
-                                        b.getI64IntegerAttr(64));
+      aPacked =
+          memref::AllocOp::create(b, loc, MemRefType::get({mcEff, kcPad}, f32),
+                                  b.getI64IntegerAttr(64));
     }
     int64_t block = std::min(p.panelBlock, p.getNumPanels());
     bPacked = memref::AllocOp::create(
@@ -174,8 +174,7 @@ private:
   /// aPacked[row - ic][k - pc]: vector copies when A is contiguous along K,
   /// vector loads along M and scalar stores when it is contiguous along M
   /// (and the row count static, mcurStatic >= 0), scalars otherwise.
-  void packA(Value ic, Value mcur, int64_t mcurStatic, Value pc,
-             int64_t kcur) {
+  void packA(Value ic, Value mcur, int64_t mcurStatic, Value pc, int64_t kcur) {
     Value base =
         add(ops.aOffset, add(mul(ic, p.aStrideM), mul(pc, p.aStrideK)));
     if (p.aStrideK == 1) {

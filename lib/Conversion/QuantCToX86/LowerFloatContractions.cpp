@@ -302,8 +302,8 @@ matchContraction(linalg::LinalgOp op, const FloatOptions &o,
   // A B stored [n, k] and few rows (bandwidth-bound: each packed panel is
   // used by few row tiles): longer runs along K per B row stream better
   // (sgemmt 16 x 4096 x 4096: 30 -> 33 GFLOPS, docs/BENCHMARKS.md).
-  if (p.bStrideK == 1 && p.bStrideN != 1 && !p.isDynamicM() &&
-      p.m <= kSmallM && o.kcDefault)
+  if (p.bStrideK == 1 && p.bStrideN != 1 && !p.isDynamicM() && p.m <= kSmallM &&
+      o.kcDefault)
     p.kc = std::max(p.kc, std::min<int64_t>(p.k, 4096));
   int64_t panelBytes = std::min(p.kc, p.k) * p.getPanelCols() * 4;
   p.panelBlock = std::max<int64_t>(1, o.blockKib * 1024 / panelBytes);
@@ -314,8 +314,8 @@ matchContraction(linalg::LinalgOp op, const FloatOptions &o,
   p.dotNr = o.dotNr;
   p.dotKc = o.dotKc;
   p.dotMaxM = o.dotMaxM;
-  bool dotLayout = p.aStrideK == 1 && p.bStrideK == 1 && p.bStrideN != 1 &&
-                   o.dotMaxM > 0;
+  bool dotLayout =
+      p.aStrideK == 1 && p.bStrideK == 1 && p.bStrideN != 1 && o.dotMaxM > 0;
   if (p.isDynamicM()) {
     mc.dotMaxM = dotLayout ? o.dotMaxM : 0;
     return mc;
@@ -370,8 +370,8 @@ struct LowerFloatContractions
         o.blockKib < 1 || o.blockKib > (int64_t(1) << 20) ||
         o.mc > (int64_t(1) << 20) || o.mr * o.nr + o.nr + 1 > registers ||
         o.dotMaxM < 0 || o.dotMaxM > 4096 || o.dotKc < 1 ||
-        o.dotKc > (int64_t(1) << 20) || o.dotMr < 1 || o.dotMr > 64 || o.dotNr < 1 ||
-        o.dotMr * o.dotNr + o.dotNr + 1 > registers) {
+        o.dotKc > (int64_t(1) << 20) || o.dotMr < 1 || o.dotMr > 64 ||
+        o.dotNr < 1 || o.dotMr * o.dotNr + o.dotNr + 1 > registers) {
       module.emitError()
           << "quantc-lower-float-contractions-to-x86: mr in [1, 64], nr >= 1, "
              "kunroll in [1, 64], kc, mc and block-kib in [1, 2^20] (0: the "
@@ -382,11 +382,11 @@ struct LowerFloatContractions
           << " registers; dot-max-m in [0, 4096], dot-kc in [1, 2^20], "
              "dot-mr in [1, 64], dot-nr >= 1 "
              "and dot-mr * dot-nr + dot-nr + 1 within them too; got mr = "
-          << o.mr << ", nr = " << o.nr
-          << ", kunroll = " << o.kunroll << ", kc = " << o.kc
-          << ", mc = " << o.mc << ", block-kib = " << o.blockKib
-          << ", dot-max-m = " << o.dotMaxM << ", dot-mr = " << o.dotMr
-          << ", dot-nr = " << o.dotNr << ", dot-kc = " << o.dotKc;
+          << o.mr << ", nr = " << o.nr << ", kunroll = " << o.kunroll
+          << ", kc = " << o.kc << ", mc = " << o.mc
+          << ", block-kib = " << o.blockKib << ", dot-max-m = " << o.dotMaxM
+          << ", dot-mr = " << o.dotMr << ", dot-nr = " << o.dotNr
+          << ", dot-kc = " << o.dotKc;
       return signalPassFailure();
     }
     SmallVector<std::pair<linalg::LinalgOp, linalg::ContractionDimensions>>
@@ -519,8 +519,7 @@ void LowerFloatContractions::lower(linalg::LinalgOp op,
         {offset(aStride), offset(bStride), offset(outStride), c0,
          arith::ConstantIndexOp::create(b, loc, plan.getNumPanels())});
     int64_t minRows = -1;
-    if (plan.isDynamicM() && m.parallelMinMacs >= 0 &&
-        plan.getNumPanels() > 1)
+    if (plan.isDynamicM() && m.parallelMinMacs >= 0 && plan.getNumPanels() > 1)
       minRows = llvm::divideCeil(m.parallelMinMacs, plan.n * plan.k);
     if (!plan.isDynamicM() || minRows < 0 || minRows <= 1) {
       plan.parallel = plan.isDynamicM() ? minRows >= 0 : plan.parallel;
@@ -528,9 +527,9 @@ void LowerFloatContractions::lower(linalg::LinalgOp op,
                            operands);
       return;
     }
-    Value big = arith::CmpIOp::create(
-        b, loc, arith::CmpIPredicate::sge, rows,
-        arith::ConstantIndexOp::create(b, loc, minRows));
+    Value big =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, rows,
+                              arith::ConstantIndexOp::create(b, loc, minRows));
     auto ifOp = scf::IfOp::create(b, loc, big, /*withElse=*/true);
     OpBuilder::InsertionGuard g(b);
     b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
@@ -589,8 +588,8 @@ func::FuncOp LowerFloatContractions::getOrCreateKernel(const FloatGemmPlan &p,
      << p.aStrideK << "," << p.bStrideK << "," << p.bStrideN << ","
      << p.accumulate << "," << p.lanes << "," << p.mr << "," << p.nr << ","
      << p.kc << "," << p.mc << "," << p.kunroll << "," << p.panelBlock << ","
-     << p.parallel << "," << p.dot << "," << p.dotMr << "," << p.dotNr << "," << p.dotKc << ","
-     << p.dotMaxM;
+     << p.parallel << "," << p.dot << "," << p.dotMr << "," << p.dotNr << ","
+     << p.dotKc << "," << p.dotMaxM;
   auto it = kernels.find(key);
   if (it != kernels.end())
     return it->second;
