@@ -140,9 +140,15 @@ bool isZeroInit(mlir::Value init);
 
 /// A ranked tensor (static or dynamic extents) as the flat, row-major 1-D
 /// buffer the kernels index (bufferization.to_buffer +
-/// memref.collapse_shape).
+/// memref.collapse_shape). With `callId`, the to_buffer carries
+/// `quantc.kernel_call = callId`: the to_buffer ops of different kernel calls
+/// on the same tensor then differ, so that CSE cannot merge them into the
+/// first one, which would hide the later calls' reads from one-shot
+/// bufferization (an op between the calls could then overwrite the tensor's
+/// buffer in place before the later call reads it).
 mlir::Value flatBuffer(mlir::OpBuilder &b, mlir::Location loc,
-                       mlir::Value tensor);
+                       mlir::Value tensor,
+                       std::optional<int64_t> callId = std::nullopt);
 
 } // namespace quantc::x86
 

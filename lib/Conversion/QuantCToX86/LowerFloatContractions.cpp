@@ -329,12 +329,15 @@ matchContraction(linalg::LinalgOp op, const FloatOptions &o,
 }
 
 // Declared in FloatGemm.h.
-Value x86::flatBuffer(OpBuilder &b, Location loc, Value tensor) {
+Value x86::flatBuffer(OpBuilder &b, Location loc, Value tensor,
+                       std::optional<int64_t> callId) {
   auto tt = cast<RankedTensorType>(tensor.getType());
   // Identity layout (row-major), dynamic extents included.
-  Value buf = bufferization::ToBufferOp::create(
+  auto buf = bufferization::ToBufferOp::create(
       b, loc, MemRefType::get(tt.getShape(), tt.getElementType()), tensor,
       /*read_only=*/true);
+  if (callId)
+    buf->setAttr("quantc.kernel_call", b.getI64IntegerAttr(*callId));
   return memref::CollapseShapeOp::create(
       b, loc, buf,
       ArrayRef<ReassociationIndices>{
@@ -421,6 +424,8 @@ struct LowerFloatContractions
 private:
   /// Kernels by their signature and plan: equal GEMMs share one.
   llvm::StringMap<func::FuncOp> kernels;
+  /// The next lowered contraction's quantc.kernel_call (flatBuffer).
+  int64_t nextCallId = 0;
 
   void lower(linalg::LinalgOp op, const MatchedContraction &m,
              SymbolTable &symbols);
@@ -460,11 +465,13 @@ void LowerFloatContractions::lower(linalg::LinalgOp op,
   Value aTensor = op.getDpsInputOperand(0)->get();
   Value bTensor = op.getDpsInputOperand(1)->get();
   Value init = op.getDpsInitOperand(0)->get();
+  // Tagged with this call: not merged with another call's (flatBuffer).
+  int64_t callId = nextCallId++;
   SmallVector<Value> args;
-  args.push_back(flatBuffer(b, loc, aTensor));
-  args.push_back(flatBuffer(b, loc, bTensor));
+  args.push_back(flatBuffer(b, loc, aTensor, callId));
+  args.push_back(flatBuffer(b, loc, bTensor, callId));
   if (p.accumulate)
-    args.push_back(flatBuffer(b, loc, init));
+    args.push_back(flatBuffer(b, loc, init, callId));
   // The result has the init's (run-time) extents.
   auto resultTy = cast<RankedTensorType>(op->getResult(0).getType());
   SmallVector<Value> sizes;

@@ -9,9 +9,10 @@
 // CHECK-LABEL: func.func @plain
 // CHECK-SAME: (%[[A:.+]]: tensor<7x20xf32>, %[[B:.+]]: tensor<20x70xf32>)
 // CHECK-NOT: linalg.matmul
-// CHECK: %[[AB:.+]] = bufferization.to_buffer %[[A]] read_only : tensor<7x20xf32> to memref<7x20xf32>
+// Each call's buffers are tagged with it (CSE keeps them apart: flatBuffer).
+// CHECK: %[[AB:.+]] = bufferization.to_buffer %[[A]] read_only {quantc.kernel_call = 0 : i64} : tensor<7x20xf32> to memref<7x20xf32>
 // CHECK: %[[AF:.+]] = memref.collapse_shape %[[AB]] {{\[\[}}0, 1]] : memref<7x20xf32> into memref<140xf32>
-// CHECK: %[[BB:.+]] = bufferization.to_buffer %[[B]] read_only : tensor<20x70xf32> to memref<20x70xf32>
+// CHECK: %[[BB:.+]] = bufferization.to_buffer %[[B]] read_only {quantc.kernel_call = 0 : i64} : tensor<20x70xf32> to memref<20x70xf32>
 // CHECK: %[[BF:.+]] = memref.collapse_shape %[[BB]]
 // CHECK: %[[O:.+]] = memref.alloc() {alignment = 64 : i64} : memref<7x70xf32>
 // CHECK: %[[OF:.+]] = memref.collapse_shape %[[O]] {{\[\[}}0, 1]] : memref<7x70xf32> into memref<490xf32>

@@ -224,6 +224,44 @@ func.func @main(%a: {tt((None, None, k))}, %b: {tt((k, n))}) -> {o} {{
             check(f"{label} batch={bt} M={m}", mod.main(a, b),
                   a.astype(np.float64), b.astype(np.float64), spec, F32_BOUND)
 
+# One activation read by two GEMMs with an elementwise op between them whose
+# result may take the activation's buffer (as in q, k, v projections of one
+# LayerNorm output, each followed by its bias add): the second GEMM must read
+# the activation, not the bias sum (each call's to_buffer stays its own).
+T = tt((None, 64))
+TWO_IR = f"""
+func.func @main(%x: {T}, %w1: {tt((64, 64))}, %w2: {tt((64, 64))}) -> ({T}, {T}) {{
+  %c0 = arith.constant 0 : index
+  %m = tensor.dim %x, %c0 : {T}
+  %e0 = tensor.empty(%m) : {T}
+  %h = linalg.generic {{indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>], iterator_types = ["parallel", "parallel"]}} ins(%x : {T}) outs(%e0 : {T}) {{
+  ^bb0(%a: f32, %o: f32):
+    %t = arith.mulf %a, %a : f32
+    linalg.yield %t : f32
+  }} -> {T}
+{fill(T, ["%m"])}  %y1 = linalg.matmul ins(%h, %w1 : {T}, {tt((64, 64))}) outs(%f : {T}) -> {T}
+  %e1 = tensor.empty(%m) : {T}
+  %b1 = linalg.generic {{indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>], iterator_types = ["parallel", "parallel"]}} ins(%y1 : {T}) outs(%e1 : {T}) {{
+  ^bb0(%a: f32, %o: f32):
+    %one = arith.constant 1.0 : f32
+    %t = arith.addf %a, %one : f32
+    linalg.yield %t : f32
+  }} -> {T}
+  %y2 = linalg.matmul ins(%h, %w2 : {T}, {tt((64, 64))}) outs(%f : {T}) -> {T}
+  return %b1, %y2 : {T}, {T}
+}}"""
+for pipeline in pipelines[:1]:
+    label = f"{pipeline} two GEMMs of one activation"
+    mod = compile_checked(TWO_IR, pipeline, label)
+    for m in [3, 16, 29]:
+        x, w1, w2 = randn((m, 64)), randn((64, 64)), randn((64, 64))
+        h = (x * x).astype(np.float64)
+        b1, y2 = mod.main(x, w1, w2)
+        check(f"{label} M={m} first", np.asarray(b1) - 1.0, h,
+              w1.astype(np.float64), "mk,kn->mn", 1e-4)
+        check(f"{label} M={m} second", y2, h, w2.astype(np.float64),
+              "mk,kn->mn", F32_BOUND)
+
 # The LLM.int8() outlier GEMM of a run-time token count
 # (--quantc-outlier-split): the float part (the outlier columns of x times
 # the outlier rows of W) takes the FMA kernel; the whole against NumPy's
