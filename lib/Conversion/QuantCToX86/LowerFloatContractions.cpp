@@ -330,7 +330,7 @@ matchContraction(linalg::LinalgOp op, const FloatOptions &o,
 
 // Declared in FloatGemm.h.
 Value x86::flatBuffer(OpBuilder &b, Location loc, Value tensor,
-                       std::optional<int64_t> callId) {
+                      std::optional<int64_t> callId) {
   auto tt = cast<RankedTensorType>(tensor.getType());
   // Identity layout (row-major), dynamic extents included.
   auto buf = bufferization::ToBufferOp::create(
