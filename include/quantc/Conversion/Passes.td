@@ -399,8 +399,9 @@ def QuantCLowerFloatContractionsToX86
   let summary = "Lower float linalg contractions (matmul, batch_matmul, "
                 "contraction generics) to AVX-512 / AVX2 FMA micro-kernels";
   let description = [{
-    Rewrites every statically shaped float contraction on tensors whose
-    result is the plain sum `out[b, m, n] += sum_k A * B` (`linalg.matmul`
+    Rewrites every float contraction on tensors with static N and K (M, the
+    token count, and the batch count may be dynamic) whose result is the
+    plain sum `out[b, m, n] += sum_k A * B` (`linalg.matmul`
     with any transposed indexing maps, `linalg.batch_matmul` incl. a
     broadcast 2-D operand, a `linalg.generic` with one M, N and K and at most
     one batch dimension whose body is `addf(out, mulf(a, b))`, operands
@@ -428,8 +429,28 @@ def QuantCLowerFloatContractionsToX86
       their weight panels across the threads of an OpenMP team: the kernel
       carries `quantc.x86_parallel`, which `--quantc-x86-outline-omp` turns
       into GOMP_parallel like the int8 kernels' plans.
+    - Few rows (at most `dot-max-m`) against a B stored `[n, k]` (the
+      nn.Linear layout; A contiguous along K too) take a dot-product kernel
+      instead: no packing, `dot-mr` rows of A by `dot-nr` rows of B per tile,
+      `dot-mr x dot-nr` vector accumulators over K blocks of `dot-kc` (B and
+      A read where they lie and stay in L1 while all row tiles run over the
+      block; the K tail masked; partial sums in a small per-call vector
+      scratch between K blocks), each reduced once at the end
+      (`vector.reduction`, reassociated); its panels are the tiles of
+      `dot-nr` output columns.
+    - A dynamic M (and batch count) is a run-time operand of the kernel: the
+      M-block loop runs to it, the M tail (M mod mr rows) runs through tail
+      tiles of 1 .. mr - 1 rows selected by `scf.index_switch`, the A
+      scratch holds min(M, mc) rows, M = 0 computes nothing, and the result
+      is allocated with the init's run-time extents. The call chooses at run
+      time between the dot-product and packing kernels (`dot-max-m`) and
+      between the parallel and serial ones (rows * n * k against
+      `parallel-min-macs`). Batches that continue A's rows under a shared B
+      are one GEMM of batch * M rows; other batches a loop to the run-time
+      count, at offsets scaled by the run-time extents.
 
-    Each contraction that does not take this path (dynamic shapes, f64 or
+    Each contraction that does not take this path (a dynamic N or K, a
+    dynamic extent inside the M or K stride of an operand, f64 or
     mixed integer types, a body other than a multiply-accumulate, several M,
     N or K dimensions, a transposed output, convolutions) gets a remark
     saying why and is left to the reference lowering.
@@ -475,7 +496,18 @@ def QuantCLowerFloatContractionsToX86
            "the outer panel loop (0: 1024, an L2 budget)">,
     Option<"parallelMinMacs", "parallel-min-macs", "int64_t", "16777216",
            "Split the weight panels of GEMMs with at least this many "
-           "multiply-adds (per batch) across threads (-1: never)">
+           "multiply-adds (per batch) across threads (-1: never)">,
+    Option<"dotMaxM", "dot-max-m", "int64_t", "16",
+           "GEMMs of at most this many rows whose A and B are both "
+           "contiguous along K (B stored [n, k]) take the dot-product kernel "
+           "(0: never)">,
+    Option<"dotMr", "dot-mr", "int64_t", "0",
+           "Rows of A per dot-product tile (0: 4 for avx512, 3 for avx2)">,
+    Option<"dotNr", "dot-nr", "int64_t", "0",
+           "Rows of B (output columns) per dot-product tile (0: 6 for "
+           "avx512, 3 for avx2)">,
+    Option<"dotKc", "dot-kc", "int64_t", "0",
+           "K block of the dot-product kernel (0: 256)">
   ];
   let dependentDialects = ["mlir::LLVM::LLVMDialect",
                            "mlir::arith::ArithDialect",
@@ -483,6 +515,7 @@ def QuantCLowerFloatContractionsToX86
                            "mlir::func::FuncDialect",
                            "mlir::memref::MemRefDialect",
                            "mlir::scf::SCFDialect",
+                           "mlir::tensor::TensorDialect",
                            "mlir::vector::VectorDialect"];
 }
 

@@ -22,6 +22,8 @@ namespace quantc::x86 {
 /// operand lies at offset + i * stride0 + j * stride1 (compile-time strides:
 /// any transposed layout of A and B).
 struct FloatGemmPlan {
+  /// The GEMM's extents; m may be ShapedType::kDynamic (a run-time token
+  /// count, passed to the kernel as an operand). n and k are static.
   int64_t m = 0, n = 0, k = 0;
   /// Element strides of A over (m, k) and of B over (k, n). The output is
   /// row-major [m, n].
@@ -45,15 +47,33 @@ struct FloatGemmPlan {
   int64_t panelBlock = 16;
   /// Split the panels across an OpenMP team (--quantc-x86-outline-omp).
   bool parallel = false;
+  /// The dot-product kernel (emitFloatDotKernel) instead of the packing
+  /// one: for few rows of an A and a B both contiguous along K (B stored
+  /// [n, k], nn.Linear's weight). Its tile is dotMr rows of A by dotNr rows
+  /// of B (dotMr * dotNr vector accumulators, each reduced once); its
+  /// "panels" are the tiles of dotNr columns of the output.
+  bool dot = false;
+  int64_t dotMr = 4, dotNr = 6;
+  /// The dot-product kernel's K block (A's rows and the tile's B rows stay
+  /// in L1 while every row tile runs over them; partial sums in a per-call
+  /// vector scratch between K blocks) and the most rows it is called with
+  /// (the scratch's size for a run-time M).
+  int64_t dotKc = 256, dotMaxM = 16;
 
+  /// Whether M is a run-time value (FloatKernelOperands::m).
+  bool isDynamicM() const { return mlir::ShapedType::isDynamic(m); }
   int64_t getPanelCols() const { return nr * lanes; }
-  int64_t getNumPanels() const { return llvm::divideCeil(n, getPanelCols()); }
+  int64_t getNumPanels() const {
+    return llvm::divideCeil(n, dot ? dotNr : getPanelCols());
+  }
 };
 
 /// The values (block arguments) a float kernel body works on.
 struct FloatKernelOperands {
   /// Flat A, B, init C (null unless the plan accumulates) and output.
   mlir::Value a, b, c, out;
+  /// The run-time M (index); null when the plan's M is static.
+  mlir::Value m;
   /// Element offsets of this batch's A, B and C / output (index).
   mlir::Value aOffset, bOffset, outOffset;
   /// The weight panels [panelBegin, panelEnd) this call computes (index).
@@ -67,15 +87,35 @@ struct FloatKernelOperands {
 ///     for each K block of kc:
 ///       pack B[K block, block columns] -> f32 scratch
 ///         [panelBlock][kc][nr * lanes] (one panel stays in L1)
-///       for each M block of mc rows:
+///       for each M block of mc rows (a run-time bound for a dynamic M):
 ///         pack A[block rows, K block] -> f32 scratch [mc][kc + pad]
-///         for each panel of the block, each tile of mr rows:
+///         for each panel of the block, each tile of mr rows (for a
+///         dynamic M: a loop over the whole tiles, then the M mod mr tail
+///         rows through scf.index_switch over tail tiles of 1..mr-1 rows):
 ///           mr x nr f32 vector accumulators start at 0 / C (first K block)
 ///           or at the output, run vector.fma over the K block, and are
 ///           stored (masked in the N tail).
 void emitFloatGemmKernel(mlir::OpBuilder &b, mlir::Location loc,
                          const FloatGemmPlan &plan,
                          const FloatKernelOperands &operands);
+
+/// Emits the body of a dot-product kernel (plan.dot; A and B contiguous
+/// along K) at `b`'s insertion point (the caller adds the terminator):
+///
+///   for each tile of dotNr output columns in [panelBegin, panelEnd):
+///     for each K block of dotKc (one block when K <= dotKc):
+///       for each tile of dotMr rows (a run-time M: the whole tiles in a
+///       loop, the M mod dotMr tail by scf.index_switch):
+///         dotMr x dotNr f32 vector accumulators (from the scratch of
+///         partial sums after the first K block) over the K block: vectors
+///         of A's rows and of B's rows (read where they lie, no packing;
+///         the K tail masked), vector.fma lane by lane; stored to the
+///         scratch, or, in the last K block, each reduced once
+///         (vector.reduction, reassociated), plus C when the plan
+///         accumulates, and stored as one output element.
+void emitFloatDotKernel(mlir::OpBuilder &b, mlir::Location loc,
+                        const FloatGemmPlan &plan,
+                        const FloatKernelOperands &operands);
 
 /// Whether the body of `op` yields `addf(out, mulf(a, b))`, `a` and `b` the
 /// two input block arguments (either order), each optionally widened by
@@ -88,14 +128,27 @@ bool isMultiplyAccumulate(mlir::linalg::LinalgOp op);
 int64_t strideOf(mlir::AffineMap map, llvm::ArrayRef<int64_t> shape,
                  unsigned dim);
 
+/// Whether the stride of loop dimension `dim` in an operand of `shape` read
+/// through `map` involves no dynamic extent (a dimension `map` does not use
+/// has stride 0, which is static).
+bool isStaticStride(mlir::AffineMap map, llvm::ArrayRef<int64_t> shape,
+                    unsigned dim);
+
 /// Whether the init of a contraction is +0.0 everywhere (a zero linalg.fill
 /// or a zero splat constant): the kernels then never read it.
 bool isZeroInit(mlir::Value init);
 
-/// A statically shaped tensor as the flat, row-major 1-D buffer the kernels
-/// index (bufferization.to_buffer + memref.collapse_shape).
+/// A ranked tensor (static or dynamic extents) as the flat, row-major 1-D
+/// buffer the kernels index (bufferization.to_buffer +
+/// memref.collapse_shape). With `callId`, the to_buffer carries
+/// `quantc.kernel_call = callId`: the to_buffer ops of different kernel calls
+/// on the same tensor then differ, so that CSE cannot merge them into the
+/// first one, which would hide the later calls' reads from one-shot
+/// bufferization (an op between the calls could then overwrite the tensor's
+/// buffer in place before the later call reads it).
 mlir::Value flatBuffer(mlir::OpBuilder &b, mlir::Location loc,
-                       mlir::Value tensor);
+                       mlir::Value tensor,
+                       std::optional<int64_t> callId = std::nullopt);
 
 } // namespace quantc::x86
 

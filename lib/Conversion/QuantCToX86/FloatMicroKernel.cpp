@@ -21,7 +21,7 @@ public:
     f32 = b.getF32Type();
     vecTy = VectorType::get({p.lanes}, f32);
     kcEff = std::min(p.kc, p.k);
-    mcEff = std::min(p.mc, p.m);
+    mcEff = p.isDynamicM() ? p.mc : std::min(p.mc, p.m);
   }
 
   void emit() {
@@ -29,15 +29,29 @@ public:
     // buffer-deallocation pipeline. The rows of the packed A block are
     // padded by one vector, off power-of-two strides.
     int64_t kcPad = llvm::alignTo(kcEff, p.lanes) + p.lanes;
-    aPacked = memref::AllocOp::create(
-        b, loc, MemRefType::get({mcEff, kcPad}, f32), b.getI64IntegerAttr(64));
+    OpBuilder::InsertionGuard g(b);
+    if (p.isDynamicM()) {
+      // A run-time M of 0 computes nothing (and packs no B); the A scratch
+      // holds min(M, mc) rows.
+      Value any = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt,
+                                        ops.m, idx(0));
+      auto ifOp = scf::IfOp::create(b, loc, any, /*withElse=*/false);
+      b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
+      Value rows = arith::MinSIOp::create(b, loc, ops.m, idx(p.mc));
+      aPacked = memref::AllocOp::create(
+          b, loc, MemRefType::get({ShapedType::kDynamic, kcPad}, f32),
+          ValueRange{rows}, b.getI64IntegerAttr(64));
+    } else {
+      aPacked =
+          memref::AllocOp::create(b, loc, MemRefType::get({mcEff, kcPad}, f32),
+                                  b.getI64IntegerAttr(64));
+    }
     int64_t block = std::min(p.panelBlock, p.getNumPanels());
     bPacked = memref::AllocOp::create(
         b, loc, MemRefType::get({block, kcEff, p.getPanelCols()}, f32),
         b.getI64IntegerAttr(64));
     auto blocks =
         scf::ForOp::create(b, loc, ops.panelBegin, ops.panelEnd, idx(block));
-    OpBuilder::InsertionGuard g(b);
     b.setInsertionPoint(blocks.getBody()->getTerminator());
     Value jb = blocks.getInductionVar();
     Value jbEnd = arith::MinSIOp::create(b, loc, add(jb, block), ops.panelEnd);
@@ -49,9 +63,9 @@ public:
                               b, loc, arith::CmpIPredicate::eq, pc, idx(0)))
                         : Value();
       packBBlock(jb, jbEnd, pc, kcur);
-      forBlocks(idx(0), p.m, mcEff, [&](Value ic, int64_t mcur) {
-        packA(ic, mcur, pc, kcur);
-        emitPanels(jb, jbEnd, ic, mcur, kcur, first);
+      forRowBlocks([&](Value ic, Value mcur, int64_t mcurStatic) {
+        packA(ic, mcur, mcurStatic, pc, kcur);
+        emitPanels(jb, jbEnd, ic, mcur, mcurStatic, kcur, first);
       });
     });
   }
@@ -130,6 +144,24 @@ private:
     if (tail)
       body(add(start, full), tail);
   }
+  /// The M blocks: `body(ic, rows, rowsStatic)` for blocks of mc rows,
+  /// rowsStatic the row count when it is known at compile time, else -1
+  /// (a dynamic M: an scf.for to the run-time M, rows = min(mc, M - ic)).
+  void forRowBlocks(function_ref<void(Value, Value, int64_t)> body) {
+    if (!p.isDynamicM()) {
+      forBlocks(idx(0), p.m, mcEff,
+                [&](Value ic, int64_t mcur) { body(ic, idx(mcur), mcur); });
+      return;
+    }
+    auto loop = scf::ForOp::create(b, loc, idx(0), ops.m, idx(mcEff));
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPoint(loop.getBody()->getTerminator());
+    Value ic = loop.getInductionVar();
+    Value rows = arith::MinSIOp::create(
+        b, loc, idx(mcEff), arith::SubIOp::create(b, loc, ops.m, ic));
+    body(ic, rows, -1);
+  }
+
   /// An scf.for [lb, ub) step 1 with `body(iv)`.
   void forEach(Value lb, Value ub, function_ref<void(Value)> body) {
     auto loop = scf::ForOp::create(b, loc, lb, ub, idx(1));
@@ -140,13 +172,13 @@ private:
 
   /// Rows [ic, ic + mcur) x K [pc, pc + kcur) of A, widened to f32, into
   /// aPacked[row - ic][k - pc]: vector copies when A is contiguous along K,
-  /// vector loads along M and scalar stores when it is contiguous along M,
-  /// scalars otherwise.
-  void packA(Value ic, int64_t mcur, Value pc, int64_t kcur) {
+  /// vector loads along M and scalar stores when it is contiguous along M
+  /// (and the row count static, mcurStatic >= 0), scalars otherwise.
+  void packA(Value ic, Value mcur, int64_t mcurStatic, Value pc, int64_t kcur) {
     Value base =
         add(ops.aOffset, add(mul(ic, p.aStrideM), mul(pc, p.aStrideK)));
     if (p.aStrideK == 1) {
-      forEach(idx(0), idx(mcur), [&](Value r) {
+      forEach(idx(0), mcur, [&](Value r) {
         Value row = add(base, mul(r, p.aStrideM));
         forBlocks(idx(0), kcur, p.lanes, [&](Value k0, int64_t count) {
           Value v = loadVector(ops.a, add(row, k0), count);
@@ -155,10 +187,10 @@ private:
       });
       return;
     }
-    if (p.aStrideM == 1) {
+    if (p.aStrideM == 1 && mcurStatic >= 0) {
       forEach(idx(0), idx(kcur), [&](Value kk) {
         Value col = add(base, mul(kk, p.aStrideK));
-        forBlocks(idx(0), mcur, p.lanes, [&](Value r0, int64_t count) {
+        forBlocks(idx(0), mcurStatic, p.lanes, [&](Value r0, int64_t count) {
           Value v = loadVector(ops.a, add(col, r0), count);
           for (int64_t i = 0; i < count; ++i)
             memref::StoreOp::create(b, loc,
@@ -168,7 +200,7 @@ private:
       });
       return;
     }
-    forEach(idx(0), idx(mcur), [&](Value r) {
+    forEach(idx(0), mcur, [&](Value r) {
       forEach(idx(0), idx(kcur), [&](Value kk) {
         Value at = add(base, add(mul(r, p.aStrideM), mul(kk, p.aStrideK)));
         Value s = widen(memref::LoadOp::create(b, loc, ops.a, ValueRange{at}));
@@ -292,8 +324,8 @@ private:
 
   /// The packed panels [jb, jbEnd) against the packed A block: full
   /// panels in a loop, then the narrower tail panel if the range holds it.
-  void emitPanels(Value jb, Value jbEnd, Value ic, int64_t mcur, int64_t kcur,
-                  Value first) {
+  void emitPanels(Value jb, Value jbEnd, Value ic, Value mcur,
+                  int64_t mcurStatic, int64_t kcur, Value first) {
     int64_t cols = p.getPanelCols();
     int64_t fullPanels = p.n / cols, tailCols = p.n % cols;
     Value pBegin = jb, pEnd = jbEnd;
@@ -301,7 +333,8 @@ private:
       Value end = arith::MinSIOp::create(b, loc, pEnd, idx(fullPanels));
       forEach(pBegin, end, [&](Value jr) {
         slot = arith::SubIOp::create(b, loc, jr, jb);
-        emitRowTiles(ic, mcur, mul(jr, cols), p.nr, p.lanes, kcur, first);
+        emitRowTiles(ic, mcur, mcurStatic, mul(jr, cols), p.nr, p.lanes, kcur,
+                     first);
       });
     }
     if (tailCols) {
@@ -316,16 +349,46 @@ private:
       Value col0 = idx(fullPanels * cols);
       slot = arith::SubIOp::create(b, loc, t, jb);
       int64_t nvec = llvm::divideCeil(tailCols, p.lanes);
-      emitRowTiles(ic, mcur, col0, nvec, tailCols - (nvec - 1) * p.lanes, kcur,
-                   first);
+      emitRowTiles(ic, mcur, mcurStatic, col0, nvec,
+                   tailCols - (nvec - 1) * p.lanes, kcur, first);
     }
   }
 
-  void emitRowTiles(Value ic, int64_t mcur, Value col0, int64_t nvec,
-                    int64_t lastCount, int64_t kcur, Value first) {
-    forBlocks(idx(0), mcur, p.mr, [&](Value r0, int64_t rows) {
-      emitTile(ic, r0, rows, col0, nvec, lastCount, kcur, first);
-    });
+  /// The row tiles of the M block [ic, ic + mcur): tiles of mr rows, then
+  /// the tail of mcur mod mr rows. A static row count unrolls the tail; a
+  /// run-time one loops over the whole tiles and selects the tail tile
+  /// (1 .. mr - 1 rows) with scf.index_switch on the remainder.
+  void emitRowTiles(Value ic, Value mcur, int64_t mcurStatic, Value col0,
+                    int64_t nvec, int64_t lastCount, int64_t kcur,
+                    Value first) {
+    if (mcurStatic >= 0) {
+      forBlocks(idx(0), mcurStatic, p.mr, [&](Value r0, int64_t rows) {
+        emitTile(ic, r0, rows, col0, nvec, lastCount, kcur, first);
+      });
+      return;
+    }
+    Value whole = mul(arith::DivUIOp::create(b, loc, mcur, idx(p.mr)), p.mr);
+    auto loop = scf::ForOp::create(b, loc, idx(0), whole, idx(p.mr));
+    {
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPoint(loop.getBody()->getTerminator());
+      emitTile(ic, loop.getInductionVar(), p.mr, col0, nvec, lastCount, kcur,
+               first);
+    }
+    if (p.mr == 1)
+      return;
+    Value rest = arith::SubIOp::create(b, loc, mcur, whole);
+    auto cases = llvm::to_vector(llvm::seq<int64_t>(1, p.mr));
+    auto sw = scf::IndexSwitchOp::create(b, loc, TypeRange{}, rest, cases,
+                                         cases.size());
+    OpBuilder::InsertionGuard g(b);
+    b.createBlock(&sw.getDefaultRegion());
+    scf::YieldOp::create(b, loc);
+    for (auto [i, rows] : llvm::enumerate(cases)) {
+      b.createBlock(&sw.getCaseRegions()[i]);
+      emitTile(ic, whole, rows, col0, nvec, lastCount, kcur, first);
+      scf::YieldOp::create(b, loc);
+    }
   }
 
   /// One K step of the register tile: nvec panel vectors, each row's A

@@ -16,6 +16,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/TypeUtilities.h"
@@ -38,15 +39,28 @@ namespace {
 /// batches lie in the flat operands.
 struct MatchedContraction {
   FloatGemmPlan plan;
-  /// Batches (1: none) and their element strides in A, B and the output
-  /// (0: the operand is shared by all batches).
+  /// Batches (1: none; ShapedType::kDynamic: a run-time count) and their
+  /// element strides in A, B and the output (0: the operand is shared by
+  /// all batches; kDynamic: a run-time stride, computed at the call).
   int64_t batch = 1, aStrideBatch = 0, bStrideBatch = 0;
+  /// The loop dimensions of the batch (when batch != 1 or folded) and of M.
+  unsigned batchDim = 0, mDim = 0;
+  /// The batches continue A's rows and are folded into M (M = batch * rows).
+  bool foldedBatch = false;
+  /// Multiply-adds from which a call runs on the OpenMP team (-1: never):
+  /// a static M decides in plan.parallel, a dynamic one at the call.
+  int64_t parallelMinMacs = -1;
+  /// For a dynamic M: calls of at most this many rows take the dot-product
+  /// kernel (0: never).
+  int64_t dotMaxM = 0;
 };
 
 /// The tile and blocking knobs with their defaults resolved.
 struct FloatOptions {
   X86Isa isa;
   int64_t lanes, mr, nr, kc, mc, kunroll, blockKib, parallelMinMacs;
+  /// The dot-product kernel: at most dotMaxM rows (0: never), its tile.
+  int64_t dotMaxM, dotMr, dotNr, dotKc;
   /// kc was not set: small GEMMs with a B stored [n, k] take longer ones.
   bool kcDefault;
 };
@@ -114,6 +128,25 @@ int64_t x86::strideOf(AffineMap map, ArrayRef<int64_t> shape, unsigned dim) {
 }
 
 // Declared in FloatGemm.h.
+bool x86::isStaticStride(AffineMap map, ArrayRef<int64_t> shape, unsigned dim) {
+  for (int64_t i = map.getNumResults() - 1; i >= 0; --i) {
+    if (map.getDimPosition(i) == dim)
+      return true;
+    if (ShapedType::isDynamic(shape[i]))
+      return false;
+  }
+  return true;
+}
+
+/// The position of loop dimension `dim` among the results of `map`, or -1.
+static int64_t positionOf(AffineMap map, unsigned dim) {
+  for (unsigned i = 0; i < map.getNumResults(); ++i)
+    if (map.getDimPosition(i) == dim)
+      return i;
+  return -1;
+}
+
+// Declared in FloatGemm.h.
 bool x86::isZeroInit(Value init) {
   if (auto fill = init.getDefiningOp<linalg::FillOp>())
     return matchPattern(fill.getInputs()[0], m_PosZeroFloat());
@@ -142,15 +175,15 @@ matchContraction(linalg::LinalgOp op, const FloatOptions &o,
   auto aTy = dyn_cast<RankedTensorType>(aOp->get().getType());
   auto bTy = dyn_cast<RankedTensorType>(bOp->get().getType());
   auto cTy = dyn_cast<RankedTensorType>(cOp->get().getType());
-  if (!aTy || !bTy || !cTy || !aTy.hasStaticShape() || !bTy.hasStaticShape() ||
-      !cTy.hasStaticShape()) {
-    remark() << "dynamic shapes";
+  if (!aTy || !bTy || !cTy) {
+    remark() << "unranked operands";
     return failure();
   }
   for (RankedTensorType t : {aTy, bTy, cTy}) {
     uint64_t elements = 1;
     for (int64_t d : t.getShape())
-      elements = llvm::SaturatingMultiply(elements, uint64_t(d));
+      if (!ShapedType::isDynamic(d))
+        elements = llvm::SaturatingMultiply(elements, uint64_t(d));
     if (elements > kMaxOperandElements) {
       remark() << "an operand of " << t << " has more than 2^40 elements";
       return failure();
@@ -191,9 +224,32 @@ matchContraction(linalg::LinalgOp op, const FloatOptions &o,
     remark() << "the output is not [(batch,) M, N] (a transposed output)";
     return failure();
   }
+  // Run-time extents: the token count M and the batch count; N and K
+  // shape the kernel (its panels and K blocks) and must be static.
+  std::optional<unsigned> db;
+  if (rank == 3)
+    db = cMap.getDimPosition(0);
+  for (auto [t, map] : {std::pair{aTy, aMap}, {bTy, bMap}, {cTy, cMap}})
+    for (auto [i, extent] : llvm::enumerate(t.getShape()))
+      if (ShapedType::isDynamic(extent) && map.getDimPosition(i) != dm &&
+          map.getDimPosition(i) != db) {
+        remark() << "a dynamic N or K dimension (the kernels take a run-time "
+                    "M and batch count; N and K must be static)";
+        return failure();
+      }
+  if (!isStaticStride(aMap, aTy.getShape(), dm) ||
+      !isStaticStride(aMap, aTy.getShape(), dk) ||
+      !isStaticStride(bMap, bTy.getShape(), dk) ||
+      !isStaticStride(bMap, bTy.getShape(), dn)) {
+    remark() << "a dynamic M inside the M or K stride of an operand (A "
+                "stored [K, M], or a batched operand laid out [M, batch, K], "
+                "with a run-time M or batch)";
+    return failure();
+  }
   SmallVector<int64_t> loops = op.getStaticLoopRanges();
   MatchedContraction mc;
   FloatGemmPlan &p = mc.plan;
+  mc.mDim = dm;
   p.m = loops[dm];
   p.n = loops[dn];
   p.k = loops[dk];
@@ -205,16 +261,30 @@ matchContraction(linalg::LinalgOp op, const FloatOptions &o,
   p.aStrideK = strideOf(aMap, aTy.getShape(), dk);
   p.bStrideK = strideOf(bMap, bTy.getShape(), dk);
   p.bStrideN = strideOf(bMap, bTy.getShape(), dn);
-  if (rank == 3) {
-    unsigned db = cMap.getDimPosition(0);
-    mc.batch = loops[db];
-    mc.aStrideBatch = strideOf(aMap, aTy.getShape(), db);
-    mc.bStrideBatch = strideOf(bMap, bTy.getShape(), db);
-    // A shared B and batches of A that continue its rows: one GEMM of
-    // batch * M rows (e.g. [batch, tokens, hidden] x [hidden, out]).
-    if (mc.bStrideBatch == 0 && mc.aStrideBatch == p.m * p.aStrideM) {
-      p.m *= mc.batch;
+  if (db) {
+    mc.batchDim = *db;
+    mc.batch = loops[*db];
+    auto batchStride = [&](AffineMap map, RankedTensorType t) {
+      return isStaticStride(map, t.getShape(), *db)
+                 ? strideOf(map, t.getShape(), *db)
+                 : ShapedType::kDynamic;
+    };
+    mc.aStrideBatch = batchStride(aMap, aTy);
+    mc.bStrideBatch = batchStride(bMap, bTy);
+    // A shared B and batches of A that continue its rows (the batch
+    // dimension right before M in A's layout): one GEMM of batch * M rows
+    // (e.g. [batch, tokens, hidden] x [hidden, out]).
+    int64_t posB = positionOf(aMap, *db), posM = positionOf(aMap, dm);
+    bool continues =
+        (!ShapedType::isDynamic(mc.aStrideBatch) && !p.isDynamicM() &&
+         mc.aStrideBatch == p.m * p.aStrideM) ||
+        (posB >= 0 && posM == posB + 1 && !ShapedType::isDynamic(p.aStrideM));
+    if (mc.bStrideBatch == 0 && continues) {
+      p.m = ShapedType::isDynamic(p.m) || ShapedType::isDynamic(mc.batch)
+                ? ShapedType::kDynamic
+                : p.m * mc.batch;
       mc.batch = 1;
+      mc.foldedBatch = true;
     }
   }
   p.aElem = aTy.getElementType();
@@ -232,10 +302,25 @@ matchContraction(linalg::LinalgOp op, const FloatOptions &o,
   // A B stored [n, k] and few rows (bandwidth-bound: each packed panel is
   // used by few row tiles): longer runs along K per B row stream better
   // (sgemmt 16 x 4096 x 4096: 30 -> 33 GFLOPS, docs/BENCHMARKS.md).
-  if (p.bStrideK == 1 && p.bStrideN != 1 && p.m <= kSmallM && o.kcDefault)
+  if (p.bStrideK == 1 && p.bStrideN != 1 && !p.isDynamicM() && p.m <= kSmallM &&
+      o.kcDefault)
     p.kc = std::max(p.kc, std::min<int64_t>(p.k, 4096));
   int64_t panelBytes = std::min(p.kc, p.k) * p.getPanelCols() * 4;
   p.panelBlock = std::max<int64_t>(1, o.blockKib * 1024 / panelBytes);
+  mc.parallelMinMacs = o.parallelMinMacs;
+  // Few rows against a B stored [n, k] (and A contiguous along K): the
+  // dot-product kernel reads both where they lie, without packing B.
+  p.dotMr = o.dotMr;
+  p.dotNr = o.dotNr;
+  p.dotKc = o.dotKc;
+  p.dotMaxM = o.dotMaxM;
+  bool dotLayout =
+      p.aStrideK == 1 && p.bStrideK == 1 && p.bStrideN != 1 && o.dotMaxM > 0;
+  if (p.isDynamicM()) {
+    mc.dotMaxM = dotLayout ? o.dotMaxM : 0;
+    return mc;
+  }
+  p.dot = dotLayout && p.m <= o.dotMaxM;
   uint64_t macs = llvm::SaturatingMultiply(
       llvm::SaturatingMultiply(uint64_t(p.m), uint64_t(p.n)), uint64_t(p.k));
   p.parallel = o.parallelMinMacs >= 0 && p.getNumPanels() > 1 &&
@@ -244,11 +329,15 @@ matchContraction(linalg::LinalgOp op, const FloatOptions &o,
 }
 
 // Declared in FloatGemm.h.
-Value x86::flatBuffer(OpBuilder &b, Location loc, Value tensor) {
+Value x86::flatBuffer(OpBuilder &b, Location loc, Value tensor,
+                      std::optional<int64_t> callId) {
   auto tt = cast<RankedTensorType>(tensor.getType());
-  Value buf = bufferization::ToBufferOp::create(
+  // Identity layout (row-major), dynamic extents included.
+  auto buf = bufferization::ToBufferOp::create(
       b, loc, MemRefType::get(tt.getShape(), tt.getElementType()), tensor,
       /*read_only=*/true);
+  if (callId)
+    buf->setAttr("quantc.kernel_call", b.getI64IntegerAttr(*callId));
   return memref::CollapseShapeOp::create(
       b, loc, buf,
       ArrayRef<ReassociationIndices>{
@@ -273,12 +362,19 @@ struct LowerFloatContractions
                    kunroll ? int64_t(kunroll) : 4,
                    blockKib ? int64_t(blockKib) : 1024,
                    parallelMinMacs,
+                   dotMaxM,
+                   dotMr ? int64_t(dotMr) : (avx2 ? 3 : 4),
+                   dotNr ? int64_t(dotNr) : (avx2 ? 3 : 6),
+                   dotKc ? int64_t(dotKc) : 256,
                    kc == 0};
     int64_t registers = avx2 ? 16 : 32;
     if (o.mr < 1 || o.mr > 64 || o.nr < 1 || o.kc < 1 || o.mc < 1 ||
         o.kunroll < 1 || o.kunroll > 64 || o.kc > (int64_t(1) << 20) ||
         o.blockKib < 1 || o.blockKib > (int64_t(1) << 20) ||
-        o.mc > (int64_t(1) << 20) || o.mr * o.nr + o.nr + 1 > registers) {
+        o.mc > (int64_t(1) << 20) || o.mr * o.nr + o.nr + 1 > registers ||
+        o.dotMaxM < 0 || o.dotMaxM > 4096 || o.dotKc < 1 ||
+        o.dotKc > (int64_t(1) << 20) || o.dotMr < 1 || o.dotMr > 64 ||
+        o.dotNr < 1 || o.dotMr * o.dotNr + o.dotNr + 1 > registers) {
       module.emitError()
           << "quantc-lower-float-contractions-to-x86: mr in [1, 64], nr >= 1, "
              "kunroll in [1, 64], kc, mc and block-kib in [1, 2^20] (0: the "
@@ -286,9 +382,14 @@ struct LowerFloatContractions
              "and mr * nr accumulators + nr panel vectors + 1 broadcast "
              "within the "
           << registers << " " << (avx2 ? "ymm" : "zmm")
-          << " registers; got mr = " << o.mr << ", nr = " << o.nr
-          << ", kunroll = " << o.kunroll << ", kc = " << o.kc
-          << ", mc = " << o.mc << ", block-kib = " << o.blockKib;
+          << " registers; dot-max-m in [0, 4096], dot-kc in [1, 2^20], "
+             "dot-mr in [1, 64], dot-nr >= 1 "
+             "and dot-mr * dot-nr + dot-nr + 1 within them too; got mr = "
+          << o.mr << ", nr = " << o.nr << ", kunroll = " << o.kunroll
+          << ", kc = " << o.kc << ", mc = " << o.mc
+          << ", block-kib = " << o.blockKib << ", dot-max-m = " << o.dotMaxM
+          << ", dot-mr = " << o.dotMr << ", dot-nr = " << o.dotNr
+          << ", dot-kc = " << o.dotKc;
       return signalPassFailure();
     }
     SmallVector<std::pair<linalg::LinalgOp, linalg::ContractionDimensions>>
@@ -323,6 +424,8 @@ struct LowerFloatContractions
 private:
   /// Kernels by their signature and plan: equal GEMMs share one.
   llvm::StringMap<func::FuncOp> kernels;
+  /// The next lowered contraction's quantc.kernel_call (flatBuffer).
+  int64_t nextCallId = 0;
 
   void lower(linalg::LinalgOp op, const MatchedContraction &m,
              SymbolTable &symbols);
@@ -330,49 +433,147 @@ private:
                                  Location loc, SymbolTable &symbols);
 };
 
+/// The element stride of loop dimension `dim` in the row-major `tensor`
+/// read through `map`, as an index value: a constant, or the product of
+/// the run-time extents (tensor.dim) after the dimension's position.
+static Value strideValue(OpBuilder &b, Location loc, Value tensor,
+                         AffineMap map, unsigned dim) {
+  auto shape = cast<RankedTensorType>(tensor.getType()).getShape();
+  if (isStaticStride(map, shape, dim))
+    return arith::ConstantIndexOp::create(b, loc, strideOf(map, shape, dim));
+  int64_t pos = positionOf(map, dim);
+  int64_t fixed = 1;
+  Value stride;
+  for (int64_t i = pos + 1; i < int64_t(shape.size()); ++i) {
+    if (!ShapedType::isDynamic(shape[i])) {
+      fixed *= shape[i];
+      continue;
+    }
+    Value d = tensor::DimOp::create(b, loc, tensor, i);
+    stride = stride ? arith::MulIOp::create(b, loc, stride, d) : d;
+  }
+  return arith::MulIOp::create(b, loc, stride,
+                               arith::ConstantIndexOp::create(b, loc, fixed));
+}
+
 void LowerFloatContractions::lower(linalg::LinalgOp op,
                                    const MatchedContraction &m,
                                    SymbolTable &symbols) {
   Location loc = op.getLoc();
   const FloatGemmPlan &p = m.plan;
   OpBuilder b(op);
+  Value aTensor = op.getDpsInputOperand(0)->get();
+  Value bTensor = op.getDpsInputOperand(1)->get();
+  Value init = op.getDpsInitOperand(0)->get();
+  // Tagged with this call: not merged with another call's (flatBuffer).
+  int64_t callId = nextCallId++;
   SmallVector<Value> args;
-  args.push_back(flatBuffer(b, loc, op.getDpsInputOperand(0)->get()));
-  args.push_back(flatBuffer(b, loc, op.getDpsInputOperand(1)->get()));
+  args.push_back(flatBuffer(b, loc, aTensor, callId));
+  args.push_back(flatBuffer(b, loc, bTensor, callId));
   if (p.accumulate)
-    args.push_back(flatBuffer(b, loc, op.getDpsInitOperand(0)->get()));
+    args.push_back(flatBuffer(b, loc, init, callId));
+  // The result has the init's (run-time) extents.
   auto resultTy = cast<RankedTensorType>(op->getResult(0).getType());
+  SmallVector<Value> sizes;
+  for (int64_t i = 0; i < resultTy.getRank(); ++i)
+    if (resultTy.isDynamicDim(i))
+      sizes.push_back(tensor::DimOp::create(b, loc, init, i));
   Value out = memref::AllocOp::create(
       b, loc, MemRefType::get(resultTy.getShape(), resultTy.getElementType()),
-      b.getI64IntegerAttr(64));
+      sizes, b.getI64IntegerAttr(64));
   args.push_back(memref::CollapseShapeOp::create(
       b, loc, out,
       ArrayRef<ReassociationIndices>{
           llvm::to_vector(llvm::seq<int64_t>(0, resultTy.getRank()))}));
   Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
-  Value panels = arith::ConstantIndexOp::create(b, loc, p.getNumPanels());
+  // The rows of one call: the output's M extent (times its batch extent
+  // when the batches are folded into M).
+  int64_t rank = resultTy.getRank();
+  Value rows;
+  if (p.isDynamicM()) {
+    rows = tensor::DimOp::create(b, loc, init, rank - 2);
+    if (m.foldedBatch)
+      rows = arith::MulIOp::create(b, loc, rows,
+                                   tensor::DimOp::create(b, loc, init, 0));
+    args.push_back(rows);
+  } else {
+    rows = arith::ConstantIndexOp::create(b, loc, p.m);
+  }
   SmallVector<Type> types(ValueRange(args).getTypes());
   types.append(5, b.getIndexType());
-  func::FuncOp kernel = getOrCreateKernel(p, types, loc, symbols);
-  // The offsets of batch i (one call per batch).
-  auto call = [&](Value i) {
-    auto offset = [&](int64_t stride) -> Value {
-      if (!i || stride == 0)
+  Value aStride, bStride, outStride;
+  if (m.batch != 1) {
+    aStride = strideValue(b, loc, aTensor,
+                          op.getMatchingIndexingMap(op.getDpsInputOperand(0)),
+                          m.batchDim);
+    bStride = strideValue(b, loc, bTensor,
+                          op.getMatchingIndexingMap(op.getDpsInputOperand(1)),
+                          m.batchDim);
+    outStride = arith::MulIOp::create(
+        b, loc, rows, arith::ConstantIndexOp::create(b, loc, p.n));
+  }
+  // The call(s) of `plan`'s kernel for batch i: a static M calls the one
+  // kernel of its plan; a dynamic M the parallel kernel from
+  // ceil(parallel-min-macs / (n * k)) rows on, else the serial one.
+  auto callPlan = [&](FloatGemmPlan plan, Value i) {
+    auto offset = [&](Value stride) -> Value {
+      if (!i)
         return c0;
-      return arith::MulIOp::create(
-          b, loc, i, arith::ConstantIndexOp::create(b, loc, stride));
+      return arith::MulIOp::create(b, loc, i, stride);
     };
     SmallVector<Value> operands(args);
-    operands.append({offset(m.aStrideBatch), offset(m.bStrideBatch),
-                     offset(p.m * p.n), c0, panels});
-    func::CallOp::create(b, loc, kernel, operands);
+    operands.append(
+        {offset(aStride), offset(bStride), offset(outStride), c0,
+         arith::ConstantIndexOp::create(b, loc, plan.getNumPanels())});
+    int64_t minRows = -1;
+    if (plan.isDynamicM() && m.parallelMinMacs >= 0 && plan.getNumPanels() > 1)
+      minRows = llvm::divideCeil(m.parallelMinMacs, plan.n * plan.k);
+    if (!plan.isDynamicM() || minRows < 0 || minRows <= 1) {
+      plan.parallel = plan.isDynamicM() ? minRows >= 0 : plan.parallel;
+      func::CallOp::create(b, loc, getOrCreateKernel(plan, types, loc, symbols),
+                           operands);
+      return;
+    }
+    Value big =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, rows,
+                              arith::ConstantIndexOp::create(b, loc, minRows));
+    auto ifOp = scf::IfOp::create(b, loc, big, /*withElse=*/true);
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
+    plan.parallel = true;
+    func::CallOp::create(b, loc, getOrCreateKernel(plan, types, loc, symbols),
+                         operands);
+    b.setInsertionPoint(ifOp.elseBlock()->getTerminator());
+    plan.parallel = false;
+    func::CallOp::create(b, loc, getOrCreateKernel(plan, types, loc, symbols),
+                         operands);
+  };
+  // A dynamic M with a dot-product layout: few rows take the dot kernel.
+  auto call = [&](Value i) {
+    if (!m.dotMaxM) {
+      callPlan(p, i);
+      return;
+    }
+    Value few = arith::CmpIOp::create(
+        b, loc, arith::CmpIPredicate::sle, rows,
+        arith::ConstantIndexOp::create(b, loc, m.dotMaxM));
+    auto ifOp = scf::IfOp::create(b, loc, few, /*withElse=*/true);
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
+    FloatGemmPlan dotPlan = p;
+    dotPlan.dot = true;
+    callPlan(dotPlan, i);
+    b.setInsertionPoint(ifOp.elseBlock()->getTerminator());
+    callPlan(p, i);
   };
   if (m.batch == 1) {
     call(Value());
   } else {
-    auto loop = scf::ForOp::create(
-        b, loc, c0, arith::ConstantIndexOp::create(b, loc, m.batch),
-        arith::ConstantIndexOp::create(b, loc, 1));
+    Value count = ShapedType::isDynamic(m.batch)
+                      ? Value(tensor::DimOp::create(b, loc, init, 0))
+                      : Value(arith::ConstantIndexOp::create(b, loc, m.batch));
+    auto loop = scf::ForOp::create(b, loc, c0, count,
+                                   arith::ConstantIndexOp::create(b, loc, 1));
     OpBuilder::InsertionGuard g(b);
     b.setInsertionPoint(loop.getBody()->getTerminator());
     call(loop.getInductionVar());
@@ -394,7 +595,8 @@ func::FuncOp LowerFloatContractions::getOrCreateKernel(const FloatGemmPlan &p,
      << p.aStrideK << "," << p.bStrideK << "," << p.bStrideN << ","
      << p.accumulate << "," << p.lanes << "," << p.mr << "," << p.nr << ","
      << p.kc << "," << p.mc << "," << p.kunroll << "," << p.panelBlock << ","
-     << p.parallel;
+     << p.parallel << "," << p.dot << "," << p.dotMr << "," << p.dotNr << ","
+     << p.dotKc << "," << p.dotMaxM;
   auto it = kernels.find(key);
   if (it != kernels.end())
     return it->second;
@@ -431,13 +633,18 @@ func::FuncOp LowerFloatContractions::getOrCreateKernel(const FloatGemmPlan &p,
   if (p.accumulate)
     ops.c = args[i++];
   ops.out = args[i++];
+  if (p.isDynamicM())
+    ops.m = args[i++];
   ops.aOffset = args[i++];
   ops.bOffset = args[i++];
   ops.outOffset = args[i++];
   ops.panelBegin = args[i++];
   ops.panelEnd = args[i++];
   OpBuilder kb = OpBuilder::atBlockBegin(entry);
-  emitFloatGemmKernel(kb, loc, p, ops);
+  if (p.dot)
+    emitFloatDotKernel(kb, loc, p, ops);
+  else
+    emitFloatGemmKernel(kb, loc, p, ops);
   func::ReturnOp::create(kb, loc);
   symbols.insert(fn);
   kernels[key] = fn;

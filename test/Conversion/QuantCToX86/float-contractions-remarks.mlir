@@ -4,16 +4,40 @@
 // RUN: quantc-opt %s --quantc-lower-float-contractions-to-x86 -split-input-file -verify-diagnostics -o /dev/null
 // The remarks name the kernel of the isa option.
 // RUN: quantc-opt %s --quantc-lower-float-contractions-to-x86=isa=avx2 -split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=AVX2
-// AVX2: remark: runs on the reference lowering, not the avx2 FMA kernel: dynamic shapes
+// AVX2: remark: runs on the reference lowering, not the avx2 FMA kernel: a dynamic N or K dimension
 // Options out of their domain are an error.
 // RUN: not quantc-opt %s --quantc-lower-float-contractions-to-x86="mr=8 nr=4" -split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD
-// BAD: error: quantc-lower-float-contractions-to-x86: mr in [1, 64], nr >= 1, kunroll in [1, 64], kc, mc and block-kib in [1, 2^20] (0: the default), and mr * nr accumulators + nr panel vectors + 1 broadcast within the 32 zmm registers; got mr = 8, nr = 4
+// BAD: error: quantc-lower-float-contractions-to-x86: mr in [1, 64], nr >= 1, kunroll in [1, 64], kc, mc and block-kib in [1, 2^20] (0: the default), and mr * nr accumulators + nr panel vectors + 1 broadcast within the 32 zmm registers; dot-max-m in [0, 4096], dot-kc in [1, 2^20], dot-mr in [1, 64], dot-nr >= 1 and dot-mr * dot-nr + dot-nr + 1 within them too; got mr = 8, nr = 4,
 // RUN: not quantc-opt %s --quantc-lower-float-contractions-to-x86="isa=avx2 mr=6 nr=3" -split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD2
-// BAD2: within the 16 ymm registers; got mr = 6, nr = 3
+// BAD2: within the 16 ymm registers; dot-max-m in [0, 4096], dot-kc in [1, 2^20], dot-mr in [1, 64], dot-nr >= 1 and dot-mr * dot-nr + dot-nr + 1 within them too; got mr = 6, nr = 3,
+// The dot-product tile within the registers too.
+// RUN: not quantc-opt %s --quantc-lower-float-contractions-to-x86="dot-mr=5 dot-nr=6" -split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD3
+// BAD3: dot-max-m = 16, dot-mr = 5, dot-nr = 6, dot-kc = 256
+// RUN: not quantc-opt %s --quantc-lower-float-contractions-to-x86="dot-max-m=-1" -split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD4
+// BAD4: dot-max-m = -1, dot-mr = 4, dot-nr = 6, dot-kc = 256
 
-func.func @dynamic(%a: tensor<?x8xf32>, %b: tensor<8x4xf32>, %c: tensor<?x4xf32>) -> tensor<?x4xf32> {
-  // expected-remark @+1 {{runs on the reference lowering, not the avx512 FMA kernel: dynamic shapes}}
-  %r = linalg.matmul ins(%a, %b : tensor<?x8xf32>, tensor<8x4xf32>) outs(%c : tensor<?x4xf32>) -> tensor<?x4xf32>
+// A run-time M takes the kernel (float-contractions-dynamic.mlir); a run-time
+// K or N does not.
+func.func @dynamic_k(%a: tensor<?x?xf32>, %b: tensor<?x4xf32>, %c: tensor<?x4xf32>) -> tensor<?x4xf32> {
+  // expected-remark @+1 {{runs on the reference lowering, not the avx512 FMA kernel: a dynamic N or K dimension (the kernels take a run-time M and batch count; N and K must be static)}}
+  %r = linalg.matmul ins(%a, %b : tensor<?x?xf32>, tensor<?x4xf32>) outs(%c : tensor<?x4xf32>) -> tensor<?x4xf32>
+  return %r : tensor<?x4xf32>
+}
+
+// -----
+
+func.func @dynamic_n(%a: tensor<3x8xf32>, %b: tensor<8x?xf32>, %c: tensor<3x?xf32>) -> tensor<3x?xf32> {
+  // expected-remark @+1 {{a dynamic N or K dimension}}
+  %r = linalg.matmul ins(%a, %b : tensor<3x8xf32>, tensor<8x?xf32>) outs(%c : tensor<3x?xf32>) -> tensor<3x?xf32>
+  return %r : tensor<3x?xf32>
+}
+
+// -----
+
+// A stored [K, M] with a run-time M: its K stride is M.
+func.func @dynamic_m_transposed_a(%a: tensor<8x?xf32>, %b: tensor<8x4xf32>, %c: tensor<?x4xf32>) -> tensor<?x4xf32> {
+  // expected-remark @+1 {{runs on the reference lowering, not the avx512 FMA kernel: a dynamic M inside the M or K stride of an operand (A stored [K, M], or a batched operand laid out [M, batch, K], with a run-time M or batch)}}
+  %r = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (k, m)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>] ins(%a, %b : tensor<8x?xf32>, tensor<8x4xf32>) outs(%c : tensor<?x4xf32>) -> tensor<?x4xf32>
   return %r : tensor<?x4xf32>
 }
 

@@ -1,5 +1,6 @@
 // RUN: quantc-opt %s --quantc-lower-float-contractions-to-x86 -split-input-file -verify-diagnostics | FileCheck %s
 // RUN: quantc-opt %s --quantc-lower-float-contractions-to-x86="isa=avx2" -split-input-file -verify-diagnostics | FileCheck %s --check-prefix=AVX2
+// RUN: quantc-opt %s --quantc-lower-float-contractions-to-x86="dot-max-m=0" -split-input-file -verify-diagnostics | FileCheck %s --check-prefix=NODOT
 // RUN: quantc-opt %s --quantc-lower-float-contractions-to-x86="parallel-min-macs=100" -split-input-file -verify-diagnostics | FileCheck %s --check-prefix=PAR
 
 // A zero-filled linalg.matmul: flat buffers of A and B, a fresh output, the
@@ -8,9 +9,10 @@
 // CHECK-LABEL: func.func @plain
 // CHECK-SAME: (%[[A:.+]]: tensor<7x20xf32>, %[[B:.+]]: tensor<20x70xf32>)
 // CHECK-NOT: linalg.matmul
-// CHECK: %[[AB:.+]] = bufferization.to_buffer %[[A]] read_only : tensor<7x20xf32> to memref<7x20xf32>
+// Each call's buffers are tagged with it (CSE keeps them apart: flatBuffer).
+// CHECK: %[[AB:.+]] = bufferization.to_buffer %[[A]] read_only {quantc.kernel_call = 0 : i64} : tensor<7x20xf32> to memref<7x20xf32>
 // CHECK: %[[AF:.+]] = memref.collapse_shape %[[AB]] {{\[\[}}0, 1]] : memref<7x20xf32> into memref<140xf32>
-// CHECK: %[[BB:.+]] = bufferization.to_buffer %[[B]] read_only : tensor<20x70xf32> to memref<20x70xf32>
+// CHECK: %[[BB:.+]] = bufferization.to_buffer %[[B]] read_only {quantc.kernel_call = 0 : i64} : tensor<20x70xf32> to memref<20x70xf32>
 // CHECK: %[[BF:.+]] = memref.collapse_shape %[[BB]]
 // CHECK: %[[O:.+]] = memref.alloc() {alignment = 64 : i64} : memref<7x70xf32>
 // CHECK: %[[OF:.+]] = memref.collapse_shape %[[O]] {{\[\[}}0, 1]] : memref<7x70xf32> into memref<490xf32>
@@ -127,17 +129,62 @@ func.func @broadcast_rhs(%a: tensor<3x7x5xbf16>, %b: tensor<5x9xbf16>) -> tensor
 
 // -----
 
-// Few rows (M <= 32) and a B stored [n, k]: bandwidth-bound, K taken in one
-// block (longer streams along each B row): B block [1 panel][600][64], no
-// K-block loop (no first-block test).
+// Few rows (16 < M <= 32, above dot-max-m) and a B stored [n, k]:
+// bandwidth-bound, K taken in one block (longer streams along each B row):
+// B block [1 panel][600][64], no K-block loop (no first-block test).
 // CHECK-LABEL: func.func @small_m_transposed_b
 // CHECK: func.func private @__quantc_x86_sgemm
-// CHECK: memref.alloc() {alignment = 64 : i64} : memref<3x624xf32>
+// CHECK: memref.alloc() {alignment = 64 : i64} : memref<20x624xf32>
 // CHECK: memref.alloc() {alignment = 64 : i64} : memref<1x600x64xf32>
 // CHECK-NOT: arith.cmpi eq
 // CHECK: return
-func.func @small_m_transposed_b(%a: tensor<3x600xf32>, %b: tensor<20x600xf32>, %c: tensor<3x20xf32>) -> tensor<3x20xf32> {
+func.func @small_m_transposed_b(%a: tensor<20x600xf32>, %b: tensor<20x600xf32>, %c: tensor<20x20xf32>) -> tensor<20x20xf32> {
   %r = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]
-         ins(%a, %b : tensor<3x600xf32>, tensor<20x600xf32>) outs(%c : tensor<3x20xf32>) -> tensor<3x20xf32>
-  return %r : tensor<3x20xf32>
+         ins(%a, %b : tensor<20x600xf32>, tensor<20x600xf32>) outs(%c : tensor<20x20xf32>) -> tensor<20x20xf32>
+  return %r : tensor<20x20xf32>
+}
+
+// -----
+
+// At most dot-max-m = 16 rows and A, B both contiguous along K: the
+// dot-product kernel, no packing. 20 columns: 3 tiles of 6 B rows and a
+// tail of 2 ([0, 4) "panels"); 7 rows: a tile of 4 and a tail of 3; K =
+// 600: blocks of dot-kc = 256 accumulated in a [7][6][16] scratch of
+// partial sums (zeroed first), the last block (88 = 4 x 16, 16 and a masked
+// 8) reduced: each accumulator once (reassociated), C added, one element
+// stored.
+// CHECK-LABEL: func.func @dot
+// CHECK: %[[C4:.+]] = arith.constant 4 : index
+// CHECK: call @[[K:__quantc_x86_sgemm[_0-9]*]](%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %[[C4]])
+// CHECK: func.func private @[[K]]
+// CHECK: %[[S:.+]] = memref.alloc() {alignment = 64 : i64} : memref<7x6x16xf32>
+// CHECK-NOT: memref.alloc
+// CHECK-COUNT-6: vector.store %{{.+}}, %[[S]]
+// CHECK: scf.for %{{.+}} = %{{.+}} to %c512 step %c256 {
+// CHECK-COUNT-24: vector.load %[[S]]
+// CHECK: scf.for %{{.+}} = %{{.+}} to %{{.+}} step %{{.+}} iter_args(
+// CHECK-SAME: -> ({{(vector<16xf32>, ){23}vector<16xf32>}})
+// CHECK-COUNT-96: vector.fma
+// CHECK: scf.yield
+// CHECK-COUNT-24: vector.store %{{.+}}, %[[S]]
+// The last K block.
+// CHECK: vector.constant_mask [8] : vector<16xi1>
+// CHECK-COUNT-24: vector.fma
+// CHECK: vector.reduction <add>, %{{.+}} fastmath<reassoc> : vector<16xf32> into f32
+// CHECK: memref.load %arg2
+// CHECK: arith.addf
+// CHECK: memref.store
+// The 2-column tail tile, under its panel test, its 3-row tail tile.
+// CHECK: scf.if
+// CHECK: -> ({{(vector<16xf32>, ){5}vector<16xf32>}})
+// CHECK-NOT: memref.alloc
+// CHECK: return
+// The option: dot-max-m=0 packs instead.
+// NODOT-LABEL: func.func @dot
+// NODOT: func.func private @__quantc_x86_sgemm
+// NODOT: memref.alloc() {alignment = 64 : i64} : memref<7x624xf32>
+func.func @dot(%a: tensor<7x600xf32>, %b: tensor<20x600xf32>, %c: tensor<7x20xf32>) -> tensor<7x20xf32> {
+  %r = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]
+         ins(%a, %b : tensor<7x600xf32>, tensor<20x600xf32>) outs(%c : tensor<7x20xf32>) -> tensor<7x20xf32>
+  return %r : tensor<7x20xf32>
 }
