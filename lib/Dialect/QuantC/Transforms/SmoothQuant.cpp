@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "MatmulUtils.h"
+#include "quantc/Dialect/QuantC/Utils/ConstantWeights.h"
 #include "quantc/Dialect/QuantC/Transforms/Passes.h"
 
 #include "mlir/IR/Matchers.h"
@@ -42,13 +43,13 @@ static std::optional<WeightInfo> readWeight(const ContractionRoles &r,
     why = "it is " + describeProducer(w);
     return std::nullopt;
   }
-  DenseIntElementsAttr q;
   std::optional<FloatConst> scale = readFloatConst(dq.getScale());
-  if (!isFoldableSize(dq.getInput().getType())) {
+  ElementsAttr q = getConstantWeight(dq.getInput());
+  if (q ? !isReadableConstant(q) : !isFoldableSize(dq.getInput().getType())) {
     why = "it is a quantc.dequantize of " + describeProducer(dq.getInput());
     return std::nullopt;
   }
-  if (!matchPattern(dq.getInput(), m_Constant(&q)) || !scale ||
+  if (!q || !isa<IntegerType>(q.getElementType()) || !scale ||
       dq.getZeroPoint()) {
     why = "it is a quantc.dequantize of a non-constant or zero-point value";
     return std::nullopt;
@@ -74,12 +75,28 @@ static std::optional<WeightInfo> readWeight(const ContractionRoles &r,
   int64_t inner = 1;
   for (int64_t d = r.weightOutDim + 1, e = shape.size(); d < e; ++d)
     inner *= shape[d];
-  int64_t i = 0;
-  for (APInt v : q.getValues<APInt>()) {
-    float s = perChannel ? scale->values[(i / inner) % shape[r.weightOutDim]]
+  SmallVector<int64_t> qv;
+  if (q.getElementType().isInteger(8)) {
+    FailureOr<std::vector<int8_t>> bytes = readInt8Elements(q);
+    if (failed(bytes)) {
+      why = "it is a quantc.dequantize of an unreadable constant";
+      return std::nullopt;
+    }
+    qv.assign(bytes->begin(), bytes->end());
+  } else if (auto dense = dyn_cast<DenseIntElementsAttr>(q)) {
+    for (APInt v : dense.getValues<APInt>())
+      qv.push_back(v.getSExtValue());
+  } else {
+    why = "it is a quantc.dequantize of a non-i8 dense_resource constant";
+    return std::nullopt;
+  }
+  info.w.source = q;
+  info.w.values.reserve(qv.size());
+  for (auto [i, v] : llvm::enumerate(qv)) {
+    int64_t at = static_cast<int64_t>(i);
+    float s = perChannel ? scale->values[(at / inner) % shape[r.weightOutDim]]
                          : scale->values[0];
-    info.w.values.push_back(static_cast<float>(v.getSExtValue()) * s);
-    ++i;
+    info.w.values.push_back(static_cast<float>(v) * s);
   }
   return info;
 }
@@ -111,7 +128,7 @@ static Value dividedConst(OpBuilder &b, Location loc, Value c,
   for (auto [v, sv] : llvm::zip(fc.values, s))
     v = v / sv;
   return makeFloatConst(b, loc, fc.shape(), fc.values,
-                        fc.type.getElementType());
+                        fc.type.getElementType(), fc.source, "smooth");
 }
 
 static bool isZeroFill(Value init) {
@@ -209,7 +226,8 @@ static Value foldIntoProducer(OpBuilder &b, Value x, ArrayRef<float> s) {
     inner *= shape[d];
   for (int64_t i = 0, e = w->values.size(); i < e; ++i)
     w->values[i] = w->values[i] / s[(i / inner) % shape[r->weightOutDim]];
-  Value nw = makeFloatConst(b, loc, shape, w->values, w->type.getElementType());
+  Value nw = makeFloatConst(b, loc, shape, w->values, w->type.getElementType(),
+                            w->source, "smooth");
   Operation *c = b.clone(*def);
   c->setOperand(r->weightIndex, nw);
   return c->getResult(0);
@@ -405,7 +423,8 @@ struct SmoothQuantPass : quantc::impl::QuantCSmoothQuantBase<SmoothQuantPass> {
                      ? emitQuantizedWeight(wb, r.op->getLoc(), w.w,
                                            r.weightOutDim, w.granularity)
                      : makeFloatConst(wb, r.op->getLoc(), w.w.shape(),
-                                      w.w.values, w.w.type.getElementType());
+                                      w.w.values, w.w.type.getElementType(),
+                                      w.w.source, "smooth");
       Value oldW = r.weight();
       r.op->setOperand(r.weightIndex, nw);
       r.op->setOperand(r.actIndex, newX);
