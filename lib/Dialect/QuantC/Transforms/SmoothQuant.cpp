@@ -9,6 +9,7 @@
 #include "quantc/Dialect/QuantC/Utils/ConstantWeights.h"
 #include "quantc/Dialect/QuantC/Transforms/Passes.h"
 
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/Transforms/RegionUtils.h"
 #include "llvm/ADT/MapVector.h"
@@ -137,6 +138,34 @@ static bool isZeroFill(Value init) {
   return matchPattern(init, m_AnyZeroFloat());
 }
 
+/// Whether `op` is a reshape that keeps the channel (last) dimension last and
+/// alone: a collapse_shape or expand_shape whose last reassociation group is
+/// that one dimension, or a tensor.reshape between shapes with the same
+/// static last size (row-major, element (..., c) stays in channel c). Such a
+/// reshape ([B, S, C] -> [B*S, C] before each nn.Linear of a 3-D input)
+/// commutes with `· diag(s)^-1`.
+static bool keepsChannelLast(Operation *op) {
+  auto lastGroupIsLastDim = [](ArrayRef<ReassociationIndices> groups,
+                               int64_t rank) {
+    return !groups.empty() && groups.back().size() == 1 &&
+           groups.back().front() == rank - 1;
+  };
+  if (auto c = dyn_cast<tensor::CollapseShapeOp>(op))
+    return lastGroupIsLastDim(c.getReassociationIndices(),
+                              c.getSrcType().getRank());
+  if (auto e = dyn_cast<tensor::ExpandShapeOp>(op))
+    return lastGroupIsLastDim(e.getReassociationIndices(),
+                              e.getResultType().getRank());
+  if (auto r = dyn_cast<tensor::ReshapeOp>(op)) {
+    auto src = dyn_cast<RankedTensorType>(r.getSource().getType());
+    auto dst = dyn_cast<RankedTensorType>(r.getResult().getType());
+    return src && dst && src.getRank() > 0 && dst.getRank() > 0 &&
+           !src.isDynamicDim(src.getRank() - 1) &&
+           src.getShape().back() == dst.getShape().back();
+  }
+  return false;
+}
+
 /// Returns a value equal to `x · diag(s)^-1` computed by a clone of the
 /// producer of `x` with rescaled constants, or null if the producer is not
 /// one of the patterns documented in Passes.td.
@@ -145,6 +174,16 @@ static Value foldIntoProducer(OpBuilder &b, Value x, ArrayRef<float> s) {
   if (!def)
     return {};
   Location loc = def->getLoc();
+  // Through reshapes that keep the channel last: fold into their source and
+  // reshape the result the same way.
+  if (keepsChannelLast(def)) {
+    Value inner = foldIntoProducer(b, def->getOperand(0), s);
+    if (!inner)
+      return {};
+    Operation *c = b.clone(*def);
+    c->setOperand(0, inner);
+    return c->getResult(0);
+  }
   if (auto g = dyn_cast<linalg::GenericOp>(def)) {
     if (g.getNumDpsInits() != 1 || g->getNumResults() != 1 ||
         g.getNumParallelLoops() != g.getNumLoops() ||
