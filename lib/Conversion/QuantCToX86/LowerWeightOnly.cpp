@@ -5,8 +5,8 @@
 // (WeightOnlyGemm.h). See the pass description in Conversion/Passes.td.
 //
 //===----------------------------------------------------------------------===//
-#include "quantc/Dialect/QuantC/Utils/ConstantWeights.h"
 #include "quantc/Conversion/QuantCToX86/QuantCToX86.h"
+#include "quantc/Dialect/QuantC/Utils/ConstantWeights.h"
 
 #include "FloatGemm.h"
 #include "WeightOnlyGemm.h"

@@ -174,6 +174,47 @@ FailureOr<std::vector<int8_t>> quantc::readInt8Elements(ElementsAttr attr,
   return out;
 }
 
+std::optional<ArrayRef<char>> quantc::getRawElements(ElementsAttr attr) {
+  if (!attr || !isReadableConstant(attr) ||
+      attr.getElementType().isInteger(1))
+    return std::nullopt;
+  if (auto dense = dyn_cast<DenseElementsAttr>(attr)) {
+    if (dense.isSplat())
+      return std::nullopt;
+    return dense.getRawData();
+  }
+  return resourceData(cast<DenseResourceElementsAttr>(attr), nullptr);
+}
+
+ElementsAttr quantc::permuteElements(ElementsAttr attr,
+                                     ArrayRef<int64_t> perm) {
+  std::optional<ArrayRef<char>> raw = getRawElements(attr);
+  if (!raw)
+    return {};
+  auto ty = cast<RankedTensorType>(attr.getType());
+  int64_t rank = ty.getRank(), bytes = storageBytes(ty.getElementType());
+  SmallVector<int64_t> shape, srcStrides(rank, 1);
+  for (int64_t p : perm)
+    shape.push_back(ty.getDimSize(p));
+  for (int64_t d = rank - 2; d >= 0; --d)
+    srcStrides[d] = srcStrides[d + 1] * ty.getDimSize(d + 1);
+  std::vector<char> out(raw->size());
+  SmallVector<int64_t> idx(rank, 0);
+  for (int64_t lin = 0, e = ty.getNumElements(); lin < e; ++lin) {
+    int64_t s = 0;
+    for (int64_t i = 0; i < rank; ++i)
+      s += idx[i] * srcStrides[perm[i]];
+    std::memcpy(out.data() + lin * bytes, raw->data() + s * bytes, bytes);
+    for (int64_t i = rank - 1; i >= 0; --i) {
+      if (++idx[i] < shape[i])
+        break;
+      idx[i] = 0;
+    }
+  }
+  auto newTy = RankedTensorType::get(shape, ty.getElementType());
+  return makeElementsLike(attr, newTy, out, derivedResourceName(attr, "t"));
+}
+
 DenseElementsAttr quantc::readAsDense(ElementsAttr attr) {
   if (!attr)
     return {};

@@ -13,6 +13,7 @@
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Value.h"
 #include "llvm/ADT/SmallVector.h"
 
@@ -48,6 +49,17 @@ readFloatElements(mlir::ElementsAttr attr, std::string *why = nullptr);
 /// attribute is not readable or not i8.
 mlir::FailureOr<std::vector<int8_t>>
 readInt8Elements(mlir::ElementsAttr attr, std::string *why = nullptr);
+
+/// The row-major bytes of a readable non-splat constant (dense or resource)
+/// in its element type's storage, one or more bytes per element; nullopt
+/// for a splat, an i1 constant or an unreadable one.
+std::optional<llvm::ArrayRef<char>> getRawElements(mlir::ElementsAttr attr);
+
+/// Permutes a readable non-splat constant's dimensions at compile time
+/// (result dimension i is dimension perm[i]), keeping its kind; null when
+/// getRawElements cannot read it.
+mlir::ElementsAttr permuteElements(mlir::ElementsAttr attr,
+                                   llvm::ArrayRef<int64_t> perm);
 
 /// Reads `attr` as a DenseElementsAttr: itself if it is one, else a copy of
 /// the resource's bytes. Null when it cannot be read.
