@@ -67,7 +67,8 @@ PYBIND11_MODULE(_quantc, m) {
           py::ssize_t expect = info.itemsize;
           for (py::ssize_t d = info.ndim - 1; d >= 0; --d) {
             if (info.shape[d] != 1 && info.strides[d] != expect)
-              throw py::value_error("parameter '" + py::str(key).cast<std::string>() +
+              throw py::value_error("parameter '" +
+                                    py::str(key).cast<std::string>() +
                                     "' is not C-contiguous");
             expect *= info.shape[d];
           }
@@ -142,8 +143,8 @@ PYBIND11_MODULE(_quantc, m) {
 
   m.def(
       "jit_compile_module",
-      [](const ModuleHandle &module, const std::string &pipeline,
-         unsigned opt, const std::vector<std::string> &libs) {
+      [](const ModuleHandle &module, const std::string &pipeline, unsigned opt,
+         const std::vector<std::string> &libs) {
         std::string diag;
         std::unique_ptr<JitModule> jit;
         {

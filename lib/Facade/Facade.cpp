@@ -9,8 +9,8 @@
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/BuiltinDialect.h"
 #include "mlir/IR/BuiltinOps.h"
-#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/Pass.h"
@@ -261,9 +261,9 @@ static SmallVector<DenseResourceElementsAttr> resourceAttrs(Operation *op) {
   return out;
 }
 
-std::unique_ptr<ModuleHandle>
-ModuleHandle::parse(const std::string &ir, std::vector<Blob> blobs,
-                    std::string &diagnostics) {
+std::unique_ptr<ModuleHandle> ModuleHandle::parse(const std::string &ir,
+                                                  std::vector<Blob> blobs,
+                                                  std::string &diagnostics) {
   auto impl = std::make_unique<Impl>();
   Session &s = impl->session;
   auto releaseAll = [&] {

@@ -245,7 +245,8 @@ Value quantc::reshapeStatic(RewriterBase &rewriter, Location loc, Value v,
   DenseResourceElementsAttr res;
   if (matchPattern(v, m_Constant(&res)))
     return arith::ConstantOp::create(
-        rewriter, loc, DenseResourceElementsAttr::get(newTy, res.getRawHandle()));
+        rewriter, loc,
+        DenseResourceElementsAttr::get(newTy, res.getRawHandle()));
   ReassociationIndices all;
   for (int64_t i = 0; i < ty.getRank(); ++i)
     all.push_back(i);

@@ -83,8 +83,9 @@ Value quantc::makeFloatConst(OpBuilder &b, Location loc,
   auto ty = RankedTensorType::get(shape, elemType);
   if (isa_and_nonnull<DenseResourceElementsAttr>(like))
     return arith::ConstantOp::create(
-        b, loc, cast<TypedAttr>(makeFloatElementsLike(
-                    like, ty, values, derivedResourceName(like, suffix))));
+        b, loc,
+        cast<TypedAttr>(makeFloatElementsLike(
+            like, ty, values, derivedResourceName(like, suffix))));
   auto &sem = cast<FloatType>(elemType).getFloatSemantics();
   SmallVector<APFloat> vals;
   vals.reserve(values.size());

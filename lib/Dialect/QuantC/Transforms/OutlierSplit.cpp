@@ -168,9 +168,8 @@ struct OutlierSplitPass
     // Float GEMM of the outlier channels, accumulating into the original init.
     Value xo = gatherChannels(b, loc, x, r.actChannelDim, outliers);
     FloatConst wo = sliceConst(*wc, r.weightChannelDim, outliers);
-    Value woC =
-        makeFloatConst(b, loc, wo.shape(), wo.values, wo.type.getElementType(),
-                       wo.source, "outliers");
+    Value woC = makeFloatConst(b, loc, wo.shape(), wo.values,
+                               wo.type.getElementType(), wo.source, "outliers");
     Operation *fop = b.clone(*op);
     fop->setOperand(r.actIndex, xo);
     fop->setOperand(r.weightIndex, woC);

@@ -6,8 +6,8 @@
 //
 //===----------------------------------------------------------------------===//
 #include "MatmulUtils.h"
-#include "quantc/Dialect/QuantC/Utils/ConstantWeights.h"
 #include "quantc/Dialect/QuantC/Transforms/Passes.h"
+#include "quantc/Dialect/QuantC/Utils/ConstantWeights.h"
 
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Matchers.h"
@@ -128,8 +128,8 @@ static Value dividedConst(OpBuilder &b, Location loc, Value c,
   FloatConst fc = *readFloatConst(c);
   for (auto [v, sv] : llvm::zip(fc.values, s))
     v = v / sv;
-  return makeFloatConst(b, loc, fc.shape(), fc.values,
-                        fc.type.getElementType(), fc.source, "smooth");
+  return makeFloatConst(b, loc, fc.shape(), fc.values, fc.type.getElementType(),
+                        fc.source, "smooth");
 }
 
 static bool isZeroFill(Value init) {
@@ -458,12 +458,12 @@ struct SmoothQuantPass : quantc::impl::QuantCSmoothQuantBase<SmoothQuantPass> {
     for (auto [r, w] : llvm::zip(group.consumers, weights)) {
       OpBuilder wb(r.op);
       scaleAlong(w.w, r.weightChannelDim, s);
-      Value nw = w.requantize
-                     ? emitQuantizedWeight(wb, r.op->getLoc(), w.w,
-                                           r.weightOutDim, w.granularity)
-                     : makeFloatConst(wb, r.op->getLoc(), w.w.shape(),
-                                      w.w.values, w.w.type.getElementType(),
-                                      w.w.source, "smooth");
+      Value nw =
+          w.requantize
+              ? emitQuantizedWeight(wb, r.op->getLoc(), w.w, r.weightOutDim,
+                                    w.granularity)
+              : makeFloatConst(wb, r.op->getLoc(), w.w.shape(), w.w.values,
+                               w.w.type.getElementType(), w.w.source, "smooth");
       Value oldW = r.weight();
       r.op->setOperand(r.weightIndex, nw);
       r.op->setOperand(r.actIndex, newX);

@@ -175,8 +175,7 @@ FailureOr<std::vector<int8_t>> quantc::readInt8Elements(ElementsAttr attr,
 }
 
 std::optional<ArrayRef<char>> quantc::getRawElements(ElementsAttr attr) {
-  if (!attr || !isReadableConstant(attr) ||
-      attr.getElementType().isInteger(1))
+  if (!attr || !isReadableConstant(attr) || attr.getElementType().isInteger(1))
     return std::nullopt;
   if (auto dense = dyn_cast<DenseElementsAttr>(attr)) {
     if (dense.isSplat())
