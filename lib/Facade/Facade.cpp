@@ -261,6 +261,34 @@ static SmallVector<DenseResourceElementsAttr> resourceAttrs(Operation *op) {
   return out;
 }
 
+/// The keys of the resources `module` references.
+static llvm::StringSet<> referencedResources(Operation *module) {
+  llvm::StringSet<> keys;
+  module->walk([&](Operation *op) {
+    for (DenseResourceElementsAttr r : resourceAttrs(op))
+      keys.insert(r.getRawHandle().getKey());
+  });
+  return keys;
+}
+
+/// Frees the bytes of the blobs named in `candidates` that are not in
+/// `live`. The blob manager keeps every entry until the context dies: a
+/// weight replaced by a pass (the float weight once quantized, the [K, N]
+/// int8 weight once transposed, packed weights once JIT-compiled) would
+/// otherwise stay in memory. A freed entry holds an empty blob, which the
+/// readers report as a size mismatch, never read out of bounds.
+static void releaseDeadBlobs(MLIRContext *ctx,
+                             const llvm::StringSet<> &candidates,
+                             const llvm::StringSet<> &live) {
+  DialectResourceBlobManager &manager =
+      DenseResourceElementsHandle::getManagerInterface(ctx).getBlobManager();
+  for (const auto &key : candidates)
+    if (!live.contains(key.getKey()))
+      if (auto *entry = manager.lookup(key.getKey());
+          entry && entry->getBlob() && !entry->getBlob()->getData().empty())
+        manager.update(key.getKey(), AsmResourceBlob());
+}
+
 std::unique_ptr<ModuleHandle> ModuleHandle::parse(const std::string &ir,
                                                   std::vector<Blob> blobs,
                                                   std::string &diagnostics) {
@@ -318,9 +346,12 @@ std::unique_ptr<ModuleHandle> ModuleHandle::parse(const std::string &ir,
 Result ModuleHandle::run(const std::string &pipeline) {
   Session &s = impl->session;
   s.diag.clear();
+  llvm::StringSet<> before = referencedResources(*s.module);
   Result r;
   r.ok = succeeded(s.run(pipeline));
   r.diagnostics = s.diag;
+  if (r.ok)
+    releaseDeadBlobs(s.ctx.get(), before, referencedResources(*s.module));
   return r;
 }
 
@@ -420,6 +451,11 @@ JitModule::create(const ModuleHandle &module, const std::string &pipeline,
   s.module = OwningOpRef<ModuleOp>(module.impl->session.module->clone());
   std::unique_ptr<Impl> impl =
       compileSession(s, pipeline, optLevel, sharedLibs, diagnostics);
+  // The JIT has its own copy of the constants: the blobs the lowering made
+  // (packed weights) are not needed any more.
+  if (s.module)
+    releaseDeadBlobs(s.ctx.get(), referencedResources(*s.module),
+                     referencedResources(*module.impl->session.module));
   if (!impl)
     return nullptr;
   return std::unique_ptr<JitModule>(new JitModule(std::move(impl)));

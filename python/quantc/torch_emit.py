@@ -472,8 +472,14 @@ class _Translator:
             raise UnsupportedOpError(f"{self.where(node)}: expected a tensor operand, got {a!r}")
         if a.name not in self.env:
             v = self.g.values[a.name]
-            arr = v.detach().numpy()
             _elem_of(v, self.where(node))
+            # One contiguous array per constant for every emit of this graph
+            # (the float, calibration and quantization modules share it; a
+            # transposed weight is copied once, a parameter never).
+            cache = self.g.__dict__.setdefault("blob_arrays", {})
+            if a.name not in cache:
+                cache[a.name] = np.ascontiguousarray(v.detach().numpy())
+            arr = cache[a.name]
             if arr.size == 0:
                 self.env[a.name] = self.em.const(arr)
             else:
