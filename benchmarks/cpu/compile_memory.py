@@ -4,7 +4,7 @@ stack (issue 20 item 2, issue 21 item 1): per layer RMSNorm -> 4096 x 4096
 projection (+ residual) -> RMSNorm -> SwiGLU 4096 -> 11008 -> 4096 (+
 residual), random weights, 16 tokens; `from_torch` -> `quantize("w8a8",
 smoothquant=None)` -> `compile()`, each timed, and the peak RSS above the
-process's RSS once the torch module exists.
+process's RSS once the torch module exists (overall and after each stage).
 
 Two transports of the weights, each in its own process, side by side:
   resource  the current frontend: weights bound as dense_resource blobs to a
@@ -79,14 +79,16 @@ def _run_one(mode, hidden, ffn, layers):
     with torch.no_grad():
         want = m(x).numpy()
     base = _rss_mib()
-    t = {}
+    t, peaks = {}, []
     t0 = time.perf_counter()
     if mode == "resource":
         tm = quantc.from_torch(m, (x,))
         t["from_torch"] = time.perf_counter() - t0
+        peaks.append(_peak_mib() - base)
         t0 = time.perf_counter()
         tm.quantize("w8a8", smoothquant=None)
         t["quantize"] = time.perf_counter() - t0
+        peaks.append(_peak_mib() - base)
         t0 = time.perf_counter()
         exe = tm.compile()
         t["compile"] = time.perf_counter() - t0
@@ -100,17 +102,20 @@ def _run_one(mode, hidden, ffn, layers):
         text = quantc.Module(*emit(g, consts, live, layers_)).mlir(None)
         text = quantc.run_pipeline(text, "quantc-verify-gemm")
         t["from_torch"] = time.perf_counter() - t0
+        peaks.append(_peak_mib() - base)
         t0 = time.perf_counter()
         text = quantc.run_pipeline(text, "quantc-quantize{activations=per-token}")
         text = quantc.run_pipeline(text, "quantc-verify-gemm,quantc-fuse")
         t["quantize"] = time.perf_counter() - t0
+        peaks.append(_peak_mib() - base)
         t0 = time.perf_counter()
         exe = quantc.compile_cpu(text, shared_libs=libs)["forward"]
         t["compile"] = time.perf_counter() - t0
         ir_bytes = len(text)
         y = exe(x.numpy())
     err = float(np.linalg.norm(y - want) / np.linalg.norm(want))
-    return {"mode": mode, **t, "extra_peak_mib": _peak_mib() - base,
+    peaks.append(_peak_mib() - base)
+    return {"mode": mode, **t, "extra_peak_mib": peaks[-1], "peaks": peaks,
             "ir_bytes": ir_bytes, "rel_err": err}
 
 
@@ -129,7 +134,7 @@ def main():
     print(f"{a.layers} layers, hidden {a.hidden}, ffn {a.ffn}: "
           f"{weights / 1e6:.0f} M weights ({weights * 4 / 2**20:.0f} MiB f32), 16 tokens")
     print(f"{'mode':9} {'from_torch':>10} {'quantize':>9} {'compile':>8} {'total':>7} "
-          f"{'extra peak RSS':>15} {'IR text':>10} {'rel err':>8}")
+          f"{'extra peak RSS':>15} {'IR text':>10} {'rel err':>8}  peak after each stage")
     rows = {}
     for mode in a.modes.split(","):
         out = subprocess.run([sys.executable, __file__, "--child", mode,
@@ -144,7 +149,7 @@ def main():
         total = r["from_torch"] + r["quantize"] + r["compile"]
         print(f"{mode:9} {r['from_torch']:9.2f}s {r['quantize']:8.2f}s {r['compile']:7.2f}s "
               f"{total:6.2f}s {r['extra_peak_mib']:11.0f} MiB {r['ir_bytes'] / 1024:7.0f} KiB "
-              f"{r['rel_err']:8.4f}")
+              f"{r['rel_err']:8.4f}  " + " / ".join(f"{p:.0f}" for p in r["peaks"]) + " MiB")
     if len(rows) == 2:
         tot = {k: v["from_torch"] + v["quantize"] + v["compile"] for k, v in rows.items()}
         print(f"text / resource: time {tot['text'] / tot['resource']:.2f}x, extra peak RSS "

@@ -119,7 +119,9 @@ def analyze(graph):
         x, w = (node.args[0], node.args[1]) if t == "mm.default" else (node.args[1], node.args[2])
         if not (isinstance(w, torch.fx.Node) and w.name in consts) or x.name in consts:
             continue
-        wt = graph.values[w.name].detach().numpy().astype(np.float32)  # [C, D]
+        # [C, D]; for nn.Linear the transposed view of the [D, C] parameter,
+        # so Layer.weight below is the parameter's memory, not a copy.
+        wt = np.asarray(graph.values[w.name].detach().numpy(), np.float32)
         # The parameter the weight came from, through t/view/clone.
         src = w
         while src.op == "call_function" and len(src.all_input_nodes) == 1:
