@@ -480,7 +480,8 @@ class _Translator:
             # transposed weight is copied once, a parameter never).
             cache = self.g.__dict__.setdefault("blob_arrays", {})
             if a.name not in cache:
-                cache[a.name] = np.ascontiguousarray(v.detach().numpy())
+                # torch's blocked copy: ~4x NumPy's for a transposed weight.
+                cache[a.name] = v.detach().contiguous().numpy()
             arr = cache[a.name]
             if arr.size == 0:
                 self.env[a.name] = self.em.const(arr)
