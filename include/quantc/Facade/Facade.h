@@ -2,8 +2,10 @@
 //
 // The small C++ surface the Python module wraps (Triton's model): IR goes in
 // and out as text, diagnostics come back as text, and compiled functions are
-// called through MLIR's packed calling convention with raw pointers. Nothing
-// here throws (LLVM code is built without exceptions); failures are values.
+// called through MLIR's packed calling convention with raw pointers. A model's
+// weights do not go through text: a ModuleHandle keeps the module in C++ with
+// the weights bound as dense_resource blobs. Nothing here throws (LLVM code is
+// built without exceptions); failures are values.
 //
 //===----------------------------------------------------------------------===//
 #ifndef QUANTC_FACADE_FACADE_H
