@@ -12,11 +12,14 @@
 using namespace mlir;
 using namespace quantc;
 
-/// Bytes one element of `elem` takes in a resource blob or a raw buffer.
+/// Bytes one element of `elem` takes in a resource blob or a raw buffer; 0
+/// for the types read here as unsupported (not 8, 16, 32 or 64 bits wide:
+/// i1, sub-byte and 80/128-bit types, whose storage differs between the two).
 static int64_t storageBytes(Type elem) {
   if (!elem.isIntOrFloat())
     return 0;
-  return (elem.getIntOrFloatBitWidth() + 7) / 8;
+  unsigned bits = elem.getIntOrFloatBitWidth();
+  return bits == 8 || bits == 16 || bits == 32 || bits == 64 ? bits / 8 : 0;
 }
 
 ElementsAttr quantc::getConstantWeight(Value v) {
