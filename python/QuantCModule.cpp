@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "quantc/Facade/Facade.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -34,6 +35,67 @@ PYBIND11_MODULE(_quantc, m) {
       py::arg("ir"), py::arg("pipeline"));
 
   m.def("normalize_pipeline", &normalizePipeline, py::arg("pipeline"));
+
+  // A module kept in C++; `blobs` maps resource names to C-contiguous
+  // buffers (NumPy arrays) bound in place, each kept alive until MLIR
+  // releases it.
+  py::class_<ModuleHandle>(m, "ModuleHandle")
+      .def(
+          "run",
+          [](ModuleHandle &h, const std::string &pipeline) {
+            Result r;
+            {
+              py::gil_scoped_release release;
+              r = h.run(pipeline);
+            }
+            return py::make_tuple(r.ok, r.diagnostics);
+          },
+          py::arg("pipeline"))
+      .def("print", &ModuleHandle::print, py::arg("elide_resources_over"))
+      .def("set_keep_float", &ModuleHandle::setKeepFloat, py::arg("layers"),
+           py::arg("keep"))
+      .def("resources", &ModuleHandle::resources);
+
+  m.def(
+      "parse_module",
+      [](const std::string &ir, const py::dict &blobs) {
+        std::vector<Blob> list;
+        for (auto [key, value] : blobs) {
+          py::buffer buffer = py::reinterpret_borrow<py::buffer>(value);
+          py::buffer_info info = buffer.request();
+          // C-contiguous: each stride is the product of the inner sizes.
+          py::ssize_t expect = info.itemsize;
+          for (py::ssize_t d = info.ndim - 1; d >= 0; --d) {
+            if (info.shape[d] != 1 && info.strides[d] != expect)
+              throw py::value_error("parameter '" +
+                                    py::str(key).cast<std::string>() +
+                                    "' is not C-contiguous");
+            expect *= info.shape[d];
+          }
+          Blob b;
+          b.name = py::str(key).cast<std::string>();
+          b.data = static_cast<const char *>(info.ptr);
+          b.size = static_cast<size_t>(info.size * info.itemsize);
+          auto address = reinterpret_cast<uintptr_t>(info.ptr);
+          b.alignment = address ? std::min<size_t>(address & -address, 64) : 1;
+          PyObject *owner = value.ptr();
+          Py_INCREF(owner);
+          b.release = [owner] {
+            py::gil_scoped_acquire gil;
+            Py_DECREF(owner);
+          };
+          list.push_back(std::move(b));
+        }
+        std::string diag;
+        std::unique_ptr<ModuleHandle> h;
+        {
+          py::gil_scoped_release release;
+          h = ModuleHandle::parse(ir, std::move(list), diag);
+        }
+        py::object obj = h ? py::cast(std::move(h)) : py::none();
+        return py::make_tuple(obj, diag);
+      },
+      py::arg("ir"), py::arg("blobs"));
 
   py::class_<JitModule>(m, "JitModule")
       .def_property_readonly(
@@ -77,6 +139,22 @@ PYBIND11_MODULE(_quantc, m) {
         return py::make_tuple(obj, diag);
       },
       py::arg("ir"), py::arg("pipeline"), py::arg("opt_level") = 3,
+      py::arg("shared_libs") = std::vector<std::string>());
+
+  m.def(
+      "jit_compile_module",
+      [](const ModuleHandle &module, const std::string &pipeline, unsigned opt,
+         const std::vector<std::string> &libs) {
+        std::string diag;
+        std::unique_ptr<JitModule> jit;
+        {
+          py::gil_scoped_release release;
+          jit = JitModule::create(module, pipeline, opt, libs, diag);
+        }
+        py::object obj = jit ? py::cast(std::move(jit)) : py::none();
+        return py::make_tuple(obj, diag);
+      },
+      py::arg("module"), py::arg("pipeline"), py::arg("opt_level") = 3,
       py::arg("shared_libs") = std::vector<std::string>());
 
   // Buffers returned by compiled functions come from the JIT code's malloc.

@@ -6,8 +6,11 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/BuiltinDialect.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/Pass.h"
@@ -16,6 +19,7 @@
 #include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "quantc/InitAll.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/Support/DynamicLibrary.h"
 #include "llvm/Support/SourceMgr.h"
@@ -107,13 +111,18 @@ std::string nestPipeline(MLIRContext *ctx, const std::string &pipeline) {
 
 /// Parses `ir` and runs `pipeline` on it, reporting every diagnostic (with
 /// the source line) to `diag`.
+/// A session may share the context of another (a ModuleHandle's, whose
+/// weight blobs its module uses).
 struct Session {
-  std::unique_ptr<MLIRContext> ctx = makeContext();
+  std::shared_ptr<MLIRContext> ctx;
   std::string diag;
   llvm::raw_string_ostream os{diag};
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler handler{sourceMgr, ctx.get(), os};
   OwningOpRef<ModuleOp> module;
+
+  explicit Session(std::shared_ptr<MLIRContext> context = makeContext())
+      : ctx(std::move(context)) {}
 
   LogicalResult parse(const std::string &ir) {
     // NUL bytes (MLIR's lexer would silently parse the text's prefix) and
@@ -231,6 +240,170 @@ Result quantc::facade::runPipeline(const std::string &ir,
 }
 
 //===----------------------------------------------------------------------===//
+// ModuleHandle
+//===----------------------------------------------------------------------===//
+
+struct ModuleHandle::Impl {
+  Session session;
+};
+
+ModuleHandle::ModuleHandle(std::unique_ptr<Impl> impl)
+    : impl(std::move(impl)) {}
+ModuleHandle::~ModuleHandle() = default;
+
+/// The resource attributes `op` holds directly (a constant's value, a
+/// global's initializer).
+static SmallVector<DenseResourceElementsAttr> resourceAttrs(Operation *op) {
+  SmallVector<DenseResourceElementsAttr> out;
+  for (NamedAttribute a : op->getAttrs())
+    if (auto r = dyn_cast<DenseResourceElementsAttr>(a.getValue()))
+      out.push_back(r);
+  return out;
+}
+
+/// The keys of the resources `module` references.
+static llvm::StringSet<> referencedResources(Operation *module) {
+  llvm::StringSet<> keys;
+  module->walk([&](Operation *op) {
+    for (DenseResourceElementsAttr r : resourceAttrs(op))
+      keys.insert(r.getRawHandle().getKey());
+  });
+  return keys;
+}
+
+/// Frees the bytes of the blobs named in `candidates` that are not in
+/// `live`. The blob manager keeps every entry until the context dies: a
+/// weight replaced by a pass (the float weight once quantized, the [K, N]
+/// int8 weight once transposed, packed weights once JIT-compiled) would
+/// otherwise stay in memory. A freed entry holds an empty blob, which the
+/// readers report as a size mismatch, never read out of bounds.
+static void releaseDeadBlobs(MLIRContext *ctx,
+                             const llvm::StringSet<> &candidates,
+                             const llvm::StringSet<> &live) {
+  DialectResourceBlobManager &manager =
+      DenseResourceElementsHandle::getManagerInterface(ctx).getBlobManager();
+  for (const auto &key : candidates)
+    if (!live.contains(key.getKey()))
+      if (auto *entry = manager.lookup(key.getKey());
+          entry && entry->getBlob() && !entry->getBlob()->getData().empty())
+        manager.update(key.getKey(), AsmResourceBlob());
+}
+
+std::unique_ptr<ModuleHandle> ModuleHandle::parse(const std::string &ir,
+                                                  std::vector<Blob> blobs,
+                                                  std::string &diagnostics) {
+  auto impl = std::make_unique<Impl>();
+  Session &s = impl->session;
+  auto releaseAll = [&] {
+    for (Blob &b : blobs)
+      if (b.release)
+        std::exchange(b.release, nullptr)();
+  };
+  if (failed(s.parse(ir))) {
+    releaseAll();
+    diagnostics = s.diag;
+    return nullptr;
+  }
+  DialectResourceBlobManager &manager =
+      DenseResourceElementsHandle::getManagerInterface(s.ctx.get())
+          .getBlobManager();
+  // The parser declared an entry (without bytes, the text has no
+  // dialect_resources section for them) for every name the IR uses; the
+  // bytes are bound to it in place.
+  for (Blob &b : blobs) {
+    if (!manager.lookup(b.name))
+      continue;
+    std::function<void()> release = std::exchange(b.release, nullptr);
+    AsmResourceBlob blob(
+        ArrayRef<char>(b.data, b.size), b.alignment,
+        [release = std::move(release)](void *, size_t, size_t) {
+          if (release)
+            release();
+        },
+        /*dataIsMutable=*/false);
+    manager.update(b.name, std::move(blob));
+  }
+  releaseAll();
+  bool missing = false;
+  s.module->walk([&](Operation *op) {
+    for (DenseResourceElementsAttr r : resourceAttrs(op))
+      if (!r.getRawHandle().getBlob()) {
+        op->emitError("dense_resource<")
+            << r.getRawHandle().getKey()
+            << "> has no data: no parameter of that name was given and the "
+               "text has no dialect_resources entry for it";
+        missing = true;
+      }
+  });
+  if (missing) {
+    diagnostics = s.diag;
+    return nullptr;
+  }
+  diagnostics = s.diag;
+  return std::unique_ptr<ModuleHandle>(new ModuleHandle(std::move(impl)));
+}
+
+Result ModuleHandle::run(const std::string &pipeline) {
+  Session &s = impl->session;
+  s.diag.clear();
+  llvm::StringSet<> before = referencedResources(*s.module);
+  Result r;
+  r.ok = succeeded(s.run(pipeline));
+  r.diagnostics = s.diag;
+  if (r.ok)
+    releaseDeadBlobs(s.ctx.get(), before, referencedResources(*s.module));
+  return r;
+}
+
+std::string ModuleHandle::print(int64_t elideResourcesOver) const {
+  std::string out;
+  llvm::raw_string_ostream os(out);
+  OpPrintingFlags flags;
+  if (elideResourcesOver >= 0)
+    flags.elideLargeResourceString(elideResourcesOver);
+  impl->session.module->print(os, flags);
+  // Every blob elided leaves an empty resource section: drop it.
+  StringRef text(out);
+  StringRef body = text.rtrim();
+  if (body.consume_back("#-}") && body.rtrim().ends_with("{-#")) {
+    body = body.rtrim();
+    body.consume_back("{-#");
+    return body.rtrim().str() + "\n";
+  }
+  return out;
+}
+
+void ModuleHandle::setKeepFloat(const std::vector<std::string> &layers,
+                                bool keep) {
+  llvm::StringSet<> names;
+  for (const std::string &l : layers)
+    names.insert(l);
+  impl->session.module->walk([&](Operation *op) {
+    auto layer = op->getAttrOfType<StringAttr>("quantc.layer");
+    if (!layer || !names.contains(layer.getValue()))
+      return;
+    if (keep)
+      op->setAttr("quantc.keep_float", UnitAttr::get(op->getContext()));
+    else
+      op->removeAttr("quantc.keep_float");
+  });
+}
+
+std::vector<std::pair<std::string, size_t>> ModuleHandle::resources() const {
+  std::vector<std::pair<std::string, size_t>> out;
+  llvm::StringSet<> seen;
+  impl->session.module->walk([&](Operation *op) {
+    for (DenseResourceElementsAttr r : resourceAttrs(op)) {
+      DenseResourceElementsHandle h = r.getRawHandle();
+      if (seen.insert(h.getKey()).second)
+        out.emplace_back(h.getKey().str(),
+                         h.getBlob() ? h.getBlob()->getData().size() : 0);
+    }
+  });
+  return out;
+}
+
+//===----------------------------------------------------------------------===//
 // JitModule
 //===----------------------------------------------------------------------===//
 
@@ -246,23 +419,59 @@ const std::vector<FunctionDesc> &JitModule::functions() const {
   return impl->functions;
 }
 
+/// Lowers the module of `s` with `pipeline` and JIT-compiles it (the
+/// common part of both JitModule::create).
+static std::unique_ptr<JitModule::Impl>
+compileSession(Session &s, const std::string &pipeline, unsigned optLevel,
+               const std::vector<std::string> &sharedLibs,
+               std::string &diagnostics);
+
 std::unique_ptr<JitModule>
 JitModule::create(const std::string &ir, const std::string &pipeline,
                   unsigned optLevel, const std::vector<std::string> &sharedLibs,
                   std::string &diagnostics) {
+  Session s;
+  if (failed(s.parse(ir))) {
+    diagnostics = s.diag;
+    return nullptr;
+  }
+  std::unique_ptr<Impl> impl =
+      compileSession(s, pipeline, optLevel, sharedLibs, diagnostics);
+  if (!impl)
+    return nullptr;
+  return std::unique_ptr<JitModule>(new JitModule(std::move(impl)));
+}
+
+std::unique_ptr<JitModule>
+JitModule::create(const ModuleHandle &module, const std::string &pipeline,
+                  unsigned optLevel, const std::vector<std::string> &sharedLibs,
+                  std::string &diagnostics) {
+  // A copy in the same context: the weight blobs are shared, not copied.
+  Session s(module.impl->session.ctx);
+  s.module = OwningOpRef<ModuleOp>(module.impl->session.module->clone());
+  std::unique_ptr<Impl> impl =
+      compileSession(s, pipeline, optLevel, sharedLibs, diagnostics);
+  // The JIT has its own copy of the constants: the blobs the lowering made
+  // (packed weights) are not needed any more.
+  if (s.module)
+    releaseDeadBlobs(s.ctx.get(), referencedResources(*s.module),
+                     referencedResources(*module.impl->session.module));
+  if (!impl)
+    return nullptr;
+  return std::unique_ptr<JitModule>(new JitModule(std::move(impl)));
+}
+
+static std::unique_ptr<JitModule::Impl>
+compileSession(Session &s, const std::string &pipeline, unsigned optLevel,
+               const std::vector<std::string> &sharedLibs,
+               std::string &diagnostics) {
   static bool targetsReady = [] {
     llvm::InitializeNativeTarget();
     llvm::InitializeNativeTargetAsmPrinter();
     return true;
   }();
   (void)targetsReady;
-
-  Session s;
-  auto impl = std::make_unique<Impl>();
-  if (failed(s.parse(ir))) {
-    diagnostics = s.diag;
-    return nullptr;
-  }
+  auto impl = std::make_unique<JitModule::Impl>();
   // Signatures are taken before lowering, where they are still readable.
   s.module->walk([&](func::FuncOp fn) {
     if (fn.isExternal() || !fn.isPublic())
@@ -360,7 +569,7 @@ JitModule::create(const std::string &ir, const std::string &pipeline,
   impl->engine = std::move(*engine);
   impl->engine->initialize();
   diagnostics = s.diag;
-  return std::unique_ptr<JitModule>(new JitModule(std::move(impl)));
+  return impl;
 }
 
 Result JitModule::invoke(const std::string &name,

@@ -9,6 +9,8 @@ Building IR from NumPy weights and statistics:
 Compiling:
     run_pipeline(ir, "quantc-import-quant,quantc-verify-gemm") -> str
     compile_cpu(ir) -> module whose functions run on NumPy arrays
+    Module(ir, {name: array}) -> module kept in C++ with dense_resource weights
+        (run(pipeline), mlir(), compile())
     CompileError (carries MLIR's diagnostics)
 PyTorch frontend (needs python3-torch; imported on first use):
     from_torch(module, example_args, dynamic_dims=None) -> TorchModel (calibrate, quantize,
@@ -20,7 +22,7 @@ from .observers import AbsMaxObserver, PercentileObserver
 from .smoothquant import search_alpha, smooth_weight, smoothquant_scales, w8a8_linear
 from .builders import (Linear, QuantizedLinear, linear_ir, mlp_ir, mlp_reference,
                        quantize_layers)
-from .compiler import CompileError, CompiledModule, compile_cpu, run_pipeline
+from .compiler import CompileError, CompiledModule, Module, compile_cpu, run_pipeline
 from .torch_emit import UnsupportedOpError
 
 
@@ -38,6 +40,6 @@ __all__ = [
     "smoothquant_scales", "smooth_weight", "search_alpha", "w8a8_linear",
     "Linear", "QuantizedLinear", "quantize_layers", "linear_ir", "mlp_ir",
     "mlp_reference",
-    "CompileError", "CompiledModule", "compile_cpu", "run_pipeline",
+    "CompileError", "CompiledModule", "Module", "compile_cpu", "run_pipeline",
     "from_torch", "UnsupportedOpError",
 ]

@@ -4,6 +4,11 @@
     mod = quantc.compile_cpu(ir)          # --quantc-cpu-pipeline + LLVM JIT
     y = mod.forward(x)                    # NumPy in, NumPy out
 
+    m = quantc.Module(ir, {"w0": weights})  # `dense_resource<w0>` bound to an array
+    m.run("quantc-quantize")              # in place; weights never become text
+    print(m.mlir())                       # resources elided
+    mod = m.compile()
+
 Pipelines are written as on the quantc-opt command line, without the dashes
 and comma separated; options as `name=value` (`quantc-smoothquant=alpha=0.5`)
 or MLIR's `name{a=1 b=2}`. Passes that anchor on functions are nested
@@ -15,7 +20,7 @@ import numpy as np
 
 from . import _quantc
 
-__all__ = ["CompileError", "run_pipeline", "compile_cpu", "CompiledModule"]
+__all__ = ["CompileError", "run_pipeline", "compile_cpu", "CompiledModule", "Module"]
 
 
 class CompileError(Exception):
@@ -277,3 +282,65 @@ def compile_cpu(ir, pipeline="quantc-cpu-pipeline", *, opt_level=3, shared_libs=
     if jit is None:
         raise CompileError(diags)
     return CompiledModule(jit)
+
+
+class Module:
+    """A module kept in C++ across pipeline runs, with its constants as
+    resource blobs: `Module(ir, blobs)` parses `ir` and binds each array of
+    `blobs` ({name: NumPy array}) to the `dense_resource<name>` constants of
+    the text, in place (a C-contiguous array is not copied; it is kept alive
+    while the module needs it). Derived weights (smoothed, quantized, packed)
+    are blobs too. Only the program goes through text, so its size and the
+    passes' parsing and printing time do not grow with the weights."""
+
+    def __init__(self, ir, blobs=None):
+        if not isinstance(ir, str):
+            raise TypeError("Module(ir: str, blobs: dict)")
+        arrays = {}
+        for name, a in (blobs or {}).items():
+            if not isinstance(name, str):
+                raise TypeError(f"Module: blob names must be str, got {name!r}")
+            a = np.asarray(a)
+            if a.dtype == np.bool_:
+                raise TypeError(f"Module: blob {name!r} is bool; pass it as int8 "
+                                "(i1 resources do not lower to LLVM)")
+            arrays[name] = np.ascontiguousarray(a)
+        handle, diags = _quantc.parse_module(ir, arrays)
+        if handle is None:
+            raise CompileError(diags)
+        self._handle = handle
+
+    def run(self, pipeline):
+        """Runs `pipeline` on the module in place; returns the diagnostics
+        (remarks, warnings) of a successful run, raises CompileError else."""
+        if not isinstance(pipeline, str):
+            raise TypeError("Module.run(pipeline: str)")
+        ok, diags = self._handle.run(pipeline)
+        if not ok:
+            raise CompileError(diags)
+        return diags
+
+    def mlir(self, elide_resources_over=64):
+        """The module as text, resource blobs larger than
+        `elide_resources_over` bytes elided (None: all printed, so that the
+        text parses back with its values)."""
+        return self._handle.print(-1 if elide_resources_over is None
+                                  else int(elide_resources_over))
+
+    def set_keep_float(self, layers, keep):
+        """Adds (`keep`) or removes `quantc.keep_float` on the ops tagged
+        `quantc.layer` with one of `layers`."""
+        self._handle.set_keep_float(list(layers), bool(keep))
+
+    def resources(self):
+        """{name: size in bytes} of the blobs the module uses."""
+        return dict(self._handle.resources())
+
+    def compile(self, pipeline="quantc-cpu-pipeline", *, opt_level=3, shared_libs=()):
+        """JIT-compiles a copy of the module (sharing its blobs), as
+        compile_cpu does for text."""
+        jit, diags = _quantc.jit_compile_module(self._handle, pipeline, int(opt_level),
+                                                list(shared_libs))
+        if jit is None:
+            raise CompileError(diags)
+        return CompiledModule(jit)

@@ -23,7 +23,7 @@ import warnings
 
 import numpy as np
 
-from .compiler import CompileError, compile_cpu, run_pipeline
+from .compiler import CompileError, Module
 from .observers import AbsMaxObserver, PercentileObserver
 from .smoothquant import search_alpha
 from .torch_emit import UnsupportedOpError, analyze, check_supported, emit, token_limit
@@ -49,9 +49,9 @@ _SAMPLE_ROWS = 512  # calibration rows kept per GEMM input for the alpha search
 _RUNTIME = "/usr/lib/llvm-22/lib/libmlir_c_runner_utils.so"
 
 
-def _compile(ir, name):
+def _compile(module, name):
     libs = [_RUNTIME] if os.path.exists(_RUNTIME) else []
-    return compile_cpu(ir, shared_libs=libs)[name]
+    return module.compile(shared_libs=libs)[name]
 
 
 class _Progress:
@@ -109,9 +109,10 @@ class TorchModel:
                            for i, a in enumerate(self._graph.example_args)]
         """Per argument its traced shape, None for the token-count dimensions."""
         self.arg_dtypes = [a.numpy().dtype for a in self._graph.example_args]
-        self._float_ir = emit(self._graph, self._consts, self._live, self.layers)
-        run_pipeline(self._float_ir, "quantc-verify-gemm")  # parses and verifies
-        self._ir = self._float_ir
+        # The weights stay NumPy arrays (views of the module's tensors) bound
+        # to dense_resource constants: they never go through text.
+        self._module = Module(*emit(self._graph, self._consts, self._live, self.layers))
+        self._module.run("quantc-verify-gemm")
         self.stage = "float"
         self.statistics = {}
         """GEMM input node -> per-channel statistic ([C] float32) after calibrate."""
@@ -125,8 +126,9 @@ class TorchModel:
         return [layer.name for layer in self.layers]
 
     def mlir(self):
-        """The IR at the current stage ("float" or "quantized"), as text."""
-        return self._ir
+        """The IR at the current stage ("float" or "quantized"), as text, the
+        weights shown as `dense_resource<name>` (their bytes elided)."""
+        return self._module.mlir()
 
     def _check_args(self, args, what):
         if isinstance(args, list):
@@ -183,9 +185,8 @@ class TorchModel:
             raise TypeError("calibrate(batches): expected an iterable of argument tuples")
         acts = sorted({layer.act for layer in self.layers},
                       key=[layer.act for layer in self.layers].index)
-        ir = emit(self._graph, self._consts, self._live, self.layers, extra_outputs=acts,
-                  name="calibrate")
-        fn = _compile(ir, "calibrate")
+        fn = _compile(Module(*emit(self._graph, self._consts, self._live, self.layers,
+                                   extra_outputs=acts, name="calibrate")), "calibrate")
         cls = AbsMaxObserver if statistic == "absmax" else PercentileObserver
         observers = {a: cls() for a in acts}
         samples = {a: [] for a in acts}
@@ -251,8 +252,9 @@ class TorchModel:
                                       for t in tokens):
                 raise ValueError(f"quantize: tokens must be positive integers, got {tokens!r}")
             opts.append("tokens=" + ",".join(str(t) for t in tokens))
-        ir = run_pipeline(self.mlir(),
-                          "builtin.module(quantc-select-scheme{" + " ".join(opts) + "})")
+        m = Module(*emit(self._graph, self._consts, self._live, self.layers))
+        m.run("builtin.module(quantc-select-scheme{" + " ".join(opts) + "})")
+        ir = m.mlir()
         chosen = {}
         for line in ir.splitlines():
             layer = re.search(r'quantc\.layer = "([^"]+)"', line)
@@ -373,18 +375,20 @@ class TorchModel:
             p = plan[layer.name]
             if p["scheme"] is not None and layer.act in self.statistics:
                 observe[layer.act] = self.statistics[layer.act]
-        ir = emit(self._graph, self._consts, self._live, self.layers, observe=observe,
-                  keep_float=self.layer_names, int8_attention=attention == "int8")
+        module = Module(*emit(self._graph, self._consts, self._live, self.layers,
+                              observe=observe, keep_float=self.layer_names,
+                              int8_attention=attention == "int8"))
         remarks = []
 
         def stage(names, pipeline):
-            nonlocal ir
+            # Only `names` are released (their quantc.keep_float removed) for
+            # this stage; afterwards they are held again so that a later
+            # stage does not transform them twice.
             if not names:
                 return
-            ir = _release(ir, names)
-            out, diags = run_pipeline(ir, pipeline, return_diagnostics=True)
-            remarks.append(diags)
-            ir = _hold(out, names)
+            module.set_keep_float(names, False)
+            remarks.append(module.run(pipeline))
+            module.set_keep_float(names, True)
 
         by = lambda pred: [n for n in self.layer_names if pred(plan[n])]  # noqa: E731
         for t in sorted({p["threshold"] for p in plan.values()}):
@@ -397,9 +401,9 @@ class TorchModel:
             stage(by(lambda p: p["scheme"] == s),
                   f"quantc-quantize{{activations={SCHEMES[s]}}}")
         # Quantized layers no longer need the hold; float ones keep it.
-        ir = _release(ir, by(lambda p: p["scheme"] is not None))
-        ir = run_pipeline(ir, "quantc-verify-gemm,quantc-fuse")
-        self._ir = ir
+        module.set_keep_float(by(lambda p: p["scheme"] is not None), False)
+        module.run("quantc-verify-gemm,quantc-fuse")
+        self._module = module
         self.stage = "quantized"
         self.attention = attention
         self._choices = []
@@ -453,39 +457,13 @@ class TorchModel:
         if target != "cpu":
             raise ValueError(f"compile: unknown target {target!r}; the PyTorch frontend "
                              "compiles for 'cpu'")
-        fn = _compile(self._ir, "forward")
+        fn = _compile(self._module, "forward")
         model = self
 
         def run(*args):
             return fn(*model._check_args(args, "compiled model"))
         run.signature = fn.signature
         return run
-
-
-_ATTR_DICT = re.compile(r"\{[^{}]*quantc\.layer = \"([^\"]*)\"[^{}]*\}")
-
-
-def _release(ir, names):
-    """Removes `quantc.keep_float` from the layers `names`."""
-    names = set(names)
-
-    def sub(m):
-        if m.group(1) not in names:
-            return m.group(0)
-        return re.sub(r"quantc\.keep_float(, )?", "", m.group(0)).replace(", }", "}")
-    return _ATTR_DICT.sub(sub, ir)
-
-
-def _hold(ir, names):
-    """Puts `quantc.keep_float` back on the layers `names` that are still
-    float matmuls (a later stage must not quantize them again)."""
-    names = set(names)
-
-    def sub(m):
-        if m.group(1) not in names or "quantc.keep_float" in m.group(0):
-            return m.group(0)
-        return "{quantc.keep_float, " + m.group(0)[1:]
-    return _ATTR_DICT.sub(sub, ir)
 
 
 __all__ += ["CompileError"]

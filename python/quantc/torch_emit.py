@@ -16,9 +16,17 @@ A GEMM `mm`/`addmm` whose right operand is such a constant is a *layer*: a
 * `keep_float`: layer names whose matmul gets `quantc.keep_float`.
 * `extra_outputs`: activation node names returned after the outputs,
   flattened to [N, C] (calibration).
+
+Constants from the graph (weights, biases, norm gammas, mask and RoPE
+buffers) enter the IR as `dense_resource<name>` (the parameter's qualified
+name, e.g. `layers.0.q.weight`, or that of a constant derived from it, e.g.
+`layers.0.q.weight.t`): `emit` returns the text and the NumPy arrays for
+those names, bound to the parsed module without going through text
+(compiler.Module). Bool buffers (masks) travel as i8 blobs compared with 0.
 """
 import math
 import operator
+import re
 import struct
 
 import numpy as np
@@ -111,7 +119,9 @@ def analyze(graph):
         x, w = (node.args[0], node.args[1]) if t == "mm.default" else (node.args[1], node.args[2])
         if not (isinstance(w, torch.fx.Node) and w.name in consts) or x.name in consts:
             continue
-        wt = graph.values[w.name].detach().numpy().astype(np.float32)  # [C, D]
+        # [C, D]; for nn.Linear the transposed view of the [D, C] parameter,
+        # so Layer.weight below is the parameter's memory, not a copy.
+        wt = np.asarray(graph.values[w.name].detach().numpy(), np.float32)
         # The parameter the weight came from, through t/view/clone.
         src = w
         while src.op == "call_function" and len(src.all_input_nodes) == 1:
@@ -154,6 +164,7 @@ class _Val:
 class _Emitter:
     def __init__(self):
         self.lines, self.count = [], 0
+        self.blobs = {}  # resource name -> C-contiguous NumPy array
         self.ntok = None  # the token count N as an index SSA value (dynamic shapes)
         self.sizes = {}   # SymDim -> its index SSA value
 
@@ -196,6 +207,35 @@ class _Emitter:
         self.emit(f"{name} = arith.constant {dense_attr(a)}")
         elem = {np.dtype(np.float32): "f32", np.dtype(np.int64): "i64",
                 np.dtype(np.bool_): "i1"}[a.dtype]
+        return _Val(name, a.shape, elem)
+
+    def resource(self, a, key):
+        """An `arith.constant dense_resource<key>` holding `a` (a model
+        constant: its bytes are bound as a blob, never printed)."""
+        a = np.asarray(a)
+        if a.dtype == np.float64:
+            a = a.astype(np.float32)
+        if a.dtype == np.int32:
+            a = a.astype(np.int64)
+        key = re.sub(r"[^A-Za-z0-9_.]", "_", key) or "cst"
+        unique, i = key, 0
+        while unique in self.blobs:
+            i += 1
+            unique = f"{key}_{i}"
+        if a.dtype == np.bool_:
+            # i1 blobs do not lower to LLVM: bytes, then `!= 0`.
+            self.blobs[unique] = np.ascontiguousarray(a.astype(np.int8))
+            raw, zero, name = self.fresh("mask"), self.fresh("zero"), self.fresh("cst")
+            self.emit(f'{raw} = arith.constant dense_resource<"{unique}"> : '
+                      f"{tensor_type(a.shape, 'i8')}")
+            self.emit(f"{zero} = arith.constant dense<0> : {tensor_type(a.shape, 'i8')}")
+            self.emit(f"{name} = arith.cmpi ne, {raw}, {zero} : {tensor_type(a.shape, 'i8')}")
+            return _Val(name, a.shape, "i1")
+        elem = {np.dtype(np.float32): "f32", np.dtype(np.int64): "i64"}[a.dtype]
+        self.blobs[unique] = np.ascontiguousarray(a)
+        name = self.fresh("w" if a.ndim == 2 else "cst")
+        self.emit(f'{name} = arith.constant dense_resource<"{unique}"> : '
+                  f"{tensor_type(a.shape, elem)}")
         return _Val(name, a.shape, elem)
 
     def empty(self, shape, elem="f32"):
@@ -344,6 +384,7 @@ class _Body:
 
     def __init__(self):
         self.lines, self.count = [], 0
+        self.blobs = {}  # resource name -> C-contiguous NumPy array
 
     def op(self, text, ty="f32"):
         self.count += 1
@@ -433,10 +474,39 @@ class _Translator:
             raise UnsupportedOpError(f"{self.where(node)}: expected a tensor operand, got {a!r}")
         if a.name not in self.env:
             v = self.g.values[a.name]
-            arr = v.detach().numpy()
             _elem_of(v, self.where(node))
-            self.env[a.name] = self.em.const(arr, "w" if arr.ndim == 2 else "cst")
+            # One contiguous array per constant for every emit of this graph
+            # (the float, calibration and quantization modules share it; a
+            # transposed weight is copied once, a parameter never).
+            cache = self.g.__dict__.setdefault("blob_arrays", {})
+            if a.name not in cache:
+                # torch's blocked copy: ~4x NumPy's for a transposed weight.
+                cache[a.name] = v.detach().contiguous().numpy()
+            arr = cache[a.name]
+            if arr.size == 0:
+                self.env[a.name] = self.em.const(arr)
+            else:
+                self.env[a.name] = self.em.resource(arr, self.const_name(a))
         return self.env[a.name]
+
+    def const_name(self, a):
+        """The resource name of graph constant `a`: its parameter's qualified
+        name, or that of the parameter it is computed from + its op."""
+        import torch.fx
+        if a.name in self.g.param_of:
+            return self.g.param_of[a.name]
+        seen, work = set(), [a]
+        while work:
+            n = work.pop(0)
+            if n.name in self.g.param_of:
+                op = (_target_name(a.target).split(".")[0] if a.op == "call_function"
+                      else a.name)
+                return f"{self.g.param_of[n.name]}.{op}"
+            for x in n.all_input_nodes:
+                if isinstance(x, torch.fx.Node) and x.name not in seen:
+                    seen.add(x.name)
+                    work.append(x)
+        return a.name
 
     def activation(self, a, node):
         """The GEMM input `a`, behind a quantc.observe when statistics are given."""
@@ -911,11 +981,12 @@ def supported_ops():
 
 def emit(graph, consts, live, layers, *, observe=None, keep_float=(), extra_outputs=(),
          name="forward", int8_attention=False):
-    """MLIR text of `graph` as `func.func @name` (see the module doc)."""
+    """`(text, blobs)`: the MLIR text of `graph` as `func.func @name` (see the
+    module doc) and the arrays of its `dense_resource` constants by name."""
     tr = _Translator(graph, consts, layers, observe, keep_float, extra_outputs, name,
                      int8_attention)
     tr.live = live
-    return tr.run()
+    return tr.run(), tr.em.blobs
 
 
 def token_limit(graph, consts, live):

@@ -113,3 +113,32 @@ class OPTBlock(nn.Module):
         a = torch.softmax(q @ k.transpose(1, 2) * (self.dh ** -0.5) + self.mask[:n, :n], dim=-1)
         x = x + self.o((a @ v).transpose(0, 1).reshape(n, d))
         return x + self.fc2(torch.relu(self.fc1(self.ln2(x))))
+
+
+class OPTBlock3D(nn.Module):
+    """OPTBlock on [B, S, d] inputs, as OPT's decoder layer is written:
+    every nn.Linear sees a 3-D tensor (traced as a view to [B*S, d] around
+    the GEMM), attention per batch and head on 4-D tensors."""
+
+    def __init__(self, d=64, heads=4, f=256, maxlen=32):
+        super().__init__()
+        self.h, self.dh = heads, d // heads
+        self.ln1 = nn.LayerNorm(d)
+        self.q = nn.Linear(d, d)
+        self.k = nn.Linear(d, d)
+        self.v = nn.Linear(d, d)
+        self.o = nn.Linear(d, d)
+        self.ln2 = nn.LayerNorm(d)
+        self.fc1 = nn.Linear(d, f)
+        self.fc2 = nn.Linear(f, d)
+        self.register_buffer("mask", torch.triu(torch.full((maxlen, maxlen), -1e9), 1))
+
+    def forward(self, x):
+        b, n, d = x.shape
+        h = self.ln1(x)
+        q = self.q(h).view(b, n, self.h, self.dh).transpose(1, 2)
+        k = self.k(h).view(b, n, self.h, self.dh).transpose(1, 2)
+        v = self.v(h).view(b, n, self.h, self.dh).transpose(1, 2)
+        a = torch.softmax(q @ k.transpose(2, 3) * (self.dh ** -0.5) + self.mask[:n, :n], dim=-1)
+        x = x + self.o((a @ v).transpose(1, 2).reshape(b, n, d))
+        return x + self.fc2(torch.relu(self.fc1(self.ln2(x))))

@@ -2,14 +2,18 @@
 //
 // The small C++ surface the Python module wraps (Triton's model): IR goes in
 // and out as text, diagnostics come back as text, and compiled functions are
-// called through MLIR's packed calling convention with raw pointers. Nothing
-// here throws (LLVM code is built without exceptions); failures are values.
+// called through MLIR's packed calling convention with raw pointers. A model's
+// weights do not go through text: a ModuleHandle keeps the module in C++ with
+// the weights bound as dense_resource blobs. Nothing here throws (LLVM code is
+// built without exceptions); failures are values.
 //
 //===----------------------------------------------------------------------===//
 #ifndef QUANTC_FACADE_FACADE_H
 #define QUANTC_FACADE_FACADE_H
 
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -62,9 +66,65 @@ struct FunctionDesc {
   std::vector<DimGroup> dimGroups;
 };
 
+/// Bytes bound to `dense_resource<name>` constants when a module is parsed:
+/// a model's weights, kept out of the text. The bytes are used in place
+/// (row-major, the element type's storage) until `release` is called, when
+/// MLIR no longer needs them.
+struct Blob {
+  std::string name;
+  const char *data = nullptr;
+  size_t size = 0;
+  /// Alignment of `data` (a power of two).
+  size_t alignment = 1;
+  std::function<void()> release;
+};
+
+/// A module kept in C++ between compilation steps, with its weights as
+/// resource blobs: only the program goes through text, never the weights.
+class ModuleHandle {
+public:
+  /// Parses `ir` and binds `blobs` to the `dense_resource` entries of the
+  /// same names. Fails (null, `diagnostics` filled) on a parse error or when
+  /// a constant refers to a resource that has no bytes after binding. Blobs
+  /// whose name the IR does not use are released unused.
+  static std::unique_ptr<ModuleHandle> parse(const std::string &ir,
+                                             std::vector<Blob> blobs,
+                                             std::string &diagnostics);
+  ~ModuleHandle();
+
+  /// Runs `pipeline` (see runPipeline) on the module in place. `output` is
+  /// empty; `diagnostics` holds this run's remarks, warnings and errors.
+  Result run(const std::string &pipeline);
+
+  /// The module as text. With `elideResourcesOver` >= 0, resource blobs
+  /// larger than that many bytes are printed elided (the text cannot be
+  /// parsed back with their values); -1 prints every blob in full.
+  std::string print(int64_t elideResourcesOver) const;
+
+  /// Adds (`keep`) or removes the unit attribute `quantc.keep_float` on every
+  /// operation whose `quantc.layer` is one of `layers`.
+  void setKeepFloat(const std::vector<std::string> &layers, bool keep);
+
+  /// The names and sizes in bytes of the resource blobs the module uses.
+  std::vector<std::pair<std::string, size_t>> resources() const;
+
+private:
+  friend class JitModule;
+  struct Impl;
+  explicit ModuleHandle(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl;
+};
+
 /// A module lowered to LLVM and JIT-compiled for the host CPU.
 class JitModule {
 public:
+  /// Lowers a copy of `module` (sharing its weight blobs) with `pipeline`
+  /// and JIT-compiles it, as `create` does for text.
+  static std::unique_ptr<JitModule>
+  create(const ModuleHandle &module, const std::string &pipeline,
+         unsigned optLevel, const std::vector<std::string> &sharedLibs,
+         std::string &diagnostics);
+
   /// Lowers `ir` with `pipeline` (default: quantc-cpu-pipeline) and
   /// JIT-compiles it at `optLevel`. `sharedLibs` are loaded for external
   /// symbols (e.g. libmlir_c_runner_utils.so). On failure returns null and
@@ -85,8 +145,10 @@ public:
   Result invoke(const std::string &name, const std::vector<uintptr_t> &args,
                 uintptr_t result) const;
 
-private:
+  /// The compiled engine and signatures (opaque outside Facade.cpp).
   struct Impl;
+
+private:
   explicit JitModule(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl;
 };

@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "quantc/Conversion/QuantCToX86/QuantCToX86.h"
+#include "quantc/Dialect/QuantC/Utils/ConstantWeights.h"
 
 #include "FloatGemm.h"
 #include "WeightOnlyGemm.h"
@@ -204,8 +205,8 @@ matchWeightOnly(linalg::LinalgOp op, X86Isa isa, int64_t mrOpt, int64_t nrOpt,
   // Few rows: one row tile, nothing to reuse from L1 across tiles.
   p.kc = p.m <= p.mr ? p.k : kc;
 
-  matchPattern(mw.dequant.getInput(), m_Constant(&mw.weightConst));
-  matchPattern(mw.dequant.getScale(), m_Constant(&mw.scaleConst));
+  mw.weightConst = readAsDense(getConstantWeight(mw.dequant.getInput()));
+  mw.scaleConst = readAsDense(getConstantWeight(mw.dequant.getScale()));
   int64_t cols = p.getPanelCols();
   if (mw.weightConst) {
     p.wStridePanel = p.k * cols;

@@ -1,5 +1,6 @@
 //===- WeightPacking.cpp - compile-time packing of x86 GEMM weights -------===//
 #include "WeightPacking.h"
+#include "quantc/Dialect/QuantC/Utils/ConstantWeights.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -22,33 +23,6 @@ MemRefType x86::getCompensationType(X86GemmPlanAttr plan) {
                          IntegerType::get(plan.getContext(), 32));
 }
 
-/// The constant int8 weight [n, k] as row-major bytes.
-static FailureOr<std::vector<int8_t>> readWeights(ElementsAttr attr, int64_t n,
-                                                  int64_t k) {
-  std::vector<int8_t> out(n * k, 0);
-  if (auto dense = dyn_cast<DenseIntElementsAttr>(attr)) {
-    if (!dense.getElementType().isInteger(8))
-      return failure();
-    if (dense.isSplat()) {
-      std::fill(out.begin(), out.end(), dense.getSplatValue<int8_t>());
-      return out;
-    }
-    ArrayRef<char> raw = dense.getRawData();
-    if (static_cast<int64_t>(raw.size()) != n * k)
-      return failure();
-    std::memcpy(out.data(), raw.data(), raw.size());
-    return out;
-  }
-  if (auto res = dyn_cast<DenseI8ResourceElementsAttr>(attr)) {
-    std::optional<ArrayRef<int8_t>> data = res.tryGetAsArrayRef();
-    if (!data || static_cast<int64_t>(data->size()) != n * k)
-      return failure();
-    std::copy(data->begin(), data->end(), out.begin());
-    return out;
-  }
-  return failure();
-}
-
 FailureOr<PackedWeights> WeightPacker::getOrCreate(ElementsAttr weight,
                                                    X86GemmPlanAttr plan,
                                                    Location loc) {
@@ -58,8 +32,10 @@ FailureOr<PackedWeights> WeightPacker::getOrCreate(ElementsAttr weight,
   if (cached != cache.end())
     return cached->second;
   int64_t n = plan.getN(), k = plan.getK();
-  FailureOr<std::vector<int8_t>> w = readWeights(weight, n, k);
-  if (failed(w))
+  // Dense or dense_resource (ConstantWeights.h); the packed weight keeps the
+  // kind, so resource weights never become text.
+  FailureOr<std::vector<int8_t>> w = readInt8Elements(weight);
+  if (failed(w) || static_cast<int64_t>(w->size()) != n * k)
     return failure();
 
   int64_t group = plan.getGroup(), cols = plan.getPanelCols();
@@ -80,16 +56,18 @@ FailureOr<PackedWeights> WeightPacker::getOrCreate(ElementsAttr weight,
   MemRefType packedTy = getPackedWeightType(plan);
   auto packedTensor =
       RankedTensorType::get(packedTy.getShape(), packedTy.getElementType());
+  auto asRaw = [](const auto &v) {
+    return ArrayRef<char>(reinterpret_cast<const char *>(v.data()),
+                          v.size() * sizeof(v[0]));
+  };
   Attribute packedAttr;
   if (plan.getIsa() == X86Isa::avx2) {
-    packedAttr =
-        DenseElementsAttr::get(packedTensor, ArrayRef<int16_t>(packed));
+    packedAttr = makeElementsLike(weight, packedTensor, asRaw(packed),
+                                  derivedResourceName(weight, "packed"));
   } else {
     std::vector<int8_t> bytes(packed.begin(), packed.end());
-    packedAttr = DenseElementsAttr::getFromRawBuffer(
-        packedTensor,
-        ArrayRef<char>(reinterpret_cast<const char *>(bytes.data()),
-                       bytes.size()));
+    packedAttr = makeElementsLike(weight, packedTensor, asRaw(bytes),
+                                  derivedResourceName(weight, "packed"));
   }
 
   OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
@@ -107,9 +85,10 @@ FailureOr<PackedWeights> WeightPacker::getOrCreate(ElementsAttr weight,
     MemRefType compTy = getCompensationType(plan);
     globals.compensation = makeGlobal(
         "__quantc_x86_comp", compTy,
-        DenseElementsAttr::get(
+        makeElementsLike(
+            weight,
             RankedTensorType::get(compTy.getShape(), compTy.getElementType()),
-            ArrayRef<int32_t>(colsum)));
+            asRaw(colsum), derivedResourceName(weight, "comp")));
   }
   cache[key] = globals;
   return globals;

@@ -1,5 +1,6 @@
 //===- CanonicalGemm.cpp - any int8 contraction as a quantc.matmul --------===//
 #include "CanonicalGemm.h"
+#include "quantc/Dialect/QuantC/Utils/ConstantWeights.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -240,6 +241,12 @@ Value quantc::reshapeStatic(RewriterBase &rewriter, Location loc, Value v,
   if (matchPattern(v, m_Constant(&attr)))
     return arith::ConstantOp::create(rewriter, loc,
                                      cast<TypedAttr>(attr.reshape(newTy)));
+  // A resource constant is reshaped by sharing its blob.
+  DenseResourceElementsAttr res;
+  if (matchPattern(v, m_Constant(&res)))
+    return arith::ConstantOp::create(
+        rewriter, loc,
+        DenseResourceElementsAttr::get(newTy, res.getRawHandle()));
   ReassociationIndices all;
   for (int64_t i = 0; i < ty.getRank(); ++i)
     all.push_back(i);
@@ -261,6 +268,12 @@ Value quantc::permute(RewriterBase &rw, Location loc, Value v,
   for (int64_t p : perm)
     shape.push_back(ty.getDimSize(p));
   auto newTy = RankedTensorType::get(shape, ty.getElementType());
+  // Model weights (dense_resource blobs) are permuted as bytes and stay
+  // blobs (ConstantWeights.h).
+  if (ElementsAttr cw = getConstantWeight(v);
+      cw && isa<DenseResourceElementsAttr>(cw))
+    if (ElementsAttr permuted = permuteElements(cw, perm))
+      return arith::ConstantOp::create(rw, loc, cast<TypedAttr>(permuted));
   DenseElementsAttr attr;
   if (isFoldableSize(ty) && matchPattern(v, m_Constant(&attr))) {
     if (attr.isSplat())

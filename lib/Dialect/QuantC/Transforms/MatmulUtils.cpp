@@ -1,5 +1,6 @@
 //===- MatmulUtils.cpp - operand roles and compile-time quantization ------===//
 #include "MatmulUtils.h"
+#include "quantc/Dialect/QuantC/Utils/ConstantWeights.h"
 
 #include "quantc/Analysis/Granularity.h"
 #include "quantc/Dialect/QuantC/IR/QuantCOps.h"
@@ -61,29 +62,30 @@ std::optional<ContractionRoles> quantc::getContractionRoles(Operation *op,
 }
 
 std::optional<FloatConst> quantc::readFloatConst(Value v) {
-  DenseElementsAttr attr;
-  if (!v || !matchPattern(v, m_Constant(&attr)))
+  ElementsAttr attr = getConstantWeight(v);
+  if (!attr || !isa<FloatType>(attr.getElementType()))
     return std::nullopt;
-  auto ty = dyn_cast<RankedTensorType>(attr.getType());
-  if (!ty || !isFoldableSize(ty) || !isa<FloatType>(ty.getElementType()))
+  FailureOr<SmallVector<float>> values = readFloatElements(attr);
+  if (failed(values))
     return std::nullopt;
   FloatConst c;
-  c.type = ty;
-  c.values.reserve(ty.getNumElements());
-  for (APFloat f : attr.getValues<APFloat>()) {
-    bool lost;
-    f.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven, &lost);
-    c.values.push_back(f.convertToFloat());
-  }
+  c.type = cast<RankedTensorType>(attr.getType());
+  c.values = std::move(*values);
+  c.source = attr;
   return c;
 }
 
 Value quantc::makeFloatConst(OpBuilder &b, Location loc,
                              ArrayRef<int64_t> shape, ArrayRef<float> values,
-                             Type elemType) {
+                             Type elemType, Attribute like, StringRef suffix) {
   if (!elemType)
     elemType = b.getF32Type();
   auto ty = RankedTensorType::get(shape, elemType);
+  if (isa_and_nonnull<DenseResourceElementsAttr>(like))
+    return arith::ConstantOp::create(
+        b, loc,
+        cast<TypedAttr>(makeFloatElementsLike(
+            like, ty, values, derivedResourceName(like, suffix))));
   auto &sem = cast<FloatType>(elemType).getFloatSemantics();
   SmallVector<APFloat> vals;
   vals.reserve(values.size());
@@ -151,7 +153,11 @@ Value quantc::emitQuantizedWeight(OpBuilder &b, Location loc,
   }
   auto qTy = RankedTensorType::get(shape, b.getI8Type());
   Value qc = arith::ConstantOp::create(
-      b, loc, DenseElementsAttr::get(qTy, ArrayRef<int8_t>(q)));
+      b, loc,
+      cast<TypedAttr>(makeElementsLike(
+          w.source, qTy,
+          ArrayRef<char>(reinterpret_cast<const char *>(q.data()), q.size()),
+          derivedResourceName(w.source, "q"))));
   Value sc = makeFloatConst(b, loc, scaleShape, scales);
   return DequantizeOp::create(b, loc, w.type, qc, sc, Value());
 }
@@ -209,10 +215,10 @@ LogicalResult quantc::checkFiniteWeight(Operation *op, const FloatConst &w,
 std::string quantc::describeProducer(Value v) {
   std::string s;
   llvm::raw_string_ostream os(s);
-  auto ty = dyn_cast<ShapedType>(v.getType());
-  if (matchPattern(v, m_Constant()) && ty && !isFoldableSize(ty))
-    os << "a constant of type " << v.getType() << ", larger than the "
-       << kMaxFoldElements << "-element compile-time limit";
+  std::string why;
+  if (ElementsAttr attr = getConstantWeight(v);
+      attr && !isReadableConstant(attr, &why))
+    os << why;
   else if (auto arg = dyn_cast<BlockArgument>(v))
     os << "block argument #" << arg.getArgNumber() << ", not an arith.constant";
   else

@@ -46,20 +46,26 @@ std::optional<ContractionRoles> getContractionRoles(mlir::Operation *op,
 struct FloatConst {
   mlir::RankedTensorType type;
   llvm::SmallVector<float> values;
+  /// The attribute it was read from: constants derived from it keep its kind
+  /// (dense_resource stays dense_resource; ConstantWeights.h).
+  mlir::Attribute source;
   llvm::SmallVector<int64_t> shape() const {
     return llvm::to_vector(type.getShape());
   }
 };
 
-/// Reads `v` if it is an `arith.constant` of a static float tensor.
+/// Reads `v` if it is an `arith.constant` of a static float tensor (dense or
+/// dense_resource, see quantc::readFloatElements).
 std::optional<FloatConst> readFloatConst(mlir::Value v);
 
 /// Creates an `arith.constant` of `type`'s shape holding `values` (converted
-/// to `elemType`, f32 when null).
+/// to `elemType`, f32 when null), of the kind of `like` (a dense_resource
+/// blob named `like`'s key + "_" + `suffix` when `like` is one, else dense).
 mlir::Value makeFloatConst(mlir::OpBuilder &b, mlir::Location loc,
                            llvm::ArrayRef<int64_t> shape,
                            llvm::ArrayRef<float> values,
-                           mlir::Type elemType = {});
+                           mlir::Type elemType = {}, mlir::Attribute like = {},
+                           llvm::StringRef suffix = "");
 
 /// max |v| over every dimension except `keepDim` (result has its size).
 llvm::SmallVector<float> absmaxAlong(const FloatConst &c, int64_t keepDim);

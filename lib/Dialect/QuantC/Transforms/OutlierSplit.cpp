@@ -78,6 +78,7 @@ static FloatConst sliceConst(const FloatConst &w, int64_t dim,
   SmallVector<int64_t> outShape = shape;
   outShape[dim] = idx.size();
   out.type = RankedTensorType::get(outShape, w.type.getElementType());
+  out.source = w.source;
   for (int64_t o = 0; o < outer; ++o)
     for (int64_t c : idx)
       for (int64_t i = 0; i < inner; ++i)
@@ -167,8 +168,8 @@ struct OutlierSplitPass
     // Float GEMM of the outlier channels, accumulating into the original init.
     Value xo = gatherChannels(b, loc, x, r.actChannelDim, outliers);
     FloatConst wo = sliceConst(*wc, r.weightChannelDim, outliers);
-    Value woC =
-        makeFloatConst(b, loc, wo.shape(), wo.values, wo.type.getElementType());
+    Value woC = makeFloatConst(b, loc, wo.shape(), wo.values,
+                               wo.type.getElementType(), wo.source, "outliers");
     Operation *fop = b.clone(*op);
     fop->setOperand(r.actIndex, xo);
     fop->setOperand(r.weightIndex, woC);

@@ -7,7 +7,9 @@
 //===----------------------------------------------------------------------===//
 #include "MatmulUtils.h"
 #include "quantc/Dialect/QuantC/Transforms/Passes.h"
+#include "quantc/Dialect/QuantC/Utils/ConstantWeights.h"
 
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/Transforms/RegionUtils.h"
 #include "llvm/ADT/MapVector.h"
@@ -42,13 +44,13 @@ static std::optional<WeightInfo> readWeight(const ContractionRoles &r,
     why = "it is " + describeProducer(w);
     return std::nullopt;
   }
-  DenseIntElementsAttr q;
   std::optional<FloatConst> scale = readFloatConst(dq.getScale());
-  if (!isFoldableSize(dq.getInput().getType())) {
+  ElementsAttr q = getConstantWeight(dq.getInput());
+  if (q ? !isReadableConstant(q) : !isFoldableSize(dq.getInput().getType())) {
     why = "it is a quantc.dequantize of " + describeProducer(dq.getInput());
     return std::nullopt;
   }
-  if (!matchPattern(dq.getInput(), m_Constant(&q)) || !scale ||
+  if (!q || !isa<IntegerType>(q.getElementType()) || !scale ||
       dq.getZeroPoint()) {
     why = "it is a quantc.dequantize of a non-constant or zero-point value";
     return std::nullopt;
@@ -74,12 +76,28 @@ static std::optional<WeightInfo> readWeight(const ContractionRoles &r,
   int64_t inner = 1;
   for (int64_t d = r.weightOutDim + 1, e = shape.size(); d < e; ++d)
     inner *= shape[d];
-  int64_t i = 0;
-  for (APInt v : q.getValues<APInt>()) {
-    float s = perChannel ? scale->values[(i / inner) % shape[r.weightOutDim]]
+  SmallVector<int64_t> qv;
+  if (q.getElementType().isInteger(8)) {
+    FailureOr<std::vector<int8_t>> bytes = readInt8Elements(q);
+    if (failed(bytes)) {
+      why = "it is a quantc.dequantize of an unreadable constant";
+      return std::nullopt;
+    }
+    qv.assign(bytes->begin(), bytes->end());
+  } else if (auto dense = dyn_cast<DenseIntElementsAttr>(q)) {
+    for (APInt v : dense.getValues<APInt>())
+      qv.push_back(v.getSExtValue());
+  } else {
+    why = "it is a quantc.dequantize of a non-i8 dense_resource constant";
+    return std::nullopt;
+  }
+  info.w.source = q;
+  info.w.values.reserve(qv.size());
+  for (auto [i, v] : llvm::enumerate(qv)) {
+    int64_t at = static_cast<int64_t>(i);
+    float s = perChannel ? scale->values[(at / inner) % shape[r.weightOutDim]]
                          : scale->values[0];
-    info.w.values.push_back(static_cast<float>(v.getSExtValue()) * s);
-    ++i;
+    info.w.values.push_back(static_cast<float>(v) * s);
   }
   return info;
 }
@@ -110,14 +128,42 @@ static Value dividedConst(OpBuilder &b, Location loc, Value c,
   FloatConst fc = *readFloatConst(c);
   for (auto [v, sv] : llvm::zip(fc.values, s))
     v = v / sv;
-  return makeFloatConst(b, loc, fc.shape(), fc.values,
-                        fc.type.getElementType());
+  return makeFloatConst(b, loc, fc.shape(), fc.values, fc.type.getElementType(),
+                        fc.source, "smooth");
 }
 
 static bool isZeroFill(Value init) {
   if (auto fill = init.getDefiningOp<linalg::FillOp>())
     return matchPattern(fill.getInputs()[0], m_AnyZeroFloat());
   return matchPattern(init, m_AnyZeroFloat());
+}
+
+/// Whether `op` is a reshape that keeps the channel (last) dimension last and
+/// alone: a collapse_shape or expand_shape whose last reassociation group is
+/// that one dimension, or a tensor.reshape between shapes with the same
+/// static last size (row-major, element (..., c) stays in channel c). Such a
+/// reshape ([B, S, C] -> [B*S, C] before each nn.Linear of a 3-D input)
+/// commutes with `· diag(s)^-1`.
+static bool keepsChannelLast(Operation *op) {
+  auto lastGroupIsLastDim = [](ArrayRef<ReassociationIndices> groups,
+                               int64_t rank) {
+    return !groups.empty() && groups.back().size() == 1 &&
+           groups.back().front() == rank - 1;
+  };
+  if (auto c = dyn_cast<tensor::CollapseShapeOp>(op))
+    return lastGroupIsLastDim(c.getReassociationIndices(),
+                              c.getSrcType().getRank());
+  if (auto e = dyn_cast<tensor::ExpandShapeOp>(op))
+    return lastGroupIsLastDim(e.getReassociationIndices(),
+                              e.getResultType().getRank());
+  if (auto r = dyn_cast<tensor::ReshapeOp>(op)) {
+    auto src = dyn_cast<RankedTensorType>(r.getSource().getType());
+    auto dst = dyn_cast<RankedTensorType>(r.getResult().getType());
+    return src && dst && src.getRank() > 0 && dst.getRank() > 0 &&
+           !src.isDynamicDim(src.getRank() - 1) &&
+           src.getShape().back() == dst.getShape().back();
+  }
+  return false;
 }
 
 /// Returns a value equal to `x · diag(s)^-1` computed by a clone of the
@@ -128,6 +174,16 @@ static Value foldIntoProducer(OpBuilder &b, Value x, ArrayRef<float> s) {
   if (!def)
     return {};
   Location loc = def->getLoc();
+  // Through reshapes that keep the channel last: fold into their source and
+  // reshape the result the same way.
+  if (keepsChannelLast(def)) {
+    Value inner = foldIntoProducer(b, def->getOperand(0), s);
+    if (!inner)
+      return {};
+    Operation *c = b.clone(*def);
+    c->setOperand(0, inner);
+    return c->getResult(0);
+  }
   if (auto g = dyn_cast<linalg::GenericOp>(def)) {
     if (g.getNumDpsInits() != 1 || g->getNumResults() != 1 ||
         g.getNumParallelLoops() != g.getNumLoops() ||
@@ -209,7 +265,8 @@ static Value foldIntoProducer(OpBuilder &b, Value x, ArrayRef<float> s) {
     inner *= shape[d];
   for (int64_t i = 0, e = w->values.size(); i < e; ++i)
     w->values[i] = w->values[i] / s[(i / inner) % shape[r->weightOutDim]];
-  Value nw = makeFloatConst(b, loc, shape, w->values, w->type.getElementType());
+  Value nw = makeFloatConst(b, loc, shape, w->values, w->type.getElementType(),
+                            w->source, "smooth");
   Operation *c = b.clone(*def);
   c->setOperand(r->weightIndex, nw);
   return c->getResult(0);
@@ -401,11 +458,12 @@ struct SmoothQuantPass : quantc::impl::QuantCSmoothQuantBase<SmoothQuantPass> {
     for (auto [r, w] : llvm::zip(group.consumers, weights)) {
       OpBuilder wb(r.op);
       scaleAlong(w.w, r.weightChannelDim, s);
-      Value nw = w.requantize
-                     ? emitQuantizedWeight(wb, r.op->getLoc(), w.w,
-                                           r.weightOutDim, w.granularity)
-                     : makeFloatConst(wb, r.op->getLoc(), w.w.shape(),
-                                      w.w.values, w.w.type.getElementType());
+      Value nw =
+          w.requantize
+              ? emitQuantizedWeight(wb, r.op->getLoc(), w.w, r.weightOutDim,
+                                    w.granularity)
+              : makeFloatConst(wb, r.op->getLoc(), w.w.shape(), w.w.values,
+                               w.w.type.getElementType(), w.w.source, "smooth");
       Value oldW = r.weight();
       r.op->setOperand(r.weightIndex, nw);
       r.op->setOperand(r.actIndex, newX);

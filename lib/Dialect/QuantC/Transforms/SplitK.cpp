@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "quantc/Analysis/Granularity.h"
 #include "quantc/Dialect/QuantC/Transforms/Passes.h"
+#include "quantc/Dialect/QuantC/Utils/ConstantWeights.h"
 
 #include "mlir/IR/Matchers.h"
 
@@ -30,6 +31,31 @@ static Value sliceK(OpBuilder &b, Location loc, Value v, unsigned kDim,
   SmallVector<int64_t> shape(ty.getShape());
   shape[kDim] = size;
   auto sliceTy = RankedTensorType::get(shape, ty.getElementType());
+  // A resource weight (dense_resource blob) is sliced as bytes into a new
+  // blob (ConstantWeights.h).
+  if (ElementsAttr cw = getConstantWeight(v);
+      cw && isa<DenseResourceElementsAttr>(cw)) {
+    if (std::optional<ArrayRef<char>> raw = getRawElements(cw)) {
+      int64_t inner = 1, outer = 1;
+      for (int64_t d = kDim + 1; d < rank; ++d)
+        inner *= ty.getDimSize(d);
+      for (int64_t d = 0; d < kDim; ++d)
+        outer *= ty.getDimSize(d);
+      int64_t k = ty.getDimSize(kDim);
+      int64_t bytes = raw->size() / ty.getNumElements();
+      std::vector<char> out;
+      out.reserve(sliceTy.getNumElements() * bytes);
+      for (int64_t o = 0; o < outer; ++o) {
+        const char *row = raw->data() + (o * k + offset) * inner * bytes;
+        out.insert(out.end(), row, row + size * inner * bytes);
+      }
+      return arith::ConstantOp::create(
+          b, loc,
+          cast<TypedAttr>(makeElementsLike(
+              cw, sliceTy, out,
+              derivedResourceName(cw, "k" + std::to_string(offset)))));
+    }
+  }
   DenseIntElementsAttr attr;
   if (matchPattern(v, m_Constant(&attr)) && ty.hasStaticShape()) {
     if (attr.isSplat())

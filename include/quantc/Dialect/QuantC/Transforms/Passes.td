@@ -329,8 +329,15 @@ def QuantCSmoothQuant : Pass<"quantc-smoothquant", "mlir::func::FuncOp"> {
            per-channel constant (beta) and `%a` the block argument of an input
            that itself matches 1, 3 or 4 (recursively folded): beta / s;
         4. a contraction with a constant weight and a zero-filled init (a
-           preceding linear): its output channels are divided by s.
+           preceding linear): its output channels are divided by s;
+        5. a `tensor.collapse_shape` / `tensor.expand_shape` whose last
+           reassociation group is the channel dimension alone, or a
+           `tensor.reshape` with the same static last size (the
+           `[B, S, C] -> [B*S, C]` view before each linear of a 3-D input),
+           of a value matching 1-5: the fold goes through the reshape.
       Otherwise an explicit `quantc.smooth` is inserted.
+    * Constants may be `dense` or `dense_resource` (model weights as blobs);
+      the rescaled ones keep the kind of the original.
     * The statistics are updated (`absmax / s`) on a new `quantc.observe` in
       front of the smoothed contractions, so `--quantc-quantize` sees the
       smoothed range.

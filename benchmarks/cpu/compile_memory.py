@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+"""Compile time and peak memory of the PyTorch frontend on a LLaMA-7B-shaped
+stack (issue 20 item 2, issue 21 item 1): per layer RMSNorm -> 4096 x 4096
+projection (+ residual) -> RMSNorm -> SwiGLU 4096 -> 11008 -> 4096 (+
+residual), random weights, 16 tokens; `from_torch` -> `quantize("w8a8",
+smoothquant=None)` -> `compile()`, each timed, and the peak RSS above the
+process's RSS once the torch module exists (overall and after each stage).
+
+Two transports of the weights, each in its own process, side by side:
+  resource  the current frontend: weights bound as dense_resource blobs to a
+            module kept in C++ (quantc.Module), never text;
+  text      the previous design, emulated with the same passes: the module
+            printed with its weights (hex) and parsed again at every stage
+            (trace -> verify, quantize, fuse, compile), as run_pipeline did.
+
+  PYTHONPATH=build/python /usr/bin/python3 benchmarks/cpu/compile_memory.py \
+      [--hidden 4096 --ffn 11008 --layers 2] [--modes resource,text]
+"""
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+
+
+def _rss_mib():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def _peak_mib():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _model(hidden, ffn, layers):
+    import torch
+    import torch.nn as nn
+
+    class RMSNorm(nn.Module):
+        def __init__(self, d):
+            super().__init__()
+            self.weight = nn.Parameter(1 + 0.1 * torch.randn(d))
+
+        def forward(self, x):
+            return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + 1e-6) * self.weight
+
+    class Layer(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.norm1, self.norm2 = RMSNorm(hidden), RMSNorm(hidden)
+            self.proj = nn.Linear(hidden, hidden, bias=False)
+            self.gate = nn.Linear(hidden, ffn, bias=False)
+            self.up = nn.Linear(hidden, ffn, bias=False)
+            self.down = nn.Linear(ffn, hidden, bias=False)
+
+        def forward(self, x):
+            x = x + self.proj(self.norm1(x))
+            h = self.norm2(x)
+            return x + self.down(torch.nn.functional.silu(self.gate(h)) * self.up(h))
+
+    torch.manual_seed(0)
+    with torch.no_grad():
+        return nn.Sequential(*[Layer() for _ in range(layers)]).eval()
+
+
+def _run_one(mode, hidden, ffn, layers):
+    import numpy as np
+    import torch
+
+    import quantc
+    from quantc.frontend_torch import _RUNTIME
+    from quantc.torch_emit import analyze, check_supported, emit
+    from quantc.torch_trace import trace
+
+    m = _model(hidden, ffn, layers)
+    x = torch.randn(16, hidden)
+    with torch.no_grad():
+        want = m(x).numpy()
+    base = _rss_mib()
+    t, peaks = {}, []
+    t0 = time.perf_counter()
+    if mode == "resource":
+        tm = quantc.from_torch(m, (x,))
+        t["from_torch"] = time.perf_counter() - t0
+        peaks.append(_peak_mib() - base)
+        t0 = time.perf_counter()
+        tm.quantize("w8a8", smoothquant=None)
+        t["quantize"] = time.perf_counter() - t0
+        peaks.append(_peak_mib() - base)
+        t0 = time.perf_counter()
+        exe = tm.compile()
+        t["compile"] = time.perf_counter() - t0
+        ir_bytes = len(tm.mlir())
+        y = exe(x.numpy())
+    else:
+        libs = [_RUNTIME] if os.path.exists(_RUNTIME) else []
+        g = trace(m, (x,))
+        consts, live, layers_ = analyze(g)
+        check_supported(g, consts, live)
+        text = quantc.Module(*emit(g, consts, live, layers_)).mlir(None)
+        text = quantc.run_pipeline(text, "quantc-verify-gemm")
+        t["from_torch"] = time.perf_counter() - t0
+        peaks.append(_peak_mib() - base)
+        t0 = time.perf_counter()
+        text = quantc.run_pipeline(text, "quantc-quantize{activations=per-token}")
+        text = quantc.run_pipeline(text, "quantc-verify-gemm,quantc-fuse")
+        t["quantize"] = time.perf_counter() - t0
+        peaks.append(_peak_mib() - base)
+        t0 = time.perf_counter()
+        exe = quantc.compile_cpu(text, shared_libs=libs)["forward"]
+        t["compile"] = time.perf_counter() - t0
+        ir_bytes = len(text)
+        y = exe(x.numpy())
+    err = float(np.linalg.norm(y - want) / np.linalg.norm(want))
+    peaks.append(_peak_mib() - base)
+    return {"mode": mode, **t, "extra_peak_mib": peaks[-1], "peaks": peaks,
+            "ir_bytes": ir_bytes, "rel_err": err}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--hidden", type=int, default=4096)
+    ap.add_argument("--ffn", type=int, default=11008)
+    ap.add_argument("--layers", type=int, default=2)
+    ap.add_argument("--modes", default="resource,text")
+    ap.add_argument("--child", help=argparse.SUPPRESS)
+    a = ap.parse_args()
+    if a.child:
+        print(json.dumps(_run_one(a.child, a.hidden, a.ffn, a.layers)))
+        return
+    weights = a.layers * (a.hidden * a.hidden + 3 * a.hidden * a.ffn)
+    print(f"{a.layers} layers, hidden {a.hidden}, ffn {a.ffn}: "
+          f"{weights / 1e6:.0f} M weights ({weights * 4 / 2**20:.0f} MiB f32), 16 tokens")
+    print(f"{'mode':9} {'from_torch':>10} {'quantize':>9} {'compile':>8} {'total':>7} "
+          f"{'extra peak RSS':>15} {'IR text':>10} {'rel err':>8}  peak after each stage")
+    rows = {}
+    for mode in a.modes.split(","):
+        out = subprocess.run([sys.executable, __file__, "--child", mode,
+                              "--hidden", str(a.hidden), "--ffn", str(a.ffn),
+                              "--layers", str(a.layers)],
+                             capture_output=True, text=True)
+        if out.returncode != 0:
+            print(f"{mode:9} failed (exit {out.returncode}): {out.stderr.strip()[-300:]}")
+            continue
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        rows[mode] = r
+        total = r["from_torch"] + r["quantize"] + r["compile"]
+        print(f"{mode:9} {r['from_torch']:9.2f}s {r['quantize']:8.2f}s {r['compile']:7.2f}s "
+              f"{total:6.2f}s {r['extra_peak_mib']:11.0f} MiB {r['ir_bytes'] / 1024:7.0f} KiB "
+              f"{r['rel_err']:8.4f}  " + " / ".join(f"{p:.0f}" for p in r["peaks"]) + " MiB")
+    if len(rows) == 2:
+        tot = {k: v["from_torch"] + v["quantize"] + v["compile"] for k, v in rows.items()}
+        print(f"text / resource: time {tot['text'] / tot['resource']:.2f}x, extra peak RSS "
+              f"{rows['text']['extra_peak_mib'] / rows['resource']['extra_peak_mib']:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
