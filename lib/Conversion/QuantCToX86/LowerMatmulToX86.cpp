@@ -116,6 +116,18 @@ matchDestination(Value result, MemRefType outTy) {
   return m;
 }
 
+/// A read-only bufferization.to_buffer of a kernel call's tensor operand,
+/// tagged `quantc.kernel_call = callId`: the to_buffer ops of different
+/// calls on one tensor then differ, so CSE cannot merge them into the first,
+/// which would hide the later calls' reads from one-shot bufferization (an
+/// op between the calls could then overwrite the buffer in place).
+static Value kernelOperandBuffer(int64_t callId, OpBuilder &b, Location loc,
+                                 MemRefType type, Value tensor, bool readOnly) {
+  auto op = bufferization::ToBufferOp::create(b, loc, type, tensor, readOnly);
+  op->setAttr("quantc.kernel_call", b.getI64IntegerAttr(callId));
+  return op;
+}
+
 namespace {
 struct LowerMatmulToX86
     : quantc::impl::QuantCLowerMatmulToX86Base<LowerMatmulToX86> {
@@ -148,6 +160,8 @@ struct LowerMatmulToX86
 
 private:
   LoweringOptions opts;
+  /// The quantc.kernel_call of the next lowered matmul's operand buffers.
+  int64_t nextCallId = 0;
 
   void lower(MatmulOp op, SymbolTable &symbols, WeightPacker &packer);
   void lowerBatched(MatmulOp op, X86GemmPlanAttr plan, SymbolTable &symbols);
@@ -159,6 +173,7 @@ private:
 
 void LowerMatmulToX86::lower(MatmulOp op, SymbolTable &symbols,
                              WeightPacker &packer) {
+  ++nextCallId;
   RankedTensorType lhsTy = op.getLhs().getType();
   if (lhsTy.getRank() == 2 && lhsTy.isDynamicDim(0))
     return lowerDynamicRows(op, symbols, packer);
@@ -194,8 +209,9 @@ void LowerMatmulToX86::lower(MatmulOp op, SymbolTable &symbols,
   OpBuilder b(anchor);
   auto toBuffer = [&](Value t) -> Value {
     auto tt = cast<RankedTensorType>(t.getType());
-    return bufferization::ToBufferOp::create(
-        b, loc, MemRefType::get(tt.getShape(), tt.getElementType()), t,
+    return kernelOperandBuffer(
+        nextCallId, b, loc, MemRefType::get(tt.getShape(), tt.getElementType()),
+        t,
         /*read_only=*/true);
   };
   // Run-time operands are often slices (e.g. --quantc-split-k's K chunks):
@@ -204,8 +220,9 @@ void LowerMatmulToX86::lower(MatmulOp op, SymbolTable &symbols,
     auto tt = cast<RankedTensorType>(t.getType());
     int64_t dyn = ShapedType::kDynamic;
     auto layout = StridedLayoutAttr::get(b.getContext(), dyn, {dyn, 1});
-    return bufferization::ToBufferOp::create(
-        b, loc, MemRefType::get(tt.getShape(), tt.getElementType(), layout), t,
+    return kernelOperandBuffer(
+        nextCallId, b, loc,
+        MemRefType::get(tt.getShape(), tt.getElementType(), layout), t,
         /*read_only=*/true);
   };
   SmallVector<Value> args;
@@ -294,8 +311,9 @@ void LowerMatmulToX86::lowerDynamicRows(MatmulOp op, SymbolTable &symbols,
   auto stridedLayout = StridedLayoutAttr::get(ctx, dyn, {dyn, 1});
   auto toBuffer = [&](Value t) -> Value {
     auto tt = cast<RankedTensorType>(t.getType());
-    return bufferization::ToBufferOp::create(
-        b, loc, MemRefType::get(tt.getShape(), tt.getElementType()), t,
+    return kernelOperandBuffer(
+        nextCallId, b, loc, MemRefType::get(tt.getShape(), tt.getElementType()),
+        t,
         /*read_only=*/true);
   };
   // Operands the kernels read whole, and those sliced by rows.
@@ -303,8 +321,8 @@ void LowerMatmulToX86::lowerDynamicRows(MatmulOp op, SymbolTable &symbols,
   SmallVector<Value> weightArgs;
   if (runtimeWeight) {
     auto wt = op.getRhs().getType();
-    weightArgs.push_back(bufferization::ToBufferOp::create(
-        b, loc,
+    weightArgs.push_back(kernelOperandBuffer(
+        nextCallId, b, loc,
         MemRefType::get(wt.getShape(), wt.getElementType(), stridedLayout),
         op.getRhs(), /*read_only=*/true));
   } else {
@@ -426,8 +444,9 @@ void LowerMatmulToX86::lowerBatched(MatmulOp op, X86GemmPlanAttr plan,
   OpBuilder b(op);
   auto toBuffer = [&](Value t) -> Value {
     auto tt = cast<RankedTensorType>(t.getType());
-    return bufferization::ToBufferOp::create(
-        b, loc, MemRefType::get(tt.getShape(), tt.getElementType()), t,
+    return kernelOperandBuffer(
+        nextCallId, b, loc, MemRefType::get(tt.getShape(), tt.getElementType()),
+        t,
         /*read_only=*/true);
   };
   auto resultTy = cast<RankedTensorType>(acc.getType());

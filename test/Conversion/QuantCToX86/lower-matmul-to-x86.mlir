@@ -12,7 +12,7 @@
 // CHECK-LABEL: func.func @plain
 // CHECK-SAME: (%[[X:.+]]: tensor<3x5xi8>)
 // CHECK-NOT: quantc.matmul
-// CHECK: %[[A:.+]] = bufferization.to_buffer %[[X]] read_only : tensor<3x5xi8> to memref<3x5xi8>
+// CHECK: %[[A:.+]] = bufferization.to_buffer %[[X]] read_only {quantc.kernel_call = {{[0-9]+}} : i64} : tensor<3x5xi8> to memref<3x5xi8>
 // CHECK: %[[B:.+]] = memref.get_global @[[$W]] : memref<1x2x64xi8>
 // CHECK: %[[C:.+]] = memref.get_global @[[$COMP]] : memref<16xi32>
 // CHECK: %[[O:.+]] = memref.alloc() {alignment = 64 : i64} : memref<3x2xi32>
@@ -60,8 +60,8 @@ func.func @plain(%x: tensor<3x5xi8>) -> tensor<3x2xi32> {
 // the kernel writes the requantized i8 result.
 // CHECK-LABEL: func.func @fused
 // CHECK-SAME: (%[[X:.+]]: tensor<3x5xi8>, %[[XS:.+]]: tensor<3x1xf32>)
-// CHECK-NOT: quantc.
-// CHECK: %[[XSB:.+]] = bufferization.to_buffer %[[XS]] read_only : tensor<3x1xf32> to memref<3x1xf32>
+// CHECK-NOT: {{= quantc\.|quantc\.(matmul|rescale) }}
+// CHECK: %[[XSB:.+]] = bufferization.to_buffer %[[XS]] read_only {quantc.kernel_call = {{[0-9]+}} : i64} : tensor<3x1xf32> to memref<3x1xf32>
 // CHECK: %[[O:.+]] = memref.alloc() {alignment = 64 : i64} : memref<3x2xi8>
 // CHECK: call @[[K:__quantc_x86_gemm[_0-9]*]]({{.*}}, %[[XSB]], {{.*}}, %[[O]], %{{[a-z0-9_]+}}, %{{[a-z0-9_]+}})
 // CHECK-SAME: (memref<3x5xi8>, memref<1x2x64xi8>, memref<16xi32>, memref<3x1xf32>, memref<1x2xf32>, memref<1x2xf32>, memref<1x1xf32>, memref<3x2xi8>, index, index) -> ()
@@ -102,8 +102,8 @@ func.func @residual(%x: tensor<3x5xi8>, %xs: tensor<3x1xf32>, %res: tensor<3x2xf
 // CHECK-SAME: (%[[X:.+]]: tensor<3x5xi8>, %[[W:.+]]: tensor<2x5xi8>)
 // CHECK-NOT: quantc.matmul
 // CHECK-NOT: memref.get_global
-// CHECK: %[[A:.+]] = bufferization.to_buffer %[[X]] read_only : tensor<3x5xi8> to memref<3x5xi8, strided<[?, 1], offset: ?>>
-// CHECK: %[[B:.+]] = bufferization.to_buffer %[[W]] read_only : tensor<2x5xi8> to memref<2x5xi8, strided<[?, 1], offset: ?>>
+// CHECK: %[[A:.+]] = bufferization.to_buffer %[[X]] read_only {quantc.kernel_call = {{[0-9]+}} : i64} : tensor<3x5xi8> to memref<3x5xi8, strided<[?, 1], offset: ?>>
+// CHECK: %[[B:.+]] = bufferization.to_buffer %[[W]] read_only {quantc.kernel_call = {{[0-9]+}} : i64} : tensor<2x5xi8> to memref<2x5xi8, strided<[?, 1], offset: ?>>
 // CHECK: call @[[$RK:__quantc_x86_gemm[_0-9]*]](%[[A]], %[[B]], %{{.+}}, %{{.+}}, %{{.+}}) : (memref<3x5xi8, strided<[?, 1], offset: ?>>, memref<2x5xi8, strided<[?, 1], offset: ?>>, memref<3x2xi32>, index, index) -> ()
 // CHECK: func.func private @[[$RK]](%{{.+}}: memref<3x5xi8, strided<[?, 1], offset: ?>> {llvm.noalias}, %[[RW:.+]]: memref<2x5xi8, strided<[?, 1], offset: ?>> {llvm.noalias}, %{{.+}}: memref<3x2xi32> {llvm.noalias}, %{{.+}}: index, %{{.+}}: index)
 // CHECK-SAME: quantc.x86_plan = #quantc.x86_gemm_plan<isa = avx512_vnni, m = 3, n = 2, k = 5, mr = 6, nr = 1, kunroll = 4, panel_block = 1, parallel = false, emulate = false, runtime_weight = true>
@@ -155,8 +155,8 @@ func.func @dynamic_weight(%x: tensor<3x5xi8>, %w: tensor<2x5xi8>) -> tensor<3x2x
 // and the kernel of one batch is serial.
 // CHECK-LABEL: func.func @batched
 // CHECK-NOT: quantc.matmul
-// CHECK: %[[BA:.+]] = bufferization.to_buffer %{{.+}} read_only : tensor<2x3x5xi8> to memref<2x3x5xi8>
-// CHECK: %[[BW:.+]] = bufferization.to_buffer %{{.+}} read_only : tensor<2x2x5xi8> to memref<2x2x5xi8>
+// CHECK: %[[BA:.+]] = bufferization.to_buffer %{{.+}} read_only {quantc.kernel_call = {{[0-9]+}} : i64} : tensor<2x3x5xi8> to memref<2x3x5xi8>
+// CHECK: %[[BW:.+]] = bufferization.to_buffer %{{.+}} read_only {quantc.kernel_call = {{[0-9]+}} : i64} : tensor<2x2x5xi8> to memref<2x2x5xi8>
 // CHECK: %[[BO:.+]] = memref.alloc() {alignment = 64 : i64} : memref<2x3x2xi32>
 // CHECK: call @[[$BF:__quantc_x86_gemm_batch[_0-9]*]](%[[BA]], %[[BW]], %[[BO]], %{{.+}}, %{{.+}}) : (memref<2x3x5xi8>, memref<2x2x5xi8>, memref<2x3x2xi32>, index, index) -> ()
 // CHECK: bufferization.to_tensor %[[BO]] restrict writable
