@@ -53,6 +53,9 @@ private:
   /// vectors of columns and the lanes of the last one.
   Value col0, wBase;
   int64_t nvec = 0, lastCount = 0;
+  /// Per vector of columns, the i32 offset subtracted from the widened
+  /// weight in the current group (empty: none).
+  SmallVector<Value> offsets;
 
   Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
   Value add(Value a, Value c) { return arith::AddIOp::create(b, loc, a, c); }
@@ -158,10 +161,30 @@ private:
     SmallVector<Value> next(acc.begin(), acc.end());
     SmallVector<Value> wv;
     Value row = add(wBase, mul(kAbs, p.wStrideK));
-    for (int64_t j = 0; j < nvec; ++j) {
-      Value q = load(i8VecTy, ops.w, add(row, j * p.lanes), countOf(j));
-      Value q32 = arith::ExtSIOp::create(b, loc, i32VecTy, q);
-      wv.push_back(arith::SIToFPOp::create(b, loc, vecTy, q32));
+    // i32 lanes (minus the offset) to f32.
+    auto toFloat = [&](Value q32, int64_t j) -> Value {
+      if (!offsets.empty())
+        q32 = arith::SubIOp::create(b, loc, q32, offsets[j]);
+      return arith::SIToFPOp::create(b, loc, vecTy, q32);
+    };
+    if (p.weightBits == 4) {
+      // One byte vector per pair of column vectors: low nibbles, then high.
+      for (int64_t j = 0; j < nvec; j += 2) {
+        Value bytes = vector::LoadOp::create(
+            b, loc, i8VecTy, ops.w, ValueRange{add(row, j / 2 * p.lanes)});
+        Value lo = arith::AndIOp::create(b, loc, bytes, splatI8(0x0F));
+        wv.push_back(toFloat(arith::ExtUIOp::create(b, loc, i32VecTy, lo), j));
+        if (j + 1 < nvec) {
+          Value hi = arith::ShRUIOp::create(b, loc, bytes, splatI8(4));
+          wv.push_back(
+              toFloat(arith::ExtUIOp::create(b, loc, i32VecTy, hi), j + 1));
+        }
+      }
+    } else {
+      for (int64_t j = 0; j < nvec; ++j) {
+        Value q = load(i8VecTy, ops.w, add(row, j * p.lanes), countOf(j));
+        wv.push_back(toFloat(arith::ExtSIOp::create(b, loc, i32VecTy, q), j));
+      }
     }
     Value aCol = mul(kAbs, p.aStrideK);
     for (int64_t r = 0; r < rows; ++r) {
@@ -201,6 +224,31 @@ private:
     for (int64_t kk = kMain; kk < count; ++kk)
       acc = step(acc, r0, add(k0, kk), rows);
     return acc;
+  }
+
+  Value splatI8(int64_t v) {
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(i8VecTy, b.getI8IntegerAttr(v)));
+  }
+
+  /// The offsets of group `gi` (index) of the panel: the zero point table's
+  /// (which includes the 8 of 4-bit weights), else 8 for 4-bit weights,
+  /// else none.
+  SmallVector<Value> offsetVectors(Value gi) {
+    SmallVector<Value> out;
+    if (!p.zeroPoint) {
+      if (p.weightBits == 4)
+        out.assign(nvec, arith::ConstantOp::create(
+                             b, loc,
+                             DenseElementsAttr::get(i32VecTy,
+                                                    b.getI32IntegerAttr(8))));
+      return out;
+    }
+    Value base = mul(gi, p.zStrideGroup);
+    for (int64_t j = 0; j < nvec; ++j)
+      out.push_back(load(i32VecTy, ops.zp, add(base, add(col0, j * p.lanes)),
+                         countOf(j)));
+    return out;
   }
 
   /// The scale vector j of group `gi` (index) of the panel.
@@ -244,6 +292,7 @@ private:
     }
 
     if (!p.group) {
+      offsets = offsetVectors(idx(0));
       acc = runK(acc, r0, pc, kcur, rows);
     } else {
       // Each group in temporaries, then acc += temp * scale[group].
@@ -253,9 +302,10 @@ private:
       b.setInsertionPointToStart(loop.getBody());
       Value gl = loop.getInductionVar();
       Value k0 = add(pc, mul(gl, p.group));
+      Value gi = arith::DivUIOp::create(b, loc, k0, idx(p.group));
+      offsets = offsetVectors(gi);
       SmallVector<Value> temp =
           runK(SmallVector<Value>(tiles, zeros(vecTy)), r0, k0, p.group, rows);
-      Value gi = arith::DivUIOp::create(b, loc, k0, idx(p.group));
       SmallVector<Value> sv;
       for (int64_t j = 0; j < nvec; ++j)
         sv.push_back(scaleVector(gi, j));
