@@ -1,0 +1,83 @@
+// W4A16 on the weight-only kernel: constant i4 weights packed two per byte
+// at compile time, group scales and zero points.
+// RUN: quantc-opt %s --quantc-lower-weight-only-to-x86 --canonicalize --cse -split-input-file -verify-diagnostics | FileCheck %s
+// RUN: quantc-opt %s --quantc-lower-weight-only-to-x86="isa=avx2" --canonicalize --cse -split-input-file -verify-diagnostics | FileCheck %s --check-prefix=AVX2
+
+// The packed layout: per K row of a panel, one byte vector per pair of
+// column vectors; byte i holds q + 8 of column i (low nibble) and of column
+// 16 + i (high nibble). q = -1 -> 7; N = 17: byte 0 = 0x77, bytes 1-15 =
+// 0x07 (no column 16 + i), the second pair (columns 32-63) zero padding.
+// CHECK-LABEL: func.func @packing
+// CHECK: arith.constant dense<"0x7707070707070707070707070707070700000000000000000000000000000000770707070707
+// CHECK-SAME: tensor<1024xi8>
+// CHECK: call @__quantc_x86_w4a16_gemm
+// AVX2-LABEL: func.func @packing
+// AVX2 (8 lanes, 2 vectors per panel): the first panel's 16 columns are one
+// pair (all 0x77), the second panel holds column 16 alone (0x07, padding).
+// AVX2: arith.constant dense<"0x{{(77)+(0700000000000000)+}}"> : tensor<512xi8>
+func.func @packing(%x: tensor<2x32xf32>) -> tensor<2x17xf32> {
+  %q = arith.constant dense<-1> : tensor<32x17xi4>
+  %s = arith.constant dense<0.5> : tensor<1x17xf32>
+  %d = quantc.dequantize %q, %s : tensor<32x17xi4>, tensor<1x17xf32> -> tensor<32x17xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<2x17xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<2x17xf32>) -> tensor<2x17xf32>
+  %r = linalg.matmul ins(%x, %d : tensor<2x32xf32>, tensor<32x17xf32>) outs(%f : tensor<2x17xf32>) -> tensor<2x17xf32>
+  return %r : tensor<2x17xf32>
+}
+
+// -----
+
+// Groups of 32 along K with a zero point: the i32 offset table (z + 8 = 11)
+// is loaded per group and subtracted from the unpacked nibbles (and with
+// 15; shift right by 4; zero-extend) before the conversion to f32; each
+// group's sums are scaled by the group's scale.
+// CHECK-LABEL: func.func @grouped_zero_point
+// CHECK: %[[ZP:.+]] = arith.constant dense<"0x0B0000000B000000
+// CHECK-SAME: tensor<128xi32>
+// CHECK: call @[[K:__quantc_x86_w4a16_gemm[_0-9]*]](%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %c0, %c1) : (memref<192xf32>, memref<2048xi8>, memref<128xf32>, memref<128xi32>, memref<60xf32>, index, index) -> ()
+// CHECK: func.func private @[[K]](%{{.+}}: memref<192xf32> {llvm.noalias}, %[[W:.+]]: memref<2048xi8> {llvm.noalias}, %[[S:.+]]: memref<128xf32> {llvm.noalias}, %[[Z:.+]]: memref<128xi32> {llvm.noalias}
+// CHECK: scf.for %{{.+}} = %c0 to %c2 step %c1 iter_args(
+// CHECK: %[[OFF0:.+]] = vector.load %[[Z]][%{{.+}}] : memref<128xi32>, vector<16xi32>
+// CHECK: %[[OFF1:.+]] = vector.maskedload %[[Z]]
+// CHECK: scf.for
+// CHECK: %[[B:.+]] = vector.load %[[W]][%{{.+}}] : memref<2048xi8>, vector<16xi8>
+// CHECK: %[[LO:.+]] = arith.andi %[[B]], %{{.+}} : vector<16xi8>
+// CHECK: %[[LO32:.+]] = arith.extui %[[LO]] : vector<16xi8> to vector<16xi32>
+// CHECK: %[[LOQ:.+]] = arith.subi %[[LO32]], %[[OFF0]] : vector<16xi32>
+// CHECK: arith.sitofp %[[LOQ]] : vector<16xi32> to vector<16xf32>
+// CHECK: %[[HI:.+]] = arith.shrui %[[B]], %{{.+}} : vector<16xi8>
+// CHECK: %[[HI32:.+]] = arith.extui %[[HI]] : vector<16xi8> to vector<16xi32>
+// CHECK: arith.subi %[[HI32]], %[[OFF1]] : vector<16xi32>
+// CHECK: vector.fma
+// CHECK: vector.load %[[S]]
+// CHECK: vector.fma
+func.func @grouped_zero_point(%x: tensor<3x64xf32>) -> tensor<3x20xf32> {
+  %q = arith.constant dense<-8> : tensor<64x20xi4>
+  %s = arith.constant dense<0.5> : tensor<2x20xf32>
+  %z = arith.constant dense<3> : tensor<2x20xi32>
+  %d = quantc.dequantize %q, %s zero_point %z : tensor<64x20xi4>, tensor<2x20xf32>, tensor<2x20xi32> -> tensor<64x20xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<3x20xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<3x20xf32>) -> tensor<3x20xf32>
+  %r = linalg.matmul ins(%x, %d : tensor<3x64xf32>, tensor<64x20xf32>) outs(%f : tensor<3x20xf32>) -> tensor<3x20xf32>
+  return %r : tensor<3x20xf32>
+}
+
+// -----
+
+// Without a zero point, 4-bit weights subtract a constant 8.
+// CHECK-LABEL: func.func @no_zero_point
+// CHECK: func.func private @__quantc_x86_w4a16_gemm
+// CHECK: %[[EIGHT:.+]] = arith.constant dense<8> : vector<16xi32>
+// CHECK: arith.subi %{{.+}}, %[[EIGHT]] : vector<16xi32>
+func.func @no_zero_point(%x: tensor<3x64xf32>) -> tensor<3x20xf32> {
+  %q = arith.constant dense<5> : tensor<64x20xi4>
+  %s = arith.constant dense<0.5> : tensor<2x20xf32>
+  %d = quantc.dequantize %q, %s : tensor<64x20xi4>, tensor<2x20xf32> -> tensor<64x20xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<3x20xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<3x20xf32>) -> tensor<3x20xf32>
+  %r = linalg.matmul ins(%x, %d : tensor<3x64xf32>, tensor<64x20xf32>) outs(%f : tensor<3x20xf32>) -> tensor<3x20xf32>
+  return %r : tensor<3x20xf32>
+}
