@@ -24,6 +24,10 @@
 //         reorder outside timing). Both warm: the same weights every call.
 //  w8a16c the same with the constant weight W [N, K] (quantc packs it at
 //         compile time; oneDNN: the f32 weight tag::ba).
+//  w4a16  W4A16: the constant i4 weight w4 [N, K] in [-7, 7] with f32 scales
+//         per output channel and group of 128 along K (quantc packs it two
+//         per byte at compile time); oneDNN: the dequantized f32 weight
+//         tag::ba. Compare with w8a16c of the same shape for 8 bits.
 //  linear per-token dynamic W8A8: f32 activations -> absmax per row ->
 //         quantize -> GEMM -> dequantize (x scale per row, w per column).
 //         oneDNN: the same quantization loop in C++ (compiled -O3
@@ -97,9 +101,13 @@ static MemRef3D<T> view3(T *p, int64_t b, int64_t r, int64_t c) {
 #define QUANTC_W8A16C(M, N, K)                                                 \
   extern "C" void _mlir_ciface_q_w8a16c_##M##x##N##x##K(MemRef2D<float> *,     \
                                                         MemRef2D<float> *);
+#define QUANTC_W4A16(M, N, K)                                                  \
+  extern "C" void _mlir_ciface_q_w4a16_##M##x##N##x##K(MemRef2D<float> *,      \
+                                                       MemRef2D<float> *);
 #include "bench_shapes.inc"
 #undef QUANTC_W8A16
 #undef QUANTC_W8A16C
+#undef QUANTC_W4A16
 #undef QUANTC_GEMM
 #undef QUANTC_LINEAR
 #undef QUANTC_RGEMM
@@ -132,6 +140,7 @@ static std::vector<BatchedCase> batchedCases() {
 #define QUANTC_SGEMMT(M, N, K)
 #define QUANTC_W8A16(M, N, K)
 #define QUANTC_W8A16C(M, N, K)
+#define QUANTC_W4A16(M, N, K)
 #define QUANTC_BGEMM(B, M, N, K)                                               \
   cs.push_back({B, M, N, K, _mlir_ciface_q_bgemm_##B##x##M##x##N##x##K});
 #include "bench_shapes.inc"
@@ -142,6 +151,7 @@ static std::vector<BatchedCase> batchedCases() {
 #undef QUANTC_SGEMMT
 #undef QUANTC_W8A16
 #undef QUANTC_W8A16C
+#undef QUANTC_W4A16
 #undef QUANTC_BGEMM
   return cs;
 }
@@ -157,6 +167,7 @@ struct Case {
   SGemmFn sgemm = nullptr;
   W8A16Fn w8a16 = nullptr;
   LinearFn w8a16c = nullptr;
+  LinearFn w4a16 = nullptr;
 };
 
 static std::vector<Case> cases() {
@@ -182,6 +193,9 @@ static std::vector<Case> cases() {
 #define QUANTC_W8A16C(M, N, K)                                                 \
   cs.push_back({"w8a16c", M, N, K, nullptr, nullptr, nullptr, nullptr,         \
                 nullptr, _mlir_ciface_q_w8a16c_##M##x##N##x##K});
+#define QUANTC_W4A16(M, N, K)                                                  \
+  cs.push_back({"w4a16", M, N, K, nullptr, nullptr, nullptr, nullptr, nullptr, \
+                nullptr, _mlir_ciface_q_w4a16_##M##x##N##x##K});
 #include "bench_shapes.inc"
 #undef QUANTC_BGEMM
   return cs;
@@ -193,6 +207,14 @@ static int8_t weight(int64_t n, int64_t k) {
 }
 static float wscale(int64_t n) {
   return static_cast<float>(0.001 * (1 + n % 7));
+}
+// The w4a16 weight and its group scales (group g = k / 128); must match
+// gen_gemm.py.
+static int8_t weight4(int64_t n, int64_t k) {
+  return static_cast<int8_t>(((n * 7 + k * 13) % 15) - 7);
+}
+static float gscale(int64_t n, int64_t g) {
+  return static_cast<float>(0.001 * (1 + (n + g) % 7));
 }
 
 static double now() {
@@ -306,101 +328,39 @@ static bool runFloat(const Case &c, engine &eng, stream &strm,
               pd.impl_info_str(), maxD, maxQ);
   std::fflush(stdout);
   return ok;
-  /// The batched cases (bgemm): quantc's kernel loop against a 3-D oneDNN
-  /// matmul on the same plain s8 buffers, s32 results compared exactly at 256
-  /// positions on both sides. Returns whether quantc's were all exact.
-  static bool runBatched(const char *only, const char *thr, engine &eng,
-                         stream &strm) {
-    bool allOk = true;
-    for (const BatchedCase &c : batchedCases()) {
-      int64_t B = c.B, M = c.M, N = c.N, K = c.K;
-      std::string name = "bgemm_" + std::to_string(B) + "x" +
-                         std::to_string(M) + "x" + std::to_string(N) + "x" +
-                         std::to_string(K);
-      if (only && name != only && std::string("bgemm") != only)
-        continue;
-      std::vector<int8_t> x(B * M * K), w(B * N * K);
-      for (int64_t i = 0; i < B * M * K; ++i)
-        x[i] = static_cast<int8_t>((i * 2654435761u >> 13) % 256 - 128);
-      for (int64_t b = 0; b < B; ++b)
-        for (int64_t n = 0; n < N; ++n)
-          for (int64_t k = 0; k < K; ++k)
-            w[(b * N + n) * K + k] = weight(n + b, k);
-      std::vector<int32_t> yq(B * M * N), yd(B * M * N);
-      auto xd = view3(x.data(), B, M, K);
-      auto wd = view3(w.data(), B, N, K);
-      auto yqd = view3(yq.data(), B, M, N);
-      double tq = timeIt([&] { c.fn(&xd, &wd, &yqd); });
-      // oneDNN: weights {B, K, N} stored [B, N, K] (tag::acb), plain.
-      memory::desc srcMd({B, M, K}, dt::s8, tag::abc);
-      memory::desc weiMd({B, K, N}, dt::s8, tag::acb);
-      memory::desc dstMd({B, M, N}, dt::s32, tag::abc);
-      matmul::primitive_desc pd(matmul::desc(srcMd, weiMd, dstMd), eng);
-      matmul mm(pd);
-      memory src(srcMd, eng, x.data()), wei(weiMd, eng, w.data()),
-          dst(dstMd, eng, yd.data());
-      double td = timeIt([&] {
-        mm.execute(strm, {{DNNL_ARG_SRC, src},
-                          {DNNL_ARG_WEIGHTS, wei},
-                          {DNNL_ARG_DST, dst}});
-        strm.wait();
-      });
-      int badQ = 0, badD = 0;
-      for (int s = 0; s < 256; ++s) {
-        int64_t b = (s * 31) % B, m = (s * 7919) % M, n = (s * 104729) % N;
-        int64_t acc = 0;
-        for (int64_t k = 0; k < K; ++k)
-          acc += (int64_t)x[(b * M + m) * K + k] * w[(b * N + n) * K + k];
-        badQ += yq[(b * M + m) * N + n] != acc;
-        badD += yd[(b * M + m) * N + n] != acc;
-      }
-      allOk &= badQ == 0;
-      double ops = 2.0 * B * M * N * K;
-      std::printf(
-          "bgemm%-2ld %5ld %6ld %5ld %4s | %9.1f %9.1f | %6.3f | %-6s | "
-          "%s: %s\n",
-          (long)B, (long)M, (long)N, (long)K, thr ? thr : "?", ops / tq * 1e-9,
-          ops / td * 1e-9, td / tq, badQ ? "WRONG" : "exact",
-          pd.impl_info_str(), badD ? "WRONG" : "exact");
-      std::fflush(stdout);
-    }
-    return allOk;
-  }
+}
 
-  /// A weight-only case: quantc's W8A16 kernel (int8 weight, f32 x) and
-  /// oneDNN's f32 matmul on the dequantized weight, both warm (the same
-  /// weights on every call). Spot checks: 256 outputs against a double dot
-  /// product with the dequantized weight, error relative to sum_k |x||w|
-  /// (quantc must stay within 1e-5).
-  static bool runWeightOnly(const Case &c, engine &eng, stream &strm,
-                            const char *thr) {
-    int64_t M = c.M, N = c.N, K = c.K;
-    bool constant = c.kind == "w8a16c";
-    std::vector<float> x(M * K), wf(N * K), yq(M * N), yd(M * N);
-    std::vector<int8_t> q(K * N);
-    for (int64_t i = 0; i < M * K; ++i)
-      x[i] = std::sin(0.001f * i) * (1 + (i % 13));
-    // w(k, n) = weight(n, k) * wscale(n); q stored [K, N] (the run-time
-    // argument), wf stored [K, N] (w8a16) or [N, K] (w8a16c, as the constant).
-    auto wfAt = [&](int64_t k, int64_t n) -> float & {
-      return constant ? wf[n * K + k] : wf[k * N + n];
-    };
-    for (int64_t k = 0; k < K; ++k)
-      for (int64_t n = 0; n < N; ++n) {
-        q[k * N + n] = weight(n, k);
-        wfAt(k, n) = weight(n, k) * wscale(n);
-      }
-    auto xd = view(x.data(), M, K);
-    auto qd = view(q.data(), K, N);
-    auto yqd = view(yq.data(), M, N);
-    double tq = constant ? timeIt([&] { c.w8a16c(&xd, &yqd); })
-                         : timeIt([&] { c.w8a16(&xd, &qd, &yqd); });
-    memory::desc srcMd({M, K}, dt::f32, tag::ab);
-    memory::desc weiMd({K, N}, dt::f32, constant ? tag::ba : tag::ab);
-    memory::desc dstMd({M, N}, dt::f32, tag::ab);
+/// The batched cases (bgemm): quantc's kernel loop against a 3-D oneDNN
+/// matmul on the same plain s8 buffers, s32 results compared exactly at 256
+/// positions on both sides. Returns whether quantc's were all exact.
+static bool runBatched(const char *only, const char *thr, engine &eng,
+                       stream &strm) {
+  bool allOk = true;
+  for (const BatchedCase &c : batchedCases()) {
+    int64_t B = c.B, M = c.M, N = c.N, K = c.K;
+    std::string name = "bgemm_" + std::to_string(B) + "x" + std::to_string(M) +
+                       "x" + std::to_string(N) + "x" + std::to_string(K);
+    if (only && name != only && std::string("bgemm") != only)
+      continue;
+    std::vector<int8_t> x(B * M * K), w(B * N * K);
+    for (int64_t i = 0; i < B * M * K; ++i)
+      x[i] = static_cast<int8_t>((i * 2654435761u >> 13) % 256 - 128);
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t n = 0; n < N; ++n)
+        for (int64_t k = 0; k < K; ++k)
+          w[(b * N + n) * K + k] = weight(n + b, k);
+    std::vector<int32_t> yq(B * M * N), yd(B * M * N);
+    auto xd = view3(x.data(), B, M, K);
+    auto wd = view3(w.data(), B, N, K);
+    auto yqd = view3(yq.data(), B, M, N);
+    double tq = timeIt([&] { c.fn(&xd, &wd, &yqd); });
+    // oneDNN: weights {B, K, N} stored [B, N, K] (tag::acb), plain.
+    memory::desc srcMd({B, M, K}, dt::s8, tag::abc);
+    memory::desc weiMd({B, K, N}, dt::s8, tag::acb);
+    memory::desc dstMd({B, M, N}, dt::s32, tag::abc);
     matmul::primitive_desc pd(matmul::desc(srcMd, weiMd, dstMd), eng);
     matmul mm(pd);
-    memory src(srcMd, eng, x.data()), wei(weiMd, eng, wf.data()),
+    memory src(srcMd, eng, x.data()), wei(weiMd, eng, w.data()),
         dst(dstMd, eng, yd.data());
     double td = timeIt([&] {
       mm.execute(
@@ -408,191 +368,260 @@ static bool runFloat(const Case &c, engine &eng, stream &strm,
           {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wei}, {DNNL_ARG_DST, dst}});
       strm.wait();
     });
-    double maxQ = 0, maxD = 0;
+    int badQ = 0, badD = 0;
     for (int s = 0; s < 256; ++s) {
-      int64_t m = (s * 7919) % M, n = (s * 104729) % N;
-      double want = 0, scale = 0;
-      for (int64_t k = 0; k < K; ++k) {
-        double p = (double)x[m * K + k] * ((double)weight(n, k) * wscale(n));
-        want += p;
-        scale += std::fabs(p);
-      }
-      maxQ = std::max(maxQ, std::fabs(yq[m * N + n] - want) / (scale + 1e-30));
-      maxD = std::max(maxD, std::fabs(yd[m * N + n] - want) / (scale + 1e-30));
+      int64_t b = (s * 31) % B, m = (s * 7919) % M, n = (s * 104729) % N;
+      int64_t acc = 0;
+      for (int64_t k = 0; k < K; ++k)
+        acc += (int64_t)x[(b * M + m) * K + k] * w[(b * N + n) * K + k];
+      badQ += yq[(b * M + m) * N + n] != acc;
+      badD += yd[(b * M + m) * N + n] != acc;
     }
-    bool ok = maxQ <= 1e-5;
-    double ops = 2.0 * M * N * K;
-    std::printf("%-7s %5ld %6ld %5ld %4s | %9.1f %9.1f | %6.3f | %-6s | "
-                "%s: max err %.1e (quantc %.1e)\n",
-                c.kind.c_str(), (long)M, (long)N, (long)K, thr ? thr : "?",
-                ops / tq * 1e-9, ops / td * 1e-9, td / tq, ok ? "ok" : "WRONG",
-                pd.impl_info_str(), maxD, maxQ);
+    allOk &= badQ == 0;
+    double ops = 2.0 * B * M * N * K;
+    std::printf("bgemm%-2ld %5ld %6ld %5ld %4s | %9.1f %9.1f | %6.3f | %-6s | "
+                "%s: %s\n",
+                (long)B, (long)M, (long)N, (long)K, thr ? thr : "?",
+                ops / tq * 1e-9, ops / td * 1e-9, td / tq,
+                badQ ? "WRONG" : "exact", pd.impl_info_str(),
+                badD ? "WRONG" : "exact");
     std::fflush(stdout);
-    return ok;
   }
+  return allOk;
+}
 
-  int main(int argc, char **argv) {
-    const char *only = argc > 1 ? argv[1] : nullptr;
-    __builtin_cpu_init();
-    const std::string isa = QUANTC_BENCH_CPU;
-    if (isa == "vnni" ? !__builtin_cpu_supports("avx512vnni")
-                      : !__builtin_cpu_supports("avx2")) {
-      std::fprintf(stderr,
-                   "this CPU lacks the instructions quantc's GEMMs were "
-                   "compiled for (cpu=%s) and cannot run them\n",
-                   isa.c_str());
-      return 2;
+/// A weight-only case: quantc's W8A16 kernel (int8 weight, f32 x) and
+/// oneDNN's f32 matmul on the dequantized weight, both warm (the same
+/// weights on every call). Spot checks: 256 outputs against a double dot
+/// product with the dequantized weight, error relative to sum_k |x||w|
+/// (quantc must stay within 1e-5).
+static bool runWeightOnly(const Case &c, engine &eng, stream &strm,
+                          const char *thr) {
+  int64_t M = c.M, N = c.N, K = c.K;
+  bool int4 = c.kind == "w4a16";
+  bool constant = c.kind == "w8a16c" || int4;
+  // The dequantized weight element (k, n) of the case.
+  auto wDeq = [&](int64_t k, int64_t n) -> double {
+    return int4 ? (double)weight4(n, k) * gscale(n, k / 128)
+                : (double)weight(n, k) * wscale(n);
+  };
+  std::vector<float> x(M * K), wf(N * K), yq(M * N), yd(M * N);
+  std::vector<int8_t> q(K * N);
+  for (int64_t i = 0; i < M * K; ++i)
+    x[i] = std::sin(0.001f * i) * (1 + (i % 13));
+  // w(k, n) = weight(n, k) * wscale(n); q stored [K, N] (the run-time
+  // argument), wf stored [K, N] (w8a16) or [N, K] (w8a16c, as the constant).
+  auto wfAt = [&](int64_t k, int64_t n) -> float & {
+    return constant ? wf[n * K + k] : wf[k * N + n];
+  };
+  for (int64_t k = 0; k < K; ++k)
+    for (int64_t n = 0; n < N; ++n) {
+      q[k * N + n] = weight(n, k);
+      wfAt(k, n) = static_cast<float>(wDeq(k, n));
     }
-    std::printf("quantc: --quantc-cpu-pipeline=cpu=%s; oneDNN %d.%d.%d, "
-                "effective ISA %d (dnnl_cpu_isa_t)\n",
-                isa.c_str(), dnnl_version()->major, dnnl_version()->minor,
-                dnnl_version()->patch, (int)get_effective_cpu_isa());
-    const char *thr = std::getenv("OMP_NUM_THREADS");
-    engine eng(engine::kind::cpu, 0);
-    stream strm(eng);
-    std::printf("%-7s %5s %6s %5s %4s | %9s %9s | %6s | %-6s | %s\n", "kind",
-                "M", "N", "K", "thr", "quantc", "oneDNN", "ratio", "quantc",
-                "oneDNN impl: check");
-    bool allOk = true;
-    for (const Case &c : cases()) {
-      if (only &&
-          c.kind + "_" + std::to_string(c.M) + "x" + std::to_string(c.N) + "x" +
-                  std::to_string(c.K) !=
-              only &&
-          c.kind != only)
-        continue;
-      if (c.sgemm) {
-        allOk &= runFloat(c, eng, strm, thr);
-        continue;
-      }
-      if (c.w8a16 || c.w8a16c) {
-        allOk &= runWeightOnly(c, eng, strm, thr);
-        continue;
-      }
-      int64_t M = c.M, N = c.N, K = c.K;
-      double ops = 2.0 * M * N * K;
-      std::vector<int8_t> w(N * K);
-      for (int64_t n = 0; n < N; ++n)
-        for (int64_t k = 0; k < K; ++k)
-          w[n * K + k] = weight(n, k);
-      std::vector<float> ws(N);
-      for (int64_t n = 0; n < N; ++n)
-        ws[n] = wscale(n);
-      std::vector<float> yq(M * N), yd(M * N);
+  auto xd = view(x.data(), M, K);
+  auto qd = view(q.data(), K, N);
+  auto yqd = view(yq.data(), M, N);
+  double tq = int4       ? timeIt([&] { c.w4a16(&xd, &yqd); })
+              : constant ? timeIt([&] { c.w8a16c(&xd, &yqd); })
+                         : timeIt([&] { c.w8a16(&xd, &qd, &yqd); });
+  memory::desc srcMd({M, K}, dt::f32, tag::ab);
+  memory::desc weiMd({K, N}, dt::f32, constant ? tag::ba : tag::ab);
+  memory::desc dstMd({M, N}, dt::f32, tag::ab);
+  matmul::primitive_desc pd(matmul::desc(srcMd, weiMd, dstMd), eng);
+  matmul mm(pd);
+  memory src(srcMd, eng, x.data()), wei(weiMd, eng, wf.data()),
+      dst(dstMd, eng, yd.data());
+  double td = timeIt([&] {
+    mm.execute(
+        strm,
+        {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wei}, {DNNL_ARG_DST, dst}});
+    strm.wait();
+  });
+  double maxQ = 0, maxD = 0;
+  for (int s = 0; s < 256; ++s) {
+    int64_t m = (s * 7919) % M, n = (s * 104729) % N;
+    double want = 0, scale = 0;
+    for (int64_t k = 0; k < K; ++k) {
+      double p = (double)x[m * K + k] * wDeq(k, n);
+      want += p;
+      scale += std::fabs(p);
+    }
+    maxQ = std::max(maxQ, std::fabs(yq[m * N + n] - want) / (scale + 1e-30));
+    maxD = std::max(maxD, std::fabs(yd[m * N + n] - want) / (scale + 1e-30));
+  }
+  bool ok = maxQ <= 1e-5;
+  double ops = 2.0 * M * N * K;
+  std::printf("%-7s %5ld %6ld %5ld %4s | %9.1f %9.1f | %6.3f | %-6s | "
+              "%s: max err %.1e (quantc %.1e)\n",
+              c.kind.c_str(), (long)M, (long)N, (long)K, thr ? thr : "?",
+              ops / tq * 1e-9, ops / td * 1e-9, td / tq, ok ? "ok" : "WRONG",
+              pd.impl_info_str(), maxD, maxQ);
+  std::fflush(stdout);
+  return ok;
+}
 
-      // oneDNN: weights {K, N} given as W [N, K] (tag::ba), prepacked; for
-      // rgemm used as they are (plain tag::ba, no reorder).
-      bool runtimeWeight = c.kind == "rgemm";
-      memory::desc srcMd({M, K}, dt::s8, tag::ab);
-      memory::desc weiAny({K, N}, dt::s8, runtimeWeight ? tag::ba : tag::any);
-      memory::desc dstMd({M, N}, dt::f32, tag::ab);
-      primitive_attr attr;
-      std::vector<float> outScales(N);
-      float xsStatic = 0.02f;
-      bool dynamic = c.kind == "linear";
-      if (dynamic) {
-        attr.set_output_scales(1 << 1, {DNNL_RUNTIME_F32_VAL});
-      } else {
-        for (int64_t n = 0; n < N; ++n)
-          outScales[n] = xsStatic * ws[n];
-        attr.set_output_scales(1 << 1, outScales);
-      }
-      matmul::primitive_desc pd(matmul::desc(srcMd, weiAny, dstMd), attr, eng);
-      memory weiUser({{K, N}, dt::s8, tag::ba}, eng, w.data());
-      memory wei = weiUser;
-      if (!runtimeWeight) {
-        wei = memory(pd.weights_desc(), eng);
-        reorder(weiUser, wei).execute(strm, weiUser, wei);
-        strm.wait();
-      }
-      matmul mm(pd);
-      memory dst(dstMd, eng, yd.data());
-      std::string impl = pd.impl_info_str();
+int main(int argc, char **argv) {
+  const char *only = argc > 1 ? argv[1] : nullptr;
+  __builtin_cpu_init();
+  const std::string isa = QUANTC_BENCH_CPU;
+  if (isa == "vnni" ? !__builtin_cpu_supports("avx512vnni")
+                    : !__builtin_cpu_supports("avx2")) {
+    std::fprintf(stderr,
+                 "this CPU lacks the instructions quantc's GEMMs were "
+                 "compiled for (cpu=%s) and cannot run them\n",
+                 isa.c_str());
+    return 2;
+  }
+  std::printf("quantc: --quantc-cpu-pipeline=cpu=%s; oneDNN %d.%d.%d, "
+              "effective ISA %d (dnnl_cpu_isa_t)\n",
+              isa.c_str(), dnnl_version()->major, dnnl_version()->minor,
+              dnnl_version()->patch, (int)get_effective_cpu_isa());
+  const char *thr = std::getenv("OMP_NUM_THREADS");
+  engine eng(engine::kind::cpu, 0);
+  stream strm(eng);
+  std::printf("%-7s %5s %6s %5s %4s | %9s %9s | %6s | %-6s | %s\n", "kind", "M",
+              "N", "K", "thr", "quantc", "oneDNN", "ratio", "quantc",
+              "oneDNN impl: check");
+  bool allOk = true;
+  for (const Case &c : cases()) {
+    if (only &&
+        c.kind + "_" + std::to_string(c.M) + "x" + std::to_string(c.N) + "x" +
+                std::to_string(c.K) !=
+            only &&
+        c.kind != only)
+      continue;
+    if (c.sgemm) {
+      allOk &= runFloat(c, eng, strm, thr);
+      continue;
+    }
+    if (c.w8a16 || c.w8a16c || c.w4a16) {
+      allOk &= runWeightOnly(c, eng, strm, thr);
+      continue;
+    }
+    int64_t M = c.M, N = c.N, K = c.K;
+    double ops = 2.0 * M * N * K;
+    std::vector<int8_t> w(N * K);
+    for (int64_t n = 0; n < N; ++n)
+      for (int64_t k = 0; k < K; ++k)
+        w[n * K + k] = weight(n, k);
+    std::vector<float> ws(N);
+    for (int64_t n = 0; n < N; ++n)
+      ws[n] = wscale(n);
+    std::vector<float> yq(M * N), yd(M * N);
 
-      double tq = 0, td = 0;
-      Check cq, cd;
-      if (!dynamic) {
-        std::vector<int8_t> x(M * K);
-        for (int64_t i = 0; i < M * K; ++i)
-          x[i] = static_cast<int8_t>((i * 2654435761u >> 13) % 256 - 128);
-        float xs = xsStatic;
-        auto xd = view(x.data(), M, K);
-        auto xsd = view(&xs, 1, 1);
-        auto yqd = view(yq.data(), M, N);
-        auto wd = view(w.data(), N, K);
-        if (runtimeWeight)
-          tq = timeIt([&] { c.rgemm(&xd, &wd, &xsd, &yqd); });
-        else
-          tq = timeIt([&] { c.gemm(&xd, &xsd, &yqd); });
-        memory src(srcMd, eng, x.data());
-        td = timeIt([&] {
-          mm.execute(strm, {{DNNL_ARG_SRC, src},
-                            {DNNL_ARG_WEIGHTS, wei},
-                            {DNNL_ARG_DST, dst}});
-          strm.wait();
-        });
-        cq = spotCheck(c, x, {xs}, yq, /*bitExact=*/true);
-        cd = spotCheck(c, x, {xs}, yd, /*bitExact=*/false);
-      } else {
-        std::vector<float> xf(M * K);
-        for (int64_t i = 0; i < M * K; ++i)
-          xf[i] = std::sin(0.001f * i) * (1 + (i % 13));
-        auto xfd = view(xf.data(), M, K);
-        auto yqd = view(yq.data(), M, N);
-        tq = timeIt([&] { c.linear(&xfd, &yqd); });
-        // oneDNN side: per-token quantization in C++, GEMM with run-time
-        // per-column scales, per-row dequantization.
-        std::vector<int8_t> xq(M * K);
-        std::vector<float> xs(M);
-        memory src(srcMd, eng, xq.data());
-        memory scl({{N}, dt::f32, tag::x}, eng, ws.data());
-        td = timeIt([&] {
-          for (int64_t m = 0; m < M; ++m) {
-            const float *r = &xf[m * K];
-            float amax = 0;
-            for (int64_t k = 0; k < K; ++k)
-              amax = std::max(amax, std::fabs(r[k]));
-            float s = amax == 0 ? 1.0f : amax / 127.0f;
-            xs[m] = s;
-            for (int64_t k = 0; k < K; ++k)
-              xq[m * K + k] = static_cast<int8_t>(std::min(
-                  127.0f, std::max(-127.0f, std::nearbyint(r[k] / s))));
-          }
-          mm.execute(strm, {{DNNL_ARG_SRC, src},
-                            {DNNL_ARG_WEIGHTS, wei},
-                            {DNNL_ARG_DST, dst},
-                            {DNNL_ARG_ATTR_OUTPUT_SCALES, scl}});
-          strm.wait();
-          for (int64_t m = 0; m < M; ++m)
-            for (int64_t n = 0; n < N; ++n)
-              yd[m * N + n] *= xs[m];
-        });
-        // Both sides quantize the same way (absmax / 127, round half to
-        // even): xq and xs (computed by the oneDNN side's loop) are the
-        // reference's int8 input and scales.
-        cq = spotCheck(c, xq, xs, yq, /*bitExact=*/true);
-        cd = spotCheck(c, xq, xs, yd, /*bitExact=*/false);
-      }
-      allOk &= cq.bad == 0;
-      char dnnlCheck[64];
-      if (cd.bad)
-        std::snprintf(dnnlCheck, sizeof dnnlCheck, "%d/256 wrong, max rel %.1e",
-                      cd.bad, cd.maxRel);
+    // oneDNN: weights {K, N} given as W [N, K] (tag::ba), prepacked; for
+    // rgemm used as they are (plain tag::ba, no reorder).
+    bool runtimeWeight = c.kind == "rgemm";
+    memory::desc srcMd({M, K}, dt::s8, tag::ab);
+    memory::desc weiAny({K, N}, dt::s8, runtimeWeight ? tag::ba : tag::any);
+    memory::desc dstMd({M, N}, dt::f32, tag::ab);
+    primitive_attr attr;
+    std::vector<float> outScales(N);
+    float xsStatic = 0.02f;
+    bool dynamic = c.kind == "linear";
+    if (dynamic) {
+      attr.set_output_scales(1 << 1, {DNNL_RUNTIME_F32_VAL});
+    } else {
+      for (int64_t n = 0; n < N; ++n)
+        outScales[n] = xsStatic * ws[n];
+      attr.set_output_scales(1 << 1, outScales);
+    }
+    matmul::primitive_desc pd(matmul::desc(srcMd, weiAny, dstMd), attr, eng);
+    memory weiUser({{K, N}, dt::s8, tag::ba}, eng, w.data());
+    memory wei = weiUser;
+    if (!runtimeWeight) {
+      wei = memory(pd.weights_desc(), eng);
+      reorder(weiUser, wei).execute(strm, weiUser, wei);
+      strm.wait();
+    }
+    matmul mm(pd);
+    memory dst(dstMd, eng, yd.data());
+    std::string impl = pd.impl_info_str();
+
+    double tq = 0, td = 0;
+    Check cq, cd;
+    if (!dynamic) {
+      std::vector<int8_t> x(M * K);
+      for (int64_t i = 0; i < M * K; ++i)
+        x[i] = static_cast<int8_t>((i * 2654435761u >> 13) % 256 - 128);
+      float xs = xsStatic;
+      auto xd = view(x.data(), M, K);
+      auto xsd = view(&xs, 1, 1);
+      auto yqd = view(yq.data(), M, N);
+      auto wd = view(w.data(), N, K);
+      if (runtimeWeight)
+        tq = timeIt([&] { c.rgemm(&xd, &wd, &xsd, &yqd); });
       else
-        std::snprintf(dnnlCheck, sizeof dnnlCheck, "ok");
-      std::printf("%-7s %5ld %6ld %5ld %4s | %9.1f %9.1f | %6.3f | %-6s | "
-                  "%s: %s\n",
-                  c.kind.c_str(), (long)M, (long)N, (long)K, thr ? thr : "?",
-                  ops / tq * 1e-9, ops / td * 1e-9, td / tq,
-                  cq.bad ? "WRONG" : "exact", impl.c_str(), dnnlCheck);
-      std::fflush(stdout);
+        tq = timeIt([&] { c.gemm(&xd, &xsd, &yqd); });
+      memory src(srcMd, eng, x.data());
+      td = timeIt([&] {
+        mm.execute(strm, {{DNNL_ARG_SRC, src},
+                          {DNNL_ARG_WEIGHTS, wei},
+                          {DNNL_ARG_DST, dst}});
+        strm.wait();
+      });
+      cq = spotCheck(c, x, {xs}, yq, /*bitExact=*/true);
+      cd = spotCheck(c, x, {xs}, yd, /*bitExact=*/false);
+    } else {
+      std::vector<float> xf(M * K);
+      for (int64_t i = 0; i < M * K; ++i)
+        xf[i] = std::sin(0.001f * i) * (1 + (i % 13));
+      auto xfd = view(xf.data(), M, K);
+      auto yqd = view(yq.data(), M, N);
+      tq = timeIt([&] { c.linear(&xfd, &yqd); });
+      // oneDNN side: per-token quantization in C++, GEMM with run-time
+      // per-column scales, per-row dequantization.
+      std::vector<int8_t> xq(M * K);
+      std::vector<float> xs(M);
+      memory src(srcMd, eng, xq.data());
+      memory scl({{N}, dt::f32, tag::x}, eng, ws.data());
+      td = timeIt([&] {
+        for (int64_t m = 0; m < M; ++m) {
+          const float *r = &xf[m * K];
+          float amax = 0;
+          for (int64_t k = 0; k < K; ++k)
+            amax = std::max(amax, std::fabs(r[k]));
+          float s = amax == 0 ? 1.0f : amax / 127.0f;
+          xs[m] = s;
+          for (int64_t k = 0; k < K; ++k)
+            xq[m * K + k] = static_cast<int8_t>(
+                std::min(127.0f, std::max(-127.0f, std::nearbyint(r[k] / s))));
+        }
+        mm.execute(strm, {{DNNL_ARG_SRC, src},
+                          {DNNL_ARG_WEIGHTS, wei},
+                          {DNNL_ARG_DST, dst},
+                          {DNNL_ARG_ATTR_OUTPUT_SCALES, scl}});
+        strm.wait();
+        for (int64_t m = 0; m < M; ++m)
+          for (int64_t n = 0; n < N; ++n)
+            yd[m * N + n] *= xs[m];
+      });
+      // Both sides quantize the same way (absmax / 127, round half to
+      // even): xq and xs (computed by the oneDNN side's loop) are the
+      // reference's int8 input and scales.
+      cq = spotCheck(c, xq, xs, yq, /*bitExact=*/true);
+      cd = spotCheck(c, xq, xs, yd, /*bitExact=*/false);
     }
-    allOk &= runBatched(only, thr, eng, strm);
-    std::printf(
-        "GOPS = 2*M*N*K / best time; ratio = oneDNN time / quantc time "
-        "(> 1: quantc faster); checks: 256 outputs against an int64 dot "
-        "product (quantc bit for bit, oneDNN within 1e-5); float "
-        "(sgemm*): GFLOPS, error / sum|x||w| against a double dot "
-        "product (quantc within 1e-5)\n");
-    return allOk ? 0 : 1;
+    allOk &= cq.bad == 0;
+    char dnnlCheck[64];
+    if (cd.bad)
+      std::snprintf(dnnlCheck, sizeof dnnlCheck, "%d/256 wrong, max rel %.1e",
+                    cd.bad, cd.maxRel);
+    else
+      std::snprintf(dnnlCheck, sizeof dnnlCheck, "ok");
+    std::printf("%-7s %5ld %6ld %5ld %4s | %9.1f %9.1f | %6.3f | %-6s | "
+                "%s: %s\n",
+                c.kind.c_str(), (long)M, (long)N, (long)K, thr ? thr : "?",
+                ops / tq * 1e-9, ops / td * 1e-9, td / tq,
+                cq.bad ? "WRONG" : "exact", impl.c_str(), dnnlCheck);
+    std::fflush(stdout);
   }
+  allOk &= runBatched(only, thr, eng, strm);
+  std::printf("GOPS = 2*M*N*K / best time; ratio = oneDNN time / quantc time "
+              "(> 1: quantc faster); checks: 256 outputs against an int64 dot "
+              "product (quantc bit for bit, oneDNN within 1e-5); float "
+              "(sgemm*): GFLOPS, error / sum|x||w| against a double dot "
+              "product (quantc within 1e-5)\n");
+  return allOk ? 0 : 1;
+}

@@ -199,21 +199,26 @@ matchWeightOnly(linalg::LinalgOp op, X86Isa isa, int64_t mrOpt, int64_t nrOpt,
     return failure();
   }
 
+  matchPattern(mw.dequant.getInput(), m_Constant(&mw.weightConst));
+  matchPattern(mw.dequant.getScale(), m_Constant(&mw.scaleConst));
+  bool int4 = g.storageType.isSignlessInteger(4);
+  // Packed 4-bit weights with groups are scaled as they are widened (no
+  // per-group temporaries): the tile of the per-channel kernel.
+  p.prescale = mw.weightConst && int4 && p.group;
+
   // Tile and blocking.
   bool avx2 = isa == X86Isa::avx2;
   p.lanes = avx2 ? 8 : 16;
   p.nr = nrOpt ? nrOpt : (avx2 ? 2 : 4);
-  p.mr = mrOpt ? mrOpt : (p.group ? (avx2 ? 2 : 3) : (avx2 ? 4 : 6));
+  p.mr = mrOpt ? mrOpt
+               : (p.group && !p.prescale ? (avx2 ? 2 : 3) : (avx2 ? 4 : 6));
   int64_t kc = kcOpt ? kcOpt : 256;
   if (p.group)
     kc = llvm::alignTo(kc, p.group);
   // Few rows: one row tile, nothing to reuse from L1 across tiles.
   p.kc = p.m <= p.mr ? p.k : kc;
 
-  matchPattern(mw.dequant.getInput(), m_Constant(&mw.weightConst));
-  matchPattern(mw.dequant.getScale(), m_Constant(&mw.scaleConst));
   int64_t cols = p.getPanelCols();
-  bool int4 = g.storageType.isSignlessInteger(4);
   if (mw.weightConst && int4) {
     p.weightBits = 4;
     p.wStrideK = p.getPackedRowBytes();
@@ -470,7 +475,8 @@ func::FuncOp LowerWeightOnly::getOrCreateKernel(const WeightOnlyPlan &p,
      << p.wStridePanel << "," << p.wStrideK << "," << p.sStrideGroup << ","
      << p.sStrideN << "," << p.lanes << "," << p.mr << "," << p.nr << ","
      << p.kc << "," << p.kBlockOuter << "," << p.kunroll << "," << p.parallel
-     << "," << p.weightBits << "," << p.zeroPoint << "," << p.zStrideGroup;
+     << "," << p.weightBits << "," << p.zeroPoint << "," << p.zStrideGroup
+     << "," << p.prescale;
   auto it = kernels.find(key);
   if (it != kernels.end())
     return it->second;

@@ -46,6 +46,12 @@ struct WeightOnlyPlan {
   bool zeroPoint = false;
   /// Elements between the groups' rows of the offset table (0: one row).
   int64_t zStrideGroup = 0;
+  /// Grouped: widen each weight vector straight to its dequantized value,
+  /// fma(float(q), scale, -offset * scale), and accumulate it without
+  /// per-group temporaries (the 4-bit kernel: fewer registers, the tile of
+  /// the per-channel kernel); else each group is summed in temporaries and
+  /// scaled once.
+  bool prescale = false;
   /// The f32 scale: element (group gi, n) at gi * sStrideGroup + n *
   /// sStrideN; sStrideN is 1 or 0 (one scale for all columns).
   int64_t sStrideGroup = 0, sStrideN = 1;

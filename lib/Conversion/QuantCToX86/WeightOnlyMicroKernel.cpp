@@ -56,6 +56,9 @@ private:
   /// Per vector of columns, the i32 offset subtracted from the widened
   /// weight in the current group (empty: none).
   SmallVector<Value> offsets;
+  /// prescale: per vector of columns, the current group's scale and
+  /// -offset * scale.
+  SmallVector<Value> preScale, preBias;
 
   Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
   Value add(Value a, Value c) { return arith::AddIOp::create(b, loc, a, c); }
@@ -163,6 +166,10 @@ private:
     Value row = add(wBase, mul(kAbs, p.wStrideK));
     // i32 lanes (minus the offset) to f32.
     auto toFloat = [&](Value q32, int64_t j) -> Value {
+      if (p.prescale) {
+        Value f = arith::SIToFPOp::create(b, loc, vecTy, q32);
+        return vector::FMAOp::create(b, loc, f, preScale[j], preBias[j]);
+      }
       if (!offsets.empty())
         q32 = arith::SubIOp::create(b, loc, q32, offsets[j]);
       return arith::SIToFPOp::create(b, loc, vecTy, q32);
@@ -304,17 +311,35 @@ private:
       Value k0 = add(pc, mul(gl, p.group));
       Value gi = arith::DivUIOp::create(b, loc, k0, idx(p.group));
       offsets = offsetVectors(gi);
-      SmallVector<Value> temp =
-          runK(SmallVector<Value>(tiles, zeros(vecTy)), r0, k0, p.group, rows);
-      SmallVector<Value> sv;
-      for (int64_t j = 0; j < nvec; ++j)
-        sv.push_back(scaleVector(gi, j));
-      SmallVector<Value> cur(loop.getRegionIterArgs());
-      for (int64_t t = 0; t < tiles; ++t)
-        cur[t] = vector::FMAOp::create(b, loc, temp[t], sv[t % nvec], cur[t]);
-      scf::YieldOp::create(b, loc, cur);
-      b.setInsertionPointAfter(loop);
-      acc.assign(loop.getResults().begin(), loop.getResults().end());
+      if (p.prescale) {
+        // The weights arrive scaled: accumulate straight into acc.
+        preScale.clear();
+        preBias.clear();
+        for (int64_t j = 0; j < nvec; ++j) {
+          preScale.push_back(scaleVector(gi, j));
+          Value off = arith::SIToFPOp::create(b, loc, vecTy, offsets[j]);
+          Value neg = arith::NegFOp::create(b, loc, off);
+          preBias.push_back(arith::MulFOp::create(b, loc, neg, preScale[j]));
+        }
+        SmallVector<Value> cur =
+            runK(SmallVector<Value>(loop.getRegionIterArgs()), r0, k0, p.group,
+                 rows);
+        scf::YieldOp::create(b, loc, cur);
+        b.setInsertionPointAfter(loop);
+        acc.assign(loop.getResults().begin(), loop.getResults().end());
+      } else {
+        SmallVector<Value> temp = runK(SmallVector<Value>(tiles, zeros(vecTy)),
+                                       r0, k0, p.group, rows);
+        SmallVector<Value> sv;
+        for (int64_t j = 0; j < nvec; ++j)
+          sv.push_back(scaleVector(gi, j));
+        SmallVector<Value> cur(loop.getRegionIterArgs());
+        for (int64_t t = 0; t < tiles; ++t)
+          cur[t] = vector::FMAOp::create(b, loc, temp[t], sv[t % nvec], cur[t]);
+        scf::YieldOp::create(b, loc, cur);
+        b.setInsertionPointAfter(loop);
+        acc.assign(loop.getResults().begin(), loop.getResults().end());
+      }
     }
 
     // The epilogue of the last K block: the per-channel scale, then C.

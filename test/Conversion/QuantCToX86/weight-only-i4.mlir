@@ -28,30 +28,32 @@ func.func @packing(%x: tensor<2x32xf32>) -> tensor<2x17xf32> {
 
 // -----
 
-// Groups of 32 along K with a zero point: the i32 offset table (z + 8 = 11)
-// is loaded per group and subtracted from the unpacked nibbles (and with
-// 15; shift right by 4; zero-extend) before the conversion to f32; each
-// group's sums are scaled by the group's scale.
+// Groups of 32 along K with a zero point: per group, the i32 offset table
+// (z + 8 = 11), converted to f32, gives -offset * scale; each unpacked nibble
+// (and with 15; shift right by 4; zero-extend; to f32) is dequantized in
+// registers as fma(q, scale, -offset * scale) and accumulated directly (no
+// per-group temporaries), the 6-row tile of the per-channel kernel.
 // CHECK-LABEL: func.func @grouped_zero_point
 // CHECK: %[[ZP:.+]] = arith.constant dense<"0x0B0000000B000000
 // CHECK-SAME: tensor<128xi32>
 // CHECK: call @[[K:__quantc_x86_w4a16_gemm[_0-9]*]](%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %c0, %c1) : (memref<192xf32>, memref<2048xi8>, memref<128xf32>, memref<128xi32>, memref<60xf32>, index, index) -> ()
 // CHECK: func.func private @[[K]](%{{.+}}: memref<192xf32> {llvm.noalias}, %[[W:.+]]: memref<2048xi8> {llvm.noalias}, %[[S:.+]]: memref<128xf32> {llvm.noalias}, %[[Z:.+]]: memref<128xi32> {llvm.noalias}
-// CHECK: scf.for %{{.+}} = %c0 to %c2 step %c1 iter_args(
+// CHECK: scf.for %{{.+}} = %c0 to %c2 step %c1 iter_args({{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
 // CHECK: %[[OFF0:.+]] = vector.load %[[Z]][%{{.+}}] : memref<128xi32>, vector<16xi32>
-// CHECK: %[[OFF1:.+]] = vector.maskedload %[[Z]]
+// CHECK: %[[S0:.+]] = vector.load %[[S]][%{{.+}}] : memref<128xf32>, vector<16xf32>
+// CHECK: %[[OFF0F:.+]] = arith.sitofp %[[OFF0]] : vector<16xi32> to vector<16xf32>
+// CHECK: %[[NEG0:.+]] = arith.negf %[[OFF0F]]
+// CHECK: %[[BIAS0:.+]] = arith.mulf %[[NEG0]], %[[S0]]
 // CHECK: scf.for
 // CHECK: %[[B:.+]] = vector.load %[[W]][%{{.+}}] : memref<2048xi8>, vector<16xi8>
 // CHECK: %[[LO:.+]] = arith.andi %[[B]], %{{.+}} : vector<16xi8>
 // CHECK: %[[LO32:.+]] = arith.extui %[[LO]] : vector<16xi8> to vector<16xi32>
-// CHECK: %[[LOQ:.+]] = arith.subi %[[LO32]], %[[OFF0]] : vector<16xi32>
-// CHECK: arith.sitofp %[[LOQ]] : vector<16xi32> to vector<16xf32>
+// CHECK: %[[LOF:.+]] = arith.sitofp %[[LO32]] : vector<16xi32> to vector<16xf32>
+// CHECK: %[[W0:.+]] = vector.fma %[[LOF]], %[[S0]], %[[BIAS0]] : vector<16xf32>
 // CHECK: %[[HI:.+]] = arith.shrui %[[B]], %{{.+}} : vector<16xi8>
-// CHECK: %[[HI32:.+]] = arith.extui %[[HI]] : vector<16xi8> to vector<16xi32>
-// CHECK: arith.subi %[[HI32]], %[[OFF1]] : vector<16xi32>
-// CHECK: vector.fma
-// CHECK: vector.load %[[S]]
-// CHECK: vector.fma
+// CHECK: arith.extui %[[HI]] : vector<16xi8> to vector<16xi32>
+// CHECK: %[[XB:.+]] = vector.broadcast
+// CHECK: vector.fma %[[XB]], %[[W0]], %{{.+}} : vector<16xf32>
 func.func @grouped_zero_point(%x: tensor<3x64xf32>) -> tensor<3x20xf32> {
   %q = arith.constant dense<-8> : tensor<64x20xi4>
   %s = arith.constant dense<0.5> : tensor<2x20xf32>
@@ -66,15 +68,19 @@ func.func @grouped_zero_point(%x: tensor<3x64xf32>) -> tensor<3x20xf32> {
 
 // -----
 
-// Without a zero point, 4-bit weights subtract a constant 8.
+// Per output channel (no groups), no zero point: the unpacked nibbles
+// subtract a constant 8 in i32; the scale is applied in the epilogue.
 // CHECK-LABEL: func.func @no_zero_point
 // CHECK: func.func private @__quantc_x86_w4a16_gemm
 // CHECK: %[[EIGHT:.+]] = arith.constant dense<8> : vector<16xi32>
-// CHECK: arith.subi %{{.+}}, %[[EIGHT]] : vector<16xi32>
+// CHECK: %[[U:.+]] = arith.extui %{{.+}} : vector<16xi8> to vector<16xi32>
+// CHECK: %[[Q:.+]] = arith.subi %[[U]], %[[EIGHT]] : vector<16xi32>
+// CHECK: arith.sitofp %[[Q]] : vector<16xi32> to vector<16xf32>
+// CHECK: arith.mulf
 func.func @no_zero_point(%x: tensor<3x64xf32>) -> tensor<3x20xf32> {
   %q = arith.constant dense<5> : tensor<64x20xi4>
-  %s = arith.constant dense<0.5> : tensor<2x20xf32>
-  %d = quantc.dequantize %q, %s : tensor<64x20xi4>, tensor<2x20xf32> -> tensor<64x20xf32>
+  %s = arith.constant dense<0.5> : tensor<1x20xf32>
+  %d = quantc.dequantize %q, %s : tensor<64x20xi4>, tensor<1x20xf32> -> tensor<64x20xf32>
   %zero = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<3x20xf32>
   %f = linalg.fill ins(%zero : f32) outs(%e : tensor<3x20xf32>) -> tensor<3x20xf32>
