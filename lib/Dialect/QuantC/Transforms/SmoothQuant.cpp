@@ -29,6 +29,8 @@ struct WeightInfo {
   FloatConst w;
   bool requantize = false; // was quantc.dequantize of a constant
   WeightGranularity granularity = WeightGranularity::PerChannel;
+  /// Bits of the re-quantized weight: those of the dequantized constant.
+  int64_t bits = 8;
 };
 
 /// Reads the weight of `r` as float values. On failure, `why` says why.
@@ -67,6 +69,7 @@ static std::optional<WeightInfo> readWeight(const ContractionRoles &r,
   WeightInfo info;
   info.w.type = wTy;
   info.requantize = true;
+  info.bits = q.getElementType().getIntOrFloatBitWidth() == 4 ? 4 : 8;
   bool perChannel = sTy.getDimSize(r.weightOutDim) != 1;
   info.granularity =
       perChannel ? WeightGranularity::PerChannel : WeightGranularity::PerTensor;
@@ -401,11 +404,12 @@ struct SmoothQuantPass : quantc::impl::QuantCSmoothQuantBase<SmoothQuantPass> {
     for (auto [r, w] : llvm::zip(group.consumers, weights)) {
       OpBuilder wb(r.op);
       scaleAlong(w.w, r.weightChannelDim, s);
-      Value nw = w.requantize
-                     ? emitQuantizedWeight(wb, r.op->getLoc(), w.w,
-                                           r.weightOutDim, w.granularity)
-                     : makeFloatConst(wb, r.op->getLoc(), w.w.shape(),
-                                      w.w.values, w.w.type.getElementType());
+      Value nw =
+          w.requantize
+              ? emitQuantizedWeight(wb, r.op->getLoc(), w.w, r.weightOutDim,
+                                    w.granularity, w.bits)
+              : makeFloatConst(wb, r.op->getLoc(), w.w.shape(), w.w.values,
+                               w.w.type.getElementType());
       Value oldW = r.weight();
       r.op->setOperand(r.weightIndex, nw);
       r.op->setOperand(r.actIndex, newX);
