@@ -204,10 +204,13 @@ matchWeightOnly(linalg::LinalgOp op, X86Isa isa, int64_t mrOpt, int64_t nrOpt,
   bool int4 = g.storageType.isSignlessInteger(4);
   // Packed 4-bit weights with groups are scaled as they are widened (no
   // per-group temporaries): the tile of the per-channel kernel.
-  p.prescale = mw.weightConst && int4 && p.group;
+  bool avx2 = isa == X86Isa::avx2;
+  // Decode (M = 1, 2) keeps the per-group sums: the scale is applied once per
+  // group instead of once per weight vector.
+  p.prescale = mw.weightConst && int4 && p.group && p.m > 2;
+  p.nibbleTable = mw.weightConst && int4 && !avx2;
 
   // Tile and blocking.
-  bool avx2 = isa == X86Isa::avx2;
   p.lanes = avx2 ? 8 : 16;
   p.nr = nrOpt ? nrOpt : (avx2 ? 2 : 4);
   p.mr = mrOpt ? mrOpt
@@ -476,7 +479,7 @@ func::FuncOp LowerWeightOnly::getOrCreateKernel(const WeightOnlyPlan &p,
      << p.sStrideN << "," << p.lanes << "," << p.mr << "," << p.nr << ","
      << p.kc << "," << p.kBlockOuter << "," << p.kunroll << "," << p.parallel
      << "," << p.weightBits << "," << p.zeroPoint << "," << p.zStrideGroup
-     << "," << p.prescale;
+     << "," << p.prescale << "," << p.nibbleTable;
   auto it = kernels.find(key);
   if (it != kernels.end())
     return it->second;

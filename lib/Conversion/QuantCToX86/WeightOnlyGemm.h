@@ -52,6 +52,11 @@ struct WeightOnlyPlan {
   /// the per-channel kernel); else each group is summed in temporaries and
   /// scaled once.
   bool prescale = false;
+  /// 4-bit, AVX-512: the nibbles become f32 q = u - 8 through a 16-entry
+  /// table (vpermps, which reads the low 4 bits of each i32 lane: no mask,
+  /// no conversion), the zero point subtracted in f32; else q + 8 - (8 + z)
+  /// in i32 and a conversion.
+  bool nibbleTable = false;
   /// The f32 scale: element (group gi, n) at gi * sStrideGroup + n *
   /// sStrideN; sStrideN is 1 or 0 (one scale for all columns).
   int64_t sStrideGroup = 0, sStrideN = 1;

@@ -1,6 +1,8 @@
 //===- WeightOnlyMicroKernel.cpp - the body of a weight-only GEMM kernel --===//
 #include "WeightOnlyGemm.h"
 
+#include "quantc/Dialect/QuantC/IR/QuantCOps.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -25,6 +27,13 @@ public:
   }
 
   void emit() {
+    if (p.nibbleTable) {
+      SmallVector<float> table;
+      for (int v = -8; v < 8; ++v)
+        table.push_back(float(v));
+      nibbles = arith::ConstantOp::create(
+          b, loc, DenseElementsAttr::get(vecTy, ArrayRef<float>(table)));
+    }
     if (!p.kBlockOuter) {
       forPanels([&](Value jr, int64_t vectors, int64_t last) {
         forBlocks(idx(0), p.k, kcEff, [&](Value pc, int64_t kcur) {
@@ -59,6 +68,15 @@ private:
   /// prescale: per vector of columns, the current group's scale and
   /// -offset * scale.
   SmallVector<Value> preScale, preBias;
+  /// nibbleTable: the f32 table [-8, 7] and, per vector of columns, the f32
+  /// zero point of the current group (empty: none).
+  Value nibbles;
+  SmallVector<Value> zeroF;
+
+  /// vpermps: lane i of `table` at the low 4 bits of lane i of `index`.
+  Value permute(Value table, Value index) {
+    return X86VpermpsOp::create(b, loc, vecTy, table, index);
+  }
 
   Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
   Value add(Value a, Value c) { return arith::AddIOp::create(b, loc, a, c); }
@@ -174,7 +192,31 @@ private:
         q32 = arith::SubIOp::create(b, loc, q32, offsets[j]);
       return arith::SIToFPOp::create(b, loc, vecTy, q32);
     };
-    if (p.weightBits == 4) {
+    if (p.weightBits == 4 && p.nibbleTable) {
+      // One byte vector per pair of column vectors, zero-extended once; the
+      // table reads the low nibble, then (shifted by 4) the high one.
+      auto dequant = [&](Value q, int64_t j) -> Value {
+        if (p.prescale)
+          return vector::FMAOp::create(b, loc, q, preScale[j], preBias[j]);
+        if (!zeroF.empty())
+          return arith::SubFOp::create(b, loc, q, zeroF[j]);
+        return q;
+      };
+      for (int64_t j = 0; j < nvec; j += 2) {
+        Value bytes = vector::LoadOp::create(
+            b, loc, i8VecTy, ops.w, ValueRange{add(row, j / 2 * p.lanes)});
+        Value u = arith::ExtUIOp::create(b, loc, i32VecTy, bytes);
+        wv.push_back(dequant(permute(nibbles, u), j));
+        if (j + 1 < nvec) {
+          Value hi = arith::ShRUIOp::create(
+              b, loc, u,
+              arith::ConstantOp::create(
+                  b, loc,
+                  DenseElementsAttr::get(i32VecTy, b.getI32IntegerAttr(4))));
+          wv.push_back(dequant(permute(nibbles, hi), j + 1));
+        }
+      }
+    } else if (p.weightBits == 4) {
       // One byte vector per pair of column vectors: low nibbles, then high.
       for (int64_t j = 0; j < nvec; j += 2) {
         Value bytes = vector::LoadOp::create(
@@ -258,6 +300,23 @@ private:
     return out;
   }
 
+  /// The offsets of group `gi` for the step: i32 `offsets`, or with the
+  /// nibble table the f32 zero points `zeroF` (offset - 8; none without a
+  /// zero point).
+  void setOffsets(Value gi) {
+    offsets = offsetVectors(gi);
+    zeroF.clear();
+    if (!p.nibbleTable)
+      return;
+    if (p.zeroPoint)
+      for (Value off : offsets)
+        zeroF.push_back(arith::SubFOp::create(
+            b, loc, arith::SIToFPOp::create(b, loc, vecTy, off),
+            arith::ConstantOp::create(
+                b, loc, DenseElementsAttr::get(vecTy, b.getF32FloatAttr(8)))));
+    offsets.clear();
+  }
+
   /// The scale vector j of group `gi` (index) of the panel.
   Value scaleVector(Value gi, int64_t j) {
     Value base = mul(gi, p.sStrideGroup);
@@ -299,7 +358,7 @@ private:
     }
 
     if (!p.group) {
-      offsets = offsetVectors(idx(0));
+      setOffsets(idx(0));
       acc = runK(acc, r0, pc, kcur, rows);
     } else {
       // Each group in temporaries, then acc += temp * scale[group].
@@ -310,14 +369,17 @@ private:
       Value gl = loop.getInductionVar();
       Value k0 = add(pc, mul(gl, p.group));
       Value gi = arith::DivUIOp::create(b, loc, k0, idx(p.group));
-      offsets = offsetVectors(gi);
+      setOffsets(gi);
       if (p.prescale) {
         // The weights arrive scaled: accumulate straight into acc.
         preScale.clear();
         preBias.clear();
         for (int64_t j = 0; j < nvec; ++j) {
           preScale.push_back(scaleVector(gi, j));
-          Value off = arith::SIToFPOp::create(b, loc, vecTy, offsets[j]);
+          // The offset left after the table's 8 (if any).
+          Value off = p.nibbleTable
+                          ? (zeroF.empty() ? zeros(vecTy) : zeroF[j])
+                          : arith::SIToFPOp::create(b, loc, vecTy, offsets[j]);
           Value neg = arith::NegFOp::create(b, loc, off);
           preBias.push_back(arith::MulFOp::create(b, loc, neg, preScale[j]));
         }
