@@ -552,12 +552,15 @@ def QuantCLowerWeightOnlyToX86
       byte at compile time (`__quantc_x86_w4a16_gemm`): per K row of a panel,
       one byte vector per pair of column vectors, byte i holding `q + 8` of
       column i of the even vector (low nibble) and of the odd one (high
-      nibble). Unpacked with `andi 15` / `shrui 4` (vpand / vgf2p8affineqb
-      or vpsrlw) and `extui` (vpmovzxbd). Grouped: each weight vector is
-      dequantized in registers as `fma(float(q + 8), scale, -(8 + z) *
-      scale)` and accumulated directly (no per-group temporaries: the tile of
-      the per-channel kernel); per channel: `q + 8 - (8 + z)` in i32, the
-      scale in the epilogue. A run-time `i4` weight is widened to `i8` on
+      nibble). AVX-512: the byte vector is zero-extended once (vpmovzxbd)
+      and `quantc.x86.vpermps` of the f32 table [-8, 7] reads the low nibble
+      of each lane, then of the lanes shifted right by 4: q in f32 without a
+      conversion, the zero point subtracted in f32. AVX2: `andi 15` / `shrui
+      4` on the bytes, `extui`, `q + 8 - (8 + z)` in i32, `sitofp`. Grouped
+      with more than 2 rows: each weight vector is dequantized in registers
+      as `fma(q, scale, -z * scale)` and accumulated directly (no per-group
+      temporaries: the tile of the per-channel kernel); otherwise per-group
+      sums are scaled once per group, or per channel in the epilogue. A run-time `i4` weight is widened to `i8` on
       every call (`arith.extsi`, one pass over the weight) and runs on the
       int8 kernel, with a remark.
     - Zero points (constant, i8 or i4 weights) become an i32 offset table
