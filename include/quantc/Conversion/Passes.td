@@ -559,7 +559,7 @@ def QuantCLowerWeightOnlyToX86
       4` on the bytes, `extui`, `q + 8 - (8 + z)` in i32, `sitofp`. Grouped
       with more than 2 rows: each weight vector is dequantized in registers
       as `fma(q, scale, -z * scale)` and accumulated directly (no per-group
-      temporaries: the tile of the per-channel kernel); otherwise per-group
+      temporaries, a 4-row tile); otherwise per-group
       sums are scaled once per group, or per channel in the epilogue. A run-time `i4` weight is widened to `i8` on
       every call (`arith.extsi`, one pass over the weight) and runs on the
       int8 kernel, with a remark.

@@ -48,9 +48,8 @@ struct WeightOnlyPlan {
   int64_t zStrideGroup = 0;
   /// Grouped: widen each weight vector straight to its dequantized value,
   /// fma(float(q), scale, -offset * scale), and accumulate it without
-  /// per-group temporaries (the 4-bit kernel: fewer registers, the tile of
-  /// the per-channel kernel); else each group is summed in temporaries and
-  /// scaled once.
+  /// per-group temporaries (the 4-bit kernel: fewer registers, a 4-row
+  /// tile); else each group is summed in temporaries and scaled once.
   bool prescale = false;
   /// 4-bit, AVX-512: the nibbles become f32 q = u - 8 through a 16-entry
   /// table (vpermps, which reads the low 4 bits of each i32 lane: no mask,

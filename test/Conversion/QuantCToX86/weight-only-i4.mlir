@@ -31,8 +31,8 @@ func.func @packing(%x: tensor<2x32xf32>) -> tensor<2x17xf32> {
 // Groups of 32 along K with a zero point: per group, the i32 offset table
 // (z + 8 = 11) gives the f32 zero point and -z * scale; each weight vector is
 // dequantized in registers as fma(q, scale, -z * scale) and accumulated
-// directly (no per-group temporaries), the 6-row tile of the per-channel
-// kernel. AVX-512: the byte vector zero-extended once, q = table[u & 15]
+// directly (no per-group temporaries; a 4-row tile, here all 3 rows).
+// AVX-512: the byte vector zero-extended once, q = table[u & 15]
 // (vpermps of [-8, 7]) for the low nibble, table[u >> 4] for the high one.
 // CHECK-LABEL: func.func @grouped_zero_point
 // CHECK: %[[ZP:.+]] = arith.constant dense<"0x0B0000000B000000
