@@ -24,6 +24,10 @@
 //         reorder outside timing). Both warm: the same weights every call.
 //  w8a16c the same with the constant weight W [N, K] (quantc packs it at
 //         compile time; oneDNN: the f32 weight tag::ba).
+//  w4a16  W4A16: the constant i4 weight w4 [N, K] in [-7, 7] with f32 scales
+//         per output channel and group of 128 along K (quantc packs it two
+//         per byte at compile time); oneDNN: the dequantized f32 weight
+//         tag::ba. Compare with w8a16c of the same shape for 8 bits.
 //  linear per-token dynamic W8A8: f32 activations -> absmax per row ->
 //         quantize -> GEMM -> dequantize (x scale per row, w per column).
 //         oneDNN: the same quantization loop in C++ (compiled -O3
@@ -97,9 +101,13 @@ static MemRef3D<T> view3(T *p, int64_t b, int64_t r, int64_t c) {
 #define QUANTC_W8A16C(M, N, K)                                                 \
   extern "C" void _mlir_ciface_q_w8a16c_##M##x##N##x##K(MemRef2D<float> *,     \
                                                         MemRef2D<float> *);
+#define QUANTC_W4A16(M, N, K)                                                  \
+  extern "C" void _mlir_ciface_q_w4a16_##M##x##N##x##K(MemRef2D<float> *,      \
+                                                       MemRef2D<float> *);
 #include "bench_shapes.inc"
 #undef QUANTC_W8A16
 #undef QUANTC_W8A16C
+#undef QUANTC_W4A16
 #undef QUANTC_GEMM
 #undef QUANTC_LINEAR
 #undef QUANTC_RGEMM
@@ -132,6 +140,7 @@ static std::vector<BatchedCase> batchedCases() {
 #define QUANTC_SGEMMT(M, N, K)
 #define QUANTC_W8A16(M, N, K)
 #define QUANTC_W8A16C(M, N, K)
+#define QUANTC_W4A16(M, N, K)
 #define QUANTC_BGEMM(B, M, N, K)                                               \
   cs.push_back({B, M, N, K, _mlir_ciface_q_bgemm_##B##x##M##x##N##x##K});
 #include "bench_shapes.inc"
@@ -142,6 +151,7 @@ static std::vector<BatchedCase> batchedCases() {
 #undef QUANTC_SGEMMT
 #undef QUANTC_W8A16
 #undef QUANTC_W8A16C
+#undef QUANTC_W4A16
 #undef QUANTC_BGEMM
   return cs;
 }
@@ -157,6 +167,7 @@ struct Case {
   SGemmFn sgemm = nullptr;
   W8A16Fn w8a16 = nullptr;
   LinearFn w8a16c = nullptr;
+  LinearFn w4a16 = nullptr;
 };
 
 static std::vector<Case> cases() {
@@ -182,6 +193,9 @@ static std::vector<Case> cases() {
 #define QUANTC_W8A16C(M, N, K)                                                 \
   cs.push_back({"w8a16c", M, N, K, nullptr, nullptr, nullptr, nullptr,         \
                 nullptr, _mlir_ciface_q_w8a16c_##M##x##N##x##K});
+#define QUANTC_W4A16(M, N, K)                                                  \
+  cs.push_back({"w4a16", M, N, K, nullptr, nullptr, nullptr, nullptr, nullptr, \
+                nullptr, _mlir_ciface_q_w4a16_##M##x##N##x##K});
 #include "bench_shapes.inc"
 #undef QUANTC_BGEMM
   return cs;
@@ -193,6 +207,14 @@ static int8_t weight(int64_t n, int64_t k) {
 }
 static float wscale(int64_t n) {
   return static_cast<float>(0.001 * (1 + n % 7));
+}
+// The w4a16 weight and its group scales (group g = k / 128); must match
+// gen_gemm.py.
+static int8_t weight4(int64_t n, int64_t k) {
+  return static_cast<int8_t>(((n * 7 + k * 13) % 15) - 7);
+}
+static float gscale(int64_t n, int64_t g) {
+  return static_cast<float>(0.001 * (1 + (n + g) % 7));
 }
 
 static double now() {
@@ -376,7 +398,13 @@ static bool runBatched(const char *only, const char *thr, engine &eng,
 static bool runWeightOnly(const Case &c, engine &eng, stream &strm,
                           const char *thr) {
   int64_t M = c.M, N = c.N, K = c.K;
-  bool constant = c.kind == "w8a16c";
+  bool int4 = c.kind == "w4a16";
+  bool constant = c.kind == "w8a16c" || int4;
+  // The dequantized weight element (k, n) of the case.
+  auto wDeq = [&](int64_t k, int64_t n) -> double {
+    return int4 ? (double)weight4(n, k) * gscale(n, k / 128)
+                : (double)weight(n, k) * wscale(n);
+  };
   std::vector<float> x(M * K), wf(N * K), yq(M * N), yd(M * N);
   std::vector<int8_t> q(K * N);
   for (int64_t i = 0; i < M * K; ++i)
@@ -389,13 +417,14 @@ static bool runWeightOnly(const Case &c, engine &eng, stream &strm,
   for (int64_t k = 0; k < K; ++k)
     for (int64_t n = 0; n < N; ++n) {
       q[k * N + n] = weight(n, k);
-      wfAt(k, n) = weight(n, k) * wscale(n);
+      wfAt(k, n) = static_cast<float>(wDeq(k, n));
     }
   auto xd = view(x.data(), M, K);
   auto qd = view(q.data(), K, N);
   auto yqd = view(yq.data(), M, N);
-  double tq = constant ? timeIt([&] { c.w8a16c(&xd, &yqd); })
-                       : timeIt([&] { c.w8a16(&xd, &qd, &yqd); });
+  double tq = int4       ? timeIt([&] { c.w4a16(&xd, &yqd); })
+              : constant ? timeIt([&] { c.w8a16c(&xd, &yqd); })
+                         : timeIt([&] { c.w8a16(&xd, &qd, &yqd); });
   memory::desc srcMd({M, K}, dt::f32, tag::ab);
   memory::desc weiMd({K, N}, dt::f32, constant ? tag::ba : tag::ab);
   memory::desc dstMd({M, N}, dt::f32, tag::ab);
@@ -414,7 +443,7 @@ static bool runWeightOnly(const Case &c, engine &eng, stream &strm,
     int64_t m = (s * 7919) % M, n = (s * 104729) % N;
     double want = 0, scale = 0;
     for (int64_t k = 0; k < K; ++k) {
-      double p = (double)x[m * K + k] * ((double)weight(n, k) * wscale(n));
+      double p = (double)x[m * K + k] * wDeq(k, n);
       want += p;
       scale += std::fabs(p);
     }
@@ -466,7 +495,7 @@ int main(int argc, char **argv) {
       allOk &= runFloat(c, eng, strm, thr);
       continue;
     }
-    if (c.w8a16 || c.w8a16c) {
+    if (c.w8a16 || c.w8a16c || c.w4a16) {
       allOk &= runWeightOnly(c, eng, strm, thr);
       continue;
     }

@@ -20,10 +20,11 @@ mkdir -p "$out"
 # share its packed copy. rgemm: the weight is an argument (packed at run
 # time); a group of rgemm only embeds no weight. sgemm / sgemmt: f32 GEMMs
 # with a run-time weight [K, N] / [N, K] (the float FMA kernels).
-# w8a16 / w8a16c: weight-only int8 weights (run-time [K, N] / constant).
+# w8a16 / w8a16c: weight-only int8 weights (run-time [K, N] / constant);
+# w4a16: constant int4 weights [N, K], scales per group of 128 along K.
 shapes=${SHAPES:-"1024 1024 gemm:1024
 2048 2048 gemm:2048 rgemm:2048
-4096 4096 gemm:4096 gemm:16 gemm:512 linear:16 linear:512 rgemm:16 rgemm:512 sgemm:16 sgemm:512 sgemm:2048 sgemmt:16 sgemmt:512 sgemmt:2048 w8a16:1 w8a16:16 w8a16:64 w8a16c:1 w8a16c:16 w8a16c:64
+4096 4096 gemm:4096 gemm:16 gemm:512 linear:16 linear:512 rgemm:16 rgemm:512 sgemm:16 sgemm:512 sgemm:2048 sgemmt:16 sgemmt:512 sgemmt:2048 w8a16:1 w8a16:16 w8a16:64 w8a16c:1 w8a16c:16 w8a16c:64 w4a16:1 w4a16:16 w4a16:64
 11008 4096 gemm:16 gemm:512 linear:16"}
 : > "$out/bench_shapes.inc"
 echo "$shapes" | while read -r n k specs; do

@@ -30,6 +30,10 @@ weight W [N, K] (deterministic pattern, shared with the C++ harness),
       (--quantc-lower-weight-only-to-x86)
   @q_w8a16c_<M>x<N>x<K>(x: memref<MxKxf32>, y: memref<MxNxf32>)
       the same with the constant weight W [N, K] (packed at compile time)
+  @q_w4a16_<M>x<N>x<K>(x: memref<MxKxf32>, y: memref<MxNxf32>)
+      W4A16: the constant i4 weight w4 [N, K] in [-7, 7] with f32 scales
+      gscale per output channel and group of 128 along K ([N, K / 128]),
+      packed two per byte at compile time
 
 All write into the caller's buffer (destination passing) and carry
 llvm.emit_c_interface. Usage: gen_gemm.py OUT.mlir N K gemm:M... linear:M... sgemm:M...
@@ -44,6 +48,20 @@ def weight(n, k):
     nn = np.arange(n, dtype=np.int64)[:, None]
     kk = np.arange(k, dtype=np.int64)[None, :]
     return (((nn * 7 + kk * 13) % 255) - 127).astype(np.int8)
+
+
+def weight4(n, k):
+    # Must match weight4() in bench.cpp.
+    nn = np.arange(n, dtype=np.int64)[:, None]
+    kk = np.arange(k, dtype=np.int64)[None, :]
+    return (((nn * 7 + kk * 13) % 15) - 7).astype(np.int8)
+
+
+def gscale(n, groups):
+    # Must match gscale() in bench.cpp: [n, groups].
+    nn = np.arange(n)[:, None]
+    gg = np.arange(groups)[None, :]
+    return (0.001 * (1 + (nn + gg) % 7)).astype(np.float32)
 
 
 def wscale(n):
@@ -149,6 +167,24 @@ func.func @{name}(%xm: memref<{m}x{k}xf32>, %wm: memref<{k}x{n}xi8>, %y: {ymr}) 
   %e = tensor.empty() : {yty}
   %f = linalg.fill ins(%z : f32) outs(%e : {yty}) -> {yty}
   %r = linalg.matmul ins(%x, %wd : tensor<{m}x{k}xf32>, tensor<{k}x{n}xf32>) outs(%f : {yty}) -> {yty}
+  bufferization.materialize_in_destination %r in restrict writable %y : ({yty}, {ymr}) -> ()
+  return
+}}""")
+        elif kind == "w4a16":
+            g = k // 128
+            w4 = (weight4(n, k) & 0xF).astype(np.uint8)
+            w4ty, gsty = f"tensor<{n}x{k}xi4>", f"tensor<{n}x{g}xf32>"
+            gs = gscale(n, g)
+            fns.append(f"""
+func.func @{name}(%xm: memref<{m}x{k}xf32>, %y: {ymr}) attributes {{llvm.emit_c_interface}} {{
+  %x = bufferization.to_tensor %xm restrict : memref<{m}x{k}xf32> to tensor<{m}x{k}xf32>
+  %w = arith.constant dense<"0x{w4.tobytes().hex().upper()}"> : {w4ty}
+  %ws = arith.constant dense<"0x{gs.tobytes().hex().upper()}"> : {gsty}
+  %wd = quantc.dequantize %w, %ws : {w4ty}, {gsty} -> tensor<{n}x{k}xf32>
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : {yty}
+  %f = linalg.fill ins(%z : f32) outs(%e : {yty}) -> {yty}
+  %r = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>] ins(%x, %wd : tensor<{m}x{k}xf32>, tensor<{n}x{k}xf32>) outs(%f : {yty}) -> {yty}
   bufferization.materialize_in_destination %r in restrict writable %y : ({yty}, {ymr}) -> ()
   return
 }}""")

@@ -19,7 +19,6 @@ alpha), `--quantc-quantize` (one run per activation granularity),
 import os
 import re
 import sys
-import warnings
 
 import numpy as np
 
@@ -36,7 +35,7 @@ SCHEMES = {
     "w8a8": "per-token",
     "w8a8-static": "per-tensor",
     "w8a16": "none",
-    "w4a16": None,
+    "w4a16": "none",
     "llm.int8": "per-token",
 }
 # Schemes whose activations are quantized (SmoothQuant applies to them).
@@ -47,6 +46,12 @@ _SAMPLE_ROWS = 512  # calibration rows kept per GEMM input for the alpha search
 # Strided copies of the lowered tensor ops (slices, transposes of views) call
 # MLIR's runtime `memrefCopy`.
 _RUNTIME = "/usr/lib/llvm-22/lib/libmlir_c_runner_utils.so"
+
+
+def _w4_group(channels):
+    """The W4A16 scale group along the input channels: the largest of 128,
+    64, 32 that divides them, 0 (one scale per output channel) if none."""
+    return next((g for g in (128, 64, 32) if channels % g == 0), 0)
 
 
 def _compile(module, name):
@@ -266,11 +271,6 @@ class TorchModel:
             s = chosen.get(layer.name)
             if s is None:
                 continue
-            if s == "w4a16":
-                warnings.warn(f"quantize(scheme='auto'): the planner chose w4a16 for "
-                              f"{layer.name!r}; it runs as w8a16 (quantc has no 4-bit "
-                              "weights yet)")
-                s = "w8a16"
             overrides[layer.name] = None if s == "float" else {"scheme": s}
         self.planned_schemes = dict(chosen)
         return overrides
@@ -280,11 +280,6 @@ class TorchModel:
             if s is not None and s not in SCHEMES:
                 raise ValueError(f"{where}: unknown scheme {s!r}; the schemes are "
                                  f"{sorted(SCHEMES)} (or None for float)")
-            if s == "w4a16":
-                raise NotImplementedError(
-                    f"{where}: scheme 'w4a16' needs 4-bit weights, which quantc does not "
-                    "have yet: --quantc-quantize quantizes weights to i8 only (no bits "
-                    "option) and the CPU/GPU lowerings have no i4 weight unpacking")
 
         def check_alpha(a, where):
             if a is None or (isinstance(a, str) and a == "search"):
@@ -335,7 +330,10 @@ class TorchModel:
         per-tensor static activations from calibration; "w8a16": int8
         weights, float activations; "llm.int8": input channels whose
         calibrated absmax exceeds `threshold` in a float GEMM, the rest
-        w8a8; "w4a16": not available) and SmoothQuant `smoothquant` (None:
+        w8a8; "w4a16": 4-bit weights in [-7, 7] with a scale per group of
+        128 input channels (the largest of 128, 64, 32 that divides C; per
+        output channel when none does) and output channel, float
+        activations) and SmoothQuant `smoothquant` (None:
         off; alpha in [0, 1]; "search": the alpha minimising each layer's
         W8A8 error on the calibration rows). `overrides` maps layer or
         module names to {"scheme": ..., "smoothquant": ..., "threshold": ...}
@@ -346,9 +344,9 @@ class TorchModel:
         activations (w8a8, w8a8-static, llm.int8). `scheme="auto"` asks
         --quantc-select-scheme (the design's cost table with `target`'s peaks:
         "host-cpu", "h100", "h200" or a target file written by quantc-probe,
-        at the token counts `tokens`, e.g. (512, 1)) for each layer's scheme;
-        its W4A16 choices run as W8A16 (no 4-bit weights yet) with a
-        warning. Ends in the fused integer form; returns self."""
+        at the token counts `tokens`, e.g. (512, 1)) for each layer's scheme
+        (W4A16 choices run as "w4a16" above). Ends in the fused integer form;
+        returns self."""
         if scheme == "auto":
             scheme, auto = "w8a8", self._planned_schemes(target, tokens)
             overrides = {**auto, **(overrides or {})}
@@ -400,6 +398,11 @@ class TorchModel:
         for s in ("w8a8", "w8a8-static", "w8a16"):
             stage(by(lambda p: p["scheme"] == s),
                   f"quantc-quantize{{activations={SCHEMES[s]}}}")
+        groups = {layer.name: _w4_group(layer.shape[1]) for layer in self.layers}
+        for g in (128, 64, 32, 0):
+            stage([n for n in self.layer_names
+                   if plan[n]["scheme"] == "w4a16" and groups[n] == g],
+                  f"quantc-quantize{{activations=none weight-bits=4 group-size={g}}}")
         # Quantized layers no longer need the hold; float ones keep it.
         module.set_keep_float(by(lambda p: p["scheme"] is not None), False)
         module.run("quantc-verify-gemm,quantc-fuse")
@@ -413,7 +416,7 @@ class TorchModel:
             if p["scheme"] == "llm.int8":
                 kept = int(np.sum(self.statistics[layer.act] > p["threshold"]))
             self._choices.append((layer.name, p["scheme"] or "float", p["smoothquant"], kept,
-                                  layer.shape))
+                                  layer.shape, groups[layer.name]))
         return self
 
     def _search_alphas(self, plan):
@@ -434,7 +437,9 @@ class TorchModel:
         if not self._choices:
             return "float model (quantize() not called)"
         rows = [("layer", "shape [D, C]", "scheme", "smoothquant alpha", "float channels")]
-        for name, scheme, alpha, kept, shape in self._choices:
+        for name, scheme, alpha, kept, shape, group in self._choices:
+            if scheme == "w4a16":
+                scheme += f" (g={group})" if group else " (per channel)"
             rows.append((name, f"{shape[0]}x{shape[1]}", scheme,
                          "-" if alpha is None else f"{alpha:g}",
                          str(kept) if scheme == "llm.int8" else "-"))

@@ -41,15 +41,41 @@ func.func @w8a16(%x: tensor<4x8xf32>, %z: tensor<4x16xf32>) -> tensor<4x16xf32> 
 
 // -----
 
-// w4a16: 4-bit weights are not produced; said so, W8A16 instead.
+// w4a16: 4-bit weights (i4, [-7, 7]) with f32 scales per group of 128
+// along K and output channel, float activations.
 // CHECK-LABEL: func.func @w4a16
 // CHECK-NOT: quantc.quantize
-// CHECK: %[[WQ:.*]] = arith.constant dense<{{.*}}> : tensor<8x16xi8>
-// CHECK: %[[WD:.*]] = quantc.dequantize %[[WQ]]
+// CHECK: %[[WQ:.*]] = arith.constant dense<7> : tensor<256x16xi4>
+// CHECK: %[[WS:.*]] = arith.constant dense<0.0714285746> : tensor<2x16xf32>
+// CHECK: %[[WD:.*]] = quantc.dequantize %[[WQ]], %[[WS]] : tensor<256x16xi4>, tensor<2x16xf32> -> tensor<256x16xf32>
 // CHECK: linalg.matmul {quantc.scheme = "w4a16"} ins(%arg0, %[[WD]]
-func.func @w4a16(%x: tensor<4x8xf32>, %z: tensor<4x16xf32>) -> tensor<4x16xf32> {
+func.func @w4a16(%x: tensor<4x256xf32>, %z: tensor<4x16xf32>) -> tensor<4x16xf32> {
+  %w = arith.constant dense<0.5> : tensor<256x16xf32>
+  %y = linalg.matmul {quantc.scheme = "w4a16"} ins(%x, %w : tensor<4x256xf32>, tensor<256x16xf32>) outs(%z : tensor<4x16xf32>) -> tensor<4x16xf32>
+  return %y : tensor<4x16xf32>
+}
+
+// -----
+
+// w4a16 with K = 96: groups of 32 (the largest of 128, 64, 32 dividing K),
+// said so.
+// CHECK-LABEL: func.func @w4a16_k96
+// CHECK: quantc.dequantize %{{.*}}, %{{.*}} : tensor<96x16xi4>, tensor<3x16xf32> -> tensor<96x16xf32>
+func.func @w4a16_k96(%x: tensor<4x96xf32>, %z: tensor<4x16xf32>) -> tensor<4x16xf32> {
+  %w = arith.constant dense<0.5> : tensor<96x16xf32>
+  // expected-remark @below {{quantc.scheme = "w4a16": K = 96 is not a multiple of 128; 4-bit groups of 32 along K}}
+  %y = linalg.matmul {quantc.scheme = "w4a16"} ins(%x, %w : tensor<4x96xf32>, tensor<96x16xf32>) outs(%z : tensor<4x16xf32>) -> tensor<4x16xf32>
+  return %y : tensor<4x16xf32>
+}
+
+// -----
+
+// w4a16 with K = 8: no group divides K, one 4-bit scale per output channel.
+// CHECK-LABEL: func.func @w4a16_k8
+// CHECK: quantc.dequantize %{{.*}}, %{{.*}} : tensor<8x16xi4>, tensor<1x16xf32> -> tensor<8x16xf32>
+func.func @w4a16_k8(%x: tensor<4x8xf32>, %z: tensor<4x16xf32>) -> tensor<4x16xf32> {
   %w = arith.constant dense<0.5> : tensor<8x16xf32>
-  // expected-remark @below {{quantc.scheme = "w4a16" falls back to W8A16: --quantc-quantize produces 8-bit weights only (per-channel or per-tensor, no 4-bit groups)}}
+  // expected-remark @below {{quantc.scheme = "w4a16": K = 8 is not a multiple of 128; no group size in {128, 64, 32} divides K: one 4-bit scale per output channel}}
   %y = linalg.matmul {quantc.scheme = "w4a16"} ins(%x, %w : tensor<4x8xf32>, tensor<8x16xf32>) outs(%z : tensor<4x16xf32>) -> tensor<4x16xf32>
   return %y : tensor<4x16xf32>
 }

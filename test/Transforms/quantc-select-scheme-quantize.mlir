@@ -1,14 +1,14 @@
 // The planner's marks, honoured by --quantc-quantize: on host-cpu the
-// 1-token GEMM is memory-bound (W4A16, which falls back to W8A16 with a
-// remark), the 512-token GEMM compute-bound (W8A8).
+// 1-token GEMM is memory-bound (W4A16: 4-bit weights in groups of 128
+// along K), the 512-token GEMM compute-bound (W8A8).
 // RUN: quantc-opt %s --quantc-select-scheme="target=host-cpu" --quantc-quantize -mlir-print-op-on-diagnostic=false 2>&1 | FileCheck %s
 
 // CHECK: remark: quantc scheme: linalg.matmul C=256 D=256 on host-cpu -> w4a16
 // CHECK: remark: quantc scheme: linalg.matmul C=256 D=256 on host-cpu -> w8a8
-// CHECK: remark: quantc.scheme = "w4a16" falls back to W8A16
+// CHECK-NOT: remark
 // CHECK-LABEL: func.func @layer
 // CHECK-SAME: quantc.cost_target = {{{.*}}name = "host-cpu"
-// CHECK: %[[W1:.*]] = quantc.dequantize {{.*}} : tensor<256x256xi8>, tensor<1x256xf32> -> tensor<256x256xf32>
+// CHECK: %[[W1:.*]] = quantc.dequantize {{.*}} : tensor<256x256xi4>, tensor<2x256xf32> -> tensor<256x256xf32>
 // CHECK: linalg.matmul {quantc.scheme = "w4a16"} ins(%arg0, %[[W1]]
 // CHECK: %[[W2:.*]] = quantc.dequantize {{.*}} : tensor<256x256xi8>, tensor<1x256xf32> -> tensor<256x256xf32>
 // CHECK: %[[S:.*]] = quantc.compute_scale %arg1

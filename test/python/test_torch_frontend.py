@@ -3,6 +3,8 @@ supported ATen op against PyTorch, calibration statistics against NumPy,
 W8A8 bit-exact against an independent NumPy model of the integer
 computation, per-layer overrides, the accuracy claims of issue 20 on an
 OPT-style block, and the error paths."""
+import warnings
+
 import numpy as np
 import pytest
 
@@ -441,8 +443,6 @@ def test_errors():
     tm = quantc.from_torch(m, (x,))
     with pytest.raises(ValueError, match="unknown scheme 'w3a3'"):
         tm.quantize("w3a3")
-    with pytest.raises(NotImplementedError, match="w4a16.*4-bit"):
-        tm.quantize("w4a16")
     with pytest.raises(KeyError, match="override 'layers.9'.*the layers are"):
         tm.quantize("w8a8", smoothquant=None, overrides={"layers.9": None})
     with pytest.raises(ValueError, match="smoothquant must be"):
@@ -475,8 +475,8 @@ def test_quantize_auto_follows_the_planner():
     """scheme="auto" on two 256x256 layers and the host-cpu preset: a
     512-token prefill is compute-bound enough for W8A8 (int8 GEMMs in the
     IR); a 1-token decode is bound by the weight bytes, so the planner picks
-    W4A16, which runs as W8A16 with a warning (no quantc.matmul, dequantized
-    int8 weights)."""
+    W4A16: 4-bit weights in groups of 128 along C, float activations (no
+    quantc.matmul, dequantized i4 weights), without a warning."""
     torch.manual_seed(0)
     m = nn.Sequential(nn.Linear(256, 256), nn.ReLU(), nn.Linear(256, 256)).eval()
     x = torch.randn(8, 256)
@@ -485,13 +485,15 @@ def test_quantize_auto_follows_the_planner():
     assert tm.planned_schemes == {"0": "w8a8", "2": "w8a8"}
     assert tm.mlir().count("quantc.matmul") == 2
     tm = quantc.from_torch(m, (x,))
-    with pytest.warns(UserWarning, match="runs as w8a16"):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
         tm.quantize("auto", smoothquant=None, target="host-cpu", tokens=1)
     assert tm.planned_schemes == {"0": "w4a16", "2": "w4a16"}
     ir = tm.mlir()
-    assert "quantc.matmul" not in ir and ir.count("quantc.dequantize") >= 2
+    assert "quantc.matmul" not in ir
+    assert ir.count("tensor<256x256xi4>, tensor<2x256xf32> -> tensor<256x256xf32>") == 2
     y, want = tm.compile()(_np(x)), _np(m(x))
-    assert _rel(y, want) < 0.02
+    assert _rel(y, want) < 0.15  # 4-bit weights: about 9.5 % here
 
 
 @pytest.mark.parametrize("kwargs, err", [

@@ -576,15 +576,17 @@ def QuantCX86VectorizeElementwise
 def QuantCLowerWeightOnlyToX86
     : Pass<"quantc-lower-weight-only-to-x86", "mlir::ModuleOp"> {
   let summary = "Lower float contractions whose weight is a quantc.dequantize "
-                "of int8 data (W8A16) to fused AVX-512 / AVX2 kernels";
+                "of int8 or int4 data (W8A16, W4A16) to fused AVX-512 / AVX2 "
+                "kernels";
   let description = [{
     Rewrites every statically shaped 2-D float contraction (`linalg.matmul`
     with any indexing maps, or a contraction `linalg.generic`, whose body is
     `addf(out, mulf(a, b))`) whose weight (operand 1) is the result of a
-    `quantc.dequantize` of an `i8` tensor without zero point, with a scale
-    per output channel (or per tensor) or per group of `g` along K (the
-    granularity analysis' `dequant-on-load` verdict), into a call to a
-    generated kernel that never materialises the float weight:
+    `quantc.dequantize` of an `i8` or `i4` tensor, with a scale per output
+    channel (or per tensor) or per group of `g` along K (the granularity
+    analysis' `dequant-on-load` verdict) and optionally a constant zero
+    point of the scale's shape, into a call to a generated kernel that never
+    materialises the float weight:
 
     - A weight panel is `nr` vectors of columns. For each K block (`kc`, a
       multiple of the group), each row tile (`mr` rows) of the activation:
@@ -603,11 +605,29 @@ def QuantCLowerWeightOnlyToX86
       is read in place (decode: repacking costs as much as the GEMM), K
       block by K block across all panels (partial sums in the output), so
       that each weight row is read as one sequential stream.
+    - 4-bit (`i4`, signed [-8, 7]) constant weights are packed two per
+      byte at compile time (`__quantc_x86_w4a16_gemm`): per K row of a panel,
+      one byte vector per pair of column vectors, byte i holding `q + 8` of
+      column i of the even vector (low nibble) and of the odd one (high
+      nibble). AVX-512: the byte vector is zero-extended once (vpmovzxbd)
+      and `quantc.x86.vpermps` of the f32 table [-8, 7] reads the low nibble
+      of each lane, then of the lanes shifted right by 4: q in f32 without a
+      conversion, the zero point subtracted in f32. AVX2: `andi 15` / `shrui
+      4` on the bytes, `extui`, `q + 8 - (8 + z)` in i32, `sitofp`. Grouped
+      with more than 2 rows: each weight vector is dequantized in registers
+      as `fma(q, scale, -z * scale)` and accumulated directly (no per-group
+      temporaries, a 4-row tile); otherwise per-group
+      sums are scaled once per group, or per channel in the epilogue. A run-time `i4` weight is widened to `i8` on
+      every call (`arith.extsi`, one pass over the weight) and runs on the
+      int8 kernel, with a remark.
+    - Zero points (constant, i8 or i4 weights) become an i32 offset table
+      `[group][padded n]` subtracted from the widened weight.
     - GEMMs of at least `parallel-min-macs` multiply-adds are split over
       their weight panels across an OpenMP team (`quantc.x86_parallel`).
 
-    Every weight-only contraction that does not take the kernel (zero
-    points, i4 or other storage, a run-time weight stored `[n, k]`, a scale
+    Every weight-only contraction that does not take the kernel (run-time
+    zero points, storage other than i8 / i4, a run-time weight stored
+    `[n, k]`, a scale
     varying element by element along K, dynamic shapes, batches, ...) gets a
     remark saying why and is left to the float path.
   }];

@@ -41,6 +41,6 @@ struct X86IntrinsicsToLLVM
 } // namespace
 
 void quantc::populateQuantCX86ToLLVMPatterns(RewritePatternSet &patterns) {
-  patterns.add<IntrinsicToLLVM<X86VpdpbusdOp>, IntrinsicToLLVM<X86PmaddwdOp>>(
-      patterns.getContext());
+  patterns.add<IntrinsicToLLVM<X86VpdpbusdOp>, IntrinsicToLLVM<X86PmaddwdOp>,
+               IntrinsicToLLVM<X86VpermpsOp>>(patterns.getContext());
 }

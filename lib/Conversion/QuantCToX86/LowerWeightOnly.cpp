@@ -1,7 +1,7 @@
-//===- LowerWeightOnly.cpp - W8A16 GEMMs to fused x86 kernels -------------===//
+//===- LowerWeightOnly.cpp - W8A16/W4A16 GEMMs to fused x86 kernels -------===//
 //
-// Float contractions whose weight is a quantc.dequantize of int8 data ->
-// calls of generated kernels that widen the int8 weight in registers
+// Float contractions whose weight is a quantc.dequantize of int8 or int4
+// data -> calls of generated kernels that widen the weight in registers
 // (WeightOnlyGemm.h). See the pass description in Conversion/Passes.td.
 //
 //===----------------------------------------------------------------------===//
@@ -42,9 +42,12 @@ namespace {
 struct MatchedWeightOnly {
   WeightOnlyPlan plan;
   DequantizeOp dequant;
-  /// The int8 weight and scale: constants (packed at compile time) or
-  /// run-time values (read in place).
-  DenseElementsAttr weightConst, scaleConst;
+  /// The int8 / int4 weight and scale: constants (packed at compile time)
+  /// or run-time values (read in place); the constant zero point (null
+  /// without one).
+  DenseElementsAttr weightConst, scaleConst, zpConst;
+  /// A run-time i4 weight, widened to i8 per call before the kernel.
+  bool widenRuntimeI4 = false;
   /// Element strides of the weight over (k, n) in its row-major layout.
   int64_t wStrideK = 0, wStrideN = 0;
   /// The scale's shape and its dimension positions of K and N.
@@ -91,13 +94,16 @@ matchWeightOnly(linalg::LinalgOp op, X86Isa isa, int64_t mrOpt, int64_t nrOpt,
                 "ops or smoothing factors in between)";
     return failure();
   }
-  if (!g.storageType || !g.storageType.isSignlessInteger(8)) {
-    remark() << "weight storage " << g.storageType << " (the kernel takes i8)";
+  if (!g.storageType || !(g.storageType.isSignlessInteger(8) ||
+                          g.storageType.isSignlessInteger(4))) {
+    remark() << "weight storage " << g.storageType
+             << " (the kernel takes i8 and i4)";
     return failure();
   }
-  if (g.hasZeroPoint) {
-    remark() << "the weight has a zero point (the kernel takes symmetric "
-                "weights)";
+  if (g.hasZeroPoint &&
+      !matchPattern(mw.dequant.getZeroPoint(), m_Constant(&mw.zpConst))) {
+    remark() << "the weight's zero point is not a constant (the kernel "
+                "takes constant zero points)";
     return failure();
   }
   if (!op.hasPureTensorSemantics() || op.getNumDpsInputs() != 2 ||
@@ -194,21 +200,36 @@ matchWeightOnly(linalg::LinalgOp op, X86Isa isa, int64_t mrOpt, int64_t nrOpt,
     return failure();
   }
 
-  // Tile and blocking.
+  mw.weightConst = readAsDense(getConstantWeight(mw.dequant.getInput()));
+  mw.scaleConst = readAsDense(getConstantWeight(mw.dequant.getScale()));
+  bool int4 = g.storageType.isSignlessInteger(4);
+  // Packed 4-bit weights with groups are scaled as they are widened (no
+  // per-group temporaries): a 4-row tile (mr * nr accumulators, nr weights
+  // and 2 nr scale / bias vectors fit the registers; 4096^2, M = 16 / 64:
+  // ~115 / 111 GFLOPS against ~87 / 78 with 6 rows, docs/BENCHMARKS.md).
   bool avx2 = isa == X86Isa::avx2;
+  // Decode (M = 1, 2) keeps the per-group sums: the scale is applied once per
+  // group instead of once per weight vector.
+  p.prescale = mw.weightConst && int4 && p.group && p.m > 2;
+  p.nibbleTable = mw.weightConst && int4 && !avx2;
+
+  // Tile and blocking.
   p.lanes = avx2 ? 8 : 16;
   p.nr = nrOpt ? nrOpt : (avx2 ? 2 : 4);
-  p.mr = mrOpt ? mrOpt : (p.group ? (avx2 ? 2 : 3) : (avx2 ? 4 : 6));
+  p.mr = mrOpt ? mrOpt
+               : (p.prescale ? 4 : (p.group ? (avx2 ? 2 : 3) : (avx2 ? 4 : 6)));
   int64_t kc = kcOpt ? kcOpt : 256;
   if (p.group)
     kc = llvm::alignTo(kc, p.group);
   // Few rows: one row tile, nothing to reuse from L1 across tiles.
   p.kc = p.m <= p.mr ? p.k : kc;
 
-  mw.weightConst = readAsDense(getConstantWeight(mw.dequant.getInput()));
-  mw.scaleConst = readAsDense(getConstantWeight(mw.dequant.getScale()));
   int64_t cols = p.getPanelCols();
-  if (mw.weightConst) {
+  if (mw.weightConst && int4) {
+    p.weightBits = 4;
+    p.wStrideK = p.getPackedRowBytes();
+    p.wStridePanel = p.k * p.wStrideK;
+  } else if (mw.weightConst) {
     p.wStridePanel = p.k * cols;
     p.wStrideK = cols;
   } else {
@@ -216,6 +237,16 @@ matchWeightOnly(linalg::LinalgOp op, X86Isa isa, int64_t mrOpt, int64_t nrOpt,
       remark() << "a run-time weight stored [n, k] (the kernel reads run-time "
                   "weights stored [k, n] in place)";
       return failure();
+    }
+    if (int4) {
+      // Not packed at run time (yet): widened to i8 per call, one pass over
+      // the weight in front of the kernel, which reads it in place.
+      op->emitRemark() << "the run-time i4 weight is widened to i8 on every "
+                          "call before the "
+                       << isaName(isa)
+                       << " weight-only kernel (4-bit weights are packed two "
+                          "per byte only when constant)";
+      mw.widenRuntimeI4 = true;
     }
     p.wStridePanel = cols;
     p.wStrideK = mw.wStrideK;
@@ -242,6 +273,10 @@ matchWeightOnly(linalg::LinalgOp op, X86Isa isa, int64_t mrOpt, int64_t nrOpt,
     // so the scale is contiguous along N (stride 1) or does not vary (0).
     p.sStrideGroup = sK > 1 ? rowStride[kPos] : 0;
   }
+  if (mw.zpConst) {
+    p.zeroPoint = true;
+    p.zStrideGroup = p.group ? llvm::alignTo(p.n, cols) : 0;
+  }
   uint64_t macs = uint64_t(p.m) * uint64_t(p.n) * uint64_t(p.k);
   p.parallel = parallelMinMacs >= 0 && p.getNumPanels() > 1 &&
                macs >= uint64_t(parallelMinMacs);
@@ -264,6 +299,62 @@ static DenseElementsAttr packWeight(const MatchedWeightOnly &mw) {
       RankedTensorType::get({int64_t(packed.size())},
                             IntegerType::get(mw.weightConst.getContext(), 8));
   return DenseElementsAttr::get(ty, ArrayRef<int8_t>(packed));
+}
+
+/// The constant 4-bit weight in the kernel's packed panel layout
+/// [panel][k][rowBytes] (WeightOnlyPlan::wStridePanel): per pair of column
+/// vectors, q + 8 of the even vector in the low nibble and of the odd one in
+/// the high nibble; padding is 0.
+static DenseElementsAttr packWeight4(const MatchedWeightOnly &mw) {
+  const WeightOnlyPlan &p = mw.plan;
+  int64_t cols = p.getPanelCols(), panels = p.getNumPanels();
+  int64_t rowBytes = p.getPackedRowBytes();
+  SmallVector<int8_t> src;
+  src.reserve(p.k * p.n);
+  for (const APInt &v : mw.weightConst.getValues<APInt>())
+    src.push_back(static_cast<int8_t>(v.getSExtValue()));
+  std::vector<uint8_t> packed(panels * p.k * rowBytes, 0);
+  for (int64_t jr = 0; jr < panels; ++jr)
+    for (int64_t k = 0; k < p.k; ++k)
+      for (int64_t c = 0; c < cols && jr * cols + c < p.n; ++c) {
+        int64_t j = c / p.lanes, lane = c % p.lanes;
+        int64_t at = (jr * p.k + k) * rowBytes + j / 2 * p.lanes + lane;
+        uint8_t u =
+            uint8_t(src[k * mw.wStrideK + (jr * cols + c) * mw.wStrideN] + 8);
+        packed[at] |= j % 2 ? uint8_t(u << 4) : u;
+      }
+  auto ty =
+      RankedTensorType::get({int64_t(packed.size())},
+                            IntegerType::get(mw.weightConst.getContext(), 8));
+  return DenseElementsAttr::get(
+      ty, ArrayRef<int8_t>(reinterpret_cast<const int8_t *>(packed.data()),
+                           packed.size()));
+}
+
+/// The constant zero point as the kernel's i32 offset table [group][n padded
+/// to whole panels] (one group row unless grouped): z, plus 8 for 4-bit
+/// weights (stored as q + 8).
+static DenseElementsAttr packZeroPoint(const MatchedWeightOnly &mw) {
+  const WeightOnlyPlan &p = mw.plan;
+  int64_t width = llvm::alignTo(p.n, p.getPanelCols());
+  int64_t groups = p.group ? p.getNumGroups() : 1;
+  SmallVector<int64_t> src;
+  for (const APInt &v : mw.zpConst.getValues<APInt>())
+    src.push_back(v.getSExtValue());
+  int64_t sK = mw.scaleShape[mw.scaleKPos], sN = mw.scaleShape[mw.scaleNPos];
+  int64_t rowStride[2] = {mw.scaleShape[1], 1};
+  int32_t bias = p.weightBits == 4 ? 8 : 0;
+  std::vector<int32_t> table(groups * width, bias);
+  for (int64_t gi = 0; gi < groups; ++gi)
+    for (int64_t n = 0; n < p.n; ++n) {
+      int64_t at = (sK > 1 ? gi * rowStride[mw.scaleKPos] : 0) +
+                   (sN > 1 ? n * rowStride[mw.scaleNPos] : 0);
+      table[gi * width + n] =
+          int32_t(src[mw.zpConst.isSplat() ? 0 : at]) + bias;
+    }
+  auto ty = RankedTensorType::get(
+      {int64_t(table.size())}, IntegerType::get(mw.zpConst.getContext(), 32));
+  return DenseElementsAttr::get(ty, ArrayRef<int32_t>(table));
 }
 
 /// The constant scale as an f32 table [group][n padded to whole panels].
@@ -308,7 +399,7 @@ struct LowerWeightOnly
           << ", kc = " << int64_t(kc);
       return signalPassFailure();
     }
-    SmallVector<std::pair<linalg::LinalgOp, MatchedWeightOnly>> work;
+    SmallVector<std::pair<linalg::LinalgOp, MatchedWeightOnly>, 4> work;
     module.walk([&](linalg::LinalgOp op) {
       if (linalg::isaConvolutionOpInterface(op) || op.getNumDpsInits() != 1 ||
           !llvm::isa<FloatType>(
@@ -342,13 +433,21 @@ void LowerWeightOnly::lower(linalg::LinalgOp op, const MatchedWeightOnly &m,
   DequantizeOp dequant = m.dequant;
   Value weight = dequant.getInput(), scale = dequant.getScale();
   if (m.weightConst)
-    weight = arith::ConstantOp::create(b, loc, packWeight(m));
+    weight = arith::ConstantOp::create(
+        b, loc, p.weightBits == 4 ? packWeight4(m) : packWeight(m));
+  if (m.widenRuntimeI4) {
+    auto ty = cast<RankedTensorType>(weight.getType());
+    weight = arith::ExtSIOp::create(b, loc, ty.clone(b.getI8Type()), weight);
+  }
   if (m.scaleConst)
     scale = arith::ConstantOp::create(b, loc, packScale(m));
   SmallVector<Value> args;
   args.push_back(flatBuffer(b, loc, op.getDpsInputOperand(0)->get()));
   args.push_back(flatBuffer(b, loc, weight));
   args.push_back(flatBuffer(b, loc, scale));
+  if (p.zeroPoint)
+    args.push_back(flatBuffer(
+        b, loc, arith::ConstantOp::create(b, loc, packZeroPoint(m))));
   if (p.accumulate)
     args.push_back(flatBuffer(b, loc, op.getDpsInitOperand(0)->get()));
   auto resultTy = cast<RankedTensorType>(op->getResult(0).getType());
@@ -381,13 +480,17 @@ func::FuncOp LowerWeightOnly::getOrCreateKernel(const WeightOnlyPlan &p,
      << p.aStrideK << "," << p.accumulate << "," << p.group << ","
      << p.wStridePanel << "," << p.wStrideK << "," << p.sStrideGroup << ","
      << p.sStrideN << "," << p.lanes << "," << p.mr << "," << p.nr << ","
-     << p.kc << "," << p.kBlockOuter << "," << p.kunroll << "," << p.parallel;
+     << p.kc << "," << p.kBlockOuter << "," << p.kunroll << "," << p.parallel
+     << "," << p.weightBits << "," << p.zeroPoint << "," << p.zStrideGroup
+     << "," << p.prescale << "," << p.nibbleTable;
   auto it = kernels.find(key);
   if (it != kernels.end())
     return it->second;
 
   MLIRContext *ctx = loc.getContext();
-  auto fn = func::FuncOp::create(loc, "__quantc_x86_w8a16_gemm",
+  auto fn = func::FuncOp::create(loc,
+                                 p.weightBits == 4 ? "__quantc_x86_w4a16_gemm"
+                                                   : "__quantc_x86_w8a16_gemm",
                                  FunctionType::get(ctx, argTypes, {}));
   fn.setPrivate();
   // Internal linkage: kernels of separately compiled modules never clash.
@@ -407,6 +510,8 @@ func::FuncOp LowerWeightOnly::getOrCreateKernel(const WeightOnlyPlan &p,
   ops.a = args[i++];
   ops.w = args[i++];
   ops.scale = args[i++];
+  if (p.zeroPoint)
+    ops.zp = args[i++];
   if (p.accumulate)
     ops.c = args[i++];
   ops.out = args[i++];

@@ -1,9 +1,9 @@
-//===- WeightOnlyGemm.h - x86 weight-only (W8A16) GEMM kernels --*- C++ -*-===//
+//===- WeightOnlyGemm.h - x86 weight-only (W8A16/W4A16) kernels -*- C++ -*-===//
 //
 // The plan of one shape-specialised weight-only GEMM kernel
-// `out[m, n] (+)= sum_k A[m, k] * scale(k, n) * q[k, n]` (f32 / f16 / bf16
-// activations, int8 weights widened to f32 in registers, f32 accumulators)
-// and the emitter of its body.
+// `out[m, n] (+)= sum_k A[m, k] * scale(k, n) * (q[k, n] - zp(k, n))` (f32 /
+// f16 / bf16 activations, int8 or packed int4 weights widened to f32 in
+// registers, f32 accumulators) and the emitter of its body.
 //
 //===----------------------------------------------------------------------===//
 #ifndef QUANTC_LIB_CONVERSION_QUANTCTOX86_WEIGHTONLYGEMM_H
@@ -27,11 +27,35 @@ struct WeightOnlyPlan {
   /// vary along K (per output channel or per tensor), applied once in the
   /// epilogue.
   int64_t group = 0;
+  /// Bits per weight: 8, or 4 (constant weights packed two per byte at
+  /// compile time, see getPackedRowBytes).
+  int64_t weightBits = 8;
   /// The int8 weight: element (k, n) of panel jr = n / panelCols lies at
   /// jr * wStridePanel + k * wStrideK + n % panelCols. Packed:
   /// (k * panelCols, panelCols), zero-padded to whole panels; read in place
   /// from a row-major [k, n]: (panelCols, n), the last panel masked.
+  /// 4-bit: bytes, (k * rowBytes, rowBytes) with rowBytes =
+  /// getPackedRowBytes(); byte i of pair p = j / 2 of vectors in a row holds
+  /// column 2p * lanes + i in its low nibble and (2p + 1) * lanes + i in its
+  /// high nibble, each as q + 8 in [0, 15] (unpacked with vpand / vpsrlw,
+  /// vpmovzxbd, and the 8 subtracted with the zero point).
   int64_t wStridePanel = 0, wStrideK = 0;
+  /// Whether an i32 offset table [group][n padded to whole panels] is
+  /// subtracted from the widened weight: the zero point (plus 8 for 4-bit
+  /// weights). Without it, 4-bit weights subtract a constant 8.
+  bool zeroPoint = false;
+  /// Elements between the groups' rows of the offset table (0: one row).
+  int64_t zStrideGroup = 0;
+  /// Grouped: widen each weight vector straight to its dequantized value,
+  /// fma(float(q), scale, -offset * scale), and accumulate it without
+  /// per-group temporaries (the 4-bit kernel: fewer registers, a 4-row
+  /// tile); else each group is summed in temporaries and scaled once.
+  bool prescale = false;
+  /// 4-bit, AVX-512: the nibbles become f32 q = u - 8 through a 16-entry
+  /// table (vpermps, which reads the low 4 bits of each i32 lane: no mask,
+  /// no conversion), the zero point subtracted in f32; else q + 8 - (8 + z)
+  /// in i32 and a conversion.
+  bool nibbleTable = false;
   /// The f32 scale: element (group gi, n) at gi * sStrideGroup + n *
   /// sStrideN; sStrideN is 1 or 0 (one scale for all columns).
   int64_t sStrideGroup = 0, sStrideN = 1;
@@ -54,13 +78,16 @@ struct WeightOnlyPlan {
   int64_t getPanelCols() const { return nr * lanes; }
   int64_t getNumPanels() const { return llvm::divideCeil(n, getPanelCols()); }
   int64_t getNumGroups() const { return group ? k / group : 1; }
+  /// Bytes of one K row of a packed 4-bit panel (pairs of vectors).
+  int64_t getPackedRowBytes() const { return llvm::divideCeil(nr, 2) * lanes; }
 };
 
 /// The values (block arguments) a weight-only kernel body works on.
 struct WeightOnlyKernelOperands {
-  /// Flat A, int8 weight, f32 scale, init C (null unless the plan
+  /// Flat A, int8 (or packed 4-bit) weight, f32 scale, i32 offset table
+  /// (null unless the plan has a zero point), init C (null unless the plan
   /// accumulates) and f32 output.
-  mlir::Value a, w, scale, c, out;
+  mlir::Value a, w, scale, zp, c, out;
   /// The weight panels [panelBegin, panelEnd) this call computes (index).
   mlir::Value panelBegin, panelEnd;
 };
@@ -72,7 +99,8 @@ struct WeightOnlyKernelOperands {
 ///   K block, each panel: kBlockOuter), each tile of mr rows:
 ///     mr x nr f32 accumulators start at 0 (first K block) or at the
 ///     partial sums in the output; per K step, nr int8 vectors of the panel
-///     are loaded, widened (extsi, sitofp) and multiplied into the
+///     (nr / 2 byte vectors of 4-bit pairs) are loaded, widened (extsi or
+///     the nibbles extui, minus the offset, sitofp) and multiplied into the
 ///     accumulators by the broadcast A elements (vector.fma). Grouped: each
 ///     group is summed in temporaries and added as fma(temp, scale, acc).
 ///     The last K block scales the sums per channel (not grouped), adds C

@@ -1,6 +1,8 @@
 //===- WeightOnlyMicroKernel.cpp - the body of a weight-only GEMM kernel --===//
 #include "WeightOnlyGemm.h"
 
+#include "quantc/Dialect/QuantC/IR/QuantCOps.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -25,6 +27,13 @@ public:
   }
 
   void emit() {
+    if (p.nibbleTable) {
+      SmallVector<float> table;
+      for (int v = -8; v < 8; ++v)
+        table.push_back(float(v));
+      nibbles = arith::ConstantOp::create(
+          b, loc, DenseElementsAttr::get(vecTy, ArrayRef<float>(table)));
+    }
     if (!p.kBlockOuter) {
       forPanels([&](Value jr, int64_t vectors, int64_t last) {
         forBlocks(idx(0), p.k, kcEff, [&](Value pc, int64_t kcur) {
@@ -53,6 +62,21 @@ private:
   /// vectors of columns and the lanes of the last one.
   Value col0, wBase;
   int64_t nvec = 0, lastCount = 0;
+  /// Per vector of columns, the i32 offset subtracted from the widened
+  /// weight in the current group (empty: none).
+  SmallVector<Value> offsets;
+  /// prescale: per vector of columns, the current group's scale and
+  /// -offset * scale.
+  SmallVector<Value> preScale, preBias;
+  /// nibbleTable: the f32 table [-8, 7] and, per vector of columns, the f32
+  /// zero point of the current group (empty: none).
+  Value nibbles;
+  SmallVector<Value> zeroF;
+
+  /// vpermps: lane i of `table` at the low 4 bits of lane i of `index`.
+  Value permute(Value table, Value index) {
+    return X86VpermpsOp::create(b, loc, vecTy, table, index);
+  }
 
   Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
   Value add(Value a, Value c) { return arith::AddIOp::create(b, loc, a, c); }
@@ -158,10 +182,58 @@ private:
     SmallVector<Value> next(acc.begin(), acc.end());
     SmallVector<Value> wv;
     Value row = add(wBase, mul(kAbs, p.wStrideK));
-    for (int64_t j = 0; j < nvec; ++j) {
-      Value q = load(i8VecTy, ops.w, add(row, j * p.lanes), countOf(j));
-      Value q32 = arith::ExtSIOp::create(b, loc, i32VecTy, q);
-      wv.push_back(arith::SIToFPOp::create(b, loc, vecTy, q32));
+    // i32 lanes (minus the offset) to f32.
+    auto toFloat = [&](Value q32, int64_t j) -> Value {
+      if (p.prescale) {
+        Value f = arith::SIToFPOp::create(b, loc, vecTy, q32);
+        return vector::FMAOp::create(b, loc, f, preScale[j], preBias[j]);
+      }
+      if (!offsets.empty())
+        q32 = arith::SubIOp::create(b, loc, q32, offsets[j]);
+      return arith::SIToFPOp::create(b, loc, vecTy, q32);
+    };
+    if (p.weightBits == 4 && p.nibbleTable) {
+      // One byte vector per pair of column vectors, zero-extended once; the
+      // table reads the low nibble, then (shifted by 4) the high one.
+      auto dequant = [&](Value q, int64_t j) -> Value {
+        if (p.prescale)
+          return vector::FMAOp::create(b, loc, q, preScale[j], preBias[j]);
+        if (!zeroF.empty())
+          return arith::SubFOp::create(b, loc, q, zeroF[j]);
+        return q;
+      };
+      for (int64_t j = 0; j < nvec; j += 2) {
+        Value bytes = vector::LoadOp::create(
+            b, loc, i8VecTy, ops.w, ValueRange{add(row, j / 2 * p.lanes)});
+        Value u = arith::ExtUIOp::create(b, loc, i32VecTy, bytes);
+        wv.push_back(dequant(permute(nibbles, u), j));
+        if (j + 1 < nvec) {
+          Value hi = arith::ShRUIOp::create(
+              b, loc, u,
+              arith::ConstantOp::create(
+                  b, loc,
+                  DenseElementsAttr::get(i32VecTy, b.getI32IntegerAttr(4))));
+          wv.push_back(dequant(permute(nibbles, hi), j + 1));
+        }
+      }
+    } else if (p.weightBits == 4) {
+      // One byte vector per pair of column vectors: low nibbles, then high.
+      for (int64_t j = 0; j < nvec; j += 2) {
+        Value bytes = vector::LoadOp::create(
+            b, loc, i8VecTy, ops.w, ValueRange{add(row, j / 2 * p.lanes)});
+        Value lo = arith::AndIOp::create(b, loc, bytes, splatI8(0x0F));
+        wv.push_back(toFloat(arith::ExtUIOp::create(b, loc, i32VecTy, lo), j));
+        if (j + 1 < nvec) {
+          Value hi = arith::ShRUIOp::create(b, loc, bytes, splatI8(4));
+          wv.push_back(
+              toFloat(arith::ExtUIOp::create(b, loc, i32VecTy, hi), j + 1));
+        }
+      }
+    } else {
+      for (int64_t j = 0; j < nvec; ++j) {
+        Value q = load(i8VecTy, ops.w, add(row, j * p.lanes), countOf(j));
+        wv.push_back(toFloat(arith::ExtSIOp::create(b, loc, i32VecTy, q), j));
+      }
     }
     Value aCol = mul(kAbs, p.aStrideK);
     for (int64_t r = 0; r < rows; ++r) {
@@ -201,6 +273,48 @@ private:
     for (int64_t kk = kMain; kk < count; ++kk)
       acc = step(acc, r0, add(k0, kk), rows);
     return acc;
+  }
+
+  Value splatI8(int64_t v) {
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(i8VecTy, b.getI8IntegerAttr(v)));
+  }
+
+  /// The offsets of group `gi` (index) of the panel: the zero point table's
+  /// (which includes the 8 of 4-bit weights), else 8 for 4-bit weights,
+  /// else none.
+  SmallVector<Value> offsetVectors(Value gi) {
+    SmallVector<Value> out;
+    if (!p.zeroPoint) {
+      if (p.weightBits == 4)
+        out.assign(nvec, arith::ConstantOp::create(
+                             b, loc,
+                             DenseElementsAttr::get(i32VecTy,
+                                                    b.getI32IntegerAttr(8))));
+      return out;
+    }
+    Value base = mul(gi, p.zStrideGroup);
+    for (int64_t j = 0; j < nvec; ++j)
+      out.push_back(load(i32VecTy, ops.zp, add(base, add(col0, j * p.lanes)),
+                         countOf(j)));
+    return out;
+  }
+
+  /// The offsets of group `gi` for the step: i32 `offsets`, or with the
+  /// nibble table the f32 zero points `zeroF` (offset - 8; none without a
+  /// zero point).
+  void setOffsets(Value gi) {
+    offsets = offsetVectors(gi);
+    zeroF.clear();
+    if (!p.nibbleTable)
+      return;
+    if (p.zeroPoint)
+      for (Value off : offsets)
+        zeroF.push_back(arith::SubFOp::create(
+            b, loc, arith::SIToFPOp::create(b, loc, vecTy, off),
+            arith::ConstantOp::create(
+                b, loc, DenseElementsAttr::get(vecTy, b.getF32FloatAttr(8)))));
+    offsets.clear();
   }
 
   /// The scale vector j of group `gi` (index) of the panel.
@@ -244,6 +358,7 @@ private:
     }
 
     if (!p.group) {
+      setOffsets(idx(0));
       acc = runK(acc, r0, pc, kcur, rows);
     } else {
       // Each group in temporaries, then acc += temp * scale[group].
@@ -253,18 +368,40 @@ private:
       b.setInsertionPointToStart(loop.getBody());
       Value gl = loop.getInductionVar();
       Value k0 = add(pc, mul(gl, p.group));
-      SmallVector<Value> temp =
-          runK(SmallVector<Value>(tiles, zeros(vecTy)), r0, k0, p.group, rows);
       Value gi = arith::DivUIOp::create(b, loc, k0, idx(p.group));
-      SmallVector<Value> sv;
-      for (int64_t j = 0; j < nvec; ++j)
-        sv.push_back(scaleVector(gi, j));
-      SmallVector<Value> cur(loop.getRegionIterArgs());
-      for (int64_t t = 0; t < tiles; ++t)
-        cur[t] = vector::FMAOp::create(b, loc, temp[t], sv[t % nvec], cur[t]);
-      scf::YieldOp::create(b, loc, cur);
-      b.setInsertionPointAfter(loop);
-      acc.assign(loop.getResults().begin(), loop.getResults().end());
+      setOffsets(gi);
+      if (p.prescale) {
+        // The weights arrive scaled: accumulate straight into acc.
+        preScale.clear();
+        preBias.clear();
+        for (int64_t j = 0; j < nvec; ++j) {
+          preScale.push_back(scaleVector(gi, j));
+          // The offset left after the table's 8 (if any).
+          Value off = p.nibbleTable
+                          ? (zeroF.empty() ? zeros(vecTy) : zeroF[j])
+                          : arith::SIToFPOp::create(b, loc, vecTy, offsets[j]);
+          Value neg = arith::NegFOp::create(b, loc, off);
+          preBias.push_back(arith::MulFOp::create(b, loc, neg, preScale[j]));
+        }
+        SmallVector<Value> cur =
+            runK(SmallVector<Value>(loop.getRegionIterArgs()), r0, k0, p.group,
+                 rows);
+        scf::YieldOp::create(b, loc, cur);
+        b.setInsertionPointAfter(loop);
+        acc.assign(loop.getResults().begin(), loop.getResults().end());
+      } else {
+        SmallVector<Value> temp = runK(SmallVector<Value>(tiles, zeros(vecTy)),
+                                       r0, k0, p.group, rows);
+        SmallVector<Value> sv;
+        for (int64_t j = 0; j < nvec; ++j)
+          sv.push_back(scaleVector(gi, j));
+        SmallVector<Value> cur(loop.getRegionIterArgs());
+        for (int64_t t = 0; t < tiles; ++t)
+          cur[t] = vector::FMAOp::create(b, loc, temp[t], sv[t % nvec], cur[t]);
+        scf::YieldOp::create(b, loc, cur);
+        b.setInsertionPointAfter(loop);
+        acc.assign(loop.getResults().begin(), loop.getResults().end());
+      }
     }
 
     // The epilogue of the last K block: the per-channel scale, then C.

@@ -4,7 +4,7 @@
 // RUN: quantc-opt %s --quantc-lower-weight-only-to-x86 -split-input-file -verify-diagnostics | FileCheck %s
 // The remarks name the kernel of the isa option.
 // RUN: quantc-opt %s --quantc-lower-weight-only-to-x86=isa=avx2 -split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=AVX2
-// AVX2: remark: runs with the weight dequantized to float, not on the avx2 weight-only kernel: the weight has a zero point
+// AVX2: remark: runs with the weight dequantized to float, not on the avx2 weight-only kernel: the weight's zero point is not a constant
 // Options out of their domain are an error.
 // RUN: not quantc-opt %s --quantc-lower-weight-only-to-x86="mr=8 nr=4" -split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD
 // BAD: error: quantc-lower-weight-only-to-x86: mr and nr in [0, 64], kc in [0, 2^20] (0: the default), and mr * nr accumulators + nr weight vectors + 1 broadcast within the 32 zmm registers; got mr = 8, nr = 4, kc = 0
@@ -19,7 +19,7 @@
 func.func @zero_point(%x: tensor<4x8xf32>, %w: tensor<8x16xi8>, %s: tensor<1x16xf32>, %zp: tensor<1x16xi8>) -> tensor<4x16xf32> {
   %d = quantc.dequantize %w, %s zero_point %zp : tensor<8x16xi8>, tensor<1x16xf32>, tensor<1x16xi8> -> tensor<8x16xf32>
   %e = tensor.empty() : tensor<4x16xf32>
-  // expected-remark @+1 {{runs with the weight dequantized to float, not on the avx512 weight-only kernel: the weight has a zero point (the kernel takes symmetric weights)}}
+  // expected-remark @+1 {{runs with the weight dequantized to float, not on the avx512 weight-only kernel: the weight's zero point is not a constant (the kernel takes constant zero points)}}
   %r = linalg.matmul ins(%x, %d : tensor<4x8xf32>, tensor<8x16xf32>) outs(%e : tensor<4x16xf32>) -> tensor<4x16xf32>
   return %r : tensor<4x16xf32>
 }
@@ -29,8 +29,24 @@ func.func @zero_point(%x: tensor<4x8xf32>, %w: tensor<8x16xi8>, %s: tensor<1x16x
 func.func @i16_storage(%x: tensor<4x8xf32>, %w: tensor<8x16xi16>, %s: tensor<1x16xf32>) -> tensor<4x16xf32> {
   %d = quantc.dequantize %w, %s : tensor<8x16xi16>, tensor<1x16xf32> -> tensor<8x16xf32>
   %e = tensor.empty() : tensor<4x16xf32>
-  // expected-remark @+1 {{weight-only kernel: weight storage 'i16' (the kernel takes i8)}}
+  // expected-remark @+1 {{weight-only kernel: weight storage 'i16' (the kernel takes i8 and i4)}}
   %r = linalg.matmul ins(%x, %d : tensor<4x8xf32>, tensor<8x16xf32>) outs(%e : tensor<4x16xf32>) -> tensor<4x16xf32>
+  return %r : tensor<4x16xf32>
+}
+
+// -----
+
+// A run-time i4 weight: widened to i8 per call, then the int8 kernel (said
+// so).
+// CHECK-LABEL: func.func @runtime_i4
+// CHECK: %[[W8:.+]] = arith.extsi %{{.+}} : tensor<64x16xi4> to tensor<64x16xi8>
+// CHECK: bufferization.to_buffer %[[W8]]
+// CHECK: call @__quantc_x86_w8a16_gemm
+func.func @runtime_i4(%x: tensor<4x64xf32>, %w: tensor<64x16xi4>, %s: tensor<2x16xf32>) -> tensor<4x16xf32> {
+  %d = quantc.dequantize %w, %s : tensor<64x16xi4>, tensor<2x16xf32> -> tensor<64x16xf32>
+  %e = tensor.empty() : tensor<4x16xf32>
+  // expected-remark @+1 {{the run-time i4 weight is widened to i8 on every call before the avx512 weight-only kernel (4-bit weights are packed two per byte only when constant)}}
+  %r = linalg.matmul ins(%x, %d : tensor<4x64xf32>, tensor<64x16xf32>) outs(%e : tensor<4x16xf32>) -> tensor<4x16xf32>
   return %r : tensor<4x16xf32>
 }
 

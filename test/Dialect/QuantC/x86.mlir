@@ -5,10 +5,12 @@
 // CHECK-LABEL: func.func @intrinsics
 // CHECK: %[[D:.+]] = quantc.x86.vpdpbusd %{{.+}}, %{{.+}}, %{{.+}} : vector<16xi32>, vector<64xi8>
 // CHECK: %[[P:.+]] = quantc.x86.pmaddwd %{{.+}}, %{{.+}} : vector<16xi16> -> vector<8xi32>
-func.func @intrinsics(%acc: vector<16xi32>, %a: vector<64xi8>, %b: vector<64xi8>, %c: vector<16xi16>) -> (vector<16xi32>, vector<8xi32>) {
+// CHECK: %[[T:.+]] = quantc.x86.vpermps %{{.+}}, %{{.+}} : vector<16xf32>, vector<16xi32>
+func.func @intrinsics(%acc: vector<16xi32>, %a: vector<64xi8>, %b: vector<64xi8>, %c: vector<16xi16>, %tab: vector<16xf32>) -> (vector<16xi32>, vector<8xi32>, vector<16xf32>) {
   %d = quantc.x86.vpdpbusd %acc, %a, %b : vector<16xi32>, vector<64xi8>
   %p = quantc.x86.pmaddwd %c, %c : vector<16xi16> -> vector<8xi32>
-  return %d, %p : vector<16xi32>, vector<8xi32>
+  %t = quantc.x86.vpermps %tab, %acc : vector<16xf32>, vector<16xi32>
+  return %d, %p, %t : vector<16xi32>, vector<8xi32>, vector<16xf32>
 }
 
 // The intrinsics are Pure: unused ones are dead code.

@@ -39,8 +39,10 @@ static FailureOr<QuantParams> getQuantParams(Operation *op,
               "sub-channel types";
   if (!base.isSigned())
     return op->emitOpError("unsigned storage type in ")
-           << base << " is not supported; use signed storage (i8) with a "
-           << "zero point";
+           << base << " is not supported; use signed storage with a zero "
+           << "point (i8; or i4 for 4-bit weights: u4 values q in [0, 15] "
+           << "with zero point z are the i4 values q - 8 with zero point "
+           << "z - 8)";
   auto exprTy = dyn_cast<FloatType>(base.getExpressedType());
   if (!exprTy || exprTy.getWidth() > 32)
     return op->emitOpError("expressed type must be f16, bf16 or f32, got ")

@@ -122,42 +122,79 @@ void quantc::scaleAlong(FloatConst &c, int64_t dim, ArrayRef<float> factor) {
     c.values[i] = c.values[i] * factor[indexAlong(shape, dim, i)];
 }
 
-static float scaleFromAbsmax(float m) { return m == 0.0f ? 1.0f : m / 127.0f; }
+/// `absmax / qmax`, 1 for an all-zero slice (quantize never divides by 0).
+static float scaleFromAbsmax(float m, float qmax = 127.0f) {
+  return m == 0.0f ? 1.0f : m / qmax;
+}
 
 Value quantc::emitQuantizedWeight(OpBuilder &b, Location loc,
                                   const FloatConst &w, int64_t outDim,
-                                  WeightGranularity g) {
+                                  WeightGranularity g, int64_t bits,
+                                  int64_t group, int64_t reduceDim) {
+  assert((bits == 8 || bits == 4) && "8- or 4-bit weights");
+  float qmax = bits == 4 ? 7.0f : 127.0f;
   SmallVector<int64_t> shape = w.shape();
   SmallVector<int64_t> scaleShape(shape.size(), 1);
-  SmallVector<float> scales;
-  if (g == WeightGranularity::PerChannel) {
+  if (g == WeightGranularity::PerChannel)
     scaleShape[outDim] = shape[outDim];
-    for (float m : absmaxAlong(w, outDim))
-      scales.push_back(scaleFromAbsmax(m));
-  } else {
-    float m = 0.0f;
-    for (float v : w.values)
-      m = std::max(m, std::fabs(v));
-    scales.push_back(scaleFromAbsmax(m));
+  if (group > 0) {
+    assert(reduceDim >= 0 && shape[reduceDim] % group == 0 &&
+           "the group divides the reduction dimension");
+    scaleShape[reduceDim] = shape[reduceDim] / group;
   }
+  // Row-major position in the scale of flat weight element i.
+  int64_t rank = shape.size();
+  auto scaleIndex = [&](int64_t i) {
+    int64_t at = 0;
+    for (int64_t d = 0; d < rank; ++d) {
+      int64_t v = indexAlong(shape, d, i);
+      if (scaleShape[d] == 1)
+        v = 0;
+      else if (d == reduceDim && group > 0)
+        v /= group;
+      at = at * scaleShape[d] + v;
+    }
+    return at;
+  };
+  int64_t numScales = 1;
+  for (int64_t s : scaleShape)
+    numScales *= s;
+  SmallVector<float> absmax(numScales, 0.0f);
+  SmallVector<int64_t> at(w.values.size());
+  for (int64_t i = 0, e = w.values.size(); i < e; ++i) {
+    at[i] = scaleIndex(i);
+    absmax[at[i]] = std::max(absmax[at[i]], std::fabs(w.values[i]));
+  }
+  SmallVector<float> scales;
+  for (float m : absmax)
+    scales.push_back(scaleFromAbsmax(m, qmax));
   SmallVector<int8_t> q;
   q.reserve(w.values.size());
   for (int64_t i = 0, e = w.values.size(); i < e; ++i) {
-    float s = g == WeightGranularity::PerChannel
-                  ? scales[indexAlong(shape, outDim, i)]
-                  : scales[0];
     // Same order as the run-time quantize: f32 divide, round half to even.
-    float r = std::nearbyint(w.values[i] / s);
-    r = std::min(127.0f, std::max(-127.0f, r));
+    float r = std::nearbyint(w.values[i] / scales[at[i]]);
+    r = std::min(qmax, std::max(-qmax, r));
     q.push_back(static_cast<int8_t>(r));
   }
-  auto qTy = RankedTensorType::get(shape, b.getI8Type());
-  Value qc = arith::ConstantOp::create(
-      b, loc,
-      cast<TypedAttr>(makeElementsLike(
-          w.source, qTy,
-          ArrayRef<char>(reinterpret_cast<const char *>(q.data()), q.size()),
-          derivedResourceName(w.source, "q"))));
+  Value qc;
+  if (bits == 8) {
+    // Same kind as the float weight: a dense_resource stays a blob.
+    auto qTy = RankedTensorType::get(shape, b.getI8Type());
+    qc = arith::ConstantOp::create(
+        b, loc,
+        cast<TypedAttr>(makeElementsLike(
+            w.source, qTy,
+            ArrayRef<char>(reinterpret_cast<const char *>(q.data()), q.size()),
+            derivedResourceName(w.source, "q"))));
+  } else {
+    // 4-bit weights stay dense attributes (the packers read i4 from them).
+    auto qTy = RankedTensorType::get(shape, b.getIntegerType(bits));
+    SmallVector<APInt> q4;
+    q4.reserve(q.size());
+    for (int8_t v : q)
+      q4.push_back(APInt(bits, v, /*isSigned=*/true));
+    qc = arith::ConstantOp::create(b, loc, DenseElementsAttr::get(qTy, q4));
+  }
   Value sc = makeFloatConst(b, loc, scaleShape, scales);
   return DequantizeOp::create(b, loc, w.type, qc, sc, Value());
 }

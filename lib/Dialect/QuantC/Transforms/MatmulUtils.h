@@ -73,12 +73,19 @@ llvm::SmallVector<float> absmaxAlong(const FloatConst &c, int64_t keepDim);
 /// Multiplies every element by `factor[index along dim]`.
 void scaleAlong(FloatConst &c, int64_t dim, llvm::ArrayRef<float> factor);
 
-/// Quantizes a constant weight at compile time (scale `absmax/127` per output
-/// channel `outDim` or per tensor, round half to even, clamp to [-127, 127])
-/// and returns `quantc.dequantize(i8 constant, scale constant)`.
+/// Quantizes a constant weight at compile time and returns
+/// `quantc.dequantize(integer constant, scale constant)`. `bits` = 8: i8
+/// values clamped to [-127, 127], scale `absmax / 127`; `bits` = 4: i4 values
+/// clamped to [-7, 7], scale `absmax / 7` (symmetric like the 8-bit rule of
+/// DESIGN.md §1: -8 is left unused so that q and -q are both
+/// representable). Round half to even. The scale is one per output channel
+/// `outDim` or per tensor (`g`); with `group` > 0 it also varies along the
+/// reduction dimension `reduceDim` in blocks of `group` elements (which must
+/// divide that dimension: the caller checks).
 mlir::Value emitQuantizedWeight(mlir::OpBuilder &b, mlir::Location loc,
                                 const FloatConst &w, int64_t outDim,
-                                WeightGranularity g);
+                                WeightGranularity g, int64_t bits = 8,
+                                int64_t group = 0, int64_t reduceDim = -1);
 
 /// `quantc.dequantize(quantc.quantize(x, s), s)` with `s` per token (dynamic
 /// `quantc.compute_scale` over `channelDim`) or per tensor (static, from

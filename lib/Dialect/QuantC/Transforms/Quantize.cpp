@@ -21,39 +21,54 @@ using namespace quantc;
 
 namespace {
 
-/// The activation quantization that the `quantc.scheme` mark of
-/// --quantc-select-scheme asks of `op`, or the pass option `ag` without a
-/// mark; nullopt when the GEMM stays float. Emits a remark for `float` and
-/// for the `w4a16` fallback, an error (and sets `failedAny`) for a mark it
-/// does not know or that contradicts `activations=none`.
-static std::optional<ActGranularity>
-schemeActivations(Operation *op, ActGranularity ag, bool &failedAny) {
+/// How one GEMM is quantized.
+struct GemmQuantization {
+  ActGranularity act = ActGranularity::PerToken;
+  /// Bits per weight (8 or 4) and the group along K (0: none).
+  int64_t bits = 8, group = 0;
+  /// The group comes from a `w4a16` mark's default and may shrink to fit K.
+  bool defaultGroup = false;
+};
+
+/// The quantization that the `quantc.scheme` mark of --quantc-select-scheme
+/// asks of `op`, or the pass options `opts` without a mark; nullopt when the
+/// GEMM stays float. Emits a remark for `float`, an error (and sets
+/// `failedAny`) for a mark it does not know or that contradicts
+/// `activations=none`.
+static std::optional<GemmQuantization>
+schemeQuantization(Operation *op, const GemmQuantization &opts,
+                   bool &failedAny) {
   Attribute attr = op->getAttr(kSchemeAttr);
   if (!attr)
-    return ag;
+    return opts;
   auto mark = dyn_cast<StringAttr>(attr);
   StringRef s = mark ? mark.getValue() : "";
   if (s == "float") {
     op->emitRemark("left in float: ") << kSchemeAttr << " = \"float\"";
     return std::nullopt;
   }
-  if (s == "w8a16")
-    return ActGranularity::None;
+  GemmQuantization q;
+  q.act = ActGranularity::None;
+  if (s == "w8a16") {
+    q.group = opts.group;
+    return q;
+  }
   if (s == "w4a16") {
-    op->emitRemark(kSchemeAttr)
-        << " = \"w4a16\" falls back to W8A16: --quantc-quantize produces "
-           "8-bit weights only (per-channel or per-tensor, no 4-bit groups)";
-    return ActGranularity::None;
+    q.bits = 4;
+    q.group = opts.group ? opts.group : 128;
+    q.defaultGroup = opts.group == 0;
+    return q;
   }
   if (s == "w8a8") {
-    if (ag == ActGranularity::None) {
+    if (opts.act == ActGranularity::None) {
       op->emitError(kSchemeAttr)
           << " = \"w8a8\" asks for int8 activations, but activations=none; "
              "use activations=per-token or per-tensor";
       failedAny = true;
       return std::nullopt;
     }
-    return ag;
+    q.act = opts.act;
+    return q;
   }
   op->emitError(kSchemeAttr)
       << " must be \"w8a8\", \"w8a16\", \"w4a16\" or \"float\", got " << attr;
@@ -61,28 +76,85 @@ schemeActivations(Operation *op, ActGranularity ag, bool &failedAny) {
   return std::nullopt;
 }
 
+/// The group of `q` for a reduction dimension of `k` elements, or failure
+/// after an error on `op` (an explicit group that does not divide K). A
+/// `w4a16` mark's default group of 128 shrinks to the largest of 64 and 32
+/// that divides K, else to none (per output channel), with a remark.
+static FailureOr<int64_t> groupFor(Operation *op, const GemmQuantization &q,
+                                   int64_t k) {
+  if (q.group == 0 || k % q.group == 0)
+    return q.group;
+  if (!q.defaultGroup)
+    return op->emitError("group-size=")
+           << q.group << " does not divide the reduction dimension K = " << k
+           << " of the weight; use a group size that divides K or "
+              "group-size=0";
+  int64_t g = k % 64 == 0 ? 64 : (k % 32 == 0 ? 32 : 0);
+  auto remark = op->emitRemark(kSchemeAttr);
+  remark << " = \"w4a16\": K = " << k << " is not a multiple of " << q.group
+         << "; ";
+  if (g)
+    remark << "4-bit groups of " << g << " along K";
+  else
+    remark << "no group size in {128, 64, 32} divides K: one 4-bit scale "
+              "per output channel";
+  return g;
+}
+
+} // namespace
+
+namespace {
+
 struct QuantizePass : quantc::impl::QuantCQuantizeBase<QuantizePass> {
   using Base::Base;
 
   void runOnOperation() override {
     func::FuncOp func = getOperation();
     WeightGranularity wg = weights;
-    ActGranularity ag = activations;
+    GemmQuantization opts;
+    opts.act = activations;
+    opts.bits = weightBits;
+    opts.group = groupSize;
+    if (opts.bits != 8 && opts.bits != 4) {
+      func.emitError("quantc-quantize: weight-bits must be 8 or 4, got ")
+          << opts.bits;
+      return signalPassFailure();
+    }
+    if (!llvm::is_contained({0, 32, 64, 128}, opts.group)) {
+      func.emitError("quantc-quantize: group-size must be 0 (no groups), 32, "
+                     "64 or 128, got ")
+          << opts.group;
+      return signalPassFailure();
+    }
+    if ((opts.bits == 4 || opts.group) && opts.act != ActGranularity::None) {
+      func.emitError("quantc-quantize: ")
+          << (opts.bits == 4 ? "weight-bits=4" : "group-size")
+          << " needs activations=none (weight-only: a weight scale that "
+             "varies along K or a 4-bit weight has no integer GEMM with "
+             "int8 activations)";
+      return signalPassFailure();
+    }
+    if (opts.group && wg != WeightGranularity::PerChannel) {
+      func.emitError("quantc-quantize: group-size needs weights=per-channel "
+                     "(groups are per output channel and K block)");
+      return signalPassFailure();
+    }
 
     bool failedAny = false;
-    SmallVector<std::pair<ContractionRoles, ActGranularity>> todo;
+    SmallVector<std::pair<ContractionRoles, GemmQuantization>> todo;
     func.walk([&](Operation *op) {
       if (op->hasAttr("quantc.keep_float"))
         return;
       std::string why;
       if (auto roles = getContractionRoles(op, &why)) {
-        if (auto opAg = schemeActivations(op, ag, failedAny))
-          todo.push_back({*roles, *opAg});
+        if (auto q = schemeQuantization(op, opts, failedAny))
+          todo.push_back({*roles, *q});
       } else if (isa<linalg::MatmulOp, linalg::BatchMatmulOp>(op))
         op->emitRemark("left in float: ") << why;
     });
 
-    for (auto &[r, gemmAg] : todo) {
+    for (auto &[r, gemmQ] : todo) {
+      ActGranularity gemmAg = gemmQ.act;
       Operation *op = r.op;
       Value w = r.weight(), x = r.act();
       if (w.getDefiningOp<DequantizeOp>())
@@ -120,8 +192,21 @@ struct QuantizePass : quantc::impl::QuantCQuantizeBase<QuantizePass> {
         for (float v : obs.getAbsmax().getValues<float>())
           absmax = std::max(absmax, v);
       }
+      FailureOr<int64_t> group =
+          groupFor(op, gemmQ, wc->shape()[r.weightChannelDim]);
+      if (failed(group)) {
+        failedAny = true;
+        continue;
+      }
       OpBuilder b(op);
-      Value wd = emitQuantizedWeight(b, op->getLoc(), *wc, r.weightOutDim, wg);
+      // A w4a16 mark quantizes per output channel and group.
+      auto mark = op->getAttrOfType<StringAttr>(kSchemeAttr);
+      WeightGranularity gemmWg = mark && mark.getValue() == "w4a16"
+                                     ? WeightGranularity::PerChannel
+                                     : wg;
+      Value wd =
+          emitQuantizedWeight(b, op->getLoc(), *wc, r.weightOutDim, gemmWg,
+                              gemmQ.bits, *group, r.weightChannelDim);
       Value xd = actIsQdq
                      ? x
                      : emitQuantizedActivation(b, op->getLoc(), x,

@@ -31,6 +31,8 @@ struct WeightInfo {
   FloatConst w;
   bool requantize = false; // was quantc.dequantize of a constant
   WeightGranularity granularity = WeightGranularity::PerChannel;
+  /// Bits of the re-quantized weight: those of the dequantized constant.
+  int64_t bits = 8;
 };
 
 /// Reads the weight of `r` as float values. On failure, `why` says why.
@@ -69,6 +71,7 @@ static std::optional<WeightInfo> readWeight(const ContractionRoles &r,
   WeightInfo info;
   info.w.type = wTy;
   info.requantize = true;
+  info.bits = q.getElementType().getIntOrFloatBitWidth() == 4 ? 4 : 8;
   bool perChannel = sTy.getDimSize(r.weightOutDim) != 1;
   info.granularity =
       perChannel ? WeightGranularity::PerChannel : WeightGranularity::PerTensor;
@@ -461,7 +464,7 @@ struct SmoothQuantPass : quantc::impl::QuantCSmoothQuantBase<SmoothQuantPass> {
       Value nw =
           w.requantize
               ? emitQuantizedWeight(wb, r.op->getLoc(), w.w, r.weightOutDim,
-                                    w.granularity)
+                                    w.granularity, w.bits)
               : makeFloatConst(wb, r.op->getLoc(), w.w.shape(), w.w.values,
                                w.w.type.getElementType(), w.w.source, "smooth");
       Value oldW = r.weight();

@@ -213,4 +213,31 @@ def QuantC_X86PmaddwdOp : QuantC_X86Op<"pmaddwd",
   }];
 }
 
+def QuantC_X86VpermpsOp : QuantC_X86Op<"vpermps",
+    [AllTypesMatch<["table", "result"]>]> {
+  let summary = "16 f32 lanes of a table at the low 4 bits of 16 i32 indices";
+  let description = [{
+    `result[i] = table[index[i] & 15]`: AVX-512's `vpermps zmm`, a 16-entry
+    f32 table lookup (the 4-bit weight kernel turns packed nibbles into
+    floats with it). `--quantc-x86-intrinsics-to-llvm` lowers it to
+    `llvm.x86.avx512.permvar.sf.512`.
+
+    ```mlir
+    %r = quantc.x86.vpermps %table, %index : vector<16xf32>, vector<16xi32>
+    ```
+  }];
+  let arguments = (ins VectorOfLengthAndType<[16], [F32]>:$table,
+                       VectorOfLengthAndType<[16], [I32]>:$index);
+  let results = (outs VectorOfLengthAndType<[16], [F32]>:$result);
+  let assemblyFormat = [{
+    $table `,` $index attr-dict `:` type($table) `,` type($index)
+  }];
+  let extraClassDeclaration = [{
+    /// The LLVM intrinsic.
+    ::llvm::StringRef getIntrinsicName() {
+      return "llvm.x86.avx512.permvar.sf.512";
+    }
+  }];
+}
+
 #endif // QUANTC_DIALECT_QUANTC_IR_QUANTCX86_TD

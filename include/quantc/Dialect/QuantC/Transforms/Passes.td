@@ -419,8 +419,29 @@ def QuantCQuantize : Pass<"quantc-quantize", "mlir::func::FuncOp"> {
       without them); `none`: W8A16, only the weight is quantized and the
       contraction runs in float.
 
-    Scales are `absmax / 127` in f32 (1 for an all-zero slice); values are
-    rounded half to even and clamped to [-127, 127].
+    * `weight-bits=8` (default): `i8` weights, scales `absmax / 127`,
+      values clamped to [-127, 127]; `weight-bits=4`: `i4` weights (the
+      upstream storage type, signed), scales `absmax / 7`, values clamped to
+      the symmetric [-7, 7] (DESIGN.md §1's rule at 4 bits: -8 stays unused,
+      so that negating a weight never saturates). 4-bit weights need
+      `activations=none` (W4A16: there is no int4 x int8 GEMM).
+    * `group-size=32|64|128`: the weight scale also varies along the
+      reduction dimension K, one per group of that many consecutive K
+      elements and output channel (sub-channel / blockwise, AWQ/GPTQ-style;
+      scale shape `[K / g, D]` for a `[K, D]` weight); `0` (default): no
+      groups. K must be a multiple of the group (an error otherwise), and
+      groups need `weights=per-channel` and `activations=none` (a scale
+      that varies along K does not factor out of an int8 GEMM).
+
+    Scales are in f32 (1 for an all-zero slice or group); values are
+    rounded half to even. No zero points are produced (symmetric); imported
+    weights (`--quantc-import-quant`) may carry them.
+
+    A `quantc.scheme = "w4a16"` mark of `--quantc-select-scheme` makes the
+    GEMM W4A16 whatever the options: 4-bit weights in groups of
+    `group-size` (128 when 0) along K. When K is not a multiple of that
+    group, the largest of 128, 64, 32 that divides K is taken, and when
+    none does, the 4-bit scale is per output channel; a remark says so.
 
     Left alone: contractions whose weight is already a `quantc.dequantize`,
     and those marked `quantc.keep_float` (the outlier GEMM of
@@ -463,7 +484,11 @@ def QuantCQuantize : Pass<"quantc-quantize", "mlir::func::FuncOp"> {
              clEnumValN(quantc::ActGranularity::PerTensor, "per-tensor",
                         "static, from quantc.observe"),
              clEnumValN(quantc::ActGranularity::None, "none",
-                        "float activations (W8A16)"))}]>
+                        "float activations (W8A16)"))}]>,
+    Option<"weightBits", "weight-bits", "int64_t", "8",
+           "Bits per weight: 8 (i8) or 4 (i4, needs activations=none)">,
+    Option<"groupSize", "group-size", "int64_t", "0",
+           "Weight scale groups along K: 32, 64 or 128 elements (0: none)">
   ];
   let dependentDialects = ["quantc::QuantCDialect", "mlir::arith::ArithDialect",
                            "mlir::linalg::LinalgDialect"];
@@ -527,7 +552,7 @@ def QuantCSelectScheme : Pass<"quantc-select-scheme", "mlir::func::FuncOp"> {
     | `quantc.scheme = "float"` | FP16 | leaves the GEMM in float (remark) |
     | `"w8a8"` | W8A8 (FP16 I/O), int8 peak | int8 weights and activations |
     | `"w8a16"` | W8A16, float peak | int8 weights, float activations |
-    | `"w4a16"` | W4A16, float peak | 4-bit weights are not produced yet: a remark says that it falls back to W8A16 |
+    | `"w4a16"` | W4A16, float peak | 4-bit (`i4`) weights with f32 scales per group of 128 along K (`group-size` of `--quantc-quantize` when set), float activations |
 
     Each time is max(ops / peak, bytes / bandwidth). Ties go to the more
     accurate scheme (float, W8A16, W8A8, W4A16), so a compute-bound GEMM on

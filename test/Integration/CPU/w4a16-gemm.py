@@ -1,0 +1,207 @@
+# REQUIRES: libgomp
+# RUN: %python %s | FileCheck %s
+# CHECK-NOT: FAIL
+# CHECK: ALL PASSED
+"""W4A16 GEMMs on the fused x86 weight-only kernel (issues 18 and 20):
+y = x . dequantize(q, s, z) with i4 weights (signed storage [-8, 7]), f32
+scales per group of g = 32 / 64 / 128 along K (or per output channel),
+optional i32 zero points of the scale's shape (AWQ/GPTQ-style asymmetric
+weights), f32 / f16 / bf16 activations, against an independent NumPy
+float64 reference of the dequantized weight (q - z) * s.
+
+Constant weights (both layouts) are packed two per byte at compile time and
+must run on `__quantc_x86_w4a16_gemm`; run-time i4 weights (here
+`arith.trunci` of an i8 argument, since NumPy has no int4) are widened to i8
+per call and run on the int8 kernel, with a remark that says so. Shapes: M =
+1, odd M (row tails), N odd (column and panel tails), K a multiple of g,
+several K blocks; threaded (3 OpenMP threads, parallel-min-macs=0).
+
+The bound, per output element, relative to sum_k |x_mk| |w_deq_kn|:
+ |y - y64| <= 1e-5 * (|x| |w_deq|)_mn
+(grouped constant weights are dequantized in registers as
+fma(q + 8, s, -(8 + z) * s): q + 8 is exact in f32, -(8 + z) * s rounds
+once and the fma once, so each weight is within ~2 f32 ulps of |15 s|; the
+f32 accumulation adds K roundings: far below the bound for K <= 4096).
+"""
+import os
+
+os.environ["OMP_NUM_THREADS"] = "3"
+
+import numpy as np
+
+import quantc
+
+rng = np.random.default_rng(20)
+GOMP = next(p for p in ("/usr/lib/x86_64-linux-gnu/libgomp.so.1",
+                        "/usr/lib64/libgomp.so.1", "/usr/lib/libgomp.so.1")
+            if os.path.exists(p))
+BOUND = 1e-5
+failures = 0
+checks = 0
+
+
+def tt(shape, elem="f32"):
+    return "tensor<" + "".join(f"{d}x" for d in shape) + elem + ">"
+
+
+def dense(a, fmt=str):
+    return "dense<[" + ", ".join(
+        "[" + ", ".join(fmt(v) for v in row) + "]" for row in a) + "]>"
+
+
+def check(label, got, x64, w64, init=None):
+    global failures, checks
+    checks += 1
+    want = x64 @ w64
+    scale = np.abs(x64) @ np.abs(w64)
+    if init is not None:
+        want = want + init
+        scale = scale + np.abs(init)
+    got = np.asarray(got, np.float64)
+    if got.shape != want.shape:
+        failures += 1
+        print(f"FAIL {label}: shape {got.shape} vs {want.shape}")
+        return
+    ratio = (np.abs(got - want) / np.maximum(scale, 1e-30)).max()
+    if not ratio <= BOUND:
+        failures += 1
+        print(f"FAIL {label}: max error / (|x||w|) = {ratio:.3g} > {BOUND}")
+
+
+def gemm_ir(m, n, k, group, const, transposed, accumulate, zp, q, s, z,
+            elem="f32"):
+    """x [m, k] . dequantize(q, s, z); q [k, n] i4 (or [n, k] when
+    transposed), s and z [k / group or 1, n] (transposed: [n, ...]). A
+    run-time q is an i8 argument truncated to i4."""
+    sk = k // group if group else 1
+    q_shape = (n, k) if transposed else (k, n)
+    s_shape = (n, sk) if transposed else (sk, n)
+    args = [f"%x: {tt((m, k))}"]
+    body = ""
+    if const:
+        body += f"  %q = arith.constant {dense(q, lambda v: str(int(v)))} : {tt(q_shape, 'i4')}\n"
+        body += f"  %s = arith.constant {dense(s, lambda v: repr(float(v)))} : {tt(s_shape)}\n"
+    else:
+        args += [f"%q8: {tt(q_shape, 'i8')}", f"%s: {tt(s_shape)}"]
+        body += f"  %q = arith.trunci %q8 : {tt(q_shape, 'i8')} to {tt(q_shape, 'i4')}\n"
+    zpart, ztype = "", ""
+    if zp:
+        body += f"  %z = arith.constant {dense(z, lambda v: str(int(v)))} : {tt(s_shape, 'i32')}\n"
+        zpart, ztype = " zero_point %z", f", {tt(s_shape, 'i32')}"
+    body += (f"  %w = quantc.dequantize %q, %s{zpart} : {tt(q_shape, 'i4')}, "
+             f"{tt(s_shape)}{ztype} -> {tt(q_shape)}\n")
+    x = "%x"
+    if elem != "f32":
+        body += f"  %xh = arith.truncf %x : {tt((m, k))} to {tt((m, k), elem)}\n"
+        x = "%xh"
+    if accumulate:
+        args.append(f"%c: {tt((m, n))}")
+        init = "%c"
+    else:
+        body += (f"  %zero = arith.constant 0.0 : f32\n"
+                 f"  %e = tensor.empty() : {tt((m, n))}\n"
+                 f"  %f = linalg.fill ins(%zero : f32) outs(%e : {tt((m, n))}) -> {tt((m, n))}\n")
+        init = "%f"
+    maps = ""
+    if transposed:
+        maps = ("indexing_maps = [affine_map<(m, n, k) -> (m, k)>, "
+                "affine_map<(m, n, k) -> (n, k)>, "
+                "affine_map<(m, n, k) -> (m, n)>] ")
+    body += (f"  %r = linalg.matmul {maps}ins({x}, %w : {tt((m, k), elem)}, "
+             f"{tt(q_shape)}) outs({init} : {tt((m, n))}) -> {tt((m, n))}\n")
+    return (f"func.func @main({', '.join(args)}) -> {tt((m, n))} {{\n{body}"
+            f"  return %r : {tt((m, n))}\n}}")
+
+
+def compile_checked(ir, pipeline, label, const, want_parallel):
+    global failures
+    out, diags = quantc.run_pipeline(ir, pipeline, return_diagnostics=True)
+    kernel = "__quantc_x86_w4a16_gemm" if const else "__quantc_x86_w8a16_gemm"
+    if "dequantized to float" in diags or kernel not in out \
+            or "__quantc_x86_sgemm" in out:
+        failures += 1
+        print(f"FAIL {label}: not on the weight-only kernel: {diags}")
+    if not const and "widened to i8 on every call" not in diags:
+        failures += 1
+        print(f"FAIL {label}: no remark for the run-time i4 weight: {diags}")
+    if want_parallel and "GOMP_parallel" not in out:
+        failures += 1
+        print(f"FAIL {label}: not parallel")
+    return quantc.compile_cpu(ir, pipeline, shared_libs=[GOMP])
+
+
+def bf16_round(a):
+    u = a.astype(np.float32).view(np.uint32).astype(np.uint64)
+    u = ((u + 0x7FFF + ((u >> 16) & 1)) >> 16) << 16
+    return u.astype(np.uint32).view(np.float32)
+
+
+flags = open("/proc/cpuinfo").read().split()
+pipelines = ["quantc-cpu-pipeline{cpu=vnni-emulated}"]
+if "avx2" in flags:
+    pipelines.append("quantc-cpu-pipeline{cpu=avx2}")
+pipelines.append("quantc-cpu-pipeline{cpu=host vnni-parallel-min-macs=0}")
+
+# (M, N, K, group, zero points): M = 1 and odd M, N odd (tails of the
+# 64-column panels and of the vector pairs), K a multiple of the group,
+# several K blocks (kc = 256), per-channel (group 0).
+CASES = [(1, 70, 128, 128, False), (7, 33, 256, 32, True),
+         (1, 131, 512, 64, True), (16, 100, 384, 128, False),
+         (5, 17, 96, 32, False), (3, 64, 64, 0, False), (1, 81, 64, 0, True),
+         (9, 200, 768, 128, True)]
+
+for pipeline in pipelines:
+    parallel = "parallel-min-macs=0" in pipeline
+    for i, (m, n, k, group, zp) in enumerate(CASES):
+        for const, transposed in [(False, False), (True, False), (True, True)]:
+            accumulate = (i + const + transposed) % 3 == 1
+            sk = k // group if group else 1
+            label = (f"{pipeline} {m}x{n}x{k} g={group} zp={zp} const={const} "
+                     f"t={transposed} acc={accumulate}")
+            q = rng.integers(-8, 8, (k, n)).astype(np.int8)
+            s = (rng.random((sk, n)) * 0.05 + 0.001).astype(np.float32)
+            z = rng.integers(-8, 8, (sk, n)).astype(np.int32)
+            if not zp:
+                z = np.zeros((sk, n), np.int32)
+            qa = q.T.copy() if transposed else q
+            sa = s.T.copy() if transposed else s
+            za = z.T.copy() if transposed else z
+            ir = gemm_ir(m, n, k, group, const, transposed, accumulate, zp,
+                         qa, sa, za)
+            mod = compile_checked(ir, pipeline, label, const,
+                                  parallel and (n + 63) // 64 > 1)
+            rep = group if group else k
+            w64 = (q.astype(np.float64) - np.repeat(z, rep, axis=0)) * \
+                np.repeat(s.astype(np.float64), rep, axis=0)
+            for call in range(2):
+                x = rng.standard_normal((m, k)).astype(np.float32)
+                args = [x] if const else [x, qa, sa]
+                c = None
+                if accumulate:
+                    c = rng.standard_normal((m, n)).astype(np.float32)
+                    args.append(c)
+                check(f"{label} call {call}", mod.main(*args),
+                      x.astype(np.float64), w64,
+                      None if c is None else c.astype(np.float64))
+
+    # f16 / bf16 activations, widened to f32 on load.
+    for elem, (m, n, k, group) in [("f16", (3, 80, 256, 128)),
+                                   ("bf16", (16, 70, 256, 64))]:
+        label = f"{pipeline} {elem} {m}x{n}x{k} g={group}"
+        sk = k // group
+        q = rng.integers(-8, 8, (k, n)).astype(np.int8)
+        s = (rng.random((sk, n)) * 0.05 + 0.001).astype(np.float32)
+        z = np.zeros((sk, n), np.int32)
+        mod = compile_checked(gemm_ir(m, n, k, group, True, False, False,
+                                      False, q, s, z, elem=elem),
+                              pipeline, label, True, False)
+        x = rng.standard_normal((m, k)).astype(np.float32)
+        xr = x.astype(np.float16).astype(np.float32) if elem == "f16" \
+            else bf16_round(x)
+        w64 = q.astype(np.float64) * np.repeat(s.astype(np.float64), group,
+                                               axis=0)
+        check(label, mod.main(x), xr.astype(np.float64), w64)
+
+print(f"{checks} checks")
+if failures == 0:
+    print("ALL PASSED")
