@@ -48,7 +48,11 @@ static std::optional<WeightInfo> readWeight(const ContractionRoles &r,
   }
   std::optional<FloatConst> scale = readFloatConst(dq.getScale());
   ElementsAttr q = getConstantWeight(dq.getInput());
-  if (q ? !isReadableConstant(q) : !isFoldableSize(dq.getInput().getType())) {
+  // Sub-byte (i4) weights are read from their dense attribute below.
+  bool readable = q && (isReadableConstant(q) ||
+                        (isa<DenseIntElementsAttr>(q) &&
+                         isFoldableSize(cast<ShapedType>(q.getType()))));
+  if (q ? !readable : !isFoldableSize(dq.getInput().getType())) {
     why = "it is a quantc.dequantize of " + describeProducer(dq.getInput());
     return std::nullopt;
   }
