@@ -404,6 +404,16 @@ void quantc::normalizeEpilogueChains(Operation *root) {
   llvm::SetVector<Operation *> chain = collectChains(root);
   if (chain.empty())
     return;
+  // Broadcasts feeding the chain (a bias as linalg.broadcast + linalg.add)
+  // fuse into it as well (collected before any op of the chain is
+  // replaced).
+  SmallVector<linalg::BroadcastOp> broadcasts;
+  for (Operation *op : chain)
+    for (Value v : op->getOperands())
+      if (auto bc = v.getDefiningOp<linalg::BroadcastOp>())
+        if (bc->hasOneUse() && bc.hasPureTensorSemantics() &&
+            !chain.contains(bc) && !llvm::is_contained(broadcasts, bc))
+          broadcasts.push_back(bc);
   // arith/math ops on tensors -> linalg.generic; named ops -> generic.
   SmallVector<Operation *> mappable;
   IRRewriter rewriter(ctx);
@@ -417,14 +427,6 @@ void quantc::normalizeEpilogueChains(Operation *root) {
     rewriter.setInsertionPoint(op);
     (void)linalg::generalizeNamedOp(rewriter, cast<linalg::LinalgOp>(op));
   }
-  // Broadcasts feeding the chain (a bias as linalg.broadcast + linalg.add)
-  // fuse into it as well.
-  SmallVector<linalg::BroadcastOp> broadcasts;
-  for (Operation *op : chain)
-    for (Value v : op->getOperands())
-      if (auto bc = v.getDefiningOp<linalg::BroadcastOp>())
-        if (bc->hasOneUse() && bc.hasPureTensorSemantics())
-          broadcasts.push_back(bc);
   for (linalg::BroadcastOp bc : broadcasts) {
     rewriter.setInsertionPoint(bc);
     (void)linalg::generalizeNamedOp(rewriter,
