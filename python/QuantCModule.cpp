@@ -5,6 +5,7 @@
 // side (quantc/compiler.py) raises quantc.CompileError.
 //
 //===----------------------------------------------------------------------===//
+#include "CallPath.h"
 #include "quantc/Facade/Facade.h"
 
 #include <algorithm>
@@ -21,6 +22,7 @@ static py::tuple toTuple(const TypeDesc &t) {
 
 PYBIND11_MODULE(_quantc, m) {
   m.doc() = "quantc compiler bindings (use the quantc package, not this)";
+  quantc::python::bindCallPath(m);
 
   m.def(
       "run_pipeline",
@@ -115,6 +117,22 @@ PYBIND11_MODULE(_quantc, m) {
             }
             return out;
           })
+      // The fast call path of function `name` (see CallPath.cpp); raises
+      // RuntimeError when the JIT has no entry point for it.
+      .def("prepare",
+           [](py::object self, const std::string &name) {
+             const JitModule &j = self.cast<const JitModule &>();
+             for (const FunctionDesc &f : j.functions()) {
+               if (f.name != name)
+                 continue;
+               std::string diag;
+               JitModule::PackedFn fn = j.lookupPacked(name, diag);
+               if (!fn)
+                 throw std::runtime_error(diag);
+               return quantc::python::makeCallPath(self, fn, f);
+             }
+             throw py::key_error("no public function @" + name);
+           })
       .def("invoke", [](const JitModule &j, const std::string &name,
                         const std::vector<uintptr_t> &args, uintptr_t result) {
         Result r;

@@ -616,3 +616,13 @@ Result JitModule::invoke(const std::string &name,
   r.ok = true;
   return r;
 }
+
+JitModule::PackedFn JitModule::lookupPacked(const std::string &name,
+                                            std::string &diagnostics) const {
+  auto fn = impl->engine->lookupPacked(name);
+  if (!fn) {
+    diagnostics = "error: " + llvm::toString(fn.takeError());
+    return nullptr;
+  }
+  return *fn;
+}

@@ -145,6 +145,14 @@ public:
   Result invoke(const std::string &name, const std::vector<uintptr_t> &args,
                 uintptr_t result) const;
 
+  /// The packed-interface entry point of `name` (`void(void **)`, the
+  /// argument layout `invoke` describes), looked up once so that callers can
+  /// call it without a symbol lookup per call; null with `diagnostics` filled
+  /// when there is none. Valid while this module lives.
+  using PackedFn = void (*)(void **);
+  PackedFn lookupPacked(const std::string &name,
+                        std::string &diagnostics) const;
+
   /// The compiled engine and signatures (opaque outside Facade.cpp).
   struct Impl;
 
