@@ -310,8 +310,9 @@ public:
     for (const DimGroup &g : groups) {
       int64_t want = g.size;
       for (auto [arg, dim] : g.members) {
-        int64_t size = py::detail::array_proxy(PyTuple_GET_ITEM(args.ptr(), arg))
-                           ->dimensions[dim];
+        int64_t size =
+            py::detail::array_proxy(PyTuple_GET_ITEM(args.ptr(), arg))
+                ->dimensions[dim];
         if (want < 0)
           want = size;
         else if (size != want)
@@ -417,6 +418,5 @@ void quantc::python::bindCallPath(py::module_ &m) {
 py::object quantc::python::makeCallPath(py::object owner,
                                         JitModule::PackedFn fn,
                                         const FunctionDesc &desc) {
-  return py::cast(
-      CallPath(std::move(owner), fn, desc, notTakenObject()));
+  return py::cast(CallPath(std::move(owner), fn, desc, notTakenObject()));
 }
