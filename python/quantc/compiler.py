@@ -91,7 +91,11 @@ class CompiledFunction:
         else:
             self._unsupported = None
         # Takes exact arguments only; the rules are _normalize's.
-        self._fast = module._jit.prepare(name)
+        self._missing = None
+        try:
+            self._fast = module._jit.prepare(name)
+        except RuntimeError as e:  # no entry point: every call says why
+            self._fast, self._missing = (lambda args: _NOT_TAKEN), str(e)
 
     @property
     def signature(self):
@@ -116,6 +120,8 @@ class CompiledFunction:
         array of its element type and sizes, each scalar a 0-d array of its
         type; raises TypeError/ValueError for anything that cannot be passed
         without changing a value."""
+        if self._missing:
+            raise CompileError(self._missing)
         if self._unsupported:
             raise TypeError(f"@{self.name}: type {self._unsupported} cannot cross "
                             "the Python boundary")
