@@ -36,7 +36,8 @@ func.func @scale(%x: tensor<4xf64>, %s: f64, %k: i8, %b: i1) -> (tensor<4xf64>, 
     linalg.yield %m : f64
   } -> tensor<4xf64>
   %k2 = arith.addi %k, %k : i8
-  %nb = arith.xori %b, %b : i1
+  %t = arith.constant true
+  %nb = arith.xori %b, %t : i1
   return %r, %s, %k2, %nb : tensor<4xf64>, f64, i8, i1
 }
 func.func @same(%x: tensor<3xf32>) -> (tensor<3xf32>, tensor<3xf32>, tensor<3xf32>) {
@@ -150,6 +151,7 @@ def test_scalars(mod):
     assert (type(s), s) == (np.float64, 1.5)
     assert (type(k), k) == (np.int8, 10)
     assert (type(b), b) == (np.bool_, False)
+    assert mod.scale(x, 1.5, 5, False)[3] == True  # noqa: E712 (np.bool_)
     # NumPy scalars and 0-d arrays, converted exactly.
     r, s, k, b = mod.scale(x, np.float32(0.5), np.array(-3, np.int64), np.bool_(1))
     np.testing.assert_array_equal(r, x * 0.5)
