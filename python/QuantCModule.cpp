@@ -5,6 +5,7 @@
 // side (quantc/compiler.py) raises quantc.CompileError.
 //
 //===----------------------------------------------------------------------===//
+#include "CallPath.h"
 #include "quantc/Facade/Facade.h"
 
 #include <algorithm>
@@ -21,6 +22,7 @@ static py::tuple toTuple(const TypeDesc &t) {
 
 PYBIND11_MODULE(_quantc, m) {
   m.doc() = "quantc compiler bindings (use the quantc package, not this)";
+  quantc::python::bindCallPath(m);
 
   m.def(
       "run_pipeline",
@@ -115,14 +117,20 @@ PYBIND11_MODULE(_quantc, m) {
             }
             return out;
           })
-      .def("invoke", [](const JitModule &j, const std::string &name,
-                        const std::vector<uintptr_t> &args, uintptr_t result) {
-        Result r;
-        {
-          py::gil_scoped_release release;
-          r = j.invoke(name, args, result);
+      // The fast call path of function `name` (see CallPath.cpp); raises
+      // RuntimeError when the JIT has no entry point for it.
+      .def("prepare", [](py::object self, const std::string &name) {
+        const JitModule &j = self.cast<const JitModule &>();
+        for (const FunctionDesc &f : j.functions()) {
+          if (f.name != name)
+            continue;
+          std::string diag;
+          JitModule::PackedFn fn = j.lookupPacked(name, diag);
+          if (!fn)
+            throw std::runtime_error(diag);
+          return quantc::python::makeCallPath(self, fn, f);
         }
-        return py::make_tuple(r.ok, r.diagnostics);
+        throw py::key_error("no public function @" + name);
       });
 
   m.def(
@@ -156,8 +164,4 @@ PYBIND11_MODULE(_quantc, m) {
       },
       py::arg("module"), py::arg("pipeline"), py::arg("opt_level") = 3,
       py::arg("shared_libs") = std::vector<std::string>());
-
-  // Buffers returned by compiled functions come from the JIT code's malloc.
-  m.def("free_buffer",
-        [](uintptr_t p) { std::free(reinterpret_cast<void *>(p)); });
 }

@@ -188,6 +188,16 @@ func.func @f(%x: tensor<4x16xf32>) -> tensor<4x8xf32> {
 t_call = best(lambda: empty.f(xm), 200)
 print(f"one call from Python of a compiled function that only fills its "
       f"result: {t_call * 1e6:.1f} us")
+# The same with two tensor arguments (issue 19's call-path goal: < 3 us).
+empty2 = quantc.compile_cpu("""
+func.func @f(%x: tensor<4x16xf32>, %y: tensor<4x16xf32>) -> tensor<4x8xf32> {
+  %e = tensor.empty() : tensor<4x8xf32>
+  %z = arith.constant 0.0 : f32
+  %r = linalg.fill ins(%z : f32) outs(%e : tensor<4x8xf32>) -> tensor<4x8xf32>
+  return %r : tensor<4x8xf32>
+}""")
+t_call2 = best(lambda: empty2.f(xm, xm), 200)
+print(f"the same with 2 tensor arguments: {t_call2 * 1e6:.1f} us")
 for pipe in pipes:
     mod = quantc.compile_cpu(fn, compiled[pipe])
     err = np.abs(mod.mlp_f32(xm) - numpy_mlp(xm)).max()

@@ -572,47 +572,12 @@ compileSession(Session &s, const std::string &pipeline, unsigned optLevel,
   return impl;
 }
 
-Result JitModule::invoke(const std::string &name,
-                         const std::vector<uintptr_t> &args,
-                         uintptr_t result) const {
-  Result r;
-  const FunctionDesc *fn = nullptr;
-  for (const FunctionDesc &f : impl->functions)
-    if (f.name == name)
-      fn = &f;
+JitModule::PackedFn JitModule::lookupPacked(const std::string &name,
+                                            std::string &diagnostics) const {
+  auto fn = impl->engine->lookupPacked(name);
   if (!fn) {
-    r.diagnostics = "error: no public function @" + name;
-    return r;
+    diagnostics = "error: " + llvm::toString(fn.takeError());
+    return nullptr;
   }
-  if (args.size() != fn->args.size()) {
-    r.diagnostics = "error: @" + name + " takes " +
-                    std::to_string(fn->args.size()) + " arguments, got " +
-                    std::to_string(args.size());
-    return r;
-  }
-  // The packed interface takes one pointer per LLVM-level argument: a memref
-  // descriptor of rank r expands to 3 + 2r scalars.
-  llvm::SmallVector<void *> packed;
-  for (auto [desc, addr] : llvm::zip_equal(fn->args, args)) {
-    if (StringRef(desc.element).starts_with("unsupported")) {
-      r.diagnostics = "error: @" + name + " has an argument of type " +
-                      desc.element.substr(12) + " that cannot be passed";
-      return r;
-    }
-    if (!desc.shaped) {
-      packed.push_back(reinterpret_cast<void *>(addr));
-      continue;
-    }
-    auto *words = reinterpret_cast<int64_t *>(addr);
-    for (size_t i = 0, e = 3 + 2 * desc.shape.size(); i < e; ++i)
-      packed.push_back(&words[i]);
-  }
-  if (!fn->results.empty())
-    packed.push_back(reinterpret_cast<void *>(result));
-  if (llvm::Error err = impl->engine->invokePacked(name, packed)) {
-    r.diagnostics = "error: " + llvm::toString(std::move(err));
-    return r;
-  }
-  r.ok = true;
-  return r;
+  return *fn;
 }

@@ -14,11 +14,13 @@ and comma separated; options as `name=value` (`quantc-smoothquant=alpha=0.5`)
 or MLIR's `name{a=1 b=2}`. Passes that anchor on functions are nested
 automatically. Every failure raises CompileError with MLIR's diagnostics.
 """
-import ctypes
-
 import numpy as np
 
 from . import _quantc
+
+# What CompiledFunction's C++ call path returns for arguments it cannot
+# take as they are.
+_NOT_TAKEN = _quantc.NOT_TAKEN
 
 __all__ = ["CompileError", "run_pipeline", "compile_cpu", "CompiledModule", "Module"]
 
@@ -45,41 +47,16 @@ def run_pipeline(ir, pipeline, *, return_diagnostics=False):
 
 
 _SCALARS = {
-    "f16": (np.float16, ctypes.c_uint16),
-    "f32": (np.float32, ctypes.c_float),
-    "f64": (np.float64, ctypes.c_double),
-    "i1": (np.bool_, ctypes.c_bool),
-    "i8": (np.int8, ctypes.c_int8),
-    "i16": (np.int16, ctypes.c_int16),
-    "i32": (np.int32, ctypes.c_int32),
-    "i64": (np.int64, ctypes.c_int64),
-    "index": (np.int64, ctypes.c_int64),
+    "f16": np.float16,
+    "f32": np.float32,
+    "f64": np.float64,
+    "i1": np.bool_,
+    "i8": np.int8,
+    "i16": np.int16,
+    "i32": np.int32,
+    "i64": np.int64,
+    "index": np.int64,
 }
-_DESCRIPTORS = {}
-# finalize-memref-to-llvm marks buffers of memref.get_global with this
-# "allocated" pointer: they are not heap memory.
-_DEAD_BEEF = 0xDEADBEEF
-
-
-def _descriptor(rank):
-    """ctypes type of a ranked memref descriptor (MLIR's default calling
-    convention): {allocated, aligned, offset, sizes[rank], strides[rank]}."""
-    if rank not in _DESCRIPTORS:
-        fields = [("allocated", ctypes.c_void_p), ("aligned", ctypes.c_void_p),
-                  ("offset", ctypes.c_int64)]
-        if rank:
-            fields += [("sizes", ctypes.c_int64 * rank),
-                       ("strides", ctypes.c_int64 * rank)]
-        _DESCRIPTORS[rank] = type(f"MemRef{rank}D", (ctypes.Structure,),
-                                  {"_fields_": fields})
-    return _DESCRIPTORS[rank]
-
-
-def _ctype(desc):
-    shaped, element, shape = desc
-    if shaped:
-        return _descriptor(len(shape))
-    return _SCALARS[element][1]
 
 
 def _type_str(desc):
@@ -92,7 +69,12 @@ def _type_str(desc):
 class CompiledFunction:
     """A JIT-compiled function: call it with NumPy arrays (tensor arguments)
     and Python/NumPy scalars; returns a NumPy array, a scalar, a tuple of
-    them, or None."""
+    them, or None.
+
+    A call goes straight to C++ (quantc._quantc.CallPath: memref descriptors
+    on the stack, the entry point looked up once, results copied and their
+    buffers freed) when the arguments need no conversion; otherwise
+    `_normalize` converts them (or raises) and the call is made again."""
 
     def __init__(self, module, name, args, results, dim_groups=()):
         self._module, self.name = module, name
@@ -108,10 +90,12 @@ class CompiledFunction:
                 break
         else:
             self._unsupported = None
-        if results:
-            fields = [(f"r{i}", _ctype(d)) for i, d in enumerate(results)
-                      if not d[1].startswith("unsupported")]
-            self._result_type = type("Results", (ctypes.Structure,), {"_fields_": fields})
+        # Takes exact arguments only; the rules are _normalize's.
+        self._missing = None
+        try:
+            self._fast = module._jit.prepare(name)
+        except RuntimeError as e:  # no entry point: every call says why
+            self._fast, self._missing = (lambda args: _NOT_TAKEN), str(e)
 
     @property
     def signature(self):
@@ -122,27 +106,38 @@ class CompiledFunction:
         return f"<compiled @{self.name} {self.signature}>"
 
     def __call__(self, *args):
+        out = self._fast(args)
+        if out is not _NOT_TAKEN:
+            return out
+        out = self._fast(self._normalize(args))
+        if out is _NOT_TAKEN:  # _normalize and CallPath disagree: a bug
+            raise RuntimeError(f"@{self.name}: internal error: the call path "
+                               f"refused the checked arguments {self.signature}")
+        return out
+
+    def _normalize(self, args):
+        """`args` as the function takes them: each tensor a C-contiguous
+        array of its element type and sizes, each scalar a 0-d array of its
+        type; raises TypeError/ValueError for anything that cannot be passed
+        without changing a value."""
+        if self._missing:
+            raise CompileError(self._missing)
         if self._unsupported:
             raise TypeError(f"@{self.name}: type {self._unsupported} cannot cross "
                             "the Python boundary")
         if len(args) != len(self.arg_types):
             raise TypeError(f"@{self.name} takes {len(self.arg_types)} arguments "
                             f"{self.signature}, got {len(args)}")
-        keep, addrs, inputs = [], [], set()
+        out = []
         for i, (a, desc) in enumerate(zip(args, self.arg_types)):
             shaped, element, shape = desc
-            dtype = np.dtype(_SCALARS[element][0])
+            dtype = np.dtype(_SCALARS[element])
             if not shaped:
                 v = self._convert(np.asarray(a), dtype, i, desc)
                 if v.ndim != 0:
                     raise ValueError(f"@{self.name} argument {i}: expected a scalar "
                                      f"{element}, got an array of shape {v.shape}")
-                if element == "f16":  # passed as its 16 bits
-                    c = ctypes.c_uint16(int(v.view(np.uint16)))
-                else:
-                    c = _SCALARS[element][1](v.item())
-                keep.append(c)
-                addrs.append(ctypes.addressof(c))
+                out.append(np.array(v, dtype))
                 continue
             # (np.ascontiguousarray would turn a rank-0 array into rank 1.)
             arr = np.require(self._convert(np.asarray(a), dtype, i, desc),
@@ -150,35 +145,9 @@ class CompiledFunction:
             if arr.ndim != len(shape) or any(d >= 0 and d != n for d, n in zip(shape, arr.shape)):
                 raise ValueError(f"@{self.name} argument {i}: expected {_type_str(desc)}, "
                                  f"got shape {arr.shape}")
-            d = _descriptor(arr.ndim)()
-            d.allocated = d.aligned = arr.ctypes.data
-            d.offset = 0
-            if arr.ndim:
-                d.sizes[:] = list(arr.shape)
-                d.strides[:] = [s // arr.itemsize for s in arr.strides] if arr.size else [1] * arr.ndim
-            keep += [arr, d]
-            inputs.add(arr.ctypes.data)
-            addrs.append(ctypes.addressof(d))
+            out.append(arr)
         self._check_dim_groups(args)
-        result = self._result_type() if self.result_types else None
-        ok, diags = self._module._jit.invoke(
-            self.name, addrs, ctypes.addressof(result) if result is not None else 0)
-        if not ok:
-            raise CompileError(diags)
-        if result is None:
-            return None
-        outs, freed = [], set()
-        for i, desc in enumerate(self.result_types):
-            v = getattr(result, f"r{i}")
-            shaped, element, shape = desc
-            if not shaped:
-                if element == "f16":  # returned as its 16 bits
-                    outs.append(np.uint16(v).view(np.float16))
-                else:
-                    outs.append(_SCALARS[element][0](v))
-                continue
-            outs.append(self._take(v, element, len(shape), inputs, freed))
-        return outs[0] if len(outs) == 1 else tuple(outs)
+        return tuple(out)
 
     def _convert(self, arr, dtype, i, desc):
         """`arr` as `dtype`: unchanged when it has that dtype, else converted
@@ -218,28 +187,6 @@ class CompiledFunction:
                     raise ValueError(f"@{self.name}: dimension {d} of argument {a} "
                                      f"is {n} but {what} (the function's ops "
                                      f"tie these sizes together)")
-
-    @staticmethod
-    def _take(d, element, rank, inputs, freed):
-        """Copies a returned memref into a NumPy array and frees its buffer
-        (returned buffers belong to the caller)."""
-        dtype = np.dtype(_SCALARS[element][0])
-        sizes = list(d.sizes) if rank else []
-        strides = list(d.strides) if rank else []
-        n = int(np.prod(sizes)) if rank else 1
-        if n == 0:
-            out = np.zeros(sizes, dtype)
-        else:
-            span = 1 + sum((s - 1) * abs(st) for s, st in zip(sizes, strides))
-            base = d.aligned + d.offset * dtype.itemsize
-            buf = (ctypes.c_char * (span * dtype.itemsize)).from_address(base)
-            out = np.ndarray(sizes, dtype, buffer=buf,
-                             strides=[st * dtype.itemsize for st in strides]).copy()
-        alloc = d.allocated or 0
-        if alloc and alloc != _DEAD_BEEF and alloc not in inputs and alloc not in freed:
-            freed.add(alloc)
-            _quantc.free_buffer(alloc)
-        return out
 
 
 class CompiledModule:

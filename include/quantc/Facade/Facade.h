@@ -137,13 +137,16 @@ public:
   /// Public functions with bodies, with their tensor-level signatures.
   const std::vector<FunctionDesc> &functions() const;
 
-  /// Calls `name` through MLIR's packed interface. `args[i]` is the address
-  /// of argument i: for a shaped argument of rank r, a memref descriptor of
-  /// 3 + 2r 64-bit words {allocated, aligned, offset, sizes[r], strides[r]};
-  /// for a scalar, the value. `result` is the address of the return storage
-  /// (the LLVM struct of all results; unused when there are none).
-  Result invoke(const std::string &name, const std::vector<uintptr_t> &args,
-                uintptr_t result) const;
+  /// The entry point of `name` in MLIR's packed interface, looked up once so
+  /// that callers call it without a symbol lookup per call: it takes one
+  /// pointer per LLVM-level argument (a memref descriptor of rank r,
+  /// {allocated, aligned, offset, sizes[r], strides[r]}, expands to 3 + 2r
+  /// 64-bit words; a scalar is one), then the address of the return storage
+  /// (the LLVM struct of all results) when there are results. Null with
+  /// `diagnostics` filled when there is none. Valid while this module lives.
+  using PackedFn = void (*)(void **);
+  PackedFn lookupPacked(const std::string &name,
+                        std::string &diagnostics) const;
 
   /// The compiled engine and signatures (opaque outside Facade.cpp).
   struct Impl;
