@@ -574,20 +574,26 @@ private:
   /// kcurStatic its compile-time length or -1).
   void emitTile(Value ic, Value r0, int64_t rows, Value col0, int64_t nvec,
                 Value lastMask, Value kcur, int64_t kcurStatic, Value first) {
-    Value row0 = add(ic, r0);
-    SmallVector<Value> at;
-    for (int64_t r = 0; r < rows; ++r)
-      for (int64_t j = 0; j < nvec; ++j)
-        at.push_back(add(
-            add(ops.outOffset, arith::MulIOp::create(b, loc, add(row0, r), nV)),
-            add(col0, j * p.lanes)));
+    // One base offset lives across the K loop; each access adds its own
+    // offset at its use (r * N + j * lanes: a constant for a static N, which
+    // folds into the address), so that the tile's addresses do not occupy
+    // general registers over the K loop (where they were rotated and
+    // spilled).
+    Value base = add(ops.outOffset,
+                     add(arith::MulIOp::create(b, loc, add(ic, r0), nV), col0));
+    auto atFn = [&](int64_t r, int64_t j) -> Value {
+      if (!p.isDynamicN())
+        return add(base, r * p.n + j * p.lanes);
+      return add(base, add(arith::MulIOp::create(b, loc, idx(r), nV),
+                           idx(j * p.lanes)));
+    };
     auto maskAt = [&](int64_t j) { return j == nvec - 1 ? lastMask : Value(); };
     // The accumulators' start: 0 or C in the first K block, else the output.
     auto startAt = [&](Value buf) {
       SmallVector<Value> v;
       for (int64_t r = 0; r < rows; ++r)
         for (int64_t j = 0; j < nvec; ++j)
-          v.push_back(buf ? loadMasked(buf, at[r * nvec + j], maskAt(j))
+          v.push_back(buf ? loadMasked(buf, atFn(r, j), maskAt(j))
                           : zeros(f32));
       return v;
     };
@@ -633,7 +639,7 @@ private:
         b.setInsertionPointAfter(rest);
         acc.assign(rest.getResults().begin(), rest.getResults().end());
       }
-      storeTile(acc, at, rows, nvec, maskAt);
+      storeTile(acc, atFn, rows, nvec, maskAt);
       return;
     }
     int64_t kMain = kcurStatic / ku * ku;
@@ -660,20 +666,21 @@ private:
     } else if (kcurStatic > kMain) {
       acc = step(acc, r0, idx(kMain), rows, nvec);
     }
-    storeTile(acc, at, rows, nvec, maskAt);
+    storeTile(acc, atFn, rows, nvec, maskAt);
   }
 
-  /// The tile's accumulators to the output at `at`, the vectors maskAt(j)
-  /// returns a mask for by masked stores.
-  void storeTile(ArrayRef<Value> acc, ArrayRef<Value> at, int64_t rows,
-                 int64_t nvec, function_ref<Value(int64_t)> maskAt) {
+  /// The tile's accumulators to the output at at(r, j), the vectors
+  /// maskAt(j) returns a mask for by masked stores.
+  void storeTile(ArrayRef<Value> acc, function_ref<Value(int64_t, int64_t)> at,
+                 int64_t rows, int64_t nvec,
+                 function_ref<Value(int64_t)> maskAt) {
     auto outVecTy = VectorType::get({p.lanes}, p.outElem);
     for (int64_t r = 0; r < rows; ++r)
       for (int64_t j = 0; j < nvec; ++j) {
         Value v = acc[r * nvec + j];
         if (!p.outElem.isF32())
           v = arith::TruncFOp::create(b, loc, outVecTy, v);
-        Value pos = at[r * nvec + j];
+        Value pos = at(r, j);
         if (Value m = maskAt(j))
           vector::MaskedStoreOp::create(b, loc, ops.out, ValueRange{pos}, m, v);
         else
