@@ -614,6 +614,8 @@ private:
       acc.assign(ifOp.getResults().begin(), ifOp.getResults().end());
     }
 
+    prefetchNextTile(ic, r0, rows, col0, nvec);
+
     int64_t ku = std::max<int64_t>(1, p.kunroll);
     if (kcurStatic < 0) {
       // A run-time K block: the unrolled loop to kcur - kcur mod ku, then
@@ -667,6 +669,29 @@ private:
       acc = step(acc, r0, idx(kMain), rows, nvec);
     }
     storeTile(acc, atFn, rows, nvec, maskAt);
+  }
+
+  /// Prefetches (for writing, into all cache levels) the output lines of
+  /// the next row tile of the panel, rows ic + r0 + mr .. (clamped to the
+  /// last row), while this tile runs its K block: after the first K block
+  /// its partial sums are reloaded from the output, which does not stay in
+  /// L2 between K blocks.
+  void prefetchNextTile(Value ic, Value r0, int64_t rows, Value col0,
+                        int64_t nvec) {
+    Value last = p.isDynamicM()
+                     ? arith::SubIOp::create(b, loc, ops.m, idx(1)).getResult()
+                     : idx(p.m - 1);
+    Value next = add(add(ic, r0), p.mr);
+    for (int64_t r = 0; r < rows; ++r) {
+      Value row = arith::MinSIOp::create(b, loc, add(next, r), last);
+      Value at =
+          add(ops.outOffset, add(arith::MulIOp::create(b, loc, row, nV), col0));
+      for (int64_t j = 0; j < nvec; ++j)
+        memref::PrefetchOp::create(b, loc, ops.out,
+                                   ValueRange{add(at, j * p.lanes)},
+                                   /*isWrite=*/true, /*localityHint=*/3,
+                                   /*isDataCache=*/true);
+    }
   }
 
   /// The tile's accumulators to the output at at(r, j), the vectors
