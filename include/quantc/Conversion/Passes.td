@@ -425,6 +425,8 @@ def QuantCLowerFloatContractionsToX86
       zero `linalg.fill` or constant) or at the init operand (linalg's
       accumulating `outs`), later blocks at the partial sums in the output.
       An f16 / bf16 output is rounded once: its K is not blocked.
+      Before its K loop each tile prefetches the output lines of the next
+      row tile (`memref.prefetch`), whose partial sums are reloaded there.
     - GEMMs of at least `parallel-min-macs` multiply-adds are split over
       their weight panels across the threads of an OpenMP team: the kernel
       carries `quantc.x86_parallel`, which `--quantc-x86-outline-omp` turns

@@ -102,8 +102,15 @@ struct FloatKernelOperands {
 ///         dynamic M: a loop over the whole tiles, then the M mod mr tail
 ///         rows through scf.index_switch over tail tiles of 1..mr-1 rows):
 ///           mr x nr f32 vector accumulators start at 0 / C (first K block)
-///           or at the output, run vector.fma over the K block, and are
-///           stored (masked in the N tail).
+///           or at the output, the next row tile's output lines are
+///           prefetched, the accumulators run vector.fma over the K block,
+///           and are stored (masked in the N tail).
+///
+/// A run-time N or K (plan.n / plan.k kDynamic): the panel count comes from
+/// the caller, the tail panel of N mod (nr * lanes) columns is selected by
+/// scf.index_switch on its vector count (its last vector masked by
+/// vector.create_mask), and the K blocks run to max(K, 1) with run-time
+/// lengths min(kc, K - pc).
 void emitFloatGemmKernel(mlir::OpBuilder &b, mlir::Location loc,
                          const FloatGemmPlan &plan,
                          const FloatKernelOperands &operands);

@@ -184,6 +184,9 @@ func.func @linear_nk(%a: tensor<?x20xf32>, %b: tensor<70x20xf32>) -> tensor<?x70
 // CHECK: vector.maskedload
 // CHECK: %[[FULL:.+]] = arith.divui %[[KN]], %c64 : index
 // CHECK: arith.minsi %{{.+}}, %[[FULL]] : index
+// Before its K loop, a 6 x 4 tile prefetches the next row tile's 24 output
+// lines (rows 6.. clamped to the last one, 7: folded to constants here).
+// CHECK-COUNT-24: memref.prefetch %{{.+}}[%{{.+}}], write, locality<3>, data : memref<?xf32>
 // CHECK: %[[KU:.+]] = arith.divui %[[KCUR]], %c4 : index
 // CHECK: %[[KMAIN:.+]] = arith.muli %[[KU]], %c4 : index
 // CHECK: scf.for %{{.+}} = %c0 to %[[KMAIN]] step %c4 iter_args(
