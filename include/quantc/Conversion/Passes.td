@@ -399,8 +399,8 @@ def QuantCLowerFloatContractionsToX86
   let summary = "Lower float linalg contractions (matmul, batch_matmul, "
                 "contraction generics) to AVX-512 / AVX2 FMA micro-kernels";
   let description = [{
-    Rewrites every float contraction on tensors with static N and K (M, the
-    token count, and the batch count may be dynamic) whose result is the
+    Rewrites every float contraction on tensors (M, N, K and the batch count
+    static or dynamic) whose result is the
     plain sum `out[b, m, n] += sum_k A * B` (`linalg.matmul`
     with any transposed indexing maps, `linalg.batch_matmul` incl. a
     broadcast 2-D operand, a `linalg.generic` with one M, N and K and at most
@@ -425,6 +425,8 @@ def QuantCLowerFloatContractionsToX86
       zero `linalg.fill` or constant) or at the init operand (linalg's
       accumulating `outs`), later blocks at the partial sums in the output.
       An f16 / bf16 output is rounded once: its K is not blocked.
+      Before its K loop each tile prefetches the output lines of the next
+      row tile (`memref.prefetch`), whose partial sums are reloaded there.
     - GEMMs of at least `parallel-min-macs` multiply-adds are split over
       their weight panels across the threads of an OpenMP team: the kernel
       carries `quantc.x86_parallel`, which `--quantc-x86-outline-omp` turns
@@ -448,9 +450,22 @@ def QuantCLowerFloatContractionsToX86
       `parallel-min-macs`). Batches that continue A's rows under a shared B
       are one GEMM of batch * M rows; other batches a loop to the run-time
       count, at offsets scaled by the run-time extents.
+    - A dynamic N or K (attention with a run-time token count: Q . K^T has
+      N = keys, P . V has K = keys) is a run-time operand of the packing
+      kernel, as are the operand strides that involve it: the panel count
+      is ceil(N / (nr * lanes)), the tail panel of N mod (nr * lanes)
+      columns runs through `scf.index_switch` on its vector count (1 .. nr)
+      with the last vector's loads and stores masked (`vector.create_mask`),
+      the K-block loop runs to max(K, 1) with blocks of min(kc, K - pc)
+      (K = 0 stores 0 or C), and the K loop is unrolled to the block's
+      run-time length. The parallel choice compares the rows with
+      ceil(parallel-min-macs / (N * K)) at run time. Such GEMMs never take
+      the dot-product kernel (it is specialised to N and K). Static shapes
+      keep the fully specialised code.
 
-    Each contraction that does not take this path (a dynamic N or K, a
-    dynamic extent inside the M or K stride of an operand, f64 or
+    Each contraction that does not take this path (a dynamic K with an f16
+    or bf16 output, a dynamic M or batch count inside the M or K stride of
+    an operand, f64 or
     mixed integer types, a body other than a multiply-accumulate, several M,
     N or K dimensions, a transposed output, convolutions) gets a remark
     saying why and is left to the reference lowering.

@@ -19,14 +19,16 @@ namespace quantc::x86 {
 
 /// How one float GEMM `out[m, n] (+)= sum_k A[m, k] * B[k, n]` of one batch
 /// is computed. The operands are flat 1-D buffers; element (i, j) of an
-/// operand lies at offset + i * stride0 + j * stride1 (compile-time strides:
-/// any transposed layout of A and B).
+/// operand lies at offset + i * stride0 + j * stride1 (any transposed layout
+/// of A and B; a stride that involves a run-time N or K is
+/// ShapedType::kDynamic in the plan and a kernel operand).
 struct FloatGemmPlan {
-  /// The GEMM's extents; m may be ShapedType::kDynamic (a run-time token
-  /// count, passed to the kernel as an operand). n and k are static.
+  /// The GEMM's extents; each may be ShapedType::kDynamic (a run-time value
+  /// passed to the kernel as an operand: the token count M, the keys of an
+  /// attention as N or K).
   int64_t m = 0, n = 0, k = 0;
-  /// Element strides of A over (m, k) and of B over (k, n). The output is
-  /// row-major [m, n].
+  /// Element strides of A over (m, k) and of B over (k, n); kDynamic: a
+  /// run-time stride (FloatKernelOperands). The output is row-major [m, n].
   int64_t aStrideM = 0, aStrideK = 0, bStrideK = 0, bStrideN = 0;
   /// Element types of A, B and the output (f32, f16 or bf16).
   mlir::Type aElem, bElem, outElem;
@@ -62,7 +64,11 @@ struct FloatGemmPlan {
 
   /// Whether M is a run-time value (FloatKernelOperands::m).
   bool isDynamicM() const { return mlir::ShapedType::isDynamic(m); }
+  /// Whether N or K is a run-time value (FloatKernelOperands::n, k).
+  bool isDynamicN() const { return mlir::ShapedType::isDynamic(n); }
+  bool isDynamicK() const { return mlir::ShapedType::isDynamic(k); }
   int64_t getPanelCols() const { return nr * lanes; }
+  /// The panel count of a static N.
   int64_t getNumPanels() const {
     return llvm::divideCeil(n, dot ? dotNr : getPanelCols());
   }
@@ -72,8 +78,11 @@ struct FloatGemmPlan {
 struct FloatKernelOperands {
   /// Flat A, B, init C (null unless the plan accumulates) and output.
   mlir::Value a, b, c, out;
-  /// The run-time M (index); null when the plan's M is static.
-  mlir::Value m;
+  /// The run-time M, N and K (index); null where the plan's is static.
+  mlir::Value m, n, k;
+  /// The run-time strides (index) of A over M and K and of B over K and N;
+  /// null where the plan's is static.
+  mlir::Value aStrideM, aStrideK, bStrideK, bStrideN;
   /// Element offsets of this batch's A, B and C / output (index).
   mlir::Value aOffset, bOffset, outOffset;
   /// The weight panels [panelBegin, panelEnd) this call computes (index).
@@ -93,8 +102,15 @@ struct FloatKernelOperands {
 ///         dynamic M: a loop over the whole tiles, then the M mod mr tail
 ///         rows through scf.index_switch over tail tiles of 1..mr-1 rows):
 ///           mr x nr f32 vector accumulators start at 0 / C (first K block)
-///           or at the output, run vector.fma over the K block, and are
-///           stored (masked in the N tail).
+///           or at the output, the next row tile's output lines are
+///           prefetched, the accumulators run vector.fma over the K block,
+///           and are stored (masked in the N tail).
+///
+/// A run-time N or K (plan.n / plan.k kDynamic): the panel count comes from
+/// the caller, the tail panel of N mod (nr * lanes) columns is selected by
+/// scf.index_switch on its vector count (its last vector masked by
+/// vector.create_mask), and the K blocks run to max(K, 1) with run-time
+/// lengths min(kc, K - pc).
 void emitFloatGemmKernel(mlir::OpBuilder &b, mlir::Location loc,
                          const FloatGemmPlan &plan,
                          const FloatKernelOperands &operands);

@@ -43,8 +43,9 @@ struct MatchedContraction {
   /// element strides in A, B and the output (0: the operand is shared by
   /// all batches; kDynamic: a run-time stride, computed at the call).
   int64_t batch = 1, aStrideBatch = 0, bStrideBatch = 0;
-  /// The loop dimensions of the batch (when batch != 1 or folded) and of M.
-  unsigned batchDim = 0, mDim = 0;
+  /// The loop dimensions of the batch (when batch != 1 or folded), of M, N
+  /// and K.
+  unsigned batchDim = 0, mDim = 0, nDim = 0, kDim = 0;
   /// The batches continue A's rows and are folded into M (M = batch * rows).
   bool foldedBatch = false;
   /// Multiply-adds from which a call runs on the OpenMP team (-1: never):
@@ -146,6 +147,29 @@ static int64_t positionOf(AffineMap map, unsigned dim) {
   return -1;
 }
 
+/// Whether the stride of loop dimension `dim` in an operand of `shape` read
+/// through `map` involves a dynamic extent of one of the loop dimensions
+/// `of` (the run-time M or batch count).
+static bool strideInvolves(AffineMap map, ArrayRef<int64_t> shape, unsigned dim,
+                           ArrayRef<unsigned> of) {
+  for (int64_t i = map.getNumResults() - 1; i >= 0; --i) {
+    if (map.getDimPosition(i) == dim)
+      return false;
+    if (ShapedType::isDynamic(shape[i]) &&
+        llvm::is_contained(of, map.getDimPosition(i)))
+      return true;
+  }
+  return false;
+}
+
+/// strideOf, or ShapedType::kDynamic when the stride involves a dynamic
+/// extent (a kernel operand).
+static int64_t planStride(AffineMap map, ArrayRef<int64_t> shape,
+                          unsigned dim) {
+  return isStaticStride(map, shape, dim) ? strideOf(map, shape, dim)
+                                         : ShapedType::kDynamic;
+}
+
 // Declared in FloatGemm.h.
 bool x86::isZeroInit(Value init) {
   if (auto fill = init.getDefiningOp<linalg::FillOp>())
@@ -224,23 +248,19 @@ matchContraction(linalg::LinalgOp op, const FloatOptions &o,
     remark() << "the output is not [(batch,) M, N] (a transposed output)";
     return failure();
   }
-  // Run-time extents: the token count M and the batch count; N and K
-  // shape the kernel (its panels and K blocks) and must be static.
+  // Every extent may be a run-time value (M, N, K and the batch count).
+  // A stride that involves a run-time N or K is a kernel operand; one that
+  // involves a run-time M or batch count is not taken.
   std::optional<unsigned> db;
   if (rank == 3)
     db = cMap.getDimPosition(0);
-  for (auto [t, map] : {std::pair{aTy, aMap}, {bTy, bMap}, {cTy, cMap}})
-    for (auto [i, extent] : llvm::enumerate(t.getShape()))
-      if (ShapedType::isDynamic(extent) && map.getDimPosition(i) != dm &&
-          map.getDimPosition(i) != db) {
-        remark() << "a dynamic N or K dimension (the kernels take a run-time "
-                    "M and batch count; N and K must be static)";
-        return failure();
-      }
-  if (!isStaticStride(aMap, aTy.getShape(), dm) ||
-      !isStaticStride(aMap, aTy.getShape(), dk) ||
-      !isStaticStride(bMap, bTy.getShape(), dk) ||
-      !isStaticStride(bMap, bTy.getShape(), dn)) {
+  SmallVector<unsigned> mOrBatch{dm};
+  if (db)
+    mOrBatch.push_back(*db);
+  if (strideInvolves(aMap, aTy.getShape(), dm, mOrBatch) ||
+      strideInvolves(aMap, aTy.getShape(), dk, mOrBatch) ||
+      strideInvolves(bMap, bTy.getShape(), dk, mOrBatch) ||
+      strideInvolves(bMap, bTy.getShape(), dn, mOrBatch)) {
     remark() << "a dynamic M inside the M or K stride of an operand (A "
                 "stored [K, M], or a batched operand laid out [M, batch, K], "
                 "with a run-time M or batch)";
@@ -250,6 +270,8 @@ matchContraction(linalg::LinalgOp op, const FloatOptions &o,
   MatchedContraction mc;
   FloatGemmPlan &p = mc.plan;
   mc.mDim = dm;
+  mc.nDim = dn;
+  mc.kDim = dk;
   p.m = loops[dm];
   p.n = loops[dn];
   p.k = loops[dk];
@@ -257,10 +279,16 @@ matchContraction(linalg::LinalgOp op, const FloatOptions &o,
     remark() << "an empty GEMM";
     return failure();
   }
-  p.aStrideM = strideOf(aMap, aTy.getShape(), dm);
-  p.aStrideK = strideOf(aMap, aTy.getShape(), dk);
-  p.bStrideK = strideOf(bMap, bTy.getShape(), dk);
-  p.bStrideN = strideOf(bMap, bTy.getShape(), dn);
+  if (ShapedType::isDynamic(p.k) && !cTy.getElementType().isF32()) {
+    remark() << "a dynamic K with an " << cTy.getElementType()
+             << " output (its partial sums stay in f32 registers over all "
+                "of K, which must then be static)";
+    return failure();
+  }
+  p.aStrideM = planStride(aMap, aTy.getShape(), dm);
+  p.aStrideK = planStride(aMap, aTy.getShape(), dk);
+  p.bStrideK = planStride(bMap, bTy.getShape(), dk);
+  p.bStrideN = planStride(bMap, bTy.getShape(), dn);
   if (db) {
     mc.batchDim = *db;
     mc.batch = loops[*db];
@@ -277,6 +305,7 @@ matchContraction(linalg::LinalgOp op, const FloatOptions &o,
     int64_t posB = positionOf(aMap, *db), posM = positionOf(aMap, dm);
     bool continues =
         (!ShapedType::isDynamic(mc.aStrideBatch) && !p.isDynamicM() &&
+         !ShapedType::isDynamic(p.aStrideM) &&
          mc.aStrideBatch == p.m * p.aStrideM) ||
         (posB >= 0 && posM == posB + 1 && !ShapedType::isDynamic(p.aStrideM));
     if (mc.bStrideBatch == 0 && continues) {
@@ -302,10 +331,11 @@ matchContraction(linalg::LinalgOp op, const FloatOptions &o,
   // A B stored [n, k] and few rows (bandwidth-bound: each packed panel is
   // used by few row tiles): longer runs along K per B row stream better
   // (sgemmt 16 x 4096 x 4096: 30 -> 33 GFLOPS, docs/BENCHMARKS.md).
-  if (p.bStrideK == 1 && p.bStrideN != 1 && !p.isDynamicM() && p.m <= kSmallM &&
-      o.kcDefault)
+  if (p.bStrideK == 1 && p.bStrideN != 1 && !p.isDynamicM() &&
+      !p.isDynamicK() && p.m <= kSmallM && o.kcDefault)
     p.kc = std::max(p.kc, std::min<int64_t>(p.k, 4096));
-  int64_t panelBytes = std::min(p.kc, p.k) * p.getPanelCols() * 4;
+  int64_t panelBytes =
+      (p.isDynamicK() ? p.kc : std::min(p.kc, p.k)) * p.getPanelCols() * 4;
   p.panelBlock = std::max<int64_t>(1, o.blockKib * 1024 / panelBytes);
   mc.parallelMinMacs = o.parallelMinMacs;
   // Few rows against a B stored [n, k] (and A contiguous along K): the
@@ -314,9 +344,10 @@ matchContraction(linalg::LinalgOp op, const FloatOptions &o,
   p.dotNr = o.dotNr;
   p.dotKc = o.dotKc;
   p.dotMaxM = o.dotMaxM;
-  bool dotLayout =
-      p.aStrideK == 1 && p.bStrideK == 1 && p.bStrideN != 1 && o.dotMaxM > 0;
-  if (p.isDynamicM()) {
+  // The dot-product kernel is specialised to N and K.
+  bool dotLayout = p.aStrideK == 1 && p.bStrideK == 1 && p.bStrideN != 1 &&
+                   o.dotMaxM > 0 && !p.isDynamicN() && !p.isDynamicK();
+  if (p.isDynamicM() || p.isDynamicN() || p.isDynamicK()) {
     mc.dotMaxM = dotLayout ? o.dotMaxM : 0;
     return mc;
   }
@@ -499,6 +530,35 @@ void LowerFloatContractions::lower(linalg::LinalgOp op,
   } else {
     rows = arith::ConstantIndexOp::create(b, loc, p.m);
   }
+  // A run-time N (the output's last extent) and K (A's extent along it),
+  // then the run-time strides.
+  AffineMap aMap = op.getMatchingIndexingMap(op.getDpsInputOperand(0));
+  AffineMap bMap = op.getMatchingIndexingMap(op.getDpsInputOperand(1));
+  Value nV = p.isDynamicN()
+                 ? Value(tensor::DimOp::create(b, loc, init, rank - 1))
+                 : Value(arith::ConstantIndexOp::create(b, loc, p.n));
+  Value kV = p.isDynamicK()
+                 ? Value(tensor::DimOp::create(b, loc, aTensor,
+                                               positionOf(aMap, m.kDim)))
+                 : Value(arith::ConstantIndexOp::create(b, loc, p.k));
+  if (p.isDynamicN())
+    args.push_back(nV);
+  if (p.isDynamicK())
+    args.push_back(kV);
+  for (auto [stride, tensor, map, dim] :
+       {std::tuple{p.aStrideM, aTensor, aMap, m.mDim},
+        {p.aStrideK, aTensor, aMap, m.kDim},
+        {p.bStrideK, bTensor, bMap, m.kDim},
+        {p.bStrideN, bTensor, bMap, m.nDim}})
+    if (ShapedType::isDynamic(stride))
+      args.push_back(strideValue(b, loc, tensor, map, dim));
+  // The panels: ceil(N / panel width) (the dot kernel's are static).
+  Value numPanels =
+      p.isDynamicN()
+          ? Value(arith::CeilDivUIOp::create(
+                b, loc, nV,
+                arith::ConstantIndexOp::create(b, loc, p.getPanelCols())))
+          : Value();
   SmallVector<Type> types(ValueRange(args).getTypes());
   types.append(5, b.getIndexType());
   Value aStride, bStride, outStride;
@@ -509,12 +569,11 @@ void LowerFloatContractions::lower(linalg::LinalgOp op,
     bStride = strideValue(b, loc, bTensor,
                           op.getMatchingIndexingMap(op.getDpsInputOperand(1)),
                           m.batchDim);
-    outStride = arith::MulIOp::create(
-        b, loc, rows, arith::ConstantIndexOp::create(b, loc, p.n));
+    outStride = arith::MulIOp::create(b, loc, rows, nV);
   }
-  // The call(s) of `plan`'s kernel for batch i: a static M calls the one
-  // kernel of its plan; a dynamic M the parallel kernel from
-  // ceil(parallel-min-macs / (n * k)) rows on, else the serial one.
+  // The call(s) of `plan`'s kernel for batch i: static extents call the one
+  // kernel of their plan; a run-time M, N or K the parallel kernel from
+  // ceil(parallel-min-macs / (N * K)) rows on, else the serial one.
   auto callPlan = [&](FloatGemmPlan plan, Value i) {
     auto offset = [&](Value stride) -> Value {
       if (!i)
@@ -522,21 +581,37 @@ void LowerFloatContractions::lower(linalg::LinalgOp op,
       return arith::MulIOp::create(b, loc, i, stride);
     };
     SmallVector<Value> operands(args);
-    operands.append(
-        {offset(aStride), offset(bStride), offset(outStride), c0,
-         arith::ConstantIndexOp::create(b, loc, plan.getNumPanels())});
+    operands.append({offset(aStride), offset(bStride), offset(outStride), c0,
+                     numPanels && !plan.dot
+                         ? numPanels
+                         : Value(arith::ConstantIndexOp::create(
+                               b, loc, plan.getNumPanels()))});
+    bool runtime = plan.isDynamicM() || plan.isDynamicN() || plan.isDynamicK();
+    bool nk = plan.isDynamicN() || plan.isDynamicK();
     int64_t minRows = -1;
-    if (plan.isDynamicM() && m.parallelMinMacs >= 0 && plan.getNumPanels() > 1)
-      minRows = llvm::divideCeil(m.parallelMinMacs, plan.n * plan.k);
-    if (!plan.isDynamicM() || minRows < 0 || minRows <= 1) {
-      plan.parallel = plan.isDynamicM() ? minRows >= 0 : plan.parallel;
+    if (runtime && m.parallelMinMacs >= 0 &&
+        (plan.isDynamicN() || plan.getNumPanels() > 1))
+      minRows = nk ? 2 : llvm::divideCeil(m.parallelMinMacs, plan.n * plan.k);
+    if (!runtime || minRows < 0 || minRows <= 1) {
+      plan.parallel = runtime ? minRows >= 0 : plan.parallel;
       func::CallOp::create(b, loc, getOrCreateKernel(plan, types, loc, symbols),
                            operands);
       return;
     }
-    Value big =
-        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, rows,
-                              arith::ConstantIndexOp::create(b, loc, minRows));
+    Value minRowsV;
+    if (nk) {
+      // ceil(parallel-min-macs / max(N * K, 1)) at run time.
+      Value prod =
+          arith::MaxUIOp::create(b, loc, arith::MulIOp::create(b, loc, nV, kV),
+                                 arith::ConstantIndexOp::create(b, loc, 1));
+      minRowsV = arith::CeilDivUIOp::create(
+          b, loc, arith::ConstantIndexOp::create(b, loc, m.parallelMinMacs),
+          prod);
+    } else {
+      minRowsV = arith::ConstantIndexOp::create(b, loc, minRows);
+    }
+    Value big = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, rows,
+                                      minRowsV);
     auto ifOp = scf::IfOp::create(b, loc, big, /*withElse=*/true);
     OpBuilder::InsertionGuard g(b);
     b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
@@ -635,6 +710,18 @@ func::FuncOp LowerFloatContractions::getOrCreateKernel(const FloatGemmPlan &p,
   ops.out = args[i++];
   if (p.isDynamicM())
     ops.m = args[i++];
+  if (p.isDynamicN())
+    ops.n = args[i++];
+  if (p.isDynamicK())
+    ops.k = args[i++];
+  if (ShapedType::isDynamic(p.aStrideM))
+    ops.aStrideM = args[i++];
+  if (ShapedType::isDynamic(p.aStrideK))
+    ops.aStrideK = args[i++];
+  if (ShapedType::isDynamic(p.bStrideK))
+    ops.bStrideK = args[i++];
+  if (ShapedType::isDynamic(p.bStrideN))
+    ops.bStrideN = args[i++];
   ops.aOffset = args[i++];
   ops.bOffset = args[i++];
   ops.outOffset = args[i++];

@@ -136,3 +136,91 @@ func.func @linear_nk(%a: tensor<?x20xf32>, %b: tensor<70x20xf32>) -> tensor<?x70
   %r = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>] ins(%a, %b : tensor<?x20xf32>, tensor<70x20xf32>) outs(%f : tensor<?x70xf32>) -> tensor<?x70xf32>
   return %r : tensor<?x70xf32>
 }
+
+// -----
+
+// Run-time N and K (M static): N and K and the strides that involve them
+// (A's M stride K, B's K stride N) are kernel operands; the panel count is
+// ceil(N / 64); the parallel choice compares the rows with
+// ceil(2^24 / max(N * K, 1)) at run time.
+// CHECK-LABEL: func.func @dynamic_nk
+// CHECK-SAME: (%[[A:.+]]: tensor<8x?xf32>, %[[B:.+]]: tensor<?x?xf32>, %[[C:.+]]: tensor<8x?xf32>)
+// CHECK-NOT: linalg.matmul
+// CHECK: memref.alloc(%{{.+}}) {alignment = 64 : i64} : memref<8x?xf32>
+// CHECK: %[[N:.+]] = tensor.dim %[[C]], %c1 : tensor<8x?xf32>
+// CHECK: %[[K:.+]] = tensor.dim %[[A]], %c1 : tensor<8x?xf32>
+// CHECK: %[[SAM:.+]] = tensor.dim %[[A]], %c1 : tensor<8x?xf32>
+// CHECK: %[[SBK:.+]] = tensor.dim %[[B]], %c1 : tensor<?x?xf32>
+// CHECK: %[[P:.+]] = arith.ceildivui %[[N]], %c64 : index
+// CHECK: %[[NK:.+]] = arith.muli %[[N]], %[[K]] : index
+// CHECK: %[[NK1:.+]] = arith.maxui %[[NK]], %c1 : index
+// CHECK: %[[MIN:.+]] = arith.ceildivui %c16777216, %[[NK1]] : index
+// CHECK: %[[BIG:.+]] = arith.cmpi sle, %[[MIN]], %c8 : index
+// CHECK: scf.if %[[BIG]] {
+// CHECK: func.call @{{__quantc_x86_sgemm[_0-9]*}}(%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %[[N]], %[[K]], %[[SAM]], %[[SBK]], %c0, %c0, %c0, %c0, %[[P]])
+// CHECK: } else {
+// CHECK: func.call @[[KS:__quantc_x86_sgemm[_0-9]*]](%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %[[N]], %[[K]], %[[SAM]], %[[SBK]], %c0, %c0, %c0, %c0, %[[P]])
+// The serial kernel: K blocks of 256 to max(K, 1) (K = 0 stores 0 or C),
+// the block min(256, K - pc) long; B rows packed with the tail panel's
+// vectors masked by create_mask; A's K tail by a masked load; the full
+// panels to N / 64, then the tail panel of N mod 64 columns through
+// scf.index_switch on its vector count (1..4), its last vector's loads and
+// stores masked; the K loop unrolled by 4 to the block's run-time length,
+// then its rest.
+// CHECK: func.func private @[[KS]](%{{.+}}: memref<?xf32> {llvm.noalias}, %{{.+}}: memref<?xf32> {llvm.noalias}, %{{.+}}: memref<?xf32> {llvm.noalias}, %{{.+}}: memref<?xf32> {llvm.noalias}, %[[KN:.+]]: index, %[[KK:.+]]: index, %[[KSAM:.+]]: index, %[[KSBK:.+]]: index, %{{.+}}: index, %{{.+}}: index, %{{.+}}: index, %{{.+}}: index, %{{.+}}: index)
+// CHECK-NOT: quantc.x86_parallel
+// CHECK: memref.alloc() {alignment = 64 : i64} : memref<8x272xf32>
+// CHECK: memref.alloc() {alignment = 64 : i64} : memref<16x256x64xf32>
+// CHECK: %[[KEND:.+]] = arith.maxsi %[[KK]], %c1 : index
+// CHECK: scf.for %[[PC:.+]] = %c0 to %[[KEND]] step %c256 {
+// CHECK: %[[KLEFT:.+]] = arith.subi %[[KK]], %[[PC]] : index
+// CHECK: %[[KCUR:.+]] = arith.minsi %[[KLEFT]], %c256 : index
+// CHECK: arith.muli %{{.+}}, %[[KSBK]] : index
+// CHECK: %[[TAILB:.+]] = arith.remui %[[KN]], %c64 : index
+// CHECK: vector.create_mask %[[TAILB]] : vector<16xi1>
+// CHECK: vector.maskedload
+// CHECK: arith.muli %{{.+}}, %[[KSAM]] : index
+// CHECK: vector.create_mask
+// CHECK: vector.maskedload
+// CHECK: %[[FULL:.+]] = arith.divui %[[KN]], %c64 : index
+// CHECK: arith.minsi %{{.+}}, %[[FULL]] : index
+// Before its K loop, a 6 x 4 tile prefetches the next row tile's 24 output
+// lines (rows 6.. clamped to the last one, 7: folded to constants here).
+// CHECK-COUNT-24: memref.prefetch %{{.+}}[%{{.+}}], write, locality<3>, data : memref<?xf32>
+// CHECK: %[[KU:.+]] = arith.divui %[[KCUR]], %c4 : index
+// CHECK: %[[KMAIN:.+]] = arith.muli %[[KU]], %c4 : index
+// CHECK: scf.for %{{.+}} = %c0 to %[[KMAIN]] step %c4 iter_args(
+// CHECK-COUNT-96: vector.fma
+// CHECK: scf.for %{{.+}} = %[[KMAIN]] to %[[KCUR]] step %c1 iter_args(
+// CHECK: %[[TAIL:.+]] = arith.remui %[[KN]], %c64 : index
+// CHECK: %[[NV:.+]] = arith.divui %{{.+}}, %c16 : index
+// CHECK: scf.index_switch %[[NV]]
+// CHECK-NEXT: case 1 {
+// CHECK-NEXT: %[[M1:.+]] = vector.create_mask %[[TAIL]] : vector<16xi1>
+// CHECK: vector.maskedstore %{{.+}}, %[[M1]]
+// CHECK: case 2 {
+// CHECK: case 3 {
+// CHECK: case 4 {
+// CHECK: default {
+func.func @dynamic_nk(%a: tensor<8x?xf32>, %b: tensor<?x?xf32>, %c: tensor<8x?xf32>) -> tensor<8x?xf32> {
+  %r = linalg.matmul ins(%a, %b : tensor<8x?xf32>, tensor<?x?xf32>) outs(%c : tensor<8x?xf32>) -> tensor<8x?xf32>
+  return %r : tensor<8x?xf32>
+}
+
+// -----
+
+// Attention with a run-time token count: Q . K^T over run-time heads (B
+// stored [heads, keys, 64], N = keys at run time) and P . V (K = keys at
+// run time) take the packing kernel, never the dot-product one.
+// CHECK-LABEL: func.func @attention
+// CHECK-NOT: linalg.batch_matmul
+// CHECK: scf.for
+// CHECK: func.call @{{__quantc_x86_sgemm[_0-9]*}}(
+// CHECK: scf.for
+// CHECK: func.call @{{__quantc_x86_sgemm[_0-9]*}}(
+// CHECK-NOT: vector.reduction
+func.func @attention(%q: tensor<?x?x64xf32>, %k: tensor<?x?x64xf32>, %v: tensor<?x?x64xf32>, %s0: tensor<?x?x?xf32>, %o0: tensor<?x?x64xf32>) -> tensor<?x?x64xf32> {
+  %s = linalg.batch_matmul indexing_maps = [affine_map<(b, m, n, k) -> (b, m, k)>, affine_map<(b, m, n, k) -> (b, n, k)>, affine_map<(b, m, n, k) -> (b, m, n)>] ins(%q, %k : tensor<?x?x64xf32>, tensor<?x?x64xf32>) outs(%s0 : tensor<?x?x?xf32>) -> tensor<?x?x?xf32>
+  %o = linalg.batch_matmul ins(%s, %v : tensor<?x?x?xf32>, tensor<?x?x64xf32>) outs(%o0 : tensor<?x?x64xf32>) -> tensor<?x?x64xf32>
+  return %o : tensor<?x?x64xf32>
+}

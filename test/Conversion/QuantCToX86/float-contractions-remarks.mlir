@@ -4,7 +4,7 @@
 // RUN: quantc-opt %s --quantc-lower-float-contractions-to-x86 -split-input-file -verify-diagnostics -o /dev/null
 // The remarks name the kernel of the isa option.
 // RUN: quantc-opt %s --quantc-lower-float-contractions-to-x86=isa=avx2 -split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=AVX2
-// AVX2: remark: runs on the reference lowering, not the avx2 FMA kernel: a dynamic N or K dimension
+// AVX2: remark: runs on the reference lowering, not the avx2 FMA kernel: a dynamic K with an 'f16' output
 // Options out of their domain are an error.
 // RUN: not quantc-opt %s --quantc-lower-float-contractions-to-x86="mr=8 nr=4" -split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD
 // BAD: error: quantc-lower-float-contractions-to-x86: mr in [1, 64], nr >= 1, kunroll in [1, 64], kc, mc and block-kib in [1, 2^20] (0: the default), and mr * nr accumulators + nr panel vectors + 1 broadcast within the 32 zmm registers; dot-max-m in [0, 4096], dot-kc in [1, 2^20], dot-mr in [1, 64], dot-nr >= 1 and dot-mr * dot-nr + dot-nr + 1 within them too; got mr = 8, nr = 4,
@@ -16,20 +16,27 @@
 // RUN: not quantc-opt %s --quantc-lower-float-contractions-to-x86="dot-max-m=-1" -split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD4
 // BAD4: dot-max-m = -1, dot-mr = 4, dot-nr = 6, dot-kc = 256
 
-// A run-time M takes the kernel (float-contractions-dynamic.mlir); a run-time
-// K or N does not.
-func.func @dynamic_k(%a: tensor<?x?xf32>, %b: tensor<?x4xf32>, %c: tensor<?x4xf32>) -> tensor<?x4xf32> {
-  // expected-remark @+1 {{runs on the reference lowering, not the avx512 FMA kernel: a dynamic N or K dimension (the kernels take a run-time M and batch count; N and K must be static)}}
-  %r = linalg.matmul ins(%a, %b : tensor<?x?xf32>, tensor<?x4xf32>) outs(%c : tensor<?x4xf32>) -> tensor<?x4xf32>
-  return %r : tensor<?x4xf32>
+// Run-time M, N and K take the kernel (float-contractions-dynamic.mlir),
+// except a run-time K with an f16 / bf16 output (its sums are written once,
+// after all of K).
+func.func @dynamic_k_f16_out(%a: tensor<?x?xf16>, %b: tensor<?x4xf16>, %c: tensor<?x4xf16>) -> tensor<?x4xf16> {
+  // expected-remark @+1 {{runs on the reference lowering, not the avx512 FMA kernel: a dynamic K with an 'f16' output (its partial sums stay in f32 registers over all of K, which must then be static)}}
+  %r = linalg.matmul ins(%a, %b : tensor<?x?xf16>, tensor<?x4xf16>) outs(%c : tensor<?x4xf16>) -> tensor<?x4xf16>
+  return %r : tensor<?x4xf16>
 }
 
 // -----
 
-func.func @dynamic_n(%a: tensor<3x8xf32>, %b: tensor<8x?xf32>, %c: tensor<3x?xf32>) -> tensor<3x?xf32> {
-  // expected-remark @+1 {{a dynamic N or K dimension}}
-  %r = linalg.matmul ins(%a, %b : tensor<3x8xf32>, tensor<8x?xf32>) outs(%c : tensor<3x?xf32>) -> tensor<3x?xf32>
-  return %r : tensor<3x?xf32>
+// A run-time batch count inside the M stride of A ([M, batch, K]).
+func.func @dynamic_batch_in_m_stride(%a: tensor<3x?x?xf32>, %b: tensor<?x?x4xf32>, %c: tensor<?x3x4xf32>) -> tensor<?x3x4xf32> {
+  // expected-remark @+1 {{a dynamic M inside the M or K stride of an operand}}
+  %r = linalg.generic {indexing_maps = [affine_map<(b, m, n, k) -> (m, b, k)>, affine_map<(b, m, n, k) -> (b, k, n)>, affine_map<(b, m, n, k) -> (b, m, n)>], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%a, %b : tensor<3x?x?xf32>, tensor<?x?x4xf32>) outs(%c : tensor<?x3x4xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<?x3x4xf32>
+  return %r : tensor<?x3x4xf32>
 }
 
 // -----

@@ -224,6 +224,110 @@ func.func @main(%a: {tt((None, None, k))}, %b: {tt((k, n))}) -> {o} {{
             check(f"{label} batch={bt} M={m}", mod.main(a, b),
                   a.astype(np.float64), b.astype(np.float64), spec, F32_BOUND)
 
+# Run-time N and K (and M): linear layers with B [K, N] and [N, K] (M, N, K
+# each static or dynamic; the N tail through masked panels of 1..nr vectors,
+# K through one or more K blocks of 256 and a K of 0), and attention with a
+# run-time token count over run-time heads: Q . K^T (batch_matmul with B
+# transposed, N = keys) and P . V (plain batch_matmul, K = keys).
+
+
+def dyn_linear_ir(dyn, n, k, tb, accumulate):
+    """y[m, n] = x[m, k] . W ([k, n], or [n, k] when tb); `dyn` names the
+    extents among "mnk" that are run-time."""
+    M, N, K = [None if d in dyn else v for d, v in zip("mnk", (9, n, k))]
+    a_ty, b_ty = tt((M, K)), tt((N, K) if tb else (K, N))
+    o_ty = tt((M, N))
+    args = f"%a: {a_ty}, %b: {b_ty}"
+    body = ("  %c0 = arith.constant 0 : index\n"
+            "  %c1 = arith.constant 1 : index\n"
+            f"  %m = tensor.dim %a, %c0 : {a_ty}\n"
+            f"  %n = tensor.dim %b, {'%c0' if tb else '%c1'} : {b_ty}\n")
+    dims = (["%m"] if M is None else []) + (["%n"] if N is None else [])
+    if accumulate:
+        args += f", %c: {o_ty}"
+        init = "%c"
+    else:
+        body += fill(o_ty, dims)
+        init = "%f"
+    maps = ("indexing_maps = [affine_map<(m, n, k) -> (m, k)>, "
+            "affine_map<(m, n, k) -> (n, k)>, "
+            "affine_map<(m, n, k) -> (m, n)>] ") if tb else ""
+    return f"""
+func.func @main({args}) -> {o_ty} {{
+{body}  %r = linalg.matmul {maps}ins(%a, %b : {a_ty}, {b_ty}) outs({init} : {o_ty}) -> {o_ty}
+  return %r : {o_ty}
+}}"""
+
+
+DYN_SHAPES = {  # (dyn, tb, accumulate): [(m, n, k) run with]
+    ("n", False, False): [(9, 1, 40), (9, 70, 40), (9, 64, 40), (9, 200, 40)],
+    ("k", True, True): [(9, 70, 0), (9, 70, 1), (9, 70, 17), (9, 70, 300),
+                        (9, 70, 600)],
+    ("nk", True, False): [(9, 1, 1), (9, 17, 256), (9, 130, 257),
+                          (9, 255, 31)],
+    ("mnk", False, True): [(0, 70, 40), (1, 5, 3), (7, 130, 513),
+                           (483, 66, 300), (13, 0, 5)],
+    ("mnk", True, False): [(5, 70, 300), (481, 129, 33), (2, 250, 700)],
+}
+for pipeline in pipelines:
+    parallel = "parallel-min-macs=" in pipeline
+    for (dyn, tb, accumulate), runs in DYN_SHAPES.items():
+        n, k = 70, 40  # the static ones
+        label = f"{pipeline} dynamic {dyn} tb={tb} acc={accumulate}"
+        mod = compile_checked(dyn_linear_ir(dyn, n, k, tb, accumulate),
+                              pipeline, label, parallel)
+        for m, nn, kk in runs:
+            if "n" not in dyn:
+                nn = n
+            if "k" not in dyn:
+                kk = k
+            if "m" not in dyn:
+                m = 9
+            a, b = randn((m, kk)), randn((kk, nn))
+            args = [a, b.T.copy() if tb else b]
+            c = None
+            if accumulate:
+                c = randn((m, nn))
+                args.append(c)
+            check(f"{label} M={m} N={nn} K={kk}", mod.main(*args),
+                  a.astype(np.float64), b.astype(np.float64), "mk,kn->mn",
+                  F32_BOUND, None if c is None else c.astype(np.float64))
+
+    # Attention: heads h, queries t and keys s at run time, head size 64.
+    D = 64
+    q_ty, s_ty = tt((None, None, D)), tt((None, None, None))
+    head_dims = ("  %c0 = arith.constant 0 : index\n"
+                 "  %c1 = arith.constant 1 : index\n"
+                 "  %c2 = arith.constant 2 : index\n")
+    qk_ir = f"""
+func.func @main(%q: {q_ty}, %k: {q_ty}) -> {s_ty} {{
+{head_dims}  %h = tensor.dim %q, %c0 : {q_ty}
+  %t = tensor.dim %q, %c1 : {q_ty}
+  %s = tensor.dim %k, %c1 : {q_ty}
+{fill(s_ty, ["%h", "%t", "%s"])}  %r = linalg.batch_matmul indexing_maps = [affine_map<(b, m, n, k) -> (b, m, k)>, affine_map<(b, m, n, k) -> (b, n, k)>, affine_map<(b, m, n, k) -> (b, m, n)>] ins(%q, %k : {q_ty}, {q_ty}) outs(%f : {s_ty}) -> {s_ty}
+  return %r : {s_ty}
+}}"""
+    pv_ir = f"""
+func.func @main(%p: {s_ty}, %v: {q_ty}) -> {q_ty} {{
+{head_dims}  %h = tensor.dim %p, %c0 : {s_ty}
+  %t = tensor.dim %p, %c1 : {s_ty}
+{fill(q_ty, ["%h", "%t"])}  %r = linalg.batch_matmul ins(%p, %v : {s_ty}, {q_ty}) outs(%f : {q_ty}) -> {q_ty}
+  return %r : {q_ty}
+}}"""
+    qk = compile_checked(qk_ir, pipeline, f"{pipeline} Q.K^T", parallel)
+    # P.V: one panel of 64 columns, nothing to split over threads.
+    pv = compile_checked(pv_ir, pipeline, f"{pipeline} P.V")
+    for h, t, s in [(1, 1, 1), (2, 7, 7), (3, 1, 77), (2, 13, 300),
+                    (0, 5, 5), (2, 0, 3), (2, 3, 0), (4, 130, 130)]:
+        q, kk, v = randn((h, t, D)), randn((h, s, D)), randn((h, s, D))
+        check(f"{pipeline} Q.K^T h={h} t={t} s={s}", qk.main(q, kk),
+              q.astype(np.float64), kk.astype(np.float64), "hmk,hnk->hmn",
+              F32_BOUND)
+        p = randn((h, t, s))
+        check(f"{pipeline} P.V h={h} t={t} s={s}", pv.main(p, v),
+              p.astype(np.float64), v.astype(np.float64), "hmk,hkn->hmn",
+              F32_BOUND)
+
 # One activation read by two GEMMs with an elementwise op between them whose
 # result may take the activation's buffer (as in q, k, v projections of one
 # LayerNorm output, each followed by its bias add): the second GEMM must read
