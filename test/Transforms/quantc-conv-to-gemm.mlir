@@ -246,16 +246,30 @@ func.func @weight_only(%x: tensor<1x6x6x4xf32>, %w: tensor<3x3x4x8xi8>, %ws: ten
 
 // -----
 
+// A float depthwise convolution (no channel reduction, no GEMM): one
+// all-parallel generic over the output reading the 2 x 2 strided, dilated
+// input windows and the filter taps broadcast along the pixels, summed in the
+// convolution's order onto the init.
 // CHECK-LABEL: func.func @depthwise
-// CHECK: linalg.depthwise_conv_2d_nhwc_hwc
-func.func @depthwise(%x: tensor<1x6x6x4xf32>, %w: tensor<3x3x4xf32>) -> tensor<1x4x4x4xf32> {
+// CHECK-SAME: (%[[X:.+]]: tensor<1x7x7x4xf32>, %[[W:.+]]: tensor<2x2x4xf32>)
+// CHECK-NOT: linalg.depthwise_conv_2d_nhwc_hwc
+// CHECK-DAG: %[[S00:.+]] = tensor.extract_slice %[[X]][0, 0, 0, 0] [1, 3, 3, 4] [1, 2, 2, 1]
+// CHECK-DAG: %[[F00:.+]] = tensor.extract_slice %[[W]][0, 0, 0] [1, 1, 4] [1, 1, 1] : tensor<2x2x4xf32> to tensor<4xf32>
+// CHECK-DAG: %[[S01:.+]] = tensor.extract_slice %[[X]][0, 0, 2, 0] [1, 3, 3, 4] [1, 2, 2, 1]
+// CHECK-DAG: %[[S11:.+]] = tensor.extract_slice %[[X]][0, 2, 2, 0] [1, 3, 3, 4] [1, 2, 2, 1]
+// CHECK: linalg.generic {indexing_maps = [#[[ID:.+]], #[[CH:.+]], #[[ID]], #[[CH]], #[[ID]], #[[CH]], #[[ID]], #[[CH]], #[[ID]]], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+// CHECK-SAME: ins(%[[S00]], %[[F00]], %[[S01]]
+// CHECK: ^bb0(%[[A0:.+]]: f32, %[[B0:.+]]: f32, %{{.+}}: f32, %{{.+}}: f32, %{{.+}}: f32, %{{.+}}: f32, %{{.+}}: f32, %{{.+}}: f32, %[[OUT:.+]]: f32):
+// CHECK: %[[P0:.+]] = arith.mulf %[[A0]], %[[B0]]
+// CHECK: arith.addf %[[OUT]], %[[P0]]
+// CHECK-COUNT-3: arith.mulf
+func.func @depthwise(%x: tensor<1x7x7x4xf32>, %w: tensor<2x2x4xf32>) -> tensor<1x3x3x4xf32> {
   %zero = arith.constant 0.0 : f32
-  %e = tensor.empty() : tensor<1x4x4x4xf32>
-  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<1x4x4x4xf32>) -> tensor<1x4x4x4xf32>
-  // expected-remark @+1 {{stays a convolution (not rewritten as an im2col GEMM): a depthwise convolution is one single-column GEMM per channel}}
-  %y = linalg.depthwise_conv_2d_nhwc_hwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
-         ins(%x, %w : tensor<1x6x6x4xf32>, tensor<3x3x4xf32>) outs(%init : tensor<1x4x4x4xf32>) -> tensor<1x4x4x4xf32>
-  return %y : tensor<1x4x4x4xf32>
+  %e = tensor.empty() : tensor<1x3x3x4xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<1x3x3x4xf32>) -> tensor<1x3x3x4xf32>
+  %y = linalg.depthwise_conv_2d_nhwc_hwc {dilations = dense<2> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+         ins(%x, %w : tensor<1x7x7x4xf32>, tensor<2x2x4xf32>) outs(%init : tensor<1x3x3x4xf32>) -> tensor<1x3x3x4xf32>
+  return %y : tensor<1x3x3x4xf32>
 }
 
 // -----

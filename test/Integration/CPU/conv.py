@@ -285,4 +285,52 @@ int8_case("hwcf padded zero point", "conv_2d_nhwc_hwcf", 1, 4, 8, [6, 5], [3, 3]
 weight_only_case("hwcf 3x3", "conv_2d_nhwc_hwcf", 1, 16, 32, [7, 6], [3, 3])
 weight_only_case("fhwc 3x3 stride 2", "conv_2d_nhwc_fhwc", 2, 8, 16, [9, 9], [3, 3], strides=[2, 2])
 
+
+def depthwise_case(label, n, c, size, window, strides=(1, 1), dilations=(1, 1),
+                   accumulate=False):
+    """A float depthwise convolution: one vectorized elementwise generic over
+    the strided windows (no GEMM), against NumPy float64 shifted slices."""
+    global failures
+    oh = (size[0] - dilations[0] * (window[0] - 1) - 1) // strides[0] + 1
+    ow = (size[1] - dilations[1] * (window[1] - 1) - 1) // strides[1] + 1
+    x = rng.uniform(-1, 1, (n, size[0], size[1], c)).astype(np.float32)
+    w = rng.uniform(-1, 1, (window[0], window[1], c)).astype(np.float32)
+    b = rng.uniform(-1, 1, (n, oh, ow, c)).astype(np.float32)
+    x_ty, w_ty, y_ty = tt(x.shape, "f32"), tt(w.shape, "f32"), tt((n, oh, ow, c), "f32")
+    init = ("%b" if accumulate else "%init")
+    ir = (f"func.func @f(%x: {x_ty}, %b: {y_ty}) -> {y_ty} {{\n"
+          f"  %zero = arith.constant 0.0 : f32\n"
+          f"  %w = arith.constant {dense(w)}\n"
+          f"  %e = tensor.empty() : {y_ty}\n"
+          f"  %init = linalg.fill ins(%zero : f32) outs(%e : {y_ty}) -> {y_ty}\n"
+          f"  %y = linalg.depthwise_conv_2d_nhwc_hwc {attrs(list(strides), list(dilations))}\n"
+          f"         ins(%x, %w : {x_ty}, {w_ty}) outs({init} : {y_ty}) -> {y_ty}\n"
+          f"  return %y : {y_ty}\n}}\n")
+    out, diags = quantc.run_pipeline(ir, PIPELINE, return_diagnostics=True)
+    if "stays a convolution" in diags or "depthwise" in out or "vector.fma" not in out \
+            and "vector" not in out:
+        failures += 1
+        print(f"FAIL depthwise {label}: not rewritten/vectorized: {diags}")
+    fn = quantc.compile_cpu(ir, PIPELINE, shared_libs=[GOMP]).f
+    got = np.asarray(fn(x, b), np.float64)
+    x64, w64 = x.astype(np.float64), w.astype(np.float64)
+    want = b.astype(np.float64) if accumulate else np.zeros((n, oh, ow, c))
+    bound = np.abs(want).copy()
+    for i in range(window[0]):
+        for j in range(window[1]):
+            sl = x64[:, i * dilations[0]: i * dilations[0] + strides[0] * (oh - 1) + 1: strides[0],
+                     j * dilations[1]: j * dilations[1] + strides[1] * (ow - 1) + 1: strides[1], :]
+            want = want + sl * w64[i, j]
+            bound = bound + np.abs(sl * w64[i, j])
+    ok = got.shape == want.shape and bool(np.all(np.abs(got - want) <= 1e-5 * bound + 1e-30))
+    print(("ok  " if ok else "FAIL"), "depthwise", label)
+    failures += not ok
+
+
+# Float depthwise: a vectorized elementwise generic over the windows.
+depthwise_case("3x3 c=32", 2, 32, [9, 8], [3, 3])
+depthwise_case("3x3 stride 2 dilation 2 c=19", 1, 19, [11, 12], [3, 3], strides=(2, 2),
+               dilations=(2, 2))
+depthwise_case("5x5 c=3 accumulate", 1, 3, [7, 9], [5, 5], accumulate=True)
+
 print("ALL PASSED" if failures == 0 else f"{failures} FAILURES")

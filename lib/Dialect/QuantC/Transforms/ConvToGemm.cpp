@@ -606,6 +606,92 @@ static void padOnIntegerSide(RewriterBase &rw, OpOperand &use) {
     rw.eraseOp(dq);
 }
 
+/// A float depthwise convolution (NHWC input, HWC filter) has no channel
+/// reduction, so no GEMM: it becomes one all-parallel linalg.generic over the
+/// output reading the KH x KW strided input windows as slices and each
+/// filter tap broadcast along the pixels,
+///   out = init + sum_{kh, kw} x[n, oh s + kh d, ow s + kw d, c] f[kh, kw, c]
+/// (kh outer, kw inner: the convolution's own order), channels innermost,
+/// which --quantc-x86-vectorize-elementwise runs on vectors. Fails (with
+/// `why`) for the forms it does not take; a quantized (QDQ) one stays.
+static LogicalResult rewriteDepthwise(RewriterBase &rw,
+                                      linalg::DepthwiseConv2DNhwcHwcOp op,
+                                      std::string &why) {
+  Value x = op.getDpsInputs()[0], f = op.getDpsInputs()[1],
+        init = op.getDpsInits()[0];
+  if (x.getDefiningOp<DequantizeOp>() || f.getDefiningOp<DequantizeOp>()) {
+    why = "a depthwise convolution with quantized operands is one "
+          "single-column GEMM per channel, which no int8 kernel runs; it runs "
+          "on the reference lowering";
+    return failure();
+  }
+  if (!op.hasPureTensorSemantics() || op.hasDynamicShape()) {
+    why = "a depthwise convolution with dynamic shapes or on buffers";
+    return failure();
+  }
+  auto xTy = cast<RankedTensorType>(x.getType());
+  auto fTy = cast<RankedTensorType>(f.getType());
+  auto outTy = cast<RankedTensorType>(init.getType());
+  Type elem = outTy.getElementType();
+  if (!isa<FloatType>(elem) || xTy.getElementType() != elem ||
+      fTy.getElementType() != elem) {
+    why = "a depthwise convolution whose operands are not all of one float "
+          "type";
+    return failure();
+  }
+  SmallVector<int64_t> strides = attrOrOnes(op, "strides", 2),
+                       dilations = attrOrOnes(op, "dilations", 2);
+  if (strides.size() != 2 || dilations.size() != 2 ||
+      llvm::any_of(strides, [](int64_t v) { return v < 1; }) ||
+      llvm::any_of(dilations, [](int64_t v) { return v < 1; })) {
+    why = "its strides or dilations are not one positive value per spatial "
+          "dimension";
+    return failure();
+  }
+  int64_t n = outTy.getDimSize(0), oh = outTy.getDimSize(1),
+          ow = outTy.getDimSize(2), c = outTy.getDimSize(3);
+  int64_t kh = fTy.getDimSize(0), kw = fTy.getDimSize(1);
+  if (llvm::is_contained(outTy.getShape(), 0) || kh == 0 || kw == 0) {
+    why = "it has an empty dimension";
+    return failure();
+  }
+  Location loc = op.getLoc();
+  rw.setInsertionPoint(op);
+  MLIRContext *ctx = rw.getContext();
+  AffineMap id = AffineMap::getMultiDimIdentityMap(4, ctx);
+  AffineMap chan = AffineMap::get(4, 0, getAffineDimExpr(3, ctx));
+  auto idx = [&](int64_t v) -> OpFoldResult { return rw.getIndexAttr(v); };
+  SmallVector<Value> ins;
+  SmallVector<AffineMap> maps;
+  for (int64_t i = 0; i < kh; ++i)
+    for (int64_t j = 0; j < kw; ++j) {
+      ins.push_back(tensor::ExtractSliceOp::create(
+          rw, loc, RankedTensorType::get({n, oh, ow, c}, elem), x,
+          {idx(0), idx(i * dilations[0]), idx(j * dilations[1]), idx(0)},
+          {idx(n), idx(oh), idx(ow), idx(c)},
+          {idx(1), idx(strides[0]), idx(strides[1]), idx(1)}));
+      maps.push_back(id);
+      ins.push_back(tensor::ExtractSliceOp::create(
+          rw, loc, RankedTensorType::get({c}, elem), f,
+          {idx(i), idx(j), idx(0)}, {idx(1), idx(1), idx(c)},
+          {idx(1), idx(1), idx(1)}));
+      maps.push_back(chan);
+    }
+  maps.push_back(id);
+  auto generic = linalg::GenericOp::create(
+      rw, loc, TypeRange{outTy}, ins, ValueRange{init}, maps,
+      SmallVector<utils::IteratorType>(4, utils::IteratorType::parallel),
+      [&](OpBuilder &b, Location l, ValueRange args) {
+        Value acc = args.back();
+        for (size_t t = 0; t + 1 < args.size(); t += 2)
+          acc = arith::AddFOp::create(
+              b, l, acc, arith::MulFOp::create(b, l, args[t], args[t + 1]));
+        linalg::YieldOp::create(b, l, acc);
+      });
+  rw.replaceOp(op, generic.getResults());
+  return success();
+}
+
 struct ConvToGemmPass : quantc::impl::QuantCConvToGemmBase<ConvToGemmPass> {
   void runOnOperation() override {
     SmallVector<linalg::LinalgOp> convs;
@@ -616,6 +702,14 @@ struct ConvToGemmPass : quantc::impl::QuantCConvToGemmBase<ConvToGemmPass> {
     });
     IRRewriter rw(&getContext());
     for (linalg::LinalgOp op : convs) {
+      if (auto dw = dyn_cast<linalg::DepthwiseConv2DNhwcHwcOp>(*op)) {
+        std::string why;
+        if (failed(rewriteDepthwise(rw, dw, why)))
+          op->emitRemark() << "stays a convolution (not rewritten as an "
+                              "im2col GEMM): "
+                           << why;
+        continue;
+      }
       padOnIntegerSide(rw, op->getOpOperand(0));
       std::string why;
       FailureOr<ConvPlan> plan = planConv(op, why);

@@ -638,8 +638,14 @@ def QuantCConvToGemm : Pass<"quantc-conv-to-gemm", "mlir::func::FuncOp"> {
 
     The GEMM has the convolution's verdict (the shared analysis, as
     --quantc-verify-gemm reports it); marks of a --quantc-verify-gemm that ran
-    first move to the matmul. A convolution that is not rewritten stays as it
-    is with a remark saying why: depthwise convolutions, other forms,
+    first move to the matmul. A float `linalg.depthwise_conv_2d_nhwc_hwc`
+    (no channel reduction, so no GEMM) becomes one all-parallel
+    `linalg.generic` over the output that reads the KH x KW strided input
+    windows as slices and the filter taps broadcast along the pixels,
+    summed in the convolution's order, channels innermost (vectorized by
+    --quantc-x86-vectorize-elementwise). A convolution that is not
+    rewritten stays as it is with a remark saying why: quantized depthwise
+    convolutions, other forms,
     dynamic shapes, scales varying along the input channels or the pixels
     (illegal, left for the verifier's error) or in K blocks.
 
