@@ -202,6 +202,13 @@ void quantc::buildGpuPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  // The host's elementwise and row-reduction code (norms, softmax, what the
+  // GPU kernels do not take) on vectors too: 8 lanes, which every host ISA
+  // the GPUs come with (x86 AVX2 / AVX-512, Arm NEON / SVE) legalizes.
+  QuantCX86VectorizeElementwiseOptions hostVec;
+  hostVec.lanes = 8;
+  pm.addNestedPass<func::FuncOp>(createQuantCX86VectorizeElementwise(hostVec));
+  pm.addPass(createCanonicalizerPass());
   pm.addPass(bufferization::createOneShotBufferizePass(bufferizeOptions()));
   bufferization::buildBufferDeallocationPipeline(pm);
   pm.addPass(createConvertBufferizationToMemRefPass());
@@ -209,6 +216,9 @@ void quantc::buildGpuPipeline(OpPassManager &pm,
   // does not model the GPU runtime ops.
   pm.addPass(createQuantCGPULaunchWrappers());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  pm.addNestedPass<func::FuncOp>(vector::createLowerVectorMultiReductionPass());
+  pm.addNestedPass<func::FuncOp>(createConvertVectorToSCFPass(
+      VectorTransferToSCFOptions().enableFullUnroll()));
   pm.addPass(createConvertNVGPUToNVVMPass());
   pm.addPass(createConvertNVVMToLLVMPass());
   pm.addPass(memref::createExpandStridedMetadataPass());

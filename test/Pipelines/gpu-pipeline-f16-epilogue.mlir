@@ -2,13 +2,14 @@
 
 // f16 I/O on the GPU pipeline (issue 14 item 1): the epilogue with f16 scales
 // runs on the host (a remark says why) and computes in f32, rounding once to
-// f16; the accumulator is never converted to f16 (it overflows 65504).
+// f16; the accumulator is never converted to f16 (it overflows 65504). The
+// host code is vectorized (8 lanes).
 // CHECK-LABEL: llvm.func @main
 // CHECK:       llvm.call @__quantc_launch_gemm_0
-// CHECK-NOT:   llvm.sitofp {{.*}} to f16
-// CHECK:       llvm.sitofp {{.*}} : i32 to f32
-// CHECK-NOT:   llvm.sitofp {{.*}} to f16
-// CHECK:       llvm.fptrunc {{.*}} : f32 to f16
+// CHECK-NOT:   llvm.sitofp {{.*}} to {{(vector<[0-9]+x)?}}f16
+// CHECK:       llvm.sitofp {{.*}} : vector<8xi32> to vector<8xf32>
+// CHECK-NOT:   llvm.sitofp {{.*}} to {{(vector<[0-9]+x)?}}f16
+// CHECK:       llvm.fptrunc {{.*}} : vector<8xf32> to vector<8xf16>
 // CHECK:       gpu.binary @quantc_kernels
 func.func @main(%x: tensor<16x64xi8>) -> tensor<16x32xf16> {
   %w = arith.constant dense<2> : tensor<32x64xi8>
