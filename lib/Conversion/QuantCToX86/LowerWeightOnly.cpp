@@ -419,6 +419,9 @@ private:
   /// Kernels by their signature and plan: equal GEMMs share one.
   llvm::StringMap<func::FuncOp> kernels;
 
+  /// The next lowered GEMM's quantc.kernel_call (flatBuffer).
+  int64_t nextCallId = 0;
+
   void lower(linalg::LinalgOp op, const MatchedWeightOnly &m,
              SymbolTable &symbols);
   func::FuncOp getOrCreateKernel(const WeightOnlyPlan &plan, TypeRange argTypes,
@@ -441,15 +444,18 @@ void LowerWeightOnly::lower(linalg::LinalgOp op, const MatchedWeightOnly &m,
   }
   if (m.scaleConst)
     scale = arith::ConstantOp::create(b, loc, packScale(m));
+  // Tagged with this call, so that CSE cannot merge them with another
+  // call's reads of the same tensors (flatBuffer).
+  int64_t callId = ++nextCallId;
   SmallVector<Value> args;
-  args.push_back(flatBuffer(b, loc, op.getDpsInputOperand(0)->get()));
-  args.push_back(flatBuffer(b, loc, weight));
-  args.push_back(flatBuffer(b, loc, scale));
+  args.push_back(flatBuffer(b, loc, op.getDpsInputOperand(0)->get(), callId));
+  args.push_back(flatBuffer(b, loc, weight, callId));
+  args.push_back(flatBuffer(b, loc, scale, callId));
   if (p.zeroPoint)
     args.push_back(flatBuffer(
-        b, loc, arith::ConstantOp::create(b, loc, packZeroPoint(m))));
+        b, loc, arith::ConstantOp::create(b, loc, packZeroPoint(m)), callId));
   if (p.accumulate)
-    args.push_back(flatBuffer(b, loc, op.getDpsInitOperand(0)->get()));
+    args.push_back(flatBuffer(b, loc, op.getDpsInitOperand(0)->get(), callId));
   auto resultTy = cast<RankedTensorType>(op->getResult(0).getType());
   Value out = memref::AllocOp::create(
       b, loc, MemRefType::get(resultTy.getShape(), resultTy.getElementType()),

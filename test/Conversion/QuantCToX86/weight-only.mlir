@@ -9,7 +9,7 @@
 // CHECK-SAME: (%[[X:.+]]: tensor<5x100xf32>, %[[Q:.+]]: tensor<100x70xi8>, %[[S:.+]]: tensor<1x70xf32>)
 // CHECK-NOT: quantc.dequantize
 // CHECK-NOT: linalg.matmul
-// CHECK: %[[QB:.+]] = bufferization.to_buffer %[[Q]] read_only : tensor<100x70xi8> to memref<100x70xi8>
+// CHECK: %[[QB:.+]] = bufferization.to_buffer %[[Q]] read_only {quantc.kernel_call = {{[0-9]+}} : i64} : tensor<100x70xi8> to memref<100x70xi8>
 // CHECK: %[[QF:.+]] = memref.collapse_shape %[[QB]] {{\[\[}}0, 1]] : memref<100x70xi8> into memref<7000xi8>
 // CHECK: %[[SB:.+]] = bufferization.to_buffer %[[S]] read_only
 // CHECK: %[[SF:.+]] = memref.collapse_shape %[[SB]] {{\[\[}}0, 1]] : memref<1x70xf32> into memref<70xf32>
