@@ -145,3 +145,19 @@ def expect_close(name, got, want, rtol=1e-5, atol=1e-6):
         err = np.max(np.abs(got - want)) if got.shape == want.shape else "shape"
         raise SystemExit(f"FAIL {name}: max abs error {err}")
     print(f"PASS {name}: {got.size} values within rtol={rtol}")
+
+
+def bf16_round(a):
+    """float32 -> nearest-even bf16 value, as float32 (the integration tests'
+    reference for bf16 inputs)."""
+    u = a.astype(np.float32).view(np.uint32).astype(np.uint64)
+    u = ((u + 0x7FFF + ((u >> 16) & 1)) >> 16) << 16
+    return u.astype(np.uint32).view(np.float32)
+
+
+def libgomp():
+    """The path of libgomp, which the parallel kernels' GOMP_parallel calls
+    need at JIT time (tests that use it say `REQUIRES: libgomp`)."""
+    return next(p for p in ("/usr/lib/x86_64-linux-gnu/libgomp.so.1",
+                            "/usr/lib64/libgomp.so.1", "/usr/lib/libgomp.so.1")
+                if os.path.exists(p))

@@ -18,13 +18,11 @@ os.environ["OMP_NUM_THREADS"] = "3"
 import numpy as np
 
 import quantc
-from qtest import dense_shaped
+from qtest import dense_shaped, libgomp
 from quantc import reference as ref
 
 rng = np.random.default_rng(1416)
-GOMP = next(p for p in ("/usr/lib/x86_64-linux-gnu/libgomp.so.1",
-                        "/usr/lib64/libgomp.so.1", "/usr/lib/libgomp.so.1")
-            if os.path.exists(p))
+GOMP = libgomp()
 N, K = 37, 70
 W = rng.integers(-128, 128, (N, K)).astype(np.int8)
 W[0, :] = -128

@@ -28,11 +28,10 @@ os.environ["OMP_NUM_THREADS"] = "3"
 import numpy as np
 
 import quantc
+from qtest import libgomp, bf16_round
 
 rng = np.random.default_rng(19)
-GOMP = next(p for p in ("/usr/lib/x86_64-linux-gnu/libgomp.so.1",
-                        "/usr/lib64/libgomp.so.1", "/usr/lib/libgomp.so.1")
-            if os.path.exists(p))
+GOMP = libgomp()
 F32_BOUND = 1e-5
 failures = 0
 checks = 0
@@ -62,13 +61,6 @@ def check(label, got, a64, b64, spec, bound, init=None):
     if not ratio <= bound:
         failures += 1
         print(f"FAIL {label}: max error / (|A||B|) = {ratio:.3g} > {bound:.3g}")
-
-
-def bf16_round(a):
-    """float32 -> nearest-even bf16 value, as float32."""
-    u = a.astype(np.float32).view(np.uint32).astype(np.uint64)
-    u = ((u + 0x7FFF + ((u >> 16) & 1)) >> 16) << 16
-    return u.astype(np.uint32).view(np.float32)
 
 
 def randn(shape):

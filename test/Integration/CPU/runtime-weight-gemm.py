@@ -21,12 +21,11 @@ os.environ["OMP_NUM_THREADS"] = "3"
 import numpy as np
 
 import quantc
+from qtest import libgomp
 from quantc import reference as ref
 
 rng = np.random.default_rng(16)
-GOMP = next(p for p in ("/usr/lib/x86_64-linux-gnu/libgomp.so.1",
-                        "/usr/lib64/libgomp.so.1", "/usr/lib/libgomp.so.1")
-            if os.path.exists(p))
+GOMP = libgomp()
 
 
 def i8(shape):

@@ -30,11 +30,10 @@ os.environ["OMP_NUM_THREADS"] = "3"
 import numpy as np
 
 import quantc
+from qtest import libgomp, bf16_round
 
 rng = np.random.default_rng(20)
-GOMP = next(p for p in ("/usr/lib/x86_64-linux-gnu/libgomp.so.1",
-                        "/usr/lib64/libgomp.so.1", "/usr/lib/libgomp.so.1")
-            if os.path.exists(p))
+GOMP = libgomp()
 BOUND = 1e-5
 failures = 0
 checks = 0
@@ -128,12 +127,6 @@ def compile_checked(ir, pipeline, label, const, want_parallel):
         failures += 1
         print(f"FAIL {label}: not parallel")
     return quantc.compile_cpu(ir, pipeline, shared_libs=[GOMP])
-
-
-def bf16_round(a):
-    u = a.astype(np.float32).view(np.uint32).astype(np.uint64)
-    u = ((u + 0x7FFF + ((u >> 16) & 1)) >> 16) << 16
-    return u.astype(np.uint32).view(np.float32)
 
 
 flags = open("/proc/cpuinfo").read().split()
