@@ -1,4 +1,4 @@
-//===- CallPath.cpp - calling JIT-compiled functions from Python ----------===//
+//===- CallPath.cpp - calling compiled functions from Python --------------===//
 //
 // The per-call work of quantc.CompiledFunction, in C++: arguments that are
 // already exactly what the function takes (NumPy arrays of its element type
@@ -12,7 +12,9 @@
 // this file only recognises arguments that need no work.
 //
 // Only pybind11, NumPy's object layout and the C library are used here, not
-// MLIR, so that a runtime without libMLIR can share it.
+// MLIR: the class lives in quantc._quantc_rt (python/RuntimeModule.cpp), which
+// calls JIT-compiled functions (quantc._quantc hands out their addresses) and
+// functions of loaded artifacts alike.
 //
 //===----------------------------------------------------------------------===//
 #include "CallPath.h"
@@ -23,11 +25,27 @@
 #include <cstdlib>
 #include <cstring>
 #include <pybind11/numpy.h>
+#include <pybind11/stl.h>
 
 namespace py = pybind11;
-using namespace quantc::facade;
 
 namespace {
+
+/// An argument or result as Python describes it: (shaped, element, shape).
+struct TypeSpec {
+  bool shaped = false;
+  std::string element;
+  std::vector<int64_t> shape;
+};
+
+/// Argument dimensions that must be equal: ([(arg, dim), ...], size).
+struct GroupSpec {
+  std::vector<std::pair<unsigned, unsigned>> members;
+  int64_t size = -1;
+};
+
+/// The packed entry point of a compiled function.
+using PackedFn = void (*)(void **);
 
 /// finalize-memref-to-llvm marks buffers of memref.get_global with this
 /// "allocated" pointer: they are not heap memory.
@@ -202,11 +220,12 @@ struct Frees {
 /// a tuple of arguments.
 class CallPath {
 public:
-  CallPath(py::object owner, JitModule::PackedFn fn, const FunctionDesc &desc,
-           py::object notTaken)
+  CallPath(py::object owner, PackedFn fn, const std::vector<TypeSpec> &args,
+           const std::vector<TypeSpec> &resultTypes,
+           const std::vector<GroupSpec> &dimGroups, py::object notTaken)
       : owner(std::move(owner)), fn(fn), notTaken(std::move(notTaken)) {
     supported = fn != nullptr;
-    auto convert = [&](const TypeDesc &t) {
+    auto convert = [&](const TypeSpec &t) {
       Param p;
       p.shaped = t.shaped;
       p.element = elementOf(t.element);
@@ -218,12 +237,12 @@ public:
       p.shape = t.shape;
       return p;
     };
-    for (const TypeDesc &t : desc.args) {
+    for (const TypeSpec &t : args) {
       params.push_back(convert(t));
       words += params.back().shaped ? 3 + 2 * t.shape.size() : 1;
     }
     size_t align = 1;
-    for (const TypeDesc &t : desc.results) {
+    for (const TypeSpec &t : resultTypes) {
       results.push_back(convert(t));
       // The results are returned as one LLVM struct, laid out as in C.
       size_t size = t.shaped ? 8 * (3 + 2 * t.shape.size())
@@ -235,7 +254,7 @@ public:
       align = std::max(align, fieldAlign);
     }
     resultBytes = (resultBytes + align - 1) / align * align;
-    for (const DimGroup &g : desc.dimGroups) {
+    for (const GroupSpec &g : dimGroups) {
       for (auto [arg, dim] : g.members)
         if (arg >= params.size() || !params[arg].shaped ||
             dim >= params[arg].shape.size())
@@ -307,7 +326,7 @@ public:
       word += 3 + 2 * rank;
       data[i] = arr->data;
     }
-    for (const DimGroup &g : groups) {
+    for (const GroupSpec &g : groups) {
       int64_t want = g.size;
       for (auto [arg, dim] : g.members) {
         int64_t size =
@@ -387,12 +406,12 @@ private:
     return std::move(out);
   }
 
-  py::object owner; // the JitModule that owns `fn`
-  JitModule::PackedFn fn;
+  py::object owner; // the JIT module or artifact that owns `fn`
+  PackedFn fn;
   py::object notTaken;
   bool supported = true;
   std::vector<Param> params, results;
-  std::vector<DimGroup> groups;
+  std::vector<GroupSpec> groups;
   std::vector<size_t> resultOffsets;
   size_t words = 0, resultBytes = 0;
 };
@@ -405,18 +424,47 @@ py::object &notTakenObject() {
   return *object;
 }
 
+/// `obj` as a TypeSpec: a (shaped, element, shape) tuple.
+TypeSpec typeSpec(py::handle obj) {
+  auto t = py::reinterpret_borrow<py::sequence>(obj);
+  if (t.size() != 3)
+    throw py::value_error("CallPath: a type is (shaped, element, shape)");
+  return {t[0].cast<bool>(), t[1].cast<std::string>(),
+          t[2].cast<std::vector<int64_t>>()};
+}
 } // namespace
 
 void quantc::python::bindCallPath(py::module_ &m) {
   py::class_<CallPath>(m, "CallPath")
+      .def(py::init([](py::object owner, uintptr_t address,
+                       const py::sequence &args, const py::sequence &results,
+                       const py::sequence &dimGroups) {
+             std::vector<TypeSpec> a, r;
+             for (py::handle t : args)
+               a.push_back(typeSpec(t));
+             for (py::handle t : results)
+               r.push_back(typeSpec(t));
+             std::vector<GroupSpec> groups;
+             for (py::handle g : dimGroups) {
+               auto pair = py::reinterpret_borrow<py::sequence>(g);
+               if (pair.size() != 2)
+                 throw py::value_error(
+                     "CallPath: a dim group is (members, size)");
+               groups.push_back(
+                   {pair[0].cast<std::vector<std::pair<unsigned, unsigned>>>(),
+                    pair[1].cast<int64_t>()});
+             }
+             return CallPath(std::move(owner),
+                             reinterpret_cast<PackedFn>(address), a, r,
+                             groups, notTakenObject());
+           }),
+           py::arg("owner"), py::arg("address"), py::arg("args"),
+           py::arg("results"), py::arg("dim_groups"),
+           "The call path of the packed entry point at `address` (a "
+           "function of `owner`, kept alive) with the signature `args` and "
+           "`results` ((shaped, element, shape) tuples) and `dim_groups`.")
       .def("__call__", &CallPath::call, py::arg("args"),
            "Calls the function with the tuple `args` if they need no "
            "conversion; returns NOT_TAKEN if they do.");
   m.attr("NOT_TAKEN") = notTakenObject();
-}
-
-py::object quantc::python::makeCallPath(py::object owner,
-                                        JitModule::PackedFn fn,
-                                        const FunctionDesc &desc) {
-  return py::cast(CallPath(std::move(owner), fn, desc, notTakenObject()));
 }

@@ -5,7 +5,6 @@
 // side (quantc/compiler.py) raises quantc.CompileError.
 //
 //===----------------------------------------------------------------------===//
-#include "CallPath.h"
 #include "quantc/Facade/Facade.h"
 
 #include <algorithm>
@@ -22,7 +21,6 @@ static py::tuple toTuple(const TypeDesc &t) {
 
 PYBIND11_MODULE(_quantc, m) {
   m.doc() = "quantc compiler bindings (use the quantc package, not this)";
-  quantc::python::bindCallPath(m);
 
   m.def(
       "run_pipeline",
@@ -117,20 +115,26 @@ PYBIND11_MODULE(_quantc, m) {
             }
             return out;
           })
-      // The fast call path of function `name` (see CallPath.cpp); raises
-      // RuntimeError when the JIT has no entry point for it.
-      .def("prepare", [](py::object self, const std::string &name) {
-        const JitModule &j = self.cast<const JitModule &>();
-        for (const FunctionDesc &f : j.functions()) {
-          if (f.name != name)
-            continue;
-          std::string diag;
-          JitModule::PackedFn fn = j.lookupPacked(name, diag);
-          if (!fn)
-            throw std::runtime_error(diag);
-          return quantc::python::makeCallPath(self, fn, f);
-        }
-        throw py::key_error("no public function @" + name);
+      // The address of the packed entry point of function `name`, for a
+      // quantc._quantc_rt.CallPath; raises RuntimeError when the JIT has
+      // none.
+      .def("entry",
+           [](const JitModule &j, const std::string &name) {
+             for (const FunctionDesc &f : j.functions()) {
+               if (f.name != name)
+                 continue;
+               std::string diag;
+               JitModule::PackedFn fn = j.lookupPacked(name, diag);
+               if (!fn)
+                 throw std::runtime_error(diag);
+               return reinterpret_cast<uintptr_t>(fn);
+             }
+             throw py::key_error("no public function @" + name);
+           })
+      // Writes the module as an artifact directory; (ok, diagnostics).
+      .def("save", [](const JitModule &j, const std::string &path) {
+        Result r = j.save(path);
+        return py::make_tuple(r.ok, r.diagnostics);
       });
 
   m.def(

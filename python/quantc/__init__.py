@@ -12,6 +12,8 @@ Compiling:
     Module(ir, {name: array}) -> module kept in C++ with dense_resource weights
         (run(pipeline), mlir(), compile())
     CompileError (carries MLIR's diagnostics)
+Saved artifacts (docs/EMBEDDING.md; no LLVM or MLIR needed to run them):
+    compiled.save(path); load(path) -> module like compile_cpu's; LoadError
 PyTorch frontend (needs python3-torch; imported on first use):
     from_torch(module, example_args, dynamic_dims=None) -> TorchModel (calibrate, quantize,
     mlir, report, compile); UnsupportedOpError
@@ -22,7 +24,8 @@ from .observers import AbsMaxObserver, PercentileObserver
 from .smoothquant import search_alpha, smooth_weight, smoothquant_scales, w8a8_linear
 from .builders import (Linear, QuantizedLinear, linear_ir, mlp_ir, mlp_reference,
                        quantize_layers)
-from .compiler import CompileError, CompiledModule, Module, compile_cpu, run_pipeline
+from .compiler import (CompileError, CompiledModule, LoadError, Module, compile_cpu, load,
+                       run_pipeline)
 from .torch_emit import UnsupportedOpError
 
 
@@ -41,5 +44,6 @@ __all__ = [
     "Linear", "QuantizedLinear", "quantize_layers", "linear_ir", "mlp_ir",
     "mlp_reference",
     "CompileError", "CompiledModule", "Module", "compile_cpu", "run_pipeline",
+    "load", "LoadError",
     "from_torch", "UnsupportedOpError",
 ]

@@ -9,20 +9,38 @@
     print(m.mlir())                       # resources elided
     mod = m.compile()
 
+    mod.save("model.qc")                  # an artifact directory (docs/EMBEDDING.md)
+    mod = quantc.load("model.qc")         # no LLVM, no MLIR, no recompiling
+
 Pipelines are written as on the quantc-opt command line, without the dashes
 and comma separated; options as `name=value` (`quantc-smoothquant=alpha=0.5`)
 or MLIR's `name{a=1 b=2}`. Passes that anchor on functions are nested
 automatically. Every failure raises CompileError with MLIR's diagnostics.
+
+The compiler (quantc._quantc, which loads libMLIR.so) is imported on first
+use; running compiled code and loading artifacts needs only
+quantc._quantc_rt (libquantc_runtime, no LLVM or MLIR).
 """
+import os
+import shutil
+
 import numpy as np
 
-from . import _quantc
+from . import _quantc_rt
 
 # What CompiledFunction's C++ call path returns for arguments it cannot
 # take as they are.
-_NOT_TAKEN = _quantc.NOT_TAKEN
+_NOT_TAKEN = _quantc_rt.NOT_TAKEN
 
-__all__ = ["CompileError", "run_pipeline", "compile_cpu", "CompiledModule", "Module"]
+__all__ = ["CompileError", "LoadError", "run_pipeline", "compile_cpu", "CompiledModule",
+           "Module", "load"]
+
+
+def _compiler():
+    """quantc._quantc, imported on first use: it loads libMLIR.so, which
+    running saved artifacts does not need."""
+    from . import _quantc
+    return _quantc
 
 
 class CompileError(Exception):
@@ -33,6 +51,12 @@ class CompileError(Exception):
         self.diagnostics = diagnostics
 
 
+class LoadError(Exception):
+    """An artifact that cannot be loaded: missing or malformed files, another
+    format version, or a CPU without the features the code was compiled
+    for (the message names them)."""
+
+
 def run_pipeline(ir, pipeline, *, return_diagnostics=False):
     """Parses `ir`, runs `pipeline` and returns the printed result.
 
@@ -40,7 +64,7 @@ def run_pipeline(ir, pipeline, *, return_diagnostics=False):
     warnings of a successful run (e.g. quantc-report-cost) are kept."""
     if not isinstance(ir, str) or not isinstance(pipeline, str):
         raise TypeError("run_pipeline(ir: str, pipeline: str)")
-    ok, out, diags = _quantc.run_pipeline(ir, pipeline)
+    ok, out, diags = _compiler().run_pipeline(ir, pipeline)
     if not ok:
         raise CompileError(diags)
     return (out, diags) if return_diagnostics else out
@@ -71,7 +95,7 @@ class CompiledFunction:
     and Python/NumPy scalars; returns a NumPy array, a scalar, a tuple of
     them, or None.
 
-    A call goes straight to C++ (quantc._quantc.CallPath: memref descriptors
+    A call goes straight to C++ (quantc._quantc_rt.CallPath: memref descriptors
     on the stack, the entry point looked up once, results copied and their
     buffers freed) when the arguments need no conversion; otherwise
     `_normalize` converts them (or raises) and the call is made again."""
@@ -93,9 +117,12 @@ class CompiledFunction:
         # Takes exact arguments only; the rules are _normalize's.
         self._missing = None
         try:
-            self._fast = module._jit.prepare(name)
+            address = module._jit.entry(name)
         except RuntimeError as e:  # no entry point: every call says why
             self._fast, self._missing = (lambda args: _NOT_TAKEN), str(e)
+        else:
+            self._fast = _quantc_rt.CallPath(module._jit, address, args, results,
+                                             dim_groups)
 
     @property
     def signature(self):
@@ -190,13 +217,32 @@ class CompiledFunction:
 
 
 class CompiledModule:
-    """The public functions of a JIT-compiled module, as attributes and by
-    name (`mod.forward(x)`, `mod["forward"](x)`)."""
+    """The public functions of a JIT-compiled module or a loaded artifact, as
+    attributes and by name (`mod.forward(x)`, `mod["forward"](x)`)."""
 
-    def __init__(self, jit):
+    def __init__(self, jit, path=None):
         self._jit = jit
+        self._path = path  # the artifact directory it was loaded from
         self.functions = {name: CompiledFunction(self, name, args, results, groups)
                           for name, args, results, groups in jit.functions}
+
+    def save(self, path):
+        """Writes the module as an artifact directory `path` (created if
+        needed; its manifest.json, code.so and state.bin are replaced):
+        the code compiled for this CPU as a shared library, the state
+        (packed weights) and a manifest with the signatures and the CPU
+        features the code needs. `quantc.load(path)` runs it in another
+        process without LLVM or MLIR; C programs load it with
+        libquantc_runtime (docs/EMBEDDING.md). Raises CompileError when the
+        code cannot be saved."""
+        path = os.fspath(path)
+        if self._path is not None:  # a loaded artifact: copy its files
+            if os.path.abspath(path) != os.path.abspath(self._path):
+                shutil.copytree(self._path, path, dirs_exist_ok=True)
+            return
+        ok, diags = self._jit.save(path)
+        if not ok:
+            raise CompileError(diags)
 
     def __getitem__(self, name):
         try:
@@ -225,7 +271,7 @@ def compile_cpu(ir, pipeline="quantc-cpu-pipeline", *, opt_level=3, shared_libs=
     symbols (e.g. /usr/lib/llvm-22/lib/libmlir_c_runner_utils.so)."""
     if not isinstance(ir, str):
         raise TypeError("compile_cpu(ir: str)")
-    jit, diags = _quantc.jit_compile(ir, pipeline, int(opt_level), list(shared_libs))
+    jit, diags = _compiler().jit_compile(ir, pipeline, int(opt_level), list(shared_libs))
     if jit is None:
         raise CompileError(diags)
     return CompiledModule(jit)
@@ -252,7 +298,7 @@ class Module:
                 raise TypeError(f"Module: blob {name!r} is bool; pass it as int8 "
                                 "(i1 resources do not lower to LLVM)")
             arrays[name] = np.ascontiguousarray(a)
-        handle, diags = _quantc.parse_module(ir, arrays)
+        handle, diags = _compiler().parse_module(ir, arrays)
         if handle is None:
             raise CompileError(diags)
         self._handle = handle
@@ -286,8 +332,23 @@ class Module:
     def compile(self, pipeline="quantc-cpu-pipeline", *, opt_level=3, shared_libs=()):
         """JIT-compiles a copy of the module (sharing its blobs), as
         compile_cpu does for text."""
-        jit, diags = _quantc.jit_compile_module(self._handle, pipeline, int(opt_level),
+        jit, diags = _compiler().jit_compile_module(self._handle, pipeline, int(opt_level),
                                                 list(shared_libs))
         if jit is None:
             raise CompileError(diags)
         return CompiledModule(jit)
+
+
+def load(path):
+    """Loads an artifact directory written by `CompiledModule.save` (or by
+    the save of TorchModel.compile()'s callable): a CompiledModule whose
+    functions take and check arguments exactly as the compiled module's did.
+    Needs neither LLVM nor MLIR; the code is not recompiled. Raises
+    LoadError (with the runtime's message) when the artifact cannot run
+    here, e.g. on a CPU without the features it was compiled for."""
+    path = os.fspath(path)
+    try:
+        artifact = _quantc_rt.Artifact(path)
+    except RuntimeError as e:
+        raise LoadError(str(e)) from None
+    return CompiledModule(artifact, path)

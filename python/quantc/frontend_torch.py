@@ -468,6 +468,9 @@ class TorchModel:
         def run(*args):
             return fn(*model._check_args(args, "compiled model"))
         run.signature = fn.signature
+        # An artifact of the compiled module (CompiledModule.save); quantc.load
+        # gives it back with `forward` taking NumPy arrays.
+        run.save = fn._module.save
         return run
 
 

@@ -148,6 +148,16 @@ public:
   PackedFn lookupPacked(const std::string &name,
                         std::string &diagnostics) const;
 
+  /// Writes the compiled module as an artifact into `directory` (created if
+  /// needed; docs/EMBEDDING.md): code.so, the module re-optimized as the JIT
+  /// did and compiled for the host CPU as a shared library (ld.lld), with
+  /// the packed entry points `_mlir_<name>`; state.bin, the current bytes of
+  /// the `__quantc_state_<k>` globals; manifest.json, the signatures, the
+  /// CPU features and the state's layout. Fails (`ok == false`, an error in
+  /// `diagnostics`) when the code would need LLVM or MLIR at run time, a
+  /// symbol no loaded library defines, or the files cannot be written.
+  Result save(const std::string &directory) const;
+
   /// The compiled engine and signatures (opaque outside Facade.cpp).
   struct Impl;
 

@@ -1,0 +1,479 @@
+//===- Runtime.cpp - load and call saved quantc artifacts -----------------===//
+//
+// The C API of include/quantc/Runtime/quantc_runtime.h: reads an artifact's
+// manifest, checks the CPU, dlopens its code, fills the state globals from
+// state.bin and hands out the packed entry points. Links only the C and C++
+// libraries (and libdl).
+//
+//===----------------------------------------------------------------------===//
+#include "quantc/Runtime/quantc_runtime.h"
+
+#include "CpuFeatures.h"
+#include "Json.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <iterator>
+#include <cstdio>
+#include <cstring>
+#include <dlfcn.h>
+#include <memory>
+#include <string>
+#include <vector>
+
+#define QUANTC_RT_API extern "C" __attribute__((visibility("default")))
+
+using namespace quantc::runtime;
+
+namespace {
+thread_local std::string lastError;
+
+/// Sets the error message and returns `value`.
+template <typename T> T failWith(const std::string &message, T value) {
+  lastError = message;
+  return value;
+}
+
+struct TypeRecord {
+  std::string element;
+  std::vector<int64_t> shape;
+  quantc_type view;
+};
+
+struct DimGroupRecord {
+  std::vector<int> members; // (argument, dimension) pairs, flattened
+  int64_t size = -1;
+};
+} // namespace
+
+struct quantc_function {
+  std::string name;
+  std::vector<std::unique_ptr<TypeRecord>> args, results;
+  std::vector<DimGroupRecord> groups;
+  quantc_packed_fn entry = nullptr;
+  int packedSize = 0;
+};
+
+struct quantc_artifact {
+  void *handle = nullptr;
+  std::string triple;
+  std::vector<std::string> features;
+  std::vector<std::unique_ptr<quantc_function>> functions;
+  ~quantc_artifact() {
+    if (handle)
+      dlclose(handle);
+  }
+};
+
+namespace {
+bool readFile(const std::string &path, std::string &out) {
+  FILE *f = std::fopen(path.c_str(), "rb");
+  if (!f)
+    return false;
+  char buffer[1 << 16];
+  size_t n;
+  while ((n = std::fread(buffer, 1, sizeof(buffer), f)) > 0)
+    out.append(buffer, n);
+  bool ok = !std::ferror(f);
+  std::fclose(f);
+  return ok;
+}
+
+bool isInt(const JsonValue *v) {
+  return v && v->kind == JsonValue::Number && v->isInteger;
+}
+bool isString(const JsonValue *v) { return v && v->kind == JsonValue::String; }
+bool isArray(const JsonValue *v) { return v && v->kind == JsonValue::Array; }
+
+const char *kElements[] = {"f16", "f32", "f64", "i1",   "i8",
+                           "i16", "i32", "i64", "index"};
+
+/// A manifest type {"shaped": bool, "element": str, "shape": [int]}.
+bool readType(const JsonValue &v, TypeRecord &t, std::string &error) {
+  const JsonValue *shaped = v.get("shaped"), *element = v.get("element"),
+                  *shape = v.get("shape");
+  if (!shaped || shaped->kind != JsonValue::Bool || !isString(element) ||
+      !isArray(shape)) {
+    error = "a type needs 'shaped', 'element' and 'shape'";
+    return false;
+  }
+  t.element = element->string;
+  // "unsupported:<type>": a type no caller can pass (the Python side says
+  // so when the function is called).
+  if (std::find(std::begin(kElements), std::end(kElements), t.element) ==
+          std::end(kElements) &&
+      t.element.rfind("unsupported:", 0) != 0) {
+    error = "unsupported element type '" + t.element + "'";
+    return false;
+  }
+  for (const JsonValue &d : shape->array) {
+    if (!isInt(&d) || d.integer < -1) {
+      error = "invalid size in the shape of a type";
+      return false;
+    }
+    t.shape.push_back(d.integer);
+  }
+  if (!shaped->boolean && !t.shape.empty()) {
+    error = "a scalar type with a shape";
+    return false;
+  }
+  t.view.shaped = shaped->boolean;
+  t.view.element = t.element.c_str();
+  t.view.rank = static_cast<int>(t.shape.size());
+  t.view.shape = t.shape.data();
+  return true;
+}
+
+/// The function record of manifest entry `v`, its entry point looked up in
+/// `handle`.
+std::unique_ptr<quantc_function> readFunction(const JsonValue &v, void *handle,
+                                              std::string &error) {
+  auto fn = std::make_unique<quantc_function>();
+  const JsonValue *name = v.get("name"), *args = v.get("args"),
+                  *results = v.get("results"), *groups = v.get("dim_groups");
+  if (!isString(name) || !isArray(args) || !isArray(results) ||
+      !isArray(groups)) {
+    error = "a function needs 'name', 'args', 'results' and 'dim_groups'";
+    return nullptr;
+  }
+  fn->name = name->string;
+  for (auto [list, out] : {std::make_pair(args, &fn->args),
+                           std::make_pair(results, &fn->results)})
+    for (const JsonValue &t : list->array) {
+      out->push_back(std::make_unique<TypeRecord>());
+      if (!readType(t, *out->back(), error)) {
+        error = "@" + fn->name + ": " + error;
+        return nullptr;
+      }
+    }
+  for (const JsonValue &g : groups->array) {
+    DimGroupRecord group;
+    const JsonValue *members = g.get("members"), *size = g.get("size");
+    if (!isArray(members) || !isInt(size)) {
+      error = "@" + fn->name + ": a dim group needs 'members' and 'size'";
+      return nullptr;
+    }
+    group.size = size->integer;
+    for (const JsonValue &m : members->array) {
+      if (!isArray(&m) || m.array.size() != 2 || !isInt(&m.array[0]) ||
+          !isInt(&m.array[1]) || m.array[0].integer < 0 ||
+          m.array[0].integer >= static_cast<int64_t>(fn->args.size()) ||
+          !fn->args[m.array[0].integer]->view.shaped ||
+          m.array[1].integer < 0 ||
+          m.array[1].integer >= fn->args[m.array[0].integer]->view.rank) {
+        error = "@" + fn->name + ": invalid dim group member";
+        return nullptr;
+      }
+      group.members.push_back(static_cast<int>(m.array[0].integer));
+      group.members.push_back(static_cast<int>(m.array[1].integer));
+    }
+    fn->groups.push_back(std::move(group));
+  }
+  int words = 0;
+  for (auto &t : fn->args)
+    words += t->view.shaped ? 3 + 2 * t->view.rank : 1;
+  fn->packedSize = words + (fn->results.empty() ? 0 : 1);
+  std::string symbol = "_mlir_" + fn->name;
+  fn->entry = reinterpret_cast<quantc_packed_fn>(dlsym(handle, symbol.c_str()));
+  if (!fn->entry) {
+    error = "the code has no entry point " + symbol + " for @" + fn->name;
+    return nullptr;
+  }
+  return fn;
+}
+
+/// Makes this library's symbols (memrefCopy, which artifacts leave
+/// undefined) visible to libraries loaded later: a Python extension loads it
+/// RTLD_LOCAL.
+bool exportRuntimeSymbols(std::string &error) {
+  Dl_info info;
+  if (!dladdr(reinterpret_cast<void *>(&quantc_load), &info) ||
+      !info.dli_fname) {
+    error = "cannot locate libquantc_runtime itself";
+    return false;
+  }
+  void *self = dlopen(info.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_GLOBAL);
+  if (!self) {
+    const char *e = dlerror();
+    error = std::string("cannot make libquantc_runtime's symbols global: ") +
+            (e ? e : "?");
+    return false;
+  }
+  dlclose(self); // the library stays loaded: this was a second reference
+  return true;
+}
+
+/// Reads `path` into the state globals of `handle` as the manifest's
+/// "state" list places them.
+bool loadState(const std::string &path, const JsonValue &state,
+               const JsonValue *totalBytes, void *handle,
+               std::string &error) {
+  if (!isArray(&state) || !isInt(totalBytes)) {
+    error = "the manifest needs 'state' (a list) and 'state_bytes'";
+    return false;
+  }
+  if (state.array.empty())
+    return true;
+  FILE *f = std::fopen(path.c_str(), "rb");
+  if (!f) {
+    error = "cannot open " + path + ": " + std::strerror(errno);
+    return false;
+  }
+  std::unique_ptr<FILE, int (*)(FILE *)> closer(f, &std::fclose);
+  if (std::fseek(f, 0, SEEK_END) != 0 || std::ftell(f) != totalBytes->integer) {
+    error = path + " has " + std::to_string(std::ftell(f)) +
+            " bytes; the manifest says " + std::to_string(totalBytes->integer);
+    return false;
+  }
+  for (const JsonValue &s : state.array) {
+    const JsonValue *symbol = s.get("symbol"), *bytes = s.get("bytes"),
+                    *offset = s.get("offset");
+    if (!isString(symbol) || !isInt(bytes) || !isInt(offset) ||
+        bytes->integer < 0 || offset->integer < 0 ||
+        offset->integer + bytes->integer > totalBytes->integer) {
+      error = "invalid state entry in the manifest";
+      return false;
+    }
+    void *global = dlsym(handle, symbol->string.c_str());
+    if (!global) {
+      error = "the code has no state global " + symbol->string;
+      return false;
+    }
+    size_t n = static_cast<size_t>(bytes->integer);
+    if (std::fseek(f, static_cast<long>(offset->integer), SEEK_SET) != 0 ||
+        std::fread(global, 1, n, f) != n) {
+      error = "cannot read " + std::to_string(n) + " bytes of " +
+              symbol->string + " from " + path;
+      return false;
+    }
+  }
+  return true;
+}
+} // namespace
+
+QUANTC_RT_API const char *quantc_last_error(void) { return lastError.c_str(); }
+
+QUANTC_RT_API quantc_artifact *quantc_load(const char *path) {
+  lastError.clear();
+  if (!path)
+    return failWith("quantc_load: null path", nullptr);
+  std::string dir = path;
+  std::string where = "artifact '" + dir + "': ";
+  std::string text, error;
+  if (!readFile(dir + "/manifest.json", text))
+    return failWith(where + "cannot read manifest.json: " +
+                        std::strerror(errno),
+                    nullptr);
+  JsonValue manifest;
+  if (!parseJson(text, manifest, error))
+    return failWith(where + "manifest.json: " + error, nullptr);
+  const JsonValue *format = manifest.get("format");
+  if (!isInt(format))
+    return failWith(where + "manifest.json has no format version", nullptr);
+  if (format->integer != QUANTC_ARTIFACT_FORMAT)
+    return failWith(where + "format version " +
+                        std::to_string(format->integer) +
+                        ", this runtime reads version " +
+                        std::to_string(QUANTC_ARTIFACT_FORMAT),
+                    nullptr);
+
+  auto artifact = std::make_unique<quantc_artifact>();
+  const JsonValue *triple = manifest.get("triple"),
+                  *features = manifest.get("cpu_features"),
+                  *functions = manifest.get("functions"),
+                  *state = manifest.get("state"),
+                  *code = manifest.get("code"),
+                  *stateFile = manifest.get("state_file");
+  if (!isString(triple) || !isArray(features) || !isArray(functions) ||
+      !state || !isString(code) || !isString(stateFile))
+    return failWith(where + "manifest.json lacks 'triple', 'cpu_features', "
+                            "'functions', 'state', 'code' or 'state_file'",
+                    nullptr);
+  artifact->triple = triple->string;
+#if defined(__x86_64__)
+  if (artifact->triple.rfind("x86_64", 0) != 0)
+    return failWith(where + "compiled for " + artifact->triple +
+                        ", this runtime runs x86_64 code",
+                    nullptr);
+#endif
+  for (const JsonValue &f : features->array) {
+    if (!isString(&f))
+      return failWith(where + "invalid entry in 'cpu_features'", nullptr);
+    artifact->features.push_back(f.string);
+  }
+  std::vector<std::string> missing = missingCpuFeatures(artifact->features);
+  if (!missing.empty()) {
+    std::string list;
+    for (const std::string &m : missing)
+      list += (list.empty() ? "" : ", ") + m;
+    return failWith(where + "this CPU lacks features the code was compiled "
+                            "for: " +
+                        list,
+                    nullptr);
+  }
+
+  if (!exportRuntimeSymbols(error))
+    return failWith(where + error, nullptr);
+  std::string codePath = dir + "/" + code->string;
+  artifact->handle = dlopen(codePath.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!artifact->handle) {
+    const char *e = dlerror();
+    return failWith(where + "cannot load the code: " + (e ? e : "?"),
+                    nullptr);
+  }
+  if (!loadState(dir + "/" + stateFile->string, *state,
+                 manifest.get("state_bytes"), artifact->handle, error))
+    return failWith(where + error, nullptr);
+  for (const JsonValue &f : functions->array) {
+    std::unique_ptr<quantc_function> fn =
+        readFunction(f, artifact->handle, error);
+    if (!fn)
+      return failWith(where + error, nullptr);
+    artifact->functions.push_back(std::move(fn));
+  }
+  return artifact.release();
+}
+
+QUANTC_RT_API void quantc_unload(quantc_artifact *artifact) {
+  delete artifact;
+}
+
+QUANTC_RT_API const char *quantc_artifact_triple(const quantc_artifact *a) {
+  return a->triple.c_str();
+}
+
+QUANTC_RT_API int quantc_artifact_num_features(const quantc_artifact *a) {
+  return static_cast<int>(a->features.size());
+}
+
+QUANTC_RT_API const char *quantc_artifact_feature(const quantc_artifact *a,
+                                                  int index) {
+  if (index < 0 || index >= static_cast<int>(a->features.size()))
+    return failWith("feature index out of range", nullptr);
+  return a->features[index].c_str();
+}
+
+QUANTC_RT_API int quantc_num_functions(const quantc_artifact *a) {
+  return static_cast<int>(a->functions.size());
+}
+
+QUANTC_RT_API const quantc_function *
+quantc_function_at(const quantc_artifact *a, int index) {
+  if (index < 0 || index >= static_cast<int>(a->functions.size()))
+    return failWith("function index out of range", nullptr);
+  return a->functions[index].get();
+}
+
+QUANTC_RT_API const quantc_function *quantc_lookup(const quantc_artifact *a,
+                                                   const char *name) {
+  for (const auto &fn : a->functions)
+    if (name && fn->name == name)
+      return fn.get();
+  std::string have;
+  for (const auto &fn : a->functions)
+    have += (have.empty() ? "@" : ", @") + fn->name;
+  return failWith(std::string("no function @") + (name ? name : "") +
+                      " in the artifact; it has " + have,
+                  nullptr);
+}
+
+QUANTC_RT_API const char *quantc_function_name(const quantc_function *fn) {
+  return fn->name.c_str();
+}
+
+QUANTC_RT_API int quantc_function_num_args(const quantc_function *fn) {
+  return static_cast<int>(fn->args.size());
+}
+
+QUANTC_RT_API int quantc_function_num_results(const quantc_function *fn) {
+  return static_cast<int>(fn->results.size());
+}
+
+QUANTC_RT_API const quantc_type *quantc_function_arg(const quantc_function *fn,
+                                                     int index) {
+  if (index < 0 || index >= static_cast<int>(fn->args.size()))
+    return failWith("argument index out of range", nullptr);
+  return &fn->args[index]->view;
+}
+
+QUANTC_RT_API const quantc_type *
+quantc_function_result(const quantc_function *fn, int index) {
+  if (index < 0 || index >= static_cast<int>(fn->results.size()))
+    return failWith("result index out of range", nullptr);
+  return &fn->results[index]->view;
+}
+
+QUANTC_RT_API int quantc_function_dim_group(const quantc_function *fn,
+                                            int group, const int *members[],
+                                            int *count, int64_t *size) {
+  int n = static_cast<int>(fn->groups.size());
+  if (group < 0)
+    return n;
+  if (group >= n)
+    return failWith("dim group index out of range", -1);
+  const DimGroupRecord &g = fn->groups[group];
+  if (members)
+    *members = g.members.data();
+  if (count)
+    *count = static_cast<int>(g.members.size() / 2);
+  if (size)
+    *size = g.size;
+  return n;
+}
+
+QUANTC_RT_API quantc_packed_fn
+quantc_function_entry(const quantc_function *fn) {
+  return fn->entry;
+}
+
+QUANTC_RT_API int quantc_function_packed_size(const quantc_function *fn) {
+  return fn->packedSize;
+}
+
+QUANTC_RT_API void **quantc_pack_memref(void *descriptor, int rank,
+                                        void **slots) {
+  auto *fields = static_cast<char *>(descriptor);
+  for (int k = 0; k < 3 + 2 * rank; ++k)
+    *slots++ = fields + 8 * k;
+  return slots;
+}
+
+QUANTC_RT_API int quantc_check_args(const quantc_function *fn,
+                                    const void *const *descriptors) {
+  auto sizeOf = [&](int arg, int dim) {
+    return static_cast<const int64_t *>(descriptors[arg])[3 + dim];
+  };
+  for (size_t i = 0; i < fn->args.size(); ++i) {
+    const quantc_type &t = fn->args[i]->view;
+    if (!t.shaped)
+      continue;
+    if (!descriptors[i])
+      return failWith("@" + fn->name + " argument " + std::to_string(i) +
+                          ": a tensor needs a descriptor",
+                      -1);
+    for (int d = 0; d < t.rank; ++d)
+      if (t.shape[d] >= 0 && sizeOf(i, d) != t.shape[d])
+        return failWith("@" + fn->name + " argument " + std::to_string(i) +
+                            ": dimension " + std::to_string(d) + " is " +
+                            std::to_string(sizeOf(i, d)) + ", expected " +
+                            std::to_string(t.shape[d]),
+                        -1);
+  }
+  for (const DimGroupRecord &g : fn->groups) {
+    int64_t want = g.size;
+    for (size_t m = 0; m < g.members.size(); m += 2) {
+      int64_t got = sizeOf(g.members[m], g.members[m + 1]);
+      if (want < 0)
+        want = got;
+      else if (got != want)
+        return failWith("@" + fn->name + ": dimension " +
+                            std::to_string(g.members[m + 1]) +
+                            " of argument " + std::to_string(g.members[m]) +
+                            " is " + std::to_string(got) + " but must be " +
+                            std::to_string(want) +
+                            " (the function's ops tie these sizes together)",
+                        -1);
+    }
+  }
+  return 0;
+}
