@@ -84,6 +84,9 @@ config.substitutions.append(
 config.substitutions.append(("%cmake", config.cmake_command))
 config.substitutions.append(("%quantc_obj_root", config.quantc_obj_root))
 config.substitutions.append(("%quantc_src_root", config.quantc_src_root))
+# Saved artifacts run from C (examples/c, libquantc_runtime).
+config.substitutions.append(("%quantc_lib_dir", config.quantc_lib_dir))
+config.substitutions.append(("%cc", config.c_compiler))
 config.substitutions.append(
     ("%downstream_cmake_flags",
      " ".join(
