@@ -783,6 +783,13 @@ Result JitModule::save(const std::string &directory) const {
   const SaveSource &src = impl->saveSource;
   if (!src.lowered)
     return fail("this module keeps no lowered IR to save");
+  if (llvm::sys::fs::exists(directory) &&
+      !llvm::sys::fs::is_directory(directory))
+    return fail("cannot create the directory '" + directory +
+                "': a file of that name exists");
+  if (std::error_code ec = llvm::sys::fs::create_directories(directory))
+    return fail("cannot create the directory '" + directory +
+                "': " + ec.message());
 
   // 1. LLVM IR, optimized as the JIT optimized it, for the host with
   //    position-independent code.
@@ -883,9 +890,6 @@ Result JitModule::save(const std::string &directory) const {
   }
 
   // 4. The shared library, linked with ld.lld.
-  if (std::error_code ec = llvm::sys::fs::create_directories(directory))
-    return fail("cannot create the directory '" + directory +
-                "': " + ec.message());
   SmallString<256> objectPath;
   if (std::error_code ec = llvm::sys::fs::createTemporaryFile(
           "quantc-artifact", "o", objectPath))
@@ -975,7 +979,10 @@ Result JitModule::save(const std::string &directory) const {
           j.value(s);
       });
       j.attributeArray("functions", [&] {
-        for (const FunctionDesc &f : impl->functions)
+        for (const FunctionDesc &f : impl->functions) {
+          // Loading fills the state from state.bin and never prepares it.
+          if (f.name == "__quantc_prepare")
+            continue;
           j.object([&] {
             j.attribute("name", f.name);
             j.attributeArray("args", [&] {
@@ -1000,6 +1007,7 @@ Result JitModule::save(const std::string &directory) const {
                 });
             });
           });
+        }
       });
       // The parameters the state was prepared from (JitModule::params(),
       // per the load-time state contract); informational: loading never

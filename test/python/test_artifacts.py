@@ -1,0 +1,303 @@
+"""Saved artifacts (CompiledModule.save, quantc.load, libquantc_runtime):
+results bit-identical to the JIT in a fresh process that loads neither LLVM
+nor MLIR (a W8A8 model from the PyTorch frontend, a float model, dynamic
+token counts, OpenMP-parallel GEMMs), the state globals' bytes saved after
+prepare and restored without it, the same argument checking as the JIT,
+and the refusals (CPU features, format version, missing files)."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import quantc
+
+torch = pytest.importorskip("torch")  # python3-torch is in quantc.sh's package list
+import torch.nn as nn  # noqa: E402
+
+from torch_models import Llama, OPTBlock  # noqa: E402
+
+# Runs in a fresh interpreter: loads the artifact argv[1], calls `forward`
+# on each input of argv[2] (an .npz of x0, x1, ...), saves the results as
+# argv[3] and the LLVM/MLIR libraries mapped before and after as argv[4].
+_CHILD = textwrap.dedent("""
+    import json, sys
+    import numpy as np
+    def mapped():
+        return sorted({l.split()[-1] for l in open("/proc/self/maps")
+                       if "libMLIR" in l or "libLLVM" in l})
+    import quantc
+    after_import = mapped()
+    m = quantc.load(sys.argv[1])
+    xs = np.load(sys.argv[2])
+    out = {k: m.forward(xs[k]) for k in xs.files}
+    np.savez(sys.argv[3], **out)
+    json.dump({"import": after_import, "call": mapped()}, open(sys.argv[4], "w"))
+""")
+
+
+def _run_fresh(path, inputs, tmp_path):
+    """`forward` of the artifact at `path` on each of `inputs`, run in a
+    fresh process; asserts that it mapped no LLVM or MLIR library."""
+    np.savez(tmp_path / "in.npz", **{f"x{i}": x for i, x in enumerate(inputs)})
+    subprocess.run([sys.executable, "-c", _CHILD, str(path), str(tmp_path / "in.npz"),
+                    str(tmp_path / "out.npz"), str(tmp_path / "maps.json")],
+                   check=True, env=os.environ.copy())
+    maps = json.load(open(tmp_path / "maps.json"))
+    assert maps == {"import": [], "call": []}, maps
+    out = np.load(tmp_path / "out.npz")
+    return [out[f"x{i}"] for i in range(len(inputs))]
+
+
+def _bits_equal(got, want):
+    assert got.dtype == want.dtype and got.shape == want.shape
+    assert np.array_equal(got.view(np.uint8), want.view(np.uint8)), \
+        f"max difference {np.abs(got.astype(np.float64) - want).max()}"
+
+
+def _mlp(seed=0):
+    torch.manual_seed(seed)
+    return nn.Sequential(nn.Linear(16, 32), nn.ReLU(), nn.Linear(32, 8)).eval()
+
+
+def test_w8a8_torch_model_bit_identical(tmp_path):
+    torch.manual_seed(4)
+    batches = [(torch.randn(10, 16) * 2,) for _ in range(3)]
+    tm = quantc.from_torch(_mlp(), batches[0]).calibrate(batches)
+    tm.quantize("w8a8", smoothquant=0.5)
+    exe = tm.compile()
+    exe.save(tmp_path / "w8a8")
+    xs = [np.random.default_rng(i).standard_normal((10, 16)).astype(np.float32)
+          for i in range(2)]
+    for x, got in zip(xs, _run_fresh(tmp_path / "w8a8", xs, tmp_path)):
+        _bits_equal(got, exe(x))
+    manifest = json.load(open(tmp_path / "w8a8" / "manifest.json"))
+    assert manifest["format"] == 1 and manifest["triple"].startswith("x86_64")
+    assert [f["name"] for f in manifest["functions"]] == ["forward"]
+
+
+def test_float_llama_bit_identical(tmp_path):
+    torch.manual_seed(1)
+    m = Llama(d=32, heads=4, f=64, n=1, vocab=40).eval()
+    x = torch.randn(2, 8, 32)
+    exe = quantc.from_torch(m, (x,)).compile()
+    exe.save(tmp_path / "llama")
+    xs = [torch.randn(2, 8, 32).numpy() for _ in range(2)]
+    for x, got in zip(xs, _run_fresh(tmp_path / "llama", xs, tmp_path)):
+        _bits_equal(got, exe(x))
+        np.testing.assert_allclose(got, m(torch.from_numpy(x)).detach().numpy(),
+                                   rtol=1e-4, atol=1e-5)
+
+
+def test_dynamic_tokens_w8a8_bit_identical(tmp_path):
+    torch.manual_seed(3)
+    m = OPTBlock().eval()
+    x = torch.randn(16, 64)
+    calib = [(torch.randn(n, 64),) for n in (5, 16, 24)]
+    tq = quantc.from_torch(m, (x,), dynamic_dims={0: 0}).calibrate(calib)
+    tq.quantize("w8a8", smoothquant=0.5)
+    exe = tq.compile()
+    exe.save(tmp_path / "opt")
+    xs = [torch.randn(n, 64).numpy() for n in (1, 3, 16, 29)]
+    for x, got in zip(xs, _run_fresh(tmp_path / "opt", xs, tmp_path)):
+        _bits_equal(got, exe(x))
+    # Strided copies of the dynamic activations call memrefCopy, which the
+    # artifact takes from libquantc_runtime, not from MLIR's runner utils.
+    manifest = json.load(open(tmp_path / "opt" / "manifest.json"))
+    assert not any("mlir" in n.lower() for n in manifest["needed"]), manifest["needed"]
+
+
+def test_parallel_gemm_needs_libgomp(tmp_path):
+    """GEMMs on an OpenMP team: code.so has DT_NEEDED libgomp, and the
+    results are bit-identical."""
+    torch.manual_seed(4)
+    batches = [(torch.randn(64, 16) * 2,) for _ in range(2)]
+    tm = quantc.from_torch(_mlp(), batches[0]).calibrate(batches)
+    tm.quantize("w8a8", smoothquant=None)
+    mod = tm._module.compile("quantc-cpu-pipeline{vnni-parallel-min-macs=0}")
+    mod.save(tmp_path / "par")
+    manifest = json.load(open(tmp_path / "par" / "manifest.json"))
+    assert "libgomp.so.1" in manifest["needed"]
+    xs = [np.random.default_rng(7).standard_normal((64, 16)).astype(np.float32)]
+    _bits_equal(_run_fresh(tmp_path / "par", xs, tmp_path)[0], mod.forward(xs[0]))
+
+
+# Load-time state per the contract (docs/EMBEDDING.md): `__quantc_state_<k>`
+# globals filled by `__quantc_prepare`, written by hand here.
+_STATE_IR = """
+memref.global @__quantc_state_0 : memref<16xf32> = dense<0.0> {alignment = 64}
+memref.global @__quantc_state_1 : memref<5xi8> = dense<0> {alignment = 64}
+func.func @__quantc_prepare(%w: memref<16xf32>, %v: memref<5xi8>) {
+  %g = memref.get_global @__quantc_state_0 : memref<16xf32>
+  memref.copy %w, %g : memref<16xf32> to memref<16xf32>
+  %h = memref.get_global @__quantc_state_1 : memref<5xi8>
+  memref.copy %v, %h : memref<5xi8> to memref<5xi8>
+  return
+}
+func.func @forward(%x: tensor<16xf32>) -> tensor<16xf32> {
+  %g = memref.get_global @__quantc_state_0 : memref<16xf32>
+  %t = bufferization.to_tensor %g restrict : memref<16xf32> to tensor<16xf32>
+  %e = tensor.empty() : tensor<16xf32>
+  %y = linalg.add ins(%x, %t : tensor<16xf32>, tensor<16xf32>)
+                  outs(%e : tensor<16xf32>) -> tensor<16xf32>
+  return %y : tensor<16xf32>
+}
+func.func @small() -> tensor<5xi8> {
+  %h = memref.get_global @__quantc_state_1 : memref<5xi8>
+  %t = bufferization.to_tensor %h restrict : memref<5xi8> to tensor<5xi8>
+  %e = tensor.empty() : tensor<5xi8>
+  %c = linalg.copy ins(%t : tensor<5xi8>) outs(%e : tensor<5xi8>) -> tensor<5xi8>
+  return %c : tensor<5xi8>
+}
+"""
+
+
+def test_state_saved_after_prepare(tmp_path):
+    mod = quantc.compile_cpu(_STATE_IR)
+    w = np.arange(16, dtype=np.float32) * 0.5
+    v = np.array([-3, 1, 4, -1, 5], np.int8)
+    x = np.ones(16, np.float32)
+    mod["__quantc_prepare"](w, v)
+    mod.save(tmp_path / "s")
+    manifest = json.load(open(tmp_path / "s" / "manifest.json"))
+    assert manifest["state"] == [
+        {"symbol": "__quantc_state_0", "bytes": 64, "offset": 0},
+        {"symbol": "__quantc_state_1", "bytes": 5, "offset": 64}]
+    assert manifest["state_bytes"] == 69
+    raw = open(tmp_path / "s" / "state.bin", "rb").read()
+    assert raw[:64] == w.tobytes() and raw[64:] == v.tobytes()
+    # Loading restores the bytes and never runs __quantc_prepare, which the
+    # artifact does not expose.
+    loaded = quantc.load(tmp_path / "s")
+    assert sorted(loaded.functions) == ["forward", "small"]
+    _bits_equal(loaded.forward(x), x + w)
+    _bits_equal(loaded.small(), v)
+    # A state file that does not match the manifest is refused.
+    with open(tmp_path / "s" / "state.bin", "ab") as f:
+        f.write(b"\0")
+    with pytest.raises(quantc.LoadError, match=r"state.bin has 70 bytes; the manifest says 69"):
+        quantc.load(tmp_path / "s")
+
+
+_MATMUL_IR = """
+func.func @mm(%a: tensor<?x?xf32>, %b: tensor<?x8xf32>) -> tensor<?x8xf32> {
+  %c0 = arith.constant 0 : index
+  %z = arith.constant 0.0 : f32
+  %m = tensor.dim %a, %c0 : tensor<?x?xf32>
+  %e = tensor.empty(%m) : tensor<?x8xf32>
+  %f = linalg.fill ins(%z : f32) outs(%e : tensor<?x8xf32>) -> tensor<?x8xf32>
+  %r = linalg.matmul ins(%a, %b : tensor<?x?xf32>, tensor<?x8xf32>)
+                     outs(%f : tensor<?x8xf32>) -> tensor<?x8xf32>
+  return %r : tensor<?x8xf32>
+}
+"""
+
+
+def _error(fn, *args):
+    try:
+        fn(*args)
+    except (TypeError, ValueError) as e:
+        return type(e), str(e)
+    raise AssertionError("no error")
+
+
+def test_loaded_functions_check_arguments_as_the_jit(tmp_path):
+    jit = quantc.compile_cpu(_MATMUL_IR)
+    jit.save(tmp_path / "mm")
+    loaded = quantc.load(tmp_path / "mm")
+    assert loaded.mm.signature == jit.mm.signature
+    assert loaded.mm.dim_groups == jit.mm.dim_groups != []
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((3, 5)), rng.standard_normal((5, 8))
+    # float64 arrays of exactly representable values convert; results equal.
+    a32, b32 = a.astype(np.float32), b.astype(np.float32)
+    _bits_equal(loaded.mm(a32.astype(np.float64), b32), jit.mm(a32, b32))
+    for bad in [(a32, b32[:4]), (a32, np.zeros((5, 7), np.float32)), (a, b32), (a32,)]:
+        want = _error(jit.mm, *bad)
+        assert _error(loaded.mm, *bad) == want
+    assert "tie these sizes together" in _error(loaded.mm, a32, b32[:4])[1]
+
+
+def _missing_feature():
+    """A feature of the runtime's table that this CPU lacks, by
+    /proc/cpuinfo's name for it."""
+    flags = set(open("/proc/cpuinfo").read().split("flags")[1].split("\n")[0].split())
+    for llvm_name, linux_name in [("avxvnniint16", "avx_vnni_int16"),
+                                  ("amx-complex", "amx_complex"),
+                                  ("avxvnniint8", "avx_vnni_int8"),
+                                  ("avxneconvert", "avx_ne_convert"),
+                                  ("avxifma", "avx_ifma"), ("amx-fp16", "amx_fp16"),
+                                  ("avx512vp2intersect", "avx512_vp2intersect")]:
+        if linux_name not in flags:
+            return llvm_name
+    pytest.fail("this CPU has every feature the refusal test could ask for")
+
+
+def _edit_manifest(path, **changes):
+    m = json.load(open(path / "manifest.json"))
+    m.update(changes)
+    json.dump(m, open(path / "manifest.json", "w"))
+    return m
+
+
+def test_refusals(tmp_path):
+    quantc.compile_cpu(_MATMUL_IR).save(tmp_path / "ok")
+    manifest = json.load(open(tmp_path / "ok" / "manifest.json"))
+    missing = _missing_feature()
+    shutil.copytree(tmp_path / "ok", tmp_path / "cpu")
+    _edit_manifest(tmp_path / "cpu", cpu_features=manifest["cpu_features"] + [missing])
+    with pytest.raises(quantc.LoadError,
+                       match=rf"this CPU lacks features the code was compiled for: {missing}$"):
+        quantc.load(tmp_path / "cpu")
+    _edit_manifest(tmp_path / "cpu", cpu_features=["avx2", "neural-magic"])
+    with pytest.raises(quantc.LoadError, match=r"neural-magic \(unknown to this runtime\)"):
+        quantc.load(tmp_path / "cpu")
+    shutil.copytree(tmp_path / "ok", tmp_path / "v2")
+    _edit_manifest(tmp_path / "v2", format=2)
+    with pytest.raises(quantc.LoadError,
+                       match=r"format version 2, this runtime reads version 1"):
+        quantc.load(tmp_path / "v2")
+    with pytest.raises(quantc.LoadError, match=r"cannot read manifest.json"):
+        quantc.load(tmp_path / "nowhere")
+    shutil.copytree(tmp_path / "ok", tmp_path / "nocode")
+    os.remove(tmp_path / "nocode" / "code.so")
+    with pytest.raises(quantc.LoadError, match=r"cannot load the code: .*code.so"):
+        quantc.load(tmp_path / "nocode")
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "manifest.json").write_text('{"format": 1, "triple": ')
+    with pytest.raises(quantc.LoadError, match=r"manifest.json: unexpected end of input"):
+        quantc.load(tmp_path / "bad")
+    # The intact artifact still loads.
+    assert quantc.load(tmp_path / "ok").mm.signature == \
+        "(tensor<?x?xf32>, tensor<?x8xf32>) -> (tensor<?x8xf32>)"
+
+
+def test_save_errors(tmp_path):
+    jit = quantc.compile_cpu(_MATMUL_IR)
+    (tmp_path / "file").write_text("")
+    with pytest.raises(quantc.CompileError, match=r"cannot create the directory"):
+        jit.save(tmp_path / "file")
+    # Saving a loaded artifact copies it.
+    jit.save(tmp_path / "a")
+    quantc.load(tmp_path / "a").save(tmp_path / "b")
+    assert sorted(os.listdir(tmp_path / "b")) == ["code.so", "manifest.json", "state.bin"]
+
+
+def test_import_loads_no_mlir():
+    """`import quantc` maps neither libMLIR nor libLLVM; compiling does."""
+    code = textwrap.dedent("""
+        def mapped():
+            return any("libMLIR" in l or "libLLVM" in l for l in open("/proc/self/maps"))
+        import quantc
+        assert not mapped(), "import quantc loaded MLIR"
+        quantc.compile_cpu("func.func @f() { return }")
+        assert mapped(), "compiling did not load MLIR"
+        print("ok")
+    """)
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                         text=True, env=os.environ.copy())
+    assert out.stdout == "ok\n"
