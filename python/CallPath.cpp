@@ -455,8 +455,8 @@ void quantc::python::bindCallPath(py::module_ &m) {
                     pair[1].cast<int64_t>()});
              }
              return CallPath(std::move(owner),
-                             reinterpret_cast<PackedFn>(address), a, r,
-                             groups, notTakenObject());
+                             reinterpret_cast<PackedFn>(address), a, r, groups,
+                             notTakenObject());
            }),
            py::arg("owner"), py::arg("address"), py::arg("args"),
            py::arg("results"), py::arg("dim_groups"),

@@ -43,8 +43,8 @@ public:
         args.append(type(quantc_function_arg(fn, a)));
       for (int r = 0; r < quantc_function_num_results(fn); ++r)
         results.append(type(quantc_function_result(fn, r)));
-      for (int g = 0, n = quantc_function_dim_group(fn, -1, nullptr, nullptr,
-                                                    nullptr);
+      for (int g = 0,
+               n = quantc_function_dim_group(fn, -1, nullptr, nullptr, nullptr);
            g < n; ++g) {
         const int *members;
         int count;
@@ -55,8 +55,8 @@ public:
           pairs.append(py::make_tuple(members[2 * m], members[2 * m + 1]));
         groups.append(py::make_tuple(pairs, size));
       }
-      out.append(py::make_tuple(quantc_function_name(fn), args, results,
-                                groups));
+      out.append(
+          py::make_tuple(quantc_function_name(fn), args, results, groups));
     }
     return out;
   }
@@ -81,8 +81,8 @@ public:
 private:
   static py::tuple type(const quantc_type *t) {
     std::vector<int64_t> shape(t->shape, t->shape + t->rank);
-    return py::make_tuple(static_cast<bool>(t->shaped),
-                          std::string(t->element), shape);
+    return py::make_tuple(static_cast<bool>(t->shaped), std::string(t->element),
+                          shape);
   }
 
   quantc_artifact *artifact = nullptr;

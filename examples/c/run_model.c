@@ -1,4 +1,5 @@
-/*===- run_model.c - run a saved quantc artifact from C --------------------===//
+/*===- run_model.c - run a saved quantc artifact from C
+ * --------------------===//
  *
  * Loads an artifact written by `exe.save(dir)` with libquantc_runtime and
  * calls one of its functions on tensors read from files:
@@ -154,15 +155,17 @@ int main(int argc, char **argv) {
   memref_max *args = calloc((size_t)num_args + 1, sizeof(memref_max));
   const void **descriptors = calloc((size_t)num_args + 1, sizeof(void *));
   void **buffers = calloc((size_t)num_args + 1, sizeof(void *));
-  void **packed = calloc((size_t)quantc_function_packed_size(fn) + 1,
-                         sizeof(void *));
+  void **packed =
+      calloc((size_t)quantc_function_packed_size(fn) + 1, sizeof(void *));
   void **next = packed;
   int status = 1;
   for (int a = 0; a < num_args; ++a) {
     const quantc_type *t = quantc_function_arg(fn, a);
     if (!t->shaped || t->rank > MAX_RANK || !element_size(t->element)) {
-      fprintf(stderr, "error: argument %d is not a tensor this example "
-                      "passes\n", a);
+      fprintf(stderr,
+              "error: argument %d is not a tensor this example "
+              "passes\n",
+              a);
       goto done;
     }
     /* A rank-r descriptor is packed at its own rank: its strides follow its

@@ -13,10 +13,10 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <iterator>
 #include <cstdio>
 #include <cstring>
 #include <dlfcn.h>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <vector>
@@ -137,8 +137,8 @@ std::unique_ptr<quantc_function> readFunction(const JsonValue &v, void *handle,
     return nullptr;
   }
   fn->name = name->string;
-  for (auto [list, out] : {std::make_pair(args, &fn->args),
-                           std::make_pair(results, &fn->results)})
+  for (auto [list, out] :
+       {std::make_pair(args, &fn->args), std::make_pair(results, &fn->results)})
     for (const JsonValue &t : list->array) {
       out->push_back(std::make_unique<TypeRecord>());
       if (!readType(t, *out->back(), error)) {
@@ -206,8 +206,7 @@ bool exportRuntimeSymbols(std::string &error) {
 /// Reads `path` into the state globals of `handle` as the manifest's
 /// "state" list places them.
 bool loadState(const std::string &path, const JsonValue &state,
-               const JsonValue *totalBytes, void *handle,
-               std::string &error) {
+               const JsonValue *totalBytes, void *handle, std::string &error) {
   if (!isArray(&state) || !isInt(totalBytes)) {
     error = "the manifest needs 'state' (a list) and 'state_bytes'";
     return false;
@@ -261,9 +260,8 @@ QUANTC_RT_API quantc_artifact *quantc_load(const char *path) {
   std::string where = "artifact '" + dir + "': ";
   std::string text, error;
   if (!readFile(dir + "/manifest.json", text))
-    return failWith(where + "cannot read manifest.json: " +
-                        std::strerror(errno),
-                    nullptr);
+    return failWith(
+        where + "cannot read manifest.json: " + std::strerror(errno), nullptr);
   JsonValue manifest;
   if (!parseJson(text, manifest, error))
     return failWith(where + "manifest.json: " + error, nullptr);
@@ -281,8 +279,7 @@ QUANTC_RT_API quantc_artifact *quantc_load(const char *path) {
   const JsonValue *triple = manifest.get("triple"),
                   *features = manifest.get("cpu_features"),
                   *functions = manifest.get("functions"),
-                  *state = manifest.get("state"),
-                  *code = manifest.get("code"),
+                  *state = manifest.get("state"), *code = manifest.get("code"),
                   *stateFile = manifest.get("state_file");
   if (!isString(triple) || !isArray(features) || !isArray(functions) ||
       !state || !isString(code) || !isString(stateFile))
@@ -306,8 +303,9 @@ QUANTC_RT_API quantc_artifact *quantc_load(const char *path) {
     std::string list;
     for (const std::string &m : missing)
       list += (list.empty() ? "" : ", ") + m;
-    return failWith(where + "this CPU lacks features the code was compiled "
-                            "for: " +
+    return failWith(where +
+                        "this CPU lacks features the code was compiled "
+                        "for: " +
                         list,
                     nullptr);
   }
@@ -318,8 +316,7 @@ QUANTC_RT_API quantc_artifact *quantc_load(const char *path) {
   artifact->handle = dlopen(codePath.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!artifact->handle) {
     const char *e = dlerror();
-    return failWith(where + "cannot load the code: " + (e ? e : "?"),
-                    nullptr);
+    return failWith(where + "cannot load the code: " + (e ? e : "?"), nullptr);
   }
   if (!loadState(dir + "/" + stateFile->string, *state,
                  manifest.get("state_bytes"), artifact->handle, error))
@@ -334,9 +331,7 @@ QUANTC_RT_API quantc_artifact *quantc_load(const char *path) {
   return artifact.release();
 }
 
-QUANTC_RT_API void quantc_unload(quantc_artifact *artifact) {
-  delete artifact;
-}
+QUANTC_RT_API void quantc_unload(quantc_artifact *artifact) { delete artifact; }
 
 QUANTC_RT_API const char *quantc_artifact_triple(const quantc_artifact *a) {
   return a->triple.c_str();
@@ -466,13 +461,12 @@ QUANTC_RT_API int quantc_check_args(const quantc_function *fn,
       if (want < 0)
         want = got;
       else if (got != want)
-        return failWith("@" + fn->name + ": dimension " +
-                            std::to_string(g.members[m + 1]) +
-                            " of argument " + std::to_string(g.members[m]) +
-                            " is " + std::to_string(got) + " but must be " +
-                            std::to_string(want) +
-                            " (the function's ops tie these sizes together)",
-                        -1);
+        return failWith(
+            "@" + fn->name + ": dimension " + std::to_string(g.members[m + 1]) +
+                " of argument " + std::to_string(g.members[m]) + " is " +
+                std::to_string(got) + " but must be " + std::to_string(want) +
+                " (the function's ops tie these sizes together)",
+            -1);
     }
   }
   return 0;

@@ -664,8 +664,8 @@ void addPackedEntryPoints(llvm::Module &module) {
   for (llvm::Function *fn : defined) {
     if (added.count(fn))
       continue;
-    auto *type = llvm::FunctionType::get(builder.getVoidTy(),
-                                         builder.getPtrTy(), false);
+    auto *type =
+        llvm::FunctionType::get(builder.getVoidTy(), builder.getPtrTy(), false);
     auto callee =
         module.getOrInsertFunction("_mlir_" + fn->getName().str(), type);
     auto *wrapper = cast<llvm::Function>(callee.getCallee());
@@ -685,8 +685,7 @@ void addPackedEntryPoints(llvm::Module &module) {
       llvm::Value *slot = builder.CreateGEP(
           builder.getPtrTy(), list,
           llvm::ConstantInt::get(builder.getInt64Ty(), fn->arg_size()));
-      builder.CreateStore(result,
-                          builder.CreateLoad(builder.getPtrTy(), slot));
+      builder.CreateStore(result, builder.CreateLoad(builder.getPtrTy(), slot));
     }
     builder.CreateRetVoid();
   }
@@ -708,8 +707,8 @@ LogicalResult stateGlobals(const llvm::Module &module,
     unsigned k;
     if (!name.consume_front("__quantc_state_") || name.getAsInteger(10, k))
       continue;
-    byIndex[k] = {g.getName().str(), module.getDataLayout().getTypeAllocSize(
-                                         g.getValueType())};
+    byIndex[k] = {g.getName().str(),
+                  module.getDataLayout().getTypeAllocSize(g.getValueType())};
   }
   unsigned expect = 0;
   for (auto &[k, g] : byIndex) {
@@ -810,8 +809,8 @@ Result JitModule::save(const std::string &directory) const {
   if (!optBuilder)
     return fail(llvm::toString(optBuilder.takeError()));
   optBuilder->setRelocationModel(llvm::Reloc::PIC_);
-  optBuilder->setCodeGenOptLevel(static_cast<llvm::CodeGenOptLevel>(
-      std::min<unsigned>(src.optLevel, 3)));
+  optBuilder->setCodeGenOptLevel(
+      static_cast<llvm::CodeGenOptLevel>(std::min<unsigned>(src.optLevel, 3)));
   auto optTm = optBuilder->createTargetMachine();
   if (!optTm)
     return fail(llvm::toString(optTm.takeError()));
@@ -836,8 +835,8 @@ Result JitModule::save(const std::string &directory) const {
   std::string error;
   if (failed(stateGlobals(*module, state, error)))
     return fail(error);
-  auto optimize = makeOptimizingTransformer(src.optLevel, /*sizeLevel=*/0,
-                                            optTm->get());
+  auto optimize =
+      makeOptimizingTransformer(src.optLevel, /*sizeLevel=*/0, optTm->get());
   if (llvm::Error e = optimize(module.get()))
     return fail("optimizing the LLVM IR failed: " +
                 llvm::toString(std::move(e)));
@@ -891,8 +890,8 @@ Result JitModule::save(const std::string &directory) const {
 
   // 4. The shared library, linked with ld.lld.
   SmallString<256> objectPath;
-  if (std::error_code ec = llvm::sys::fs::createTemporaryFile(
-          "quantc-artifact", "o", objectPath))
+  if (std::error_code ec = llvm::sys::fs::createTemporaryFile("quantc-artifact",
+                                                              "o", objectPath))
     return fail("cannot create a temporary file: " + ec.message());
   llvm::FileRemover removeObject(objectPath);
   if (failed(writeFile(objectPath, StringRef(object.data(), object.size()),
@@ -902,14 +901,9 @@ Result JitModule::save(const std::string &directory) const {
   std::string lld = QUANTC_LD_LLD;
   if (!llvm::sys::fs::can_execute(lld))
     return fail("the linker " + lld + " is missing (install lld-22)");
-  std::vector<std::string> argStorage = {lld,
-                                         "-shared",
-                                         "-Bsymbolic",
-                                         "-z",
-                                         "noexecstack",
-                                         "-o",
-                                         codePath,
-                                         objectPath.str().str()};
+  std::vector<std::string> argStorage = {
+      lld,           "-shared", "-Bsymbolic", "-z",
+      "noexecstack", "-o",      codePath,     objectPath.str().str()};
   for (const std::string &lib : needed)
     argStorage.push_back(lib);
   SmallVector<StringRef> args(argStorage.begin(), argStorage.end());

@@ -105,8 +105,7 @@ const char *quantc_artifact_triple(const quantc_artifact *artifact);
 
 /** The CPU features the code requires ("avx512f", "avx512vnni", ...). */
 int quantc_artifact_num_features(const quantc_artifact *artifact);
-const char *quantc_artifact_feature(const quantc_artifact *artifact,
-                                    int index);
+const char *quantc_artifact_feature(const quantc_artifact *artifact, int index);
 
 /** The artifact's public functions, in manifest order. */
 int quantc_num_functions(const quantc_artifact *artifact);
@@ -120,8 +119,7 @@ const char *quantc_function_name(const quantc_function *fn);
 int quantc_function_num_args(const quantc_function *fn);
 int quantc_function_num_results(const quantc_function *fn);
 const quantc_type *quantc_function_arg(const quantc_function *fn, int index);
-const quantc_type *quantc_function_result(const quantc_function *fn,
-                                          int index);
+const quantc_type *quantc_function_result(const quantc_function *fn, int index);
 /** Argument dimensions a call must keep equal (the function's ops tie them
  * together; the code trusts them and reads out of bounds otherwise): group
  * `group` has `*count` (argument, dimension) pairs at `*members` (2 ints
