@@ -17,8 +17,11 @@
 #include <cstring>
 #include <dlfcn.h>
 #include <iterator>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <sys/stat.h>
 #include <vector>
 
 #define QUANTC_RT_API extern "C" __attribute__((visibility("default")))
@@ -203,6 +206,49 @@ bool exportRuntimeSymbols(std::string &error) {
   return true;
 }
 
+/// The file identity of the code libraries this process loaded, by path.
+struct FileId {
+  dev_t device;
+  ino_t inode;
+  bool operator!=(const FileId &o) const {
+    return device != o.device || inode != o.inode;
+  }
+};
+std::mutex loadedMutex;
+std::map<std::string, FileId> loadedCode;
+
+/// dlopens the code library `path` into `handle`. The dynamic loader hands
+/// out the library already loaded from the same path, so a code.so replaced
+/// on disk (an artifact saved again over one still loaded) would run the old
+/// code with the new manifest: that is refused.
+bool openCode(const std::string &path, void *&handle, std::string &error) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) {
+    error = "cannot load the code: " + path + ": " + std::strerror(errno);
+    return false;
+  }
+  FileId id{st.st_dev, st.st_ino};
+  std::lock_guard<std::mutex> lock(loadedMutex);
+  if (void *earlier = dlopen(path.c_str(), RTLD_NOW | RTLD_NOLOAD)) {
+    dlclose(earlier);
+    auto it = loadedCode.find(path);
+    if (it != loadedCode.end() && it->second != id) {
+      error = "cannot load the code: " + path +
+              " was replaced since this process loaded it, and the earlier "
+              "artifact is still loaded (unload it first)";
+      return false;
+    }
+  }
+  handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!handle) {
+    const char *e = dlerror();
+    error = std::string("cannot load the code: ") + (e ? e : "?");
+    return false;
+  }
+  loadedCode[path] = id;
+  return true;
+}
+
 /// Reads `path` into the state globals of `handle` as the manifest's
 /// "state" list places them.
 bool loadState(const std::string &path, const JsonValue &state,
@@ -313,11 +359,8 @@ QUANTC_RT_API quantc_artifact *quantc_load(const char *path) {
   if (!exportRuntimeSymbols(error))
     return failWith(where + error, nullptr);
   std::string codePath = dir + "/" + code->string;
-  artifact->handle = dlopen(codePath.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (!artifact->handle) {
-    const char *e = dlerror();
-    return failWith(where + "cannot load the code: " + (e ? e : "?"), nullptr);
-  }
+  if (!openCode(codePath, artifact->handle, error))
+    return failWith(where + error, nullptr);
   if (!loadState(dir + "/" + stateFile->string, *state,
                  manifest.get("state_bytes"), artifact->handle, error))
     return failWith(where + error, nullptr);

@@ -281,6 +281,15 @@ def test_save_errors(tmp_path):
     (tmp_path / "file").write_text("")
     with pytest.raises(quantc.CompileError, match=r"cannot create the directory"):
         jit.save(tmp_path / "file")
+    # An artifact saved again over one still loaded: the loader would hand
+    # out the old code, so the new load is refused.
+    jit.save(tmp_path / "over")
+    first = quantc.load(tmp_path / "over")
+    quantc.compile_cpu(_STATE_IR).save(tmp_path / "over")
+    with pytest.raises(quantc.LoadError, match=r"code.so was replaced since this process "
+                                               r"loaded it.*unload it first"):
+        quantc.load(tmp_path / "over")
+    del first
     # Saving a loaded artifact copies it.
     jit.save(tmp_path / "a")
     quantc.load(tmp_path / "a").save(tmp_path / "b")
