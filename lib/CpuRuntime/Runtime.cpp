@@ -17,6 +17,7 @@
 #include <cstring>
 #include <dlfcn.h>
 #include <iterator>
+#include <link.h>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -285,6 +286,18 @@ bool loadState(const std::string &path, const JsonValue &state,
       return false;
     }
     size_t n = static_cast<size_t>(bytes->integer);
+    // The bytes are read into the global: its size in the code must be the
+    // manifest's, or the read would write past it.
+    Dl_info info;
+    void *entry = nullptr;
+    bool found = dladdr1(global, &info, &entry, RTLD_DL_SYMENT);
+    auto *sym = static_cast<const ElfW(Sym) *>(entry);
+    if (!found || !sym || sym->st_size != n) {
+      error = "the state global " + symbol->string + " has " +
+              (sym ? std::to_string(sym->st_size) : std::string("unknown")) +
+              " bytes in the code; the manifest says " + std::to_string(n);
+      return false;
+    }
     if (std::fseek(f, static_cast<long>(offset->integer), SEEK_SET) != 0 ||
         std::fread(global, 1, n, f) != n) {
       error = "cannot read " + std::to_string(n) + " bytes of " +

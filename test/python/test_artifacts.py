@@ -181,6 +181,13 @@ def test_state_saved_after_prepare(tmp_path):
         f.write(b"\0")
     with pytest.raises(quantc.LoadError, match=r"state.bin has 70 bytes; the manifest says 69"):
         quantc.load(tmp_path / "s")
+    # So is a manifest whose state size is not the global's: the read would
+    # write past it.
+    manifest["state"][1]["bytes"], manifest["state_bytes"] = 6, 70
+    json.dump(manifest, open(tmp_path / "s" / "manifest.json", "w"))
+    with pytest.raises(quantc.LoadError, match=r"the state global __quantc_state_1 has 5 "
+                                               r"bytes in the code; the manifest says 6"):
+        quantc.load(tmp_path / "s")
 
 
 _MATMUL_IR = """
