@@ -1,5 +1,5 @@
 """Issue 19, item 4: the call path from Python into compiled code
-(quantc._quantc.CallPath, python/quantc/compiler.py). Every argument that
+(quantc._quantc_rt.CallPath, python/quantc/compiler.py). Every argument that
 cannot be passed as it is raises with an exact message; arguments that need
 work (other dtypes converted exactly, non-contiguous and negative-stride
 views) give NumPy's numbers; returned buffers are copied and freed once."""
