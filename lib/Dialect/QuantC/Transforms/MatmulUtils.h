@@ -17,8 +17,10 @@
 #include "quantc/Dialect/QuantC/Transforms/PassOptions.h"
 #include "llvm/ADT/SmallVector.h"
 
+#include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace quantc {
 
@@ -42,16 +44,26 @@ struct ContractionRoles {
 std::optional<ContractionRoles> getContractionRoles(mlir::Operation *op,
                                                     std::string *why = nullptr);
 
-/// A float constant tensor read into f32 values (row-major).
+/// A float constant tensor read as f32 values (row-major).
 struct FloatConst {
   mlir::RankedTensorType type;
-  llvm::SmallVector<float> values;
+  /// The values: a view of an f32 constant's own storage (its blob or
+  /// attribute data, no copy), or of `owned`.
+  llvm::ArrayRef<float> values;
+  /// Storage of `values` when they are not a view of the constant; shared
+  /// between copies of this object until one of them writes.
+  std::shared_ptr<std::vector<float>> owned;
   /// The attribute it was read from: constants derived from it keep its kind
   /// (dense_resource stays dense_resource; ConstantWeights.h).
   mlir::Attribute source;
   llvm::SmallVector<int64_t> shape() const {
     return llvm::to_vector(type.getShape());
   }
+  /// Makes `values` this object's own writable copy (copied on the first
+  /// write) and returns it.
+  llvm::MutableArrayRef<float> mutableValues();
+  /// Replaces the values by `v`.
+  void setValues(std::vector<float> v);
 };
 
 /// Reads `v` if it is an `arith.constant` of a static float tensor (dense or
@@ -61,6 +73,9 @@ std::optional<FloatConst> readFloatConst(mlir::Value v);
 /// Creates an `arith.constant` of `type`'s shape holding `values` (converted
 /// to `elemType`, f32 when null), of the kind of `like` (a dense_resource
 /// blob named `like`'s key + "_" + `suffix` when `like` is one, else dense).
+/// A constant of more than kMaxTextConstantElements elements is a blob
+/// whatever `like` is (scales and smoothing factors: the IR text stays
+/// O(structure)).
 mlir::Value makeFloatConst(mlir::OpBuilder &b, mlir::Location loc,
                            llvm::ArrayRef<int64_t> shape,
                            llvm::ArrayRef<float> values,
@@ -72,6 +87,9 @@ llvm::SmallVector<float> absmaxAlong(const FloatConst &c, int64_t keepDim);
 
 /// Multiplies every element by `factor[index along dim]`.
 void scaleAlong(FloatConst &c, int64_t dim, llvm::ArrayRef<float> factor);
+
+/// Divides every element by `factor[index along dim]`.
+void divideAlong(FloatConst &c, int64_t dim, llvm::ArrayRef<float> factor);
 
 /// Quantizes a constant weight at compile time and returns
 /// `quantc.dequantize(integer constant, scale constant)`. `bits` = 8: i8

@@ -99,13 +99,15 @@ static std::optional<WeightInfo> readWeight(const ContractionRoles &r,
     return std::nullopt;
   }
   info.w.source = q;
-  info.w.values.reserve(qv.size());
+  std::vector<float> values;
+  values.reserve(qv.size());
   for (auto [i, v] : llvm::enumerate(qv)) {
     int64_t at = static_cast<int64_t>(i);
     float s = perChannel ? scale->values[(at / inner) % shape[r.weightOutDim]]
                          : scale->values[0];
-    info.w.values.push_back(static_cast<float>(v) * s);
+    values.push_back(static_cast<float>(v) * s);
   }
+  info.w.setValues(std::move(values));
   return info;
 }
 
@@ -133,8 +135,7 @@ static std::optional<unsigned> perChannelConstInput(linalg::GenericOp g,
 static Value dividedConst(OpBuilder &b, Location loc, Value c,
                           ArrayRef<float> s) {
   FloatConst fc = *readFloatConst(c);
-  for (auto [v, sv] : llvm::zip(fc.values, s))
-    v = v / sv;
+  divideAlong(fc, 0, s);
   return makeFloatConst(b, loc, fc.shape(), fc.values, fc.type.getElementType(),
                         fc.source, "smooth");
 }
@@ -267,11 +268,7 @@ static Value foldIntoProducer(OpBuilder &b, Value x, ArrayRef<float> s) {
     return {};
   // Divide rather than multiply by 1/s, as the gamma fold does.
   SmallVector<int64_t> shape = w->shape();
-  int64_t inner = 1;
-  for (int64_t d = r->weightOutDim + 1, e = shape.size(); d < e; ++d)
-    inner *= shape[d];
-  for (int64_t i = 0, e = w->values.size(); i < e; ++i)
-    w->values[i] = w->values[i] / s[(i / inner) % shape[r->weightOutDim]];
+  divideAlong(*w, r->weightOutDim, s);
   Value nw = makeFloatConst(b, loc, shape, w->values, w->type.getElementType(),
                             w->source, "smooth");
   Operation *c = b.clone(*def);
