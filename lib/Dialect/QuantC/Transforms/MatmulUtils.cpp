@@ -100,14 +100,24 @@ Value quantc::makeFloatConst(OpBuilder &b, Location loc,
   if (!elemType)
     elemType = b.getF32Type();
   auto ty = RankedTensorType::get(shape, elemType);
-  bool asResource = isa_and_nonnull<DenseResourceElementsAttr>(like) ||
-                    ty.getNumElements() > kMaxTextConstantElements;
-  std::string name = derivedResourceName(like, suffix.empty() ? "c" : suffix);
+  return arith::ConstantOp::create(
+      b, loc,
+      cast<TypedAttr>(makeFloatElementsLike(
+          like, ty, values, derivedResourceName(like, suffix))));
+}
+
+Value quantc::makeScaleConst(OpBuilder &b, Location loc,
+                             ArrayRef<int64_t> shape, ArrayRef<float> values,
+                             Attribute nameLike, StringRef suffix) {
+  auto ty = RankedTensorType::get(shape, b.getF32Type());
+  bool asResource = ty.getNumElements() > kMaxTextConstantElements;
+  std::string name = derivedResourceName(nameLike, suffix);
   return arith::ConstantOp::create(
       b, loc,
       cast<TypedAttr>(makeElements(ty, asResource, name,
                                    [&](MutableArrayRef<char> out) {
-                                     floatsToRaw(elemType, values.data(),
+                                     floatsToRaw(ty.getElementType(),
+                                                 values.data(),
                                                  values.size(), out.data());
                                    })));
 }
@@ -348,8 +358,7 @@ Value quantc::emitQuantizedWeight(OpBuilder &b, Location loc,
       q4.push_back(APInt(bits, v, /*isSigned=*/true));
     qc = arith::ConstantOp::create(b, loc, DenseElementsAttr::get(qTy, q4));
   }
-  Value sc = makeFloatConst(b, loc, scaleShape, scales, /*elemType=*/{},
-                            w.source, "scale");
+  Value sc = makeScaleConst(b, loc, scaleShape, scales, w.source, "scale");
   return DequantizeOp::create(b, loc, w.type, qc, sc, Value());
 }
 

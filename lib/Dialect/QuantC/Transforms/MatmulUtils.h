@@ -73,14 +73,21 @@ std::optional<FloatConst> readFloatConst(mlir::Value v);
 /// Creates an `arith.constant` of `type`'s shape holding `values` (converted
 /// to `elemType`, f32 when null), of the kind of `like` (a dense_resource
 /// blob named `like`'s key + "_" + `suffix` when `like` is one, else dense).
-/// A constant of more than kMaxTextConstantElements elements is a blob
-/// whatever `like` is (scales and smoothing factors: the IR text stays
-/// O(structure)).
 mlir::Value makeFloatConst(mlir::OpBuilder &b, mlir::Location loc,
                            llvm::ArrayRef<int64_t> shape,
                            llvm::ArrayRef<float> values,
                            mlir::Type elemType = {}, mlir::Attribute like = {},
                            llvm::StringRef suffix = "");
+
+/// Creates the f32 `arith.constant` of a scale or smoothing factor: a
+/// dense_resource blob (named `nameLike`'s key + "_" + `suffix`, or
+/// `suffix`) above kMaxTextConstantElements elements, so that the IR text
+/// stays O(structure), a textual `dense<...>` at or below.
+mlir::Value makeScaleConst(mlir::OpBuilder &b, mlir::Location loc,
+                           llvm::ArrayRef<int64_t> shape,
+                           llvm::ArrayRef<float> values,
+                           mlir::Attribute nameLike = {},
+                           llvm::StringRef suffix = "scale");
 
 /// max |v| over every dimension except `keepDim` (result has its size).
 llvm::SmallVector<float> absmaxAlong(const FloatConst &c, int64_t keepDim);

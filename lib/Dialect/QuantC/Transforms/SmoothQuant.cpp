@@ -442,7 +442,7 @@ struct SmoothQuantPass : quantc::impl::QuantCSmoothQuantBase<SmoothQuantPass> {
       auto srcTy = cast<RankedTensorType>(src.getType());
       SmallVector<int64_t> sShape(srcTy.getRank(), 1);
       sShape.back() = channels;
-      Value factor = makeFloatConst(b, loc, sShape, s);
+      Value factor = makeScaleConst(b, loc, sShape, s, {}, "smooth_factor");
       smoothed = SmoothOp::create(b, loc, srcTy, src, factor);
     }
     Value newX;
