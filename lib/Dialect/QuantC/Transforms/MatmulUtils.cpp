@@ -288,10 +288,36 @@ static inline int8_t roundClamp(float r, float qmax) {
   return static_cast<int8_t>(static_cast<int32_t>(r));
 }
 
+/// y[j] = roundClamp(x[j] / s, qmax) for one scale `s` (a function of its
+/// own, with restrict pointers and the bounds in registers, so that it
+/// vectorizes: an int8 store may alias anything a lambda captured).
+static void quantizeRow(const float *__restrict x, float s,
+                        int8_t *__restrict y, int64_t n, float qmax) {
+  for (int64_t j = 0; j < n; ++j)
+    y[j] = roundClamp(x[j] / s, qmax);
+}
+
+/// y[j] = roundClamp(x[j] / s[j], qmax).
+static void quantizeRow(const float *__restrict x, const float *__restrict s,
+                        int8_t *__restrict y, int64_t n, float qmax) {
+  for (int64_t j = 0; j < n; ++j)
+    y[j] = roundClamp(x[j] / s[j], qmax);
+}
+
 Value quantc::emitQuantizedWeight(OpBuilder &b, Location loc,
                                   const FloatConst &w, int64_t outDim,
                                   WeightGranularity g, int64_t bits,
                                   int64_t group, int64_t reduceDim) {
+  FailureOr<Value> v = emitCheckedQuantizedWeight(
+      b, loc, w, outDim, g, bits, group, reduceDim, /*op=*/nullptr, 0);
+  assert(succeeded(v) && "a finite weight (checkFiniteWeight)");
+  return *v;
+}
+
+FailureOr<Value> quantc::emitCheckedQuantizedWeight(
+    OpBuilder &b, Location loc, const FloatConst &w, int64_t outDim,
+    WeightGranularity g, int64_t bits, int64_t group, int64_t reduceDim,
+    Operation *op, unsigned operandIndex) {
   assert((bits == 8 || bits == 4) && "8- or 4-bit weights");
   float qmax = bits == 4 ? 7.0f : 127.0f;
   SmallVector<int64_t> shape = w.shape();
@@ -305,6 +331,15 @@ Value quantc::emitQuantizedWeight(OpBuilder &b, Location loc,
   }
   // Pass 1: absmax per scale entry; then the scales.
   std::vector<uint32_t> absmax = absmaxBits(w.values, shape, scaleShape);
+  // An infinity or NaN shows as an absmax of at least 0x7f800000: the pass
+  // over the weight that finds the absmax also checks it is finite.
+  if (llvm::any_of(absmax, [](uint32_t m) { return m >= 0x7f800000u; })) {
+    if (!op)
+      return failure();
+    LogicalResult r = checkFiniteWeight(op, w, operandIndex);
+    assert(failed(r) && "a non-finite absmax comes from a non-finite weight");
+    return r;
+  }
   SmallVector<float> scales;
   scales.reserve(absmax.size());
   for (uint32_t m : absmax)
@@ -319,19 +354,12 @@ Value quantc::emitQuantizedWeight(OpBuilder &b, Location loc,
       const float *x = data + start;
       int8_t *y = q + start;
       if (block == 0) {
-        float s = sc[base];
-        for (int64_t j = 0; j < len; ++j)
-          y[j] = roundClamp(x[j] / s, qmax);
+        quantizeRow(x, sc[base], y, len, qmax);
       } else if (block == 1) {
-        const float *sb = sc + base;
-        for (int64_t j = 0; j < len; ++j)
-          y[j] = roundClamp(x[j] / sb[j], qmax);
+        quantizeRow(x, sc + base, y, len, qmax);
       } else {
-        for (int64_t j0 = 0, e = 0; j0 < len; j0 += block, ++e) {
-          float s = sc[base + e];
-          for (int64_t j = j0; j < j0 + block; ++j)
-            y[j] = roundClamp(x[j] / s, qmax);
-        }
+        for (int64_t j0 = 0, e = 0; j0 < len; j0 += block, ++e)
+          quantizeRow(x + j0, sc[base + e], y + j0, block, qmax);
       }
     });
   };
@@ -359,7 +387,7 @@ Value quantc::emitQuantizedWeight(OpBuilder &b, Location loc,
     qc = arith::ConstantOp::create(b, loc, DenseElementsAttr::get(qTy, q4));
   }
   Value sc = makeScaleConst(b, loc, scaleShape, scales, w.source, "scale");
-  return DequantizeOp::create(b, loc, w.type, qc, sc, Value());
+  return Value(DequantizeOp::create(b, loc, w.type, qc, sc, Value()));
 }
 
 Value quantc::emitQuantizedActivation(OpBuilder &b, Location loc, Value x,

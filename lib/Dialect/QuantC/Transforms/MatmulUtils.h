@@ -106,11 +106,21 @@ void divideAlong(FloatConst &c, int64_t dim, llvm::ArrayRef<float> factor);
 /// representable). Round half to even. The scale is one per output channel
 /// `outDim` or per tensor (`g`); with `group` > 0 it also varies along the
 /// reduction dimension `reduceDim` in blocks of `group` elements (which must
-/// divide that dimension: the caller checks).
+/// divide that dimension: the caller checks). The weight must be finite
+/// (checkFiniteWeight).
 mlir::Value emitQuantizedWeight(mlir::OpBuilder &b, mlir::Location loc,
                                 const FloatConst &w, int64_t outDim,
                                 WeightGranularity g, int64_t bits = 8,
                                 int64_t group = 0, int64_t reduceDim = -1);
+
+/// emitQuantizedWeight that also checks the weight is finite in the same
+/// pass over it (its absmax): on an infinity or NaN it emits
+/// checkFiniteWeight's error at `op` (about operand `operandIndex`), creates
+/// nothing and fails.
+mlir::FailureOr<mlir::Value> emitCheckedQuantizedWeight(
+    mlir::OpBuilder &b, mlir::Location loc, const FloatConst &w,
+    int64_t outDim, WeightGranularity g, int64_t bits, int64_t group,
+    int64_t reduceDim, mlir::Operation *op, unsigned operandIndex);
 
 /// `quantc.dequantize(quantc.quantize(x, s), s)` with `s` per token (dynamic
 /// `quantc.compute_scale` over `channelDim`) or per tensor (static, from
