@@ -271,6 +271,28 @@ void quantc::divideAlong(FloatConst &c, int64_t dim, ArrayRef<float> factor) {
              [](float x, float s) { return x / s; });
 }
 
+Value quantc::makeScaledFloatConst(OpBuilder &b, Location loc,
+                                   const FloatConst &c, int64_t dim,
+                                   ArrayRef<float> factor, StringRef suffix) {
+  SmallVector<int64_t> shape = c.shape();
+  SmallVector<int64_t> keep = keepOnly(shape, dim);
+  Type elem = c.type.getElementType();
+  auto mul = [](float x, float s) { return x * s; };
+  ElementsAttr attr = makeElements(
+      c.type, isa_and_nonnull<DenseResourceElementsAttr>(c.source),
+      derivedResourceName(c.source, suffix), [&](MutableArrayRef<char> out) {
+        if (elem.isF32()) {
+          applyAlong(c.values, reinterpret_cast<float *>(out.data()), shape,
+                     keep, factor, mul);
+          return;
+        }
+        std::vector<float> tmp(c.values.size());
+        applyAlong(c.values, tmp.data(), shape, keep, factor, mul);
+        floatsToRaw(elem, tmp.data(), tmp.size(), out.data());
+      });
+  return arith::ConstantOp::create(b, loc, cast<TypedAttr>(attr));
+}
+
 /// `absmax / qmax`, 1 for an all-zero slice (quantize never divides by 0).
 static float scaleFromAbsmax(float m, float qmax = 127.0f) {
   return m == 0.0f ? 1.0f : m / qmax;

@@ -95,6 +95,15 @@ llvm::SmallVector<float> absmaxAlong(const FloatConst &c, int64_t keepDim);
 /// Multiplies every element by `factor[index along dim]`.
 void scaleAlong(FloatConst &c, int64_t dim, llvm::ArrayRef<float> factor);
 
+/// Creates the `arith.constant` of `c` with every element multiplied by
+/// `factor[index along dim]`, in `c`'s element type and kind (a blob named
+/// after `c`'s + "_" + `suffix` when `c` came from one), written straight
+/// into the new constant's storage (one pass, no copy of `c`).
+mlir::Value makeScaledFloatConst(mlir::OpBuilder &b, mlir::Location loc,
+                                 const FloatConst &c, int64_t dim,
+                                 llvm::ArrayRef<float> factor,
+                                 llvm::StringRef suffix);
+
 /// Divides every element by `factor[index along dim]`.
 void divideAlong(FloatConst &c, int64_t dim, llvm::ArrayRef<float> factor);
 

@@ -395,10 +395,15 @@ struct SmoothQuantPass : quantc::impl::QuantCSmoothQuantBase<SmoothQuantPass> {
                                "weight (operand #")
                << r.weightIndex << ") at compile time, but " << why
                << "; the weight of a smoothed matmul must be constant";
-      if (failed(checkFiniteWeight(r.op, w->w, r.weightIndex)))
+      // An infinity or NaN shows in the absmax: one pass finds both, the
+      // finite check reports where.
+      SmallVector<float> m = absmaxAlong(w->w, r.weightChannelDim);
+      if (!llvm::all_of(m, [](float v) { return std::isfinite(v); })) {
+        (void)checkFiniteWeight(r.op, w->w, r.weightIndex);
         return failure();
-      for (auto [i, m] : llvm::enumerate(absmaxAlong(w->w, r.weightChannelDim)))
-        wmax[i] = std::max(wmax[i], m);
+      }
+      for (auto [i, v] : llvm::enumerate(m))
+        wmax[i] = std::max(wmax[i], v);
       weights.push_back(std::move(*w));
     }
 
@@ -461,13 +466,15 @@ struct SmoothQuantPass : quantc::impl::QuantCSmoothQuantBase<SmoothQuantPass> {
     // Weight side.
     for (auto [r, w] : llvm::zip(group.consumers, weights)) {
       OpBuilder wb(r.op);
-      scaleAlong(w.w, r.weightChannelDim, s);
-      Value nw =
-          w.requantize
-              ? emitQuantizedWeight(wb, r.op->getLoc(), w.w, r.weightOutDim,
-                                    w.granularity, w.bits)
-              : makeFloatConst(wb, r.op->getLoc(), w.w.shape(), w.w.values,
-                               w.w.type.getElementType(), w.w.source, "smooth");
+      Value nw;
+      if (w.requantize) {
+        scaleAlong(w.w, r.weightChannelDim, s);
+        nw = emitQuantizedWeight(wb, r.op->getLoc(), w.w, r.weightOutDim,
+                                 w.granularity, w.bits);
+      } else {
+        nw = makeScaledFloatConst(wb, r.op->getLoc(), w.w, r.weightChannelDim,
+                                  s, "smooth");
+      }
       Value oldW = r.weight();
       r.op->setOperand(r.weightIndex, nw);
       r.op->setOperand(r.actIndex, newX);
