@@ -114,12 +114,11 @@ Value quantc::makeScaleConst(OpBuilder &b, Location loc,
   std::string name = derivedResourceName(nameLike, suffix);
   return arith::ConstantOp::create(
       b, loc,
-      cast<TypedAttr>(makeElements(ty, asResource, name,
-                                   [&](MutableArrayRef<char> out) {
-                                     floatsToRaw(ty.getElementType(),
-                                                 values.data(),
-                                                 values.size(), out.data());
-                                   })));
+      cast<TypedAttr>(
+          makeElements(ty, asResource, name, [&](MutableArrayRef<char> out) {
+            floatsToRaw(ty.getElementType(), values.data(), values.size(),
+                        out.data());
+          })));
 }
 
 namespace {
@@ -371,7 +370,7 @@ FailureOr<Value> quantc::emitCheckedQuantizedWeight(
   auto quantizeInto = [&](int8_t *q) {
     const float *data = w.values.data(), *sc = scales.data();
     int64_t len, block;
-  std::tie(len, block) = rowBlock(shape, scaleShape);
+    std::tie(len, block) = rowBlock(shape, scaleShape);
     forEachRow(shape, scaleShape, [&](int64_t start, int64_t base) {
       const float *x = data + start;
       int8_t *y = q + start;
@@ -393,8 +392,7 @@ FailureOr<Value> quantc::emitCheckedQuantizedWeight(
         b, loc,
         cast<TypedAttr>(makeElements(
             qTy, isa_and_nonnull<DenseResourceElementsAttr>(w.source),
-            derivedResourceName(w.source, "q"),
-            [&](MutableArrayRef<char> out) {
+            derivedResourceName(w.source, "q"), [&](MutableArrayRef<char> out) {
               quantizeInto(reinterpret_cast<int8_t *>(out.data()));
             })));
   } else {

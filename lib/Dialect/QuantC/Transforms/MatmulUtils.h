@@ -127,9 +127,9 @@ mlir::Value emitQuantizedWeight(mlir::OpBuilder &b, mlir::Location loc,
 /// checkFiniteWeight's error at `op` (about operand `operandIndex`), creates
 /// nothing and fails.
 mlir::FailureOr<mlir::Value> emitCheckedQuantizedWeight(
-    mlir::OpBuilder &b, mlir::Location loc, const FloatConst &w,
-    int64_t outDim, WeightGranularity g, int64_t bits, int64_t group,
-    int64_t reduceDim, mlir::Operation *op, unsigned operandIndex);
+    mlir::OpBuilder &b, mlir::Location loc, const FloatConst &w, int64_t outDim,
+    WeightGranularity g, int64_t bits, int64_t group, int64_t reduceDim,
+    mlir::Operation *op, unsigned operandIndex);
 
 /// `quantc.dequantize(quantc.quantize(x, s), s)` with `s` per token (dynamic
 /// `quantc.compute_scale` over `channelDim`) or per tensor (static, from

@@ -190,8 +190,7 @@ void quantc::floatsFromRaw(Type elem, const char *raw, int64_t n, float *out) {
   }
 }
 
-void quantc::floatsToRaw(Type elem, const float *values, int64_t n,
-                         char *raw) {
+void quantc::floatsToRaw(Type elem, const float *values, int64_t n, char *raw) {
   if (elem.isF32()) {
     std::memcpy(raw, values, n * sizeof(float));
     return;
@@ -384,8 +383,7 @@ std::string quantc::derivedResourceName(Attribute like, StringRef suffix) {
 }
 
 ElementsAttr
-quantc::makeElements(RankedTensorType type, bool asResource,
-                     StringRef nameHint,
+quantc::makeElements(RankedTensorType type, bool asResource, StringRef nameHint,
                      function_ref<void(MutableArrayRef<char>)> fill) {
   int64_t bytes = type.getNumElements() * storageBytes(type.getElementType());
   if (asResource) {
