@@ -87,3 +87,48 @@ def test_non_finite_weight_is_refused(bad):
     with pytest.raises(quantc.CompileError,
                        match=r"holds .* at flat index 11; only finite weights can be quantized"):
         m.run("quantc-quantize{activations=none}")
+
+
+def _to_storage(w32, dt):
+    """f32 values to a weight's storage, round to nearest even (bf16 as bits)."""
+    if dt == "f16":
+        return w32.astype(np.float16)
+    if dt == "bf16":
+        u = w32.view(np.uint32).astype(np.uint64)
+        return ((u + 0x7FFF + ((u >> 16) & 1)) >> 16).astype(np.uint16)
+    return w32
+
+
+@pytest.mark.parametrize("dt", ["f32", "f16", "bf16"])
+def test_smoothed_weight_matches_reference(rng, dt):
+    """--quantc-smoothquant (alpha 0.5) on a blob weight: W' = W * s per input
+    channel in f32, stored back in the weight's type (round to nearest even),
+    with s_c = max(sqrt(absmax_c) / sqrt(max(wmax_c, 1e-5)), 1e-5) in double
+    (Passes.td), bit-identical to NumPy."""
+    c, d = 37, 5
+    absmax = (np.arange(1, c + 1) * 0.5).astype(np.float32)  # exact in decimal
+    w = rng.standard_normal((c, d)).astype(np.float32) * 3
+    w[4] = 0  # an all-zero input channel: wmax clamped to 1e-5
+    w[5, :2] = [1e-6, -3e-7]  # f16 subnormals once scaled
+    stored = _to_storage(w, dt)
+    stats = "[" + ", ".join(repr(float(v)) for v in absmax) + "]"
+    ir = f"""
+func.func @forward(%x: tensor<3x{c}xf32>) -> tensor<3x{d}xf32> {{
+  %o = quantc.observe %x {{absmax = dense<{stats}> : tensor<{c}xf32>}} : tensor<3x{c}xf32>
+  %w = arith.constant dense_resource<w> : tensor<{c}x{d}x{dt}>
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<3x{d}xf32>
+  %f = linalg.fill ins(%z : f32) outs(%e : tensor<3x{d}xf32>) -> tensor<3x{d}xf32>
+  %r = linalg.matmul ins(%o, %w : tensor<3x{c}xf32>, tensor<{c}x{d}x{dt}>) outs(%f : tensor<3x{d}xf32>) -> tensor<3x{d}xf32>
+  return %r : tensor<3x{d}xf32>
+}}"""
+    m = quantc.Module(ir, {"w": stored})
+    m.run("quantc-smoothquant{alpha=0.5}")
+    text = m.mlir(elide_resources_over=None)
+    w32 = _as_f32(stored, dt)
+    wmax = np.maximum(np.abs(w32).max(axis=1).astype(np.float64), 1e-5)
+    s = np.maximum(np.power(absmax.astype(np.float64), 0.5) / np.power(wmax, 0.5),
+                   1e-5).astype(np.float32)
+    want = _to_storage((w32 * s[:, None]).astype(np.float32), dt)
+    got = _blob(text, "w_smooth", want.dtype, (c, d))
+    np.testing.assert_array_equal(got.view(np.uint8), want.view(np.uint8))
