@@ -5,6 +5,11 @@ projection (+ residual) -> RMSNorm -> SwiGLU 4096 -> 11008 -> 4096 (+
 residual), random weights, 16 tokens; `from_torch` -> `quantize("w8a8",
 smoothquant=None)` -> `compile()`, each timed, and the peak RSS above the
 process's RSS once the torch module exists (overall and after each stage).
+`quantize` is also given as GB/s of f32 weight bytes, by wall-clock and by
+the process's CPU time (the weight transforms run on one core: on a shared
+machine the CPU figure is the one that does not depend on the load).
+`--smoothquant ALPHA` calibrates on one batch first (not timed in quantize)
+and quantizes with SmoothQuant at ALPHA: smoothing + quantization.
 
 Two transports of the weights, each in its own process, side by side:
   resource  the current frontend: weights bound as dense_resource blobs to a
@@ -15,6 +20,7 @@ Two transports of the weights, each in its own process, side by side:
 
   PYTHONPATH=build/python /usr/bin/python3 benchmarks/cpu/compile_memory.py \
       [--hidden 4096 --ffn 11008 --layers 2] [--modes resource,text]
+      [--smoothquant 0.5]
 """
 import argparse
 import json
@@ -65,7 +71,7 @@ def _model(hidden, ffn, layers):
         return nn.Sequential(*[Layer() for _ in range(layers)]).eval()
 
 
-def _run_one(mode, hidden, ffn, layers):
+def _run_one(mode, hidden, ffn, layers, alpha=None):
     import numpy as np
     import torch
 
@@ -84,10 +90,15 @@ def _run_one(mode, hidden, ffn, layers):
     if mode == "resource":
         tm = quantc.from_torch(m, (x,))
         t["from_torch"] = time.perf_counter() - t0
+        if alpha is not None:
+            t1 = time.perf_counter()
+            tm.calibrate([(x.numpy(),)])
+            t["calibrate"] = time.perf_counter() - t1
         peaks.append(_peak_mib() - base)
-        t0 = time.perf_counter()
-        tm.quantize("w8a8", smoothquant=None)
+        t0, c0 = time.perf_counter(), time.process_time()
+        tm.quantize("w8a8", smoothquant=alpha)
         t["quantize"] = time.perf_counter() - t0
+        t["quantize_cpu"] = time.process_time() - c0
         peaks.append(_peak_mib() - base)
         t0 = time.perf_counter()
         exe = tm.compile()
@@ -102,11 +113,14 @@ def _run_one(mode, hidden, ffn, layers):
         text = quantc.Module(*emit(g, consts, live, layers_)).mlir(None)
         text = quantc.run_pipeline(text, "quantc-verify-gemm")
         t["from_torch"] = time.perf_counter() - t0
+        if alpha is not None:
+            raise SystemExit("--smoothquant: resource mode only")
         peaks.append(_peak_mib() - base)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         text = quantc.run_pipeline(text, "quantc-quantize{activations=per-token}")
         text = quantc.run_pipeline(text, "quantc-verify-gemm,quantc-fuse")
         t["quantize"] = time.perf_counter() - t0
+        t["quantize_cpu"] = time.process_time() - c0
         peaks.append(_peak_mib() - base)
         t0 = time.perf_counter()
         exe = quantc.compile_cpu(text, shared_libs=libs)["forward"]
@@ -125,21 +139,26 @@ def main():
     ap.add_argument("--ffn", type=int, default=11008)
     ap.add_argument("--layers", type=int, default=2)
     ap.add_argument("--modes", default="resource,text")
+    ap.add_argument("--smoothquant", type=float, default=None,
+                    help="calibrate, then quantize with SmoothQuant at this alpha")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.child:
-        print(json.dumps(_run_one(a.child, a.hidden, a.ffn, a.layers)))
+        print(json.dumps(_run_one(a.child, a.hidden, a.ffn, a.layers, a.smoothquant)))
         return
     weights = a.layers * (a.hidden * a.hidden + 3 * a.hidden * a.ffn)
     print(f"{a.layers} layers, hidden {a.hidden}, ffn {a.ffn}: "
-          f"{weights / 1e6:.0f} M weights ({weights * 4 / 2**20:.0f} MiB f32), 16 tokens")
+          f"{weights / 1e6:.0f} M weights ({weights * 4 / 2**20:.0f} MiB f32), 16 tokens, "
+          f"quantize: w8a8, smoothquant={a.smoothquant}")
     print(f"{'mode':9} {'from_torch':>10} {'quantize':>9} {'compile':>8} {'total':>7} "
           f"{'extra peak RSS':>15} {'IR text':>10} {'rel err':>8}  peak after each stage")
     rows = {}
     for mode in a.modes.split(","):
         out = subprocess.run([sys.executable, __file__, "--child", mode,
                               "--hidden", str(a.hidden), "--ffn", str(a.ffn),
-                              "--layers", str(a.layers)],
+                              "--layers", str(a.layers)]
+                             + ([] if a.smoothquant is None
+                                else ["--smoothquant", str(a.smoothquant)]),
                              capture_output=True, text=True)
         if out.returncode != 0:
             print(f"{mode:9} failed (exit {out.returncode}): {out.stderr.strip()[-300:]}")
@@ -150,6 +169,10 @@ def main():
         print(f"{mode:9} {r['from_torch']:9.2f}s {r['quantize']:8.2f}s {r['compile']:7.2f}s "
               f"{total:6.2f}s {r['extra_peak_mib']:11.0f} MiB {r['ir_bytes'] / 1024:7.0f} KiB "
               f"{r['rel_err']:8.4f}  " + " / ".join(f"{p:.0f}" for p in r["peaks"]) + " MiB")
+        gb = weights * 4 / 1e9
+        print(f"{'':9} quantize: {gb / r['quantize']:.2f} GB/s of f32 weights by wall-clock, "
+              f"{gb / r['quantize_cpu']:.2f} GB/s by CPU time ({r['quantize_cpu']:.2f} s)"
+              + (f"; calibrate {r['calibrate']:.1f} s, not included" if "calibrate" in r else ""))
     if len(rows) == 2:
         tot = {k: v["from_torch"] + v["quantize"] + v["compile"] for k, v in rows.items()}
         print(f"text / resource: time {tot['text'] / tot['resource']:.2f}x, extra peak RSS "

@@ -41,12 +41,15 @@ static std::pair<int64_t, int64_t> valueRange(Value v) {
   return {-(int64_t(1) << (w - 1)), (int64_t(1) << (w - 1)) - 1};
 }
 
+/// Whether `a` and `b` are one scale: the same value, equal dense
+/// constants, or constants of one dense_resource blob (a blob scale,
+/// ConstantWeights.h, is compared by its handle, never by its bytes).
 static bool sameScale(Value a, Value b) {
   if (a == b)
     return true;
-  DenseElementsAttr x, y;
+  ElementsAttr x, y;
   return matchPattern(a, m_Constant(&x)) && matchPattern(b, m_Constant(&y)) &&
-         x == y;
+         isa<DenseElementsAttr, DenseResourceElementsAttr>(x) && x == y;
 }
 
 static Value onesLike(PatternRewriter &rewriter, Location loc, int64_t rank,

@@ -8,6 +8,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
 #include "mlir/IR/Matchers.h"
+#include "llvm/ADT/bit.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <cmath>
@@ -61,17 +62,35 @@ std::optional<ContractionRoles> quantc::getContractionRoles(Operation *op,
   return roles;
 }
 
+MutableArrayRef<float> FloatConst::mutableValues() {
+  if (!owned || owned.use_count() != 1 || values.data() != owned->data()) {
+    owned = std::make_shared<std::vector<float>>(values.begin(), values.end());
+    values = *owned;
+  }
+  return MutableArrayRef<float>(owned->data(), owned->size());
+}
+
+void FloatConst::setValues(std::vector<float> v) {
+  owned = std::make_shared<std::vector<float>>(std::move(v));
+  values = *owned;
+}
+
 std::optional<FloatConst> quantc::readFloatConst(Value v) {
   ElementsAttr attr = getConstantWeight(v);
   if (!attr || !isa<FloatType>(attr.getElementType()))
     return std::nullopt;
+  FloatConst c;
+  c.type = cast<RankedTensorType>(attr.getType());
+  c.source = attr;
+  // An f32 weight is read in place (no copy of its bytes).
+  if (std::optional<ArrayRef<float>> view = getF32Elements(attr)) {
+    c.values = *view;
+    return c;
+  }
   FailureOr<SmallVector<float>> values = readFloatElements(attr);
   if (failed(values))
     return std::nullopt;
-  FloatConst c;
-  c.type = cast<RankedTensorType>(attr.getType());
-  c.values = std::move(*values);
-  c.source = attr;
+  c.setValues(std::vector<float>(values->begin(), values->end()));
   return c;
 }
 
@@ -81,45 +100,196 @@ Value quantc::makeFloatConst(OpBuilder &b, Location loc,
   if (!elemType)
     elemType = b.getF32Type();
   auto ty = RankedTensorType::get(shape, elemType);
-  if (isa_and_nonnull<DenseResourceElementsAttr>(like))
-    return arith::ConstantOp::create(
-        b, loc,
-        cast<TypedAttr>(makeFloatElementsLike(
-            like, ty, values, derivedResourceName(like, suffix))));
-  auto &sem = cast<FloatType>(elemType).getFloatSemantics();
-  SmallVector<APFloat> vals;
-  vals.reserve(values.size());
-  for (float v : values) {
-    APFloat f(v);
-    bool lost;
-    f.convert(sem, APFloat::rmNearestTiesToEven, &lost);
-    vals.push_back(f);
-  }
-  return arith::ConstantOp::create(b, loc, DenseElementsAttr::get(ty, vals));
+  return arith::ConstantOp::create(
+      b, loc,
+      cast<TypedAttr>(makeFloatElementsLike(
+          like, ty, values, derivedResourceName(like, suffix))));
 }
 
-/// Row-major strides and the index along `dim` of flat element `i`.
-static int64_t indexAlong(ArrayRef<int64_t> shape, int64_t dim, int64_t i) {
-  int64_t inner = 1;
-  for (int64_t d = dim + 1, e = shape.size(); d < e; ++d)
-    inner *= shape[d];
-  return (i / inner) % shape[dim];
+Value quantc::makeScaleConst(OpBuilder &b, Location loc,
+                             ArrayRef<int64_t> shape, ArrayRef<float> values,
+                             Attribute nameLike, StringRef suffix) {
+  auto ty = RankedTensorType::get(shape, b.getF32Type());
+  bool asResource = ty.getNumElements() > kMaxTextConstantElements;
+  std::string name = derivedResourceName(nameLike, suffix);
+  return arith::ConstantOp::create(
+      b, loc,
+      cast<TypedAttr>(
+          makeElements(ty, asResource, name, [&](MutableArrayRef<char> out) {
+            floatsToRaw(ty.getElementType(), values.data(), values.size(),
+                        out.data());
+          })));
 }
+
+namespace {
+/// Calls `fn(rowStart, keepBase)` for every row (run along the last
+/// dimension) of a row-major tensor of `shape`: the offset of the row's
+/// first element, and the row-major offset of that element's entry in a
+/// "keep" tensor of shape `keep` (a scale or a reduction result), whose
+/// every dimension is 1 (all elements to entry 0), the full size, or a
+/// divisor of it (blocks of shape / keep elements to one entry). A rank-0
+/// tensor is one row of one element.
+template <typename Fn>
+void forEachRow(ArrayRef<int64_t> shape, ArrayRef<int64_t> keep, Fn fn) {
+  int64_t rank = shape.size();
+  if (rank == 0)
+    return fn(int64_t(0), int64_t(0));
+  int64_t numel = 1;
+  for (int64_t d : shape)
+    numel *= d;
+  if (numel == 0)
+    return;
+  SmallVector<int64_t> keepStride(rank, 1), idx(rank, 0);
+  for (int64_t d = rank - 2; d >= 0; --d)
+    keepStride[d] = keepStride[d + 1] * keep[d + 1];
+  for (int64_t row = 0, rows = numel / shape.back(); row < rows; ++row) {
+    int64_t base = 0;
+    for (int64_t d = 0; d + 1 < rank; ++d)
+      if (keep[d] != 1)
+        base += idx[d] / (shape[d] / keep[d]) * keepStride[d];
+    fn(row * shape.back(), base);
+    for (int64_t d = rank - 2; d >= 0; --d) {
+      if (++idx[d] < shape[d])
+        break;
+      idx[d] = 0;
+    }
+  }
+}
+
+/// The length of a row of `shape` and how it maps onto `keep` (see
+/// forEachRow): block 0 when the row maps to one entry, else the elements
+/// per entry.
+std::pair<int64_t, int64_t> rowBlock(ArrayRef<int64_t> shape,
+                                     ArrayRef<int64_t> keep) {
+  if (shape.empty())
+    return {1, 0};
+  return {shape.back(), keep.back() == 1 ? 0 : shape.back() / keep.back()};
+}
+
+/// The shape that keeps dimension `keepDim` of `shape` and is 1 elsewhere.
+SmallVector<int64_t> keepOnly(ArrayRef<int64_t> shape, int64_t keepDim) {
+  SmallVector<int64_t> keep(shape.size(), 1);
+  keep[keepDim] = shape[keepDim];
+  return keep;
+}
+
+/// Bits of |x| as an unsigned integer: ordered like |x| for non-NaN floats,
+/// and at least 0x7f800000 exactly when x is infinite or NaN. Integer max
+/// reductions vectorize where float ones (without fast-math) do not.
+inline uint32_t absBits(float x) {
+  return llvm::bit_cast<uint32_t>(x) & 0x7fffffffu;
+}
+
+/// Per-entry max of absBits over the elements of `v` (of `shape`) mapped to
+/// each entry of `keep`.
+std::vector<uint32_t> absmaxBits(ArrayRef<float> v, ArrayRef<int64_t> shape,
+                                 ArrayRef<int64_t> keep) {
+  int64_t n = 1;
+  for (int64_t k : keep)
+    n *= k;
+  std::vector<uint32_t> out(n, 0);
+  const float *data = v.data();
+  uint32_t *o = out.data();
+  int64_t len, block;
+  std::tie(len, block) = rowBlock(shape, keep);
+  forEachRow(shape, keep, [&](int64_t start, int64_t base) {
+    const float *x = data + start;
+    if (block == 0) {
+      uint32_t mx = 0;
+      for (int64_t j = 0; j < len; ++j)
+        mx = std::max(mx, absBits(x[j]));
+      o[base] = std::max(o[base], mx);
+    } else if (block == 1) {
+      uint32_t *ob = o + base;
+      for (int64_t j = 0; j < len; ++j)
+        ob[j] = std::max(ob[j], absBits(x[j]));
+    } else {
+      for (int64_t j0 = 0, e = 0; j0 < len; j0 += block, ++e) {
+        uint32_t mx = 0;
+        for (int64_t j = j0; j < j0 + block; ++j)
+          mx = std::max(mx, absBits(x[j]));
+        o[base + e] = std::max(o[base + e], mx);
+      }
+    }
+  });
+  return out;
+}
+
+/// Applies `op(x, factor[entry])` to every element of `in` (of `shape`),
+/// writing `out`, with `factor` indexed like the keep tensor `keep`.
+template <typename Op>
+void applyAlong(ArrayRef<float> in, float *out, ArrayRef<int64_t> shape,
+                ArrayRef<int64_t> keep, ArrayRef<float> factor, Op op) {
+  const float *data = in.data(), *f = factor.data();
+  int64_t len, block;
+  std::tie(len, block) = rowBlock(shape, keep);
+  forEachRow(shape, keep, [&](int64_t start, int64_t base) {
+    const float *x = data + start;
+    float *y = out + start;
+    if (block == 0) {
+      float s = f[base];
+      for (int64_t j = 0; j < len; ++j)
+        y[j] = op(x[j], s);
+    } else if (block == 1) {
+      const float *fb = f + base;
+      for (int64_t j = 0; j < len; ++j)
+        y[j] = op(x[j], fb[j]);
+    } else {
+      for (int64_t j0 = 0, e = 0; j0 < len; j0 += block, ++e) {
+        float s = f[base + e];
+        for (int64_t j = j0; j < j0 + block; ++j)
+          y[j] = op(x[j], s);
+      }
+    }
+  });
+}
+} // namespace
 
 SmallVector<float> quantc::absmaxAlong(const FloatConst &c, int64_t keepDim) {
   SmallVector<int64_t> shape = c.shape();
-  SmallVector<float> out(shape[keepDim], 0.0f);
-  for (int64_t i = 0, e = c.values.size(); i < e; ++i) {
-    float &m = out[indexAlong(shape, keepDim, i)];
-    m = std::max(m, std::fabs(c.values[i]));
-  }
+  std::vector<uint32_t> bits =
+      absmaxBits(c.values, shape, keepOnly(shape, keepDim));
+  SmallVector<float> out;
+  out.reserve(bits.size());
+  for (uint32_t m : bits)
+    out.push_back(llvm::bit_cast<float>(m));
   return out;
 }
 
 void quantc::scaleAlong(FloatConst &c, int64_t dim, ArrayRef<float> factor) {
   SmallVector<int64_t> shape = c.shape();
-  for (int64_t i = 0, e = c.values.size(); i < e; ++i)
-    c.values[i] = c.values[i] * factor[indexAlong(shape, dim, i)];
+  MutableArrayRef<float> v = c.mutableValues();
+  applyAlong(v, v.data(), shape, keepOnly(shape, dim), factor,
+             [](float x, float s) { return x * s; });
+}
+
+void quantc::divideAlong(FloatConst &c, int64_t dim, ArrayRef<float> factor) {
+  SmallVector<int64_t> shape = c.shape();
+  MutableArrayRef<float> v = c.mutableValues();
+  applyAlong(v, v.data(), shape, keepOnly(shape, dim), factor,
+             [](float x, float s) { return x / s; });
+}
+
+Value quantc::makeScaledFloatConst(OpBuilder &b, Location loc,
+                                   const FloatConst &c, int64_t dim,
+                                   ArrayRef<float> factor, StringRef suffix) {
+  SmallVector<int64_t> shape = c.shape();
+  SmallVector<int64_t> keep = keepOnly(shape, dim);
+  Type elem = c.type.getElementType();
+  auto mul = [](float x, float s) { return x * s; };
+  ElementsAttr attr = makeElements(
+      c.type, isa_and_nonnull<DenseResourceElementsAttr>(c.source),
+      derivedResourceName(c.source, suffix), [&](MutableArrayRef<char> out) {
+        if (elem.isF32()) {
+          applyAlong(c.values, reinterpret_cast<float *>(out.data()), shape,
+                     keep, factor, mul);
+          return;
+        }
+        std::vector<float> tmp(c.values.size());
+        applyAlong(c.values, tmp.data(), shape, keep, factor, mul);
+        floatsToRaw(elem, tmp.data(), tmp.size(), out.data());
+      });
+  return arith::ConstantOp::create(b, loc, cast<TypedAttr>(attr));
 }
 
 /// `absmax / qmax`, 1 for an all-zero slice (quantize never divides by 0).
@@ -127,10 +297,48 @@ static float scaleFromAbsmax(float m, float qmax = 127.0f) {
   return m == 0.0f ? 1.0f : m / qmax;
 }
 
+/// round_half_even(r) clamped to [-qmax, qmax], NaN to 0 (the rule of
+/// quantc.quantize and of the NumPy reference), without a libm call: the
+/// clamp to +-(qmax + 1) first keeps |r| small enough that adding and
+/// subtracting 1.5 * 2^23 rounds it to the nearest even integer.
+static inline int8_t roundClamp(float r, float qmax) {
+  r = r != r ? 0.0f : r;
+  r = std::min(std::max(r, -qmax - 1.0f), qmax + 1.0f);
+  r = (r + 0x1.8p23f) - 0x1.8p23f;
+  r = std::min(std::max(r, -qmax), qmax);
+  return static_cast<int8_t>(static_cast<int32_t>(r));
+}
+
+/// y[j] = roundClamp(x[j] / s, qmax) for one scale `s` (a function of its
+/// own, with restrict pointers and the bounds in registers, so that it
+/// vectorizes: an int8 store may alias anything a lambda captured).
+static void quantizeRow(const float *__restrict x, float s,
+                        int8_t *__restrict y, int64_t n, float qmax) {
+  for (int64_t j = 0; j < n; ++j)
+    y[j] = roundClamp(x[j] / s, qmax);
+}
+
+/// y[j] = roundClamp(x[j] / s[j], qmax).
+static void quantizeRow(const float *__restrict x, const float *__restrict s,
+                        int8_t *__restrict y, int64_t n, float qmax) {
+  for (int64_t j = 0; j < n; ++j)
+    y[j] = roundClamp(x[j] / s[j], qmax);
+}
+
 Value quantc::emitQuantizedWeight(OpBuilder &b, Location loc,
                                   const FloatConst &w, int64_t outDim,
                                   WeightGranularity g, int64_t bits,
                                   int64_t group, int64_t reduceDim) {
+  FailureOr<Value> v = emitCheckedQuantizedWeight(
+      b, loc, w, outDim, g, bits, group, reduceDim, /*op=*/nullptr, 0);
+  assert(succeeded(v) && "a finite weight (checkFiniteWeight)");
+  return *v;
+}
+
+FailureOr<Value> quantc::emitCheckedQuantizedWeight(
+    OpBuilder &b, Location loc, const FloatConst &w, int64_t outDim,
+    WeightGranularity g, int64_t bits, int64_t group, int64_t reduceDim,
+    Operation *op, unsigned operandIndex) {
   assert((bits == 8 || bits == 4) && "8- or 4-bit weights");
   float qmax = bits == 4 ? 7.0f : 127.0f;
   SmallVector<int64_t> shape = w.shape();
@@ -142,52 +350,55 @@ Value quantc::emitQuantizedWeight(OpBuilder &b, Location loc,
            "the group divides the reduction dimension");
     scaleShape[reduceDim] = shape[reduceDim] / group;
   }
-  // Row-major position in the scale of flat weight element i.
-  int64_t rank = shape.size();
-  auto scaleIndex = [&](int64_t i) {
-    int64_t at = 0;
-    for (int64_t d = 0; d < rank; ++d) {
-      int64_t v = indexAlong(shape, d, i);
-      if (scaleShape[d] == 1)
-        v = 0;
-      else if (d == reduceDim && group > 0)
-        v /= group;
-      at = at * scaleShape[d] + v;
-    }
-    return at;
-  };
-  int64_t numScales = 1;
-  for (int64_t s : scaleShape)
-    numScales *= s;
-  SmallVector<float> absmax(numScales, 0.0f);
-  SmallVector<int64_t> at(w.values.size());
-  for (int64_t i = 0, e = w.values.size(); i < e; ++i) {
-    at[i] = scaleIndex(i);
-    absmax[at[i]] = std::max(absmax[at[i]], std::fabs(w.values[i]));
+  // Pass 1: absmax per scale entry; then the scales.
+  std::vector<uint32_t> absmax = absmaxBits(w.values, shape, scaleShape);
+  // An infinity or NaN shows as an absmax of at least 0x7f800000: the pass
+  // over the weight that finds the absmax also checks it is finite.
+  if (llvm::any_of(absmax, [](uint32_t m) { return m >= 0x7f800000u; })) {
+    if (!op)
+      return failure();
+    LogicalResult r = checkFiniteWeight(op, w, operandIndex);
+    assert(failed(r) && "a non-finite absmax comes from a non-finite weight");
+    return r;
   }
   SmallVector<float> scales;
-  for (float m : absmax)
-    scales.push_back(scaleFromAbsmax(m, qmax));
-  SmallVector<int8_t> q;
-  q.reserve(w.values.size());
-  for (int64_t i = 0, e = w.values.size(); i < e; ++i) {
-    // Same order as the run-time quantize: f32 divide, round half to even.
-    float r = std::nearbyint(w.values[i] / scales[at[i]]);
-    r = std::min(qmax, std::max(-qmax, r));
-    q.push_back(static_cast<int8_t>(r));
-  }
+  scales.reserve(absmax.size());
+  for (uint32_t m : absmax)
+    scales.push_back(scaleFromAbsmax(llvm::bit_cast<float>(m), qmax));
+  // Pass 2: q = clamp(round_half_even(w / s)), the run-time quantize's order
+  // (f32 divide), written straight into the new constant's storage.
+  auto quantizeInto = [&](int8_t *q) {
+    const float *data = w.values.data(), *sc = scales.data();
+    int64_t len, block;
+    std::tie(len, block) = rowBlock(shape, scaleShape);
+    forEachRow(shape, scaleShape, [&](int64_t start, int64_t base) {
+      const float *x = data + start;
+      int8_t *y = q + start;
+      if (block == 0) {
+        quantizeRow(x, sc[base], y, len, qmax);
+      } else if (block == 1) {
+        quantizeRow(x, sc + base, y, len, qmax);
+      } else {
+        for (int64_t j0 = 0, e = 0; j0 < len; j0 += block, ++e)
+          quantizeRow(x + j0, sc[base + e], y + j0, block, qmax);
+      }
+    });
+  };
   Value qc;
   if (bits == 8) {
     // Same kind as the float weight: a dense_resource stays a blob.
     auto qTy = RankedTensorType::get(shape, b.getI8Type());
     qc = arith::ConstantOp::create(
         b, loc,
-        cast<TypedAttr>(makeElementsLike(
-            w.source, qTy,
-            ArrayRef<char>(reinterpret_cast<const char *>(q.data()), q.size()),
-            derivedResourceName(w.source, "q"))));
+        cast<TypedAttr>(makeElements(
+            qTy, isa_and_nonnull<DenseResourceElementsAttr>(w.source),
+            derivedResourceName(w.source, "q"), [&](MutableArrayRef<char> out) {
+              quantizeInto(reinterpret_cast<int8_t *>(out.data()));
+            })));
   } else {
     // 4-bit weights stay dense attributes (the packers read i4 from them).
+    std::vector<int8_t> q(w.values.size());
+    quantizeInto(q.data());
     auto qTy = RankedTensorType::get(shape, b.getIntegerType(bits));
     SmallVector<APInt> q4;
     q4.reserve(q.size());
@@ -195,8 +406,8 @@ Value quantc::emitQuantizedWeight(OpBuilder &b, Location loc,
       q4.push_back(APInt(bits, v, /*isSigned=*/true));
     qc = arith::ConstantOp::create(b, loc, DenseElementsAttr::get(qTy, q4));
   }
-  Value sc = makeFloatConst(b, loc, scaleShape, scales);
-  return DequantizeOp::create(b, loc, w.type, qc, sc, Value());
+  Value sc = makeScaleConst(b, loc, scaleShape, scales, w.source, "scale");
+  return Value(DequantizeOp::create(b, loc, w.type, qc, sc, Value()));
 }
 
 Value quantc::emitQuantizedActivation(OpBuilder &b, Location loc, Value x,
@@ -241,6 +452,13 @@ LogicalResult quantc::checkStatistics(Operation *op, DenseElementsAttr absmax) {
 
 LogicalResult quantc::checkFiniteWeight(Operation *op, const FloatConst &w,
                                         unsigned operandIndex) {
+  // An integer OR over the exponent bits (vectorizes); the slow search for
+  // the index runs only when there is something to report.
+  uint32_t all = 0;
+  for (float v : w.values)
+    all |= (llvm::bit_cast<uint32_t>(v) & 0x7f800000u) == 0x7f800000u;
+  if (!all)
+    return success();
   for (auto [i, v] : llvm::enumerate(w.values))
     if (!std::isfinite(v))
       return op->emitError("the constant weight (operand #")

@@ -17,8 +17,10 @@
 #include "quantc/Dialect/QuantC/Transforms/PassOptions.h"
 #include "llvm/ADT/SmallVector.h"
 
+#include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace quantc {
 
@@ -42,16 +44,26 @@ struct ContractionRoles {
 std::optional<ContractionRoles> getContractionRoles(mlir::Operation *op,
                                                     std::string *why = nullptr);
 
-/// A float constant tensor read into f32 values (row-major).
+/// A float constant tensor read as f32 values (row-major).
 struct FloatConst {
   mlir::RankedTensorType type;
-  llvm::SmallVector<float> values;
+  /// The values: a view of an f32 constant's own storage (its blob or
+  /// attribute data, no copy), or of `owned`.
+  llvm::ArrayRef<float> values;
+  /// Storage of `values` when they are not a view of the constant; shared
+  /// between copies of this object until one of them writes.
+  std::shared_ptr<std::vector<float>> owned;
   /// The attribute it was read from: constants derived from it keep its kind
   /// (dense_resource stays dense_resource; ConstantWeights.h).
   mlir::Attribute source;
   llvm::SmallVector<int64_t> shape() const {
     return llvm::to_vector(type.getShape());
   }
+  /// Makes `values` this object's own writable copy (copied on the first
+  /// write) and returns it.
+  llvm::MutableArrayRef<float> mutableValues();
+  /// Replaces the values by `v`.
+  void setValues(std::vector<float> v);
 };
 
 /// Reads `v` if it is an `arith.constant` of a static float tensor (dense or
@@ -67,11 +79,33 @@ mlir::Value makeFloatConst(mlir::OpBuilder &b, mlir::Location loc,
                            mlir::Type elemType = {}, mlir::Attribute like = {},
                            llvm::StringRef suffix = "");
 
+/// Creates the f32 `arith.constant` of a scale or smoothing factor: a
+/// dense_resource blob (named `nameLike`'s key + "_" + `suffix`, or
+/// `suffix`) above kMaxTextConstantElements elements, so that the IR text
+/// stays O(structure), a textual `dense<...>` at or below.
+mlir::Value makeScaleConst(mlir::OpBuilder &b, mlir::Location loc,
+                           llvm::ArrayRef<int64_t> shape,
+                           llvm::ArrayRef<float> values,
+                           mlir::Attribute nameLike = {},
+                           llvm::StringRef suffix = "scale");
+
 /// max |v| over every dimension except `keepDim` (result has its size).
 llvm::SmallVector<float> absmaxAlong(const FloatConst &c, int64_t keepDim);
 
 /// Multiplies every element by `factor[index along dim]`.
 void scaleAlong(FloatConst &c, int64_t dim, llvm::ArrayRef<float> factor);
+
+/// Creates the `arith.constant` of `c` with every element multiplied by
+/// `factor[index along dim]`, in `c`'s element type and kind (a blob named
+/// after `c`'s + "_" + `suffix` when `c` came from one), written straight
+/// into the new constant's storage (one pass, no copy of `c`).
+mlir::Value makeScaledFloatConst(mlir::OpBuilder &b, mlir::Location loc,
+                                 const FloatConst &c, int64_t dim,
+                                 llvm::ArrayRef<float> factor,
+                                 llvm::StringRef suffix);
+
+/// Divides every element by `factor[index along dim]`.
+void divideAlong(FloatConst &c, int64_t dim, llvm::ArrayRef<float> factor);
 
 /// Quantizes a constant weight at compile time and returns
 /// `quantc.dequantize(integer constant, scale constant)`. `bits` = 8: i8
@@ -81,11 +115,21 @@ void scaleAlong(FloatConst &c, int64_t dim, llvm::ArrayRef<float> factor);
 /// representable). Round half to even. The scale is one per output channel
 /// `outDim` or per tensor (`g`); with `group` > 0 it also varies along the
 /// reduction dimension `reduceDim` in blocks of `group` elements (which must
-/// divide that dimension: the caller checks).
+/// divide that dimension: the caller checks). The weight must be finite
+/// (checkFiniteWeight).
 mlir::Value emitQuantizedWeight(mlir::OpBuilder &b, mlir::Location loc,
                                 const FloatConst &w, int64_t outDim,
                                 WeightGranularity g, int64_t bits = 8,
                                 int64_t group = 0, int64_t reduceDim = -1);
+
+/// emitQuantizedWeight that also checks the weight is finite in the same
+/// pass over it (its absmax): on an infinity or NaN it emits
+/// checkFiniteWeight's error at `op` (about operand `operandIndex`), creates
+/// nothing and fails.
+mlir::FailureOr<mlir::Value> emitCheckedQuantizedWeight(
+    mlir::OpBuilder &b, mlir::Location loc, const FloatConst &w, int64_t outDim,
+    WeightGranularity g, int64_t bits, int64_t group, int64_t reduceDim,
+    mlir::Operation *op, unsigned operandIndex);
 
 /// `quantc.dequantize(quantc.quantize(x, s), s)` with `s` per token (dynamic
 /// `quantc.compute_scale` over `channelDim`) or per tensor (static, from

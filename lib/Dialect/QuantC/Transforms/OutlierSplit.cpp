@@ -79,10 +79,14 @@ static FloatConst sliceConst(const FloatConst &w, int64_t dim,
   outShape[dim] = idx.size();
   out.type = RankedTensorType::get(outShape, w.type.getElementType());
   out.source = w.source;
+  std::vector<float> values;
+  values.reserve(outer * idx.size() * inner);
   for (int64_t o = 0; o < outer; ++o)
-    for (int64_t c : idx)
-      for (int64_t i = 0; i < inner; ++i)
-        out.values.push_back(w.values[(o * shape[dim] + c) * inner + i]);
+    for (int64_t c : idx) {
+      const float *row = w.values.data() + (o * shape[dim] + c) * inner;
+      values.insert(values.end(), row, row + inner);
+    }
+  out.setValues(std::move(values));
   return out;
 }
 

@@ -169,10 +169,6 @@ struct QuantizePass : quantc::impl::QuantCQuantizeBase<QuantizePass> {
         failedAny = true;
         continue;
       }
-      if (failed(checkFiniteWeight(op, *wc, r.weightIndex))) {
-        failedAny = true;
-        continue;
-      }
       bool actIsQdq = static_cast<bool>(x.getDefiningOp<DequantizeOp>());
       float absmax = 0.0f;
       if (!actIsQdq && gemmAg == ActGranularity::PerTensor) {
@@ -204,14 +200,19 @@ struct QuantizePass : quantc::impl::QuantCQuantizeBase<QuantizePass> {
       WeightGranularity gemmWg = mark && mark.getValue() == "w4a16"
                                      ? WeightGranularity::PerChannel
                                      : wg;
-      Value wd =
-          emitQuantizedWeight(b, op->getLoc(), *wc, r.weightOutDim, gemmWg,
-                              gemmQ.bits, *group, r.weightChannelDim);
+      // The finite-weight check is part of the quantization's first pass.
+      FailureOr<Value> wd = emitCheckedQuantizedWeight(
+          b, op->getLoc(), *wc, r.weightOutDim, gemmWg, gemmQ.bits, *group,
+          r.weightChannelDim, op, r.weightIndex);
+      if (failed(wd)) {
+        failedAny = true;
+        continue;
+      }
       Value xd = actIsQdq
                      ? x
                      : emitQuantizedActivation(b, op->getLoc(), x,
                                                r.actChannelDim, gemmAg, absmax);
-      op->setOperand(r.weightIndex, wd);
+      op->setOperand(r.weightIndex, *wd);
       op->setOperand(r.actIndex, xd);
       // The float weight is usually dead now; do not leave it in the IR.
       if (Operation *d = w.getDefiningOp(); d && isOpTriviallyDead(d))

@@ -99,13 +99,15 @@ static std::optional<WeightInfo> readWeight(const ContractionRoles &r,
     return std::nullopt;
   }
   info.w.source = q;
-  info.w.values.reserve(qv.size());
+  std::vector<float> values;
+  values.reserve(qv.size());
   for (auto [i, v] : llvm::enumerate(qv)) {
     int64_t at = static_cast<int64_t>(i);
     float s = perChannel ? scale->values[(at / inner) % shape[r.weightOutDim]]
                          : scale->values[0];
-    info.w.values.push_back(static_cast<float>(v) * s);
+    values.push_back(static_cast<float>(v) * s);
   }
+  info.w.setValues(std::move(values));
   return info;
 }
 
@@ -133,8 +135,7 @@ static std::optional<unsigned> perChannelConstInput(linalg::GenericOp g,
 static Value dividedConst(OpBuilder &b, Location loc, Value c,
                           ArrayRef<float> s) {
   FloatConst fc = *readFloatConst(c);
-  for (auto [v, sv] : llvm::zip(fc.values, s))
-    v = v / sv;
+  divideAlong(fc, 0, s);
   return makeFloatConst(b, loc, fc.shape(), fc.values, fc.type.getElementType(),
                         fc.source, "smooth");
 }
@@ -267,11 +268,7 @@ static Value foldIntoProducer(OpBuilder &b, Value x, ArrayRef<float> s) {
     return {};
   // Divide rather than multiply by 1/s, as the gamma fold does.
   SmallVector<int64_t> shape = w->shape();
-  int64_t inner = 1;
-  for (int64_t d = r->weightOutDim + 1, e = shape.size(); d < e; ++d)
-    inner *= shape[d];
-  for (int64_t i = 0, e = w->values.size(); i < e; ++i)
-    w->values[i] = w->values[i] / s[(i / inner) % shape[r->weightOutDim]];
+  divideAlong(*w, r->weightOutDim, s);
   Value nw = makeFloatConst(b, loc, shape, w->values, w->type.getElementType(),
                             w->source, "smooth");
   Operation *c = b.clone(*def);
@@ -398,10 +395,15 @@ struct SmoothQuantPass : quantc::impl::QuantCSmoothQuantBase<SmoothQuantPass> {
                                "weight (operand #")
                << r.weightIndex << ") at compile time, but " << why
                << "; the weight of a smoothed matmul must be constant";
-      if (failed(checkFiniteWeight(r.op, w->w, r.weightIndex)))
+      // An infinity or NaN shows in the absmax: one pass finds both, the
+      // finite check reports where.
+      SmallVector<float> m = absmaxAlong(w->w, r.weightChannelDim);
+      if (!llvm::all_of(m, [](float v) { return std::isfinite(v); })) {
+        (void)checkFiniteWeight(r.op, w->w, r.weightIndex);
         return failure();
-      for (auto [i, m] : llvm::enumerate(absmaxAlong(w->w, r.weightChannelDim)))
-        wmax[i] = std::max(wmax[i], m);
+      }
+      for (auto [i, v] : llvm::enumerate(m))
+        wmax[i] = std::max(wmax[i], v);
       weights.push_back(std::move(*w));
     }
 
@@ -445,7 +447,7 @@ struct SmoothQuantPass : quantc::impl::QuantCSmoothQuantBase<SmoothQuantPass> {
       auto srcTy = cast<RankedTensorType>(src.getType());
       SmallVector<int64_t> sShape(srcTy.getRank(), 1);
       sShape.back() = channels;
-      Value factor = makeFloatConst(b, loc, sShape, s);
+      Value factor = makeScaleConst(b, loc, sShape, s, {}, "smooth_factor");
       smoothed = SmoothOp::create(b, loc, srcTy, src, factor);
     }
     Value newX;
@@ -464,13 +466,15 @@ struct SmoothQuantPass : quantc::impl::QuantCSmoothQuantBase<SmoothQuantPass> {
     // Weight side.
     for (auto [r, w] : llvm::zip(group.consumers, weights)) {
       OpBuilder wb(r.op);
-      scaleAlong(w.w, r.weightChannelDim, s);
-      Value nw =
-          w.requantize
-              ? emitQuantizedWeight(wb, r.op->getLoc(), w.w, r.weightOutDim,
-                                    w.granularity, w.bits)
-              : makeFloatConst(wb, r.op->getLoc(), w.w.shape(), w.w.values,
-                               w.w.type.getElementType(), w.w.source, "smooth");
+      Value nw;
+      if (w.requantize) {
+        scaleAlong(w.w, r.weightChannelDim, s);
+        nw = emitQuantizedWeight(wb, r.op->getLoc(), w.w, r.weightOutDim,
+                                 w.granularity, w.bits);
+      } else {
+        nw = makeScaledFloatConst(wb, r.op->getLoc(), w.w, r.weightChannelDim,
+                                  s, "smooth");
+      }
       Value oldW = r.weight();
       r.op->setOperand(r.weightIndex, nw);
       r.op->setOperand(r.actIndex, newX);

@@ -6,7 +6,9 @@
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Matchers.h"
 #include "llvm/ADT/APFloat.h"
+#include "llvm/ADT/bit.h"
 
+#include <cmath>
 #include <cstring>
 
 using namespace mlir;
@@ -97,8 +99,49 @@ bool quantc::isReadableConstant(ElementsAttr attr, std::string *why) {
   return false;
 }
 
-/// Converts `n` elements of float type `elem` stored at `raw` to f32.
-static void floatsFromRaw(Type elem, const char *raw, int64_t n, float *out) {
+/// f16 bits to f32 (exact): normals rebias the exponent, subnormals are
+/// `mantissa * 2^-24`.
+static float halfToFloat(uint16_t h) {
+  uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
+  uint32_t exp = (h >> 10) & 0x1fu, man = h & 0x3ffu, bits;
+  if (exp == 0x1f)
+    bits = sign | 0x7f800000u | (man << 13);
+  else if (exp != 0)
+    bits = sign | ((exp + 112) << 23) | (man << 13);
+  else
+    bits = sign | llvm::bit_cast<uint32_t>(static_cast<float>(man) * 0x1p-24f);
+  return llvm::bit_cast<float>(bits);
+}
+
+/// f32 to f16 bits, round to nearest even (overflow to infinity, NaN stays
+/// a quiet NaN).
+static uint16_t floatToHalf(float f) {
+  uint32_t x = llvm::bit_cast<uint32_t>(f);
+  uint16_t sign = static_cast<uint16_t>((x >> 16) & 0x8000u);
+  uint32_t ax = x & 0x7fffffffu;
+  if (ax > 0x7f800000u)
+    return sign | 0x7e00u | ((ax >> 13) & 0x3ffu);
+  if (ax >= 0x477ff000u) // >= 65520: rounds to infinity
+    return sign | 0x7c00u;
+  if (ax < 0x38800000u) { // below 2^-14: a subnormal (or zero) f16
+    // |f| * 2^24 is exact; nearbyint rounds it to nearest even.
+    float m = std::nearbyint(llvm::bit_cast<float>(ax) * 0x1p24f);
+    return sign | static_cast<uint16_t>(m);
+  }
+  uint32_t r = ax - 0x38000000u; // exponent rebiased from 127 to 15
+  r += 0xfffu + ((r >> 13) & 1u);
+  return sign | static_cast<uint16_t>(r >> 13);
+}
+
+/// f32 to bf16 bits, round to nearest even (NaN stays a quiet NaN).
+static uint16_t floatToBF16(float f) {
+  uint32_t x = llvm::bit_cast<uint32_t>(f);
+  if ((x & 0x7fffffffu) > 0x7f800000u)
+    return static_cast<uint16_t>((x >> 16) | 0x40u);
+  return static_cast<uint16_t>((x + 0x7fffu + ((x >> 16) & 1u)) >> 16);
+}
+
+void quantc::floatsFromRaw(Type elem, const char *raw, int64_t n, float *out) {
   if (elem.isF32()) {
     std::memcpy(out, raw, n * sizeof(float));
     return;
@@ -111,6 +154,30 @@ static void floatsFromRaw(Type elem, const char *raw, int64_t n, float *out) {
     }
     return;
   }
+  if (elem.isBF16()) {
+    for (int64_t i = 0; i < n; ++i) {
+      uint16_t h;
+      std::memcpy(&h, raw + 2 * i, 2);
+      out[i] = llvm::bit_cast<float>(static_cast<uint32_t>(h) << 16);
+    }
+    return;
+  }
+  if (elem.isF16()) {
+    // One table of every f16 value, built once.
+    static const std::vector<float> table = [] {
+      std::vector<float> t(1 << 16);
+      for (uint32_t h = 0; h < (1u << 16); ++h)
+        t[h] = halfToFloat(static_cast<uint16_t>(h));
+      return t;
+    }();
+    for (int64_t i = 0; i < n; ++i) {
+      uint16_t h;
+      std::memcpy(&h, raw + 2 * i, 2);
+      out[i] = table[h];
+    }
+    return;
+  }
+  // Other float types (f8, tf32, ...): rare and small; APFloat.
   const llvm::fltSemantics &sem = cast<FloatType>(elem).getFloatSemantics();
   unsigned bits = elem.getIntOrFloatBitWidth(), bytes = (bits + 7) / 8;
   for (int64_t i = 0; i < n; ++i) {
@@ -121,6 +188,48 @@ static void floatsFromRaw(Type elem, const char *raw, int64_t n, float *out) {
     f.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven, &lost);
     out[i] = f.convertToFloat();
   }
+}
+
+void quantc::floatsToRaw(Type elem, const float *values, int64_t n, char *raw) {
+  if (elem.isF32()) {
+    std::memcpy(raw, values, n * sizeof(float));
+    return;
+  }
+  if (elem.isF64()) {
+    for (int64_t i = 0; i < n; ++i) {
+      double d = values[i];
+      std::memcpy(raw + i * sizeof(double), &d, sizeof(double));
+    }
+    return;
+  }
+  if (elem.isF16() || elem.isBF16()) {
+    bool half = elem.isF16();
+    for (int64_t i = 0; i < n; ++i) {
+      uint16_t h = half ? floatToHalf(values[i]) : floatToBF16(values[i]);
+      std::memcpy(raw + 2 * i, &h, 2);
+    }
+    return;
+  }
+  const llvm::fltSemantics &sem = cast<FloatType>(elem).getFloatSemantics();
+  unsigned bits = elem.getIntOrFloatBitWidth(), bytes = (bits + 7) / 8;
+  for (int64_t i = 0; i < n; ++i) {
+    APFloat f(values[i]);
+    bool lost;
+    f.convert(sem, APFloat::rmNearestTiesToEven, &lost);
+    uint64_t word = f.bitcastToAPInt().getZExtValue();
+    std::memcpy(raw + i * bytes, &word, bytes);
+  }
+}
+
+std::optional<ArrayRef<float>> quantc::getF32Elements(ElementsAttr attr) {
+  if (!attr || !attr.getElementType().isF32())
+    return std::nullopt;
+  std::optional<ArrayRef<char>> raw = getRawElements(attr);
+  // Blobs are allocated aligned; a DenseElementsAttr's data is too. Check.
+  if (!raw || reinterpret_cast<uintptr_t>(raw->data()) % alignof(float))
+    return std::nullopt;
+  return ArrayRef<float>(reinterpret_cast<const float *>(raw->data()),
+                         raw->size() / sizeof(float));
 }
 
 FailureOr<SmallVector<float>> quantc::readFloatElements(ElementsAttr attr,
@@ -188,6 +297,20 @@ std::optional<ArrayRef<char>> quantc::getRawElements(ElementsAttr attr) {
   return resourceData(cast<DenseResourceElementsAttr>(attr), nullptr);
 }
 
+/// out[c][r] = in[r][c] for a `rows` x `cols` row-major `in`, in square
+/// tiles that keep both sides in cache.
+template <typename T>
+static void transpose2D(const T *in, T *out, int64_t rows, int64_t cols) {
+  constexpr int64_t kTile = 64;
+  for (int64_t r0 = 0; r0 < rows; r0 += kTile)
+    for (int64_t c0 = 0; c0 < cols; c0 += kTile) {
+      int64_t r1 = std::min(rows, r0 + kTile), c1 = std::min(cols, c0 + kTile);
+      for (int64_t c = c0; c < c1; ++c)
+        for (int64_t r = r0; r < r1; ++r)
+          out[c * rows + r] = in[r * cols + c];
+    }
+}
+
 ElementsAttr quantc::permuteElements(ElementsAttr attr,
                                      ArrayRef<int64_t> perm) {
   std::optional<ArrayRef<char>> raw = getRawElements(attr);
@@ -200,6 +323,31 @@ ElementsAttr quantc::permuteElements(ElementsAttr attr,
     shape.push_back(ty.getDimSize(p));
   for (int64_t d = rank - 2; d >= 0; --d)
     srcStrides[d] = srcStrides[d + 1] * ty.getDimSize(d + 1);
+  auto newTy = RankedTensorType::get(shape, ty.getElementType());
+  std::string name = derivedResourceName(attr, "t");
+  bool asResource = isa<DenseResourceElementsAttr>(attr);
+  // A 2-D transpose (every nn.Linear weight): blocked, typed copies.
+  if (rank == 2 && perm[0] == 1 && perm[1] == 0 &&
+      (bytes == 1 || bytes == 2 || bytes == 4 || bytes == 8)) {
+    int64_t rows = ty.getDimSize(0), cols = ty.getDimSize(1);
+    return makeElements(newTy, asResource, name, [&](MutableArrayRef<char> o) {
+      auto run = [&](auto zero) {
+        using T = decltype(zero);
+        transpose2D(reinterpret_cast<const T *>(raw->data()),
+                    reinterpret_cast<T *>(o.data()), rows, cols);
+      };
+      switch (bytes) {
+      case 1:
+        return run(uint8_t());
+      case 2:
+        return run(uint16_t());
+      case 4:
+        return run(uint32_t());
+      default:
+        return run(uint64_t());
+      }
+    });
+  }
   std::vector<char> out(raw->size());
   SmallVector<int64_t> idx(rank, 0);
   for (int64_t lin = 0, e = ty.getNumElements(); lin < e; ++lin) {
@@ -213,8 +361,7 @@ ElementsAttr quantc::permuteElements(ElementsAttr attr,
       idx[i] = 0;
     }
   }
-  auto newTy = RankedTensorType::get(shape, ty.getElementType());
-  return makeElementsLike(attr, newTy, out, derivedResourceName(attr, "t"));
+  return makeElementsLike(attr, newTy, out, name);
 }
 
 DenseElementsAttr quantc::readAsDense(ElementsAttr attr) {
@@ -235,14 +382,27 @@ std::string quantc::derivedResourceName(Attribute like, StringRef suffix) {
   return suffix.str();
 }
 
-ElementsAttr quantc::makeElementsLike(Attribute like, RankedTensorType type,
-                                      ArrayRef<char> raw, StringRef nameHint) {
-  if (isa_and_nonnull<DenseResourceElementsAttr>(like)) {
-    AsmResourceBlob blob =
-        HeapAsmResourceBlob::allocate(raw.size(), /*align=*/64);
-    std::memcpy(blob.getMutableData().data(), raw.data(), raw.size());
+ElementsAttr
+quantc::makeElements(RankedTensorType type, bool asResource, StringRef nameHint,
+                     function_ref<void(MutableArrayRef<char>)> fill) {
+  int64_t bytes = type.getNumElements() * storageBytes(type.getElementType());
+  if (asResource) {
+    AsmResourceBlob blob = HeapAsmResourceBlob::allocate(bytes, /*align=*/64);
+    fill(blob.getMutableData());
     return DenseResourceElementsAttr::get(type, nameHint, std::move(blob));
   }
+  std::vector<char> raw(bytes);
+  fill(raw);
+  return DenseElementsAttr::getFromRawBuffer(type, raw);
+}
+
+ElementsAttr quantc::makeElementsLike(Attribute like, RankedTensorType type,
+                                      ArrayRef<char> raw, StringRef nameHint) {
+  if (isa_and_nonnull<DenseResourceElementsAttr>(like))
+    return makeElements(type, /*asResource=*/true, nameHint,
+                        [&](MutableArrayRef<char> out) {
+                          std::memcpy(out.data(), raw.data(), raw.size());
+                        });
   return DenseElementsAttr::getFromRawBuffer(type, raw);
 }
 
@@ -250,26 +410,9 @@ ElementsAttr quantc::makeFloatElementsLike(Attribute like,
                                            RankedTensorType type,
                                            ArrayRef<float> values,
                                            StringRef nameHint) {
-  Type elem = type.getElementType();
-  auto asRaw = [](const auto &v) {
-    return ArrayRef<char>(reinterpret_cast<const char *>(v.data()),
-                          v.size() * sizeof(v[0]));
-  };
-  if (elem.isF32())
-    return makeElementsLike(like, type, asRaw(values), nameHint);
-  if (elem.isF64()) {
-    std::vector<double> d(values.begin(), values.end());
-    return makeElementsLike(like, type, asRaw(d), nameHint);
-  }
-  const llvm::fltSemantics &sem = cast<FloatType>(elem).getFloatSemantics();
-  unsigned bits = elem.getIntOrFloatBitWidth(), bytes = (bits + 7) / 8;
-  std::vector<char> raw(values.size() * bytes);
-  for (auto [i, v] : llvm::enumerate(values)) {
-    APFloat f(v);
-    bool lost;
-    f.convert(sem, APFloat::rmNearestTiesToEven, &lost);
-    uint64_t word = f.bitcastToAPInt().getZExtValue();
-    std::memcpy(raw.data() + i * bytes, &word, bytes);
-  }
-  return makeElementsLike(like, type, raw, nameHint);
+  return makeElements(type, isa_and_nonnull<DenseResourceElementsAttr>(like),
+                      nameHint, [&](MutableArrayRef<char> out) {
+                        floatsToRaw(type.getElementType(), values.data(),
+                                    values.size(), out.data());
+                      });
 }

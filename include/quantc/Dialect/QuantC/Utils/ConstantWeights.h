@@ -15,6 +15,7 @@
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Value.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/ADT/SmallVector.h"
 
 #include <cstdint>
@@ -39,6 +40,24 @@ mlir::ElementsAttr getConstantWeight(mlir::Value v);
 /// why, as a phrase ("a dense_resource constant 'w' whose blob is missing
 /// (elided?)").
 bool isReadableConstant(mlir::ElementsAttr attr, std::string *why = nullptr);
+
+/// Derived constants (weight scales, smoothing factors) with more elements
+/// than this are made dense_resource blobs, so that the IR text stays
+/// O(structure); smaller ones stay textual `dense<...>`.
+constexpr int64_t kMaxTextConstantElements = 256;
+
+/// Converts `n` elements of float type `elem` (f16, bf16, f32, f64) stored
+/// row-major at `raw` to f32 (exact for f16 and bf16, round to nearest even
+/// for f64), with typed loops over the bytes (no APFloat per element).
+void floatsFromRaw(mlir::Type elem, const char *raw, int64_t n, float *out);
+
+/// Converts `n` f32 values to float type `elem`'s storage at `raw` (round to
+/// nearest even, as APFloat's conversion does).
+void floatsToRaw(mlir::Type elem, const float *values, int64_t n, char *raw);
+
+/// The f32 elements of a readable non-splat f32 constant, without a copy
+/// (a view of its blob or attribute storage); nullopt otherwise.
+std::optional<llvm::ArrayRef<float>> getF32Elements(mlir::ElementsAttr attr);
 
 /// Reads a float (f16, bf16, f32, f64) constant's elements, row-major, as
 /// f32. Fails (with `why`) when the attribute is not readable or not float.
@@ -73,6 +92,17 @@ mlir::ElementsAttr makeElementsLike(mlir::Attribute like,
                                     mlir::RankedTensorType type,
                                     llvm::ArrayRef<char> raw,
                                     llvm::StringRef nameHint);
+
+/// Makes a constant of `type` whose row-major storage bytes `fill` writes
+/// (given a buffer of exactly the type's storage size): a fresh
+/// dense_resource blob named after `nameHint` (made unique) that `fill`
+/// writes in place when `asResource`, else a DenseElementsAttr. The one way
+/// passes create large derived weights: no intermediate copy, no hashing of
+/// the bytes for a blob.
+mlir::ElementsAttr
+makeElements(mlir::RankedTensorType type, bool asResource,
+             llvm::StringRef nameHint,
+             llvm::function_ref<void(llvm::MutableArrayRef<char>)> fill);
 
 /// makeElementsLike for f32 `values` converted to `type`'s float element
 /// type (round to nearest even).
