@@ -14,6 +14,9 @@ def QuantCImportQuant : Pass<"quantc-import-quant", "mlir::ModuleOp"> {
     ones, and the clamp range of the type's storage (`i8` is [-128, 127]
     unless the type narrows it, e.g. `i8<-127:127>`). Function signatures
     carrying quantized tensor types are converted to their storage type.
+    `u8` storage is the i8 value `q - 128` (`q xor 0x80`) with zero point
+    `z - 128`: the bytes stay u8 in memory, and each qcast ends and each
+    dcast starts with an `arith.xori` by 0x80.
 
     Unlike upstream `lower-quant-ops`, the result rounds half to even and
     saturates, and a `dcast(qcast(x))` pair keeps its quantization error.
@@ -31,7 +34,8 @@ def QuantCImportQuant : Pass<"quantc-import-quant", "mlir::ModuleOp"> {
     ```
   }];
   let dependentDialects = ["quantc::QuantCDialect", "mlir::arith::ArithDialect",
-                           "mlir::func::FuncDialect"];
+                           "mlir::func::FuncDialect",
+                           "mlir::tensor::TensorDialect"];
 }
 
 def QuantCFuse : Pass<"quantc-fuse", "mlir::func::FuncOp"> {
