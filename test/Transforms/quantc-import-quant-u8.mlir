@@ -1,5 +1,5 @@
 // RUN: quantc-opt %s --quantc-import-quant -split-input-file -verify-diagnostics | FileCheck %s
-// RUN: quantc-opt %s --quantc-import-quant --canonicalize -split-input-file | FileCheck %s --check-prefix=CANON
+// RUN: quantc-opt %s --quantc-import-quant --canonicalize -split-input-file -verify-diagnostics | FileCheck %s --check-prefix=CANON
 
 // u8 storage (ONNX / TFLite asymmetric activations): a stored byte q of
 // [0, 255] with zero point z is the i8 value q - 128 = q xor 0x80 with zero
