@@ -197,16 +197,16 @@ struct MatmulLowering : OpRewritePattern<MatmulOp> {
     AffineMap outMap = maps.back();
     maps.pop_back();
     int zxIdx = -1, zwIdx = -1;
-    for (auto [zp, idx] : {std::pair<Value, int *>{op.getLhsZeroPoint(), &zxIdx},
-                           {op.getRhsZeroPoint(), &zwIdx}}) {
+    for (auto [zp, idx] :
+         {std::pair<Value, int *>{op.getLhsZeroPoint(), &zxIdx},
+          {op.getRhsZeroPoint(), &zwIdx}}) {
       if (!zp)
         continue;
       *idx = ins.size();
       ins.push_back(zp);
-      maps.push_back(
-          getBroadcastMap(rewriter.getContext(), resTy,
-                          cast<ShapedType>(zp.getType()))
-              .compose(outMap));
+      maps.push_back(getBroadcastMap(rewriter.getContext(), resTy,
+                                     cast<ShapedType>(zp.getType()))
+                         .compose(outMap));
     }
     maps.push_back(outMap);
     auto generic = linalg::GenericOp::create(

@@ -155,8 +155,8 @@ static Value unsignedSource(Value v) {
 /// The zero points of `op` as its kernel takes them (KernelZeroPoints, whose
 /// rhs buffer is here the weight zero point's tensor, the kernel's argument
 /// after the weights), or a reason why not.
-static FailureOr<KernelZeroPoints>
-matchKernelZeroPoints(MatmulOp op, std::string &why) {
+static FailureOr<KernelZeroPoints> matchKernelZeroPoints(MatmulOp op,
+                                                         std::string &why) {
   KernelZeroPoints zp;
   auto accTy = op.getResult().getType();
   if (Value z = op.getLhsZeroPoint()) {
@@ -171,8 +171,7 @@ matchKernelZeroPoints(MatmulOp op, std::string &why) {
   if (Value z = op.getRhsZeroPoint()) {
     Broadcast::Kind kind =
         getBroadcast(accTy, cast<ShapedType>(z.getType())).kind;
-    if (kind != Broadcast::Kind::Scalar &&
-        kind != Broadcast::Kind::PerColumn) {
+    if (kind != Broadcast::Kind::Scalar && kind != Broadcast::Kind::PerColumn) {
       why = "the weight zero point is read as a " +
             stringifyBroadcastKind(kind).str() +
             " broadcast (the kernels take a per-tensor or per-output-channel "
@@ -318,8 +317,8 @@ void LowerMatmulToX86::lower(MatmulOp op, SymbolTable &symbols,
         MemRefType::get(tt.getShape(), tt.getElementType(), layout), t,
         /*read_only=*/true);
   };
-  Value lhs = zp.unsignedActivations ? unsignedSource(op.getLhs())
-                                     : Value(op.getLhs());
+  Value lhs =
+      zp.unsignedActivations ? unsignedSource(op.getLhs()) : Value(op.getLhs());
   SmallVector<Value> args;
   if (plan->getRuntimeWeight()) {
     args.push_back(toStridedBuffer(lhs));
@@ -393,8 +392,8 @@ void LowerMatmulToX86::lowerDynamicRows(MatmulOp op, SymbolTable &symbols,
     bool isConstant = matchPattern(op.getRhs(), m_Constant(&weight));
     assert(isConstant && "selectPlan saw a constant weight");
     (void)isConstant;
-    FailureOr<PackedWeights> globals = packer.getOrCreate(
-        weight, plans.front(), loc, compensationFactor(zp));
+    FailureOr<PackedWeights> globals =
+        packer.getOrCreate(weight, plans.front(), loc, compensationFactor(zp));
     if (failed(globals)) {
       remarkNotLowered(op, opts.isa)
           << "the bytes of the constant weight cannot be read";

@@ -37,8 +37,8 @@ void KernelEmitter::emit() {
   packed = ops.packedWeights;
   compensation = ops.compensation;
   if (needsRowSums())
-    rowSums = memref::AllocaOp::create(b, loc,
-                                       MemRefType::get({p.getMr()}, i32));
+    rowSums =
+        memref::AllocaOp::create(b, loc, MemRefType::get({p.getMr()}, i32));
   if (p.getRuntimeWeight()) {
     // One block of packed panels (and their compensation), rewritten per
     // block: allocated once per call (per thread under OpenMP), freed by
@@ -173,8 +173,8 @@ void KernelEmitter::packActivations(Value m0, int64_t mr) {
   Value r = rows.getInductionVar();
   Value row = arith::AddIOp::create(b, loc, m0, r);
   Value a = ops.activations;
-  Value sum = sums ? Value(arith::ConstantIntOp::create(b, loc, i32, 0))
-                   : Value();
+  Value sum =
+      sums ? Value(arith::ConstantIntOp::create(b, loc, i32, 0)) : Value();
   int64_t kFull = p.getK() / width * width, kTail = p.getK() % width;
   if (kFull > 0) {
     SmallVector<Value> init;

@@ -190,9 +190,8 @@ void KernelEmitter::packWeightBlock(Value nb, Value bEnd) {
         vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD, sums);
     memref::StoreOp::create(
         b, loc,
-        arith::MulIOp::create(b, loc, sum,
-                              arith::ConstantIntOp::create(b, loc, i32,
-                                                           compFactor)),
+        arith::MulIOp::create(
+            b, loc, sum, arith::ConstantIntOp::create(b, loc, i32, compFactor)),
         compensation, ValueRange{compIdx});
   }
 }

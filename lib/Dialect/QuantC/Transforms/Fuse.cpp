@@ -5,11 +5,11 @@
 #include "quantc/Analysis/Granularity.h"
 #include "quantc/Dialect/QuantC/Transforms/Passes.h"
 
-#include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
 #include "mlir/Dialect/Math/IR/Math.h"
-#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
@@ -125,8 +125,7 @@ static std::string quantizedMatmulBlocker(linalg::LinalgOp op) {
 /// with the zero points as operands and `transpose_rhs`; a non-zero
 /// accumulator is added after it. Both are i32 sums modulo 2^32 of the same
 /// products, so the rewrite is exact.
-template <typename OpTy>
-struct FuseQuantizedMatmul : OpRewritePattern<OpTy> {
+template <typename OpTy> struct FuseQuantizedMatmul : OpRewritePattern<OpTy> {
   using OpRewritePattern<OpTy>::OpRewritePattern;
 
   LogicalResult matchAndRewrite(OpTy op,
@@ -580,8 +579,7 @@ struct FusePass : quantc::impl::QuantCFuseBase<FusePass> {
     remarkUnfused(getOperation());
     getOperation()->walk([](linalg::LinalgOp op) {
       if (isa<linalg::QuantizedMatmulOp, linalg::QuantizedBatchMatmulOp>(op))
-        op->emitRemark() << "stays a linalg op: "
-                         << quantizedMatmulBlocker(op);
+        op->emitRemark() << "stays a linalg op: " << quantizedMatmulBlocker(op);
     });
   }
 };

@@ -201,8 +201,8 @@ struct QCastLowering : OpConversionPattern<quant::QuantizeCastOp> {
     auto inTy = cast<RankedTensorType>(input.getType());
     if (inTy.getElementType() != p->scale.getType().getElementType())
       return op.emitOpError("input element type must equal the expressed type");
-    Value q = QuantizeOp::create(rewriter, op.getLoc(), resTy, input, scale,
-                                 zp, rewriter.getI64IntegerAttr(p->qmin),
+    Value q = QuantizeOp::create(rewriter, op.getLoc(), resTy, input, scale, zp,
+                                 rewriter.getI64IntegerAttr(p->qmin),
                                  rewriter.getI64IntegerAttr(p->qmax));
     if (p->unsignedShift)
       q = signFlip(rewriter, op.getLoc(), q);

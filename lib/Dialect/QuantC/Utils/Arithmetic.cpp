@@ -216,12 +216,15 @@ Value quantc::emitZeroPointCorrection(OpBuilder &b, Location loc, Value acc,
                                       Value sumX, Value k) {
   Value r = acc;
   if (zx)
-    r = arith::SubIOp::create(b, loc, r, arith::MulIOp::create(b, loc, zx, sumW));
+    r = arith::SubIOp::create(b, loc, r,
+                              arith::MulIOp::create(b, loc, zx, sumW));
   if (zw)
-    r = arith::SubIOp::create(b, loc, r, arith::MulIOp::create(b, loc, zw, sumX));
+    r = arith::SubIOp::create(b, loc, r,
+                              arith::MulIOp::create(b, loc, zw, sumX));
   if (zx && zw)
     r = arith::AddIOp::create(
         b, loc, r,
-        arith::MulIOp::create(b, loc, k, arith::MulIOp::create(b, loc, zx, zw)));
+        arith::MulIOp::create(b, loc, k,
+                              arith::MulIOp::create(b, loc, zx, zw)));
   return r;
 }

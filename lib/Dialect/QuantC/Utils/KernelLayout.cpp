@@ -31,8 +31,8 @@ static Value transposeLast2(OpBuilder &b, Location loc, Value v) {
 /// of its last two), as a tensor of the result's rank `rank`: [..., n, 1]
 /// (`perRow`, the lhs) or [..., 1, d] (the rhs); leading batch dimensions
 /// are kept, or added as 1 for a broadcast rhs.
-static Value sumOverReduction(OpBuilder &b, Location loc, Value v,
-                              int64_t kDim, int64_t rank, bool perRow) {
+static Value sumOverReduction(OpBuilder &b, Location loc, Value v, int64_t kDim,
+                              int64_t rank, bool perRow) {
   MLIRContext *ctx = b.getContext();
   auto ty = cast<RankedTensorType>(v.getType());
   int64_t r = ty.getRank();
