@@ -67,10 +67,17 @@ def dequantize(q, scale, zero_point=None):
     return (q.astype(np.float32) * s).astype(np.float32)
 
 
-def int_matmul(xq, wq):
-    """[..., N, C] int8 x [..., D, C] int8 -> [..., N, D] int32 (exact)."""
+def int_matmul(xq, wq, x_zero_point=None, w_zero_point=None):
+    """[..., N, C] int8 x [..., D, C] int8 -> [..., N, D] int32 (exact):
+    sum_c (x - zx) (w - zw), each zero point broadcast against its operand
+    (per tensor, or [..., N, 1] / [..., D, 1]); u8 operands are taken as
+    their values [0, 255]."""
     x = np.asarray(xq).astype(np.int64)
     w = np.asarray(wq).astype(np.int64)
+    if x_zero_point is not None:
+        x = x - np.asarray(x_zero_point).astype(np.int64)
+    if w_zero_point is not None:
+        w = w - np.asarray(w_zero_point).astype(np.int64)
     acc = np.matmul(x, np.swapaxes(w, -1, -2))
     if np.any(acc > np.iinfo(np.int32).max) or np.any(acc < np.iinfo(np.int32).min):
         raise OverflowError("int32 accumulator overflow")

@@ -41,8 +41,8 @@ CASES = {
   return %y : tensor<4x2xf32>
 }""",
     "unsigned quant storage": """func.func @f(%x: tensor<4xf32>) -> tensor<4xf32> {
-  %q = quant.qcast %x : tensor<4xf32> to tensor<4x!quant.uniform<u8:f32, 0.25:128>>
-  %d = quant.dcast %q : tensor<4x!quant.uniform<u8:f32, 0.25:128>> to tensor<4xf32>
+  %q = quant.qcast %x : tensor<4xf32> to tensor<4x!quant.uniform<u16:f32, 0.25:128>>
+  %d = quant.dcast %q : tensor<4x!quant.uniform<u16:f32, 0.25:128>> to tensor<4xf32>
   return %d : tensor<4xf32>
 }""",
     # A dynamic token count imports (issue 14); a per-axis scale along the

@@ -208,20 +208,17 @@ func.func @dot(%x: tensor<8xi8>, %xs: tensor<1xf32>, %w: tensor<8xi8>, %ws: tens
 
 // -----
 
-// Zero points: the GEMM runs on the stored integers and the accumulator is
-// corrected in i32: acc - zx * sum_k(w) - zw * sum_k(x) + K * zx * zw.
+// Zero points: the GEMM runs on the stored integers with the zero points as
+// the matmul's operands, shaped over the result (the activation's per row,
+// widened to i32; the weight's per column); the kernels fold the
+// corrections into their compensation and epilogue.
 // CHECK-LABEL: func.func @zp_both
-// CHECK: %[[K:.+]] = arith.constant 8 : i32
-// CHECK: %[[ACC:.+]] = quantc.matmul %arg0, %arg3 : tensor<5x8xi8>, tensor<6x8xi8> -> tensor<5x6xi32>
-// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]} ins(%arg3 : tensor<6x8xi8>)
-// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]} ins(%arg0 : tensor<5x8xi8>)
-// CHECK: %[[C:.+]] = linalg.generic {{.*}} ins(%[[ACC]], %arg2, %{{.+}}, %{{.+}}, %{{.+}} : tensor<5x6xi32>, tensor<5x1xi8>, tensor<1x6xi32>, tensor<1x6xi32>, tensor<5x1xi32>)
-// CHECK:   arith.subi
-// CHECK:   arith.subi
-// CHECK:   %[[ZZ:.+]] = arith.muli
-// CHECK:   %[[KZZ:.+]] = arith.muli %[[ZZ]], %[[K]]
-// CHECK:   arith.addi %{{.+}}, %[[KZZ]]
-// CHECK: quantc.rescale %[[C]]
+// CHECK: %[[ZX:.+]] = arith.extsi %arg2 : tensor<5x1xi8> to tensor<5x1xi32>
+// CHECK: %[[ZW:.+]] = tensor.expand_shape
+// CHECK-SAME: tensor<6xi32> into tensor<1x6xi32>
+// CHECK: %[[ACC:.+]] = quantc.matmul %arg0, %arg3 lhs_zero_point(%[[ZX]] : tensor<5x1xi32>) rhs_zero_point(%[[ZW]] : tensor<1x6xi32>) : tensor<5x8xi8>, tensor<6x8xi8> -> tensor<5x6xi32>
+// CHECK-NOT: linalg.generic
+// CHECK: quantc.rescale %[[ACC]]
 func.func @zp_both(%x: tensor<5x8xi8>, %xs: tensor<5x1xf32>, %xz: tensor<5x1xi8>, %w: tensor<6x8xi8>, %ws: tensor<6x1xf32>, %wz: tensor<6x1xi32>) -> tensor<5x6xf32> {
   %xd = quantc.dequantize %x, %xs zero_point %xz : tensor<5x8xi8>, tensor<5x1xf32>, tensor<5x1xi8> -> tensor<5x8xf32>
   %wd = quantc.dequantize %w, %ws zero_point %wz : tensor<6x8xi8>, tensor<6x1xf32>, tensor<6x1xi32> -> tensor<6x8xf32>
@@ -236,7 +233,8 @@ func.func @zp_both(%x: tensor<5x8xi8>, %xs: tensor<5x1xf32>, %xz: tensor<5x1xi8>
 // -----
 
 // CHECK-LABEL: func.func @zp_act
-// CHECK: quantc.matmul %arg0, %arg3 {transpose_rhs}
+// CHECK: %[[ZX:.+]] = arith.extsi %arg2 : tensor<1x1x1xi8> to tensor<1x1x1xi32>
+// CHECK: quantc.matmul %arg0, %arg3 lhs_zero_point(%[[ZX]] : tensor<1x1x1xi32>) {transpose_rhs}
 // CHECK: quantc.rescale
 func.func @zp_act(%x: tensor<2x5x8xi8>, %xs: tensor<1x1x1xf32>, %xz: tensor<1x1x1xi8>, %w: tensor<8x6xi8>, %ws: tensor<1x6xf32>) -> tensor<2x5x6xf32> {
   %xd = quantc.dequantize %x, %xs zero_point %xz : tensor<2x5x8xi8>, tensor<1x1x1xf32>, tensor<1x1x1xi8> -> tensor<2x5x8xf32>

@@ -1,10 +1,11 @@
 // RUN: quantc-opt %s --quantc-import-quant -split-input-file -verify-diagnostics
 
+// u8 imports (quantc-import-quant-u8.mlir); other unsigned widths do not.
 func.func @unsigned(%x: tensor<4xf32>) -> tensor<4xf32> {
-  // expected-error @+1 {{unsigned storage type in '!quant.uniform<u8:f32, 2.500000e-01:128>' is not supported; use signed storage with a zero point (i8; or i4 for 4-bit weights}}
-  %q = quant.qcast %x : tensor<4xf32> to tensor<4x!quant.uniform<u8:f32, 0.25:128>>
-  // expected-error @+1 {{unsigned storage type in '!quant.uniform<u8:f32, 2.500000e-01:128>' is not supported; use signed storage with a zero point (i8; or i4 for 4-bit weights}}
-  %d = quant.dcast %q : tensor<4x!quant.uniform<u8:f32, 0.25:128>> to tensor<4xf32>
+  // expected-error @+1 {{unsigned storage type in '!quant.uniform<u16:f32, 2.500000e-01:128>' is not supported; use signed storage with a zero point (i8; or i4 for 4-bit weights}}
+  %q = quant.qcast %x : tensor<4xf32> to tensor<4x!quant.uniform<u16:f32, 0.25:128>>
+  // expected-error @+1 {{unsigned storage type in '!quant.uniform<u16:f32, 2.500000e-01:128>' is not supported; use signed storage with a zero point (i8; or i4 for 4-bit weights}}
+  %d = quant.dcast %q : tensor<4x!quant.uniform<u16:f32, 0.25:128>> to tensor<4xf32>
   return %d : tensor<4xf32>
 }
 

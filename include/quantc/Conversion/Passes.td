@@ -79,7 +79,19 @@ def QuantCLowerMatmulToX86 : Pass<"quantc-lower-matmul-to-x86",
       (xor 0x80) when packed and the accumulators start at
       `-128 * colsum(W)` (precomputed), so the result is exact for every
       int8 input incl. -128. `vpmaddwd` on i16 is exact and needs no
-      compensation (unlike the saturating `vpmaddubsw`).
+      compensation (unlike the saturating `vpmaddubsw`). An lhs that is
+      `xori(u8 bytes, 0x80)` (u8 storage, `--quantc-import-quant`) is read
+      before the xor and not shifted: the bytes are `vpdpbusd`'s u8 operand
+      as they are.
+    - Zero points (`quantc.matmul`'s `lhs_zero_point` / `rhs_zero_point`):
+      a per-tensor constant activation zero point zx makes the compensation
+      `-(128 + zx) * colsum(W)` (`vpmaddwd`: A - zx is packed in i16); a
+      per-tensor or per-output-channel weight zero point zw is an extra
+      kernel operand after the weights, and the epilogue subtracts
+      `zw * (rowsum(A) - K * zx)`, the row sums taken while A is packed.
+      Other zero points (per token, run-time activation ones, batched
+      GEMMs) are corrected in i32 after the kernel (`expandZeroPoints`),
+      with a remark.
     - Cache blocking: `mr` activation rows are packed once (transformed,
       K zero-padded) into a tile on the stack (heap above 128 KiB; its
       `memref.dealloc` is left to the buffer-deallocation pipeline) that

@@ -191,14 +191,35 @@ struct MatmulLowering : OpRewritePattern<MatmulOp> {
         arith::ConstantOp::create(rewriter, loc, rewriter.getI32IntegerAttr(0));
     Value init =
         linalg::FillOp::create(rewriter, loc, zero, empty).getResult(0);
+    // Zero points (shaped over the result) are read at the result's
+    // indices of the loops: sum_c (x - zx) * (w - zw).
+    SmallVector<Value> ins = {op.getLhs(), op.getRhs()};
+    AffineMap outMap = maps.back();
+    maps.pop_back();
+    int zxIdx = -1, zwIdx = -1;
+    for (auto [zp, idx] :
+         {std::pair<Value, int *>{op.getLhsZeroPoint(), &zxIdx},
+          {op.getRhsZeroPoint(), &zwIdx}}) {
+      if (!zp)
+        continue;
+      *idx = ins.size();
+      ins.push_back(zp);
+      maps.push_back(getBroadcastMap(rewriter.getContext(), resTy,
+                                     cast<ShapedType>(zp.getType()))
+                         .compose(outMap));
+    }
+    maps.push_back(outMap);
     auto generic = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{resTy}, ValueRange{op.getLhs(), op.getRhs()},
-        ValueRange{init}, maps, iters,
+        rewriter, loc, TypeRange{resTy}, ins, ValueRange{init}, maps, iters,
         [&](OpBuilder &b, Location l, ValueRange args) {
           Value a = arith::ExtSIOp::create(b, l, i32, args[0]);
           Value w = arith::ExtSIOp::create(b, l, i32, args[1]);
+          if (zxIdx >= 0)
+            a = arith::SubIOp::create(b, l, a, args[zxIdx]);
+          if (zwIdx >= 0)
+            w = arith::SubIOp::create(b, l, w, args[zwIdx]);
           Value p = arith::MulIOp::create(b, l, a, w);
-          yield(b, l, arith::AddIOp::create(b, l, args[2], p));
+          yield(b, l, arith::AddIOp::create(b, l, args.back(), p));
         });
     rewriter.replaceOp(op, generic.getResults());
     return success();

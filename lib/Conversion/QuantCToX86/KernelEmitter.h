@@ -45,6 +45,7 @@ public:
       epilogueOperands = {e.xScale, e.wScale, e.bias, e.outputScale,
                           e.residual};
     }
+    compFactor = compensationFactor(ops.zeroPoints);
   }
 
   void emit();
@@ -63,6 +64,20 @@ private:
   Value packed, compensation, panelBase;
   Type i8, i32, elem;
   VectorType accTy, wTy;
+  /// The compensation is compFactor * colsum(W) (compensationFactor).
+  int32_t compFactor = -128;
+  /// With a weight zero point: the sums over K of the packed rows of A
+  /// ([mr] for a row tile, [m] for small_m), row `row` at row - rowSumBase.
+  Value rowSums, rowSumBase;
+
+  /// Whether the epilogue needs the rows' sums of A (a weight zero point).
+  bool needsRowSums() const { return bool(ops.zeroPoints.rhs.buffer); }
+  /// Adds the sum over the bytes of `v` (A's values: zero-extended when A
+  /// is u8, else sign-extended) to the i32 `acc`.
+  Value addRowSum(Value acc, Value v);
+  /// acc - zw * (sum_k A[row] - K * zx): the weight zero point's term, the
+  /// activation's folded into the compensation or the packing.
+  Value correctWeightZeroPoint(Value acc, Value row, Value col, Value laneMask);
 
   Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
   Value add(Value a, int64_t c) {

@@ -128,6 +128,61 @@ static Value kernelOperandBuffer(int64_t callId, OpBuilder &b, Location loc,
   return op;
 }
 
+/// The u8 bytes behind an i8 lhs `v = src xor 0x80` (u8 storage, as
+/// --quantc-import-quant writes it), or null.
+static Value unsignedSource(Value v) {
+  auto x = v.getDefiningOp<arith::XOrIOp>();
+  if (!x)
+    return Value();
+  auto isSignBit = [](Value c) {
+    APInt bit;
+    if (auto splat = c.getDefiningOp<tensor::SplatOp>())
+      c = splat.getInput();
+    DenseIntElementsAttr attr;
+    if (matchPattern(c, m_Constant(&attr)) && attr.isSplat())
+      bit = attr.getSplatValue<APInt>();
+    else if (!matchPattern(c, m_ConstantInt(&bit)))
+      return false;
+    return bit.getBitWidth() == 8 && bit.isSignMask();
+  };
+  if (isSignBit(x.getRhs()))
+    return x.getLhs();
+  if (isSignBit(x.getLhs()))
+    return x.getRhs();
+  return Value();
+}
+
+/// The zero points of `op` as its kernel takes them (KernelZeroPoints, whose
+/// rhs buffer is here the weight zero point's tensor, the kernel's argument
+/// after the weights), or a reason why not.
+static FailureOr<KernelZeroPoints> matchKernelZeroPoints(MatmulOp op,
+                                                         std::string &why) {
+  KernelZeroPoints zp;
+  auto accTy = op.getResult().getType();
+  if (Value z = op.getLhsZeroPoint()) {
+    DenseIntElementsAttr attr;
+    if (!matchPattern(z, m_Constant(&attr)) || !attr.isSplat()) {
+      why = "the activation zero point is not one constant (the kernels take "
+            "a per-tensor constant activation zero point)";
+      return failure();
+    }
+    zp.lhs = static_cast<int32_t>(attr.getSplatValue<APInt>().getSExtValue());
+  }
+  if (Value z = op.getRhsZeroPoint()) {
+    Broadcast::Kind kind =
+        getBroadcast(accTy, cast<ShapedType>(z.getType())).kind;
+    if (kind != Broadcast::Kind::Scalar && kind != Broadcast::Kind::PerColumn) {
+      why = "the weight zero point is read as a " +
+            stringifyBroadcastKind(kind).str() +
+            " broadcast (the kernels take a per-tensor or per-output-channel "
+            "one)";
+      return failure();
+    }
+    zp.rhs = {z, kind};
+  }
+  return zp;
+}
+
 namespace {
 struct LowerMatmulToX86
     : quantc::impl::QuantCLowerMatmulToX86Base<LowerMatmulToX86> {
@@ -151,7 +206,9 @@ struct LowerMatmulToX86
     SmallVector<MatmulOp> matmuls;
     module.walk([&](MatmulOp op) { matmuls.push_back(op); });
     for (MatmulOp &op : matmuls)
-      op = toKernelLayout(op, getIsaOptionName(opts.isa)).matmul;
+      op = toKernelLayout(op, getIsaOptionName(opts.isa),
+                          /*takesZeroPoints=*/true)
+               .matmul;
     SymbolTable symbols(module);
     WeightPacker packer(module, symbols);
     for (MatmulOp op : matmuls)
@@ -168,8 +225,34 @@ private:
   void lowerDynamicRows(MatmulOp op, SymbolTable &symbols,
                         WeightPacker &packer);
   func::FuncOp createKernel(X86GemmPlanAttr plan, TypeRange argTypes,
-                            RescaleOp rescale, Location loc);
+                            RescaleOp rescale, const KernelZeroPoints &zp,
+                            Location loc);
+  /// The zero points (and u8 activations) of a 2-D `op` as its kernel takes
+  /// them; zero points it does not take are expanded (expandZeroPoints, with
+  /// a remark), which replaces `op`.
+  KernelZeroPoints prepareZeroPoints(MatmulOp &op);
 };
+
+KernelZeroPoints LowerMatmulToX86::prepareZeroPoints(MatmulOp &op) {
+  KernelZeroPoints zp;
+  if (op.hasZeroPoints()) {
+    std::string why;
+    FailureOr<KernelZeroPoints> taken = matchKernelZeroPoints(op, why);
+    if (succeeded(taken)) {
+      zp = *taken;
+    } else {
+      op.emitRemark() << "the " << getIsaOptionName(opts.isa)
+                      << " kernel does not take this GEMM's zero points: "
+                      << why << "; they are corrected in i32 after it";
+      op = expandZeroPoints(op);
+    }
+  }
+  // vpdpbusd reads u8 activations as they are; vpmaddwd's packing
+  // sign-extends the i8 values, so avx2 keeps the xor.
+  zp.unsignedActivations =
+      opts.isa != X86Isa::avx2 && unsignedSource(op.getLhs());
+  return zp;
+}
 
 void LowerMatmulToX86::lower(MatmulOp op, SymbolTable &symbols,
                              WeightPacker &packer) {
@@ -180,8 +263,16 @@ void LowerMatmulToX86::lower(MatmulOp op, SymbolTable &symbols,
   FailureOr<X86GemmPlanAttr> plan = selectPlan(op, opts);
   if (failed(plan))
     return;
-  if (op.getLhs().getType().getRank() == 3)
+  if (op.getLhs().getType().getRank() == 3) {
+    if (op.hasZeroPoints()) {
+      op.emitRemark() << "the batched " << getIsaOptionName(opts.isa)
+                      << " GEMM does not take zero points: they are "
+                         "corrected in i32 after it";
+      op = expandZeroPoints(op);
+    }
     return lowerBatched(op, *plan, symbols);
+  }
+  KernelZeroPoints zp = prepareZeroPoints(op);
   Location loc = op.getLoc();
   // A constant weight is packed now, into globals; any other is packed by
   // the kernel at run time (the plan's runtime_weight).
@@ -191,7 +282,8 @@ void LowerMatmulToX86::lower(MatmulOp op, SymbolTable &symbols,
     bool isConstant = matchPattern(op.getRhs(), m_Constant(&weight));
     assert(isConstant && "selectPlan saw a constant weight");
     (void)isConstant;
-    FailureOr<PackedWeights> globals = packer.getOrCreate(weight, *plan, loc);
+    FailureOr<PackedWeights> globals =
+        packer.getOrCreate(weight, *plan, loc, compensationFactor(zp));
     if (failed(globals)) {
       remarkNotLowered(op, opts.isa)
           << "the bytes of the constant weight cannot be read";
@@ -225,12 +317,14 @@ void LowerMatmulToX86::lower(MatmulOp op, SymbolTable &symbols,
         MemRefType::get(tt.getShape(), tt.getElementType(), layout), t,
         /*read_only=*/true);
   };
+  Value lhs =
+      zp.unsignedActivations ? unsignedSource(op.getLhs()) : Value(op.getLhs());
   SmallVector<Value> args;
   if (plan->getRuntimeWeight()) {
-    args.push_back(toStridedBuffer(op.getLhs()));
+    args.push_back(toStridedBuffer(lhs));
     args.push_back(toStridedBuffer(op.getRhs()));
   } else {
-    args.push_back(toBuffer(op.getLhs()));
+    args.push_back(toBuffer(lhs));
     args.push_back(memref::GetGlobalOp::create(
         b, loc, getPackedWeightType(*plan), packed.weights.getSymName()));
     if (packed.compensation)
@@ -238,6 +332,8 @@ void LowerMatmulToX86::lower(MatmulOp op, SymbolTable &symbols,
           memref::GetGlobalOp::create(b, loc, getCompensationType(*plan),
                                       packed.compensation.getSymName()));
   }
+  if (Value zw = op.getRhsZeroPoint())
+    args.push_back(toBuffer(zw));
   if (rescale)
     for (NamedOperand o : epilogueOperands(rescale))
       if (o.value)
@@ -258,7 +354,7 @@ void LowerMatmulToX86::lower(MatmulOp op, SymbolTable &symbols,
   args.push_back(arith::ConstantIndexOp::create(b, loc, plan->getNumPanels()));
 
   func::FuncOp kernel =
-      createKernel(*plan, ValueRange(args).getTypes(), rescale, loc);
+      createKernel(*plan, ValueRange(args).getTypes(), rescale, zp, loc);
   symbols.insert(kernel);
   func::CallOp::create(b, loc, kernel, args);
   if (dps) {
@@ -286,6 +382,7 @@ void LowerMatmulToX86::lowerDynamicRows(MatmulOp op, SymbolTable &symbols,
       return;
     plans.push_back(*plan);
   }
+  KernelZeroPoints zp = prepareZeroPoints(op);
   Location loc = op.getLoc();
   MLIRContext *ctx = op.getContext();
   bool runtimeWeight = plans.front().getRuntimeWeight();
@@ -296,7 +393,7 @@ void LowerMatmulToX86::lowerDynamicRows(MatmulOp op, SymbolTable &symbols,
     assert(isConstant && "selectPlan saw a constant weight");
     (void)isConstant;
     FailureOr<PackedWeights> globals =
-        packer.getOrCreate(weight, plans.front(), loc);
+        packer.getOrCreate(weight, plans.front(), loc, compensationFactor(zp));
     if (failed(globals)) {
       remarkNotLowered(op, opts.isa)
           << "the bytes of the constant weight cannot be read";
@@ -317,7 +414,8 @@ void LowerMatmulToX86::lowerDynamicRows(MatmulOp op, SymbolTable &symbols,
         /*read_only=*/true);
   };
   // Operands the kernels read whole, and those sliced by rows.
-  Value a = toBuffer(op.getLhs());
+  Value a = toBuffer(zp.unsignedActivations ? unsignedSource(op.getLhs())
+                                            : Value(op.getLhs()));
   SmallVector<Value> weightArgs;
   if (runtimeWeight) {
     auto wt = op.getRhs().getType();
@@ -334,6 +432,8 @@ void LowerMatmulToX86::lowerDynamicRows(MatmulOp op, SymbolTable &symbols,
           b, loc, getCompensationType(plans.front()),
           packed.compensation.getSymName()));
   }
+  if (Value zw = op.getRhsZeroPoint())
+    weightArgs.push_back(toBuffer(zw));
   // Epilogue operands: (buffer, varies along the rows).
   SmallVector<std::pair<Value, bool>> epilogueArgs;
   if (rescale)
@@ -386,7 +486,7 @@ void LowerMatmulToX86::lowerDynamicRows(MatmulOp op, SymbolTable &symbols,
         arith::ConstantIndexOp::create(cb, loc, plan.getNumPanels()));
     if (!kernels[i]) {
       kernels[i] =
-          createKernel(plan, ValueRange(args).getTypes(), rescale, loc);
+          createKernel(plan, ValueRange(args).getTypes(), rescale, zp, loc);
       symbols.insert(kernels[i]);
     }
     func::CallOp::create(cb, loc, kernels[i], args);
@@ -482,8 +582,9 @@ void LowerMatmulToX86::lowerBatched(MatmulOp op, X86GemmPlanAttr plan,
         ctx, plan.getIsa(), m, n, k, plan.getMr(), plan.getNr(),
         plan.getKunroll(), plan.getPanelBlock(), /*parallel=*/false,
         plan.getEmulate(), plan.getRuntimeWeight(), plan.getSmallM());
-  func::FuncOp kernel = createKernel(
-      inner, TypeRange{aTy, wTy, oTy, indexTy, indexTy}, RescaleOp(), loc);
+  func::FuncOp kernel =
+      createKernel(inner, TypeRange{aTy, wTy, oTy, indexTy, indexTy},
+                   RescaleOp(), KernelZeroPoints(), loc);
   symbols.insert(kernel);
   // The batch loop is a function of its batch range too, which carries the
   // plan of one batch with `parallel` for the batch split, so that
@@ -548,7 +649,9 @@ void LowerMatmulToX86::lowerBatched(MatmulOp op, X86GemmPlanAttr plan,
 
 func::FuncOp LowerMatmulToX86::createKernel(X86GemmPlanAttr plan,
                                             TypeRange argTypes,
-                                            RescaleOp rescale, Location loc) {
+                                            RescaleOp rescale,
+                                            const KernelZeroPoints &zp,
+                                            Location loc) {
   MLIRContext *ctx = plan.getContext();
   auto fn = func::FuncOp::create(loc, "__quantc_x86_gemm",
                                  FunctionType::get(ctx, argTypes, {}));
@@ -583,6 +686,11 @@ func::FuncOp LowerMatmulToX86::createKernel(X86GemmPlanAttr plan,
     if (plan.hasCompensation())
       ops.compensation = blockArgs[i++];
   }
+  ops.zeroPoints = zp;
+  // The weight zero point's tensor (prepareZeroPoints) becomes the buffer
+  // the kernel reads, passed after the weights.
+  if (zp.rhs.buffer)
+    ops.zeroPoints.rhs.buffer = blockArgs[i++];
   if (rescale) {
     KernelEpilogue e;
     e.spec = EpilogueSpec::get(rescale);

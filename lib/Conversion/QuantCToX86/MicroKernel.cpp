@@ -36,6 +36,9 @@ void KernelEmitter::emit() {
     tile = memref::AllocaOp::create(b, loc, tileTy, b.getI64IntegerAttr(64));
   packed = ops.packedWeights;
   compensation = ops.compensation;
+  if (needsRowSums())
+    rowSums =
+        memref::AllocaOp::create(b, loc, MemRefType::get({p.getMr()}, i32));
   if (p.getRuntimeWeight()) {
     // One block of packed panels (and their compensation), rewritten per
     // block: allocated once per call (per thread under OpenMP), freed by
@@ -116,6 +119,7 @@ Value KernelEmitter::forEachKChunk(
 }
 
 void KernelEmitter::emitRowTile(Value m0, int64_t mr, Value nb, Value bEnd) {
+  rowSumBase = m0;
   packActivations(m0, mr);
   int64_t cols = p.getPanelCols(), lanes = p.getLanes();
   int64_t fullPanels = p.getN() / cols, tailCols = p.getN() % cols;
@@ -145,26 +149,48 @@ void KernelEmitter::packActivations(Value m0, int64_t mr) {
   int64_t width = p.getPackWidth();
   auto inTy = VectorType::get({width}, i8);
   auto outTy = VectorType::get({width}, elem);
+  const KernelZeroPoints &zp = ops.zeroPoints;
   auto transform = [&](Value v) -> Value {
-    if (p.getIsa() == X86Isa::avx2)
-      return arith::ExtSIOp::create(b, loc, outTy, v);
+    if (p.getIsa() == X86Isa::avx2) {
+      // A - zx lies in [-255, 255]: exact in i16, and against the i16
+      // weights vpmaddwd's pair sums stay within i32.
+      Value wide = arith::ExtSIOp::create(b, loc, outTy, v);
+      if (zp.lhs == 0)
+        return wide;
+      return arith::SubIOp::create(
+          b, loc, wide, splat(outTy, b.getIntegerAttr(elem, zp.lhs)));
+    }
+    // u8 bytes are vpdpbusd's operand as they are.
+    if (zp.unsignedActivations)
+      return v;
     return arith::XOrIOp::create(b, loc, v,
                                  splat(inTy, b.getIntegerAttr(i8, 0x80)));
   };
+  bool sums = needsRowSums();
   auto rows = scf::ForOp::create(b, loc, idx(0), idx(mr), idx(1));
   OpBuilder::InsertionGuard g(b);
   b.setInsertionPoint(rows.getBody()->getTerminator());
   Value r = rows.getInductionVar();
   Value row = arith::AddIOp::create(b, loc, m0, r);
   Value a = ops.activations;
+  Value sum =
+      sums ? Value(arith::ConstantIntOp::create(b, loc, i32, 0)) : Value();
   int64_t kFull = p.getK() / width * width, kTail = p.getK() % width;
   if (kFull > 0) {
-    auto ks = scf::ForOp::create(b, loc, idx(0), idx(kFull), idx(width));
+    SmallVector<Value> init;
+    if (sums)
+      init.push_back(sum);
+    auto ks = scf::ForOp::create(b, loc, idx(0), idx(kFull), idx(width), init);
     OpBuilder::InsertionGuard g2(b);
-    b.setInsertionPoint(ks.getBody()->getTerminator());
+    b.setInsertionPointToStart(ks.getBody());
     Value k = ks.getInductionVar();
     Value v = vector::LoadOp::create(b, loc, inTy, a, ValueRange{row, k});
     vector::StoreOp::create(b, loc, transform(v), tile, ValueRange{r, k});
+    if (sums)
+      scf::YieldOp::create(b, loc, addRowSum(ks.getRegionIterArgs()[0], v));
+    b.setInsertionPointAfter(ks);
+    if (sums)
+      sum = ks.getResult(0);
   }
   if (kTail) {
     Value k = idx(kFull);
@@ -172,7 +198,53 @@ void KernelEmitter::packActivations(Value m0, int64_t mr) {
         b, loc, inTy, a, ValueRange{row, k}, mask(kTail, width),
         splat(inTy, b.getIntegerAttr(i8, 0)));
     vector::StoreOp::create(b, loc, transform(v), tile, ValueRange{r, k});
+    if (sums)
+      sum = addRowSum(sum, v);
   }
+  if (sums)
+    memref::StoreOp::create(b, loc, sum, rowSums, ValueRange{r});
+}
+
+Value KernelEmitter::addRowSum(Value acc, Value v) {
+  auto vTy = cast<VectorType>(v.getType());
+  auto wideTy = VectorType::get(vTy.getShape(), i32);
+  Value wide = ops.zeroPoints.unsignedActivations
+                   ? Value(arith::ExtUIOp::create(b, loc, wideTy, v))
+                   : Value(arith::ExtSIOp::create(b, loc, wideTy, v));
+  Value s =
+      vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD, wide);
+  return arith::AddIOp::create(b, loc, acc, s);
+}
+
+Value KernelEmitter::correctWeightZeroPoint(Value acc, Value row, Value col,
+                                            Value laneMask) {
+  const KernelZeroPoints &zp = ops.zeroPoints;
+  // The sum of the matmul's values of A (u8 bytes are those values + 128)
+  // minus K * zx.
+  int64_t offset = int64_t(zp.lhs) + (zp.unsignedActivations ? 128 : 0);
+  Value sum = memref::LoadOp::create(
+      b, loc, rowSums,
+      ValueRange{arith::SubIOp::create(b, loc, row, rowSumBase)});
+  sum = arith::SubIOp::create(
+      b, loc, sum,
+      arith::ConstantIntOp::create(b, loc, i32,
+                                   static_cast<int32_t>(p.getK() * offset)));
+  Value sumX = vector::BroadcastOp::create(b, loc, accTy, sum);
+  Value zw;
+  if (zp.rhs.kind == Broadcast::Kind::Scalar)
+    zw = vector::BroadcastOp::create(
+        b, loc, accTy,
+        memref::LoadOp::create(b, loc, zp.rhs.buffer,
+                               ValueRange{idx(0), idx(0)}));
+  else if (laneMask)
+    zw = vector::MaskedLoadOp::create(b, loc, accTy, zp.rhs.buffer,
+                                      ValueRange{idx(0), col}, laneMask,
+                                      isplat(0));
+  else
+    zw = vector::LoadOp::create(b, loc, accTy, zp.rhs.buffer,
+                                ValueRange{idx(0), col});
+  return emitZeroPointCorrection(b, loc, acc, Value(), Value(), zw, sumX,
+                                 Value());
 }
 
 SmallVector<Value> KernelEmitter::step(ValueRange acc, Value panel, Value g,
@@ -341,6 +413,8 @@ void KernelEmitter::emitEpilogue(ArrayRef<Value> acc, Value m0, int64_t mr,
     }
     for (int64_t j = 0; j < nr; ++j) {
       Value v = acc[r * nr + j];
+      if (needsRowSums())
+        v = correctWeightZeroPoint(v, row, cols[j], masks[j]);
       if (ops.epilogue) {
         SmallVector<Value, 5> vals(5);
         for (int64_t i = 0; i < numOperands; ++i) {

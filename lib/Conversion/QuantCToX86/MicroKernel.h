@@ -34,6 +34,29 @@ struct KernelEpilogue {
   EpilogueOperand xScale, wScale, bias, outputScale, residual;
 };
 
+/// The zero points of a quantc.matmul a kernel takes, and how A is stored.
+struct KernelZeroPoints {
+  /// A holds u8 bytes (the i8 values of the matmul xor 0x80, as u8 storage
+  /// imports): vpdpbusd reads them as they are, without the +128 of
+  /// packing; the compensation is the same.
+  bool unsignedActivations = false;
+  /// The per-tensor activation zero point zx (a constant): in the
+  /// compensation with vpdpbusd (compensationFactor), subtracted from A when
+  /// packing for vpmaddwd (A - zx fits i16).
+  int32_t lhs = 0;
+  /// The weight zero point zw, a [1, 1] or [1, n] i32 buffer (null when
+  /// absent): the epilogue subtracts zw * (sum_k A - K * zx), the row sums
+  /// taken while packing A.
+  EpilogueOperand rhs;
+};
+
+/// The factor of colsum(W) the vpdpbusd accumulators start at: the +128
+/// of the u8 operand and the activation zero point, -(128 + zx). The one
+/// definition for the compile-time and the run-time packers.
+inline int32_t compensationFactor(const KernelZeroPoints &zp) {
+  return -(128 + zp.lhs);
+}
+
 /// The values (block arguments) a kernel body works on.
 struct KernelOperands {
   /// [m, k] i8 activations.
@@ -43,6 +66,7 @@ struct KernelOperands {
   mlir::Value packedWeights, compensation;
   /// runtime_weight plans only: the [n, k] i8 weights, packed by the kernel.
   mlir::Value weights;
+  KernelZeroPoints zeroPoints;
   std::optional<KernelEpilogue> epilogue;
   /// [m, n] output: i32 without an epilogue, else the epilogue's result.
   mlir::Value output;

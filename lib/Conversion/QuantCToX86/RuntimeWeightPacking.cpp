@@ -3,7 +3,8 @@
 //
 // The packers a runtime_weight kernel runs per call: [n, k] weights into
 // the panel layout of compile-time packing (WeightPacking.cpp), with the
-// -128 * colsum(W) compensation of vpdpbusd.
+// compensationFactor * colsum(W) compensation of vpdpbusd (-128 * colsum
+// without an activation zero point).
 //
 //===----------------------------------------------------------------------===//
 #include "KernelEmitter.h"
@@ -107,7 +108,8 @@ void KernelEmitter::packWeightBlockTransposed(Value nb, Value bEnd) {
                              });
   if (comp)
     vector::StoreOp::create(
-        b, loc, arith::MulIOp::create(b, loc, sums, isplat(-128)), compensation,
+        b, loc, arith::MulIOp::create(b, loc, sums, isplat(compFactor)),
+        compensation,
         ValueRange{arith::AddIOp::create(b, loc, mul(local, cols), c0)});
 }
 
@@ -188,8 +190,8 @@ void KernelEmitter::packWeightBlock(Value nb, Value bEnd) {
         vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD, sums);
     memref::StoreOp::create(
         b, loc,
-        arith::MulIOp::create(b, loc, sum,
-                              arith::ConstantIntOp::create(b, loc, i32, -128)),
+        arith::MulIOp::create(
+            b, loc, sum, arith::ConstantIntOp::create(b, loc, i32, compFactor)),
         compensation, ValueRange{compIdx});
   }
 }

@@ -22,6 +22,11 @@ void KernelEmitter::emitSmallM() {
   else
     packedA =
         memref::AllocaOp::create(b, loc, packedTy, b.getI64IntegerAttr(64));
+  if (needsRowSums()) {
+    rowSums =
+        memref::AllocaOp::create(b, loc, MemRefType::get({p.getM()}, i32));
+    rowSumBase = idx(0);
+  }
   for (int64_t mb = 0; mb < p.getSmallMBlocks(); ++mb)
     packSmallA(mb);
   // W's rows are addressed from one pointer when their stride is K (a
@@ -83,13 +88,19 @@ void KernelEmitter::packSmallA(int64_t mb) {
   auto wordsTy = VectorType::get({nw}, i32);
   Value zeroIn = splat(inTy, b.getIntegerAttr(i8, 0));
   Value shift = splat(inTy, b.getIntegerAttr(i8, 0x80));
-  forEachKChunkN(
-      chunk, {}, [&](Value q, int64_t count, ValueRange) -> SmallVector<Value> {
+  // The block's rows that exist, and (weight zero point) their sums over K.
+  int64_t rowsHere = std::min(nw, p.getM() - mb * nw);
+  SmallVector<Value> init;
+  if (needsRowSums())
+    init.assign(rowsHere, arith::ConstantIntOp::create(b, loc, i32, 0));
+  SmallVector<Value> sums = forEachKChunkN(
+      chunk, init,
+      [&](Value q, int64_t count, ValueRange cur) -> SmallVector<Value> {
         Value k = mul(q, chunk);
-        SmallVector<Value> rows;
+        SmallVector<Value> rows, next;
         Value zeroWords = splat(wordsTy, b.getI32IntegerAttr(0));
         for (int64_t i = 0; i < nw; ++i) {
-          if (mb * nw + i >= p.getM()) {
+          if (i >= rowsHere) {
             rows.push_back(zeroWords);
             continue;
           }
@@ -101,18 +112,24 @@ void KernelEmitter::packSmallA(int64_t mb) {
                   : Value(vector::MaskedLoadOp::create(
                         b, loc, inTy, ops.activations, ValueRange{row, k},
                         mask(count, chunk), zeroIn));
+          if (!cur.empty())
+            next.push_back(addRowSum(cur[i], v));
           rows.push_back(vector::BitCastOp::create(b, loc, wordsTy, v));
         }
         SmallVector<Value> t = transposeWords(rows);
         Value g0 = mul(q, nw);
         for (int64_t j = 0; j < llvm::divideCeil(count, group); ++j) {
-          Value v = arith::XOrIOp::create(
-              b, loc, vector::BitCastOp::create(b, loc, inTy, t[j]), shift);
+          // u8 bytes are vpdpbusd's operand as they are.
+          Value v = vector::BitCastOp::create(b, loc, inTy, t[j]);
+          if (!ops.zeroPoints.unsignedActivations)
+            v = arith::XOrIOp::create(b, loc, v, shift);
           vector::StoreOp::create(b, loc, v, packedA,
                                   ValueRange{idx(mb), add(g0, j), idx(0)});
         }
-        return {};
+        return next;
       });
+  for (auto [i, sum] : llvm::enumerate(sums))
+    memref::StoreOp::create(b, loc, sum, rowSums, ValueRange{idx(mb * nw + i)});
 }
 
 Value KernelEmitter::broadcastWeight(Value row, Value k, int64_t count) {
@@ -162,7 +179,7 @@ void KernelEmitter::emitSmallMPanel(Value n0, int64_t cols) {
   Value comp = parts[0];
   for (int64_t j = 1; j < lanes; ++j)
     comp = arith::AddIOp::create(b, loc, comp, parts[j]);
-  comp = arith::MulIOp::create(b, loc, comp, isplat(-128));
+  comp = arith::MulIOp::create(b, loc, comp, isplat(compFactor));
 
   int64_t kFull = p.getK() / group, kTail = p.getK() % group;
   // The first row of the panel prefetched during this one: the next, if

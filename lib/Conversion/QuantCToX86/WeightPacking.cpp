@@ -25,9 +25,10 @@ MemRefType x86::getCompensationType(X86GemmPlanAttr plan) {
 
 FailureOr<PackedWeights> WeightPacker::getOrCreate(ElementsAttr weight,
                                                    X86GemmPlanAttr plan,
-                                                   Location loc) {
+                                                   Location loc,
+                                                   int32_t compFactor) {
   auto key = std::make_tuple(Attribute(weight), plan.getNr(),
-                             static_cast<unsigned>(plan.getIsa()));
+                             static_cast<unsigned>(plan.getIsa()), compFactor);
   auto cached = cache.find(key);
   if (cached != cache.end())
     return cached->second;
@@ -50,7 +51,7 @@ FailureOr<PackedWeights> WeightPacker::getOrCreate(ElementsAttr weight,
       sum += v;
       packed[(panel * kg + i / group) * pw + col * group + i % group] = v;
     }
-    colsum[c] = -128 * sum;
+    colsum[c] = compFactor * sum;
   }
 
   MemRefType packedTy = getPackedWeightType(plan);

@@ -40,15 +40,19 @@ public:
 
   /// The globals of `weight` ([n, k] i8) packed for `plan`, or failure when
   /// the constant's bytes cannot be read (e.g. a resource without data).
+  /// The compensation is `compFactor` * colsum(W) (compensationFactor in
+  /// MicroKernel.h: -128, or -(128 + zx) with an activation zero point).
   mlir::FailureOr<PackedWeights> getOrCreate(mlir::ElementsAttr weight,
                                              X86GemmPlanAttr plan,
-                                             mlir::Location loc);
+                                             mlir::Location loc,
+                                             int32_t compFactor = -128);
 
 private:
   mlir::ModuleOp module;
   mlir::SymbolTable &symbols;
-  /// (weight, nr, isa) -> globals.
-  llvm::DenseMap<std::tuple<mlir::Attribute, int64_t, unsigned>, PackedWeights>
+  /// (weight, nr, isa, compFactor) -> globals.
+  llvm::DenseMap<std::tuple<mlir::Attribute, int64_t, unsigned, int32_t>,
+                 PackedWeights>
       cache;
 };
 

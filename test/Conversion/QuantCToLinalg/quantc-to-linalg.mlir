@@ -148,3 +148,27 @@ func.func @dynamic(%x: tensor<?x8xf32>, %s: tensor<?x1xf32>) -> tensor<?x8xi8> {
   %q = quantc.quantize %x, %s : tensor<?x8xf32>, tensor<?x1xf32> -> tensor<?x8xi8>
   return %q : tensor<?x8xi8>
 }
+
+// -----
+
+// Zero points: the reference sums (x - zx) * (w - zw), each zero point read
+// at the result's indices of the loops (batch, n, d, c).
+// CHECK-DAG: #[[$X:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>
+// CHECK-DAG: #[[$W:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d2, d3)>
+// CHECK-DAG: #[[$ZX:.+]] = affine_map<(d0, d1, d2, d3) -> (0, d1, 0)>
+// CHECK-DAG: #[[$ZW:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, 0, d2)>
+// CHECK-DAG: #[[$O:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+// CHECK-LABEL: func.func @matmul_zero_points
+// CHECK: linalg.generic {indexing_maps = [#[[$X]], #[[$W]], #[[$ZX]], #[[$ZW]], #[[$O]]], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+// CHECK-SAME: ins(%arg0, %arg1, %arg2, %arg3 : tensor<2x4x8xi8>, tensor<2x16x8xi8>, tensor<1x4x1xi32>, tensor<2x1x16xi32>)
+// CHECK: ^bb0(%[[A:.+]]: i8, %[[B:.+]]: i8, %[[ZA:.+]]: i32, %[[ZB:.+]]: i32, %[[C:.+]]: i32):
+// CHECK:   %[[EA:.+]] = arith.extsi %[[A]] : i8 to i32
+// CHECK:   %[[EB:.+]] = arith.extsi %[[B]] : i8 to i32
+// CHECK:   %[[SA:.+]] = arith.subi %[[EA]], %[[ZA]] : i32
+// CHECK:   %[[SB:.+]] = arith.subi %[[EB]], %[[ZB]] : i32
+// CHECK:   %[[P:.+]] = arith.muli %[[SA]], %[[SB]] : i32
+// CHECK:   arith.addi %[[C]], %[[P]] : i32
+func.func @matmul_zero_points(%x: tensor<2x4x8xi8>, %w: tensor<2x16x8xi8>, %zx: tensor<1x4x1xi32>, %zw: tensor<2x1x16xi32>) -> tensor<2x4x16xi32> {
+  %acc = quantc.matmul %x, %w lhs_zero_point(%zx : tensor<1x4x1xi32>) rhs_zero_point(%zw : tensor<2x1x16xi32>) : tensor<2x4x8xi8>, tensor<2x16x8xi8> -> tensor<2x4x16xi32>
+  return %acc : tensor<2x4x16xi32>
+}

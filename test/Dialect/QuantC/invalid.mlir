@@ -254,7 +254,7 @@ func.func @mm_wide(%x: tensor<4x8xi32>, %w: tensor<16x8xi8>) -> tensor<4x16xi32>
 
 func.func @mm_float(%x: tensor<4x8xf32>, %w: tensor<16x8xi8>) -> tensor<4x16xi32> {
   // expected-error @+1 {{operand #0 must be ranked tensor of signless integer values}}
-  %y = "quantc.matmul"(%x, %w) : (tensor<4x8xf32>, tensor<16x8xi8>) -> tensor<4x16xi32>
+  %y = "quantc.matmul"(%x, %w) <{operandSegmentSizes = array<i32: 1, 1, 0, 0>}> : (tensor<4x8xf32>, tensor<16x8xi8>) -> tensor<4x16xi32>
   return %y : tensor<4x16xi32>
 }
 

@@ -471,6 +471,47 @@ LogicalResult MatmulOp::verify() {
       !compatible(resTy.getDimSize(rank - 1),
                   rhsTy.getDimSize(getRhsColumnDim())))
     return emitOpError("result shape must be [..., N, D]");
+  // Zero points: shaped over the result, constant along the operand's
+  // other side (the lhs's along the columns, the rhs's along the rows), and
+  // inside the operand's storage range, where a stored value means 0.0.
+  for (auto [zp, name, operandTy, fixedDim] :
+       {std::tuple{getLhsZeroPoint(), "lhs_zero_point", lhsTy, rank - 1},
+        std::tuple{getRhsZeroPoint(), "rhs_zero_point", rhsTy, rank - 2}}) {
+    if (!zp)
+      continue;
+    auto zpTy = cast<RankedTensorType>(zp.getType());
+    if (zpTy.getRank() != rank)
+      return emitOpError() << name << " must have the result's rank " << rank
+                           << ", got " << zpTy;
+    for (int64_t i = 0; i < rank; ++i) {
+      int64_t z = zpTy.getDimSize(i);
+      if (z == 1)
+        continue;
+      if (i == fixedDim)
+        return emitOpError()
+               << name << " must have size 1 along dimension " << i << " ("
+               << (i == rank - 1 ? "the columns" : "the rows") << "), got "
+               << zpTy;
+      if (!compatible(z, resTy.getDimSize(i)))
+        return emitOpError() << name << " dimension " << i << " is "
+                             << formatDim(z) << ", neither 1 nor the result's "
+                             << formatDim(resTy.getDimSize(i));
+    }
+    auto [lo, hi] =
+        signedRange(operandTy.getElementType().getIntOrFloatBitWidth());
+    DenseIntElementsAttr attr;
+    if (!matchPattern(zp, m_Constant(&attr)))
+      continue;
+    for (auto [idx, v] : llvm::enumerate(attr.getValues<APInt>())) {
+      int64_t z = v.getSExtValue();
+      if (z < lo || z > hi)
+        return emitOpError() << name << " element " << idx << " is " << z
+                             << ", outside the storage range [" << lo << ", "
+                             << hi << "] of " << operandTy.getElementType();
+      if (attr.isSplat())
+        break;
+    }
+  }
   return success();
 }
 

@@ -392,114 +392,6 @@ static Value resultScale(RewriterBase &rw, Location loc, Value scale,
       .getResult(0);
 }
 
-/// The i32 sum of `o.quantized` over the reduction loop `k`, keeping that
-/// dimension (of size 1), as an operand of the result (resultScale).
-static Value sumOverK(RewriterBase &rw, Location loc, const CanonicalOperand &o,
-                      unsigned k, ArrayRef<unsigned> resultLoops) {
-  MLIRContext *ctx = rw.getContext();
-  auto ty = cast<RankedTensorType>(o.quantized.getType());
-  int64_t rank = ty.getRank();
-  int64_t kDim = llvm::find(o.loops, k) - o.loops.begin();
-  SmallVector<int64_t> shape(ty.getShape());
-  shape[kDim] = 1;
-  SmallVector<Value> dyn;
-  for (int64_t d = 0; d < rank; ++d)
-    if (ShapedType::isDynamic(shape[d]))
-      dyn.push_back(tensor::DimOp::create(rw, loc, o.quantized, d));
-  Type i32 = rw.getI32Type();
-  Value init = tensor::EmptyOp::create(rw, loc, shape, i32, dyn);
-  Value zero = arith::ConstantOp::create(rw, loc, rw.getI32IntegerAttr(0));
-  init = linalg::FillOp::create(rw, loc, zero, init).getResult(0);
-  SmallVector<AffineExpr> out;
-  SmallVector<utils::IteratorType> iters;
-  for (int64_t d = 0; d < rank; ++d) {
-    out.push_back(d == kDim ? getAffineConstantExpr(0, ctx)
-                            : getAffineDimExpr(d, ctx));
-    iters.push_back(d == kDim ? utils::IteratorType::reduction
-                              : utils::IteratorType::parallel);
-  }
-  SmallVector<AffineMap> maps = {AffineMap::getMultiDimIdentityMap(rank, ctx),
-                                 AffineMap::get(rank, 0, out, ctx)};
-  Value sum = linalg::GenericOp::create(
-                  rw, loc, TypeRange{init.getType()}, ValueRange{o.quantized},
-                  ValueRange{init}, maps, iters,
-                  [&](OpBuilder &b, Location l, ValueRange args) {
-                    Value v = arith::ExtSIOp::create(b, l, i32, args[0]);
-                    Value s = arith::AddIOp::create(b, l, args[1], v);
-                    linalg::YieldOp::create(b, l, s);
-                  })
-                  .getResult(0);
-  return resultScale(rw, loc, sum, o.loops, resultLoops);
-}
-
-/// acc - zx * sum_k(w) - zw * sum_k(x) + K * zx * zw: the exact sum of
-/// (x - zx) * (w - zw) from the GEMM of the stored integers (i32 arithmetic,
-/// exact modulo 2^32, so exact whenever the true sum fits, which
-/// matchCanonicalGemm checked).
-static Value correctZeroPoints(RewriterBase &rw, Location loc, Value acc,
-                               const CanonicalGemm &g,
-                               const CanonicalOperand &lhs,
-                               const CanonicalOperand &rhs) {
-  MLIRContext *ctx = rw.getContext();
-  auto accTy = cast<RankedTensorType>(acc.getType());
-  Type i32 = rw.getI32Type();
-  auto zeroPointOf = [&](const CanonicalOperand &o) {
-    return resultScale(rw, loc, o.zeroPoint, o.scaleLoops, g.resultLoops);
-  };
-  Value zx, zw, sumW, sumX;
-  if (lhs.zeroPoint) {
-    zx = zeroPointOf(lhs);
-    sumW = sumOverK(rw, loc, rhs, g.kLoop, g.resultLoops);
-  }
-  if (rhs.zeroPoint) {
-    zw = zeroPointOf(rhs);
-    sumX = sumOverK(rw, loc, lhs, g.kLoop, g.resultLoops);
-  }
-  SmallVector<Value> operands = {acc};
-  for (Value v : {zx, sumW, zw, sumX})
-    if (v)
-      operands.push_back(v);
-  SmallVector<AffineMap> maps;
-  for (Value v : operands)
-    maps.push_back(getBroadcastMap(ctx, accTy, cast<ShapedType>(v.getType())));
-  maps.push_back(AffineMap::getMultiDimIdentityMap(accTy.getRank(), ctx));
-  SmallVector<utils::IteratorType> iters(accTy.getRank(),
-                                         utils::IteratorType::parallel);
-  Value init = emptyLike(rw, loc, acc, i32);
-  auto lhsTy = cast<ShapedType>(lhs.quantized.getType());
-  int64_t k =
-      lhsTy.getDimSize(llvm::find(lhs.loops, g.kLoop) - lhs.loops.begin());
-  auto body = [&](OpBuilder &b, Location l, ValueRange args) {
-    auto wide = [&](Value v) -> Value {
-      return v.getType() == i32 ? v : arith::ExtSIOp::create(b, l, i32, v);
-    };
-    Value r = args[0];
-    unsigned a = 1;
-    Value zxV, zwV;
-    if (zx) {
-      zxV = wide(args[a++]);
-      Value sw = args[a++];
-      r = arith::SubIOp::create(b, l, r, arith::MulIOp::create(b, l, zxV, sw));
-    }
-    if (zw) {
-      zwV = wide(args[a++]);
-      Value sx = args[a++];
-      r = arith::SubIOp::create(b, l, r, arith::MulIOp::create(b, l, zwV, sx));
-    }
-    if (zx && zw) {
-      Value kc = arith::ConstantOp::create(
-          b, l, b.getI32IntegerAttr(static_cast<int32_t>(k)));
-      Value p = arith::MulIOp::create(b, l, kc,
-                                      arith::MulIOp::create(b, l, zxV, zwV));
-      r = arith::AddIOp::create(b, l, r, p);
-    }
-    linalg::YieldOp::create(b, l, r);
-  };
-  return linalg::GenericOp::create(rw, loc, TypeRange{accTy}, operands,
-                                   ValueRange{init}, maps, iters, body)
-      .getResult(0);
-}
-
 Value quantc::buildCanonicalGemm(RewriterBase &rw, linalg::LinalgOp op,
                                  const CanonicalGemm &g) {
   Location loc = op.getLoc();
@@ -567,9 +459,20 @@ Value quantc::buildCanonicalGemm(RewriterBase &rw, linalg::LinalgOp op,
     resTy = RankedTensorType::get(shape, opResTy.getElementType());
   }
   auto accTy = RankedTensorType::get(resTy.getShape(), rw.getI32Type());
-  Value acc = MatmulOp::create(rw, loc, accTy, lhs, rhs, tl, tr);
-  if (g.lhs.zeroPoint || g.rhs.zeroPoint)
-    acc = correctZeroPoints(rw, loc, acc, g, lhsOp, rhsOp);
+  // Zero points become the matmul's, shaped over the result: the kernels
+  // fold their corrections into compensation and epilogue.
+  auto zeroPointOf = [&](const CanonicalOperand &o) -> Value {
+    if (!o.zeroPoint)
+      return Value();
+    Value z = resultScale(rw, loc, o.zeroPoint, o.scaleLoops, g.resultLoops);
+    auto zt = cast<RankedTensorType>(z.getType());
+    if (zt.getElementType().isInteger(32))
+      return z;
+    auto i32Ty = RankedTensorType::get(zt.getShape(), rw.getI32Type());
+    return arith::ExtSIOp::create(rw, loc, i32Ty, z);
+  };
+  Value acc = MatmulOp::create(rw, loc, accTy, lhs, rhs, zeroPointOf(g.lhs),
+                               zeroPointOf(g.rhs), tl, tr);
   Value xs = resultScale(rw, loc, g.lhs.scale, g.lhs.scaleLoops, g.resultLoops);
   Value ws = resultScale(rw, loc, g.rhs.scale, g.rhs.scaleLoops, g.resultLoops);
   Value y =

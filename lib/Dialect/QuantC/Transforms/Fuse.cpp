@@ -5,9 +5,11 @@
 #include "quantc/Analysis/Granularity.h"
 #include "quantc/Dialect/QuantC/Transforms/Passes.h"
 
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
@@ -84,6 +86,83 @@ struct FuseQdqMatmul : OpInterfaceRewritePattern<linalg::LinalgOp> {
     if (failed(gemm))
       return rewriter.notifyMatchFailure(op, why);
     rewriter.replaceOp(op, buildCanonicalGemm(rewriter, op, *gemm));
+    return success();
+  }
+};
+
+/// Why linalg.quantized_matmul / quantized_batch_matmul `op` cannot become
+/// a quantc.matmul, or an empty string.
+static std::string quantizedMatmulBlocker(linalg::LinalgOp op) {
+  if (!op.hasPureTensorSemantics() || op.getNumDpsInits() != 1)
+    return "it is not on tensors";
+  auto accTy = dyn_cast<RankedTensorType>(op.getDpsInits()[0].getType());
+  if (!accTy || !accTy.getElementType().isInteger(32))
+    return "its accumulator is not i32";
+  for (unsigned i = 0; i < 2; ++i) {
+    Value v = op.getDpsInputs()[i];
+    auto t = dyn_cast<RankedTensorType>(v.getType());
+    auto elem = t ? dyn_cast<IntegerType>(t.getElementType()) : nullptr;
+    if (!elem || elem.getWidth() > 8) {
+      std::string s;
+      llvm::raw_string_ostream os(s);
+      os << "quantc.matmul takes integer operands of at most 8 bits, not "
+         << v.getType();
+      return s;
+    }
+    APInt c;
+    if (matchPattern(op.getDpsInputs()[2 + i], m_ConstantInt(&c))) {
+      int64_t lo = -(int64_t(1) << (elem.getWidth() - 1)), hi = -lo - 1;
+      int64_t z = c.getSExtValue();
+      if (z < lo || z > hi)
+        return (Twine("the ") + (i == 0 ? "lhs" : "rhs") + " zero point " +
+                Twine(z) + " is outside the operand's storage range [" +
+                Twine(lo) + ", " + Twine(hi) + "]")
+            .str();
+    }
+  }
+  return "";
+}
+
+/// linalg.quantized_matmul / quantized_batch_matmul (upstream's integer
+/// GEMMs with scalar zero points, the weight [..., K, N]) -> quantc.matmul
+/// with the zero points as operands and `transpose_rhs`; a non-zero
+/// accumulator is added after it. Both are i32 sums modulo 2^32 of the same
+/// products, so the rewrite is exact.
+template <typename OpTy> struct FuseQuantizedMatmul : OpRewritePattern<OpTy> {
+  using OpRewritePattern<OpTy>::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(OpTy op,
+                                PatternRewriter &rewriter) const override {
+    std::string why = quantizedMatmulBlocker(op);
+    if (!why.empty())
+      return rewriter.notifyMatchFailure(op, why);
+    Value a = op.getDpsInputs()[0], w = op.getDpsInputs()[1];
+    Value init = op.getDpsInits()[0];
+    auto accTy = cast<RankedTensorType>(init.getType());
+    Location loc = op.getLoc();
+    auto zpTy = RankedTensorType::get(SmallVector<int64_t>(accTy.getRank(), 1),
+                                      accTy.getElementType());
+    // A zero point as a [1, ..., 1] i32 tensor; none when it is constant 0.
+    SmallVector<Value, 2> zps;
+    for (unsigned i = 0; i < 2; ++i) {
+      Value z = op.getDpsInputs()[2 + i];
+      if (matchPattern(z, m_Zero())) {
+        zps.push_back(Value());
+        continue;
+      }
+      if (!z.getType().isInteger(32))
+        z = arith::ExtSIOp::create(rewriter, loc, rewriter.getI32Type(), z);
+      zps.push_back(tensor::FromElementsOp::create(rewriter, loc, zpTy, z));
+    }
+    Value acc = MatmulOp::create(rewriter, loc, accTy, a, w, zps[0], zps[1],
+                                 /*transpose_lhs=*/false,
+                                 /*transpose_rhs=*/true);
+    bool zeroInit = matchPattern(init, m_Zero());
+    if (auto fill = init.getDefiningOp<linalg::FillOp>())
+      zeroInit = matchPattern(fill.getInputs()[0], m_Zero());
+    if (!zeroInit)
+      acc = arith::AddIOp::create(rewriter, loc, init, acc);
+    rewriter.replaceOp(op, acc);
     return success();
   }
 };
@@ -478,7 +557,9 @@ struct FusePass : quantc::impl::QuantCFuseBase<FusePass> {
     patterns.add<FuseQdqMatmul, FoldElementwiseIntoRescale,
                  FoldTensorReluIntoRescale<arith::MaximumFOp>,
                  FoldTensorReluIntoRescale<arith::MaxNumFOp>,
-                 FoldQuantizeIntoRescale, FoldDequantizeQuantize>(ctx);
+                 FoldQuantizeIntoRescale, FoldDequantizeQuantize,
+                 FuseQuantizedMatmul<linalg::QuantizedMatmulOp>,
+                 FuseQuantizedMatmul<linalg::QuantizedBatchMatmulOp>>(ctx);
     FrozenRewritePatternSet frozen(std::move(patterns));
     if (failed(applyPatternsGreedily(getOperation(), frozen)))
       return signalPassFailure();
@@ -499,6 +580,10 @@ struct FusePass : quantc::impl::QuantCFuseBase<FusePass> {
     if (failed(applyPatternsGreedily(getOperation(), std::move(rows))))
       return signalPassFailure();
     remarkUnfused(getOperation());
+    getOperation()->walk([](linalg::LinalgOp op) {
+      if (isa<linalg::QuantizedMatmulOp, linalg::QuantizedBatchMatmulOp>(op))
+        op->emitRemark() << "stays a linalg op: " << quantizedMatmulBlocker(op);
+    });
   }
 };
 

@@ -4,6 +4,7 @@
 #include "mlir/Dialect/Func/Transforms/FuncConversions.h"
 #include "mlir/Dialect/Quant/IR/Quant.h"
 #include "mlir/Dialect/Quant/IR/QuantTypes.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Transforms/DialectConversion.h"
 
 namespace quantc {
@@ -22,6 +23,12 @@ struct QuantParams {
   DenseElementsAttr scale;
   DenseElementsAttr zeroPoint; // null when every zero point is 0
   int64_t qmin, qmax;
+  /// u8 storage: 128. The stored byte q of [0, 255] is the i8 value
+  /// q - 128 = q xor 0x80 with zero point z - 128 (the same real number),
+  /// so quantc's ops see i8 and the bytes in memory stay u8: a qcast ends
+  /// and a dcast starts with the xor (signFlip), and the x86 kernel feeds
+  /// such bytes to vpdpbusd's u8 operand as they are.
+  int64_t unsignedShift = 0;
 };
 
 static FailureOr<QuantParams> getQuantParams(Operation *op,
@@ -37,7 +44,8 @@ static FailureOr<QuantParams> getQuantParams(Operation *op,
            << tensorTy.getElementType()
            << "; quantc imports !quant.uniform per-tensor, per-axis and "
               "sub-channel types";
-  if (!base.isSigned())
+  unsigned width = base.getStorageTypeIntegralWidth();
+  if (!base.isSigned() && width != 8)
     return op->emitOpError("unsigned storage type in ")
            << base << " is not supported; use signed storage with a zero "
            << "point (i8; or i4 for 4-bit weights: u4 values q in [0, 15] "
@@ -115,6 +123,9 @@ static FailureOr<QuantParams> getQuantParams(Operation *op,
              << z << " of " << base << " is outside its storage range ["
              << base.getStorageTypeMin() << ", " << base.getStorageTypeMax()
              << "]";
+  int64_t shift = base.isSigned() ? 0 : int64_t(1) << (width - 1);
+  for (int64_t &z : zps)
+    z -= shift;
 
   auto scaleTy = RankedTensorType::get(shape, exprTy);
   SmallVector<APFloat> scaleVals;
@@ -134,9 +145,32 @@ static FailureOr<QuantParams> getQuantParams(Operation *op,
     p.zeroPoint =
         DenseElementsAttr::get(RankedTensorType::get(shape, i32), zpVals);
   }
-  p.qmin = base.getStorageTypeMin();
-  p.qmax = base.getStorageTypeMax();
+  p.qmin = base.getStorageTypeMin() - shift;
+  p.qmax = base.getStorageTypeMax() - shift;
+  p.unsignedShift = shift;
   return p;
+}
+
+/// `v xor 0x80` elementwise on an i8 tensor: u8 bytes to the i8 values they
+/// stand for (q - 128), and back.
+static Value signFlip(OpBuilder &b, Location loc, Value v) {
+  auto ty = cast<RankedTensorType>(v.getType());
+  auto elem = cast<IntegerType>(ty.getElementType());
+  APInt bit = APInt::getSignMask(elem.getWidth());
+  Value c;
+  if (ty.hasStaticShape()) {
+    c = arith::ConstantOp::create(b, loc, DenseElementsAttr::get(ty, bit));
+  } else {
+    SmallVector<OpFoldResult> sizes;
+    for (int64_t d = 0; d < ty.getRank(); ++d)
+      sizes.push_back(ty.isDynamicDim(d)
+                          ? OpFoldResult(tensor::DimOp::create(b, loc, v, d))
+                          : OpFoldResult(b.getIndexAttr(ty.getDimSize(d))));
+    Value scalar =
+        arith::ConstantOp::create(b, loc, IntegerAttr::get(elem, bit));
+    c = tensor::SplatOp::create(b, loc, scalar, sizes);
+  }
+  return arith::XOrIOp::create(b, loc, v, c);
 }
 
 static Value materializeParams(OpBuilder &b, Location loc, const QuantParams &p,
@@ -167,9 +201,12 @@ struct QCastLowering : OpConversionPattern<quant::QuantizeCastOp> {
     auto inTy = cast<RankedTensorType>(input.getType());
     if (inTy.getElementType() != p->scale.getType().getElementType())
       return op.emitOpError("input element type must equal the expressed type");
-    rewriter.replaceOpWithNewOp<QuantizeOp>(
-        op, resTy, input, scale, zp, rewriter.getI64IntegerAttr(p->qmin),
-        rewriter.getI64IntegerAttr(p->qmax));
+    Value q = QuantizeOp::create(rewriter, op.getLoc(), resTy, input, scale, zp,
+                                 rewriter.getI64IntegerAttr(p->qmin),
+                                 rewriter.getI64IntegerAttr(p->qmax));
+    if (p->unsignedShift)
+      q = signFlip(rewriter, op.getLoc(), q);
+    rewriter.replaceOp(op, q);
     return success();
   }
 };
@@ -189,8 +226,11 @@ struct DCastLowering : OpConversionPattern<quant::DequantizeCastOp> {
       return failure();
     Value zp;
     Value scale = materializeParams(rewriter, op.getLoc(), *p, zp);
+    Value input = adaptor.getInput();
+    if (p->unsignedShift)
+      input = signFlip(rewriter, op.getLoc(), input);
     rewriter.replaceOpWithNewOp<DequantizeOp>(op, op.getResult().getType(),
-                                              adaptor.getInput(), scale, zp);
+                                              input, scale, zp);
     return success();
   }
 };

@@ -158,7 +158,9 @@ struct SplitKPass : quantc::impl::QuantCSplitKBase<SplitKPass> {
           sliceK(b, loc, op.getLhs(), op.getLhsReductionDim(), offset, size);
       Value r =
           sliceK(b, loc, op.getRhs(), op.getRhsReductionDim(), offset, size);
-      Value part = MatmulOp::create(b, loc, accTy, l, r, op.getTransposeLhs(),
+      // Zero points are constant along K: each chunk subtracts them too.
+      Value part = MatmulOp::create(b, loc, accTy, l, r, op.getLhsZeroPoint(),
+                                    op.getRhsZeroPoint(), op.getTransposeLhs(),
                                     op.getTransposeRhs());
       Value wide = arith::ExtSIOp::create(b, loc, i64Ty, part);
       sum = sum ? Value(arith::AddIOp::create(b, loc, sum, wide)) : wide;

@@ -210,3 +210,21 @@ Value quantc::emitRescaleEpilogue(OpBuilder &b, Location l,
   return emitQuantize(b, l, f, v.outputScale, Value(), spec.qmin, spec.qmax,
                       spec.resultType);
 }
+
+Value quantc::emitZeroPointCorrection(OpBuilder &b, Location loc, Value acc,
+                                      Value zx, Value sumW, Value zw,
+                                      Value sumX, Value k) {
+  Value r = acc;
+  if (zx)
+    r = arith::SubIOp::create(b, loc, r,
+                              arith::MulIOp::create(b, loc, zx, sumW));
+  if (zw)
+    r = arith::SubIOp::create(b, loc, r,
+                              arith::MulIOp::create(b, loc, zw, sumX));
+  if (zx && zw)
+    r = arith::AddIOp::create(
+        b, loc, r,
+        arith::MulIOp::create(b, loc, k,
+                              arith::MulIOp::create(b, loc, zx, zw)));
+  return r;
+}

@@ -1,8 +1,12 @@
 //===- KernelLayout.cpp - quantc.matmul in the kernels' operand layout ----===//
 #include "quantc/Dialect/QuantC/Utils/KernelLayout.h"
+#include "quantc/Dialect/QuantC/Utils/Arithmetic.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
 
 using namespace mlir;
 using namespace quantc;
@@ -23,12 +27,129 @@ static Value transposeLast2(OpBuilder &b, Location loc, Value v) {
   return linalg::TransposeOp::create(b, loc, v, init, perm).getResult()[0];
 }
 
-KernelLayout quantc::toKernelLayout(MatmulOp op, StringRef kernelName) {
+/// The i32 sum of the operand `v` over its reduction dimension `kDim` (one
+/// of its last two), as a tensor of the result's rank `rank`: [..., n, 1]
+/// (`perRow`, the lhs) or [..., 1, d] (the rhs); leading batch dimensions
+/// are kept, or added as 1 for a broadcast rhs.
+static Value sumOverReduction(OpBuilder &b, Location loc, Value v, int64_t kDim,
+                              int64_t rank, bool perRow) {
+  MLIRContext *ctx = b.getContext();
+  auto ty = cast<RankedTensorType>(v.getType());
+  int64_t r = ty.getRank();
+  SmallVector<int64_t> shape(ty.getShape());
+  shape[kDim] = 1;
+  SmallVector<Value> dyn;
+  for (int64_t d = 0; d < r; ++d)
+    if (ShapedType::isDynamic(shape[d]))
+      dyn.push_back(tensor::DimOp::create(b, loc, v, d));
+  Type i32 = b.getI32Type();
+  Value init = tensor::EmptyOp::create(b, loc, shape, i32, dyn);
+  Value zero = arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(0));
+  init = linalg::FillOp::create(b, loc, zero, init).getResult(0);
+  SmallVector<AffineExpr> out;
+  SmallVector<utils::IteratorType> iters;
+  for (int64_t d = 0; d < r; ++d) {
+    out.push_back(d == kDim ? getAffineConstantExpr(0, ctx)
+                            : getAffineDimExpr(d, ctx));
+    iters.push_back(d == kDim ? utils::IteratorType::reduction
+                              : utils::IteratorType::parallel);
+  }
+  SmallVector<AffineMap> maps = {AffineMap::getMultiDimIdentityMap(r, ctx),
+                                 AffineMap::get(r, 0, out, ctx)};
+  Value sum = linalg::GenericOp::create(
+                  b, loc, TypeRange{init.getType()}, ValueRange{v},
+                  ValueRange{init}, maps, iters,
+                  [&](OpBuilder &nb, Location l, ValueRange args) {
+                    Value x = arith::ExtSIOp::create(nb, l, i32, args[0]);
+                    Value sum = arith::AddIOp::create(nb, l, args[1], x);
+                    linalg::YieldOp::create(nb, l, sum);
+                  })
+                  .getResult(0);
+  // [..., inner, 1] or [..., 1, inner] -> the result's [..., n, 1] (per row)
+  // or [..., 1, d] (per column): only unit dimensions move.
+  SmallVector<int64_t> target(rank - r, 1);
+  target.append(shape.begin(), shape.end() - 2);
+  int64_t inner = kDim == r - 1 ? shape[r - 2] : shape[r - 1];
+  target.append(perRow ? SmallVector<int64_t>{inner, 1}
+                       : SmallVector<int64_t>{1, inner});
+  auto targetTy = RankedTensorType::get(target, i32);
+  if (targetTy == sum.getType())
+    return sum;
+  // Collapse to the non-unit dimensions, expand to the target.
+  auto sumTy = cast<RankedTensorType>(sum.getType());
+  SmallVector<int64_t> core;
+  for (int64_t d : sumTy.getShape())
+    if (d != 1)
+      core.push_back(d);
+  auto coreTy = RankedTensorType::get(core, i32);
+  auto collapse = getReassociationIndicesForCollapse(sumTy.getShape(), core);
+  auto expand = getReassociationIndicesForCollapse(target, core);
+  assert(collapse && expand && "unit dimensions always reassociate");
+  Value c = tensor::CollapseShapeOp::create(b, loc, coreTy, sum, *collapse);
+  return tensor::ExpandShapeOp::create(b, loc, targetTy, c, *expand);
+}
+
+MatmulOp quantc::expandZeroPoints(MatmulOp op) {
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  MLIRContext *ctx = op.getContext();
+  auto accTy = op.getResult().getType();
+  int64_t rank = accTy.getRank();
+  auto mm = MatmulOp::create(b, loc, accTy, op.getLhs(), op.getRhs(),
+                             op.getTransposeLhs(), op.getTransposeRhs());
+  Value zx = op.getLhsZeroPoint(), zw = op.getRhsZeroPoint(), sumW, sumX;
+  if (zx)
+    sumW = sumOverReduction(b, loc, op.getRhs(), op.getRhsReductionDim(), rank,
+                            /*perRow=*/false);
+  if (zw)
+    sumX = sumOverReduction(b, loc, op.getLhs(), op.getLhsReductionDim(), rank,
+                            /*perRow=*/true);
+  SmallVector<Value> operands = {mm.getResult()};
+  for (Value v : {zx, sumW, zw, sumX})
+    if (v)
+      operands.push_back(v);
+  SmallVector<AffineMap> maps;
+  for (Value v : operands)
+    maps.push_back(getBroadcastMap(ctx, accTy, cast<ShapedType>(v.getType())));
+  maps.push_back(AffineMap::getMultiDimIdentityMap(rank, ctx));
+  SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
+  Value init = emptyLike(b, loc, mm.getResult(), b.getI32Type());
+  Value k = arith::IndexCastOp::create(
+      b, loc, b.getI32Type(),
+      tensor::DimOp::create(b, loc, op.getLhs(), op.getLhsReductionDim()));
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{accTy}, operands, ValueRange{init}, maps, iters,
+      [&](OpBuilder &nb, Location l, ValueRange args) {
+        unsigned a = 1;
+        Value zxV = zx ? args[a++] : Value(), sw = zx ? args[a++] : Value();
+        Value zwV = zw ? args[a++] : Value(), sx = zw ? args[a++] : Value();
+        linalg::YieldOp::create(
+            nb, l,
+            emitZeroPointCorrection(nb, l, args[0], zxV, sw, zwV, sx, k));
+      });
+  op.getResult().replaceAllUsesWith(generic.getResult(0));
+  op.erase();
+  return mm;
+}
+
+KernelLayout quantc::toKernelLayout(MatmulOp op, StringRef kernelName,
+                                    bool takesZeroPoints) {
   KernelLayout result;
   result.matmul = op;
   bool broadcast = op.isRhsBroadcast() &&
                    op.getLhs().getType().getRank() == 3 &&
                    op.getLhs().getType().hasStaticShape();
+  if (op.hasZeroPoints() && (!takesZeroPoints || broadcast)) {
+    op.emitRemark() << "the " << kernelName
+                    << " kernel does not take the zero points of "
+                    << (takesZeroPoints ? "a GEMM whose weight is broadcast "
+                                          "over the batch"
+                                        : "this GEMM")
+                    << ": they are corrected in i32 after it (row and "
+                       "column sums of the operands)";
+    op = expandZeroPoints(op);
+    result.matmul = op;
+  }
   if (!op.getTransposeLhs() && !op.getTransposeRhs() && !broadcast)
     return result;
   OpBuilder b(op);
@@ -121,7 +242,8 @@ KernelLayout quantc::toKernelLayout(MatmulOp op, StringRef kernelName) {
     result.matmul = mm;
     return result;
   }
-  auto mm = MatmulOp::create(b, loc, accTy, lhs, rhs);
+  auto mm = MatmulOp::create(b, loc, accTy, lhs, rhs, op.getLhsZeroPoint(),
+                             op.getRhsZeroPoint(), false, false);
   op.getResult().replaceAllUsesWith(mm.getResult());
   op.erase();
   result.matmul = mm;

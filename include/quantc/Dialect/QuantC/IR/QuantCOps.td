@@ -137,7 +137,7 @@ def QuantC_ComputeScaleOp : QuantC_Op<"compute_scale", [Pure]> {
 // matmul / rescale
 //===----------------------------------------------------------------------===//
 
-def QuantC_MatmulOp : QuantC_Op<"matmul", [Pure]> {
+def QuantC_MatmulOp : QuantC_Op<"matmul", [Pure, AttrSizedOperandSegments]> {
   let summary = "integer GEMM: [..., N, C] x [..., D, C] -> [..., N, D] i32";
   let description = [{
     `Y[n, d] = sum_c X[n, c] * W[d, c]` with sign-extended integer operands
@@ -155,19 +155,48 @@ def QuantC_MatmulOp : QuantC_Op<"matmul", [Pure]> {
     the batch (one weight shared by every batch). `getIndexingMaps` is the
     one definition of this layout (loops: batch..., n, d, c).
 
+    Zero points (asymmetric quantization) are optional i32 operands shaped
+    over the result: `lhs_zero_point` may vary along the batch and the rows
+    (size 1 along the columns), `rhs_zero_point` along the batch and the
+    columns (size 1 along the rows). With them the op computes
+    `Y[n, d] = sum_c (X[n, c] - zx[n]) * (W[d, c] - zw[d])`, exact modulo
+    2^32; a constant zero point must lie in the operand's storage range.
+    Kernels fold the terms `- zx * sum_c W - zw * sum_c X + C * zx * zw`
+    into their compensation and epilogue; `expandZeroPoints`
+    (KernelLayout.h) is the one decomposition into a plain GEMM and an i32
+    correction for a kernel that does not take them.
+
     ```mlir
     %acc = quantc.matmul %xq, %wq : tensor<4x8xi8>, tensor<16x8xi8> -> tensor<4x16xi32>
     %s = quantc.matmul %p, %v {transpose_rhs}
         : tensor<32x1x128xi8>, tensor<32x128x64xi8> -> tensor<32x1x64xi32>
+    %z = quantc.matmul %xq, %wq lhs_zero_point(%zx : tensor<1x1xi32>)
+        : tensor<4x8xi8>, tensor<16x8xi8> -> tensor<4x16xi32>
     ```
   }];
   let arguments = (ins QuantC_IntTensor:$lhs, QuantC_IntTensor:$rhs,
+                       Optional<RankedTensorOf<[I32]>>:$lhs_zero_point,
+                       Optional<RankedTensorOf<[I32]>>:$rhs_zero_point,
                        UnitAttr:$transpose_lhs, UnitAttr:$transpose_rhs);
   let results = (outs RankedTensorOf<[I32]>:$result);
   let assemblyFormat = [{
-    $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
+    $lhs `,` $rhs
+    (`lhs_zero_point` `(` $lhs_zero_point^ `:` type($lhs_zero_point) `)`)?
+    (`rhs_zero_point` `(` $rhs_zero_point^ `:` type($rhs_zero_point) `)`)?
+    attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
   }];
+  let builders = [
+    // A GEMM without zero points.
+    OpBuilder<(ins "::mlir::Type":$result, "::mlir::Value":$lhs,
+                   "::mlir::Value":$rhs, CArg<"bool", "false">:$transposeLhs,
+                   CArg<"bool", "false">:$transposeRhs), [{
+      build($_builder, $_state, result, lhs, rhs, ::mlir::Value(),
+            ::mlir::Value(), transposeLhs, transposeRhs);
+    }]>
+  ];
   let extraClassDeclaration = [{
+    /// Whether either operand has a zero point.
+    bool hasZeroPoints() { return getLhsZeroPoint() || getRhsZeroPoint(); }
     /// The number of batch dimensions (of the lhs and the result).
     int64_t getNumBatchDims() { return getResult().getType().getRank() - 2; }
     /// Whether the rhs is rank 2 and broadcast over the batch dimensions.

@@ -14,6 +14,9 @@ def QuantCImportQuant : Pass<"quantc-import-quant", "mlir::ModuleOp"> {
     ones, and the clamp range of the type's storage (`i8` is [-128, 127]
     unless the type narrows it, e.g. `i8<-127:127>`). Function signatures
     carrying quantized tensor types are converted to their storage type.
+    `u8` storage is the i8 value `q - 128` (`q xor 0x80`) with zero point
+    `z - 128`: the bytes stay u8 in memory, and each qcast ends and each
+    dcast starts with an `arith.xori` by 0x80.
 
     Unlike upstream `lower-quant-ops`, the result rounds half to even and
     saturates, and a `dcast(qcast(x))` pair keeps its quantization error.
@@ -31,7 +34,8 @@ def QuantCImportQuant : Pass<"quantc-import-quant", "mlir::ModuleOp"> {
     ```
   }];
   let dependentDialects = ["quantc::QuantCDialect", "mlir::arith::ArithDialect",
-                           "mlir::func::FuncDialect"];
+                           "mlir::func::FuncDialect",
+                           "mlir::tensor::TensorDialect"];
 }
 
 def QuantCFuse : Pass<"quantc-fuse", "mlir::func::FuncOp"> {
@@ -44,9 +48,13 @@ def QuantCFuse : Pass<"quantc-fuse", "mlir::func::FuncOp"> {
     1. `linalg.matmul(dequantize(xq, xs), dequantize(wq, ws))` (plain and
        transposed-B forms, `linalg.batch_matmul`) becomes
        `quantc.matmul(xq, wqᵀ)` + `quantc.rescale(acc, xs, ws)` when neither
-       scale varies along the reduction dimension, there are no zero points
-       and the accumulator starts at zero. A plain-form constant weight is
-       transposed at compile time.
+       scale varies along the reduction dimension and the accumulator starts
+       at zero. A plain-form constant weight is transposed at compile time.
+       Zero points (constant along the reduction dimension) become the
+       matmul's `lhs_zero_point` / `rhs_zero_point`, shaped over the result;
+       a K whose corrected sum could overflow i32 stays float (remark).
+       `linalg.quantized_matmul` / `quantized_batch_matmul` become
+       `quantc.matmul` with their zero points the same way.
     2. Elementwise float ops after the epilogue move into it: a bias added
        along the output channels and an activation -- ReLU, exact GELU
        (`0.5 x (1 + erf(x / sqrt 2))`), tanh GELU or SiLU (`x sigmoid(x)`).
@@ -77,8 +85,8 @@ def QuantCFuse : Pass<"quantc-fuse", "mlir::func::FuncOp"> {
        its own op after the integer GEMM.
 
     Fusion is skipped (the QDQ form stays correct) when a value has several
-    users that need the float form, when scales vary along the reduction
-    dimension, or when zero points are present.
+    users that need the float form, or when scales or zero points vary along
+    the reduction dimension.
 
     Before:
     ```mlir

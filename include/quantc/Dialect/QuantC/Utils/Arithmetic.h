@@ -46,6 +46,18 @@ mlir::Value emitQuantize(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
                          mlir::Value scale, mlir::Value zp, int64_t qmin,
                          int64_t qmax, mlir::Type storage);
 
+/// The zero-point correction of an integer GEMM of stored values (i32
+/// scalars or vectors of one shape, arithmetic modulo 2^32):
+/// `acc - zx * sumW - zw * sumX + k * zx * zw` = sum_c (x - zx) (w - zw),
+/// where sumW = sum_c w and sumX = sum_c x. Null terms are absent (zx and
+/// sumW come together, as do zw and sumX; `k` is used when both are given).
+/// Kernels that fold `-zx * sumW` into their compensation pass zx = null and
+/// sumX - k * zx as sumX.
+mlir::Value emitZeroPointCorrection(mlir::OpBuilder &b, mlir::Location loc,
+                                    mlir::Value acc, mlir::Value zx,
+                                    mlir::Value sumW, mlir::Value zw,
+                                    mlir::Value sumX, mlir::Value k);
+
 /// Applies an epilogue activation to a float value (scalar or vector).
 mlir::Value emitActivation(mlir::OpBuilder &b, mlir::Location loc,
                            mlir::Value f, Activation act);

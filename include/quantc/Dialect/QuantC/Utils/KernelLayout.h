@@ -29,7 +29,18 @@ struct KernelLayout {
 /// Rewrites `op` (erased when replaced) into the kernels' operand layout,
 /// with a remark on each copy and on each rescale that is no longer fused,
 /// naming the kernel `kernelName` (e.g. "avx512-vnni", "Tensor Core").
-KernelLayout toKernelLayout(MatmulOp op, llvm::StringRef kernelName);
+/// Zero points stay on the matmul when `takesZeroPoints` and the GEMM is not
+/// flattened; otherwise they are expanded (expandZeroPoints) with a remark.
+KernelLayout toKernelLayout(MatmulOp op, llvm::StringRef kernelName,
+                            bool takesZeroPoints = false);
+
+/// The one decomposition of a quantc.matmul with zero points into the GEMM
+/// of the stored values and an i32 correction after it
+/// (emitZeroPointCorrection with the operands' sums over the reduction),
+/// for a kernel that does not take zero points. Replaces `op` (erased) and
+/// returns the new zero-point-free matmul; a rescale of the result then
+/// reads the correction, so it runs after the kernel.
+MatmulOp expandZeroPoints(MatmulOp op);
 
 } // namespace quantc
 

@@ -1,0 +1,119 @@
+// RUN: quantc-opt %s --quantc-lower-matmul-to-x86="nr=1 small-m=0" -split-input-file -verify-diagnostics | FileCheck %s
+// RUN: quantc-opt %s --quantc-lower-matmul-to-x86="isa=avx2 nr=1" -split-input-file -verify-diagnostics | FileCheck %s --check-prefix=AVX2
+// RUN: quantc-opt %s --quantc-lower-matmul-to-x86="nr=1 small-m=32" -split-input-file -verify-diagnostics | FileCheck %s --check-prefix=SMALLM
+
+// A per-tensor constant activation zero point zx folds into the vpdpbusd
+// compensation: -(128 + zx) * colsum(W) = -131 * [15, -138].
+// CHECK: memref.global "private" constant @[[$COMP:__quantc_x86_comp[_0-9]*]] : memref<16xi32> = dense<[-1965, 18078, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]>
+// CHECK-LABEL: func.func @lhs_zp
+// CHECK: %[[C:.+]] = memref.get_global @[[$COMP]]
+// CHECK: call @{{.+}}(%{{.+}}, %{{.+}}, %[[C]], %{{.+}}, %{{.+}}, %{{.+}}) : (memref<3x5xi8>, memref<1x2x64xi8>, memref<16xi32>, memref<3x2xi32>, index, index) -> ()
+// CHECK: func.func private
+// CHECK: arith.xori %{{.+}}, %{{.+}} : vector<64xi8>
+// CHECK: quantc.x86.vpdpbusd
+// CHECK-NOT: vector.reduction
+// CHECK: return
+// vpmaddwd: no compensation; A - zx is packed in i16.
+// AVX2-LABEL: func.func @lhs_zp
+// AVX2: func.func private
+// AVX2: %[[E:.+]] = arith.extsi %{{.+}} : vector<16xi8> to vector<16xi16>
+// AVX2: %[[Z:.+]] = arith.constant dense<3> : vector<16xi16>
+// AVX2: arith.subi %[[E]], %[[Z]] : vector<16xi16>
+// AVX2: quantc.x86.pmaddwd
+func.func @lhs_zp(%x: tensor<3x5xi8>) -> tensor<3x2xi32> {
+  %w = arith.constant dense<[[1, 2, 3, 4, 5], [-1, -2, -3, -4, -128]]> : tensor<2x5xi8>
+  %zx = arith.constant dense<3> : tensor<1x1xi32>
+  %r = quantc.matmul %x, %w lhs_zero_point(%zx : tensor<1x1xi32>) : tensor<3x5xi8>, tensor<2x5xi8> -> tensor<3x2xi32>
+  return %r : tensor<3x2xi32>
+}
+
+// -----
+
+// u8 activations (the i8 values xor 0x80, as u8 storage imports) go to
+// vpdpbusd as they are: the kernel reads the bytes before the xor and does
+// not xor them. The compensation is -(128 + zx) * colsum(W) = -28 * colsum.
+// A weight zero point (a run-time per-column buffer) is the epilogue's
+// zw * (rowsum(A) - K * (zx + 128)), the row sums (of the u8 values:
+// zero-extended) taken while packing A; K * 28 = 140.
+// CHECK: memref.global "private" constant @[[$COMP:__quantc_x86_comp[_0-9]*]] : memref<16xi32> = dense<[-420, 3864, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]>
+// CHECK-LABEL: func.func @u8_both
+// CHECK-SAME: (%[[X:.+]]: tensor<3x5xi8>, %[[ZW:.+]]: tensor<1x2xi32>)
+// CHECK: %[[A:.+]] = bufferization.to_buffer %[[X]] read_only
+// CHECK: %[[C:.+]] = memref.get_global @[[$COMP]]
+// CHECK: %[[Z:.+]] = bufferization.to_buffer %[[ZW]] read_only
+// CHECK: call @{{.+}}(%[[A]], %{{.+}}, %[[C]], %[[Z]], %{{.+}}, %{{.+}}, %{{.+}}) : (memref<3x5xi8>, memref<1x2x64xi8>, memref<16xi32>, memref<1x2xi32>, memref<3x2xi32>, index, index) -> ()
+// CHECK: func.func private
+// CHECK-NOT: arith.xori
+// CHECK: %[[U:.+]] = arith.extui %{{.+}} : vector<64xi8> to vector<64xi32>
+// CHECK: vector.reduction <add>, %[[U]] : vector<64xi32> into i32
+// CHECK-NOT: arith.xori
+// CHECK: quantc.x86.vpdpbusd
+// CHECK: arith.constant 140 : i32
+// CHECK: arith.muli %{{.+}}, %{{.+}} : vector<16xi32>
+// CHECK: return
+// avx2 keeps the xor (its packing sign-extends the i8 values).
+// AVX2-LABEL: func.func @u8_both
+// AVX2: %[[XI:.+]] = arith.xori
+// AVX2: bufferization.to_buffer %[[XI]]
+// AVX2: func.func private
+// AVX2: arith.extsi %{{.+}} : vector<16xi8> to vector<16xi32>
+// AVX2: vector.reduction <add>
+func.func @u8_both(%x: tensor<3x5xi8>, %zw: tensor<1x2xi32>) -> tensor<3x2xi32> {
+  %w = arith.constant dense<[[1, 2, 3, 4, 5], [-1, -2, -3, -4, -128]]> : tensor<2x5xi8>
+  %b = arith.constant dense<-128> : tensor<3x5xi8>
+  %xi = arith.xori %x, %b : tensor<3x5xi8>
+  %zx = arith.constant dense<-100> : tensor<1x1xi32>
+  %r = quantc.matmul %xi, %w lhs_zero_point(%zx : tensor<1x1xi32>) rhs_zero_point(%zw : tensor<1x2xi32>) : tensor<3x5xi8>, tensor<2x5xi8> -> tensor<3x2xi32>
+  return %r : tensor<3x2xi32>
+}
+
+// -----
+
+// A run-time weight at small M (the small_m kernel): the compensation of
+// each panel uses the same factor, A is not xored, the row sums are taken
+// in its packing.
+// SMALLM-LABEL: func.func @small_m_runtime
+// SMALLM: func.func private
+// SMALLM-SAME: small_m = true
+// SMALLM-NOT: arith.xori
+// SMALLM: arith.extui %{{.+}} : vector<64xi8> to vector<64xi32>
+// SMALLM: vector.reduction <add>
+// SMALLM: arith.constant dense<-28> : vector<16xi32>
+// SMALLM: quantc.x86.vpdpbusd
+func.func @small_m_runtime(%x: tensor<3x5xi8>, %w: tensor<2x5xi8>, %zw: tensor<1x1xi32>) -> tensor<3x2xi32> {
+  %b = arith.constant dense<-128> : tensor<3x5xi8>
+  %xi = arith.xori %x, %b : tensor<3x5xi8>
+  %zx = arith.constant dense<-100> : tensor<1x1xi32>
+  %r = quantc.matmul %xi, %w lhs_zero_point(%zx : tensor<1x1xi32>) rhs_zero_point(%zw : tensor<1x1xi32>) : tensor<3x5xi8>, tensor<2x5xi8> -> tensor<3x2xi32>
+  return %r : tensor<3x2xi32>
+}
+
+// -----
+
+// A per-token (or run-time) activation zero point is not taken: one remark,
+// then the GEMM of the stored values and the i32 correction after it.
+// CHECK-LABEL: func.func @per_row
+// CHECK: call @__quantc_x86_gemm
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]
+// CHECK: linalg.generic
+// CHECK: arith.muli
+// CHECK: arith.subi
+func.func @per_row(%x: tensor<3x5xi8>, %zx: tensor<3x1xi32>) -> tensor<3x2xi32> {
+  %w = arith.constant dense<[[1, 2, 3, 4, 5], [-1, -2, -3, -4, -128]]> : tensor<2x5xi8>
+  // expected-remark @+1 {{kernel does not take this GEMM's zero points: the activation zero point is not one constant (the kernels take a per-tensor constant activation zero point); they are corrected in i32 after it}}
+  %r = quantc.matmul %x, %w lhs_zero_point(%zx : tensor<3x1xi32>) : tensor<3x5xi8>, tensor<2x5xi8> -> tensor<3x2xi32>
+  return %r : tensor<3x2xi32>
+}
+
+// -----
+
+// The batched kernels take no zero points.
+// CHECK-LABEL: func.func @batched
+// CHECK: call @__quantc_x86_gemm_batch
+// CHECK: linalg.generic
+func.func @batched(%x: tensor<2x3x8xi8>, %w: tensor<2x4x8xi8>) -> tensor<2x3x4xi32> {
+  %zw = arith.constant dense<5> : tensor<1x1x1xi32>
+  // expected-remark @+1 {{GEMM does not take zero points: they are corrected in i32 after it}}
+  %r = quantc.matmul %x, %w rhs_zero_point(%zw : tensor<1x1x1xi32>) : tensor<2x3x8xi8>, tensor<2x4x8xi8> -> tensor<2x3x4xi32>
+  return %r : tensor<2x3x4xi32>
+}
