@@ -262,9 +262,13 @@ def inject_outliers(model, channels=(7, 300, 777), factors=(20.0, 35.0, 50.0), s
     return model
 
 
-def calibrate_v_scales(model, prompts, margin=1.0):
+def calibrate_v_scales(model, prompts, margin=2.0):
     """Sets every layer's static V scale (per head and channel) from the
-    absmax of V over `prompts` (float model) times `margin`."""
+    absmax of V over `prompts` (float model) times `margin`. The default 2
+    (one bit of headroom) is because tokens after the calibration prompts
+    exceed their range and saturate: one decode step's logits error against
+    the float model, 4-layer config, is 7.6 % with margin 1, 1.8 % with 1.5,
+    0.9 % with 2."""
     with torch.no_grad():
         amax = None
         for p in prompts:
