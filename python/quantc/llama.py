@@ -295,20 +295,26 @@ class QuantcDecoder:
 
     @classmethod
     def build(cls, model, calib, scheme="w8a8", smoothquant=0.5, overrides=None,
-              timings=None):
+              prompt_len=None, timings=None):
         """Traces Prefill and Decode, calibrates (prefill on `calib`, a list of
         int64 token tensors; decode reuses the prefill's statistics: the
         layers are the same), quantizes both with `scheme` / `smoothquant`
-        and compiles them. `timings` (a dict) receives seconds per stage."""
+        and compiles them. `prompt_len` None: prefill takes any prompt length
+        (dynamic); an int: prefill is compiled for that length only (static
+        shapes compile ~10x faster: a dynamic token count multiplies the
+        code of every W8A8 GEMM; the calibration prompts must then have that
+        length). Decode always takes any cache length. `timings` (a dict)
+        receives seconds per stage."""
         import quantc
         t = timings if timings is not None else {}
         cfg = model.cfg
         t0 = time.perf_counter()
         calibrate_v_scales(model, calib)
         n = max(3, min(8, cfg.max_len - 1))
-        toks = torch.zeros(n, dtype=torch.long)
-        pre = quantc.from_torch(Prefill(model), (toks, torch.arange(n)),
-                                dynamic_dims={0: 0, 1: 0})
+        toks = torch.zeros(prompt_len or n, dtype=torch.long)
+        pre = quantc.from_torch(Prefill(model), (toks, torch.arange(len(toks))),
+                                dynamic_dims=None if prompt_len else {0: 0, 1: 0})
+        toks = toks[:n]
         cache = []
         for _ in range(cfg.layers):
             cache += [torch.zeros(n, cfg.heads, cfg.head_dim, dtype=torch.int8),
