@@ -295,7 +295,7 @@ class QuantcDecoder:
 
     @classmethod
     def build(cls, model, calib, scheme="w8a8", smoothquant=0.5, overrides=None,
-              prompt_len=None, timings=None):
+              prompt_len=None, decode=True, calibrate_v=True, timings=None):
         """Traces Prefill and Decode, calibrates (prefill on `calib`, a list of
         int64 token tensors; decode reuses the prefill's statistics: the
         layers are the same), quantizes both with `scheme` / `smoothquant`
@@ -303,13 +303,17 @@ class QuantcDecoder:
         (dynamic); an int: prefill is compiled for that length only (static
         shapes compile ~10x faster: a dynamic token count multiplies the
         code of every W8A8 GEMM; the calibration prompts must then have that
-        length). Decode always takes any cache length. `timings` (a dict)
-        receives seconds per stage."""
+        length). Decode always takes any cache length; `decode=False` builds
+        the prefill only. `calibrate_v=False` keeps the model's V scales (set
+        them once with `calibrate_v_scales` when building several decoders of
+        one model: the compiled code may read the buffer's memory). `timings`
+        (a dict) receives seconds per stage."""
         import quantc
         t = timings if timings is not None else {}
         cfg = model.cfg
         t0 = time.perf_counter()
-        calibrate_v_scales(model, calib)
+        if calibrate_v:
+            calibrate_v_scales(model, calib)
         n = max(3, min(8, cfg.max_len - 1))
         toks = torch.zeros(prompt_len or n, dtype=torch.long)
         pre = quantc.from_torch(Prefill(model), (toks, torch.arange(len(toks))),
@@ -322,23 +326,25 @@ class QuantcDecoder:
                       torch.zeros(n, cfg.heads, cfg.head_dim, dtype=torch.int8)]
         dyn = {2 + i: 0 for i in range(3 * cfg.layers)}
         dec = quantc.from_torch(Decode(model), (toks[:1], torch.tensor([n]), *cache),
-                                dynamic_dims=dyn)
+                                dynamic_dims=dyn) if decode else None
+        models = [m for m in (pre, dec) if m is not None]
         t["trace"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         if scheme is not None:
             pre.calibrate([(p, torch.arange(len(p))) for p in calib])
-            dec.share_statistics(pre)
+            if dec is not None:
+                dec.share_statistics(pre)
         t["calibrate"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        for m in (pre, dec):
+        for m in models:
             m.quantize(scheme, smoothquant=smoothquant if scheme in ("w8a8", "w8a8-static")
                        else None, overrides=overrides,
                        attention="int8" if scheme is not None else "float")
         t["quantize"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        fns = pre.compile(), dec.compile()
+        fns = [m.compile() for m in models] + [None]
         t["compile"] = time.perf_counter() - t0
-        self = cls(model, *fns)
+        self = cls(model, fns[0], fns[1])
         self.models = (pre, dec)
         return self
 
@@ -364,6 +370,8 @@ class QuantcDecoder:
         """Decodes one token at position `len`: the cache rows [0, len) are
         passed as views (no copy), the new K/V row is written at `len`."""
         n = self.len
+        if self.decode_fn is None:
+            raise RuntimeError("step: this decoder was built with decode=False")
         if n < 1:
             raise RuntimeError("step: prefill a prompt first")
         if n >= self.cfg.max_len:
