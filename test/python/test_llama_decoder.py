@@ -162,3 +162,33 @@ def test_v_per_token_is_refused():
     tm = quantc.from_torch(BadAttention(), args, dynamic_dims={0: 2, 1: 0, 2: 0})
     with pytest.raises(quantc.CompileError, match="V cannot have a scale per token"):
         tm.quantize("w8a8", smoothquant=None, attention="int8")
+
+
+class _Int8Ops(torch.nn.Module):
+    """The ops an int8 KV cache needs: abs, amax, clamp, round (half to
+    even), maximum/minimum, float <-> int8/int64 conversions."""
+
+    def forward(self, x, q):
+        s = x.abs().amax(-1, keepdim=True).clamp(min=1e-12) / 127
+        r = torch.round(x / s).clamp(-127, 127).to(torch.int8)
+        t = torch.round(x * 2.0).to(torch.int8)            # exact .5 ties -> even
+        m = torch.maximum(x, q.float()) - torch.minimum(x, -x.abs())
+        return r, s, t, m, q.float() * s, torch.round(x * 4.0).to(torch.int64)
+
+
+def test_int8_ops_match_torch():
+    import quantc
+    x = torch.tensor([[0.25, -0.75, 1.25, -1.75, 2.0, 0.0],
+                      [3.3, -7.1, 0.01, 5.5, -0.5, 1.0]])
+    q = torch.tensor([[1, -2, 127, -127, 0, 5], [3, 2, 1, 0, -1, -2]], dtype=torch.int8)
+    m = _Int8Ops()
+    got = quantc.from_torch(m, (x, q)).compile()(x.numpy(), q.numpy())
+    want = m(x, q)
+    for g, w in zip(got, want):
+        w = w.numpy()
+        assert g.dtype == w.dtype
+        if w.dtype.kind == "f":
+            np.testing.assert_allclose(g, w, rtol=1e-6)
+        else:
+            np.testing.assert_array_equal(g, w)
+    assert list(want[2][0].numpy()) == [0, -2, 2, -4, 4, 0]  # the ties are there
