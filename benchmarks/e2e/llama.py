@@ -139,7 +139,7 @@ def main():
         ld = [np.asarray(side.decode.step(t)) for t in toks]
         err[side.name] = (rel(lp, ref_pre), rel(np.concatenate(ld), np.concatenate(ref_dec)))
 
-    print(f"\n| side | threads | " + " | ".join(f"prefill {s} tok/s" for s in lens) +
+    print("\n| side | threads | " + " | ".join(f"prefill {s} tok/s" for s in lens) +
           f" | decode tok/s @ KV {args.kv} | prefill err | decode err |")
     print("|---|---|" + "---|" * len(lens) + "---|---|---|")
     results = {}

@@ -330,7 +330,9 @@ class QuantcDecoder:
         models = [m for m in (pre, dec) if m is not None]
         t["trace"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        if scheme is not None:
+        needs_stats = scheme in ("w8a8-static", "llm.int8") or (
+            scheme == "w8a8" and smoothquant is not None)
+        if needs_stats:
             pre.calibrate([(p, torch.arange(len(p))) for p in calib])
             if dec is not None:
                 dec.share_statistics(pre)
