@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # quantc's one entry point for newcomers and CI.
 #
-#   ./quantc.sh example   set up, build, compile and run examples/mlp.mlir
+#   ./quantc.sh example   set up, build, run the main job (examples/llama.py)
 #   ./quantc.sh test      set up, build, run the whole test suite
 #
 # Set-up installs whatever is missing from Debian (needs root or sudo), then
@@ -20,7 +20,7 @@ FUZZ_SECONDS=${QUANTC_FUZZ_SECONDS:-60}
 
 PACKAGES=(libmlir-22-dev mlir-22-tools llvm-22-dev llvm-22-tools clang-22 lld-22
           libclang-rt-22-dev cmake ninja-build ccache python3-numpy python3-pytest
-          pybind11-dev libdnnl-dev clang-format-22 python3-torch)
+          pybind11-dev libdnnl-dev clang-format-22 python3-torch libopenblas0-pthread)
 
 setup() {
   local missing=()
@@ -96,11 +96,17 @@ check_format() {
   echo "format: ${#files[@]} files clean"
 }
 
+# The main job: examples/llama.py builds a LLaMA-style decoder in PyTorch,
+# quantizes it W8A8 + SmoothQuant, compiles it with quantc, prefills a prompt,
+# decodes with the int8 KV cache, and prints accuracy and tokens/s against
+# PyTorch fp32 and dynamic int8 (same run). OPENBLAS_CORETYPE/L2_SIZE are
+# unset: they slow the current OpenBLAS that PyTorch's fp32 baseline uses.
+# (The former example, examples/mlp.mlir through mlir-runner, is the lit test
+# test/Integration/CPU/example-mlp.py.)
 run_example() {
-  local libs="$LLVM/lib/libmlir_runner_utils.so,$LLVM/lib/libmlir_c_runner_utils.so"
-  echo "quantc: quantc-opt examples/mlp.mlir --quantc-cpu-pipeline | mlir-runner"
-  "$BUILD/bin/quantc-opt" examples/mlp.mlir --quantc-cpu-pipeline \
-    | "$LLVM/bin/mlir-runner" -e main -entry-point-result=void -O3 -shared-libs="$libs"
+  echo "quantc: examples/llama.py (LLaMA-style decoder, W8A8 + SmoothQuant, int8 KV cache)"
+  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE PYTHONPATH="$BUILD/python" \
+    "$PY" examples/llama.py "$@"
 }
 
 run_tests() {
@@ -125,7 +131,7 @@ run_tests() {
 }
 
 case "${1:-}" in
-  example) setup; build; run_example ;;
+  example) shift; setup; build; run_example "$@" ;;
   # The lit summary is repeated last so that it closes the output.
   test)
     setup

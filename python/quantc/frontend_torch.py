@@ -222,6 +222,26 @@ class TorchModel:
             self._samples[a] = np.concatenate(samples[a])
         return self
 
+    def share_statistics(self, other):
+        """Takes the calibration statistics of `other` (another trace of the
+        same weights, e.g. a decode step next to the prefill) for every layer
+        of the same name, so both quantize alike (same SmoothQuant factors).
+        A layer `other` lacks is a KeyError. Returns self."""
+        if self.stage != "float":
+            raise RuntimeError("share_statistics() runs on the float model: call it "
+                               "before quantize()")
+        theirs = {layer.name: layer.act for layer in other.layers}
+        for layer in self.layers:
+            if layer.name not in theirs:
+                raise KeyError(f"share_statistics: layer {layer.name!r} is not in the "
+                               f"other model (its layers are {other.layer_names})")
+            act = theirs[layer.name]
+            if act not in other.statistics:
+                raise RuntimeError("share_statistics: the other model is not calibrated")
+            self.statistics[layer.act] = other.statistics[act]
+            self._samples[layer.act] = other._samples[act]
+        return self
+
     def layer_statistics(self, name):
         """The calibrated statistic ([C]) at the input of layer `name`."""
         layer = self._layer(name)

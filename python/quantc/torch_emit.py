@@ -40,7 +40,7 @@ class UnsupportedOpError(NotImplementedError):
     """An ATen op (or a use of one) the frontend cannot translate."""
 
 
-_ELEM = {"torch.float32": "f32", "torch.int64": "i64", "torch.bool": "i1"}
+_ELEM = {"torch.float32": "f32", "torch.int64": "i64", "torch.bool": "i1", "torch.int8": "i8"}
 
 
 def _f32_hex(v):
@@ -206,7 +206,7 @@ class _Emitter:
         name = self.fresh(base)
         self.emit(f"{name} = arith.constant {dense_attr(a)}")
         elem = {np.dtype(np.float32): "f32", np.dtype(np.int64): "i64",
-                np.dtype(np.bool_): "i1"}[a.dtype]
+                np.dtype(np.bool_): "i1", np.dtype(np.int8): "i8"}[a.dtype]
         return _Val(name, a.shape, elem)
 
     def resource(self, a, key):
@@ -231,7 +231,8 @@ class _Emitter:
             self.emit(f"{zero} = arith.constant dense<0> : {tensor_type(a.shape, 'i8')}")
             self.emit(f"{name} = arith.cmpi ne, {raw}, {zero} : {tensor_type(a.shape, 'i8')}")
             return _Val(name, a.shape, "i1")
-        elem = {np.dtype(np.float32): "f32", np.dtype(np.int64): "i64"}[a.dtype]
+        elem = {np.dtype(np.float32): "f32", np.dtype(np.int64): "i64",
+                np.dtype(np.int8): "i8"}[a.dtype]
         self.blobs[unique] = np.ascontiguousarray(a)
         name = self.fresh("w" if a.ndim == 2 else "cst")
         self.emit(f'{name} = arith.constant dense_resource<"{unique}"> : '
@@ -441,7 +442,7 @@ def _elem_of(value, what):
     e = _ELEM.get(str(value.dtype))
     if e is None:
         raise UnsupportedOpError(f"{what}: element type {value.dtype} is not supported "
-                                 "(float32, int64 and bool are)")
+                                 "(float32, int64, int8 and bool are)")
     return e
 
 
@@ -462,6 +463,11 @@ class _Translator:
         self.env = {}
         self.observed = {}
         self.int8_attention = int8_attention
+        # node name -> (int8 value, scale value or None) for the float values
+        # that are a dequantized int8 tensor (`q.float() * scale`, and views
+        # of it): an int8 attention GEMM reads such an operand as it is
+        # (quantc.dequantize of the int8 data) instead of re-quantizing it.
+        self.dq = {}
 
     def where(self, node):
         return (f"aten.{_target_name(node.target)} (node {node.name}) in module "
@@ -590,7 +596,55 @@ class _Translator:
         out = self.g.values[node.name]
         if t not in ("getitem", "native_layer_norm.default"):
             _elem_of(out, self.where(node))
-        return handler(self, node)
+        res = handler(self, node)
+        self.track_dequant(node, t)
+        return res
+
+    def track_dequant(self, node, t):
+        """Records in `self.dq` when `node` is (a view of) a dequantized int8
+        tensor: `_to_copy` of int8 to float32, its product with a scale of
+        the same rank, and transposes/permutes/same-shape views of that (the
+        int8 data and the scale are transposed alike)."""
+        import torch.fx
+        ins = [a for a in node.args if isinstance(a, torch.fx.Node)]
+        if t == "_to_copy.default" and ins and self.env[ins[0].name].elem == "i8" \
+                and str(node.kwargs.get("dtype")) == "torch.float32":
+            self.dq[node.name] = (self.env[ins[0].name], None)
+            return
+        if not ins or not any(a.name in self.dq for a in ins):
+            return
+        if t == "mul.Tensor" and len(ins) == 2:
+            x, y = ins if ins[0].name in self.dq else ins[::-1]
+            q, scale = self.dq[x.name]
+            sv = self.env.get(y.name) or self.value(y, node)
+            if scale is None and y.name not in self.dq and sv.elem == "f32" and \
+                    len(sv.shape) == len(q.shape) and \
+                    all(a == 1 or a == b for a, b in zip(sv.shape, q.shape)) and \
+                    self.g.shape(node.name) == q.shape:
+                self.dq[node.name] = (q, sv)
+            return
+        if ins[0].name not in self.dq:
+            return
+        q, scale = self.dq[ins[0].name]
+        if scale is None:
+            return
+        r = len(q.shape)
+        perm = None
+        if t == "t.default":
+            perm = list(range(r))[::-1]
+        elif t == "transpose.int":
+            perm = list(range(r))
+            a, b = _dim(node.args[1], r), _dim(node.args[2], r)
+            perm[a], perm[b] = perm[b], perm[a]
+        elif t == "permute.default":
+            perm = [_dim(d, r) for d in node.args[1]]
+        elif self.g.shape(node.name) == q.shape and t in (
+                "clone.default", "detach.default", "alias.default", "expand.default",
+                "view.default", "_unsafe_view.default", "reshape.default",
+                "_reshape_alias.default"):
+            perm = list(range(r))
+        if perm is not None:
+            self.dq[node.name] = (self.em.transpose(q, perm), self.em.transpose(scale, perm))
 
 
 def _check_alpha(tr, node):
@@ -729,8 +783,9 @@ def _mm(tr, node):
         y = tr.em.matmul(x, w, attrs)
     else:
         a = tr.value(node.args[0] if t == "mm.default" else node.args[1], node)
-        b = tr.value(node.args[1] if t == "mm.default" else node.args[2], node)
-        y = _activation_gemm(tr, a, b)
+        an = node.args[0] if t == "mm.default" else node.args[1]
+        bn = node.args[1] if t == "mm.default" else node.args[2]
+        y = _activation_gemm(tr, a, b, an, bn)
     if t == "addmm.default":
         if node.kwargs.get("beta", 1) != 1 or node.kwargs.get("alpha", 1) != 1:
             raise UnsupportedOpError(f"{tr.where(node)}: beta/alpha other than 1")
@@ -740,7 +795,7 @@ def _mm(tr, node):
     return y
 
 
-def _activation_gemm(tr, a, b):
+def _activation_gemm(tr, a, b, a_node=None, b_node=None):
     """A GEMM of two activations (attention) in its natural layout: float
     and `quantc.keep_float`, or with `int8_attention` both operands
     quantized dynamically with scales constant along the reduction
@@ -751,12 +806,30 @@ def _activation_gemm(tr, a, b):
     if not tr.int8_attention:
         return tr.em.matmul(a, b, "quantc.keep_float")
     r = len(b.shape)
-    return tr.em.matmul(tr.em.qdq(a, [r - 1]), tr.em.qdq(b, [r - 2]))
+    return tr.em.matmul(_int8_operand(tr, a, a_node, [r - 1]),
+                        _int8_operand(tr, b, b_node, [r - 2]))
+
+
+def _int8_operand(tr, v, node, dims):
+    """An int8 attention GEMM operand: a value that is already a dequantized
+    int8 tensor (an int8 KV cache: `q.float() * scale`, then views) is read
+    as `quantc.dequantize` of its int8 data and scale, whatever the scale's
+    granularity (--quantc-verify-gemm refuses one that varies along the
+    reduction dimension, e.g. V per token); anything else is quantized
+    dynamically with a scale over `dims`."""
+    src = tr.dq.get(getattr(node, "name", None))
+    if src is None or src[1] is None:
+        return tr.em.qdq(v, dims)
+    q, s = src
+    d = tr.em.fresh("kvdq")
+    tr.em.emit(f"{d} = quantc.dequantize {q.ssa}, {s.ssa} : {q.type}, {s.type} -> "
+               f"{tensor_type(q.shape, 'f32')}")
+    return _Val(d, q.shape, "f32")
 
 
 def _bmm(tr, node):
     a, b = tr.value(node.args[0], node), tr.value(node.args[1], node)
-    return _activation_gemm(tr, a, b)
+    return _activation_gemm(tr, a, b, node.args[0], node.args[1])
 
 
 def _softmax(tr, node):
@@ -946,7 +1019,66 @@ def _masked_fill(tr, node):
         f"arith.select {a[1]}, {b.f(v)}, {a[0]}"))
 
 
+def _to_copy(tr, node):
+    """`.to(dtype)` between float32 and int8/int64 (C casts: float to int
+    truncates, as in PyTorch) or to the same type; other options refused."""
+    x = tr.value(node.args[0], node)
+    extra = {k: v for k, v in node.kwargs.items()
+             if k != "dtype" and v is not None and not (k == "device" and str(v) == "cpu")
+             and not (k == "layout" and str(v) == "torch.strided")}
+    if extra:
+        raise UnsupportedOpError(f"{tr.where(node)}: options {sorted(extra)} are not supported")
+    to = _ELEM.get(str(node.kwargs.get("dtype")), x.elem) \
+        if node.kwargs.get("dtype") is not None else x.elem
+    if to == x.elem:
+        return x
+    casts = {("i8", "f32"): "arith.sitofp", ("i64", "f32"): "arith.sitofp",
+             ("f32", "i8"): "arith.fptosi", ("f32", "i64"): "arith.fptosi",
+             ("i8", "i64"): "arith.extsi", ("i64", "i8"): "arith.trunci"}
+    op = casts.get((x.elem, to))
+    if op is None:
+        raise UnsupportedOpError(f"{tr.where(node)}: conversion {x.elem} -> {to}")
+    return tr.em.elementwise(x.shape, [x], lambda a, b: _cast(b, op, a[0], x.elem, to), to)
+
+
+def _cast(b, op, v, src, dst):
+    b.count += 1
+    name = f"%s{b.count}"
+    b.lines.append(f"{name} = {op} {v} : {src} to {dst}")
+    return name
+
+
+def _amax(tr, node):
+    x = tr.value(node.args[0], node)
+    dims = node.args[1] if len(node.args) > 1 else node.kwargs.get("dim", [])
+    dims = list(dims) if dims else list(range(len(x.shape)))
+    keep = node.args[2] if len(node.args) > 2 else node.kwargs.get("keepdim", False)
+    return tr.em.reduce(x, dims, "max", keep)
+
+
+def _clamp(tr, node):
+    lo = node.args[1] if len(node.args) > 1 else node.kwargs.get("min")
+    hi = node.args[2] if len(node.args) > 2 else node.kwargs.get("max")
+    for v in (lo, hi):
+        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))):
+            raise UnsupportedOpError(f"{tr.where(node)}: only scalar bounds are supported")
+
+    def fn(b, x):
+        if lo is not None:
+            x = b.op(f"arith.maximumf {x}, {b.f(lo)}")
+        if hi is not None:
+            x = b.op(f"arith.minimumf {x}, {b.f(hi)}")
+        return x
+    return tr.unary(node, fn)
+
+
 _HANDLERS = {
+    "_to_copy.default": _to_copy, "amax.default": _amax, "clamp.default": _clamp,
+    "abs.default": _simple("math.absf"), "round.default": _simple("math.roundeven"),
+    "maximum.default": lambda tr, node: tr.binary(
+        node, lambda b, x, y: b.op(f"arith.maximumf {x}, {y}")),
+    "minimum.default": lambda tr, node: tr.binary(
+        node, lambda b, x, y: b.op(f"arith.minimumf {x}, {y}")),
     "add.Tensor": _add, "add.Scalar": _add, "sub.Tensor": _sub, "sub.Scalar": _sub,
     "rsub.Scalar": _rsub, "mul.Tensor": _mul, "mul.Scalar": _mul,
     "div.Tensor": _div, "div.Scalar": _div,

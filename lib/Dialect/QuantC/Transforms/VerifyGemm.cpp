@@ -2,7 +2,9 @@
 #include "quantc/Dialect/QuantC/Transforms/Passes.h"
 
 #include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Matchers.h"
 #include "quantc/Analysis/Granularity.h"
+#include "quantc/Dialect/QuantC/IR/QuantCOps.h"
 
 namespace quantc {
 #define GEN_PASS_DEF_QUANTCVERIFYGEMM
@@ -40,6 +42,16 @@ static void appendScaleFix(InFlightDiagnostic &diag,
   if (int64_t n = firstDimWithRole(o, DimRole::N); n >= 0)
     diag << " (a scale varying along dimension " << n << " only)";
   diag << " or per tensor";
+  // A right operand computed at run time (not a constant) is typically
+  // attention's V in P·V, whose reduction runs over the tokens: a per-token
+  // V scale (as K has) is exactly the illegal case.
+  auto dq = o.value.getDefiningOp<DequantizeOp>();
+  if (dq && !matchPattern(dq.getInput(), m_Constant()))
+    diag << "; this operand is computed at run time: if it is attention's V "
+            "in P·V (an int8 KV cache), the reduction runs over the tokens, so "
+            "V cannot have a scale per token; store V with a scale per channel "
+            "(head-dim) and head, or per tensor, and keep the per-token scales "
+            "for K (Q·Kᵀ reduces over the head-dim)";
 }
 
 static void describeViolation(InFlightDiagnostic &diag, const GemmViolation &v,

@@ -1,0 +1,437 @@
+"""A LLaMA-style decoder in PyTorch with an int8 KV cache, and the driver
+that runs it compiled by quantc (the main job, `./quantc.sh example`, and
+benchmarks/e2e/llama.py).
+
+    model = Llama(LlamaConfig(...)).eval()       # random weights, outlier channels
+    dec = QuantcDecoder.build(model, calib_prompts, scheme="w8a8", smoothquant=0.5)
+    logits = dec.prefill(prompt)                  # [S, vocab]; fills the int8 cache
+    logits = dec.step(token)                      # [1, vocab]; appends one row
+
+Model: token embedding, `layers` x (RMSNorm -> q/k/v -> RoPE -> causal
+attention -> o (+ residual) -> RMSNorm -> SwiGLU (+ residual)), RMSNorm,
+LM head; batch 1, activations `[S, hidden]`. RoPE reads its cos/sin rows
+with `F.embedding(positions, table)` (positions are an argument), so prefill
+and decode index the tables the same way at any position.
+
+KV cache (the design, docs/PYTORCH.md "Decoding with an int8 KV cache"):
+per layer three NumPy buffers preallocated to `max_len` rows: K `[max_len,
+heads, head_dim]` int8 with a scale per token and head `[max_len, heads, 1]`
+f32, V `[max_len, heads, head_dim]` int8 with one static scale per head and
+channel (`[1, heads, head_dim]`, from calibration: a scale along the cache
+length would be a scale along the reduction dimension of P·V). The compiled
+functions are pure: `prefill(tokens, positions)` returns the logits and the
+prompt's quantized K/V rows; `decode(token, position, K, K scale, V, ...)`
+takes views of the first `len` rows of the buffers (contiguous, a dynamic
+dimension: no copy) and returns the logits and the new token's quantized
+rows, which the driver writes into row `len` in place. The buffers are never
+reallocated. Decode attention splits the softmax into the cache part (the
+int8 GEMMs Q·Kᵀ and P·V on the cache) and the new token's own score, so no
+`cat` along the dynamic length is needed.
+
+The PyTorch modules `Prefill` and `Decode` *are* the int8-cache algorithm:
+run eagerly they are the reference simulation of the cache quantization.
+"""
+import math
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+__all__ = ["LlamaConfig", "Llama", "Prefill", "Decode", "QuantcDecoder", "TorchDecoder",
+           "inject_outliers", "quantize_k", "quantize_v"]
+
+QMAX = 127.0
+
+
+class LlamaConfig:
+    """Sizes of the decoder; `max_len` bounds prompt + generated tokens."""
+
+    def __init__(self, layers=4, hidden=1024, heads=16, ffn=2816, vocab=4096,
+                 max_len=2048, rope_theta=10000.0, eps=1e-6):
+        if hidden % heads or (hidden // heads) % 2:
+            raise ValueError(f"hidden {hidden} must split into {heads} heads of even size")
+        self.layers, self.hidden, self.heads, self.ffn = layers, hidden, heads, ffn
+        self.vocab, self.max_len, self.rope_theta, self.eps = vocab, max_len, rope_theta, eps
+        self.head_dim = hidden // heads
+
+    def __repr__(self):
+        return (f"LlamaConfig(layers={self.layers}, hidden={self.hidden}, heads={self.heads}, "
+                f"ffn={self.ffn}, vocab={self.vocab}, max_len={self.max_len})")
+
+
+class RMSNorm(nn.Module):
+    def __init__(self, d, eps):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(d))
+        self.eps = eps
+
+    def forward(self, x):
+        return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps) * self.weight
+
+
+def rope(x, cos, sin):
+    """Rotate-half RoPE of `x` [H, S, dh] with rows `cos`, `sin` [S, dh]."""
+    h = x.shape[-1] // 2
+    return x * cos + torch.cat((-x[..., h:], x[..., :h]), dim=-1) * sin
+
+
+def quantize_k(k):
+    """K [S, H, dh] -> int8 and a scale per token and head [S, H, 1]
+    (absmax / 127, round half to even)."""
+    s = k.abs().amax(-1, keepdim=True).clamp(min=1e-12) / QMAX
+    return torch.round(k / s).clamp(-QMAX, QMAX).to(torch.int8), s
+
+
+def quantize_v(v, scale):
+    """V [S, H, dh] -> int8 with the static per-(head, channel) `scale`
+    [1, H, dh] (values beyond the calibrated range saturate)."""
+    return torch.round(v / scale).clamp(-QMAX, QMAX).to(torch.int8)
+
+
+class Attention(nn.Module):
+    def __init__(self, cfg):
+        super().__init__()
+        d, self.h, self.dh = cfg.hidden, cfg.heads, cfg.head_dim
+        self.q = nn.Linear(d, d, bias=False)
+        self.k = nn.Linear(d, d, bias=False)
+        self.v = nn.Linear(d, d, bias=False)
+        self.o = nn.Linear(d, d, bias=False)
+        self.register_buffer("mask", torch.triu(torch.full((cfg.max_len, cfg.max_len),
+                                                           -1e9), 1))
+        self.register_buffer("v_scale", torch.full((1, self.h, self.dh), 1.0 / QMAX))
+
+    def qkv(self, x, cos, sin):
+        """q, k [H, S, dh] (rotated), v [S, H, dh]."""
+        n = x.shape[0]
+        q = rope(self.q(x).view(n, self.h, self.dh).transpose(0, 1), cos, sin)
+        k = rope(self.k(x).view(n, self.h, self.dh).transpose(0, 1), cos, sin)
+        return q, k, self.v(x).view(n, self.h, self.dh)
+
+    def out(self, o):
+        """[H, S, dh] -> o projection of [S, H*dh]."""
+        return self.o(o.transpose(0, 1).reshape(o.shape[1], self.h * self.dh))
+
+    def forward(self, x, cos, sin):
+        """Causal attention over the prompt; also returns k [H, S, dh], v [S, H, dh]."""
+        n = x.shape[0]
+        q, k, v = self.qkv(x, cos, sin)
+        a = torch.bmm(q, k.transpose(1, 2)) * (self.dh ** -0.5) + self.mask[:n, :n]
+        p = torch.softmax(a, dim=-1)
+        return self.out(torch.bmm(p, v.transpose(0, 1))), k, v
+
+    def decode(self, x, cos, sin, kq, ks, vq):
+        """One token `x` [1, d] attending to the int8 cache (kq [L, H, dh],
+        ks [L, H, 1], vq [L, H, dh]) and to itself; returns the output and
+        the token's int8 K row, K scale and V row."""
+        q, k, v = self.qkv(x, cos, sin)
+        kn_q, kn_s = quantize_k(k.transpose(0, 1))
+        vn_q = quantize_v(v, self.v_scale)
+        kn = (kn_q.float() * kn_s).transpose(0, 1)               # [H, 1, dh]
+        vn = (vn_q.float() * self.v_scale).transpose(0, 1)       # [H, 1, dh]
+        keys = (kq.float() * ks).permute(1, 2, 0)                # [H, dh, L]
+        vals = (vq.float() * self.v_scale).transpose(0, 1)       # [H, L, dh]
+        c = self.dh ** -0.5
+        sc = torch.bmm(q, keys) * c                              # [H, 1, L]
+        sn = (q * kn).sum(-1, keepdim=True) * c                  # [H, 1, 1]
+        m = torch.maximum(sc.amax(-1, keepdim=True), sn)
+        pc, pn = torch.exp(sc - m), torch.exp(sn - m)
+        den = pc.sum(-1, keepdim=True) + pn
+        o = (torch.bmm(pc, vals) + pn * vn) / den
+        return self.out(o), kn_q, kn_s, vn_q
+
+
+class FFN(nn.Module):
+    def __init__(self, cfg):
+        super().__init__()
+        self.gate = nn.Linear(cfg.hidden, cfg.ffn, bias=False)
+        self.up = nn.Linear(cfg.hidden, cfg.ffn, bias=False)
+        self.down = nn.Linear(cfg.ffn, cfg.hidden, bias=False)
+
+    def forward(self, x):
+        return self.down(F.silu(self.gate(x)) * self.up(x))
+
+
+class Layer(nn.Module):
+    def __init__(self, cfg):
+        super().__init__()
+        self.attn_norm = RMSNorm(cfg.hidden, cfg.eps)
+        self.attn = Attention(cfg)
+        self.mlp_norm = RMSNorm(cfg.hidden, cfg.eps)
+        self.mlp = FFN(cfg)
+
+
+class Llama(nn.Module):
+    """The float decoder: `forward(tokens [S] int64, positions [S] int64)`
+    -> logits [S, vocab] (causal over the S tokens, positions from 0)."""
+
+    def __init__(self, cfg):
+        super().__init__()
+        self.cfg = cfg
+        self.embed = nn.Embedding(cfg.vocab, cfg.hidden)
+        self.layers = nn.ModuleList([Layer(cfg) for _ in range(cfg.layers)])
+        self.norm = RMSNorm(cfg.hidden, cfg.eps)
+        self.lm_head = nn.Linear(cfg.hidden, cfg.vocab, bias=False)
+        inv = 1.0 / cfg.rope_theta ** (torch.arange(0, cfg.head_dim, 2).float() / cfg.head_dim)
+        t = torch.outer(torch.arange(cfg.max_len).float(), inv)
+        self.register_buffer("cos", torch.cat((t, t), -1).cos())
+        self.register_buffer("sin", torch.cat((t, t), -1).sin())
+
+    def rope_rows(self, positions):
+        return F.embedding(positions, self.cos), F.embedding(positions, self.sin)
+
+    def forward(self, tokens, positions):
+        return self.prefill(tokens, positions)[0]
+
+    def prefill(self, tokens, positions):
+        """Logits and per layer (k [H, S, dh], v [S, H, dh]) in float."""
+        x = self.embed(tokens)
+        cos, sin = self.rope_rows(positions)
+        kv = []
+        for layer in self.layers:
+            a, k, v = layer.attn(layer.attn_norm(x), cos, sin)
+            x = x + a
+            x = x + layer.mlp(layer.mlp_norm(x))
+            kv.append((k, v))
+        return self.lm_head(self.norm(x)), kv
+
+
+class Prefill(nn.Module):
+    """`forward(tokens, positions)` -> (logits, K int8, K scale, V int8 per
+    layer): the prompt pass that fills the int8 cache."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.m = model
+
+    def forward(self, tokens, positions):
+        logits, kv = self.m.prefill(tokens, positions)
+        out = [logits]
+        for layer, (k, v) in zip(self.m.layers, kv):
+            kq, ks = quantize_k(k.transpose(0, 1))
+            out += [kq, ks, quantize_v(v, layer.attn.v_scale)]
+        return tuple(out)
+
+
+class Decode(nn.Module):
+    """`forward(token [1], position [1], K, K scale, V per layer (the cache,
+    L rows))` -> (logits [1, vocab], the token's K, K scale, V per layer)."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.m = model
+
+    def forward(self, token, position, *cache):
+        m = self.m
+        x = m.embed(token)
+        cos, sin = m.rope_rows(position)
+        out = []
+        for i, layer in enumerate(m.layers):
+            a, kq, ks, vq = layer.attn.decode(layer.attn_norm(x), cos, sin,
+                                              *cache[3 * i:3 * i + 3])
+            x = x + a
+            x = x + layer.mlp(layer.mlp_norm(x))
+            out += [kq, ks, vq]
+        return tuple([m.lm_head(m.norm(x))] + out)
+
+
+def inject_outliers(model, channels=(7, 300, 777), factors=(20.0, 35.0, 50.0), seed=0):
+    """Random weights with activation outlier channels (as LLM.int8() and
+    SmoothQuant observe in trained LLMs): the RMSNorm gains of `channels`
+    are multiplied by `factors` (so the inputs of q/k/v and gate/up have
+    outlier channels) and the weight columns reading them divided by the
+    same factor (the float function is unchanged; per-token int8 quantization
+    of those inputs is not)."""
+    g = torch.Generator().manual_seed(seed)
+    d = model.cfg.hidden
+    channels = [c % d for c in channels]
+    with torch.no_grad():
+        for p in model.parameters():
+            if p.dim() == 2:
+                p.normal_(0.0, 1.0 / math.sqrt(p.shape[1]), generator=g)
+        model.embed.weight.normal_(0.0, 1.0, generator=g)
+        for layer in model.layers:
+            for norm, lins in ((layer.attn_norm, (layer.attn.q, layer.attn.k, layer.attn.v)),
+                               (layer.mlp_norm, (layer.mlp.gate, layer.mlp.up))):
+                norm.weight.copy_(1.0 + 0.1 * torch.randn(d, generator=g))
+                for c, f in zip(channels, factors):
+                    norm.weight[c] *= f
+                    for lin in lins:
+                        lin.weight[:, c] /= f
+    return model
+
+
+def calibrate_v_scales(model, prompts, margin=2.0):
+    """Sets every layer's static V scale (per head and channel) from the
+    absmax of V over `prompts` (float model) times `margin`. The default 2
+    (one bit of headroom) is because tokens after the calibration prompts
+    exceed their range and saturate: one decode step's logits error against
+    the float model, 4-layer config, is 7.6 % with margin 1, 1.8 % with 1.5,
+    0.9 % with 2."""
+    with torch.no_grad():
+        amax = None
+        for p in prompts:
+            _, kv = model.prefill(p, torch.arange(len(p)))
+            vs = [v.abs().amax(0, keepdim=True) for _, v in kv]
+            amax = vs if amax is None else [torch.maximum(a, b) for a, b in zip(amax, vs)]
+        for layer, a in zip(model.layers, amax):
+            layer.attn.v_scale.copy_((a * margin).clamp(min=1e-8) / QMAX)
+
+
+class QuantcDecoder:
+    """The compiled prefill and decode functions and the preallocated int8
+    cache (module doc)."""
+
+    def __init__(self, model, prefill_fn, decode_fn):
+        cfg = model.cfg
+        self.cfg = cfg
+        self.prefill_fn, self.decode_fn = prefill_fn, decode_fn
+        shape = (cfg.max_len, cfg.heads, cfg.head_dim)
+        self.k = [np.zeros(shape, np.int8) for _ in range(cfg.layers)]
+        self.ks = [np.zeros(shape[:2] + (1,), np.float32) for _ in range(cfg.layers)]
+        self.v = [np.zeros(shape, np.int8) for _ in range(cfg.layers)]
+        self.len = 0
+
+    @classmethod
+    def build(cls, model, calib, scheme="w8a8", smoothquant=0.5, overrides=None,
+              prompt_len=None, decode=True, calibrate_v=True, timings=None):
+        """Traces Prefill and Decode, calibrates (prefill on `calib`, a list of
+        int64 token tensors; decode reuses the prefill's statistics: the
+        layers are the same), quantizes both with `scheme` / `smoothquant`
+        and compiles them. `prompt_len` None: prefill takes any prompt length
+        (dynamic); an int: prefill is compiled for that length only (static
+        shapes compile ~10x faster: a dynamic token count multiplies the
+        code of every W8A8 GEMM; the calibration prompts must then have that
+        length). Decode always takes any cache length; `decode=False` builds
+        the prefill only. `calibrate_v=False` keeps the model's V scales (set
+        them once with `calibrate_v_scales` when building several decoders of
+        one model: the compiled code may read the buffer's memory). `timings`
+        (a dict) receives seconds per stage."""
+        import quantc
+        t = timings if timings is not None else {}
+        cfg = model.cfg
+        t0 = time.perf_counter()
+        if calibrate_v:
+            calibrate_v_scales(model, calib)
+        n = max(3, min(8, cfg.max_len - 1))
+        toks = torch.zeros(prompt_len or n, dtype=torch.long)
+        pre = quantc.from_torch(Prefill(model), (toks, torch.arange(len(toks))),
+                                dynamic_dims=None if prompt_len else {0: 0, 1: 0})
+        toks = toks[:n]
+        cache = []
+        for _ in range(cfg.layers):
+            cache += [torch.zeros(n, cfg.heads, cfg.head_dim, dtype=torch.int8),
+                      torch.ones(n, cfg.heads, 1),
+                      torch.zeros(n, cfg.heads, cfg.head_dim, dtype=torch.int8)]
+        dyn = {2 + i: 0 for i in range(3 * cfg.layers)}
+        dec = quantc.from_torch(Decode(model), (toks[:1], torch.tensor([n]), *cache),
+                                dynamic_dims=dyn) if decode else None
+        models = [m for m in (pre, dec) if m is not None]
+        t["trace"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        needs_stats = scheme in ("w8a8-static", "llm.int8") or (
+            scheme == "w8a8" and smoothquant is not None)
+        if needs_stats:
+            pre.calibrate([(p, torch.arange(len(p))) for p in calib])
+            if dec is not None:
+                dec.share_statistics(pre)
+        t["calibrate"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        for m in models:
+            m.quantize(scheme, smoothquant=smoothquant if scheme in ("w8a8", "w8a8-static")
+                       else None, overrides=overrides,
+                       attention="int8" if scheme is not None else "float")
+        t["quantize"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        fns = [m.compile() for m in models] + [None]
+        t["compile"] = time.perf_counter() - t0
+        self = cls(model, fns[0], fns[1])
+        self.models = (pre, dec)
+        return self
+
+    def reset(self):
+        self.len = 0
+
+    def prefill(self, tokens):
+        """Runs the prompt (int64 [S]) from position 0; fills rows [0, S) of
+        the cache; returns the logits [S, vocab]."""
+        tokens = np.asarray(tokens, np.int64)
+        s = len(tokens)
+        if s < 1 or s > self.cfg.max_len:
+            raise ValueError(f"prefill: {s} tokens (1..{self.cfg.max_len})")
+        res = self.prefill_fn(tokens, np.arange(s, dtype=np.int64))
+        for i in range(self.cfg.layers):
+            self.k[i][:s] = res[1 + 3 * i]
+            self.ks[i][:s] = res[2 + 3 * i]
+            self.v[i][:s] = res[3 + 3 * i]
+        self.len = s
+        return res[0]
+
+    def step(self, token):
+        """Decodes one token at position `len`: the cache rows [0, len) are
+        passed as views (no copy), the new K/V row is written at `len`."""
+        n = self.len
+        if self.decode_fn is None:
+            raise RuntimeError("step: this decoder was built with decode=False")
+        if n < 1:
+            raise RuntimeError("step: prefill a prompt first")
+        if n >= self.cfg.max_len:
+            raise ValueError(f"step: the cache is full ({self.cfg.max_len} rows)")
+        args = [np.array([token], np.int64), np.array([n], np.int64)]
+        for i in range(self.cfg.layers):
+            args += [self.k[i][:n], self.ks[i][:n], self.v[i][:n]]
+        res = self.decode_fn(*args)
+        for i in range(self.cfg.layers):
+            self.k[i][n] = res[1 + 3 * i][0]
+            self.ks[i][n] = res[2 + 3 * i][0]
+            self.v[i][n] = res[3 + 3 * i][0]
+        self.len = n + 1
+        return res[0]
+
+
+class TorchDecoder:
+    """The PyTorch baseline: the same model with a preallocated float KV
+    cache ([max_len, H, dh] per layer, written in place), eager fp32 or
+    after `torch.quantization.quantize_dynamic` (`dynamic_int8=True`)."""
+
+    def __init__(self, model, dynamic_int8=False):
+        import copy
+        cfg = model.cfg
+        self.cfg = cfg
+        m = copy.deepcopy(model)
+        if dynamic_int8:
+            m = torch.quantization.quantize_dynamic(m, {nn.Linear}, dtype=torch.qint8)
+        self.m = m
+        shape = (cfg.layers, cfg.max_len, cfg.heads, cfg.head_dim)
+        self.k, self.v = torch.zeros(shape), torch.zeros(shape)
+        self.len = 0
+
+    @torch.no_grad()
+    def prefill(self, tokens):
+        tokens = torch.as_tensor(np.asarray(tokens, np.int64))
+        s = len(tokens)
+        logits, kv = self.m.prefill(tokens, torch.arange(s))
+        for i, (k, v) in enumerate(kv):
+            self.k[i, :s] = k.transpose(0, 1)
+            self.v[i, :s] = v
+        self.len = s
+        return logits
+
+    @torch.no_grad()
+    def step(self, token):
+        m, n = self.m, self.len
+        x = m.embed(torch.tensor([token]))
+        cos, sin = m.rope_rows(torch.tensor([n]))
+        for i, layer in enumerate(m.layers):
+            at = layer.attn
+            q, k, v = at.qkv(layer.attn_norm(x), cos, sin)
+            self.k[i, n] = k[:, 0]
+            self.v[i, n] = v[0]
+            keys = self.k[i, :n + 1].permute(1, 2, 0)
+            vals = self.v[i, :n + 1].transpose(0, 1)
+            p = torch.softmax(torch.bmm(q, keys) * (at.dh ** -0.5), dim=-1)
+            x = x + at.out(torch.bmm(p, vals))
+            x = x + layer.mlp(layer.mlp_norm(x))
+        self.len = n + 1
+        return m.lm_head(m.norm(x))
