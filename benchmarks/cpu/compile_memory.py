@@ -6,15 +6,24 @@ residual), random weights, 16 tokens; `from_torch` -> `quantize("w8a8",
 smoothquant=None)` -> `compile()`, each timed, and the peak RSS above the
 process's RSS once the torch module exists (overall and after each stage).
 
-Two transports of the weights, each in its own process, side by side:
+Transports of the weights, each in its own process, side by side:
   resource  the current frontend: weights bound as dense_resource blobs to a
-            module kept in C++ (quantc.Module), never text;
+            module kept in C++ (quantc.Module), never text, and bound at
+            load time by compile() (quantc-cpu-pipeline{weights=load}:
+            packed once by __quantc_prepare, never in the compiled IR);
+  embed     the same, but compile() with the weights as compile-time
+            constants (quantc-cpu-pipeline, packed at compile time into the
+            code's data: the design before load-time binding);
   text      the previous design, emulated with the same passes: the module
             printed with its weights (hex) and parsed again at every stage
             (trace -> verify, quantize, fuse, compile), as run_pipeline did.
 
   PYTHONPATH=build/python /usr/bin/python3 benchmarks/cpu/compile_memory.py \
-      [--hidden 4096 --ffn 11008 --layers 2] [--modes resource,text]
+      [--hidden 4096 --ffn 11008 --layers 2] [--modes resource,embed,text]
+
+Besides the cumulative peak, each stage's own extra peak RSS (the peak
+during the stage, VmHWM reset before it through /proc/self/clear_refs,
+minus the RSS when it starts) is printed as "stage peaks".
 """
 import argparse
 import json
@@ -32,6 +41,25 @@ def _rss_mib():
 
 def _peak_mib():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _stage_start():
+    """Resets the peak RSS (VmHWM) to the current RSS; returns the RSS."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        pass
+    return _rss_mib()
+
+
+def _stage_peak(start):
+    """The stage's peak RSS above its start (VmHWM since _stage_start)."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024 - start
+    return float("nan")
 
 
 def _model(hidden, ffn, layers):
@@ -80,18 +108,29 @@ def _run_one(mode, hidden, ffn, layers):
         want = m(x).numpy()
     base = _rss_mib()
     t, peaks = {}, []
+    stage = {}
     t0 = time.perf_counter()
-    if mode == "resource":
+    if mode in ("resource", "embed"):
+        s0 = _stage_start()
         tm = quantc.from_torch(m, (x,))
         t["from_torch"] = time.perf_counter() - t0
+        stage["from_torch"] = _stage_peak(s0)
         peaks.append(_peak_mib() - base)
+        s0 = _stage_start()
         t0 = time.perf_counter()
         tm.quantize("w8a8", smoothquant=None)
         t["quantize"] = time.perf_counter() - t0
+        stage["quantize"] = _stage_peak(s0)
         peaks.append(_peak_mib() - base)
+        s0 = _stage_start()
         t0 = time.perf_counter()
-        exe = tm.compile()
+        if mode == "resource":
+            exe = tm.compile()
+        else:
+            libs = [_RUNTIME] if os.path.exists(_RUNTIME) else []
+            exe = tm._module.compile("quantc-cpu-pipeline", shared_libs=libs)["forward"]
         t["compile"] = time.perf_counter() - t0
+        stage["compile"] = _stage_peak(s0)
         ir_bytes = len(tm.mlir())
         y = exe(x.numpy())
     else:
@@ -116,7 +155,7 @@ def _run_one(mode, hidden, ffn, layers):
     err = float(np.linalg.norm(y - want) / np.linalg.norm(want))
     peaks.append(_peak_mib() - base)
     return {"mode": mode, **t, "extra_peak_mib": peaks[-1], "peaks": peaks,
-            "ir_bytes": ir_bytes, "rel_err": err}
+            "stage": stage, "ir_bytes": ir_bytes, "rel_err": err}
 
 
 def main():
@@ -124,7 +163,7 @@ def main():
     ap.add_argument("--hidden", type=int, default=4096)
     ap.add_argument("--ffn", type=int, default=11008)
     ap.add_argument("--layers", type=int, default=2)
-    ap.add_argument("--modes", default="resource,text")
+    ap.add_argument("--modes", default="resource,embed")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.child:
@@ -150,7 +189,14 @@ def main():
         print(f"{mode:9} {r['from_torch']:9.2f}s {r['quantize']:8.2f}s {r['compile']:7.2f}s "
               f"{total:6.2f}s {r['extra_peak_mib']:11.0f} MiB {r['ir_bytes'] / 1024:7.0f} KiB "
               f"{r['rel_err']:8.4f}  " + " / ".join(f"{p:.0f}" for p in r["peaks"]) + " MiB")
-    if len(rows) == 2:
+        if r.get("stage"):
+            print(f"{'':9} stage peaks: " + ", ".join(
+                f"{k} +{v:.0f} MiB" for k, v in r["stage"].items()))
+    if "resource" in rows and "embed" in rows:
+        r, e = rows["resource"], rows["embed"]
+        print(f"compile, embed / load: time {e['compile'] / r['compile']:.2f}x, stage peak "
+              f"{e['stage']['compile']:.0f} / {r['stage']['compile']:.0f} MiB")
+    if "text" in rows and "resource" in rows:
         tot = {k: v["from_torch"] + v["quantize"] + v["compile"] for k, v in rows.items()}
         print(f"text / resource: time {tot['text'] / tot['resource']:.2f}x, extra peak RSS "
               f"{rows['text']['extra_peak_mib'] / rows['resource']['extra_peak_mib']:.2f}x")

@@ -468,6 +468,10 @@ class TorchModel:
         def run(*args):
             return fn(*model._check_args(args, "compiled model"))
         run.signature = fn.signature
+        # The weights are bound at load time: rebind them from a dict, .npz
+        # or .safetensors (CompiledModule.load_params).
+        run.params = fn._module.params
+        run.load_params = fn._module.load_params
         return run
 
 

@@ -8,7 +8,9 @@
 //===----------------------------------------------------------------------===//
 #include "quantc/Conversion/QuantCToX86/QuantCToX86.h"
 #include "quantc/Dialect/QuantC/Utils/KernelLayout.h"
+#include "quantc/Dialect/QuantC/Utils/LoadTimeParams.h"
 
+#include "LoadTimeState.h"
 #include "MicroKernel.h"
 #include "Plan.h"
 #include "WeightPacking.h"
@@ -169,7 +171,34 @@ private:
                         WeightPacker &packer);
   func::FuncOp createKernel(X86GemmPlanAttr plan, TypeRange argTypes,
                             RescaleOp rescale, Location loc);
+  /// The packed weight of a plan without runtime_weight: a constant packed
+  /// now, or a load-time weight (isLoadTimeValue) packed by the prepare
+  /// function. Fails after a remark when the constant cannot be read.
+  FailureOr<PackedWeights> packWeight(MatmulOp op, X86GemmPlanAttr plan,
+                                      WeightPacker &packer,
+                                      SymbolTable &symbols, Location loc);
+  /// The prepare function and state globals (created on first use).
+  std::unique_ptr<LoadTimeState> loadState;
 };
+
+FailureOr<PackedWeights>
+LowerMatmulToX86::packWeight(MatmulOp op, X86GemmPlanAttr plan,
+                             WeightPacker &packer, SymbolTable &symbols,
+                             Location loc) {
+  ElementsAttr weight;
+  if (!matchPattern(op.getRhs(), m_Constant(&weight))) {
+    assert(isLoadTimeValue(op.getRhs()) &&
+           "selectPlan saw a constant or load-time weight");
+    if (!loadState)
+      loadState = std::make_unique<LoadTimeState>(getOperation(), symbols);
+    return packer.getOrCreateAtLoad(op.getRhs(), plan, loc, *loadState);
+  }
+  FailureOr<PackedWeights> globals = packer.getOrCreate(weight, plan, loc);
+  if (failed(globals))
+    remarkNotLowered(op, opts.isa)
+        << "the bytes of the constant weight cannot be read";
+  return globals;
+}
 
 void LowerMatmulToX86::lower(MatmulOp op, SymbolTable &symbols,
                              WeightPacker &packer) {
@@ -187,16 +216,10 @@ void LowerMatmulToX86::lower(MatmulOp op, SymbolTable &symbols,
   // the kernel at run time (the plan's runtime_weight).
   PackedWeights packed;
   if (!plan->getRuntimeWeight()) {
-    ElementsAttr weight;
-    bool isConstant = matchPattern(op.getRhs(), m_Constant(&weight));
-    assert(isConstant && "selectPlan saw a constant weight");
-    (void)isConstant;
-    FailureOr<PackedWeights> globals = packer.getOrCreate(weight, *plan, loc);
-    if (failed(globals)) {
-      remarkNotLowered(op, opts.isa)
-          << "the bytes of the constant weight cannot be read";
+    FailureOr<PackedWeights> globals =
+        packWeight(op, *plan, packer, symbols, loc);
+    if (failed(globals))
       return;
-    }
     packed = *globals;
   }
   RescaleOp rescale = matchEpilogue(op, opts.isa);
@@ -291,17 +314,10 @@ void LowerMatmulToX86::lowerDynamicRows(MatmulOp op, SymbolTable &symbols,
   bool runtimeWeight = plans.front().getRuntimeWeight();
   PackedWeights packed;
   if (!runtimeWeight) {
-    ElementsAttr weight;
-    bool isConstant = matchPattern(op.getRhs(), m_Constant(&weight));
-    assert(isConstant && "selectPlan saw a constant weight");
-    (void)isConstant;
     FailureOr<PackedWeights> globals =
-        packer.getOrCreate(weight, plans.front(), loc);
-    if (failed(globals)) {
-      remarkNotLowered(op, opts.isa)
-          << "the bytes of the constant weight cannot be read";
+        packWeight(op, plans.front(), packer, symbols, loc);
+    if (failed(globals))
       return;
-    }
     packed = *globals;
   }
   RescaleOp rescale = matchEpilogue(op, opts.isa);

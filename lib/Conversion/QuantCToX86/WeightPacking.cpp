@@ -1,7 +1,10 @@
 //===- WeightPacking.cpp - compile-time packing of x86 GEMM weights -------===//
 #include "WeightPacking.h"
+#include "MicroKernel.h"
 #include "quantc/Dialect/QuantC/Utils/ConstantWeights.h"
 
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 
@@ -91,5 +94,67 @@ FailureOr<PackedWeights> WeightPacker::getOrCreate(ElementsAttr weight,
             asRaw(colsum), derivedResourceName(weight, "comp")));
   }
   cache[key] = globals;
+  return globals;
+}
+
+PackedWeights WeightPacker::getOrCreateAtLoad(Value weight,
+                                              X86GemmPlanAttr plan,
+                                              Location loc,
+                                              LoadTimeState &state) {
+  auto key = std::make_tuple(weight.getAsOpaquePointer(), plan.getNr(),
+                             static_cast<unsigned>(plan.getIsa()));
+  auto cached = loadCache.find(key);
+  if (cached != loadCache.end())
+    return cached->second;
+  MLIRContext *ctx = module.getContext();
+  PackedWeights globals;
+  MemRefType packedTy = getPackedWeightType(plan);
+  globals.weights = state.createState(packedTy, loc);
+  MemRefType compTy = getCompensationType(plan);
+  if (plan.hasCompensation())
+    globals.compensation = state.createState(compTy, loc);
+
+  // The packing function of this geometry: (W [n, k] strided, packed,
+  // compensation), serial (run once, at load).
+  int64_t dyn = ShapedType::kDynamic;
+  auto wTy = MemRefType::get({plan.getN(), plan.getK()},
+                             IntegerType::get(ctx, 8),
+                             StridedLayoutAttr::get(ctx, dyn, {dyn, 1}));
+  auto pkey = std::make_tuple(plan.getN(), plan.getK(), plan.getNr(),
+                              static_cast<unsigned>(plan.getIsa()),
+                              plan.getEmulate());
+  func::FuncOp &packer = packers[pkey];
+  if (!packer) {
+    SmallVector<Type> argTypes = {wTy, packedTy};
+    if (plan.hasCompensation())
+      argTypes.push_back(compTy);
+    packer = func::FuncOp::create(loc, "__quantc_x86_pack_weights",
+                                  FunctionType::get(ctx, argTypes, {}));
+    packer.setPrivate();
+    packer->setAttr("llvm.linkage",
+                    LLVM::LinkageAttr::get(ctx, LLVM::Linkage::Internal));
+    for (unsigned i = 0; i < argTypes.size(); ++i)
+      packer.setArgAttr(i, LLVM::LLVMDialect::getNoAliasAttrName(),
+                        UnitAttr::get(ctx));
+    Block *entry = packer.addEntryBlock();
+    OpBuilder fb = OpBuilder::atBlockBegin(entry);
+    emitWeightPacker(fb, loc, plan, entry->getArgument(0),
+                     entry->getArgument(1),
+                     plan.hasCompensation() ? entry->getArgument(2) : Value());
+    func::ReturnOp::create(fb, loc);
+    symbols.insert(packer);
+  }
+
+  Value w = state.materialize(weight);
+  OpBuilder b = state.atPrepareEnd();
+  SmallVector<Value> args = {
+      bufferization::ToBufferOp::create(b, loc, wTy, w, /*read_only=*/true),
+      memref::GetGlobalOp::create(b, loc, packedTy,
+                                  globals.weights.getSymName())};
+  if (globals.compensation)
+    args.push_back(memref::GetGlobalOp::create(
+        b, loc, compTy, globals.compensation.getSymName()));
+  func::CallOp::create(b, loc, packer, args);
+  loadCache[key] = globals;
   return globals;
 }

@@ -10,7 +10,10 @@
 #ifndef QUANTC_LIB_CONVERSION_QUANTCTOX86_WEIGHTPACKING_H
 #define QUANTC_LIB_CONVERSION_QUANTCTOX86_WEIGHTPACKING_H
 
+#include "LoadTimeState.h"
 #include "quantc/Dialect/QuantC/IR/QuantCOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -44,12 +47,26 @@ public:
                                              X86GemmPlanAttr plan,
                                              mlir::Location loc);
 
+  /// The state globals of the load-time weight `weight` ([n, k] i8,
+  /// isLoadTimeValue) packed for `plan`: the prepare body computes the
+  /// weight and packs it into them with emitWeightPacker, once per (weight,
+  /// nr, ISA).
+  PackedWeights getOrCreateAtLoad(mlir::Value weight, X86GemmPlanAttr plan,
+                                  mlir::Location loc, LoadTimeState &state);
+
 private:
   mlir::ModuleOp module;
   mlir::SymbolTable &symbols;
   /// (weight, nr, isa) -> globals.
   llvm::DenseMap<std::tuple<mlir::Attribute, int64_t, unsigned>, PackedWeights>
       cache;
+  /// (load-time weight, nr, isa) -> state globals.
+  llvm::DenseMap<std::tuple<void *, int64_t, unsigned>, PackedWeights>
+      loadCache;
+  /// Packing functions by their geometry (n, k, nr, isa, emulation).
+  llvm::DenseMap<std::tuple<int64_t, int64_t, int64_t, unsigned, bool>,
+                 mlir::func::FuncOp>
+      packers;
 };
 
 } // namespace quantc::x86

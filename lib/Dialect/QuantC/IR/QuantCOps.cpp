@@ -596,3 +596,11 @@ LogicalResult ObserveOp::verify() {
 
 #define GET_OP_CLASSES
 #include "quantc/Dialect/QuantC/IR/QuantCOps.cpp.inc"
+
+LogicalResult ParamOp::verify() {
+  if (getIndex() < 0)
+    return emitOpError("index must be >= 0, got ") << getIndex();
+  if (getName().empty())
+    return emitOpError("name must not be empty");
+  return success();
+}
