@@ -155,9 +155,12 @@ struct LowerMatmulToX86
     for (MatmulOp &op : matmuls)
       op = toKernelLayout(op, getIsaOptionName(opts.isa)).matmul;
     SymbolTable symbols(module);
+    loadState.reset();
     WeightPacker packer(module, symbols);
     for (MatmulOp op : matmuls)
       lower(op, symbols, packer);
+    // It refers to `symbols`.
+    loadState.reset();
   }
 
 private:
@@ -178,7 +181,7 @@ private:
                                       WeightPacker &packer,
                                       SymbolTable &symbols, Location loc);
   /// The prepare function and state globals (created on first use).
-  std::unique_ptr<LoadTimeState> loadState;
+  std::shared_ptr<LoadTimeState> loadState;
 };
 
 FailureOr<PackedWeights>
@@ -190,7 +193,7 @@ LowerMatmulToX86::packWeight(MatmulOp op, X86GemmPlanAttr plan,
     assert(isLoadTimeValue(op.getRhs()) &&
            "selectPlan saw a constant or load-time weight");
     if (!loadState)
-      loadState = std::make_unique<LoadTimeState>(getOperation(), symbols);
+      loadState = std::make_shared<LoadTimeState>(getOperation(), symbols);
     return packer.getOrCreateAtLoad(op.getRhs(), plan, loc, *loadState);
   }
   FailureOr<PackedWeights> globals = packer.getOrCreate(weight, plan, loc);

@@ -320,7 +320,8 @@ static Value packWeightAtLoad(OpBuilder &b, Location loc,
                               LoadTimeState &state) {
   const WeightOnlyPlan &p = mw.plan;
   int64_t cols = p.getPanelCols(), panels = p.getNumPanels();
-  Value w = state.materialize(mw.dequant.getInput());
+  DequantizeOp dequant = mw.dequant;
+  Value w = state.materialize(dequant.getInput());
   OpBuilder pb = state.atPrepareEnd();
   Type i8 = pb.getI8Type();
   // Stored [n, k]: to [k, n].
@@ -463,8 +464,11 @@ struct LowerWeightOnly
         work.push_back({op, *m});
     });
     SymbolTable symbols(module);
+    loadState.reset();
     for (auto &[op, m] : work)
       lower(op, m, symbols);
+    // It refers to `symbols`.
+    loadState.reset();
   }
 
 private:
@@ -475,7 +479,7 @@ private:
   int64_t nextCallId = 0;
 
   /// The prepare function and state globals (created on first use).
-  std::unique_ptr<LoadTimeState> loadState;
+  std::shared_ptr<LoadTimeState> loadState;
 
   void lower(linalg::LinalgOp op, const MatchedWeightOnly &m,
              SymbolTable &symbols);
@@ -495,7 +499,7 @@ void LowerWeightOnly::lower(linalg::LinalgOp op, const MatchedWeightOnly &m,
         b, loc, p.weightBits == 4 ? packWeight4(m) : packWeight(m));
   if (m.weightAtLoad) {
     if (!loadState)
-      loadState = std::make_unique<LoadTimeState>(getOperation(), symbols);
+      loadState = std::make_shared<LoadTimeState>(getOperation(), symbols);
     weight = packWeightAtLoad(b, loc, m, *loadState);
   }
   if (m.widenRuntimeI4) {

@@ -122,7 +122,7 @@ PackedWeights WeightPacker::getOrCreateAtLoad(Value weight,
                              StridedLayoutAttr::get(ctx, dyn, {dyn, 1}));
   auto pkey = std::make_tuple(plan.getN(), plan.getK(), plan.getNr(),
                               static_cast<unsigned>(plan.getIsa()),
-                              plan.getEmulate());
+                              unsigned(plan.getEmulate()));
   func::FuncOp &packer = packers[pkey];
   if (!packer) {
     SmallVector<Type> argTypes = {wTy, packedTy};

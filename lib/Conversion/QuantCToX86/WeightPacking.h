@@ -64,7 +64,7 @@ private:
   llvm::DenseMap<std::tuple<void *, int64_t, unsigned>, PackedWeights>
       loadCache;
   /// Packing functions by their geometry (n, k, nr, isa, emulation).
-  llvm::DenseMap<std::tuple<int64_t, int64_t, int64_t, unsigned, bool>,
+  llvm::DenseMap<std::tuple<int64_t, int64_t, int64_t, unsigned, unsigned>,
                  mlir::func::FuncOp>
       packers;
 };
