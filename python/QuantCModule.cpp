@@ -120,24 +120,23 @@ PYBIND11_MODULE(_quantc, m) {
       // Weights bound at load time (quantc-cpu-pipeline{weights=load}):
       // [(name, element, shape, bytes)] in index order, and the state
       // globals [(symbol, bytes, address)] in k order.
-      .def_property_readonly("params",
-                             [](const JitModule &j) {
-                               py::list out;
-                               for (const ParamDesc &p : j.params())
-                                 out.append(py::make_tuple(p.name, p.element,
-                                                           p.shape, p.bytes));
-                               return out;
-                             })
       .def_property_readonly(
-          "state",
+          "params",
           [](const JitModule &j) {
             py::list out;
-            for (const StateDesc &sd : j.state())
-              out.append(py::make_tuple(
-                  sd.symbol, sd.bytes,
-                  reinterpret_cast<uintptr_t>(sd.address)));
+            for (const ParamDesc &p : j.params())
+              out.append(py::make_tuple(p.name, p.element, p.shape, p.bytes));
             return out;
           })
+      .def_property_readonly("state",
+                             [](const JitModule &j) {
+                               py::list out;
+                               for (const StateDesc &sd : j.state())
+                                 out.append(py::make_tuple(
+                                     sd.symbol, sd.bytes,
+                                     reinterpret_cast<uintptr_t>(sd.address)));
+                               return out;
+                             })
       // Calls __quantc_prepare on `buffers` (one C-contiguous buffer per
       // parameter, in index order, each of the parameter's byte size; the
       // Python side checks dtypes and shapes), without the GIL.
@@ -145,10 +144,10 @@ PYBIND11_MODULE(_quantc, m) {
            [](const JitModule &j, const py::list &buffers) {
              const std::vector<ParamDesc> &params = j.params();
              if (buffers.size() != params.size())
-               throw py::value_error(
-                   "bind_params: the module has " +
-                   std::to_string(params.size()) + " parameters, got " +
-                   std::to_string(buffers.size()));
+               throw py::value_error("bind_params: the module has " +
+                                     std::to_string(params.size()) +
+                                     " parameters, got " +
+                                     std::to_string(buffers.size()));
              std::vector<py::buffer_info> infos;
              std::vector<const void *> data;
              for (size_t i = 0; i < params.size(); ++i) {
@@ -164,10 +163,10 @@ PYBIND11_MODULE(_quantc, m) {
                  expect *= info.shape[d];
                }
                if (bytes != params[i].bytes)
-                 throw py::value_error(
-                     "parameter '" + params[i].name + "' has " +
-                     std::to_string(bytes) + " bytes, expected " +
-                     std::to_string(params[i].bytes));
+                 throw py::value_error("parameter '" + params[i].name +
+                                       "' has " + std::to_string(bytes) +
+                                       " bytes, expected " +
+                                       std::to_string(params[i].bytes));
                data.push_back(info.ptr);
              }
              std::string diag;

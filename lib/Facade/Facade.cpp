@@ -424,9 +424,7 @@ const std::vector<FunctionDesc> &JitModule::functions() const {
   return impl->functions;
 }
 
-const std::vector<ParamDesc> &JitModule::params() const {
-  return impl->params;
-}
+const std::vector<ParamDesc> &JitModule::params() const { return impl->params; }
 
 const std::vector<StateDesc> &JitModule::state() const { return impl->state; }
 
@@ -462,12 +460,12 @@ static bool bindBlobs(MLIRContext *ctx, const JitModule &jit,
     auto *entry = manager.lookup(p.name);
     const AsmResourceBlob *blob = entry ? entry->getBlob() : nullptr;
     if (!blob || blob->getData().size() != p.bytes) {
-      diagnostics += "error: parameter '" + p.name + "' has " +
-                     (blob ? std::to_string(blob->getData().size()) +
-                                 " bytes of data, not " +
-                                 std::to_string(p.bytes)
-                           : std::string("no data")) +
-                     " (a dense_resource blob the module was given)\n";
+      diagnostics +=
+          "error: parameter '" + p.name + "' has " +
+          (blob ? std::to_string(blob->getData().size()) +
+                      " bytes of data, not " + std::to_string(p.bytes)
+                : std::string("no data")) +
+          " (a dense_resource blob the module was given)\n";
       return false;
     }
     data.push_back(blob->getData().data());
@@ -668,9 +666,8 @@ compileSession(Session &s, const std::string &pipeline, unsigned optLevel,
   if (!impl->params.empty()) {
     auto prepare = impl->engine->lookup(quantc::kPrepareName);
     if (!prepare) {
-      s.os << "error: the module has parameters but no "
-           << quantc::kPrepareName << ": "
-           << llvm::toString(prepare.takeError()) << "\n";
+      s.os << "error: the module has parameters but no " << quantc::kPrepareName
+           << ": " << llvm::toString(prepare.takeError()) << "\n";
       diagnostics = s.diag;
       return nullptr;
     }
@@ -679,8 +676,8 @@ compileSession(Session &s, const std::string &pipeline, unsigned optLevel,
   for (StateDesc &sd : impl->state) {
     auto address = impl->engine->lookup(sd.symbol);
     if (!address) {
-      s.os << "error: no state global " << sd.symbol << " in the JIT: "
-           << llvm::toString(address.takeError()) << "\n";
+      s.os << "error: no state global " << sd.symbol
+           << " in the JIT: " << llvm::toString(address.takeError()) << "\n";
       diagnostics = s.diag;
       return nullptr;
     }

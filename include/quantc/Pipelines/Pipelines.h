@@ -36,8 +36,7 @@ struct CpuPipelineOptions
       llvm::cl::init(true)};
   enum class Weights { embed, load };
   Option<Weights> weights{
-      *this, "weights",
-      llvm::cl::desc("Where large dense_resource weights go"),
+      *this, "weights", llvm::cl::desc("Where large dense_resource weights go"),
       llvm::cl::init(Weights::embed),
       llvm::cl::values(
           clEnumValN(Weights::embed, "embed",

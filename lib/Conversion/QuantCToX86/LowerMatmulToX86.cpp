@@ -184,10 +184,11 @@ private:
   std::shared_ptr<LoadTimeState> loadState;
 };
 
-FailureOr<PackedWeights>
-LowerMatmulToX86::packWeight(MatmulOp op, X86GemmPlanAttr plan,
-                             WeightPacker &packer, SymbolTable &symbols,
-                             Location loc) {
+FailureOr<PackedWeights> LowerMatmulToX86::packWeight(MatmulOp op,
+                                                      X86GemmPlanAttr plan,
+                                                      WeightPacker &packer,
+                                                      SymbolTable &symbols,
+                                                      Location loc) {
   ElementsAttr weight;
   if (!matchPattern(op.getRhs(), m_Constant(&weight))) {
     assert(isLoadTimeValue(op.getRhs()) &&

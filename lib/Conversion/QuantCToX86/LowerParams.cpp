@@ -33,8 +33,7 @@ static FailureOr<SmallVector<RankedTensorType>> paramTypes(ModuleOp module) {
     auto d = dyn_cast<DictionaryAttr>(a);
     auto t = d ? d.getAs<TypeAttr>("type") : TypeAttr();
     auto tt = t ? dyn_cast<RankedTensorType>(t.getValue()) : RankedTensorType();
-    if (!tt || !tt.hasStaticShape() ||
-        !tt.getElementType().isIntOrFloat()) {
+    if (!tt || !tt.hasStaticShape() || !tt.getElementType().isIntOrFloat()) {
       module.emitError(kParamsAttrName)
           << " must hold {name, type = static tensor} dictionaries, got " << a;
       return failure();
@@ -79,8 +78,8 @@ struct LowerParams : quantc::impl::QuantCLowerParamsBase<LowerParams> {
       memref::GlobalOp &g = raw[i];
       if (!g) {
         auto t = p.getType();
-        g = state.createState(
-            MemRefType::get(t.getShape(), t.getElementType()), p.getLoc());
+        g = state.createState(MemRefType::get(t.getShape(), t.getElementType()),
+                              p.getLoc());
         state.writeState(state.materialize(p), g);
       }
       OpBuilder b(p);
@@ -138,9 +137,9 @@ struct LowerParams : quantc::impl::QuantCLowerParamsBase<LowerParams> {
     for (auto &[k, g] : globals) {
       NamedAttribute fields[] = {
           NamedAttribute(StringAttr::get(ctx, "symbol"), g.getSymNameAttr()),
-          NamedAttribute(
-              StringAttr::get(ctx, "bytes"),
-              IntegerAttr::get(IntegerType::get(ctx, 64), byteSize(g.getType())))};
+          NamedAttribute(StringAttr::get(ctx, "bytes"),
+                         IntegerAttr::get(IntegerType::get(ctx, 64),
+                                          byteSize(g.getType())))};
       desc.push_back(DictionaryAttr::get(ctx, fields));
     }
     module->setAttr(kStateAttrName, ArrayAttr::get(ctx, desc));
@@ -167,8 +166,8 @@ struct EmitPrepare : quantc::impl::QuantCEmitPrepareBase<EmitPrepare> {
     auto ptrTy = LLVM::LLVMPointerType::get(ctx);
     auto i64 = IntegerType::get(ctx, 64);
     OpBuilder mb = OpBuilder::atBlockEnd(module.getBody());
-    auto fnTy = LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(ctx),
-                                            {ptrTy});
+    auto fnTy =
+        LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(ctx), {ptrTy});
     auto fn = LLVM::LLVMFuncOp::create(mb, loc, kPrepareName, fnTy);
     Block *entry = fn.addEntryBlock(mb);
     OpBuilder b = OpBuilder::atBlockEnd(entry);

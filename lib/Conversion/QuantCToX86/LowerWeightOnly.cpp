@@ -209,8 +209,8 @@ matchWeightOnly(linalg::LinalgOp op, X86Isa isa, int64_t mrOpt, int64_t nrOpt,
   mw.weightConst = readAsDense(getConstantWeight(mw.dequant.getInput()));
   mw.scaleConst = readAsDense(getConstantWeight(mw.dequant.getScale()));
   bool int4 = g.storageType.isSignlessInteger(4);
-  mw.weightAtLoad = !mw.weightConst && !int4 &&
-                    isLoadTimeValue(mw.dequant.getInput());
+  mw.weightAtLoad =
+      !mw.weightConst && !int4 && isLoadTimeValue(mw.dequant.getInput());
   // Packed 4-bit weights with groups are scaled as they are widened (no
   // per-group temporaries): a 4-row tile (mr * nr accumulators, nr weights
   // and 2 nr scale / bias vectors fit the registers; 4096^2, M = 16 / 64:
@@ -327,27 +327,26 @@ static Value packWeightAtLoad(OpBuilder &b, Location loc,
   // Stored [n, k]: to [k, n].
   if (mw.wStrideN != 1) {
     Value init = tensor::EmptyOp::create(pb, loc, {p.k, p.n}, i8);
-    w = linalg::TransposeOp::create(pb, loc, w, init,
-                                    ArrayRef<int64_t>{1, 0})
+    w = linalg::TransposeOp::create(pb, loc, w, init, ArrayRef<int64_t>{1, 0})
             ->getResult(0);
   }
   Value zero = arith::ConstantOp::create(pb, loc, pb.getIntegerAttr(i8, 0));
   Value full = tensor::EmptyOp::create(pb, loc, {p.k, panels * cols}, i8);
   full = linalg::FillOp::create(pb, loc, zero, full).getResult(0);
   w = tensor::InsertSliceOp::create(
-      pb, loc, w, full, ArrayRef<OpFoldResult>{pb.getIndexAttr(0), pb.getIndexAttr(0)},
+      pb, loc, w, full,
+      ArrayRef<OpFoldResult>{pb.getIndexAttr(0), pb.getIndexAttr(0)},
       ArrayRef<OpFoldResult>{pb.getIndexAttr(p.k), pb.getIndexAttr(p.n)},
       ArrayRef<OpFoldResult>{pb.getIndexAttr(1), pb.getIndexAttr(1)});
   w = tensor::ExpandShapeOp::create(
       pb, loc, RankedTensorType::get({p.k, panels, cols}, i8), w,
       ArrayRef<ReassociationIndices>{{0}, {1, 2}});
   Value init = tensor::EmptyOp::create(pb, loc, {panels, p.k, cols}, i8);
-  w = linalg::TransposeOp::create(pb, loc, w, init,
-                                  ArrayRef<int64_t>{1, 0, 2})
+  w = linalg::TransposeOp::create(pb, loc, w, init, ArrayRef<int64_t>{1, 0, 2})
           ->getResult(0);
   auto flatTy = RankedTensorType::get({panels * p.k * cols}, i8);
-  w = tensor::CollapseShapeOp::create(pb, loc, flatTy, w,
-                                      ArrayRef<ReassociationIndices>{{0, 1, 2}});
+  w = tensor::CollapseShapeOp::create(
+      pb, loc, flatTy, w, ArrayRef<ReassociationIndices>{{0, 1, 2}});
   memref::GlobalOp g =
       state.createState(MemRefType::get(flatTy.getShape(), i8), loc);
   state.writeState(w, g);

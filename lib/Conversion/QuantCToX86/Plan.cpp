@@ -2,7 +2,6 @@
 #include "Plan.h"
 #include "quantc/Dialect/QuantC/Utils/LoadTimeParams.h"
 
-
 #include "mlir/IR/Matchers.h"
 
 #include "llvm/Support/MathExtras.h"

@@ -61,7 +61,8 @@ struct BindParams : quantc::impl::QuantCBindParamsBase<BindParams> {
             << elem << " elements have no byte storage to bind";
         return;
       }
-      int64_t bytes = type.getNumElements() * (elem.getIntOrFloatBitWidth() / 8);
+      int64_t bytes =
+          type.getNumElements() * (elem.getIntOrFloatBitWidth() / 8);
       if (bytes <= minBytes)
         return;
       StringRef name = attr.getRawHandle().getKey();
@@ -73,9 +74,9 @@ struct BindParams : quantc::impl::QuantCBindParamsBase<BindParams> {
             NamedAttribute(StringAttr::get(ctx, "type"), TypeAttr::get(type))};
         params.push_back(DictionaryAttr::get(ctx, fields));
       } else {
-        Type bound = cast<TypeAttr>(
-                         cast<DictionaryAttr>(params[it->second]).get("type"))
-                         .getValue();
+        Type bound =
+            cast<TypeAttr>(cast<DictionaryAttr>(params[it->second]).get("type"))
+                .getValue();
         if (bound != type) {
           op.emitError("dense_resource<")
               << name << "> is used as " << type << " and as " << bound
