@@ -126,6 +126,11 @@ FailureOr<X86GemmPlanAttr> x86::selectPlan(MatmulOp op,
   bool runtimeWeight =
       rank == 3 || (!matchPattern(op.getRhs(), m_Constant(&weight)) &&
                     !isLoadTimeValue(op.getRhs()));
+  if (rank == 3 && isLoadTimeValue(op.getRhs()))
+    op.emitRemark() << "the " << getIsaOptionName(opts.isa)
+                    << " kernel packs the load-time weight on every call, "
+                       "not once when the parameters are bound: a batched "
+                       "GEMM packs its weight per batch at run time";
   if (!runtimeWeight && llvm::SaturatingMultiply(uint64_t(n), uint64_t(k)) >
                             kMaxPackedWeightElements) {
     remark() << "its " << n << " x " << k

@@ -1,5 +1,6 @@
 //===- KernelLayout.cpp - quantc.matmul in the kernels' operand layout ----===//
 #include "quantc/Dialect/QuantC/Utils/KernelLayout.h"
+#include "quantc/Dialect/QuantC/Utils/LoadTimeParams.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -36,13 +37,17 @@ KernelLayout quantc::toKernelLayout(MatmulOp op, StringRef kernelName) {
   Value lhs = op.getLhs(), rhs = op.getRhs();
   result.copiedLhs = op.getTransposeLhs();
   result.copiedRhs = op.getTransposeRhs();
-  if (result.copiedLhs || result.copiedRhs)
+  // A load-time operand (a parameter) is copied once, by the prepare
+  // function, not per call: no remark for it.
+  bool perCallLhs = result.copiedLhs && !isLoadTimeValue(lhs);
+  bool perCallRhs = result.copiedRhs && !isLoadTimeValue(rhs);
+  if (perCallLhs || perCallRhs)
     op.emitRemark() << "the " << kernelName
                     << " kernel reads a [..., N, C] lhs and a [..., D, C] "
                        "rhs: the transposed "
-                    << (result.copiedLhs && result.copiedRhs ? "operands are"
-                        : result.copiedLhs                   ? "lhs is"
-                                                             : "rhs is")
+                    << (perCallLhs && perCallRhs ? "operands are"
+                        : perCallLhs             ? "lhs is"
+                                                 : "rhs is")
                     << " copied into that layout on every call";
   if (op.getTransposeLhs())
     lhs = transposeLast2(b, loc, lhs);
