@@ -132,9 +132,68 @@ PYBIND11_MODULE(_quantc, m) {
              throw py::key_error("no public function @" + name);
            })
       // Writes the module as an artifact directory; (ok, diagnostics).
-      .def("save", [](const JitModule &j, const std::string &path) {
-        Result r = j.save(path);
-        return py::make_tuple(r.ok, r.diagnostics);
+      .def("save",
+           [](const JitModule &j, const std::string &path) {
+             Result r = j.save(path);
+             return py::make_tuple(r.ok, r.diagnostics);
+           })
+      // Weights bound at load time (quantc-cpu-pipeline{weights=load}):
+      // [(name, element, shape, bytes)] in index order, and the state
+      // globals [(symbol, bytes, address)] in k order.
+      .def_property_readonly(
+          "params",
+          [](const JitModule &j) {
+            py::list out;
+            for (const ParamDesc &p : j.params())
+              out.append(py::make_tuple(p.name, p.element, p.shape, p.bytes));
+            return out;
+          })
+      .def_property_readonly("state",
+                             [](const JitModule &j) {
+                               py::list out;
+                               for (const StateDesc &sd : j.state())
+                                 out.append(py::make_tuple(
+                                     sd.symbol, sd.bytes,
+                                     reinterpret_cast<uintptr_t>(sd.address)));
+                               return out;
+                             })
+      // Calls __quantc_prepare on `buffers` (one C-contiguous buffer per
+      // parameter, in index order, each of the parameter's byte size; the
+      // Python side checks dtypes and shapes), without the GIL.
+      .def("bind_params", [](const JitModule &j, const py::list &buffers) {
+        const std::vector<ParamDesc> &params = j.params();
+        if (buffers.size() != params.size())
+          throw py::value_error(
+              "bind_params: the module has " + std::to_string(params.size()) +
+              " parameters, got " + std::to_string(buffers.size()));
+        std::vector<py::buffer_info> infos;
+        std::vector<const void *> data;
+        for (size_t i = 0; i < params.size(); ++i) {
+          py::buffer b = py::reinterpret_borrow<py::buffer>(buffers[i]);
+          infos.push_back(b.request());
+          const py::buffer_info &info = infos.back();
+          size_t bytes = size_t(info.size) * size_t(info.itemsize);
+          py::ssize_t expect = info.itemsize;
+          for (py::ssize_t d = info.ndim - 1; d >= 0; --d) {
+            if (info.shape[d] != 1 && info.strides[d] != expect)
+              throw py::value_error("parameter '" + params[i].name +
+                                    "' is not C-contiguous");
+            expect *= info.shape[d];
+          }
+          if (bytes != params[i].bytes)
+            throw py::value_error("parameter '" + params[i].name + "' has " +
+                                  std::to_string(bytes) + " bytes, expected " +
+                                  std::to_string(params[i].bytes));
+          data.push_back(info.ptr);
+        }
+        std::string diag;
+        bool ok;
+        {
+          py::gil_scoped_release release;
+          ok = j.bindParams(data, diag);
+        }
+        if (!ok)
+          throw py::value_error(diag);
       });
 
   m.def(

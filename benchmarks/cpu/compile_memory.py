@@ -11,16 +11,25 @@ machine the CPU figure is the one that does not depend on the load).
 `--smoothquant ALPHA` calibrates on one batch first (not timed in quantize)
 and quantizes with SmoothQuant at ALPHA: smoothing + quantization.
 
-Two transports of the weights, each in its own process, side by side:
+Transports of the weights, each in its own process, side by side:
   resource  the current frontend: weights bound as dense_resource blobs to a
-            module kept in C++ (quantc.Module), never text;
+            module kept in C++ (quantc.Module), never text, and bound at
+            load time by compile() (quantc-cpu-pipeline{weights=load}:
+            packed once by __quantc_prepare, never in the compiled IR);
+  embed     the same, but compile() with the weights as compile-time
+            constants (quantc-cpu-pipeline, packed at compile time into the
+            code's data: the design before load-time binding);
   text      the previous design, emulated with the same passes: the module
             printed with its weights (hex) and parsed again at every stage
             (trace -> verify, quantize, fuse, compile), as run_pipeline did.
 
   PYTHONPATH=build/python /usr/bin/python3 benchmarks/cpu/compile_memory.py \
-      [--hidden 4096 --ffn 11008 --layers 2] [--modes resource,text]
+      [--hidden 4096 --ffn 11008 --layers 2] [--modes resource,embed,text]
       [--smoothquant 0.5]
+
+Besides the cumulative peak, each stage's own extra peak RSS (the peak
+during the stage, VmHWM reset before it through /proc/self/clear_refs,
+minus the RSS when it starts) is printed as "stage peaks".
 """
 import argparse
 import json
@@ -38,6 +47,25 @@ def _rss_mib():
 
 def _peak_mib():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _stage_start():
+    """Resets the peak RSS (VmHWM) to the current RSS; returns the RSS."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        pass
+    return _rss_mib()
+
+
+def _stage_peak(start):
+    """The stage's peak RSS above its start (VmHWM since _stage_start)."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024 - start
+    return float("nan")
 
 
 def _model(hidden, ffn, layers):
@@ -86,23 +114,34 @@ def _run_one(mode, hidden, ffn, layers, alpha=None):
         want = m(x).numpy()
     base = _rss_mib()
     t, peaks = {}, []
+    stage = {}
     t0 = time.perf_counter()
-    if mode == "resource":
+    if mode in ("resource", "embed"):
+        s0 = _stage_start()
         tm = quantc.from_torch(m, (x,))
         t["from_torch"] = time.perf_counter() - t0
+        stage["from_torch"] = _stage_peak(s0)
         if alpha is not None:
             t1 = time.perf_counter()
             tm.calibrate([(x.numpy(),)])
             t["calibrate"] = time.perf_counter() - t1
         peaks.append(_peak_mib() - base)
+        s0 = _stage_start()
         t0, c0 = time.perf_counter(), time.process_time()
         tm.quantize("w8a8", smoothquant=alpha)
         t["quantize"] = time.perf_counter() - t0
         t["quantize_cpu"] = time.process_time() - c0
+        stage["quantize"] = _stage_peak(s0)
         peaks.append(_peak_mib() - base)
+        s0 = _stage_start()
         t0 = time.perf_counter()
-        exe = tm.compile()
+        if mode == "resource":
+            exe = tm.compile()
+        else:
+            libs = [_RUNTIME] if os.path.exists(_RUNTIME) else []
+            exe = tm._module.compile("quantc-cpu-pipeline", shared_libs=libs)["forward"]
         t["compile"] = time.perf_counter() - t0
+        stage["compile"] = _stage_peak(s0)
         ir_bytes = len(tm.mlir())
         y = exe(x.numpy())
     else:
@@ -130,7 +169,7 @@ def _run_one(mode, hidden, ffn, layers, alpha=None):
     err = float(np.linalg.norm(y - want) / np.linalg.norm(want))
     peaks.append(_peak_mib() - base)
     return {"mode": mode, **t, "extra_peak_mib": peaks[-1], "peaks": peaks,
-            "ir_bytes": ir_bytes, "rel_err": err}
+            "stage": stage, "ir_bytes": ir_bytes, "rel_err": err}
 
 
 def main():
@@ -138,7 +177,7 @@ def main():
     ap.add_argument("--hidden", type=int, default=4096)
     ap.add_argument("--ffn", type=int, default=11008)
     ap.add_argument("--layers", type=int, default=2)
-    ap.add_argument("--modes", default="resource,text")
+    ap.add_argument("--modes", default="resource,embed")
     ap.add_argument("--smoothquant", type=float, default=None,
                     help="calibrate, then quantize with SmoothQuant at this alpha")
     ap.add_argument("--child", help=argparse.SUPPRESS)
@@ -173,7 +212,14 @@ def main():
         print(f"{'':9} quantize: {gb / r['quantize']:.2f} GB/s of f32 weights by wall-clock, "
               f"{gb / r['quantize_cpu']:.2f} GB/s by CPU time ({r['quantize_cpu']:.2f} s)"
               + (f"; calibrate {r['calibrate']:.1f} s, not included" if "calibrate" in r else ""))
-    if len(rows) == 2:
+        if r.get("stage"):
+            print(f"{'':9} stage peaks: " + ", ".join(
+                f"{k} +{v:.0f} MiB" for k, v in r["stage"].items()))
+    if "resource" in rows and "embed" in rows:
+        r, e = rows["resource"], rows["embed"]
+        print(f"compile, embed / load: time {e['compile'] / r['compile']:.2f}x, stage peak "
+              f"{e['stage']['compile']:.0f} / {r['stage']['compile']:.0f} MiB")
+    if "text" in rows and "resource" in rows:
         tot = {k: v["from_torch"] + v["quantize"] + v["compile"] for k, v in rows.items()}
         print(f"text / resource: time {tot['text'] / tot['resource']:.2f}x, extra peak RSS "
               f"{rows['text']['extra_peak_mib'] / rows['resource']['extra_peak_mib']:.2f}x")

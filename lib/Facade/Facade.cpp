@@ -17,6 +17,7 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
+#include "quantc/Dialect/QuantC/Utils/LoadTimeParams.h"
 #include "quantc/InitAll.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
@@ -438,6 +439,10 @@ struct JitModule::Impl {
   std::unique_ptr<ExecutionEngine> engine;
   std::vector<FunctionDesc> functions;
   SaveSource saveSource;
+  std::vector<ParamDesc> params;
+  std::vector<StateDesc> state;
+  /// void __quantc_prepare(void **params); null without parameters.
+  void (*prepare)(void **) = nullptr;
 };
 
 /// Keeps the lowered module of `s` in `impl` for JitModule::save (defined
@@ -450,6 +455,87 @@ JitModule::~JitModule() = default;
 
 const std::vector<FunctionDesc> &JitModule::functions() const {
   return impl->functions;
+}
+
+const std::vector<ParamDesc> &JitModule::params() const { return impl->params; }
+
+const std::vector<StateDesc> &JitModule::state() const { return impl->state; }
+
+bool JitModule::bindParams(const std::vector<const void *> &data,
+                           std::string &diagnostics) const {
+  if (data.size() != impl->params.size()) {
+    diagnostics = "error: the module has " +
+                  std::to_string(impl->params.size()) + " parameters, got " +
+                  std::to_string(data.size());
+    return false;
+  }
+  if (impl->params.empty())
+    return true;
+  std::vector<void *> ptrs;
+  for (const void *d : data)
+    ptrs.push_back(const_cast<void *>(d));
+  impl->prepare(ptrs.data());
+  return true;
+}
+
+/// Binds the parameters of `jit` to the resource blobs of their names in
+/// `ctx` (the module's weights, as parsed or bound by a ModuleHandle):
+/// calls __quantc_prepare once. Fails with a diagnostic naming a parameter
+/// whose blob is missing or of the wrong size.
+static bool bindBlobs(MLIRContext *ctx, const JitModule &jit,
+                      std::string &diagnostics) {
+  if (jit.params().empty())
+    return true;
+  DialectResourceBlobManager &manager =
+      DenseResourceElementsHandle::getManagerInterface(ctx).getBlobManager();
+  std::vector<const void *> data;
+  for (const ParamDesc &p : jit.params()) {
+    auto *entry = manager.lookup(p.name);
+    const AsmResourceBlob *blob = entry ? entry->getBlob() : nullptr;
+    if (!blob || blob->getData().size() != p.bytes) {
+      diagnostics +=
+          "error: parameter '" + p.name + "' has " +
+          (blob ? std::to_string(blob->getData().size()) +
+                      " bytes of data, not " + std::to_string(p.bytes)
+                : std::string("no data")) +
+          " (a dense_resource blob the module was given)\n";
+      return false;
+    }
+    data.push_back(blob->getData().data());
+  }
+  return jit.bindParams(data, diagnostics);
+}
+
+/// A parameter's element type as ParamDesc names it.
+static std::string paramElement(Type t) {
+  if (t.isBF16())
+    return "bf16";
+  return describe(t).element;
+}
+
+/// The parameters and state globals the lowered `module` describes
+/// (quantc.params, quantc.state).
+static void describeLoadTimeState(ModuleOp module, JitModule::Impl &impl) {
+  if (auto params = module->getAttrOfType<ArrayAttr>(quantc::kParamsAttrName))
+    for (Attribute a : params) {
+      auto d = cast<DictionaryAttr>(a);
+      auto t = cast<RankedTensorType>(d.getAs<TypeAttr>("type").getValue());
+      ParamDesc p;
+      p.name = d.getAs<StringAttr>("name").getValue().str();
+      p.element = paramElement(t.getElementType());
+      p.shape.assign(t.getShape().begin(), t.getShape().end());
+      p.bytes = size_t(t.getNumElements()) *
+                (t.getElementType().getIntOrFloatBitWidth() / 8);
+      impl.params.push_back(std::move(p));
+    }
+  if (auto state = module->getAttrOfType<ArrayAttr>(quantc::kStateAttrName))
+    for (Attribute a : state) {
+      auto d = cast<DictionaryAttr>(a);
+      StateDesc sd;
+      sd.symbol = d.getAs<StringAttr>("symbol").getValue().str();
+      sd.bytes = size_t(d.getAs<IntegerAttr>("bytes").getInt());
+      impl.state.push_back(std::move(sd));
+    }
 }
 
 /// Lowers the module of `s` with `pipeline` and JIT-compiles it (the
@@ -472,7 +558,10 @@ JitModule::create(const std::string &ir, const std::string &pipeline,
       compileSession(s, pipeline, optLevel, sharedLibs, diagnostics);
   if (!impl)
     return nullptr;
-  return std::unique_ptr<JitModule>(new JitModule(std::move(impl)));
+  auto jit = std::unique_ptr<JitModule>(new JitModule(std::move(impl)));
+  if (!bindBlobs(s.ctx.get(), *jit, diagnostics))
+    return nullptr;
+  return jit;
 }
 
 std::unique_ptr<JitModule>
@@ -491,7 +580,12 @@ JitModule::create(const ModuleHandle &module, const std::string &pipeline,
                      referencedResources(*module.impl->session.module));
   if (!impl)
     return nullptr;
-  return std::unique_ptr<JitModule>(new JitModule(std::move(impl)));
+  // Weights bound at load time: packed into the state now, from the
+  // module's blobs (the JIT keeps no copy of them).
+  auto jit = std::unique_ptr<JitModule>(new JitModule(std::move(impl)));
+  if (!bindBlobs(s.ctx.get(), *jit, diagnostics))
+    return nullptr;
+  return jit;
 }
 
 static std::unique_ptr<JitModule::Impl>
@@ -601,6 +695,27 @@ compileSession(Session &s, const std::string &pipeline, unsigned optLevel,
   }
   impl->engine = std::move(*engine);
   impl->engine->initialize();
+  describeLoadTimeState(*s.module, *impl);
+  if (!impl->params.empty()) {
+    auto prepare = impl->engine->lookup(quantc::kPrepareName);
+    if (!prepare) {
+      s.os << "error: the module has parameters but no " << quantc::kPrepareName
+           << ": " << llvm::toString(prepare.takeError()) << "\n";
+      diagnostics = s.diag;
+      return nullptr;
+    }
+    impl->prepare = reinterpret_cast<void (*)(void **)>(*prepare);
+  }
+  for (StateDesc &sd : impl->state) {
+    auto address = impl->engine->lookup(sd.symbol);
+    if (!address) {
+      s.os << "error: no state global " << sd.symbol
+           << " in the JIT: " << llvm::toString(address.takeError()) << "\n";
+      diagnostics = s.diag;
+      return nullptr;
+    }
+    sd.address = *address;
+  }
   diagnostics = s.diag;
   keepForSave(*impl, s, optLevel, sharedLibs);
   return impl;
@@ -1006,7 +1121,18 @@ Result JitModule::save(const std::string &directory) const {
       // The parameters the state was prepared from (JitModule::params(),
       // per the load-time state contract); informational: loading never
       // runs __quantc_prepare.
-      j.attributeArray("params", [] {});
+      j.attributeArray("params", [&] {
+        for (const ParamDesc &p : impl->params)
+          j.object([&] {
+            j.attribute("name", p.name);
+            j.attribute("element", p.element);
+            j.attributeArray("shape", [&] {
+              for (int64_t d : p.shape)
+                j.value(d);
+            });
+            j.attribute("bytes", static_cast<int64_t>(p.bytes));
+          });
+      });
       j.attribute("state_file", "state.bin");
       j.attribute("state_bytes", static_cast<int64_t>(stateBytes.size()));
       j.attributeArray("state", [&] {

@@ -76,6 +76,10 @@ void quantc::buildCpuPipeline(OpPassManager &pm,
   Cpu cpu = resolveCpu(opts.cpu);
   bool x86Kernels =
       cpu == Cpu::vnni || cpu == Cpu::vnniEmulated || cpu == Cpu::avx2;
+  bool load = opts.weights == CpuPipelineOptions::Weights::load;
+  // Weights become parameters before any pass could read, fold or pack them.
+  if (load)
+    pm.addPass(quantc::createQuantCBindParams());
   addFrontEnd(pm, opts.fuse,
               x86Kernels
                   ? X86GemmPlanAttr::getMaxK(
@@ -122,6 +126,10 @@ void quantc::buildCpuPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  // Parameters the kernels did not pack (after the canonicalizer dropped the
+  // ones they did) become raw state; the prepare body takes them.
+  if (load)
+    pm.addPass(createQuantCLowerParams());
   if (x86Kernels) {
     // Elementwise and row-reduction code (norms, softmax, activations,
     // quantization) in vector-width tiles, whatever runs LLVM afterwards.
@@ -167,6 +175,9 @@ void quantc::buildCpuPipeline(OpPassManager &pm,
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());
   pm.addPass(createConvertFuncToLLVMPass());
+  // void __quantc_prepare(void **params), calling the lowered prepare body.
+  if (load)
+    pm.addPass(createQuantCEmitPrepare());
   // The vectorizer's padding values (ub.poison).
   pm.addPass(createUBToLLVMConversionPass());
   pm.addPass(createQuantCX86OutlineOMP());
@@ -371,7 +382,8 @@ void quantc::registerPipelines() {
       "quantc-cpu-pipeline",
       "Lower quantized tensor IR (quantc ops or upstream QDQ) to LLVM dialect "
       "runnable with mlir-runner",
-      "cpu=host|vnni|vnni-emulated|avx2|generic fuse=true|false, vnni-mr, "
+      "cpu=host|vnni|vnni-emulated|avx2|generic fuse=true|false "
+      "weights=embed|load, vnni-mr, "
       "vnni-nr, vnni-kunroll, vnni-panel-block-kib >= 0 and "
       "vnni-parallel-min-macs >= -2, vnni-small-m in [-1, 64], "
       "vnni-dynamic-m-chunk a power of two <= 4096 (0: default)",

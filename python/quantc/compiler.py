@@ -21,8 +21,10 @@ The compiler (quantc._quantc, which loads libMLIR.so) is imported on first
 use; running compiled code and loading artifacts needs only
 quantc._quantc_rt (libquantc_runtime, no LLVM or MLIR).
 """
+import json
 import os
 import shutil
+import struct
 
 import numpy as np
 
@@ -33,7 +35,7 @@ from . import _quantc_rt
 _NOT_TAKEN = _quantc_rt.NOT_TAKEN
 
 __all__ = ["CompileError", "LoadError", "run_pipeline", "compile_cpu", "CompiledModule",
-           "Module", "load"]
+           "Module", "load", "read_safetensors"]
 
 
 def _compiler():
@@ -263,6 +265,118 @@ class CompiledModule:
     def __dir__(self):
         return list(super().__dir__()) + list(self.functions)
 
+    # Weights bound at load time (quantc-cpu-pipeline{weights=load}).
+
+    @property
+    def params(self):
+        """The parameters `load_params` takes, in index order:
+        [(name, dtype, shape)]; empty when the weights are compiled in."""
+        return [(name, np.dtype(_PARAM_DTYPES[element]), tuple(shape))
+                for name, element, shape, _ in self._jit.params]
+
+    @property
+    def state(self):
+        """The load-time state globals in k order: [(symbol, bytes)]."""
+        return [(symbol, nbytes) for symbol, nbytes, _ in self._jit.state]
+
+    def load_params(self, src):
+        """Rebinds the weights from `src`: a dict {name: array}, the path of
+        a `.npz` file, or the path of a `.safetensors` file (read with mmap).
+        Every parameter of `params` must be there with its dtype and shape
+        (the stored form the compiled program reads: e.g. int8 for quantized
+        weights); a missing, extra or mismatched one raises ValueError naming
+        it. One pass over the weights: `__quantc_prepare` packs them into the
+        module's state, after which `src` is no longer needed."""
+        if isinstance(src, (str, os.PathLike)):
+            path = os.fspath(src)
+            if path.endswith(".npz"):
+                with np.load(path, allow_pickle=False) as z:
+                    arrays = {k: z[k] for k in z.files}
+            elif path.endswith(".safetensors"):
+                arrays = read_safetensors(path)
+            else:
+                raise ValueError(f"load_params: {path!r} is neither a .npz nor a "
+                                 ".safetensors file")
+        elif isinstance(src, dict):
+            arrays = src
+        else:
+            raise TypeError("load_params(src): a dict of arrays, or a .npz or "
+                            ".safetensors path")
+        params = self._jit.params
+        names = [p[0] for p in params]
+        missing = [n for n in names if n not in arrays]
+        if missing:
+            raise ValueError(f"load_params: missing parameter(s) {missing}")
+        extra = sorted(set(arrays) - set(names))
+        if extra:
+            raise ValueError(f"load_params: unknown parameter(s) {extra}; the module "
+                             f"takes {names}")
+        buffers = []
+        for name, element, shape, _ in params:
+            a = np.asarray(arrays[name])
+            want = np.dtype(_PARAM_DTYPES[element])
+            if a.dtype != want:
+                raise ValueError(f"load_params: parameter {name!r} is {a.dtype}, the "
+                                 f"module takes {want} ({element})")
+            if tuple(a.shape) != tuple(shape):
+                raise ValueError(f"load_params: parameter {name!r} has shape "
+                                 f"{tuple(a.shape)}, the module takes {tuple(shape)}")
+            buffers.append(np.ascontiguousarray(a))
+        self._jit.bind_params(buffers)
+
+
+# A parameter's storage as NumPy holds it (bf16 as its 16-bit pattern).
+_PARAM_DTYPES = {"f64": "<f8", "f32": "<f4", "f16": "<f2", "bf16": "<u2",
+                 "i64": "<i8", "i32": "<i4", "i16": "<i2", "i8": "i1"}
+
+# safetensors dtype names -> NumPy.
+_SAFETENSORS_DTYPES = {"F64": "<f8", "F32": "<f4", "F16": "<f2", "BF16": "<u2",
+                       "I64": "<i8", "I32": "<i4", "I16": "<i2", "I8": "i1",
+                       "U8": "u1", "U16": "<u2", "U32": "<u4", "U64": "<u8",
+                       "BOOL": "?"}
+
+
+def read_safetensors(path):
+    """{name: array} of a `.safetensors` file, read in place through mmap:
+    an 8-byte little-endian header length, a JSON header {name: {dtype,
+    shape, data_offsets}} (and an optional __metadata__), then the raw
+    little-endian bytes. Raises ValueError on a malformed file."""
+    size = os.path.getsize(path)
+    with open(path, "rb") as f:
+        head = f.read(8)
+        if len(head) != 8:
+            raise ValueError(f"{path}: not a safetensors file (shorter than 8 bytes)")
+        (n,) = struct.unpack("<Q", head)
+        if n > size - 8:
+            raise ValueError(f"{path}: header length {n} exceeds the file")
+        try:
+            header = json.loads(f.read(n))
+        except ValueError as e:
+            raise ValueError(f"{path}: the header is not JSON ({e})") from None
+    if not isinstance(header, dict):
+        raise ValueError(f"{path}: the header is not a JSON object")
+    data = np.memmap(path, dtype=np.uint8, mode="r") if size > 8 + n else \
+        np.zeros(0, np.uint8)
+    base = 8 + n
+    out = {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        try:
+            dtype = np.dtype(_SAFETENSORS_DTYPES[info["dtype"]])
+            shape = tuple(int(d) for d in info["shape"])
+            start, end = (int(o) for o in info["data_offsets"])
+        except (KeyError, TypeError, ValueError):
+            raise ValueError(f"{path}: tensor {name!r}: bad entry {info!r} (dtype "
+                             f"one of {sorted(_SAFETENSORS_DTYPES)}, shape, "
+                             "data_offsets)") from None
+        count = int(np.prod(shape, dtype=np.int64))
+        if not 0 <= start <= end <= size - base or end - start != count * dtype.itemsize:
+            raise ValueError(f"{path}: tensor {name!r}: data_offsets [{start}, {end}) "
+                             f"do not hold {shape} {info['dtype']}")
+        out[name] = data[base + start:base + end].view(dtype).reshape(shape)
+    return out
+
 
 def compile_cpu(ir, pipeline="quantc-cpu-pipeline", *, opt_level=3, shared_libs=()):
     """Lowers `ir` with `pipeline` (default --quantc-cpu-pipeline) and
@@ -329,9 +443,14 @@ class Module:
         """{name: size in bytes} of the blobs the module uses."""
         return dict(self._handle.resources())
 
-    def compile(self, pipeline="quantc-cpu-pipeline", *, opt_level=3, shared_libs=()):
+    def compile(self, pipeline="quantc-cpu-pipeline{weights=load}", *, opt_level=3,
+                shared_libs=()):
         """JIT-compiles a copy of the module (sharing its blobs), as
-        compile_cpu does for text."""
+        compile_cpu does for text. By default the weights (the blobs) are
+        bound at load time: they are not compiled into the code but packed
+        once, right after compilation, into the module's state
+        (`CompiledModule.load_params` rebinds them); pass
+        "quantc-cpu-pipeline" to compile them in as constants."""
         jit, diags = _compiler().jit_compile_module(self._handle, pipeline, int(opt_level),
                                                 list(shared_libs))
         if jit is None:

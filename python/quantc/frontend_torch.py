@@ -491,6 +491,10 @@ class TorchModel:
         # An artifact of the compiled module (CompiledModule.save); quantc.load
         # gives it back with `forward` taking NumPy arrays.
         run.save = fn._module.save
+        # The weights are bound at load time: rebind them from a dict, .npz
+        # or .safetensors (CompiledModule.load_params).
+        run.params = fn._module.params
+        run.load_params = fn._module.load_params
         return run
 
 

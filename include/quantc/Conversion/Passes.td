@@ -594,6 +594,44 @@ def QuantCX86VectorizeElementwise
                            "mlir::arith::ArithDialect"];
 }
 
+//===----------------------------------------------------------------------===//
+// Parameters bound at load time (CPU)
+//===----------------------------------------------------------------------===//
+
+def QuantCLowerParams : Pass<"quantc-lower-params", "mlir::ModuleOp"> {
+  let summary = "Give every parameter left in the program a state global "
+                "filled by the prepare function";
+  let description = [{
+    Runs after the x86 lowerings, which pack what their kernels read from a
+    load-time operand (`quantc.param` or a pure function of parameters) into
+    `__quantc_state_<k>` globals filled by `@__quantc_prepare_body`. Every
+    `quantc.param` still read by a model function gets a raw copy: a state
+    global of its type, copied from the parameter in the prepare body, read
+    as a tensor in its place (`bufferization.to_tensor restrict` of a
+    `memref.get_global`). The prepare body then takes one identity-layout
+    memref per parameter, in index order, in place of its `quantc.param`
+    ops, and the module gets `quantc.state`: the state globals in k order,
+    `{symbol, bytes}` each. A module without `quantc.params` is unchanged.
+    State globals are public, mutable, zero-initialized and 64-byte aligned.
+  }];
+  let dependentDialects = ["mlir::bufferization::BufferizationDialect",
+                           "mlir::func::FuncDialect",
+                           "mlir::memref::MemRefDialect"];
+}
+
+def QuantCEmitPrepare : Pass<"quantc-emit-prepare", "mlir::ModuleOp"> {
+  let summary = "Emit the C entry point void __quantc_prepare(void **params)";
+  let description = [{
+    Runs on the LLVM dialect (after func-to-llvm): for a module with
+    `quantc.params`, adds `llvm.func @__quantc_prepare(%params: !llvm.ptr)`,
+    which loads the pointer to each parameter's row-major bytes
+    (`params[i]`) and calls the lowered `@__quantc_prepare_body` with the
+    memref descriptor of each (allocated = aligned = params[i], offset 0,
+    the static sizes and row-major strides).
+  }];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect"];
+}
+
 #endif // QUANTC_CONVERSION_PASSES_TD
 
 //===----------------------------------------------------------------------===//

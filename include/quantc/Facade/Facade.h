@@ -66,6 +66,26 @@ struct FunctionDesc {
   std::vector<DimGroup> dimGroups;
 };
 
+/// A parameter of a module compiled with weights bound at load time
+/// (`quantc-cpu-pipeline{weights=load}`): `params[i]` of
+/// `__quantc_prepare(void **params)` points to its `bytes` row-major bytes
+/// of `element` ("i8", "f32", "f16", "bf16", ...) in `shape`.
+struct ParamDesc {
+  std::string name;
+  std::string element;
+  std::vector<int64_t> shape;
+  size_t bytes = 0;
+};
+
+/// A load-time state global `__quantc_state_<k>` (packed weights, raw
+/// copies), which `__quantc_prepare` fills: its symbol, size and address in
+/// the JIT-compiled code.
+struct StateDesc {
+  std::string symbol;
+  size_t bytes = 0;
+  void *address = nullptr;
+};
+
 /// Bytes bound to `dense_resource<name>` constants when a module is parsed:
 /// a model's weights, kept out of the text. The bytes are used in place
 /// (row-major, the element type's storage) until `release` is called, when
@@ -157,6 +177,21 @@ public:
   /// `diagnostics`) when the code would need LLVM or MLIR at run time, a
   /// symbol no loaded library defines, or the files cannot be written.
   Result save(const std::string &directory) const;
+
+  /// The parameters in index order (empty unless compiled with weights
+  /// bound at load time).
+  const std::vector<ParamDesc> &params() const;
+
+  /// The state globals in k order.
+  const std::vector<StateDesc> &state() const;
+
+  /// Calls `__quantc_prepare` with `data[i]` the bytes of parameter i (in
+  /// index order, params()[i].bytes each, row-major; the caller checks the
+  /// sizes): fills the state, after which `data` is no longer needed. A
+  /// module without parameters needs none. Returns false with
+  /// `diagnostics` when `data` has the wrong count.
+  bool bindParams(const std::vector<const void *> &data,
+                  std::string &diagnostics) const;
 
   /// The compiled engine and signatures (opaque outside Facade.cpp).
   struct Impl;

@@ -34,6 +34,18 @@ struct CpuPipelineOptions
       llvm::cl::desc("Run --quantc-fuse: integer GEMMs with fused "
                      "epilogues (false keeps QDQ float GEMMs)"),
       llvm::cl::init(true)};
+  enum class Weights { embed, load };
+  Option<Weights> weights{
+      *this, "weights", llvm::cl::desc("Where large dense_resource weights go"),
+      llvm::cl::init(Weights::embed),
+      llvm::cl::values(
+          clEnumValN(Weights::embed, "embed",
+                     "compile-time constants, packed at compile time into "
+                     "the code's read-only data"),
+          clEnumValN(Weights::load, "load",
+                     "parameters bound at load time: __quantc_prepare(void "
+                     "**params) packs them once into __quantc_state_<k> "
+                     "globals (--quantc-bind-params)"))};
   // VNNI register tile (0: the pass default), for tuning.
   Option<int64_t> vnniMr{*this, "vnni-mr",
                          llvm::cl::desc("VNNI micro-kernel rows (0: default)"),

@@ -50,6 +50,10 @@ public:
 
   void emit();
 
+  /// Every panel of ops.weights into `packedBuf` and `compBuf` (null
+  /// without compensation), as emitWeightPacker describes.
+  void emitPackAll(Value packedBuf, Value compBuf);
+
 private:
   OpBuilder &b;
   Location loc;

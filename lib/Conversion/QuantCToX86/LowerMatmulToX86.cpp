@@ -8,7 +8,9 @@
 //===----------------------------------------------------------------------===//
 #include "quantc/Conversion/QuantCToX86/QuantCToX86.h"
 #include "quantc/Dialect/QuantC/Utils/KernelLayout.h"
+#include "quantc/Dialect/QuantC/Utils/LoadTimeParams.h"
 
+#include "LoadTimeState.h"
 #include "MicroKernel.h"
 #include "Plan.h"
 #include "WeightPacking.h"
@@ -210,9 +212,12 @@ struct LowerMatmulToX86
                           /*takesZeroPoints=*/true)
                .matmul;
     SymbolTable symbols(module);
+    loadState.reset();
     WeightPacker packer(module, symbols);
     for (MatmulOp op : matmuls)
       lower(op, symbols, packer);
+    // It refers to `symbols`.
+    loadState.reset();
   }
 
 private:
@@ -231,6 +236,16 @@ private:
   /// them; zero points it does not take are expanded (expandZeroPoints, with
   /// a remark), which replaces `op`.
   KernelZeroPoints prepareZeroPoints(MatmulOp &op);
+  /// The packed weight of a plan without runtime_weight: a constant packed
+  /// now, or a load-time weight (isLoadTimeValue) packed by the prepare
+  /// function. Fails after a remark when the constant cannot be read.
+  /// `compFactor` is the compensation factor (compensationFactor).
+  FailureOr<PackedWeights> packWeight(MatmulOp op, X86GemmPlanAttr plan,
+                                      WeightPacker &packer,
+                                      SymbolTable &symbols, Location loc,
+                                      int32_t compFactor);
+  /// The prepare function and state globals (created on first use).
+  std::shared_ptr<LoadTimeState> loadState;
 };
 
 KernelZeroPoints LowerMatmulToX86::prepareZeroPoints(MatmulOp &op) {
@@ -252,6 +267,27 @@ KernelZeroPoints LowerMatmulToX86::prepareZeroPoints(MatmulOp &op) {
   zp.unsignedActivations =
       opts.isa != X86Isa::avx2 && unsignedSource(op.getLhs());
   return zp;
+}
+
+FailureOr<PackedWeights>
+LowerMatmulToX86::packWeight(MatmulOp op, X86GemmPlanAttr plan,
+                             WeightPacker &packer, SymbolTable &symbols,
+                             Location loc, int32_t compFactor) {
+  ElementsAttr weight;
+  if (!matchPattern(op.getRhs(), m_Constant(&weight))) {
+    assert(isLoadTimeValue(op.getRhs()) &&
+           "selectPlan saw a constant or load-time weight");
+    if (!loadState)
+      loadState = std::make_shared<LoadTimeState>(getOperation(), symbols);
+    return packer.getOrCreateAtLoad(op.getRhs(), plan, loc, *loadState,
+                                    compFactor);
+  }
+  FailureOr<PackedWeights> globals =
+      packer.getOrCreate(weight, plan, loc, compFactor);
+  if (failed(globals))
+    remarkNotLowered(op, opts.isa)
+        << "the bytes of the constant weight cannot be read";
+  return globals;
 }
 
 void LowerMatmulToX86::lower(MatmulOp op, SymbolTable &symbols,
@@ -278,17 +314,10 @@ void LowerMatmulToX86::lower(MatmulOp op, SymbolTable &symbols,
   // the kernel at run time (the plan's runtime_weight).
   PackedWeights packed;
   if (!plan->getRuntimeWeight()) {
-    ElementsAttr weight;
-    bool isConstant = matchPattern(op.getRhs(), m_Constant(&weight));
-    assert(isConstant && "selectPlan saw a constant weight");
-    (void)isConstant;
     FailureOr<PackedWeights> globals =
-        packer.getOrCreate(weight, *plan, loc, compensationFactor(zp));
-    if (failed(globals)) {
-      remarkNotLowered(op, opts.isa)
-          << "the bytes of the constant weight cannot be read";
+        packWeight(op, *plan, packer, symbols, loc, compensationFactor(zp));
+    if (failed(globals))
       return;
-    }
     packed = *globals;
   }
   RescaleOp rescale = matchEpilogue(op, opts.isa);
@@ -388,17 +417,10 @@ void LowerMatmulToX86::lowerDynamicRows(MatmulOp op, SymbolTable &symbols,
   bool runtimeWeight = plans.front().getRuntimeWeight();
   PackedWeights packed;
   if (!runtimeWeight) {
-    ElementsAttr weight;
-    bool isConstant = matchPattern(op.getRhs(), m_Constant(&weight));
-    assert(isConstant && "selectPlan saw a constant weight");
-    (void)isConstant;
-    FailureOr<PackedWeights> globals =
-        packer.getOrCreate(weight, plans.front(), loc, compensationFactor(zp));
-    if (failed(globals)) {
-      remarkNotLowered(op, opts.isa)
-          << "the bytes of the constant weight cannot be read";
+    FailureOr<PackedWeights> globals = packWeight(
+        op, plans.front(), packer, symbols, loc, compensationFactor(zp));
+    if (failed(globals))
       return;
-    }
     packed = *globals;
   }
   RescaleOp rescale = matchEpilogue(op, opts.isa);

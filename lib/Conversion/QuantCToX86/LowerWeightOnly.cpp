@@ -7,8 +7,10 @@
 //===----------------------------------------------------------------------===//
 #include "quantc/Conversion/QuantCToX86/QuantCToX86.h"
 #include "quantc/Dialect/QuantC/Utils/ConstantWeights.h"
+#include "quantc/Dialect/QuantC/Utils/LoadTimeParams.h"
 
 #include "FloatGemm.h"
+#include "LoadTimeState.h"
 #include "WeightOnlyGemm.h"
 
 #include "quantc/Analysis/Granularity.h"
@@ -21,6 +23,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/TypeUtilities.h"
@@ -48,6 +51,9 @@ struct MatchedWeightOnly {
   DenseElementsAttr weightConst, scaleConst, zpConst;
   /// A run-time i4 weight, widened to i8 per call before the kernel.
   bool widenRuntimeI4 = false;
+  /// An i8 weight known at load time (a parameter, isLoadTimeValue): packed
+  /// like a constant, once, by the prepare function.
+  bool weightAtLoad = false;
   /// Element strides of the weight over (k, n) in its row-major layout.
   int64_t wStrideK = 0, wStrideN = 0;
   /// The scale's shape and its dimension positions of K and N.
@@ -203,6 +209,8 @@ matchWeightOnly(linalg::LinalgOp op, X86Isa isa, int64_t mrOpt, int64_t nrOpt,
   mw.weightConst = readAsDense(getConstantWeight(mw.dequant.getInput()));
   mw.scaleConst = readAsDense(getConstantWeight(mw.dequant.getScale()));
   bool int4 = g.storageType.isSignlessInteger(4);
+  mw.weightAtLoad =
+      !mw.weightConst && !int4 && isLoadTimeValue(mw.dequant.getInput());
   // Packed 4-bit weights with groups are scaled as they are widened (no
   // per-group temporaries): a 4-row tile (mr * nr accumulators, nr weights
   // and 2 nr scale / bias vectors fit the registers; 4096^2, M = 16 / 64:
@@ -229,7 +237,7 @@ matchWeightOnly(linalg::LinalgOp op, X86Isa isa, int64_t mrOpt, int64_t nrOpt,
     p.weightBits = 4;
     p.wStrideK = p.getPackedRowBytes();
     p.wStridePanel = p.k * p.wStrideK;
-  } else if (mw.weightConst) {
+  } else if (mw.weightConst || mw.weightAtLoad) {
     p.wStridePanel = p.k * cols;
     p.wStrideK = cols;
   } else {
@@ -284,7 +292,8 @@ matchWeightOnly(linalg::LinalgOp op, X86Isa isa, int64_t mrOpt, int64_t nrOpt,
 }
 
 /// The constant int8 weight in the kernel's panel layout
-/// [panel][k][panelCols], zero-padded.
+/// [panel][k][panelCols], zero-padded (packWeightAtLoad builds the same
+/// layout for a load-time weight).
 static DenseElementsAttr packWeight(const MatchedWeightOnly &mw) {
   const WeightOnlyPlan &p = mw.plan;
   int64_t cols = p.getPanelCols(), panels = p.getNumPanels();
@@ -299,6 +308,49 @@ static DenseElementsAttr packWeight(const MatchedWeightOnly &mw) {
       RankedTensorType::get({int64_t(packed.size())},
                             IntegerType::get(mw.weightConst.getContext(), 8));
   return DenseElementsAttr::get(ty, ArrayRef<int8_t>(packed));
+}
+
+/// The load-time int8 weight of `mw` packed by the prepare function into a
+/// new state global, in packWeight's layout [panel][k][panelCols] (zero
+/// padded): as tensor ops on the parameter (to [k, n], padded to whole
+/// panels, [k, panels, cols] -> [panels, k, cols]). Returns the state as a
+/// tensor for the model function, at `b`.
+static Value packWeightAtLoad(OpBuilder &b, Location loc,
+                              const MatchedWeightOnly &mw,
+                              LoadTimeState &state) {
+  const WeightOnlyPlan &p = mw.plan;
+  int64_t cols = p.getPanelCols(), panels = p.getNumPanels();
+  DequantizeOp dequant = mw.dequant;
+  Value w = state.materialize(dequant.getInput());
+  OpBuilder pb = state.atPrepareEnd();
+  Type i8 = pb.getI8Type();
+  // Stored [n, k]: to [k, n].
+  if (mw.wStrideN != 1) {
+    Value init = tensor::EmptyOp::create(pb, loc, {p.k, p.n}, i8);
+    w = linalg::TransposeOp::create(pb, loc, w, init, ArrayRef<int64_t>{1, 0})
+            ->getResult(0);
+  }
+  Value zero = arith::ConstantOp::create(pb, loc, pb.getIntegerAttr(i8, 0));
+  Value full = tensor::EmptyOp::create(pb, loc, {p.k, panels * cols}, i8);
+  full = linalg::FillOp::create(pb, loc, zero, full).getResult(0);
+  w = tensor::InsertSliceOp::create(
+      pb, loc, w, full,
+      ArrayRef<OpFoldResult>{pb.getIndexAttr(0), pb.getIndexAttr(0)},
+      ArrayRef<OpFoldResult>{pb.getIndexAttr(p.k), pb.getIndexAttr(p.n)},
+      ArrayRef<OpFoldResult>{pb.getIndexAttr(1), pb.getIndexAttr(1)});
+  w = tensor::ExpandShapeOp::create(
+      pb, loc, RankedTensorType::get({p.k, panels, cols}, i8), w,
+      ArrayRef<ReassociationIndices>{{0}, {1, 2}});
+  Value init = tensor::EmptyOp::create(pb, loc, {panels, p.k, cols}, i8);
+  w = linalg::TransposeOp::create(pb, loc, w, init, ArrayRef<int64_t>{1, 0, 2})
+          ->getResult(0);
+  auto flatTy = RankedTensorType::get({panels * p.k * cols}, i8);
+  w = tensor::CollapseShapeOp::create(
+      pb, loc, flatTy, w, ArrayRef<ReassociationIndices>{{0, 1, 2}});
+  memref::GlobalOp g =
+      state.createState(MemRefType::get(flatTy.getShape(), i8), loc);
+  state.writeState(w, g);
+  return LoadTimeState::readState(b, loc, g);
 }
 
 /// The constant 4-bit weight in the kernel's packed panel layout
@@ -411,8 +463,11 @@ struct LowerWeightOnly
         work.push_back({op, *m});
     });
     SymbolTable symbols(module);
+    loadState.reset();
     for (auto &[op, m] : work)
       lower(op, m, symbols);
+    // It refers to `symbols`.
+    loadState.reset();
   }
 
 private:
@@ -421,6 +476,9 @@ private:
 
   /// The next lowered GEMM's quantc.kernel_call (flatBuffer).
   int64_t nextCallId = 0;
+
+  /// The prepare function and state globals (created on first use).
+  std::shared_ptr<LoadTimeState> loadState;
 
   void lower(linalg::LinalgOp op, const MatchedWeightOnly &m,
              SymbolTable &symbols);
@@ -438,6 +496,11 @@ void LowerWeightOnly::lower(linalg::LinalgOp op, const MatchedWeightOnly &m,
   if (m.weightConst)
     weight = arith::ConstantOp::create(
         b, loc, p.weightBits == 4 ? packWeight4(m) : packWeight(m));
+  if (m.weightAtLoad) {
+    if (!loadState)
+      loadState = std::make_shared<LoadTimeState>(getOperation(), symbols);
+    weight = packWeightAtLoad(b, loc, m, *loadState);
+  }
   if (m.widenRuntimeI4) {
     auto ty = cast<RankedTensorType>(weight.getType());
     weight = arith::ExtSIOp::create(b, loc, ty.clone(b.getI8Type()), weight);

@@ -93,6 +93,17 @@ bool canReadEpilogueOperand(Broadcast::Kind kind);
 void emitGemmKernel(mlir::OpBuilder &b, mlir::Location loc,
                     X86GemmPlanAttr plan, const KernelOperands &operands);
 
+/// Emits at `b` the packing of all of `weights` ([n, k] i8, any row stride)
+/// into `packed` (getPackedWeightType(plan)) and, for vpdpbusd,
+/// `compensation` (getCompensationType(plan)): the run-time packer of
+/// runtime_weight kernels run over every panel, which gives the layout of
+/// compile-time packing (WeightPacking.cpp). Load-time weights are packed
+/// with it once, in the prepare function.
+void emitWeightPacker(mlir::OpBuilder &b, mlir::Location loc,
+                      X86GemmPlanAttr plan, mlir::Value weights,
+                      mlir::Value packed, mlir::Value compensation,
+                      const KernelZeroPoints &zeroPoints = {});
+
 } // namespace quantc::x86
 
 #endif

@@ -1,5 +1,6 @@
 //===- Plan.cpp - x86 GEMM kernel plans -----------------------------------===//
 #include "Plan.h"
+#include "quantc/Dialect/QuantC/Utils/LoadTimeParams.h"
 
 #include "mlir/IR/Matchers.h"
 
@@ -116,11 +117,20 @@ FailureOr<X86GemmPlanAttr> x86::selectPlan(MatmulOp op,
     return failure();
   }
   // A weight that is not a compile-time constant is packed by the kernel,
-  // one block of panels at a time (#quantc.x86_gemm_plan runtime_weight).
+  // one block of panels at a time (#quantc.x86_gemm_plan runtime_weight),
+  // unless it is known at load time (a parameter, or a transpose or slice
+  // of one): the prepare function packs that once, for the plan of a
+  // constant weight.
   ElementsAttr weight;
   // A batched weight is packed per batch at run time even when constant.
   bool runtimeWeight =
-      rank == 3 || !matchPattern(op.getRhs(), m_Constant(&weight));
+      rank == 3 || (!matchPattern(op.getRhs(), m_Constant(&weight)) &&
+                    !isLoadTimeValue(op.getRhs()));
+  if (rank == 3 && isLoadTimeValue(op.getRhs()))
+    op.emitRemark() << "the " << getIsaOptionName(opts.isa)
+                    << " kernel packs the load-time weight on every call, "
+                       "not once when the parameters are bound: a batched "
+                       "GEMM packs its weight per batch at run time";
   if (!runtimeWeight && llvm::SaturatingMultiply(uint64_t(n), uint64_t(k)) >
                             kMaxPackedWeightElements) {
     remark() << "its " << n << " x " << k
@@ -129,7 +139,7 @@ FailureOr<X86GemmPlanAttr> x86::selectPlan(MatmulOp op,
   }
   // A splat is a few bytes of input however large its type: packing would
   // expand it (and the memory use would no longer be bounded by the input).
-  if (!runtimeWeight && weight.isSplat() &&
+  if (!runtimeWeight && weight && weight.isSplat() &&
       uint64_t(n) * uint64_t(k) > uint64_t(kMaxFoldElements)) {
     remark() << "its " << n << " x " << k
              << " weight is a splat constant, which is not expanded to pack "

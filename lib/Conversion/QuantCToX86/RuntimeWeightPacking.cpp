@@ -195,3 +195,22 @@ void KernelEmitter::packWeightBlock(Value nb, Value bEnd) {
         compensation, ValueRange{compIdx});
   }
 }
+
+void KernelEmitter::emitPackAll(Value packedBuf, Value compBuf) {
+  packed = packedBuf;
+  compensation = compBuf;
+  Value begin = idx(0), end = idx(p.getNumPanels());
+  if (p.getPanelCols() % kTransposeWords == 0)
+    packWeightBlockTransposed(begin, end);
+  else
+    packWeightBlock(begin, end);
+}
+
+void x86::emitWeightPacker(OpBuilder &b, Location loc, X86GemmPlanAttr plan,
+                           Value weights, Value packed, Value compensation,
+                           const KernelZeroPoints &zeroPoints) {
+  KernelOperands ops;
+  ops.weights = weights;
+  ops.zeroPoints = zeroPoints;
+  KernelEmitter(b, loc, plan, ops).emitPackAll(packed, compensation);
+}

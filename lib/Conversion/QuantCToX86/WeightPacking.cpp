@@ -1,7 +1,13 @@
 //===- WeightPacking.cpp - compile-time packing of x86 GEMM weights -------===//
 #include "WeightPacking.h"
+#include "MicroKernel.h"
 #include "quantc/Dialect/QuantC/Utils/ConstantWeights.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 
@@ -92,5 +98,160 @@ FailureOr<PackedWeights> WeightPacker::getOrCreate(ElementsAttr weight,
             asRaw(colsum), derivedResourceName(weight, "comp")));
   }
   cache[key] = globals;
+  return globals;
+}
+
+/// The packing of a [k, n] weight (the layout a traced nn.Linear weight
+/// arrives in, read by the GEMM transposed) into the layout of getOrCreate:
+/// packed[n / cols][k / group][(n % cols) * group + k % group] = W[k][n]
+/// (sign-extended to i16 for vpmaddwd), and compFactor * colsum(W). Scalar
+/// loops in the order that reads each weight line once (panel, k, column)
+/// and keeps the panel's compensation in cache; a transpose to [n, k] first
+/// would store with a power-of-two stride, one cache set per store.
+/// Padding (K to whole groups, N to whole panels) is never written: the
+/// state is zero-initialized.
+static void emitPackFromKN(OpBuilder &b, Location loc, X86GemmPlanAttr plan,
+                           Value w, Value packed, Value compensation,
+                           int32_t compFactor) {
+  auto idx = [&](int64_t v) -> Value {
+    return arith::ConstantIndexOp::create(b, loc, v);
+  };
+  int64_t n = plan.getN(), k = plan.getK(), cols = plan.getPanelCols(),
+          group = plan.getGroup();
+  Type elem = cast<MemRefType>(packed.getType()).getElementType();
+  Type i32 = b.getI32Type();
+  auto panels =
+      scf::ForOp::create(b, loc, idx(0), idx(plan.getNumPanels()), idx(1));
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(panels.getBody());
+  Value p = panels.getInductionVar();
+  Value n0 = arith::MulIOp::create(b, loc, p, idx(cols));
+  Value width = arith::MinSIOp::create(
+      b, loc, idx(cols), arith::SubIOp::create(b, loc, idx(n), n0));
+  Value zero32 = arith::ConstantIntOp::create(b, loc, i32, 0);
+  Value c0 = idx(0), c1 = idx(1), cGroup = idx(group);
+  if (compensation) {
+    auto clear = scf::ForOp::create(b, loc, c0, width, c1);
+    OpBuilder cb = OpBuilder::atBlockBegin(clear.getBody());
+    memref::StoreOp::create(cb, loc, zero32, compensation,
+                            ValueRange{arith::AddIOp::create(
+                                cb, loc, n0, clear.getInductionVar())});
+  }
+  auto rows = scf::ForOp::create(b, loc, c0, idx(k), c1);
+  {
+    OpBuilder rb = OpBuilder::atBlockBegin(rows.getBody());
+    Value kk = rows.getInductionVar();
+    Value kg = arith::DivUIOp::create(rb, loc, kk, cGroup);
+    Value kr = arith::RemUIOp::create(rb, loc, kk, cGroup);
+    auto columns = scf::ForOp::create(rb, loc, c0, width, c1);
+    OpBuilder eb = OpBuilder::atBlockBegin(columns.getBody());
+    Value c = columns.getInductionVar();
+    Value col = arith::AddIOp::create(eb, loc, n0, c);
+    Value v = memref::LoadOp::create(eb, loc, w, ValueRange{kk, col});
+    Value slot = arith::AddIOp::create(
+        eb, loc, arith::MulIOp::create(eb, loc, c, cGroup), kr);
+    Value stored = elem == v.getType()
+                       ? v
+                       : Value(arith::ExtSIOp::create(eb, loc, elem, v));
+    memref::StoreOp::create(eb, loc, stored, packed, ValueRange{p, kg, slot});
+    if (compensation) {
+      Value sum = memref::LoadOp::create(eb, loc, compensation, col);
+      sum = arith::AddIOp::create(eb, loc, sum,
+                                  arith::ExtSIOp::create(eb, loc, i32, v));
+      memref::StoreOp::create(eb, loc, sum, compensation, col);
+    }
+  }
+  if (compensation) {
+    auto scale = scf::ForOp::create(b, loc, c0, width, c1);
+    OpBuilder sb = OpBuilder::atBlockBegin(scale.getBody());
+    Value col = arith::AddIOp::create(sb, loc, n0, scale.getInductionVar());
+    Value sum = memref::LoadOp::create(sb, loc, compensation, col);
+    memref::StoreOp::create(
+        sb, loc,
+        arith::MulIOp::create(
+            sb, loc, sum,
+            arith::ConstantIntOp::create(sb, loc, i32, compFactor)),
+        compensation, col);
+  }
+}
+
+PackedWeights WeightPacker::getOrCreateAtLoad(Value weight,
+                                              X86GemmPlanAttr plan,
+                                              Location loc,
+                                              LoadTimeState &state,
+                                              int32_t compFactor) {
+  auto key = std::make_tuple(weight.getAsOpaquePointer(), plan.getNr(),
+                             static_cast<unsigned>(plan.getIsa()), compFactor);
+  auto cached = loadCache.find(key);
+  if (cached != loadCache.end())
+    return cached->second;
+  MLIRContext *ctx = module.getContext();
+  PackedWeights globals;
+  MemRefType packedTy = getPackedWeightType(plan);
+  globals.weights = state.createState(packedTy, loc);
+  MemRefType compTy = getCompensationType(plan);
+  if (plan.hasCompensation())
+    globals.compensation = state.createState(compTy, loc);
+
+  // A [k, n] weight transposed for the GEMM is packed from where it lies.
+  Value source = weight;
+  bool fromKN = false;
+  if (auto t = weight.getDefiningOp<linalg::TransposeOp>();
+      t && t.hasPureTensorSemantics() &&
+      t.getPermutation() == ArrayRef<int64_t>{1, 0}) {
+    source = t.getInput();
+    fromKN = true;
+  }
+  // The packing function of this geometry: (W [n, k] or [k, n] strided,
+  // packed, compensation), serial (run once, at load).
+  int64_t dyn = ShapedType::kDynamic;
+  auto wTy = MemRefType::get(
+      fromKN ? ArrayRef<int64_t>{plan.getK(), plan.getN()}
+             : ArrayRef<int64_t>{plan.getN(), plan.getK()},
+      IntegerType::get(ctx, 8), StridedLayoutAttr::get(ctx, dyn, {dyn, 1}));
+  auto pkey = std::make_tuple(plan.getN(), plan.getK(), plan.getNr(),
+                              static_cast<unsigned>(plan.getIsa()),
+                              unsigned(plan.getEmulate()) | (fromKN ? 2u : 0u),
+                              compFactor);
+  func::FuncOp &packer = packers[pkey];
+  if (!packer) {
+    SmallVector<Type> argTypes = {wTy, packedTy};
+    if (plan.hasCompensation())
+      argTypes.push_back(compTy);
+    packer = func::FuncOp::create(loc, "__quantc_x86_pack_weights",
+                                  FunctionType::get(ctx, argTypes, {}));
+    packer.setPrivate();
+    packer->setAttr("llvm.linkage",
+                    LLVM::LinkageAttr::get(ctx, LLVM::Linkage::Internal));
+    for (unsigned i = 0; i < argTypes.size(); ++i)
+      packer.setArgAttr(i, LLVM::LLVMDialect::getNoAliasAttrName(),
+                        UnitAttr::get(ctx));
+    Block *entry = packer.addEntryBlock();
+    OpBuilder fb = OpBuilder::atBlockBegin(entry);
+    Value comp = plan.hasCompensation() ? entry->getArgument(2) : Value();
+    // The activation zero point that gives this compensation factor.
+    KernelZeroPoints zp;
+    zp.lhs = -128 - compFactor;
+    if (fromKN)
+      emitPackFromKN(fb, loc, plan, entry->getArgument(0),
+                     entry->getArgument(1), comp, compFactor);
+    else
+      emitWeightPacker(fb, loc, plan, entry->getArgument(0),
+                       entry->getArgument(1), comp, zp);
+    func::ReturnOp::create(fb, loc);
+    symbols.insert(packer);
+  }
+
+  Value w = state.materialize(source);
+  OpBuilder b = state.atPrepareEnd();
+  SmallVector<Value> args = {
+      bufferization::ToBufferOp::create(b, loc, wTy, w, /*read_only=*/true),
+      memref::GetGlobalOp::create(b, loc, packedTy,
+                                  globals.weights.getSymName())};
+  if (globals.compensation)
+    args.push_back(memref::GetGlobalOp::create(
+        b, loc, compTy, globals.compensation.getSymName()));
+  func::CallOp::create(b, loc, packer, args);
+  loadCache[key] = globals;
   return globals;
 }

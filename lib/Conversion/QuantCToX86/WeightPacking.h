@@ -10,7 +10,10 @@
 #ifndef QUANTC_LIB_CONVERSION_QUANTCTOX86_WEIGHTPACKING_H
 #define QUANTC_LIB_CONVERSION_QUANTCTOX86_WEIGHTPACKING_H
 
+#include "LoadTimeState.h"
 #include "quantc/Dialect/QuantC/IR/QuantCOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -47,6 +50,14 @@ public:
                                              mlir::Location loc,
                                              int32_t compFactor = -128);
 
+  /// The state globals of the load-time weight `weight` ([n, k] i8,
+  /// isLoadTimeValue) packed for `plan`: the prepare body computes the
+  /// weight and packs it into them with emitWeightPacker, once per (weight,
+  /// nr, ISA, compensation factor; see getOrCreate).
+  PackedWeights getOrCreateAtLoad(mlir::Value weight, X86GemmPlanAttr plan,
+                                  mlir::Location loc, LoadTimeState &state,
+                                  int32_t compFactor = -128);
+
 private:
   mlir::ModuleOp module;
   mlir::SymbolTable &symbols;
@@ -54,6 +65,15 @@ private:
   llvm::DenseMap<std::tuple<mlir::Attribute, int64_t, unsigned, int32_t>,
                  PackedWeights>
       cache;
+  /// (load-time weight, nr, isa, compFactor) -> state globals.
+  llvm::DenseMap<std::tuple<void *, int64_t, unsigned, int32_t>, PackedWeights>
+      loadCache;
+  /// Packing functions by their geometry (n, k, nr, isa, emulation and
+  /// source layout, compensation factor).
+  llvm::DenseMap<
+      std::tuple<int64_t, int64_t, int64_t, unsigned, unsigned, int32_t>,
+      mlir::func::FuncOp>
+      packers;
 };
 
 } // namespace quantc::x86

@@ -23,6 +23,8 @@ namespace quantc {
 #define GEN_PASS_DECL_QUANTCX86VECTORIZEELEMENTWISE
 #define GEN_PASS_DECL_QUANTCX86INTRINSICSTOLLVM
 #define GEN_PASS_DECL_QUANTCX86OUTLINEOMP
+#define GEN_PASS_DECL_QUANTCLOWERPARAMS
+#define GEN_PASS_DECL_QUANTCEMITPREPARE
 #include "quantc/Conversion/Passes.h.inc"
 
 /// The attribute (an X86GemmPlanAttr) that carries a generated kernel

@@ -637,3 +637,13 @@ LogicalResult ObserveOp::verify() {
 
 #define GET_OP_CLASSES
 #include "quantc/Dialect/QuantC/IR/QuantCOps.cpp.inc"
+
+LogicalResult ParamOp::verify() {
+  // I64Attr's getter is unsigned: the sign is in the attribute.
+  int64_t index = getIndexAttr().getInt();
+  if (index < 0)
+    return emitOpError("index must be >= 0, got ") << index;
+  if (getName().empty())
+    return emitOpError("name must not be empty");
+  return success();
+}

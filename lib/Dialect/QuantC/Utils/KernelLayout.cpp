@@ -3,6 +3,7 @@
 #include "quantc/Dialect/QuantC/Utils/Arithmetic.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "quantc/Dialect/QuantC/Utils/LoadTimeParams.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -157,13 +158,17 @@ KernelLayout quantc::toKernelLayout(MatmulOp op, StringRef kernelName,
   Value lhs = op.getLhs(), rhs = op.getRhs();
   result.copiedLhs = op.getTransposeLhs();
   result.copiedRhs = op.getTransposeRhs();
-  if (result.copiedLhs || result.copiedRhs)
+  // A load-time operand (a parameter) is copied once, by the prepare
+  // function, not per call: no remark for it.
+  bool perCallLhs = result.copiedLhs && !isLoadTimeValue(lhs);
+  bool perCallRhs = result.copiedRhs && !isLoadTimeValue(rhs);
+  if (perCallLhs || perCallRhs)
     op.emitRemark() << "the " << kernelName
                     << " kernel reads a [..., N, C] lhs and a [..., D, C] "
                        "rhs: the transposed "
-                    << (result.copiedLhs && result.copiedRhs ? "operands are"
-                        : result.copiedLhs                   ? "lhs is"
-                                                             : "rhs is")
+                    << (perCallLhs && perCallRhs ? "operands are"
+                        : perCallLhs             ? "lhs is"
+                                                 : "rhs is")
                     << " copied into that layout on every call";
   if (op.getTransposeLhs())
     lhs = transposeLast2(b, loc, lhs);

@@ -312,6 +312,31 @@ def QuantC_ObserveOp : QuantC_Op<"observe", [Pure, SameOperandsAndResultType]> {
 }
 
 //===----------------------------------------------------------------------===//
+// Parameters bound at load time
+//===----------------------------------------------------------------------===//
+
+def QuantC_ParamOp : QuantC_Op<"param", [Pure]> {
+  let summary = "a weight bound when the compiled module is loaded";
+  let description = [{
+    The value of parameter `index` (named `name`, e.g. the traced module's
+    `layers.0.mlp.down.weight_q`), known only when the compiled module is
+    loaded: `--quantc-bind-params` makes one of every large `dense_resource`
+    constant, without reading its bytes, so that no pass folds, copies or
+    packs the weight at compile time. Passes treat it as a run-time operand;
+    the x86 lowering packs what its kernels read from it in the module's
+    `__quantc_prepare`, once, when the parameters are bound.
+
+    ```mlir
+    %w = quantc.param "fc.weight" index 0 : tensor<4096x4096xi8>
+    ```
+  }];
+  let arguments = (ins StrAttr:$name, I64Attr:$index);
+  let results = (outs AnyStaticShapeTensor:$result);
+  let assemblyFormat = "$name `index` $index attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // Target code generation: typed kernel plans and intrinsic ops
 //===----------------------------------------------------------------------===//
 

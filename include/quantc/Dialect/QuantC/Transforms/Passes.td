@@ -680,4 +680,38 @@ def QuantCConvToGemm : Pass<"quantc-conv-to-gemm", "mlir::func::FuncOp"> {
                            "mlir::tensor::TensorDialect", "mlir::arith::ArithDialect"];
 }
 
+def QuantCBindParams : Pass<"quantc-bind-params", "mlir::ModuleOp"> {
+  let summary = "Turn large dense_resource constants into parameters bound "
+                "at load time";
+  let description = [{
+    Replaces every `arith.constant` holding a `dense_resource` blob of more
+    than `min-bytes` bytes (a model's weights) with a `quantc.param` of the
+    same type, without reading the blob's bytes: no later pass folds, copies
+    or packs the weight at compile time, so compile time and memory follow
+    the program, not its weight bytes. Constants of one blob become one
+    parameter; parameters are numbered in order of first use. The module
+    gets `quantc.params`, one `{name, type}` dictionary per parameter in
+    index order (the blob's key and its tensor type), which the lowering and
+    the JIT read. Smaller constants (scales, biases) and textual `dense`
+    constants stay constants. A blob whose element type has no byte storage
+    (i1, i4) stays a constant, with a remark.
+
+    Before:
+    ```mlir
+    %w = arith.constant dense_resource<fc.weight> : tensor<4096x4096xi8>
+    ```
+    After:
+    ```mlir
+    %w = quantc.param "fc.weight" index 0 : tensor<4096x4096xi8>
+    // and the module's quantc.params lists {name = "fc.weight",
+    // type = tensor<4096x4096xi8>} at index 0
+    ```
+  }];
+  let options = [
+    Option<"minBytes", "min-bytes", "int64_t", "256",
+           "Constants of at most this many bytes stay constants">,
+  ];
+  let dependentDialects = ["quantc::QuantCDialect"];
+}
+
 #endif // QUANTC_DIALECT_QUANTC_TRANSFORMS_PASSES_TD
