@@ -199,5 +199,26 @@ for cpu in cpus:
             check(f"{label} M={m}", got,
                   ref.rescale(acc, np.full((1, 1), s, np.float32), ws))
 
+# Weights bound at load time (quantc-cpu-pipeline{weights=load}, issue 21):
+# the weight is a dense_resource blob that __quantc_prepare packs once,
+# with the compensation of the activation zero point (-(128 + zx) *
+# colsum(W)), from the [n, k] layout.
+for cpu in cpus:
+    for m, opt in RUNS:
+        pipeline = f"quantc-cpu-pipeline{{cpu={cpu} weights=load{opt}}}"
+        for act_kind, w_zp in [("u8", False), ("i8", True), ("u8", True)]:
+            xb, xv, xtype, zx, xs, _ = activation(act_kind, m)
+            w, wtype, zw, ws = weight(w_zp)
+            ir = build_ir(m, xtype, wtype, w, True).replace(
+                dense_shaped(w), f"dense_resource<w> : tensor<{N}x{K}xi8>")
+            label = f"{pipeline} {act_kind} w_zp={w_zp} M={m}"
+            module = quantc.Module(ir, {"w": w})
+            mod = module.compile(pipeline, shared_libs=[GOMP])
+            if [p[0] for p in mod.params] != ["w"]:
+                fail(f"{label}: the weight is not a load-time parameter: "
+                     f"{mod.params}")
+            acc = ref.int_matmul(xv, w, zx, zw)
+            check(label, mod.main(xb), ref.rescale(acc, xs, ws))
+
 if failures == 0:
     print(f"ALL PASSED ({checks} checks)")
