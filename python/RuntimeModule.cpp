@@ -78,6 +78,55 @@ public:
 
   std::string triple() const { return quantc_artifact_triple(artifact); }
 
+  /// [(name, element, shape, bytes)] as quantc._quantc.JitModule.params.
+  py::list params() const {
+    py::list out;
+    for (int i = 0, e = quantc_artifact_num_params(artifact); i < e; ++i) {
+      const char *element;
+      int rank;
+      const int64_t *shape;
+      int64_t bytes;
+      const char *name =
+          quantc_artifact_param(artifact, i, &element, &rank, &shape, &bytes);
+      out.append(py::make_tuple(
+          name, element, std::vector<int64_t>(shape, shape + rank), bytes));
+    }
+    return out;
+  }
+
+  /// [(symbol, bytes, 0)] as quantc._quantc.JitModule.state (no address).
+  py::list state() const {
+    py::list out;
+    for (int i = 0, e = quantc_artifact_num_state(artifact); i < e; ++i) {
+      int64_t bytes;
+      const char *symbol = quantc_artifact_state(artifact, i, &bytes);
+      out.append(py::make_tuple(symbol, bytes, 0));
+    }
+    return out;
+  }
+
+  /// Runs __quantc_prepare on `buffers` (C-contiguous arrays, one per
+  /// parameter, checked by the caller: CompiledModule.load_params).
+  void bindParams(const py::list &buffers) {
+    int n = quantc_artifact_num_params(artifact);
+    if (static_cast<int>(buffers.size()) != n)
+      throw std::invalid_argument("bind_params: the artifact has " +
+                                  std::to_string(n) + " parameters, got " +
+                                  std::to_string(buffers.size()) + " buffers");
+    std::vector<void *> pointers;
+    for (int i = 0; i < n; ++i) {
+      py::buffer_info info = buffers[i].cast<py::buffer>().request();
+      int64_t bytes;
+      quantc_artifact_param(artifact, i, nullptr, nullptr, nullptr, &bytes);
+      if (info.size * info.itemsize != bytes)
+        throw std::invalid_argument("bind_params: buffer " + std::to_string(i) +
+                                    " has the wrong size");
+      pointers.push_back(info.ptr);
+    }
+    if (quantc_bind_params(artifact, pointers.data()) != 0)
+      throw std::runtime_error(quantc_last_error());
+  }
+
 private:
   static py::tuple type(const quantc_type *t) {
     std::vector<int64_t> shape(t->shape, t->shape + t->rank);
@@ -99,5 +148,8 @@ PYBIND11_MODULE(_quantc_rt, m) {
       .def_property_readonly("functions", &Artifact::functions)
       .def_property_readonly("cpu_features", &Artifact::features)
       .def_property_readonly("triple", &Artifact::triple)
-      .def("entry", &Artifact::entry, py::arg("name"));
+      .def("entry", &Artifact::entry, py::arg("name"))
+      .def_property_readonly("params", &Artifact::params)
+      .def_property_readonly("state", &Artifact::state)
+      .def("bind_params", &Artifact::bindParams, py::arg("buffers"));
 }

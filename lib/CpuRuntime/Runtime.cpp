@@ -62,6 +62,17 @@ struct quantc_artifact {
   void *handle = nullptr;
   std::string triple;
   std::vector<std::string> features;
+  /// The manifest's "params" (weights bound at load time), index order.
+  struct Param {
+    std::string name, element;
+    std::vector<int64_t> shape;
+    int64_t bytes = 0;
+  };
+  std::vector<Param> params;
+  /// void __quantc_prepare(void **params); null without parameters.
+  void (*prepare)(void **) = nullptr;
+  /// The state globals (symbol, bytes) in the manifest's order.
+  std::vector<std::pair<std::string, int64_t>> state;
   std::vector<std::unique_ptr<quantc_function>> functions;
   ~quantc_artifact() {
     if (handle)
@@ -377,6 +388,38 @@ QUANTC_RT_API quantc_artifact *quantc_load(const char *path) {
   if (!loadState(dir + "/" + stateFile->string, *state,
                  manifest.get("state_bytes"), artifact->handle, error))
     return failWith(where + error, nullptr);
+  for (const JsonValue &s : state->array)
+    artifact->state.emplace_back(s.get("symbol")->string,
+                                 s.get("bytes")->integer);
+  if (const JsonValue *params = manifest.get("params")) {
+    if (!isArray(params))
+      return failWith(where + "'params' in manifest.json is not a list",
+                      nullptr);
+    for (const JsonValue &p : params->array) {
+      const JsonValue *name = p.get("name"), *element = p.get("element"),
+                      *shape = p.get("shape"), *bytes = p.get("bytes");
+      if (!isString(name) || !isString(element) || !isArray(shape) ||
+          !isInt(bytes) || bytes->integer < 0)
+        return failWith(where + "invalid entry in 'params'", nullptr);
+      quantc_artifact::Param param{
+          name->string, element->string, {}, bytes->integer};
+      for (const JsonValue &d : shape->array) {
+        if (!isInt(&d) || d.integer < 0)
+          return failWith(where + "invalid shape of parameter " + name->string,
+                          nullptr);
+        param.shape.push_back(d.integer);
+      }
+      artifact->params.push_back(std::move(param));
+    }
+    if (!artifact->params.empty()) {
+      artifact->prepare = reinterpret_cast<void (*)(void **)>(
+          dlsym(artifact->handle, "__quantc_prepare"));
+      if (!artifact->prepare)
+        return failWith(where + "the manifest lists parameters but the code "
+                                "has no __quantc_prepare",
+                        nullptr);
+    }
+  }
   for (const JsonValue &f : functions->array) {
     std::unique_ptr<quantc_function> fn =
         readFunction(f, artifact->handle, error);
@@ -526,4 +569,48 @@ QUANTC_RT_API int quantc_check_args(const quantc_function *fn,
     }
   }
   return 0;
+}
+
+QUANTC_RT_API int quantc_artifact_num_params(const quantc_artifact *a) {
+  return static_cast<int>(a->params.size());
+}
+
+QUANTC_RT_API const char *
+quantc_artifact_param(const quantc_artifact *a, int index, const char **element,
+                      int *rank, const int64_t **shape, int64_t *bytes) {
+  if (index < 0 || index >= static_cast<int>(a->params.size()))
+    return failWith("parameter index out of range", nullptr);
+  const quantc_artifact::Param &p = a->params[index];
+  if (element)
+    *element = p.element.c_str();
+  if (rank)
+    *rank = static_cast<int>(p.shape.size());
+  if (shape)
+    *shape = p.shape.data();
+  if (bytes)
+    *bytes = p.bytes;
+  return p.name.c_str();
+}
+
+QUANTC_RT_API int quantc_bind_params(quantc_artifact *a, void *const *params) {
+  if (!a->prepare)
+    return failWith("the artifact has no parameters (its weights are "
+                    "compiled in)",
+                    -1);
+  std::vector<void *> pointers(params, params + a->params.size());
+  a->prepare(pointers.data());
+  return 0;
+}
+
+QUANTC_RT_API int quantc_artifact_num_state(const quantc_artifact *a) {
+  return static_cast<int>(a->state.size());
+}
+
+QUANTC_RT_API const char *quantc_artifact_state(const quantc_artifact *a,
+                                                int index, int64_t *bytes) {
+  if (index < 0 || index >= static_cast<int>(a->state.size()))
+    return failWith("state index out of range", nullptr);
+  if (bytes)
+    *bytes = a->state[index].second;
+  return a->state[index].first.c_str();
 }

@@ -494,6 +494,7 @@ class TorchModel:
         # The weights are bound at load time: rebind them from a dict, .npz
         # or .safetensors (CompiledModule.load_params).
         run.params = fn._module.params
+        run.state = fn._module.state
         run.load_params = fn._module.load_params
         return run
 

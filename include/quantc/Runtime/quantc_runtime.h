@@ -146,6 +146,29 @@ void **quantc_pack_memref(void *descriptor, int rank, void **slots);
 int quantc_check_args(const quantc_function *fn,
                       const void *const *descriptors);
 
+/** Weights bound at load time (quantc-cpu-pipeline{weights=load}): the
+ * parameters `__quantc_prepare` was run on before the artifact was saved, in
+ * index order. quantc_load restores the prepared state and never needs
+ * them; quantc_bind_params rebinds new weights. */
+int quantc_artifact_num_params(const quantc_artifact *artifact);
+/** Parameter `index`: its name, element type ("i8", "f32", ...), shape
+ * (`*rank` dimensions) and size in bytes; NULL when out of range. */
+const char *quantc_artifact_param(const quantc_artifact *artifact, int index,
+                                  const char **element, int *rank,
+                                  const int64_t **shape, int64_t *bytes);
+/** Runs the artifact's `__quantc_prepare` on `params` (params[i]: parameter
+ * i's row-major bytes in its element type, quantc_artifact_param's size),
+ * which packs them into the state the functions read; the caller's buffers
+ * are not needed afterwards. Not concurrent with calls of the artifact's
+ * functions. 0, or -1 when the artifact has no parameters. */
+int quantc_bind_params(quantc_artifact *artifact, void *const *params);
+
+/** The load-time state globals (`__quantc_state_<k>`, k order): their
+ * symbols and sizes in bytes; NULL when out of range. */
+int quantc_artifact_num_state(const quantc_artifact *artifact);
+const char *quantc_artifact_state(const quantc_artifact *artifact, int index,
+                                  int64_t *bytes);
+
 #ifdef __cplusplus
 }
 #endif
