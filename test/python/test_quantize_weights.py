@@ -132,3 +132,68 @@ func.func @forward(%x: tensor<3x{c}xf32>) -> tensor<3x{d}xf32> {{
     want = _to_storage((w32 * s[:, None]).astype(np.float32), dt)
     got = _blob(text, "w_smooth", want.dtype, (c, d))
     np.testing.assert_array_equal(got.view(np.uint8), want.view(np.uint8))
+
+
+@pytest.mark.parametrize("dt", ["f32", "f16", "bf16"])
+@pytest.mark.parametrize("transposed", [False, True])
+@pytest.mark.parametrize("c,d", [(37, 5), (19, 301)])
+def test_smoothed_quantized_weight_matches_reference(rng, dt, transposed, c, d):
+    """--quantc-smoothquant{defer-weights} then --quantc-quantize: the factor
+    is applied while the weight is quantized (the smoothed weight is never a
+    constant), and the int8 weight and scales are bit-identical to NumPy's
+    quantization of the smoothed weight as --quantc-smoothquant stores it
+    (W * s in f32, rounded to the weight's type), and to the pipeline that
+    materializes it; weights [C, D] and transposed [D, C]."""
+    absmax = (np.arange(1, c + 1) * 0.5).astype(np.float32)
+    w = rng.standard_normal((c, d)).astype(np.float32) * 3
+    w[4] = 0  # an all-zero input channel: wmax clamped to 1e-5
+    w[:, 1] = 0  # an all-zero output channel: scale 1
+    w[5, :1] = [1e-6]  # an f16 subnormal once scaled
+    wt = w.T.copy() if transposed else w
+    stored = _to_storage(wt, dt)
+    wshape = f"{d}x{c}" if transposed else f"{c}x{d}"
+    maps = ("indexing_maps = [affine_map<(m, n, k) -> (m, k)>, "
+            "affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>] "
+            if transposed else "")
+    stats = "[" + ", ".join(repr(float(v)) for v in absmax) + "]"
+    ir = f"""
+func.func @forward(%x: tensor<3x{c}xf32>) -> tensor<3x{d}xf32> {{
+  %o = quantc.observe %x {{absmax = dense<{stats}> : tensor<{c}xf32>}} : tensor<3x{c}xf32>
+  %w = arith.constant dense_resource<w> : tensor<{wshape}x{dt}>
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<3x{d}xf32>
+  %f = linalg.fill ins(%z : f32) outs(%e : tensor<3x{d}xf32>) -> tensor<3x{d}xf32>
+  %r = linalg.matmul {maps}ins(%o, %w : tensor<3x{c}xf32>, tensor<{wshape}x{dt}>) outs(%f : tensor<3x{d}xf32>) -> tensor<3x{d}xf32>
+  return %r : tensor<3x{d}xf32>
+}}"""
+    deferred = quantc.Module(ir, {"w": stored})
+    deferred.run("quantc-smoothquant{alpha=0.5 defer-weights=true}")
+    pending = deferred.mlir(elide_resources_over=None)
+    assert "quantc.smoothed_weight" in pending and "w_smooth\"" not in pending
+    deferred.run("quantc-quantize{activations=per-token}")
+    text = deferred.mlir(elide_resources_over=None)
+    assert "quantc.smoothed_weight" not in text and "dense_resource<w_q>" in text
+    materialized = quantc.Module(ir, {"w": stored})
+    materialized.run("quantc-smoothquant{alpha=0.5}")
+    materialized.run("quantc-quantize{activations=per-token}")
+    mtext = materialized.mlir(elide_resources_over=None)
+
+    w32 = _as_f32(stored, dt)
+    w32 = w32.T if transposed else w32  # [C, D]
+    wmax = np.maximum(np.abs(w32).max(axis=1).astype(np.float64), 1e-5)
+    s = np.maximum(np.power(absmax.astype(np.float64), 0.5) / np.power(wmax, 0.5),
+                   1e-5).astype(np.float32)
+    smoothed = _as_f32(_to_storage((w32 * s[:, None]).astype(np.float32), dt), dt)
+    if transposed:
+        smoothed = smoothed.T.copy()  # [D, C]
+    axis = 1 if transposed else 0
+    want_scale = ref.absmax_scale(smoothed, axis=axis)
+    want_q = ref.quantize(smoothed, want_scale)
+    shape = smoothed.shape
+    got_q = _blob(text, "w_q", np.int8, shape)
+    np.testing.assert_array_equal(got_q, want_q)
+    np.testing.assert_array_equal(_blob(mtext, "w_smooth_q", np.int8, shape), want_q)
+    if d > 256:
+        got_scale = _blob(text, "w_scale", np.float32, want_scale.shape)
+        np.testing.assert_array_equal(got_scale.view(np.uint32),
+                                      want_scale.view(np.uint32))

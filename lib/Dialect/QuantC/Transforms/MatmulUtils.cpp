@@ -7,11 +7,14 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Matchers.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "llvm/ADT/bit.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <cmath>
+#include <cstring>
 
 using namespace mlir;
 using namespace quantc;
@@ -180,20 +183,84 @@ inline uint32_t absBits(float x) {
   return llvm::bit_cast<uint32_t>(x) & 0x7fffffffu;
 }
 
-/// Per-entry max of absBits over the elements of `v` (of `shape`) mapped to
-/// each entry of `keep`.
-std::vector<uint32_t> absmaxBits(ArrayRef<float> v, ArrayRef<int64_t> shape,
+/// y[j] = x[j] * s.
+void scaleRow(const float *__restrict x, float s, float *__restrict y,
+              int64_t n) {
+  for (int64_t j = 0; j < n; ++j)
+    y[j] = x[j] * s;
+}
+
+/// y[j] = x[j] * s[j].
+void scaleRow(const float *__restrict x, const float *__restrict s,
+              float *__restrict y, int64_t n) {
+  for (int64_t j = 0; j < n; ++j)
+    y[j] = x[j] * s[j];
+}
+
+/// The rows (runs along the last dimension) of a weight's f32 values, with
+/// a pending scale applied when there is one: a row is then computed into a
+/// scratch row (`x · s` in f32, rounded to the weight's element type and
+/// back, as the materialized weight would hold it), so that the scaled
+/// weight is never stored whole.
+class WeightRows {
+public:
+  WeightRows(const FloatConst &w, const PendingScale *pre)
+      : data(w.values.data()), pre(pre) {
+    if (!pre)
+      return;
+    shape = w.shape();
+    elem = w.type.getElementType();
+    assert(!shape.empty() && pre->dim >= 0 &&
+           pre->dim < static_cast<int64_t>(shape.size()) &&
+           static_cast<int64_t>(pre->factor.size()) == shape[pre->dim] &&
+           "a pending scale along a dimension of the weight");
+    for (int64_t d = pre->dim + 1, e = shape.size(); d < e; ++d)
+      stride *= shape[d];
+    tmp.resize(shape.back());
+    if (!elem.isF32())
+      raw.resize(shape.back() * ((elem.getIntOrFloatBitWidth() + 7) / 8));
+  }
+
+  /// The `len` values of the row that starts at flat offset `start`.
+  const float *operator()(int64_t start, int64_t len) {
+    const float *x = data + start;
+    if (!pre)
+      return x;
+    float *y = tmp.data();
+    if (pre->dim + 1 == static_cast<int64_t>(shape.size()))
+      scaleRow(x, pre->factor.data(), y, len);
+    else
+      scaleRow(x, pre->factor[(start / stride) % shape[pre->dim]], y, len);
+    if (!elem.isF32()) {
+      floatsToRaw(elem, y, len, raw.data());
+      floatsFromRaw(elem, raw.data(), len, y);
+    }
+    return y;
+  }
+
+private:
+  const float *data;
+  const PendingScale *pre;
+  SmallVector<int64_t> shape;
+  Type elem;
+  int64_t stride = 1;
+  std::vector<float> tmp;
+  std::vector<char> raw;
+};
+
+/// Per-entry max of absBits over the elements of `w` (of `shape`, rows from
+/// `rows`) mapped to each entry of `keep`.
+std::vector<uint32_t> absmaxBits(WeightRows &rows, ArrayRef<int64_t> shape,
                                  ArrayRef<int64_t> keep) {
   int64_t n = 1;
   for (int64_t k : keep)
     n *= k;
   std::vector<uint32_t> out(n, 0);
-  const float *data = v.data();
   uint32_t *o = out.data();
   int64_t len, block;
   std::tie(len, block) = rowBlock(shape, keep);
   forEachRow(shape, keep, [&](int64_t start, int64_t base) {
-    const float *x = data + start;
+    const float *x = rows(start, len);
     if (block == 0) {
       uint32_t mx = 0;
       for (int64_t j = 0; j < len; ++j)
@@ -247,8 +314,9 @@ void applyAlong(ArrayRef<float> in, float *out, ArrayRef<int64_t> shape,
 
 SmallVector<float> quantc::absmaxAlong(const FloatConst &c, int64_t keepDim) {
   SmallVector<int64_t> shape = c.shape();
+  WeightRows rows(c, nullptr);
   std::vector<uint32_t> bits =
-      absmaxBits(c.values, shape, keepOnly(shape, keepDim));
+      absmaxBits(rows, shape, keepOnly(shape, keepDim));
   SmallVector<float> out;
   out.reserve(bits.size());
   for (uint32_t m : bits)
@@ -290,6 +358,117 @@ Value quantc::makeScaledFloatConst(OpBuilder &b, Location loc,
         floatsToRaw(elem, tmp.data(), tmp.size(), out.data());
       });
   return arith::ConstantOp::create(b, loc, cast<TypedAttr>(attr));
+}
+
+Value quantc::emitSmoothedWeight(OpBuilder &b, Location loc,
+                                 const FloatConst &w, int64_t dim,
+                                 ArrayRef<float> factor) {
+  MLIRContext *ctx = b.getContext();
+  int64_t rank = w.type.getRank();
+  Type elem = w.type.getElementType();
+  Value wc = arith::ConstantOp::create(b, loc, cast<TypedAttr>(w.source));
+  Value fc = makeScaleConst(b, loc, {static_cast<int64_t>(factor.size())},
+                            factor, w.source, "smooth_factor");
+  Value init = tensor::EmptyOp::create(b, loc, w.type.getShape(), elem);
+  SmallVector<AffineMap> maps = {
+      AffineMap::getMultiDimIdentityMap(rank, ctx),
+      AffineMap::get(rank, 0, getAffineDimExpr(dim, ctx)),
+      AffineMap::getMultiDimIdentityMap(rank, ctx)};
+  SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
+  auto g = linalg::GenericOp::create(
+      b, loc, TypeRange{w.type}, ValueRange{wc, fc}, ValueRange{init}, maps,
+      iters, [&](OpBuilder &nb, Location l, ValueRange args) {
+        Value x = args[0];
+        if (!elem.isF32())
+          x = arith::ExtFOp::create(nb, l, nb.getF32Type(), x);
+        Value m = arith::MulFOp::create(nb, l, x, args[1]);
+        if (!elem.isF32())
+          m = arith::TruncFOp::create(nb, l, elem, m);
+        linalg::YieldOp::create(nb, l, m);
+      });
+  g->setAttr(kSmoothedWeightAttr, b.getUnitAttr());
+  return g.getResult(0);
+}
+
+/// Whether the body of `g` is emitSmoothedWeight's: yield of
+/// [truncf] mulf([extf] arg0, arg1).
+static bool hasSmoothedWeightBody(linalg::GenericOp g) {
+  Block *body = g.getBody();
+  auto yield = cast<linalg::YieldOp>(body->getTerminator());
+  if (yield.getNumOperands() != 1)
+    return false;
+  Value v = yield.getOperand(0);
+  if (auto t = v.getDefiningOp<arith::TruncFOp>())
+    v = t.getIn();
+  auto mul = v.getDefiningOp<arith::MulFOp>();
+  if (!mul || mul.getRhs() != body->getArgument(1))
+    return false;
+  Value x = mul.getLhs();
+  if (auto e = x.getDefiningOp<arith::ExtFOp>())
+    x = e.getIn();
+  return x == body->getArgument(0);
+}
+
+std::optional<SmoothedWeight> quantc::readSmoothedWeight(Value v) {
+  auto g = v ? v.getDefiningOp<linalg::GenericOp>() : linalg::GenericOp();
+  if (!g || !g->hasAttr(kSmoothedWeightAttr) || g.getNumDpsInputs() != 2 ||
+      g.getNumDpsInits() != 1 || g->getNumResults() != 1 ||
+      g.getNumParallelLoops() != g.getNumLoops() || !hasSmoothedWeightBody(g))
+    return std::nullopt;
+  std::optional<FloatConst> w = readFloatConst(g.getDpsInputs()[0]);
+  std::optional<FloatConst> f = readFloatConst(g.getDpsInputs()[1]);
+  AffineMap wMap = g.getIndexingMapsArray()[0];
+  AffineMap fMap = g.getIndexingMapsArray()[1];
+  if (!w || !f || w->type != v.getType() || !f->type.getElementType().isF32() ||
+      f->type.getRank() != 1 || !wMap.isIdentity() ||
+      fMap.getNumResults() != 1 || !isa<AffineDimExpr>(fMap.getResult(0)))
+    return std::nullopt;
+  int64_t dim = cast<AffineDimExpr>(fMap.getResult(0)).getPosition();
+  if (f->type.getDimSize(0) != w->type.getDimSize(dim))
+    return std::nullopt;
+  SmoothedWeight sw{*w, *f, {}};
+  sw.scale.dim = dim;
+  sw.scale.factor = sw.factor.values;
+  return sw;
+}
+
+FloatConst quantc::materializeValues(const SmoothedWeight &sw) {
+  FloatConst c;
+  c.type = sw.w.type;
+  c.source = sw.w.source;
+  std::vector<float> out(sw.w.values.size());
+  SmallVector<int64_t> shape = sw.w.shape();
+  WeightRows rows(sw.w, &sw.scale);
+  int64_t len = shape.back();
+  for (int64_t start = 0, e = out.size(); start < e; start += len)
+    std::memcpy(out.data() + start, rows(start, len), len * sizeof(float));
+  c.setValues(std::move(out));
+  return c;
+}
+
+std::optional<FloatConst> quantc::readFloatConstOrSmoothed(Value v) {
+  if (std::optional<FloatConst> c = readFloatConst(v))
+    return c;
+  if (std::optional<SmoothedWeight> sw = readSmoothedWeight(v))
+    return materializeValues(*sw);
+  return std::nullopt;
+}
+
+void quantc::materializeSmoothedWeight(linalg::GenericOp generic) {
+  std::optional<SmoothedWeight> sw = readSmoothedWeight(generic.getResult(0));
+  assert(sw && "an emitSmoothedWeight result");
+  OpBuilder b(generic);
+  Value c = makeScaledFloatConst(b, generic.getLoc(), sw->w, sw->scale.dim,
+                                 sw->scale.factor, "smooth");
+  generic.getResult(0).replaceAllUsesWith(c);
+  SmallVector<Operation *> defs;
+  for (Value v : generic->getOperands())
+    if (Operation *d = v.getDefiningOp())
+      defs.push_back(d);
+  generic.erase();
+  for (Operation *d : defs)
+    if (isOpTriviallyDead(d))
+      d->erase();
 }
 
 /// `absmax / qmax`, 1 for an all-zero slice (quantize never divides by 0).
@@ -338,7 +517,7 @@ Value quantc::emitQuantizedWeight(OpBuilder &b, Location loc,
 FailureOr<Value> quantc::emitCheckedQuantizedWeight(
     OpBuilder &b, Location loc, const FloatConst &w, int64_t outDim,
     WeightGranularity g, int64_t bits, int64_t group, int64_t reduceDim,
-    Operation *op, unsigned operandIndex) {
+    Operation *op, unsigned operandIndex, const PendingScale *pre) {
   assert((bits == 8 || bits == 4) && "8- or 4-bit weights");
   float qmax = bits == 4 ? 7.0f : 127.0f;
   SmallVector<int64_t> shape = w.shape();
@@ -351,13 +530,19 @@ FailureOr<Value> quantc::emitCheckedQuantizedWeight(
     scaleShape[reduceDim] = shape[reduceDim] / group;
   }
   // Pass 1: absmax per scale entry; then the scales.
-  std::vector<uint32_t> absmax = absmaxBits(w.values, shape, scaleShape);
+  WeightRows rows(w, pre);
+  std::vector<uint32_t> absmax = absmaxBits(rows, shape, scaleShape);
   // An infinity or NaN shows as an absmax of at least 0x7f800000: the pass
   // over the weight that finds the absmax also checks it is finite.
   if (llvm::any_of(absmax, [](uint32_t m) { return m >= 0x7f800000u; })) {
     if (!op)
       return failure();
-    LogicalResult r = checkFiniteWeight(op, w, operandIndex);
+    // Rare: the scaled weight is materialized only to say where.
+    LogicalResult r =
+        pre ? checkFiniteWeight(
+                  op, materializeValues(SmoothedWeight{w, FloatConst(), *pre}),
+                  operandIndex)
+            : checkFiniteWeight(op, w, operandIndex);
     assert(failed(r) && "a non-finite absmax comes from a non-finite weight");
     return r;
   }
@@ -368,11 +553,11 @@ FailureOr<Value> quantc::emitCheckedQuantizedWeight(
   // Pass 2: q = clamp(round_half_even(w / s)), the run-time quantize's order
   // (f32 divide), written straight into the new constant's storage.
   auto quantizeInto = [&](int8_t *q) {
-    const float *data = w.values.data(), *sc = scales.data();
+    const float *sc = scales.data();
     int64_t len, block;
     std::tie(len, block) = rowBlock(shape, scaleShape);
     forEachRow(shape, scaleShape, [&](int64_t start, int64_t base) {
-      const float *x = data + start;
+      const float *x = rows(start, len);
       int8_t *y = q + start;
       if (block == 0) {
         quantizeRow(x, sc[base], y, len, qmax);

@@ -107,6 +107,52 @@ mlir::Value makeScaledFloatConst(mlir::OpBuilder &b, mlir::Location loc,
 /// Divides every element by `factor[index along dim]`.
 void divideAlong(FloatConst &c, int64_t dim, llvm::ArrayRef<float> factor);
 
+/// A weight scale still to be applied: the weight it belongs to stands for
+/// `round_elem(w · factor[index along dim])`, the product taken in f32 and
+/// rounded to the weight's element type (what makeScaledFloatConst stores).
+struct PendingScale {
+  int64_t dim = -1;
+  llvm::ArrayRef<float> factor;
+};
+
+/// A constant weight whose smoothing (--quantc-smoothquant with
+/// defer-weights) is still pending: `w` unscaled, `scale` to apply.
+struct SmoothedWeight {
+  FloatConst w;
+  FloatConst factor; ///< the 1-D f32 factor; `scale.factor` views it
+  PendingScale scale;
+};
+
+/// The attribute that marks the `linalg.generic` of a deferred smoothing.
+constexpr llvm::StringLiteral kSmoothedWeightAttr = "quantc.smoothed_weight";
+
+/// Emits `w · diag(factor)` along `dim` as a `linalg.generic` (marked
+/// kSmoothedWeightAttr) of the constant `w` and a 1-D f32 factor constant:
+/// extf to f32, mulf, truncf back for a non-f32 weight, so that computing it
+/// at run time gives what makeScaledFloatConst would store. The weight
+/// itself is not written: --quantc-quantize applies the factor in the pass
+/// that quantizes it (readSmoothedWeight), and materializes any it does not
+/// quantize.
+mlir::Value emitSmoothedWeight(mlir::OpBuilder &b, mlir::Location loc,
+                               const FloatConst &w, int64_t dim,
+                               llvm::ArrayRef<float> factor);
+
+/// Reads `v` if it is the result of emitSmoothedWeight with both constants
+/// readable; nullopt otherwise.
+std::optional<SmoothedWeight> readSmoothedWeight(mlir::Value v);
+
+/// The f32 values of a smoothed weight (`round_elem(w · s)`), as a
+/// FloatConst of `sw.w`'s type and source.
+FloatConst materializeValues(const SmoothedWeight &sw);
+
+/// readFloatConst, or the materialized values of a deferred smoothing
+/// (readSmoothedWeight).
+std::optional<FloatConst> readFloatConstOrSmoothed(mlir::Value v);
+
+/// Replaces `generic`, an emitSmoothedWeight result, by the constant of its
+/// values (makeScaledFloatConst) and erases it and its dead operands.
+void materializeSmoothedWeight(mlir::linalg::GenericOp generic);
+
 /// Quantizes a constant weight at compile time and returns
 /// `quantc.dequantize(integer constant, scale constant)`. `bits` = 8: i8
 /// values clamped to [-127, 127], scale `absmax / 127`; `bits` = 4: i4 values
@@ -126,10 +172,14 @@ mlir::Value emitQuantizedWeight(mlir::OpBuilder &b, mlir::Location loc,
 /// pass over it (its absmax): on an infinity or NaN it emits
 /// checkFiniteWeight's error at `op` (about operand `operandIndex`), creates
 /// nothing and fails.
+/// With `pre`, the weight quantized is `w` with `pre` applied (the smoothed
+/// weight of a deferred SmoothQuant), computed row by row in both passes
+/// and never stored: bit-identical to quantizing the materialized weight.
 mlir::FailureOr<mlir::Value> emitCheckedQuantizedWeight(
     mlir::OpBuilder &b, mlir::Location loc, const FloatConst &w, int64_t outDim,
     WeightGranularity g, int64_t bits, int64_t group, int64_t reduceDim,
-    mlir::Operation *op, unsigned operandIndex);
+    mlir::Operation *op, unsigned operandIndex,
+    const PendingScale *pre = nullptr);
 
 /// `quantc.dequantize(quantc.quantize(x, s), s)` with `s` per token (dynamic
 /// `quantc.compute_scale` over `channelDim`) or per tensor (static, from

@@ -160,6 +160,11 @@ struct QuantizePass : quantc::impl::QuantCQuantizeBase<QuantizePass> {
       if (w.getDefiningOp<DequantizeOp>())
         continue; // already quantized
       std::optional<FloatConst> wc = readFloatConst(w);
+      // A deferred SmoothQuant: its factor is applied as the weight is
+      // quantized (the smoothed float weight is never stored).
+      std::optional<SmoothedWeight> sw;
+      if (!wc && (sw = readSmoothedWeight(w)))
+        wc = sw->w;
       if (!wc) {
         op->emitError("cannot quantize the weight (operand #")
             << r.weightIndex << ") at compile time: it is "
@@ -203,7 +208,7 @@ struct QuantizePass : quantc::impl::QuantCQuantizeBase<QuantizePass> {
       // The finite-weight check is part of the quantization's first pass.
       FailureOr<Value> wd = emitCheckedQuantizedWeight(
           b, op->getLoc(), *wc, r.weightOutDim, gemmWg, gemmQ.bits, *group,
-          r.weightChannelDim, op, r.weightIndex);
+          r.weightChannelDim, op, r.weightIndex, sw ? &sw->scale : nullptr);
       if (failed(wd)) {
         failedAny = true;
         continue;
@@ -214,10 +219,33 @@ struct QuantizePass : quantc::impl::QuantCQuantizeBase<QuantizePass> {
                                                r.actChannelDim, gemmAg, absmax);
       op->setOperand(r.weightIndex, *wd);
       op->setOperand(r.actIndex, xd);
-      // The float weight is usually dead now; do not leave it in the IR.
-      if (Operation *d = w.getDefiningOp(); d && isOpTriviallyDead(d))
+      // The float weight is usually dead now; do not leave it in the IR
+      // (nor, for a deferred smoothing, its constants).
+      if (Operation *d = w.getDefiningOp(); d && isOpTriviallyDead(d)) {
+        SmallVector<Operation *> defs;
+        for (Value v : d->getOperands())
+          if (Operation *dd = v.getDefiningOp())
+            defs.push_back(dd);
         d->erase();
+        for (Operation *dd : defs)
+          if (isOpTriviallyDead(dd))
+            dd->erase();
+      }
     }
+    // A deferred smoothing of a contraction this run was to quantize but
+    // left in float (a `float` mark) becomes its constant; one whose users
+    // are all held in float (quantc.keep_float) waits for a later run.
+    SmallVector<linalg::GenericOp> pending;
+    func.walk([&](linalg::GenericOp g) {
+      if (g->hasAttr(kSmoothedWeightAttr) &&
+          llvm::any_of(
+              g->getUsers(),
+              [](Operation *u) { return !u->hasAttr("quantc.keep_float"); }) &&
+          readSmoothedWeight(g.getResult(0)))
+        pending.push_back(g);
+    });
+    for (linalg::GenericOp g : pending)
+      materializeSmoothedWeight(g);
     if (failedAny)
       signalPassFailure();
   }

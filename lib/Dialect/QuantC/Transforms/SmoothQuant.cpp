@@ -33,13 +33,22 @@ struct WeightInfo {
   WeightGranularity granularity = WeightGranularity::PerChannel;
   /// Bits of the re-quantized weight: those of the dequantized constant.
   int64_t bits = 8;
+  /// `w` holds the values of its source attribute (a float constant read
+  /// as it is), so a deferred smoothing can refer to that constant.
+  bool isSource = false;
 };
 
 /// Reads the weight of `r` as float values. On failure, `why` says why.
 static std::optional<WeightInfo> readWeight(const ContractionRoles &r,
                                             std::string &why) {
   Value w = r.weight();
-  if (std::optional<FloatConst> c = readFloatConst(w))
+  if (std::optional<FloatConst> c = readFloatConst(w)) {
+    WeightInfo info{*c};
+    info.isSource = true;
+    return info;
+  }
+  // A weight smoothed before with its smoothing deferred: its values.
+  if (std::optional<FloatConst> c = readFloatConstOrSmoothed(w))
     return WeightInfo{*c};
   auto dq = w.getDefiningOp<DequantizeOp>();
   if (!dq) {
@@ -255,7 +264,7 @@ static Value foldIntoProducer(OpBuilder &b, Value x, ArrayRef<float> s) {
   if (!r)
     return {};
   auto linalgOp = cast<linalg::LinalgOp>(def);
-  std::optional<FloatConst> w = readFloatConst(r->weight());
+  std::optional<FloatConst> w = readFloatConstOrSmoothed(r->weight());
   if (!w || !isZeroFill(linalgOp.getDpsInitOperand(0)->get()))
     return {};
   // The output channel of the producer must be the last result dimension.
@@ -471,6 +480,9 @@ struct SmoothQuantPass : quantc::impl::QuantCSmoothQuantBase<SmoothQuantPass> {
         scaleAlong(w.w, r.weightChannelDim, s);
         nw = emitQuantizedWeight(wb, r.op->getLoc(), w.w, r.weightOutDim,
                                  w.granularity, w.bits);
+      } else if (deferWeights && w.isSource) {
+        // --quantc-quantize applies `s` while it quantizes the weight.
+        nw = emitSmoothedWeight(wb, r.op->getLoc(), w.w, r.weightChannelDim, s);
       } else {
         nw = makeScaledFloatConst(wb, r.op->getLoc(), w.w, r.weightChannelDim,
                                   s, "smooth");

@@ -323,7 +323,12 @@ def QuantCSmoothQuant : Pass<"quantc-smoothquant", "mlir::func::FuncOp"> {
     * All contractions consuming the same observed value (q/k/v
       projections) share one `s`, computed from the max over all their
       weights, as in the reference implementation.
-    * The weight becomes `W·diag(s)` (a new constant).
+    * The weight becomes `W·diag(s)`: a new constant, or with
+      `defer-weights` a `linalg.generic` marked `quantc.smoothed_weight`
+      that multiplies the original constant by the factor (in f32, rounded
+      back to the weight's type), which `--quantc-quantize` applies while it
+      quantizes the weight (the smoothed float weight is never stored) and
+      turns into a constant when it leaves the contraction in float.
     * `X·diag(s)^-1` is folded into the producer of the observed value when
       it is one of these patterns (the producer is cloned, so other users
       of the original value are unaffected):
@@ -396,7 +401,13 @@ def QuantCSmoothQuant : Pass<"quantc-smoothquant", "mlir::func::FuncOp"> {
              clEnumValN(quantc::ActGranularity::PerTensor, "per-tensor",
                         "static, from the calibration statistics"),
              clEnumValN(quantc::ActGranularity::PerToken, "per-token",
-                        "dynamic, one scale per row"))}]>
+                        "dynamic, one scale per row"))}]>,
+    Option<"deferWeights", "defer-weights", "bool", "false",
+           "Leave a float weight's smoothing pending, as `W·diag(s)` in a "
+           "linalg.generic marked quantc.smoothed_weight, for a following "
+           "--quantc-quantize to apply in the pass that quantizes the weight "
+           "(the smoothed float weight is never stored); false: a new "
+           "constant">
   ];
   let dependentDialects = ["quantc::QuantCDialect", "mlir::arith::ArithDialect",
                            "mlir::linalg::LinalgDialect",
