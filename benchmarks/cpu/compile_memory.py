@@ -19,6 +19,10 @@ Transports of the weights, each in its own process, side by side:
   embed     the same, but compile() with the weights as compile-time
             constants (quantc-cpu-pipeline, packed at compile time into the
             code's data: the design before load-time binding);
+  materialized  resource, with SmoothQuant's smoothed f32 weight stored as
+            a new blob before it is quantized (defer-weights off: the
+            design before the smoothing was fused into the quantization);
+            only differs from resource with --smoothquant;
   text      the previous design, emulated with the same passes: the module
             printed with its weights (hex) and parsed again at every stage
             (trace -> verify, quantize, fuse, compile), as run_pipeline did.
@@ -26,6 +30,9 @@ Transports of the weights, each in its own process, side by side:
   PYTHONPATH=build/python /usr/bin/python3 benchmarks/cpu/compile_memory.py \
       [--hidden 4096 --ffn 11008 --layers 2] [--modes resource,embed,text]
       [--smoothquant 0.5]
+
+In resource mode, load_params (rebinding the quantized weights, packed by
+__quantc_prepare) is timed too, best of 3, as GB/s of parameter bytes.
 
 Besides the cumulative peak, each stage's own extra peak RSS (the peak
 during the stage, VmHWM reset before it through /proc/self/clear_refs,
@@ -108,6 +115,10 @@ def _run_one(mode, hidden, ffn, layers, alpha=None):
     from quantc.torch_emit import analyze, check_supported, emit
     from quantc.torch_trace import trace
 
+    if mode == "materialized":
+        import quantc.frontend_torch as ft
+        ft._DEFER_SMOOTHING = False
+        mode = "resource"
     m = _model(hidden, ffn, layers)
     x = torch.randn(16, hidden)
     with torch.no_grad():
@@ -144,6 +155,25 @@ def _run_one(mode, hidden, ffn, layers, alpha=None):
         stage["compile"] = _stage_peak(s0)
         ir_bytes = len(tm.mlir())
         y = exe(x.numpy())
+        if mode == "resource":
+            # load_params: the bound weights again (random values of the
+            # stored dtypes and shapes: the packing does not depend on them),
+            # best of 3, as GB/s of parameter bytes.
+            rng = np.random.default_rng(0)
+            arrays = {}
+            for name, dt, shape in exe.params:
+                if np.issubdtype(dt, np.integer):
+                    arrays[name] = rng.integers(-127, 128, shape, dtype=dt)
+                else:
+                    arrays[name] = (rng.random(shape, dtype=np.float32) + 0.5).astype(dt)
+            t["load_bytes"] = sum(a.nbytes for a in arrays.values())
+            best = best_cpu = float("inf")
+            for _ in range(3):
+                t0, c0 = time.perf_counter(), time.process_time()
+                exe.load_params(arrays)
+                best = min(best, time.perf_counter() - t0)
+                best_cpu = min(best_cpu, time.process_time() - c0)
+            t["load_params"], t["load_params_cpu"] = best, best_cpu
     else:
         libs = [_RUNTIME] if os.path.exists(_RUNTIME) else []
         g = trace(m, (x,))
@@ -212,6 +242,11 @@ def main():
         print(f"{'':9} quantize: {gb / r['quantize']:.2f} GB/s of f32 weights by wall-clock, "
               f"{gb / r['quantize_cpu']:.2f} GB/s by CPU time ({r['quantize_cpu']:.2f} s)"
               + (f"; calibrate {r['calibrate']:.1f} s, not included" if "calibrate" in r else ""))
+        if "load_params" in r:
+            lb = r["load_bytes"] / 1e9
+            print(f"{'':9} load_params ({r['load_bytes'] / 2**20:.0f} MiB of params, best "
+                  f"of 3): {r['load_params']:.3f} s, {lb / r['load_params']:.2f} GB/s by "
+                  f"wall-clock, {lb / r['load_params_cpu']:.2f} GB/s by CPU time")
         if r.get("stage"):
             print(f"{'':9} stage peaks: " + ", ".join(
                 f"{k} +{v:.0f} MiB" for k, v in r["stage"].items()))

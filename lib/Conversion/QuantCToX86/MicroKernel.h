@@ -104,6 +104,17 @@ void emitWeightPacker(mlir::OpBuilder &b, mlir::Location loc,
                       mlir::Value packed, mlir::Value compensation,
                       const KernelZeroPoints &zeroPoints = {});
 
+/// emitWeightPacker for `weights` given [k, n] (i8, any row stride; the
+/// layout of a traced nn.Linear weight, read in place, not transposed
+/// first): the same `packed` and `compensation` (compFactor * colsum(W)),
+/// vectorized over 16 (or 8) columns: the `group` rows of a K group are
+/// loaded a vector each, interleaved with shuffles into the group-major
+/// panel layout and stored whole; the column sums accumulate in a vector.
+void emitWeightPackerFromKN(mlir::OpBuilder &b, mlir::Location loc,
+                            X86GemmPlanAttr plan, mlir::Value weights,
+                            mlir::Value packed, mlir::Value compensation,
+                            int32_t compFactor);
+
 } // namespace quantc::x86
 
 #endif

@@ -4,7 +4,8 @@
 // The packers a runtime_weight kernel runs per call: [n, k] weights into
 // the panel layout of compile-time packing (WeightPacking.cpp), with the
 // compensationFactor * colsum(W) compensation of vpdpbusd (-128 * colsum
-// without an activation zero point).
+// without an activation zero point); and the packer of [k, n] weights
+// (emitWeightPackerFromKN) that load-time packing uses for them.
 //
 //===----------------------------------------------------------------------===//
 #include "KernelEmitter.h"
@@ -213,4 +214,115 @@ void x86::emitWeightPacker(OpBuilder &b, Location loc, X86GemmPlanAttr plan,
   ops.weights = weights;
   ops.zeroPoints = zeroPoints;
   KernelEmitter(b, loc, plan, ops).emitPackAll(packed, compensation);
+}
+
+/// Interleaves `rows` (vectors of `lanes` columns, one per row of a K
+/// group, `rows.size()` a power of two) into the group-major order of a
+/// panel: element `c * rows.size() + r` is rows[r][c]. log2(group) rounds
+/// of zips, each on units twice as wide as the last (bitcasts in between).
+static Value interleaveRows(OpBuilder &b, Location loc, SmallVector<Value> rows,
+                            int64_t lanes) {
+  auto elemBits = cast<VectorType>(rows.front().getType())
+                      .getElementType()
+                      .getIntOrFloatBitWidth();
+  SmallVector<int64_t> zip(2 * lanes);
+  for (int64_t c = 0; c < lanes; ++c) {
+    zip[2 * c] = c;
+    zip[2 * c + 1] = lanes + c;
+  }
+  for (int64_t unit = elemBits; rows.size() > 1; unit *= 2) {
+    auto unitTy = VectorType::get({lanes}, b.getIntegerType(unit));
+    SmallVector<Value> next;
+    for (size_t r = 0; r < rows.size(); r += 2) {
+      Value lo = vector::BitCastOp::create(b, loc, unitTy, rows[r]);
+      Value hi = vector::BitCastOp::create(b, loc, unitTy, rows[r + 1]);
+      next.push_back(vector::ShuffleOp::create(b, loc, lo, hi, zip));
+    }
+    rows = std::move(next);
+  }
+  return rows.front();
+}
+
+void x86::emitWeightPackerFromKN(OpBuilder &b, Location loc,
+                                 X86GemmPlanAttr plan, Value weights,
+                                 Value packed, Value compensation,
+                                 int32_t compFactor) {
+  auto idx = [&](int64_t v) -> Value {
+    return arith::ConstantIndexOp::create(b, loc, v);
+  };
+  int64_t n = plan.getN(), k = plan.getK(), cols = plan.getPanelCols(),
+          group = plan.getGroup();
+  assert(llvm::isPowerOf2_64(group) && "a power-of-two K group");
+  int64_t lanes = cols % 16 == 0 ? 16 : (cols % 8 == 0 ? 8 : 1);
+  Type i8 = b.getI8Type(), i32 = b.getI32Type();
+  Type elem = cast<MemRefType>(packed.getType()).getElementType();
+  auto rowTy = VectorType::get({lanes}, i8);
+  auto elemRowTy = VectorType::get({lanes}, elem);
+  auto outTy = VectorType::get({lanes * group}, elem);
+  auto sumTy = VectorType::get({lanes}, i32);
+  auto maskTy = VectorType::get({lanes}, b.getI1Type());
+  Value zeroRow = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(rowTy, b.getIntegerAttr(i8, 0)));
+  Value zeroSums = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(sumTy, b.getI32IntegerAttr(0)));
+
+  OpBuilder::InsertionGuard guard(b);
+  auto panels =
+      scf::ForOp::create(b, loc, idx(0), idx(plan.getNumPanels()), idx(1));
+  b.setInsertionPoint(panels.getBody()->getTerminator());
+  Value p = panels.getInductionVar();
+  auto chunks = scf::ForOp::create(b, loc, idx(0), idx(cols), idx(lanes));
+  b.setInsertionPoint(chunks.getBody()->getTerminator());
+  Value c0 = chunks.getInductionVar();
+  Value col0 = arith::AddIOp::create(
+      b, loc, arith::MulIOp::create(b, loc, p, idx(cols)), c0);
+  // Columns of this chunk inside N (0 for a chunk of padding).
+  Value width = arith::MaxSIOp::create(
+      b, loc, idx(0),
+      arith::MinSIOp::create(b, loc, idx(lanes),
+                             arith::SubIOp::create(b, loc, idx(n), col0)));
+  Value colMask = vector::CreateMaskOp::create(b, loc, maskTy, width);
+  Value slot = arith::MulIOp::create(b, loc, c0, idx(group));
+
+  // The K group `kg` (its rows k < `rowsPresent`, the others zeros): loaded,
+  // stored interleaved; returns the sums with the group's rows added.
+  auto packGroup = [&](Value kg, int64_t rowsPresent, Value sums) -> Value {
+    SmallVector<Value> rows;
+    Value k0 = arith::MulIOp::create(b, loc, kg, idx(group));
+    for (int64_t r = 0; r < group; ++r) {
+      Value v = zeroRow;
+      if (r < rowsPresent)
+        v = vector::MaskedLoadOp::create(
+            b, loc, rowTy, weights,
+            ValueRange{arith::AddIOp::create(b, loc, k0, idx(r)), col0},
+            colMask, zeroRow);
+      if (compensation && r < rowsPresent)
+        sums = arith::AddIOp::create(b, loc, sums,
+                                     arith::ExtSIOp::create(b, loc, sumTy, v));
+      if (elem != i8)
+        v = arith::ExtSIOp::create(b, loc, elemRowTy, v);
+      rows.push_back(v);
+    }
+    Value out = interleaveRows(b, loc, rows, lanes);
+    out = vector::BitCastOp::create(b, loc, outTy, out);
+    vector::StoreOp::create(b, loc, out, packed, ValueRange{p, kg, slot});
+    return sums;
+  };
+  int64_t fullGroups = k / group, tail = k % group;
+  auto groups = scf::ForOp::create(
+      b, loc, idx(0), idx(fullGroups), idx(1), ValueRange{zeroSums},
+      [&](OpBuilder &nb, Location, Value kg, ValueRange acc) {
+        OpBuilder::InsertionGuard g(b);
+        b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+        scf::YieldOp::create(b, loc, packGroup(kg, group, acc[0]));
+      });
+  Value sums = groups.getResult(0);
+  if (tail)
+    sums = packGroup(idx(fullGroups), tail, sums);
+  if (compensation) {
+    Value factor = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(sumTy, b.getI32IntegerAttr(compFactor)));
+    vector::StoreOp::create(b, loc, arith::MulIOp::create(b, loc, sums, factor),
+                            compensation, ValueRange{col0});
+  }
 }

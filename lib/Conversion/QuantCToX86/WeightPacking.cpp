@@ -101,80 +101,6 @@ FailureOr<PackedWeights> WeightPacker::getOrCreate(ElementsAttr weight,
   return globals;
 }
 
-/// The packing of a [k, n] weight (the layout a traced nn.Linear weight
-/// arrives in, read by the GEMM transposed) into the layout of getOrCreate:
-/// packed[n / cols][k / group][(n % cols) * group + k % group] = W[k][n]
-/// (sign-extended to i16 for vpmaddwd), and compFactor * colsum(W). Scalar
-/// loops in the order that reads each weight line once (panel, k, column)
-/// and keeps the panel's compensation in cache; a transpose to [n, k] first
-/// would store with a power-of-two stride, one cache set per store.
-/// Padding (K to whole groups, N to whole panels) is never written: the
-/// state is zero-initialized.
-static void emitPackFromKN(OpBuilder &b, Location loc, X86GemmPlanAttr plan,
-                           Value w, Value packed, Value compensation,
-                           int32_t compFactor) {
-  auto idx = [&](int64_t v) -> Value {
-    return arith::ConstantIndexOp::create(b, loc, v);
-  };
-  int64_t n = plan.getN(), k = plan.getK(), cols = plan.getPanelCols(),
-          group = plan.getGroup();
-  Type elem = cast<MemRefType>(packed.getType()).getElementType();
-  Type i32 = b.getI32Type();
-  auto panels =
-      scf::ForOp::create(b, loc, idx(0), idx(plan.getNumPanels()), idx(1));
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(panels.getBody());
-  Value p = panels.getInductionVar();
-  Value n0 = arith::MulIOp::create(b, loc, p, idx(cols));
-  Value width = arith::MinSIOp::create(
-      b, loc, idx(cols), arith::SubIOp::create(b, loc, idx(n), n0));
-  Value zero32 = arith::ConstantIntOp::create(b, loc, i32, 0);
-  Value c0 = idx(0), c1 = idx(1), cGroup = idx(group);
-  if (compensation) {
-    auto clear = scf::ForOp::create(b, loc, c0, width, c1);
-    OpBuilder cb = OpBuilder::atBlockBegin(clear.getBody());
-    memref::StoreOp::create(cb, loc, zero32, compensation,
-                            ValueRange{arith::AddIOp::create(
-                                cb, loc, n0, clear.getInductionVar())});
-  }
-  auto rows = scf::ForOp::create(b, loc, c0, idx(k), c1);
-  {
-    OpBuilder rb = OpBuilder::atBlockBegin(rows.getBody());
-    Value kk = rows.getInductionVar();
-    Value kg = arith::DivUIOp::create(rb, loc, kk, cGroup);
-    Value kr = arith::RemUIOp::create(rb, loc, kk, cGroup);
-    auto columns = scf::ForOp::create(rb, loc, c0, width, c1);
-    OpBuilder eb = OpBuilder::atBlockBegin(columns.getBody());
-    Value c = columns.getInductionVar();
-    Value col = arith::AddIOp::create(eb, loc, n0, c);
-    Value v = memref::LoadOp::create(eb, loc, w, ValueRange{kk, col});
-    Value slot = arith::AddIOp::create(
-        eb, loc, arith::MulIOp::create(eb, loc, c, cGroup), kr);
-    Value stored = elem == v.getType()
-                       ? v
-                       : Value(arith::ExtSIOp::create(eb, loc, elem, v));
-    memref::StoreOp::create(eb, loc, stored, packed, ValueRange{p, kg, slot});
-    if (compensation) {
-      Value sum = memref::LoadOp::create(eb, loc, compensation, col);
-      sum = arith::AddIOp::create(eb, loc, sum,
-                                  arith::ExtSIOp::create(eb, loc, i32, v));
-      memref::StoreOp::create(eb, loc, sum, compensation, col);
-    }
-  }
-  if (compensation) {
-    auto scale = scf::ForOp::create(b, loc, c0, width, c1);
-    OpBuilder sb = OpBuilder::atBlockBegin(scale.getBody());
-    Value col = arith::AddIOp::create(sb, loc, n0, scale.getInductionVar());
-    Value sum = memref::LoadOp::create(sb, loc, compensation, col);
-    memref::StoreOp::create(
-        sb, loc,
-        arith::MulIOp::create(
-            sb, loc, sum,
-            arith::ConstantIntOp::create(sb, loc, i32, compFactor)),
-        compensation, col);
-  }
-}
-
 PackedWeights WeightPacker::getOrCreateAtLoad(Value weight,
                                               X86GemmPlanAttr plan,
                                               Location loc,
@@ -233,8 +159,8 @@ PackedWeights WeightPacker::getOrCreateAtLoad(Value weight,
     KernelZeroPoints zp;
     zp.lhs = -128 - compFactor;
     if (fromKN)
-      emitPackFromKN(fb, loc, plan, entry->getArgument(0),
-                     entry->getArgument(1), comp, compFactor);
+      emitWeightPackerFromKN(fb, loc, plan, entry->getArgument(0),
+                             entry->getArgument(1), comp, compFactor);
     else
       emitWeightPacker(fb, loc, plan, entry->getArgument(0),
                        entry->getArgument(1), comp, zp);
