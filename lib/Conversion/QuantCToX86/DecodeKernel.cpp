@@ -63,6 +63,13 @@ uint64_t x86::estimateDecodeMacs(MatmulOp op) {
 }
 
 namespace {
+/// NT: the panels of 16 rows of W prefetched this many panels ahead.
+constexpr int64_t kPrefetchPanels = 4;
+/// NN: the chunks of 64 columns of one pass over K (128 columns: a head of
+/// dimension 128 in one pass), and the rows of W prefetched ahead.
+constexpr int64_t kNNChunks = 2;
+constexpr int64_t kPrefetchRows = 16;
+
 /// The emitter of one decode kernel body.
 class DecodeEmitter {
 public:
@@ -258,6 +265,12 @@ void DecodeEmitter::emitNT() {
   for (int64_t i = 0; i < 16; ++i)
     rows.push_back(minIdx(add(n0, i), last));
   Value shift = signBits();
+  // The rows kPrefetchPanels panels ahead (clamped to W), prefetched while
+  // the first row of A runs: a KV cache's rows are pages apart (H * D
+  // bytes), beyond the hardware prefetchers' reach.
+  SmallVector<Value> ahead;
+  for (int64_t i = 0; i < 16; ++i)
+    ahead.push_back(minIdx(add(n0, 16 * kPrefetchPanels + i), last));
   for (int64_t r = 0; r < spec.m; ++r) {
     SmallVector<Value> acc = forEachK(
         64, SmallVector<Value>(16, zeroAcc()),
@@ -268,6 +281,12 @@ void DecodeEmitter::emitNT() {
             Value wv = load(w, ValueRange{batch, rows[i], k0}, 64, count);
             next.push_back(
                 dot(cur[i], arith::XOrIOp::create(b, loc, wv, shift), av));
+            if (r == 0 && !count)
+              memref::PrefetchOp::create(b, loc, w,
+                                         ValueRange{batch, ahead[i], k0},
+                                         /*isWrite=*/false,
+                                         /*localityHint=*/3,
+                                         /*isDataCache=*/true);
           }
           return next;
         });
@@ -283,12 +302,27 @@ void DecodeEmitter::emitNN() {
   SmallVector<Value> corr;
   for (int64_t r = 0; r < spec.m; ++r)
     corr.push_back(vector::BroadcastOp::create(b, loc, accTy, rowSum128(r)));
-  Value chunks = arith::DivUIOp::create(b, loc, add(n, 63), idx(64));
-  auto loop = scf::ForOp::create(b, loc, idx(0), chunks, idx(1));
+  // Passes over K of kNNChunks chunks of 64 columns each (the chunks of a
+  // pass share W's rows, i.e. their cache lines and pages); fewer when a
+  // static N has fewer.
+  int64_t staticN = cast<MemRefType>(w.getType()).getDimSize(2);
+  int64_t nc =
+      ShapedType::isDynamic(staticN)
+          ? kNNChunks
+          : std::clamp<int64_t>(llvm::divideCeil(staticN, 64), 1, kNNChunks);
+  int64_t span = 64 * nc;
+  Value passes = arith::DivUIOp::create(b, loc, add(n, span - 1), idx(span));
+  auto loop = scf::ForOp::create(b, loc, idx(0), passes, idx(1));
   OpBuilder::InsertionGuard g(b);
   b.setInsertionPoint(loop.getBody()->getTerminator());
-  Value c0 = mul(loop.getInductionVar(), 64);
-  Value cols = minIdx(idx(64), sub(n, c0));
+  Value c0 = mul(loop.getInductionVar(), span);
+  // The columns of each chunk: min(64, N - chunk start), at least 0.
+  SmallVector<Value> chunkStart, chunkCols;
+  for (int64_t c = 0; c < nc; ++c) {
+    chunkStart.push_back(add(c0, 64 * c));
+    chunkCols.push_back(arith::MaxSIOp::create(
+        b, loc, minIdx(idx(64), sub(n, chunkStart.back())), idx(0)));
+  }
   Value shift = signBits();
   // In-lane interleaves: unpack{lo,hi} of bytes (on 64 x i8) and of words
   // (on 32 x i16).
@@ -304,75 +338,91 @@ void DecodeEmitter::emitNN() {
     return vector::ShuffleOp::create(b, loc, x, y, idxs);
   };
   auto wordsTy = VectorType::get({32}, b.getI16Type());
-  SmallVector<Value> init;
-  for (int64_t r = 0; r < spec.m; ++r)
-    for (int q = 0; q < 4; ++q)
-      init.push_back(zeroAcc());
+  // acc[(r * nc + c) * 4 + q]: row r, chunk c, interleave q.
+  SmallVector<Value> init(spec.m * nc * 4, zeroAcc());
   SmallVector<Value> acc = forEachK(
       4, init,
       [&](Value k0, Value count, ValueRange cur) -> SmallVector<Value> {
-        // Rows k0 .. k0 + 3 of W (those at or past K: zeros), xor 0x80.
-        SmallVector<Value> x;
-        for (int64_t t = 0; t < 4; ++t) {
-          Value c = cols;
-          if (count)
-            c = arith::SelectOp::create(
-                b, loc,
-                arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, idx(t),
-                                      count),
-                cols, idx(0));
-          x.push_back(arith::XOrIOp::create(
-              b, loc, load(w, ValueRange{batch, add(k0, t), c0}, 64, c),
-              shift));
-        }
-        Value t0 = bitcast(unpack(x[0], x[1], 64, false), wordsTy);
-        Value t1 = bitcast(unpack(x[0], x[1], 64, true), wordsTy);
-        Value t2 = bitcast(unpack(x[2], x[3], 64, false), wordsTy);
-        Value t3 = bitcast(unpack(x[2], x[3], 64, true), wordsTy);
-        // u[q], lane 4 l + i: column 16 l + 4 q + i, its K bytes k0 .. k0+3.
-        Value u[4] = {bitcast(unpack(t0, t2, 32, false), bytesTy),
-                      bitcast(unpack(t0, t2, 32, true), bytesTy),
-                      bitcast(unpack(t1, t3, 32, false), bytesTy),
-                      bitcast(unpack(t1, t3, 32, true), bytesTy)};
-        SmallVector<Value> next;
+        SmallVector<Value> aw;
         for (int64_t r = 0; r < spec.m; ++r) {
           Value word = bitcast(load(a, ValueRange{batch, idx(r), k0}, 4, count),
                                VectorType::get({1}, i32));
-          Value aw = bitcast(
+          aw.push_back(bitcast(
               vector::BroadcastOp::create(
                   b, loc, accTy, vector::ExtractOp::create(b, loc, word, 0)),
-              bytesTy);
-          for (int q = 0; q < 4; ++q)
-            next.push_back(dot(cur[4 * r + q], u[q], aw));
+              bytesTy));
+        }
+        SmallVector<Value> next(cur);
+        for (int64_t c = 0; c < nc; ++c) {
+          // Rows k0 .. k0 + 3 of W (those at or past K: zeros), xor 0x80.
+          SmallVector<Value> x;
+          for (int64_t t = 0; t < 4; ++t) {
+            Value cols = chunkCols[c];
+            if (count)
+              cols = arith::SelectOp::create(
+                  b, loc,
+                  arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt,
+                                        idx(t), count),
+                  cols, idx(0));
+            x.push_back(arith::XOrIOp::create(
+                b, loc,
+                load(w, ValueRange{batch, add(k0, t), chunkStart[c]}, 64, cols),
+                shift));
+            // The rows kPrefetchRows ahead: pages apart in a KV cache.
+            if (!count)
+              memref::PrefetchOp::create(
+                  b, loc, w,
+                  ValueRange{batch,
+                             minIdx(add(k0, kPrefetchRows + t), sub(k, idx(1))),
+                             chunkStart[c]},
+                  /*isWrite=*/false, /*localityHint=*/3,
+                  /*isDataCache=*/true);
+          }
+          Value t0 = bitcast(unpack(x[0], x[1], 64, false), wordsTy);
+          Value t1 = bitcast(unpack(x[0], x[1], 64, true), wordsTy);
+          Value t2 = bitcast(unpack(x[2], x[3], 64, false), wordsTy);
+          Value t3 = bitcast(unpack(x[2], x[3], 64, true), wordsTy);
+          // u[q], lane 4 l + i: column 16 l + 4 q + i of the chunk, its K
+          // bytes k0 .. k0 + 3.
+          Value u[4] = {bitcast(unpack(t0, t2, 32, false), bytesTy),
+                        bitcast(unpack(t0, t2, 32, true), bytesTy),
+                        bitcast(unpack(t1, t3, 32, false), bytesTy),
+                        bitcast(unpack(t1, t3, 32, true), bytesTy)};
+          for (int64_t r = 0; r < spec.m; ++r)
+            for (int q = 0; q < 4; ++q) {
+              int64_t j = (r * nc + c) * 4 + q;
+              next[j] = dot(cur[j], u[q], aw[r]);
+            }
         }
         return next;
       });
-  for (int64_t r = 0; r < spec.m; ++r) {
-    ArrayRef<Value> accR = ArrayRef<Value>(acc).slice(4 * r, 4);
-    // Output p (columns c0 + 16 p ..): its 128-bit block q is block p of
-    // accR[q].
-    for (int64_t p = 0; p < 4; ++p) {
-      SmallVector<int64_t> pick;
-      for (int s = 0; s < 2; ++s)
-        for (int64_t i = 0; i < 4; ++i)
-          pick.push_back(16 * s + 4 * p + i);
-      for (int64_t i = 0; i < 8; ++i)
-        pick.push_back(4 * p + i % 4);
-      Value lo = vector::ShuffleOp::create(b, loc, accR[0], accR[1], pick);
-      Value hi = vector::ShuffleOp::create(b, loc, accR[2], accR[3], pick);
-      SmallVector<int64_t> cat;
-      for (int64_t i = 0; i < 8; ++i)
-        cat.push_back(i);
-      for (int64_t i = 0; i < 8; ++i)
-        cat.push_back(16 + i);
-      Value res = arith::SubIOp::create(
-          b, loc, vector::ShuffleOp::create(b, loc, lo, hi, cat), corr[r]);
-      Value left = sub(cols, idx(16 * p));
-      vector::MaskedStoreOp::create(b, loc, out,
-                                    ValueRange{batch, idx(r), add(c0, 16 * p)},
-                                    mask(left, 16), res);
+  for (int64_t r = 0; r < spec.m; ++r)
+    for (int64_t c = 0; c < nc; ++c) {
+      ArrayRef<Value> accRC = ArrayRef<Value>(acc).slice((r * nc + c) * 4, 4);
+      // Output p (columns chunk start + 16 p ..): its 128-bit block q is
+      // block p of accRC[q].
+      for (int64_t p = 0; p < 4; ++p) {
+        SmallVector<int64_t> pick;
+        for (int s = 0; s < 2; ++s)
+          for (int64_t i = 0; i < 4; ++i)
+            pick.push_back(16 * s + 4 * p + i);
+        for (int64_t i = 0; i < 8; ++i)
+          pick.push_back(4 * p + i % 4);
+        Value lo = vector::ShuffleOp::create(b, loc, accRC[0], accRC[1], pick);
+        Value hi = vector::ShuffleOp::create(b, loc, accRC[2], accRC[3], pick);
+        SmallVector<int64_t> cat;
+        for (int64_t i = 0; i < 8; ++i)
+          cat.push_back(i);
+        for (int64_t i = 0; i < 8; ++i)
+          cat.push_back(16 + i);
+        Value res = arith::SubIOp::create(
+            b, loc, vector::ShuffleOp::create(b, loc, lo, hi, cat), corr[r]);
+        Value left = sub(chunkCols[c], idx(16 * p));
+        vector::MaskedStoreOp::create(
+            b, loc, out, ValueRange{batch, idx(r), add(chunkStart[c], 16 * p)},
+            mask(left, 16), res);
+      }
     }
-  }
 }
 
 void DecodeEmitter::emit(Value batchBegin, Value batchEnd) {

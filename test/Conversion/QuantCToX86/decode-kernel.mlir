@@ -8,7 +8,8 @@
 
 // Q.K^T: the cache [L, H, D] as [H, L, D] (strides [D, H*D, 1]); K (= D)
 // tails are masked, 16 rows of W (xor 0x80, the u8 operand) per panel
-// against A's row, the outputs of a panel stored masked to N.
+// against A's row (the rows 4 panels ahead prefetched), the outputs of a
+// panel stored masked to N.
 // CHECK-LABEL: func.func @qk
 // CHECK: %[[KC:.*]] = bufferization.to_buffer %arg1 read_only
 // CHECK: %[[V:.*]] = memref.transpose %[[KC]] (d0, d1, d2) -> (d1, d0, d2) : memref<?x4x16xi8> to memref<4x?x16xi8, strided<[16, 64, 1]>>
@@ -23,7 +24,9 @@
 // CHECK-COUNT-16: arith.minsi
 // CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>)
 // CHECK: vector.load %arg0[%[[B]], %c0{{.*}}, %{{.*}}] : {{.*}}, vector<64xi8>
-// CHECK-COUNT-16: quantc.x86.vpdpbusd
+// CHECK: quantc.x86.vpdpbusd
+// CHECK: memref.prefetch %arg1
+// CHECK-COUNT-15: quantc.x86.vpdpbusd
 // CHECK: scf.if
 // CHECK: vector.create_mask %{{.*}} : vector<64xi1>
 // CHECK: vector.maskedload %arg0
@@ -47,7 +50,8 @@ func.func @qk(%q: tensor<4x1x16xi8>, %kc: tensor<?x4x16xi8>) -> tensor<4x1x?xi32
 
 // P.V: the cache [L, H, D] as [H, L, D] = [batch, K, N] (NN); 4 rows of W
 // interleaved by in-lane byte and word unpacks, each against a broadcast
-// 4-byte word of A; the K % 4 tail masks whole rows.
+// 4-byte word of A, rows 16 ahead prefetched; one chunk of 64 columns per
+// pass over K (D = 16); the K % 4 tail masks whole rows.
 // CHECK-LABEL: func.func @pv
 // CHECK: memref.transpose %{{.*}} (d0, d1, d2) -> (d1, d0, d2) : memref<?x4x16xi8> to memref<4x?x16xi8, strided<[16, 64, 1]>>
 // CHECK: func.func private @__quantc_x86_decode_gemm
@@ -55,16 +59,22 @@ func.func @qk(%q: tensor<4x1x16xi8>, %kc: tensor<?x4x16xi8>) -> tensor<4x1x?xi32
 // CHECK: memref.dim %arg1, %c2
 // CHECK: scf.for
 // CHECK: scf.for {{.*}} step %c4
-// CHECK-COUNT-4: vector.maskedload %arg1
+// CHECK: vector.load %arg0{{.*}} vector<4xi8>
+// CHECK: vector.broadcast %{{.*}} : i32 to vector<16xi32>
+// CHECK: vector.maskedload %arg1
+// CHECK: memref.prefetch %arg1
+// CHECK: vector.maskedload %arg1
+// CHECK: vector.maskedload %arg1
+// CHECK: vector.maskedload %arg1
 // CHECK: vector.shuffle %{{.*}}, %{{.*}} [0, 64, 1, 65, 2, 66, 3, 67, 4, 68, 5, 69, 6, 70, 7, 71, 16, 80,
 // CHECK: vector.shuffle %{{.*}}, %{{.*}} [8, 72, 9, 73, 10, 74,
 // CHECK: vector.shuffle %{{.*}}, %{{.*}} [0, 32, 1, 33, 2, 34, 3, 35, 8, 40,
-// CHECK: vector.load %arg0{{.*}} vector<4xi8>
-// CHECK: vector.broadcast %{{.*}} : i32 to vector<16xi32>
 // CHECK-COUNT-4: quantc.x86.vpdpbusd
+// CHECK-NOT: quantc.x86.vpdpbusd
+// CHECK: scf.yield
 // CHECK: scf.if
-// CHECK: arith.select
 // CHECK: vector.maskedload %arg0{{.*}} vector<4xi1>, vector<4xi8>
+// CHECK: arith.select
 // CHECK-COUNT-4: vector.maskedstore %arg2
 // NOCOPY-LABEL: func.func @pv
 // NOCOPY-NOT: linalg.transpose
