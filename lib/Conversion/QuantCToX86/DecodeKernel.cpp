@@ -132,8 +132,8 @@ private:
     return vector::BitCastOp::create(b, loc, ty, v);
   }
 
-  /// acc += u (u8) x s (s8), 4 products per i32 lane: vpdpbusd, or
-  /// emulated.
+  /// acc += u (u8) x s (s8) (64 bytes each), 4 products per i32 lane:
+  /// vpdpbusd, or emulated.
   Value dot(Value acc, Value u, Value s);
   /// 128 * sum_k A[batch, r, k] (i32): the correction of the u8 shift of W.
   Value rowSum128(int64_t r);
@@ -152,11 +152,10 @@ private:
 } // namespace
 
 Value DecodeEmitter::dot(Value acc, Value u, Value s) {
+  if (!spec.emulate)
+    return X86VpdpbusdOp::create(b, loc, accTy, acc, u, s);
   u = bitcast(u, accTy);
   s = bitcast(s, accTy);
-  if (!spec.emulate)
-    return X86VpdpbusdOp::create(b, loc, accTy, acc, bitcast(u, bytesTy),
-                                 bitcast(s, bytesTy));
   // Byte t of each word: zero-extended (u), sign-extended (s).
   auto c = [&](int32_t v) { return splat(accTy, b.getI32IntegerAttr(v)); };
   for (int t = 0; t < 4; ++t) {
