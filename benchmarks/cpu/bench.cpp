@@ -95,6 +95,9 @@ static MemRef3D<T> view3(T *p, int64_t b, int64_t r, int64_t c) {
 #define QUANTC_BGEMM(B, M, N, K)                                               \
   extern "C" void _mlir_ciface_q_bgemm_##B##x##M##x##N##x##K(                  \
       MemRef3D<int8_t> *, MemRef3D<int8_t> *, MemRef3D<int32_t> *);
+#define QUANTC_BGEMMNN(B, M, N, K)                                             \
+  extern "C" void _mlir_ciface_q_bgemmnn_##B##x##M##x##N##x##K(                \
+      MemRef3D<int8_t> *, MemRef3D<int8_t> *, MemRef3D<int32_t> *);
 #define QUANTC_W8A16(M, N, K)                                                  \
   extern "C" void _mlir_ciface_q_w8a16_##M##x##N##x##K(                        \
       MemRef2D<float> *, MemRef2D<int8_t> *, MemRef2D<float> *);
@@ -114,6 +117,7 @@ static MemRef3D<T> view3(T *p, int64_t b, int64_t r, int64_t c) {
 #undef QUANTC_SGEMM
 #undef QUANTC_SGEMMT
 #undef QUANTC_BGEMM
+#undef QUANTC_BGEMMNN
 
 using GemmFn = void (*)(MemRef2D<int8_t> *, MemRef2D<float> *,
                         MemRef2D<float> *);
@@ -129,6 +133,8 @@ using BGemmFn = void (*)(MemRef3D<int8_t> *, MemRef3D<int8_t> *,
 struct BatchedCase {
   int64_t B, M, N, K;
   BGemmFn fn;
+  /// bgemmnn: the rhs is [B, K, N] (attention's V as a cache stores it).
+  bool nn = false;
 };
 
 static std::vector<BatchedCase> batchedCases() {
@@ -143,6 +149,9 @@ static std::vector<BatchedCase> batchedCases() {
 #define QUANTC_W4A16(M, N, K)
 #define QUANTC_BGEMM(B, M, N, K)                                               \
   cs.push_back({B, M, N, K, _mlir_ciface_q_bgemm_##B##x##M##x##N##x##K});
+#define QUANTC_BGEMMNN(B, M, N, K)                                             \
+  cs.push_back(                                                                \
+      {B, M, N, K, _mlir_ciface_q_bgemmnn_##B##x##M##x##N##x##K, true});
 #include "bench_shapes.inc"
 #undef QUANTC_GEMM
 #undef QUANTC_LINEAR
@@ -153,6 +162,7 @@ static std::vector<BatchedCase> batchedCases() {
 #undef QUANTC_W8A16C
 #undef QUANTC_W4A16
 #undef QUANTC_BGEMM
+#undef QUANTC_BGEMMNN
   return cs;
 }
 using W8A16Fn = void (*)(MemRef2D<float> *, MemRef2D<int8_t> *,
@@ -187,6 +197,7 @@ static std::vector<Case> cases() {
   cs.push_back({"sgemmt", M, N, K, nullptr, nullptr, nullptr,                  \
                 _mlir_ciface_q_sgemmt_##M##x##N##x##K});
 #define QUANTC_BGEMM(B, M, N, K)
+#define QUANTC_BGEMMNN(B, M, N, K)
 #define QUANTC_W8A16(M, N, K)                                                  \
   cs.push_back({"w8a16", M, N, K, nullptr, nullptr, nullptr, nullptr,          \
                 _mlir_ciface_q_w8a16_##M##x##N##x##K});
@@ -198,6 +209,7 @@ static std::vector<Case> cases() {
                 nullptr, _mlir_ciface_q_w4a16_##M##x##N##x##K});
 #include "bench_shapes.inc"
 #undef QUANTC_BGEMM
+#undef QUANTC_BGEMMNN
   return cs;
 }
 
@@ -338,25 +350,32 @@ static bool runBatched(const char *only, const char *thr, engine &eng,
   bool allOk = true;
   for (const BatchedCase &c : batchedCases()) {
     int64_t B = c.B, M = c.M, N = c.N, K = c.K;
-    std::string name = "bgemm_" + std::to_string(B) + "x" + std::to_string(M) +
-                       "x" + std::to_string(N) + "x" + std::to_string(K);
-    if (only && name != only && std::string("bgemm") != only)
+    const char *kind = c.nn ? "bgemmnn" : "bgemm";
+    std::string name = std::string(kind) + "_" + std::to_string(B) + "x" +
+                       std::to_string(M) + "x" + std::to_string(N) + "x" +
+                       std::to_string(K);
+    if (only && name != only && std::string(kind) != only)
       continue;
+    // W[b, n, k], stored [B, N, K] or (nn) [B, K, N].
+    auto wAt = [&](int64_t b, int64_t n, int64_t k) {
+      return c.nn ? (b * K + k) * N + n : (b * N + n) * K + k;
+    };
     std::vector<int8_t> x(B * M * K), w(B * N * K);
     for (int64_t i = 0; i < B * M * K; ++i)
       x[i] = static_cast<int8_t>((i * 2654435761u >> 13) % 256 - 128);
     for (int64_t b = 0; b < B; ++b)
       for (int64_t n = 0; n < N; ++n)
         for (int64_t k = 0; k < K; ++k)
-          w[(b * N + n) * K + k] = weight(n + b, k);
+          w[wAt(b, n, k)] = weight(n + b, k);
     std::vector<int32_t> yq(B * M * N), yd(B * M * N);
     auto xd = view3(x.data(), B, M, K);
-    auto wd = view3(w.data(), B, N, K);
+    auto wd = c.nn ? view3(w.data(), B, K, N) : view3(w.data(), B, N, K);
     auto yqd = view3(yq.data(), B, M, N);
     double tq = timeIt([&] { c.fn(&xd, &wd, &yqd); });
-    // oneDNN: weights {B, K, N} stored [B, N, K] (tag::acb), plain.
+    // oneDNN: weights {B, K, N} stored [B, N, K] (tag::acb) or [B, K, N]
+    // (tag::abc), plain.
     memory::desc srcMd({B, M, K}, dt::s8, tag::abc);
-    memory::desc weiMd({B, K, N}, dt::s8, tag::acb);
+    memory::desc weiMd({B, K, N}, dt::s8, c.nn ? tag::abc : tag::acb);
     memory::desc dstMd({B, M, N}, dt::s32, tag::abc);
     matmul::primitive_desc pd(matmul::desc(srcMd, weiMd, dstMd), eng);
     matmul mm(pd);
@@ -373,15 +392,15 @@ static bool runBatched(const char *only, const char *thr, engine &eng,
       int64_t b = (s * 31) % B, m = (s * 7919) % M, n = (s * 104729) % N;
       int64_t acc = 0;
       for (int64_t k = 0; k < K; ++k)
-        acc += (int64_t)x[(b * M + m) * K + k] * w[(b * N + n) * K + k];
+        acc += (int64_t)x[(b * M + m) * K + k] * w[wAt(b, n, k)];
       badQ += yq[(b * M + m) * N + n] != acc;
       badD += yd[(b * M + m) * N + n] != acc;
     }
     allOk &= badQ == 0;
     double ops = 2.0 * B * M * N * K;
-    std::printf("bgemm%-2ld %5ld %6ld %5ld %4s | %9.1f %9.1f | %6.3f | %-6s | "
+    std::printf("%s%-2ld %5ld %6ld %5ld %4s | %9.1f %9.1f | %6.3f | %-6s | "
                 "%s: %s\n",
-                (long)B, (long)M, (long)N, (long)K, thr ? thr : "?",
+                kind, (long)B, (long)M, (long)N, (long)K, thr ? thr : "?",
                 ops / tq * 1e-9, ops / td * 1e-9, td / tq,
                 badQ ? "WRONG" : "exact", pd.impl_info_str(),
                 badD ? "WRONG" : "exact");

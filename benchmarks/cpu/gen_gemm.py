@@ -12,6 +12,10 @@ weight W [N, K] (deterministic pattern, shared with the C++ harness),
                            y: memref<BxMxNxi32>)
       batched int8 GEMM, both operands arguments (attention's Q . K^T, or
       P . V with V given transposed, [D, S] per head); spec bgemm:BxM
+  @q_bgemmnn_<B>x<M>x<N>x<K>(x: memref<BxMxKxi8>, w: memref<BxKxNxi8>,
+                             y: memref<BxMxNxi32>)
+      the same with the rhs [B, K, N] (transpose_rhs: P . V with V [S, D]
+      per head, as a KV cache stores it); spec bgemmnn:BxM
 
   @q_rgemm_<M>x<N>x<K>(x: memref<MxKxi8>, w: memref<NxKxi8>,
                         xs: memref<1x1xf32>, y: memref<MxNxf32>)
@@ -153,6 +157,21 @@ func.func @{name}(%xm: memref<{xty}>, %wm: memref<{wty3}>, %y: memref<{yty3}>) a
   %x = bufferization.to_tensor %xm restrict : memref<{xty}> to tensor<{xty}>
   %w = bufferization.to_tensor %wm restrict : memref<{wty3}> to tensor<{wty3}>
   %acc = quantc.matmul %x, %w : tensor<{xty}>, tensor<{wty3}> -> tensor<{yty3}>
+  bufferization.materialize_in_destination %acc in restrict writable %y : (tensor<{yty3}>, memref<{yty3}>) -> ()
+  return
+}}""")
+        elif kind == "bgemmnn":
+            # Batched with the rhs [B, K, N] (transpose_rhs: attention's V
+            # [S, D] per head, as a cache stores it): spec bgemmnn:BxM.
+            bt, m = (int(v) for v in spec.split(":")[1].split("x"))
+            name = f"q_bgemmnn_{bt}x{m}x{n}x{k}"
+            xty, wty3 = f"{bt}x{m}x{k}xi8", f"{bt}x{k}x{n}xi8"
+            yty3 = f"{bt}x{m}x{n}xi32"
+            fns.append(f"""
+func.func @{name}(%xm: memref<{xty}>, %wm: memref<{wty3}>, %y: memref<{yty3}>) attributes {{llvm.emit_c_interface}} {{
+  %x = bufferization.to_tensor %xm restrict : memref<{xty}> to tensor<{xty}>
+  %w = bufferization.to_tensor %wm restrict : memref<{wty3}> to tensor<{wty3}>
+  %acc = quantc.matmul %x, %w {{transpose_rhs}} : tensor<{xty}>, tensor<{wty3}> -> tensor<{yty3}>
   bufferization.materialize_in_destination %acc in restrict writable %y : (tensor<{yty3}>, memref<{yty3}>) -> ()
   return
 }}""")

@@ -146,6 +146,15 @@ def test_w8a8_attention_gemms_read_the_int8_cache(w8a8_decoder):
     # The scales: K per token and head ([L, H, 1] argument), V per channel
     # and head (a [1, H, dh] constant).
     assert re.search(r"%arg3: tensor<\?x4x1xf32>", ir)
+    # Both run on the avx512-vnni decode kernel, reading the cache in place
+    # (no remark says "reference lowering"; the weights, printed in full,
+    # are packed as constants here).
+    import quantc
+    full = dec.models[1]._module.mlir(elide_resources_over=None)
+    out, diags = quantc.run_pipeline(full, "quantc-lower-matmul-to-x86",
+                                     return_diagnostics=True)
+    assert "reference lowering" not in diags, diags
+    assert out.count("call @__quantc_x86_decode_gemm") == 2 * CFG["layers"]
 
 
 def test_v_per_token_is_refused():

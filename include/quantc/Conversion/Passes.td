@@ -122,6 +122,20 @@ def QuantCLowerMatmulToX86 : Pass<"quantc-lower-matmul-to-x86",
       slices of A, of the output and of the per-row epilogue operands
       (x_scale, residual). Nothing is padded or copied; a constant weight is
       packed once for all of them.
+    - Decode (avx512-vnni, at most 3 static rows, a run-time rhs, batched or
+      with a dynamic N, K or batch: attention's Q.K^T and P.V of a decode
+      step over a KV cache of run-time length): the decode kernel
+      (DecodeKernel.h) reads N, K and the batch from the buffers at run
+      time and the rhs where it lies, `[B, N, K]` or (`transpose_rhs`, or
+      a `linalg.transpose` whose source has N innermost) `[B, K, N]`; the
+      rhs of a `linalg.transpose` is read in place through a
+      `memref.transpose` view of its source (a KV cache `[L, H, D]`, no
+      copy). W xor 0x80 is `vpdpbusd`'s u8 operand, so the correction is
+      one `128 * rowsum(A)` per row. It writes i32 (a rescale runs after
+      it, zero points are corrected after it, with remarks), needs no
+      scratch, and its batch range is split across threads when the GEMM
+      (dynamic extents counted as 1024) has at least `parallel-min-macs` /
+      16 multiply-adds.
 
     The kernel carries its plan, a `#quantc.x86_gemm_plan` attribute, as
     `quantc.x86_plan`. Every matmul that does not take this path says why in

@@ -116,18 +116,17 @@ func.func @small_m_epilogue(%x: tensor<1x300xi8>, %w: tensor<5x300xi8>, %xs: ten
 
 // -----
 
-// Batched decode (attention's Q . K^T, one token): the kernel of one batch
-// is a small_m one; the result goes straight into the caller's buffer (no
-// allocation, no copy).
+// Batched decode (attention's Q . K^T, one token) takes the decode kernel
+// (decode-kernel.mlir), not small_m; the result goes straight into the
+// caller's buffer (no allocation, no copy).
 // CHECK-LABEL: func.func @decode_scores
 // CHECK-SAME: %[[Y:[^:]+]]: memref<4x1x40xi32>
 // CHECK-NOT: memref.alloc
-// CHECK: call @__quantc_x86_gemm_batch(%{{.+}}, %{{.+}}, %[[Y]], %{{.+}}, %{{.+}})
+// CHECK: %[[YC:.+]] = memref.cast %[[Y]]
+// CHECK: call @__quantc_x86_decode_gemm(%{{.+}}, %{{.+}}, %[[YC]], %{{.+}}, %{{.+}})
 // CHECK-NOT: bufferization.materialize_in_destination
 // CHECK: return
-// CHECK: func.func private @__quantc_x86_gemm(
-// CHECK-SAME: m = 1, n = 40, k = 64, mr = 16, nr = 1, kunroll = 8, panel_block = 1, parallel = false, emulate = false, runtime_weight = true, small_m = true>
-// CHECK: func.func private @__quantc_x86_gemm_batch(
+// CHECK: func.func private @__quantc_x86_decode_gemm(
 func.func @decode_scores(%q: tensor<4x1x64xi8>, %k: tensor<4x40x64xi8>, %y: memref<4x1x40xi32>) {
   %s = quantc.matmul %q, %k : tensor<4x1x64xi8>, tensor<4x40x64xi8> -> tensor<4x1x40xi32>
   bufferization.materialize_in_destination %s in restrict writable %y : (tensor<4x1x40xi32>, memref<4x1x40xi32>) -> ()
