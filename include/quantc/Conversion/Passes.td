@@ -716,7 +716,11 @@ def QuantCLowerWeightOnlyToX86
            "read in place: 8 when it has at most 32 rows)">,
     Option<"parallelMinMacs", "parallel-min-macs", "int64_t", "16777216",
            "Split the weight panels of GEMMs with at least this many "
-           "multiply-adds across threads (-1: never)">
+           "multiply-adds across threads (-1: never)">,
+    Option<"blockMinM", "block-min-m", "int64_t", "16",
+           "GEMMs with at least this many rows run the blocked kernel (the "
+           "weight widened once per K block into an f32 panel for the float "
+           "kernel; a run-time M chooses per call); -1: never">
   ];
   let dependentDialects = ["mlir::LLVM::LLVMDialect",
                            "mlir::arith::ArithDialect",
@@ -724,5 +728,6 @@ def QuantCLowerWeightOnlyToX86
                            "mlir::func::FuncDialect",
                            "mlir::memref::MemRefDialect",
                            "mlir::scf::SCFDialect",
+                           "mlir::tensor::TensorDialect",
                            "mlir::vector::VectorDialect"];
 }
