@@ -717,10 +717,11 @@ def QuantCLowerWeightOnlyToX86
     Option<"parallelMinMacs", "parallel-min-macs", "int64_t", "16777216",
            "Split the weight panels of GEMMs with at least this many "
            "multiply-adds across threads (-1: never)">,
-    Option<"blockMinM", "block-min-m", "int64_t", "16",
+    Option<"blockMinM", "block-min-m", "int64_t", "0",
            "GEMMs with at least this many rows run the blocked kernel (the "
            "weight widened once per K block into an f32 panel for the float "
-           "kernel; a run-time M chooses per call); -1: never">
+           "kernel; a run-time M chooses per call); 0: 16 for grouped 4-bit "
+           "weights, else 32; -1: never">
   ];
   let dependentDialects = ["mlir::LLVM::LLVMDialect",
                            "mlir::arith::ArithDialect",

@@ -43,15 +43,20 @@ namespace {
 
 /// One contraction that fits a kernel.
 struct MatchedWeightOnly {
-  /// The register kernel's plan (the rows below blockMinM, every row without
-  /// a blocked path).
+  /// The register kernel's plan (the rows below the blocked kernels', every
+  /// row without them).
   WeightOnlyPlan plan;
-  /// Which kernels the GEMM calls: the register kernel (`plan`), the
-  /// blocked one (`blockedPlan` widening into the float kernel of
-  /// `floatPlan`), or both, chosen at run time by M (a dynamic M).
-  bool useRegister = true, useBlocked = false;
-  WeightOnlyPlan blockedPlan;
-  FloatGemmPlan floatPlan;
+  /// One kernel of the GEMM: the register kernel (`plan`, no float plan)
+  /// or a blocked one (widening `plan`'s weight into the float kernel of
+  /// `floatPlan`), run from `minRows` rows on.
+  struct Variant {
+    int64_t minRows = 1;
+    bool blocked = false;
+    FloatGemmPlan floatPlan;
+  };
+  /// The kernels the GEMM calls, by increasing minRows: one for a static M,
+  /// all for a run-time M (chosen per call).
+  SmallVector<Variant, 3> variants;
   /// The position of M in the activation's shape.
   unsigned aMPos = 0;
   DequantizeOp dequant;
@@ -88,7 +93,7 @@ static constexpr int64_t kMaxElements = int64_t(1) << 36;
 /// not weight-only (the float pass's).
 static FailureOr<MatchedWeightOnly>
 matchWeightOnly(linalg::LinalgOp op, X86Isa isa, int64_t mrOpt, int64_t nrOpt,
-                int64_t kcOpt, int64_t parallelMinMacs, int64_t blockMinM) {
+                int64_t kcOpt, int64_t parallelMinMacs, int64_t blockMinMOpt) {
   FailureOr<ContractionInfo> info = getContractionInfo(op);
   if (failed(info))
     return failure();
@@ -319,14 +324,16 @@ matchWeightOnly(linalg::LinalgOp op, X86Isa isa, int64_t mrOpt, int64_t nrOpt,
   };
   p.parallel = parallelAt(dynM ? 1 : p.m);
 
-  // Enough rows to amortize the dequantization: the blocked kernel.
-  mw.useBlocked = blockMinM > 0 && (dynM || p.m >= blockMinM);
-  mw.useRegister = dynM || !mw.useBlocked;
-  if (mw.useBlocked) {
-    WeightOnlyPlan &wp = mw.blockedPlan;
-    wp = p;
-    wp.prescale = false;
-    FloatGemmPlan &fp = mw.floatPlan;
+  // Enough rows to amortize the dequantization: the blocked kernels. The
+  // 4-bit grouped register kernel pays a dequantizing fma per weight vector
+  // and row tile, so its blocked kernel starts earlier (4096^2,
+  // docs/BENCHMARKS.md).
+  int64_t blockMinM = blockMinMOpt ? blockMinMOpt : (int4 && p.group ? 16 : 32);
+  auto blockedPlan = [&](int64_t minRows, bool narrow) {
+    MatchedWeightOnly::Variant v;
+    v.minRows = minRows;
+    v.blocked = true;
+    FloatGemmPlan &fp = v.floatPlan;
     fp.m = p.m;
     fp.n = p.n;
     fp.k = p.k;
@@ -343,8 +350,25 @@ matchWeightOnly(linalg::LinalgOp op, X86Isa isa, int64_t mrOpt, int64_t nrOpt,
     int64_t registers = avx2 ? 16 : 32;
     fp.mr = std::max<int64_t>(
         1, std::min<int64_t>(avx2 ? 4 : 6, (registers - 1 - p.nr) / p.nr));
-    fp.kc = kcOpt ? kc : llvm::alignTo(256, std::max<int64_t>(p.group, 1));
-    fp.parallel = parallelAt(dynM ? blockMinM : p.m);
+    // Narrow (few rows): one panel of 128 K rows at a time (32 KiB of f32,
+    // in L1 while the few row tiles read it); wide: 16 panels of 256 rows.
+    int64_t kcDefault = narrow ? 128 : 256;
+    fp.kc =
+        kcOpt ? kc : llvm::alignTo(kcDefault, std::max<int64_t>(p.group, 1));
+    fp.panelBlock = narrow ? 1 : 16;
+    fp.parallel = parallelAt(dynM ? minRows : p.m);
+    return v;
+  };
+  static constexpr int64_t kWideMinM = 48;
+  if (blockMinM < 0 || (!dynM && p.m < blockMinM)) {
+    mw.variants.push_back({});
+  } else if (!dynM) {
+    mw.variants.push_back(blockedPlan(blockMinM, p.m < kWideMinM));
+  } else {
+    mw.variants.push_back({});
+    if (blockMinM < kWideMinM)
+      mw.variants.push_back(blockedPlan(blockMinM, true));
+    mw.variants.push_back(blockedPlan(std::max(blockMinM, kWideMinM), false));
   }
   return mw;
 }
@@ -498,9 +522,10 @@ struct LowerWeightOnly
     int64_t registers = avx2 ? 16 : 32;
     int64_t mrEff = mr ? int64_t(mr) : (avx2 ? 4 : 6);
     int64_t nrEff = nr ? int64_t(nr) : (avx2 ? 2 : 4);
-    if (blockMinM < -1 || blockMinM == 0 || blockMinM > (int64_t(1) << 30)) {
+    if (blockMinM < -1 || blockMinM > (int64_t(1) << 30)) {
       module.emitError() << "quantc-lower-weight-only-to-x86: block-min-m is "
-                            "-1 (never blocked) or in [1, 2^30]; got "
+                            "-1 (never blocked), 0 (the default) or in [1, "
+                            "2^30]; got "
                          << int64_t(blockMinM);
       return signalPassFailure();
     }
@@ -606,25 +631,27 @@ void LowerWeightOnly::lower(linalg::LinalgOp op, const MatchedWeightOnly &m,
   args.push_back(arith::ConstantIndexOp::create(b, loc, 0));
   args.push_back(arith::ConstantIndexOp::create(b, loc, p.getNumPanels()));
   SmallVector<Type> types(ValueRange(args).getTypes());
-  auto call = [&](OpBuilder &cb, bool blocked) {
-    func::FuncOp kernel =
-        blocked ? getOrCreateKernel(m.blockedPlan, &m.floatPlan, types, loc,
-                                    symbols)
-                : getOrCreateKernel(p, nullptr, types, loc, symbols);
-    func::CallOp::create(cb, loc, kernel, args);
-  };
-  if (!m.useBlocked || !m.useRegister) {
-    call(b, m.useBlocked);
-  } else {
-    // A run-time M: the blocked kernel from blockMinM rows on.
+  // The variants from the most rows down: if (M >= minRows) call it, else
+  // the next (a static M has one).
+  OpBuilder cb = b;
+  for (size_t i = m.variants.size(); i-- > 0;) {
+    const MatchedWeightOnly::Variant &v = m.variants[i];
+    WeightOnlyPlan wp = p;
+    if (v.blocked)
+      wp.prescale = false;
+    func::FuncOp kernel = getOrCreateKernel(
+        wp, v.blocked ? &v.floatPlan : nullptr, types, loc, symbols);
+    if (i == 0) {
+      func::CallOp::create(cb, loc, kernel, args);
+      break;
+    }
     Value many = arith::CmpIOp::create(
-        b, loc, arith::CmpIPredicate::sge, mV,
-        arith::ConstantIndexOp::create(b, loc, blockMinM));
-    auto ifOp = scf::IfOp::create(b, loc, many, /*withElse=*/true);
+        cb, loc, arith::CmpIPredicate::sge, mV,
+        arith::ConstantIndexOp::create(cb, loc, v.minRows));
+    auto ifOp = scf::IfOp::create(cb, loc, many, /*withElse=*/true);
     OpBuilder tb = ifOp.getThenBodyBuilder();
-    call(tb, true);
-    OpBuilder eb = ifOp.getElseBodyBuilder();
-    call(eb, false);
+    func::CallOp::create(tb, loc, kernel, args);
+    cb = ifOp.getElseBodyBuilder();
   }
   op->getResult(0).replaceAllUsesWith(bufferization::ToTensorOp::create(
       b, loc, resultTy, out, /*restrict=*/true, /*writable=*/true));
@@ -658,12 +685,12 @@ func::FuncOp LowerWeightOnly::getOrCreateKernel(const WeightOnlyPlan &p,
     return it->second;
 
   MLIRContext *ctx = loc.getContext();
-  std::string name = p.weightBits == 4 ? "__quantc_x86_w4a16_gemm"
-                                       : "__quantc_x86_w8a16_gemm";
+  std::string name =
+      p.weightBits == 4 ? "__quantc_x86_w4a16_gemm" : "__quantc_x86_w8a16_gemm";
   if (fp)
     name += "_blocked";
-  auto fn = func::FuncOp::create(loc, name,
-                                 FunctionType::get(ctx, argTypes, {}));
+  auto fn =
+      func::FuncOp::create(loc, name, FunctionType::get(ctx, argTypes, {}));
   fn.setPrivate();
   // Internal linkage: kernels of separately compiled modules never clash.
   fn->setAttr("llvm.linkage",

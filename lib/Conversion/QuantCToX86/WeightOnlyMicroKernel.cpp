@@ -58,9 +58,9 @@ public:
     nibblesIfNeeded();
     auto widenRows = [&](Value jr, Value k0, int64_t count) {
       // Rows [k0, k0 + count) of panel jr, one group (or no groups).
-      Value gi = p.group ? arith::DivUIOp::create(b, loc, k0, idx(p.group))
-                               .getResult()
-                         : idx(0);
+      Value gi =
+          p.group ? arith::DivUIOp::create(b, loc, k0, idx(p.group)).getResult()
+                  : idx(0);
       setOffsets(gi);
       SmallVector<Value> sv;
       for (int64_t j = 0; j < nvec; ++j)
@@ -70,9 +70,9 @@ public:
         SmallVector<Value> wv = widenRow(kAbs);
         Value kk = arith::SubIOp::create(b, loc, kAbs, pc);
         for (int64_t j = 0; j < nvec; ++j)
-          vector::StoreOp::create(b, loc,
-                                  arith::MulFOp::create(b, loc, wv[j], sv[j]),
-                                  bPacked, ValueRange{slot, kk, idx(j * p.lanes)});
+          vector::StoreOp::create(
+              b, loc, arith::MulFOp::create(b, loc, wv[j], sv[j]), bPacked,
+              ValueRange{slot, kk, idx(j * p.lanes)});
       };
       if (count == 1) {
         row(k0);
@@ -95,9 +95,8 @@ public:
     if (!p.kBlockOuter) {
       forPanels(jb, jbEnd, [&](Value jr, int64_t vectors, int64_t last) {
         setPanel(jr, vectors, last);
-        forBlocks(pc, kcur, run, [&](Value k0, int64_t count) {
-          widenRows(jr, k0, count);
-        });
+        forBlocks(pc, kcur, run,
+                  [&](Value k0, int64_t count) { widenRows(jr, k0, count); });
       });
       return;
     }
@@ -249,8 +248,7 @@ private:
     }
     // A run-time M: the whole tiles in a loop, then the M mod mr tail rows
     // through scf.index_switch over tail tiles of 1 .. mr - 1 rows.
-    Value whole =
-        mul(arith::DivUIOp::create(b, loc, ops.m, idx(p.mr)), p.mr);
+    Value whole = mul(arith::DivUIOp::create(b, loc, ops.m, idx(p.mr)), p.mr);
     {
       auto loop = scf::ForOp::create(b, loc, idx(0), whole, idx(p.mr));
       OpBuilder::InsertionGuard g(b);

@@ -12,8 +12,8 @@
 // BAD2: within the 16 ymm registers; got mr = 7, nr = 0
 // RUN: not quantc-opt %s --quantc-lower-weight-only-to-x86="kc=-1" -split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD3
 // BAD3: got mr = 0, nr = 0, kc = -1
-// RUN: not quantc-opt %s --quantc-lower-weight-only-to-x86="block-min-m=0" -split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD4
-// BAD4: error: quantc-lower-weight-only-to-x86: block-min-m is -1 (never blocked) or in [1, 2^30]; got 0
+// RUN: not quantc-opt %s --quantc-lower-weight-only-to-x86="block-min-m=-2" -split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD4
+// BAD4: error: quantc-lower-weight-only-to-x86: block-min-m is -1 (never blocked), 0 (the default) or in [1, 2^30]; got -2
 
 // CHECK-LABEL: func.func @zero_point
 // CHECK: quantc.dequantize
