@@ -2,13 +2,13 @@
 // peaks (CostModel.cpp). One 4096 x 4096 GEMM at 4, 8 and 100 tokens:
 //   zen5-2c     (1736e9 int8, 434e9 f32, 40e9 B/s):   w4a16, w8a8,  w8a8
 //   zen3-2c     (435e9, 218e9, 32e9; AVX2):           w8a8,  w8a8,  w8a8
-//   xeon-amx-2c (1280e9, 320e9, 12e9):                w4a16, w4a16, w8a8
+//   xeon-amx-2c (1536e9, 384e9, 12e9):                w4a16, w4a16, w8a8
 //   h100        (1979e12, 989.5e12, 3.35e12):         w4a16, w4a16, w4a16
 //   h200        (1979e12, 989.5e12, 4.8e12):          w4a16, w4a16, w4a16
 // (At 4 tokens on zen3-2c the f32 peak makes W8A16 and W4A16 compute-bound,
 // 134e6 ops / 218e9 = 615 us, while W8A8 reads its 16.9 MB in 527 us; on
 // zen5-2c W4A16's 8.4 MB take 210 us. xeon-amx-2c's low bandwidth keeps
-// W4A16 up to ~20 tokens.)
+// W4A16 up to ~10 tokens.)
 // RUN: quantc-opt %s --quantc-select-scheme="target=zen5-2c tokens=4" -o /dev/null 2>&1 | FileCheck %s --check-prefix=ZEN5-4
 // RUN: quantc-opt %s --quantc-select-scheme="target=zen5-2c tokens=8" -o /dev/null 2>&1 | FileCheck %s --check-prefix=ZEN5-8
 // RUN: quantc-opt %s --quantc-select-scheme="target=zen3-2c tokens=4" -o /dev/null 2>&1 | FileCheck %s --check-prefix=ZEN3-4
@@ -41,7 +41,7 @@
 // The recording pass keeps a recorded target and records its own otherwise.
 // RUN: quantc-opt %s --quantc-record-cost-target="target=xeon-amx-2c" | FileCheck %s --check-prefix=REC
 // RUN: quantc-opt %s --quantc-select-scheme="target=h100 tokens=1" --quantc-record-cost-target="target=xeon-amx-2c" 2>/dev/null | FileCheck %s --check-prefix=REC-KEEP
-// REC: quantc.cost_target = {bandwidth = 1.200000e+10 : f64, name = "xeon-amx-2c", peak_fp16 = 3.200000e+11 : f64, peak_int8 = 1.280000e+12 : f64}
+// REC: quantc.cost_target = {bandwidth = 1.200000e+10 : f64, name = "xeon-amx-2c", peak_fp16 = 3.840000e+11 : f64, peak_int8 = 1.536000e+12 : f64}
 // REC-KEEP: name = "h100"
 func.func @gemm(%x: tensor<8x4096xf32>, %w: tensor<4096x4096xf32>) -> tensor<8x4096xf32> {
   %z = arith.constant 0.0 : f32

@@ -26,12 +26,13 @@ Roofline quantc::getPresetRoofline(CostTarget target) {
     // DDR4-3200 (~40 GB/s, sustained reads ~32).
     return {"zen3-2c", 435e9, 218e9, 32e9};
   case CostTarget::xeonAmx2c:
-    // The 2-core AVX-512 VNNI / AMX Xeon VM of docs/BENCHMARKS.md: the f32
-    // and int8 peaks its FMA and vpdpbusd kernels reach (~160 GFLOPS f32 per
-    // core, the weight-only and float GEMM sections; ~4x that in int8), the
-    // read bandwidth quantc-probe measured there (section "Planner
-    // targets").
-    return {"xeon-amx-2c", 1280e9, 320e9, 12e9};
+    // The 2-core AVX-512 VNNI / AMX Xeon VM of docs/BENCHMARKS.md: f32
+    // 2 x 192e9 (2 zmm FMA per cycle at ~3 GHz; its weight-only GEMMs reach
+    // 175 GFLOPS on one core, section "Blocked weight-only kernels"), int8
+    // 4x that (vpdpbusd: 64 multiply-adds per instruction against 16);
+    // bandwidth 12e9 B/s is an estimate for two vCPUs' share of the host's
+    // memory (not measured: see docs/BENCHMARKS.md "Planner targets").
+    return {"xeon-amx-2c", 1536e9, 384e9, 12e9};
   case CostTarget::hostCpu:
   case CostTarget::zen5_2c:
   case CostTarget::automatic:

@@ -292,7 +292,7 @@ def QuantCReportCost : Pass<"quantc-report-cost", "mlir::func::FuncOp"> {
                         "32e9 B/s"),
              clEnumValN(quantc::CostTarget::xeonAmx2c, "xeon-amx-2c",
                         "the 2-core AVX-512 VNNI Xeon VM of "
-                        "docs/BENCHMARKS.md: 1280e9 int8 ops/s, 320e9 f32, "
+                        "docs/BENCHMARKS.md: 1536e9 int8 ops/s, 384e9 f32, "
                         "12e9 B/s"),
              clEnumValN(quantc::CostTarget::hostCpu, "host-cpu",
                         "legacy name of zen5-2c (not the compiling host: "
@@ -585,7 +585,7 @@ def QuantCRecordCostTarget
                         "32e9 B/s"),
              clEnumValN(quantc::CostTarget::xeonAmx2c, "xeon-amx-2c",
                         "the 2-core AVX-512 VNNI Xeon VM of "
-                        "docs/BENCHMARKS.md: 1280e9 int8 ops/s, 320e9 f32, "
+                        "docs/BENCHMARKS.md: 1536e9 int8 ops/s, 384e9 f32, "
                         "12e9 B/s"),
              clEnumValN(quantc::CostTarget::hostCpu, "host-cpu",
                         "legacy name of zen5-2c (not the compiling host: "
@@ -661,7 +661,7 @@ def QuantCSelectScheme : Pass<"quantc-select-scheme", "mlir::func::FuncOp"> {
                         "32e9 B/s"),
              clEnumValN(quantc::CostTarget::xeonAmx2c, "xeon-amx-2c",
                         "the 2-core AVX-512 VNNI Xeon VM of "
-                        "docs/BENCHMARKS.md: 1280e9 int8 ops/s, 320e9 f32, "
+                        "docs/BENCHMARKS.md: 1536e9 int8 ops/s, 384e9 f32, "
                         "12e9 B/s"),
              clEnumValN(quantc::CostTarget::hostCpu, "host-cpu",
                         "legacy name of zen5-2c (not the compiling host: "
