@@ -394,9 +394,10 @@ static DenseElementsAttr packWeight(const MatchedWeightOnly &mw) {
 
 /// The load-time int8 weight of `mw` packed by the prepare function into a
 /// new state global, in packWeight's layout [panel][k][panelCols] (zero
-/// padded): as tensor ops on the parameter (to [k, n], padded to whole
-/// panels, [k, panels, cols] -> [panels, k, cols]). Returns the state as a
-/// tensor for the model function, at `b`.
+/// padded), as tensor ops on the parameter read where it lies: N padded to
+/// whole panels, split into [panels, cols], and one transpose to [panels,
+/// k, cols] (a weight stored [n, k] is not first transposed to [k, n]).
+/// Returns the state as a tensor for the model function, at `b`.
 static Value packWeightAtLoad(OpBuilder &b, Location loc,
                               const MatchedWeightOnly &mw,
                               LoadTimeState &state) {
@@ -406,26 +407,34 @@ static Value packWeightAtLoad(OpBuilder &b, Location loc,
   Value w = state.materialize(dequant.getInput());
   OpBuilder pb = state.atPrepareEnd();
   Type i8 = pb.getI8Type();
-  // Stored [n, k]: to [k, n].
-  if (mw.wStrideN != 1) {
-    Value init = tensor::EmptyOp::create(pb, loc, {p.k, p.n}, i8);
-    w = linalg::TransposeOp::create(pb, loc, w, init, ArrayRef<int64_t>{1, 0})
-            ->getResult(0);
-  }
+  // The position of N in the stored weight (0: [n, k], 1: [k, n]).
+  bool nFirst = mw.wStrideN != 1;
+  SmallVector<int64_t> padded = nFirst
+                                    ? SmallVector<int64_t>{panels * cols, p.k}
+                                    : SmallVector<int64_t>{p.k, panels * cols};
+  SmallVector<int64_t> sizes =
+      nFirst ? SmallVector<int64_t>{p.n, p.k} : SmallVector<int64_t>{p.k, p.n};
   Value zero = arith::ConstantOp::create(pb, loc, pb.getIntegerAttr(i8, 0));
-  Value full = tensor::EmptyOp::create(pb, loc, {p.k, panels * cols}, i8);
+  Value full = tensor::EmptyOp::create(pb, loc, padded, i8);
   full = linalg::FillOp::create(pb, loc, zero, full).getResult(0);
   w = tensor::InsertSliceOp::create(
       pb, loc, w, full,
       ArrayRef<OpFoldResult>{pb.getIndexAttr(0), pb.getIndexAttr(0)},
-      ArrayRef<OpFoldResult>{pb.getIndexAttr(p.k), pb.getIndexAttr(p.n)},
+      ArrayRef<OpFoldResult>{pb.getIndexAttr(sizes[0]),
+                             pb.getIndexAttr(sizes[1])},
       ArrayRef<OpFoldResult>{pb.getIndexAttr(1), pb.getIndexAttr(1)});
-  w = tensor::ExpandShapeOp::create(
-      pb, loc, RankedTensorType::get({p.k, panels, cols}, i8), w,
-      ArrayRef<ReassociationIndices>{{0}, {1, 2}});
+  // [n, k] -> [panels, cols, k] -> [panels, k, cols];
+  // [k, n] -> [k, panels, cols] -> [panels, k, cols].
+  SmallVector<int64_t> split = nFirst ? SmallVector<int64_t>{panels, cols, p.k}
+                                      : SmallVector<int64_t>{p.k, panels, cols};
+  auto reassoc = nFirst ? SmallVector<ReassociationIndices>{{0, 1}, {2}}
+                        : SmallVector<ReassociationIndices>{{0}, {1, 2}};
+  w = tensor::ExpandShapeOp::create(pb, loc, RankedTensorType::get(split, i8),
+                                    w, reassoc);
   Value init = tensor::EmptyOp::create(pb, loc, {panels, p.k, cols}, i8);
-  w = linalg::TransposeOp::create(pb, loc, w, init, ArrayRef<int64_t>{1, 0, 2})
-          ->getResult(0);
+  SmallVector<int64_t> perm =
+      nFirst ? SmallVector<int64_t>{0, 2, 1} : SmallVector<int64_t>{1, 0, 2};
+  w = linalg::TransposeOp::create(pb, loc, w, init, perm)->getResult(0);
   auto flatTy = RankedTensorType::get({panels * p.k * cols}, i8);
   w = tensor::CollapseShapeOp::create(
       pb, loc, flatTy, w, ArrayRef<ReassociationIndices>{{0, 1, 2}});
