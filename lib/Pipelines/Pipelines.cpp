@@ -77,6 +77,16 @@ void quantc::buildCpuPipeline(OpPassManager &pm,
   bool x86Kernels =
       cpu == Cpu::vnni || cpu == Cpu::vnniEmulated || cpu == Cpu::avx2;
   bool load = opts.weights == CpuPipelineOptions::Weights::load;
+  if (opts.reportCost) {
+    // The cost table for the machine compiled for (a target planned for by
+    // --quantc-select-scheme stays).
+    QuantCRecordCostTargetOptions record;
+    record.target = cpu == Cpu::vnni || cpu == Cpu::vnniEmulated
+                        ? CostTarget::xeonAmx2c
+                        : CostTarget::zen3_2c;
+    pm.addNestedPass<func::FuncOp>(createQuantCRecordCostTarget(record));
+    pm.addNestedPass<func::FuncOp>(createQuantCReportCost());
+  }
   // Weights become parameters before any pass could read, fold or pack them.
   if (load)
     pm.addPass(quantc::createQuantCBindParams());

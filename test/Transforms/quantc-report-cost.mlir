@@ -1,6 +1,6 @@
 // RUN: quantc-opt %s --quantc-report-cost=target=h100 -split-input-file -verify-diagnostics -mlir-print-op-on-diagnostic=false -o /dev/null
 // RUN: quantc-opt %s --quantc-report-cost="target=h100 format=json" -split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=JSON
-// RUN: quantc-opt %s --quantc-report-cost="target=host-cpu" -split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=CPU
+// RUN: quantc-opt %s --quantc-report-cost="target=zen5-2c" -split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=CPU
 // RUN: quantc-opt %s --quantc-report-cost="peak-int8=1e12 peak-fp16=1e12 bandwidth=1e9" -split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=CUSTOM
 
 // N = C = D = 4096: FP16 moves 2(NC + CD + ND) bytes for 2NCD ops: 1365.3.
@@ -20,8 +20,8 @@ func.func @square(%x: tensor<4096x4096xf16>, %w: tensor<4096x4096xf16>, %i: tens
 }
 // JSON: "C":4096,"D":4096,"N":4096,"batch":1,"fp16_bound":"compute","op":"linalg.matmul","recommend":"fused-w8a8"
 // JSON-SAME: "fp16":{"bound":"compute","bytes":100663296,"gemm_ops":137438953472,"intensity":1365.33
-// CPU: roofline host-cpu: ridge int8 43.4, fp16 10.8 ops/byte; FP16 is compute-bound -> recommend fused W8A8
-// CUSTOM: roofline host-cpu: ridge int8 1000.0, fp16 1000.0 ops/byte; FP16 is memory-bound -> recommend W8A16 (weight-only)
+// CPU: roofline zen5-2c: ridge int8 43.4, fp16 10.8 ops/byte; FP16 is compute-bound -> recommend fused W8A8
+// CUSTOM: roofline zen5-2c: ridge int8 1000.0, fp16 1000.0 ops/byte; FP16 is memory-bound -> recommend W8A16 (weight-only)
 
 // -----
 

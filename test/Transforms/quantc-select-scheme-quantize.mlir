@@ -1,13 +1,13 @@
-// The planner's marks, honoured by --quantc-quantize: on host-cpu the
+// The planner's marks, honoured by --quantc-quantize: on zen5-2c the
 // 1-token GEMM is memory-bound (W4A16: 4-bit weights in groups of 128
 // along K), the 512-token GEMM compute-bound (W8A8).
-// RUN: quantc-opt %s --quantc-select-scheme="target=host-cpu" --quantc-quantize -mlir-print-op-on-diagnostic=false 2>&1 | FileCheck %s
+// RUN: quantc-opt %s --quantc-select-scheme="target=zen5-2c" --quantc-quantize -mlir-print-op-on-diagnostic=false 2>&1 | FileCheck %s
 
-// CHECK: remark: quantc scheme: linalg.matmul C=256 D=256 on host-cpu -> w4a16
-// CHECK: remark: quantc scheme: linalg.matmul C=256 D=256 on host-cpu -> w8a8
+// CHECK: remark: quantc scheme: linalg.matmul C=256 D=256 on zen5-2c -> w4a16
+// CHECK: remark: quantc scheme: linalg.matmul C=256 D=256 on zen5-2c -> w8a8
 // CHECK-NOT: remark
 // CHECK-LABEL: func.func @layer
-// CHECK-SAME: quantc.cost_target = {{{.*}}name = "host-cpu"
+// CHECK-SAME: quantc.cost_target = {{{.*}}name = "zen5-2c"
 // CHECK: %[[W1:.*]] = quantc.dequantize {{.*}} : tensor<256x256xi4>, tensor<2x256xf32> -> tensor<256x256xf32>
 // CHECK: linalg.matmul {quantc.scheme = "w4a16"} ins(%arg0, %[[W1]]
 // CHECK: %[[W2:.*]] = quantc.dequantize {{.*}} : tensor<256x256xi8>, tensor<1x256xf32> -> tensor<256x256xf32>

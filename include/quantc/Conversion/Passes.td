@@ -658,7 +658,8 @@ def QuantCLowerWeightOnlyToX86
                 "of int8 or int4 data (W8A16, W4A16) to fused AVX-512 / AVX2 "
                 "kernels";
   let description = [{
-    Rewrites every statically shaped 2-D float contraction (`linalg.matmul`
+    Rewrites every 2-D float contraction (static N and K; M static or a
+    run-time token count) (`linalg.matmul`
     with any indexing maps, or a contraction `linalg.generic`, whose body is
     `addf(out, mulf(a, b))`) whose weight (operand 1) is the result of a
     `quantc.dequantize` of an `i8` or `i4` tensor, with a scale per output
@@ -701,13 +702,30 @@ def QuantCLowerWeightOnlyToX86
       int8 kernel, with a remark.
     - Zero points (constant, i8 or i4 weights) become an i32 offset table
       `[group][padded n]` subtracted from the widened weight.
+    - From `block-min-m` rows on (default 16 for grouped 4-bit weights, 32
+      otherwise) the GEMM runs a blocked kernel instead: per K block and
+      block of panels, the weight (same packed or in-place layout) is
+      widened once into an f32 scratch in the float kernel's packed-B
+      layout, each weight as `float(q - offset) * scale` (the value
+      quantc.dequantize defines), and the float micro-kernel
+      (FloatMicroKernel.cpp, through its `packB` hook) runs every row tile
+      over it: the dequantization is amortised over M. Below 48 rows the
+      narrow variant widens one panel of 128 K rows at a time (L1-resident),
+      from 48 rows the wide one 16 panels of 256. Its accumulation order is
+      the float kernel's: acc = C (or 0), then `fma(A[m, k], w[k, n], acc)`
+      for k in order, bit-exact against a NumPy simulation.
+    - A run-time M (activation `[?, k]`): every kernel takes M as an operand
+      (whole row tiles in a loop, the tail rows by `scf.index_switch`), and
+      the call site picks the kernel per call by an `scf.if` chain on M (the
+      register kernel for decode, the blocked ones for prefill).
     - GEMMs of at least `parallel-min-macs` multiply-adds are split over
       their weight panels across an OpenMP team (`quantc.x86_parallel`).
 
     Every weight-only contraction that does not take the kernel (run-time
     zero points, storage other than i8 / i4, a run-time weight stored
     `[n, k]`, a scale
-    varying element by element along K, dynamic shapes, batches, ...) gets a
+    varying element by element along K, a run-time N or K, a run-time M
+    with the activation stored `[k, m]`, batches, ...) gets a
     remark saying why and is left to the float path.
   }];
   let options = [
@@ -730,7 +748,12 @@ def QuantCLowerWeightOnlyToX86
            "read in place: 8 when it has at most 32 rows)">,
     Option<"parallelMinMacs", "parallel-min-macs", "int64_t", "16777216",
            "Split the weight panels of GEMMs with at least this many "
-           "multiply-adds across threads (-1: never)">
+           "multiply-adds across threads (-1: never)">,
+    Option<"blockMinM", "block-min-m", "int64_t", "0",
+           "GEMMs with at least this many rows run the blocked kernel (the "
+           "weight widened once per K block into an f32 panel for the float "
+           "kernel; a run-time M chooses per call); 0: 16 for grouped 4-bit "
+           "weights, else 32; -1: never">
   ];
   let dependentDialects = ["mlir::LLVM::LLVMDialect",
                            "mlir::arith::ArithDialect",
@@ -738,5 +761,6 @@ def QuantCLowerWeightOnlyToX86
                            "mlir::func::FuncDialect",
                            "mlir::memref::MemRefDialect",
                            "mlir::scf::SCFDialect",
+                           "mlir::tensor::TensorDialect",
                            "mlir::vector::VectorDialect"];
 }

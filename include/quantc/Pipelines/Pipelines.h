@@ -46,6 +46,15 @@ struct CpuPipelineOptions
                      "parameters bound at load time: __quantc_prepare(void "
                      "**params) packs them once into __quantc_state_<k> "
                      "globals (--quantc-bind-params)"))};
+  Option<bool> reportCost{
+      *this, "report-cost",
+      llvm::cl::desc("Remark the cost table of every GEMM before lowering "
+                     "(--quantc-report-cost) for the machine compiled for: "
+                     "the target recorded on the function, else the preset "
+                     "of cpu= (vnni, vnni-emulated: xeon-amx-2c; avx2, "
+                     "generic: zen3-2c), recorded by "
+                     "--quantc-record-cost-target"),
+      llvm::cl::init(false)};
   // VNNI register tile (0: the pass default), for tuning.
   Option<int64_t> vnniMr{*this, "vnni-mr",
                          llvm::cl::desc("VNNI micro-kernel rows (0: default)"),

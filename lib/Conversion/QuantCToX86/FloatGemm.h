@@ -15,6 +15,8 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/Builders.h"
 
+#include <functional>
+
 namespace quantc::x86 {
 
 /// How one float GEMM `out[m, n] (+)= sum_k A[m, k] * B[k, n]` of one batch
@@ -87,6 +89,17 @@ struct FloatKernelOperands {
   mlir::Value aOffset, bOffset, outOffset;
   /// The weight panels [panelBegin, panelEnd) this call computes (index).
   mlir::Value panelBegin, panelEnd;
+  /// When set, fills the B scratch of one K block instead of packing `b`
+  /// (which is then unused): called at the builder's insertion point with
+  /// the scratch (f32 [panelBlock][kc rows][nr * lanes], panel jr of the
+  /// block at index jr - jb), the block's panels [jb, jbEnd) and the K block
+  /// [pc, pc + kcur) (kcurStatic its length when static, else -1). The
+  /// weight-only kernels widen their int8 / int4 weights into it
+  /// (emitWeightOnlyBlockedKernel).
+  std::function<void(mlir::OpBuilder &, mlir::Value bPacked, mlir::Value jb,
+                     mlir::Value jbEnd, mlir::Value pc, mlir::Value kcur,
+                     int64_t kcurStatic)>
+      packB;
 };
 
 /// Emits the kernel body at `b`'s insertion point (the caller adds the

@@ -368,6 +368,10 @@ private:
   /// runs the prefetchers follow), other layouts panel by panel.
   void packBBlock(Value jb, Value jbEnd, Value pc, Value kcur,
                   int64_t kcurStatic) {
+    if (ops.packB) {
+      ops.packB(b, bPacked, jb, jbEnd, pc, kcur, kcurStatic);
+      return;
+    }
     int64_t cols = p.getPanelCols();
     if (p.bStrideN == 1) {
       forEach(idx(0), kcur, [&](Value kk) {

@@ -43,7 +43,22 @@ namespace {
 
 /// One contraction that fits a kernel.
 struct MatchedWeightOnly {
+  /// The register kernel's plan (the rows below the blocked kernels', every
+  /// row without them).
   WeightOnlyPlan plan;
+  /// One kernel of the GEMM: the register kernel (`plan`, no float plan)
+  /// or a blocked one (widening `plan`'s weight into the float kernel of
+  /// `floatPlan`), run from `minRows` rows on.
+  struct Variant {
+    int64_t minRows = 1;
+    bool blocked = false;
+    FloatGemmPlan floatPlan;
+  };
+  /// The kernels the GEMM calls, by increasing minRows: one for a static M,
+  /// all for a run-time M (chosen per call).
+  SmallVector<Variant, 3> variants;
+  /// The position of M in the activation's shape.
+  unsigned aMPos = 0;
   DequantizeOp dequant;
   /// The int8 / int4 weight and scale: constants (packed at compile time)
   /// or run-time values (read in place); the constant zero point (null
@@ -78,7 +93,7 @@ static constexpr int64_t kMaxElements = int64_t(1) << 36;
 /// not weight-only (the float pass's).
 static FailureOr<MatchedWeightOnly>
 matchWeightOnly(linalg::LinalgOp op, X86Isa isa, int64_t mrOpt, int64_t nrOpt,
-                int64_t kcOpt, int64_t parallelMinMacs) {
+                int64_t kcOpt, int64_t parallelMinMacs, int64_t blockMinMOpt) {
   FailureOr<ContractionInfo> info = getContractionInfo(op);
   if (failed(info))
     return failure();
@@ -128,9 +143,9 @@ matchWeightOnly(linalg::LinalgOp op, X86Isa isa, int64_t mrOpt, int64_t nrOpt,
   auto bTy = cast<RankedTensorType>(bOp->get().getType());
   auto cTy = cast<RankedTensorType>(cOp->get().getType());
   auto sTy = cast<RankedTensorType>(mw.dequant.getScale().getType());
-  if (!aTy.hasStaticShape() || !bTy.hasStaticShape() || !cTy.hasStaticShape() ||
-      !sTy.hasStaticShape()) {
-    remark() << "dynamic shapes";
+  if (!bTy.hasStaticShape() || !sTy.hasStaticShape()) {
+    remark() << "a dynamic weight or scale shape (the kernel takes a run-time "
+                "M only)";
     return failure();
   }
   Type aElem = aTy.getElementType();
@@ -166,12 +181,26 @@ matchWeightOnly(linalg::LinalgOp op, X86Isa isa, int64_t mrOpt, int64_t nrOpt,
   p.m = loops[dm];
   p.n = loops[dn];
   p.k = loops[dk];
+  bool dynM = p.isDynamicM();
+  // Only M may be a run-time extent, and A must be indexed by static
+  // strides (stored [m, k]; [k, m] would need a run-time stride over K).
+  auto aShape = aTy.getShape();
+  auto cShape = cTy.getShape();
+  if (ShapedType::isDynamic(p.n) || ShapedType::isDynamic(p.k) ||
+      !isStaticStride(aMap, aShape, dm) || !isStaticStride(aMap, aShape, dk) ||
+      !isStaticStride(cMap, cShape, dn)) {
+    remark() << "dynamic shapes other than a run-time M of an activation "
+                "stored [m, k]";
+    return failure();
+  }
+  mw.aMPos =
+      aMap.getResultPosition(getAffineDimExpr(dm, op.getContext())).value();
   if (p.m == 0 || p.n == 0 || p.k == 0) {
     remark() << "an empty GEMM";
     return failure();
   }
-  if (p.m * p.k > kMaxElements || p.k * p.n > kMaxElements ||
-      p.m * p.n > kMaxElements) {
+  if ((!dynM && (p.m * p.k > kMaxElements || p.m * p.n > kMaxElements)) ||
+      p.k * p.n > kMaxElements) {
     remark() << "an operand has more than 2^36 elements";
     return failure();
   }
@@ -218,7 +247,8 @@ matchWeightOnly(linalg::LinalgOp op, X86Isa isa, int64_t mrOpt, int64_t nrOpt,
   bool avx2 = isa == X86Isa::avx2;
   // Decode (M = 1, 2) keeps the per-group sums: the scale is applied once per
   // group instead of once per weight vector.
-  p.prescale = mw.weightConst && int4 && p.group && p.m > 2;
+  // (A run-time M is tuned for decode: M = 1.)
+  p.prescale = mw.weightConst && int4 && p.group && !dynM && p.m > 2;
   p.nibbleTable = mw.weightConst && int4 && !avx2;
 
   // Tile and blocking.
@@ -230,7 +260,7 @@ matchWeightOnly(linalg::LinalgOp op, X86Isa isa, int64_t mrOpt, int64_t nrOpt,
   if (p.group)
     kc = llvm::alignTo(kc, p.group);
   // Few rows: one row tile, nothing to reuse from L1 across tiles.
-  p.kc = p.m <= p.mr ? p.k : kc;
+  p.kc = dynM || p.m <= p.mr ? p.k : kc;
 
   int64_t cols = p.getPanelCols();
   if (mw.weightConst && int4) {
@@ -266,7 +296,7 @@ matchWeightOnly(linalg::LinalgOp op, X86Isa isa, int64_t mrOpt, int64_t nrOpt,
     // GFLOPS, docs/BENCHMARKS.md).
     p.kBlockOuter = true;
     p.kc = kcOpt ? kc
-                 : (p.m <= kSmallM
+                 : (dynM || p.m <= kSmallM
                         ? llvm::alignTo(8, std::max<int64_t>(p.group, 1))
                         : kc);
   }
@@ -285,9 +315,61 @@ matchWeightOnly(linalg::LinalgOp op, X86Isa isa, int64_t mrOpt, int64_t nrOpt,
     p.zeroPoint = true;
     p.zStrideGroup = p.group ? llvm::alignTo(p.n, cols) : 0;
   }
-  uint64_t macs = uint64_t(p.m) * uint64_t(p.n) * uint64_t(p.k);
-  p.parallel = parallelMinMacs >= 0 && p.getNumPanels() > 1 &&
-               macs >= uint64_t(parallelMinMacs);
+  // The least rows each kernel runs with (a run-time M: 1, and blockMinM
+  // for the blocked kernel).
+  auto parallelAt = [&](int64_t rows) {
+    uint64_t macs = uint64_t(rows) * uint64_t(p.n) * uint64_t(p.k);
+    return parallelMinMacs >= 0 && p.getNumPanels() > 1 &&
+           macs >= uint64_t(parallelMinMacs);
+  };
+  p.parallel = parallelAt(dynM ? 1 : p.m);
+
+  // Enough rows to amortize the dequantization: the blocked kernels. The
+  // 4-bit grouped register kernel pays a dequantizing fma per weight vector
+  // and row tile, so its blocked kernel starts earlier (4096^2,
+  // docs/BENCHMARKS.md).
+  int64_t blockMinM = blockMinMOpt ? blockMinMOpt : (int4 && p.group ? 16 : 32);
+  auto blockedPlan = [&](int64_t minRows, bool narrow) {
+    MatchedWeightOnly::Variant v;
+    v.minRows = minRows;
+    v.blocked = true;
+    FloatGemmPlan &fp = v.floatPlan;
+    fp.m = p.m;
+    fp.n = p.n;
+    fp.k = p.k;
+    fp.aStrideM = p.aStrideM;
+    fp.aStrideK = p.aStrideK;
+    fp.aElem = aElem;
+    fp.bElem = fp.outElem = Float32Type::get(op.getContext());
+    fp.accumulate = p.accumulate;
+    fp.lanes = p.lanes;
+    fp.nr = p.nr;
+    // The float kernel's tile (6 x 4 zmm, 4 x 2 ymm), fewer rows when a
+    // wider nr would not fit the registers (accumulators, nr B vectors and
+    // a broadcast).
+    int64_t registers = avx2 ? 16 : 32;
+    fp.mr = std::max<int64_t>(
+        1, std::min<int64_t>(avx2 ? 4 : 6, (registers - 1 - p.nr) / p.nr));
+    // Narrow (few rows): one panel of 128 K rows at a time (32 KiB of f32,
+    // in L1 while the few row tiles read it); wide: 16 panels of 256 rows.
+    int64_t kcDefault = narrow ? 128 : 256;
+    fp.kc =
+        kcOpt ? kc : llvm::alignTo(kcDefault, std::max<int64_t>(p.group, 1));
+    fp.panelBlock = narrow ? 1 : 16;
+    fp.parallel = parallelAt(dynM ? minRows : p.m);
+    return v;
+  };
+  static constexpr int64_t kWideMinM = 48;
+  if (blockMinM < 0 || (!dynM && p.m < blockMinM)) {
+    mw.variants.push_back({});
+  } else if (!dynM) {
+    mw.variants.push_back(blockedPlan(blockMinM, p.m < kWideMinM));
+  } else {
+    mw.variants.push_back({});
+    if (blockMinM < kWideMinM)
+      mw.variants.push_back(blockedPlan(blockMinM, true));
+    mw.variants.push_back(blockedPlan(std::max(blockMinM, kWideMinM), false));
+  }
   return mw;
 }
 
@@ -312,9 +394,10 @@ static DenseElementsAttr packWeight(const MatchedWeightOnly &mw) {
 
 /// The load-time int8 weight of `mw` packed by the prepare function into a
 /// new state global, in packWeight's layout [panel][k][panelCols] (zero
-/// padded): as tensor ops on the parameter (to [k, n], padded to whole
-/// panels, [k, panels, cols] -> [panels, k, cols]). Returns the state as a
-/// tensor for the model function, at `b`.
+/// padded), as tensor ops on the parameter read where it lies: N padded to
+/// whole panels, split into [panels, cols], and one transpose to [panels,
+/// k, cols] (a weight stored [n, k] is not first transposed to [k, n]).
+/// Returns the state as a tensor for the model function, at `b`.
 static Value packWeightAtLoad(OpBuilder &b, Location loc,
                               const MatchedWeightOnly &mw,
                               LoadTimeState &state) {
@@ -324,26 +407,34 @@ static Value packWeightAtLoad(OpBuilder &b, Location loc,
   Value w = state.materialize(dequant.getInput());
   OpBuilder pb = state.atPrepareEnd();
   Type i8 = pb.getI8Type();
-  // Stored [n, k]: to [k, n].
-  if (mw.wStrideN != 1) {
-    Value init = tensor::EmptyOp::create(pb, loc, {p.k, p.n}, i8);
-    w = linalg::TransposeOp::create(pb, loc, w, init, ArrayRef<int64_t>{1, 0})
-            ->getResult(0);
-  }
+  // The position of N in the stored weight (0: [n, k], 1: [k, n]).
+  bool nFirst = mw.wStrideN != 1;
+  SmallVector<int64_t> padded = nFirst
+                                    ? SmallVector<int64_t>{panels * cols, p.k}
+                                    : SmallVector<int64_t>{p.k, panels * cols};
+  SmallVector<int64_t> sizes =
+      nFirst ? SmallVector<int64_t>{p.n, p.k} : SmallVector<int64_t>{p.k, p.n};
   Value zero = arith::ConstantOp::create(pb, loc, pb.getIntegerAttr(i8, 0));
-  Value full = tensor::EmptyOp::create(pb, loc, {p.k, panels * cols}, i8);
+  Value full = tensor::EmptyOp::create(pb, loc, padded, i8);
   full = linalg::FillOp::create(pb, loc, zero, full).getResult(0);
   w = tensor::InsertSliceOp::create(
       pb, loc, w, full,
       ArrayRef<OpFoldResult>{pb.getIndexAttr(0), pb.getIndexAttr(0)},
-      ArrayRef<OpFoldResult>{pb.getIndexAttr(p.k), pb.getIndexAttr(p.n)},
+      ArrayRef<OpFoldResult>{pb.getIndexAttr(sizes[0]),
+                             pb.getIndexAttr(sizes[1])},
       ArrayRef<OpFoldResult>{pb.getIndexAttr(1), pb.getIndexAttr(1)});
-  w = tensor::ExpandShapeOp::create(
-      pb, loc, RankedTensorType::get({p.k, panels, cols}, i8), w,
-      ArrayRef<ReassociationIndices>{{0}, {1, 2}});
+  // [n, k] -> [panels, cols, k] -> [panels, k, cols];
+  // [k, n] -> [k, panels, cols] -> [panels, k, cols].
+  SmallVector<int64_t> split = nFirst ? SmallVector<int64_t>{panels, cols, p.k}
+                                      : SmallVector<int64_t>{p.k, panels, cols};
+  auto reassoc = nFirst ? SmallVector<ReassociationIndices>{{0, 1}, {2}}
+                        : SmallVector<ReassociationIndices>{{0}, {1, 2}};
+  w = tensor::ExpandShapeOp::create(pb, loc, RankedTensorType::get(split, i8),
+                                    w, reassoc);
   Value init = tensor::EmptyOp::create(pb, loc, {panels, p.k, cols}, i8);
-  w = linalg::TransposeOp::create(pb, loc, w, init, ArrayRef<int64_t>{1, 0, 2})
-          ->getResult(0);
+  SmallVector<int64_t> perm =
+      nFirst ? SmallVector<int64_t>{0, 2, 1} : SmallVector<int64_t>{1, 0, 2};
+  w = linalg::TransposeOp::create(pb, loc, w, init, perm)->getResult(0);
   auto flatTy = RankedTensorType::get({panels * p.k * cols}, i8);
   w = tensor::CollapseShapeOp::create(
       pb, loc, flatTy, w, ArrayRef<ReassociationIndices>{{0, 1, 2}});
@@ -440,6 +531,13 @@ struct LowerWeightOnly
     int64_t registers = avx2 ? 16 : 32;
     int64_t mrEff = mr ? int64_t(mr) : (avx2 ? 4 : 6);
     int64_t nrEff = nr ? int64_t(nr) : (avx2 ? 2 : 4);
+    if (blockMinM < -1 || blockMinM > (int64_t(1) << 30)) {
+      module.emitError() << "quantc-lower-weight-only-to-x86: block-min-m is "
+                            "-1 (never blocked), 0 (the default) or in [1, "
+                            "2^30]; got "
+                         << int64_t(blockMinM);
+      return signalPassFailure();
+    }
     if (mr < 0 || mr > 64 || nr < 0 || nr > 64 || kc < 0 ||
         kc > (int64_t(1) << 20) || mrEff * nrEff + nrEff + 1 > registers) {
       module.emitError()
@@ -458,7 +556,7 @@ struct LowerWeightOnly
               getElementTypeOrSelf(op.getDpsInits()[0].getType())))
         return;
       FailureOr<MatchedWeightOnly> m =
-          matchWeightOnly(op, isa, mr, nr, kc, parallelMinMacs);
+          matchWeightOnly(op, isa, mr, nr, kc, parallelMinMacs, blockMinM);
       if (succeeded(m))
         work.push_back({op, *m});
     });
@@ -482,8 +580,12 @@ private:
 
   void lower(linalg::LinalgOp op, const MatchedWeightOnly &m,
              SymbolTable &symbols);
-  func::FuncOp getOrCreateKernel(const WeightOnlyPlan &plan, TypeRange argTypes,
-                                 Location loc, SymbolTable &symbols);
+  /// The register kernel of `plan` (floatPlan null) or the blocked kernel
+  /// widening `plan`'s weight into the float kernel of `floatPlan`.
+  func::FuncOp getOrCreateKernel(const WeightOnlyPlan &plan,
+                                 const FloatGemmPlan *floatPlan,
+                                 TypeRange argTypes, Location loc,
+                                 SymbolTable &symbols);
 };
 
 void LowerWeightOnly::lower(linalg::LinalgOp op, const MatchedWeightOnly &m,
@@ -520,16 +622,46 @@ void LowerWeightOnly::lower(linalg::LinalgOp op, const MatchedWeightOnly &m,
   if (p.accumulate)
     args.push_back(flatBuffer(b, loc, op.getDpsInitOperand(0)->get(), callId));
   auto resultTy = cast<RankedTensorType>(op->getResult(0).getType());
+  // The run-time M: the activation's extent.
+  Value mV;
+  SmallVector<Value, 1> outSizes;
+  if (p.isDynamicM()) {
+    mV = tensor::DimOp::create(b, loc, op.getDpsInputOperand(0)->get(),
+                               int64_t(m.aMPos));
+    outSizes.push_back(mV);
+  }
   Value out = memref::AllocOp::create(
       b, loc, MemRefType::get(resultTy.getShape(), resultTy.getElementType()),
-      b.getI64IntegerAttr(64));
+      outSizes, b.getI64IntegerAttr(64));
   args.push_back(memref::CollapseShapeOp::create(
       b, loc, out, ArrayRef<ReassociationIndices>{{0, 1}}));
+  if (mV)
+    args.push_back(mV);
   args.push_back(arith::ConstantIndexOp::create(b, loc, 0));
   args.push_back(arith::ConstantIndexOp::create(b, loc, p.getNumPanels()));
   SmallVector<Type> types(ValueRange(args).getTypes());
-  func::FuncOp kernel = getOrCreateKernel(p, types, loc, symbols);
-  func::CallOp::create(b, loc, kernel, args);
+  // The variants from the most rows down: if (M >= minRows) call it, else
+  // the next (a static M has one).
+  OpBuilder cb = b;
+  for (size_t i = m.variants.size(); i-- > 0;) {
+    const MatchedWeightOnly::Variant &v = m.variants[i];
+    WeightOnlyPlan wp = p;
+    if (v.blocked)
+      wp.prescale = false;
+    func::FuncOp kernel = getOrCreateKernel(
+        wp, v.blocked ? &v.floatPlan : nullptr, types, loc, symbols);
+    if (i == 0) {
+      func::CallOp::create(cb, loc, kernel, args);
+      break;
+    }
+    Value many = arith::CmpIOp::create(
+        cb, loc, arith::CmpIPredicate::sge, mV,
+        arith::ConstantIndexOp::create(cb, loc, v.minRows));
+    auto ifOp = scf::IfOp::create(cb, loc, many, /*withElse=*/true);
+    OpBuilder tb = ifOp.getThenBodyBuilder();
+    func::CallOp::create(tb, loc, kernel, args);
+    cb = ifOp.getElseBodyBuilder();
+  }
   op->getResult(0).replaceAllUsesWith(bufferization::ToTensorOp::create(
       b, loc, resultTy, out, /*restrict=*/true, /*writable=*/true));
   op->erase();
@@ -538,6 +670,7 @@ void LowerWeightOnly::lower(linalg::LinalgOp op, const MatchedWeightOnly &m,
 }
 
 func::FuncOp LowerWeightOnly::getOrCreateKernel(const WeightOnlyPlan &p,
+                                                const FloatGemmPlan *fp,
                                                 TypeRange argTypes,
                                                 Location loc,
                                                 SymbolTable &symbols) {
@@ -552,20 +685,26 @@ func::FuncOp LowerWeightOnly::getOrCreateKernel(const WeightOnlyPlan &p,
      << p.kc << "," << p.kBlockOuter << "," << p.kunroll << "," << p.parallel
      << "," << p.weightBits << "," << p.zeroPoint << "," << p.zStrideGroup
      << "," << p.prescale << "," << p.nibbleTable;
+  if (fp)
+    os << ";blocked " << fp->mr << "," << fp->kc << "," << fp->mc << ","
+       << fp->panelBlock << "," << fp->kunroll << "," << fp->parallel;
+  bool parallel = fp ? fp->parallel : p.parallel;
   auto it = kernels.find(key);
   if (it != kernels.end())
     return it->second;
 
   MLIRContext *ctx = loc.getContext();
-  auto fn = func::FuncOp::create(loc,
-                                 p.weightBits == 4 ? "__quantc_x86_w4a16_gemm"
-                                                   : "__quantc_x86_w8a16_gemm",
-                                 FunctionType::get(ctx, argTypes, {}));
+  std::string name =
+      p.weightBits == 4 ? "__quantc_x86_w4a16_gemm" : "__quantc_x86_w8a16_gemm";
+  if (fp)
+    name += "_blocked";
+  auto fn =
+      func::FuncOp::create(loc, name, FunctionType::get(ctx, argTypes, {}));
   fn.setPrivate();
   // Internal linkage: kernels of separately compiled modules never clash.
   fn->setAttr("llvm.linkage",
               LLVM::LinkageAttr::get(ctx, LLVM::Linkage::Internal));
-  if (p.parallel)
+  if (parallel)
     fn->setAttr(kX86ParallelAttrName, UnitAttr::get(ctx));
   // The output is a fresh buffer: it aliases no input.
   for (auto [i, t] : llvm::enumerate(argTypes))
@@ -584,10 +723,15 @@ func::FuncOp LowerWeightOnly::getOrCreateKernel(const WeightOnlyPlan &p,
   if (p.accumulate)
     ops.c = args[i++];
   ops.out = args[i++];
+  if (p.isDynamicM())
+    ops.m = args[i++];
   ops.panelBegin = args[i++];
   ops.panelEnd = args[i++];
   OpBuilder kb = OpBuilder::atBlockBegin(entry);
-  emitWeightOnlyKernel(kb, loc, p, ops);
+  if (fp)
+    emitWeightOnlyBlockedKernel(kb, loc, p, *fp, ops);
+  else
+    emitWeightOnlyKernel(kb, loc, p, ops);
   func::ReturnOp::create(kb, loc);
   symbols.insert(fn);
   kernels[key] = fn;

@@ -9,12 +9,16 @@
 #ifndef QUANTC_LIB_CONVERSION_QUANTCTOX86_WEIGHTONLYGEMM_H
 #define QUANTC_LIB_CONVERSION_QUANTCTOX86_WEIGHTONLYGEMM_H
 
+#include "FloatGemm.h"
+
 #include "mlir/IR/Builders.h"
 
 namespace quantc::x86 {
 
 /// How one weight-only GEMM is computed. The operands are flat 1-D buffers.
 struct WeightOnlyPlan {
+  /// The GEMM's extents; M may be ShapedType::kDynamic (the token count of
+  /// a prefill: a run-time operand, WeightOnlyKernelOperands::m).
   int64_t m = 0, n = 0, k = 0;
   /// Element strides of A over (m, k); the output is row-major [m, n].
   int64_t aStrideM = 0, aStrideK = 0;
@@ -75,6 +79,8 @@ struct WeightOnlyPlan {
   /// Split the panels across an OpenMP team (--quantc-x86-outline-omp).
   bool parallel = false;
 
+  /// Whether M is a run-time value.
+  bool isDynamicM() const { return mlir::ShapedType::isDynamic(m); }
   int64_t getPanelCols() const { return nr * lanes; }
   int64_t getNumPanels() const { return llvm::divideCeil(n, getPanelCols()); }
   int64_t getNumGroups() const { return group ? k / group : 1; }
@@ -88,6 +94,8 @@ struct WeightOnlyKernelOperands {
   /// (null unless the plan has a zero point), init C (null unless the plan
   /// accumulates) and f32 output.
   mlir::Value a, w, scale, zp, c, out;
+  /// The run-time M (index); null where the plan's is static.
+  mlir::Value m;
   /// The weight panels [panelBegin, panelEnd) this call computes (index).
   mlir::Value panelBegin, panelEnd;
 };
@@ -108,6 +116,25 @@ struct WeightOnlyKernelOperands {
 void emitWeightOnlyKernel(mlir::OpBuilder &b, mlir::Location loc,
                           const WeightOnlyPlan &plan,
                           const WeightOnlyKernelOperands &operands);
+
+/// Emits the body of a blocked weight-only kernel, for GEMMs with enough
+/// rows to amortize the dequantization (at `b`'s insertion point; the caller
+/// adds the terminator): the float kernel of `floatPlan`
+/// (emitFloatGemmKernel: blocks of panels, K blocks, A packed, an mr x nr
+/// register tile of vector.fma over every row tile), whose B scratch is
+/// filled, per K block and block of panels, by widening the int8 / int4
+/// weight of `plan` (the same packed or in-place layout the register kernel
+/// reads) into f32, each weight dequantized once as
+/// `(float(q - offset)) * scale(group, n)` (offset: the zero point, plus 8
+/// for 4-bit weights) -- the value quantc.dequantize defines, rounded once.
+/// Accumulation order: out[m, n] = C (or 0), then fma(A[m, k], w[k, n],
+/// acc) for k = 0, 1, ..., K - 1 in order (a plain f32 GEMM of the
+/// dequantized weight). `floatPlan` must have plan's n, k, lanes and nr,
+/// and kc a multiple of plan's group; `plan.prescale` must be false.
+void emitWeightOnlyBlockedKernel(mlir::OpBuilder &b, mlir::Location loc,
+                                 const WeightOnlyPlan &plan,
+                                 const FloatGemmPlan &floatPlan,
+                                 const WeightOnlyKernelOperands &operands);
 
 } // namespace quantc::x86
 

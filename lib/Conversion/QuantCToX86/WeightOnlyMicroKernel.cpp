@@ -27,24 +27,83 @@ public:
   }
 
   void emit() {
-    if (p.nibbleTable) {
-      SmallVector<float> table;
-      for (int v = -8; v < 8; ++v)
-        table.push_back(float(v));
-      nibbles = arith::ConstantOp::create(
-          b, loc, DenseElementsAttr::get(vecTy, ArrayRef<float>(table)));
-    }
+    nibblesIfNeeded();
     if (!p.kBlockOuter) {
-      forPanels([&](Value jr, int64_t vectors, int64_t last) {
-        forBlocks(idx(0), p.k, kcEff, [&](Value pc, int64_t kcur) {
-          emitPanel(jr, vectors, last, pc, kcur);
-        });
-      });
+      forPanels(ops.panelBegin, ops.panelEnd,
+                [&](Value jr, int64_t vectors, int64_t last) {
+                  forBlocks(idx(0), p.k, kcEff, [&](Value pc, int64_t kcur) {
+                    emitPanel(jr, vectors, last, pc, kcur);
+                  });
+                });
       return;
     }
     forBlocks(idx(0), p.k, kcEff, [&](Value pc, int64_t kcur) {
-      forPanels([&](Value jr, int64_t vectors, int64_t last) {
-        emitPanel(jr, vectors, last, pc, kcur);
+      forPanels(ops.panelBegin, ops.panelEnd,
+                [&](Value jr, int64_t vectors, int64_t last) {
+                  emitPanel(jr, vectors, last, pc, kcur);
+                });
+    });
+  }
+
+  /// Widens K rows [pc, pc + kcur) of the panels [jb, jbEnd) into the f32
+  /// scratch `bPacked` ([block][rows][panelCols], panel jr at jr - jb), each
+  /// weight as float(q - offset) * scale (emitWeightOnlyBlockedKernel). A
+  /// packed weight is widened panel by panel (each panel's rows are
+  /// contiguous), one read in place ([k, n]) row by row across the panels
+  /// (long runs the prefetchers follow). The offsets and scales are loaded
+  /// once per group (or once per panel without groups) when the rows are
+  /// swept within a panel, once per row and panel otherwise.
+  void widenBlock(Value bPacked, Value jb, Value jbEnd, Value pc,
+                  int64_t kcur) {
+    nibblesIfNeeded();
+    auto widenRows = [&](Value jr, Value k0, int64_t count) {
+      // Rows [k0, k0 + count) of panel jr, one group (or no groups).
+      Value gi =
+          p.group ? arith::DivUIOp::create(b, loc, k0, idx(p.group)).getResult()
+                  : idx(0);
+      setOffsets(gi);
+      SmallVector<Value> sv;
+      for (int64_t j = 0; j < nvec; ++j)
+        sv.push_back(scaleVector(gi, j));
+      Value slot = arith::SubIOp::create(b, loc, jr, jb);
+      auto row = [&](Value kAbs) {
+        SmallVector<Value> wv = widenRow(kAbs);
+        Value kk = arith::SubIOp::create(b, loc, kAbs, pc);
+        for (int64_t j = 0; j < nvec; ++j)
+          vector::StoreOp::create(
+              b, loc, arith::MulFOp::create(b, loc, wv[j], sv[j]), bPacked,
+              ValueRange{slot, kk, idx(j * p.lanes)});
+      };
+      if (count == 1) {
+        row(k0);
+        return;
+      }
+      auto loop = scf::ForOp::create(b, loc, k0, add(k0, count), idx(1));
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPoint(loop.getBody()->getTerminator());
+      row(loop.getInductionVar());
+    };
+    auto setPanel = [&](Value jr, int64_t vectors, int64_t last) {
+      nvec = vectors;
+      lastCount = last;
+      col0 = mul(jr, p.getPanelCols());
+      wBase = mul(jr, p.wStridePanel);
+    };
+    // Runs of rows sharing a scale: whole groups when the block holds whole
+    // groups, else single rows.
+    int64_t run = !p.group ? kcur : (kcur % p.group == 0 ? p.group : 1);
+    if (!p.kBlockOuter) {
+      forPanels(jb, jbEnd, [&](Value jr, int64_t vectors, int64_t last) {
+        setPanel(jr, vectors, last);
+        forBlocks(pc, kcur, run,
+                  [&](Value k0, int64_t count) { widenRows(jr, k0, count); });
+      });
+      return;
+    }
+    forBlocks(pc, kcur, 1, [&](Value kAbs, int64_t) {
+      forPanels(jb, jbEnd, [&](Value jr, int64_t vectors, int64_t last) {
+        setPanel(jr, vectors, last);
+        widenRows(jr, kAbs, 1);
       });
     });
   }
@@ -72,6 +131,17 @@ private:
   /// zero point of the current group (empty: none).
   Value nibbles;
   SmallVector<Value> zeroF;
+
+  /// The f32 table [-8, 7] of the nibble decoder (nibbleTable), once.
+  void nibblesIfNeeded() {
+    if (!p.nibbleTable || nibbles)
+      return;
+    SmallVector<float> table;
+    for (int v = -8; v < 8; ++v)
+      table.push_back(float(v));
+    nibbles = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(vecTy, ArrayRef<float>(table)));
+  }
 
   /// vpermps: lane i of `table` at the low 4 bits of lane i of `index`.
   Value permute(Value table, Value index) {
@@ -135,15 +205,16 @@ private:
       body(add(start, full), tail);
   }
 
-  /// `body(jr, vectors, lastLanes)` for the panels [panelBegin, panelEnd):
-  /// the full panels in an scf.for, then the narrower tail panel if the
-  /// range holds it.
-  void forPanels(function_ref<void(Value, int64_t, int64_t)> body) {
+  /// `body(jr, vectors, lastLanes)` for the panels [begin, end): the full
+  /// panels in an scf.for, then the narrower tail panel if the range holds
+  /// it.
+  void forPanels(Value begin, Value endAll,
+                 function_ref<void(Value, int64_t, int64_t)> body) {
     int64_t cols = p.getPanelCols();
     int64_t fullPanels = p.n / cols, tailCols = p.n % cols;
     if (fullPanels > 0) {
-      Value end = arith::MinSIOp::create(b, loc, ops.panelEnd, idx(fullPanels));
-      auto loop = scf::ForOp::create(b, loc, ops.panelBegin, end, idx(1));
+      Value end = arith::MinSIOp::create(b, loc, endAll, idx(fullPanels));
+      auto loop = scf::ForOp::create(b, loc, begin, end, idx(1));
       OpBuilder::InsertionGuard g(b);
       b.setInsertionPoint(loop.getBody()->getTerminator());
       body(loop.getInductionVar(), p.nr, p.lanes);
@@ -152,10 +223,8 @@ private:
       Value t = idx(fullPanels);
       Value inRange = arith::AndIOp::create(
           b, loc,
-          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle,
-                                ops.panelBegin, t),
-          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, ops.panelEnd,
-                                t));
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle, begin, t),
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, endAll, t));
       auto ifOp = scf::IfOp::create(b, loc, inRange, /*withElse=*/false);
       OpBuilder::InsertionGuard g(b);
       b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
@@ -172,14 +241,59 @@ private:
     lastCount = last;
     col0 = mul(jr, p.getPanelCols());
     wBase = mul(jr, p.wStridePanel);
-    forBlocks(idx(0), p.m, p.mr,
-              [&](Value r0, int64_t rows) { emitTile(r0, rows, pc, kcur); });
+    if (!p.isDynamicM()) {
+      forBlocks(idx(0), p.m, p.mr,
+                [&](Value r0, int64_t rows) { emitTile(r0, rows, pc, kcur); });
+      return;
+    }
+    // A run-time M: the whole tiles in a loop, then the M mod mr tail rows
+    // through scf.index_switch over tail tiles of 1 .. mr - 1 rows.
+    Value whole = mul(arith::DivUIOp::create(b, loc, ops.m, idx(p.mr)), p.mr);
+    {
+      auto loop = scf::ForOp::create(b, loc, idx(0), whole, idx(p.mr));
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPoint(loop.getBody()->getTerminator());
+      emitTile(loop.getInductionVar(), p.mr, pc, kcur);
+    }
+    if (p.mr == 1)
+      return;
+    Value rest = arith::SubIOp::create(b, loc, ops.m, whole);
+    auto cases = llvm::to_vector(llvm::seq<int64_t>(1, p.mr));
+    auto sw = scf::IndexSwitchOp::create(b, loc, TypeRange{}, rest, cases,
+                                         cases.size());
+    OpBuilder::InsertionGuard g(b);
+    b.createBlock(&sw.getDefaultRegion());
+    scf::YieldOp::create(b, loc);
+    for (auto [i, rows] : llvm::enumerate(cases)) {
+      b.createBlock(&sw.getCaseRegions()[i]);
+      emitTile(whole, rows, pc, kcur);
+      scf::YieldOp::create(b, loc);
+    }
   }
 
   /// One K step: nvec int8 weight vectors widened to f32, each row's A
   /// element broadcast, rows x nvec vector.fma into `acc`.
   SmallVector<Value> step(ValueRange acc, Value r0, Value kAbs, int64_t rows) {
     SmallVector<Value> next(acc.begin(), acc.end());
+    SmallVector<Value> wv = widenRow(kAbs);
+    Value aCol = mul(kAbs, p.aStrideK);
+    for (int64_t r = 0; r < rows; ++r) {
+      Value at = add(mul(add(r0, r), p.aStrideM), aCol);
+      Value s = memref::LoadOp::create(b, loc, ops.a, ValueRange{at});
+      if (!p.aElem.isF32())
+        s = arith::ExtFOp::create(b, loc, f32, s);
+      Value bc = vector::BroadcastOp::create(b, loc, vecTy, s);
+      for (int64_t j = 0; j < nvec; ++j) {
+        Value &a = next[r * nvec + j];
+        a = vector::FMAOp::create(b, loc, bc, wv[j], a);
+      }
+    }
+    return next;
+  }
+
+  /// The nvec weight vectors of K row `kAbs` of the panel, widened to f32
+  /// minus the current offsets (prescale: also scaled).
+  SmallVector<Value> widenRow(Value kAbs) {
     SmallVector<Value> wv;
     Value row = add(wBase, mul(kAbs, p.wStrideK));
     // i32 lanes (minus the offset) to f32.
@@ -235,19 +349,7 @@ private:
         wv.push_back(toFloat(arith::ExtSIOp::create(b, loc, i32VecTy, q), j));
       }
     }
-    Value aCol = mul(kAbs, p.aStrideK);
-    for (int64_t r = 0; r < rows; ++r) {
-      Value at = add(mul(add(r0, r), p.aStrideM), aCol);
-      Value s = memref::LoadOp::create(b, loc, ops.a, ValueRange{at});
-      if (!p.aElem.isF32())
-        s = arith::ExtFOp::create(b, loc, f32, s);
-      Value bc = vector::BroadcastOp::create(b, loc, vecTy, s);
-      for (int64_t j = 0; j < nvec; ++j) {
-        Value &a = next[r * nvec + j];
-        a = vector::FMAOp::create(b, loc, bc, wv[j], a);
-      }
-    }
-    return next;
+    return wv;
   }
 
   /// `acc` after the K steps [k0, k0 + count) (k0 absolute), unrolled by
@@ -444,4 +546,29 @@ void x86::emitWeightOnlyKernel(OpBuilder &b, Location loc,
                                const WeightOnlyPlan &plan,
                                const WeightOnlyKernelOperands &operands) {
   WeightOnlyEmitter(b, loc, plan, operands).emit();
+}
+
+void x86::emitWeightOnlyBlockedKernel(OpBuilder &b, Location loc,
+                                      const WeightOnlyPlan &plan,
+                                      const FloatGemmPlan &floatPlan,
+                                      const WeightOnlyKernelOperands &ops) {
+  assert(floatPlan.n == plan.n && floatPlan.k == plan.k &&
+         floatPlan.lanes == plan.lanes && floatPlan.nr == plan.nr &&
+         !plan.prescale && (!plan.group || floatPlan.kc % plan.group == 0) &&
+         "the float plan does not fit the weight's layout");
+  WeightOnlyEmitter widen(b, loc, plan, ops);
+  FloatKernelOperands fops;
+  fops.a = ops.a;
+  fops.c = ops.c;
+  fops.out = ops.out;
+  fops.m = ops.m;
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  fops.aOffset = fops.outOffset = zero;
+  fops.panelBegin = ops.panelBegin;
+  fops.panelEnd = ops.panelEnd;
+  fops.packB = [&](OpBuilder &, Value bPacked, Value jb, Value jbEnd, Value pc,
+                   Value, int64_t kcur) {
+    widen.widenBlock(bPacked, jb, jbEnd, pc, kcur);
+  };
+  emitFloatGemmKernel(b, loc, floatPlan, fops);
 }

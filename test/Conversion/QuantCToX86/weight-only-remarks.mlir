@@ -12,6 +12,8 @@
 // BAD2: within the 16 ymm registers; got mr = 7, nr = 0
 // RUN: not quantc-opt %s --quantc-lower-weight-only-to-x86="kc=-1" -split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD3
 // BAD3: got mr = 0, nr = 0, kc = -1
+// RUN: not quantc-opt %s --quantc-lower-weight-only-to-x86="block-min-m=-2" -split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD4
+// BAD4: error: quantc-lower-weight-only-to-x86: block-min-m is -1 (never blocked), 0 (the default) or in [1, 2^30]; got -2
 
 // CHECK-LABEL: func.func @zero_point
 // CHECK: quantc.dequantize
@@ -82,10 +84,22 @@ func.func @blocks_along_n(%x: tensor<4x8xf32>, %w: tensor<8x16xi8>, %s: tensor<1
 
 // -----
 
-func.func @dynamic(%x: tensor<?x8xf32>, %w: tensor<8x16xi8>, %s: tensor<1x16xf32>, %c: tensor<?x16xf32>) -> tensor<?x16xf32> {
+// A run-time M takes the kernel (weight-only-dynamic-m.mlir); a run-time N
+// or K (the weight's shape) does not.
+func.func @dynamic_weight(%x: tensor<4x8xf32>, %w: tensor<8x?xi8>, %s: tensor<1x?xf32>, %c: tensor<4x?xf32>) -> tensor<4x?xf32> {
+  %d = quantc.dequantize %w, %s : tensor<8x?xi8>, tensor<1x?xf32> -> tensor<8x?xf32>
+  // expected-remark @+1 {{weight-only kernel: a dynamic weight or scale shape (the kernel takes a run-time M only)}}
+  %r = linalg.matmul ins(%x, %d : tensor<4x8xf32>, tensor<8x?xf32>) outs(%c : tensor<4x?xf32>) -> tensor<4x?xf32>
+  return %r : tensor<4x?xf32>
+}
+
+// -----
+
+// A run-time M with the activation stored [k, m]: its K stride is M.
+func.func @dynamic_m_transposed_a(%x: tensor<8x?xf32>, %w: tensor<8x16xi8>, %s: tensor<1x16xf32>, %c: tensor<?x16xf32>) -> tensor<?x16xf32> {
   %d = quantc.dequantize %w, %s : tensor<8x16xi8>, tensor<1x16xf32> -> tensor<8x16xf32>
-  // expected-remark @+1 {{weight-only kernel: dynamic shapes}}
-  %r = linalg.matmul ins(%x, %d : tensor<?x8xf32>, tensor<8x16xf32>) outs(%c : tensor<?x16xf32>) -> tensor<?x16xf32>
+  // expected-remark @+1 {{weight-only kernel: dynamic shapes other than a run-time M of an activation stored [m, k]}}
+  %r = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (k, m)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>] ins(%x, %d : tensor<8x?xf32>, tensor<8x16xf32>) outs(%c : tensor<?x16xf32>) -> tensor<?x16xf32>
   return %r : tensor<?x16xf32>
 }
 

@@ -1,6 +1,7 @@
 //===- CostModel.cpp - roofline targets and the scheme cost table ---------===//
 #include "CostModel.h"
 
+#include "mlir/IR/Builders.h"
 #include "mlir/IR/Diagnostics.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -18,11 +19,39 @@ Roofline quantc::getPresetRoofline(CostTarget target) {
   case CostTarget::h200:
     // Same SXM compute as H100, HBM3e: 4.8 TB/s.
     return {"h200", 1979e12, 989.5e12, 4.8e12};
+  case CostTarget::zen3_2c:
+    // 2 Zen 3 cores at ~3.4 GHz, AVX2 only: 2 x 256-bit FMA per cycle (32
+    // f32 ops per cycle per core); int8 through vpmaddubsw + vpmaddwd (32
+    // multiply-adds per two instructions: twice the f32 rate); dual-channel
+    // DDR4-3200 (~40 GB/s, sustained reads ~32).
+    return {"zen3-2c", 435e9, 218e9, 32e9};
+  case CostTarget::xeonAmx2c:
+    // The 2-core AVX-512 VNNI / AMX Xeon VM of docs/BENCHMARKS.md: f32
+    // 2 x 192e9 (2 zmm FMA per cycle at ~3 GHz; its weight-only GEMMs reach
+    // 175 GFLOPS on one core, section "Blocked weight-only kernels"), int8
+    // 4x that (vpdpbusd: 64 multiply-adds per instruction against 16);
+    // bandwidth 12e9 B/s is an estimate for two vCPUs' share of the host's
+    // memory (not measured: see docs/BENCHMARKS.md "Planner targets").
+    return {"xeon-amx-2c", 1536e9, 384e9, 12e9};
   case CostTarget::hostCpu:
+  case CostTarget::zen5_2c:
   case CostTarget::automatic:
     break;
   }
-  return {"host-cpu", 1736e9, 434e9, 40e9};
+  // 2 Zen 5 cores at ~3.4 GHz: 2 x 512-bit FMA per cycle, vpdpbusd at 4x
+  // the f32 rate; DDR5 (~40 GB/s for two cores).
+  return {"zen5-2c", 1736e9, 434e9, 40e9};
+}
+
+void quantc::recordCostTarget(Operation *func, const Roofline &r) {
+  Builder b(func->getContext());
+  func->setAttr(kCostTargetAttr,
+                b.getDictionaryAttr({
+                    b.getNamedAttr("name", b.getStringAttr(r.name)),
+                    b.getNamedAttr("peak_int8", b.getF64FloatAttr(r.int8)),
+                    b.getNamedAttr("peak_fp16", b.getF64FloatAttr(r.fp16)),
+                    b.getNamedAttr("bandwidth", b.getF64FloatAttr(r.bw)),
+                }));
 }
 
 bool quantc::readRooflineFile(StringRef path, Roofline &out,

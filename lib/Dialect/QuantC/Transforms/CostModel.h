@@ -30,6 +30,10 @@ struct Roofline {
 /// The preset of `target` (datasheet or documented per-core figures).
 Roofline getPresetRoofline(CostTarget target);
 
+/// Records `r` on `func` as kCostTargetAttr ({name, peak_int8, peak_fp16,
+/// bandwidth}), which --quantc-report-cost target=auto reads.
+void recordCostTarget(mlir::Operation *func, const Roofline &r);
+
 /// Reads a target description written by tools/quantc-probe (or by hand):
 /// a JSON object {"name": str, "peak_int8": ops/s, "peak_fp16": ops/s,
 /// "bandwidth": B/s}, every number finite and positive. On failure returns

@@ -57,7 +57,8 @@ struct ReportCostPass : quantc::impl::QuantCReportCostBase<ReportCostPass> {
   using Base::Base;
 
   /// The target: `target-file`, a preset, or (auto) the one that
-  /// --quantc-select-scheme recorded on the function, else host-cpu.
+  /// --quantc-select-scheme or --quantc-record-cost-target recorded on the
+  /// function, else zen5-2c.
   FailureOr<Roofline> resolveTarget() {
     func::FuncOp func = getOperation();
     if (target == CostTarget::automatic && targetFile.empty())

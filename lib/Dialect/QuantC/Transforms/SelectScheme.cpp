@@ -17,6 +17,7 @@
 
 namespace quantc {
 #define GEN_PASS_DEF_QUANTCSELECTSCHEME
+#define GEN_PASS_DEF_QUANTCRECORDCOSTTARGET
 #include "quantc/Dialect/QuantC/Transforms/Passes.h.inc"
 } // namespace quantc
 
@@ -82,15 +83,7 @@ struct SelectSchemePass
 
     // Record the target, so that --quantc-report-cost describes the same
     // machine by default.
-    Builder b(func.getContext());
-    func->setAttr(
-        kCostTargetAttr,
-        b.getDictionaryAttr({
-            b.getNamedAttr("name", b.getStringAttr(roof->name)),
-            b.getNamedAttr("peak_int8", b.getF64FloatAttr(roof->int8)),
-            b.getNamedAttr("peak_fp16", b.getF64FloatAttr(roof->fp16)),
-            b.getNamedAttr("bandwidth", b.getF64FloatAttr(roof->bw)),
-        }));
+    recordCostTarget(func, *roof);
 
     func.walk([&](Operation *op) {
       if (op->hasAttr("quantc.keep_float"))
@@ -182,6 +175,21 @@ struct SelectSchemePass
     for (auto [i, cand] : llvm::enumerate(kCandidates))
       ss << (i ? ", " : " ") << cand.mark << " " << us(total[i]);
     diag.attachNote(op->getLoc()) << sum;
+  }
+};
+
+struct RecordCostTargetPass
+    : quantc::impl::QuantCRecordCostTargetBase<RecordCostTargetPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    if (func->hasAttr(kCostTargetAttr))
+      return;
+    FailureOr<Roofline> roof = resolveRoofline(func, target, targetFile);
+    if (failed(roof))
+      return signalPassFailure();
+    recordCostTarget(func, *roof);
   }
 };
 

@@ -21,10 +21,20 @@ enum class WeightGranularity { PerChannel, PerTensor };
 /// (static, from calibration statistics), none (W8A16).
 enum class ActGranularity { PerToken, PerTensor, None };
 
-/// --quantc-report-cost / --quantc-select-scheme target=: the roofline of a
-/// machine. `automatic` (report only): the target --quantc-select-scheme
-/// recorded on the function, else host-cpu.
-enum class CostTarget { automatic, hostCpu, h100, h200 };
+/// --quantc-report-cost / --quantc-select-scheme / --quantc-record-cost-target
+/// target=: the roofline of a machine, named after the machine it describes
+/// (CostModel.cpp). `automatic` (report only): the target recorded on the
+/// function (quantc.cost_target), else zen5-2c. `hostCpu` is the legacy
+/// name of zen5-2c (it never described the compiling host).
+enum class CostTarget {
+  automatic,
+  hostCpu,
+  zen5_2c,
+  zen3_2c,
+  xeonAmx2c,
+  h100,
+  h200
+};
 
 /// --quantc-report-cost format=.
 enum class ReportFormat { text, json };

@@ -258,8 +258,14 @@ def QuantCReportCost : Pass<"quantc-report-cost", "mlir::func::FuncOp"> {
     single figures): each scheme's time is max(ops / peak, bytes /
     bandwidth), int8 peak for W8A8 and fused, float peak for FP16, W8A16 and
     W4A16. The default `target=auto` follows the compile target: the target
-    that `--quantc-select-scheme` planned for (recorded on the function as
-    `quantc.cost_target`), else `host-cpu` (the CPU pipeline). A GEMM whose FP16 form is
+    recorded on the function as `quantc.cost_target` (by
+    `--quantc-select-scheme`, which planned for it, or by
+    `--quantc-record-cost-target`, which `--quantc-cpu-pipeline{report-cost}`
+    runs with the preset of its `cpu=`: `xeon-amx-2c` for the AVX-512 VNNI
+    kernels, `zen3-2c` for AVX2), else `zen5-2c`. Presets are named after the
+    machine they describe (`zen5-2c`, `zen3-2c`, `xeon-amx-2c`, `h100`,
+    `h200`; `host-cpu` is the legacy name of `zen5-2c`); the actual host is
+    described by the file `quantc-probe` writes (`target-file=`). A GEMM whose FP16 form is
     memory-bound gets the recommendation W8A16 (weight bytes halve), a
     compute-bound one fused W8A8. `format=json` prints the same as one JSON
     object per remark, for tools.
@@ -275,11 +281,22 @@ def QuantCReportCost : Pass<"quantc-report-cost", "mlir::func::FuncOp"> {
            /*default=*/"quantc::CostTarget::automatic", "The machine's roofline",
            [{::llvm::cl::values(
              clEnumValN(quantc::CostTarget::automatic, "auto",
-                        "the target --quantc-select-scheme recorded on the "
-                        "function, else host-cpu"),
-             clEnumValN(quantc::CostTarget::hostCpu, "host-cpu",
+                        "the target recorded on the function "
+                        "(--quantc-select-scheme, --quantc-record-cost-target, "
+                        "the CPU pipeline's report-cost), else zen5-2c"),
+             clEnumValN(quantc::CostTarget::zen5_2c, "zen5-2c",
                         "2 Zen 5 cores: 1736e9 int8 ops/s, 434e9 f32, "
                         "40e9 B/s"),
+             clEnumValN(quantc::CostTarget::zen3_2c, "zen3-2c",
+                        "2 Zen 3 cores (AVX2): 435e9 int8 ops/s, 218e9 f32, "
+                        "32e9 B/s"),
+             clEnumValN(quantc::CostTarget::xeonAmx2c, "xeon-amx-2c",
+                        "the 2-core AVX-512 VNNI Xeon VM of "
+                        "docs/BENCHMARKS.md: 1536e9 int8 ops/s, 384e9 f32, "
+                        "12e9 B/s"),
+             clEnumValN(quantc::CostTarget::hostCpu, "host-cpu",
+                        "legacy name of zen5-2c (not the compiling host: "
+                        "quantc-probe describes that)"),
              clEnumValN(quantc::CostTarget::h100, "h100",
                         "H100 SXM: 1979e12 int8 ops/s, 989.5e12 fp16, "
                         "3.35e12 B/s"),
@@ -553,6 +570,49 @@ def QuantCOutlierSplit : Pass<"quantc-outlier-split", "mlir::func::FuncOp"> {
                            "mlir::tensor::TensorDialect"];
 }
 
+def QuantCRecordCostTarget
+    : Pass<"quantc-record-cost-target", "mlir::func::FuncOp"> {
+  let summary = "Record the compile target's roofline on functions that have "
+                "none (quantc.cost_target), for --quantc-report-cost";
+  let description = [{
+    Sets `quantc.cost_target = {name, peak_int8, peak_fp16, bandwidth}` on
+    every function without one (a target `--quantc-select-scheme` planned
+    for is kept), from a preset (`target=`) or a target file
+    (`target-file=`, e.g. written by `quantc-probe` on the host).
+    `--quantc-cpu-pipeline{report-cost=true}` runs it with the preset of its
+    `cpu=` and then `--quantc-report-cost`, so that the report describes the
+    machine being compiled for. Errors: an unreadable or malformed target
+    file.
+  }];
+  let options = [
+    Option<"target", "target", "quantc::CostTarget",
+           /*default=*/"quantc::CostTarget::zen5_2c", "The machine's roofline",
+           [{::llvm::cl::values(
+             clEnumValN(quantc::CostTarget::zen5_2c, "zen5-2c",
+                        "2 Zen 5 cores: 1736e9 int8 ops/s, 434e9 f32, "
+                        "40e9 B/s"),
+             clEnumValN(quantc::CostTarget::zen3_2c, "zen3-2c",
+                        "2 Zen 3 cores (AVX2): 435e9 int8 ops/s, 218e9 f32, "
+                        "32e9 B/s"),
+             clEnumValN(quantc::CostTarget::xeonAmx2c, "xeon-amx-2c",
+                        "the 2-core AVX-512 VNNI Xeon VM of "
+                        "docs/BENCHMARKS.md: 1536e9 int8 ops/s, 384e9 f32, "
+                        "12e9 B/s"),
+             clEnumValN(quantc::CostTarget::hostCpu, "host-cpu",
+                        "legacy name of zen5-2c (not the compiling host: "
+                        "quantc-probe describes that)"),
+             clEnumValN(quantc::CostTarget::h100, "h100",
+                        "H100 SXM: 1979e12 int8 ops/s, 989.5e12 fp16, "
+                        "3.35e12 B/s"),
+             clEnumValN(quantc::CostTarget::h200, "h200",
+                        "H200 SXM: 1979e12 int8 ops/s, 989.5e12 fp16, "
+                        "4.8e12 B/s"))}]>,
+    Option<"targetFile", "target-file", "std::string", /*default=*/"",
+           "A JSON target description {name, peak_int8, peak_fp16, "
+           "bandwidth} (tools/quantc-probe writes one); replaces target=">
+  ];
+}
+
 def QuantCSelectScheme : Pass<"quantc-select-scheme", "mlir::func::FuncOp"> {
   let summary = "Per GEMM, pick W8A8, W8A16, W4A16 or float from the cost "
                 "table evaluated with a target's peaks";
@@ -580,8 +640,9 @@ def QuantCSelectScheme : Pass<"quantc-select-scheme", "mlir::func::FuncOp"> {
     fused int8 I/O row: whether a neighbour hands it int8 is not known here.
 
     Targets are fixed descriptions, never measured by the pass, so its
-    output is deterministic: `target=host-cpu|h100|h200` presets (the
-    figures of `--quantc-report-cost`), or `target-file=` a JSON
+    output is deterministic: `target=zen5-2c|zen3-2c|xeon-amx-2c|h100|h200`
+    presets (the figures of `--quantc-report-cost`; `host-cpu` the legacy
+    name of `zen5-2c`), or `target-file=` a JSON
     `{"name", "peak_int8", "peak_fp16", "bandwidth"}` (ops/s, ops/s, B/s)
     written by `tools/quantc-probe/quantc-probe.py` on the machine to
     describe. The function records the target as `quantc.cost_target`,
@@ -601,11 +662,21 @@ def QuantCSelectScheme : Pass<"quantc-select-scheme", "mlir::func::FuncOp"> {
   }];
   let options = [
     Option<"target", "target", "quantc::CostTarget",
-           /*default=*/"quantc::CostTarget::hostCpu", "The machine's roofline",
+           /*default=*/"quantc::CostTarget::zen5_2c", "The machine's roofline",
            [{::llvm::cl::values(
-             clEnumValN(quantc::CostTarget::hostCpu, "host-cpu",
+             clEnumValN(quantc::CostTarget::zen5_2c, "zen5-2c",
                         "2 Zen 5 cores: 1736e9 int8 ops/s, 434e9 f32, "
                         "40e9 B/s"),
+             clEnumValN(quantc::CostTarget::zen3_2c, "zen3-2c",
+                        "2 Zen 3 cores (AVX2): 435e9 int8 ops/s, 218e9 f32, "
+                        "32e9 B/s"),
+             clEnumValN(quantc::CostTarget::xeonAmx2c, "xeon-amx-2c",
+                        "the 2-core AVX-512 VNNI Xeon VM of "
+                        "docs/BENCHMARKS.md: 1536e9 int8 ops/s, 384e9 f32, "
+                        "12e9 B/s"),
+             clEnumValN(quantc::CostTarget::hostCpu, "host-cpu",
+                        "legacy name of zen5-2c (not the compiling host: "
+                        "quantc-probe describes that)"),
              clEnumValN(quantc::CostTarget::h100, "h100",
                         "H100 SXM: 1979e12 int8 ops/s, 989.5e12 fp16, "
                         "3.35e12 B/s"),
