@@ -121,6 +121,43 @@ Value LoadTimeState::materialize(Value v) {
   return mapping.lookup(v);
 }
 
+Value LoadTimeState::canonical(Value v) {
+  Operation *def = v.getDefiningOp();
+  if (!def)
+    return v;
+  if (auto p = dyn_cast<ParamOp>(def))
+    return firstParam.try_emplace(p.getIndex(), v).first->second;
+  if (def->getNumRegions() != 0 || def->getNumOperands() == 0)
+    return v;
+  SmallVector<Value> operands;
+  for (Value operand : def->getOperands()) {
+    Value c = canonical(operand);
+    if (c == operand && !isa_and_nonnull<ParamOp>(operand.getDefiningOp()))
+      return v; // not a load-time value this dedupes
+    operands.push_back(c);
+  }
+  llvm::hash_code h = llvm::hash_combine(
+      def->getName().getAsOpaquePointer(),
+      def->getRawDictionaryAttrs().getAsOpaquePointer(),
+      llvm::hash_combine_range(def->getResultTypes().begin(),
+                               def->getResultTypes().end()),
+      llvm::hash_combine_range(operands.begin(), operands.end()));
+  SmallVector<Operation *, 1> &same = firstOps[h];
+  for (Operation *other : same) {
+    if (other->getName() != def->getName() ||
+        other->getRawDictionaryAttrs() != def->getRawDictionaryAttrs() ||
+        other->getResultTypes() != def->getResultTypes())
+      continue;
+    bool equal = llvm::all_of(llvm::enumerate(operands), [&](auto it) {
+      return canonical(other->getOperand(it.index())) == it.value();
+    });
+    if (equal)
+      return other->getResult(cast<OpResult>(v).getResultNumber());
+  }
+  same.push_back(def);
+  return v;
+}
+
 memref::GlobalOp LoadTimeState::createState(MemRefType type, Location loc) {
   MLIRContext *ctx = module.getContext();
   OpBuilder b = OpBuilder::atBlockBegin(module.getBody());

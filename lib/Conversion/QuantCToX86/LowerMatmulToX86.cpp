@@ -279,8 +279,9 @@ LowerMatmulToX86::packWeight(MatmulOp op, X86GemmPlanAttr plan,
            "selectPlan saw a constant or load-time weight");
     if (!loadState)
       loadState = std::make_shared<LoadTimeState>(getOperation(), symbols);
-    return packer.getOrCreateAtLoad(op.getRhs(), plan, loc, *loadState,
-                                    compFactor);
+    // One packed state per (weight, packing), across functions too.
+    return packer.getOrCreateAtLoad(loadState->canonical(op.getRhs()), plan,
+                                    loc, *loadState, compFactor);
   }
   FailureOr<PackedWeights> globals =
       packer.getOrCreate(weight, plan, loc, compFactor);
