@@ -54,8 +54,8 @@ static OwningOpRef<ModuleOp> importPart(const ModuleHandle::MergePart &part,
   copy = nullptr;
   // The reader wants the buffer aligned as the bytecode's sections are.
   std::unique_ptr<llvm::WritableMemoryBuffer> buffer =
-      llvm::WritableMemoryBuffer::getNewUninitMemBuffer(
-          bytes.size(), part.to, llvm::Align(64));
+      llvm::WritableMemoryBuffer::getNewUninitMemBuffer(bytes.size(), part.to,
+                                                        llvm::Align(64));
   std::memcpy(buffer->getBufferStart(), bytes.data(), bytes.size());
   bytes.clear();
   bytes.shrink_to_fit();
@@ -86,18 +86,17 @@ static llvm::StringSet<> dedupeResources(ModuleOp module) {
       if (!blob)
         continue;
       ArrayRef<char> data = blob->getData();
-      auto key = std::make_pair(r.getType().getAsOpaquePointer(),
-                                llvm::xxh3_64bits(ArrayRef<uint8_t>(
-                                    reinterpret_cast<const uint8_t *>(
-                                        data.data()),
-                                    data.size())));
+      auto key = std::make_pair(
+          r.getType().getAsOpaquePointer(),
+          llvm::xxh3_64bits(ArrayRef<uint8_t>(
+              reinterpret_cast<const uint8_t *>(data.data()), data.size())));
       SmallVector<DenseResourceElementsAttr> &same = seen[key];
       DenseResourceElementsAttr first;
       for (DenseResourceElementsAttr s : same) {
         ArrayRef<char> other = s.getRawHandle().getBlob()->getData();
-        if (s == r || (other.size() == data.size() &&
-                       std::memcmp(other.data(), data.data(), data.size()) ==
-                           0)) {
+        if (s == r ||
+            (other.size() == data.size() &&
+             std::memcmp(other.data(), data.data(), data.size()) == 0)) {
           first = s;
           break;
         }
@@ -128,8 +127,8 @@ ModuleHandle::merge(const std::vector<MergePart> &parts,
       diagnostics = s.diag;
       return nullptr;
     }
-    OwningOpRef<ModuleOp> imported = importPart(
-        part, *part.module->impl->session.module, s.ctx.get(), s.os);
+    OwningOpRef<ModuleOp> imported =
+        importPart(part, *part.module->impl->session.module, s.ctx.get(), s.os);
     if (!imported) {
       diagnostics = s.diag;
       return nullptr;
@@ -149,8 +148,8 @@ ModuleHandle::merge(const std::vector<MergePart> &parts,
     }
     for (Operation &op :
          llvm::make_early_inc_range(imported->getBody()->getOperations())) {
-      if (auto name = op.getAttrOfType<StringAttr>(
-              SymbolTable::getSymbolAttrName());
+      if (auto name =
+              op.getAttrOfType<StringAttr>(SymbolTable::getSymbolAttrName());
           name && symbols.lookup(name)) {
         s.os << "error: merge: @" << name.getValue()
              << " is defined by two parts (the functions are named by "

@@ -7,6 +7,7 @@
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 
 using namespace mlir;
 using namespace quantc;
@@ -122,40 +123,51 @@ Value LoadTimeState::materialize(Value v) {
 }
 
 Value LoadTimeState::canonical(Value v) {
+  if (Value c = canonicalOf.lookup(v))
+    return c;
   Operation *def = v.getDefiningOp();
-  if (!def)
-    return v;
-  if (auto p = dyn_cast<ParamOp>(def))
-    return firstParam.try_emplace(p.getIndex(), v).first->second;
-  if (def->getNumRegions() != 0 || def->getNumOperands() == 0)
-    return v;
-  SmallVector<Value> operands;
-  for (Value operand : def->getOperands()) {
-    Value c = canonical(operand);
-    if (c == operand && !isa_and_nonnull<ParamOp>(operand.getDefiningOp()))
-      return v; // not a load-time value this dedupes
-    operands.push_back(c);
+  Value result = v;
+  if (auto p = dyn_cast_or_null<ParamOp>(def)) {
+    result = firstParam.try_emplace(p.getIndex(), v).first->second;
+  } else if (def && isMemoryEffectFree(def)) {
+    // Operands first (a load-time value's operands are load-time values or
+    // constants: the recursion stays in the weight's own computation).
+    for (Value operand : def->getOperands())
+      canonical(operand);
+    Operation *other = nullptr;
+    // Equal values, or the same argument of the two ops' own blocks (a
+    // linalg op's body).
+    auto same = [&](Value a, Value b) {
+      auto ba = dyn_cast<BlockArgument>(a), bb = dyn_cast<BlockArgument>(b);
+      if (ba && bb)
+        return success(ba.getArgNumber() == bb.getArgNumber() &&
+                       ba.getType() == bb.getType() &&
+                       other->isAncestor(ba.getOwner()->getParentOp()) &&
+                       def->isAncestor(bb.getOwner()->getParentOp()));
+      return success(a == b || canonical(a) == canonical(b));
+    };
+    llvm::hash_code h = OperationEquivalence::computeHash(
+        def, [&](Value o) { return hash_value(canonical(o)); },
+        OperationEquivalence::ignoreHashValue,
+        OperationEquivalence::IgnoreLocations);
+    SmallVector<Operation *, 1> &seen = firstOps[h];
+    Operation *match = nullptr;
+    for (Operation *candidate : seen) {
+      other = candidate;
+      if (OperationEquivalence::isEquivalentTo(
+              other, def, same, /*markEquivalent=*/nullptr,
+              OperationEquivalence::IgnoreLocations)) {
+        match = other;
+        break;
+      }
+    }
+    if (match)
+      result = match->getResult(cast<OpResult>(v).getResultNumber());
+    else
+      seen.push_back(def);
   }
-  llvm::hash_code h = llvm::hash_combine(
-      def->getName().getAsOpaquePointer(),
-      def->getRawDictionaryAttrs().getAsOpaquePointer(),
-      llvm::hash_combine_range(def->getResultTypes().begin(),
-                               def->getResultTypes().end()),
-      llvm::hash_combine_range(operands.begin(), operands.end()));
-  SmallVector<Operation *, 1> &same = firstOps[h];
-  for (Operation *other : same) {
-    if (other->getName() != def->getName() ||
-        other->getRawDictionaryAttrs() != def->getRawDictionaryAttrs() ||
-        other->getResultTypes() != def->getResultTypes())
-      continue;
-    bool equal = llvm::all_of(llvm::enumerate(operands), [&](auto it) {
-      return canonical(other->getOperand(it.index())) == it.value();
-    });
-    if (equal)
-      return other->getResult(cast<OpResult>(v).getResultNumber());
-  }
-  same.push_back(def);
-  return v;
+  canonicalOf[v] = result;
+  return result;
 }
 
 memref::GlobalOp LoadTimeState::createState(MemRefType type, Location loc) {

@@ -61,6 +61,7 @@ private:
   /// canonical(): parameter index -> its first value; structural hash of an
   /// op on canonical operands -> the first such ops.
   llvm::DenseMap<int64_t, mlir::Value> firstParam;
+  llvm::DenseMap<mlir::Value, mlir::Value> canonicalOf;
   llvm::DenseMap<llvm::hash_code, llvm::SmallVector<mlir::Operation *, 1>>
       firstOps;
 };
