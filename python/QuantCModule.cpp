@@ -54,7 +54,14 @@ PYBIND11_MODULE(_quantc, m) {
       .def("print", &ModuleHandle::print, py::arg("elide_resources_over"))
       .def("set_keep_float", &ModuleHandle::setKeepFloat, py::arg("layers"),
            py::arg("keep"))
-      .def("resources", &ModuleHandle::resources);
+      .def("resources", &ModuleHandle::resources)
+      // A copy of blob `name`'s bytes, or None.
+      .def("blob", [](const ModuleHandle &h, const std::string &name) {
+        auto [data, size] = h.blob(name);
+        if (!data)
+          return py::object(py::none());
+        return py::object(py::bytes(data, size));
+      });
 
   // merge_modules([(handle, from, to), ...]) -> (handle or None, diagnostics)
   m.def(

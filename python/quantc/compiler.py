@@ -443,6 +443,17 @@ class Module:
         """{name: size in bytes} of the blobs the module uses."""
         return dict(self._handle.resources())
 
+    def blob(self, name, dtype=np.uint8, shape=None):
+        """A copy of the bytes of resource `name` as a NumPy array of `dtype`
+        (and `shape`): e.g. the quantized weights that
+        `CompiledModule.load_params` takes (`params` names them). KeyError
+        when the module has no such blob."""
+        data = self._handle.blob(name)
+        if data is None:
+            raise KeyError(f"no resource blob {name!r}")
+        a = np.frombuffer(data, dtype=dtype)
+        return a.reshape(shape) if shape is not None else a
+
     @classmethod
     def merge(cls, parts):
         """One module holding the functions of several: `parts` is a dict

@@ -615,11 +615,16 @@ class TorchProgram:
         if target != "cpu":
             raise ValueError(f"compile: unknown target {target!r}; the PyTorch frontend "
                              "compiles for 'cpu'")
-        self.check_shared()
-        merged = Module.merge({name: (m._module, "forward")
-                               for name, m in self.models.items()})
         libs = [_RUNTIME] if os.path.exists(_RUNTIME) else []
-        return CompiledProgram(merged.compile(shared_libs=libs), self.models)
+        return CompiledProgram(self.merged().compile(shared_libs=libs), self.models)
+
+    def merged(self):
+        """The functions' IR in one quantc.Module (after check_shared): what
+        `compile` compiles; `Module.blob` reads its weights (the arrays
+        CompiledProgram.load_params takes)."""
+        self.check_shared()
+        return Module.merge({name: (m._module, "forward")
+                             for name, m in self.models.items()})
 
 
 class CompiledProgram:

@@ -17,6 +17,7 @@ import quantc
 torch = pytest.importorskip("torch")  # python3-torch is in quantc.sh's package list
 
 from quantc import llama  # noqa: E402
+from quantc.frontend_torch import TorchProgram  # noqa: E402
 
 CFG = dict(layers=2, hidden=64, heads=4, ffn=128, vocab=96, max_len=32)
 PROMPT_LEN = 10
@@ -167,7 +168,7 @@ def test_shared_weight_quantized_two_ways_is_refused():
     dec.share_statistics(pre)
     pre.quantize("w8a8", smoothquant=0.5)
     dec.quantize("w8a8", smoothquant=0.8)
-    prog = quantc.frontend_torch.TorchProgram({"prefill": pre, "decode": dec})
+    prog = TorchProgram({"prefill": pre, "decode": dec})
     with pytest.raises(ValueError, match=r"layer 'm\.layers\.0\.attn\.q' is quantized two "
                        r"ways \(scheme w8a8, smoothquant 0\.5 in @prefill, scheme w8a8, "
                        r"smoothquant 0\.8 in @decode\)"):
@@ -179,13 +180,13 @@ def test_shared_weight_quantized_two_ways_is_refused():
     pre.quantize("w8a8", smoothquant=0.5)
     pre2.quantize("w8a8", smoothquant=0.5)
     with pytest.raises(ValueError, match="@a and @b were calibrated on different statistics"):
-        quantc.frontend_torch.TorchProgram({"a": pre, "b": pre2}).compile()
+        TorchProgram({"a": pre, "b": pre2}).compile()
     # A layer quantized in one function and float in the other.
     pre, dec = _two_traces(m)
     pre.quantize("w8a16", smoothquant=None)
     with pytest.raises(ValueError, match=r"scheme w8a16, smoothquant None in @prefill, "
                        r"scheme float, smoothquant None in @decode"):
-        quantc.frontend_torch.TorchProgram({"prefill": pre, "decode": dec}).check_shared()
+        TorchProgram({"prefill": pre, "decode": dec}).check_shared()
 
 
 def test_program_argument_errors():
@@ -200,7 +201,7 @@ def test_program_argument_errors():
     with pytest.raises(KeyError, match="no function 'c'"):
         prog.calibrate([(torch.zeros(2, 64),)], function="c")
     with pytest.raises(ValueError, match="must be an identifier"):
-        quantc.frontend_torch.TorchProgram({"not a name": prog["a"]})
+        TorchProgram({"not a name": prog["a"]})
     with pytest.raises(quantc.CompileError, match="has no function @nope"):
         quantc.Module.merge({"a": (prog["a"]._module, "nope")})
     # Two traces of one Linear at different shapes: one weight parameter.

@@ -128,6 +128,10 @@ public:
   /// The names and sizes in bytes of the resource blobs the module uses.
   std::vector<std::pair<std::string, size_t>> resources() const;
 
+  /// The bytes of the resource blob `name` (empty when the module has no
+  /// such blob), valid while the module lives and no pass replaces it.
+  std::pair<const char *, size_t> blob(const std::string &name) const;
+
   /// One function of a module given to `merge`: `module`'s function `from`
   /// becomes `to` in the merged module.
   struct MergePart {
