@@ -39,6 +39,40 @@ using namespace quantc::x86;
 /// The rows of the smallest kernel of a dynamic M (lowerDynamicRows).
 static constexpr int64_t kDynamicMTile = 16;
 
+/// Kernels (functions with a quantc.x86_plan) of the same type, attributes
+/// and body become one: the GEMMs of one shape and epilogue (q, k and v,
+/// every layer's, the prefill's and the decode step's, the row blocks of
+/// every dynamic-M GEMM of a shape) call the first. Each kernel is a few
+/// thousand ops of LLVM input: copies of it are most of the compile time of
+/// a model. A batched kernel is compared after the kernels it calls are
+/// merged (a second round).
+static void dedupeKernels(ModuleOp module) {
+  MLIRContext *ctx = module.getContext();
+  for (int round = 0; round < 2; ++round) {
+    llvm::DenseMap<std::pair<Type, Attribute>, SmallVector<func::FuncOp>> seen;
+    SmallVector<func::FuncOp> fns(module.getOps<func::FuncOp>());
+    for (func::FuncOp fn : fns) {
+      if (fn.isExternal() || !fn->hasAttr(kX86PlanAttrName))
+        continue;
+      NamedAttrList attrs(fn->getAttrDictionary());
+      attrs.erase(SymbolTable::getSymbolAttrName());
+      SmallVector<func::FuncOp> &same =
+          seen[{fn.getFunctionType(), attrs.getDictionary(ctx)}];
+      auto it = llvm::find_if(same, [&](func::FuncOp k) {
+        return OperationEquivalence::isRegionEquivalentTo(
+            &k.getBody(), &fn.getBody(), OperationEquivalence::IgnoreLocations);
+      });
+      if (it == same.end()) {
+        same.push_back(fn);
+        continue;
+      }
+      if (succeeded(SymbolTable::replaceAllSymbolUses(
+              fn.getSymNameAttr(), it->getSymNameAttr(), module)))
+        fn.erase();
+    }
+  }
+}
+
 namespace {
 /// An epilogue operand of a rescale, by name (for remarks).
 struct NamedOperand {
@@ -219,6 +253,7 @@ struct LowerMatmulToX86
     WeightPacker packer(module, symbols);
     for (MatmulOp op : matmuls)
       lower(op, symbols, packer);
+    dedupeKernels(module);
     // It refers to `symbols`.
     loadState.reset();
   }
