@@ -437,21 +437,20 @@ void LowerMatmulToX86::lower(MatmulOp op, SymbolTable &symbols,
 }
 
 /// A 2-D matmul whose M is known only at run time (a dynamic token count):
-/// loops over whole blocks of `dynamic-m-chunk` rows, then of chunk/4 rows,
-/// then of 16 rows (kDynamicMTile), each a static kernel of its own plan on
-/// row slices of A, the output and the per-row epilogue operands; the last
-/// 1..15 rows run through the 16-row kernel on zero-padded copies (at most
-/// 15 rows of each operand copied in, of the result copied out). Three
-/// kernels per GEMM shape instead of one per set bit of the remainder (nine
-/// for a 256-row chunk), so a dynamic token count costs about as much code
-/// as a static one. A constant weight is packed once for all of them.
+/// loops over whole blocks of `dynamic-m-chunk` rows, then of 16 rows
+/// (kDynamicMTile), each a static kernel of its own plan on row slices of A,
+/// the output and the per-row epilogue operands; the last 1..15 rows run
+/// through the 16-row kernel on zero-padded copies (at most 15 rows of each
+/// operand copied in, of the result copied out). Two kernels per GEMM shape
+/// instead of one per set bit of the remainder (nine for a 256-row chunk),
+/// so a dynamic token count costs about as much code as a static one (a
+/// middle block of chunk/4 rows, tried, cost compile time and measured no
+/// faster). A constant weight is packed once for all of them.
 void LowerMatmulToX86::lowerDynamicRows(MatmulOp op, SymbolTable &symbols,
                                         WeightPacker &packer) {
   SmallVector<X86GemmPlanAttr> plans;
   int64_t tile = std::min(kDynamicMTile, opts.dynamicMChunk);
   SmallVector<int64_t> blockRows = {opts.dynamicMChunk};
-  if (opts.dynamicMChunk / 4 > tile)
-    blockRows.push_back(opts.dynamicMChunk / 4);
   if (tile < opts.dynamicMChunk)
     blockRows.push_back(tile);
   for (int64_t rows : blockRows) {
