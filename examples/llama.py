@@ -74,9 +74,9 @@ def main():
 
     t = {}
     dec = llama.QuantcDecoder.build(model, calib, scheme="w8a8", smoothquant=args.alpha,
-                                    prompt_len=args.prompt, timings=t)
+                                    prompt_len=None, timings=t)
     print("quantc: " + ", ".join(f"{k} {v:.1f} s" for k, v in t.items())
-          + " (prefill and decode functions)")
+          + " (one module: prefill of any length and decode, weights packed once)")
     print(dec.models[0].report().splitlines()[-1])
 
     fp32 = llama.TorchDecoder(model)

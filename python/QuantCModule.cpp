@@ -54,7 +54,38 @@ PYBIND11_MODULE(_quantc, m) {
       .def("print", &ModuleHandle::print, py::arg("elide_resources_over"))
       .def("set_keep_float", &ModuleHandle::setKeepFloat, py::arg("layers"),
            py::arg("keep"))
-      .def("resources", &ModuleHandle::resources);
+      .def("resources", &ModuleHandle::resources)
+      // A copy of blob `name`'s bytes, or None.
+      .def("blob", [](const ModuleHandle &h, const std::string &name) {
+        auto [data, size] = h.blob(name);
+        if (!data)
+          return py::object(py::none());
+        return py::object(py::bytes(data, size));
+      });
+
+  // merge_modules([(handle, from, to), ...]) -> (handle or None, diagnostics)
+  m.def(
+      "merge_modules",
+      [](const py::list &parts) {
+        std::vector<ModuleHandle::MergePart> list;
+        for (py::handle item : parts) {
+          auto t = item.cast<py::tuple>();
+          ModuleHandle::MergePart p;
+          p.module = t[0].cast<const ModuleHandle *>();
+          p.from = t[1].cast<std::string>();
+          p.to = t[2].cast<std::string>();
+          list.push_back(std::move(p));
+        }
+        std::string diag;
+        std::unique_ptr<ModuleHandle> h;
+        {
+          py::gil_scoped_release release;
+          h = ModuleHandle::merge(list, diag);
+        }
+        py::object obj = h ? py::cast(std::move(h)) : py::none();
+        return py::make_tuple(obj, diag);
+      },
+      py::arg("parts"));
 
   m.def(
       "parse_module",

@@ -7,7 +7,11 @@ OpenMP team of quantc's kernels: both use the process's libgomp).
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE PYTHONPATH=build/python \\
         /usr/bin/python3 benchmarks/e2e/llama.py [--config small|7b2] \\
-        [--prefill 128,512] [--kv 2048] [--threads 1,2] [--steps 16]
+        [--prefill 128,512] [--kv 2048] [--threads 1,2] [--steps 16] [--static-prefill]
+
+quantc: one compiled module per scheme (QuantcDecoder.build: a prefill of
+any prompt length and the decode step, weights bound and packed once);
+`--static-prefill` compiles one prefill per prompt length instead.
 
 Prefill: tokens/s of one prompt of each length (fastest of 5: the machine is
 shared). Decode: tokens/s of `--steps` steps (fastest of 3 runs) at KV length
@@ -66,8 +70,8 @@ def best_time(fn, repeat=5):
 
 
 class Side:
-    """One implementation: prefill decoders per prompt length + one decoder
-    for decode (they share nothing but the model)."""
+    """One implementation: the decoder per prompt length (the same one for
+    every length unless --static-prefill) + the decoder for decode."""
 
     def __init__(self, name, prefill, decode):
         self.name, self.prefill, self.decode = name, prefill, decode
@@ -96,6 +100,9 @@ def main():
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--steps", type=int, default=16)
     ap.add_argument("--schemes", default="w8a8,w8a16")
+    ap.add_argument("--static-prefill", action="store_true",
+                    help="one prefill compiled per prompt length (the default is one "
+                    "module: a dynamic-length prefill and the decode step)")
     args = ap.parse_args()
     lens = [int(x) for x in args.prefill.split(",")]
     threads = [int(x) for x in args.threads.split(",")]
@@ -116,6 +123,17 @@ def main():
     sides = []
     for scheme in schemes:
         pre = {}
+        if not args.static_prefill:
+            # One module: a prefill of any length and the decode step,
+            # weights bound and packed once.
+            t = {}
+            d = llama.QuantcDecoder.build(model, [p for s in lens for p in calib[s]],
+                                          scheme=scheme, smoothquant=0.5, prompt_len=None,
+                                          calibrate_v=False, timings=t)
+            print(f"# quantc {scheme} prefill (any length) + decode, one module: " +
+                  ", ".join(f"{k} {v:.1f} s" for k, v in t.items()), flush=True)
+            sides.append(Side(f"quantc {scheme.upper()}", {s: d for s in lens}, d))
+            continue
         for s in lens:
             t = {}
             pre[s] = llama.QuantcDecoder.build(model, calib[s], scheme=scheme,

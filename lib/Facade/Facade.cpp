@@ -411,3 +411,15 @@ std::vector<std::pair<std::string, size_t>> ModuleHandle::resources() const {
   });
   return out;
 }
+
+std::pair<const char *, size_t>
+ModuleHandle::blob(const std::string &name) const {
+  DialectResourceBlobManager &manager =
+      DenseResourceElementsHandle::getManagerInterface(impl->session.ctx.get())
+          .getBlobManager();
+  auto *entry = manager.lookup(name);
+  if (!entry || !entry->getBlob())
+    return {nullptr, 0};
+  ArrayRef<char> data = entry->getBlob()->getData();
+  return {data.data(), data.size()};
+}

@@ -17,6 +17,8 @@ Saved artifacts (docs/EMBEDDING.md; no LLVM or MLIR needed to run them):
 PyTorch frontend (needs python3-torch; imported on first use):
     from_torch(module, example_args, dynamic_dims=None) -> TorchModel (calibrate, quantize,
     mlir, report, compile); UnsupportedOpError
+    from_torch_multi({name: (module, args[, dynamic_dims])}) -> TorchProgram: functions
+    of shared weights (prefill and decode) in one compiled module and one artifact
 """
 from . import reference  # noqa: F401
 from .numerics import absmax_scale, dequantize, quantize
@@ -37,6 +39,15 @@ def from_torch(module, example_args, dynamic_dims=None):
     return _from_torch(module, example_args, dynamic_dims)
 
 
+def from_torch_multi(functions):
+    """Traces several modules of shared parameters ({name: (module,
+    example_args[, dynamic_dims])}) into a TorchProgram: calibrated,
+    quantized and compiled together into one module whose shared weights
+    are one parameter each. See quantc/frontend_torch.py."""
+    from .frontend_torch import from_torch_multi as _multi
+    return _multi(functions)
+
+
 __all__ = [
     "absmax_scale", "quantize", "dequantize",
     "AbsMaxObserver", "PercentileObserver",
@@ -45,5 +56,5 @@ __all__ = [
     "mlp_reference",
     "CompileError", "CompiledModule", "Module", "compile_cpu", "run_pipeline",
     "load", "LoadError",
-    "from_torch", "UnsupportedOpError",
+    "from_torch", "from_torch_multi", "UnsupportedOpError",
 ]

@@ -443,6 +443,45 @@ class Module:
         """{name: size in bytes} of the blobs the module uses."""
         return dict(self._handle.resources())
 
+    def blob(self, name, dtype=np.uint8, shape=None):
+        """A copy of the bytes of resource `name` as a NumPy array of `dtype`
+        (and `shape`): e.g. the quantized weights that
+        `CompiledModule.load_params` takes (`params` names them). KeyError
+        when the module has no such blob."""
+        data = self._handle.blob(name)
+        if data is None:
+            raise KeyError(f"no resource blob {name!r}")
+        a = np.frombuffer(data, dtype=dtype)
+        return a.reshape(shape) if shape is not None else a
+
+    @classmethod
+    def merge(cls, parts):
+        """One module holding the functions of several: `parts` is a dict
+        {new name: (module, function name in it)} (or {new name: module},
+        its function "forward"). The parts are not changed. Blobs with the
+        same type and bytes are bound once, so a weight that several
+        functions read is one blob and, compiled with weights bound at load
+        time, one parameter packed once. Raises CompileError when a part has
+        no such function."""
+        if not isinstance(parts, dict) or not parts:
+            raise TypeError("Module.merge(parts): a non-empty dict {name: (Module, "
+                            "function name)}")
+        triples = []
+        for to, part in parts.items():
+            if isinstance(part, Module):
+                part = (part, "forward")
+            if not isinstance(to, str) or not isinstance(part, tuple) or len(part) != 2 \
+                    or not isinstance(part[0], Module) or not isinstance(part[1], str):
+                raise TypeError(f"Module.merge: part {to!r} must be a Module or a "
+                                "(Module, function name) tuple under a str name")
+            triples.append((part[0]._handle, part[1], to))
+        handle, diags = _compiler().merge_modules(triples)
+        if handle is None:
+            raise CompileError(diags)
+        self = cls.__new__(cls)
+        self._handle = handle
+        return self
+
     def compile(self, pipeline="quantc-cpu-pipeline{weights=load}", *, opt_level=3,
                 shared_libs=()):
         """JIT-compiles a copy of the module (sharing its blobs), as

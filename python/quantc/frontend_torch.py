@@ -28,7 +28,8 @@ from .smoothquant import search_alpha
 from .torch_emit import UnsupportedOpError, analyze, check_supported, emit, token_limit
 from .torch_trace import root_name, to_numpy, trace
 
-__all__ = ["from_torch", "TorchModel", "UnsupportedOpError", "SCHEMES"]
+__all__ = ["from_torch", "from_torch_multi", "TorchModel", "TorchProgram", "CompiledProgram",
+           "UnsupportedOpError", "SCHEMES"]
 
 # scheme -> (needs calibration statistics, --quantc-quantize activations=)
 SCHEMES = {
@@ -506,6 +507,180 @@ class TorchModel:
         run.state = fn._module.state
         run.load_params = fn._module.load_params
         return run
+
+
+def from_torch_multi(functions):
+    """Traces several modules that share parameters (e.g. a decoder's prefill
+    and decode step: the same torch parameter objects, so the same names)
+    into one TorchProgram: `functions` is {name: (module, example_args)} or
+    {name: (module, example_args, dynamic_dims)}, as `from_torch` takes
+    them. Calibrated, quantized and compiled together, the functions become
+    one compiled module with one set of parameters."""
+    if not isinstance(functions, dict) or not functions:
+        raise TypeError("from_torch_multi(functions): a non-empty dict {name: (module, "
+                        "example_args[, dynamic_dims])}")
+    models = {}
+    for name, spec in functions.items():
+        if not isinstance(spec, tuple) or len(spec) not in (2, 3):
+            raise TypeError(f"from_torch_multi: function {name!r} must be (module, "
+                            "example_args) or (module, example_args, dynamic_dims)")
+        models[name] = TorchModel(*spec)
+    return TorchProgram(models)
+
+
+class TorchProgram:
+    """Several TorchModels of shared parameters compiled into one module:
+    `TorchProgram({"prefill": tm1, "decode": tm2})` (or `from_torch_multi`).
+    A weight two functions read is one parameter, bound and packed once, so
+    it must be quantized the same way in both: `calibrate` shares one
+    function's statistics with the others (by layer name), `quantize`
+    applies the same options to every function, and `compile` refuses
+    functions whose shared layers differ in scheme, SmoothQuant alpha or
+    calibration statistics (a ValueError naming the layer), instead of
+    keeping two copies of the weight."""
+
+    def __init__(self, models):
+        if not isinstance(models, dict) or not models:
+            raise TypeError("TorchProgram(models): a non-empty dict {name: TorchModel}")
+        for name, m in models.items():
+            if not isinstance(name, str) or not name.isidentifier():
+                raise ValueError(f"TorchProgram: function name {name!r} must be an "
+                                 "identifier (it names the compiled function)")
+            if not isinstance(m, TorchModel):
+                raise TypeError(f"TorchProgram: {name!r} is a {type(m).__name__}, not a "
+                                "TorchModel (quantc.from_torch)")
+        self.models = dict(models)
+        """Function name -> TorchModel."""
+
+    def __getitem__(self, name):
+        return self.models[name]
+
+    def calibrate(self, batches, *, function=None, **options):
+        """Calibrates `function` (default: the first) on `batches` (its
+        argument tuples; `options` as TorchModel.calibrate) and gives every
+        other function the statistics of its layers (share_statistics: a
+        layer the calibrated function lacks is a KeyError). Returns self."""
+        name = function if function is not None else next(iter(self.models))
+        if name not in self.models:
+            raise KeyError(f"calibrate: no function {name!r}; have {list(self.models)}")
+        src = self.models[name].calibrate(batches, **options)
+        for other, m in self.models.items():
+            if other != name:
+                m.share_statistics(src)
+        return self
+
+    def quantize(self, *args, **kwargs):
+        """TorchModel.quantize with the same arguments on every function,
+        then the check that shared layers agree. Returns self."""
+        for m in self.models.values():
+            m.quantize(*args, **kwargs)
+        self.check_shared()
+        return self
+
+    def report(self):
+        """Each function's quantization report."""
+        return "\n\n".join(f"@{name}:\n{m.report()}" for name, m in self.models.items())
+
+    @staticmethod
+    def _decision(m, layer):
+        if m.stage == "float":
+            return ("float", None, 0, layer.shape, 0), None
+        for name, scheme, alpha, kept, shape, group in m._choices:
+            if name == layer.name:
+                stats = m.statistics.get(layer.act) if (
+                    alpha is not None or scheme in ("w8a8-static", "llm.int8")) else None
+                return (scheme, alpha, kept, shape, group), stats
+        raise AssertionError(layer.name)
+
+    def check_shared(self):
+        """Raises ValueError when a layer (a weight) that several functions
+        read is quantized differently in two of them."""
+        seen = {}
+        for fname, m in self.models.items():
+            for layer in m.layers:
+                decision, stats = self._decision(m, layer)
+                if layer.name not in seen:
+                    seen[layer.name] = (fname, decision, stats)
+                    continue
+                other, d0, s0 = seen[layer.name]
+                why = None
+                if d0 != decision:
+                    fmt = lambda d: f"scheme {d[0]}, smoothquant {d[1]}"  # noqa: E731
+                    why = f"{fmt(d0)} in @{other}, {fmt(decision)} in @{fname}"
+                elif (s0 is None) != (stats is None) or (
+                        s0 is not None and not np.array_equal(s0, stats)):
+                    why = f"@{other} and @{fname} were calibrated on different statistics"
+                if why:
+                    raise ValueError(
+                        f"layer {layer.name!r} is quantized two ways ({why}); a weight "
+                        "shared by several functions is one parameter with one "
+                        "quantization: calibrate one function and share its statistics "
+                        "(TorchProgram.calibrate), and quantize every function with the "
+                        "same options (TorchProgram.quantize)")
+
+    def compile(self, target="cpu"):
+        """One module with every function (Module.merge: shared weights are one
+        parameter, packed once), JIT-compiled; returns a CompiledProgram."""
+        if target != "cpu":
+            raise ValueError(f"compile: unknown target {target!r}; the PyTorch frontend "
+                             "compiles for 'cpu'")
+        libs = [_RUNTIME] if os.path.exists(_RUNTIME) else []
+        return CompiledProgram(self.merged().compile(shared_libs=libs), self.models)
+
+    def merged(self):
+        """The functions' IR in one quantc.Module (after check_shared): what
+        `compile` compiles; `Module.blob` reads its weights (the arrays
+        CompiledProgram.load_params takes)."""
+        self.check_shared()
+        return Module.merge({name: (m._module, "forward")
+                             for name, m in self.models.items()})
+
+
+class CompiledProgram:
+    """The compiled module of a TorchProgram: each function as an attribute
+    (`exe.prefill(tokens, positions)`), taking the traced shapes and dtypes
+    as TorchModel.compile()'s callable does; `save(path)` writes one
+    artifact with every function (quantc.load gives them back by name);
+    `params`, `state` and `load_params` are the module's (one set for all
+    functions)."""
+
+    def __init__(self, module, models):
+        self.module = module
+        """The CompiledModule (unchecked calls, save, params)."""
+        self.functions = {}
+        for name, m in models.items():
+            fn = module[name]
+
+            def run(*args, _fn=fn, _m=m, _name=name):
+                return _fn(*_m._check_args(args, f"@{_name}"))
+            run.signature = fn.signature
+            self.functions[name] = run
+
+    def __getattr__(self, name):
+        if name.startswith("_") or name in ("module", "functions"):
+            raise AttributeError(name)
+        try:
+            return self.functions[name]
+        except KeyError:
+            raise AttributeError(f"no function {name!r}; have {sorted(self.functions)}") \
+                from None
+
+    def __getitem__(self, name):
+        return self.functions[name]
+
+    def save(self, path):
+        self.module.save(path)
+
+    @property
+    def params(self):
+        return self.module.params
+
+    @property
+    def state(self):
+        return self.module.state
+
+    def load_params(self, src):
+        self.module.load_params(src)
 
 
 __all__ += ["CompileError"]

@@ -283,8 +283,7 @@ class QuantcDecoder:
     """The compiled prefill and decode functions and the preallocated int8
     cache (module doc)."""
 
-    def __init__(self, model, prefill_fn, decode_fn):
-        cfg = model.cfg
+    def __init__(self, cfg, prefill_fn, decode_fn):
         self.cfg = cfg
         self.prefill_fn, self.decode_fn = prefill_fn, decode_fn
         shape = (cfg.max_len, cfg.heads, cfg.head_dim)
@@ -316,38 +315,55 @@ class QuantcDecoder:
             calibrate_v_scales(model, calib)
         n = max(3, min(8, cfg.max_len - 1))
         toks = torch.zeros(prompt_len or n, dtype=torch.long)
-        pre = quantc.from_torch(Prefill(model), (toks, torch.arange(len(toks))),
-                                dynamic_dims=None if prompt_len else {0: 0, 1: 0})
+        functions = {"prefill": (Prefill(model), (toks, torch.arange(len(toks))),
+                                 None if prompt_len else {0: 0, 1: 0})}
         toks = toks[:n]
-        cache = []
-        for _ in range(cfg.layers):
-            cache += [torch.zeros(n, cfg.heads, cfg.head_dim, dtype=torch.int8),
-                      torch.ones(n, cfg.heads, 1),
-                      torch.zeros(n, cfg.heads, cfg.head_dim, dtype=torch.int8)]
-        dyn = {2 + i: 0 for i in range(3 * cfg.layers)}
-        dec = quantc.from_torch(Decode(model), (toks[:1], torch.tensor([n]), *cache),
-                                dynamic_dims=dyn) if decode else None
-        models = [m for m in (pre, dec) if m is not None]
+        if decode:
+            cache = []
+            for _ in range(cfg.layers):
+                cache += [torch.zeros(n, cfg.heads, cfg.head_dim, dtype=torch.int8),
+                          torch.ones(n, cfg.heads, 1),
+                          torch.zeros(n, cfg.heads, cfg.head_dim, dtype=torch.int8)]
+            functions["decode"] = (Decode(model), (toks[:1], torch.tensor([n]), *cache),
+                                   {2 + i: 0 for i in range(3 * cfg.layers)})
+        # One program: prefill and decode share every weight, so they are
+        # quantized alike and compiled into one module (one parameter per
+        # weight, packed once; one artifact).
+        prog = quantc.from_torch_multi(functions)
         t["trace"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         needs_stats = scheme in ("w8a8-static", "llm.int8") or (
             scheme == "w8a8" and smoothquant is not None)
         if needs_stats:
-            pre.calibrate([(p, torch.arange(len(p))) for p in calib])
-            if dec is not None:
-                dec.share_statistics(pre)
+            prog.calibrate([(p, torch.arange(len(p))) for p in calib], function="prefill")
         t["calibrate"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        for m in models:
-            m.quantize(scheme, smoothquant=smoothquant if scheme in ("w8a8", "w8a8-static")
-                       else None, overrides=overrides,
-                       attention="int8" if scheme is not None else "float")
+        prog.quantize(scheme, smoothquant=smoothquant if scheme in ("w8a8", "w8a8-static")
+                      else None, overrides=overrides,
+                      attention="int8" if scheme is not None else "float")
         t["quantize"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        fns = [m.compile() for m in models] + [None]
+        exe = prog.compile()
         t["compile"] = time.perf_counter() - t0
-        self = cls(model, fns[0], fns[1])
-        self.models = (pre, dec)
+        self = cls(cfg, exe.prefill, exe.decode if decode else None)
+        self.program, self.compiled = prog, exe
+        self.models = (prog["prefill"], prog.models.get("decode"))
+        return self
+
+    def save(self, path):
+        """Writes the compiled prefill and decode (one artifact directory,
+        one set of packed weights); `QuantcDecoder.load(path, cfg)` runs it
+        in another process without recompiling."""
+        self.compiled.save(path)
+
+    @classmethod
+    def load(cls, path, cfg):
+        """A decoder of config `cfg` running the artifact `path` written by
+        `save` (quantc.load: no LLVM or MLIR)."""
+        import quantc
+        mod = quantc.load(path)
+        self = cls(cfg, mod.prefill, mod.decode if "decode" in mod.functions else None)
+        self.compiled = mod
         return self
 
     def reset(self):

@@ -128,6 +128,28 @@ public:
   /// The names and sizes in bytes of the resource blobs the module uses.
   std::vector<std::pair<std::string, size_t>> resources() const;
 
+  /// The bytes of the resource blob `name` (empty when the module has no
+  /// such blob), valid while the module lives and no pass replaces it.
+  std::pair<const char *, size_t> blob(const std::string &name) const;
+
+  /// One function of a module given to `merge`: `module`'s function `from`
+  /// becomes `to` in the merged module.
+  struct MergePart {
+    const ModuleHandle *module = nullptr;
+    std::string from;
+    std::string to;
+  };
+
+  /// A new module holding the functions of every part (in a fresh context;
+  /// the parts are unchanged), with each part's `from` renamed to `to`.
+  /// Resource blobs with identical bytes and type are bound once: a weight
+  /// that several parts read is one blob (and, with weights bound at load
+  /// time, one parameter). Fails (null, `diagnostics` filled) when a part has
+  /// no function `from`, two parts define the same symbol, or their module
+  /// attributes disagree.
+  static std::unique_ptr<ModuleHandle>
+  merge(const std::vector<MergePart> &parts, std::string &diagnostics);
+
 private:
   friend class JitModule;
   struct Impl;

@@ -7,6 +7,7 @@
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 
 using namespace mlir;
 using namespace quantc;
@@ -119,6 +120,54 @@ Value LoadTimeState::materialize(Value v) {
   OpBuilder b = atPrepareEnd();
   b.clone(*def, mapping);
   return mapping.lookup(v);
+}
+
+Value LoadTimeState::canonical(Value v) {
+  if (Value c = canonicalOf.lookup(v))
+    return c;
+  Operation *def = v.getDefiningOp();
+  Value result = v;
+  if (auto p = dyn_cast_or_null<ParamOp>(def)) {
+    result = firstParam.try_emplace(p.getIndex(), v).first->second;
+  } else if (def && isMemoryEffectFree(def)) {
+    // Operands first (a load-time value's operands are load-time values or
+    // constants: the recursion stays in the weight's own computation).
+    for (Value operand : def->getOperands())
+      canonical(operand);
+    Operation *other = nullptr;
+    // Equal values, or the same argument of the two ops' own blocks (a
+    // linalg op's body).
+    auto same = [&](Value a, Value b) {
+      auto ba = dyn_cast<BlockArgument>(a), bb = dyn_cast<BlockArgument>(b);
+      if (ba && bb)
+        return success(ba.getArgNumber() == bb.getArgNumber() &&
+                       ba.getType() == bb.getType() &&
+                       other->isAncestor(ba.getOwner()->getParentOp()) &&
+                       def->isAncestor(bb.getOwner()->getParentOp()));
+      return success(a == b || canonical(a) == canonical(b));
+    };
+    llvm::hash_code h = OperationEquivalence::computeHash(
+        def, [&](Value o) { return hash_value(canonical(o)); },
+        OperationEquivalence::ignoreHashValue,
+        OperationEquivalence::IgnoreLocations);
+    SmallVector<Operation *, 1> &seen = firstOps[h];
+    Operation *match = nullptr;
+    for (Operation *candidate : seen) {
+      other = candidate;
+      if (OperationEquivalence::isEquivalentTo(
+              other, def, same, /*markEquivalent=*/nullptr,
+              OperationEquivalence::IgnoreLocations)) {
+        match = other;
+        break;
+      }
+    }
+    if (match)
+      result = match->getResult(cast<OpResult>(v).getResultNumber());
+    else
+      seen.push_back(def);
+  }
+  canonicalOf[v] = result;
+  return result;
 }
 
 memref::GlobalOp LoadTimeState::createState(MemRefType type, Location loc) {

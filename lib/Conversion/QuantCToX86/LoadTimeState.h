@@ -32,6 +32,13 @@ public:
   /// each parameter is read once.
   mlir::Value materialize(mlir::Value v);
 
+  /// The first value seen (by this LoadTimeState) that computes the same
+  /// load-time value as `v`: the same parameter, or the same ops (name,
+  /// attributes, result types) on the same such values. Functions of one
+  /// module that read one weight (a prefill and a decode step) thus share
+  /// its packed state: caches keyed by the value see one key.
+  mlir::Value canonical(mlir::Value v);
+
   /// A new state global `__quantc_state_<k>` of `type`: public, mutable,
   /// zero-initialized (no bytes in the code) and 64-byte aligned.
   mlir::memref::GlobalOp createState(mlir::MemRefType type, mlir::Location loc);
@@ -51,6 +58,12 @@ private:
   /// Parameter index -> its value in the prepare body.
   llvm::DenseMap<int64_t, mlir::Value> params;
   int64_t nextState = 0;
+  /// canonical(): parameter index -> its first value; structural hash of an
+  /// op on canonical operands -> the first such ops.
+  llvm::DenseMap<int64_t, mlir::Value> firstParam;
+  llvm::DenseMap<mlir::Value, mlir::Value> canonicalOf;
+  llvm::DenseMap<llvm::hash_code, llvm::SmallVector<mlir::Operation *, 1>>
+      firstOps;
 };
 
 } // namespace quantc::x86

@@ -37,6 +37,43 @@ using namespace mlir;
 using namespace quantc;
 using namespace quantc::x86;
 
+/// The rows of the smallest kernel of a dynamic M (lowerDynamicRows).
+static constexpr int64_t kDynamicMTile = 16;
+
+/// Kernels (functions with a quantc.x86_plan) of the same type, attributes
+/// and body become one: the GEMMs of one shape and epilogue (q, k and v,
+/// every layer's, the prefill's and the decode step's, the row blocks of
+/// every dynamic-M GEMM of a shape) call the first. Each kernel is a few
+/// thousand ops of LLVM input: copies of it are most of the compile time of
+/// a model. A batched kernel is compared after the kernels it calls are
+/// merged (a second round).
+static void dedupeKernels(ModuleOp module) {
+  MLIRContext *ctx = module.getContext();
+  for (int round = 0; round < 2; ++round) {
+    llvm::DenseMap<std::pair<Type, Attribute>, SmallVector<func::FuncOp>> seen;
+    SmallVector<func::FuncOp> fns(module.getOps<func::FuncOp>());
+    for (func::FuncOp fn : fns) {
+      if (fn.isExternal() || !fn->hasAttr(kX86PlanAttrName))
+        continue;
+      NamedAttrList attrs(fn->getAttrDictionary());
+      attrs.erase(SymbolTable::getSymbolAttrName());
+      SmallVector<func::FuncOp> &same =
+          seen[{fn.getFunctionType(), attrs.getDictionary(ctx)}];
+      auto it = llvm::find_if(same, [&](func::FuncOp k) {
+        return OperationEquivalence::isRegionEquivalentTo(
+            &k.getBody(), &fn.getBody(), OperationEquivalence::IgnoreLocations);
+      });
+      if (it == same.end()) {
+        same.push_back(fn);
+        continue;
+      }
+      if (succeeded(SymbolTable::replaceAllSymbolUses(
+              fn.getSymNameAttr(), it->getSymNameAttr(), module)))
+        fn.erase();
+    }
+  }
+}
+
 namespace {
 /// An epilogue operand of a rescale, by name (for remarks).
 struct NamedOperand {
@@ -227,6 +264,7 @@ struct LowerMatmulToX86
     WeightPacker packer(module, symbols);
     for (MatmulOp op : matmuls)
       lower(op, symbols, packer);
+    dedupeKernels(module);
     // It refers to `symbols`.
     loadState.reset();
   }
@@ -295,8 +333,9 @@ LowerMatmulToX86::packWeight(MatmulOp op, X86GemmPlanAttr plan,
            "selectPlan saw a constant or load-time weight");
     if (!loadState)
       loadState = std::make_shared<LoadTimeState>(getOperation(), symbols);
-    return packer.getOrCreateAtLoad(op.getRhs(), plan, loc, *loadState,
-                                    compFactor);
+    // One packed state per (weight, packing), across functions too.
+    return packer.getOrCreateAtLoad(loadState->canonical(op.getRhs()), plan,
+                                    loc, *loadState, compFactor);
   }
   FailureOr<PackedWeights> globals =
       packer.getOrCreate(weight, plan, loc, compFactor);
@@ -414,14 +453,23 @@ void LowerMatmulToX86::lower(MatmulOp op, SymbolTable &symbols,
 }
 
 /// A 2-D matmul whose M is known only at run time (a dynamic token count):
-/// chunks of `dynamic-m-chunk` rows, then one kernel for each set bit of the
-/// remainder (chunk/2, ..., 2, 1 rows), each a static kernel of its own plan
-/// on row slices of A, the output and the per-row epilogue operands. No row
-/// is padded or copied; a constant weight is packed once for all of them.
+/// loops over whole blocks of `dynamic-m-chunk` rows, then of 16 rows
+/// (kDynamicMTile), each a static kernel of its own plan on row slices of A,
+/// the output and the per-row epilogue operands; the last 1..15 rows run
+/// through the 16-row kernel on zero-padded copies (at most 15 rows of each
+/// operand copied in, of the result copied out). Two kernels per GEMM shape
+/// instead of one per set bit of the remainder (nine for a 256-row chunk),
+/// so a dynamic token count costs about as much code as a static one (a
+/// middle block of chunk/4 rows, tried, cost compile time and measured no
+/// faster). A constant weight is packed once for all of them.
 void LowerMatmulToX86::lowerDynamicRows(MatmulOp op, SymbolTable &symbols,
                                         WeightPacker &packer) {
   SmallVector<X86GemmPlanAttr> plans;
-  for (int64_t rows = opts.dynamicMChunk; rows >= 1; rows /= 2) {
+  int64_t tile = std::min(kDynamicMTile, opts.dynamicMChunk);
+  SmallVector<int64_t> blockRows = {opts.dynamicMChunk};
+  if (tile < opts.dynamicMChunk)
+    blockRows.push_back(tile);
+  for (int64_t rows : blockRows) {
     FailureOr<X86GemmPlanAttr> plan = selectPlan(op, opts, rows);
     if (failed(plan))
       return;
@@ -529,31 +577,92 @@ void LowerMatmulToX86::lowerDynamicRows(MatmulOp op, SymbolTable &symbols,
     }
     func::CallOp::create(cb, loc, kernels[i], args);
   };
-  // Whole chunks, then the remainder's bits from the highest: the slice of
-  // `rows` rows starts after the chunks and the remainder's higher bits.
-  int64_t chunk = plans.front().getM();
-  Value cChunk = arith::ConstantIndexOp::create(b, loc, chunk);
-  Value full = arith::MulIOp::create(
-      b, loc, arith::DivUIOp::create(b, loc, m, cChunk), cChunk);
-  auto loop = scf::ForOp::create(b, loc, c0, full, cChunk);
-  {
+  // Whole blocks of each size in turn, from the largest: after the blocks
+  // of plans[i] fewer than plans[i].getM() rows are left.
+  Value off = c0;
+  for (size_t i = 0; i < plans.size(); ++i) {
+    Value rows = arith::ConstantIndexOp::create(b, loc, plans[i].getM());
+    Value left = arith::SubIOp::create(b, loc, m, off);
+    Value end = arith::AddIOp::create(
+        b, loc, off,
+        arith::MulIOp::create(
+            b, loc, arith::DivUIOp::create(b, loc, left, rows), rows));
+    auto loop = scf::ForOp::create(b, loc, off, end, rows);
     OpBuilder lb = OpBuilder::atBlockBegin(loop.getBody());
-    emitCall(lb, 0, loop.getInductionVar());
+    emitCall(lb, i, loop.getInductionVar());
+    off = end;
   }
-  Value rest = arith::SubIOp::create(b, loc, m, full);
-  for (size_t i = 1; i < plans.size(); ++i) {
-    int64_t rows = plans[i].getM();
-    Value off = arith::AddIOp::create(
-        b, loc, full,
-        arith::AndIOp::create(
-            b, loc, rest, arith::ConstantIndexOp::create(b, loc, -2 * rows)));
-    Value bit = arith::AndIOp::create(
-        b, loc, rest, arith::ConstantIndexOp::create(b, loc, rows));
-    Value taken =
-        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, bit, c0);
-    auto ifOp = scf::IfOp::create(b, loc, taken, /*withElseRegion=*/false);
+  // The last rows (fewer than a tile): the tile kernel on zero-padded
+  // copies of the row-sliced operands, its first `rest` rows copied out.
+  Value rest = arith::SubIOp::create(b, loc, m, off);
+  Value any = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, rest, c0);
+  auto ifOp = scf::IfOp::create(b, loc, any, /*withElseRegion=*/false);
+  {
     OpBuilder ib = ifOp.getThenBodyBuilder();
-    emitCall(ib, i, off);
+    size_t last = plans.size() - 1;
+    X86GemmPlanAttr plan = plans[last];
+    int64_t rows = plan.getM();
+    Value c1 = arith::ConstantIndexOp::create(ib, loc, 1);
+    // Copies rows [0, n) of `src` from row `srcOff` to `dst` from row
+    // `dstOff` (scalar loops; LLVM vectorizes them).
+    auto copyRows = [&](Value src, Value srcOff, Value dst, Value dstOff,
+                        Value n) {
+      int64_t cols = cast<MemRefType>(src.getType()).getDimSize(1);
+      auto is = scf::ForOp::create(ib, loc, c0, n, c1);
+      OpBuilder rb = OpBuilder::atBlockBegin(is.getBody());
+      Value i = is.getInductionVar();
+      auto js = scf::ForOp::create(
+          rb, loc, c0, arith::ConstantIndexOp::create(rb, loc, cols), c1);
+      OpBuilder cb = OpBuilder::atBlockBegin(js.getBody());
+      Value j = js.getInductionVar();
+      Value x = memref::LoadOp::create(
+          cb, loc, src,
+          ValueRange{arith::AddIOp::create(cb, loc, srcOff, i), j});
+      memref::StoreOp::create(
+          cb, loc, x, dst,
+          ValueRange{arith::AddIOp::create(cb, loc, dstOff, i), j});
+    };
+    // A zero-filled [rows, cols] copy of `buf`'s rows [off, off + rest).
+    auto padded = [&](Value buf) -> Value {
+      auto bufTy = cast<MemRefType>(buf.getType());
+      Type elem = bufTy.getElementType();
+      auto padTy = MemRefType::get({rows, bufTy.getDimSize(1)}, elem);
+      Value pad =
+          memref::AllocOp::create(ib, loc, padTy, ib.getI64IntegerAttr(64));
+      Value zero = arith::ConstantOp::create(ib, loc, ib.getZeroAttr(elem));
+      linalg::FillOp::create(ib, loc, zero, pad);
+      copyRows(buf, off, pad, c0, rest);
+      return pad;
+    };
+    auto asStrided = [&](Value pad) -> Value {
+      auto padTy = cast<MemRefType>(pad.getType());
+      return memref::CastOp::create(ib, loc,
+                                    MemRefType::get(padTy.getShape(),
+                                                    padTy.getElementType(),
+                                                    stridedLayout),
+                                    pad);
+    };
+    SmallVector<Value> args = {asStrided(padded(a))};
+    llvm::append_range(args, weightArgs);
+    for (auto [buf, sliced] : epilogueArgs)
+      args.push_back(sliced ? asStrided(padded(buf)) : buf);
+    auto outBufTy = cast<MemRefType>(out.getType());
+    Value outPad =
+        memref::AllocOp::create(ib, loc,
+                                MemRefType::get({rows, outBufTy.getDimSize(1)},
+                                                outBufTy.getElementType()),
+                                ib.getI64IntegerAttr(64));
+    args.push_back(asStrided(outPad));
+    args.push_back(arith::ConstantIndexOp::create(ib, loc, 0));
+    args.push_back(
+        arith::ConstantIndexOp::create(ib, loc, plan.getNumPanels()));
+    if (!kernels[last]) {
+      kernels[last] =
+          createKernel(plan, ValueRange(args).getTypes(), rescale, zp, loc);
+      symbols.insert(kernels[last]);
+    }
+    func::CallOp::create(ib, loc, kernels[last], args);
+    copyRows(outPad, c0, out, off, rest);
   }
   if (dps) {
     dps.erase();

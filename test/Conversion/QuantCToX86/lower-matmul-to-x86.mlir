@@ -192,9 +192,10 @@ func.func @batched4(%x: tensor<2x2x3x5xi8>, %w: tensor<2x2x2x5xi8>) -> tensor<2x
 
 // -----
 
-// A dynamic M: whole chunks of 256 rows in a loop, then one kernel per set
-// bit of the remainder (128, ..., 1 rows), each on row slices of A and the
-// output; the constant weight is packed once.
+// A dynamic M: loops over whole blocks of 256 and 16 rows, each a kernel on
+// row slices of A and the output, then the last 1..15 rows through the
+// 16-row kernel on a zero-padded copy of A, its rows copied out; the
+// constant weight is packed once. Two kernels, no more.
 // CHECK-LABEL: func.func @dynamic_rows
 // CHECK:         %[[A:.*]] = bufferization.to_buffer %{{.*}} : tensor<?x5xi8> to memref<?x5xi8>
 // CHECK:         %[[M:.*]] = memref.dim %[[A]], %{{.*}} : memref<?x5xi8>
@@ -203,10 +204,26 @@ func.func @batched4(%x: tensor<2x2x3x5xi8>, %w: tensor<2x2x2x5xi8>) -> tensor<2x
 // CHECK:           memref.subview %[[A]][%[[OFF]], 0] [256, 5] [1, 1]
 // CHECK:           memref.subview %[[OUT]][%[[OFF]], 0] [256, 2] [1, 1]
 // CHECK:           call @[[K256:__quantc_x86_gemm[_0-9]*]](
-// CHECK-COUNT-8:  scf.if
+// CHECK-NOT:       step %c64
+// CHECK:         scf.for %[[OFF16:.*]] = %{{.*}} to %[[END:.*]] step %c16
+// CHECK:           memref.subview %[[A]][%[[OFF16]], 0] [16, 5] [1, 1]
+// CHECK:           call @[[K16:__quantc_x86_gemm[_0-9]*]](
+// CHECK:         %[[REST:.*]] = arith.subi %[[M]], %[[END]] : index
+// CHECK:         %[[ANY:.*]] = arith.cmpi ne, %[[REST]], %{{.*}} : index
+// CHECK:         scf.if %[[ANY]] {
+// CHECK:           %[[PAD:.*]] = memref.alloc() {alignment = 64 : i64} : memref<16x5xi8>
+// CHECK:           linalg.fill ins(%{{.*}} : i8) outs(%[[PAD]] : memref<16x5xi8>)
+// CHECK:           scf.for %{{.*}} = %{{.*}} to %[[REST]]
+// CHECK:           %[[OPAD:.*]] = memref.alloc() {alignment = 64 : i64} : memref<16x2xi32>
+// CHECK:           call @[[K16]](
+// CHECK:           scf.for %{{.*}} = %{{.*}} to %[[REST]]
+// CHECK:             memref.load %[[OPAD]]
+// CHECK:             memref.store %{{.*}}, %[[OUT]]
 // CHECK-NOT:     scf.if
 // CHECK:         bufferization.to_tensor %[[OUT]]
 // CHECK:       func.func private @[[K256]]({{.*}}: memref<256x5xi8, strided<[?, 1], offset: ?>> {llvm.noalias}, {{.*}}: memref<1x2x64xi8> {{.*}}m = 256, n = 2, k = 5
+// CHECK:       func.func private @[[K16]]({{.*}}m = 16, n = 2, k = 5
+// CHECK-NOT:   m = {{(64|8)}}, n = 2, k = 5
 func.func @dynamic_rows(%x: tensor<?x5xi8>) -> tensor<?x2xi32> {
   %w = arith.constant dense<1> : tensor<2x5xi8>
   %r = quantc.matmul %x, %w : tensor<?x5xi8>, tensor<2x5xi8> -> tensor<?x2xi32>
