@@ -392,7 +392,8 @@ void quantc::registerPipelines() {
       "quantc-cpu-pipeline",
       "Lower quantized tensor IR (quantc ops or upstream QDQ) to LLVM dialect "
       "runnable with mlir-runner",
-      "cpu=host|vnni|vnni-emulated|avx2|generic fuse=true|false "
+      "cpu=host|vnni|vnni-emulated|amx|amx-emulated|avx2|generic "
+      "fuse=true|false "
       "weights=embed|load, vnni-mr, "
       "vnni-nr, vnni-kunroll, vnni-panel-block-kib >= 0 and "
       "vnni-parallel-min-macs >= -2, vnni-small-m in [-1, 64], "
