@@ -13,9 +13,15 @@
 // RUN: quantc-opt %s --quantc-cpu-pipeline="cpu=amx" 2>/dev/null | mlir-translate --mlir-to-llvmir \
 // RUN:   | %llc -O3 -mattr=+avx512f,+avx512bw,+avx512vnni,+amx-tile,+amx-int8 -o - | FileCheck %s --check-prefix=ASM
 
+// Callers (the weight of @constant_weight packed at compile time: K = 13
+// padded to one tile row of 16 groups of 4, 19 columns to one 32-column
+// panel), then the kernels in the same order.
 // CHECK-LABEL: func.func @runtime_weight
-// CHECK: call @__quantc_x86_gemm
-// CHECK-LABEL: func.func private @__quantc_x86_gemm
+// CHECK: call @__quantc_x86_gemm(
+// CHECK-LABEL: func.func @constant_weight
+// CHECK: memref.get_global @__quantc_x86_w{{.*}} : memref<1x16x128xi8>
+// CHECK-LABEL: func.func @few_rows
+// CHECK-LABEL: func.func private @__quantc_x86_gemm(
 // CHECK-SAME: isa = amx, m = 45, n = 70, k = 67, mr = 32, nr = 2
 // CHECK-SAME: runtime_weight = true
 // CHECK: memref.alloca() {alignment = 64 : i64} : memref<32x32xi32>
@@ -28,6 +34,10 @@
 // CHECK-COUNT-4: amx.tile_muli
 // CHECK: scf.yield
 // CHECK-COUNT-4: amx.tile_store
+// CHECK-LABEL: func.func private @__quantc_x86_gemm_0(
+// CHECK-SAME: isa = amx, m = 33, n = 19, k = 13
+// CHECK-LABEL: func.func private @__quantc_x86_gemm_1(
+// CHECK-SAME: isa = avx512_vnni, m = 7
 // EMU-NOT: amx.
 // LLVM: llvm.call_intrinsic "llvm.x86.tdpbssd.internal"
 // LLVM: !llvm.x86_amx
@@ -42,21 +52,12 @@ func.func @runtime_weight(%x: tensor<45x67xi8>, %w: tensor<70x67xi8>) -> tensor<
   return %r : tensor<45x70xi32>
 }
 
-// A constant weight: packed at compile time, K = 13 padded to one tile row
-// (16 groups of 4), 19 columns to one panel of 32.
-// CHECK-LABEL: func.func @constant_weight
-// CHECK: memref.get_global @__quantc_x86_w{{.*}} : memref<1x16x128xi8>
-// CHECK-LABEL: func.func private @__quantc_x86_gemm
-// CHECK-SAME: isa = amx, m = 33, n = 19, k = 13
 func.func @constant_weight(%x: tensor<33x13xi8>) -> tensor<33x19xi32> {
   %w = arith.constant dense<3> : tensor<19x13xi8>
   %r = quantc.matmul %x, %w : tensor<33x13xi8>, tensor<19x13xi8> -> tensor<33x19xi32>
   return %r : tensor<33x19xi32>
 }
 
-// CHECK-LABEL: func.func @few_rows
-// CHECK-LABEL: func.func private @__quantc_x86_gemm
-// CHECK-SAME: isa = avx512_vnni, m = 7
 func.func @few_rows(%x: tensor<7x64xi8>, %w: tensor<40x64xi8>) -> tensor<7x40xi32> {
   // expected-remark @+1 {{runs on the avx512-vnni kernel, not the amx tiles: M = 7 is below amx-min-m = 32}}
   %r = quantc.matmul %x, %w : tensor<7x64xi8>, tensor<40x64xi8> -> tensor<7x40xi32>

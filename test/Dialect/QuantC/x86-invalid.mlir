@@ -94,7 +94,7 @@ func.func private @empty() attributes {quantc.x86_plan = #quantc.x86_gemm_plan<i
 
 // -----
 
-// expected-error @+1 {{emulate applies to avx512_vnni plans only}}
+// expected-error @+1 {{emulate applies to avx512_vnni and amx plans only}}
 func.func private @emulate_avx2() attributes {quantc.x86_plan = #quantc.x86_gemm_plan<isa = avx2, m = 8, n = 64, k = 100, mr = 6, nr = 2, kunroll = 2, panel_block = 1, parallel = false, emulate = true>}
 
 // -----
