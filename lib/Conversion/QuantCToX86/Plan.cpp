@@ -190,8 +190,7 @@ FailureOr<X86GemmPlanAttr> x86::selectPlan(MatmulOp op,
     if (failed(resolveOptions(vnni, [&] { return op.emitError(); })))
       return failure();
     op.emitRemark() << "runs on the avx512-vnni kernel, not the amx tiles: "
-                    << "M = " << m << " is below amx-min-m = "
-                    << opts.amxMinM;
+                    << "M = " << m << " is below amx-min-m = " << opts.amxMinM;
     return selectPlan(op, vnni, rows);
   }
   // Few rows against a run-time weight: the weight is read in place, A is
