@@ -53,6 +53,15 @@ for d in ("/usr/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/lib"):
         config.available_features.add("libgomp")
         break
 config.substitutions.append(("%mlir_runner_libs", runner_libs))
+# The AMX-INT8 kernels run on the tiles only where the CPU has them
+# (amx-gemm-hw.py); elsewhere amx-gemm.py checks them emulated.
+try:
+    with open("/proc/cpuinfo") as f:
+        cpu_flags = f.read().split()
+    if "amx_int8" in cpu_flags and "amx_tile" in cpu_flags:
+        config.available_features.add("amx-int8")
+except OSError:
+    pass
 # Integration tests written in Python (test/lib/qtest.py) find the tools here.
 quantc_opt = os.path.join(config.quantc_tools_dir, "quantc-opt")
 # `lit -Dverify_each=1` (the check-quantc-verify-each target) runs every

@@ -36,6 +36,12 @@
 //
 // Threads: both sides read OMP_NUM_THREADS (set it for each run).
 //
+// Usage: quantc-bench-cpu [--onednn-max-isa=vnni|amx] [CASE]
+//   --onednn-max-isa=vnni restricts oneDNN to AVX-512 VNNI
+//   (dnnl::set_max_cpu_isa(avx512_core_vnni) before its first primitive): on
+//   an AMX CPU, the apples-to-apples baseline of quantc's VNNI kernels.
+//   CASE: a kind (gemm, rgemm, ...) or one case (gemm_2048x2048x2048).
+//
 //===----------------------------------------------------------------------===//
 #include <dnnl.hpp>
 
@@ -49,6 +55,10 @@
 #include <functional>
 #include <string>
 #include <vector>
+#if defined(__linux__)
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 template <typename T> struct MemRef2D {
   T *allocated;
@@ -510,22 +520,71 @@ static bool runWeightOnly(const Case &c, engine &eng, stream &strm,
   return ok;
 }
 
+/// Asks Linux for the AMX tile state (ARCH_REQ_XCOMP_PERM, XTILEDATA): off
+/// per process until requested, and quantc's AMX kernels fault without it.
+static bool requestAmx() {
+#if defined(__linux__)
+  constexpr long kArchReqXcompPerm = 0x1023, kXfeatureXtiledata = 18;
+  return syscall(SYS_arch_prctl, kArchReqXcompPerm, kXfeatureXtiledata) == 0;
+#else
+  return false;
+#endif
+}
+
 int main(int argc, char **argv) {
-  const char *only = argc > 1 ? argv[1] : nullptr;
+  const char *only = nullptr;
+  const char *maxIsa = nullptr;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a.rfind("--onednn-max-isa=", 0) == 0) {
+      maxIsa = argv[i] + std::strlen("--onednn-max-isa=");
+      continue;
+    }
+    if (a.rfind("--", 0) == 0 || only) {
+      std::fprintf(stderr, "usage: %s [--onednn-max-isa=vnni|amx] [CASE]\n",
+                   argv[0]);
+      return 2;
+    }
+    only = argv[i];
+  }
+  // Before oneDNN's first primitive: it reads the limit once.
+  if (maxIsa) {
+    std::string m = maxIsa;
+    if (m != "vnni" && m != "amx") {
+      std::fprintf(stderr, "--onednn-max-isa takes vnni or amx, not '%s'\n",
+                   maxIsa);
+      return 2;
+    }
+    if (set_max_cpu_isa(m == "vnni"
+                            ? cpu_isa::avx512_core_vnni
+                            : cpu_isa::avx512_core_amx) != status::success) {
+      std::fprintf(stderr, "oneDNN refused --onednn-max-isa=%s\n", maxIsa);
+      return 2;
+    }
+  }
   __builtin_cpu_init();
   const std::string isa = QUANTC_BENCH_CPU;
-  if (isa == "vnni" ? !__builtin_cpu_supports("avx512vnni")
-                    : !__builtin_cpu_supports("avx2")) {
+  bool amx = isa == "amx";
+  if (amx || isa == "vnni" ? !__builtin_cpu_supports("avx512vnni")
+                           : !__builtin_cpu_supports("avx2")) {
     std::fprintf(stderr,
                  "this CPU lacks the instructions quantc's GEMMs were "
                  "compiled for (cpu=%s) and cannot run them\n",
                  isa.c_str());
     return 2;
   }
+  if (amx && !requestAmx()) {
+    std::fprintf(stderr, "cpu=amx: Linux refused the AMX tile state "
+                         "(arch_prctl ARCH_REQ_XCOMP_PERM XTILEDATA), or the "
+                         "CPU has no AMX\n");
+    return 2;
+  }
   std::printf("quantc: --quantc-cpu-pipeline=cpu=%s; oneDNN %d.%d.%d, "
-              "effective ISA %d (dnnl_cpu_isa_t)\n",
+              "effective ISA %d (dnnl_cpu_isa_t)%s%s\n",
               isa.c_str(), dnnl_version()->major, dnnl_version()->minor,
-              dnnl_version()->patch, (int)get_effective_cpu_isa());
+              dnnl_version()->patch, (int)get_effective_cpu_isa(),
+              maxIsa ? ", limited by --onednn-max-isa=" : "",
+              maxIsa ? maxIsa : "");
   const char *thr = std::getenv("OMP_NUM_THREADS");
   engine eng(engine::kind::cpu, 0);
   stream strm(eng);

@@ -10,6 +10,7 @@
 
 #include "mlir/Bytecode/BytecodeReader.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/AsmState.h"
@@ -32,6 +33,10 @@
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
+#if defined(__linux__)
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 // JitModule::save
 #include "mlir/Target/LLVMIR/Export.h"
@@ -90,6 +95,17 @@ bool JitModule::bindParams(const std::vector<const void *> &data,
 /// `ctx` (the module's weights, as parsed or bound by a ModuleHandle):
 /// calls __quantc_prepare once. Fails with a diagnostic naming a parameter
 /// whose blob is missing or of the wrong size.
+/// Asks Linux for the AMX tile data state of this process (idempotent);
+/// false where it is refused or the CPU has none.
+static bool requestAmxTileState() {
+#if defined(__linux__) && defined(__x86_64__)
+  constexpr long kArchReqXcompPerm = 0x1023, kXfeatureXtiledata = 18;
+  return syscall(SYS_arch_prctl, kArchReqXcompPerm, kXfeatureXtiledata) == 0;
+#else
+  return false;
+#endif
+}
+
 static bool bindBlobs(MLIRContext *ctx, const JitModule &jit,
                       std::string &diagnostics) {
   if (jit.params().empty())
@@ -252,6 +268,21 @@ compileSession(Session &s, const std::string &pipeline, unsigned optLevel,
       diagnostics = s.diag;
       return nullptr;
     }
+  }
+
+  // AMX tiles (cpu=amx kernels): Linux enables the tile state per process
+  // on request; without it the first tile instruction faults.
+  bool usesAmx = false;
+  s.module->walk([&](LLVM::CallIntrinsicOp call) {
+    usesAmx |= call.getIntrin().starts_with("llvm.x86.t");
+  });
+  if (usesAmx && !requestAmxTileState()) {
+    s.os << "error: the module runs GEMMs on AMX tiles (cpu=amx), but this "
+            "CPU has no AMX or Linux refused the tile state (arch_prctl "
+            "ARCH_REQ_XCOMP_PERM XTILEDATA): compile with "
+            "\"quantc-cpu-pipeline{cpu=vnni}\"\n";
+    diagnostics = s.diag;
+    return nullptr;
   }
 
   // The ExecutionEngine skips a library it cannot load and fails later (or

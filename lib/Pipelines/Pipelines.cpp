@@ -66,7 +66,7 @@ resolveCpu(quantc::CpuPipelineOptions::Cpu cpu) {
     return cpu;
   auto f = llvm::sys::getHostCPUFeatures();
   if (f.lookup("avx512f") && f.lookup("avx512bw") && f.lookup("avx512vnni"))
-    return Cpu::vnni;
+    return f.lookup("amx-tile") && f.lookup("amx-int8") ? Cpu::amx : Cpu::vnni;
   return f.lookup("avx2") ? Cpu::avx2 : Cpu::generic;
 }
 
@@ -74,8 +74,9 @@ void quantc::buildCpuPipeline(OpPassManager &pm,
                               const CpuPipelineOptions &opts) {
   using Cpu = quantc::CpuPipelineOptions::Cpu;
   Cpu cpu = resolveCpu(opts.cpu);
+  bool amx = cpu == Cpu::amx || cpu == Cpu::amxEmulated;
   bool x86Kernels =
-      cpu == Cpu::vnni || cpu == Cpu::vnniEmulated || cpu == Cpu::avx2;
+      cpu == Cpu::vnni || cpu == Cpu::vnniEmulated || cpu == Cpu::avx2 || amx;
   bool load = opts.weights == CpuPipelineOptions::Weights::load;
   if (opts.reportCost) {
     // The cost table for the machine compiled for (a target planned for by
@@ -90,6 +91,7 @@ void quantc::buildCpuPipeline(OpPassManager &pm,
   // Weights become parameters before any pass could read, fold or pack them.
   if (load)
     pm.addPass(quantc::createQuantCBindParams());
+  // amx: the K chunks of vpdpbusd, which takes amx's GEMMs of few rows.
   addFrontEnd(pm, opts.fuse,
               x86Kernels
                   ? X86GemmPlanAttr::getMaxK(
@@ -99,7 +101,9 @@ void quantc::buildCpuPipeline(OpPassManager &pm,
     // int8 GEMMs with constant weights become x86 micro-kernels; the rest
     // (and every other op) takes the reference lowering below.
     QuantCLowerMatmulToX86Options x86;
-    x86.isa = cpu == Cpu::avx2 ? X86Isa::avx2 : X86Isa::avx512_vnni;
+    x86.isa = cpu == Cpu::avx2 ? X86Isa::avx2
+              : amx            ? X86Isa::amx
+                               : X86Isa::avx512_vnni;
     // Tile options <= 0 keep the pass defaults; the pass bounds the rest.
     x86.mr = opts.vnniMr > 0 ? int64_t(opts.vnniMr) : 0;
     x86.nr = opts.vnniNr > 0 ? int64_t(opts.vnniNr) : 0;
@@ -114,7 +118,10 @@ void quantc::buildCpuPipeline(OpPassManager &pm,
       x86.dynamicMChunk = opts.vnniDynamicMChunk;
     // Testing only: the same kernels with vpdpbusd emulated, runnable on any
     // x86 (or other) host.
-    x86.emulate = cpu == Cpu::vnniEmulated;
+    x86.emulate = cpu == Cpu::vnniEmulated || cpu == Cpu::amxEmulated;
+    // The weight-only and float kernels have no AMX form: AVX-512 on an
+    // AMX CPU.
+    X86Isa vectorIsa = amx ? X86Isa::avx512_vnni : x86.isa;
     pm.addPass(createQuantCLowerMatmulToX86(x86));
     // Weight-only GEMMs (float activations x quantc.dequantize of int8
     // weights) read the int8 weight and widen it in registers; this runs
@@ -122,13 +129,13 @@ void quantc::buildCpuPipeline(OpPassManager &pm,
     // convert-quantc-to-linalg) and before the float kernels, which would
     // take the dequantized weight.
     QuantCLowerWeightOnlyToX86Options wx86;
-    wx86.isa = x86.isa;
+    wx86.isa = vectorIsa;
     wx86.parallelMinMacs = x86.parallelMinMacs;
     pm.addPass(createQuantCLowerWeightOnlyToX86(wx86));
     // Float contractions left in the program (layers kept in float,
     // attention, outlier GEMMs) become FMA micro-kernels.
     QuantCLowerFloatContractionsToX86Options fx86;
-    fx86.isa = x86.isa;
+    fx86.isa = vectorIsa;
     fx86.parallelMinMacs = x86.parallelMinMacs;
     pm.addPass(createQuantCLowerFloatContractionsToX86(fx86));
   }
@@ -181,6 +188,9 @@ void quantc::buildCpuPipeline(OpPassManager &pm,
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());
   pm.addPass(createConvertVectorToLLVMPass());
+  // The amx kernels' tile ops, and the tiles their K loops carry.
+  if (amx)
+    pm.addPass(createQuantCX86AmxToLLVM());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());
@@ -392,7 +402,8 @@ void quantc::registerPipelines() {
       "quantc-cpu-pipeline",
       "Lower quantized tensor IR (quantc ops or upstream QDQ) to LLVM dialect "
       "runnable with mlir-runner",
-      "cpu=host|vnni|vnni-emulated|avx2|generic fuse=true|false "
+      "cpu=host|vnni|vnni-emulated|amx|amx-emulated|avx2|generic "
+      "fuse=true|false "
       "weights=embed|load, vnni-mr, "
       "vnni-nr, vnni-kunroll, vnni-panel-block-kib >= 0 and "
       "vnni-parallel-min-macs >= -2, vnni-small-m in [-1, 64], "

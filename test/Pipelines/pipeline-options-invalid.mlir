@@ -14,7 +14,7 @@
 // RUN: not quantc-opt %s --pass-pipeline="builtin.module(quantc-cpu-pipeline{vnni-nr=-2})" 2>&1 | FileCheck %s --check-prefix=NR
 
 // CPU: for the --cpu option: Cannot find option named 'arm'!
-// CPU: error: invalid options 'cpu=arm' for --quantc-cpu-pipeline; it takes cpu=host|vnni|vnni-emulated|avx2|generic
+// CPU: error: invalid options 'cpu=arm' for --quantc-cpu-pipeline; it takes cpu=host|vnni|vnni-emulated|amx|amx-emulated|avx2|generic
 // MR: error: --quantc-cpu-pipeline: vnni-mr must be >= 0 (0: the default), got -3
 // KU: error: --quantc-cpu-pipeline: vnni-kunroll must be >= 0 (0: the default), got -1
 // MACS: error: --quantc-cpu-pipeline: vnni-parallel-min-macs must be a number of multiply-adds >= 0, -1 (never parallel) or -2 (the default), got -7

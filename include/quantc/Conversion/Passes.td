@@ -180,9 +180,12 @@ def QuantCLowerMatmulToX86 : Pass<"quantc-lower-matmul-to-x86",
              clEnumValN(::quantc::X86Isa::avx512_vnni, "avx512-vnni",
                         "vpdpbusd zmm (AVX-512 VNNI + BW)"),
              clEnumValN(::quantc::X86Isa::avx2, "avx2",
-                        "vpmaddwd ymm on sign-extended i16, exact"))}]>,
+                        "vpmaddwd ymm on sign-extended i16, exact"),
+             clEnumValN(::quantc::X86Isa::amx, "amx",
+                        "AMX-INT8 tdpbssd tiles (GEMMs of fewer than "
+                        "amx-min-m rows: avx512-vnni)"))}]>,
     Option<"mr", "mr", "int64_t", "0",
-           "Rows of the register tile (0: 6)">,
+           "Rows of the register tile (0: 6; amx: 32, a multiple of 16)">,
     Option<"nr", "nr", "int64_t", "0",
            "Vector columns (16 or 8 outputs each) of the register tile "
            "(0: 4 for avx512-vnni, 2 for avx2)">,
@@ -205,12 +208,16 @@ def QuantCLowerMatmulToX86 : Pass<"quantc-lower-matmul-to-x86",
            "A GEMM whose M is dynamic runs as chunks of this many rows (a "
            "power of two in [1, 4096]), then one kernel per set bit of the "
            "remainder">,
+    Option<"amxMinM", "amx-min-m", "int64_t", "32",
+           "isa=amx: GEMMs of fewer rows run on the avx512-vnni kernels "
+           "(in [1, 4096])">,
     Option<"emulate", "emulate", "bool", "false",
-           "avx512-vnni only: replace vpdpbusd by portable i32 vector "
-           "arithmetic (bit-identical; tests on machines without AVX-512 "
-           "VNNI)">
+           "avx512-vnni and amx: replace vpdpbusd (amx: the tile loads, "
+           "tdpbssd and tile stores) by portable i32 vector arithmetic "
+           "(bit-identical; tests on machines without AVX-512 VNNI or AMX)">
   ];
   let dependentDialects = ["quantc::QuantCDialect",
+                           "mlir::amx::AMXDialect",
                            "mlir::LLVM::LLVMDialect",
                            "mlir::arith::ArithDialect",
                            "mlir::bufferization::BufferizationDialect",
@@ -242,6 +249,20 @@ def QuantCX86IntrinsicsToLLVM : Pass<"quantc-x86-intrinsics-to-llvm"> {
     ```
   }];
   let dependentDialects = ["mlir::LLVM::LLVMDialect"];
+}
+
+def QuantCX86AmxToLLVM : Pass<"quantc-x86-amx-to-llvm", "mlir::ModuleOp"> {
+  let summary = "Lower the amx kernels' tile ops and tile-typed branches to LLVM";
+  let description = [{
+    The amx dialect's ops (`amx.tile_zero`, `tile_load`, `tile_muli`,
+    `tile_store`) become the `llvm.x86.*.internal` intrinsics (LLVM places
+    `ldtilecfg` itself), and `!amx.tile` block arguments (the C tiles carried
+    by a K loop after `convert-scf-to-cf`) become `!llvm.x86_amx`, which
+    `convert-cf-to-llvm` alone cannot convert. Runs after
+    `convert-scf-to-cf`, before `convert-cf-to-llvm`; a module without amx
+    ops is left as it is.
+  }];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect", "mlir::amx::AMXDialect"];
 }
 
 def QuantCX86OutlineOMP : Pass<"quantc-x86-outline-omp", "mlir::ModuleOp"> {

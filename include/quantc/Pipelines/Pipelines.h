@@ -13,7 +13,7 @@ namespace quantc {
 
 struct CpuPipelineOptions
     : public mlir::PassPipelineOptions<CpuPipelineOptions> {
-  enum class Cpu { host, vnni, vnniEmulated, avx2, generic };
+  enum class Cpu { host, vnni, vnniEmulated, avx2, generic, amx, amxEmulated };
   Option<Cpu> cpu{
       *this, "cpu",
       llvm::cl::desc("GEMM code generator (an unknown value is an option "
@@ -21,8 +21,15 @@ struct CpuPipelineOptions
       llvm::cl::init(Cpu::host),
       llvm::cl::values(
           clEnumValN(Cpu::host, "host",
-                     "vnni if the compiling machine has AVX-512 VNNI, else "
-                     "avx2 if it has AVX2, else generic"),
+                     "amx if the compiling machine has AMX-INT8 (and AVX-512 "
+                     "VNNI), else vnni if it has AVX-512 VNNI, else avx2 if "
+                     "it has AVX2, else generic"),
+          clEnumValN(Cpu::amx, "amx",
+                     "AMX-INT8 tile kernels for int8 GEMMs of at least 32 "
+                     "rows, AVX-512 VNNI for the rest (needs Linux's "
+                     "permission for the tile state at run time)"),
+          clEnumValN(Cpu::amxEmulated, "amx-emulated",
+                     "the AMX kernels with the tile ops emulated (testing)"),
           clEnumValN(Cpu::vnni, "vnni", "AVX-512 VNNI micro-kernels"),
           clEnumValN(Cpu::vnniEmulated, "vnni-emulated",
                      "the VNNI kernels with vpdpbusd emulated (testing)"),

@@ -45,7 +45,7 @@ public:
       epilogueOperands = {e.xScale, e.wScale, e.bias, e.outputScale,
                           e.residual};
     }
-    compFactor = compensationFactor(ops.zeroPoints);
+    compFactor = compensationFactor(ops.zeroPoints, p.getIsa());
   }
 
   void emit();
@@ -212,6 +212,33 @@ private:
 
   void emitTile(Value m0, int64_t mr, Value panel, Value n0, int64_t nr,
                 int64_t lastCnt);
+
+  //===--------------------------------------------------------------------===//
+  // amx plans (AmxKernel.cpp): the packed tile and panels of the vpdpbusd
+  // layout, multiplied by tdpbssd.
+  //===--------------------------------------------------------------------===//
+
+  /// The C tiles of one row tile in memory ([mr up to 16s][nr * 16] i32),
+  /// between the tile stores and the epilogue (amx plans).
+  Value amxC;
+
+  /// The [mr up to 16s][nr * 16] i32 stack scratch of amxC.
+  Value createAmxScratch();
+
+  /// Zeros rows [from, to) of the packed activation tile: a tail row tile's
+  /// rows past M, which the A tiles read whole.
+  void zeroTileRows(int64_t from, int64_t to);
+
+  /// The amx step of emitTile: mr / 16 A tiles x nr B tiles of the panel
+  /// into C tiles over K (tdpbssd), stored to amxC, then the rows plus the
+  /// compensation into emitEpilogue.
+  void emitAmxTile(Value m0, int64_t mr, Value panel, Value n0, int64_t nr,
+                   int64_t lastCnt);
+
+  /// tdpbssd of A tile `ai` and B tile `bj` at K step `kb` into `cBuf`, as
+  /// i32 vector arithmetic (emulate).
+  void emulateTdpbssd(Value cBuf, int64_t ai, int64_t bj, Value panel,
+                      Value kb);
 
   /// An epilogue operand at (row, col) as a vector of the accumulator's
   /// lanes: a broadcast scalar for scalar and per-row operands, a (masked)

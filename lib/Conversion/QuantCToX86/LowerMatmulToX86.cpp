@@ -16,6 +16,7 @@
 #include "Plan.h"
 #include "WeightPacking.h"
 
+#include "mlir/Dialect/AMX/AMXDialect.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -238,6 +239,7 @@ struct LowerMatmulToX86
     opts.parallelMinMacs = parallelMinMacs;
     opts.smallM = smallM;
     opts.dynamicMChunk = dynamicMChunk;
+    opts.amxMinM = amxMinM;
     opts.emulate = emulate;
     if (failed(resolveOptions(opts, [&] {
           return module.emitError("quantc-lower-matmul-to-x86: ");
@@ -317,9 +319,10 @@ KernelZeroPoints LowerMatmulToX86::prepareZeroPoints(MatmulOp &op) {
     }
   }
   // vpdpbusd reads u8 activations as they are; vpmaddwd's packing
-  // sign-extends the i8 values, so avx2 keeps the xor.
+  // sign-extends the i8 values, so avx2 keeps the xor, and so does amx
+  // (tdpbssd, s8 x s8).
   zp.unsignedActivations =
-      opts.isa != X86Isa::avx2 && unsignedSource(op.getLhs());
+      opts.isa == X86Isa::avx512_vnni && unsignedSource(op.getLhs());
   return zp;
 }
 
@@ -370,7 +373,8 @@ void LowerMatmulToX86::lower(MatmulOp op, SymbolTable &symbols,
   PackedWeights packed;
   if (!plan->getRuntimeWeight()) {
     FailureOr<PackedWeights> globals =
-        packWeight(op, *plan, packer, symbols, loc, compensationFactor(zp));
+        packWeight(op, *plan, packer, symbols, loc,
+                   compensationFactor(zp, plan->getIsa()));
     if (failed(globals))
       return;
     packed = *globals;
@@ -481,8 +485,9 @@ void LowerMatmulToX86::lowerDynamicRows(MatmulOp op, SymbolTable &symbols,
   bool runtimeWeight = plans.front().getRuntimeWeight();
   PackedWeights packed;
   if (!runtimeWeight) {
-    FailureOr<PackedWeights> globals = packWeight(
-        op, plans.front(), packer, symbols, loc, compensationFactor(zp));
+    FailureOr<PackedWeights> globals =
+        packWeight(op, plans.front(), packer, symbols, loc,
+                   compensationFactor(zp, plans.front().getIsa()));
     if (failed(globals))
       return;
     packed = *globals;

@@ -36,6 +36,8 @@ void KernelEmitter::emit() {
     tile = memref::AllocaOp::create(b, loc, tileTy, b.getI64IntegerAttr(64));
   packed = ops.packedWeights;
   compensation = ops.compensation;
+  if (p.getIsa() == X86Isa::amx)
+    amxC = createAmxScratch();
   if (needsRowSums())
     rowSums =
         memref::AllocaOp::create(b, loc, MemRefType::get({p.getMr()}, i32));
@@ -77,8 +79,14 @@ void KernelEmitter::emit() {
     b.setInsertionPoint(rows.getBody()->getTerminator());
     emitRowTile(rows.getInductionVar(), mr, nb, bEnd);
   }
-  if (mTail)
+  if (mTail) {
+    // amx: the A tiles read whole tile rows; those past M are zeros.
+    if (p.getIsa() == X86Isa::amx)
+      zeroTileRows(mTail,
+                   llvm::divideCeil(mTail, X86GemmPlanAttr::kAmxTileRows) *
+                       X86GemmPlanAttr::kAmxTileRows);
     emitRowTile(idx(mFull), mTail, nb, bEnd);
+  }
 }
 
 SmallVector<Value> KernelEmitter::forEachKChunkN(
@@ -160,8 +168,8 @@ void KernelEmitter::packActivations(Value m0, int64_t mr) {
       return arith::SubIOp::create(
           b, loc, wide, splat(outTy, b.getIntegerAttr(elem, zp.lhs)));
     }
-    // u8 bytes are vpdpbusd's operand as they are.
-    if (zp.unsignedActivations)
+    // u8 bytes are vpdpbusd's operand as they are; tdpbssd takes s8.
+    if (zp.unsignedActivations || p.getIsa() == X86Isa::amx)
       return v;
     return arith::XOrIOp::create(b, loc, v,
                                  splat(inTy, b.getIntegerAttr(i8, 0x80)));
@@ -304,6 +312,8 @@ SmallVector<Value, 4> KernelEmitter::unpackBytes(Value words, bool isSigned) {
 
 void KernelEmitter::emitTile(Value m0, int64_t mr, Value panel, Value n0,
                              int64_t nr, int64_t lastCnt) {
+  if (p.getIsa() == X86Isa::amx)
+    return emitAmxTile(m0, mr, panel, n0, nr, lastCnt);
   // vpdpbusd accumulators start at -128 * colsum(W): the +128
   // compensation. vpmaddwd's are exact and start at zero.
   // With a run-time weight, the panel's place in the block's scratch.

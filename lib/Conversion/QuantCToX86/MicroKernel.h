@@ -50,11 +50,12 @@ struct KernelZeroPoints {
   EpilogueOperand rhs;
 };
 
-/// The factor of colsum(W) the vpdpbusd accumulators start at: the +128
-/// of the u8 operand and the activation zero point, -(128 + zx). The one
+/// The factor of colsum(W) the accumulators of `isa` get: for vpdpbusd the
+/// +128 of the u8 operand and the activation zero point, -(128 + zx); for
+/// amx (tdpbssd, s8 x s8) the activation zero point alone, -zx. The one
 /// definition for the compile-time and the run-time packers.
-inline int32_t compensationFactor(const KernelZeroPoints &zp) {
-  return -(128 + zp.lhs);
+inline int32_t compensationFactor(const KernelZeroPoints &zp, X86Isa isa) {
+  return isa == X86Isa::amx ? -zp.lhs : -(128 + zp.lhs);
 }
 
 /// The values (block arguments) a kernel body works on.

@@ -16,7 +16,15 @@ using namespace quantc::x86;
 static constexpr uint64_t kMaxPackedWeightElements = uint64_t(1) << 31;
 
 StringRef x86::getIsaOptionName(X86Isa isa) {
-  return isa == X86Isa::avx2 ? "avx2" : "avx512-vnni";
+  switch (isa) {
+  case X86Isa::avx2:
+    return "avx2";
+  case X86Isa::amx:
+    return "amx";
+  case X86Isa::avx512_vnni:
+    break;
+  }
+  return "avx512-vnni";
 }
 
 LogicalResult
@@ -40,7 +48,26 @@ x86::resolveOptions(LoweringOptions &opts,
                        << opts.dynamicMChunk;
   bool avx2 = opts.isa == X86Isa::avx2;
   if (opts.emulate && avx2)
-    return emitError() << "emulate applies to isa=avx512-vnni only";
+    return emitError() << "emulate applies to isa=avx512-vnni and amx only";
+  if (opts.amxMinM < 1 || opts.amxMinM > 4096)
+    return emitError() << "amx-min-m must be in [1, 4096], got "
+                       << opts.amxMinM;
+  if (opts.isa == X86Isa::amx) {
+    // 2 A tiles x 2 B tiles -> 4 C tiles: the 8 tile registers, 32 x 32
+    // outputs per K step. The weight blocks stay in L2 as for vpdpbusd.
+    if (opts.mr == 0)
+      opts.mr = 32;
+    if (opts.nr == 0)
+      opts.nr = 2;
+    if (opts.kunroll == 0)
+      opts.kunroll = 1;
+    if (opts.panelBlockKib == 0)
+      opts.panelBlockKib = 512;
+    if (opts.mr % X86GemmPlanAttr::kAmxTileRows != 0)
+      return emitError() << "isa=amx needs mr a multiple of 16 (whole A "
+                            "tiles), got "
+                         << opts.mr;
+  }
   // Defaults: 6 x 4 zmm (24 vpdpbusd chains) and 6 x 2 ymm (12 vpmaddwd
   // chains; with 2 weight, 1 broadcast and 1 product register all 16 ymm),
   // the fastest of the AVX2 tiles measured (docs/BENCHMARKS.md).
@@ -153,6 +180,20 @@ FailureOr<X86GemmPlanAttr> x86::selectPlan(MatmulOp op,
   bool parallel = opts.parallelMinMacs >= 0 &&
                   macs >= static_cast<uint64_t>(opts.parallelMinMacs);
   MLIRContext *ctx = op.getContext();
+  // amx: tiles do not pay below amxMinM rows; those GEMMs take the
+  // avx512-vnni kernels (an AMX CPU has them), with their own defaults. Not
+  // the chunks of a dynamic M against a packed weight, which share one
+  // packed layout.
+  if (opts.isa == X86Isa::amx && m < opts.amxMinM && (runtimeWeight || !rows)) {
+    LoweringOptions vnni = opts;
+    vnni.isa = X86Isa::avx512_vnni;
+    vnni.mr = vnni.nr = vnni.kunroll = vnni.panelBlockKib = 0;
+    if (failed(resolveOptions(vnni, [&] { return op.emitError(); })))
+      return failure();
+    op.emitRemark() << "runs on the avx512-vnni kernel, not the amx tiles: "
+                    << "M = " << m << " is below amx-min-m = " << opts.amxMinM;
+    return selectPlan(op, vnni, rows);
+  }
   // Few rows against a run-time weight: the weight is read in place, A is
   // packed (16 rows of W, i.e. one zmm of output columns, per panel).
   if (runtimeWeight && opts.isa == X86Isa::avx512_vnni && m <= opts.smallM) {

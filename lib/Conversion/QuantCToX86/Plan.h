@@ -28,6 +28,8 @@ struct LoweringOptions {
   /// A GEMM with a run-time number of rows runs as chunks of this many rows
   /// (a power of two), then one kernel per set bit of the remainder.
   int64_t dynamicMChunk = 256;
+  /// isa=amx: GEMMs of fewer rows take the avx512-vnni kernels.
+  int64_t amxMinM = 32;
   bool emulate = false;
 };
 
@@ -37,7 +39,8 @@ mlir::LogicalResult
 resolveOptions(LoweringOptions &opts,
                llvm::function_ref<mlir::InFlightDiagnostic()> emitError);
 
-/// The spelling of an ISA in options and remarks: "avx512-vnni", "avx2".
+/// The spelling of an ISA in options and remarks: "avx512-vnni", "avx2",
+/// "amx".
 llvm::StringRef getIsaOptionName(X86Isa isa);
 
 /// A remark on `op` that starts "runs on the reference lowering, not the

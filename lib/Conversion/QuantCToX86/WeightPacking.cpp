@@ -155,9 +155,10 @@ PackedWeights WeightPacker::getOrCreateAtLoad(Value weight,
     Block *entry = packer.addEntryBlock();
     OpBuilder fb = OpBuilder::atBlockBegin(entry);
     Value comp = plan.hasCompensation() ? entry->getArgument(2) : Value();
-    // The activation zero point that gives this compensation factor.
+    // The activation zero point that gives this compensation factor (the
+    // inverse of compensationFactor: -(128 + zx), amx -zx).
     KernelZeroPoints zp;
-    zp.lhs = -128 - compFactor;
+    zp.lhs = plan.getIsa() == X86Isa::amx ? -compFactor : -128 - compFactor;
     if (fromKN)
       emitWeightPackerFromKN(fb, loc, plan, entry->getArgument(0),
                              entry->getArgument(1), comp, compFactor);

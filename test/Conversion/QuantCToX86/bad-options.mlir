@@ -28,6 +28,6 @@ module {
 // HUGE2: error: quantc-lower-matmul-to-x86: mr x nr accumulators + nr weight registers + 2 must fit in 16 ymm registers (isa avx2: mr = 6, nr = 4294967295)
 // NEG: error: quantc-lower-matmul-to-x86: mr, nr, kunroll and panel-block-kib must be >= 0 (0: the default), kunroll <= 64 and panel-block-kib <= 2^30
 // MR: error: quantc-lower-matmul-to-x86: mr must be in [1, 64], got 65
-// EMU: error: quantc-lower-matmul-to-x86: emulate applies to isa=avx512-vnni only
+// EMU: error: quantc-lower-matmul-to-x86: emulate applies to isa=avx512-vnni and amx only
 // SMALLM: error: quantc-lower-matmul-to-x86: small-m must be in [0, 64] (0: never), got 65
 // SMALLM1: error: quantc-lower-matmul-to-x86: small-m must be in [0, 64] (0: never), got -1

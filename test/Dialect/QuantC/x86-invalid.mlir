@@ -94,7 +94,7 @@ func.func private @empty() attributes {quantc.x86_plan = #quantc.x86_gemm_plan<i
 
 // -----
 
-// expected-error @+1 {{emulate applies to avx512_vnni plans only}}
+// expected-error @+1 {{emulate applies to avx512_vnni and amx plans only}}
 func.func private @emulate_avx2() attributes {quantc.x86_plan = #quantc.x86_gemm_plan<isa = avx2, m = 8, n = 64, k = 100, mr = 6, nr = 2, kunroll = 2, panel_block = 1, parallel = false, emulate = true>}
 
 // -----
@@ -144,3 +144,8 @@ func.func private @small_m_rows() attributes {quantc.x86_plan = #quantc.x86_gemm
 
 // expected-error @+1 {{a small_m plan needs runtime_weight}}
 func.func private @small_m_constant() attributes {quantc.x86_plan = #quantc.x86_gemm_plan<isa = avx512_vnni, m = 8, n = 64, k = 100, mr = 16, nr = 1, kunroll = 4, panel_block = 1, parallel = false, emulate = false, small_m = true>}
+
+// -----
+
+// expected-error @+1 {{mr / 16 A tiles x nr B tiles + their C tiles must fit in 8 tmm registers (isa amx: mr = 48, nr = 2)}}
+func.func private @k() attributes {quantc.x86_plan = #quantc.x86_gemm_plan<isa = amx, m = 64, n = 64, k = 64, mr = 48, nr = 2, kunroll = 1, panel_block = 1, parallel = false, emulate = false>}

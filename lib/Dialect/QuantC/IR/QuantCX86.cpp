@@ -32,6 +32,10 @@ static IsaInfo getIsaInfo(X86Isa isa) {
   case X86Isa::avx2:
     // vpmaddwd needs a product register before vpaddd.
     return {8, 2, 16, 16, 2, 128 * 128, 16, "ymm"};
+  case X86Isa::amx:
+    // tdpbssd: rows of 16 i32 lanes, 4 s8 x s8 products each, 8 tile
+    // registers (the budget is checked in tiles, not here).
+    return {16, 4, 8, 8, 0, 128 * 128, 64, "tmm"};
   }
   llvm_unreachable("unknown x86 ISA");
 }
@@ -57,10 +61,14 @@ int64_t X86GemmPlanAttr::getMaxK(X86Isa isa) {
   return ((int64_t(1) << 31) - 1) / getIsaInfo(isa).maxProduct;
 }
 bool X86GemmPlanAttr::hasCompensation() const {
-  return getIsa() == X86Isa::avx512_vnni;
+  // amx: -zx * colsum(W), added after the K loop (zeros without zx).
+  return getIsa() != X86Isa::avx2;
 }
 int64_t X86GemmPlanAttr::getPanelCols() const { return getNr() * getLanes(); }
 int64_t X86GemmPlanAttr::getKGroups() const {
+  // amx: whole B tiles of 16 groups (K padded to 64 with zeros).
+  if (getIsa() == X86Isa::amx)
+    return llvm::divideCeil(getK(), kAmxTileK) * (kAmxTileK / getGroup());
   return llvm::divideCeil(getK(), getGroup());
 }
 int64_t X86GemmPlanAttr::getNumPanels() const {
@@ -108,8 +116,15 @@ X86GemmPlanAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   if (panelBlock < 1 || panelBlock > (int64_t(1) << 32))
     return emitError() << "panel_block must be in [1, 2^32], got "
                        << panelBlock;
-  if (nr < 1 || mr > info.registers || nr > info.registers ||
-      mr * nr + nr + info.scratch > info.registers)
+  if (isa == X86Isa::amx) {
+    // A tiles of 16 rows, B tiles of 16 columns, their C tiles: 8 tmm.
+    int64_t aTiles = llvm::divideCeil(mr, kAmxTileRows);
+    if (nr < 1 || aTiles * nr + aTiles + nr > info.registers)
+      return emitError() << "mr / 16 A tiles x nr B tiles + their C tiles "
+                            "must fit in 8 tmm registers (isa amx: mr = "
+                         << mr << ", nr = " << nr << ")";
+  } else if (nr < 1 || mr > info.registers || nr > info.registers ||
+             mr * nr + nr + info.scratch > info.registers)
     return emitError() << "mr x nr accumulators + nr weight registers + "
                        << info.scratch << " must fit in " << info.registers
                        << " " << info.regName << " registers (isa "
@@ -120,8 +135,8 @@ X86GemmPlanAttr::verify(function_ref<InFlightDiagnostic()> emitError,
     return emitError() << "k = " << k << " can overflow the i32 accumulators ("
                        << stringifyX86Isa(isa) << ": at most " << getMaxK(isa)
                        << ")";
-  if (emulate && isa != X86Isa::avx512_vnni)
-    return emitError() << "emulate applies to avx512_vnni plans only";
+  if (emulate && isa == X86Isa::avx2)
+    return emitError() << "emulate applies to avx512_vnni and amx plans only";
   if (smallM && (!runtimeWeight || isa != X86Isa::avx512_vnni ||
                  mr != info.lanes || nr != 1 || m > kMaxSmallM))
     return emitError() << "a small_m plan needs runtime_weight, avx512_vnni, "
@@ -137,9 +152,11 @@ X86GemmPlanAttr::verify(function_ref<InFlightDiagnostic()> emitError,
     if (panelBlock > panels)
       return emitError() << "panel_block = " << panelBlock << " exceeds the "
                          << panels << " weight panels of a runtime_weight plan";
-    int64_t panelBytes =
-        llvm::divideCeil(k, info.group) * cols * info.group * info.elemBits / 8;
-    int64_t comp = isa == X86Isa::avx512_vnni ? cols * 4 : 0;
+    int64_t kGroups = isa == X86Isa::amx
+                          ? llvm::divideCeil(k, kAmxTileK) * kAmxTileK / 4
+                          : llvm::divideCeil(k, info.group);
+    int64_t panelBytes = kGroups * cols * info.group * info.elemBits / 8;
+    int64_t comp = isa != X86Isa::avx2 ? cols * 4 : 0;
     if (llvm::SaturatingMultiply(uint64_t(panelBlock),
                                  uint64_t(panelBytes + comp)) >
         (uint64_t(1) << 31))

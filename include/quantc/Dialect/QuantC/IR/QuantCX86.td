@@ -16,7 +16,8 @@
 def QuantC_X86Isa : I32EnumAttr<"X86Isa",
     "Instruction set of a generated x86 GEMM kernel", [
       I32EnumAttrCase<"avx512_vnni", 0>,
-      I32EnumAttrCase<"avx2", 1>
+      I32EnumAttrCase<"avx2", 1>,
+      I32EnumAttrCase<"amx", 2>
     ]> {
   let cppNamespace = "::quantc";
   let genSpecializedAttr = 0;
@@ -56,7 +57,12 @@ def QuantC_X86GemmPlanAttr : AttrDef<QuantC_Dialect, "X86GemmPlan"> {
       products per lane, activations packed +128 and accumulators started at
       the -128 * colsum(W) compensation) or `avx2` (`vpmaddwd ymm` + `vpaddd`:
       8 lanes, 2 s16 x s16 products per lane, operands sign-extended to i16;
-      exact, unlike the saturating `vpmaddubsw`).
+      exact, unlike the saturating `vpmaddubsw`) or `amx` (AMX-INT8
+      `tdpbssd`: s8 x s8 into 16 x 16 i32 tiles; `mr` rows = `mr / 16` A
+      tiles, `nr` B tiles of 16 columns each, the `mr / 16 * nr` C tiles
+      plus the A and B tiles within the 8 tile registers; the weight panel
+      layout is vpdpbusd's, K padded to whole 64-byte tile rows; A is not
+      shifted, the accumulators get `-zx * colsum(W)` after the K loop).
     - `m`, `n`, `k`: the GEMM `[m, k] x [n, k]^T`.
     - `mr` x `nr`: the register tile, `mr` rows by `nr` vector registers of
       output columns; `kunroll`: unroll factor of the K loop (0 or 1: none).
@@ -64,8 +70,9 @@ def QuantC_X86GemmPlanAttr : AttrDef<QuantC_Dialect, "X86GemmPlan"> {
       against one packed activation tile before the next row tile.
     - `parallel`: `--quantc-x86-outline-omp` splits the panels across the
       threads of an OpenMP team.
-    - `emulate`: `vpdpbusd` replaced by portable i32 vector arithmetic
-      (testing on machines without AVX-512 VNNI; avx512_vnni only).
+    - `emulate`: `vpdpbusd` (or, for amx, the tile loads, `tdpbssd` and
+      tile stores) replaced by portable i32 vector arithmetic on the same
+      addresses (testing on machines without AVX-512 VNNI or AMX).
     - `runtime_weight` (optional, default `false`, printed only when true):
       the weight is not a compile-time constant. The kernel takes it as a
       plain `[n, k]` i8 buffer and packs each block of `panel_block` panels
@@ -147,6 +154,8 @@ def QuantC_X86GemmPlanAttr : AttrDef<QuantC_Dialect, "X86GemmPlan"> {
     int64_t getPackedABytes() const;
     /// The most rows of A a small_m plan takes.
     static constexpr int64_t kMaxSmallM = 64;
+    /// An AMX tile: 16 rows of 64 bytes (16 K groups of 4 i8, or 16 i32).
+    static constexpr int64_t kAmxTileRows = 16, kAmxTileK = 64;
   }];
 }
 

@@ -1,0 +1,164 @@
+//===- AmxKernel.cpp - the AMX-INT8 tile of an x86 GEMM kernel ------------===//
+//
+// The amx plan's step of KernelEmitter (KernelEmitter.h): one row tile of
+// `mr` rows (mr / 16 A tiles) against one weight panel of `nr` B tiles of
+// 16 columns, accumulated by tdpbssd (s8 x s8) in mr / 16 x nr C tiles over
+// K, stored to a per-call 32 x 32 i32 scratch and handed to the shared
+// epilogue (emitEpilogue) as 16-lane vectors. The A tiles are rows of the
+// packed activation tile (packActivations, un-shifted and zero padded to
+// whole 64-byte tile rows), the B tiles 16-column slices of the vpdpbusd
+// panel layout (WeightPacking.cpp: [panel][K / 4][cols * 4], so a B tile is
+// 16 K groups x 64 bytes at a row stride of cols * 4 bytes). With `emulate`
+// the same addresses are read by i32 vector arithmetic (tests without AMX).
+//
+//===----------------------------------------------------------------------===//
+#include "KernelEmitter.h"
+
+#include "mlir/Dialect/AMX/AMXDialect.h"
+
+using namespace mlir;
+using namespace quantc;
+using namespace quantc::x86;
+using namespace quantc::x86::detail;
+
+static constexpr int64_t kTileRows = X86GemmPlanAttr::kAmxTileRows;
+static constexpr int64_t kTileK = X86GemmPlanAttr::kAmxTileK;
+
+Value KernelEmitter::createAmxScratch() {
+  // C tiles of one row tile: mr rows x nr * 16 i32, on the stack.
+  return memref::AllocaOp::create(
+      b, loc,
+      MemRefType::get(
+          {int64_t(llvm::divideCeil(p.getMr(), kTileRows)) * kTileRows,
+           p.getNr() * p.getLanes()},
+          i32),
+      b.getI64IntegerAttr(64));
+}
+
+void KernelEmitter::zeroTileRows(int64_t from, int64_t to) {
+  if (from >= to)
+    return;
+  int64_t width = p.getPackWidth();
+  auto vTy = VectorType::get({width}, i8);
+  Value zero = splat(vTy, b.getIntegerAttr(i8, 0));
+  auto rows = scf::ForOp::create(b, loc, idx(from), idx(to), idx(1));
+  OpBuilder::InsertionGuard g(b);
+  b.setInsertionPoint(rows.getBody()->getTerminator());
+  auto ks = scf::ForOp::create(b, loc, idx(0), idx(p.getPackedK()), idx(width));
+  b.setInsertionPoint(ks.getBody()->getTerminator());
+  vector::StoreOp::create(
+      b, loc, zero, tile,
+      ValueRange{rows.getInductionVar(), ks.getInductionVar()});
+}
+
+/// The emulated tdpbssd of A tile `ai` (rows 16 ai.. of the packed
+/// activation tile, bytes [64 kb, 64 kb + 64)) and B tile `bj` (16 columns
+/// from 16 bj of `panel`, K groups [16 kb, 16 kb + 16)) into the C scratch:
+/// C[r][c] += sum_g sum_t sext(A[r][4g + t]) * sext(B[g][4c + t]).
+void KernelEmitter::emulateTdpbssd(Value cBuf, int64_t ai, int64_t bj,
+                                   Value panel, Value kb) {
+  auto rows = scf::ForOp::create(b, loc, idx(0), idx(kTileRows), idx(1));
+  OpBuilder::InsertionGuard g(b);
+  b.setInsertionPoint(rows.getBody()->getTerminator());
+  Value r = add(rows.getInductionVar(), ai * kTileRows);
+  Value col = idx(bj * p.getLanes());
+  Value c0 = vector::LoadOp::create(b, loc, accTy, cBuf, ValueRange{r, col});
+  int64_t groups = kTileK / p.getGroup();
+  auto gs =
+      scf::ForOp::create(b, loc, idx(0), idx(groups), idx(1), ValueRange{c0});
+  b.setInsertionPointToStart(gs.getBody());
+  Value gi = gs.getInductionVar();
+  Value k = arith::AddIOp::create(b, loc, mul(kb, kTileK), mul(gi, 4));
+  Value word = vector::BitCastOp::create(
+      b, loc, VectorType::get({1}, i32),
+      vector::LoadOp::create(b, loc, VectorType::get({4}, i8), tile,
+                             ValueRange{r, k}));
+  Value aw = vector::BroadcastOp::create(b, loc, accTy, word);
+  Value wRow = arith::AddIOp::create(b, loc, mul(kb, groups), gi);
+  Value bw = vector::BitCastOp::create(
+      b, loc, accTy,
+      vector::LoadOp::create(b, loc, wTy, packed,
+                             ValueRange{panel, wRow, idx(bj * 64)}));
+  Value next = emulateVpdpbusd(gs.getRegionIterArgs()[0],
+                               unpackBytes(aw, /*isSigned=*/true),
+                               unpackBytes(bw, /*isSigned=*/true));
+  scf::YieldOp::create(b, loc, next);
+  b.setInsertionPointAfter(gs);
+  vector::StoreOp::create(b, loc, gs.getResult(0), cBuf, ValueRange{r, col});
+}
+
+void KernelEmitter::emitAmxTile(Value m0, int64_t mr, Value panel, Value n0,
+                                int64_t nr, int64_t lastCnt) {
+  // With a run-time weight, the panel's place in the block's scratch.
+  Value wPanel = panel, compCol = n0;
+  if (panelBase) {
+    wPanel = arith::SubIOp::create(b, loc, panel, panelBase);
+    compCol = mul(wPanel, p.getPanelCols());
+  }
+  int64_t aTiles = int64_t(llvm::divideCeil(mr, kTileRows));
+  // K in whole tile rows: packActivations and the packers zero pad it.
+  int64_t kSteps = p.getPackedK() / kTileK;
+  int64_t groups = kTileK / p.getGroup();
+  if (p.getEmulate()) {
+    Value zero = isplat(0);
+    for (int64_t r = 0; r < aTiles * kTileRows; ++r)
+      for (int64_t j = 0; j < nr; ++j)
+        vector::StoreOp::create(b, loc, zero, amxC,
+                                ValueRange{idx(r), idx(j * p.getLanes())});
+    auto ks = scf::ForOp::create(b, loc, idx(0), idx(kSteps), idx(1));
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPoint(ks.getBody()->getTerminator());
+    for (int64_t i = 0; i < aTiles; ++i)
+      for (int64_t j = 0; j < nr; ++j)
+        emulateTdpbssd(amxC, i, j, wPanel, ks.getInductionVar());
+  } else {
+    auto aTy = amx::TileType::get({kTileRows, kTileK}, i8);
+    auto cTy = amx::TileType::get({kTileRows, p.getLanes()}, i32);
+    SmallVector<Value> c;
+    for (int64_t t = 0; t < aTiles * nr; ++t)
+      c.push_back(amx::TileZeroOp::create(b, loc, cTy));
+    auto ks = scf::ForOp::create(b, loc, idx(0), idx(kSteps), idx(1), c);
+    {
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(ks.getBody());
+      Value kb = ks.getInductionVar();
+      SmallVector<Value> as, bs;
+      for (int64_t i = 0; i < aTiles; ++i)
+        as.push_back(amx::TileLoadOp::create(
+            b, loc, aTy, tile,
+            ValueRange{idx(i * kTileRows), mul(kb, kTileK)}));
+      // B tile j: groups [16 kb, 16 kb + 16) of the panel's columns
+      // [16 j, 16 j + 16), at the panel's row stride (cols * 4 bytes).
+      for (int64_t j = 0; j < nr; ++j)
+        bs.push_back(amx::TileLoadOp::create(
+            b, loc, aTy, packed,
+            ValueRange{wPanel, mul(kb, groups), idx(j * kTileK)}));
+      SmallVector<Value> next;
+      for (int64_t i = 0; i < aTiles; ++i)
+        for (int64_t j = 0; j < nr; ++j)
+          next.push_back(amx::TileMulIOp::create(
+              b, loc, cTy, as[i], bs[j], ks.getRegionIterArgs()[i * nr + j]));
+      scf::YieldOp::create(b, loc, next);
+    }
+    for (int64_t i = 0; i < aTiles; ++i)
+      for (int64_t j = 0; j < nr; ++j)
+        amx::TileStoreOp::create(
+            b, loc, amxC, ValueRange{idx(i * kTileRows), idx(j * p.getLanes())},
+            ks.getResult(i * nr + j));
+  }
+  // The rows as 16-lane accumulators, with the -zx * colsum(W)
+  // compensation, into the shared epilogue.
+  SmallVector<Value> comp, acc;
+  for (int64_t j = 0; j < nr; ++j)
+    comp.push_back(
+        vector::LoadOp::create(b, loc, accTy, compensation,
+                               ValueRange{add(compCol, j * p.getLanes())}));
+  for (int64_t r = 0; r < mr; ++r)
+    for (int64_t j = 0; j < nr; ++j)
+      acc.push_back(arith::AddIOp::create(
+          b, loc,
+          vector::LoadOp::create(b, loc, accTy, amxC,
+                                 ValueRange{idx(r), idx(j * p.getLanes())}),
+          comp[j]));
+  emitEpilogue(acc, m0, mr, n0, nr, lastCnt);
+}
