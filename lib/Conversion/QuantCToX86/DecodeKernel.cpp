@@ -19,7 +19,10 @@ using namespace quantc::x86;
 
 std::optional<DecodeGemm> x86::matchDecodeGemm(MatmulOp op,
                                                const LoweringOptions &opts) {
-  if (opts.isa != X86Isa::avx512_vnni || op.getTransposeLhs())
+  // amx: an AMX CPU has AVX-512 VNNI, and tiles do not pay for 1-3 rows
+  // (below amx-min-m): the decode kernel takes them as under avx512-vnni.
+  bool amx = opts.isa == X86Isa::amx;
+  if ((opts.isa != X86Isa::avx512_vnni && !amx) || op.getTransposeLhs())
     return std::nullopt;
   auto lhsTy = op.getLhs().getType();
   auto rhsTy = op.getRhs().getType();
@@ -29,7 +32,8 @@ std::optional<DecodeGemm> x86::matchDecodeGemm(MatmulOp op,
       !rhsTy.getElementType().isInteger(8))
     return std::nullopt;
   int64_t m = lhsTy.getDimSize(rank - 2);
-  if (ShapedType::isDynamic(m) || m < 1 || m > kMaxDecodeRows)
+  if (ShapedType::isDynamic(m) || m < 1 || m > kMaxDecodeRows ||
+      (amx && m >= opts.amxMinM))
     return std::nullopt;
   // The rows are static; anything else may be dynamic.
   bool dynamic = !rhsTy.hasStaticShape() || lhsTy.isDynamicDim(rank - 1) ||

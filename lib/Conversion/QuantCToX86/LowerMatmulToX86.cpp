@@ -832,7 +832,12 @@ void LowerMatmulToX86::lowerDecode(MatmulOp op, DecodeGemm spec,
                                    SymbolTable &symbols) {
   Location loc = op.getLoc();
   MLIRContext *ctx = op.getContext();
-  StringRef isaName = getIsaOptionName(opts.isa);
+  // The decode kernel is avx512-vnni code, under isa=amx too.
+  StringRef isaName = getIsaOptionName(X86Isa::avx512_vnni);
+  if (opts.isa == X86Isa::amx)
+    op.emitRemark() << "runs on the avx512-vnni decode kernel, not the amx "
+                       "tiles: M = "
+                    << spec.m << " is below amx-min-m = " << opts.amxMinM;
   if (op.hasZeroPoints()) {
     op.emitRemark() << "the " << isaName
                     << " decode kernel does not take zero points: they are "
