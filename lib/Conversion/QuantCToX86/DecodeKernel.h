@@ -13,6 +13,7 @@
 #include "Plan.h"
 
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/SymbolTable.h"
 
 namespace quantc::x86 {
 
@@ -69,6 +70,17 @@ void emitDecodeKernel(mlir::OpBuilder &b, mlir::Location loc,
                       const DecodeGemm &spec, mlir::Value a, mlir::Value w,
                       mlir::Value out, mlir::Value batchBegin,
                       mlir::Value batchEnd);
+
+/// Lowers `op`, which matchDecodeGemm took as `spec`, under `opts`: a call
+/// of a decode kernel on the operands' buffers (tagged `callId`, see
+/// kernelOperandBuffer), the rhs a strided view of the tensor a
+/// linalg.transpose of it transposes (no copy) when K or N is the innermost
+/// dimension of that tensor. Zero points are corrected in i32 after it and a
+/// rescale runs after it, each with a remark; under isa=amx a remark says
+/// the avx512-vnni decode kernel runs instead of the tiles.
+void lowerDecodeMatmul(MatmulOp op, DecodeGemm spec,
+                       const LoweringOptions &opts, int64_t callId,
+                       mlir::SymbolTable &symbols);
 
 } // namespace quantc::x86
 

@@ -11,6 +11,7 @@
 #include "quantc/Dialect/QuantC/Utils/LoadTimeParams.h"
 
 #include "DecodeKernel.h"
+#include "KernelCall.h"
 #include "LoadTimeState.h"
 #include "MicroKernel.h"
 #include "Plan.h"
@@ -40,134 +41,6 @@ using namespace quantc::x86;
 
 /// The rows of the smallest kernel of a dynamic M (lowerDynamicRows).
 static constexpr int64_t kDynamicMTile = 16;
-
-/// Kernels (functions with a quantc.x86_plan) of the same type, attributes
-/// and body become one: the GEMMs of one shape and epilogue (q, k and v,
-/// every layer's, the prefill's and the decode step's, the row blocks of
-/// every dynamic-M GEMM of a shape) call the first. Each kernel is a few
-/// thousand ops of LLVM input: copies of it are most of the compile time of
-/// a model. A batched kernel is compared after the kernels it calls are
-/// merged (a second round).
-static void dedupeKernels(ModuleOp module) {
-  MLIRContext *ctx = module.getContext();
-  for (int round = 0; round < 2; ++round) {
-    llvm::DenseMap<std::pair<Type, Attribute>, SmallVector<func::FuncOp>> seen;
-    SmallVector<func::FuncOp> fns(module.getOps<func::FuncOp>());
-    for (func::FuncOp fn : fns) {
-      if (fn.isExternal() || !fn->hasAttr(kX86PlanAttrName))
-        continue;
-      NamedAttrList attrs(fn->getAttrDictionary());
-      attrs.erase(SymbolTable::getSymbolAttrName());
-      SmallVector<func::FuncOp> &same =
-          seen[{fn.getFunctionType(), attrs.getDictionary(ctx)}];
-      auto it = llvm::find_if(same, [&](func::FuncOp k) {
-        return OperationEquivalence::isRegionEquivalentTo(
-            &k.getBody(), &fn.getBody(), OperationEquivalence::IgnoreLocations);
-      });
-      if (it == same.end()) {
-        same.push_back(fn);
-        continue;
-      }
-      if (succeeded(SymbolTable::replaceAllSymbolUses(
-              fn.getSymNameAttr(), it->getSymNameAttr(), module)))
-        fn.erase();
-    }
-  }
-}
-
-namespace {
-/// An epilogue operand of a rescale, by name (for remarks).
-struct NamedOperand {
-  const char *name;
-  Value value;
-};
-} // namespace
-
-static SmallVector<NamedOperand, 5> epilogueOperands(RescaleOp rescale) {
-  return {{"x_scale", rescale.getXScale()},
-          {"w_scale", rescale.getWScale()},
-          {"bias", rescale.getBias()},
-          {"output_scale", rescale.getOutputScale()},
-          {"residual", rescale.getResidual()}};
-}
-
-/// The rescale the kernel of `op` computes as its epilogue, or null. A
-/// rescale of the accumulator that is not fused gets a remark saying why.
-static RescaleOp matchEpilogue(MatmulOp op, X86Isa isa) {
-  Value acc = op.getResult();
-  SmallVector<RescaleOp> rescales;
-  for (Operation *user : acc.getUsers())
-    if (auto rescale = dyn_cast<RescaleOp>(user))
-      if (rescale.getAcc() == acc)
-        rescales.push_back(rescale);
-  auto remark = [&](RescaleOp rescale) {
-    return rescale.emitRemark() << "runs after the " << getIsaOptionName(isa)
-                                << " GEMM, not fused into its kernel: ";
-  };
-  if (rescales.empty())
-    return {};
-  if (!acc.hasOneUse()) {
-    for (RescaleOp rescale : rescales)
-      remark(rescale) << "the accumulator has other users";
-    return {};
-  }
-  RescaleOp rescale = rescales.front();
-  Type resultElem = rescale.getResult().getType().getElementType();
-  auto resultInt = dyn_cast<IntegerType>(resultElem);
-  if (rescale.getOutputScale() ? !resultInt || resultInt.getWidth() > 32
-                               : !resultElem.isF32()) {
-    remark(rescale) << "the kernels write f32, or integers of at most 32 bits "
-                       "when requantizing, not "
-                    << resultElem;
-    return {};
-  }
-  for (NamedOperand o : epilogueOperands(rescale)) {
-    if (!o.value)
-      continue;
-    auto ty = cast<RankedTensorType>(o.value.getType());
-    if (!ty.getElementType().isF32()) {
-      remark(rescale) << o.name << " is " << ty << ", not f32";
-      return {};
-    }
-    Broadcast::Kind kind = rescale.getOperandBroadcast(o.value).kind;
-    if (!canReadEpilogueOperand(kind)) {
-      remark(rescale) << o.name << " " << ty << " is read as a "
-                      << stringifyBroadcastKind(kind)
-                      << " broadcast, which the kernels do not take";
-      return {};
-    }
-  }
-  return rescale;
-}
-
-/// A result materialized only into a caller's buffer (a restrict, writable
-/// function argument of the right type) can be written there directly.
-static bufferization::MaterializeInDestinationOp
-matchDestination(Value result, MemRefType outTy) {
-  if (!result.hasOneUse())
-    return {};
-  auto m = dyn_cast<bufferization::MaterializeInDestinationOp>(
-      *result.getUsers().begin());
-  if (!m || m.getSource() != result || m.getDest().getType() != outTy ||
-      !m.getRestrict() || !m.getWritable())
-    return {};
-  auto arg = dyn_cast<BlockArgument>(m.getDest());
-  if (!arg || !arg.getOwner()->isEntryBlock())
-    return {};
-  return m;
-}
-
-/// A read-only bufferization.to_buffer of a kernel call's tensor operand,
-/// tagged `quantc.kernel_call = callId`: the to_buffer ops of different
-/// calls on one tensor then differ, so CSE cannot merge them into the first,
-/// which would hide the later calls' reads from one-shot bufferization (an
-/// op between the calls could then overwrite the buffer in place).
-static Value kernelOperandBuffer(int64_t callId, OpBuilder &b, Location loc,
-                                 MemRefType type, Value tensor, bool readOnly) {
-  auto op = bufferization::ToBufferOp::create(b, loc, type, tensor, readOnly);
-  op->setAttr("quantc.kernel_call", b.getI64IntegerAttr(callId));
-  return op;
-}
 
 /// The u8 bytes behind an i8 lhs `v = src xor 0x80` (u8 storage, as
 /// --quantc-import-quant writes it), or null.
@@ -252,8 +125,7 @@ struct LowerMatmulToX86
     // in place): lowered before toKernelLayout would copy them.
     for (MatmulOp op : all) {
       if (std::optional<DecodeGemm> decode = matchDecodeGemm(op, opts)) {
-        ++nextCallId;
-        lowerDecode(op, *decode, symbols);
+        lowerDecodeMatmul(op, *decode, opts, ++nextCallId, symbols);
         continue;
       }
       matmuls.push_back(op);
@@ -280,11 +152,6 @@ private:
   void lowerBatched(MatmulOp op, X86GemmPlanAttr plan, SymbolTable &symbols);
   void lowerDynamicRows(MatmulOp op, SymbolTable &symbols,
                         WeightPacker &packer);
-  /// A matmulDecodeGemm took: a call of a decode kernel (DecodeKernel.h) on
-  /// the operands' buffers, the rhs a strided view of the tensor a
-  /// linalg.transpose of it transposes (no copy) when K or N is the
-  /// innermost dimension of that tensor.
-  void lowerDecode(MatmulOp op, DecodeGemm spec, SymbolTable &symbols);
   func::FuncOp createKernel(X86GemmPlanAttr plan, TypeRange argTypes,
                             RescaleOp rescale, const KernelZeroPoints &zp,
                             Location loc);
@@ -791,163 +658,6 @@ void LowerMatmulToX86::lowerBatched(MatmulOp op, X86GemmPlanAttr plan,
                          ValueRange{slice(fa, m, k, aTy), slice(fw, n, k, wTy),
                                     slice(fo, m, n, oTy), f0, panels});
   }
-  if (dps)
-    dps.erase();
-  else
-    acc.replaceAllUsesWith(bufferization::ToTensorOp::create(
-        b, loc, resultTy, out, /*restrict=*/true, /*writable=*/true));
-  op.erase();
-}
-
-/// `buf` ([X, Y], any strides) as [1, X, Y].
-static Value addUnitBatch(OpBuilder &b, Location loc, Value buf) {
-  auto ty = cast<MemRefType>(buf.getType());
-  auto meta = memref::ExtractStridedMetadataOp::create(b, loc, buf);
-  int64_t dyn = ShapedType::kDynamic;
-  auto layout = StridedLayoutAttr::get(b.getContext(), dyn, {dyn, dyn, 1});
-  auto resTy = MemRefType::get({1, ty.getDimSize(0), ty.getDimSize(1)},
-                               ty.getElementType(), layout);
-  SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1)};
-  for (int64_t d = 0; d < 2; ++d)
-    sizes.push_back(ty.isDynamicDim(d)
-                        ? OpFoldResult(meta.getSizes()[d])
-                        : OpFoldResult(b.getIndexAttr(ty.getDimSize(d))));
-  SmallVector<OpFoldResult> strides = {meta.getStrides()[0],
-                                       meta.getStrides()[0], b.getIndexAttr(1)};
-  return memref::ReinterpretCastOp::create(
-      b, loc, resTy, buf, OpFoldResult(meta.getOffset()), sizes, strides);
-}
-
-/// `buf`'s type with strides [?, ?, 1] and a dynamic offset: the type a
-/// decode kernel takes (its sizes kept, static where known).
-static MemRefType decodeOperandType(Value buf) {
-  auto ty = cast<MemRefType>(buf.getType());
-  int64_t dyn = ShapedType::kDynamic;
-  return MemRefType::get(
-      ty.getShape(), ty.getElementType(),
-      StridedLayoutAttr::get(ty.getContext(), dyn, {dyn, dyn, 1}));
-}
-
-void LowerMatmulToX86::lowerDecode(MatmulOp op, DecodeGemm spec,
-                                   SymbolTable &symbols) {
-  Location loc = op.getLoc();
-  MLIRContext *ctx = op.getContext();
-  // The decode kernel is avx512-vnni code, under isa=amx too.
-  StringRef isaName = getIsaOptionName(X86Isa::avx512_vnni);
-  if (opts.isa == X86Isa::amx)
-    op.emitRemark() << "runs on the avx512-vnni decode kernel, not the amx "
-                       "tiles: M = "
-                    << spec.m << " is below amx-min-m = " << opts.amxMinM;
-  if (op.hasZeroPoints()) {
-    op.emitRemark() << "the " << isaName
-                    << " decode kernel does not take zero points: they are "
-                       "corrected in i32 after it";
-    op = expandZeroPoints(op);
-  }
-  Value acc = op.getResult();
-  for (Operation *user : acc.getUsers())
-    if (auto rescale = dyn_cast<RescaleOp>(user))
-      rescale.emitRemark() << "runs after the " << isaName
-                           << " GEMM, not fused into its kernel: the decode "
-                              "kernel writes i32";
-  OpBuilder b(op);
-  auto toBuffer = [&](Value t) -> Value {
-    auto tt = cast<RankedTensorType>(t.getType());
-    return kernelOperandBuffer(
-        nextCallId, b, loc, MemRefType::get(tt.getShape(), tt.getElementType()),
-        t, /*read_only=*/true);
-  };
-  int64_t rank = op.getLhs().getType().getRank();
-  // The rhs's dimensions: [batch,] N, K, or K, N with transpose_rhs.
-  int64_t nPos = op.getTransposeRhs() ? rank - 1 : rank - 2;
-  int64_t kPos = op.getTransposeRhs() ? rank - 2 : rank - 1;
-  Value src = op.getRhs();
-  SmallVector<int64_t> perm = llvm::to_vector(llvm::seq<int64_t>(0, rank));
-  auto transpose = src.getDefiningOp<linalg::TransposeOp>();
-  if (rank == 3 && transpose) {
-    src = transpose.getInput();
-    perm = llvm::to_vector(transpose.getPermutation());
-  }
-  // The view of `src` the kernel reads: [batch, N, K] when K is src's
-  // innermost dimension, [batch, K, N] when N is; a batch innermost
-  // leaves the transposed tensor (a copy) to read.
-  SmallVector<int64_t> view;
-  if (perm[kPos] == rank - 1) {
-    spec.nn = false;
-    view = {perm[nPos], perm[kPos]};
-  } else if (perm[nPos] == rank - 1) {
-    spec.nn = true;
-    view = {perm[kPos], perm[nPos]};
-  } else {
-    src = op.getRhs();
-    perm = llvm::to_vector(llvm::seq<int64_t>(0, rank));
-    spec.nn = op.getTransposeRhs();
-    view = spec.nn ? SmallVector<int64_t>{kPos, nPos}
-                   : SmallVector<int64_t>{nPos, kPos};
-  }
-  if (rank == 3)
-    view.insert(view.begin(), perm[0]);
-  Value w = toBuffer(src);
-  if (!llvm::equal(view, llvm::seq<int64_t>(0, rank)))
-    w = memref::TransposeOp::create(
-        b, loc, w,
-        AffineMapAttr::get(AffineMap::getPermutationMap(
-            SmallVector<unsigned>(view.begin(), view.end()), ctx)));
-  Value a = toBuffer(op.getLhs());
-  auto resultTy = cast<RankedTensorType>(acc.getType());
-  auto outTy = MemRefType::get(resultTy.getShape(), resultTy.getElementType());
-  bufferization::MaterializeInDestinationOp dps = matchDestination(acc, outTy);
-  Value out;
-  if (dps) {
-    out = dps.getDest();
-  } else {
-    // The dynamic sizes: the batch from A, N from the rhs view.
-    SmallVector<Value> sizes;
-    for (int64_t d = 0; d < rank; ++d)
-      if (resultTy.isDynamicDim(d))
-        sizes.push_back(memref::DimOp::create(
-            b, loc, d == rank - 1 ? w : a,
-            d == rank - 1 ? (spec.nn ? rank - 1 : rank - 2) : d));
-    out =
-        memref::AllocOp::create(b, loc, outTy, sizes, b.getI64IntegerAttr(64));
-  }
-  Value ka = a, kw = w, ko = out;
-  if (rank == 2) {
-    ka = addUnitBatch(b, loc, ka);
-    kw = addUnitBatch(b, loc, kw);
-    ko = addUnitBatch(b, loc, ko);
-  }
-  SmallVector<Value> args;
-  for (Value v : {ka, kw, ko})
-    args.push_back(memref::CastOp::create(b, loc, decodeOperandType(v), v));
-  Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
-  args.push_back(c0);
-  args.push_back(memref::DimOp::create(b, loc, args[0], c0));
-
-  Type indexTy = b.getIndexType();
-  SmallVector<Type> argTypes = {args[0].getType(), args[1].getType(),
-                                args[2].getType(), indexTy, indexTy};
-  auto fn = func::FuncOp::create(loc, "__quantc_x86_decode_gemm",
-                                 FunctionType::get(ctx, argTypes, {}));
-  fn.setPrivate();
-  fn->setAttr("llvm.linkage",
-              LLVM::LinkageAttr::get(ctx, LLVM::Linkage::Internal));
-  // The batch range (the last two operands) split across threads.
-  if (spec.parallel)
-    fn->setAttr(kX86ParallelAttrName, UnitAttr::get(ctx));
-  for (unsigned i = 0; i < 3; ++i)
-    fn.setArgAttr(i, LLVM::LLVMDialect::getNoAliasAttrName(),
-                  UnitAttr::get(ctx));
-  symbols.insert(fn);
-  {
-    Block *entry = fn.addEntryBlock();
-    OpBuilder fb = OpBuilder::atBlockBegin(entry);
-    emitDecodeKernel(fb, loc, spec, entry->getArgument(0),
-                     entry->getArgument(1), entry->getArgument(2),
-                     entry->getArgument(3), entry->getArgument(4));
-    func::ReturnOp::create(fb, loc);
-  }
-  func::CallOp::create(b, loc, fn, args);
   if (dps)
     dps.erase();
   else

@@ -1,0 +1,131 @@
+//===- KernelCall.cpp - how a lowered matmul calls its kernel -------------===//
+//
+// See KernelCall.h.
+//
+//===----------------------------------------------------------------------===//
+#include "KernelCall.h"
+#include "MicroKernel.h"
+#include "quantc/Conversion/QuantCToX86/QuantCToX86.h"
+
+#include "quantc/Dialect/QuantC/Utils/KernelLayout.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/OperationSupport.h"
+#include "mlir/IR/SymbolTable.h"
+
+using namespace mlir;
+using namespace quantc;
+using namespace quantc::x86;
+
+/// Kernels (functions with a quantc.x86_plan) of the same type, attributes
+/// and body become one: the GEMMs of one shape and epilogue (q, k and v,
+/// every layer's, the prefill's and the decode step's, the row blocks of
+/// every dynamic-M GEMM of a shape) call the first. Each kernel is a few
+/// thousand ops of LLVM input: copies of it are most of the compile time of
+/// a model. A batched kernel is compared after the kernels it calls are
+/// merged (a second round).
+void x86::dedupeKernels(ModuleOp module) {
+  MLIRContext *ctx = module.getContext();
+  for (int round = 0; round < 2; ++round) {
+    llvm::DenseMap<std::pair<Type, Attribute>, SmallVector<func::FuncOp>> seen;
+    SmallVector<func::FuncOp> fns(module.getOps<func::FuncOp>());
+    for (func::FuncOp fn : fns) {
+      if (fn.isExternal() || !fn->hasAttr(kX86PlanAttrName))
+        continue;
+      NamedAttrList attrs(fn->getAttrDictionary());
+      attrs.erase(SymbolTable::getSymbolAttrName());
+      SmallVector<func::FuncOp> &same =
+          seen[{fn.getFunctionType(), attrs.getDictionary(ctx)}];
+      auto it = llvm::find_if(same, [&](func::FuncOp k) {
+        return OperationEquivalence::isRegionEquivalentTo(
+            &k.getBody(), &fn.getBody(), OperationEquivalence::IgnoreLocations);
+      });
+      if (it == same.end()) {
+        same.push_back(fn);
+        continue;
+      }
+      if (succeeded(SymbolTable::replaceAllSymbolUses(
+              fn.getSymNameAttr(), it->getSymNameAttr(), module)))
+        fn.erase();
+    }
+  }
+}
+
+SmallVector<NamedOperand, 5> x86::epilogueOperands(RescaleOp rescale) {
+  return {{"x_scale", rescale.getXScale()},
+          {"w_scale", rescale.getWScale()},
+          {"bias", rescale.getBias()},
+          {"output_scale", rescale.getOutputScale()},
+          {"residual", rescale.getResidual()}};
+}
+
+RescaleOp x86::matchEpilogue(MatmulOp op, X86Isa isa) {
+  Value acc = op.getResult();
+  SmallVector<RescaleOp> rescales;
+  for (Operation *user : acc.getUsers())
+    if (auto rescale = dyn_cast<RescaleOp>(user))
+      if (rescale.getAcc() == acc)
+        rescales.push_back(rescale);
+  auto remark = [&](RescaleOp rescale) {
+    return rescale.emitRemark() << "runs after the " << getIsaOptionName(isa)
+                                << " GEMM, not fused into its kernel: ";
+  };
+  if (rescales.empty())
+    return {};
+  if (!acc.hasOneUse()) {
+    for (RescaleOp rescale : rescales)
+      remark(rescale) << "the accumulator has other users";
+    return {};
+  }
+  RescaleOp rescale = rescales.front();
+  Type resultElem = rescale.getResult().getType().getElementType();
+  auto resultInt = dyn_cast<IntegerType>(resultElem);
+  if (rescale.getOutputScale() ? !resultInt || resultInt.getWidth() > 32
+                               : !resultElem.isF32()) {
+    remark(rescale) << "the kernels write f32, or integers of at most 32 bits "
+                       "when requantizing, not "
+                    << resultElem;
+    return {};
+  }
+  for (NamedOperand o : epilogueOperands(rescale)) {
+    if (!o.value)
+      continue;
+    auto ty = cast<RankedTensorType>(o.value.getType());
+    if (!ty.getElementType().isF32()) {
+      remark(rescale) << o.name << " is " << ty << ", not f32";
+      return {};
+    }
+    Broadcast::Kind kind = rescale.getOperandBroadcast(o.value).kind;
+    if (!canReadEpilogueOperand(kind)) {
+      remark(rescale) << o.name << " " << ty << " is read as a "
+                      << stringifyBroadcastKind(kind)
+                      << " broadcast, which the kernels do not take";
+      return {};
+    }
+  }
+  return rescale;
+}
+
+/// A result materialized only into a caller's buffer (a restrict, writable
+/// function argument of the right type) can be written there directly.
+bufferization::MaterializeInDestinationOp
+x86::matchDestination(Value result, MemRefType outTy) {
+  if (!result.hasOneUse())
+    return {};
+  auto m = dyn_cast<bufferization::MaterializeInDestinationOp>(
+      *result.getUsers().begin());
+  if (!m || m.getSource() != result || m.getDest().getType() != outTy ||
+      !m.getRestrict() || !m.getWritable())
+    return {};
+  auto arg = dyn_cast<BlockArgument>(m.getDest());
+  if (!arg || !arg.getOwner()->isEntryBlock())
+    return {};
+  return m;
+}
+
+Value x86::kernelOperandBuffer(int64_t callId, OpBuilder &b, Location loc,
+                               MemRefType type, Value tensor, bool readOnly) {
+  auto op = bufferization::ToBufferOp::create(b, loc, type, tensor, readOnly);
+  op->setAttr("quantc.kernel_call", b.getI64IntegerAttr(callId));
+  return op;
+}

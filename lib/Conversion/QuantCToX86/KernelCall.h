@@ -1,0 +1,54 @@
+//===- KernelCall.h - how a lowered matmul calls its kernel ---*- C++ -*-===//
+//
+// The pieces of --quantc-lower-matmul-to-x86 shared by its lowerings (2-D,
+// batched, dynamic rows, decode): the operand buffers of a kernel call, the
+// caller's destination buffer, the epilogue a kernel fuses, and the merging
+// of identical kernels.
+//
+//===----------------------------------------------------------------------===//
+#ifndef QUANTC_LIB_CONVERSION_QUANTCTOX86_KERNELCALL_H
+#define QUANTC_LIB_CONVERSION_QUANTCTOX86_KERNELCALL_H
+
+#include "Plan.h"
+
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/IR/BuiltinOps.h"
+
+namespace quantc::x86 {
+
+/// A read-only bufferization.to_buffer of a kernel call's tensor operand,
+/// tagged `quantc.kernel_call = callId`: the to_buffer ops of different
+/// calls on one tensor then differ, so CSE cannot merge them into the first,
+/// which would hide the later calls' reads from one-shot bufferization (an
+/// op between the calls could then overwrite the buffer in place).
+mlir::Value kernelOperandBuffer(int64_t callId, mlir::OpBuilder &b,
+                                mlir::Location loc, mlir::MemRefType type,
+                                mlir::Value tensor, bool readOnly);
+
+/// The materialization of `result` into a caller's buffer (a restrict,
+/// writable entry-block argument of type `outTy`, its only use), which the
+/// kernel can then write directly; else null.
+mlir::bufferization::MaterializeInDestinationOp
+matchDestination(mlir::Value result, mlir::MemRefType outTy);
+
+/// An epilogue operand of a rescale, by name (for remarks).
+struct NamedOperand {
+  const char *name;
+  mlir::Value value;
+};
+
+/// A rescale's epilogue operands in the kernels' order (x_scale, w_scale,
+/// bias, output_scale, residual), absent ones null.
+llvm::SmallVector<NamedOperand, 5> epilogueOperands(RescaleOp rescale);
+
+/// The rescale the kernel of `op` computes as its epilogue, or null. A
+/// rescale of the accumulator that is not fused gets a remark saying why.
+RescaleOp matchEpilogue(MatmulOp op, X86Isa isa);
+
+/// Kernels (functions with a quantc.x86_plan) of the same type, attributes
+/// and body become one (see KernelCall.cpp).
+void dedupeKernels(mlir::ModuleOp module);
+
+} // namespace quantc::x86
+
+#endif // QUANTC_LIB_CONVERSION_QUANTCTOX86_KERNELCALL_H

@@ -1,0 +1,180 @@
+//===- LowerDecode.cpp - a decode GEMM to a call of the decode kernel -----===//
+//
+// lowerDecodeMatmul (DecodeKernel.h): the operands of a matmul the decode
+// kernel takes, read where they lie, and the call of the kernel.
+//
+//===----------------------------------------------------------------------===//
+#include "DecodeKernel.h"
+#include "KernelCall.h"
+#include "quantc/Conversion/QuantCToX86/QuantCToX86.h"
+#include "quantc/Dialect/QuantC/Utils/KernelLayout.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/SymbolTable.h"
+
+using namespace mlir;
+using namespace quantc;
+using namespace quantc::x86;
+
+/// `buf` ([X, Y], any strides) as [1, X, Y].
+static Value addUnitBatch(OpBuilder &b, Location loc, Value buf) {
+  auto ty = cast<MemRefType>(buf.getType());
+  auto meta = memref::ExtractStridedMetadataOp::create(b, loc, buf);
+  int64_t dyn = ShapedType::kDynamic;
+  auto layout = StridedLayoutAttr::get(b.getContext(), dyn, {dyn, dyn, 1});
+  auto resTy = MemRefType::get({1, ty.getDimSize(0), ty.getDimSize(1)},
+                               ty.getElementType(), layout);
+  SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1)};
+  for (int64_t d = 0; d < 2; ++d)
+    sizes.push_back(ty.isDynamicDim(d)
+                        ? OpFoldResult(meta.getSizes()[d])
+                        : OpFoldResult(b.getIndexAttr(ty.getDimSize(d))));
+  SmallVector<OpFoldResult> strides = {meta.getStrides()[0],
+                                       meta.getStrides()[0], b.getIndexAttr(1)};
+  return memref::ReinterpretCastOp::create(
+      b, loc, resTy, buf, OpFoldResult(meta.getOffset()), sizes, strides);
+}
+
+/// `buf`'s type with strides [?, ?, 1] and a dynamic offset: the type a
+/// decode kernel takes (its sizes kept, static where known).
+static MemRefType decodeOperandType(Value buf) {
+  auto ty = cast<MemRefType>(buf.getType());
+  int64_t dyn = ShapedType::kDynamic;
+  return MemRefType::get(
+      ty.getShape(), ty.getElementType(),
+      StridedLayoutAttr::get(ty.getContext(), dyn, {dyn, dyn, 1}));
+}
+
+void x86::lowerDecodeMatmul(MatmulOp op, DecodeGemm spec,
+                            const LoweringOptions &opts, int64_t callId,
+                            SymbolTable &symbols) {
+  Location loc = op.getLoc();
+  MLIRContext *ctx = op.getContext();
+  // The decode kernel is avx512-vnni code, under isa=amx too.
+  StringRef isaName = getIsaOptionName(X86Isa::avx512_vnni);
+  if (opts.isa == X86Isa::amx)
+    op.emitRemark() << "runs on the avx512-vnni decode kernel, not the amx "
+                       "tiles: M = "
+                    << spec.m << " is below amx-min-m = " << opts.amxMinM;
+  if (op.hasZeroPoints()) {
+    op.emitRemark() << "the " << isaName
+                    << " decode kernel does not take zero points: they are "
+                       "corrected in i32 after it";
+    op = expandZeroPoints(op);
+  }
+  Value acc = op.getResult();
+  for (Operation *user : acc.getUsers())
+    if (auto rescale = dyn_cast<RescaleOp>(user))
+      rescale.emitRemark() << "runs after the " << isaName
+                           << " GEMM, not fused into its kernel: the decode "
+                              "kernel writes i32";
+  OpBuilder b(op);
+  auto toBuffer = [&](Value t) -> Value {
+    auto tt = cast<RankedTensorType>(t.getType());
+    return kernelOperandBuffer(
+        callId, b, loc, MemRefType::get(tt.getShape(), tt.getElementType()), t,
+        /*read_only=*/true);
+  };
+  int64_t rank = op.getLhs().getType().getRank();
+  // The rhs's dimensions: [batch,] N, K, or K, N with transpose_rhs.
+  int64_t nPos = op.getTransposeRhs() ? rank - 1 : rank - 2;
+  int64_t kPos = op.getTransposeRhs() ? rank - 2 : rank - 1;
+  Value src = op.getRhs();
+  SmallVector<int64_t> perm = llvm::to_vector(llvm::seq<int64_t>(0, rank));
+  auto transpose = src.getDefiningOp<linalg::TransposeOp>();
+  if (rank == 3 && transpose) {
+    src = transpose.getInput();
+    perm = llvm::to_vector(transpose.getPermutation());
+  }
+  // The view of `src` the kernel reads: [batch, N, K] when K is src's
+  // innermost dimension, [batch, K, N] when N is; a batch innermost
+  // leaves the transposed tensor (a copy) to read.
+  SmallVector<int64_t> view;
+  if (perm[kPos] == rank - 1) {
+    spec.nn = false;
+    view = {perm[nPos], perm[kPos]};
+  } else if (perm[nPos] == rank - 1) {
+    spec.nn = true;
+    view = {perm[kPos], perm[nPos]};
+  } else {
+    src = op.getRhs();
+    perm = llvm::to_vector(llvm::seq<int64_t>(0, rank));
+    spec.nn = op.getTransposeRhs();
+    view = spec.nn ? SmallVector<int64_t>{kPos, nPos}
+                   : SmallVector<int64_t>{nPos, kPos};
+  }
+  if (rank == 3)
+    view.insert(view.begin(), perm[0]);
+  Value w = toBuffer(src);
+  if (!llvm::equal(view, llvm::seq<int64_t>(0, rank)))
+    w = memref::TransposeOp::create(
+        b, loc, w,
+        AffineMapAttr::get(AffineMap::getPermutationMap(
+            SmallVector<unsigned>(view.begin(), view.end()), ctx)));
+  Value a = toBuffer(op.getLhs());
+  auto resultTy = cast<RankedTensorType>(acc.getType());
+  auto outTy = MemRefType::get(resultTy.getShape(), resultTy.getElementType());
+  bufferization::MaterializeInDestinationOp dps = matchDestination(acc, outTy);
+  Value out;
+  if (dps) {
+    out = dps.getDest();
+  } else {
+    // The dynamic sizes: the batch from A, N from the rhs view.
+    SmallVector<Value> sizes;
+    for (int64_t d = 0; d < rank; ++d)
+      if (resultTy.isDynamicDim(d))
+        sizes.push_back(memref::DimOp::create(
+            b, loc, d == rank - 1 ? w : a,
+            d == rank - 1 ? (spec.nn ? rank - 1 : rank - 2) : d));
+    out =
+        memref::AllocOp::create(b, loc, outTy, sizes, b.getI64IntegerAttr(64));
+  }
+  Value ka = a, kw = w, ko = out;
+  if (rank == 2) {
+    ka = addUnitBatch(b, loc, ka);
+    kw = addUnitBatch(b, loc, kw);
+    ko = addUnitBatch(b, loc, ko);
+  }
+  SmallVector<Value> args;
+  for (Value v : {ka, kw, ko})
+    args.push_back(memref::CastOp::create(b, loc, decodeOperandType(v), v));
+  Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
+  args.push_back(c0);
+  args.push_back(memref::DimOp::create(b, loc, args[0], c0));
+
+  Type indexTy = b.getIndexType();
+  SmallVector<Type> argTypes = {args[0].getType(), args[1].getType(),
+                                args[2].getType(), indexTy, indexTy};
+  auto fn = func::FuncOp::create(loc, "__quantc_x86_decode_gemm",
+                                 FunctionType::get(ctx, argTypes, {}));
+  fn.setPrivate();
+  fn->setAttr("llvm.linkage",
+              LLVM::LinkageAttr::get(ctx, LLVM::Linkage::Internal));
+  // The batch range (the last two operands) split across threads.
+  if (spec.parallel)
+    fn->setAttr(kX86ParallelAttrName, UnitAttr::get(ctx));
+  for (unsigned i = 0; i < 3; ++i)
+    fn.setArgAttr(i, LLVM::LLVMDialect::getNoAliasAttrName(),
+                  UnitAttr::get(ctx));
+  symbols.insert(fn);
+  {
+    Block *entry = fn.addEntryBlock();
+    OpBuilder fb = OpBuilder::atBlockBegin(entry);
+    emitDecodeKernel(fb, loc, spec, entry->getArgument(0),
+                     entry->getArgument(1), entry->getArgument(2),
+                     entry->getArgument(3), entry->getArgument(4));
+    func::ReturnOp::create(fb, loc);
+  }
+  func::CallOp::create(b, loc, fn, args);
+  if (dps)
+    dps.erase();
+  else
+    acc.replaceAllUsesWith(bufferization::ToTensorOp::create(
+        b, loc, resultTy, out, /*restrict=*/true, /*writable=*/true));
+  op.erase();
+}
