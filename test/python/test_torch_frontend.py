@@ -80,6 +80,29 @@ def test_ops_float_match_torch():
         np.testing.assert_allclose(got, _np(want), rtol=1e-5, atol=2e-6)
 
 
+class _ActMM(nn.Module):
+    """A 2-D GEMM of two activations (`aten.mm` and `aten.addmm` with no
+    weight operand), as single-head attention written with `@` traces."""
+
+    def __init__(self):
+        super().__init__()
+        self.q = nn.Linear(8, 8)
+        self.k = nn.Linear(8, 8)
+
+    def forward(self, x):
+        s = self.q(x) @ self.k(x).t()                       # aten.mm
+        return torch.addmm(s, torch.softmax(s, -1), x[:, :6])  # aten.addmm
+
+
+def test_activation_mm_float_matches_torch():
+    torch.manual_seed(3)
+    m = _ActMM().eval()
+    x = torch.randn(6, 8)
+    tm = quantc.from_torch(m, (x,))
+    assert tm.layer_names == ["q", "k"]
+    np.testing.assert_allclose(tm.compile()(_np(x)), _np(m(x)), rtol=1e-5, atol=1e-5)
+
+
 class _BoolMask(nn.Module):
     def __init__(self):
         super().__init__()

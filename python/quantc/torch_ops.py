@@ -1,0 +1,467 @@
+"""The ATen op translations of the PyTorch frontend (torch_emit.py): one
+handler per ATen overload, `handler(translator, node)`, registered in
+`HANDLERS` by the overload's name. A handler emits the node's value through
+the translator (`tr.em`, `tr.value`, `tr.binary`, ...) and returns it; the
+translator (torch_emit._Translator) walks the graph and calls them."""
+import math
+
+from .torch_emit import (_ELEM, SymDim, UnsupportedOpError, _Val, _dim, _prod,
+                         _target_name, tensor_type)
+
+
+def _check_alpha(tr, node):
+    alpha = node.kwargs.get("alpha", 1)
+    if alpha != 1:
+        raise UnsupportedOpError(f"{tr.where(node)}: alpha={alpha} is not supported")
+
+
+def _add(tr, node):
+    _check_alpha(tr, node)
+    return tr.binary(node, lambda b, x, y: b.op(f"arith.addf {x}, {y}"))
+
+
+def _sub(tr, node):
+    _check_alpha(tr, node)
+    return tr.binary(node, lambda b, x, y: b.op(f"arith.subf {x}, {y}"))
+
+
+def _rsub(tr, node):
+    _check_alpha(tr, node)
+    return tr.binary(node, lambda b, x, y: b.op(f"arith.subf {y}, {x}"))
+
+
+def _mul(tr, node):
+    return tr.binary(node, lambda b, x, y: b.op(f"arith.mulf {x}, {y}"))
+
+
+def _div(tr, node):
+    if node.kwargs.get("rounding_mode") is not None:
+        raise UnsupportedOpError(f"{tr.where(node)}: rounding_mode is not supported")
+    return tr.binary(node, lambda b, x, y: b.op(f"arith.divf {x}, {y}"))
+
+
+def _compare(pred):
+    def handler(tr, node):
+        return tr.binary(node, lambda b, x, y: b.op(f"arith.cmpf {pred}, {x}, {y}"), "i1")
+    return handler
+
+
+def _pow(tr, node):
+    e = node.args[1]
+    if not isinstance(e, (int, float)):
+        raise UnsupportedOpError(f"{tr.where(node)}: only a constant exponent is supported")
+    if e == 2:
+        return tr.unary(node, lambda b, x: b.op(f"arith.mulf {x}, {x}"))
+    return tr.unary(node, lambda b, x: b.op(f"math.powf {x}, {b.f(e)}"))
+
+
+def _relu(tr, node):
+    return tr.unary(node, lambda b, x: b.op(f"arith.maximumf {x}, {b.f(0.0)}"))
+
+
+def _gelu(tr, node):
+    approx = node.kwargs.get("approximate", "none")
+    if approx == "none":
+        def fn(b, x):  # the order --quantc-fuse recognises (builders.py)
+            t = b.op(f"arith.divf {x}, {b.f(1.41421356)}")
+            e = b.op(f"math.erf {t}")
+            u = b.op(f"arith.addf {b.f(1.0)}, {e}")
+            h = b.op(f"arith.mulf {b.f(0.5)}, {x}")
+            return b.op(f"arith.mulf {h}, {u}")
+    elif approx == "tanh":
+        def fn(b, x):
+            x3 = b.op(f"arith.mulf {b.op(f'arith.mulf {x}, {x}')}, {x}")
+            inner = b.op(f"arith.addf {x}, {b.op(f'arith.mulf {x3}, {b.f(0.044715)}')}")
+            t = b.op(f"math.tanh {b.op(f'arith.mulf {inner}, {b.f(math.sqrt(2 / math.pi))}')}")
+            u = b.op(f"arith.addf {b.f(1.0)}, {t}")
+            h = b.op(f"arith.mulf {b.f(0.5)}, {x}")
+            return b.op(f"arith.mulf {h}, {u}")
+    else:
+        raise UnsupportedOpError(f"{tr.where(node)}: approximate={approx!r}")
+    return tr.unary(node, fn)
+
+
+def _sigmoid_of(b, x):
+    e = b.op(f"math.exp {b.op(f'arith.negf {x}')}")
+    return b.op(f"arith.divf {b.f(1.0)}, {b.op(f'arith.addf {b.f(1.0)}, {e}')}")
+
+
+def _silu(tr, node):
+    return tr.unary(node, lambda b, x: b.op(f"arith.mulf {x}, {_sigmoid_of(b, x)}"))
+
+
+def _simple(op):
+    return lambda tr, node: tr.unary(node, lambda b, x: b.op(f"{op} {x}"))
+
+
+def _identity(tr, node):
+    return tr.value(node.args[0], node)
+
+
+def _reshape(tr, node):
+    return tr.em.reshape(tr.value(node.args[0], node), tr.g.shape(node.name))
+
+
+def _t(tr, node):
+    x = tr.value(node.args[0], node)
+    return tr.em.transpose(x, list(range(len(x.shape)))[::-1])
+
+
+def _transpose(tr, node):
+    x = tr.value(node.args[0], node)
+    r = len(x.shape)
+    perm = list(range(r))
+    a, b = _dim(node.args[1], r), _dim(node.args[2], r)
+    perm[a], perm[b] = perm[b], perm[a]
+    return tr.em.transpose(x, perm)
+
+
+def _permute(tr, node):
+    x = tr.value(node.args[0], node)
+    return tr.em.transpose(x, [_dim(d, len(x.shape)) for d in node.args[1]])
+
+
+def _expand(tr, node):
+    x = tr.value(node.args[0], node)
+    shape = tr.g.shape(node.name)
+    if shape == x.shape:
+        return x
+    return tr.em.elementwise(shape, [x], lambda args, b: args[0], x.elem)
+
+
+def _unsqueeze(tr, node):
+    return _reshape(tr, node)
+
+
+def _mm(tr, node):
+    layer = tr.layers.get(node.name)
+    t = _target_name(node.target)
+    if layer is not None:
+        x = tr.activation(node.args[0] if t == "mm.default" else node.args[1], node)
+        w = tr.value(node.args[1] if t == "mm.default" else node.args[2], node)
+        attrs = f'quantc.layer = "{layer.name}"'
+        if layer.name in tr.keep_float:
+            attrs = "quantc.keep_float, " + attrs
+        y = tr.em.matmul(x, w, attrs)
+    else:
+        an = node.args[0] if t == "mm.default" else node.args[1]
+        bn = node.args[1] if t == "mm.default" else node.args[2]
+        y = _activation_gemm(tr, tr.value(an, node), tr.value(bn, node), an, bn)
+    if t == "addmm.default":
+        if node.kwargs.get("beta", 1) != 1 or node.kwargs.get("alpha", 1) != 1:
+            raise UnsupportedOpError(f"{tr.where(node)}: beta/alpha other than 1")
+        bias = tr.value(node.args[0], node)
+        y = tr.em.elementwise(y.shape, [y, bias],
+                              lambda args, b: b.op(f"arith.addf {args[0]}, {args[1]}"))
+    return y
+
+
+def _activation_gemm(tr, a, b, a_node=None, b_node=None):
+    """A GEMM of two activations (attention) in its natural layout: float
+    and `quantc.keep_float`, or with `int8_attention` both operands
+    quantized dynamically with scales constant along the reduction
+    dimension, which is GEMM-legal, so --quantc-fuse makes it a
+    quantc.matmul: the left operand `[.., M, K]` per row and batch (Q, P:
+    per token and head), the right one `[.., K, N]` per column and batch
+    (Kᵀ: per token and head; V: per channel and head; never per token)."""
+    if not tr.int8_attention:
+        return tr.em.matmul(a, b, "quantc.keep_float")
+    r = len(b.shape)
+    return tr.em.matmul(_int8_operand(tr, a, a_node, [r - 1]),
+                        _int8_operand(tr, b, b_node, [r - 2]))
+
+
+def _int8_operand(tr, v, node, dims):
+    """An int8 attention GEMM operand: a value that is already a dequantized
+    int8 tensor (an int8 KV cache: `q.float() * scale`, then views) is read
+    as `quantc.dequantize` of its int8 data and scale, whatever the scale's
+    granularity (--quantc-verify-gemm refuses one that varies along the
+    reduction dimension, e.g. V per token); anything else is quantized
+    dynamically with a scale over `dims`."""
+    src = tr.dq.get(getattr(node, "name", None))
+    if src is None or src[1] is None:
+        return tr.em.qdq(v, dims)
+    q, s = src
+    d = tr.em.fresh("kvdq")
+    tr.em.emit(f"{d} = quantc.dequantize {q.ssa}, {s.ssa} : {q.type}, {s.type} -> "
+               f"{tensor_type(q.shape, 'f32')}")
+    return _Val(d, q.shape, "f32")
+
+
+def _bmm(tr, node):
+    a, b = tr.value(node.args[0], node), tr.value(node.args[1], node)
+    return _activation_gemm(tr, a, b, node.args[0], node.args[1])
+
+
+def _softmax(tr, node):
+    x = tr.value(node.args[0], node)
+    d = _dim(node.args[1], len(x.shape))
+    m = tr.em.reduce(x, [d], "max", True)
+    e = tr.em.elementwise(x.shape, [x, m], lambda args, b: b.op(
+        f"math.exp {b.op(f'arith.subf {args[0]}, {args[1]}')}"))
+    s = tr.em.reduce(e, [d], "sum", True)
+    return tr.em.elementwise(x.shape, [e, s], lambda args, b: b.op(
+        f"arith.divf {args[0]}, {args[1]}"))
+
+
+def _mean(tr, node):
+    x = tr.value(node.args[0], node)
+    dims = node.args[1] if len(node.args) > 1 else list(range(len(x.shape)))
+    keep = node.args[2] if len(node.args) > 2 else node.kwargs.get("keepdim", False)
+    if node.kwargs.get("dtype") is not None:
+        raise UnsupportedOpError(f"{tr.where(node)}: dtype= is not supported")
+    n = _prod([x.shape[_dim(d, len(x.shape))] for d in dims])
+    if isinstance(n, SymDim):
+        raise UnsupportedOpError(f"{tr.where(node)}: a mean over the dynamic token count")
+    s = tr.em.reduce(x, dims, "sum", keep)
+    return tr.em.elementwise(s.shape, [s], lambda args, b: b.op(
+        f"arith.divf {args[0]}, {b.f(n)}"))
+
+
+def _sum(tr, node):
+    x = tr.value(node.args[0], node)
+    dims = node.args[1] if len(node.args) > 1 else list(range(len(x.shape)))
+    keep = node.args[2] if len(node.args) > 2 else node.kwargs.get("keepdim", False)
+    return tr.em.reduce(x, dims, "sum", keep)
+
+
+def _layer_norm(tr, node):
+    x = tr.value(node.args[0], node)
+    shape, w, bias, eps = node.args[1], node.args[2], node.args[3], node.args[4]
+    if len(shape) != 1:
+        raise UnsupportedOpError(f"{tr.where(node)}: normalized_shape {list(shape)} "
+                                 "(only the last dimension is supported)")
+    c = x.shape[-1]
+    em = tr.em
+    mean = em.elementwise(x.shape[:-1] + (1,), [em.reduce(x, [-1], "sum", True)],
+                          lambda a, b: b.op(f"arith.divf {a[0]}, {b.f(c)}"))
+    xc = em.elementwise(x.shape, [x, mean], lambda a, b: b.op(f"arith.subf {a[0]}, {a[1]}"))
+    sq = em.elementwise(x.shape, [xc], lambda a, b: b.op(f"arith.mulf {a[0]}, {a[0]}"))
+    def rstd_body(a, b):
+        var = b.op(f"arith.divf {a[0]}, {b.f(c)}")
+        return b.op(f"math.rsqrt {b.op(f'arith.addf {var}, {b.f(eps)}')}")
+    rstd = em.elementwise(mean.shape, [em.reduce(sq, [-1], "sum", True)], rstd_body)
+    ops = [x, mean, rstd]
+    if w is not None:
+        ops.append(tr.value(w, node))
+    if bias is not None:
+        ops.append(tr.value(bias, node))
+
+    def body(a, b):  # ((x - mean) * rstd) * gamma + beta: the form SmoothQuant folds into
+        e = b.op(f"arith.mulf {b.op(f'arith.subf {a[0]}, {a[1]}')}, {a[2]}")
+        i = 3
+        if w is not None:
+            e = b.op(f"arith.mulf {e}, {a[i]}")
+            i += 1
+        if bias is not None:
+            e = b.op(f"arith.addf {e}, {a[i]}")
+        return e
+    return (em.elementwise(x.shape, ops, body), mean, rstd)
+
+
+def _getitem(tr, node):
+    base = tr.env[node.args[0].name]
+    if not isinstance(base, tuple):
+        raise UnsupportedOpError(f"{tr.where(node)}: indexing a non-tuple value")
+    return base[node.args[1]]
+
+
+def _cat(tr, node):
+    vals = [tr.value(a, node) for a in node.args[0]]
+    vals = [v for v in vals if all(s != 0 for s in v.shape)]
+    shape = tr.g.shape(node.name)
+    r = len(shape)
+    d = _dim(node.args[1] if len(node.args) > 1 else node.kwargs.get("dim", 0), r)
+    if len(vals) > 1 and isinstance(shape[d], SymDim):
+        raise UnsupportedOpError(f"{tr.where(node)}: a cat along the dynamic token count")
+    cur = _Val(tr.em.empty(shape, vals[0].elem), shape, vals[0].elem)
+    off = 0
+    for v in vals:
+        out = tr.em.fresh("cat")
+        offs = [0] * r
+        offs[d] = off
+        tr.em.emit(f"{out} = tensor.insert_slice {v.ssa} into {cur.ssa}"
+                   f"[{', '.join(map(str, offs))}] [{', '.join(map(tr.em.size, v.shape))}] "
+                   f"[{', '.join(['1'] * r)}] : {v.type} into {cur.type}")
+        cur = _Val(out, shape, cur.elem)
+        off += v.shape[d]
+    return cur
+
+
+def _slice(tr, node):
+    x = tr.value(node.args[0], node)
+    r = len(x.shape)
+    d = _dim(node.args[1] if len(node.args) > 1 else 0, r)
+    start = node.args[2] if len(node.args) > 2 else 0
+    step = node.args[4] if len(node.args) > 4 else 1
+    start = 0 if start is None else start
+    n = x.shape[d]
+    if isinstance(n, SymDim):
+        if start < 0:
+            raise UnsupportedOpError(f"{tr.where(node)}: a slice from the end of the "
+                                     "dynamic token count")
+        n = start
+    if start < 0:
+        start += n
+    start = min(max(start, 0), n)
+    shape = tr.g.shape(node.name)
+    if shape == x.shape:
+        return x
+    offs, strides = [0] * r, [1] * r
+    offs[d], strides[d] = start, step
+    out = tr.em.fresh("sl")
+    tr.em.emit(f"{out} = tensor.extract_slice {x.ssa}[{', '.join(map(str, offs))}] "
+               f"[{', '.join(map(tr.em.size, shape))}] [{', '.join(map(str, strides))}] : "
+               f"{x.type} to {tensor_type(shape, x.elem)}")
+    return _Val(out, shape, x.elem)
+
+
+def _select(tr, node):
+    x = tr.value(node.args[0], node)
+    r = len(x.shape)
+    d = _dim(node.args[1], r)
+    if isinstance(x.shape[d], SymDim):
+        raise UnsupportedOpError(f"{tr.where(node)}: indexing the dynamic token count")
+    i = node.args[2] % x.shape[d]
+    shape = list(x.shape)
+    shape[d] = 1
+    offs = [0] * r
+    offs[d] = i
+    out = tr.em.fresh("sel")
+    tr.em.emit(f"{out} = tensor.extract_slice {x.ssa}[{', '.join(map(str, offs))}] "
+               f"[{', '.join(map(tr.em.size, shape))}] [{', '.join(['1'] * r)}] : "
+               f"{x.type} to {tensor_type(shape, x.elem)}")
+    return tr.em.reshape(_Val(out, shape, x.elem), tr.g.shape(node.name))
+
+
+def _embedding(tr, node):
+    w, idx = tr.value(node.args[0], node), tr.value(node.args[1], node)
+    if idx.elem != "i64":
+        raise UnsupportedOpError(f"{tr.where(node)}: indices must be int64")
+    shape = idx.shape + (w.shape[1],)
+    r = len(shape)
+    ds = ", ".join(f"d{i}" for i in range(r))
+    maps = [f"affine_map<({ds}) -> ({', '.join(f'd{i}' for i in range(r - 1))})>",
+            f"affine_map<({ds}) -> ({ds})>"]
+    init = tr.em.empty(shape)
+    out = tr.em.fresh("emb")
+    ty = tensor_type(shape, "f32")
+    iters = ", ".join(['"parallel"'] * r)
+    tr.em.emit(f"{out} = linalg.generic {{indexing_maps = [{', '.join(maps)}], "
+               f"iterator_types = [{iters}]}} ins({idx.ssa} : {idx.type}) outs({init} : {ty}) {{")
+    tr.em.emit("^bb0(%i: i64, %o: f32):")
+    tr.em.emit("  %row = arith.index_cast %i : i64 to index")
+    tr.em.emit(f"  %col = linalg.index {r - 1} : index")
+    tr.em.emit(f"  %e = tensor.extract {w.ssa}[%row, %col] : {w.type}")
+    tr.em.emit("  linalg.yield %e : f32")
+    tr.em.emit(f"}} -> {ty}")
+    return _Val(out, shape, "f32")
+
+
+def _where(tr, node):
+    c = tr.value(node.args[0], node)
+    a = [tr.scalar_or_value(x, node) for x in node.args[1:3]]
+    ops = [c] + [x for x in a if isinstance(x, _Val)]
+    shape = tr.g.shape(node.name)
+
+    def body(args, b):
+        it = iter(args[1:])
+        xs = [next(it) if isinstance(x, _Val) else b.f(x) for x in a]
+        return b.op(f"arith.select {args[0]}, {xs[0]}, {xs[1]}")
+    return tr.em.elementwise(shape, ops, body)
+
+
+def _masked_fill(tr, node):
+    x, m = tr.value(node.args[0], node), tr.value(node.args[1], node)
+    v = node.args[2]
+    if not isinstance(v, (int, float)):
+        raise UnsupportedOpError(f"{tr.where(node)}: only a scalar fill value is supported")
+    return tr.em.elementwise(x.shape, [x, m], lambda a, b: b.op(
+        f"arith.select {a[1]}, {b.f(v)}, {a[0]}"))
+
+
+def _to_copy(tr, node):
+    """`.to(dtype)` between float32 and int8/int64 (C casts: float to int
+    truncates, as in PyTorch) or to the same type; other options refused."""
+    x = tr.value(node.args[0], node)
+    extra = {k: v for k, v in node.kwargs.items()
+             if k != "dtype" and v is not None and not (k == "device" and str(v) == "cpu")
+             and not (k == "layout" and str(v) == "torch.strided")}
+    if extra:
+        raise UnsupportedOpError(f"{tr.where(node)}: options {sorted(extra)} are not supported")
+    to = _ELEM.get(str(node.kwargs.get("dtype")), x.elem) \
+        if node.kwargs.get("dtype") is not None else x.elem
+    if to == x.elem:
+        return x
+    casts = {("i8", "f32"): "arith.sitofp", ("i64", "f32"): "arith.sitofp",
+             ("f32", "i8"): "arith.fptosi", ("f32", "i64"): "arith.fptosi",
+             ("i8", "i64"): "arith.extsi", ("i64", "i8"): "arith.trunci"}
+    op = casts.get((x.elem, to))
+    if op is None:
+        raise UnsupportedOpError(f"{tr.where(node)}: conversion {x.elem} -> {to}")
+    return tr.em.elementwise(x.shape, [x], lambda a, b: _cast(b, op, a[0], x.elem, to), to)
+
+
+def _cast(b, op, v, src, dst):
+    b.count += 1
+    name = f"%s{b.count}"
+    b.lines.append(f"{name} = {op} {v} : {src} to {dst}")
+    return name
+
+
+def _amax(tr, node):
+    x = tr.value(node.args[0], node)
+    dims = node.args[1] if len(node.args) > 1 else node.kwargs.get("dim", [])
+    dims = list(dims) if dims else list(range(len(x.shape)))
+    keep = node.args[2] if len(node.args) > 2 else node.kwargs.get("keepdim", False)
+    return tr.em.reduce(x, dims, "max", keep)
+
+
+def _clamp(tr, node):
+    lo = node.args[1] if len(node.args) > 1 else node.kwargs.get("min")
+    hi = node.args[2] if len(node.args) > 2 else node.kwargs.get("max")
+    for v in (lo, hi):
+        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))):
+            raise UnsupportedOpError(f"{tr.where(node)}: only scalar bounds are supported")
+
+    def fn(b, x):
+        if lo is not None:
+            x = b.op(f"arith.maximumf {x}, {b.f(lo)}")
+        if hi is not None:
+            x = b.op(f"arith.minimumf {x}, {b.f(hi)}")
+        return x
+    return tr.unary(node, fn)
+
+
+HANDLERS = {
+    "_to_copy.default": _to_copy, "amax.default": _amax, "clamp.default": _clamp,
+    "abs.default": _simple("math.absf"), "round.default": _simple("math.roundeven"),
+    "maximum.default": lambda tr, node: tr.binary(
+        node, lambda b, x, y: b.op(f"arith.maximumf {x}, {y}")),
+    "minimum.default": lambda tr, node: tr.binary(
+        node, lambda b, x, y: b.op(f"arith.minimumf {x}, {y}")),
+    "add.Tensor": _add, "add.Scalar": _add, "sub.Tensor": _sub, "sub.Scalar": _sub,
+    "rsub.Scalar": _rsub, "mul.Tensor": _mul, "mul.Scalar": _mul,
+    "div.Tensor": _div, "div.Scalar": _div,
+    "pow.Tensor_Scalar": _pow, "relu.default": _relu, "gelu.default": _gelu,
+    "silu.default": _silu, "rsqrt.default": _simple("math.rsqrt"),
+    "sqrt.default": _simple("math.sqrt"), "exp.default": _simple("math.exp"),
+    "tanh.default": _simple("math.tanh"), "neg.default": _simple("arith.negf"),
+    "sigmoid.default": lambda tr, node: tr.unary(node, _sigmoid_of),
+    "clone.default": _identity, "detach.default": _identity, "alias.default": _identity,
+    "lift_fresh_copy.default": _identity,
+    "view.default": _reshape, "_unsafe_view.default": _reshape,
+    "_reshape_alias.default": _reshape, "reshape.default": _reshape,
+    "unsqueeze.default": _unsqueeze, "squeeze.dim": _reshape, "squeeze.default": _reshape,
+    "t.default": _t, "transpose.int": _transpose, "permute.default": _permute,
+    "expand.default": _expand,
+    "mm.default": _mm, "addmm.default": _mm, "bmm.default": _bmm,
+    "_softmax.default": _softmax, "mean.dim": _mean, "sum.dim_IntList": _sum,
+    "native_layer_norm.default": _layer_norm, "getitem": _getitem,
+    "cat.default": _cat, "slice.Tensor": _slice, "select.int": _select,
+    "embedding.default": _embedding, "where.self": _where,
+    "masked_fill.Scalar": _masked_fill,
+}
+for _name, _pred in (("gt", "ogt"), ("lt", "olt"), ("ge", "oge"), ("le", "ole"),
+                     ("eq", "oeq"), ("ne", "une")):
+    HANDLERS[f"{_name}.Scalar"] = HANDLERS[f"{_name}.Tensor"] = _compare(_pred)
