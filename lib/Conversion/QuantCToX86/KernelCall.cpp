@@ -129,3 +129,11 @@ Value x86::kernelOperandBuffer(int64_t callId, OpBuilder &b, Location loc,
   op->setAttr("quantc.kernel_call", b.getI64IntegerAttr(callId));
   return op;
 }
+
+Value x86::kernelOperandBuffer(int64_t callId, OpBuilder &b, Location loc,
+                               Value tensor) {
+  auto tt = cast<RankedTensorType>(tensor.getType());
+  return kernelOperandBuffer(
+      callId, b, loc, MemRefType::get(tt.getShape(), tt.getElementType()),
+      tensor, /*readOnly=*/true);
+}

@@ -25,6 +25,11 @@ mlir::Value kernelOperandBuffer(int64_t callId, mlir::OpBuilder &b,
                                 mlir::Location loc, mlir::MemRefType type,
                                 mlir::Value tensor, bool readOnly);
 
+/// kernelOperandBuffer of `tensor` read-only, as an identity-layout memref
+/// of its shape and element type.
+mlir::Value kernelOperandBuffer(int64_t callId, mlir::OpBuilder &b,
+                                mlir::Location loc, mlir::Value tensor);
+
 /// The materialization of `result` into a caller's buffer (a restrict,
 /// writable entry-block argument of type `outTy`, its only use), which the
 /// kernel can then write directly; else null.

@@ -75,10 +75,7 @@ void x86::lowerDecodeMatmul(MatmulOp op, DecodeGemm spec,
                               "kernel writes i32";
   OpBuilder b(op);
   auto toBuffer = [&](Value t) -> Value {
-    auto tt = cast<RankedTensorType>(t.getType());
-    return kernelOperandBuffer(
-        callId, b, loc, MemRefType::get(tt.getShape(), tt.getElementType()), t,
-        /*read_only=*/true);
+    return kernelOperandBuffer(callId, b, loc, t);
   };
   int64_t rank = op.getLhs().getType().getRank();
   // The rhs's dimensions: [batch,] N, K, or K, N with transpose_rhs.

@@ -255,11 +255,7 @@ void LowerMatmulToX86::lower(MatmulOp op, SymbolTable &symbols,
   Operation *anchor = rescale ? rescale.getOperation() : op.getOperation();
   OpBuilder b(anchor);
   auto toBuffer = [&](Value t) -> Value {
-    auto tt = cast<RankedTensorType>(t.getType());
-    return kernelOperandBuffer(
-        nextCallId, b, loc, MemRefType::get(tt.getShape(), tt.getElementType()),
-        t,
-        /*read_only=*/true);
+    return kernelOperandBuffer(nextCallId, b, loc, t);
   };
   // Run-time operands are often slices (e.g. --quantc-split-k's K chunks):
   // taken with any row stride and offset rather than copied.
@@ -365,11 +361,7 @@ void LowerMatmulToX86::lowerDynamicRows(MatmulOp op, SymbolTable &symbols,
   int64_t dyn = ShapedType::kDynamic;
   auto stridedLayout = StridedLayoutAttr::get(ctx, dyn, {dyn, 1});
   auto toBuffer = [&](Value t) -> Value {
-    auto tt = cast<RankedTensorType>(t.getType());
-    return kernelOperandBuffer(
-        nextCallId, b, loc, MemRefType::get(tt.getShape(), tt.getElementType()),
-        t,
-        /*read_only=*/true);
+    return kernelOperandBuffer(nextCallId, b, loc, t);
   };
   // Operands the kernels read whole, and those sliced by rows.
   Value a = toBuffer(zp.unsignedActivations ? unsignedSource(op.getLhs())
@@ -562,11 +554,7 @@ void LowerMatmulToX86::lowerBatched(MatmulOp op, X86GemmPlanAttr plan,
                               "batched";
   OpBuilder b(op);
   auto toBuffer = [&](Value t) -> Value {
-    auto tt = cast<RankedTensorType>(t.getType());
-    return kernelOperandBuffer(
-        nextCallId, b, loc, MemRefType::get(tt.getShape(), tt.getElementType()),
-        t,
-        /*read_only=*/true);
+    return kernelOperandBuffer(nextCallId, b, loc, t);
   };
   auto resultTy = cast<RankedTensorType>(acc.getType());
   int64_t batch = resultTy.getDimSize(0);
