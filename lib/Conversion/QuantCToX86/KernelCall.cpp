@@ -59,7 +59,14 @@ SmallVector<NamedOperand, 5> x86::epilogueOperands(RescaleOp rescale) {
           {"residual", rescale.getResidual()}};
 }
 
-RescaleOp x86::matchEpilogue(MatmulOp op, X86Isa isa) {
+bool x86::readsElementwise(ShapedType acc, ShapedType operand) {
+  for (auto [d, s] : llvm::zip(acc.getShape(), operand.getShape()))
+    if (s != 1 && s != d && !ShapedType::isDynamic(s))
+      return false;
+  return acc.getRank() == operand.getRank();
+}
+
+RescaleOp x86::matchEpilogue(MatmulOp op, X86Isa isa, bool perBatch) {
   Value acc = op.getResult();
   SmallVector<RescaleOp> rescales;
   for (Operation *user : acc.getUsers())
@@ -96,7 +103,8 @@ RescaleOp x86::matchEpilogue(MatmulOp op, X86Isa isa) {
       return {};
     }
     Broadcast::Kind kind = rescale.getOperandBroadcast(o.value).kind;
-    if (!canReadEpilogueOperand(kind)) {
+    if (perBatch ? !readsElementwise(rescale.getAcc().getType(), ty)
+                 : !canReadEpilogueOperand(kind)) {
       remark(rescale) << o.name << " " << ty << " is read as a "
                       << stringifyBroadcastKind(kind)
                       << " broadcast, which the kernels do not take";

@@ -46,9 +46,19 @@ struct NamedOperand {
 /// bias, output_scale, residual), absent ones null.
 llvm::SmallVector<NamedOperand, 5> epilogueOperands(RescaleOp rescale);
 
+/// Whether a kernel that indexes every dimension of an epilogue operand (the
+/// decode kernel: size 1 at index 0, any other at the output's index) reads
+/// `operand` over the accumulator `acc`: each of its dimensions is 1 or
+/// matches acc's (per-token x per-channel, per-head or per-(head, token)
+/// scales), none is a block of several elements.
+bool readsElementwise(mlir::ShapedType acc, mlir::ShapedType operand);
+
 /// The rescale the kernel of `op` computes as its epilogue, or null. A
 /// rescale of the accumulator that is not fused gets a remark saying why.
-RescaleOp matchEpilogue(MatmulOp op, X86Isa isa);
+/// The kernels read epilogue operands as canReadEpilogueOperand says, or,
+/// with `perBatch` (a kernel that indexes the batch too), as
+/// readsElementwise says.
+RescaleOp matchEpilogue(MatmulOp op, X86Isa isa, bool perBatch = false);
 
 /// Kernels (functions with a quantc.x86_plan) of the same type, attributes
 /// and body become one (see KernelCall.cpp).

@@ -55,8 +55,8 @@ void x86::lowerDecodeMatmul(MatmulOp op, DecodeGemm spec,
                             SymbolTable &symbols) {
   Location loc = op.getLoc();
   MLIRContext *ctx = op.getContext();
-  // The decode kernel is avx512-vnni code, under isa=amx too.
-  StringRef isaName = getIsaOptionName(X86Isa::avx512_vnni);
+  // The decode kernel is avx512-vnni code under isa=amx too.
+  StringRef isaName = getIsaOptionName(spec.isa);
   if (opts.isa == X86Isa::amx)
     op.emitRemark() << "runs on the avx512-vnni decode kernel, not the amx "
                        "tiles: M = "
@@ -65,15 +65,17 @@ void x86::lowerDecodeMatmul(MatmulOp op, DecodeGemm spec,
     op.emitRemark() << "the " << isaName
                     << " decode kernel does not take zero points: they are "
                        "corrected in i32 after it";
+    for (Operation *user : op.getResult().getUsers())
+      if (auto rescale = dyn_cast<RescaleOp>(user))
+        rescale.emitRemark()
+            << "runs after the " << isaName
+            << " GEMM, not fused into its kernel: the zero points are "
+               "corrected between them";
     op = expandZeroPoints(op);
   }
   Value acc = op.getResult();
-  for (Operation *user : acc.getUsers())
-    if (auto rescale = dyn_cast<RescaleOp>(user))
-      rescale.emitRemark() << "runs after the " << isaName
-                           << " GEMM, not fused into its kernel: the decode "
-                              "kernel writes i32";
-  OpBuilder b(op);
+  RescaleOp rescale = matchEpilogue(op, spec.isa, /*perBatch=*/true);
+  OpBuilder b(rescale ? rescale.getOperation() : op.getOperation());
   auto toBuffer = [&](Value t) -> Value {
     return kernelOperandBuffer(callId, b, loc, t);
   };
@@ -113,10 +115,16 @@ void x86::lowerDecodeMatmul(MatmulOp op, DecodeGemm spec,
         b, loc, w,
         AffineMapAttr::get(AffineMap::getPermutationMap(
             SmallVector<unsigned>(view.begin(), view.end()), ctx)));
+  // N: the view's last dimension (NN) or the one before.
+  int64_t wN = spec.nn ? rank - 1 : rank - 2;
+  spec.blockCols =
+      decodeBlockColumns(spec, cast<MemRefType>(w.getType()).getDimSize(wN));
   Value a = toBuffer(op.getLhs());
-  auto resultTy = cast<RankedTensorType>(acc.getType());
+  Value result = rescale ? rescale.getResult() : acc;
+  auto resultTy = cast<RankedTensorType>(result.getType());
   auto outTy = MemRefType::get(resultTy.getShape(), resultTy.getElementType());
-  bufferization::MaterializeInDestinationOp dps = matchDestination(acc, outTy);
+  bufferization::MaterializeInDestinationOp dps =
+      matchDestination(result, outTy);
   Value out;
   if (dps) {
     out = dps.getDest();
@@ -125,53 +133,74 @@ void x86::lowerDecodeMatmul(MatmulOp op, DecodeGemm spec,
     SmallVector<Value> sizes;
     for (int64_t d = 0; d < rank; ++d)
       if (resultTy.isDynamicDim(d))
-        sizes.push_back(memref::DimOp::create(
-            b, loc, d == rank - 1 ? w : a,
-            d == rank - 1 ? (spec.nn ? rank - 1 : rank - 2) : d));
+        sizes.push_back(memref::DimOp::create(b, loc, d == rank - 1 ? w : a,
+                                              d == rank - 1 ? wN : d));
     out =
         memref::AllocOp::create(b, loc, outTy, sizes, b.getI64IntegerAttr(64));
   }
-  Value ka = a, kw = w, ko = out;
-  if (rank == 2) {
-    ka = addUnitBatch(b, loc, ka);
-    kw = addUnitBatch(b, loc, kw);
-    ko = addUnitBatch(b, loc, ko);
-  }
+  // A, W, the output and the epilogue operands, as [batch, rows, columns]
+  // with a unit inner stride.
+  SmallVector<Value> buffers = {a, w, out};
+  if (rescale)
+    for (NamedOperand o : epilogueOperands(rescale))
+      if (o.value)
+        buffers.push_back(toBuffer(o.value));
   SmallVector<Value> args;
-  for (Value v : {ka, kw, ko})
+  for (Value v : buffers) {
+    if (rank == 2)
+      v = addUnitBatch(b, loc, v);
     args.push_back(memref::CastOp::create(b, loc, decodeOperandType(v), v));
+  }
   Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
   args.push_back(c0);
-  args.push_back(memref::DimOp::create(b, loc, args[0], c0));
+  args.push_back(
+      emitDecodeUnits(b, loc, spec, memref::DimOp::create(b, loc, args[0], c0),
+                      memref::DimOp::create(b, loc, args[1], spec.nn ? 2 : 1)));
 
-  Type indexTy = b.getIndexType();
-  SmallVector<Type> argTypes = {args[0].getType(), args[1].getType(),
-                                args[2].getType(), indexTy, indexTy};
-  auto fn = func::FuncOp::create(loc, "__quantc_x86_decode_gemm",
-                                 FunctionType::get(ctx, argTypes, {}));
+  auto fn = func::FuncOp::create(
+      loc, "__quantc_x86_decode_gemm",
+      FunctionType::get(ctx, ValueRange(args).getTypes(), {}));
   fn.setPrivate();
   fn->setAttr("llvm.linkage",
               LLVM::LinkageAttr::get(ctx, LLVM::Linkage::Internal));
-  // The batch range (the last two operands) split across threads.
+  // The work units (the last two operands) split across threads.
   if (spec.parallel)
     fn->setAttr(kX86ParallelAttrName, UnitAttr::get(ctx));
-  for (unsigned i = 0; i < 3; ++i)
+  for (unsigned i = 0; i < buffers.size(); ++i)
     fn.setArgAttr(i, LLVM::LLVMDialect::getNoAliasAttrName(),
                   UnitAttr::get(ctx));
   symbols.insert(fn);
   {
     Block *entry = fn.addEntryBlock();
+    ValueRange blockArgs = entry->getArguments();
+    DecodeOperands ops;
+    ops.a = blockArgs[0];
+    ops.w = blockArgs[1];
+    ops.out = blockArgs[2];
+    unsigned i = 3;
+    if (rescale) {
+      KernelEpilogue e;
+      e.spec = EpilogueSpec::get(rescale);
+      EpilogueOperand *slots[] = {&e.xScale, &e.wScale, &e.bias, &e.outputScale,
+                                  &e.residual};
+      for (auto [slot, o] : llvm::zip(slots, epilogueOperands(rescale)))
+        if (o.value)
+          *slot = {blockArgs[i++], rescale.getOperandBroadcast(o.value).kind};
+      ops.epilogue = e;
+    }
+    ops.unitBegin = blockArgs[i++];
+    ops.unitEnd = blockArgs[i++];
     OpBuilder fb = OpBuilder::atBlockBegin(entry);
-    emitDecodeKernel(fb, loc, spec, entry->getArgument(0),
-                     entry->getArgument(1), entry->getArgument(2),
-                     entry->getArgument(3), entry->getArgument(4));
+    emitDecodeKernel(fb, loc, spec, ops);
     func::ReturnOp::create(fb, loc);
   }
   func::CallOp::create(b, loc, fn, args);
   if (dps)
     dps.erase();
   else
-    acc.replaceAllUsesWith(bufferization::ToTensorOp::create(
+    result.replaceAllUsesWith(bufferization::ToTensorOp::create(
         b, loc, resultTy, out, /*restrict=*/true, /*writable=*/true));
+  if (rescale)
+    rescale.erase();
   op.erase();
 }

@@ -10,10 +10,15 @@ linalg.transpose the frontend emits (NT for K, NN for V), or as a plain
 [B, N, K] / transpose_rhs [B, K, N] operand, or 2-D; a transpose that puts
 the batch innermost is copied first. Bit-exact against NumPy int64 for odd
 N and K (K % 4 != 0, K % 64 != 0), N = 1, L = 1, batch 1 and 33, M = 1-3,
--128 inputs, a second call with other lengths, an f32 rescale with
-per-token x per-channel scales after the GEMM, and threads (batch split,
-vnni-parallel-min-macs=0, 2 threads), on cpu=vnni-emulated and host. No
-remark may say "reference lowering" for these GEMMs."""
+-128 inputs, a second call with other lengths, and threads (batch x column
+blocks split, vnni-parallel-min-macs=0, 2 threads), on cpu=vnni-emulated,
+avx2 (vpmaddwd, run natively) and host. The rescale is fused into the
+kernel (no remark says it is not) and bit-exact against
+quantc.reference.rescale in each epilogue form: per-token x per-(head,
+channel) scales, per-head scale with a scalar weight scale and a bias, a
+requantization to i8 with bias and relu, a residual; the cache's per-token
+scale read through a transpose. No remark may say "reference lowering" for
+these GEMMs."""
 import os
 
 os.environ["OMP_NUM_THREADS"] = "2"
@@ -115,6 +120,64 @@ func.func @main(%q: tensor<{h}x1x{d}xi8>, %kc: tensor<?x{h}x{d}xi8>, %qs: tensor
 }}"""
 
 
+def epilogue_ir(m, nn, form):
+    """Everything dynamic but M, the rescale fused in one of its forms.
+    Returns the IR and the epilogue operands: (name, shape of (B, M, N))."""
+    attr = " {transpose_rhs}" if nn else ""
+    acc = f"tensor<?x{m}x?xi32>"
+    res = f"tensor<?x{m}x?xf32>"
+    if form == "scales":  # per-token x per-(head, channel)
+        ops = [("xs", lambda b, m, n: (b, m, 1)),
+               ("ws", lambda b, m, n: (b, 1, n))]
+        rest = ""
+    elif form == "head":  # per-head x scalar, bias
+        ops = [("xs", lambda b, m, n: (b, 1, 1)),
+               ("ws", lambda b, m, n: (1, 1, 1)),
+               ("b", lambda b, m, n: (1, 1, n))]
+        rest = " bias %b"
+    elif form == "requant":  # per-row x per-channel, bias, relu, to i8
+        ops = [("xs", lambda b, m, n: (1, m, 1)),
+               ("ws", lambda b, m, n: (1, 1, n)),
+               ("b", lambda b, m, n: (1, 1, n)),
+               ("os", lambda b, m, n: (1, 1, 1))]
+        rest = (" bias %b output_scale %os {activation = "
+                "#quantc.activation<relu>, qmin = -128 : i64, qmax = 127 : i64}")
+        res = f"tensor<?x{m}x?xi8>"
+    else:  # residual
+        ops = [("xs", lambda b, m, n: (b, m, 1)),
+               ("ws", lambda b, m, n: (1, 1, 1)),
+               ("res", lambda b, m, n: (b, m, n))]
+        rest = " residual %res"
+
+    def ty(shape):
+        dims = ["?" if d == "?" else str(d) for d in shape]
+        return "tensor<" + "x".join(dims) + "xf32>"
+    # Static 1 and M, dynamic B and N.
+    types = [ty(tuple("?" if d in ("B", "N") else d for d in f("B", m, "N")))
+             for _, f in ops]
+    args = "".join(f", %{n}: {t}" for (n, _), t in zip(ops, types))
+    return f"""
+func.func @main(%x: tensor<?x{m}x?xi8>, %w: tensor<?x?x?xi8>{args}) -> {res} {{
+  %r = quantc.matmul %x, %w{attr} : tensor<?x{m}x?xi8>, tensor<?x?x?xi8> -> {acc}
+  %y = quantc.rescale %r, %xs, %ws{rest} : ({acc}, {", ".join(types)}) -> {res}
+  return %y : {res}
+}}""", ops
+
+
+def epilogue_operands(ops, b, m, n):
+    """Random values of epilogue_ir's operands, by name."""
+    out = {}
+    for name, shape in ops:
+        shape = shape(b, m, n)
+        if name in ("b", "res"):
+            out[name] = rng.uniform(-50, 50, shape).astype(np.float32)
+        elif name == "os":
+            out[name] = np.full(shape, 0.7, np.float32)
+        else:
+            out[name] = rng.uniform(0.01, 0.2, shape).astype(np.float32)
+    return out
+
+
 def want_nt(x, w):
     return np.einsum("bmk,bnk->bmn", x.astype(np.int64), w.astype(np.int64))
 
@@ -127,29 +190,37 @@ def check(label, got, want):
     got = np.asarray(got)
     if got.shape != want.shape or not np.array_equal(got.astype(want.dtype), want):
         failures += 1
-        err = (np.abs(got.astype(np.int64) - want.astype(np.int64)).max()
+        err = (np.abs(got.astype(np.float64) - want.astype(np.float64)).max()
                if got.shape == want.shape else "-")
         print(f"FAIL {label}: {got.shape} vs {want.shape}, max error {err}")
 
 
 def compile_checked(ir, pipeline, label, parallel=True):
-    """Compiles `ir`: no reference lowering; with vnni-parallel-min-macs=0
-    the batch is split across threads exactly when `parallel` (two batches
-    or more, or a dynamic batch)."""
+    """Compiles `ir`: no reference lowering, no unfused rescale; with
+    vnni-parallel-min-macs=0 the work units (batch x column blocks) are
+    split across threads (every decode GEMM, a single batch too)."""
     global failures
     out, diags = quantc.run_pipeline(ir, pipeline, return_diagnostics=True)
     if "reference lowering" in diags:
         failures += 1
         print(f"FAIL {label}: {diags}")
+    if "not fused" in diags:
+        failures += 1
+        print(f"FAIL {label}: the rescale is not fused: {diags}")
     if "parallel-min-macs=0" in pipeline and \
             ("GOMP_parallel" in out) != parallel:
         failures += 1
         print(f"FAIL {label}: parallel expected {parallel}")
+    if "cpu=avx2" in pipeline and "x86.avx512" in out:
+        failures += 1
+        print(f"FAIL {label}: avx512 code under cpu=avx2")
     return quantc.compile_cpu(ir, pipeline, shared_libs=[GOMP])
 
 
 flags = open("/proc/cpuinfo").read().split()
 cpus = ["vnni-emulated"]
+if "avx2" in flags:
+    cpus.append("avx2")
 if "avx512_vnni" in flags:
     cpus.append("host")
 variants = ["", " vnni-parallel-min-macs=0"]
@@ -160,7 +231,7 @@ for cpu in cpus:
         # K (= D) static, N = L run-time: K % 64 and K % 4 tails.
         for h, m, d in [(4, 1, 16), (3, 2, 13), (2, 3, 130), (33, 1, 64),
                         (1, 1, 1)]:
-            mod = compile_checked(cache_qk_ir(h, m, d), pipeline, "qk", h > 1)
+            mod = compile_checked(cache_qk_ir(h, m, d), pipeline, "qk")
             for n in (1, 15, 17, 40):
                 q, kc = i8((h, m, d)), i8((n, h, d))
                 check(f"{pipeline} qk H={h} M={m} D={d} L={n}",
@@ -168,7 +239,7 @@ for cpu in cpus:
         # K = L run-time, N = D static: N % 64 and K % 4 tails.
         for h, m, d in [(4, 1, 16), (3, 2, 70), (2, 3, 128), (33, 1, 7),
                         (1, 1, 1)]:
-            mod = compile_checked(cache_pv_ir(h, m, d), pipeline, "pv", h > 1)
+            mod = compile_checked(cache_pv_ir(h, m, d), pipeline, "pv")
             for n in (1, 3, 4, 5, 67, 130):
                 p, vc = i8((h, m, n)), i8((n, h, d))
                 check(f"{pipeline} pv H={h} M={m} D={d} L={n}",
@@ -183,7 +254,7 @@ for cpu in cpus:
                     wt = w.transpose(0, 2, 1) if nn else w
                     check(f"{pipeline} dynamic nn={nn} {b}x{m}x{n}x{k}",
                           mod.main(x, w), want_nt(x, wt))
-            mod = compile_checked(flat_ir(m), pipeline, "2-D", False)
+            mod = compile_checked(flat_ir(m), pipeline, "2-D")
             for n, k in [(1, 1), (33, 67), (16, 128)]:
                 x, w = i8((m, k)), i8((n, k))
                 check(f"{pipeline} 2-D {m}x{n}x{k}", mod.main(x, w),
@@ -205,4 +276,23 @@ for cpu in cpus:
                 failures += 1
                 print(f"FAIL {pipeline} rescaled L={n}: max error "
                       f"{np.abs(got - want).max()}")
+        for form in ("scales", "head", "requant", "residual"):
+            for m in (1, 3):
+                for nn in (False, True):
+                    ir, eops = epilogue_ir(m, nn, form)
+                    mod = compile_checked(ir, pipeline, f"epilogue {form}")
+                    for b, n, k in [(1, 1, 1), (3, 37, 70), (2, 130, 64)]:
+                        x = i8((b, m, k))
+                        w = i8((b, k, n)) if nn else i8((b, n, k))
+                        wt = w.transpose(0, 2, 1) if nn else w
+                        ops = epilogue_operands(eops, b, m, n)
+                        acc = want_nt(x, wt).astype(np.int32)
+                        want = ref.rescale(
+                            acc, ops["xs"], ops["ws"], bias=ops.get("b"),
+                            activation="relu" if "os" in ops else "none",
+                            output_scale=ops.get("os"), qmin=-128, qmax=127,
+                            residual=ops.get("res"))
+                        got = mod.main(x, w, *[ops[e] for e, _ in eops])
+                        check(f"{pipeline} epilogue {form} nn={nn} "
+                              f"{b}x{m}x{n}x{k}", got, want)
 print("ALL PASSED" if failures == 0 else f"{failures} FAILED")
