@@ -14,11 +14,17 @@
 // CHECK: %[[KC:.*]] = bufferization.to_buffer %arg1 read_only
 // CHECK: %[[V:.*]] = memref.transpose %[[KC]] (d0, d1, d2) -> (d1, d0, d2) : memref<?x4x16xi8> to memref<4x?x16xi8, strided<[16, 64, 1]>>
 // CHECK: memref.cast %[[V]] : memref<4x?x16xi8, strided<[16, 64, 1]>> to memref<4x?x16xi8, strided<[?, ?, 1], offset: ?>>
-// CHECK: call @__quantc_x86_decode_gemm(
+// The work units: batch x ceil(N / 256) column blocks.
+// CHECK: %[[NB:.*]] = arith.ceildivui %{{.*}}, %c256
+// CHECK: %[[UNITS:.*]] = arith.muli %{{.*}}, %[[NB]]
+// CHECK: call @__quantc_x86_decode_gemm(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[UNITS]])
 // CHECK: func.func private @__quantc_x86_decode_gemm(%{{.*}}: memref<4x1x16xi8, strided<[?, ?, 1], offset: ?>> {llvm.noalias}, %{{.*}}: memref<4x?x16xi8, strided<[?, ?, 1], offset: ?>> {llvm.noalias}, %{{.*}}: memref<4x1x?xi32, strided<[?, ?, 1], offset: ?>> {llvm.noalias}, %{{.*}}: index, %{{.*}}: index)
 // CHECK-NOT: quantc.x86_parallel
-// CHECK: scf.for %[[B:.*]] = %arg3 to %arg4
+// CHECK: memref.dim %arg1, %c2
 // CHECK: memref.dim %arg1, %c1
+// CHECK: scf.for %[[U:.*]] = %arg3 to %arg4
+// CHECK: %[[B:.*]] = arith.divui %[[U]]
+// CHECK: arith.remui %[[U]]
 // CHECK: vector.reduction <add>
 // CHECK: scf.for
 // CHECK-COUNT-16: arith.minsi
@@ -31,7 +37,11 @@
 // CHECK: vector.create_mask %{{.*}} : vector<64xi1>
 // CHECK: vector.maskedload %arg0
 // CHECK: vector.maskedload %arg1
-// CHECK: vector.maskedstore %arg2[%[[B]], %c0{{.*}}, %{{.*}}], %{{.*}} : memref<4x1x?xi32, strided<[?, ?, 1], offset: ?>>, vector<16xi1>, vector<16xi32>
+// The output's mask: N - the column (create_mask clamps it to [0, 16]).
+// CHECK: %[[LEFT:.*]] = arith.subi %dim_0, %{{.*}}
+// CHECK: %[[M:.*]] = vector.create_mask %[[LEFT]] : vector<16xi1>
+// CHECK: arith.subi
+// CHECK: vector.maskedstore %arg2[%[[B]], %c0{{.*}}, %{{.*}}], %[[M]], %{{.*}} : memref<4x1x?xi32, strided<[?, ?, 1], offset: ?>>, vector<16xi1>, vector<16xi32>
 // NOCOPY-LABEL: func.func @qk
 // NOCOPY-NOT: linalg.transpose
 // NOCOPY: return
@@ -91,30 +101,77 @@ func.func @pv(%p: tensor<4x1x?xi8>, %vc: tensor<?x4x16xi8>) -> tensor<4x1x16xi32
 // -----
 
 // transpose_rhs: [B, K, N] read as it is (NN); everything but M dynamic;
-// the rescale runs after the kernel, which writes i32.
+// the rescale is fused: the kernel writes f32, its operands passed after
+// the output. A dynamic N: one pass of 128 columns per work unit.
 // CHECK-LABEL: func.func @nn_attr
 // CHECK-NOT: memref.transpose
+// CHECK-NOT: quantc.rescale
+// CHECK: arith.ceildivui %{{.*}}, %c128
 // CHECK: call @__quantc_x86_decode_gemm
-// CHECK: quantc.rescale
-// CHECK: func.func private @__quantc_x86_decode_gemm(%arg0: memref<?x2x?xi8, strided<[?, ?, 1], offset: ?>> {llvm.noalias}, %arg1: memref<?x?x?xi8, strided<[?, ?, 1], offset: ?>> {llvm.noalias}, %arg2: memref<?x2x?xi32,
+// CHECK-NOT: quantc.rescale
+// CHECK: func.func private @__quantc_x86_decode_gemm(%arg0: memref<?x2x?xi8, strided<[?, ?, 1], offset: ?>> {llvm.noalias}, %arg1: memref<?x?x?xi8, strided<[?, ?, 1], offset: ?>> {llvm.noalias}, %arg2: memref<?x2x?xf32, strided<[?, ?, 1], offset: ?>> {llvm.noalias}, %arg3: memref<?x2x1xf32, strided<[?, ?, 1], offset: ?>> {llvm.noalias}, %arg4: memref<1x1x1xf32, strided<[?, ?, 1], offset: ?>> {llvm.noalias}, %arg5: index, %arg6: index)
 // CHECK: vector.shuffle
+// The epilogue of one output vector: the per-token scale of (batch, row)
+// and the scalar broadcast, f32 arithmetic, a masked f32 store.
+// CHECK: %[[MASK:.*]] = vector.create_mask %{{.*}} : vector<16xi1>
+// CHECK: arith.subi
+// CHECK: memref.load %arg3[%{{.*}}, %c0{{.*}}, %c0{{.*}}]
+// CHECK: memref.load %arg4[%c0{{.*}}, %c0{{.*}}, %c0{{.*}}]
+// CHECK: arith.sitofp %{{.*}} : vector<16xi32> to vector<16xf32>
+// CHECK: arith.mulf
+// CHECK: arith.mulf
+// CHECK: vector.maskedstore %arg2[%{{.*}}], %[[MASK]], %{{.*}} : memref<?x2x?xf32, strided<[?, ?, 1], offset: ?>>, vector<16xi1>, vector<16xf32>
 func.func @nn_attr(%x: tensor<?x2x?xi8>, %w: tensor<?x?x?xi8>, %xs: tensor<?x2x1xf32>, %ws: tensor<1x1x1xf32>) -> tensor<?x2x?xf32> {
   %r = quantc.matmul %x, %w {transpose_rhs} : tensor<?x2x?xi8>, tensor<?x?x?xi8> -> tensor<?x2x?xi32>
-  // expected-remark @+1 {{runs after the avx512-vnni GEMM, not fused into its kernel: the decode kernel writes i32}}
   %y = quantc.rescale %r, %xs, %ws : (tensor<?x2x?xi32>, tensor<?x2x1xf32>, tensor<1x1x1xf32>) -> tensor<?x2x?xf32>
   return %y : tensor<?x2x?xf32>
 }
 
 // -----
 
-// 2-D with run-time N and K: the buffers get a unit batch.
+// The fused epilogue's other forms: per-head x per-(head, channel) scales,
+// bias, requantization to i8 (column-varying operands: masked loads, 1.0
+// in the lanes past N).
+// CHECK-LABEL: func.func @requant
+// CHECK-NOT: quantc.rescale
+// CHECK: call @__quantc_x86_decode_gemm
+// CHECK: func.func private @__quantc_x86_decode_gemm({{.*}}%arg2: memref<8x1x?xi8, strided<[?, ?, 1], offset: ?>> {llvm.noalias}, %arg3: memref<8x1x1xf32, {{.*}}, %arg4: memref<8x1x?xf32, {{.*}}, %arg5: memref<1x1x?xf32, {{.*}}, %arg6: memref<1x1x1xf32,
+// CHECK: %[[MASK:.*]] = vector.create_mask %{{.*}} : vector<16xi1>
+// CHECK: memref.load %arg3[%{{.*}}, %c0{{.*}}, %c0{{.*}}]
+// CHECK: vector.maskedload %arg4[%{{.*}}, %c0{{.*}}, %{{.*}}], %[[MASK]], %cst{{.*}} : {{.*}} into vector<16xf32>
+// CHECK: vector.maskedload %arg5[%c0{{.*}}, %c0{{.*}}, %{{.*}}], %[[MASK]]
+// CHECK: math.roundeven
+// CHECK: vector.maskedstore %arg2[{{.*}}], %[[MASK]], %{{.*}} : {{.*}}, vector<16xi1>, vector<16xi8>
+func.func @requant(%q: tensor<8x1x64xi8>, %k: tensor<8x?x64xi8>, %qs: tensor<8x1x1xf32>, %ks: tensor<8x1x?xf32>, %b: tensor<1x1x?xf32>, %os: tensor<1x1x1xf32>) -> tensor<8x1x?xi8> {
+  %r = quantc.matmul %q, %k : tensor<8x1x64xi8>, tensor<8x?x64xi8> -> tensor<8x1x?xi32>
+  %y = quantc.rescale %r, %qs, %ks bias %b output_scale %os {qmin = -128 : i64, qmax = 127 : i64} : (tensor<8x1x?xi32>, tensor<8x1x1xf32>, tensor<8x1x?xf32>, tensor<1x1x?xf32>, tensor<1x1x1xf32>) -> tensor<8x1x?xi8>
+  return %y : tensor<8x1x?xi8>
+}
+
+// -----
+
+// An operand in blocks (one scale per 2 rows of W) is not read by the
+// decode kernel: the rescale runs after it, with the reason.
+// CHECK-LABEL: func.func @block_scale
+// CHECK: call @__quantc_x86_decode_gemm
+// CHECK: quantc.rescale
+func.func @block_scale(%q: tensor<2x1x?xi8>, %k: tensor<2x?x8xi8>, %qs: tensor<2x1x1xf32>, %ks: tensor<2x1x4xf32>) -> tensor<2x1x8xf32> {
+  %r = quantc.matmul %q, %k {transpose_rhs} : tensor<2x1x?xi8>, tensor<2x?x8xi8> -> tensor<2x1x8xi32>
+  // expected-remark @+1 {{runs after the avx512-vnni GEMM, not fused into its kernel: w_scale 'tensor<2x1x4xf32>' is read as a block broadcast, which the kernels do not take}}
+  %y = quantc.rescale %r, %qs, %ks : (tensor<2x1x8xi32>, tensor<2x1x1xf32>, tensor<2x1x4xf32>) -> tensor<2x1x8xf32>
+  return %y : tensor<2x1x8xf32>
+}
+
+// -----
+
+// 2-D with run-time N and K: the buffers get a unit batch; threads split
+// its column blocks.
 // CHECK-LABEL: func.func @flat
 // CHECK: memref.reinterpret_cast %{{.*}} to offset: [%{{.*}}], sizes: [1, 3, %{{.*}}]
 // CHECK: call @__quantc_x86_decode_gemm
 // CHECK: func.func private @__quantc_x86_decode_gemm(%{{.*}}: memref<1x3x?xi8
 // PAR-LABEL: func.func @flat
-// PAR-NOT: quantc.x86_parallel
-// PAR: return
+// PAR: func.func private @__quantc_x86_decode_gemm({{.*}}) attributes {{{.*}}quantc.x86_parallel
 func.func @flat(%x: tensor<3x?xi8>, %w: tensor<?x?xi8>) -> tensor<3x?xi32> {
   %r = quantc.matmul %x, %w : tensor<3x?xi8>, tensor<?x?xi8> -> tensor<3x?xi32>
   return %r : tensor<3x?xi32>
@@ -122,14 +179,17 @@ func.func @flat(%x: tensor<3x?xi8>, %w: tensor<?x?xi8>) -> tensor<3x?xi32> {
 
 // -----
 
-// Zero points are corrected after the kernel.
+// Zero points are corrected after the kernel, and the rescale after them.
 // CHECK-LABEL: func.func @zero_points
 // CHECK: call @__quantc_x86_decode_gemm
-func.func @zero_points(%x: tensor<2x1x?xi8>, %w: tensor<2x5x?xi8>) -> tensor<2x1x5xi32> {
+// CHECK: quantc.rescale
+func.func @zero_points(%x: tensor<2x1x?xi8>, %w: tensor<2x5x?xi8>, %xs: tensor<2x1x1xf32>, %ws: tensor<1x1x5xf32>) -> tensor<2x1x5xf32> {
   %zx = arith.constant dense<3> : tensor<1x1x1xi32>
   // expected-remark @+1 {{the avx512-vnni decode kernel does not take zero points: they are corrected in i32 after it}}
   %r = quantc.matmul %x, %w lhs_zero_point(%zx : tensor<1x1x1xi32>) : tensor<2x1x?xi8>, tensor<2x5x?xi8> -> tensor<2x1x5xi32>
-  return %r : tensor<2x1x5xi32>
+  // expected-remark @+1 {{runs after the avx512-vnni GEMM, not fused into its kernel: the zero points are corrected between them}}
+  %y = quantc.rescale %r, %xs, %ws : (tensor<2x1x5xi32>, tensor<2x1x1xf32>, tensor<1x1x5xf32>) -> tensor<2x1x5xf32>
+  return %y : tensor<2x1x5xf32>
 }
 
 // -----
