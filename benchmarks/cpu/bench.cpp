@@ -36,10 +36,14 @@
 //
 // Threads: both sides read OMP_NUM_THREADS (set it for each run).
 //
-// Usage: quantc-bench-cpu [--onednn-max-isa=vnni|amx] [CASE]
+// Usage: quantc-bench-cpu [--onednn-max-isa=vnni|amx|avx2] [CASE]
 //   --onednn-max-isa=vnni restricts oneDNN to AVX-512 VNNI
 //   (dnnl::set_max_cpu_isa(avx512_core_vnni) before its first primitive): on
 //   an AMX CPU, the apples-to-apples baseline of quantc's VNNI kernels.
+//   --onednn-max-isa=avx2 restricts it to AVX2 (cpu_isa::avx2), the
+//   baseline of quantc's cpu=avx2 kernels on an AVX-512 machine. oneDNN's
+//   AVX2 int8 uses vpmaddubsw, whose i16 sums saturate: its results may be
+//   inexact (the check column says so).
 //   CASE: a kind (gemm, rgemm, ...) or one case (gemm_2048x2048x2048).
 //
 //===----------------------------------------------------------------------===//
@@ -541,7 +545,8 @@ int main(int argc, char **argv) {
       continue;
     }
     if (a.rfind("--", 0) == 0 || only) {
-      std::fprintf(stderr, "usage: %s [--onednn-max-isa=vnni|amx] [CASE]\n",
+      std::fprintf(stderr,
+                   "usage: %s [--onednn-max-isa=vnni|amx|avx2] [CASE]\n",
                    argv[0]);
       return 2;
     }
@@ -550,14 +555,16 @@ int main(int argc, char **argv) {
   // Before oneDNN's first primitive: it reads the limit once.
   if (maxIsa) {
     std::string m = maxIsa;
-    if (m != "vnni" && m != "amx") {
-      std::fprintf(stderr, "--onednn-max-isa takes vnni or amx, not '%s'\n",
+    if (m != "vnni" && m != "amx" && m != "avx2") {
+      std::fprintf(stderr,
+                   "--onednn-max-isa takes vnni, amx or avx2, not '%s'\n",
                    maxIsa);
       return 2;
     }
-    if (set_max_cpu_isa(m == "vnni"
-                            ? cpu_isa::avx512_core_vnni
-                            : cpu_isa::avx512_core_amx) != status::success) {
+    cpu_isa limit = m == "vnni"   ? cpu_isa::avx512_core_vnni
+                    : m == "amx" ? cpu_isa::avx512_core_amx
+                                 : cpu_isa::avx2;
+    if (set_max_cpu_isa(limit) != status::success) {
       std::fprintf(stderr, "oneDNN refused --onednn-max-isa=%s\n", maxIsa);
       return 2;
     }
