@@ -120,7 +120,7 @@ FailureOr<X86GemmPlanAttr> x86::selectPlan(MatmulOp op,
     remark() << "its shape is dynamic (" << lhsTy << " x " << rhsTy
              << "; the kernels take a dynamic M of a 2-D GEMM with static N "
                 "and K, or a dynamic N, K or batch with at most 3 static rows "
-                "and a run-time rhs (the avx512-vnni decode kernel))";
+                "and a run-time rhs (the decode kernel))";
     return failure();
   }
   if (!lhsTy.getElementType().isInteger(8) ||
