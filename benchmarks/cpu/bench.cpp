@@ -561,7 +561,7 @@ int main(int argc, char **argv) {
                    maxIsa);
       return 2;
     }
-    cpu_isa limit = m == "vnni"   ? cpu_isa::avx512_core_vnni
+    cpu_isa limit = m == "vnni"  ? cpu_isa::avx512_core_vnni
                     : m == "amx" ? cpu_isa::avx512_core_amx
                                  : cpu_isa::avx2;
     if (set_max_cpu_isa(limit) != status::success) {
