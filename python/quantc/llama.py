@@ -49,9 +49,16 @@ class LlamaConfig:
     """Sizes of the decoder; `max_len` bounds prompt + generated tokens."""
 
     def __init__(self, layers=4, hidden=1024, heads=16, ffn=2816, vocab=4096,
-                 max_len=2048, rope_theta=10000.0, eps=1e-6):
+                 max_len=2048, rope_theta=10000.0, eps=1e-6, k_cache="int8", v_cache="int8"):
+        """`k_cache`, `v_cache`: "int8" (the design) or "float" (the cache
+        holds float32 rows, scales 1: the accuracy ablation's cache site
+        kept in float)."""
         if hidden % heads or (hidden // heads) % 2:
             raise ValueError(f"hidden {hidden} must split into {heads} heads of even size")
+        for what, v in (("k_cache", k_cache), ("v_cache", v_cache)):
+            if v not in ("int8", "float"):
+                raise ValueError(f"{what} must be 'int8' or 'float', got {v!r}")
+        self.k_cache, self.v_cache = k_cache, v_cache
         self.layers, self.hidden, self.heads, self.ffn = layers, hidden, heads, ffn
         self.vocab, self.max_len, self.rope_theta, self.eps = vocab, max_len, rope_theta, eps
         self.head_dim = hidden // heads
@@ -77,16 +84,23 @@ def rope(x, cos, sin):
     return x * cos + torch.cat((-x[..., h:], x[..., :h]), dim=-1) * sin
 
 
-def quantize_k(k):
+def quantize_k(k, dtype="int8"):
     """K [S, H, dh] -> int8 and a scale per token and head [S, H, 1]
-    (absmax / 127, round half to even)."""
+    (absmax / 127, round half to even); `dtype="float"`: K / scale in
+    float, unrounded (the ablation's float cache)."""
     s = k.abs().amax(-1, keepdim=True).clamp(min=1e-12) / QMAX
+    if dtype == "float":
+        return k / s, s
     return torch.round(k / s).clamp(-QMAX, QMAX).to(torch.int8), s
 
 
-def quantize_v(v, scale):
+def quantize_v(v, scale, dtype="int8"):
     """V [S, H, dh] -> int8 with the static per-(head, channel) `scale`
-    [1, H, dh] (values beyond the calibrated range saturate)."""
+    [1, H, dh] (values beyond the calibrated range saturate); `dtype="float"`:
+    V / scale in float (the ablation's float cache: dequantizing multiplies
+    the scale back)."""
+    if dtype == "float":
+        return v / scale
     return torch.round(v / scale).clamp(-QMAX, QMAX).to(torch.int8)
 
 
@@ -94,6 +108,7 @@ class Attention(nn.Module):
     def __init__(self, cfg):
         super().__init__()
         d, self.h, self.dh = cfg.hidden, cfg.heads, cfg.head_dim
+        self.k_cache, self.v_cache = cfg.k_cache, cfg.v_cache
         self.q = nn.Linear(d, d, bias=False)
         self.k = nn.Linear(d, d, bias=False)
         self.v = nn.Linear(d, d, bias=False)
@@ -126,8 +141,8 @@ class Attention(nn.Module):
         ks [L, H, 1], vq [L, H, dh]) and to itself; returns the output and
         the token's int8 K row, K scale and V row."""
         q, k, v = self.qkv(x, cos, sin)
-        kn_q, kn_s = quantize_k(k.transpose(0, 1))
-        vn_q = quantize_v(v, self.v_scale)
+        kn_q, kn_s = quantize_k(k.transpose(0, 1), self.k_cache)
+        vn_q = quantize_v(v, self.v_scale, self.v_cache)
         kn = (kn_q.float() * kn_s).transpose(0, 1)               # [H, 1, dh]
         vn = (vn_q.float() * self.v_scale).transpose(0, 1)       # [H, 1, dh]
         keys = (kq.float() * ks).permute(1, 2, 0)                # [H, dh, L]
@@ -209,8 +224,8 @@ class Prefill(nn.Module):
         logits, kv = self.m.prefill(tokens, positions)
         out = [logits]
         for layer, (k, v) in zip(self.m.layers, kv):
-            kq, ks = quantize_k(k.transpose(0, 1))
-            out += [kq, ks, quantize_v(v, layer.attn.v_scale)]
+            kq, ks = quantize_k(k.transpose(0, 1), layer.attn.k_cache)
+            out += [kq, ks, quantize_v(v, layer.attn.v_scale, layer.attn.v_cache)]
         return tuple(out)
 
 
@@ -287,14 +302,15 @@ class QuantcDecoder:
         self.cfg = cfg
         self.prefill_fn, self.decode_fn = prefill_fn, decode_fn
         shape = (cfg.max_len, cfg.heads, cfg.head_dim)
-        self.k = [np.zeros(shape, np.int8) for _ in range(cfg.layers)]
+        kt, vt = (np.int8 if t == "int8" else np.float32 for t in (cfg.k_cache, cfg.v_cache))
+        self.k = [np.zeros(shape, kt) for _ in range(cfg.layers)]
         self.ks = [np.zeros(shape[:2] + (1,), np.float32) for _ in range(cfg.layers)]
-        self.v = [np.zeros(shape, np.int8) for _ in range(cfg.layers)]
+        self.v = [np.zeros(shape, vt) for _ in range(cfg.layers)]
         self.len = 0
 
     @classmethod
     def build(cls, model, calib, scheme="w8a8", smoothquant=0.5, overrides=None,
-              prompt_len=None, decode=True, calibrate_v=True, timings=None):
+              prompt_len=None, decode=True, calibrate_v=True, timings=None, attention=None):
         """Traces Prefill and Decode, calibrates (prefill on `calib`, a list of
         int64 token tensors; decode reuses the prefill's statistics: the
         layers are the same), quantizes both with `scheme` / `smoothquant`
@@ -306,7 +322,8 @@ class QuantcDecoder:
         the prefill only. `calibrate_v=False` keeps the model's V scales (set
         them once with `calibrate_v_scales` when building several decoders of
         one model: the compiled code may read the buffer's memory). `timings`
-        (a dict) receives seconds per stage."""
+        (a dict) receives seconds per stage. `attention` is quantize's
+        (default int8 unless `scheme` is None)."""
         import quantc
         t = timings if timings is not None else {}
         cfg = model.cfg
@@ -320,10 +337,12 @@ class QuantcDecoder:
         toks = toks[:n]
         if decode:
             cache = []
+            kt, vt = (torch.int8 if t == "int8" else torch.float32
+                      for t in (cfg.k_cache, cfg.v_cache))
             for _ in range(cfg.layers):
-                cache += [torch.zeros(n, cfg.heads, cfg.head_dim, dtype=torch.int8),
+                cache += [torch.zeros(n, cfg.heads, cfg.head_dim, dtype=kt),
                           torch.ones(n, cfg.heads, 1),
-                          torch.zeros(n, cfg.heads, cfg.head_dim, dtype=torch.int8)]
+                          torch.zeros(n, cfg.heads, cfg.head_dim, dtype=vt)]
             functions["decode"] = (Decode(model), (toks[:1], torch.tensor([n]), *cache),
                                    {2 + i: 0 for i in range(3 * cfg.layers)})
         # One program: prefill and decode share every weight, so they are
@@ -340,7 +359,8 @@ class QuantcDecoder:
         t0 = time.perf_counter()
         prog.quantize(scheme, smoothquant=smoothquant if scheme in ("w8a8", "w8a8-static")
                       else None, overrides=overrides,
-                      attention="int8" if scheme is not None else "float")
+                      attention=attention if attention is not None
+                      else "int8" if scheme is not None else "float")
         t["quantize"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         exe = prog.compile()
