@@ -125,13 +125,32 @@ def rows_alpha(setup):
             yield f"{'/'.join(group)} alpha {a}", dict(overrides=over)
 
 
+def no_smoothing(setup, classes=("o", "down", "lm_head")):
+    """Overrides turning SmoothQuant off for the linear `classes` (the
+    layers whose inputs have no outlier channels)."""
+    return {n: {"smoothquant": None} for c in classes
+            for n in layer_names(setup.model.cfg, c)}
+
+
 def rows_variants(setup):
     yield "smoothquant off", dict(smoothquant=None)
     yield "smoothquant search (every layer)", dict(smoothquant="search")
     yield "w8a8-static (calibrated per-tensor activations)", dict(scheme="w8a8-static")
+    yield "alpha 0.5 on q/k/v, gate/up; off on o, down, lm_head", dict(
+        overrides=no_smoothing(setup))
 
 
-ROWS = {"sites": rows_sites, "alpha": rows_alpha, "variants": rows_variants}
+def rows_rotate(setup):
+    for b in (64, 128, 256):
+        yield f"rotate down (Hadamard blocks of {b})", dict(rotate_down=b)
+    yield "rotate down 64, only down int8", dict(rotate_down=64, **site_config(setup, {"down"}))
+    yield "rotate down 64 + alpha off on o, down, lm_head", dict(
+        rotate_down=64, overrides=no_smoothing(setup))
+    yield "rotate down 64 + smoothquant search", dict(rotate_down=64, smoothquant="search")
+
+
+ROWS = {"sites": rows_sites, "alpha": rows_alpha, "variants": rows_variants,
+        "rotate": rows_rotate}
 
 
 def main():

@@ -40,7 +40,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 __all__ = ["LlamaConfig", "Llama", "Prefill", "Decode", "QuantcDecoder", "TorchDecoder",
-           "inject_outliers", "quantize_k", "quantize_v"]
+           "inject_outliers", "quantize_k", "quantize_v", "hadamard_blocks", "rotate_down"]
 
 QMAX = 127.0
 
@@ -157,15 +157,38 @@ class Attention(nn.Module):
         return self.out(o), kn_q, kn_s, vn_q
 
 
+def hadamard_blocks(x, block):
+    """`x` [..., C] times the block-diagonal orthonormal Hadamard matrix
+    `diag(H_b, ..., H_b) / sqrt(b)` (Sylvester `H_b`, b = `block`, a power of
+    two dividing C), as log2(b) butterfly stages of adds and subtracts (a
+    fast Walsh-Hadamard transform per block of b consecutive channels). The
+    matrix is symmetric and its own inverse."""
+    shape, c = x.shape, x.shape[-1]
+    lead = x.shape[:-1]
+    h = 1
+    while h < block:
+        y = x.reshape(*lead, c // (2 * h), 2, h)
+        a, d = y.select(-2, 0), y.select(-2, 1)
+        x = torch.cat(((a + d).unsqueeze(-2), (a - d).unsqueeze(-2)), -2).reshape(shape)
+        h *= 2
+    return x * (1.0 / math.sqrt(block))
+
+
 class FFN(nn.Module):
     def __init__(self, cfg):
         super().__init__()
         self.gate = nn.Linear(cfg.hidden, cfg.ffn, bias=False)
         self.up = nn.Linear(cfg.hidden, cfg.ffn, bias=False)
         self.down = nn.Linear(cfg.ffn, cfg.hidden, bias=False)
+        self.rotate = 0
+        """Block size of the Hadamard rotation of down's input (0: none;
+        set by `rotate_down`, which also rotates down's weight)."""
 
     def forward(self, x):
-        return self.down(F.silu(self.gate(x)) * self.up(x))
+        h = F.silu(self.gate(x)) * self.up(x)
+        if self.rotate:
+            h = hadamard_blocks(h, self.rotate)
+        return self.down(h)
 
 
 class Layer(nn.Module):
@@ -277,6 +300,36 @@ def inject_outliers(model, channels=(7, 300, 777), factors=(20.0, 35.0, 50.0), s
     return model
 
 
+def rotate_down(model, block=64):
+    """A copy of `model` whose down projections read their input rotated by
+    a block-diagonal Hadamard matrix R (`hadamard_blocks`, blocks of `block`
+    channels) with the weight rotated to match: `h·Wᵀ = (h·R)·(W·R)ᵀ` (R
+    orthonormal and symmetric), the same float function. The SwiGLU product
+    `silu(gate)·up` is heavy-tailed per token (kurtosis ~21 on the main
+    job's model, a token's absmax ~10x its RMS), so per-token int8 spends
+    its range on a few channels; the rotation spreads every block's tail
+    over the block (QuaRot's online Hadamard, here in blocks so that it
+    costs log2(block) adds per element instead of a GEMM), halving the
+    down projection's W8A8 error (docs/ACCURACY.md). `block` must be a power
+    of two >= 2 dividing the FFN size."""
+    import copy
+    ffn = model.cfg.ffn
+    if isinstance(block, bool) or not isinstance(block, int) or block < 2 \
+            or block & (block - 1) or ffn % block:
+        raise ValueError(f"rotate_down: block must be a power of two >= 2 dividing the "
+                         f"FFN size {ffn}, got {block!r}")
+    m = copy.deepcopy(model)
+    with torch.no_grad():
+        for layer in m.layers:
+            if layer.mlp.rotate:
+                raise ValueError("rotate_down: the model's down projections are already "
+                                 "rotated")
+            w = layer.mlp.down.weight
+            w.copy_(hadamard_blocks(w, block))
+            layer.mlp.rotate = block
+    return m
+
+
 def calibrate_v_scales(model, prompts, margin=2.0):
     """Sets every layer's static V scale (per head and channel) from the
     absmax of V over `prompts` (float model) times `margin`. The default 2
@@ -310,7 +363,8 @@ class QuantcDecoder:
 
     @classmethod
     def build(cls, model, calib, scheme="w8a8", smoothquant=0.5, overrides=None,
-              prompt_len=None, decode=True, calibrate_v=True, timings=None, attention=None):
+              prompt_len=None, decode=True, calibrate_v=True, timings=None, attention=None,
+              rotate_down=None):
         """Traces Prefill and Decode, calibrates (prefill on `calib`, a list of
         int64 token tensors; decode reuses the prefill's statistics: the
         layers are the same), quantizes both with `scheme` / `smoothquant`
@@ -323,13 +377,17 @@ class QuantcDecoder:
         them once with `calibrate_v_scales` when building several decoders of
         one model: the compiled code may read the buffer's memory). `timings`
         (a dict) receives seconds per stage. `attention` is quantize's
-        (default int8 unless `scheme` is None)."""
+        (default int8 unless `scheme` is None). `rotate_down` (a block
+        size) compiles `rotate_down(model, block)` (the same float function)
+        instead of `model`."""
         import quantc
         t = timings if timings is not None else {}
         cfg = model.cfg
         t0 = time.perf_counter()
         if calibrate_v:
             calibrate_v_scales(model, calib)
+        if rotate_down is not None:
+            model = globals()["rotate_down"](model, rotate_down)
         n = max(3, min(8, cfg.max_len - 1))
         toks = torch.zeros(prompt_len or n, dtype=torch.long)
         functions = {"prefill": (Prefill(model), (toks, torch.arange(len(toks))),
@@ -366,7 +424,7 @@ class QuantcDecoder:
         exe = prog.compile()
         t["compile"] = time.perf_counter() - t0
         self = cls(cfg, exe.prefill, exe.decode if decode else None)
-        self.program, self.compiled = prog, exe
+        self.program, self.compiled, self.model = prog, exe, model
         self.models = (prog["prefill"], prog.models.get("decode"))
         return self
 
