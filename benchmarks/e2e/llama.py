@@ -10,9 +10,11 @@ OpenMP team of quantc's kernels: both use the process's libgomp).
         [--prefill 128,512] [--kv 2048] [--threads 1,2] [--steps 16] [--static-prefill]
         [--rotate-down 64]
 
-quantc: W8A8 with SmoothQuant 0.5 and the down projections' input rotated
-in Hadamard blocks of 64 (`--rotate-down`, llama.rotate_down; a list such as
-`0,64` gives one side per block size, 0 = not rotated); one compiled module per scheme (QuantcDecoder.build: a prefill of
+quantc: W8A8 with SmoothQuant 0.5 on q/k/v and gate/up (the inputs with
+outlier channels, llama.smoothing_overrides) and the down projections' input
+rotated in Hadamard blocks of 64 (`--rotate-down`, llama.rotate_down; a list
+such as `0,64` gives one side per block size, 0 = the previous scheme:
+not rotated, alpha 0.5 on every layer); one compiled module per scheme (QuantcDecoder.build: a prefill of
 any prompt length and the decode step, weights bound and packed once);
 `--static-prefill` compiles one prefill per prompt length instead.
 
@@ -133,8 +135,12 @@ def main():
     for scheme, rot in schemes:
         pre = {}
         label = f"quantc {scheme.upper()}" + (f" rot{rot}" if rot else "")
+        # The chosen scheme (docs/ACCURACY.md) rotates and smooths only the
+        # inputs with outlier channels; rotation 0 is the previous scheme
+        # (alpha 0.5 on every layer), for before/after runs.
         opts = dict(scheme=scheme, smoothquant=0.5, calibrate_v=False,
-                    rotate_down=rot or None)
+                    rotate_down=rot or None,
+                    overrides=llama.smoothing_overrides(cfg) if rot else None)
         if not args.static_prefill:
             # One module: a prefill of any length and the decode step,
             # weights bound and packed once.

@@ -40,7 +40,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 __all__ = ["LlamaConfig", "Llama", "Prefill", "Decode", "QuantcDecoder", "TorchDecoder",
-           "inject_outliers", "quantize_k", "quantize_v", "hadamard_blocks", "rotate_down"]
+           "inject_outliers", "quantize_k", "quantize_v", "hadamard_blocks", "rotate_down",
+           "smoothing_overrides", "SMOOTHED"]
 
 QMAX = 127.0
 
@@ -328,6 +329,30 @@ def rotate_down(model, block=64):
             w.copy_(hadamard_blocks(w, block))
             layer.mlp.rotate = block
     return m
+
+
+SMOOTHED = ("q", "k", "v", "gate", "up")
+"""The linear classes whose inputs (the RMSNorm outputs) carry the outlier
+channels: SmoothQuant applies to them; o, down and lm_head read inputs
+without channel outliers, where smoothing only adds error (docs/ACCURACY.md)."""
+
+
+def smoothing_overrides(cfg, smoothed=SMOOTHED):
+    """quantize() overrides turning SmoothQuant off for every linear layer
+    (the traced names, `m.layers.<i>.attn.q` ...) whose class is not in
+    `smoothed`."""
+    classes = {"q": "attn", "k": "attn", "v": "attn", "o": "attn", "gate": "mlp",
+               "up": "mlp", "down": "mlp"}
+    bad = set(smoothed) - set(classes) - {"lm_head"}
+    if bad:
+        raise ValueError(f"smoothing_overrides: unknown linear classes {sorted(bad)} "
+                         f"(the classes are {sorted(classes) + ['lm_head']})")
+    over = {} if "lm_head" in smoothed else {"m.lm_head": {"smoothquant": None}}
+    for c, sub in classes.items():
+        if c not in smoothed:
+            for i in range(cfg.layers):
+                over[f"m.layers.{i}.{sub}.{c}"] = {"smoothquant": None}
+    return over
 
 
 def calibrate_v_scales(model, prompts, margin=2.0):

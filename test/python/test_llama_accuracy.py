@@ -138,3 +138,13 @@ def test_rotated_w8a8_error_bound(w8a8_errors):
     error."""
     assert w8a8_errors[64] < 0.02, w8a8_errors
     assert w8a8_errors[64] < 0.95 * w8a8_errors[None], w8a8_errors
+
+
+def test_smoothing_overrides():
+    cfg = llama.LlamaConfig(**CFG)
+    over = llama.smoothing_overrides(cfg)
+    assert sorted(over) == sorted(["m.lm_head"] + [f"m.layers.{i}.{s}" for i in range(2)
+                                                   for s in ("attn.o", "mlp.down")])
+    assert all(v == {"smoothquant": None} for v in over.values())
+    with pytest.raises(ValueError, match="unknown linear classes"):
+        llama.smoothing_overrides(cfg, ("q", "ffn"))
