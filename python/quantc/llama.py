@@ -158,21 +158,25 @@ class Attention(nn.Module):
         return self.out(o), kn_q, kn_s, vn_q
 
 
-def hadamard_blocks(x, block):
-    """`x` [..., C] times the block-diagonal orthonormal Hadamard matrix
-    `diag(H_b, ..., H_b) / sqrt(b)` (Sylvester `H_b`, b = `block`, a power of
-    two dividing C), as log2(b) butterfly stages of adds and subtracts (a
-    fast Walsh-Hadamard transform per block of b consecutive channels). The
-    matrix is symmetric and its own inverse."""
+def hadamard_blocks(x, block, normalize=True):
+    """`x` [..., C] times the Hadamard matrix `H_b ⊗ I_{C/b}` (Sylvester
+    `H_b`, b = `block`, a power of two dividing C): each of the C/b groups of
+    b channels `{j, j + C/b, j + 2C/b, ...}` is rotated by `H_b` (a block-
+    diagonal Hadamard up to a permutation of the channels), divided by
+    sqrt(b) when `normalize` (then orthonormal, symmetric and its own
+    inverse). Computed as log2(b) butterfly stages (a fast Walsh-Hadamard
+    transform along the b axis of `x` viewed [..., b, C/b]); each stage is
+    one broadcast elementwise op `[a, d] -> [a + d, a - d]` (a constant sign
+    column) whose innermost run is at least C/b contiguous channels."""
     shape, c = x.shape, x.shape[-1]
-    lead = x.shape[:-1]
+    lead, g = x.shape[:-1], c // block
+    sign = torch.tensor([[[1.0]], [[-1.0]]])
     h = 1
     while h < block:
-        y = x.reshape(*lead, c // (2 * h), 2, h)
-        a, d = y.select(-2, 0), y.select(-2, 1)
-        x = torch.cat(((a + d).unsqueeze(-2), (a - d).unsqueeze(-2)), -2).reshape(shape)
+        y = x.reshape(*lead, block // (2 * h), 2, h, g)
+        x = (y[..., :1, :, :] + y[..., 1:, :, :] * sign).reshape(shape)
         h *= 2
-    return x * (1.0 / math.sqrt(block))
+    return x * (1.0 / math.sqrt(block)) if normalize else x
 
 
 class FFN(nn.Module):
@@ -188,7 +192,9 @@ class FFN(nn.Module):
     def forward(self, x):
         h = F.silu(self.gate(x)) * self.up(x)
         if self.rotate:
-            h = hadamard_blocks(h, self.rotate)
+            # Unnormalised: the 1/block of H·H = block·I is in the weight
+            # (per-token quantization does not see a constant factor).
+            h = hadamard_blocks(h, self.rotate, normalize=False)
         return self.down(h)
 
 
@@ -303,9 +309,10 @@ def inject_outliers(model, channels=(7, 300, 777), factors=(20.0, 35.0, 50.0), s
 
 def rotate_down(model, block=64):
     """A copy of `model` whose down projections read their input rotated by
-    a block-diagonal Hadamard matrix R (`hadamard_blocks`, blocks of `block`
-    channels) with the weight rotated to match: `h·Wᵀ = (h·R)·(W·R)ᵀ` (R
-    orthonormal and symmetric), the same float function. The SwiGLU product
+    a block-diagonal Hadamard matrix H (`hadamard_blocks`, blocks of `block`
+    channels, unnormalised) with the weight rotated to match:
+    `h·Wᵀ = (h·H)·(W·H / block)ᵀ` (H symmetric, H·H = block·I), the same
+    float function. The SwiGLU product
     `silu(gate)·up` is heavy-tailed per token (kurtosis ~21 on the main
     job's model, a token's absmax ~10x its RMS), so per-token int8 spends
     its range on a few channels; the rotation spreads every block's tail
@@ -326,7 +333,7 @@ def rotate_down(model, block=64):
                 raise ValueError("rotate_down: the model's down projections are already "
                                  "rotated")
             w = layer.mlp.down.weight
-            w.copy_(hadamard_blocks(w, block))
+            w.copy_(hadamard_blocks(w, block, normalize=False) / block)
             layer.mlp.rotate = block
     return m
 

@@ -36,12 +36,14 @@ def _sylvester(b):
     return h / np.sqrt(b)
 
 
-def test_hadamard_blocks_is_the_block_diagonal_sylvester_matrix():
+def test_hadamard_blocks_is_the_sylvester_matrix_kron_identity():
     x = np.random.default_rng(0).normal(size=(3, 48)).astype(np.float32)
     got = llama.hadamard_blocks(torch.from_numpy(x), 16).numpy()
-    want = x @ np.kron(np.eye(3), _sylvester(16))
+    want = x @ np.kron(_sylvester(16), np.eye(3))
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
     # Orthonormal and symmetric: applying it twice gives x back.
+    raw = llama.hadamard_blocks(torch.from_numpy(x), 16, normalize=False).numpy()
+    np.testing.assert_allclose(raw, want * 4.0, rtol=1e-5, atol=1e-5)
     back = llama.hadamard_blocks(torch.from_numpy(got), 16).numpy()
     np.testing.assert_allclose(back, x, rtol=1e-5, atol=1e-5)
 
