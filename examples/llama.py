@@ -1,7 +1,9 @@
 """quantc's main job (`./quantc.sh example`): a LLaMA-style decoder built in
 PyTorch (4 layers, hidden 1024, 16 heads, SwiGLU FFN 2816, RoPE, RMSNorm,
 vocab 4096, random weights with outlier activation channels), calibrated,
-quantized W8A8 with SmoothQuant, compiled by quantc, then a prompt is
+quantized W8A8 with SmoothQuant (alpha 0.5 on the inputs with outlier
+channels) and the down projections' input rotated in Hadamard blocks of 64
+(docs/ACCURACY.md), compiled by quantc, then a prompt is
 prefilled and tokens are decoded greedily with the int8 KV cache. Prints the
 accuracy against the float model (logits relative error, top-1 agreement of
 the decoded tokens, the float model fed the same tokens) and tokens/s against
@@ -59,7 +61,12 @@ def main():
     ap.add_argument("--vocab", type=int, default=4096)
     ap.add_argument("--prompt", type=int, default=64, help="prompt tokens")
     ap.add_argument("--tokens", type=int, default=32, help="tokens to decode")
-    ap.add_argument("--alpha", type=float, default=0.5, help="SmoothQuant alpha")
+    ap.add_argument("--alpha", type=float, default=0.5,
+                    help="SmoothQuant alpha of q/k/v and gate/up (the inputs with outlier "
+                    "channels; o, down and lm_head are not smoothed)")
+    ap.add_argument("--rotate-down", type=int, default=64,
+                    help="Hadamard block size rotating the down projections' input "
+                    "(llama.rotate_down; 0: none)")
     args = ap.parse_args()
 
     torch.manual_seed(0)
@@ -74,6 +81,8 @@ def main():
 
     t = {}
     dec = llama.QuantcDecoder.build(model, calib, scheme="w8a8", smoothquant=args.alpha,
+                                    overrides=llama.smoothing_overrides(cfg),
+                                    rotate_down=args.rotate_down or None,
                                     prompt_len=None, timings=t)
     print("quantc: " + ", ".join(f"{k} {v:.1f} s" for k, v in t.items())
           + " (one module: prefill of any length and decode, weights packed once)")
@@ -101,7 +110,8 @@ def main():
     err_d = rel(np.stack(d_logits), np.stack(f_logits))
     print(f"\naccuracy against the float model ({args.prompt}-token prompt, "
           f"{args.tokens} decoded tokens):")
-    print(f"  quantc W8A8+SQ{args.alpha:g}, int8 KV cache: prefill logits error "
+    rot = f"+rot{args.rotate_down}" if args.rotate_down else ""
+    print(f"  quantc W8A8+SQ{args.alpha:g}{rot}, int8 KV: prefill logits error "
           f"{100 * rel(lq, lf):.2f} %, decode logits error {100 * err_q:.2f} %, "
           f"top-1 agreement {100 * agree_q:.1f} %")
     print(f"  torch dynamic int8:                prefill logits error "

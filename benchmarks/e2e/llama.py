@@ -8,8 +8,13 @@ OpenMP team of quantc's kernels: both use the process's libgomp).
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE PYTHONPATH=build/python \\
         /usr/bin/python3 benchmarks/e2e/llama.py [--config small|7b2] \\
         [--prefill 128,512] [--kv 2048] [--threads 1,2] [--steps 16] [--static-prefill]
+        [--rotate-down 64]
 
-quantc: one compiled module per scheme (QuantcDecoder.build: a prefill of
+quantc: W8A8 with SmoothQuant 0.5 on q/k/v and gate/up (the inputs with
+outlier channels, llama.smoothing_overrides) and the down projections' input
+rotated in Hadamard blocks of 64 (`--rotate-down`, llama.rotate_down; a list
+such as `0,64` gives one side per block size, 0 = the previous scheme:
+not rotated, alpha 0.5 on every layer); one compiled module per scheme (QuantcDecoder.build: a prefill of
 any prompt length and the decode step, weights bound and packed once);
 `--static-prefill` compiles one prefill per prompt length instead.
 
@@ -100,13 +105,19 @@ def main():
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--steps", type=int, default=16)
     ap.add_argument("--schemes", default="w8a8,w8a16")
+    ap.add_argument("--rotate-down", default="64",
+                    help="comma list of Hadamard block sizes for the W8A8 down projections' "
+                    "input (llama.rotate_down; 0: none): one W8A8 side each")
     ap.add_argument("--static-prefill", action="store_true",
                     help="one prefill compiled per prompt length (the default is one "
                     "module: a dynamic-length prefill and the decode step)")
     args = ap.parse_args()
     lens = [int(x) for x in args.prefill.split(",")]
     threads = [int(x) for x in args.threads.split(",")]
-    schemes = args.schemes.split(",")
+    rotations = [int(x) for x in args.rotate_down.split(",")]
+    schemes = []
+    for s in args.schemes.split(","):
+        schemes += [(s, r) for r in rotations] if s == "w8a8" else [(s, 0)]
 
     torch.manual_seed(0)
     cfg = llama.LlamaConfig(**CONFIGS[args.config], max_len=args.kv + args.steps + 1)
@@ -121,29 +132,33 @@ def main():
              for s in lens}
     llama.calibrate_v_scales(model, [p for s in lens for p in calib[s]])
     sides = []
-    for scheme in schemes:
+    for scheme, rot in schemes:
         pre = {}
+        label = f"quantc {scheme.upper()}" + (f" rot{rot}" if rot else "")
+        # The chosen scheme (docs/ACCURACY.md) rotates and smooths only the
+        # inputs with outlier channels; rotation 0 is the previous scheme
+        # (alpha 0.5 on every layer), for before/after runs.
+        opts = dict(scheme=scheme, smoothquant=0.5, calibrate_v=False,
+                    rotate_down=rot or None,
+                    overrides=llama.smoothing_overrides(cfg) if rot else None)
         if not args.static_prefill:
             # One module: a prefill of any length and the decode step,
             # weights bound and packed once.
             t = {}
             d = llama.QuantcDecoder.build(model, [p for s in lens for p in calib[s]],
-                                          scheme=scheme, smoothquant=0.5, prompt_len=None,
-                                          calibrate_v=False, timings=t)
-            print(f"# quantc {scheme} prefill (any length) + decode, one module: " +
+                                          prompt_len=None, timings=t, **opts)
+            print(f"# {label} prefill (any length) + decode, one module: " +
                   ", ".join(f"{k} {v:.1f} s" for k, v in t.items()), flush=True)
-            sides.append(Side(f"quantc {scheme.upper()}", {s: d for s in lens}, d))
+            sides.append(Side(label, {s: d for s in lens}, d))
             continue
         for s in lens:
             t = {}
-            pre[s] = llama.QuantcDecoder.build(model, calib[s], scheme=scheme,
-                                               smoothquant=0.5, prompt_len=s,
-                                               decode=s == max(lens), calibrate_v=False,
-                                               timings=t)
-            print(f"# quantc {scheme} prefill {s}" +
+            pre[s] = llama.QuantcDecoder.build(model, calib[s], prompt_len=s,
+                                               decode=s == max(lens), timings=t, **opts)
+            print(f"# {label} prefill {s}" +
                   (" + decode" if s == max(lens) else "") + ": " +
                   ", ".join(f"{k} {v:.1f} s" for k, v in t.items()), flush=True)
-        sides.append(Side(f"quantc {scheme.upper()}", pre, pre[max(lens)]))
+        sides.append(Side(label, pre, pre[max(lens)]))
     fp32 = llama.TorchDecoder(model)
     dyn = llama.TorchDecoder(model, dynamic_int8=True)
     sides += [Side("torch fp32", {s: fp32 for s in lens}, fp32),

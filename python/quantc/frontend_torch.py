@@ -98,6 +98,26 @@ def from_torch(module, example_args, dynamic_dims=None):
     return TorchModel(module, example_args, dynamic_dims)
 
 
+def _attention_kinds(attention):
+    """The activation-GEMM kinds (a subset of {"qk", "pv"}) that
+    `quantize(attention=)` puts in int8; a ValueError for anything but
+    "int8", "float" or a dict {"qk": "int8"|"float", "pv": "int8"|"float"}."""
+    if isinstance(attention, str) and attention in ("int8", "float"):
+        return frozenset(("qk", "pv")) if attention == "int8" else frozenset()
+    if isinstance(attention, dict):
+        unknown = set(attention) - {"qk", "pv"}
+        if unknown:
+            raise ValueError(f"quantize: attention has unknown keys {sorted(unknown)} "
+                             "(qk, pv)")
+        for k, v in attention.items():
+            if not (isinstance(v, str) and v in ("int8", "float")):
+                raise ValueError(f"quantize: attention[{k!r}] must be 'int8' or 'float', "
+                                 f"got {v!r}")
+        return frozenset(k for k in ("qk", "pv") if attention.get(k, "int8") == "int8")
+    raise ValueError("quantize: attention must be 'int8', 'float' or a dict {'qk': ..., "
+                     f"'pv': ...}}, got {attention!r}")
+
+
 class TorchModel:
     """A traced PyTorch module: its float IR, parameters, calibration
     statistics and, after `quantize`, its quantized IR."""
@@ -366,7 +386,10 @@ class TorchModel:
         activations (Q·Kᵀ, P·V) in int8 with dynamic scales (left operand
         per row, right per column, both per head: Q, K and P per token, V
         per channel) or in float; default int8 when `scheme` quantizes
-        activations (w8a8, w8a8-static, llm.int8). `scheme="auto"` asks
+        activations (w8a8, w8a8-static, llm.int8); a dict {"qk": ..., "pv":
+        ...} ("int8" or "float" each, a missing key int8) sets the two apart
+        (P·V: the GEMMs whose left operand is a softmax or exp output, Q·Kᵀ:
+        the others). `scheme="auto"` asks
         --quantc-select-scheme (the design's cost table with `target`'s peaks:
         "host-cpu", "h100", "h200" or a target file written by quantc-probe,
         at the token counts `tokens`, e.g. (512, 1)) for each layer's scheme
@@ -377,8 +400,7 @@ class TorchModel:
             overrides = {**auto, **(overrides or {})}
         if attention is None:
             attention = "int8" if scheme in ("w8a8", "w8a8-static", "llm.int8") else "float"
-        if attention not in ("int8", "float"):
-            raise ValueError(f"quantize: attention must be 'int8' or 'float', got {attention!r}")
+        int8_gemms = _attention_kinds(attention)
         if self.stage != "float":
             raise RuntimeError("quantize() was already called: trace the module again "
                                "(quantc.from_torch) to quantize it differently")
@@ -400,7 +422,7 @@ class TorchModel:
                 observe[layer.act] = self.statistics[layer.act]
         module = Module(*emit(self._graph, self._consts, self._live, self.layers,
                               observe=observe, keep_float=self.layer_names,
-                              int8_attention=attention == "int8"))
+                              int8_attention=int8_gemms))
         remarks = []
 
         def stage(names, pipeline):

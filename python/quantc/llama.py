@@ -40,7 +40,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 __all__ = ["LlamaConfig", "Llama", "Prefill", "Decode", "QuantcDecoder", "TorchDecoder",
-           "inject_outliers", "quantize_k", "quantize_v"]
+           "inject_outliers", "quantize_k", "quantize_v", "hadamard_blocks", "rotate_down",
+           "smoothing_overrides", "SMOOTHED"]
 
 QMAX = 127.0
 
@@ -49,9 +50,16 @@ class LlamaConfig:
     """Sizes of the decoder; `max_len` bounds prompt + generated tokens."""
 
     def __init__(self, layers=4, hidden=1024, heads=16, ffn=2816, vocab=4096,
-                 max_len=2048, rope_theta=10000.0, eps=1e-6):
+                 max_len=2048, rope_theta=10000.0, eps=1e-6, k_cache="int8", v_cache="int8"):
+        """`k_cache`, `v_cache`: "int8" (the design) or "float" (the cache
+        holds float32 rows, scales 1: the accuracy ablation's cache site
+        kept in float)."""
         if hidden % heads or (hidden // heads) % 2:
             raise ValueError(f"hidden {hidden} must split into {heads} heads of even size")
+        for what, v in (("k_cache", k_cache), ("v_cache", v_cache)):
+            if v not in ("int8", "float"):
+                raise ValueError(f"{what} must be 'int8' or 'float', got {v!r}")
+        self.k_cache, self.v_cache = k_cache, v_cache
         self.layers, self.hidden, self.heads, self.ffn = layers, hidden, heads, ffn
         self.vocab, self.max_len, self.rope_theta, self.eps = vocab, max_len, rope_theta, eps
         self.head_dim = hidden // heads
@@ -77,16 +85,23 @@ def rope(x, cos, sin):
     return x * cos + torch.cat((-x[..., h:], x[..., :h]), dim=-1) * sin
 
 
-def quantize_k(k):
+def quantize_k(k, dtype="int8"):
     """K [S, H, dh] -> int8 and a scale per token and head [S, H, 1]
-    (absmax / 127, round half to even)."""
+    (absmax / 127, round half to even); `dtype="float"`: K / scale in
+    float, unrounded (the ablation's float cache)."""
     s = k.abs().amax(-1, keepdim=True).clamp(min=1e-12) / QMAX
+    if dtype == "float":
+        return k / s, s
     return torch.round(k / s).clamp(-QMAX, QMAX).to(torch.int8), s
 
 
-def quantize_v(v, scale):
+def quantize_v(v, scale, dtype="int8"):
     """V [S, H, dh] -> int8 with the static per-(head, channel) `scale`
-    [1, H, dh] (values beyond the calibrated range saturate)."""
+    [1, H, dh] (values beyond the calibrated range saturate); `dtype="float"`:
+    V / scale in float (the ablation's float cache: dequantizing multiplies
+    the scale back)."""
+    if dtype == "float":
+        return v / scale
     return torch.round(v / scale).clamp(-QMAX, QMAX).to(torch.int8)
 
 
@@ -94,6 +109,7 @@ class Attention(nn.Module):
     def __init__(self, cfg):
         super().__init__()
         d, self.h, self.dh = cfg.hidden, cfg.heads, cfg.head_dim
+        self.k_cache, self.v_cache = cfg.k_cache, cfg.v_cache
         self.q = nn.Linear(d, d, bias=False)
         self.k = nn.Linear(d, d, bias=False)
         self.v = nn.Linear(d, d, bias=False)
@@ -126,8 +142,8 @@ class Attention(nn.Module):
         ks [L, H, 1], vq [L, H, dh]) and to itself; returns the output and
         the token's int8 K row, K scale and V row."""
         q, k, v = self.qkv(x, cos, sin)
-        kn_q, kn_s = quantize_k(k.transpose(0, 1))
-        vn_q = quantize_v(v, self.v_scale)
+        kn_q, kn_s = quantize_k(k.transpose(0, 1), self.k_cache)
+        vn_q = quantize_v(v, self.v_scale, self.v_cache)
         kn = (kn_q.float() * kn_s).transpose(0, 1)               # [H, 1, dh]
         vn = (vn_q.float() * self.v_scale).transpose(0, 1)       # [H, 1, dh]
         keys = (kq.float() * ks).permute(1, 2, 0)                # [H, dh, L]
@@ -142,15 +158,44 @@ class Attention(nn.Module):
         return self.out(o), kn_q, kn_s, vn_q
 
 
+def hadamard_blocks(x, block, normalize=True):
+    """`x` [..., C] times the Hadamard matrix `H_b ⊗ I_{C/b}` (Sylvester
+    `H_b`, b = `block`, a power of two dividing C): each of the C/b groups of
+    b channels `{j, j + C/b, j + 2C/b, ...}` is rotated by `H_b` (a block-
+    diagonal Hadamard up to a permutation of the channels), divided by
+    sqrt(b) when `normalize` (then orthonormal, symmetric and its own
+    inverse). Computed as log2(b) butterfly stages (a fast Walsh-Hadamard
+    transform along the b axis of `x` viewed [..., b, C/b]); each stage is
+    one broadcast elementwise op `[a, d] -> [a + d, a - d]` (a constant sign
+    column) whose innermost run is at least C/b contiguous channels."""
+    shape, c = x.shape, x.shape[-1]
+    lead, g = x.shape[:-1], c // block
+    sign = torch.tensor([[[1.0]], [[-1.0]]])
+    h = 1
+    while h < block:
+        y = x.reshape(*lead, block // (2 * h), 2, h, g)
+        x = (y[..., :1, :, :] + y[..., 1:, :, :] * sign).reshape(shape)
+        h *= 2
+    return x * (1.0 / math.sqrt(block)) if normalize else x
+
+
 class FFN(nn.Module):
     def __init__(self, cfg):
         super().__init__()
         self.gate = nn.Linear(cfg.hidden, cfg.ffn, bias=False)
         self.up = nn.Linear(cfg.hidden, cfg.ffn, bias=False)
         self.down = nn.Linear(cfg.ffn, cfg.hidden, bias=False)
+        self.rotate = 0
+        """Block size of the Hadamard rotation of down's input (0: none;
+        set by `rotate_down`, which also rotates down's weight)."""
 
     def forward(self, x):
-        return self.down(F.silu(self.gate(x)) * self.up(x))
+        h = F.silu(self.gate(x)) * self.up(x)
+        if self.rotate:
+            # Unnormalised: the 1/block of H·H = block·I is in the weight
+            # (per-token quantization does not see a constant factor).
+            h = hadamard_blocks(h, self.rotate, normalize=False)
+        return self.down(h)
 
 
 class Layer(nn.Module):
@@ -209,8 +254,8 @@ class Prefill(nn.Module):
         logits, kv = self.m.prefill(tokens, positions)
         out = [logits]
         for layer, (k, v) in zip(self.m.layers, kv):
-            kq, ks = quantize_k(k.transpose(0, 1))
-            out += [kq, ks, quantize_v(v, layer.attn.v_scale)]
+            kq, ks = quantize_k(k.transpose(0, 1), layer.attn.k_cache)
+            out += [kq, ks, quantize_v(v, layer.attn.v_scale, layer.attn.v_cache)]
         return tuple(out)
 
 
@@ -262,6 +307,61 @@ def inject_outliers(model, channels=(7, 300, 777), factors=(20.0, 35.0, 50.0), s
     return model
 
 
+def rotate_down(model, block=64):
+    """A copy of `model` whose down projections read their input rotated by
+    a block-diagonal Hadamard matrix H (`hadamard_blocks`, blocks of `block`
+    channels, unnormalised) with the weight rotated to match:
+    `h·Wᵀ = (h·H)·(W·H / block)ᵀ` (H symmetric, H·H = block·I), the same
+    float function. The SwiGLU product
+    `silu(gate)·up` is heavy-tailed per token (kurtosis ~21 on the main
+    job's model, a token's absmax ~10x its RMS), so per-token int8 spends
+    its range on a few channels; the rotation spreads every block's tail
+    over the block (QuaRot's online Hadamard, here in blocks so that it
+    costs log2(block) adds per element instead of a GEMM), halving the
+    down projection's W8A8 error (docs/ACCURACY.md). `block` must be a power
+    of two >= 2 dividing the FFN size."""
+    import copy
+    ffn = model.cfg.ffn
+    if isinstance(block, bool) or not isinstance(block, int) or block < 2 \
+            or block & (block - 1) or ffn % block:
+        raise ValueError(f"rotate_down: block must be a power of two >= 2 dividing the "
+                         f"FFN size {ffn}, got {block!r}")
+    m = copy.deepcopy(model)
+    with torch.no_grad():
+        for layer in m.layers:
+            if layer.mlp.rotate:
+                raise ValueError("rotate_down: the model's down projections are already "
+                                 "rotated")
+            w = layer.mlp.down.weight
+            w.copy_(hadamard_blocks(w, block, normalize=False) / block)
+            layer.mlp.rotate = block
+    return m
+
+
+SMOOTHED = ("q", "k", "v", "gate", "up")
+"""The linear classes whose inputs (the RMSNorm outputs) carry the outlier
+channels: SmoothQuant applies to them; o, down and lm_head read inputs
+without channel outliers, where smoothing only adds error (docs/ACCURACY.md)."""
+
+
+def smoothing_overrides(cfg, smoothed=SMOOTHED):
+    """quantize() overrides turning SmoothQuant off for every linear layer
+    (the traced names, `m.layers.<i>.attn.q` ...) whose class is not in
+    `smoothed`."""
+    classes = {"q": "attn", "k": "attn", "v": "attn", "o": "attn", "gate": "mlp",
+               "up": "mlp", "down": "mlp"}
+    bad = set(smoothed) - set(classes) - {"lm_head"}
+    if bad:
+        raise ValueError(f"smoothing_overrides: unknown linear classes {sorted(bad)} "
+                         f"(the classes are {sorted(classes) + ['lm_head']})")
+    over = {} if "lm_head" in smoothed else {"m.lm_head": {"smoothquant": None}}
+    for c, sub in classes.items():
+        if c not in smoothed:
+            for i in range(cfg.layers):
+                over[f"m.layers.{i}.{sub}.{c}"] = {"smoothquant": None}
+    return over
+
+
 def calibrate_v_scales(model, prompts, margin=2.0):
     """Sets every layer's static V scale (per head and channel) from the
     absmax of V over `prompts` (float model) times `margin`. The default 2
@@ -287,14 +387,16 @@ class QuantcDecoder:
         self.cfg = cfg
         self.prefill_fn, self.decode_fn = prefill_fn, decode_fn
         shape = (cfg.max_len, cfg.heads, cfg.head_dim)
-        self.k = [np.zeros(shape, np.int8) for _ in range(cfg.layers)]
+        kt, vt = (np.int8 if t == "int8" else np.float32 for t in (cfg.k_cache, cfg.v_cache))
+        self.k = [np.zeros(shape, kt) for _ in range(cfg.layers)]
         self.ks = [np.zeros(shape[:2] + (1,), np.float32) for _ in range(cfg.layers)]
-        self.v = [np.zeros(shape, np.int8) for _ in range(cfg.layers)]
+        self.v = [np.zeros(shape, vt) for _ in range(cfg.layers)]
         self.len = 0
 
     @classmethod
     def build(cls, model, calib, scheme="w8a8", smoothquant=0.5, overrides=None,
-              prompt_len=None, decode=True, calibrate_v=True, timings=None):
+              prompt_len=None, decode=True, calibrate_v=True, timings=None, attention=None,
+              rotate_down=None):
         """Traces Prefill and Decode, calibrates (prefill on `calib`, a list of
         int64 token tensors; decode reuses the prefill's statistics: the
         layers are the same), quantizes both with `scheme` / `smoothquant`
@@ -306,13 +408,18 @@ class QuantcDecoder:
         the prefill only. `calibrate_v=False` keeps the model's V scales (set
         them once with `calibrate_v_scales` when building several decoders of
         one model: the compiled code may read the buffer's memory). `timings`
-        (a dict) receives seconds per stage."""
+        (a dict) receives seconds per stage. `attention` is quantize's
+        (default int8 unless `scheme` is None). `rotate_down` (a block
+        size) compiles `rotate_down(model, block)` (the same float function)
+        instead of `model`."""
         import quantc
         t = timings if timings is not None else {}
         cfg = model.cfg
         t0 = time.perf_counter()
         if calibrate_v:
             calibrate_v_scales(model, calib)
+        if rotate_down is not None:
+            model = globals()["rotate_down"](model, rotate_down)
         n = max(3, min(8, cfg.max_len - 1))
         toks = torch.zeros(prompt_len or n, dtype=torch.long)
         functions = {"prefill": (Prefill(model), (toks, torch.arange(len(toks))),
@@ -320,10 +427,12 @@ class QuantcDecoder:
         toks = toks[:n]
         if decode:
             cache = []
+            kt, vt = (torch.int8 if t == "int8" else torch.float32
+                      for t in (cfg.k_cache, cfg.v_cache))
             for _ in range(cfg.layers):
-                cache += [torch.zeros(n, cfg.heads, cfg.head_dim, dtype=torch.int8),
+                cache += [torch.zeros(n, cfg.heads, cfg.head_dim, dtype=kt),
                           torch.ones(n, cfg.heads, 1),
-                          torch.zeros(n, cfg.heads, cfg.head_dim, dtype=torch.int8)]
+                          torch.zeros(n, cfg.heads, cfg.head_dim, dtype=vt)]
             functions["decode"] = (Decode(model), (toks[:1], torch.tensor([n]), *cache),
                                    {2 + i: 0 for i in range(3 * cfg.layers)})
         # One program: prefill and decode share every weight, so they are
@@ -340,13 +449,14 @@ class QuantcDecoder:
         t0 = time.perf_counter()
         prog.quantize(scheme, smoothquant=smoothquant if scheme in ("w8a8", "w8a8-static")
                       else None, overrides=overrides,
-                      attention="int8" if scheme is not None else "float")
+                      attention=attention if attention is not None
+                      else "int8" if scheme is not None else "float")
         t["quantize"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         exe = prog.compile()
         t["compile"] = time.perf_counter() - t0
         self = cls(cfg, exe.prefill, exe.decode if decode else None)
-        self.program, self.compiled = prog, exe
+        self.program, self.compiled, self.model = prog, exe, model
         self.models = (prog["prefill"], prog.models.get("decode"))
         return self
 

@@ -462,7 +462,10 @@ class _Translator:
         self.em = _Emitter()
         self.env = {}
         self.observed = {}
-        self.int8_attention = int8_attention
+        # The kinds of activation GEMMs ("qk", "pv") emitted in int8 (True:
+        # both, False: none).
+        self.int8_attention = (frozenset(("qk", "pv")) if int8_attention is True
+                               else frozenset(int8_attention or ()))
         # node name -> (int8 value, scale value or None) for the float values
         # that are a dequantized int8 tensor (`q.float() * scale`, and views
         # of it): an int8 attention GEMM reads such an operand as it is

@@ -164,11 +164,33 @@ def _activation_gemm(tr, a, b, a_node=None, b_node=None):
     quantc.matmul: the left operand `[.., M, K]` per row and batch (Q, P:
     per token and head), the right one `[.., K, N]` per column and batch
     (Kᵀ: per token and head; V: per channel and head; never per token)."""
-    if not tr.int8_attention:
+    if _attention_kind(a_node) not in tr.int8_attention:
         return tr.em.matmul(a, b, "quantc.keep_float")
     r = len(b.shape)
     return tr.em.matmul(_int8_operand(tr, a, a_node, [r - 1]),
                         _int8_operand(tr, b, b_node, [r - 2]))
+
+
+# Ops that only move data: the producer of a GEMM operand is looked up
+# through them.
+_VIEWS = ("view.default", "_unsafe_view.default", "reshape.default", "transpose.int",
+          "permute.default", "expand.default", "clone.default", "contiguous.default",
+          "unsqueeze.default", "t.default")
+
+
+def _attention_kind(node):
+    """"pv" for an activation GEMM whose left operand is attention
+    probabilities (a softmax, or the exp of a split softmax, through views),
+    else "qk" (`quantize(attention={"qk": ..., "pv": ...})` sets them
+    apart)."""
+    import torch.fx
+    while isinstance(node, torch.fx.Node) and node.op == "call_function" \
+            and _target_name(node.target) in _VIEWS:
+        node = node.args[0]
+    if isinstance(node, torch.fx.Node) and node.op == "call_function" \
+            and _target_name(node.target) in ("_softmax.default", "exp.default"):
+        return "pv"
+    return "qk"
 
 
 def _int8_operand(tr, v, node, dims):
