@@ -21,7 +21,7 @@
 func.func @zero_point(%x: tensor<4x8xf32>, %w: tensor<8x16xi8>, %s: tensor<1x16xf32>, %zp: tensor<1x16xi8>) -> tensor<4x16xf32> {
   %d = quantc.dequantize %w, %s zero_point %zp : tensor<8x16xi8>, tensor<1x16xf32>, tensor<1x16xi8> -> tensor<8x16xf32>
   %e = tensor.empty() : tensor<4x16xf32>
-  // expected-remark @+1 {{runs with the weight dequantized to float, not on the avx512 weight-only kernel: the weight's zero point is not a constant (the kernel takes constant zero points)}}
+  // expected-remark @+1 {{runs with the weight dequantized to float, not on the avx512 weight-only kernel: the weight's zero point is neither a constant nor known at load time (the kernel takes packed zero points)}}
   %r = linalg.matmul ins(%x, %d : tensor<4x8xf32>, tensor<8x16xf32>) outs(%e : tensor<4x16xf32>) -> tensor<4x16xf32>
   return %r : tensor<4x16xf32>
 }
