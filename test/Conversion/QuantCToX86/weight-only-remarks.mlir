@@ -4,7 +4,7 @@
 // RUN: quantc-opt %s --quantc-lower-weight-only-to-x86 -split-input-file -verify-diagnostics | FileCheck %s
 // The remarks name the kernel of the isa option.
 // RUN: quantc-opt %s --quantc-lower-weight-only-to-x86=isa=avx2 -split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=AVX2
-// AVX2: remark: runs with the weight dequantized to float, not on the avx2 weight-only kernel: the weight's zero point is not a constant
+// AVX2: remark: runs with the weight dequantized to float, not on the avx2 weight-only kernel: the weight's zero point is neither a constant nor known at load time
 // Options out of their domain are an error.
 // RUN: not quantc-opt %s --quantc-lower-weight-only-to-x86="mr=8 nr=4" -split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD
 // BAD: error: quantc-lower-weight-only-to-x86: mr and nr in [0, 64], kc in [0, 2^20] (0: the default), and mr * nr accumulators + nr weight vectors + 1 broadcast within the 32 zmm registers; got mr = 8, nr = 4, kc = 0
