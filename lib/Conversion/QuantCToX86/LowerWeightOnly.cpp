@@ -419,8 +419,18 @@ static Value packAtLoad(
   memref::GlobalOp &g = cache[{state.canonical(value).getAsOpaquePointer(),
                                layout, unsigned(src.nFirst)}];
   if (!g) {
-    Value t = state.materialize(value);
     OpBuilder pb = state.atPrepareEnd();
+    // An i4 parameter is read as its bytes (one per element, sign-extended:
+    // --quantc-lower-params gives them as i8), which the packer loads as
+    // vectors; other values as they are.
+    Value t;
+    auto param = value.getDefiningOp<ParamOp>();
+    auto vt = cast<RankedTensorType>(value.getType());
+    if (param && vt.getElementType().isSignlessInteger(4))
+      t = ParamOp::create(pb, loc, vt.clone(pb.getI8Type()), param.getName(),
+                          param.getIndex());
+    else
+      t = state.materialize(value);
     auto ty = cast<RankedTensorType>(t.getType());
     Value buf = bufferization::ToBufferOp::create(
         pb, loc, MemRefType::get(ty.getShape(), ty.getElementType()), t,

@@ -47,7 +47,7 @@
 // CHECK: scf.for %[[K:.+]] = %{{.+}} to %{{.+}} step
 // CHECK: scf.for %[[B:.+]] = %{{.+}} to %{{.+}} step
 // CHECK: %[[V:.+]] = tensor.extract %[[T1]][%{{.+}}, %[[K]]] : tensor<70x100xi8>
-// CHECK: memref.store %{{.+}}, %[[G4]][%{{.+}}] : memref<12800xi8>
+// CHECK: vector.store %{{.+}}, %[[G4]][%{{.+}}] : memref<12800xi8>, vector<16xi8>
 // CHECK: %[[T2:.+]] = bufferization.to_tensor %[[A2]] restrict : memref<80x20xf32> to tensor<80x20xf32>
 // CHECK: %[[G3:.+]] = memref.get_global @__quantc_state_5 : memref<80x20xf32>
 // CHECK: bufferization.materialize_in_destination %[[T2]] in restrict writable %[[G3]]
