@@ -247,6 +247,12 @@ matchWeightOnly(linalg::LinalgOp op, X86Isa isa, int64_t mrOpt, int64_t nrOpt,
     ElementsAttr c = getConstantWeight(v);
     return c && isReadableConstant(c) ? c : ElementsAttr();
   };
+  if (ElementsAttr c = getConstantWeight(mw.dequant.getInput());
+      c && !isReadableConstant(c)) {
+    remark() << "the bytes of the constant weight cannot be read (a "
+                "dense_resource blob without data)";
+    return failure();
+  }
   mw.weightConst = readable(mw.dequant.getInput());
   mw.scaleConst = readable(mw.dequant.getScale());
   bool int4 = g.storageType.isSignlessInteger(4);

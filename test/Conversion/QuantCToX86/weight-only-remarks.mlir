@@ -155,3 +155,17 @@ func.func @plain_float(%x: tensor<4x8xf32>, %w: tensor<8x16xf32>) -> tensor<4x16
   %r = linalg.matmul ins(%x, %w : tensor<4x8xf32>, tensor<8x16xf32>) outs(%e : tensor<4x16xf32>) -> tensor<4x16xf32>
   return %r : tensor<4x16xf32>
 }
+
+// -----
+
+// A constant weight whose blob has no bytes (none given here) cannot be
+// packed: said, not read as a run-time weight.
+func.func @no_bytes(%x: tensor<4x64xf32>) -> tensor<4x16xf32> {
+  %w = arith.constant dense_resource<nobytes> : tensor<64x16xi4>
+  %s = arith.constant dense<0.5> : tensor<1x16xf32>
+  %d = quantc.dequantize %w, %s : tensor<64x16xi4>, tensor<1x16xf32> -> tensor<64x16xf32>
+  %e = tensor.empty() : tensor<4x16xf32>
+  // expected-remark @+1 {{weight-only kernel: the bytes of the constant weight cannot be read (a dense_resource blob without data)}}
+  %r = linalg.matmul ins(%x, %d : tensor<4x64xf32>, tensor<64x16xf32>) outs(%e : tensor<4x16xf32>) -> tensor<4x16xf32>
+  return %r : tensor<4x16xf32>
+}
