@@ -9,7 +9,7 @@
 // into [group][n padded to 128] tables; the kernel reads the three state
 // globals.
 // CHECK: quantc.params = [{name = "q", type = tensor<100x256xi4>}, {name = "s", type = tensor<100x4xf32>}, {name = "z", type = tensor<100x4xi8>}, {name = "q2", type = tensor<256x100xi4>}]
-// CHECK-SAME: quantc.state = [{bytes = 16384 : i64, symbol = "__quantc_state_0"}, {bytes = 2048 : i64, symbol = "__quantc_state_1"}, {bytes = 2048 : i64, symbol = "__quantc_state_2"}, {bytes = 16384 : i64, symbol = "__quantc_state_3"}]
+// CHECK-SAME: quantc.state = [{bytes = 16384 : i64, symbol = "__quantc_state_0"}, {bytes = 2048 : i64, symbol = "__quantc_state_1"}, {bytes = 2048 : i64, symbol = "__quantc_state_2"}, {bytes = 16384 : i64, symbol = "__quantc_state_3"}, {bytes = 25600 : i64, symbol = "__quantc_state_4"}]
 // CHECK-LABEL: func.func @w4a16
 // CHECK-DAG: %[[W:.+]] = memref.get_global @__quantc_state_0 : memref<16384xi8>
 // CHECK-DAG: %[[S:.+]] = memref.get_global @__quantc_state_1 : memref<512xf32>
@@ -18,6 +18,8 @@
 // CHECK-LABEL: func.func @w4a16_kn
 // CHECK: %[[W2:.+]] = memref.get_global @__quantc_state_3 : memref<16384xi8>
 // CHECK: call @__quantc_x86_w4a16_gemm_0(%{{.+}}, %[[W2]], %{{.+}})
+// CHECK-LABEL: func.func @raw
+// CHECK: memref.get_global @__quantc_state_4 : memref<100x256xi4>
 // The i4 parameter comes to the prepare body as its bytes (i8): read as
 // 16 scalars a vector where stored [n, k], with a masked vector load where
 // stored [k, n] (@w4a16_kn).
@@ -68,4 +70,15 @@ func.func @w4a16_kn(%x: tensor<3x256xf32>) -> tensor<3x100xf32> {
   %f = linalg.fill ins(%c : f32) outs(%e : tensor<3x100xf32>) -> tensor<3x100xf32>
   %r = linalg.matmul ins(%x, %w : tensor<3x256xf32>, tensor<256x100xf32>) outs(%f : tensor<3x100xf32>) -> tensor<3x100xf32>
   return %r : tensor<3x100xf32>
+}
+
+// The same i4 parameter read as it is (here returned): a raw i4 state copy
+// (@raw above), the i8 bytes truncated in the prepare body, next to the
+// packed one.
+// CHECK: linalg.generic
+// CHECK: arith.trunci %{{.+}} : i8 to i4
+// CHECK: bufferization.materialize_in_destination %{{.+}} in restrict writable %{{.+}} : (tensor<100x256xi4>, memref<100x256xi4>)
+func.func @raw() -> tensor<100x256xi4> {
+  %q = arith.constant dense_resource<q> : tensor<100x256xi4>
+  return %q : tensor<100x256xi4>
 }
