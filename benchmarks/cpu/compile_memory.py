@@ -106,7 +106,7 @@ def _model(hidden, ffn, layers):
         return nn.Sequential(*[Layer() for _ in range(layers)]).eval()
 
 
-def _run_one(mode, hidden, ffn, layers, alpha=None):
+def _run_one(mode, hidden, ffn, layers, alpha=None, scheme="w8a8"):
     import numpy as np
     import torch
 
@@ -139,7 +139,7 @@ def _run_one(mode, hidden, ffn, layers, alpha=None):
         peaks.append(_peak_mib() - base)
         s0 = _stage_start()
         t0, c0 = time.perf_counter(), time.process_time()
-        tm.quantize("w8a8", smoothquant=alpha)
+        tm.quantize(scheme, smoothquant=alpha)
         t["quantize"] = time.perf_counter() - t0
         t["quantize_cpu"] = time.process_time() - c0
         stage["quantize"] = _stage_peak(s0)
@@ -163,7 +163,9 @@ def _run_one(mode, hidden, ffn, layers, alpha=None):
             arrays = {}
             for name, dt, shape in exe.params:
                 if np.issubdtype(dt, np.integer):
-                    arrays[name] = rng.integers(-127, 128, shape, dtype=dt)
+                    # (w4a16: i4 parameters hold int8 values in [-8, 7])
+                    lo, hi = (-8, 8) if scheme == "w4a16" else (-127, 128)
+                    arrays[name] = rng.integers(lo, hi, shape, dtype=dt)
                 else:
                     arrays[name] = (rng.random(shape, dtype=np.float32) + 0.5).astype(dt)
             t["load_bytes"] = sum(a.nbytes for a in arrays.values())
@@ -210,22 +212,25 @@ def main():
     ap.add_argument("--modes", default="resource,embed")
     ap.add_argument("--smoothquant", type=float, default=None,
                     help="calibrate, then quantize with SmoothQuant at this alpha")
+    ap.add_argument("--scheme", default="w8a8", choices=["w8a8", "w4a16"],
+                    help="the quantize scheme (resource and embed modes)")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.child:
-        print(json.dumps(_run_one(a.child, a.hidden, a.ffn, a.layers, a.smoothquant)))
+        print(json.dumps(_run_one(a.child, a.hidden, a.ffn, a.layers, a.smoothquant,
+                                  a.scheme)))
         return
     weights = a.layers * (a.hidden * a.hidden + 3 * a.hidden * a.ffn)
     print(f"{a.layers} layers, hidden {a.hidden}, ffn {a.ffn}: "
           f"{weights / 1e6:.0f} M weights ({weights * 4 / 2**20:.0f} MiB f32), 16 tokens, "
-          f"quantize: w8a8, smoothquant={a.smoothquant}")
+          f"quantize: {a.scheme}, smoothquant={a.smoothquant}")
     print(f"{'mode':9} {'from_torch':>10} {'quantize':>9} {'compile':>8} {'total':>7} "
           f"{'extra peak RSS':>15} {'IR text':>10} {'rel err':>8}  peak after each stage")
     rows = {}
     for mode in a.modes.split(","):
         out = subprocess.run([sys.executable, __file__, "--child", mode,
                               "--hidden", str(a.hidden), "--ffn", str(a.ffn),
-                              "--layers", str(a.layers)]
+                              "--layers", str(a.layers), "--scheme", a.scheme]
                              + ([] if a.smoothquant is None
                                 else ["--smoothquant", str(a.smoothquant)]),
                              capture_output=True, text=True)

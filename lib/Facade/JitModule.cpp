@@ -24,6 +24,7 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
+#include "quantc/Dialect/QuantC/Utils/ConstantWeights.h"
 #include "quantc/Dialect/QuantC/Utils/LoadTimeParams.h"
 #include "quantc/InitAll.h"
 #include "llvm/ADT/StringExtras.h"
@@ -134,6 +135,9 @@ static bool bindBlobs(MLIRContext *ctx, const JitModule &jit,
 static std::string paramElement(Type t) {
   if (t.isBF16())
     return "bf16";
+  // One byte per element, sign-extended (storageBytes).
+  if (t.isSignlessInteger(4))
+    return "i4";
   return describe(t).element;
 }
 
@@ -148,8 +152,8 @@ static void describeLoadTimeState(ModuleOp module, JitModule::Impl &impl) {
       p.name = d.getAs<StringAttr>("name").getValue().str();
       p.element = paramElement(t.getElementType());
       p.shape.assign(t.getShape().begin(), t.getShape().end());
-      p.bytes = size_t(t.getNumElements()) *
-                (t.getElementType().getIntOrFloatBitWidth() / 8);
+      p.bytes =
+          size_t(t.getNumElements() * quantc::storageBytes(t.getElementType()));
       impl.params.push_back(std::move(p));
     }
   if (auto state = module->getAttrOfType<ArrayAttr>(quantc::kStateAttrName))

@@ -321,13 +321,18 @@ class CompiledModule:
             if tuple(a.shape) != tuple(shape):
                 raise ValueError(f"load_params: parameter {name!r} has shape "
                                  f"{tuple(a.shape)}, the module takes {tuple(shape)}")
+            if element == "i4" and a.size and (a.min() < -8 or a.max() > 7):
+                raise ValueError(f"load_params: parameter {name!r} is i4 (one int8 per "
+                                 f"element in [-8, 7]), but holds values in "
+                                 f"[{a.min()}, {a.max()}]")
             buffers.append(np.ascontiguousarray(a))
         self._jit.bind_params(buffers)
 
 
-# A parameter's storage as NumPy holds it (bf16 as its 16-bit pattern).
+# A parameter's storage as NumPy holds it (bf16 as its 16-bit pattern; i4 one
+# int8 per element, in [-8, 7]).
 _PARAM_DTYPES = {"f64": "<f8", "f32": "<f4", "f16": "<f2", "bf16": "<u2",
-                 "i64": "<i8", "i32": "<i4", "i16": "<i2", "i8": "i1"}
+                 "i64": "<i8", "i32": "<i4", "i16": "<i2", "i8": "i1", "i4": "i1"}
 
 # safetensors dtype names -> NumPy.
 _SAFETENSORS_DTYPES = {"F64": "<f8", "F32": "<f4", "F16": "<f2", "BF16": "<u2",

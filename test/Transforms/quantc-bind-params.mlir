@@ -41,6 +41,20 @@ func.func @flags() -> tensor<4096xi1> {
 
 // -----
 
+// i4: one byte per element (sign-extended), so 257 elements are 257 bytes
+// and bind; 256 stay a constant.
+// CHECK: module attributes {quantc.params = [{name = "w4", type = tensor<257xi4>}]}
+// CHECK-LABEL: func.func @int4
+// CHECK: quantc.param "w4" index 0 : tensor<257xi4>
+// CHECK: arith.constant dense_resource<w4s> : tensor<256xi4>
+func.func @int4() -> (tensor<257xi4>, tensor<256xi4>) {
+  %a = arith.constant dense_resource<w4> : tensor<257xi4>
+  %b = arith.constant dense_resource<w4s> : tensor<256xi4>
+  return %a, %b : tensor<257xi4>, tensor<256xi4>
+}
+
+// -----
+
 // One blob, two types: an error naming it.
 func.func @two_types() -> (tensor<400xi8>, tensor<100xf32>) {
   %a = arith.constant dense_resource<w> : tensor<400xi8>

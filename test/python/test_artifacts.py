@@ -351,3 +351,30 @@ def test_loaded_artifact_rebinds_params(tmp_path):
     assert not np.array_equal(after, before)
     with pytest.raises(ValueError, match="missing parameter"):
         loaded.load_params({})
+
+
+def test_w4a16_artifact_bit_identical(tmp_path):
+    """A W4A16 model (i4 weights bound at load time as int8 bytes in
+    [-8, 7], packed two per byte by __quantc_prepare): the saved artifact
+    gives the JIT's bits in a fresh process, and its load_params of new i4
+    weights gives the JIT's load_params bits."""
+    torch.manual_seed(8)
+    m = nn.Sequential(nn.Linear(256, 48), nn.ReLU(), nn.Linear(48, 8)).eval()
+    x = torch.randn(3, 256)
+    tm = quantc.from_torch(m, (x,)).quantize("w4a16")
+    exe = tm.compile()
+    q4 = [p for p in exe.params if "weight" in p[0]]
+    assert q4 and all(d == np.int8 for _, d, _ in q4)
+    exe.save(tmp_path / "w4")
+    xs = [np.random.default_rng(i).standard_normal((3, 256)).astype(np.float32)
+          for i in range(2)]
+    for xi, got in zip(xs, _run_fresh(tmp_path / "w4", xs, tmp_path)):
+        _bits_equal(got, exe(xi))
+    loaded = quantc.load(tmp_path / "w4")
+    rng = np.random.default_rng(2)
+    new = {name: (rng.integers(-8, 8, shape).astype(dtype) if dtype == np.int8
+                  else rng.uniform(0.01, 0.1, shape).astype(dtype))
+           for name, dtype, shape in exe.params}
+    exe.load_params(new)
+    loaded.load_params(new)
+    _bits_equal(loaded.forward(xs[0]), exe(xs[0]))

@@ -64,11 +64,16 @@ def test_load_equals_embed(scheme):
     np.testing.assert_array_equal(y, _embed(tm._module)(x.numpy()))
     want = m(x).detach().numpy()
     assert np.linalg.norm(y - want) / np.linalg.norm(want) < (0.1 if scheme == "w4a16" else 0.02)
-    # Every weight blob is a parameter (4-bit weights are still dense i4
-    # text, not blobs: compiled in either way).
+    # Every weight blob is a parameter (4-bit weights too: i4 blobs of one
+    # byte per element, packed two per byte at load).
     weights = [n for n in tm._module.resources() if "weight" in n]
-    assert len(weights) == (0 if scheme == "w4a16" else 2)
+    assert len(weights) == 2
     assert set(weights) <= {p[0] for p in exe.params}
+    if scheme == "w4a16":
+        low = _lowered(tm._module)
+        assert "__quantc_x86_w4a16_gemm" in low and "xi4>" not in low.split(
+            "llvm.func @__quantc_prepare_body")[0].split("llvm.func @forward")[-1]
+        assert {str(d) for _, d, _ in exe.params if _ in weights} <= {"int8"}
 
 
 def test_w8a8_packs_once_at_load():
@@ -124,6 +129,87 @@ func.func @forward(%x: tensor<7x300xf32>) -> tensor<7x96xf32> {
     np.testing.assert_array_equal(y, _embed(m)(x))
     want = x.astype(np.float64) @ (q.astype(np.float64) * s).T
     np.testing.assert_allclose(y, want, rtol=0, atol=1e-4 * np.abs(want).max())
+
+
+_W4_IR = """
+func.func @forward(%x: tensor<MxKxf32>) -> tensor<MxNxf32> {
+  %q = arith.constant dense_resource<q4> : tensor<WSHAPExi4>
+  %s = arith.constant dense_resource<s4> : tensor<SSHAPExf32>
+  %z = arith.constant dense_resource<z4> : tensor<SSHAPExi8>
+  %w = quantc.dequantize %q, %s zero_point %z : tensor<WSHAPExi4>, tensor<SSHAPExf32>, tensor<SSHAPExi8> -> tensor<WSHAPExf32>
+  %c = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<MxNxf32>
+  %f = linalg.fill ins(%c : f32) outs(%e : tensor<MxNxf32>) -> tensor<MxNxf32>
+  %r = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, BMAP, affine_map<(m, n, k) -> (m, n)>] ins(%x, %w : tensor<MxKxf32>, tensor<WSHAPExf32>) outs(%f : tensor<MxNxf32>) -> tensor<MxNxf32>
+  return %r : tensor<MxNxf32>
+}
+"""
+
+
+def _w4_module(m, n, k, group, n_first, rng):
+    """A W4A16 GEMM whose i4 weight (one int8 per element in [-8, 7]),
+    group scales and i8 zero points are blobs, stored [n, k] or [k, n]."""
+    groups = k // group if group else 1
+    wshape, sshape = ((n, k), (n, groups)) if n_first else ((k, n), (groups, n))
+    bmap = "affine_map<(m, n, k) -> (n, k)>" if n_first else "affine_map<(m, n, k) -> (k, n)>"
+    ir = _W4_IR.replace("WSHAPE", "x".join(map(str, wshape))).replace(
+        "SSHAPE", "x".join(map(str, sshape))).replace("BMAP", bmap).replace(
+        "M", str(m)).replace("N", str(n)).replace("K", str(k))
+    blobs = {"q4": rng.integers(-8, 8, wshape).astype(np.int8),
+             "s4": (rng.random(sshape) * 0.02 + 0.001).astype(np.float32),
+             "z4": rng.integers(-3, 4, sshape).astype(np.int8)}
+    return ir, blobs
+
+
+def _w4_reference(x, blobs, group, n_first):
+    q, s, z = blobs["q4"], blobs["s4"], blobs["z4"]
+    if n_first:
+        q, s, z = q.T, s.T, z.T
+    reps = group if group else q.shape[0]
+    deq = (q.astype(np.float64) - np.repeat(z, reps, 0)) * np.repeat(s, reps, 0)
+    return x.astype(np.float64) @ deq
+
+
+@pytest.mark.parametrize("m,n,k,group,n_first", [
+    (1, 100, 256, 64, True),     # decode, N not a multiple of the panel, all at load
+    (4, 90, 384, 128, False),    # [k, n] storage, 3 groups, zero points at load
+    (7, 50, 255, 0, True),       # odd K, per-channel scales
+    (20, 40, 96, 32, True),      # the blocked kernel (M >= 16)
+])
+def test_w4a16_load_equals_embed(m, n, k, group, n_first):
+    """An i4 weight bound at load time (an i4 blob: one byte per element,
+    sign-extended) with group scales and zero points (blobs too): packed two
+    per byte by __quantc_prepare with the same rule as the compile-time
+    packer, so load and embed give the same bits, equal to NumPy within f32
+    rounding; load_params rebinds it, and an i4 value out of [-8, 7] is
+    refused."""
+    rng = np.random.default_rng(m * 1000 + k)
+    ir, blobs = _w4_module(m, n, k, group, n_first, rng)
+    x = rng.standard_normal((m, k)).astype(np.float32)
+    mod = quantc.Module(ir, blobs)
+    low = _lowered(mod)
+    assert "__quantc_x86_w4a16_gemm" in low and "@__quantc_prepare(" in low
+    exe = mod.compile(shared_libs=_LIBS)
+    params = {name: (str(d), shape) for name, d, shape in exe.params}
+    assert params["q4"] == ("int8", blobs["q4"].shape)
+    y = exe.forward(x)
+    np.testing.assert_array_equal(y, _embed(mod)(x))
+    want = _w4_reference(x, blobs, group, n_first)
+    bound = np.abs(x).astype(np.float64) @ np.abs(_w4_reference(
+        np.eye(k, dtype=np.float32), blobs, group, n_first))
+    np.testing.assert_array_less(np.abs(y - want), 1e-5 * bound + 1e-30)
+    # Rebinding new weights: the bits of compiling them in.
+    new = dict(blobs)
+    new["q4"] = rng.integers(-8, 8, blobs["q4"].shape).astype(np.int8)
+    if "z4" in params:  # a blob of at most 256 bytes stays a constant
+        new["z4"] = rng.integers(-3, 4, blobs["z4"].shape).astype(np.int8)
+    exe.load_params({name: new[name] for name in params})
+    np.testing.assert_array_equal(exe.forward(x), _embed(quantc.Module(ir, new))(x))
+    bad = {name: new[name] for name in params}
+    bad["q4"] = bad["q4"].copy()
+    bad["q4"].flat[3] = 8
+    with pytest.raises(ValueError, match=r"parameter 'q4' is i4 .* holds values in \[-8, 8\]"):
+        exe.load_params(bad)
 
 
 def _write_safetensors(path, arrays):

@@ -64,7 +64,9 @@ def test_w4a16_matches_numpy_and_runs_on_the_kernel():
     assert "w4a16 (g=128)" in report and "w4a16 (g=32)" in report
     assert [c[1] for c in tm.choices] == ["w4a16", "w4a16"]
     # Both GEMMs take the fused kernel (no dequantized-to-float remark).
-    out, diags = quantc.run_pipeline(ir, "quantc-cpu-pipeline", return_diagnostics=True)
+    # (The weights are i4 blobs: the text with their bytes.)
+    full = tm._module.mlir(elide_resources_over=None)
+    out, diags = quantc.run_pipeline(full, "quantc-cpu-pipeline", return_diagnostics=True)
     assert out.count("__quantc_x86_w4a16_gemm") >= 2 and "dequantized to float" not in diags
     exe = tm.compile()
     for seed in range(2):

@@ -685,8 +685,8 @@ def QuantCLowerWeightOnlyToX86
     `addf(out, mulf(a, b))`) whose weight (operand 1) is the result of a
     `quantc.dequantize` of an `i8` or `i4` tensor, with a scale per output
     channel (or per tensor) or per group of `g` along K (the granularity
-    analysis' `dequant-on-load` verdict) and optionally a constant zero
-    point of the scale's shape, into a call to a generated kernel that never
+    analysis' `dequant-on-load` verdict) and optionally a zero point of the
+    scale's shape (a constant or known at load time), into a call to a generated kernel that never
     materialises the float weight:
 
     - A weight panel is `nr` vectors of columns. For each K block (`kc`, a
@@ -702,12 +702,19 @@ def QuantCLowerWeightOnlyToX86
       `fma(temp, scale[group], acc)`.
     - A constant weight is packed at compile time into the kernel's int8
       panel layout (`[panel][k][nr * lanes]`, zero-padded), a constant scale
-      into a `[group][padded n]` f32 table. A run-time weight stored `[k, n]`
+      into a `[group][padded n]` f32 table. A weight, scale or zero point
+      known at load time (`quantc.param` and pure functions of it, e.g. a
+      transposed weight, which is read where it lies) is packed into the same
+      layouts by the module's prepare body, once, into a state global: the
+      same rule (WeightOnlyPacking.cpp) run at compile time on constants and
+      emitted as vector loops for load-time values; an `i4` parameter is
+      read as its bytes (one per element, sign-extended). A constant whose
+      bytes cannot be read gets a remark. A run-time weight stored `[k, n]`
       is read in place (decode: repacking costs as much as the GEMM), K
       block by K block across all panels (partial sums in the output), so
       that each weight row is read as one sequential stream.
-    - 4-bit (`i4`, signed [-8, 7]) constant weights are packed two per
-      byte at compile time (`__quantc_x86_w4a16_gemm`): per K row of a panel,
+    - 4-bit (`i4`, signed [-8, 7]) constant and load-time weights are
+      packed two per byte (`__quantc_x86_w4a16_gemm`): per K row of a panel,
       one byte vector per pair of column vectors, byte i holding `q + 8` of
       column i of the even vector (low nibble) and of the odd one (high
       nibble). AVX-512: the byte vector is zero-extended once (vpmovzxbd)
@@ -721,7 +728,7 @@ def QuantCLowerWeightOnlyToX86
       sums are scaled once per group, or per channel in the epilogue. A run-time `i4` weight is widened to `i8` on
       every call (`arith.extsi`, one pass over the weight) and runs on the
       int8 kernel, with a remark.
-    - Zero points (constant, i8 or i4 weights) become an i32 offset table
+    - Zero points (constant or load-time, i8 or i4 weights) become an i32 offset table
       `[group][padded n]` subtracted from the widened weight.
     - From `block-min-m` rows on (default 16 for grouped 4-bit weights, 32
       otherwise) the GEMM runs a blocked kernel instead: per K block and

@@ -20,7 +20,8 @@ LoadTimeState::LoadTimeState(ModuleOp module, SymbolTable &symbols)
     if (g.getSymName().starts_with(kStatePrefix))
       ++nextState;
   if (body)
-    body.walk([&](ParamOp p) { params.try_emplace(p.getIndex(), p); });
+    body.walk(
+        [&](ParamOp p) { params.try_emplace({p.getIndex(), p.getType()}, p); });
 }
 
 OpBuilder LoadTimeState::atPrepareEnd() {
@@ -86,7 +87,7 @@ Value LoadTimeState::materialize(Value v) {
   Operation *def = v.getDefiningOp();
   assert(def && "a load-time value has a defining op");
   if (auto p = dyn_cast<ParamOp>(def)) {
-    Value &slot = params[p.getIndex()];
+    Value &slot = params[{p.getIndex(), p.getType()}];
     if (!slot) {
       OpBuilder b = atPrepareEnd();
       slot = b.clone(*def)->getResult(0);

@@ -55,8 +55,9 @@ private:
   mlir::SymbolTable &symbols;
   mlir::func::FuncOp body;
   mlir::IRMapping mapping;
-  /// Parameter index -> its value in the prepare body.
-  llvm::DenseMap<int64_t, mlir::Value> params;
+  /// (Parameter index, type read as) -> its value in the prepare body (an
+  /// i4 parameter may also be read as its i8 bytes: --quantc-lower-params).
+  llvm::DenseMap<std::pair<int64_t, mlir::Type>, mlir::Value> params;
   int64_t nextState = 0;
   /// canonical(): parameter index -> its first value; structural hash of an
   /// op on canonical operands -> the first such ops.

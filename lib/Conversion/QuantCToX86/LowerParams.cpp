@@ -8,10 +8,14 @@
 //===----------------------------------------------------------------------===//
 #include "LoadTimeState.h"
 #include "quantc/Conversion/QuantCToX86/QuantCToX86.h"
+#include "quantc/Dialect/QuantC/Utils/ConstantWeights.h"
 #include "quantc/Dialect/QuantC/Utils/LoadTimeParams.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 namespace quantc {
 #define GEN_PASS_DEF_QUANTCLOWERPARAMS
@@ -43,9 +47,47 @@ static FailureOr<SmallVector<RankedTensorType>> paramTypes(ModuleOp module) {
   return types;
 }
 
-/// Bytes of a statically shaped memref or tensor of byte-sized elements.
+/// Bytes of a statically shaped memref or tensor (storageBytes).
 static int64_t byteSize(ShapedType t) {
-  return t.getNumElements() * int64_t(t.getElementTypeBitWidth() / 8);
+  return t.getNumElements() * storageBytes(t.getElementType());
+}
+
+/// The memref the prepare body takes parameter `t` as: an i4 parameter's
+/// bytes (one per element, sign-extended) as i8, so that its readers can
+/// load them as vectors.
+static MemRefType argTypeOf(RankedTensorType t) {
+  Type elem = t.getElementType();
+  if (elem.isSignlessInteger(4))
+    elem = IntegerType::get(t.getContext(), 8);
+  return MemRefType::get(t.getShape(), elem);
+}
+
+/// Whether `p` reads parameter `declared`: as its type, or an i4 one as
+/// its i8 bytes (argTypeOf).
+static bool readsAs(ParamOp p, RankedTensorType declared) {
+  auto t = p.getType();
+  return t == declared || (declared.getElementType().isSignlessInteger(4) &&
+                           t.getElementType().isSignlessInteger(8) &&
+                           t.getShape() == declared.getShape());
+}
+
+/// `bytes` (i8) truncated to the i4 tensor type `ty`, elementwise.
+static Value truncToI4(OpBuilder &b, Location loc, Value bytes,
+                       RankedTensorType ty) {
+  int64_t rank = ty.getRank();
+  Value init =
+      tensor::EmptyOp::create(b, loc, ty.getShape(), ty.getElementType());
+  SmallVector<AffineMap> maps(2, b.getMultiDimIdentityMap(rank));
+  SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
+  return linalg::GenericOp::create(
+             b, loc, ty, bytes, init, maps, iters,
+             [&](OpBuilder &nb, Location l, ValueRange args) {
+               linalg::YieldOp::create(
+                   nb, l,
+                   ValueRange{arith::TruncIOp::create(
+                       nb, l, ty.getElementType(), args[0])});
+             })
+      .getResult(0);
 }
 
 namespace {
@@ -93,7 +135,7 @@ struct LowerParams : quantc::impl::QuantCLowerParamsBase<LowerParams> {
     auto body = symbols.lookup<func::FuncOp>(kPrepareBodyName);
     SmallVector<Type> argTypes;
     for (RankedTensorType t : *types)
-      argTypes.push_back(MemRefType::get(t.getShape(), t.getElementType()));
+      argTypes.push_back(argTypeOf(t));
     Block &entry = body.getBody().front();
     if (entry.getNumArguments() != 0) {
       body.emitError("the prepare body already has arguments");
@@ -109,17 +151,22 @@ struct LowerParams : quantc::impl::QuantCLowerParamsBase<LowerParams> {
     body.walk([&](ParamOp p) { inBody.push_back(p); });
     for (ParamOp p : inBody) {
       int64_t i = p.getIndex();
-      if (i >= int64_t(types->size()) || (*types)[i] != p.getType()) {
+      if (i >= int64_t(types->size()) || !readsAs(p, (*types)[i])) {
         p.emitError("parameter index ")
             << i << " has no entry of type " << p.getType() << " in "
             << kParamsAttrName;
         return signalPassFailure();
       }
       OpBuilder b(p);
-      p.replaceAllUsesWith(bufferization::ToTensorOp::create(
-                               b, p.getLoc(), p.getType(), entry.getArgument(i),
-                               /*restrict=*/true, /*writable=*/false)
-                               .getResult());
+      auto argTy = cast<MemRefType>(entry.getArgument(i).getType());
+      Value v = bufferization::ToTensorOp::create(
+          b, p.getLoc(),
+          RankedTensorType::get(argTy.getShape(), argTy.getElementType()),
+          entry.getArgument(i),
+          /*restrict=*/true, /*writable=*/false);
+      if (v.getType() != p.getType())
+        v = truncToI4(b, p.getLoc(), v, p.getType());
+      p.replaceAllUsesWith(v);
       p.erase();
     }
     (void)end;

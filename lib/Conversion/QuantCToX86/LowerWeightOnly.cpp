@@ -12,6 +12,7 @@
 #include "FloatGemm.h"
 #include "LoadTimeState.h"
 #include "WeightOnlyGemm.h"
+#include "WeightOnlyPacking.h"
 
 #include "quantc/Analysis/Granularity.h"
 #include "quantc/Dialect/QuantC/IR/QuantCOps.h"
@@ -29,6 +30,7 @@
 #include "mlir/IR/TypeUtilities.h"
 
 #include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
 
 namespace quantc {
 #define GEN_PASS_DEF_QUANTCLOWERWEIGHTONLYTOX86
@@ -60,15 +62,17 @@ struct MatchedWeightOnly {
   /// The position of M in the activation's shape.
   unsigned aMPos = 0;
   DequantizeOp dequant;
-  /// The int8 / int4 weight and scale: constants (packed at compile time)
-  /// or run-time values (read in place); the constant zero point (null
-  /// without one).
-  DenseElementsAttr weightConst, scaleConst, zpConst;
+  /// The int8 / int4 weight, scale and zero point (null without one) when
+  /// constants (packed at compile time).
+  ElementsAttr weightConst, scaleConst, zpConst;
   /// A run-time i4 weight, widened to i8 per call before the kernel.
   bool widenRuntimeI4 = false;
-  /// An i8 weight known at load time (a parameter, isLoadTimeValue): packed
-  /// like a constant, once, by the prepare function.
-  bool weightAtLoad = false;
+  /// Operands known at load time (parameters, isLoadTimeValue): packed like
+  /// constants, once, by the prepare function.
+  bool weightAtLoad = false, scaleAtLoad = false, zpAtLoad = false;
+  /// How the weight, scale and zero point are stored (their K and N
+  /// positions, shapes).
+  WeightOnlySource weightSrc, scaleSrc, zpSrc;
   /// Element strides of the weight over (k, n) in its row-major layout.
   int64_t wStrideK = 0, wStrideN = 0;
   /// The scale's shape and its dimension positions of K and N.
@@ -121,11 +125,15 @@ matchWeightOnly(linalg::LinalgOp op, X86Isa isa, int64_t mrOpt, int64_t nrOpt,
              << " (the kernel takes i8 and i4)";
     return failure();
   }
-  if (g.hasZeroPoint &&
-      !matchPattern(mw.dequant.getZeroPoint(), m_Constant(&mw.zpConst))) {
-    remark() << "the weight's zero point is not a constant (the kernel "
-                "takes constant zero points)";
-    return failure();
+  if (g.hasZeroPoint) {
+    Value zp = mw.dequant.getZeroPoint();
+    mw.zpConst = getConstantWeight(zp);
+    mw.zpAtLoad = !mw.zpConst && isLoadTimeValue(zp);
+    if (!mw.zpConst && !mw.zpAtLoad) {
+      remark() << "the weight's zero point is neither a constant nor known "
+                  "at load time (the kernel takes packed zero points)";
+      return failure();
+    }
   }
   if (!op.hasPureTensorSemantics() || op.getNumDpsInputs() != 2 ||
       op.getNumDpsInits() != 1 || op.getNumLoops() != 3 ||
@@ -235,11 +243,31 @@ matchWeightOnly(linalg::LinalgOp op, X86Isa isa, int64_t mrOpt, int64_t nrOpt,
     return failure();
   }
 
-  mw.weightConst = readAsDense(getConstantWeight(mw.dequant.getInput()));
-  mw.scaleConst = readAsDense(getConstantWeight(mw.dequant.getScale()));
+  auto readable = [](Value v) {
+    ElementsAttr c = getConstantWeight(v);
+    return c && isReadableConstant(c) ? c : ElementsAttr();
+  };
+  if (ElementsAttr c = getConstantWeight(mw.dequant.getInput());
+      c && !isReadableConstant(c)) {
+    remark() << "the bytes of the constant weight cannot be read (a "
+                "dense_resource blob without data)";
+    return failure();
+  }
+  mw.weightConst = readable(mw.dequant.getInput());
+  mw.scaleConst = readable(mw.dequant.getScale());
   bool int4 = g.storageType.isSignlessInteger(4);
-  mw.weightAtLoad =
-      !mw.weightConst && !int4 && isLoadTimeValue(mw.dequant.getInput());
+  mw.weightAtLoad = !mw.weightConst && isLoadTimeValue(mw.dequant.getInput());
+  mw.scaleAtLoad = !mw.scaleConst && isLoadTimeValue(mw.dequant.getScale());
+  // The operands in the weight's dimensions: [n, k] when K is its second.
+  auto sourceOf = [&](Value v) {
+    auto t = cast<RankedTensorType>(v.getType());
+    return WeightOnlySource{kPos == 1, t.getDimSize(0), t.getDimSize(1)};
+  };
+  mw.weightSrc = sourceOf(mw.dequant.getInput());
+  mw.scaleSrc = sourceOf(mw.dequant.getScale());
+  if (g.hasZeroPoint)
+    mw.zpSrc = sourceOf(mw.dequant.getZeroPoint());
+  bool packed = mw.weightConst || mw.weightAtLoad;
   // Packed 4-bit weights with groups are scaled as they are widened (no
   // per-group temporaries): a 4-row tile (mr * nr accumulators, nr weights
   // and 2 nr scale / bias vectors fit the registers; 4096^2, M = 16 / 64:
@@ -248,8 +276,8 @@ matchWeightOnly(linalg::LinalgOp op, X86Isa isa, int64_t mrOpt, int64_t nrOpt,
   // Decode (M = 1, 2) keeps the per-group sums: the scale is applied once per
   // group instead of once per weight vector.
   // (A run-time M is tuned for decode: M = 1.)
-  p.prescale = mw.weightConst && int4 && p.group && !dynM && p.m > 2;
-  p.nibbleTable = mw.weightConst && int4 && !avx2;
+  p.prescale = packed && int4 && p.group && !dynM && p.m > 2;
+  p.nibbleTable = packed && int4 && !avx2;
 
   // Tile and blocking.
   p.lanes = avx2 ? 8 : 16;
@@ -263,11 +291,11 @@ matchWeightOnly(linalg::LinalgOp op, X86Isa isa, int64_t mrOpt, int64_t nrOpt,
   p.kc = dynM || p.m <= p.mr ? p.k : kc;
 
   int64_t cols = p.getPanelCols();
-  if (mw.weightConst && int4) {
+  if (packed && int4) {
     p.weightBits = 4;
     p.wStrideK = p.getPackedRowBytes();
     p.wStridePanel = p.k * p.wStrideK;
-  } else if (mw.weightConst || mw.weightAtLoad) {
+  } else if (packed) {
     p.wStridePanel = p.k * cols;
     p.wStrideK = cols;
   } else {
@@ -300,7 +328,7 @@ matchWeightOnly(linalg::LinalgOp op, X86Isa isa, int64_t mrOpt, int64_t nrOpt,
                         ? llvm::alignTo(8, std::max<int64_t>(p.group, 1))
                         : kc);
   }
-  if (mw.scaleConst) {
+  if (mw.scaleConst || mw.scaleAtLoad) {
     p.sStrideGroup = llvm::alignTo(p.n, cols);
     p.sStrideN = 1;
   } else {
@@ -311,7 +339,7 @@ matchWeightOnly(linalg::LinalgOp op, X86Isa isa, int64_t mrOpt, int64_t nrOpt,
     // so the scale is contiguous along N (stride 1) or does not vary (0).
     p.sStrideGroup = sK > 1 ? rowStride[kPos] : 0;
   }
-  if (mw.zpConst) {
+  if (g.hasZeroPoint) {
     p.zeroPoint = true;
     p.zStrideGroup = p.group ? llvm::alignTo(p.n, cols) : 0;
   }
@@ -373,151 +401,52 @@ matchWeightOnly(linalg::LinalgOp op, X86Isa isa, int64_t mrOpt, int64_t nrOpt,
   return mw;
 }
 
-/// The constant int8 weight in the kernel's panel layout
-/// [panel][k][panelCols], zero-padded (packWeightAtLoad builds the same
-/// layout for a load-time weight).
-static DenseElementsAttr packWeight(const MatchedWeightOnly &mw) {
-  const WeightOnlyPlan &p = mw.plan;
-  int64_t cols = p.getPanelCols(), panels = p.getNumPanels();
-  SmallVector<int8_t> src = llvm::to_vector(mw.weightConst.getValues<int8_t>());
-  std::vector<int8_t> packed(panels * p.k * cols, 0);
-  for (int64_t jr = 0; jr < panels; ++jr)
-    for (int64_t k = 0; k < p.k; ++k)
-      for (int64_t c = 0; c < cols && jr * cols + c < p.n; ++c)
-        packed[(jr * p.k + k) * cols + c] =
-            src[k * mw.wStrideK + (jr * cols + c) * mw.wStrideN];
-  auto ty =
-      RankedTensorType::get({int64_t(packed.size())},
-                            IntegerType::get(mw.weightConst.getContext(), 8));
-  return DenseElementsAttr::get(ty, ArrayRef<int8_t>(packed));
-}
-
-/// The load-time int8 weight of `mw` packed by the prepare function into a
-/// new state global, in packWeight's layout [panel][k][panelCols] (zero
-/// padded), as tensor ops on the parameter read where it lies: N padded to
-/// whole panels, split into [panels, cols], and one transpose to [panels,
-/// k, cols] (a weight stored [n, k] is not first transposed to [k, n]).
-/// Returns the state as a tensor for the model function, at `b`.
-static Value packWeightAtLoad(OpBuilder &b, Location loc,
-                              const MatchedWeightOnly &mw,
-                              LoadTimeState &state) {
-  const WeightOnlyPlan &p = mw.plan;
-  int64_t cols = p.getPanelCols(), panels = p.getNumPanels();
-  DequantizeOp dequant = mw.dequant;
-  Value w = state.materialize(dequant.getInput());
-  OpBuilder pb = state.atPrepareEnd();
-  Type i8 = pb.getI8Type();
-  // The position of N in the stored weight (0: [n, k], 1: [k, n]).
-  bool nFirst = mw.wStrideN != 1;
-  SmallVector<int64_t> padded = nFirst
-                                    ? SmallVector<int64_t>{panels * cols, p.k}
-                                    : SmallVector<int64_t>{p.k, panels * cols};
-  SmallVector<int64_t> sizes =
-      nFirst ? SmallVector<int64_t>{p.n, p.k} : SmallVector<int64_t>{p.k, p.n};
-  Value zero = arith::ConstantOp::create(pb, loc, pb.getIntegerAttr(i8, 0));
-  Value full = tensor::EmptyOp::create(pb, loc, padded, i8);
-  full = linalg::FillOp::create(pb, loc, zero, full).getResult(0);
-  w = tensor::InsertSliceOp::create(
-      pb, loc, w, full,
-      ArrayRef<OpFoldResult>{pb.getIndexAttr(0), pb.getIndexAttr(0)},
-      ArrayRef<OpFoldResult>{pb.getIndexAttr(sizes[0]),
-                             pb.getIndexAttr(sizes[1])},
-      ArrayRef<OpFoldResult>{pb.getIndexAttr(1), pb.getIndexAttr(1)});
-  // [n, k] -> [panels, cols, k] -> [panels, k, cols];
-  // [k, n] -> [k, panels, cols] -> [panels, k, cols].
-  SmallVector<int64_t> split = nFirst ? SmallVector<int64_t>{panels, cols, p.k}
-                                      : SmallVector<int64_t>{p.k, panels, cols};
-  auto reassoc = nFirst ? SmallVector<ReassociationIndices>{{0, 1}, {2}}
-                        : SmallVector<ReassociationIndices>{{0}, {1, 2}};
-  w = tensor::ExpandShapeOp::create(pb, loc, RankedTensorType::get(split, i8),
-                                    w, reassoc);
-  Value init = tensor::EmptyOp::create(pb, loc, {panels, p.k, cols}, i8);
-  SmallVector<int64_t> perm =
-      nFirst ? SmallVector<int64_t>{0, 2, 1} : SmallVector<int64_t>{1, 0, 2};
-  w = linalg::TransposeOp::create(pb, loc, w, init, perm)->getResult(0);
-  auto flatTy = RankedTensorType::get({panels * p.k * cols}, i8);
-  w = tensor::CollapseShapeOp::create(
-      pb, loc, flatTy, w, ArrayRef<ReassociationIndices>{{0, 1, 2}});
-  memref::GlobalOp g =
-      state.createState(MemRefType::get(flatTy.getShape(), i8), loc);
-  state.writeState(w, g);
+/// `value` (a load-time weight, scale or zero point stored as `src`) packed
+/// by the prepare function into a new state global of `stateTy` with
+/// `emit` (a WeightOnlyPacking.h packer taking the source memref and the
+/// state), once per (value, `layout`, storage); returns the state as a tensor
+/// for the model function, at `b`. A weight read transposed is packed from
+/// where it lies.
+static Value packAtLoad(
+    OpBuilder &b, Location loc, Value value, WeightOnlySource src,
+    MemRefType stateTy, StringRef layout, LoadTimeState &state,
+    llvm::DenseMap<std::tuple<void *, StringRef, unsigned>, memref::GlobalOp>
+        &cache,
+    llvm::function_ref<void(OpBuilder &, Value, const WeightOnlySource &,
+                            Value)>
+        emit) {
+  if (auto t = value.getDefiningOp<linalg::TransposeOp>();
+      t && t.hasPureTensorSemantics() &&
+      t.getPermutation() == ArrayRef<int64_t>{1, 0} &&
+      isLoadTimeValue(t.getInput())) {
+    value = t.getInput();
+    src = WeightOnlySource{!src.nFirst, src.cols, src.rows};
+  }
+  memref::GlobalOp &g = cache[{state.canonical(value).getAsOpaquePointer(),
+                               layout, unsigned(src.nFirst)}];
+  if (!g) {
+    OpBuilder pb = state.atPrepareEnd();
+    // An i4 parameter is read as its bytes (one per element, sign-extended:
+    // --quantc-lower-params gives them as i8), which the packer loads as
+    // vectors; other values as they are.
+    Value t;
+    auto param = value.getDefiningOp<ParamOp>();
+    auto vt = cast<RankedTensorType>(value.getType());
+    if (param && vt.getElementType().isSignlessInteger(4))
+      t = ParamOp::create(pb, loc, vt.clone(pb.getI8Type()), param.getName(),
+                          param.getIndex());
+    else
+      t = state.materialize(value);
+    auto ty = cast<RankedTensorType>(t.getType());
+    Value buf = bufferization::ToBufferOp::create(
+        pb, loc, MemRefType::get(ty.getShape(), ty.getElementType()), t,
+        /*read_only=*/true);
+    g = state.createState(stateTy, loc);
+    Value dest =
+        memref::GetGlobalOp::create(pb, loc, g.getType(), g.getSymName());
+    emit(pb, buf, src, dest);
+  }
   return LoadTimeState::readState(b, loc, g);
-}
-
-/// The constant 4-bit weight in the kernel's packed panel layout
-/// [panel][k][rowBytes] (WeightOnlyPlan::wStridePanel): per pair of column
-/// vectors, q + 8 of the even vector in the low nibble and of the odd one in
-/// the high nibble; padding is 0.
-static DenseElementsAttr packWeight4(const MatchedWeightOnly &mw) {
-  const WeightOnlyPlan &p = mw.plan;
-  int64_t cols = p.getPanelCols(), panels = p.getNumPanels();
-  int64_t rowBytes = p.getPackedRowBytes();
-  SmallVector<int8_t> src;
-  src.reserve(p.k * p.n);
-  for (const APInt &v : mw.weightConst.getValues<APInt>())
-    src.push_back(static_cast<int8_t>(v.getSExtValue()));
-  std::vector<uint8_t> packed(panels * p.k * rowBytes, 0);
-  for (int64_t jr = 0; jr < panels; ++jr)
-    for (int64_t k = 0; k < p.k; ++k)
-      for (int64_t c = 0; c < cols && jr * cols + c < p.n; ++c) {
-        int64_t j = c / p.lanes, lane = c % p.lanes;
-        int64_t at = (jr * p.k + k) * rowBytes + j / 2 * p.lanes + lane;
-        uint8_t u =
-            uint8_t(src[k * mw.wStrideK + (jr * cols + c) * mw.wStrideN] + 8);
-        packed[at] |= j % 2 ? uint8_t(u << 4) : u;
-      }
-  auto ty =
-      RankedTensorType::get({int64_t(packed.size())},
-                            IntegerType::get(mw.weightConst.getContext(), 8));
-  return DenseElementsAttr::get(
-      ty, ArrayRef<int8_t>(reinterpret_cast<const int8_t *>(packed.data()),
-                           packed.size()));
-}
-
-/// The constant zero point as the kernel's i32 offset table [group][n padded
-/// to whole panels] (one group row unless grouped): z, plus 8 for 4-bit
-/// weights (stored as q + 8).
-static DenseElementsAttr packZeroPoint(const MatchedWeightOnly &mw) {
-  const WeightOnlyPlan &p = mw.plan;
-  int64_t width = llvm::alignTo(p.n, p.getPanelCols());
-  int64_t groups = p.group ? p.getNumGroups() : 1;
-  SmallVector<int64_t> src;
-  for (const APInt &v : mw.zpConst.getValues<APInt>())
-    src.push_back(v.getSExtValue());
-  int64_t sK = mw.scaleShape[mw.scaleKPos], sN = mw.scaleShape[mw.scaleNPos];
-  int64_t rowStride[2] = {mw.scaleShape[1], 1};
-  int32_t bias = p.weightBits == 4 ? 8 : 0;
-  std::vector<int32_t> table(groups * width, bias);
-  for (int64_t gi = 0; gi < groups; ++gi)
-    for (int64_t n = 0; n < p.n; ++n) {
-      int64_t at = (sK > 1 ? gi * rowStride[mw.scaleKPos] : 0) +
-                   (sN > 1 ? n * rowStride[mw.scaleNPos] : 0);
-      table[gi * width + n] =
-          int32_t(src[mw.zpConst.isSplat() ? 0 : at]) + bias;
-    }
-  auto ty = RankedTensorType::get(
-      {int64_t(table.size())}, IntegerType::get(mw.zpConst.getContext(), 32));
-  return DenseElementsAttr::get(ty, ArrayRef<int32_t>(table));
-}
-
-/// The constant scale as an f32 table [group][n padded to whole panels].
-static DenseElementsAttr packScale(const MatchedWeightOnly &mw) {
-  const WeightOnlyPlan &p = mw.plan;
-  int64_t width = llvm::alignTo(p.n, p.getPanelCols());
-  int64_t groups = p.getNumGroups();
-  SmallVector<float> src = llvm::to_vector(mw.scaleConst.getValues<float>());
-  int64_t sK = mw.scaleShape[mw.scaleKPos], sN = mw.scaleShape[mw.scaleNPos];
-  int64_t rowStride[2] = {mw.scaleShape[1], 1};
-  std::vector<float> table(groups * width, 0.0f);
-  for (int64_t gi = 0; gi < groups; ++gi)
-    for (int64_t n = 0; n < p.n; ++n) {
-      int64_t at = (sK > 1 ? gi * rowStride[mw.scaleKPos] : 0) +
-                   (sN > 1 ? n * rowStride[mw.scaleNPos] : 0);
-      table[gi * width + n] = src[at];
-    }
-  auto ty = RankedTensorType::get({int64_t(table.size())},
-                                  Float32Type::get(mw.scaleConst.getContext()));
-  return DenseElementsAttr::get(ty, ArrayRef<float>(table));
 }
 
 namespace {
@@ -562,10 +491,12 @@ struct LowerWeightOnly
     });
     SymbolTable symbols(module);
     loadState.reset();
+    loadPacked.clear();
     for (auto &[op, m] : work)
       lower(op, m, symbols);
     // It refers to `symbols`.
     loadState.reset();
+    loadPacked.clear();
   }
 
 private:
@@ -577,6 +508,18 @@ private:
 
   /// The prepare function and state globals (created on first use).
   std::shared_ptr<LoadTimeState> loadState;
+  /// Load-time packings: (canonical value, layout) -> state global.
+  llvm::DenseMap<std::tuple<void *, StringRef, unsigned>, memref::GlobalOp>
+      loadPacked;
+  /// The layouts' names (loadPacked's keys refer to them).
+  llvm::StringSet<> layouts;
+
+  /// loadState, created on first use.
+  LoadTimeState &getLoadState(SymbolTable &symbols) {
+    if (!loadState)
+      loadState = std::make_shared<LoadTimeState>(getOperation(), symbols);
+    return *loadState;
+  }
 
   void lower(linalg::LinalgOp op, const MatchedWeightOnly &m,
              SymbolTable &symbols);
@@ -595,20 +538,58 @@ void LowerWeightOnly::lower(linalg::LinalgOp op, const MatchedWeightOnly &m,
   OpBuilder b(op);
   DequantizeOp dequant = m.dequant;
   Value weight = dequant.getInput(), scale = dequant.getScale();
+  // A layout key of the load-time packings: the plan's fields they depend
+  // on.
+  auto layout = [&](StringRef kind) {
+    std::string key;
+    llvm::raw_string_ostream(key)
+        << kind << "," << p.n << "," << p.k << "," << p.lanes << "," << p.nr
+        << "," << p.weightBits << "," << p.group;
+    return layouts.insert(key).first->getKey();
+  };
+  auto stateOf = [&](int64_t size, Type elem) {
+    return MemRefType::get({size}, elem);
+  };
   if (m.weightConst)
     weight = arith::ConstantOp::create(
-        b, loc, p.weightBits == 4 ? packWeight4(m) : packWeight(m));
-  if (m.weightAtLoad) {
-    if (!loadState)
-      loadState = std::make_shared<LoadTimeState>(getOperation(), symbols);
-    weight = packWeightAtLoad(b, loc, m, *loadState);
-  }
+        b, loc,
+        cast<TypedAttr>(packWeightOnlyWeight(p, m.weightConst, m.weightSrc)));
+  if (m.weightAtLoad)
+    weight = packAtLoad(
+        b, loc, weight, m.weightSrc,
+        stateOf(getPackedWeightBytes(p), b.getI8Type()), layout("w"),
+        getLoadState(symbols), loadPacked,
+        [&](OpBuilder &pb, Value src, const WeightOnlySource &s, Value dst) {
+          emitWeightOnlyWeightPacker(pb, loc, p, src, s, dst);
+        });
   if (m.widenRuntimeI4) {
     auto ty = cast<RankedTensorType>(weight.getType());
     weight = arith::ExtSIOp::create(b, loc, ty.clone(b.getI8Type()), weight);
   }
   if (m.scaleConst)
-    scale = arith::ConstantOp::create(b, loc, packScale(m));
+    scale = arith::ConstantOp::create(
+        b, loc,
+        cast<TypedAttr>(packWeightOnlyScale(p, m.scaleConst, m.scaleSrc)));
+  if (m.scaleAtLoad)
+    scale = packAtLoad(
+        b, loc, scale, m.scaleSrc, stateOf(getTableElements(p), b.getF32Type()),
+        layout("s"), getLoadState(symbols), loadPacked,
+        [&](OpBuilder &pb, Value src, const WeightOnlySource &s, Value dst) {
+          emitWeightOnlyScalePacker(pb, loc, p, src, s, dst);
+        });
+  Value zp;
+  if (m.zpConst)
+    zp = arith::ConstantOp::create(
+        b, loc,
+        cast<TypedAttr>(packWeightOnlyZeroPoint(p, m.zpConst, m.zpSrc)));
+  if (m.zpAtLoad)
+    zp = packAtLoad(
+        b, loc, dequant.getZeroPoint(), m.zpSrc,
+        stateOf(getTableElements(p), b.getI32Type()), layout("z"),
+        getLoadState(symbols), loadPacked,
+        [&](OpBuilder &pb, Value src, const WeightOnlySource &s, Value dst) {
+          emitWeightOnlyZeroPointPacker(pb, loc, p, src, s, dst);
+        });
   // Tagged with this call, so that CSE cannot merge them with another
   // call's reads of the same tensors (flatBuffer).
   int64_t callId = ++nextCallId;
@@ -617,8 +598,7 @@ void LowerWeightOnly::lower(linalg::LinalgOp op, const MatchedWeightOnly &m,
   args.push_back(flatBuffer(b, loc, weight, callId));
   args.push_back(flatBuffer(b, loc, scale, callId));
   if (p.zeroPoint)
-    args.push_back(flatBuffer(
-        b, loc, arith::ConstantOp::create(b, loc, packZeroPoint(m)), callId));
+    args.push_back(flatBuffer(b, loc, zp, callId));
   if (p.accumulate)
     args.push_back(flatBuffer(b, loc, op.getDpsInitOperand(0)->get(), callId));
   auto resultTy = cast<RankedTensorType>(op->getResult(0).getType());

@@ -4,7 +4,7 @@
 // RUN: quantc-opt %s --quantc-lower-weight-only-to-x86 -split-input-file -verify-diagnostics | FileCheck %s
 // The remarks name the kernel of the isa option.
 // RUN: quantc-opt %s --quantc-lower-weight-only-to-x86=isa=avx2 -split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=AVX2
-// AVX2: remark: runs with the weight dequantized to float, not on the avx2 weight-only kernel: the weight's zero point is not a constant
+// AVX2: remark: runs with the weight dequantized to float, not on the avx2 weight-only kernel: the weight's zero point is neither a constant nor known at load time
 // Options out of their domain are an error.
 // RUN: not quantc-opt %s --quantc-lower-weight-only-to-x86="mr=8 nr=4" -split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD
 // BAD: error: quantc-lower-weight-only-to-x86: mr and nr in [0, 64], kc in [0, 2^20] (0: the default), and mr * nr accumulators + nr weight vectors + 1 broadcast within the 32 zmm registers; got mr = 8, nr = 4, kc = 0
@@ -21,7 +21,7 @@
 func.func @zero_point(%x: tensor<4x8xf32>, %w: tensor<8x16xi8>, %s: tensor<1x16xf32>, %zp: tensor<1x16xi8>) -> tensor<4x16xf32> {
   %d = quantc.dequantize %w, %s zero_point %zp : tensor<8x16xi8>, tensor<1x16xf32>, tensor<1x16xi8> -> tensor<8x16xf32>
   %e = tensor.empty() : tensor<4x16xf32>
-  // expected-remark @+1 {{runs with the weight dequantized to float, not on the avx512 weight-only kernel: the weight's zero point is not a constant (the kernel takes constant zero points)}}
+  // expected-remark @+1 {{runs with the weight dequantized to float, not on the avx512 weight-only kernel: the weight's zero point is neither a constant nor known at load time (the kernel takes packed zero points)}}
   %r = linalg.matmul ins(%x, %d : tensor<4x8xf32>, tensor<8x16xf32>) outs(%e : tensor<4x16xf32>) -> tensor<4x16xf32>
   return %r : tensor<4x16xf32>
 }
@@ -153,5 +153,19 @@ func.func @f16_scale(%x: tensor<4x8xf32>, %w: tensor<8x16xi8>, %s: tensor<1x16xf
 func.func @plain_float(%x: tensor<4x8xf32>, %w: tensor<8x16xf32>) -> tensor<4x16xf32> {
   %e = tensor.empty() : tensor<4x16xf32>
   %r = linalg.matmul ins(%x, %w : tensor<4x8xf32>, tensor<8x16xf32>) outs(%e : tensor<4x16xf32>) -> tensor<4x16xf32>
+  return %r : tensor<4x16xf32>
+}
+
+// -----
+
+// A constant weight whose blob has no bytes (none given here) cannot be
+// packed: said, not read as a run-time weight.
+func.func @no_bytes(%x: tensor<4x64xf32>) -> tensor<4x16xf32> {
+  %w = arith.constant dense_resource<nobytes> : tensor<64x16xi4>
+  %s = arith.constant dense<0.5> : tensor<1x16xf32>
+  %d = quantc.dequantize %w, %s : tensor<64x16xi4>, tensor<1x16xf32> -> tensor<64x16xf32>
+  %e = tensor.empty() : tensor<4x16xf32>
+  // expected-remark @+1 {{weight-only kernel: the bytes of the constant weight cannot be read (a dense_resource blob without data)}}
+  %r = linalg.matmul ins(%x, %d : tensor<4x64xf32>, tensor<64x16xf32>) outs(%e : tensor<4x16xf32>) -> tensor<4x16xf32>
   return %r : tensor<4x16xf32>
 }

@@ -29,42 +29,11 @@ os.environ["OMP_NUM_THREADS"] = "3"
 
 import numpy as np
 
-import quantc
-from qtest import libgomp, bf16_round
+from qtest import bf16_round
+from weightonly import PIPELINES, Checker, dense, is_parallel, tt
 
 rng = np.random.default_rng(20)
-GOMP = libgomp()
-BOUND = 1e-5
-failures = 0
-checks = 0
-
-
-def tt(shape, elem="f32"):
-    return "tensor<" + "".join(f"{d}x" for d in shape) + elem + ">"
-
-
-def dense(a, fmt=str):
-    return "dense<[" + ", ".join(
-        "[" + ", ".join(fmt(v) for v in row) + "]" for row in a) + "]>"
-
-
-def check(label, got, x64, w64, init=None):
-    global failures, checks
-    checks += 1
-    want = x64 @ w64
-    scale = np.abs(x64) @ np.abs(w64)
-    if init is not None:
-        want = want + init
-        scale = scale + np.abs(init)
-    got = np.asarray(got, np.float64)
-    if got.shape != want.shape:
-        failures += 1
-        print(f"FAIL {label}: shape {got.shape} vs {want.shape}")
-        return
-    ratio = (np.abs(got - want) / np.maximum(scale, 1e-30)).max()
-    if not ratio <= BOUND:
-        failures += 1
-        print(f"FAIL {label}: max error / (|x||w|) = {ratio:.3g} > {BOUND}")
+C = Checker()
 
 
 def gemm_ir(m, n, k, group, const, transposed, accumulate, zp, q, s, z,
@@ -113,27 +82,10 @@ def gemm_ir(m, n, k, group, const, transposed, accumulate, zp, q, s, z,
 
 
 def compile_checked(ir, pipeline, label, const, want_parallel):
-    global failures
-    out, diags = quantc.run_pipeline(ir, pipeline, return_diagnostics=True)
     kernel = "__quantc_x86_w4a16_gemm" if const else "__quantc_x86_w8a16_gemm"
-    if "dequantized to float" in diags or kernel not in out \
-            or "__quantc_x86_sgemm" in out:
-        failures += 1
-        print(f"FAIL {label}: not on the weight-only kernel: {diags}")
-    if not const and "widened to i8 on every call" not in diags:
-        failures += 1
-        print(f"FAIL {label}: no remark for the run-time i4 weight: {diags}")
-    if want_parallel and "GOMP_parallel" not in out:
-        failures += 1
-        print(f"FAIL {label}: not parallel")
-    return quantc.compile_cpu(ir, pipeline, shared_libs=[GOMP])
+    return C.compile(ir, pipeline, label, [kernel], want_parallel,
+                     remark=None if const else "widened to i8 on every call")
 
-
-flags = open("/proc/cpuinfo").read().split()
-pipelines = ["quantc-cpu-pipeline{cpu=vnni-emulated}"]
-if "avx2" in flags:
-    pipelines.append("quantc-cpu-pipeline{cpu=avx2}")
-pipelines.append("quantc-cpu-pipeline{cpu=host vnni-parallel-min-macs=0}")
 
 # (M, N, K, group, zero points): M = 1 and odd M, N odd (tails of the
 # 64-column panels and of the vector pairs), K a multiple of the group,
@@ -143,8 +95,8 @@ CASES = [(1, 70, 128, 128, False), (7, 33, 256, 32, True),
          (5, 17, 96, 32, False), (3, 64, 64, 0, False), (1, 81, 64, 0, True),
          (9, 200, 768, 128, True)]
 
-for pipeline in pipelines:
-    parallel = "parallel-min-macs=0" in pipeline
+for pipeline in PIPELINES:
+    parallel = is_parallel(pipeline)
     for i, (m, n, k, group, zp) in enumerate(CASES):
         for const, transposed in [(False, False), (True, False), (True, True)]:
             accumulate = (i + const + transposed) % 3 == 1
@@ -173,7 +125,7 @@ for pipeline in pipelines:
                 if accumulate:
                     c = rng.standard_normal((m, n)).astype(np.float32)
                     args.append(c)
-                check(f"{label} call {call}", mod.main(*args),
+                C.check_bound(f"{label} call {call}", mod.main(*args),
                       x.astype(np.float64), w64,
                       None if c is None else c.astype(np.float64))
 
@@ -193,8 +145,7 @@ for pipeline in pipelines:
             else bf16_round(x)
         w64 = q.astype(np.float64) * np.repeat(s.astype(np.float64), group,
                                                axis=0)
-        check(label, mod.main(x), xr.astype(np.float64), w64)
+        C.check_bound(label, mod.main(x), xr.astype(np.float64), w64)
 
-print(f"{checks} checks")
-if failures == 0:
-    print("ALL PASSED")
+print(f"{C.checks} checks")
+C.finish()

@@ -28,23 +28,10 @@ os.environ["OMP_NUM_THREADS"] = "3"
 
 import numpy as np
 
-import quantc
-from qtest import libgomp
+from weightonly import PIPELINES, Checker, dense, is_parallel, tt
 
 rng = np.random.default_rng(1818)
-GOMP = libgomp()
-BOUND = 1e-5
-failures = 0
-checks = 0
-
-
-def tt(shape, elem="f32"):
-    return "tensor<" + "x".join(str(d) for d in shape) + "x" + elem + ">"
-
-
-def dense(a, fmt):
-    return "dense<[" + ", ".join(
-        "[" + ", ".join(fmt(v) for v in row) + "]" for row in a) + "]>"
+C = Checker()
 
 
 def gemm_ir(n, k, group, bits, const, transposed, accumulate, zp, q, s, z):
@@ -103,25 +90,6 @@ def simulate_blocked(x, w32, c):
     return acc
 
 
-def check_bound(label, got, x, w64, c):
-    global failures
-    want = x.astype(np.float64) @ w64
-    scale = np.abs(x.astype(np.float64)) @ np.abs(w64)
-    if c is not None:
-        want = want + c
-        scale = scale + np.abs(c)
-    ratio = (np.abs(got - want) / np.maximum(scale, 1e-30)).max()
-    if not ratio <= BOUND:
-        failures += 1
-        print(f"FAIL {label}: max error / (|x||w|) = {ratio:.3g} > {BOUND}")
-
-
-flags = open("/proc/cpuinfo").read().split()
-pipelines = ["quantc-cpu-pipeline{cpu=vnni-emulated}"]
-if "avx2" in flags:
-    pipelines.append("quantc-cpu-pipeline{cpu=avx2}")
-pipelines.append("quantc-cpu-pipeline{cpu=host vnni-parallel-min-macs=0}")
-
 # (N, K, group, bits, const, transposed, zero point, accumulate): K tails of
 # the 256-row K block, N tails of the 64-column panel, groups, i4 and i8,
 # packed (constant) and read in place (run-time [k, n]).
@@ -132,8 +100,8 @@ CASES = [(100, 300, 0, 8, True, True, False, False),
          (65, 512, 128, 8, True, False, True, False),
          (81, 128, 64, 4, False, False, True, False)]
 
-for pipeline in pipelines:
-    parallel = "parallel-min-macs=0" in pipeline
+for pipeline in PIPELINES:
+    parallel = is_parallel(pipeline)
     for (n, k, group, bits, const, transposed, zp, accumulate) in CASES:
         label = (f"{pipeline} ?x{n}x{k} g={group} i{bits} const={const} "
                  f"t={transposed} zp={zp} acc={accumulate}")
@@ -148,18 +116,11 @@ for pipeline in pipelines:
         za = z.T.copy() if transposed else z
         ir = gemm_ir(n, k, group, bits, const, transposed, accumulate, zp,
                      qa, sa, za)
-        out, diags = quantc.run_pipeline(ir, pipeline,
-                                         return_diagnostics=True)
         kernel = "__quantc_x86_w4a16_gemm" if bits == 4 and const \
             else "__quantc_x86_w8a16_gemm"
-        if "dequantized to float" in diags or f"@{kernel}_blocked(" not in out \
-                or f"@{kernel}(" not in out or "__quantc_x86_sgemm" in out:
-            failures += 1
-            print(f"FAIL {label}: not on both weight-only kernels: {diags}")
-        if parallel and (n + 63) // 64 > 1 and "GOMP_parallel" not in out:
-            failures += 1
-            print(f"FAIL {label}: not parallel")
-        mod = quantc.compile_cpu(ir, pipeline, shared_libs=[GOMP])
+        # Both kernels: the register one and the blocked one.
+        mod = C.compile(ir, pipeline, label, [f"@{kernel}(", f"@{kernel}_blocked("],
+                        parallel and (n + 63) // 64 > 1)
         rep = group if group else k
         zr = np.repeat(z, rep, axis=0)
         sr = np.repeat(s, rep, axis=0)
@@ -168,7 +129,6 @@ for pipeline in pipelines:
         w64 = (q.astype(np.float64) - zr) * sr.astype(np.float64)
         block_min_m = 16 if bits == 4 and group else 32
         for m in [1, 3, 17, 64, 2, 16, 33, 47, 48]:
-            checks += 1
             x = rng.standard_normal((m, k)).astype(np.float32)
             args = [x] if const else [x, qa, sa]
             c = None
@@ -177,21 +137,20 @@ for pipeline in pipelines:
                 args.append(c)
             got = np.asarray(mod.main(*args))
             if got.shape != (m, n):
-                failures += 1
-                print(f"FAIL {label} M={m}: shape {got.shape}")
+                C.checks += 1
+                C.fail(f"{label} M={m}", f"shape {got.shape}")
                 continue
             if m >= block_min_m:
+                C.checks += 1
                 want = simulate_blocked(x, w32, c)
                 bad = np.count_nonzero(got.view(np.uint32) !=
                                        want.view(np.uint32))
                 if bad:
-                    failures += 1
-                    print(f"FAIL {label} M={m}: {bad} elements differ from "
-                          f"the blocked kernel's simulation")
+                    C.fail(f"{label} M={m}", f"{bad} elements differ from "
+                           f"the blocked kernel's simulation")
             else:
-                check_bound(f"{label} M={m}", got.astype(np.float64), x, w64,
-                            None if c is None else c.astype(np.float64))
+                C.check_bound(f"{label} M={m}", got, x.astype(np.float64), w64,
+                              None if c is None else c.astype(np.float64))
 
-print(f"{checks} checks")
-if failures == 0:
-    print("ALL PASSED")
+print(f"{C.checks} checks")
+C.finish()

@@ -27,47 +27,19 @@ os.environ["OMP_NUM_THREADS"] = "3"
 
 import numpy as np
 
-import quantc
-from qtest import libgomp, bf16_round
+from qtest import bf16_round
+from weightonly import PIPELINES, Checker, dense, is_parallel, tt
 
 rng = np.random.default_rng(18)
-GOMP = libgomp()
-BOUND = 1e-5
-failures = 0
-checks = 0
-
-
-def tt(shape, elem="f32"):
-    return "tensor<" + "".join(f"{d}x" for d in shape) + elem + ">"
+C = Checker()
 
 
 def dense_i8(a):
-    return "dense<[" + ", ".join(
-        "[" + ", ".join(str(int(v)) for v in row) + "]" for row in a) + "]>"
+    return dense(a, lambda v: str(int(v)))
 
 
 def dense_f32(a):
-    return "dense<[" + ", ".join(
-        "[" + ", ".join(repr(float(v)) for v in row) + "]" for row in a) + "]>"
-
-
-def check(label, got, x64, w64, init=None):
-    global failures, checks
-    checks += 1
-    want = x64 @ w64
-    scale = np.abs(x64) @ np.abs(w64)
-    if init is not None:
-        want = want + init
-        scale = scale + np.abs(init)
-    got = np.asarray(got, np.float64)
-    if got.shape != want.shape:
-        failures += 1
-        print(f"FAIL {label}: shape {got.shape} vs {want.shape}")
-        return
-    ratio = (np.abs(got - want) / np.maximum(scale, 1e-30)).max()
-    if not ratio <= BOUND:
-        failures += 1
-        print(f"FAIL {label}: max error / (|x||w|) = {ratio:.3g} > {BOUND}")
+    return dense(a, lambda v: repr(float(v)))
 
 
 def gemm_ir(m, n, k, group, const, transposed, accumulate, q=None, s=None,
@@ -110,23 +82,9 @@ def gemm_ir(m, n, k, group, const, transposed, accumulate, q=None, s=None,
 
 
 def compile_checked(ir, pipeline, label, want_parallel):
-    global failures
-    out, diags = quantc.run_pipeline(ir, pipeline, return_diagnostics=True)
-    if "weight-only kernel" in diags or "__quantc_x86_w8a16_gemm" not in out \
-            or "__quantc_x86_sgemm" in out:
-        failures += 1
-        print(f"FAIL {label}: not on the weight-only kernel: {diags}")
-    if want_parallel and "GOMP_parallel" not in out:
-        failures += 1
-        print(f"FAIL {label}: not parallel")
-    return quantc.compile_cpu(ir, pipeline, shared_libs=[GOMP])
+    return C.compile(ir, pipeline, label, ["__quantc_x86_w8a16_gemm"],
+                     want_parallel, quiet=True)
 
-
-flags = open("/proc/cpuinfo").read().split()
-pipelines = ["quantc-cpu-pipeline{cpu=vnni-emulated}"]
-if "avx2" in flags:
-    pipelines.append("quantc-cpu-pipeline{cpu=avx2}")
-pipelines.append("quantc-cpu-pipeline{cpu=host vnni-parallel-min-macs=0}")
 
 # (M, N, K, group): M = 1 and 16, tails of rows (mr = 6 / 3), columns (64
 # lanes per panel) and K (kunroll), several K blocks (kc = 256), groups.
@@ -135,8 +93,8 @@ CASES = [(1, 70, 13, 0), (16, 130, 67, 0), (7, 264, 300, 0), (1, 1, 1, 0),
          (16, 100, 384, 64), (5, 130, 768, 128), (1, 33, 4096, 128),
          (9, 65, 96, 32)]
 
-for pipeline in pipelines:
-    parallel = "parallel-min-macs=0" in pipeline
+for pipeline in PIPELINES:
+    parallel = is_parallel(pipeline)
     for i, (m, n, k, group) in enumerate(CASES):
         for const, transposed in [(False, False), (True, False), (True, True)]:
             if const and n * k > 40000:
@@ -167,7 +125,7 @@ for pipeline in pipelines:
                 if accumulate:
                     c = rng.standard_normal((m, n)).astype(np.float32)
                     args.append(c)
-                check(f"{label} call {call}", mod.main(*args),
+                C.check_bound(f"{label} call {call}", mod.main(*args),
                       x.astype(np.float64), w64,
                       None if c is None else c.astype(np.float64))
 
@@ -185,8 +143,7 @@ for pipeline in pipelines:
             else bf16_round(x)
         w64 = q.astype(np.float64) * np.repeat(
             s.astype(np.float64), group if group else 1, axis=0)
-        check(label, mod.main(x, q, s), xr.astype(np.float64), w64)
+        C.check_bound(label, mod.main(x, q, s), xr.astype(np.float64), w64)
 
-print(f"{checks} checks")
-if failures == 0:
-    print("ALL PASSED")
+print(f"{C.checks} checks")
+C.finish()

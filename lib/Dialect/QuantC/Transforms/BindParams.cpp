@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 #include "quantc/Dialect/QuantC/IR/QuantCOps.h"
 #include "quantc/Dialect/QuantC/Transforms/Passes.h"
+#include "quantc/Dialect/QuantC/Utils/ConstantWeights.h"
 #include "quantc/Dialect/QuantC/Utils/LoadTimeParams.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
@@ -20,15 +21,6 @@ namespace quantc {
 
 using namespace mlir;
 using namespace quantc;
-
-/// Whether a parameter of element type `t` has a byte storage the caller
-/// can hand over row-major (8, 16, 32 or 64 bits per element).
-static bool hasByteStorage(Type t) {
-  if (!t.isIntOrFloat())
-    return false;
-  unsigned w = t.getIntOrFloatBitWidth();
-  return w == 8 || w == 16 || w == 32 || w == 64;
-}
 
 namespace {
 struct BindParams : quantc::impl::QuantCBindParamsBase<BindParams> {
@@ -55,14 +47,16 @@ struct BindParams : quantc::impl::QuantCBindParamsBase<BindParams> {
       if (!type || !type.hasStaticShape())
         return;
       Type elem = type.getElementType();
-      if (!hasByteStorage(elem)) {
+      // A byte storage the caller can hand over row-major (storageBytes:
+      // i4 one byte per element, sign-extended).
+      int64_t elemBytes = storageBytes(elem);
+      if (elemBytes == 0) {
         op.emitRemark("stays a compile-time constant, not a load-time "
                       "parameter: ")
             << elem << " elements have no byte storage to bind";
         return;
       }
-      int64_t bytes =
-          type.getNumElements() * (elem.getIntOrFloatBitWidth() / 8);
+      int64_t bytes = type.getNumElements() * elemBytes;
       if (bytes <= minBytes)
         return;
       StringRef name = attr.getRawHandle().getKey();

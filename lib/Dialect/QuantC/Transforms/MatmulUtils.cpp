@@ -569,28 +569,17 @@ FailureOr<Value> quantc::emitCheckedQuantizedWeight(
       }
     });
   };
-  Value qc;
-  if (bits == 8) {
-    // Same kind as the float weight: a dense_resource stays a blob.
-    auto qTy = RankedTensorType::get(shape, b.getI8Type());
-    qc = arith::ConstantOp::create(
-        b, loc,
-        cast<TypedAttr>(makeElements(
-            qTy, isa_and_nonnull<DenseResourceElementsAttr>(w.source),
-            derivedResourceName(w.source, "q"), [&](MutableArrayRef<char> out) {
-              quantizeInto(reinterpret_cast<int8_t *>(out.data()));
-            })));
-  } else {
-    // 4-bit weights stay dense attributes (the packers read i4 from them).
-    std::vector<int8_t> q(w.values.size());
-    quantizeInto(q.data());
-    auto qTy = RankedTensorType::get(shape, b.getIntegerType(bits));
-    SmallVector<APInt> q4;
-    q4.reserve(q.size());
-    for (int8_t v : q)
-      q4.push_back(APInt(bits, v, /*isSigned=*/true));
-    qc = arith::ConstantOp::create(b, loc, DenseElementsAttr::get(qTy, q4));
-  }
+  // Same kind as the float weight: a dense_resource stays a blob (i4 one
+  // byte per element, sign-extended: storageBytes), bound at load time like
+  // an i8 one.
+  auto qTy = RankedTensorType::get(shape, b.getIntegerType(bits));
+  Value qc = arith::ConstantOp::create(
+      b, loc,
+      cast<TypedAttr>(makeElements(
+          qTy, isa_and_nonnull<DenseResourceElementsAttr>(w.source),
+          derivedResourceName(w.source, "q"), [&](MutableArrayRef<char> out) {
+            quantizeInto(reinterpret_cast<int8_t *>(out.data()));
+          })));
   Value sc = makeScaleConst(b, loc, scaleShape, scales, w.source, "scale");
   return Value(DequantizeOp::create(b, loc, w.type, qc, sc, Value()));
 }

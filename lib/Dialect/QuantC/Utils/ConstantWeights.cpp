@@ -17,10 +17,12 @@ using namespace quantc;
 /// Bytes one element of `elem` takes in a resource blob or a raw buffer; 0
 /// for the types read here as unsupported (not 8, 16, 32 or 64 bits wide:
 /// i1, sub-byte and 80/128-bit types, whose storage differs between the two).
-static int64_t storageBytes(Type elem) {
+int64_t quantc::storageBytes(Type elem) {
   if (!elem.isIntOrFloat())
     return 0;
   unsigned bits = elem.getIntOrFloatBitWidth();
+  if (bits == 4 && elem.isSignlessInteger())
+    return 1;
   return bits == 8 || bits == 16 || bits == 32 || bits == 64 ? bits / 8 : 0;
 }
 

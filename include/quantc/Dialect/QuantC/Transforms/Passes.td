@@ -775,8 +775,9 @@ def QuantCBindParams : Pass<"quantc-bind-params", "mlir::ModuleOp"> {
     gets `quantc.params`, one `{name, type}` dictionary per parameter in
     index order (the blob's key and its tensor type), which the lowering and
     the JIT read. Smaller constants (scales, biases) and textual `dense`
-    constants stay constants. A blob whose element type has no byte storage
-    (i1, i4) stays a constant, with a remark.
+    constants stay constants. A blob of i4 holds one byte per element,
+    sign-extended (`storageBytes`), and binds like i8; a blob whose element
+    type has no byte storage (i1) stays a constant, with a remark.
 
     Before:
     ```mlir

@@ -64,6 +64,15 @@ std::optional<llvm::ArrayRef<float>> getF32Elements(mlir::ElementsAttr attr);
 mlir::FailureOr<llvm::SmallVector<float>>
 readFloatElements(mlir::ElementsAttr attr, std::string *why = nullptr);
 
+/// Bytes per element of a constant's (and a parameter's) row-major storage:
+/// 1, 2, 4 or 8 for 8-, 16-, 32- and 64-bit integers and floats, and 1 for
+/// i4 (one byte per element, sign-extended: the layout of MLIR's dense i4
+/// attributes and of LLVM's i4 arrays; the x86 weight-only packers pack two
+/// per byte); 0 for any other type (i1, index, ...). The one rule the
+/// constant readers, --quantc-bind-params and the JIT's parameter binding
+/// share.
+int64_t storageBytes(mlir::Type elem);
+
 /// Reads an i8 constant's elements, row-major. Fails (with `why`) when the
 /// attribute is not readable or not i8.
 mlir::FailureOr<std::vector<int8_t>>
