@@ -16,6 +16,8 @@
 
 #include "mlir/Dialect/AMX/AMXDialect.h"
 
+#include <numeric>
+
 using namespace mlir;
 using namespace quantc;
 using namespace quantc::x86;
@@ -90,12 +92,22 @@ void KernelEmitter::emulateTdpbssd(Value cBuf, Value aBuf, Value aRow0,
   vector::StoreOp::create(b, loc, gs.getResult(0), cBuf, ValueRange{r, col});
 }
 
+/// L1 maps addresses with this period to one set (64 sets x 64 bytes) and
+/// holds this many lines of a set.
+static constexpr int64_t kL1SetPeriod = 4096, kL1Ways = 12;
+
 bool KernelEmitter::amxReadsAInPlace(int64_t mr) const {
   // tileloadd takes any row stride: whole 64-byte K steps of whole 16-row
   // A tiles are read where they lie. The row sums of a weight zero point
-  // are taken while packing, so those plans pack.
+  // are taken while packing, so those plans pack. So do row strides whose
+  // row tile puts more lines in one L1 set than it has ways (K a multiple
+  // of 2048 for 32 rows): measured at K = 4096, the A tile loads from
+  // [M, 4096] activations stalled longer than packing took (the packed
+  // tile pads each row off the power-of-two stride).
+  int64_t rowsPerSet =
+      p.getMr() / (kL1SetPeriod / std::gcd(p.getK(), kL1SetPeriod));
   return p.getIsa() == X86Isa::amx && p.getK() % kTileK == 0 &&
-         mr % kTileRows == 0 && !needsRowSums();
+         mr % kTileRows == 0 && !needsRowSums() && rowsPerSet <= kL1Ways;
 }
 
 void KernelEmitter::emitAmxTile(Value m0, int64_t mr, Value panel, Value n0,
