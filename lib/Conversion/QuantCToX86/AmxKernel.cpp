@@ -4,11 +4,13 @@
 // `mr` rows (mr / 16 A tiles) against one weight panel of `nr` B tiles of
 // 16 columns, accumulated by tdpbssd (s8 x s8) in mr / 16 x nr C tiles over
 // K, stored to a per-call 32 x 32 i32 scratch and handed to the shared
-// epilogue (emitEpilogue) as 16-lane vectors. The A tiles are rows of the
-// packed activation tile (packActivations, un-shifted and zero padded to
-// whole 64-byte tile rows), the B tiles 16-column slices of the vpdpbusd
-// panel layout (WeightPacking.cpp: [panel][K / 4][cols * 4], so a B tile is
-// 16 K groups x 64 bytes at a row stride of cols * 4 bytes). With `emulate`
+// epilogue (emitEpilogue) as 16-lane vectors. The A tiles are read from the
+// activations in place where amxReadsAInPlace allows, else they are rows of
+// the packed activation tile (packActivations, un-shifted and zero padded
+// to whole 64-byte tile rows); u8 activations take tdpbusd (zero-extended
+// A, the vpdpbusd compensation). The B tiles are 16-column slices of the
+// vpdpbusd panel layout (WeightPacking.cpp: [panel][K / 4][cols * 4], so a
+// B tile is 16 K groups x 64 bytes at a row stride of cols * 4 bytes). With `emulate`
 // the same addresses are read by i32 vector arithmetic (tests without AMX).
 //
 //===----------------------------------------------------------------------===//
