@@ -10,8 +10,9 @@
 // to whole 64-byte tile rows); u8 activations take tdpbusd (zero-extended
 // A, the vpdpbusd compensation). The B tiles are 16-column slices of the
 // vpdpbusd panel layout (WeightPacking.cpp: [panel][K / 4][cols * 4], so a
-// B tile is 16 K groups x 64 bytes at a row stride of cols * 4 bytes). With `emulate`
-// the same addresses are read by i32 vector arithmetic (tests without AMX).
+// B tile is 16 K groups x 64 bytes at a row stride of cols * 4 bytes).
+// With `emulate` the same addresses are read by i32 vector arithmetic
+// (tests without AMX).
 //
 //===----------------------------------------------------------------------===//
 #include "KernelEmitter.h"
