@@ -4,17 +4,22 @@
 // `mr` rows (mr / 16 A tiles) against one weight panel of `nr` B tiles of
 // 16 columns, accumulated by tdpbssd (s8 x s8) in mr / 16 x nr C tiles over
 // K, stored to a per-call 32 x 32 i32 scratch and handed to the shared
-// epilogue (emitEpilogue) as 16-lane vectors. The A tiles are rows of the
-// packed activation tile (packActivations, un-shifted and zero padded to
-// whole 64-byte tile rows), the B tiles 16-column slices of the vpdpbusd
-// panel layout (WeightPacking.cpp: [panel][K / 4][cols * 4], so a B tile is
-// 16 K groups x 64 bytes at a row stride of cols * 4 bytes). With `emulate`
-// the same addresses are read by i32 vector arithmetic (tests without AMX).
+// epilogue (emitEpilogue) as 16-lane vectors. The A tiles are read from the
+// activations in place where amxReadsAInPlace allows, else they are rows of
+// the packed activation tile (packActivations, un-shifted and zero padded
+// to whole 64-byte tile rows); u8 activations take tdpbusd (zero-extended
+// A, the vpdpbusd compensation). The B tiles are 16-column slices of the
+// vpdpbusd panel layout (WeightPacking.cpp: [panel][K / 4][cols * 4], so a
+// B tile is 16 K groups x 64 bytes at a row stride of cols * 4 bytes).
+// With `emulate` the same addresses are read by i32 vector arithmetic
+// (tests without AMX).
 //
 //===----------------------------------------------------------------------===//
 #include "KernelEmitter.h"
 
 #include "mlir/Dialect/AMX/AMXDialect.h"
+
+#include <numeric>
 
 using namespace mlir;
 using namespace quantc;
@@ -55,12 +60,14 @@ void KernelEmitter::zeroTileRows(int64_t from, int64_t to) {
 /// activation tile, bytes [64 kb, 64 kb + 64)) and B tile `bj` (16 columns
 /// from 16 bj of `panel`, K groups [16 kb, 16 kb + 16)) into the C scratch:
 /// C[r][c] += sum_g sum_t sext(A[r][4g + t]) * sext(B[g][4c + t]).
-void KernelEmitter::emulateTdpbssd(Value cBuf, int64_t ai, int64_t bj,
-                                   Value panel, Value kb) {
+void KernelEmitter::emulateTdpbssd(Value cBuf, Value aBuf, Value aRow0,
+                                   int64_t ai, int64_t bj, Value panel,
+                                   Value kb) {
   auto rows = scf::ForOp::create(b, loc, idx(0), idx(kTileRows), idx(1));
   OpBuilder::InsertionGuard g(b);
   b.setInsertionPoint(rows.getBody()->getTerminator());
   Value r = add(rows.getInductionVar(), ai * kTileRows);
+  Value aRow = arith::AddIOp::create(b, loc, aRow0, r);
   Value col = idx(bj * p.getLanes());
   Value c0 = vector::LoadOp::create(b, loc, accTy, cBuf, ValueRange{r, col});
   int64_t groups = kTileK / p.getGroup();
@@ -71,20 +78,39 @@ void KernelEmitter::emulateTdpbssd(Value cBuf, int64_t ai, int64_t bj,
   Value k = arith::AddIOp::create(b, loc, mul(kb, kTileK), mul(gi, 4));
   Value word = vector::BitCastOp::create(
       b, loc, VectorType::get({1}, i32),
-      vector::LoadOp::create(b, loc, VectorType::get({4}, i8), tile,
-                             ValueRange{r, k}));
+      vector::LoadOp::create(b, loc, VectorType::get({4}, i8), aBuf,
+                             ValueRange{aRow, k}));
   Value aw = vector::BroadcastOp::create(b, loc, accTy, word);
   Value wRow = arith::AddIOp::create(b, loc, mul(kb, groups), gi);
   Value bw = vector::BitCastOp::create(
       b, loc, accTy,
       vector::LoadOp::create(b, loc, wTy, packed,
                              ValueRange{panel, wRow, idx(bj * 64)}));
-  Value next = emulateVpdpbusd(gs.getRegionIterArgs()[0],
-                               unpackBytes(aw, /*isSigned=*/true),
-                               unpackBytes(bw, /*isSigned=*/true));
+  Value next =
+      emulateVpdpbusd(gs.getRegionIterArgs()[0],
+                      unpackBytes(aw, !ops.zeroPoints.unsignedActivations),
+                      unpackBytes(bw, /*isSigned=*/true));
   scf::YieldOp::create(b, loc, next);
   b.setInsertionPointAfter(gs);
   vector::StoreOp::create(b, loc, gs.getResult(0), cBuf, ValueRange{r, col});
+}
+
+/// L1 maps addresses with this period to one set (64 sets x 64 bytes) and
+/// holds this many lines of a set.
+static constexpr int64_t kL1SetPeriod = 4096, kL1Ways = 12;
+
+bool KernelEmitter::amxReadsAInPlace(int64_t mr) const {
+  // tileloadd takes any row stride: whole 64-byte K steps of whole 16-row
+  // A tiles are read where they lie. The row sums of a weight zero point
+  // are taken while packing, so those plans pack. So do row strides whose
+  // row tile puts more lines in one L1 set than it has ways (K a multiple
+  // of 2048 for 32 rows): measured at K = 4096, the A tile loads from
+  // [M, 4096] activations stalled longer than packing took (the packed
+  // tile pads each row off the power-of-two stride).
+  int64_t rowsPerSet =
+      p.getMr() / (kL1SetPeriod / std::gcd(p.getK(), kL1SetPeriod));
+  return p.getIsa() == X86Isa::amx && p.getK() % kTileK == 0 &&
+         mr % kTileRows == 0 && !needsRowSums() && rowsPerSet <= kL1Ways;
 }
 
 void KernelEmitter::emitAmxTile(Value m0, int64_t mr, Value panel, Value n0,
@@ -99,6 +125,11 @@ void KernelEmitter::emitAmxTile(Value m0, int64_t mr, Value panel, Value n0,
   // K in whole tile rows: packActivations and the packers zero pad it.
   int64_t kSteps = p.getPackedK() / kTileK;
   int64_t groups = kTileK / p.getGroup();
+  // The A tiles: rows m0.. of the activations in place, or of the packed
+  // tile.
+  bool inPlace = amxReadsAInPlace(mr);
+  Value aBuf = inPlace ? ops.activations : tile;
+  Value aRow0 = inPlace ? m0 : idx(0);
   if (p.getEmulate()) {
     Value zero = isplat(0);
     for (int64_t r = 0; r < aTiles * kTileRows; ++r)
@@ -110,7 +141,7 @@ void KernelEmitter::emitAmxTile(Value m0, int64_t mr, Value panel, Value n0,
     b.setInsertionPoint(ks.getBody()->getTerminator());
     for (int64_t i = 0; i < aTiles; ++i)
       for (int64_t j = 0; j < nr; ++j)
-        emulateTdpbssd(amxC, i, j, wPanel, ks.getInductionVar());
+        emulateTdpbssd(amxC, aBuf, aRow0, i, j, wPanel, ks.getInductionVar());
   } else {
     auto aTy = amx::TileType::get({kTileRows, kTileK}, i8);
     auto cTy = amx::TileType::get({kTileRows, p.getLanes()}, i32);
@@ -125,8 +156,9 @@ void KernelEmitter::emitAmxTile(Value m0, int64_t mr, Value panel, Value n0,
       SmallVector<Value> as, bs;
       for (int64_t i = 0; i < aTiles; ++i)
         as.push_back(amx::TileLoadOp::create(
-            b, loc, aTy, tile,
-            ValueRange{idx(i * kTileRows), mul(kb, kTileK)}));
+            b, loc, aTy, aBuf,
+            ValueRange{inPlace ? add(m0, i * kTileRows) : idx(i * kTileRows),
+                       mul(kb, kTileK)}));
       // B tile j: groups [16 kb, 16 kb + 16) of the panel's columns
       // [16 j, 16 j + 16), at the panel's row stride (cols * 4 bytes).
       for (int64_t j = 0; j < nr; ++j)
@@ -137,7 +169,8 @@ void KernelEmitter::emitAmxTile(Value m0, int64_t mr, Value panel, Value n0,
       for (int64_t i = 0; i < aTiles; ++i)
         for (int64_t j = 0; j < nr; ++j)
           next.push_back(amx::TileMulIOp::create(
-              b, loc, cTy, as[i], bs[j], ks.getRegionIterArgs()[i * nr + j]));
+              b, loc, cTy, as[i], bs[j], ks.getRegionIterArgs()[i * nr + j],
+              /*isZextLhs=*/ops.zeroPoints.unsignedActivations));
       scf::YieldOp::create(b, loc, next);
     }
     for (int64_t i = 0; i < aTiles; ++i)

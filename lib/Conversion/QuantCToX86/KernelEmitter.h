@@ -235,10 +235,16 @@ private:
   void emitAmxTile(Value m0, int64_t mr, Value panel, Value n0, int64_t nr,
                    int64_t lastCnt);
 
-  /// tdpbssd of A tile `ai` and B tile `bj` at K step `kb` into `cBuf`, as
-  /// i32 vector arithmetic (emulate).
-  void emulateTdpbssd(Value cBuf, int64_t ai, int64_t bj, Value panel,
-                      Value kb);
+  /// tdpbssd (tdpbusd for u8 activations) of A tile `ai` (rows aRow0 +
+  /// 16 ai.. of `aBuf`) and B tile `bj` at K step `kb` into `cBuf`, as i32
+  /// vector arithmetic (emulate).
+  void emulateTdpbssd(Value cBuf, Value aBuf, Value aRow0, int64_t ai,
+                      int64_t bj, Value panel, Value kb);
+
+  /// Whether the amx row tile of `mr` rows reads its A tiles from the
+  /// activations in place (K a multiple of 64, whole 16-row tiles, no row
+  /// sums to take) instead of from the packed tile.
+  bool amxReadsAInPlace(int64_t mr) const;
 
   /// An epilogue operand at (row, col) as a vector of the accumulator's
   /// lanes: a broadcast scalar for scalar and per-row operands, a (masked)

@@ -185,11 +185,10 @@ KernelZeroPoints LowerMatmulToX86::prepareZeroPoints(MatmulOp &op) {
       op = expandZeroPoints(op);
     }
   }
-  // vpdpbusd reads u8 activations as they are; vpmaddwd's packing
-  // sign-extends the i8 values, so avx2 keeps the xor, and so does amx
-  // (tdpbssd, s8 x s8).
+  // vpdpbusd and amx's tdpbusd (u8 x s8) read u8 activations as they are;
+  // vpmaddwd's packing sign-extends the i8 values, so avx2 keeps the xor.
   zp.unsignedActivations =
-      opts.isa == X86Isa::avx512_vnni && unsignedSource(op.getLhs());
+      opts.isa != X86Isa::avx2 && unsignedSource(op.getLhs());
   return zp;
 }
 

@@ -128,7 +128,8 @@ Value KernelEmitter::forEachKChunk(
 
 void KernelEmitter::emitRowTile(Value m0, int64_t mr, Value nb, Value bEnd) {
   rowSumBase = m0;
-  packActivations(m0, mr);
+  if (!amxReadsAInPlace(mr))
+    packActivations(m0, mr);
   int64_t cols = p.getPanelCols(), lanes = p.getLanes();
   int64_t fullPanels = p.getN() / cols, tailCols = p.getN() % cols;
   if (fullPanels > 0) {

@@ -37,8 +37,8 @@ struct KernelEpilogue {
 /// The zero points of a quantc.matmul a kernel takes, and how A is stored.
 struct KernelZeroPoints {
   /// A holds u8 bytes (the i8 values of the matmul xor 0x80, as u8 storage
-  /// imports): vpdpbusd reads them as they are, without the +128 of
-  /// packing; the compensation is the same.
+  /// imports): vpdpbusd and amx's tdpbusd read them as they are, without
+  /// the +128 of packing; the compensation is vpdpbusd's.
   bool unsignedActivations = false;
   /// The per-tensor activation zero point zx (a constant): in the
   /// compensation with vpdpbusd (compensationFactor), subtracted from A when
@@ -50,12 +50,14 @@ struct KernelZeroPoints {
   EpilogueOperand rhs;
 };
 
-/// The factor of colsum(W) the accumulators of `isa` get: for vpdpbusd the
-/// +128 of the u8 operand and the activation zero point, -(128 + zx); for
-/// amx (tdpbssd, s8 x s8) the activation zero point alone, -zx. The one
-/// definition for the compile-time and the run-time packers.
+/// The factor of colsum(W) the accumulators of `isa` get: for vpdpbusd (and
+/// amx's tdpbusd on u8 activations) the +128 of the u8 operand and the
+/// activation zero point, -(128 + zx); for amx's tdpbssd (s8 x s8) the
+/// activation zero point alone, -zx. The one definition for the
+/// compile-time and the run-time packers.
 inline int32_t compensationFactor(const KernelZeroPoints &zp, X86Isa isa) {
-  return isa == X86Isa::amx ? -zp.lhs : -(128 + zp.lhs);
+  return isa == X86Isa::amx && !zp.unsignedActivations ? -zp.lhs
+                                                       : -(128 + zp.lhs);
 }
 
 /// The values (block arguments) a kernel body works on.

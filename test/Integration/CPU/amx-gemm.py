@@ -16,7 +16,9 @@ of fewer than 16 rows and one of more), -128 inputs, constant weights
 several), load-time weights (weights=load: packed by __quantc_prepare),
 activation and per-channel weight zero points, i32 / f32 / requantized i8
 outputs, 2 threads; M < 32 takes the avx512-vnni kernels (the plan says
-which)."""
+which). K % 64 == 0 reads whole A tiles in place. u8 activations (the
+bytes of an `xori 0x80`, as u8 storage imports) take tdpbusd with and
+without zero points."""
 import os
 import sys
 
@@ -116,8 +118,11 @@ def expect_isa(label, ir, m):
             fail(f"{label}: no tdpbssd in the lowered module")
 
 
+# K % 64 == 0: the whole 16-row A tiles are read in place (a tail of 16
+# rows too; one of 8 is packed).
 SHAPES = [(32, 16, 64), (33, 19, 13), (45, 70, 67), (64, 33, 130),
-          (100, 50, 258), (40, 129, 1001), (7, 40, 70)]
+          (100, 50, 258), (40, 129, 1001), (7, 40, 70), (80, 40, 192),
+          (72, 33, 256)]
 VARIANTS = ["", " vnni-parallel-min-macs=0", " vnni-panel-block-kib=1"]
 
 for variant in VARIANTS:
@@ -189,5 +194,67 @@ for variant in ["", " vnni-parallel-min-macs=0"]:
                                            np.array([[0.25]], np.float32),
                                            qmin=-128, qmax=127)
                     check(label, mod.main(*args), want)
+
+# u8 activations: the kernel reads the bytes under `x = xu xor 0x80`
+# (tdpbusd, u8 x s8, compensation -(128 + zx) * colsum(W)); constant,
+# run-time and load-time weights, with and without zero points, packed and
+# in-place A tiles.
+def u8_ir(m, n, k, wsrc, zx, zw):
+    xt, wt = f"tensor<{m}x{k}xi8>", f"tensor<{n}x{k}xi8>"
+    ir = ir_for(m, n, k, wsrc, zx, zw, "f32").replace(
+        f"%x: {xt}", f"%xu: {xt}")
+    return ir.replace(
+        "{\n", "{\n  %sign = arith.constant dense<-128> : " + xt +
+        f"\n  %x = arith.xori %xu, %sign : {xt}\n", 1)
+
+
+for variant in ["", " vnni-parallel-min-macs=0"]:
+    for m, n, k in [(45, 70, 67), (64, 50, 128), (96, 33, 192)]:
+        w = i8((n, k))
+        zw = rng.integers(-128, 128, (1, n)).astype(np.int32)
+        xs = rng.uniform(0.01, 0.02, (m, 1)).astype(np.float32)
+        ws = rng.uniform(0.01, 0.02, (1, n)).astype(np.float32)
+        for kind in ["const", "runtime", "load"]:
+            for zps in [(None, None), (-37, None), (None, zw), (100, zw)]:
+                pipeline = (f"quantc-cpu-pipeline{{cpu={CPU}"
+                            f"{' weights=load' if kind == 'load' else ''}"
+                            f"{variant}}}")
+                label = (f"{pipeline} u8 {m}x{n}x{k} {kind} "
+                         f"zx={zps[0]} zw={zps[1] is not None}")
+                wsrc = {"const": w, "runtime": None, "load": "resource"}
+                ir = u8_ir(m, n, k, wsrc[kind], zps[0], zps[1])
+                plain = ir if kind != "load" else ir.replace(
+                    "dense_resource<w>", dense_shaped(w).split(" : ")[0])
+                # The tile ops (lowered, not run): every product zero
+                # extends A.
+                lowered, diags = quantc.run_pipeline(
+                    plain, "quantc-lower-matmul-to-x86{isa=amx}",
+                    return_diagnostics=True)
+                muls = [ln for ln in lowered.splitlines()
+                        if "amx.tile_muli" in ln]
+                if "corrected in i32" in diags or not muls or not all(
+                        " zext," in ln for ln in muls):
+                    fail(f"{label}: the u8 bytes are not tdpbusd's A: "
+                         f"{diags}")
+                if CPU == "amx" and variant == "" and kind != "load":
+                    llvm = quantc.run_pipeline(
+                        plain, f"quantc-cpu-pipeline{{cpu={CPU}}}")
+                    if "llvm.x86.tdpbusd.internal" not in llvm:
+                        fail(f"{label}: no tdpbusd in the lowered module")
+                if kind == "load":
+                    mod = quantc.Module(ir, {"w": w}).compile(
+                        pipeline, shared_libs=[GOMP])
+                else:
+                    mod = quantc.compile_cpu(ir, pipeline, shared_libs=[GOMP])
+                xu = rng.integers(0, 256, (m, k))
+                xu.reshape(-1)[::5] = 0
+                xu.reshape(-1)[1::5] = 255
+                xb = xu.astype(np.uint8).view(np.int8)
+                x = (xu - 128).astype(np.int8)
+                args = [xb] + ([w] if kind == "runtime" else []) + [xs, ws]
+                acc = ref.int_matmul(
+                    x, w, zps[0],
+                    None if zps[1] is None else zps[1].reshape(n, 1))
+                check(label, mod.main(*args), ref.rescale(acc, xs, ws))
 
 print("ALL PASSED" if failures == 0 else f"{failures} FAILED", f"({checks} checks)")
