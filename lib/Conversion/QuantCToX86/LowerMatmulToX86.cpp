@@ -42,6 +42,14 @@ using namespace quantc::x86;
 /// The rows of the smallest kernel of a dynamic M (lowerDynamicRows).
 static constexpr int64_t kDynamicMTile = 16;
 
+/// The static block of a rank-3 GEMM with dynamic sizes
+/// (lowerDynamicBatched): rows and columns per block where M and N are
+/// dynamic (attention's Q.K^T over 64 tokens by 64 tokens: the block's
+/// packed weights stay in L1), K per block where K is dynamic (P.V's
+/// tokens). A static M of at most kDynamicBlockMaxRows is one block.
+static constexpr int64_t kDynamicBlockRows = 64, kDynamicBlockCols = 64,
+                         kDynamicBlockK = 256, kDynamicBlockMaxRows = 256;
+
 /// The u8 bytes behind an i8 lhs `v = src xor 0x80` (u8 storage, as
 /// --quantc-import-quant writes it), or null.
 static Value unsignedSource(Value v) {
@@ -150,6 +158,7 @@ private:
 
   void lower(MatmulOp op, SymbolTable &symbols, WeightPacker &packer);
   void lowerBatched(MatmulOp op, X86GemmPlanAttr plan, SymbolTable &symbols);
+  void lowerDynamicBatched(MatmulOp op, SymbolTable &symbols);
   void lowerDynamicRows(MatmulOp op, SymbolTable &symbols,
                         WeightPacker &packer);
   func::FuncOp createKernel(X86GemmPlanAttr plan, TypeRange argTypes,
@@ -221,6 +230,9 @@ void LowerMatmulToX86::lower(MatmulOp op, SymbolTable &symbols,
   RankedTensorType lhsTy = op.getLhs().getType();
   if (lhsTy.getRank() == 2 && lhsTy.isDynamicDim(0))
     return lowerDynamicRows(op, symbols, packer);
+  if (lhsTy.getRank() == 3 && op.getRhs().getType().getRank() == 3 &&
+      (!lhsTy.hasStaticShape() || !op.getRhs().getType().hasStaticShape()))
+    return lowerDynamicBatched(op, symbols);
   FailureOr<X86GemmPlanAttr> plan = selectPlan(op, opts);
   if (failed(plan))
     return;
@@ -645,6 +657,271 @@ void LowerMatmulToX86::lowerBatched(MatmulOp op, X86GemmPlanAttr plan,
     func::CallOp::create(fb, loc, kernel,
                          ValueRange{slice(fa, m, k, aTy), slice(fw, n, k, wTy),
                                     slice(fo, m, n, oTy), f0, panels});
+  }
+  if (dps)
+    dps.erase();
+  else
+    acc.replaceAllUsesWith(bufferization::ToTensorOp::create(
+        b, loc, resultTy, out, /*restrict=*/true, /*writable=*/true));
+  op.erase();
+}
+
+/// A rank-3 matmul `[B, M, K] x [B, N, K]` whose batch, M, N or K is known
+/// only at run time (attention's Q.K^T and P.V over a dynamic token count):
+/// a function over a batch range (split across threads as lowerBatched's)
+/// loops over static blocks of M x N x K (GemmBlock: a dynamic M or N in
+/// blocks of 64, a dynamic K in blocks of 256, a static size whole) and
+/// calls one runtime_weight kernel per block on strided views of the
+/// operands, read in place. Blocks at the edges (fewer rows, columns or K)
+/// run on zero-padded copies of their part of A and W (at most a block of
+/// each) and write a scratch tile copied out. With a dynamic K the output
+/// starts at zero and each K block's tile is added to it (i32 wrap-around,
+/// as the reference's accumulation). A rescale runs after it.
+void LowerMatmulToX86::lowerDynamicBatched(MatmulOp op, SymbolTable &symbols) {
+  RankedTensorType lhsTy = op.getLhs().getType(), rhsTy = op.getRhs().getType();
+  int64_t sm = lhsTy.getDimSize(1), sk = lhsTy.getDimSize(2),
+          sn = rhsTy.getDimSize(1);
+  GemmBlock block;
+  block.m = ShapedType::isDynamic(sm) || sm > kDynamicBlockMaxRows
+                ? kDynamicBlockRows
+                : sm;
+  block.n = ShapedType::isDynamic(sn) ? kDynamicBlockCols : sn;
+  block.k = ShapedType::isDynamic(sk) ? kDynamicBlockK : sk;
+  // Static sizes of 0 are refused by selectPlan ("it is empty").
+  if (!ShapedType::isDynamic(sm) && sm == 0)
+    block.m = 0;
+  FailureOr<X86GemmPlanAttr> plan =
+      selectPlan(op, opts, /*rows=*/std::nullopt, block);
+  if (failed(plan))
+    return;
+  Location loc = op.getLoc();
+  MLIRContext *ctx = op.getContext();
+  if (op.hasZeroPoints()) {
+    op.emitRemark() << "the batched " << getIsaOptionName(opts.isa)
+                    << " GEMM does not take zero points: they are "
+                       "corrected in i32 after it";
+    op = expandZeroPoints(op);
+  }
+  op.emitRemark() << "runs on the " << getIsaOptionName(plan->getIsa())
+                  << " kernel in static blocks of " << block.m << " x "
+                  << block.n << " x " << block.k
+                  << " (M x N x K; its sizes are dynamic): the blocks at the "
+                     "edges run on zero-padded copies";
+  Value acc = op.getResult();
+  for (Operation *user : acc.getUsers())
+    if (auto rescale = dyn_cast<RescaleOp>(user))
+      rescale.emitRemark() << "runs after the " << getIsaOptionName(opts.isa)
+                           << " GEMM, not fused into its kernel: the GEMM is "
+                              "batched";
+  OpBuilder b(op);
+  Value a = kernelOperandBuffer(nextCallId, b, loc, op.getLhs()),
+        w = kernelOperandBuffer(nextCallId, b, loc, op.getRhs());
+  auto resultTy = cast<RankedTensorType>(acc.getType());
+  auto outBufTy =
+      MemRefType::get(resultTy.getShape(), resultTy.getElementType());
+  bufferization::MaterializeInDestinationOp dps =
+      matchDestination(acc, outBufTy);
+  Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
+  Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
+  Value batch = memref::DimOp::create(b, loc, a, c0);
+  Value out = dps ? dps.getDest() : Value();
+  if (!dps) {
+    SmallVector<Value> sizes;
+    Value dims[] = {batch, memref::DimOp::create(b, loc, a, c1),
+                    memref::DimOp::create(b, loc, w, c1)};
+    for (int64_t d = 0; d < 3; ++d)
+      if (resultTy.isDynamicDim(d))
+        sizes.push_back(dims[d]);
+    out = memref::AllocOp::create(b, loc, outBufTy, sizes,
+                                  b.getI64IntegerAttr(64));
+  }
+  bool accumulate = ShapedType::isDynamic(sk);
+  int64_t dyn = ShapedType::kDynamic;
+  auto layout = StridedLayoutAttr::get(ctx, dyn, {dyn, 1});
+  Type i8 = b.getI8Type(), i32 = b.getI32Type(), indexTy = b.getIndexType();
+  Type aTy = MemRefType::get({block.m, block.k}, i8, layout),
+       wTy = MemRefType::get({block.n, block.k}, i8, layout),
+       oTy = MemRefType::get({block.m, block.n}, i32, layout);
+  // Threads split the batch when the GEMM is large enough (dynamic sizes
+  // counted as kAssumedDynamicExtent); each block's kernel is serial.
+  auto extent = [](int64_t d) {
+    return uint64_t(ShapedType::isDynamic(d) ? kAssumedDynamicExtent : d);
+  };
+  uint64_t macs = llvm::SaturatingMultiply(
+      llvm::SaturatingMultiply(extent(lhsTy.getDimSize(0)), extent(sm)),
+      llvm::SaturatingMultiply(extent(sn), extent(sk)));
+  bool splitBatch = opts.parallelMinMacs >= 0 &&
+                    macs >= static_cast<uint64_t>(opts.parallelMinMacs);
+  X86GemmPlanAttr p = *plan;
+  auto withParallel = [&](bool parallel) {
+    return X86GemmPlanAttr::get(ctx, p.getIsa(), p.getM(), p.getN(), p.getK(),
+                                p.getMr(), p.getNr(), p.getKunroll(),
+                                p.getPanelBlock(), parallel, p.getEmulate(),
+                                p.getRuntimeWeight(), p.getSmallM());
+  };
+  func::FuncOp kernel = createKernel(withParallel(false),
+                                     TypeRange{aTy, wTy, oTy, indexTy, indexTy},
+                                     RescaleOp(), KernelZeroPoints(), loc);
+  symbols.insert(kernel);
+  SmallVector<Type> loopArgTypes = {a.getType(), w.getType(), out.getType(),
+                                    indexTy, indexTy};
+  auto batchFn = func::FuncOp::create(loc, "__quantc_x86_gemm_batch",
+                                      FunctionType::get(ctx, loopArgTypes, {}));
+  batchFn.setPrivate();
+  batchFn->setAttr("llvm.linkage",
+                   LLVM::LinkageAttr::get(ctx, LLVM::Linkage::Internal));
+  batchFn->setAttr(kX86PlanAttrName, withParallel(splitBatch));
+  for (unsigned i = 0; i < 3; ++i)
+    batchFn.setArgAttr(i, LLVM::LLVMDialect::getNoAliasAttrName(),
+                       UnitAttr::get(ctx));
+  symbols.insert(batchFn);
+  if (accumulate) {
+    Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(i32));
+    linalg::FillOp::create(b, loc, zero, out);
+  }
+  func::CallOp::create(b, loc, batchFn, ValueRange{a, w, out, c0, batch});
+
+  Block *entry = batchFn.addEntryBlock();
+  OpBuilder fb = OpBuilder::atBlockBegin(entry);
+  Value fa = entry->getArgument(0), fw = entry->getArgument(1),
+        fo = entry->getArgument(2);
+  auto cst = [&](OpBuilder &ib, int64_t v) -> Value {
+    return arith::ConstantIndexOp::create(ib, loc, v);
+  };
+  Value f1 = cst(fb, 1);
+  Value m = memref::DimOp::create(fb, loc, fa, f1);
+  Value k = memref::DimOp::create(fb, loc, fa, cst(fb, 2));
+  Value n = memref::DimOp::create(fb, loc, fw, f1);
+  Value panels = cst(fb, p.getNumPanels());
+  // The padded copies and the scratch output tile: once per call (per
+  // thread), at most one block each.
+  auto scratch = [&](int64_t r, int64_t c, Type elem) -> Value {
+    return memref::AllocOp::create(fb, loc, MemRefType::get({r, c}, elem),
+                                   fb.getI64IntegerAttr(64));
+  };
+  Value padA = scratch(block.m, block.k, i8),
+        padW = scratch(block.n, block.k, i8),
+        tileO = scratch(block.m, block.n, i32);
+  auto batches = scf::ForOp::create(fb, loc, entry->getArgument(3),
+                                    entry->getArgument(4), f1);
+  func::ReturnOp::create(fb, loc);
+  OpBuilder lb = OpBuilder::atBlockBegin(batches.getBody());
+  Value bi = batches.getInductionVar();
+  // [r, c] at (r0, c0) of batch bi of `buf` ([B, R, C], unit inner stride),
+  // as the strided type `ty` (r, c static).
+  auto view = [&](OpBuilder &vb, Value buf, Value r0, Value c0v, int64_t r,
+                  int64_t c, Type ty) -> Value {
+    SmallVector<OpFoldResult> offsets = {bi, r0, c0v};
+    SmallVector<OpFoldResult> sizes = {vb.getIndexAttr(1), vb.getIndexAttr(r),
+                                       vb.getIndexAttr(c)};
+    SmallVector<OpFoldResult> strides(3, vb.getIndexAttr(1));
+    auto viewTy = memref::SubViewOp::inferRankReducedResultType(
+        {r, c}, cast<MemRefType>(buf.getType()), offsets, sizes, strides);
+    Value v = memref::SubViewOp::create(vb, loc, cast<MemRefType>(viewTy), buf,
+                                        offsets, sizes, strides);
+    return memref::CastOp::create(vb, loc, ty, v);
+  };
+  // for i in [0, rows), j in [0, cols): body(i, j) (scalar loops; LLVM
+  // vectorizes the inner one).
+  auto forEach = [&](OpBuilder &ib, Value rows, Value cols,
+                     function_ref<void(OpBuilder &, Value, Value)> body) {
+    auto is = scf::ForOp::create(ib, loc, cst(ib, 0), rows, cst(ib, 1));
+    OpBuilder rb = OpBuilder::atBlockBegin(is.getBody());
+    auto js = scf::ForOp::create(rb, loc, cst(rb, 0), cols, cst(rb, 1));
+    OpBuilder cb = OpBuilder::atBlockBegin(js.getBody());
+    body(cb, is.getInductionVar(), js.getInductionVar());
+  };
+  // The block operand of `buf` at (r0, c0): a view when the block is whole,
+  // else `pad` zero-filled with the part in range copied in.
+  auto operand = [&](OpBuilder &ob, Value buf, Value whole, Value r0, Value c0v,
+                     Value rows, Value cols, int64_t r, int64_t c, Value pad,
+                     Type ty) -> Value {
+    auto ifOp = scf::IfOp::create(ob, loc, TypeRange{ty}, whole,
+                                  /*withElseRegion=*/true);
+    OpBuilder tb = ifOp.getThenBodyBuilder();
+    scf::YieldOp::create(tb, loc, view(tb, buf, r0, c0v, r, c, ty));
+    OpBuilder eb = ifOp.getElseBodyBuilder();
+    Type elem = cast<MemRefType>(pad.getType()).getElementType();
+    Value zero = arith::ConstantOp::create(eb, loc, eb.getZeroAttr(elem));
+    linalg::FillOp::create(eb, loc, zero, pad);
+    forEach(eb, rows, cols, [&](OpBuilder &cb, Value i, Value j) {
+      Value x = memref::LoadOp::create(
+          cb, loc, buf,
+          ValueRange{bi, arith::AddIOp::create(cb, loc, r0, i),
+                     arith::AddIOp::create(cb, loc, c0v, j)});
+      memref::StoreOp::create(cb, loc, x, pad, ValueRange{i, j});
+    });
+    scf::YieldOp::create(eb, loc,
+                         ValueRange{memref::CastOp::create(eb, loc, ty, pad)});
+    return ifOp.getResult(0);
+  };
+  auto rowsLoop = scf::ForOp::create(lb, loc, cst(lb, 0), m, cst(lb, block.m));
+  OpBuilder mb = OpBuilder::atBlockBegin(rowsLoop.getBody());
+  Value mo = rowsLoop.getInductionVar();
+  Value mr = arith::MinSIOp::create(mb, loc, cst(mb, block.m),
+                                    arith::SubIOp::create(mb, loc, m, mo));
+  auto colsLoop = scf::ForOp::create(mb, loc, cst(mb, 0), n, cst(mb, block.n));
+  OpBuilder nbld = OpBuilder::atBlockBegin(colsLoop.getBody());
+  Value no = colsLoop.getInductionVar();
+  Value nr = arith::MinSIOp::create(nbld, loc, cst(nbld, block.n),
+                                    arith::SubIOp::create(nbld, loc, n, no));
+  auto kLoop =
+      scf::ForOp::create(nbld, loc, cst(nbld, 0), k, cst(nbld, block.k));
+  OpBuilder kb = OpBuilder::atBlockBegin(kLoop.getBody());
+  Value ko = kLoop.getInductionVar();
+  Value kr = arith::MinSIOp::create(kb, loc, cst(kb, block.k),
+                                    arith::SubIOp::create(kb, loc, k, ko));
+  auto eq = [&](Value x, int64_t v) -> Value {
+    return arith::CmpIOp::create(kb, loc, arith::CmpIPredicate::eq, x,
+                                 cst(kb, v));
+  };
+  Value wholeK = eq(kr, block.k);
+  Value wholeM = arith::AndIOp::create(kb, loc, eq(mr, block.m), wholeK);
+  Value wholeN = arith::AndIOp::create(kb, loc, eq(nr, block.n), wholeK);
+  Value aArg =
+      operand(kb, fa, wholeM, mo, ko, mr, kr, block.m, block.k, padA, aTy);
+  Value wArg =
+      operand(kb, fw, wholeN, no, ko, nr, kr, block.n, block.k, padW, wTy);
+  Value tile = memref::CastOp::create(kb, loc, oTy, tileO);
+  if (accumulate) {
+    // Each K block's [mr, nr] tile is added to the output.
+    func::CallOp::create(kb, loc, kernel,
+                         ValueRange{aArg, wArg, tile, cst(kb, 0), panels});
+    forEach(kb, mr, nr, [&](OpBuilder &cb, Value i, Value j) {
+      SmallVector<Value> idx = {bi, arith::AddIOp::create(cb, loc, mo, i),
+                                arith::AddIOp::create(cb, loc, no, j)};
+      Value sum = arith::AddIOp::create(
+          cb, loc, memref::LoadOp::create(cb, loc, fo, idx),
+          memref::LoadOp::create(cb, loc, tileO, ValueRange{i, j}));
+      memref::StoreOp::create(cb, loc, sum, fo, idx);
+    });
+  } else {
+    // One K block: a whole [M, N] block is written in place, an edge block
+    // through the tile.
+    Value whole =
+        arith::AndIOp::create(kb, loc, eq(mr, block.m), eq(nr, block.n));
+    auto ifOp = scf::IfOp::create(kb, loc, TypeRange{oTy}, whole,
+                                  /*withElseRegion=*/true);
+    OpBuilder tb = ifOp.getThenBodyBuilder();
+    scf::YieldOp::create(tb, loc, view(tb, fo, mo, no, block.m, block.n, oTy));
+    OpBuilder eb = ifOp.getElseBodyBuilder();
+    scf::YieldOp::create(eb, loc, tile);
+    func::CallOp::create(
+        kb, loc, kernel,
+        ValueRange{aArg, wArg, ifOp.getResult(0), cst(kb, 0), panels});
+    auto copyOut = scf::IfOp::create(
+        kb, loc,
+        arith::XOrIOp::create(kb, loc, whole,
+                              arith::ConstantIntOp::create(kb, loc, 1, 1)),
+        /*withElseRegion=*/false);
+    OpBuilder cob = copyOut.getThenBodyBuilder();
+    forEach(cob, mr, nr, [&](OpBuilder &cb, Value i, Value j) {
+      Value x = memref::LoadOp::create(cb, loc, tileO, ValueRange{i, j});
+      memref::StoreOp::create(
+          cb, loc, x, fo,
+          ValueRange{bi, arith::AddIOp::create(cb, loc, mo, i),
+                     arith::AddIOp::create(cb, loc, no, j)});
+    });
   }
   if (dps)
     dps.erase();
