@@ -105,6 +105,14 @@ static FailureOr<KernelZeroPoints> matchKernelZeroPoints(MatmulOp op,
   return zp;
 }
 
+/// Whether `op` is a rank-3 GEMM with a dynamic size (lowerDynamicBatched),
+/// which reads its operands in place in either layout.
+static bool isDynamicBatched(MatmulOp op) {
+  RankedTensorType lhsTy = op.getLhs().getType(), rhsTy = op.getRhs().getType();
+  return lhsTy.getRank() == 3 && rhsTy.getRank() == 3 &&
+         (!lhsTy.hasStaticShape() || !rhsTy.hasStaticShape());
+}
+
 namespace {
 struct LowerMatmulToX86
     : quantc::impl::QuantCLowerMatmulToX86Base<LowerMatmulToX86> {
@@ -139,9 +147,10 @@ struct LowerMatmulToX86
       matmuls.push_back(op);
     }
     for (MatmulOp &op : matmuls)
-      op = toKernelLayout(op, getIsaOptionName(opts.isa),
-                          /*takesZeroPoints=*/true)
-               .matmul;
+      if (!isDynamicBatched(op))
+        op = toKernelLayout(op, getIsaOptionName(opts.isa),
+                            /*takesZeroPoints=*/true)
+                 .matmul;
     loadState.reset();
     WeightPacker packer(module, symbols);
     for (MatmulOp op : matmuls)
@@ -230,8 +239,7 @@ void LowerMatmulToX86::lower(MatmulOp op, SymbolTable &symbols,
   RankedTensorType lhsTy = op.getLhs().getType();
   if (lhsTy.getRank() == 2 && lhsTy.isDynamicDim(0))
     return lowerDynamicRows(op, symbols, packer);
-  if (lhsTy.getRank() == 3 && op.getRhs().getType().getRank() == 3 &&
-      (!lhsTy.hasStaticShape() || !op.getRhs().getType().hasStaticShape()))
+  if (isDynamicBatched(op))
     return lowerDynamicBatched(op, symbols);
   FailureOr<X86GemmPlanAttr> plan = selectPlan(op, opts);
   if (failed(plan))
@@ -666,30 +674,58 @@ void LowerMatmulToX86::lowerBatched(MatmulOp op, X86GemmPlanAttr plan,
   op.erase();
 }
 
+/// `v` (rank 3), or with `transposed` its last two dimensions swapped, as a
+/// buffer read in place: when `v` is a linalg.transpose (of a
+/// linalg.transpose ...), a memref.transpose view of the first input's
+/// buffer (no copy); else `v`'s buffer, viewed transposed if `transposed`.
+/// `innerUnit` says whether the result's last dimension has unit stride.
+static Value readInPlace(int64_t callId, OpBuilder &b, Location loc, Value v,
+                         bool transposed, bool &innerUnit) {
+  SmallVector<int64_t> perm = {0, 1, 2};
+  if (transposed)
+    std::swap(perm[1], perm[2]);
+  Value src = v;
+  while (auto t = src.getDefiningOp<linalg::TransposeOp>()) {
+    ArrayRef<int64_t> p = t.getPermutation();
+    for (int64_t &d : perm)
+      d = p[d];
+    src = t.getInput();
+  }
+  innerUnit = perm[2] == 2;
+  Value buf = kernelOperandBuffer(callId, b, loc, src);
+  if (llvm::equal(perm, llvm::seq<int64_t>(0, 3)))
+    return buf;
+  return memref::TransposeOp::create(
+      b, loc, buf,
+      AffineMapAttr::get(AffineMap::getPermutationMap(
+          SmallVector<unsigned>(perm.begin(), perm.end()), b.getContext())));
+}
+
 /// A rank-3 matmul `[B, M, K] x [B, N, K]` whose batch, M, N or K is known
 /// only at run time (attention's Q.K^T and P.V over a dynamic token count):
 /// a function over a batch range (split across threads as lowerBatched's)
 /// loops over static blocks of M x N x K (GemmBlock: a dynamic M or N in
 /// blocks of 64, a dynamic K in blocks of 256, a static size whole) and
-/// calls one runtime_weight kernel per block on strided views of the
-/// operands, read in place. Blocks at the edges (fewer rows, columns or K)
-/// run on zero-padded copies of their part of A and W (at most a block of
-/// each) and write a scratch tile copied out. With a dynamic K the output
-/// starts at zero and each K block's tile is added to it (i32 wrap-around,
-/// as the reference's accumulation). A rescale runs after it.
+/// calls one runtime_weight kernel per block. The operands are read where
+/// they lie, through the linalg.transposes that feed them (toKernelLayout's
+/// and the frontend's): a block whose K is contiguous is a strided view;
+/// one whose K is not (V read as [B, D, S]), or at an edge (fewer rows,
+/// columns or K), is copied into a zero-padded block, W once per N x K block
+/// for all row blocks. An edge block of the output goes through a scratch
+/// tile. With a dynamic K the output starts at zero and each K block's tile
+/// is added to it (i32 wrap-around, as the reference's accumulation). A
+/// rescale runs after it.
 void LowerMatmulToX86::lowerDynamicBatched(MatmulOp op, SymbolTable &symbols) {
   RankedTensorType lhsTy = op.getLhs().getType(), rhsTy = op.getRhs().getType();
-  int64_t sm = lhsTy.getDimSize(1), sk = lhsTy.getDimSize(2),
-          sn = rhsTy.getDimSize(1);
+  bool tl = op.getTransposeLhs(), tr = op.getTransposeRhs();
+  int64_t sm = lhsTy.getDimSize(tl ? 2 : 1), sk = lhsTy.getDimSize(tl ? 1 : 2),
+          sn = rhsTy.getDimSize(tr ? 2 : 1);
   GemmBlock block;
   block.m = ShapedType::isDynamic(sm) || sm > kDynamicBlockMaxRows
                 ? kDynamicBlockRows
                 : sm;
   block.n = ShapedType::isDynamic(sn) ? kDynamicBlockCols : sn;
   block.k = ShapedType::isDynamic(sk) ? kDynamicBlockK : sk;
-  // Static sizes of 0 are refused by selectPlan ("it is empty").
-  if (!ShapedType::isDynamic(sm) && sm == 0)
-    block.m = 0;
   FailureOr<X86GemmPlanAttr> plan =
       selectPlan(op, opts, /*rows=*/std::nullopt, block);
   if (failed(plan))
@@ -714,8 +750,17 @@ void LowerMatmulToX86::lowerDynamicBatched(MatmulOp op, SymbolTable &symbols) {
                            << " GEMM, not fused into its kernel: the GEMM is "
                               "batched";
   OpBuilder b(op);
-  Value a = kernelOperandBuffer(nextCallId, b, loc, op.getLhs()),
-        w = kernelOperandBuffer(nextCallId, b, loc, op.getRhs());
+  bool aInPlace = false, wInPlace = false;
+  Value a = readInPlace(nextCallId, b, loc, op.getLhs(), tl, aInPlace),
+        w = readInPlace(nextCallId, b, loc, op.getRhs(), tr, wInPlace);
+  if (!aInPlace)
+    op.emitRemark() << "its lhs is read in place with K strided: each "
+                    << block.m << " x " << block.k
+                    << " block of it is copied (transposed) before packing";
+  if (!wInPlace)
+    op.emitRemark() << "its rhs is read in place with K strided: each "
+                    << block.n << " x " << block.k
+                    << " block of it is copied (transposed) before packing";
   auto resultTy = cast<RankedTensorType>(acc.getType());
   auto outBufTy =
       MemRefType::get(resultTy.getShape(), resultTy.getElementType());
@@ -794,7 +839,7 @@ void LowerMatmulToX86::lowerDynamicBatched(MatmulOp op, SymbolTable &symbols) {
   Value n = memref::DimOp::create(fb, loc, fw, f1);
   Value panels = cst(fb, p.getNumPanels());
   // The padded copies and the scratch output tile: once per call (per
-  // thread), at most one block each.
+  // thread), one block each.
   auto scratch = [&](int64_t r, int64_t c, Type elem) -> Value {
     return memref::AllocOp::create(fb, loc, MemRefType::get({r, c}, elem),
                                    fb.getI64IntegerAttr(64));
@@ -805,7 +850,6 @@ void LowerMatmulToX86::lowerDynamicBatched(MatmulOp op, SymbolTable &symbols) {
   auto batches = scf::ForOp::create(fb, loc, entry->getArgument(3),
                                     entry->getArgument(4), f1);
   func::ReturnOp::create(fb, loc);
-  OpBuilder lb = OpBuilder::atBlockBegin(batches.getBody());
   Value bi = batches.getInductionVar();
   // [r, c] at (r0, c0) of batch bi of `buf` ([B, R, C], unit inner stride),
   // as the strided type `ty` (r, c static).
@@ -831,89 +875,100 @@ void LowerMatmulToX86::lowerDynamicBatched(MatmulOp op, SymbolTable &symbols) {
     OpBuilder cb = OpBuilder::atBlockBegin(js.getBody());
     body(cb, is.getInductionVar(), js.getInductionVar());
   };
-  // The block operand of `buf` at (r0, c0): a view when the block is whole,
-  // else `pad` zero-filled with the part in range copied in.
-  auto operand = [&](OpBuilder &ob, Value buf, Value whole, Value r0, Value c0v,
-                     Value rows, Value cols, int64_t r, int64_t c, Value pad,
-                     Type ty) -> Value {
-    auto ifOp = scf::IfOp::create(ob, loc, TypeRange{ty}, whole,
-                                  /*withElseRegion=*/true);
-    OpBuilder tb = ifOp.getThenBodyBuilder();
-    scf::YieldOp::create(tb, loc, view(tb, buf, r0, c0v, r, c, ty));
-    OpBuilder eb = ifOp.getElseBodyBuilder();
+  // `pad` zero-filled, rows [0, rows) x [0, cols) copied from (r0, c0) of
+  // batch bi of `buf`; as the strided type `ty`.
+  auto padded = [&](OpBuilder &ob, Value buf, Value r0, Value c0v, Value rows,
+                    Value cols, Value pad, Type ty) -> Value {
     Type elem = cast<MemRefType>(pad.getType()).getElementType();
-    Value zero = arith::ConstantOp::create(eb, loc, eb.getZeroAttr(elem));
-    linalg::FillOp::create(eb, loc, zero, pad);
-    forEach(eb, rows, cols, [&](OpBuilder &cb, Value i, Value j) {
+    Value zero = arith::ConstantOp::create(ob, loc, ob.getZeroAttr(elem));
+    linalg::FillOp::create(ob, loc, zero, pad);
+    forEach(ob, rows, cols, [&](OpBuilder &cb, Value i, Value j) {
       Value x = memref::LoadOp::create(
           cb, loc, buf,
           ValueRange{bi, arith::AddIOp::create(cb, loc, r0, i),
                      arith::AddIOp::create(cb, loc, c0v, j)});
       memref::StoreOp::create(cb, loc, x, pad, ValueRange{i, j});
     });
+    return memref::CastOp::create(ob, loc, ty, pad);
+  };
+  // The block operand of `buf` at (r0, c0): a view when `whole` (and
+  // `inPlace`: K contiguous), else the padded copy.
+  auto operand = [&](OpBuilder &ob, Value buf, bool inPlace, Value whole,
+                     Value r0, Value c0v, Value rows, Value cols, int64_t r,
+                     int64_t c, Value pad, Type ty) -> Value {
+    if (!inPlace)
+      return padded(ob, buf, r0, c0v, rows, cols, pad, ty);
+    auto ifOp = scf::IfOp::create(ob, loc, TypeRange{ty}, whole,
+                                  /*withElseRegion=*/true);
+    OpBuilder tb = ifOp.getThenBodyBuilder();
+    scf::YieldOp::create(tb, loc, view(tb, buf, r0, c0v, r, c, ty));
+    OpBuilder eb = ifOp.getElseBodyBuilder();
     scf::YieldOp::create(eb, loc,
-                         ValueRange{memref::CastOp::create(eb, loc, ty, pad)});
+                         padded(eb, buf, r0, c0v, rows, cols, pad, ty));
     return ifOp.getResult(0);
   };
-  auto rowsLoop = scf::ForOp::create(lb, loc, cst(lb, 0), m, cst(lb, block.m));
-  OpBuilder mb = OpBuilder::atBlockBegin(rowsLoop.getBody());
-  Value mo = rowsLoop.getInductionVar();
-  Value mr = arith::MinSIOp::create(mb, loc, cst(mb, block.m),
-                                    arith::SubIOp::create(mb, loc, m, mo));
-  auto colsLoop = scf::ForOp::create(mb, loc, cst(mb, 0), n, cst(mb, block.n));
-  OpBuilder nbld = OpBuilder::atBlockBegin(colsLoop.getBody());
+  auto eq = [&](OpBuilder &eb, Value x, int64_t v) -> Value {
+    return arith::CmpIOp::create(eb, loc, arith::CmpIPredicate::eq, x,
+                                 cst(eb, v));
+  };
+  // The extent of the block at `o` of a dimension of size `size`.
+  auto extentAt = [&](OpBuilder &eb, Value o, Value size, int64_t blk) {
+    return arith::MinSIOp::create(eb, loc, cst(eb, blk),
+                                  arith::SubIOp::create(eb, loc, size, o));
+  };
+  // N blocks, K blocks (W packed into its block once), then row blocks.
+  OpBuilder lb = OpBuilder::atBlockBegin(batches.getBody());
+  auto colsLoop = scf::ForOp::create(lb, loc, cst(lb, 0), n, cst(lb, block.n));
+  OpBuilder nb = OpBuilder::atBlockBegin(colsLoop.getBody());
   Value no = colsLoop.getInductionVar();
-  Value nr = arith::MinSIOp::create(nbld, loc, cst(nbld, block.n),
-                                    arith::SubIOp::create(nbld, loc, n, no));
-  auto kLoop =
-      scf::ForOp::create(nbld, loc, cst(nbld, 0), k, cst(nbld, block.k));
+  Value nr = extentAt(nb, no, n, block.n);
+  auto kLoop = scf::ForOp::create(nb, loc, cst(nb, 0), k, cst(nb, block.k));
   OpBuilder kb = OpBuilder::atBlockBegin(kLoop.getBody());
   Value ko = kLoop.getInductionVar();
-  Value kr = arith::MinSIOp::create(kb, loc, cst(kb, block.k),
-                                    arith::SubIOp::create(kb, loc, k, ko));
-  auto eq = [&](Value x, int64_t v) -> Value {
-    return arith::CmpIOp::create(kb, loc, arith::CmpIPredicate::eq, x,
-                                 cst(kb, v));
-  };
-  Value wholeK = eq(kr, block.k);
-  Value wholeM = arith::AndIOp::create(kb, loc, eq(mr, block.m), wholeK);
-  Value wholeN = arith::AndIOp::create(kb, loc, eq(nr, block.n), wholeK);
-  Value aArg =
-      operand(kb, fa, wholeM, mo, ko, mr, kr, block.m, block.k, padA, aTy);
+  Value kr = extentAt(kb, ko, k, block.k);
+  Value wholeK = eq(kb, kr, block.k);
   Value wArg =
-      operand(kb, fw, wholeN, no, ko, nr, kr, block.n, block.k, padW, wTy);
-  Value tile = memref::CastOp::create(kb, loc, oTy, tileO);
+      operand(kb, fw, wInPlace,
+              arith::AndIOp::create(kb, loc, eq(kb, nr, block.n), wholeK), no,
+              ko, nr, kr, block.n, block.k, padW, wTy);
+  auto rowsLoop = scf::ForOp::create(kb, loc, cst(kb, 0), m, cst(kb, block.m));
+  OpBuilder mb = OpBuilder::atBlockBegin(rowsLoop.getBody());
+  Value mo = rowsLoop.getInductionVar();
+  Value mr = extentAt(mb, mo, m, block.m);
+  Value aArg =
+      operand(mb, fa, aInPlace,
+              arith::AndIOp::create(mb, loc, eq(mb, mr, block.m), wholeK), mo,
+              ko, mr, kr, block.m, block.k, padA, aTy);
+  Value tile = memref::CastOp::create(mb, loc, oTy, tileO);
   if (accumulate) {
     // Each K block's [mr, nr] tile is added to the output.
-    func::CallOp::create(kb, loc, kernel,
-                         ValueRange{aArg, wArg, tile, cst(kb, 0), panels});
-    forEach(kb, mr, nr, [&](OpBuilder &cb, Value i, Value j) {
-      SmallVector<Value> idx = {bi, arith::AddIOp::create(cb, loc, mo, i),
-                                arith::AddIOp::create(cb, loc, no, j)};
+    func::CallOp::create(mb, loc, kernel,
+                         ValueRange{aArg, wArg, tile, cst(mb, 0), panels});
+    forEach(mb, mr, nr, [&](OpBuilder &cb, Value i, Value j) {
+      SmallVector<Value> at = {bi, arith::AddIOp::create(cb, loc, mo, i),
+                               arith::AddIOp::create(cb, loc, no, j)};
       Value sum = arith::AddIOp::create(
-          cb, loc, memref::LoadOp::create(cb, loc, fo, idx),
+          cb, loc, memref::LoadOp::create(cb, loc, fo, at),
           memref::LoadOp::create(cb, loc, tileO, ValueRange{i, j}));
-      memref::StoreOp::create(cb, loc, sum, fo, idx);
+      memref::StoreOp::create(cb, loc, sum, fo, at);
     });
   } else {
     // One K block: a whole [M, N] block is written in place, an edge block
     // through the tile.
-    Value whole =
-        arith::AndIOp::create(kb, loc, eq(mr, block.m), eq(nr, block.n));
-    auto ifOp = scf::IfOp::create(kb, loc, TypeRange{oTy}, whole,
+    Value whole = arith::AndIOp::create(mb, loc, eq(mb, mr, block.m),
+                                        eq(mb, nr, block.n));
+    auto ifOp = scf::IfOp::create(mb, loc, TypeRange{oTy}, whole,
                                   /*withElseRegion=*/true);
     OpBuilder tb = ifOp.getThenBodyBuilder();
     scf::YieldOp::create(tb, loc, view(tb, fo, mo, no, block.m, block.n, oTy));
     OpBuilder eb = ifOp.getElseBodyBuilder();
     scf::YieldOp::create(eb, loc, tile);
     func::CallOp::create(
-        kb, loc, kernel,
-        ValueRange{aArg, wArg, ifOp.getResult(0), cst(kb, 0), panels});
-    auto copyOut = scf::IfOp::create(
-        kb, loc,
-        arith::XOrIOp::create(kb, loc, whole,
-                              arith::ConstantIntOp::create(kb, loc, 1, 1)),
-        /*withElseRegion=*/false);
+        mb, loc, kernel,
+        ValueRange{aArg, wArg, ifOp.getResult(0), cst(mb, 0), panels});
+    Value edge = arith::XOrIOp::create(
+        mb, loc, whole, arith::ConstantIntOp::create(mb, loc, 1, 1));
+    auto copyOut = scf::IfOp::create(mb, loc, edge, /*withElseRegion=*/false);
     OpBuilder cob = copyOut.getThenBodyBuilder();
     forEach(cob, mr, nr, [&](OpBuilder &cb, Value i, Value j) {
       Value x = memref::LoadOp::create(cb, loc, tileO, ValueRange{i, j});
