@@ -139,7 +139,8 @@ FailureOr<X86GemmPlanAttr> x86::selectPlan(MatmulOp op,
     m = block->m;
     n = block->n;
     k = block->k;
-    batch = 1;
+    if (ShapedType::isDynamic(batch))
+      batch = 1;
   }
   if (m == 0 || n == 0 || k == 0 || batch == 0) {
     remark() << "it is empty (" << (rank == 3 ? "batch = " : "")
