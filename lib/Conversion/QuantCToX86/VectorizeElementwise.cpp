@@ -524,6 +524,35 @@ static void approximate(MLIRContext *ctx, ArrayRef<Operation *> ops) {
 /// Named linalg ops the pass takes as generics: linalg.reduce, linalg.map
 /// and the elementwise ones (linalg.elementwise, linalg.exp, linalg.add,
 /// ...), not fill, copy, broadcast or transpose.
+/// Whether `use` (an operand of a linalg.generic) should get its producer
+/// fused in: an elementwise producer with one use (as
+/// --linalg-fuse-elementwise-ops), or one with several whose body is cheap
+/// arithmetic (no math functions) and whose users are all linalg.generic
+/// ops on tensors, recomputed in each of them: e.g. softmax's rescaled and
+/// masked scores, read by the row maximum and by the exponential, and its
+/// quotient, read by the absmax of the quantization and by the
+/// quantization. Each fusion saves a write and a read of the producer's
+/// whole result ([H, S, S] floats in attention).
+static bool shouldFuseProducer(OpOperand *use) {
+  auto producer = use->get().getDefiningOp<linalg::GenericOp>();
+  if (!producer || !producer.hasPureTensorSemantics() ||
+      producer.getNumReductionLoops() != 0)
+    return false;
+  if (producer->hasOneUse())
+    return true;
+  constexpr int64_t kMaxCheapOps = 8;
+  int64_t count = 0;
+  for (Operation &op : producer.getBody()->without_terminator()) {
+    if (op.getDialect()->getNamespace() != "arith" || isIntegerDivision(op) ||
+        ++count > kMaxCheapOps)
+      return false;
+  }
+  return llvm::all_of(producer->getUsers(), [](Operation *user) {
+    auto g = dyn_cast<linalg::GenericOp>(user);
+    return g && g.hasPureTensorSemantics();
+  });
+}
+
 static bool isGeneralized(linalg::LinalgOp op) {
   if (isa<linalg::GenericOp, linalg::FillOp, linalg::CopyOp,
           linalg::BroadcastOp, linalg::TransposeOp>(op.getOperation()) ||
@@ -554,6 +583,11 @@ struct VectorizeElementwise
     for (linalg::LinalgOp op : named) {
       rewriter.setInsertionPoint(op);
       (void)linalg::generalizeNamedOp(rewriter, op);
+    }
+    {
+      RewritePatternSet fusion(&getContext());
+      linalg::populateElementwiseOpsFusionPatterns(fusion, shouldFuseProducer);
+      (void)applyPatternsGreedily(getOperation(), std::move(fusion));
     }
     SmallVector<std::pair<linalg::GenericOp, Plan>> ops;
     getOperation().walk([&](linalg::GenericOp op) {
