@@ -521,9 +521,6 @@ static void approximate(MLIRContext *ctx, ArrayRef<Operation *> ops) {
   (void)applyOpPatternsGreedily(ops, std::move(patterns), config);
 }
 
-/// Named linalg ops the pass takes as generics: linalg.reduce, linalg.map
-/// and the elementwise ones (linalg.elementwise, linalg.exp, linalg.add,
-/// ...), not fill, copy, broadcast or transpose.
 /// Whether `use` (an operand of a linalg.generic) should get its producer
 /// fused in: an elementwise producer with one use (as
 /// --linalg-fuse-elementwise-ops), or one with several whose body is cheap
@@ -553,6 +550,9 @@ static bool shouldFuseProducer(OpOperand *use) {
   });
 }
 
+/// Named linalg ops the pass takes as generics: linalg.reduce, linalg.map
+/// and the elementwise ones (linalg.elementwise, linalg.exp, linalg.add,
+/// ...), not fill, copy, broadcast or transpose.
 static bool isGeneralized(linalg::LinalgOp op) {
   if (isa<linalg::GenericOp, linalg::FillOp, linalg::CopyOp,
           linalg::BroadcastOp, linalg::TransposeOp>(op.getOperation()) ||
@@ -609,6 +609,17 @@ struct VectorizeElementwise
       llvm::append_range(mathOps, emitter.mathOps);
       rewriter.replaceOp(op, result);
     }
+    // Vector math functions emitted before this pass (a GEMM kernel's fused
+    // SiLU epilogue) get the same approximations: LLVM would otherwise call
+    // libm once per lane.
+    llvm::SmallPtrSet<Operation *, 16> seen(mathOps.begin(), mathOps.end());
+    getOperation().walk([&](Operation *op) {
+      if (!seen.contains(op) && op->getDialect() &&
+          op->getDialect()->getNamespace() == "math" &&
+          op->getNumResults() == 1 &&
+          isa<VectorType>(op->getResult(0).getType()))
+        mathOps.push_back(op);
+    });
     approximate(&getContext(), mathOps);
   }
 };

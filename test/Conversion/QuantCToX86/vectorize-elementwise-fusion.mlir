@@ -92,3 +92,22 @@ func.func @exp_kept(%x: tensor<?x?xf32>, %init: tensor<?xf32>) -> tensor<?x?xf32
   } -> tensor<?x?xf32>
   return %p : tensor<?x?xf32>
 }
+
+// -----
+
+// A vector math.exp already in the function (a GEMM kernel's fused SiLU
+// epilogue, emitted by --quantc-lower-matmul-to-x86) gets the polynomial too,
+// not one libm call per lane.
+// CHECK-LABEL: func.func @kernel_epilogue_silu
+// CHECK-NOT: math.exp
+// CHECK: math.floor %{{.*}} : vector<16xf32>
+// CHECK-NOT: math.exp
+// CHECK: return
+func.func @kernel_epilogue_silu(%x: vector<16xf32>) -> vector<16xf32> {
+  %one = arith.constant dense<1.0> : vector<16xf32>
+  %n = arith.negf %x : vector<16xf32>
+  %e = math.exp %n : vector<16xf32>
+  %d = arith.addf %e, %one : vector<16xf32>
+  %s = arith.divf %x, %d : vector<16xf32>
+  return %s : vector<16xf32>
+}
