@@ -627,8 +627,9 @@ def QuantCX86VectorizeElementwise
     never written out.
 
     Transcendental functions on the vectors (exp, tanh, erf, log, ...; f16 and
-    bf16 through f32), and vector math functions already in the function (a
-    GEMM kernel's fused SiLU epilogue), become upstream's polynomial
+    bf16 through f32), and vector exponentials already in the function (a
+    GEMM kernel's fused SiLU epilogue; its erf stays libm's, bit-exact
+    against the reference lowering), become upstream's polynomial
     approximations instead of per-lane libm calls; sqrt and rsqrt stay
     (vector instructions). Divisions
     stay divisions (`x / scale` of the quantization is bit-exact). The code

@@ -609,15 +609,13 @@ struct VectorizeElementwise
       llvm::append_range(mathOps, emitter.mathOps);
       rewriter.replaceOp(op, result);
     }
-    // Vector math functions emitted before this pass (a GEMM kernel's fused
-    // SiLU epilogue) get the same approximations: LLVM would otherwise call
-    // libm once per lane.
+    // Vector exponentials emitted before this pass (a GEMM kernel's fused
+    // SiLU epilogue) get the same approximation: LLVM would otherwise call
+    // libm's expf once per lane. (erf stays libm's: a fused GELU is
+    // bit-exact against the reference lowering.)
     llvm::SmallPtrSet<Operation *, 16> seen(mathOps.begin(), mathOps.end());
-    getOperation().walk([&](Operation *op) {
-      if (!seen.contains(op) && op->getDialect() &&
-          op->getDialect()->getNamespace() == "math" &&
-          op->getNumResults() == 1 &&
-          isa<VectorType>(op->getResult(0).getType()))
+    getOperation().walk([&](math::ExpOp op) {
+      if (!seen.contains(op) && isa<VectorType>(op.getType()))
         mathOps.push_back(op);
     });
     approximate(&getContext(), mathOps);
