@@ -148,6 +148,12 @@ void quantc::buildCpuPipeline(OpPassManager &pm,
   if (load)
     pm.addPass(createQuantCLowerParams());
   if (x86Kernels) {
+    // A single-use elementwise producer is fused into its consumer (e.g.
+    // softmax's rescale, scale and mask into the row maximum, exp into the
+    // row sum): one pass over the [H, S, S] scores instead of one per op,
+    // and no temporary for each (measured: prefill 512 of the main model
+    // 1.2x faster).
+    pm.addNestedPass<func::FuncOp>(createLinalgElementwiseOpFusionPass());
     // Elementwise and row-reduction code (norms, softmax, activations,
     // quantization) in vector-width tiles, whatever runs LLVM afterwards.
     QuantCX86VectorizeElementwiseOptions vec;

@@ -136,6 +136,19 @@ def QuantCLowerMatmulToX86 : Pass<"quantc-lower-matmul-to-x86",
       scratch, and its batch range is split across threads when the GEMM
       (dynamic extents counted as 1024) has at least `parallel-min-macs` /
       16 multiply-adds.
+    - A rank-3 GEMM with a run-time batch, M, N or K and more rows than
+      the decode kernel takes (a dynamic-length prefill's Q.K^T and P.V):
+      a function over the batch range (split across threads as above)
+      loops over static blocks (M and N dynamic: 64 each; K: whole when
+      static, 256 when dynamic) and calls one runtime-weight kernel per
+      block on strided views of the operands, read in place through the
+      `linalg.transpose`s that make them and `transpose_lhs`/`rhs` (no
+      layout copy). An operand whose K is not contiguous (V `[S, H, D]`
+      read as `[H, D, S]`), and every block at an edge, is copied into a
+      zero-padded block (W once per N x K block for all row blocks); an
+      edge block of the output goes through a scratch tile; with a dynamic
+      K the output starts at zero and each K block is added to it. Remarks
+      say so; a rescale runs after it.
 
     The kernel carries its plan, a `#quantc.x86_gemm_plan` attribute, as
     `quantc.x86_plan`. Every matmul that does not take this path says why in
@@ -606,9 +619,19 @@ def QuantCX86VectorizeElementwise
       reductions along outer loops as vertical vector ops on an accumulator
       read from the output (the scalar order, so bit-exact).
 
+    First, elementwise producers are fused into the generics that read them
+    (upstream's elementwise fusion): one with a single use, and one of cheap
+    arithmetic (no math functions, no integer division) with several uses,
+    all linalg.generic ops, recomputed in each (softmax's rescaled and masked
+    scores, read by the row maximum and by the exponential): its result is
+    never written out.
+
     Transcendental functions on the vectors (exp, tanh, erf, log, ...; f16 and
-    bf16 through f32) become upstream's polynomial approximations instead of
-    per-lane libm calls; sqrt and rsqrt stay (vector instructions). Divisions
+    bf16 through f32), and vector exponentials already in the function (a
+    GEMM kernel's fused SiLU epilogue; its erf stays libm's, bit-exact
+    against the reference lowering), become upstream's polynomial
+    approximations instead of per-lane libm calls; sqrt and rsqrt stay
+    (vector instructions). Divisions
     stay divisions (`x / scale` of the quantization is bit-exact). The code
     does not depend on LLVM's loop vectorizer, which `llc` does not run. Every
     other `linalg.generic` on tensors (several results, a transposed read of

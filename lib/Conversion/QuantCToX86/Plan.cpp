@@ -99,7 +99,8 @@ InFlightDiagnostic x86::remarkNotLowered(MatmulOp op, X86Isa isa) {
 
 FailureOr<X86GemmPlanAttr> x86::selectPlan(MatmulOp op,
                                            const LoweringOptions &opts,
-                                           std::optional<int64_t> rows) {
+                                           std::optional<int64_t> rows,
+                                           std::optional<GemmBlock> block) {
   auto lhsTy = op.getLhs().getType();
   auto rhsTy = op.getRhs().getType();
   auto remark = [&] { return remarkNotLowered(op, opts.isa); };
@@ -115,12 +116,13 @@ FailureOr<X86GemmPlanAttr> x86::selectPlan(MatmulOp op,
   // kernels of static row counts.
   bool dynamicRowsOnly = rank == 2 && lhsTy.isDynamicDim(0) &&
                          !lhsTy.isDynamicDim(1) && rhsTy.hasStaticShape();
-  if (!(lhsTy.hasStaticShape() || (rows && dynamicRowsOnly)) ||
-      !rhsTy.hasStaticShape()) {
+  if (!block && (!(lhsTy.hasStaticShape() || (rows && dynamicRowsOnly)) ||
+                 !rhsTy.hasStaticShape())) {
     remark() << "its shape is dynamic (" << lhsTy << " x " << rhsTy
              << "; the kernels take a dynamic M of a 2-D GEMM with static N "
                 "and K, or a dynamic N, K or batch with at most 3 static rows "
-                "and a run-time rhs (the decode kernel))";
+                "and a run-time rhs (the decode kernel), or a "
+                "rank-3 GEMM of any dynamic sizes in static blocks)";
     return failure();
   }
   if (!lhsTy.getElementType().isInteger(8) ||
@@ -132,6 +134,14 @@ FailureOr<X86GemmPlanAttr> x86::selectPlan(MatmulOp op,
   int64_t m = rows ? *rows : lhsTy.getDimSize(rank - 2),
           k = lhsTy.getDimSize(rank - 1), n = rhsTy.getDimSize(rank - 2);
   int64_t batch = rank == 3 ? lhsTy.getDimSize(0) : 1;
+  // A block of a dynamic GEMM: its static sizes, the batch run by the caller.
+  if (block) {
+    m = block->m;
+    n = block->n;
+    k = block->k;
+    if (ShapedType::isDynamic(batch))
+      batch = 1;
+  }
   if (m == 0 || n == 0 || k == 0 || batch == 0) {
     remark() << "it is empty (" << (rank == 3 ? "batch = " : "")
              << (rank == 3 ? std::to_string(batch) + ", " : "") << "M = " << m
@@ -192,7 +202,7 @@ FailureOr<X86GemmPlanAttr> x86::selectPlan(MatmulOp op,
       return failure();
     op.emitRemark() << "runs on the avx512-vnni kernel, not the amx tiles: "
                     << "M = " << m << " is below amx-min-m = " << opts.amxMinM;
-    return selectPlan(op, vnni, rows);
+    return selectPlan(op, vnni, rows, block);
   }
   // Few rows against a run-time weight: the weight is read in place, A is
   // packed (16 rows of W, i.e. one zmm of output columns, per panel).

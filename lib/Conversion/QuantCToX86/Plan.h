@@ -47,6 +47,12 @@ llvm::StringRef getIsaOptionName(X86Isa isa);
 /// <isa> kernel: "; the caller appends the reason.
 mlir::InFlightDiagnostic remarkNotLowered(MatmulOp op, X86Isa isa);
 
+/// The static sizes of one block of a GEMM whose sizes are known only at
+/// run time: the kernel of a block computes [m, n] over k.
+struct GemmBlock {
+  int64_t m, n, k;
+};
+
 /// The plan of `op` under resolved `opts`, or failure after a remark on `op`
 /// saying why it does not fit a kernel (batched over more than one
 /// dimension, dynamic shape, non-i8
@@ -54,10 +60,13 @@ mlir::InFlightDiagnostic remarkNotLowered(MatmulOp op, X86Isa isa);
 /// weight that is not a compile-time constant gets a runtime_weight plan; so
 /// does a rank-3 (batched) matmul, whose plan is that of one batch. With
 /// `rows`, the plan is that of `rows` rows of a 2-D matmul whose M is dynamic
-/// (N and K static): one of the kernels a run-time M is split into.
+/// (N and K static): one of the kernels a run-time M is split into. With
+/// `block`, the plan is that of one static block of a rank-3 `op` of any
+/// dynamic sizes (batch, M, N, K): the caller loops over the blocks.
 mlir::FailureOr<X86GemmPlanAttr>
 selectPlan(MatmulOp op, const LoweringOptions &opts,
-           std::optional<int64_t> rows = std::nullopt);
+           std::optional<int64_t> rows = std::nullopt,
+           std::optional<GemmBlock> block = std::nullopt);
 
 } // namespace quantc::x86
 

@@ -521,6 +521,35 @@ static void approximate(MLIRContext *ctx, ArrayRef<Operation *> ops) {
   (void)applyOpPatternsGreedily(ops, std::move(patterns), config);
 }
 
+/// Whether `use` (an operand of a linalg.generic) should get its producer
+/// fused in: an elementwise producer with one use (as
+/// --linalg-fuse-elementwise-ops), or one with several whose body is cheap
+/// arithmetic (no math functions) and whose users are all linalg.generic
+/// ops on tensors, recomputed in each of them: e.g. softmax's rescaled and
+/// masked scores, read by the row maximum and by the exponential, and its
+/// quotient, read by the absmax of the quantization and by the
+/// quantization. Each fusion saves a write and a read of the producer's
+/// whole result ([H, S, S] floats in attention).
+static bool shouldFuseProducer(OpOperand *use) {
+  auto producer = use->get().getDefiningOp<linalg::GenericOp>();
+  if (!producer || !producer.hasPureTensorSemantics() ||
+      producer.getNumReductionLoops() != 0)
+    return false;
+  if (producer->hasOneUse())
+    return true;
+  constexpr int64_t kMaxCheapOps = 8;
+  int64_t count = 0;
+  for (Operation &op : producer.getBody()->without_terminator()) {
+    if (op.getDialect()->getNamespace() != "arith" || isIntegerDivision(op) ||
+        ++count > kMaxCheapOps)
+      return false;
+  }
+  return llvm::all_of(producer->getUsers(), [](Operation *user) {
+    auto g = dyn_cast<linalg::GenericOp>(user);
+    return g && g.hasPureTensorSemantics();
+  });
+}
+
 /// Named linalg ops the pass takes as generics: linalg.reduce, linalg.map
 /// and the elementwise ones (linalg.elementwise, linalg.exp, linalg.add,
 /// ...), not fill, copy, broadcast or transpose.
@@ -555,6 +584,11 @@ struct VectorizeElementwise
       rewriter.setInsertionPoint(op);
       (void)linalg::generalizeNamedOp(rewriter, op);
     }
+    {
+      RewritePatternSet fusion(&getContext());
+      linalg::populateElementwiseOpsFusionPatterns(fusion, shouldFuseProducer);
+      (void)applyPatternsGreedily(getOperation(), std::move(fusion));
+    }
     SmallVector<std::pair<linalg::GenericOp, Plan>> ops;
     getOperation().walk([&](linalg::GenericOp op) {
       if (!op.hasPureTensorSemantics())
@@ -575,6 +609,15 @@ struct VectorizeElementwise
       llvm::append_range(mathOps, emitter.mathOps);
       rewriter.replaceOp(op, result);
     }
+    // Vector exponentials emitted before this pass (a GEMM kernel's fused
+    // SiLU epilogue) get the same approximation: LLVM would otherwise call
+    // libm's expf once per lane. (erf stays libm's: a fused GELU is
+    // bit-exact against the reference lowering.)
+    llvm::SmallPtrSet<Operation *, 16> seen(mathOps.begin(), mathOps.end());
+    getOperation().walk([&](math::ExpOp op) {
+      if (!seen.contains(op) && isa<VectorType>(op.getType()))
+        mathOps.push_back(op);
+    });
     approximate(&getContext(), mathOps);
   }
 };

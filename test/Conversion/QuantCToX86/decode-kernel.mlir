@@ -194,9 +194,10 @@ func.func @zero_points(%x: tensor<2x1x?xi8>, %w: tensor<2x5x?xi8>, %xs: tensor<2
 
 // -----
 
-// Four rows or more with a run-time K: refused, with the reason.
+// Four rows or more with a run-time K: not the decode kernel, the blocked
+// kernel (lowerDynamicBatched), K in blocks of 256.
 func.func @four_rows(%x: tensor<2x4x?xi8>, %w: tensor<2x5x?xi8>) -> tensor<2x4x5xi32> {
-  // expected-remark @+1 {{runs on the reference lowering, not the avx512-vnni kernel: its shape is dynamic ('tensor<2x4x?xi8>' x 'tensor<2x5x?xi8>'; the kernels take a dynamic M of a 2-D GEMM with static N and K, or a dynamic N, K or batch with at most 3 static rows and a run-time rhs (the decode kernel))}}
+  // expected-remark @+1 {{runs on the avx512-vnni kernel in static blocks of 4 x 5 x 256 (M x N x K; its sizes are dynamic): the blocks at the edges run on zero-padded copies}}
   %r = quantc.matmul %x, %w : tensor<2x4x?xi8>, tensor<2x5x?xi8> -> tensor<2x4x5xi32>
   return %r : tensor<2x4x5xi32>
 }

@@ -36,7 +36,7 @@ func.func @batched(%x: tensor<2x2x3x5xi8>) -> tensor<2x2x3x2xi32> {
 // -----
 
 func.func @dynamic(%x: tensor<4x?xi8>, %w: tensor<2x?xi8>) -> tensor<4x2xi32> {
-  // expected-remark @+1 {{runs on the reference lowering, not the avx512-vnni kernel: its shape is dynamic ('tensor<4x?xi8>' x 'tensor<2x?xi8>'; the kernels take a dynamic M of a 2-D GEMM with static N and K, or a dynamic N, K or batch with at most 3 static rows and a run-time rhs (the decode kernel))}}
+  // expected-remark @+1 {{runs on the reference lowering, not the avx512-vnni kernel: its shape is dynamic ('tensor<4x?xi8>' x 'tensor<2x?xi8>'; the kernels take a dynamic M of a 2-D GEMM with static N and K, or a dynamic N, K or batch with at most 3 static rows and a run-time rhs (the decode kernel), or a rank-3 GEMM of any dynamic sizes in static blocks)}}
   %r = quantc.matmul %x, %w : tensor<4x?xi8>, tensor<2x?xi8> -> tensor<4x2xi32>
   return %r : tensor<4x2xi32>
 }
@@ -44,7 +44,8 @@ func.func @dynamic(%x: tensor<4x?xi8>, %w: tensor<2x?xi8>) -> tensor<4x2xi32> {
 // -----
 
 func.func @dynamic_batch(%x: tensor<?x4x5xi8>, %w: tensor<?x2x5xi8>) -> tensor<?x4x2xi32> {
-  // expected-remark @+1 {{its shape is dynamic ('tensor<?x4x5xi8>' x 'tensor<?x2x5xi8>'; the kernels take a dynamic M of a 2-D GEMM with static N and K, or a dynamic N, K or batch with at most 3 static rows and a run-time rhs (the decode kernel))}}
+  // A dynamic batch: the kernel runs per batch, in blocks of the static sizes.
+  // expected-remark @+1 {{runs on the avx512-vnni kernel in static blocks of 4 x 2 x 5 (M x N x K; its sizes are dynamic): the blocks at the edges run on zero-padded copies}}
   %r = quantc.matmul %x, %w : tensor<?x4x5xi8>, tensor<?x2x5xi8> -> tensor<?x4x2xi32>
   return %r : tensor<?x4x2xi32>
 }

@@ -1,0 +1,113 @@
+// Before vectorizing, elementwise producers are fused into their consumers:
+// one with a single use, and one of cheap arithmetic (no math functions, no
+// integer division) with several uses, all linalg.generic ops, recomputed in
+// each (softmax's scaled, masked scores: read by the row max and the exp).
+// A producer with a math function and several uses stays (its result is
+// written once and read by each consumer).
+// RUN: quantc-opt %s --pass-pipeline="builtin.module(func.func(quantc-x86-vectorize-elementwise),canonicalize,cse)" -split-input-file -verify-diagnostics | FileCheck %s
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0, 0)>
+#red = affine_map<(d0, d1) -> (d0)>
+
+// The scaled scores (%s: sitofp, mulf, addf) are recomputed inside the row
+// maximum's loop and inside the exp's loop: no [?, ?] f32 buffer for them.
+// CHECK-LABEL: func.func @softmax_head
+// CHECK-NOT: tensor.empty
+// CHECK: scf.for
+// CHECK: arith.sitofp %{{.*}} : vector<16xi32> to vector<16xf32>
+// CHECK: arith.maximumf
+// CHECK: vector.reduction <maximumf>
+// The exp's result, the only [?, ?] f32 tensor.
+// CHECK: tensor.empty(%{{.*}}, %{{.*}}) : tensor<?x?xf32>
+// CHECK-NOT: tensor.empty
+// CHECK: scf.for
+// CHECK: arith.sitofp %{{.*}} : vector<16xi32> to vector<16xf32>
+// CHECK: arith.subf
+// CHECK: return
+func.func @softmax_head(%acc: tensor<?x?xi32>, %mask: tensor<?x?xf32>, %init: tensor<?xf32>) -> tensor<?x?xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %m = tensor.dim %acc, %c0 : tensor<?x?xi32>
+  %n = tensor.dim %acc, %c1 : tensor<?x?xi32>
+  %scale = arith.constant 0.125 : f32
+  %e0 = tensor.empty(%m, %n) : tensor<?x?xf32>
+  %s = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]} ins(%acc, %mask : tensor<?x?xi32>, tensor<?x?xf32>) outs(%e0 : tensor<?x?xf32>) {
+  ^bb0(%a: i32, %k: f32, %o: f32):
+    %f = arith.sitofp %a : i32 to f32
+    %x = arith.mulf %f, %scale : f32
+    %y = arith.addf %x, %k : f32
+    linalg.yield %y : f32
+  } -> tensor<?x?xf32>
+  %mx = linalg.generic {indexing_maps = [#id, #red], iterator_types = ["parallel", "reduction"]} ins(%s : tensor<?x?xf32>) outs(%init : tensor<?xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %r = arith.maximumf %a, %o : f32
+    linalg.yield %r : f32
+  } -> tensor<?xf32>
+  %e1 = tensor.empty(%m, %n) : tensor<?x?xf32>
+  %ex = linalg.generic {indexing_maps = [#id, #red, #id], iterator_types = ["parallel", "parallel"]} ins(%s, %mx : tensor<?x?xf32>, tensor<?xf32>) outs(%e1 : tensor<?x?xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %d = arith.subf %a, %b : f32
+    %r = math.exp %d : f32
+    linalg.yield %r : f32
+  } -> tensor<?x?xf32>
+  return %ex : tensor<?x?xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#red = affine_map<(d0, d1) -> (d0)>
+
+// The exp (a polynomial: math.floor) has two users (the row sum and the
+// division): it stays, computed once.
+// CHECK-LABEL: func.func @exp_kept
+// CHECK: tensor.empty(%{{.*}}, %{{.*}}) : tensor<?x?xf32>
+// CHECK: math.floor
+// CHECK: vector.reduction <add>
+// CHECK-NOT: math.floor
+// CHECK: arith.divf
+// CHECK: return
+func.func @exp_kept(%x: tensor<?x?xf32>, %init: tensor<?xf32>) -> tensor<?x?xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %m = tensor.dim %x, %c0 : tensor<?x?xf32>
+  %n = tensor.dim %x, %c1 : tensor<?x?xf32>
+  %e0 = tensor.empty(%m, %n) : tensor<?x?xf32>
+  %ex = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]} ins(%x : tensor<?x?xf32>) outs(%e0 : tensor<?x?xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %r = math.exp %a : f32
+    linalg.yield %r : f32
+  } -> tensor<?x?xf32>
+  %sum = linalg.generic {indexing_maps = [#id, #red], iterator_types = ["parallel", "reduction"]} ins(%ex : tensor<?x?xf32>) outs(%init : tensor<?xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %r = arith.addf %a, %o : f32
+    linalg.yield %r : f32
+  } -> tensor<?xf32>
+  %e1 = tensor.empty(%m, %n) : tensor<?x?xf32>
+  %p = linalg.generic {indexing_maps = [#id, #red, #id], iterator_types = ["parallel", "parallel"]} ins(%ex, %sum : tensor<?x?xf32>, tensor<?xf32>) outs(%e1 : tensor<?x?xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %r = arith.divf %a, %b : f32
+    linalg.yield %r : f32
+  } -> tensor<?x?xf32>
+  return %p : tensor<?x?xf32>
+}
+
+// -----
+
+// A vector math.exp already in the function (a GEMM kernel's fused SiLU
+// epilogue, emitted by --quantc-lower-matmul-to-x86) gets the polynomial too,
+// not one libm call per lane.
+// CHECK-LABEL: func.func @kernel_epilogue_silu
+// CHECK-NOT: math.exp
+// CHECK: math.floor %{{.*}} : vector<16xf32>
+// CHECK-NOT: math.exp
+// CHECK: return
+func.func @kernel_epilogue_silu(%x: vector<16xf32>) -> vector<16xf32> {
+  %one = arith.constant dense<1.0> : vector<16xf32>
+  %n = arith.negf %x : vector<16xf32>
+  %e = math.exp %n : vector<16xf32>
+  %d = arith.addf %e, %one : vector<16xf32>
+  %s = arith.divf %x, %d : vector<16xf32>
+  return %s : vector<16xf32>
+}
