@@ -56,23 +56,6 @@ func.func @fhwc_per_input_channel(%x: tensor<1x6x6x4xi8>, %xs: tensor<1x1x1x4xf3
 
 // -----
 
-// ... conv_2d_nchw_fchw (the input channels are dimension 1, the outer
-// dimension of K = (C, KH, KW): read as blocks of KH * KW, which no K tile
-// divides) ...
-func.func @nchw_per_input_channel(%x: tensor<1x4x6x6xi8>, %xs: tensor<1x4x1x1xf32>, %w: tensor<8x4x3x3xi8>, %ws: tensor<8x1x1x1xf32>) -> tensor<1x8x4x4xf32> {
-  %xd = quantc.dequantize %x, %xs : tensor<1x4x6x6xi8>, tensor<1x4x1x1xf32> -> tensor<1x4x6x6xf32>
-  %wd = quantc.dequantize %w, %ws : tensor<8x4x3x3xi8>, tensor<8x1x1x1xf32> -> tensor<8x4x3x3xf32>
-  %zero = arith.constant 0.0 : f32
-  %e = tensor.empty() : tensor<1x8x4x4xf32>
-  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<1x8x4x4xf32>) -> tensor<1x8x4x4xf32>
-  // expected-error-re @+1 {{operand #0 (activation) has a per-block(36) scale {{.*}} along reduction dimension 1: the block of 36 elements is not a multiple of the K tile 32{{.*}}}}
-  %y = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
-         ins(%xd, %wd : tensor<1x4x6x6xf32>, tensor<8x4x3x3xf32>) outs(%init : tensor<1x8x4x4xf32>) -> tensor<1x8x4x4xf32>
-  return %y : tensor<1x8x4x4xf32>
-}
-
-// -----
-
 // ... and conv_1d_nwc_wcf.
 func.func @nwc_per_input_channel(%x: tensor<1x10x4xi8>, %xs: tensor<1x1x4xf32>, %w: tensor<3x4x8xi8>, %ws: tensor<1x1x8xf32>) -> tensor<1x8x8xf32> {
   %xd = quantc.dequantize %x, %xs : tensor<1x10x4xi8>, tensor<1x1x4xf32> -> tensor<1x10x4xf32>
