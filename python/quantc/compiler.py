@@ -78,6 +78,9 @@ _SCALARS = {
     "f64": np.float64,
     "i1": np.bool_,
     "i8": np.int8,
+    # An i8 argument that holds u8 bytes (every use a quant.scast to u8
+    # storage): callers pass np.uint8.
+    "u8": np.uint8,
     "i16": np.int16,
     "i32": np.int32,
     "i64": np.int64,
