@@ -116,8 +116,7 @@ matchBatchedKernelZeroPoints(MatmulOp op, std::string &why) {
   if (Value z = op.getRhsZeroPoint()) {
     auto zTy = cast<RankedTensorType>(z.getType());
     auto accTy = op.getResult().getType();
-    if (!zTy.hasStaticShape() || zTy.getRank() != 3 ||
-        zTy.getDimSize(1) != 1 ||
+    if (!zTy.hasStaticShape() || zTy.getRank() != 3 || zTy.getDimSize(1) != 1 ||
         (zTy.getDimSize(0) != 1 && zTy.getDimSize(0) != accTy.getDimSize(0)) ||
         (zTy.getDimSize(2) != 1 && zTy.getDimSize(2) != accTy.getDimSize(2))) {
       why = "the weight zero point is not one per tensor or per output "
@@ -682,8 +681,8 @@ void LowerMatmulToX86::lowerBatched(MatmulOp op, X86GemmPlanAttr plan,
   SmallVector<Value> batchArgs = {a, w, out};
   if (zw)
     batchArgs.push_back(zw);
-  llvm::append_range(batchArgs,
-                     ValueRange{c0, arith::ConstantIndexOp::create(b, loc, batch)});
+  llvm::append_range(
+      batchArgs, ValueRange{c0, arith::ConstantIndexOp::create(b, loc, batch)});
   func::CallOp::create(b, loc, batchFn, batchArgs);
   {
     Block *entry = batchFn.addEntryBlock();
@@ -703,9 +702,8 @@ void LowerMatmulToX86::lowerBatched(MatmulOp op, X86GemmPlanAttr plan,
     // kernel's type.
     auto slice = [&](Value buf, int64_t r, int64_t c, Type ty,
                      OpFoldResult at = OpFoldResult()) -> Value {
-      SmallVector<OpFoldResult> offsets = {at ? at : OpFoldResult(i),
-                                           fb.getIndexAttr(0),
-                                           fb.getIndexAttr(0)};
+      SmallVector<OpFoldResult> offsets = {
+          at ? at : OpFoldResult(i), fb.getIndexAttr(0), fb.getIndexAttr(0)};
       SmallVector<OpFoldResult> sizes = {fb.getIndexAttr(1), fb.getIndexAttr(r),
                                          fb.getIndexAttr(c)};
       SmallVector<OpFoldResult> strides(3, fb.getIndexAttr(1));
@@ -718,9 +716,9 @@ void LowerMatmulToX86::lowerBatched(MatmulOp op, X86GemmPlanAttr plan,
     SmallVector<Value> kernelArgs = {slice(fa, m, k, aTy),
                                      slice(fw, n, k, wTy)};
     if (zw)
-      kernelArgs.push_back(slice(entry->getArgument(3), 1, zwCols, zwTy,
-                                 zwPerBatch ? OpFoldResult(i)
-                                            : fb.getIndexAttr(0)));
+      kernelArgs.push_back(
+          slice(entry->getArgument(3), 1, zwCols, zwTy,
+                zwPerBatch ? OpFoldResult(i) : fb.getIndexAttr(0)));
     llvm::append_range(kernelArgs,
                        ValueRange{slice(fo, m, n, oTy), f0, panels});
     func::CallOp::create(fb, loc, kernel, kernelArgs);

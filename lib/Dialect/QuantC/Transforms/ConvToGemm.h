@@ -52,8 +52,8 @@ mlir::LogicalResult rewriteDepthwise(mlir::RewriterBase &rw,
 
 /// The values of the integer attribute `name` of `op` (its strides or
 /// dilations), or `rank` ones when it has none.
-llvm::SmallVector<int64_t> attrOrOnes(mlir::Operation *op,
-                                      llvm::StringRef name, unsigned rank);
+llvm::SmallVector<int64_t> attrOrOnes(mlir::Operation *op, llvm::StringRef name,
+                                      unsigned rank);
 
 /// A static, constant-valued tensor.pad as a fill of the padded shape and a
 /// copy of the source into its interior (bufferizes in place, where

@@ -1,4 +1,4 @@
-//===- Depthwise.cpp - depthwise convolutions as vector code ---------------===//
+//===- Depthwise.cpp - depthwise convolutions as vector code --------------===//
 //
 // A depthwise convolution has no channel reduction, so no GEMM: each output
 // channel is the sum over the KH x KW window of one input channel times one
@@ -8,8 +8,9 @@
 // innermost, which --quantc-x86-vectorize-elementwise runs on vectors over
 // the channels:
 //
-//   float:  out = init + sum_{kh, kw} x[n, oh s + kh d, ow s + kw d, c] f[kh, kw, c]
-//   int8:   acc = sum_{kh, kw} (x[...] - zx) (f[kh, kw, c] - zf)    (i32)
+//   float: out = init + sum_{i,j} x[n, oh s + i d, ow s + j d, c] f[i, j, c]
+//   int8:  acc = sum_{i,j} (x[n, oh s + i d, ow s + j d, c] - zx)
+//                          (f[i, j, c] - zf)                     (in i32)
 //
 // The int8 forms are a QDQ depthwise convolution (quantc.dequantize of int8
 // activation and filter; per-tensor or per-batch activation scale, per-channel
@@ -446,9 +447,8 @@ static Value rewritePlanned(RewriterBase &rw, linalg::LinalgOp op,
                           ArrayRef<ReassociationIndices>{}))
                     : reshapeStatic(rw, loc, wsC, {p.c});
   SmallVector<Value> ins = {scaled, wsC};
-  SmallVector<AffineMap> maps = {id,
-                                 wsPerTensor ? AffineMap::get(4, 0, {}, ctx)
-                                             : chan};
+  SmallVector<AffineMap> maps = {id, wsPerTensor ? AffineMap::get(4, 0, {}, ctx)
+                                                 : chan};
   if (residual) {
     ins.push_back(residual);
     maps.push_back(id);
@@ -457,8 +457,7 @@ static Value rewritePlanned(RewriterBase &rw, linalg::LinalgOp op,
   Value out = tensor::EmptyOp::create(rw, loc, outTy.getShape(), fTy);
   return linalg::GenericOp::create(
              rw, loc, TypeRange{outTy}, ins, ValueRange{out}, maps,
-             SmallVector<utils::IteratorType>(4,
-                                              utils::IteratorType::parallel),
+             SmallVector<utils::IteratorType>(4, utils::IteratorType::parallel),
              [&](OpBuilder &b, Location l, ValueRange args) {
                Value v = arith::MulFOp::create(b, l, args[0], args[1]);
                if (args.size() == 4)
@@ -469,8 +468,8 @@ static Value rewritePlanned(RewriterBase &rw, linalg::LinalgOp op,
 }
 
 bool quantc::isDepthwiseConv(Operation *op) {
-  return isa<linalg::DepthwiseConv2DNhwcHwcOp, linalg::DepthwiseConv2DNhwcHwcQOp>(
-      op);
+  return isa<linalg::DepthwiseConv2DNhwcHwcOp,
+             linalg::DepthwiseConv2DNhwcHwcQOp>(op);
 }
 
 bool quantc::canRewriteDepthwise(linalg::LinalgOp op, std::string &why) {
@@ -498,7 +497,8 @@ LogicalResult quantc::rewriteDepthwise(RewriterBase &rw, linalg::LinalgOp op,
       kernel->setAttr(attr.getName(), attr.getValue());
     // The verdict is restated: moving a zero pad to the integer side (before
     // the plan) can have made an int8 convolution of a dequant-on-load one.
-    if (plan->kind == DepthwisePlan::Kind::Qdq && kernel->hasAttr(kGemmAttrName))
+    if (plan->kind == DepthwisePlan::Kind::Qdq &&
+        kernel->hasAttr(kGemmAttrName))
       kernel->setAttr(kGemmAttrName,
                       rw.getStringAttr(stringifyGemmKind(GemmKind::Int8)));
   }
