@@ -195,6 +195,10 @@ class CompiledFunction:
             conv = arr.astype(dtype)
             back = conv.astype(arr.dtype)
         exact = np.array_equal(back, arr, equal_nan=arr.dtype.kind == "f")
+        if exact and dtype.kind in "iu" and arr.dtype.kind in "iu":
+            # Values, not bit patterns: int8 -1 survives the round trip
+            # through uint8 (255) but is no u8 value.
+            exact = np.array_equal(conv, arr)
         if exact and dtype.kind in "iub" and arr.dtype.kind == "f":
             exact = bool(np.all(np.isfinite(arr)))
         if not exact:
