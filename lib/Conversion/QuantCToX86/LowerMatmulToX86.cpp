@@ -11,6 +11,7 @@
 #include "quantc/Dialect/QuantC/Utils/LoadTimeParams.h"
 
 #include "DecodeKernel.h"
+#include "DepthwiseEpilogue.h"
 #include "KernelCall.h"
 #include "LoadTimeState.h"
 #include "MicroKernel.h"
@@ -173,6 +174,8 @@ struct LowerMatmulToX86
     dedupeKernels(module);
     // It refers to `symbols`.
     loadState.reset();
+    // The int8 depthwise kernels' epilogues, in their generics.
+    fuseDepthwiseEpilogues(module);
   }
 
 private:

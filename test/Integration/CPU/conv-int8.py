@@ -10,7 +10,9 @@
   filter): the direct int8 depthwise kernel (i32 sums of widened products on
   vectors over the channels) and the quantc.rescale epilogue; per-tensor and
   per-batch activation scales, per-channel filter scales, an activation zero
-  point (also at -128 and 127) and a per-channel filter zero point, strides,
+  point (also at -128 and 127) and a per-channel filter zero point, a
+  per-channel activation scale (legal: a depthwise channel is no
+  reduction), strides,
   dilation, padding as frontends emit it (a zero tensor.pad of the
   dequantized tensor: padded with the zero point on the integer side), odd
   channel counts, a non-zero initial value (added after the scaling);
@@ -113,7 +115,7 @@ DW_VECTOR = r"llvm\.mul .*: vector<16xi32>"
 
 def qdq_depthwise_case(label, n, c, size, window, strides=(1, 1), dilations=(1, 1),
                        pads=(0, 0), zx=None, w_zp=False, per_batch=False,
-                       accumulate=False, extremes=False):
+                       accumulate=False, extremes=False, act_per_channel=False):
     hp, wp = size[0] + 2 * pads[0], size[1] + 2 * pads[1]
     oh, ow = out_size([hp, wp], window, strides, dilations)
     x = rng.integers(-128, 128, (n, size[0], size[1], c)).astype(np.int8)
@@ -122,7 +124,7 @@ def qdq_depthwise_case(label, n, c, size, window, strides=(1, 1), dilations=(1, 
         x.flat[x.size // 2:] = 127
     x.flat[0] = -128
     w = rng.integers(-128, 128, (window[0], window[1], c)).astype(np.int8)
-    xs_shape = (n if per_batch else 1, 1, 1, 1)
+    xs_shape = (n if per_batch else 1, 1, 1, c if act_per_channel else 1)
     xs = rng.uniform(0.01, 0.05, xs_shape).astype(np.float32)
     ws = rng.uniform(0.001, 0.01, (1, 1, c)).astype(np.float32)
     zw = rng.integers(-128, 128, (1, 1, c)).astype(np.int8) if w_zp else None
@@ -133,8 +135,8 @@ def qdq_depthwise_case(label, n, c, size, window, strides=(1, 1), dilations=(1, 
     xs_ty, ws_ty, y_ty = tt(xs_shape, "f32"), tt(ws.shape, "f32"), tt((n, oh, ow, c), "f32")
     zx_ir = zx_use = zx_ty = ""
     if zx is not None:
-        zx_ir = f"  %zx = arith.constant dense<{zx}> : tensor<1x1x1x1xi8>\n"
-        zx_use, zx_ty = " zero_point %zx", ", tensor<1x1x1x1xi8>"
+        zx_ir = f"  %zx = arith.constant dense<{zx}> : {tt(xs_shape, 'i8')}\n"
+        zx_use, zx_ty = " zero_point %zx", f", {tt(xs_shape, 'i8')}"
     zw_ir = zw_use = zw_ty = ""
     if w_zp:
         zw_ir = f"  %zw = arith.constant {dense(zw)}\n"
@@ -166,7 +168,11 @@ def qdq_depthwise_case(label, n, c, size, window, strides=(1, 1), dilations=(1, 
     w64 = w.astype(np.int64) - (zw.astype(np.int64) if w_zp else 0)
     acc = depthwise_ref(x64, w64, strides, dilations)
     assert np.abs(acc).max() < 2**31
-    want = ref.rescale(acc.astype(np.int32), xs, ws.reshape(1, 1, 1, c))
+    if act_per_channel:
+        # (f32(acc) * xs[c]) * ws[c]: the epilogue's order.
+        want = ((acc.astype(np.int32).astype(np.float32) * xs) * ws.reshape(1, 1, 1, c)).astype(np.float32)
+    else:
+        want = ref.rescale(acc.astype(np.int32), xs, ws.reshape(1, 1, 1, c))
     if accumulate:
         want = (want + b).astype(np.float32)
     check("qdq depthwise", label, got, want)
@@ -276,6 +282,8 @@ qdq_depthwise_case("3x3 c=17 padded zx=-128 extremes", 1, 17, [6, 7], [3, 3], pa
 qdq_depthwise_case("3x3 c=40 stride 2 padded zx=127 filter zp", 1, 40, [10, 9], [3, 3],
                    strides=(2, 2), pads=(1, 1), zx=127, w_zp=True)
 qdq_depthwise_case("2x3 c=1 dilation (2,1)", 1, 1, [6, 6], [2, 3], dilations=(2, 1))
+qdq_depthwise_case("3x3 c=24 per-channel activation scale padded zx=4 accumulate", 1, 24,
+                   [7, 8], [3, 3], pads=(1, 1), zx=4, act_per_channel=True, accumulate=True)
 
 # Integer and _q depthwise (i32 result).
 q_depthwise_case("_q 3x3 c=21 constant zero points", 1, 21, [8, 7], [3, 3], zx=-7, zw=3)

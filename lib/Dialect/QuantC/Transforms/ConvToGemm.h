@@ -29,11 +29,6 @@ bool canRewriteConvAsGemm(mlir::linalg::LinalgOp op, std::string &why);
 mlir::LogicalResult checkZeroPointRanges(mlir::linalg::LinalgOp op,
                                          std::string &why);
 
-/// The unit attribute on the linalg.generic of the direct int8 depthwise
-/// kernel (the i32 accumulator), which tests count with the GEMMs.
-inline constexpr llvm::StringLiteral kDepthwiseInt8AttrName =
-    "quantc.depthwise_int8";
-
 /// Whether `op` is a depthwise convolution form --quantc-conv-to-gemm knows
 /// (linalg.depthwise_conv_2d_nhwc_hwc and its _q form; Depthwise.cpp).
 bool isDepthwiseConv(mlir::Operation *op);
