@@ -13,6 +13,7 @@
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Quant/IR/Quant.h"
 #include "mlir/Dialect/Quant/IR/QuantTypes.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/AsmState.h"
@@ -214,22 +215,25 @@ JitModule::create(const ModuleHandle &module, const std::string &pipeline,
   return jit;
 }
 
-/// Whether the i8 function argument `arg` holds u8 bytes: it is used, and
-/// only, by quant.scast to a quantized type with unsigned 8-bit storage
-/// (ONNX/TFLite asymmetric activations). Its callers pass np.uint8 arrays.
+/// Whether the i8 function argument `arg` holds u8 bytes: every use that
+/// reads its values (at least one; tensor.dim reads none) is a quant.scast
+/// to a quantized type with unsigned 8-bit storage (ONNX/TFLite asymmetric
+/// activations). Its callers pass np.uint8 arrays.
 static bool holdsUnsignedBytes(BlockArgument arg) {
-  if (arg.use_empty())
-    return false;
+  bool cast = false;
   for (Operation *user : arg.getUsers()) {
-    auto cast = dyn_cast<quant::StorageCastOp>(user);
-    if (!cast)
+    if (isa<tensor::DimOp>(user))
+      continue;
+    auto scast = dyn_cast<quant::StorageCastOp>(user);
+    if (!scast)
       return false;
+    cast = true;
     auto q = dyn_cast<quant::QuantizedType>(
-        getElementTypeOrSelf(cast.getResult().getType()));
+        getElementTypeOrSelf(scast.getResult().getType()));
     if (!q || q.isSigned() || q.getStorageTypeIntegralWidth() != 8)
       return false;
   }
-  return true;
+  return cast;
 }
 
 static std::unique_ptr<JitModule::Impl>

@@ -276,10 +276,11 @@ func.func @depthwise(%x: tensor<1x7x7x4xf32>, %w: tensor<2x2x4xf32>) -> tensor<1
 
 // A QDQ depthwise convolution: the direct int8 kernel, an all-parallel
 // generic (marked quantc.depthwise_int8) summing the widened i8 products
-// minus the activation zero point into an i32 accumulator from 0, the zero
-// tensor.pad moved to the integer side (padded with the zero point), then
-// the GEMM epilogue with the per-tensor activation scale and the filter's
-// per-channel scale as [1, 1, 1, C].
+// into an i32 accumulator from 0, then the activation zero point's
+// correction - zx * sum_w (sum_w: each channel's filter taps, summed once),
+// the zero tensor.pad moved to the integer side (padded with the zero
+// point), then the GEMM epilogue with the per-tensor activation scale and
+// the filter's per-channel scale as [1, 1, 1, C].
 // CHECK-LABEL: func.func @depthwise_qdq
 // CHECK-SAME: (%[[X:.+]]: tensor<1x4x4x4xi8>, %[[XS:.+]]: tensor<1x1x1x1xf32>, %[[W:.+]]: tensor<3x3x4xi8>, %[[WS:.+]]: tensor<1x1x4xf32>)
 // CHECK-NOT: linalg.depthwise_conv_2d_nhwc_hwc
@@ -287,17 +288,21 @@ func.func @depthwise(%x: tensor<1x7x7x4xf32>, %w: tensor<2x2x4xf32>) -> tensor<1
 // CHECK: %[[ZP:.+]] = arith.constant -5 : i8
 // CHECK: linalg.fill ins(%[[ZP]] : i8) outs(%{{.+}} : tensor<1x6x6x4xi8>)
 // CHECK: %[[ACC0:.+]] = linalg.fill ins(%{{.+}} : i32) outs(%{{.+}} : tensor<1x4x4x4xi32>)
+// CHECK: %[[SUMW:.+]] = linalg.generic {{.*}} outs(%{{.+}} : tensor<4xi32>)
+// CHECK-COUNT-8: arith.addi
 // CHECK: %[[ACC:.+]] = linalg.generic
-// CHECK-SAME: outs(%[[ACC0]] : tensor<1x4x4x4xi32>)
+// CHECK-SAME: %[[SUMW]] : {{.*}}tensor<4xi32>) outs(%[[ACC0]] : tensor<1x4x4x4xi32>)
 // CHECK-SAME: quantc.depthwise_int8
-// CHECK: ^bb0(%[[A0:[a-z0-9_]+]]: i8, %[[B0:[a-z0-9_]+]]: i8,
-// CHECK-DAG: %[[Z:.+]] = arith.constant -5 : i32
-// CHECK-DAG: %[[XA:.+]] = arith.extsi %[[A0]] : i8 to i32
-// CHECK-DAG: %[[WB:.+]] = arith.extsi %[[B0]] : i8 to i32
-// CHECK: %[[XZ:.+]] = arith.subi %[[XA]], %[[Z]] : i32
-// CHECK: %[[P:.+]] = arith.muli %[[XZ]], %[[WB]] : i32
-// CHECK: arith.addi %{{.+}}, %[[P]] : i32
+// CHECK: ^bb0(%[[A0:[a-z0-9_]+]]: i8, %[[B0:[a-z0-9_]+]]: i8, {{.*}}, %[[SW:[a-z0-9_]+]]: i32, %[[OUT:[a-z0-9_]+]]: i32):
+// CHECK: %[[Z:.+]] = arith.constant -5 : i32
+// CHECK: %[[XA:.+]] = arith.extsi %[[A0]] : i8 to i32
+// CHECK: %[[WB:.+]] = arith.extsi %[[B0]] : i8 to i32
+// CHECK: %[[P:.+]] = arith.muli %[[XA]], %[[WB]] : i32
+// CHECK: arith.addi %[[OUT]], %[[P]] : i32
 // CHECK-COUNT-8: arith.muli
+// CHECK: %[[C:.+]] = arith.muli %[[Z]], %[[SW]] : i32
+// CHECK: arith.subi %{{.+}}, %[[C]] : i32
+// CHECK-NEXT: linalg.yield
 // CHECK: %[[WS4:.+]] = tensor.expand_shape
 // CHECK: %[[Y:.+]] = quantc.rescale %[[ACC]], %[[XS]], %[[WS4]] : (tensor<1x4x4x4xi32>, tensor<1x1x1x1xf32>, tensor<1x1x1x4xf32>) -> tensor<1x4x4x4xf32>
 // CHECK: return %[[Y]]
@@ -324,8 +329,7 @@ func.func @depthwise_qdq(%x: tensor<1x4x4x4xi8>, %xs: tensor<1x1x1x1xf32>, %w: t
 // scale), then a generic multiplies by the filter scale, the same operations
 // in the same order.
 // CHECK-LABEL: func.func @depthwise_qdq_per_channel
-// CHECK: %[[ACC:.+]] = linalg.generic
-// CHECK-SAME: quantc.depthwise_int8
+// CHECK: %[[ACC:.+]] = linalg.generic {{.*}}quantc.depthwise_int8
 // CHECK: %[[R:.+]] = quantc.rescale %[[ACC]], %{{.+}}, %{{.+}} : (tensor<1x4x4x4xi32>, tensor<1x1x1x1xf32>, tensor<1x1x1x4xf32>) -> tensor<1x4x4x4xf32>
 // CHECK: linalg.generic
 // CHECK-SAME: ins(%[[R]], %{{.+}} : tensor<1x4x4x4xf32>, tensor<4xf32>)
@@ -344,18 +348,24 @@ func.func @depthwise_qdq_per_channel(%x: tensor<1x6x6x4xi8>, %xs: tensor<1x1x1x4
 // -----
 
 // depthwise_conv_2d_nhwc_hwc_q with run-time zero points: read as rank-0
-// tensors, subtracted from both widened operands; the i32 accumulator is
-// the result.
+// tensors; the sum of products is corrected by
+// - zx * sum_w - zw * sum_x + 9 * zx * zw; the i32 accumulator is the
+// result.
 // CHECK-LABEL: func.func @depthwise_q
 // CHECK-SAME: (%[[X:.+]]: tensor<1x6x6x4xi8>, %[[W:.+]]: tensor<3x3x4xi8>, %[[ZX:.+]]: i32, %[[ZW:.+]]: i32, %[[INIT:.+]]: tensor<1x4x4x4xi32>)
 // CHECK-DAG: %[[TZX:.+]] = tensor.from_elements %[[ZX]] : tensor<i32>
 // CHECK-DAG: %[[TZW:.+]] = tensor.from_elements %[[ZW]] : tensor<i32>
+// CHECK: %[[SUMW:.+]] = linalg.generic {{.*}} outs(%{{.+}} : tensor<4xi32>)
 // CHECK: %[[ACC:.+]] = linalg.generic
-// CHECK-SAME: %[[TZX]], %[[TZW]] : {{.*}}tensor<i32>, tensor<i32>) outs(%[[INIT]] : tensor<1x4x4x4xi32>)
+// CHECK-SAME: %[[TZX]], %[[TZW]], %[[SUMW]] : {{.*}}tensor<i32>, tensor<i32>, tensor<4xi32>) outs(%[[INIT]] : tensor<1x4x4x4xi32>)
 // CHECK-SAME: quantc.depthwise_int8
+// CHECK-COUNT-9: arith.muli
+// CHECK: %[[K:.+]] = arith.constant 9 : i32
 // CHECK: arith.subi
 // CHECK: arith.subi
-// CHECK: arith.muli
+// CHECK: %[[ZZ:.+]] = arith.muli %{{.+}}, %{{.+}} : i32
+// CHECK: %[[KZZ:.+]] = arith.muli %[[K]], %[[ZZ]] : i32
+// CHECK: arith.addi %{{.+}}, %[[KZZ]] : i32
 // CHECK: return %[[ACC]]
 func.func @depthwise_q(%x: tensor<1x6x6x4xi8>, %w: tensor<3x3x4xi8>, %zx: i32, %zw: i32, %init: tensor<1x4x4x4xi32>) -> tensor<1x4x4x4xi32> {
   %y = linalg.depthwise_conv_2d_nhwc_hwc_q {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}

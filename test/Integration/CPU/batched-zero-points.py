@@ -16,8 +16,9 @@ u8 activations ([0, 255] with a zero point, the bytes passed as they are)
 and i8 weights with a zero point (imported from quant types; the u8
 argument takes np.uint8). Bit-exact
 against NumPy: the int64 sum of (x - zx)(w - zw), checked to fit int32
-(then reference.rescale for the QDQ form). On cpu=vnni-emulated and
-cpu=host; serial and with the batch split over 2 threads."""
+(then reference.rescale for the QDQ form). On cpu=vnni-emulated, avx2
+(vpmaddwd: x - zx packed in i16) and host; serial and with the batch split
+over 2 threads."""
 import os
 
 os.environ["OMP_NUM_THREADS"] = "2"
@@ -130,7 +131,8 @@ func.func @f(%x: {xt}xi8>) -> tensor<{B}x{M}x{N}xf32> {{
 
 
 flags = open("/proc/cpuinfo").read().split()
-cpus = ["vnni-emulated"] + (["host"] if "avx512_vnni" in flags else [])
+cpus = (["vnni-emulated"] + (["avx2"] if "avx2" in flags else [])
+        + (["host"] if "avx512_vnni" in flags else []))
 for cpu in cpus:
     for opt in ["", " vnni-parallel-min-macs=0"]:
         pipeline = f"quantc-cpu-pipeline{{cpu={cpu}{opt}}}"

@@ -28,6 +28,7 @@
 #include "ConvToGemm.h"
 #include "quantc/Analysis/Granularity.h"
 #include "quantc/Dialect/QuantC/IR/QuantCOps.h"
+#include "quantc/Dialect/QuantC/Utils/Arithmetic.h"
 #include "quantc/Dialect/QuantC/Utils/KernelLayout.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -310,9 +311,46 @@ static void zeroPointInput(RewriterBase &rw, Location loc,
   maps.push_back(AffineMap::get(4, 0, getAffineDimExpr(z.loop, ctx)));
 }
 
+/// `v` (an integer scalar) as i32: sign-extended, or truncated (a zero
+/// point given as i64).
+static Value toI32(OpBuilder &b, Location l, Value v) {
+  Type i32 = b.getI32Type();
+  if (v.getType() == i32)
+    return v;
+  if (v.getType().getIntOrFloatBitWidth() > 32)
+    return arith::TruncIOp::create(b, l, i32, v);
+  return arith::ExtSIOp::create(b, l, i32, v);
+}
+
+/// The sum over the window of each channel's filter taps, [C] i32 (the
+/// activation zero point's correction term sum_w).
+static Value filterTapSums(RewriterBase &rw, Location loc,
+                           ArrayRef<Value> filterTaps, int64_t c) {
+  MLIRContext *ctx = rw.getContext();
+  Type i32 = rw.getI32Type();
+  Value empty = tensor::EmptyOp::create(rw, loc, ArrayRef<int64_t>{c}, i32);
+  AffineMap id = AffineMap::getMultiDimIdentityMap(1, ctx);
+  SmallVector<AffineMap> maps(filterTaps.size() + 1, id);
+  return linalg::GenericOp::create(
+             rw, loc, TypeRange{empty.getType()}, filterTaps, ValueRange{empty},
+             maps,
+             SmallVector<utils::IteratorType>(1, utils::IteratorType::parallel),
+             [&](OpBuilder &b, Location l, ValueRange args) {
+               Value sum = toI32(b, l, args[0]);
+               for (Value t : args.drop_front().drop_back())
+                 sum = arith::AddIOp::create(b, l, sum, toI32(b, l, t));
+               linalg::YieldOp::create(b, l, sum);
+             })
+      .getResult(0);
+}
+
 /// The i32 accumulator [N, OH, OW, C] of an integer or QDQ plan: a generic
-/// summing the window's widened products (minus the zero points), starting
-/// at `init` (an i32 tensor).
+/// summing the window's widened products, starting at `init` (an i32
+/// tensor), then the zero points' correction
+/// `- zx * sum_w - zf * sum_x + taps * zx * zf` (emitZeroPointCorrection,
+/// the GEMMs' one definition; sum_w per channel computed once, sum_x per
+/// output in the body). Exact modulo 2^32, padded elements included: a pad
+/// of zx contributes zx * w - zx * w = 0.
 static Value integerAccumulator(RewriterBase &rw, Location loc,
                                 const DepthwisePlan &p, Value x, Value init) {
   SmallVector<Value> ins;
@@ -321,44 +359,47 @@ static Value integerAccumulator(RewriterBase &rw, Location loc,
   size_t taps = ins.size();
   zeroPointInput(rw, loc, p.zx, ins, maps);
   zeroPointInput(rw, loc, p.zf, ins, maps);
-  maps.push_back(AffineMap::getMultiDimIdentityMap(4, rw.getContext()));
-  bool zxArg = bool(p.zx.tensor), zfArg = bool(p.zf.tensor);
   ZeroPointRead zx = p.zx, zf = p.zf;
+  bool zxArg = bool(zx.tensor), zfArg = bool(zf.tensor);
+  bool hasZx = zxArg || (zx.constant && *zx.constant != 0);
+  bool hasZf = zfArg || (zf.constant && *zf.constant != 0);
+  int sumWArg = -1;
+  if (hasZx) {
+    SmallVector<Value> filterTaps;
+    for (size_t t = 1; t < taps; t += 2)
+      filterTaps.push_back(ins[t]);
+    sumWArg = ins.size();
+    ins.push_back(filterTapSums(rw, loc, filterTaps, p.c));
+    maps.push_back(AffineMap::get(4, 0, getAffineDimExpr(3, rw.getContext())));
+  }
+  maps.push_back(AffineMap::getMultiDimIdentityMap(4, rw.getContext()));
   auto generic = linalg::GenericOp::create(
       rw, loc, TypeRange{init.getType()}, ins, ValueRange{init}, maps,
       SmallVector<utils::IteratorType>(4, utils::IteratorType::parallel),
       [&](OpBuilder &b, Location l, ValueRange args) {
-        Type i32 = b.getI32Type();
-        auto widen = [&](Value v) -> Value {
-          if (v.getType() == i32)
-            return v;
-          if (v.getType().getIntOrFloatBitWidth() > 32)
-            return arith::TruncIOp::create(b, l, i32, v);
-          return arith::ExtSIOp::create(b, l, i32, v);
-        };
-        // The zero point of an operand: a constant, a block argument, or
-        // none (0).
+        // A zero point: a constant, or a block argument.
         auto zeroPoint = [&](const ZeroPointRead &z, bool isArg,
                              size_t argNo) -> Value {
           if (isArg)
-            return widen(args[argNo]);
-          if (z.constant && *z.constant != 0)
-            return arith::ConstantOp::create(
-                b, l, b.getI32IntegerAttr(static_cast<int32_t>(*z.constant)));
-          return Value();
+            return toI32(b, l, args[argNo]);
+          return arith::ConstantOp::create(
+              b, l, b.getI32IntegerAttr(static_cast<int32_t>(*z.constant)));
         };
-        Value vzx = zeroPoint(zx, zxArg, taps);
-        Value vzf = zeroPoint(zf, zfArg, taps + (zxArg ? 1 : 0));
-        Value acc = args.back();
+        Value vzx = hasZx ? zeroPoint(zx, zxArg, taps) : Value();
+        Value vzf =
+            hasZf ? zeroPoint(zf, zfArg, taps + (zxArg ? 1 : 0)) : Value();
+        Value acc = args.back(), sumX;
         for (size_t t = 0; t < taps; t += 2) {
-          Value xv = widen(args[t]), fv = widen(args[t + 1]);
-          if (vzx)
-            xv = arith::SubIOp::create(b, l, xv, vzx);
-          if (vzf)
-            fv = arith::SubIOp::create(b, l, fv, vzf);
+          Value xv = toI32(b, l, args[t]), fv = toI32(b, l, args[t + 1]);
           acc = arith::AddIOp::create(b, l, acc,
                                       arith::MulIOp::create(b, l, xv, fv));
+          if (vzf)
+            sumX = sumX ? Value(arith::AddIOp::create(b, l, sumX, xv)) : xv;
         }
+        Value k = arith::ConstantOp::create(
+            b, l, b.getI32IntegerAttr(static_cast<int32_t>(taps / 2)));
+        acc = emitZeroPointCorrection(
+            b, l, acc, vzx, vzx ? args[sumWArg] : Value(), vzf, sumX, k);
         linalg::YieldOp::create(b, l, acc);
       });
   return generic.getResult(0);
