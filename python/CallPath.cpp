@@ -78,6 +78,8 @@ Element elementOf(const std::string &name) {
     return {'b', 1};
   if (name == "i8")
     return {'i', 1};
+  if (name == "u8") // u8 storage behind an i8 argument (quant.scast)
+    return {'u', 1};
   if (name == "i16")
     return {'i', 2};
   if (name == "i32")
@@ -90,6 +92,8 @@ Element elementOf(const std::string &name) {
 py::dtype dtypeOf(Element e) {
   if (e.kind == 'b')
     return py::dtype::of<bool>();
+  if (e.kind == 'u')
+    return py::dtype::of<uint8_t>();
   if (e.kind == 'f')
     return e.size == 2 ? py::dtype("e")
                        : (e.size == 4 ? py::dtype::of<float>()

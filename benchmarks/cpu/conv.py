@@ -8,6 +8,14 @@ FMA / VNNI kernels); cpu=generic is the reference lowering.
 
   PYTHONPATH=build/python OMP_NUM_THREADS=1 /usr/bin/python3 benchmarks/cpu/conv.py \
     [--generic] [--gemm-only]
+
+--depthwise instead times MobileNet's 3x3 depthwise convolutions (N=1,
+stride 1, padding 1; 112x112x32 and 14x14x512 by default, `--dw-shapes`):
+quantc's QDQ int8 depthwise (the direct int8 kernel: i32 sums of widened
+products on vectors over the channels, the quantc.rescale epilogue; an
+activation zero point, padding with it), quantc float depthwise, and
+PyTorch's float depthwise conv2d (groups=C, oneDNN, channels_last), in one
+run, with the ratio int8 / PyTorch.
 """
 import argparse
 import os
@@ -29,6 +37,10 @@ ap.add_argument("--generic", action="store_true",
 ap.add_argument("--gemm-only", action="store_true",
                 help="also time the convolution's GEMM alone ([N*OH*OW, 9C] x "
                      "[9C, F] as a linalg.matmul, float)")
+ap.add_argument("--depthwise", action="store_true",
+                help="time 3x3 depthwise convolutions instead (see above)")
+ap.add_argument("--dw-shapes", default="112x32,14x512",
+                help="depthwise shapes HWxC, comma-separated")
 args = ap.parse_args()
 HW, C, F = args.hw, args.c, args.f
 rng = np.random.default_rng(0)
@@ -44,6 +56,77 @@ def best(fn, reps):
         ts.append(time.perf_counter() - t)
     return min(ts)
 
+
+def depthwise(hw, c):
+    """One depthwise shape: quantc int8 and float, PyTorch float."""
+    zx = 3
+    x = rng.uniform(-1, 1, (1, hw, hw, c)).astype(np.float32)
+    w = rng.uniform(-1, 1, (3, 3, c)).astype(np.float32)
+    xq = rng.integers(-128, 128, (1, hw, hw, c)).astype(np.int8)
+    wq = rng.integers(-127, 128, (3, 3, c)).astype(np.int8)
+    xs = np.full((1, 1, 1, 1), 0.02, np.float32)
+    ws = rng.uniform(0.001, 0.01, (1, 1, c)).astype(np.float32)
+    x_t, xp_t, y_t = tt((1, hw, hw, c), "f32"), tt((1, hw + 2, hw + 2, c), "f32"), tt((1, hw, hw, c), "f32")
+    xi_t, s_t = tt((1, hw, hw, c), "i8"), tt((1, 1, 1, 1), "f32")
+    w_t = tt((3, 3, c), "f32")
+    pad_ir = f"""  %xp = tensor.pad %IN low[0, 1, 1, 0] high[0, 1, 1, 0] {{
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %zero : f32
+  }} : {x_t} to {xp_t}
+"""
+    conv_ir = f"""  %e = tensor.empty() : {y_t}
+  %init = linalg.fill ins(%zero : f32) outs(%e : {y_t}) -> {y_t}
+  %y = linalg.depthwise_conv_2d_nhwc_hwc {{dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}}
+         ins(%xp, %wd : {xp_t}, {w_t}) outs(%init : {y_t}) -> {y_t}
+  return %y : {y_t}
+}}
+"""
+    float_ir = (f"func.func @f(%x: {x_t}) -> {y_t} {{\n  %zero = arith.constant 0.0 : f32\n"
+                f"  %wd = arith.constant {dense(w)}\n" + pad_ir.replace("%IN", "%x") + conv_ir)
+    int8_ir = (f"func.func @f(%x: {xi_t}, %xs: {s_t}) -> {y_t} {{\n"
+               f"  %zero = arith.constant 0.0 : f32\n"
+               f"  %zx = arith.constant dense<{zx}> : tensor<1x1x1x1xi8>\n"
+               f"  %w = arith.constant {dense(wq)}\n  %ws = arith.constant {dense(ws)}\n"
+               f"  %xd = quantc.dequantize %x, %xs zero_point %zx : {xi_t}, {s_t}, tensor<1x1x1x1xi8> -> {x_t}\n"
+               f"  %wd = quantc.dequantize %w, %ws : {tt((3, 3, c), 'i8')}, {tt((1, 1, c), 'f32')} -> {w_t}\n"
+               + pad_ir.replace("%IN", "%xd") + conv_ir)
+    macs = hw * hw * c * 9
+    print(f"depthwise 3x3 N=1 {hw}x{hw}x{c}, pad 1, stride 1: {macs / 1e6:.2f} M MACs")
+    fq = quantc.compile_cpu(int8_ir, "quantc-cpu-pipeline{cpu=host}", shared_libs=[GOMP]).f
+    ff = quantc.compile_cpu(float_ir, "quantc-cpu-pipeline{cpu=host}", shared_libs=[GOMP]).f
+    # What is timed is right: int8 bit-exact, float to 1e-5 relative.
+    xq64 = np.pad(xq.astype(np.int64) - zx, ((0, 0), (1, 1), (1, 1), (0, 0)))
+    acc = sum(xq64[:, i:i + hw, j:j + hw] * wq[i, j].astype(np.int64)
+              for i in range(3) for j in range(3))
+    assert np.array_equal(fq(xq, xs), ref.rescale(acc.astype(np.int32), xs, ws.reshape(1, 1, 1, c)))
+    x64 = np.pad(x.astype(np.float64), ((0, 0), (1, 1), (1, 1), (0, 0)))
+    want = sum(x64[:, i:i + hw, j:j + hw] * w[i, j] for i in range(3) for j in range(3))
+    assert np.abs(ff(x) - want).max() <= 1e-5 * np.abs(want).max() * 9
+    rows = [("quantc int8 (direct int8 depthwise kernel)", best(lambda: fq(xq, xs), args.reps)),
+            ("quantc float (vectorized generic)", best(lambda: ff(x), args.reps))]
+    t_torch = None
+    try:
+        import torch
+        torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
+        xt = torch.from_numpy(x).permute(0, 3, 1, 2).contiguous(memory_format=torch.channels_last)
+        wt = torch.from_numpy(w).permute(2, 0, 1).unsqueeze(1).contiguous(memory_format=torch.channels_last)
+        with torch.no_grad():
+            t_torch = best(lambda: torch.nn.functional.conv2d(xt, wt, padding=1, groups=c), args.reps)
+        rows.append((f"PyTorch {torch.__version__} depthwise conv2d f32 (oneDNN, channels_last)", t_torch))
+    except ImportError:
+        pass
+    for name, t in rows:
+        ratio = f"  PyTorch f32 / this: {t_torch / t:5.2f}x" if t_torch else ""
+        print(f"  {name:60s} {t * 1e3:8.3f} ms  {2 * macs / t / 1e9:6.1f} GOP/s{ratio}")
+
+
+if args.depthwise:
+    print(f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}; "
+          f"loadavg {open('/proc/loadavg').read().split()[:3]}")
+    for shape in args.dw_shapes.split(","):
+        hw_, c_ = map(int, shape.split("x"))
+        depthwise(hw_, c_)
+    raise SystemExit(0)
 
 x = rng.uniform(-1, 1, (1, HW, HW, C)).astype(np.float32)
 w = rng.uniform(-1, 1, (3, 3, C, F)).astype(np.float32)

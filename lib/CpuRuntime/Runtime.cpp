@@ -100,8 +100,8 @@ bool isInt(const JsonValue *v) {
 bool isString(const JsonValue *v) { return v && v->kind == JsonValue::String; }
 bool isArray(const JsonValue *v) { return v && v->kind == JsonValue::Array; }
 
-const char *kElements[] = {"f16", "f32", "f64", "i1",   "i8",
-                           "i16", "i32", "i64", "index"};
+const char *kElements[] = {"f16", "f32", "f64", "i1",  "i8",
+                           "u8",  "i16", "i32", "i64", "index"};
 
 /// A manifest type {"shaped": bool, "element": str, "shape": [int]}.
 bool readType(const JsonValue &v, TypeRecord &t, std::string &error) {

@@ -11,6 +11,9 @@
 #include "mlir/Bytecode/BytecodeReader.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Quant/IR/Quant.h"
+#include "mlir/Dialect/Quant/IR/QuantTypes.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/AsmState.h"
@@ -216,6 +219,27 @@ JitModule::create(const ModuleHandle &module, const std::string &pipeline,
   return jit;
 }
 
+/// Whether the i8 function argument `arg` holds u8 bytes: every use that
+/// reads its values (at least one; tensor.dim reads none) is a quant.scast
+/// to a quantized type with unsigned 8-bit storage (ONNX/TFLite asymmetric
+/// activations). Its callers pass np.uint8 arrays.
+static bool holdsUnsignedBytes(BlockArgument arg) {
+  bool cast = false;
+  for (Operation *user : arg.getUsers()) {
+    if (isa<tensor::DimOp>(user))
+      continue;
+    auto scast = dyn_cast<quant::StorageCastOp>(user);
+    if (!scast)
+      return false;
+    cast = true;
+    auto q = dyn_cast<quant::QuantizedType>(
+        getElementTypeOrSelf(scast.getResult().getType()));
+    if (!q || q.isSigned() || q.getStorageTypeIntegralWidth() != 8)
+      return false;
+  }
+  return cast;
+}
+
 static std::unique_ptr<JitModule::Impl>
 compileSession(Session &s, const std::string &pipeline, unsigned optLevel,
                const std::vector<std::string> &sharedLibs,
@@ -239,8 +263,11 @@ compileSession(Session &s, const std::string &pipeline, unsigned optLevel,
                       BoolAttr::get(fn.getContext(), false));
     FunctionDesc desc;
     desc.name = fn.getSymName().str();
-    for (Type t : fn.getArgumentTypes())
-      desc.args.push_back(describe(t));
+    for (BlockArgument arg : fn.getArguments()) {
+      desc.args.push_back(describe(arg.getType()));
+      if (desc.args.back().element == "i8" && holdsUnsignedBytes(arg))
+        desc.args.back().element = "u8";
+    }
     for (Type t : fn.getResultTypes())
       desc.results.push_back(describe(t));
     desc.dimGroups = computeDimGroups(fn);

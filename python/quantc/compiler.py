@@ -78,6 +78,9 @@ _SCALARS = {
     "f64": np.float64,
     "i1": np.bool_,
     "i8": np.int8,
+    # An i8 argument that holds u8 bytes (every use a quant.scast to u8
+    # storage): callers pass np.uint8.
+    "u8": np.uint8,
     "i16": np.int16,
     "i32": np.int32,
     "i64": np.int64,
@@ -192,6 +195,10 @@ class CompiledFunction:
             conv = arr.astype(dtype)
             back = conv.astype(arr.dtype)
         exact = np.array_equal(back, arr, equal_nan=arr.dtype.kind == "f")
+        if exact and dtype.kind in "iu" and arr.dtype.kind in "iu":
+            # Values, not bit patterns: int8 -1 survives the round trip
+            # through uint8 (255) but is no u8 value.
+            exact = np.array_equal(conv, arr)
         if exact and dtype.kind in "iub" and arr.dtype.kind == "f":
             exact = bool(np.all(np.isfinite(arr)))
         if not exact:

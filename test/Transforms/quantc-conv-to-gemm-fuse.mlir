@@ -1,20 +1,44 @@
-// RUN: quantc-opt %s --quantc-conv-to-gemm --quantc-verify-gemm -split-input-file 2>/dev/null | FileCheck %s --check-prefix=MARK
+// RUN: quantc-opt %s --quantc-conv-to-gemm --quantc-verify-gemm -split-input-file 2>/dev/null | FileCheck %s --check-prefix=MARK-AFTER
 // RUN: quantc-opt %s --quantc-verify-gemm --quantc-conv-to-gemm -split-input-file 2>/dev/null | FileCheck %s --check-prefix=MARK
 // RUN: quantc-opt %s --quantc-conv-to-gemm --quantc-fuse -split-input-file -verify-diagnostics | FileCheck %s
 // RUN: quantc-opt %s --quantc-conv-to-gemm --quantc-fuse -split-input-file 2>/dev/null | FileCheck %s --check-prefix=COUNT
+// RUN: quantc-opt %s -split-input-file --pass-pipeline="builtin.module(quantc-cpu-pipeline{cpu=vnni-emulated})" > %t 2>&1
+// RUN: FileCheck %s --check-prefix=EXEC < %t
+// RUN: FileCheck %s --check-prefix=EXEC-DW < %t
 
 // Issue 17, "a test counts both": every QDQ convolution form the verifier
-// marks int8 (whether it runs before --quantc-conv-to-gemm, whose GEMM
-// carries the mark, or after it, on the GEMM) is one quantc.matmul after
-// --quantc-conv-to-gemm + --quantc-fuse: 9 forms. The depthwise convolution
-// is marked too but stays float, and says why (twice: the rewrite and the
-// fusion).
-// MARK-COUNT-10: quantc.gemm = "int8"
+// marks int8 (whether it runs before --quantc-conv-to-gemm, whose GEMM or
+// depthwise kernel carries the mark, or after it, on the GEMM) runs as int8
+// after --quantc-conv-to-gemm + --quantc-fuse: 11 forms, 9 as one
+// quantc.matmul each and 2 depthwise convolutions as the direct int8 kernel
+// (a generic marked quantc.depthwise_int8, which is no contraction: the
+// verifier run after the rewrite marks the 9 GEMMs only). Through the whole
+// CPU pipeline: 9 calls of a VNNI GEMM kernel, and no remark that anything
+// stays float or runs on the reference lowering.
+// MARK-COUNT-11: quantc.gemm = "int8"
 // MARK-NOT: quantc.gemm
+// MARK-AFTER-COUNT-9: quantc.gemm = "int8"
+// MARK-AFTER-NOT: quantc.gemm
 // COUNT-COUNT-9: quantc.matmul
+// COUNT-NOT: quantc.matmul
+// COUNT-COUNT-2: quantc.depthwise_int8
+// COUNT-NOT: quantc.depthwise_int8
 // COUNT-NOT: quantc.matmul
 // COUNT-NOT: linalg.matmul
 // COUNT-NOT: linalg.conv_
+// COUNT-NOT: linalg.depthwise_conv
+// EXEC-NOT: {{stays|reference lowering}}
+// EXEC-COUNT-9: llvm.call @__quantc_x86_gemm{{.*}}
+// EXEC-NOT: {{stays|reference lowering}}
+// EXEC-NOT: llvm.call @__quantc_x86_gemm{{.*}}
+// The depthwise kernels on vectors of 16 channels: i8 loads widened to i32,
+// i32 multiplies.
+// EXEC-DW-LABEL: llvm.func @depthwise(
+// EXEC-DW: llvm.sext %{{.*}} : vector<16xi8> to vector<16xi32>
+// EXEC-DW: llvm.mul %{{.*}} : vector<16xi32>
+// EXEC-DW-LABEL: llvm.func @depthwise_padded_stride2(
+// EXEC-DW: llvm.sext %{{.*}} : vector<16xi8> to vector<16xi32>
+// EXEC-DW: llvm.mul %{{.*}} : vector<16xi32>
 // CHECK-NOT: linalg.matmul
 
 // 3x3, two images, per-batch activation scale.
@@ -162,17 +186,42 @@ func.func @padded(%x: tensor<1x5x5x4xi8>, %xs: tensor<1x1x1x1xf32>, %w: tensor<3
 
 // -----
 
+// A depthwise convolution with a per-channel activation scale (legal: its
+// channel is no reduction): the direct int8 kernel.
 // CHECK-LABEL: func.func @depthwise
-// CHECK: linalg.depthwise_conv_2d_nhwc_hwc
+// CHECK: linalg.generic {{.*}}quantc.depthwise_int8
+// CHECK: quantc.rescale
 func.func @depthwise(%x: tensor<1x6x6x4xi8>, %xs: tensor<1x1x1x4xf32>, %w: tensor<3x3x4xi8>, %ws: tensor<1x1x4xf32>) -> tensor<1x4x4x4xf32> {
   %xd = quantc.dequantize %x, %xs : tensor<1x6x6x4xi8>, tensor<1x1x1x4xf32> -> tensor<1x6x6x4xf32>
   %wd = quantc.dequantize %w, %ws : tensor<3x3x4xi8>, tensor<1x1x4xf32> -> tensor<3x3x4xf32>
   %zero = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<1x4x4x4xf32>
   %init = linalg.fill ins(%zero : f32) outs(%e : tensor<1x4x4x4xf32>) -> tensor<1x4x4x4xf32>
-  // expected-remark @+2 {{stays a convolution (not rewritten as an im2col GEMM): a depthwise convolution}}
-  // expected-remark @+1 {{verified as an int8 GEMM but stays a float GEMM: it is a convolution that --quantc-conv-to-gemm does not rewrite as a GEMM: a depthwise convolution}}
   %y = linalg.depthwise_conv_2d_nhwc_hwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
          ins(%xd, %wd : tensor<1x6x6x4xf32>, tensor<3x3x4xf32>) outs(%init : tensor<1x4x4x4xf32>) -> tensor<1x4x4x4xf32>
   return %y : tensor<1x4x4x4xf32>
+}
+
+// -----
+
+// Padded (a zero pad of the dequantized tensor), stride 2, an activation
+// zero point, per-tensor activation scale: the direct int8 kernel, padded
+// with the zero point on the integer side.
+// CHECK-LABEL: func.func @depthwise_padded_stride2
+// CHECK: linalg.generic {{.*}}quantc.depthwise_int8
+// CHECK: quantc.rescale
+func.func @depthwise_padded_stride2(%x: tensor<1x7x7x5xi8>, %xs: tensor<1x1x1x1xf32>, %w: tensor<3x3x5xi8>, %ws: tensor<1x1x5xf32>) -> tensor<1x4x4x5xf32> {
+  %zp = arith.constant dense<3> : tensor<1x1x1x1xi8>
+  %xd = quantc.dequantize %x, %xs zero_point %zp : tensor<1x7x7x5xi8>, tensor<1x1x1x1xf32>, tensor<1x1x1x1xi8> -> tensor<1x7x7x5xf32>
+  %wd = quantc.dequantize %w, %ws : tensor<3x3x5xi8>, tensor<1x1x5xf32> -> tensor<3x3x5xf32>
+  %zero = arith.constant 0.0 : f32
+  %xp = tensor.pad %xd low[0, 1, 1, 0] high[0, 1, 1, 0] {
+  ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
+    tensor.yield %zero : f32
+  } : tensor<1x7x7x5xf32> to tensor<1x9x9x5xf32>
+  %e = tensor.empty() : tensor<1x4x4x5xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<1x4x4x5xf32>) -> tensor<1x4x4x5xf32>
+  %y = linalg.depthwise_conv_2d_nhwc_hwc {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+         ins(%xp, %wd : tensor<1x9x9x5xf32>, tensor<3x3x5xf32>) outs(%init : tensor<1x4x4x5xf32>) -> tensor<1x4x4x5xf32>
+  return %y : tensor<1x4x4x5xf32>
 }

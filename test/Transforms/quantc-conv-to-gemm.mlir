@@ -274,6 +274,125 @@ func.func @depthwise(%x: tensor<1x7x7x4xf32>, %w: tensor<2x2x4xf32>) -> tensor<1
 
 // -----
 
+// A QDQ depthwise convolution: the direct int8 kernel, an all-parallel
+// generic (marked quantc.depthwise_int8) summing the widened i8 products
+// into an i32 accumulator from 0, then the activation zero point's
+// correction - zx * sum_w (sum_w: each channel's filter taps, summed once),
+// the zero tensor.pad moved to the integer side (padded with the zero
+// point), then the GEMM epilogue with the per-tensor activation scale and
+// the filter's per-channel scale as [1, 1, 1, C].
+// CHECK-LABEL: func.func @depthwise_qdq
+// CHECK-SAME: (%[[X:.+]]: tensor<1x4x4x4xi8>, %[[XS:.+]]: tensor<1x1x1x1xf32>, %[[W:.+]]: tensor<3x3x4xi8>, %[[WS:.+]]: tensor<1x1x4xf32>)
+// CHECK-NOT: linalg.depthwise_conv_2d_nhwc_hwc
+// CHECK-NOT: quantc.dequantize
+// CHECK: %[[ZP:.+]] = arith.constant -5 : i8
+// CHECK: linalg.fill ins(%[[ZP]] : i8) outs(%{{.+}} : tensor<1x6x6x4xi8>)
+// CHECK: %[[ACC0:.+]] = linalg.fill ins(%{{.+}} : i32) outs(%{{.+}} : tensor<1x4x4x4xi32>)
+// CHECK: %[[SUMW:.+]] = linalg.generic {{.*}} outs(%{{.+}} : tensor<4xi32>)
+// CHECK-COUNT-8: arith.addi
+// CHECK: %[[ACC:.+]] = linalg.generic
+// CHECK-SAME: %[[SUMW]] : {{.*}}tensor<4xi32>) outs(%[[ACC0]] : tensor<1x4x4x4xi32>)
+// CHECK-SAME: quantc.depthwise_int8
+// CHECK: ^bb0(%[[A0:[a-z0-9_]+]]: i8, %[[B0:[a-z0-9_]+]]: i8, {{.*}}, %[[SW:[a-z0-9_]+]]: i32, %[[OUT:[a-z0-9_]+]]: i32):
+// CHECK: %[[Z:.+]] = arith.constant -5 : i32
+// CHECK: %[[XA:.+]] = arith.extsi %[[A0]] : i8 to i32
+// CHECK: %[[WB:.+]] = arith.extsi %[[B0]] : i8 to i32
+// CHECK: %[[P:.+]] = arith.muli %[[XA]], %[[WB]] : i32
+// CHECK: arith.addi %[[OUT]], %[[P]] : i32
+// CHECK-COUNT-8: arith.muli
+// CHECK: %[[C:.+]] = arith.muli %[[Z]], %[[SW]] : i32
+// CHECK: arith.subi %{{.+}}, %[[C]] : i32
+// CHECK-NEXT: linalg.yield
+// CHECK: %[[WS4:.+]] = tensor.expand_shape
+// CHECK: %[[Y:.+]] = quantc.rescale %[[ACC]], %[[XS]], %[[WS4]] : (tensor<1x4x4x4xi32>, tensor<1x1x1x1xf32>, tensor<1x1x1x4xf32>) -> tensor<1x4x4x4xf32>
+// CHECK: return %[[Y]]
+func.func @depthwise_qdq(%x: tensor<1x4x4x4xi8>, %xs: tensor<1x1x1x1xf32>, %w: tensor<3x3x4xi8>, %ws: tensor<1x1x4xf32>) -> tensor<1x4x4x4xf32> {
+  %zp = arith.constant dense<-5> : tensor<1x1x1x1xi8>
+  %xd = quantc.dequantize %x, %xs zero_point %zp : tensor<1x4x4x4xi8>, tensor<1x1x1x1xf32>, tensor<1x1x1x1xi8> -> tensor<1x4x4x4xf32>
+  %wd = quantc.dequantize %w, %ws : tensor<3x3x4xi8>, tensor<1x1x4xf32> -> tensor<3x3x4xf32>
+  %zero = arith.constant 0.0 : f32
+  %xp = tensor.pad %xd low[0, 1, 1, 0] high[0, 1, 1, 0] {
+  ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
+    tensor.yield %zero : f32
+  } : tensor<1x4x4x4xf32> to tensor<1x6x6x4xf32>
+  %e = tensor.empty() : tensor<1x4x4x4xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<1x4x4x4xf32>) -> tensor<1x4x4x4xf32>
+  %y = linalg.depthwise_conv_2d_nhwc_hwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+         ins(%xp, %wd : tensor<1x6x6x4xf32>, tensor<3x3x4xf32>) outs(%init : tensor<1x4x4x4xf32>) -> tensor<1x4x4x4xf32>
+  return %y : tensor<1x4x4x4xf32>
+}
+
+// -----
+
+// A per-channel activation scale (legal: a depthwise channel is no
+// reduction): the epilogue scales by it as a column scale (times a unit row
+// scale), then a generic multiplies by the filter scale, the same operations
+// in the same order.
+// CHECK-LABEL: func.func @depthwise_qdq_per_channel
+// CHECK: %[[ACC:.+]] = linalg.generic {{.*}}quantc.depthwise_int8
+// CHECK: %[[R:.+]] = quantc.rescale %[[ACC]], %{{.+}}, %{{.+}} : (tensor<1x4x4x4xi32>, tensor<1x1x1x1xf32>, tensor<1x1x1x4xf32>) -> tensor<1x4x4x4xf32>
+// CHECK: linalg.generic
+// CHECK-SAME: ins(%[[R]], %{{.+}} : tensor<1x4x4x4xf32>, tensor<4xf32>)
+// CHECK: arith.mulf
+func.func @depthwise_qdq_per_channel(%x: tensor<1x6x6x4xi8>, %xs: tensor<1x1x1x4xf32>, %w: tensor<3x3x4xi8>, %ws: tensor<1x1x4xf32>) -> tensor<1x4x4x4xf32> {
+  %xd = quantc.dequantize %x, %xs : tensor<1x6x6x4xi8>, tensor<1x1x1x4xf32> -> tensor<1x6x6x4xf32>
+  %wd = quantc.dequantize %w, %ws : tensor<3x3x4xi8>, tensor<1x1x4xf32> -> tensor<3x3x4xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x4x4x4xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<1x4x4x4xf32>) -> tensor<1x4x4x4xf32>
+  %y = linalg.depthwise_conv_2d_nhwc_hwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+         ins(%xd, %wd : tensor<1x6x6x4xf32>, tensor<3x3x4xf32>) outs(%init : tensor<1x4x4x4xf32>) -> tensor<1x4x4x4xf32>
+  return %y : tensor<1x4x4x4xf32>
+}
+
+// -----
+
+// depthwise_conv_2d_nhwc_hwc_q with run-time zero points: read as rank-0
+// tensors; the sum of products is corrected by
+// - zx * sum_w - zw * sum_x + 9 * zx * zw; the i32 accumulator is the
+// result.
+// CHECK-LABEL: func.func @depthwise_q
+// CHECK-SAME: (%[[X:.+]]: tensor<1x6x6x4xi8>, %[[W:.+]]: tensor<3x3x4xi8>, %[[ZX:.+]]: i32, %[[ZW:.+]]: i32, %[[INIT:.+]]: tensor<1x4x4x4xi32>)
+// CHECK-DAG: %[[TZX:.+]] = tensor.from_elements %[[ZX]] : tensor<i32>
+// CHECK-DAG: %[[TZW:.+]] = tensor.from_elements %[[ZW]] : tensor<i32>
+// CHECK: %[[SUMW:.+]] = linalg.generic {{.*}} outs(%{{.+}} : tensor<4xi32>)
+// CHECK: %[[ACC:.+]] = linalg.generic
+// CHECK-SAME: %[[TZX]], %[[TZW]], %[[SUMW]] : {{.*}}tensor<i32>, tensor<i32>, tensor<4xi32>) outs(%[[INIT]] : tensor<1x4x4x4xi32>)
+// CHECK-SAME: quantc.depthwise_int8
+// CHECK-COUNT-9: arith.muli
+// CHECK: %[[K:.+]] = arith.constant 9 : i32
+// CHECK: arith.subi
+// CHECK: arith.subi
+// CHECK: %[[ZZ:.+]] = arith.muli %{{.+}}, %{{.+}} : i32
+// CHECK: %[[KZZ:.+]] = arith.muli %[[K]], %[[ZZ]] : i32
+// CHECK: arith.addi %{{.+}}, %[[KZZ]] : i32
+// CHECK: return %[[ACC]]
+func.func @depthwise_q(%x: tensor<1x6x6x4xi8>, %w: tensor<3x3x4xi8>, %zx: i32, %zw: i32, %init: tensor<1x4x4x4xi32>) -> tensor<1x4x4x4xi32> {
+  %y = linalg.depthwise_conv_2d_nhwc_hwc_q {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+         ins(%x, %w, %zx, %zw : tensor<1x6x6x4xi8>, tensor<3x3x4xi8>, i32, i32) outs(%init : tensor<1x4x4x4xi32>) -> tensor<1x4x4x4xi32>
+  return %y : tensor<1x4x4x4xi32>
+}
+
+// -----
+
+// A per-pixel activation scale is no int8 depthwise convolution (the
+// verifier rejects it); it stays, with a remark.
+// CHECK-LABEL: func.func @depthwise_per_pixel
+// CHECK: linalg.depthwise_conv_2d_nhwc_hwc
+func.func @depthwise_per_pixel(%x: tensor<1x6x6x4xi8>, %xs: tensor<1x6x1x1xf32>, %w: tensor<3x3x4xi8>, %ws: tensor<1x1x4xf32>) -> tensor<1x4x4x4xf32> {
+  %xd = quantc.dequantize %x, %xs : tensor<1x6x6x4xi8>, tensor<1x6x1x1xf32> -> tensor<1x6x6x4xf32>
+  %wd = quantc.dequantize %w, %ws : tensor<3x3x4xi8>, tensor<1x1x4xf32> -> tensor<3x3x4xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x4x4x4xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<1x4x4x4xf32>) -> tensor<1x4x4x4xf32>
+  // expected-remark @+1 {{stays a depthwise convolution (not rewritten as vector code): it is verified as illegal, not an int8 GEMM}}
+  %y = linalg.depthwise_conv_2d_nhwc_hwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+         ins(%xd, %wd : tensor<1x6x6x4xf32>, tensor<3x3x4xf32>) outs(%init : tensor<1x4x4x4xf32>) -> tensor<1x4x4x4xf32>
+  return %y : tensor<1x4x4x4xf32>
+}
+
+// -----
+
 // CHECK-LABEL: func.func @dynamic_batch
 // CHECK: linalg.conv_2d_nhwc_hwcf
 func.func @dynamic_batch(%x: tensor<?x6x6x4xf32>, %w: tensor<3x3x4x8xf32>, %init: tensor<?x4x4x8xf32>) -> tensor<?x4x4x8xf32> {
@@ -331,15 +450,54 @@ func.func @empty_batch(%x: tensor<0x6x6x4xf32>, %w: tensor<3x3x4x8xf32>, %init: 
 
 // -----
 
+// A _q form: the integer operands gathered as they are (the pad of the
+// input, with its zero point, in front) and one linalg.quantized_matmul with
+// the zero points, which --quantc-fuse makes a quantc.matmul.
 // CHECK-LABEL: func.func @zero_point_form
-// CHECK: linalg.conv_2d_nhwc_hwcf_q
-func.func @zero_point_form(%x: tensor<1x6x6x4xi8>, %w: tensor<3x3x4x8xi8>, %init: tensor<1x4x4x8xi32>) -> tensor<1x4x4x8xi32> {
+// CHECK-SAME: (%[[X:.+]]: tensor<1x4x4x4xi8>, %[[W:.+]]: tensor<3x3x4x8xi8>, %[[INIT:.+]]: tensor<1x4x4x8xi32>)
+// CHECK-DAG: %[[ZX:.+]] = arith.constant 1 : i32
+// CHECK-DAG: %[[ZW:.+]] = arith.constant 2 : i32
+// CHECK-DAG: %[[ZX8:.+]] = arith.constant 1 : i8
+// CHECK: linalg.fill ins(%[[ZX8]] : i8) outs({{.*}} : tensor<1x6x6x4xi8>)
+// CHECK-NOT: linalg.conv_2d_nhwc_hwcf_q
+// CHECK: %[[WK:.+]] = tensor.collapse_shape %[[W]] {{\[}}[0, 1, 2], [3]] : tensor<3x3x4x8xi8> into tensor<36x8xi8>
+// CHECK: %[[ACC:.+]] = tensor.collapse_shape %[[INIT]] {{\[}}[0, 1, 2], [3]] : tensor<1x4x4x8xi32> into tensor<16x8xi32>
+// CHECK: linalg.quantized_matmul ins(%{{.+}}, %[[WK]], %[[ZX]], %[[ZW]] : tensor<16x36xi8>, tensor<36x8xi8>, i32, i32) outs(%[[ACC]] : tensor<16x8xi32>)
+func.func @zero_point_form(%x: tensor<1x4x4x4xi8>, %w: tensor<3x3x4x8xi8>, %init: tensor<1x4x4x8xi32>) -> tensor<1x4x4x8xi32> {
   %zx = arith.constant 1 : i32
   %zw = arith.constant 2 : i32
-  // expected-remark @+1 {{stays a convolution (not rewritten as an im2col GEMM): the zero-point form linalg.conv_2d_nhwc_hwcf_q is not taken}}
+  %zx8 = arith.constant 1 : i8
+  %xp = tensor.pad %x low[0, 1, 1, 0] high[0, 1, 1, 0] {
+  ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
+    tensor.yield %zx8 : i8
+  } : tensor<1x4x4x4xi8> to tensor<1x6x6x4xi8>
+  %y = linalg.conv_2d_nhwc_hwcf_q {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+         ins(%xp, %w, %zx, %zw : tensor<1x6x6x4xi8>, tensor<3x3x4x8xi8>, i32, i32) outs(%init : tensor<1x4x4x8xi32>) -> tensor<1x4x4x8xi32>
+  return %y : tensor<1x4x4x8xi32>
+}
+
+// -----
+
+// A zero point outside its operand's storage range is an error.
+func.func @zero_point_out_of_range(%x: tensor<1x6x6x4xi8>, %w: tensor<3x3x4x8xi8>, %init: tensor<1x4x4x8xi32>) -> tensor<1x4x4x8xi32> {
+  %zx = arith.constant 128 : i32
+  %zw = arith.constant 0 : i32
+  // expected-error @+1 {{the input zero point 128 is outside the storage range [-128, 127] of its 8-bit operand}}
   %y = linalg.conv_2d_nhwc_hwcf_q {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
          ins(%x, %w, %zx, %zw : tensor<1x6x6x4xi8>, tensor<3x3x4x8xi8>, i32, i32) outs(%init : tensor<1x4x4x8xi32>) -> tensor<1x4x4x8xi32>
   return %y : tensor<1x4x4x8xi32>
+}
+
+// -----
+
+// The filter's, of a depthwise _q form.
+func.func @depthwise_zero_point_out_of_range(%x: tensor<1x6x6x4xi8>, %w: tensor<3x3x4xi8>, %init: tensor<1x4x4x4xi32>) -> tensor<1x4x4x4xi32> {
+  %zx = arith.constant 0 : i32
+  %zw = arith.constant -129 : i32
+  // expected-error @+1 {{the filter zero point -129 is outside the storage range [-128, 127] of its 8-bit operand}}
+  %y = linalg.depthwise_conv_2d_nhwc_hwc_q {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+         ins(%x, %w, %zx, %zw : tensor<1x6x6x4xi8>, tensor<3x3x4xi8>, i32, i32) outs(%init : tensor<1x4x4x4xi32>) -> tensor<1x4x4x4xi32>
+  return %y : tensor<1x4x4x4xi32>
 }
 
 // -----

@@ -212,3 +212,41 @@ def test_results_are_freed(mod):
         mod.mm(a, b)
     grown = max_rss_kib() - before
     assert grown < 64 * 1024, f"max RSS grew by {grown} KiB over 10^4 calls"
+
+
+U8_IR = """
+func.func @u8(%x: tensor<2x3xi8>, %y: tensor<3xi8>) -> (tensor<2x3xf32>, tensor<3xi8>) {
+  %q = quant.scast %x : tensor<2x3xi8> to tensor<2x3x!quant.uniform<u8:f32, 0.5:10>>
+  %d = quant.dcast %q : tensor<2x3x!quant.uniform<u8:f32, 0.5:10>> to tensor<2x3xf32>
+  %y2 = arith.addi %y, %y : tensor<3xi8>
+  return %d, %y2 : tensor<2x3xf32>, tensor<3xi8>
+}
+"""
+
+
+def test_u8_arguments():
+    """Issue 17: an i8 argument whose every use is a quant.scast to u8
+    storage (ONNX/TFLite asymmetric activations) takes np.uint8 arrays, as
+    they are (the full [0, 255]); other dtypes are converted only when every
+    value is a u8, else rejected with the usual message. A plain i8 argument
+    still rejects u8 values above 127."""
+    m = quantc.compile_cpu(U8_IR).u8
+    assert m.signature == "(tensor<2x3xu8>, tensor<3xi8>) -> (tensor<2x3xf32>, tensor<3xi8>)"
+    x = np.array([[0, 10, 255], [128, 127, 1]], np.uint8)
+    y = np.array([1, -2, 3], np.int8)
+    d, y2 = m(x, y)
+    np.testing.assert_array_equal(d, (x.astype(np.float32) - 10) * 0.5)
+    np.testing.assert_array_equal(y2, 2 * y)
+    # Non-negative int64 values convert exactly.
+    np.testing.assert_array_equal(m(x.astype(np.int64), y)[0], d)
+    with pytest.raises(TypeError, match=re.escape(
+            "@u8 argument 0: expected tensor<2x3xu8>; the int8 values do not "
+            "all convert to uint8 exactly (pass an array of uint8)")):
+        m(x.view(np.int8), y)
+    with pytest.raises(TypeError, match=re.escape(
+            "@u8 argument 0: expected tensor<2x3xu8>, got an array of <U1")):
+        m(np.full((2, 3), "a"), y)
+    with pytest.raises(TypeError, match=re.escape(
+            "@u8 argument 1: expected tensor<3xi8>; the uint8 values do not "
+            "all convert to int8 exactly (pass an array of int8)")):
+        m(x, np.array([1, 200, 3], np.uint8))

@@ -11,6 +11,7 @@
 #include "quantc/Dialect/QuantC/Utils/LoadTimeParams.h"
 
 #include "DecodeKernel.h"
+#include "DepthwiseEpilogue.h"
 #include "KernelCall.h"
 #include "LoadTimeState.h"
 #include "MicroKernel.h"
@@ -113,6 +114,38 @@ static bool isDynamicBatched(MatmulOp op) {
          (!lhsTy.hasStaticShape() || !rhsTy.hasStaticShape());
 }
 
+/// The zero points of a rank-3 `op` as each batch's 2-D kernel takes them:
+/// a constant activation zero point, and a weight zero point [1 or B, 1,
+/// 1 or N] (KernelZeroPoints::rhs holds the 3-D tensor and the 2-D kind of
+/// one batch's [1, 1 or N] slice), or a reason why not.
+static FailureOr<KernelZeroPoints>
+matchBatchedKernelZeroPoints(MatmulOp op, std::string &why) {
+  KernelZeroPoints zp;
+  if (Value z = op.getLhsZeroPoint()) {
+    DenseIntElementsAttr attr;
+    if (!matchPattern(z, m_Constant(&attr)) || !attr.isSplat()) {
+      why = "the activation zero point is not one constant (the kernels take "
+            "a per-tensor constant activation zero point)";
+      return failure();
+    }
+    zp.lhs = static_cast<int32_t>(attr.getSplatValue<APInt>().getSExtValue());
+  }
+  if (Value z = op.getRhsZeroPoint()) {
+    auto zTy = cast<RankedTensorType>(z.getType());
+    auto accTy = op.getResult().getType();
+    if (!zTy.hasStaticShape() || zTy.getRank() != 3 || zTy.getDimSize(1) != 1 ||
+        (zTy.getDimSize(0) != 1 && zTy.getDimSize(0) != accTy.getDimSize(0)) ||
+        (zTy.getDimSize(2) != 1 && zTy.getDimSize(2) != accTy.getDimSize(2))) {
+      why = "the weight zero point is not one per tensor or per output "
+            "channel, shared by the batches or one per batch";
+      return failure();
+    }
+    zp.rhs = {z, zTy.getDimSize(2) == 1 ? Broadcast::Kind::Scalar
+                                        : Broadcast::Kind::PerColumn};
+  }
+  return zp;
+}
+
 namespace {
 struct LowerMatmulToX86
     : quantc::impl::QuantCLowerMatmulToX86Base<LowerMatmulToX86> {
@@ -158,6 +191,8 @@ struct LowerMatmulToX86
     dedupeKernels(module);
     // It refers to `symbols`.
     loadState.reset();
+    // The int8 depthwise kernels' epilogues, in their generics.
+    fuseDepthwiseEpilogues(module);
   }
 
 private:
@@ -166,7 +201,8 @@ private:
   int64_t nextCallId = 0;
 
   void lower(MatmulOp op, SymbolTable &symbols, WeightPacker &packer);
-  void lowerBatched(MatmulOp op, X86GemmPlanAttr plan, SymbolTable &symbols);
+  void lowerBatched(MatmulOp op, X86GemmPlanAttr plan,
+                    const KernelZeroPoints &zp, SymbolTable &symbols);
   void lowerDynamicBatched(MatmulOp op, SymbolTable &symbols);
   void lowerDynamicRows(MatmulOp op, SymbolTable &symbols,
                         WeightPacker &packer);
@@ -244,13 +280,23 @@ void LowerMatmulToX86::lower(MatmulOp op, SymbolTable &symbols,
   if (failed(plan))
     return;
   if (op.getLhs().getType().getRank() == 3) {
+    KernelZeroPoints zp;
     if (op.hasZeroPoints()) {
-      op.emitRemark() << "the batched " << getIsaOptionName(opts.isa)
-                      << " GEMM does not take zero points: they are "
-                         "corrected in i32 after it";
-      op = expandZeroPoints(op);
+      std::string why;
+      FailureOr<KernelZeroPoints> taken = matchBatchedKernelZeroPoints(op, why);
+      if (succeeded(taken)) {
+        zp = *taken;
+      } else {
+        op.emitRemark() << "the batched " << getIsaOptionName(opts.isa)
+                        << " GEMM does not take this GEMM's zero points: "
+                        << why << "; they are corrected in i32 after it";
+        op = expandZeroPoints(op);
+      }
     }
-    return lowerBatched(op, *plan, symbols);
+    // u8 activations as they are, as for 2-D GEMMs (prepareZeroPoints).
+    zp.unsignedActivations =
+        opts.isa == X86Isa::avx512_vnni && unsignedSource(op.getLhs());
+    return lowerBatched(op, *plan, zp, symbols);
   }
   KernelZeroPoints zp = prepareZeroPoints(op);
   Location loc = op.getLoc();
@@ -560,8 +606,11 @@ void LowerMatmulToX86::lowerDynamicRows(MatmulOp op, SymbolTable &symbols,
 
 /// A rank-3 matmul `[B, M, K] x [B, N, K]`: a loop over the batch calling
 /// one runtime_weight kernel on each batch's 2-D views (e.g. attention's
-/// Q . K^T per head). A rescale of its accumulator runs after it.
+/// Q . K^T per head), with the zero points `zp` (matchBatchedKernelZeroPoints:
+/// the weight zero point's batch slice, or its only one) and u8 activations
+/// read as they are. A rescale of its accumulator runs after it.
 void LowerMatmulToX86::lowerBatched(MatmulOp op, X86GemmPlanAttr plan,
+                                    const KernelZeroPoints &zp,
                                     SymbolTable &symbols) {
   Location loc = op.getLoc();
   MLIRContext *ctx = op.getContext();
@@ -578,7 +627,11 @@ void LowerMatmulToX86::lowerBatched(MatmulOp op, X86GemmPlanAttr plan,
   auto resultTy = cast<RankedTensorType>(acc.getType());
   int64_t batch = resultTy.getDimSize(0);
   int64_t m = plan.getM(), n = plan.getN(), k = plan.getK();
-  Value a = toBuffer(op.getLhs()), w = toBuffer(op.getRhs());
+  Value a = toBuffer(zp.unsignedActivations ? unsignedSource(op.getLhs())
+                                            : Value(op.getLhs())),
+        w = toBuffer(op.getRhs());
+  // The weight zero point [1 or B, 1, 1 or N], sliced per batch below.
+  Value zw = zp.rhs.buffer ? toBuffer(zp.rhs.buffer) : Value();
   auto outBufTy =
       MemRefType::get(resultTy.getShape(), resultTy.getElementType());
   // Destination passing, as for 2-D GEMMs: no allocation, no copy.
@@ -608,9 +661,20 @@ void LowerMatmulToX86::lowerBatched(MatmulOp op, X86GemmPlanAttr plan,
         ctx, plan.getIsa(), m, n, k, plan.getMr(), plan.getNr(),
         plan.getKunroll(), plan.getPanelBlock(), /*parallel=*/false,
         plan.getEmulate(), plan.getRuntimeWeight(), plan.getSmallM());
+  SmallVector<Type> kernelArgTypes = {aTy, wTy};
+  Type zwTy;
+  int64_t zwCols = 0;
+  bool zwPerBatch = false;
+  if (zw) {
+    auto zwBufTy = cast<MemRefType>(zw.getType());
+    zwCols = zwBufTy.getDimSize(2);
+    zwPerBatch = zwBufTy.getDimSize(0) != 1;
+    zwTy = MemRefType::get({1, zwCols}, i32, layout);
+    kernelArgTypes.push_back(zwTy);
+  }
+  llvm::append_range(kernelArgTypes, TypeRange{oTy, indexTy, indexTy});
   func::FuncOp kernel =
-      createKernel(inner, TypeRange{aTy, wTy, oTy, indexTy, indexTy},
-                   RescaleOp(), KernelZeroPoints(), loc);
+      createKernel(inner, kernelArgTypes, RescaleOp(), zp, loc);
   symbols.insert(kernel);
   // The batch loop is a function of its batch range too, which carries the
   // plan of one batch with `parallel` for the batch split, so that
@@ -619,8 +683,12 @@ void LowerMatmulToX86::lowerBatched(MatmulOp op, X86GemmPlanAttr plan,
       ctx, plan.getIsa(), m, n, k, plan.getMr(), plan.getNr(),
       plan.getKunroll(), plan.getPanelBlock(), splitBatch, plan.getEmulate(),
       plan.getRuntimeWeight(), plan.getSmallM());
-  SmallVector<Type> loopArgTypes = {a.getType(), w.getType(), out.getType(),
-                                    indexTy, indexTy};
+  // (A, W, out, [zw], batch range): the range last, as
+  // --quantc-x86-outline-omp splits it.
+  SmallVector<Type> loopArgTypes = {a.getType(), w.getType(), out.getType()};
+  if (zw)
+    loopArgTypes.push_back(zw.getType());
+  llvm::append_range(loopArgTypes, TypeRange{indexTy, indexTy});
   auto batchFn = func::FuncOp::create(loc, "__quantc_x86_gemm_batch",
                                       FunctionType::get(ctx, loopArgTypes, {}));
   batchFn.setPrivate();
@@ -632,9 +700,12 @@ void LowerMatmulToX86::lowerBatched(MatmulOp op, X86GemmPlanAttr plan,
                        UnitAttr::get(ctx));
   symbols.insert(batchFn);
   Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
-  func::CallOp::create(
-      b, loc, batchFn,
-      ValueRange{a, w, out, c0, arith::ConstantIndexOp::create(b, loc, batch)});
+  SmallVector<Value> batchArgs = {a, w, out};
+  if (zw)
+    batchArgs.push_back(zw);
+  llvm::append_range(
+      batchArgs, ValueRange{c0, arith::ConstantIndexOp::create(b, loc, batch)});
+  func::CallOp::create(b, loc, batchFn, batchArgs);
   {
     Block *entry = batchFn.addEntryBlock();
     OpBuilder fb = OpBuilder::atBlockBegin(entry);
@@ -643,15 +714,18 @@ void LowerMatmulToX86::lowerBatched(MatmulOp op, X86GemmPlanAttr plan,
     Value f0 = arith::ConstantIndexOp::create(fb, loc, 0);
     Value f1 = arith::ConstantIndexOp::create(fb, loc, 1);
     Value panels = arith::ConstantIndexOp::create(fb, loc, plan.getNumPanels());
-    auto loop = scf::ForOp::create(fb, loc, entry->getArgument(3),
-                                   entry->getArgument(4), f1);
+    unsigned nargs = entry->getNumArguments();
+    auto loop = scf::ForOp::create(fb, loc, entry->getArgument(nargs - 2),
+                                   entry->getArgument(nargs - 1), f1);
     func::ReturnOp::create(fb, loc);
     fb.setInsertionPoint(loop.getBody()->getTerminator());
     Value i = loop.getInductionVar();
-    // Batch i of a [B, r, c] buffer as a 2-D view of the kernel's type.
-    auto slice = [&](Value buf, int64_t r, int64_t c, Type ty) -> Value {
-      SmallVector<OpFoldResult> offsets = {i, fb.getIndexAttr(0),
-                                           fb.getIndexAttr(0)};
+    // Batch `at` (default i) of a [B, r, c] buffer as a 2-D view of the
+    // kernel's type.
+    auto slice = [&](Value buf, int64_t r, int64_t c, Type ty,
+                     OpFoldResult at = OpFoldResult()) -> Value {
+      SmallVector<OpFoldResult> offsets = {
+          at ? at : OpFoldResult(i), fb.getIndexAttr(0), fb.getIndexAttr(0)};
       SmallVector<OpFoldResult> sizes = {fb.getIndexAttr(1), fb.getIndexAttr(r),
                                          fb.getIndexAttr(c)};
       SmallVector<OpFoldResult> strides(3, fb.getIndexAttr(1));
@@ -661,9 +735,15 @@ void LowerMatmulToX86::lowerBatched(MatmulOp op, X86GemmPlanAttr plan,
                                              buf, offsets, sizes, strides);
       return memref::CastOp::create(fb, loc, ty, view);
     };
-    func::CallOp::create(fb, loc, kernel,
-                         ValueRange{slice(fa, m, k, aTy), slice(fw, n, k, wTy),
-                                    slice(fo, m, n, oTy), f0, panels});
+    SmallVector<Value> kernelArgs = {slice(fa, m, k, aTy),
+                                     slice(fw, n, k, wTy)};
+    if (zw)
+      kernelArgs.push_back(
+          slice(entry->getArgument(3), 1, zwCols, zwTy,
+                zwPerBatch ? OpFoldResult(i) : fb.getIndexAttr(0)));
+    llvm::append_range(kernelArgs,
+                       ValueRange{slice(fo, m, n, oTy), f0, panels});
+    func::CallOp::create(fb, loc, kernel, kernelArgs);
   }
   if (dps)
     dps.erase();

@@ -107,14 +107,49 @@ func.func @per_row(%x: tensor<3x5xi8>, %zx: tensor<3x1xi32>) -> tensor<3x2xi32> 
 
 // -----
 
-// The batched kernels take no zero points (4 rows: the packing kernel's;
-// decode-kernel.mlir has the decode kernel's).
+// The batched kernel takes the zero points: the activation's constant in
+// the run-time packing's compensation, the weight's [1, 1, 1] buffer passed
+// to the batch loop (before its batch range) and to every batch's kernel
+// (4 rows: the packing kernel's; decode-kernel.mlir has the decode
+// kernel's).
 // CHECK-LABEL: func.func @batched
+// CHECK: %[[ZW:.+]] = bufferization.to_buffer %{{.+}} read_only {{.*}}: tensor<1x1x1xi32> to memref<1x1x1xi32>
+// CHECK: call @__quantc_x86_gemm_batch(%{{.+}}, %{{.+}}, %{{.+}}, %[[ZW]], %{{.+}}, %{{.+}}) : (memref<2x4x8xi8>, memref<2x4x8xi8>, memref<2x4x4xi32>, memref<1x1x1xi32>, index, index) -> ()
+// CHECK-NOT: linalg.generic
+// CHECK: func.func private @__quantc_x86_gemm(%{{.+}}: memref<4x8xi8, {{.*}}: memref<4x8xi8, {{.*}}: memref<1x1xi32, {{.*}}: memref<4x4xi32, {{.*}}: index, %{{.+}}: index)
+// CHECK: func.func private @__quantc_x86_gemm_batch({{.*}}: memref<2x4x4xi32> {llvm.noalias}, %[[Z:[a-z0-9]+]]: memref<1x1x1xi32>, %{{.+}}: index, %{{.+}}: index)
+// CHECK: scf.for %[[I:.+]] =
+// CHECK: memref.subview %[[Z]][0, 0, 0] [1, 1, 1] [1, 1, 1]
+// CHECK: call @__quantc_x86_gemm
+func.func @batched(%x: tensor<2x4x8xi8>, %w: tensor<2x4x8xi8>) -> tensor<2x4x4xi32> {
+  %zx = arith.constant dense<-7> : tensor<1x1x1xi32>
+  %zw = arith.constant dense<5> : tensor<1x1x1xi32>
+  %r = quantc.matmul %x, %w lhs_zero_point(%zx : tensor<1x1x1xi32>) rhs_zero_point(%zw : tensor<1x1x1xi32>) : tensor<2x4x8xi8>, tensor<2x4x8xi8> -> tensor<2x4x4xi32>
+  return %r : tensor<2x4x4xi32>
+}
+
+// -----
+
+// A per-batch, per-channel weight zero point: each batch's [1, N] slice.
+// CHECK-LABEL: func.func @batched_per_batch
+// CHECK: func.func private @__quantc_x86_gemm_batch
+// CHECK-SAME: %[[Z:[a-z0-9]+]]: memref<2x1x4xi32>
+// CHECK: scf.for %[[I:.+]] =
+// CHECK: memref.subview %[[Z]][%[[I]], 0, 0] [1, 1, 4] [1, 1, 1]
+func.func @batched_per_batch(%x: tensor<2x4x8xi8>, %w: tensor<2x4x8xi8>, %zw: tensor<2x1x4xi32>) -> tensor<2x4x4xi32> {
+  %r = quantc.matmul %x, %w rhs_zero_point(%zw : tensor<2x1x4xi32>) : tensor<2x4x8xi8>, tensor<2x4x8xi8> -> tensor<2x4x4xi32>
+  return %r : tensor<2x4x4xi32>
+}
+
+// -----
+
+// A per-row activation zero point is corrected after the batched GEMM, with
+// a remark.
+// CHECK-LABEL: func.func @batched_per_row
 // CHECK: call @__quantc_x86_gemm_batch
 // CHECK: linalg.generic
-func.func @batched(%x: tensor<2x4x8xi8>, %w: tensor<2x4x8xi8>) -> tensor<2x4x4xi32> {
-  %zw = arith.constant dense<5> : tensor<1x1x1xi32>
-  // expected-remark @+1 {{GEMM does not take zero points: they are corrected in i32 after it}}
-  %r = quantc.matmul %x, %w rhs_zero_point(%zw : tensor<1x1x1xi32>) : tensor<2x4x8xi8>, tensor<2x4x8xi8> -> tensor<2x4x4xi32>
+func.func @batched_per_row(%x: tensor<2x4x8xi8>, %w: tensor<2x4x8xi8>, %zx: tensor<2x4x1xi32>) -> tensor<2x4x4xi32> {
+  // expected-remark @+1 {{GEMM does not take this GEMM's zero points: the activation zero point is not one constant (the kernels take a per-tensor constant activation zero point); they are corrected in i32 after it}}
+  %r = quantc.matmul %x, %w lhs_zero_point(%zx : tensor<2x4x1xi32>) : tensor<2x4x8xi8>, tensor<2x4x8xi8> -> tensor<2x4x4xi32>
   return %r : tensor<2x4x4xi32>
 }

@@ -45,6 +45,9 @@ enum class FilterLayout { HWCF, FHWC, FCHW };
 struct ConvGeometry {
   unsigned rank = 0;
   bool channelsFirst = false;
+  /// A `_q` form: integer operands with two scalar zero points (inputs 2
+  /// and 3), an i32 accumulator.
+  bool zeroPointForm = false;
   FilterLayout filter = FilterLayout::HWCF;
   int64_t n = 0, c = 0, f = 0;
   SmallVector<int64_t> in, out, window, strides, dilations;
@@ -87,28 +90,32 @@ struct ConvPlan {
   DequantizeOp act, weight;
 };
 
-/// The values of the integer attribute `name` of `op` (its strides or
-/// dilations), or `rank` ones when it has none.
-static SmallVector<int64_t> attrOrOnes(Operation *op, StringRef name,
-                                       unsigned rank) {
+} // namespace
+
+SmallVector<int64_t> quantc::attrOrOnes(Operation *op, StringRef name,
+                                        unsigned rank) {
   SmallVector<int64_t> v(rank, 1);
   if (auto attr = op->getAttrOfType<DenseIntElementsAttr>(name))
     v = llvm::to_vector(attr.getValues<int64_t>());
   return v;
 }
 
+namespace {
+
 /// The geometry of a convolution form the pass takes, or the reason why not.
 static FailureOr<ConvGeometry> getGeometry(linalg::LinalgOp op,
                                            std::string &why) {
   ConvGeometry g;
-  if (isa<linalg::Conv2DNhwcHwcfOp>(op)) {
+  g.zeroPointForm = isa<linalg::Conv2DNhwcHwcfQOp, linalg::Conv2DNhwcFhwcQOp,
+                        linalg::Conv2DNchwFchwQOp>(op);
+  if (isa<linalg::Conv2DNhwcHwcfOp, linalg::Conv2DNhwcHwcfQOp>(op)) {
     g.rank = 2;
   } else if (isa<linalg::Conv1DNwcWcfOp>(op)) {
     g.rank = 1;
-  } else if (isa<linalg::Conv2DNhwcFhwcOp>(op)) {
+  } else if (isa<linalg::Conv2DNhwcFhwcOp, linalg::Conv2DNhwcFhwcQOp>(op)) {
     g.rank = 2;
     g.filter = FilterLayout::FHWC;
-  } else if (isa<linalg::Conv2DNchwFchwOp>(op)) {
+  } else if (isa<linalg::Conv2DNchwFchwOp, linalg::Conv2DNchwFchwQOp>(op)) {
     g.rank = 2;
     g.channelsFirst = true;
     g.filter = FilterLayout::FCHW;
@@ -116,18 +123,15 @@ static FailureOr<ConvGeometry> getGeometry(linalg::LinalgOp op,
     why = "a depthwise convolution is one single-column GEMM per channel, "
           "which no GEMM kernel runs well; it runs on the reference lowering";
     return failure();
-  } else if (op->getName().getStringRef().ends_with("_q")) {
-    why = "the zero-point form " + op->getName().getStringRef().str() +
-          " is not taken; express the zero points with quantc.dequantize";
-    return failure();
   } else {
     why = op->getName().getStringRef().str() +
           " is not one of the forms taken (linalg.conv_1d_nwc_wcf, "
-          "conv_2d_nhwc_hwcf, conv_2d_nhwc_fhwc, conv_2d_nchw_fchw)";
+          "conv_2d_nhwc_hwcf, conv_2d_nhwc_fhwc, conv_2d_nchw_fchw and the "
+          "_q forms of the 2-D ones)";
     return failure();
   }
   if (!op.hasPureTensorSemantics() || op.getNumDpsInits() != 1 ||
-      op.getNumDpsInputs() != 2) {
+      op.getNumDpsInputs() != (g.zeroPointForm ? 4u : 2u)) {
     why = "it is not a convolution on tensors with two inputs and one result";
     return failure();
   }
@@ -187,6 +191,25 @@ static FailureOr<ConvPlan> planConv(linalg::LinalgOp op, std::string &why) {
     return failure();
   ConvPlan plan;
   plan.g = *g;
+  if (g->zeroPointForm) {
+    // Integer operands and zero points, summed in i32 as the GEMM does:
+    // gathering and collapsing copy the integers (a padded input keeps the
+    // pad the program wrote; padded with the input zero point, its
+    // elements contribute 0 to every correction term).
+    auto isInt8 = [](Value v) {
+      auto t = dyn_cast<IntegerType>(getElementTypeOrSelf(v.getType()));
+      return t && t.getWidth() <= 8;
+    };
+    if (!isInt8(op.getDpsInputs()[0]) || !isInt8(op.getDpsInputs()[1]) ||
+        !getElementTypeOrSelf(op.getDpsInits()[0].getType()).isInteger(32)) {
+      why = "its operands are not integers of at most 8 bits with an i32 "
+            "accumulator";
+      return failure();
+    }
+    if (failed(checkZeroPointRanges(op, why)))
+      return failure();
+    return plan;
+  }
   FailureOr<ContractionInfo> info = getContractionInfo(op);
   if (failed(info)) {
     why = "the granularity analysis does not read it as an implicit GEMM";
@@ -270,13 +293,13 @@ static SmallVector<ReassociationIndices> twoGroups(unsigned first,
   return {a, b};
 }
 
-/// A static, constant-valued tensor.pad as a fill of the padded shape and a
-/// copy of the source into its interior (a linalg.copy into an
-/// extract_slice, which bufferizes in place): the pipelines' bufferization
-/// turns tensor.pad itself into a strided memref.copy, a call into a
-/// run-time library the compiled code does not link. (An identity
-/// linalg.generic would fold away into the same memref.copy.)
-static Value padAsFillAndCopy(RewriterBase &rw, tensor::PadOp pad) {
+} // namespace
+
+// The copy is a linalg.copy into an extract_slice: the pipelines'
+// bufferization turns tensor.pad itself into a strided memref.copy, a call
+// into a run-time library the compiled code does not link. (An identity
+// linalg.generic would fold away into the same memref.copy.)
+Value quantc::padAsFillAndCopy(RewriterBase &rw, tensor::PadOp pad) {
   Value value = pad.getConstantPaddingValue();
   RankedTensorType ty = pad.getResultType();
   if (!value || !ty.hasStaticShape() ||
@@ -304,6 +327,8 @@ static Value padAsFillAndCopy(RewriterBase &rw, tensor::PadOp pad) {
   return tensor::InsertSliceOp::create(rw, loc, copy.getResult(0), filled,
                                        offsets, sizes, strides);
 }
+
+namespace {
 
 /// The im2col matrix [N * prod(out), K] of `in` (integer or float, in the
 /// convolution's input layout), K ordered like the collapsed filter:
@@ -466,8 +491,9 @@ static Value accumulatorRows(RewriterBase &rw, Location loc,
                                          twoGroups(rank - 1, rank));
 }
 
-/// Replaces the convolution by its GEMM; returns the matmul.
-static linalg::MatmulOp rewriteConv(RewriterBase &rw, linalg::LinalgOp op,
+/// Replaces the convolution by its GEMM (a linalg.matmul, or for a `_q`
+/// form a linalg.quantized_matmul with its zero points); returns the GEMM.
+static linalg::LinalgOp rewriteConv(RewriterBase &rw, linalg::LinalgOp op,
                                     ConvPlan plan) {
   const ConvGeometry &g = plan.g;
   Location loc = op.getLoc();
@@ -508,8 +534,15 @@ static linalg::MatmulOp rewriteConv(RewriterBase &rw, linalg::LinalgOp op,
   Value init = op.getDpsInits()[0];
   auto outTy = cast<RankedTensorType>(init.getType());
   Value acc = accumulatorRows(rw, loc, g, init);
-  auto mm = linalg::MatmulOp::create(rw, loc, TypeRange{acc.getType()},
-                                     ValueRange{a, b}, ValueRange{acc});
+  linalg::LinalgOp mm;
+  if (g.zeroPointForm)
+    mm = linalg::QuantizedMatmulOp::create(
+        rw, loc, TypeRange{acc.getType()},
+        ValueRange{a, b, op.getDpsInputs()[2], op.getDpsInputs()[3]},
+        ValueRange{acc});
+  else
+    mm = linalg::MatmulOp::create(rw, loc, TypeRange{acc.getType()},
+                                  ValueRange{a, b}, ValueRange{acc});
 
   unsigned rank = g.rank + 2;
   SmallVector<int64_t> nhwc = {g.n};
@@ -517,7 +550,7 @@ static linalg::MatmulOp rewriteConv(RewriterBase &rw, linalg::LinalgOp op,
   nhwc.push_back(g.f);
   Value y = tensor::ExpandShapeOp::create(
       rw, loc, RankedTensorType::get(nhwc, outTy.getElementType()),
-      mm.getResult(0), twoGroups(rank - 1, rank));
+      mm->getResult(0), twoGroups(rank - 1, rank));
   if (g.channelsFirst) {
     // [N, out..., F] -> [N, F, out...].
     SmallVector<int64_t> perm = {0, rank - 1};
@@ -606,92 +639,6 @@ static void padOnIntegerSide(RewriterBase &rw, OpOperand &use) {
     rw.eraseOp(dq);
 }
 
-/// A float depthwise convolution (NHWC input, HWC filter) has no channel
-/// reduction, so no GEMM: it becomes one all-parallel linalg.generic over the
-/// output reading the KH x KW strided input windows as slices and each
-/// filter tap broadcast along the pixels,
-///   out = init + sum_{kh, kw} x[n, oh s + kh d, ow s + kw d, c] f[kh, kw, c]
-/// (kh outer, kw inner: the convolution's own order), channels innermost,
-/// which --quantc-x86-vectorize-elementwise runs on vectors. Fails (with
-/// `why`) for the forms it does not take; a quantized (QDQ) one stays.
-static LogicalResult rewriteDepthwise(RewriterBase &rw,
-                                      linalg::DepthwiseConv2DNhwcHwcOp op,
-                                      std::string &why) {
-  Value x = op.getDpsInputs()[0], f = op.getDpsInputs()[1],
-        init = op.getDpsInits()[0];
-  if (x.getDefiningOp<DequantizeOp>() || f.getDefiningOp<DequantizeOp>()) {
-    why = "a depthwise convolution with quantized operands is one "
-          "single-column GEMM per channel, which no int8 kernel runs; it runs "
-          "on the reference lowering";
-    return failure();
-  }
-  if (!op.hasPureTensorSemantics() || op.hasDynamicShape()) {
-    why = "a depthwise convolution with dynamic shapes or on buffers";
-    return failure();
-  }
-  auto xTy = cast<RankedTensorType>(x.getType());
-  auto fTy = cast<RankedTensorType>(f.getType());
-  auto outTy = cast<RankedTensorType>(init.getType());
-  Type elem = outTy.getElementType();
-  if (!isa<FloatType>(elem) || xTy.getElementType() != elem ||
-      fTy.getElementType() != elem) {
-    why = "a depthwise convolution whose operands are not all of one float "
-          "type";
-    return failure();
-  }
-  SmallVector<int64_t> strides = attrOrOnes(op, "strides", 2),
-                       dilations = attrOrOnes(op, "dilations", 2);
-  if (strides.size() != 2 || dilations.size() != 2 ||
-      llvm::any_of(strides, [](int64_t v) { return v < 1; }) ||
-      llvm::any_of(dilations, [](int64_t v) { return v < 1; })) {
-    why = "its strides or dilations are not one positive value per spatial "
-          "dimension";
-    return failure();
-  }
-  int64_t n = outTy.getDimSize(0), oh = outTy.getDimSize(1),
-          ow = outTy.getDimSize(2), c = outTy.getDimSize(3);
-  int64_t kh = fTy.getDimSize(0), kw = fTy.getDimSize(1);
-  if (llvm::is_contained(outTy.getShape(), 0) || kh == 0 || kw == 0) {
-    why = "it has an empty dimension";
-    return failure();
-  }
-  Location loc = op.getLoc();
-  rw.setInsertionPoint(op);
-  MLIRContext *ctx = rw.getContext();
-  AffineMap id = AffineMap::getMultiDimIdentityMap(4, ctx);
-  AffineMap chan = AffineMap::get(4, 0, getAffineDimExpr(3, ctx));
-  auto idx = [&](int64_t v) -> OpFoldResult { return rw.getIndexAttr(v); };
-  SmallVector<Value> ins;
-  SmallVector<AffineMap> maps;
-  for (int64_t i = 0; i < kh; ++i)
-    for (int64_t j = 0; j < kw; ++j) {
-      ins.push_back(tensor::ExtractSliceOp::create(
-          rw, loc, RankedTensorType::get({n, oh, ow, c}, elem), x,
-          {idx(0), idx(i * dilations[0]), idx(j * dilations[1]), idx(0)},
-          {idx(n), idx(oh), idx(ow), idx(c)},
-          {idx(1), idx(strides[0]), idx(strides[1]), idx(1)}));
-      maps.push_back(id);
-      ins.push_back(tensor::ExtractSliceOp::create(
-          rw, loc, RankedTensorType::get({c}, elem), f,
-          {idx(i), idx(j), idx(0)}, {idx(1), idx(1), idx(c)},
-          {idx(1), idx(1), idx(1)}));
-      maps.push_back(chan);
-    }
-  maps.push_back(id);
-  auto generic = linalg::GenericOp::create(
-      rw, loc, TypeRange{outTy}, ins, ValueRange{init}, maps,
-      SmallVector<utils::IteratorType>(4, utils::IteratorType::parallel),
-      [&](OpBuilder &b, Location l, ValueRange args) {
-        Value acc = args.back();
-        for (size_t t = 0; t + 1 < args.size(); t += 2)
-          acc = arith::AddFOp::create(
-              b, l, acc, arith::MulFOp::create(b, l, args[t], args[t + 1]));
-        linalg::YieldOp::create(b, l, acc);
-      });
-  rw.replaceOp(op, generic.getResults());
-  return success();
-}
-
 struct ConvToGemmPass : quantc::impl::QuantCConvToGemmBase<ConvToGemmPass> {
   void runOnOperation() override {
     SmallVector<linalg::LinalgOp> convs;
@@ -702,11 +649,19 @@ struct ConvToGemmPass : quantc::impl::QuantCConvToGemmBase<ConvToGemmPass> {
     });
     IRRewriter rw(&getContext());
     for (linalg::LinalgOp op : convs) {
-      if (auto dw = dyn_cast<linalg::DepthwiseConv2DNhwcHwcOp>(*op)) {
+      // A constant zero point outside its operand's storage range is an
+      // error whatever runs the convolution.
+      std::string zpError;
+      if (failed(checkZeroPointRanges(op, zpError))) {
+        op->emitError() << zpError;
+        return signalPassFailure();
+      }
+      if (isDepthwiseConv(op)) {
+        padOnIntegerSide(rw, op->getOpOperand(0));
         std::string why;
-        if (failed(rewriteDepthwise(rw, dw, why)))
-          op->emitRemark() << "stays a convolution (not rewritten as an "
-                              "im2col GEMM): "
+        if (failed(rewriteDepthwise(rw, op, why)))
+          op->emitRemark() << "stays a depthwise convolution (not rewritten "
+                              "as vector code): "
                            << why;
         continue;
       }
@@ -719,6 +674,13 @@ struct ConvToGemmPass : quantc::impl::QuantCConvToGemmBase<ConvToGemmPass> {
                          << why;
         continue;
       }
+      // A `_q` form (which the analysis does not read: its zero points are
+      // operands) becomes a linalg.quantized_matmul, which --quantc-fuse
+      // turns into quantc.matmul with the zero points.
+      if (plan->g.zeroPointForm) {
+        rewriteConv(rw, op, *plan);
+        continue;
+      }
       // The verdict must survive the rewrite: --quantc-verify-gemm's mark on
       // the convolution (if it ran first) is the GEMM's.
       FailureOr<ContractionInfo> before = getContractionInfo(op);
@@ -727,7 +689,7 @@ struct ConvToGemmPass : quantc::impl::QuantCConvToGemmBase<ConvToGemmPass> {
       SmallVector<NamedAttribute> marks;
       for (NamedAttribute attr : conv->getDiscardableAttrs())
         marks.push_back(attr);
-      linalg::MatmulOp mm = rewriteConv(rw, op, *plan);
+      linalg::LinalgOp mm = rewriteConv(rw, op, *plan);
       FailureOr<ContractionInfo> after = getContractionInfo(mm);
       if (failed(after) || classifyGemm(*after, 1).kind != kind) {
         mm->emitError("internal error: --quantc-conv-to-gemm changed the "
@@ -748,6 +710,37 @@ struct ConvToGemmPass : quantc::impl::QuantCConvToGemmBase<ConvToGemmPass> {
 
 } // namespace
 
+LogicalResult quantc::checkZeroPointRanges(linalg::LinalgOp op,
+                                           std::string &why) {
+  if (!isa<linalg::Conv2DNhwcHwcfQOp, linalg::Conv2DNhwcFhwcQOp,
+           linalg::Conv2DNchwFchwQOp, linalg::DepthwiseConv2DNhwcHwcQOp>(op))
+    return success();
+  for (unsigned i = 0; i < 2; ++i) {
+    auto elem = dyn_cast<IntegerType>(
+        getElementTypeOrSelf(op.getDpsInputs()[i].getType()));
+    APInt z;
+    if (!elem || !matchPattern(op.getDpsInputs()[2 + i], m_ConstantInt(&z)))
+      continue;
+    unsigned bits = elem.getWidth();
+    int64_t lo = elem.isUnsigned() ? 0 : -(int64_t(1) << (bits - 1));
+    int64_t hi = elem.isUnsigned() ? (int64_t(1) << bits) - 1
+                                   : (int64_t(1) << (bits - 1)) - 1;
+    int64_t v = z.getSExtValue();
+    if (v < lo || v > hi) {
+      why = (Twine("the ") + (i == 0 ? "input" : "filter") + " zero point " +
+             Twine(v) + " is outside the storage range [" + Twine(lo) + ", " +
+             Twine(hi) + "] of its " + Twine(bits) +
+             "-bit operand: (q - zero point) would not be the value the "
+             "operand stores")
+                .str();
+      return failure();
+    }
+  }
+  return success();
+}
+
 bool quantc::canRewriteConvAsGemm(linalg::LinalgOp op, std::string &why) {
+  if (isDepthwiseConv(op))
+    return canRewriteDepthwise(op, why);
   return succeeded(planConv(op, why));
 }

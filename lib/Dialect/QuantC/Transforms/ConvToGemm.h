@@ -11,6 +11,7 @@
 #define QUANTC_LIB_DIALECT_QUANTC_TRANSFORMS_CONVTOGEMM_H
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/PatternMatch.h"
 
 #include <string>
@@ -21,6 +22,38 @@ namespace quantc {
 /// im2col GEMM as it stands; if not, `why` says why (a sentence fragment
 /// for a remark).
 bool canRewriteConvAsGemm(mlir::linalg::LinalgOp op, std::string &why);
+
+/// Fails (with `why`) when `op` is a `_q` convolution with a constant zero
+/// point outside its operand's storage range (an error: the program's
+/// integers cannot mean what it says).
+mlir::LogicalResult checkZeroPointRanges(mlir::linalg::LinalgOp op,
+                                         std::string &why);
+
+/// Whether `op` is a depthwise convolution form --quantc-conv-to-gemm knows
+/// (linalg.depthwise_conv_2d_nhwc_hwc and its _q form; Depthwise.cpp).
+bool isDepthwiseConv(mlir::Operation *op);
+
+/// Whether --quantc-conv-to-gemm rewrites the depthwise convolution `op` as
+/// vector code (float, or the direct int8 kernel); if not, `why` says why.
+bool canRewriteDepthwise(mlir::linalg::LinalgOp op, std::string &why);
+
+/// Rewrites the depthwise convolution `op` as one all-parallel generic over
+/// its output (float, or an i32 accumulator of widened int8 products and,
+/// for a QDQ convolution, the quantc.rescale epilogue); fails with `why`
+/// and leaves the IR unchanged when it does not take `op`.
+mlir::LogicalResult rewriteDepthwise(mlir::RewriterBase &rw,
+                                     mlir::linalg::LinalgOp op,
+                                     std::string &why);
+
+/// The values of the integer attribute `name` of `op` (its strides or
+/// dilations), or `rank` ones when it has none.
+llvm::SmallVector<int64_t> attrOrOnes(mlir::Operation *op, llvm::StringRef name,
+                                      unsigned rank);
+
+/// A static, constant-valued tensor.pad as a fill of the padded shape and a
+/// copy of the source into its interior (bufferizes in place, where
+/// tensor.pad would become a run-time library call); other pads unchanged.
+mlir::Value padAsFillAndCopy(mlir::RewriterBase &rw, mlir::tensor::PadOp pad);
 
 } // namespace quantc
 

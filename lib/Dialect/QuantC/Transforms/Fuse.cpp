@@ -182,9 +182,11 @@ static void remarkUnfused(Operation *root) {
       // Convolutions become GEMMs in --quantc-conv-to-gemm, before fusion.
       std::string convWhy;
       if (canRewriteConvAsGemm(op, convWhy))
-        why = "it is a convolution; --quantc-conv-to-gemm (which the "
-              "pipelines run before --quantc-fuse) rewrites it as an int8 "
-              "GEMM";
+        why = std::string("it is a convolution; --quantc-conv-to-gemm (which "
+                          "the pipelines run before --quantc-fuse) rewrites "
+                          "it as ") +
+              (isDepthwiseConv(op) ? "the direct int8 depthwise kernel"
+                                   : "an int8 GEMM");
       else
         why = "it is a convolution that --quantc-conv-to-gemm does not "
               "rewrite as a GEMM: " +

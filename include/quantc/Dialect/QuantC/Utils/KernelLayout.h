@@ -15,6 +15,13 @@
 
 namespace quantc {
 
+/// The unit attribute on the linalg.generic of the direct int8 depthwise
+/// kernel (its i32 accumulator; --quantc-conv-to-gemm, Depthwise.cpp): the
+/// x86 lowering fuses the kernel's quantc.rescale into it, and tests count
+/// it with the GEMMs.
+inline constexpr llvm::StringLiteral kDepthwiseInt8AttrName =
+    "quantc.depthwise_int8";
+
 /// What toKernelLayout did, for the caller's remarks.
 struct KernelLayout {
   /// The matmul to lower (the original when nothing changed).
