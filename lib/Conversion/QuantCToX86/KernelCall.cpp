@@ -10,6 +10,7 @@
 #include "quantc/Dialect/QuantC/Utils/KernelLayout.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/OperationSupport.h"
 #include "mlir/IR/SymbolTable.h"
 
@@ -144,4 +145,36 @@ Value x86::kernelOperandBuffer(int64_t callId, OpBuilder &b, Location loc,
   return kernelOperandBuffer(
       callId, b, loc, MemRefType::get(tt.getShape(), tt.getElementType()),
       tensor, /*readOnly=*/true);
+}
+
+/// The zero points of a rank-3 `op` as each batch's 2-D kernel takes them:
+/// a constant activation zero point, and a weight zero point [1 or B, 1,
+/// 1 or N] (KernelZeroPoints::rhs holds the 3-D tensor and the 2-D kind of
+/// one batch's [1, 1 or N] slice), or a reason why not.
+FailureOr<KernelZeroPoints>
+x86::matchBatchedKernelZeroPoints(MatmulOp op, std::string &why) {
+  KernelZeroPoints zp;
+  if (Value z = op.getLhsZeroPoint()) {
+    DenseIntElementsAttr attr;
+    if (!matchPattern(z, m_Constant(&attr)) || !attr.isSplat()) {
+      why = "the activation zero point is not one constant (the kernels take "
+            "a per-tensor constant activation zero point)";
+      return failure();
+    }
+    zp.lhs = static_cast<int32_t>(attr.getSplatValue<APInt>().getSExtValue());
+  }
+  if (Value z = op.getRhsZeroPoint()) {
+    auto zTy = cast<RankedTensorType>(z.getType());
+    auto accTy = op.getResult().getType();
+    if (!zTy.hasStaticShape() || zTy.getRank() != 3 || zTy.getDimSize(1) != 1 ||
+        (zTy.getDimSize(0) != 1 && zTy.getDimSize(0) != accTy.getDimSize(0)) ||
+        (zTy.getDimSize(2) != 1 && zTy.getDimSize(2) != accTy.getDimSize(2))) {
+      why = "the weight zero point is not one per tensor or per output "
+            "channel, shared by the batches or one per batch";
+      return failure();
+    }
+    zp.rhs = {z, zTy.getDimSize(2) == 1 ? Broadcast::Kind::Scalar
+                                        : Broadcast::Kind::PerColumn};
+  }
+  return zp;
 }

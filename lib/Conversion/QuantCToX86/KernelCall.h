@@ -9,6 +9,7 @@
 #ifndef QUANTC_LIB_CONVERSION_QUANTCTOX86_KERNELCALL_H
 #define QUANTC_LIB_CONVERSION_QUANTCTOX86_KERNELCALL_H
 
+#include "MicroKernel.h"
 #include "Plan.h"
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -63,6 +64,12 @@ RescaleOp matchEpilogue(MatmulOp op, X86Isa isa, bool perBatch = false);
 /// Kernels (functions with a quantc.x86_plan) of the same type, attributes
 /// and body become one (see KernelCall.cpp).
 void dedupeKernels(mlir::ModuleOp module);
+
+/// The zero points of a rank-3 `op` as each batch's 2-D kernel takes them:
+/// a constant activation zero point, and a weight zero point [1 or B, 1,
+/// 1 or N], or a reason why not.
+mlir::FailureOr<KernelZeroPoints>
+matchBatchedKernelZeroPoints(MatmulOp op, std::string &why);
 
 } // namespace quantc::x86
 
