@@ -383,7 +383,7 @@ struct ConvertQuantCToGPUPass
     const int64_t rhsRowDim = rhsTy.getRank() - 2;
     if (llvm::is_contained(lhsTy.getShape(), 0) ||
         rhsTy.getDimSize(rhsRowDim) == 0)
-      return onHost("it is empty (the batch, M, N or K is 0)");
+      return onHost("it is empty (M, N or K is 0)");
 
     GemmKernelSpec spec;
     const int64_t m = lhsTy.getDimSize(rowDim);
