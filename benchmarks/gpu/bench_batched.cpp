@@ -122,9 +122,9 @@ struct LtBatched {
     int64_t strides[3] = {n * k, aStride, m * n};
     cublasLtMatrixLayout_t layouts[3] = {lx, la, lc};
     for (int i = 0; i < 3; ++i) {
-      LT(cublasLtMatrixLayoutSetAttribute(
-          layouts[i], CUBLASLT_MATRIX_LAYOUT_BATCH_COUNT, &count,
-          sizeof(count)));
+      LT(cublasLtMatrixLayoutSetAttribute(layouts[i],
+                                          CUBLASLT_MATRIX_LAYOUT_BATCH_COUNT,
+                                          &count, sizeof(count)));
       LT(cublasLtMatrixLayoutSetAttribute(
           layouts[i], CUBLASLT_MATRIX_LAYOUT_STRIDED_BATCH_OFFSET, &strides[i],
           sizeof(strides[i])));
@@ -135,8 +135,8 @@ struct LtBatched {
         pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &wsSize,
         sizeof(wsSize)));
     int found = 0;
-    cublasStatus_t st = cublasLtMatmulAlgoGetHeuristic(
-        h, op, lx, la, lc, lc, pref, 1, &heur, &found);
+    cublasStatus_t st = cublasLtMatmulAlgoGetHeuristic(h, op, lx, la, lc, lc,
+                                                       pref, 1, &heur, &found);
     cublasLtMatmulPreferenceDestroy(pref);
     return st == CUBLAS_STATUS_SUCCESS && found;
   }
@@ -178,9 +178,8 @@ int main(int argc, char **argv) {
         continue;
       std::istringstream is(line);
       Entry e;
-      if (!(is >> e.label >> e.layout >> e.batch >> e.m >> e.mp >> e.n >>
-            e.k >> e.gridX >> e.gridZ >> e.block >> e.smem >> e.cubin >>
-            e.kernel)) {
+      if (!(is >> e.label >> e.layout >> e.batch >> e.m >> e.mp >> e.n >> e.k >>
+            e.gridX >> e.gridZ >> e.block >> e.smem >> e.cubin >> e.kernel)) {
         fprintf(stderr, "bad manifest line: %s\n", line.c_str());
         return 2;
       }
@@ -203,8 +202,8 @@ int main(int argc, char **argv) {
   CK(cuMemAlloc(&ws, 32u << 20));
 
   printf("\n%-34s %-4s %-18s %9s %9s %8s %8s %7s %-6s %s\n", "kernel", "lay",
-         "BxMxNxK", "quantc ms", "Lt ms", "q TOPS", "Lt TOPS", "q/Lt",
-         "Lt as", "int32==cuBLASLt");
+         "BxMxNxK", "quantc ms", "Lt ms", "q TOPS", "Lt TOPS", "q/Lt", "Lt as",
+         "int32==cuBLASLt");
   bool allExact = true;
   std::mt19937 rng(1234);
   std::uniform_int_distribution<int> dist(-127, 127);
@@ -237,8 +236,8 @@ int main(int argc, char **argv) {
     CUfunction fn = mgpuModuleGetFunction(mod, e.kernel.c_str());
     void *args[3] = {&da, &dw, &cq};
     auto launchQ = [&] {
-      mgpuLaunchKernel(fn, e.gridX, 1, e.gridZ, e.block, 1, 1,
-                       (int32_t)e.smem, s, args, nullptr, 3);
+      mgpuLaunchKernel(fn, e.gridX, 1, e.gridZ, e.block, 1, 1, (int32_t)e.smem,
+                       s, args, nullptr, 3);
     };
     bool nn = e.layout == "NN";
     LtBatched lt;
@@ -253,8 +252,7 @@ int main(int argc, char **argv) {
       ltW = dw;
     }
     if (!ltOk) {
-      fprintf(stderr, "cuBLASLt: no int8 algorithm for %s\n",
-              e.label.c_str());
+      fprintf(stderr, "cuBLASLt: no int8 algorithm for %s\n", e.label.c_str());
       return 1;
     }
     launchQ();
@@ -273,8 +271,8 @@ int main(int argc, char **argv) {
     double tl = medianMs(s, iters, [&] { lt.run(s, ltW, da, cl); });
     double ops = 2.0 * B * M * N * K;
     char shape[64];
-    snprintf(shape, sizeof(shape), "%ldx%ldx%ldx%ld", (long)B, (long)M,
-             (long)N, (long)K);
+    snprintf(shape, sizeof(shape), "%ldx%ldx%ldx%ld", (long)B, (long)M, (long)N,
+             (long)K);
     printf("%-34s %-4s %-18s %9.4f %9.4f %8.1f %8.1f %7.3f %-6s %s\n",
            e.label.c_str(), e.layout.c_str(), shape, tq, tl,
            ops / (tq * 1e-3) / 1e12, ops / (tl * 1e-3) / 1e12, tl / tq, ltAs,

@@ -17,6 +17,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -276,6 +277,14 @@ struct ConvertQuantCToGPUPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    // The int8 depthwise convolution (--quantc-conv-to-gemm's direct kernel)
+    // is no GEMM: no Tensor Core kernel takes it.
+    module.walk([&](linalg::GenericOp op) {
+      if (op->hasAttr(kDepthwiseInt8AttrName))
+        op.emitRemark("the int8 depthwise convolution runs on the host, not "
+                      "on Tensor Cores: the GPU kernels are GEMMs, and it "
+                      "reduces every channel on its own");
+    });
     SmallVector<MatmulOp> matmuls;
     module.walk([&](MatmulOp op) { matmuls.push_back(op); });
     if (matmuls.empty())

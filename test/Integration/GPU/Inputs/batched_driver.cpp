@@ -41,7 +41,10 @@ template <typename T> struct Arr {
   }
   /// The whole array.
   MemRef3D<T> all() {
-    return {data.data(), data.data(), 0, {batch, rows, cols},
+    return {data.data(),
+            data.data(),
+            0,
+            {batch, rows, cols},
             {rows * cols, cols, 1}};
   }
   /// The first m rows of every batch, copied into `buf` (contiguous).
