@@ -2,7 +2,8 @@
 //
 // --convert-quantc-to-gpu: every 2-D int8 quantc.matmul with static N and K
 // (M static or dynamic; with the quantc.rescale that is its only user, when
-// the kernel can fuse it) becomes a kernel in `gpu.module @quantc_kernels`,
+// the kernel can fuse it), and every batched one (one static batch dimension,
+// on grid z), becomes a kernel in `gpu.module @quantc_kernels`,
 // built by MmaSyncKernel.cpp or WgmmaKernel.cpp, and a call to a private
 // launch wrapper that carries a #quantc.gpu_launch attribute
 // (LaunchWrappers.cpp gives it its body).
