@@ -313,7 +313,11 @@ def ConvertQuantCToGPU : Pass<"convert-quantc-to-gpu", "mlir::ModuleOp"> {
   let summary = "Outline int8 GEMMs and their epilogues into Tensor Core kernels";
   let description = [{
     Every 2-D `quantc.matmul` with static N and K (M static or dynamic)
-    becomes a GPU kernel in `gpu.module @quantc_kernels`; a
+    becomes a GPU kernel in `gpu.module @quantc_kernels`, and so does a
+    batched one (`[B, M, K] x [B, N, K]` or `x [N, K]`, a static batch B):
+    the same kernel with `blockIdx.z` as the batch, reading the matrix of its
+    batch of A, B, C and of every epilogue operand with one per batch; a
+    [..., K, N] B (attention's V) is transposed on the host first (remark). A
     `quantc.rescale` that is the single user
     of the accumulator (f32 scales; f32/f16 output, or i8 with an output
     scale) is fused into the kernel's epilogue. The kernel tiles the GEMM by

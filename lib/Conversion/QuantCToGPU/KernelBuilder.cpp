@@ -87,29 +87,50 @@ gpu::GPUFuncOp GemmKernelBuilder::createKernel(StringRef name,
   for (auto [o, arg] : llvm::zip(epilogue, epilogueArgs))
     if (*o)
       *arg = entry->getArgument(next++);
-  if (!s.hasDynamicM())
+  if (!s.hasDynamicM() && !s.isBatched())
     return func;
 
-  // The launch wrapper runs one block per output tile: the grid has
-  // rowTiles x (N / tileN) blocks, and the GEMM rowTiles * tileM rows.
-  Value grid = gpu::GridDimOp::create(b, gpu::Dimension::x);
-  rowTiles = div(grid, c(s.n / s.tiling.tileN));
-  Value rows = mul(rowTiles, c(s.tiling.tileM));
-  auto everyRow = [&](Value &arg, int64_t argRows) {
-    if (!ShapedType::isDynamic(argRows))
+  // Dynamic M: the launch wrapper runs one block per output tile: the grid
+  // has rowTiles x (N / tileN) blocks (per batch), and the GEMM rowTiles *
+  // tileM rows.
+  Value rows;
+  if (s.hasDynamicM()) {
+    Value grid = gpu::GridDimOp::create(b, gpu::Dimension::x);
+    rowTiles = div(grid, c(s.n / s.tiling.tileN));
+    rows = mul(rowTiles, c(s.tiling.tileM));
+  }
+  // Batched: blockIdx.z is the batch; an operand with one matrix per batch is
+  // viewed at its matrix `batch` (the arguments are the first matrix).
+  Value batch;
+  if (s.isBatched())
+    batch = gpu::BlockIdOp::create(b, gpu::Dimension::z);
+  auto view = [&](Value &arg, int64_t argRows, bool perBatch) {
+    bool dynamicRows = ShapedType::isDynamic(argRows);
+    if (!dynamicRows && !perBatch)
       return;
     auto ty = cast<MemRefType>(arg.getType());
     int64_t cols = ty.getDimSize(1);
+    OpFoldResult offset = b.getIndexAttr(0);
+    MemRefLayoutAttrInterface layout;
+    if (perBatch) {
+      Value elems =
+          dynamicRows ? mul(rows, c(cols)) : c(argRows * cols); // per batch
+      offset = mul(batch, elems);
+      layout = StridedLayoutAttr::get(ctx, ShapedType::kDynamic, {cols, 1});
+    }
+    auto viewTy = MemRefType::get({argRows, cols}, ty.getElementType(), layout);
+    OpFoldResult size0 =
+        dynamicRows ? OpFoldResult(rows) : b.getIndexAttr(argRows);
     arg = memref::ReinterpretCastOp::create(
-        b, memref({ShapedType::kDynamic, cols}, ty.getElementType()), arg,
-        b.getIndexAttr(0), {rows, b.getIndexAttr(cols)},
+        b, viewTy, arg, offset, {size0, b.getIndexAttr(cols)},
         {b.getIndexAttr(cols), b.getIndexAttr(1)});
   };
-  everyRow(argA, s.m);
-  everyRow(argC, s.m);
+  view(argA, s.m, s.isBatched());
+  view(argB, s.n, s.isBatched() && s.rhsPerBatch);
+  view(argC, s.m, s.isBatched());
   for (auto [o, arg] : llvm::zip(epilogue, epilogueArgs))
     if (*o)
-      everyRow(*arg, (*o)->rows);
+      view(*arg, (*o)->rows, (*o)->perBatch);
   return func;
 }
 

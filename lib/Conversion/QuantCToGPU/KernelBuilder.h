@@ -24,7 +24,9 @@ protected:
   /// Creates `gpu.func @name(A, B, C, epilogue operands..., extraArgs...)
   /// kernel` detached, and positions the builder in its entry block. With a
   /// dynamic M, the operands with rows are passed as their first row tile
-  /// and arg* are views of all their rows (from the grid size).
+  /// and arg* are views of all their rows (from the grid size). Batched
+  /// (spec.batch), the operands with one matrix per batch are passed as
+  /// their first and arg* are views of the matrix of batch blockIdx.z.
   mlir::gpu::GPUFuncOp createKernel(llvm::StringRef name,
                                     mlir::TypeRange extraArgs = {});
 

@@ -2,7 +2,9 @@
 //
 // --quantc-gpu-launch-wrappers: the body of every launch wrapper declared by
 // --convert-quantc-to-gpu, from its #quantc.gpu_launch attribute; for a
-// dynamic-M kernel (block_tile), the grid computed from the rows of A.
+// dynamic-M kernel (block_tile), the grid computed from the rows of A. A
+// batched kernel (a 3-D A, [batch, rows, K]; grid.z = batch) takes its 3-D
+// buffers as their first matrix and views the others itself.
 //
 //===----------------------------------------------------------------------===//
 #include "quantc/Conversion/QuantCToGPU/QuantCToGPU.h"
@@ -49,12 +51,14 @@ static void buildWrapper(ModuleOp module, func::FuncOp fn,
   Value gridX;
   DenseI64ArrayAttr tile = launch.getBlockTile();
   if (tile) {
-    Value rows = memref::DimOp::create(b, loc, entry->getArgument(0), 0);
+    auto aTy = cast<MemRefType>(entry->getArgument(0).getType());
+    Value rows =
+        memref::DimOp::create(b, loc, entry->getArgument(0), aTy.getRank() - 2);
     Value rowTiles = arith::DivUIOp::create(
         b, loc, arith::AddIOp::create(b, loc, rows, idx(tile[0] - 1)),
         idx(tile[0]));
-    int64_t cols =
-        cast<MemRefType>(entry->getArgument(2).getType()).getDimSize(1);
+    auto cTy = cast<MemRefType>(entry->getArgument(2).getType());
+    int64_t cols = cTy.getDimSize(cTy.getRank() - 1);
     gridX = arith::MulIOp::create(b, loc, rowTiles, idx(cols / tile[1]));
     Value any =
         arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, gridX, idx(0));
@@ -83,18 +87,22 @@ static void buildWrapper(ModuleOp module, func::FuncOp fn,
   }
   // The kernel takes a buffer with dynamic rows as a view of its first
   // block_tile rows (bare pointers carry no sizes; it recovers M from the
-  // grid).
+  // grid), and a batched [batch, rows, cols] buffer as its first matrix
+  // (it views the matrix of its blockIdx.z).
   SmallVector<Value> kernelArgs;
   for (Value d : dev) {
     auto ty = cast<MemRefType>(d.getType());
-    if (ty.hasStaticShape()) {
+    if (ty.getRank() == 2 && ty.hasStaticShape()) {
       kernelArgs.push_back(d);
       continue;
     }
-    int64_t cols = ty.getDimSize(1);
+    int64_t rank = ty.getRank();
+    int64_t rows =
+        ty.isDynamicDim(rank - 2) ? tile[0] : ty.getDimSize(rank - 2);
+    int64_t cols = ty.getDimSize(rank - 1);
     kernelArgs.push_back(memref::ReinterpretCastOp::create(
-        b, loc, MemRefType::get({tile[0], cols}, ty.getElementType()), d,
-        b.getIndexAttr(0), {b.getIndexAttr(tile[0]), b.getIndexAttr(cols)},
+        b, loc, MemRefType::get({rows, cols}, ty.getElementType()), d,
+        b.getIndexAttr(0), {b.getIndexAttr(rows), b.getIndexAttr(cols)},
         {b.getIndexAttr(cols), b.getIndexAttr(1)}));
   }
   SmallVector<Value> maps;
@@ -176,28 +184,55 @@ struct QuantCGPULaunchWrappersPass
       }
       // A, B, the output C, then the epilogue operands: device copies of
       // each are allocated by shape. With block_tile, all but B may have
-      // dynamic rows.
+      // dynamic rows. Batched (a 3-D A), every buffer is [batch, rows,
+      // cols] with the launch's grid.z as batch, or has one matrix for every
+      // batch (2-D, or a batch of 1 for an epilogue operand).
       auto isBuffer = [&](auto indexedType) {
         auto [i, t] = indexedType;
         auto ty = dyn_cast<MemRefType>(t);
-        if (!ty || !launch.hasDynamicRows())
-          return ty && ty.hasStaticShape();
-        return ty.getRank() == 2 && ty.getLayout().isIdentity() &&
-               !ty.isDynamicDim(1) && (i != 1 || ty.hasStaticShape());
+        if (!ty || !ty.getLayout().isIdentity() || ty.getRank() < 2 ||
+            ty.getRank() > 3)
+          return false;
+        int64_t rank = ty.getRank();
+        // The epilogue operands may have one matrix for every batch.
+        if (rank == 3 && ty.getDimSize(0) != launch.getGrid()[2] &&
+            (i < 3 || ty.getDimSize(0) != 1))
+          return false;
+        if (!launch.hasDynamicRows())
+          return ty.hasStaticShape();
+        return !ty.isDynamicDim(rank - 1) &&
+               (rank != 3 || !ty.isDynamicDim(0)) &&
+               (i != 1 || ty.hasStaticShape());
       };
-      if (fn.getNumArguments() < 3 ||
+      bool batched = fn.getNumArguments() > 0 &&
+                     isa<MemRefType>(fn.getArgumentTypes()[0]) &&
+                     cast<MemRefType>(fn.getArgumentTypes()[0]).getRank() == 3;
+      bool ranksAgree = llvm::all_of(fn.getArgumentTypes(), [&](Type t) {
+        auto ty = dyn_cast<MemRefType>(t);
+        return !ty || batched || ty.getRank() == 2;
+      });
+      if (fn.getNumArguments() < 3 || !ranksAgree ||
           !llvm::all_of(llvm::enumerate(fn.getArgumentTypes()), isBuffer)) {
         fn.emitError(launch.hasDynamicRows()
                          ? "a launch wrapper with block_tile takes 2-D "
                            "memrefs, static but for the rows of all but B: A, "
-                           "B, the output, then the epilogue operands"
+                           "B, the output, then the epilogue operands (3-D "
+                           "[grid.z, rows, cols] or 2-D when A is 3-D: "
+                           "batched)"
                          : "a launch wrapper takes statically shaped memrefs: "
-                           "A, B, the output, then the epilogue operands");
+                           "A, B, the output, then the epilogue operands (3-D "
+                           "[grid.z, rows, cols] or 2-D when A is 3-D: "
+                           "batched)");
+        return signalPassFailure();
+      }
+      if (batched && launch.getTmaBox()) {
+        fn.emitError("a batched launch wrapper (3-D A) takes no tma_box: its "
+                     "tensor maps would describe one 2-D matrix");
         return signalPassFailure();
       }
       if (DenseI64ArrayAttr tile = launch.getBlockTile()) {
         auto out = cast<MemRefType>(fn.getArgumentTypes()[2]);
-        if (out.getRank() != 2 || out.getDimSize(1) % tile[1]) {
+        if (out.getDimSize(out.getRank() - 1) % tile[1]) {
           fn.emitError() << "the output's columns must be a multiple of "
                             "block_tile's ("
                          << tile[1] << "), got " << out;

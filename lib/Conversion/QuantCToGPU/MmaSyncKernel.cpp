@@ -49,8 +49,10 @@ std::optional<std::string> quantc::chooseTiling(GemmKernelSpec &s) {
   };
   t.tileM = pick(s.m, 128);
   t.tileN = pick(s.n, 256);
-  // Too few blocks to fill the machine: shrink the N tile (skinny GEMMs).
-  while (t.tileN > 32 && (s.m / t.tileM) * (s.n / t.tileN) < 132)
+  // Too few blocks (of every batch) to fill the machine: shrink the N tile
+  // (skinny GEMMs).
+  const int64_t batch = std::max<int64_t>(1, s.batch);
+  while (t.tileN > 32 && batch * (s.m / t.tileM) * (s.n / t.tileN) < 132)
     t.tileN /= 2;
   t.warpM = std::min<int64_t>(64, t.tileM);
   t.warpN = std::min<int64_t>(64, t.tileN);

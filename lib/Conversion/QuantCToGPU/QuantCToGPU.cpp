@@ -2,7 +2,8 @@
 //
 // --convert-quantc-to-gpu: every 2-D int8 quantc.matmul with static N and K
 // (M static or dynamic; with the quantc.rescale that is its only user, when
-// the kernel can fuse it) becomes a kernel in `gpu.module @quantc_kernels`,
+// the kernel can fuse it), and every batched one (one static batch dimension,
+// on grid z), becomes a kernel in `gpu.module @quantc_kernels`,
 // built by MmaSyncKernel.cpp or WgmmaKernel.cpp, and a call to a private
 // launch wrapper that carries a #quantc.gpu_launch attribute
 // (LaunchWrappers.cpp gives it its body).
@@ -17,6 +18,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -93,17 +95,30 @@ struct FusedRescale {
 /// How the kernel reads `v`, an operand (`what`) of `rescale`, when the GEMM
 /// of M = `m` rows runs on `paddedM` rows (both ShapedType::kDynamic for a
 /// dynamic M, padded at run time); failure (with a remark) when the padding
-/// breaks its broadcast.
+/// breaks its broadcast. Batched (rank 3), the operand has one [rows, cols]
+/// matrix per batch or one for all.
 static FailureOr<FusedOperand> fuseOperand(MatmulOp mm, RescaleOp rescale,
                                            Value v, StringRef what, int64_t m,
                                            int64_t paddedM) {
   auto ty = cast<RankedTensorType>(v.getType());
   Broadcast bc = rescale.getOperandBroadcast(v);
   FusedOperand o{v};
-  int64_t rows = ty.getDimSize(0), cols = ty.getDimSize(1);
+  const int64_t rowDim = ty.getRank() - 2;
+  // Along the batch: element by element (one matrix per batch) or
+  // broadcast; the kernels read no blocks of batches.
+  bool perBatch = rowDim == 1 && ty.getDimSize(0) != 1;
+  if (perBatch && bc.blockSize[0] != 1) {
+    mm.emitRemark() << "the rescale runs on the host, not in the kernel's "
+                       "epilogue: its "
+                    << what << " varies along the batch in blocks of "
+                    << bc.blockSize[0]
+                    << " batches, which the batched kernels do not read";
+    return failure();
+  }
+  int64_t rows = ty.getDimSize(rowDim), cols = ty.getDimSize(rowDim + 1);
   // Padded rows: an operand that varies element by element along the rows
   // gets zero rows too; one that varies in blocks of rows cannot follow.
-  int64_t rowBlock = bc.blockSize[0];
+  int64_t rowBlock = bc.blockSize[rowDim];
   if (ShapedType::isDynamic(m)) {
     // Any M: read at row 0 (blockSize kDynamic, the data's size) or row by
     // row (1, then padded like A); nothing else follows a padding known only
@@ -133,10 +148,11 @@ static FailureOr<FusedOperand> fuseOperand(MatmulOp mm, RescaleOp rescale,
     rows = paddedM;
   }
   auto f32 = Float32Type::get(v.getContext());
-  auto acc =
-      RankedTensorType::get({paddedM, rescale.getType().getDimSize(1)}, f32);
+  auto acc = RankedTensorType::get(
+      {paddedM, rescale.getType().getDimSize(rowDim + 1)}, f32);
   o.kernel = {rows, cols,
-              getBroadcast(acc, RankedTensorType::get({rows, cols}, f32))};
+              getBroadcast(acc, RankedTensorType::get({rows, cols}, f32)),
+              perBatch};
   return o;
 }
 
@@ -161,20 +177,24 @@ fuseRescale(MatmulOp mm, RescaleOp rescale, int64_t m, GemmKernelSpec &spec) {
                           : *out != GemmOutput::F32 && *out != GemmOutput::F16))
     return onHost("the kernels write f32, f16 or requantized i8, not " +
                   llvm::to_string(resultElem));
-  // The kernels read 2-D f32 operands, static but for the rows of a dynamic
-  // M.
+  // The kernels read f32 operands of the GEMM's rank (2, or 3 batched),
+  // static but for the rows of a dynamic M.
+  const int64_t rank = spec.isBatched() ? 3 : 2;
   auto isF32Matrix = [&](Value v) {
     auto ty = dyn_cast<RankedTensorType>(v.getType());
-    return ty && ty.getRank() == 2 && ty.getElementType().isF32() &&
-           !ty.isDynamicDim(1) && (spec.hasDynamicM() || ty.hasStaticShape());
+    return ty && ty.getRank() == rank && ty.getElementType().isF32() &&
+           !ty.isDynamicDim(rank - 1) &&
+           (spec.hasDynamicM() || ty.hasStaticShape());
   };
   for (Value v : rescale.getOperands().drop_front())
     if (!isF32Matrix(v))
-      return onHost("its operand of type " + llvm::to_string(v.getType()) +
-                    (spec.hasDynamicM()
-                         ? " is not a 2-D f32 tensor with static columns"
-                         : " is not a static 2-D f32 tensor") +
-                    ", which the kernels read");
+      return onHost(
+          "its operand of type " + llvm::to_string(v.getType()) +
+          (spec.hasDynamicM()
+               ? " is not a " + Twine(rank) +
+                     "-D f32 tensor with static columns"
+               : " is not a static " + Twine(rank) + "-D f32 tensor") +
+          ", which the kernels read");
   FusedRescale fused{rescale};
   std::pair<Value, StringRef> operands[] = {
       {rescale.getXScale(), "x_scale"},
@@ -218,30 +238,35 @@ static void warnOverflow(MatmulOp mm) {
                    << of.maxSplit << " cannot overflow";
 }
 
-/// `tensor` with zero rows appended up to `rows`.
+/// `tensor` with zero rows (dimension rank - 2, of every batch) appended up
+/// to `rows`.
 static Value padRows(OpBuilder &b, Location loc, Value tensor, int64_t rows) {
   auto ty = cast<RankedTensorType>(tensor.getType());
-  auto padTy =
-      RankedTensorType::get({rows, ty.getDimSize(1)}, ty.getElementType());
+  SmallVector<int64_t> shape(ty.getShape());
+  shape[ty.getRank() - 2] = rows;
+  auto padTy = RankedTensorType::get(shape, ty.getElementType());
   Value zero =
       arith::ConstantOp::create(b, loc, b.getZeroAttr(ty.getElementType()));
   return tensor::createPadHighOp(padTy, tensor, zero, /*nofold=*/false, loc, b);
 }
 
-/// `tensor` (of `have` rows, null: its tensor.dim) with zero rows appended up
-/// to `rows`, a value of run time.
+/// `tensor` (of `have` rows, null: its tensor.dim) with zero rows (dimension
+/// rank - 2, of every batch) appended up to `rows`, a value of run time.
 static Value padRows(OpBuilder &b, Location loc, Value tensor, Value rows,
                      Value have) {
   auto ty = cast<RankedTensorType>(tensor.getType());
-  auto padTy = RankedTensorType::get({ShapedType::kDynamic, ty.getDimSize(1)},
-                                     ty.getElementType());
+  const int64_t rowDim = ty.getRank() - 2;
+  SmallVector<int64_t> shape(ty.getShape());
+  shape[rowDim] = ShapedType::kDynamic;
+  auto padTy = RankedTensorType::get(shape, ty.getElementType());
   Value zero =
       arith::ConstantOp::create(b, loc, b.getZeroAttr(ty.getElementType()));
   if (!have)
-    have = tensor::DimOp::create(b, loc, tensor, 0);
+    have = tensor::DimOp::create(b, loc, tensor, rowDim);
   Value high = arith::SubIOp::create(b, loc, rows, have);
-  SmallVector<OpFoldResult> lows(2, b.getIndexAttr(0));
-  SmallVector<OpFoldResult> highs = {high, b.getIndexAttr(0)};
+  SmallVector<OpFoldResult> lows(ty.getRank(), b.getIndexAttr(0));
+  SmallVector<OpFoldResult> highs(ty.getRank(), b.getIndexAttr(0));
+  highs[rowDim] = high;
   return tensor::PadOp::create(b, loc, padTy, tensor, lows, highs, zero);
 }
 
@@ -253,6 +278,14 @@ struct ConvertQuantCToGPUPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    // The int8 depthwise convolution (--quantc-conv-to-gemm's direct kernel)
+    // is no GEMM: no Tensor Core kernel takes it.
+    module.walk([&](linalg::GenericOp op) {
+      if (op->hasAttr(kDepthwiseInt8AttrName))
+        op.emitRemark("the int8 depthwise convolution runs on the host, not "
+                      "on Tensor Cores: the GPU kernels are GEMMs, and it "
+                      "reduces every channel on its own");
+    });
     SmallVector<MatmulOp> matmuls;
     module.walk([&](MatmulOp op) { matmuls.push_back(op); });
     if (matmuls.empty())
@@ -316,6 +349,13 @@ struct ConvertQuantCToGPUPass
     override(t.warpN, warpN);
     override(t.stages, stages);
     t.tma = useWgmma && tma;
+    // The tensor maps describe one 2-D matrix: batched kernels load with
+    // cp.async.
+    if (t.tma && spec.isBatched()) {
+      mm.emitRemark() << "tma=1 is not applied to this batched GEMM: its "
+                         "wgmma kernel loads tiles with cp.async";
+      t.tma = false;
+    }
     return useWgmma;
   }
 
@@ -329,9 +369,18 @@ struct ConvertQuantCToGPUPass
       mm.emitRemark() << "runs on the host, not on Tensor Cores: " << why;
       return success();
     };
-    if (lhsTy.getRank() != 2)
-      return onHost("batched GEMMs are not outlined yet");
-    if (lhsTy.isDynamicDim(1) || !rhsTy.hasStaticShape())
+    // Batched GEMMs ([B, M, K] x [B, N, K], e.g. attention) run on grid z;
+    // a 2-D weight broadcast over the batch was flattened above.
+    const int64_t rank = lhsTy.getRank();
+    if (rank > 3)
+      return onHost("a GEMM with more than one batch dimension (the kernels "
+                    "batch one, on grid z)");
+    const bool batched = rank == 3;
+    if (batched && lhsTy.isDynamicDim(0))
+      return onHost("a dynamic batch (batched kernels launch a static grid "
+                    "z)");
+    const int64_t rowDim = rank - 2, colDim = rank - 1;
+    if (lhsTy.isDynamicDim(colDim) || !rhsTy.hasStaticShape())
       return onHost("a dynamic N or K (kernels are specialised to N and K; "
                     "M may be dynamic)");
     if (!lhsTy.getElementType().isInteger(8) ||
@@ -339,14 +388,19 @@ struct ConvertQuantCToGPUPass
       return onHost("int8 Tensor Core MMA needs i8 operands");
     // A grid of 0 blocks is no launch (a dynamic M of 0 skips it at run
     // time).
-    if (lhsTy.getDimSize(0) == 0 || lhsTy.getDimSize(1) == 0 ||
-        rhsTy.getDimSize(0) == 0)
+    // B: [batch, N, K], or [N, K] for every batch (a weight broadcast over
+    // a batch with dynamic rows, which is not flattened).
+    const int64_t rhsRowDim = rhsTy.getRank() - 2;
+    if (llvm::is_contained(lhsTy.getShape(), 0) ||
+        rhsTy.getDimSize(rhsRowDim) == 0)
       return onHost("it is empty (M, N or K is 0)");
 
     GemmKernelSpec spec;
-    const int64_t m = lhsTy.getDimSize(0);
-    spec.k = lhsTy.getDimSize(1);
-    spec.n = rhsTy.getDimSize(0);
+    const int64_t m = lhsTy.getDimSize(rowDim);
+    spec.k = lhsTy.getDimSize(colDim);
+    spec.n = rhsTy.getDimSize(rhsRowDim);
+    spec.batch = batched ? lhsTy.getDimSize(0) : 0;
+    spec.rhsPerBatch = rhsTy.getRank() == 3;
     if (spec.k % 32)
       return onHost("the reduction dimension (" + Twine(spec.k) +
                     ") is not a multiple of 32 (the int8 MMA K)");
@@ -387,7 +441,9 @@ struct ConvertQuantCToGPUPass
         SymbolRefAttr::get(ctx, kKernelModule,
                            {FlatSymbolRefAttr::get(ctx, name)}),
         // Dynamic M: grid.x from the rows of A at run time (block_tile).
-        i64s({dynamicM ? 0 : (spec.m / t.tileM) * (spec.n / t.tileN), 1, 1}),
+        // Batched: grid.z is the batch.
+        i64s({dynamicM ? 0 : (spec.m / t.tileM) * (spec.n / t.tileN), 1,
+              batched ? spec.batch : 1}),
         i64s({t.numThreads(), 1, 1}), t.sharedBytes(),
         t.tma ? i64s({t.tileM, t.tileN, t.tileK}) : DenseI64ArrayAttr(),
         dynamicM ? i64s({t.tileM, t.tileN}) : DenseI64ArrayAttr());
@@ -411,7 +467,7 @@ struct ConvertQuantCToGPUPass
       auto idx = [&](int64_t v) -> Value {
         return arith::ConstantIndexOp::create(b, loc, v);
       };
-      rows = tensor::DimOp::create(b, loc, mm.getLhs(), 0);
+      rows = tensor::DimOp::create(b, loc, mm.getLhs(), rowDim);
       Value tile = idx(t.tileM);
       Value tiles = arith::DivUIOp::create(
           b, loc, arith::AddIOp::create(b, loc, rows, idx(t.tileM - 1)), tile);
@@ -432,7 +488,10 @@ struct ConvertQuantCToGPUPass
     toBuffer(mm.getRhs(), false);
     auto outTy = cast<RankedTensorType>(fused ? fused->op.getType()
                                               : mm.getResult().getType());
-    auto outMemTy = MemRefType::get({spec.m, spec.n}, outTy.getElementType());
+    SmallVector<int64_t> outShape = {spec.m, spec.n};
+    if (batched)
+      outShape.insert(outShape.begin(), spec.batch);
+    auto outMemTy = MemRefType::get(outShape, outTy.getElementType());
     Value out = dynamicM ? memref::AllocOp::create(b, loc, outMemTy,
                                                    ValueRange{paddedRows})
                          : memref::AllocOp::create(b, loc, outMemTy);
@@ -453,20 +512,19 @@ struct ConvertQuantCToGPUPass
 
     func::CallOp::create(b, loc, wrapper, buffers);
     Value result = bufferization::ToTensorOp::create(
-        b, loc, RankedTensorType::get({spec.m, spec.n}, outTy.getElementType()),
-        out, /*restrict=*/true, /*writable=*/true);
-    if (dynamicM) {
-      SmallVector<OpFoldResult> offsets(2, b.getIndexAttr(0));
-      SmallVector<OpFoldResult> sizes = {rows, b.getIndexAttr(spec.n)};
-      SmallVector<OpFoldResult> strides(2, b.getIndexAttr(1));
+        b, loc, RankedTensorType::get(outShape, outTy.getElementType()), out,
+        /*restrict=*/true, /*writable=*/true);
+    // The padded rows (of every batch) are dropped.
+    if (dynamicM || spec.m != m) {
+      SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0));
+      SmallVector<OpFoldResult> sizes = {dynamicM ? OpFoldResult(rows)
+                                                  : b.getIndexAttr(m),
+                                         b.getIndexAttr(spec.n)};
+      if (batched)
+        sizes.insert(sizes.begin(), b.getIndexAttr(spec.batch));
+      SmallVector<OpFoldResult> strides(rank, b.getIndexAttr(1));
       result = tensor::ExtractSliceOp::create(b, loc, outTy, result, offsets,
                                               sizes, strides);
-    } else if (spec.m != m) {
-      result = tensor::ExtractSliceOp::create(
-          b, loc, outTy, result,
-          ArrayRef<OpFoldResult>{b.getIndexAttr(0), b.getIndexAttr(0)},
-          ArrayRef<OpFoldResult>{b.getIndexAttr(m), b.getIndexAttr(spec.n)},
-          ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1)});
     }
     if (fused) {
       fused->op.getResult().replaceAllUsesWith(result);

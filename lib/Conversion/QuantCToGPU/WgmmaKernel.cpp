@@ -40,8 +40,9 @@ std::optional<std::string> quantc::chooseWgmmaTiling(GemmKernelSpec &s) {
                              : 0;
   if (!t.tileN)
     return std::string("N is not a multiple of 64");
-  // Too few blocks to fill the machine: narrower N tiles.
-  while (t.tileN > 64 && (s.m / t.tileM) * (s.n / t.tileN) < 132 &&
+  // Too few blocks (of every batch) to fill the machine: narrower N tiles.
+  const int64_t batch = std::max<int64_t>(1, s.batch);
+  while (t.tileN > 64 && batch * (s.m / t.tileM) * (s.n / t.tileN) < 132 &&
          s.n % (t.tileN / 2) == 0)
     t.tileN /= 2;
   t.warpM = 64;

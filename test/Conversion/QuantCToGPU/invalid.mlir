@@ -4,12 +4,38 @@
 // remark that says why; no GPU module is left behind.
 // CHECK-NOT: gpu.module
 // CHECK-NOT: gpu.container_module
-// CHECK-COUNT-7: quantc.matmul
+// CHECK-COUNT-10: quantc.matmul
 
-func.func @batched(%x: tensor<2x64x64xi8>, %w: tensor<2x64x64xi8>) -> tensor<2x64x64xi32> {
-  // expected-remark @+1 {{runs on the host, not on Tensor Cores: batched GEMMs are not outlined yet}}
-  %acc = quantc.matmul %x, %w : tensor<2x64x64xi8>, tensor<2x64x64xi8> -> tensor<2x64x64xi32>
-  return %acc : tensor<2x64x64xi32>
+// Batched GEMMs run on grid z (batched.mlir): one batch dimension, static.
+func.func @two_batch_dims(%x: tensor<2x3x64x64xi8>, %w: tensor<2x3x64x64xi8>) -> tensor<2x3x64x64xi32> {
+  // expected-remark @+1 {{runs on the host, not on Tensor Cores: a GEMM with more than one batch dimension (the kernels batch one, on grid z)}}
+  %acc = quantc.matmul %x, %w : tensor<2x3x64x64xi8>, tensor<2x3x64x64xi8> -> tensor<2x3x64x64xi32>
+  return %acc : tensor<2x3x64x64xi32>
+}
+
+// -----
+
+func.func @dynamic_batch(%x: tensor<?x64x64xi8>, %w: tensor<?x64x64xi8>) -> tensor<?x64x64xi32> {
+  // expected-remark @+1 {{runs on the host, not on Tensor Cores: a dynamic batch (batched kernels launch a static grid z)}}
+  %acc = quantc.matmul %x, %w : tensor<?x64x64xi8>, tensor<?x64x64xi8> -> tensor<?x64x64xi32>
+  return %acc : tensor<?x64x64xi32>
+}
+
+// -----
+
+func.func @empty_batch(%x: tensor<0x64x64xi8>, %w: tensor<0x64x64xi8>) -> tensor<0x64x64xi32> {
+  // expected-remark @+1 {{runs on the host, not on Tensor Cores: it is empty (M, N or K is 0)}}
+  %acc = quantc.matmul %x, %w : tensor<0x64x64xi8>, tensor<0x64x64xi8> -> tensor<0x64x64xi32>
+  return %acc : tensor<0x64x64xi32>
+}
+
+// -----
+
+// The KV length of attention, when dynamic, is a dynamic N.
+func.func @dynamic_kv_length(%q: tensor<4x?x64xi8>, %k: tensor<4x?x64xi8>) -> tensor<4x?x?xi32> {
+  // expected-remark @+1 {{runs on the host, not on Tensor Cores: a dynamic N or K (kernels are specialised to N and K; M may be dynamic)}}
+  %acc = quantc.matmul %q, %k : tensor<4x?x64xi8>, tensor<4x?x64xi8> -> tensor<4x?x?xi32>
+  return %acc : tensor<4x?x?xi32>
 }
 
 // -----

@@ -39,6 +39,9 @@ mlir::Type getElementType(mlir::MLIRContext *ctx, GemmOutput output);
 struct GemmEpilogueOperand {
   int64_t rows = 0, cols = 0;
   Broadcast broadcast;
+  /// Batched kernels: the operand holds one [rows, cols] matrix per batch
+  /// (else one shared by every batch).
+  bool perBatch = false;
 };
 
 struct GemmTiling {
@@ -72,6 +75,14 @@ struct GemmKernelSpec {
   /// multiple of tiling.tileM, which the host pads to at run time).
   int64_t m = 0, n = 0, k = 0;
   bool hasDynamicM() const { return mlir::ShapedType::isDynamic(m); }
+  /// Batched kernels (static batch > 0; 0: one GEMM): blockIdx.z is the
+  /// batch, A, B, C and the perBatch epilogue operands hold one matrix per
+  /// batch, back to back ([batch, rows, cols]).
+  int64_t batch = 0;
+  bool isBatched() const { return batch > 0; }
+  /// Batched: B has one [n, k] matrix per batch, or one for all (a weight
+  /// broadcast over the batch).
+  bool rhsPerBatch = true;
   GemmTiling tiling;
   GemmOutput output = GemmOutput::I32;
   /// The fused rescale (EpilogueSpec::get of the user's quantc.rescale);
