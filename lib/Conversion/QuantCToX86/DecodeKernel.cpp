@@ -38,11 +38,10 @@ std::optional<DecodeGemm> x86::matchDecodeGemm(MatmulOp op,
   if (ShapedType::isDynamic(m) || m < 1 || m > kMaxDecodeRows ||
       (amx && m >= opts.amxMinM))
     return std::nullopt;
-  // The rows are static; anything else may be dynamic.
-  bool dynamic = !rhsTy.hasStaticShape() || lhsTy.isDynamicDim(rank - 1) ||
-                 (rank == 3 && lhsTy.isDynamicDim(0));
-  if (rank == 2 && !dynamic)
-    return std::nullopt;
+  // The rows are static; anything else may be dynamic. Static 2-D GEMMs of
+  // 1-3 rows take it too: it runs their dot products with all lanes busy
+  // (the small_m kernel broadcasts the single row, 1 of 16 lanes) and splits
+  // N across threads (docs/benchmarks/cpu-runtime.md).
   if (matchPattern(op.getRhs(), m_Constant()) || isLoadTimeValue(op.getRhs()))
     return std::nullopt;
   DecodeGemm g;

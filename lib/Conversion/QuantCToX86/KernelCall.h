@@ -31,6 +31,12 @@ mlir::Value kernelOperandBuffer(int64_t callId, mlir::OpBuilder &b,
 mlir::Value kernelOperandBuffer(int64_t callId, mlir::OpBuilder &b,
                                 mlir::Location loc, mlir::Value tensor);
 
+/// `buf` ([X, Y], any strides and offset) as a [1, X, Y] view of it (a
+/// memref.reinterpret_cast; the static inner stride kept): a 2-D GEMM's
+/// operand for a kernel of batched operands, run as a batch of one.
+mlir::Value addUnitBatch(mlir::OpBuilder &b, mlir::Location loc,
+                         mlir::Value buf);
+
 /// The materialization of `result` into a caller's buffer (a restrict,
 /// writable entry-block argument of type `outTy`, its only use), which the
 /// kernel can then write directly; else null.
@@ -70,6 +76,14 @@ void dedupeKernels(mlir::ModuleOp module);
 /// 1 or N], or a reason why not.
 mlir::FailureOr<KernelZeroPoints>
 matchBatchedKernelZeroPoints(MatmulOp op, std::string &why);
+
+/// The u8 bytes a kernel of `isa` reads as A instead of `op`'s i8 lhs when
+/// that lhs is those bytes xor 0x80 (u8 storage, as --quantc-import-quant
+/// writes it), or null: vpdpbusd and amx's tdpbusd take u8 activations as
+/// they are, avx2's vpmaddwd packing sign-extends i8 values and keeps the
+/// xor. The one rule of the 2-D, dynamic-row and batched lowerings
+/// (KernelZeroPoints::unsignedActivations).
+mlir::Value unsignedActivationSource(MatmulOp op, X86Isa isa);
 
 } // namespace quantc::x86
 

@@ -21,25 +21,6 @@ using namespace mlir;
 using namespace quantc;
 using namespace quantc::x86;
 
-/// `buf` ([X, Y], any strides) as [1, X, Y].
-static Value addUnitBatch(OpBuilder &b, Location loc, Value buf) {
-  auto ty = cast<MemRefType>(buf.getType());
-  auto meta = memref::ExtractStridedMetadataOp::create(b, loc, buf);
-  int64_t dyn = ShapedType::kDynamic;
-  auto layout = StridedLayoutAttr::get(b.getContext(), dyn, {dyn, dyn, 1});
-  auto resTy = MemRefType::get({1, ty.getDimSize(0), ty.getDimSize(1)},
-                               ty.getElementType(), layout);
-  SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1)};
-  for (int64_t d = 0; d < 2; ++d)
-    sizes.push_back(ty.isDynamicDim(d)
-                        ? OpFoldResult(meta.getSizes()[d])
-                        : OpFoldResult(b.getIndexAttr(ty.getDimSize(d))));
-  SmallVector<OpFoldResult> strides = {meta.getStrides()[0],
-                                       meta.getStrides()[0], b.getIndexAttr(1)};
-  return memref::ReinterpretCastOp::create(
-      b, loc, resTy, buf, OpFoldResult(meta.getOffset()), sizes, strides);
-}
-
 /// `buf`'s type with strides [?, ?, 1] and a dynamic offset: the type a
 /// decode kernel takes (its sizes kept, static where known).
 static MemRefType decodeOperandType(Value buf) {

@@ -23,12 +23,12 @@ using CreateKernelFn = llvm::function_ref<mlir::func::FuncOp(
     X86GemmPlanAttr plan, mlir::TypeRange argTypes, RescaleOp rescale,
     const KernelZeroPoints &zp, mlir::Location loc)>;
 
-/// Whether `op` is a rank-3 GEMM with a dynamic size
-/// (lowerDynamicBatchedMatmul), which reads its operands in place in either
-/// layout.
+/// Whether `op` takes lowerDynamicBatchedMatmul: a rank-3 GEMM with a
+/// dynamic size, or a 2-D one with a dynamic N or K (a batch of one). It
+/// reads its operands in place in either layout.
 bool isDynamicBatched(MatmulOp op);
 
-/// Lowers the rank-3 `op` of dynamic sizes to loops over static blocks, each
+/// Lowers `op` (isDynamicBatched) to loops over static blocks, each
 /// a call of the runtime-weight kernel that `createKernel` builds, the batch
 /// split across threads; or leaves it with a remark saying why not.
 void lowerDynamicBatchedMatmul(MatmulOp op, const LoweringOptions &opts,

@@ -55,14 +55,17 @@ struct GemmBlock {
 
 /// The plan of `op` under resolved `opts`, or failure after a remark on `op`
 /// saying why it does not fit a kernel (batched over more than one
-/// dimension, dynamic shape, non-i8
-/// operands, empty, i32 overflow, a constant weight too large to pack). A
+/// dimension, non-i8 operands, empty, i32 overflow, a constant weight too
+/// large to pack). A
 /// weight that is not a compile-time constant gets a runtime_weight plan; so
 /// does a rank-3 (batched) matmul, whose plan is that of one batch. With
 /// `rows`, the plan is that of `rows` rows of a 2-D matmul whose M is dynamic
 /// (N and K static): one of the kernels a run-time M is split into. With
-/// `block`, the plan is that of one static block of a rank-3 `op` of any
-/// dynamic sizes (batch, M, N, K): the caller loops over the blocks.
+/// `block`, the plan is that of one static block (with a run-time weight)
+/// of a rank-3 `op` of any dynamic sizes (batch, M, N, K) or a 2-D one of a
+/// dynamic N or K: the caller loops over the blocks. A dynamic shape comes
+/// with `rows` or `block`. (GEMMs of 1-3 rows against a run-time rhs never
+/// get here: matchDecodeGemm gives them the decode kernel.)
 mlir::FailureOr<X86GemmPlanAttr>
 selectPlan(MatmulOp op, const LoweringOptions &opts,
            std::optional<int64_t> rows = std::nullopt,

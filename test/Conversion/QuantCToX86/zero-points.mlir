@@ -69,7 +69,8 @@ func.func @u8_both(%x: tensor<3x5xi8>, %zw: tensor<1x2xi32>) -> tensor<3x2xi32> 
 
 // -----
 
-// A run-time weight at small M (the small_m kernel): the compensation of
+// A run-time weight at small M (the small_m kernel, 4-32 rows; 1-3 take
+// the decode kernel, which corrects zero points after it: decode-kernel.mlir): the compensation of
 // each panel uses the same factor, A is not xored, the row sums are taken
 // in its packing.
 // SMALLM-LABEL: func.func @small_m_runtime
@@ -80,12 +81,12 @@ func.func @u8_both(%x: tensor<3x5xi8>, %zw: tensor<1x2xi32>) -> tensor<3x2xi32> 
 // SMALLM: vector.reduction <add>
 // SMALLM: arith.constant dense<-28> : vector<16xi32>
 // SMALLM: quantc.x86.vpdpbusd
-func.func @small_m_runtime(%x: tensor<3x5xi8>, %w: tensor<2x5xi8>, %zw: tensor<1x1xi32>) -> tensor<3x2xi32> {
-  %b = arith.constant dense<-128> : tensor<3x5xi8>
-  %xi = arith.xori %x, %b : tensor<3x5xi8>
+func.func @small_m_runtime(%x: tensor<4x5xi8>, %w: tensor<2x5xi8>, %zw: tensor<1x1xi32>) -> tensor<4x2xi32> {
+  %b = arith.constant dense<-128> : tensor<4x5xi8>
+  %xi = arith.xori %x, %b : tensor<4x5xi8>
   %zx = arith.constant dense<-100> : tensor<1x1xi32>
-  %r = quantc.matmul %xi, %w lhs_zero_point(%zx : tensor<1x1xi32>) rhs_zero_point(%zw : tensor<1x1xi32>) : tensor<3x5xi8>, tensor<2x5xi8> -> tensor<3x2xi32>
-  return %r : tensor<3x2xi32>
+  %r = quantc.matmul %xi, %w lhs_zero_point(%zx : tensor<1x1xi32>) rhs_zero_point(%zw : tensor<1x1xi32>) : tensor<4x5xi8>, tensor<2x5xi8> -> tensor<4x2xi32>
+  return %r : tensor<4x2xi32>
 }
 
 // -----
