@@ -22,16 +22,19 @@ def cpus(avx2=True, vnni=True, amx=False):
     """The cpu= values to test here: vnni-emulated always; avx2 (run
     natively) where the CPU has AVX2; host (amx on an AMX CPU) where it has
     AVX-512 VNNI, and with `vnni` vnni too; with `amx`, amx-emulated always
-    and amx on an AMX CPU."""
+    and amx on an AMX CPU (then not host, the same pipeline)."""
     flags = cpu_flags()
     out = ["vnni-emulated"]
     if avx2 and "avx2" in flags:
         out.append("avx2")
+    hw_amx = "amx_int8" in flags and "amx_tile" in flags
     if "avx512_vnni" in flags:
-        out += (["vnni"] if vnni else []) + ["host"]
+        out += ["vnni"] if vnni else []
+        # host is amx on an AMX CPU: not twice.
+        out += [] if amx and hw_amx else ["host"]
     if amx:
         out.append("amx-emulated")
-        if "amx_int8" in flags and "amx_tile" in flags:
+        if hw_amx:
             out.append("amx")
     return out
 

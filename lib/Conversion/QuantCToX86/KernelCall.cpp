@@ -11,6 +11,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Matchers.h"
@@ -140,6 +141,21 @@ Value x86::kernelOperandBuffer(int64_t callId, OpBuilder &b, Location loc,
   auto op = bufferization::ToBufferOp::create(b, loc, type, tensor, readOnly);
   op->setAttr("quantc.kernel_call", b.getI64IntegerAttr(callId));
   return op;
+}
+
+func::FuncOp x86::createKernelFunction(Location loc, StringRef name,
+                                       TypeRange argTypes) {
+  MLIRContext *ctx = loc.getContext();
+  auto fn =
+      func::FuncOp::create(loc, name, FunctionType::get(ctx, argTypes, {}));
+  fn.setPrivate();
+  fn->setAttr("llvm.linkage",
+              LLVM::LinkageAttr::get(ctx, LLVM::Linkage::Internal));
+  for (auto [i, t] : llvm::enumerate(argTypes))
+    if (isa<MemRefType>(t))
+      fn.setArgAttr(i, LLVM::LLVMDialect::getNoAliasAttrName(),
+                    UnitAttr::get(ctx));
+  return fn;
 }
 
 Value x86::addUnitBatch(OpBuilder &b, Location loc, Value buf) {

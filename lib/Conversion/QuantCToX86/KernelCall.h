@@ -13,6 +13,7 @@
 #include "Plan.h"
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 
 namespace quantc::x86 {
@@ -30,6 +31,15 @@ mlir::Value kernelOperandBuffer(int64_t callId, mlir::OpBuilder &b,
 /// of its shape and element type.
 mlir::Value kernelOperandBuffer(int64_t callId, mlir::OpBuilder &b,
                                 mlir::Location loc, mlir::Value tensor);
+
+/// A private function `name` of `argTypes` and no results, for the caller
+/// to give a body and insert: the kernels' and their batch loops' common
+/// form. Internal linkage (those of separately compiled modules never
+/// clash); every memref argument noalias (LLVM then keeps loads in
+/// registers across stores).
+mlir::func::FuncOp createKernelFunction(mlir::Location loc,
+                                        llvm::StringRef name,
+                                        mlir::TypeRange argTypes);
 
 /// `buf` ([X, Y], any strides and offset) as a [1, X, Y] view of it (a
 /// memref.reinterpret_cast; the static inner stride kept): a 2-D GEMM's

@@ -138,18 +138,11 @@ void x86::lowerDecodeMatmul(MatmulOp op, DecodeGemm spec,
       emitDecodeUnits(b, loc, spec, memref::DimOp::create(b, loc, args[0], c0),
                       memref::DimOp::create(b, loc, args[1], spec.nn ? 2 : 1)));
 
-  auto fn = func::FuncOp::create(
-      loc, "__quantc_x86_decode_gemm",
-      FunctionType::get(ctx, ValueRange(args).getTypes(), {}));
-  fn.setPrivate();
-  fn->setAttr("llvm.linkage",
-              LLVM::LinkageAttr::get(ctx, LLVM::Linkage::Internal));
+  func::FuncOp fn = createKernelFunction(loc, "__quantc_x86_decode_gemm",
+                                         ValueRange(args).getTypes());
   // The work units (the last two operands) split across threads.
   if (spec.parallel)
     fn->setAttr(kX86ParallelAttrName, UnitAttr::get(ctx));
-  for (unsigned i = 0; i < buffers.size(); ++i)
-    fn.setArgAttr(i, LLVM::LLVMDialect::getNoAliasAttrName(),
-                  UnitAttr::get(ctx));
   symbols.insert(fn);
   {
     Block *entry = fn.addEntryBlock();

@@ -204,15 +204,9 @@ void x86::lowerDynamicBatchedMatmul(MatmulOp op, const LoweringOptions &opts,
   Value out3 = rank == 2 ? addUnitBatch(b, loc, out) : out;
   SmallVector<Type> loopArgTypes = {a.getType(), w.getType(), out3.getType(),
                                     indexTy, indexTy};
-  auto batchFn = func::FuncOp::create(loc, "__quantc_x86_gemm_batch",
-                                      FunctionType::get(ctx, loopArgTypes, {}));
-  batchFn.setPrivate();
-  batchFn->setAttr("llvm.linkage",
-                   LLVM::LinkageAttr::get(ctx, LLVM::Linkage::Internal));
+  func::FuncOp batchFn =
+      createKernelFunction(loc, "__quantc_x86_gemm_batch", loopArgTypes);
   batchFn->setAttr(kX86PlanAttrName, withParallel(splitBatch));
-  for (unsigned i = 0; i < 3; ++i)
-    batchFn.setArgAttr(i, LLVM::LLVMDialect::getNoAliasAttrName(),
-                       UnitAttr::get(ctx));
   symbols.insert(batchFn);
   if (accumulate) {
     Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(i32));

@@ -622,15 +622,9 @@ void LowerMatmulToX86::lowerBatched(MatmulOp op, X86GemmPlanAttr plan,
   if (zw)
     loopArgTypes.push_back(zw.getType());
   llvm::append_range(loopArgTypes, TypeRange{indexTy, indexTy});
-  auto batchFn = func::FuncOp::create(loc, "__quantc_x86_gemm_batch",
-                                      FunctionType::get(ctx, loopArgTypes, {}));
-  batchFn.setPrivate();
-  batchFn->setAttr("llvm.linkage",
-                   LLVM::LinkageAttr::get(ctx, LLVM::Linkage::Internal));
+  func::FuncOp batchFn =
+      createKernelFunction(loc, "__quantc_x86_gemm_batch", loopArgTypes);
   batchFn->setAttr(kX86PlanAttrName, outer);
-  for (unsigned i = 0; i < 3; ++i)
-    batchFn.setArgAttr(i, LLVM::LLVMDialect::getNoAliasAttrName(),
-                       UnitAttr::get(ctx));
   symbols.insert(batchFn);
   Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
   SmallVector<Value> batchArgs = {a, w, out};
@@ -692,12 +686,7 @@ func::FuncOp LowerMatmulToX86::createKernel(X86GemmPlanAttr plan,
                                             const KernelZeroPoints &zp,
                                             Location loc) {
   MLIRContext *ctx = plan.getContext();
-  auto fn = func::FuncOp::create(loc, "__quantc_x86_gemm",
-                                 FunctionType::get(ctx, argTypes, {}));
-  fn.setPrivate();
-  // Internal linkage: kernels of separately compiled modules never clash.
-  fn->setAttr("llvm.linkage",
-              LLVM::LinkageAttr::get(ctx, LLVM::Linkage::Internal));
+  func::FuncOp fn = createKernelFunction(loc, "__quantc_x86_gemm", argTypes);
   fn->setAttr(kX86PlanAttrName, plan);
   // The packed tile can be up to 128 KiB of stack (on each OpenMP thread):
   // probe it page by page, so that a small thread stack faults on its guard
@@ -707,11 +696,6 @@ func::FuncOp LowerMatmulToX86::createKernel(X86GemmPlanAttr plan,
       ArrayAttr::get(
           ctx, {ArrayAttr::get(ctx, {StringAttr::get(ctx, "probe-stack"),
                                      StringAttr::get(ctx, "inline-asm")})}));
-  // No aliasing between the operands: lets LLVM keep loads in registers.
-  for (auto [i, t] : llvm::enumerate(argTypes))
-    if (llvm::isa<MemRefType>(t))
-      fn.setArgAttr(i, LLVM::LLVMDialect::getNoAliasAttrName(),
-                    UnitAttr::get(ctx));
 
   Block *entry = fn.addEntryBlock();
   ValueRange blockArgs = entry->getArguments();

@@ -23,7 +23,8 @@ struct LoweringOptions {
   /// GEMMs of at least this many multiply-adds run in parallel; -1: never.
   int64_t parallelMinMacs = int64_t(1) << 24;
   /// avx512-vnni run-time-weight GEMMs of at most this many rows (at most
-  /// X86GemmPlanAttr::kMaxSmallM) get a small_m plan; 0: none.
+  /// X86GemmPlanAttr::kMaxSmallM) get a small_m plan; 0: none. Those of 1-3
+  /// static rows take the decode kernel before (matchDecodeGemm).
   int64_t smallM = 32;
   /// A GEMM with a run-time number of rows runs as chunks of this many rows
   /// (a power of two), then one kernel per set bit of the remainder.

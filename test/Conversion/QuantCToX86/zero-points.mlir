@@ -118,7 +118,7 @@ func.func @per_row(%x: tensor<3x5xi8>, %zx: tensor<3x1xi32>) -> tensor<3x2xi32> 
 // CHECK: call @__quantc_x86_gemm_batch(%{{.+}}, %{{.+}}, %{{.+}}, %[[ZW]], %{{.+}}, %{{.+}}) : (memref<2x4x8xi8>, memref<2x4x8xi8>, memref<2x4x4xi32>, memref<1x1x1xi32>, index, index) -> ()
 // CHECK-NOT: linalg.generic
 // CHECK: func.func private @__quantc_x86_gemm(%{{.+}}: memref<4x8xi8, {{.*}}: memref<4x8xi8, {{.*}}: memref<1x1xi32, {{.*}}: memref<4x4xi32, {{.*}}: index, %{{.+}}: index)
-// CHECK: func.func private @__quantc_x86_gemm_batch({{.*}}: memref<2x4x4xi32> {llvm.noalias}, %[[Z:[a-z0-9]+]]: memref<1x1x1xi32>, %{{.+}}: index, %{{.+}}: index)
+// CHECK: func.func private @__quantc_x86_gemm_batch({{.*}}: memref<2x4x4xi32> {llvm.noalias}, %[[Z:[a-z0-9]+]]: memref<1x1x1xi32> {llvm.noalias}, %{{.+}}: index, %{{.+}}: index)
 // CHECK: scf.for %[[I:.+]] =
 // CHECK: memref.subview %[[Z]][0, 0, 0] [1, 1, 1] [1, 1, 1]
 // CHECK: call @__quantc_x86_gemm
