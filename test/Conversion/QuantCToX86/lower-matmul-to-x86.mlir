@@ -316,3 +316,24 @@ func.func @same_weight(%x: tensor<2x8xi8>) -> tensor<2x16xi32> {
   %acc = quantc.matmul %x, %w : tensor<2x8xi8>, tensor<16x8xi8> -> tensor<2x16xi32>
   return %acc : tensor<2x16xi32>
 }
+
+// -----
+
+// A dynamic K (or N) with more than 3 rows: the dynamic-size lowering of
+// batched GEMMs, the operands and the output viewed as a batch of one
+// ([1, M, K] etc., no copy), the output zeroed for the K blocks to add to.
+// CHECK-LABEL: func.func @dynamic_k
+// CHECK: memref.reinterpret_cast %{{.+}} to offset: [%{{.+}}], sizes: [1, 4, %{{.+}}], strides: [%{{.+}}, %{{.+}}, 1] : memref<4x?xi8> to memref<1x4x?xi8, strided<[?, ?, 1], offset: ?>>
+// CHECK: memref.reinterpret_cast %{{.+}} to offset: [%{{.+}}], sizes: [1, 2, %{{.+}}], strides: [%{{.+}}, %{{.+}}, 1] : memref<2x?xi8> to memref<1x2x?xi8, strided<[?, ?, 1], offset: ?>>
+// CHECK: %[[O:.+]] = memref.alloc() {alignment = 64 : i64} : memref<4x2xi32>
+// CHECK: %[[O3:.+]] = memref.reinterpret_cast %[[O]] to offset: [%{{.+}}], sizes: [1, 4, 2]
+// CHECK: linalg.fill ins(%{{.+}} : i32) outs(%[[O]] : memref<4x2xi32>)
+// CHECK: call @__quantc_x86_gemm_batch(%{{.+}}, %{{.+}}, %[[O3]], %{{.+}}, %{{.+}}) : (memref<1x4x?xi8, strided<[?, ?, 1], offset: ?>>, memref<1x2x?xi8, strided<[?, ?, 1], offset: ?>>, memref<1x4x2xi32, strided<[?, ?, 1], offset: ?>>, index, index) -> ()
+// CHECK: func.func private @__quantc_x86_gemm(
+// CHECK-SAME: m = 4, n = 2, k = 256
+// CHECK-SAME: runtime_weight = true
+func.func @dynamic_k(%x: tensor<4x?xi8>, %w: tensor<2x?xi8>) -> tensor<4x2xi32> {
+  // expected-remark @+1 {{kernel in static blocks of 4 x 2 x 256 (M x N x K; its sizes are dynamic)}}
+  %r = quantc.matmul %x, %w : tensor<4x?xi8>, tensor<2x?xi8> -> tensor<4x2xi32>
+  return %r : tensor<4x2xi32>
+}
