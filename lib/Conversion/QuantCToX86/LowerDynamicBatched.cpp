@@ -1,8 +1,9 @@
 //===- LowerDynamicBatched.cpp - rank-3 int8 GEMMs of dynamic sizes ------===//
 //
 // A rank-3 quantc.matmul with a dynamic batch, M, N or K (prefill attention
-// over a run-time token count) as loops over static blocks, each block on the
-// runtime-weight kernel, operands read in place through transposes.
+// over a run-time token count), or a 2-D one with a dynamic N or K (a batch
+// of one), as loops over static blocks, each block on the runtime-weight
+// kernel, operands read in place through transposes.
 //
 //===----------------------------------------------------------------------===//
 

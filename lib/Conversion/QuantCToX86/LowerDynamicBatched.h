@@ -1,8 +1,9 @@
 //===- LowerDynamicBatched.h - rank-3 int8 GEMMs of dynamic sizes -*- C++
 //-*-===//
 //
-// The lowering of a rank-3 quantc.matmul with a dynamic batch, M, N or K to
-// loops over static blocks on the runtime-weight kernel.
+// The lowering of a rank-3 quantc.matmul with a dynamic batch, M, N or K (or
+// a 2-D one with a dynamic N or K, as a batch of one) to loops over static
+// blocks on the runtime-weight kernel.
 //
 //===----------------------------------------------------------------------===//
 

@@ -8,7 +8,7 @@
    [K, N], with a fused f32 rescale;
  - a dynamic N or K (M static above 3 rows, or M dynamic too) takes the
    blocked dynamic-size lowering as a batch of one (its remark "in static
-   blocks of"), either rhs layout, a rescale after it.
+   blocks of"), either rhs layout, a transposed lhs, a rescale after it.
 Bit-exact against NumPy int64 (quantc.reference.rescale for the rescale)
 for odd N and K (K % 4 != 0, K % 64 != 0, K over several 256-blocks), -128
 everywhere, a second call with other sizes, 2 threads
@@ -60,6 +60,18 @@ def dynamic_ir(m, n, k, nn):
     return f"""
 func.func @main(%x: {xt}, %w: {wt}) -> {rt} {{
   %r = quantc.matmul %x, %w{attr} : {xt}, {wt} -> {rt}
+  return %r : {rt}
+}}"""
+
+
+def transposed_lhs_ir(m, n):
+    """transpose_lhs [K, M] x [N, K], K dynamic (M, N static or None)."""
+    d = lambda v: "?" if v is None else str(v)
+    xt, wt = f"tensor<?x{d(m)}xi8>", f"tensor<{d(n)}x?xi8>"
+    rt = f"tensor<{d(m)}x{d(n)}xi32>"
+    return f"""
+func.func @main(%x: {xt}, %w: {wt}) -> {rt} {{
+  %r = quantc.matmul %x, %w {{transpose_lhs}} : {xt}, {wt} -> {rt}
   return %r : {rt}
 }}"""
 
@@ -135,6 +147,17 @@ for cpu in cpus(amx=True):
                 w = np.full((k, n) if nn else (n, k), -128, np.int8)
                 t.check(f"{pipeline} {label} all -128", mod.main(x, w),
                         ref2(x, w, nn))
+        # A transposed lhs ([K, M], K strided: copied per block), 2 rows
+        # (not the decode kernel, which takes A row-major) or M dynamic.
+        for tm, tn, sizes in [(2, None, [(2, 67, 5)]),
+                              (None, 3, [(70, 3, 300), (1, 3, 1)])]:
+            label = f"transposed lhs {tm}x{tn}"
+            mod = t.compile_checked(transposed_lhs_ir(tm, tn), pipeline, label,
+                                    parallel=False, require=[BLOCKS])
+            for m, n, k in sizes:
+                x, w = t.i8((k, m)), t.i8((n, k))
+                t.check(f"{pipeline} {label} {m}x{n}x{k}", mod.main(x, w),
+                        ref2(np.ascontiguousarray(x.T), w, False))
         mod = t.compile_checked(dynamic_rescaled_ir(6), pipeline,
                                 "dynamic rescaled", parallel=False,
                                 require=[BLOCKS])
