@@ -44,6 +44,16 @@ std::optional<DecodeGemm> x86::matchDecodeGemm(MatmulOp op,
   // N across threads (docs/benchmarks/cpu-runtime.md).
   if (matchPattern(op.getRhs(), m_Constant()) || isLoadTimeValue(op.getRhs()))
     return std::nullopt;
+  // A static 2-D GEMM with zero points keeps the kernels that take them
+  // (small_m, packing): the decode kernel corrects them after it, and an
+  // activation zero point then costs a second pass over W (its column sums).
+  bool dynamic = !rhsTy.hasStaticShape() || !lhsTy.hasStaticShape();
+  if (rank == 2 && !dynamic && op.hasZeroPoints()) {
+    op.emitRemark() << "takes a GEMM kernel that takes its zero points, "
+                       "not the decode kernel (which would correct them "
+                       "after it)";
+    return std::nullopt;
+  }
   DecodeGemm g;
   g.m = m;
   g.isa = avx2 ? X86Isa::avx2 : X86Isa::avx512_vnni;

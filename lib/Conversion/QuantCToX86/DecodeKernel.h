@@ -48,9 +48,10 @@ struct DecodeGemm {
 /// most kMaxDecodeRows static rows whose rhs is not known before run time
 /// (not a constant, not a load-time value), static or with a dynamic N, K
 /// or batch: the one rule that gives GEMMs of 1-3 rows the decode kernel
-/// (the small_m and packing kernels take the rest). `nn` and `blockCols`
-/// are left for the caller,
-/// which knows how the rhs is stored. Never emits diagnostics.
+/// (the small_m and packing kernels take the rest), except a static 2-D
+/// GEMM with zero points, which keeps a kernel that takes them (a remark
+/// says so; the only diagnostic). `nn` and `blockCols` are left for the
+/// caller, which knows how the rhs is stored.
 std::optional<DecodeGemm> matchDecodeGemm(MatmulOp op,
                                           const LoweringOptions &opts);
 

@@ -154,3 +154,20 @@ func.func @batched_per_row(%x: tensor<2x4x8xi8>, %w: tensor<2x4x8xi8>, %zx: tens
   %r = quantc.matmul %x, %w lhs_zero_point(%zx : tensor<2x4x1xi32>) : tensor<2x4x8xi8>, tensor<2x4x8xi8> -> tensor<2x4x4xi32>
   return %r : tensor<2x4x4xi32>
 }
+
+// -----
+
+// 1-3 static rows with zero points keep the kernel that takes them (here
+// small_m with small-m=32, the packing kernel with small-m=0) rather than
+// the decode kernel, which corrects them after it: a remark says so.
+// CHECK-LABEL: func.func @decode_rows_zero_points
+// CHECK-NOT: __quantc_x86_decode_gemm
+// CHECK: call @__quantc_x86_gemm
+// SMALLM-LABEL: func.func @decode_rows_zero_points
+// SMALLM: small_m = true
+func.func @decode_rows_zero_points(%x: tensor<1x5xi8>, %w: tensor<2x5xi8>, %zw: tensor<1x2xi32>) -> tensor<1x2xi32> {
+  %zx = arith.constant dense<-100> : tensor<1x1xi32>
+  // expected-remark @+1 {{takes a GEMM kernel that takes its zero points, not the decode kernel (which would correct them after it)}}
+  %r = quantc.matmul %x, %w lhs_zero_point(%zx : tensor<1x1xi32>) rhs_zero_point(%zw : tensor<1x2xi32>) : tensor<1x5xi8>, tensor<2x5xi8> -> tensor<1x2xi32>
+  return %r : tensor<1x2xi32>
+}
