@@ -100,8 +100,8 @@ def QuantCLowerMatmulToX86 : Pass<"quantc-lower-matmul-to-x86",
     - The register tile is `mr x nr` vector accumulators (default 6 x 4 zmm:
       24 independent `vpdpbusd` chains; 6 x 2 ymm for avx2). M and N tails
       are peeled with smaller tiles and masked stores.
-    - Small M (at most `small-m` rows, avx512-vnni, run-time weight: decode,
-      a few tokens): packing W would cost as much as the GEMM, so the kernel
+    - Small M (4 to `small-m` rows, avx512-vnni, run-time weight: a few
+      tokens; 1-3 rows take the decode kernel, below): packing W would cost as much as the GEMM, so the kernel
       (plan `small_m`) reads W where it lies: it packs A (+128) into
       `[M/16][K/4][64]` once per call and, per panel of 16 rows of W,
       broadcasts each row's 4-byte K groups against A's vectors (16
@@ -122,9 +122,11 @@ def QuantCLowerMatmulToX86 : Pass<"quantc-lower-matmul-to-x86",
       slices of A, of the output and of the per-row epilogue operands
       (x_scale, residual). Nothing is padded or copied; a constant weight is
       packed once for all of them.
-    - Decode (avx512-vnni, at most 3 static rows, a run-time rhs, batched or
-      with a dynamic N, K or batch: attention's Q.K^T and P.V of a decode
-      step over a KV cache of run-time length): the decode kernel
+    - Decode (avx512-vnni, avx2, or amx below `amx-min-m`; at most 3
+      static rows, a run-time rhs, 2-D or batched, static or with a dynamic
+      N, K or batch: a decode step's projections with run-time weights,
+      attention's Q.K^T and P.V over a KV cache of run-time length): the
+      decode kernel
       (DecodeKernel.h) reads N, K and the batch from the buffers at run
       time and the rhs where it lies, `[B, N, K]` or (`transpose_rhs`, or
       a `linalg.transpose` whose source has N innermost) `[B, K, N]`; the
@@ -136,9 +138,10 @@ def QuantCLowerMatmulToX86 : Pass<"quantc-lower-matmul-to-x86",
       scratch, and its batch range is split across threads when the GEMM
       (dynamic extents counted as 1024) has at least `parallel-min-macs` /
       16 multiply-adds.
-    - A rank-3 GEMM with a run-time batch, M, N or K and more rows than
-      the decode kernel takes (a dynamic-length prefill's Q.K^T and P.V):
-      a function over the batch range (split across threads as above)
+    - A rank-3 GEMM with a run-time batch, M, N or K, or a 2-D one with a
+      run-time N or K (as a batch of one, not split across threads), and
+      more rows than the decode kernel takes (a dynamic-length prefill's
+      Q.K^T and P.V): a function over the batch range (split across threads as above)
       loops over static blocks (M and N dynamic: 64 each; K: whole when
       static, 256 when dynamic) and calls one runtime-weight kernel per
       block on strided views of the operands, read in place through the
@@ -152,8 +155,7 @@ def QuantCLowerMatmulToX86 : Pass<"quantc-lower-matmul-to-x86",
 
     The kernel carries its plan, a `#quantc.x86_gemm_plan` attribute, as
     `quantc.x86_plan`. Every matmul that does not take this path says why in
-    a remark (batched over more than one dimension, a dynamic N, K or
-    batch, non-i8 operands, i32 overflow, a constant weight too large to
+    a remark (batched over more than one dimension, non-i8 operands, i32 overflow, a constant weight too large to
     pack, ...) and is left for `--convert-quantc-to-linalg`; so does every rescale of a lowered matmul
     that is not fused (e.g. a block-scaled operand, read as a `block`
     broadcast), which then runs after the GEMM.
@@ -214,9 +216,10 @@ def QuantCLowerMatmulToX86 : Pass<"quantc-lower-matmul-to-x86",
            "multiply-adds across threads (-1: never); the split is done by "
            "--quantc-x86-outline-omp">,
     Option<"smallM", "small-m", "int64_t", "32",
-           "avx512-vnni: run-time-weight GEMMs of at most this many rows "
+           "avx512-vnni: run-time-weight GEMMs of 4 to this many rows "
            "(<= 64; 0: never) read the weight where it lies and pack the "
-           "activations instead (plan small_m)">,
+           "activations instead (plan small_m; 1-3 rows: the decode "
+           "kernel)">,
     Option<"dynamicMChunk", "dynamic-m-chunk", "int64_t", "256",
            "A GEMM whose M is dynamic runs as chunks of this many rows (a "
            "power of two in [1, 4096]), then one kernel per set bit of the "

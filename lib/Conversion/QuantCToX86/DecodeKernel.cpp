@@ -38,13 +38,22 @@ std::optional<DecodeGemm> x86::matchDecodeGemm(MatmulOp op,
   if (ShapedType::isDynamic(m) || m < 1 || m > kMaxDecodeRows ||
       (amx && m >= opts.amxMinM))
     return std::nullopt;
-  // The rows are static; anything else may be dynamic.
-  bool dynamic = !rhsTy.hasStaticShape() || lhsTy.isDynamicDim(rank - 1) ||
-                 (rank == 3 && lhsTy.isDynamicDim(0));
-  if (rank == 2 && !dynamic)
-    return std::nullopt;
+  // The rows are static; anything else may be dynamic. Static 2-D GEMMs of
+  // 1-3 rows take it too: it runs their dot products with all lanes busy
+  // (the small_m kernel broadcasts the single row, 1 of 16 lanes) and splits
+  // N across threads (docs/benchmarks/cpu-runtime.md).
   if (matchPattern(op.getRhs(), m_Constant()) || isLoadTimeValue(op.getRhs()))
     return std::nullopt;
+  // A static 2-D GEMM with zero points keeps the kernels that take them
+  // (small_m, packing): the decode kernel corrects them after it, and an
+  // activation zero point then costs a second pass over W (its column sums).
+  bool dynamic = !rhsTy.hasStaticShape() || !lhsTy.hasStaticShape();
+  if (rank == 2 && !dynamic && op.hasZeroPoints()) {
+    op.emitRemark() << "takes a GEMM kernel that takes its zero points, "
+                       "not the decode kernel (which would correct them "
+                       "after it)";
+    return std::nullopt;
+  }
   DecodeGemm g;
   g.m = m;
   g.isa = avx2 ? X86Isa::avx2 : X86Isa::avx512_vnni;

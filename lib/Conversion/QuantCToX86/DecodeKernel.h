@@ -46,9 +46,12 @@ struct DecodeGemm {
 /// avx512-vnni (or amx, below amx-min-m) or avx2 GEMM of rank 2 or 3 (the
 /// rhs of the lhs's rank, the lhs not transposed) with i8 operands and at
 /// most kMaxDecodeRows static rows whose rhs is not known before run time
-/// (not a constant, not a load-time value), that is batched (rank 3) or has
-/// a dynamic N, K or batch. `nn` and `blockCols` are left for the caller,
-/// which knows how the rhs is stored. Never emits diagnostics.
+/// (not a constant, not a load-time value), static or with a dynamic N, K
+/// or batch: the one rule that gives GEMMs of 1-3 rows the decode kernel
+/// (the small_m and packing kernels take the rest), except a static 2-D
+/// GEMM with zero points, which keeps a kernel that takes them (a remark
+/// says so; the only diagnostic). `nn` and `blockCols` are left for the
+/// caller, which knows how the rhs is stored.
 std::optional<DecodeGemm> matchDecodeGemm(MatmulOp op,
                                           const LoweringOptions &opts);
 

@@ -9,7 +9,11 @@
 
 #include "quantc/Dialect/QuantC/Utils/KernelLayout.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/OperationSupport.h"
 #include "mlir/IR/SymbolTable.h"
@@ -139,6 +143,49 @@ Value x86::kernelOperandBuffer(int64_t callId, OpBuilder &b, Location loc,
   return op;
 }
 
+func::FuncOp x86::createKernelFunction(Location loc, StringRef name,
+                                       TypeRange argTypes) {
+  MLIRContext *ctx = loc.getContext();
+  auto fn =
+      func::FuncOp::create(loc, name, FunctionType::get(ctx, argTypes, {}));
+  fn.setPrivate();
+  fn->setAttr("llvm.linkage",
+              LLVM::LinkageAttr::get(ctx, LLVM::Linkage::Internal));
+  for (auto [i, t] : llvm::enumerate(argTypes))
+    if (isa<MemRefType>(t))
+      fn.setArgAttr(i, LLVM::LLVMDialect::getNoAliasAttrName(),
+                    UnitAttr::get(ctx));
+  return fn;
+}
+
+Value x86::addUnitBatch(OpBuilder &b, Location loc, Value buf) {
+  auto ty = cast<MemRefType>(buf.getType());
+  auto meta = memref::ExtractStridedMetadataOp::create(b, loc, buf);
+  int64_t dyn = ShapedType::kDynamic;
+  // The inner stride static where `buf`'s is (1 for a row-major buffer).
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  int64_t inner = dyn;
+  if (succeeded(ty.getStridesAndOffset(strides, offset)))
+    inner = strides[1];
+  auto layout = StridedLayoutAttr::get(b.getContext(), dyn, {dyn, dyn, inner});
+  auto resTy = MemRefType::get({1, ty.getDimSize(0), ty.getDimSize(1)},
+                               ty.getElementType(), layout);
+  SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1)};
+  for (int64_t d = 0; d < 2; ++d)
+    sizes.push_back(ty.isDynamicDim(d)
+                        ? OpFoldResult(meta.getSizes()[d])
+                        : OpFoldResult(b.getIndexAttr(ty.getDimSize(d))));
+  OpFoldResult innerStride = ShapedType::isDynamic(inner)
+                                 ? OpFoldResult(meta.getStrides()[1])
+                                 : OpFoldResult(b.getIndexAttr(inner));
+  // The batch stride is never stepped: the row stride's.
+  SmallVector<OpFoldResult> strideVals = {meta.getStrides()[0],
+                                          meta.getStrides()[0], innerStride};
+  return memref::ReinterpretCastOp::create(
+      b, loc, resTy, buf, OpFoldResult(meta.getOffset()), sizes, strideVals);
+}
+
 Value x86::kernelOperandBuffer(int64_t callId, OpBuilder &b, Location loc,
                                Value tensor) {
   auto tt = cast<RankedTensorType>(tensor.getType());
@@ -177,4 +224,36 @@ x86::matchBatchedKernelZeroPoints(MatmulOp op, std::string &why) {
                                         : Broadcast::Kind::PerColumn};
   }
   return zp;
+}
+
+/// The u8 bytes behind an i8 lhs `v = src xor 0x80` (u8 storage, as
+/// --quantc-import-quant writes it), or null.
+static Value unsignedSource(Value v) {
+  auto x = v.getDefiningOp<arith::XOrIOp>();
+  if (!x)
+    return Value();
+  auto isSignBit = [](Value c) {
+    APInt bit;
+    if (auto splat = c.getDefiningOp<tensor::SplatOp>())
+      c = splat.getInput();
+    DenseIntElementsAttr attr;
+    if (matchPattern(c, m_Constant(&attr)) && attr.isSplat())
+      bit = attr.getSplatValue<APInt>();
+    else if (!matchPattern(c, m_ConstantInt(&bit)))
+      return false;
+    return bit.getBitWidth() == 8 && bit.isSignMask();
+  };
+  if (isSignBit(x.getRhs()))
+    return x.getLhs();
+  if (isSignBit(x.getLhs()))
+    return x.getRhs();
+  return Value();
+}
+
+Value x86::unsignedActivationSource(MatmulOp op, X86Isa isa) {
+  // vpdpbusd and amx's tdpbusd (u8 x s8) read u8 activations as they are;
+  // vpmaddwd's packing sign-extends the i8 values, so avx2 keeps the xor.
+  if (isa == X86Isa::avx2)
+    return Value();
+  return unsignedSource(op.getLhs());
 }

@@ -13,6 +13,7 @@
 #include "Plan.h"
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 
 namespace quantc::x86 {
@@ -30,6 +31,21 @@ mlir::Value kernelOperandBuffer(int64_t callId, mlir::OpBuilder &b,
 /// of its shape and element type.
 mlir::Value kernelOperandBuffer(int64_t callId, mlir::OpBuilder &b,
                                 mlir::Location loc, mlir::Value tensor);
+
+/// A private function `name` of `argTypes` and no results, for the caller
+/// to give a body and insert: the kernels' and their batch loops' common
+/// form. Internal linkage (those of separately compiled modules never
+/// clash); every memref argument noalias (LLVM then keeps loads in
+/// registers across stores).
+mlir::func::FuncOp createKernelFunction(mlir::Location loc,
+                                        llvm::StringRef name,
+                                        mlir::TypeRange argTypes);
+
+/// `buf` ([X, Y], any strides and offset) as a [1, X, Y] view of it (a
+/// memref.reinterpret_cast; the static inner stride kept): a 2-D GEMM's
+/// operand for a kernel of batched operands, run as a batch of one.
+mlir::Value addUnitBatch(mlir::OpBuilder &b, mlir::Location loc,
+                         mlir::Value buf);
 
 /// The materialization of `result` into a caller's buffer (a restrict,
 /// writable entry-block argument of type `outTy`, its only use), which the
@@ -70,6 +86,14 @@ void dedupeKernels(mlir::ModuleOp module);
 /// 1 or N], or a reason why not.
 mlir::FailureOr<KernelZeroPoints>
 matchBatchedKernelZeroPoints(MatmulOp op, std::string &why);
+
+/// The u8 bytes a kernel of `isa` reads as A instead of `op`'s i8 lhs when
+/// that lhs is those bytes xor 0x80 (u8 storage, as --quantc-import-quant
+/// writes it), or null: vpdpbusd and amx's tdpbusd take u8 activations as
+/// they are, avx2's vpmaddwd packing sign-extends i8 values and keeps the
+/// xor. The one rule of the 2-D, dynamic-row and batched lowerings
+/// (KernelZeroPoints::unsignedActivations).
+mlir::Value unsignedActivationSource(MatmulOp op, X86Isa isa);
 
 } // namespace quantc::x86
 

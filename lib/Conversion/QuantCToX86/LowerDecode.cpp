@@ -21,25 +21,6 @@ using namespace mlir;
 using namespace quantc;
 using namespace quantc::x86;
 
-/// `buf` ([X, Y], any strides) as [1, X, Y].
-static Value addUnitBatch(OpBuilder &b, Location loc, Value buf) {
-  auto ty = cast<MemRefType>(buf.getType());
-  auto meta = memref::ExtractStridedMetadataOp::create(b, loc, buf);
-  int64_t dyn = ShapedType::kDynamic;
-  auto layout = StridedLayoutAttr::get(b.getContext(), dyn, {dyn, dyn, 1});
-  auto resTy = MemRefType::get({1, ty.getDimSize(0), ty.getDimSize(1)},
-                               ty.getElementType(), layout);
-  SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1)};
-  for (int64_t d = 0; d < 2; ++d)
-    sizes.push_back(ty.isDynamicDim(d)
-                        ? OpFoldResult(meta.getSizes()[d])
-                        : OpFoldResult(b.getIndexAttr(ty.getDimSize(d))));
-  SmallVector<OpFoldResult> strides = {meta.getStrides()[0],
-                                       meta.getStrides()[0], b.getIndexAttr(1)};
-  return memref::ReinterpretCastOp::create(
-      b, loc, resTy, buf, OpFoldResult(meta.getOffset()), sizes, strides);
-}
-
 /// `buf`'s type with strides [?, ?, 1] and a dynamic offset: the type a
 /// decode kernel takes (its sizes kept, static where known).
 static MemRefType decodeOperandType(Value buf) {
@@ -157,18 +138,11 @@ void x86::lowerDecodeMatmul(MatmulOp op, DecodeGemm spec,
       emitDecodeUnits(b, loc, spec, memref::DimOp::create(b, loc, args[0], c0),
                       memref::DimOp::create(b, loc, args[1], spec.nn ? 2 : 1)));
 
-  auto fn = func::FuncOp::create(
-      loc, "__quantc_x86_decode_gemm",
-      FunctionType::get(ctx, ValueRange(args).getTypes(), {}));
-  fn.setPrivate();
-  fn->setAttr("llvm.linkage",
-              LLVM::LinkageAttr::get(ctx, LLVM::Linkage::Internal));
+  func::FuncOp fn = createKernelFunction(loc, "__quantc_x86_decode_gemm",
+                                         ValueRange(args).getTypes());
   // The work units (the last two operands) split across threads.
   if (spec.parallel)
     fn->setAttr(kX86ParallelAttrName, UnitAttr::get(ctx));
-  for (unsigned i = 0; i < buffers.size(); ++i)
-    fn.setArgAttr(i, LLVM::LLVMDialect::getNoAliasAttrName(),
-                  UnitAttr::get(ctx));
   symbols.insert(fn);
   {
     Block *entry = fn.addEntryBlock();

@@ -1,8 +1,9 @@
 //===- LowerDynamicBatched.cpp - rank-3 int8 GEMMs of dynamic sizes ------===//
 //
 // A rank-3 quantc.matmul with a dynamic batch, M, N or K (prefill attention
-// over a run-time token count) as loops over static blocks, each block on the
-// runtime-weight kernel, operands read in place through transposes.
+// over a run-time token count), or a 2-D one with a dynamic N or K (a batch
+// of one), as loops over static blocks, each block on the runtime-weight
+// kernel, operands read in place through transposes.
 //
 //===----------------------------------------------------------------------===//
 
@@ -43,24 +44,31 @@ using namespace quantc::x86;
 static constexpr int64_t kDynamicBlockRows = 64, kDynamicBlockCols = 64,
                          kDynamicBlockK = 256, kDynamicBlockMaxRows = 256;
 
-/// Whether `op` is a rank-3 GEMM with a dynamic size (lowerDynamicBatched),
-/// which reads its operands in place in either layout.
 bool x86::isDynamicBatched(MatmulOp op) {
   RankedTensorType lhsTy = op.getLhs().getType(), rhsTy = op.getRhs().getType();
-  return lhsTy.getRank() == 3 && rhsTy.getRank() == 3 &&
-         (!lhsTy.hasStaticShape() || !rhsTy.hasStaticShape());
+  if (lhsTy.getRank() != rhsTy.getRank())
+    return false;
+  if (lhsTy.getRank() == 3)
+    return !lhsTy.hasStaticShape() || !rhsTy.hasStaticShape();
+  // 2-D: a dynamic N or K (the rhs, or K of the lhs); a dynamic M alone
+  // takes lowerDynamicRows.
+  return lhsTy.getRank() == 2 &&
+         (!rhsTy.hasStaticShape() ||
+          lhsTy.isDynamicDim(op.getTransposeLhs() ? 0 : 1));
 }
 
-/// `v` (rank 3), or with `transposed` its last two dimensions swapped, as a
-/// buffer read in place: when `v` is a linalg.transpose (of a
-/// linalg.transpose ...), a memref.transpose view of the first input's
-/// buffer (no copy); else `v`'s buffer, viewed transposed if `transposed`.
-/// `innerUnit` says whether the result's last dimension has unit stride.
+/// `v` (rank 3, or rank 2 as a batch of one), or with `transposed` its last
+/// two dimensions swapped, as a rank-3 buffer read in place: when `v` is a
+/// linalg.transpose (of a linalg.transpose ...), a memref.transpose view of
+/// the first input's buffer (no copy); else `v`'s buffer, viewed transposed
+/// if `transposed`. `innerUnit` says whether the result's last dimension has
+/// unit stride.
 static Value readInPlace(int64_t callId, OpBuilder &b, Location loc, Value v,
                          bool transposed, bool &innerUnit) {
-  SmallVector<int64_t> perm = {0, 1, 2};
+  int64_t rank = cast<RankedTensorType>(v.getType()).getRank();
+  SmallVector<int64_t> perm = llvm::to_vector(llvm::seq<int64_t>(0, rank));
   if (transposed)
-    std::swap(perm[1], perm[2]);
+    std::swap(perm[rank - 2], perm[rank - 1]);
   Value src = v;
   while (auto t = src.getDefiningOp<linalg::TransposeOp>()) {
     ArrayRef<int64_t> p = t.getPermutation();
@@ -68,18 +76,20 @@ static Value readInPlace(int64_t callId, OpBuilder &b, Location loc, Value v,
       d = p[d];
     src = t.getInput();
   }
-  innerUnit = perm[2] == 2;
+  innerUnit = perm[rank - 1] == rank - 1;
   Value buf = kernelOperandBuffer(callId, b, loc, src);
-  if (llvm::equal(perm, llvm::seq<int64_t>(0, 3)))
-    return buf;
-  return memref::TransposeOp::create(
-      b, loc, buf,
-      AffineMapAttr::get(AffineMap::getPermutationMap(
-          SmallVector<unsigned>(perm.begin(), perm.end()), b.getContext())));
+  if (!llvm::equal(perm, llvm::seq<int64_t>(0, rank)))
+    buf = memref::TransposeOp::create(
+        b, loc, buf,
+        AffineMapAttr::get(AffineMap::getPermutationMap(
+            SmallVector<unsigned>(perm.begin(), perm.end()), b.getContext())));
+  return rank == 2 ? addUnitBatch(b, loc, buf) : buf;
 }
 
 /// A rank-3 matmul `[B, M, K] x [B, N, K]` whose batch, M, N or K is known
-/// only at run time (attention's Q.K^T and P.V over a dynamic token count):
+/// only at run time (attention's Q.K^T and P.V over a dynamic token count),
+/// or a 2-D one with a run-time N or K, run as a batch of one (its operands
+/// and output viewed as [1, X, Y]; the batch loop is not split):
 /// a function over a batch range (split across threads as lowerBatched's)
 /// loops over static blocks of M x N x K (GemmBlock: a dynamic M or N in
 /// blocks of 64, a dynamic K in blocks of 256, a static size whole) and
@@ -97,8 +107,11 @@ void x86::lowerDynamicBatchedMatmul(MatmulOp op, const LoweringOptions &opts,
                                     CreateKernelFn createKernel) {
   RankedTensorType lhsTy = op.getLhs().getType(), rhsTy = op.getRhs().getType();
   bool tl = op.getTransposeLhs(), tr = op.getTransposeRhs();
-  int64_t sm = lhsTy.getDimSize(tl ? 2 : 1), sk = lhsTy.getDimSize(tl ? 1 : 2),
-          sn = rhsTy.getDimSize(tr ? 2 : 1);
+  int64_t rank = lhsTy.getRank();
+  // The last two dimensions' positions: rows, columns.
+  int64_t r = rank - 2, c = rank - 1;
+  int64_t sm = lhsTy.getDimSize(tl ? c : r), sk = lhsTy.getDimSize(tl ? r : c),
+          sn = rhsTy.getDimSize(tr ? c : r);
   GemmBlock block;
   block.m = ShapedType::isDynamic(sm) || sm > kDynamicBlockMaxRows
                 ? kDynamicBlockRows
@@ -127,7 +140,7 @@ void x86::lowerDynamicBatchedMatmul(MatmulOp op, const LoweringOptions &opts,
     if (auto rescale = dyn_cast<RescaleOp>(user))
       rescale.emitRemark() << "runs after the " << getIsaOptionName(opts.isa)
                            << " GEMM, not fused into its kernel: the GEMM is "
-                              "batched";
+                           << (rank == 3 ? "batched" : "in dynamic blocks");
   OpBuilder b(op);
   bool aInPlace = false, wInPlace = false;
   Value a = readInPlace(nextCallId, b, loc, op.getLhs(), tl, aInPlace),
@@ -153,9 +166,9 @@ void x86::lowerDynamicBatchedMatmul(MatmulOp op, const LoweringOptions &opts,
     SmallVector<Value> sizes;
     Value dims[] = {batch, memref::DimOp::create(b, loc, a, c1),
                     memref::DimOp::create(b, loc, w, c1)};
-    for (int64_t d = 0; d < 3; ++d)
+    for (int64_t d = 0; d < rank; ++d)
       if (resultTy.isDynamicDim(d))
-        sizes.push_back(dims[d]);
+        sizes.push_back(dims[d + 3 - rank]);
     out = memref::AllocOp::create(b, loc, outBufTy, sizes,
                                   b.getI64IntegerAttr(64));
   }
@@ -172,9 +185,10 @@ void x86::lowerDynamicBatchedMatmul(MatmulOp op, const LoweringOptions &opts,
     return uint64_t(ShapedType::isDynamic(d) ? kAssumedDynamicExtent : d);
   };
   uint64_t macs = llvm::SaturatingMultiply(
-      llvm::SaturatingMultiply(extent(lhsTy.getDimSize(0)), extent(sm)),
+      llvm::SaturatingMultiply(extent(rank == 3 ? lhsTy.getDimSize(0) : 1),
+                               extent(sm)),
       llvm::SaturatingMultiply(extent(sn), extent(sk)));
-  bool splitBatch = opts.parallelMinMacs >= 0 &&
+  bool splitBatch = rank == 3 && opts.parallelMinMacs >= 0 &&
                     macs >= static_cast<uint64_t>(opts.parallelMinMacs);
   X86GemmPlanAttr p = *plan;
   auto withParallel = [&](bool parallel) {
@@ -187,23 +201,19 @@ void x86::lowerDynamicBatchedMatmul(MatmulOp op, const LoweringOptions &opts,
                                      TypeRange{aTy, wTy, oTy, indexTy, indexTy},
                                      RescaleOp(), KernelZeroPoints(), loc);
   symbols.insert(kernel);
-  SmallVector<Type> loopArgTypes = {a.getType(), w.getType(), out.getType(),
+  // The output as [batch, M, N].
+  Value out3 = rank == 2 ? addUnitBatch(b, loc, out) : out;
+  SmallVector<Type> loopArgTypes = {a.getType(), w.getType(), out3.getType(),
                                     indexTy, indexTy};
-  auto batchFn = func::FuncOp::create(loc, "__quantc_x86_gemm_batch",
-                                      FunctionType::get(ctx, loopArgTypes, {}));
-  batchFn.setPrivate();
-  batchFn->setAttr("llvm.linkage",
-                   LLVM::LinkageAttr::get(ctx, LLVM::Linkage::Internal));
+  func::FuncOp batchFn =
+      createKernelFunction(loc, "__quantc_x86_gemm_batch", loopArgTypes);
   batchFn->setAttr(kX86PlanAttrName, withParallel(splitBatch));
-  for (unsigned i = 0; i < 3; ++i)
-    batchFn.setArgAttr(i, LLVM::LLVMDialect::getNoAliasAttrName(),
-                       UnitAttr::get(ctx));
   symbols.insert(batchFn);
   if (accumulate) {
     Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(i32));
     linalg::FillOp::create(b, loc, zero, out);
   }
-  func::CallOp::create(b, loc, batchFn, ValueRange{a, w, out, c0, batch});
+  func::CallOp::create(b, loc, batchFn, ValueRange{a, w, out3, c0, batch});
 
   Block *entry = batchFn.addEntryBlock();
   OpBuilder fb = OpBuilder::atBlockBegin(entry);

@@ -1,8 +1,9 @@
 //===- LowerDynamicBatched.h - rank-3 int8 GEMMs of dynamic sizes -*- C++
 //-*-===//
 //
-// The lowering of a rank-3 quantc.matmul with a dynamic batch, M, N or K to
-// loops over static blocks on the runtime-weight kernel.
+// The lowering of a rank-3 quantc.matmul with a dynamic batch, M, N or K (or
+// a 2-D one with a dynamic N or K, as a batch of one) to loops over static
+// blocks on the runtime-weight kernel.
 //
 //===----------------------------------------------------------------------===//
 
@@ -23,12 +24,12 @@ using CreateKernelFn = llvm::function_ref<mlir::func::FuncOp(
     X86GemmPlanAttr plan, mlir::TypeRange argTypes, RescaleOp rescale,
     const KernelZeroPoints &zp, mlir::Location loc)>;
 
-/// Whether `op` is a rank-3 GEMM with a dynamic size
-/// (lowerDynamicBatchedMatmul), which reads its operands in place in either
-/// layout.
+/// Whether `op` takes lowerDynamicBatchedMatmul: a rank-3 GEMM with a
+/// dynamic size, or a 2-D one with a dynamic N or K (a batch of one). It
+/// reads its operands in place in either layout.
 bool isDynamicBatched(MatmulOp op);
 
-/// Lowers the rank-3 `op` of dynamic sizes to loops over static blocks, each
+/// Lowers `op` (isDynamicBatched) to loops over static blocks, each
 /// a call of the runtime-weight kernel that `createKernel` builds, the batch
 /// split across threads; or leaves it with a remark saying why not.
 void lowerDynamicBatchedMatmul(MatmulOp op, const LoweringOptions &opts,

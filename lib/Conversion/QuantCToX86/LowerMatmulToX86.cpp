@@ -44,30 +44,6 @@ using namespace quantc::x86;
 /// The rows of the smallest kernel of a dynamic M (lowerDynamicRows).
 static constexpr int64_t kDynamicMTile = 16;
 
-/// The u8 bytes behind an i8 lhs `v = src xor 0x80` (u8 storage, as
-/// --quantc-import-quant writes it), or null.
-static Value unsignedSource(Value v) {
-  auto x = v.getDefiningOp<arith::XOrIOp>();
-  if (!x)
-    return Value();
-  auto isSignBit = [](Value c) {
-    APInt bit;
-    if (auto splat = c.getDefiningOp<tensor::SplatOp>())
-      c = splat.getInput();
-    DenseIntElementsAttr attr;
-    if (matchPattern(c, m_Constant(&attr)) && attr.isSplat())
-      bit = attr.getSplatValue<APInt>();
-    else if (!matchPattern(c, m_ConstantInt(&bit)))
-      return false;
-    return bit.getBitWidth() == 8 && bit.isSignMask();
-  };
-  if (isSignBit(x.getRhs()))
-    return x.getLhs();
-  if (isSignBit(x.getLhs()))
-    return x.getRhs();
-  return Value();
-}
-
 /// The zero points of `op` as its kernel takes them (KernelZeroPoints, whose
 /// rhs buffer is here the weight zero point's tensor, the kernel's argument
 /// after the weights), or a reason why not.
@@ -191,10 +167,7 @@ KernelZeroPoints LowerMatmulToX86::prepareZeroPoints(MatmulOp &op) {
       op = expandZeroPoints(op);
     }
   }
-  // vpdpbusd and amx's tdpbusd (u8 x s8) read u8 activations as they are;
-  // vpmaddwd's packing sign-extends the i8 values, so avx2 keeps the xor.
-  zp.unsignedActivations =
-      opts.isa != X86Isa::avx2 && unsignedSource(op.getLhs());
+  zp.unsignedActivations = bool(unsignedActivationSource(op, opts.isa));
   return zp;
 }
 
@@ -224,8 +197,8 @@ void LowerMatmulToX86::lower(MatmulOp op, SymbolTable &symbols,
                              WeightPacker &packer) {
   ++nextCallId;
   RankedTensorType lhsTy = op.getLhs().getType();
-  if (lhsTy.getRank() == 2 && lhsTy.isDynamicDim(0))
-    return lowerDynamicRows(op, symbols, packer);
+  // A dynamic N or K (2-D or batched), or a dynamic batch or M (batched):
+  // static blocks; a dynamic M alone (2-D): row chunks.
   if (isDynamicBatched(op))
     return lowerDynamicBatchedMatmul(
         op, opts, nextCallId, symbols,
@@ -233,6 +206,8 @@ void LowerMatmulToX86::lower(MatmulOp op, SymbolTable &symbols,
             const KernelZeroPoints &zp, Location loc) {
           return createKernel(plan, argTypes, rescale, zp, loc);
         });
+  if (lhsTy.getRank() == 2 && lhsTy.isDynamicDim(0))
+    return lowerDynamicRows(op, symbols, packer);
   FailureOr<X86GemmPlanAttr> plan = selectPlan(op, opts);
   if (failed(plan))
     return;
@@ -250,9 +225,8 @@ void LowerMatmulToX86::lower(MatmulOp op, SymbolTable &symbols,
         op = expandZeroPoints(op);
       }
     }
-    // u8 activations as they are, as for 2-D GEMMs (prepareZeroPoints).
-    zp.unsignedActivations =
-        opts.isa == X86Isa::avx512_vnni && unsignedSource(op.getLhs());
+    // u8 activations as they are, the rule of 2-D GEMMs (prepareZeroPoints).
+    zp.unsignedActivations = bool(unsignedActivationSource(op, opts.isa));
     return lowerBatched(op, *plan, zp, symbols);
   }
   KernelZeroPoints zp = prepareZeroPoints(op);
@@ -290,8 +264,8 @@ void LowerMatmulToX86::lower(MatmulOp op, SymbolTable &symbols,
         MemRefType::get(tt.getShape(), tt.getElementType(), layout), t,
         /*read_only=*/true);
   };
-  Value lhs =
-      zp.unsignedActivations ? unsignedSource(op.getLhs()) : Value(op.getLhs());
+  Value lhs = zp.unsignedActivations ? unsignedActivationSource(op, opts.isa)
+                                     : Value(op.getLhs());
   SmallVector<Value> args;
   if (plan->getRuntimeWeight()) {
     args.push_back(toStridedBuffer(lhs));
@@ -386,8 +360,9 @@ void LowerMatmulToX86::lowerDynamicRows(MatmulOp op, SymbolTable &symbols,
     return kernelOperandBuffer(nextCallId, b, loc, t);
   };
   // Operands the kernels read whole, and those sliced by rows.
-  Value a = toBuffer(zp.unsignedActivations ? unsignedSource(op.getLhs())
-                                            : Value(op.getLhs()));
+  Value a =
+      toBuffer(zp.unsignedActivations ? unsignedActivationSource(op, opts.isa)
+                                      : Value(op.getLhs()));
   SmallVector<Value> weightArgs;
   if (runtimeWeight) {
     auto wt = op.getRhs().getType();
@@ -584,8 +559,9 @@ void LowerMatmulToX86::lowerBatched(MatmulOp op, X86GemmPlanAttr plan,
   auto resultTy = cast<RankedTensorType>(acc.getType());
   int64_t batch = resultTy.getDimSize(0);
   int64_t m = plan.getM(), n = plan.getN(), k = plan.getK();
-  Value a = toBuffer(zp.unsignedActivations ? unsignedSource(op.getLhs())
-                                            : Value(op.getLhs())),
+  Value a = toBuffer(zp.unsignedActivations
+                         ? unsignedActivationSource(op, opts.isa)
+                         : Value(op.getLhs())),
         w = toBuffer(op.getRhs());
   // The weight zero point [1 or B, 1, 1 or N], sliced per batch below.
   Value zw = zp.rhs.buffer ? toBuffer(zp.rhs.buffer) : Value();
@@ -646,15 +622,9 @@ void LowerMatmulToX86::lowerBatched(MatmulOp op, X86GemmPlanAttr plan,
   if (zw)
     loopArgTypes.push_back(zw.getType());
   llvm::append_range(loopArgTypes, TypeRange{indexTy, indexTy});
-  auto batchFn = func::FuncOp::create(loc, "__quantc_x86_gemm_batch",
-                                      FunctionType::get(ctx, loopArgTypes, {}));
-  batchFn.setPrivate();
-  batchFn->setAttr("llvm.linkage",
-                   LLVM::LinkageAttr::get(ctx, LLVM::Linkage::Internal));
+  func::FuncOp batchFn =
+      createKernelFunction(loc, "__quantc_x86_gemm_batch", loopArgTypes);
   batchFn->setAttr(kX86PlanAttrName, outer);
-  for (unsigned i = 0; i < 3; ++i)
-    batchFn.setArgAttr(i, LLVM::LLVMDialect::getNoAliasAttrName(),
-                       UnitAttr::get(ctx));
   symbols.insert(batchFn);
   Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
   SmallVector<Value> batchArgs = {a, w, out};
@@ -716,12 +686,7 @@ func::FuncOp LowerMatmulToX86::createKernel(X86GemmPlanAttr plan,
                                             const KernelZeroPoints &zp,
                                             Location loc) {
   MLIRContext *ctx = plan.getContext();
-  auto fn = func::FuncOp::create(loc, "__quantc_x86_gemm",
-                                 FunctionType::get(ctx, argTypes, {}));
-  fn.setPrivate();
-  // Internal linkage: kernels of separately compiled modules never clash.
-  fn->setAttr("llvm.linkage",
-              LLVM::LinkageAttr::get(ctx, LLVM::Linkage::Internal));
+  func::FuncOp fn = createKernelFunction(loc, "__quantc_x86_gemm", argTypes);
   fn->setAttr(kX86PlanAttrName, plan);
   // The packed tile can be up to 128 KiB of stack (on each OpenMP thread):
   // probe it page by page, so that a small thread stack faults on its guard
@@ -731,11 +696,6 @@ func::FuncOp LowerMatmulToX86::createKernel(X86GemmPlanAttr plan,
       ArrayAttr::get(
           ctx, {ArrayAttr::get(ctx, {StringAttr::get(ctx, "probe-stack"),
                                      StringAttr::get(ctx, "inline-asm")})}));
-  // No aliasing between the operands: lets LLVM keep loads in registers.
-  for (auto [i, t] : llvm::enumerate(argTypes))
-    if (llvm::isa<MemRefType>(t))
-      fn.setArgAttr(i, LLVM::LLVMDialect::getNoAliasAttrName(),
-                    UnitAttr::get(ctx));
 
   Block *entry = fn.addEntryBlock();
   ValueRange blockArgs = entry->getArguments();

@@ -112,19 +112,13 @@ FailureOr<X86GemmPlanAttr> x86::selectPlan(MatmulOp op,
                 "the batch)";
     return failure();
   }
-  // Only M may be dynamic, and only in 2-D: the caller splits it into
-  // kernels of static row counts.
-  bool dynamicRowsOnly = rank == 2 && lhsTy.isDynamicDim(0) &&
-                         !lhsTy.isDynamicDim(1) && rhsTy.hasStaticShape();
-  if (!block && (!(lhsTy.hasStaticShape() || (rows && dynamicRowsOnly)) ||
-                 !rhsTy.hasStaticShape())) {
-    remark() << "its shape is dynamic (" << lhsTy << " x " << rhsTy
-             << "; the kernels take a dynamic M of a 2-D GEMM with static N "
-                "and K, or a dynamic N, K or batch with at most 3 static rows "
-                "and a run-time rhs (the decode kernel), or a "
-                "rank-3 GEMM of any dynamic sizes in static blocks)";
-    return failure();
-  }
+  // Dynamic sizes reach here as static pieces: the row chunks of a 2-D
+  // dynamic M (`rows`), the blocks of any other dynamic GEMM (`block`).
+  assert((block || (rhsTy.hasStaticShape() &&
+                    (lhsTy.hasStaticShape() ||
+                     (rows && rank == 2 && lhsTy.isDynamicDim(0) &&
+                      !lhsTy.isDynamicDim(1))))) &&
+         "a dynamic GEMM's plan is that of its row chunks or blocks");
   if (!lhsTy.getElementType().isInteger(8) ||
       !rhsTy.getElementType().isInteger(8)) {
     remark() << "its operands are not i8 (" << lhsTy << " x " << rhsTy << ")";
@@ -161,9 +155,10 @@ FailureOr<X86GemmPlanAttr> x86::selectPlan(MatmulOp op,
   // constant weight.
   ElementsAttr weight;
   // A batched weight is packed per batch at run time even when constant.
-  bool runtimeWeight =
-      rank == 3 || (!matchPattern(op.getRhs(), m_Constant(&weight)) &&
-                    !isLoadTimeValue(op.getRhs()));
+  // So is the weight of a GEMM run in dynamic blocks.
+  bool runtimeWeight = rank == 3 || block ||
+                       (!matchPattern(op.getRhs(), m_Constant(&weight)) &&
+                        !isLoadTimeValue(op.getRhs()));
   if (rank == 3 && isLoadTimeValue(op.getRhs()))
     op.emitRemark() << "the " << getIsaOptionName(opts.isa)
                     << " kernel packs the load-time weight on every call, "

@@ -23,7 +23,8 @@ struct LoweringOptions {
   /// GEMMs of at least this many multiply-adds run in parallel; -1: never.
   int64_t parallelMinMacs = int64_t(1) << 24;
   /// avx512-vnni run-time-weight GEMMs of at most this many rows (at most
-  /// X86GemmPlanAttr::kMaxSmallM) get a small_m plan; 0: none.
+  /// X86GemmPlanAttr::kMaxSmallM) get a small_m plan; 0: none. Those of 1-3
+  /// static rows take the decode kernel before (matchDecodeGemm).
   int64_t smallM = 32;
   /// A GEMM with a run-time number of rows runs as chunks of this many rows
   /// (a power of two), then one kernel per set bit of the remainder.
@@ -55,14 +56,17 @@ struct GemmBlock {
 
 /// The plan of `op` under resolved `opts`, or failure after a remark on `op`
 /// saying why it does not fit a kernel (batched over more than one
-/// dimension, dynamic shape, non-i8
-/// operands, empty, i32 overflow, a constant weight too large to pack). A
+/// dimension, non-i8 operands, empty, i32 overflow, a constant weight too
+/// large to pack). A
 /// weight that is not a compile-time constant gets a runtime_weight plan; so
 /// does a rank-3 (batched) matmul, whose plan is that of one batch. With
 /// `rows`, the plan is that of `rows` rows of a 2-D matmul whose M is dynamic
 /// (N and K static): one of the kernels a run-time M is split into. With
-/// `block`, the plan is that of one static block of a rank-3 `op` of any
-/// dynamic sizes (batch, M, N, K): the caller loops over the blocks.
+/// `block`, the plan is that of one static block (with a run-time weight)
+/// of a rank-3 `op` of any dynamic sizes (batch, M, N, K) or a 2-D one of a
+/// dynamic N or K: the caller loops over the blocks. A dynamic shape comes
+/// with `rows` or `block`. (GEMMs of 1-3 rows against a run-time rhs never
+/// get here: matchDecodeGemm gives them the decode kernel.)
 mlir::FailureOr<X86GemmPlanAttr>
 selectPlan(MatmulOp op, const LoweringOptions &opts,
            std::optional<int64_t> rows = std::nullopt,

@@ -95,18 +95,18 @@ func.func @residual(%x: tensor<3x5xi8>, %xs: tensor<3x1xf32>, %res: tensor<3x2xf
 // -----
 
 // A run-time weight takes a kernel too (here with small-m=0, the packing
-// kernel of any M; small M: small-m.mlir): the kernel gets W itself (any row
+// kernel of M >= 4; small M: small-m.mlir): the kernel gets W itself (any row
 // stride, like A), allocates one block of packed panels (+ compensation)
 // per call and packs each block before its row tiles; no global, no remark.
 // CHECK-LABEL: func.func @dynamic_weight
-// CHECK-SAME: (%[[X:.+]]: tensor<3x5xi8>, %[[W:.+]]: tensor<2x5xi8>)
+// CHECK-SAME: (%[[X:.+]]: tensor<4x5xi8>, %[[W:.+]]: tensor<2x5xi8>)
 // CHECK-NOT: quantc.matmul
 // CHECK-NOT: memref.get_global
-// CHECK: %[[A:.+]] = bufferization.to_buffer %[[X]] read_only {quantc.kernel_call = {{[0-9]+}} : i64} : tensor<3x5xi8> to memref<3x5xi8, strided<[?, 1], offset: ?>>
+// CHECK: %[[A:.+]] = bufferization.to_buffer %[[X]] read_only {quantc.kernel_call = {{[0-9]+}} : i64} : tensor<4x5xi8> to memref<4x5xi8, strided<[?, 1], offset: ?>>
 // CHECK: %[[B:.+]] = bufferization.to_buffer %[[W]] read_only {quantc.kernel_call = {{[0-9]+}} : i64} : tensor<2x5xi8> to memref<2x5xi8, strided<[?, 1], offset: ?>>
-// CHECK: call @[[$RK:__quantc_x86_gemm[_0-9]*]](%[[A]], %[[B]], %{{.+}}, %{{.+}}, %{{.+}}) : (memref<3x5xi8, strided<[?, 1], offset: ?>>, memref<2x5xi8, strided<[?, 1], offset: ?>>, memref<3x2xi32>, index, index) -> ()
-// CHECK: func.func private @[[$RK]](%{{.+}}: memref<3x5xi8, strided<[?, 1], offset: ?>> {llvm.noalias}, %[[RW:.+]]: memref<2x5xi8, strided<[?, 1], offset: ?>> {llvm.noalias}, %{{.+}}: memref<3x2xi32> {llvm.noalias}, %{{.+}}: index, %{{.+}}: index)
-// CHECK-SAME: quantc.x86_plan = #quantc.x86_gemm_plan<isa = avx512_vnni, m = 3, n = 2, k = 5, mr = 6, nr = 1, kunroll = 4, panel_block = 1, parallel = false, emulate = false, runtime_weight = true>
+// CHECK: call @[[$RK:__quantc_x86_gemm[_0-9]*]](%[[A]], %[[B]], %{{.+}}, %{{.+}}, %{{.+}}) : (memref<4x5xi8, strided<[?, 1], offset: ?>>, memref<2x5xi8, strided<[?, 1], offset: ?>>, memref<4x2xi32>, index, index) -> ()
+// CHECK: func.func private @[[$RK]](%{{.+}}: memref<4x5xi8, strided<[?, 1], offset: ?>> {llvm.noalias}, %[[RW:.+]]: memref<2x5xi8, strided<[?, 1], offset: ?>> {llvm.noalias}, %{{.+}}: memref<4x2xi32> {llvm.noalias}, %{{.+}}: index, %{{.+}}: index)
+// CHECK-SAME: quantc.x86_plan = #quantc.x86_gemm_plan<isa = avx512_vnni, m = 4, n = 2, k = 5, mr = 6, nr = 1, kunroll = 4, panel_block = 1, parallel = false, emulate = false, runtime_weight = true>
 // CHECK: %[[PK:.+]] = memref.alloc() {alignment = 64 : i64} : memref<1x2x64xi8>
 // CHECK: %[[CP:.+]] = memref.alloc() {alignment = 64 : i64} : memref<16xi32>
 // CHECK: scf.for %[[NB:.+]] = %{{.+}} to %{{.+}} step
@@ -134,13 +134,39 @@ func.func @residual(%x: tensor<3x5xi8>, %xs: tensor<3x1xf32>, %res: tensor<3x2xf
 // AVX2 with nr = 1: panels of 8 columns, packed column by column (the
 // transposing packer takes multiples of 16), 2 i16 per group.
 // AVX2-LABEL: func.func @dynamic_weight
-// AVX2: quantc.x86_plan = #quantc.x86_gemm_plan<isa = avx2, m = 3, n = 2, k = 5, mr = 6, nr = 1, kunroll = 2, panel_block = 1, parallel = false, emulate = false, runtime_weight = true>
+// AVX2: quantc.x86_plan = #quantc.x86_gemm_plan<isa = avx2, m = 4, n = 2, k = 5, mr = 6, nr = 1, kunroll = 2, panel_block = 1, parallel = false, emulate = false, runtime_weight = true>
 // AVX2: memref.alloc() {alignment = 64 : i64} : memref<1x3x16xi16>
 // AVX2-NOT: memref<8xi32>
 // AVX2: arith.extsi %{{.+}} : vector<32xi8> to vector<32xi16>
 // AVX2: vector.store %{{.+}} : memref<1x3x16xi16>, vector<2xi16>
 // AVX2: quantc.x86.pmaddwd
-func.func @dynamic_weight(%x: tensor<3x5xi8>, %w: tensor<2x5xi8>) -> tensor<3x2xi32> {
+func.func @dynamic_weight(%x: tensor<4x5xi8>, %w: tensor<2x5xi8>) -> tensor<4x2xi32> {
+  %r = quantc.matmul %x, %w : tensor<4x5xi8>, tensor<2x5xi8> -> tensor<4x2xi32>
+  return %r : tensor<4x2xi32>
+}
+
+// -----
+
+// 1-3 rows against a run-time weight take the decode kernel under every
+// ISA and option (decode-kernel.mlir): W read where it lies, no packing
+// scratch, no plan.
+// CHECK-LABEL: func.func @decode_weight
+// CHECK: call @__quantc_x86_decode_gemm(%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}) : (memref<1x3x5xi8, strided<[?, ?, 1], offset: ?>>, memref<1x2x5xi8, strided<[?, ?, 1], offset: ?>>, memref<1x3x2xi32, strided<[?, ?, 1], offset: ?>>, index, index) -> ()
+// CHECK-NOT: quantc.x86_plan
+// CHECK: func.func private @__quantc_x86_decode_gemm(
+// CHECK-NOT: memref.alloc
+// CHECK: quantc.x86.vpdpbusd
+// AVX2-LABEL: func.func @decode_weight
+// AVX2: call @__quantc_x86_decode_gemm
+// AVX2-NOT: quantc.x86_plan
+// AVX2: quantc.x86.pmaddwd
+// EMU-LABEL: func.func @decode_weight
+// EMU: call @__quantc_x86_decode_gemm
+// EMU: func.func private @__quantc_x86_decode_gemm(
+// EMU-NOT: quantc.x86.vpdpbusd
+// EMU: arith.muli %{{.+}}, %{{.+}} : vector<16xi32>
+// EMU-NOT: quantc.x86.vpdpbusd
+func.func @decode_weight(%x: tensor<3x5xi8>, %w: tensor<2x5xi8>) -> tensor<3x2xi32> {
   %r = quantc.matmul %x, %w : tensor<3x5xi8>, tensor<2x5xi8> -> tensor<3x2xi32>
   return %r : tensor<3x2xi32>
 }
@@ -289,4 +315,25 @@ func.func @same_weight(%x: tensor<2x8xi8>) -> tensor<2x16xi32> {
   %w = arith.constant dense<2> : tensor<16x8xi8>
   %acc = quantc.matmul %x, %w : tensor<2x8xi8>, tensor<16x8xi8> -> tensor<2x16xi32>
   return %acc : tensor<2x16xi32>
+}
+
+// -----
+
+// A dynamic K (or N) with more than 3 rows: the dynamic-size lowering of
+// batched GEMMs, the operands and the output viewed as a batch of one
+// ([1, M, K] etc., no copy), the output zeroed for the K blocks to add to.
+// CHECK-LABEL: func.func @dynamic_k
+// CHECK: memref.reinterpret_cast %{{.+}} to offset: [%{{.+}}], sizes: [1, 4, %{{.+}}], strides: [%{{.+}}, %{{.+}}, 1] : memref<4x?xi8> to memref<1x4x?xi8, strided<[?, ?, 1], offset: ?>>
+// CHECK: memref.reinterpret_cast %{{.+}} to offset: [%{{.+}}], sizes: [1, 2, %{{.+}}], strides: [%{{.+}}, %{{.+}}, 1] : memref<2x?xi8> to memref<1x2x?xi8, strided<[?, ?, 1], offset: ?>>
+// CHECK: %[[O:.+]] = memref.alloc() {alignment = 64 : i64} : memref<4x2xi32>
+// CHECK: %[[O3:.+]] = memref.reinterpret_cast %[[O]] to offset: [%{{.+}}], sizes: [1, 4, 2]
+// CHECK: linalg.fill ins(%{{.+}} : i32) outs(%[[O]] : memref<4x2xi32>)
+// CHECK: call @__quantc_x86_gemm_batch(%{{.+}}, %{{.+}}, %[[O3]], %{{.+}}, %{{.+}}) : (memref<1x4x?xi8, strided<[?, ?, 1], offset: ?>>, memref<1x2x?xi8, strided<[?, ?, 1], offset: ?>>, memref<1x4x2xi32, strided<[?, ?, 1], offset: ?>>, index, index) -> ()
+// CHECK: func.func private @__quantc_x86_gemm(
+// CHECK-SAME: m = 4, n = 2, k = 256
+// CHECK-SAME: runtime_weight = true
+func.func @dynamic_k(%x: tensor<4x?xi8>, %w: tensor<2x?xi8>) -> tensor<4x2xi32> {
+  // expected-remark @+1 {{kernel in static blocks of 4 x 2 x 256 (M x N x K; its sizes are dynamic)}}
+  %r = quantc.matmul %x, %w : tensor<4x?xi8>, tensor<2x?xi8> -> tensor<4x2xi32>
+  return %r : tensor<4x2xi32>
 }

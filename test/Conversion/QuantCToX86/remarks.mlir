@@ -35,8 +35,10 @@ func.func @batched(%x: tensor<2x2x3x5xi8>) -> tensor<2x2x3x2xi32> {
 
 // -----
 
+// A 2-D GEMM with a dynamic K (or N) and more rows than the decode kernel
+// takes: the dynamic-size lowering of batched GEMMs, as a batch of one.
 func.func @dynamic(%x: tensor<4x?xi8>, %w: tensor<2x?xi8>) -> tensor<4x2xi32> {
-  // expected-remark @+1 {{runs on the reference lowering, not the avx512-vnni kernel: its shape is dynamic ('tensor<4x?xi8>' x 'tensor<2x?xi8>'; the kernels take a dynamic M of a 2-D GEMM with static N and K, or a dynamic N, K or batch with at most 3 static rows and a run-time rhs (the decode kernel), or a rank-3 GEMM of any dynamic sizes in static blocks)}}
+  // expected-remark @+1 {{runs on the avx512-vnni kernel in static blocks of 4 x 2 x 256 (M x N x K; its sizes are dynamic): the blocks at the edges run on zero-padded copies}}
   %r = quantc.matmul %x, %w : tensor<4x?xi8>, tensor<2x?xi8> -> tensor<4x2xi32>
   return %r : tensor<4x2xi32>
 }
@@ -123,8 +125,17 @@ func.func @f16_result(%x: tensor<4x8xi8>, %xs: tensor<4x1xf32>) -> tensor<4x16xf
 
 // -----
 
-func.func @transposed_rhs(%x: tensor<3x5xi8>, %w: tensor<5x2xi8>) -> tensor<3x2xi32> {
+func.func @transposed_rhs(%x: tensor<4x5xi8>, %w: tensor<5x2xi8>) -> tensor<4x2xi32> {
   // expected-remark @+1 {{the avx512-vnni kernel reads a [..., N, C] lhs and a [..., D, C] rhs: the transposed rhs is copied into that layout on every call}}
+  %r = quantc.matmul %x, %w {transpose_rhs} : tensor<4x5xi8>, tensor<5x2xi8> -> tensor<4x2xi32>
+  return %r : tensor<4x2xi32>
+}
+
+// -----
+
+// 1-3 rows: the decode kernel reads the transposed rhs in place ([K, N],
+// N contiguous): no copy, no remark.
+func.func @transposed_rhs_decode(%x: tensor<3x5xi8>, %w: tensor<5x2xi8>) -> tensor<3x2xi32> {
   %r = quantc.matmul %x, %w {transpose_rhs} : tensor<3x5xi8>, tensor<5x2xi8> -> tensor<3x2xi32>
   return %r : tensor<3x2xi32>
 }

@@ -107,8 +107,35 @@ func.func @small_m(%x: tensor<20x70xi8>, %w: tensor<18x70xi8>) -> tensor<20x18xi
 // CHECK: vector.shuffle
 // CHECK: arith.sitofp %{{.+}} : vector<16xi32> to vector<16xf32>
 // CHECK: arith.mulf
-// CHECK: vector.maskedstore %{{.+}} : memref<1x5xf32>, vector<16xi1>, vector<16xf32>
-func.func @small_m_epilogue(%x: tensor<1x300xi8>, %w: tensor<5x300xi8>, %xs: tensor<1x1xf32>, %ws: tensor<1x5xf32>) -> tensor<1x5xf32> {
+// CHECK: vector.maskedstore %{{.+}} : memref<4x5xf32>, vector<16xi1>, vector<16xf32>
+func.func @small_m_epilogue(%x: tensor<4x300xi8>, %w: tensor<5x300xi8>, %xs: tensor<4x1xf32>, %ws: tensor<1x5xf32>) -> tensor<4x5xf32> {
+  %acc = quantc.matmul %x, %w : tensor<4x300xi8>, tensor<5x300xi8> -> tensor<4x5xi32>
+  %y = quantc.rescale %acc, %xs, %ws : (tensor<4x5xi32>, tensor<4x1xf32>, tensor<1x5xf32>) -> tensor<4x5xf32>
+  return %y : tensor<4x5xf32>
+}
+
+// -----
+
+// 1-3 static rows (a 2-D decode projection) take the decode kernel, not
+// small_m, under every option and ISA: [1, M, K] x [1, N, K] views of the
+// 2-D buffers, the rescale fused into it.
+// CHECK-LABEL: func.func @decode_2d_epilogue
+// CHECK: memref.reinterpret_cast %{{.+}} to offset: [%{{.+}}], sizes: [1, 1, 300], strides: [%{{.+}}, %{{.+}}, 1] : memref<1x300xi8> to memref<1x1x300xi8, strided<[?, ?, 1], offset: ?>>
+// CHECK: call @__quantc_x86_decode_gemm(%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}) : (memref<1x1x300xi8, strided<[?, ?, 1], offset: ?>>, memref<1x5x300xi8, strided<[?, ?, 1], offset: ?>>, memref<1x1x5xf32, strided<[?, ?, 1], offset: ?>>, memref<1x1x1xf32, strided<[?, ?, 1], offset: ?>>, memref<1x1x5xf32, strided<[?, ?, 1], offset: ?>>, index, index) -> ()
+// CHECK-NOT: quantc.rescale
+// CHECK-NOT: small_m = true
+// CHECK: func.func private @__quantc_x86_decode_gemm(
+// CHECK: arith.sitofp
+// EMU-LABEL: func.func @decode_2d_epilogue
+// EMU: call @__quantc_x86_decode_gemm
+// EMU-NOT: small_m = true
+// PACK-LABEL: func.func @decode_2d_epilogue
+// PACK: call @__quantc_x86_decode_gemm
+// PACK-NOT: runtime_weight = true>
+// AVX2-LABEL: func.func @decode_2d_epilogue
+// AVX2: call @__quantc_x86_decode_gemm
+// AVX2-NOT: runtime_weight = true>
+func.func @decode_2d_epilogue(%x: tensor<1x300xi8>, %w: tensor<5x300xi8>, %xs: tensor<1x1xf32>, %ws: tensor<1x5xf32>) -> tensor<1x5xf32> {
   %acc = quantc.matmul %x, %w : tensor<1x300xi8>, tensor<5x300xi8> -> tensor<1x5xi32>
   %y = quantc.rescale %acc, %xs, %ws : (tensor<1x5xi32>, tensor<1x1xf32>, tensor<1x5xf32>) -> tensor<1x5xf32>
   return %y : tensor<1x5xf32>

@@ -69,7 +69,8 @@ func.func @u8_both(%x: tensor<3x5xi8>, %zw: tensor<1x2xi32>) -> tensor<3x2xi32> 
 
 // -----
 
-// A run-time weight at small M (the small_m kernel): the compensation of
+// A run-time weight at small M (the small_m kernel, 4-32 rows; 1-3 take
+// the decode kernel, which corrects zero points after it: decode-kernel.mlir): the compensation of
 // each panel uses the same factor, A is not xored, the row sums are taken
 // in its packing.
 // SMALLM-LABEL: func.func @small_m_runtime
@@ -80,12 +81,12 @@ func.func @u8_both(%x: tensor<3x5xi8>, %zw: tensor<1x2xi32>) -> tensor<3x2xi32> 
 // SMALLM: vector.reduction <add>
 // SMALLM: arith.constant dense<-28> : vector<16xi32>
 // SMALLM: quantc.x86.vpdpbusd
-func.func @small_m_runtime(%x: tensor<3x5xi8>, %w: tensor<2x5xi8>, %zw: tensor<1x1xi32>) -> tensor<3x2xi32> {
-  %b = arith.constant dense<-128> : tensor<3x5xi8>
-  %xi = arith.xori %x, %b : tensor<3x5xi8>
+func.func @small_m_runtime(%x: tensor<4x5xi8>, %w: tensor<2x5xi8>, %zw: tensor<1x1xi32>) -> tensor<4x2xi32> {
+  %b = arith.constant dense<-128> : tensor<4x5xi8>
+  %xi = arith.xori %x, %b : tensor<4x5xi8>
   %zx = arith.constant dense<-100> : tensor<1x1xi32>
-  %r = quantc.matmul %xi, %w lhs_zero_point(%zx : tensor<1x1xi32>) rhs_zero_point(%zw : tensor<1x1xi32>) : tensor<3x5xi8>, tensor<2x5xi8> -> tensor<3x2xi32>
-  return %r : tensor<3x2xi32>
+  %r = quantc.matmul %xi, %w lhs_zero_point(%zx : tensor<1x1xi32>) rhs_zero_point(%zw : tensor<1x1xi32>) : tensor<4x5xi8>, tensor<2x5xi8> -> tensor<4x2xi32>
+  return %r : tensor<4x2xi32>
 }
 
 // -----
@@ -117,7 +118,7 @@ func.func @per_row(%x: tensor<3x5xi8>, %zx: tensor<3x1xi32>) -> tensor<3x2xi32> 
 // CHECK: call @__quantc_x86_gemm_batch(%{{.+}}, %{{.+}}, %{{.+}}, %[[ZW]], %{{.+}}, %{{.+}}) : (memref<2x4x8xi8>, memref<2x4x8xi8>, memref<2x4x4xi32>, memref<1x1x1xi32>, index, index) -> ()
 // CHECK-NOT: linalg.generic
 // CHECK: func.func private @__quantc_x86_gemm(%{{.+}}: memref<4x8xi8, {{.*}}: memref<4x8xi8, {{.*}}: memref<1x1xi32, {{.*}}: memref<4x4xi32, {{.*}}: index, %{{.+}}: index)
-// CHECK: func.func private @__quantc_x86_gemm_batch({{.*}}: memref<2x4x4xi32> {llvm.noalias}, %[[Z:[a-z0-9]+]]: memref<1x1x1xi32>, %{{.+}}: index, %{{.+}}: index)
+// CHECK: func.func private @__quantc_x86_gemm_batch({{.*}}: memref<2x4x4xi32> {llvm.noalias}, %[[Z:[a-z0-9]+]]: memref<1x1x1xi32> {llvm.noalias}, %{{.+}}: index, %{{.+}}: index)
 // CHECK: scf.for %[[I:.+]] =
 // CHECK: memref.subview %[[Z]][0, 0, 0] [1, 1, 1] [1, 1, 1]
 // CHECK: call @__quantc_x86_gemm
@@ -152,4 +153,21 @@ func.func @batched_per_row(%x: tensor<2x4x8xi8>, %w: tensor<2x4x8xi8>, %zx: tens
   // expected-remark @+1 {{GEMM does not take this GEMM's zero points: the activation zero point is not one constant (the kernels take a per-tensor constant activation zero point); they are corrected in i32 after it}}
   %r = quantc.matmul %x, %w lhs_zero_point(%zx : tensor<2x4x1xi32>) : tensor<2x4x8xi8>, tensor<2x4x8xi8> -> tensor<2x4x4xi32>
   return %r : tensor<2x4x4xi32>
+}
+
+// -----
+
+// 1-3 static rows with zero points keep the kernel that takes them (here
+// small_m with small-m=32, the packing kernel with small-m=0) rather than
+// the decode kernel, which corrects them after it: a remark says so.
+// CHECK-LABEL: func.func @decode_rows_zero_points
+// CHECK-NOT: __quantc_x86_decode_gemm
+// CHECK: call @__quantc_x86_gemm
+// SMALLM-LABEL: func.func @decode_rows_zero_points
+// SMALLM: small_m = true
+func.func @decode_rows_zero_points(%x: tensor<1x5xi8>, %w: tensor<2x5xi8>, %zw: tensor<1x2xi32>) -> tensor<1x2xi32> {
+  %zx = arith.constant dense<-100> : tensor<1x1xi32>
+  // expected-remark @+1 {{takes a GEMM kernel that takes its zero points, not the decode kernel (which would correct them after it)}}
+  %r = quantc.matmul %x, %w lhs_zero_point(%zx : tensor<1x1xi32>) rhs_zero_point(%zw : tensor<1x2xi32>) : tensor<1x5xi8>, tensor<2x5xi8> -> tensor<1x2xi32>
+  return %r : tensor<1x2xi32>
 }

@@ -18,7 +18,9 @@ argument takes np.uint8). Bit-exact
 against NumPy: the int64 sum of (x - zx)(w - zw), checked to fit int32
 (then reference.rescale for the QDQ form). On cpu=vnni-emulated, avx2
 (vpmaddwd: x - zx packed in i16) and host; serial and with the batch split
-over 2 threads."""
+over 2 threads. The u8 form also on amx-emulated and amx (an AMX CPU) at
+M = 40 (the tiles, not the VNNI kernels below amx-min-m): u8 activations
+read as they are there too (tdpbusd in the lowered IR on amx)."""
 import os
 
 os.environ["OMP_NUM_THREADS"] = "2"
@@ -41,10 +43,13 @@ def fail(msg):
     print("FAIL " + msg)
 
 
-def compile_checked(ir, pipeline, label):
-    _, diags = quantc.run_pipeline(ir, pipeline, return_diagnostics=True)
+def compile_checked(ir, pipeline, label, require_ir=()):
+    out, diags = quantc.run_pipeline(ir, pipeline, return_diagnostics=True)
     if "corrected in i32 after it" in diags or "reference lowering" in diags:
         fail(f"{label}: zero points not taken by the batched kernel: {diags}")
+    for s in require_ir:
+        if s not in out:
+            fail(f"{label}: {s!r} not in the lowered IR")
     return quantc.compile_cpu(ir, pipeline, shared_libs=[GOMP]).f
 
 
@@ -98,9 +103,10 @@ func.func @f(%a: tensor<{B}x{M}x{K}xi8>, %w: tensor<{B}x{N}x{K}xi8>, %zw: tensor
           want.astype(np.int32))
 
 
-def u8_batch_matmul(pipeline):
+def u8_batch_matmul(pipeline, M=M, require_ir=()):
     """QDQ batch_matmul: u8 activations (zero point 37) x i8 weights (zero
-    point -2), per-tensor scales; float result."""
+    point -2), per-tensor scales; float result. Each string of `require_ir`
+    must be in the lowered IR."""
     xs, ws = 0.03125, 0.0123
     zx, zw = 37, -2
     x = rng.integers(0, 256, (B, M, K)).astype(np.uint8)
@@ -122,7 +128,7 @@ func.func @f(%x: {xt}xi8>) -> tensor<{B}x{M}x{N}xf32> {{
   %y = linalg.batch_matmul ins(%xd, %wd : {xt}xf32>, {wt}xf32>) outs(%init : tensor<{B}x{M}x{N}xf32>) -> tensor<{B}x{M}x{N}xf32>
   return %y : tensor<{B}x{M}x{N}xf32>
 }}"""
-    fn = compile_checked(ir, pipeline, "u8 batch_matmul")
+    fn = compile_checked(ir, pipeline, "u8 batch_matmul", require_ir)
     acc = np.einsum("bmk,bkn->bmn", x.astype(np.int64) - zx, w.astype(np.int64) - zw)
     assert np.abs(acc).max() < 2**31
     want = ref.rescale(acc.astype(np.int32), np.full((1, 1, 1), xs, np.float32),
@@ -140,5 +146,14 @@ for cpu in cpus:
         quantized_batch_matmul(pipeline, 5, 0)
         per_batch_weight_zero_point(pipeline)
         u8_batch_matmul(pipeline)
+
+# amx (M >= amx-min-m: the tiles) reads the u8 activations as they are too,
+# with tdpbusd (u8 x s8), the rule of the 2-D GEMMs (unsignedActivationSource).
+amx = ["amx-emulated"] + (["amx"] if "amx_int8" in flags and "amx_tile" in flags else [])
+for cpu in amx:
+    for opt in ["", " vnni-parallel-min-macs=0"]:
+        pipeline = f"quantc-cpu-pipeline{{cpu={cpu}{opt}}}"
+        u8_batch_matmul(pipeline, M=40,
+                        require_ir=["tdpbusd"] if cpu == "amx" else [])
 
 print("ALL PASSED" if failures == 0 else f"{failures} FAILURES")

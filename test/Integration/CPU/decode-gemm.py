@@ -25,18 +25,12 @@ os.environ["OMP_NUM_THREADS"] = "2"
 
 import numpy as np
 
-import quantc
-from qtest import libgomp
+from gemm_cases import GemmCases, cpus, want_nt
 from quantc import reference as ref
 
-rng = np.random.default_rng(1605)
-GOMP = libgomp()
-
-
-def i8(shape):
-    v = rng.integers(-128, 128, shape).astype(np.int8)
-    v.reshape(-1)[:3] = -128
-    return v
+t = GemmCases(1605)
+rng = t.rng
+i8 = t.i8
 
 
 def cache_qk_ir(h, m, d):
@@ -178,55 +172,18 @@ def epilogue_operands(ops, b, m, n):
     return out
 
 
-def want_nt(x, w):
-    return np.einsum("bmk,bnk->bmn", x.astype(np.int64), w.astype(np.int64))
-
-
-failures = 0
-
-
-def check(label, got, want):
-    global failures
-    got = np.asarray(got)
-    if got.shape != want.shape or not np.array_equal(got.astype(want.dtype), want):
-        failures += 1
-        err = (np.abs(got.astype(np.float64) - want.astype(np.float64)).max()
-               if got.shape == want.shape else "-")
-        print(f"FAIL {label}: {got.shape} vs {want.shape}, max error {err}")
-
-
 def compile_checked(ir, pipeline, label, parallel=True):
     """Compiles `ir`: no reference lowering, no unfused rescale; with
     vnni-parallel-min-macs=0 the work units (batch x column blocks) are
     split across threads (every decode GEMM, a single batch too)."""
-    global failures
-    out, diags = quantc.run_pipeline(ir, pipeline, return_diagnostics=True)
-    if "reference lowering" in diags:
-        failures += 1
-        print(f"FAIL {label}: {diags}")
-    if "not fused" in diags:
-        failures += 1
-        print(f"FAIL {label}: the rescale is not fused: {diags}")
-    if "parallel-min-macs=0" in pipeline and \
-            ("GOMP_parallel" in out) != parallel:
-        failures += 1
-        print(f"FAIL {label}: parallel expected {parallel}")
-    if "cpu=avx2" in pipeline and "x86.avx512" in out:
-        failures += 1
-        print(f"FAIL {label}: avx512 code under cpu=avx2")
-    return quantc.compile_cpu(ir, pipeline, shared_libs=[GOMP])
+    return t.compile_checked(ir, pipeline, label, parallel,
+                             forbid=["not fused"])
 
 
-flags = open("/proc/cpuinfo").read().split()
-cpus = ["vnni-emulated"]
-if "avx2" in flags:
-    cpus.append("avx2")
-if "avx512_vnni" in flags:
-    cpus.append("host")
-variants = ["", " vnni-parallel-min-macs=0"]
+check = t.check
 
-for cpu in cpus:
-    for variant in variants:
+for cpu in cpus(vnni=False):
+    for variant in ["", " vnni-parallel-min-macs=0"]:
         pipeline = f"quantc-cpu-pipeline{{cpu={cpu}{variant}}}"
         # K (= D) static, N = L run-time: K % 64 and K % 4 tails.
         for h, m, d in [(4, 1, 16), (3, 2, 13), (2, 3, 130), (33, 1, 64),
@@ -272,10 +229,7 @@ for cpu in cpus:
             acc = want_nt(q, kc.transpose(1, 0, 2)).astype(np.int32)
             want = ref.rescale(acc, qs, ks.transpose(1, 2, 0))
             got = mod.main(q, kc, qs, ks)
-            if not np.array_equal(got, want):
-                failures += 1
-                print(f"FAIL {pipeline} rescaled L={n}: max error "
-                      f"{np.abs(got - want).max()}")
+            check(f"{pipeline} rescaled L={n}", got, want)
         for form in ("scales", "head", "requant", "residual"):
             for m in (1, 3):
                 for nn in (False, True):
@@ -295,4 +249,4 @@ for cpu in cpus:
                         got = mod.main(x, w, *[ops[e] for e, _ in eops])
                         check(f"{pipeline} epilogue {form} nn={nn} "
                               f"{b}x{m}x{n}x{k}", got, want)
-print("ALL PASSED" if failures == 0 else f"{failures} FAILED")
+t.report()

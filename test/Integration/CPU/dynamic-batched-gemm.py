@@ -22,18 +22,12 @@ os.environ["OMP_NUM_THREADS"] = "2"
 
 import numpy as np
 
-import quantc
-from qtest import libgomp
+from gemm_cases import GemmCases, cpus, want_nt
 from quantc import reference as ref
 
-rng = np.random.default_rng(2116)
-GOMP = libgomp()
-
-
-def i8(shape):
-    v = rng.integers(-128, 128, shape).astype(np.int8)
-    v.reshape(-1)[:3] = -128
-    return v
+t = GemmCases(2116)
+rng = t.rng
+i8 = t.i8
 
 
 def prefill_qk_ir(h, d):
@@ -94,49 +88,20 @@ func.func @main(%q: tensor<{h}x?x{d}xi8>, %k: tensor<{h}x?x{d}xi8>, %qs: tensor<
 }}"""
 
 
-def want_nt(x, w):
-    return np.einsum("bmk,bnk->bmn", x.astype(np.int64), w.astype(np.int64))
-
-
-failures = 0
-
-
-def check(label, got, want):
-    global failures
-    got = np.asarray(got)
-    if got.shape != want.shape or not np.array_equal(got.astype(want.dtype), want):
-        failures += 1
-        err = (np.abs(got.astype(np.int64) - want.astype(np.int64)).max()
-               if got.shape == want.shape else "-")
-        print(f"FAIL {label}: {got.shape} vs {want.shape}, max error {err}")
-
-
 def compile_checked(ir, pipeline, label, parallel=True):
     """Compiles `ir`: the blocked kernel's remark, no reference lowering;
     with vnni-parallel-min-macs=0 the batch is split across threads exactly
     when `parallel`."""
-    global failures
-    out, diags = quantc.run_pipeline(ir, pipeline, return_diagnostics=True)
-    if "reference lowering" in diags or "in static blocks of" not in diags:
-        failures += 1
-        print(f"FAIL {label}: {diags}")
-    if "parallel-min-macs=0" in pipeline and \
-            ("GOMP_parallel" in out) != parallel:
-        failures += 1
-        print(f"FAIL {label}: parallel expected {parallel}")
-    return quantc.compile_cpu(ir, pipeline, shared_libs=[GOMP])
+    return t.compile_checked(ir, pipeline, label, parallel,
+                             require=["in static blocks of"])
 
 
-flags = open("/proc/cpuinfo").read().split()
-cpus = ["vnni-emulated"]
-if "avx512_vnni" in flags:
-    cpus += ["vnni", "host"]
-variants = ["", " vnni-parallel-min-macs=0"]
+check = t.check
 
-for cpu in cpus:
+for cpu in cpus(avx2=False):
     # The emulation is slow: smaller sizes there.
     big = cpu != "vnni-emulated"
-    for variant in variants:
+    for variant in ["", " vnni-parallel-min-macs=0"]:
         pipeline = f"quantc-cpu-pipeline{{cpu={cpu}{variant}}}"
         # Prefill Q.K^T: M = N = S run-time, K = D static (K % 4 tail).
         for h, d in [(4, 64), (3, 13), (1, 130)]:
@@ -179,8 +144,5 @@ for cpu in cpus:
             acc = want_nt(q, k).astype(np.int32)
             want = ref.rescale(acc, qs, ks)
             got = mod.main(q, k, qs, ks)
-            if not np.array_equal(got, want):
-                failures += 1
-                print(f"FAIL {pipeline} rescaled S={s}: max error "
-                      f"{np.abs(got - want).max()}")
-print("ALL PASSED" if failures == 0 else f"{failures} FAILED")
+            check(f"{pipeline} rescaled S={s}", got, want)
+t.report()

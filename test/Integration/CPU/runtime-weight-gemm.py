@@ -4,7 +4,8 @@
 # CHECK: ALL PASSED
 """int8 GEMMs whose weight is a function argument or the result of another
 op (issue 16): the VNNI / AVX2 kernels pack it at run time (the plan's
-runtime_weight) or, at M <= 32 on VNNI (plan small_m), read it in place and
+runtime_weight) or, at 4 <= M <= 32 on VNNI (plan small_m; M <= 3: the
+decode kernel, any ISA), read it in place and
 pack A instead; bit-exact against NumPy. Odd shapes (M, N, K not multiples
 of the tiles, K % 4 != 0, M = 1, M of two small_m blocks, a tail panel),
 -128 inputs, a fused requantizing epilogue (against NumPy and the reference
@@ -117,17 +118,20 @@ for cpu in cpus:
                     "GOMP_parallel" not in out:
                 failures += 1
                 print(f"FAIL {pipeline} {m}x{n}x{k}: not parallel")
-            # Which kernel: small_m exactly for VNNI, M <= 32, small-m on.
+            # Which kernel: the decode kernel for M <= 3 (any ISA, any
+            # small-m), small_m exactly for VNNI, 4 <= M <= 32, small-m on.
             lowered = quantc.run_pipeline(
                 ir, "quantc-lower-matmul-to-x86{isa=avx2}" if cpu == "avx2"
                 else "quantc-lower-matmul-to-x86{small-m=%d}"
                 % (0 if "small-m=0" in variant else 32))
+            want_decode = m <= 3
             want_small = cpu != "avx2" and "small-m=0" not in variant \
-                and m <= 32
-            if ("small_m = true" in lowered) != want_small:
+                and 4 <= m <= 32
+            if ("small_m = true" in lowered) != want_small or \
+                    ("__quantc_x86_decode_gemm" in lowered) != want_decode:
                 failures += 1
                 print(f"FAIL {pipeline} {m}x{n}x{k}: small_m expected "
-                      f"{want_small}")
+                      f"{want_small}, decode expected {want_decode}")
             mod = quantc.compile_cpu(ir, pipeline, shared_libs=[GOMP])
             x, w = i8((m, k)), i8((n, k))
             x[0, :] = -128  # the +128 shift and the compensation
