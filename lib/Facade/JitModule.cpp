@@ -28,6 +28,7 @@
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "quantc/Dialect/QuantC/Utils/ConstantWeights.h"
+#include "quantc/Runtime/Allocator.h"
 #include "quantc/Dialect/QuantC/Utils/LoadTimeParams.h"
 #include "quantc/InitAll.h"
 #include "llvm/ADT/StringExtras.h"
@@ -365,6 +366,8 @@ compileSession(Session &s, const std::string &pipeline, unsigned optLevel,
   }
   impl->engine = std::move(*engine);
   impl->engine->initialize();
+  // The code's temporaries stay mapped between calls.
+  quantc::configureAllocator();
   describeLoadTimeState(*s.module, *impl);
   if (!impl->params.empty()) {
     auto prepare = impl->engine->lookup(quantc::kPrepareName);
