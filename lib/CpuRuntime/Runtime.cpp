@@ -6,8 +6,8 @@
 // libraries (and libdl).
 //
 //===----------------------------------------------------------------------===//
-#include "quantc/Runtime/quantc_runtime.h"
 #include "quantc/Runtime/Allocator.h"
+#include "quantc/Runtime/quantc_runtime.h"
 
 #include "CpuFeatures.h"
 #include "Json.h"
