@@ -125,7 +125,7 @@ struct OutlineRows : quantc::impl::QuantCX86OutlineRowsBase<OutlineRows> {
     if (minWork < -1) {
       module.emitError() << "quantc-x86-outline-rows: min-work must be >= 0 "
                             "or -1 (never split), got "
-                         << minWork;
+                         << static_cast<int64_t>(minWork);
       return signalPassFailure();
     }
     SmallVector<scf::ForOp> loops;
