@@ -6,6 +6,7 @@
 // libraries (and libdl).
 //
 //===----------------------------------------------------------------------===//
+#include "quantc/Runtime/Allocator.h"
 #include "quantc/Runtime/quantc_runtime.h"
 
 #include "CpuFeatures.h"
@@ -324,6 +325,8 @@ QUANTC_RT_API const char *quantc_last_error(void) { return lastError.c_str(); }
 
 QUANTC_RT_API quantc_artifact *quantc_load(const char *path) {
   lastError.clear();
+  // The code's temporaries stay mapped between calls.
+  quantc::configureAllocator();
   if (!path)
     return failWith("quantc_load: null path", nullptr);
   std::string dir = path;

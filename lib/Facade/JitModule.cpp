@@ -30,6 +30,7 @@
 #include "quantc/Dialect/QuantC/Utils/ConstantWeights.h"
 #include "quantc/Dialect/QuantC/Utils/LoadTimeParams.h"
 #include "quantc/InitAll.h"
+#include "quantc/Runtime/Allocator.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
@@ -365,6 +366,8 @@ compileSession(Session &s, const std::string &pipeline, unsigned optLevel,
   }
   impl->engine = std::move(*engine);
   impl->engine->initialize();
+  // The code's temporaries stay mapped between calls.
+  quantc::configureAllocator();
   describeLoadTimeState(*s.module, *impl);
   if (!impl->params.empty()) {
     auto prepare = impl->engine->lookup(quantc::kPrepareName);

@@ -177,6 +177,14 @@ void quantc::buildCpuPipeline(OpPassManager &pm,
   bufferization::buildBufferDeallocationPipeline(pm);
   // The deallocation pipeline clones returned arguments and constants.
   pm.addPass(createConvertBufferizationToMemRefPass());
+  // The row loops of norms, softmax, RoPE, activations and quantization on
+  // the OpenMP team, like the GEMM kernels (unless those are single-threaded).
+  if (x86Kernels) {
+    QuantCX86OutlineRowsOptions rows;
+    if (opts.vnniParallelMinMacs == -1)
+      rows.minWork = -1;
+    pm.addPass(createQuantCX86OutlineRows(rows));
+  }
   // The kernels' intrinsics become llvm.call_intrinsic only now: the
   // deallocation passes reject ops with unknown memory effects.
   pm.addPass(createQuantCX86IntrinsicsToLLVM());

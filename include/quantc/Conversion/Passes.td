@@ -601,6 +601,38 @@ def QuantCLowerFloatContractionsToX86
                            "mlir::vector::VectorDialect"];
 }
 
+def QuantCX86OutlineRows : Pass<"quantc-x86-outline-rows", "mlir::ModuleOp"> {
+  let summary = "Split the row loops of vectorized elementwise ops across "
+                "an OpenMP team";
+  let description = [{
+    Runs on memrefs, after bufferization. Every `scf.for` that
+    `quantc-x86-vectorize-elementwise` marked `quantc.x86_rows` (the
+    outermost loop of an op over a dimension of its result: norms, softmax,
+    RoPE, activations, the per-token quantization, row by row) becomes a call
+    of an outlined function `@__quantc_x86_rows(captured values..., lo, hi)`
+    that runs the rows `[lo, hi)`; the call goes to a twin that carries
+    `quantc.x86_parallel` (so `quantc-x86-outline-omp` splits `[lo, hi)`
+    across the OpenMP team) when the loop's work, rows times the trip counts
+    of the loops it contains (vectors per row), is at least `min-work`, else
+    to the function itself on the calling thread (a decode step's few rows
+    do not pay for a fork). Constants are cloned into the function.
+
+    A marked loop is left as it is, with a remark saying why, when it does
+    not start at 0 with step 1, carries values other than its own iteration
+    arguments unchanged, allocates or calls, or writes memory other than by
+    stores and vector writes whose indices include the row (the rows it
+    writes would not be disjoint). `min-work=-1` leaves every loop on the
+    calling thread (the marks are removed).
+  }];
+  let options = [
+    Option<"minWork", "min-work", "int64_t", "2048",
+           "Iterations (vectors) of a row loop below which it runs on the "
+           "calling thread; -1: never split">
+  ];
+  let dependentDialects = ["mlir::func::FuncDialect", "mlir::scf::SCFDialect",
+                           "mlir::arith::ArithDialect", "mlir::LLVM::LLVMDialect"];
+}
+
 def QuantCX86VectorizeElementwise
     : Pass<"quantc-x86-vectorize-elementwise", "mlir::func::FuncOp"> {
   let summary = "Elementwise and reduction linalg.generic ops -> loops over "

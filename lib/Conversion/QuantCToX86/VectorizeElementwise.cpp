@@ -500,7 +500,32 @@ Value Emitter::emit() {
       return SmallVector<Value>{write.getResult()};
     });
   };
-  return nest(plan.outerParallel, op.getDpsInitOperand(0)->get(), rows)[0];
+  Value result =
+      nest(plan.outerParallel, op.getDpsInitOperand(0)->get(), rows)[0];
+  // The outermost loop over a dimension of the result: its iterations write
+  // disjoint rows (the result's elements at that index). An input that
+  // varies along it is read at the same position, so that even an input
+  // bufferized in place of the result is read only in the iteration's own
+  // row.
+  auto rowsAreIndependent = [&]() {
+    if (plan.outerParallel.empty())
+      return false;
+    AffineExpr row =
+        getAffineDimExpr(plan.outerParallel.front(), op.getContext());
+    std::optional<unsigned> at = outMap.getResultPosition(row);
+    if (!at)
+      return false;
+    return llvm::all_of(op.getDpsInputOperands(), [&](OpOperand *in) {
+      AffineMap m = op.getMatchingIndexingMap(in);
+      if (!m.isFunctionOfDim(plan.outerParallel.front()))
+        return true;
+      return m.getResultPosition(row) == at;
+    });
+  };
+  if (rowsAreIndependent())
+    if (auto loop = result.getDefiningOp<scf::ForOp>())
+      loop->setAttr(quantc::kX86RowsAttrName, b.getUnitAttr());
+  return result;
 }
 
 /// Transcendental functions on vectors -> polynomial approximations

@@ -23,6 +23,7 @@ namespace quantc {
 #define GEN_PASS_DECL_QUANTCX86VECTORIZEELEMENTWISE
 #define GEN_PASS_DECL_QUANTCX86INTRINSICSTOLLVM
 #define GEN_PASS_DECL_QUANTCX86OUTLINEOMP
+#define GEN_PASS_DECL_QUANTCX86OUTLINEROWS
 #define GEN_PASS_DECL_QUANTCX86AMXTOLLVM
 #define GEN_PASS_DECL_QUANTCLOWERPARAMS
 #define GEN_PASS_DECL_QUANTCEMITPREPARE
@@ -37,6 +38,13 @@ inline constexpr llvm::StringLiteral kX86PlanAttrName = "quantc.x86_plan";
 /// operands) --quantc-x86-outline-omp splits across an OpenMP team.
 inline constexpr llvm::StringLiteral kX86ParallelAttrName =
     "quantc.x86_parallel";
+
+/// The unit attribute --quantc-x86-vectorize-elementwise puts on the
+/// outermost loop of a vectorized op when that loop runs over a parallel
+/// dimension of the result (rows, heads): its iterations write disjoint rows
+/// of the output and read nothing another iteration writes, so
+/// --quantc-x86-outline-rows may split them across an OpenMP team.
+inline constexpr llvm::StringLiteral kX86RowsAttrName = "quantc.x86_rows";
 
 /// quantc.x86.vpdpbusd / quantc.x86.pmaddwd -> llvm.call_intrinsic.
 void populateQuantCX86ToLLVMPatterns(mlir::RewritePatternSet &patterns);

@@ -1,0 +1,235 @@
+//===- OutlineRows.cpp - row loops of elementwise ops on an OpenMP team ---===//
+//
+// The row loops --quantc-x86-vectorize-elementwise marks (quantc.x86_rows)
+// become calls of outlined functions over a row range, split across the
+// OpenMP team by --quantc-x86-outline-omp when the loop has enough work. See
+// the pass description in Conversion/Passes.td.
+//
+//===----------------------------------------------------------------------===//
+#include "quantc/Conversion/QuantCToX86/QuantCToX86.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Transforms/RegionUtils.h"
+
+namespace quantc {
+#define GEN_PASS_DEF_QUANTCX86OUTLINEROWS
+#include "quantc/Conversion/Passes.h.inc"
+} // namespace quantc
+
+using namespace mlir;
+
+/// The indices of `op` if it is a write the pass understands (a store or a
+/// vector write into a memref), else std::nullopt.
+static std::optional<ValueRange> writeIndices(Operation *op) {
+  if (auto s = dyn_cast<memref::StoreOp>(op))
+    return ValueRange(s.getIndices());
+  if (auto w = dyn_cast<vector::TransferWriteOp>(op))
+    return isa<MemRefType>(w.getBase().getType())
+               ? std::optional<ValueRange>(w.getIndices())
+               : std::nullopt;
+  if (auto s = dyn_cast<vector::StoreOp>(op))
+    return ValueRange(s.getIndices());
+  if (auto s = dyn_cast<vector::MaskedStoreOp>(op))
+    return ValueRange(s.getIndices());
+  return std::nullopt;
+}
+
+/// Why the rows of `loop` cannot run on several threads, or "" when they
+/// can.
+static std::string whyNotParallel(scf::ForOp loop) {
+  if (!isConstantIntValue(loop.getLowerBound(), 0) ||
+      !isConstantIntValue(loop.getStep(), 1))
+    return "the loop does not start at 0 with step 1";
+  auto yield = cast<scf::YieldOp>(loop.getBody()->getTerminator());
+  for (auto [arg, yielded] :
+       llvm::zip(loop.getRegionIterArgs(), yield.getOperands()))
+    if (arg != yielded)
+      return "the loop carries a value from row to row";
+  Value row = loop.getInductionVar();
+  std::string why;
+  loop.getBody()->walk([&](Operation *op) {
+    if (isa<CallOpInterface>(op)) {
+      why = "the loop calls " + op->getName().getStringRef().str();
+      return WalkResult::interrupt();
+    }
+    auto effects = dyn_cast<MemoryEffectOpInterface>(op);
+    if (!effects) {
+      if (op->hasTrait<OpTrait::HasRecursiveMemoryEffects>())
+        return WalkResult::advance();
+      why = "the loop has " + op->getName().getStringRef().str() +
+            ", whose memory effects are unknown";
+      return WalkResult::interrupt();
+    }
+    if (effects.hasEffect<MemoryEffects::Allocate>() ||
+        effects.hasEffect<MemoryEffects::Free>()) {
+      why = "the loop allocates or frees memory";
+      return WalkResult::interrupt();
+    }
+    if (effects.hasEffect<MemoryEffects::Write>()) {
+      std::optional<ValueRange> idx = writeIndices(op);
+      if (!idx || !llvm::is_contained(*idx, row)) {
+        why = "the loop writes with " + op->getName().getStringRef().str() +
+              " other than at its row";
+        return WalkResult::interrupt();
+      }
+    }
+    return WalkResult::advance();
+  });
+  return why;
+}
+
+/// The work of one iteration of `block` (nested in `outer`): 1 plus, for
+/// each scf.for in it whose bounds are defined above `outer`, its trip count
+/// times the work of its body (a loop with bounds computed inside counts
+/// once). Emitted before `outer`.
+static Value workOf(OpBuilder &b, Location loc, Block &block,
+                    scf::ForOp outer) {
+  Value work = arith::ConstantIndexOp::create(b, loc, 1);
+  for (Operation &op : block) {
+    auto f = dyn_cast<scf::ForOp>(op);
+    if (!f)
+      continue;
+    Value body = workOf(b, loc, *f.getBody(), outer);
+    auto above = [&](Value v) {
+      return v.getParentRegion()->isAncestor(outer->getParentRegion());
+    };
+    if (above(f.getLowerBound()) && above(f.getUpperBound()) &&
+        above(f.getStep())) {
+      Value span =
+          arith::SubIOp::create(b, loc, f.getUpperBound(), f.getLowerBound());
+      Value trips = arith::CeilDivSIOp::create(b, loc, span, f.getStep());
+      trips = arith::MaxSIOp::create(b, loc, trips,
+                                     arith::ConstantIndexOp::create(b, loc, 0));
+      body = arith::MulIOp::create(b, loc, trips, body);
+    }
+    work = arith::AddIOp::create(b, loc, work, body);
+  }
+  return work;
+}
+
+namespace {
+struct OutlineRows : quantc::impl::QuantCX86OutlineRowsBase<OutlineRows> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    if (minWork < -1) {
+      module.emitError() << "quantc-x86-outline-rows: min-work must be >= 0 "
+                            "or -1 (never split), got "
+                         << static_cast<int64_t>(minWork);
+      return signalPassFailure();
+    }
+    SmallVector<scf::ForOp> loops;
+    module.walk([&](scf::ForOp loop) {
+      if (loop->removeAttr(quantc::kX86RowsAttrName))
+        loops.push_back(loop);
+    });
+    if (minWork < 0)
+      return;
+    SymbolTable symbols(module);
+    for (scf::ForOp loop : loops) {
+      std::string why = whyNotParallel(loop);
+      if (!why.empty()) {
+        loop.emitRemark() << "the rows of this loop run on one thread: " << why;
+        continue;
+      }
+      outline(loop, symbols);
+    }
+  }
+
+  /// `loop` -> the row function, its parallel twin, and the call of one of
+  /// them by the work.
+  void outline(scf::ForOp loop, SymbolTable &symbols) {
+    MLIRContext *ctx = &getContext();
+    Location loc = loop.getLoc();
+    // The iteration arguments are passed through: the loop's results and the
+    // body's uses are the initial values.
+    for (auto [arg, init, result] : llvm::zip(
+             loop.getRegionIterArgs(), loop.getInitArgs(), loop.getResults())) {
+      arg.replaceAllUsesWith(init);
+      result.replaceAllUsesWith(init);
+    }
+    SetVector<Value> captured;
+    getUsedValuesDefinedAbove(loop.getRegion(), captured);
+    // Constants are cloned into the function, the rest passed.
+    SmallVector<Value> args;
+    SmallVector<Operation *> constants;
+    for (Value v : captured) {
+      Operation *def = v.getDefiningOp();
+      if (def && def->hasTrait<OpTrait::ConstantLike>() &&
+          def->getNumOperands() == 0)
+        constants.push_back(def);
+      else
+        args.push_back(v);
+    }
+    SmallVector<Type> types(ValueRange(args).getTypes());
+    Type indexTy = IndexType::get(ctx);
+    types.append({indexTy, indexTy});
+    auto fnTy = FunctionType::get(ctx, types, {});
+    auto makeFn = [&](StringRef name) {
+      auto fn = func::FuncOp::create(loc, name, fnTy);
+      fn.setPrivate();
+      fn->setAttr("llvm.linkage",
+                  LLVM::LinkageAttr::get(ctx, LLVM::Linkage::Internal));
+      symbols.insert(fn);
+      return fn;
+    };
+    func::FuncOp rows = makeFn("__quantc_x86_rows");
+    {
+      Block *entry = rows.addEntryBlock();
+      OpBuilder fb = OpBuilder::atBlockBegin(entry);
+      IRMapping map;
+      for (auto [v, a] : llvm::zip(args, entry->getArguments()))
+        map.map(v, a);
+      for (Operation *c : constants)
+        fb.clone(*c, map);
+      Value lo = entry->getArgument(args.size());
+      Value hi = entry->getArgument(args.size() + 1);
+      Value one = arith::ConstantIndexOp::create(fb, loc, 1);
+      auto f = scf::ForOp::create(fb, loc, lo, hi, one);
+      map.map(loop.getInductionVar(), f.getInductionVar());
+      OpBuilder bb = OpBuilder::atBlockBegin(f.getBody());
+      for (Operation &op : loop.getBody()->without_terminator())
+        bb.clone(op, map);
+      func::ReturnOp::create(fb, loc);
+    }
+    // The twin the OpenMP outlining splits: it calls the row function on
+    // the thread's share of [lo, hi).
+    func::FuncOp team = makeFn((rows.getName() + "_team").str());
+    team->setAttr(quantc::kX86ParallelAttrName, UnitAttr::get(ctx));
+    {
+      Block *entry = team.addEntryBlock();
+      OpBuilder fb = OpBuilder::atBlockBegin(entry);
+      func::CallOp::create(fb, loc, rows, entry->getArguments());
+      func::ReturnOp::create(fb, loc);
+    }
+    OpBuilder b(loop);
+    Value work = arith::MulIOp::create(b, loc, loop.getUpperBound(),
+                                       workOf(b, loc, *loop.getBody(), loop));
+    Value enough =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, work,
+                              arith::ConstantIndexOp::create(b, loc, minWork));
+    Value several = arith::CmpIOp::create(
+        b, loc, arith::CmpIPredicate::sge, loop.getUpperBound(),
+        arith::ConstantIndexOp::create(b, loc, 2));
+    Value split = arith::AndIOp::create(b, loc, enough, several);
+    SmallVector<Value> callArgs(args);
+    callArgs.append({loop.getLowerBound(), loop.getUpperBound()});
+    auto branch = scf::IfOp::create(b, loc, split, /*withElseRegion=*/true);
+    OpBuilder tb = branch.getThenBodyBuilder();
+    func::CallOp::create(tb, loc, team, callArgs);
+    OpBuilder eb = branch.getElseBodyBuilder();
+    func::CallOp::create(eb, loc, rows, callArgs);
+    loop.erase();
+  }
+};
+} // namespace
