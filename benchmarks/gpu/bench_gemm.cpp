@@ -5,16 +5,21 @@
 // and launched through quantc's own runtime, lib/Runtime) and cuBLASLt's int8
 // GEMM (TN, CUBLAS_COMPUTE_32I, heuristic algorithm, 32 MiB workspace) in one
 // process with CUDA events, and checks that both give the same int32 result
-// bit for bit.
+// bit for bit. FP8 entries (last column `fp8`) time the E4M3 x E4M3 -> f32
+// kernel against cuBLASLt FP8 (CUDA_R_8F_E4M3, CUBLAS_COMPUTE_32F, A/B scale
+// pointers set to 1) and compare the f32 results within a tolerance (the
+// order of the f32 accumulation is each library's own).
 //
 // usage: bench_gemm MANIFEST [--dump DIR]
 //   MANIFEST lines: label M N K gridX blockX smemBytes cubin-path kernel-name
+//                   [tmaBoxA tmaBoxB [fp8]]
 //
 //===----------------------------------------------------------------------===//
 #include <cublasLt.h>
 #include <cuda.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -66,6 +71,7 @@ struct Entry {
   std::string label, cubin, kernel;
   int64_t m, n, k, grid, block, smem;
   int64_t tmaBoxA = 0, tmaBoxB = 0; // TMA kernels: tensor-map box rows
+  bool fp8 = false;                 // E4M3 operands, f32 output
 };
 
 static std::vector<char> readFile(const std::string &path) {
@@ -111,19 +117,33 @@ struct LtGemm {
 
 // Row-major C[M,N] = A[M,K] * B[N,K]^T is column-major C^T[N,M] =
 // B(KxN col-major)^T * A(KxM col-major): cuBLAS "TN" with B first.
-static LtGemm makeLt(int64_t m, int64_t n, int64_t k, void *ws) {
+// FP8 (`fp8`): E4M3 operands, f32 output, f32 compute and scale type, the
+// A/B scale pointers at `scales` (two device floats).
+static LtGemm makeLt(int64_t m, int64_t n, int64_t k, void *ws,
+                     bool fp8 = false, CUdeviceptr scales = 0) {
   LtGemm g;
   g.ws = ws;
   LT(cublasLtCreate(&g.h));
-  LT(cublasLtMatmulDescCreate(&g.op, CUBLAS_COMPUTE_32I, CUDA_R_32I));
+  if (fp8)
+    LT(cublasLtMatmulDescCreate(&g.op, CUBLAS_COMPUTE_32F, CUDA_R_32F));
+  else
+    LT(cublasLtMatmulDescCreate(&g.op, CUBLAS_COMPUTE_32I, CUDA_R_32I));
+  if (fp8) {
+    void *sa = (void *)scales, *sb = (void *)(scales + sizeof(float));
+    LT(cublasLtMatmulDescSetAttribute(
+        g.op, CUBLASLT_MATMUL_DESC_A_SCALE_POINTER, &sb, sizeof(sb)));
+    LT(cublasLtMatmulDescSetAttribute(
+        g.op, CUBLASLT_MATMUL_DESC_B_SCALE_POINTER, &sa, sizeof(sa)));
+  }
   cublasOperation_t t = CUBLAS_OP_T, nn = CUBLAS_OP_N;
   LT(cublasLtMatmulDescSetAttribute(g.op, CUBLASLT_MATMUL_DESC_TRANSA, &t,
                                     sizeof(t)));
   LT(cublasLtMatmulDescSetAttribute(g.op, CUBLASLT_MATMUL_DESC_TRANSB, &nn,
                                     sizeof(nn)));
-  LT(cublasLtMatrixLayoutCreate(&g.la, CUDA_R_8I, k, n, k));
-  LT(cublasLtMatrixLayoutCreate(&g.lb, CUDA_R_8I, k, m, k));
-  LT(cublasLtMatrixLayoutCreate(&g.lc, CUDA_R_32I, n, m, n));
+  cudaDataType_t in = fp8 ? CUDA_R_8F_E4M3 : CUDA_R_8I;
+  LT(cublasLtMatrixLayoutCreate(&g.la, in, k, n, k));
+  LT(cublasLtMatrixLayoutCreate(&g.lb, in, k, m, k));
+  LT(cublasLtMatrixLayoutCreate(&g.lc, fp8 ? CUDA_R_32F : CUDA_R_32I, n, m, n));
   cublasLtMatmulPreference_t pref;
   LT(cublasLtMatmulPreferenceCreate(&pref));
   LT(cublasLtMatmulPreferenceSetAttribute(
@@ -133,8 +153,8 @@ static LtGemm makeLt(int64_t m, int64_t n, int64_t k, void *ws) {
   LT(cublasLtMatmulAlgoGetHeuristic(g.h, g.op, g.la, g.lb, g.lc, g.lc, pref, 1,
                                     &g.heur, &found));
   if (!found) {
-    fprintf(stderr, "cuBLASLt: no int8 algorithm for %ldx%ldx%ld\n", (long)m,
-            (long)n, (long)k);
+    fprintf(stderr, "cuBLASLt: no %s algorithm for %ldx%ldx%ld\n",
+            fp8 ? "FP8" : "int8", (long)m, (long)n, (long)k);
     exit(1);
   }
   cublasLtMatmulPreferenceDestroy(pref);
@@ -142,9 +162,12 @@ static LtGemm makeLt(int64_t m, int64_t n, int64_t k, void *ws) {
 }
 
 static void runLt(LtGemm &g, CUstream s, CUdeviceptr a, CUdeviceptr b,
-                  CUdeviceptr c) {
+                  CUdeviceptr c, bool fp8 = false) {
   int32_t alpha = 1, beta = 0;
-  LT(cublasLtMatmul(g.h, g.op, &alpha, (void *)b, g.la, (void *)a, g.lb, &beta,
+  float falpha = 1, fbeta = 0;
+  void *pa = fp8 ? (void *)&falpha : (void *)&alpha;
+  void *pb = fp8 ? (void *)&fbeta : (void *)&beta;
+  LT(cublasLtMatmul(g.h, g.op, pa, (void *)b, g.la, (void *)a, g.lb, pb,
                     (void *)c, g.lc, (void *)c, g.lc, &g.heur.algo, g.ws,
                     g.wsSize, (cudaStream_t)s));
 }
@@ -170,6 +193,8 @@ int main(int argc, char **argv) {
           e.cubin >> e.kernel;
       if (!(is >> e.tmaBoxA >> e.tmaBoxB))
         e.tmaBoxA = e.tmaBoxB = 0;
+      std::string type;
+      e.fp8 = (is >> type) && type == "fp8";
       std::string dir = argv[1];
       dir = dir.substr(0, dir.find_last_of('/') + 1);
       if (e.cubin[0] != '/')
@@ -189,6 +214,13 @@ int main(int argc, char **argv) {
   printf("device: %s\n", name);
   CUdeviceptr ws;
   CK(cuMemAlloc(&ws, 32u << 20));
+  // cuBLASLt FP8's A and B scales (1: the GEMM of the stored values).
+  CUdeviceptr fp8Scales;
+  CK(cuMemAlloc(&fp8Scales, 2 * sizeof(float)));
+  {
+    const float ones[2] = {1.0f, 1.0f};
+    CK(cuMemcpyHtoD(fp8Scales, ones, sizeof(ones)));
+  }
 
   struct Row {
     std::string label, shape;
@@ -202,10 +234,17 @@ int main(int argc, char **argv) {
     size_t aBytes = e.m * e.k, bBytes = e.n * e.k, cBytes = e.m * e.n * 4;
     std::vector<int8_t> ha(aBytes), hb(bBytes);
     std::uniform_int_distribution<int> dist(-127, 127);
+    // FP8: finite E4M3 codes of magnitude < 4 (exponent field <= 8), either
+    // sign.
+    std::uniform_int_distribution<int> code(0, 143);
+    auto e4m3 = [&] {
+      int c = code(rng);
+      return (int8_t)(uint8_t)((c >= 72 ? 0x80 : 0) | (c % 72));
+    };
     for (auto &v : ha)
-      v = (int8_t)dist(rng);
+      v = e.fp8 ? e4m3() : (int8_t)dist(rng);
     for (auto &v : hb)
-      v = (int8_t)dist(rng);
+      v = e.fp8 ? e4m3() : (int8_t)dist(rng);
     CUdeviceptr a = (CUdeviceptr)mgpuMemAlloc(aBytes, s, false);
     CUdeviceptr b = (CUdeviceptr)mgpuMemAlloc(bBytes, s, false);
     CUdeviceptr cq = (CUdeviceptr)mgpuMemAlloc(cBytes, s, false);
@@ -230,16 +269,26 @@ int main(int argc, char **argv) {
       mgpuLaunchKernel(fn, e.grid, 1, 1, e.block, 1, 1, (int32_t)e.smem, s,
                        args, nullptr, nargs);
     };
-    LtGemm lt = makeLt(e.m, e.n, e.k, (void *)ws);
+    LtGemm lt = makeLt(e.m, e.n, e.k, (void *)ws, e.fp8, fp8Scales);
     launchQ();
-    runLt(lt, s, a, b, cl);
+    runLt(lt, s, a, b, cl, e.fp8);
     CK(cuStreamSynchronize(s));
     std::vector<int32_t> rq(e.m * e.n), rl(e.m * e.n);
     CK(cuMemcpyDtoH(rq.data(), cq, cBytes));
     CK(cuMemcpyDtoH(rl.data(), cl, cBytes));
     size_t bad = 0;
+    // FP8: f32 sums of exact products (at most 2^-18 apart, |x w| < 16) in
+    // two accumulation orders: within 2^-12 (1 + |y|) of each other.
+    auto differ = [&](size_t i) {
+      if (!e.fp8)
+        return rq[i] != rl[i];
+      float q, l;
+      std::memcpy(&q, &rq[i], 4);
+      std::memcpy(&l, &rl[i], 4);
+      return !(std::fabs(q - l) <= 0x1p-12f * (1.0f + std::fabs(l)));
+    };
     for (size_t i = 0; i < rq.size(); ++i)
-      bad += rq[i] != rl[i];
+      bad += differ(i);
     if (bad)
       printf("MISMATCH %s: %zu of %zu int32 differ (first at %zu: %d vs %d)\n",
              e.label.c_str(), bad, rq.size(),
@@ -264,11 +313,13 @@ int main(int argc, char **argv) {
     snprintf(shape, sizeof(shape), "%ldx%ldx%ld", (long)e.m, (long)e.n,
              (long)e.k);
     double tl;
-    if (ltCache.count(shape)) {
-      tl = ltCache[shape];
+    // cuBLASLt int8 and FP8 of one shape are timed apart.
+    std::string key = std::string(shape) + (e.fp8 ? " fp8" : "");
+    if (ltCache.count(key)) {
+      tl = ltCache[key];
     } else {
-      tl = medianMs(s, iters, [&] { runLt(lt, s, a, b, cl); });
-      ltCache[shape] = tl;
+      tl = medianMs(s, iters, [&] { runLt(lt, s, a, b, cl, e.fp8); });
+      ltCache[key] = tl;
     }
     rows.push_back({e.label, shape, tq, tl, bad == 0});
     CK(cuModuleUnload(mod));
@@ -283,7 +334,7 @@ int main(int argc, char **argv) {
   }
   printf("\n%-26s %-18s %9s %9s %9s %9s %7s %7s %s\n", "kernel", "MxNxK",
          "quantc ms", "cuBLASLt", "q TOPS", "Lt TOPS", "q/Lt", "q/peak",
-         "int32==cuBLASLt");
+         "==cuBLASLt (int32 bit-exact; fp8 within 2^-12 (1+|y|))");
   for (const Row &r : rows) {
     long m, n, k;
     sscanf(r.shape.c_str(), "%ldx%ldx%ld", &m, &n, &k);

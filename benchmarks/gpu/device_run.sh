@@ -38,3 +38,4 @@ python3 "$D/check_dump.py" /tmp/dump/q512x4096x4096_auto 512 4096 4096 | tee "$O
 echo "== benchmark"
 "$D/bench/bench_gemm" "$D/bench/manifest.txt" 2>&1 | tee "$OUT/bench.txt"
 sh "$(dirname "$0")/run_batched.sh" "$D" "$OUT"  # batched GEMMs (attention)
+F8="$D/run_fp8.sh"; [ -f "$F8" ] || F8="$(dirname "$0")/run_fp8.sh"; sh "$F8" "$D" "$OUT"  # FP8 (E4M3) part

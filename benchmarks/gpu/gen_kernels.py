@@ -34,6 +34,21 @@ VARIANTS = {
     "wgmmatma": ("sm_90a+tma", None),
 }
 
+# FP8 W8A8 (E4M3 x E4M3 -> f32, wgmma e4m3 on sm_90a only): the shapes of
+# issue 22 item 5, written to manifest_fp8.txt (run_fp8.sh times them against
+# cuBLASLt FP8).
+SHAPES_FP8 = [(4096, 4096, 4096), (4096, 11008, 4096), (512, 4096, 4096)]
+VARIANTS_FP8 = {
+    "f8wgmma": ("sm_90a", None),
+    "f8wgmmatma": ("sm_90a+tma", None),
+}
+
+PROGRAM_FP8 = """func.func @gemm(%x: tensor<{m}x{k}xf8E4M3FN>, %w: tensor<{n}x{k}xf8E4M3FN>) -> tensor<{m}x{n}xf32> {{
+  %acc = quantc.matmul %x, %w : tensor<{m}x{k}xf8E4M3FN>, tensor<{n}x{k}xf8E4M3FN> -> tensor<{m}x{n}xf32>
+  return %acc : tensor<{m}x{n}xf32>
+}}
+"""
+
 PROGRAM = """func.func @gemm(%x: tensor<{m}x{k}xi8>, %w: tensor<{n}x{k}xi8>) -> tensor<{m}x{n}xi32> {{
   %acc = quantc.matmul %x, %w : tensor<{m}x{k}xi8>, tensor<{n}x{k}xi8> -> tensor<{m}x{n}xi32>
   return %acc : tensor<{m}x{n}xi32>
@@ -59,7 +74,8 @@ def unescape(s):
     return bytes(out)
 
 
-def compile_one(opt, outdir, label, m, n, k, chip, variant, env=None):
+def compile_one(opt, outdir, label, m, n, k, chip, variant, env=None,
+                program=None):
     tma = False
     if variant and variant[0] in ("sm_90a", "sm_90a+tma"):
         tma = variant[0] == "sm_90a+tma"
@@ -68,7 +84,7 @@ def compile_one(opt, outdir, label, m, n, k, chip, variant, env=None):
     if variant:
         tm, tn, tk, wm, wn, st = variant
         opts += f" tile-m={tm} tile-n={tn} tile-k={tk} warp-m={wm} warp-n={wn} stages={st}"
-    src = PROGRAM.format(m=m, n=n, k=k)
+    src = (program or PROGRAM).format(m=m, n=n, k=k)
     r = subprocess.run([opt, "-", f"--quantc-gpu-pipeline={opts}"], input=src,
                        capture_output=True, text=True, encoding="latin1",
                        env=env)
@@ -116,6 +132,18 @@ def main():
                 lines.append(line)
                 print(line)
     with open(os.path.join(outdir, "manifest.txt"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    # FP8: the same columns and a last one, the element type.
+    lines = []
+    for (m, n, k) in SHAPES_FP8:
+        for vname, v in VARIANTS_FP8.items():
+            label = f"q{m}x{n}x{k}_{vname}"
+            line = compile_one(opt, outdir, label, m, n, k, chip, v,
+                               program=PROGRAM_FP8)
+            if line:
+                lines.append(line + " fp8")
+                print(line + " fp8")
+    with open(os.path.join(outdir, "manifest_fp8.txt"), "w") as f:
         f.write("\n".join(lines) + "\n")
 
 

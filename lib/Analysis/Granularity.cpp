@@ -545,8 +545,13 @@ static OperandAnalysis analyzeOperand(const ContractionOperand &o) {
   Type elem = getElementTypeOrSelf(o.value.getType());
   if (isa<IntegerType>(elem))
     a.storageType = elem;
-  if (a.storageType && a.storageType.isIntOrIndex() &&
-      a.storageType.getIntOrFloatBitWidth() <= 8)
+  if (isa_and_nonnull<Float8E4M3FNType>(elem))
+    a.storageType = elem;
+  // FP8 E4M3 storage obeys the integer rule: its scales must leave the sum
+  // over K (only the accumulator differs, f32).
+  if (a.storageType && ((a.storageType.isIntOrIndex() &&
+                         a.storageType.getIntOrFloatBitWidth() <= 8) ||
+                        isa<Float8E4M3FNType>(a.storageType)))
     a.kind = OperandKind::Int8;
   return a;
 }
@@ -663,9 +668,12 @@ GemmVerdict quantc::classifyGemm(const ContractionInfo &info, int64_t kTile) {
   v.kind = kBlock ? GemmKind::Int8KBlocked : GemmKind::Int8;
   v.kBlock = kBlock;
 
-  // int32 overflow of one integer accumulation.
+  // int32 overflow of one integer accumulation (an FP8 GEMM accumulates in
+  // f32).
   int64_t len = kBlock ? kBlock : info.reductionSize;
-  if (len == kDyn || len <= 0)
+  if (len == kDyn || len <= 0 ||
+      isa_and_nonnull<Float8E4M3FNType>(lhs.storageType) ||
+      isa_and_nonnull<Float8E4M3FNType>(rhs.storageType))
     return v;
   int64_t a = maxAbsOf(lhs), b = maxAbsOf(rhs);
   __int128 worst = (__int128)len * a * b;

@@ -52,7 +52,8 @@ Type quantc::getElementType(MLIRContext *ctx, GemmOutput output) {
 
 gpu::GPUFuncOp GemmKernelBuilder::createKernel(StringRef name,
                                                TypeRange extraArgs) {
-  Type i8 = b.getI8Type(), f32 = b.getF32Type();
+  Type i8 = s.fp8 ? Type(b.getType<Float8E4M3FNType>()) : b.getI8Type();
+  Type f32 = b.getF32Type();
   Type out = getElementType(ctx, s.output);
   // A dynamic row dimension is passed as the operand's first row tile: the
   // kernels take bare pointers, which carry no sizes (upstream lowers no
@@ -180,11 +181,11 @@ MemRefType GemmKernelBuilder::memref(ArrayRef<int64_t> shape, Type elem) {
   return MemRefType::get(shape, elem);
 }
 
-MemRefType GemmKernelBuilder::sharedMemref(ArrayRef<int64_t> shape) {
+MemRefType GemmKernelBuilder::sharedMemref(ArrayRef<int64_t> shape, Type elem) {
   auto workgroup = gpu::AddressSpaceAttr::get(
       ctx, gpu::GPUDialect::getWorkgroupAddressSpace());
-  return MemRefType::get(shape, b.getI8Type(), MemRefLayoutAttrInterface(),
-                         workgroup);
+  return MemRefType::get(shape, elem ? elem : b.getI8Type(),
+                         MemRefLayoutAttrInterface(), workgroup);
 }
 
 Value GemmKernelBuilder::dynamicSharedMemory() {

@@ -44,7 +44,9 @@ protected:
 
   /// `memref<rows x cols x elem>`, or in workgroup memory.
   mlir::MemRefType memref(llvm::ArrayRef<int64_t> shape, mlir::Type elem);
-  mlir::MemRefType sharedMemref(llvm::ArrayRef<int64_t> shape);
+  /// (of i8 unless `elem` is given).
+  mlir::MemRefType sharedMemref(llvm::ArrayRef<int64_t> shape,
+                                mlir::Type elem = mlir::Type());
   /// `gpu.dynamic_shared_memory : memref<?xi8, workgroup>`.
   mlir::Value dynamicSharedMemory();
 
@@ -63,8 +65,8 @@ protected:
   /// and B tiles in L2. Returns the block's first row and column.
   std::pair<mlir::Value, mlir::Value> blockOrigin(mlir::Value pid, int64_t gx);
 
-  /// Stores output elements (row, col) and (row, col + 1) from the i32 pair
-  /// `acc`, through the fused rescale epilogue when there is one.
+  /// Stores output elements (row, col) and (row, col + 1) from the i32 (FP8:
+  /// f32) pair `acc`, through the fused rescale epilogue when there is one.
   void storePair(mlir::Value row, mlir::Value col, mlir::Value acc);
 
   mlir::ImplicitLocOpBuilder &b;

@@ -1,6 +1,7 @@
 //===- QuantCToGPU.cpp - quantc GEMMs to Tensor Core kernels --------------===//
 //
-// --convert-quantc-to-gpu: every 2-D int8 quantc.matmul with static N and K
+// --convert-quantc-to-gpu: every 2-D int8 (or, on sm_90a, FP8 E4M3)
+// quantc.matmul with static N and K
 // (M static or dynamic; with the quantc.rescale that is its only user, when
 // the kernel can fuse it), and every batched one (one static batch dimension,
 // on grid z), becomes a kernel in `gpu.module @quantc_kernels`,
@@ -329,7 +330,18 @@ struct ConvertQuantCToGPUPass
     if (spec.hasDynamicM())
       spec.m = kDynamicMTilingHint;
     // sm_90a: the wgmma kernel where the shape fits its tiles, else mma.sync.
-    bool useWgmma = chip == GpuChip::sm_90a && !chooseWgmmaTiling(spec);
+    std::optional<std::string> noWgmma =
+        chip == GpuChip::sm_90a ? chooseWgmmaTiling(spec)
+                                : std::optional<std::string>(
+                                      "chip=" + stringifyGpuChip(chip).str());
+    bool useWgmma = !noWgmma;
+    // FP8 has only the wgmma kernel (e4m3 MMA is sm_90a's among the chips).
+    if (!useWgmma && spec.fp8) {
+      mm.emitRemark() << "runs on the host, not on Tensor Cores: the FP8 "
+                         "(E4M3) kernel is the sm_90a wgmma one, and "
+                      << *noWgmma;
+      return failure();
+    }
     if (!useWgmma) {
       spec.tiling = GemmTiling();
       if (auto why = chooseTiling(spec)) {
@@ -383,8 +395,10 @@ struct ConvertQuantCToGPUPass
     if (lhsTy.isDynamicDim(colDim) || !rhsTy.hasStaticShape())
       return onHost("a dynamic N or K (kernels are specialised to N and K; "
                     "M may be dynamic)");
-    if (!lhsTy.getElementType().isInteger(8) ||
-        !rhsTy.getElementType().isInteger(8))
+    // FP8 W8A8 (both operands f8E4M3FN, the verifier's rule) or int8.
+    const bool fp8 = isFp8Storage(lhsTy);
+    if (!fp8 && (!lhsTy.getElementType().isInteger(8) ||
+                 !rhsTy.getElementType().isInteger(8)))
       return onHost("int8 Tensor Core MMA needs i8 operands");
     // A grid of 0 blocks is no launch (a dynamic M of 0 skips it at run
     // time).
@@ -396,6 +410,9 @@ struct ConvertQuantCToGPUPass
       return onHost("it is empty (M, N or K is 0)");
 
     GemmKernelSpec spec;
+    spec.fp8 = fp8;
+    if (fp8)
+      spec.output = GemmOutput::F32;
     const int64_t m = lhsTy.getDimSize(rowDim);
     spec.k = lhsTy.getDimSize(colDim);
     spec.n = rhsTy.getDimSize(rhsRowDim);
@@ -410,9 +427,12 @@ struct ConvertQuantCToGPUPass
     // Rows are padded with zeros up to a multiple of 16 (e.g. a few decode
     // tokens); the extra rows of the result are dropped. A dynamic M is
     // padded at run time, to a multiple of the row tile.
+    // FP8 (wgmma only): to a multiple of the wgmma row tile, 128.
     const bool dynamicM = ShapedType::isDynamic(m);
-    spec.m = dynamicM ? m : static_cast<int64_t>(llvm::alignTo(m, 16));
-    warnOverflow(mm);
+    spec.m =
+        dynamicM ? m : static_cast<int64_t>(llvm::alignTo(m, fp8 ? 128 : 16));
+    if (!fp8)
+      warnOverflow(mm);
 
     std::optional<FusedRescale> fused;
     if (mm->hasOneUse())

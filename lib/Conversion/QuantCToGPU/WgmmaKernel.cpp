@@ -7,8 +7,9 @@
 //    16-byte `cp.async` (stages - 2 tiles in flight) or, with `tma`, by
 //    `cp.async.bulk.tensor` issued by thread 0 and completing on one mbarrier
 //    per stage (stages - 1 tiles in flight);
-//  - `nvvm.wgmma.mma_async` m64nNk32 s8 x s8 -> s32 from shared-memory
-//    matrix descriptors, one wgmma group kept in flight;
+//  - `nvvm.wgmma.mma_async` m64nNk32 s8 x s8 -> s32 (or, for FP8 W8A8,
+//    e4m3 x e4m3 -> f32: the same K-major bytes, K step and fragment layout)
+//    from shared-memory matrix descriptors, one wgmma group kept in flight;
 //  - the quantc.rescale epilogue fused on the accumulator registers.
 //
 //===----------------------------------------------------------------------===//
@@ -103,6 +104,10 @@ private:
   // cp.async's accesses spread over all banks); 8-row atoms of 1024 bytes,
   // SBO = 1024 apart; LBO is unused (1).
   const int64_t SBO = 1024;
+  // The operand and accumulator types: s8 / i32, or e4m3 / f32.
+  const NVVM::WGMMATypes opType =
+      s.fp8 ? NVVM::WGMMATypes::e4m3 : NVVM::WGMMATypes::s8;
+  const Type accElem = s.fp8 ? Type(b.getF32Type()) : Type(b.getI32Type());
 
   Value tid, lane, wg, w4, m0, n0, smem, pad, sA, sB;
   Value cpRow, gcolOff, sOff0;
@@ -141,9 +146,12 @@ void WgmmaKernelBuilder::prologue(gpu::GPUFuncOp func) {
   Value raw = memref::ExtractAlignedPointerAsIndexOp::create(b, smem);
   Value misalign = rem(raw, c(1024));
   pad = rem(sub(c(1024), misalign), c(1024));
-  sA = memref::ViewOp::create(b, sharedMemref({S, BM * BK}), smem, pad,
+  // The stages hold the operands' element type (cp.async copies like to
+  // like): i8, or f8E4M3FN.
+  Type opElem = cast<MemRefType>(argA.getType()).getElementType();
+  sA = memref::ViewOp::create(b, sharedMemref({S, BM * BK}, opElem), smem, pad,
                               ValueRange{});
-  sB = memref::ViewOp::create(b, sharedMemref({S, BN * BK}), smem,
+  sB = memref::ViewOp::create(b, sharedMemref({S, BN * BK}, opElem), smem,
                               addc(pad, S * BM * BK), ValueRange{});
 
   // Chunk (row, kc) of a tile: global [row][kc*16 .. +16] (8 threads read a
@@ -207,9 +215,9 @@ void WgmmaKernelBuilder::prologue(gpu::GPUFuncOp func) {
 }
 
 void WgmmaKernelBuilder::mainLoop() {
-  // The m64nN accumulator: N / 2 i32 registers per thread.
-  accTy = LLVM::LLVMStructType::getLiteral(
-      ctx, SmallVector<Type>(BN / 2, b.getI32Type()));
+  // The m64nN accumulator: N / 2 i32 (FP8: f32) registers per thread.
+  accTy =
+      LLVM::LLVMStructType::getLiteral(ctx, SmallVector<Type>(BN / 2, accElem));
   Value zero = LLVM::ZeroOp::create(b, accTy);
   loop = scf::ForOp::create(b, c(0), c(KT), c(1), ValueRange{zero});
   OpBuilder::InsertionGuard guard(b);
@@ -248,12 +256,16 @@ void WgmmaKernelBuilder::mainLoop() {
     // Along K inside a swizzle atom: advance the (unswizzled) start address.
     Value descA = descriptor(addc(aStage, kk * 32));
     Value descB = descriptor(addc(bStage, kk * 32));
+    // e4m3 has the 8-bit K (32 per instruction) and both operands K-major,
+    // like s8; only integer accumulation takes .satfinite.
     acc = NVVM::WgmmaMmaAsyncOp::create(
         b, accTy, acc, descA, descB, NVVM::MMAShapeAttr::get(ctx, 64, BN, 32),
-        NVVM::WGMMATypes::s8, NVVM::WGMMATypes::s8, NVVM::WGMMATypes::s32,
+        opType, opType, s.fp8 ? NVVM::WGMMATypes::f32 : NVVM::WGMMATypes::s32,
         NVVM::WGMMAScaleOut::one, NVVM::WGMMAScaleIn::one,
         NVVM::WGMMAScaleIn::one, NVVM::MMALayout::row, NVVM::MMALayout::col,
-        NVVM::MMAIntOverflowAttr::get(ctx, NVVM::MMAIntOverflow::satfinite));
+        s.fp8 ? NVVM::MMAIntOverflowAttr()
+              : NVVM::MMAIntOverflowAttr::get(ctx,
+                                              NVVM::MMAIntOverflow::satfinite));
   }
   NVVM::WgmmaGroupSyncAlignedOp::create(b);
   NVVM::WgmmaWaitGroupSyncOp::create(b, 1);
@@ -278,13 +290,14 @@ void WgmmaKernelBuilder::epilogue() {
     asyncWait(group, 0);
   // Accumulator layout of wgmma m64nN: warp w of the warpgroup holds rows
   // 16w + lane/4 (+ 8); for each 8-column chunk j, registers 4j..4j+3 are
-  // (r, c), (r, c + 1), (r + 8, c), (r + 8, c + 1) with c = 8j + 2 (lane % 4).
+  // (r, c), (r, c + 1), (r + 8, c), (r + 8, c + 1) with c = 8j + 2 (lane % 4)
+  // (the same for f32 accumulators).
   Value wgRow = mul(wg, c(64));
   Value warpRow = add(wgRow, mul(w4, c(16)));
   Value rowWarp = add(m0, warpRow);
   Value rowBase = add(rowWarp, div(lane, c(4)));
   Value colBase = add(n0, mul(rem(lane, c(4)), c(2)));
-  auto pairTy = VectorType::get({2}, b.getI32Type());
+  auto pairTy = VectorType::get({2}, accElem);
   for (int64_t j = 0; j < BN / 8; ++j)
     for (int64_t r = 0; r < 2; ++r) {
       Value v0 = LLVM::ExtractValueOp::create(b, loop.getResult(0),

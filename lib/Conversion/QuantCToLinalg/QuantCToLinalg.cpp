@@ -96,7 +96,11 @@ struct DequantizeLowering : OpRewritePattern<DequantizeOp> {
                     };
                     q = arith::SubIOp::create(b, l, widen(q), widen(zp));
                   }
-                  Value f = arith::SIToFPOp::create(b, l, ft, q);
+                  // FP8: the exact f32 value (integer arithmetic: hosts
+                  // have no f8 conversion).
+                  Value f = isFp8Storage(q.getType())
+                                ? castFloat(b, l, emitDecodeE4M3(b, l, q), ft)
+                                : Value(arith::SIToFPOp::create(b, l, ft, q));
                   return Value(arith::MulFOp::create(
                       b, l, f, castFloat(b, l, p[0], ft)));
                 }));
@@ -184,11 +188,15 @@ struct MatmulLowering : OpRewritePattern<MatmulOp> {
                                        : i;
       dyn.push_back(tensor::DimOp::create(rewriter, loc, src, srcDim));
     }
+    // FP8: the host reference, products of the decoded values summed in
+    // f32 in order of c (the Tensor Core kernel's order is its own).
+    const bool fp8 = isFp8Storage(op.getLhs().getType());
     Type i32 = rewriter.getI32Type();
+    Type accElem = fp8 ? Type(rewriter.getF32Type()) : i32;
     Value empty =
-        tensor::EmptyOp::create(rewriter, loc, resTy.getShape(), i32, dyn);
+        tensor::EmptyOp::create(rewriter, loc, resTy.getShape(), accElem, dyn);
     Value zero =
-        arith::ConstantOp::create(rewriter, loc, rewriter.getI32IntegerAttr(0));
+        arith::ConstantOp::create(rewriter, loc, rewriter.getZeroAttr(accElem));
     Value init =
         linalg::FillOp::create(rewriter, loc, zero, empty).getResult(0);
     // Zero points (shaped over the result) are read at the result's
@@ -212,6 +220,12 @@ struct MatmulLowering : OpRewritePattern<MatmulOp> {
     auto generic = linalg::GenericOp::create(
         rewriter, loc, TypeRange{resTy}, ins, ValueRange{init}, maps, iters,
         [&](OpBuilder &b, Location l, ValueRange args) {
+          if (fp8) {
+            Value p = arith::MulFOp::create(b, l, emitDecodeE4M3(b, l, args[0]),
+                                            emitDecodeE4M3(b, l, args[1]));
+            yield(b, l, arith::AddFOp::create(b, l, args.back(), p));
+            return;
+          }
           Value a = arith::ExtSIOp::create(b, l, i32, args[0]);
           Value w = arith::ExtSIOp::create(b, l, i32, args[1]);
           if (zxIdx >= 0)

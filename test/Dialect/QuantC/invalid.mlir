@@ -1,7 +1,7 @@
 // RUN: quantc-opt %s -split-input-file -verify-diagnostics
 
 func.func @float_storage(%x: tensor<4xf32>, %s: tensor<1xf32>) -> tensor<4xf32> {
-  // expected-error @+1 {{result #0 must be ranked tensor of signless integer values}}
+  // expected-error @+1 {{result #0 must be ranked tensor of signless integer or f8E4M3FN type values}}
   %q = "quantc.quantize"(%x, %s) : (tensor<4xf32>, tensor<1xf32>) -> tensor<4xf32>
   return %q : tensor<4xf32>
 }
@@ -253,7 +253,7 @@ func.func @mm_wide(%x: tensor<4x8xi32>, %w: tensor<16x8xi8>) -> tensor<4x16xi32>
 // -----
 
 func.func @mm_float(%x: tensor<4x8xf32>, %w: tensor<16x8xi8>) -> tensor<4x16xi32> {
-  // expected-error @+1 {{operand #0 must be ranked tensor of signless integer values}}
+  // expected-error @+1 {{operand #0 must be ranked tensor of signless integer or f8E4M3FN type values}}
   %y = "quantc.matmul"(%x, %w) <{operandSegmentSizes = array<i32: 1, 1, 0, 0>}> : (tensor<4x8xf32>, tensor<16x8xi8>) -> tensor<4x16xi32>
   return %y : tensor<4x16xi32>
 }

@@ -84,9 +84,13 @@ struct GemmKernelSpec {
   /// broadcast over the batch).
   bool rhsPerBatch = true;
   GemmTiling tiling;
+  /// FP8 W8A8: A and B are f8E4M3FN (wgmma e4m3 x e4m3, sm_90a only) and the
+  /// accumulators f32 (output F32, or the fused epilogue's); else int8 with
+  /// i32 accumulators.
+  bool fp8 = false;
   GemmOutput output = GemmOutput::I32;
   /// The fused rescale (EpilogueSpec::get of the user's quantc.rescale);
-  /// present iff output is not I32.
+  /// present iff output is not the accumulator's type (I32, F32 for fp8).
   std::optional<EpilogueSpec> epilogue;
   std::optional<GemmEpilogueOperand> xScale, wScale, bias, outputScale;
 };
@@ -116,8 +120,9 @@ mlir::gpu::GPUFuncOp buildMmaSyncKernel(mlir::ImplicitLocOpBuilder &b,
 
 /// The sm_90a kernel: cp.async (or TMA with `tiling.tma`, then two tensor-map
 /// arguments follow) into the wgmma core-matrix layout, one
-/// `nvvm.wgmma.mma_async` m64nNk32 s8 per 32 bytes of K and warpgroup, one
-/// wgmma group kept in flight.
+/// `nvvm.wgmma.mma_async` m64nNk32 s8 (e4m3 with `spec.fp8`, f32
+/// accumulators) per 32 bytes of K and warpgroup, one wgmma group kept in
+/// flight.
 mlir::gpu::GPUFuncOp buildWgmmaKernel(mlir::ImplicitLocOpBuilder &b,
                                       const GemmKernelSpec &spec,
                                       llvm::StringRef name);

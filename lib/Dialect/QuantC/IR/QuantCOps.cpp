@@ -5,12 +5,14 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/OpImplementation.h"
+#include "mlir/IR/TypeUtilities.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallSet.h"
 #include "llvm/Support/MathExtras.h"
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 using namespace mlir;
 using namespace quantc;
@@ -41,7 +43,41 @@ bool quantc::isFoldableSize(ShapedType type) {
   return n && *n <= kMaxFoldElements;
 }
 
+bool quantc::isFp8Storage(Type t) {
+  return isa<Float8E4M3FNType>(getElementTypeOrSelf(t));
+}
+
+uint8_t quantc::encodeE4M3FN(float x) {
+  if (x != x)
+    return 0;
+  uint32_t sign = (llvm::bit_cast<uint32_t>(x) >> 24) & 0x80u;
+  float a = std::min(std::fabs(x), static_cast<float>(kE4M3Max));
+  if (a < 0x1p-6f) {
+    // Subnormal: a multiple of 2^-9; a * 2^9 < 8 is exact, and adding and
+    // subtracting 1.5 * 2^23 rounds it half to even. 8 encodes 2^-6.
+    float r = (a * 512.0f + 0x1.8p23f) - 0x1.8p23f;
+    return static_cast<uint8_t>(sign | static_cast<uint32_t>(r));
+  }
+  // Normal: round the f32 mantissa to 3 bits, ties to even (a carry into the
+  // exponent is the right result; a <= 448 cannot round past it).
+  uint32_t u = llvm::bit_cast<uint32_t>(a);
+  u += 0x7ffffu + ((u >> 20) & 1u);
+  uint32_t e = (u >> 23) - 127 + 7, m = (u >> 20) & 7u;
+  return static_cast<uint8_t>(sign | (e << 3) | m);
+}
+
+float quantc::decodeE4M3FN(uint8_t q) {
+  uint32_t e = (q >> 3) & 15u, m = q & 7u;
+  if (e == 15 && m == 7)
+    return std::numeric_limits<float>::quiet_NaN();
+  float v = e == 0 ? std::ldexp(static_cast<float>(m), -9)
+                   : std::ldexp(1.0f + m / 8.0f, static_cast<int>(e) - 7);
+  return q & 0x80 ? -v : v;
+}
+
 int64_t quantc::defaultQuantMax(Type storage) {
+  if (isFp8Storage(storage))
+    return kE4M3Max;
   unsigned width = storage.getIntOrFloatBitWidth();
   if (width >= 64)
     return INT64_MAX;
@@ -257,6 +293,16 @@ LogicalResult QuantizeOp::verify() {
   if (inTy.getShape() != outTy.getShape())
     return emitOpError("result shape must equal the input shape");
   Type storage = outTy.getElementType();
+  if (isFp8Storage(storage)) {
+    // FP8: the clamp is E4M3's own range, and there is no zero point.
+    if (getZeroPoint() || getQmin() || getQmax())
+      return emitOpError("FP8 (f8E4M3FN) storage takes no zero_point, qmin or "
+                         "qmax: it saturates at +-448");
+    return failure(
+        failed(verifyScaleShape(*this, inTy, getScale().getType(), "scale")) ||
+        failed(verifyConstantScaleValues(*this, getScale(), "scale",
+                                         inTy.getElementType())));
+  }
   if (storage.getIntOrFloatBitWidth() > 32 ||
       storage.getIntOrFloatBitWidth() < 2)
     return emitOpError("storage type must be a 2- to 32-bit integer, got ")
@@ -311,6 +357,28 @@ OpFoldResult QuantizeOp::fold(FoldAdaptor adaptor) {
     scales.push_back(s);
   }
   auto outTy = getOutput().getType();
+  if (isFp8Storage(outTy)) {
+    // x / s in the input's float type, then encodeE4M3FN (of its f32 value).
+    auto quantizeFp8 = [&](APFloat q, const APFloat &s) {
+      q.divide(s, APFloat::rmNearestTiesToEven);
+      bool lost;
+      q.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven, &lost);
+      return APFloat(APFloat::Float8E4M3FN(),
+                     APInt(8, encodeE4M3FN(q.convertToFloat())));
+    };
+    if (splat)
+      return DenseElementsAttr::get(
+          outTy, quantizeFp8(input.getSplatValue<APFloat>(), scales.front()));
+    SmallVector<APFloat> out;
+    out.reserve(inTy.getNumElements());
+    Broadcast bc = getBroadcast(inTy, getScale().getType());
+    int64_t i = 0;
+    for (APFloat x : input.getValues<APFloat>())
+      out.push_back(quantizeFp8(
+          x, scales[broadcastIndex(inTy.getShape(),
+                                   getScale().getType().getShape(), bc, i++)]));
+    return DenseElementsAttr::get(outTy, out);
+  }
   unsigned width = outTy.getElementType().getIntOrFloatBitWidth();
   int64_t qlo = getQuantMin(), qhi = getQuantMax();
   ArrayRef<int64_t> dataShape = inTy.getShape();
@@ -349,6 +417,14 @@ LogicalResult DequantizeOp::verify() {
   auto outTy = getOutput().getType();
   if (inTy.getShape() != outTy.getShape())
     return emitOpError("result shape must equal the input shape");
+  if (isFp8Storage(inTy)) {
+    if (getZeroPoint())
+      return emitOpError("FP8 (f8E4M3FN) storage takes no zero_point");
+    return failure(
+        failed(verifyScaleShape(*this, inTy, getScale().getType(), "scale")) ||
+        failed(verifyConstantScaleValues(*this, getScale(), "scale",
+                                         outTy.getElementType())));
+  }
   if (inTy.getElementType().getIntOrFloatBitWidth() > 32)
     return emitOpError("input must be an integer of at most 32 bits, got ")
            << inTy.getElementType();
@@ -445,8 +521,23 @@ LogicalResult MatmulOp::verify() {
                        "the rhs that rank or rank 2 (broadcast over the "
                        "batch); got ranks ")
            << rank << ", " << rhsTy.getRank() << " -> " << resTy.getRank();
+  // FP8 W8A8: both operands E4M3, an f32 result, no zero points; integers
+  // accumulate in i32.
+  bool fp8 = isFp8Storage(lhsTy);
+  if (fp8 != isFp8Storage(rhsTy))
+    return emitOpError("operands must both be integers or both FP8 "
+                       "(f8E4M3FN), got ")
+           << lhsTy.getElementType() << " and " << rhsTy.getElementType();
+  if (fp8 != resTy.getElementType().isF32())
+    return emitOpError(fp8 ? "an FP8 (f8E4M3FN) GEMM accumulates in f32: the "
+                             "result must be f32, got "
+                           : "an integer GEMM accumulates in i32: the result "
+                             "must be i32, got ")
+           << resTy.getElementType();
+  if (fp8 && hasZeroPoints())
+    return emitOpError("an FP8 (f8E4M3FN) GEMM takes no zero points");
   for (Type t : {lhsTy.getElementType(), rhsTy.getElementType()})
-    if (t.getIntOrFloatBitWidth() > 8)
+    if (!fp8 && t.getIntOrFloatBitWidth() > 8)
       return emitOpError("operands must be integers of at most 8 bits, got ")
              << t << "; an i32 x i32 product can overflow the accumulator";
   auto compatible = [](int64_t a, int64_t b) {

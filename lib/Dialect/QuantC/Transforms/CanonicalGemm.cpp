@@ -200,6 +200,13 @@ FailureOr<CanonicalGemm> quantc::matchCanonicalGemm(linalg::LinalgOp op,
     c.loops = p->loops;
     c.scaleLoops = p->scaleLoops;
   }
+  // FP8 operands make an FP8 GEMM (f32 accumulator) only in pairs.
+  if (isFp8Storage(g.lhs.quantized.getType()) !=
+      isFp8Storage(g.rhs.quantized.getType())) {
+    why = "it mixes an FP8 (f8E4M3FN) and an integer operand; quantc.matmul "
+          "takes two of one kind";
+    return failure();
+  }
   // Zero points widen the operands' ranges to their storage width's span
   // ((q - z) of i8 storage reaches 255): the corrected sum must fit the i32
   // accumulator, whose arithmetic is exact modulo 2^32 on the way.
@@ -458,7 +465,10 @@ Value quantc::buildCanonicalGemm(RewriterBase &rw, linalg::LinalgOp op,
       shape.push_back(l < ranges.size() ? ranges[l] : 1);
     resTy = RankedTensorType::get(shape, opResTy.getElementType());
   }
-  auto accTy = RankedTensorType::get(resTy.getShape(), rw.getI32Type());
+  // FP8 operands accumulate in f32, integers in i32.
+  auto accTy = RankedTensorType::get(
+      resTy.getShape(),
+      isFp8Storage(lhs.getType()) ? Type(rw.getF32Type()) : rw.getI32Type());
   // Zero points become the matmul's, shaped over the result: the kernels
   // fold their corrections into compensation and epilogue.
   auto zeroPointOf = [&](const CanonicalOperand &o) -> Value {

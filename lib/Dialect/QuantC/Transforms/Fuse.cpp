@@ -536,9 +536,12 @@ struct RowWiseDynamicQuantize : OpRewritePattern<QuantizeOp> {
                                                      rowSize, ones);
           Value s = ComputeScaleOp::create(b, l, rowSTy, row, cs.getDimsAttr(),
                                            cs.getQmaxAttr());
-          Value rq = QuantizeOp::create(b, l, rowQTy, row, s, Value(),
-                                        b.getI64IntegerAttr(qmin),
-                                        b.getI64IntegerAttr(qmax));
+          // FP8 storage has no clamp attributes (its range is E4M3's).
+          bool fp8 = isFp8Storage(rowQTy);
+          Value rq = QuantizeOp::create(
+              b, l, rowQTy, row, s, Value(),
+              fp8 ? IntegerAttr() : b.getI64IntegerAttr(qmin),
+              fp8 ? IntegerAttr() : b.getI64IntegerAttr(qmax));
           Value q2 = tensor::InsertSliceOp::create(b, l, rq, iter[0], offs,
                                                    rowSize, ones);
           Value s2 =

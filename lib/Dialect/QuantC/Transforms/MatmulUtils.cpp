@@ -517,9 +517,10 @@ Value quantc::emitQuantizedWeight(OpBuilder &b, Location loc,
 FailureOr<Value> quantc::emitCheckedQuantizedWeight(
     OpBuilder &b, Location loc, const FloatConst &w, int64_t outDim,
     WeightGranularity g, int64_t bits, int64_t group, int64_t reduceDim,
-    Operation *op, unsigned operandIndex, const PendingScale *pre) {
+    Operation *op, unsigned operandIndex, const PendingScale *pre, bool fp8) {
   assert((bits == 8 || bits == 4) && "8- or 4-bit weights");
-  float qmax = bits == 4 ? 7.0f : 127.0f;
+  assert((!fp8 || bits == 8) && "FP8 weights have 8 bits");
+  float qmax = fp8 ? float(kE4M3Max) : bits == 4 ? 7.0f : 127.0f;
   SmallVector<int64_t> shape = w.shape();
   SmallVector<int64_t> scaleShape(shape.size(), 1);
   if (g == WeightGranularity::PerChannel)
@@ -559,6 +560,16 @@ FailureOr<Value> quantc::emitCheckedQuantizedWeight(
     forEachRow(shape, scaleShape, [&](int64_t start, int64_t base) {
       const float *x = rows(start, len);
       int8_t *y = q + start;
+      if (fp8) {
+        // The scale of element j (a block's, one per element, or the row's).
+        for (int64_t j = 0; j < len; ++j) {
+          float s = block == 0   ? sc[base]
+                    : block == 1 ? sc[base + j]
+                                 : sc[base + j / block];
+          y[j] = static_cast<int8_t>(encodeE4M3FN(x[j] / s));
+        }
+        return;
+      }
       if (block == 0) {
         quantizeRow(x, sc[base], y, len, qmax);
       } else if (block == 1) {
@@ -572,7 +583,9 @@ FailureOr<Value> quantc::emitCheckedQuantizedWeight(
   // Same kind as the float weight: a dense_resource stays a blob (i4 one
   // byte per element, sign-extended: storageBytes), bound at load time like
   // an i8 one.
-  auto qTy = RankedTensorType::get(shape, b.getIntegerType(bits));
+  auto qTy =
+      RankedTensorType::get(shape, fp8 ? Type(b.getType<Float8E4M3FNType>())
+                                       : b.getIntegerType(bits));
   Value qc = arith::ConstantOp::create(
       b, loc,
       cast<TypedAttr>(makeElements(
@@ -586,7 +599,7 @@ FailureOr<Value> quantc::emitCheckedQuantizedWeight(
 
 Value quantc::emitQuantizedActivation(OpBuilder &b, Location loc, Value x,
                                       int64_t channelDim, ActGranularity g,
-                                      float staticAbsmax) {
+                                      float staticAbsmax, bool fp8) {
   if (g == ActGranularity::None)
     return x;
   auto xTy = cast<RankedTensorType>(x.getType());
@@ -597,12 +610,16 @@ Value quantc::emitQuantizedActivation(OpBuilder &b, Location loc, Value x,
     auto sTy = RankedTensorType::get(sShape, b.getF32Type());
     scale = ComputeScaleOp::create(b, loc, sTy, x,
                                    b.getDenseI64ArrayAttr({channelDim}),
-                                   b.getI64IntegerAttr(127));
+                                   b.getI64IntegerAttr(fp8 ? kE4M3Max : 127));
   } else {
     SmallVector<int64_t> sShape(xTy.getRank(), 1);
-    scale = makeFloatConst(b, loc, sShape, {scaleFromAbsmax(staticAbsmax)});
+    scale = makeFloatConst(
+        b, loc, sShape,
+        {scaleFromAbsmax(staticAbsmax, fp8 ? float(kE4M3Max) : 127.0f)});
   }
-  auto qTy = RankedTensorType::get(xTy.getShape(), b.getI8Type());
+  auto qTy = RankedTensorType::get(xTy.getShape(),
+                                   fp8 ? Type(b.getType<Float8E4M3FNType>())
+                                       : Type(b.getI8Type()));
   Value q = QuantizeOp::create(b, loc, qTy, x, scale, Value(), IntegerAttr(),
                                IntegerAttr());
   return DequantizeOp::create(b, loc, xTy, q, scale, Value());

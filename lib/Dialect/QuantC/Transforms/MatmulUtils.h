@@ -162,7 +162,8 @@ void materializeSmoothedWeight(mlir::linalg::GenericOp generic);
 /// `outDim` or per tensor (`g`); with `group` > 0 it also varies along the
 /// reduction dimension `reduceDim` in blocks of `group` elements (which must
 /// divide that dimension: the caller checks). The weight must be finite
-/// (checkFiniteWeight).
+/// (checkFiniteWeight). emitCheckedQuantizedWeight's `fp8` (with `bits` = 8)
+/// makes f8E4M3FN values (encodeE4M3FN) with scales `absmax / 448`.
 mlir::Value emitQuantizedWeight(mlir::OpBuilder &b, mlir::Location loc,
                                 const FloatConst &w, int64_t outDim,
                                 WeightGranularity g, int64_t bits = 8,
@@ -179,14 +180,15 @@ mlir::FailureOr<mlir::Value> emitCheckedQuantizedWeight(
     mlir::OpBuilder &b, mlir::Location loc, const FloatConst &w, int64_t outDim,
     WeightGranularity g, int64_t bits, int64_t group, int64_t reduceDim,
     mlir::Operation *op, unsigned operandIndex,
-    const PendingScale *pre = nullptr);
+    const PendingScale *pre = nullptr, bool fp8 = false);
 
 /// `quantc.dequantize(quantc.quantize(x, s), s)` with `s` per token (dynamic
 /// `quantc.compute_scale` over `channelDim`) or per tensor (static, from
-/// `staticAbsmax`).
+/// `staticAbsmax`). `fp8`: f8E4M3FN storage, `s = absmax / 448`.
 mlir::Value emitQuantizedActivation(mlir::OpBuilder &b, mlir::Location loc,
                                     mlir::Value x, int64_t channelDim,
-                                    ActGranularity g, float staticAbsmax = 0);
+                                    ActGranularity g, float staticAbsmax = 0,
+                                    bool fp8 = false);
 
 /// Checks calibration statistics; emits an error at `op` and fails on a
 /// NaN, infinite or negative value.

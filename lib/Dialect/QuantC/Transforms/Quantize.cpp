@@ -120,6 +120,19 @@ struct QuantizePass : quantc::impl::QuantCQuantizeBase<QuantizePass> {
           << opts.bits;
       return signalPassFailure();
     }
+    bool fp8 = storage == "f8E4M3FN";
+    if (!fp8 && storage != "i8") {
+      func.emitError("quantc-quantize: storage must be i8 or f8E4M3FN, got '")
+          << storage << "'";
+      return signalPassFailure();
+    }
+    if (fp8 &&
+        (opts.bits != 8 || opts.group || opts.act == ActGranularity::None)) {
+      func.emitError("quantc-quantize: storage=f8E4M3FN is FP8 W8A8: it "
+                     "needs weight-bits=8, no group-size and activations="
+                     "per-token or per-tensor");
+      return signalPassFailure();
+    }
     if (!llvm::is_contained({0, 32, 64, 128}, opts.group)) {
       func.emitError("quantc-quantize: group-size must be 0 (no groups), 32, "
                      "64 or 128, got ")
@@ -208,15 +221,16 @@ struct QuantizePass : quantc::impl::QuantCQuantizeBase<QuantizePass> {
       // The finite-weight check is part of the quantization's first pass.
       FailureOr<Value> wd = emitCheckedQuantizedWeight(
           b, op->getLoc(), *wc, r.weightOutDim, gemmWg, gemmQ.bits, *group,
-          r.weightChannelDim, op, r.weightIndex, sw ? &sw->scale : nullptr);
+          r.weightChannelDim, op, r.weightIndex, sw ? &sw->scale : nullptr,
+          fp8 && gemmQ.act != ActGranularity::None);
       if (failed(wd)) {
         failedAny = true;
         continue;
       }
-      Value xd = actIsQdq
-                     ? x
-                     : emitQuantizedActivation(b, op->getLoc(), x,
-                                               r.actChannelDim, gemmAg, absmax);
+      Value xd = actIsQdq ? x
+                          : emitQuantizedActivation(b, op->getLoc(), x,
+                                                    r.actChannelDim, gemmAg,
+                                                    absmax, fp8);
       op->setOperand(r.weightIndex, *wd);
       op->setOperand(r.actIndex, xd);
       // The float weight is usually dead now; do not leave it in the IR

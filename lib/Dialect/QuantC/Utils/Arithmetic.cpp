@@ -6,6 +6,9 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/TypeUtilities.h"
 
+#include <cmath>
+#include <limits>
+
 using namespace mlir;
 using namespace quantc;
 
@@ -121,10 +124,86 @@ Value quantc::emitQuantizeScaled(OpBuilder &b, Location loc, Value scaled,
   return q;
 }
 
+Value quantc::emitQuantizeE4M3(OpBuilder &b, Location loc, Value scaled) {
+  Value x = castFloat(b, loc, scaled, b.getF32Type());
+  Type ft = x.getType();
+  Type i32 = shapedLike(ft, b.getI32Type());
+  auto ic = [&](int64_t v) { return intConstant(b, loc, i32, v); };
+  auto shr = [&](Value v, int64_t n) {
+    return arith::ShRUIOp::create(b, loc, v, ic(n));
+  };
+  auto band = [&](Value v, int64_t m) {
+    return arith::AndIOp::create(b, loc, v, ic(m));
+  };
+  Value isNan = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, x, x);
+  Value bits = arith::BitcastOp::create(b, loc, i32, x);
+  Value sign = band(shr(bits, 24), 0x80);
+  Value a = math::AbsFOp::create(b, loc, x);
+  a = arith::MinNumFOp::create(b, loc, a,
+                               floatConstant(b, loc, ft, double(kE4M3Max)));
+  // Subnormal: round_half_even(a * 2^9).
+  Value sub = math::RoundEvenOp::create(
+      b, loc, arith::MulFOp::create(b, loc, a, floatConstant(b, loc, ft, 512)));
+  Value qs = arith::FPToUIOp::create(b, loc, i32, sub);
+  // Normal: the f32 mantissa rounded to 3 bits, ties to even.
+  Value u = arith::BitcastOp::create(b, loc, i32, a);
+  Value bias = arith::AddIOp::create(b, loc, band(shr(u, 20), 1), ic(0x7ffff));
+  u = arith::AddIOp::create(b, loc, u, bias);
+  Value e = arith::SubIOp::create(b, loc, shr(u, 23), ic(120));
+  Value qn = arith::OrIOp::create(
+      b, loc, arith::ShLIOp::create(b, loc, e, ic(3)), band(shr(u, 20), 7));
+  Value isSub = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, a,
+                                      floatConstant(b, loc, ft, 0x1p-6));
+  Value q = arith::SelectOp::create(b, loc, isSub, qs, qn);
+  q = arith::OrIOp::create(b, loc, q, sign);
+  q = arith::SelectOp::create(b, loc, isNan, ic(0), q);
+  Value q8 = arith::TruncIOp::create(b, loc, shapedLike(ft, b.getI8Type()), q);
+  return arith::BitcastOp::create(
+      b, loc, shapedLike(ft, b.getType<Float8E4M3FNType>()), q8);
+}
+
+Value quantc::emitDecodeE4M3(OpBuilder &b, Location loc, Value q) {
+  Type qt = q.getType();
+  Type i32 = shapedLike(qt, b.getI32Type());
+  Type ft = shapedLike(qt, b.getF32Type());
+  auto ic = [&](int64_t v) { return intConstant(b, loc, i32, v); };
+  Value q8 = arith::BitcastOp::create(b, loc, shapedLike(qt, b.getI8Type()), q);
+  Value v = arith::ExtUIOp::create(b, loc, i32, q8);
+  Value e = arith::AndIOp::create(
+      b, loc, arith::ShRUIOp::create(b, loc, v, ic(3)), ic(15));
+  Value m = arith::AndIOp::create(b, loc, v, ic(7));
+  // Normal: exponent e - 7 + 127, the mantissa's 3 bits on top of f32's.
+  Value normal = arith::OrIOp::create(
+      b, loc,
+      arith::ShLIOp::create(b, loc, arith::AddIOp::create(b, loc, e, ic(120)),
+                            ic(23)),
+      arith::ShLIOp::create(b, loc, m, ic(20)));
+  // Subnormal: m * 2^-9.
+  Value sub = arith::BitcastOp::create(
+      b, loc, i32,
+      arith::MulFOp::create(b, loc, arith::UIToFPOp::create(b, loc, ft, m),
+                            floatConstant(b, loc, ft, 0x1p-9)));
+  Value isSub =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, e, ic(0));
+  Value mag = arith::SelectOp::create(b, loc, isSub, sub, normal);
+  Value sign = arith::ShLIOp::create(
+      b, loc, arith::AndIOp::create(b, loc, v, ic(0x80)), ic(24));
+  Value f = arith::BitcastOp::create(b, loc, ft,
+                                     arith::OrIOp::create(b, loc, mag, sign));
+  Value isNan = arith::CmpIOp::create(
+      b, loc, arith::CmpIPredicate::eq,
+      arith::AndIOp::create(b, loc, v, ic(0x7f)), ic(0x7f));
+  return arith::SelectOp::create(
+      b, loc, isNan,
+      floatConstant(b, loc, ft, std::numeric_limits<double>::quiet_NaN()), f);
+}
+
 Value quantc::emitQuantize(OpBuilder &b, Location loc, Value x, Value scale,
                            Value zp, int64_t qmin, int64_t qmax, Type storage) {
   Value s = castFloat(b, loc, scale, x.getType());
   Value scaled = arith::DivFOp::create(b, loc, x, s);
+  if (isFp8Storage(storage))
+    return emitQuantizeE4M3(b, loc, scaled);
   // The zero point (any integer width) is converted to float directly.
   return emitQuantizeScaled(b, loc, scaled, zp, qmin, qmax, storage);
 }
@@ -197,7 +276,10 @@ Value quantc::emitRescaleEpilogue(OpBuilder &b, Location l,
                                   const EpilogueSpec &spec, Value acc,
                                   const EpilogueValues &v) {
   Type ft = shapedLike(acc.getType(), spec.computeType);
-  Value f = arith::SIToFPOp::create(b, l, ft, acc);
+  // An FP8 GEMM's accumulator is f32 already.
+  Value f = isa<FloatType>(getElementTypeOrSelf(acc.getType()))
+                ? castFloat(b, l, acc, ft)
+                : Value(arith::SIToFPOp::create(b, l, ft, acc));
   f = arith::MulFOp::create(b, l, f, castFloat(b, l, v.xScale, ft));
   f = arith::MulFOp::create(b, l, f, castFloat(b, l, v.wScale, ft));
   if (spec.hasBias)

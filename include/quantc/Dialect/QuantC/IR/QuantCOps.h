@@ -79,8 +79,24 @@ bool isFoldableSize(mlir::ShapedType type);
 /// -9223372036854775808).
 std::string formatDim(int64_t size);
 
+/// FP8 E4M3 storage (`f8E4M3FN`): q = e4m3(min(|x|, 448)) with the sign of
+/// x, rounded to the nearest E4M3 value, ties to even (subnormals included),
+/// NaN to +0 (emitQuantizeE4M3, Arithmetic.h, emits the same rule).
+
+/// The largest finite E4M3FN value: the `qmax` of FP8 storage.
+constexpr int64_t kE4M3Max = 448;
+
+/// Whether `t` (or its element type) is FP8 E4M3 storage.
+bool isFp8Storage(mlir::Type t);
+
+/// The E4M3FN byte of `x` under the rule above.
+uint8_t encodeE4M3FN(float x);
+
+/// The value of the E4M3FN byte `q` (NaN for 0x7f and 0xff).
+float decodeE4M3FN(uint8_t q);
+
 /// Default symmetric (narrow) range of a signed integer storage type:
-/// [-(2^(b-1)-1), 2^(b-1)-1], i.e. [-127, 127] for i8.
+/// [-(2^(b-1)-1), 2^(b-1)-1], i.e. [-127, 127] for i8; +-448 for FP8 E4M3.
 int64_t defaultQuantMin(mlir::Type storage);
 int64_t defaultQuantMax(mlir::Type storage);
 

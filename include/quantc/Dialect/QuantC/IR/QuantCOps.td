@@ -53,6 +53,9 @@ def QuantC_ActivationAttr
 
 def QuantC_FloatTensor : RankedTensorOf<[AnyFloat]>;
 def QuantC_IntTensor : RankedTensorOf<[AnySignlessInteger]>;
+// Quantized storage: integers, or FP8 E4M3 (`f8E4M3FN`, carried as a builtin
+// float type: MLIR's quant types do not take FP8 storage yet).
+def QuantC_StorageTensor : RankedTensorOf<[AnySignlessInteger, F8E4M3FN]>;
 
 //===----------------------------------------------------------------------===//
 // quantize / dequantize
@@ -68,6 +71,11 @@ def QuantC_QuantizeOp : QuantC_Op<"quantize", [Pure]> {
     scale). `qmin`/`qmax` default to the narrow symmetric range of the result
     storage type (`[-127, 127]` for i8). NaN inputs quantize to `zero_point`.
 
+    FP8 storage (`f8E4M3FN`): `q = e4m3(clamp(x / scale, -448, 448))`,
+    rounded to the nearest E4M3 value, ties to even (subnormals included),
+    saturating at +-448 and NaN to 0 (`encodeE4M3FN`, Arithmetic.h, is the
+    one definition); no zero point and no `qmin`/`qmax`.
+
     ```mlir
     %q = quantc.quantize %x, %s : tensor<4x8xf32>, tensor<4x1xf32> -> tensor<4x8xi8>
     ```
@@ -75,7 +83,7 @@ def QuantC_QuantizeOp : QuantC_Op<"quantize", [Pure]> {
   let arguments = (ins QuantC_FloatTensor:$input, QuantC_FloatTensor:$scale,
                        Optional<QuantC_IntTensor>:$zero_point,
                        OptionalAttr<I64Attr>:$qmin, OptionalAttr<I64Attr>:$qmax);
-  let results = (outs QuantC_IntTensor:$output);
+  let results = (outs QuantC_StorageTensor:$output);
   let assemblyFormat = [{
     $input `,` $scale (`zero_point` $zero_point^)? attr-dict `:` type($input)
     `,` type($scale) (`,` type($zero_point)^)? `->` type($output)
@@ -100,7 +108,7 @@ def QuantC_DequantizeOp : QuantC_Op<"dequantize", [Pure]> {
     %x = quantc.dequantize %q, %s : tensor<4x8xi8>, tensor<1x8xf32> -> tensor<4x8xf32>
     ```
   }];
-  let arguments = (ins QuantC_IntTensor:$input, QuantC_FloatTensor:$scale,
+  let arguments = (ins QuantC_StorageTensor:$input, QuantC_FloatTensor:$scale,
                        Optional<QuantC_IntTensor>:$zero_point);
   let results = (outs QuantC_FloatTensor:$output);
   let assemblyFormat = [{
@@ -166,19 +174,25 @@ def QuantC_MatmulOp : QuantC_Op<"matmul", [Pure, AttrSizedOperandSegments]> {
     (KernelLayout.h) is the one decomposition into a plain GEMM and an i32
     correction for a kernel that does not take them.
 
+    FP8 (W8A8 E4M3): both operands `f8E4M3FN`, the result `f32` (the
+    products are exact in f32; the order of the f32 accumulation is the
+    kernel's, so results agree with a reference to rounding, not bit for
+    bit); no zero points.
+
     ```mlir
     %acc = quantc.matmul %xq, %wq : tensor<4x8xi8>, tensor<16x8xi8> -> tensor<4x16xi32>
+    %f = quantc.matmul %xf, %wf : tensor<4x32xf8E4M3FN>, tensor<16x32xf8E4M3FN> -> tensor<4x16xf32>
     %s = quantc.matmul %p, %v {transpose_rhs}
         : tensor<32x1x128xi8>, tensor<32x128x64xi8> -> tensor<32x1x64xi32>
     %z = quantc.matmul %xq, %wq lhs_zero_point(%zx : tensor<1x1xi32>)
         : tensor<4x8xi8>, tensor<16x8xi8> -> tensor<4x16xi32>
     ```
   }];
-  let arguments = (ins QuantC_IntTensor:$lhs, QuantC_IntTensor:$rhs,
+  let arguments = (ins QuantC_StorageTensor:$lhs, QuantC_StorageTensor:$rhs,
                        Optional<RankedTensorOf<[I32]>>:$lhs_zero_point,
                        Optional<RankedTensorOf<[I32]>>:$rhs_zero_point,
                        UnitAttr:$transpose_lhs, UnitAttr:$transpose_rhs);
-  let results = (outs RankedTensorOf<[I32]>:$result);
+  let results = (outs RankedTensorOf<[I32, F32]>:$result);
   let assemblyFormat = [{
     $lhs `,` $rhs
     (`lhs_zero_point` `(` $lhs_zero_point^ `:` type($lhs_zero_point) `)`)?
@@ -225,7 +239,8 @@ def QuantC_RescaleOp : QuantC_Op<"rescale",
   let summary = "GEMM epilogue: acc * x_scale[n] * w_scale[d] (+ bias)";
   let description = [{
     Dequantizes an i32 accumulator (or the i64 sum of the partial GEMMs of a
-    split reduction, `--quantc-split-k`) with the outer product of the activation
+    split reduction, `--quantc-split-k`, or the f32 accumulator of an FP8
+    GEMM) with the outer product of the activation
     (row) scale and the weight (column) scale, adds an optional bias over the
     last dimension, applies an optional activation, adds an optional
     `residual` (a float tensor of the accumulator's shape, e.g. a
@@ -246,7 +261,7 @@ def QuantC_RescaleOp : QuantC_Op<"rescale",
         : (tensor<4x16xi32>, tensor<4x1xf32>, tensor<1x16xf32>, tensor<1x16xf32>) -> tensor<4x16xf32>
     ```
   }];
-  let arguments = (ins RankedTensorOf<[I32, I64]>:$acc, QuantC_FloatTensor:$x_scale,
+  let arguments = (ins RankedTensorOf<[I32, I64, F32]>:$acc, QuantC_FloatTensor:$x_scale,
                        QuantC_FloatTensor:$w_scale,
                        Optional<QuantC_FloatTensor>:$bias,
                        Optional<QuantC_FloatTensor>:$output_scale,

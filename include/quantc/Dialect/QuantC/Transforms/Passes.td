@@ -469,6 +469,15 @@ def QuantCQuantize : Pass<"quantc-quantize", "mlir::func::FuncOp"> {
       groups need `weights=per-channel` and `activations=none` (a scale
       that varies along K does not factor out of an int8 GEMM).
 
+    * `storage=f8E4M3FN`: FP8 W8A8 (Hopper's other 8-bit Tensor Core
+      type): weights and activations are `f8E4M3FN` tensors (builtin: MLIR's
+      quant types reject FP8 storage), scales `absmax / 448`, values
+      rounded to the nearest E4M3 value (ties to even) and saturated at
+      +-448 (QuantCOps.h `encodeE4M3FN`); `quantc.compute_scale` gets
+      `qmax = 448`. Needs weight-bits=8, no groups and int8-style
+      activations (per-token or per-tensor). A `w8a16`/`w4a16` mark still
+      quantizes that GEMM's weight to integers.
+
     Scales are in f32 (1 for an all-zero slice or group); values are
     rounded half to even. No zero points are produced (symmetric); imported
     weights (`--quantc-import-quant`) may carry them.
@@ -524,7 +533,10 @@ def QuantCQuantize : Pass<"quantc-quantize", "mlir::func::FuncOp"> {
     Option<"weightBits", "weight-bits", "int64_t", "8",
            "Bits per weight: 8 (i8) or 4 (i4, needs activations=none)">,
     Option<"groupSize", "group-size", "int64_t", "0",
-           "Weight scale groups along K: 32, 64 or 128 elements (0: none)">
+           "Weight scale groups along K: 32, 64 or 128 elements (0: none)">,
+    Option<"storage", "storage", "std::string", "\"i8\"",
+           "Storage of W8A8 values: i8 (default) or f8E4M3FN (FP8 E4M3, "
+           "scales absmax / 448)">
   ];
   let dependentDialects = ["quantc::QuantCDialect", "mlir::arith::ArithDialect",
                            "mlir::linalg::LinalgDialect"];

@@ -46,6 +46,27 @@ mlir::Value emitQuantize(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
                          mlir::Value scale, mlir::Value zp, int64_t qmin,
                          int64_t qmax, mlir::Type storage);
 
+//===----------------------------------------------------------------------===//
+// FP8 E4M3 storage (`f8E4M3FN`: 1 sign, 4 exponent bits with bias 7, 3
+// mantissa bits; no infinities, 0x7f/0xff are NaN; largest finite 448).
+// One rule, in C++ for constants and emitted as arith for run-time values:
+// q = e4m3(min(|x|, 448)) with the sign of x, rounded to the nearest E4M3
+// value with ties to even (subnormals, multiples of 2^-9, included); NaN
+// quantizes to +0 like an integer quantize's NaN to its zero point
+// (encodeE4M3FN, QuantCOps.h, is the C++ definition).
+//===----------------------------------------------------------------------===//
+
+/// The rule above on `scaled` (x / scale: an f32 scalar or vector) in integer
+/// arithmetic, whose result is bitcast to f8E4M3FN (`storage`, element type
+/// or shaped like `scaled`): hosts have no f8 conversion instruction.
+mlir::Value emitQuantizeE4M3(mlir::OpBuilder &b, mlir::Location loc,
+                             mlir::Value scaled);
+
+/// The exact f32 value of an f8E4M3FN scalar or vector, in integer
+/// arithmetic.
+mlir::Value emitDecodeE4M3(mlir::OpBuilder &b, mlir::Location loc,
+                           mlir::Value q);
+
 /// The zero-point correction of an integer GEMM of stored values (i32
 /// scalars or vectors of one shape, arithmetic modulo 2^32):
 /// `acc - zx * sumW - zw * sumX + k * zx * zw` = sum_c (x - zx) (w - zw),
