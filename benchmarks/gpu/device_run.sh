@@ -37,3 +37,4 @@ cp "$D"/bench/q512x4096x4096_auto.cubin /tmp/ 2>/dev/null
 python3 "$D/check_dump.py" /tmp/dump/q512x4096x4096_auto 512 4096 4096 | tee "$OUT/numpy.txt"
 echo "== benchmark"
 "$D/bench/bench_gemm" "$D/bench/manifest.txt" 2>&1 | tee "$OUT/bench.txt"
+[ -f "$D/run_splitk.sh" ] && sh "$D/run_splitk.sh" "$D" "$OUT"
