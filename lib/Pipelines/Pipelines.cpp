@@ -365,7 +365,7 @@ std::string quantc::validateGpuPipelineOptions(const GpuPipelineOptions &opts) {
   if (msg.empty() && opts.splitK < -1)
     os << "--quantc-gpu-pipeline: split-k must be -1 (never), 0 (automatic) "
           "or a number of K slices, got "
-       << opts.splitK;
+       << static_cast<int64_t>(opts.splitK);
   if (msg.empty() && opts.tma && opts.chip != GpuChip::sm_90a)
     os << "--quantc-gpu-pipeline: tma=1 needs chip=sm_90a (TMA loads feed "
           "the wgmma kernel); drop tma or target sm_90a";

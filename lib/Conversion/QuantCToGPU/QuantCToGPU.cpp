@@ -269,7 +269,7 @@ struct ConvertQuantCToGPUPass
       module.emitError() << "--convert-quantc-to-gpu: split-k must be -1 "
                             "(never), 0 (automatic) or a number of K slices, "
                             "got "
-                         << splitK;
+                         << static_cast<int64_t>(splitK);
       return signalPassFailure();
     }
 
