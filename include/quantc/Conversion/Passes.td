@@ -422,8 +422,9 @@ def ConvertQuantCToGPU : Pass<"convert-quantc-to-gpu", "mlir::ModuleOp"> {
            "of cp.async">,
     Option<"splitK", "split-k", "int64_t", "0",
            "The split-K decode kernel (static M <= 16): 0 = on sm_90/sm_90a "
-           "for weights of at least 1 MiB, K slices from N, K and the SM "
-           "count; -1 = never; S > 0 = always, with S K slices">
+           "for weights of at least 1 MiB unless a tiling option is given, K "
+           "slices from N, K and the SM count; -1 = never; S > 0 = always, "
+           "with S K slices">
   ];
   let dependentDialects = ["mlir::gpu::GPUDialect",
                            "mlir::nvgpu::NVGPUDialect",

@@ -309,7 +309,10 @@ struct ConvertQuantCToGPUPass
       return false;
     bool decodeShaped = (chip == GpuChip::sm_90 || chip == GpuChip::sm_90a) &&
                         spec.n * spec.k >= kSplitKMinWeightBytes;
-    if (splitK == 0 && !decodeShaped)
+    // A tiling given by hand is for the tiled kernels: automatic split-K
+    // steps aside rather than ignore it.
+    bool tilingGiven = tileM || tileN || tileK || warpM || warpN || stages;
+    if (splitK == 0 && (!decodeShaped || tilingGiven))
       return false;
     if (auto why = chooseSplitK(spec, rows, getGpuChipInfo(chip).smCount,
                                 splitK, plan)) {

@@ -1,6 +1,7 @@
 // RUN: quantc-opt %s --convert-quantc-to-gpu="split-k=2" -split-input-file -verify-diagnostics | FileCheck %s
 // RUN: quantc-opt %s --convert-quantc-to-gpu="chip=sm_80 split-k=2" -split-input-file -verify-diagnostics | FileCheck %s
 // RUN: quantc-opt %s --quantc-gpu-pipeline="split-k=2 format=isa" -split-input-file 2>/dev/null | FileCheck %s --check-prefix=PIPE
+// RUN: quantc-opt %s --convert-quantc-to-gpu="tile-n=64" -split-input-file 2>/dev/null | FileCheck %s --check-prefix=TILED
 // RUN: not quantc-opt %s --convert-quantc-to-gpu="split-k=-2" -split-input-file 2>&1 | FileCheck %s --check-prefix=BAD
 // RUN: not quantc-opt %s --quantc-gpu-pipeline="split-k=-2" 2>&1 | FileCheck %s --check-prefix=BADPIPE
 
@@ -21,6 +22,12 @@ func.func @small(%x: tensor<4x512xi8>, %w: tensor<1024x512xi8>) -> tensor<4x1024
   %acc = quantc.matmul %x, %w : tensor<4x512xi8>, tensor<1024x512xi8> -> tensor<4x1024xi32>
   return %acc : tensor<4x1024xi32>
 }
+
+// A tiling option is for the tiled kernels: no automatic split-K (the
+// decode-shaped @decode below).
+// TILED-LABEL: func.func @decode
+// TILED:       grid = [64, 1, 1]
+// TILED-NOT:   memref.atomic_rmw
 
 // The GPU pipeline passes split-k on.
 // PIPE: assembly = "{{.*}}bar.red.or.pred
@@ -45,4 +52,13 @@ func.func @one_step(%x: tensor<4x256xi8>, %w: tensor<1024x256xi8>) -> tensor<4x1
 func.func @rows32(%x: tensor<32x512xi8>, %w: tensor<1024x512xi8>) -> tensor<32x1024xi32> {
   %acc = quantc.matmul %x, %w : tensor<32x512xi8>, tensor<1024x512xi8> -> tensor<32x1024xi32>
   return %acc : tensor<32x1024xi32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @decode
+// CHECK:       grid = [32, 2, 1]
+func.func @decode(%x: tensor<2x4096xi8>, %w: tensor<4096x4096xi8>) -> tensor<2x4096xi32> {
+  %acc = quantc.matmul %x, %w : tensor<2x4096xi8>, tensor<4096x4096xi8> -> tensor<2x4096xi32>
+  return %acc : tensor<2x4096xi32>
 }
