@@ -42,8 +42,7 @@ template <typename T> struct Arr {
   }
 };
 
-template <typename T>
-static void save(const std::string &fn, MemRef2D<T> &m) {
+template <typename T> static void save(const std::string &fn, MemRef2D<T> &m) {
   std::ofstream f(dir + "/out_" + fn + ".bin", std::ios::binary);
   for (int64_t i = 0; i < m.sizes[0]; ++i)
     for (int64_t j = 0; j < m.sizes[1]; ++j)
@@ -74,15 +73,12 @@ int main(int argc, char **argv) {
   Arr<float> xs1("xs1", 1, 1), xs7("xs7", 7, 1), xs16("xs16", 16, 1);
   Arr<float> ws("ws", 1, 4096), b("b", 1, 4096), wst("wst", 1, 4144),
       bt("bt", 1, 4144), os("os", 1, 1);
-  twice<int32_t>("gemm_m1", [&](auto *r) {
-    _mlir_ciface_gemm_m1(r, &x1.ref, &w.ref);
-  });
-  twice<int32_t>("gemm_m7", [&](auto *r) {
-    _mlir_ciface_gemm_m7(r, &x7.ref, &w.ref);
-  });
-  twice<int32_t>("gemm_m16", [&](auto *r) {
-    _mlir_ciface_gemm_m16(r, &x16.ref, &w.ref);
-  });
+  twice<int32_t>("gemm_m1",
+                 [&](auto *r) { _mlir_ciface_gemm_m1(r, &x1.ref, &w.ref); });
+  twice<int32_t>("gemm_m7",
+                 [&](auto *r) { _mlir_ciface_gemm_m7(r, &x7.ref, &w.ref); });
+  twice<int32_t>("gemm_m16",
+                 [&](auto *r) { _mlir_ciface_gemm_m16(r, &x16.ref, &w.ref); });
   twice<int32_t>("tail_m7_i32", [&](auto *r) {
     _mlir_ciface_tail_m7_i32(r, &x7.ref, &wt.ref);
   });
