@@ -39,3 +39,4 @@ echo "== benchmark"
 "$D/bench/bench_gemm" "$D/bench/manifest.txt" 2>&1 | tee "$OUT/bench.txt"
 sh "$(dirname "$0")/run_batched.sh" "$D" "$OUT"  # batched GEMMs (attention)
 F8="$D/run_fp8.sh"; [ -f "$F8" ] || F8="$(dirname "$0")/run_fp8.sh"; sh "$F8" "$D" "$OUT"  # FP8 (E4M3) part
+[ -f "$D/run_splitk.sh" ] && sh "$D/run_splitk.sh" "$D" "$OUT"

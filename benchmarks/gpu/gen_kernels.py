@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Compiles one quantc int8 GEMM per benchmark shape (and tiling variant) with
 --quantc-gpu-pipeline="format=bin", extracts the cubin from the gpu.binary and
-writes MANIFEST lines for bench_gemm: label M N K grid block smem cubin kernel.
+writes MANIFEST lines for bench_gemm: label M N K grid block smem cubin kernel
+tmaBoxA tmaBoxB gridY workspaceElems (manifest.txt), and the decode shapes
+(M = 1..16) with and without the split-K kernel to manifest_splitk.txt.
 
 usage: gen_kernels.py QUANTC_OPT OUTDIR [--chip sm_90] [--quick]
 """
@@ -13,7 +15,6 @@ import sys
 SHAPES = [  # (M, N, K)
     (4096, 4096, 4096),
     (8192, 8192, 8192),
-    (16, 4096, 4096), (16, 11008, 4096),
     (512, 4096, 4096), (512, 11008, 4096),
     (4096, 11008, 4096),
 ]
@@ -49,6 +50,12 @@ PROGRAM_FP8 = """func.func @gemm(%x: tensor<{m}x{k}xf8E4M3FN>, %w: tensor<{n}x{k
 }}
 """
 
+# Decode shapes (weights read once: memory-bound), timed cold by run_splitk.sh.
+DECODE_SHAPES = [(m, n, 4096) for m in (1, 4, 8, 16) for n in (4096, 11008)]
+# "auto": the split-K kernel with the pass's split count; "nosplit": the
+# mma.sync kernel it replaces (split-k=-1); forced split counts around it.
+DECODE_VARIANTS = {"auto": 0, "nosplit": -1, "s4": 4, "s12": 12, "s16": 16}
+
 PROGRAM = """func.func @gemm(%x: tensor<{m}x{k}xi8>, %w: tensor<{n}x{k}xi8>) -> tensor<{m}x{n}xi32> {{
   %acc = quantc.matmul %x, %w : tensor<{m}x{k}xi8>, tensor<{n}x{k}xi8> -> tensor<{m}x{n}xi32>
   return %acc : tensor<{m}x{n}xi32>
@@ -75,12 +82,14 @@ def unescape(s):
 
 
 def compile_one(opt, outdir, label, m, n, k, chip, variant, env=None,
-                program=None):
+                program=None, split_k=0):
     tma = False
     if variant and variant[0] in ("sm_90a", "sm_90a+tma"):
         tma = variant[0] == "sm_90a+tma"
         chip, variant = "sm_90a", variant[1]
     opts = f"chip={chip} format=bin" + (" tma=1" if tma else "")
+    if split_k:
+        opts += f" split-k={split_k}"
     if variant:
         tm, tn, tk, wm, wn, st = variant
         opts += f" tile-m={tm} tile-n={tn} tile-k={tk} warp-m={wm} warp-n={wn} stages={st}"
@@ -100,16 +109,21 @@ def compile_one(opt, outdir, label, m, n, k, chip, variant, env=None,
                        input=src, capture_output=True, text=True,
                        encoding="latin1", env=env, check=True)
     launch = re.search(r"#quantc\.gpu_launch<([^<>]*)>", r.stdout).group(1)
-    grid = re.search(r"grid = \[(\d+)", launch).group(1)
+    grid, grid_y = re.search(r"grid = \[(\d+), (\d+)", launch).groups()
     block = re.search(r"block = \[(\d+)", launch).group(1)
     smem = re.search(r"shared_bytes = (\d+)", launch).group(1)
     kern = re.search(r"kernel = @quantc_kernels::@(\w+)", launch).group(1)
     box = re.search(r"tma_box = \[(\d+), (\d+), (\d+)\]", launch)
     tma_cols = f"{box.group(1)} {box.group(2)}" if box else "0 0"
+    # Split-K: the i32 workspace, the wrapper's last argument.
+    ws = re.search(r"@__quantc_launch_\w+\([^)]*memref<(\d+)xi32>\)",
+                   r.stdout)
+    split_cols = f"{grid_y} {ws.group(1) if ws else 0}"
     cubin = f"{label}.cubin"
     with open(os.path.join(outdir, cubin), "wb") as f:
         f.write(unescape(binm.group(1)))
-    return f"{label} {m} {n} {k} {grid} {block} {smem} {cubin} {kern} {tma_cols}"
+    return (f"{label} {m} {n} {k} {grid} {block} {smem} {cubin} {kern} "
+            f"{tma_cols} {split_cols}")
 
 
 def main():
@@ -145,6 +159,19 @@ def main():
                 print(line + " fp8")
     with open(os.path.join(outdir, "manifest_fp8.txt"), "w") as f:
         f.write("\n".join(lines) + "\n")
+    decode = []
+    for (m, n, k) in DECODE_SHAPES:
+        for vname, split_k in DECODE_VARIANTS.items():
+            if quick and vname not in ("auto", "nosplit"):
+                continue
+            label = f"q{m}x{n}x{k}_{vname}"
+            line = compile_one(opt, outdir, label, m, n, k, chip, None,
+                               split_k=split_k)
+            if line:
+                decode.append(line)
+                print(line)
+    with open(os.path.join(outdir, "manifest_splitk.txt"), "w") as f:
+        f.write("\n".join(decode) + "\n")
 
 
 if __name__ == "__main__":

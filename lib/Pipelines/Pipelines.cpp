@@ -242,6 +242,7 @@ void quantc::buildGpuPipeline(OpPassManager &pm,
   gemm.warpN = opts.warpN;
   gemm.stages = opts.stages;
   gemm.tma = opts.tma;
+  gemm.splitK = opts.splitK;
   pm.addPass(createConvertQuantCToGPU(gemm));
   pm.addPass(createConvertQuantCToLinalg());
   pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
@@ -369,6 +370,10 @@ std::string quantc::validateGpuPipelineOptions(const GpuPipelineOptions &opts) {
   nonNegative("warp-m", opts.warpM);
   nonNegative("warp-n", opts.warpN);
   nonNegative("stages", opts.stages);
+  if (msg.empty() && opts.splitK < -1)
+    os << "--quantc-gpu-pipeline: split-k must be -1 (never), 0 (automatic) "
+          "or a number of K slices, got "
+       << static_cast<int64_t>(opts.splitK);
   if (msg.empty() && opts.tma && opts.chip != GpuChip::sm_90a)
     os << "--quantc-gpu-pipeline: tma=1 needs chip=sm_90a (TMA loads feed "
           "the wgmma kernel); drop tma or target sm_90a";

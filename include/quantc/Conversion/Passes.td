@@ -337,6 +337,17 @@ def ConvertQuantCToGPU : Pass<"convert-quantc-to-gpu", "mlir::ModuleOp"> {
     tiles with TMA (`nvgpu.tma.async.load`, tensor maps made by the launch
     wrapper) completing on one `nvgpu.mbarrier` per stage.
 
+    A decode-shaped GEMM (static M <= 16, weights of at least 1 MiB, K a
+    multiple of 256) on sm_90 / sm_90a runs on the split-K kernel instead
+    (SplitKKernel.cpp): a grid of ceil(N / 128) column tiles x S K slices
+    (S from N, K and the chip's SM count; `split-k=S` forces it, `split-k=-1`
+    disables it), weights loaded straight into mma.sync m16n8k32 fragments
+    with 16-byte loads, the slices summed with int32 atomics in a zeroed
+    per-call workspace (an extra `memref<M*N + tiles x i32>` argument after
+    the epilogue operands), and the last block of a column tile running the
+    fused epilogue. A shape it cannot take gets a remark and the kernels
+    above.
+
     The kernels are built op by op at the matmul's location, so every
     diagnostic about a kernel points at the user's `quantc.matmul`. At the
     call site the op becomes a call to a private launch wrapper on buffers,
@@ -415,7 +426,12 @@ def ConvertQuantCToGPU : Pass<"convert-quantc-to-gpu", "mlir::ModuleOp"> {
     Option<"stages", "stages", "int64_t", "0", "cp.async pipeline depth (0: heuristic)">,
     Option<"tma", "tma", "bool", "false",
            "sm_90a wgmma kernels: load tiles with TMA and mbarriers instead "
-           "of cp.async">
+           "of cp.async">,
+    Option<"splitK", "split-k", "int64_t", "0",
+           "The split-K decode kernel (static M <= 16): 0 = on sm_90/sm_90a "
+           "for weights of at least 1 MiB unless a tiling option is given, K "
+           "slices from N, K and the SM count; -1 = never; S > 0 = always, "
+           "with S K slices">
   ];
   let dependentDialects = ["mlir::gpu::GPUDialect",
                            "mlir::nvgpu::NVGPUDialect",

@@ -151,6 +151,11 @@ struct GpuPipelineOptions
   Option<int64_t> stages{*this, "stages",
                          llvm::cl::desc("cp.async stages (0: auto)"),
                          llvm::cl::init(0)};
+  Option<int64_t> splitK{
+      *this, "split-k",
+      llvm::cl::desc("Split-K decode kernel for M <= 16 (0: auto on "
+                     "sm_90/sm_90a, -1: never, S > 0: always, S K slices)"),
+      llvm::cl::init(0)};
 };
 
 /// Quantized tensor IR to host LLVM dialect plus a `gpu.binary` whose kernels

@@ -11,6 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "quantc/Conversion/QuantCToGPU/QuantCToGPU.h"
+#include "SplitKKernel.h"
 #include "quantc/Analysis/Granularity.h"
 #include "quantc/Conversion/QuantCToGPU/GemmKernel.h"
 #include "quantc/Dialect/QuantC/IR/QuantCOps.h"
@@ -72,7 +73,14 @@ llvm::cl::ValuesClass quantc::getGpuChipValues() {
 
 static constexpr llvm::StringLiteral kKernelModule = "quantc_kernels";
 
+/// Weights from this size up make a decode GEMM worth the split-K kernel
+/// (below it, launch latency dominates and one kernel is as good as another).
+static constexpr int64_t kSplitKMinWeightBytes = 1 << 20;
+
 namespace {
+
+/// The kernel a GEMM runs on.
+enum class KernelKind { MmaSync, Wgmma, SplitK };
 
 /// An epilogue operand of a fused rescale: the tensor the host passes, and
 /// how the kernel reads it.
@@ -291,6 +299,13 @@ struct ConvertQuantCToGPUPass
     module.walk([&](MatmulOp op) { matmuls.push_back(op); });
     if (matmuls.empty())
       return;
+    if (splitK < -1) {
+      module.emitError() << "--convert-quantc-to-gpu: split-k must be -1 "
+                            "(never), 0 (automatic) or a number of K slices, "
+                            "got "
+                         << static_cast<int64_t>(splitK);
+      return signalPassFailure();
+    }
 
     OpBuilder b(module.getContext());
     module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
@@ -319,10 +334,45 @@ struct ConvertQuantCToGPUPass
     }
   }
 
-  /// The tiling for `spec`'s shape on the chip, with the pass's overrides;
-  /// returns whether it is the wgmma kernel's, or failure (with a remark:
-  /// the GEMM stays on the host).
-  FailureOr<bool> chooseKernel(MatmulOp mm, GemmKernelSpec &spec) {
+  /// The split-K kernel for a GEMM of `rows` real rows, when the `split-k`
+  /// option and the shape ask for it: its plan in `plan`. A decode-shaped
+  /// GEMM it cannot take gets a remark.
+  bool chooseSplitKKernel(MatmulOp mm, GemmKernelSpec &spec, int64_t rows,
+                          SplitKPlan &plan) {
+    if (splitK < 0 || spec.hasDynamicM() || rows > SplitKPlan::kMaxRows)
+      return false;
+    // The split-K kernel is int8 mma.sync on one matrix: batched GEMMs (grid
+    // z) and FP8 (wgmma e4m3 only) take the tiled kernels.
+    if (spec.isBatched() || spec.fp8) {
+      if (splitK > 0)
+        mm.emitRemark() << "not on the split-K decode kernel: it takes 2-D "
+                           "int8 GEMMs, not "
+                        << (spec.fp8 ? "FP8" : "batched") << " ones";
+      return false;
+    }
+    bool decodeShaped = (chip == GpuChip::sm_90 || chip == GpuChip::sm_90a) &&
+                        spec.n * spec.k >= kSplitKMinWeightBytes;
+    // A tiling given by hand is for the tiled kernels: automatic split-K
+    // steps aside rather than ignore it.
+    bool tilingGiven = tileM || tileN || tileK || warpM || warpN || stages;
+    if (splitK == 0 && (!decodeShaped || tilingGiven))
+      return false;
+    if (auto why = chooseSplitK(spec, rows, getGpuChipInfo(chip).smCount,
+                                splitK, plan)) {
+      mm.emitRemark() << "not on the split-K decode kernel: " << *why;
+      return false;
+    }
+    return true;
+  }
+
+  /// The kernel and its tiling for `spec`'s shape on the chip, with the
+  /// pass's overrides (the split-K kernel for at most 16 `rows` of a large
+  /// weight, its plan in `plan`), or failure (with a remark: the GEMM stays
+  /// on the host).
+  FailureOr<KernelKind> chooseKernel(MatmulOp mm, GemmKernelSpec &spec,
+                                     int64_t rows, SplitKPlan &plan) {
+    if (chooseSplitKKernel(mm, spec, rows, plan))
+      return KernelKind::SplitK;
     // A dynamic M is tiled as a large one (its rows are padded to the row
     // tile at run time).
     const int64_t m = spec.m;
@@ -368,7 +418,7 @@ struct ConvertQuantCToGPUPass
                          "wgmma kernel loads tiles with cp.async";
       t.tma = false;
     }
-    return useWgmma;
+    return useWgmma ? KernelKind::Wgmma : KernelKind::MmaSync;
   }
 
   LogicalResult convert(MatmulOp mm, ModuleOp module, SymbolTable &symbols,
@@ -440,11 +490,14 @@ struct ConvertQuantCToGPUPass
         if (r.getAcc() == mm.getResult())
           fused = fuseRescale(mm, r, m, spec);
 
-    FailureOr<bool> useWgmma = chooseKernel(mm, spec);
-    if (failed(useWgmma))
+    SplitKPlan splitPlan;
+    FailureOr<KernelKind> kind = chooseKernel(mm, spec, m, splitPlan);
+    if (failed(kind))
       return success();
+    const bool splitKernel = *kind == KernelKind::SplitK;
     const GemmTiling &t = spec.tiling;
-    if (std::optional<std::string> why = checkTiling(spec))
+    if (std::optional<std::string> why =
+            splitKernel ? std::nullopt : checkTiling(spec))
       return mm.emitOpError(*why);
 
     // Unique kernel name.
@@ -461,18 +514,23 @@ struct ConvertQuantCToGPUPass
         SymbolRefAttr::get(ctx, kKernelModule,
                            {FlatSymbolRefAttr::get(ctx, name)}),
         // Dynamic M: grid.x from the rows of A at run time (block_tile).
-        // Batched: grid.z is the batch.
-        i64s({dynamicM ? 0 : (spec.m / t.tileM) * (spec.n / t.tileN), 1,
-              batched ? spec.batch : 1}),
-        i64s({t.numThreads(), 1, 1}), t.sharedBytes(),
+        // Split-K: column tiles x K slices. Batched: grid.z is the batch.
+        splitKernel
+            ? i64s({SplitKPlan::columnTiles(spec.n), splitPlan.splits, 1})
+            : i64s({dynamicM ? 0 : (spec.m / t.tileM) * (spec.n / t.tileN), 1,
+                    batched ? spec.batch : 1}),
+        i64s({t.numThreads(), 1, 1}), splitKernel ? 0 : t.sharedBytes(),
         t.tma ? i64s({t.tileM, t.tileN, t.tileK}) : DenseI64ArrayAttr(),
         dynamicM ? i64s({t.tileM, t.tileN}) : DenseI64ArrayAttr());
     if (!launch)
       return failure();
 
     ImplicitLocOpBuilder kb(mm.getLoc(), ctx);
-    gpu::GPUFuncOp func = *useWgmma ? buildWgmmaKernel(kb, spec, name)
-                                    : buildMmaSyncKernel(kb, spec, name);
+    gpu::GPUFuncOp func = *kind == KernelKind::Wgmma
+                              ? buildWgmmaKernel(kb, spec, name)
+                          : *kind == KernelKind::SplitK
+                              ? buildSplitKKernel(kb, spec, splitPlan, name)
+                              : buildMmaSyncKernel(kb, spec, name);
     kernelSymbols.insert(func);
 
     // Host side: a call to a launch wrapper on buffers.
@@ -518,6 +576,13 @@ struct ConvertQuantCToGPUPass
     if (fused)
       for (const FusedOperand &o : fused->operands)
         toBuffer(o.tensor, o.padRows);
+    // Split-K: a zeroed i32 workspace of its own per call (the wrapper copies
+    // it to the device like any operand).
+    if (splitKernel) {
+      auto wsTy = RankedTensorType::get({splitPlan.workspaceElems(spec.n)},
+                                        b.getI32Type());
+      toBuffer(arith::ConstantOp::create(b, loc, b.getZeroAttr(wsTy)), false);
+    }
     // Output buffer goes third to match the kernel signature (A, B, C, ...).
     buffers.insert(buffers.begin() + 2, out);
     argTys.insert(argTys.begin() + 2, outMemTy);

@@ -26,7 +26,8 @@ func.func @narrow_range(%x: tensor<16x131072xf32>, %w: tensor<64x131072xf32>, %s
 func.func @narrow_range_long(%x: tensor<16x133152xf32>, %w: tensor<64x133152xf32>, %s: tensor<1x1xf32>) -> tensor<16x64xi32> {
   %xq = quantc.quantize %x, %s : tensor<16x133152xf32>, tensor<1x1xf32> -> tensor<16x133152xi8>
   %wq = quantc.quantize %w, %s : tensor<64x133152xf32>, tensor<1x1xf32> -> tensor<64x133152xi8>
-  // expected-warning @+1 {{int32 accumulators may overflow: K = 133152 and K * 127 * 127 >= 2^31}}
+  // expected-warning @+2 {{int32 accumulators may overflow: K = 133152 and K * 127 * 127 >= 2^31}}
+  // expected-remark @+1 {{not on the split-K decode kernel: the reduction dimension (133152) is not a multiple of 256 (its K step)}}
   %acc = quantc.matmul %xq, %wq : tensor<16x133152xi8>, tensor<64x133152xi8> -> tensor<16x64xi32>
   return %acc : tensor<16x64xi32>
 }
