@@ -471,11 +471,14 @@ loopRolesFromMaps(linalg::LinalgOp op, AffineMap lhs, AffineMap rhs,
 /// The `_q` forms: integer contractions and convolutions whose inputs 2 and
 /// 3 are scalar zero points (upstream's isaContractionOpInterface and
 /// inferConvolutionDims take two inputs only).
+static bool isZeroPointForm(linalg::LinalgOp op) {
+  return isa<linalg::QuantizedMatmulOp, linalg::QuantizedBatchMatmulOp,
+             linalg::Conv2DNhwcHwcfQOp, linalg::Conv2DNhwcFhwcQOp,
+             linalg::Conv2DNchwFchwQOp, linalg::DepthwiseConv2DNhwcHwcQOp>(op);
+}
+
 static FailureOr<ContractionInfo> getZeroPointContraction(linalg::LinalgOp op) {
-  if (!isa<linalg::QuantizedMatmulOp, linalg::QuantizedBatchMatmulOp,
-           linalg::Conv2DNhwcHwcfQOp, linalg::Conv2DNhwcFhwcQOp,
-           linalg::Conv2DNchwFchwQOp, linalg::DepthwiseConv2DNhwcHwcQOp>(op) ||
-      op.getNumDpsInputs() != 4 || op.getNumDpsInits() != 1)
+  if (op.getNumDpsInputs() != 4 || op.getNumDpsInits() != 1)
     return failure();
   for (unsigned i = 2; i < 4; ++i)
     if (isa<ShapedType>(op.getDpsInputs()[i].getType()))
@@ -527,13 +530,14 @@ FailureOr<ContractionInfo> quantc::getContractionInfo(Operation *op) {
   if (auto mm = dyn_cast<MatmulOp>(op))
     return getQuantCContraction(mm);
   if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op)) {
+    // First: upstream's convolution inference also takes some `_q` forms,
+    // without their zero points.
+    if (isZeroPointForm(linalgOp))
+      return getZeroPointContraction(linalgOp);
     FailureOr<ContractionInfo> info = getLinalgContraction(linalgOp);
     if (succeeded(info))
       return info;
-    info = getLinalgConvolution(linalgOp);
-    if (succeeded(info))
-      return info;
-    return getZeroPointContraction(linalgOp);
+    return getLinalgConvolution(linalgOp);
   }
   return failure();
 }
