@@ -8,6 +8,7 @@
 #include "mlir/IR/Matchers.h"
 #include "quantc/Dialect/QuantC/IR/QuantCOps.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SetVector.h"
 #include "llvm/Support/MathExtras.h"
 
 #include <numeric>
@@ -281,6 +282,8 @@ StringRef quantc::stringifyOperandRole(OperandRole role) {
 }
 
 SmallVector<unsigned> ContractionOperand::reductionDims() const {
+  if (!reductionOrder.empty())
+    return reductionOrder;
   SmallVector<unsigned> r;
   for (auto [i, role] : llvm::enumerate(dims))
     if (role == DimRole::K)
@@ -293,6 +296,33 @@ static void setShape(ContractionOperand &o) {
   o.shape.assign(ty.getShape().begin(), ty.getShape().end());
 }
 
+/// The reduction loops of a convolution in the order its implicit im2col
+/// GEMM flattens them: the window loops (those inside an lhs index sum),
+/// then the others (input channels), each in loop order. Empty when no lhs
+/// index is a sum (a plain contraction keeps its operands' layout order).
+static SmallVector<unsigned>
+windowMajorReduction(AffineMap lhsMap,
+                     ArrayRef<std::optional<DimRole>> loopRole) {
+  llvm::SmallSetVector<unsigned, 4> window;
+  for (AffineExpr e : lhsMap.getResults()) {
+    if (isa<AffineDimExpr>(e))
+      continue;
+    e.walk([&](AffineExpr sub) {
+      if (auto dim = dyn_cast<AffineDimExpr>(sub))
+        if (loopRole[dim.getPosition()] == DimRole::K)
+          window.insert(dim.getPosition());
+    });
+  }
+  if (window.empty())
+    return {};
+  SmallVector<unsigned> order(window.begin(), window.end());
+  llvm::sort(order);
+  for (auto [loop, role] : llvm::enumerate(loopRole))
+    if (role == DimRole::K && !window.contains(loop))
+      order.push_back(loop);
+  return order;
+}
+
 /// The contraction of `op` (two inputs, one init) whose loops have the roles
 /// `loopRole`. An operand dimension indexed by a sum of loops (a
 /// convolution's output pixel + window offset) is only allowed with
@@ -303,6 +333,12 @@ fromLoopRoles(linalg::LinalgOp op, ArrayRef<std::optional<DimRole>> loopRole,
               bool allowWindows) {
   ContractionInfo info;
   info.op = op;
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  SmallVector<unsigned> kOrder;
+  if (allowWindows)
+    kOrder = windowMajorReduction(
+        op.getMatchingIndexingMap(op.getDpsInputOperand(0)), loopRole);
+  info.isConvolution = !kOrder.empty();
   for (unsigned i = 0; i < 2; ++i) {
     OpOperand *operand = op.getDpsInputOperand(i);
     ContractionOperand &o = i == 0 ? info.lhs : info.rhs;
@@ -330,12 +366,22 @@ fromLoopRoles(linalg::LinalgOp op, ArrayRef<std::optional<DimRole>> loopRole,
         return failure();
       o.dims.push_back(*loopRole[*loop]);
       o.loopDims.push_back(*loop);
+      o.loopExtents.push_back(ranges[*loop]);
       if (allowWindows)
         o.windowed.push_back(windowed);
     }
     setShape(o);
+    // A convolution's reduction is flattened window-major whatever the
+    // operand's layout: a scale varying along the input channels varies
+    // element by element along it (per-input-channel), never in blocks of
+    // the window size (as a channels-first layout order would suggest).
+    if (!kOrder.empty()) {
+      for (unsigned loop : kOrder)
+        for (auto [d, l] : llvm::enumerate(o.loopDims))
+          if (l == loop && o.dims[d] == DimRole::K)
+            o.reductionOrder.push_back(d);
+    }
   }
-  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   int64_t k = 1;
   for (auto [loop, role] : llvm::enumerate(loopRole))
     if (role == DimRole::K)
@@ -390,6 +436,66 @@ static FailureOr<ContractionInfo> getLinalgConvolution(linalg::LinalgOp op) {
   return fromLoopRoles(op, loopRole, /*allowWindows=*/true);
 }
 
+/// Loop roles from the lhs, rhs and result indexing maps and the iterator
+/// types alone: a parallel loop in all three is a batch loop, in the lhs and
+/// the result M, in the rhs and the result N; a reduction loop in both
+/// inputs (possibly inside an index sum, as a convolution's window) is K.
+static FailureOr<SmallVector<std::optional<DimRole>>>
+loopRolesFromMaps(linalg::LinalgOp op, AffineMap lhs, AffineMap rhs,
+                  AffineMap out) {
+  auto uses = [](AffineMap map, unsigned loop) {
+    return llvm::any_of(map.getResults(),
+                        [&](AffineExpr e) { return e.isFunctionOfDim(loop); });
+  };
+  SmallVector<utils::IteratorType> iters = op.getIteratorTypesArray();
+  SmallVector<std::optional<DimRole>> roles(op.getNumLoops());
+  for (unsigned l = 0, e = op.getNumLoops(); l < e; ++l) {
+    bool inL = uses(lhs, l), inR = uses(rhs, l), inO = uses(out, l);
+    if (iters[l] == utils::IteratorType::reduction) {
+      if (!inL || !inR || inO)
+        return failure();
+      roles[l] = DimRole::K;
+    } else if (inL && inR && inO) {
+      roles[l] = DimRole::Batch;
+    } else if (inL && !inR && inO) {
+      roles[l] = DimRole::M;
+    } else if (!inL && inR && inO) {
+      roles[l] = DimRole::N;
+    } else {
+      return failure();
+    }
+  }
+  return roles;
+}
+
+/// The `_q` forms: integer contractions and convolutions whose inputs 2 and
+/// 3 are scalar zero points (upstream's isaContractionOpInterface and
+/// inferConvolutionDims take two inputs only).
+static bool isZeroPointForm(linalg::LinalgOp op) {
+  return isa<linalg::QuantizedMatmulOp, linalg::QuantizedBatchMatmulOp,
+             linalg::Conv2DNhwcHwcfQOp, linalg::Conv2DNhwcFhwcQOp,
+             linalg::Conv2DNchwFchwQOp, linalg::DepthwiseConv2DNhwcHwcQOp>(op);
+}
+
+static FailureOr<ContractionInfo> getZeroPointContraction(linalg::LinalgOp op) {
+  if (op.getNumDpsInputs() != 4 || op.getNumDpsInits() != 1)
+    return failure();
+  for (unsigned i = 2; i < 4; ++i)
+    if (isa<ShapedType>(op.getDpsInputs()[i].getType()))
+      return failure();
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  FailureOr<SmallVector<std::optional<DimRole>>> roles =
+      loopRolesFromMaps(op, maps[0], maps[1], maps[4]);
+  if (failed(roles))
+    return failure();
+  FailureOr<ContractionInfo> info =
+      fromLoopRoles(op, *roles, /*allowWindows=*/true);
+  if (failed(info))
+    return failure();
+  info->zeroPoints = {op.getDpsInputs()[2], op.getDpsInputs()[3]};
+  return info;
+}
+
 static ContractionInfo getQuantCContraction(MatmulOp op) {
   ContractionInfo info;
   info.op = op;
@@ -414,6 +520,7 @@ static ContractionInfo getQuantCContraction(MatmulOp op) {
       o.loopDims.push_back(loop);
     }
     setShape(o);
+    o.loopExtents = o.shape;
   }
   info.reductionSize = op.getReductionSize();
   return info;
@@ -423,6 +530,10 @@ FailureOr<ContractionInfo> quantc::getContractionInfo(Operation *op) {
   if (auto mm = dyn_cast<MatmulOp>(op))
     return getQuantCContraction(mm);
   if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op)) {
+    // First: upstream's convolution inference also takes some `_q` forms,
+    // without their zero points.
+    if (isZeroPointForm(linalgOp))
+      return getZeroPointContraction(linalgOp);
     FailureOr<ContractionInfo> info = getLinalgContraction(linalgOp);
     if (succeeded(info))
       return info;
@@ -433,8 +544,8 @@ FailureOr<ContractionInfo> quantc::getContractionInfo(Operation *op) {
 
 int64_t quantc::reductionBlock(const ScaleGranularity &g,
                                const ContractionOperand &operand) {
-  // Flatten the operand's K dimensions in layout order; the innermost one the
-  // scale varies along fixes the block.
+  // Flatten the operand's K dimensions in the GEMM's reduction order; the
+  // innermost one the scale varies along fixes the block.
   SmallVector<unsigned> kDims = operand.reductionDims();
   std::optional<size_t> inner;
   for (size_t j = 0; j < kDims.size(); ++j)
@@ -443,14 +554,23 @@ int64_t quantc::reductionBlock(const ScaleGranularity &g,
   if (!inner)
     return 0;
   int64_t block = g.blockSize[kDims[*inner]];
+  // The reduction runs over the loop extents (a windowed dimension
+  // contributes its window, not its size).
+  ArrayRef<int64_t> extents =
+      operand.loopExtents.empty() ? operand.shape : operand.loopExtents;
   for (size_t j = *inner + 1; j < kDims.size(); ++j)
-    block = mulSizes(block, operand.shape[kDims[j]]);
+    block = mulSizes(block, extents[kDims[j]]);
   return block;
 }
 
 std::string quantc::describeGranularity(const ScaleGranularity &g,
                                         const ContractionOperand &operand) {
   bool isWeight = operand.role == OperandRole::Weight;
+  // A convolution input's pixel dimension mixes output pixels and the
+  // window: a scale along it varies along both.
+  for (auto [i, windowed] : llvm::enumerate(operand.windowed))
+    if (windowed && g.varies[i])
+      return "per-pixel";
   bool outer = false, batch = false;
   for (auto [i, role] : llvm::enumerate(operand.dims)) {
     if (!g.varies[i])

@@ -133,8 +133,19 @@ struct ContractionOperand {
   /// + window offset), so a scale varying along it varies along the
   /// reduction element by element, whatever its block. Empty when none is.
   llvm::SmallVector<bool> windowed;
+  /// Per dimension of `value`: the static extent of the loop `loopDims[i]`
+  /// (ShapedType::kDynamic where unknown). The dimension's size, except for a
+  /// windowed dimension, whose reduction loop runs over the window only.
+  llvm::SmallVector<int64_t> loopExtents;
+  /// The reduced dimensions in the order the GEMM flattens the reduction:
+  /// the operand's layout order for a contraction; for a convolution, the
+  /// window dimensions, then the input channels (the order of the implicit
+  /// im2col GEMM, whatever the layout), so both operands agree. Empty: the
+  /// layout order.
+  llvm::SmallVector<unsigned> reductionOrder;
 
-  /// Operand dimensions that are reduced.
+  /// Operand dimensions that are reduced, in the order the GEMM flattens
+  /// the reduction (`reductionOrder`).
   llvm::SmallVector<unsigned> reductionDims() const;
 };
 
@@ -145,11 +156,19 @@ struct ContractionOperand {
 /// implicit-im2col GEMM: batch and output pixels are rows, output channels
 /// columns, the window and input channels the reduction, a depthwise channel
 /// a batch dimension; an input dimension indexed by pixel + offset counts as
-/// a reduction dimension), and quantc.matmul
-/// ([..., N, C] x [..., D, C]).
+/// a reduction dimension), the `_q` forms of these (linalg.quantized_matmul,
+/// quantized_batch_matmul, conv_2d_{nhwc_hwcf,nhwc_fhwc,nchw_fchw}_q,
+/// depthwise_conv_2d_nhwc_hwc_q: integer operands with two scalar zero
+/// points, their roles read from the indexing maps and iterator types), and
+/// quantc.matmul ([..., N, C] x [..., D, C]).
 struct ContractionInfo {
   mlir::Operation *op = nullptr;
   ContractionOperand lhs, rhs;
+  /// A convolution (some lhs dimension is windowed).
+  bool isConvolution = false;
+  /// The scalar zero points of a `_q` form (lhs, rhs); empty for the other
+  /// forms. A pass that rewrites the contraction must carry them.
+  llvm::SmallVector<mlir::Value, 2> zeroPoints;
   /// Product of the reduction loop extents; ShapedType::kDynamic if unknown.
   int64_t reductionSize = 0;
 };
@@ -161,12 +180,15 @@ mlir::FailureOr<ContractionInfo> getContractionInfo(mlir::Operation *op);
 /// "per-tensor", "per-batch", "per-token", "per-output-channel",
 /// "per-channel" (activation, along the reduction dimension),
 /// "per-input-channel" (weight, along the reduction dimension),
-/// "per-block(g)", "per-element".
+/// "per-block(g)", "per-element", "per-pixel" (a convolution input's scale
+/// varying along a windowed dimension: along the output pixels and the
+/// window).
 std::string describeGranularity(const ScaleGranularity &g,
                                 const ContractionOperand &operand);
 
 /// Number of consecutive elements of the flattened reduction (the operand's
-/// K dimensions in their layout order) that share a scale value: 0 when the
+/// K dimensions in the GEMM's reduction order, `reductionDims()`, each
+/// spanning its loop extent) that share a scale value: 0 when the
 /// scale does not vary along any K dimension, 1 when it varies element by
 /// element, g for blocks of g; ShapedType::kDynamic when a varying block is
 /// not static.

@@ -37,6 +37,7 @@ import re
 import numpy as np
 
 import quantc
+from convref import OPS, attrs, conv_ref, depthwise_ref, out_size, pad_spatial, to_layout
 from qtest import libgomp
 from quantc import reference as ref
 from quantc.builders import dense, tensor_type as tt
@@ -47,48 +48,6 @@ flags = open("/proc/cpuinfo").read().split()
 PIPELINE = ("quantc-cpu-pipeline{cpu=vnni}" if "avx512_vnni" in flags
             else "quantc-cpu-pipeline{cpu=vnni-emulated}")
 failures = 0
-
-
-def attrs(strides, dilations):
-    s = ", ".join(map(str, strides))
-    d = ", ".join(map(str, dilations))
-    return (f"{{dilations = dense<[{d}]> : tensor<2xi64>, "
-            f"strides = dense<[{s}]> : tensor<2xi64>}}")
-
-
-def out_size(size, window, strides, dilations):
-    return [(size[i] - dilations[i] * (window[i] - 1) - 1) // strides[i] + 1
-            for i in range(2)]
-
-
-def depthwise_ref(x, w, strides, dilations):
-    """x [N, H, W, C], w [KH, KW, C] (int64): the sum over the window of the
-    strided input slice times the tap."""
-    oh, ow = out_size(x.shape[1:3], w.shape[:2], strides, dilations)
-    y = np.zeros((x.shape[0], oh, ow, x.shape[3]), np.int64)
-    for i in range(w.shape[0]):
-        for j in range(w.shape[1]):
-            sl = x[:, i * dilations[0]: i * dilations[0] + strides[0] * (oh - 1) + 1: strides[0],
-                   j * dilations[1]: j * dilations[1] + strides[1] * (ow - 1) + 1: strides[1], :]
-            y += sl * w[i, j]
-    return y
-
-
-def conv_ref(x, w, strides, dilations):
-    """x [N, H, W, C], w [KH, KW, C, F] (int64): direct convolution."""
-    oh, ow = out_size(x.shape[1:3], w.shape[:2], strides, dilations)
-    y = np.zeros((x.shape[0], oh, ow, w.shape[3]), np.int64)
-    for i in range(w.shape[0]):
-        for j in range(w.shape[1]):
-            sl = x[:, i * dilations[0]: i * dilations[0] + strides[0] * (oh - 1) + 1: strides[0],
-                   j * dilations[1]: j * dilations[1] + strides[1] * (ow - 1) + 1: strides[1], :]
-            y += np.einsum("nhwc,cf->nhwf", sl, w[i, j])
-    return y
-
-
-def pad_hw(x, pads, value):
-    return np.pad(x, [(0, 0), (pads[0], pads[0]), (pads[1], pads[1]), (0, 0)],
-                  constant_values=value)
 
 
 def compile_checked(ir, label, must_match):
@@ -164,9 +123,9 @@ def qdq_depthwise_case(label, n, c, size, window, strides=(1, 1), dilations=(1, 
           f"  return %y : {y_ty}\n}}\n")
     fn = compile_checked(ir, "qdq depthwise " + label, DW_VECTOR)
     got = fn(x, xs, b)
-    x64 = pad_hw(x.astype(np.int64) - (zx or 0), pads, 0)
+    x64 = pad_spatial(x.astype(np.int64) - (zx or 0), "nhwc", pads, 0)
     w64 = w.astype(np.int64) - (zw.astype(np.int64) if w_zp else 0)
-    acc = depthwise_ref(x64, w64, strides, dilations)
+    acc, _ = depthwise_ref(x64, w64, strides, dilations)
     assert np.abs(acc).max() < 2**31
     if act_per_channel:
         # (f32(acc) * xs[c]) * ws[c]: the epilogue's order.
@@ -207,31 +166,19 @@ def q_depthwise_case(label, n, c, size, window, strides=(1, 1), dilations=(1, 1)
           f"  return %y : {y_ty}\n}}\n")
     fn = compile_checked(ir, "depthwise " + label, DW_VECTOR)
     got = fn(x, b, zx, zw) if q and runtime_zp else fn(x, b)
-    acc = depthwise_ref(x.astype(np.int64) - (zx or 0), w.astype(np.int64) - (zw or 0),
-                        strides, dilations)
+    acc, _ = depthwise_ref(x.astype(np.int64) - (zx or 0), w.astype(np.int64) - (zw or 0),
+                           strides, dilations)
     if accumulate:
         acc = acc + b
     assert np.abs(acc).max() < 2**31
     check("int depthwise", label, got, acc.astype(np.int32))
 
 
-# (input layout, filter layout, output layout) of the 2-D _q forms.
-Q_OPS = {
-    "conv_2d_nhwc_hwcf_q": ("nhwc", "HWcf", "nhwf"),
-    "conv_2d_nhwc_fhwc_q": ("nhwc", "fHWc", "nhwf"),
-    "conv_2d_nchw_fchw_q": ("nchw", "fcHW", "nfhw"),
-}
-
-
-def to_layout(a, src, dst):
-    return np.transpose(a, [src.index(ch) for ch in dst])
-
-
 def q_conv_case(label, op, n, c, f, size, window, strides=(1, 1), dilations=(1, 1),
                 pads=(0, 0), zx=0, zw=0):
     """A `_q` convolution of an i8 input padded with its zero point (a
     tensor.pad of the integers) and a constant i8 filter, i32 result."""
-    lin, lw, lout = Q_OPS[op]
+    lin, lw, lout = OPS[op]
     hp, wp = size[0] + 2 * pads[0], size[1] + 2 * pads[1]
     oh, ow = out_size([hp, wp], window, strides, dilations)
     x = rng.integers(-128, 128, (n, size[0], size[1], c)).astype(np.int8)  # nhwc
@@ -265,8 +212,8 @@ def q_conv_case(label, op, n, c, f, size, window, strides=(1, 1), dilations=(1, 
           f"  return %y : {y_ty}\n}}\n")
     fn = compile_checked(ir, op + " " + label, "vpdpbusd")
     got = fn(xl)
-    acc = conv_ref(pad_hw(x.astype(np.int64), pads, zx) - zx, w.astype(np.int64) - zw,
-                   strides, dilations)
+    acc = conv_ref(pad_spatial(x.astype(np.int64), "nhwc", pads, zx) - zx,
+                   w.astype(np.int64) - zw, "conv_2d_nhwc_hwcf", strides, dilations)
     assert np.abs(acc).max() < 2**31
     check(op, label, got, np.ascontiguousarray(to_layout(acc, "nhwf", lout)).astype(np.int32))
 

@@ -26,12 +26,12 @@ Each compilation is also checked for where the convolution ran: the float
 ones in __quantc_x86_sgemm (weight-only: __quantc_x86_w*) with no "reference
 lowering" remark, the int8 ones on vpdpbusd with no "stays a float GEMM"
 remark."""
-import os
 import re
 
 import numpy as np
 
 import quantc
+from convref import OPS, attrs, conv_ref, depthwise_ref, pad_spatial
 from qtest import libgomp
 from quantc import reference as ref
 from quantc.builders import dense, tensor_type as tt
@@ -42,49 +42,6 @@ flags = open("/proc/cpuinfo").read().split()
 PIPELINE = ("quantc-cpu-pipeline{cpu=vnni}" if "avx512_vnni" in flags
             else "quantc-cpu-pipeline{cpu=vnni-emulated}")
 failures = 0
-
-# Layouts: (input, filter) axis orders in terms of n, h, w, c / kh, kw, c, f
-# (1-D: no h / kh).
-OPS = {
-    "conv_2d_nhwc_hwcf": ("nhwc", "HWcf", "nhwf"),
-    "conv_2d_nhwc_fhwc": ("nhwc", "fHWc", "nhwf"),
-    "conv_2d_nchw_fchw": ("nchw", "fcHW", "nfhw"),
-    "conv_1d_nwc_wcf": ("nwc", "Wcf", "nwf"),
-}
-
-
-def to_layout(a, src, dst):
-    return np.transpose(a, [src.index(ch) for ch in dst])
-
-
-def conv_ref(x, w, op, strides, dilations):
-    """Direct convolution of x (input layout) and w (filter layout), in the
-    dtype of x and w (float64 or int64): for each window offset, a strided
-    slice of the input times that offset's [C, F] filter, summed."""
-    lin, lw, lout = OPS[op]
-    spatial = "hw" if "h" in lin else "w"
-    win = "HW" if "h" in lin else "W"
-    xc = to_layout(x, lin, "n" + spatial + "c")
-    wc = to_layout(w, lw, win + "cf")
-    out = [(xc.shape[1 + i] - dilations[i] * (wc.shape[i] - 1) - 1) // strides[i] + 1
-           for i in range(len(spatial))]
-    y = np.zeros([xc.shape[0]] + out + [wc.shape[-1]], dtype=np.result_type(x, w))
-    for off in np.ndindex(*wc.shape[:len(spatial)]):
-        sl = tuple(slice(off[i] * dilations[i],
-                         off[i] * dilations[i] + strides[i] * (out[i] - 1) + 1,
-                         strides[i]) for i in range(len(spatial)))
-        y += np.einsum("n...c,cf->n...f", xc[(slice(None),) + sl], wc[off])
-    return to_layout(y, "n" + spatial + "f", lout)
-
-
-def pad_spatial(x, op, pads, value=0):
-    lin = OPS[op][0]
-    spatial = "hw" if "h" in lin else "w"
-    widths = [(0, 0)] * x.ndim
-    for i, ch in enumerate(spatial):
-        widths[lin.index(ch)] = (pads[i], pads[i])
-    return np.pad(x, widths, constant_values=value)
-
 
 def shapes(op, n, c, f, size, window, strides, dilations, pads):
     """Input, filter and result shapes in the op's layouts."""
@@ -100,14 +57,6 @@ def shapes(op, n, c, f, size, window, strides, dilations, pads):
            for ch in lw]
     ysh = [dims.get(ch) or out[spatial.index(ch)] for ch in lout]
     return xin, xpad, wsh, ysh
-
-
-def attrs(strides, dilations):
-    r = len(strides)
-    s = ", ".join(map(str, strides))
-    d = ", ".join(map(str, dilations))
-    return (f"{{dilations = dense<[{d}]> : tensor<{r}xi64>, "
-            f"strides = dense<[{s}]> : tensor<{r}xi64>}}")
 
 
 def pad_ir(src, src_ty, dst_ty, op, pads, rank):
@@ -155,7 +104,7 @@ def float_case(label, op, n, c, f, size, window, strides=None, dilations=None,
           f"  return %y : {y_ty}\n}}\n")
     fn = compile_checked(ir, label, "__quantc_x86_sgemm", "reference lowering").f
     got = np.asarray(fn(x), np.float64)
-    x64 = pad_spatial(x.astype(np.float64), op, pads)
+    x64 = pad_spatial(x.astype(np.float64), OPS[op][0], pads)
     want = conv_ref(x64, w.astype(np.float64), op, strides, dilations)
     bound = conv_ref(np.abs(x64), np.abs(w.astype(np.float64)), op, strides, dilations)
     ok = got.shape == want.shape and bool(
@@ -208,7 +157,7 @@ def int8_case(label, op, n, c, f, size, window, strides=None, dilations=None,
     fn = compile_checked(ir, label, "vpdpbusd", "stays a float GEMM").f
     got = fn(x, xs)
     x64 = x.astype(np.int64) - (zero_point or 0)
-    acc = conv_ref(pad_spatial(x64, op, pads), w.astype(np.int64), op, strides, dilations)
+    acc = conv_ref(pad_spatial(x64, OPS[op][0], pads), w.astype(np.int64), op, strides, dilations)
     assert np.abs(acc).max() < 2**31
     # The scales in the result's layout: per batch along n, per channel
     # along f.
@@ -315,15 +264,8 @@ def depthwise_case(label, n, c, size, window, strides=(1, 1), dilations=(1, 1),
         print(f"FAIL depthwise {label}: not rewritten/vectorized: {diags}")
     fn = quantc.compile_cpu(ir, PIPELINE, shared_libs=[GOMP]).f
     got = np.asarray(fn(x, b), np.float64)
-    x64, w64 = x.astype(np.float64), w.astype(np.float64)
-    want = b.astype(np.float64) if accumulate else np.zeros((n, oh, ow, c))
-    bound = np.abs(want).copy()
-    for i in range(window[0]):
-        for j in range(window[1]):
-            sl = x64[:, i * dilations[0]: i * dilations[0] + strides[0] * (oh - 1) + 1: strides[0],
-                     j * dilations[1]: j * dilations[1] + strides[1] * (ow - 1) + 1: strides[1], :]
-            want = want + sl * w64[i, j]
-            bound = bound + np.abs(sl * w64[i, j])
+    want, bound = depthwise_ref(x.astype(np.float64), w.astype(np.float64), strides,
+                                dilations, init=b if accumulate else None)
     ok = got.shape == want.shape and bool(np.all(np.abs(got - want) <= 1e-5 * bound + 1e-30))
     print(("ok  " if ok else "FAIL"), "depthwise", label)
     failures += not ok

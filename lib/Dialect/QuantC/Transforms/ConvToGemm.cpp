@@ -674,15 +674,10 @@ struct ConvToGemmPass : quantc::impl::QuantCConvToGemmBase<ConvToGemmPass> {
                          << why;
         continue;
       }
-      // A `_q` form (which the analysis does not read: its zero points are
-      // operands) becomes a linalg.quantized_matmul, which --quantc-fuse
-      // turns into quantc.matmul with the zero points.
-      if (plan->g.zeroPointForm) {
-        rewriteConv(rw, op, *plan);
-        continue;
-      }
-      // The verdict must survive the rewrite: --quantc-verify-gemm's mark on
-      // the convolution (if it ran first) is the GEMM's.
+      // A `_q` form becomes a linalg.quantized_matmul, which --quantc-fuse
+      // turns into quantc.matmul with the zero points. The verdict must survive
+      // the rewrite: --quantc-verify-gemm's mark on the convolution (if it ran
+      // first) is the GEMM's.
       FailureOr<ContractionInfo> before = getContractionInfo(op);
       GemmKind kind = classifyGemm(*before, 1).kind;
       Operation *conv = op;
@@ -712,7 +707,10 @@ struct ConvToGemmPass : quantc::impl::QuantCConvToGemmBase<ConvToGemmPass> {
 
 LogicalResult quantc::checkZeroPointRanges(linalg::LinalgOp op,
                                            std::string &why) {
-  if (!isa<linalg::Conv2DNhwcHwcfQOp, linalg::Conv2DNhwcFhwcQOp,
+  bool matmul =
+      isa<linalg::QuantizedMatmulOp, linalg::QuantizedBatchMatmulOp>(op);
+  if (!matmul &&
+      !isa<linalg::Conv2DNhwcHwcfQOp, linalg::Conv2DNhwcFhwcQOp,
            linalg::Conv2DNchwFchwQOp, linalg::DepthwiseConv2DNhwcHwcQOp>(op))
     return success();
   for (unsigned i = 0; i < 2; ++i) {
@@ -727,9 +725,11 @@ LogicalResult quantc::checkZeroPointRanges(linalg::LinalgOp op,
                                    : (int64_t(1) << (bits - 1)) - 1;
     int64_t v = z.getSExtValue();
     if (v < lo || v > hi) {
-      why = (Twine("the ") + (i == 0 ? "input" : "filter") + " zero point " +
-             Twine(v) + " is outside the storage range [" + Twine(lo) + ", " +
-             Twine(hi) + "] of its " + Twine(bits) +
+      StringRef name =
+          matmul ? (i == 0 ? "lhs" : "rhs") : (i == 0 ? "input" : "filter");
+      why = (Twine("the ") + name + " zero point " + Twine(v) +
+             " is outside the storage range [" + Twine(lo) + ", " + Twine(hi) +
+             "] of its " + Twine(bits) +
              "-bit operand: (q - zero point) would not be the value the "
              "operand stores")
                 .str();

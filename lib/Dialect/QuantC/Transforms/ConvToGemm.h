@@ -23,8 +23,9 @@ namespace quantc {
 /// for a remark).
 bool canRewriteConvAsGemm(mlir::linalg::LinalgOp op, std::string &why);
 
-/// Fails (with `why`) when `op` is a `_q` convolution with a constant zero
-/// point outside its operand's storage range (an error: the program's
+/// Fails (with `why`) when `op` is a `_q` convolution or
+/// linalg.quantized_(batch_)matmul with a constant zero point outside its
+/// operand's storage range (an error: the program's
 /// integers cannot mean what it says).
 mlir::LogicalResult checkZeroPointRanges(mlir::linalg::LinalgOp op,
                                          std::string &why);

@@ -78,6 +78,8 @@ struct FuseQdqMatmul : OpInterfaceRewritePattern<linalg::LinalgOp> {
     FailureOr<ContractionInfo> info = getContractionInfo(op);
     if (failed(info))
       return rewriter.notifyMatchFailure(op, "not a contraction");
+    if (!info->zeroPoints.empty())
+      return rewriter.notifyMatchFailure(op, "a _q form (its own pattern)");
     GemmVerdict verdict = classifyGemm(*info, /*kTile=*/1);
     if (verdict.kind != GemmKind::Int8)
       return rewriter.notifyMatchFailure(op, "not an int8 GEMM");
@@ -177,8 +179,11 @@ static void remarkUnfused(Operation *root) {
     GemmVerdict verdict = classifyGemm(*info, /*kTile=*/1);
     if (verdict.kind != GemmKind::Int8)
       return;
+    // An unfused quantized_(batch_)matmul says why below.
+    if (!info->zeroPoints.empty() && !info->isConvolution)
+      return;
     std::string why;
-    if (linalg::isaConvolutionOpInterface(op)) {
+    if (info->isConvolution || linalg::isaConvolutionOpInterface(op)) {
       // Convolutions become GEMMs in --quantc-conv-to-gemm, before fusion.
       std::string convWhy;
       if (canRewriteConvAsGemm(op, convWhy))

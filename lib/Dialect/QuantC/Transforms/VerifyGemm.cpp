@@ -1,6 +1,8 @@
 //===- VerifyGemm.cpp - prove quantized matmuls are integer GEMMs ---------===//
 #include "quantc/Dialect/QuantC/Transforms/Passes.h"
 
+#include "ConvToGemm.h"
+
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Matchers.h"
 #include "quantc/Analysis/Granularity.h"
@@ -134,6 +136,17 @@ struct VerifyGemmPass : quantc::impl::QuantCVerifyGemmBase<VerifyGemmPass> {
       FailureOr<ContractionInfo> info = getContractionInfo(op);
       if (failed(info))
         return;
+      // A `_q` form's zero points must be values its operands can store.
+      std::string zpError;
+      if (!info->zeroPoints.empty() &&
+          failed(checkZeroPointRanges(cast<linalg::LinalgOp>(op), zpError))) {
+        report(op) << zpError;
+        if (warn)
+          op->setAttr(kGemmAttrName,
+                      b.getStringAttr(stringifyGemmKind(GemmKind::Illegal)));
+        failedAny |= !warn;
+        return;
+      }
       GemmVerdict verdict = classifyGemm(*info, tile);
       switch (verdict.kind) {
       case GemmKind::NotQuantized:
