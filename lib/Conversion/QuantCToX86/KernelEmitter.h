@@ -188,6 +188,11 @@ private:
   /// columns past N. vpdpbusd: the column's -128 * colsum(W) as well.
   void packWeightBlock(Value nb, Value bEnd);
 
+  /// Panels [nb, bEnd) of the [k, n] weights of a weight_kn plan into the
+  /// scratch (and their compensation), by the rule of load-time [k, n]
+  /// weights (emitWeightPackerFromKN): no transposed copy of W.
+  void packWeightBlockKN(Value nb, Value bEnd);
+
   /// Rows [m0, m0 + mr) of A into the tile, transformed once here instead of
   /// once per weight panel in the inner loop: xor 0x80 (vpdpbusd's u8
   /// operand) or sign extension to i16 (vpmaddwd). K is padded with zeros,

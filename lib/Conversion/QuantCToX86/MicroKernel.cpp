@@ -66,7 +66,9 @@ void KernelEmitter::emit() {
   Value bEnd = arith::MinSIOp::create(b, loc, add(nb, p.getPanelBlock()), pEnd);
   if (p.getRuntimeWeight()) {
     panelBase = nb;
-    if (p.getPanelCols() % kTransposeWords == 0)
+    if (p.getWeightKn())
+      packWeightBlockKN(nb, bEnd);
+    else if (p.getPanelCols() % kTransposeWords == 0)
       packWeightBlockTransposed(nb, bEnd);
     else
       packWeightBlock(nb, bEnd);
