@@ -188,11 +188,17 @@ private:
   /// columns past N. vpdpbusd: the column's -128 * colsum(W) as well.
   void packWeightBlock(Value nb, Value bEnd);
 
+  /// Panels [nb, bEnd) of the [k, n] weights of a weight_kn plan into the
+  /// scratch (and their compensation), by the rule of load-time [k, n]
+  /// weights (emitWeightPackerFromKN): no transposed copy of W.
+  void packWeightBlockKN(Value nb, Value bEnd);
+
   /// Rows [m0, m0 + mr) of A into the tile, transformed once here instead of
   /// once per weight panel in the inner loop: xor 0x80 (vpdpbusd's u8
   /// operand) or sign extension to i16 (vpmaddwd). K is padded with zeros,
   /// which meet zero-padded weights.
-  void packActivations(Value m0, int64_t mr);
+  /// The rows go to rows `dst0`.. of the tile (default 0).
+  void packActivations(Value m0, int64_t mr, Value dst0 = Value());
 
   /// One k-group step: `mr x nr` multiply-accumulates on `group` elements of
   /// each row.
@@ -225,9 +231,15 @@ private:
   /// The [mr up to 16s][nr * 16] i32 stack scratch of amxC.
   Value createAmxScratch();
 
-  /// Zeros rows [from, to) of the packed activation tile: a tail row tile's
-  /// rows past M, which the A tiles read whole.
-  void zeroTileRows(int64_t from, int64_t to);
+  /// Zeros rows [from, to) of the packed activation tile from row `row0`: a
+  /// tail row tile's rows past M, which the A tiles read whole.
+  void zeroTileRows(Value row0, int64_t from, int64_t to);
+
+  /// Whether an amx kernel packs all of A once per call (a [M up to 16s,
+  /// K + 64] tile, before the blocks) instead of each row tile once per
+  /// block of panels: A is packed (not read in place), the call may run
+  /// several blocks, and no row sums are taken.
+  bool amxPacksAOnce() const;
 
   /// The amx step of emitTile: mr / 16 A tiles x nr B tiles of the panel
   /// into C tiles over K (tdpbssd), stored to amxC, then the rows plus the

@@ -192,10 +192,10 @@ void x86::lowerDynamicBatchedMatmul(MatmulOp op, const LoweringOptions &opts,
                     macs >= static_cast<uint64_t>(opts.parallelMinMacs);
   X86GemmPlanAttr p = *plan;
   auto withParallel = [&](bool parallel) {
-    return X86GemmPlanAttr::get(ctx, p.getIsa(), p.getM(), p.getN(), p.getK(),
-                                p.getMr(), p.getNr(), p.getKunroll(),
-                                p.getPanelBlock(), parallel, p.getEmulate(),
-                                p.getRuntimeWeight(), p.getSmallM());
+    return X86GemmPlanAttr::get(
+        ctx, p.getIsa(), p.getM(), p.getN(), p.getK(), p.getMr(), p.getNr(),
+        p.getKunroll(), p.getPanelBlock(), parallel, p.getEmulate(),
+        p.getRuntimeWeight(), p.getSmallM(), p.getWeightKn());
   };
   func::FuncOp kernel = createKernel(withParallel(false),
                                      TypeRange{aTy, wTy, oTy, indexTy, indexTy},

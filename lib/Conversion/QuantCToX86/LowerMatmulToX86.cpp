@@ -111,7 +111,8 @@ struct LowerMatmulToX86
     for (MatmulOp &op : matmuls)
       if (!isDynamicBatched(op))
         op = toKernelLayout(op, getIsaOptionName(opts.isa),
-                            /*takesZeroPoints=*/true)
+                            /*takesZeroPoints=*/true,
+                            /*readsRuntimeRhsKN=*/true)
                  .matmul;
     loadState.reset();
     WeightPacker packer(module, symbols);
@@ -577,7 +578,9 @@ void LowerMatmulToX86::lowerBatched(MatmulOp op, X86GemmPlanAttr plan,
   auto layout = StridedLayoutAttr::get(ctx, dyn, {dyn, 1});
   Type i8 = b.getI8Type(), i32 = b.getI32Type();
   Type aTy = MemRefType::get({m, k}, i8, layout),
-       wTy = MemRefType::get({n, k}, i8, layout),
+       wTy = MemRefType::get(plan.getWeightKn() ? SmallVector<int64_t>{k, n}
+                                                : SmallVector<int64_t>{n, k},
+                             i8, layout),
        oTy = MemRefType::get({m, n}, i32, layout), indexTy = b.getIndexType();
   // Threads split the batch (a range of batches per thread, each batch's
   // kernel serial) when the whole GEMM is large enough and there are two
@@ -590,10 +593,11 @@ void LowerMatmulToX86::lowerBatched(MatmulOp op, X86GemmPlanAttr plan,
                     macs >= static_cast<uint64_t>(opts.parallelMinMacs);
   X86GemmPlanAttr inner = plan;
   if (batch >= 2 && plan.getParallel())
-    inner = X86GemmPlanAttr::get(
-        ctx, plan.getIsa(), m, n, k, plan.getMr(), plan.getNr(),
-        plan.getKunroll(), plan.getPanelBlock(), /*parallel=*/false,
-        plan.getEmulate(), plan.getRuntimeWeight(), plan.getSmallM());
+    inner = X86GemmPlanAttr::get(ctx, plan.getIsa(), m, n, k, plan.getMr(),
+                                 plan.getNr(), plan.getKunroll(),
+                                 plan.getPanelBlock(), /*parallel=*/false,
+                                 plan.getEmulate(), plan.getRuntimeWeight(),
+                                 plan.getSmallM(), plan.getWeightKn());
   SmallVector<Type> kernelArgTypes = {aTy, wTy};
   Type zwTy;
   int64_t zwCols = 0;
@@ -615,7 +619,7 @@ void LowerMatmulToX86::lowerBatched(MatmulOp op, X86GemmPlanAttr plan,
   X86GemmPlanAttr outer = X86GemmPlanAttr::get(
       ctx, plan.getIsa(), m, n, k, plan.getMr(), plan.getNr(),
       plan.getKunroll(), plan.getPanelBlock(), splitBatch, plan.getEmulate(),
-      plan.getRuntimeWeight(), plan.getSmallM());
+      plan.getRuntimeWeight(), plan.getSmallM(), plan.getWeightKn());
   // (A, W, out, [zw], batch range): the range last, as
   // --quantc-x86-outline-omp splits it.
   SmallVector<Type> loopArgTypes = {a.getType(), w.getType(), out.getType()};
@@ -662,8 +666,9 @@ void LowerMatmulToX86::lowerBatched(MatmulOp op, X86GemmPlanAttr plan,
                                              buf, offsets, sizes, strides);
       return memref::CastOp::create(fb, loc, ty, view);
     };
+    auto wShape = cast<MemRefType>(wTy).getShape();
     SmallVector<Value> kernelArgs = {slice(fa, m, k, aTy),
-                                     slice(fw, n, k, wTy)};
+                                     slice(fw, wShape[0], wShape[1], wTy)};
     if (zw)
       kernelArgs.push_back(
           slice(entry->getArgument(3), 1, zwCols, zwTy,

@@ -30,7 +30,14 @@ void KernelEmitter::emit() {
   // once per call, deallocated by the buffer-deallocation pipeline.
   auto tileTy =
       MemRefType::get({p.getMr(), p.getPackedK() + p.getPackWidth()}, elem);
-  if (p.getTileBytes() > kMaxStackTileBytes)
+  bool packAOnce = amxPacksAOnce();
+  int64_t tileRows = X86GemmPlanAttr::kAmxTileRows;
+  if (packAOnce)
+    tileTy = MemRefType::get(
+        {int64_t(llvm::divideCeil(p.getM(), tileRows)) * tileRows,
+         p.getPackedK() + p.getPackWidth()},
+        elem);
+  if (packAOnce || p.getTileBytes() > kMaxStackTileBytes)
     tile = memref::AllocOp::create(b, loc, tileTy, b.getI64IntegerAttr(64));
   else
     tile = memref::AllocaOp::create(b, loc, tileTy, b.getI64IntegerAttr(64));
@@ -57,6 +64,23 @@ void KernelEmitter::emit() {
           b, loc, MemRefType::get({blockPanels * p.getPanelCols()}, i32),
           b.getI64IntegerAttr(64));
   }
+  int64_t mr = p.getMr();
+  int64_t mFull = p.getM() / mr * mr, mTail = p.getM() % mr;
+  if (packAOnce) {
+    // All rows of A, once, before the blocks: the rows past M up to a
+    // whole A tile are zeros.
+    if (mFull > 0) {
+      auto rows = scf::ForOp::create(b, loc, idx(0), idx(mFull), idx(mr));
+      OpBuilder::InsertionGuard g2(b);
+      b.setInsertionPoint(rows.getBody()->getTerminator());
+      packActivations(rows.getInductionVar(), mr, rows.getInductionVar());
+    }
+    if (mTail) {
+      packActivations(idx(mFull), mTail, idx(mFull));
+      zeroTileRows(idx(mFull), mTail,
+                   llvm::divideCeil(mTail, tileRows) * tileRows);
+    }
+  }
   Value pBegin = ops.panelBegin, pEnd = ops.panelEnd;
   auto blocks =
       scf::ForOp::create(b, loc, pBegin, pEnd, idx(p.getPanelBlock()));
@@ -66,13 +90,13 @@ void KernelEmitter::emit() {
   Value bEnd = arith::MinSIOp::create(b, loc, add(nb, p.getPanelBlock()), pEnd);
   if (p.getRuntimeWeight()) {
     panelBase = nb;
-    if (p.getPanelCols() % kTransposeWords == 0)
+    if (p.getWeightKn())
+      packWeightBlockKN(nb, bEnd);
+    else if (p.getPanelCols() % kTransposeWords == 0)
       packWeightBlockTransposed(nb, bEnd);
     else
       packWeightBlock(nb, bEnd);
   }
-  int64_t mr = p.getMr();
-  int64_t mFull = p.getM() / mr * mr, mTail = p.getM() % mr;
   if (mFull > 0) {
     auto rows = scf::ForOp::create(b, loc, idx(0), idx(mFull), idx(mr));
     OpBuilder::InsertionGuard g2(b);
@@ -81,8 +105,8 @@ void KernelEmitter::emit() {
   }
   if (mTail) {
     // amx: the A tiles read whole tile rows; those past M are zeros.
-    if (p.getIsa() == X86Isa::amx)
-      zeroTileRows(mTail,
+    if (p.getIsa() == X86Isa::amx && !packAOnce)
+      zeroTileRows(idx(0), mTail,
                    llvm::divideCeil(mTail, X86GemmPlanAttr::kAmxTileRows) *
                        X86GemmPlanAttr::kAmxTileRows);
     emitRowTile(idx(mFull), mTail, nb, bEnd);
@@ -128,7 +152,7 @@ Value KernelEmitter::forEachKChunk(
 
 void KernelEmitter::emitRowTile(Value m0, int64_t mr, Value nb, Value bEnd) {
   rowSumBase = m0;
-  if (!amxReadsAInPlace(mr))
+  if (!amxReadsAInPlace(mr) && !amxPacksAOnce())
     packActivations(m0, mr);
   int64_t cols = p.getPanelCols(), lanes = p.getLanes();
   int64_t fullPanels = p.getN() / cols, tailCols = p.getN() % cols;
@@ -154,7 +178,7 @@ void KernelEmitter::emitRowTile(Value m0, int64_t mr, Value nb, Value bEnd) {
   }
 }
 
-void KernelEmitter::packActivations(Value m0, int64_t mr) {
+void KernelEmitter::packActivations(Value m0, int64_t mr, Value dst0) {
   int64_t width = p.getPackWidth();
   auto inTy = VectorType::get({width}, i8);
   auto outTy = VectorType::get({width}, elem);
@@ -181,6 +205,8 @@ void KernelEmitter::packActivations(Value m0, int64_t mr) {
   b.setInsertionPoint(rows.getBody()->getTerminator());
   Value r = rows.getInductionVar();
   Value row = arith::AddIOp::create(b, loc, m0, r);
+  // The tile row; the row sums stay indexed by r.
+  Value dst = dst0 ? Value(arith::AddIOp::create(b, loc, dst0, r)) : r;
   Value a = ops.activations;
   Value sum =
       sums ? Value(arith::ConstantIntOp::create(b, loc, i32, 0)) : Value();
@@ -194,7 +220,7 @@ void KernelEmitter::packActivations(Value m0, int64_t mr) {
     b.setInsertionPointToStart(ks.getBody());
     Value k = ks.getInductionVar();
     Value v = vector::LoadOp::create(b, loc, inTy, a, ValueRange{row, k});
-    vector::StoreOp::create(b, loc, transform(v), tile, ValueRange{r, k});
+    vector::StoreOp::create(b, loc, transform(v), tile, ValueRange{dst, k});
     if (sums)
       scf::YieldOp::create(b, loc, addRowSum(ks.getRegionIterArgs()[0], v));
     b.setInsertionPointAfter(ks);
@@ -206,7 +232,7 @@ void KernelEmitter::packActivations(Value m0, int64_t mr) {
     Value v = vector::MaskedLoadOp::create(
         b, loc, inTy, a, ValueRange{row, k}, mask(kTail, width),
         splat(inTy, b.getIntegerAttr(i8, 0)));
-    vector::StoreOp::create(b, loc, transform(v), tile, ValueRange{r, k});
+    vector::StoreOp::create(b, loc, transform(v), tile, ValueRange{dst, k});
     if (sums)
       sum = addRowSum(sum, v);
   }

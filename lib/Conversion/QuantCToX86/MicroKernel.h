@@ -67,7 +67,8 @@ struct KernelOperands {
   /// The packed weights (getPackedWeightType) and, for vpdpbusd, the
   /// compensation (getCompensationType). Null with a runtime_weight plan.
   mlir::Value packedWeights, compensation;
-  /// runtime_weight plans only: the [n, k] i8 weights, packed by the kernel.
+  /// runtime_weight plans only: the [n, k] i8 weights ([k, n] with
+  /// weight_kn), packed by the kernel.
   mlir::Value weights;
   KernelZeroPoints zeroPoints;
   std::optional<KernelEpilogue> epilogue;

@@ -89,7 +89,7 @@ x86::resolveOptions(LoweringOptions &opts,
                                  /*k=*/1, opts.mr, opts.nr, opts.kunroll,
                                  /*panel_block=*/1, /*parallel=*/false,
                                  opts.emulate, /*runtime_weight=*/false,
-                                 /*small_m=*/false);
+                                 /*small_m=*/false, /*weight_kn=*/false);
 }
 
 InFlightDiagnostic x86::remarkNotLowered(MatmulOp op, X86Isa isa) {
@@ -125,8 +125,10 @@ FailureOr<X86GemmPlanAttr> x86::selectPlan(MatmulOp op,
     return failure();
   }
   // Batched (rank 3): the plan of one batch, the kernel called per batch.
+  // A transposed rhs ([..., K, N]) is read so by a weight_kn kernel.
   int64_t m = rows ? *rows : lhsTy.getDimSize(rank - 2),
-          k = lhsTy.getDimSize(rank - 1), n = rhsTy.getDimSize(rank - 2);
+          k = lhsTy.getDimSize(rank - 1),
+          n = rhsTy.getDimSize(op.getTransposeRhs() ? rank - 1 : rank - 2);
   int64_t batch = rank == 3 ? lhsTy.getDimSize(0) : 1;
   // A block of a dynamic GEMM: its static sizes, the batch run by the caller.
   if (block) {
@@ -159,6 +161,9 @@ FailureOr<X86GemmPlanAttr> x86::selectPlan(MatmulOp op,
   bool runtimeWeight = rank == 3 || block ||
                        (!matchPattern(op.getRhs(), m_Constant(&weight)) &&
                         !isLoadTimeValue(op.getRhs()));
+  // A run-time weight stored [K, N] is packed from that layout (the blocks
+  // of a dynamic batched GEMM are copied into [N, K] by their caller).
+  bool weightKN = runtimeWeight && op.getTransposeRhs() && !block;
   if (rank == 3 && isLoadTimeValue(op.getRhs()))
     op.emitRemark() << "the " << getIsaOptionName(opts.isa)
                     << " kernel packs the load-time weight on every call, "
@@ -201,14 +206,16 @@ FailureOr<X86GemmPlanAttr> x86::selectPlan(MatmulOp op,
   }
   // Few rows against a run-time weight: the weight is read in place, A is
   // packed (16 rows of W, i.e. one zmm of output columns, per panel).
-  if (runtimeWeight && opts.isa == X86Isa::avx512_vnni && m <= opts.smallM) {
+  // Not a weight stored [K, N]: its rows are not the panels' columns.
+  if (runtimeWeight && !weightKN && opts.isa == X86Isa::avx512_vnni &&
+      m <= opts.smallM) {
     // The K loop is unrolled by 8 groups (32 bytes of each row of W; 16
     // measured no faster, and LLVM then gives each row its own pointer).
     int64_t lanes = 16, kunroll = 8;
     return X86GemmPlanAttr::get(ctx, opts.isa, m, n, k, /*mr=*/lanes,
                                 /*nr=*/1, kunroll, /*panel_block=*/1, parallel,
                                 opts.emulate, runtimeWeight,
-                                /*small_m=*/true);
+                                /*small_m=*/true, /*weight_kn=*/false);
   }
   // The block size needs the plan's panel geometry: a plan of one panel
   // first, then as many weight panels per activation tile as fit the L2
@@ -216,7 +223,7 @@ FailureOr<X86GemmPlanAttr> x86::selectPlan(MatmulOp op,
   auto plan = X86GemmPlanAttr::get(ctx, opts.isa, m, n, k, opts.mr, opts.nr,
                                    opts.kunroll, /*panel_block=*/1, parallel,
                                    opts.emulate, runtimeWeight,
-                                   /*small_m=*/false);
+                                   /*small_m=*/false, weightKN);
   int64_t panelBlock = std::clamp<int64_t>(
       opts.panelBlockKib * 1024 / plan.getPanelBytes(), 1, plan.getNumPanels());
   // The run-time packing scratch of one block stays within the verifier's
@@ -227,5 +234,5 @@ FailureOr<X86GemmPlanAttr> x86::selectPlan(MatmulOp op,
                              (int64_t(1) << 31) / plan.getBlockScratchBytes()));
   return X86GemmPlanAttr::get(ctx, opts.isa, m, n, k, opts.mr, opts.nr,
                               opts.kunroll, panelBlock, parallel, opts.emulate,
-                              runtimeWeight, /*small_m=*/false);
+                              runtimeWeight, /*small_m=*/false, weightKN);
 }

@@ -243,10 +243,16 @@ static Value interleaveRows(OpBuilder &b, Location loc, SmallVector<Value> rows,
   return rows.front();
 }
 
-void x86::emitWeightPackerFromKN(OpBuilder &b, Location loc,
-                                 X86GemmPlanAttr plan, Value weights,
-                                 Value packed, Value compensation,
-                                 int32_t compFactor) {
+/// The one packing rule of [k, n] weights: panels [nb, bEnd) of `weights`
+/// into `packed` (panel p at index p - nb) and, when `compensation` is
+/// given, compFactor * colsum(W) into it (panel p's columns from
+/// (p - nb) * cols), 16 (or 8) columns at a time: the `group` rows of a K
+/// group are loaded a vector each (masked past N), interleaved into the
+/// group-major panel layout and stored whole; the column sums accumulate in
+/// a vector on the way.
+static void packPanelsFromKN(OpBuilder &b, Location loc, X86GemmPlanAttr plan,
+                             Value weights, Value packed, Value compensation,
+                             int32_t compFactor, Value nb, Value bEnd) {
   auto idx = [&](int64_t v) -> Value {
     return arith::ConstantIndexOp::create(b, loc, v);
   };
@@ -267,10 +273,10 @@ void x86::emitWeightPackerFromKN(OpBuilder &b, Location loc,
       b, loc, DenseElementsAttr::get(sumTy, b.getI32IntegerAttr(0)));
 
   OpBuilder::InsertionGuard guard(b);
-  auto panels =
-      scf::ForOp::create(b, loc, idx(0), idx(plan.getNumPanels()), idx(1));
+  auto panels = scf::ForOp::create(b, loc, nb, bEnd, idx(1));
   b.setInsertionPoint(panels.getBody()->getTerminator());
   Value p = panels.getInductionVar();
+  Value local = arith::SubIOp::create(b, loc, p, nb);
   auto chunks = scf::ForOp::create(b, loc, idx(0), idx(cols), idx(lanes));
   b.setInsertionPoint(chunks.getBody()->getTerminator());
   Value c0 = chunks.getInductionVar();
@@ -305,7 +311,7 @@ void x86::emitWeightPackerFromKN(OpBuilder &b, Location loc,
     }
     Value out = interleaveRows(b, loc, rows, lanes);
     out = vector::BitCastOp::create(b, loc, outTy, out);
-    vector::StoreOp::create(b, loc, out, packed, ValueRange{p, kg, slot});
+    vector::StoreOp::create(b, loc, out, packed, ValueRange{local, kg, slot});
     return sums;
   };
   int64_t fullGroups = k / group, tail = k % group;
@@ -322,7 +328,24 @@ void x86::emitWeightPackerFromKN(OpBuilder &b, Location loc,
   if (compensation) {
     Value factor = arith::ConstantOp::create(
         b, loc, DenseElementsAttr::get(sumTy, b.getI32IntegerAttr(compFactor)));
+    Value compCol = arith::AddIOp::create(
+        b, loc, arith::MulIOp::create(b, loc, local, idx(cols)), c0);
     vector::StoreOp::create(b, loc, arith::MulIOp::create(b, loc, sums, factor),
-                            compensation, ValueRange{col0});
+                            compensation, ValueRange{compCol});
   }
+}
+
+void KernelEmitter::packWeightBlockKN(Value nb, Value bEnd) {
+  packPanelsFromKN(b, loc, p, ops.weights, packed,
+                   p.hasCompensation() ? compensation : Value(), compFactor, nb,
+                   bEnd);
+}
+
+void x86::emitWeightPackerFromKN(OpBuilder &b, Location loc,
+                                 X86GemmPlanAttr plan, Value weights,
+                                 Value packed, Value compensation,
+                                 int32_t compFactor) {
+  packPanelsFromKN(b, loc, plan, weights, packed, compensation, compFactor,
+                   arith::ConstantIndexOp::create(b, loc, 0),
+                   arith::ConstantIndexOp::create(b, loc, plan.getNumPanels()));
 }

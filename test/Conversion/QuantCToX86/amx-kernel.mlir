@@ -28,7 +28,8 @@
 // CHECK-COUNT-4: amx.tile_zero : !amx.tile<16x16xi32>
 // CHECK: scf.for {{.*}} iter_args({{.*}}) -> (!amx.tile<16x16xi32>, !amx.tile<16x16xi32>, !amx.tile<16x16xi32>, !amx.tile<16x16xi32>)
 // CHECK: amx.tile_load %{{.*}}[%c0{{.*}}, %{{.*}}] : memref<32x192xi8> into !amx.tile<16x64xi8>
-// CHECK: amx.tile_load %{{.*}}[%c16{{.*}}, %{{.*}}] : memref<32x192xi8> into !amx.tile<16x64xi8>
+// CHECK: %[[ROW16:.*]] = arith.addi %{{.*}}, %c16{{.*}} : index
+// CHECK: amx.tile_load %{{.*}}[%[[ROW16]], %{{.*}}] : memref<32x192xi8> into !amx.tile<16x64xi8>
 // CHECK: amx.tile_load %{{.*}} : memref<3x32x128xi8> into !amx.tile<16x64xi8>
 // CHECK: amx.tile_load %{{.*}} : memref<3x32x128xi8> into !amx.tile<16x64xi8>
 // CHECK-COUNT-4: amx.tile_muli

@@ -149,3 +149,14 @@ func.func private @small_m_constant() attributes {quantc.x86_plan = #quantc.x86_
 
 // expected-error @+1 {{mr / 16 A tiles x nr B tiles + their C tiles must fit in 8 tmm registers (isa amx: mr = 48, nr = 2)}}
 func.func private @k() attributes {quantc.x86_plan = #quantc.x86_gemm_plan<isa = amx, m = 64, n = 64, k = 64, mr = 48, nr = 2, kunroll = 1, panel_block = 1, parallel = false, emulate = false>}
+
+// -----
+
+// weight_kn: the run-time packer reads a [k, n] weight.
+// expected-error @+1 {{a weight_kn plan needs runtime_weight and not small_m (its packer reads the [k, n] weight)}}
+func.func private @weight_kn_constant() attributes {quantc.x86_plan = #quantc.x86_gemm_plan<isa = avx512_vnni, m = 8, n = 64, k = 100, mr = 6, nr = 4, kunroll = 4, panel_block = 1, parallel = false, emulate = false, weight_kn = true>}
+
+// -----
+
+// expected-error @+1 {{a weight_kn plan needs runtime_weight and not small_m}}
+func.func private @weight_kn_small_m() attributes {quantc.x86_plan = #quantc.x86_gemm_plan<isa = avx512_vnni, m = 8, n = 64, k = 100, mr = 16, nr = 1, kunroll = 8, panel_block = 1, parallel = false, emulate = false, runtime_weight = true, small_m = true, weight_kn = true>}

@@ -103,7 +103,7 @@ X86GemmPlanAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                         X86Isa isa, int64_t m, int64_t n, int64_t k, int64_t mr,
                         int64_t nr, int64_t kunroll, int64_t panelBlock,
                         bool parallel, bool emulate, bool runtimeWeight,
-                        bool smallM) {
+                        bool smallM, bool weightKN) {
   IsaInfo info = getIsaInfo(isa);
   if (m < 1 || n < 1 || k < 1)
     return emitError() << "m, n and k must be positive (got " << m << ", " << n
@@ -144,6 +144,9 @@ X86GemmPlanAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                        << kMaxSmallM << " (got " << stringifyX86Isa(isa)
                        << ", mr = " << mr << ", nr = " << nr << ", m = " << m
                        << ")";
+  if (weightKN && (!runtimeWeight || smallM))
+    return emitError() << "a weight_kn plan needs runtime_weight and not "
+                          "small_m (its packer reads the [k, n] weight)";
   if (runtimeWeight) {
     // The scratch holds one block of panels: the bounds above keep these
     // products far from overflow.

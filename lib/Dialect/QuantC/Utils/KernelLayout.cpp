@@ -8,6 +8,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
+#include "mlir/IR/Matchers.h"
 
 using namespace mlir;
 using namespace quantc;
@@ -134,7 +135,8 @@ MatmulOp quantc::expandZeroPoints(MatmulOp op) {
 }
 
 KernelLayout quantc::toKernelLayout(MatmulOp op, StringRef kernelName,
-                                    bool takesZeroPoints) {
+                                    bool takesZeroPoints,
+                                    bool readsRuntimeRhsKN) {
   KernelLayout result;
   result.matmul = op;
   bool broadcast = op.isRhsBroadcast() &&
@@ -151,13 +153,18 @@ KernelLayout quantc::toKernelLayout(MatmulOp op, StringRef kernelName,
     op = expandZeroPoints(op);
     result.matmul = op;
   }
-  if (!op.getTransposeLhs() && !op.getTransposeRhs() && !broadcast)
+  // A [..., C, D] rhs the kernel packs as it lies.
+  bool keepRhsKN = readsRuntimeRhsKN && op.getTransposeRhs() &&
+                   !isLoadTimeValue(op.getRhs()) &&
+                   !matchPattern(op.getRhs(), m_Constant());
+  if (!op.getTransposeLhs() && (!op.getTransposeRhs() || keepRhsKN) &&
+      !broadcast)
     return result;
   OpBuilder b(op);
   Location loc = op.getLoc();
   Value lhs = op.getLhs(), rhs = op.getRhs();
   result.copiedLhs = op.getTransposeLhs();
-  result.copiedRhs = op.getTransposeRhs();
+  result.copiedRhs = op.getTransposeRhs() && !keepRhsKN;
   // A load-time operand (a parameter) is copied once, by the prepare
   // function, not per call: no remark for it.
   bool perCallLhs = result.copiedLhs && !isLoadTimeValue(lhs);
@@ -172,7 +179,7 @@ KernelLayout quantc::toKernelLayout(MatmulOp op, StringRef kernelName,
                     << " copied into that layout on every call";
   if (op.getTransposeLhs())
     lhs = transposeLast2(b, loc, lhs);
-  if (op.getTransposeRhs())
+  if (result.copiedRhs)
     rhs = transposeLast2(b, loc, rhs);
   auto accTy = op.getResult().getType();
   Value acc;
@@ -186,7 +193,8 @@ KernelLayout quantc::toKernelLayout(MatmulOp op, StringRef kernelName,
     Value flat = tensor::CollapseShapeOp::create(b, loc, flatTy, lhs, assoc);
     auto flatAccTy = RankedTensorType::get(
         {flatTy.getDimSize(0), accTy.getDimSize(2)}, accTy.getElementType());
-    auto mm = MatmulOp::create(b, loc, flatAccTy, flat, rhs);
+    auto mm = MatmulOp::create(b, loc, flatAccTy, flat, rhs,
+                               /*transpose_lhs=*/false, keepRhsKN);
     // A rescale that is the only user, with operands that vary along both
     // the batch and the rows or along neither, is flattened with the GEMM
     // (its kernel fuses it); any other runs after it.
@@ -248,7 +256,7 @@ KernelLayout quantc::toKernelLayout(MatmulOp op, StringRef kernelName,
     return result;
   }
   auto mm = MatmulOp::create(b, loc, accTy, lhs, rhs, op.getLhsZeroPoint(),
-                             op.getRhsZeroPoint(), false, false);
+                             op.getRhsZeroPoint(), false, keepRhsKN);
   op.getResult().replaceAllUsesWith(mm.getResult());
   op.erase();
   result.matmul = mm;

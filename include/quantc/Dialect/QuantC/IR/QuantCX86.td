@@ -88,6 +88,13 @@ def QuantC_X86GemmPlanAttr : AttrDef<QuantC_Dialect, "X86GemmPlan"> {
       lanes are A's rows; the -128 * rowsum(W) compensation is summed from
       the same rows (`vpdpbusd` with a u8 1), and the accumulators are
       transposed in registers into output rows before the epilogue.
+    - `weight_kn` (optional, default `false`, printed only when true; with
+      `runtime_weight`, not `small_m`): the run-time weight is stored
+      `[k, n]` ("NN", as attention's V `[S, D]`) and the kernel takes it
+      so: its packer reads the `group` rows of a K group a vector of
+      columns each and interleaves them into the same panels, the column
+      sums on the way (the rule of load-time `[k, n]` weights,
+      emitWeightPackerFromKN). No transposed copy of the weight is made.
 
     ```mlir
     #quantc.x86_gemm_plan<isa = avx512_vnni, m = 64, n = 256, k = 512, mr = 6,
@@ -110,7 +117,8 @@ def QuantC_X86GemmPlanAttr : AttrDef<QuantC_Dialect, "X86GemmPlan"> {
     QuantC_BoolParameter<"split across an OpenMP team">:$parallel,
     QuantC_BoolParameter<"vpdpbusd emulated">:$emulate,
     QuantC_OptionalBoolParameter<"weight packed at run time">:$runtime_weight,
-    QuantC_OptionalBoolParameter<"weight read in place, A packed">:$small_m);
+    QuantC_OptionalBoolParameter<"weight read in place, A packed">:$small_m,
+    QuantC_OptionalBoolParameter<"run-time weight stored [k, n]">:$weight_kn);
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
   let extraClassDeclaration = [{

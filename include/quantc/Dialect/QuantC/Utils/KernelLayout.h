@@ -38,8 +38,13 @@ struct KernelLayout {
 /// naming the kernel `kernelName` (e.g. "avx512-vnni", "Tensor Core").
 /// Zero points stay on the matmul when `takesZeroPoints` and the GEMM is not
 /// flattened; otherwise they are expanded (expandZeroPoints) with a remark.
+/// With `readsRuntimeRhsKN` (the x86 kernels' weight_kn plans), a transposed
+/// rhs computed per call (not a constant, not a load-time value) stays
+/// `[..., C, D]` under transpose_rhs, uncopied: the kernel packs it from
+/// that layout.
 KernelLayout toKernelLayout(MatmulOp op, llvm::StringRef kernelName,
-                            bool takesZeroPoints = false);
+                            bool takesZeroPoints = false,
+                            bool readsRuntimeRhsKN = false);
 
 /// The one decomposition of a quantc.matmul with zero points into the GEMM
 /// of the stored values and an i32 correction after it
