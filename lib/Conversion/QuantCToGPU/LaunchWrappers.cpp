@@ -92,7 +92,9 @@ static void buildWrapper(ModuleOp module, func::FuncOp fn,
   SmallVector<Value> kernelArgs;
   for (Value d : dev) {
     auto ty = cast<MemRefType>(d.getType());
-    if (ty.getRank() == 2 && ty.hasStaticShape()) {
+    // Static 2-D buffers, and the split-K kernel's 1-D workspace, as they
+    // are.
+    if (ty.getRank() <= 2 && ty.hasStaticShape()) {
       kernelArgs.push_back(d);
       continue;
     }
@@ -187,9 +189,17 @@ struct QuantCGPULaunchWrappersPass
       // dynamic rows. Batched (a 3-D A), every buffer is [batch, rows,
       // cols] with the launch's grid.z as batch, or has one matrix for every
       // batch (2-D, or a batch of 1 for an epilogue operand).
+      auto isWorkspace = [&](size_t i, MemRefType ty) {
+        return i >= 3 && i + 1 == fn.getNumArguments() && ty.getRank() == 1 &&
+               ty.hasStaticShape() && ty.getLayout().isIdentity() &&
+               !launch.hasDynamicRows();
+      };
       auto isBuffer = [&](auto indexedType) {
         auto [i, t] = indexedType;
         auto ty = dyn_cast<MemRefType>(t);
+        // The split-K kernel's i32 workspace: a static 1-D buffer last.
+        if (ty && isWorkspace(i, ty))
+          return true;
         if (!ty || !ty.getLayout().isIdentity() || ty.getRank() < 2 ||
             ty.getRank() > 3)
           return false;
@@ -207,10 +217,12 @@ struct QuantCGPULaunchWrappersPass
       bool batched = fn.getNumArguments() > 0 &&
                      isa<MemRefType>(fn.getArgumentTypes()[0]) &&
                      cast<MemRefType>(fn.getArgumentTypes()[0]).getRank() == 3;
-      bool ranksAgree = llvm::all_of(fn.getArgumentTypes(), [&](Type t) {
-        auto ty = dyn_cast<MemRefType>(t);
-        return !ty || batched || ty.getRank() == 2;
-      });
+      bool ranksAgree =
+          llvm::all_of(llvm::enumerate(fn.getArgumentTypes()), [&](auto it) {
+            auto ty = dyn_cast<MemRefType>(it.value());
+            return !ty || batched || ty.getRank() == 2 ||
+                   isWorkspace(it.index(), ty);
+          });
       if (fn.getNumArguments() < 3 || !ranksAgree ||
           !llvm::all_of(llvm::enumerate(fn.getArgumentTypes()), isBuffer)) {
         fn.emitError(launch.hasDynamicRows()

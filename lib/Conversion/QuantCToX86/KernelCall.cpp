@@ -194,6 +194,19 @@ Value x86::kernelOperandBuffer(int64_t callId, OpBuilder &b, Location loc,
       tensor, /*readOnly=*/true);
 }
 
+Value x86::kernelOperandStridedBuffer(int64_t callId, OpBuilder &b,
+                                      Location loc, Value tensor) {
+  auto tt = cast<RankedTensorType>(tensor.getType());
+  const int64_t dyn = ShapedType::kDynamic;
+  SmallVector<int64_t> strides(tt.getRank(), dyn);
+  strides.back() = 1;
+  auto layout = StridedLayoutAttr::get(b.getContext(), dyn, strides);
+  return kernelOperandBuffer(
+      callId, b, loc,
+      MemRefType::get(tt.getShape(), tt.getElementType(), layout), tensor,
+      /*readOnly=*/true);
+}
+
 /// The zero points of a rank-3 `op` as each batch's 2-D kernel takes them:
 /// a constant activation zero point, and a weight zero point [1 or B, 1,
 /// 1 or N] (KernelZeroPoints::rhs holds the 3-D tensor and the 2-D kind of

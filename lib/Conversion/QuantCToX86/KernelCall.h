@@ -27,6 +27,12 @@ mlir::Value kernelOperandBuffer(int64_t callId, mlir::OpBuilder &b,
                                 mlir::Location loc, mlir::MemRefType type,
                                 mlir::Value tensor, bool readOnly);
 
+/// kernelOperandBuffer of `tensor` read-only, with any offset and outer
+/// strides (unit innermost stride): a slice of a run-time operand (e.g.
+/// --quantc-split-k's K chunks) is read in place rather than copied.
+mlir::Value kernelOperandStridedBuffer(int64_t callId, mlir::OpBuilder &b,
+                                       mlir::Location loc, mlir::Value tensor);
+
 /// kernelOperandBuffer of `tensor` read-only, as an identity-layout memref
 /// of its shape and element type.
 mlir::Value kernelOperandBuffer(int64_t callId, mlir::OpBuilder &b,

@@ -60,6 +60,10 @@ void x86::lowerDecodeMatmul(MatmulOp op, DecodeGemm spec,
   auto toBuffer = [&](Value t) -> Value {
     return kernelOperandBuffer(callId, b, loc, t);
   };
+  // A and W are often slices (--quantc-split-k's K chunks): read in place.
+  auto toStridedBuffer = [&](Value t) -> Value {
+    return kernelOperandStridedBuffer(callId, b, loc, t);
+  };
   int64_t rank = op.getLhs().getType().getRank();
   // The rhs's dimensions: [batch,] N, K, or K, N with transpose_rhs.
   int64_t nPos = op.getTransposeRhs() ? rank - 1 : rank - 2;
@@ -90,7 +94,7 @@ void x86::lowerDecodeMatmul(MatmulOp op, DecodeGemm spec,
   }
   if (rank == 3)
     view.insert(view.begin(), perm[0]);
-  Value w = toBuffer(src);
+  Value w = toStridedBuffer(src);
   if (!llvm::equal(view, llvm::seq<int64_t>(0, rank)))
     w = memref::TransposeOp::create(
         b, loc, w,
@@ -100,7 +104,7 @@ void x86::lowerDecodeMatmul(MatmulOp op, DecodeGemm spec,
   int64_t wN = spec.nn ? rank - 1 : rank - 2;
   spec.blockCols =
       decodeBlockColumns(spec, cast<MemRefType>(w.getType()).getDimSize(wN));
-  Value a = toBuffer(op.getLhs());
+  Value a = toStridedBuffer(op.getLhs());
   Value result = rescale ? rescale.getResult() : acc;
   auto resultTy = cast<RankedTensorType>(result.getType());
   auto outTy = MemRefType::get(resultTy.getShape(), resultTy.getElementType());

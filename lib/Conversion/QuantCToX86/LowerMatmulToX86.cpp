@@ -257,13 +257,7 @@ void LowerMatmulToX86::lower(MatmulOp op, SymbolTable &symbols,
   // Run-time operands are often slices (e.g. --quantc-split-k's K chunks):
   // taken with any row stride and offset rather than copied.
   auto toStridedBuffer = [&](Value t) -> Value {
-    auto tt = cast<RankedTensorType>(t.getType());
-    int64_t dyn = ShapedType::kDynamic;
-    auto layout = StridedLayoutAttr::get(b.getContext(), dyn, {dyn, 1});
-    return kernelOperandBuffer(
-        nextCallId, b, loc,
-        MemRefType::get(tt.getShape(), tt.getElementType(), layout), t,
-        /*read_only=*/true);
+    return kernelOperandStridedBuffer(nextCallId, b, loc, t);
   };
   Value lhs = zp.unsignedActivations ? unsignedActivationSource(op, opts.isa)
                                      : Value(op.getLhs());

@@ -120,7 +120,7 @@ func.func @small_m_epilogue(%x: tensor<4x300xi8>, %w: tensor<5x300xi8>, %xs: ten
 // small_m, under every option and ISA: [1, M, K] x [1, N, K] views of the
 // 2-D buffers, the rescale fused into it.
 // CHECK-LABEL: func.func @decode_2d_epilogue
-// CHECK: memref.reinterpret_cast %{{.+}} to offset: [%{{.+}}], sizes: [1, 1, 300], strides: [%{{.+}}, %{{.+}}, 1] : memref<1x300xi8> to memref<1x1x300xi8, strided<[?, ?, 1], offset: ?>>
+// CHECK: memref.reinterpret_cast %{{.+}} to offset: [%{{.+}}], sizes: [1, 1, 300], strides: [%{{.+}}, %{{.+}}, 1] : memref<1x300xi8, strided<[?, 1], offset: ?>> to memref<1x1x300xi8, strided<[?, ?, 1], offset: ?>>
 // CHECK: call @__quantc_x86_decode_gemm(%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}) : (memref<1x1x300xi8, strided<[?, ?, 1], offset: ?>>, memref<1x5x300xi8, strided<[?, ?, 1], offset: ?>>, memref<1x1x5xf32, strided<[?, ?, 1], offset: ?>>, memref<1x1x1xf32, strided<[?, ?, 1], offset: ?>>, memref<1x1x5xf32, strided<[?, ?, 1], offset: ?>>, index, index) -> ()
 // CHECK-NOT: quantc.rescale
 // CHECK-NOT: small_m = true
