@@ -168,3 +168,13 @@ func.func @broadcast_rhs_rows_only(%x: tensor<4x3x5xi8>, %w: tensor<2x5xi8>, %xs
   %y = quantc.rescale %r, %xs, %ws : (tensor<4x3x2xi32>, tensor<1x3x1xf32>, tensor<1x1x2xf32>) -> tensor<4x3x2xf32>
   return %y : tensor<4x3x2xf32>
 }
+
+// -----
+
+// A 2-D weight over a batch of dynamic size (a fuzz finding: it took a
+// small_m plan with a dynamic M, whose scratch size overflowed, and hung).
+func.func @broadcast_weight_dynamic_batch(%x: tensor<2x?x128xi8>, %w: tensor<256x128xi8>) -> tensor<2x?x256xi32> {
+  // expected-remark @+1 {{runs on the reference lowering, not the avx512-vnni kernel: a 2-D weight over a batch of dynamic size}}
+  %acc = quantc.matmul %x, %w : tensor<2x?x128xi8>, tensor<256x128xi8> -> tensor<2x?x256xi32>
+  return %acc : tensor<2x?x256xi32>
+}
