@@ -1,5 +1,6 @@
 """Shared setup of the int8 GEMM integration tests on the x86 kernels
-(decode-gemm.py, dynamic-batched-gemm.py, gemm-rows.py): random int8
+(decode-gemm.py, dynamic-batched-gemm.py, gemm-rows.py,
+runtime-weight-kn.py): random int8
 operands with -128 in them, the NumPy int64 reference, exact checks counted
 as failures, compilation with the remarks checked, and the CPU pipelines
 this machine can run."""
@@ -45,12 +46,17 @@ class GemmCases:
     def __init__(self, seed):
         self.rng = np.random.default_rng(seed)
         self.failures = 0
+        self.checks = 0
         self.gomp = libgomp()
 
-    def i8(self, shape):
-        """Random int8 of `shape`, its first 3 elements -128."""
+    def i8(self, shape, every=None):
+        """Random int8 of `shape`: its first 3 elements -128, or with
+        `every` each every-th element."""
         v = self.rng.integers(-128, 128, shape).astype(np.int8)
-        v.reshape(-1)[:3] = -128
+        if every:
+            v.reshape(-1)[::every] = -128
+        else:
+            v.reshape(-1)[:3] = -128
         return v
 
     def fail(self, msg):
@@ -59,6 +65,7 @@ class GemmCases:
 
     def check(self, label, got, want):
         """`got` equal to `want` (shape and values, in want's dtype)."""
+        self.checks += 1
         got = np.asarray(got)
         if got.shape != want.shape or \
                 not np.array_equal(got.astype(want.dtype), want):
@@ -94,4 +101,4 @@ class GemmCases:
 
     def report(self):
         print("ALL PASSED" if self.failures == 0
-              else f"{self.failures} FAILED")
+              else f"{self.failures} FAILED", f"({self.checks} checks)")

@@ -209,15 +209,6 @@ void LowerMatmulToX86::lower(MatmulOp op, SymbolTable &symbols,
         });
   if (lhsTy.getRank() == 2 && lhsTy.isDynamicDim(0))
     return lowerDynamicRows(op, symbols, packer);
-  // A 2-D weight broadcast over a batch of dynamic size (not flattened into
-  // one GEMM): no kernel takes it yet (the batched plans need a static M).
-  if (lhsTy.getRank() == 3 && op.getRhs().getType().getRank() == 2 &&
-      !lhsTy.hasStaticShape()) {
-    op.emitRemark() << "runs on the reference lowering, not the "
-                    << getIsaOptionName(opts.isa)
-                    << " kernel: a 2-D weight over a batch of dynamic size";
-    return;
-  }
   FailureOr<X86GemmPlanAttr> plan = selectPlan(op, opts);
   if (failed(plan))
     return;

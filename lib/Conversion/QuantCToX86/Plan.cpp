@@ -112,13 +112,17 @@ FailureOr<X86GemmPlanAttr> x86::selectPlan(MatmulOp op,
                 "the batch)";
     return failure();
   }
-  // Dynamic sizes reach here as static pieces: the row chunks of a 2-D
-  // dynamic M (`rows`), the blocks of any other dynamic GEMM (`block`).
-  assert((block || (rhsTy.hasStaticShape() &&
-                    (lhsTy.hasStaticShape() ||
-                     (rows && rank == 2 && lhsTy.isDynamicDim(0) &&
-                      !lhsTy.isDynamicDim(1))))) &&
-         "a dynamic GEMM's plan is that of its row chunks or blocks");
+  // Dynamic sizes are planned as static pieces: the row chunks of a 2-D
+  // dynamic M (`rows`), the blocks of the dynamic-size lowering (`block`).
+  // Anything else (a 2-D weight over a batch of dynamic size) has no plan.
+  if (!block && !(rhsTy.hasStaticShape() &&
+                  (lhsTy.hasStaticShape() ||
+                   (rows && rank == 2 && lhsTy.isDynamicDim(0) &&
+                    !lhsTy.isDynamicDim(1))))) {
+    remark() << "its shape is dynamic (" << lhsTy << " x " << rhsTy
+             << ") and no dynamic-size lowering takes it";
+    return failure();
+  }
   if (!lhsTy.getElementType().isInteger(8) ||
       !rhsTy.getElementType().isInteger(8)) {
     remark() << "its operands are not i8 (" << lhsTy << " x " << rhsTy << ")";

@@ -171,10 +171,11 @@ func.func @broadcast_rhs_rows_only(%x: tensor<4x3x5xi8>, %w: tensor<2x5xi8>, %xs
 
 // -----
 
-// A 2-D weight over a batch of dynamic size (a fuzz finding: it took a
-// small_m plan with a dynamic M, whose scratch size overflowed, and hung).
+// A 2-D weight over a batch of dynamic size (a fuzz finding: selectPlan gave
+// it a small_m plan with a dynamic M, whose scratch size overflowed, and
+// quantc-opt hung): no plan, the reference lowering.
 func.func @broadcast_weight_dynamic_batch(%x: tensor<2x?x128xi8>, %w: tensor<256x128xi8>) -> tensor<2x?x256xi32> {
-  // expected-remark @+1 {{runs on the reference lowering, not the avx512-vnni kernel: a 2-D weight over a batch of dynamic size}}
+  // expected-remark @+1 {{runs on the reference lowering, not the avx512-vnni kernel: its shape is dynamic ('tensor<2x?x128xi8>' x 'tensor<256x128xi8>') and no dynamic-size lowering takes it}}
   %acc = quantc.matmul %x, %w : tensor<2x?x128xi8>, tensor<256x128xi8> -> tensor<2x?x256xi32>
   return %acc : tensor<2x?x256xi32>
 }

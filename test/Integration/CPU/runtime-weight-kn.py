@@ -22,36 +22,17 @@ os.environ["OMP_NUM_THREADS"] = "2"
 import numpy as np
 
 import quantc
-from qtest import libgomp
+from gemm_cases import GemmCases
 from quantc import reference as ref
 
 CPUS = sys.argv[1:] or ["vnni-emulated"]
-rng = np.random.default_rng(1616)
-GOMP = libgomp()
-failures = 0
-checks = 0
-
-
-def fail(msg):
-    global failures
-    failures += 1
-    print("FAIL", msg)
-
-
-def check(label, got, want):
-    global checks
-    checks += 1
-    got, want = np.asarray(got), np.asarray(want)
-    if got.shape != want.shape or not np.array_equal(got, want):
-        err = (np.abs(got.astype(np.int64) - want.astype(np.int64)).max()
-               if got.shape == want.shape else "-")
-        fail(f"{label}: {got.shape} vs {want.shape}, max error {err}")
+cases = GemmCases(1616)
+rng = cases.rng
+fail, check = cases.fail, cases.check
 
 
 def i8(shape):
-    v = rng.integers(-128, 128, shape).astype(np.int8)
-    v.reshape(-1)[::7] = -128
-    return v
+    return cases.i8(shape, every=7)
 
 
 def t(shape, elem="i8"):
@@ -115,7 +96,7 @@ for cpu in CPUS:
             ir = gemm_ir([m, k], [k, n], [m, n])
             if variant == "":
                 expect_kn(label, ir, cpu)
-            mod = quantc.compile_cpu(ir, pipeline, shared_libs=[GOMP])
+            mod = quantc.compile_cpu(ir, pipeline, shared_libs=[cases.gomp])
             for call in range(2):
                 x, w = i8((m, k)), i8((k, n))
                 w[:, 0] = -128
@@ -125,7 +106,7 @@ for cpu in CPUS:
             ir = gemm_ir([bt, m, k], [bt, k, n], [bt, m, n])
             if variant == "":
                 expect_kn(label, ir, cpu)
-            mod = quantc.compile_cpu(ir, pipeline, shared_libs=[GOMP])
+            mod = quantc.compile_cpu(ir, pipeline, shared_libs=[cases.gomp])
             x, w = i8((bt, m, k)), i8((bt, k, n))
             check(label, mod.main(x, w), nn_matmul(x, w))
         # A dynamic M: the row chunks' kernels share the [K, N] weight.
@@ -134,7 +115,7 @@ for cpu in CPUS:
         ir = gemm_ir(["?", k], [k, n], ["?", n])
         if variant == "":
             expect_kn(label, ir, cpu)
-        mod = quantc.compile_cpu(ir, pipeline, shared_libs=[GOMP])
+        mod = quantc.compile_cpu(ir, pipeline, shared_libs=[cases.gomp])
         w = i8((k, n))
         for m in [1, 17, 300]:
             x = i8((m, k))
@@ -145,7 +126,7 @@ for cpu in CPUS:
             ir = zp_ir(m, n, k, -37)
             if variant == "":
                 expect_kn(label, ir, cpu)
-            mod = quantc.compile_cpu(ir, pipeline, shared_libs=[GOMP])
+            mod = quantc.compile_cpu(ir, pipeline, shared_libs=[cases.gomp])
             x, w = i8((m, k)), i8((k, n))
             zw = rng.integers(-128, 128, (1, n)).astype(np.int32)
             xs = rng.uniform(0.01, 0.02, (m, 1)).astype(np.float32)
@@ -154,5 +135,4 @@ for cpu in CPUS:
                                  zw.reshape(n, 1))
             check(label, mod.main(x, w, zw, xs, ws), ref.rescale(acc, xs, ws))
 
-print("ALL PASSED" if failures == 0 else f"{failures} FAILED",
-      f"({checks} checks)")
+cases.report()

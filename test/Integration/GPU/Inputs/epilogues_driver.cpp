@@ -1,16 +1,6 @@
 // Runs the functions of epilogues.mlir (compiled by quantc-aot) on inputs read
 // from DIR/*.bin and writes each result to DIR/out_<function>.bin.
-#include <cstdint>
-#include <cstdio>
-#include <cstdlib>
-#include <fstream>
-#include <string>
-#include <vector>
-
-template <typename T> struct MemRef2D {
-  T *allocated, *aligned;
-  int64_t offset, sizes[2], strides[2];
-};
+#include "driver_io.h"
 
 extern "C" {
 #define I8 MemRef2D<int8_t> *
@@ -21,32 +11,6 @@ void _mlir_ciface_rescale_f32(MemRef2D<float> *, I8, I8, F32, F32, F32);
 void _mlir_ciface_rescale_f16_relu(MemRef2D<uint16_t> *, I8, I8, F32, F32);
 void _mlir_ciface_requant_i8(MemRef2D<int8_t> *, I8, I8, F32, F32, F32, F32);
 void _mlir_ciface_gelu_f32(MemRef2D<float> *, I8, I8, F32, F32);
-}
-
-static std::string dir;
-
-template <typename T> struct Arr {
-  std::vector<T> data;
-  MemRef2D<T> ref;
-  Arr(const std::string &name, int64_t r, int64_t c) : data(r * c) {
-    std::ifstream f(dir + "/" + name + ".bin", std::ios::binary);
-    if (!f.read((char *)data.data(), data.size() * sizeof(T))) {
-      fprintf(stderr, "cannot read %s/%s.bin\n", dir.c_str(), name.c_str());
-      exit(1);
-    }
-    ref = {data.data(), data.data(), 0, {r, c}, {c, 1}};
-  }
-};
-
-template <typename T> static void save(const char *fn, MemRef2D<T> &m) {
-  std::ofstream f(dir + "/out_" + fn + ".bin", std::ios::binary);
-  for (int64_t i = 0; i < m.sizes[0]; ++i)
-    for (int64_t j = 0; j < m.sizes[1]; ++j)
-      f.write((const char *)&m
-                  .aligned[m.offset + i * m.strides[0] + j * m.strides[1]],
-              sizeof(T));
-  printf("wrote out_%s.bin (%ldx%ld)\n", fn, (long)m.sizes[0],
-         (long)m.sizes[1]);
 }
 
 int main(int argc, char **argv) {
