@@ -745,7 +745,6 @@ def QuantCEmitPrepare : Pass<"quantc-emit-prepare", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::LLVM::LLVMDialect"];
 }
 
-#endif // QUANTC_CONVERSION_PASSES_TD
 
 //===----------------------------------------------------------------------===//
 // x86: weight-only (W8A16) GEMMs with dequantization fused (QuantCToX86)
@@ -870,3 +869,5 @@ def QuantCLowerWeightOnlyToX86
                            "mlir::tensor::TensorDialect",
                            "mlir::vector::VectorDialect"];
 }
+
+#endif // QUANTC_CONVERSION_PASSES_TD
