@@ -183,6 +183,8 @@ void quantc::buildCpuPipeline(OpPassManager &pm,
     QuantCX86OutlineRowsOptions rows;
     if (opts.vnniParallelMinMacs == -1)
       rows.minWork = -1;
+    else if (opts.rowsMinWork != -2)
+      rows.minWork = opts.rowsMinWork;
     pm.addPass(createQuantCX86OutlineRows(rows));
   }
   // The kernels' intrinsics become llvm.call_intrinsic only now: the
@@ -342,6 +344,10 @@ std::string quantc::validateCpuPipelineOptions(const CpuPipelineOptions &opts) {
     os << "--quantc-cpu-pipeline: vnni-parallel-min-macs must be a number of "
           "multiply-adds >= 0, -1 (never parallel) or -2 (the default), got "
        << opts.vnniParallelMinMacs;
+  if (msg.empty() && opts.rowsMinWork < -2)
+    os << "--quantc-cpu-pipeline: rows-min-work must be a number of vectors "
+          ">= 0, -1 (never parallel) or -2 (the default), got "
+       << opts.rowsMinWork;
   if (msg.empty() &&
       (opts.vnniSmallM < -1 || opts.vnniSmallM > X86GemmPlanAttr::kMaxSmallM))
     os << "--quantc-cpu-pipeline: vnni-small-m must be a number of rows in "
@@ -425,7 +431,8 @@ void quantc::registerPipelines() {
       "fuse=true|false "
       "weights=embed|load, vnni-mr, "
       "vnni-nr, vnni-kunroll, vnni-panel-block-kib >= 0 and "
-      "vnni-parallel-min-macs >= -2, vnni-small-m in [-1, 64], "
+      "vnni-parallel-min-macs >= -2, rows-min-work >= -2, vnni-small-m in [-1, "
+      "64], "
       "vnni-dynamic-m-chunk a power of two <= 4096 (0: default)",
       buildCpuPipeline, validateCpuPipelineOptions);
 }

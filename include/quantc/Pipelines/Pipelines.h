@@ -96,6 +96,13 @@ struct CpuPipelineOptions
                      "(a power of two up to 4096), then one kernel per set "
                      "bit of the remainder; 0: pass default"),
       llvm::cl::init(0)};
+  Option<int64_t> rowsMinWork{
+      *this, "rows-min-work",
+      llvm::cl::desc("Vectors of an elementwise row loop (norms, softmax, "
+                     "RoPE, quantization) from which it runs on the OpenMP "
+                     "team (--quantc-x86-outline-rows min-work); -1: never, "
+                     "-2: pass default"),
+      llvm::cl::init(-2)};
 };
 
 /// Quantized tensor IR (quantc ops or upstream QDQ) to LLVM dialect that
