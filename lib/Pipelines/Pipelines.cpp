@@ -431,8 +431,8 @@ void quantc::registerPipelines() {
       "fuse=true|false "
       "weights=embed|load, vnni-mr, "
       "vnni-nr, vnni-kunroll, vnni-panel-block-kib >= 0 and "
-      "vnni-parallel-min-macs >= -2, rows-min-work >= -2, vnni-small-m in [-1, "
-      "64], "
+      "vnni-parallel-min-macs >= -2, rows-min-work >= -2, "
+      "vnni-small-m in [-1, 64], "
       "vnni-dynamic-m-chunk a power of two <= 4096 (0: default)",
       buildCpuPipeline, validateCpuPipelineOptions);
 }
