@@ -12,7 +12,8 @@ line is `ALL PASS` or `N FAILED` (exit status 1).
 With QUANTC_DRY_RUN=1 in the environment (no GPU: device_run.sh's dry run)
 the program is not run: the inputs are written and every NumPy reference is
 computed, each check prints `DRY name: reference <dtype> <shape>`, and the
-last line is `DRY RUN: N references computed`. Needs only Python 3 and NumPy.
+last line is `DRY: N references computed, the program not run`. Needs only
+Python 3 and NumPy.
 """
 import os
 import subprocess
@@ -115,7 +116,7 @@ class Aot:
     def finish(self):
         """Prints the last line and exits: 0 when every check passed."""
         if self.dry:
-            print(f"DRY RUN: {self.checks} references computed")
+            print(f"DRY: {self.checks} references computed, the program not run")
             sys.exit(0)
         if self.checks == 0:
             print("FAIL: no check ran")
