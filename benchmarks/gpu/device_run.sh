@@ -184,18 +184,35 @@ EOF
   return $rc
 }
 
-# bench BINARY MANIFEST [ARGS]: one benchmark table (dry: the binary's
-# libraries resolve, the manifest's cubins exist: check_files).
+# bench BINARY MANIFEST [ARGS]: one benchmark table, all entries in one
+# process. If it ends before its table (a CUDA / cuBLASLt error ends the
+# process), every entry runs again in a process of its own, so that one bad
+# kernel cannot hide the others' figures. Dry run: the binary's libraries
+# resolve (the manifest's cubins exist: check_files).
 bench() {
-  local exe=$1
-  shift
+  local exe=$1 manifest=$2 rc line dir
+  shift 2
   if [ "$DRY" != 0 ]; then
     ldd "$exe" | grep -E 'cublasLt|cuda|not found'
     ldd "$exe" | grep -v libcuda.so | grep -q 'not found' && return 1
-    echo "dry run: $exe $* not run ($(grep -c . "$1") entries)"
+    echo "dry run: $exe $manifest $* not run ($(grep -c . "$manifest") entries)"
     return 0
   fi
-  "$exe" "$@"
+  "$exe" "$manifest" "$@" 2>&1 | tee "$SCRATCH/bench.out"
+  rc=${PIPESTATUS[0]}
+  [ $rc = 0 ] && return 0
+  # A mismatch (exit 1) after the whole table: nothing to run again.
+  line=$(grep . "$manifest" | tail -n 1)
+  grep -q "^${line%% *} " "$SCRATCH/bench.out" && return $rc
+  echo "== $exe exited with $rc before its table: each entry again in its own process"
+  dir=$(dirname "$manifest")
+  while read -r line; do
+    [ -n "$line" ] || continue
+    echo "$line" | sed "s# \([^ /]*\.cubin\)\( \|\$\)# $dir/\1\2#" > "$SCRATCH/entry.txt"
+    echo "-- ${line%% *}"
+    timeout 60 "$exe" "$SCRATCH/entry.txt" "$@" 2>&1
+  done < "$manifest"
+  return $rc
 }
 
 sass() {

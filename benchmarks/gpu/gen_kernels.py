@@ -36,8 +36,8 @@ VARIANTS = {
 }
 
 # FP8 W8A8 (E4M3 x E4M3 -> f32, wgmma e4m3 on sm_90a only): the shapes of
-# issue 22 item 5, written to manifest_fp8.txt (run_fp8.sh times them against
-# cuBLASLt FP8).
+# issue 22 item 5, written to manifest_fp8.txt (device_run.sh times them
+# against cuBLASLt FP8).
 SHAPES_FP8 = [(4096, 4096, 4096), (4096, 11008, 4096), (512, 4096, 4096)]
 VARIANTS_FP8 = {
     "f8wgmma": ("sm_90a", None),
@@ -50,7 +50,7 @@ PROGRAM_FP8 = """func.func @gemm(%x: tensor<{m}x{k}xf8E4M3FN>, %w: tensor<{n}x{k
 }}
 """
 
-# Decode shapes (weights read once: memory-bound), timed cold by run_splitk.sh.
+# Decode shapes (weights read once: memory-bound), timed cold by device_run.sh.
 DECODE_SHAPES = [(m, n, 4096) for m in (1, 4, 8, 16) for n in (4096, 11008)]
 # "auto": the split-K kernel with the pass's split count; "nosplit": the
 # mma.sync kernel it replaces (split-k=-1); forced split counts around it.
