@@ -20,8 +20,9 @@
 #
 # Writes to OUTDIR: summary.txt (one line per step: PASS / FAIL / SKIP, the
 # step, its seconds and its log; then the overall verdict), <step>.txt (each
-# step's full output), sass/*.sass. Inputs and outputs of the AOT programs go
-# to a scratch folder ($TMPDIR or /tmp), not to OUTDIR.
+# step's full output), sass.tar.gz (the cuobjdump listings). Inputs and
+# outputs of the AOT programs go to a scratch folder ($TMPDIR or /tmp), not
+# to OUTDIR.
 #
 # QUANTC_DRY_RUN=1 (a machine without a GPU, e.g. right after build.sh):
 # nothing runs on a GPU; the files are checked, every check script computes
@@ -221,8 +222,11 @@ sass() {
     echo "SKIPPED: cuobjdump not found (PATH, $CUDA/bin)"
     return 77
   fi
-  "$PY" "$D/sass_summary.py" --cuobjdump "$CUOBJDUMP" "$OUT/sass" \
+  "$PY" "$D/sass_summary.py" --cuobjdump "$CUOBJDUMP" "$SCRATCH/sass" \
     "$D"/bench/*.cubin "$D"/bench/batched/*.cubin
+  local rc=$?
+  tar -C "$SCRATCH" -czf "$OUT/sass.tar.gz" sass && echo "listings: sass.tar.gz"
+  return $rc
 }
 
 # The steps run in child shells (under timeout): they see these.
