@@ -62,17 +62,19 @@ class Aot:
         if r.returncode:
             sys.exit(f"FAIL: the AOT executable exited with {r.returncode}")
 
-    def output(self, name, dtype, shape):
+    def output(self, name, dtype, shape, check=None):
         """The array the driver wrote to WORKDIR/out_<name>.bin, or None
-        (with a FAIL line) when the file is missing or of the wrong size."""
+        (with a FAIL line for `check`, default `name`) when the file is
+        missing or of the wrong size."""
         path = os.path.join(self.work, "out_" + name + ".bin")
         if not os.path.exists(path):
-            self.report(name, False, f"{path} is missing")
+            self.report(check or name, False, f"{path} is missing")
             return None
         got = np.fromfile(path, dtype=dtype)
         if got.size != int(np.prod(shape)):
-            self.report(name, False, f"{path} holds {got.size} elements, "
-                        f"expected {int(np.prod(shape))} {tuple(shape)}")
+            self.report(check or name, False,
+                        f"{path} holds {got.size} elements, expected "
+                        f"{int(np.prod(shape))} {tuple(shape)}")
             return None
         return got.reshape(shape)
 
@@ -91,7 +93,7 @@ class Aot:
         against `want` bit for bit."""
         if self.dry:
             return self._dry(name, want)
-        got = self.output(out or name, want.dtype, want.shape)
+        got = self.output(out or name, want.dtype, want.shape, name)
         if got is None:
             return
         want = np.ascontiguousarray(want)
@@ -105,7 +107,7 @@ class Aot:
         broadcast to want's shape); NaN fails. `what` states the bound."""
         if self.dry:
             return self._dry(name, want)
-        got = self.output(out or name, dtype or want.dtype, want.shape)
+        got = self.output(out or name, dtype or want.dtype, want.shape, name)
         if got is None:
             return
         err = np.abs(got.astype(np.float64) - want.astype(np.float64))
