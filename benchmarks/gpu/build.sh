@@ -6,6 +6,7 @@
 #   OUTDIR/aot/<name>      the AOT programs of test/Integration/GPU (quantc-aot
 #                          + Inputs/*_driver.cpp), one per chip variant
 #   OUTDIR/aot/steps.txt   "<name> <check script>" per program, in run order
+#   OUTDIR/aot/cubins/     each program's kernels as a cubin (for the SASS)
 #   OUTDIR/checks/         their NumPy checks (Inputs/run_*_checks.py,
 #                          aot_io.py) and python/quantc/{reference,e4m3}.py
 #   OUTDIR/bench/          the benchmark kernels (gen_kernels.py: cubins,
@@ -77,6 +78,10 @@ echo "$AOT_PROGRAMS" | while read -r name prog chip tma check; do
   TMA=; [ "$tma" = tma ] && TMA=--tma
   "$BUILD/bin/quantc-aot" --chip "$chip" $TMA "$I/$prog.mlir" \
     "$I/${prog}_driver.cpp" -o "$OUT/aot/$name"
+  # The same kernels as a cubin, for the SASS step.
+  /usr/bin/python3 "$HERE/gen_kernels.py" "$BUILD/bin/quantc-opt" \
+    "$OUT/aot/cubins" --program "$I/$prog.mlir" "chip=$chip${TMA:+ tma=1}" \
+    "aot_$name"
   echo "$name $check" >> "$OUT/aot/steps.txt"
   echo "built aot/$name"
 done

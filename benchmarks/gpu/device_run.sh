@@ -15,7 +15,8 @@
 #   bench_fp8       bench_gemm manifest_fp8.txt: vs cuBLASLt FP8
 #   bench_splitk    bench_gemm manifest_splitk.txt --cold: decode shapes
 #   bench_batched   bench_batched: vs cuBLASLt strided-batched int8
-#   sass            cuobjdump -sass of every cubin, sass_summary.py
+#   sass            cuobjdump -sass of every cubin (benchmarks, batched, the
+#                   AOT programs' kernels), sass_summary.py
 # (45 s stay reserved for sass while the benchmarks run.)
 #
 # Writes to OUTDIR: summary.txt (one line per step: PASS / FAIL / SKIP, the
@@ -223,7 +224,7 @@ sass() {
     return 77
   fi
   "$PY" "$D/sass_summary.py" --cuobjdump "$CUOBJDUMP" "$SCRATCH/sass" \
-    "$D"/bench/*.cubin "$D"/bench/batched/*.cubin
+    "$D"/bench/*.cubin "$D"/bench/batched/*.cubin "$D"/aot/cubins/*.cubin
   local rc=$?
   tar -C "$SCRATCH" -czf "$OUT/sass.tar.gz" sass && echo "listings: sass.tar.gz"
   return $rc

@@ -6,6 +6,8 @@ tmaBoxA tmaBoxB gridY workspaceElems (manifest.txt), and the decode shapes
 (M = 1..16) with and without the split-K kernel to manifest_splitk.txt.
 
 usage: gen_kernels.py QUANTC_OPT OUTDIR [--chip sm_90] [--quick]
+       gen_kernels.py QUANTC_OPT OUTDIR --program FILE.mlir "OPTS" LABEL
+         (only the cubin of one program's kernels: OUTDIR/LABEL.cubin)
 """
 import os
 import re
@@ -81,6 +83,25 @@ def unescape(s):
     return bytes(out)
 
 
+def write_cubin(opt, src, opts, path, env=None):
+    """Compiles the MLIR program `src` with --quantc-gpu-pipeline="OPTS
+    format=bin" and writes the cubin of its gpu.binary (all its kernels) to
+    PATH. False, with a `skip` line, when the pipeline refuses the
+    program."""
+    r = subprocess.run([opt, "-", f"--quantc-gpu-pipeline={opts} format=bin"],
+                       input=src, capture_output=True, text=True,
+                       encoding="latin1", env=env)
+    binm = None if r.returncode else re.search(r'bin = "((?:[^"\\]|\\.)*)"',
+                                                r.stdout)
+    if not binm:
+        why = r.stderr.strip().splitlines()[0] if r.stderr.strip() else "no gpu.binary"
+        print(f"skip {os.path.basename(path)}: {why}")
+        return False
+    with open(path, "wb") as f:
+        f.write(unescape(binm.group(1)))
+    return True
+
+
 def compile_cubin(opt, src, opts, outdir, label, env=None):
     """Compiles the MLIR program `src` with --quantc-gpu-pipeline="OPTS
     format=bin", writes its cubin to OUTDIR/LABEL.cubin and returns (launch,
@@ -89,14 +110,8 @@ def compile_cubin(opt, src, opts, outdir, label, env=None):
     the IR of --convert-quantc-to-gpu=OPTS (which keeps that attribute and
     the wrappers' signatures). None, with a `skip` line, when the pipeline
     refuses the program."""
-    r = subprocess.run([opt, "-", f"--quantc-gpu-pipeline={opts} format=bin"],
-                       input=src, capture_output=True, text=True,
-                       encoding="latin1", env=env)
-    binm = None if r.returncode else re.search(r'bin = "((?:[^"\\]|\\.)*)"',
-                                                r.stdout)
-    if not binm:
-        why = r.stderr.strip().splitlines()[0] if r.stderr.strip() else "no gpu.binary"
-        print(f"skip {label}: {why}")
+    if not write_cubin(opt, src, opts, os.path.join(outdir, label + ".cubin"),
+                       env):
         return None
     r = subprocess.run([opt, "-", f"--convert-quantc-to-gpu={opts}"],
                        input=src, capture_output=True, text=True,
@@ -111,8 +126,6 @@ def compile_cubin(opt, src, opts, outdir, label, env=None):
         "kernel": re.search(r"kernel = @quantc_kernels::@(\w+)", text).group(1),
         "tma_box": [int(b) for b in box.groups()] if box else None,
     }
-    with open(os.path.join(outdir, label + ".cubin"), "wb") as f:
-        f.write(unescape(binm.group(1)))
     return launch, r.stdout
 
 
@@ -146,6 +159,16 @@ def compile_one(opt, outdir, label, m, n, k, chip, variant, env=None,
 
 def main():
     opt, outdir = sys.argv[1], sys.argv[2]
+    if sys.argv[3:4] == ["--program"]:
+        # The kernels of one AOT program (device_run.sh's SASS step):
+        # --program FILE.mlir "OPTS" LABEL -> OUTDIR/LABEL.cubin.
+        path, opts, label = sys.argv[4:7]
+        with open(path, encoding="latin1") as f:
+            src = f.read()
+        os.makedirs(outdir, exist_ok=True)
+        sys.exit(0 if write_cubin(opt, src, opts,
+                                  os.path.join(outdir, label + ".cubin"))
+                 else 1)
     chip = "sm_90"
     if "--chip" in sys.argv:
         chip = sys.argv[sys.argv.index("--chip") + 1]
