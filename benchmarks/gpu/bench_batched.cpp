@@ -17,77 +17,15 @@
 //   MANIFEST lines: label layout B M Mp N K gridX gridZ block smem cubin kernel
 //
 //===----------------------------------------------------------------------===//
-#include <cublasLt.h>
-#include <cuda.h>
+#include "bench_common.h"
 
-#include <algorithm>
-#include <cstdint>
-#include <cstdio>
-#include <cstdlib>
-#include <fstream>
 #include <random>
 #include <sstream>
-#include <string>
-#include <vector>
-
-extern "C" {
-CUmodule mgpuModuleLoad(void *data, size_t size);
-CUfunction mgpuModuleGetFunction(CUmodule module, const char *name);
-void mgpuLaunchKernel(CUfunction f, intptr_t gx, intptr_t gy, intptr_t gz,
-                      intptr_t bx, intptr_t by, intptr_t bz, int32_t smem,
-                      CUstream stream, void **params, void **extra,
-                      size_t paramsCount);
-void *mgpuMemAlloc(uint64_t size, CUstream stream, bool hostShared);
-CUstream mgpuStreamCreate();
-}
-
-#define CK(x)                                                                  \
-  do {                                                                         \
-    CUresult r_ = (x);                                                         \
-    if (r_ != CUDA_SUCCESS) {                                                  \
-      const char *n_ = nullptr;                                                \
-      cuGetErrorName(r_, &n_);                                                 \
-      fprintf(stderr, "%s:%d %s failed: %s\n", __FILE__, __LINE__, #x, n_);    \
-      exit(1);                                                                 \
-    }                                                                          \
-  } while (0)
-#define LT(x)                                                                  \
-  do {                                                                         \
-    cublasStatus_t s_ = (x);                                                   \
-    if (s_ != CUBLAS_STATUS_SUCCESS) {                                         \
-      fprintf(stderr, "%s:%d %s failed: %d\n", __FILE__, __LINE__, #x,         \
-              (int)s_);                                                        \
-      exit(1);                                                                 \
-    }                                                                          \
-  } while (0)
 
 struct Entry {
   std::string label, layout, cubin, kernel;
   int64_t batch, m, mp, n, k, gridX, gridZ, block, smem;
 };
-
-template <typename F> static double medianMs(CUstream s, int iters, F fn) {
-  CUevent a, b;
-  CK(cuEventCreate(&a, CU_EVENT_DEFAULT));
-  CK(cuEventCreate(&b, CU_EVENT_DEFAULT));
-  for (int i = 0; i < 3; ++i)
-    fn();
-  CK(cuStreamSynchronize(s));
-  std::vector<float> t;
-  for (int i = 0; i < iters; ++i) {
-    CK(cuEventRecord(a, s));
-    fn();
-    CK(cuEventRecord(b, s));
-    CK(cuEventSynchronize(b));
-    float ms;
-    CK(cuEventElapsedTime(&ms, a, b));
-    t.push_back(ms);
-  }
-  std::sort(t.begin(), t.end());
-  CK(cuEventDestroy(a));
-  CK(cuEventDestroy(b));
-  return t[t.size() / 2];
-}
 
 /// A cuBLASLt strided-batched int8 GEMM. Row-major C[M, N] = A[M, K] x
 /// op(W) is column-major C^T[N, M] = op(X) x A^T with X = W: TN when W is
@@ -147,21 +85,6 @@ struct LtBatched {
                       (cudaStream_t)s));
   }
 };
-
-static std::vector<char> readFile(const std::string &path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) {
-    fprintf(stderr, "cannot read %s\n", path.c_str());
-    exit(1);
-  }
-  return std::vector<char>((std::istreambuf_iterator<char>(f)), {});
-}
-
-static CUdeviceptr upload(CUstream s, const void *p, size_t bytes) {
-  CUdeviceptr d = (CUdeviceptr)mgpuMemAlloc(bytes, s, false);
-  CK(cuMemcpyHtoD(d, p, bytes));
-  return d;
-}
 
 int main(int argc, char **argv) {
   if (argc < 2) {

@@ -30,60 +30,16 @@
 // FP8.
 //
 //===----------------------------------------------------------------------===//
-#include <cublasLt.h>
-#include <cuda.h>
+#include "bench_common.h"
 
-#include <algorithm>
 #include <cmath>
-#include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <map>
 #include <random>
 #include <sstream>
-#include <string>
 #include <tuple>
-#include <vector>
-
-extern "C" {
-CUmodule mgpuModuleLoad(void *data, size_t size);
-CUfunction mgpuModuleGetFunction(CUmodule module, const char *name);
-void mgpuLaunchKernel(CUfunction f, intptr_t gx, intptr_t gy, intptr_t gz,
-                      intptr_t bx, intptr_t by, intptr_t bz, int32_t smem,
-                      CUstream stream, void **params, void **extra,
-                      size_t paramsCount);
-void *mgpuMemAlloc(uint64_t size, CUstream stream, bool hostShared);
-CUstream mgpuStreamCreate();
-void *quantcTensorMap2D(void *base, int64_t rows, int64_t cols, int64_t boxRows,
-                        int64_t boxCols);
-void quantcTensorMapFree(void *map);
-}
-
-#define CK(x)                                                                  \
-  do {                                                                         \
-    CUresult r_ = (x);                                                         \
-    if (r_ != CUDA_SUCCESS) {                                                  \
-      const char *n_ = nullptr;                                                \
-      cuGetErrorName(r_, &n_);                                                 \
-      fprintf(stderr, "%s:%d %s failed: %s\n", __FILE__, __LINE__, #x, n_);    \
-      exit(1);                                                                 \
-    }                                                                          \
-  } while (0)
-#define LT(x)                                                                  \
-  do {                                                                         \
-    cublasStatus_t s_ = (x);                                                   \
-    if (s_ != CUBLAS_STATUS_SUCCESS) {                                         \
-      fprintf(stderr, "%s:%d %s failed: %d\n", __FILE__, __LINE__, #x,         \
-              (int)s_);                                                        \
-      exit(1);                                                                 \
-    }                                                                          \
-  } while (0)
 
 static const double kPeakTops = 1979.0; // H100 SXM dense int8
-
-template <typename F> static double medianMs(CUstream s, int iters, F fn);
 
 struct Entry {
   std::string label, cubin, kernel;
@@ -166,38 +122,6 @@ static std::pair<double, double> measureHbm(CUstream s) {
   CK(cuMemFree(src));
   CK(cuMemFree(dst));
   return {bytes / (readMs * 1e-3) / 1e9, bytes / (copyMs * 1e-3) / 1e9};
-}
-
-static std::vector<char> readFile(const std::string &path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) {
-    fprintf(stderr, "cannot read %s\n", path.c_str());
-    exit(1);
-  }
-  return std::vector<char>((std::istreambuf_iterator<char>(f)), {});
-}
-
-template <typename F> double medianMs(CUstream s, int iters, F fn) {
-  CUevent a, b;
-  CK(cuEventCreate(&a, CU_EVENT_DEFAULT));
-  CK(cuEventCreate(&b, CU_EVENT_DEFAULT));
-  for (int i = 0; i < 3; ++i)
-    fn();
-  CK(cuStreamSynchronize(s));
-  std::vector<float> t;
-  for (int i = 0; i < iters; ++i) {
-    CK(cuEventRecord(a, s));
-    fn();
-    CK(cuEventRecord(b, s));
-    CK(cuEventSynchronize(b));
-    float ms;
-    CK(cuEventElapsedTime(&ms, a, b));
-    t.push_back(ms);
-  }
-  std::sort(t.begin(), t.end());
-  CK(cuEventDestroy(a));
-  CK(cuEventDestroy(b));
-  return t[t.size() / 2];
 }
 
 struct LtGemm {

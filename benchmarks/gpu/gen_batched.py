@@ -12,11 +12,10 @@ usage: gen_batched.py QUANTC_OPT OUTDIR
 """
 import os
 import re
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from gen_kernels import unescape  # noqa: E402
+from gen_kernels import compile_cubin  # noqa: E402
 
 # (name, layout, B, M, N, K): attention with 32 heads of 128, sequences of
 # 128 and 512 (prefill) and one decode token over a 2048-token KV cache.
@@ -38,30 +37,18 @@ PROGRAM = """func.func @gemm(%a: tensor<{b}x{m}x{k}xi8>, %w: tensor<{b}x{n}x{k}x
 
 
 def compile_one(opt, outdir, label, layout, b, m, n, k, chip):
+    """One batched GEMM kernel: its bench_batched manifest line, or None."""
     src = PROGRAM.format(b=b, m=m, n=n, k=k)
-    r = subprocess.run([opt, "-", f"--quantc-gpu-pipeline=chip={chip} format=bin"],
-                       input=src, capture_output=True, text=True,
-                       encoding="latin1")
-    binm = re.search(r'bin = "((?:[^"\\]|\\.)*)"', r.stdout) if not r.returncode else None
-    if not binm:
-        print(f"skip {label}: {r.stderr.strip().splitlines()[:1]}")
+    got = compile_cubin(opt, src, f"chip={chip}", outdir, label)
+    if not got:
         return None
-    r = subprocess.run([opt, "-", f"--convert-quantc-to-gpu=chip={chip}"],
-                       input=src, capture_output=True, text=True,
-                       encoding="latin1", check=True)
-    launch = re.search(r"#quantc\.gpu_launch<([^<>]*)>", r.stdout).group(1)
-    grid = re.search(r"grid = \[(\d+), \d+, (\d+)\]", launch)
-    block = re.search(r"block = \[(\d+)", launch).group(1)
-    smem = re.search(r"shared_bytes = (\d+)", launch).group(1)
-    kern = re.search(r"kernel = @quantc_kernels::@(\w+)", launch).group(1)
+    launch, ir = got
     # The padded rows: the wrapper's first argument, memref<B x Mp x K x i8>.
     mp = re.search(r"@__quantc_launch_\w+\(memref<%dx(\d+)x%dxi8>" % (b, k),
-                   r.stdout).group(1)
-    cubin = f"{label}.cubin"
-    with open(os.path.join(outdir, cubin), "wb") as f:
-        f.write(unescape(binm.group(1)))
-    return (f"{label} {layout} {b} {m} {mp} {n} {k} {grid.group(1)} "
-            f"{grid.group(2)} {block} {smem} {cubin} {kern}")
+                   ir).group(1)
+    return (f"{label} {layout} {b} {m} {mp} {n} {k} {launch['grid'][0]} "
+            f"{launch['grid'][2]} {launch['block']} {launch['smem']} "
+            f"{label}.cubin {launch['kernel']}")
 
 
 def main():

@@ -6,6 +6,8 @@ tmaBoxA tmaBoxB gridY workspaceElems (manifest.txt), and the decode shapes
 (M = 1..16) with and without the split-K kernel to manifest_splitk.txt.
 
 usage: gen_kernels.py QUANTC_OPT OUTDIR [--chip sm_90] [--quick]
+       gen_kernels.py QUANTC_OPT OUTDIR --program FILE.mlir "OPTS" LABEL
+         (only the cubin of one program's kernels: OUTDIR/LABEL.cubin)
 """
 import os
 import re
@@ -36,8 +38,8 @@ VARIANTS = {
 }
 
 # FP8 W8A8 (E4M3 x E4M3 -> f32, wgmma e4m3 on sm_90a only): the shapes of
-# issue 22 item 5, written to manifest_fp8.txt (run_fp8.sh times them against
-# cuBLASLt FP8).
+# issue 22 item 5, written to manifest_fp8.txt (device_run.sh times them
+# against cuBLASLt FP8).
 SHAPES_FP8 = [(4096, 4096, 4096), (4096, 11008, 4096), (512, 4096, 4096)]
 VARIANTS_FP8 = {
     "f8wgmma": ("sm_90a", None),
@@ -50,7 +52,7 @@ PROGRAM_FP8 = """func.func @gemm(%x: tensor<{m}x{k}xf8E4M3FN>, %w: tensor<{n}x{k
 }}
 """
 
-# Decode shapes (weights read once: memory-bound), timed cold by run_splitk.sh.
+# Decode shapes (weights read once: memory-bound), timed cold by device_run.sh.
 DECODE_SHAPES = [(m, n, 4096) for m in (1, 4, 8, 16) for n in (4096, 11008)]
 # "auto": the split-K kernel with the pass's split count; "nosplit": the
 # mma.sync kernel it replaces (split-k=-1); forced split counts around it.
@@ -81,53 +83,92 @@ def unescape(s):
     return bytes(out)
 
 
+def write_cubin(opt, src, opts, path, env=None):
+    """Compiles the MLIR program `src` with --quantc-gpu-pipeline="OPTS
+    format=bin" and writes the cubin of its gpu.binary (all its kernels) to
+    PATH. False, with a `skip` line, when the pipeline refuses the
+    program."""
+    r = subprocess.run([opt, "-", f"--quantc-gpu-pipeline={opts} format=bin"],
+                       input=src, capture_output=True, text=True,
+                       encoding="latin1", env=env)
+    binm = None if r.returncode else re.search(r'bin = "((?:[^"\\]|\\.)*)"',
+                                                r.stdout)
+    if not binm:
+        why = r.stderr.strip().splitlines()[0] if r.stderr.strip() else "no gpu.binary"
+        print(f"skip {os.path.basename(path)}: {why}")
+        return False
+    with open(path, "wb") as f:
+        f.write(unescape(binm.group(1)))
+    return True
+
+
+def compile_cubin(opt, src, opts, outdir, label, env=None):
+    """Compiles the MLIR program `src` with --quantc-gpu-pipeline="OPTS
+    format=bin", writes its cubin to OUTDIR/LABEL.cubin and returns (launch,
+    ir): the fields of the launch wrapper's #quantc.gpu_launch<...> as a dict
+    (grid [x, y, z], block x, smem bytes, kernel name, tma_box or None) and
+    the IR of --convert-quantc-to-gpu=OPTS (which keeps that attribute and
+    the wrappers' signatures). None, with a `skip` line, when the pipeline
+    refuses the program."""
+    if not write_cubin(opt, src, opts, os.path.join(outdir, label + ".cubin"),
+                       env):
+        return None
+    r = subprocess.run([opt, "-", f"--convert-quantc-to-gpu={opts}"],
+                       input=src, capture_output=True, text=True,
+                       encoding="latin1", env=env, check=True)
+    text = re.search(r"#quantc\.gpu_launch<([^<>]*)>", r.stdout).group(1)
+    box = re.search(r"tma_box = \[(\d+), (\d+), (\d+)\]", text)
+    launch = {
+        "grid": [int(g) for g in
+                 re.search(r"grid = \[(\d+), (\d+), (\d+)\]", text).groups()],
+        "block": int(re.search(r"block = \[(\d+)", text).group(1)),
+        "smem": int(re.search(r"shared_bytes = (\d+)", text).group(1)),
+        "kernel": re.search(r"kernel = @quantc_kernels::@(\w+)", text).group(1),
+        "tma_box": [int(b) for b in box.groups()] if box else None,
+    }
+    return launch, r.stdout
+
+
 def compile_one(opt, outdir, label, m, n, k, chip, variant, env=None,
                 program=None, split_k=0):
+    """One 2-D GEMM kernel: its bench_gemm manifest line, or None."""
     tma = False
     if variant and variant[0] in ("sm_90a", "sm_90a+tma"):
         tma = variant[0] == "sm_90a+tma"
         chip, variant = "sm_90a", variant[1]
-    opts = f"chip={chip} format=bin" + (" tma=1" if tma else "")
+    opts = f"chip={chip}" + (" tma=1" if tma else "")
     if split_k:
         opts += f" split-k={split_k}"
     if variant:
         tm, tn, tk, wm, wn, st = variant
         opts += f" tile-m={tm} tile-n={tn} tile-k={tk} warp-m={wm} warp-n={wn} stages={st}"
     src = (program or PROGRAM).format(m=m, n=n, k=k)
-    r = subprocess.run([opt, "-", f"--quantc-gpu-pipeline={opts}"], input=src,
-                       capture_output=True, text=True, encoding="latin1",
-                       env=env)
-    if r.returncode:
-        print(f"skip {label}: {r.stderr.strip().splitlines()[0] if r.stderr else ''}")
+    got = compile_cubin(opt, src, opts, outdir, label, env)
+    if not got:
         return None
-    ir = r.stdout
-    binm = re.search(r'bin = "((?:[^"\\]|\\.)*)"', ir)
-    # The launch configuration: the #quantc.gpu_launch attribute of the
-    # wrapper, which the pipeline consumes; the conversion alone keeps it.
-    gemm_opts = opts.replace("format=bin", "").strip()
-    r = subprocess.run([opt, "-", f"--convert-quantc-to-gpu={gemm_opts}"],
-                       input=src, capture_output=True, text=True,
-                       encoding="latin1", env=env, check=True)
-    launch = re.search(r"#quantc\.gpu_launch<([^<>]*)>", r.stdout).group(1)
-    grid, grid_y = re.search(r"grid = \[(\d+), (\d+)", launch).groups()
-    block = re.search(r"block = \[(\d+)", launch).group(1)
-    smem = re.search(r"shared_bytes = (\d+)", launch).group(1)
-    kern = re.search(r"kernel = @quantc_kernels::@(\w+)", launch).group(1)
-    box = re.search(r"tma_box = \[(\d+), (\d+), (\d+)\]", launch)
-    tma_cols = f"{box.group(1)} {box.group(2)}" if box else "0 0"
+    launch, ir = got
+    box = launch["tma_box"]
+    tma_cols = f"{box[0]} {box[1]}" if box else "0 0"
     # Split-K: the i32 workspace, the wrapper's last argument.
-    ws = re.search(r"@__quantc_launch_\w+\([^)]*memref<(\d+)xi32>\)",
-                   r.stdout)
-    split_cols = f"{grid_y} {ws.group(1) if ws else 0}"
-    cubin = f"{label}.cubin"
-    with open(os.path.join(outdir, cubin), "wb") as f:
-        f.write(unescape(binm.group(1)))
-    return (f"{label} {m} {n} {k} {grid} {block} {smem} {cubin} {kern} "
+    ws = re.search(r"@__quantc_launch_\w+\([^)]*memref<(\d+)xi32>\)", ir)
+    split_cols = f"{launch['grid'][1]} {ws.group(1) if ws else 0}"
+    return (f"{label} {m} {n} {k} {launch['grid'][0]} {launch['block']} "
+            f"{launch['smem']} {label}.cubin {launch['kernel']} "
             f"{tma_cols} {split_cols}")
 
 
 def main():
     opt, outdir = sys.argv[1], sys.argv[2]
+    if sys.argv[3:4] == ["--program"]:
+        # The kernels of one AOT program (device_run.sh's SASS step):
+        # --program FILE.mlir "OPTS" LABEL -> OUTDIR/LABEL.cubin.
+        path, opts, label = sys.argv[4:7]
+        with open(path, encoding="latin1") as f:
+            src = f.read()
+        os.makedirs(outdir, exist_ok=True)
+        sys.exit(0 if write_cubin(opt, src, opts,
+                                  os.path.join(outdir, label + ".cubin"))
+                 else 1)
     chip = "sm_90"
     if "--chip" in sys.argv:
         chip = sys.argv[sys.argv.index("--chip") + 1]

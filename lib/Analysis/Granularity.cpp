@@ -268,6 +268,8 @@ StringRef quantc::stringifyGemmKind(GemmKind kind) {
     return "int8";
   case GemmKind::Int8KBlocked:
     return "int8-kblocked";
+  case GemmKind::Fp8:
+    return "fp8";
   case GemmKind::DequantOnLoad:
     return "dequant-on-load";
   case GemmKind::Illegal:
@@ -448,7 +450,11 @@ GemmVerdict quantc::classifyGemm(const ContractionInfo &info, int64_t kTile) {
     v.kind = GemmKind::Illegal;
     return v;
   }
-  v.kind = kBlock ? GemmKind::Int8KBlocked : GemmKind::Int8;
+  const bool fp8 = isa_and_nonnull<Float8E4M3FNType>(lhs.storageType) &&
+                   isa_and_nonnull<Float8E4M3FNType>(rhs.storageType);
+  v.kind = kBlock ? GemmKind::Int8KBlocked
+           : fp8  ? GemmKind::Fp8
+                  : GemmKind::Int8;
   v.kBlock = kBlock;
 
   // int32 overflow of one integer accumulation (an FP8 GEMM accumulates in

@@ -36,8 +36,8 @@ namespace quantc {
 //===----------------------------------------------------------------------===//
 
 /// Discardable attribute on a contraction: the verdict, one of the
-/// `stringifyGemmKind` strings ("int8", "int8-kblocked", "dequant-on-load",
-/// "illegal").
+/// `stringifyGemmKind` strings ("int8", "int8-kblocked", "fp8",
+/// "dequant-on-load", "illegal").
 inline constexpr llvm::StringLiteral kGemmAttrName = "quantc.gemm";
 /// i64: the K block of a K-blocked GEMM (integer partial sums per block,
 /// rescaled and summed in float).
@@ -207,6 +207,9 @@ enum class GemmKind {
   /// int8 x int8 with block scales along K whose block is a multiple of the K
   /// tile: integer partial sums per block, rescaled and summed in float.
   Int8KBlocked,
+  /// FP8 (E4M3) x FP8 under the integer rule (every scale factors out of
+  /// the sum over K), accumulated in f32: no overflow to check.
+  Fp8,
   /// Float activation x quantized weight (W8A16/W4A16): the weight is
   /// dequantized on load and the GEMM runs in float.
   DequantOnLoad,
@@ -214,6 +217,13 @@ enum class GemmKind {
   Illegal,
 };
 llvm::StringRef stringifyGemmKind(GemmKind kind);
+
+/// Whether `kind` is one GEMM over the whole K with every scale in the
+/// epilogue (int8 or FP8 storage): what --quantc-fuse turns into a
+/// quantc.matmul + rescale.
+inline bool isWholeKQuantizedGemm(GemmKind kind) {
+  return kind == GemmKind::Int8 || kind == GemmKind::Fp8;
+}
 
 /// Why one operand makes the integer GEMM impossible.
 struct GemmViolation {

@@ -3,6 +3,7 @@
 // RUN: %if cuda-gpu %{ %python %S/Inputs/run_batched_checks.py %t.exe %quantc_src_root/python/quantc %t.dir | FileCheck %s %}
 // RUN: %quantc-aot --chip sm_90a %S/Inputs/batched.mlir %S/Inputs/batched_driver.cpp -o %t.wgmma.exe
 // RUN: %if cuda-gpu %{ %python %S/Inputs/run_batched_checks.py %t.wgmma.exe %quantc_src_root/python/quantc %t.wgmma.dir | FileCheck %s %}
+// RUN: env QUANTC_DRY_RUN=1 %python %S/Inputs/run_batched_checks.py %t.exe %quantc_src_root/python/quantc %t.dry | FileCheck %s --check-prefix=DRY
 
 // Batched GEMMs (attention), ahead of time: Inputs/batched.mlir holds Q.K^T
 // (NT) and P.V (NN) with both operands run-time, 33 batches with a dynamic M
@@ -15,3 +16,7 @@
 // CHECK-COUNT-12: PASS
 // CHECK-NOT: FAIL
 // CHECK: ALL PASS
+
+// Without a GPU (QUANTC_DRY_RUN=1): the inputs and every NumPy reference.
+// DRY-COUNT-12: DRY {{.*}}: reference
+// DRY: DRY: 12 references computed

@@ -5,6 +5,7 @@
 // RUN: %if cuda-gpu %{ %python %S/Inputs/run_dynamic_m_checks.py %t.wgmma.exe %quantc_src_root/python/quantc %t.wgmma.dir | FileCheck %s %}
 // RUN: %quantc-aot --chip sm_90a --tma %S/Inputs/dynamic_m.mlir %S/Inputs/dynamic_m_driver.cpp -o %t.tma.exe
 // RUN: %if cuda-gpu %{ %python %S/Inputs/run_dynamic_m_checks.py %t.tma.exe %quantc_src_root/python/quantc %t.tma.dir | FileCheck %s %}
+// RUN: env QUANTC_DRY_RUN=1 %python %S/Inputs/run_dynamic_m_checks.py %t.exe %quantc_src_root/python/quantc %t.dry | FileCheck %s --check-prefix=DRY
 
 // Dynamic M, ahead of time: Inputs/dynamic_m.mlir holds int8 GEMMs whose row
 // count (the number of tokens) is dynamic, with fused epilogues (f32, f16 with
@@ -18,3 +19,7 @@
 // CHECK-COUNT-28: PASS
 // CHECK-NOT: FAIL
 // CHECK: ALL PASS
+
+// Without a GPU (QUANTC_DRY_RUN=1): the inputs and every NumPy reference.
+// DRY-COUNT-28: DRY {{.*}}: reference
+// DRY: DRY: 28 references computed

@@ -3,6 +3,7 @@
 // RUN: %if cuda-gpu %{ %python %S/Inputs/run_gpu_checks.py %t.exe %quantc_src_root/python/quantc %t.dir | FileCheck %s %}
 // RUN: %quantc-aot --chip sm_90a --tma %S/Inputs/epilogues.mlir %S/Inputs/epilogues_driver.cpp -o %t.tma.exe
 // RUN: %if cuda-gpu %{ %python %S/Inputs/run_gpu_checks.py %t.tma.exe %quantc_src_root/python/quantc %t.tma.dir | FileCheck %s %}
+// RUN: env QUANTC_DRY_RUN=1 %python %S/Inputs/run_gpu_checks.py %t.exe %quantc_src_root/python/quantc %t.dry | FileCheck %s --check-prefix=DRY
 
 // Ahead-of-time path: quantc-aot turns Inputs/epilogues.mlir (int8 GEMMs with
 // fused rescale epilogues) into an executable linked against the quantc CUDA
@@ -18,3 +19,7 @@
 // CHECK: PASS requant_i8: bit-exact
 // CHECK: PASS gelu_f32
 // CHECK: ALL PASS
+
+// Without a GPU (QUANTC_DRY_RUN=1): the inputs and every NumPy reference.
+// DRY-COUNT-6: DRY {{.*}}: reference
+// DRY: DRY: 6 references computed

@@ -3,6 +3,7 @@
 // RUN: %if cuda-gpu %{ %python %S/Inputs/run_fp8_checks.py %t.exe %quantc_src_root/python/quantc %t.dir | FileCheck %s %}
 // RUN: %quantc-aot --chip sm_90a --tma %S/Inputs/fp8_gemm.mlir %S/Inputs/fp8_gemm_driver.cpp -o %t.tma.exe
 // RUN: %if cuda-gpu %{ %python %S/Inputs/run_fp8_checks.py %t.tma.exe %quantc_src_root/python/quantc %t.tma.dir | FileCheck %s %}
+// RUN: env QUANTC_DRY_RUN=1 %python %S/Inputs/run_fp8_checks.py %t.exe %quantc_src_root/python/quantc %t.dry | FileCheck %s --check-prefix=DRY
 
 // FP8 (E4M3) W8A8 ahead of time: the wgmma e4m3 kernels (cp.async, and TMA)
 // with f32 accumulators and the fused rescale, the host's E4M3 quantize.
@@ -14,3 +15,7 @@
 // CHECK: PASS fp8_gemm
 // CHECK: PASS fp8_linear
 // CHECK: ALL PASS
+
+// Without a GPU (QUANTC_DRY_RUN=1): the inputs and every NumPy reference.
+// DRY-COUNT-3: DRY {{.*}}: reference
+// DRY: DRY: 3 references computed

@@ -4,6 +4,7 @@
 // RUN: %quantc-aot --chip sm_90a %S/Inputs/split_k.mlir %S/Inputs/split_k_driver.cpp -o %t.sm90a.exe
 // RUN: %if cuda-gpu %{ %python %S/Inputs/run_split_k_checks.py %t.sm90a.exe %quantc_src_root/python/quantc %t.sm90a.dir | FileCheck %s %}
 // RUN: quantc-opt %S/Inputs/split_k.mlir --convert-quantc-to-gpu | FileCheck %s --check-prefix=KERNEL
+// RUN: env QUANTC_DRY_RUN=1 %python %S/Inputs/run_split_k_checks.py %t.exe %quantc_src_root/python/quantc %t.dry | FileCheck %s --check-prefix=DRY
 
 // The split-K decode kernel ahead of time: Inputs/split_k.mlir holds int8
 // GEMMs of 1, 7 and 16 rows (zero-padded to 16) with K = 4096, N = 4096 and N
@@ -18,3 +19,7 @@
 // CHECK-COUNT-14: PASS
 // CHECK-NOT: FAIL
 // CHECK: ALL PASS
+
+// Without a GPU (QUANTC_DRY_RUN=1): the inputs and every NumPy reference.
+// DRY-COUNT-14: DRY {{.*}}: reference
+// DRY: DRY: 14 references computed

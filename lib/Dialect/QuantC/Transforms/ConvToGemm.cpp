@@ -235,7 +235,8 @@ static FailureOr<ConvPlan> planConv(linalg::LinalgOp op, std::string &why) {
   switch (verdict.kind) {
   case GemmKind::NotQuantized:
     return plan;
-  case GemmKind::Int8: {
+  case GemmKind::Int8:
+  case GemmKind::Fp8: {
     // An integer convolution (int8 tensors, no dequantize) is gathered as it
     // is.
     if (!isa<FloatType>(getElementTypeOrSelf(x.getType())) &&

@@ -73,7 +73,7 @@ struct FuseQdqMatmul : OpInterfaceRewritePattern<linalg::LinalgOp> {
                                 PatternRewriter &rewriter) const override {
     // Roles of every operand dimension and the legality of the scales come
     // from the shared granularity analysis (the one --quantc-verify-gemm
-    // uses); only a plain int8 verdict is fused, whatever form the
+    // uses); only a plain int8 or FP8 verdict is fused, whatever form the
     // contraction has (CanonicalGemm.h).
     FailureOr<ContractionInfo> info = getContractionInfo(op);
     if (failed(info))
@@ -81,8 +81,8 @@ struct FuseQdqMatmul : OpInterfaceRewritePattern<linalg::LinalgOp> {
     if (!info->zeroPoints.empty())
       return rewriter.notifyMatchFailure(op, "a _q form (its own pattern)");
     GemmVerdict verdict = classifyGemm(*info, /*kTile=*/1);
-    if (verdict.kind != GemmKind::Int8)
-      return rewriter.notifyMatchFailure(op, "not an int8 GEMM");
+    if (!isWholeKQuantizedGemm(verdict.kind))
+      return rewriter.notifyMatchFailure(op, "not an int8 or FP8 GEMM");
     std::string why;
     FailureOr<CanonicalGemm> gemm = matchCanonicalGemm(op, verdict, why);
     if (failed(gemm))
@@ -177,7 +177,7 @@ static void remarkUnfused(Operation *root) {
     if (failed(info))
       return;
     GemmVerdict verdict = classifyGemm(*info, /*kTile=*/1);
-    if (verdict.kind != GemmKind::Int8)
+    if (!isWholeKQuantizedGemm(verdict.kind))
       return;
     // An unfused quantized_(batch_)matmul says why below.
     if (!info->zeroPoints.empty() && !info->isConvolution)
@@ -199,8 +199,8 @@ static void remarkUnfused(Operation *root) {
     } else if (succeeded(matchCanonicalGemm(op, verdict, why))) {
       return;
     }
-    op->emitRemark() << "verified as an int8 GEMM but stays a float GEMM: "
-                     << why;
+    op->emitRemark() << "verified as an " << stringifyGemmKind(verdict.kind)
+                     << " GEMM but stays a float GEMM: " << why;
   });
 }
 

@@ -5,30 +5,22 @@ output with a NumPy reference bit for bit: the int32 convolution summed over
 the window directly (not through an im2col), then the rescale of
 python/quantc/reference.py.
 
-usage: run_conv_checks.py EXE REFERENCE_DIR WORKDIR
+usage: run_conv_checks.py EXE REFERENCE_DIR WORKDIR   (see aot_io.py)
 """
-import os
-import subprocess
-import sys
-
 import numpy as np
 
-exe, refdir, work = sys.argv[1:4]
-sys.path.insert(0, refdir)
+from aot_io import Aot
+
+io = Aot(20261201)
 import reference as ref  # noqa: E402
 
-os.makedirs(work, exist_ok=True)
-rng = np.random.default_rng(20261201)
+rng = io.rng
 x = rng.integers(-127, 128, (2, 17, 17, 32), dtype=np.int8)
 w = rng.integers(-127, 128, (3, 3, 32, 64), dtype=np.int8)
 xs = np.array([0.0123], dtype=np.float32).reshape(1, 1, 1, 1)
 ws = (rng.random((1, 1, 1, 64), dtype=np.float32) * 0.02 + 0.001).astype(np.float32)
-for name, a in dict(x=x, w=w, xs=xs, ws=ws).items():
-    a.tofile(os.path.join(work, name + ".bin"))
-r = subprocess.run([exe, work], capture_output=True, text=True)
-print(r.stdout, r.stderr)
-if r.returncode:
-    sys.exit("FAIL: the AOT executable exited with %d" % r.returncode)
+io.save(x=x, w=w, xs=xs, ws=ws)
+io.run()
 
 
 def conv(stride, dilation):
@@ -47,14 +39,6 @@ def conv(stride, dilation):
     return acc.astype(np.int32)
 
 
-fails = 0
 for name, s, d in (("conv_s2", 2, 1), ("conv_d2", 1, 2)):
-    want = ref.rescale(conv(s, d), xs, ws)
-    got = np.fromfile(os.path.join(work, f"out_{name}.bin"), dtype=np.float32)
-    got = got.reshape(want.shape) if got.size == want.size else got
-    ok = got.shape == want.shape and got.tobytes() == want.tobytes()
-    nbad = int(np.sum(got != want)) if got.shape == want.shape else -1
-    print(f"{'PASS' if ok else 'FAIL'} {name}: bit-exact, {nbad} elements differ")
-    fails += not ok
-print("ALL PASS" if not fails else f"{fails} FAILED")
-sys.exit(1 if fails else 0)
+    io.exact(name, ref.rescale(conv(s, d), xs, ws))
+io.finish()

@@ -5,20 +5,16 @@ output, of both calls, with the NumPy reference (python/quantc/reference.py)
 bit for bit: int32 GEMMs at M = 1, 7, 16 and a 48-column tail, the f32 (bias),
 f16 (ReLU) and requantized i8 epilogues.
 
-usage: run_split_k_checks.py EXE REFERENCE_DIR WORKDIR
+usage: run_split_k_checks.py EXE REFERENCE_DIR WORKDIR   (see aot_io.py)
 """
-import os
-import subprocess
-import sys
-
 import numpy as np
 
-exe, refdir, work = sys.argv[1:4]
-sys.path.insert(0, refdir)
+from aot_io import Aot
+
+io = Aot(20261201)
 import reference as ref  # noqa: E402
 
-os.makedirs(work, exist_ok=True)
-rng = np.random.default_rng(20261201)
+rng = io.rng
 K = 4096
 
 
@@ -41,14 +37,9 @@ bt = (rng.standard_normal((1, 4144)) * 4).astype(np.float32)
 acc16 = ref.int_matmul(x16, w)
 f16 = ref.rescale(acc16, xs16, ws, bias=b, activation="relu")
 os_ = np.array([[np.abs(f16).max() / 127]], dtype=np.float32)
-inputs = dict(x1=x1, x7=x7, x16=x16, w=w, wt=wt, xs1=xs1, xs7=xs7, xs16=xs16,
-              ws=ws, b=b, wst=wst, bt=bt, os=os_)
-for n, a in inputs.items():
-    a.tofile(os.path.join(work, n + ".bin"))
-r = subprocess.run([exe, work], capture_output=True, text=True)
-print(r.stdout, r.stderr)
-if r.returncode:
-    sys.exit("FAIL: the AOT executable exited with %d" % r.returncode)
+io.save(x1=x1, x7=x7, x16=x16, w=w, wt=wt, xs1=xs1, xs7=xs7, xs16=xs16,
+        ws=ws, b=b, wst=wst, bt=bt, os=os_)
+io.run()
 
 acc7t = ref.int_matmul(x7, wt)
 want = {
@@ -62,15 +53,7 @@ want = {
     "requant_m16": ref.rescale(acc16, xs16, ws, bias=b, activation="relu",
                                output_scale=os_),
 }
-fails = 0
 for name, expect in want.items():
-    for suffix in ("", ".again"):
-        path = os.path.join(work, "out_" + name + suffix + ".bin")
-        got = np.fromfile(path, dtype=expect.dtype).reshape(expect.shape)
-        same = got.view(np.uint8).tobytes() == expect.view(np.uint8).tobytes()
-        nbad = int(np.sum(got != expect))
-        print(f"{'PASS' if same else 'FAIL'} {name}{suffix}: bit-exact, "
-              f"{nbad} elements differ")
-        fails += not same
-print("ALL PASS" if not fails else f"{fails} FAILED")
-sys.exit(1 if fails else 0)
+    for suffix in ("", ".again"):  # the second call checks the workspace
+        io.exact(name + suffix, expect)
+io.finish()

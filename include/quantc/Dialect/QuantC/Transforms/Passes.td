@@ -134,7 +134,7 @@ def QuantCVerifyGemm : Pass<"quantc-verify-gemm", "mlir::func::FuncOp"> {
 
     Legal contractions get a discardable `quantc.gemm` mark recording the
     verdict (for people, tests and tools; later passes ask the shared
-    analysis again rather than trust a discardable attribute): `"int8"`, `"int8-kblocked"` (with `quantc.gemm_k_block`) or
+    analysis again rather than trust a discardable attribute): `"int8"`, `"int8-kblocked"` (with `quantc.gemm_k_block`), `"fp8"` (f8E4M3FN storage) or
     `"dequant-on-load"`. An illegal one is an error naming the operand, the
     dimension, the granularity found and the fix. With `mode=warn` the errors
     become remarks and the contraction is marked `"illegal"` (and an
