@@ -136,12 +136,13 @@ MatmulOp quantc::expandZeroPoints(MatmulOp op) {
 
 KernelLayout quantc::toKernelLayout(MatmulOp op, StringRef kernelName,
                                     bool takesZeroPoints,
-                                    bool readsRuntimeRhsKN) {
+                                    bool readsRuntimeRhsKN,
+                                    bool flattensDynamicBatch) {
   KernelLayout result;
   result.matmul = op;
-  bool broadcast = op.isRhsBroadcast() &&
-                   op.getLhs().getType().getRank() == 3 &&
-                   op.getLhs().getType().hasStaticShape();
+  bool broadcast =
+      op.isRhsBroadcast() && op.getLhs().getType().getRank() == 3 &&
+      (op.getLhs().getType().hasStaticShape() || flattensDynamicBatch);
   if (op.hasZeroPoints() && (!takesZeroPoints || broadcast)) {
     op.emitRemark() << "the " << kernelName
                     << " kernel does not take the zero points of "
@@ -184,11 +185,17 @@ KernelLayout quantc::toKernelLayout(MatmulOp op, StringRef kernelName,
   auto accTy = op.getResult().getType();
   Value acc;
   if (broadcast) {
-    // [B, M, K] -> [B * M, K]; the result [B * M, N] -> [B, M, N].
+    // [B, M, K] -> [B * M, K]; the result [B * M, N] -> [B, M, N]. Sizes
+    // may be dynamic (flattensDynamicBatch): B * M is then dynamic too.
     auto lt = cast<RankedTensorType>(lhs.getType());
     SmallVector<ReassociationIndices> assoc = {{0, 1}, {2}};
+    auto mul = [](int64_t x, int64_t y) {
+      return ShapedType::isDynamic(x) || ShapedType::isDynamic(y)
+                 ? ShapedType::kDynamic
+                 : x * y;
+    };
     auto flatTy = RankedTensorType::get(
-        {lt.getDimSize(0) * lt.getDimSize(1), lt.getDimSize(2)},
+        {mul(lt.getDimSize(0), lt.getDimSize(1)), lt.getDimSize(2)},
         lt.getElementType());
     Value flat = tensor::CollapseShapeOp::create(b, loc, flatTy, lhs, assoc);
     auto flatAccTy = RankedTensorType::get(
@@ -203,12 +210,19 @@ KernelLayout quantc::toKernelLayout(MatmulOp op, StringRef kernelName,
     auto flattenable = [&](Value v) {
       auto t = cast<RankedTensorType>(v.getType());
       bool batch = t.getDimSize(0) != 1, rows = t.getDimSize(1) != 1;
-      return t.hasStaticShape() &&
+      return (t.hasStaticShape() || flattensDynamicBatch) &&
              (batch == rows || (batch && accTy.getDimSize(1) == 1) ||
               (rows && accTy.getDimSize(0) == 1));
     };
     bool fuse = rescale && rescale.getAcc() == op.getResult() &&
                 llvm::all_of(rescale->getOperands().drop_front(), flattenable);
+    // The [B, M, N] sizes of the expanded result: B and M those of the lhs,
+    // N that of the flat GEMM's result.
+    auto outputShape = [&](OpBuilder &ob) -> SmallVector<OpFoldResult> {
+      return {tensor::getMixedSize(ob, loc, lhs, 0),
+              tensor::getMixedSize(ob, loc, lhs, 1),
+              tensor::getMixedSize(ob, loc, mm.getResult(), 1)};
+    };
     if (fuse) {
       OpBuilder rb(rescale);
       auto flatten = [&](Value v) -> Value {
@@ -216,7 +230,7 @@ KernelLayout quantc::toKernelLayout(MatmulOp op, StringRef kernelName,
           return v;
         auto t = cast<RankedTensorType>(v.getType());
         auto ft = RankedTensorType::get(
-            {t.getDimSize(0) * t.getDimSize(1), t.getDimSize(2)},
+            {mul(t.getDimSize(0), t.getDimSize(1)), t.getDimSize(2)},
             t.getElementType());
         return tensor::CollapseShapeOp::create(rb, loc, ft, v, assoc);
       };
@@ -230,15 +244,16 @@ KernelLayout quantc::toKernelLayout(MatmulOp op, StringRef kernelName,
           flatten(rescale.getOutputScale()), flatten(rescale.getResidual()),
           rescale.getActivationAttr(), rescale.getQminAttr(),
           rescale.getQmaxAttr());
-      Value y =
-          tensor::ExpandShapeOp::create(rb, loc, resTy, flatRescale, assoc);
+      Value y = tensor::ExpandShapeOp::create(rb, loc, resTy, flatRescale,
+                                              assoc, outputShape(rb));
       rescale.getResult().replaceAllUsesWith(y);
       rescale.erase();
       op.erase();
       result.matmul = mm;
       return result;
     }
-    acc = tensor::ExpandShapeOp::create(b, loc, accTy, mm, assoc);
+    acc =
+        tensor::ExpandShapeOp::create(b, loc, accTy, mm, assoc, outputShape(b));
     for (Operation *user : op->getUsers())
       if (auto rescale = dyn_cast<RescaleOp>(user)) {
         rescale.emitRemark()
