@@ -82,51 +82,64 @@ func.func @main(%x: tensor<{m}x{k}xi8>, %w: tensor<?x{k}xi8>) -> tensor<{m}x?xi3
 
 
 check = t.check
+
+
+def run_linear(pipeline, b, const, ms, plain_too):
+    """The fused (and with `plain_too` the plain i32) GEMM of a batch `b`
+    (None: dynamic, run with batches 1, 3 and 33) at each M of `ms`."""
+    label = f"{pipeline} B={b} const={const}"
+    fused = t.compile_checked(fused_ir(b, const), pipeline, label + " fused")
+    plain = (t.compile_checked(linear_ir(b, const), pipeline, label + " plain")
+             if plain_too else None)
+    wargs = () if const else (W,)
+    for bb in ([b] if b else [1, 3, 33]):
+        for m in ms:
+            x = i8((bb, m, K), every=5)
+            xs = (rng.random((bb, m, 1)) * 0.02 + 0.001).astype(np.float32)
+            res = rng.standard_normal((bb, m, N)).astype(np.float32)
+            acc = want_nt(x, W[None])
+            check(f"{label} fused {bb}x{m}", fused.main(x, xs, res, *wargs),
+                  ref.rescale(acc.astype(np.int32), xs, ws, residual=res))
+            if plain:
+                check(f"{label} plain {bb}x{m}", plain.main(x, *wargs), acc)
+    if plain and not const:
+        # All -128: the largest products, the compensation's edge.
+        x = np.full((b or 2, 67, K), -128, np.int8)
+        wm = np.full((N, K), -128, np.int8)
+        check(f"{label} plain all -128", plain.main(x, wm),
+              want_nt(x, wm[None]))
+
+
+def run_2d(pipeline):
+    """2-D, dynamic N or K: the column blocks split across the threads."""
+    mod = t.compile_checked(dynamic_nk_ir(), pipeline, "2-D dynamic",
+                            require=["in static blocks of"])
+    for m, n, k in [(1, 1, 1), (7, 131, 67), (130, 200, 300), (64, 64, 513)]:
+        x, w = i8((m, k)), i8((n, k))
+        check(f"{pipeline} 2-D dynamic {m}x{n}x{k}", mod.main(x, w),
+              want_nt(x[None], w[None])[0])
+    mod = t.compile_checked(dynamic_n_ir(33, 70), pipeline, "2-D dynamic N",
+                            require=["in static blocks of"])
+    for n in (1, 64, 65, 300):
+        x, w = i8((33, 70)), i8((n, 70))
+        check(f"{pipeline} 2-D dynamic N={n}", mod.main(x, w),
+              want_nt(x[None], w[None])[0])
+
+
+# Every CPU: batch 2 static and the dynamic batch, each weight kind. The
+# emulations are slow: fewer rows there.
+MS = [1, 7, 64, 130]
 for cpu in cpus(amx=True):
-    # The emulations are slow: fewer cases there.
-    slow = "emulated" in cpu
-    for variant in ["", " vnni-parallel-min-macs=0"]:
-        pipeline = f"quantc-cpu-pipeline{{cpu={cpu}{variant}}}"
-        for b in ([2, None] if slow else [1, 2, 33, None]):
-            for const in (True, False):
-                label = f"{pipeline} B={b} const={const}"
-                plain = t.compile_checked(linear_ir(b, const), pipeline,
-                                          label + " plain")
-                fused = t.compile_checked(fused_ir(b, const), pipeline,
-                                          label + " fused")
-                for bb in ([b] if b else [1, 3, 33]):
-                    for m in ([1, 7, 130] if slow else [1, 7, 64, 130]):
-                        x = i8((bb, m, K), every=5)
-                        xs = (rng.random((bb, m, 1)) * 0.02 + 0.001).astype(
-                            np.float32)
-                        res = rng.standard_normal((bb, m, N)).astype(
-                            np.float32)
-                        acc = want_nt(x, W[None])
-                        wargs = () if const else (W,)
-                        check(f"{label} plain {bb}x{m}",
-                              plain.main(x, *wargs), acc)
-                        check(f"{label} fused {bb}x{m}",
-                              fused.main(x, xs, res, *wargs),
-                              ref.rescale(acc.astype(np.int32), xs, ws,
-                                          residual=res))
-                # All -128: the largest products, the compensation's edge.
-                x = np.full((2, 67, K), -128, np.int8)
-                wm = np.full((N, K), -128, np.int8)
-                if not const:
-                    check(f"{label} plain all -128", plain.main(x, wm),
-                          want_nt(x, wm[None]))
-        # 2-D, dynamic N or K: column blocks across the threads.
-        mod = t.compile_checked(dynamic_nk_ir(), pipeline, "2-D dynamic",
-                                require=["in static blocks of"])
-        for m, n, k in [(1, 1, 1), (7, 131, 67), (130, 200, 300),
-                        (64, 64, 513)]:
-            x, w = i8((m, k)), i8((n, k))
-            check(f"{pipeline} 2-D dynamic {m}x{n}x{k}", mod.main(x, w),
-                  want_nt(x[None], w[None])[0])
-        mod = t.compile_checked(dynamic_n_ir(33, 70), pipeline,
-                                "2-D dynamic N", require=["in static blocks of"])
-        for n in (1, 64, 65, 300):
-            x, w = i8((33, 70)), i8((n, 70))
-            check(f"{pipeline} 2-D dynamic N={n}", mod.main(x, w),
-                  want_nt(x[None], w[None])[0])
+    pipeline = f"quantc-cpu-pipeline{{cpu={cpu}}}"
+    ms = [1, 7, 130] if "emulated" in cpu else MS
+    for b in (2, None):
+        for const in (True, False):
+            run_linear(pipeline, b, const, ms, plain_too=cpu == "vnni")
+    run_2d(pipeline)
+# Threads (2): the chunks' panels, the blocks' (batch, column block) pairs.
+for cpu in [c for c in cpus(amx=True) if c in ("vnni", "amx", "host")]:
+    pipeline = f"quantc-cpu-pipeline{{cpu={cpu} vnni-parallel-min-macs=0}}"
+    for b in (1, 33, None):
+        run_linear(pipeline, b, b != 33, MS, plain_too=b is None)
+    run_2d(pipeline)
 t.report()

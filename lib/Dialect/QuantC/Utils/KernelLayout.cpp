@@ -3,6 +3,7 @@
 #include "quantc/Dialect/QuantC/Utils/Arithmetic.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "quantc/Dialect/QuantC/Utils/LoadTimeParams.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -198,6 +199,26 @@ KernelLayout quantc::toKernelLayout(MatmulOp op, StringRef kernelName,
         {mul(lt.getDimSize(0), lt.getDimSize(1)), lt.getDimSize(2)},
         lt.getElementType());
     Value flat = tensor::CollapseShapeOp::create(b, loc, flatTy, lhs, assoc);
+    // The [B, M, N] sizes of the expanded result: B and M those of the lhs,
+    // N that of the rhs; here, before the GEMM and its rescale.
+    SmallVector<OpFoldResult> outShape = {
+        tensor::getMixedSize(b, loc, lhs, 0),
+        tensor::getMixedSize(b, loc, lhs, 1),
+        tensor::getMixedSize(b, loc, rhs, keepRhsKN ? 1 : 0)};
+    // The flat [B * M, N] `v` as `ty` ([B, M, N]): a tensor.expand_shape, or
+    // where B and M are both dynamic a tensor.reshape (memref.expand_shape
+    // of two dynamic sizes in one group crashes LLVM 22's
+    // --expand-strided-metadata).
+    auto expand = [&](OpBuilder &ob, RankedTensorType ty, Value v) -> Value {
+      if (!ty.isDynamicDim(0) || !ty.isDynamicDim(1))
+        return tensor::ExpandShapeOp::create(ob, loc, ty, v, assoc, outShape);
+      SmallVector<Value> sizes =
+          llvm::map_to_vector(outShape, [&](OpFoldResult s) {
+            return getValueOrCreateConstantIndexOp(ob, loc, s);
+          });
+      Value shape = tensor::FromElementsOp::create(ob, loc, sizes);
+      return tensor::ReshapeOp::create(ob, loc, ty, v, shape);
+    };
     auto flatAccTy = RankedTensorType::get(
         {flatTy.getDimSize(0), accTy.getDimSize(2)}, accTy.getElementType());
     auto mm = MatmulOp::create(b, loc, flatAccTy, flat, rhs,
@@ -216,13 +237,6 @@ KernelLayout quantc::toKernelLayout(MatmulOp op, StringRef kernelName,
     };
     bool fuse = rescale && rescale.getAcc() == op.getResult() &&
                 llvm::all_of(rescale->getOperands().drop_front(), flattenable);
-    // The [B, M, N] sizes of the expanded result: B and M those of the lhs,
-    // N that of the flat GEMM's result.
-    auto outputShape = [&](OpBuilder &ob) -> SmallVector<OpFoldResult> {
-      return {tensor::getMixedSize(ob, loc, lhs, 0),
-              tensor::getMixedSize(ob, loc, lhs, 1),
-              tensor::getMixedSize(ob, loc, mm.getResult(), 1)};
-    };
     if (fuse) {
       OpBuilder rb(rescale);
       auto flatten = [&](Value v) -> Value {
@@ -244,16 +258,14 @@ KernelLayout quantc::toKernelLayout(MatmulOp op, StringRef kernelName,
           flatten(rescale.getOutputScale()), flatten(rescale.getResidual()),
           rescale.getActivationAttr(), rescale.getQminAttr(),
           rescale.getQmaxAttr());
-      Value y = tensor::ExpandShapeOp::create(rb, loc, resTy, flatRescale,
-                                              assoc, outputShape(rb));
+      Value y = expand(rb, resTy, flatRescale);
       rescale.getResult().replaceAllUsesWith(y);
       rescale.erase();
       op.erase();
       result.matmul = mm;
       return result;
     }
-    acc =
-        tensor::ExpandShapeOp::create(b, loc, accTy, mm, assoc, outputShape(b));
+    acc = expand(b, accTy, mm);
     for (Operation *user : op->getUsers())
       if (auto rescale = dyn_cast<RescaleOp>(user)) {
         rescale.emitRemark()
