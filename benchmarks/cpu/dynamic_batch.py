@@ -9,7 +9,7 @@ weight broadcast over it, against the same layer of static shape.
 
 Both compiled by compile_cpu with --quantc-cpu-pipeline (cpu=host, default
 options) in one module, checked bit-exact against each other, timed best of
-`reps` calls side by side in the same process:
+`reps` calls each, interleaved, in the same process:
 
   env PYTHONPATH=build/python OMP_NUM_THREADS=1 /usr/bin/python3 \\
     benchmarks/cpu/dynamic_batch.py [B [M [K [N [reps]]]]]
@@ -36,14 +36,18 @@ func.func @static(%x: tensor<{B}x{M}x{K}xi8>, %w: tensor<{N}x{K}xi8>) -> tensor<
 }}"""
 
 
-def best(f, *args):
+def best_pair(f, g, *args):
+    """The best of REPS calls of each, the calls interleaved (f, g, f, ...)
+    so that a busy spell of a shared machine slows both."""
     f(*args)
-    ts = []
+    g(*args)
+    tf, tg = [], []
     for _ in range(REPS):
-        t0 = time.perf_counter()
-        f(*args)
-        ts.append(time.perf_counter() - t0)
-    return min(ts)
+        for fn, ts in ((f, tf), (g, tg)):
+            t0 = time.perf_counter()
+            fn(*args)
+            ts.append(time.perf_counter() - t0)
+    return min(tf), min(tg)
 
 
 def main():
@@ -59,7 +63,7 @@ def main():
     if not np.array_equal(yd, ys):
         raise SystemExit("dynamic and static results differ")
     ops = 2.0 * B * M * N * K
-    td, ts = best(mod.dynamic, x, w), best(mod.static, x, w)
+    td, ts = best_pair(mod.dynamic, mod.static, x, w)
     print(f"B={B} M={M} K={K} N={N} threads="
           f"{os.environ.get('OMP_NUM_THREADS', '-')} (bit-exact)")
     print(f"dynamic [{B},?,{K}]: {td * 1e3:.2f} ms {ops / td / 1e9:.1f} GOPS")
