@@ -10,7 +10,7 @@ row chunks on it (a constant weight packed at compile time, a weight passed
 as an argument packed at run time or read in place by the small_m kernels),
 the per-token x_scale [B, M, 1] and the residual collapsed with it into the
 fused epilogue. Bit-exact against NumPy int64 for B = 1, 2, 33 (static and
-dynamic) and M = 1, 7, 64, 130, K % 4 != 0, -128 in every operand, on
+dynamic) and M = 1, 7, 64, 130, K % 4 != 0, zero points, -128 in every operand, on
 cpu=vnni-emulated, avx2, vnni, host (amx on an AMX CPU) and amx-emulated /
 amx, single-threaded and with 2 threads splitting the panels
 (vnni-parallel-min-macs=0). Also the 2-D GEMMs of a dynamic N or K (the
@@ -61,6 +61,23 @@ func.func @main(%x: tensor<{bs}x?x{K}xi8>, %xs: tensor<{bs}x?x1xf32>, %res: tens
   %y = quantc.rescale %acc, %xs, %ws residual %res : (tensor<{bs}x?x{N}xi32>, tensor<{bs}x?x1xf32>, tensor<1x1x{N}xf32>, tensor<{bs}x?x{N}xf32>) -> tensor<{bs}x?x{N}xf32>
   return %y : tensor<{bs}x?x{N}xf32>
 }}"""
+
+
+def zero_points_ir():
+    """[?, ?, K] x [N, K] with an activation zero point and one per output
+    channel: corrected in i32 after the collapsed GEMM."""
+    zw = ", ".join(str(v) for v in ZW)
+    return f"""
+func.func @main(%x: tensor<?x?x{K}xi8>, %w: tensor<{N}x{K}xi8>) -> tensor<?x?x{N}xi32> {{
+  %zx = arith.constant dense<{ZX}> : tensor<1x1x1xi32>
+  %zw = arith.constant dense<[[[{zw}]]]> : tensor<1x1x{N}xi32>
+  %acc = quantc.matmul %x, %w lhs_zero_point(%zx : tensor<1x1x1xi32>) rhs_zero_point(%zw : tensor<1x1x{N}xi32>) : tensor<?x?x{K}xi8>, tensor<{N}x{K}xi8> -> tensor<?x?x{N}xi32>
+  return %acc : tensor<?x?x{N}xi32>
+}}"""
+
+
+ZX = -3
+ZW = rng.integers(-128, 128, N)
 
 
 def dynamic_nk_ir():
@@ -136,6 +153,15 @@ for cpu in cpus(amx=True):
         for const in (True, False):
             run_linear(pipeline, b, const, ms, plain_too=cpu == "vnni")
     run_2d(pipeline)
+# Zero points: the correction after the collapsed GEMM.
+if "vnni" in cpus():
+    pipeline = "quantc-cpu-pipeline{cpu=vnni}"
+    mod = t.compile_checked(zero_points_ir(), pipeline, "zero points")
+    for bb, m in [(1, 1), (3, 7), (33, 130)]:
+        x = i8((bb, m, K), every=5)
+        want = np.einsum("bmk,nk->bmn", x.astype(np.int64) - ZX,
+                         W.astype(np.int64) - ZW[:, None])
+        check(f"{pipeline} zero points {bb}x{m}", mod.main(x, W), want)
 # Threads (2): the chunks' panels, the blocks' (batch, column block) pairs.
 for cpu in [c for c in cpus(amx=True) if c in ("vnni", "amx", "host")]:
     pipeline = f"quantc-cpu-pipeline{{cpu={cpu} vnni-parallel-min-macs=0}}"
