@@ -109,7 +109,7 @@ func.func @row_slice(%x: tensor<2x?x64xi8>, %w: tensor<32x64xi8>, %n: index) -> 
 // CHECK: quantc.matmul
 func.func @strided_buffer(%buf: memref<2x?x64xi8, strided<[?, 64, 1]>>, %w: tensor<32x64xi8>) -> tensor<2x?x32xi32> {
   %x = bufferization.to_tensor %buf restrict : memref<2x?x64xi8, strided<[?, 64, 1]>> to tensor<2x?x64xi8>
-  // expected-remark @+1 {{whose rows do not collapse into the rows of one GEMM without a copy: its buffer's layout ('memref<2x?x64xi8, strided<[?, 64, 1]>>') does not collapse B x M}}
+  // expected-remark @+1 {{whose rows do not collapse into the rows of one GEMM without a copy: its buffer's layout (memref<2x?x64xi8, strided<[?, 64, 1]>>) does not collapse B x M}}
   %acc = quantc.matmul %x, %w : tensor<2x?x64xi8>, tensor<32x64xi8> -> tensor<2x?x32xi32>
   return %acc : tensor<2x?x32xi32>
 }
