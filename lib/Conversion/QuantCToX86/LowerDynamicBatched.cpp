@@ -93,9 +93,10 @@ static Value readInPlace(int64_t callId, OpBuilder &b, Location loc, Value v,
 /// column block) pairs, batch-major (split across threads as
 /// lowerBatched's batch range: each pair's output columns are written by one
 /// thread, in the same order whatever the split, so the result does not
-/// depend on the thread count), loops over static blocks of M x K (GemmBlock: a
-/// dynamic M or N in blocks of 64, a dynamic K in blocks of 256, a static size
-/// whole) and calls one runtime_weight kernel per block. The operands are read
+/// depend on the thread count), loops over the static M x K blocks of each
+/// pair's column block (GemmBlock: a dynamic M or N in blocks of 64, a dynamic
+/// K in blocks of 256, a static size whole) and calls one runtime_weight
+/// kernel per block. The operands are read
 /// where they lie, through the linalg.transposes that feed them
 /// (toKernelLayout's and the frontend's): a block whose K is contiguous is a
 /// strided view; one whose K is not (V read as [B, D, S]), or at an edge (fewer
