@@ -89,16 +89,19 @@ static Value readInPlace(int64_t callId, OpBuilder &b, Location loc, Value v,
 /// A rank-3 matmul `[B, M, K] x [B, N, K]` whose batch, M, N or K is known
 /// only at run time (attention's Q.K^T and P.V over a dynamic token count),
 /// or a 2-D one with a run-time N or K, run as a batch of one (its operands
-/// and output viewed as [1, X, Y]; the batch loop is not split):
-/// a function over a batch range (split across threads as lowerBatched's)
-/// loops over static blocks of M x N x K (GemmBlock: a dynamic M or N in
-/// blocks of 64, a dynamic K in blocks of 256, a static size whole) and
-/// calls one runtime_weight kernel per block. The operands are read where
-/// they lie, through the linalg.transposes that feed them (toKernelLayout's
-/// and the frontend's): a block whose K is contiguous is a strided view;
-/// one whose K is not (V read as [B, D, S]), or at an edge (fewer rows,
-/// columns or K), is copied into a zero-padded block, W once per N x K block
-/// for all row blocks. An edge block of the output goes through a scratch
+/// and output viewed as [1, X, Y]): a function over a range of (batch,
+/// column block) pairs, batch-major (split across threads as
+/// lowerBatched's batch range: each pair's output columns are written by one
+/// thread, in the same order whatever the split, so the result does not
+/// depend on the thread count), loops over the static M x K blocks of each
+/// pair's column block (GemmBlock: a dynamic M or N in blocks of 64, a dynamic
+/// K in blocks of 256, a static size whole) and calls one runtime_weight
+/// kernel per block. The operands are read
+/// where they lie, through the linalg.transposes that feed them
+/// (toKernelLayout's and the frontend's): a block whose K is contiguous is a
+/// strided view; one whose K is not (V read as [B, D, S]), or at an edge (fewer
+/// rows, columns or K), is copied into a zero-padded block, W once per N x K
+/// block for all row blocks. An edge block of the output goes through a scratch
 /// tile. With a dynamic K the output starts at zero and each K block's tile
 /// is added to it (i32 wrap-around, as the reference's accumulation). A
 /// rescale runs after it.
@@ -179,8 +182,9 @@ void x86::lowerDynamicBatchedMatmul(MatmulOp op, const LoweringOptions &opts,
   Type aTy = MemRefType::get({block.m, block.k}, i8, layout),
        wTy = MemRefType::get({block.n, block.k}, i8, layout),
        oTy = MemRefType::get({block.m, block.n}, i32, layout);
-  // Threads split the batch when the GEMM is large enough (dynamic sizes
-  // counted as kAssumedDynamicExtent); each block's kernel is serial.
+  // Threads split the (batch, column block) pairs when the GEMM is large
+  // enough (dynamic sizes counted as kAssumedDynamicExtent); each block's
+  // kernel is serial.
   auto extent = [](int64_t d) {
     return uint64_t(ShapedType::isDynamic(d) ? kAssumedDynamicExtent : d);
   };
@@ -188,8 +192,8 @@ void x86::lowerDynamicBatchedMatmul(MatmulOp op, const LoweringOptions &opts,
       llvm::SaturatingMultiply(extent(rank == 3 ? lhsTy.getDimSize(0) : 1),
                                extent(sm)),
       llvm::SaturatingMultiply(extent(sn), extent(sk)));
-  bool splitBatch = rank == 3 && opts.parallelMinMacs >= 0 &&
-                    macs >= static_cast<uint64_t>(opts.parallelMinMacs);
+  bool split = opts.parallelMinMacs >= 0 &&
+               macs >= static_cast<uint64_t>(opts.parallelMinMacs);
   X86GemmPlanAttr p = *plan;
   auto withParallel = [&](bool parallel) {
     return X86GemmPlanAttr::get(
@@ -207,13 +211,20 @@ void x86::lowerDynamicBatchedMatmul(MatmulOp op, const LoweringOptions &opts,
                                     indexTy, indexTy};
   func::FuncOp batchFn =
       createKernelFunction(loc, "__quantc_x86_gemm_batch", loopArgTypes);
-  batchFn->setAttr(kX86PlanAttrName, withParallel(splitBatch));
+  batchFn->setAttr(kX86PlanAttrName, withParallel(split));
   symbols.insert(batchFn);
   if (accumulate) {
     Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(i32));
     linalg::FillOp::create(b, loc, zero, out);
   }
-  func::CallOp::create(b, loc, batchFn, ValueRange{a, w, out3, c0, batch});
+  // The pairs: batch x ceil(N / block.n).
+  Value colBlocks = arith::CeilDivUIOp::create(
+      b, loc, memref::DimOp::create(b, loc, w, c1),
+      arith::ConstantIndexOp::create(b, loc, block.n));
+  func::CallOp::create(
+      b, loc, batchFn,
+      ValueRange{a, w, out3, c0,
+                 arith::MulIOp::create(b, loc, batch, colBlocks)});
 
   Block *entry = batchFn.addEntryBlock();
   OpBuilder fb = OpBuilder::atBlockBegin(entry);
@@ -236,10 +247,14 @@ void x86::lowerDynamicBatchedMatmul(MatmulOp op, const LoweringOptions &opts,
   Value padA = scratch(block.m, block.k, i8),
         padW = scratch(block.n, block.k, i8),
         tileO = scratch(block.m, block.n, i32);
-  auto batches = scf::ForOp::create(fb, loc, entry->getArgument(3),
-                                    entry->getArgument(4), f1);
+  Value fColBlocks = arith::CeilDivUIOp::create(fb, loc, n, cst(fb, block.n));
+  auto pairs = scf::ForOp::create(fb, loc, entry->getArgument(3),
+                                  entry->getArgument(4), f1);
   func::ReturnOp::create(fb, loc);
-  Value bi = batches.getInductionVar();
+  // Pair t: batch t / colBlocks, columns from (t % colBlocks) * block.n.
+  OpBuilder lb = OpBuilder::atBlockBegin(pairs.getBody());
+  Value t = pairs.getInductionVar();
+  Value bi = arith::DivUIOp::create(lb, loc, t, fColBlocks);
   // [r, c] at (r0, c0) of batch bi of `buf` ([B, R, C], unit inner stride),
   // as the strided type `ty` (r, c static).
   auto view = [&](OpBuilder &vb, Value buf, Value r0, Value c0v, int64_t r,
@@ -305,11 +320,12 @@ void x86::lowerDynamicBatchedMatmul(MatmulOp op, const LoweringOptions &opts,
     return arith::MinSIOp::create(eb, loc, cst(eb, blk),
                                   arith::SubIOp::create(eb, loc, size, o));
   };
-  // N blocks, K blocks (W packed into its block once), then row blocks.
-  OpBuilder lb = OpBuilder::atBlockBegin(batches.getBody());
-  auto colsLoop = scf::ForOp::create(lb, loc, cst(lb, 0), n, cst(lb, block.n));
-  OpBuilder nb = OpBuilder::atBlockBegin(colsLoop.getBody());
-  Value no = colsLoop.getInductionVar();
+  // The pair's N block, K blocks (W packed into its block once), then row
+  // blocks.
+  OpBuilder &nb = lb;
+  Value no = arith::MulIOp::create(
+      nb, loc, arith::RemUIOp::create(nb, loc, t, fColBlocks),
+      cst(nb, block.n));
   Value nr = extentAt(nb, no, n, block.n);
   auto kLoop = scf::ForOp::create(nb, loc, cst(nb, 0), k, cst(nb, block.k));
   OpBuilder kb = OpBuilder::atBlockBegin(kLoop.getBody());

@@ -30,8 +30,9 @@ using CreateKernelFn = llvm::function_ref<mlir::func::FuncOp(
 bool isDynamicBatched(MatmulOp op);
 
 /// Lowers `op` (isDynamicBatched) to loops over static blocks, each
-/// a call of the runtime-weight kernel that `createKernel` builds, the batch
-/// split across threads; or leaves it with a remark saying why not.
+/// a call of the runtime-weight kernel that `createKernel` builds, the
+/// (batch, column block) pairs split across threads; or leaves it with a
+/// remark saying why not.
 void lowerDynamicBatchedMatmul(MatmulOp op, const LoweringOptions &opts,
                                int64_t nextCallId, mlir::SymbolTable &symbols,
                                CreateKernelFn createKernel);

@@ -75,6 +75,47 @@ static FailureOr<KernelZeroPoints> matchKernelZeroPoints(MatmulOp op,
   return zp;
 }
 
+/// Whether the rows of a rank-3 lhs `[B, M, K]` lie one after the other in
+/// its buffer (row stride K' >= K, batch stride M * K'), so that collapsing
+/// B x M into the rows of one GEMM is a view of it, not a copy; else `why`
+/// says which view breaks that. A fresh tensor (an op's result, a function
+/// argument: identity layouts) is contiguous; a slice is when it takes whole
+/// rows of every batch (M whole, unit strides), a buffer when its layout
+/// collapses.
+static bool rowsCollapseInPlace(Value lhs, std::string &why) {
+  SmallVector<ReassociationIndices> assoc = {{0, 1}, {2}};
+  if (auto slice = lhs.getDefiningOp<tensor::ExtractSliceOp>()) {
+    auto srcTy = slice.getSourceType();
+    bool unitStrides = llvm::all_of(slice.getMixedStrides(), [](auto s) {
+      return isConstantIntValue(s, 1);
+    });
+    // M whole: offset 0 and the source's size, static or its tensor.dim.
+    OpFoldResult size = slice.getMixedSizes()[1];
+    bool wholeM = false;
+    if (std::optional<int64_t> c = getConstantIntValue(size))
+      wholeM = *c == srcTy.getDimSize(1);
+    else if (auto dim = cast<Value>(size).getDefiningOp<tensor::DimOp>())
+      wholeM =
+          dim.getSource() == slice.getSource() && dim.getConstantIndex() == 1;
+    if (srcTy.getRank() != 3 || !unitStrides ||
+        !isConstantIntValue(slice.getMixedOffsets()[1], 0) || !wholeM) {
+      why = "it is a tensor.extract_slice that does not take whole rows "
+            "(all M) of every batch with unit strides";
+      return false;
+    }
+    return rowsCollapseInPlace(slice.getSource(), why);
+  }
+  if (auto toTensor = lhs.getDefiningOp<bufferization::ToTensorOp>()) {
+    auto bufTy = cast<MemRefType>(toTensor.getBuffer().getType());
+    if (!memref::CollapseShapeOp::isGuaranteedCollapsible(bufTy, assoc)) {
+      llvm::raw_string_ostream os(why);
+      os << "its buffer's layout (" << bufTy << ") does not collapse B x M";
+      return false;
+    }
+  }
+  return true;
+}
+
 namespace {
 struct LowerMatmulToX86
     : quantc::impl::QuantCLowerMatmulToX86Base<LowerMatmulToX86> {
@@ -108,15 +149,37 @@ struct LowerMatmulToX86
       }
       matmuls.push_back(op);
     }
-    for (MatmulOp &op : matmuls)
-      if (!isDynamicBatched(op))
-        op = toKernelLayout(op, getIsaOptionName(opts.isa),
-                            /*takesZeroPoints=*/true,
-                            /*readsRuntimeRhsKN=*/true)
-                 .matmul;
+    SmallVector<MatmulOp> toLower;
+    for (MatmulOp op : matmuls) {
+      if (isDynamicBatched(op)) {
+        toLower.push_back(op);
+        continue;
+      }
+      // A 2-D weight over a batch of dynamic size: its B x M rows collapse
+      // into the dynamic M of one 2-D GEMM (lowerDynamicRows), in place. A
+      // transposed lhs is copied into that layout first.
+      RankedTensorType lhsTy = op.getLhs().getType();
+      bool dynamicBatch = op.isRhsBroadcast() && lhsTy.getRank() == 3 &&
+                          !lhsTy.hasStaticShape();
+      std::string why;
+      if (dynamicBatch && !op.getTransposeLhs() &&
+          !rowsCollapseInPlace(op.getLhs(), why)) {
+        remarkNotLowered(op, opts.isa)
+            << "its 2-D weight is broadcast over a batch of dynamic size, "
+               "whose rows do not collapse into the rows of one GEMM without "
+               "a copy: "
+            << why;
+        continue;
+      }
+      toLower.push_back(toKernelLayout(op, getIsaOptionName(opts.isa),
+                                       /*takesZeroPoints=*/true,
+                                       /*readsRuntimeRhsKN=*/true,
+                                       /*flattensDynamicBatch=*/dynamicBatch)
+                            .matmul);
+    }
     loadState.reset();
     WeightPacker packer(module, symbols);
-    for (MatmulOp op : matmuls)
+    for (MatmulOp op : toLower)
       lower(op, symbols, packer);
     dedupeKernels(module);
     // It refers to `symbols`.
@@ -354,10 +417,13 @@ void LowerMatmulToX86::lowerDynamicRows(MatmulOp op, SymbolTable &symbols,
   auto toBuffer = [&](Value t) -> Value {
     return kernelOperandBuffer(nextCallId, b, loc, t);
   };
-  // Operands the kernels read whole, and those sliced by rows.
-  Value a =
-      toBuffer(zp.unsignedActivations ? unsignedActivationSource(op, opts.isa)
-                                      : Value(op.getLhs()));
+  // Operands the kernels read whole, and those sliced by rows. A is read
+  // with any offset and row stride (a slice, or a batch's rows collapsed by
+  // toKernelLayout), in place.
+  Value a = kernelOperandStridedBuffer(
+      nextCallId, b, loc,
+      zp.unsignedActivations ? unsignedActivationSource(op, opts.isa)
+                             : Value(op.getLhs()));
   SmallVector<Value> weightArgs;
   if (runtimeWeight) {
     auto wt = op.getRhs().getType();

@@ -114,7 +114,9 @@ FailureOr<X86GemmPlanAttr> x86::selectPlan(MatmulOp op,
   }
   // Dynamic sizes are planned as static pieces: the row chunks of a 2-D
   // dynamic M (`rows`), the blocks of the dynamic-size lowering (`block`).
-  // Anything else (a 2-D weight over a batch of dynamic size) has no plan.
+  // Anything else has no plan (a 2-D weight over a batch of dynamic size
+  // arrives collapsed into a 2-D dynamic M, or not at all: the pass leaves
+  // rows that do not collapse in place with its own remark).
   if (!block && !(rhsTy.hasStaticShape() &&
                   (lhsTy.hasStaticShape() ||
                    (rows && rank == 2 && lhsTy.isDynamicDim(0) &&

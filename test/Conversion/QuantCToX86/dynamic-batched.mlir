@@ -4,8 +4,8 @@
 // dynamic) called over the blocks by a function of the batch range; the
 // operands read in place through the linalg.transposes that make them.
 // RUN: quantc-opt %s --quantc-lower-matmul-to-x86 -split-input-file -verify-diagnostics | FileCheck %s
-// Threads split the batch: the batch function's plan is parallel (for
-// --quantc-x86-outline-omp), its blocks' kernel serial.
+// Threads split the (batch, column block) pairs: the batch function's plan
+// is parallel (for --quantc-x86-outline-omp), its blocks' kernel serial.
 // RUN: quantc-opt %s --quantc-lower-matmul-to-x86="parallel-min-macs=0" -split-input-file 2>/dev/null | FileCheck %s --check-prefix=OMP
 // isa=amx: the blocks of 64 rows take the tiles.
 // RUN: quantc-opt %s --quantc-lower-matmul-to-x86="isa=amx" -split-input-file 2>&1 | FileCheck %s --check-prefix=AMX
@@ -22,8 +22,12 @@
 // CHECK-DAG: %[[PADA:.*]] = memref.alloc() {alignment = 64 : i64} : memref<64x64xi8>
 // CHECK-DAG: %[[PADW:.*]] = memref.alloc() {alignment = 64 : i64} : memref<64x64xi8>
 // CHECK-DAG: %[[TILE:.*]] = memref.alloc() {alignment = 64 : i64} : memref<64x64xi32>
-// CHECK: scf.for %[[B:.*]] = %arg3 to %arg4
-// CHECK: scf.for %[[N0:.*]] = %{{.*}} to %{{.*}} step %c64
+// The range is of (batch, column block) pairs: batch-major.
+// CHECK: %[[CB:.*]] = arith.ceildivui %{{.*}}, %c64
+// CHECK: scf.for %[[T:.*]] = %arg3 to %arg4
+// CHECK: %[[B:.*]] = arith.divui %[[T]], %[[CB]]
+// CHECK: %[[NB:.*]] = arith.remui %[[T]], %[[CB]]
+// CHECK: %[[N0:.*]] = arith.muli %[[NB]], %c64
 // CHECK: scf.for %[[K0:.*]] = %{{.*}} to %{{.*}} step %c64
 // CHECK: scf.if
 // CHECK: memref.subview %arg1[%[[B]], %[[N0]], %[[K0]]] [1, 64, 64]

@@ -221,10 +221,11 @@ func.func @batched4(%x: tensor<2x2x3x5xi8>, %w: tensor<2x2x2x5xi8>) -> tensor<2x
 // A dynamic M: loops over whole blocks of 256 and 16 rows, each a kernel on
 // row slices of A and the output, then the last 1..15 rows through the
 // 16-row kernel on a zero-padded copy of A, its rows copied out; the
-// constant weight is packed once. Two kernels, no more.
+// constant weight is packed once. Two kernels, no more. A is read in place
+// with any offset and row stride (a slice, a batch's collapsed rows).
 // CHECK-LABEL: func.func @dynamic_rows
-// CHECK:         %[[A:.*]] = bufferization.to_buffer %{{.*}} : tensor<?x5xi8> to memref<?x5xi8>
-// CHECK:         %[[M:.*]] = memref.dim %[[A]], %{{.*}} : memref<?x5xi8>
+// CHECK:         %[[A:.*]] = bufferization.to_buffer %{{.*}} : tensor<?x5xi8> to memref<?x5xi8, strided<[?, 1], offset: ?>>
+// CHECK:         %[[M:.*]] = memref.dim %[[A]], %{{.*}} : memref<?x5xi8, strided<[?, 1], offset: ?>>
 // CHECK:         %[[OUT:.*]] = memref.alloc(%[[M]]) {alignment = 64 : i64} : memref<?x2xi32>
 // CHECK:         scf.for %[[OFF:.*]] = %{{.*}} to %{{.*}} step %c256
 // CHECK:           memref.subview %[[A]][%[[OFF]], 0] [256, 5] [1, 1]

@@ -8,7 +8,8 @@
    [K, N], with a fused f32 rescale;
  - a dynamic N or K (M static above 3 rows, or M dynamic too) takes the
    blocked dynamic-size lowering as a batch of one (its remark "in static
-   blocks of"), either rhs layout, a transposed lhs, a rescale after it.
+   blocks of"), either rhs layout, a transposed lhs, a rescale after it;
+   its column blocks split across the threads.
 Bit-exact against NumPy int64 (quantc.reference.rescale for the rescale)
 for odd N and K (K % 4 != 0, K % 64 != 0, K over several 256-blocks), -128
 everywhere, a second call with other sizes, 2 threads
@@ -135,7 +136,7 @@ for cpu in cpus(amx=True):
             for nn in (False, True):
                 label = f"dynamic {tm}x{tn}x{tk} nn={nn}"
                 mod = t.compile_checked(dynamic_ir(tm, tn, tk, nn), pipeline,
-                                        label, parallel=False,
+                                        label, parallel=True,
                                         require=[BLOCKS])
                 for m, n, k in sizes:
                     x = t.i8((m, k))
@@ -153,14 +154,14 @@ for cpu in cpus(amx=True):
                               (None, 3, [(70, 3, 300), (1, 3, 1)])]:
             label = f"transposed lhs {tm}x{tn}"
             mod = t.compile_checked(transposed_lhs_ir(tm, tn), pipeline, label,
-                                    parallel=False, require=[BLOCKS])
+                                    parallel=True, require=[BLOCKS])
             for m, n, k in sizes:
                 x, w = t.i8((k, m)), t.i8((n, k))
                 t.check(f"{pipeline} {label} {m}x{n}x{k}", mod.main(x, w),
                         ref2(np.ascontiguousarray(x.T), w, False))
-        # The blocks run on one thread; the rescale after them is an
-        # elementwise op whose row loop is on the OpenMP team
-        # (--quantc-x86-outline-rows), so the IR calls GOMP_parallel.
+        # The blocks' column blocks and the rescale after them (an
+        # elementwise op whose row loop is on the OpenMP team,
+        # --quantc-x86-outline-rows) both call GOMP_parallel.
         mod = t.compile_checked(dynamic_rescaled_ir(6), pipeline,
                                 "dynamic rescaled", parallel=True,
                                 require=[BLOCKS])

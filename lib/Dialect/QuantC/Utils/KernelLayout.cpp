@@ -3,6 +3,7 @@
 #include "quantc/Dialect/QuantC/Utils/Arithmetic.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "quantc/Dialect/QuantC/Utils/LoadTimeParams.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -136,12 +137,13 @@ MatmulOp quantc::expandZeroPoints(MatmulOp op) {
 
 KernelLayout quantc::toKernelLayout(MatmulOp op, StringRef kernelName,
                                     bool takesZeroPoints,
-                                    bool readsRuntimeRhsKN) {
+                                    bool readsRuntimeRhsKN,
+                                    bool flattensDynamicBatch) {
   KernelLayout result;
   result.matmul = op;
-  bool broadcast = op.isRhsBroadcast() &&
-                   op.getLhs().getType().getRank() == 3 &&
-                   op.getLhs().getType().hasStaticShape();
+  bool broadcast =
+      op.isRhsBroadcast() && op.getLhs().getType().getRank() == 3 &&
+      (op.getLhs().getType().hasStaticShape() || flattensDynamicBatch);
   if (op.hasZeroPoints() && (!takesZeroPoints || broadcast)) {
     op.emitRemark() << "the " << kernelName
                     << " kernel does not take the zero points of "
@@ -184,13 +186,39 @@ KernelLayout quantc::toKernelLayout(MatmulOp op, StringRef kernelName,
   auto accTy = op.getResult().getType();
   Value acc;
   if (broadcast) {
-    // [B, M, K] -> [B * M, K]; the result [B * M, N] -> [B, M, N].
+    // [B, M, K] -> [B * M, K]; the result [B * M, N] -> [B, M, N]. Sizes
+    // may be dynamic (flattensDynamicBatch): B * M is then dynamic too.
     auto lt = cast<RankedTensorType>(lhs.getType());
     SmallVector<ReassociationIndices> assoc = {{0, 1}, {2}};
+    auto mul = [](int64_t x, int64_t y) {
+      return ShapedType::isDynamic(x) || ShapedType::isDynamic(y)
+                 ? ShapedType::kDynamic
+                 : x * y;
+    };
     auto flatTy = RankedTensorType::get(
-        {lt.getDimSize(0) * lt.getDimSize(1), lt.getDimSize(2)},
+        {mul(lt.getDimSize(0), lt.getDimSize(1)), lt.getDimSize(2)},
         lt.getElementType());
     Value flat = tensor::CollapseShapeOp::create(b, loc, flatTy, lhs, assoc);
+    // The [B, M, N] sizes of the expanded result: B and M those of the lhs,
+    // N that of the rhs; here, before the GEMM and its rescale.
+    SmallVector<OpFoldResult> outShape = {
+        tensor::getMixedSize(b, loc, lhs, 0),
+        tensor::getMixedSize(b, loc, lhs, 1),
+        tensor::getMixedSize(b, loc, rhs, keepRhsKN ? 1 : 0)};
+    // The flat [B * M, N] `v` as `ty` ([B, M, N]): a tensor.expand_shape, or
+    // where B and M are both dynamic a tensor.reshape (memref.expand_shape
+    // of two dynamic sizes in one group crashes LLVM 22's
+    // --expand-strided-metadata).
+    auto expand = [&](OpBuilder &ob, RankedTensorType ty, Value v) -> Value {
+      if (!ty.isDynamicDim(0) || !ty.isDynamicDim(1))
+        return tensor::ExpandShapeOp::create(ob, loc, ty, v, assoc, outShape);
+      SmallVector<Value> sizes =
+          llvm::map_to_vector(outShape, [&](OpFoldResult s) {
+            return getValueOrCreateConstantIndexOp(ob, loc, s);
+          });
+      Value shape = tensor::FromElementsOp::create(ob, loc, sizes);
+      return tensor::ReshapeOp::create(ob, loc, ty, v, shape);
+    };
     auto flatAccTy = RankedTensorType::get(
         {flatTy.getDimSize(0), accTy.getDimSize(2)}, accTy.getElementType());
     auto mm = MatmulOp::create(b, loc, flatAccTy, flat, rhs,
@@ -203,7 +231,7 @@ KernelLayout quantc::toKernelLayout(MatmulOp op, StringRef kernelName,
     auto flattenable = [&](Value v) {
       auto t = cast<RankedTensorType>(v.getType());
       bool batch = t.getDimSize(0) != 1, rows = t.getDimSize(1) != 1;
-      return t.hasStaticShape() &&
+      return (t.hasStaticShape() || flattensDynamicBatch) &&
              (batch == rows || (batch && accTy.getDimSize(1) == 1) ||
               (rows && accTy.getDimSize(0) == 1));
     };
@@ -216,7 +244,7 @@ KernelLayout quantc::toKernelLayout(MatmulOp op, StringRef kernelName,
           return v;
         auto t = cast<RankedTensorType>(v.getType());
         auto ft = RankedTensorType::get(
-            {t.getDimSize(0) * t.getDimSize(1), t.getDimSize(2)},
+            {mul(t.getDimSize(0), t.getDimSize(1)), t.getDimSize(2)},
             t.getElementType());
         return tensor::CollapseShapeOp::create(rb, loc, ft, v, assoc);
       };
@@ -230,15 +258,14 @@ KernelLayout quantc::toKernelLayout(MatmulOp op, StringRef kernelName,
           flatten(rescale.getOutputScale()), flatten(rescale.getResidual()),
           rescale.getActivationAttr(), rescale.getQminAttr(),
           rescale.getQmaxAttr());
-      Value y =
-          tensor::ExpandShapeOp::create(rb, loc, resTy, flatRescale, assoc);
+      Value y = expand(rb, resTy, flatRescale);
       rescale.getResult().replaceAllUsesWith(y);
       rescale.erase();
       op.erase();
       result.matmul = mm;
       return result;
     }
-    acc = tensor::ExpandShapeOp::create(b, loc, accTy, mm, assoc);
+    acc = expand(b, accTy, mm);
     for (Operation *user : op->getUsers())
       if (auto rescale = dyn_cast<RescaleOp>(user)) {
         rescale.emitRemark()

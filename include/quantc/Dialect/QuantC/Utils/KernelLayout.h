@@ -41,10 +41,14 @@ struct KernelLayout {
 /// With `readsRuntimeRhsKN` (the x86 kernels' weight_kn plans), a transposed
 /// rhs computed per call (not a constant, not a load-time value) stays
 /// `[..., C, D]` under transpose_rhs, uncopied: the kernel packs it from
-/// that layout.
+/// that layout. A rank-3 lhs of dynamic sizes against a broadcast rank-2 rhs
+/// is flattened only with `flattensDynamicBatch` (the x86 kernels' run-time
+/// M; the caller checks that the batch's rows are contiguous, so that the
+/// collapse is a view): its [B * M, K] rows and result have a dynamic M.
 KernelLayout toKernelLayout(MatmulOp op, llvm::StringRef kernelName,
                             bool takesZeroPoints = false,
-                            bool readsRuntimeRhsKN = false);
+                            bool readsRuntimeRhsKN = false,
+                            bool flattensDynamicBatch = false);
 
 /// The one decomposition of a quantc.matmul with zero points into the GEMM
 /// of the stored values and an i32 correction after it
