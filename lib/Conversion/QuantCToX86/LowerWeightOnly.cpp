@@ -268,22 +268,30 @@ matchWeightOnly(linalg::LinalgOp op, X86Isa isa, int64_t mrOpt, int64_t nrOpt,
   if (g.hasZeroPoint)
     mw.zpSrc = sourceOf(mw.dequant.getZeroPoint());
   bool packed = mw.weightConst || mw.weightAtLoad;
-  // Packed 4-bit weights with groups are scaled as they are widened (no
-  // per-group temporaries): a 4-row tile (mr * nr accumulators, nr weights
-  // and 2 nr scale / bias vectors fit the registers; 4096^2, M = 16 / 64:
-  // ~115 / 111 GFLOPS against ~87 / 78 with 6 rows, docs/BENCHMARKS.md).
   bool avx2 = isa == X86Isa::avx2;
-  // Decode (M = 1, 2) keeps the per-group sums: the scale is applied once per
-  // group instead of once per weight vector.
-  // (A run-time M is tuned for decode: M = 1.)
-  p.prescale = packed && int4 && p.group && !dynM && p.m > 2;
+  // Packed 4-bit weights with groups, 3 rows or more: a 4-row tile whose
+  // group sums are added to running sums kept in the output (out = fma(temp,
+  // scale, out) once per group: mr * nr temporaries, nr weights and the
+  // table fit the registers). It replaced widening each weight straight to
+  // its scaled value (an extra fma per weight vector and row tile): 4096^2,
+  // M = 4: 120 -> 137 GFLOPS (docs/benchmarks/weight-only.md). Decode (M =
+  // 1, 2; and a run-time M, tuned for M = 1) keeps both the sums and the
+  // per-group temporaries in registers (3-row tile).
+  p.groupSumsInOutput = packed && int4 && p.group && !dynM && p.m > 2;
+  // Packed 4-bit panels are read as one stream per panel: prefetch 1 KiB
+  // ahead (and the next group's scales) so that weights coming from memory
+  // are there in time (4096^2 warm, M = 4: 137 -> 154 GFLOPS; cold M = 1:
+  // ~25 -> 30-39; docs/benchmarks/weight-only.md).
+  p.prefetchBytes = packed && int4 ? 1024 : 0;
   p.nibbleTable = packed && int4 && !avx2;
 
   // Tile and blocking.
   p.lanes = avx2 ? 8 : 16;
   p.nr = nrOpt ? nrOpt : (avx2 ? 2 : 4);
   p.mr = mrOpt ? mrOpt
-               : (p.prescale ? 4 : (p.group ? (avx2 ? 2 : 3) : (avx2 ? 4 : 6)));
+               : (p.groupSumsInOutput
+                      ? 4
+                      : (p.group ? (avx2 ? 2 : 3) : (avx2 ? 4 : 6)));
   int64_t kc = kcOpt ? kcOpt : 256;
   if (p.group)
     kc = llvm::alignTo(kc, p.group);
@@ -627,7 +635,7 @@ void LowerWeightOnly::lower(linalg::LinalgOp op, const MatchedWeightOnly &m,
     const MatchedWeightOnly::Variant &v = m.variants[i];
     WeightOnlyPlan wp = p;
     if (v.blocked)
-      wp.prescale = false;
+      wp.groupSumsInOutput = false;
     func::FuncOp kernel = getOrCreateKernel(
         wp, v.blocked ? &v.floatPlan : nullptr, types, loc, symbols);
     if (i == 0) {
@@ -664,7 +672,8 @@ func::FuncOp LowerWeightOnly::getOrCreateKernel(const WeightOnlyPlan &p,
      << p.sStrideN << "," << p.lanes << "," << p.mr << "," << p.nr << ","
      << p.kc << "," << p.kBlockOuter << "," << p.kunroll << "," << p.parallel
      << "," << p.weightBits << "," << p.zeroPoint << "," << p.zStrideGroup
-     << "," << p.prescale << "," << p.nibbleTable;
+     << "," << p.nibbleTable << "," << p.groupSumsInOutput << ","
+     << p.prefetchBytes;
   if (fp)
     os << ";blocked " << fp->mr << "," << fp->kc << "," << fp->mc << ","
        << fp->panelBlock << "," << fp->kunroll << "," << fp->parallel;

@@ -50,11 +50,17 @@ struct WeightOnlyPlan {
   bool zeroPoint = false;
   /// Elements between the groups' rows of the offset table (0: one row).
   int64_t zStrideGroup = 0;
-  /// Grouped: widen each weight vector straight to its dequantized value,
-  /// fma(float(q), scale, -offset * scale), and accumulate it without
-  /// per-group temporaries (the 4-bit kernel: fewer registers, a 4-row
-  /// tile); else each group is summed in temporaries and scaled once.
-  bool prescale = false;
+  /// Grouped: the running sums of a row tile stay in the output between
+  /// groups (each group's temporaries are added as out = fma(temp, scale,
+  /// out), the same arithmetic as the sums in registers), so that a tile of
+  /// mr x nr temporaries fits the registers (the 4-bit kernel at
+  /// 3 <= M < 16); else the sums are carried in registers.
+  bool groupSumsInOutput = false;
+  /// Packed weights read panel by panel: the register kernel prefetches the
+  /// weight this many bytes ahead of the K row it reads, once per 64-byte
+  /// line (0: no prefetch). Weights that come from memory (cold) then
+  /// arrive before the kernel needs them.
+  int64_t prefetchBytes = 0;
   /// 4-bit, AVX-512: the nibbles become f32 q = u - 8 through a 16-entry
   /// table (vpermps, which reads the low 4 bits of each i32 lane: no mask,
   /// no conversion), the zero point subtracted in f32; else q + 8 - (8 + z)
@@ -130,7 +136,8 @@ void emitWeightOnlyKernel(mlir::OpBuilder &b, mlir::Location loc,
 /// Accumulation order: out[m, n] = C (or 0), then fma(A[m, k], w[k, n],
 /// acc) for k = 0, 1, ..., K - 1 in order (a plain f32 GEMM of the
 /// dequantized weight). `floatPlan` must have plan's n, k, lanes and nr,
-/// and kc a multiple of plan's group; `plan.prescale` must be false.
+/// and kc a multiple of plan's group; `plan.groupSumsInOutput` must be
+/// false.
 void emitWeightOnlyBlockedKernel(mlir::OpBuilder &b, mlir::Location loc,
                                  const WeightOnlyPlan &plan,
                                  const FloatGemmPlan &floatPlan,

@@ -124,9 +124,6 @@ private:
   /// Per vector of columns, the i32 offset subtracted from the widened
   /// weight in the current group (empty: none).
   SmallVector<Value> offsets;
-  /// prescale: per vector of columns, the current group's scale and
-  /// -offset * scale.
-  SmallVector<Value> preScale, preBias;
   /// nibbleTable: the f32 table [-8, 7] and, per vector of columns, the f32
   /// zero point of the current group (empty: none).
   Value nibbles;
@@ -292,16 +289,12 @@ private:
   }
 
   /// The nvec weight vectors of K row `kAbs` of the panel, widened to f32
-  /// minus the current offsets (prescale: also scaled).
+  /// minus the current offsets.
   SmallVector<Value> widenRow(Value kAbs) {
     SmallVector<Value> wv;
     Value row = add(wBase, mul(kAbs, p.wStrideK));
     // i32 lanes (minus the offset) to f32.
     auto toFloat = [&](Value q32, int64_t j) -> Value {
-      if (p.prescale) {
-        Value f = arith::SIToFPOp::create(b, loc, vecTy, q32);
-        return vector::FMAOp::create(b, loc, f, preScale[j], preBias[j]);
-      }
       if (!offsets.empty())
         q32 = arith::SubIOp::create(b, loc, q32, offsets[j]);
       return arith::SIToFPOp::create(b, loc, vecTy, q32);
@@ -310,8 +303,6 @@ private:
       // One byte vector per pair of column vectors, zero-extended once; the
       // table reads the low nibble, then (shifted by 4) the high one.
       auto dequant = [&](Value q, int64_t j) -> Value {
-        if (p.prescale)
-          return vector::FMAOp::create(b, loc, q, preScale[j], preBias[j]);
         if (!zeroF.empty())
           return arith::SubFOp::create(b, loc, q, zeroF[j]);
         return q;
@@ -364,8 +355,12 @@ private:
       OpBuilder::InsertionGuard g(b);
       b.setInsertionPointToStart(loop.getBody());
       SmallVector<Value> cur(loop.getRegionIterArgs());
-      for (int64_t u = 0; u < stepBy; ++u)
-        cur = step(cur, r0, add(loop.getInductionVar(), u), rows);
+      for (int64_t u = 0; u < stepBy; ++u) {
+        Value kAbs = add(loop.getInductionVar(), u);
+        if (p.prefetchBytes && !p.kBlockOuter && (u * p.wStrideK) % 64 == 0)
+          prefetchWeight(kAbs);
+        cur = step(cur, r0, kAbs, rows);
+      }
       scf::YieldOp::create(b, loc, cur);
       b.setInsertionPointAfter(loop);
       acc.assign(loop.getResults().begin(), loop.getResults().end());
@@ -375,6 +370,33 @@ private:
     for (int64_t kk = kMain; kk < count; ++kk)
       acc = step(acc, r0, add(k0, kk), rows);
     return acc;
+  }
+
+  /// A prefetch of the weight prefetchBytes ahead of K row `kAbs` of the
+  /// panel (a hint: an address past the weight does not fault).
+  void prefetchWeight(Value kAbs) {
+    Value at = add(add(wBase, mul(kAbs, p.wStrideK)), p.prefetchBytes);
+    memref::PrefetchOp::create(b, loc, ops.w, ValueRange{at},
+                               /*isWrite=*/false, /*localityHint=*/3,
+                               /*isDataCache=*/true);
+  }
+
+  /// Prefetches of the panel's scales (and zero points) of group `gi`
+  /// (the next one while the current one is summed), one per 64 bytes.
+  void prefetchTables(Value gi) {
+    auto fetch = [&](Value buf, Value at) {
+      memref::PrefetchOp::create(b, loc, buf, ValueRange{at},
+                                 /*isWrite=*/false, /*localityHint=*/3,
+                                 /*isDataCache=*/true);
+    };
+    Value sBase = add(mul(gi, p.sStrideGroup), mul(col0, p.sStrideN));
+    Value zBase = p.zeroPoint ? add(mul(gi, p.zStrideGroup), col0) : Value();
+    for (int64_t j = 0; j < nvec * p.lanes; j += 16) {
+      if (p.sStrideN || j == 0)
+        fetch(ops.scale, add(sBase, j));
+      if (zBase)
+        fetch(ops.zp, add(zBase, j));
+    }
   }
 
   Value splatI8(int64_t v) {
@@ -465,6 +487,12 @@ private:
     } else {
       // Each group in temporaries, then acc += temp * scale[group].
       int64_t groups = kcur / p.group;
+      if (p.groupSumsInOutput) {
+        // The starting sums go to the output; the loop carries nothing.
+        for (int64_t t = 0; t < tiles; ++t)
+          store(acc[t], ops.out, at[t], countOf(t % nvec));
+        acc.clear();
+      }
       auto loop = scf::ForOp::create(b, loc, idx(0), idx(groups), idx(1), acc);
       OpBuilder::InsertionGuard g(b);
       b.setInsertionPointToStart(loop.getBody());
@@ -472,25 +500,24 @@ private:
       Value k0 = add(pc, mul(gl, p.group));
       Value gi = arith::DivUIOp::create(b, loc, k0, idx(p.group));
       setOffsets(gi);
-      if (p.prescale) {
-        // The weights arrive scaled: accumulate straight into acc.
-        preScale.clear();
-        preBias.clear();
-        for (int64_t j = 0; j < nvec; ++j) {
-          preScale.push_back(scaleVector(gi, j));
-          // The offset left after the table's 8 (if any).
-          Value off = p.nibbleTable
-                          ? (zeroF.empty() ? zeros(vecTy) : zeroF[j])
-                          : arith::SIToFPOp::create(b, loc, vecTy, offsets[j]);
-          Value neg = arith::NegFOp::create(b, loc, off);
-          preBias.push_back(arith::MulFOp::create(b, loc, neg, preScale[j]));
+      if (p.prefetchBytes)
+        prefetchTables(add(gi, 1));
+      if (p.groupSumsInOutput) {
+        // The running sums in the output: out = fma(temp, scale, out).
+        SmallVector<Value> temp = runK(SmallVector<Value>(tiles, zeros(vecTy)),
+                                       r0, k0, p.group, rows);
+        SmallVector<Value> sv;
+        for (int64_t j = 0; j < nvec; ++j)
+          sv.push_back(scaleVector(gi, j));
+        for (int64_t t = 0; t < tiles; ++t) {
+          int64_t count = countOf(t % nvec);
+          Value sum = load(vecTy, ops.out, at[t], count);
+          store(vector::FMAOp::create(b, loc, temp[t], sv[t % nvec], sum),
+                ops.out, at[t], count);
         }
-        SmallVector<Value> cur =
-            runK(SmallVector<Value>(loop.getRegionIterArgs()), r0, k0, p.group,
-                 rows);
-        scf::YieldOp::create(b, loc, cur);
         b.setInsertionPointAfter(loop);
-        acc.assign(loop.getResults().begin(), loop.getResults().end());
+        for (int64_t t = 0; t < tiles; ++t)
+          acc.push_back(load(vecTy, ops.out, at[t], countOf(t % nvec)));
       } else {
         SmallVector<Value> temp = runK(SmallVector<Value>(tiles, zeros(vecTy)),
                                        r0, k0, p.group, rows);
@@ -554,7 +581,8 @@ void x86::emitWeightOnlyBlockedKernel(OpBuilder &b, Location loc,
                                       const WeightOnlyKernelOperands &ops) {
   assert(floatPlan.n == plan.n && floatPlan.k == plan.k &&
          floatPlan.lanes == plan.lanes && floatPlan.nr == plan.nr &&
-         !plan.prescale && (!plan.group || floatPlan.kc % plan.group == 0) &&
+         !plan.groupSumsInOutput &&
+         (!plan.group || floatPlan.kc % plan.group == 0) &&
          "the float plan does not fit the weight's layout");
   WeightOnlyEmitter widen(b, loc, plan, ops);
   FloatKernelOperands fops;

@@ -29,44 +29,63 @@ func.func @packing(%x: tensor<2x32xf32>) -> tensor<2x17xf32> {
 // -----
 
 // Groups of 32 along K with a zero point: per group, the i32 offset table
-// (z + 8 = 11) gives the f32 zero point and -z * scale; each weight vector is
-// dequantized in registers as fma(q, scale, -z * scale) and accumulated
-// directly (no per-group temporaries; a 4-row tile, here all 3 rows).
+// (z + 8 = 11) gives the f32 zero point; each weight vector is widened to
+// q - z (exact in f32) and summed in per-group temporaries, which are then
+// added to the running sums kept in the output, out = fma(temp, scale, out)
+// (3 rows or more: a 4-row tile, here all 3 rows; the starting sums are
+// stored first). The weight is prefetched 1 KiB ahead once per 64-byte line
+// (every second K row of 32 bytes), the next group's scales and zero points
+// once per group.
 // AVX-512: the byte vector zero-extended once, q = table[u & 15]
 // (vpermps of [-8, 7]) for the low nibble, table[u >> 4] for the high one.
 // CHECK-LABEL: func.func @grouped_zero_point
 // CHECK: %[[ZP:.+]] = arith.constant dense<"0x0B0000000B000000
 // CHECK-SAME: tensor<128xi32>
 // CHECK: call @[[K:__quantc_x86_w4a16_gemm[_0-9]*]](%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %c0, %c1) : (memref<192xf32>, memref<2048xi8>, memref<128xf32>, memref<128xi32>, memref<60xf32>, index, index) -> ()
-// CHECK: func.func private @[[K]](%{{.+}}: memref<192xf32> {llvm.noalias}, %[[W:.+]]: memref<2048xi8> {llvm.noalias}, %[[S:.+]]: memref<128xf32> {llvm.noalias}, %[[Z:.+]]: memref<128xi32> {llvm.noalias}
+// CHECK: func.func private @[[K]](%{{.+}}: memref<192xf32> {llvm.noalias}, %[[W:.+]]: memref<2048xi8> {llvm.noalias}, %[[S:.+]]: memref<128xf32> {llvm.noalias}, %[[Z:.+]]: memref<128xi32> {llvm.noalias}, %[[OUT:.+]]: memref<60xf32> {llvm.noalias}
 // CHECK-DAG: %[[EIGHT:.+]] = arith.constant dense<8.000000e+00> : vector<16xf32>
+// CHECK-DAG: %[[ZERO:.+]] = arith.constant dense<0.000000e+00> : vector<16xf32>
 // CHECK-DAG: %[[TABLE:.+]] = arith.constant dense<[-8.000000e+00, -7.000000e+00, {{.*}}, 7.000000e+00]> : vector<16xf32>
-// CHECK: scf.for %{{.+}} = %c0 to %c2 step %c1 iter_args({{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
-// CHECK: %[[OFF0:.+]] = vector.load %[[Z]][%{{.+}}] : memref<128xi32>, vector<16xi32>
+// CHECK: vector.store %[[ZERO]], %[[OUT]][%c0]
+// CHECK: scf.for %{{.+}} = %c0 to %c2 step %c1 {
+// CHECK: %[[OFF0:.+]] = vector.load %[[Z]][%[[G:.+]]] : memref<128xi32>, vector<16xi32>
 // CHECK: %[[OFF0F:.+]] = arith.sitofp %[[OFF0]] : vector<16xi32> to vector<16xf32>
 // CHECK: %[[Z0:.+]] = arith.subf %[[OFF0F]], %[[EIGHT]] : vector<16xf32>
-// CHECK: %[[S0:.+]] = vector.load %[[S]][%{{.+}}] : memref<128xf32>, vector<16xf32>
-// CHECK: %[[NEG0:.+]] = arith.negf %[[Z0]]
-// CHECK: %[[BIAS0:.+]] = arith.mulf %[[NEG0]], %[[S0]]
-// CHECK: scf.for
-// CHECK: %[[B:.+]] = vector.load %[[W]][%{{.+}}] : memref<2048xi8>, vector<16xi8>
+// CHECK: memref.prefetch %[[S]][%{{.+}}], read, locality<3>, data
+// CHECK: memref.prefetch %[[Z]][%{{.+}}], read, locality<3>, data
+// CHECK: %[[T:.+]]:6 = scf.for %{{.+}} iter_args({{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// CHECK: %[[ROW:.+]] = arith.muli %{{.+}}, %c32 : index
+// CHECK: %[[AHEAD:.+]] = arith.addi %[[ROW]], %c1024 : index
+// CHECK: memref.prefetch %[[W]][%[[AHEAD]]], read, locality<3>, data
+// CHECK: %[[B:.+]] = vector.load %[[W]][%[[ROW]]] : memref<2048xi8>, vector<16xi8>
 // CHECK: %[[U:.+]] = arith.extui %[[B]] : vector<16xi8> to vector<16xi32>
 // CHECK: %[[LO:.+]] = quantc.x86.vpermps %[[TABLE]], %[[U]] : vector<16xf32>, vector<16xi32>
-// CHECK: %[[W0:.+]] = vector.fma %[[LO]], %[[S0]], %[[BIAS0]] : vector<16xf32>
+// CHECK: %[[W0:.+]] = arith.subf %[[LO]], %[[Z0]] : vector<16xf32>
 // CHECK: %[[HI:.+]] = arith.shrui %[[U]], %{{.+}} : vector<16xi32>
 // CHECK: quantc.x86.vpermps %[[TABLE]], %[[HI]]
 // CHECK: %[[XB:.+]] = vector.broadcast
 // CHECK: vector.fma %[[XB]], %[[W0]], %{{.+}} : vector<16xf32>
+// CHECK: scf.yield
+// CHECK: %[[S0:.+]] = vector.load %[[S]][%[[G]]] : memref<128xf32>, vector<16xf32>
+// CHECK: %[[SUM0:.+]] = vector.load %[[OUT]][%c0] : memref<60xf32>, vector<16xf32>
+// CHECK: %[[NEW0:.+]] = vector.fma %[[T]]#0, %[[S0]], %[[SUM0]] : vector<16xf32>
+// CHECK: vector.store %[[NEW0]], %[[OUT]][%c0] : memref<60xf32>, vector<16xf32>
 // AVX2 (8 lanes, no 16-entry table): and 15 / shift right by 4 on the
-// bytes, zero-extend, to f32, fma(q + 8, scale, -(8 + z) * scale).
+// bytes, zero-extend, minus the offset (8 + z) in i32, to f32; the same
+// per-group sums added to the output.
 // AVX2-LABEL: func.func @grouped_zero_point
 // AVX2: func.func private @__quantc_x86_w4a16_gemm
+// AVX2: %[[OFF:.+]] = vector.load %{{.+}} : memref<{{[0-9]+}}xi32>, vector<8xi32>
 // AVX2: %[[B:.+]] = vector.load %{{.+}} : memref<{{[0-9]+}}xi8>, vector<8xi8>
 // AVX2: %[[LO:.+]] = arith.andi %[[B]], %{{.+}} : vector<8xi8>
 // AVX2: %[[LO32:.+]] = arith.extui %[[LO]] : vector<8xi8> to vector<8xi32>
-// AVX2: %[[LOF:.+]] = arith.sitofp %[[LO32]] : vector<8xi32> to vector<8xf32>
-// AVX2: vector.fma %[[LOF]], %{{.+}}, %{{.+}} : vector<8xf32>
+// AVX2: %[[Q:.+]] = arith.subi %[[LO32]], %[[OFF]] : vector<8xi32>
+// AVX2: %[[LOF:.+]] = arith.sitofp %[[Q]] : vector<8xi32> to vector<8xf32>
 // AVX2: arith.shrui %[[B]], %{{.+}} : vector<8xi8>
+// AVX2: vector.fma %{{.+}}, %[[LOF]], %{{.+}} : vector<8xf32>
+// AVX2: scf.yield
+// AVX2: vector.fma %{{.+}}, %{{.+}}, %{{.+}} : vector<8xf32>
+// AVX2-NEXT: vector.store
 func.func @grouped_zero_point(%x: tensor<3x64xf32>) -> tensor<3x20xf32> {
   %q = arith.constant dense<-8> : tensor<64x20xi4>
   %s = arith.constant dense<0.5> : tensor<2x20xf32>

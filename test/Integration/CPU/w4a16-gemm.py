@@ -18,10 +18,11 @@ several K blocks; threaded (3 OpenMP threads, parallel-min-macs=0).
 
 The bound, per output element, relative to sum_k |x_mk| |w_deq_kn|:
  |y - y64| <= 1e-5 * (|x| |w_deq|)_mn
-(grouped constant weights are dequantized in registers as
-fma(q + 8, s, -(8 + z) * s): q + 8 is exact in f32, -(8 + z) * s rounds
-once and the fma once, so each weight is within ~2 f32 ulps of |15 s|; the
-f32 accumulation adds K roundings: far below the bound for K <= 4096).
+(grouped constant weights are widened in registers to q - z, exact in
+f32; each group's sum over its g rows is scaled once, fma(sum, s, acc),
+with the running sums in registers (M <= 2) or in the output (M >= 3): K
+roundings of the accumulation and one per group, far below the bound for
+K <= 4096).
 """
 import os
 
