@@ -114,6 +114,17 @@ bool KernelEmitter::amxReadsAInPlace(int64_t mr) const {
          mr % kTileRows == 0 && !needsRowSums() && rowsPerSet <= kL1Ways;
 }
 
+bool KernelEmitter::amxStoresCInPlace(int64_t mr, int64_t nr,
+                                      int64_t lastCnt) const {
+  // tilestored writes whole 16 x 16 tiles at any row stride: the rows of a
+  // full row tile (mr a multiple of 16, all inside M) and the columns of a
+  // full panel. The output must be the accumulator itself (no epilogue, no
+  // weight zero point, no compensation to add).
+  return p.getIsa() == X86Isa::amx && !p.getEmulate() && !ops.epilogue &&
+         !needsRowSums() && amxCompensationIsZero() && mr % kTileRows == 0 &&
+         nr == p.getNr() && lastCnt == p.getLanes();
+}
+
 bool KernelEmitter::amxPacksAOnce() const {
   // Packed per row tile, A would be packed N / (panel_block * cols) times
   // (32 times at 512 x 4096 x 4096, 28 % of the kernel's samples).
@@ -181,6 +192,17 @@ void KernelEmitter::emitAmxTile(Value m0, int64_t mr, Value panel, Value n0,
               /*isZextLhs=*/ops.zeroPoints.unsignedActivations));
       scf::YieldOp::create(b, loc, next);
     }
+    // The C tiles go straight to the output when they are its final
+    // values: i32 without an epilogue, zero compensation, whole tiles.
+    if (amxStoresCInPlace(mr, nr, lastCnt)) {
+      for (int64_t i = 0; i < aTiles; ++i)
+        for (int64_t j = 0; j < nr; ++j)
+          amx::TileStoreOp::create(
+              b, loc, ops.output,
+              ValueRange{add(m0, i * kTileRows), add(n0, j * p.getLanes())},
+              ks.getResult(i * nr + j));
+      return;
+    }
     for (int64_t i = 0; i < aTiles; ++i)
       for (int64_t j = 0; j < nr; ++j)
         amx::TileStoreOp::create(
@@ -188,18 +210,18 @@ void KernelEmitter::emitAmxTile(Value m0, int64_t mr, Value panel, Value n0,
             ks.getResult(i * nr + j));
   }
   // The rows as 16-lane accumulators, with the -zx * colsum(W)
-  // compensation, into the shared epilogue.
+  // compensation (unless it is zero), into the shared epilogue.
   SmallVector<Value> comp, acc;
-  for (int64_t j = 0; j < nr; ++j)
+  bool addComp = !amxCompensationIsZero();
+  for (int64_t j = 0; addComp && j < nr; ++j)
     comp.push_back(
         vector::LoadOp::create(b, loc, accTy, compensation,
                                ValueRange{add(compCol, j * p.getLanes())}));
   for (int64_t r = 0; r < mr; ++r)
-    for (int64_t j = 0; j < nr; ++j)
-      acc.push_back(arith::AddIOp::create(
-          b, loc,
-          vector::LoadOp::create(b, loc, accTy, amxC,
-                                 ValueRange{idx(r), idx(j * p.getLanes())}),
-          comp[j]));
+    for (int64_t j = 0; j < nr; ++j) {
+      Value c = vector::LoadOp::create(
+          b, loc, accTy, amxC, ValueRange{idx(r), idx(j * p.getLanes())});
+      acc.push_back(addComp ? arith::AddIOp::create(b, loc, c, comp[j]) : c);
+    }
   emitEpilogue(acc, m0, mr, n0, nr, lastCnt);
 }

@@ -76,6 +76,16 @@ private:
 
   /// Whether the epilogue needs the rows' sums of A (a weight zero point).
   bool needsRowSums() const { return bool(ops.zeroPoints.rhs.buffer); }
+  /// Whether the compensation is zero by construction: amx's tdpbssd
+  /// (s8 x s8) without an activation zero point (compFactor -zx = 0). The
+  /// packers then skip the column sums and the amx tiles the add.
+  bool amxCompensationIsZero() const {
+    return p.getIsa() == X86Isa::amx && compFactor == 0;
+  }
+  /// Whether the packers compute the compensation.
+  bool packsCompensation() const {
+    return p.hasCompensation() && !amxCompensationIsZero();
+  }
   /// Adds the sum over the bytes of `v` (A's values: zero-extended when A
   /// is u8, else sign-extended) to the i32 `acc`.
   Value addRowSum(Value acc, Value v);
@@ -240,6 +250,13 @@ private:
   /// block of panels: A is packed (not read in place), the call may run
   /// several blocks, and no row sums are taken.
   bool amxPacksAOnce() const;
+
+  /// Whether the amx tile of `mr` rows and `nr` B tiles (the last with
+  /// `lastCnt` columns) stores its C tiles straight into the output
+  /// (tilestored at the output's row stride) instead of the amxC scratch
+  /// and the epilogue: hardware tiles, an i32 result without epilogue, row
+  /// sums or compensation, and a whole tile.
+  bool amxStoresCInPlace(int64_t mr, int64_t nr, int64_t lastCnt) const;
 
   /// The amx step of emitTile: mr / 16 A tiles x nr B tiles of the panel
   /// into C tiles over K (tdpbssd), stored to amxC, then the rows plus the

@@ -59,7 +59,7 @@ void KernelEmitter::emit() {
             {blockPanels, p.getKGroups(), p.getPanelCols() * p.getGroup()},
             elem),
         b.getI64IntegerAttr(64));
-    if (p.hasCompensation())
+    if (packsCompensation())
       compensation = memref::AllocOp::create(
           b, loc, MemRefType::get({blockPanels * p.getPanelCols()}, i32),
           b.getI64IntegerAttr(64));

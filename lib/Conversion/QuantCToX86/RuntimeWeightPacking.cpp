@@ -43,7 +43,7 @@ void KernelEmitter::packWeightBlockTransposed(Value nb, Value bEnd) {
   auto inTy = VectorType::get({chunk}, i8);
   auto wordsTy = VectorType::get({nw}, i32);
   auto outTy = VectorType::get({chunk}, elem);
-  bool comp = p.hasCompensation();
+  bool comp = packsCompensation();
   auto panels = scf::ForOp::create(b, loc, nb, bEnd, idx(1));
   OpBuilder::InsertionGuard g(b);
   b.setInsertionPoint(panels.getBody()->getTerminator());
@@ -119,7 +119,7 @@ void KernelEmitter::packWeightBlock(Value nb, Value bEnd) {
   int64_t words = 16, chunk = words * group;
   auto inTy = VectorType::get({chunk}, i8);
   auto sliceTy = VectorType::get({group}, elem);
-  bool comp = p.hasCompensation();
+  bool comp = packsCompensation();
   auto panels = scf::ForOp::create(b, loc, nb, bEnd, idx(1));
   OpBuilder::InsertionGuard g(b);
   b.setInsertionPoint(panels.getBody()->getTerminator());
@@ -243,18 +243,35 @@ static Value interleaveRows(OpBuilder &b, Location loc, SmallVector<Value> rows,
   return rows.front();
 }
 
+/// Columns of [k, n] weights one wide packing step reads per row: one
+/// 64-byte load per row of a K group.
+static constexpr int64_t kWideCols = 64;
+
 /// The one packing rule of [k, n] weights: panels [nb, bEnd) of `weights`
 /// into `packed` (panel p at index p - nb) and, when `compensation` is
 /// given, compFactor * colsum(W) into it (panel p's columns from
-/// (p - nb) * cols), 16 (or 8) columns at a time: the `group` rows of a K
-/// group are loaded a vector each (masked past N), interleaved into the
-/// group-major panel layout and stored whole; the column sums accumulate in
-/// a vector on the way.
+/// (p - nb) * cols). The block's columns are walked in chunks:
+///  - wide (i8 panels of 4-row K groups whose width divides or is divided
+///    by 64, the vpdpbusd and amx layouts): 64 columns at a time, the 4 rows
+///    of a K group one 64-byte load each (masked past N), interleaved by two
+///    rounds of two-source shuffles (bytes of row pairs, then 16-bit pairs:
+///    vpermt2b / vpermt2w) into four 16-column x 4-byte groups, each stored
+///    whole where its panel holds it; the column sums taken from the
+///    interleaved groups (vpdpbusd against ones, or shifts when emulated);
+///  - narrow (the rest of the block, and every other layout): 16 (or 8)
+///    columns at a time, one vector per row, interleaved by interleaveRows;
+///    the column sums accumulate from the loaded rows.
 static void packPanelsFromKN(OpBuilder &b, Location loc, X86GemmPlanAttr plan,
                              Value weights, Value packed, Value compensation,
                              int32_t compFactor, Value nb, Value bEnd) {
   auto idx = [&](int64_t v) -> Value {
     return arith::ConstantIndexOp::create(b, loc, v);
+  };
+  auto addI = [&](Value x, Value y) -> Value {
+    return arith::AddIOp::create(b, loc, x, y);
+  };
+  auto mulI = [&](Value x, int64_t y) -> Value {
+    return arith::MulIOp::create(b, loc, x, idx(y));
   };
   int64_t n = plan.getN(), k = plan.getK(), cols = plan.getPanelCols(),
           group = plan.getGroup();
@@ -262,82 +279,202 @@ static void packPanelsFromKN(OpBuilder &b, Location loc, X86GemmPlanAttr plan,
   int64_t lanes = cols % 16 == 0 ? 16 : (cols % 8 == 0 ? 8 : 1);
   Type i8 = b.getI8Type(), i32 = b.getI32Type();
   Type elem = cast<MemRefType>(packed.getType()).getElementType();
+  int64_t fullGroups = k / group, tail = k % group;
+  auto i32Splat = [&](VectorType ty, int64_t v) -> Value {
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(ty, b.getI32IntegerAttr(v)));
+  };
+  // The column `c`'s panel slot: (index in the block, offset in its group
+  // row, index in the block's compensation).
+  Value colBegin = mulI(nb, cols), colEnd = mulI(bEnd, cols);
+  auto place = [&](Value c) -> std::tuple<Value, Value, Value> {
+    Value local = arith::SubIOp::create(
+        b, loc, arith::DivUIOp::create(b, loc, c, idx(cols)), nb);
+    Value slot = mulI(arith::RemUIOp::create(b, loc, c, idx(cols)), group);
+    return {local, slot, arith::SubIOp::create(b, loc, c, colBegin)};
+  };
+  // Runs `body(kg, rowsPresent, sums)` over the K groups (the last one
+  // partial when K % group != 0), threading the column sums.
+  auto forEachGroup =
+      [&](ValueRange init,
+          function_ref<SmallVector<Value>(Value, int64_t, ValueRange)> body)
+      -> SmallVector<Value> {
+    SmallVector<Value> sums(init);
+    if (fullGroups > 0) {
+      auto groups = scf::ForOp::create(
+          b, loc, idx(0), idx(fullGroups), idx(1), sums,
+          [&](OpBuilder &lb, Location, Value kg, ValueRange acc) {
+            OpBuilder::InsertionGuard g(b);
+            b.setInsertionPoint(lb.getInsertionBlock(), lb.getInsertionPoint());
+            scf::YieldOp::create(b, loc, body(kg, group, acc));
+          });
+      sums.assign(groups.getResults().begin(), groups.getResults().end());
+    }
+    if (tail)
+      sums = body(idx(fullGroups), tail, sums);
+    return sums;
+  };
+  // The mask of the columns [c, c + width) inside N.
+  auto colMaskAt = [&](Value c, int64_t width) -> Value {
+    Value present = arith::MaxSIOp::create(
+        b, loc, idx(0),
+        arith::MinSIOp::create(b, loc, idx(width),
+                               arith::SubIOp::create(b, loc, idx(n), c)));
+    return vector::CreateMaskOp::create(
+        b, loc, VectorType::get({width}, b.getI1Type()), present);
+  };
+
+  OpBuilder::InsertionGuard guard(b);
+  Value narrowBegin = colBegin;
+  bool wide = elem == i8 && group == 4 && lanes == 16 &&
+              (cols % kWideCols == 0 || kWideCols % cols == 0);
+  if (wide) {
+    constexpr int64_t parts = kWideCols / 16;
+    auto rowTy = VectorType::get({kWideCols}, i8);
+    auto halfTy = VectorType::get({kWideCols / 2}, b.getI16Type());
+    auto sumTy = VectorType::get({16}, i32);
+    Value zeroRow = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(rowTy, b.getIntegerAttr(i8, 0)));
+    Value ones = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(rowTy, b.getIntegerAttr(i8, 1)));
+    // Zips of two 64-lane vectors: lanes [h * 32, h * 32 + 32) of each.
+    auto zip = [&](Value x, Value y, int64_t h) -> Value {
+      int64_t len = cast<VectorType>(x.getType()).getNumElements();
+      SmallVector<int64_t> m;
+      for (int64_t c = 0; c < len / 2; ++c) {
+        m.push_back(h * len / 2 + c);
+        m.push_back(len + h * len / 2 + c);
+      }
+      return vector::ShuffleOp::create(b, loc, x, y, m);
+    };
+    // The sum of the 4 signed bytes of each i32 lane of `v` (64 x i8).
+    auto laneSums = [&](Value acc, Value v) -> Value {
+      if (!plan.getEmulate())
+        return X86VpdpbusdOp::create(b, loc, sumTy, acc, ones, v);
+      Value w = vector::BitCastOp::create(b, loc, sumTy, v);
+      for (int64_t t = 0; t < 4; ++t) {
+        Value up =
+            arith::ShLIOp::create(b, loc, w, i32Splat(sumTy, 24 - 8 * t));
+        acc =
+            addI(acc, arith::ShRSIOp::create(b, loc, up, i32Splat(sumTy, 24)));
+      }
+      return acc;
+    };
+    Value wideEnd =
+        addI(colBegin,
+             mulI(arith::DivUIOp::create(
+                      b, loc, arith::SubIOp::create(b, loc, colEnd, colBegin),
+                      idx(kWideCols)),
+                  kWideCols));
+    auto chunks = scf::ForOp::create(b, loc, colBegin, wideEnd, idx(kWideCols));
+    {
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPoint(chunks.getBody()->getTerminator());
+      Value c = chunks.getInductionVar();
+      Value colMask = colMaskAt(c, kWideCols);
+      SmallVector<std::tuple<Value, Value, Value>> places;
+      for (int64_t j = 0; j < parts; ++j)
+        places.push_back(place(addI(c, idx(16 * j))));
+      SmallVector<Value> init;
+      if (compensation)
+        init.assign(parts, i32Splat(sumTy, 0));
+      SmallVector<Value> sums = forEachGroup(
+          init,
+          [&](Value kg, int64_t rowsPresent,
+              ValueRange acc) -> SmallVector<Value> {
+            Value k0 = mulI(kg, group);
+            SmallVector<Value> rows;
+            for (int64_t r = 0; r < group; ++r)
+              rows.push_back(
+                  r < rowsPresent
+                      ? Value(vector::MaskedLoadOp::create(
+                            b, loc, rowTy, weights,
+                            ValueRange{addI(k0, idx(r)), c}, colMask, zeroRow))
+                      : zeroRow);
+            // Bytes of rows 0/1 and 2/3 paired (columns [0, 32) and
+            // [32, 64)), then the pairs of each half paired as 16-bit
+            // words: 16 columns x 4 bytes per part.
+            SmallVector<Value> next;
+            for (int64_t h = 0; h < 2; ++h) {
+              Value p01 = vector::BitCastOp::create(b, loc, halfTy,
+                                                    zip(rows[0], rows[1], h));
+              Value p23 = vector::BitCastOp::create(b, loc, halfTy,
+                                                    zip(rows[2], rows[3], h));
+              for (int64_t q = 0; q < 2; ++q) {
+                int64_t j = 2 * h + q;
+                Value out =
+                    vector::BitCastOp::create(b, loc, rowTy, zip(p01, p23, q));
+                auto [local, slot, compCol] = places[j];
+                vector::StoreOp::create(b, loc, out, packed,
+                                        ValueRange{local, kg, slot});
+                if (compensation)
+                  next.push_back(laneSums(acc[j], out));
+              }
+            }
+            return next;
+          });
+      for (int64_t j = 0; compensation && j < parts; ++j)
+        vector::StoreOp::create(
+            b, loc,
+            arith::MulIOp::create(b, loc, sums[j], i32Splat(sumTy, compFactor)),
+            compensation, ValueRange{std::get<2>(places[j])});
+    }
+    narrowBegin = wideEnd;
+  }
+
   auto rowTy = VectorType::get({lanes}, i8);
   auto elemRowTy = VectorType::get({lanes}, elem);
   auto outTy = VectorType::get({lanes * group}, elem);
   auto sumTy = VectorType::get({lanes}, i32);
-  auto maskTy = VectorType::get({lanes}, b.getI1Type());
   Value zeroRow = arith::ConstantOp::create(
       b, loc, DenseElementsAttr::get(rowTy, b.getIntegerAttr(i8, 0)));
-  Value zeroSums = arith::ConstantOp::create(
-      b, loc, DenseElementsAttr::get(sumTy, b.getI32IntegerAttr(0)));
-
-  OpBuilder::InsertionGuard guard(b);
-  auto panels = scf::ForOp::create(b, loc, nb, bEnd, idx(1));
-  b.setInsertionPoint(panels.getBody()->getTerminator());
-  Value p = panels.getInductionVar();
-  Value local = arith::SubIOp::create(b, loc, p, nb);
-  auto chunks = scf::ForOp::create(b, loc, idx(0), idx(cols), idx(lanes));
+  auto chunks = scf::ForOp::create(b, loc, narrowBegin, colEnd, idx(lanes));
   b.setInsertionPoint(chunks.getBody()->getTerminator());
-  Value c0 = chunks.getInductionVar();
-  Value col0 = arith::AddIOp::create(
-      b, loc, arith::MulIOp::create(b, loc, p, idx(cols)), c0);
-  // Columns of this chunk inside N (0 for a chunk of padding).
-  Value width = arith::MaxSIOp::create(
-      b, loc, idx(0),
-      arith::MinSIOp::create(b, loc, idx(lanes),
-                             arith::SubIOp::create(b, loc, idx(n), col0)));
-  Value colMask = vector::CreateMaskOp::create(b, loc, maskTy, width);
-  Value slot = arith::MulIOp::create(b, loc, c0, idx(group));
+  Value col0 = chunks.getInductionVar();
+  // Columns of this chunk inside N (none for a chunk of padding).
+  Value colMask = colMaskAt(col0, lanes);
+  Value local, slot, compCol;
+  std::tie(local, slot, compCol) = place(col0);
 
   // The K group `kg` (its rows k < `rowsPresent`, the others zeros): loaded,
   // stored interleaved; returns the sums with the group's rows added.
-  auto packGroup = [&](Value kg, int64_t rowsPresent, Value sums) -> Value {
-    SmallVector<Value> rows;
-    Value k0 = arith::MulIOp::create(b, loc, kg, idx(group));
-    for (int64_t r = 0; r < group; ++r) {
-      Value v = zeroRow;
-      if (r < rowsPresent)
-        v = vector::MaskedLoadOp::create(
-            b, loc, rowTy, weights,
-            ValueRange{arith::AddIOp::create(b, loc, k0, idx(r)), col0},
-            colMask, zeroRow);
-      if (compensation && r < rowsPresent)
-        sums = arith::AddIOp::create(b, loc, sums,
-                                     arith::ExtSIOp::create(b, loc, sumTy, v));
-      if (elem != i8)
-        v = arith::ExtSIOp::create(b, loc, elemRowTy, v);
-      rows.push_back(v);
-    }
-    Value out = interleaveRows(b, loc, rows, lanes);
-    out = vector::BitCastOp::create(b, loc, outTy, out);
-    vector::StoreOp::create(b, loc, out, packed, ValueRange{local, kg, slot});
-    return sums;
-  };
-  int64_t fullGroups = k / group, tail = k % group;
-  auto groups = scf::ForOp::create(
-      b, loc, idx(0), idx(fullGroups), idx(1), ValueRange{zeroSums},
-      [&](OpBuilder &nb, Location, Value kg, ValueRange acc) {
-        OpBuilder::InsertionGuard g(b);
-        b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
-        scf::YieldOp::create(b, loc, packGroup(kg, group, acc[0]));
+  SmallVector<Value> init;
+  if (compensation)
+    init.push_back(i32Splat(sumTy, 0));
+  SmallVector<Value> sums = forEachGroup(
+      init,
+      [&](Value kg, int64_t rowsPresent, ValueRange acc) -> SmallVector<Value> {
+        SmallVector<Value> rows;
+        Value sum = compensation ? acc[0] : Value();
+        Value k0 = mulI(kg, group);
+        for (int64_t r = 0; r < group; ++r) {
+          Value v = zeroRow;
+          if (r < rowsPresent)
+            v = vector::MaskedLoadOp::create(b, loc, rowTy, weights,
+                                             ValueRange{addI(k0, idx(r)), col0},
+                                             colMask, zeroRow);
+          if (compensation && r < rowsPresent)
+            sum = addI(sum, arith::ExtSIOp::create(b, loc, sumTy, v));
+          if (elem != i8)
+            v = arith::ExtSIOp::create(b, loc, elemRowTy, v);
+          rows.push_back(v);
+        }
+        Value out = interleaveRows(b, loc, rows, lanes);
+        out = vector::BitCastOp::create(b, loc, outTy, out);
+        vector::StoreOp::create(b, loc, out, packed,
+                                ValueRange{local, kg, slot});
+        return compensation ? SmallVector<Value>{sum} : SmallVector<Value>{};
       });
-  Value sums = groups.getResult(0);
-  if (tail)
-    sums = packGroup(idx(fullGroups), tail, sums);
-  if (compensation) {
-    Value factor = arith::ConstantOp::create(
-        b, loc, DenseElementsAttr::get(sumTy, b.getI32IntegerAttr(compFactor)));
-    Value compCol = arith::AddIOp::create(
-        b, loc, arith::MulIOp::create(b, loc, local, idx(cols)), c0);
-    vector::StoreOp::create(b, loc, arith::MulIOp::create(b, loc, sums, factor),
-                            compensation, ValueRange{compCol});
-  }
+  if (compensation)
+    vector::StoreOp::create(
+        b, loc,
+        arith::MulIOp::create(b, loc, sums[0], i32Splat(sumTy, compFactor)),
+        compensation, ValueRange{compCol});
 }
 
 void KernelEmitter::packWeightBlockKN(Value nb, Value bEnd) {
   packPanelsFromKN(b, loc, p, ops.weights, packed,
-                   p.hasCompensation() ? compensation : Value(), compFactor, nb,
+                   packsCompensation() ? compensation : Value(), compFactor, nb,
                    bEnd);
 }
 

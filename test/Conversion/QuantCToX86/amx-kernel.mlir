@@ -1,7 +1,7 @@
 // The isa=amx kernels: 2 A tiles (32 rows of the packed activation tile) x
 // 2 B tiles (a 32-column panel of the vpdpbusd layout, K padded to 64) ->
 // 4 C tiles carried by the K loop, stored to a 32 x 32 i32 scratch for the
-// shared epilogue. M < amx-min-m takes the avx512-vnni kernel, with a
+// shared epilogue (whole tiles of an i32 result: into the output). M < amx-min-m takes the avx512-vnni kernel, with a
 // remark; emulate=true has no amx op left.
 // RUN: quantc-opt %s --quantc-lower-matmul-to-x86="isa=amx" -verify-diagnostics | FileCheck %s
 // RUN: quantc-opt %s --quantc-lower-matmul-to-x86="isa=amx emulate=true" -verify-diagnostics | FileCheck %s --check-prefix=EMU
@@ -34,7 +34,10 @@
 // CHECK: amx.tile_load %{{.*}} : memref<3x32x128xi8> into !amx.tile<16x64xi8>
 // CHECK-COUNT-4: amx.tile_muli
 // CHECK: scf.yield
-// CHECK-COUNT-4: amx.tile_store
+// A whole tile of an i32 result stores C into the output, the tail panel
+// (6 columns) into the scratch.
+// CHECK-COUNT-4: amx.tile_store %{{.*}} : memref<45x70xi32>, !amx.tile<16x16xi32>
+// CHECK: amx.tile_store %{{.*}} : memref<32x32xi32>, !amx.tile<16x16xi32>
 // CHECK-LABEL: func.func private @__quantc_x86_gemm_0(
 // CHECK-SAME: isa = amx, m = 33, n = 19, k = 13
 // CHECK-LABEL: func.func private @__quantc_x86_gemm_1(

@@ -36,8 +36,14 @@
 // AMX-SAME: isa = amx, m = 64, n = 96, k = 128
 // VNNI-SAME: isa = avx512_vnni, m = 64, n = 96, k = 128
 // CHECK-SAME: runtime_weight = true, weight_kn = true
-// The packer loads K rows of 16 columns, masked at N, and stores whole
-// interleaved groups.
+// The packer loads the 4 rows of a K group 64 columns at a time, masked at
+// N, interleaves them by two rounds of shuffles (byte pairs, then 16-bit
+// pairs) and stores four 16-column groups whole; the columns the 64-column
+// steps leave in the block, 16 at a time.
+// CHECK-COUNT-4: vector.maskedload %{{.*}} : memref<128x96xi8, strided<[?, 1], offset: ?>>, vector<64xi1>, vector<64xi8> into vector<64xi8>
+// CHECK: vector.shuffle %{{.*}} : vector<64xi8>, vector<64xi8>
+// CHECK: vector.shuffle %{{.*}} : vector<32xi16>, vector<32xi16>
+// CHECK: vector.store %{{.*}} : memref<{{[0-9]+}}x{{[0-9]+}}x{{[0-9]+}}xi8>, vector<64xi8>
 // CHECK: vector.maskedload %{{.*}} : memref<128x96xi8, strided<[?, 1], offset: ?>>, vector<16xi1>, vector<16xi8> into vector<16xi8>
 // CHECK: vector.shuffle
 // CHECK: vector.store %{{.*}} : memref<{{[0-9]+}}x{{[0-9]+}}x{{[0-9]+}}xi8>, vector<64xi8>

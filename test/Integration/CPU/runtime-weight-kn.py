@@ -81,10 +81,12 @@ def expect_kn(label, ir, cpu):
         fail(f"{label}: the [K, N] weight is not packed in place: {diags}")
 
 
+# N = 200 and 257: several 64-column steps of the packer, then 16-column
+# chunks (amx: 32-column panels) or a step past N (vnni: 64-column panels).
 GEMMS = [(45, 70, 67), (33, 19, 13), (64, 33, 130), (8, 20, 130),
-         (100, 50, 258), (32, 129, 1001)]
+         (100, 50, 258), (32, 129, 1001), (40, 200, 131), (33, 257, 66)]
 BATCHED = [(1, 64, 96, 128), (33, 40, 19, 37), (3, 128, 128, 128),
-           (33, 5, 17, 70)]
+           (33, 5, 17, 70), (2, 64, 200, 67)]
 VARIANTS = ["", " vnni-parallel-min-macs=0 vnni-panel-block-kib=1"]
 
 for cpu in CPUS:
@@ -121,7 +123,7 @@ for cpu in CPUS:
             x = i8((m, k))
             check(f"{label} M={m}", mod.main(x, w), nn_matmul(x, w))
         # Zero points in the kernel, with an f32 rescale.
-        for m, n, k in [(45, 70, 67), (64, 33, 128)]:
+        for m, n, k in [(45, 70, 67), (64, 33, 128), (45, 130, 67)]:
             label = f"{pipeline} zero points {m}x{n}x{k}"
             ir = zp_ir(m, n, k, -37)
             if variant == "":
