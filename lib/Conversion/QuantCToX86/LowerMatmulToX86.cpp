@@ -122,7 +122,7 @@ struct LowerMatmulToX86
     // It refers to `symbols`.
     loadState.reset();
     // The int8 depthwise kernels' epilogues, in their generics.
-    fuseDepthwiseEpilogues(module);
+    fuseDepthwiseEpilogues(module, opts);
   }
 
 private:
