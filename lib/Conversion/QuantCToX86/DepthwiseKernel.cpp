@@ -56,6 +56,11 @@ struct Window {
   int64_t n, oh, ow, c;
   /// The input the taps slice, [N, H, W, C] i8.
   Value x;
+  /// The tensor the kernel reads: `x`, or the unpadded tensor when `x` is
+  /// a constant padding of it (the fill-and-copy of a tensor.pad), whose
+  /// border the kernel reads as `padValue` without the copy.
+  Value src;
+  int64_t padTop = 0, padLeft = 0, padValue = 0;
   /// The filter, [KH * KW * C] row-major.
   SmallVector<int64_t> filter;
 };
@@ -109,6 +114,26 @@ static FailureOr<Window> readWindow(linalg::GenericOp dw, std::string &why) {
       !xTy.getElementType().isInteger(8)) {
     why = "its input is not a static [N, H, W, C] i8 tensor";
     return failure();
+  }
+  w.src = w.x;
+  if (auto ins = w.x.getDefiningOp<tensor::InsertSliceOp>()) {
+    auto fill = ins.getDest().getDefiningOp<linalg::FillOp>();
+    APInt value;
+    ArrayRef<int64_t> off = ins.getStaticOffsets();
+    auto srcTy = cast<RankedTensorType>(ins.getSource().getType());
+    if (fill && matchPattern(fill.getInputs()[0], m_ConstantInt(&value)) &&
+        ins.hasUnitStride() && srcTy.hasStaticShape() && srcTy.getRank() == 4 &&
+        off.size() == 4 && off[0] == 0 && off[3] == 0 &&
+        !ShapedType::isDynamic(off[1]) && !ShapedType::isDynamic(off[2]) &&
+        srcTy.getDimSize(0) == xTy.getDimSize(0) &&
+        srcTy.getDimSize(3) == xTy.getDimSize(3)) {
+      w.src = ins.getSource();
+      if (auto copy = w.src.getDefiningOp<linalg::CopyOp>())
+        w.src = copy.getInputs()[0];
+      w.padTop = off[1];
+      w.padLeft = off[2];
+      w.padValue = value.getSExtValue();
+    }
   }
   // The filter taps: constant [C] slices of a constant [KH, KW, C] (or
   // folded to constants).
@@ -256,8 +281,9 @@ private:
   }
   Value read(Value src, ValueRange idx, Type elem, int64_t size, bool full);
   Value readOperand(const OperandRead &r, Value ow, bool full);
-  Value channelBlock(Value dest, bool full);
-  Value pixels(Value dest, Value ow0, int64_t count, bool full,
+  Value channelBlock(Value dest, bool full, bool interiorRow);
+  Value readChecked(Value row, Value col, bool full);
+  Value pixels(Value dest, Value ow0, int64_t count, bool full, bool checked,
                ArrayRef<Value> tapRegs, Value biasReg,
                ArrayRef<Value> uniformOps);
 };
@@ -294,26 +320,55 @@ Value Emitter::readOperand(const OperandRead &r, Value ow, bool full) {
   return vector::BroadcastOp::create(b, loc, vec(elem, lanes), s);
 }
 
-/// `count` output pixels from `ow0` of the current channel block.
+/// The input vector at (`row`, `col`) of `src`, or the padding value where
+/// that is outside it (read at the clamped position, then replaced).
+Value Emitter::readChecked(Value row, Value col, bool full) {
+  auto ty = cast<RankedTensorType>(w.src.getType());
+  auto inside = [&](Value v, int64_t size) {
+    Value ge =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, v, index(0));
+    Value lt = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, v,
+                                     index(size));
+    return arith::AndIOp::create(b, loc, ge, lt);
+  };
+  auto clamp = [&](Value v, int64_t size) {
+    return arith::MinSIOp::create(
+        b, loc, arith::MaxSIOp::create(b, loc, v, index(0)), index(size - 1));
+  };
+  int64_t h = ty.getDimSize(1), wd = ty.getDimSize(2);
+  Value valid = arith::AndIOp::create(b, loc, inside(row, h), inside(col, wd));
+  Type i8 = b.getI8Type();
+  Value x8 =
+      read(w.src, {n, clamp(row, h), clamp(col, wd), cb}, i8, lanes, full);
+  Value pad = arith::ConstantOp::create(
+      b, loc,
+      DenseElementsAttr::get(vec(i8, lanes), b.getIntegerAttr(i8, w.padValue)));
+  return arith::SelectOp::create(b, loc, valid, x8, pad);
+}
+
+/// `count` output pixels from `ow0` of the current channel block; `checked`:
+/// some of their taps may fall in the padding.
 Value Emitter::pixels(Value dest, Value ow0, int64_t count, bool full,
-                      ArrayRef<Value> tapRegs, Value biasReg,
+                      bool checked, ArrayRef<Value> tapRegs, Value biasReg,
                       ArrayRef<Value> uniformOps) {
   Type i8 = b.getI8Type(), i16 = b.getI16Type(), i32 = b.getI32Type();
   SmallVector<Value> accs(count, biasReg);
   Value col0 = arith::MulIOp::create(b, loc, ow0, index(w.sw));
   for (int64_t i = 0; i < w.kh; ++i) {
+    // Rows and columns of `src` (negative or past its end in the border).
     Value row = arith::AddIOp::create(
         b, loc, arith::MulIOp::create(b, loc, oh, index(w.sh)),
-        index(i * w.dh));
+        index(i * w.dh - w.padTop));
     // Each input column of this kernel row loaded and widened once.
     std::map<int64_t, Value> widened;
     for (int64_t j = 0; j < w.kw; ++j)
       for (int64_t u = 0; u < count; ++u) {
-        int64_t off = u * w.sw + j * w.dw;
+        int64_t off = u * w.sw + j * w.dw - w.padLeft;
         Value &xv = widened[off];
         if (!xv) {
           Value col = arith::AddIOp::create(b, loc, col0, index(off));
-          Value x8 = read(w.x, {n, row, col, cb}, i8, lanes, full);
+          Value x8 = checked ? readChecked(row, col, full)
+                             : read(w.src, {n, row, col, cb}, i8, lanes, full);
           Value x32 = arith::ExtSIOp::create(b, loc, vec(i32, lanes), x8);
           xv = vector::BitCastOp::create(b, loc, vec(i16, 2 * lanes), x32);
         }
@@ -350,7 +405,7 @@ Value Emitter::pixels(Value dest, Value ow0, int64_t count, bool full,
 
 /// One channel block at `cb`: the taps in registers, then the pixels of the
 /// row in blocks of kPixelBlock and one by one.
-Value Emitter::channelBlock(Value dest, bool full) {
+Value Emitter::channelBlock(Value dest, bool full, bool interiorRow) {
   Type i16 = b.getI16Type(), i32 = b.getI32Type();
   int64_t numTaps = w.kh * w.kw;
   SmallVector<Value> tapRegs;
@@ -363,8 +418,16 @@ Value Emitter::channelBlock(Value dest, bool full) {
   for (auto [k, r] : llvm::enumerate(reads))
     if (r.value && !r.perPixel)
       uniformOps[k] = readOperand(r, index(0), full);
-  int64_t blocked = w.ow / kPixelBlock * kPixelBlock;
-  auto loop = [&](int64_t from, int64_t to, int64_t count, Value d) {
+  // Columns whose taps all read inside `src`: [lo, hi).
+  auto srcTy = cast<RankedTensorType>(w.src.getType());
+  int64_t lo = std::min<int64_t>(w.ow, llvm::divideCeil(w.padLeft, w.sw));
+  int64_t last = srcTy.getDimSize(2) - 1 + w.padLeft - (w.kw - 1) * w.dw;
+  int64_t hi = last < 0 ? 0 : std::min(w.ow, last / w.sw + 1);
+  if (!interiorRow || hi <= lo)
+    lo = hi = 0;
+  int64_t blocked = lo + (hi - lo) / kPixelBlock * kPixelBlock;
+  auto loop = [&](int64_t from, int64_t to, int64_t count, bool checked,
+                  Value d) {
     if (from >= to)
       return d;
     return scf::ForOp::create(
@@ -373,13 +436,15 @@ Value Emitter::channelBlock(Value dest, bool full) {
                  OpBuilder::InsertionGuard guard(b);
                  b.restoreInsertionPoint(nb.saveInsertionPoint());
                  scf::YieldOp::create(b, loc,
-                                      pixels(args[0], ow0, count, full, tapRegs,
-                                             biasReg, uniformOps));
+                                      pixels(args[0], ow0, count, full, checked,
+                                             tapRegs, biasReg, uniformOps));
                })
         .getResult(0);
   };
-  dest = loop(0, blocked, kPixelBlock, dest);
-  return loop(blocked, w.ow, 1, dest);
+  dest = loop(0, lo, 1, /*checked=*/true, dest);
+  dest = loop(lo, blocked, kPixelBlock, /*checked=*/false, dest);
+  dest = loop(blocked, hi, 1, /*checked=*/false, dest);
+  return loop(hi, w.ow, 1, /*checked=*/true, dest);
 }
 
 Value Emitter::emit(Value dest) {
@@ -398,8 +463,15 @@ Value Emitter::emit(Value dest) {
   };
   // Rows outermost: each iteration writes its own output row, so the
   // OpenMP team may split them (--quantc-x86-outline-rows).
-  auto rows = forLoop(0, w.oh, 1, dest, [&](Value ohIv, Value d) {
-    oh = ohIv;
+  // Rows whose taps all read inside `src`: [rowLo, rowHi).
+  auto srcTy = cast<RankedTensorType>(w.src.getType());
+  int64_t rowLo = std::min<int64_t>(w.oh, llvm::divideCeil(w.padTop, w.sh));
+  int64_t lastRow = srcTy.getDimSize(1) - 1 + w.padTop - (w.kh - 1) * w.dh;
+  int64_t rowHi = lastRow < 0 ? 0 : std::min(w.oh, lastRow / w.sh + 1);
+  if (rowHi <= rowLo)
+    rowLo = rowHi = 0;
+  // One output row: every image, every channel block.
+  auto row = [&](Value d, bool interior) {
     return forLoop(0, w.n, 1, d,
                    [&](Value nIv, Value d) -> Value {
                      n = nIv;
@@ -407,16 +479,40 @@ Value Emitter::emit(Value dest) {
                        d = forLoop(0, whole, lanes, d,
                                    [&](Value cbIv, Value d) -> Value {
                                      cb = cbIv;
-                                     return channelBlock(d, /*full=*/true);
+                                     return channelBlock(d, /*full=*/true,
+                                                         interior);
                                    })
                                .getResult(0);
                      if (whole < w.c) {
                        cb = index(whole);
-                       d = channelBlock(d, /*full=*/false);
+                       d = channelBlock(d, /*full=*/false, interior);
                      }
                      return d;
                    })
         .getResult(0);
+  };
+  // Rows outermost: each iteration writes its own output row, so the
+  // OpenMP team may split them (--quantc-x86-outline-rows).
+  auto rows = forLoop(0, w.oh, 1, dest, [&](Value ohIv, Value d) -> Value {
+    oh = ohIv;
+    if (rowLo == 0 && rowHi == w.oh)
+      return row(d, /*interior=*/true);
+    if (rowLo == rowHi)
+      return row(d, /*interior=*/false);
+    Value inside = arith::AndIOp::create(
+        b, loc,
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, oh,
+                              index(rowLo)),
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, oh,
+                              index(rowHi)));
+    auto ifOp = scf::IfOp::create(b, loc, TypeRange{d.getType()}, inside,
+                                  /*withElseRegion=*/true);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+    scf::YieldOp::create(b, loc, row(d, /*interior=*/true));
+    b.setInsertionPointToStart(ifOp.elseBlock());
+    scf::YieldOp::create(b, loc, row(d, /*interior=*/false));
+    return ifOp.getResult(0);
   });
   rows->setAttr(kX86RowsAttrName, b.getUnitAttr());
   return rows.getResult(0);
