@@ -79,7 +79,8 @@ struct OperandRead {
 static FailureOr<Window> readWindow(linalg::GenericOp dw, std::string &why) {
   auto attr = dw->getAttrOfType<DenseI64ArrayAttr>(kDepthwiseWindowAttrName);
   if (!attr || attr.size() != 8) {
-    why = "a zero point is a run-time value";
+    why = "a zero point is not one constant (it is per channel or a run-time "
+          "value)";
     return failure();
   }
   Window w;
