@@ -18,6 +18,7 @@ OMP_NUM_THREADS = argv[1] (1 and 2: the output rows split over the team):
   as np.uint8);
 - depthwise_conv_2d_nhwc_hwc_q (i32 result) with constant zero points at the
   ends of the i8 range and a non-zero initial value;
+- the AVX2 form (cpu=avx2: 8 lanes) on two of them;
 - a regular conv_2d_nhwc_hwcf of u8 activations from quant types (im2col
   into the VNNI GEMM).
 
@@ -49,21 +50,26 @@ KERNEL = r"llvm\.x86\.avx512\.pmaddw\.d\.512"
 failures = 0
 
 
-def compile_checked(ir, label, must=(), team=False):
+AVX2_PIPELINE = "quantc-cpu-pipeline{cpu=avx2}"
+AVX2_KERNEL = r"llvm\.x86\.avx2\.pmadd\.wd"
+
+
+def compile_checked(ir, label, must=(), team=False, pipeline=PIPELINE):
     """Compiles `ir`; each pattern of `must` must be in the lowered IR, and
     with `team` the kernel's rows must run on the OpenMP team."""
     global failures
-    out, diags = quantc.run_pipeline(ir, PIPELINE, return_diagnostics=True)
+    out, diags = quantc.run_pipeline(ir, pipeline, return_diagnostics=True)
     bad = [d for d in diags.splitlines()
            if "not the direct x86 kernel" in d or "reference lowering" in d or "stays a" in d]
-    pats = list(must) + ([KERNEL] if HAS_KERNEL else [])
+    avx2 = pipeline == AVX2_PIPELINE
+    pats = list(must) + ([AVX2_KERNEL] if avx2 else [KERNEL] if HAS_KERNEL else [])
     if team and HAS_KERNEL:
         pats.append("GOMP_parallel")
     missing = [p for p in pats if not re.search(p, out)]
     if bad or missing:
         failures += 1
         print(f"FAIL {label}: remarks {bad}, missing in the IR {missing}")
-    return quantc.compile_cpu(ir, PIPELINE, shared_libs=[GOMP]).f
+    return quantc.compile_cpu(ir, pipeline, shared_libs=[GOMP]).f
 
 
 def check(label, got, want):
@@ -76,7 +82,8 @@ def check(label, got, want):
 
 
 def qdq_case(label, n, c, size, window=(3, 3), strides=(1, 1), dilations=(1, 1),
-             pads=(0, 0), zx=0, u8=False, residual=False, requant=False, team=False):
+             pads=(0, 0), zx=0, u8=False, residual=False, requant=False, team=False,
+             pipeline=PIPELINE):
     """QDQ depthwise; u8: the activation from a u8 quant type (zero point zx
     in [0, 255]), else i8 (quantc.dequantize with zero point zx)."""
     hp, wp = size[0] + 2 * pads[0], size[1] + 2 * pads[1]
@@ -125,7 +132,7 @@ def qdq_case(label, n, c, size, window=(3, 3), strides=(1, 1), dilations=(1, 1),
           f"         ins({'%xp' if any(pads) else '%xd'}, %wd : {xp_ty if any(pads) else xf_ty}, "
           f"{tt(w.shape, 'f32')}) outs({'%r' if residual else '%init'} : {y_ty}) -> {y_ty}\n"
           + tail + "}\n")
-    fn = compile_checked(ir, label, team=team)
+    fn = compile_checked(ir, label, team=team, pipeline=pipeline)
     got = fn(x, r)
     x64 = pad_spatial(x.astype(np.int64) - zx, "nhwc", pads, 0)
     acc, _ = depthwise_ref(x64, w.astype(np.int64), strides, dilations)
@@ -139,7 +146,8 @@ def qdq_case(label, n, c, size, window=(3, 3), strides=(1, 1), dilations=(1, 1),
     check(label, got, want)
 
 
-def q_case(label, n, c, size, strides=(1, 1), dilations=(1, 1), zx=0, zw=0, team=False):
+def q_case(label, n, c, size, strides=(1, 1), dilations=(1, 1), zx=0, zw=0, team=False,
+           pipeline=PIPELINE):
     """depthwise_conv_2d_nhwc_hwc_q, constant zero points, initial value b."""
     oh, ow = out_size(size, (3, 3), strides, dilations)
     x = rng.integers(-128, 128, (n, size[0], size[1], c)).astype(np.int8)
@@ -153,7 +161,7 @@ def q_case(label, n, c, size, strides=(1, 1), dilations=(1, 1), zx=0, zw=0, team
           f"  %y = linalg.depthwise_conv_2d_nhwc_hwc_q {attrs(strides, dilations)}\n"
           f"         ins(%x, %w, %zx, %zw : {x_ty}, {w_ty}, i32, i32) outs(%b : {y_ty}) -> {y_ty}\n"
           f"  return %y : {y_ty}\n}}\n")
-    fn = compile_checked(ir, label, team=team)
+    fn = compile_checked(ir, label, team=team, pipeline=pipeline)
     acc, _ = depthwise_ref(x.astype(np.int64) - zx, w.astype(np.int64) - zw, strides, dilations)
     acc = acc + b
     assert np.abs(acc).max() < 2**31
@@ -225,6 +233,12 @@ q_case("_q 3x3 c=13 zx=-128 zw=127 N=2", 2, 13, [8, 9], zx=-128, zw=127)
 q_case("_q 3x3 stride 2 dilation 2 c=33 zx=127 zw=-128", 1, 33, [13, 11], strides=(2, 2),
        dilations=(2, 2), zx=127, zw=-128)
 q_case("_q 3x3 c=64 40x40 (rows on the team)", 1, 64, [40, 40], zx=5, zw=-3, team=True)
+# The AVX2 form (8 lanes, vpmaddwd on ymm) where the CPU has AVX2.
+if "avx2" in flags:
+    qdq_case("avx2 3x3 stride 2 c=13 padded zx=-3", 2, 13, [11, 10], strides=(2, 2),
+             pads=(1, 1), zx=-3, pipeline=AVX2_PIPELINE)
+    q_case("avx2 _q 3x3 dilation 2 c=21 zx=127 zw=-128", 1, 21, [12, 13], dilations=(2, 2),
+           zx=127, zw=-128, pipeline=AVX2_PIPELINE)
 u8_conv_case("u8 conv_2d_nhwc_hwcf 3x3 zx=200", 1, 5, 7, [7, 6], zx=200)
 u8_conv_case("u8 conv_2d_nhwc_hwcf 3x3 zx=0 N=2", 2, 3, 9, [6, 5], zx=0)
 
