@@ -14,6 +14,7 @@
 #include "quantc/Dialect/QuantC/Utils/KernelLayout.h"
 
 #include "DepthwiseEpilogue.h"
+#include "DepthwiseKernel.h"
 #include "KernelCall.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -86,12 +87,31 @@ static bool fuseOne(RescaleOp rescale, linalg::GenericOp dw) {
   return true;
 }
 
-void quantc::x86::fuseDepthwiseEpilogues(ModuleOp module) {
-  SmallVector<RescaleOp> rescales;
-  module.walk([&](RescaleOp r) { rescales.push_back(r); });
-  for (RescaleOp r : rescales) {
-    auto dw = r.getAcc().getDefiningOp<linalg::GenericOp>();
-    if (dw && dw->hasAttr(kDepthwiseInt8AttrName))
-      fuseOne(r, dw);
+void quantc::x86::fuseDepthwiseEpilogues(ModuleOp module,
+                                         const LoweringOptions &opts) {
+  SmallVector<linalg::GenericOp> kernels;
+  module.walk([&](linalg::GenericOp g) {
+    if (g->hasAttr(kDepthwiseInt8AttrName))
+      kernels.push_back(g);
+  });
+  for (linalg::GenericOp dw : kernels) {
+    // The epilogue: the accumulator's one user, a rescale, when the kernel
+    // starts from zero.
+    RescaleOp rescale;
+    if (dw->getResult(0).hasOneUse())
+      rescale = dyn_cast<RescaleOp>(*dw->getResult(0).getUsers().begin());
+    if (rescale) {
+      auto fill = dw.getDpsInits()[0].getDefiningOp<linalg::FillOp>();
+      if (!fill || !matchPattern(fill.getInputs()[0], m_Zero()))
+        rescale = nullptr;
+    }
+    std::string why;
+    if (succeeded(lowerDepthwiseKernel(dw, rescale, opts, why)))
+      continue;
+    dw->emitRemark() << "the int8 depthwise convolution runs on the "
+                        "vectorized generic, not the direct x86 kernel: "
+                     << why;
+    if (rescale)
+      fuseOne(rescale, dw);
   }
 }

@@ -185,7 +185,7 @@ struct LowerMatmulToX86
     // It refers to `symbols`.
     loadState.reset();
     // The int8 depthwise kernels' epilogues, in their generics.
-    fuseDepthwiseEpilogues(module);
+    fuseDepthwiseEpilogues(module, opts);
   }
 
 private:

@@ -30,8 +30,9 @@ arithmetic; `_q` references: the int64 sum wrapped to int32 (equal, since it
 fits).
 
 Each compilation is also checked for where it ran: no "stays a" or
-"reference lowering" remark, the depthwise ones on i32 vectors
-(`llvm.mul ... vector<16xi32>`), the im2col ones on vpdpbusd."""
+"reference lowering" remark, the depthwise ones with constant zero points on
+the direct x86 kernel (pmaddwd), the others on i32 vectors (`llvm.mul ...
+vector<16xi32>`), the im2col ones on vpdpbusd."""
 import re
 
 import numpy as np
@@ -70,6 +71,9 @@ def check(kind, label, got, want):
 
 
 DW_VECTOR = r"llvm\.mul .*: vector<16xi32>"
+# The direct x86 depthwise kernel (constant filter and zero points): pmaddwd.
+DW_KERNEL = (r"llvm\.x86\.avx512\.pmaddw\.d\.512" if "avx512_vnni" in flags
+             else DW_VECTOR)
 
 
 def qdq_depthwise_case(label, n, c, size, window, strides=(1, 1), dilations=(1, 1),
@@ -121,7 +125,8 @@ def qdq_depthwise_case(label, n, c, size, window, strides=(1, 1), dilations=(1, 
           f"         ins({'%xp' if padded else '%xd'}, %wd : {xp_ty if padded else xf_ty}, {wf_ty}) "
           f"outs({init} : {y_ty}) -> {y_ty}\n"
           f"  return %y : {y_ty}\n}}\n")
-    fn = compile_checked(ir, "qdq depthwise " + label, DW_VECTOR)
+    # A per-channel filter zero point is a tensor: the vectorized generic.
+    fn = compile_checked(ir, "qdq depthwise " + label, DW_VECTOR if w_zp else DW_KERNEL)
     got = fn(x, xs, b)
     x64 = pad_spatial(x.astype(np.int64) - (zx or 0), "nhwc", pads, 0)
     w64 = w.astype(np.int64) - (zw.astype(np.int64) if w_zp else 0)
@@ -164,7 +169,7 @@ def q_depthwise_case(label, n, c, size, window, strides=(1, 1), dilations=(1, 1)
           f"  %init = linalg.fill ins(%c0 : i32) outs(%e : {y_ty}) -> {y_ty}\n"
           f"  %y = {op} outs({init} : {y_ty}) -> {y_ty}\n"
           f"  return %y : {y_ty}\n}}\n")
-    fn = compile_checked(ir, "depthwise " + label, DW_VECTOR)
+    fn = compile_checked(ir, "depthwise " + label, DW_VECTOR if runtime_zp else DW_KERNEL)
     got = fn(x, b, zx, zw) if q and runtime_zp else fn(x, b)
     acc, _ = depthwise_ref(x.astype(np.int64) - (zx or 0), w.astype(np.int64) - (zw or 0),
                            strides, dilations)

@@ -535,6 +535,15 @@ LogicalResult quantc::rewriteDepthwise(RewriterBase &rw, linalg::LinalgOp op,
   if (accumulator) {
     Operation *kernel = accumulator.getDefiningOp();
     kernel->setAttr(kDepthwiseInt8AttrName, rw.getUnitAttr());
+    // Constant zero points (or none): the window, for the x86 kernel.
+    const ZeroPointRead &zx = plan->zx, &zf = plan->zf;
+    if (!zx.tensor && !zf.tensor)
+      kernel->setAttr(
+          kDepthwiseWindowAttrName,
+          rw.getDenseI64ArrayAttr({plan->kh, plan->kw, plan->strides[0],
+                                   plan->strides[1], plan->dilations[0],
+                                   plan->dilations[1], zx.constant.value_or(0),
+                                   zf.constant.value_or(0)}));
     for (NamedAttribute attr : marks)
       kernel->setAttr(attr.getName(), attr.getValue());
     // The verdict is restated: moving a zero pad to the integer side (before

@@ -22,6 +22,14 @@ namespace quantc {
 inline constexpr llvm::StringLiteral kDepthwiseInt8AttrName =
     "quantc.depthwise_int8";
 
+/// The window of such a generic, when both zero points are constants, as an
+/// i64 array [kh, kw, stride_h, stride_w, dilation_h, dilation_w, zx, zf]:
+/// its inputs are then the (input slice, filter slice) pair of each tap in
+/// row-major window order, and the x86 lowering may replace it by the direct
+/// depthwise kernel (DepthwiseKernel.cpp).
+inline constexpr llvm::StringLiteral kDepthwiseWindowAttrName =
+    "quantc.depthwise_window";
+
 /// What toKernelLayout did, for the caller's remarks.
 struct KernelLayout {
   /// The matmul to lower (the original when nothing changed).
