@@ -700,9 +700,12 @@ def QuantCX86VectorizeElementwise
     sum and quantization; a norm and the quantization after it): the same
     bounds (traced through the tensors' shapes), writes only at the loop's
     induction variable in the same dimension, only tensors carried, and
-    nothing with memory effects or reading the first's results in between.
-    Level by level: the loops marked `quantc.x86_rows` (which the merged
-    loop stays), then the loops inside them. Each row is read back from L1
+    nothing with memory effects or reading the first's results in between
+    (reshapes of them that keep the row dimension whole move into the loop:
+    torch's softmax reads the scores as [H, S, 1, S], a rotation's stages
+    as [S, 32, 2, 1, 44]).
+    Level by level: the loops marked `quantc.x86_rows` (the merged loop
+    keeps the mark), then the loops inside them. Each row is read back from L1
     instead of after the whole tensor went through the caches; every
     element is computed by the same ops, so results are bit-identical.
 

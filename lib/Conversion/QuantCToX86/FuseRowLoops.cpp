@@ -131,7 +131,8 @@ static std::optional<unsigned> rowPosition(scf::ForOp loop) {
       return WalkResult::advance();
     // Loops and branches around writes, and the reshapes that fusion moved
     // into the body (views that `second` reads).
-    if (isa<scf::ForOp, scf::IfOp, scf::YieldOp, tensor::ExpandShapeOp>(op))
+    if (isa<scf::ForOp, scf::IfOp, scf::YieldOp, tensor::ExpandShapeOp,
+            tensor::CollapseShapeOp>(op))
       return WalkResult::advance();
     std::optional<ValueRange> idx;
     if (auto w = dyn_cast<vector::TransferWriteOp>(op))
@@ -155,24 +156,35 @@ static std::optional<unsigned> rowPosition(scf::ForOp loop) {
   return pos;
 }
 
-/// The position that dimension `pos` of an expand_shape's source has in its
-/// result, when the dimension is not split (its group has one dimension
-/// that is not a static 1).
-static std::optional<unsigned> expandedPosition(tensor::ExpandShapeOp op,
-                                                unsigned pos) {
-  ArrayRef<int64_t> shape = op.getResultType().getShape();
-  SmallVector<ReassociationIndices> groups = op.getReassociationIndices();
-  if (pos >= groups.size())
-    return std::nullopt;
-  std::optional<unsigned> at;
-  for (int64_t d : groups[pos]) {
-    if (shape[d] == 1)
-      continue;
-    if (at)
+/// The position that dimension `pos` of a reshape's source has in its
+/// result, when the reshape neither splits nor merges it with another
+/// dimension (the other dimensions of its group are static 1s).
+static std::optional<unsigned> reshapedPosition(Operation *op, unsigned pos) {
+  if (auto expand = dyn_cast<tensor::ExpandShapeOp>(op)) {
+    ArrayRef<int64_t> shape = expand.getResultType().getShape();
+    SmallVector<ReassociationIndices> groups = expand.getReassociationIndices();
+    if (pos >= groups.size())
       return std::nullopt;
-    at = d;
+    std::optional<unsigned> at;
+    for (int64_t d : groups[pos]) {
+      if (shape[d] == 1)
+        continue;
+      if (at)
+        return std::nullopt;
+      at = d;
+    }
+    return at;
   }
-  return at;
+  auto collapse = cast<tensor::CollapseShapeOp>(op);
+  ArrayRef<int64_t> shape = collapse.getSrcType().getShape();
+  for (auto [g, group] : llvm::enumerate(collapse.getReassociationIndices()))
+    if (llvm::is_contained(group, int64_t(pos)))
+      return llvm::all_of(
+                 group,
+                 [&](int64_t d) { return d == int64_t(pos) || shape[d] == 1; })
+                 ? std::optional<unsigned>(g)
+                 : std::nullopt;
+  return std::nullopt;
 }
 
 /// Whether `second`, the next loop after `first` in the same block, can be
@@ -183,7 +195,7 @@ static std::optional<unsigned> expandedPosition(tensor::ExpandShapeOp op,
 /// does not write them; nothing between them uses `first`'s results or has
 /// memory effects.
 static bool canFuse(scf::ForOp first, scf::ForOp second,
-                    SmallVectorImpl<tensor::ExpandShapeOp> &reshapes) {
+                    SmallVectorImpl<Operation *> &reshapes) {
   reshapes.clear();
   if (first->hasAttr(quantc::kX86RowsAttrName) !=
       second->hasAttr(quantc::kX86RowsAttrName))
@@ -207,16 +219,17 @@ static bool canFuse(scf::ForOp first, scf::ForOp second,
        op = op->getNextNode()) {
     if (!isMemoryEffectFree(op))
       return false;
-    auto reshape = dyn_cast<tensor::ExpandShapeOp>(op);
-    if (reshape && reshape.getSrc().getDefiningOp() == first) {
-      std::optional<unsigned> at = expandedPosition(reshape, *p1);
-      if (!at || !llvm::all_of(reshape->getUsers(), [&](Operation *user) {
-            return second->isProperAncestor(user);
-          }))
-        return false;
-      reshapes.push_back(reshape);
-      read.push_back({reshape.getResult(), *at});
-      continue;
+    if (isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(op)) {
+      auto src = llvm::find_if(
+          read, [&](auto &r) { return r.first == op->getOperand(0); });
+      if (src != read.end()) {
+        std::optional<unsigned> at = reshapedPosition(op, src->second);
+        if (!at)
+          return false;
+        reshapes.push_back(op);
+        read.push_back({op->getResult(0), *at});
+        continue;
+      }
     }
     for (Value operand : op->getOperands())
       if (operand.getDefiningOp() == first)
@@ -225,10 +238,17 @@ static bool canFuse(scf::ForOp first, scf::ForOp second,
   for (auto [r, pos] : read)
     for (OpOperand &use : r.getUses()) {
       Operation *user = use.getOwner();
+      if (llvm::is_contained(reshapes, user))
+        continue;
       if (user == second)
         return false; // an initial value of `second`: written in place
-      if (!second->isProperAncestor(user))
+      if (!second->isProperAncestor(user)) {
+        // Read after `second` (it gets the fused loop's result), unless it
+        // is a reshape that moves into the loop.
+        if (r.getDefiningOp() != first.getOperation())
+          return false;
         continue;
+      }
       std::optional<ValueRange> idx = tensorIndices(user, r);
       if (!idx || !isa<vector::TransferReadOp, tensor::ExtractOp>(user) ||
           idx->size() <= pos || (*idx)[pos] != second.getInductionVar())
@@ -240,8 +260,7 @@ static bool canFuse(scf::ForOp first, scf::ForOp second,
 /// `first` and `second` as one loop at `second`'s place: `first`'s body,
 /// then `second`'s reading the row `first`'s body just wrote.
 static scf::ForOp fuse(RewriterBase &rewriter, scf::ForOp first,
-                       scf::ForOp second,
-                       ArrayRef<tensor::ExpandShapeOp> reshapes) {
+                       scf::ForOp second, ArrayRef<Operation *> reshapes) {
   SmallVector<Value> inits(first.getInitArgs());
   llvm::append_range(inits, second.getInitArgs());
   rewriter.setInsertionPoint(second);
@@ -271,7 +290,7 @@ static scf::ForOp fuse(RewriterBase &rewriter, scf::ForOp first,
   // them: the row `second` reads is written.
   for (auto [r, y] : llvm::zip(first.getResults(), ArrayRef(yielded)))
     map.map(r, y);
-  for (tensor::ExpandShapeOp reshape : reshapes)
+  for (Operation *reshape : reshapes)
     rewriter.clone(*reshape, map);
   for (Operation &op : second.getBody()->without_terminator())
     rewriter.clone(op, map);
@@ -280,7 +299,7 @@ static scf::ForOp fuse(RewriterBase &rewriter, scf::ForOp first,
   scf::YieldOp::create(rewriter, second.getLoc(), yielded);
   // The reshapes were read only by `second`'s body, which is gone with it.
   rewriter.replaceOp(second, fused.getResults().drop_front(n1));
-  for (tensor::ExpandShapeOp reshape : llvm::reverse(reshapes))
+  for (Operation *reshape : llvm::reverse(reshapes))
     rewriter.eraseOp(reshape);
   rewriter.replaceOp(first, fused.getResults().take_front(n1));
   return fused;
@@ -295,7 +314,7 @@ static void fuseInBlock(RewriterBase &rewriter, Block &block,
   // Likewise the sizes of an expand_shape are its output shape.
   SmallVector<Operation *> shaped;
   for (Operation &op : block)
-    if (isa<scf::ForOp, tensor::ExpandShapeOp>(op))
+    if (isa<scf::ForOp, tensor::ExpandShapeOp, tensor::CollapseShapeOp>(op))
       shaped.push_back(&op);
   for (Operation *op : shaped) {
     if (auto loop = dyn_cast<scf::ForOp>(op))
@@ -304,6 +323,32 @@ static void fuseInBlock(RewriterBase &rewriter, Block &block,
           if (auto dim = dyn_cast<tensor::DimOp>(use.getOwner()))
             rewriter.modifyOpInPlace(dim,
                                      [&] { dim.getSourceMutable().set(init); });
+    if (auto collapse = dyn_cast<tensor::CollapseShapeOp>(op)) {
+      SmallVector<ReassociationIndices> groups =
+          collapse.getReassociationIndices();
+      ArrayRef<int64_t> src = collapse.getSrcType().getShape();
+      for (OpOperand &use :
+           llvm::make_early_inc_range(collapse.getResult().getUses())) {
+        auto dim = dyn_cast<tensor::DimOp>(use.getOwner());
+        std::optional<int64_t> i = dim ? dim.getConstantIndex() : std::nullopt;
+        if (!i || *i < 0 || *i >= int64_t(groups.size()))
+          continue;
+        // A group of one dynamic dimension and static 1s: that dimension.
+        SmallVector<int64_t> dynamic;
+        for (int64_t d : groups[*i])
+          if (src[d] != 1)
+            dynamic.push_back(d);
+        if (dynamic.size() != 1)
+          continue;
+        rewriter.setInsertionPoint(dim);
+        Value index =
+            arith::ConstantIndexOp::create(rewriter, dim.getLoc(), dynamic[0]);
+        rewriter.modifyOpInPlace(dim, [&] {
+          dim.getSourceMutable().set(collapse.getSrc());
+          dim.getIndexMutable().set(index);
+        });
+      }
+    }
     if (auto reshape = dyn_cast<tensor::ExpandShapeOp>(op)) {
       SmallVector<OpFoldResult> shape = reshape.getMixedOutputShape();
       for (OpOperand &use :
@@ -320,7 +365,7 @@ static void fuseInBlock(RewriterBase &rewriter, Block &block,
   }
   scf::ForOp prev;
   SmallVector<scf::ForOp> fusedLoops;
-  SmallVector<tensor::ExpandShapeOp> reshapes;
+  SmallVector<Operation *> reshapes;
   for (Operation &op : llvm::make_early_inc_range(block)) {
     auto loop = dyn_cast<scf::ForOp>(&op);
     if (!loop)
