@@ -694,11 +694,29 @@ def QuantCX86VectorizeElementwise
     vector form) gets a remark saying why and is left to the scalar loops of
     `convert-linalg-to-loops`.
 
+    Then (`fuse-rows`, on by default) the row loops of consecutive ops
+    become one loop when the second reads the first's result only in the
+    row the first has just written (softmax's scores, maximum, exponential,
+    sum and quantization; a norm and the quantization after it): the same
+    bounds (traced through the tensors' shapes), writes only at the loop's
+    induction variable in the same dimension, only tensors carried, and
+    nothing with memory effects or reading the first's results in between
+    (reshapes of them that keep the row dimension whole move into the loop:
+    torch's softmax reads the scores as [H, S, 1, S], a rotation's stages
+    as [S, 32, 2, 1, 44]).
+    Level by level: the loops marked `quantc.x86_rows` (the merged loop
+    keeps the mark), then the loops inside them. Each row is read back from L1
+    instead of after the whole tensor went through the caches; every
+    element is computed by the same ops, so results are bit-identical.
+
     The CPU pipeline runs it on x86 before bufferization.
   }];
   let options = [
     Option<"lanes", "lanes", "int64_t", "16",
-           "Elements of the innermost dimension per vector (16: a zmm of f32)">
+           "Elements of the innermost dimension per vector (16: a zmm of f32)">,
+    Option<"fuseRows", "fuse-rows", "bool", "true",
+           "Merge the row loops of consecutive ops when the second reads the "
+           "first's result only in the row just written">
   ];
   let dependentDialects = ["mlir::scf::SCFDialect",
                            "mlir::tensor::TensorDialect",

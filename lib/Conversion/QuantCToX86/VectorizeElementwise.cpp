@@ -9,6 +9,8 @@
 //===----------------------------------------------------------------------===//
 #include "quantc/Conversion/QuantCToX86/QuantCToX86.h"
 
+#include "FuseRowLoops.h"
+
 #include "mlir/Analysis/SliceAnalysis.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
@@ -644,6 +646,9 @@ struct VectorizeElementwise
         mathOps.push_back(op);
     });
     approximate(&getContext(), mathOps);
+    // Last: the fusion clones the loops' bodies (mathOps would dangle).
+    if (fuseRows)
+      (void)quantc::fuseRowLoops(getOperation());
   }
 };
 } // namespace

@@ -12,19 +12,25 @@
 
 // The scaled scores (%s: sitofp, mulf, addf) are recomputed inside the row
 // maximum's loop and inside the exp's loop: no [?, ?] f32 buffer for them.
+// The exp's result is the only [?, ?] f32 tensor; the maximum's row loop and
+// the exp's are one loop (fuse-rows), which reads the row's maximum just
+// computed.
 // CHECK-LABEL: func.func @softmax_head
 // CHECK-NOT: tensor.empty
-// CHECK: scf.for
+// CHECK: %[[EX:.+]] = tensor.empty(%{{.*}}, %{{.*}}) : tensor<?x?xf32>
+// CHECK-NOT: tensor.empty
+// CHECK: %[[ROWS:.+]]:2 = scf.for %[[R:.+]] = %c0 to %{{.+}} step %c1 iter_args(%[[MX:.+]] = %arg2, %[[E:.+]] = %[[EX]])
 // CHECK: arith.sitofp %{{.*}} : vector<16xi32> to vector<16xf32>
 // CHECK: arith.maximumf
-// CHECK: vector.reduction <maximumf>
-// The exp's result, the only [?, ?] f32 tensor.
-// CHECK: tensor.empty(%{{.*}}, %{{.*}}) : tensor<?x?xf32>
-// CHECK-NOT: tensor.empty
+// CHECK: %[[M:.+]] = vector.reduction <maximumf>
+// CHECK: %[[MX2:.+]] = tensor.insert %[[M]] into %[[MX]][%[[R]]]
+// CHECK: tensor.extract %[[MX2]][%[[R]]]
 // CHECK: scf.for
 // CHECK: arith.sitofp %{{.*}} : vector<16xi32> to vector<16xf32>
 // CHECK: arith.subf
-// CHECK: return
+// CHECK: } {quantc.x86_rows}
+// CHECK-NOT: scf.for
+// CHECK: return %[[ROWS]]#1
 func.func @softmax_head(%acc: tensor<?x?xi32>, %mask: tensor<?x?xf32>, %init: tensor<?xf32>) -> tensor<?x?xf32> {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index

@@ -30,8 +30,9 @@
 // CHECK: vector.reduction <maxnumf>, %[[C3]]
 // Scale: absmax / 127 (1 if 0).
 // CHECK: arith.divf %{{.+}}, %{{.+}} : vector<16xf32>
-// Quantize: the row's scale broadcast once per row.
-// CHECK: scf.for %{{.+}} = %c0 to %[[M]]
+// Quantize, in the same row loop (fuse-rows: the row is read back while it
+// is in L1): the row's scale broadcast once per row.
+// CHECK-NOT: scf.for %{{.+}} = %c0 to %[[M]]
 // CHECK: %[[S:.+]] = tensor.extract
 // CHECK: %[[SB:.+]] = vector.broadcast %[[S]] : f32 to vector<16xf32>
 // CHECK: scf.for %{{.+}} = %c0 to %[[C192]] step %c16
@@ -43,6 +44,7 @@
 // CHECK: vector.transfer_write %{{.+}} {in_bounds = [true]} : vector<16xi8>, tensor<?x200xi8>
 // CHECK: arith.divf %{{.+}}, %[[SB]] : vector<16xf32>
 // CHECK: vector.transfer_write %{{.+}}, %{{.+}}[%{{.+}}, %[[C192]]] : vector<16xi8>, tensor<?x200xi8>
+// CHECK: } {quantc.x86_rows}
 // CHECK-NOT: linalg.generic
 
 // Through the whole CPU pipeline: vector divisions and rounding, masked
