@@ -316,7 +316,9 @@ static void fuseInBlock(RewriterBase &rewriter, Block &block,
   for (Operation &op : block)
     if (isa<scf::ForOp, tensor::ExpandShapeOp, tensor::CollapseShapeOp>(op))
       shaped.push_back(&op);
-  for (Operation *op : shaped) {
+  // Last first: a dim of a reshape becomes a dim of its source, then (the
+  // source being a loop) a dim of the loop's initial value.
+  for (Operation *op : llvm::reverse(shaped)) {
     if (auto loop = dyn_cast<scf::ForOp>(op))
       for (auto [r, init] : llvm::zip(loop.getResults(), loop.getInitArgs()))
         for (OpOperand &use : llvm::make_early_inc_range(r.getUses()))

@@ -75,47 +75,6 @@ static FailureOr<KernelZeroPoints> matchKernelZeroPoints(MatmulOp op,
   return zp;
 }
 
-/// Whether the rows of a rank-3 lhs `[B, M, K]` lie one after the other in
-/// its buffer (row stride K' >= K, batch stride M * K'), so that collapsing
-/// B x M into the rows of one GEMM is a view of it, not a copy; else `why`
-/// says which view breaks that. A fresh tensor (an op's result, a function
-/// argument: identity layouts) is contiguous; a slice is when it takes whole
-/// rows of every batch (M whole, unit strides), a buffer when its layout
-/// collapses.
-static bool rowsCollapseInPlace(Value lhs, std::string &why) {
-  SmallVector<ReassociationIndices> assoc = {{0, 1}, {2}};
-  if (auto slice = lhs.getDefiningOp<tensor::ExtractSliceOp>()) {
-    auto srcTy = slice.getSourceType();
-    bool unitStrides = llvm::all_of(slice.getMixedStrides(), [](auto s) {
-      return isConstantIntValue(s, 1);
-    });
-    // M whole: offset 0 and the source's size, static or its tensor.dim.
-    OpFoldResult size = slice.getMixedSizes()[1];
-    bool wholeM = false;
-    if (std::optional<int64_t> c = getConstantIntValue(size))
-      wholeM = *c == srcTy.getDimSize(1);
-    else if (auto dim = cast<Value>(size).getDefiningOp<tensor::DimOp>())
-      wholeM =
-          dim.getSource() == slice.getSource() && dim.getConstantIndex() == 1;
-    if (srcTy.getRank() != 3 || !unitStrides ||
-        !isConstantIntValue(slice.getMixedOffsets()[1], 0) || !wholeM) {
-      why = "it is a tensor.extract_slice that does not take whole rows "
-            "(all M) of every batch with unit strides";
-      return false;
-    }
-    return rowsCollapseInPlace(slice.getSource(), why);
-  }
-  if (auto toTensor = lhs.getDefiningOp<bufferization::ToTensorOp>()) {
-    auto bufTy = cast<MemRefType>(toTensor.getBuffer().getType());
-    if (!memref::CollapseShapeOp::isGuaranteedCollapsible(bufTy, assoc)) {
-      llvm::raw_string_ostream os(why);
-      os << "its buffer's layout (" << bufTy << ") does not collapse B x M";
-      return false;
-    }
-  }
-  return true;
-}
-
 namespace {
 struct LowerMatmulToX86
     : quantc::impl::QuantCLowerMatmulToX86Base<LowerMatmulToX86> {
@@ -163,7 +122,7 @@ struct LowerMatmulToX86
                           !lhsTy.hasStaticShape();
       std::string why;
       if (dynamicBatch && !op.getTransposeLhs() &&
-          !rowsCollapseInPlace(op.getLhs(), why)) {
+          !quantc::rowsCollapseInPlace(op.getLhs(), why)) {
         remarkNotLowered(op, opts.isa)
             << "its 2-D weight is broadcast over a batch of dynamic size, "
                "whose rows do not collapse into the rows of one GEMM without "

@@ -144,3 +144,42 @@ func.func @store_between(%x: tensor<?x64xf32>, %init: tensor<?xf32>, %buf: memre
   } -> tensor<?x64xf32>
   return %y : tensor<?x64xf32>
 }
+
+// -----
+
+#id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#id = affine_map<(d0, d1) -> (d0, d1)>
+
+// A rotation stage written as [S, 2, 32], read by the next op as [S, 64]
+// through a collapse_shape that keeps the token rows whole: one loop.
+// CHECK-LABEL: func.func @collapse_between
+// CHECK: %[[R:.+]]:2 = scf.for %[[T:.+]] = %c0 to %{{.+}} step %c1 iter_args(
+// CHECK: vector.transfer_write %{{.+}}, %{{.+}}[%[[T]], %{{.+}}, %{{.+}}] {{.*}} tensor<?x2x32xf32>
+// CHECK: %[[C:.+]] = tensor.collapse_shape %{{.+}} {{\[}}[0], [1, 2]] : tensor<?x2x32xf32> into tensor<?x64xf32>
+// CHECK: vector.transfer_read %[[C]][%[[T]], %{{.+}}]
+// CHECK: } {quantc.x86_rows}
+// CHECK-NOT: scf.for
+// CHECK: return %[[R]]#1
+// OFF-LABEL: func.func @collapse_between
+// OFF: } {quantc.x86_rows}
+// OFF: tensor.collapse_shape
+// OFF: } {quantc.x86_rows}
+func.func @collapse_between(%x: tensor<?x2x32xf32>) -> tensor<?x64xf32> {
+  %c0 = arith.constant 0 : index
+  %two = arith.constant 2.0 : f32
+  %s = tensor.dim %x, %c0 : tensor<?x2x32xf32>
+  %e0 = tensor.empty(%s) : tensor<?x2x32xf32>
+  %y = linalg.generic {indexing_maps = [#id3, #id3], iterator_types = ["parallel", "parallel", "parallel"]} ins(%x : tensor<?x2x32xf32>) outs(%e0 : tensor<?x2x32xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %r = arith.mulf %a, %two : f32
+    linalg.yield %r : f32
+  } -> tensor<?x2x32xf32>
+  %yc = tensor.collapse_shape %y [[0], [1, 2]] : tensor<?x2x32xf32> into tensor<?x64xf32>
+  %e1 = tensor.empty(%s) : tensor<?x64xf32>
+  %z = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]} ins(%yc : tensor<?x64xf32>) outs(%e1 : tensor<?x64xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %r = math.exp %a : f32
+    linalg.yield %r : f32
+  } -> tensor<?x64xf32>
+  return %z : tensor<?x64xf32>
+}

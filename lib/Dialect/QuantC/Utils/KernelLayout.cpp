@@ -4,6 +4,8 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "quantc/Dialect/QuantC/Utils/LoadTimeParams.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -288,4 +290,38 @@ KernelLayout quantc::toKernelLayout(MatmulOp op, StringRef kernelName,
   op.erase();
   result.matmul = mm;
   return result;
+}
+
+bool quantc::rowsCollapseInPlace(Value lhs, std::string &why) {
+  SmallVector<ReassociationIndices> assoc = {{0, 1}, {2}};
+  if (auto slice = lhs.getDefiningOp<tensor::ExtractSliceOp>()) {
+    auto srcTy = slice.getSourceType();
+    bool unitStrides = llvm::all_of(slice.getMixedStrides(), [](auto s) {
+      return isConstantIntValue(s, 1);
+    });
+    // M whole: offset 0 and the source's size, static or its tensor.dim.
+    OpFoldResult size = slice.getMixedSizes()[1];
+    bool wholeM = false;
+    if (std::optional<int64_t> c = getConstantIntValue(size))
+      wholeM = *c == srcTy.getDimSize(1);
+    else if (auto dim = cast<Value>(size).getDefiningOp<tensor::DimOp>())
+      wholeM =
+          dim.getSource() == slice.getSource() && dim.getConstantIndex() == 1;
+    if (srcTy.getRank() != 3 || !unitStrides ||
+        !isConstantIntValue(slice.getMixedOffsets()[1], 0) || !wholeM) {
+      why = "it is a tensor.extract_slice that does not take whole rows "
+            "(all M) of every batch with unit strides";
+      return false;
+    }
+    return quantc::rowsCollapseInPlace(slice.getSource(), why);
+  }
+  if (auto toTensor = lhs.getDefiningOp<bufferization::ToTensorOp>()) {
+    auto bufTy = cast<MemRefType>(toTensor.getBuffer().getType());
+    if (!memref::CollapseShapeOp::isGuaranteedCollapsible(bufTy, assoc)) {
+      llvm::raw_string_ostream os(why);
+      os << "its buffer's layout (" << bufTy << ") does not collapse B x M";
+      return false;
+    }
+  }
+  return true;
 }

@@ -66,6 +66,15 @@ KernelLayout toKernelLayout(MatmulOp op, llvm::StringRef kernelName,
 /// reads the correction, so it runs after the kernel.
 MatmulOp expandZeroPoints(MatmulOp op);
 
+/// Whether the rows of a rank-3 lhs `[B, M, K]` lie one after the other in
+/// its buffer (row stride K' >= K, batch stride M * K'), so that collapsing
+/// B x M into the rows of one GEMM is a view of it, not a copy; else `why`
+/// says which view breaks that. A fresh tensor (an op's result, a function
+/// argument: identity layouts) is contiguous; a slice is when it takes whole
+/// rows of every batch (M whole, unit strides), a buffer when its layout
+/// collapses.
+bool rowsCollapseInPlace(mlir::Value lhs, std::string &why);
+
 } // namespace quantc
 
 #endif
