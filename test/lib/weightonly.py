@@ -36,6 +36,38 @@ def dense(a, fmt=str):
         "[" + ", ".join(fmt(v) for v in row) + "]" for row in a) + "]>"
 
 
+def matmul_func(args, body, m, n, k, w_type, x="%x", x_elem="f32",
+                accumulate=False, transposed=False):
+    """`func.func @main(args)` with `body` (which defines `x` [m, k] of
+    `x_elem` and the float weight %w of type `w_type`, [k, n] or, when
+    `transposed`, [n, k]) and then the f32 output: the argument %c [m, n]
+    when `accumulate` (appended to `args`), else zeros; `%r = linalg.matmul`
+    into it, returned. `m` may be "?" (its size read from %x)."""
+    out = tt((m, n))
+    if accumulate:
+        args.append(f"%c: {out}")
+        init = "%c"
+    else:
+        sizes = ""
+        if m == "?":
+            body += ("  %c0_m = arith.constant 0 : index\n"
+                     f"  %m = tensor.dim %x, %c0_m : {tt((m, k))}\n")
+            sizes = "%m"
+        body += (f"  %zero = arith.constant 0.0 : f32\n"
+                 f"  %e = tensor.empty({sizes}) : {out}\n"
+                 f"  %f = linalg.fill ins(%zero : f32) outs(%e : {out}) -> {out}\n")
+        init = "%f"
+    maps = ""
+    if transposed:
+        maps = ("indexing_maps = [affine_map<(m, n, k) -> (m, k)>, "
+                "affine_map<(m, n, k) -> (n, k)>, "
+                "affine_map<(m, n, k) -> (m, n)>] ")
+    body += (f"  %r = linalg.matmul {maps}ins({x}, %w : {tt((m, k), x_elem)}, "
+             f"{w_type}) outs({init} : {out}) -> {out}\n")
+    return (f"func.func @main({', '.join(args)}) -> {out} {{\n{body}"
+            f"  return %r : {out}\n}}")
+
+
 class Checker:
     """Counts checks and failures; prints FAIL lines and, at the end, ALL
     PASSED when nothing failed (what the tests' FileCheck lines read)."""

@@ -31,7 +31,7 @@ os.environ["OMP_NUM_THREADS"] = "3"
 import numpy as np
 
 from qtest import bf16_round
-from weightonly import PIPELINES, Checker, dense, is_parallel, tt
+from weightonly import Checker, PIPELINES, dense, is_parallel, matmul_func, tt
 
 rng = np.random.default_rng(20)
 C = Checker()
@@ -63,23 +63,8 @@ def gemm_ir(m, n, k, group, const, transposed, accumulate, zp, q, s, z,
     if elem != "f32":
         body += f"  %xh = arith.truncf %x : {tt((m, k))} to {tt((m, k), elem)}\n"
         x = "%xh"
-    if accumulate:
-        args.append(f"%c: {tt((m, n))}")
-        init = "%c"
-    else:
-        body += (f"  %zero = arith.constant 0.0 : f32\n"
-                 f"  %e = tensor.empty() : {tt((m, n))}\n"
-                 f"  %f = linalg.fill ins(%zero : f32) outs(%e : {tt((m, n))}) -> {tt((m, n))}\n")
-        init = "%f"
-    maps = ""
-    if transposed:
-        maps = ("indexing_maps = [affine_map<(m, n, k) -> (m, k)>, "
-                "affine_map<(m, n, k) -> (n, k)>, "
-                "affine_map<(m, n, k) -> (m, n)>] ")
-    body += (f"  %r = linalg.matmul {maps}ins({x}, %w : {tt((m, k), elem)}, "
-             f"{tt(q_shape)}) outs({init} : {tt((m, n))}) -> {tt((m, n))}\n")
-    return (f"func.func @main({', '.join(args)}) -> {tt((m, n))} {{\n{body}"
-            f"  return %r : {tt((m, n))}\n}}")
+    return matmul_func(args, body, m, n, k, tt(q_shape), x=x, x_elem=elem,
+                       accumulate=accumulate, transposed=transposed)
 
 
 def compile_checked(ir, pipeline, label, const, want_parallel):

@@ -26,7 +26,7 @@ os.environ["OMP_NUM_THREADS"] = "3"
 
 import numpy as np
 
-from weightonly import PIPELINES, Checker, dense, tt
+from weightonly import Checker, PIPELINES, dense, matmul_func, tt
 
 rng = np.random.default_rng(18)
 C = Checker()
@@ -97,24 +97,8 @@ def gemm_ir(m, n, k, group, transposed, accumulate, zp, q, s, z):
     else:
         zpart = f" : {tt(q_shape, 'i4')}, {tt(s_shape)}"
     body += f"  %w = quantc.dequantize %q, %s{zpart} -> {tt(q_shape)}\n"
-    if accumulate:
-        args.append(f"%c: {tt((m, n))}")
-        init = "%c"
-    else:
-        body += (f"  %zero = arith.constant 0.0 : f32\n"
-                 f"  %e = tensor.empty() : {tt((m, n))}\n"
-                 f"  %f = linalg.fill ins(%zero : f32) outs(%e : {tt((m, n))})"
-                 f" -> {tt((m, n))}\n")
-        init = "%f"
-    maps = ""
-    if transposed:
-        maps = ("indexing_maps = [affine_map<(m, n, k) -> (m, k)>, "
-                "affine_map<(m, n, k) -> (n, k)>, "
-                "affine_map<(m, n, k) -> (m, n)>] ")
-    body += (f"  %r = linalg.matmul {maps}ins(%x, %w : {tt((m, k))}, "
-             f"{tt(q_shape)}) outs({init} : {tt((m, n))}) -> {tt((m, n))}\n")
-    return (f"func.func @main({', '.join(args)}) -> {tt((m, n))} {{\n{body}"
-            f"  return %r : {tt((m, n))}\n}}")
+    return matmul_func(args, body, m, n, k, tt(q_shape), accumulate=accumulate,
+                       transposed=transposed)
 
 
 # (M, N, K, group, zero points)

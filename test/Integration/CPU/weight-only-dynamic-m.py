@@ -28,7 +28,7 @@ os.environ["OMP_NUM_THREADS"] = "3"
 
 import numpy as np
 
-from weightonly import PIPELINES, Checker, dense, is_parallel, tt
+from weightonly import Checker, PIPELINES, dense, is_parallel, matmul_func, tt
 
 rng = np.random.default_rng(1818)
 C = Checker()
@@ -57,26 +57,8 @@ def gemm_ir(n, k, group, bits, const, transposed, accumulate, zp, q, s, z):
         zpart, ztype = " zero_point %z", f", {tt(s_shape, 'i32')}"
     body += (f"  %w = quantc.dequantize {qv}, %s{zpart} : {tt(q_shape, qe)}, "
              f"{tt(s_shape)}{ztype} -> {tt(q_shape)}\n")
-    body += ("  %c0 = arith.constant 0 : index\n"
-             f"  %m = tensor.dim %x, %c0 : {tt(('?', k))}\n")
-    out = tt(('?', n))
-    if accumulate:
-        args.append(f"%c: {out}")
-        init = "%c"
-    else:
-        body += (f"  %zero = arith.constant 0.0 : f32\n"
-                 f"  %e = tensor.empty(%m) : {out}\n"
-                 f"  %f = linalg.fill ins(%zero : f32) outs(%e : {out}) -> {out}\n")
-        init = "%f"
-    maps = ""
-    if transposed:
-        maps = ("indexing_maps = [affine_map<(m, n, k) -> (m, k)>, "
-                "affine_map<(m, n, k) -> (n, k)>, "
-                "affine_map<(m, n, k) -> (m, n)>] ")
-    body += (f"  %r = linalg.matmul {maps}ins(%x, %w : {tt(('?', k))}, "
-             f"{tt(q_shape)}) outs({init} : {out}) -> {out}\n")
-    return (f"func.func @main({', '.join(args)}) -> {out} {{\n{body}"
-            f"  return %r : {out}\n}}")
+    return matmul_func(args, body, "?", n, k, tt(q_shape), accumulate=accumulate,
+                       transposed=transposed)
 
 
 def simulate_blocked(x, w32, c):
