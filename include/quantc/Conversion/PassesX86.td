@@ -453,7 +453,9 @@ def QuantCX86VectorizeElementwise
   let summary = "Elementwise and reduction linalg.generic ops -> loops over "
                 "vectors of their innermost dimension, with a masked tail";
   let description = [{
-    Every `linalg.generic` on tensors with one result, projected-permutation
+    Every `linalg.generic` on tensors (and named elementwise ops, reduce, map,
+    and a `linalg.transpose` that keeps the innermost dimension, copied in
+    whole vectors) with one result, projected-permutation
     maps that read the innermost loop (if at all) along an operand's
     innermost dimension, and a body of constants, `linalg.index` and
     elementwise-mappable ops (arith, math) becomes:

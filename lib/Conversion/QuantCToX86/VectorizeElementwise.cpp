@@ -577,13 +577,20 @@ static bool shouldFuseProducer(OpOperand *use) {
   });
 }
 
-/// Named linalg ops the pass takes as generics: linalg.reduce, linalg.map
-/// and the elementwise ones (linalg.elementwise, linalg.exp, linalg.add,
-/// ...), not fill, copy, broadcast or transpose.
+/// Named linalg ops the pass takes as generics: linalg.reduce, linalg.map,
+/// the elementwise ones (linalg.elementwise, linalg.exp, linalg.add, ...)
+/// and a linalg.transpose that keeps the innermost dimension (attention's
+/// [S, H, D] <-> [H, S, D]: whole vectors copied), not fill, copy,
+/// broadcast or another transpose.
 static bool isGeneralized(linalg::LinalgOp op) {
+  if (!op.hasPureTensorSemantics())
+    return false;
+  if (auto t = dyn_cast<linalg::TransposeOp>(op.getOperation())) {
+    ArrayRef<int64_t> perm = t.getPermutation();
+    return !perm.empty() && perm.back() == int64_t(perm.size()) - 1;
+  }
   if (isa<linalg::GenericOp, linalg::FillOp, linalg::CopyOp,
-          linalg::BroadcastOp, linalg::TransposeOp>(op.getOperation()) ||
-      !op.hasPureTensorSemantics())
+          linalg::BroadcastOp>(op.getOperation()))
     return false;
   return isa<linalg::ReduceOp, linalg::MapOp>(op.getOperation()) ||
          linalg::isElementwise(op);
