@@ -7,8 +7,8 @@
 // describeGranularity). Declared in quantc/Analysis/Granularity.h.
 //
 //===----------------------------------------------------------------------===//
-#include "Sizes.h"
 #include "quantc/Analysis/Granularity.h"
+#include "quantc/Dialect/QuantC/Utils/Sizes.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"

@@ -6,7 +6,7 @@
 //===----------------------------------------------------------------------===//
 #include "quantc/Analysis/Granularity.h"
 
-#include "Sizes.h"
+#include "quantc/Dialect/QuantC/Utils/Sizes.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"

@@ -27,15 +27,10 @@ using namespace mlir;
 using namespace quantc;
 using namespace quantc::x86;
 
-/// Fuses `rescale` into the depthwise kernel `dw` (its accumulator's only
-/// producer and user) when the kernel starts from a zero fill; returns
-/// whether it did.
-static bool fuseOne(RescaleOp rescale, linalg::GenericOp dw) {
-  Value init = dw.getDpsInits()[0];
-  auto fill = init.getDefiningOp<linalg::FillOp>();
-  if (!fill || !matchPattern(fill.getInputs()[0], m_Zero()) ||
-      !dw->getResult(0).hasOneUse())
-    return false;
+/// Fuses `rescale` into the depthwise kernel `dw`: the accumulator's only
+/// user, of a kernel that starts from a zero fill (the caller checked).
+static void fuseOne(RescaleOp rescale, linalg::GenericOp dw) {
+  auto fill = dw.getDpsInits()[0].getDefiningOp<linalg::FillOp>();
   MLIRContext *ctx = rescale.getContext();
   Location loc = rescale.getLoc();
   OpBuilder b(rescale);
@@ -84,7 +79,6 @@ static bool fuseOne(RescaleOp rescale, linalg::GenericOp dw) {
   dw.erase();
   if (fill->use_empty())
     fill.erase();
-  return true;
 }
 
 void quantc::x86::fuseDepthwiseEpilogues(ModuleOp module,
@@ -100,11 +94,8 @@ void quantc::x86::fuseDepthwiseEpilogues(ModuleOp module,
     RescaleOp rescale;
     if (dw->getResult(0).hasOneUse())
       rescale = dyn_cast<RescaleOp>(*dw->getResult(0).getUsers().begin());
-    if (rescale) {
-      auto fill = dw.getDpsInits()[0].getDefiningOp<linalg::FillOp>();
-      if (!fill || !matchPattern(fill.getInputs()[0], m_Zero()))
-        rescale = nullptr;
-    }
+    if (rescale && !startsFromZero(dw))
+      rescale = nullptr;
     std::string why;
     if (succeeded(lowerDepthwiseKernel(dw, rescale, opts, why)))
       continue;

@@ -101,11 +101,13 @@ static FailureOr<Window> readWindow(linalg::GenericOp dw, std::string &why) {
     if (auto xs =
             dw.getDpsInputs()[2 * t].getDefiningOp<tensor::ExtractSliceOp>())
       w.x = xs.getSource();
-  for (int64_t t = 0; t < taps && w.x; ++t)
-    if (auto xs =
-            dw.getDpsInputs()[2 * t].getDefiningOp<tensor::ExtractSliceOp>())
-      if (xs.getSource() != w.x)
-        w.x = Value();
+  for (int64_t t = 0; t < taps && w.x; ++t) {
+    Value in = dw.getDpsInputs()[2 * t];
+    if (auto xs = in.getDefiningOp<tensor::ExtractSliceOp>())
+      in = xs.getSource();
+    if (in != w.x)
+      w.x = Value();
+  }
   if (!w.x) {
     why = "its generic does not read the window as slices of one input";
     return failure();
@@ -156,9 +158,9 @@ static FailureOr<Window> readWindow(linalg::GenericOp dw, std::string &why) {
       int64_t at = (fs.getStaticOffsets()[0] * attr.getType().getDimSize(1) +
                     fs.getStaticOffsets()[1]) *
                    c;
-      SmallVector<APInt> all(attr.getValues<APInt>());
+      auto values = attr.getValues<APInt>();
       for (int64_t k = 0; k < c; ++k)
-        row.push_back(all[at + k].getSExtValue());
+        row.push_back(values[at + k].getSExtValue());
     } else {
       why = "its filter is not a constant (the kernel packs the taps at "
             "compile time)";
@@ -229,6 +231,19 @@ readEpilogueOperands(RescaleOp rescale, RankedTensorType accTy,
 /// The taps (w - zf) as [KH*KW, 2 Cp] i16 (each in the low half of an i32
 /// lane, 0 in the high half; channels padded with 0 to Cp) and the bias
 /// -zx * sum_t (w_t - zf) as [Cp] i32 (modulo 2^32).
+/// The output positions [lo, hi) along one spatial dimension (of `out`
+/// positions; `in` input positions, `pad` before them) whose taps all read
+/// inside the input: no border check there.
+static std::pair<int64_t, int64_t> interiorRange(int64_t out, int64_t in,
+                                                 int64_t pad, int64_t stride,
+                                                 int64_t window,
+                                                 int64_t dilation) {
+  int64_t lo = std::min<int64_t>(out, llvm::divideCeil(pad, stride));
+  int64_t last = in - 1 + pad - (window - 1) * dilation;
+  int64_t hi = last < 0 ? 0 : std::min(out, last / stride + 1);
+  return {lo, hi};
+}
+
 static std::pair<Value, Value> packFilter(OpBuilder &b, Location loc,
                                           const Window &w, int64_t cp) {
   int64_t taps = w.kh * w.kw;
@@ -421,9 +436,8 @@ Value Emitter::channelBlock(Value dest, bool full, bool interiorRow) {
       uniformOps[k] = readOperand(r, index(0), full);
   // Columns whose taps all read inside `src`: [lo, hi).
   auto srcTy = cast<RankedTensorType>(w.src.getType());
-  int64_t lo = std::min<int64_t>(w.ow, llvm::divideCeil(w.padLeft, w.sw));
-  int64_t last = srcTy.getDimSize(2) - 1 + w.padLeft - (w.kw - 1) * w.dw;
-  int64_t hi = last < 0 ? 0 : std::min(w.ow, last / w.sw + 1);
+  auto [lo, hi] =
+      interiorRange(w.ow, srcTy.getDimSize(2), w.padLeft, w.sw, w.kw, w.dw);
   if (!interiorRow || hi <= lo)
     lo = hi = 0;
   int64_t blocked = lo + (hi - lo) / kPixelBlock * kPixelBlock;
@@ -462,13 +476,10 @@ Value Emitter::emit(Value dest) {
           scf::YieldOp::create(b, loc, body(iv, args[0]));
         });
   };
-  // Rows outermost: each iteration writes its own output row, so the
-  // OpenMP team may split them (--quantc-x86-outline-rows).
   // Rows whose taps all read inside `src`: [rowLo, rowHi).
   auto srcTy = cast<RankedTensorType>(w.src.getType());
-  int64_t rowLo = std::min<int64_t>(w.oh, llvm::divideCeil(w.padTop, w.sh));
-  int64_t lastRow = srcTy.getDimSize(1) - 1 + w.padTop - (w.kh - 1) * w.dh;
-  int64_t rowHi = lastRow < 0 ? 0 : std::min(w.oh, lastRow / w.sh + 1);
+  auto [rowLo, rowHi] =
+      interiorRange(w.oh, srcTy.getDimSize(1), w.padTop, w.sh, w.kh, w.dh);
   if (rowHi <= rowLo)
     rowLo = rowHi = 0;
   // One output row: every image, every channel block.
@@ -541,10 +552,8 @@ LogicalResult quantc::x86::lowerDepthwiseKernel(linalg::GenericOp dw,
     reads = *r;
   } else {
     // Without epilogue, a non-zero initial value is added.
-    Value i = dw.getDpsInits()[0];
-    auto fill = i.getDefiningOp<linalg::FillOp>();
-    if (!fill || !matchPattern(fill.getInputs()[0], m_Zero()))
-      init = i;
+    if (!startsFromZero(dw))
+      init = dw.getDpsInits()[0];
   }
   int64_t lanes = opts.isa == X86Isa::avx2 ? 8 : 16;
   Operation *replaced = rescale ? rescale.getOperation() : dw.getOperation();
@@ -563,4 +572,9 @@ LogicalResult quantc::x86::lowerDepthwiseKernel(linalg::GenericOp dw,
     if (fill->use_empty())
       fill.erase();
   return success();
+}
+
+bool quantc::x86::startsFromZero(linalg::GenericOp dw) {
+  auto fill = dw.getDpsInits()[0].getDefiningOp<linalg::FillOp>();
+  return fill && matchPattern(fill.getInputs()[0], m_Zero());
 }

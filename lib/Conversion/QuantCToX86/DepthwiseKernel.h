@@ -15,6 +15,10 @@
 
 namespace quantc::x86 {
 
+/// Whether the int8 depthwise generic `dw` accumulates into a zero fill
+/// (then an epilogue may be fused: the accumulator is the whole sum).
+bool startsFromZero(mlir::linalg::GenericOp dw);
+
 /// Replaces the int8 depthwise generic `dw` (kDepthwiseInt8AttrName) and its
 /// epilogue `rescale` (null: none, the i32 accumulator is the result) by the
 /// direct kernel: vector loops over the channels with the filter packed at

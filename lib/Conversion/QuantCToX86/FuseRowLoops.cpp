@@ -95,21 +95,15 @@ static bool sameExtent(Value a, Value b) {
   return a == b || extentOfValue(a, 0) == extentOfValue(b, 0);
 }
 
-/// The indices with which `op` reads or writes the tensor `t`, if it is an
-/// access the fusion understands.
-static std::optional<ValueRange> tensorIndices(Operation *op, Value t) {
+/// The indices with which `op` reads the tensor `t`, if it is a read the
+/// fusion understands (a vector read or an extract).
+static std::optional<ValueRange> readIndices(Operation *op, Value t) {
   if (auto r = dyn_cast<vector::TransferReadOp>(op))
     if (r.getBase() == t)
       return ValueRange(r.getIndices());
-  if (auto w = dyn_cast<vector::TransferWriteOp>(op))
-    if (w.getBase() == t)
-      return ValueRange(w.getIndices());
   if (auto e = dyn_cast<tensor::ExtractOp>(op))
     if (e.getTensor() == t)
       return ValueRange(e.getIndices());
-  if (auto i = dyn_cast<tensor::InsertOp>(op))
-    if (i.getDest() == t)
-      return ValueRange(i.getIndices());
   return std::nullopt;
 }
 
@@ -249,9 +243,8 @@ static bool canFuse(scf::ForOp first, scf::ForOp second,
           return false;
         continue;
       }
-      std::optional<ValueRange> idx = tensorIndices(user, r);
-      if (!idx || !isa<vector::TransferReadOp, tensor::ExtractOp>(user) ||
-          idx->size() <= pos || (*idx)[pos] != second.getInductionVar())
+      std::optional<ValueRange> idx = readIndices(user, r);
+      if (!idx || idx->size() <= pos || (*idx)[pos] != second.getInductionVar())
         return false;
     }
   return true;

@@ -57,8 +57,10 @@ struct WeightOnlyPlan {
   /// 3 <= M < 16); else the sums are carried in registers.
   bool groupSumsInOutput = false;
   /// Packed weights read panel by panel: the register kernel prefetches the
-  /// weight this many bytes ahead of the K row it reads, once per 64-byte
-  /// line (0: no prefetch). Weights that come from memory (cold) then
+  /// weight this many bytes ahead of the K row it reads, at each unrolled
+  /// K step that starts a 64-byte line of the step group (so once per line
+  /// when a group spans at least one line, else once per group; 0: no
+  /// prefetch). Weights that come from memory (cold) then
   /// arrive before the kernel needs them.
   int64_t prefetchBytes = 0;
   /// 4-bit, AVX-512: the nibbles become f32 q = u - 8 through a 16-entry

@@ -24,6 +24,7 @@ import numpy as np
 
 from gemm_cases import GemmCases, cpus, want_nt
 from qtest import dense_shaped
+import quantc
 from quantc import reference as ref
 
 t = GemmCases(1601)
@@ -162,6 +163,26 @@ if "vnni" in cpus():
         want = np.einsum("bmk,nk->bmn", x.astype(np.int64) - ZX,
                          W.astype(np.int64) - ZW[:, None])
         check(f"{pipeline} zero points {bb}x{m}", mod.main(x, W), want)
+# A slice of whole batches of a [4, ?, K] activation: rows [M, 3M) of the
+# collapsed source, read in place (no memrefCopy in the lowered code).
+SLICE_IR = f"""
+func.func @main(%x: tensor<4x?x{K}xi8>, %w: tensor<{N}x{K}xi8>) -> tensor<2x?x{N}xi32> {{
+  %c1 = arith.constant 1 : index
+  %m = tensor.dim %x, %c1 : tensor<4x?x{K}xi8>
+  %s = tensor.extract_slice %x[1, 0, 0] [2, %m, {K}] [1, 1, 1] : tensor<4x?x{K}xi8> to tensor<2x?x{K}xi8>
+  %acc = quantc.matmul %s, %w : tensor<2x?x{K}xi8>, tensor<{N}x{K}xi8> -> tensor<2x?x{N}xi32>
+  return %acc : tensor<2x?x{N}xi32>
+}}"""
+for cpu in cpus(amx=True):
+    pipeline = f"quantc-cpu-pipeline{{cpu={cpu}}}"
+    out = quantc.run_pipeline(SLICE_IR, pipeline)
+    if "memrefCopy" in out or "memref.copy" in out:
+        t.fail(f"{pipeline} batch slice: the slice is copied")
+    mod = t.compile_checked(SLICE_IR, pipeline, f"{pipeline} batch slice")
+    for m in (1, 7, 130):
+        x = i8((4, m, K), every=5)
+        check(f"{pipeline} batch slice M={m}", mod.main(x, W),
+              want_nt(x[1:3], W[None]))
 # Threads (2): the chunks' panels, the blocks' (batch, column block) pairs.
 for cpu in [c for c in cpus(amx=True) if c in ("vnni", "amx", "host")]:
     pipeline = f"quantc-cpu-pipeline{{cpu={cpu} vnni-parallel-min-macs=0}}"

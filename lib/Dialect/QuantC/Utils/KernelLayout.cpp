@@ -2,11 +2,13 @@
 #include "quantc/Dialect/QuantC/Utils/KernelLayout.h"
 #include "quantc/Dialect/QuantC/Utils/Arithmetic.h"
 
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "quantc/Dialect/QuantC/Utils/LoadTimeParams.h"
+#include "quantc/Dialect/QuantC/Utils/Sizes.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -137,6 +139,41 @@ MatmulOp quantc::expandZeroPoints(MatmulOp op) {
   return mm;
 }
 
+/// [B, M, K] `lhs` as [B * M, K] `flatTy`, a view. A slice of whole
+/// batches (rowsCollapseInPlace) is the slice of the collapsed source, rows
+/// [b0 * M, (b0 + B) * M): collapsing the slice itself would copy it when M
+/// is dynamic (its batch stride is then dynamic in the memref type, and
+/// bufferization only collapses layouts it can prove contiguous).
+static Value collapseRows(OpBuilder &b, Location loc, Value lhs,
+                          RankedTensorType flatTy) {
+  SmallVector<ReassociationIndices> assoc = {{0, 1}, {2}};
+  auto slice = lhs.getDefiningOp<tensor::ExtractSliceOp>();
+  std::string why;
+  if (!slice || slice.getSourceType().getRank() != 3 ||
+      !rowsCollapseInPlace(lhs, why))
+    return tensor::CollapseShapeOp::create(b, loc, flatTy, lhs, assoc);
+  Value src = slice.getSource();
+  auto srcTy = slice.getSourceType();
+  auto srcFlatTy = RankedTensorType::get(
+      {mulSizes(srcTy.getDimSize(0), srcTy.getDimSize(1)), srcTy.getDimSize(2)},
+      srcTy.getElementType());
+  Value srcFlat = collapseRows(b, loc, src, srcFlatTy);
+  // Batch offset and count times M.
+  AffineExpr s0, s1;
+  bindSymbols(b.getContext(), s0, s1);
+  OpFoldResult mSize = tensor::getMixedSize(b, loc, src, 1);
+  OpFoldResult row0 = affine::makeComposedFoldedAffineApply(
+      b, loc, s0 * s1, {slice.getMixedOffsets()[0], mSize});
+  OpFoldResult rows = affine::makeComposedFoldedAffineApply(
+      b, loc, s0 * s1, {slice.getMixedSizes()[0], mSize});
+  SmallVector<OpFoldResult> offsets = {row0, b.getIndexAttr(0)};
+  SmallVector<OpFoldResult> sizes = {rows,
+                                     tensor::getMixedSize(b, loc, src, 2)};
+  SmallVector<OpFoldResult> strides(2, b.getIndexAttr(1));
+  return tensor::ExtractSliceOp::create(b, loc, flatTy, srcFlat, offsets, sizes,
+                                        strides);
+}
+
 KernelLayout quantc::toKernelLayout(MatmulOp op, StringRef kernelName,
                                     bool takesZeroPoints,
                                     bool readsRuntimeRhsKN,
@@ -192,15 +229,10 @@ KernelLayout quantc::toKernelLayout(MatmulOp op, StringRef kernelName,
     // may be dynamic (flattensDynamicBatch): B * M is then dynamic too.
     auto lt = cast<RankedTensorType>(lhs.getType());
     SmallVector<ReassociationIndices> assoc = {{0, 1}, {2}};
-    auto mul = [](int64_t x, int64_t y) {
-      return ShapedType::isDynamic(x) || ShapedType::isDynamic(y)
-                 ? ShapedType::kDynamic
-                 : x * y;
-    };
     auto flatTy = RankedTensorType::get(
-        {mul(lt.getDimSize(0), lt.getDimSize(1)), lt.getDimSize(2)},
+        {mulSizes(lt.getDimSize(0), lt.getDimSize(1)), lt.getDimSize(2)},
         lt.getElementType());
-    Value flat = tensor::CollapseShapeOp::create(b, loc, flatTy, lhs, assoc);
+    Value flat = collapseRows(b, loc, lhs, flatTy);
     // The [B, M, N] sizes of the expanded result: B and M those of the lhs,
     // N that of the rhs; here, before the GEMM and its rescale.
     SmallVector<OpFoldResult> outShape = {
@@ -246,7 +278,7 @@ KernelLayout quantc::toKernelLayout(MatmulOp op, StringRef kernelName,
           return v;
         auto t = cast<RankedTensorType>(v.getType());
         auto ft = RankedTensorType::get(
-            {mul(t.getDimSize(0), t.getDimSize(1)), t.getDimSize(2)},
+            {mulSizes(t.getDimSize(0), t.getDimSize(1)), t.getDimSize(2)},
             t.getElementType());
         return tensor::CollapseShapeOp::create(rb, loc, ft, v, assoc);
       };

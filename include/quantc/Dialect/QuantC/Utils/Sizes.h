@@ -1,10 +1,10 @@
 //===- Sizes.h - static sizes that may be dynamic ---------------*- C++ -*-===//
 //
-// Private to lib/Analysis: arithmetic on ShapedType sizes.
+// Arithmetic on ShapedType sizes (the analysis and the kernel layouts).
 //
 //===----------------------------------------------------------------------===//
-#ifndef QUANTC_LIB_ANALYSIS_SIZES_H
-#define QUANTC_LIB_ANALYSIS_SIZES_H
+#ifndef QUANTC_DIALECT_QUANTC_UTILS_SIZES_H
+#define QUANTC_DIALECT_QUANTC_UTILS_SIZES_H
 
 #include "mlir/IR/BuiltinTypeInterfaces.h"
 #include "llvm/Support/MathExtras.h"
@@ -23,4 +23,4 @@ inline int64_t mulSizes(int64_t a, int64_t b) {
 
 } // namespace quantc
 
-#endif // QUANTC_LIB_ANALYSIS_SIZES_H
+#endif // QUANTC_DIALECT_QUANTC_UTILS_SIZES_H
