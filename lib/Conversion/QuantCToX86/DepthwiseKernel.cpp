@@ -101,13 +101,11 @@ static FailureOr<Window> readWindow(linalg::GenericOp dw, std::string &why) {
     if (auto xs =
             dw.getDpsInputs()[2 * t].getDefiningOp<tensor::ExtractSliceOp>())
       w.x = xs.getSource();
-  for (int64_t t = 0; t < taps && w.x; ++t) {
-    Value in = dw.getDpsInputs()[2 * t];
-    if (auto xs = in.getDefiningOp<tensor::ExtractSliceOp>())
-      in = xs.getSource();
-    if (in != w.x)
-      w.x = Value();
-  }
+  for (int64_t t = 0; t < taps && w.x; ++t)
+    if (auto xs =
+            dw.getDpsInputs()[2 * t].getDefiningOp<tensor::ExtractSliceOp>())
+      if (xs.getSource() != w.x)
+        w.x = Value();
   if (!w.x) {
     why = "its generic does not read the window as slices of one input";
     return failure();
@@ -136,6 +134,18 @@ static FailureOr<Window> readWindow(linalg::GenericOp dw, std::string &why) {
       w.padTop = off[1];
       w.padLeft = off[2];
       w.padValue = value.getSExtValue();
+    }
+  }
+  // A tap that is not a slice was folded to the whole input: the padded
+  // copy or the tensor inserted into it.
+  for (int64_t t = 0; t < taps; ++t) {
+    Value in = dw.getDpsInputs()[2 * t];
+    auto ins = w.x.getDefiningOp<tensor::InsertSliceOp>();
+    if (!in.getDefiningOp<tensor::ExtractSliceOp>() && in != w.x &&
+        !(ins && in == ins.getSource())) {
+      why = "a tap of its generic reads a tensor other than the window's "
+            "input";
+      return failure();
     }
   }
   // The filter taps: constant [C] slices of a constant [KH, KW, C] (or
