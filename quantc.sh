@@ -20,7 +20,8 @@ FUZZ_SECONDS=${QUANTC_FUZZ_SECONDS:-60}
 
 PACKAGES=(libmlir-22-dev mlir-22-tools llvm-22-dev llvm-22-tools clang-22 lld-22
           libclang-rt-22-dev cmake ninja-build ccache python3-numpy python3-pytest
-          pybind11-dev libdnnl-dev clang-format-22 python3-torch libopenblas0-pthread)
+          pybind11-dev libdnnl-dev clang-format-22 python3-torch libopenblas0-pthread
+          libopenblas0-openmp)
 
 setup() {
   local missing=()

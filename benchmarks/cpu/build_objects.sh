@@ -31,10 +31,13 @@ echo "$shapes" | while read -r n k specs; do
   [ -n "$n" ] || continue
   base="$out/w${n}x${k}"
   "$py" "$here/gen_gemm.py" "$base.mlir" "$n" "$k" $specs
-  "$opt" "$base.mlir" "--quantc-cpu-pipeline=$popts" \
-    | "$llvm/mlir-translate" --mlir-to-llvmir \
-    | "$llvm/llc" -O3 -mcpu="$mcpu" -relocation-model=pic -filetype=obj -o "$base.o"
-  rm -f "$base.mlir"
+  # One step per file, not a pipe: sh has no pipefail, and a pipe would hide
+  # a quantc-opt error (e.g. an unknown pipeline option) behind an empty
+  # object that only fails at link time.
+  "$opt" "$base.mlir" "--quantc-cpu-pipeline=$popts" -o "$base.llvm.mlir"
+  "$llvm/mlir-translate" --mlir-to-llvmir "$base.llvm.mlir" -o "$base.ll"
+  "$llvm/llc" -O3 -mcpu="$mcpu" -relocation-model=pic -filetype=obj "$base.ll" -o "$base.o"
+  rm -f "$base.mlir" "$base.llvm.mlir" "$base.ll"
   for s in $specs; do
     kind=${s%%:*}; m=$(echo "${s#*:}" | sed 's/x/, /')
     echo "QUANTC_$(echo "$kind" | tr a-z A-Z)($m, $n, $k)" >> "$out/bench_shapes.inc"

@@ -556,12 +556,20 @@ static void approximate(MLIRContext *ctx, ArrayRef<Operation *> ops) {
 /// masked scores, read by the row maximum and by the exponential, and its
 /// quotient, read by the absmax of the quantization and by the
 /// quantization. Each fusion saves a write and a read of the producer's
-/// whole result ([H, S, S] floats in attention).
+/// whole result ([H, S, S] floats in attention). Never into a consumer that
+/// broadcasts the producer's result: there it would be recomputed along the
+/// broadcast dimensions.
 static bool shouldFuseProducer(OpOperand *use) {
   auto producer = use->get().getDefiningOp<linalg::GenericOp>();
   if (!producer || !producer.hasPureTensorSemantics() ||
       producer.getNumReductionLoops() != 0)
     return false;
+  // A consumer that broadcasts the producer's result would recompute it for
+  // every position along the broadcast dimensions (a per-key scale's
+  // `absmax / 127` once per score instead of once per key).
+  if (auto consumer = dyn_cast<linalg::GenericOp>(use->getOwner()))
+    if (!consumer.getMatchingIndexingMap(use).isPermutation())
+      return false;
   if (producer->hasOneUse())
     return true;
   constexpr int64_t kMaxCheapOps = 8;
