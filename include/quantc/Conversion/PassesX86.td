@@ -80,12 +80,11 @@ def QuantCLowerMatmulToX86 : Pass<"quantc-lower-matmul-to-x86",
       `parallel = true`: `--quantc-x86-outline-omp` splits their weight
       panels across the threads of an OpenMP team.
     - A dynamic M (a run-time token count; N and K static, 2-D) runs as a
-      loop over whole chunks of `dynamic-m-chunk` rows and then one kernel
-      per set bit of the remainder (chunk/2, ..., 2, 1 rows): static kernels
-      of their own plans (small M ones take `small_m` as above) on row
-      slices of A, of the output and of the per-row epilogue operands
-      (x_scale, residual). Nothing is padded or copied; a constant weight is
-      packed once for all of them.
+      loop over whole chunks of `dynamic-m-chunk` rows, then over 16-row
+      tiles: static kernels of their own plans on row slices of A, of the
+      output and of the per-row epilogue operands (x_scale, residual); the
+      last 1-15 rows run through the tile kernel on zero-padded copies. A
+      constant weight is packed once for all of them.
     - Decode (avx512-vnni, avx2, or amx below `amx-min-m`; at most 3
       static rows, a run-time rhs, 2-D or batched, static or with a dynamic
       N, K or batch: a decode step's projections with run-time weights,
@@ -186,8 +185,9 @@ def QuantCLowerMatmulToX86 : Pass<"quantc-lower-matmul-to-x86",
            "kernel)">,
     Option<"dynamicMChunk", "dynamic-m-chunk", "int64_t", "256",
            "A GEMM whose M is dynamic runs as chunks of this many rows (a "
-           "power of two in [1, 4096]), then one kernel per set bit of the "
-           "remainder">,
+           "power of two in [1, 4096]), then 16-row tiles (--quantc-cpu-"
+           "pipeline: 128, or 256 with cpu=amx, unless "
+           "vnni-dynamic-m-chunk says otherwise)">,
     Option<"amxMinM", "amx-min-m", "int64_t", "32",
            "isa=amx: GEMMs of fewer rows run on the avx512-vnni kernels "
            "(in [1, 4096])">,

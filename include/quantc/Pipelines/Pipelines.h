@@ -93,8 +93,8 @@ struct CpuPipelineOptions
   Option<int64_t> vnniDynamicMChunk{
       *this, "vnni-dynamic-m-chunk",
       llvm::cl::desc("GEMMs with a dynamic M run as chunks of this many rows "
-                     "(a power of two up to 4096), then one kernel per set "
-                     "bit of the remainder; 0: pass default"),
+                     "(a power of two up to 4096), then 16-row tiles; 0: 128 "
+                     "(256 with cpu=amx)"),
       llvm::cl::init(0)};
   Option<int64_t> rowsMinWork{
       *this, "rows-min-work",
