@@ -67,7 +67,13 @@ def main():
     ap.add_argument("--rotate-down", type=int, default=64,
                     help="Hadamard block size rotating the down projections' input "
                     "(llama.rotate_down; 0: none)")
+    ap.add_argument("--torch-blas", default="auto",
+                    choices=("system", "auto", "pthread", "openmp"),
+                    help="OpenBLAS build for PyTorch's float matmuls (llama.select_torch_blas; "
+                    "auto: the OpenMP build where installed, which does not compete with the "
+                    "OpenMP team for the cores)")
     args = ap.parse_args()
+    llama.select_torch_blas(args.torch_blas)
 
     torch.manual_seed(0)
     cfg = llama.LlamaConfig(layers=args.layers, hidden=args.hidden, heads=args.heads,
@@ -122,7 +128,8 @@ def main():
     pre = {name: timed(lambda d=d: d.prefill(prompt), 3)
            for name, d in (("quantc", dec), ("fp32", fp32), ("dyn", dyn))}
     step = {"quantc": tq, "fp32": tf, "dyn": td}
-    print(f"\nspeed (OMP/torch threads {torch.get_num_threads()}; prefill {args.prompt} "
+    print(f"\nspeed (OMP/torch threads {torch.get_num_threads()}; PyTorch's BLAS "
+          f"{llama.torch_blas()}; prefill {args.prompt} "
           f"tokens, decode {args.tokens} tokens at KV length {args.prompt}..):")
     print(f"  {'':28s} {'prefill tok/s':>14s} {'decode tok/s':>13s}")
     names = {"quantc": "quantc W8A8 + int8 KV", "fp32": "torch fp32",

@@ -82,33 +82,6 @@ class Side:
         self.name, self.prefill, self.decode = name, prefill, decode
 
 
-BLAS_DIR = "/usr/lib/x86_64-linux-gnu/openblas-{}"
-
-
-def select_blas(variant):
-    """Re-executes this script with the OpenBLAS build `variant` first on
-    LD_LIBRARY_PATH (before torch loads libblas.so.3), unless it already is."""
-    if variant == "system":
-        return
-    d = BLAS_DIR.format(variant)
-    if not os.path.exists(os.path.join(d, "libblas.so.3")):
-        sys.exit(f"--torch-blas {variant}: {d}/libblas.so.3 is missing "
-                 f"(apt-get install libopenblas0-{variant})")
-    paths = os.environ.get("LD_LIBRARY_PATH", "")
-    if paths.split(":")[0] != d:
-        env = dict(os.environ, LD_LIBRARY_PATH=d + (":" + paths if paths else ""))
-        os.execve(sys.executable, [sys.executable] + sys.argv, env)
-
-
-def loaded_blas():
-    """The directory of the libblas.so.3 this process mapped (PyTorch's, once
-    imported)."""
-    with open("/proc/self/maps") as f:
-        libs = {os.path.dirname(line.split()[-1]) for line in f
-                if "libblas" in line.split()[-1]}
-    return ", ".join(sorted(libs)) or "none"
-
-
 def fill_cache(dec, s, kv):
     """Repeats rows [0, s) of every cache buffer up to kv rows; the cache
     then holds kv rows."""
@@ -138,14 +111,15 @@ def main():
     ap.add_argument("--static-prefill", action="store_true",
                     help="one prefill compiled per prompt length (the default is one "
                     "module: a dynamic-length prefill and the decode step)")
-    ap.add_argument("--torch-blas", default="system", choices=("system", "pthread", "openmp"),
+    ap.add_argument("--torch-blas", default="system",
+                    choices=("system", "auto", "pthread", "openmp"),
                     help="the OpenBLAS build PyTorch's float matmuls use (Debian's "
                     "libopenblas0-pthread / libopenblas0-openmp): the process re-executes "
                     "itself with that build first on LD_LIBRARY_PATH; 'system' keeps "
                     "libblas.so.3's alternative (see docs/benchmarks/e2e.md: at 2 threads "
                     "the pthread build's threads compete with PyTorch's OpenMP team)")
     args = ap.parse_args()
-    select_blas(args.torch_blas)
+    llama.select_torch_blas(args.torch_blas)
     lens = [int(x) for x in args.prefill.split(",")]
     threads = [int(x) for x in args.threads.split(",")]
     rotations = [int(x) for x in args.rotate_down.split(",")]
@@ -159,7 +133,7 @@ def main():
     g = torch.Generator().manual_seed(1)
     prompts = {s: torch.randint(0, cfg.vocab, (s,), generator=g).numpy() for s in lens}
     print(f"# {args.config}: {cfg}; OPENBLAS_CORETYPE="
-          f"{os.environ.get('OPENBLAS_CORETYPE', 'unset')}; PyTorch's BLAS: {loaded_blas()}",
+          f"{os.environ.get('OPENBLAS_CORETYPE', 'unset')}; PyTorch's BLAS: {llama.torch_blas()}",
           flush=True)
 
     set_threads(max(threads))

@@ -516,6 +516,48 @@ class QuantcDecoder:
         return res[0]
 
 
+#: Debian's OpenBLAS builds (libopenblas0-pthread, libopenblas0-openmp).
+OPENBLAS_DIR = "/usr/lib/x86_64-linux-gnu/openblas-{}"
+
+
+def select_torch_blas(variant):
+    """Re-executes the running script with Debian's OpenBLAS build `variant`
+    first on LD_LIBRARY_PATH, unless it already is: "pthread" or "openmp";
+    "auto" is "openmp" where it is installed; "system" keeps libblas.so.3's
+    alternative. PyTorch's float matmuls (the fp32 baseline, attention in
+    both baselines) run on it; at 2 threads the pthread build's own threads
+    compete with the process's OpenMP team, PyTorch's and quantc's
+    (docs/benchmarks/e2e.md). Call it before any work: the process is
+    replaced."""
+    import os
+    import sys
+    if variant == "auto":
+        installed = os.path.exists(os.path.join(OPENBLAS_DIR.format("openmp"), "libblas.so.3"))
+        variant = "openmp" if installed else "system"
+    if variant == "system":
+        return
+    if variant not in ("pthread", "openmp"):
+        raise ValueError(f"select_torch_blas: {variant!r} is not system, auto, pthread or openmp")
+    d = OPENBLAS_DIR.format(variant)
+    if not os.path.exists(os.path.join(d, "libblas.so.3")):
+        raise SystemExit(f"--torch-blas {variant}: {d}/libblas.so.3 is missing "
+                         f"(apt-get install libopenblas0-{variant})")
+    paths = os.environ.get("LD_LIBRARY_PATH", "")
+    if paths.split(":")[0] != d:
+        env = dict(os.environ, LD_LIBRARY_PATH=d + (":" + paths if paths else ""))
+        # orig_argv: the interpreter's own options and `-c` code too.
+        os.execve(sys.executable, [sys.executable] + sys.orig_argv[1:], env)
+
+
+def torch_blas():
+    """The directory of the libblas.so.3 this process mapped (PyTorch's)."""
+    import os
+    with open("/proc/self/maps") as f:
+        libs = {os.path.dirname(line.split()[-1]) for line in f
+                if "libblas" in line.split()[-1]}
+    return ", ".join(sorted(libs)) or "none"
+
+
 class TorchDecoder:
     """The PyTorch baseline: the same model with a preallocated float KV
     cache ([max_len, H, dh] per layer, written in place), eager fp32 or
