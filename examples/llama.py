@@ -68,7 +68,7 @@ def main():
                     help="Hadamard block size rotating the down projections' input "
                     "(llama.rotate_down; 0: none)")
     ap.add_argument("--torch-blas", default="auto",
-                    choices=("system", "auto", "pthread", "openmp"),
+                    choices=llama.TORCH_BLAS_CHOICES,
                     help="OpenBLAS build for PyTorch's float matmuls (llama.select_torch_blas; "
                     "auto: the OpenMP build where installed, which does not compete with the "
                     "OpenMP team for the cores)")

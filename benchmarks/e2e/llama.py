@@ -112,7 +112,7 @@ def main():
                     help="one prefill compiled per prompt length (the default is one "
                     "module: a dynamic-length prefill and the decode step)")
     ap.add_argument("--torch-blas", default="system",
-                    choices=("system", "auto", "pthread", "openmp"),
+                    choices=llama.TORCH_BLAS_CHOICES,
                     help="the OpenBLAS build PyTorch's float matmuls use (Debian's "
                     "libopenblas0-pthread / libopenblas0-openmp): the process re-executes "
                     "itself with that build first on LD_LIBRARY_PATH; 'system' keeps "

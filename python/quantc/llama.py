@@ -518,6 +518,13 @@ class QuantcDecoder:
 
 #: Debian's OpenBLAS builds (libopenblas0-pthread, libopenblas0-openmp).
 OPENBLAS_DIR = "/usr/lib/x86_64-linux-gnu/openblas-{}"
+#: What select_torch_blas takes (the scripts' --torch-blas choices).
+TORCH_BLAS_CHOICES = ("system", "auto", "pthread", "openmp")
+
+
+def _openblas_installed(variant):
+    import os
+    return os.path.exists(os.path.join(OPENBLAS_DIR.format(variant), "libblas.so.3"))
 
 
 def select_torch_blas(variant):
@@ -531,15 +538,15 @@ def select_torch_blas(variant):
     replaced."""
     import os
     import sys
+    if variant not in TORCH_BLAS_CHOICES:
+        raise ValueError(f"select_torch_blas: {variant!r} is not one of "
+                         f"{', '.join(TORCH_BLAS_CHOICES)}")
     if variant == "auto":
-        installed = os.path.exists(os.path.join(OPENBLAS_DIR.format("openmp"), "libblas.so.3"))
-        variant = "openmp" if installed else "system"
+        variant = "openmp" if _openblas_installed("openmp") else "system"
     if variant == "system":
         return
-    if variant not in ("pthread", "openmp"):
-        raise ValueError(f"select_torch_blas: {variant!r} is not system, auto, pthread or openmp")
     d = OPENBLAS_DIR.format(variant)
-    if not os.path.exists(os.path.join(d, "libblas.so.3")):
+    if not _openblas_installed(variant):
         raise SystemExit(f"--torch-blas {variant}: {d}/libblas.so.3 is missing "
                          f"(apt-get install libopenblas0-{variant})")
     paths = os.environ.get("LD_LIBRARY_PATH", "")

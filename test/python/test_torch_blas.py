@@ -37,11 +37,12 @@ def test_auto_prefers_openmp():
 
 
 def test_system_keeps_the_alternative():
-    # The set-up installs both builds; libblas.so.3's alternative is the
-    # pthread one (priority 100 against 95).
-    assert run("system") == llama.OPENBLAS_DIR.format("pthread")
+    # Whatever libblas.so.3's alternative resolves to (the pthread build
+    # after the set-up: priority 100 against 95).
+    system = os.path.dirname(os.path.realpath("/usr/lib/x86_64-linux-gnu/libblas.so.3"))
+    assert run("system") == system
 
 
 def test_bad_variant():
-    with pytest.raises(ValueError, match="not system, auto, pthread or openmp"):
+    with pytest.raises(ValueError, match="'mkl' is not one of system, auto, pthread, openmp"):
         llama.select_torch_blas("mkl")
