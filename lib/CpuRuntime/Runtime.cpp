@@ -230,6 +230,41 @@ struct FileId {
 std::mutex loadedMutex;
 std::map<std::string, FileId> loadedCode;
 
+/// The paths of the shared objects loaded in this process.
+std::vector<std::string> loadedObjects() {
+  std::vector<std::string> paths;
+  dl_iterate_phdr(
+      [](struct dl_phdr_info *info, size_t, void *data) {
+        if (info->dlpi_name && info->dlpi_name[0])
+          static_cast<std::vector<std::string> *>(data)->push_back(
+              info->dlpi_name);
+        return 0;
+      },
+      &paths);
+  std::sort(paths.begin(), paths.end());
+  return paths;
+}
+
+/// Keeps the libraries that loading a code library brought in (`before`:
+/// the objects loaded until then) for the rest of the process. An OpenMP
+/// runtime must outlive its threads: libgomp's workers keep spinning in, or
+/// sleep inside, its code after a parallel call returns, and unloading it
+/// with the last artifact that needed it made them fault on unmapped code
+/// (a SIGSEGV on a worker thread, seen when Python freed an artifact right
+/// after a call). The code library itself is still unloaded.
+void pinNewDependencies(const std::vector<std::string> &before, void *code) {
+  struct link_map *self = nullptr;
+  if (dlinfo(code, RTLD_DI_LINKMAP, &self) != 0 || !self)
+    return;
+  for (const std::string &path : loadedObjects()) {
+    if ((self->l_name && path == self->l_name) ||
+        std::binary_search(before.begin(), before.end(), path))
+      continue;
+    if (void *h = dlopen(path.c_str(), RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE))
+      dlclose(h); // RTLD_NODELETE stays; this was a second reference
+  }
+}
+
 /// dlopens the code library `path` into `handle`. The dynamic loader hands
 /// out the library already loaded from the same path, so a code.so replaced
 /// on disk (an artifact saved again over one still loaded) would run the old
@@ -252,12 +287,14 @@ bool openCode(const std::string &path, void *&handle, std::string &error) {
       return false;
     }
   }
+  std::vector<std::string> before = loadedObjects();
   handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!handle) {
     const char *e = dlerror();
     error = std::string("cannot load the code: ") + (e ? e : "?");
     return false;
   }
+  pinNewDependencies(before, handle);
   loadedCode[path] = id;
   return true;
 }

@@ -124,6 +124,30 @@ def test_parallel_gemm_needs_libgomp(tmp_path):
     assert "libgomp.so.1" in manifest["needed"]
     xs = [np.random.default_rng(7).standard_normal((64, 16)).astype(np.float32)]
     _bits_equal(_run_fresh(tmp_path / "par", xs, tmp_path)[0], mod.forward(xs[0]))
+    # Freeing the artifact right after a parallel call leaves libgomp loaded:
+    # its workers are still spinning in its code. Unloading it with code.so
+    # crashed them (SIGSEGV on the worker thread, the intermittent failure of
+    # test_dynamic_tokens_w8a8_bit_identical at interpreter exit).
+    unload = textwrap.dedent("""
+        import gc, sys
+        import numpy as np
+        import quantc
+        x = np.load(sys.argv[2])["x0"]
+        for _ in range(5):
+            m = quantc.load(sys.argv[1])
+            m.forward(x)
+            del m
+            gc.collect()
+        print(sorted({l.split()[-1].split("/")[-1] for l in open("/proc/self/maps")
+                      if "code.so" in l or "libgomp" in l}))
+    """)
+    np.savez(tmp_path / "in.npz", x0=xs[0])
+    child = subprocess.run([sys.executable, "-c", unload, str(tmp_path / "par"),
+                            str(tmp_path / "in.npz")], capture_output=True, text=True,
+                           env=os.environ.copy())
+    assert child.returncode == 0, (child.returncode, child.stderr[-2000:])
+    mapped = eval(child.stdout)  # a list of file names
+    assert len(mapped) == 1 and mapped[0].startswith("libgomp.so"), mapped
 
 
 # Load-time state per the contract (docs/EMBEDDING.md): `__quantc_state_<k>`

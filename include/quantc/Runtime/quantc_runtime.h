@@ -97,7 +97,8 @@ const char *quantc_last_error(void);
 quantc_artifact *quantc_load(const char *path);
 
 /** Unloads `artifact` (NULL is ignored). Its functions and entry points are
- * invalid afterwards. */
+ * invalid afterwards. The libraries that loading its code brought in (the
+ * OpenMP runtime, whose worker threads outlive every call) stay loaded. */
 void quantc_unload(quantc_artifact *artifact);
 
 /** The LLVM target triple the code was compiled for. */
