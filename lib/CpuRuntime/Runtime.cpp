@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "quantc/Runtime/Allocator.h"
+#include "quantc/Runtime/LoadedObjects.h"
 #include "quantc/Runtime/quantc_runtime.h"
 
 #include "CpuFeatures.h"
@@ -230,21 +231,6 @@ struct FileId {
 std::mutex loadedMutex;
 std::map<std::string, FileId> loadedCode;
 
-/// The paths of the shared objects loaded in this process.
-std::vector<std::string> loadedObjects() {
-  std::vector<std::string> paths;
-  dl_iterate_phdr(
-      [](struct dl_phdr_info *info, size_t, void *data) {
-        if (info->dlpi_name && info->dlpi_name[0])
-          static_cast<std::vector<std::string> *>(data)->push_back(
-              info->dlpi_name);
-        return 0;
-      },
-      &paths);
-  std::sort(paths.begin(), paths.end());
-  return paths;
-}
-
 /// Keeps the libraries that loading a code library brought in (`before`:
 /// the objects loaded until then) for the rest of the process. An OpenMP
 /// runtime must outlive its threads: libgomp's workers keep spinning in, or
@@ -252,10 +238,11 @@ std::vector<std::string> loadedObjects() {
 /// with the last artifact that needed it made them fault on unmapped code
 /// (a SIGSEGV on a worker thread, seen when Python freed an artifact right
 /// after a call). The code library itself is still unloaded.
-void pinNewDependencies(const std::vector<std::string> &before, void *code) {
+void pinNewDependencies(std::vector<std::string> before, void *code) {
   struct link_map *self = nullptr;
   if (dlinfo(code, RTLD_DI_LINKMAP, &self) != 0 || !self)
     return;
+  std::sort(before.begin(), before.end());
   for (const std::string &path : loadedObjects()) {
     if ((self->l_name && path == self->l_name) ||
         std::binary_search(before.begin(), before.end(), path))

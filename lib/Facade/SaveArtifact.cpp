@@ -24,6 +24,7 @@
 #include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "quantc/Dialect/QuantC/Utils/LoadTimeParams.h"
 #include "quantc/InitAll.h"
+#include "quantc/Runtime/LoadedObjects.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
@@ -46,7 +47,6 @@
 #include "llvm/Target/TargetMachine.h"
 
 #include <dlfcn.h>
-#include <link.h>
 #include <map>
 #include <set>
 using namespace mlir;
@@ -169,14 +169,8 @@ LogicalResult stateGlobals(const llvm::Module &module,
 std::string definingLibrary(const std::string &name,
                             const std::vector<std::string> &preferred) {
   std::vector<std::string> libraries(preferred);
-  dl_iterate_phdr(
-      [](struct dl_phdr_info *info, size_t, void *data) {
-        if (info->dlpi_name && info->dlpi_name[0])
-          static_cast<std::vector<std::string> *>(data)->push_back(
-              info->dlpi_name);
-        return 0;
-      },
-      &libraries);
+  for (std::string &lib : quantc::runtime::loadedObjects())
+    libraries.push_back(std::move(lib));
   for (const std::string &lib : libraries) {
     void *handle = dlopen(lib.c_str(), RTLD_LAZY | RTLD_NOLOAD);
     if (!handle)
