@@ -114,15 +114,7 @@ void quantc::buildCpuPipeline(OpPassManager &pm,
       x86.parallelMinMacs = opts.vnniParallelMinMacs;
     if (opts.vnniSmallM != -1)
       x86.smallM = opts.vnniSmallM;
-    // A dynamic token count runs in chunks of 128 rows on the vector ISAs:
-    // prompts of 128-255 tokens then take one chunk instead of 8-15 calls of
-    // the 16-row tile (measured on Zen 5, the small model's prefill of 128
-    // tokens: +2-5 % at 1 thread, +7-8 % at 2; 512 tokens unchanged). AMX
-    // keeps the pass's 256 (its tiles were measured at 256).
-    if (opts.vnniDynamicMChunk > 0)
-      x86.dynamicMChunk = opts.vnniDynamicMChunk;
-    else if (!amx)
-      x86.dynamicMChunk = 128;
+    x86.dynamicMChunk = opts.vnniDynamicMChunk;
     // Testing only: the same kernels with vpdpbusd emulated, runnable on any
     // x86 (or other) host.
     x86.emulate = cpu == Cpu::vnniEmulated || cpu == Cpu::amxEmulated;

@@ -183,11 +183,10 @@ def QuantCLowerMatmulToX86 : Pass<"quantc-lower-matmul-to-x86",
            "(<= 64; 0: never) read the weight where it lies and pack the "
            "activations instead (plan small_m; 1-3 rows: the decode "
            "kernel)">,
-    Option<"dynamicMChunk", "dynamic-m-chunk", "int64_t", "256",
+    Option<"dynamicMChunk", "dynamic-m-chunk", "int64_t", "0",
            "A GEMM whose M is dynamic runs as chunks of this many rows (a "
-           "power of two in [1, 4096]), then 16-row tiles (--quantc-cpu-"
-           "pipeline: 128, or 256 with cpu=amx, unless "
-           "vnni-dynamic-m-chunk says otherwise)">,
+           "power of two in [1, 4096]), then 16-row tiles (0: 128 for "
+           "avx512-vnni and avx2, 256 for amx)">,
     Option<"amxMinM", "amx-min-m", "int64_t", "32",
            "isa=amx: GEMMs of fewer rows run on the avx512-vnni kernels "
            "(in [1, 4096])">,

@@ -27,8 +27,9 @@ struct LoweringOptions {
   /// static rows take the decode kernel before (matchDecodeGemm).
   int64_t smallM = 32;
   /// A GEMM with a run-time number of rows runs as chunks of this many rows
-  /// (a power of two), then one kernel per set bit of the remainder.
-  int64_t dynamicMChunk = 256;
+  /// (a power of two), then one kernel per set bit of the remainder; 0: the
+  /// ISA's default.
+  int64_t dynamicMChunk = 0;
   /// isa=amx: GEMMs of fewer rows take the avx512-vnni kernels.
   int64_t amxMinM = 32;
   bool emulate = false;

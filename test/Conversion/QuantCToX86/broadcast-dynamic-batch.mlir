@@ -9,7 +9,7 @@
 
 // The fuzz regression's input (test/fuzz/regressions/
 // broadcast-weight-dynamic-batch: a small_m plan with a dynamic M used to
-// hang quantc-opt): a run-time weight, read in place; chunks of 256 rows,
+// hang quantc-opt): a run-time weight, read in place; chunks of 128 rows,
 // then of 16, then the last rows on a zero-padded 16-row tile.
 // CHECK-LABEL: func.func @linear_3d
 // CHECK-DAG: %[[B1:.*]] = tensor.dim %arg0, %c1
@@ -18,9 +18,9 @@
 // CHECK: %[[W:.*]] = bufferization.to_buffer %arg1 read_only {{.*}} : tensor<256x128xi8> to memref<256x128xi8, strided<[?, 1], offset: ?>>
 // CHECK: %[[M:.*]] = memref.dim %[[A]], %c0
 // CHECK: %[[OUT:.*]] = memref.alloc(%[[M]]) {alignment = 64 : i64} : memref<?x256xi32>
-// CHECK: scf.for %{{.*}} step %c256
-// CHECK: memref.subview %[[A]][%{{.*}}, 0] [256, 128] [1, 1]
-// CHECK: func.call @[[BIG:__quantc_x86_gemm[_0-9]*]](%{{.*}}, %[[W]], %{{.*}}, %{{.*}}, %{{.*}}) : (memref<256x128xi8, strided<[?, 1], offset: ?>>, memref<256x128xi8, strided<[?, 1], offset: ?>>, memref<256x256xi32, strided<[?, 1], offset: ?>>, index, index) -> ()
+// CHECK: scf.for %{{.*}} step %c128
+// CHECK: memref.subview %[[A]][%{{.*}}, 0] [128, 128] [1, 1]
+// CHECK: func.call @[[BIG:__quantc_x86_gemm[_0-9]*]](%{{.*}}, %[[W]], %{{.*}}, %{{.*}}, %{{.*}}) : (memref<128x128xi8, strided<[?, 1], offset: ?>>, memref<256x128xi8, strided<[?, 1], offset: ?>>, memref<128x256xi32, strided<[?, 1], offset: ?>>, index, index) -> ()
 // CHECK: scf.for %{{.*}} step %c16
 // CHECK: func.call @[[TILE:__quantc_x86_gemm[_0-9]*]](%{{.*}}, %[[W]], %{{.*}}, %{{.*}}, %{{.*}}) : (memref<16x128xi8
 // CHECK: scf.if
@@ -29,7 +29,7 @@
 // CHECK: %[[R:.*]] = tensor.expand_shape %[[T]] {{\[\[}}0, 1], [2]] output_shape [2, %[[B1]], 256] : tensor<?x256xi32> into tensor<2x?x256xi32>
 // CHECK: return %[[R]]
 // CHECK: func.func private @[[BIG]](
-// CHECK-SAME: m = 256, n = 256, k = 128
+// CHECK-SAME: m = 128, n = 256, k = 128
 // CHECK-SAME: runtime_weight = true
 // CHECK: func.func private @[[TILE]](
 // CHECK-SAME: m = 16, n = 256, k = 128
@@ -57,13 +57,13 @@ func.func @linear_3d(%x: tensor<2x?x128xi8>, %w: tensor<256x128xi8>) -> tensor<2
 // CHECK-DAG: %[[XS:.*]] = tensor.collapse_shape %arg1 {{\[\[}}0, 1], [2]] : tensor<?x?x1xf32> into tensor<?x1xf32>
 // CHECK-DAG: %[[RES:.*]] = tensor.collapse_shape %arg2 {{\[\[}}0, 1], [2]] : tensor<?x?x32xf32> into tensor<?x32xf32>
 // CHECK: memref.get_global @__quantc_x86_w
-// CHECK: scf.for %{{.*}} step %c256
-// CHECK: func.call @[[BIG:__quantc_x86_gemm[_0-9]*]]({{.*}}) : (memref<256x64xi8, strided<[?, 1], offset: ?>>, memref<{{.*}}>, memref<{{.*}}>, memref<256x1xf32, strided<[?, 1], offset: ?>>, memref<1x32xf32>, memref<256x32xf32, strided<[?, 1], offset: ?>>, memref<256x32xf32, strided<[?, 1], offset: ?>>, index, index) -> ()
+// CHECK: scf.for %{{.*}} step %c128
+// CHECK: func.call @[[BIG:__quantc_x86_gemm[_0-9]*]]({{.*}}) : (memref<128x64xi8, strided<[?, 1], offset: ?>>, memref<{{.*}}>, memref<{{.*}}>, memref<128x1xf32, strided<[?, 1], offset: ?>>, memref<1x32xf32>, memref<128x32xf32, strided<[?, 1], offset: ?>>, memref<128x32xf32, strided<[?, 1], offset: ?>>, index, index) -> ()
 // CHECK-NOT: quantc.rescale
 // CHECK: %[[SHAPE:.*]] = tensor.from_elements %[[B0]], %[[B1]], %c32 : tensor<3xindex>
 // CHECK: tensor.reshape %{{.*}}(%[[SHAPE]]) : (tensor<?x32xf32>, tensor<3xindex>) -> tensor<?x?x32xf32>
 // CHECK: func.func private @[[BIG]](
-// CHECK-SAME: m = 256, n = 32, k = 64
+// CHECK-SAME: m = 128, n = 32, k = 64
 // CHECK-SAME: parallel = false, emulate = false>
 func.func @linear_scaled(%x: tensor<?x?x64xi8>, %xs: tensor<?x?x1xf32>, %res: tensor<?x?x32xf32>) -> tensor<?x?x32xf32> {
   %w = arith.constant dense<5> : tensor<32x64xi8>

@@ -218,19 +218,19 @@ func.func @batched4(%x: tensor<2x2x3x5xi8>, %w: tensor<2x2x2x5xi8>) -> tensor<2x
 
 // -----
 
-// A dynamic M: loops over whole blocks of 256 and 16 rows, each a kernel on
-// row slices of A and the output, then the last 1..15 rows through the
-// 16-row kernel on a zero-padded copy of A, its rows copied out; the
-// constant weight is packed once. Two kernels, no more. A is read in place
+// A dynamic M: loops over whole blocks of 128 rows (avx512-vnni's default
+// chunk) and of 16 rows, each a kernel on row slices of A and the output,
+// then the last 1..15 rows through the 16-row kernel on a zero-padded copy
+// of A, its rows copied out; the constant weight is packed once. Two kernels, no more. A is read in place
 // with any offset and row stride (a slice, a batch's collapsed rows).
 // CHECK-LABEL: func.func @dynamic_rows
 // CHECK:         %[[A:.*]] = bufferization.to_buffer %{{.*}} : tensor<?x5xi8> to memref<?x5xi8, strided<[?, 1], offset: ?>>
 // CHECK:         %[[M:.*]] = memref.dim %[[A]], %{{.*}} : memref<?x5xi8, strided<[?, 1], offset: ?>>
 // CHECK:         %[[OUT:.*]] = memref.alloc(%[[M]]) {alignment = 64 : i64} : memref<?x2xi32>
-// CHECK:         scf.for %[[OFF:.*]] = %{{.*}} to %{{.*}} step %c256
-// CHECK:           memref.subview %[[A]][%[[OFF]], 0] [256, 5] [1, 1]
-// CHECK:           memref.subview %[[OUT]][%[[OFF]], 0] [256, 2] [1, 1]
-// CHECK:           call @[[K256:__quantc_x86_gemm[_0-9]*]](
+// CHECK:         scf.for %[[OFF:.*]] = %{{.*}} to %{{.*}} step %c128
+// CHECK:           memref.subview %[[A]][%[[OFF]], 0] [128, 5] [1, 1]
+// CHECK:           memref.subview %[[OUT]][%[[OFF]], 0] [128, 2] [1, 1]
+// CHECK:           call @[[K128:__quantc_x86_gemm[_0-9]*]](
 // CHECK-NOT:       step %c64
 // CHECK:         scf.for %[[OFF16:.*]] = %{{.*}} to %[[END:.*]] step %c16
 // CHECK:           memref.subview %[[A]][%[[OFF16]], 0] [16, 5] [1, 1]
@@ -248,7 +248,7 @@ func.func @batched4(%x: tensor<2x2x3x5xi8>, %w: tensor<2x2x2x5xi8>) -> tensor<2x
 // CHECK:             memref.store %{{.*}}, %[[OUT]]
 // CHECK-NOT:     scf.if
 // CHECK:         bufferization.to_tensor %[[OUT]]
-// CHECK:       func.func private @[[K256]]({{.*}}: memref<256x5xi8, strided<[?, 1], offset: ?>> {llvm.noalias}, {{.*}}: memref<1x2x64xi8> {{.*}}m = 256, n = 2, k = 5
+// CHECK:       func.func private @[[K128]]({{.*}}: memref<128x5xi8, strided<[?, 1], offset: ?>> {llvm.noalias}, {{.*}}: memref<1x2x64xi8> {{.*}}m = 128, n = 2, k = 5
 // CHECK:       func.func private @[[K16]]({{.*}}m = 16, n = 2, k = 5
 // CHECK-NOT:   m = {{(64|8)}}, n = 2, k = 5
 func.func @dynamic_rows(%x: tensor<?x5xi8>) -> tensor<?x2xi32> {
