@@ -193,21 +193,21 @@ void KernelEmitter::emitAmxTile(Value m0, int64_t mr, Value panel, Value n0,
       scf::YieldOp::create(b, loc, next);
     }
     // The C tiles go straight to the output when they are its final
-    // values: i32 without an epilogue, zero compensation, whole tiles.
-    if (amxStoresCInPlace(mr, nr, lastCnt)) {
-      for (int64_t i = 0; i < aTiles; ++i)
-        for (int64_t j = 0; j < nr; ++j)
-          amx::TileStoreOp::create(
-              b, loc, ops.output,
-              ValueRange{add(m0, i * kTileRows), add(n0, j * p.getLanes())},
-              ks.getResult(i * nr + j));
-      return;
-    }
+    // values (i32 without an epilogue, zero compensation, whole tiles),
+    // else to the C scratch for the epilogue below.
+    bool inOutput = amxStoresCInPlace(mr, nr, lastCnt);
+    Value cBuf = inOutput ? ops.output : amxC;
+    auto at = [&](Value base, int64_t offset) {
+      return inOutput ? add(base, offset) : idx(offset);
+    };
     for (int64_t i = 0; i < aTiles; ++i)
       for (int64_t j = 0; j < nr; ++j)
         amx::TileStoreOp::create(
-            b, loc, amxC, ValueRange{idx(i * kTileRows), idx(j * p.getLanes())},
+            b, loc, cBuf,
+            ValueRange{at(m0, i * kTileRows), at(n0, j * p.getLanes())},
             ks.getResult(i * nr + j));
+    if (inOutput)
+      return;
   }
   // The rows as 16-lane accumulators, with the -zx * colsum(W)
   // compensation (unless it is zero), into the shared epilogue.

@@ -302,6 +302,18 @@ private:
   Value n, oh, cb;
 
   Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  /// for iv in [from, to) step `step`, carrying `d`: d = body(iv, d), built
+  /// through `b` (the loop's result is the last d).
+  scf::ForOp forLoop(int64_t from, int64_t to, int64_t step, Value d,
+                     function_ref<Value(Value, Value)> body) {
+    return scf::ForOp::create(
+        b, loc, index(from), index(to), index(step), ValueRange{d},
+        [&](OpBuilder &nb, Location, Value iv, ValueRange args) {
+          OpBuilder::InsertionGuard guard(b);
+          b.restoreInsertionPoint(nb.saveInsertionPoint());
+          scf::YieldOp::create(b, loc, body(iv, args[0]));
+        });
+  }
   VectorType vec(Type elem, int64_t size) {
     return VectorType::get({size}, elem);
   }
@@ -455,15 +467,11 @@ Value Emitter::channelBlock(Value dest, bool full, bool interiorRow) {
                   Value d) {
     if (from >= to)
       return d;
-    return scf::ForOp::create(
-               b, loc, index(from), index(to), index(count), ValueRange{d},
-               [&](OpBuilder &nb, Location, Value ow0, ValueRange args) {
-                 OpBuilder::InsertionGuard guard(b);
-                 b.restoreInsertionPoint(nb.saveInsertionPoint());
-                 scf::YieldOp::create(b, loc,
-                                      pixels(args[0], ow0, count, full, checked,
-                                             tapRegs, biasReg, uniformOps));
-               })
+    return forLoop(from, to, count, d,
+                   [&](Value ow0, Value d) {
+                     return pixels(d, ow0, count, full, checked, tapRegs,
+                                   biasReg, uniformOps);
+                   })
         .getResult(0);
   };
   dest = loop(0, lo, 1, /*checked=*/true, dest);
@@ -476,16 +484,6 @@ Value Emitter::emit(Value dest) {
   int64_t cp = llvm::divideCeil(w.c, lanes) * lanes;
   std::tie(taps, bias) = packFilter(b, loc, w, cp);
   int64_t whole = w.c / lanes * lanes;
-  auto forLoop = [&](int64_t from, int64_t to, int64_t step, Value d,
-                     function_ref<Value(Value, Value)> body) {
-    return scf::ForOp::create(
-        b, loc, index(from), index(to), index(step), ValueRange{d},
-        [&](OpBuilder &nb, Location, Value iv, ValueRange args) {
-          OpBuilder::InsertionGuard guard(b);
-          b.restoreInsertionPoint(nb.saveInsertionPoint());
-          scf::YieldOp::create(b, loc, body(iv, args[0]));
-        });
-  };
   // Rows whose taps all read inside `src`: [rowLo, rowHi).
   auto srcTy = cast<RankedTensorType>(w.src.getType());
   auto [rowLo, rowHi] =

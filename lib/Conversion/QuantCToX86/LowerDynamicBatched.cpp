@@ -217,10 +217,13 @@ void x86::lowerDynamicBatchedMatmul(MatmulOp op, const LoweringOptions &opts,
     Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(i32));
     linalg::FillOp::create(b, loc, zero, out);
   }
-  // The pairs: batch x ceil(N / block.n).
-  Value colBlocks = arith::CeilDivUIOp::create(
-      b, loc, memref::DimOp::create(b, loc, w, c1),
-      arith::ConstantIndexOp::create(b, loc, block.n));
+  // The pairs: batch x ceil(N / block.n), counted by the caller and split
+  // into (batch, column block) by the function.
+  auto colBlocksOf = [&](OpBuilder &ob, Value n) -> Value {
+    return arith::CeilDivUIOp::create(
+        ob, loc, n, arith::ConstantIndexOp::create(ob, loc, block.n));
+  };
+  Value colBlocks = colBlocksOf(b, memref::DimOp::create(b, loc, w, c1));
   func::CallOp::create(
       b, loc, batchFn,
       ValueRange{a, w, out3, c0,
@@ -247,7 +250,7 @@ void x86::lowerDynamicBatchedMatmul(MatmulOp op, const LoweringOptions &opts,
   Value padA = scratch(block.m, block.k, i8),
         padW = scratch(block.n, block.k, i8),
         tileO = scratch(block.m, block.n, i32);
-  Value fColBlocks = arith::CeilDivUIOp::create(fb, loc, n, cst(fb, block.n));
+  Value fColBlocks = colBlocksOf(fb, n);
   auto pairs = scf::ForOp::create(fb, loc, entry->getArgument(3),
                                   entry->getArgument(4), f1);
   func::ReturnOp::create(fb, loc);

@@ -502,13 +502,13 @@ private:
       setOffsets(gi);
       if (p.prefetchBytes)
         prefetchTables(add(gi, 1));
+      SmallVector<Value> temp =
+          runK(SmallVector<Value>(tiles, zeros(vecTy)), r0, k0, p.group, rows);
+      SmallVector<Value> sv;
+      for (int64_t j = 0; j < nvec; ++j)
+        sv.push_back(scaleVector(gi, j));
       if (p.groupSumsInOutput) {
         // The running sums in the output: out = fma(temp, scale, out).
-        SmallVector<Value> temp = runK(SmallVector<Value>(tiles, zeros(vecTy)),
-                                       r0, k0, p.group, rows);
-        SmallVector<Value> sv;
-        for (int64_t j = 0; j < nvec; ++j)
-          sv.push_back(scaleVector(gi, j));
         for (int64_t t = 0; t < tiles; ++t) {
           int64_t count = countOf(t % nvec);
           Value sum = load(vecTy, ops.out, at[t], count);
@@ -519,11 +519,6 @@ private:
         for (int64_t t = 0; t < tiles; ++t)
           acc.push_back(load(vecTy, ops.out, at[t], countOf(t % nvec)));
       } else {
-        SmallVector<Value> temp = runK(SmallVector<Value>(tiles, zeros(vecTy)),
-                                       r0, k0, p.group, rows);
-        SmallVector<Value> sv;
-        for (int64_t j = 0; j < nvec; ++j)
-          sv.push_back(scaleVector(gi, j));
         SmallVector<Value> cur(loop.getRegionIterArgs());
         for (int64_t t = 0; t < tiles; ++t)
           cur[t] = vector::FMAOp::create(b, loc, temp[t], sv[t % nvec], cur[t]);
