@@ -582,8 +582,8 @@ def QuantCLowerWeightOnlyToX86
       int8 kernel, with a remark.
     - Zero points (constant or load-time, i8 or i4 weights) become an i32 offset table
       `[group][padded n]` subtracted from the widened weight.
-    - From `block-min-m` rows on (default 16 for grouped 4-bit weights, 32
-      otherwise) the GEMM runs a blocked kernel instead: per K block and
+    - From `block-min-m` rows on (default 32) the GEMM runs a blocked
+      kernel instead: per K block and
       block of panels, the weight (same packed or in-place layout) is
       widened once into an f32 scratch in the float kernel's packed-B
       layout, each weight as `float(q - offset) * scale` (the value
@@ -632,8 +632,7 @@ def QuantCLowerWeightOnlyToX86
     Option<"blockMinM", "block-min-m", "int64_t", "0",
            "GEMMs with at least this many rows run the blocked kernel (the "
            "weight widened once per K block into an f32 panel for the float "
-           "kernel; a run-time M chooses per call); 0: 16 for grouped 4-bit "
-           "weights, else 32; -1: never">
+           "kernel; a run-time M chooses per call); 0: 32; -1: never">
   ];
   let dependentDialects = ["mlir::LLVM::LLVMDialect",
                            "mlir::arith::ArithDialect",

@@ -360,11 +360,12 @@ matchWeightOnly(linalg::LinalgOp op, X86Isa isa, int64_t mrOpt, int64_t nrOpt,
   };
   p.parallel = parallelAt(dynM ? 1 : p.m);
 
-  // Enough rows to amortize the dequantization: the blocked kernels. The
-  // 4-bit grouped register kernel pays a dequantizing fma per weight vector
-  // and row tile, so its blocked kernel starts earlier (4096^2,
-  // docs/BENCHMARKS.md).
-  int64_t blockMinM = blockMinMOpt ? blockMinMOpt : (int4 && p.group ? 16 : 32);
+  // Enough rows to amortize the dequantization: the blocked kernels, from
+  // 32 rows for every weight (docs/benchmarks/weight-only.md). Grouped 4-bit
+  // weights used to switch at 16, chosen when their register kernel still
+  // carried the group sums in registers; since it keeps them in the output
+  // it is 20-30 % faster than the blocked kernel at 16-24 rows (Zen 5).
+  int64_t blockMinM = blockMinMOpt ? blockMinMOpt : 32;
   auto blockedPlan = [&](int64_t minRows, bool narrow) {
     MatchedWeightOnly::Variant v;
     v.minRows = minRows;

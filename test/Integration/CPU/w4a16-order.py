@@ -7,18 +7,20 @@ simulation of each kernel's f32 accumulation order (issue 18 item 4):
 constant i4 weights (both layouts) with scales per group of g along K and
 optional zero points, f32 activations, with and without an init C.
 
-The register kernel (M < 16, every M: in registers at M <= 2, the running
+The register kernel (M < 32, every M: in registers at M <= 2, the running
 sums in the output from M = 3 on) computes, per output element,
   acc = 0; per group: t = 0; t = fma(x[k], q[k] - z, t) for the group's k
   in order; acc = fma(t, s[group], acc);   y = acc (+ C, one f32 add),
-and the blocked kernel (M >= 16) a plain f32 GEMM of the dequantized weight
+and the blocked kernel (M >= 32) a plain f32 GEMM of the dequantized weight
   w = f32((q - z) * s) (rounded once); acc = C or 0; acc = fma(x[k], w[k],
   acc) for k = 0 .. K - 1 in order.
 The simulation rounds each fma once (the product of two f32 is exact in
 f64; the f64 sum and its rounding error give the correctly rounded f32).
 Shapes cover int4 sign extension (q from -8 to 7, zero points from -8 to
 7), group tails of the 64-column panels (N odd), several K blocks (K = 512,
-kc = 256) and row tails (M = 3, 5, 7 against the 4-row tile).
+kc = 256), row tails (M = 3, 5, 7 against the 4-row tile) and both sides
+of the switch to the blocked kernel (block-min-m: M = 16 register, 32
+blocked).
 """
 import os
 
@@ -105,7 +107,7 @@ def gemm_ir(m, n, k, group, transposed, accumulate, zp, q, s, z):
 CASES = [(1, 70, 256, 64, True), (2, 33, 128, 32, False),
          (3, 100, 512, 128, True), (4, 130, 512, 32, False),
          (5, 64, 256, 128, True), (7, 17, 96, 32, True),
-         (16, 70, 512, 64, True)]
+         (16, 70, 512, 64, True), (32, 70, 512, 64, True)]
 
 for pipeline in PIPELINES:
     for i, (m, n, k, group, zp) in enumerate(CASES):
@@ -127,7 +129,7 @@ for pipeline in PIPELINES:
         c = rng.standard_normal((m, n)).astype(np.float32) if accumulate \
             else None
         got = np.asarray(mod.main(*([x] if c is None else [x, c])))
-        order = blocked_order if m >= 16 else register_order
+        order = blocked_order if m >= 32 else register_order
         want = order(x, q, s, z, group, c)
         C.checks += 1
         diff = np.flatnonzero(got.view(np.int32) != want.view(np.int32))
