@@ -6,7 +6,9 @@
 #   are passed to --quantc-cpu-pipeline.
 # Writes OUTDIR/*.o and OUTDIR/bench_shapes.inc (the shape list bench.cpp
 # includes). Environment: QUANTC_OPT, LLVM_BIN (default /usr/lib/llvm-22/bin),
-# PYTHON (default /usr/bin/python3), SHAPES (override the shape groups).
+# PYTHON (default /usr/bin/python3), SHAPES (override the shape groups),
+# QUANTC_BENCH_DYNAMIC_M=1 (the weight-only kinds with a run-time row count,
+# see gen_gemm.py).
 set -e
 out=$1
 mcpu=${2:-native}

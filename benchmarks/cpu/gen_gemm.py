@@ -41,7 +41,13 @@ weight W [N, K] (deterministic pattern, shared with the C++ harness),
 
 All write into the caller's buffer (destination passing) and carry
 llvm.emit_c_interface. Usage: gen_gemm.py OUT.mlir N K gemm:M... linear:M... sgemm:M...
+
+QUANTC_BENCH_DYNAMIC_M=1: the weight-only functions (w8a16, w8a16c, w4a16)
+take x and y with a run-time row count (memref<?xKxf32>, a dynamic token
+count as a traced model has it; same name and C interface, the harness
+passes M rows), so the lowering chooses its kernel per call.
 """
+import os
 import sys
 
 import numpy as np
@@ -70,6 +76,20 @@ def gscale(n, groups):
 
 def wscale(n):
     return (0.001 * (1 + np.arange(n) % 7)).astype(np.float32)
+
+
+def dynamic_rows(fn):
+    """A weight-only function `fn` (text, static M) with a run-time M: the
+    rows of x and y become `?`, the result is allocated at x's row count."""
+    import re
+    sig = re.search(r"%xm: memref<(\d+)x(\d+)xf32>", fn)
+    m, k = sig.group(1), sig.group(2)
+    n = re.search(r"%y: memref<" + m + r"x(\d+)xf32>", fn).group(1)
+    fn = fn.replace(f"{m}x{k}xf32", f"?x{k}xf32").replace(f"{m}x{n}xf32", f"?x{n}xf32")
+    return fn.replace("  %e = tensor.empty() :",
+                      "  %c0 = arith.constant 0 : index\n"
+                      "  %rows = tensor.dim %x, %c0 : tensor<?x" + k + "xf32>\n"
+                      "  %e = tensor.empty(%rows) :")
 
 
 def main():
@@ -223,6 +243,11 @@ func.func @{name}(%xm: memref<{m}x{k}xf32>, %y: {ymr}) attributes {{llvm.emit_c_
 }}""")
         else:
             raise SystemExit(f"unknown kind {kind}")
+    if os.environ.get("QUANTC_BENCH_DYNAMIC_M") == "1":
+        fns = [dynamic_rows(f) if f.lstrip().startswith(("func.func @q_w8a16_",
+                                                          "func.func @q_w8a16c_",
+                                                          "func.func @q_w4a16_"))
+               else f for f in fns]
     with open(out, "w") as f:
         f.write("\n".join(fns) + "\n")
 
