@@ -86,8 +86,14 @@ static StringRef isaName(X86Isa isa) {
   return isa == X86Isa::avx2 ? "avx2" : "avx512";
 }
 
-/// At most this many rows count as a bandwidth-bound (decode) GEMM.
-static constexpr int64_t kSmallM = 32;
+/// At most this many rows count as a bandwidth-bound (decode) GEMM: a
+/// weight read in place is swept in K blocks of 8 rows across all panels,
+/// the partial sums kept in the output. Beyond it the output's traffic
+/// (M x N f32 per 8 K rows) costs more than the sweep saves: Zen 5, 1
+/// thread, 4096^2 run-time W8A16, K blocks of 8 against 256: 8 rows 143-158
+/// against 117-118 GFLOPS, 12 rows 76-133 against 153-161, 24 rows 54-87
+/// against 147-165 (docs/benchmarks/weight-only.md). It was 32.
+static constexpr int64_t kSmallM = 8;
 
 /// The largest weight packed at compile time or indexed (elements).
 static constexpr int64_t kMaxElements = int64_t(1) << 36;
