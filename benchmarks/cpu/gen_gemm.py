@@ -85,7 +85,12 @@ def dynamic_rows(fn):
     sig = re.search(r"%xm: memref<(\d+)x(\d+)xf32>", fn)
     m, k = sig.group(1), sig.group(2)
     n = re.search(r"%y: memref<" + m + r"x(\d+)xf32>", fn).group(1)
-    fn = fn.replace(f"{m}x{k}xf32", f"?x{k}xf32").replace(f"{m}x{n}xf32", f"?x{n}xf32")
+    # Not the scale and dequantize lines: at M = 1 a [1, N] scale reads
+    # like a row of y.
+    fn = "\n".join(
+        line if line.lstrip().startswith(("%ws =", "%wd =")) else
+        line.replace(f"{m}x{k}xf32", f"?x{k}xf32").replace(f"{m}x{n}xf32", f"?x{n}xf32")
+        for line in fn.split("\n"))
     return fn.replace("  %e = tensor.empty() :",
                       "  %c0 = arith.constant 0 : index\n"
                       "  %rows = tensor.dim %x, %c0 : tensor<?x" + k + "xf32>\n"

@@ -55,6 +55,8 @@ struct MatchedWeightOnly {
     int64_t minRows = 1;
     bool blocked = false;
     FloatGemmPlan floatPlan;
+    /// A register kernel's K block when it is not `plan`'s (0).
+    int64_t kc = 0;
   };
   /// The kernels the GEMM calls, by increasing minRows: one for a static M,
   /// all for a run-time M (chosen per call).
@@ -403,12 +405,24 @@ matchWeightOnly(linalg::LinalgOp op, X86Isa isa, int64_t mrOpt, int64_t nrOpt,
     return v;
   };
   static constexpr int64_t kWideMinM = 48;
-  if (blockMinM < 0 || (!dynM && p.m < blockMinM)) {
+  // A run-time M reading the weight in place: the decode blocks of 8 K rows
+  // up to kSmallM rows, then (below the blocked kernels) the plan's K block.
+  auto registerVariants = [&] {
     mw.variants.push_back({});
+    int64_t wider = kSmallM + 1;
+    if (dynM && !packed && !kcOpt && (blockMinM < 0 || blockMinM > wider)) {
+      MatchedWeightOnly::Variant v;
+      v.minRows = wider;
+      v.kc = kc;
+      mw.variants.push_back(v);
+    }
+  };
+  if (blockMinM < 0 || (!dynM && p.m < blockMinM)) {
+    registerVariants();
   } else if (!dynM) {
     mw.variants.push_back(blockedPlan(blockMinM, p.m < kWideMinM));
   } else {
-    mw.variants.push_back({});
+    registerVariants();
     if (blockMinM < kWideMinM)
       mw.variants.push_back(blockedPlan(blockMinM, true));
     mw.variants.push_back(blockedPlan(std::max(blockMinM, kWideMinM), false));
@@ -643,6 +657,8 @@ void LowerWeightOnly::lower(linalg::LinalgOp op, const MatchedWeightOnly &m,
     WeightOnlyPlan wp = p;
     if (v.blocked)
       wp.groupSumsInOutput = false;
+    if (v.kc)
+      wp.kc = v.kc;
     func::FuncOp kernel = getOrCreateKernel(
         wp, v.blocked ? &v.floatPlan : nullptr, types, loc, symbols);
     if (i == 0) {

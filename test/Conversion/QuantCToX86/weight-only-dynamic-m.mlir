@@ -17,7 +17,11 @@
 // CHECK: scf.if %[[NARROW]] {
 // CHECK-NEXT: func.call @[[N:__quantc_x86_w8a16_gemm_blocked[_0-9]*]](
 // CHECK: } else {
+// CHECK: %[[MID:.*]] = arith.cmpi sge, %[[M]], %c9
+// CHECK: scf.if %[[MID]] {
 // CHECK-NEXT: func.call @__quantc_x86_w8a16_gemm(
+// CHECK: } else {
+// CHECK-NEXT: func.call @[[R8:__quantc_x86_w8a16_gemm_[0-9]+]](
 // The wide kernel: the widened weight (sitofp, times the scale) stored into
 // the float kernel's scratch of 16 panels x 256 rows, then its tile.
 // CHECK: func.func private @[[W]](%{{.*}}: memref<?xf32> {llvm.noalias}, %{{.*}}: memref<25600xi8> {llvm.noalias}, %{{.*}}: memref<100xf32> {llvm.noalias}, %{{.*}}: memref<?xf32> {llvm.noalias}, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index)
@@ -28,13 +32,23 @@
 // CHECK: vector.fma
 // CHECK: func.func private @[[N]](
 // CHECK: memref.alloc() {alignment = 64 : i64} : memref<1x128x64xf32>
-// The register kernel: whole tiles of 6 rows, then the tail by index_switch.
+// The register kernels: whole tiles of 6 rows, then the tail by
+// index_switch. The weight is read in place: from 9 rows the plan's K block
+// (here all of K: no K-block loop), up to 8 rows (decode) blocks of 8 K rows
+// swept across the panels.
 // CHECK: func.func private @__quantc_x86_w8a16_gemm(
+// CHECK-NOT: step %c8 {
 // CHECK: scf.index_switch
 // CHECK: case 5 {
+// CHECK: func.func private @[[R8]](
+// CHECK: scf.for %{{.*}} = %c0 to %{{.*}} step %c8 {
+// CHECK: scf.index_switch
 // NEVER-LABEL: func.func @dynamic_m
-// NEVER-NOT: scf.if
-// NEVER: call @__quantc_x86_w8a16_gemm(
+// NEVER: %[[MID:.*]] = arith.cmpi sge, %{{.*}}, %c9
+// NEVER: scf.if %[[MID]] {
+// NEVER-NEXT: call @__quantc_x86_w8a16_gemm(
+// NEVER: } else {
+// NEVER-NEXT: call @__quantc_x86_w8a16_gemm_{{[0-9]+}}(
 // NEVER-NOT: _blocked
 func.func @dynamic_m(%x: tensor<?x256xf32>, %q: tensor<256x100xi8>, %s: tensor<1x100xf32>) -> tensor<?x100xf32> {
   %w = quantc.dequantize %q, %s : tensor<256x100xi8>, tensor<1x100xf32> -> tensor<256x100xf32>
