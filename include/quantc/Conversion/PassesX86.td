@@ -625,7 +625,8 @@ def QuantCLowerWeightOnlyToX86
     Option<"kc", "kc", "int64_t", "0",
            "K block, rounded up to a multiple of the group (0: 256; packed "
            "weights: all of K when the GEMM has at most mr rows; weights "
-           "read in place: 8 when it has at most 8 rows or a run-time M)">,
+           "read in place: 8 up to 8 rows; a run-time M gets a kernel of each "
+           "for 1-8 and 9+ rows)">,
     Option<"parallelMinMacs", "parallel-min-macs", "int64_t", "16777216",
            "Split the weight panels of GEMMs with at least this many "
            "multiply-adds across threads (-1: never)">,
