@@ -78,25 +78,6 @@ def wscale(n):
     return (0.001 * (1 + np.arange(n) % 7)).astype(np.float32)
 
 
-def dynamic_rows(fn):
-    """A weight-only function `fn` (text, static M) with a run-time M: the
-    rows of x and y become `?`, the result is allocated at x's row count."""
-    import re
-    sig = re.search(r"%xm: memref<(\d+)x(\d+)xf32>", fn)
-    m, k = sig.group(1), sig.group(2)
-    n = re.search(r"%y: memref<" + m + r"x(\d+)xf32>", fn).group(1)
-    # Not the scale and dequantize lines: at M = 1 a [1, N] scale reads
-    # like a row of y.
-    fn = "\n".join(
-        line if line.lstrip().startswith(("%ws =", "%wd =")) else
-        line.replace(f"{m}x{k}xf32", f"?x{k}xf32").replace(f"{m}x{n}xf32", f"?x{n}xf32")
-        for line in fn.split("\n"))
-    return fn.replace("  %e = tensor.empty() :",
-                      "  %c0 = arith.constant 0 : index\n"
-                      "  %rows = tensor.dim %x, %c0 : tensor<?x" + k + "xf32>\n"
-                      "  %e = tensor.empty(%rows) :")
-
-
 def main():
     out, n, k = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     w = weight(n, k)
@@ -110,6 +91,7 @@ def main():
                + f"]]> : {wsty}")
     wscol = ("dense<[" + ", ".join("[0x%08X]" % v for v in ws.view(np.uint32))
              + f"]> : tensor<{n}x1xf32>")
+    dynamic_m = os.environ.get("QUANTC_BENCH_DYNAMIC_M") == "1"
     fns = []
     for spec in sys.argv[4:]:
         kind, m = spec.split(":")
@@ -117,6 +99,13 @@ def main():
         name = f"q_{kind}_{m}x{n}x{k}"
         acc = f"tensor<{m}x{n}xi32>"
         yty, ymr = f"tensor<{m}x{n}xf32>", f"memref<{m}x{n}xf32>"
+        # The weight-only kinds' rows: M, or `?` (QUANTC_BENCH_DYNAMIC_M).
+        xm = "?" if dynamic_m else m
+        wyty, wymr = f"tensor<{xm}x{n}xf32>", f"memref<{xm}x{n}xf32>"
+        empty = (f"  %c0 = arith.constant 0 : index\n"
+                 f"  %rows = tensor.dim %x, %c0 : tensor<?x{k}xf32>\n"
+                 f"  %e = tensor.empty(%rows) : {wyty}") if dynamic_m else \
+            f"  %e = tensor.empty() : {wyty}"
         if kind == "gemm":
             fns.append(f"""
 func.func @{name}(%xm: memref<{m}x{k}xi8>, %xsm: memref<1x1xf32>, %y: {ymr}) attributes {{llvm.emit_c_interface}} {{
@@ -202,16 +191,16 @@ func.func @{name}(%xm: memref<{xty}>, %wm: memref<{wty3}>, %y: memref<{yty3}>) a
 }}""")
         elif kind == "w8a16":
             fns.append(f"""
-func.func @{name}(%xm: memref<{m}x{k}xf32>, %wm: memref<{k}x{n}xi8>, %y: {ymr}) attributes {{llvm.emit_c_interface}} {{
-  %x = bufferization.to_tensor %xm restrict : memref<{m}x{k}xf32> to tensor<{m}x{k}xf32>
+func.func @{name}(%xm: memref<{xm}x{k}xf32>, %wm: memref<{k}x{n}xi8>, %y: {wymr}) attributes {{llvm.emit_c_interface}} {{
+  %x = bufferization.to_tensor %xm restrict : memref<{xm}x{k}xf32> to tensor<{xm}x{k}xf32>
   %w = bufferization.to_tensor %wm restrict : memref<{k}x{n}xi8> to tensor<{k}x{n}xi8>
   %ws = arith.constant {wsconst}
   %wd = quantc.dequantize %w, %ws : tensor<{k}x{n}xi8>, {wsty} -> tensor<{k}x{n}xf32>
   %z = arith.constant 0.0 : f32
-  %e = tensor.empty() : {yty}
-  %f = linalg.fill ins(%z : f32) outs(%e : {yty}) -> {yty}
-  %r = linalg.matmul ins(%x, %wd : tensor<{m}x{k}xf32>, tensor<{k}x{n}xf32>) outs(%f : {yty}) -> {yty}
-  bufferization.materialize_in_destination %r in restrict writable %y : ({yty}, {ymr}) -> ()
+{empty}
+  %f = linalg.fill ins(%z : f32) outs(%e : {wyty}) -> {wyty}
+  %r = linalg.matmul ins(%x, %wd : tensor<{xm}x{k}xf32>, tensor<{k}x{n}xf32>) outs(%f : {wyty}) -> {wyty}
+  bufferization.materialize_in_destination %r in restrict writable %y : ({wyty}, {wymr}) -> ()
   return
 }}""")
         elif kind == "w4a16":
@@ -220,39 +209,34 @@ func.func @{name}(%xm: memref<{m}x{k}xf32>, %wm: memref<{k}x{n}xi8>, %y: {ymr}) 
             w4ty, gsty = f"tensor<{n}x{k}xi4>", f"tensor<{n}x{g}xf32>"
             gs = gscale(n, g)
             fns.append(f"""
-func.func @{name}(%xm: memref<{m}x{k}xf32>, %y: {ymr}) attributes {{llvm.emit_c_interface}} {{
-  %x = bufferization.to_tensor %xm restrict : memref<{m}x{k}xf32> to tensor<{m}x{k}xf32>
+func.func @{name}(%xm: memref<{xm}x{k}xf32>, %y: {wymr}) attributes {{llvm.emit_c_interface}} {{
+  %x = bufferization.to_tensor %xm restrict : memref<{xm}x{k}xf32> to tensor<{xm}x{k}xf32>
   %w = arith.constant dense<"0x{w4.tobytes().hex().upper()}"> : {w4ty}
   %ws = arith.constant dense<"0x{gs.tobytes().hex().upper()}"> : {gsty}
   %wd = quantc.dequantize %w, %ws : {w4ty}, {gsty} -> tensor<{n}x{k}xf32>
   %z = arith.constant 0.0 : f32
-  %e = tensor.empty() : {yty}
-  %f = linalg.fill ins(%z : f32) outs(%e : {yty}) -> {yty}
-  %r = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>] ins(%x, %wd : tensor<{m}x{k}xf32>, tensor<{n}x{k}xf32>) outs(%f : {yty}) -> {yty}
-  bufferization.materialize_in_destination %r in restrict writable %y : ({yty}, {ymr}) -> ()
+{empty}
+  %f = linalg.fill ins(%z : f32) outs(%e : {wyty}) -> {wyty}
+  %r = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>] ins(%x, %wd : tensor<{xm}x{k}xf32>, tensor<{n}x{k}xf32>) outs(%f : {wyty}) -> {wyty}
+  bufferization.materialize_in_destination %r in restrict writable %y : ({wyty}, {wymr}) -> ()
   return
 }}""")
         elif kind == "w8a16c":
             fns.append(f"""
-func.func @{name}(%xm: memref<{m}x{k}xf32>, %y: {ymr}) attributes {{llvm.emit_c_interface}} {{
-  %x = bufferization.to_tensor %xm restrict : memref<{m}x{k}xf32> to tensor<{m}x{k}xf32>
+func.func @{name}(%xm: memref<{xm}x{k}xf32>, %y: {wymr}) attributes {{llvm.emit_c_interface}} {{
+  %x = bufferization.to_tensor %xm restrict : memref<{xm}x{k}xf32> to tensor<{xm}x{k}xf32>
   %w = arith.constant {wconst}
   %ws = arith.constant {wscol}
   %wd = quantc.dequantize %w, %ws : {wty}, tensor<{n}x1xf32> -> tensor<{n}x{k}xf32>
   %z = arith.constant 0.0 : f32
-  %e = tensor.empty() : {yty}
-  %f = linalg.fill ins(%z : f32) outs(%e : {yty}) -> {yty}
-  %r = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>] ins(%x, %wd : tensor<{m}x{k}xf32>, tensor<{n}x{k}xf32>) outs(%f : {yty}) -> {yty}
-  bufferization.materialize_in_destination %r in restrict writable %y : ({yty}, {ymr}) -> ()
+{empty}
+  %f = linalg.fill ins(%z : f32) outs(%e : {wyty}) -> {wyty}
+  %r = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>] ins(%x, %wd : tensor<{xm}x{k}xf32>, tensor<{n}x{k}xf32>) outs(%f : {wyty}) -> {wyty}
+  bufferization.materialize_in_destination %r in restrict writable %y : ({wyty}, {wymr}) -> ()
   return
 }}""")
         else:
             raise SystemExit(f"unknown kind {kind}")
-    if os.environ.get("QUANTC_BENCH_DYNAMIC_M") == "1":
-        fns = [dynamic_rows(f) if f.lstrip().startswith(("func.func @q_w8a16_",
-                                                          "func.func @q_w8a16c_",
-                                                          "func.func @q_w4a16_"))
-               else f for f in fns]
     with open(out, "w") as f:
         f.write("\n".join(fns) + "\n")
 
