@@ -237,19 +237,36 @@ std::map<std::string, FileId> loadedCode;
 /// sleep inside, its code after a parallel call returns, and unloading it
 /// with the last artifact that needed it made them fault on unmapped code
 /// (a SIGSEGV on a worker thread, seen when Python freed an artifact right
-/// after a call). The code library itself is still unloaded.
+/// after a call). The code library itself is still unloaded. (A library
+/// another thread loads at the same moment is kept too: harmless.)
 void pinNewDependencies(std::vector<std::string> before, void *code) {
-  struct link_map *self = nullptr;
-  if (dlinfo(code, RTLD_DI_LINKMAP, &self) != 0 || !self)
-    return;
   std::sort(before.begin(), before.end());
   for (const std::string &path : loadedObjects()) {
-    if ((self->l_name && path == self->l_name) ||
-        std::binary_search(before.begin(), before.end(), path))
+    if (std::binary_search(before.begin(), before.end(), path))
       continue;
-    if (void *h = dlopen(path.c_str(), RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE))
-      dlclose(h); // RTLD_NODELETE stays; this was a second reference
+    void *h = dlopen(path.c_str(), RTLD_LAZY | RTLD_NOLOAD);
+    if (!h)
+      continue;
+    bool isCode = h == code;
+    dlclose(h);
+    if (isCode)
+      continue;
+    if (void *p = dlopen(path.c_str(), RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE))
+      dlclose(p); // RTLD_NODELETE stays; this was a second reference
   }
+}
+
+/// Keeps the libraries the manifest lists as needed (sonames) that are
+/// loaded: one the process had loaded before the code (its other user may
+/// unload it) must outlive the code's threads too.
+void pinNeeded(const JsonValue *needed) {
+  if (!isArray(needed))
+    return;
+  for (const JsonValue &name : needed->array)
+    if (isString(&name))
+      if (void *p = dlopen(name.string.c_str(),
+                           RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE))
+        dlclose(p);
 }
 
 /// dlopens the code library `path` into `handle`. The dynamic loader hands
@@ -412,6 +429,7 @@ QUANTC_RT_API quantc_artifact *quantc_load(const char *path) {
   std::string codePath = dir + "/" + code->string;
   if (!openCode(codePath, artifact->handle, error))
     return failWith(where + error, nullptr);
+  pinNeeded(manifest.get("needed"));
   if (!loadState(dir + "/" + stateFile->string, *state,
                  manifest.get("state_bytes"), artifact->handle, error))
     return failWith(where + error, nullptr);
