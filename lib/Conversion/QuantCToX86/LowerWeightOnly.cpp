@@ -55,8 +55,10 @@ struct MatchedWeightOnly {
     int64_t minRows = 1;
     bool blocked = false;
     FloatGemmPlan floatPlan;
-    /// A register kernel's K block when it is not `plan`'s (0).
+    /// A register kernel's K block and threading when they are not
+    /// `plan`'s (0, nullopt).
     int64_t kc = 0;
+    std::optional<bool> parallel;
   };
   /// The kernels the GEMM calls, by increasing minRows: one for a static M,
   /// all for a run-time M (chosen per call).
@@ -410,10 +412,12 @@ matchWeightOnly(linalg::LinalgOp op, X86Isa isa, int64_t mrOpt, int64_t nrOpt,
   auto registerVariants = [&] {
     mw.variants.push_back({});
     int64_t wider = kSmallM + 1;
-    if (dynM && !packed && !kcOpt && (blockMinM < 0 || blockMinM > wider)) {
+    if (dynM && !packed && !kcOpt && kc != p.kc && p.k > p.kc &&
+        (blockMinM < 0 || blockMinM > wider)) {
       MatchedWeightOnly::Variant v;
       v.minRows = wider;
       v.kc = kc;
+      v.parallel = parallelAt(wider);
       mw.variants.push_back(v);
     }
   };
@@ -659,6 +663,8 @@ void LowerWeightOnly::lower(linalg::LinalgOp op, const MatchedWeightOnly &m,
       wp.groupSumsInOutput = false;
     if (v.kc)
       wp.kc = v.kc;
+    if (v.parallel)
+      wp.parallel = *v.parallel;
     func::FuncOp kernel = getOrCreateKernel(
         wp, v.blocked ? &v.floatPlan : nullptr, types, loc, symbols);
     if (i == 0) {

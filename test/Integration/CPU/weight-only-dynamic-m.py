@@ -4,8 +4,10 @@
 # CHECK: ALL PASSED
 """Weight-only GEMMs (W8A16, W4A16) with a run-time token count M (issue 18):
 one compiled function `y[?, n] = x[?, k] . dequantize(q, s, z)` called with
-M = 1, 2, 3, 16, 17, 33, 47, 48 and 64. Below block-min-m (32, for every
-weight) the register kernel runs; from there the narrow
+M = 1, 2, 3, 8, 9, 16, 17, 31, 32, 33, 47, 48 and 64. Below block-min-m (32,
+for every weight) a register kernel runs (a run-time weight read in place has
+two: K blocks of 8 rows up to 8 rows, the plan's K block from 9); from there
+the narrow
 blocked kernel (one panel at a time) and from 48 rows the wide one (each
 weight dequantized once per K block into an f32 panel, then the float
 micro-kernel), chosen per call.
@@ -110,7 +112,7 @@ for pipeline in PIPELINES:
         w32 = (q.astype(np.int32) - zr).astype(np.float32) * sr
         w64 = (q.astype(np.float64) - zr) * sr.astype(np.float64)
         block_min_m = 32
-        for m in [1, 3, 17, 64, 2, 16, 33, 47, 48]:
+        for m in [1, 3, 17, 64, 2, 8, 9, 16, 31, 32, 33, 47, 48]:
             x = rng.standard_normal((m, k)).astype(np.float32)
             args = [x] if const else [x, qa, sa]
             c = None
