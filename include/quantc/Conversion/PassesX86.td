@@ -573,11 +573,12 @@ def QuantCLowerWeightOnlyToX86
       and `quantc.x86.vpermps` of the f32 table [-8, 7] reads the low nibble
       of each lane, then of the lanes shifted right by 4: q in f32 without a
       conversion, the zero point subtracted in f32. AVX2: `andi 15` / `shrui
-      4` on the bytes, `extui`, `q + 8 - (8 + z)` in i32, `sitofp`. Grouped
-      with more than 2 rows: each weight vector is dequantized in registers
-      as `fma(q, scale, -z * scale)` and accumulated directly (no per-group
-      temporaries, a 4-row tile); otherwise per-group
-      sums are scaled once per group, or per channel in the epilogue. A run-time `i4` weight is widened to `i8` on
+      4` on the bytes, `extui`, `q + 8 - (8 + z)` in i32, `sitofp`. Constant
+      grouped 4-bit weights with more than 2 static rows: a 4-row tile whose
+      per-group sums (temporaries) are added, scaled, to running sums kept
+      in the output (`out = fma(temp, scale, out)` once per group);
+      otherwise the per-group sums are scaled once per group into
+      registers, or per channel in the epilogue. A run-time `i4` weight is widened to `i8` on
       every call (`arith.extsi`, one pass over the weight) and runs on the
       int8 kernel, with a remark.
     - Zero points (constant or load-time, i8 or i4 weights) become an i32 offset table
@@ -617,16 +618,18 @@ def QuantCLowerWeightOnlyToX86
              clEnumValN(::quantc::X86Isa::avx2, "avx2",
                         "8 f32 lanes (ymm), 16 registers"))}]>,
     Option<"mr", "mr", "int64_t", "0",
-           "Rows of the register tile (0: 6 per-channel, 3 grouped; avx2: 4 "
-           "/ 2). A grouped tile also holds mr * nr temporaries">,
+           "Rows of the register tile (0: 6 per-channel, 3 grouped, 4 for "
+           "constant grouped 4-bit weights with more than 2 rows; avx2: 4 / "
+           "2). A grouped tile also holds mr * nr temporaries">,
     Option<"nr", "nr", "int64_t", "0",
            "Vectors of columns of the register tile (0: 4 for avx512, 2 for "
            "avx2)">,
     Option<"kc", "kc", "int64_t", "0",
            "K block, rounded up to a multiple of the group (0: 256; packed "
            "weights: all of K when the GEMM has at most mr rows; weights "
-           "read in place: 8 up to 8 rows; a run-time M gets a kernel of each "
-           "for 1-8 and 9+ rows)">,
+           "read in place: 8 (rounded up to the group) up to 8 rows; a run-time "
+           "M gets a register kernel of each, for 1-8 rows and for 9 rows up "
+           "to block-min-m)">,
     Option<"parallelMinMacs", "parallel-min-macs", "int64_t", "16777216",
            "Split the weight panels of GEMMs with at least this many "
            "multiply-adds across threads (-1: never)">,

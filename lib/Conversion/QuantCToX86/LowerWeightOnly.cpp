@@ -96,7 +96,8 @@ static StringRef isaName(X86Isa isa) {
 /// (M x N f32 per 8 K rows) costs more than the sweep saves: Zen 5, 1
 /// thread, 4096^2 run-time W8A16, K blocks of 8 against 256: 8 rows 143-158
 /// against 117-118 GFLOPS, 12 rows 76-133 against 153-161, 24 rows 54-87
-/// against 147-165 (docs/benchmarks/weight-only.md). It was 32.
+/// against 147-165 (docs/benchmarks/weight-only.md). It was 32. Measured on
+/// AVX-512 only; AVX2 follows without a measurement.
 static constexpr int64_t kSmallM = 8;
 
 /// The largest weight packed at compile time or indexed (elements).
