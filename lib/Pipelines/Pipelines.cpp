@@ -353,12 +353,11 @@ std::string quantc::validateCpuPipelineOptions(const CpuPipelineOptions &opts) {
           "[0, "
        << X86GemmPlanAttr::kMaxSmallM
        << "] (0: never) or -1 (the default), got " << opts.vnniSmallM;
-  if (msg.empty() &&
-      (opts.vnniDynamicMChunk < 0 || opts.vnniDynamicMChunk > 4096 ||
-       (opts.vnniDynamicMChunk > 0 &&
-        !llvm::isPowerOf2_64(opts.vnniDynamicMChunk))))
+  if (msg.empty() && opts.vnniDynamicMChunk != 0 &&
+      !X86GemmPlanAttr::isValidDynamicMChunk(opts.vnniDynamicMChunk))
     os << "--quantc-cpu-pipeline: vnni-dynamic-m-chunk must be a power of "
-          "two in [1, 4096] or 0 (the default), got "
+          "two in [1, "
+       << X86GemmPlanAttr::kMaxDynamicMChunk << "] or 0 (the default), got "
        << opts.vnniDynamicMChunk;
   return msg;
 }

@@ -48,11 +48,10 @@ x86::resolveOptions(LoweringOptions &opts,
   // keeps 256, the size its tiles were measured at.
   if (opts.dynamicMChunk == 0)
     opts.dynamicMChunk = opts.isa == X86Isa::amx ? 256 : 128;
-  if (opts.dynamicMChunk < 1 || opts.dynamicMChunk > 4096 ||
-      !llvm::isPowerOf2_64(opts.dynamicMChunk))
+  if (!X86GemmPlanAttr::isValidDynamicMChunk(opts.dynamicMChunk))
     return emitError() << "dynamic-m-chunk must be a power of two in [1, "
-                          "4096] (0: the default), got "
-                       << opts.dynamicMChunk;
+                       << X86GemmPlanAttr::kMaxDynamicMChunk
+                       << "] (0: the default), got " << opts.dynamicMChunk;
   bool avx2 = opts.isa == X86Isa::avx2;
   if (opts.emulate && avx2)
     return emitError() << "emulate applies to isa=avx512-vnni and amx only";

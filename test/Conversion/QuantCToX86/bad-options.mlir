@@ -15,6 +15,9 @@
 // RUN: not quantc-opt %s --quantc-lower-matmul-to-x86="isa=avx2 emulate=1" 2>&1 | FileCheck %s --check-prefix=EMU
 // RUN: not quantc-opt %s --quantc-lower-matmul-to-x86="small-m=65" 2>&1 | FileCheck %s --check-prefix=SMALLM
 // RUN: not quantc-opt %s --quantc-lower-matmul-to-x86="small-m=-1" 2>&1 | FileCheck %s --check-prefix=SMALLM1
+// RUN: not quantc-opt %s --quantc-lower-matmul-to-x86="dynamic-m-chunk=3" 2>&1 | FileCheck %s --check-prefix=CHUNK
+// RUN: not quantc-opt %s --quantc-lower-matmul-to-x86="dynamic-m-chunk=8192" 2>&1 | FileCheck %s --check-prefix=CHUNK2
+// RUN: not quantc-opt %s --quantc-lower-matmul-to-x86="dynamic-m-chunk=-4" 2>&1 | FileCheck %s --check-prefix=CHUNK3
 
 // 8 x 4 accumulators + 4 weight registers + 1 broadcast do not fit in 32 zmm.
 // expected-error @+1 {{must fit in 32 zmm registers}}
@@ -28,6 +31,9 @@ module {
 // HUGE2: error: quantc-lower-matmul-to-x86: mr x nr accumulators + nr weight registers + 2 must fit in 16 ymm registers (isa avx2: mr = 6, nr = 4294967295)
 // NEG: error: quantc-lower-matmul-to-x86: mr, nr, kunroll and panel-block-kib must be >= 0 (0: the default), kunroll <= 64 and panel-block-kib <= 2^30
 // MR: error: quantc-lower-matmul-to-x86: mr must be in [1, 64], got 65
+// CHUNK: error: quantc-lower-matmul-to-x86: dynamic-m-chunk must be a power of two in [1, 4096] (0: the default), got 3
+// CHUNK2: error: quantc-lower-matmul-to-x86: dynamic-m-chunk must be a power of two in [1, 4096] (0: the default), got 8192
+// CHUNK3: error: quantc-lower-matmul-to-x86: dynamic-m-chunk must be a power of two in [1, 4096] (0: the default), got -4
 // EMU: error: quantc-lower-matmul-to-x86: emulate applies to isa=avx512-vnni and amx only
 // SMALLM: error: quantc-lower-matmul-to-x86: small-m must be in [0, 64] (0: never), got 65
 // SMALLM1: error: quantc-lower-matmul-to-x86: small-m must be in [0, 64] (0: never), got -1

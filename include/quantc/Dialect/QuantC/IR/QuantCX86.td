@@ -162,6 +162,13 @@ def QuantC_X86GemmPlanAttr : AttrDef<QuantC_Dialect, "X86GemmPlan"> {
     int64_t getPackedABytes() const;
     /// The most rows of A a small_m plan takes.
     static constexpr int64_t kMaxSmallM = 64;
+    /// The row chunks of a GEMM with a dynamic M: a power of two of at most
+    /// kMaxDynamicMChunk rows.
+    static constexpr int64_t kMaxDynamicMChunk = 4096;
+    static bool isValidDynamicMChunk(int64_t rows) {
+      return rows >= 1 && rows <= kMaxDynamicMChunk &&
+             (rows & (rows - 1)) == 0;
+    }
     /// An AMX tile: 16 rows of 64 bytes (16 K groups of 4 i8, or 16 i32).
     static constexpr int64_t kAmxTileRows = 16, kAmxTileK = 64;
   }];
