@@ -410,10 +410,12 @@ matchWeightOnly(linalg::LinalgOp op, X86Isa isa, int64_t mrOpt, int64_t nrOpt,
   static constexpr int64_t kWideMinM = 48;
   // A run-time M reading the weight in place: the decode blocks of 8 K rows
   // up to kSmallM rows, then (below the blocked kernels) the plan's K block.
+  // Only those plans have a K block (p.kc) other than kc that is shorter
+  // than K (packed weights and a kc option leave none).
   auto registerVariants = [&] {
     mw.variants.push_back({});
     int64_t wider = kSmallM + 1;
-    if (dynM && !packed && !kcOpt && kc != p.kc && p.k > p.kc &&
+    if (dynM && kc != p.kc && p.k > p.kc &&
         (blockMinM < 0 || blockMinM > wider)) {
       MatchedWeightOnly::Variant v;
       v.minRows = wider;

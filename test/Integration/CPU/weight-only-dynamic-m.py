@@ -7,8 +7,7 @@ one compiled function `y[?, n] = x[?, k] . dequantize(q, s, z)` called with
 M = 1, 2, 3, 8, 9, 16, 17, 31, 32, 33, 47, 48 and 64. Below block-min-m (32,
 for every weight) a register kernel runs (a run-time weight read in place has
 two: K blocks of 8 rows up to 8 rows, the plan's K block from 9); from there
-the narrow
-blocked kernel (one panel at a time) and from 48 rows the wide one (each
+the narrow blocked kernel (one panel at a time) and from 48 rows the wide one (each
 weight dequantized once per K block into an f32 panel, then the float
 micro-kernel), chosen per call.
 
