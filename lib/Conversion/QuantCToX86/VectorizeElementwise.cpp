@@ -106,6 +106,14 @@ static std::string planVectorization(linalg::GenericOp op, Plan &plan) {
     if (isa<ShapedType>(t) && !isa<RankedTensorType>(t))
       return "operand #" + std::to_string(o.getOperandNumber()) +
              " is not a ranked tensor";
+    // A buffer holds one byte per i1 or i4 element; a vector of them is
+    // read and written bit-packed.
+    if (isa<ShapedType>(t) &&
+        getElementTypeOrSelf(t).getIntOrFloatBitWidth() % 8 != 0)
+      return "operand #" + std::to_string(o.getOperandNumber()) + " has " +
+             std::to_string(getElementTypeOrSelf(t).getIntOrFloatBitWidth()) +
+             "-bit elements, stored one per byte (a vector of them would be "
+             "read packed)";
     AffineMap m = op.getMatchingIndexingMap(&o);
     if (!m.isProjectedPermutation(/*allowZeroInResults=*/true))
       return "an indexing map that is not a projected permutation";

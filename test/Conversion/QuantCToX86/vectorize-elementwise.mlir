@@ -284,3 +284,28 @@ func.func @left_alone(%x: tensor<5x37xf32>, %y: tensor<37x5xf32>, %i5: tensor<5x
   return %a#0, %a#1, %b, %d, %f : tensor<5x37xf32>, tensor<5x37xf32>, tensor<5x37xf32>, tensor<5x48xf32>, tensor<5xf32>
 }
 func.func private @opaque(f32) -> f32
+
+// Elements narrower than a byte (i4 weights, i1 masks) are stored one per
+// byte; a vector of them would be read bit-packed. Left to the scalar loops,
+// with a remark.
+// CHECK-LABEL: func.func @sub_byte
+// CHECK-NOT: vector.
+// CHECK-COUNT-2: linalg.generic
+// CHECK-NOT: vector.
+func.func @sub_byte(%q: tensor<2x32xi4>, %m: tensor<2x32xi1>, %x: tensor<2x32xf32>) -> (tensor<2x32xf32>, tensor<2x32xf32>) {
+  %e = tensor.empty() : tensor<2x32xf32>
+  %z = arith.constant 0.0 : f32
+  // expected-remark @+1 {{runs as scalar loops, not on 16-lane vectors: operand #0 has 4-bit elements, stored one per byte (a vector of them would be read packed)}}
+  %d = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>], iterator_types = ["parallel", "parallel"]} ins(%q : tensor<2x32xi4>) outs(%e : tensor<2x32xf32>) {
+  ^bb0(%v: i4, %o: f32):
+    %f = arith.sitofp %v : i4 to f32
+    linalg.yield %f : f32
+  } -> tensor<2x32xf32>
+  // expected-remark @+1 {{runs as scalar loops, not on 16-lane vectors: operand #0 has 1-bit elements, stored one per byte (a vector of them would be read packed)}}
+  %s = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>], iterator_types = ["parallel", "parallel"]} ins(%m, %x : tensor<2x32xi1>, tensor<2x32xf32>) outs(%e : tensor<2x32xf32>) {
+  ^bb0(%b: i1, %v: f32, %o: f32):
+    %r = arith.select %b, %v, %z : f32
+    linalg.yield %r : f32
+  } -> tensor<2x32xf32>
+  return %d, %s : tensor<2x32xf32>, tensor<2x32xf32>
+}
