@@ -148,6 +148,9 @@ struct ComputeScaleLowering : OpRewritePattern<ComputeScaleOp> {
           yield(b, l, arith::MaxNumFOp::create(b, l, args[1], a));
         });
     double qmax = static_cast<double>(op.getQmax());
+    double smallest =
+        APFloat::getSmallest(cast<FloatType>(ft).getFloatSemantics())
+            .convertToDouble();
     auto id = AffineMap::getMultiDimIdentityMap(rank, ctx);
     auto scale = linalg::GenericOp::create(
         rewriter, loc, TypeRange{outTy}, ValueRange{absmax.getResult(0)},
@@ -158,6 +161,13 @@ struct ComputeScaleLowering : OpRewritePattern<ComputeScaleOp> {
                                                m, floatConstant(b, l, ft, 0.0));
           Value s =
               arith::DivFOp::create(b, l, m, floatConstant(b, l, ft, qmax));
+          // A quotient that underflows (f16 absmax below qmax x 2^-24) gets
+          // the type's smallest positive value instead of 0, which would
+          // zero the whole row.
+          Value under = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OEQ,
+                                              s, floatConstant(b, l, ft, 0.0));
+          s = arith::SelectOp::create(b, l, under,
+                                      floatConstant(b, l, ft, smallest), s);
           yield(b, l,
                 arith::SelectOp::create(b, l, isZero,
                                         floatConstant(b, l, ft, 1.0), s));

@@ -55,7 +55,10 @@ func.func @dequantize_zp(%q: tensor<4xi8>, %s: tensor<1xf32>, %z: tensor<1xi32>)
 
 // CHECK-DAG: #[[$IN:.+]] = affine_map<(d0, d1) -> (d0, d1)>
 // CHECK-DAG: #[[$OUT:.+]] = affine_map<(d0, d1) -> (d0, 0)>
+// An all-zero row gets scale 1; a quotient that underflows to 0 the type's
+// smallest positive value (f32: 1.4e-45, f16: 2^-24).
 // CHECK-LABEL: func.func @compute_scale
+// CHECK: %[[TINY:.+]] = arith.constant 1.401300e-45 : f32
 // CHECK: %[[FILL:.+]] = linalg.fill
 // CHECK: %[[MAX:.+]] = linalg.generic {indexing_maps = [#[[$IN]], #[[$OUT]]], iterator_types = ["parallel", "reduction"]}
 // CHECK:   math.absf
@@ -64,10 +67,19 @@ func.func @dequantize_zp(%q: tensor<4xi8>, %s: tensor<1xf32>, %z: tensor<1xi32>)
 // CHECK-SAME: ins(%[[MAX]]
 // CHECK:   %[[Z:.+]] = arith.cmpf oeq
 // CHECK:   %[[D:.+]] = arith.divf
-// CHECK:   arith.select %[[Z]], %{{.+}}, %[[D]]
+// CHECK:   %[[U:.+]] = arith.cmpf oeq, %[[D]]
+// CHECK:   %[[S:.+]] = arith.select %[[U]], %[[TINY]], %[[D]]
+// CHECK:   arith.select %[[Z]], %{{.+}}, %[[S]]
+// CHECK-LABEL: func.func @compute_scale_f16
+// CHECK: arith.constant 5.960460e-08 : f16
+// CHECK: arith.constant 1.270000e+02 : f16
 func.func @compute_scale(%x: tensor<4x8xf32>) -> tensor<4x1xf32> {
   %s = quantc.compute_scale %x {dims = array<i64: 1>} : tensor<4x8xf32> -> tensor<4x1xf32>
   return %s : tensor<4x1xf32>
+}
+func.func @compute_scale_f16(%x: tensor<4x8xf16>) -> tensor<4x1xf16> {
+  %s = quantc.compute_scale %x {dims = array<i64: 1>} : tensor<4x8xf16> -> tensor<4x1xf16>
+  return %s : tensor<4x1xf16>
 }
 
 // -----

@@ -180,6 +180,16 @@ func.func @cs_qmax(%x: tensor<4x8xf32>) -> tensor<4x1xf32> {
 
 // -----
 
+// 100000 rounds to infinity in f16 (every scale would be 0); 65504 is valid.
+func.func @cs_qmax_f16(%x: tensor<4x8xf16>) -> (tensor<4x1xf16>, tensor<4x1xf16>) {
+  %ok = quantc.compute_scale %x {dims = array<i64: 1>, qmax = 65504 : i64} : tensor<4x8xf16> -> tensor<4x1xf16>
+  // expected-error @+1 {{qmax (100000) is not finite in 'f16' (the largest is 65504): every scale would be 0}}
+  %s = quantc.compute_scale %x {dims = array<i64: 1>, qmax = 100000 : i64} : tensor<4x8xf16> -> tensor<4x1xf16>
+  return %ok, %s : tensor<4x1xf16>, tensor<4x1xf16>
+}
+
+// -----
+
 func.func @mm_rank(%x: tensor<8xi8>, %w: tensor<8xi8>) -> tensor<1xi32> {
   // expected-error @+1 {{lhs and result must have the same rank >= 2, and the rhs that rank or rank 2 (broadcast over the batch); got ranks 1, 1 -> 1}}
   %y = quantc.matmul %x, %w : tensor<8xi8>, tensor<8xi8> -> tensor<1xi32>

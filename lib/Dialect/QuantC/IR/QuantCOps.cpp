@@ -463,6 +463,18 @@ LogicalResult ComputeScaleOp::verify() {
   }
   if (getQmax() <= 0)
     return emitOpError("qmax must be positive");
+  // The scale is absmax / qmax in the result type: a qmax that rounds to
+  // infinity there makes every scale 0.
+  auto ft = cast<FloatType>(outTy.getElementType());
+  APFloat q(ft.getFloatSemantics());
+  (void)q.convertFromAPInt(APInt(64, getQmax(), /*isSigned=*/true),
+                           /*IsSigned=*/true, APFloat::rmNearestTiesToEven);
+  if (!q.isFinite())
+    return emitOpError("qmax (")
+           << getQmax() << ") is not finite in " << ft << " (the largest is "
+           << static_cast<int64_t>(
+                  APFloat::getLargest(ft.getFloatSemantics()).convertToDouble())
+           << "): every scale would be 0";
   return success();
 }
 

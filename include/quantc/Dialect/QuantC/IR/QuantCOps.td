@@ -127,8 +127,10 @@ def QuantC_ComputeScaleOp : QuantC_Op<"compute_scale", [Pure]> {
   let description = [{
     `scale = max(|x|) / qmax` reduced over `dims`, which are kept with size 1.
     A slice whose values are all zero gets scale 1 (so that quantize never
-    divides by zero). Per-token activation scales of `x: [N, C]` are
-    `dims = [1]`.
+    divides by zero), one whose quotient underflows to 0 in the result type
+    (f16 values below qmax x 2^-24) the type's smallest positive value.
+    `qmax` must be finite in the result type (f16: at most 65504).
+    Per-token activation scales of `x: [N, C]` are `dims = [1]`.
 
     ```mlir
     %s = quantc.compute_scale %x {dims = array<i64: 1>} : tensor<4x8xf32> -> tensor<4x1xf32>
