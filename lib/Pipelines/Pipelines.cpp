@@ -1,6 +1,7 @@
 //===- Pipelines.cpp - quantc pass pipelines ------------------------------===//
 #include "quantc/Pipelines/Pipelines.h"
 #include "quantc/Conversion/Passes.h"
+#include "quantc/Dialect/QuantC/IR/QuantCOps.h"
 #include "quantc/Dialect/QuantC/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
@@ -24,6 +25,60 @@
 #include <cstdlib>
 
 using namespace mlir;
+
+namespace {
+/// Each pipeline's first pass: an input it cannot compile gets one error
+/// saying why, instead of a failure of IR the pipeline generated itself.
+/// - Functions in a nested builtin.module: the kernels, packed weights and
+///   helpers are inserted into the outermost module, out of the nested
+///   functions' reach.
+/// - quantc.param without parameters bound at load time (weights=load of
+///   the CPU pipeline): nothing would give it a value.
+struct CheckPipelineInput
+    : PassWrapper<CheckPipelineInput, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(CheckPipelineInput)
+  CheckPipelineInput(StringRef pipeline, bool paramsBound)
+      : pipeline(pipeline.str()), paramsBound(paramsBound) {}
+  StringRef getArgument() const override {
+    return "quantc-check-pipeline-input";
+  }
+  StringRef getDescription() const override {
+    return "Reject inputs the quantc pipelines cannot compile";
+  }
+  void runOnOperation() override {
+    ModuleOp top = getOperation();
+    bool bad = false;
+    top.walk<WalkOrder::PreOrder>([&](Operation *op) {
+      if (auto inner = dyn_cast<ModuleOp>(op); inner && inner != top) {
+        if (!inner.getOps<func::FuncOp>().empty()) {
+          inner.emitError()
+              << pipeline
+              << " compiles the functions of the outermost module only: "
+                 "this nested module holds functions (run the pipeline on "
+                 "it as a module of its own)";
+          bad = true;
+        }
+        return WalkResult::skip();
+      }
+      if (isa<quantc::ParamOp>(op) && !paramsBound) {
+        op->emitError() << "quantc.param is bound at load time, which "
+                        << pipeline
+                        << (pipeline == "--quantc-cpu-pipeline"
+                                ? " does with its option weights=load"
+                                : " does not do (the CPU pipeline does, "
+                                  "with weights=load)")
+                        << "; without it, write the weight as a constant";
+        bad = true;
+      }
+      return WalkResult::advance();
+    });
+    if (bad)
+      signalPassFailure();
+  }
+  std::string pipeline;
+  bool paramsBound;
+};
+} // namespace
 
 /// What both pipelines start with: upstream QDQ in, convolutions as GEMMs,
 /// fused into int8 GEMMs
@@ -78,6 +133,8 @@ void quantc::buildCpuPipeline(OpPassManager &pm,
   bool x86Kernels =
       cpu == Cpu::vnni || cpu == Cpu::vnniEmulated || cpu == Cpu::avx2 || amx;
   bool load = opts.weights == CpuPipelineOptions::Weights::load;
+  pm.addPass(
+      std::make_unique<CheckPipelineInput>("--quantc-cpu-pipeline", load));
   if (opts.reportCost) {
     // The cost table for the machine compiled for (a target planned for by
     // --quantc-select-scheme stays).
@@ -231,6 +288,8 @@ void quantc::buildGpuPipeline(OpPassManager &pm,
   else if (llvm::sys::fs::is_directory("/usr/local/cuda/nvvm/libdevice"))
     toolkit = "/usr/local/cuda";
 
+  pm.addPass(std::make_unique<CheckPipelineInput>("--quantc-gpu-pipeline",
+                                                  /*paramsBound=*/false));
   // The MMA saturates its int32 accumulators: only the analysis' split.
   addFrontEnd(pm, opts.fuse, /*maxChunk=*/0);
   // GEMMs go to kernels first; the rest follows the CPU lowering on the host.
