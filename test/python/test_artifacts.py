@@ -7,6 +7,7 @@ and the refusals (CPU features, format version, missing files)."""
 import ast
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -308,6 +309,28 @@ def test_refusals(tmp_path):
     # The intact artifact still loads.
     assert quantc.load(tmp_path / "ok").mm.signature == \
         "(tensor<?x?xf32>, tensor<?x8xf32>) -> (tensor<?x8xf32>)"
+
+
+def test_truncated_code_is_refused(tmp_path):
+    """A code.so cut short (an interrupted copy) is refused before dlopen
+    maps it: its segments used to end past the file, and the first read of
+    their missing pages killed the process with SIGBUS. Loaded in a child,
+    so that a crash fails the test instead of ending it."""
+    quantc.compile_cpu(_MATMUL_IR).save(tmp_path / "ok")
+    size = os.path.getsize(tmp_path / "ok" / "code.so")
+    child = "import sys, quantc\ntry:\n    quantc.load(sys.argv[1])\n" \
+            "except quantc.LoadError as e:\n    print(e)\n"
+    for keep, what in [(2000, r"segment \d+"), (size // 2, r"segment \d+"),
+                       (size - 1, r"the section header table")]:
+        d = tmp_path / f"cut{keep}"
+        shutil.copytree(tmp_path / "ok", d)
+        os.truncate(d / "code.so", keep)
+        out = subprocess.run([sys.executable, "-c", child, str(d)], capture_output=True,
+                             text=True, env=os.environ.copy())
+        assert out.returncode == 0, (keep, out.returncode, out.stderr[-2000:])
+        assert re.search(rf"code.so is truncated or corrupt: {what} \(bytes \d+ to \d+\) "
+                         rf"ends past its {keep} bytes; save the artifact again", out.stdout), \
+            (keep, out.stdout)
 
 
 def test_save_errors(tmp_path):

@@ -11,9 +11,10 @@
  *                  `__quantc_prepare` ran, each at the offset the manifest
  *                  gives
  *
- * quantc_load checks the manifest version and the CPU (cpuid/xgetbv), loads
- * code.so with dlopen and reads state.bin into its state globals; it never
- * runs `__quantc_prepare`.
+ * quantc_load checks the manifest version and the CPU (cpuid/xgetbv), checks
+ * that code.so's ELF headers lie within the file (a truncated copy), loads it
+ * with dlopen and reads state.bin into its state globals; it never runs
+ * `__quantc_prepare`.
  *
  * Calling convention (MLIR's packed interface): a function's entry point
  * takes one `void **` array with one pointer per LLVM-level argument, then,
@@ -92,8 +93,9 @@ const char *quantc_last_error(void);
 
 /** Loads the artifact in the directory `path`. NULL (see quantc_last_error)
  * when the manifest is missing or of another format version, the CPU lacks a
- * feature the code was compiled for (the message names them), the code does
- * not load, or the state bytes do not match the manifest. */
+ * feature the code was compiled for (the message names them), the code is
+ * truncated or does not load, or the state bytes do not match the manifest.
+ */
 quantc_artifact *quantc_load(const char *path);
 
 /** Unloads `artifact` (NULL is ignored). Its functions and entry points are
