@@ -155,6 +155,10 @@ std::unique_ptr<quantc_function> readFunction(const JsonValue &v, void *handle,
     return nullptr;
   }
   fn->name = name->string;
+  if (fn->name.find('\0') != std::string::npos) {
+    error = "a function name contains a NUL character";
+    return nullptr;
+  }
   for (auto [list, out] :
        {std::make_pair(args, &fn->args), std::make_pair(results, &fn->results)})
     for (const JsonValue &t : list->array) {
@@ -198,6 +202,69 @@ std::unique_ptr<quantc_function> readFunction(const JsonValue &v, void *handle,
     return nullptr;
   }
   return fn;
+}
+
+/// Compares the manifest's "functions" (each by name: its args, results and
+/// dim groups) and "params" with the record the code carries
+/// (QUANTC_SIGNATURE_SYMBOL). Code saved before the record existed has none
+/// and is not checked.
+bool checkSignatures(void *handle, const JsonValue &functions,
+                     const JsonValue *params, std::string &error) {
+  const void *record = dlsym(handle, QUANTC_SIGNATURE_SYMBOL);
+  if (!record)
+    return true;
+  const char *againMessage = " (manifest.json was edited, or belongs to "
+                             "another code.so: save the artifact again)";
+  // The record's bytes are bounded by its ELF symbol size.
+  Dl_info info;
+  void *entry = nullptr;
+  auto *sym = dladdr1(record, &info, &entry, RTLD_DL_SYMENT)
+                  ? static_cast<const ElfW(Sym) *>(entry)
+                  : nullptr;
+  JsonValue code;
+  std::string parseError;
+  if (!sym ||
+      !parseJson(
+          std::string(static_cast<const char *>(record),
+                      strnlen(static_cast<const char *>(record), sym->st_size)),
+          code, parseError) ||
+      !isArray(code.get("functions")) || !isArray(code.get("params"))) {
+    error = "the code's " QUANTC_SIGNATURE_SYMBOL " is not a signature record";
+    return false;
+  }
+  for (const JsonValue &f : functions.array) {
+    const JsonValue *name = f.get("name");
+    if (!isString(name))
+      continue; // readFunction says what is missing
+    const JsonValue *saved = nullptr;
+    for (const JsonValue &c : code.get("functions")->array)
+      if (c.get("name") && *c.get("name") == *name)
+        saved = &c;
+    if (!saved) {
+      error = "manifest.json lists @" + name->string +
+              ", which is not a public function of the code" + againMessage;
+      return false;
+    }
+    for (const char *key : {"args", "results", "dim_groups"}) {
+      const JsonValue *m = f.get(key), *c = saved->get(key);
+      if (m && c && *m != *c) {
+        error = std::string("the '") + key + "' of @" + name->string +
+                " in manifest.json differ from those the code was compiled "
+                "with" +
+                againMessage;
+        return false;
+      }
+    }
+  }
+  JsonValue none;
+  none.kind = JsonValue::Array;
+  if (*code.get("params") != (params ? *params : none)) {
+    error = std::string("the 'params' in manifest.json differ from those the "
+                        "code was compiled with") +
+            againMessage;
+    return false;
+  }
+  return true;
 }
 
 /// Makes this library's symbols (memrefCopy, which artifacts leave
@@ -549,6 +616,9 @@ QUANTC_RT_API quantc_artifact *quantc_load(const char *path) {
       return failWith(where + error, nullptr);
     artifact->functions.push_back(std::move(fn));
   }
+  if (!checkSignatures(artifact->handle, *functions, manifest.get("params"),
+                       error))
+    return failWith(where + error, nullptr);
   return artifact.release();
 }
 
