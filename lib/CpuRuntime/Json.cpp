@@ -14,6 +14,27 @@ const JsonValue *JsonValue::get(const std::string &key) const {
   return it == object.end() ? nullptr : &it->second;
 }
 
+bool JsonValue::operator==(const JsonValue &other) const {
+  if (kind != other.kind)
+    return false;
+  switch (kind) {
+  case Null:
+    return true;
+  case Bool:
+    return boolean == other.boolean;
+  case Number:
+    return isInteger == other.isInteger &&
+           (isInteger ? integer == other.integer : number == other.number);
+  case String:
+    return string == other.string;
+  case Array:
+    return array == other.array;
+  case Object:
+    return object == other.object;
+  }
+  return false;
+}
+
 namespace {
 /// Recursive descent over `text`; `depth` bounds nesting so that a hostile
 /// manifest cannot overflow the stack.

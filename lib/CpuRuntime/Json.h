@@ -30,6 +30,10 @@ struct JsonValue {
 
   /// The member `key` of an object, null if absent or not an object.
   const JsonValue *get(const std::string &key) const;
+
+  /// The same JSON value: kinds and members equal, numbers by value.
+  bool operator==(const JsonValue &other) const;
+  bool operator!=(const JsonValue &other) const { return !(*this == other); }
 };
 
 /// Parses `text` into `out`. False with `error` set (with the byte offset)

@@ -25,6 +25,7 @@
 #include "quantc/Dialect/QuantC/Utils/LoadTimeParams.h"
 #include "quantc/InitAll.h"
 #include "quantc/Runtime/LoadedObjects.h"
+#include "quantc/Runtime/quantc_runtime.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
@@ -185,6 +186,89 @@ std::string definingLibrary(const std::string &name,
   return "";
 }
 
+/// A manifest "shape" attribute (-1: a dynamic size).
+void writeShape(llvm::json::OStream &j, ArrayRef<int64_t> shape) {
+  j.attributeArray("shape", [&] {
+    for (int64_t d : shape)
+      j.value(d);
+  });
+}
+
+/// The manifest's "functions" entries: {name, args, results, dim_groups}
+/// of each public function (`__quantc_prepare` is not one: loading fills the
+/// state from state.bin and never prepares it).
+void writeFunctions(llvm::json::OStream &j,
+                    const std::vector<FunctionDesc> &functions) {
+  auto type = [&](const TypeDesc &t) {
+    j.object([&] {
+      j.attribute("shaped", t.shaped);
+      j.attribute("element", t.element);
+      writeShape(j, t.shape);
+    });
+  };
+  for (const FunctionDesc &f : functions) {
+    if (f.name == "__quantc_prepare")
+      continue;
+    j.object([&] {
+      j.attribute("name", f.name);
+      j.attributeArray("args", [&] {
+        for (const TypeDesc &t : f.args)
+          type(t);
+      });
+      j.attributeArray("results", [&] {
+        for (const TypeDesc &t : f.results)
+          type(t);
+      });
+      j.attributeArray("dim_groups", [&] {
+        for (const DimGroup &g : f.dimGroups)
+          j.object([&] {
+            j.attributeArray("members", [&] {
+              for (const auto &member : g.members)
+                j.array([&] {
+                  j.value(member.first);
+                  j.value(member.second);
+                });
+            });
+            j.attribute("size", g.size);
+          });
+      });
+    });
+  }
+}
+
+/// The manifest's "params" entries: {name, element, shape, bytes}.
+void writeParams(llvm::json::OStream &j, const std::vector<ParamDesc> &params) {
+  for (const ParamDesc &p : params)
+    j.object([&] {
+      j.attribute("name", p.name);
+      j.attribute("element", p.element);
+      writeShape(j, p.shape);
+      j.attribute("bytes", static_cast<int64_t>(p.bytes));
+    });
+}
+
+/// Adds QUANTC_SIGNATURE_SYMBOL to `module`: the manifest's "functions" and
+/// "params" as JSON, which loading compares with the manifest (the calls
+/// trust its signatures).
+void addSignatureRecord(llvm::Module &module,
+                        const std::vector<FunctionDesc> &functions,
+                        const std::vector<ParamDesc> &params) {
+  std::string text;
+  {
+    llvm::raw_string_ostream os(text);
+    llvm::json::OStream j(os);
+    j.object([&] {
+      j.attributeArray("functions", [&] { writeFunctions(j, functions); });
+      j.attributeArray("params", [&] { writeParams(j, params); });
+    });
+  }
+  llvm::Constant *init = llvm::ConstantDataArray::getString(
+      module.getContext(), text, /*AddNull=*/true);
+  new llvm::GlobalVariable(module, init->getType(), /*isConstant=*/true,
+                           llvm::GlobalValue::ExternalLinkage, init,
+                           QUANTC_SIGNATURE_SYMBOL);
+}
+
 /// Writes `bytes` to `path`.
 LogicalResult writeFile(StringRef path, StringRef bytes, std::string &error) {
   std::error_code ec;
@@ -263,6 +347,7 @@ Result JitModule::save(const std::string &directory) const {
   module->setDataLayout((*tm)->createDataLayout());
   module->setTargetTriple((*tm)->getTargetTriple());
   addPackedEntryPoints(*module);
+  addSignatureRecord(*module, impl->functions, impl->params);
   std::vector<StateGlobal> state;
   std::string error;
   if (failed(stateGlobals(*module, state, error)))
@@ -376,16 +461,6 @@ Result JitModule::save(const std::string &directory) const {
   {
     llvm::raw_string_ostream os(manifest);
     llvm::json::OStream j(os, 2);
-    auto type = [&](const TypeDesc &t) {
-      j.object([&] {
-        j.attribute("shaped", t.shaped);
-        j.attribute("element", t.element);
-        j.attributeArray("shape", [&] {
-          for (int64_t d : t.shape)
-            j.value(d);
-        });
-      });
-    };
     j.object([&] {
       j.attribute("format", 1);
       j.attribute("producer", "quantc");
@@ -404,52 +479,12 @@ Result JitModule::save(const std::string &directory) const {
         for (const std::string &s : runtimeSymbols)
           j.value(s);
       });
-      j.attributeArray("functions", [&] {
-        for (const FunctionDesc &f : impl->functions) {
-          // Loading fills the state from state.bin and never prepares it.
-          if (f.name == "__quantc_prepare")
-            continue;
-          j.object([&] {
-            j.attribute("name", f.name);
-            j.attributeArray("args", [&] {
-              for (const TypeDesc &t : f.args)
-                type(t);
-            });
-            j.attributeArray("results", [&] {
-              for (const TypeDesc &t : f.results)
-                type(t);
-            });
-            j.attributeArray("dim_groups", [&] {
-              for (const DimGroup &g : f.dimGroups)
-                j.object([&] {
-                  j.attributeArray("members", [&] {
-                    for (const auto &member : g.members)
-                      j.array([&] {
-                        j.value(member.first);
-                        j.value(member.second);
-                      });
-                  });
-                  j.attribute("size", g.size);
-                });
-            });
-          });
-        }
-      });
+      j.attributeArray("functions",
+                       [&] { writeFunctions(j, impl->functions); });
       // The parameters the state was prepared from (JitModule::params(),
-      // per the load-time state contract); informational: loading never
-      // runs __quantc_prepare.
-      j.attributeArray("params", [&] {
-        for (const ParamDesc &p : impl->params)
-          j.object([&] {
-            j.attribute("name", p.name);
-            j.attribute("element", p.element);
-            j.attributeArray("shape", [&] {
-              for (int64_t d : p.shape)
-                j.value(d);
-            });
-            j.attribute("bytes", static_cast<int64_t>(p.bytes));
-          });
-      });
+      // per the load-time state contract); loading never runs
+      // __quantc_prepare, quantc_bind_params does.
+      j.attributeArray("params", [&] { writeParams(j, impl->params); });
       j.attribute("state_file", "state.bin");
       j.attribute("state_bytes", static_cast<int64_t>(stateBytes.size()));
       j.attributeArray("state", [&] {

@@ -11,9 +11,28 @@ from . import reference
 
 __all__ = ["absmax_scale", "quantize", "dequantize"]
 
+_INT64 = np.iinfo(np.int64)
+
+
+def _real(x, what):
+    """`x` as float32; complex values are refused (the conversion would drop
+    their imaginary part)."""
+    a = np.asarray(x)
+    if np.iscomplexobj(a):
+        raise TypeError(f"{what} must be real numbers, got {a.dtype}")
+    return a.astype(np.float32)
+
+
+def _fit_int64(a, what):
+    """The integer array `a` as int64, which the compiled ops compute in;
+    an unsigned value beyond int64 is refused rather than wrapped."""
+    if a.dtype.kind == "u" and a.size and a.max() > np.uint64(_INT64.max):
+        raise ValueError(f"dequantize: {what} must fit int64, got {a.max()}")
+    return a.astype(np.int64)
+
 
 def _check_scale(scale):
-    s = np.asarray(scale, dtype=np.float32)
+    s = _real(scale, "scale")
     if s.size == 0:
         raise ValueError("scale is empty")
     if not np.all(np.isfinite(s)) or np.any(s <= 0):
@@ -33,14 +52,35 @@ def _broadcast_rank(scale, ndim):
 
 def absmax_scale(x, axis=None, qmax=127):
     """`max|x| / qmax` reduced over `axis` (int, tuple, or None for all),
-    kept with size 1 (`quantc.compute_scale`). All-zero slices give 1."""
-    x = np.asarray(x, dtype=np.float32)
+    kept with size 1 (`quantc.compute_scale`, whose qmax is a positive
+    integer). All-zero slices give 1."""
+    x = _real(x, "absmax_scale: x")
     if not np.all(np.isfinite(x)):
         raise ValueError("absmax_scale: x contains NaN or infinity")
+    if isinstance(qmax, bool) or not isinstance(qmax, (int, np.integer)):
+        raise TypeError(f"absmax_scale: qmax must be an integer, got {qmax!r}")
+    if not 1 <= qmax <= _INT64.max:
+        raise ValueError(f"absmax_scale: qmax must be a positive integer (at most "
+                         f"2^63 - 1, the compiler's i64), got {qmax}")
     if axis is not None:
         axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
-        axis = tuple(a % x.ndim for a in axes)
-    return reference.absmax_scale(x, axis=axis, qmax=qmax)
+        for a in axes:
+            if isinstance(a, bool) or not isinstance(a, (int, np.integer)):
+                raise TypeError(f"absmax_scale: axis must be integers, got {a!r}")
+            if not -x.ndim <= a < x.ndim:
+                raise ValueError(f"absmax_scale: axis {a} is out of range for an "
+                                 f"array of rank {x.ndim}")
+        axis = tuple(int(a) % x.ndim for a in axes)
+        if len(set(axis)) != len(axis):
+            raise ValueError(f"absmax_scale: axis {axes} names a dimension twice")
+    s = reference.absmax_scale(x, axis=axis, qmax=qmax)
+    # max|x| / qmax below float32's smallest subnormal: the compiled op's
+    # scale would be 0, which quantize refuses.
+    if np.any(s == 0):
+        raise ValueError("absmax_scale: max|x| / qmax underflows to a zero "
+                         f"scale in float32 (max|x| = {np.abs(x).max()}, "
+                         f"qmax = {qmax})")
+    return s
 
 
 def quantize(x, scale, zero_point=None, qmin=-127, qmax=127):
@@ -57,15 +97,22 @@ def quantize(x, scale, zero_point=None, qmin=-127, qmax=127):
         zp = np.asarray(zero_point)
         if not np.issubdtype(zp.dtype, np.integer) or np.any(zp < qmin) or np.any(zp > qmax):
             raise ValueError(f"quantize: zero_point must be integers in [{qmin}, {qmax}]")
-    x = np.asarray(x, dtype=np.float32)
+    x = _real(x, "quantize: x")
     s = _broadcast_rank(_check_scale(scale), x.ndim)
     return reference.quantize(x, s, zero_point=zero_point, qmin=qmin, qmax=qmax)
 
 
 def dequantize(q, scale, zero_point=None):
-    """`(q - zero_point) * scale` in float32 (`quantc.dequantize`)."""
+    """`(q - zero_point) * scale` in float32 (`quantc.dequantize`: the
+    difference exact in int64, then rounded to float32)."""
     q = np.asarray(q)
     if not np.issubdtype(q.dtype, np.integer):
         raise TypeError(f"dequantize expects integers, got {q.dtype}")
+    q = _fit_int64(q, "q")
+    if zero_point is not None:
+        zp = np.asarray(zero_point)
+        if not np.issubdtype(zp.dtype, np.integer):
+            raise TypeError(f"dequantize: zero_point must be integers, got {zp.dtype}")
+        zero_point = _fit_int64(zp, "zero_point")
     s = _broadcast_rank(_check_scale(scale), q.ndim)
     return reference.dequantize(q, s, zero_point=zero_point)

@@ -60,9 +60,10 @@ def quantize(x, scale, zero_point=None, qmin=-127, qmax=127, dtype=np.int8):
 
 
 def dequantize(q, scale, zero_point=None):
-    q = np.asarray(q).astype(np.int32)
+    """(q - zp) * scale; q - zp in int64, as the compiled op subtracts."""
+    q = np.asarray(q).astype(np.int64)
     if zero_point is not None:
-        q = q - broadcast_scale(np.asarray(zero_point).astype(np.int32), q.shape)
+        q = q - broadcast_scale(np.asarray(zero_point).astype(np.int64), q.shape)
     s = broadcast_scale(np.asarray(scale, dtype=np.float32), q.shape)
     return (q.astype(np.float32) * s).astype(np.float32)
 

@@ -7,6 +7,7 @@ and the refusals (CPU features, format version, missing files)."""
 import ast
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -310,6 +311,70 @@ def test_refusals(tmp_path):
         "(tensor<?x?xf32>, tensor<?x8xf32>) -> (tensor<?x8xf32>)"
 
 
+def test_truncated_code_is_refused(tmp_path):
+    """A code.so cut short (an interrupted copy) is refused before dlopen
+    maps it: its segments used to end past the file, and the first read of
+    their missing pages killed the process with SIGBUS. Loaded in a child,
+    so that a crash fails the test instead of ending it."""
+    quantc.compile_cpu(_MATMUL_IR).save(tmp_path / "ok")
+    size = os.path.getsize(tmp_path / "ok" / "code.so")
+    child = "import sys, quantc\ntry:\n    quantc.load(sys.argv[1])\n" \
+            "except quantc.LoadError as e:\n    print(e)\n"
+    for keep, what in [(2000, r"segment \d+"), (size // 2, r"segment \d+"),
+                       (size - 1, r"the section header table")]:
+        d = tmp_path / f"cut{keep}"
+        shutil.copytree(tmp_path / "ok", d)
+        os.truncate(d / "code.so", keep)
+        out = subprocess.run([sys.executable, "-c", child, str(d)], capture_output=True,
+                             text=True, env=os.environ.copy())
+        assert out.returncode == 0, (keep, out.returncode, out.stderr[-2000:])
+        assert re.search(rf"code.so is truncated or corrupt: {what} \(bytes \d+ to \d+\) "
+                         rf"ends past its {keep} bytes; save the artifact again", out.stdout), \
+            (keep, out.stdout)
+
+
+def _edit_function(path, edit):
+    m = json.load(open(path / "manifest.json"))
+    edit(m["functions"][0])
+    json.dump(m, open(path / "manifest.json", "w"))
+
+
+def test_manifest_signature_must_match_the_code(tmp_path):
+    """The calls trust the manifest's signatures: a result count or element
+    type other than the code's corrupted memory or reinterpreted bytes. The
+    code carries the signatures it was saved with, and loading refuses a
+    manifest that differs."""
+    quantc.compile_cpu(_MATMUL_IR).save(tmp_path / "ok")
+    edits = {
+        "two_results": ("results", lambda f: f.__setitem__("results", f["results"] * 2)),
+        "no_results": ("results", lambda f: f.__setitem__("results", [])),
+        "result_f64": ("results", lambda f: f["results"][0].__setitem__("element", "f64")),
+        "arg_f64": ("args", lambda f: f["args"][0].__setitem__("element", "f64")),
+        "arg_shape": ("args", lambda f: f["args"][1].__setitem__("shape", [-1, 9])),
+        "no_groups": ("dim_groups", lambda f: f.__setitem__("dim_groups", [])),
+    }
+    for name, (key, edit) in edits.items():
+        shutil.copytree(tmp_path / "ok", tmp_path / name)
+        _edit_function(tmp_path / name, edit)
+        with pytest.raises(quantc.LoadError,
+                           match=rf"the '{key}' of @mm in manifest.json differ from those the "
+                                 r"code was compiled with \(manifest.json was edited, or "
+                                 r"belongs to another code.so: save the artifact again\)"):
+            quantc.load(tmp_path / name)
+    # A name with a NUL: the message named "@mm" only.
+    shutil.copytree(tmp_path / "ok", tmp_path / "nul")
+    _edit_function(tmp_path / "nul", lambda f: f.__setitem__("name", "mm\0x"))
+    with pytest.raises(quantc.LoadError, match=r"a function name contains a NUL character"):
+        quantc.load(tmp_path / "nul")
+    # Reordered keys and whitespace are the same signature.
+    shutil.copytree(tmp_path / "ok", tmp_path / "same")
+    m = json.load(open(tmp_path / "same" / "manifest.json"))
+    m["functions"] = [dict(reversed(list(f.items()))) for f in m["functions"]]
+    json.dump(m, open(tmp_path / "same" / "manifest.json", "w"), indent=7)
+    assert quantc.load(tmp_path / "same").mm.signature == \
+        "(tensor<?x?xf32>, tensor<?x8xf32>) -> (tensor<?x8xf32>)"
+
+
 def test_save_errors(tmp_path):
     jit = quantc.compile_cpu(_MATMUL_IR)
     (tmp_path / "file").write_text("")
@@ -378,6 +443,15 @@ def test_loaded_artifact_rebinds_params(tmp_path):
     assert not np.array_equal(after, before)
     with pytest.raises(ValueError, match="missing parameter"):
         loaded.load_params({})
+    # Parameters other than the code's (bind_params would read past the
+    # caller's buffers) are refused like a function's signature.
+    shutil.copytree(tmp_path / "w8a8", tmp_path / "params")
+    manifest = json.load(open(tmp_path / "params" / "manifest.json"))
+    manifest["params"][0]["shape"][0] += 1
+    json.dump(manifest, open(tmp_path / "params" / "manifest.json", "w"))
+    with pytest.raises(quantc.LoadError, match=r"the 'params' in manifest.json differ from "
+                                               r"those the code was compiled with"):
+        quantc.load(tmp_path / "params")
 
 
 def test_w4a16_artifact_bit_identical(tmp_path):

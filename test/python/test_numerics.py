@@ -96,3 +96,77 @@ def test_python_numerics_equal_the_compiled_ops(rng):
     sc = np.full((1, 24), 1.0, np.float32)
     sc[0, 8:] = 0.01
     np.testing.assert_array_equal(mod.static(x, sc), quantc.quantize(x, sc))
+
+
+@pytest.mark.parametrize("qmax, error", [(0, ValueError), (-1, ValueError),
+                                         (10**40, ValueError), (1e40, TypeError),
+                                         (127.0, TypeError), (True, TypeError)])
+def test_absmax_scale_refuses_bad_qmax(qmax, error):
+    # Were inf, -7 and 0 scales: compute_scale's qmax is a positive i64.
+    with pytest.raises(error, match="qmax must be"):
+        quantc.absmax_scale(np.arange(8, dtype=np.float32), qmax=qmax)
+
+
+def test_absmax_scale_refuses_bad_axes():
+    x = np.arange(8, dtype=np.float32).reshape(2, 4)
+    for axis in [5, -3, (0, 2)]:  # axis 5 was read as 5 % 2 = 1
+        with pytest.raises(ValueError, match="out of range for an array of rank 2"):
+            quantc.absmax_scale(x, axis=axis)
+    with pytest.raises(ValueError, match="names a dimension twice"):
+        quantc.absmax_scale(x, axis=(1, -1))
+    with pytest.raises(TypeError, match="axis must be integers"):
+        quantc.absmax_scale(x, axis=1.0)
+    with pytest.raises(ValueError, match="out of range for an array of rank 0"):
+        quantc.absmax_scale(np.float32(3), axis=0)
+    assert quantc.absmax_scale(x, axis=np.int64(-1)).shape == (2, 1)
+
+
+def test_absmax_scale_refuses_a_zero_scale():
+    # 1e-45 / 127 underflows to 0 in float32: a scale quantize refuses.
+    with pytest.raises(ValueError, match="underflows to a zero scale"):
+        quantc.absmax_scale(np.array([1e-45], np.float32))
+
+
+def test_complex_inputs_are_refused():
+    # The float32 conversion dropped the imaginary part: 1+5j quantized as 1.
+    with pytest.raises(TypeError, match="quantize: x must be real numbers, got complex128"):
+        quantc.quantize(np.array([1 + 5j]), 1.0)
+    with pytest.raises(TypeError, match="absmax_scale: x must be real numbers"):
+        quantc.absmax_scale(np.array([1 + 5j]))
+    with pytest.raises(TypeError, match="scale must be real numbers"):
+        quantc.dequantize(np.array([1], np.int8), np.array([1 + 1j]))
+
+
+def test_dequantize_wide_integers_and_zero_points():
+    # Were wrapped to int32: 2^40 -> 0, 1 - 10^12 -> 7.27e8.
+    assert quantc.dequantize(np.array([2**40]), 1.0).tolist() == [2.0**40]
+    d = quantc.dequantize(np.array([1], np.int8), 1.0, zero_point=np.array([10**12]))
+    assert d.tolist() == [np.float32(1 - 10**12)]
+    # A float zero point was truncated (0.5 -> 0).
+    with pytest.raises(TypeError, match="zero_point must be integers, got float64"):
+        quantc.dequantize(np.array([1], np.int8), 1.0, zero_point=np.array([0.5]))
+    with pytest.raises(ValueError, match="q must fit int64"):
+        quantc.dequantize(np.array([2**64 - 1], np.uint64), 1.0)
+    with pytest.raises(ValueError, match="zero_point must fit int64"):
+        quantc.dequantize(np.array([1], np.int8), 1.0, zero_point=np.array([2**63], np.uint64))
+
+
+DEQUANT_I32_IR = """
+func.func @dq(%q: tensor<3xi32>, %s: tensor<1xf32>, %z: tensor<1xi32>) -> tensor<3xf32> {
+  %d = quantc.dequantize %q, %s zero_point %z : tensor<3xi32>, tensor<1xf32>, tensor<1xi32> -> tensor<3xf32>
+  return %d : tensor<3xf32>
+}
+"""
+
+
+def test_dequantize_i32_zero_point_equals_the_compiled_op():
+    # q - zp leaves int32: the compiled op subtracts in i64, as does
+    # quantc.dequantize (it wrapped in int32 before).
+    mod = quantc.compile_cpu(DEQUANT_I32_IR)
+    q = np.array([2**31 - 1, -2**31, 7], np.int32)
+    s = np.array([0.5], np.float32)
+    for z in (-5, 5):
+        zp = np.array([z], np.int32)
+        want = mod.dq(q, s, zp)
+        np.testing.assert_array_equal(quantc.dequantize(q, s, zero_point=zp), want)
+        np.testing.assert_array_equal(want, (q.astype(np.float64) - z).astype(np.float32) * s)

@@ -11,9 +11,11 @@
  *                  `__quantc_prepare` ran, each at the offset the manifest
  *                  gives
  *
- * quantc_load checks the manifest version and the CPU (cpuid/xgetbv), loads
- * code.so with dlopen and reads state.bin into its state globals; it never
- * runs `__quantc_prepare`.
+ * quantc_load checks the manifest version and the CPU (cpuid/xgetbv), checks
+ * that code.so's ELF headers lie within the file (a truncated copy), loads it
+ * with dlopen, compares the manifest's signatures with those code.so carries
+ * (QUANTC_SIGNATURE_SYMBOL) and reads state.bin into its state globals; it
+ * never runs `__quantc_prepare`.
  *
  * Calling convention (MLIR's packed interface): a function's entry point
  * takes one `void **` array with one pointer per LLVM-level argument, then,
@@ -49,6 +51,14 @@ extern "C" {
 
 /** The manifest format this runtime reads (manifest.json "format"). */
 #define QUANTC_ARTIFACT_FORMAT 1
+
+/** The symbol of code.so, a NUL-terminated JSON object
+ * {"functions": [...], "params": [...]}, that holds the manifest's
+ * "functions" and "params" as they were saved: a call trusts them (a result
+ * count or element type other than the code's corrupts memory), so
+ * quantc_load refuses a manifest whose entries differ. Code saved before the
+ * symbol existed lacks it and is loaded unchecked. */
+#define QUANTC_SIGNATURE_SYMBOL "__quantc_signature"
 
 /** A memref descriptor of rank `rank` as the compiled code reads it. */
 #define QUANTC_MEMREF(rank)                                                    \
@@ -92,8 +102,9 @@ const char *quantc_last_error(void);
 
 /** Loads the artifact in the directory `path`. NULL (see quantc_last_error)
  * when the manifest is missing or of another format version, the CPU lacks a
- * feature the code was compiled for (the message names them), the code does
- * not load, or the state bytes do not match the manifest. */
+ * feature the code was compiled for (the message names them), the code is
+ * truncated or does not load, the manifest's signatures or parameters are not
+ * the code's, or the state bytes do not match the manifest. */
 quantc_artifact *quantc_load(const char *path);
 
 /** Unloads `artifact` (NULL is ignored). Its functions and entry points are

@@ -8,6 +8,7 @@
 #include "quantc/Conversion/QuantCToX86/QuantCToX86.h"
 
 #include "FloatGemm.h"
+#include "Plan.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -399,6 +400,10 @@ struct LowerFloatContractions
                    dotKc ? int64_t(dotKc) : 256,
                    kc == 0};
     int64_t registers = avx2 ? 16 : 32;
+    if (failed(checkParallelMinMacs(parallelMinMacs, [&] {
+          return module.emitError("quantc-lower-float-contractions-to-x86: ");
+        })))
+      return signalPassFailure();
     if (o.mr < 1 || o.mr > 64 || o.nr < 1 || o.kc < 1 || o.mc < 1 ||
         o.kunroll < 1 || o.kunroll > 64 || o.kc > (int64_t(1) << 20) ||
         o.blockKib < 1 || o.blockKib > (int64_t(1) << 20) ||

@@ -11,6 +11,7 @@
 
 #include "FloatGemm.h"
 #include "LoadTimeState.h"
+#include "Plan.h"
 #include "WeightOnlyGemm.h"
 #include "WeightOnlyPacking.h"
 
@@ -496,6 +497,10 @@ struct LowerWeightOnly
     int64_t registers = avx2 ? 16 : 32;
     int64_t mrEff = mr ? int64_t(mr) : (avx2 ? 4 : 6);
     int64_t nrEff = nr ? int64_t(nr) : (avx2 ? 2 : 4);
+    if (failed(checkParallelMinMacs(parallelMinMacs, [&] {
+          return module.emitError("quantc-lower-weight-only-to-x86: ");
+        })))
+      return signalPassFailure();
     if (blockMinM < -1 || blockMinM > (int64_t(1) << 30)) {
       module.emitError() << "quantc-lower-weight-only-to-x86: block-min-m is "
                             "-1 (never blocked), 0 (the default) or in [1, "

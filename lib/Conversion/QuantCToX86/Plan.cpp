@@ -30,6 +30,8 @@ StringRef x86::getIsaOptionName(X86Isa isa) {
 LogicalResult
 x86::resolveOptions(LoweringOptions &opts,
                     function_ref<InFlightDiagnostic()> emitError) {
+  if (failed(checkParallelMinMacs(opts.parallelMinMacs, emitError)))
+    return failure();
   // Bounded before any arithmetic (2^32 columns used to be narrowed to 0).
   if (opts.mr < 0 || opts.nr < 0 || opts.kunroll < 0 ||
       opts.panelBlockKib < 0 || opts.kunroll > 64 ||
@@ -96,6 +98,16 @@ x86::resolveOptions(LoweringOptions &opts,
                                  /*panel_block=*/1, /*parallel=*/false,
                                  opts.emulate, /*runtime_weight=*/false,
                                  /*small_m=*/false, /*weight_kn=*/false);
+}
+
+LogicalResult
+x86::checkParallelMinMacs(int64_t macs,
+                          function_ref<InFlightDiagnostic()> emitError) {
+  if (X86GemmPlanAttr::isValidParallelMinMacs(macs))
+    return success();
+  return emitError() << "parallel-min-macs must be a number of multiply-adds "
+                        ">= 0 or -1 (never parallel), got "
+                     << macs;
 }
 
 InFlightDiagnostic x86::remarkNotLowered(MatmulOp op, X86Isa isa) {

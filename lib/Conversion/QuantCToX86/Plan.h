@@ -41,6 +41,13 @@ mlir::LogicalResult
 resolveOptions(LoweringOptions &opts,
                llvm::function_ref<mlir::InFlightDiagnostic()> emitError);
 
+/// Checks a pass's parallel-min-macs option
+/// (X86GemmPlanAttr::isValidParallelMinMacs); on failure reports through
+/// `emitError`, whose message the caller has started with the pass name.
+mlir::LogicalResult
+checkParallelMinMacs(int64_t macs,
+                     llvm::function_ref<mlir::InFlightDiagnostic()> emitError);
+
 /// The spelling of an ISA in options and remarks: "avx512-vnni", "avx2",
 /// "amx".
 llvm::StringRef getIsaOptionName(X86Isa isa);

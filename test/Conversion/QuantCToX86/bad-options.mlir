@@ -18,6 +18,7 @@
 // RUN: not quantc-opt %s --quantc-lower-matmul-to-x86="dynamic-m-chunk=3" 2>&1 | FileCheck %s --check-prefix=CHUNK
 // RUN: not quantc-opt %s --quantc-lower-matmul-to-x86="dynamic-m-chunk=8192" 2>&1 | FileCheck %s --check-prefix=CHUNK2
 // RUN: not quantc-opt %s --quantc-lower-matmul-to-x86="dynamic-m-chunk=-4" 2>&1 | FileCheck %s --check-prefix=CHUNK3
+// RUN: not quantc-opt %s --quantc-lower-matmul-to-x86="parallel-min-macs=-7" 2>&1 | FileCheck %s --check-prefix=MACS
 
 // 8 x 4 accumulators + 4 weight registers + 1 broadcast do not fit in 32 zmm.
 // expected-error @+1 {{must fit in 32 zmm registers}}
@@ -34,6 +35,7 @@ module {
 // CHUNK: error: quantc-lower-matmul-to-x86: dynamic-m-chunk must be a power of two in [1, 4096] (0: the default), got 3
 // CHUNK2: error: quantc-lower-matmul-to-x86: dynamic-m-chunk must be a power of two in [1, 4096] (0: the default), got 8192
 // CHUNK3: error: quantc-lower-matmul-to-x86: dynamic-m-chunk must be a power of two in [1, 4096] (0: the default), got -4
+// MACS: error: quantc-lower-matmul-to-x86: parallel-min-macs must be a number of multiply-adds >= 0 or -1 (never parallel), got -7
 // EMU: error: quantc-lower-matmul-to-x86: emulate applies to isa=avx512-vnni and amx only
 // SMALLM: error: quantc-lower-matmul-to-x86: small-m must be in [0, 64] (0: never), got 65
 // SMALLM1: error: quantc-lower-matmul-to-x86: small-m must be in [0, 64] (0: never), got -1

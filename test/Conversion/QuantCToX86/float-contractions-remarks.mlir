@@ -15,6 +15,9 @@
 // BAD3: dot-max-m = 16, dot-mr = 5, dot-nr = 6, dot-kc = 256
 // RUN: not quantc-opt %s --quantc-lower-float-contractions-to-x86="dot-max-m=-1" -split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD4
 // BAD4: dot-max-m = -1, dot-mr = 4, dot-nr = 6, dot-kc = 256
+// parallel-min-macs below -1 was taken silently (the CPU pipeline refuses it).
+// RUN: not quantc-opt %s --quantc-lower-float-contractions-to-x86="parallel-min-macs=-7" -split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=MACS
+// MACS: error: quantc-lower-float-contractions-to-x86: parallel-min-macs must be a number of multiply-adds >= 0 or -1 (never parallel), got -7
 
 // Run-time M, N and K take the kernel (float-contractions-dynamic.mlir),
 // except a run-time K with an f16 / bf16 output (its sums are written once,

@@ -14,6 +14,9 @@
 // BAD3: got mr = 0, nr = 0, kc = -1
 // RUN: not quantc-opt %s --quantc-lower-weight-only-to-x86="block-min-m=-2" -split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD4
 // BAD4: error: quantc-lower-weight-only-to-x86: block-min-m is -1 (never blocked), 0 (the default) or in [1, 2^30]; got -2
+// parallel-min-macs below -1 was taken silently (the CPU pipeline refuses it).
+// RUN: not quantc-opt %s --quantc-lower-weight-only-to-x86="parallel-min-macs=-7" -split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=MACS
+// MACS: error: quantc-lower-weight-only-to-x86: parallel-min-macs must be a number of multiply-adds >= 0 or -1 (never parallel), got -7
 
 // CHECK-LABEL: func.func @zero_point
 // CHECK: quantc.dequantize

@@ -161,12 +161,15 @@ void forEachRow(ArrayRef<int64_t> shape, ArrayRef<int64_t> keep, Fn fn) {
 
 /// The length of a row of `shape` and how it maps onto `keep` (see
 /// forEachRow): block 0 when the row maps to one entry, else the elements
-/// per entry.
+/// per entry. Rows of length 0 (where `keep` may be 0 too: a weight of 0
+/// output channels) are block 0; forEachRow visits none.
 std::pair<int64_t, int64_t> rowBlock(ArrayRef<int64_t> shape,
                                      ArrayRef<int64_t> keep) {
   if (shape.empty())
     return {1, 0};
-  return {shape.back(), keep.back() == 1 ? 0 : shape.back() / keep.back()};
+  if (keep.back() == 1 || shape.back() == 0)
+    return {shape.back(), 0};
+  return {shape.back(), shape.back() / keep.back()};
 }
 
 /// The shape that keeps dimension `keepDim` of `shape` and is 1 elsewhere.

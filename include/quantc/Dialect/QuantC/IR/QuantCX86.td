@@ -169,6 +169,9 @@ def QuantC_X86GemmPlanAttr : AttrDef<QuantC_Dialect, "X86GemmPlan"> {
       return rows >= 1 && rows <= kMaxDynamicMChunk &&
              (rows & (rows - 1)) == 0;
     }
+    /// parallel-min-macs: GEMMs of at least this many multiply-adds
+    /// (>= 0) run in parallel; -1: never.
+    static bool isValidParallelMinMacs(int64_t macs) { return macs >= -1; }
     /// An AMX tile: 16 rows of 64 bytes (16 K groups of 4 i8, or 16 i32).
     static constexpr int64_t kAmxTileRows = 16, kAmxTileK = 64;
   }];
