@@ -398,7 +398,8 @@ std::string quantc::validateCpuPipelineOptions(const CpuPipelineOptions &opts) {
   nonNegative("vnni-nr", opts.vnniNr);
   nonNegative("vnni-kunroll", opts.vnniKUnroll);
   nonNegative("vnni-panel-block-kib", opts.vnniPanelBlockKib);
-  if (msg.empty() && opts.vnniParallelMinMacs < -2)
+  if (msg.empty() && opts.vnniParallelMinMacs != -2 &&
+      !X86GemmPlanAttr::isValidParallelMinMacs(opts.vnniParallelMinMacs))
     os << "--quantc-cpu-pipeline: vnni-parallel-min-macs must be a number of "
           "multiply-adds >= 0, -1 (never parallel) or -2 (the default), got "
        << opts.vnniParallelMinMacs;

@@ -53,7 +53,8 @@ def _broadcast_rank(scale, ndim):
 def absmax_scale(x, axis=None, qmax=127):
     """`max|x| / qmax` reduced over `axis` (int, tuple, or None for all),
     kept with size 1 (`quantc.compute_scale`, whose qmax is a positive
-    integer). All-zero slices give 1."""
+    integer). All-zero slices give 1, a quotient that underflows to 0
+    float32's smallest positive value."""
     x = _real(x, "absmax_scale: x")
     if not np.all(np.isfinite(x)):
         raise ValueError("absmax_scale: x contains NaN or infinity")
@@ -73,14 +74,9 @@ def absmax_scale(x, axis=None, qmax=127):
         axis = tuple(int(a) % x.ndim for a in axes)
         if len(set(axis)) != len(axis):
             raise ValueError(f"absmax_scale: axis {axes} names a dimension twice")
-    s = reference.absmax_scale(x, axis=axis, qmax=qmax)
-    # max|x| / qmax below float32's smallest subnormal: the compiled op's
-    # scale would be 0, which quantize refuses.
-    if np.any(s == 0):
-        raise ValueError("absmax_scale: max|x| / qmax underflows to a zero "
-                         f"scale in float32 (max|x| = {np.abs(x).max()}, "
-                         f"qmax = {qmax})")
-    return s
+    # A quotient that underflows gets float32's smallest positive value, as
+    # the compiled op does.
+    return reference.absmax_scale(x, axis=axis, qmax=qmax)
 
 
 def quantize(x, scale, zero_point=None, qmin=-127, qmax=127):

@@ -37,12 +37,15 @@ def broadcast_scale(scale, shape):
 
 
 def absmax_scale(x, axis=None, qmax=127):
-    """max|x| / qmax over `axis` (kept as size 1); all-zero slices give 1."""
+    """max|x| / qmax over `axis` (kept as size 1); all-zero slices give 1, a
+    quotient that underflows to 0 float32's smallest positive value (as
+    quantc.compute_scale)."""
     x = np.asarray(x, dtype=np.float32)
     if axis is None:
         axis = tuple(range(x.ndim))
     m = np.max(np.abs(x), axis=axis, keepdims=True).astype(np.float32)
     s = (m / np.float32(qmax)).astype(np.float32)
+    s = np.where(s == 0, np.finfo(np.float32).smallest_subnormal, s)
     return np.where(m == 0, np.float32(1.0), s).astype(np.float32)
 
 

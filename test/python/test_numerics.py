@@ -121,10 +121,14 @@ def test_absmax_scale_refuses_bad_axes():
     assert quantc.absmax_scale(x, axis=np.int64(-1)).shape == (2, 1)
 
 
-def test_absmax_scale_refuses_a_zero_scale():
-    # 1e-45 / 127 underflows to 0 in float32: a scale quantize refuses.
-    with pytest.raises(ValueError, match="underflows to a zero scale"):
-        quantc.absmax_scale(np.array([1e-45], np.float32))
+def test_absmax_scale_never_returns_a_zero_scale():
+    # 1e-45 / 127 underflows to 0 in float32, a scale quantize refuses: it is
+    # float32's smallest positive value instead, as quantc.compute_scale
+    # gives (compute-scale-underflow.py checks the compiled op).
+    tiny = np.finfo(np.float32).smallest_subnormal
+    s = quantc.absmax_scale(np.array([[1e-45, 0.0], [0.0, 0.0], [3.0, -1.0]], np.float32), axis=1)
+    np.testing.assert_array_equal(s, np.array([[tiny], [1.0], [np.float32(3.0) / np.float32(127)]], np.float32))
+    np.testing.assert_array_equal(quantc.quantize(np.array([1e-45], np.float32), s[0]), [1])
 
 
 def test_complex_inputs_are_refused():
