@@ -509,6 +509,15 @@ def QuantCX86VectorizeElementwise
     instead of after the whole tensor went through the caches; every
     element is computed by the same ops, so results are bit-identical.
 
+    Then (`row-scratch`, on by default with fuse-rows) a tensor that a fused
+    loop carries only for itself (a tensor.empty, dropped after the loop,
+    every access indexing one dimension at the marked loop's induction
+    variable and one at that of a loop inside it that carries the tensor and
+    holds every access) keeps one row per outer iteration: softmax's
+    scores and exponentials of [H, S, S] become [H, 1, S] and are no longer
+    written out to memory. The marked loop's dimension stays, so the rows
+    that --quantc-x86-outline-rows splits across threads stay disjoint.
+
     The CPU pipeline runs it on x86 before bufferization.
   }];
   let options = [
@@ -516,7 +525,10 @@ def QuantCX86VectorizeElementwise
            "Elements of the innermost dimension per vector (16: a zmm of f32)">,
     Option<"fuseRows", "fuse-rows", "bool", "true",
            "Merge the row loops of consecutive ops when the second reads the "
-           "first's result only in the row just written">
+           "first's result only in the row just written">,
+    Option<"rowScratch", "row-scratch", "bool", "true",
+           "After fuse-rows, shrink the tensors a fused loop carries only for "
+           "itself to the rows it works on ([H, S, S] -> [H, 1, S])">
   ];
   let dependentDialects = ["mlir::scf::SCFDialect",
                            "mlir::tensor::TensorDialect",

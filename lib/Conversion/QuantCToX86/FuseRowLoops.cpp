@@ -150,10 +150,8 @@ static std::optional<unsigned> rowPosition(scf::ForOp loop) {
   return pos;
 }
 
-/// The position that dimension `pos` of a reshape's source has in its
-/// result, when the reshape neither splits nor merges it with another
-/// dimension (the other dimensions of its group are static 1s).
-static std::optional<unsigned> reshapedPosition(Operation *op, unsigned pos) {
+std::optional<unsigned> quantc::reshapedRowPosition(Operation *op,
+                                                    unsigned pos) {
   if (auto expand = dyn_cast<tensor::ExpandShapeOp>(op)) {
     ArrayRef<int64_t> shape = expand.getResultType().getShape();
     SmallVector<ReassociationIndices> groups = expand.getReassociationIndices();
@@ -217,7 +215,8 @@ static bool canFuse(scf::ForOp first, scf::ForOp second,
       auto src = llvm::find_if(
           read, [&](auto &r) { return r.first == op->getOperand(0); });
       if (src != read.end()) {
-        std::optional<unsigned> at = reshapedPosition(op, src->second);
+        std::optional<unsigned> at =
+            quantc::reshapedRowPosition(op, src->second);
         if (!at)
           return false;
         reshapes.push_back(op);

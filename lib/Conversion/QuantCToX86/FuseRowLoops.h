@@ -5,6 +5,8 @@
 
 #include "mlir/IR/Operation.h"
 
+#include <optional>
+
 namespace quantc {
 /// Merges consecutive row loops of vectorized ops on tensors (as
 /// --quantc-x86-vectorize-elementwise writes them) when the second reads the
@@ -17,6 +19,13 @@ namespace quantc {
 /// bit-identical (each element is computed by the same ops). Returns the
 /// number of merges.
 int64_t fuseRowLoops(mlir::Operation *root);
+
+/// The position that dimension `pos` of a reshape's (tensor.expand_shape or
+/// tensor.collapse_shape) source has in its result, when the reshape
+/// neither splits nor merges it with another dimension (the other
+/// dimensions of its group are static 1s).
+std::optional<unsigned> reshapedRowPosition(mlir::Operation *reshape,
+                                            unsigned pos);
 } // namespace quantc
 
 #endif

@@ -10,6 +10,7 @@
 #include "quantc/Conversion/QuantCToX86/QuantCToX86.h"
 
 #include "FuseRowLoops.h"
+#include "RowScratch.h"
 
 #include "mlir/Analysis/SliceAnalysis.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -670,8 +671,11 @@ struct VectorizeElementwise
     });
     approximate(&getContext(), mathOps);
     // Last: the fusion clones the loops' bodies (mathOps would dangle).
-    if (fuseRows)
+    if (fuseRows) {
       (void)quantc::fuseRowLoops(getOperation());
+      if (rowScratch)
+        (void)quantc::shrinkRowScratch(getOperation());
+    }
   }
 };
 } // namespace
