@@ -14,13 +14,13 @@ __all__ = ["absmax_scale", "quantize", "dequantize"]
 _INT64 = np.iinfo(np.int64)
 
 
-def _real(x, what):
-    """`x` as float32; complex values are refused (the conversion would drop
-    their imaginary part)."""
+def _real(x, what, dtype=np.float32):
+    """`x` as `dtype` (float32 unless told); complex values are refused (the
+    conversion would drop their imaginary part)."""
     a = np.asarray(x)
     if np.iscomplexobj(a):
         raise TypeError(f"{what} must be real numbers, got {a.dtype}")
-    return a.astype(np.float32)
+    return a.astype(dtype)
 
 
 def _fit_int64(a, what):

@@ -73,3 +73,108 @@ def test_search_alpha(rng):
         s = quantc.smoothquant_scales(np.abs(x).max(axis=0), w, alpha)
         np.testing.assert_allclose(errors[alpha], _fake_quant_error(x, w, s), rtol=1e-2)
     assert quantc.search_alpha(x, w, alphas=[0.25]) == 0.25
+
+
+def test_overflowing_factors():
+    # A float64 statistic beyond float32's range would give inf factors.
+    w = np.ones((2, 3), np.float32)
+    with pytest.raises(ValueError, match=r"smoothquant_scales: act_absmax 1e\+300 \(channel 1\)"):
+        quantc.smoothquant_scales(np.array([1.0, 1e300, 1.0]), w, 0.5)
+    # The largest float32 statistic still gives finite factors, at every alpha.
+    big = np.array([np.finfo(np.float32).max, 1.0, 0.0], np.float32)
+    for alpha in (0.0, 0.5, 1.0):
+        assert np.all(np.isfinite(quantc.smoothquant_scales(big, w, alpha)))
+
+
+@pytest.mark.parametrize("alpha,err", [(True, TypeError), ("0.5", TypeError),
+                                       ([0.5], TypeError), (np.nan, ValueError)])
+def test_bad_alpha(alpha, err):
+    with pytest.raises(err, match="smoothquant_scales: alpha"):
+        quantc.smoothquant_scales(np.ones(3), np.ones((2, 3), np.float32), alpha)
+
+
+def test_complex_statistics():
+    with pytest.raises(TypeError, match="smoothquant_scales: act_absmax must be real"):
+        quantc.smoothquant_scales(np.array([1, 1j, 1]), np.ones((2, 3), np.float32))
+
+
+_NOT_POSITIVE = r"s must be finite and positive \(as float32\), got "
+
+
+@pytest.mark.parametrize("s,match", [
+    (np.zeros(3), _NOT_POSITIVE + "0.0 at channel 0"),
+    ([1.0, -2.0, 1.0], _NOT_POSITIVE + "-2.0 at channel 1"),
+    ([1.0, 1.0, np.nan], _NOT_POSITIVE + "nan at channel 2"),
+    ([1.0, np.inf, 1.0], _NOT_POSITIVE + "inf at channel 1"),
+    ([1.0, 1e300, 1.0], _NOT_POSITIVE + "inf at channel 1"),  # overflows float32
+    (np.ones(2), r"s must have shape \[3\]"),
+    (np.ones((1, 3)), r"s must have shape \[3\]"),
+])
+@pytest.mark.parametrize("fn", ["smooth_weight", "w8a8_linear"])
+def test_bad_factors(fn, s, match):
+    # A zero factor used to give an all-zero weight (smooth_weight) or NaN
+    # outputs (w8a8_linear, which divides the activations by it).
+    with pytest.raises(ValueError, match=f"{fn}: {match}"):
+        _smooth(fn, s)
+
+
+@pytest.mark.parametrize("fn", ["smooth_weight", "w8a8_linear"])
+def test_complex_factors(fn):
+    with pytest.raises(TypeError, match=f"{fn}: s must be real numbers"):
+        _smooth(fn, np.ones(3) * 1j)
+
+
+def _smooth(fn, s):
+    w = np.ones((2, 3), np.float32)
+    if fn == "smooth_weight":
+        return quantc.smooth_weight(w, s)
+    return quantc.w8a8_linear(np.ones((4, 3), np.float32), w, s=s)
+
+
+def test_smoothed_activation_overflow():
+    # A tiny (subnormal) factor makes X / s overflow: refused rather than NaN.
+    x = np.ones((4, 3), np.float32)
+    with pytest.raises(ValueError, match="w8a8_linear: x / s overflows float32 at channel 0"):
+        quantc.w8a8_linear(x, np.ones((2, 3), np.float32), s=np.full(3, 1e-40, np.float32))
+
+
+def test_factors_unchanged(rng):
+    # Valid factors give the same results as the plain arithmetic.
+    x, w = _outlier_layer(rng)
+    s = quantc.smoothquant_scales(np.abs(x).max(axis=0), w, 0.5)
+    np.testing.assert_array_equal(quantc.smooth_weight(w, s), w * s[None, :])
+    np.testing.assert_array_equal(quantc.w8a8_linear(x, w, s),
+                                  quantc.w8a8_linear(x / s, w * s))
+
+
+@pytest.mark.parametrize("samples,match", [
+    (np.zeros((0, 3), np.float32), "samples have no rows"),
+    ([np.zeros((0, 3), np.float32)], "samples have no rows"),
+    ([], "samples is an empty list"),
+    (np.float32(1.0), r"samples must be \[\.\.\., 3\].*got shape \(\)"),
+    ([np.ones((2, 3)), np.ones((2, 4))], r"samples must be \[\.\.\., 3\].*got shape \(2, 4\)"),
+])
+def test_search_alpha_bad_samples(samples, match):
+    with pytest.raises(ValueError, match=f"search_alpha: {match}"):
+        quantc.search_alpha(samples, np.ones((2, 3), np.float32))
+
+
+@pytest.mark.parametrize("alphas,err,match", [
+    ([], ValueError, "alphas is empty"),
+    (np.array([]), ValueError, "alphas is empty"),
+    (0.5, TypeError, "alphas must be a sequence"),
+    ([0.5, 2.0], ValueError, r"alpha must be in \[0, 1\], got 2.0"),
+    ([0.5, None], TypeError, "alpha must be a real number"),
+])
+def test_search_alpha_bad_alphas(alphas, err, match):
+    with pytest.raises(err, match=f"search_alpha: {match}"):
+        quantc.search_alpha(np.ones((4, 3), np.float32), np.ones((2, 3), np.float32), alphas)
+
+
+def test_search_alpha_alphas_iterable(rng):
+    # Any iterable of alphas works, with the same errors as a list.
+    x, w = _outlier_layer(rng)
+    grid = [0.0, 0.4, 0.8]
+    want = quantc.search_alpha(x, w, alphas=grid, return_errors=True)
+    assert quantc.search_alpha(x, w, alphas=iter(grid), return_errors=True) == want
+    assert quantc.search_alpha(x, w, alphas=np.array(grid), return_errors=True) == want
