@@ -512,8 +512,9 @@ def QuantCX86VectorizeElementwise
     Then (`row-scratch`, on by default with fuse-rows) a tensor that a fused
     loop carries only for itself (a tensor.empty, dropped after the loop,
     every access indexing one dimension at the marked loop's induction
-    variable and one at that of a loop inside it that carries the tensor and
-    holds every access) keeps one row per outer iteration: softmax's
+    variable and one at that of a loop inside it that carries the tensor,
+    holds every access and is not run again by a loop between them) keeps
+    one row per outer iteration: softmax's
     scores and exponentials of [H, S, S] become [H, 1, S] and are no longer
     written out to memory. The marked loop's dimension stays, so the rows
     that --quantc-x86-outline-rows splits across threads stay disjoint.

@@ -182,9 +182,13 @@ static SmallVector<int64_t> rowDims(scf::ForOp outer, Scratch &s) {
   if (s.accesses.empty())
     return {};
   int64_t rank = s.empty.getType().getRank();
-  // The dimension that `iv` indexes in every access, or -1.
+  // The dimension that `iv` indexes in every access, or -1. Every holder
+  // must keep that dimension whole (a reshape that splits or merges it
+  // could not be rebuilt with size 1 there).
   auto dimOf = [&](Value iv) -> int64_t {
     for (int64_t d = 0; d < rank; ++d) {
+      if (llvm::any_of(s.holders, [&](auto &h) { return h.second[d] < 0; }))
+        continue;
       bool all = llvm::all_of(s.accesses, [&](auto &a) {
         int64_t p = s.holders.lookup(a.second)[d];
         if (p < 0 || llvm::is_contained(vectorDims(a.first), p))
@@ -209,8 +213,19 @@ static SmallVector<int64_t> rowDims(scf::ForOp outer, Scratch &s) {
           return loop->isProperAncestor(a.first);
         }))
       continue;
+    // A loop between `outer` and this one that does not give its own
+    // dimension would run this loop's rows again: a later run reads what an
+    // earlier one wrote (defined), which one row could not keep.
+    bool rerun = false;
+    for (Operation *p = loop->getParentOp(); p != outer.getOperation();
+         p = p->getParentOp()) {
+      auto between = dyn_cast<scf::ForOp>(p);
+      if (!isa<scf::ForOp, scf::IfOp>(p) ||
+          (between && dimOf(between.getInductionVar()) < 0))
+        rerun = true;
+    }
     int64_t d = dimOf(loop.getInductionVar());
-    if (d >= 0 && !llvm::is_contained(dims, d))
+    if (!rerun && d >= 0 && !llvm::is_contained(dims, d))
       dims.push_back(d);
   }
   return dims;
@@ -271,7 +286,8 @@ static void shrink(RewriterBase &rewriter, scf::ForOp outer, unsigned k,
         out[pos[d]] = rewriter.getIndexAttr(1);
         viewShape[pos[d]] = 1;
       }
-      auto type = RankedTensorType::get(viewShape, newType.getElementType());
+      auto type = RankedTensorType::get(viewShape, newType.getElementType(),
+                                        expand.getResultType().getEncoding());
       rebuilt =
           tensor::ExpandShapeOp::create(rewriter, view->getLoc(), type, src,
                                         expand.getReassociationIndices(), out);
@@ -280,15 +296,7 @@ static void shrink(RewriterBase &rewriter, scf::ForOp outer, unsigned k,
       rebuilt = tensor::CollapseShapeOp::create(
           rewriter, view->getLoc(), src, collapse.getReassociationIndices());
     }
-    // The accesses recorded on the old reshape now use the new one.
-    Value old = view->getResult(0);
-    SmallVector<int64_t> pos = s.holders.lookup(old);
-    for (auto &a : s.accesses)
-      if (a.second == old)
-        a.second = rebuilt;
-    s.holders.insert({rebuilt, pos});
-    s.reshaped.insert(rebuilt);
-    rewriter.replaceAllUsesWith(old, rebuilt);
+    rewriter.replaceAllUsesWith(view->getResult(0), rebuilt);
     rewriter.eraseOp(view);
   }
 }

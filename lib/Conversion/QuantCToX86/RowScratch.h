@@ -10,7 +10,9 @@ namespace quantc {
 /// that starts as a tensor.empty, whose result the loop drops, and that
 /// every read and write inside indexes, in one dimension each, at the
 /// induction variable of a loop nested in the marked one that carries it
-/// and encloses all of them. Those dimensions become 1 (the index 0): the
+/// and encloses all of them (with only such loops, or branches, between it
+/// and the marked one: a loop that ran its rows again would read what an
+/// earlier run wrote). Those dimensions become 1 (the index 0): the
 /// softmax scores of [H, S, S] become [H, 1, S], written and read back from
 /// L1 instead of streamed through memory. The marked loop's own dimension
 /// stays, so that its iterations (split across threads by
