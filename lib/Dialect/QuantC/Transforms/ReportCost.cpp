@@ -12,7 +12,10 @@
 
 #include "llvm/Support/MathExtras.h"
 #include "llvm/Support/raw_ostream.h"
+#include <array>
 #include <cmath>
+#include <optional>
+#include <tuple>
 
 namespace quantc {
 #define GEN_PASS_DEF_QUANTCREPORTCOST
@@ -31,6 +34,42 @@ static double product(const ContractionOperand &o, DimRole role) {
     if (r == role)
       p *= static_cast<double>(s);
   return p;
+}
+
+/// The GEMM sizes {N (rows), C (reduction), D (columns), batch} of a
+/// convolution from its loops, or std::nullopt when it is not a linalg op
+/// with static loop ranges: the input's image dimensions are output pixels
+/// plus window offsets, not loop extents. A parallel loop that indexes the
+/// input only is a row (batch and output pixels), one that indexes the
+/// filter only a column, one that indexes both a batch (depthwise channels);
+/// every reduction loop (window, input channels) is in C.
+static std::optional<std::array<double, 4>>
+convolutionSizes(const ContractionInfo &info) {
+  auto linalgOp = dyn_cast<linalg::LinalgOp>(info.op);
+  if (!linalgOp)
+    return std::nullopt;
+  SmallVector<int64_t> ranges = linalgOp.getStaticLoopRanges();
+  if (llvm::any_of(ranges, ShapedType::isDynamic))
+    return std::nullopt;
+  AffineMap lhs = linalgOp.getMatchingIndexingMap(
+      &info.op->getOpOperand(info.lhs.operandNumber));
+  AffineMap rhs = linalgOp.getMatchingIndexingMap(
+      &info.op->getOpOperand(info.rhs.operandNumber));
+  SmallVector<utils::IteratorType> iters = linalgOp.getIteratorTypesArray();
+  std::array<double, 4> sizes = {1, 1, 1, 1};
+  for (auto [d, range] : llvm::enumerate(ranges)) {
+    bool inLhs = lhs.isFunctionOfDim(d), inRhs = rhs.isFunctionOfDim(d);
+    double e = static_cast<double>(range);
+    if (iters[d] == utils::IteratorType::reduction)
+      sizes[1] *= e;
+    else if (inLhs && inRhs)
+      sizes[3] *= e;
+    else if (inLhs)
+      sizes[0] *= e;
+    else if (inRhs)
+      sizes[2] *= e;
+  }
+  return sizes;
 }
 
 /// Prints a size exactly while it fits int64, else in floating point.
@@ -175,6 +214,10 @@ struct ReportCostPass : quantc::impl::QuantCReportCostBase<ReportCostPass> {
     double c = product(info.lhs, DimRole::K);
     double d = product(info.rhs, DimRole::N);
     double b = product(info.lhs, DimRole::Batch);
+    if (info.isConvolution)
+      if (std::optional<std::array<double, 4>> conv = convolutionSizes(info))
+        std::tie(n, c, d, b) =
+            std::tie((*conv)[0], (*conv)[1], (*conv)[2], (*conv)[3]);
     SmallVector<SchemeCost, 5> costs = schemeCosts(n, c, d, b);
     // FP16's bound decides the recommendation.
     bool fp16MemoryBound = costs[0].ops / costs[0].bytes < r.fp16 / r.bw;
