@@ -44,7 +44,7 @@ def smoothquant_scales(act_absmax, weight, alpha=0.5):
     """Per-channel smoothing factors `s` ([C], float32) for activation
     statistics `act_absmax` ([C], max |X_c| over calibration data) and a
     weight `[D, C]`. `alpha` in [0, 1] is the share of the range moved into
-    the weights."""
+    the weights. A channel whose statistic is 0 gets factor 1."""
     fn = "smoothquant_scales"
     a = _real(act_absmax, f"{fn}: act_absmax", np.float64)
     w = _weight(weight, fn)
@@ -58,6 +58,9 @@ def smoothquant_scales(act_absmax, weight, alpha=0.5):
     s = np.power(a, alpha) / np.power(wmax, 1.0 - alpha)
     with np.errstate(over="ignore"):  # reported below
         s = np.maximum(s, 1e-5).astype(np.float32)
+    # A channel never seen nonzero keeps factor 1 (floored at 1e-5, a run-time
+    # value would be multiplied by 1e5), as --quantc-smoothquant does.
+    s = np.where(a == 0, np.float32(1), s).astype(np.float32)
     if not np.all(np.isfinite(s)):
         c = np.flatnonzero(~np.isfinite(s))[0]
         raise ValueError(f"{fn}: act_absmax {a[c]:g} (channel {c}) with alpha {alpha} "

@@ -243,3 +243,37 @@ func.func @legalize_int_input(%q: tensor<3x2xi8>, %z: tensor<3x2xf32>) -> tensor
   %y = linalg.matmul ins(%d, %w : tensor<3x2xf32>, tensor<2x2xf32>) outs(%z : tensor<3x2xf32>) -> tensor<3x2xf32>
   return %y : tensor<3x2xf32>
 }
+
+// -----
+
+// A channel the calibration never saw nonzero (absmax 0: a dead ReLU input,
+// padding) keeps factor 1, nothing migrated; floored at 1e-5, a value it
+// takes at run time was multiplied by 1e5 and took over the token's scale.
+// absmax = [0, 4], wmax = [2, 1]: s = [1, sqrt(4 / 1)] = [1, 2]; gamma and
+// beta / s, the weight's columns * s.
+// CHECK-LABEL: func.func @dead_channel
+// CHECK-DAG: arith.constant dense<[3.000000e+00, 5.000000e-01]> : tensor<2xf32>
+// CHECK-DAG: arith.constant dense<[1.000000e+00, 5.000000e-01]> : tensor<2xf32>
+// CHECK: quantc.observe %{{.+}} {absmax = dense<[0.000000e+00, 2.000000e+00]> : tensor<2xf32>}
+// CHECK: arith.constant dense<{{\[}}[2.000000e+00, 2.000000e+00], [-1.000000e+00, 0.000000e+00]]>
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#ch = affine_map<(d0, d1) -> (d1)>
+func.func @dead_channel(%xhat: tensor<3x2xf32>) -> tensor<3x2xf32> {
+  %gamma = arith.constant dense<[3.0, 1.0]> : tensor<2xf32>
+  %beta = arith.constant dense<[1.0, 1.0]> : tensor<2xf32>
+  %e = tensor.empty() : tensor<3x2xf32>
+  %n = linalg.generic {indexing_maps = [#id, #ch, #ch, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%xhat, %gamma, %beta : tensor<3x2xf32>, tensor<2xf32>, tensor<2xf32>) outs(%e : tensor<3x2xf32>) {
+  ^bb0(%a: f32, %g: f32, %b: f32, %o: f32):
+    %m = arith.mulf %a, %g : f32
+    %r = arith.addf %m, %b : f32
+    linalg.yield %r : f32
+  } -> tensor<3x2xf32>
+  %o = quantc.observe %n {absmax = dense<[0.0, 4.0]> : tensor<2xf32>} : tensor<3x2xf32>
+  %w = arith.constant dense<[[2.0, 1.0], [-1.0, 0.0]]> : tensor<2x2xf32>
+  %cst = arith.constant 0.0 : f32
+  %z = linalg.fill ins(%cst : f32) outs(%e : tensor<3x2xf32>) -> tensor<3x2xf32>
+  %q = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]
+      ins(%o, %w : tensor<3x2xf32>, tensor<2x2xf32>) outs(%z : tensor<3x2xf32>) -> tensor<3x2xf32>
+  return %q : tensor<3x2xf32>
+}

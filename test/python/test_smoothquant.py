@@ -31,8 +31,13 @@ def test_formula(rng):
 def test_floors():
     w = np.array([[0.0, 1.0, 2.0]], np.float32)
     s = quantc.smoothquant_scales(np.array([4.0, 0.0, 1.0], np.float32), w, 0.5)
-    # Zero weight column: max(|W|) floored at 1e-5; zero statistics: s floored.
-    np.testing.assert_allclose(s, [np.sqrt(4.0 / 1e-5), 1e-5, np.sqrt(1.0 / 2.0)], rtol=1e-6)
+    # Zero weight column: max(|W|) floored at 1e-5; zero statistics (a channel
+    # calibration never saw nonzero): factor 1, nothing migrated (floored at
+    # 1e-5, a run-time value in it was multiplied by 1e5).
+    np.testing.assert_allclose(s, [np.sqrt(4.0 / 1e-5), 1.0, np.sqrt(1.0 / 2.0)], rtol=1e-6)
+    # Tiny but nonzero statistics are still floored.
+    s = quantc.smoothquant_scales(np.array([1e-30, 1.0, 1.0], np.float32), np.ones((1, 3), np.float32), 0.5)
+    np.testing.assert_allclose(s, [1e-5, 1.0, 1.0], rtol=1e-6)
 
 
 @pytest.mark.parametrize("kwargs,match", [

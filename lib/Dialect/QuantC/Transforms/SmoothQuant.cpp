@@ -416,9 +416,16 @@ struct SmoothQuantPass : quantc::impl::QuantCSmoothQuantBase<SmoothQuantPass> {
       weights.push_back(std::move(*w));
     }
 
-    // s_c = max(absmax_c^a / max(wmax_c, 1e-5)^(1-a), 1e-5), in double.
+    // s_c = max(absmax_c^a / max(wmax_c, 1e-5)^(1-a), 1e-5), in double;
+    // 1 (nothing migrated) for a channel the calibration never saw nonzero:
+    // floored at 1e-5, a value it takes at run time would be multiplied by
+    // 1e5 and take over the token's scale.
     SmallVector<float> s(channels);
     for (int64_t c = 0; c < channels; ++c) {
+      if (absmax[c] == 0.0f) {
+        s[c] = 1.0f;
+        continue;
+      }
       double wm = std::max<double>(wmax[c], 1e-5);
       double v = std::pow(static_cast<double>(absmax[c]), alpha.getValue()) /
                  std::pow(wm, 1.0 - alpha.getValue());
