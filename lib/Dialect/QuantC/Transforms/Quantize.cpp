@@ -205,6 +205,18 @@ struct QuantizePass : quantc::impl::QuantCQuantizeBase<QuantizePass> {
         }
         for (float v : obs.getAbsmax().getValues<float>())
           absmax = std::max(absmax, v);
+        // No static scale fits values never seen: scale 1 would round every
+        // run-time value to an integer.
+        if (absmax == 0.0f) {
+          op->emitError("activations=per-tensor: the calibration statistics "
+                        "of the activation (operand #")
+              << r.actIndex
+              << ") are all zero, so no static scale fits its run-time "
+                 "values; calibrate it on representative inputs or use "
+                 "activations=per-token";
+          failedAny = true;
+          continue;
+        }
       }
       FailureOr<int64_t> group =
           groupFor(op, gemmQ, wc->shape()[r.weightChannelDim]);
