@@ -196,7 +196,8 @@ class TorchModel:
             if a.dtype != dtype:
                 raise TypeError(f"{what}, argument {i}: dtype {a.dtype} does not match "
                                 f"the traced dtype {dtype}")
-            out.append(np.ascontiguousarray(a))
+            # (np.ascontiguousarray would turn a 0-d array into shape (1,).)
+            out.append(np.require(a, requirements="C"))
         return out
 
     # -- calibration -------------------------------------------------------

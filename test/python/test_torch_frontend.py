@@ -529,3 +529,20 @@ def test_quantize_auto_errors(kwargs, err):
     tm = quantc.from_torch(_mlp(), (torch.randn(4, 16),))
     with pytest.raises(err):
         tm.quantize("auto", smoothquant=None, **kwargs)
+
+
+def test_zero_dim_argument():
+    """A 0-d tensor argument (a scalar temperature) keeps shape () through
+    tracing and the call: torch tensors, 0-d arrays and NumPy scalars."""
+    class Div(nn.Module):
+        def forward(self, x, t):
+            return x / t
+    x = torch.randn(2, 3)
+    for example in (torch.tensor(2.0), np.array(2.0, np.float32)):
+        m = quantc.from_torch(Div(), (x, example))
+        assert m.arg_shapes[1] == ()
+        f = m.compile()
+        for t in (torch.tensor(4.0), np.array(4.0, np.float32), np.float32(4.0)):
+            np.testing.assert_allclose(f(x, t), _np(x) / 4.0, rtol=1e-6)
+    with pytest.raises(ValueError, match="shape"):
+        f(x, np.array([4.0], np.float32))
