@@ -479,10 +479,26 @@ class QuantcDecoder:
     def reset(self):
         self.len = 0
 
+    def _token_ids(self, tokens, what):
+        """`tokens` as int64, refused unless integer ids in [0, vocab): the
+        compiled embedding does not bound its index (an id outside the table
+        reads past it), so the check is here, before the compiled code."""
+        a = np.asarray(tokens)
+        if a.dtype.kind not in "iu" and a.size:
+            raise ValueError(f"{what}: token ids must be integers, got dtype {a.dtype}")
+        if a.size:
+            lo, hi = int(a.min()), int(a.max())
+            if lo < 0 or hi >= self.cfg.vocab:
+                raise IndexError(f"{what}: token id {lo if lo < 0 else hi} out of range "
+                                 f"[0, {self.cfg.vocab}) (the vocabulary)")
+        return a.astype(np.int64)
+
     def prefill(self, tokens):
         """Runs the prompt (int64 [S]) from position 0; fills rows [0, S) of
         the cache; returns the logits [S, vocab]."""
-        tokens = np.asarray(tokens, np.int64)
+        tokens = self._token_ids(tokens, "prefill")
+        if tokens.ndim != 1:
+            raise ValueError(f"prefill: tokens must be 1-D [S], got shape {tokens.shape}")
         s = len(tokens)
         if s < 1 or s > self.cfg.max_len:
             raise ValueError(f"prefill: {s} tokens (1..{self.cfg.max_len})")
@@ -504,7 +520,10 @@ class QuantcDecoder:
             raise RuntimeError("step: prefill a prompt first")
         if n >= self.cfg.max_len:
             raise ValueError(f"step: the cache is full ({self.cfg.max_len} rows)")
-        args = [np.array([token], np.int64), np.array([n], np.int64)]
+        token = self._token_ids(token, "step")
+        if token.size != 1 or token.ndim > 1:
+            raise ValueError(f"step: one token id, got shape {token.shape}")
+        args = [token.reshape(1), np.array([n], np.int64)]
         for i in range(self.cfg.layers):
             args += [self.k[i][:n], self.ks[i][:n], self.v[i][:n]]
         res = self.decode_fn(*args)

@@ -546,3 +546,31 @@ def test_zero_dim_argument():
             np.testing.assert_allclose(f(x, t), _np(x) / 4.0, rtol=1e-6)
     with pytest.raises(ValueError, match="shape"):
         f(x, np.array([4.0], np.float32))
+
+
+def test_embedding_indices_are_range_checked():
+    """An index argument of nn.Embedding (directly or through a view) is
+    checked against the table's rows before the compiled lookup (which does
+    not bound it): an IndexError, as torch raises."""
+    torch.manual_seed(0)
+
+    class Emb(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.e = nn.Embedding(10, 4)
+
+        def forward(self, t, u):
+            return self.e(t), self.e(u.view(-1)) * 2.0
+
+    m = Emb().eval()
+    t, u = torch.tensor([1, 2, 3]), torch.tensor([[4, 5], [6, 9]])
+    tm = quantc.from_torch(m, (t, u))
+    assert sorted(tm.index_bounds) == [0, 1] and tm.index_bounds[0][0] == 10
+    f = tm.compile()
+    got = f(t, u)
+    np.testing.assert_array_equal(got[0], _np(m(t, u)[0]))
+    for bad in ([1, 10, 2], [1, -1, 2], [1, 2, 10**8]):
+        with pytest.raises(IndexError, match=r"out of range \[0, 10\)"):
+            f(np.array(bad, np.int64), u)
+    with pytest.raises(IndexError, match="argument 1"):
+        f(t, np.array([[4, 5], [6, 10]], np.int64))
