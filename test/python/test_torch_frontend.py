@@ -574,3 +574,22 @@ def test_embedding_indices_are_range_checked():
             f(np.array(bad, np.int64), u)
     with pytest.raises(IndexError, match="argument 1"):
         f(t, np.array([[4, 5], [6, 10]], np.int64))
+
+
+def test_fixed_slice_of_token_dimension_needs_enough_tokens():
+    """`x[:2]` on the dynamic token dimension is compiled as a fixed 2-row
+    slice: calls with fewer tokens are refused (they would read past the
+    input) instead of returning a row of garbage."""
+    class Head(nn.Module):
+        def forward(self, x):
+            return x[:2] * 1.0, x[1:6:2] + 1.0
+
+    tm = quantc.from_torch(Head(), (torch.randn(7, 8),), dynamic_dims={0: 0})
+    assert tm.token_minimum[0] == 6
+    f = tm.compile()
+    for n in (6, 9):
+        x = torch.randn(n, 8)
+        for g, r in zip(f(x), Head()(x)):
+            np.testing.assert_array_equal(g, _np(r))
+    with pytest.raises(ValueError, match="token count 5 is below 6.*slice"):
+        f(np.zeros((5, 8), np.float32))
