@@ -25,7 +25,8 @@ import numpy as np
 from .compiler import CompileError, Module
 from .observers import AbsMaxObserver, PercentileObserver
 from .smoothquant import search_alpha
-from .torch_emit import UnsupportedOpError, analyze, check_supported, emit, token_limit
+from .torch_emit import (UnsupportedOpError, analyze, check_supported, emit, index_bounds,
+                         token_limit, token_minimum)
 from .torch_trace import root_name, to_numpy, trace
 
 __all__ = ["from_torch", "from_torch_multi", "TorchModel", "TorchProgram", "CompiledProgram",
@@ -129,6 +130,12 @@ class TorchModel:
         self.token_limit = token_limit(self._graph, self._consts, self._live)
         """(largest token count, the op that fixes it) of a dynamic model
         slicing fixed-size buffers, else None."""
+        self.token_minimum = token_minimum(self._graph, self._consts, self._live)
+        """(smallest token count, the op that fixes it) of a dynamic model
+        taking a fixed-size slice of the token dimension, else None."""
+        self.index_bounds = index_bounds(self._graph, self._consts, self._live)
+        """{argument index: (rows, op)}: arguments that index an embedding
+        table of `rows` rows; calls check 0 <= index < rows (as torch does)."""
         self.parameters = {}
         """Qualified name -> float32 NumPy array of every parameter and buffer
         the graph reads."""
@@ -190,13 +197,24 @@ class TorchModel:
                     ntok = n
             if ntok is not None and ntok < 1:
                 raise ValueError(f"{what}, argument {i}: token count {ntok} (at least 1)")
+            if ntok is not None and self.token_minimum and ntok < self.token_minimum[0]:
+                raise ValueError(f"{what}: token count {ntok} is below {self.token_minimum[0]}"
+                                 f", the least that {self.token_minimum[1]} allows")
             if ntok is not None and self.token_limit and ntok > self.token_limit[0]:
                 raise ValueError(f"{what}: token count {ntok} exceeds {self.token_limit[0]}, "
                                  f"the most that {self.token_limit[1]} allows")
             if a.dtype != dtype:
                 raise TypeError(f"{what}, argument {i}: dtype {a.dtype} does not match "
                                 f"the traced dtype {dtype}")
-            out.append(np.ascontiguousarray(a))
+            if i in self.index_bounds and a.size:
+                rows, op = self.index_bounds[i]
+                lo, hi = int(a.min()), int(a.max())
+                if lo < 0 or hi >= rows:
+                    bad = lo if lo < 0 else hi
+                    raise IndexError(f"{what}, argument {i}: index {bad} out of range "
+                                     f"[0, {rows}) of {op}")
+            # (np.ascontiguousarray would turn a 0-d array into shape (1,).)
+            out.append(np.require(a, requirements="C"))
         return out
 
     # -- calibration -------------------------------------------------------

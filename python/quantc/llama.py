@@ -44,6 +44,9 @@ __all__ = ["LlamaConfig", "Llama", "Prefill", "Decode", "QuantcDecoder", "TorchD
            "smoothing_overrides", "SMOOTHED"]
 
 QMAX = 127.0
+#: The file QuantcDecoder.save writes into the artifact directory: the
+#: LlamaConfig (LlamaConfig.FIELDS) the code was compiled for.
+CONFIG_FILE = "llama_config.json"
 
 
 class LlamaConfig:
@@ -63,6 +66,13 @@ class LlamaConfig:
         self.layers, self.hidden, self.heads, self.ffn = layers, hidden, heads, ffn
         self.vocab, self.max_len, self.rope_theta, self.eps = vocab, max_len, rope_theta, eps
         self.head_dim = hidden // heads
+
+    #: The fields a compiled decoder depends on (QuantcDecoder.save records them).
+    FIELDS = ("layers", "hidden", "heads", "ffn", "vocab", "max_len", "rope_theta", "eps",
+              "k_cache", "v_cache")
+
+    def as_dict(self):
+        return {f: getattr(self, f) for f in self.FIELDS}
 
     def __repr__(self):
         return (f"LlamaConfig(layers={self.layers}, hidden={self.hidden}, heads={self.heads}, "
@@ -464,14 +474,43 @@ class QuantcDecoder:
         """Writes the compiled prefill and decode (one artifact directory,
         one set of packed weights); `QuantcDecoder.load(path, cfg)` runs it
         in another process without recompiling."""
+        import json
+        import os
         self.compiled.save(path)
+        # The config next to the artifact's own files: load refuses another
+        # (the code is compiled for these sizes: a larger max_len would read
+        # past the mask and RoPE tables).
+        with open(os.path.join(os.fspath(path), CONFIG_FILE), "w") as f:
+            json.dump(self.cfg.as_dict(), f, indent=1)
 
     @classmethod
     def load(cls, path, cfg):
         """A decoder of config `cfg` running the artifact `path` written by
-        `save` (quantc.load: no LLVM or MLIR)."""
+        `save` (quantc.load: no LLVM or MLIR). `cfg` must equal the config
+        the artifact was built with (recorded by `save` in CONFIG_FILE): a
+        ValueError names the first field that differs."""
+        import json
+        import os
         import quantc
         mod = quantc.load(path)
+        saved_at = os.path.join(os.fspath(path), CONFIG_FILE)
+        if os.path.exists(saved_at):
+            with open(saved_at) as f:
+                saved = json.load(f)
+            for field, want in saved.items():
+                have = getattr(cfg, field, None)
+                if have != want:
+                    raise ValueError(f"QuantcDecoder.load: cfg.{field} is {have!r}, but the "
+                                     f"artifact {os.fspath(path)!r} was built with "
+                                     f"{field}={want!r} (its {CONFIG_FILE})")
+        else:
+            # An artifact saved without its config: the layer count at least
+            # shows in the signatures (logits + 3 cache outputs per layer).
+            n = len(mod.prefill.result_types)
+            if n != 1 + 3 * cfg.layers:
+                raise ValueError(f"QuantcDecoder.load: cfg.layers is {cfg.layers}, but the "
+                                 f"artifact's prefill returns {n} results "
+                                 f"({(n - 1) // 3} layers)")
         self = cls(cfg, mod.prefill, mod.decode if "decode" in mod.functions else None)
         self.compiled = mod
         return self
@@ -479,13 +518,30 @@ class QuantcDecoder:
     def reset(self):
         self.len = 0
 
+    def _token_ids(self, tokens, what):
+        """`tokens` as int64, refused unless integer ids in [0, vocab): the
+        compiled embedding does not bound its index (an id outside the table
+        reads past it), so the check is here, before the compiled code."""
+        a = np.asarray(tokens)
+        if a.dtype.kind not in "iu" and a.size:
+            raise ValueError(f"{what}: token ids must be integers, got dtype {a.dtype}")
+        if a.size:
+            lo, hi = int(a.min()), int(a.max())
+            if lo < 0 or hi >= self.cfg.vocab:
+                raise IndexError(f"{what}: token id {lo if lo < 0 else hi} out of range "
+                                 f"[0, {self.cfg.vocab}) (the vocabulary)")
+        return a.astype(np.int64)
+
     def prefill(self, tokens):
         """Runs the prompt (int64 [S]) from position 0; fills rows [0, S) of
         the cache; returns the logits [S, vocab]."""
-        tokens = np.asarray(tokens, np.int64)
+        tokens = self._token_ids(tokens, "prefill")
+        if tokens.ndim != 1:
+            raise ValueError(f"prefill: tokens must be 1-D [S], got shape {tokens.shape}")
         s = len(tokens)
         if s < 1 or s > self.cfg.max_len:
-            raise ValueError(f"prefill: {s} tokens (1..{self.cfg.max_len})")
+            raise ValueError(f"prefill: {s} tokens; the decoder takes 1..{self.cfg.max_len} "
+                             "(LlamaConfig.max_len: the cache, mask and RoPE rows)")
         res = self.prefill_fn(tokens, np.arange(s, dtype=np.int64))
         for i in range(self.cfg.layers):
             self.k[i][:s] = res[1 + 3 * i]
@@ -503,8 +559,12 @@ class QuantcDecoder:
         if n < 1:
             raise RuntimeError("step: prefill a prompt first")
         if n >= self.cfg.max_len:
-            raise ValueError(f"step: the cache is full ({self.cfg.max_len} rows)")
-        args = [np.array([token], np.int64), np.array([n], np.int64)]
+            raise ValueError(f"step: position {n} is beyond max_len: the cache is full "
+                             f"({self.cfg.max_len} rows, LlamaConfig.max_len)")
+        token = self._token_ids(token, "step")
+        if token.size != 1 or token.ndim > 1:
+            raise ValueError(f"step: one token id, got shape {token.shape}")
+        args = [token.reshape(1), np.array([n], np.int64)]
         for i in range(self.cfg.layers):
             args += [self.k[i][:n], self.ks[i][:n], self.v[i][:n]]
         res = self.decode_fn(*args)

@@ -665,31 +665,106 @@ def emit(graph, consts, live, layers, *, observe=None, keep_float=(), extra_outp
     return tr.run(), tr.em.blobs
 
 
+def _live_ops(graph, consts, live, target):
+    """The live, non-constant calls of ATen op `target` in program order."""
+    for node in graph.gm.graph.nodes:
+        if node.op == "call_function" and node.name not in consts and node.name in live \
+                and _target_name(node.target) == target:
+            yield node
+
+
+def _slices(graph, consts, live):
+    """(node, source shape, result shape, dimension, start, step) of every
+    live aten.slice.Tensor."""
+    for node in _live_ops(graph, consts, live, "slice.Tensor"):
+        src = graph.shape(node.args[0].name)
+        d = _dim(node.args[1] if len(node.args) > 1 else 0, len(src))
+        start = node.args[2] if len(node.args) > 2 and node.args[2] is not None else 0
+        step = node.args[4] if len(node.args) > 4 else 1
+        yield node, src, graph.shape(node.name), d, start, step
+
+
+def _where_in(graph, node, what):
+    return (f"{what} (node {node.name}) in module "
+            f"'{root_name(graph.module_of.get(node.name, ''))}'")
+
+
 def token_limit(graph, consts, live):
     """(largest token count, op) for a dynamic model whose slices of fixed-size
     buffers (a causal mask, RoPE tables) bound the token count, else None."""
     best = None
-    for node in graph.gm.graph.nodes:
-        if node.op != "call_function" or node.name in consts or node.name not in live \
-                or _target_name(node.target) != "slice.Tensor":
-            continue
-        src = graph.shape(node.args[0].name)
-        out = graph.shape(node.name)
-        d = _dim(node.args[1] if len(node.args) > 1 else 0, len(src))
+    for node, src, out, d, start, step in _slices(graph, consts, live):
         if not isinstance(out[d], SymDim) or isinstance(src[d], SymDim):
             continue
-        start = node.args[2] if len(node.args) > 2 and node.args[2] is not None else 0
         start = start + src[d] if start < 0 else start
-        step = node.args[4] if len(node.args) > 4 else 1
         n = 0
         while start + (out[d].at(n + 1) - 1) * step + 1 <= src[d]:
             n += 1
-        where = (f"aten.slice.Tensor (node {node.name}) in module "
-                 f"'{root_name(graph.module_of.get(node.name, ''))}', which reads "
+        where = (_where_in(graph, node, "aten.slice.Tensor") + f", which reads "
                  f"{src[d]} rows of {graph.param_of.get(node.args[0].name, node.args[0].name)}")
         if best is None or n < best[0]:
             best = (n, where)
     return best
+
+
+def token_minimum(graph, consts, live):
+    """(smallest token count, op) for a dynamic model with a fixed-size slice
+    of a token-count dimension (`x[:2]`): it is compiled as a static slice
+    (the size both traces showed), so fewer tokens would read past the
+    operand, where PyTorch would return fewer rows; else None."""
+    best = None
+    for node, src, out, d, start, step in _slices(graph, consts, live):
+        if isinstance(out[d], SymDim) or not isinstance(src[d], SymDim) or out[d] == 0:
+            continue
+        rows = start + (out[d] - 1) * step + 1
+        n = 1
+        while src[d].at(n) < rows:
+            n += 1
+        where = (_where_in(graph, node, "aten.slice.Tensor") + f", a slice of {out[d]} "
+                 "rows of the token dimension (compiled for a fixed size)")
+        if best is None or n > best[0]:
+            best = (n, where)
+    return best
+
+
+# Ops whose result holds exactly the elements of their first operand (no
+# element dropped): an embedding index reached through them from an argument
+# is range-checked on the whole argument.
+_ELEMENT_VIEWS = ("clone.default", "detach.default", "alias.default",
+                  "lift_fresh_copy.default", "view.default", "_unsafe_view.default",
+                  "_reshape_alias.default", "reshape.default", "unsqueeze.default",
+                  "squeeze.dim", "squeeze.default", "t.default", "transpose.int",
+                  "permute.default", "expand.default")
+
+
+def index_bounds(graph, consts, live):
+    """{argument index: (rows, op)} for the arguments that are (directly or
+    through views keeping every element, _ELEMENT_VIEWS) the indices of an
+    `aten.embedding` of a table with a static row count: the compiled lookup
+    does not bound its index, so the call checks 0 <= index < rows (the
+    smallest table an argument indexes). An index computed in the model, or
+    a slice of an argument, is not listed (torch_ops._embedding)."""
+    arg_of, n = {}, 0
+    for node in graph.gm.graph.nodes:
+        if node.op == "placeholder":
+            arg_of[node.name] = n
+            n += 1
+    bounds = {}
+    for node in _live_ops(graph, consts, live, "embedding.default"):
+        rows = graph.shape(node.args[0].name)[0]
+        if isinstance(rows, SymDim):
+            continue
+        src = node.args[1]
+        while src.op == "call_function" and _target_name(src.target) in _ELEMENT_VIEWS:
+            src = src.args[0]
+        if src.op != "placeholder":
+            continue
+        i = arg_of[src.name]
+        where = (_where_in(graph, node, "aten.embedding") + f", a table of {rows} rows"
+                 f" ({graph.param_of.get(node.args[0].name, node.args[0].name)})")
+        if i not in bounds or rows < bounds[i][0]:
+            bounds[i] = (rows, where)
+    return bounds
 
 
 def check_supported(graph, consts, live):

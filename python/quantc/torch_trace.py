@@ -43,12 +43,15 @@ def _torch():
 
 
 def to_numpy(a, what):
-    """A torch tensor or array-like as a NumPy array (no copy when possible)."""
+    """A torch tensor, NumPy array or NumPy scalar as a NumPy array (no copy
+    when possible; a scalar is a 0-d array)."""
     torch = _torch()
     if isinstance(a, torch.Tensor):
         return a.detach().cpu().numpy()
     if isinstance(a, np.ndarray):
         return a
+    if isinstance(a, np.generic):  # a NumPy scalar (np.float32(2.0)): a 0-d array
+        return np.asarray(a)
     raise TypeError(f"{what}: expected a torch.Tensor or numpy.ndarray, got "
                     f"{type(a).__name__}")
 
@@ -58,7 +61,8 @@ def _as_tensor(a, what):
     if isinstance(a, torch.Tensor):
         return a.detach()
     if isinstance(a, np.ndarray):
-        return torch.from_numpy(np.ascontiguousarray(a))
+        # (np.ascontiguousarray would turn a 0-d array into shape (1,).)
+        return torch.from_numpy(np.require(a, requirements="C"))
     raise TypeError(f"{what}: expected a torch.Tensor or numpy.ndarray, got "
                     f"{type(a).__name__}")
 

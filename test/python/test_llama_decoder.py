@@ -201,3 +201,27 @@ def test_int8_ops_match_torch():
         else:
             np.testing.assert_array_equal(g, w)
     assert list(want[2][0].numpy()) == [0, -2, 2, -4, 4, 0]  # the ties are there
+
+
+def test_token_ids_are_checked(float_decoder):
+    """Token ids outside [0, vocab), float ids and an empty prompt are
+    refused before the compiled code runs (its embedding does not bound the
+    index: an id past the table read past it, or crashed)."""
+    _, dec = float_decoder
+    v = CFG["vocab"]
+    for bad in ([1, 2, v], [1, -1], [1, 10**9]):
+        with pytest.raises(IndexError, match="out of range"):
+            dec.prefill(bad)
+    with pytest.raises(ValueError, match="integers"):
+        dec.prefill([1.7, 2.2])
+    with pytest.raises(ValueError, match="0 tokens"):
+        dec.prefill([])
+    dec.prefill([1, 2, 3])
+    for bad in (v, -1, 10**9):
+        with pytest.raises(IndexError, match="out of range"):
+            dec.step(bad)
+    with pytest.raises(ValueError, match="one token"):
+        dec.step(np.array([1, 2]))
+    assert dec.len == 3
+    assert dec.step(np.int64(v - 1)).shape == (1, v)
+    assert dec.step(np.array([0])).shape == (1, v)

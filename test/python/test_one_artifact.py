@@ -127,7 +127,8 @@ def test_saved_artifact_has_both_functions(decoder, tmp_path):
     _, dec = decoder
     path = tmp_path / "decoder.qc"
     dec.save(path)
-    assert sorted(os.listdir(path)) == ["code.so", "manifest.json", "state.bin"]
+    assert sorted(os.listdir(path)) == ["code.so", llama.CONFIG_FILE, "manifest.json",
+                                        "state.bin"]
     loaded = quantc.load(path)
     assert sorted(loaded.functions) == ["decode", "prefill"]
     assert loaded.state == dec.compiled.state
@@ -212,3 +213,30 @@ def test_program_argument_errors():
     _bits_equal([exe.b(x)], [prog["b"].compile()(x)])
     with pytest.raises(ValueError, match=r"@a, argument 0: shape \(5, 64\) does not match"):
         exe.a(x)
+
+
+def test_load_refuses_another_config(decoder, tmp_path):
+    """save records the LlamaConfig next to the artifact; load with another
+    max_len (which would read past the 32-row mask and RoPE tables) or
+    layer count is a ValueError naming the field, and the loaded decoder
+    refuses prompts and positions beyond max_len."""
+    _, dec = decoder
+    path = tmp_path / "decoder.qc"
+    dec.save(path)
+    for field, value in (("max_len", 64), ("layers", 1), ("vocab", 128), ("k_cache", "float")):
+        cfg = llama.LlamaConfig(**{**CFG, field: value})
+        with pytest.raises(ValueError, match=rf"cfg\.{field} is .*built with {field}="):
+            llama.QuantcDecoder.load(path, cfg)
+    ok = llama.QuantcDecoder.load(path, llama.LlamaConfig(**CFG))
+    prompt = _prompts(1, PROMPT_LEN, 11)[0].numpy()
+    _bits_equal([ok.prefill(prompt)], [dec.prefill(prompt)])
+    with pytest.raises(ValueError, match="max_len"):
+        ok.prefill(np.zeros(CFG["max_len"] + 8, np.int64))
+    ok.len = CFG["max_len"]
+    with pytest.raises(ValueError, match="beyond max_len"):
+        ok.step(1)
+    # An artifact saved without the config: the layer count is still checked
+    # against the signatures.
+    os.remove(path / llama.CONFIG_FILE)
+    with pytest.raises(ValueError, match="cfg.layers is 1"):
+        llama.QuantcDecoder.load(path, llama.LlamaConfig(**{**CFG, "layers": 1}))

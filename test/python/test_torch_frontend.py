@@ -529,3 +529,67 @@ def test_quantize_auto_errors(kwargs, err):
     tm = quantc.from_torch(_mlp(), (torch.randn(4, 16),))
     with pytest.raises(err):
         tm.quantize("auto", smoothquant=None, **kwargs)
+
+
+def test_zero_dim_argument():
+    """A 0-d tensor argument (a scalar temperature) keeps shape () through
+    tracing and the call: torch tensors, 0-d arrays and NumPy scalars."""
+    class Div(nn.Module):
+        def forward(self, x, t):
+            return x / t
+    x = torch.randn(2, 3)
+    for example in (torch.tensor(2.0), np.array(2.0, np.float32)):
+        m = quantc.from_torch(Div(), (x, example))
+        assert m.arg_shapes[1] == ()
+        f = m.compile()
+        for t in (torch.tensor(4.0), np.array(4.0, np.float32), np.float32(4.0)):
+            np.testing.assert_allclose(f(x, t), _np(x) / 4.0, rtol=1e-6)
+    with pytest.raises(ValueError, match="shape"):
+        f(x, np.array([4.0], np.float32))
+
+
+def test_embedding_indices_are_range_checked():
+    """An index argument of nn.Embedding (directly or through a view) is
+    checked against the table's rows before the compiled lookup (which does
+    not bound it): an IndexError, as torch raises."""
+    torch.manual_seed(0)
+
+    class Emb(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.e = nn.Embedding(10, 4)
+
+        def forward(self, t, u):
+            return self.e(t), self.e(u.view(-1)) * 2.0
+
+    m = Emb().eval()
+    t, u = torch.tensor([1, 2, 3]), torch.tensor([[4, 5], [6, 9]])
+    tm = quantc.from_torch(m, (t, u))
+    assert sorted(tm.index_bounds) == [0, 1] and tm.index_bounds[0][0] == 10
+    f = tm.compile()
+    got = f(t, u)
+    np.testing.assert_array_equal(got[0], _np(m(t, u)[0]))
+    for bad in ([1, 10, 2], [1, -1, 2], [1, 2, 10**8]):
+        with pytest.raises(IndexError, match=r"out of range \[0, 10\)"):
+            f(np.array(bad, np.int64), u)
+    with pytest.raises(IndexError, match="argument 1"):
+        f(t, np.array([[4, 5], [6, 10]], np.int64))
+
+
+def test_fixed_slice_of_token_dimension_needs_enough_tokens():
+    """`x[:2]` on the dynamic token dimension is compiled as a fixed 2-row
+    slice: calls with fewer tokens are refused (they would read past the
+    input) instead of returning a row of garbage."""
+    class Head(nn.Module):
+        def forward(self, x):
+            return x[:2] * 1.0, x[1:6:2] + 1.0
+
+    tm = quantc.from_torch(Head(), (torch.randn(7, 8),), dynamic_dims={0: 0})
+    assert tm.token_minimum[0] == 6
+    f = tm.compile()
+    for n in (6, 9):
+        x = torch.randn(n, 8)
+        for g, r in zip(f(x), Head()(x)):
+            np.testing.assert_array_equal(g, _np(r))
+    with pytest.raises(ValueError, match="token count 5 is below 6.*slice"):
+        f(np.zeros((5, 8), np.float32))
