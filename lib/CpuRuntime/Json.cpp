@@ -1,5 +1,6 @@
 //===- Json.cpp - the JSON reader of libquantc_runtime --------------------===//
 #include "Json.h"
+#include "quantc/Runtime/JsonLimits.h"
 
 #include <cerrno>
 #include <cstdlib>
@@ -57,7 +58,7 @@ public:
   }
 
 private:
-  static constexpr int kMaxDepth = 64;
+  static constexpr int kMaxDepth = quantc::kMaxJsonDepth;
   const std::string &text;
   size_t pos = 0;
   std::string message;

@@ -11,7 +11,7 @@
 // FILE: {"name": "probed", "peak_int8": {{[0-9.e+]+}}, "peak_fp16": {{[0-9.e+]+}}, "bandwidth": {{[0-9.e+]+}}, "threads": 1,
 // CHECK: remark: quantc scheme: linalg.matmul C=64 D=32 on probed -> {{w4a16|w8a16|w8a8|float}}
 // CHECK: note: roofline probed: ridge int8
-// BAD: quantc-probe: --threads and --mib must be at least 1
+// BAD: quantc-probe: --threads must be an integer from 1 to {{[0-9]+}} (4 per hardware thread), got '0'
 // USAGE: usage: {{.*}}quantc-probe [-o FILE]
 func.func @f(%x: tensor<1x64xf32>, %w: tensor<64x32xf32>, %i: tensor<1x32xf32>) -> tensor<1x32xf32> {
   %y = linalg.matmul ins(%x, %w : tensor<1x64xf32>, tensor<64x32xf32>) outs(%i : tensor<1x32xf32>) -> tensor<1x32xf32>

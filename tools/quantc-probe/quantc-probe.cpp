@@ -17,12 +17,17 @@
 //===----------------------------------------------------------------------===//
 #include <immintrin.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cctype>
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <new>
 #include <string>
 #include <thread>
 #include <vector>
@@ -135,12 +140,44 @@ int usage(const char *argv0) {
   return 2;
 }
 
+/// `text` as a decimal integer in [lo, hi]: the whole string, no sign other
+/// than '-', no exponent or suffix ("1e3", "1x" and "" are refused), no
+/// overflow.
+bool parseInt(const char *text, long lo, long hi, long &out) {
+  if (!*text ||
+      !(std::isdigit(static_cast<unsigned char>(*text)) || *text == '-'))
+    return false;
+  errno = 0;
+  char *end = nullptr;
+  long long v = std::strtoll(text, &end, 10);
+  if (errno == ERANGE || end == text || *end != '\0' || v < lo || v > hi)
+    return false;
+  out = static_cast<long>(v);
+  return true;
+}
+
+/// The machine's physical memory in MiB (1 TiB when unknown).
+long physicalMiB() {
+  long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+  if (pages <= 0 || size <= 0)
+    return 1L << 20;
+  return std::max(1L,
+                  static_cast<long>(static_cast<unsigned long long>(pages) *
+                                        static_cast<unsigned long long>(size) >>
+                                    20));
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
   std::string out, name = "host-measured";
-  int threads = static_cast<int>(std::thread::hardware_concurrency());
-  long mib = 1024;
+  long hw =
+      std::max(1L, static_cast<long>(std::thread::hardware_concurrency()));
+  // More threads than 4 per hardware thread measure nothing more (and a
+  // billion would never finish); the buffer must fit in physical memory.
+  long maxThreads = 4 * hw, maxMib = physicalMiB();
+  long threads = hw;
+  long mib = std::min(1024L, maxMib);
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> const char * {
@@ -154,17 +191,25 @@ int main(int argc, char **argv) {
       out = v;
     else if (a == "--name")
       name = v;
-    else if (a == "--threads")
-      threads = std::atoi(v);
-    else if (a == "--mib")
-      mib = std::atol(v);
-    else
+    else if (a == "--threads" || a == "--mib") {
+      bool threadsOpt = a == "--threads";
+      long hi = threadsOpt ? maxThreads : maxMib;
+      if (!parseInt(v, 1, hi, threadsOpt ? threads : mib)) {
+        std::fprintf(stderr,
+                     "quantc-probe: %s must be an integer from 1 to %ld (%s), "
+                     "got '%s'\n",
+                     a.c_str(), hi,
+                     threadsOpt ? "4 per hardware thread"
+                                : "this machine's memory in MiB",
+                     v);
+        return 2;
+      }
+    } else
       return usage(argv[0]);
   }
-  if (threads < 1 || mib < 1 || name.empty() ||
-      name.find_first_of("\"\\") != std::string::npos) {
-    std::fprintf(stderr, "quantc-probe: --threads and --mib must be at least "
-                         "1, --name non-empty without quotes\n");
+  if (name.empty() || name.find_first_of("\"\\") != std::string::npos) {
+    std::fprintf(stderr,
+                 "quantc-probe: --name must be non-empty without quotes\n");
     return 2;
   }
 
@@ -186,7 +231,14 @@ int main(int argc, char **argv) {
 
   size_t words = static_cast<size_t>(mib) * (1 << 20) / sizeof(uint64_t);
   words -= words % (4 * static_cast<size_t>(threads));
-  std::vector<uint64_t> buf(words);
+  std::vector<uint64_t> buf;
+  try {
+    buf.resize(words);
+  } catch (const std::bad_alloc &) {
+    std::fprintf(stderr, "quantc-probe: cannot allocate %ld MiB (--mib)\n",
+                 mib);
+    return 1;
+  }
   for (size_t i = 0; i < words; ++i) // touch every page before timing
     buf[i] = i;
   size_t slice = words / threads;
@@ -199,7 +251,7 @@ int main(int argc, char **argv) {
   char json[512];
   std::snprintf(json, sizeof json,
                 "{\"name\": \"%s\", \"peak_int8\": %.4g, \"peak_fp16\": %.4g, "
-                "\"bandwidth\": %.4g, \"threads\": %d, \"int8_loop\": \"%s\", "
+                "\"bandwidth\": %.4g, \"threads\": %ld, \"int8_loop\": \"%s\", "
                 "\"float_loop\": \"%s\", \"read_mib\": %ld}\n",
                 name.c_str(), i8, fp, bw, threads,
                 hasVnni ? "vpdpbusd zmm" : "vpmaddubsw ymm",

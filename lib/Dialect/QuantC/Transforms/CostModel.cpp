@@ -1,6 +1,8 @@
 //===- CostModel.cpp - roofline targets and the scheme cost table ---------===//
 #include "CostModel.h"
 
+#include "quantc/Runtime/JsonLimits.h"
+
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Diagnostics.h"
 #include "llvm/Support/JSON.h"
@@ -54,6 +56,31 @@ void quantc::recordCostTarget(Operation *func, const Roofline &r) {
                 }));
 }
 
+/// Whether the objects and arrays of `text` nest deeper than kMaxJsonDepth
+/// (brackets inside strings do not count). llvm::json::parse is recursive and
+/// unbounded: a file of many nested brackets would overflow the stack.
+static bool nestsTooDeep(StringRef text) {
+  int depth = 0;
+  bool inString = false;
+  for (size_t i = 0, e = text.size(); i < e; ++i) {
+    char c = text[i];
+    if (inString) {
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        inString = false;
+    } else if (c == '"') {
+      inString = true;
+    } else if (c == '{' || c == '[') {
+      if (++depth > kMaxJsonDepth)
+        return true;
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+  return false;
+}
+
 bool quantc::readRooflineFile(StringRef path, Roofline &out,
                               std::string &error) {
   auto fail = [&](const Twine &msg) {
@@ -64,6 +91,9 @@ bool quantc::readRooflineFile(StringRef path, Roofline &out,
       llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
   if (!buf)
     return fail("cannot read it: " + buf.getError().message());
+  if (nestsTooDeep((*buf)->getBuffer()))
+    return fail(Twine("not JSON: nested deeper than ") + Twine(kMaxJsonDepth) +
+                " levels");
   llvm::Expected<llvm::json::Value> json =
       llvm::json::parse((*buf)->getBuffer());
   if (!json)

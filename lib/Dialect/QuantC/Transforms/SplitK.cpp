@@ -21,6 +21,12 @@ using namespace quantc;
 
 namespace {
 
+/// The most chunks one GEMM is split into: each chunk is unrolled (a slice
+/// of each operand, a GEMM, a widening and an add), so K = 2^40 (8.4 million
+/// chunks) or max-chunk=1 would take minutes and gigabytes. 4096 chunks of
+/// the int8 analysis' 131040 cover K up to 5.4e8.
+constexpr int64_t kMaxChunks = 4096;
+
 /// The slice [offset, offset + size) of `v` along its reduction dimension
 /// `kDim`: a constant is sliced at compile time (when small enough to
 /// materialize), anything else with tensor.extract_slice.
@@ -147,6 +153,16 @@ struct SplitKPass : quantc::impl::QuantCSplitKBase<SplitKPass> {
                 "rescale it with quantc.rescale, or quantize the operands "
                 "to narrower ranges";
     }
+    // ceil(k / chunk) without overflowing for k near INT64_MAX.
+    int64_t chunks = (k - 1) / chunk + 1;
+    if (chunks > kMaxChunks)
+      return op.emitError("splitting the reduction (K = ")
+             << k << ") into chunks of at most " << chunk << " takes " << chunks
+             << " GEMMs, more than the limit of " << kMaxChunks
+             << (maxChunk > 0 && (!verdict.overflow ||
+                                  maxChunk < verdict.overflow->maxSplit)
+                     ? "; raise max-chunk"
+                     : "; quantize the operands to narrower ranges");
     OpBuilder b(op);
     Location loc = op.getLoc();
     auto accTy = op.getResult().getType();

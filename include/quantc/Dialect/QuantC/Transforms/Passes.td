@@ -220,7 +220,9 @@ def QuantCSplitK : Pass<"quantc-split-k", "mlir::func::FuncOp"> {
     %y = quantc.rescale %acc, %s, %s : (tensor<1x1xi64>, ...) -> tensor<1x1xf32>
     ```
     A GEMM whose int32 result has users other than `quantc.rescale` cannot
-    take a wider accumulator: that is an error naming the user.
+    take a wider accumulator: that is an error naming the user. The chunks
+    are unrolled, so a split into more than 4096 chunks (K beyond about
+    5.4e8 for int8, or a tiny `max-chunk`) is an error naming the count.
   }];
   let options = [
     Option<"maxChunk", "max-chunk", "int64_t", "0",
