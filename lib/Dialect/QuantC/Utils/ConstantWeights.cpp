@@ -144,6 +144,8 @@ static uint16_t floatToBF16(float f) {
 }
 
 void quantc::floatsFromRaw(Type elem, const char *raw, int64_t n, float *out) {
+  if (n == 0) // an empty tensor's buffers may be null (memcpy's are not)
+    return;
   if (elem.isF32()) {
     std::memcpy(out, raw, n * sizeof(float));
     return;
@@ -193,6 +195,8 @@ void quantc::floatsFromRaw(Type elem, const char *raw, int64_t n, float *out) {
 }
 
 void quantc::floatsToRaw(Type elem, const float *values, int64_t n, char *raw) {
+  if (n == 0) // an empty tensor's buffers may be null (memcpy's are not)
+    return;
   if (elem.isF32()) {
     std::memcpy(raw, values, n * sizeof(float));
     return;
