@@ -36,6 +36,17 @@ struct JsonValue {
   bool operator!=(const JsonValue &other) const { return !(*this == other); }
 };
 
+/// Kind tests that also accept a missing member (null): false then.
+inline bool isInt(const JsonValue *v) {
+  return v && v->kind == JsonValue::Number && v->isInteger;
+}
+inline bool isString(const JsonValue *v) {
+  return v && v->kind == JsonValue::String;
+}
+inline bool isArray(const JsonValue *v) {
+  return v && v->kind == JsonValue::Array;
+}
+
 /// Parses `text` into `out`. False with `error` set (with the byte offset)
 /// on malformed input or trailing characters.
 bool parseJson(const std::string &text, JsonValue &out, std::string &error);
