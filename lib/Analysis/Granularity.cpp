@@ -460,21 +460,28 @@ GemmVerdict quantc::classifyGemm(const ContractionInfo &info, int64_t kTile) {
   // int32 overflow of one integer accumulation (an FP8 GEMM accumulates in
   // f32).
   int64_t len = kBlock ? kBlock : info.reductionSize;
-  if (len == kDyn || len <= 0 ||
-      isa_and_nonnull<Float8E4M3FNType>(lhs.storageType) ||
+  if (len <= 0 && len != kDyn)
+    return v;
+  if (isa_and_nonnull<Float8E4M3FNType>(lhs.storageType) ||
       isa_and_nonnull<Float8E4M3FNType>(rhs.storageType))
     return v;
   int64_t a = maxAbsOf(lhs), b = maxAbsOf(rhs);
+  // The longest accumulation that cannot overflow, a multiple of the K tile
+  // where it can be.
+  int64_t prod = a * b;
+  int64_t maxLen = prod > 0 ? (((int64_t)1 << 31) - 1) / prod : 0;
+  if (maxLen >= kTile)
+    maxLen -= maxLen % kTile;
+  if (len == kDyn) {
+    v.dynamicMaxAccumulation = maxLen;
+    return v;
+  }
   __int128 worst = (__int128)len * a * b;
   if (worst >= ((__int128)1 << 31)) {
     GemmOverflow of;
     of.accumulationLength = len;
     of.maxAbsLhs = a;
     of.maxAbsRhs = b;
-    int64_t prod = a * b;
-    int64_t maxLen = prod > 0 ? (((int64_t)1 << 31) - 1) / prod : 0;
-    if (maxLen >= kTile)
-      maxLen -= maxLen % kTile;
     of.maxSplit = maxLen;
     of.numChunks = maxLen > 0 ? (len + maxLen - 1) / maxLen : 0;
     v.overflow = of;

@@ -31,6 +31,7 @@
 #include "quantc/Dialect/QuantC/Utils/LoadTimeParams.h"
 #include "quantc/InitAll.h"
 #include "quantc/Runtime/Allocator.h"
+#include "quantc/Runtime/MemRefCopy.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
@@ -365,6 +366,15 @@ compileSession(Session &s, const std::string &pipeline, unsigned optLevel,
     return nullptr;
   }
   impl->engine = std::move(*engine);
+  // memref.copy between strided memrefs calls memrefCopy (upstream's is in
+  // libmlir_c_runner_utils, which nothing here loads): quantc's own.
+  impl->engine->registerSymbols([](llvm::orc::MangleAndInterner interner) {
+    llvm::orc::SymbolMap symbols;
+    symbols[interner("memrefCopy")] = {
+        llvm::orc::ExecutorAddr::fromPtr(&memrefCopy),
+        llvm::JITSymbolFlags::Exported};
+    return symbols;
+  });
   impl->engine->initialize();
   // The code's temporaries stay mapped between calls.
   quantc::configureAllocator();

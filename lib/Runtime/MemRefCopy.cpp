@@ -5,14 +5,14 @@
 // dynamic-M activation copied into its zero-padded buffer) calls
 // `memrefCopy(elemSize, src, dst)` on unranked descriptors, the function
 // upstream ships in libmlir_c_runner_utils. Executables built by quantc-aot
-// link only this runtime, so it carries its own, with the same signature.
+// link only this runtime, so it carries its own, with the same signature;
+// the JIT (lib/Facade) resolves the symbol to it too.
 //
 //===----------------------------------------------------------------------===//
-#include <cstdint>
+#include "quantc/Runtime/MemRefCopy.h"
+
 #include <cstring>
 #include <vector>
-
-#define QUANTC_EXPORT extern "C" __attribute__((visibility("default")))
 
 namespace {
 /// `!llvm.struct<(i64, ptr)>`: the rank and the ranked descriptor
@@ -36,8 +36,9 @@ struct View {
 };
 } // namespace
 
-QUANTC_EXPORT void memrefCopy(int64_t elemSize, UnrankedMemRef *srcArg,
-                              UnrankedMemRef *dstArg) {
+void memrefCopy(int64_t elemSize, void *srcDescriptor, void *dstDescriptor) {
+  auto *srcArg = static_cast<UnrankedMemRef *>(srcDescriptor);
+  auto *dstArg = static_cast<UnrankedMemRef *>(dstDescriptor);
   const int64_t rank = srcArg->rank;
   View src(*srcArg, elemSize), dst(*dstArg, elemSize);
   if (rank == 0) {

@@ -280,6 +280,10 @@ struct GemmVerdict {
   llvm::SmallVector<GemmViolation, 2> violations;
   /// For Int8/Int8KBlocked when K · |qmax_x| · |qmax_w| >= 2^31.
   std::optional<GemmOverflow> overflow;
+  /// For Int8 with a reduction size known only at run time: the longest K
+  /// whose int32 accumulation cannot overflow (rounded down to a multiple of
+  /// the K tile), the bound the run time must check (--quantc-split-k).
+  std::optional<int64_t> dynamicMaxAccumulation;
 };
 
 /// The int8 kernel a GEMM is verified for (--quantc-verify-gemm target=).

@@ -50,4 +50,26 @@ for k in (133144, 133145):
             if not np.array_equal(got, want):
                 failures += 1
                 print(f"FAIL K={k} cpu={cpu}: {got.ravel()[:3]} vs {want.ravel()[:3]}")
+
+DYN = """
+func.func @main(%x: tensor<?x?xf32>, %w: tensor<?x?xf32>) -> tensor<?x?xf32> {
+  %s = arith.constant dense<1.0> : tensor<1x1xf32>
+  %xq = quantc.quantize %x, %s : tensor<?x?xf32>, tensor<1x1xf32> -> tensor<?x?xi8>
+  %wq = quantc.quantize %w, %s : tensor<?x?xf32>, tensor<1x1xf32> -> tensor<?x?xi8>
+  %acc = quantc.matmul %xq, %wq : tensor<?x?xi8>, tensor<?x?xi8> -> tensor<?x?xi32>
+  %y = quantc.rescale %acc, %s, %s : (tensor<?x?xi32>, tensor<1x1xf32>, tensor<1x1xf32>) -> tensor<?x?xf32>
+  return %y : tensor<?x?xf32>
+}"""
+for cpu in ("generic", "avx2", "vnni-emulated", "host"):
+    mod = quantc.compile_cpu(DYN, pipeline=f"quantc-cpu-pipeline{{cpu={cpu}}}")
+    for k in (1, 133144, 133145, 300001):
+        x = np.full((M, k), 127, np.float32)
+        w = np.full((N, k), 127, np.float32)
+        x[1] = rng.integers(-127, 128, k)
+        w[2] = -127
+        want = (x.astype(np.int64) @ w.astype(np.int64).T).astype(np.float32)
+        got = mod.main(x, w)
+        if not np.array_equal(got, want):
+            failures += 1
+            print(f"FAIL dynamic K={k} cpu={cpu}: {got.ravel()} vs {want.ravel()}")
 print("ALL PASSED" if failures == 0 else f"{failures} FAILED")

@@ -9,7 +9,9 @@
 #include "quantc/Dialect/QuantC/Transforms/Passes.h"
 #include "quantc/Dialect/QuantC/Utils/ConstantWeights.h"
 
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
+#include "mlir/Interfaces/ValueBoundsOpInterface.h"
 
 namespace quantc {
 #define GEN_PASS_DEF_QUANTCSPLITK
@@ -26,6 +28,56 @@ namespace {
 /// chunks) or max-chunk=1 would take minutes and gigabytes. 4096 chunks of
 /// the int8 analysis' 131040 cover K up to 5.4e8.
 constexpr int64_t kMaxChunks = 4096;
+
+/// tensor.extract_slice of `v` along its reduction dimension `kDim`:
+/// [offset, offset + size), either of them possibly a run-time value.
+static Value sliceKAt(OpBuilder &b, Location loc, Value v, unsigned kDim,
+                      OpFoldResult offset, OpFoldResult size) {
+  auto ty = cast<RankedTensorType>(v.getType());
+  int64_t rank = ty.getRank();
+  SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0)), sizes, strides;
+  for (int64_t d = 0; d < rank; ++d) {
+    strides.push_back(b.getIndexAttr(1));
+    if (d == kDim)
+      sizes.push_back(size);
+    else if (ty.isDynamicDim(d))
+      sizes.push_back(tensor::DimOp::create(b, loc, v, d).getResult());
+    else
+      sizes.push_back(b.getIndexAttr(ty.getDimSize(d)));
+  }
+  offsets[kDim] = offset;
+  return tensor::ExtractSliceOp::create(b, loc, v, offsets, sizes, strides);
+}
+
+/// sliceKAt for an operand the kernels read through its linalg.transposes
+/// (a KV cache [L, H, D] viewed as [H, D, L]): the transposes' input is
+/// sliced and transposed again, so the original transposes keep the one
+/// GEMM that reads them in place (another user would materialize them).
+static Value sliceKOperand(OpBuilder &b, Location loc, Value v, unsigned kDim,
+                           OpFoldResult offset, OpFoldResult size) {
+  auto t = v.getDefiningOp<linalg::TransposeOp>();
+  if (!t)
+    return sliceKAt(b, loc, v, kDim, offset, size);
+  ArrayRef<int64_t> perm = t.getPermutation();
+  Value in = sliceKOperand(b, loc, t.getInput(), perm[kDim], offset, size);
+  SmallVector<OpFoldResult> sizes;
+  for (int64_t d : perm)
+    sizes.push_back(tensor::getMixedSize(b, loc, in, d));
+  Value init = tensor::EmptyOp::create(b, loc, sizes,
+                                       getElementTypeOrSelf(in.getType()));
+  return linalg::TransposeOp::create(b, loc, in, init, perm).getResult()[0];
+}
+
+/// Dimension `dim` of `v`, read from the input of the linalg.transposes
+/// that produce `v` (a tensor.dim of a transpose would be a second user).
+static Value sizeBeforeTransposes(OpBuilder &b, Location loc, Value v,
+                                  unsigned dim) {
+  while (auto t = v.getDefiningOp<linalg::TransposeOp>()) {
+    dim = t.getPermutation()[dim];
+    v = t.getInput();
+  }
+  return tensor::DimOp::create(b, loc, v, dim);
+}
 
 /// The slice [offset, offset + size) of `v` along its reduction dimension
 /// `kDim`: a constant is sliced at compile time (when small enough to
@@ -86,19 +138,8 @@ static Value sliceK(OpBuilder &b, Location loc, Value v, unsigned kDim,
                                        DenseElementsAttr::get(sliceTy, vals));
     }
   }
-  SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0)), sizes, strides;
-  for (int64_t d = 0; d < rank; ++d) {
-    strides.push_back(b.getIndexAttr(1));
-    if (d == kDim)
-      sizes.push_back(b.getIndexAttr(size));
-    else if (ty.isDynamicDim(d))
-      sizes.push_back(tensor::DimOp::create(b, loc, v, d).getResult());
-    else
-      sizes.push_back(b.getIndexAttr(ty.getDimSize(d)));
-  }
-  offsets[kDim] = b.getIndexAttr(offset);
-  return tensor::ExtractSliceOp::create(b, loc, sliceTy, v, offsets, sizes,
-                                        strides);
+  return sliceKAt(b, loc, v, kDim, b.getIndexAttr(offset),
+                  b.getIndexAttr(size));
 }
 
 struct SplitKPass : quantc::impl::QuantCSplitKBase<SplitKPass> {
@@ -120,14 +161,14 @@ struct SplitKPass : quantc::impl::QuantCSplitKBase<SplitKPass> {
 
   LogicalResult split(MatmulOp op) {
     int64_t k = op.getReductionSize();
-    if (ShapedType::isDynamic(k))
-      return success();
     FailureOr<ContractionInfo> info = getContractionInfo(op);
     if (failed(info))
       return success();
     // The K tile of the int8 kernels (32: mma.m16n8k32, a multiple of the
     // x86 kernels' 4): chunks stay whole tiles where they can.
     GemmVerdict verdict = classifyGemm(*info, /*kTile=*/32);
+    if (ShapedType::isDynamic(k))
+      return splitDynamic(op, verdict);
     int64_t chunk = verdict.overflow ? verdict.overflow->maxSplit : k;
     if (maxChunk > 0 && chunk > maxChunk)
       chunk = maxChunk >= 64 ? maxChunk / 64 * 64 : maxChunk;
@@ -185,6 +226,121 @@ struct SplitKPass : quantc::impl::QuantCSplitKBase<SplitKPass> {
       cast<RescaleOp>(user).getAccMutable().assign(sum);
     op.erase();
     return success();
+  }
+
+  /// The longest chunk of K one int32 GEMM may take: the analysis' overflow
+  /// bound, lowered to `max-chunk` (a multiple of 64 where it can be).
+  int64_t chunkLimit(int64_t overflowBound) {
+    int64_t chunk = overflowBound;
+    if (maxChunk > 0 && chunk > maxChunk)
+      chunk = maxChunk >= 64 ? maxChunk / 64 * 64 : maxChunk;
+    return chunk;
+  }
+
+  /// A GEMM whose K is known only at run time: unless the IR bounds K within
+  /// the limit, each quantc.rescale of it becomes
+  ///   scf.if (K <= limit) { the GEMM and the rescale as they were }
+  ///   else { the GEMM over chunks of K in an scf.for, summed in int64,
+  ///          and the rescale of the sum }.
+  LogicalResult splitDynamic(MatmulOp op, const GemmVerdict &verdict) {
+    if (!verdict.dynamicMaxAccumulation)
+      return success();
+    const int64_t overflowBound = *verdict.dynamicMaxAccumulation;
+    const int64_t chunk = chunkLimit(overflowBound);
+    if (chunk <= 0)
+      return op.emitError("the int32 accumulator overflows even for one "
+                          "product of the operands' ranges; quantize them to "
+                          "at most 16 bits");
+    unsigned lhsK = op.getLhsReductionDim(), rhsK = op.getRhsReductionDim();
+    // A bound the IR proves (a slice of a static buffer, a min with a
+    // constant) needs no run-time check.
+    for (auto [v, d] : {std::pair<Value, unsigned>{op.getLhs(), lhsK},
+                        std::pair<Value, unsigned>{op.getRhs(), rhsK}}) {
+      FailureOr<int64_t> ub = ValueBoundsConstraintSet::computeConstantBound(
+          presburger::BoundType::UB, ValueBoundsConstraintSet::Variable(v, d),
+          /*stopCondition=*/nullptr, /*closedUB=*/true);
+      if (succeeded(ub) && *ub <= chunk)
+        return success();
+    }
+    SmallVector<RescaleOp> rescales;
+    for (Operation *user : op->getUsers()) {
+      auto rescale = dyn_cast<RescaleOp>(user);
+      if (rescale && rescale.getAcc() == op.getResult()) {
+        rescales.push_back(rescale);
+        continue;
+      }
+      op.emitWarning("the reduction size is known only at run time, and the "
+                     "int32 accumulator can overflow beyond K = ")
+          << overflowBound << "; its result is used by '" << user->getName()
+          << "', which cannot take the int64 sum of a split reduction, so "
+             "it wraps modulo 2^32 for a longer K: rescale it with "
+             "quantc.rescale (checked and split at run time), or bound K";
+      return success();
+    }
+    llvm::SmallDenseSet<Operation *> seen;
+    for (RescaleOp rescale : rescales) {
+      if (!seen.insert(rescale).second)
+        continue;
+      guard(op, rescale, chunk);
+    }
+    op.erase();
+    return success();
+  }
+
+  /// Replaces `rescale` (of `op`'s result) with the scf.if of splitDynamic.
+  void guard(MatmulOp op, RescaleOp rescale, int64_t chunk) {
+    OpBuilder b(rescale);
+    Location loc = op.getLoc();
+    unsigned lhsK = op.getLhsReductionDim(), rhsK = op.getRhsReductionDim();
+    Value k = op.getLhs().getType().isDynamicDim(lhsK)
+                  ? sizeBeforeTransposes(b, loc, op.getLhs(), lhsK)
+                  : sizeBeforeTransposes(b, loc, op.getRhs(), rhsK);
+    Value limit = arith::ConstantIndexOp::create(b, loc, chunk);
+    Value fits =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule, k, limit);
+    auto ifOp = scf::IfOp::create(b, loc, rescale->getResultTypes(), fits,
+                                  /*withElseRegion=*/true);
+    // Fits: the GEMM and its epilogue as they were.
+    {
+      OpBuilder tb = ifOp.getThenBodyBuilder();
+      IRMapping map;
+      Operation *mm = tb.clone(*op, map);
+      map.map(op.getResult(), mm->getResult(0));
+      Operation *r = tb.clone(*rescale, map);
+      scf::YieldOp::create(tb, loc, r->getResults());
+    }
+    // Longer: a first chunk of `chunk`, then the rest in chunks, in int64.
+    {
+      OpBuilder eb = ifOp.getElseBodyBuilder();
+      auto accTy = op.getResult().getType();
+      auto i64Ty = RankedTensorType::get(accTy.getShape(), eb.getI64Type());
+      auto part = [&](OpBuilder &pb, OpFoldResult offset,
+                      OpFoldResult size) -> Value {
+        Value l = sliceKOperand(pb, loc, op.getLhs(), lhsK, offset, size);
+        Value r = sliceKOperand(pb, loc, op.getRhs(), rhsK, offset, size);
+        // Zero points are constant along K: each chunk subtracts them too.
+        Value p = MatmulOp::create(pb, loc, accTy, l, r, op.getLhsZeroPoint(),
+                                   op.getRhsZeroPoint(), op.getTransposeLhs(),
+                                   op.getTransposeRhs());
+        return arith::ExtSIOp::create(pb, loc, i64Ty, p);
+      };
+      Value first = part(eb, eb.getIndexAttr(0), eb.getIndexAttr(chunk));
+      auto loop = scf::ForOp::create(
+          eb, loc, limit, k, limit, ValueRange{first},
+          [&](OpBuilder &lb, Location, Value offset, ValueRange iter) {
+            Value rest = arith::SubIOp::create(lb, loc, k, offset);
+            Value size = arith::MinUIOp::create(lb, loc, rest, limit);
+            Value sum =
+                arith::AddIOp::create(lb, loc, iter[0], part(lb, offset, size));
+            scf::YieldOp::create(lb, loc, sum);
+          });
+      IRMapping map;
+      map.map(op.getResult(), loop.getResult(0));
+      Operation *r = eb.clone(*rescale, map);
+      scf::YieldOp::create(eb, loc, r->getResults());
+    }
+    rescale->replaceAllUsesWith(ifOp.getResults());
+    rescale->erase();
   }
 };
 

@@ -228,9 +228,12 @@ def QuantC_MatmulOp : QuantC_Op<"matmul", [Pure, AttrSizedOperandSegments]> {
     /// The indexing maps of lhs, rhs and result over the loops
     /// (batch..., n, d, c), as a linalg.generic computing this op has them.
     ::llvm::SmallVector<::mlir::AffineMap, 3> getIndexingMaps();
-    /// The reduction size C (dynamic when the lhs's is).
+    /// The reduction size C (dynamic when both operands' are).
     int64_t getReductionSize() {
-      return getLhs().getType().getDimSize(getLhsReductionDim());
+      int64_t c = getLhs().getType().getDimSize(getLhsReductionDim());
+      return ::mlir::ShapedType::isDynamic(c)
+                 ? getRhs().getType().getDimSize(getRhsReductionDim())
+                 : c;
     }
   }];
   let hasVerifier = 1;

@@ -223,6 +223,15 @@ def QuantCSplitK : Pass<"quantc-split-k", "mlir::func::FuncOp"> {
     take a wider accumulator: that is an error naming the user. The chunks
     are unrolled, so a split into more than 4096 chunks (K beyond about
     5.4e8 for int8, or a tiny `max-chunk`) is an error naming the count.
+
+    A reduction size known only at run time (a KV cache's length in P.V,
+    a prompt's) is checked at run time unless the IR bounds it (value-bounds
+    analysis, e.g. a slice of a static buffer): each `quantc.rescale` of the
+    GEMM moves into an `scf.if` on `K <= limit` whose first branch is the
+    GEMM and the epilogue as they were (the kernels' fused path), and whose
+    second runs the GEMM in an `scf.for` over chunks of K, summed in int64.
+    A dynamic-K GEMM whose int32 result is used by anything else gets a
+    warning that names the limit beyond which its int32 result wraps.
   }];
   let options = [
     Option<"maxChunk", "max-chunk", "int64_t", "0",
@@ -230,6 +239,7 @@ def QuantCSplitK : Pass<"quantc-split-k", "mlir::func::FuncOp"> {
            "limit); 0: only where the analysis proves an overflow">,
   ];
   let dependentDialects = ["quantc::QuantCDialect", "mlir::arith::ArithDialect",
+                           "mlir::scf::SCFDialect",
                            "mlir::tensor::TensorDialect"];
 }
 
