@@ -25,13 +25,13 @@ those names, bound to the parsed module without going through text
 (compiler.Module). Bool buffers (masks) travel as i8 blobs compared with 0.
 """
 import math
-import operator
 import re
 import struct
 
 import numpy as np
 
 from .torch_trace import SymDim, dim_at, is_dynamic, root_name
+from .torch_trace import target_name as _target_name
 
 __all__ = ["UnsupportedOpError", "Layer", "analyze", "emit", "token_limit"]
 
@@ -87,13 +87,6 @@ class Layer:
     @property
     def shape(self):
         return self.weight.shape
-
-
-def _target_name(target):
-    if target is operator.getitem:
-        return "getitem"
-    s = str(target)
-    return s[len("aten."):] if s.startswith("aten.") else s
 
 
 def analyze(graph):

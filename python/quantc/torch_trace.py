@@ -19,12 +19,22 @@ a stack of the modules being run and every node created while tracing is
 tagged with the innermost one.
 """
 import contextlib
+import operator
 
 import numpy as np
 
 __all__ = ["TracedGraph", "SymDim", "trace", "to_numpy", "root_name"]
 
 _ROOT = "<root>"
+
+
+def target_name(target):
+    """An FX node's target as the frontend names ATen ops: "mm.default",
+    "getitem"."""
+    if target is operator.getitem:
+        return "getitem"
+    s = str(target)
+    return s[len("aten."):] if s.startswith("aten.") else s
 
 
 def root_name(path):
@@ -269,6 +279,79 @@ def _fit(d1, d2, n1, n2, what):
                      "make dynamic")
 
 
+# Arguments that are sizes, which the ops' translations take from the node's
+# (symbolic) result shape rather than from the argument: {op: positions}.
+_SIZE_ARGS = {
+    "view.default": (1,), "_unsafe_view.default": (1,), "reshape.default": (1,),
+    "_reshape_alias.default": (1, 2), "expand.default": (1,),
+    "slice.Tensor": (3,),
+}
+
+
+def _leaf_diff(a, b):
+    """The first pair of differing leaves of two node arguments (nested
+    lists, tuples, dicts; nodes compare by name), or None."""
+    import torch.fx
+
+    if isinstance(a, torch.fx.Node) or isinstance(b, torch.fx.Node):
+        same = (isinstance(a, torch.fx.Node) and isinstance(b, torch.fx.Node)
+                and a.name == b.name)
+        return None if same else (a, b)
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        if len(a) != len(b):
+            return (a, b)
+        for x, y in zip(a, b):
+            d = _leaf_diff(x, y)
+            if d is not None:
+                return d
+        return None
+    if isinstance(a, dict) and isinstance(b, dict):
+        if a.keys() != b.keys():
+            return (a, b)
+        for k in a:
+            d = _leaf_diff(a[k], b[k])
+            if d is not None:
+                return d
+        return None
+    if type(a) is not type(b) or a != b:
+        return (a, b)
+    return None
+
+
+def _check_same_constants(module, module_of, nodes1, nodes2, values1, values2, n1, n2):
+    """Raises ValueError where the two traces (at n1 and n2 tokens) differ in
+    a value the graph bakes in: a scalar argument computed from the token
+    count (`y / x.shape[0]`, `x[x.shape[0] - 3]`) or a constant tensor made
+    from it. Compiled for a dynamic token count, such a graph would keep the
+    example's value for every other count."""
+    torch = _torch()
+
+    def fail(node, what):
+        raise ValueError(
+            f"from_torch: {what} of node {node.name} ({node.target}) in module "
+            f"'{root_name(module_of.get(node.name, ''))}' depends on the token count "
+            f"({n1} vs {n2} tokens): the traced graph would keep the value of the "
+            "example for every token count. Compute it from tensors (e.g. "
+            "x.mean(dim) rather than x.sum(dim) / x.shape[0]), or trace without "
+            "dynamic_dims for one token count")
+
+    for a, b in zip(nodes1, nodes2):
+        if a.op == "get_attr":
+            t1, t2 = values1[a.name], values2[b.name]
+            if isinstance(t1, torch.Tensor) and (
+                    t1.shape != t2.shape or not torch.equal(t1, t2)):
+                fail(a, "the constant tensor")
+            continue
+        if a.op != "call_function":
+            continue
+        sizes = _SIZE_ARGS.get(target_name(a.target), ())
+        for i, (x, y) in enumerate(zip(a.args, b.args)):
+            if i not in sizes and _leaf_diff(x, y) is not None:
+                fail(a, f"argument {i}")
+        if _leaf_diff(a.kwargs, b.kwargs) is not None:
+            fail(a, "a keyword argument")
+
+
 def trace(module, example_args, dynamic_dims=None):
     """Traces `module(*example_args)` into ATen ops with `make_fx`; with
     `dynamic_dims` ({argument index: dimension or [dimensions]}) those
@@ -308,6 +391,7 @@ def trace(module, example_args, dynamic_dims=None):
                 f"from_torch: the traced graph changes with the token count (at node "
                 f"{where.name} in module '{root_name(module_of.get(where.name, ''))}', "
                 f"{n1} vs {n2} tokens): the model cannot take a dynamic token count")
+    _check_same_constants(module, module_of, nodes1, nodes2, values, values2, n1, n2)
     shapes = {}
     for node in nodes1:
         t1, t2 = values[node.name], values2[node.name]

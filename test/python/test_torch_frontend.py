@@ -347,6 +347,46 @@ def test_dynamic_dims_errors():
         quantc.from_torch(_TokenMean(), (torch.randn(5, 4),), dynamic_dims={0: 0})
 
 
+def test_dynamic_dims_values_of_the_token_count():
+    """A value computed from the token count in Python is a constant of the
+    trace: compiled for any count it would keep the example's (y / 12 at
+    5 tokens). The two traces of a dynamic model show it, and it is an error
+    naming the node and the module; sizes (view, expand, a slice's end) are
+    not values and stay allowed."""
+    class _DivByCount(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = nn.Linear(16, 8)
+
+        def forward(self, x):
+            return self.lin(x) / x.shape[0]
+
+    class _CountTensor(nn.Module):
+        def forward(self, x):
+            return x * torch.tensor(float(x.shape[0]))
+
+    class _LastRows(nn.Module):
+        def forward(self, x):
+            return x[x.shape[0] - 3:] * 2.0
+
+    class _Sizes(nn.Module):
+        def forward(self, x):
+            y = x.view(x.shape[0], 2, 8).expand(x.shape[0], 2, 8)
+            return y[:x.shape[0]].reshape(x.shape[0], 16) + 1.0
+
+    for cls, what in ((_DivByCount, r"argument 1 of node div.*'<root>'"),
+                      (_CountTensor, "the constant tensor"),
+                      (_LastRows, "argument 2 of node slice")):
+        with pytest.raises(ValueError, match=what + r".*depends on the token count "
+                           r"\(12 vs 11 tokens\)"):
+            quantc.from_torch(cls().eval(), (torch.randn(12, 16),), dynamic_dims={0: 0})
+    m = _Sizes()
+    f = quantc.from_torch(m, (torch.randn(12, 16),), dynamic_dims={0: 0}).compile()
+    for n in (12, 5):
+        x = torch.randn(n, 16)
+        np.testing.assert_array_equal(f(x), _np(m(x)))
+
+
 # -- overrides, schemes and the report -----------------------------------------
 
 def test_overrides_llama():
