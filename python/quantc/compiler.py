@@ -88,6 +88,19 @@ _SCALARS = {
 }
 
 
+def _as_array(a, what):
+    """`a` as a NumPy array: a torch.Tensor (also one that requires grad or
+    lives on another device) through `detach().cpu().numpy()`, without
+    importing torch; anything else through np.asarray."""
+    if type(a).__module__.split(".")[0] == "torch" and hasattr(a, "detach"):
+        try:
+            return a.detach().cpu().numpy()
+        except TypeError as e:  # (bf16 and other dtypes NumPy lacks)
+            raise TypeError(f"{what}: torch dtype {a.dtype} has no NumPy equivalent; "
+                            "convert the tensor (e.g. .float())") from e
+    return np.asarray(a)
+
+
 def _type_str(desc):
     shaped, element, shape = desc
     if not shaped:
@@ -165,14 +178,16 @@ class CompiledFunction:
             shaped, element, shape = desc
             dtype = np.dtype(_SCALARS[element])
             if not shaped:
-                v = self._convert(np.asarray(a), dtype, i, desc)
+                v = self._convert(_as_array(a, f"@{self.name} argument {i}"), dtype,
+                                  i, desc)
                 if v.ndim != 0:
                     raise ValueError(f"@{self.name} argument {i}: expected a scalar "
                                      f"{element}, got an array of shape {v.shape}")
                 out.append(np.array(v, dtype))
                 continue
             # (np.ascontiguousarray would turn a rank-0 array into rank 1.)
-            arr = np.require(self._convert(np.asarray(a), dtype, i, desc),
+            arr = np.require(self._convert(_as_array(a, f"@{self.name} argument {i}"),
+                                           dtype, i, desc),
                              requirements="C")
             if arr.ndim != len(shape) or any(d >= 0 and d != n for d, n in zip(shape, arr.shape)):
                 raise ValueError(f"@{self.name} argument {i}: expected {_type_str(desc)}, "

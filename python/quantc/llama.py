@@ -57,6 +57,18 @@ class LlamaConfig:
         """`k_cache`, `v_cache`: "int8" (the design) or "float" (the cache
         holds float32 rows, scales 1: the accuracy ablation's cache site
         kept in float)."""
+        for what, v in (("layers", layers), ("hidden", hidden), ("heads", heads),
+                        ("ffn", ffn), ("vocab", vocab), ("max_len", max_len)):
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+                raise ValueError(f"LlamaConfig: {what} must be a positive integer, got {v!r}")
+        for what, v in (("rope_theta", rope_theta), ("eps", eps)):
+            if isinstance(v, bool) or not isinstance(v, (int, float, np.floating, np.integer)) \
+                    or not math.isfinite(v) or v <= 0:
+                raise ValueError(f"LlamaConfig: {what} must be a positive finite number, "
+                                 f"got {v!r}")
+        layers, hidden, heads, ffn = int(layers), int(hidden), int(heads), int(ffn)
+        vocab, max_len = int(vocab), int(max_len)
+        rope_theta, eps = float(rope_theta), float(eps)
         if hidden % heads or (hidden // heads) % 2:
             raise ValueError(f"hidden {hidden} must split into {heads} heads of even size")
         for what, v in (("k_cache", k_cache), ("v_cache", v_cache)):
@@ -484,19 +496,39 @@ class QuantcDecoder:
             json.dump(self.cfg.as_dict(), f, indent=1)
 
     @classmethod
-    def load(cls, path, cfg):
+    def load(cls, path, cfg=None):
         """A decoder of config `cfg` running the artifact `path` written by
         `save` (quantc.load: no LLVM or MLIR). `cfg` must equal the config
         the artifact was built with (recorded by `save` in CONFIG_FILE): a
-        ValueError names the first field that differs."""
+        ValueError names the first field that differs. Without `cfg`, the
+        recorded config."""
         import json
         import os
         import quantc
+        if cfg is not None and not isinstance(cfg, LlamaConfig):
+            raise TypeError(f"QuantcDecoder.load: cfg must be a LlamaConfig or None, got "
+                            f"{type(cfg).__name__}")
         mod = quantc.load(path)
         saved_at = os.path.join(os.fspath(path), CONFIG_FILE)
+        if cfg is None and not os.path.exists(saved_at):
+            raise ValueError(f"QuantcDecoder.load: the artifact {os.fspath(path)!r} has no "
+                             f"{CONFIG_FILE}; pass its LlamaConfig as cfg")
         if os.path.exists(saved_at):
             with open(saved_at) as f:
-                saved = json.load(f)
+                try:
+                    saved = json.load(f)
+                except ValueError as e:
+                    raise ValueError(f"QuantcDecoder.load: {saved_at} is not JSON ({e})") \
+                        from None
+            if not isinstance(saved, dict):
+                raise ValueError(f"QuantcDecoder.load: {saved_at} is not a JSON object of "
+                                 "LlamaConfig fields")
+            if cfg is None:
+                try:
+                    cfg = LlamaConfig(**saved)
+                except (TypeError, ValueError) as e:
+                    raise ValueError(f"QuantcDecoder.load: {saved_at} is not a LlamaConfig "
+                                     f"({e})") from None
             for field, want in saved.items():
                 have = getattr(cfg, field, None)
                 if have != want:

@@ -250,3 +250,17 @@ def test_u8_arguments():
             "@u8 argument 1: expected tensor<3xi8>; the uint8 values do not "
             "all convert to int8 exactly (pass an array of int8)")):
         m(x, np.array([1, 200, 3], np.uint8))
+
+
+def test_torch_tensors(mod):
+    """torch tensors pass as their values, also one that requires grad (the
+    compiled code is inference: it is detached) or a non-contiguous view;
+    a dtype NumPy has no equivalent for (bf16) is a TypeError naming it."""
+    torch = pytest.importorskip("torch")
+    a = torch.randn(5, 7, requires_grad=True)
+    b = torch.randn(8, 7).t()  # [7, 8], non-contiguous
+    want = a.detach().numpy().astype(np.float64) @ b.numpy().astype(np.float64)
+    np.testing.assert_allclose(mod.mm(a, b), want, rtol=1e-5, atol=1e-5)
+    with pytest.raises(TypeError, match=r"@mm argument 0: torch dtype torch.bfloat16 has no "
+                       r"NumPy equivalent"):
+        mod.mm(a.detach().bfloat16(), b)

@@ -203,6 +203,22 @@ def test_int8_ops_match_torch():
     assert list(want[2][0].numpy()) == [0, -2, 2, -4, 4, 0]  # the ties are there
 
 
+def test_config_is_checked():
+    """LlamaConfig refuses sizes that are not positive integers and a theta
+    or eps that is not a positive finite number, naming the field (a zero
+    head count was a ZeroDivisionError, a zero layer count an empty model)."""
+    for field, bad in (("layers", 0), ("hidden", -64), ("heads", 0), ("ffn", 2.5),
+                       ("vocab", True), ("max_len", None)):
+        with pytest.raises(ValueError, match=f"LlamaConfig: {field} must be a positive "
+                           f"integer, got {re.escape(repr(bad))}"):
+            llama.LlamaConfig(**{**CFG, field: bad})
+    for field, bad in (("eps", float("nan")), ("rope_theta", 0), ("eps", -1e-6)):
+        with pytest.raises(ValueError, match=f"LlamaConfig: {field} must be a positive "
+                           "finite number"):
+            llama.LlamaConfig(**{**CFG, field: bad})
+    assert llama.LlamaConfig(**{**CFG, "layers": np.int64(2)}).layers == 2
+
+
 def test_token_ids_are_checked(float_decoder):
     """Token ids outside [0, vocab), float ids and an empty prompt are
     refused before the compiled code runs (its embedding does not bound the

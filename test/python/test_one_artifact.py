@@ -235,8 +235,23 @@ def test_load_refuses_another_config(decoder, tmp_path):
     ok.len = CFG["max_len"]
     with pytest.raises(ValueError, match="beyond max_len"):
         ok.step(1)
+    # Without a cfg, the recorded one; a config file that is not one is a
+    # ValueError naming the file, a cfg of another type a TypeError.
+    _bits_equal([llama.QuantcDecoder.load(path).prefill(prompt)], [dec.prefill(prompt)])
+    with pytest.raises(TypeError, match="LlamaConfig or None, got dict"):
+        llama.QuantcDecoder.load(path, dict(CFG))
+    good = (path / llama.CONFIG_FILE).read_text()
+    for text, what in (("[1, 2]", "not a JSON object"), ('{"layers": ', "is not JSON"),
+                       ('{"layers": 0}', "positive integer, got 0"),
+                       ('{"bogus": 1}', "unexpected keyword argument 'bogus'")):
+        (path / llama.CONFIG_FILE).write_text(text)
+        with pytest.raises(ValueError, match=what):
+            llama.QuantcDecoder.load(path)
+    (path / llama.CONFIG_FILE).write_text(good)
     # An artifact saved without the config: the layer count is still checked
-    # against the signatures.
+    # against the signatures, and a cfg is needed.
     os.remove(path / llama.CONFIG_FILE)
     with pytest.raises(ValueError, match="cfg.layers is 1"):
         llama.QuantcDecoder.load(path, llama.LlamaConfig(**{**CFG, "layers": 1}))
+    with pytest.raises(ValueError, match="has no llama_config.json; pass its LlamaConfig"):
+        llama.QuantcDecoder.load(path)
