@@ -205,6 +205,72 @@ def _cse(gm):
     gm.recompile()
 
 
+# ATen ops that return a view of their first argument: a tensor mutated in
+# place through one of them, or after one was taken, changes what the other
+# aliases read, which a graph of values does not show.
+_VIEW_OPS = {"view", "_unsafe_view", "_reshape_alias", "reshape", "expand", "slice",
+             "select", "t", "transpose", "permute", "unsqueeze", "squeeze", "alias",
+             "detach", "as_strided", "split", "unbind", "diagonal", "narrow", "unfold"}
+
+
+def _functionalize(gm, module_of):
+    """Rewrites in-place ATen calls (`x += 1` -> add_, ReLU(inplace=True) ->
+    relu_) into their functional forms where that is exact: make_fx already
+    gives every later use of the mutated tensor the in-place node's value, so
+    only aliases can tell the difference. Raises UnsupportedOpError when an
+    alias of the mutated tensor (its base through views, or another view of
+    it) is read after the mutation, or when it is a module parameter, buffer
+    or input (their mutation would be visible outside the compiled model)."""
+    torch = _torch()
+    from .torch_emit import UnsupportedOpError
+
+    order = {n: i for i, n in enumerate(gm.graph.nodes)}
+    for node in list(gm.graph.nodes):
+        if node.op != "call_function":
+            continue
+        name = target_name(node.target)
+        base, _, overload = name.partition(".")
+        if not base.endswith("_") or base.startswith("_") or not node.args:
+            continue
+        functional = getattr(getattr(torch.ops.aten, base[:-1], None), overload, None)
+        where = (f"in-place op aten.{name} (node {node.name}) in module "
+                 f"'{root_name(module_of.get(node.name, ''))}'")
+        if functional is None:
+            raise UnsupportedOpError(f"unsupported {where}: it has no functional form")
+        src = node.args[0]
+        if not isinstance(src, torch.fx.Node):
+            continue
+        # The aliases of the mutated tensor: its base through views, and
+        # every view of that base.
+        def is_view(n):
+            return n.op == "call_function" and \
+                target_name(n.target).partition(".")[0] in _VIEW_OPS
+        root = src
+        while is_view(root) and root.args and isinstance(root.args[0], torch.fx.Node):
+            root = root.args[0]
+        group, todo = {root}, [root]
+        while todo:
+            for user in todo.pop().users:
+                if is_view(user) and user not in group:
+                    group.add(user)
+                    todo.append(user)
+        why = None
+        if root.op in ("placeholder", "get_attr"):
+            why = ("it mutates an input of the model" if root.op == "placeholder"
+                   else "it mutates a parameter or buffer of the module")
+        else:
+            # A read of an alias after the mutation would see the old value.
+            late = [u for m in group for u in m.users
+                    if u is not node and u not in group and order[u] > order[node]]
+            if late:
+                why = f"an alias of the tensor it mutates is read after it (by {late[0].name})"
+        if why:
+            raise UnsupportedOpError(f"unsupported {where}: {why}; write it out of place "
+                                     "(e.g. y = y + 1, nn.ReLU(inplace=False))")
+        node.target = functional
+    gm.recompile()
+
+
 def _trace_once(module, args, params):
     torch = _torch()
     from torch.fx.experimental.proxy_tensor import make_fx
@@ -212,6 +278,7 @@ def _trace_once(module, args, params):
     with torch.no_grad(), _module_stack_tags(module):
         gm = make_fx(module)(*args)
     module_of = {n.name: n.meta.get("quantc_module", "") for n in gm.graph.nodes}
+    _functionalize(gm, module_of)
     _cse(gm)
     param_of = {}
     for node in gm.graph.nodes:
@@ -380,6 +447,10 @@ def trace(module, example_args, dynamic_dims=None):
     for a, dims in spec.items():
         for d in dims:
             args2[a] = args2[a].narrow(d, 0, n2)
+        # (A narrowed inner dimension leaves a non-contiguous view, whose
+        # trace differs: `view` becomes a copy.)
+        if args[a].is_contiguous():
+            args2[a] = args2[a].contiguous()
     gm2, values2, _, _ = _trace_once(module, tuple(args2), params)
     nodes1, nodes2 = list(gm.graph.nodes), list(gm2.graph.nodes)
     for i in range(max(len(nodes1), len(nodes2))):

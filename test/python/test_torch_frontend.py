@@ -387,6 +387,90 @@ def test_dynamic_dims_values_of_the_token_count():
         np.testing.assert_array_equal(f(x), _np(m(x)))
 
 
+def test_dynamic_inner_token_dim():
+    """Tokens as dimension 1 of [B, S, C]: the second trace's example (S - 1
+    tokens, cut with narrow) is made contiguous like the first, or its
+    Linear traced a copy instead of a view and the two graphs differed."""
+    torch.manual_seed(3)
+
+    class _Block(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a, self.b = nn.Linear(16, 16), nn.Linear(16, 16)
+
+        def forward(self, x):
+            h = torch.relu(self.a(x))
+            return self.b(h) + h
+
+    m = _Block().eval()
+    f = quantc.from_torch(m, (torch.randn(2, 6, 16),), dynamic_dims={0: 1}).compile()
+    for n in (6, 3):
+        x = torch.randn(2, n, 16)
+        np.testing.assert_allclose(f(x), _np(m(x)), rtol=1e-5, atol=1e-5)
+
+
+def test_inplace_ops():
+    """In-place ops (`y += h`, ReLU(inplace=True), `h.relu_()`) translate as
+    their functional forms when nothing can tell the difference; a mutation
+    that an alias read afterwards would see, or of an input or a parameter,
+    is an UnsupportedOpError saying why."""
+    torch.manual_seed(4)
+
+    class _Residual(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a, self.b = nn.Linear(16, 16), nn.Linear(16, 16)
+            self.act = nn.ReLU(inplace=True)
+
+        def forward(self, x):
+            h = self.act(self.a(x))
+            o = self.b(h)
+            o += h
+            o.mul_(0.5)
+            return o
+
+    m = _Residual().eval()
+    for shape, dyn in (((5, 16), None), ((2, 5, 16), None), ((2, 5, 16), {0: 1})):
+        x = torch.randn(*shape)
+        tm = quantc.from_torch(m, (x,), dynamic_dims=dyn)
+        assert "add_" not in tm.mlir() and "relu_" not in tm.mlir()
+        np.testing.assert_allclose(tm.compile()(x), _np(m(x)), rtol=1e-5, atol=1e-5)
+        tm.calibrate([(x,)]).quantize("w8a8")
+        assert _rel(tm.compile()(x), _np(m(x))) < 0.05
+
+    class _AliasReadLater(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a = nn.Linear(16, 16)
+
+        def forward(self, x):
+            y = self.a(x)
+            v = y.view(-1)
+            y += 1.0
+            return v * 2.0
+
+    class _MutatesInput(nn.Module):
+        def forward(self, x):
+            x.mul_(2.0)
+            return x + 1.0
+
+    class _MutatesBuffer(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.register_buffer("count", torch.zeros(16))
+
+        def forward(self, x):
+            self.count.add_(1.0)
+            return x + self.count
+
+    for cls, why in ((_AliasReadLater, r"an alias of the tensor it mutates is read after it"),
+                     (_MutatesInput, "it mutates an input of the model"),
+                     (_MutatesBuffer, "it mutates a parameter or buffer")):
+        with pytest.raises(quantc.UnsupportedOpError, match=r"in-place op aten\.\w+_\.\w+ "
+                           r"\(node \w+\) in module '<root>': " + why):
+            quantc.from_torch(cls().eval(), (torch.randn(5, 16),))
+
+
 # -- overrides, schemes and the report -----------------------------------------
 
 def test_overrides_llama():
