@@ -89,6 +89,10 @@ class Layer:
         return self.weight.shape
 
 
+# ATen ops that make a tensor from their arguments alone, deterministically.
+_FACTORIES = {"ones", "zeros", "full", "arange", "scalar_tensor", "eye", "linspace"}
+
+
 def analyze(graph):
     """Constant nodes, live nodes and the layers of `graph`."""
     import torch
@@ -100,7 +104,12 @@ def analyze(graph):
             consts.add(node.name)
         elif node.op == "call_function":
             ins = [a for a in node.all_input_nodes]
-            if ins and all(a.name in consts for a in ins) and not graph.dynamic(node.name):
+            if graph.dynamic(node.name):
+                continue
+            # (A factory op, torch.ones(8) or torch.arange(4), is a constant
+            # too: its value at tracing is its value.)
+            if (all(a.name in consts for a in ins) if ins
+                    else _target_name(node.target).partition(".")[0] in _FACTORIES):
                 consts.add(node.name)
     layers, names = [], {}
     for node in graph.gm.graph.nodes:

@@ -409,6 +409,40 @@ def test_dynamic_inner_token_dim():
         np.testing.assert_allclose(f(x), _np(m(x)), rtol=1e-5, atol=1e-5)
 
 
+def test_factory_constants():
+    """torch.ones/arange/full in forward are constants (they were unsupported
+    ops); one sized by the token count of a dynamic model is the error of
+    test_dynamic_dims_values_of_the_token_count; a random one stays
+    unsupported."""
+    torch.manual_seed(5)
+
+    class _Consts(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a = nn.Linear(8, 8)
+
+        def forward(self, x):
+            return self.a(x) + torch.ones(8) * torch.arange(8.0) + torch.full((8,), 0.5)
+
+    class _CountSized(nn.Module):
+        def forward(self, x):
+            return x + torch.arange(x.shape[0] * 1.0)[:, None]
+
+    class _Random(nn.Module):
+        def forward(self, x):
+            return x + torch.randn(8)
+
+    m = _Consts().eval()
+    for dyn in (None, {0: 0}):
+        x = torch.randn(6, 8)
+        np.testing.assert_allclose(quantc.from_torch(m, (x,), dynamic_dims=dyn).compile()(x),
+                                   _np(m(x)), rtol=1e-5, atol=1e-5)
+    with pytest.raises(ValueError, match=r"node arange .*depends on the token count"):
+        quantc.from_torch(_CountSized(), (torch.randn(6, 8),), dynamic_dims={0: 0})
+    with pytest.raises(quantc.UnsupportedOpError, match=r"aten\.randn\.default"):
+        quantc.from_torch(_Random(), (torch.randn(6, 8),))
+
+
 def test_inplace_ops():
     """In-place ops (`y += h`, ReLU(inplace=True), `h.relu_()`) translate as
     their functional forms when nothing can tell the difference; a mutation
