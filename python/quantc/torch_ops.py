@@ -59,6 +59,38 @@ def _relu(tr, node):
     return tr.unary(node, lambda b, x: b.op(f"arith.maximumf {x}, {b.f(0.0)}"))
 
 
+def _leaky_relu(tr, node):
+    slope = node.args[1] if len(node.args) > 1 else node.kwargs.get("negative_slope", 0.01)
+
+    def fn(b, x):  # max(x, 0) + slope * min(x, 0): x or slope * x exactly
+        pos = b.op(f"arith.maximumf {x}, {b.f(0.0)}")
+        neg = b.op(f"arith.mulf {b.op(f'arith.minimumf {x}, {b.f(0.0)}')}, {b.f(slope)}")
+        return b.op(f"arith.addf {pos}, {neg}")
+    return tr.unary(node, fn)
+
+
+def _relu6_of(b, x, shift):
+    """min(max(x + shift, 0), 6)."""
+    t = b.op(f"arith.addf {x}, {b.f(shift)}") if shift else x
+    return b.op(f"arith.minimumf {b.op(f'arith.maximumf {t}, {b.f(0.0)}')}, {b.f(6.0)}")
+
+
+def _hardswish(tr, node):  # x * relu6(x + 3) / 6, PyTorch's order
+    return tr.unary(node, lambda b, x: b.op(
+        f"arith.divf {b.op(f'arith.mulf {x}, {_relu6_of(b, x, 3.0)}')}, {b.f(6.0)}"))
+
+
+def _hardsigmoid(tr, node):  # relu6(x + 3) / 6
+    return tr.unary(node, lambda b, x: b.op(f"arith.divf {_relu6_of(b, x, 3.0)}, {b.f(6.0)}"))
+
+
+def _hardtanh(tr, node):  # clamp(x, min_val, max_val); ReLU6 is hardtanh(0, 6)
+    lo = node.args[1] if len(node.args) > 1 else node.kwargs.get("min_val", -1.0)
+    hi = node.args[2] if len(node.args) > 2 else node.kwargs.get("max_val", 1.0)
+    return tr.unary(node, lambda b, x: b.op(
+        f"arith.minimumf {b.op(f'arith.maximumf {x}, {b.f(lo)}')}, {b.f(hi)}"))
+
+
 def _gelu(tr, node):
     approx = node.kwargs.get("approximate", "none")
     if approx == "none":
@@ -224,6 +256,18 @@ def _softmax(tr, node):
     s = tr.em.reduce(e, [d], "sum", True)
     return tr.em.elementwise(x.shape, [e, s], lambda args, b: b.op(
         f"arith.divf {args[0]}, {args[1]}"))
+
+
+def _log_softmax(tr, node):  # (x - max) - log(sum(exp(x - max)))
+    x = tr.value(node.args[0], node)
+    d = _dim(node.args[1], len(x.shape))
+    m = tr.em.reduce(x, [d], "max", True)
+    sh = tr.em.elementwise(x.shape, [x, m], lambda args, b: b.op(
+        f"arith.subf {args[0]}, {args[1]}"))
+    e = tr.em.elementwise(x.shape, [sh], lambda args, b: b.op(f"math.exp {args[0]}"))
+    s = tr.em.reduce(e, [d], "sum", True)
+    return tr.em.elementwise(x.shape, [sh, s], lambda args, b: b.op(
+        f"arith.subf {args[0]}, {b.op(f'math.log {args[1]}')}"))
 
 
 def _mean(tr, node):
@@ -474,7 +518,9 @@ HANDLERS = {
     "rsub.Scalar": _rsub, "mul.Tensor": _mul, "mul.Scalar": _mul,
     "div.Tensor": _div, "div.Scalar": _div,
     "pow.Tensor_Scalar": _pow, "relu.default": _relu, "gelu.default": _gelu,
-    "silu.default": _silu, "rsqrt.default": _simple("math.rsqrt"),
+    "silu.default": _silu, "leaky_relu.default": _leaky_relu,
+    "hardswish.default": _hardswish, "hardsigmoid.default": _hardsigmoid,
+    "hardtanh.default": _hardtanh, "_log_softmax.default": _log_softmax, "rsqrt.default": _simple("math.rsqrt"),
     "sqrt.default": _simple("math.sqrt"), "exp.default": _simple("math.exp"),
     "tanh.default": _simple("math.tanh"), "neg.default": _simple("arith.negf"),
     "sigmoid.default": lambda tr, node: tr.unary(node, _sigmoid_of),

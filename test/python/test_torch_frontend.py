@@ -409,6 +409,26 @@ def test_dynamic_inner_token_dim():
         np.testing.assert_allclose(f(x), _np(m(x)), rtol=1e-5, atol=1e-5)
 
 
+@pytest.mark.parametrize("act", [nn.LeakyReLU(0.1), nn.Hardswish(), nn.Hardsigmoid(),
+                                 nn.ReLU6(), nn.Hardtanh(-0.5, 0.7), nn.LogSoftmax(-1)],
+                         ids=lambda m: type(m).__name__)
+def test_more_activations(act):
+    """LeakyReLU, Hardswish, Hardsigmoid, ReLU6/Hardtanh (clamps) and
+    LogSoftmax translate (they were unsupported ops): bit-exact against
+    PyTorch but for LogSoftmax's exp and log (1e-6), and after a W8A8
+    Linear within the usual error."""
+    torch.manual_seed(6)
+    x = torch.randn(7, 16) * 4
+    f = quantc.from_torch(act, (x,)).compile()
+    if isinstance(act, nn.LogSoftmax):
+        np.testing.assert_allclose(f(x), _np(act(x)), rtol=1e-6, atol=1e-6)
+    else:
+        np.testing.assert_array_equal(f(x), _np(act(x)))
+    m = nn.Sequential(nn.Linear(16, 16), act).eval()
+    tm = quantc.from_torch(m, (x,)).calibrate([(x,)]).quantize("w8a8")
+    assert _rel(tm.compile()(x), _np(m(x))) < 0.03
+
+
 def test_factory_constants():
     """torch.ones/arange/full in forward are constants (they were unsupported
     ops); one sized by the token count of a dynamic model is the error of
