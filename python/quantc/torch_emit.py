@@ -599,7 +599,8 @@ class _Translator:
             raise UnsupportedOpError(f"unsupported op {self.where(node)}: the PyTorch "
                                      "frontend has no translation for it")
         out = self.g.values[node.name]
-        if t not in ("getitem", "native_layer_norm.default"):
+        if t not in ("getitem", "native_layer_norm.default", "split.Tensor",
+                     "split_with_sizes.default"):
             _elem_of(out, self.where(node))
         res = handler(self, node)
         self.track_dequant(node, t)

@@ -382,6 +382,36 @@ def _slice(tr, node):
     return _Val(out, shape, x.elem)
 
 
+def _split(tr, node):
+    """`split.Tensor` (pieces of `split_size`, the last shorter) and
+    `split_with_sizes`: a tuple of extract_slices along a static dimension
+    (nn.MultiheadAttention's packed q/k/v projection)."""
+    x = tr.value(node.args[0], node)
+    r = len(x.shape)
+    size = node.args[1]
+    d = _dim(node.args[2] if len(node.args) > 2 else node.kwargs.get("dim", 0), r)
+    n = x.shape[d]
+    if isinstance(n, SymDim):
+        raise UnsupportedOpError(f"{tr.where(node)}: splitting the dynamic token count")
+    if isinstance(size, (list, tuple)):
+        sizes = list(size)
+    else:
+        sizes = [min(size, n - o) for o in range(0, n, size)] if size > 0 else [n]
+    out, off = [], 0
+    for sz in sizes:
+        shape = list(x.shape)
+        shape[d] = sz
+        offs = [0] * r
+        offs[d] = off
+        v = tr.em.fresh("sp")
+        tr.em.emit(f"{v} = tensor.extract_slice {x.ssa}[{', '.join(map(str, offs))}] "
+                   f"[{', '.join(map(tr.em.size, shape))}] [{', '.join(['1'] * r)}] : "
+                   f"{x.type} to {tensor_type(shape, x.elem)}")
+        out.append(_Val(v, shape, x.elem))
+        off += sz
+    return tuple(out)
+
+
 def _select(tr, node):
     x = tr.value(node.args[0], node)
     r = len(x.shape)
@@ -535,6 +565,7 @@ HANDLERS = {
     "_softmax.default": _softmax, "mean.dim": _mean, "sum.dim_IntList": _sum,
     "native_layer_norm.default": _layer_norm, "getitem": _getitem,
     "cat.default": _cat, "slice.Tensor": _slice, "select.int": _select,
+    "split.Tensor": _split, "split_with_sizes.default": _split,
     "embedding.default": _embedding, "where.self": _where,
     "masked_fill.Scalar": _masked_fill,
 }

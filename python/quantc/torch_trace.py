@@ -275,7 +275,12 @@ def _trace_once(module, args, params):
     torch = _torch()
     from torch.fx.experimental.proxy_tensor import make_fx
 
-    with torch.no_grad(), _module_stack_tags(module):
+    # Traced with grad enabled: PyTorch's fused inference fast paths
+    # (nn.TransformerEncoderLayer's _transformer_encoder_layer_fwd, one op
+    # for the whole layer) are taken only without grad; with it the layer
+    # traces as its matmuls, softmax and norms. make_fx records the forward
+    # ops either way.
+    with torch.enable_grad(), _module_stack_tags(module):
         gm = make_fx(module)(*args)
     module_of = {n.name: n.meta.get("quantc_module", "") for n in gm.graph.nodes}
     _functionalize(gm, module_of)

@@ -429,6 +429,34 @@ def test_more_activations(act):
     assert _rel(tm.compile()(x), _np(m(x))) < 0.03
 
 
+def test_transformer_encoder_layer():
+    """nn.TransformerEncoderLayer in eval mode: traced with grad enabled, so
+    PyTorch's fused fast path (_transformer_encoder_layer_fwd, one op for
+    the layer) is not taken and the layer translates op by op (its packed
+    q/k/v projection through aten.split); float within 1e-5 of PyTorch at
+    two token counts of a dynamic model, W8A8 within 2 %."""
+    torch.manual_seed(8)
+    m = nn.TransformerEncoderLayer(32, 4, 64, batch_first=True).eval()
+    x = torch.randn(2, 9, 32)
+    tm = quantc.from_torch(m, (x,), dynamic_dims={0: 1})
+    assert "_transformer_encoder_layer_fwd" not in tm.mlir()
+    f = tm.compile()
+    for n in (9, 4):
+        y = torch.randn(2, n, 32)
+        np.testing.assert_allclose(f(y), _np(m(y)), rtol=1e-5, atol=1e-5)
+    tm.calibrate([(torch.randn(2, 9, 32),) for _ in range(2)]).quantize("w8a8")
+    assert _rel(tm.compile()(x), _np(m(x))) < 0.02
+    # split_with_sizes and a split with a shorter last piece.
+    class _Split(nn.Module):
+        def forward(self, a):
+            p, q = a.split([3, 5], dim=1)
+            r = a.split(3, dim=-1)
+            return p.sum(1, keepdim=True) * q + r[2].sum(1, keepdim=True)
+    a = torch.randn(4, 8)
+    np.testing.assert_allclose(quantc.from_torch(_Split(), (a,)).compile()(a),
+                               _np(_Split()(a)), rtol=1e-6, atol=1e-6)
+
+
 def test_factory_constants():
     """torch.ones/arange/full in forward are constants (they were unsupported
     ops); one sized by the token count of a dynamic model is the error of
