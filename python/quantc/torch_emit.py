@@ -320,6 +320,15 @@ class _Emitter:
             v = self.reshape(v, tuple(1 if i in dims else s for i, s in enumerate(x.shape)))
         return v
 
+    def extract_slice(self, x, offsets, shape, strides=None, base="sl"):
+        """tensor.extract_slice of `x` at static `offsets`, sizes `shape`."""
+        strides = strides or [1] * len(shape)
+        out = self.fresh(base)
+        self.emit(f"{out} = tensor.extract_slice {x.ssa}[{', '.join(map(str, offsets))}] "
+                  f"[{', '.join(map(self.size, shape))}] [{', '.join(map(str, strides))}] : "
+                  f"{x.type} to {tensor_type(shape, x.elem)}")
+        return _Val(out, shape, x.elem)
+
     def reshape(self, x, shape):
         shape = tuple(s if isinstance(s, SymDim) else int(s) for s in shape)
         if shape == x.shape:

@@ -375,11 +375,7 @@ def _slice(tr, node):
         return x
     offs, strides = [0] * r, [1] * r
     offs[d], strides[d] = start, step
-    out = tr.em.fresh("sl")
-    tr.em.emit(f"{out} = tensor.extract_slice {x.ssa}[{', '.join(map(str, offs))}] "
-               f"[{', '.join(map(tr.em.size, shape))}] [{', '.join(map(str, strides))}] : "
-               f"{x.type} to {tensor_type(shape, x.elem)}")
-    return _Val(out, shape, x.elem)
+    return tr.em.extract_slice(x, offs, shape, strides)
 
 
 def _split(tr, node):
@@ -403,11 +399,7 @@ def _split(tr, node):
         shape[d] = sz
         offs = [0] * r
         offs[d] = off
-        v = tr.em.fresh("sp")
-        tr.em.emit(f"{v} = tensor.extract_slice {x.ssa}[{', '.join(map(str, offs))}] "
-                   f"[{', '.join(map(tr.em.size, shape))}] [{', '.join(['1'] * r)}] : "
-                   f"{x.type} to {tensor_type(shape, x.elem)}")
-        out.append(_Val(v, shape, x.elem))
+        out.append(tr.em.extract_slice(x, offs, shape, base="sp"))
         off += sz
     return tuple(out)
 
@@ -423,11 +415,8 @@ def _select(tr, node):
     shape[d] = 1
     offs = [0] * r
     offs[d] = i
-    out = tr.em.fresh("sel")
-    tr.em.emit(f"{out} = tensor.extract_slice {x.ssa}[{', '.join(map(str, offs))}] "
-               f"[{', '.join(map(tr.em.size, shape))}] [{', '.join(['1'] * r)}] : "
-               f"{x.type} to {tensor_type(shape, x.elem)}")
-    return tr.em.reshape(_Val(out, shape, x.elem), tr.g.shape(node.name))
+    return tr.em.reshape(tr.em.extract_slice(x, offs, shape, base="sel"),
+                         tr.g.shape(node.name))
 
 
 def _embedding(tr, node):
