@@ -44,6 +44,9 @@ struct GroupSpec {
   int64_t size = -1;
 };
 
+/// An integer argument whose elements index a table: (arg, size).
+using BoundSpec = std::pair<unsigned, int64_t>;
+
 /// The packed entry point of a compiled function.
 using PackedFn = void (*)(void **);
 
@@ -226,7 +229,8 @@ class CallPath {
 public:
   CallPath(py::object owner, PackedFn fn, const std::vector<TypeSpec> &args,
            const std::vector<TypeSpec> &resultTypes,
-           const std::vector<GroupSpec> &dimGroups, py::object notTaken)
+           const std::vector<GroupSpec> &dimGroups,
+           const std::vector<BoundSpec> &indexBounds, py::object notTaken)
       : owner(std::move(owner)), fn(fn), notTaken(std::move(notTaken)) {
     supported = fn != nullptr;
     auto convert = [&](const TypeSpec &t) {
@@ -264,6 +268,13 @@ public:
             dim >= params[arg].shape.size())
           supported = false;
       groups.push_back(g);
+    }
+    for (const BoundSpec &b : indexBounds) {
+      if (b.first >= params.size() || !params[b.first].shaped ||
+          (params[b.first].element.kind != 'i' &&
+           params[b.first].element.kind != 'u'))
+        supported = false;
+      bounds.push_back(b);
     }
   }
 
@@ -342,6 +353,23 @@ public:
           return notTaken;
       }
     }
+    // Index arguments (an embedding's token ids): the code does not bound
+    // them, and one outside its table reads past it; IndexError, as torch.
+    for (auto [arg, size] : bounds) {
+      auto *arr = py::detail::array_proxy(PyTuple_GET_ITEM(args.ptr(), arg));
+      int64_t count = 1;
+      for (int d = 0; d < arr->nd; ++d)
+        count *= arr->dimensions[d];
+      const Element &e = params[arg].element;
+      for (int64_t i = 0; i < count; ++i) {
+        int64_t v = loadInteger(e, data[arg], i);
+        if (v < 0 || v >= size)
+          throw py::index_error("argument " + std::to_string(arg) + ": index " +
+                                std::to_string(v) + " out of range [0, " +
+                                std::to_string(size) +
+                                ") of the table it indexes");
+      }
+    }
 
     alignas(16) char stackResult[512];
     std::vector<int64_t> heapResult;
@@ -383,6 +411,24 @@ public:
   }
 
 private:
+  /// Element `i` of the integer array at `data` (element type `e`).
+  static int64_t loadInteger(const Element &e, const char *data, int64_t i) {
+    auto load = [&](auto zero) {
+      decltype(zero) v;
+      std::memcpy(&v, data + i * sizeof(v), sizeof(v));
+      return static_cast<int64_t>(v);
+    };
+    if (e.kind == 'u')
+      return e.size == 1   ? load(uint8_t())
+             : e.size == 2 ? load(uint16_t())
+             : e.size == 4 ? load(uint32_t())
+                           : load(int64_t());
+    return e.size == 1   ? load(int8_t())
+           : e.size == 2 ? load(int16_t())
+           : e.size == 4 ? load(int32_t())
+                         : load(int64_t());
+  }
+
   /// The result `p` stored at `at` as a NumPy array (a copy) or scalar.
   static py::object take(const Param &p, const char *at) {
     size_t itemSize = p.element.size;
@@ -416,6 +462,7 @@ private:
   bool supported = true;
   std::vector<Param> params, results;
   std::vector<GroupSpec> groups;
+  std::vector<BoundSpec> bounds;
   std::vector<size_t> resultOffsets;
   size_t words = 0, resultBytes = 0;
 };
@@ -442,7 +489,8 @@ void quantc::python::bindCallPath(py::module_ &m) {
   py::class_<CallPath>(m, "CallPath")
       .def(py::init([](py::object owner, uintptr_t address,
                        const py::sequence &args, const py::sequence &results,
-                       const py::sequence &dimGroups) {
+                       const py::sequence &dimGroups,
+                       const py::sequence &indexBounds) {
              std::vector<TypeSpec> a, r;
              for (py::handle t : args)
                a.push_back(typeSpec(t));
@@ -458,15 +506,21 @@ void quantc::python::bindCallPath(py::module_ &m) {
                    {pair[0].cast<std::vector<std::pair<unsigned, unsigned>>>(),
                     pair[1].cast<int64_t>()});
              }
+             std::vector<BoundSpec> bounds;
+             for (py::handle b : indexBounds)
+               bounds.push_back(b.cast<BoundSpec>());
              return CallPath(std::move(owner),
                              reinterpret_cast<PackedFn>(address), a, r, groups,
-                             notTakenObject());
+                             bounds, notTakenObject());
            }),
            py::arg("owner"), py::arg("address"), py::arg("args"),
            py::arg("results"), py::arg("dim_groups"),
+           py::arg("index_bounds") = py::tuple(),
            "The call path of the packed entry point at `address` (a "
            "function of `owner`, kept alive) with the signature `args` and "
-           "`results` ((shaped, element, shape) tuples) and `dim_groups`.")
+           "`results` ((shaped, element, shape) tuples), `dim_groups` and "
+           "`index_bounds` ((arg, size): integer arguments a call keeps in "
+           "[0, size), IndexError otherwise).")
       .def("__call__", &CallPath::call, py::arg("args"),
            "Calls the function with the tuple `args` if they need no "
            "conversion; returns NOT_TAKEN if they do.");

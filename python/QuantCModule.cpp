@@ -142,7 +142,10 @@ PYBIND11_MODULE(_quantc, m) {
               py::list groups;
               for (const DimGroup &g : f.dimGroups)
                 groups.append(py::make_tuple(g.members, g.size));
-              out.append(py::make_tuple(f.name, args, results, groups));
+              py::list bounds;
+              for (const IndexBound &b : f.indexBounds)
+                bounds.append(py::make_tuple(b.arg, b.size));
+              out.append(py::make_tuple(f.name, args, results, groups, bounds));
             }
             return out;
           })

@@ -32,8 +32,8 @@ public:
   Artifact &operator=(const Artifact &) = delete;
   ~Artifact() { quantc_unload(artifact); }
 
-  /// [(name, args, results, dim_groups)] as quantc._quantc.JitModule gives
-  /// them.
+  /// [(name, args, results, dim_groups, index_bounds)] as
+  /// quantc._quantc.JitModule gives them.
   py::list functions() const {
     py::list out;
     for (int i = 0, e = quantc_num_functions(artifact); i < e; ++i) {
@@ -55,8 +55,16 @@ public:
           pairs.append(py::make_tuple(members[2 * m], members[2 * m + 1]));
         groups.append(py::make_tuple(pairs, size));
       }
-      out.append(
-          py::make_tuple(quantc_function_name(fn), args, results, groups));
+      py::list bounds;
+      for (int b = 0, n = quantc_function_index_bound(fn, -1, nullptr, nullptr);
+           b < n; ++b) {
+        int arg;
+        int64_t size;
+        quantc_function_index_bound(fn, b, &arg, &size);
+        bounds.append(py::make_tuple(arg, size));
+      }
+      out.append(py::make_tuple(quantc_function_name(fn), args, results, groups,
+                                bounds));
     }
     return out;
   }

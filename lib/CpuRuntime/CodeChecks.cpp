@@ -128,9 +128,11 @@ bool quantc::runtime::checkSignatures(void *handle, const JsonValue &functions,
               ", which is not a public function of the code" + againMessage;
       return false;
     }
-    for (const char *key : {"args", "results", "dim_groups"}) {
+    for (const char *key : {"args", "results", "dim_groups", "index_bounds"}) {
+      // (A key the code's record lacks is one older artifacts did not
+      // record; one the manifest lacks while the code has it was removed.)
       const JsonValue *m = f.get(key), *c = saved->get(key);
-      if (m && c && *m != *c) {
+      if (c && (!m || *m != *c)) {
         error = std::string("the '") + key + "' of @" + name->string +
                 " in manifest.json differ from those the code was compiled "
                 "with" +

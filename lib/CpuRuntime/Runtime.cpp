@@ -52,12 +52,19 @@ struct DimGroupRecord {
   std::vector<int> members; // (argument, dimension) pairs, flattened
   int64_t size = -1;
 };
+
+/// An integer tensor argument whose elements index a table of `size` rows.
+struct IndexBoundRecord {
+  int arg = 0;
+  int64_t size = 0;
+};
 } // namespace
 
 struct quantc_function {
   std::string name;
   std::vector<std::unique_ptr<TypeRecord>> args, results;
   std::vector<DimGroupRecord> groups;
+  std::vector<IndexBoundRecord> indexBounds;
   quantc_packed_fn entry = nullptr;
   int packedSize = 0;
 };
@@ -100,6 +107,29 @@ bool readFile(const std::string &path, std::string &out) {
 
 const char *kElements[] = {"f16", "f32", "f64", "i1",  "i8",
                            "u8",  "i16", "i32", "i64", "index"};
+
+/// Element types an index argument can have, and the value of element `i`
+/// of such an array at `data`.
+bool isIndexElement(const std::string &e) {
+  return e == "i8" || e == "u8" || e == "i16" || e == "i32" || e == "i64" ||
+         e == "index";
+}
+int64_t indexElement(const std::string &e, const char *data, int64_t i) {
+  auto load = [&](auto zero) {
+    decltype(zero) v;
+    std::memcpy(&v, data + i * sizeof(v), sizeof(v));
+    return static_cast<int64_t>(v);
+  };
+  if (e == "i8")
+    return load(int8_t());
+  if (e == "u8")
+    return load(uint8_t());
+  if (e == "i16")
+    return load(int16_t());
+  if (e == "i32")
+    return load(int32_t());
+  return load(int64_t());
+}
 
 /// A manifest type {"shaped": bool, "element": str, "shape": [int]}.
 bool readType(const JsonValue &v, TypeRecord &t, std::string &error) {
@@ -185,6 +215,25 @@ std::unique_ptr<quantc_function> readFunction(const JsonValue &v, void *handle,
       group.members.push_back(static_cast<int>(m.array[1].integer));
     }
     fn->groups.push_back(std::move(group));
+  }
+  // (Artifacts saved before index bounds were recorded have none.)
+  if (const JsonValue *bounds = v.get("index_bounds")) {
+    if (!isArray(bounds)) {
+      error = "@" + fn->name + ": 'index_bounds' is not an array";
+      return nullptr;
+    }
+    for (const JsonValue &b : bounds->array) {
+      const JsonValue *arg = b.get("arg"), *size = b.get("size");
+      if (!isInt(arg) || !isInt(size) || arg->integer < 0 ||
+          arg->integer >= static_cast<int64_t>(fn->args.size()) ||
+          !fn->args[arg->integer]->view.shaped || size->integer < 0 ||
+          !isIndexElement(fn->args[arg->integer]->element)) {
+        error = "@" + fn->name + ": invalid index bound";
+        return nullptr;
+      }
+      fn->indexBounds.push_back(
+          {static_cast<int>(arg->integer), size->integer});
+    }
   }
   int words = 0;
   for (auto &t : fn->args)
@@ -618,7 +667,50 @@ QUANTC_RT_API int quantc_check_args(const quantc_function *fn,
             -1);
     }
   }
+  // Index arguments (an embedding's token ids): the code does not bound
+  // them, and one outside its table reads past it.
+  for (const IndexBoundRecord &b : fn->indexBounds) {
+    const TypeRecord &t = *fn->args[b.arg];
+    auto *desc = static_cast<const int64_t *>(descriptors[b.arg]);
+    int rank = t.view.rank;
+    const char *aligned;
+    std::memcpy(&aligned, &desc[1], sizeof(aligned));
+    const int64_t *sizes = desc + 3, *strides = desc + 3 + rank;
+    int64_t count = 1;
+    for (int d = 0; d < rank; ++d)
+      count *= sizes[d];
+    // Element i at the offset its strides give (row-major index order).
+    for (int64_t i = 0; i < count; ++i) {
+      int64_t offset = desc[2], rest = i;
+      for (int d = rank - 1; d >= 0; --d) {
+        offset += (rest % sizes[d]) * strides[d];
+        rest /= sizes[d];
+      }
+      int64_t v = indexElement(t.element, aligned, offset);
+      if (v < 0 || v >= b.size)
+        return failWith("@" + fn->name + " argument " + std::to_string(b.arg) +
+                            ": index " + std::to_string(v) +
+                            " out of range [0, " + std::to_string(b.size) +
+                            ") of the table it indexes",
+                        -1);
+    }
+  }
   return 0;
+}
+
+QUANTC_RT_API int quantc_function_index_bound(const quantc_function *fn,
+                                              int bound, int *arg,
+                                              int64_t *size) {
+  int n = static_cast<int>(fn->indexBounds.size());
+  if (bound < 0)
+    return n;
+  if (bound >= n)
+    return failWith("index bound out of range", -1);
+  if (arg)
+    *arg = fn->indexBounds[bound].arg;
+  if (size)
+    *size = fn->indexBounds[bound].size;
+  return n;
 }
 
 QUANTC_RT_API int quantc_artifact_num_params(const quantc_artifact *a) {

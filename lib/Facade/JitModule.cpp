@@ -273,6 +273,7 @@ compileSession(Session &s, const std::string &pipeline, unsigned optLevel,
     for (Type t : fn.getResultTypes())
       desc.results.push_back(describe(t));
     desc.dimGroups = computeDimGroups(fn);
+    desc.indexBounds = computeIndexBounds(fn);
     impl->functions.push_back(std::move(desc));
   });
   if (failed(s.run(pipeline.empty() ? "quantc-cpu-pipeline" : pipeline))) {

@@ -194,7 +194,8 @@ void writeShape(llvm::json::OStream &j, ArrayRef<int64_t> shape) {
   });
 }
 
-/// The manifest's "functions" entries: {name, args, results, dim_groups}
+/// The manifest's "functions" entries: {name, args, results, dim_groups,
+/// index_bounds}
 /// of each public function (`__quantc_prepare` is not one: loading fills the
 /// state from state.bin and never prepares it).
 void writeFunctions(llvm::json::OStream &j,
@@ -230,6 +231,13 @@ void writeFunctions(llvm::json::OStream &j,
                 });
             });
             j.attribute("size", g.size);
+          });
+      });
+      j.attributeArray("index_bounds", [&] {
+        for (const IndexBound &b : f.indexBounds)
+          j.object([&] {
+            j.attribute("arg", static_cast<int64_t>(b.arg));
+            j.attribute("size", b.size);
           });
       });
     });

@@ -3,11 +3,14 @@
 
 #include "quantc/Dialect/QuantC/IR/QuantCOps.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Matchers.h"
 #include "llvm/ADT/EquivalenceClasses.h"
+
+#include <map>
 
 using namespace mlir;
 using namespace quantc;
@@ -188,5 +191,56 @@ std::vector<facade::DimGroup> facade::computeDimGroups(func::FuncOp fn) {
   llvm::sort(out, [](const DimGroup &a, const DimGroup &b) {
     return a.members < b.members;
   });
+  return out;
+}
+
+std::vector<facade::IndexBound> facade::computeIndexBounds(func::FuncOp fn) {
+  Block &entry = fn.getBody().front();
+  std::map<unsigned, int64_t> bounds;
+  fn.walk([&](tensor::ExtractOp extract) {
+    auto generic = dyn_cast<linalg::GenericOp>(extract->getParentOp());
+    if (!generic)
+      return;
+    RankedTensorType table = extract.getTensor().getType();
+    for (auto [d, index] : llvm::enumerate(extract.getIndices())) {
+      int64_t size = table.getDimSize(d);
+      Operation *toIndex = index.getDefiningOp();
+      if (ShapedType::isDynamic(size) ||
+          !isa_and_nonnull<arith::IndexCastOp, arith::IndexCastUIOp>(toIndex))
+        continue;
+      auto element = dyn_cast<BlockArgument>(toIndex->getOperand(0));
+      if (!element || element.getOwner() != generic.getBody() ||
+          element.getArgNumber() >= generic.getNumDpsInputs())
+        continue;
+      // Every element of the input is read (a projected permutation over
+      // all its dimensions), so every element must be in range.
+      OpOperand *input = generic.getDpsInputOperand(element.getArgNumber());
+      AffineMap map = generic.getMatchingIndexingMap(input);
+      auto inputTy = dyn_cast<ShapedType>(input->get().getType());
+      if (!inputTy || !inputTy.hasRank() || !map.isProjectedPermutation() ||
+          map.getNumResults() != inputTy.getRank())
+        continue;
+      // Through ops that keep every element.
+      Value src = input->get();
+      while (Operation *def = src.getDefiningOp()) {
+        if (auto t = dyn_cast<linalg::TransposeOp>(def))
+          src = t.getInput();
+        else if (isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp,
+                     tensor::CastOp>(def))
+          src = def->getOperand(0);
+        else
+          break;
+      }
+      auto arg = dyn_cast<BlockArgument>(src);
+      if (!arg || arg.getOwner() != &entry)
+        continue;
+      auto [it, inserted] = bounds.try_emplace(arg.getArgNumber(), size);
+      if (!inserted)
+        it->second = std::min(it->second, size);
+    }
+  });
+  std::vector<IndexBound> out;
+  for (auto [arg, size] : bounds)
+    out.push_back({arg, size});
   return out;
 }

@@ -3,8 +3,9 @@
 // A compiled function with dynamic shapes trusts its caller: a reduction size
 // that differs between two arguments makes the generated loops read past a
 // buffer. Before lowering, the facade records which argument dimensions the
-// function's ops tie together (and to which static size), so that the Python
-// wrapper checks every call before it runs.
+// function's ops tie together (and to which static size), and which integer
+// arguments index a table (and its size), so that every call is checked
+// before it runs (the Python wrapper, the C runtime's quantc_check_args).
 //
 //===----------------------------------------------------------------------===//
 #ifndef QUANTC_LIB_FACADE_SHAPERELATIONS_H
@@ -23,6 +24,13 @@ namespace quantc::facade {
 /// groups with a dynamic argument dimension are returned. Ops it does not
 /// understand add no relation.
 std::vector<DimGroup> computeDimGroups(mlir::func::FuncOp fn);
+
+/// The integer tensor arguments of `fn` whose every element indexes a
+/// static dimension (a linalg.generic reading the argument, through
+/// reshapes, and using the element, index_cast, in a tensor.extract): with
+/// the smallest such dimension. The compiled lookup does not bound its index
+/// (one outside reads past the table), so a call checks them (IndexBound).
+std::vector<IndexBound> computeIndexBounds(mlir::func::FuncOp fn);
 
 } // namespace quantc::facade
 

@@ -118,7 +118,7 @@ class CompiledFunction:
     buffers freed) when the arguments need no conversion; otherwise
     `_normalize` converts them (or raises) and the call is made again."""
 
-    def __init__(self, module, name, args, results, dim_groups=()):
+    def __init__(self, module, name, args, results, dim_groups=(), index_bounds=()):
         self._module, self.name = module, name
         self.arg_types, self.result_types = args, results
         # Argument dimensions that the function's ops tie together (recorded
@@ -126,6 +126,10 @@ class CompiledFunction:
         # size -1 when only equality is required.
         self.dim_groups = [(list(map(tuple, members)), size)
                            for members, size in dim_groups]
+        # Integer arguments whose elements index a table (an embedding's
+        # token ids): [(arg, rows)]; a call keeps them in [0, rows) (the
+        # call path raises IndexError, as torch does).
+        self.index_bounds = [tuple(b) for b in index_bounds]
         for d in args + results:
             if d[1].startswith("unsupported"):
                 self._unsupported = d[1][len("unsupported:"):]
@@ -140,7 +144,7 @@ class CompiledFunction:
             self._fast, self._missing = (lambda args: _NOT_TAKEN), str(e)
         else:
             self._fast = _quantc_rt.CallPath(module._jit, address, args, results,
-                                             dim_groups)
+                                             dim_groups, self.index_bounds)
 
     @property
     def signature(self):
@@ -151,10 +155,12 @@ class CompiledFunction:
         return f"<compiled @{self.name} {self.signature}>"
 
     def __call__(self, *args):
-        out = self._fast(args)
-        if out is not _NOT_TAKEN:
-            return out
-        out = self._fast(self._normalize(args))
+        try:
+            out = self._fast(args)
+            if out is _NOT_TAKEN:
+                out = self._fast(self._normalize(args))
+        except IndexError as e:  # an index argument out of its table
+            raise IndexError(f"@{self.name} {e}") from None
         if out is _NOT_TAKEN:  # _normalize and CallPath disagree: a bug
             raise RuntimeError(f"@{self.name}: internal error: the call path "
                                f"refused the checked arguments {self.signature}")
@@ -247,8 +253,7 @@ class CompiledModule:
     def __init__(self, jit, path=None):
         self._jit = jit
         self._path = path  # the artifact directory it was loaded from
-        self.functions = {name: CompiledFunction(self, name, args, results, groups)
-                          for name, args, results, groups in jit.functions}
+        self.functions = {f[0]: CompiledFunction(self, *f) for f in jit.functions}
 
     def save(self, path):
         """Writes the module as an artifact directory `path` (created if

@@ -25,7 +25,7 @@ import numpy as np
 from .compiler import CompileError, Module
 from .observers import AbsMaxObserver, PercentileObserver
 from .smoothquant import search_alpha
-from .torch_emit import (UnsupportedOpError, analyze, check_supported, emit, index_bounds,
+from .torch_emit import (UnsupportedOpError, analyze, check_supported, emit,
                          token_limit, token_minimum)
 from .torch_trace import root_name, to_numpy, trace
 
@@ -133,9 +133,6 @@ class TorchModel:
         self.token_minimum = token_minimum(self._graph, self._consts, self._live)
         """(smallest token count, the op that fixes it) of a dynamic model
         taking a fixed-size slice of the token dimension, else None."""
-        self.index_bounds = index_bounds(self._graph, self._consts, self._live)
-        """{argument index: (rows, op)}: arguments that index an embedding
-        table of `rows` rows; calls check 0 <= index < rows (as torch does)."""
         self.parameters = {}
         """Qualified name -> float32 NumPy array of every parameter and buffer
         the graph reads."""
@@ -206,13 +203,6 @@ class TorchModel:
             if a.dtype != dtype:
                 raise TypeError(f"{what}, argument {i}: dtype {a.dtype} does not match "
                                 f"the traced dtype {dtype}")
-            if i in self.index_bounds and a.size:
-                rows, op = self.index_bounds[i]
-                lo, hi = int(a.min()), int(a.max())
-                if lo < 0 or hi >= rows:
-                    bad = lo if lo < 0 else hi
-                    raise IndexError(f"{what}, argument {i}: index {bad} out of range "
-                                     f"[0, {rows}) of {op}")
             # (np.ascontiguousarray would turn a 0-d array into shape (1,).)
             out.append(np.require(a, requirements="C"))
         return out
@@ -538,6 +528,8 @@ class TorchModel:
         def run(*args):
             return fn(*model._check_args(args, "compiled model"))
         run.signature = fn.signature
+        # [(argument, rows)]: the index arguments every call checks.
+        run.index_bounds = fn.index_bounds
         # An artifact of the compiled module (CompiledModule.save); quantc.load
         # gives it back with `forward` taking NumPy arrays.
         run.save = fn._module.save

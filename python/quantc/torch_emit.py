@@ -739,46 +739,6 @@ def token_minimum(graph, consts, live):
     return best
 
 
-# Ops whose result holds exactly the elements of their first operand (no
-# element dropped): an embedding index reached through them from an argument
-# is range-checked on the whole argument.
-_ELEMENT_VIEWS = ("clone.default", "detach.default", "alias.default",
-                  "lift_fresh_copy.default", "view.default", "_unsafe_view.default",
-                  "_reshape_alias.default", "reshape.default", "unsqueeze.default",
-                  "squeeze.dim", "squeeze.default", "t.default", "transpose.int",
-                  "permute.default", "expand.default")
-
-
-def index_bounds(graph, consts, live):
-    """{argument index: (rows, op)} for the arguments that are (directly or
-    through views keeping every element, _ELEMENT_VIEWS) the indices of an
-    `aten.embedding` of a table with a static row count: the compiled lookup
-    does not bound its index, so the call checks 0 <= index < rows (the
-    smallest table an argument indexes). An index computed in the model, or
-    a slice of an argument, is not listed (torch_ops._embedding)."""
-    arg_of, n = {}, 0
-    for node in graph.gm.graph.nodes:
-        if node.op == "placeholder":
-            arg_of[node.name] = n
-            n += 1
-    bounds = {}
-    for node in _live_ops(graph, consts, live, "embedding.default"):
-        rows = graph.shape(node.args[0].name)[0]
-        if isinstance(rows, SymDim):
-            continue
-        src = node.args[1]
-        while src.op == "call_function" and _target_name(src.target) in _ELEMENT_VIEWS:
-            src = src.args[0]
-        if src.op != "placeholder":
-            continue
-        i = arg_of[src.name]
-        where = (_where_in(graph, node, "aten.embedding") + f", a table of {rows} rows"
-                 f" ({graph.param_of.get(node.args[0].name, node.args[0].name)})")
-        if i not in bounds or rows < bounds[i][0]:
-            bounds[i] = (rows, where)
-    return bounds
-
-
 def check_supported(graph, consts, live):
     """Raises UnsupportedOpError for the first op without a translation."""
     for node in graph.gm.graph.nodes:

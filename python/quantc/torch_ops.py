@@ -423,11 +423,12 @@ def _embedding(tr, node):
     """`aten.embedding`: a gather of the table's rows. The compiled lookup
     does not bound its index (an index outside [0, rows) reads memory past
     the table). When the index tensor is a function argument (directly or
-    through views keeping every element), the Python call checks its range
-    before calling the compiled code (torch_emit.index_bounds: an
-    IndexError, as torch raises). An index computed inside the model (e.g.
-    `tokens + 1`, `argmax`, or a slice of an argument) is NOT checked: the
-    model must keep it in range; there is no clamp."""
+    through reshapes and transposes), every call checks its range before the
+    compiled code runs (the compiler's IndexBound of the function: an
+    IndexError from Python, an error from the C runtime's quantc_check_args).
+    An index computed inside the model (e.g. `tokens + 1`, `argmax`, or a
+    slice of an argument) is NOT checked: the model must keep it in range;
+    there is no clamp."""
     w, idx = tr.value(node.args[0], node), tr.value(node.args[1], node)
     if idx.elem != "i64":
         raise UnsupportedOpError(f"{tr.where(node)}: indices must be int64")

@@ -2,8 +2,9 @@
 # dynamic token count), examples/c/run_model.c is built with the C compiler
 # against quantc_runtime.h and libquantc_runtime only, runs it on 5 and 1
 # tokens, and its printed results must equal an independent NumPy model of
-# the integer computation bit for bit. A CPU-feature refusal and an unknown
-# function come back as error strings.
+# the integer computation bit for bit. A CPU-feature refusal, an unknown
+# function and an embedding's token id out of range come back as error
+# strings.
 # RUN: rm -rf %t && mkdir -p %t
 # RUN: %python %s save %t
 # RUN: %cc -std=c11 -Wall -Werror -I%quantc_src_root/include %quantc_src_root/examples/c/run_model.c -L%quantc_lib_dir -lquantc_runtime -Wl,-rpath,%quantc_lib_dir -o %t/run_model
@@ -13,11 +14,17 @@
 # RUN: not %t/run_model %t/mlp backward %t/x5.bin 2>&1 | FileCheck %s --check-prefix=NOFN
 # RUN: not %t/run_model %t/mlp forward %t/bad.bin 2>&1 | FileCheck %s --check-prefix=SHAPE
 # RUN: not %t/run_model %t/refuse forward %t/x5.bin 2>&1 | FileCheck %s --check-prefix=REFUSE
+# RUN: %t/run_model %t/embed forward %t/ids.bin | FileCheck %s --check-prefix=IDS
+# RUN: not %t/run_model %t/embed forward %t/bad_ids.bin 2>&1 | FileCheck %s --check-prefix=BADIDS
 # CHECK: x5: 5x8 bit-exact
 # CHECK: x1: 1x8 bit-exact
 # NOFN: error: no function @backward in the artifact; it has @forward
 # SHAPE: error: @forward argument 0: dimension 1 is 15, expected 16
 # REFUSE: error: artifact '{{.*}}refuse': this CPU lacks features the code was compiled for: {{.*}}(unknown to this runtime)
+# The token ids of an embedding are checked by quantc_check_args (the code
+# does not bound them: id 10 of a 10-row table read past it).
+# IDS: result 0 f32 3x4
+# BADIDS: error: @forward argument 0: index 10 out of range [0, 10) of the table it indexes
 import json
 import shutil
 import struct
@@ -58,6 +65,11 @@ def save(d):
     for name, a in inputs().items():
         write_tensor(f"{d}/{name}.bin", a)
     write_tensor(f"{d}/bad.bin", np.zeros((5, 15), np.float32))
+    embed = nn.Sequential(nn.Embedding(10, 8), nn.Linear(8, 4)).eval()
+    quantc.from_torch(embed, (torch.tensor([1, 2, 3]),), dynamic_dims={0: 0}) \
+        .compile().save(f"{d}/embed")
+    write_tensor(f"{d}/ids.bin", np.array([0, 9, 4], np.int64))
+    write_tensor(f"{d}/bad_ids.bin", np.array([0, 10, 4], np.int64))
     shutil.copytree(f"{d}/mlp", f"{d}/refuse")
     with open(f"{d}/refuse/manifest.json") as f:
         manifest = json.load(f)

@@ -257,6 +257,50 @@ def test_loaded_functions_check_arguments_as_the_jit(tmp_path):
     assert "tie these sizes together" in _error(loaded.mm, a32, b32[:4])[1]
 
 
+_EMBED_IR = """
+func.func @lookup(%i: tensor<?xi64>, %t: tensor<10x4xf32>) -> tensor<?x4xf32> {
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %i, %c0 : tensor<?xi64>
+  %e = tensor.empty(%n) : tensor<?x4xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0)>,
+                                        affine_map<(d0, d1) -> (d0, d1)>],
+                       iterator_types = ["parallel", "parallel"]}
+      ins(%i : tensor<?xi64>) outs(%e : tensor<?x4xf32>) {
+  ^bb0(%x: i64, %o: f32):
+    %row = arith.index_cast %x : i64 to index
+    %col = linalg.index 1 : index
+    %v = tensor.extract %t[%row, %col] : tensor<10x4xf32>
+    linalg.yield %v : f32
+  } -> tensor<?x4xf32>
+  return %r : tensor<?x4xf32>
+}"""
+
+
+def test_index_arguments_are_range_checked(tmp_path):
+    """An argument whose elements index a table (tensor.extract in a
+    linalg.generic: an embedding) is checked before the code runs, which
+    does not bound it (id 10 of a 10-row table read past it; a loaded
+    artifact segfaulted): IndexError from the JIT and from the loaded
+    artifact; the manifest records the bound, and one edited out is
+    refused at load."""
+    jit = quantc.compile_cpu(_EMBED_IR)
+    jit.save(tmp_path / "emb")
+    loaded = quantc.load(tmp_path / "emb")
+    table = np.arange(40, dtype=np.float32).reshape(10, 4)
+    for fn in (jit.lookup, loaded.lookup):
+        assert fn.index_bounds == [(0, 10)]
+        np.testing.assert_array_equal(fn(np.array([9, 0, 3]), table), table[[9, 0, 3]])
+        for bad in ([0, 10], [-1], np.array([3, 2**40]), np.array([7, 12], np.int32)):
+            with pytest.raises(IndexError, match=r"@lookup argument 0: index -?\d+ out of "
+                               r"range \[0, 10\) of the table it indexes"):
+                fn(np.asarray(bad), table)
+    shutil.copytree(tmp_path / "emb", tmp_path / "unbounded")
+    _edit_function(tmp_path / "unbounded", lambda f: f.pop("index_bounds"))
+    with pytest.raises(quantc.LoadError, match=r"the 'index_bounds' of @lookup in "
+                       "manifest.json differ"):
+        quantc.load(tmp_path / "unbounded")
+
+
 def _missing_feature():
     """A feature of the runtime's table that this CPU lacks, by
     /proc/cpuinfo's name for it."""

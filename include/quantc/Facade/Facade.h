@@ -58,12 +58,21 @@ struct DimGroup {
   int64_t size = -1;
 };
 
+/// An integer tensor argument whose elements index a dimension of `size`
+/// elements (an embedding's token ids): a call keeps each in [0, size).
+struct IndexBound {
+  unsigned arg = 0;
+  int64_t size = 0;
+};
+
 struct FunctionDesc {
   std::string name;
   std::vector<TypeDesc> args;
   std::vector<TypeDesc> results;
   /// Relations between dynamic argument sizes that a call must satisfy.
   std::vector<DimGroup> dimGroups;
+  /// Arguments used as indices, which a call must keep in range.
+  std::vector<IndexBound> indexBounds;
 };
 
 /// A parameter of a module compiled with weights bound at load time

@@ -140,6 +140,14 @@ const quantc_type *quantc_function_result(const quantc_function *fn, int index);
 int quantc_function_dim_group(const quantc_function *fn, int group,
                               const int *members[], int *count, int64_t *size);
 
+/** Integer tensor arguments whose elements index a table (an embedding's
+ * token ids; the code does not bound them and reads past the table
+ * otherwise): bound `bound` is argument `*arg`, whose elements must be in
+ * [0, `*size`). Returns the number of bounds; pass bound = -1 to only
+ * count. quantc_check_args checks them. */
+int quantc_function_index_bound(const quantc_function *fn, int bound, int *arg,
+                                int64_t *size);
+
 /** The packed entry point of `fn` (see the calling convention above). */
 quantc_packed_fn quantc_function_entry(const quantc_function *fn);
 
@@ -152,9 +160,10 @@ int quantc_function_packed_size(const quantc_function *fn);
  * 2 * rank, where the next argument's pointers go. */
 void **quantc_pack_memref(void *descriptor, int rank, void **slots);
 
-/** Checks `args` against `fn`'s dim groups and static sizes: `descriptors`
- * holds one pointer per argument (a QUANTC_MEMREF(rank) for a tensor, NULL
- * for a scalar). 0 if they fit, -1 with an error naming the first mismatch. */
+/** Checks `args` against `fn`'s dim groups and static sizes, and the
+ * values of its index arguments against their bounds: `descriptors` holds
+ * one pointer per argument (a QUANTC_MEMREF(rank) for a tensor, NULL for a
+ * scalar). 0 if they fit, -1 with an error naming the first mismatch. */
 int quantc_check_args(const quantc_function *fn,
                       const void *const *descriptors);
 
