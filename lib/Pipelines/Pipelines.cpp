@@ -34,6 +34,42 @@ namespace {
 ///   functions' reach.
 /// - quantc.param without parameters bound at load time (weights=load of
 ///   the CPU pipeline): nothing would give it a value.
+/// Why `name` cannot name a function the pipelines compile, or "": the
+/// lowered code calls C runtime functions by name (a definition of that
+/// name would take those calls, e.g. every buffer's malloc), and the
+/// pipelines and runtimes name their own symbols with these prefixes.
+static std::string reservedFunctionName(StringRef name) {
+  static constexpr StringLiteral kRuntime[] = {
+      // The C library (allocation, copies, process exit).
+      "malloc", "free", "calloc", "realloc", "aligned_alloc", "posix_memalign",
+      "memcpy", "memmove", "memset", "memcmp", "abort", "exit", "printf",
+      "puts", "putchar", "fprintf",
+      // libm, which math ops lower to (float and double forms).
+      "expf", "exp2f", "expm1f", "logf", "log2f", "log10f", "log1pf", "powf",
+      "sqrtf", "sinf", "cosf", "tanf", "tanhf", "atanf", "atan2f", "erff",
+      "erfcf", "fabsf", "floorf", "ceilf", "roundf", "truncf", "fmaf", "fmodf",
+      "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "pow", "sqrt",
+      "sin", "cos", "tan", "tanh", "atan", "atan2", "erf", "erfc", "fabs",
+      "floor", "ceil", "round", "trunc", "fma", "fmod",
+      // MLIR's and quantc's runtimes.
+      "memrefCopy"};
+  // (`__quantc_prepare` and the `__quantc_state_<k>` globals are a contract
+  // hand-written modules may implement: docs/EMBEDDING.md.)
+  static constexpr StringLiteral kPrefixes[] = {"_mlir_",  "GOMP_", "omp_",
+                                                "__kmpc_", "mgpu",  "llvm."};
+  for (StringRef r : kRuntime)
+    if (name == r)
+      return ("the compiled code calls the C runtime's " + r +
+              " by this name, and a definition would take those calls")
+          .str();
+  for (StringRef p : kPrefixes)
+    if (name.starts_with(p))
+      return ("names starting with '" + p +
+              "' are the compiler's and its runtimes' own symbols")
+          .str();
+  return "";
+}
+
 struct CheckPipelineInput
     : PassWrapper<CheckPipelineInput, OperationPass<ModuleOp>> {
   MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(CheckPipelineInput)
@@ -59,6 +95,15 @@ struct CheckPipelineInput
           bad = true;
         }
         return WalkResult::skip();
+      }
+      if (auto fn = dyn_cast<func::FuncOp>(op); fn && !fn.isExternal()) {
+        std::string why = reservedFunctionName(fn.getSymName());
+        if (!why.empty()) {
+          fn.emitError() << "@" << fn.getSymName() << " cannot be compiled "
+                         << "under this name: " << why
+                         << "; rename the function";
+          bad = true;
+        }
       }
       if (isa<quantc::ParamOp>(op) && !paramsBound) {
         op->emitError() << "quantc.param is bound at load time, which "
