@@ -150,3 +150,17 @@ func.func @kv_cache(%p: tensor<16x1x?xi8>, %vc: tensor<?x16x64xi8>) -> tensor<16
   %y = quantc.rescale %acc, %s, %s : (tensor<16x1x64xi32>, tensor<1x1x1xf32>, tensor<1x1x1xf32>) -> tensor<16x1x64xf32>
   return %y : tensor<16x1x64xf32>
 }
+
+// -----
+
+// A zero point known only at run time may be any value of the storage type:
+// |x - zx| <= 255, so the limit is 65792 ((2^31 - 1) / (255 * 128), a
+// multiple of 32), not 131040.
+// CHECK-LABEL: func.func @zero_point
+// CHECK: arith.constant 65792 : index
+func.func @zero_point(%x: tensor<2x?xi8>, %w: tensor<4x?xi8>, %zx: tensor<2x1xi32>) -> tensor<2x4xf32> {
+  %s = arith.constant dense<1.0> : tensor<1x1xf32>
+  %acc = quantc.matmul %x, %w lhs_zero_point(%zx : tensor<2x1xi32>) : tensor<2x?xi8>, tensor<4x?xi8> -> tensor<2x4xi32>
+  %y = quantc.rescale %acc, %s, %s : (tensor<2x4xi32>, tensor<1x1xf32>, tensor<1x1xf32>) -> tensor<2x4xf32>
+  return %y : tensor<2x4xf32>
+}
