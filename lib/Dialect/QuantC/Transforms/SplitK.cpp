@@ -68,15 +68,70 @@ static Value sliceKOperand(OpBuilder &b, Location loc, Value v, unsigned kDim,
   return linalg::TransposeOp::create(b, loc, in, init, perm).getResult()[0];
 }
 
-/// Dimension `dim` of `v`, read from the input of the linalg.transposes
-/// that produce `v` (a tensor.dim of a transpose would be a second user).
-static Value sizeBeforeTransposes(OpBuilder &b, Location loc, Value v,
-                                  unsigned dim) {
+/// The value and dimension that dimension `dim` of `v` is read from: the
+/// input of the linalg.transposes that produce `v`.
+static std::pair<Value, unsigned> beforeTransposes(Value v, unsigned dim) {
   while (auto t = v.getDefiningOp<linalg::TransposeOp>()) {
     dim = t.getPermutation()[dim];
     v = t.getInput();
   }
-  return tensor::DimOp::create(b, loc, v, dim);
+  return {v, dim};
+}
+
+/// Dimension `dim` of `v`, read from the input of the linalg.transposes
+/// that produce `v` (a tensor.dim of a transpose would be a second user).
+static Value sizeBeforeTransposes(OpBuilder &b, Location loc, Value v,
+                                  unsigned dim) {
+  auto [src, d] = beforeTransposes(v, dim);
+  return tensor::DimOp::create(b, loc, src, d);
+}
+
+/// A constant upper bound of dimension `dim` of `v` that the value-bounds
+/// analysis does not see: a slice whose size is an arith.minui/minsi with a
+/// constant (a chunk of splitDynamic's loop).
+static std::optional<int64_t> minSliceBound(Value v, unsigned dim) {
+  auto [src, d] = beforeTransposes(v, dim);
+  auto slice = src.getDefiningOp<tensor::ExtractSliceOp>();
+  if (!slice || slice.getSourceType().getRank() != slice.getType().getRank())
+    return std::nullopt;
+  auto size = dyn_cast<Value>(slice.getMixedSizes()[d]);
+  Operation *min = size ? size.getDefiningOp() : nullptr;
+  if (!isa_and_nonnull<arith::MinUIOp, arith::MinSIOp>(min))
+    return std::nullopt;
+  std::optional<int64_t> bound;
+  for (Value operand : min->getOperands())
+    if (std::optional<int64_t> c = getConstantIntValue(operand); c && *c >= 0)
+      bound = bound ? std::min(*bound, *c) : *c;
+  return bound;
+}
+
+/// A constant upper bound of K from an enclosing scf.if on `K <= c` (or
+/// `K < c`) whose first branch holds `op` (splitDynamic's fits branch).
+static std::optional<int64_t> guardBound(MatmulOp op) {
+  auto lhsK = beforeTransposes(op.getLhs(), op.getLhsReductionDim());
+  auto rhsK = beforeTransposes(op.getRhs(), op.getRhsReductionDim());
+  for (auto ifOp = op->getParentOfType<scf::IfOp>(); ifOp;
+       ifOp = ifOp->getParentOfType<scf::IfOp>()) {
+    if (!ifOp.getThenRegion().isAncestor(op->getParentRegion()))
+      continue;
+    auto cmp = ifOp.getCondition().getDefiningOp<arith::CmpIOp>();
+    if (!cmp)
+      continue;
+    auto pred = cmp.getPredicate();
+    bool le =
+        pred == arith::CmpIPredicate::ule || pred == arith::CmpIPredicate::sle;
+    bool lt =
+        pred == arith::CmpIPredicate::ult || pred == arith::CmpIPredicate::slt;
+    auto dim = cmp.getLhs().getDefiningOp<tensor::DimOp>();
+    std::optional<int64_t> c = getConstantIntValue(cmp.getRhs());
+    std::optional<int64_t> index = dim ? dim.getConstantIndex() : std::nullopt;
+    if (!(le || lt) || !c || !index)
+      continue;
+    std::pair<Value, unsigned> k{dim.getSource(), *index};
+    if (k == lhsK || k == rhsK)
+      return lt ? *c - 1 : *c;
+  }
+  return std::nullopt;
 }
 
 /// The slice [offset, offset + size) of `v` along its reduction dimension
@@ -253,7 +308,7 @@ struct SplitKPass : quantc::impl::QuantCSplitKBase<SplitKPass> {
                           "at most 16 bits");
     unsigned lhsK = op.getLhsReductionDim(), rhsK = op.getRhsReductionDim();
     // A bound the IR proves (a slice of a static buffer, a min with a
-    // constant) needs no run-time check.
+    // constant, this pass's own check or chunk) needs no run-time check.
     for (auto [v, d] : {std::pair<Value, unsigned>{op.getLhs(), lhsK},
                         std::pair<Value, unsigned>{op.getRhs(), rhsK}}) {
       FailureOr<int64_t> ub = ValueBoundsConstraintSet::computeConstantBound(
@@ -261,7 +316,11 @@ struct SplitKPass : quantc::impl::QuantCSplitKBase<SplitKPass> {
           /*stopCondition=*/nullptr, /*closedUB=*/true);
       if (succeeded(ub) && *ub <= chunk)
         return success();
+      if (std::optional<int64_t> b = minSliceBound(v, d); b && *b <= chunk)
+        return success();
     }
+    if (std::optional<int64_t> b = guardBound(op); b && *b <= chunk)
+      return success();
     SmallVector<RescaleOp> rescales;
     for (Operation *user : op->getUsers()) {
       auto rescale = dyn_cast<RescaleOp>(user);
