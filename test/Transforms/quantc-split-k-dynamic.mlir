@@ -164,3 +164,17 @@ func.func @zero_point(%x: tensor<2x?xi8>, %w: tensor<4x?xi8>, %zx: tensor<2x1xi3
   %y = quantc.rescale %acc, %s, %s : (tensor<2x4xi32>, tensor<1x1xf32>, tensor<1x1xf32>) -> tensor<2x4xf32>
   return %y : tensor<2x4xf32>
 }
+
+// -----
+
+// 0 rows: nothing to check or slice (a slice at offset 0 of the 0-size
+// dimension was invalid IR).
+// CHECK-LABEL: func.func @empty_rows
+// CHECK-NOT: scf.if
+// CHECK: quantc.matmul %arg0, %arg1 : tensor<0x?xi8>, tensor<4x?xi8> -> tensor<0x4xi32>
+func.func @empty_rows(%x: tensor<0x?xi8>, %w: tensor<4x?xi8>) -> tensor<0x4xf32> {
+  %s = arith.constant dense<1.0> : tensor<1x1xf32>
+  %acc = quantc.matmul %x, %w : tensor<0x?xi8>, tensor<4x?xi8> -> tensor<0x4xi32>
+  %y = quantc.rescale %acc, %s, %s : (tensor<0x4xi32>, tensor<1x1xf32>, tensor<1x1xf32>) -> tensor<0x4xf32>
+  return %y : tensor<0x4xf32>
+}

@@ -108,3 +108,31 @@ func.func @zero_point(%x: tensor<2x100000xi8>, %w: tensor<4x100000xi8>) -> tenso
   %y = quantc.rescale %acc, %s, %s : (tensor<2x4xi32>, tensor<1x1xf32>, tensor<1x1xf32>) -> tensor<2x4xf32>
   return %y : tensor<2x4xf32>
 }
+
+// -----
+
+// An empty result (0 rows, 0 batches) sums nothing: left whole. Before, the
+// chunks sliced the 0-size dimension at offset 0, which the verifier
+// rejects ("offset 0 is out-of-bounds: 0 >= 0").
+// CHECK-LABEL: func.func @empty_rows
+// CHECK: quantc.matmul %arg0, %arg1 : tensor<0x140000xi8>, tensor<4x140000xi8> -> tensor<0x4xi32>
+// CHECK-NOT: arith.extsi
+// CHECK-LABEL: func.func @empty_batch
+// CHECK: quantc.matmul %arg0, %arg1 : tensor<0x2x140000xi8>, tensor<4x140000xi8> -> tensor<0x2x4xi32>
+// CHECK-NOT: arith.extsi
+// CHUNK-LABEL: func.func @empty_rows
+// CHUNK-NOT: tensor.extract_slice
+// CHUNK-LABEL: func.func @empty_batch
+// CHUNK-NOT: tensor.extract_slice
+func.func @empty_rows(%x: tensor<0x140000xi8>, %w: tensor<4x140000xi8>) -> tensor<0x4xf32> {
+  %s = arith.constant dense<1.0> : tensor<1x1xf32>
+  %acc = quantc.matmul %x, %w : tensor<0x140000xi8>, tensor<4x140000xi8> -> tensor<0x4xi32>
+  %y = quantc.rescale %acc, %s, %s : (tensor<0x4xi32>, tensor<1x1xf32>, tensor<1x1xf32>) -> tensor<0x4xf32>
+  return %y : tensor<0x4xf32>
+}
+func.func @empty_batch(%x: tensor<0x2x140000xi8>, %w: tensor<4x140000xi8>) -> tensor<0x2x4xf32> {
+  %s = arith.constant dense<1.0> : tensor<1x1x1xf32>
+  %acc = quantc.matmul %x, %w : tensor<0x2x140000xi8>, tensor<4x140000xi8> -> tensor<0x2x4xi32>
+  %y = quantc.rescale %acc, %s, %s : (tensor<0x2x4xi32>, tensor<1x1x1xf32>, tensor<1x1x1xf32>) -> tensor<0x2x4xf32>
+  return %y : tensor<0x2x4xf32>
+}

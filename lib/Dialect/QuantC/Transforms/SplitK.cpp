@@ -215,6 +215,10 @@ struct SplitKPass : quantc::impl::QuantCSplitKBase<SplitKPass> {
   }
 
   LogicalResult split(MatmulOp op) {
+    // An empty result (0 rows, columns or batches) sums nothing, and a
+    // slice at offset 0 of a 0-size dimension is invalid IR.
+    if (llvm::is_contained(op.getResult().getType().getShape(), 0))
+      return success();
     int64_t k = op.getReductionSize();
     FailureOr<ContractionInfo> info = getContractionInfo(op);
     if (failed(info))
