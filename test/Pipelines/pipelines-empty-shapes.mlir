@@ -6,7 +6,8 @@
 // each failed with invalid IR from a pass: 0 rows over a long K
 // (--quantc-split-k sliced the 0-size dimension), a K = 0 per-token
 // quantization (--quantc-fuse's row loop did), a batch of 0 over a dynamic M
-// (the x86 kernels' row collapse, cpu pipelines only).
+// or 0 rows per batch of a dynamic batch (the x86 kernels' row collapse, cpu
+// pipelines only).
 
 // CHECK-LABEL: llvm.func @empty_rows_long_k
 func.func @empty_rows_long_k(%x: tensor<0x140000xi8>, %w: tensor<4x140000xi8>) -> tensor<0x4xf32> {
@@ -41,4 +42,14 @@ func.func @empty_batch(%x: tensor<0x?x8xi8>, %w: tensor<4x8xi8>) -> tensor<0x?x4
   %acc = quantc.matmul %x, %w : tensor<0x?x8xi8>, tensor<4x8xi8> -> tensor<0x?x4xi32>
   %y = quantc.rescale %acc, %s, %s : (tensor<0x?x4xi32>, tensor<1x1x1xf32>, tensor<1x1x1xf32>) -> tensor<0x?x4xf32>
   return %y : tensor<0x?x4xf32>
+}
+
+// -----
+
+// CHECK-LABEL: llvm.func @empty_rows_per_batch
+func.func @empty_rows_per_batch(%x: tensor<?x0x8xi8>, %w: tensor<4x8xi8>) -> tensor<?x0x4xf32> {
+  %s = arith.constant dense<0.5> : tensor<1x1x1xf32>
+  %acc = quantc.matmul %x, %w : tensor<?x0x8xi8>, tensor<4x8xi8> -> tensor<?x0x4xi32>
+  %y = quantc.rescale %acc, %s, %s : (tensor<?x0x4xi32>, tensor<1x1x1xf32>, tensor<1x1x1xf32>) -> tensor<?x0x4xf32>
+  return %y : tensor<?x0x4xf32>
 }

@@ -193,16 +193,25 @@ func.func @dynamic_n_2d(%x: tensor<100x96xi8>, %w: tensor<?x96xi8>) -> tensor<10
 
 // -----
 
-// A batch of 0 (an empty result) computes nothing: the GEMM stays for the
-// reference lowering. Before, its 0 x ? rows were collapsed for a kernel,
-// and one-shot bufferization (--quantc-cpu-pipeline) failed with
-// "'memref.collapse_shape' op collapsed dim (0) must be dynamic if and only
-// if reassociation group is dynamic".
+// A batch of 0, or 0 rows per batch (an empty result), computes nothing:
+// the rows are not collapsed, and the GEMM stays for the reference lowering.
+// Before, the 0 x ? (? x 0) rows were collapsed for a kernel, and one-shot
+// bufferization (--quantc-cpu-pipeline) failed with "'memref.collapse_shape'
+// op collapsed dim (0) must be dynamic if and only if reassociation group is
+// dynamic".
 // CHECK-LABEL: func.func @empty_batch
 // CHECK-NOT: tensor.collapse_shape
 // CHECK: quantc.matmul %arg0, %arg1 : tensor<0x?x8xi8>, tensor<4x8xi8> -> tensor<0x?x4xi32>
-// CHECK-NOT: call @__quantc_x86
+// CHECK-LABEL: func.func @empty_rows
+// CHECK-NOT: tensor.collapse_shape
+// CHECK: quantc.matmul %arg0, %arg1 : tensor<?x0x8xi8>, tensor<4x8xi8> -> tensor<?x0x4xi32>
 func.func @empty_batch(%x: tensor<0x?x8xi8>, %w: tensor<4x8xi8>) -> tensor<0x?x4xi32> {
+  // expected-remark @+1 {{runs on the reference lowering, not the avx512-vnni kernel: its shape is dynamic}}
   %acc = quantc.matmul %x, %w : tensor<0x?x8xi8>, tensor<4x8xi8> -> tensor<0x?x4xi32>
   return %acc : tensor<0x?x4xi32>
+}
+func.func @empty_rows(%x: tensor<?x0x8xi8>, %w: tensor<4x8xi8>) -> tensor<?x0x4xi32> {
+  // expected-remark @+1 {{runs on the reference lowering, not the avx512-vnni kernel: its shape is dynamic}}
+  %acc = quantc.matmul %x, %w : tensor<?x0x8xi8>, tensor<4x8xi8> -> tensor<?x0x4xi32>
+  return %acc : tensor<?x0x4xi32>
 }
