@@ -204,7 +204,9 @@ struct SplitKPass : quantc::impl::QuantCSplitKBase<SplitKPass> {
     if (maxChunk < 0) {
       getOperation().emitError("--quantc-split-k: max-chunk must be >= 0 "
                                "(0: no kernel limit), got ")
-          << maxChunk;
+          // A pass option streams as a char into a diagnostic (-1 printed
+          // as byte 0xFF): its value does not.
+          << static_cast<int64_t>(maxChunk);
       return signalPassFailure();
     }
     SmallVector<MatmulOp> matmuls;
