@@ -343,18 +343,30 @@ struct SplitKPass : quantc::impl::QuantCSplitKBase<SplitKPass> {
       return success();
     }
     llvm::SmallDenseSet<Operation *> seen;
+    Value wide;
     for (RescaleOp rescale : rescales) {
       if (!seen.insert(rescale).second)
         continue;
-      guard(op, rescale, chunk);
+      if (rescale->getBlock() == op->getBlock()) {
+        guard(op, rescale, chunk);
+        continue;
+      }
+      // In a nested region: one check and one GEMM where the GEMM was.
+      if (!wide)
+        wide = guardedAccumulator(op, chunk);
+      rescale.getAccMutable().assign(wide);
     }
     op.erase();
     return success();
   }
 
-  /// Replaces `rescale` (of `op`'s result) with the scf.if of splitDynamic.
-  void guard(MatmulOp op, RescaleOp rescale, int64_t chunk) {
-    OpBuilder b(rescale);
+  /// Builds, at `b`'s insertion point, the scf.if of splitDynamic on
+  /// `K <= chunk`: `epilogue` maps `op`'s result (the GEMM as it was in the
+  /// first branch, the int64 sum of the chunks in the second) to the values
+  /// both branches yield.
+  scf::IfOp
+  buildGuard(OpBuilder &b, MatmulOp op, int64_t chunk, TypeRange types,
+             function_ref<SmallVector<Value>(OpBuilder &, Value)> epilogue) {
     Location loc = op.getLoc();
     unsigned lhsK = op.getLhsReductionDim(), rhsK = op.getRhsReductionDim();
     Value k = op.getLhs().getType().isDynamicDim(lhsK)
@@ -363,16 +375,13 @@ struct SplitKPass : quantc::impl::QuantCSplitKBase<SplitKPass> {
     Value limit = arith::ConstantIndexOp::create(b, loc, chunk);
     Value fits =
         arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule, k, limit);
-    auto ifOp = scf::IfOp::create(b, loc, rescale->getResultTypes(), fits,
+    auto ifOp = scf::IfOp::create(b, loc, types, fits,
                                   /*withElseRegion=*/true);
-    // Fits: the GEMM and its epilogue as they were.
+    // Fits: the GEMM as it was.
     {
       OpBuilder tb = ifOp.getThenBodyBuilder();
-      IRMapping map;
-      Operation *mm = tb.clone(*op, map);
-      map.map(op.getResult(), mm->getResult(0));
-      Operation *r = tb.clone(*rescale, map);
-      scf::YieldOp::create(tb, loc, r->getResults());
+      Operation *mm = tb.clone(*op);
+      scf::YieldOp::create(tb, loc, epilogue(tb, mm->getResult(0)));
     }
     // Longer: a first chunk of `chunk`, then the rest in chunks, in int64.
     {
@@ -399,13 +408,43 @@ struct SplitKPass : quantc::impl::QuantCSplitKBase<SplitKPass> {
                 arith::AddIOp::create(lb, loc, iter[0], part(lb, offset, size));
             scf::YieldOp::create(lb, loc, sum);
           });
-      IRMapping map;
-      map.map(op.getResult(), loop.getResult(0));
-      Operation *r = eb.clone(*rescale, map);
-      scf::YieldOp::create(eb, loc, r->getResults());
+      scf::YieldOp::create(eb, loc, epilogue(eb, loop.getResult(0)));
     }
+    return ifOp;
+  }
+
+  /// Replaces `rescale` (of `op`'s result, in its block) with the scf.if of
+  /// splitDynamic: the GEMM and the rescale in both branches (the first one
+  /// the kernels' fused path).
+  void guard(MatmulOp op, RescaleOp rescale, int64_t chunk) {
+    OpBuilder b(rescale);
+    scf::IfOp ifOp =
+        buildGuard(b, op, chunk, rescale->getResultTypes(),
+                   [&](OpBuilder &rb, Value acc) -> SmallVector<Value> {
+                     IRMapping map;
+                     map.map(op.getResult(), acc);
+                     return llvm::to_vector_of<Value>(
+                         rb.clone(*rescale, map)->getResults());
+                   });
     rescale->replaceAllUsesWith(ifOp.getResults());
     rescale->erase();
+  }
+
+  /// The accumulator of `op` as an int64 scf.if where `op` is: for the
+  /// rescales in nested regions (a loop body), which would otherwise run
+  /// the GEMM once per iteration.
+  Value guardedAccumulator(MatmulOp op, int64_t chunk) {
+    OpBuilder b(op);
+    auto i64Ty = RankedTensorType::get(op.getResult().getType().getShape(),
+                                       b.getI64Type());
+    scf::IfOp ifOp = buildGuard(
+        b, op, chunk, i64Ty,
+        [&](OpBuilder &rb, Value acc) -> SmallVector<Value> {
+          if (acc.getType() == i64Ty)
+            return {acc};
+          return {arith::ExtSIOp::create(rb, op.getLoc(), i64Ty, acc)};
+        });
+    return ifOp.getResult(0);
   }
 };
 
