@@ -257,6 +257,8 @@ static FailureOr<ContractionInfo> getZeroPointContraction(linalg::LinalgOp op) {
   if (failed(info))
     return failure();
   info->zeroPoints = {op.getDpsInputs()[2], op.getDpsInputs()[3]};
+  info->lhs.zeroPoint = op.getDpsInputs()[2];
+  info->rhs.zeroPoint = op.getDpsInputs()[3];
   return info;
 }
 
@@ -278,6 +280,7 @@ static ContractionInfo getQuantCContraction(MatmulOp op) {
     o.value = op->getOperand(i);
     o.operandNumber = i;
     o.role = i == 0 ? OperandRole::Activation : OperandRole::Weight;
+    o.zeroPoint = i == 0 ? op.getLhsZeroPoint() : op.getRhsZeroPoint();
     for (AffineExpr e : maps[i].getResults()) {
       unsigned loop = cast<AffineDimExpr>(e).getPosition();
       o.dims.push_back(roleOf(loop));

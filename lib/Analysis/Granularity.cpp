@@ -341,12 +341,42 @@ static OperandAnalysis analyzeOperand(const ContractionOperand &o) {
   return a;
 }
 
-static int64_t maxAbsOf(const OperandAnalysis &a) {
+/// The largest |q - z| of a factor of the products: q in the operand's
+/// quantized range, z its zero point (0 without one; the constant's values;
+/// else any value of the storage type, the range a zero point must lie in).
+static int64_t maxAbsOf(const OperandAnalysis &a,
+                        const ContractionOperand &operand) {
+  ScaleGranularity range;
   if (a.scale)
-    return a.scale->maxAbs();
-  ScaleGranularity tmp;
-  setFullStorageRange(tmp, a.storageType);
-  return tmp.maxAbs();
+    range = *a.scale;
+  else
+    setFullStorageRange(range, a.storageType);
+  if (!operand.zeroPoint)
+    return range.maxAbs();
+  int64_t zmin, zmax;
+  APInt scalar;
+  DenseIntElementsAttr dense;
+  if (matchPattern(operand.zeroPoint, m_ConstantInt(&scalar))) {
+    zmin = zmax = scalar.getSExtValue();
+  } else if (matchPattern(operand.zeroPoint, m_Constant(&dense)) &&
+             !dense.empty()) {
+    zmin = INT64_MAX;
+    zmax = INT64_MIN;
+    for (const APInt &z : dense.getValues<APInt>()) {
+      zmin = std::min(zmin, z.getSExtValue());
+      zmax = std::max(zmax, z.getSExtValue());
+    }
+  } else {
+    ScaleGranularity storage;
+    setFullStorageRange(storage, a.storageType);
+    zmin = storage.qmin;
+    zmax = storage.qmax;
+  }
+  // The operands are at most 8 bits and a zero point an i32 (|q - z| < 2^32);
+  // 2^31 already overflows one product.
+  int64_t worst =
+      std::max(std::abs(range.qmin - zmax), std::abs(range.qmax - zmin));
+  return std::min<int64_t>(worst, int64_t(1) << 31);
 }
 
 GemmVerdict quantc::classifyGemm(const ContractionInfo &info, int64_t kTile) {
@@ -465,7 +495,7 @@ GemmVerdict quantc::classifyGemm(const ContractionInfo &info, int64_t kTile) {
   if (isa_and_nonnull<Float8E4M3FNType>(lhs.storageType) ||
       isa_and_nonnull<Float8E4M3FNType>(rhs.storageType))
     return v;
-  int64_t a = maxAbsOf(lhs), b = maxAbsOf(rhs);
+  int64_t a = maxAbsOf(lhs, info.lhs), b = maxAbsOf(rhs, info.rhs);
   // The longest accumulation that cannot overflow, a multiple of the K tile
   // where it can be.
   int64_t prod = a * b;

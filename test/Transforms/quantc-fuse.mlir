@@ -250,6 +250,22 @@ func.func @per_token_rows(%x: tensor<?x64xf32>, %wq: tensor<16x64xi8>, %ws: tens
 
 // -----
 
+// Empty rows (K = 0, a 0-feature input): no loop over rows. Before, the
+// loop sliced each row at offset 0 of its 0-size dimension, which the
+// verifier rejects ("offset 1 is out-of-bounds: 0 >= 0"), in every pipeline.
+// CHECK-LABEL: func.func @per_token_empty_rows
+// CHECK-NOT: scf.for
+// CHECK: quantc.compute_scale %arg0 {dims = array<i64: 1>} : tensor<?x0xf32> -> tensor<?x1xf32>
+func.func @per_token_empty_rows(%x: tensor<?x0xf32>, %wq: tensor<16x0xi8>, %ws: tensor<1x16xf32>) -> tensor<?x16xf32> {
+  %s = quantc.compute_scale %x {dims = array<i64: 1>} : tensor<?x0xf32> -> tensor<?x1xf32>
+  %q = quantc.quantize %x, %s : tensor<?x0xf32>, tensor<?x1xf32> -> tensor<?x0xi8>
+  %acc = quantc.matmul %q, %wq : tensor<?x0xi8>, tensor<16x0xi8> -> tensor<?x16xi32>
+  %y = quantc.rescale %acc, %s, %ws : (tensor<?x16xi32>, tensor<?x1xf32>, tensor<1x16xf32>) -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
 // A residual (skip connection, full result shape) after bias + ReLU moves
 // into the epilogue, after the activation; the requantize follows, so the
 // GEMM still writes int8.

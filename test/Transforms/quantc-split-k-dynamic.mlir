@@ -150,3 +150,61 @@ func.func @kv_cache(%p: tensor<16x1x?xi8>, %vc: tensor<?x16x64xi8>) -> tensor<16
   %y = quantc.rescale %acc, %s, %s : (tensor<16x1x64xi32>, tensor<1x1x1xf32>, tensor<1x1x1xf32>) -> tensor<16x1x64xf32>
   return %y : tensor<16x1x64xf32>
 }
+
+// -----
+
+// A zero point known only at run time may be any value of the storage type:
+// |x - zx| <= 255, so the limit is 65792 ((2^31 - 1) / (255 * 128), a
+// multiple of 32), not 131040.
+// CHECK-LABEL: func.func @zero_point
+// CHECK: arith.constant 65792 : index
+func.func @zero_point(%x: tensor<2x?xi8>, %w: tensor<4x?xi8>, %zx: tensor<2x1xi32>) -> tensor<2x4xf32> {
+  %s = arith.constant dense<1.0> : tensor<1x1xf32>
+  %acc = quantc.matmul %x, %w lhs_zero_point(%zx : tensor<2x1xi32>) : tensor<2x?xi8>, tensor<4x?xi8> -> tensor<2x4xi32>
+  %y = quantc.rescale %acc, %s, %s : (tensor<2x4xi32>, tensor<1x1xf32>, tensor<1x1xf32>) -> tensor<2x4xf32>
+  return %y : tensor<2x4xf32>
+}
+
+// -----
+
+// 0 rows: nothing to check or slice (a slice at offset 0 of the 0-size
+// dimension was invalid IR).
+// CHECK-LABEL: func.func @empty_rows
+// CHECK-NOT: scf.if
+// CHECK: quantc.matmul %arg0, %arg1 : tensor<0x?xi8>, tensor<4x?xi8> -> tensor<0x4xi32>
+func.func @empty_rows(%x: tensor<0x?xi8>, %w: tensor<4x?xi8>) -> tensor<0x4xf32> {
+  %s = arith.constant dense<1.0> : tensor<1x1xf32>
+  %acc = quantc.matmul %x, %w : tensor<0x?xi8>, tensor<4x?xi8> -> tensor<0x4xi32>
+  %y = quantc.rescale %acc, %s, %s : (tensor<0x4xi32>, tensor<1x1xf32>, tensor<1x1xf32>) -> tensor<0x4xf32>
+  return %y : tensor<0x4xf32>
+}
+
+// -----
+
+// A rescale in a loop body: the check and the GEMM stay where the GEMM was
+// (one GEMM, its int64 accumulator read by the loop's rescale). Before, the
+// scf.if with the GEMM moved into the loop body: one GEMM per iteration.
+// CHECK-LABEL: func.func @rescale_in_loop
+// CHECK: %[[ACC:.+]] = scf.if %{{.+}} -> (tensor<2x4xi64>) {
+// CHECK:   %[[A:.+]] = quantc.matmul %arg0, %arg1 : tensor<2x?xi8>, tensor<4x?xi8> -> tensor<2x4xi32>
+// CHECK:   %[[W:.+]] = arith.extsi %[[A]] : tensor<2x4xi32> to tensor<2x4xi64>
+// CHECK:   scf.yield %[[W]]
+// CHECK: } else {
+// CHECK:   scf.for
+// CHECK: }
+// CHECK: scf.for
+// CHECK-NOT: quantc.matmul
+// CHECK:   quantc.rescale %[[ACC]], {{.*}} residual
+// CHECK-NOT: quantc.matmul
+// CHECK: return
+func.func @rescale_in_loop(%x: tensor<2x?xi8>, %w: tensor<4x?xi8>, %n: index, %init: tensor<2x4xf32>) -> tensor<2x4xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %s = arith.constant dense<1.0> : tensor<1x1xf32>
+  %acc = quantc.matmul %x, %w : tensor<2x?xi8>, tensor<4x?xi8> -> tensor<2x4xi32>
+  %r = scf.for %i = %c0 to %n step %c1 iter_args(%a = %init) -> tensor<2x4xf32> {
+    %y = quantc.rescale %acc, %s, %s residual %a : (tensor<2x4xi32>, tensor<1x1xf32>, tensor<1x1xf32>, tensor<2x4xf32>) -> tensor<2x4xf32>
+    scf.yield %y : tensor<2x4xf32>
+  }
+  return %r : tensor<2x4xf32>
+}

@@ -87,3 +87,52 @@ func.func @layouts(%x: tensor<2x140000x3xi8>, %w: tensor<2x140000x4xi8>) -> tens
   return %y : tensor<2x3x4xf32>
 }
 
+
+// -----
+
+// A zero point widens the factors: x - (-128) spans [0, 255], so 255 * 128 * K
+// < 2^31 holds up to K = 65793 only (65792 a multiple of 32), although
+// 128 * 128 * 100000 would fit. Unsplit, the int32 sum wrapped.
+// CHECK-LABEL: func.func @zero_point
+// CHECK: quantc.matmul {{.*}} lhs_zero_point(%{{.+}} : tensor<1x1xi32>) : tensor<2x65792xi8>, tensor<4x65792xi8> -> tensor<2x4xi32>
+// CHECK: quantc.matmul {{.*}} lhs_zero_point(%{{.+}} : tensor<1x1xi32>) : tensor<2x34208xi8>, tensor<4x34208xi8> -> tensor<2x4xi32>
+// CHECK: arith.addi {{.*}} : tensor<2x4xi64>
+// max-chunk=1000: 960-element chunks, 105 of them.
+// CHUNK-LABEL: func.func @zero_point
+// CHUNK-COUNT-105: quantc.matmul {{.*}} lhs_zero_point
+// CHUNK-NOT: quantc.matmul
+func.func @zero_point(%x: tensor<2x100000xi8>, %w: tensor<4x100000xi8>) -> tensor<2x4xf32> {
+  %s = arith.constant dense<1.0> : tensor<1x1xf32>
+  %zx = arith.constant dense<-128> : tensor<1x1xi32>
+  %acc = quantc.matmul %x, %w lhs_zero_point(%zx : tensor<1x1xi32>) : tensor<2x100000xi8>, tensor<4x100000xi8> -> tensor<2x4xi32>
+  %y = quantc.rescale %acc, %s, %s : (tensor<2x4xi32>, tensor<1x1xf32>, tensor<1x1xf32>) -> tensor<2x4xf32>
+  return %y : tensor<2x4xf32>
+}
+
+// -----
+
+// An empty result (0 rows, 0 batches) sums nothing: left whole. Before, the
+// chunks sliced the 0-size dimension at offset 0, which the verifier
+// rejects ("offset 0 is out-of-bounds: 0 >= 0").
+// CHECK-LABEL: func.func @empty_rows
+// CHECK: quantc.matmul %arg0, %arg1 : tensor<0x140000xi8>, tensor<4x140000xi8> -> tensor<0x4xi32>
+// CHECK-NOT: arith.extsi
+// CHECK-LABEL: func.func @empty_batch
+// CHECK: quantc.matmul %arg0, %arg1 : tensor<0x2x140000xi8>, tensor<4x140000xi8> -> tensor<0x2x4xi32>
+// CHECK-NOT: arith.extsi
+// CHUNK-LABEL: func.func @empty_rows
+// CHUNK-NOT: tensor.extract_slice
+// CHUNK-LABEL: func.func @empty_batch
+// CHUNK-NOT: tensor.extract_slice
+func.func @empty_rows(%x: tensor<0x140000xi8>, %w: tensor<4x140000xi8>) -> tensor<0x4xf32> {
+  %s = arith.constant dense<1.0> : tensor<1x1xf32>
+  %acc = quantc.matmul %x, %w : tensor<0x140000xi8>, tensor<4x140000xi8> -> tensor<0x4xi32>
+  %y = quantc.rescale %acc, %s, %s : (tensor<0x4xi32>, tensor<1x1xf32>, tensor<1x1xf32>) -> tensor<0x4xf32>
+  return %y : tensor<0x4xf32>
+}
+func.func @empty_batch(%x: tensor<0x2x140000xi8>, %w: tensor<4x140000xi8>) -> tensor<0x2x4xf32> {
+  %s = arith.constant dense<1.0> : tensor<1x1x1xf32>
+  %acc = quantc.matmul %x, %w : tensor<0x2x140000xi8>, tensor<4x140000xi8> -> tensor<0x2x4xi32>
+  %y = quantc.rescale %acc, %s, %s : (tensor<0x2x4xi32>, tensor<1x1x1xf32>, tensor<1x1x1xf32>) -> tensor<0x2x4xf32>
+  return %y : tensor<0x2x4xf32>
+}

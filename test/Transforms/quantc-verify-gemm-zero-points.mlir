@@ -76,3 +76,18 @@ func.func @depthwise_q_dynamic_zp(%x: tensor<1x6x6x4xi8>, %w: tensor<3x3x4xi8>, 
          ins(%x, %w, %zx, %zw : tensor<1x6x6x4xi8>, tensor<3x3x4xi8>, i32, i32) outs(%init : tensor<1x4x4x4xi32>) -> tensor<1x4x4x4xi32>
   return %r : tensor<1x4x4x4xi32>
 }
+
+// -----
+
+// The zero points widen the factors of the products: (a + 128) * (b - 127)
+// reaches 255 * 255, so K = 40000 overflows int32 (128 * 128 * K would not).
+func.func @matmul_zp_overflow(%a: tensor<5x40000xi8>, %b: tensor<40000x6xi8>) -> tensor<5x6xi32> {
+  %za = arith.constant -128 : i32
+  %zb = arith.constant 127 : i32
+  %c0 = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<5x6xi32>
+  %init = linalg.fill ins(%c0 : i32) outs(%e : tensor<5x6xi32>) -> tensor<5x6xi32>
+  // expected-error @+1 {{int32 accumulator can overflow: the reduction dimension of 40000 elements x |qmax| 255 (activation) x |qmax| 255 (weight) = 2601000000 >= 2^31; split the reduction dimension into 2 chunks of at most 33024 elements}}
+  %r = linalg.quantized_matmul ins(%a, %b, %za, %zb : tensor<5x40000xi8>, tensor<40000x6xi8>, i32, i32) outs(%init : tensor<5x6xi32>) -> tensor<5x6xi32>
+  return %r : tensor<5x6xi32>
+}

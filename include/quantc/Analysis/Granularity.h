@@ -143,6 +143,10 @@ struct ContractionOperand {
   /// im2col GEMM, whatever the layout), so both operands agree. Empty: the
   /// layout order.
   llvm::SmallVector<unsigned> reductionOrder;
+  /// The zero point subtracted from `value` before the products (a `_q`
+  /// form's scalar, a quantc.matmul's tensor); null when none. It widens
+  /// the range of the factors, hence the int32 overflow bound.
+  mlir::Value zeroPoint;
 
   /// Operand dimensions that are reduced, in the order the GEMM flattens
   /// the reduction (`reductionOrder`).
@@ -278,7 +282,8 @@ struct GemmVerdict {
   int64_t kBlock = 0;
   /// For Illegal.
   llvm::SmallVector<GemmViolation, 2> violations;
-  /// For Int8/Int8KBlocked when K · |qmax_x| · |qmax_w| >= 2^31.
+  /// For Int8/Int8KBlocked when K · |qmax_x| · |qmax_w| >= 2^31 (|q - z|
+  /// for an operand with a zero point z).
   std::optional<GemmOverflow> overflow;
   /// For Int8 with a reduction size known only at run time: the longest K
   /// whose int32 accumulation cannot overflow (rounded down to a multiple of

@@ -118,8 +118,12 @@ struct LowerMatmulToX86
       // into the dynamic M of one 2-D GEMM (lowerDynamicRows), in place. A
       // transposed lhs is copied into that layout first.
       RankedTensorType lhsTy = op.getLhs().getType();
+      // Not an empty batch (0 x ? rows): one-shot bufferization collapses
+      // it into an invalid memref.collapse_shape (a static 0 for a group
+      // with a dynamic size); the plan says it is not lowered.
       bool dynamicBatch = op.isRhsBroadcast() && lhsTy.getRank() == 3 &&
-                          !lhsTy.hasStaticShape();
+                          !lhsTy.hasStaticShape() &&
+                          !llvm::is_contained(lhsTy.getShape().drop_back(), 0);
       std::string why;
       if (dynamicBatch && !op.getTransposeLhs() &&
           !quantc::rowsCollapseInPlace(op.getLhs(), why)) {

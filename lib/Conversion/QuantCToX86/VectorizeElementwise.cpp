@@ -622,7 +622,7 @@ struct VectorizeElementwise
     if (lanes < 1) {
       getOperation().emitError()
           << "quantc-x86-vectorize-elementwise: lanes must be >= 1, got "
-          << lanes;
+          << static_cast<int64_t>(lanes); // the option streams as a char
       return signalPassFailure();
     }
     IRRewriter rewriter(&getContext());

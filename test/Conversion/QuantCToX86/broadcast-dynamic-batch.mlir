@@ -93,6 +93,33 @@ func.func @batch_slice(%x: tensor<4x?x64xi8>, %w: tensor<32x64xi8>) -> tensor<2x
 
 // -----
 
+// A slice of whole batches that takes a chunk of K (--quantc-split-k of a
+// dynamic K) keeps its columns: rows [0, 6) and columns [off, off + 64) of
+// the collapsed source. Before, the columns were the source's whole K, and
+// the slice's static type (6x64) did not match its dynamic size: invalid IR.
+// CHECK-LABEL: func.func @k_chunk
+// CHECK: %[[C:.+]] = tensor.collapse_shape %arg0 {{\[}}[0, 1], [2]] : tensor<3x2x?xi8> into tensor<6x?xi8>
+// CHECK: tensor.extract_slice %[[C]][0, %arg2] [6, 64] [1, 1] : tensor<6x?xi8> to tensor<6x64xi8>
+// CHECK: call @__quantc_x86_gemm
+// CHECK-LABEL: func.func @k_chunk_dynamic
+// CHECK: %[[C:.+]] = tensor.collapse_shape %arg0 {{\[}}[0, 1], [2]] : tensor<3x2x?xi8> into tensor<6x?xi8>
+// CHECK: tensor.extract_slice %[[C]][0, %arg2] [6, %arg3] [1, 1] : tensor<6x?xi8> to tensor<6x?xi8>
+func.func @k_chunk(%x: tensor<3x2x?xi8>, %w: tensor<4x?xi8>, %off: index) -> tensor<3x2x4xi32> {
+  %xs = tensor.extract_slice %x[0, 0, %off] [3, 2, 64] [1, 1, 1] : tensor<3x2x?xi8> to tensor<3x2x64xi8>
+  %ws = tensor.extract_slice %w[0, %off] [4, 64] [1, 1] : tensor<4x?xi8> to tensor<4x64xi8>
+  %acc = quantc.matmul %xs, %ws : tensor<3x2x64xi8>, tensor<4x64xi8> -> tensor<3x2x4xi32>
+  return %acc : tensor<3x2x4xi32>
+}
+func.func @k_chunk_dynamic(%x: tensor<3x2x?xi8>, %w: tensor<4x?xi8>, %off: index, %n: index) -> tensor<3x2x4xi32> {
+  %xs = tensor.extract_slice %x[0, 0, %off] [3, 2, %n] [1, 1, 1] : tensor<3x2x?xi8> to tensor<3x2x?xi8>
+  %ws = tensor.extract_slice %w[0, %off] [4, %n] [1, 1] : tensor<4x?xi8> to tensor<4x?xi8>
+  // expected-remark @+1 {{runs on the avx512-vnni kernel in static blocks of 6 x 4 x 256 (M x N x K; its sizes are dynamic)}}
+  %acc = quantc.matmul %xs, %ws : tensor<3x2x?xi8>, tensor<4x?xi8> -> tensor<3x2x4xi32>
+  return %acc : tensor<3x2x4xi32>
+}
+
+// -----
+
 // A slice of some rows of each batch is not contiguous: collapsing it would
 // copy it, so it stays on the reference lowering, saying why.
 // CHECK-LABEL: func.func @row_slice
@@ -162,4 +189,29 @@ func.func @dynamic_n_2d(%x: tensor<100x96xi8>, %w: tensor<?x96xi8>) -> tensor<10
   // expected-remark @+1 {{runs on the avx512-vnni kernel in static blocks of 100 x 64 x 96}}
   %acc = quantc.matmul %x, %w : tensor<100x96xi8>, tensor<?x96xi8> -> tensor<100x?xi32>
   return %acc : tensor<100x?xi32>
+}
+
+// -----
+
+// A batch of 0, or 0 rows per batch (an empty result), computes nothing:
+// the rows are not collapsed, and the GEMM stays for the reference lowering.
+// Before, the 0 x ? (? x 0) rows were collapsed for a kernel, and one-shot
+// bufferization (--quantc-cpu-pipeline) failed with "'memref.collapse_shape'
+// op collapsed dim (0) must be dynamic if and only if reassociation group is
+// dynamic".
+// CHECK-LABEL: func.func @empty_batch
+// CHECK-NOT: tensor.collapse_shape
+// CHECK: quantc.matmul %arg0, %arg1 : tensor<0x?x8xi8>, tensor<4x8xi8> -> tensor<0x?x4xi32>
+// CHECK-LABEL: func.func @empty_rows
+// CHECK-NOT: tensor.collapse_shape
+// CHECK: quantc.matmul %arg0, %arg1 : tensor<?x0x8xi8>, tensor<4x8xi8> -> tensor<?x0x4xi32>
+func.func @empty_batch(%x: tensor<0x?x8xi8>, %w: tensor<4x8xi8>) -> tensor<0x?x4xi32> {
+  // expected-remark @+1 {{runs on the reference lowering, not the avx512-vnni kernel: its shape is dynamic}}
+  %acc = quantc.matmul %x, %w : tensor<0x?x8xi8>, tensor<4x8xi8> -> tensor<0x?x4xi32>
+  return %acc : tensor<0x?x4xi32>
+}
+func.func @empty_rows(%x: tensor<?x0x8xi8>, %w: tensor<4x8xi8>) -> tensor<?x0x4xi32> {
+  // expected-remark @+1 {{runs on the reference lowering, not the avx512-vnni kernel: its shape is dynamic}}
+  %acc = quantc.matmul %x, %w : tensor<?x0x8xi8>, tensor<4x8xi8> -> tensor<?x0x4xi32>
+  return %acc : tensor<?x0x4xi32>
 }

@@ -506,6 +506,10 @@ struct RowWiseDynamicQuantize : OpRewritePattern<QuantizeOp> {
         cs.getDims()[0] != 1 || xTy.isDynamicDim(1) ||
         q->getParentOfType<scf::ForOp>())
       return failure();
+    // Empty rows: nothing to keep in cache, and a slice at offset 0 of the
+    // 0-size dimension is invalid IR.
+    if (xTy.getDimSize(1) == 0)
+      return failure();
     // Every user of the scale must come after the quantize, which replaces it.
     for (Operation *user : cs->getUsers())
       if (user != q && !q->isBeforeInBlock(user))

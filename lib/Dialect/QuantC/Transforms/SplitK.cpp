@@ -68,15 +68,70 @@ static Value sliceKOperand(OpBuilder &b, Location loc, Value v, unsigned kDim,
   return linalg::TransposeOp::create(b, loc, in, init, perm).getResult()[0];
 }
 
-/// Dimension `dim` of `v`, read from the input of the linalg.transposes
-/// that produce `v` (a tensor.dim of a transpose would be a second user).
-static Value sizeBeforeTransposes(OpBuilder &b, Location loc, Value v,
-                                  unsigned dim) {
+/// The value and dimension that dimension `dim` of `v` is read from: the
+/// input of the linalg.transposes that produce `v`.
+static std::pair<Value, unsigned> beforeTransposes(Value v, unsigned dim) {
   while (auto t = v.getDefiningOp<linalg::TransposeOp>()) {
     dim = t.getPermutation()[dim];
     v = t.getInput();
   }
-  return tensor::DimOp::create(b, loc, v, dim);
+  return {v, dim};
+}
+
+/// Dimension `dim` of `v`, read from the input of the linalg.transposes
+/// that produce `v` (a tensor.dim of a transpose would be a second user).
+static Value sizeBeforeTransposes(OpBuilder &b, Location loc, Value v,
+                                  unsigned dim) {
+  auto [src, d] = beforeTransposes(v, dim);
+  return tensor::DimOp::create(b, loc, src, d);
+}
+
+/// A constant upper bound of dimension `dim` of `v` that the value-bounds
+/// analysis does not see: a slice whose size is an arith.minui/minsi with a
+/// constant (a chunk of splitDynamic's loop).
+static std::optional<int64_t> minSliceBound(Value v, unsigned dim) {
+  auto [src, d] = beforeTransposes(v, dim);
+  auto slice = src.getDefiningOp<tensor::ExtractSliceOp>();
+  if (!slice || slice.getSourceType().getRank() != slice.getType().getRank())
+    return std::nullopt;
+  auto size = dyn_cast<Value>(slice.getMixedSizes()[d]);
+  Operation *min = size ? size.getDefiningOp() : nullptr;
+  if (!isa_and_nonnull<arith::MinUIOp, arith::MinSIOp>(min))
+    return std::nullopt;
+  std::optional<int64_t> bound;
+  for (Value operand : min->getOperands())
+    if (std::optional<int64_t> c = getConstantIntValue(operand); c && *c >= 0)
+      bound = bound ? std::min(*bound, *c) : *c;
+  return bound;
+}
+
+/// A constant upper bound of K from an enclosing scf.if on `K <= c` (or
+/// `K < c`) whose first branch holds `op` (splitDynamic's fits branch).
+static std::optional<int64_t> guardBound(MatmulOp op) {
+  auto lhsK = beforeTransposes(op.getLhs(), op.getLhsReductionDim());
+  auto rhsK = beforeTransposes(op.getRhs(), op.getRhsReductionDim());
+  for (auto ifOp = op->getParentOfType<scf::IfOp>(); ifOp;
+       ifOp = ifOp->getParentOfType<scf::IfOp>()) {
+    if (!ifOp.getThenRegion().isAncestor(op->getParentRegion()))
+      continue;
+    auto cmp = ifOp.getCondition().getDefiningOp<arith::CmpIOp>();
+    if (!cmp)
+      continue;
+    auto pred = cmp.getPredicate();
+    bool le =
+        pred == arith::CmpIPredicate::ule || pred == arith::CmpIPredicate::sle;
+    bool lt =
+        pred == arith::CmpIPredicate::ult || pred == arith::CmpIPredicate::slt;
+    auto dim = cmp.getLhs().getDefiningOp<tensor::DimOp>();
+    std::optional<int64_t> c = getConstantIntValue(cmp.getRhs());
+    std::optional<int64_t> index = dim ? dim.getConstantIndex() : std::nullopt;
+    if (!(le || lt) || !c || !index)
+      continue;
+    std::pair<Value, unsigned> k{dim.getSource(), *index};
+    if (k == lhsK || k == rhsK)
+      return lt ? *c - 1 : *c;
+  }
+  return std::nullopt;
 }
 
 /// The slice [offset, offset + size) of `v` along its reduction dimension
@@ -149,7 +204,9 @@ struct SplitKPass : quantc::impl::QuantCSplitKBase<SplitKPass> {
     if (maxChunk < 0) {
       getOperation().emitError("--quantc-split-k: max-chunk must be >= 0 "
                                "(0: no kernel limit), got ")
-          << maxChunk;
+          // A pass option streams as a char into a diagnostic (-1 printed
+          // as byte 0xFF): its value does not.
+          << static_cast<int64_t>(maxChunk);
       return signalPassFailure();
     }
     SmallVector<MatmulOp> matmuls;
@@ -160,6 +217,10 @@ struct SplitKPass : quantc::impl::QuantCSplitKBase<SplitKPass> {
   }
 
   LogicalResult split(MatmulOp op) {
+    // An empty result (0 rows, columns or batches) sums nothing, and a
+    // slice at offset 0 of a 0-size dimension is invalid IR.
+    if (llvm::is_contained(op.getResult().getType().getShape(), 0))
+      return success();
     int64_t k = op.getReductionSize();
     FailureOr<ContractionInfo> info = getContractionInfo(op);
     if (failed(info))
@@ -253,7 +314,7 @@ struct SplitKPass : quantc::impl::QuantCSplitKBase<SplitKPass> {
                           "at most 16 bits");
     unsigned lhsK = op.getLhsReductionDim(), rhsK = op.getRhsReductionDim();
     // A bound the IR proves (a slice of a static buffer, a min with a
-    // constant) needs no run-time check.
+    // constant, this pass's own check or chunk) needs no run-time check.
     for (auto [v, d] : {std::pair<Value, unsigned>{op.getLhs(), lhsK},
                         std::pair<Value, unsigned>{op.getRhs(), rhsK}}) {
       FailureOr<int64_t> ub = ValueBoundsConstraintSet::computeConstantBound(
@@ -261,7 +322,11 @@ struct SplitKPass : quantc::impl::QuantCSplitKBase<SplitKPass> {
           /*stopCondition=*/nullptr, /*closedUB=*/true);
       if (succeeded(ub) && *ub <= chunk)
         return success();
+      if (std::optional<int64_t> b = minSliceBound(v, d); b && *b <= chunk)
+        return success();
     }
+    if (std::optional<int64_t> b = guardBound(op); b && *b <= chunk)
+      return success();
     SmallVector<RescaleOp> rescales;
     for (Operation *user : op->getUsers()) {
       auto rescale = dyn_cast<RescaleOp>(user);
@@ -278,18 +343,30 @@ struct SplitKPass : quantc::impl::QuantCSplitKBase<SplitKPass> {
       return success();
     }
     llvm::SmallDenseSet<Operation *> seen;
+    Value wide;
     for (RescaleOp rescale : rescales) {
       if (!seen.insert(rescale).second)
         continue;
-      guard(op, rescale, chunk);
+      if (rescale->getBlock() == op->getBlock()) {
+        guard(op, rescale, chunk);
+        continue;
+      }
+      // In a nested region: one check and one GEMM where the GEMM was.
+      if (!wide)
+        wide = guardedAccumulator(op, chunk);
+      rescale.getAccMutable().assign(wide);
     }
     op.erase();
     return success();
   }
 
-  /// Replaces `rescale` (of `op`'s result) with the scf.if of splitDynamic.
-  void guard(MatmulOp op, RescaleOp rescale, int64_t chunk) {
-    OpBuilder b(rescale);
+  /// Builds, at `b`'s insertion point, the scf.if of splitDynamic on
+  /// `K <= chunk`: `epilogue` maps `op`'s result (the GEMM as it was in the
+  /// first branch, the int64 sum of the chunks in the second) to the values
+  /// both branches yield.
+  scf::IfOp
+  buildGuard(OpBuilder &b, MatmulOp op, int64_t chunk, TypeRange types,
+             function_ref<SmallVector<Value>(OpBuilder &, Value)> epilogue) {
     Location loc = op.getLoc();
     unsigned lhsK = op.getLhsReductionDim(), rhsK = op.getRhsReductionDim();
     Value k = op.getLhs().getType().isDynamicDim(lhsK)
@@ -298,16 +375,13 @@ struct SplitKPass : quantc::impl::QuantCSplitKBase<SplitKPass> {
     Value limit = arith::ConstantIndexOp::create(b, loc, chunk);
     Value fits =
         arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule, k, limit);
-    auto ifOp = scf::IfOp::create(b, loc, rescale->getResultTypes(), fits,
+    auto ifOp = scf::IfOp::create(b, loc, types, fits,
                                   /*withElseRegion=*/true);
-    // Fits: the GEMM and its epilogue as they were.
+    // Fits: the GEMM as it was.
     {
       OpBuilder tb = ifOp.getThenBodyBuilder();
-      IRMapping map;
-      Operation *mm = tb.clone(*op, map);
-      map.map(op.getResult(), mm->getResult(0));
-      Operation *r = tb.clone(*rescale, map);
-      scf::YieldOp::create(tb, loc, r->getResults());
+      Operation *mm = tb.clone(*op);
+      scf::YieldOp::create(tb, loc, epilogue(tb, mm->getResult(0)));
     }
     // Longer: a first chunk of `chunk`, then the rest in chunks, in int64.
     {
@@ -334,13 +408,43 @@ struct SplitKPass : quantc::impl::QuantCSplitKBase<SplitKPass> {
                 arith::AddIOp::create(lb, loc, iter[0], part(lb, offset, size));
             scf::YieldOp::create(lb, loc, sum);
           });
-      IRMapping map;
-      map.map(op.getResult(), loop.getResult(0));
-      Operation *r = eb.clone(*rescale, map);
-      scf::YieldOp::create(eb, loc, r->getResults());
+      scf::YieldOp::create(eb, loc, epilogue(eb, loop.getResult(0)));
     }
+    return ifOp;
+  }
+
+  /// Replaces `rescale` (of `op`'s result, in its block) with the scf.if of
+  /// splitDynamic: the GEMM and the rescale in both branches (the first one
+  /// the kernels' fused path).
+  void guard(MatmulOp op, RescaleOp rescale, int64_t chunk) {
+    OpBuilder b(rescale);
+    scf::IfOp ifOp =
+        buildGuard(b, op, chunk, rescale->getResultTypes(),
+                   [&](OpBuilder &rb, Value acc) -> SmallVector<Value> {
+                     IRMapping map;
+                     map.map(op.getResult(), acc);
+                     return llvm::to_vector_of<Value>(
+                         rb.clone(*rescale, map)->getResults());
+                   });
     rescale->replaceAllUsesWith(ifOp.getResults());
     rescale->erase();
+  }
+
+  /// The accumulator of `op` as an int64 scf.if where `op` is: for the
+  /// rescales in nested regions (a loop body), which would otherwise run
+  /// the GEMM once per iteration.
+  Value guardedAccumulator(MatmulOp op, int64_t chunk) {
+    OpBuilder b(op);
+    auto i64Ty = RankedTensorType::get(op.getResult().getType().getShape(),
+                                       b.getI64Type());
+    scf::IfOp ifOp = buildGuard(
+        b, op, chunk, i64Ty,
+        [&](OpBuilder &rb, Value acc) -> SmallVector<Value> {
+          if (acc.getType() == i64Ty)
+            return {acc};
+          return {arith::ExtSIOp::create(rb, op.getLoc(), i64Ty, acc)};
+        });
+    return ifOp.getResult(0);
   }
 };
 

@@ -141,9 +141,10 @@ MatmulOp quantc::expandZeroPoints(MatmulOp op) {
 
 /// [B, M, K] `lhs` as [B * M, K] `flatTy`, a view. A slice of whole
 /// batches (rowsCollapseInPlace) is the slice of the collapsed source, rows
-/// [b0 * M, (b0 + B) * M): collapsing the slice itself would copy it when M
-/// is dynamic (its batch stride is then dynamic in the memref type, and
-/// bufferization only collapses layouts it can prove contiguous).
+/// [b0 * M, (b0 + B) * M) and the slice's columns: collapsing the slice itself
+/// would copy it when M is dynamic (its batch stride is then dynamic in the
+/// memref type, and bufferization only collapses layouts it can prove
+/// contiguous).
 static Value collapseRows(OpBuilder &b, Location loc, Value lhs,
                           RankedTensorType flatTy) {
   SmallVector<ReassociationIndices> assoc = {{0, 1}, {2}};
@@ -166,9 +167,9 @@ static Value collapseRows(OpBuilder &b, Location loc, Value lhs,
       b, loc, s0 * s1, {slice.getMixedOffsets()[0], mSize});
   OpFoldResult rows = affine::makeComposedFoldedAffineApply(
       b, loc, s0 * s1, {slice.getMixedSizes()[0], mSize});
-  SmallVector<OpFoldResult> offsets = {row0, b.getIndexAttr(0)};
-  SmallVector<OpFoldResult> sizes = {rows,
-                                     tensor::getMixedSize(b, loc, src, 2)};
+  // The slice's columns (a chunk of K, --quantc-split-k) stay its own.
+  SmallVector<OpFoldResult> offsets = {row0, slice.getMixedOffsets()[2]};
+  SmallVector<OpFoldResult> sizes = {rows, slice.getMixedSizes()[2]};
   SmallVector<OpFoldResult> strides(2, b.getIndexAttr(1));
   return tensor::ExtractSliceOp::create(b, loc, flatTy, srcFlat, offsets, sizes,
                                         strides);
