@@ -110,7 +110,11 @@ def rescale(acc, x_scale, w_scale, bias=None, activation="none",
             output_scale=None, qmin=-127, qmax=127, residual=None):
     """GEMM epilogue: ((f32(acc) * xs) * ws) + bias, activation, + residual,
     requantize."""
-    acc = np.asarray(acc, dtype=np.int32)
+    # (An int64 accumulator, a split reduction's sum, converts from int64:
+    # narrowing it to int32 first would wrap it.)
+    acc = np.asarray(acc)
+    if acc.dtype not in (np.int64, np.uint64):
+        acc = acc.astype(np.int32)
     shape = acc.shape
     f = acc.astype(np.float32)
     f = (f * broadcast_scale(np.asarray(x_scale, np.float32), shape)).astype(np.float32)

@@ -207,27 +207,9 @@ FailureOr<CanonicalGemm> quantc::matchCanonicalGemm(linalg::LinalgOp op,
           "takes two of one kind";
     return failure();
   }
-  // Zero points widen the operands' ranges to their storage width's span
-  // ((q - z) of i8 storage reaches 255): the corrected sum must fit the i32
-  // accumulator, whose arithmetic is exact modulo 2^32 on the way.
-  if (g.lhs.zeroPoint || g.rhs.zeroPoint) {
-    auto span = [](const CanonicalOperand &o) -> uint64_t {
-      unsigned bits =
-          getElementTypeOrSelf(o.quantized.getType()).getIntOrFloatBitWidth();
-      return o.zeroPoint ? (uint64_t(1) << bits) - 1
-                         : uint64_t(1) << (bits - 1);
-    };
-    int64_t k = info.reductionSize;
-    if (ShapedType::isDynamic(k) ||
-        llvm::SaturatingMultiply(
-            llvm::SaturatingMultiply(uint64_t(k), span(g.lhs)), span(g.rhs)) >=
-            (uint64_t(1) << 31)) {
-      why = "with zero points the int32 accumulator can overflow (K = " +
-            (ShapedType::isDynamic(k) ? std::string("?") : std::to_string(k)) +
-            ")";
-      return failure();
-    }
-  }
+  // (Zero points widen (q - z) to the storage's span, 255 for i8: the
+  // analysis' int32 overflow bound counts them, and --quantc-split-k splits
+  // a K beyond it, at run time for a dynamic K.)
   // The unit loops index a unit dimension inserted before the last one of
   // the operand that lacks them ([K] -> [1, K], the kernels' layout; the
   // scale keeps its shape: it does not vary along them).
