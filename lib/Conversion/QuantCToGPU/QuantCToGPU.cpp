@@ -339,8 +339,19 @@ struct ConvertQuantCToGPUPass
   /// GEMM it cannot take gets a remark.
   bool chooseSplitKKernel(MatmulOp mm, GemmKernelSpec &spec, int64_t rows,
                           SplitKPlan &plan) {
-    if (splitK < 0 || spec.hasDynamicM() || rows > SplitKPlan::kMaxRows)
+    if (splitK < 0)
       return false;
+    if (spec.hasDynamicM() || rows > SplitKPlan::kMaxRows) {
+      // Asked for by hand: say why it is not taken.
+      if (splitK > 0)
+        mm.emitRemark() << "not on the split-K decode kernel: it takes at most "
+                        << SplitKPlan::kMaxRows
+                        << " rows known at compile time, "
+                        << "this GEMM has "
+                        << (spec.hasDynamicM() ? std::string("a run-time M")
+                                               : std::to_string(rows));
+      return false;
+    }
     // The split-K kernel is int8 mma.sync on one matrix: batched GEMMs (grid
     // z) and FP8 (wgmma e4m3 only) take the tiled kernels.
     if (spec.isBatched() || spec.fp8) {

@@ -46,10 +46,12 @@ func.func @one_step(%x: tensor<4x256xi8>, %w: tensor<1024x256xi8>) -> tensor<4x1
 
 // -----
 
-// More than 16 rows: not a decode GEMM, no remark.
+// More than 16 rows: not a decode GEMM; split-k=2 is not taken, and a
+// remark says why (it was silently ignored).
 // CHECK-LABEL: func.func @rows32
 // CHECK-NOT:   memref.atomic_rmw
 func.func @rows32(%x: tensor<32x512xi8>, %w: tensor<1024x512xi8>) -> tensor<32x1024xi32> {
+  // expected-remark @+1 {{not on the split-K decode kernel: it takes at most 16 rows known at compile time, this GEMM has 32}}
   %acc = quantc.matmul %x, %w : tensor<32x512xi8>, tensor<1024x512xi8> -> tensor<32x1024xi32>
   return %acc : tensor<32x1024xi32>
 }
@@ -62,3 +64,4 @@ func.func @decode(%x: tensor<2x4096xi8>, %w: tensor<4096x4096xi8>) -> tensor<2x4
   %acc = quantc.matmul %x, %w : tensor<2x4096xi8>, tensor<4096x4096xi8> -> tensor<2x4096xi32>
   return %acc : tensor<2x4096xi32>
 }
+
