@@ -492,6 +492,15 @@ GemmVerdict quantc::classifyGemm(const ContractionInfo &info, int64_t kTile) {
   int64_t len = kBlock ? kBlock : info.reductionSize;
   if (len <= 0 && len != kDyn)
     return v;
+  // An empty result (0 rows, columns or batches) accumulates nothing.
+  auto emptyOutput = [](const ContractionOperand &o) {
+    for (auto [d, role] : llvm::enumerate(o.dims))
+      if (role != DimRole::K && o.shape[d] == 0)
+        return true;
+    return false;
+  };
+  if (emptyOutput(info.lhs) || emptyOutput(info.rhs))
+    return v;
   if (isa_and_nonnull<Float8E4M3FNType>(lhs.storageType) ||
       isa_and_nonnull<Float8E4M3FNType>(rhs.storageType))
     return v;

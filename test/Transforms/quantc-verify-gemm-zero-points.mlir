@@ -91,3 +91,15 @@ func.func @matmul_zp_overflow(%a: tensor<5x40000xi8>, %b: tensor<40000x6xi8>) ->
   %r = linalg.quantized_matmul ins(%a, %b, %za, %zb : tensor<5x40000xi8>, tensor<40000x6xi8>, i32, i32) outs(%init : tensor<5x6xi32>) -> tensor<5x6xi32>
   return %r : tensor<5x6xi32>
 }
+
+// -----
+
+// An empty result accumulates nothing: no overflow to report, whatever K
+// (it was an error for 0 rows x K = 140000).
+// CHECK-LABEL: func.func @empty_rows
+// CHECK: quantc.gemm = "int8"
+// CHECK-NOT: quantc.gemm_k_split
+func.func @empty_rows(%x: tensor<0x140000xi8>, %w: tensor<4x140000xi8>) -> tensor<0x4xi32> {
+  %a = quantc.matmul %x, %w : tensor<0x140000xi8>, tensor<4x140000xi8> -> tensor<0x4xi32>
+  return %a : tensor<0x4xi32>
+}
