@@ -318,21 +318,53 @@ std::optional<std::string> quantc::checkTiling(const GemmKernelSpec &s) {
   // division below.
   bool positive = t.tileM > 0 && t.tileN > 0 && t.tileK > 0 && t.warpM > 0 &&
                   t.warpN > 0 && t.stages > 0;
+  // The first rule the tiling breaks, or null.
+  const char *rule = nullptr;
+  auto require = [&](bool ok, const char *what) {
+    if (!ok && !rule)
+      rule = what;
+  };
+  require(positive, "every size must be positive");
   if (t.wgmma) {
-    if (!positive || t.tileM % 64 || mRem || s.n % t.tileN || t.tileK != 128 ||
-        s.k % t.tileK || t.tileN % 64 || t.tileN > 256 || t.stages < 3 ||
-        s.k / t.tileK < t.stages - 2 || t.numThreads() > 1024)
+    if (positive) {
+      require(t.tileM % 64 == 0, "the row tile must be a multiple of 64");
+      require(mRem == 0, "M must be a multiple of the row tile");
+      require(s.n % t.tileN == 0, "N must be a multiple of the column tile");
+      require(t.tileK == 128, "the K tile must be 128");
+      require(s.k % t.tileK == 0, "K must be a multiple of the K tile");
+      require(t.tileN % 64 == 0 && t.tileN <= 256,
+              "the column tile must be a multiple of 64 up to 256");
+      require(t.stages >= 3, "wgmma needs at least 3 stages");
+      require(s.k / t.tileK >= t.stages - 2,
+              "K must span at least stages - 2 K tiles");
+      require(t.numThreads() <= 1024, "at most 1024 threads per block");
+    }
+    if (rule)
       os << "invalid wgmma tiling " << t.tileM << "x" << t.tileN << "x"
          << t.tileK << " (" << t.stages << " stages) for the GEMM " << m << "x"
-         << s.n << "x" << s.k;
-  } else if (!positive || mRem || s.n % t.tileN || s.k % t.tileK ||
-             t.tileM % t.warpM || t.tileN % t.warpN || t.warpM % 16 ||
-             t.warpN % 16 || t.tileK % 32 || t.stages < 2 ||
-             s.k / t.tileK < t.stages - 1 || t.numThreads() > 1024 ||
-             t.numThreads() % (t.tileK / 16)) {
-    os << "invalid tiling " << t.tileM << "x" << t.tileN << "x" << t.tileK
-       << " (warp " << t.warpM << "x" << t.warpN << ", " << t.stages
-       << " stages) for the GEMM " << m << "x" << s.n << "x" << s.k;
+         << s.n << "x" << s.k << ": " << rule;
+  } else {
+    if (positive) {
+      require(mRem == 0, "M must be a multiple of the row tile");
+      require(s.n % t.tileN == 0, "N must be a multiple of the column tile");
+      require(s.k % t.tileK == 0, "K must be a multiple of the K tile");
+      require(t.tileM % t.warpM == 0 && t.tileN % t.warpN == 0,
+              "the block tile must be a multiple of the warp tile");
+      require(t.warpM % 16 == 0 && t.warpN % 16 == 0,
+              "the warp tile must be a multiple of 16 (mma.m16n8k32)");
+      require(t.tileK % 32 == 0, "the K tile must be a multiple of 32");
+      require(t.stages >= 2, "at least 2 stages");
+      require(s.k / t.tileK >= t.stages - 1,
+              "K must span at least stages - 1 K tiles");
+      require(t.numThreads() <= 1024, "at most 1024 threads per block");
+      require(t.tileK < 16 || t.numThreads() % (t.tileK / 16) == 0,
+              "the thread count must be a multiple of K tile / 16");
+    }
+    if (rule)
+      os << "invalid tiling " << t.tileM << "x" << t.tileN << "x" << t.tileK
+         << " (warp " << t.warpM << "x" << t.warpN << ", " << t.stages
+         << " stages) for the GEMM " << m << "x" << s.n << "x" << s.k << ": "
+         << rule;
   }
   if (why.empty() && t.sharedBytes() > GpuLaunchAttr::kMaxSharedBytes)
     os << "tiling needs " << t.sharedBytes() << " bytes of shared memory (max "
