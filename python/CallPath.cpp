@@ -19,6 +19,8 @@
 //===----------------------------------------------------------------------===//
 #include "CallPath.h"
 
+#include "quantc/Runtime/IndexBounds.h"
+
 #include <algorithm>
 #include <climits>
 #include <cmath>
@@ -362,12 +364,11 @@ public:
         count *= arr->dimensions[d];
       const Element &e = params[arg].element;
       for (int64_t i = 0; i < count; ++i) {
-        int64_t v = loadInteger(e, data[arg], i);
+        int64_t v = quantc::runtime::loadIndexElement(data[arg], i, e.size,
+                                                      e.kind == 'u');
         if (v < 0 || v >= size)
-          throw py::index_error("argument " + std::to_string(arg) + ": index " +
-                                std::to_string(v) + " out of range [0, " +
-                                std::to_string(size) +
-                                ") of the table it indexes");
+          throw py::index_error(
+              quantc::runtime::indexOutOfRangeMessage(arg, v, size));
       }
     }
 
@@ -411,24 +412,6 @@ public:
   }
 
 private:
-  /// Element `i` of the integer array at `data` (element type `e`).
-  static int64_t loadInteger(const Element &e, const char *data, int64_t i) {
-    auto load = [&](auto zero) {
-      decltype(zero) v;
-      std::memcpy(&v, data + i * sizeof(v), sizeof(v));
-      return static_cast<int64_t>(v);
-    };
-    if (e.kind == 'u')
-      return e.size == 1   ? load(uint8_t())
-             : e.size == 2 ? load(uint16_t())
-             : e.size == 4 ? load(uint32_t())
-                           : load(int64_t());
-    return e.size == 1   ? load(int8_t())
-           : e.size == 2 ? load(int16_t())
-           : e.size == 4 ? load(int32_t())
-                         : load(int64_t());
-  }
-
   /// The result `p` stored at `at` as a NumPy array (a copy) or scalar.
   static py::object take(const Param &p, const char *at) {
     size_t itemSize = p.element.size;

@@ -20,8 +20,8 @@ namespace quantc::runtime {
 /// left to dlopen, whose message says so.
 bool checkElfExtents(const std::string &path, std::string &error);
 
-/// Compares the manifest's "functions" (each by name: its args, results and
-/// dim groups) and "params" with the record the code carries
+/// Compares the manifest's "functions" (each by name: its args, results,
+/// dim groups and index bounds) and "params" with the record the code carries
 /// (QUANTC_SIGNATURE_SYMBOL). Code saved before the record existed has none
 /// and is not checked.
 bool checkSignatures(void *handle, const JsonValue &functions,

@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "quantc/Runtime/Allocator.h"
+#include "quantc/Runtime/IndexBounds.h"
 #include "quantc/Runtime/LoadedObjects.h"
 #include "quantc/Runtime/quantc_runtime.h"
 
@@ -108,27 +109,10 @@ bool readFile(const std::string &path, std::string &out) {
 const char *kElements[] = {"f16", "f32", "f64", "i1",  "i8",
                            "u8",  "i16", "i32", "i64", "index"};
 
-/// Element types an index argument can have, and the value of element `i`
-/// of such an array at `data`.
+/// Element types an index argument can have.
 bool isIndexElement(const std::string &e) {
   return e == "i8" || e == "u8" || e == "i16" || e == "i32" || e == "i64" ||
          e == "index";
-}
-int64_t indexElement(const std::string &e, const char *data, int64_t i) {
-  auto load = [&](auto zero) {
-    decltype(zero) v;
-    std::memcpy(&v, data + i * sizeof(v), sizeof(v));
-    return static_cast<int64_t>(v);
-  };
-  if (e == "i8")
-    return load(int8_t());
-  if (e == "u8")
-    return load(uint8_t());
-  if (e == "i16")
-    return load(int16_t());
-  if (e == "i32")
-    return load(int32_t());
-  return load(int64_t());
 }
 
 /// A manifest type {"shaped": bool, "element": str, "shape": [int]}.
@@ -686,12 +670,15 @@ QUANTC_RT_API int quantc_check_args(const quantc_function *fn,
         offset += (rest % sizes[d]) * strides[d];
         rest /= sizes[d];
       }
-      int64_t v = indexElement(t.element, aligned, offset);
+      int64_t v = loadIndexElement(aligned, offset,
+                                   t.element == "i8" || t.element == "u8" ? 1
+                                   : t.element == "i16"                   ? 2
+                                   : t.element == "i32"                   ? 4
+                                                                          : 8,
+                                   t.element == "u8");
       if (v < 0 || v >= b.size)
-        return failWith("@" + fn->name + " argument " + std::to_string(b.arg) +
-                            ": index " + std::to_string(v) +
-                            " out of range [0, " + std::to_string(b.size) +
-                            ") of the table it indexes",
+        return failWith("@" + fn->name + " " +
+                            indexOutOfRangeMessage(b.arg, v, b.size),
                         -1);
     }
   }

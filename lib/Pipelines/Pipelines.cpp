@@ -27,13 +27,6 @@
 using namespace mlir;
 
 namespace {
-/// Each pipeline's first pass: an input it cannot compile gets one error
-/// saying why, instead of a failure of IR the pipeline generated itself.
-/// - Functions in a nested builtin.module: the kernels, packed weights and
-///   helpers are inserted into the outermost module, out of the nested
-///   functions' reach.
-/// - quantc.param without parameters bound at load time (weights=load of
-///   the CPU pipeline): nothing would give it a value.
 /// Why `name` cannot name a function the pipelines compile, or "": the
 /// lowered code calls C runtime functions by name (a definition of that
 /// name would take those calls, e.g. every buffer's malloc), and the
@@ -70,6 +63,14 @@ static std::string reservedFunctionName(StringRef name) {
   return "";
 }
 
+/// Each pipeline's first pass: an input it cannot compile gets one error
+/// saying why, instead of a failure of IR the pipeline generated itself.
+/// - Functions in a nested builtin.module: the kernels, packed weights and
+///   helpers are inserted into the outermost module, out of the nested
+///   functions' reach.
+/// - quantc.param without parameters bound at load time (weights=load of
+///   the CPU pipeline): nothing would give it a value.
+/// - A function definition with a reserved name (reservedFunctionName).
 struct CheckPipelineInput
     : PassWrapper<CheckPipelineInput, OperationPass<ModuleOp>> {
   MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(CheckPipelineInput)
