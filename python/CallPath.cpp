@@ -40,10 +40,12 @@ struct TypeSpec {
   std::vector<int64_t> shape;
 };
 
-/// Argument dimensions that must be equal: ([(arg, dim), ...], size).
+/// Argument dimensions that must be equal: ([(arg, dim), ...], size, min,
+/// max), a dynamic size in [min, max] (max -1: unbounded).
 struct GroupSpec {
   std::vector<std::pair<unsigned, unsigned>> members;
   int64_t size = -1;
+  int64_t min = 0, max = -1;
 };
 
 /// An integer argument whose elements index a table: (arg, size).
@@ -353,6 +355,10 @@ public:
           want = size;
         else if (size != want)
           return notTaken;
+        // A size the code slices a fixed-size buffer to: ValueError.
+        if (!quantc::runtime::inDimRange(size, g.min, g.max))
+          throw py::value_error(quantc::runtime::dimOutOfRangeMessage(
+              arg, dim, size, g.min, g.max));
       }
     }
     // Index arguments (an embedding's token ids): the code does not bound
@@ -481,13 +487,14 @@ void quantc::python::bindCallPath(py::module_ &m) {
                r.push_back(typeSpec(t));
              std::vector<GroupSpec> groups;
              for (py::handle g : dimGroups) {
-               auto pair = py::reinterpret_borrow<py::sequence>(g);
-               if (pair.size() != 2)
+               auto group = py::reinterpret_borrow<py::sequence>(g);
+               if (group.size() != 4)
                  throw py::value_error(
-                     "CallPath: a dim group is (members, size)");
+                     "CallPath: a dim group is (members, size, min, max)");
                groups.push_back(
-                   {pair[0].cast<std::vector<std::pair<unsigned, unsigned>>>(),
-                    pair[1].cast<int64_t>()});
+                   {group[0].cast<std::vector<std::pair<unsigned, unsigned>>>(),
+                    group[1].cast<int64_t>(), group[2].cast<int64_t>(),
+                    group[3].cast<int64_t>()});
              }
              std::vector<BoundSpec> bounds;
              for (py::handle b : indexBounds)
@@ -501,7 +508,9 @@ void quantc::python::bindCallPath(py::module_ &m) {
            py::arg("index_bounds") = py::tuple(),
            "The call path of the packed entry point at `address` (a "
            "function of `owner`, kept alive) with the signature `args` and "
-           "`results` ((shaped, element, shape) tuples), `dim_groups` and "
+           "`results` ((shaped, element, shape) tuples), `dim_groups` "
+           "((members, size, min, max): ValueError for a size out of "
+           "[min, max]) and "
            "`index_bounds` ((arg, size): integer arguments a call keeps in "
            "[0, size), IndexError otherwise).")
       .def("__call__", &CallPath::call, py::arg("args"),

@@ -141,7 +141,7 @@ PYBIND11_MODULE(_quantc, m) {
                 results.append(toTuple(t));
               py::list groups;
               for (const DimGroup &g : f.dimGroups)
-                groups.append(py::make_tuple(g.members, g.size));
+                groups.append(py::make_tuple(g.members, g.size, g.min, g.max));
               py::list bounds;
               for (const IndexBound &b : f.indexBounds)
                 bounds.append(py::make_tuple(b.arg, b.size));

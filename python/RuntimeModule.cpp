@@ -53,7 +53,9 @@ public:
         py::list pairs;
         for (int m = 0; m < count; ++m)
           pairs.append(py::make_tuple(members[2 * m], members[2 * m + 1]));
-        groups.append(py::make_tuple(pairs, size));
+        int64_t min, max;
+        quantc_function_dim_range(fn, g, &min, &max);
+        groups.append(py::make_tuple(pairs, size, min, max));
       }
       py::list bounds;
       for (int b = 0, n = quantc_function_index_bound(fn, -1, nullptr, nullptr);

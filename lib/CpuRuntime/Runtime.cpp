@@ -52,6 +52,7 @@ struct TypeRecord {
 struct DimGroupRecord {
   std::vector<int> members; // (argument, dimension) pairs, flattened
   int64_t size = -1;
+  int64_t min = 0, max = -1; // the range of a dynamic size
 };
 
 /// An integer tensor argument whose elements index a table of `size` rows.
@@ -185,6 +186,15 @@ std::unique_ptr<quantc_function> readFunction(const JsonValue &v, void *handle,
       return nullptr;
     }
     group.size = size->integer;
+    // (Artifacts saved before ranges were recorded have none.)
+    const JsonValue *min = g.get("min"), *max = g.get("max");
+    if ((min && (!isInt(min) || min->integer < 0)) ||
+        (max && (!isInt(max) || max->integer < -1))) {
+      error = "@" + fn->name + ": invalid dim group range";
+      return nullptr;
+    }
+    group.min = min ? min->integer : 0;
+    group.max = max ? max->integer : -1;
     for (const JsonValue &m : members->array) {
       if (!isArray(&m) || m.array.size() != 2 || !isInt(&m.array[0]) ||
           !isInt(&m.array[1]) || m.array[0].integer < 0 ||
@@ -598,6 +608,19 @@ QUANTC_RT_API int quantc_function_dim_group(const quantc_function *fn,
   return n;
 }
 
+QUANTC_RT_API int quantc_function_dim_range(const quantc_function *fn,
+                                            int group, int64_t *min,
+                                            int64_t *max) {
+  int n = static_cast<int>(fn->groups.size());
+  if (group < 0 || group >= n)
+    return failWith("dim group index out of range", -1);
+  if (min)
+    *min = fn->groups[group].min;
+  if (max)
+    *max = fn->groups[group].max;
+  return n;
+}
+
 QUANTC_RT_API quantc_packed_fn
 quantc_function_entry(const quantc_function *fn) {
   return fn->entry;
@@ -649,6 +672,11 @@ QUANTC_RT_API int quantc_check_args(const quantc_function *fn,
                 std::to_string(got) + " but must be " + std::to_string(want) +
                 " (the function's ops tie these sizes together)",
             -1);
+      if (!inDimRange(got, g.min, g.max))
+        return failWith("@" + fn->name + " " +
+                            dimOutOfRangeMessage(g.members[m], g.members[m + 1],
+                                                 got, g.min, g.max),
+                        -1);
     }
   }
   // Index arguments (an embedding's token ids): the code does not bound

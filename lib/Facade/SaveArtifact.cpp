@@ -231,6 +231,10 @@ void writeFunctions(llvm::json::OStream &j,
                 });
             });
             j.attribute("size", g.size);
+            if (g.min > 0 || g.max >= 0) {
+              j.attribute("min", g.min);
+              j.attribute("max", g.max);
+            }
           });
       });
       j.attributeArray("index_bounds", [&] {

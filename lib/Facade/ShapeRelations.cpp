@@ -7,6 +7,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/Matchers.h"
 #include "llvm/ADT/EquivalenceClasses.h"
 
@@ -59,7 +60,53 @@ public:
         tie(dim(data, d), dim(operand, d));
   }
 
+  /// Narrows the range node `n`'s size may take at run time to
+  /// [min, max] (max -1: unbounded).
+  void bound(Node n, int64_t min, int64_t max) {
+    classes.insert(n); // a class of its own until something ties it
+    auto [it, inserted] = ranges.try_emplace(n, min, max);
+    if (inserted)
+      return;
+    it->second.first = std::max(it->second.first, min);
+    if (max >= 0)
+      it->second.second =
+          it->second.second < 0 ? max : std::min(it->second.second, max);
+  }
+
+  /// Ties dimension `d` of `v` to the tensor `size` reads with tensor.dim,
+  /// if it does.
+  void tieToDim(Value v, int64_t d, OpFoldResult size) {
+    auto sizeValue = dyn_cast<Value>(size);
+    auto dimOp = sizeValue ? sizeValue.getDefiningOp<tensor::DimOp>() : nullptr;
+    std::optional<int64_t> idx =
+        dimOp ? dimOp.getConstantIndex() : std::nullopt;
+    if (idx)
+      tie(dim(v, d), dim(dimOp.getSource(), *idx));
+  }
+
+  /// The bounds a slice `[offset, size, stride]` of a `whole` puts on
+  /// `part` (the slice's tensor) and `whole`'s dimension `d`: a dynamic
+  /// part of a static whole has at most as many elements as fit, a static
+  /// part of a dynamic whole needs the whole to reach its last element.
+  /// (Out-of-bounds slices are undefined behaviour: the code reads or
+  /// writes past the buffer.)
+  void boundSlice(Value part, Value whole, int64_t d, OpFoldResult offset,
+                  OpFoldResult stride) {
+    std::optional<int64_t> o = getConstantIntValue(offset),
+                           s = getConstantIntValue(stride);
+    auto pt = cast<RankedTensorType>(part.getType());
+    auto wt = cast<RankedTensorType>(whole.getType());
+    if (!o || !s || *o < 0 || *s <= 0)
+      return;
+    int64_t p = pt.getDimSize(d), w = wt.getDimSize(d);
+    if (ShapedType::isDynamic(p) && !ShapedType::isDynamic(w))
+      bound(dim(part, d), 0, *o >= w ? 0 : (w - *o - 1) / *s + 1);
+    else if (!ShapedType::isDynamic(p) && ShapedType::isDynamic(w) && p > 0)
+      bound(dim(whole, d), *o + (p - 1) * *s + 1, -1);
+  }
+
   llvm::EquivalenceClasses<Node> classes;
+  std::map<Node, std::pair<int64_t, int64_t>> ranges;
 };
 
 void collect(Operation *op, Relations &r) {
@@ -129,6 +176,29 @@ void collect(Operation *op, Relations &r) {
     }
     return;
   }
+  if (auto slice = dyn_cast<tensor::ExtractSliceOp>(op)) {
+    RankedTensorType result = slice.getResultType();
+    if (result.getRank() != slice.getSourceType().getRank())
+      return; // rank-reducing: the dimensions do not line up
+    for (int64_t d = 0; d < result.getRank(); ++d) {
+      r.tieToDim(slice.getResult(), d, slice.getMixedSizes()[d]);
+      r.boundSlice(slice.getResult(), slice.getSource(), d,
+                   slice.getMixedOffsets()[d], slice.getMixedStrides()[d]);
+    }
+    return;
+  }
+  if (auto insert = dyn_cast<tensor::InsertSliceOp>(op)) {
+    RankedTensorType dest = insert.getDestType();
+    r.tieAll({insert.getDest(), insert.getResult()}, dest.getRank());
+    if (insert.getSourceType().getRank() != dest.getRank())
+      return;
+    for (int64_t d = 0; d < dest.getRank(); ++d) {
+      r.tieToDim(insert.getSource(), d, insert.getMixedSizes()[d]);
+      r.boundSlice(insert.getSource(), insert.getDest(), d,
+                   insert.getMixedOffsets()[d], insert.getMixedStrides()[d]);
+    }
+    return;
+  }
   if (isa<tensor::CastOp>(op) ||
       op->hasTrait<OpTrait::SameOperandsAndResultShape>() ||
       op->hasTrait<OpTrait::Elementwise>()) {
@@ -153,6 +223,11 @@ std::vector<facade::DimGroup> facade::computeDimGroups(func::FuncOp fn) {
     DimGroup group;
     bool dynamicArg = false;
   };
+  auto narrow = [](DimGroup &g, std::pair<int64_t, int64_t> range) {
+    g.min = std::max(g.min, range.first);
+    if (range.second >= 0)
+      g.max = g.max < 0 ? range.second : std::min(g.max, range.second);
+  };
   SmallVector<Class> classes;
   Block &entry = fn.getBody().front();
   for (const auto *ec : r.classes) {
@@ -161,6 +236,8 @@ std::vector<facade::DimGroup> facade::computeDimGroups(func::FuncOp fn) {
     Class &c = classes.emplace_back();
     for (const Relations::Node &node : r.classes.members(*ec)) {
       auto [ptr, d, kind] = node;
+      if (auto it = r.ranges.find(node); it != r.ranges.end())
+        narrow(c.group, it->second);
       if (kind != 0)
         continue;
       Value v = Value::getFromOpaquePointer(ptr);
@@ -184,7 +261,10 @@ std::vector<facade::DimGroup> facade::computeDimGroups(func::FuncOp fn) {
     llvm::sort(g.members);
     g.members.erase(std::unique(g.members.begin(), g.members.end()),
                     g.members.end());
-    if (!c.dynamicArg || (g.members.size() < 2 && g.size < 0))
+    if (g.size >= 0)
+      g.min = 0, g.max = -1; // a static size is checked as such
+    bool bounded = g.min > 0 || g.max >= 0;
+    if (!c.dynamicArg || (g.members.size() < 2 && g.size < 0 && !bounded))
       continue;
     out.push_back(std::move(g));
   }

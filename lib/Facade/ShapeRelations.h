@@ -21,7 +21,10 @@ namespace quantc::facade {
 
 /// The groups of `fn`'s argument dimensions that must be equal at run time
 /// (with the static size a group must have, if any member is static). Only
-/// groups with a dynamic argument dimension are returned. Ops it does not
+/// groups with a dynamic argument dimension are returned. A group's range
+/// [min, max] comes from tensor.extract_slice / insert_slice with static
+/// offsets and strides: a dynamic size sliced out of (or into) a static
+/// dimension, a static size sliced out of a dynamic one. Ops it does not
 /// understand add no relation.
 std::vector<DimGroup> computeDimGroups(mlir::func::FuncOp fn);
 

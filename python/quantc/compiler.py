@@ -122,10 +122,12 @@ class CompiledFunction:
         self._module, self.name = module, name
         self.arg_types, self.result_types = args, results
         # Argument dimensions that the function's ops tie together (recorded
-        # by the compiler before lowering): [([(arg, dim), ...], size)], with
-        # size -1 when only equality is required.
-        self.dim_groups = [(list(map(tuple, members)), size)
-                           for members, size in dim_groups]
+        # by the compiler before lowering): [([(arg, dim), ...], size, min,
+        # max)], with size -1 when only equality is required, and a dynamic
+        # size in [min, max] (max -1: unbounded) where the function slices a
+        # fixed-size buffer to it (the call path raises ValueError).
+        self.dim_groups = [(list(map(tuple, members)), size, lo, hi)
+                           for members, size, lo, hi in dim_groups]
         # Integer arguments whose elements index a table (an embedding's
         # token ids): [(arg, rows)]; a call keeps them in [0, rows) (the
         # call path raises IndexError, as torch does).
@@ -144,7 +146,7 @@ class CompiledFunction:
             self._fast, self._missing = (lambda args: _NOT_TAKEN), str(e)
         else:
             self._fast = _quantc_rt.CallPath(module._jit, address, args, results,
-                                             dim_groups, self.index_bounds)
+                                             self.dim_groups, self.index_bounds)
 
     @property
     def signature(self):
@@ -155,16 +157,21 @@ class CompiledFunction:
         return f"<compiled @{self.name} {self.signature}>"
 
     def __call__(self, *args):
-        try:
-            out = self._fast(args)
-            if out is _NOT_TAKEN:
-                out = self._fast(self._normalize(args))
-        except IndexError as e:  # an index argument out of its table
-            raise IndexError(f"@{self.name} {e}") from None
+        out = self._call_fast(args)
+        if out is _NOT_TAKEN:
+            out = self._call_fast(self._normalize(args))
         if out is _NOT_TAKEN:  # _normalize and CallPath disagree: a bug
             raise RuntimeError(f"@{self.name}: internal error: the call path "
                                f"refused the checked arguments {self.signature}")
         return out
+
+    def _call_fast(self, args):
+        try:
+            return self._fast(args)
+        # An index argument out of its table, a size out of its dim group's
+        # range (the call path's messages name the argument).
+        except (IndexError, ValueError) as e:
+            raise type(e)(f"@{self.name} {e}") from None
 
     def _normalize(self, args):
         """`args` as the function takes them: each tensor a C-contiguous
@@ -232,7 +239,7 @@ class CompiledFunction:
         """Sizes the function's ops require to agree (e.g. the reduction
         dimension of a matmul's two operands): checked before the call, since
         the generated code trusts them and would read out of bounds."""
-        for members, size in self.dim_groups:
+        for members, size, _, _ in self.dim_groups:
             seen = [(a, d, np.shape(args[a])[d]) for a, d in members]
             want = size if size >= 0 else seen[0][2]
             for a, d, n in seen:

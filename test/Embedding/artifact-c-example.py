@@ -25,6 +25,12 @@
 # does not bound them: id 10 of a 10-row table read past it).
 # IDS: result 0 f32 3x4
 # BADIDS: error: @forward argument 0: index 10 out of range [0, 10) of the table it indexes
+# So is a token count beyond a fixed-size table the model slices to it
+# (positions, a causal mask: 9 tokens of an 8-row table read past it).
+# RUN: %t/run_model %t/pos forward %t/x5.bin | FileCheck %s --check-prefix=POS
+# RUN: not %t/run_model %t/pos forward %t/x9.bin 2>&1 | FileCheck %s --check-prefix=BADPOS
+# POS: result 0 f32 5x16
+# BADPOS: error: @forward argument 0: dimension 0 is 9, more than the 8 that the function's slices of fixed-size buffers allow
 import json
 import shutil
 import struct
@@ -41,6 +47,17 @@ from quantc import reference as ref
 def model():
     torch.manual_seed(0)
     return nn.Sequential(nn.Linear(16, 32), nn.ReLU(), nn.Linear(32, 8)).eval()
+
+
+class Positions(nn.Module):
+    """x plus a learned position table of 8 rows, sliced to the token count."""
+
+    def __init__(self):
+        super().__init__()
+        self.pos = nn.Parameter(torch.randn(8, 16))
+
+    def forward(self, x):
+        return x + self.pos[:x.shape[0]]
 
 
 def write_tensor(path, a):
@@ -70,6 +87,9 @@ def save(d):
         .compile().save(f"{d}/embed")
     write_tensor(f"{d}/ids.bin", np.array([0, 9, 4], np.int64))
     write_tensor(f"{d}/bad_ids.bin", np.array([0, 10, 4], np.int64))
+    quantc.from_torch(Positions().eval(), (torch.randn(6, 16),), dynamic_dims={0: 0}) \
+        .compile().save(f"{d}/pos")
+    write_tensor(f"{d}/x9.bin", np.zeros((9, 16), np.float32))
     shutil.copytree(f"{d}/mlp", f"{d}/refuse")
     with open(f"{d}/refuse/manifest.json") as f:
         manifest = json.load(f)

@@ -301,6 +301,73 @@ def test_index_arguments_are_range_checked(tmp_path):
         quantc.load(tmp_path / "unbounded")
 
 
+
+_SLICE_IR = """
+func.func @masked(%x: tensor<?x8xf32>, %m: tensor<32x32xf32>) -> tensor<?x?xf32> {
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?x8xf32>
+  %s = tensor.extract_slice %m[0, 0] [%n, %n] [1, 1] : tensor<32x32xf32> to tensor<?x?xf32>
+  return %s : tensor<?x?xf32>
+}
+func.func @strided(%x: tensor<?x8xf32>) -> tensor<3x8xf32> {
+  %s = tensor.extract_slice %x[2, 0] [3, 8] [2, 1] : tensor<?x8xf32> to tensor<3x8xf32>
+  return %s : tensor<3x8xf32>
+}
+func.func @append(%cache: tensor<16x8xf32>, %new: tensor<?x8xf32>) -> tensor<16x8xf32> {
+  %r = tensor.insert_slice %new into %cache[4, 0] [%n, 8] [1, 1] : tensor<?x8xf32> into tensor<16x8xf32>
+  return %r : tensor<16x8xf32>
+}
+"""
+
+
+def test_sizes_sliced_from_fixed_buffers_are_range_checked(tmp_path):
+    """A dynamic size that the code slices a fixed-size buffer to (a causal
+    mask, position tables), or that a fixed-size slice must fit in, is not
+    bounded by the code (33 rows of a 32-row mask read past it): the JIT
+    and the loaded artifact raise ValueError; the manifest records the
+    range, and one edited out is refused at load."""
+    ir = _SLICE_IR.replace("[%n, 8] [1, 1] : tensor<?x8xf32> into",
+                           "[%k, 8] [1, 1] : tensor<?x8xf32> into").replace(
+        "  %r = tensor.insert_slice",
+        "  %c0 = arith.constant 0 : index\n  %k = tensor.dim %new, %c0 : tensor<?x8xf32>\n"
+        "  %r = tensor.insert_slice")
+    jit = quantc.compile_cpu(ir)
+    jit.save(tmp_path / "s")
+    loaded = quantc.load(tmp_path / "s")
+    mask = np.arange(1024, dtype=np.float32).reshape(32, 32)
+    cache = np.zeros((16, 8), np.float32)
+    x = lambda n: np.arange(n * 8, dtype=np.float32).reshape(n, 8)  # noqa: E731
+    for mod in (jit, loaded):
+        assert mod.masked.dim_groups == [([(0, 0)], -1, 0, 32)]
+        assert mod.strided.dim_groups == [([(0, 0)], -1, 7, -1)]
+        assert mod.append.dim_groups == [([(1, 0)], -1, 0, 12)]
+        np.testing.assert_array_equal(mod.masked(x(32), mask), mask)
+        np.testing.assert_array_equal(mod.masked(x(5), mask), mask[:5, :5])
+        np.testing.assert_array_equal(mod.strided(x(7)), x(7)[2::2])
+        np.testing.assert_array_equal(mod.append(cache, x(12))[4:], x(12))
+        for n in (33, 1000):
+            with pytest.raises(ValueError, match=re.escape(
+                    f"@masked argument 0: dimension 0 is {n}, more than the 32 that "
+                    "the function's slices of fixed-size buffers allow")):
+                mod.masked(x(n), mask)
+        for arr in (x(6), x(6).astype(np.float64)):  # the fast and converted paths
+            with pytest.raises(ValueError, match=re.escape(
+                    "@strided argument 0: dimension 0 is 6, less than the 7 that "
+                    "the function's fixed-size slices of it need")):
+                mod.strided(arr)
+        with pytest.raises(ValueError, match="@append argument 1: dimension 0 is 13, more "
+                           "than the 12"):
+            mod.append(cache, x(13))
+    shutil.copytree(tmp_path / "s", tmp_path / "unbounded")
+    _edit_function(tmp_path / "unbounded", lambda f: f["dim_groups"][0].pop("max"))
+    with pytest.raises(quantc.LoadError, match=r"the 'dim_groups' of @masked in "
+                       "manifest.json differ"):
+        quantc.load(tmp_path / "unbounded")
+    shutil.copytree(tmp_path / "s", tmp_path / "invalid")
+    _edit_function(tmp_path / "invalid", lambda f: f["dim_groups"][0].update(max=-7))
+    with pytest.raises(quantc.LoadError, match="invalid dim group range"):
+        quantc.load(tmp_path / "invalid")
+
 def _missing_feature():
     """A feature of the runtime's table that this CPU lacks, by
     /proc/cpuinfo's name for it."""

@@ -3,6 +3,7 @@ supported ATen op against PyTorch, calibration statistics against NumPy,
 W8A8 bit-exact against an independent NumPy model of the integer
 computation, per-layer overrides, the accuracy claims of issue 20 on an
 OPT-style block, and the error paths."""
+import re
 import warnings
 
 import numpy as np
@@ -316,6 +317,23 @@ def test_dynamic_tokens_opt_block():
         fexe(np.zeros((33, 64), np.float32))
     with pytest.raises(ValueError, match=r"traced shape \('N', 64\)"):
         fexe(np.zeros((5, 63), np.float32))
+
+
+def test_dynamic_tokens_token_limit_in_artifact(tmp_path):
+    """The token limit of a model slicing its 32-row causal mask holds in a
+    saved artifact too (quantc.load has no frontend; 33 tokens read past
+    the mask): the compiled function records the range."""
+    m, _, x = _opt_block()
+    tf = quantc.from_torch(m, (x,), dynamic_dims={0: 0})
+    tf.compile().save(tmp_path / "opt")
+    fn = quantc.load(tmp_path / "opt").forward
+    assert fn.dim_groups == [([(0, 0)], -1, 0, 32)]
+    x32 = torch.randn(32, 64)
+    np.testing.assert_allclose(fn(_np(x32)), _np(m(x32)), rtol=1e-4, atol=2e-5)
+    with pytest.raises(ValueError, match=re.escape(
+            "@forward argument 0: dimension 0 is 33, more than the 32 that the "
+            "function's slices of fixed-size buffers allow")):
+        fn(np.zeros((33, 64), np.float32))
 
 
 def test_dynamic_tokens_llama_batch_and_rope():

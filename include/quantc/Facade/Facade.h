@@ -52,10 +52,15 @@ struct TypeDesc {
 };
 
 /// Argument dimensions that must be equal at run time: (argument, dimension)
-/// pairs, and the static size they must have (-1: any, but the same).
+/// pairs, and the static size they must have (-1: any, but the same); a
+/// dynamic size must also lie in [min, max] (max -1: unbounded), the range
+/// the function's slices of static buffers allow (a causal mask sliced to
+/// the token count, a fixed-size slice of the token dimension).
 struct DimGroup {
   std::vector<std::pair<unsigned, unsigned>> members;
   int64_t size = -1;
+  int64_t min = 0;
+  int64_t max = -1;
 };
 
 /// An integer tensor argument whose elements index a dimension of `size`

@@ -140,6 +140,14 @@ const quantc_type *quantc_function_result(const quantc_function *fn, int index);
 int quantc_function_dim_group(const quantc_function *fn, int group,
                               const int *members[], int *count, int64_t *size);
 
+/** The range [`*min`, `*max`] (`*max` -1: unbounded) that the sizes of dim
+ * group `group` must lie in: the function slices a fixed-size buffer to
+ * that size (a causal mask, RoPE tables), or takes a fixed-size slice of
+ * it, and the code does not bound either. Returns the number of groups, -1
+ * (with an error) for a group out of range. quantc_check_args checks it. */
+int quantc_function_dim_range(const quantc_function *fn, int group,
+                              int64_t *min, int64_t *max);
+
 /** Integer tensor arguments whose elements index a table (an embedding's
  * token ids; the code does not bound them and reads past the table
  * otherwise): bound `bound` is argument `*arg`, whose elements must be in
