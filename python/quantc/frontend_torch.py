@@ -348,6 +348,7 @@ class TorchModel:
             raise ValueError(f"quantize: threshold must be a positive number, got {threshold!r}")
         plan = {layer.name: {"scheme": scheme, "smoothquant": smoothquant,
                              "threshold": float(threshold)} for layer in self.layers}
+        explicit_alpha = set()
         if overrides is None:
             overrides = {}
         if not isinstance(overrides, dict):
@@ -374,6 +375,27 @@ class TorchModel:
             check_alpha(val.get("smoothquant", smoothquant), f"override {key!r}")
             for name in hit:
                 plan[name].update(val)
+                if val.get("smoothquant") is not None:
+                    explicit_alpha.add(name)
+        # A convolution runs as W8A8 (activations per image or per tensor)
+        # or in float; SmoothQuant's per-input-channel factor does not apply
+        # to it (the model-wide default skips it, an override naming it is
+        # an error).
+        for layer in self.layers:
+            if layer.kind != "conv":
+                continue
+            p = plan[layer.name]
+            if p["scheme"] not in (None, "w8a8", "w8a8-static"):
+                raise ValueError(
+                    f"quantize: layer {layer.name!r} is a convolution: its scheme must be "
+                    f"'w8a8', 'w8a8-static' or None (float), got {p['scheme']!r} (the "
+                    "weight-only kernels take matmuls; override it, e.g. "
+                    f"overrides={{{layer.name!r}: None}})")
+            if layer.name in explicit_alpha:
+                raise ValueError(
+                    f"quantize: layer {layer.name!r} is a convolution: SmoothQuant does not "
+                    "apply to it (smoothquant must be None in its override)")
+            p["smoothquant"] = None
         return plan
 
     def quantize(self, scheme="w8a8", smoothquant=0.5, overrides=None, *, threshold=6.0,
@@ -465,7 +487,11 @@ class TorchModel:
                   f"quantc-quantize{{activations=none weight-bits=4 group-size={g}}}")
         # Quantized layers no longer need the hold; float ones keep it.
         module.set_keep_float(by(lambda p: p["scheme"] is not None), False)
-        module.run("quantc-verify-gemm,quantc-fuse")
+        # Convolutions become GEMMs (or the depthwise kernel) before the fuse
+        # makes them int8.
+        convs = any(layer.kind == "conv" for layer in self.layers)
+        module.run("quantc-verify-gemm," + ("quantc-conv-to-gemm," if convs else "")
+                   + "quantc-fuse")
         self._module = module
         self.stage = "quantized"
         self.attention = attention

@@ -78,11 +78,14 @@ def dense_attr(a):
 class Layer:
     """A GEMM with a constant weight: `name`, the activation node feeding
     it, the weight `[D, C]` as the layer computes `x·Wᵀ`, and the module
-    path it came from."""
+    path it came from. `kind` "conv": a 2-D convolution (aten.convolution,
+    NCHW), its weight `[F, C/groups·KH·KW]` as the implicit GEMM reads it;
+    its activation is quantized per image (W8A8 only)."""
 
-    def __init__(self, name, node, act, weight, module, param):
+    def __init__(self, name, node, act, weight, module, param, kind="gemm"):
         self.name, self.node, self.act = name, node, act
         self.weight, self.module, self.param = weight, module, param
+        self.kind = kind
 
     @property
     def shape(self):
@@ -91,6 +94,36 @@ class Layer:
 
 # ATen ops that make a tensor from their arguments alone, deterministically.
 _FACTORIES = {"ones", "zeros", "full", "arange", "scalar_tensor", "eye", "linspace"}
+
+
+def conv_layout(graph, node):
+    """(stride, padding, dilation, depthwise) of an aten.convolution the
+    frontend translates (2-D, not transposed, groups 1 or depthwise, a
+    constant [F, C/groups, KH, KW] weight, static channels and image size),
+    else None (the handler raises UnsupportedOpError naming the reason)."""
+    return _conv_check(graph, node)[0]
+
+
+def _conv_check(graph, node):
+    a = list(node.args) + [None] * (9 - len(node.args))
+    x, w, _, stride, padding, dilation, transposed, _, groups = a[:9]
+    xs = graph.shape(x.name)
+    if transposed:
+        return None, "a transposed convolution"
+    if len(xs) != 4:
+        return None, (f"a {len(xs) - 2}-D convolution (only 2-D: an input [N, C, H, W])")
+    if any(isinstance(d, SymDim) for d in xs[1:]):
+        return None, "a dynamic channel count or image size (only the batch may vary)"
+    ws = tuple(graph.values[w.name].shape)
+    c = xs[1]
+    depthwise = groups == c and ws[0] == c and ws[1] == 1 and groups > 1
+    if groups != 1 and not depthwise:
+        return None, (f"groups={groups} (only 1, or a depthwise convolution: groups = "
+                      "input channels = output channels)")
+    if not all(isinstance(v, int) and v >= 0 for v in list(padding) + list(stride)
+               + list(dilation)) or len(padding) != 2:
+        return None, f"padding {padding!r}, stride {stride!r}, dilation {dilation!r}"
+    return (tuple(stride), tuple(padding), tuple(dilation), depthwise), None
 
 
 def analyze(graph):
@@ -116,14 +149,24 @@ def analyze(graph):
         if node.op != "call_function" or node.name in consts:
             continue
         t = _target_name(node.target)
-        if t not in ("mm.default", "addmm.default"):
+        if t not in ("mm.default", "addmm.default", "convolution.default"):
             continue
-        x, w = (node.args[0], node.args[1]) if t == "mm.default" else (node.args[1], node.args[2])
+        x, w = ((node.args[1], node.args[2]) if t == "addmm.default"
+                else (node.args[0], node.args[1]))
         if not (isinstance(w, torch.fx.Node) and w.name in consts) or x.name in consts:
             continue
-        # [C, D]; for nn.Linear the transposed view of the [D, C] parameter,
-        # so Layer.weight below is the parameter's memory, not a copy.
-        wt = np.asarray(graph.values[w.name].detach().numpy(), np.float32)
+        kind = "gemm"
+        if t == "convolution.default":
+            if conv_layout(graph, node) is None:
+                continue  # the handler says why
+            kind = "conv"
+            f = graph.values[w.name].shape[0]
+            wt = np.asarray(graph.values[w.name].detach().reshape(f, -1).numpy(),
+                            np.float32).T
+        else:
+            # [C, D]; for nn.Linear the transposed view of the [D, C]
+            # parameter, so Layer.weight below is the parameter's memory.
+            wt = np.asarray(graph.values[w.name].detach().numpy(), np.float32)
         # The parameter the weight came from, through t/view/clone.
         src = w
         while src.op == "call_function" and len(src.all_input_nodes) == 1:
@@ -139,7 +182,14 @@ def analyze(graph):
             i += 1
             name = f"{base}#{i}"
         names[name] = True
-        layers.append(Layer(name, node.name, x.name, np.ascontiguousarray(wt.T), module, param))
+        layers.append(Layer(name, node.name, x.name, np.ascontiguousarray(wt.T), module, param,
+                            kind))
+    kinds = {}
+    for layer in layers:
+        if kinds.setdefault(layer.act, layer.kind) != layer.kind:
+            raise UnsupportedOpError(
+                f"the value {layer.act} feeds both a convolution and a matmul: its "
+                "calibration statistics would be per channel of two different layouts")
     live = set()
     out = [n for n in graph.gm.graph.nodes if n.op == "output"][0]
     work = [out]
@@ -351,6 +401,35 @@ class _Emitter:
         flat = self.reshape(x, (_prod(x.shape),)) if len(x.shape) != 1 else x
         return self.reshape(flat, shape)
 
+    def pad(self, x, low, high):
+        """`x` padded with zeros: `low` / `high` elements per dimension."""
+        if not any(low) and not any(high):
+            return x
+        shape = tuple(s if isinstance(s, SymDim) else s + lo + hi
+                      for s, lo, hi in zip(x.shape, low, high))
+        out, zero = self.fresh("pad"), self.fresh("c")
+        self.emit(f"{zero} = arith.constant 0.0 : f32")
+        idx = ", ".join(f"%i{k}: index" for k in range(len(shape)))
+        self.emit(f"{out} = tensor.pad {x.ssa} low[{', '.join(map(str, low))}] "
+                  f"high[{', '.join(map(str, high))}] {{")
+        self.emit(f"^bb0({idx}):")
+        self.emit(f"  tensor.yield {zero} : f32")
+        self.emit(f"}} : {x.type} to {tensor_type(shape, x.elem)}")
+        return _Val(out, shape, x.elem)
+
+    def conv(self, op, x, w, out_shape, strides, dilations, attrs=""):
+        """A linalg convolution `op` (NHWC input) into zeros of `out_shape`."""
+        fill = self.filled(out_shape, 0.0)
+        out = self.fresh("conv")
+        ty = tensor_type(out_shape, "f32")
+        a = (f"dilations = dense<[{dilations[0]}, {dilations[1]}]> : tensor<2xi64>, "
+             f"strides = dense<[{strides[0]}, {strides[1]}]> : tensor<2xi64>")
+        if attrs:
+            a += ", " + attrs
+        self.emit(f"{out} = {op} {{{a}}} ins({x.ssa}, {w.ssa} : {x.type}, {w.type}) "
+                  f"outs({fill} : {ty}) -> {ty}")
+        return _Val(out, out_shape, "f32")
+
     def transpose(self, x, perm):
         perm = list(perm)
         if perm == list(range(len(perm))):
@@ -466,6 +545,7 @@ class _Translator:
                  int8_attention=False):
         self.g, self.consts = graph, consts
         self.layers = {l.node: l for l in layers}
+        self.conv_acts = {l.act for l in layers if l.kind == "conv"}
         self.observe = observe or {}
         self.keep_float = set(keep_float or ())
         self.extra = list(extra_outputs or ())
@@ -569,6 +649,8 @@ class _Translator:
                     results.append(self.value(o, node))
         for name in self.extra:
             v = self.env[name]
+            if name in self.conv_acts:  # NCHW: statistics per channel C
+                v = self.em.transpose(v, (0, 2, 3, 1))
             results.append(self.em.reshape(v, (_prod(v.shape[:-1]), v.shape[-1])))
         head = (f"func.func @{self.name}(" +
                 ", ".join(f"{a.ssa}: {a.type}" for a in args) + ") -> (" +

@@ -5,8 +5,10 @@ the translator (`tr.em`, `tr.value`, `tr.binary`, ...) and returns it; the
 translator (torch_emit._Translator) walks the graph and calls them."""
 import math
 
-from .torch_emit import (_ELEM, SymDim, UnsupportedOpError, _Val, _dim, _prod,
-                         _target_name, tensor_type)
+import numpy as np
+
+from .torch_emit import (_ELEM, SymDim, UnsupportedOpError, _conv_check, _Val, _dim,
+                         _prod, _target_name, dense_attr, tensor_type)
 
 
 def _check_alpha(tr, node):
@@ -240,6 +242,94 @@ def _int8_operand(tr, v, node, dims):
     tr.em.emit(f"{d} = quantc.dequantize {q.ssa}, {s.ssa} : {q.type}, {s.type} -> "
                f"{tensor_type(q.shape, 'f32')}")
     return _Val(d, q.shape, "f32")
+
+
+def _convolution(tr, node):
+    """aten.convolution (2-D, NCHW, groups 1 or depthwise) as a linalg
+    convolution on NHWC (the layout --quantc-conv-to-gemm runs as an int8
+    GEMM, channels innermost): the input transposed (and zero-padded), the
+    weight transposed once when the module is emitted ([F, KH, KW, C], or
+    [KH, KW, C] for a depthwise one), the bias added, the result transposed
+    back. The NHWC input is the layer's activation (its calibration
+    statistics and quantc.observe are per channel C)."""
+    import torch.fx
+    layout, why = _conv_check(tr.g, node)
+    if layout is None:
+        raise UnsupportedOpError(f"{tr.where(node)}: {why}")
+    stride, padding, dilation, depthwise = layout
+    xn, wn = node.args[0], node.args[1]
+    bn = node.args[2] if len(node.args) > 2 else None
+    if not (isinstance(wn, torch.fx.Node) and wn.name in tr.consts):
+        raise UnsupportedOpError(f"{tr.where(node)}: a weight computed at run time (the "
+                                 "frontend takes convolutions with a constant weight)")
+    layer = tr.layers.get(node.name)
+    key = ("nhwc", xn.name, padding)
+    if key not in tr.env:
+        x = tr.em.transpose(tr.value(xn, node), (0, 2, 3, 1))
+        tr.env[key] = tr.em.pad(x, (0, padding[0], padding[1], 0),
+                                (0, padding[0], padding[1], 0))
+    x = tr.env[key]
+    cache = tr.g.__dict__.setdefault("conv_weights", {})
+    if wn.name not in cache:
+        w = tr.g.values[wn.name].detach()
+        w = w[:, 0].permute(1, 2, 0) if depthwise else w.permute(0, 2, 3, 1)
+        cache[wn.name] = np.ascontiguousarray(w.numpy(), np.float32)
+    w = tr.em.resource(cache[wn.name], tr.const_name(wn) + (".hwc" if depthwise else ".fhwc"))
+    n, h, wd, c = x.shape
+    kh, kw = w.shape[:2] if depthwise else w.shape[1:3]
+    oh = (h - dilation[0] * (kh - 1) - 1) // stride[0] + 1
+    ow = (wd - dilation[1] * (kw - 1) - 1) // stride[1] + 1
+    f = w.shape[2] if depthwise else w.shape[0]
+    if oh < 1 or ow < 1:
+        raise UnsupportedOpError(f"{tr.where(node)}: an empty output ({oh}x{ow})")
+    attrs = ""
+    if layer is not None:
+        attrs = f'quantc.layer = "{layer.name}"'
+        if layer.name in tr.keep_float:
+            attrs = "quantc.keep_float, " + attrs
+    op = "linalg.depthwise_conv_2d_nhwc_hwc" if depthwise else "linalg.conv_2d_nhwc_fhwc"
+
+    def conv(img):
+        # (The padded NHWC input carries the statistics: zeros do not change
+        # its absmax, and --quantc-quantize reads them on the operand.)
+        if xn.name in tr.observe and layer is not None:
+            absmax = np.asarray(tr.observe[xn.name], np.float32)
+            o = tr.em.fresh("obs")
+            tr.em.emit(f"{o} = quantc.observe {img.ssa} {{absmax = {dense_attr(absmax)}}} "
+                       f": {img.type}")
+            img = _Val(o, img.shape, img.elem)
+        return tr.em.conv(op, img, w, (img.shape[0], oh, ow, f), stride, dilation, attrs)
+
+    if not isinstance(n, SymDim):
+        y = conv(x)
+    else:
+        # A dynamic batch: one static convolution per image (the shapes
+        # --quantc-conv-to-gemm takes; a per-image activation scale is the
+        # slice's own), its result inserted into the batch's.
+        out_shape = (n, oh, ow, f)
+        init = tr.em.empty(out_shape)
+        c0, c1, iv, acc, loop = (tr.em.fresh(b) for b in ("c", "c", "img", "acc", "loop"))
+        ty = tensor_type(out_shape, "f32")
+        tr.em.emit(f"{c0} = arith.constant 0 : index")
+        tr.em.emit(f"{c1} = arith.constant 1 : index")
+        tr.em.emit(f"{loop} = scf.for {iv} = {c0} to {tr.em.size(n)} step {c1} "
+                   f"iter_args({acc} = {init}) -> ({ty}) {{")
+        img = tr.em.fresh("slice")
+        ity = tensor_type((1, h, wd, c), "f32")
+        tr.em.emit(f"{img} = tensor.extract_slice {x.ssa}[{iv}, 0, 0, 0] [1, {h}, {wd}, {c}] "
+                   f"[1, 1, 1, 1] : {x.type} to {ity}")
+        y1 = conv(_Val(img, (1, h, wd, c), "f32"))
+        upd = tr.em.fresh("upd")
+        tr.em.emit(f"{upd} = tensor.insert_slice {y1.ssa} into {acc}[{iv}, 0, 0, 0] "
+                   f"[1, {oh}, {ow}, {f}] [1, 1, 1, 1] : {y1.type} into {ty}")
+        tr.em.emit(f"scf.yield {upd} : {ty}")
+        tr.em.emit("}")
+        y = _Val(loop, out_shape, "f32")
+    if bn is not None:
+        bias = tr.value(bn, node)
+        y = tr.em.elementwise(y.shape, [y, bias],
+                              lambda args, b: b.op(f"arith.addf {args[0]}, {args[1]}"))
+    return tr.em.transpose(y, (0, 3, 1, 2))
 
 
 def _bmm(tr, node):
@@ -552,6 +642,7 @@ HANDLERS = {
     "t.default": _t, "transpose.int": _transpose, "permute.default": _permute,
     "expand.default": _expand,
     "mm.default": _mm, "addmm.default": _mm, "bmm.default": _bmm,
+    "convolution.default": _convolution,
     "_softmax.default": _softmax, "mean.dim": _mean, "sum.dim_IntList": _sum,
     "native_layer_norm.default": _layer_norm, "getitem": _getitem,
     "cat.default": _cat, "slice.Tensor": _slice, "select.int": _select,

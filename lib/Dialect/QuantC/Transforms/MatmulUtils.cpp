@@ -65,6 +65,51 @@ std::optional<ContractionRoles> quantc::getContractionRoles(Operation *op,
   return roles;
 }
 
+std::optional<ConvolutionRoles> quantc::getConvolutionRoles(Operation *op,
+                                                            std::string *why) {
+  auto fail = [&](const Twine &msg) -> std::optional<ConvolutionRoles> {
+    if (why)
+      *why = msg.str();
+    return std::nullopt;
+  };
+  auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+  if (!linalgOp || !linalgOp.hasPureTensorSemantics() ||
+      linalgOp.getNumDpsInputs() != 2 || linalgOp.getNumDpsInits() != 1)
+    return fail("not a two-input linalg op on tensors");
+  for (Value v : op->getOperands()) {
+    auto ty = dyn_cast<RankedTensorType>(v.getType());
+    if (!ty || !isa<FloatType>(ty.getElementType()))
+      return fail("operands are not ranked float tensors");
+  }
+  FailureOr<ContractionInfo> info = getContractionInfo(op);
+  if (failed(info) || !info->isConvolution)
+    return fail("not a convolution the granularity analysis understands");
+  if (!info->zeroPoints.empty())
+    return fail("a convolution with zero points");
+  const ContractionOperand &x = info->lhs, &w = info->rhs;
+  ConvolutionRoles roles;
+  roles.op = linalgOp;
+  roles.actIndex = x.operandNumber;
+  roles.weightIndex = w.operandNumber;
+  SmallVector<int64_t> out, batch;
+  for (auto [i, role] : llvm::enumerate(w.dims)) {
+    if (role == DimRole::N)
+      out.push_back(i);
+    else if (role == DimRole::Batch)
+      batch.push_back(i);
+  }
+  if (out.size() == 1)
+    roles.weightOutDim = out[0];
+  else if (out.empty() && batch.size() == 1)
+    roles.weightOutDim = batch[0];
+  else
+    return fail("not a convolution with one output-channel dimension");
+  for (auto [i, role] : llvm::enumerate(x.dims))
+    if (role != DimRole::M || (!x.windowed.empty() && x.windowed[i]))
+      roles.actReduceDims.push_back(i);
+  return roles;
+}
+
 MutableArrayRef<float> FloatConst::mutableValues() {
   if (!owned || owned.use_count() != 1 || values.data() != owned->data()) {
     owned = std::make_shared<std::vector<float>>(values.begin(), values.end());
@@ -603,16 +648,25 @@ FailureOr<Value> quantc::emitCheckedQuantizedWeight(
 Value quantc::emitQuantizedActivation(OpBuilder &b, Location loc, Value x,
                                       int64_t channelDim, ActGranularity g,
                                       float staticAbsmax, bool fp8) {
+  return emitQuantizedActivation(b, loc, x, ArrayRef<int64_t>{channelDim}, g,
+                                 staticAbsmax, fp8);
+}
+
+Value quantc::emitQuantizedActivation(OpBuilder &b, Location loc, Value x,
+                                      ArrayRef<int64_t> reduceDims,
+                                      ActGranularity g, float staticAbsmax,
+                                      bool fp8) {
   if (g == ActGranularity::None)
     return x;
   auto xTy = cast<RankedTensorType>(x.getType());
   Value scale;
   if (g == ActGranularity::PerToken) {
     SmallVector<int64_t> sShape = llvm::to_vector(xTy.getShape());
-    sShape[channelDim] = 1;
+    for (int64_t d : reduceDims)
+      sShape[d] = 1;
     auto sTy = RankedTensorType::get(sShape, b.getF32Type());
     scale = ComputeScaleOp::create(b, loc, sTy, x,
-                                   b.getDenseI64ArrayAttr({channelDim}),
+                                   b.getDenseI64ArrayAttr(reduceDims),
                                    b.getI64IntegerAttr(fp8 ? kE4M3Max : 127));
   } else {
     SmallVector<int64_t> sShape(xTy.getRank(), 1);

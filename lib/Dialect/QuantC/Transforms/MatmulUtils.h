@@ -44,6 +44,30 @@ struct ContractionRoles {
 std::optional<ContractionRoles> getContractionRoles(mlir::Operation *op,
                                                     std::string *why = nullptr);
 
+/// The roles of a float convolution (a contraction the granularity analysis
+/// reads with a windowed activation dimension: the linalg convolutions
+/// --quantc-conv-to-gemm takes, or a generic of that structure) without
+/// zero points.
+struct ConvolutionRoles {
+  mlir::linalg::LinalgOp op;
+  unsigned actIndex = 0, weightIndex = 1;
+  /// The weight's output channel (F), or its channel when it has none (a
+  /// depthwise convolution's C): a per-channel scale varies along it.
+  int64_t weightOutDim = 0;
+  /// The activation dimensions a dynamic scale is taken over: all but the
+  /// batch (a scale along the output pixels would vary along the window, a
+  /// reduction), so one scale per image.
+  llvm::SmallVector<int64_t> actReduceDims;
+
+  mlir::Value act() const { return op->getOperand(actIndex); }
+  mlir::Value weight() const { return op->getOperand(weightIndex); }
+};
+
+/// Finds the roles of a float convolution on tensors; nullopt (and the
+/// reason in `why`, if given) otherwise.
+std::optional<ConvolutionRoles> getConvolutionRoles(mlir::Operation *op,
+                                                    std::string *why = nullptr);
+
 /// A float constant tensor read as f32 values (row-major).
 struct FloatConst {
   mlir::RankedTensorType type;
@@ -187,6 +211,13 @@ mlir::FailureOr<mlir::Value> emitCheckedQuantizedWeight(
 /// `staticAbsmax`). `fp8`: f8E4M3FN storage, `s = absmax / 448`.
 mlir::Value emitQuantizedActivation(mlir::OpBuilder &b, mlir::Location loc,
                                     mlir::Value x, int64_t channelDim,
+                                    ActGranularity g, float staticAbsmax = 0,
+                                    bool fp8 = false);
+/// The same with a dynamic scale over the dimensions `reduceDims` (a
+/// convolution's per-image scale).
+mlir::Value emitQuantizedActivation(mlir::OpBuilder &b, mlir::Location loc,
+                                    mlir::Value x,
+                                    llvm::ArrayRef<int64_t> reduceDims,
                                     ActGranularity g, float staticAbsmax = 0,
                                     bool fp8 = false);
 

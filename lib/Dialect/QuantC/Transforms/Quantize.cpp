@@ -101,6 +101,23 @@ static FailureOr<int64_t> groupFor(Operation *op, const GemmQuantization &q,
   return g;
 }
 
+/// One contraction to quantize: a GEMM (getContractionRoles) or a
+/// convolution (getConvolutionRoles).
+struct Todo {
+  Operation *op;
+  unsigned actIndex, weightIndex;
+  int64_t weightOutDim;
+  /// The weight's reduction dimension along which groups run; -1 for a
+  /// convolution (no groups).
+  int64_t weightChannelDim;
+  /// The dimensions a dynamic activation scale is taken over.
+  SmallVector<int64_t> actReduceDims;
+  GemmQuantization q;
+
+  Value act() const { return op->getOperand(actIndex); }
+  Value weight() const { return op->getOperand(weightIndex); }
+};
+
 } // namespace
 
 namespace {
@@ -154,19 +171,42 @@ struct QuantizePass : quantc::impl::QuantCQuantizeBase<QuantizePass> {
     }
 
     bool failedAny = false;
-    SmallVector<std::pair<ContractionRoles, GemmQuantization>> todo;
+    SmallVector<Todo> todo;
     func.walk([&](Operation *op) {
       if (op->hasAttr("quantc.keep_float"))
         return;
       std::string why;
       if (auto roles = getContractionRoles(op, &why)) {
         if (auto q = schemeQuantization(op, opts, failedAny))
-          todo.push_back({*roles, *q});
+          todo.push_back({roles->op,
+                          roles->actIndex,
+                          roles->weightIndex,
+                          roles->weightOutDim,
+                          roles->weightChannelDim,
+                          {roles->actChannelDim},
+                          *q});
+      } else if (auto conv = getConvolutionRoles(op)) {
+        std::optional<GemmQuantization> q =
+            schemeQuantization(op, opts, failedAny);
+        if (!q)
+          return;
+        if (q->act == ActGranularity::None || q->bits != 8 || q->group)
+          op->emitRemark("left in float: a convolution is quantized as W8A8 "
+                         "(int8 activations per image or per tensor, int8 "
+                         "weights): weight-only schemes (activations=none, "
+                         "4-bit weights, groups) take matmuls only");
+        else if (fp8)
+          op->emitRemark("left in float: storage=f8E4M3FN takes matmuls only");
+        else
+          todo.push_back({conv->op, conv->actIndex, conv->weightIndex,
+                          conv->weightOutDim, /*weightChannelDim=*/-1,
+                          conv->actReduceDims, *q});
       } else if (isa<linalg::MatmulOp, linalg::BatchMatmulOp>(op))
         op->emitRemark("left in float: ") << why;
     });
 
-    for (auto &[r, gemmQ] : todo) {
+    for (Todo &r : todo) {
+      const GemmQuantization &gemmQ = r.q;
       ActGranularity gemmAg = gemmQ.act;
       Operation *op = r.op;
       Value w = r.weight(), x = r.act();
@@ -219,7 +259,9 @@ struct QuantizePass : quantc::impl::QuantCQuantizeBase<QuantizePass> {
         }
       }
       FailureOr<int64_t> group =
-          groupFor(op, gemmQ, wc->shape()[r.weightChannelDim]);
+          r.weightChannelDim < 0
+              ? FailureOr<int64_t>(0)
+              : groupFor(op, gemmQ, wc->shape()[r.weightChannelDim]);
       if (failed(group)) {
         failedAny = true;
         continue;
@@ -241,7 +283,7 @@ struct QuantizePass : quantc::impl::QuantCQuantizeBase<QuantizePass> {
       }
       Value xd = actIsQdq ? x
                           : emitQuantizedActivation(b, op->getLoc(), x,
-                                                    r.actChannelDim, gemmAg,
+                                                    r.actReduceDims, gemmAg,
                                                     absmax, fp8);
       op->setOperand(r.weightIndex, *wd);
       op->setOperand(r.actIndex, xd);

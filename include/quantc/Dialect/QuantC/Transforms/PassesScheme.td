@@ -213,7 +213,8 @@ def QuantCSmoothQuant : Pass<"quantc-smoothquant", "mlir::func::FuncOp"> {
 }
 
 def QuantCQuantize : Pass<"quantc-quantize", "mlir::func::FuncOp"> {
-  let summary = "Quantize float matmuls with constant weights (QDQ form)";
+  let summary = "Quantize float matmuls and convolutions with constant "
+                "weights (QDQ form)";
   let description = [{
     Rewrites float contractions (`linalg.matmul` in both weight layouts,
     `linalg.batch_matmul`; operand roles from the indexing maps) whose weight
@@ -223,6 +224,16 @@ def QuantCQuantize : Pass<"quantc-quantize", "mlir::func::FuncOp"> {
     `quantc.dequantize`. The float contraction itself is kept: the QDQ form
     `linalg.matmul(dequantize(xq), dequantize(wq))` is what `--quantc-fuse`
     turns into `quantc.matmul` + `quantc.rescale`.
+
+    Convolutions (`linalg.conv_2d_nhwc_hwcf`, `nhwc_fhwc`, `nchw_fchw`,
+    `depthwise_conv_2d_nhwc_hwc` and generics of that structure, as the
+    granularity analysis reads them) with a constant filter get the same
+    form, W8A8 only: the filter per output channel (a depthwise filter per
+    channel), the activation per image at run time (`per-token`: a scale
+    along the output pixels would vary along the window, a reduction) or
+    per tensor from its statistics; `--quantc-conv-to-gemm` and
+    `--quantc-fuse` then run them as int8. A weight-only scheme or FP8
+    storage leaves a convolution in float with a remark.
 
     Options and the scale shapes they produce (all GEMM-compatible by
     construction: activation scales vary along tokens only, weight scales
