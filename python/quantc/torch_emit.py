@@ -401,14 +401,14 @@ class _Emitter:
         flat = self.reshape(x, (_prod(x.shape),)) if len(x.shape) != 1 else x
         return self.reshape(flat, shape)
 
-    def pad(self, x, low, high):
-        """`x` padded with zeros: `low` / `high` elements per dimension."""
+    def pad(self, x, low, high, value=0.0):
+        """`x` padded with `value`: `low` / `high` elements per dimension."""
         if not any(low) and not any(high):
             return x
         shape = tuple(s if isinstance(s, SymDim) else s + lo + hi
                       for s, lo, hi in zip(x.shape, low, high))
         out, zero = self.fresh("pad"), self.fresh("c")
-        self.emit(f"{zero} = arith.constant 0.0 : f32")
+        self.emit(f"{zero} = arith.constant {_f32_hex(value)} : f32")
         idx = ", ".join(f"%i{k}: index" for k in range(len(shape)))
         self.emit(f"{out} = tensor.pad {x.ssa} low[{', '.join(map(str, low))}] "
                   f"high[{', '.join(map(str, high))}] {{")
@@ -429,6 +429,23 @@ class _Emitter:
         self.emit(f"{out} = {op} {{{a}}} ins({x.ssa}, {w.ssa} : {x.type}, {w.type}) "
                   f"outs({fill} : {ty}) -> {ty}")
         return _Val(out, out_shape, "f32")
+
+    def pool(self, kind, x, window, strides, dilations):
+        """linalg.pooling_nchw_{kind} ("max" or "sum") of `x` [N, C, H, W]
+        over a `window` (KH, KW), into -inf (max) or 0 (sum)."""
+        n, c, h, w = x.shape
+        oh = (h - dilations[0] * (window[0] - 1) - 1) // strides[0] + 1
+        ow = (w - dilations[1] * (window[1] - 1) - 1) // strides[1] + 1
+        shape = (n, c, oh, ow)
+        init = self.filled(shape, -math.inf if kind == "max" else 0.0)
+        win = self.empty(tuple(window))
+        out = self.fresh("pool")
+        ty = tensor_type(shape, "f32")
+        self.emit(f"{out} = linalg.pooling_nchw_{kind} {{dilations = dense<[{dilations[0]}, "
+                  f"{dilations[1]}]> : tensor<2xi64>, strides = dense<[{strides[0]}, "
+                  f"{strides[1]}]> : tensor<2xi64>}} ins({x.ssa}, {win} : {x.type}, "
+                  f"{tensor_type(tuple(window), 'f32')}) outs({init} : {ty}) -> {ty}")
+        return _Val(out, shape, "f32")
 
     def transpose(self, x, perm):
         perm = list(perm)
@@ -691,7 +708,9 @@ class _Translator:
                                      "frontend has no translation for it")
         out = self.g.values[node.name]
         if t not in ("getitem", "native_layer_norm.default", "split.Tensor",
-                     "split_with_sizes.default"):
+                     "split_with_sizes.default", "native_batch_norm.default",
+                     "_native_batch_norm_legit_no_training.default",
+                     "max_pool2d_with_indices.default"):
             _elem_of(out, self.where(node))
         res = handler(self, node)
         self.track_dequant(node, t)

@@ -419,7 +419,110 @@ def _getitem(tr, node):
     base = tr.env[node.args[0].name]
     if not isinstance(base, tuple):
         raise UnsupportedOpError(f"{tr.where(node)}: indexing a non-tuple value")
-    return base[node.args[1]]
+    v = base[node.args[1]]
+    if v is None:  # a batch norm's saved statistics, a max pool's indices
+        raise UnsupportedOpError(f"{tr.where(node)}: result {node.args[1]} of "
+                                 f"aten.{_target_name(node.args[0].target)} is not translated")
+    return v
+
+
+def _batch_norm(tr, node):
+    """Inference batch norm over dimension 1 (NCHW, or [N, C]): x * a + b with
+    a = weight / sqrt(running_var + eps) and b = bias - running_mean * a
+    computed once in float32 (PyTorch's CPU kernel's form)."""
+    import torch.fx
+    x = tr.value(node.args[0], node)
+    w, bias, mean, var, training, _, eps = node.args[1:8]
+    if training:
+        raise UnsupportedOpError(f"{tr.where(node)}: batch norm in training mode (call "
+                                 "model.eval() before tracing)")
+    if len(x.shape) < 2 or isinstance(x.shape[1], SymDim):
+        raise UnsupportedOpError(f"{tr.where(node)}: an input without a static channel "
+                                 "dimension 1")
+    c = x.shape[1]
+
+    def const(a, default):
+        if a is None:
+            return np.full(c, default, np.float32)
+        if not (isinstance(a, torch.fx.Node) and a.name in tr.consts):
+            raise UnsupportedOpError(f"{tr.where(node)}: statistics or affine parameters "
+                                     "computed at run time")
+        return tr.g.values[a.name].detach().numpy().astype(np.float32)
+    if mean is None or var is None:
+        raise UnsupportedOpError(f"{tr.where(node)}: no running statistics "
+                                 "(track_running_stats=False)")
+    m, v = const(mean, 0.0), const(var, 1.0)
+    a = (const(w, 1.0) / np.sqrt(v + np.float32(eps), dtype=np.float32)).astype(np.float32)
+    b = (const(bias, 0.0) - m * a).astype(np.float32)
+    bshape = (c,) + (1,) * (len(x.shape) - 2)
+    av = tr.em.const(a.reshape(bshape))
+    bv = tr.em.const(b.reshape(bshape))
+    y = tr.em.elementwise(x.shape, [x, av, bv], lambda args, bb: bb.op(
+        f"arith.addf {bb.op(f'arith.mulf {args[0]}, {args[1]}')}, {args[2]}"))
+    return (y, None, None)
+
+
+class _NoTraining:
+    """A `_native_batch_norm_legit_no_training(x, w, b, mean, var, momentum,
+    eps)` node read as native_batch_norm's arguments (training False)."""
+
+    def __init__(self, node):
+        self._node = node
+        a = list(node.args)
+        self.args = a[:5] + [False] + a[5:7]
+
+    def __getattr__(self, name):
+        return getattr(self._node, name)
+
+
+def _pool_args(tr, node, kernel, stride, padding, dilation, ceil_mode):
+    x = tr.value(node.args[0], node)
+    pair = lambda v: (list(v) * 2 if len(v) == 1 else list(v)) \
+        if isinstance(v, (list, tuple)) else [v, v]  # noqa: E731
+    kernel, padding, dilation = pair(kernel), pair(padding), pair(dilation)
+    stride = pair(stride) if stride not in (None, [], ()) else kernel
+    if len(x.shape) != 4 or any(isinstance(d, SymDim) for d in x.shape[1:]):
+        raise UnsupportedOpError(f"{tr.where(node)}: only 2-D pooling of an input "
+                                 "[N, C, H, W] with a static image size")
+    if ceil_mode:
+        raise UnsupportedOpError(f"{tr.where(node)}: ceil_mode=True")
+    return x, kernel, stride, padding, dilation
+
+
+def _max_pool2d(tr, node):
+    a = list(node.args) + [None] * 6
+    x, k, s, p, d = _pool_args(tr, node, a[1], a[2], a[3] or 0, a[4] or 1, a[5])
+    x = tr.em.pad(x, (0, 0, p[0], p[1]), (0, 0, p[0], p[1]), -math.inf)
+    return (tr.em.pool("max", x, k, s, d), None)
+
+
+def _avg_pool2d(tr, node):
+    a = list(node.args) + [None] * 7
+    x, k, s, p, d = _pool_args(tr, node, a[1], a[2], a[3] or 0, 1, a[4])
+    count_include_pad = True if a[5] is None else a[5]
+    if a[6] is not None or (any(p) and not count_include_pad):
+        raise UnsupportedOpError(f"{tr.where(node)}: divisor_override or "
+                                 "count_include_pad=False with padding")
+    x = tr.em.pad(x, (0, 0, p[0], p[1]), (0, 0, p[0], p[1]))
+    y = tr.em.pool("sum", x, k, s, d)
+    return tr.em.elementwise(y.shape, [y], lambda args, b: b.op(
+        f"arith.divf {args[0]}, {b.f(k[0] * k[1])}"))
+
+
+def _adaptive_avg_pool2d(tr, node):
+    """An output size that divides the input's: an average pool with the
+    window (and stride) input / output (PyTorch's adaptive windows are
+    exactly those then)."""
+    x = tr.value(node.args[0], node)
+    out = list(node.args[1])
+    if len(x.shape) != 4 or any(isinstance(d, SymDim) for d in x.shape[1:]) \
+            or len(out) != 2 or x.shape[2] % out[0] or x.shape[3] % out[1]:
+        raise UnsupportedOpError(f"{tr.where(node)}: output size {out} does not divide the "
+                                 f"input's {list(x.shape[2:])} (only 2-D, evenly divided)")
+    k = [x.shape[2] // out[0], x.shape[3] // out[1]]
+    y = tr.em.pool("sum", x, k, k, [1, 1])
+    return tr.em.elementwise(y.shape, [y], lambda args, b: b.op(
+        f"arith.divf {args[0]}, {b.f(k[0] * k[1])}"))
 
 
 def _cat(tr, node):
@@ -643,6 +746,12 @@ HANDLERS = {
     "expand.default": _expand,
     "mm.default": _mm, "addmm.default": _mm, "bmm.default": _bmm,
     "convolution.default": _convolution,
+    "native_batch_norm.default": _batch_norm,
+    "_native_batch_norm_legit_no_training.default":
+        lambda tr, node: _batch_norm(tr, _NoTraining(node)),
+    "max_pool2d_with_indices.default": _max_pool2d, "avg_pool2d.default": _avg_pool2d,
+    "_adaptive_avg_pool2d.default": _adaptive_avg_pool2d,
+    "sum.default": _sum, "mean.default": _mean,
     "_softmax.default": _softmax, "mean.dim": _mean, "sum.dim_IntList": _sum,
     "native_layer_norm.default": _layer_norm, "getitem": _getitem,
     "cat.default": _cat, "slice.Tensor": _slice, "select.int": _select,

@@ -182,3 +182,59 @@ def test_unsupported_convolutions(conv, why):
     with pytest.raises(quantc.UnsupportedOpError, match=r"aten.convolution.default \(node "
                        r"convolution\w*\) in module '<root>': " + why):
         quantc.from_torch(conv.eval(), (torch.randn(*shape),))
+
+
+def _bn_cnn():
+    torch.manual_seed(3)
+    m = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(),
+                      nn.MaxPool2d(2), nn.Conv2d(8, 8, 3, padding=1, groups=8),
+                      nn.BatchNorm2d(8), nn.ReLU6(), nn.AvgPool2d(3, stride=1, padding=1),
+                      nn.MaxPool2d(3, stride=2, padding=1), nn.AdaptiveAvgPool2d(1),
+                      nn.Flatten(), nn.Linear(8, 4)).eval()
+    with torch.no_grad():  # statistics of a trained model, not the identity
+        for bn in (m[1], m[5]):
+            bn.running_mean.uniform_(-1, 1)
+            bn.running_var.uniform_(0.5, 2)
+            bn.weight.uniform_(0.5, 1.5)
+            bn.bias.uniform_(-0.3, 0.3)
+    return m
+
+
+def test_batch_norm_and_pooling_match_pytorch():
+    """Inference BatchNorm2d, max/avg pooling (padding, stride), adaptive
+    average pooling, ReLU6: the float translation against PyTorch; W8A8 runs
+    the convolutions and the linear layer as int8 and stays close."""
+    m = _bn_cnn()
+    x = torch.randn(2, 3, 12, 12)
+    want = _np(m(x))
+    tm = quantc.from_torch(m, (x,))
+    np.testing.assert_allclose(tm.compile()(x.numpy()), want, rtol=1e-4, atol=1e-5)
+    tq = quantc.from_torch(m, (x,)).quantize("w8a8", smoothquant=None)
+    ir = tq.mlir()
+    assert ir.count("quantc.matmul") == 2 and ir.count("quantc.depthwise_int8") == 1
+    assert np.abs(tq.compile()(x.numpy()) - want).max() < 0.02 * np.abs(want).max()
+
+
+def test_full_reductions():
+    class Sums(nn.Module):
+        def forward(self, x):
+            return x * x.sum() - x.mean()
+    x = torch.randn(3, 5)
+    np.testing.assert_allclose(quantc.from_torch(Sums(), (x,)).compile()(x.numpy()),
+                               _np(Sums()(x)), rtol=1e-5, atol=1e-5)
+
+
+class _Indices(nn.Module):
+    def forward(self, x):
+        y, i = nn.functional.max_pool2d(x, 2, return_indices=True)
+        return y + i.float()
+
+
+@pytest.mark.parametrize("module, why", [
+    (nn.MaxPool2d(2, ceil_mode=True), r"ceil_mode=True"),
+    (nn.AdaptiveAvgPool2d(4), r"output size \[4, 4\] does not divide the input's \[6, 6\]"),
+    (_Indices(), r"result 1 of aten.max_pool2d_with_indices.default is not translated"),
+])
+def test_unsupported_pooling(module, why):
+    with pytest.raises(quantc.UnsupportedOpError, match=why):
+        quantc.from_torch(module.eval(), (torch.randn(1, 2, 6, 6),))
