@@ -189,7 +189,8 @@ std::unique_ptr<quantc_function> readFunction(const JsonValue &v, void *handle,
     // (Artifacts saved before ranges were recorded have none.)
     const JsonValue *min = g.get("min"), *max = g.get("max");
     if ((min && (!isInt(min) || min->integer < 0)) ||
-        (max && (!isInt(max) || max->integer < -1))) {
+        (max && (!isInt(max) || max->integer < -1 ||
+                 (min && max->integer >= 0 && min->integer > max->integer)))) {
       error = "@" + fn->name + ": invalid dim group range";
       return nullptr;
     }

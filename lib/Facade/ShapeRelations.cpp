@@ -89,14 +89,18 @@ public:
   /// part of a static whole has at most as many elements as fit, a static
   /// part of a dynamic whole needs the whole to reach its last element.
   /// (Out-of-bounds slices are undefined behaviour: the code reads or
-  /// writes past the buffer.)
+  /// writes past the buffer.) A dynamic offset is at least 0, which bounds
+  /// the sizes alike (a KV cache appended at a run-time position); the
+  /// position itself is not checked.
   void boundSlice(Value part, Value whole, int64_t d, OpFoldResult offset,
                   OpFoldResult stride) {
     std::optional<int64_t> o = getConstantIntValue(offset),
                            s = getConstantIntValue(stride);
     auto pt = cast<RankedTensorType>(part.getType());
     auto wt = cast<RankedTensorType>(whole.getType());
-    if (!o || !s || *o < 0 || *s <= 0)
+    if (!o)
+      o = 0;
+    if (!s || *o < 0 || *s <= 0)
       return;
     int64_t p = pt.getDimSize(d), w = wt.getDimSize(d);
     if (ShapedType::isDynamic(p) && !ShapedType::isDynamic(w))
@@ -176,14 +180,18 @@ void collect(Operation *op, Relations &r) {
     }
     return;
   }
+  // Only a slice that every call runs bounds the sizes (one in an scf.if
+  // branch or a loop body may be guarded by the very size it would bound).
+  bool everyCall = isa<func::FuncOp>(op->getParentOp());
   if (auto slice = dyn_cast<tensor::ExtractSliceOp>(op)) {
     RankedTensorType result = slice.getResultType();
     if (result.getRank() != slice.getSourceType().getRank())
       return; // rank-reducing: the dimensions do not line up
     for (int64_t d = 0; d < result.getRank(); ++d) {
       r.tieToDim(slice.getResult(), d, slice.getMixedSizes()[d]);
-      r.boundSlice(slice.getResult(), slice.getSource(), d,
-                   slice.getMixedOffsets()[d], slice.getMixedStrides()[d]);
+      if (everyCall)
+        r.boundSlice(slice.getResult(), slice.getSource(), d,
+                     slice.getMixedOffsets()[d], slice.getMixedStrides()[d]);
     }
     return;
   }
@@ -194,8 +202,9 @@ void collect(Operation *op, Relations &r) {
       return;
     for (int64_t d = 0; d < dest.getRank(); ++d) {
       r.tieToDim(insert.getSource(), d, insert.getMixedSizes()[d]);
-      r.boundSlice(insert.getSource(), insert.getDest(), d,
-                   insert.getMixedOffsets()[d], insert.getMixedStrides()[d]);
+      if (everyCall)
+        r.boundSlice(insert.getSource(), insert.getDest(), d,
+                     insert.getMixedOffsets()[d], insert.getMixedStrides()[d]);
     }
     return;
   }

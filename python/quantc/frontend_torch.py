@@ -19,6 +19,7 @@ alpha), `--quantc-quantize` (one run per activation granularity),
 import os
 import re
 import sys
+import warnings
 
 import numpy as np
 
@@ -348,7 +349,7 @@ class TorchModel:
             raise ValueError(f"quantize: threshold must be a positive number, got {threshold!r}")
         plan = {layer.name: {"scheme": scheme, "smoothquant": smoothquant,
                              "threshold": float(threshold)} for layer in self.layers}
-        explicit_alpha = set()
+        explicit = {}
         if overrides is None:
             overrides = {}
         if not isinstance(overrides, dict):
@@ -375,23 +376,30 @@ class TorchModel:
             check_alpha(val.get("smoothquant", smoothquant), f"override {key!r}")
             for name in hit:
                 plan[name].update(val)
-                if val.get("smoothquant") is not None:
-                    explicit_alpha.add(name)
+                # An override naming the layer itself (not a module above it).
+                if name == key:
+                    explicit.setdefault(name, {}).update(val)
         # A convolution runs as W8A8 (activations per image or per tensor)
         # or in float; SmoothQuant's per-input-channel factor does not apply
-        # to it (the model-wide default skips it, an override naming it is
-        # an error).
+        # to it. A model-wide (or module-wide) choice skips it: no smoothing,
+        # and float under a weight-only scheme, with a warning; an override
+        # naming the convolution itself is an error.
         for layer in self.layers:
             if layer.kind != "conv":
                 continue
-            p = plan[layer.name]
+            p, mine = plan[layer.name], explicit.get(layer.name, {})
             if p["scheme"] not in (None, "w8a8", "w8a8-static"):
-                raise ValueError(
-                    f"quantize: layer {layer.name!r} is a convolution: its scheme must be "
-                    f"'w8a8', 'w8a8-static' or None (float), got {p['scheme']!r} (the "
-                    "weight-only kernels take matmuls; override it, e.g. "
-                    f"overrides={{{layer.name!r}: None}})")
-            if layer.name in explicit_alpha:
+                if "scheme" in mine:
+                    raise ValueError(
+                        f"quantize: layer {layer.name!r} is a convolution: its scheme must "
+                        f"be 'w8a8', 'w8a8-static' or None (float), got {p['scheme']!r} "
+                        "(the weight-only kernels take matmuls)")
+                warnings.warn(f"quantize: convolution {layer.name!r} stays float: scheme "
+                              f"{p['scheme']!r} is weight-only and the weight-only kernels "
+                              "take matmuls (override it with {'scheme': 'w8a8'} to run it "
+                              "as int8)", stacklevel=3)
+                p["scheme"] = None
+            if mine.get("smoothquant") is not None:
                 raise ValueError(
                     f"quantize: layer {layer.name!r} is a convolution: SmoothQuant does not "
                     "apply to it (smoothquant must be None in its override)")

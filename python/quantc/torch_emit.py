@@ -79,8 +79,9 @@ class Layer:
     """A GEMM with a constant weight: `name`, the activation node feeding
     it, the weight `[D, C]` as the layer computes `x·Wᵀ`, and the module
     path it came from. `kind` "conv": a 2-D convolution (aten.convolution,
-    NCHW), its weight `[F, C/groups·KH·KW]` as the implicit GEMM reads it;
-    its activation is quantized per image (W8A8 only)."""
+    NCHW), its weight the parameter `[F, C/groups, KH, KW]` flattened to
+    `[F, C/groups·KH·KW]` (for the report: the implicit GEMM reads K as
+    KH, KW, C); its activation is quantized per image (W8A8 only)."""
 
     def __init__(self, name, node, act, weight, module, param, kind="gemm"):
         self.name, self.node, self.act = name, node, act
@@ -120,8 +121,12 @@ def _conv_check(graph, node):
     if groups != 1 and not depthwise:
         return None, (f"groups={groups} (only 1, or a depthwise convolution: groups = "
                       "input channels = output channels)")
-    if not all(isinstance(v, int) and v >= 0 for v in list(padding) + list(stride)
-               + list(dilation)) or len(padding) != 2:
+    # (ATen expands a one-element list to both spatial dimensions.)
+    pair = lambda v: list(v) * 2 if len(v) == 1 else list(v)  # noqa: E731
+    padding, stride, dilation = pair(padding), pair(stride), pair(dilation)
+    if not (len(padding) == len(stride) == len(dilation) == 2
+            and all(isinstance(v, int) for v in padding + stride + dilation)
+            and min(padding) >= 0 and min(stride + dilation) > 0):
         return None, f"padding {padding!r}, stride {stride!r}, dilation {dilation!r}"
     return (tuple(stride), tuple(padding), tuple(dilation), depthwise), None
 

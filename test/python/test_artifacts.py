@@ -367,6 +367,42 @@ def test_sizes_sliced_from_fixed_buffers_are_range_checked(tmp_path):
     _edit_function(tmp_path / "invalid", lambda f: f["dim_groups"][0].update(max=-7))
     with pytest.raises(quantc.LoadError, match="invalid dim group range"):
         quantc.load(tmp_path / "invalid")
+    shutil.copytree(tmp_path / "s", tmp_path / "empty_range")
+    _edit_function(tmp_path / "empty_range", lambda f: f["dim_groups"][0].update(min=40))
+    with pytest.raises(quantc.LoadError, match="invalid dim group range"):
+        quantc.load(tmp_path / "empty_range")
+
+
+def test_size_ranges_only_from_slices_every_call_runs():
+    """A slice under an scf.if (guarded by the very size it would bound)
+    puts no range on the size; a dynamic offset (a run-time position) still
+    bounds the size of what is inserted (at offset 0 at best)."""
+    jit = quantc.compile_cpu("""
+func.func @guarded(%x: tensor<?x8xf32>) -> tensor<1x8xf32> {
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?x8xf32>
+  %p = arith.cmpi sgt, %n, %c0 : index
+  %r = scf.if %p -> tensor<1x8xf32> {
+    %s = tensor.extract_slice %x[0, 0] [1, 8] [1, 1] : tensor<?x8xf32> to tensor<1x8xf32>
+    scf.yield %s : tensor<1x8xf32>
+  } else {
+    %z = arith.constant dense<0.0> : tensor<1x8xf32>
+    scf.yield %z : tensor<1x8xf32>
+  }
+  return %r : tensor<1x8xf32>
+}
+func.func @at(%cache: tensor<16x8xf32>, %new: tensor<?x8xf32>, %pos: index) -> tensor<16x8xf32> {
+  %c0 = arith.constant 0 : index
+  %k = tensor.dim %new, %c0 : tensor<?x8xf32>
+  %r = tensor.insert_slice %new into %cache[%pos, 0] [%k, 8] [1, 1] : tensor<?x8xf32> into tensor<16x8xf32>
+  return %r : tensor<16x8xf32>
+}""")
+    assert jit.guarded.dim_groups == []
+    np.testing.assert_array_equal(jit.guarded(np.zeros((0, 8), np.float32)),
+                                  np.zeros((1, 8), np.float32))
+    assert jit.at.dim_groups == [([(1, 0)], -1, 0, 16)]
+    with pytest.raises(ValueError, match="@at argument 1: dimension 0 is 17, more than the 16"):
+        jit.at(np.zeros((16, 8), np.float32), np.zeros((17, 8), np.float32), 0)
 
 def _missing_feature():
     """A feature of the runtime's table that this CPU lacks, by

@@ -165,7 +165,13 @@ def test_float_override_and_errors():
     assert "c3.weight.fhwc_t> : tensor<16x24xf32>" in ir
     with pytest.raises(ValueError, match=r"layer 'c1' is a convolution: its scheme must be "
                        r"'w8a8', 'w8a8-static' or None \(float\), got 'w8a16'"):
-        quantc.from_torch(m, (x,)).quantize("w8a16")
+        quantc.from_torch(m, (x,)).quantize("w8a8", overrides={"c1": {"scheme": "w8a16"}})
+    # A model-wide weight-only scheme leaves the convolutions float, saying so.
+    with pytest.warns(UserWarning, match="convolution 'c1' stays float: scheme 'w8a16'"):
+        tw = quantc.from_torch(m, (x,)).quantize("w8a16")
+    assert [c[:2] for c in tw.choices] == [("c1", "float"), ("c2", "float"), ("c3", "float"),
+                                           ("c4", "float"), ("fc", "w8a16")]
+    assert "quantc.matmul" not in tw.mlir() and "quantc.depthwise_int8" not in tw.mlir()
     with pytest.raises(ValueError, match="layer 'c2' is a convolution: SmoothQuant does not "
                        "apply"):
         quantc.from_torch(m, (x,)).calibrate([(x,)]).quantize(
