@@ -435,18 +435,23 @@ class _Emitter:
                   f"outs({fill} : {ty}) -> {ty}")
         return _Val(out, out_shape, "f32")
 
-    def pool(self, kind, x, window, strides, dilations):
-        """linalg.pooling_nchw_{kind} ("max" or "sum") of `x` [N, C, H, W]
-        over a `window` (KH, KW), into -inf (max) or 0 (sum)."""
-        n, c, h, w = x.shape
+    def pool(self, kind, x, window, strides, dilations, nhwc=False):
+        """linalg.pooling_{nchw|nhwc}_{kind} ("max" or "sum") of `x` [N, C, H,
+        W] (or [N, H, W, C] with `nhwc`) over a `window` (KH, KW), into -inf
+        (max) or 0 (sum)."""
+        if nhwc:
+            n, h, w, c = x.shape
+        else:
+            n, c, h, w = x.shape
         oh = (h - dilations[0] * (window[0] - 1) - 1) // strides[0] + 1
         ow = (w - dilations[1] * (window[1] - 1) - 1) // strides[1] + 1
-        shape = (n, c, oh, ow)
+        shape = (n, oh, ow, c) if nhwc else (n, c, oh, ow)
         init = self.filled(shape, -math.inf if kind == "max" else 0.0)
         win = self.empty(tuple(window))
         out = self.fresh("pool")
         ty = tensor_type(shape, "f32")
-        self.emit(f"{out} = linalg.pooling_nchw_{kind} {{dilations = dense<[{dilations[0]}, "
+        self.emit(f"{out} = linalg.pooling_{'nhwc' if nhwc else 'nchw'}_{kind} "
+                  f"{{dilations = dense<[{dilations[0]}, "
                   f"{dilations[1]}]> : tensor<2xi64>, strides = dense<[{strides[0]}, "
                   f"{strides[1]}]> : tensor<2xi64>}} ins({x.ssa}, {win} : {x.type}, "
                   f"{tensor_type(tuple(window), 'f32')}) outs({init} : {ty}) -> {ty}")
@@ -568,6 +573,11 @@ class _Translator:
         self.g, self.consts = graph, consts
         self.layers = {l.node: l for l in layers}
         self.conv_acts = {l.act for l in layers if l.kind == "conv"}
+        # node name -> the node's [N, C, H, W] value in NHWC ([N, H, W, C]):
+        # convolutions compute in NHWC, and the elementwise ops, batch norms
+        # and pools between them stay in it; their NCHW value is a transpose
+        # emitted alongside, which canonicalization removes when unused.
+        self.nhwc = {}
         self.observe = observe or {}
         self.keep_float = set(keep_float or ())
         self.extra = list(extra_outputs or ())
@@ -672,7 +682,7 @@ class _Translator:
         for name in self.extra:
             v = self.env[name]
             if name in self.conv_acts:  # NCHW: statistics per channel C
-                v = self.em.transpose(v, (0, 2, 3, 1))
+                v = self.nhwc.get(name) or self.em.transpose(v, (0, 2, 3, 1))
             results.append(self.em.reshape(v, (_prod(v.shape[:-1]), v.shape[-1])))
         head = (f"func.func @{self.name}(" +
                 ", ".join(f"{a.ssa}: {a.type}" for a in args) + ") -> (" +
@@ -690,18 +700,53 @@ class _Translator:
             raise UnsupportedOpError(f"{self.where(node)}: unsupported operand {a!r}")
         return float(a)
 
+    def nhwc_result(self, node, y):
+        """Records `y` ([N, H, W, C]) as `node`'s NHWC value; returns its NCHW
+        value (a transpose)."""
+        self.nhwc[node.name] = y
+        return self.em.transpose(y, (0, 3, 1, 2))
+
+    def nhwc_operands(self, node, args):
+        """The NHWC values of `args` (nodes and Python scalars) for an
+        elementwise `node` of a 4-D result, when every tensor among them has
+        one and the result's shape; else None."""
+        import torch.fx
+        shape = self.g.shape(node.name)
+        if len(shape) != 4:
+            return None
+        out, any_tensor = [], False
+        for x in args:
+            if isinstance(x, torch.fx.Node):
+                if x.name not in self.nhwc or self.g.shape(x.name) != shape:
+                    return None
+                out.append(self.nhwc[x.name])
+                any_tensor = True
+            elif isinstance(x, bool) or not isinstance(x, (int, float)):
+                return None
+            else:
+                out.append(float(x))
+        return out if any_tensor else None
+
     def binary(self, node, fn, out_elem="f32"):
-        a = [self.scalar_or_value(x, node) for x in node.args[:2]]
+        nhwc = self.nhwc_operands(node, node.args[:2]) if out_elem == "f32" else None
+        a = nhwc or [self.scalar_or_value(x, node) for x in node.args[:2]]
         tensors = [x for x in a if isinstance(x, _Val)]
         shape = self.g.shape(node.name)
+        if nhwc:
+            shape = tensors[0].shape
 
         def body(args, b):
             it = iter(args)
             ops = [next(it) if isinstance(x, _Val) else b.f(x) for x in a]
             return fn(b, *ops)
-        return self.em.elementwise(shape, tensors, body, out_elem)
+        y = self.em.elementwise(shape, tensors, body, out_elem)
+        return self.nhwc_result(node, y) if nhwc else y
 
     def unary(self, node, fn):
+        nhwc = self.nhwc_operands(node, node.args[:1])
+        if nhwc:
+            y = self.em.elementwise(nhwc[0].shape, nhwc, lambda args, b: fn(b, args[0]))
+            return self.nhwc_result(node, y)
         x = self.value(node.args[0], node)
         return self.em.elementwise(x.shape, [x], lambda args, b: fn(b, args[0]))
 

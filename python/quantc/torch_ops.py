@@ -129,7 +129,11 @@ def _simple(op):
 
 
 def _identity(tr, node):
-    return tr.value(node.args[0], node)
+    import torch.fx
+    a = node.args[0]
+    if isinstance(a, torch.fx.Node) and a.name in tr.nhwc:
+        tr.nhwc[node.name] = tr.nhwc[a.name]
+    return tr.value(a, node)
 
 
 def _reshape(tr, node):
@@ -265,7 +269,7 @@ def _convolution(tr, node):
     layer = tr.layers.get(node.name)
     key = ("nhwc", xn.name, padding)
     if key not in tr.env:
-        x = tr.em.transpose(tr.value(xn, node), (0, 2, 3, 1))
+        x = tr.nhwc.get(xn.name) or tr.em.transpose(tr.value(xn, node), (0, 2, 3, 1))
         tr.env[key] = tr.em.pad(x, (0, padding[0], padding[1], 0),
                                 (0, padding[0], padding[1], 0))
     x = tr.env[key]
@@ -329,7 +333,7 @@ def _convolution(tr, node):
         bias = tr.value(bn, node)
         y = tr.em.elementwise(y.shape, [y, bias],
                               lambda args, b: b.op(f"arith.addf {args[0]}, {args[1]}"))
-    return tr.em.transpose(y, (0, 3, 1, 2))
+    return tr.nhwc_result(node, y)
 
 
 def _bmm(tr, node):
@@ -420,6 +424,8 @@ def _getitem(tr, node):
     if not isinstance(base, tuple):
         raise UnsupportedOpError(f"{tr.where(node)}: indexing a non-tuple value")
     v = base[node.args[1]]
+    if node.args[1] == 0 and node.args[0].name + "#0" in tr.nhwc:
+        tr.nhwc[node.name] = tr.nhwc[node.args[0].name + "#0"]
     if v is None:  # a batch norm's saved statistics, a max pool's indices
         raise UnsupportedOpError(f"{tr.where(node)}: result {node.args[1]} of "
                                  f"aten.{_target_name(node.args[0].target)} is not translated")
@@ -454,11 +460,16 @@ def _batch_norm(tr, node):
     m, v = const(mean, 0.0), const(var, 1.0)
     a = (const(w, 1.0) / np.sqrt(v + np.float32(eps), dtype=np.float32)).astype(np.float32)
     b = (const(bias, 0.0) - m * a).astype(np.float32)
-    bshape = (c,) + (1,) * (len(x.shape) - 2)
+    xn = tr.nhwc.get(node.args[0].name) if len(x.shape) == 4 else None
+    bshape = (c,) if xn is not None else (c,) + (1,) * (len(x.shape) - 2)
     av = tr.em.const(a.reshape(bshape))
     bv = tr.em.const(b.reshape(bshape))
-    y = tr.em.elementwise(x.shape, [x, av, bv], lambda args, bb: bb.op(
+    src = xn if xn is not None else x
+    y = tr.em.elementwise(src.shape, [src, av, bv], lambda args, bb: bb.op(
         f"arith.addf {bb.op(f'arith.mulf {args[0]}, {args[1]}')}, {args[2]}"))
+    if xn is not None:  # (the tuple's first value: getitem 0 keeps NHWC)
+        tr.nhwc[node.name + "#0"] = y
+        y = tr.em.transpose(y, (0, 3, 1, 2))
     return (y, None, None)
 
 
@@ -489,11 +500,30 @@ def _pool_args(tr, node, kernel, stride, padding, dilation, ceil_mode):
     return x, kernel, stride, padding, dilation
 
 
+def _pool(tr, node, kind, x, k, s, p, d, pad_value, divide, result_key=None):
+    """A 2-D pool of x [N, C, H, W] (in NHWC when the input has an NHWC
+    value): padded with `pad_value`, divided by the window size if
+    `divide`; the NCHW result, its NHWC value recorded under `result_key`."""
+    xn = tr.nhwc.get(node.args[0].name)
+    if xn is not None:
+        x = tr.em.pad(xn, (0, p[0], p[1], 0), (0, p[0], p[1], 0), pad_value)
+    else:
+        x = tr.em.pad(x, (0, 0, p[0], p[1]), (0, 0, p[0], p[1]), pad_value)
+    y = tr.em.pool(kind, x, k, s, d, nhwc=xn is not None)
+    if divide:
+        y = tr.em.elementwise(y.shape, [y], lambda args, b: b.op(
+            f"arith.divf {args[0]}, {b.f(k[0] * k[1])}"))
+    if xn is None:
+        return y
+    tr.nhwc[result_key or node.name] = y
+    return tr.em.transpose(y, (0, 3, 1, 2))
+
+
 def _max_pool2d(tr, node):
     a = list(node.args) + [None] * 6
     x, k, s, p, d = _pool_args(tr, node, a[1], a[2], a[3] or 0, a[4] or 1, a[5])
-    x = tr.em.pad(x, (0, 0, p[0], p[1]), (0, 0, p[0], p[1]), -math.inf)
-    return (tr.em.pool("max", x, k, s, d), None)
+    return (_pool(tr, node, "max", x, k, s, p, d, -math.inf, False, node.name + "#0"),
+            None)
 
 
 def _avg_pool2d(tr, node):
@@ -503,10 +533,7 @@ def _avg_pool2d(tr, node):
     if a[6] is not None or (any(p) and not count_include_pad):
         raise UnsupportedOpError(f"{tr.where(node)}: divisor_override or "
                                  "count_include_pad=False with padding")
-    x = tr.em.pad(x, (0, 0, p[0], p[1]), (0, 0, p[0], p[1]))
-    y = tr.em.pool("sum", x, k, s, d)
-    return tr.em.elementwise(y.shape, [y], lambda args, b: b.op(
-        f"arith.divf {args[0]}, {b.f(k[0] * k[1])}"))
+    return _pool(tr, node, "sum", x, k, s, p, d, 0.0, True)
 
 
 def _adaptive_avg_pool2d(tr, node):
@@ -520,9 +547,7 @@ def _adaptive_avg_pool2d(tr, node):
         raise UnsupportedOpError(f"{tr.where(node)}: output size {out} does not divide the "
                                  f"input's {list(x.shape[2:])} (only 2-D, evenly divided)")
     k = [x.shape[2] // out[0], x.shape[3] // out[1]]
-    y = tr.em.pool("sum", x, k, k, [1, 1])
-    return tr.em.elementwise(y.shape, [y], lambda args, b: b.op(
-        f"arith.divf {args[0]}, {b.f(k[0] * k[1])}"))
+    return _pool(tr, node, "sum", x, k, k, [0, 0], [1, 1], 0.0, True)
 
 
 def _cat(tr, node):

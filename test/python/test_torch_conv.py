@@ -209,7 +209,8 @@ def _bn_cnn():
 def test_batch_norm_and_pooling_match_pytorch():
     """Inference BatchNorm2d, max/avg pooling (padding, stride), adaptive
     average pooling, ReLU6: the float translation against PyTorch; W8A8 runs
-    the convolutions and the linear layer as int8 and stays close."""
+    the convolutions and the linear layer as int8 and stays close, with no
+    layout transposes between the convolutions."""
     m = _bn_cnn()
     x = torch.randn(2, 3, 12, 12)
     want = _np(m(x))
@@ -218,6 +219,9 @@ def test_batch_norm_and_pooling_match_pytorch():
     tq = quantc.from_torch(m, (x,)).quantize("w8a8", smoothquant=None)
     ir = tq.mlir()
     assert ir.count("quantc.matmul") == 2 and ir.count("quantc.depthwise_int8") == 1
+    # The convolutions, batch norms, ReLUs and pools between them stay in
+    # NHWC: the input's transpose and the pooled [N, 1, 1, C] one remain.
+    assert ir.count("linalg.transpose") == 2 and ir.count("linalg.pooling_nhwc") == 3
     assert np.abs(tq.compile()(x.numpy()) - want).max() < 0.02 * np.abs(want).max()
 
 
