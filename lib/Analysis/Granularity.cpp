@@ -11,6 +11,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/AffineExpr.h"
 #include "mlir/IR/Matchers.h"
 #include "quantc/Dialect/QuantC/IR/QuantCOps.h"
@@ -220,6 +221,30 @@ static FailureOr<ScaleGranularity> traceImpl(Value v, unsigned depth,
     for (int64_t i = 0, e = g->rank(); i < e; ++i)
       if (!g->varies[i])
         g->blockSize[i] = resTy.getDimSize(i);
+    return g;
+  }
+  if (auto pad = dyn_cast<tensor::PadOp>(def)) {
+    // Zero padding of a quantized tensor (a padded convolution's input):
+    // the padded elements are 0, which the integer side represents exactly
+    // (--quantc-conv-to-gemm pads the integers with the zero point), so the
+    // scale is the source's wherever it does not vary along a padded
+    // dimension.
+    Value value = pad.getConstantPaddingValue();
+    if (!value || !matchPattern(value, m_AnyZeroFloat()))
+      return failure();
+    FailureOr<ScaleGranularity> g = traceImpl(pad.getSource(), depth + 1, st);
+    if (failed(g) || g->rank() != pad.getResultType().getRank())
+      return failure();
+    RankedTensorType resTy = pad.getResultType();
+    SmallVector<OpFoldResult> low = pad.getMixedLowPad(),
+                              high = pad.getMixedHighPad();
+    for (int64_t i = 0, e = g->rank(); i < e; ++i) {
+      bool padded = !isZeroInteger(low[i]) || !isZeroInteger(high[i]);
+      if (padded && g->varies[i])
+        return failure();
+      if (!g->varies[i])
+        g->blockSize[i] = resTy.getDimSize(i);
+    }
     return g;
   }
   if (auto tr = dyn_cast<linalg::TransposeOp>(def)) {

@@ -267,19 +267,20 @@ def _convolution(tr, node):
         raise UnsupportedOpError(f"{tr.where(node)}: a weight computed at run time (the "
                                  "frontend takes convolutions with a constant weight)")
     layer = tr.layers.get(node.name)
-    key = ("nhwc", xn.name, padding)
-    if key not in tr.env:
-        x = tr.nhwc.get(xn.name) or tr.em.transpose(tr.value(xn, node), (0, 2, 3, 1))
-        tr.env[key] = tr.em.pad(x, (0, padding[0], padding[1], 0),
-                                (0, padding[0], padding[1], 0))
-    x = tr.env[key]
+    x = tr.nhwc.get(xn.name)
+    if x is None:
+        key = ("nhwc", xn.name)
+        if key not in tr.env:
+            tr.env[key] = tr.em.transpose(tr.value(xn, node), (0, 2, 3, 1))
+        x = tr.env[key]
+    n, h, wd, c = x.shape
+    h, wd = h + 2 * padding[0], wd + 2 * padding[1]
     cache = tr.g.__dict__.setdefault("conv_weights", {})
     if wn.name not in cache:
         w = tr.g.values[wn.name].detach()
         w = w[:, 0].permute(1, 2, 0) if depthwise else w.permute(0, 2, 3, 1)
         cache[wn.name] = np.ascontiguousarray(w.numpy(), np.float32)
     w = tr.em.resource(cache[wn.name], tr.const_name(wn) + (".hwc" if depthwise else ".fhwc"))
-    n, h, wd, c = x.shape
     kh, kw = w.shape[:2] if depthwise else w.shape[1:3]
     oh = (h - dilation[0] * (kh - 1) - 1) // stride[0] + 1
     ow = (wd - dilation[1] * (kw - 1) - 1) // stride[1] + 1
@@ -294,14 +295,16 @@ def _convolution(tr, node):
     op = "linalg.depthwise_conv_2d_nhwc_hwc" if depthwise else "linalg.conv_2d_nhwc_fhwc"
 
     def conv(img):
-        # (The padded NHWC input carries the statistics: zeros do not change
-        # its absmax, and --quantc-quantize reads them on the operand.)
+        # The statistics on the NHWC input, then the zero padding
+        # (--quantc-quantize quantizes under it, so the int8 tensor is
+        # padded).
         if xn.name in tr.observe and layer is not None:
             absmax = np.asarray(tr.observe[xn.name], np.float32)
             o = tr.em.fresh("obs")
             tr.em.emit(f"{o} = quantc.observe {img.ssa} {{absmax = {dense_attr(absmax)}}} "
                        f": {img.type}")
             img = _Val(o, img.shape, img.elem)
+        img = tr.em.pad(img, (0, padding[0], padding[1], 0), (0, padding[0], padding[1], 0))
         return tr.em.conv(op, img, w, (img.shape[0], oh, ow, f), stride, dilation, attrs)
 
     if not isinstance(n, SymDim):
@@ -319,10 +322,11 @@ def _convolution(tr, node):
         tr.em.emit(f"{loop} = scf.for {iv} = {c0} to {tr.em.size(n)} step {c1} "
                    f"iter_args({acc} = {init}) -> ({ty}) {{")
         img = tr.em.fresh("slice")
-        ity = tensor_type((1, h, wd, c), "f32")
-        tr.em.emit(f"{img} = tensor.extract_slice {x.ssa}[{iv}, 0, 0, 0] [1, {h}, {wd}, {c}] "
+        ih, iw = x.shape[1], x.shape[2]
+        ity = tensor_type((1, ih, iw, c), "f32")
+        tr.em.emit(f"{img} = tensor.extract_slice {x.ssa}[{iv}, 0, 0, 0] [1, {ih}, {iw}, {c}] "
                    f"[1, 1, 1, 1] : {x.type} to {ity}")
-        y1 = conv(_Val(img, (1, h, wd, c), "f32"))
+        y1 = conv(_Val(img, (1, ih, iw, c), "f32"))
         upd = tr.em.fresh("upd")
         tr.em.emit(f"{upd} = tensor.insert_slice {y1.ssa} into {acc}[{iv}, 0, 0, 0] "
                    f"[1, {oh}, {ow}, {f}] [1, 1, 1, 1] : {y1.type} into {ty}")

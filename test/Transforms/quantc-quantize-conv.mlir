@@ -7,7 +7,7 @@
 // direct depthwise kernel, nothing left in float.
 // RUN: quantc-opt %s --quantc-quantize --quantc-verify-gemm -split-input-file 2>/dev/null | FileCheck %s --check-prefix=LEGAL
 // RUN: quantc-opt %s --quantc-quantize --quantc-conv-to-gemm --quantc-fuse -split-input-file 2>/dev/null | FileCheck %s --check-prefix=FUSED
-// LEGAL-COUNT-4: quantc.gemm = "int8"
+// LEGAL-COUNT-6: quantc.gemm = "int8"
 // LEGAL-NOT: quantc.gemm =
 // FUSED-COUNT-3: quantc.matmul
 // FUSED-NOT: linalg.conv_
@@ -83,4 +83,53 @@ func.func @depthwise(%x: tensor<1x6x6x8xf32>) -> tensor<1x4x4x8xf32> {
   %y = linalg.depthwise_conv_2d_nhwc_hwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
          ins(%x, %w : tensor<1x6x6x8xf32>, tensor<3x3x8xf32>) outs(%init : tensor<1x4x4x8xf32>) -> tensor<1x4x4x8xf32>
   return %y : tensor<1x4x4x8xf32>
+}
+
+// -----
+
+// A zero-padded input: the activation under the tensor.pad is quantized and
+// the pad re-applied to its dequantized value, so that --quantc-conv-to-gemm
+// pads the int8 tensor (with the zero point 0), never the float one.
+// CHECK-LABEL: func.func @padded
+// CHECK-SAME: (%[[X:.+]]: tensor<1x4x4x2xf32>)
+// CHECK: %[[XS:.+]] = quantc.compute_scale %[[X]] {dims = array<i64: 1, 2, 3>} : tensor<1x4x4x2xf32> -> tensor<1x1x1x1xf32>
+// CHECK: %[[XQ:.+]] = quantc.quantize %[[X]], %[[XS]]
+// CHECK: %[[XD:.+]] = quantc.dequantize %[[XQ]], %[[XS]] : tensor<1x4x4x2xi8>, tensor<1x1x1x1xf32> -> tensor<1x4x4x2xf32>
+// CHECK: %[[P:.+]] = tensor.pad %[[XD]] low[0, 1, 1, 0] high[0, 1, 1, 0]
+// CHECK: linalg.conv_2d_nhwc_fhwc {{.*}} ins(%[[P]], %{{.+}} :
+// A pad of another value stays in front of the quantization.
+// CHECK-LABEL: func.func @padded_nonzero
+// CHECK: %[[P2:.+]] = tensor.pad
+// CHECK: quantc.compute_scale %[[P2]]
+// FUSED-LABEL: func.func @padded
+// FUSED-NOT: tensor<1x6x6x2xf32>
+// FUSED: tensor.insert_slice {{.*}} : tensor<1x4x4x2xi8> into tensor<1x6x6x2xi8>
+// FUSED-NOT: tensor<1x6x6x2xf32>
+// FUSED: quantc.matmul
+func.func @padded(%x: tensor<1x4x4x2xf32>) -> tensor<1x4x4x3xf32> {
+  %zero = arith.constant 0.0 : f32
+  %p = tensor.pad %x low[0, 1, 1, 0] high[0, 1, 1, 0] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %zero : f32
+  } : tensor<1x4x4x2xf32> to tensor<1x6x6x2xf32>
+  %w = arith.constant dense<0.5> : tensor<3x3x3x2xf32>
+  %e = tensor.empty() : tensor<1x4x4x3xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<1x4x4x3xf32>) -> tensor<1x4x4x3xf32>
+  %y = linalg.conv_2d_nhwc_fhwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+         ins(%p, %w : tensor<1x6x6x2xf32>, tensor<3x3x3x2xf32>) outs(%init : tensor<1x4x4x3xf32>) -> tensor<1x4x4x3xf32>
+  return %y : tensor<1x4x4x3xf32>
+}
+func.func @padded_nonzero(%x: tensor<1x4x4x2xf32>) -> tensor<1x4x4x3xf32> {
+  %zero = arith.constant 0.0 : f32
+  %one = arith.constant 1.0 : f32
+  %p = tensor.pad %x low[0, 1, 1, 0] high[0, 1, 1, 0] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %one : f32
+  } : tensor<1x4x4x2xf32> to tensor<1x6x6x2xf32>
+  %w = arith.constant dense<0.5> : tensor<3x3x3x2xf32>
+  %e = tensor.empty() : tensor<1x4x4x3xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<1x4x4x3xf32>) -> tensor<1x4x4x3xf32>
+  %y = linalg.conv_2d_nhwc_fhwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+         ins(%p, %w : tensor<1x6x6x2xf32>, tensor<3x3x3x2xf32>) outs(%init : tensor<1x4x4x3xf32>) -> tensor<1x4x4x3xf32>
+  return %y : tensor<1x4x4x3xf32>
 }

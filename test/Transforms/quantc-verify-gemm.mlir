@@ -220,7 +220,7 @@ func.func @untraceable_reshape(%xq: tensor<4x12xi8>, %xs: tensor<1x3xf32>, %wq: 
   %x3 = tensor.expand_shape %xd [[0], [1, 2]] output_shape [4, 2, 6] : tensor<4x12xf32> into tensor<4x2x6xf32>
   %wd = quantc.dequantize %wq, %ws : tensor<16x2x6xi8>, tensor<16x1x1xf32> -> tensor<16x2x6xf32>
   %init = tensor.empty() : tensor<4x16xf32>
-  // expected-error @+1 {{operand #0 (activation) is quantized, but its scale cannot be followed through the reshapes}}
+  // expected-error @+1 {{operand #0 (activation) is quantized, but its scale cannot be followed through the reshapes or pads}}
   %y = linalg.generic {indexing_maps = [affine_map<(m, n, k1, k2) -> (m, k1, k2)>, affine_map<(m, n, k1, k2) -> (n, k1, k2)>, affine_map<(m, n, k1, k2) -> (m, n)>],
                        iterator_types = ["parallel", "parallel", "reduction", "reduction"]}
        ins(%x3, %wd : tensor<4x2x6xf32>, tensor<16x2x6xf32>) outs(%init : tensor<4x16xf32>) {

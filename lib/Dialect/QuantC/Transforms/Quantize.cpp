@@ -9,6 +9,9 @@
 #include "MatmulUtils.h"
 #include "quantc/Dialect/QuantC/Transforms/Passes.h"
 
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
 namespace quantc {
@@ -227,6 +230,18 @@ struct QuantizePass : quantc::impl::QuantCQuantizeBase<QuantizePass> {
         failedAny = true;
         continue;
       }
+      // A convolution's zero-padded input (tensor.pad of 0.0): the
+      // activation under the pad is quantized and the pad re-applied to its
+      // dequantized value (zeros change no absmax and quantize to 0), so
+      // that --quantc-conv-to-gemm pads the int8 tensor, not the float one.
+      tensor::PadOp zeroPad;
+      if (r.weightChannelDim < 0)
+        if (auto pad = x.getDefiningOp<tensor::PadOp>())
+          if (Value v = pad.getConstantPaddingValue())
+            if (matchPattern(v, m_AnyZeroFloat()) && !pad.getNofold()) {
+              zeroPad = pad;
+              x = pad.getSource();
+            }
       bool actIsQdq = static_cast<bool>(x.getDefiningOp<DequantizeOp>());
       float absmax = 0.0f;
       if (!actIsQdq && gemmAg == ActGranularity::PerTensor) {
@@ -285,6 +300,12 @@ struct QuantizePass : quantc::impl::QuantCQuantizeBase<QuantizePass> {
                           : emitQuantizedActivation(b, op->getLoc(), x,
                                                     r.actReduceDims, gemmAg,
                                                     absmax, fp8);
+      if (zeroPad) {
+        // The same pad (sizes, value, region) of the dequantized value.
+        IRMapping map;
+        map.map(zeroPad.getSource(), xd);
+        xd = b.clone(*zeroPad, map)->getResult(0);
+      }
       op->setOperand(r.weightIndex, *wd);
       op->setOperand(r.actIndex, xd);
       // The float weight is usually dead now; do not leave it in the IR

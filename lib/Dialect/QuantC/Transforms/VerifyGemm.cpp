@@ -85,9 +85,10 @@ static void describeViolation(InFlightDiagnostic &diag, const GemmViolation &v,
     return;
   case GemmViolation::Kind::UntraceableScale:
     diag << "is quantized, but its scale cannot be followed through the "
-            "reshapes that produce it (the scale blocks do not align with the "
-            "reshaped dimensions), so it is unknown whether it varies along "
-            "the reduction dimension; quantize after the reshape";
+            "reshapes or pads that produce it (the scale blocks do not align "
+            "with the reshaped dimensions, or the scale varies along a padded "
+            "one), so it is unknown whether it varies along the reduction "
+            "dimension; quantize after the reshape or pad";
     return;
   case GemmViolation::Kind::KLayoutMismatch:
     diag << "has block scales (K block " << v.block
