@@ -10,9 +10,12 @@
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/Transforms/Passes.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 #include "llvm/ADT/StringMap.h"
@@ -123,6 +126,70 @@ struct CheckPipelineInput
   }
   std::string pipeline;
   bool paramsBound;
+};
+
+/// Gives each use of a tensor.empty (and of a linalg.fill of one) its own,
+/// placed before the user when it is in the same block (CSE merges
+/// identical ones): empty-tensor
+/// elimination then builds each user's destination from its own
+/// insert_slice. With one shared empty, every same-shaped quantization in
+/// the function was made to write into the first padded convolution input's
+/// interior, and one-shot bufferization copied that whole buffer, and the
+/// interior twice, per convolution.
+struct SplitSharedEmptyTensors
+    : PassWrapper<SplitSharedEmptyTensors, OperationPass<func::FuncOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(SplitSharedEmptyTensors)
+  StringRef getArgument() const override {
+    return "quantc-split-shared-empty-tensors";
+  }
+  StringRef getDescription() const override {
+    return "Give each use of a tensor.empty its own";
+  }
+  void runOnOperation() override {
+    // A fill of an empty tensor (a padded buffer's zeros) is one too.
+    SmallVector<linalg::FillOp> fills;
+    getOperation().walk([&](linalg::FillOp f) {
+      if (f.hasPureTensorSemantics() && !f->hasOneUse() && !f->use_empty() &&
+          f.getDpsInits()[0].getDefiningOp<tensor::EmptyOp>())
+        fills.push_back(f);
+    });
+    for (linalg::FillOp f : fills) {
+      SmallVector<OpOperand *> uses;
+      for (OpOperand &use : f->getUses())
+        uses.push_back(&use);
+      OpBuilder b(f);
+      for (OpOperand *use : llvm::drop_begin(uses)) {
+        Operation *user = use->getOwner();
+        if (user->getBlock() == f->getBlock())
+          b.setInsertionPoint(user);
+        else
+          b.setInsertionPointAfter(f);
+        Operation *empty = b.clone(*f.getDpsInits()[0].getDefiningOp());
+        IRMapping map;
+        map.map(f.getDpsInits()[0], empty->getResult(0));
+        use->set(b.clone(*f, map)->getResult(0));
+      }
+    }
+    SmallVector<tensor::EmptyOp> shared;
+    getOperation().walk([&](tensor::EmptyOp e) {
+      if (!e->hasOneUse() && !e->use_empty())
+        shared.push_back(e);
+    });
+    for (tensor::EmptyOp e : shared) {
+      SmallVector<OpOperand *> uses;
+      for (OpOperand &use : e->getUses())
+        uses.push_back(&use);
+      OpBuilder b(e);
+      for (OpOperand *use : llvm::drop_begin(uses)) {
+        Operation *user = use->getOwner();
+        if (user->getBlock() == e->getBlock())
+          b.setInsertionPoint(user);
+        else
+          b.setInsertionPointAfter(e);
+        use->set(b.clone(*e)->getResult(0));
+      }
+    }
+  }
 };
 } // namespace
 
@@ -265,8 +332,13 @@ void quantc::buildCpuPipeline(OpPassManager &pm,
   }
   // Results inserted into a destination (the per-token quantization's rows)
   // are computed in place instead of in a temporary.
+  pm.addNestedPass<func::FuncOp>(std::make_unique<SplitSharedEmptyTensors>());
   pm.addPass(bufferization::createEmptyTensorEliminationPass());
   pm.addPass(bufferization::createOneShotBufferizePass(bufferizeOptions()));
+  // A copy between two subviews of one region (an insert_slice of a value
+  // computed in place) folds away once CSE has merged the subviews.
+  pm.addPass(createCSEPass());
+  pm.addPass(createCanonicalizerPass());
   // No heap allocation per call (or per loop iteration) for temporaries that
   // do not escape: hoisted out of loops, and on the stack up to 64 KiB each.
   {
@@ -518,6 +590,8 @@ static void registerChecked(StringRef arg, StringRef description,
 }
 
 void quantc::registerPipelines() {
+  // The CPU pipeline's step before bufferization, for lit tests.
+  PassRegistration<SplitSharedEmptyTensors>();
   registerChecked<GpuPipelineOptions>(
       "quantc-gpu-pipeline",
       "Lower quantized tensor IR to host LLVM dialect plus a gpu.binary whose "

@@ -321,11 +321,7 @@ Value quantc::padAsFillAndCopy(RewriterBase &rw, tensor::PadOp pad) {
     sizes.push_back(rw.getIndexAttr(size));
     strides.push_back(rw.getIndexAttr(1));
   }
-  Value interior = tensor::ExtractSliceOp::create(rw, loc, srcTy, filled,
-                                                  offsets, sizes, strides);
-  auto copy = linalg::CopyOp::create(rw, loc, ValueRange{pad.getSource()},
-                                     ValueRange{interior});
-  return tensor::InsertSliceOp::create(rw, loc, copy.getResult(0), filled,
+  return tensor::InsertSliceOp::create(rw, loc, pad.getSource(), filled,
                                        offsets, sizes, strides);
 }
 
