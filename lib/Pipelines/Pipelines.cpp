@@ -146,48 +146,42 @@ struct SplitSharedEmptyTensors
     return "Give each use of a tensor.empty its own";
   }
   void runOnOperation() override {
-    // A fill of an empty tensor (a padded buffer's zeros) is one too.
-    SmallVector<linalg::FillOp> fills;
+    // A fill of an empty tensor (a padded buffer's zeros) is one too: it is
+    // cloned with its own empty.
+    SmallVector<Operation *> fills, empties;
     getOperation().walk([&](linalg::FillOp f) {
-      if (f.hasPureTensorSemantics() && !f->hasOneUse() && !f->use_empty() &&
+      if (f.hasPureTensorSemantics() &&
           f.getDpsInits()[0].getDefiningOp<tensor::EmptyOp>())
         fills.push_back(f);
     });
-    for (linalg::FillOp f : fills) {
-      SmallVector<OpOperand *> uses;
-      for (OpOperand &use : f->getUses())
-        uses.push_back(&use);
-      OpBuilder b(f);
-      for (OpOperand *use : llvm::drop_begin(uses)) {
-        Operation *user = use->getOwner();
-        if (user->getBlock() == f->getBlock())
-          b.setInsertionPoint(user);
-        else
-          b.setInsertionPointAfter(f);
-        Operation *empty = b.clone(*f.getDpsInits()[0].getDefiningOp());
+    for (Operation *f : fills)
+      splitUses(f, [](OpBuilder &b, Operation *fill) {
+        Value init = cast<linalg::FillOp>(fill).getDpsInits()[0];
         IRMapping map;
-        map.map(f.getDpsInits()[0], empty->getResult(0));
-        use->set(b.clone(*f, map)->getResult(0));
-      }
-    }
-    SmallVector<tensor::EmptyOp> shared;
-    getOperation().walk([&](tensor::EmptyOp e) {
-      if (!e->hasOneUse() && !e->use_empty())
-        shared.push_back(e);
-    });
-    for (tensor::EmptyOp e : shared) {
-      SmallVector<OpOperand *> uses;
-      for (OpOperand &use : e->getUses())
-        uses.push_back(&use);
-      OpBuilder b(e);
-      for (OpOperand *use : llvm::drop_begin(uses)) {
-        Operation *user = use->getOwner();
-        if (user->getBlock() == e->getBlock())
-          b.setInsertionPoint(user);
-        else
-          b.setInsertionPointAfter(e);
-        use->set(b.clone(*e)->getResult(0));
-      }
+        map.map(init, b.clone(*init.getDefiningOp())->getResult(0));
+        return b.clone(*fill, map);
+      });
+    getOperation().walk([&](tensor::EmptyOp e) { empties.push_back(e); });
+    for (Operation *e : empties)
+      splitUses(e, [](OpBuilder &b, Operation *op) { return b.clone(*op); });
+  }
+
+  /// Gives every use of `op`'s result but the first a copy made by
+  /// `clone` (before the user in the same block, else right after `op`).
+  static void
+  splitUses(Operation *op,
+            llvm::function_ref<Operation *(OpBuilder &, Operation *)> clone) {
+    SmallVector<OpOperand *> uses;
+    for (OpOperand &use : op->getUses())
+      uses.push_back(&use);
+    OpBuilder b(op);
+    for (OpOperand *use : llvm::drop_begin(uses)) {
+      Operation *user = use->getOwner();
+      if (user->getBlock() == op->getBlock())
+        b.setInsertionPoint(user);
+      else
+        b.setInsertionPointAfter(op);
+      use->set(clone(b, op)->getResult(0));
     }
   }
 };
