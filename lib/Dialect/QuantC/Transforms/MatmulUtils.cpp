@@ -84,6 +84,15 @@ std::optional<ConvolutionRoles> quantc::getConvolutionRoles(Operation *op,
   FailureOr<ContractionInfo> info = getContractionInfo(op);
   if (failed(info) || !info->isConvolution)
     return fail("not a convolution the granularity analysis understands");
+  // A generic of convolution structure must also compute one: acc + x * w
+  // (a max or a sum of the window is no contraction to quantize).
+  if (isa<linalg::GenericOp>(op) &&
+      !linalg::detail::isContractionBody(
+          *linalgOp.getBlock(), [](Operation *mul, Operation *add) {
+            return isa<arith::MulFOp>(mul) && isa<arith::AddFOp>(add);
+          }))
+    return fail("a generic of convolution structure whose body is not a "
+                "multiply-accumulate");
   if (!info->zeroPoints.empty())
     return fail("a convolution with zero points");
   const ContractionOperand &x = info->lhs, &w = info->rhs;
