@@ -296,11 +296,13 @@ static SmallVector<ReassociationIndices> twoGroups(unsigned first,
 
 } // namespace
 
-// The copy is a linalg.copy into an extract_slice: the pipelines'
-// bufferization turns tensor.pad itself into a strided memref.copy, a call
-// into a run-time library the compiled code does not link. (An identity
-// linalg.generic would fold away into the same memref.copy.)
-Value quantc::padAsFillAndCopy(RewriterBase &rw, tensor::PadOp pad) {
+// An insert_slice into the filled buffer: empty-tensor elimination makes the
+// source's producer write the interior in place (a linalg.copy into the
+// interior, the earlier form, kept that producer's own buffer and a copy).
+// A source that no op in the function produces (an argument) is copied with
+// memref.copy, whose strided form calls memrefCopy (lib/Runtime/MemRefCopy.cpp,
+// in every runtime and resolved by the JIT).
+Value quantc::padAsFillAndInsert(RewriterBase &rw, tensor::PadOp pad) {
   Value value = pad.getConstantPaddingValue();
   RankedTensorType ty = pad.getResultType();
   if (!value || !ty.hasStaticShape() ||
@@ -334,7 +336,7 @@ static Value gather(RewriterBase &rw, Location loc, const ConvGeometry &g,
                     Value in) {
   unsigned r = g.rank;
   if (auto pad = in.getDefiningOp<tensor::PadOp>())
-    in = padAsFillAndCopy(rw, pad);
+    in = padAsFillAndInsert(rw, pad);
   if (g.identityGather())
     return tensor::CollapseShapeOp::create(rw, loc, in,
                                            twoGroups(r + 1, r + 2));

@@ -51,10 +51,11 @@ mlir::LogicalResult rewriteDepthwise(mlir::RewriterBase &rw,
 llvm::SmallVector<int64_t> attrOrOnes(mlir::Operation *op, llvm::StringRef name,
                                       unsigned rank);
 
-/// A static, constant-valued tensor.pad as a fill of the padded shape and a
-/// copy of the source into its interior (bufferizes in place, where
-/// tensor.pad would become a run-time library call); other pads unchanged.
-mlir::Value padAsFillAndCopy(mlir::RewriterBase &rw, mlir::tensor::PadOp pad);
+/// A static, constant-valued tensor.pad as a fill of the padded shape with
+/// the source inserted into its interior: after empty-tensor elimination the
+/// source's producer (a quantization) writes the interior in place; other
+/// pads unchanged.
+mlir::Value padAsFillAndInsert(mlir::RewriterBase &rw, mlir::tensor::PadOp pad);
 
 } // namespace quantc
 

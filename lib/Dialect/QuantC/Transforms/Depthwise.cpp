@@ -415,7 +415,7 @@ static Value rewritePlanned(RewriterBase &rw, linalg::LinalgOp op,
   auto outTy = cast<RankedTensorType>(init.getType());
   Value x = p.x;
   if (auto pad = x.getDefiningOp<tensor::PadOp>())
-    x = padAsFillAndCopy(rw, pad);
+    x = padAsFillAndInsert(rw, pad);
 
   if (p.kind == DepthwisePlan::Kind::Float) {
     SmallVector<Value> ins;
