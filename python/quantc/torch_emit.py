@@ -78,8 +78,8 @@ def dense_attr(a):
 class Layer:
     """A GEMM with a constant weight: `name`, the activation node feeding
     it, the weight `[D, C]` as the layer computes `x·Wᵀ`, and the module
-    path it came from. `kind` "conv": a 2-D convolution (aten.convolution,
-    NCHW), its weight the parameter `[F, C/groups, KH, KW]` flattened to
+    path it came from. `kind` "conv": a 1-D or 2-D convolution
+    (aten.convolution, NCL or NCHW), its weight the parameter `[F, C/groups, KH, KW]` flattened to
     `[F, C/groups·KH·KW]` (for the report: the implicit GEMM reads K as
     KH, KW, C); its activation is quantized per image (W8A8 only)."""
 
@@ -111,8 +111,9 @@ def _conv_check(graph, node):
     xs = graph.shape(x.name)
     if transposed:
         return None, "a transposed convolution"
-    if len(xs) != 4:
-        return None, (f"a {len(xs) - 2}-D convolution (only 2-D: an input [N, C, H, W])")
+    if len(xs) not in (3, 4):
+        return None, (f"a {len(xs) - 2}-D convolution (only 1-D and 2-D: an input "
+                      "[N, C, L] or [N, C, H, W])")
     if any(isinstance(d, SymDim) for d in xs[1:]):
         return None, "a dynamic channel count or image size (only the batch may vary)"
     ws = tuple(graph.values[w.name].shape)
@@ -121,6 +122,11 @@ def _conv_check(graph, node):
     if groups != 1 and not depthwise:
         return None, (f"groups={groups} (only 1, or a depthwise convolution: groups = "
                       "input channels = output channels)")
+    if len(xs) == 3:  # 1-D: a 2-D convolution over an image of height 1
+        if not all(isinstance(v, (list, tuple)) and len(v) == 1
+                   for v in (padding, stride, dilation)):
+            return None, f"padding {padding!r}, stride {stride!r}, dilation {dilation!r}"
+        padding, stride, dilation = [0, *padding], [1, *stride], [1, *dilation]
     # (ATen expands a one-element list to both spatial dimensions.)
     pair = lambda v: list(v) * 2 if len(v) == 1 else list(v)  # noqa: E731
     padding, stride, dilation = pair(padding), pair(stride), pair(dilation)
@@ -681,8 +687,9 @@ class _Translator:
                     results.append(self.value(o, node))
         for name in self.extra:
             v = self.env[name]
-            if name in self.conv_acts:  # NCHW: statistics per channel C
-                v = self.nhwc.get(name) or self.em.transpose(v, (0, 2, 3, 1))
+            if name in self.conv_acts:  # NCHW / NCL: statistics per channel C
+                v = self.nhwc.get(name) or self.em.transpose(
+                    v, (0, 2, 3, 1) if len(v.shape) == 4 else (0, 2, 1))
             results.append(self.em.reshape(v, (_prod(v.shape[:-1]), v.shape[-1])))
         head = (f"func.func @{self.name}(" +
                 ", ".join(f"{a.ssa}: {a.type}" for a in args) + ") -> (" +

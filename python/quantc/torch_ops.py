@@ -249,7 +249,7 @@ def _int8_operand(tr, v, node, dims):
 
 
 def _convolution(tr, node):
-    """aten.convolution (2-D, NCHW, groups 1 or depthwise) as a linalg
+    """aten.convolution (1-D or 2-D, NCL / NCHW, groups 1 or depthwise) as a linalg
     convolution on NHWC (the layout --quantc-conv-to-gemm runs as an int8
     GEMM, channels innermost): the input transposed (and zero-padded), the
     weight transposed once when the module is emitted ([F, KH, KW, C], or
@@ -267,17 +267,24 @@ def _convolution(tr, node):
         raise UnsupportedOpError(f"{tr.where(node)}: a weight computed at run time (the "
                                  "frontend takes convolutions with a constant weight)")
     layer = tr.layers.get(node.name)
+    # A 1-D convolution runs as a 2-D one over an image of height 1.
+    one_d = len(tr.g.shape(xn.name)) == 3
     x = tr.nhwc.get(xn.name)
     if x is None:
         key = ("nhwc", xn.name)
         if key not in tr.env:
-            tr.env[key] = tr.em.transpose(tr.value(xn, node), (0, 2, 3, 1))
+            v = tr.value(xn, node)
+            if one_d:
+                v = tr.em.reshape(v, (v.shape[0], v.shape[1], 1, v.shape[2]))
+            tr.env[key] = tr.em.transpose(v, (0, 2, 3, 1))
         x = tr.env[key]
     n, h, wd, c = x.shape
     h, wd = h + 2 * padding[0], wd + 2 * padding[1]
     cache = tr.g.__dict__.setdefault("conv_weights", {})
     if wn.name not in cache:
         w = tr.g.values[wn.name].detach()
+        if one_d:
+            w = w.unsqueeze(2)
         w = w[:, 0].permute(1, 2, 0) if depthwise else w.permute(0, 2, 3, 1)
         cache[wn.name] = np.ascontiguousarray(w.numpy(), np.float32)
     w = tr.em.resource(cache[wn.name], tr.const_name(wn) + (".hwc" if depthwise else ".fhwc"))
@@ -337,6 +344,9 @@ def _convolution(tr, node):
         bias = tr.value(bn, node)
         y = tr.em.elementwise(y.shape, [y, bias],
                               lambda args, b: b.op(f"arith.addf {args[0]}, {args[1]}"))
+    if one_d:  # [N, 1, OL, F] -> [N, F, OL]
+        y = tr.em.transpose(y, (0, 3, 1, 2))
+        return tr.em.reshape(y, (y.shape[0], y.shape[1], y.shape[3]))
     return tr.nhwc_result(node, y)
 
 

@@ -181,10 +181,11 @@ def test_float_override_and_errors():
 @pytest.mark.parametrize("conv, why", [
     (nn.ConvTranspose2d(3, 4, 3), "a transposed convolution"),
     (nn.Conv2d(4, 6, 3, groups=2), r"groups=2 \(only 1, or a depthwise convolution"),
-    (nn.Conv1d(3, 4, 3), r"a 1-D convolution \(only 2-D"),
+    (nn.Conv3d(3, 4, 3), r"a 3-D convolution \(only 1-D and 2-D"),
 ])
 def test_unsupported_convolutions(conv, why):
-    shape = {nn.ConvTranspose2d: (1, 3, 6, 6), nn.Conv1d: (1, 3, 8)}.get(type(conv), (1, 4, 6, 6))
+    shape = {nn.ConvTranspose2d: (1, 3, 6, 6),
+             nn.Conv3d: (1, 3, 5, 5, 5)}.get(type(conv), (1, 4, 6, 6))
     with pytest.raises(quantc.UnsupportedOpError, match=r"aten.convolution.default \(node "
                        r"convolution\w*\) in module '<root>': " + why):
         quantc.from_torch(conv.eval(), (torch.randn(*shape),))
@@ -248,3 +249,36 @@ class _Indices(nn.Module):
 def test_unsupported_pooling(module, why):
     with pytest.raises(quantc.UnsupportedOpError, match=why):
         quantc.from_torch(module.eval(), (torch.randn(1, 2, 6, 6),))
+
+
+class _As2d:
+    """A Conv1d seen as a 2-D convolution over an image of height 1 (for
+    the NumPy reference)."""
+
+    def __init__(self, conv):
+        self.weight = conv.weight.detach().unsqueeze(2)
+        self.bias = conv.bias
+        self.padding, self.stride = (0, conv.padding[0]), (1, conv.stride[0])
+        self.dilation = (1, conv.dilation[0])
+
+
+def test_conv1d_w8a8_bit_exact():
+    """Conv1d (padding, stride, depthwise, dilation) runs as int8, bit-exact
+    against the NumPy reference of the same layers as 2-D convolutions of
+    height 1; the float translation matches PyTorch."""
+    torch.manual_seed(4)
+    m = nn.Sequential(nn.Conv1d(4, 8, 3, padding=1), nn.ReLU(),
+                      nn.Conv1d(8, 8, 5, stride=2, padding=2, groups=8),
+                      nn.Conv1d(8, 6, 3, dilation=2)).eval()
+    x = torch.randn(3, 4, 16)
+    np.testing.assert_allclose(quantc.from_torch(m, (x,)).compile()(x.numpy()), _np(m(x)),
+                               rtol=1e-4, atol=1e-5)
+    tq = quantc.from_torch(m, (x,)).quantize("w8a8", smoothquant=None)
+    ir = tq.mlir()
+    assert ir.count("quantc.matmul") == 2 and ir.count("quantc.depthwise_int8") == 1
+    assert "linalg.conv" not in ir and "linalg.depthwise" not in ir
+    xn = np.random.default_rng(5).standard_normal((3, 4, 16)).astype(np.float32)
+    h = _conv_w8a8(xn[:, :, None, :], _As2d(m[0]), True)
+    h = _conv_w8a8(h, _As2d(m[2]), False)
+    h = _conv_w8a8(h, _As2d(m[3]), False)
+    np.testing.assert_array_equal(tq.compile()(xn), h[:, :, 0, :])
