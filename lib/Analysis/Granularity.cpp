@@ -223,15 +223,11 @@ static FailureOr<ScaleGranularity> traceImpl(Value v, unsigned depth,
         g->blockSize[i] = resTy.getDimSize(i);
     return g;
   }
-  if (auto pad = dyn_cast<tensor::PadOp>(def)) {
+  if (isZeroPad(def)) {
     // Zero padding of a quantized tensor (a padded convolution's input):
-    // the padded elements are 0, which the integer side represents exactly
-    // (--quantc-conv-to-gemm pads the integers with the zero point), so the
-    // scale is the source's wherever it does not vary along a padded
+    // the scale is the source's wherever it does not vary along a padded
     // dimension.
-    Value value = pad.getConstantPaddingValue();
-    if (!value || !matchPattern(value, m_AnyZeroFloat()))
-      return failure();
+    auto pad = cast<tensor::PadOp>(def);
     FailureOr<ScaleGranularity> g = traceImpl(pad.getSource(), depth + 1, st);
     if (failed(g) || g->rank() != pad.getResultType().getRank())
       return failure();
@@ -274,6 +270,12 @@ static FailureOr<ScaleGranularity> traceImpl(Value v, unsigned depth,
     return expand(*g, exp);
   }
   return failure();
+}
+
+bool quantc::isZeroPad(Operation *op) {
+  auto pad = dyn_cast_or_null<tensor::PadOp>(op);
+  Value value = pad ? pad.getConstantPaddingValue() : Value();
+  return value && matchPattern(value, m_AnyZeroFloat());
 }
 
 FailureOr<ScaleGranularity> quantc::traceScale(Value v) {

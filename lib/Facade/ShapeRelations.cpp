@@ -18,6 +18,14 @@ using namespace quantc;
 
 namespace {
 
+/// Narrows the range [lo, hi] (hi -1: unbounded) to its intersection with
+/// [min, max] (max -1: unbounded).
+void intersectRange(int64_t &lo, int64_t &hi, int64_t min, int64_t max) {
+  lo = std::max(lo, min);
+  if (max >= 0)
+    hi = hi < 0 ? max : std::min(hi, max);
+}
+
 /// Equivalence classes of (value, dimension) nodes; the loop dimensions of
 /// a linalg op are nodes too, keyed by the op.
 class Relations {
@@ -64,13 +72,8 @@ public:
   /// [min, max] (max -1: unbounded).
   void bound(Node n, int64_t min, int64_t max) {
     classes.insert(n); // a class of its own until something ties it
-    auto [it, inserted] = ranges.try_emplace(n, min, max);
-    if (inserted)
-      return;
-    it->second.first = std::max(it->second.first, min);
-    if (max >= 0)
-      it->second.second =
-          it->second.second < 0 ? max : std::min(it->second.second, max);
+    auto [it, inserted] = ranges.try_emplace(n, 0, -1);
+    intersectRange(it->second.first, it->second.second, min, max);
   }
 
   /// Ties dimension `d` of `v` to the tensor `size` reads with tensor.dim,
@@ -183,28 +186,24 @@ void collect(Operation *op, Relations &r) {
   // Only a slice that every call runs bounds the sizes (one in an scf.if
   // branch or a loop body may be guarded by the very size it would bound).
   bool everyCall = isa<func::FuncOp>(op->getParentOp());
-  if (auto slice = dyn_cast<tensor::ExtractSliceOp>(op)) {
-    RankedTensorType result = slice.getResultType();
-    if (result.getRank() != slice.getSourceType().getRank())
+  if (isa<tensor::ExtractSliceOp, tensor::InsertSliceOp>(op)) {
+    // The slice (`part`) of a whole: an extract_slice's result of its
+    // source, an insert_slice's source of its destination (and result).
+    auto slice = cast<OffsetSizeAndStrideOpInterface>(op);
+    auto extract = dyn_cast<tensor::ExtractSliceOp>(op);
+    auto insert = dyn_cast<tensor::InsertSliceOp>(op);
+    Value part = extract ? extract.getResult() : insert.getSource();
+    Value whole = extract ? extract.getSource() : insert.getDest();
+    int64_t rank = cast<RankedTensorType>(whole.getType()).getRank();
+    if (insert)
+      r.tieAll({insert.getDest(), insert.getResult()}, rank);
+    if (cast<RankedTensorType>(part.getType()).getRank() != rank)
       return; // rank-reducing: the dimensions do not line up
-    for (int64_t d = 0; d < result.getRank(); ++d) {
-      r.tieToDim(slice.getResult(), d, slice.getMixedSizes()[d]);
+    for (int64_t d = 0; d < rank; ++d) {
+      r.tieToDim(part, d, slice.getMixedSizes()[d]);
       if (everyCall)
-        r.boundSlice(slice.getResult(), slice.getSource(), d,
-                     slice.getMixedOffsets()[d], slice.getMixedStrides()[d]);
-    }
-    return;
-  }
-  if (auto insert = dyn_cast<tensor::InsertSliceOp>(op)) {
-    RankedTensorType dest = insert.getDestType();
-    r.tieAll({insert.getDest(), insert.getResult()}, dest.getRank());
-    if (insert.getSourceType().getRank() != dest.getRank())
-      return;
-    for (int64_t d = 0; d < dest.getRank(); ++d) {
-      r.tieToDim(insert.getSource(), d, insert.getMixedSizes()[d]);
-      if (everyCall)
-        r.boundSlice(insert.getSource(), insert.getDest(), d,
-                     insert.getMixedOffsets()[d], insert.getMixedStrides()[d]);
+        r.boundSlice(part, whole, d, slice.getMixedOffsets()[d],
+                     slice.getMixedStrides()[d]);
     }
     return;
   }
@@ -232,11 +231,6 @@ std::vector<facade::DimGroup> facade::computeDimGroups(func::FuncOp fn) {
     DimGroup group;
     bool dynamicArg = false;
   };
-  auto narrow = [](DimGroup &g, std::pair<int64_t, int64_t> range) {
-    g.min = std::max(g.min, range.first);
-    if (range.second >= 0)
-      g.max = g.max < 0 ? range.second : std::min(g.max, range.second);
-  };
   SmallVector<Class> classes;
   Block &entry = fn.getBody().front();
   for (const auto *ec : r.classes) {
@@ -246,7 +240,8 @@ std::vector<facade::DimGroup> facade::computeDimGroups(func::FuncOp fn) {
     for (const Relations::Node &node : r.classes.members(*ec)) {
       auto [ptr, d, kind] = node;
       if (auto it = r.ranges.find(node); it != r.ranges.end())
-        narrow(c.group, it->second);
+        intersectRange(c.group.min, c.group.max, it->second.first,
+                       it->second.second);
       if (kind != 0)
         continue;
       Value v = Value::getFromOpaquePointer(ptr);

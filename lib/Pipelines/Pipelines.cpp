@@ -130,12 +130,11 @@ struct CheckPipelineInput
 
 /// Gives each use of a tensor.empty (and of a linalg.fill of one) its own,
 /// placed before the user when it is in the same block (CSE merges
-/// identical ones): empty-tensor
-/// elimination then builds each user's destination from its own
-/// insert_slice. With one shared empty, every same-shaped quantization in
-/// the function was made to write into the first padded convolution input's
-/// interior, and one-shot bufferization copied that whole buffer, and the
-/// interior twice, per convolution.
+/// identical ones): empty-tensor elimination then builds each user's
+/// destination from its own insert_slice. With one shared empty, every
+/// same-shaped quantization in the function was made to write into the first
+/// padded convolution input's interior, and one-shot bufferization copied that
+/// whole buffer, and the interior twice, per convolution.
 struct SplitSharedEmptyTensors
     : PassWrapper<SplitSharedEmptyTensors, OperationPass<func::FuncOp>> {
   MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(SplitSharedEmptyTensors)

@@ -97,6 +97,14 @@ class Layer:
 _FACTORIES = {"ones", "zeros", "full", "arange", "scalar_tensor", "eye", "linspace"}
 
 
+def pair(v):
+    """A 2-D window parameter as ATen reads it: an int or a one-element list
+    for both spatial dimensions, else the two values."""
+    if not isinstance(v, (list, tuple)):
+        return [v, v]
+    return list(v) * 2 if len(v) == 1 else list(v)
+
+
 def conv_layout(graph, node):
     """(stride, padding, dilation, depthwise) of an aten.convolution the
     frontend translates (2-D, not transposed, groups 1 or depthwise, a
@@ -127,8 +135,6 @@ def _conv_check(graph, node):
                    for v in (padding, stride, dilation)):
             return None, f"padding {padding!r}, stride {stride!r}, dilation {dilation!r}"
         padding, stride, dilation = [0, *padding], [1, *stride], [1, *dilation]
-    # (ATen expands a one-element list to both spatial dimensions.)
-    pair = lambda v: list(v) * 2 if len(v) == 1 else list(v)  # noqa: E731
     padding, stride, dilation = pair(padding), pair(stride), pair(dilation)
     if not (len(padding) == len(stride) == len(dilation) == 2
             and all(isinstance(v, int) for v in padding + stride + dilation)
@@ -707,10 +713,11 @@ class _Translator:
             raise UnsupportedOpError(f"{self.where(node)}: unsupported operand {a!r}")
         return float(a)
 
-    def nhwc_result(self, node, y):
-        """Records `y` ([N, H, W, C]) as `node`'s NHWC value; returns its NCHW
-        value (a transpose)."""
-        self.nhwc[node.name] = y
+    def nhwc_result(self, name, y):
+        """Records `y` ([N, H, W, C]) as the NHWC value of node `name` (the
+        `name#0` of a tuple's first value, which getitem 0 takes); returns
+        its NCHW value (a transpose)."""
+        self.nhwc[name] = y
         return self.em.transpose(y, (0, 3, 1, 2))
 
     def nhwc_operands(self, node, args):
@@ -747,13 +754,13 @@ class _Translator:
             ops = [next(it) if isinstance(x, _Val) else b.f(x) for x in a]
             return fn(b, *ops)
         y = self.em.elementwise(shape, tensors, body, out_elem)
-        return self.nhwc_result(node, y) if nhwc else y
+        return self.nhwc_result(node.name, y) if nhwc else y
 
     def unary(self, node, fn):
         nhwc = self.nhwc_operands(node, node.args[:1])
         if nhwc:
             y = self.em.elementwise(nhwc[0].shape, nhwc, lambda args, b: fn(b, args[0]))
-            return self.nhwc_result(node, y)
+            return self.nhwc_result(node.name, y)
         x = self.value(node.args[0], node)
         return self.em.elementwise(x.shape, [x], lambda args, b: fn(b, args[0]))
 

@@ -8,7 +8,7 @@ import math
 import numpy as np
 
 from .torch_emit import (_ELEM, SymDim, UnsupportedOpError, _conv_check, _Val, _dim,
-                         _prod, _target_name, dense_attr, tensor_type)
+                         _prod, _target_name, dense_attr, pair, tensor_type)
 
 
 def _check_alpha(tr, node):
@@ -253,9 +253,10 @@ def _convolution(tr, node):
     convolution on NHWC (the layout --quantc-conv-to-gemm runs as an int8
     GEMM, channels innermost): the input transposed (and zero-padded), the
     weight transposed once when the module is emitted ([F, KH, KW, C], or
-    [KH, KW, C] for a depthwise one), the bias added, the result transposed
-    back. The NHWC input is the layer's activation (its calibration
-    statistics and quantc.observe are per channel C)."""
+    [KH, KW, C] for a depthwise one), the bias added; the NHWC result is
+    recorded for the ops that follow (tr.nhwc_result). The NHWC input is the
+    layer's activation (its calibration statistics and quantc.observe are
+    per channel C)."""
     import torch.fx
     layout, why = _conv_check(tr.g, node)
     if layout is None:
@@ -347,7 +348,7 @@ def _convolution(tr, node):
     if one_d:  # [N, 1, OL, F] -> [N, F, OL]
         y = tr.em.transpose(y, (0, 3, 1, 2))
         return tr.em.reshape(y, (y.shape[0], y.shape[1], y.shape[3]))
-    return tr.nhwc_result(node, y)
+    return tr.nhwc_result(node.name, y)
 
 
 def _bmm(tr, node):
@@ -481,9 +482,8 @@ def _batch_norm(tr, node):
     src = xn if xn is not None else x
     y = tr.em.elementwise(src.shape, [src, av, bv], lambda args, bb: bb.op(
         f"arith.addf {bb.op(f'arith.mulf {args[0]}, {args[1]}')}, {args[2]}"))
-    if xn is not None:  # (the tuple's first value: getitem 0 keeps NHWC)
-        tr.nhwc[node.name + "#0"] = y
-        y = tr.em.transpose(y, (0, 3, 1, 2))
+    if xn is not None:
+        y = tr.nhwc_result(node.name + "#0", y)
     return (y, None, None)
 
 
@@ -502,8 +502,6 @@ class _NoTraining:
 
 def _pool_args(tr, node, kernel, stride, padding, dilation, ceil_mode):
     x = tr.value(node.args[0], node)
-    pair = lambda v: (list(v) * 2 if len(v) == 1 else list(v)) \
-        if isinstance(v, (list, tuple)) else [v, v]  # noqa: E731
     kernel, padding, dilation = pair(kernel), pair(padding), pair(dilation)
     stride = pair(stride) if stride not in (None, [], ()) else kernel
     if len(x.shape) != 4 or any(isinstance(d, SymDim) for d in x.shape[1:]):
@@ -527,10 +525,7 @@ def _pool(tr, node, kind, x, k, s, p, d, pad_value, divide, result_key=None):
     if divide:
         y = tr.em.elementwise(y.shape, [y], lambda args, b: b.op(
             f"arith.divf {args[0]}, {b.f(k[0] * k[1])}"))
-    if xn is None:
-        return y
-    tr.nhwc[result_key or node.name] = y
-    return tr.em.transpose(y, (0, 3, 1, 2))
+    return y if xn is None else tr.nhwc_result(result_key or node.name, y)
 
 
 def _max_pool2d(tr, node):

@@ -9,6 +9,7 @@
 // RUN: quantc-opt %s --quantc-quantize --quantc-conv-to-gemm --quantc-fuse -split-input-file 2>/dev/null | FileCheck %s --check-prefix=FUSED
 // LEGAL-COUNT-6: quantc.gemm = "int8"
 // LEGAL-NOT: quantc.gemm =
+// FUSED-NOT: linalg.conv_
 // FUSED-COUNT-3: quantc.matmul
 // FUSED-NOT: linalg.conv_
 // FUSED: quantc.depthwise_int8

@@ -314,7 +314,9 @@ func.func @strided(%x: tensor<?x8xf32>) -> tensor<3x8xf32> {
   return %s : tensor<3x8xf32>
 }
 func.func @append(%cache: tensor<16x8xf32>, %new: tensor<?x8xf32>) -> tensor<16x8xf32> {
-  %r = tensor.insert_slice %new into %cache[4, 0] [%n, 8] [1, 1] : tensor<?x8xf32> into tensor<16x8xf32>
+  %c0 = arith.constant 0 : index
+  %k = tensor.dim %new, %c0 : tensor<?x8xf32>
+  %r = tensor.insert_slice %new into %cache[4, 0] [%k, 8] [1, 1] : tensor<?x8xf32> into tensor<16x8xf32>
   return %r : tensor<16x8xf32>
 }
 """
@@ -326,12 +328,7 @@ def test_sizes_sliced_from_fixed_buffers_are_range_checked(tmp_path):
     bounded by the code (33 rows of a 32-row mask read past it): the JIT
     and the loaded artifact raise ValueError; the manifest records the
     range, and one edited out is refused at load."""
-    ir = _SLICE_IR.replace("[%n, 8] [1, 1] : tensor<?x8xf32> into",
-                           "[%k, 8] [1, 1] : tensor<?x8xf32> into").replace(
-        "  %r = tensor.insert_slice",
-        "  %c0 = arith.constant 0 : index\n  %k = tensor.dim %new, %c0 : tensor<?x8xf32>\n"
-        "  %r = tensor.insert_slice")
-    jit = quantc.compile_cpu(ir)
+    jit = quantc.compile_cpu(_SLICE_IR)
     jit.save(tmp_path / "s")
     loaded = quantc.load(tmp_path / "s")
     mask = np.arange(1024, dtype=np.float32).reshape(32, 32)

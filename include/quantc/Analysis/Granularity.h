@@ -100,8 +100,15 @@ struct ScaleGranularity {
 /// tensor.expand_shape, tensor.collapse_shape, and through quantc.observe
 /// and quantc.smooth (whose channel factor joins the scale). Fails when `v`
 /// is not quantized (a plain float or integer value) or when a reshape breaks
-/// the scale blocks so that they cannot be described per dimension.
+/// the scale blocks so that they cannot be described per dimension. A zero
+/// tensor.pad (isZeroPad) is looked through where the scale does not vary
+/// along a padded dimension.
 mlir::FailureOr<ScaleGranularity> traceScale(mlir::Value v);
+
+/// Whether `op` is a tensor.pad with the constant value 0.0: its padding is
+/// exact on the integer side of a quantized tensor (the zero point), so the
+/// analysis, --quantc-quantize and --quantc-conv-to-gemm look through it.
+bool isZeroPad(mlir::Operation *op);
 
 //===----------------------------------------------------------------------===//
 // Contractions

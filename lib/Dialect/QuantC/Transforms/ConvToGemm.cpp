@@ -586,9 +586,7 @@ static void padOnIntegerSide(RewriterBase &rw, OpOperand &use) {
   if (!pad)
     return;
   auto dq = pad.getSource().getDefiningOp<DequantizeOp>();
-  Value padValue = pad.getConstantPaddingValue();
-  if (!dq || !padValue || !matchPattern(padValue, m_AnyZeroFloat()) ||
-      !pad.getResultType().hasStaticShape())
+  if (!dq || !isZeroPad(pad) || !pad.getResultType().hasStaticShape())
     return;
   SmallVector<int64_t> low(pad.getStaticLow()), high(pad.getStaticHigh());
   if (llvm::any_of(low, ShapedType::isDynamic) ||

@@ -19,6 +19,30 @@
 using namespace mlir;
 using namespace quantc;
 
+/// Why `op` is not a linalg op on ranked float tensors with two inputs and
+/// one init (the float contractions --quantc-quantize takes), or "".
+static StringRef notFloatTwoInputOnTensors(Operation *op) {
+  auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+  if (!linalgOp || !linalgOp.hasPureTensorSemantics() ||
+      linalgOp.getNumDpsInputs() != 2 || linalgOp.getNumDpsInits() != 1)
+    return "not a two-input contraction on tensors";
+  for (Value v : op->getOperands()) {
+    auto ty = dyn_cast<RankedTensorType>(v.getType());
+    if (!ty || !isa<FloatType>(ty.getElementType()))
+      return "operands are not ranked float tensors";
+  }
+  return "";
+}
+
+/// The dimensions of `o` with role `r`.
+static SmallVector<int64_t> dimsOf(const ContractionOperand &o, DimRole r) {
+  SmallVector<int64_t> ds;
+  for (auto [i, role] : llvm::enumerate(o.dims))
+    if (role == r)
+      ds.push_back(i);
+  return ds;
+}
+
 std::optional<ContractionRoles> quantc::getContractionRoles(Operation *op,
                                                             std::string *why) {
   auto fail = [&](const Twine &msg) -> std::optional<ContractionRoles> {
@@ -29,26 +53,13 @@ std::optional<ContractionRoles> quantc::getContractionRoles(Operation *op,
   if (!isa<linalg::MatmulOp, linalg::BatchMatmulOp>(op))
     return fail("not a linalg.matmul or linalg.batch_matmul");
   auto linalgOp = cast<linalg::LinalgOp>(op);
-  if (!linalgOp.hasPureTensorSemantics() || linalgOp.getNumDpsInputs() != 2 ||
-      linalgOp.getNumDpsInits() != 1)
-    return fail("not a two-input contraction on tensors");
-  for (Value v : op->getOperands()) {
-    auto ty = dyn_cast<RankedTensorType>(v.getType());
-    if (!ty || !isa<FloatType>(ty.getElementType()))
-      return fail("operands are not ranked float tensors");
-  }
+  if (StringRef no = notFloatTwoInputOnTensors(op); !no.empty())
+    return fail(no);
   // Roles come from the shared granularity analysis (indexing maps).
   FailureOr<ContractionInfo> info = getContractionInfo(op);
   if (failed(info))
     return fail("not a contraction the granularity analysis understands");
   const ContractionOperand &x = info->lhs, &w = info->rhs;
-  auto dimsOf = [](const ContractionOperand &o, DimRole r) {
-    SmallVector<int64_t> ds;
-    for (auto [i, role] : llvm::enumerate(o.dims))
-      if (role == r)
-        ds.push_back(i);
-    return ds;
-  };
   SmallVector<int64_t> xk = dimsOf(x, DimRole::K), xm = dimsOf(x, DimRole::M);
   SmallVector<int64_t> wk = dimsOf(w, DimRole::K), wn = dimsOf(w, DimRole::N);
   if (xk.size() != 1 || xm.size() != 1 || wk.size() != 1 || wn.size() != 1)
@@ -72,15 +83,9 @@ std::optional<ConvolutionRoles> quantc::getConvolutionRoles(Operation *op,
       *why = msg.str();
     return std::nullopt;
   };
-  auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
-  if (!linalgOp || !linalgOp.hasPureTensorSemantics() ||
-      linalgOp.getNumDpsInputs() != 2 || linalgOp.getNumDpsInits() != 1)
-    return fail("not a two-input linalg op on tensors");
-  for (Value v : op->getOperands()) {
-    auto ty = dyn_cast<RankedTensorType>(v.getType());
-    if (!ty || !isa<FloatType>(ty.getElementType()))
-      return fail("operands are not ranked float tensors");
-  }
+  if (StringRef no = notFloatTwoInputOnTensors(op); !no.empty())
+    return fail(no);
+  auto linalgOp = cast<linalg::LinalgOp>(op);
   FailureOr<ContractionInfo> info = getContractionInfo(op);
   if (failed(info) || !info->isConvolution)
     return fail("not a convolution the granularity analysis understands");
@@ -100,13 +105,8 @@ std::optional<ConvolutionRoles> quantc::getConvolutionRoles(Operation *op,
   roles.op = linalgOp;
   roles.actIndex = x.operandNumber;
   roles.weightIndex = w.operandNumber;
-  SmallVector<int64_t> out, batch;
-  for (auto [i, role] : llvm::enumerate(w.dims)) {
-    if (role == DimRole::N)
-      out.push_back(i);
-    else if (role == DimRole::Batch)
-      batch.push_back(i);
-  }
+  SmallVector<int64_t> out = dimsOf(w, DimRole::N),
+                       batch = dimsOf(w, DimRole::Batch);
   if (out.size() == 1)
     roles.weightOutDim = out[0];
   else if (out.empty() && batch.size() == 1)

@@ -7,11 +7,11 @@
 //===----------------------------------------------------------------------===//
 #include "CostModel.h"
 #include "MatmulUtils.h"
+#include "quantc/Analysis/Granularity.h"
 #include "quantc/Dialect/QuantC/Transforms/Passes.h"
 
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/IRMapping.h"
-#include "mlir/IR/Matchers.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
 namespace quantc {
@@ -235,13 +235,11 @@ struct QuantizePass : quantc::impl::QuantCQuantizeBase<QuantizePass> {
       // dequantized value (zeros change no absmax and quantize to 0), so
       // that --quantc-conv-to-gemm pads the int8 tensor, not the float one.
       tensor::PadOp zeroPad;
-      if (r.weightChannelDim < 0)
-        if (auto pad = x.getDefiningOp<tensor::PadOp>())
-          if (Value v = pad.getConstantPaddingValue())
-            if (matchPattern(v, m_AnyZeroFloat()) && !pad.getNofold()) {
-              zeroPad = pad;
-              x = pad.getSource();
-            }
+      if (r.weightChannelDim < 0 && isZeroPad(x.getDefiningOp()) &&
+          !x.getDefiningOp<tensor::PadOp>().getNofold()) {
+        zeroPad = x.getDefiningOp<tensor::PadOp>();
+        x = zeroPad.getSource();
+      }
       bool actIsQdq = static_cast<bool>(x.getDefiningOp<DequantizeOp>());
       float absmax = 0.0f;
       if (!actIsQdq && gemmAg == ActGranularity::PerTensor) {
