@@ -6,17 +6,21 @@
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Tensor/Transforms/Transforms.h"
 #include "mlir/Dialect/Vector/Transforms/Passes.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Transforms/Passes.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
@@ -184,6 +188,55 @@ struct SplitSharedEmptyTensors
     }
   }
 };
+
+/// Upstream's --linalg-fuse-elementwise-ops (the same patterns: elementwise
+/// fusion, reshapes folded by expansion, the canonicalizations, constant
+/// folding) with one more condition on a fusion: the consumer reads the
+/// producer's result through a projected permutation. A consumer that reads
+/// it through another map (an im2col gather, `o * stride + w`) visits some
+/// of its elements several times and others never: the fused op would
+/// recompute the producer per visit and write the producer's own result
+/// (still an output of the fused op) at the gathered positions, so a
+/// producer that accumulates into its init (a convolution) would add its
+/// sum once per visit.
+struct FuseElementwise
+    : PassWrapper<FuseElementwise, OperationPass<func::FuncOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(FuseElementwise)
+  StringRef getArgument() const override { return "quantc-fuse-elementwise"; }
+  StringRef getDescription() const override {
+    return "Fuse single-use elementwise producers into consumers that read "
+           "them through a projected permutation";
+  }
+  void getDependentDialects(DialectRegistry &registry) const override {
+    registry.insert<affine::AffineDialect, linalg::LinalgDialect,
+                    tensor::TensorDialect>();
+  }
+  void runOnOperation() override {
+    MLIRContext *ctx = &getContext();
+    linalg::ControlFusionFn control = [](OpOperand *fused) {
+      Operation *producer = fused->get().getDefiningOp();
+      if (!producer || !producer->hasOneUse())
+        return false;
+      auto consumer = dyn_cast<linalg::LinalgOp>(fused->getOwner());
+      return !consumer ||
+             consumer.getMatchingIndexingMap(fused).isProjectedPermutation(
+                 /*allowZeroInResults=*/true);
+    };
+    RewritePatternSet patterns(ctx);
+    linalg::populateElementwiseOpsFusionPatterns(patterns, control);
+    linalg::populateFoldReshapeOpsByExpansionPatterns(patterns, control);
+    tensor::populateBubbleUpExpandShapePatterns(patterns);
+    affine::AffineApplyOp::getCanonicalizationPatterns(patterns, ctx);
+    linalg::GenericOp::getCanonicalizationPatterns(patterns, ctx);
+    tensor::ExpandShapeOp::getCanonicalizationPatterns(patterns, ctx);
+    tensor::CollapseShapeOp::getCanonicalizationPatterns(patterns, ctx);
+    ctx->getLoadedDialect<linalg::LinalgDialect>()->getCanonicalizationPatterns(
+        patterns);
+    linalg::populateConstantFoldLinalgOperations(patterns, control);
+    (void)applyPatternsGreedily(getOperation(), std::move(patterns),
+                                GreedyRewriteConfig().setUseTopDownTraversal());
+  }
+};
 } // namespace
 
 /// What both pipelines start with: upstream QDQ in, convolutions as GEMMs,
@@ -315,7 +368,7 @@ void quantc::buildCpuPipeline(OpPassManager &pm,
     // row sum): one pass over the [H, S, S] scores instead of one per op,
     // and no temporary for each (measured: prefill 512 of the main model
     // 1.2x faster).
-    pm.addNestedPass<func::FuncOp>(createLinalgElementwiseOpFusionPass());
+    pm.addNestedPass<func::FuncOp>(std::make_unique<FuseElementwise>());
     // Elementwise and row-reduction code (norms, softmax, activations,
     // quantization) in vector-width tiles, whatever runs LLVM afterwards.
     QuantCX86VectorizeElementwiseOptions vec;
@@ -585,6 +638,7 @@ static void registerChecked(StringRef arg, StringRef description,
 void quantc::registerPipelines() {
   // The CPU pipeline's step before bufferization, for lit tests.
   PassRegistration<SplitSharedEmptyTensors>();
+  PassRegistration<FuseElementwise>();
   registerChecked<GpuPipelineOptions>(
       "quantc-gpu-pipeline",
       "Lower quantized tensor IR to host LLVM dialect plus a gpu.binary whose "

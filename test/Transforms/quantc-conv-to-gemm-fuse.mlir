@@ -73,6 +73,7 @@ func.func @hwcf_stride_dilation(%x: tensor<1x9x8x4xi8>, %xs: tensor<1x1x1x1xf32>
 // No gather: the int8 activation is only collapsed.
 // CHECK-LABEL: func.func @pointwise
 // CHECK-NOT: linalg.copy
+// CHECK-NOT: linalg.generic
 // CHECK: quantc.matmul
 func.func @pointwise(%x: tensor<1x5x5x8xi8>, %xs: tensor<1x1x1x1xf32>, %w: tensor<1x1x8x16xi8>, %ws: tensor<1x1x1x16xf32>) -> tensor<1x5x5x16xf32> {
   %xd = quantc.dequantize %x, %xs : tensor<1x5x5x8xi8>, tensor<1x1x1x1xf32> -> tensor<1x5x5x8xf32>
@@ -144,10 +145,19 @@ func.func @nwc(%x: tensor<1x10x3xi8>, %xs: tensor<1x1x1xf32>, %w: tensor<3x3x4xi
 // -----
 
 // Padded as frontends emit it, with an activation zero point: the pad moves
-// to the int8 side.
+// to the int8 side (a fill with the zero point, the int8 input inserted into
+// its interior), which the gather reads.
+// CHECK: #[[$GMAP:[a-z0-9_]+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1 + d3, d2 + d4, d5)>
+// CHECK: #[[$GID:[a-z0-9_]+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3, d4, d5)>
 // CHECK-LABEL: func.func @padded_zero_point
-// CHECK: linalg.copy ins(%arg0
-// CHECK: quantc.matmul
+// CHECK: %[[ZP:.*]] = arith.constant 3 : i8
+// CHECK: %[[F:.*]] = linalg.fill ins(%[[ZP]] : i8) outs({{.*}} : tensor<1x7x7x4xi8>)
+// CHECK: %[[P:.*]] = tensor.insert_slice %arg0 into %[[F]][0, 1, 1, 0] [1, 5, 5, 4] [1, 1, 1, 1] : tensor<1x5x5x4xi8> into tensor<1x7x7x4xi8>
+// CHECK: %[[G:.*]] = linalg.generic {indexing_maps = [#[[$GMAP]], #[[$GID]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "parallel"]} ins(%[[P]] : tensor<1x7x7x4xi8>) outs(%{{.*}} : tensor<1x5x5x3x3x4xi8>)
+// CHECK-NEXT: ^bb0(%[[V:[a-z0-9_]+]]: i8, %{{[a-z0-9_]+}}: i8):
+// CHECK-NEXT: linalg.yield %[[V]] : i8
+// CHECK: %[[A:.*]] = tensor.collapse_shape %[[G]] {{\[}}[0, 1, 2], [3, 4, 5]] : tensor<1x5x5x3x3x4xi8> into tensor<25x36xi8>
+// CHECK: quantc.matmul %[[A]], {{.*}} lhs_zero_point
 func.func @padded_zero_point(%x: tensor<1x5x5x4xi8>, %xs: tensor<1x1x1x1xf32>, %w: tensor<3x3x4x8xi8>, %ws: tensor<1x1x1x8xf32>) -> tensor<1x5x5x8xf32> {
   %zp = arith.constant dense<3> : tensor<1x1x1x1xi8>
   %xd = quantc.dequantize %x, %xs zero_point %zp : tensor<1x5x5x4xi8>, tensor<1x1x1x1xf32>, tensor<1x1x1x1xi8> -> tensor<1x5x5x4xf32>
@@ -166,9 +176,18 @@ func.func @padded_zero_point(%x: tensor<1x5x5x4xi8>, %xs: tensor<1x1x1x1xf32>, %
 
 // -----
 
+// Zero-padded without a zero point: padded with 0 on the int8 side.
+// CHECK: #[[$GMAP:[a-z0-9_]+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1 + d3, d2 + d4, d5)>
+// CHECK: #[[$GID:[a-z0-9_]+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3, d4, d5)>
 // CHECK-LABEL: func.func @padded
-// CHECK: linalg.copy ins(%arg0
-// CHECK: quantc.matmul
+// CHECK: %[[ZP:.*]] = arith.constant 0 : i8
+// CHECK: %[[F:.*]] = linalg.fill ins(%[[ZP]] : i8) outs({{.*}} : tensor<1x7x7x4xi8>)
+// CHECK: %[[P:.*]] = tensor.insert_slice %arg0 into %[[F]][0, 1, 1, 0] [1, 5, 5, 4] [1, 1, 1, 1] : tensor<1x5x5x4xi8> into tensor<1x7x7x4xi8>
+// CHECK: %[[G:.*]] = linalg.generic {indexing_maps = [#[[$GMAP]], #[[$GID]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "parallel"]} ins(%[[P]] : tensor<1x7x7x4xi8>) outs(%{{.*}} : tensor<1x5x5x3x3x4xi8>)
+// CHECK-NEXT: ^bb0(%[[V:[a-z0-9_]+]]: i8, %{{[a-z0-9_]+}}: i8):
+// CHECK-NEXT: linalg.yield %[[V]] : i8
+// CHECK: %[[A:.*]] = tensor.collapse_shape %[[G]] {{\[}}[0, 1, 2], [3, 4, 5]] : tensor<1x5x5x3x3x4xi8> into tensor<25x36xi8>
+// CHECK: quantc.matmul %[[A]], %{{[a-z0-9_]+}} {transpose_rhs}
 func.func @padded(%x: tensor<1x5x5x4xi8>, %xs: tensor<1x1x1x1xf32>, %w: tensor<3x3x4x8xi8>, %ws: tensor<1x1x1x8xf32>) -> tensor<1x5x5x8xf32> {
   %xd = quantc.dequantize %x, %xs : tensor<1x5x5x4xi8>, tensor<1x1x1x1xf32> -> tensor<1x5x5x4xf32>
   %wd = quantc.dequantize %w, %ws : tensor<3x3x4x8xi8>, tensor<1x1x1x8xf32> -> tensor<3x3x4x8xf32>

@@ -2,26 +2,24 @@
 
 // Convolutions as an im2col gather + one 2-D linalg.matmul (issues 17, 19).
 
-// A 3x3 convolution: the gather copies, for each window offset (kh, kw),
-// the input slice in[:, kh:kh+OH, kw:kw+OW, :] into the [N, OH, OW, C]
-// slice at (kh, kw) of [N, OH, OW, KH, KW, C], collapsed to
-// [N*OH*OW, KH*KW*C]; the HWCF filter is a pure collapse to [KH*KW*C, F];
-// the matmul's rows expand back to NHWC.
+// A 3x3 convolution: the gather is one all-parallel linalg.generic over
+// [N, OH, OW, KH, KW, C] whose input map reads in[n, oh + kh, ow + kw, c]
+// (an identity output map onto a tensor.empty, a body that yields the
+// input), collapsed to [N*OH*OW, KH*KW*C]; the HWCF filter is a pure
+// collapse to [KH*KW*C, F]; the matmul's rows expand back to NHWC.
+// CHECK: #[[$GMAP:[a-z0-9_]+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1 + d3, d2 + d4, d5)>
+// CHECK: #[[$GID:[a-z0-9_]+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3, d4, d5)>
 // CHECK-LABEL: func.func @nhwc_hwcf
 // CHECK-SAME: (%[[X:.*]]: tensor<2x7x6x3xf32>, %[[W:.*]]: tensor<3x3x3x5xf32>)
-// CHECK: %[[E:.*]] = tensor.empty() : tensor<2x5x4x3x3x3xf32>
-// CHECK: %[[S0:.*]] = tensor.extract_slice %[[X]][0, 0, 0, 0] [2, 5, 4, 3] [1, 1, 1, 1] : tensor<2x7x6x3xf32> to tensor<2x5x4x3xf32>
-// CHECK: %[[D0:.*]] = tensor.extract_slice %[[E]][0, 0, 0, 0, 0, 0] [2, 5, 4, 1, 1, 3] [1, 1, 1, 1, 1, 1] : tensor<2x5x4x3x3x3xf32> to tensor<2x5x4x3xf32>
-// CHECK: %[[C0:.*]] = linalg.copy ins(%[[S0]] : tensor<2x5x4x3xf32>) outs(%[[D0]] : tensor<2x5x4x3xf32>)
-// CHECK: %[[I0:.*]] = tensor.insert_slice %[[C0]] into %[[E]][0, 0, 0, 0, 0, 0] [2, 5, 4, 1, 1, 3] [1, 1, 1, 1, 1, 1]
-// CHECK: tensor.extract_slice %[[X]][0, 0, 1, 0] [2, 5, 4, 3] [1, 1, 1, 1]
-// CHECK: tensor.extract_slice %[[I0]][0, 0, 0, 0, 1, 0] [2, 5, 4, 1, 1, 3]
-// CHECK-COUNT-6: linalg.copy
-// CHECK: tensor.extract_slice %[[X]][0, 2, 2, 0] [2, 5, 4, 3] [1, 1, 1, 1]
-// CHECK: linalg.copy
-// CHECK: %[[I8:.*]] = tensor.insert_slice {{.*}}[0, 0, 0, 2, 2, 0] [2, 5, 4, 1, 1, 3] [1, 1, 1, 1, 1, 1]
 // CHECK-NOT: linalg.copy
-// CHECK: %[[A:.*]] = tensor.collapse_shape %[[I8]] {{\[}}[0, 1, 2], [3, 4, 5]] : tensor<2x5x4x3x3x3xf32> into tensor<40x27xf32>
+// CHECK: %[[E:.*]] = tensor.empty() : tensor<2x5x4x3x3x3xf32>
+// CHECK: %[[G:.*]] = linalg.generic {indexing_maps = [#[[$GMAP]], #[[$GID]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "parallel"]} ins(%[[X]] : tensor<2x7x6x3xf32>) outs(%[[E]] : tensor<2x5x4x3x3x3xf32>)
+// CHECK-NEXT: ^bb0(%[[V:[a-z0-9_]+]]: f32, %{{[a-z0-9_]+}}: f32):
+// CHECK-NEXT: linalg.yield %[[V]] : f32
+// CHECK-NEXT: } -> tensor<2x5x4x3x3x3xf32>
+// CHECK-NOT: linalg.copy
+// CHECK-NOT: linalg.generic
+// CHECK: %[[A:.*]] = tensor.collapse_shape %[[G]] {{\[}}[0, 1, 2], [3, 4, 5]] : tensor<2x5x4x3x3x3xf32> into tensor<40x27xf32>
 // CHECK: %[[B:.*]] = tensor.collapse_shape %[[W]] {{\[}}[0, 1, 2], [3]] : tensor<3x3x3x5xf32> into tensor<27x5xf32>
 // CHECK: %[[Z:.*]] = linalg.fill {{.*}} -> tensor<40x5xf32>
 // CHECK: %[[M:.*]] = linalg.matmul ins(%[[A]], %[[B]] : tensor<40x27xf32>, tensor<27x5xf32>) outs(%[[Z]] : tensor<40x5xf32>)
@@ -39,16 +37,16 @@ func.func @nhwc_hwcf(%x: tensor<2x7x6x3xf32>, %w: tensor<3x3x3x5xf32>) -> tensor
 
 // -----
 
-// Strides and dilations go into the slices: offset kh*dh, stride sh.
+// Strides and dilations go into the gather's input map: row oh*sh + kh*dh,
+// column ow*sw + kw*dw (strides [2, 3], dilations [2, 1]).
+// CHECK: #[[$GMAP:[a-z0-9_]+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1 * 2 + d3 * 2, d2 * 3 + d4, d5)>
+// CHECK: #[[$GID:[a-z0-9_]+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3, d4, d5)>
 // CHECK-LABEL: func.func @strides_dilations
-// CHECK: tensor.empty() : tensor<1x3x3x3x2x4xf32>
-// CHECK: tensor.extract_slice %arg0[0, 0, 0, 0] [1, 3, 3, 4] [1, 2, 3, 1]
-// CHECK: tensor.extract_slice %arg0[0, 0, 1, 0] [1, 3, 3, 4] [1, 2, 3, 1]
-// CHECK: tensor.extract_slice %arg0[0, 2, 0, 0] [1, 3, 3, 4] [1, 2, 3, 1]
-// CHECK: tensor.extract_slice %arg0[0, 2, 1, 0] [1, 3, 3, 4] [1, 2, 3, 1]
-// CHECK: tensor.extract_slice %arg0[0, 4, 0, 0] [1, 3, 3, 4] [1, 2, 3, 1]
-// CHECK: tensor.extract_slice %arg0[0, 4, 1, 0] [1, 3, 3, 4] [1, 2, 3, 1]
-// CHECK: tensor.collapse_shape {{.*}} into tensor<9x24xf32>
+// CHECK: %[[E:.*]] = tensor.empty() : tensor<1x3x3x3x2x4xf32>
+// CHECK: %[[G:.*]] = linalg.generic {indexing_maps = [#[[$GMAP]], #[[$GID]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "parallel"]} ins(%arg0 : tensor<1x9x8x4xf32>) outs(%[[E]] : tensor<1x3x3x3x2x4xf32>)
+// CHECK-NEXT: ^bb0(%[[V:[a-z0-9_]+]]: f32, %{{[a-z0-9_]+}}: f32):
+// CHECK-NEXT: linalg.yield %[[V]] : f32
+// CHECK: tensor.collapse_shape %[[G]] {{\[}}[0, 1, 2], [3, 4, 5]] : tensor<1x3x3x3x2x4xf32> into tensor<9x24xf32>
 // CHECK: linalg.matmul {{.*}} -> tensor<9x6xf32>
 func.func @strides_dilations(%x: tensor<1x9x8x4xf32>, %w: tensor<3x2x4x6xf32>) -> tensor<1x3x3x6xf32> {
   %zero = arith.constant 0.0 : f32
@@ -64,7 +62,9 @@ func.func @strides_dilations(%x: tensor<1x9x8x4xf32>, %w: tensor<3x2x4x6xf32>) -
 // A 1x1 convolution with unit strides reads every pixel once: no gather.
 // CHECK-LABEL: func.func @pointwise
 // CHECK-NOT: linalg.copy
+// CHECK-NOT: linalg.generic
 // CHECK: %[[A:.*]] = tensor.collapse_shape %arg0 {{\[}}[0, 1, 2], [3]] : tensor<2x5x5x8xf32> into tensor<50x8xf32>
+// CHECK-NOT: linalg.generic
 // CHECK: linalg.matmul ins(%[[A]], {{.*}} : tensor<50x8xf32>, tensor<8x16xf32>)
 func.func @pointwise(%x: tensor<2x5x5x8xf32>, %w: tensor<1x1x8x16xf32>) -> tensor<2x5x5x16xf32> {
   %zero = arith.constant 0.0 : f32
@@ -77,12 +77,19 @@ func.func @pointwise(%x: tensor<2x5x5x8xf32>, %w: tensor<1x1x8x16xf32>) -> tenso
 
 // -----
 
-// A 1x1 convolution with stride 2 skips pixels: a gather.
+// A 1x1 convolution with stride 2 skips pixels: a gather of in[n, 2*oh,
+// 2*ow, c].
+// CHECK: #[[$GMAP:[a-z0-9_]+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1 * 2 + d3, d2 * 2 + d4, d5)>
+// CHECK: #[[$GID:[a-z0-9_]+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3, d4, d5)>
 // CHECK-LABEL: func.func @pointwise_stride2
-// CHECK: tensor.extract_slice %arg0[0, 0, 0, 0] [1, 3, 3, 8] [1, 2, 2, 1]
-// CHECK: linalg.copy
+// CHECK: %[[G:.*]] = linalg.generic {indexing_maps = [#[[$GMAP]], #[[$GID]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "parallel"]} ins(%arg0 : tensor<1x5x5x8xf32>) outs(%{{.*}} : tensor<1x3x3x1x1x8xf32>)
+// CHECK-NEXT: ^bb0(%[[V:[a-z0-9_]+]]: f32, %{{[a-z0-9_]+}}: f32):
+// CHECK-NEXT: linalg.yield %[[V]] : f32
 // CHECK-NOT: linalg.copy
-// CHECK: linalg.matmul {{.*}} : tensor<9x8xf32>, tensor<8x16xf32>
+// CHECK-NOT: linalg.generic
+// CHECK: %[[A:.*]] = tensor.collapse_shape %[[G]] {{\[}}[0, 1, 2], [3, 4, 5]] : tensor<1x3x3x1x1x8xf32> into tensor<9x8xf32>
+// CHECK-NOT: linalg.copy
+// CHECK: linalg.matmul ins(%[[A]], {{.*}} : tensor<9x8xf32>, tensor<8x16xf32>
 func.func @pointwise_stride2(%x: tensor<1x5x5x8xf32>, %w: tensor<1x1x8x16xf32>) -> tensor<1x3x3x16xf32> {
   %zero = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<1x3x3x16xf32>
@@ -94,12 +101,19 @@ func.func @pointwise_stride2(%x: tensor<1x5x5x8xf32>, %w: tensor<1x1x8x16xf32>) 
 
 // -----
 
-// FHWC: the filter is transposed to [KH, KW, C, F] before the collapse.
+// FHWC: the gather's K is (KH, KW, C), as for HWCF; the filter is
+// transposed to [KH, KW, C, F] before the collapse.
+// CHECK: #[[$GMAP:[a-z0-9_]+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1 + d3, d2 + d4, d5)>
+// CHECK: #[[$GID:[a-z0-9_]+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3, d4, d5)>
 // CHECK-LABEL: func.func @nhwc_fhwc
-// CHECK-COUNT-9: linalg.copy
+// CHECK-NOT: linalg.copy
+// CHECK: %[[G:.*]] = linalg.generic {indexing_maps = [#[[$GMAP]], #[[$GID]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "parallel"]} ins(%arg0 : tensor<1x6x6x2xf32>) outs(%{{.*}} : tensor<1x4x4x3x3x2xf32>)
+// CHECK-NEXT: ^bb0(%[[V:[a-z0-9_]+]]: f32, %{{[a-z0-9_]+}}: f32):
+// CHECK-NEXT: linalg.yield %[[V]] : f32
+// CHECK: %[[A:.*]] = tensor.collapse_shape %[[G]] {{\[}}[0, 1, 2], [3, 4, 5]] : tensor<1x4x4x3x3x2xf32> into tensor<16x18xf32>
 // CHECK: %[[T:.*]] = linalg.transpose ins(%arg1 : tensor<5x3x3x2xf32>) outs({{.*}} : tensor<3x3x2x5xf32>) permutation = [1, 2, 3, 0]
 // CHECK: tensor.collapse_shape %[[T]]
-// CHECK: linalg.matmul {{.*}} : tensor<16x18xf32>, tensor<18x5xf32>
+// CHECK: linalg.matmul ins(%[[A]], {{.*}} : tensor<16x18xf32>, tensor<18x5xf32>
 func.func @nhwc_fhwc(%x: tensor<1x6x6x2xf32>, %w: tensor<5x3x3x2xf32>) -> tensor<1x4x4x5xf32> {
   %zero = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<1x4x4x5xf32>
@@ -111,15 +125,23 @@ func.func @nhwc_fhwc(%x: tensor<1x6x6x2xf32>, %w: tensor<5x3x3x2xf32>) -> tensor
 
 // -----
 
-// NCHW: K is ordered (C, KH, KW) like the FCHW filter; the rows are
-// transposed back to [N, F, OH, OW].
+// NCHW: the gather reads in[n, c, oh*2 + kh, ow*2 + kw] into
+// [N, OH, OW, C, KH, KW] (no transpose of the input): K is ordered
+// (C, KH, KW) like the FCHW filter; the rows are transposed back to
+// [N, F, OH, OW].
+// CHECK: #[[$GMAP:[a-z0-9_]+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d3, d1 * 2 + d4, d2 * 2 + d5)>
+// CHECK: #[[$GID:[a-z0-9_]+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3, d4, d5)>
 // CHECK-LABEL: func.func @nchw_fchw
+// CHECK-NOT: linalg.transpose
 // CHECK: %[[E:.*]] = tensor.empty() : tensor<2x3x3x3x3x3xf32>
-// CHECK: %[[S:.*]] = tensor.extract_slice %arg0[0, 0, 0, 1] [2, 3, 3, 3] [1, 1, 2, 2] : tensor<2x3x7x7xf32> to tensor<2x3x3x3xf32>
-// CHECK: %[[D:.*]] = tensor.extract_slice {{.*}}[0, 0, 0, 0, 0, 1] [2, 3, 3, 3, 1, 1] [1, 1, 1, 1, 1, 1] : tensor<2x3x3x3x3x3xf32> to tensor<2x3x3x3xf32>
-// CHECK: linalg.transpose ins(%[[S]] : tensor<2x3x3x3xf32>) outs(%[[D]] : tensor<2x3x3x3xf32>) permutation = [0, 2, 3, 1]
+// CHECK: %[[G:.*]] = linalg.generic {indexing_maps = [#[[$GMAP]], #[[$GID]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "parallel"]} ins(%arg0 : tensor<2x3x7x7xf32>) outs(%[[E]] : tensor<2x3x3x3x3x3xf32>)
+// CHECK-NEXT: ^bb0(%[[V:[a-z0-9_]+]]: f32, %{{[a-z0-9_]+}}: f32):
+// CHECK-NEXT: linalg.yield %[[V]] : f32
+// CHECK-NOT: linalg.transpose
+// CHECK: %[[A:.*]] = tensor.collapse_shape %[[G]] {{\[}}[0, 1, 2], [3, 4, 5]] : tensor<2x3x3x3x3x3xf32> into tensor<18x27xf32>
+// CHECK-NOT: linalg.transpose
 // CHECK: linalg.transpose ins(%arg1 : tensor<4x3x3x3xf32>) outs({{.*}} : tensor<3x3x3x4xf32>) permutation = [1, 2, 3, 0]
-// CHECK: %[[M:.*]] = linalg.matmul {{.*}} : tensor<18x27xf32>, tensor<27x4xf32>
+// CHECK: %[[M:.*]] = linalg.matmul ins(%[[A]], {{.*}} : tensor<18x27xf32>, tensor<27x4xf32>
 // CHECK: %[[R:.*]] = tensor.expand_shape %[[M]] {{.*}} into tensor<2x3x3x4xf32>
 // CHECK: %[[Y:.*]] = linalg.transpose ins(%[[R]] : tensor<2x3x3x4xf32>) outs({{.*}} : tensor<2x4x3x3xf32>) permutation = [0, 3, 1, 2]
 // CHECK: return %[[Y]]
@@ -134,14 +156,19 @@ func.func @nchw_fchw(%x: tensor<2x3x7x7xf32>, %w: tensor<4x3x3x3xf32>) -> tensor
 
 // -----
 
-// 1-D, with an accumulator that does not start at zero (bias in outs): the
+// 1-D, dilation 2 (the gather reads in[n, ow + 2*kw, c] into [N, OW, KW, C]),
+// with an accumulator that does not start at zero (bias in outs): the
 // init is collapsed into the matmul's outs.
+// CHECK: #[[$GMAP:[a-z0-9_]+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1 + d2 * 2, d3)>
+// CHECK: #[[$GID:[a-z0-9_]+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
 // CHECK-LABEL: func.func @nwc_wcf_accumulate
-// CHECK: tensor.extract_slice %arg0[0, 0, 0] [1, 6, 3] [1, 1, 1]
-// CHECK: tensor.extract_slice %arg0[0, 2, 0] [1, 6, 3] [1, 1, 1]
-// CHECK: tensor.extract_slice %arg0[0, 4, 0] [1, 6, 3] [1, 1, 1]
+// CHECK: %[[E:.*]] = tensor.empty() : tensor<1x6x3x3xf32>
+// CHECK: %[[G:.*]] = linalg.generic {indexing_maps = [#[[$GMAP]], #[[$GID]]], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%arg0 : tensor<1x10x3xf32>) outs(%[[E]] : tensor<1x6x3x3xf32>)
+// CHECK-NEXT: ^bb0(%[[V:[a-z0-9_]+]]: f32, %{{[a-z0-9_]+}}: f32):
+// CHECK-NEXT: linalg.yield %[[V]] : f32
+// CHECK: %[[A:.*]] = tensor.collapse_shape %[[G]] {{\[}}[0, 1], [2, 3]] : tensor<1x6x3x3xf32> into tensor<6x9xf32>
 // CHECK: %[[ACC:.*]] = tensor.collapse_shape %arg2 {{\[}}[0, 1], [2]] : tensor<1x6x4xf32> into tensor<6x4xf32>
-// CHECK: linalg.matmul {{.*}} : tensor<6x9xf32>, tensor<9x4xf32>) outs(%[[ACC]] : tensor<6x4xf32>)
+// CHECK: linalg.matmul ins(%[[A]], {{.*}} : tensor<6x9xf32>, tensor<9x4xf32>) outs(%[[ACC]] : tensor<6x4xf32>)
 func.func @nwc_wcf_accumulate(%x: tensor<1x10x3xf32>, %w: tensor<3x3x4xf32>, %acc: tensor<1x6x4xf32>) -> tensor<1x6x4xf32> {
   %y = linalg.conv_1d_nwc_wcf {dilations = dense<2> : tensor<1xi64>, strides = dense<1> : tensor<1xi64>}
          ins(%x, %w : tensor<1x10x3xf32>, tensor<3x3x4xf32>) outs(%acc : tensor<1x6x4xf32>) -> tensor<1x6x4xf32>
@@ -153,11 +180,15 @@ func.func @nwc_wcf_accumulate(%x: tensor<1x10x3xf32>, %w: tensor<3x3x4xf32>, %ac
 // QDQ, per-tensor activation x per-output-channel filter: the gather runs on
 // the int8 tensor and the dequantize follows it; the scales are reshaped to
 // the GEMM's [1, 1] and [1, F].
+// CHECK: #[[$GMAP:[a-z0-9_]+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1 + d3, d2 + d4, d5)>
+// CHECK: #[[$GID:[a-z0-9_]+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3, d4, d5)>
 // CHECK-LABEL: func.func @qdq_per_tensor
 // CHECK-SAME: (%[[X:.*]]: tensor<1x6x6x4xi8>, %[[XS:.*]]: tensor<1x1x1x1xf32>, %[[W:.*]]: tensor<3x3x4x8xi8>, %[[WS:.*]]: tensor<1x1x1x8xf32>)
-// CHECK: tensor.extract_slice %[[X]][0, 0, 0, 0] [1, 4, 4, 4] [1, 1, 1, 1] : tensor<1x6x6x4xi8> to tensor<1x4x4x4xi8>
-// CHECK-COUNT-9: linalg.copy {{.*}}tensor<1x4x4x4xi8>
-// CHECK: %[[GI:.*]] = tensor.collapse_shape {{.*}} : tensor<1x4x4x3x3x4xi8> into tensor<16x36xi8>
+// CHECK-NOT: quantc.dequantize
+// CHECK: %[[G:.*]] = linalg.generic {indexing_maps = [#[[$GMAP]], #[[$GID]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "parallel"]} ins(%[[X]] : tensor<1x6x6x4xi8>) outs(%{{.*}} : tensor<1x4x4x3x3x4xi8>)
+// CHECK-NEXT: ^bb0(%[[V:[a-z0-9_]+]]: i8, %{{[a-z0-9_]+}}: i8):
+// CHECK-NEXT: linalg.yield %[[V]] : i8
+// CHECK: %[[GI:.*]] = tensor.collapse_shape %[[G]] {{\[}}[0, 1, 2], [3, 4, 5]] : tensor<1x4x4x3x3x4xi8> into tensor<16x36xi8>
 // CHECK: %[[XS2:.*]] = tensor.expand_shape {{.*}} into tensor<1x1xf32>
 // CHECK: %[[A:.*]] = quantc.dequantize %[[GI]], %[[XS2]] : tensor<16x36xi8>, tensor<1x1xf32> -> tensor<16x36xf32>
 // CHECK: %[[WI:.*]] = tensor.collapse_shape %[[W]] {{\[}}[0, 1, 2], [3]] : tensor<3x3x4x8xi8> into tensor<36x8xi8>
@@ -178,11 +209,17 @@ func.func @qdq_per_tensor(%x: tensor<1x6x6x4xi8>, %xs: tensor<1x1x1x1xf32>, %w: 
 // -----
 
 // A per-batch activation scale becomes one value per GEMM row (per token).
+// CHECK-DAG: #[[$GMAP:[a-z0-9_]+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1 + d3, d2 + d4, d5)>
+// CHECK-DAG: #[[$GID:[a-z0-9_]+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3, d4, d5)>
 // CHECK-DAG: #[[$BC:.*]] = affine_map<(d0, d1, d2) -> (d0, 0, 0, 0)>
 // CHECK-LABEL: func.func @qdq_per_batch
+// CHECK: %[[G:.*]] = linalg.generic {indexing_maps = [#[[$GMAP]], #[[$GID]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "parallel"]} ins(%arg0 : tensor<2x6x6x4xi8>) outs(%{{.*}} : tensor<2x4x4x3x3x4xi8>)
+// CHECK-NEXT: ^bb0(%[[V:[a-z0-9_]+]]: i8, %{{[a-z0-9_]+}}: i8):
+// CHECK-NEXT: linalg.yield %[[V]] : i8
+// CHECK: %[[GI:.*]] = tensor.collapse_shape %[[G]] {{\[}}[0, 1, 2], [3, 4, 5]] : tensor<2x4x4x3x3x4xi8> into tensor<32x36xi8>
 // CHECK: %[[S:.*]] = linalg.generic {indexing_maps = [#[[$BC]], {{.*}}]{{.*}} ins(%arg1 : tensor<2x1x1x1xf32>) outs({{.*}} : tensor<2x16x1xf32>)
 // CHECK: %[[S2:.*]] = tensor.collapse_shape %[[S]] {{\[}}[0, 1], [2]] : tensor<2x16x1xf32> into tensor<32x1xf32>
-// CHECK: quantc.dequantize {{.*}}, %[[S2]] : tensor<32x36xi8>, tensor<32x1xf32> -> tensor<32x36xf32>
+// CHECK: quantc.dequantize %[[GI]], %[[S2]] : tensor<32x36xi8>, tensor<32x1xf32> -> tensor<32x36xf32>
 func.func @qdq_per_batch(%x: tensor<2x6x6x4xi8>, %xs: tensor<2x1x1x1xf32>, %w: tensor<3x3x4x8xi8>, %ws: tensor<1x1x1x8xf32>) -> tensor<2x4x4x8xf32> {
   %xd = quantc.dequantize %x, %xs : tensor<2x6x6x4xi8>, tensor<2x1x1x1xf32> -> tensor<2x6x6x4xf32>
   %wd = quantc.dequantize %w, %ws : tensor<3x3x4x8xi8>, tensor<1x1x1x8xf32> -> tensor<3x3x4x8xf32>
@@ -199,14 +236,21 @@ func.func @qdq_per_batch(%x: tensor<2x6x6x4xi8>, %xs: tensor<2x1x1x1xf32>, %w: t
 // A zero tensor.pad between the dequantize and the convolution (how
 // frontends pad) moves to the int8 side, padding with the zero point; it is
 // built as a fill with the source inserted into its interior (which the
-// source's producer then writes in place after empty-tensor elimination).
+// source's producer then writes in place after empty-tensor elimination);
+// the gather reads the padded int8 tensor.
+// CHECK: #[[$GMAP:[a-z0-9_]+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1 + d3, d2 + d4, d5)>
+// CHECK: #[[$GID:[a-z0-9_]+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3, d4, d5)>
 // CHECK-LABEL: func.func @qdq_padded_zero_point
 // CHECK-NOT: tensor.pad
 // CHECK: %[[ZP:.*]] = arith.constant 3 : i8
 // CHECK: %[[F:.*]] = linalg.fill ins(%[[ZP]] : i8) outs({{.*}} : tensor<1x7x7x4xi8>)
 // CHECK: %[[P:.*]] = tensor.insert_slice %arg0 into %[[F]][0, 1, 1, 0] [1, 5, 5, 4] [1, 1, 1, 1]
-// CHECK: tensor.extract_slice %[[P]][0, 0, 0, 0] [1, 5, 5, 4] [1, 1, 1, 1] : tensor<1x7x7x4xi8> to tensor<1x5x5x4xi8>
-// CHECK: quantc.dequantize {{.*}} : tensor<25x36xi8>, tensor<1x1xf32>, tensor<1x1xi8> -> tensor<25x36xf32>
+// CHECK-NOT: quantc.dequantize
+// CHECK: %[[G:.*]] = linalg.generic {indexing_maps = [#[[$GMAP]], #[[$GID]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "parallel"]} ins(%[[P]] : tensor<1x7x7x4xi8>) outs(%{{.*}} : tensor<1x5x5x3x3x4xi8>)
+// CHECK-NEXT: ^bb0(%[[V:[a-z0-9_]+]]: i8, %{{[a-z0-9_]+}}: i8):
+// CHECK-NEXT: linalg.yield %[[V]] : i8
+// CHECK: %[[GI:.*]] = tensor.collapse_shape %[[G]] {{\[}}[0, 1, 2], [3, 4, 5]] : tensor<1x5x5x3x3x4xi8> into tensor<25x36xi8>
+// CHECK: quantc.dequantize %[[GI]], {{.*}} : tensor<25x36xi8>, tensor<1x1xf32>, tensor<1x1xi8> -> tensor<25x36xf32>
 // CHECK: linalg.matmul
 func.func @qdq_padded_zero_point(%x: tensor<1x5x5x4xi8>, %xs: tensor<1x1x1x1xf32>, %w: tensor<3x3x4x8xi8>, %ws: tensor<1x1x1x8xf32>) -> tensor<1x5x5x8xf32> {
   %zp = arith.constant dense<3> : tensor<1x1x1x1xi8>
@@ -228,10 +272,15 @@ func.func @qdq_padded_zero_point(%x: tensor<1x5x5x4xi8>, %xs: tensor<1x1x1x1xf32
 
 // Weight-only: the float activation is gathered, the int8 filter collapsed
 // and dequantized after.
+// CHECK: #[[$GMAP:[a-z0-9_]+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1 + d3, d2 + d4, d5)>
+// CHECK: #[[$GID:[a-z0-9_]+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3, d4, d5)>
 // CHECK-LABEL: func.func @weight_only
-// CHECK: tensor.extract_slice %arg0[0, 0, 0, 0] [1, 4, 4, 4] [1, 1, 1, 1] : tensor<1x6x6x4xf32>
-// CHECK: quantc.dequantize {{.*}} : tensor<36x8xi8>, tensor<1x8xf32> -> tensor<36x8xf32>
-// CHECK: linalg.matmul
+// CHECK: %[[G:.*]] = linalg.generic {indexing_maps = [#[[$GMAP]], #[[$GID]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "parallel"]} ins(%arg0 : tensor<1x6x6x4xf32>) outs(%{{.*}} : tensor<1x4x4x3x3x4xf32>)
+// CHECK-NEXT: ^bb0(%[[V:[a-z0-9_]+]]: f32, %{{[a-z0-9_]+}}: f32):
+// CHECK-NEXT: linalg.yield %[[V]] : f32
+// CHECK: %[[A:.*]] = tensor.collapse_shape %[[G]] {{\[}}[0, 1, 2], [3, 4, 5]] : tensor<1x4x4x3x3x4xf32> into tensor<16x36xf32>
+// CHECK: %[[B:.*]] = quantc.dequantize {{.*}} : tensor<36x8xi8>, tensor<1x8xf32> -> tensor<36x8xf32>
+// CHECK: linalg.matmul ins(%[[A]], %[[B]] : tensor<16x36xf32>, tensor<36x8xf32>)
 func.func @weight_only(%x: tensor<1x6x6x4xf32>, %w: tensor<3x3x4x8xi8>, %ws: tensor<1x1x1x8xf32>) -> tensor<1x4x4x8xf32> {
   %wd = quantc.dequantize %w, %ws : tensor<3x3x4x8xi8>, tensor<1x1x1x8xf32> -> tensor<3x3x4x8xf32>
   %zero = arith.constant 0.0 : f32

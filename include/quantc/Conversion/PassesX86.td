@@ -78,7 +78,17 @@ def QuantCLowerMatmulToX86 : Pass<"quantc-lower-matmul-to-x86",
       general layout.
     - GEMMs of at least `parallel-min-macs` multiply-adds get a plan with
       `parallel = true`: `--quantc-x86-outline-omp` splits their weight
-      panels across the threads of an OpenMP team.
+      panels across the threads of an OpenMP team. A static 2-D GEMM whose
+      packed weight is one L2 block (all panels in one `panel_block`) and
+      that has at least two blocks of rows splits its rows instead (a
+      convolution's [N * OH * OW, 9 * C] x [9 * C, F]: tens of thousands of
+      rows, one or two panels): a `quantc.x86_rows` loop over blocks of
+      about M / 32 rows (a multiple of 16, at least 64, one that divides M
+      where one is near), each a single-threaded kernel on its rows of A, of
+      the per-row epilogue operands and of the output, the call marked
+      `quantc.x86_row_call_work` for `--quantc-x86-outline-rows`; the rows
+      left after the last whole block run through a kernel of their own
+      size on the calling thread.
     - A dynamic M (a run-time token count; N and K static, 2-D) runs as a
       loop over whole chunks of `dynamic-m-chunk` rows, then over 16-row
       tiles: static kernels of their own plans on row slices of A, of the
@@ -435,7 +445,10 @@ def QuantCX86OutlineRows : Pass<"quantc-x86-outline-rows", "mlir::ModuleOp"> {
     not start at 0 with step 1, carries values other than its own iteration
     arguments unchanged, allocates or calls, or writes memory other than by
     stores and vector writes whose indices include the row (the rows it
-    writes would not be disjoint). `min-work=-1` leaves every loop on the
+    writes would not be disjoint). A call that carries
+    `quantc.x86_row_call_work` (a GEMM kernel on the iteration's block of
+    rows, `--quantc-lower-matmul-to-x86`) is taken on its emitter's word and
+    counts that many vectors of work. `min-work=-1` leaves every loop on the
     calling thread (the marks are removed).
   }];
   let options = [
@@ -454,9 +467,12 @@ def QuantCX86VectorizeElementwise
   let description = [{
     Every `linalg.generic` on tensors (and named elementwise ops, reduce, map,
     and a `linalg.transpose` that keeps the innermost dimension, copied in
-    whole vectors) with one result, projected-permutation
-    maps that read the innermost loop (if at all) along an operand's
-    innermost dimension, and a body of constants, `linalg.index` and
+    whole vectors) with one result, a result map that is a projected
+    permutation, input maps whose indices are loops, 0 or affine
+    expressions of the outer loops (an im2col gather's
+    `o * stride + w * dilation`) and that read the innermost loop (if at
+    all) along an operand's innermost dimension, alone or plus such an
+    expression, and a body of constants, `linalg.index` and
     elementwise-mappable ops (arith, math) becomes:
 
     * scalar `scf.for` loops over the other parallel loops (static or

@@ -44,6 +44,30 @@ using namespace quantc::x86;
 /// The rows of the smallest kernel of a dynamic M (lowerDynamicRows).
 static constexpr int64_t kDynamicMTile = 16;
 
+/// The rows of one block of a static GEMM split over rows on the thread
+/// team (teamRowBlock), or std::nullopt when its panels are split instead.
+/// Rows are split when the whole packed weight is one L2 block (every row
+/// block then reads it from L2; splitting a larger weight's rows would
+/// stream it from memory once per block) and there are at least two blocks:
+/// a convolution's [N * OH * OW, 9 * C] x [9 * C, F] has M in the tens of
+/// thousands and one or two panels of F, which a panel split leaves on one
+/// thread. About 32 blocks, a multiple of 16 rows and at least 64 (a call
+/// and the weight's trip through L1 per block), preferring a size that
+/// divides M (no tail, which runs on the calling thread).
+static std::optional<int64_t> teamRowBlock(X86GemmPlanAttr plan) {
+  if (plan.getRuntimeWeight() || !plan.getParallel() ||
+      plan.getPanelBlock() < plan.getNumPanels())
+    return std::nullopt;
+  int64_t m = plan.getM();
+  int64_t rows = std::max<int64_t>(64, llvm::alignTo((m + 31) / 32, 16));
+  if (m < 2 * rows)
+    return std::nullopt;
+  for (int64_t r = rows; r <= 2 * rows; r += 16)
+    if (m % r == 0)
+      return r;
+  return rows;
+}
+
 /// The zero points of `op` as its kernel takes them (KernelZeroPoints, whose
 /// rhs buffer is here the weight zero point's tensor, the kernel's argument
 /// after the weights), or a reason why not.
@@ -159,8 +183,8 @@ private:
   void lower(MatmulOp op, SymbolTable &symbols, WeightPacker &packer);
   void lowerBatched(MatmulOp op, X86GemmPlanAttr plan,
                     const KernelZeroPoints &zp, SymbolTable &symbols);
-  void lowerDynamicRows(MatmulOp op, SymbolTable &symbols,
-                        WeightPacker &packer);
+  void lowerDynamicRows(MatmulOp op, SymbolTable &symbols, WeightPacker &packer,
+                        std::optional<int64_t> teamRows = std::nullopt);
   func::FuncOp createKernel(X86GemmPlanAttr plan, TypeRange argTypes,
                             RescaleOp rescale, const KernelZeroPoints &zp,
                             Location loc);
@@ -220,6 +244,26 @@ LowerMatmulToX86::packWeight(MatmulOp op, X86GemmPlanAttr plan,
   return globals;
 }
 
+/// Ends the lowering of `op` (and of its fused `rescale`) into kernel calls
+/// that wrote `out`: the destination `dps` the result was materialized in
+/// is dropped, or else the result's uses read `out`.
+static void replaceByKernelOutput(OpBuilder &b, Location loc, MatmulOp op,
+                                  RescaleOp rescale,
+                                  bufferization::MaterializeInDestinationOp dps,
+                                  Value out) {
+  Value result = rescale ? rescale.getResult() : op.getResult();
+  if (dps) {
+    dps.erase();
+  } else {
+    result.replaceAllUsesWith(bufferization::ToTensorOp::create(
+        b, loc, cast<RankedTensorType>(result.getType()), out,
+        /*restrict=*/true, /*writable=*/true));
+  }
+  if (rescale)
+    rescale.erase();
+  op.erase();
+}
+
 void LowerMatmulToX86::lower(MatmulOp op, SymbolTable &symbols,
                              WeightPacker &packer) {
   ++nextCallId;
@@ -238,6 +282,9 @@ void LowerMatmulToX86::lower(MatmulOp op, SymbolTable &symbols,
   FailureOr<X86GemmPlanAttr> plan = selectPlan(op, opts);
   if (failed(plan))
     return;
+  if (lhsTy.getRank() == 2)
+    if (std::optional<int64_t> rows = teamRowBlock(*plan))
+      return lowerDynamicRows(op, symbols, packer, rows);
   if (op.getLhs().getType().getRank() == 3) {
     KernelZeroPoints zp;
     if (op.hasZeroPoints()) {
@@ -325,15 +372,7 @@ void LowerMatmulToX86::lower(MatmulOp op, SymbolTable &symbols,
       createKernel(*plan, ValueRange(args).getTypes(), rescale, zp, loc);
   symbols.insert(kernel);
   func::CallOp::create(b, loc, kernel, args);
-  if (dps) {
-    dps.erase();
-  } else {
-    result.replaceAllUsesWith(bufferization::ToTensorOp::create(
-        b, loc, resultTy, out, /*restrict=*/true, /*writable=*/true));
-  }
-  if (rescale)
-    rescale.erase();
-  op.erase();
+  replaceByKernelOutput(b, loc, op, rescale, dps, out);
 }
 
 /// A 2-D matmul whose M is known only at run time (a dynamic token count):
@@ -346,15 +385,33 @@ void LowerMatmulToX86::lower(MatmulOp op, SymbolTable &symbols,
 /// so a dynamic token count costs about as much code as a static one (a
 /// middle block of chunk/4 rows, tried, cost compile time and measured no
 /// faster). A constant weight is packed once for all of them.
+///
+/// With `teamRows` (a static M, teamRowBlock): the blocks of that many rows
+/// run on the OpenMP team (the loop is marked quantc.x86_rows, each call
+/// single-threaded and marked with its work for
+/// --quantc-x86-outline-rows), then the last M % teamRows rows through a
+/// kernel of their own size on the calling thread.
 void LowerMatmulToX86::lowerDynamicRows(MatmulOp op, SymbolTable &symbols,
-                                        WeightPacker &packer) {
+                                        WeightPacker &packer,
+                                        std::optional<int64_t> teamRows) {
   SmallVector<X86GemmPlanAttr> plans;
-  int64_t tile = std::min(kDynamicMTile, opts.dynamicMChunk);
-  SmallVector<int64_t> blockRows = {opts.dynamicMChunk};
-  if (tile < opts.dynamicMChunk)
-    blockRows.push_back(tile);
+  SmallVector<int64_t> blockRows;
+  LoweringOptions blockOpts = opts;
+  int64_t staticRest = 0;
+  if (teamRows) {
+    blockOpts.parallelMinMacs = -1;
+    blockRows.push_back(*teamRows);
+    staticRest = op.getLhs().getType().getDimSize(0) % *teamRows;
+    if (staticRest)
+      blockRows.push_back(staticRest);
+  } else {
+    int64_t tile = std::min(kDynamicMTile, opts.dynamicMChunk);
+    blockRows.push_back(opts.dynamicMChunk);
+    if (tile < opts.dynamicMChunk)
+      blockRows.push_back(tile);
+  }
   for (int64_t rows : blockRows) {
-    FailureOr<X86GemmPlanAttr> plan = selectPlan(op, opts, rows);
+    FailureOr<X86GemmPlanAttr> plan = selectPlan(op, blockOpts, rows);
     if (failed(plan))
       return;
     plans.push_back(*plan);
@@ -422,8 +479,11 @@ void LowerMatmulToX86::lowerDynamicRows(MatmulOp op, SymbolTable &symbols,
   Value m = memref::DimOp::create(b, loc, a, c0);
   bufferization::MaterializeInDestinationOp dps =
       matchDestination(result, outTy);
+  SmallVector<Value> outSizes;
+  if (outTy.isDynamicDim(0))
+    outSizes.push_back(m);
   Value out = dps ? dps.getDest()
-                  : Value(memref::AllocOp::create(b, loc, outTy, ValueRange{m},
+                  : Value(memref::AllocOp::create(b, loc, outTy, outSizes,
                                                   b.getI64IntegerAttr(64)));
 
   // Rows [off, off + rows) of a [M, c] buffer, as the kernels' strided type.
@@ -444,7 +504,7 @@ void LowerMatmulToX86::lowerDynamicRows(MatmulOp op, SymbolTable &symbols,
   };
   // One call of the kernel of plans[i] on rows [off, off + rows).
   SmallVector<func::FuncOp> kernels(plans.size());
-  auto emitCall = [&](OpBuilder &cb, size_t i, Value off) {
+  auto emitCall = [&](OpBuilder &cb, size_t i, Value off) -> func::CallOp {
     X86GemmPlanAttr plan = plans[i];
     int64_t rows = plan.getM();
     SmallVector<Value> args = {rowSlice(cb, a, off, rows)};
@@ -460,8 +520,32 @@ void LowerMatmulToX86::lowerDynamicRows(MatmulOp op, SymbolTable &symbols,
           createKernel(plan, ValueRange(args).getTypes(), rescale, zp, loc);
       symbols.insert(kernels[i]);
     }
-    func::CallOp::create(cb, loc, kernels[i], args);
+    return func::CallOp::create(cb, loc, kernels[i], args);
   };
+  auto finish = [&] { replaceByKernelOutput(b, loc, op, rescale, dps, out); };
+  if (teamRows) {
+    // Block i writes rows [i * teamRows, (i + 1) * teamRows) of the output
+    // and of nothing else: the loop may run on the team.
+    int64_t blocks = op.getLhs().getType().getDimSize(0) / *teamRows;
+    auto loop = scf::ForOp::create(
+        b, loc, c0, arith::ConstantIndexOp::create(b, loc, blocks),
+        arith::ConstantIndexOp::create(b, loc, 1));
+    loop->setAttr(kX86RowsAttrName, b.getUnitAttr());
+    OpBuilder lb = OpBuilder::atBlockBegin(loop.getBody());
+    Value off = arith::MulIOp::create(
+        lb, loc, loop.getInductionVar(),
+        arith::ConstantIndexOp::create(lb, loc, *teamRows));
+    X86GemmPlanAttr plan = plans.front();
+    // The work in 16-lane vector instructions: 64 multiply-adds each.
+    int64_t work =
+        std::max<int64_t>(1, plan.getM() * plan.getN() * plan.getK() / 64);
+    emitCall(lb, 0, off)
+        ->setAttr(kX86RowCallWorkAttrName, b.getI64IntegerAttr(work));
+    if (staticRest)
+      emitCall(b, 1,
+               arith::ConstantIndexOp::create(b, loc, blocks * *teamRows));
+    return finish();
+  }
   // Whole blocks of each size in turn, from the largest: after the blocks
   // of plans[i] fewer than plans[i].getM() rows are left.
   Value off = c0;
@@ -549,15 +633,7 @@ void LowerMatmulToX86::lowerDynamicRows(MatmulOp op, SymbolTable &symbols,
     func::CallOp::create(ib, loc, kernels[last], args);
     copyRows(outPad, c0, out, off, rest);
   }
-  if (dps) {
-    dps.erase();
-  } else {
-    result.replaceAllUsesWith(bufferization::ToTensorOp::create(
-        b, loc, resultTy, out, /*restrict=*/true, /*writable=*/true));
-  }
-  if (rescale)
-    rescale.erase();
-  op.erase();
+  finish();
 }
 
 /// A rank-3 matmul `[B, M, K] x [B, N, K]`: a loop over the batch calling

@@ -13,6 +13,7 @@
 #include "RowScratch.h"
 
 #include "mlir/Analysis/SliceAnalysis.h"
+#include "mlir/Dialect/Affine/Utils.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -77,8 +78,34 @@ static bool isVectorizableBodyOp(Operation &op) {
          llvm::all_of(op.getOperandTypes(), scalar);
 }
 
+/// Why the emitter cannot read an input through `m`, or an empty string:
+/// each index is a loop, 0 (a broadcast dimension of extent 1) or an affine
+/// expression of loops other than `inner` (a convolution's window position
+/// `o * stride + w * dilation`, an im2col gather); `inner`, if read at all,
+/// only in the last index, alone or plus such an expression, so that a
+/// vector walks the operand's innermost dimension one element per lane.
+static std::string checkReadMap(AffineMap m, unsigned inner) {
+  AffineExpr innerExpr = getAffineDimExpr(inner, m.getContext());
+  for (auto [i, e] : llvm::enumerate(m.getResults())) {
+    if (!e.isPureAffine())
+      return "reads an index that is not an affine expression of the loops";
+    if (!e.isFunctionOfDim(inner))
+      continue;
+    if (i + 1 != m.getNumResults())
+      return "reads the innermost loop along a dimension that is not its "
+             "innermost (a transpose)";
+    AffineExpr rest =
+        simplifyAffineExpr(e - innerExpr, m.getNumDims(), m.getNumSymbols());
+    if (rest.isFunctionOfDim(inner))
+      return "reads its innermost dimension with a stride along the "
+             "innermost loop";
+  }
+  return "";
+}
+
 /// Why the pass does not vectorize `op`, or an empty string when it does (and
-/// then `plan` says how): one result; projected-permutation maps that read
+/// then `plan` says how): one result; a result map that is a projected
+/// permutation and input maps that checkReadMap takes, all reading
 /// the innermost loop, if at all, along an operand's innermost dimension; a
 /// result that varies along the innermost loop unless it is a reduction
 /// (then along no reduction loop); a body of constants, `linalg.index` and
@@ -116,13 +143,18 @@ static std::string planVectorization(linalg::GenericOp op, Plan &plan) {
              "-bit elements, stored one per byte (a vector of them would be "
              "read packed)";
     AffineMap m = op.getMatchingIndexingMap(&o);
-    if (!m.isProjectedPermutation(/*allowZeroInResults=*/true))
-      return "an indexing map that is not a projected permutation";
-    std::optional<unsigned> pos = m.getResultPosition(inner);
-    if (pos && *pos + 1 != m.getNumResults())
-      return "operand #" + std::to_string(o.getOperandNumber()) +
-             " reads the innermost loop along a dimension that is not its "
-             "innermost (a transpose)";
+    if (op.isDpsInit(&o)) {
+      if (!m.isProjectedPermutation(/*allowZeroInResults=*/true))
+        return "its result's indexing map is not a projected permutation";
+      std::optional<unsigned> pos = m.getResultPosition(inner);
+      if (pos && *pos + 1 != m.getNumResults())
+        return "it writes the innermost loop along a dimension that is not "
+               "its result's innermost (a transpose)";
+      continue;
+    }
+    std::string why = checkReadMap(m, plan.inner);
+    if (!why.empty())
+      return "operand #" + std::to_string(o.getOperandNumber()) + " " + why;
   }
   AffineMap out = op.getIndexingMapMatchingResult(op->getResult(0));
   if (!plan.innerReduction && !out.isFunctionOfDim(plan.inner))
@@ -211,6 +243,8 @@ private:
   /// Body values that vary along the innermost or a reduction loop; the
   /// others are computed once per point of the outer parallel loops.
   DenseSet<Value> varying;
+  /// The loop marked quantc.x86_rows (emit() decides), if any.
+  std::optional<unsigned> rowDim;
 };
 } // namespace
 
@@ -227,6 +261,8 @@ SmallVector<Value> Emitter::nest(ArrayRef<unsigned> dims, ValueRange iters,
         ivs[d] = iv;
         scf::YieldOp::create(b, loc, nest(dims.drop_front(), args, body));
       });
+  if (rowDim == d)
+    loop->setAttr(quantc::kX86RowsAttrName, b.getUnitAttr());
   return loop.getResults();
 }
 
@@ -301,8 +337,10 @@ SmallVector<Value> Emitter::indices(AffineMap m) {
   for (AffineExpr e : m.getResults()) {
     if (auto d = dyn_cast<AffineDimExpr>(e))
       idx.push_back(ivs[d.getPosition()]);
+    else if (auto c = dyn_cast<AffineConstantExpr>(e))
+      idx.push_back(index(c.getValue())); // 0: a broadcast dimension
     else
-      idx.push_back(index(0)); // a broadcast dimension of extent 1
+      idx.push_back(affine::expandAffineExpr(b, loc, e, ivs, ValueRange()));
   }
   return idx;
 }
@@ -511,31 +549,39 @@ Value Emitter::emit() {
       return SmallVector<Value>{write.getResult()};
     });
   };
-  Value result =
-      nest(plan.outerParallel, op.getDpsInitOperand(0)->get(), rows)[0];
-  // The outermost loop over a dimension of the result: its iterations write
-  // disjoint rows (the result's elements at that index). An input that
-  // varies along it is read at the same position, so that even an input
-  // bufferized in place of the result is read only in the iteration's own
-  // row.
-  auto rowsAreIndependent = [&]() {
+  // The row loop: the outermost parallel loop but those of extent 1 in
+  // front of it (a single image's [1, H, W, C]: its H), over a dimension of
+  // the result: its iterations write disjoint rows (the result's elements at
+  // that index). An input that varies along it is read at the same position,
+  // and through no other index, so that even an input bufferized in place of
+  // the result is read only in the iteration's own row.
+  auto rowLoopDim = [&]() -> std::optional<unsigned> {
     if (plan.outerParallel.empty())
-      return false;
-    AffineExpr row =
-        getAffineDimExpr(plan.outerParallel.front(), op.getContext());
+      return std::nullopt;
+    unsigned i = 0;
+    while (i + 1 < plan.outerParallel.size() &&
+           isConstantIntValue(sizes[plan.outerParallel[i]], 1))
+      ++i;
+    unsigned d = plan.outerParallel[i];
+    AffineExpr row = getAffineDimExpr(d, op.getContext());
     std::optional<unsigned> at = outMap.getResultPosition(row);
     if (!at)
-      return false;
-    return llvm::all_of(op.getDpsInputOperands(), [&](OpOperand *in) {
-      AffineMap m = op.getMatchingIndexingMap(in);
-      if (!m.isFunctionOfDim(plan.outerParallel.front()))
-        return true;
-      return m.getResultPosition(row) == at;
-    });
+      return std::nullopt;
+    bool independent =
+        llvm::all_of(op.getDpsInputOperands(), [&](OpOperand *in) {
+          AffineMap m = op.getMatchingIndexingMap(in);
+          if (!m.isFunctionOfDim(d))
+            return true;
+          return m.getResultPosition(row) == at &&
+                 llvm::count_if(m.getResults(), [&](AffineExpr e) {
+                   return e.isFunctionOfDim(d);
+                 }) == 1;
+        });
+    return independent ? std::optional<unsigned>(d) : std::nullopt;
   };
-  if (rowsAreIndependent())
-    if (auto loop = result.getDefiningOp<scf::ForOp>())
-      loop->setAttr(quantc::kX86RowsAttrName, b.getUnitAttr());
+  rowDim = rowLoopDim();
+  Value result =
+      nest(plan.outerParallel, op.getDpsInitOperand(0)->get(), rows)[0];
   return result;
 }
 

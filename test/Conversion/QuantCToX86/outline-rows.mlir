@@ -111,3 +111,61 @@ func.func @carries(%x: memref<?xf32>, %n: index) -> f32 {
   } {quantc.x86_rows}
   return %s : f32
 }
+
+// -----
+
+// A GEMM kernel's blocks of rows (--quantc-lower-matmul-to-x86 splits a
+// small weight's GEMM so): the call carries its work, which the loop's work
+// counts (4 blocks x (1 + 1480) = 5924 >= 2048: the team).
+// CHECK-LABEL: func.func @gemm_blocks
+// CHECK: %[[C4:.+]] = arith.constant 4 : index
+// CHECK: %[[C1480:.+]] = arith.constant 1480 : index
+// CHECK: %[[BODY:.+]] = arith.addi %{{.+}}, %[[C1480]] : index
+// CHECK: %[[WORK:.+]] = arith.muli %[[C4]], %[[BODY]] : index
+// CHECK: arith.cmpi sge, %[[WORK]]
+// CHECK: func.call @__quantc_x86_rows_team
+// CHECK: func.func private @__quantc_x86_rows(
+// CHECK: scf.for
+// CHECK: func.call @kernel({{.*}}) {quantc.x86_row_call_work = 1480 : i64}
+// OFF-LABEL: func.func @gemm_blocks
+// OFF: scf.for
+// OFF-NOT: quantc.x86_rows}
+func.func private @kernel(memref<64x37xi8, strided<[?, 1], offset: ?>>, memref<64x40xi32, strided<[?, 1], offset: ?>>)
+func.func @gemm_blocks(%a: memref<256x37xi8>, %o: memref<256x40xi32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c64 = arith.constant 64 : index
+  scf.for %i = %c0 to %c4 step %c1 {
+    %off = arith.muli %i, %c64 : index
+    %sa = memref.subview %a[%off, 0] [64, 37] [1, 1] : memref<256x37xi8> to memref<64x37xi8, strided<[37, 1], offset: ?>>
+    %ca = memref.cast %sa : memref<64x37xi8, strided<[37, 1], offset: ?>> to memref<64x37xi8, strided<[?, 1], offset: ?>>
+    %so = memref.subview %o[%off, 0] [64, 40] [1, 1] : memref<256x40xi32> to memref<64x40xi32, strided<[40, 1], offset: ?>>
+    %co = memref.cast %so : memref<64x40xi32, strided<[40, 1], offset: ?>> to memref<64x40xi32, strided<[?, 1], offset: ?>>
+    func.call @kernel(%ca, %co) {quantc.x86_row_call_work = 1480 : i64} : (memref<64x37xi8, strided<[?, 1], offset: ?>>, memref<64x40xi32, strided<[?, 1], offset: ?>>) -> ()
+  } {quantc.x86_rows}
+  return
+}
+
+// -----
+
+// Any other call may write anywhere: the loop stays, with a remark.
+// CHECK-LABEL: func.func @opaque_call
+// CHECK: scf.for
+// CHECK: func.call @kernel
+// CHECK-NOT: __quantc_x86_rows
+func.func private @kernel(memref<64x37xi8, strided<[?, 1], offset: ?>>)
+func.func @opaque_call(%a: memref<256x37xi8>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c64 = arith.constant 64 : index
+  // expected-remark @below {{the rows of this loop run on one thread: the loop calls func.call}}
+  scf.for %i = %c0 to %c4 step %c1 {
+    %off = arith.muli %i, %c64 : index
+    %sa = memref.subview %a[%off, 0] [64, 37] [1, 1] : memref<256x37xi8> to memref<64x37xi8, strided<[37, 1], offset: ?>>
+    %ca = memref.cast %sa : memref<64x37xi8, strided<[37, 1], offset: ?>> to memref<64x37xi8, strided<[?, 1], offset: ?>>
+    func.call @kernel(%ca) : (memref<64x37xi8, strided<[?, 1], offset: ?>>) -> ()
+  } {quantc.x86_rows}
+  return
+}

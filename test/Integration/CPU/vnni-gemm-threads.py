@@ -2,7 +2,10 @@
 # RUN: %python %s
 """Parallel VNNI GEMMs (GOMP_parallel over weight panels, 3 threads): the
 panel split (uneven shares, a narrow tail panel, more threads than panels)
-must not change a bit of the result."""
+must not change a bit of the result. Nor must the row split of a GEMM whose
+packed weight is one L2 block (blocks of rows on the thread team, the
+per-row scales sliced with them, a tail of rows on the calling thread: M =
+1000 is 15 blocks of 64 rows and 40)."""
 import os
 
 import numpy as np
@@ -24,25 +27,33 @@ for i, (m, n, k) in enumerate([(9, 264, 21), (5, 40, 8)]):
                 f"{qtest.mlir_type(w)} -> {ty}\n")
     body.append(qtest.print_tensor(f"%r{i}", ty, f"p{i}"))
     want.append(ref.int_matmul(x, w))
-# A fused, requantizing epilogue on a split panel range.
-m, n, k = 7, 200, 13
-x = rng.integers(-128, 128, (m, k)).astype(np.int8)
-w = rng.integers(-128, 128, (n, k)).astype(np.int8)
-xs = rng.uniform(0.01, 0.02, (m, 1)).astype(np.float32)
-ws = rng.uniform(0.01, 0.02, (1, n)).astype(np.float32)
-os_ = np.array([[0.03]], np.float32)
-for name, v in (("fx", x), ("fw", w), ("fxs", xs), ("fws", ws), ("fos", os_)):
-    body.append(qtest.const(name, v))
-ty = f"tensor<{m}x{n}x"
-body.append(f"%facc = quantc.matmul %fx, %fw : {qtest.mlir_type(x)}, "
-            f"{qtest.mlir_type(w)} -> {ty}i32>\n")
-body.append(f"%fy = quantc.rescale %facc, %fxs, %fws output_scale %fos "
-            f"{{activation = #quantc.activation<relu>, qmin = -128 : i64, "
-            f"qmax = 127 : i64}} : ({ty}i32>, {qtest.mlir_type(xs)}, "
-            f"{qtest.mlir_type(ws)}, {qtest.mlir_type(os_)}) -> {ty}i8>\n")
-body.append(qtest.print_tensor("%fy", f"{ty}i8>", "pf"))
-want.append(ref.rescale(ref.int_matmul(x, w), xs, ws, None, "relu", os_,
-                        qmin=-128, qmax=127))
+
+
+def epilogue(t, m, n, k):
+    """A fused, requantizing epilogue on tensors named %<t>..."""
+    x = rng.integers(-128, 128, (m, k)).astype(np.int8)
+    w = rng.integers(-128, 128, (n, k)).astype(np.int8)
+    xs = rng.uniform(0.01, 0.02, (m, 1)).astype(np.float32)
+    ws = rng.uniform(0.01, 0.02, (1, n)).astype(np.float32)
+    os_ = np.array([[0.03]], np.float32)
+    for name, v in (("x", x), ("w", w), ("xs", xs), ("ws", ws), ("os", os_)):
+        body.append(qtest.const(t + name, v))
+    ty = f"tensor<{m}x{n}x"
+    body.append(f"%{t}acc = quantc.matmul %{t}x, %{t}w : {qtest.mlir_type(x)}, "
+                f"{qtest.mlir_type(w)} -> {ty}i32>\n")
+    body.append(f"%{t}y = quantc.rescale %{t}acc, %{t}xs, %{t}ws output_scale "
+                f"%{t}os {{activation = #quantc.activation<relu>, qmin = -128 "
+                f": i64, qmax = 127 : i64}} : ({ty}i32>, {qtest.mlir_type(xs)}, "
+                f"{qtest.mlir_type(ws)}, {qtest.mlir_type(os_)}) -> {ty}i8>\n")
+    body.append(qtest.print_tensor(f"%{t}y", f"{ty}i8>", f"p{t}"))
+    want.append(ref.rescale(ref.int_matmul(x, w), xs, ws, None, "relu", os_,
+                            qmin=-128, qmax=127))
+
+
+# On a split panel range (7 x 200 x 13), and on blocks of rows (1000 rows
+# of a 40 x 13 weight).
+epilogue("f", 7, 200, 13)
+epilogue("g", 1000, 40, 13)
 mlir = "func.func @main() {\n" + "".join(body) + "return\n}\n" + qtest.PRINT_DECLS
 
 # panel-block-kib=1: one panel per block, several blocks per thread.
@@ -58,6 +69,8 @@ for p in pipelines:
         [qtest.tool("quantc-opt"), "-", opt], input=mlir, capture_output=True,
         text=True)
     assert "GOMP_parallel" in mlir_opt.stdout, mlir_opt.stderr
+    # The 1000-row GEMM's blocks are a row loop on the team.
+    assert "__quantc_x86_rows" in mlir_opt.stdout, p
     got = qtest.compile_and_run(mlir, pipeline=(opt,))
     for i, (g, w_) in enumerate(zip(got, want)):
         qtest.expect_equal(f"{p} threads=3 case {i}", g.astype(np.int64), w_)

@@ -142,8 +142,11 @@ CASES = [("u8", False), ("i8", True), ("u8", True), ("i8-sym", True),
          ("u8-token", False), ("u8-token", True)]
 
 # M = 1 and 7 (small_m kernels with a run-time weight), 45 (row tiles and
-# a tail, on 2 threads with a parallel plan).
-RUNS = [(1, ""), (7, ""), (45, " vnni-parallel-min-macs=0")]
+# a tail, on 2 threads with a parallel plan), 300 (a packed weight: blocks
+# of 64 rows on the thread team, the per-row operands sliced, then a
+# 44-row tail kernel).
+RUNS = [(1, ""), (7, ""), (45, " vnni-parallel-min-macs=0"),
+        (300, " vnni-parallel-min-macs=0")]
 
 for cpu in cpus:
     for m, opt in RUNS:

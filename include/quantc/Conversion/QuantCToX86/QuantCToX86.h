@@ -46,6 +46,14 @@ inline constexpr llvm::StringLiteral kX86ParallelAttrName =
 /// --quantc-x86-outline-rows may split them across an OpenMP team.
 inline constexpr llvm::StringLiteral kX86RowsAttrName = "quantc.x86_rows";
 
+/// An i64 attribute on a call in a quantc.x86_rows loop (a GEMM kernel on one
+/// block of rows, --quantc-lower-matmul-to-x86): the call writes only the
+/// rows of the loop's iteration, and its work is that many vector
+/// instructions. --quantc-x86-outline-rows takes such a call where it takes
+/// no other, and counts its work.
+inline constexpr llvm::StringLiteral kX86RowCallWorkAttrName =
+    "quantc.x86_row_call_work";
+
 /// quantc.x86.vpdpbusd / quantc.x86.pmaddwd -> llvm.call_intrinsic.
 void populateQuantCX86ToLLVMPatterns(mlir::RewritePatternSet &patterns);
 } // namespace quantc

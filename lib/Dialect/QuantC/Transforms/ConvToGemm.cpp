@@ -331,7 +331,12 @@ namespace {
 
 /// The im2col matrix [N * prod(out), K] of `in` (integer or float, in the
 /// convolution's input layout), K ordered like the collapsed filter:
-/// (window..., C) for HWCF/FHWC filters, (C, window...) for FCHW.
+/// (window..., C) for HWCF/FHWC filters, (C, window...) for FCHW. One
+/// linalg.generic over [N, out..., K dims] whose input map reads the window
+/// position `o * stride + w * dilation` (the only definition of the
+/// gather): a single op that the CPU pipeline runs as vector copies along
+/// its innermost dimension (C channels-last, the window's last dimension
+/// channels-first) on the thread team, one image per row.
 static Value gather(RewriterBase &rw, Location loc, const ConvGeometry &g,
                     Value in) {
   unsigned r = g.rank;
@@ -342,12 +347,11 @@ static Value gather(RewriterBase &rw, Location loc, const ConvGeometry &g,
                                            twoGroups(r + 1, r + 2));
   auto inTy = cast<RankedTensorType>(in.getType());
   Type elem = inTy.getElementType();
-  // [N, out..., K dims in the filter's order]: one strided copy of the input
-  // per window offset into that offset's [N, out..., C] slice (plain copies
-  // of rectangular slices: no index arithmetic per element, C contiguous).
   bool cFirst = g.filter == FilterLayout::FCHW;
   unsigned rank = 2 + 2 * r;
-  unsigned winDim = cFirst ? 2 + r : 1 + r;
+  // Loop dimensions: n, out..., then C and the window in the filter's order.
+  unsigned outDim = 1, winDim = cFirst ? 2 + r : 1 + r,
+           cDim = cFirst ? 1 + r : 1 + 2 * r;
   SmallVector<int64_t> shape = {g.n};
   llvm::append_range(shape, g.out);
   if (cFirst)
@@ -355,68 +359,29 @@ static Value gather(RewriterBase &rw, Location loc, const ConvGeometry &g,
   llvm::append_range(shape, g.window);
   if (!cFirst)
     shape.push_back(g.c);
-  Value cols = tensor::EmptyOp::create(rw, loc, shape, elem);
-  // An offset's slice, [N, out..., C] in the input's layout and in the
-  // gather's (channels last).
-  SmallVector<int64_t> rowsLast = {g.n};
-  llvm::append_range(rowsLast, g.out);
-  rowsLast.push_back(g.c);
-  SmallVector<int64_t> srcShape = rowsLast;
-  if (g.channelsFirst) {
-    srcShape = {g.n, g.c};
-    llvm::append_range(srcShape, g.out);
-  }
-  auto srcTy = RankedTensorType::get(srcShape, elem);
-  auto dstTy = RankedTensorType::get(rowsLast, elem);
-  unsigned sp = g.channelsFirst ? 2 : 1;
-  auto idx = [&](int64_t v) -> OpFoldResult { return rw.getIndexAttr(v); };
-  SmallVector<int64_t> offset(r, 0);
-  while (true) {
-    SmallVector<OpFoldResult> srcOff(r + 2, idx(0)), srcSize,
-        srcStride(r + 2, idx(1));
-    for (int64_t d : srcShape)
-      srcSize.push_back(idx(d));
-    for (unsigned i = 0; i < r; ++i) {
-      srcOff[sp + i] = idx(offset[i] * g.dilations[i]);
-      srcStride[sp + i] = idx(g.strides[i]);
-    }
-    Value src = tensor::ExtractSliceOp::create(rw, loc, srcTy, in, srcOff,
-                                               srcSize, srcStride);
-    SmallVector<OpFoldResult> dstOff(rank, idx(0)), dstSize,
-        dstStride(rank, idx(1));
-    for (int64_t d : shape)
-      dstSize.push_back(idx(d));
-    for (unsigned i = 0; i < r; ++i) {
-      dstOff[winDim + i] = idx(offset[i]);
-      dstSize[winDim + i] = idx(1);
-    }
-    Value dst = tensor::ExtractSliceOp::create(rw, loc, dstTy, cols, dstOff,
-                                               dstSize, dstStride);
-    Value copied;
-    if (g.channelsFirst) {
-      // [N, C, out...] -> [N, out..., C].
-      SmallVector<int64_t> perm = {0};
-      for (unsigned i = 0; i < r; ++i)
-        perm.push_back(2 + i);
-      perm.push_back(1);
-      copied =
-          linalg::TransposeOp::create(rw, loc, src, dst, perm).getResult()[0];
-    } else {
-      copied = linalg::CopyOp::create(rw, loc, ValueRange{src}, ValueRange{dst})
-                   .getResult(0);
-    }
-    cols = tensor::InsertSliceOp::create(rw, loc, copied, cols, dstOff, dstSize,
-                                         dstStride);
-    // Next window offset (row-major).
-    int64_t i = r - 1;
-    for (; i >= 0; --i) {
-      if (++offset[i] < g.window[i])
-        break;
-      offset[i] = 0;
-    }
-    if (i < 0)
-      break;
-  }
+  MLIRContext *ctx = rw.getContext();
+  auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+  SmallVector<AffineExpr> spatial;
+  for (unsigned i = 0; i < r; ++i)
+    spatial.push_back(d(outDim + i) * g.strides[i] +
+                      d(winDim + i) * g.dilations[i]);
+  SmallVector<AffineExpr> read = {d(0)};
+  if (g.channelsFirst)
+    read.push_back(d(cDim));
+  llvm::append_range(read, spatial);
+  if (!g.channelsFirst)
+    read.push_back(d(cDim));
+  SmallVector<AffineMap> maps = {AffineMap::get(rank, 0, read, ctx),
+                                 AffineMap::getMultiDimIdentityMap(rank, ctx)};
+  SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
+  Value empty = tensor::EmptyOp::create(rw, loc, shape, elem);
+  Value cols =
+      linalg::GenericOp::create(rw, loc, TypeRange{empty.getType()},
+                                ValueRange{in}, ValueRange{empty}, maps, iters,
+                                [](OpBuilder &b, Location l, ValueRange args) {
+                                  linalg::YieldOp::create(b, l, args[0]);
+                                })
+          .getResult(0);
   return tensor::CollapseShapeOp::create(rw, loc, cols, twoGroups(r + 1, rank));
 }
 
