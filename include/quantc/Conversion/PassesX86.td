@@ -431,8 +431,9 @@ def QuantCX86OutlineRows : Pass<"quantc-x86-outline-rows", "mlir::ModuleOp"> {
   let description = [{
     Runs on memrefs, after bufferization. Every `scf.for` that
     `quantc-x86-vectorize-elementwise` marked `quantc.x86_rows` (the
-    outermost loop of an op over a dimension of its result: norms, softmax,
-    RoPE, activations, the per-token quantization, row by row) becomes a call
+    outermost loop of an op over a dimension of its result, after any of
+    extent 1: norms, softmax, RoPE, activations, the per-token quantization,
+    row by row, an im2col gather by image or output row) becomes a call
     of an outlined function `@__quantc_x86_rows(captured values..., lo, hi)`
     that runs the rows `[lo, hi)`; the call goes to a twin that carries
     `quantc.x86_parallel` (so `quantc-x86-outline-omp` splits `[lo, hi)`
@@ -445,7 +446,10 @@ def QuantCX86OutlineRows : Pass<"quantc-x86-outline-rows", "mlir::ModuleOp"> {
     not start at 0 with step 1, carries values other than its own iteration
     arguments unchanged, allocates or calls, or writes memory other than by
     stores and vector writes whose indices include the row (the rows it
-    writes would not be disjoint). A call that carries
+    writes would not be disjoint), or reads at indices computed from the
+    row (an im2col gather's `oh + kh`, which reach other rows) a buffer it
+    may write: one it writes (through any view), or a function argument
+    when it writes another (two arguments may be one buffer). A call that carries
     `quantc.x86_row_call_work` (a GEMM kernel on the iteration's block of
     rows, `--quantc-lower-matmul-to-x86`) is taken on its emitter's word and
     counts that many vectors of work. `min-work=-1` leaves every loop on the

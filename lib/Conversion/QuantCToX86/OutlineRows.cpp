@@ -18,6 +18,7 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 #include "mlir/Transforms/RegionUtils.h"
 
 namespace quantc {
@@ -27,20 +28,54 @@ namespace quantc {
 
 using namespace mlir;
 
-/// The indices of `op` if it is a write the pass understands (a store or a
-/// vector write into a memref), else std::nullopt.
-static std::optional<ValueRange> writeIndices(Operation *op) {
+/// The buffer and indices of `op` if it is a write the pass understands (a
+/// store or a vector write into a memref), else std::nullopt.
+static std::optional<std::pair<Value, ValueRange>> writeOf(Operation *op) {
   if (auto s = dyn_cast<memref::StoreOp>(op))
-    return ValueRange(s.getIndices());
+    return std::make_pair(s.getMemRef(), ValueRange(s.getIndices()));
   if (auto w = dyn_cast<vector::TransferWriteOp>(op))
-    return isa<MemRefType>(w.getBase().getType())
-               ? std::optional<ValueRange>(w.getIndices())
-               : std::nullopt;
+    if (isa<MemRefType>(w.getBase().getType()))
+      return std::make_pair(w.getBase(), ValueRange(w.getIndices()));
   if (auto s = dyn_cast<vector::StoreOp>(op))
-    return ValueRange(s.getIndices());
+    return std::make_pair(s.getBase(), ValueRange(s.getIndices()));
   if (auto s = dyn_cast<vector::MaskedStoreOp>(op))
-    return ValueRange(s.getIndices());
+    return std::make_pair(s.getBase(), ValueRange(s.getIndices()));
   return std::nullopt;
+}
+
+/// The buffer and indices of `op` if it is a read the pass understands (a
+/// load or a vector read of a memref), else std::nullopt.
+static std::optional<std::pair<Value, ValueRange>> readOf(Operation *op) {
+  if (auto l = dyn_cast<memref::LoadOp>(op))
+    return std::make_pair(l.getMemRef(), ValueRange(l.getIndices()));
+  if (auto r = dyn_cast<vector::TransferReadOp>(op))
+    if (isa<MemRefType>(r.getBase().getType()))
+      return std::make_pair(r.getBase(), ValueRange(r.getIndices()));
+  if (auto l = dyn_cast<vector::LoadOp>(op))
+    return std::make_pair(l.getBase(), ValueRange(l.getIndices()));
+  if (auto l = dyn_cast<vector::MaskedLoadOp>(op))
+    return std::make_pair(l.getBase(), ValueRange(l.getIndices()));
+  return std::nullopt;
+}
+
+/// The buffer `v` is a view of (through subviews, casts and reshapes): an
+/// allocation, a global, a function argument or another value.
+static Value rootBuffer(Value v) {
+  while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
+    v = view.getViewSource();
+  return v;
+}
+
+/// Whether `v` is computed from `row` (by ops inside `loop`).
+static bool dependsOn(Value v, Value row, scf::ForOp loop, unsigned depth) {
+  if (v == row)
+    return true;
+  Operation *def = v.getDefiningOp();
+  if (!def || depth > 16 || !loop->isProperAncestor(def))
+    return false;
+  return llvm::any_of(def->getOperands(), [&](Value x) {
+    return dependsOn(x, row, loop, depth + 1);
+  });
 }
 
 /// Why the rows of `loop` cannot run on several threads, or "" when they
@@ -56,10 +91,16 @@ static std::string whyNotParallel(scf::ForOp loop) {
       return "the loop carries a value from row to row";
   Value row = loop.getInductionVar();
   std::string why;
+  SetVector<Value> written;
+  SmallVector<Value> crossRowReads;
   loop.getBody()->walk([&](Operation *op) {
     // A GEMM kernel on the row's block (its emitter's promise).
-    if (op->hasAttr(quantc::kX86RowCallWorkAttrName))
+    if (op->hasAttr(quantc::kX86RowCallWorkAttrName)) {
+      for (Value v : op->getOperands())
+        if (isa<MemRefType>(v.getType()))
+          written.insert(rootBuffer(v));
       return WalkResult::advance();
+    }
     if (isa<CallOpInterface>(op)) {
       why = "the loop calls " + op->getName().getStringRef().str();
       return WalkResult::interrupt();
@@ -78,16 +119,41 @@ static std::string whyNotParallel(scf::ForOp loop) {
       return WalkResult::interrupt();
     }
     if (effects.hasEffect<MemoryEffects::Write>()) {
-      std::optional<ValueRange> idx = writeIndices(op);
-      if (!idx || !llvm::is_contained(*idx, row)) {
+      std::optional<std::pair<Value, ValueRange>> w = writeOf(op);
+      if (!w || !llvm::is_contained(w->second, row)) {
         why = "the loop writes with " + op->getName().getStringRef().str() +
               " other than at its row";
         return WalkResult::interrupt();
       }
+      written.insert(rootBuffer(w->first));
     }
+    // A read at an index computed from the row (an im2col gather's
+    // oh + kh) may read other rows: checked below against the writes.
+    if (std::optional<std::pair<Value, ValueRange>> read = readOf(op))
+      if (llvm::any_of(read->second, [&](Value i) {
+            return i != row && dependsOn(i, row, loop, 0);
+          }))
+        crossRowReads.push_back(rootBuffer(read->first));
     return WalkResult::advance();
   });
-  return why;
+  if (!why.empty())
+    return why;
+  // Such a read must be of a buffer no row writes: one allocation is
+  // distinct from another and from the function's arguments; two arguments
+  // may be one buffer.
+  auto distinct = [](Value a, Value b) {
+    auto fresh = [](Value v) {
+      return v.getDefiningOp<memref::AllocOp>() ||
+             v.getDefiningOp<memref::AllocaOp>();
+    };
+    return a != b && (fresh(a) || fresh(b));
+  };
+  for (Value r : crossRowReads)
+    for (Value w : written)
+      if (!distinct(r, w))
+        return "the loop reads other rows (at indices computed from its "
+               "row) of a buffer it may write";
+  return "";
 }
 
 /// The work of one iteration of `block` (nested in `outer`): 1 plus, for

@@ -553,8 +553,10 @@ Value Emitter::emit() {
   // front of it (a single image's [1, H, W, C]: its H), over a dimension of
   // the result: its iterations write disjoint rows (the result's elements at
   // that index). An input that varies along it is read at the same position,
-  // and through no other index, so that even an input bufferized in place of
-  // the result is read only in the iteration's own row.
+  // so that even an input bufferized in place of the result is read only in
+  // the iteration's own row; or at indices computed from it (an im2col
+  // gather's oh + kh), which --quantc-x86-outline-rows allows only from a
+  // buffer that the loop does not write.
   auto rowLoopDim = [&]() -> std::optional<unsigned> {
     if (plan.outerParallel.empty())
       return std::nullopt;
@@ -572,10 +574,9 @@ Value Emitter::emit() {
           AffineMap m = op.getMatchingIndexingMap(in);
           if (!m.isFunctionOfDim(d))
             return true;
-          return m.getResultPosition(row) == at &&
-                 llvm::count_if(m.getResults(), [&](AffineExpr e) {
-                   return e.isFunctionOfDim(d);
-                 }) == 1;
+          return llvm::all_of(llvm::enumerate(m.getResults()), [&](auto e) {
+            return e.value() != row || e.index() == *at;
+          });
         });
     return independent ? std::optional<unsigned>(d) : std::nullopt;
   };

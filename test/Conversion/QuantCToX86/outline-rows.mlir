@@ -169,3 +169,86 @@ func.func @opaque_call(%a: memref<256x37xi8>) {
   } {quantc.x86_rows}
   return
 }
+
+// -----
+
+// A read at an index computed from the row (an im2col gather's oh + kh,
+// rows of a sliding window) reads other rows: allowed from a buffer the
+// loop does not write (here a distinct allocation).
+// CHECK-LABEL: func.func @window_rows
+// CHECK: func.call @__quantc_x86_rows_team
+// CHECK: func.func private @__quantc_x86_rows(
+// OFF-LABEL: func.func @window_rows
+func.func @window_rows(%y: memref<8x3x64xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c3 = arith.constant 3 : index
+  %c8 = arith.constant 8 : index
+  %c64 = arith.constant 64 : index
+  %c16 = arith.constant 16 : index
+  %pad = arith.constant 0.0 : f32
+  %x = memref.alloc() : memref<10x64xf32>
+  linalg.fill ins(%pad : f32) outs(%x : memref<10x64xf32>)
+  scf.for %i = %c0 to %c8 step %c1 {
+    scf.for %k = %c0 to %c3 step %c1 {
+      scf.for %j = %c0 to %c64 step %c16 {
+        %r = arith.addi %i, %k : index
+        %v = vector.transfer_read %x[%r, %j], %pad {in_bounds = [true]} : memref<10x64xf32>, vector<16xf32>
+        vector.transfer_write %v, %y[%i, %k, %j] {in_bounds = [true]} : vector<16xf32>, memref<8x3x64xf32>
+      }
+    }
+  } {quantc.x86_rows}
+  memref.dealloc %x : memref<10x64xf32>
+  return
+}
+
+// -----
+
+// The same reads of the buffer the loop writes (through a view): another
+// row's iteration may have written them.
+// CHECK-LABEL: func.func @window_rows_in_place
+// CHECK-NOT: func.call
+func.func @window_rows_in_place() {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c3 = arith.constant 3 : index
+  %c8 = arith.constant 8 : index
+  %c64 = arith.constant 64 : index
+  %c16 = arith.constant 16 : index
+  %pad = arith.constant 0.0 : f32
+  %x = memref.alloc() : memref<10x64xf32>
+  %y = memref.subview %x[0, 0] [8, 64] [1, 1] : memref<10x64xf32> to memref<8x64xf32, strided<[64, 1]>>
+  // expected-remark @below {{the rows of this loop run on one thread: the loop reads other rows (at indices computed from its row) of a buffer it may write}}
+  scf.for %i = %c0 to %c8 step %c1 {
+    scf.for %j = %c0 to %c64 step %c16 {
+      %r = arith.addi %i, %c1 : index
+      %v = vector.transfer_read %x[%r, %j], %pad {in_bounds = [true]} : memref<10x64xf32>, vector<16xf32>
+      vector.transfer_write %v, %y[%i, %j] {in_bounds = [true]} : vector<16xf32>, memref<8x64xf32, strided<[64, 1]>>
+    }
+  } {quantc.x86_rows}
+  memref.dealloc %x : memref<10x64xf32>
+  return
+}
+
+// -----
+
+// Two function arguments may be one buffer.
+// CHECK-LABEL: func.func @window_rows_arguments
+// CHECK-NOT: func.call
+func.func @window_rows_arguments(%x: memref<10x64xf32>, %y: memref<8x64xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %c64 = arith.constant 64 : index
+  %c16 = arith.constant 16 : index
+  %pad = arith.constant 0.0 : f32
+  // expected-remark @below {{the rows of this loop run on one thread: the loop reads other rows (at indices computed from its row) of a buffer it may write}}
+  scf.for %i = %c0 to %c8 step %c1 {
+    scf.for %j = %c0 to %c64 step %c16 {
+      %r = arith.addi %i, %c1 : index
+      %v = vector.transfer_read %x[%r, %j], %pad {in_bounds = [true]} : memref<10x64xf32>, vector<16xf32>
+      vector.transfer_write %v, %y[%i, %j] {in_bounds = [true]} : vector<16xf32>, memref<8x64xf32>
+    }
+  } {quantc.x86_rows}
+  return
+}

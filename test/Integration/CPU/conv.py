@@ -25,8 +25,16 @@ the epilogue's arithmetic.
 Each compilation is also checked for where the convolution ran: the float
 ones in __quantc_x86_sgemm (weight-only: __quantc_x86_w*) with no "reference
 lowering" remark, the int8 ones on vpdpbusd with no "stays a float GEMM"
-remark."""
+remark.
+
+Two threads (OMP_NUM_THREADS=2): one image large enough that its gather runs
+on the thread team, a row of output pixels per iteration, reading the rows
+`oh * stride + kh` of the padded input (the compiled IR is checked for the
+team call), float and int8, padded and strided."""
+import os
 import re
+
+os.environ["OMP_NUM_THREADS"] = "2"
 
 import numpy as np
 
@@ -71,12 +79,18 @@ def pad_ir(src, src_ty, dst_ty, op, pads, rank):
             f"  }} : {src_ty} to {dst_ty}\n")
 
 
+TEAM = "one image on the team"
+
+
 def compile_checked(ir, label, must_have, must_not):
     global failures
     out, diags = quantc.run_pipeline(ir, PIPELINE, return_diagnostics=True)
     if must_have not in out or must_not in diags:
         failures += 1
         print(f"FAIL {label}: ran elsewhere: {diags}")
+    if TEAM in label and "__quantc_x86_rows_team" not in out:
+        failures += 1
+        print(f"FAIL {label}: the gather is not on the team: {diags}")
     return quantc.compile_cpu(ir, PIPELINE, shared_libs=[GOMP])
 
 
@@ -217,6 +231,8 @@ float_case("nchw 3x3 stride 2 padded", "conv_2d_nchw_fchw", 2, 3, 4, [7, 8], [3,
            strides=[2, 2], pads=[1, 1])
 float_case("nwc dilation 2", "conv_1d_nwc_wcf", 1, 7, 6, [15], [3], dilations=[2])
 float_case("hwcf K=4096", "conv_2d_nhwc_hwcf", 1, 256, 8, [6, 6], [4, 4])
+float_case(f"hwcf 3x3 padded, {TEAM}", "conv_2d_nhwc_hwcf", 1, 32, 24, [40, 36], [3, 3],
+           pads=[1, 1])
 
 # int8 on the VNNI kernels, bit-exact.
 int8_case("hwcf 3x3 padded", "conv_2d_nhwc_hwcf", 2, 5, 7, [9, 7], [3, 3], pads=[1, 1])
@@ -229,6 +245,10 @@ int8_case("nchw 3x3 stride 2 padded", "conv_2d_nchw_fchw", 2, 3, 4, [7, 8], [3, 
 int8_case("nwc dilation 2", "conv_1d_nwc_wcf", 1, 7, 6, [15], [3], dilations=[2])
 int8_case("hwcf padded zero point", "conv_2d_nhwc_hwcf", 1, 4, 8, [6, 5], [3, 3],
           pads=[1, 1], zero_point=-5)
+int8_case(f"hwcf 3x3 padded, {TEAM}", "conv_2d_nhwc_hwcf", 1, 32, 24, [40, 36], [3, 3],
+          pads=[1, 1])
+int8_case(f"fhwc 3x3 stride 2, {TEAM}", "conv_2d_nhwc_fhwc", 1, 48, 20, [41, 39], [3, 3],
+          strides=[2, 2])
 
 # Weight-only (float activation, int8 filter).
 weight_only_case("hwcf 3x3", "conv_2d_nhwc_hwcf", 1, 16, 32, [7, 6], [3, 3])
