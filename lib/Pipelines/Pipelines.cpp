@@ -218,9 +218,21 @@ struct FuseElementwise
       if (!producer || !producer->hasOneUse())
         return false;
       auto consumer = dyn_cast<linalg::LinalgOp>(fused->getOwner());
-      return !consumer ||
-             consumer.getMatchingIndexingMap(fused).isProjectedPermutation(
-                 /*allowZeroInResults=*/true);
+      if (!consumer)
+        return true;
+      AffineMap m = consumer.getMatchingIndexingMap(fused);
+      if (m.isPermutation())
+        return true;
+      // A broadcast consumer recomputes the producer along the broadcast
+      // dimensions: harmless unless the producer reads its init (each
+      // recomputation would add to it again).
+      auto p = dyn_cast<linalg::LinalgOp>(producer);
+      bool readsInit =
+          p && llvm::any_of(p.getDpsInitsMutable(), [&](OpOperand &o) {
+            return p.payloadUsesValueFromOperand(&o);
+          });
+      return m.isProjectedPermutation(/*allowZeroInResults=*/true) &&
+             !readsInit;
     };
     RewritePatternSet patterns(ctx);
     linalg::populateElementwiseOpsFusionPatterns(patterns, control);

@@ -17,6 +17,7 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 #include "mlir/Transforms/RegionUtils.h"
@@ -66,16 +67,44 @@ static Value rootBuffer(Value v) {
   return v;
 }
 
-/// Whether `v` is computed from `row` (by ops inside `loop`).
-static bool dependsOn(Value v, Value row, scf::ForOp loop, unsigned depth) {
-  if (v == row)
+/// Whether the buffers `a` and `b` (rootBuffer) cannot overlap: different
+/// roots, one of them an allocation, the other an allocation, a global or
+/// an argument of the function (anything else, e.g. an op result that is a
+/// view of something rootBuffer does not see through, may be either).
+static bool distinctBuffers(Value a, Value b) {
+  auto fresh = [](Value v) {
+    return v.getDefiningOp<memref::AllocOp>() ||
+           v.getDefiningOp<memref::AllocaOp>();
+  };
+  auto known = [&](Value v) {
+    if (fresh(v) || v.getDefiningOp<memref::GetGlobalOp>())
+      return true;
+    auto arg = dyn_cast<BlockArgument>(v);
+    return arg && isa<FunctionOpInterface>(arg.getOwner()->getParentOp());
+  };
+  return a != b && (fresh(a) || fresh(b)) && known(a) && known(b);
+}
+
+/// Whether `v` may be computed from `row` (by ops inside `loop`, or as the
+/// induction variable or iteration argument of a loop inside it whose
+/// bounds or initial values may be); a chain deeper than 16 ops counts as
+/// computed from it.
+static bool dependsOn(Value v, Value row, scf::ForOp loop,
+                      DenseMap<Value, bool> &memo, unsigned depth = 0) {
+  if (v == row || depth > 16)
     return true;
+  auto it = memo.find(v);
+  if (it != memo.end())
+    return it->second;
   Operation *def = v.getDefiningOp();
-  if (!def || depth > 16 || !loop->isProperAncestor(def))
-    return false;
-  return llvm::any_of(def->getOperands(), [&](Value x) {
-    return dependsOn(x, row, loop, depth + 1);
-  });
+  if (auto arg = dyn_cast<BlockArgument>(v))
+    def = arg.getOwner()->getParentOp();
+  bool r = def && def != loop.getOperation() && loop->isProperAncestor(def) &&
+           llvm::any_of(def->getOperands(), [&](Value x) {
+             return dependsOn(x, row, loop, memo, depth + 1);
+           });
+  memo[v] = r;
+  return r;
 }
 
 /// Why the rows of `loop` cannot run on several threads, or "" when they
@@ -93,6 +122,7 @@ static std::string whyNotParallel(scf::ForOp loop) {
   std::string why;
   SetVector<Value> written;
   SmallVector<Value> crossRowReads;
+  DenseMap<Value, bool> memo;
   loop.getBody()->walk([&](Operation *op) {
     // A GEMM kernel on the row's block (its emitter's promise).
     if (op->hasAttr(quantc::kX86RowCallWorkAttrName)) {
@@ -128,29 +158,42 @@ static std::string whyNotParallel(scf::ForOp loop) {
       written.insert(rootBuffer(w->first));
     }
     // A read at an index computed from the row (an im2col gather's
-    // oh + kh) may read other rows: checked below against the writes.
-    if (std::optional<std::pair<Value, ValueRange>> read = readOf(op))
-      if (llvm::any_of(read->second, [&](Value i) {
-            return i != row && dependsOn(i, row, loop, 0);
-          }))
-        crossRowReads.push_back(rootBuffer(read->first));
+    // oh + kh) may read other rows: checked below against the writes. So
+    // may a read through a view placed by the row, and any read the pass
+    // does not know whose operands depend on the row.
+    if (effects.hasEffect<MemoryEffects::Read>()) {
+      std::optional<std::pair<Value, ValueRange>> read = readOf(op);
+      auto fromRow = [&](Value i) {
+        return i != row && dependsOn(i, row, loop, memo);
+      };
+      bool cross;
+      if (read) {
+        cross = llvm::any_of(read->second, fromRow);
+        for (Value v = read->first; !cross;) {
+          auto view = v.getDefiningOp<ViewLikeOpInterface>();
+          if (!view)
+            break;
+          cross = llvm::any_of(view->getOperands(), [&](Value x) {
+            return x != view.getViewSource() && dependsOn(x, row, loop, memo);
+          });
+          v = view.getViewSource();
+        }
+        if (cross)
+          crossRowReads.push_back(rootBuffer(read->first));
+      } else if (llvm::any_of(op->getOperands(), fromRow)) {
+        for (Value v : op->getOperands())
+          if (isa<MemRefType>(v.getType()))
+            crossRowReads.push_back(rootBuffer(v));
+      }
+    }
     return WalkResult::advance();
   });
   if (!why.empty())
     return why;
-  // Such a read must be of a buffer no row writes: one allocation is
-  // distinct from another and from the function's arguments; two arguments
-  // may be one buffer.
-  auto distinct = [](Value a, Value b) {
-    auto fresh = [](Value v) {
-      return v.getDefiningOp<memref::AllocOp>() ||
-             v.getDefiningOp<memref::AllocaOp>();
-    };
-    return a != b && (fresh(a) || fresh(b));
-  };
+  // Such a read must be of a buffer no row writes.
   for (Value r : crossRowReads)
     for (Value w : written)
-      if (!distinct(r, w))
+      if (!distinctBuffers(r, w))
         return "the loop reads other rows (at indices computed from its "
                "row) of a buffer it may write";
   return "";

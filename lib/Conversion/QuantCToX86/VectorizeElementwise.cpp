@@ -87,8 +87,14 @@ static bool isVectorizableBodyOp(Operation &op) {
 static std::string checkReadMap(AffineMap m, unsigned inner) {
   AffineExpr innerExpr = getAffineDimExpr(inner, m.getContext());
   for (auto [i, e] : llvm::enumerate(m.getResults())) {
-    if (!e.isPureAffine())
-      return "reads an index that is not an affine expression of the loops";
+    bool division = false;
+    e.walk([&](AffineExpr x) {
+      division |= x.getKind() == AffineExprKind::FloorDiv ||
+                  x.getKind() == AffineExprKind::CeilDiv ||
+                  x.getKind() == AffineExprKind::Mod;
+    });
+    if (!e.isPureAffine() || division)
+      return "reads an index that is not a sum of multiples of the loops";
     if (!e.isFunctionOfDim(inner))
       continue;
     if (i + 1 != m.getNumResults())
@@ -253,6 +259,13 @@ SmallVector<Value> Emitter::nest(ArrayRef<unsigned> dims, ValueRange iters,
   if (dims.empty())
     return body(iters);
   unsigned d = dims.front();
+  // A dimension of extent 1 gets no loop: the loops inside it stay in the
+  // block of the ops around (a marked row loop inside a 1-trip loop would
+  // not be fused with its neighbours by fuseRowLoops).
+  if (isConstantIntValue(sizes[d], 1)) {
+    ivs[d] = index(0);
+    return nest(dims.drop_front(), iters, body);
+  }
   auto loop = scf::ForOp::create(
       b, loc, index(0), sizes[d], index(1), iters,
       [&](OpBuilder &nb, Location, Value iv, ValueRange args) {

@@ -252,3 +252,26 @@ func.func @window_rows_arguments(%x: memref<10x64xf32>, %y: memref<8x64xf32>) {
   } {quantc.x86_rows}
   return
 }
+
+// -----
+
+// A read through a view placed by the row (its offset row + 1), of the
+// buffer the loop writes: refused like an index computed from the row.
+// CHECK-LABEL: func.func @view_placed_by_row
+// CHECK-NOT: func.call
+func.func @view_placed_by_row() {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %pad = arith.constant 0.0 : f32
+  %x = memref.alloc() : memref<10x16xf32>
+  // expected-remark @below {{the rows of this loop run on one thread: the loop reads other rows (at indices computed from its row) of a buffer it may write}}
+  scf.for %i = %c0 to %c8 step %c1 {
+    %r = arith.addi %i, %c1 : index
+    %v0 = memref.subview %x[%r, 0] [1, 16] [1, 1] : memref<10x16xf32> to memref<1x16xf32, strided<[16, 1], offset: ?>>
+    %v = vector.transfer_read %v0[%c0, %c0], %pad {in_bounds = [true]} : memref<1x16xf32, strided<[16, 1], offset: ?>>, vector<16xf32>
+    vector.transfer_write %v, %x[%i, %c0] {in_bounds = [true]} : vector<16xf32>, memref<10x16xf32>
+  } {quantc.x86_rows}
+  memref.dealloc %x : memref<10x16xf32>
+  return
+}

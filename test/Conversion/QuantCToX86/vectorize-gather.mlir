@@ -170,3 +170,54 @@ func.func @single_image(%x: tensor<1x8x4x32xf32>) -> tensor<1x8x4x32xf32> {
   } -> tensor<1x8x4x32xf32>
   return %g : tensor<1x8x4x32xf32>
 }
+
+// -----
+
+// A division in an index (the emitter computes only sums of multiples).
+// CHECK-LABEL: func.func @division_index
+// CHECK: linalg.generic
+func.func @division_index(%x: tensor<4x16xf32>) -> tensor<8x16xf32> {
+  %e = tensor.empty() : tensor<8x16xf32>
+  // expected-remark @below {{runs as scalar loops, not on 16-lane vectors: operand #0 reads an index that is not a sum of multiples of the loops}}
+  %g = linalg.generic {
+      indexing_maps = [affine_map<(a, c) -> (a floordiv 2, c)>,
+                       affine_map<(a, c) -> (a, c)>],
+      iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<4x16xf32>) outs(%e : tensor<8x16xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<8x16xf32>
+  return %g : tensor<8x16xf32>
+}
+
+// -----
+
+// Two ops on one image ([1, 8, 32]): the row loops (over the 8 rows) are
+// siblings and fuse into one.
+// CHECK-LABEL: func.func @single_image_chain
+// CHECK: scf.for %{{.+}} = %c0 to %c8 step %c1
+// CHECK: math.
+// CHECK: } {quantc.x86_rows}
+// CHECK-NOT: scf.for
+// CHECK: return
+func.func @single_image_chain(%x: tensor<1x8x32xf32>) -> (tensor<1x8x32xf32>, tensor<1x8x32xf32>) {
+  %e = tensor.empty() : tensor<1x8x32xf32>
+  %a = linalg.generic {
+      indexing_maps = [affine_map<(n, h, c) -> (n, h, c)>, affine_map<(n, h, c) -> (n, h, c)>],
+      iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%x : tensor<1x8x32xf32>) outs(%e : tensor<1x8x32xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = math.exp %in : f32
+    linalg.yield %m : f32
+  } -> tensor<1x8x32xf32>
+  %e2 = tensor.empty() : tensor<1x8x32xf32>
+  %b = linalg.generic {
+      indexing_maps = [affine_map<(n, h, c) -> (n, h, c)>, affine_map<(n, h, c) -> (n, h, c)>, affine_map<(n, h, c) -> (n, h, c)>],
+      iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%a, %x : tensor<1x8x32xf32>, tensor<1x8x32xf32>) outs(%e2 : tensor<1x8x32xf32>) {
+  ^bb0(%in: f32, %in2: f32, %out: f32):
+    %m = arith.mulf %in, %in2 : f32
+    linalg.yield %m : f32
+  } -> tensor<1x8x32xf32>
+  return %a, %b : tensor<1x8x32xf32>, tensor<1x8x32xf32>
+}
