@@ -270,3 +270,23 @@ Value x86::unsignedActivationSource(MatmulOp op, X86Isa isa) {
     return Value();
   return unsignedSource(op.getLhs());
 }
+
+/// Ends the lowering of `op` (and of its fused `rescale`) into kernel calls
+/// that wrote `out`: the destination `dps` the result was materialized in
+/// is dropped, or else the result's uses read `out`.
+void x86::replaceByKernelOutput(OpBuilder &b, Location loc, MatmulOp op,
+                                RescaleOp rescale,
+                                bufferization::MaterializeInDestinationOp dps,
+                                Value out) {
+  Value result = rescale ? rescale.getResult() : op.getResult();
+  if (dps) {
+    dps.erase();
+  } else {
+    result.replaceAllUsesWith(bufferization::ToTensorOp::create(
+        b, loc, cast<RankedTensorType>(result.getType()), out,
+        /*restrict=*/true, /*writable=*/true));
+  }
+  if (rescale)
+    rescale.erase();
+  op.erase();
+}

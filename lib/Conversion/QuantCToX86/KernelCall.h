@@ -83,6 +83,14 @@ bool readsElementwise(mlir::ShapedType acc, mlir::ShapedType operand);
 /// readsElementwise says.
 RescaleOp matchEpilogue(MatmulOp op, X86Isa isa, bool perBatch = false);
 
+/// Ends the lowering of `op` (and of its fused `rescale`, if any) into kernel
+/// calls that wrote `out`: the destination `dps` the result was
+/// materialized in is dropped, or else the result's uses read `out`.
+void replaceByKernelOutput(mlir::OpBuilder &b, mlir::Location loc, MatmulOp op,
+                           RescaleOp rescale,
+                           mlir::bufferization::MaterializeInDestinationOp dps,
+                           mlir::Value out);
+
 /// Kernels (functions with a quantc.x86_plan) of the same type, attributes
 /// and body become one (see KernelCall.cpp).
 void dedupeKernels(mlir::ModuleOp module);

@@ -162,10 +162,5 @@ void quantc::x86::lowerBatchedMatmul(MatmulOp op, X86GemmPlanAttr plan,
                        ValueRange{slice(fo, m, n, oTy), f0, panels});
     func::CallOp::create(fb, loc, kernel, kernelArgs);
   }
-  if (dps)
-    dps.erase();
-  else
-    acc.replaceAllUsesWith(bufferization::ToTensorOp::create(
-        b, loc, resultTy, out, /*restrict=*/true, /*writable=*/true));
-  op.erase();
+  replaceByKernelOutput(b, loc, op, RescaleOp(), dps, out);
 }

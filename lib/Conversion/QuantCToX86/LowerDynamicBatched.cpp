@@ -386,10 +386,5 @@ void x86::lowerDynamicBatchedMatmul(MatmulOp op, const LoweringOptions &opts,
                      arith::AddIOp::create(cb, loc, no, j)});
     });
   }
-  if (dps)
-    dps.erase();
-  else
-    acc.replaceAllUsesWith(bufferization::ToTensorOp::create(
-        b, loc, resultTy, out, /*restrict=*/true, /*writable=*/true));
-  op.erase();
+  replaceByKernelOutput(b, loc, op, RescaleOp(), dps, out);
 }

@@ -243,26 +243,6 @@ LowerMatmulToX86::packWeight(MatmulOp op, X86GemmPlanAttr plan,
   return globals;
 }
 
-/// Ends the lowering of `op` (and of its fused `rescale`) into kernel calls
-/// that wrote `out`: the destination `dps` the result was materialized in
-/// is dropped, or else the result's uses read `out`.
-static void replaceByKernelOutput(OpBuilder &b, Location loc, MatmulOp op,
-                                  RescaleOp rescale,
-                                  bufferization::MaterializeInDestinationOp dps,
-                                  Value out) {
-  Value result = rescale ? rescale.getResult() : op.getResult();
-  if (dps) {
-    dps.erase();
-  } else {
-    result.replaceAllUsesWith(bufferization::ToTensorOp::create(
-        b, loc, cast<RankedTensorType>(result.getType()), out,
-        /*restrict=*/true, /*writable=*/true));
-  }
-  if (rescale)
-    rescale.erase();
-  op.erase();
-}
-
 void LowerMatmulToX86::lower(MatmulOp op, SymbolTable &symbols,
                              WeightPacker &packer) {
   ++nextCallId;
